@@ -1,1 +1,15 @@
-pub fn hello() {}
+//! # rxdsp golden model
+//!
+//! Bit-exact fixed-point models of a PAM4 receive chain and the link around it:
+//! PRBS and payload sources ([`prbs`]), PAM4 mapping and precoding ([`pam4`]),
+//! the channel and ADC ([`channel`]), the numeric contract ([`numeric`]), the
+//! equalizer ([`eq`]), coefficient computation and adaptation ([`coeffs`]),
+//! statistics ([`stats`]) and the whole link simulation ([`link`]).
+//!
+//! No I/O, no command line: the `rxdsp` program lives in the host crate.
+
+pub mod eq;
+pub mod numeric;
+pub mod pam4;
+pub mod prbs;
+pub mod rng;
