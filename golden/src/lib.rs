@@ -8,8 +8,13 @@
 //!
 //! No I/O, no command line: the `rxdsp` program lives in the host crate.
 
+pub mod channel;
+pub mod coeffs;
+pub mod config;
 pub mod eq;
+pub mod link;
 pub mod numeric;
 pub mod pam4;
 pub mod prbs;
 pub mod rng;
+pub mod stats;

@@ -1,0 +1,537 @@
+//! The run configuration: the TOML keys users write, their defaults, their
+//! legal ranges, and [`Config::resolve`] which turns them into a checked
+//! [`LinkPlan`]. Parsing TOML is the caller's job (the host crate); every
+//! section refuses unknown keys.
+//!
+//! Integer keys are read as signed so that a negative value gets a range
+//! message naming the key rather than a type error.
+
+use crate::channel::{self, Adc, Pulse};
+use crate::coeffs::AdaptAlgo;
+use crate::numeric::{FormatError, RxCoeffs, RxFormat};
+use crate::prbs::Pattern;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The embedded default configuration, with comments: `rxdsp config --print-default`.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
+/// Errors in a configuration.
+#[derive(Debug, Error, PartialEq)]
+pub enum ConfigError {
+    /// A value is out of range.
+    #[error("{key} = {value} is out of range ({range})")]
+    Range {
+        /// the TOML key
+        key: &'static str,
+        /// the value as written
+        value: String,
+        /// what is legal
+        range: String,
+    },
+    /// Keys that exclude each other, or an impossible combination.
+    #[error("{0}")]
+    Conflict(String),
+    /// From the numeric contract.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+}
+
+/// Forward error correction on the link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FecKind {
+    /// no FEC
+    #[default]
+    None,
+    /// RS(544,514), t = 15
+    Kp4,
+    /// RS(528,514), t = 7
+    Kr4,
+}
+
+/// Where the equalizer coefficients come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum EqMethod {
+    /// no equalization: pass-through FFE, no DFE, threshold from the signal
+    None,
+    /// `ffe.coeffs`, `dfe.coeffs` and `slicer.threshold` as given
+    Manual,
+    /// zero-forcing from the channel
+    Zf,
+    /// MMSE from the channel and noise
+    #[default]
+    Mmse,
+    /// fixed-point LMS adaptation
+    Lms,
+    /// fixed-point sign-sign LMS adaptation
+    SignSign,
+}
+
+impl EqMethod {
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EqMethod::None => "none",
+            EqMethod::Manual => "manual",
+            EqMethod::Zf => "zf",
+            EqMethod::Mmse => "mmse",
+            EqMethod::Lms => "lms",
+            EqMethod::SignSign => "sign-sign",
+        }
+    }
+}
+
+/// `[link]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LinkCfg {
+    /// symbols to simulate
+    pub symbols: i64,
+    /// seed of every random draw
+    pub seed: u64,
+    /// data pattern
+    pub pattern: Pattern,
+}
+
+impl Default for LinkCfg {
+    fn default() -> Self {
+        LinkCfg { symbols: 1_000_000, seed: 1, pattern: Pattern::Prbs31 }
+    }
+}
+
+/// `[tx]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct TxCfg {
+    /// FEC code
+    pub fec: FecKind,
+    /// 1/(1+D) mod 4 precoding
+    pub precode: bool,
+    /// 2-way codeword symbol interleave (with FEC)
+    pub interleave: bool,
+}
+
+/// `[channel]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChannelCfg {
+    /// named preset (see [`channel::PRESETS`])
+    pub preset: Option<String>,
+    /// explicit pulse response at one sample per UI
+    pub taps: Option<Vec<f64>>,
+    /// main-cursor index in `taps` (default: the largest tap)
+    pub main: Option<i64>,
+    /// mean PAM4 symbol power over noise variance, dB
+    pub snr_db: f64,
+}
+
+impl Default for ChannelCfg {
+    fn default() -> Self {
+        ChannelCfg { preset: None, taps: None, main: None, snr_db: 30.0 }
+    }
+}
+
+/// `[adc]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdcCfg {
+    /// width in bits
+    pub bits: i64,
+    /// input amplitude of the top code; absent = the noiseless peak plus 3 sigma of noise
+    pub full_scale: Option<f64>,
+}
+
+impl Default for AdcCfg {
+    fn default() -> Self {
+        AdcCfg { bits: 8, full_scale: None }
+    }
+}
+
+/// `[ffe]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FfeCfg {
+    /// taps
+    pub taps: i64,
+    /// main-cursor tap index
+    pub main: i64,
+    /// coefficient width
+    pub coef_bits: i64,
+    /// coefficient fractional bits
+    pub coef_frac: i64,
+    /// output width
+    pub out_bits: i64,
+    /// output fractional bits
+    pub out_frac: i64,
+    /// manual coefficients (with `eq.method = "manual"`)
+    pub coeffs: Option<Vec<i64>>,
+}
+
+impl Default for FfeCfg {
+    fn default() -> Self {
+        let f = RxFormat::default();
+        FfeCfg {
+            taps: f.ffe_taps as i64,
+            main: f.ffe_main as i64,
+            coef_bits: f.ffe_coef_bits as i64,
+            coef_frac: f.ffe_coef_frac as i64,
+            out_bits: f.ffe_out_bits as i64,
+            out_frac: f.ffe_out_frac as i64,
+            coeffs: None,
+        }
+    }
+}
+
+/// `[dfe]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DfeCfg {
+    /// taps (0 = off)
+    pub taps: i64,
+    /// coefficient width
+    pub coef_bits: i64,
+    /// manual coefficients
+    pub coeffs: Option<Vec<i64>>,
+}
+
+impl Default for DfeCfg {
+    fn default() -> Self {
+        let f = RxFormat::default();
+        DfeCfg { taps: f.dfe_taps as i64, coef_bits: f.dfe_coef_bits as i64, coeffs: None }
+    }
+}
+
+/// `[slicer]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlicerCfg {
+    /// outer threshold (manual method)
+    pub threshold: Option<i64>,
+}
+
+/// `[eq]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct EqCfg {
+    /// coefficient source
+    pub method: EqMethod,
+}
+
+/// `[adapt]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdaptCfg {
+    /// samples the adaptation runs over before the coefficients freeze
+    pub symbols: i64,
+    /// step size as a right shift (absent = 14 for lms, 10 for sign-sign)
+    pub mu_shift: Option<i64>,
+    /// leading symbols adapted with known transmitted levels (sim only)
+    pub training: i64,
+}
+
+impl Default for AdaptCfg {
+    fn default() -> Self {
+        AdaptCfg { symbols: 200_000, mu_shift: None, training: 20_000 }
+    }
+}
+
+/// `[rtl]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RtlCfg {
+    /// samples per clock
+    pub parallel: i64,
+}
+
+impl Default for RtlCfg {
+    fn default() -> Self {
+        RtlCfg { parallel: 8 }
+    }
+}
+
+/// A whole configuration file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[link]`
+    pub link: LinkCfg,
+    /// `[tx]`
+    pub tx: TxCfg,
+    /// `[channel]`
+    pub channel: ChannelCfg,
+    /// `[adc]`
+    pub adc: AdcCfg,
+    /// `[ffe]`
+    pub ffe: FfeCfg,
+    /// `[dfe]`
+    pub dfe: DfeCfg,
+    /// `[slicer]`
+    pub slicer: SlicerCfg,
+    /// `[eq]`
+    pub eq: EqCfg,
+    /// `[adapt]`
+    pub adapt: AdaptCfg,
+    /// `[rtl]`
+    pub rtl: RtlCfg,
+}
+
+/// The preset used when neither `channel.taps` nor `channel.preset` is given.
+pub const DEFAULT_PRESET: &str = "lpo-host-16db";
+
+/// Legal values of `rtl.parallel`.
+pub const PARALLEL_VALUES: [i64; 6] = [1, 2, 4, 8, 16, 32];
+
+/// A checked configuration, ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkPlan {
+    /// symbols to simulate
+    pub symbols: u64,
+    /// the run's seed
+    pub seed: u64,
+    /// data pattern
+    pub pattern: Pattern,
+    /// FEC code
+    pub fec: FecKind,
+    /// 2-way interleave
+    pub interleave: bool,
+    /// name of the channel (preset name or "taps")
+    pub channel_name: String,
+    /// pulse response
+    pub pulse: Pulse,
+    /// SNR in dB
+    pub snr_db: f64,
+    /// noise standard deviation
+    pub sigma: f64,
+    /// the ADC
+    pub adc: Adc,
+    /// numeric format of the receiver
+    pub format: RxFormat,
+    /// coefficient source
+    pub method: EqMethod,
+    /// manual coefficients, when the method is manual
+    pub manual: Option<RxCoeffs>,
+    /// adaptation algorithm, when adapting
+    pub adapt_algo: Option<AdaptAlgo>,
+    /// adaptation step as a shift
+    pub mu_shift: u32,
+    /// adaptation length
+    pub adapt_symbols: u64,
+    /// trained symbols
+    pub training: u64,
+    /// samples per clock of the RTL
+    pub parallel: usize,
+}
+
+fn range<T: std::fmt::Display + PartialOrd + Copy>(
+    key: &'static str,
+    v: T,
+    lo: T,
+    hi: T,
+) -> Result<T, ConfigError> {
+    if v < lo || v > hi {
+        Err(ConfigError::Range { key, value: v.to_string(), range: format!("{lo}..={hi}") })
+    } else {
+        Ok(v)
+    }
+}
+
+/// Most symbols one run may simulate.
+pub const MAX_SYMBOLS: i64 = 1 << 40;
+
+impl Config {
+    /// Checks every key and builds the plan.
+    pub fn resolve(&self) -> Result<LinkPlan, ConfigError> {
+        let symbols = range("link.symbols", self.link.symbols, 1, MAX_SYMBOLS)? as u64;
+        let snr_db = self.channel.snr_db;
+        if !snr_db.is_finite() {
+            return Err(ConfigError::Range {
+                key: "channel.snr_db",
+                value: snr_db.to_string(),
+                range: "a finite number of dB".into(),
+            });
+        }
+        range("channel.snr_db", snr_db, -20.0, 200.0)?;
+        let (channel_name, pulse) = match (&self.channel.taps, &self.channel.preset) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::Conflict(
+                    "set channel.taps or channel.preset, not both".into(),
+                ))
+            }
+            (Some(taps), None) => {
+                if taps.is_empty() || taps.len() > 256 {
+                    return Err(ConfigError::Range {
+                        key: "channel.taps",
+                        value: format!("a list of {} taps", taps.len()),
+                        range: "1..=256 taps".into(),
+                    });
+                }
+                if let Some(bad) = taps.iter().find(|t| !t.is_finite()) {
+                    return Err(ConfigError::Range {
+                        key: "channel.taps",
+                        value: bad.to_string(),
+                        range: "finite numbers".into(),
+                    });
+                }
+                if taps.iter().all(|&t| t == 0.0) {
+                    return Err(ConfigError::Conflict("channel.taps are all zero".into()));
+                }
+                let main = match self.channel.main {
+                    Some(m) => Some(range("channel.main", m, 0, taps.len() as i64 - 1)? as usize),
+                    None => None,
+                };
+                ("taps".to_string(), Pulse::from_taps(taps.clone(), main))
+            }
+            (None, p) => {
+                let name = p.as_deref().unwrap_or(DEFAULT_PRESET);
+                let pr = channel::preset(name).ok_or_else(|| {
+                    let names: Vec<_> = channel::PRESETS.iter().map(|p| p.name).collect();
+                    ConfigError::Conflict(format!(
+                        "channel.preset = \"{name}\" is unknown (presets: {})",
+                        names.join(", ")
+                    ))
+                })?;
+                if self.channel.main.is_some() {
+                    return Err(ConfigError::Conflict(
+                        "channel.main goes with channel.taps, not with a preset".into(),
+                    ));
+                }
+                (name.to_string(), Pulse::from_preset(pr))
+            }
+        };
+        let sigma = channel::noise_sigma(snr_db);
+        let bits = range("adc.bits", self.adc.bits, 4, 16)? as u32;
+        let full_scale = match self.adc.full_scale {
+            Some(fs) => {
+                if !(fs.is_finite() && fs > 0.0) {
+                    return Err(ConfigError::Range {
+                        key: "adc.full_scale",
+                        value: fs.to_string(),
+                        range: "a positive number".into(),
+                    });
+                }
+                fs
+            }
+            None => pulse.peak() + 3.0 * sigma,
+        };
+        let ffe_taps = range("ffe.taps", self.ffe.taps, 1, crate::numeric::MAX_FFE_TAPS as i64)?;
+        let format = RxFormat {
+            adc_bits: bits,
+            ffe_taps: ffe_taps as usize,
+            ffe_main: range("ffe.main", self.ffe.main, 0, ffe_taps - 1)? as usize,
+            ffe_coef_bits: range("ffe.coef_bits", self.ffe.coef_bits, 2, 18)? as u32,
+            ffe_coef_frac: range("ffe.coef_frac", self.ffe.coef_frac, 0, self.ffe.coef_bits + 7)? as u32,
+            ffe_out_bits: range("ffe.out_bits", self.ffe.out_bits, 4, 24)? as u32,
+            ffe_out_frac: range("ffe.out_frac", self.ffe.out_frac, 0, self.ffe.coef_frac)? as u32,
+            dfe_taps: range("dfe.taps", self.dfe.taps, 0, crate::numeric::MAX_DFE_TAPS as i64)? as usize,
+            dfe_coef_bits: range("dfe.coef_bits", self.dfe.coef_bits, 2, 16)? as u32,
+            precode: self.tx.precode,
+        };
+        format.validate()?;
+        let method = self.eq.method;
+        let manual = if method == EqMethod::Manual {
+            let ffe = self.ffe.coeffs.clone().ok_or_else(|| {
+                ConfigError::Conflict("eq.method = \"manual\" needs ffe.coeffs".into())
+            })?;
+            let dfe = self.dfe.coeffs.clone().unwrap_or_else(|| vec![0; format.dfe_taps]);
+            let t = self.slicer.threshold.ok_or_else(|| {
+                ConfigError::Conflict("eq.method = \"manual\" needs slicer.threshold".into())
+            })?;
+            let conv = |v: &[i64]| v.iter().map(|&x| x.clamp(i32::MIN as i64, i32::MAX as i64) as i32).collect();
+            let c = RxCoeffs { ffe: conv(&ffe), dfe: conv(&dfe), threshold: t.clamp(0, i32::MAX as i64) as i32 };
+            c.validate(&format)?;
+            Some(c)
+        } else {
+            for (key, given) in [
+                ("ffe.coeffs", self.ffe.coeffs.is_some()),
+                ("dfe.coeffs", self.dfe.coeffs.is_some()),
+                ("slicer.threshold", self.slicer.threshold.is_some()),
+            ] {
+                if given {
+                    return Err(ConfigError::Conflict(format!(
+                        "{key} is only used with eq.method = \"manual\" (method is \"{}\")",
+                        method.name()
+                    )));
+                }
+            }
+            None
+        };
+        let adapt_algo = match method {
+            EqMethod::Lms => Some(AdaptAlgo::Lms),
+            EqMethod::SignSign => Some(AdaptAlgo::SignSign),
+            _ => None,
+        };
+        let default_mu = if adapt_algo == Some(AdaptAlgo::SignSign) { 5 } else { 14 };
+        let mu_shift = range("adapt.mu_shift", self.adapt.mu_shift.unwrap_or(default_mu), 0, 40)? as u32;
+        let adapt_symbols = range("adapt.symbols", self.adapt.symbols, 1, MAX_SYMBOLS)? as u64;
+        let training = range("adapt.training", self.adapt.training, 0, self.adapt.symbols)? as u64;
+        let parallel = self.rtl.parallel;
+        if !PARALLEL_VALUES.contains(&parallel) {
+            return Err(ConfigError::Range {
+                key: "rtl.parallel",
+                value: parallel.to_string(),
+                range: "one of 1, 2, 4, 8, 16, 32".into(),
+            });
+        }
+        if self.tx.interleave && self.tx.fec == FecKind::None {
+            return Err(ConfigError::Conflict("tx.interleave needs tx.fec = \"kp4\" or \"kr4\"".into()));
+        }
+        Ok(LinkPlan {
+            symbols,
+            seed: self.link.seed,
+            pattern: self.link.pattern,
+            fec: self.tx.fec,
+            interleave: self.tx.interleave,
+            channel_name,
+            pulse,
+            snr_db,
+            sigma,
+            adc: Adc { bits, full_scale },
+            format,
+            method,
+            manual,
+            adapt_algo,
+            mu_shift,
+            adapt_symbols,
+            training,
+            parallel: parallel as usize,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_resolves() {
+        let p = Config::default().resolve().unwrap();
+        assert_eq!(p.channel_name, DEFAULT_PRESET);
+        assert_eq!(p.format, RxFormat::default());
+        assert_eq!(p.parallel, 8);
+    }
+
+    #[test]
+    fn impossible_values_name_their_key() {
+        let mut c = Config::default();
+        c.ffe.taps = 0;
+        assert_eq!(c.resolve().unwrap_err().to_string(), "ffe.taps = 0 is out of range (1..=64)");
+        let mut c = Config::default();
+        c.adc.bits = 40;
+        assert_eq!(c.resolve().unwrap_err().to_string(), "adc.bits = 40 is out of range (4..=16)");
+        let mut c = Config::default();
+        c.link.symbols = -5;
+        assert!(c.resolve().unwrap_err().to_string().starts_with("link.symbols = -5 is out of range"));
+        let mut c = Config::default();
+        c.channel.taps = Some(vec![1.0]);
+        c.channel.preset = Some("ideal".into());
+        assert!(c.resolve().unwrap_err().to_string().contains("not both"));
+        let mut c = Config::default();
+        c.channel.preset = Some("nope".into());
+        assert!(c.resolve().unwrap_err().to_string().contains("unknown"));
+        let mut c = Config::default();
+        c.rtl.parallel = 3;
+        assert!(c.resolve().unwrap_err().to_string().starts_with("rtl.parallel = 3"));
+    }
+}

@@ -1,0 +1,487 @@
+//! The whole link, end to end: pattern -> (FEC) -> PAM4 map -> channel ->
+//! noise -> ADC -> equalizer -> decode -> statistics.
+//!
+//! ## Determinism
+//! Symbols are processed in batches of [`BATCH`]; the noise of each chunk of
+//! [`CHUNK`] symbols comes from its own generator, seeded from the run's seed
+//! and the chunk's index ([`crate::rng::derive_seed`]). Chunks are spread over
+//! threads, so the result does not depend on the thread count. The
+//! equalizer runs serially over the whole stream, as the hardware does.
+//!
+//! ## Alignment
+//! The decision at output index `n` is for the symbol sent at `n - D`, with
+//! `D = channel main-cursor index + ffe.main`. The first
+//! `D + ffe.taps + channel taps` decisions are the start-up transient and are
+//! left out of the statistics (`skipped_symbols` in the report).
+
+use crate::channel::{self, Adc};
+use crate::coeffs::{self, AdaptParams, FloatEq};
+use crate::config::{EqMethod, FecKind, LinkPlan};
+use crate::eq::{EqError, Equalizer, Engine};
+use crate::numeric::{RxCoeffs, RxFormat};
+use crate::pam4::Mapper;
+use crate::prbs::SymbolSource;
+use crate::rng::{derive_seed, Xoshiro256pp};
+use crate::stats::{ErrorCounter, ErrorReport};
+use serde::Serialize;
+use thiserror::Error;
+
+/// Symbols per noise chunk (the unit of seeding and of parallel work).
+pub const CHUNK: usize = 1 << 15;
+/// Symbols per batch.
+pub const BATCH: usize = 1 << 20;
+const NOISE_STREAM: u64 = 0x4E01_5E00;
+
+/// Errors from a link run.
+#[derive(Debug, Error)]
+pub enum LinkError {
+    /// Coefficient computation failed.
+    #[error(transparent)]
+    Coeffs(#[from] coeffs::CoeffError),
+    /// The equalizer refused its setup.
+    #[error(transparent)]
+    Eq(#[from] EqError),
+    /// Something the link cannot do yet.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Options of a run that are not part of the configuration.
+pub struct RunOptions<'a> {
+    /// worker threads for the channel model (>= 1)
+    pub threads: usize,
+    /// keep every ADC sample in the result (for `--dump-samples`, co-simulation)
+    pub keep_samples: bool,
+    /// called with the number of symbols done so far
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions { threads: 1, keep_samples: false, progress: None }
+    }
+}
+
+/// Produces the ADC sample stream of a plan, batch after batch.
+pub struct SampleStream<'p> {
+    plan: &'p LinkPlan,
+    source: SymbolSource,
+    mapper: Mapper,
+    taps: Vec<f32>,
+    /// previous levels (channel memory), oldest first
+    hist: Vec<u8>,
+    next_chunk: u64,
+    threads: usize,
+}
+
+/// One batch of the stream.
+#[derive(Default)]
+pub struct Batch {
+    /// data symbols sent (2 bits each)
+    pub data: Vec<u8>,
+    /// level indices sent
+    pub levels: Vec<u8>,
+    /// ADC samples received
+    pub samples: Vec<i16>,
+}
+
+impl<'p> SampleStream<'p> {
+    /// A stream from the first symbol of `plan`.
+    pub fn new(plan: &'p LinkPlan, threads: usize) -> Self {
+        let l = plan.pulse.taps.len();
+        SampleStream {
+            plan,
+            source: SymbolSource::new(plan.pattern, plan.seed),
+            mapper: Mapper::new(plan.format.precode),
+            taps: plan.pulse.taps.iter().map(|&t| t as f32).collect(),
+            // before the first symbol the line idles at level index 0
+            hist: vec![0; l - 1],
+            next_chunk: 0,
+            threads: threads.max(1),
+        }
+    }
+
+    /// Produces the next `n` symbols (`n` a multiple of [`CHUNK`] except for the last batch).
+    pub fn next_batch(&mut self, n: usize, b: &mut Batch) {
+        b.data.resize(n, 0);
+        self.source.fill(&mut b.data);
+        b.levels.clear();
+        b.levels.extend_from_slice(&b.data);
+        self.mapper.map(&mut b.levels);
+        let l = self.taps.len();
+        let mut ext = Vec::with_capacity(l - 1 + n);
+        ext.extend_from_slice(&self.hist);
+        ext.extend_from_slice(&b.levels);
+        b.samples.resize(n, 0);
+        let plan = self.plan;
+        let taps = &self.taps;
+        let first_chunk = self.next_chunk;
+        let mut jobs: Vec<(u64, usize, &mut [i16])> = b
+            .samples
+            .chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(i, c)| (first_chunk + i as u64, i * CHUNK, c))
+            .collect();
+        self.next_chunk += jobs.len() as u64;
+        let work = |jobs: &mut [(u64, usize, &mut [i16])]| {
+            let mut amp = Vec::new();
+            let mut acc = Vec::new();
+            for (ci, off, out) in jobs.iter_mut() {
+                let mut rng = Xoshiro256pp::new(derive_seed(plan.seed, NOISE_STREAM, *ci));
+                chunk_samples(taps, &ext[*off..*off + l - 1 + out.len()], plan.sigma, &plan.adc, &mut rng, out, &mut amp, &mut acc);
+            }
+        };
+        let threads = self.threads.min(jobs.len()).max(1);
+        if threads == 1 {
+            work(&mut jobs);
+        } else {
+            let per = jobs.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                for part in jobs.chunks_mut(per) {
+                    s.spawn(|| work(part));
+                }
+            });
+        }
+        let keep = l - 1;
+        self.hist.clear();
+        self.hist.extend_from_slice(&ext[ext.len() - keep..]);
+    }
+}
+
+/// Channel, noise and ADC over one chunk: `lv` holds `taps.len() - 1` levels
+/// of history then one level per output.
+#[allow(clippy::too_many_arguments)]
+fn chunk_samples(
+    taps: &[f32],
+    lv: &[u8],
+    sigma: f64,
+    adc: &Adc,
+    rng: &mut Xoshiro256pp,
+    out: &mut [i16],
+    amp: &mut Vec<f32>,
+    acc: &mut Vec<f32>,
+) {
+    const LV: [f32; 4] = [-1.0, -1.0 / 3.0, 1.0 / 3.0, 1.0];
+    let l = taps.len();
+    let n = out.len();
+    amp.clear();
+    amp.extend(lv.iter().map(|&a| LV[a as usize]));
+    acc.clear();
+    acc.resize(n, 0.0);
+    fir_f32(taps, amp, acc);
+    debug_assert_eq!(amp.len(), n + l - 1);
+    let scale = adc.gain();
+    let lo = -(1i64 << (adc.bits - 1)) as f64;
+    let hi = ((1i64 << (adc.bits - 1)) - 1) as f64;
+    for (o, &v) in out.iter_mut().zip(acc.iter()) {
+        let noisy = v as f64 + if sigma > 0.0 { sigma * rng.normal() } else { 0.0 };
+        *o = (noisy * scale + 0.5).floor().clamp(lo, hi) as i16;
+    }
+}
+
+/// `acc[i] = sum_j taps[j] * amp[i + L - 1 - j]`, taps in ascending order.
+fn fir_f32(taps: &[f32], amp: &[f32], acc: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is present (checked just above).
+            unsafe { fir_f32_avx2(taps, amp, acc) };
+            return;
+        }
+    }
+    fir_f32_portable(taps, amp, acc)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fir_f32_avx2(taps: &[f32], amp: &[f32], acc: &mut [f32]) {
+    fir_f32_portable(taps, amp, acc)
+}
+
+#[inline(always)]
+fn fir_f32_portable(taps: &[f32], amp: &[f32], acc: &mut [f32]) {
+    let l = taps.len();
+    let n = acc.len();
+    for (j, &h) in taps.iter().enumerate() {
+        let xs = &amp[l - 1 - j..l - 1 - j + n];
+        for (a, &x) in acc.iter_mut().zip(xs) {
+            *a += h * x;
+        }
+    }
+}
+
+/// Equalizer settings chosen for a run and how they were obtained.
+#[derive(Clone, Debug, Serialize)]
+pub struct EqReport {
+    /// coefficient source
+    pub method: &'static str,
+    /// FFE coefficients (fixed point)
+    pub ffe: Vec<i32>,
+    /// DFE coefficients
+    pub dfe: Vec<i32>,
+    /// slicer threshold
+    pub threshold: i32,
+    /// the outer level the coefficients target, in FFE-output LSBs
+    pub amplitude: f64,
+    /// floating-point design (zf/mmse)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub design: Option<FloatEq>,
+    /// decision delay D in symbols
+    pub delay: usize,
+}
+
+/// Channel facts in a report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChannelReport {
+    /// preset name or "taps"
+    pub name: String,
+    /// pulse response
+    pub taps: Vec<f64>,
+    /// main-cursor index
+    pub main: usize,
+    /// SNR, dB
+    pub snr_db: f64,
+    /// noise standard deviation
+    pub noise_sigma: f64,
+    /// ADC bits
+    pub adc_bits: u32,
+    /// ADC full scale
+    pub adc_full_scale: f64,
+}
+
+/// Burst statistics.
+#[derive(Clone, Debug, Serialize)]
+pub struct BurstReport {
+    /// histogram[i] = bursts of i consecutive wrong decisions; index 0 unused;
+    /// the last bin counts longer bursts
+    pub histogram: Vec<u64>,
+    /// longest burst
+    pub longest: u64,
+    /// bursts in all
+    pub count: u64,
+}
+
+/// Run timing.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimingReport {
+    /// wall-clock seconds of the stream (after coefficient setup)
+    pub seconds: f64,
+    /// symbols per second
+    pub symbols_per_second: f64,
+    /// worker threads
+    pub threads: usize,
+}
+
+/// The JSON report of a simulation (keys documented in README.md).
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// program version
+    pub rxdsp_version: &'static str,
+    /// symbols simulated
+    pub symbols: u64,
+    /// the run's seed
+    pub seed: u64,
+    /// data pattern
+    pub pattern: String,
+    /// start-up symbols left out of the statistics
+    pub skipped_symbols: u64,
+    /// before FEC
+    pub pre_fec: ErrorReport,
+    /// error bursts
+    pub bursts: BurstReport,
+    /// FEC statistics (null without FEC)
+    pub fec: Option<serde_json::Value>,
+    /// after FEC (equal to pre_fec bits without FEC)
+    pub post_fec: ErrorReport,
+    /// equalizer
+    pub equalizer: EqReport,
+    /// channel
+    pub channel: ChannelReport,
+    /// timing
+    pub timing: TimingReport,
+}
+
+/// Everything a run produces.
+pub struct LinkResult {
+    /// the report
+    pub report: Report,
+    /// the coefficients used
+    pub coeffs: RxCoeffs,
+    /// every ADC sample, when asked for
+    pub samples: Option<Vec<i16>>,
+}
+
+/// Chooses the coefficients for `plan` (computing, adapting or taking them).
+///
+/// Methods that learn from samples (`none`, `lms`, `sign-sign`) use `samples`
+/// when given (a received file: no transmitted symbols are known, so
+/// `adapt.training` must be 0) and otherwise the plan's own simulated stream.
+pub fn choose_coeffs(plan: &LinkPlan, threads: usize, samples: Option<&[i16]>) -> Result<EqReport, LinkError> {
+    let fmt = &plan.format;
+    let delay = plan.pulse.main + fmt.ffe_main;
+    let (coeffs, amplitude, design) = match plan.method {
+        EqMethod::Manual => {
+            let c = plan.manual.clone().expect("resolved manual coefficients");
+            let amp = c.threshold as f64 * 1.5;
+            (c, amp, None)
+        }
+        EqMethod::Zf | EqMethod::Mmse => {
+            let lsb = plan.adc.full_scale / (1u64 << (fmt.adc_bits - 1)) as f64;
+            let nv = if plan.method == EqMethod::Zf { 0.0 } else { plan.sigma * plan.sigma + lsb * lsb / 12.0 };
+            let d = coeffs::design(&plan.pulse, fmt.ffe_taps, fmt.ffe_main, fmt.dfe_taps, nv)?;
+            let fx = coeffs::quantize(&d, fmt, plan.adc.gain())?;
+            (fx.coeffs, fx.amplitude, Some(d))
+        }
+        EqMethod::None | EqMethod::Lms | EqMethod::SignSign => {
+            let mut b = Batch::default();
+            match samples {
+                Some(x) => {
+                    if plan.training > 0 && plan.method != EqMethod::None {
+                        return Err(LinkError::Unsupported(
+                            "adapt.training needs the transmitted symbols, which only `rxdsp sim` has: set adapt.training = 0 to adapt decision-directed".into(),
+                        ));
+                    }
+                    let n = (plan.adapt_symbols as usize).min(x.len());
+                    b.samples = x[..n].to_vec();
+                }
+                None => {
+                    let n = (plan.adapt_symbols.min(plan.symbols) as usize).max(4096);
+                    SampleStream::new(plan, threads).next_batch(n, &mut b);
+                }
+            }
+            if b.samples.is_empty() {
+                return Err(LinkError::Unsupported("no samples to learn the equalizer from".into()));
+            }
+            if plan.method == EqMethod::None {
+                let c = none_coeffs(fmt, &b.samples);
+                let amp = c.threshold as f64 * 1.5;
+                (c, amp, None)
+            } else {
+                let amp = adapt_amplitude(fmt);
+                let params = AdaptParams {
+                    algo: plan.adapt_algo.expect("adaptive method"),
+                    mu_shift: plan.mu_shift,
+                    training: plan.training as usize,
+                    amplitude: amp,
+                };
+                let levels = &b.levels;
+                let known = |i: usize| if i >= delay { levels.get(i - delay).copied() } else { None };
+                (coeffs::adapt(fmt, &b.samples, &known, &params), amp, None)
+            }
+        }
+    };
+    coeffs.validate(fmt).map_err(EqError::from)?;
+    Ok(EqReport {
+        method: plan.method.name(),
+        ffe: coeffs.ffe.clone(),
+        dfe: coeffs.dfe.clone(),
+        threshold: coeffs.threshold,
+        amplitude,
+        design,
+        delay,
+    })
+}
+
+/// The outer level an adaptive equalizer aims for: a quarter of the output range.
+pub fn adapt_amplitude(fmt: &RxFormat) -> f64 {
+    (crate::numeric::smax(fmt.ffe_out_bits) as f64 / 4.0).max(3.0)
+}
+
+/// Pass-through coefficients with the threshold at the mean |x| (for PAM4,
+/// 2/3 of the outer level).
+pub fn none_coeffs(fmt: &RxFormat, x: &[i16]) -> RxCoeffs {
+    let mut c = RxCoeffs::pass_through(fmt, 1);
+    let gain = c.ffe[fmt.ffe_main] as f64 / (1u64 << fmt.ffe_shift()) as f64;
+    let mean = x.iter().map(|&v| (v as f64).abs()).sum::<f64>() / x.len().max(1) as f64;
+    c.threshold = ((mean * gain).round() as i64).clamp(1, fmt.max_threshold()) as i32;
+    c
+}
+
+/// Runs the link simulation of `plan`.
+pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> {
+    if plan.fec != FecKind::None {
+        return Err(LinkError::Unsupported(
+            "tx.fec = \"kp4\"/\"kr4\" is not in the link loop yet: use tx.fec = \"none\"".into(),
+        ));
+    }
+    let threads = opts.threads.max(1);
+    let eqr = choose_coeffs(plan, threads, None)?;
+    let coeffs = RxCoeffs { ffe: eqr.ffe.clone(), dfe: eqr.dfe.clone(), threshold: eqr.threshold };
+    let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
+    let d = eqr.delay;
+    let warmup = (d + plan.format.ffe_taps + plan.pulse.taps.len()) as u64;
+    let t0 = std::time::Instant::now();
+    let mut stream = SampleStream::new(plan, threads);
+    let mut batch = Batch::default();
+    let mut counter = ErrorCounter::default();
+    let mut kept = if opts.keep_samples { Some(Vec::with_capacity(plan.symbols as usize)) } else { None };
+    // tx history: the last d levels/data of the previous batch
+    let mut tx_lv_ext: Vec<u8> = vec![0; d];
+    let mut tx_data_ext: Vec<u8> = vec![0; d];
+    let mut rx_lv = Vec::new();
+    let mut rx_data = Vec::new();
+    let mut done = 0u64;
+    while done < plan.symbols {
+        let n = ((plan.symbols - done) as usize).min(BATCH);
+        stream.next_batch(n, &mut batch);
+        if let Some(k) = kept.as_mut() {
+            k.extend_from_slice(&batch.samples);
+        }
+        rx_lv.resize(n, 0);
+        rx_data.resize(n, 0);
+        eq.process(&batch.samples, &mut rx_lv, &mut rx_data);
+        tx_lv_ext.truncate(d);
+        tx_lv_ext.extend_from_slice(&batch.levels);
+        tx_data_ext.truncate(d);
+        tx_data_ext.extend_from_slice(&batch.data);
+        // rx index done+i <-> tx_ext[i]
+        let skip = warmup.saturating_sub(done).min(n as u64) as usize;
+        counter.update(&tx_lv_ext[skip..n], &rx_lv[skip..], &tx_data_ext[skip..n], &rx_data[skip..]);
+        // keep the last d symbols for the next batch
+        let tail = tx_lv_ext.len() - d;
+        tx_lv_ext.copy_within(tail.., 0);
+        tx_data_ext.copy_within(tail.., 0);
+        done += n as u64;
+        if let Some(p) = opts.progress {
+            p(done);
+        }
+    }
+    counter.finish();
+    let secs = t0.elapsed().as_secs_f64();
+    let pre = ErrorReport::from(&counter);
+    let post = ErrorReport { symbols: None, symbol_errors: None, ser: None, ..pre.clone() };
+    let report = Report {
+        rxdsp_version: env!("CARGO_PKG_VERSION"),
+        symbols: plan.symbols,
+        seed: plan.seed,
+        pattern: plan.pattern.to_string(),
+        skipped_symbols: warmup.min(plan.symbols),
+        pre_fec: pre,
+        bursts: BurstReport {
+            count: counter.bursts.iter().sum(),
+            histogram: counter.bursts.clone(),
+            longest: counter.longest_burst,
+        },
+        fec: None,
+        post_fec: post,
+        equalizer: eqr,
+        channel: ChannelReport {
+            name: plan.channel_name.clone(),
+            taps: plan.pulse.taps.clone(),
+            main: plan.pulse.main,
+            snr_db: plan.snr_db,
+            noise_sigma: plan.sigma,
+            adc_bits: plan.adc.bits,
+            adc_full_scale: plan.adc.full_scale,
+        },
+        timing: TimingReport {
+            seconds: secs,
+            symbols_per_second: plan.symbols as f64 / secs.max(1e-9),
+            threads,
+        },
+    };
+    Ok(LinkResult { report, coeffs, samples: kept })
+}
+
+/// Keeps `channel` in the public surface for users of this module.
+pub use channel::Pulse;
