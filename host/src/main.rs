@@ -1,1 +1,293 @@
-fn main() {}
+//! The `rxdsp` command-line program.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use golden::config::{Config, EqMethod, LinkPlan, DEFAULT_TOML};
+use golden::eq::{check_samples, Engine, Equalizer};
+use golden::link::{self, LinkResult, Report, RunOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rxdsp::cfgload;
+use rxdsp::samples::{self, SampleFormat, Samples};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "rxdsp", version, about = "Bit-exact PAM4 receive DSP: golden model, RTL and host driver")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the main job on the embedded default config, end to end
+    Demo {
+        /// folder for the report and artefacts
+        #[arg(long, default_value = "rxdsp-out")]
+        out: PathBuf,
+        /// worker threads (default: all cores)
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Simulate a link: a config file plus overrides
+    Sim(SimArgs),
+    /// Run the golden receiver on a sample file
+    Rx(RxArgs),
+    /// Configuration helpers
+    Config {
+        /// print the embedded default configuration (commented TOML)
+        #[arg(long)]
+        print_default: bool,
+    },
+}
+
+#[derive(Args)]
+struct SimArgs {
+    /// configuration file (TOML); the embedded default when absent
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// symbols to simulate (overrides link.symbols)
+    #[arg(long)]
+    symbols: Option<i64>,
+    /// seed (overrides link.seed)
+    #[arg(long)]
+    seed: Option<u64>,
+    /// override any key: --set section.key=value (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// write the JSON report here
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// write the ADC samples here (.npy, or .ri16 / .sigmf-data with SigMF meta)
+    #[arg(long)]
+    dump_samples: Option<PathBuf>,
+    /// worker threads (default: all cores)
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Args)]
+struct RxArgs {
+    /// configuration file (TOML); the embedded default when absent
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// override any key: --set section.key=value (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// input samples (.npy, .ri8, .ri16, .rf32, .sigmf-data)
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// sample format, overriding the extension: npy, ri8, ri16_le, rf32_le
+    #[arg(long)]
+    format: Option<String>,
+    /// output: decoded bits, packed MSB first, two per input sample
+    #[arg(long)]
+    out: PathBuf,
+    /// write a JSON report here
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Demo { out, threads } => demo(&out, threads),
+        Cmd::Sim(a) => sim(a),
+        Cmd::Rx(a) => rx(a),
+        Cmd::Config { print_default } => {
+            if print_default {
+                print!("{DEFAULT_TOML}");
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("nothing to do: try `rxdsp config --print-default`"))
+            }
+        }
+    };
+    if let Err(e) = r {
+        // one line: the chain of causes joined
+        let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+        eprintln!("rxdsp: error: {}", msg.join(": "));
+        std::process::exit(2);
+    }
+}
+
+fn threads(t: Option<usize>) -> usize {
+    t.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1)
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} symbols ({per_sec}, eta {eta})")
+            .expect("static template"),
+    );
+    pb
+}
+
+fn plan_of(cfg: &Config) -> Result<LinkPlan> {
+    cfg.resolve().context("bad configuration")
+}
+
+fn run_sim(plan: &LinkPlan, threads: usize, keep: bool) -> Result<LinkResult> {
+    let pb = progress_bar(plan.symbols);
+    let cb = |n: u64| pb.set_position(n);
+    let opts = RunOptions { threads, keep_samples: keep, progress: Some(&cb) };
+    let r = link::run(plan, &opts).context("simulation failed")?;
+    pb.finish_and_clear();
+    Ok(r)
+}
+
+fn write_json(path: &Path, v: &impl serde::Serialize) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let text = serde_json::to_string_pretty(v).context("serializing the report")?;
+    samples::write_atomic(path, text.as_bytes()).context("writing the report")?;
+    Ok(())
+}
+
+fn summary(plan: &LinkPlan, r: &Report) -> String {
+    let f = &plan.format;
+    let e = &r.equalizer;
+    let mut s = String::new();
+    s += &format!(
+        "link       {} symbols of {}, channel {} ({} taps), SNR {:.1} dB, {}-bit ADC{}\n",
+        r.symbols,
+        r.pattern,
+        r.channel.name,
+        r.channel.taps.len(),
+        r.channel.snr_db,
+        f.adc_bits,
+        if f.precode { ", precoded" } else { "" }
+    );
+    s += &format!(
+        "equalizer  FFE {} taps (main {}) + DFE {} taps, coefficients by {}\n",
+        f.ffe_taps, f.ffe_main, f.dfe_taps, e.method
+    );
+    s += &format!("           ffe {:?}\n           dfe {:?}  threshold {}\n", e.ffe, e.dfe, e.threshold);
+    s += &format!(
+        "pre-FEC    BER {:.3e} ({} of {} bits)  SER {:.3e} ({} of {} symbols)\n",
+        r.pre_fec.ber,
+        r.pre_fec.bit_errors,
+        r.pre_fec.bits,
+        r.pre_fec.ser.unwrap_or(0.0),
+        r.pre_fec.symbol_errors.unwrap_or(0),
+        r.pre_fec.symbols.unwrap_or(0)
+    );
+    s += &format!("bursts     {} error bursts, longest {} symbols\n", r.bursts.count, r.bursts.longest);
+    s += &format!(
+        "speed      {:.1} M symbols/s on {} threads ({:.2} s)\n",
+        r.timing.symbols_per_second / 1e6,
+        r.timing.threads,
+        r.timing.seconds
+    );
+    s
+}
+
+fn demo(out: &Path, t: Option<usize>) -> Result<()> {
+    let cfg = cfgload::load(None, &[])?;
+    let plan = plan_of(&cfg)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    println!("rxdsp demo: the embedded default configuration (`rxdsp config --print-default`)");
+    let r = run_sim(&plan, threads(t), false)?;
+    print!("{}", summary(&plan, &r.report));
+    let rp = out.join("report.json");
+    write_json(&rp, &r.report)?;
+    println!("report     {}", rp.display());
+    Ok(())
+}
+
+fn sim(a: SimArgs) -> Result<()> {
+    let mut cfg = cfgload::load(a.config.as_deref(), &a.set)?;
+    if let Some(n) = a.symbols {
+        cfg.link.symbols = n;
+    }
+    if let Some(s) = a.seed {
+        cfg.link.seed = s;
+    }
+    let plan = plan_of(&cfg)?;
+    let r = run_sim(&plan, threads(a.threads), a.dump_samples.is_some())?;
+    print!("{}", summary(&plan, &r.report));
+    if let Some(p) = &a.dump_samples {
+        let x = r.samples.as_deref().expect("samples kept");
+        samples::write_samples(p, x, plan.adc.bits).context("writing samples")?;
+        println!("samples    {}", p.display());
+    }
+    if let Some(p) = &a.report {
+        write_json(p, &r.report)?;
+        println!("report     {}", p.display());
+    }
+    Ok(())
+}
+
+/// The report of `rxdsp rx`.
+#[derive(serde::Serialize)]
+struct RxReport {
+    rxdsp_version: &'static str,
+    input: String,
+    symbols: u64,
+    bits: u64,
+    equalizer: link::EqReport,
+    /// decisions per level index 0..4
+    level_counts: [u64; 4],
+    seconds: f64,
+    symbols_per_second: f64,
+}
+
+fn rx(a: RxArgs) -> Result<()> {
+    let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
+    let plan = plan_of(&cfg)?;
+    let format = match &a.format {
+        Some(f) => Some(f.parse::<SampleFormat>()?),
+        None => None,
+    };
+    let s = samples::read_samples(&a.input, format)?;
+    if s.is_empty() {
+        bail!("{}: no samples", a.input.display());
+    }
+    let x: Vec<i16> = match s {
+        Samples::Int(v) => {
+            check_samples(&v, plan.format.adc_bits, 0).with_context(|| format!("{}", a.input.display()))?;
+            v
+        }
+        Samples::Float(v) => v.iter().map(|&f| plan.adc.quantize(f as f64)).collect(),
+    };
+    let learn = matches!(plan.method, EqMethod::None | EqMethod::Lms | EqMethod::SignSign);
+    let eqr = link::choose_coeffs(&plan, 1, if learn { Some(&x) } else { None })?;
+    let coeffs = golden::numeric::RxCoeffs { ffe: eqr.ffe.clone(), dfe: eqr.dfe.clone(), threshold: eqr.threshold };
+    let t0 = std::time::Instant::now();
+    let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
+    let mut levels = vec![0u8; x.len()];
+    let mut data = vec![0u8; x.len()];
+    eq.process(&x, &mut levels, &mut data);
+    let secs = t0.elapsed().as_secs_f64();
+    samples::write_atomic(&a.out, &samples::pack_symbols(&data)).context("writing the output")?;
+    let mut level_counts = [0u64; 4];
+    for &l in &levels {
+        level_counts[l as usize] += 1;
+    }
+    println!(
+        "rx         {} samples -> {} bits in {} ({} coefficients, ffe {:?}, dfe {:?}, threshold {})",
+        x.len(),
+        2 * x.len(),
+        a.out.display(),
+        eqr.method,
+        eqr.ffe,
+        eqr.dfe,
+        eqr.threshold
+    );
+    if let Some(p) = &a.report {
+        let rep = RxReport {
+            rxdsp_version: env!("CARGO_PKG_VERSION"),
+            input: a.input.display().to_string(),
+            symbols: x.len() as u64,
+            bits: 2 * x.len() as u64,
+            equalizer: eqr,
+            level_counts,
+            seconds: secs,
+            symbols_per_second: x.len() as f64 / secs.max(1e-9),
+        };
+        write_json(p, &rep)?;
+        println!("report     {}", p.display());
+    }
+    Ok(())
+}
