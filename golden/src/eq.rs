@@ -68,7 +68,6 @@ pub struct Ffe {
     hist: Vec<i32>,
     /// scratch for the fast path: history then the block, widened
     xbuf: Vec<i32>,
-    acc: Vec<i32>,
 }
 
 impl Ffe {
@@ -89,7 +88,6 @@ impl Ffe {
             engine,
             hist: vec![0; fmt.ffe_taps - 1],
             xbuf: Vec::new(),
-            acc: Vec::new(),
         })
     }
 
@@ -128,12 +126,10 @@ impl Ffe {
         self.xbuf.clear();
         self.xbuf.extend_from_slice(&self.hist);
         self.xbuf.extend(x.iter().map(|&v| v as i32));
-        self.acc.resize(b, 0);
-        fir_block(&self.coef, &self.xbuf, &mut self.acc);
-        let shift = self.shift;
         let lo = crate::numeric::smin(self.out_bits) as i32;
         let hi = crate::numeric::smax(self.out_bits) as i32;
-        round_saturate_block(&self.acc, y, shift, lo, hi);
+        fir_block(&self.coef, &self.xbuf, y, self.shift, lo, hi);
+        let _ = b;
         if n > 1 {
             let tail = self.xbuf.len() - (n - 1);
             self.hist.copy_from_slice(&self.xbuf[tail..]);
@@ -141,51 +137,56 @@ impl Ffe {
     }
 }
 
-/// `acc[i] = sum_k coef[k] * xp[i + N - 1 - k]` where `xp` carries N-1 history samples first.
+/// `y[i] = sat(round(sum_k coef[k] * xp[i + N - 1 - k]))` where `xp` carries
+/// N-1 history samples first. The accumulator must fit in 31 bits.
 #[inline]
-fn fir_block(coef: &[i32], xp: &[i32], acc: &mut [i32]) {
+fn fir_block(coef: &[i32], xp: &[i32], y: &mut [i32], shift: u32, lo: i32, hi: i32) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            unsafe { fir_block_avx2(coef, xp, acc) };
+            unsafe { fir_block_avx2(coef, xp, y, shift, lo, hi) };
             return;
         }
     }
-    fir_block_portable(coef, xp, acc);
+    fir_block_portable(coef, xp, y, shift, lo, hi);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn fir_block_avx2(coef: &[i32], xp: &[i32], acc: &mut [i32]) {
-    fir_block_portable(coef, xp, acc)
+unsafe fn fir_block_avx2(coef: &[i32], xp: &[i32], y: &mut [i32], shift: u32, lo: i32, hi: i32) {
+    fir_block_portable(coef, xp, y, shift, lo, hi)
 }
+
+/// Outputs computed together, their accumulators held in registers.
+const LANES: usize = 16;
 
 #[inline(always)]
-fn fir_block_portable(coef: &[i32], xp: &[i32], acc: &mut [i32]) {
+fn fir_block_portable(coef: &[i32], xp: &[i32], y: &mut [i32], shift: u32, lo: i32, hi: i32) {
     let n = coef.len();
-    let b = acc.len();
-    acc.fill(0);
-    for (k, &c) in coef.iter().enumerate() {
-        let xs = &xp[n - 1 - k..n - 1 - k + b];
-        for (a, &xv) in acc.iter_mut().zip(xs) {
-            *a = a.wrapping_add(c.wrapping_mul(xv));
+    let b = y.len();
+    let half = if shift == 0 { 0 } else { 1i32 << (shift - 1) };
+    let mut i = 0;
+    while i + LANES <= b {
+        let mut a = [0i32; LANES];
+        for (k, &c) in coef.iter().enumerate() {
+            let xs: &[i32; LANES] = xp[n - 1 - k + i..n - 1 - k + i + LANES].try_into().unwrap();
+            for l in 0..LANES {
+                a[l] = a[l].wrapping_add(c.wrapping_mul(xs[l]));
+            }
         }
+        let out: &mut [i32; LANES] = (&mut y[i..i + LANES]).try_into().unwrap();
+        for l in 0..LANES {
+            out[l] = (a[l].wrapping_add(half) >> shift).clamp(lo, hi);
+        }
+        i += LANES;
     }
-}
-
-#[inline]
-fn round_saturate_block(acc: &[i32], y: &mut [i32], shift: u32, lo: i32, hi: i32) {
-    if shift == 0 {
-        for (o, &a) in y.iter_mut().zip(acc) {
-            *o = a.clamp(lo, hi);
+    for (j, o) in y.iter_mut().enumerate().skip(i) {
+        let mut a = 0i32;
+        for (k, &c) in coef.iter().enumerate() {
+            a = a.wrapping_add(c.wrapping_mul(xp[n - 1 - k + j]));
         }
-    } else {
-        // acc fits in 32 bits; the rounding add is done in i64 to stay exact
-        let half = 1i64 << (shift - 1);
-        for (o, &a) in y.iter_mut().zip(acc) {
-            *o = (((a as i64 + half) >> shift) as i32).clamp(lo, hi);
-        }
+        *o = (a.wrapping_add(half) >> shift).clamp(lo, hi);
     }
 }
 
@@ -249,14 +250,24 @@ impl Dfe {
                 }
             }
             (Engine::Fast, 1) => {
+                // Loop-unrolled first tap, as the RTL does it: for every sample
+                // the four decisions, one per possible previous decision, are
+                // computed independently (this vectorizes); the serial chain is
+                // then a 2-bit select per sample.
                 let b1 = self.b[0];
-                // the four possible feedback values, indexed by the previous decision
                 let fb = [-3 * b1, -b1, b1, 3 * b1];
                 let mut prev = self.hist[0];
-                for (o, &yv) in a.iter_mut().zip(y) {
-                    let d = slice(yv - fb[prev as usize], t);
-                    *o = d;
-                    prev = d;
+                for (ys, os) in y.chunks(BLOCK).zip(a.chunks_mut(BLOCK)) {
+                    for (o, &yv) in os.iter_mut().zip(ys) {
+                        *o = slice(yv - fb[0], t)
+                            | (slice(yv - fb[1], t) << 2)
+                            | (slice(yv - fb[2], t) << 4)
+                            | (slice(yv - fb[3], t) << 6);
+                    }
+                    for o in os.iter_mut() {
+                        prev = (*o >> (2 * prev)) & 3;
+                        *o = prev;
+                    }
                 }
                 self.hist[0] = prev;
             }
@@ -324,9 +335,8 @@ impl Equalizer {
         let mut y = std::mem::take(&mut self.y);
         self.ffe.process(x, &mut y);
         self.dfe.process(&y, levels);
-        for (d, &a) in data.iter_mut().zip(levels.iter()) {
-            *d = self.demap.demap_one(a);
-        }
+        data.copy_from_slice(levels);
+        self.demap.demap(data);
         self.y = y;
     }
 

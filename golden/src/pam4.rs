@@ -86,8 +86,14 @@ impl Demapper {
 
     /// Turns level indices into data symbols in place.
     pub fn demap(&mut self, syms: &mut [u8]) {
-        for s in syms.iter_mut() {
-            *s = self.demap_one(*s);
+        if self.precode {
+            for s in syms.iter_mut() {
+                *s = self.demap_one(*s);
+            }
+        } else {
+            for s in syms.iter_mut() {
+                *s = GRAY_DECODE[(*s & 3) as usize];
+            }
         }
     }
 }
