@@ -120,7 +120,7 @@ pub fn noise_sigma(snr_db: f64) -> f64 {
 /// * the transmitter and receiver analog bandwidth: two poles at 0.75 baud;
 /// * the transmitted 1-UI rectangular pulse: `sinc(f)`.
 ///
-/// The response is integrated numerically to 4 baud, sampled at 64 phases per
+/// The response is integrated numerically to 4 baud, sampled at 32 phases per
 /// UI, and the phase with the largest main cursor is kept. Taps smaller than
 /// 0.2 % of the main cursor are trimmed from both ends. The DC gain is one, so
 /// the taps sum to about one.
@@ -151,19 +151,28 @@ pub fn lossy_pulse(loss_db: f64) -> Pulse {
             (f, mag * sinc, im_ln)
         })
         .collect();
-    // p(t) = 2 * sum Re{ H(f) e^{j 2 pi f t} } df, t in UI
+    // p(t) = 2 * sum Re{ H(f) e^{j 2 pi f t} } df, t in UI, evaluated on a
+    // grid of 1/phases UI by rotating one phasor per frequency
     let span = 48usize; // UIs evaluated
-    let phases = 64usize;
+    let phases = 32usize;
     let pre = 8.0; // UIs before t = 0 evaluated
-    let p_at = |t: f64| -> f64 {
-        let mut acc = 0.0;
-        for &(f, m, ph) in &spectrum {
-            acc += m * (ph + 2.0 * PI * f * t).cos();
+    let npts = span * phases;
+    let dt = 1.0 / phases as f64;
+    let mut samples = vec![0.0f64; npts];
+    for &(f, m, ph) in &spectrum {
+        let a0 = ph - 2.0 * PI * f * pre;
+        let (mut re, mut im) = (m * a0.cos(), m * a0.sin());
+        let (sr, si) = ((2.0 * PI * f * dt).cos(), (2.0 * PI * f * dt).sin());
+        for s in samples.iter_mut() {
+            *s += re;
+            let nr = re * sr - im * si;
+            im = re * si + im * sr;
+            re = nr;
         }
-        2.0 * acc * df
-    };
-    let samples: Vec<f64> =
-        (0..span * phases).map(|i| p_at(i as f64 / phases as f64 - pre)).collect();
+    }
+    for s in samples.iter_mut() {
+        *s *= 2.0 * df;
+    }
     let peak_i = (0..samples.len())
         .max_by(|&a, &b| samples[a].partial_cmp(&samples[b]).unwrap())
         .unwrap();

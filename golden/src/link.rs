@@ -170,6 +170,30 @@ fn chunk_samples(
     acc.resize(n, 0.0);
     fir_f32(taps, amp, acc);
     debug_assert_eq!(amp.len(), n + l - 1);
+    add_noise_quantize(acc, sigma, adc, rng, out);
+}
+
+/// Adds noise and quantizes (the `floor` inlines as one instruction with AVX2).
+fn add_noise_quantize(acc: &[f32], sigma: f64, adc: &Adc, rng: &mut Xoshiro256pp, out: &mut [i16]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is present (checked just above).
+            unsafe { add_noise_quantize_avx2(acc, sigma, adc, rng, out) };
+            return;
+        }
+    }
+    add_noise_quantize_portable(acc, sigma, adc, rng, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn add_noise_quantize_avx2(acc: &[f32], sigma: f64, adc: &Adc, rng: &mut Xoshiro256pp, out: &mut [i16]) {
+    add_noise_quantize_portable(acc, sigma, adc, rng, out)
+}
+
+#[inline(always)]
+fn add_noise_quantize_portable(acc: &[f32], sigma: f64, adc: &Adc, rng: &mut Xoshiro256pp, out: &mut [i16]) {
     let scale = adc.gain();
     let lo = -(1i64 << (adc.bits - 1)) as f64;
     let hi = ((1i64 << (adc.bits - 1)) - 1) as f64;
@@ -200,13 +224,28 @@ unsafe fn fir_f32_avx2(taps: &[f32], amp: &[f32], acc: &mut [f32]) {
 
 #[inline(always)]
 fn fir_f32_portable(taps: &[f32], amp: &[f32], acc: &mut [f32]) {
+    // 32 outputs at a time with their sums in registers, taps in ascending order
+    const W: usize = 32;
     let l = taps.len();
     let n = acc.len();
-    for (j, &h) in taps.iter().enumerate() {
-        let xs = &amp[l - 1 - j..l - 1 - j + n];
-        for (a, &x) in acc.iter_mut().zip(xs) {
-            *a += h * x;
+    let mut i = 0;
+    while i + W <= n {
+        let mut a = [0.0f32; W];
+        for (j, &h) in taps.iter().enumerate() {
+            let xs: &[f32; W] = amp[l - 1 - j + i..l - 1 - j + i + W].try_into().unwrap();
+            for k in 0..W {
+                a[k] += h * xs[k];
+            }
         }
+        acc[i..i + W].copy_from_slice(&a);
+        i += W;
+    }
+    for (m, o) in acc.iter_mut().enumerate().skip(i) {
+        let mut a = 0.0f32;
+        for (j, &h) in taps.iter().enumerate() {
+            a += h * amp[l - 1 - j + m];
+        }
+        *o = a;
     }
 }
 

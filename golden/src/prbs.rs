@@ -197,11 +197,63 @@ impl Lfsr {
     }
 }
 
+/// A PRBS generator that produces `w` bits per step, `w` being the smallest
+/// exponent of the recurrence (capped at 32): for `x^31 + x^28 + 1`, 28 bits
+/// at a time. Same output as [`Lfsr`].
+#[derive(Clone, Debug)]
+pub struct WordLfsr {
+    /// history: bit i = the bit produced i+1 steps ago
+    hist: u64,
+    exps: Vec<u32>,
+    w: u32,
+    /// produced bits not yet consumed, oldest at bit `cnt - 1`
+    pending: u64,
+    cnt: u32,
+}
+
+impl WordLfsr {
+    /// A generator for `poly`, register all ones (as [`Lfsr::new`]).
+    pub fn new(poly: Polynomial) -> Self {
+        let w = poly.exponents.iter().copied().min().unwrap_or(1).min(32);
+        WordLfsr {
+            hist: (1u64 << poly.degree) - 1,
+            exps: poly.exponents.to_vec(),
+            w,
+            pending: 0,
+            cnt: 0,
+        }
+    }
+
+    #[inline]
+    fn step(&mut self) {
+        let w = self.w;
+        let mask = (1u64 << w) - 1;
+        let mut nb = 0u64;
+        for &e in &self.exps {
+            nb ^= self.hist >> (e - w);
+        }
+        nb &= mask;
+        self.hist = (self.hist << w) | nb;
+        self.pending = (self.pending << w) | nb;
+        self.cnt += w;
+    }
+
+    /// Next 2-bit symbol, first bit in the MSB.
+    #[inline]
+    pub fn next_symbol(&mut self) -> u8 {
+        while self.cnt < 2 {
+            self.step();
+        }
+        self.cnt -= 2;
+        ((self.pending >> self.cnt) & 3) as u8
+    }
+}
+
 /// Produces 2-bit data symbols (first bit in the MSB) for a pattern.
 #[derive(Clone, Debug)]
 pub enum SymbolSource {
     /// An LFSR pattern.
-    Lfsr(Lfsr),
+    Lfsr(WordLfsr),
     /// Seeded random bits.
     Random {
         /// the generator
@@ -217,7 +269,7 @@ impl SymbolSource {
     /// A source for `pattern`; `seed` is used by [`Pattern::Random`] only.
     pub fn new(pattern: Pattern, seed: u64) -> Self {
         match pattern.polynomial() {
-            Some(p) => SymbolSource::Lfsr(Lfsr::new(p)),
+            Some(p) => SymbolSource::Lfsr(WordLfsr::new(p)),
             None => SymbolSource::Random {
                 rng: Xoshiro256pp::new(seed ^ 0x5EED_DA7A),
                 buf: 0,
@@ -231,9 +283,7 @@ impl SymbolSource {
         match self {
             SymbolSource::Lfsr(l) => {
                 for o in out.iter_mut() {
-                    let hi = l.next_bit();
-                    let lo = l.next_bit();
-                    *o = (hi << 1) | lo;
+                    *o = l.next_symbol();
                 }
             }
             SymbolSource::Random { rng, buf, left } => {
@@ -369,6 +419,25 @@ mod tests {
             xpow_mod(Polynomial::PRBS9.period() / 7, Polynomial::PRBS9),
             1
         );
+    }
+
+    #[test]
+    fn word_generator_equals_bit_serial() {
+        for p in ALL_POLYS {
+            let mut serial = Lfsr::new(p);
+            let want: Vec<u8> = (0..3000)
+                .map(|_| {
+                    let hi = serial.next_bit();
+                    (hi << 1) | serial.next_bit()
+                })
+                .collect();
+            let mut src = SymbolSource::Lfsr(WordLfsr::new(p));
+            let mut got = vec![0u8; 3000];
+            let (a, b) = got.split_at_mut(1234);
+            src.fill(a);
+            src.fill(b);
+            assert_eq!(got, want, "degree {}", p.degree);
+        }
     }
 
     #[test]
