@@ -10,8 +10,14 @@ use std::hint::black_box;
 fn setup(n: usize) -> (RxFormat, RxCoeffs, Vec<i16>) {
     let fmt = RxFormat::default();
     let mut r = Xoshiro256pp::new(3);
-    let ffe = (0..fmt.ffe_taps).map(|_| (r.next_u64() % 512) as i32 - 256).collect();
-    let c = RxCoeffs { ffe, dfe: vec![30], threshold: 100 };
+    let ffe = (0..fmt.ffe_taps)
+        .map(|_| (r.next_u64() % 512) as i32 - 256)
+        .collect();
+    let c = RxCoeffs {
+        ffe,
+        dfe: vec![30],
+        threshold: 100,
+    };
     let x = (0..n).map(|_| (r.next_u64() % 256) as i16 - 128).collect();
     (fmt, c, x)
 }
@@ -25,12 +31,16 @@ fn bench_eq(c: &mut Criterion) {
         let mut eq = Equalizer::new(&fmt, &coeffs, engine).unwrap();
         let mut lv = vec![0u8; n];
         let mut d = vec![0u8; n];
-        g.bench_with_input(BenchmarkId::from_parameter(format!("{engine:?}")), &x, |b, x| {
-            b.iter(|| {
-                eq.process(black_box(x), &mut lv, &mut d);
-                black_box(&d);
-            })
-        });
+        g.bench_with_input(
+            BenchmarkId::from_parameter(format!("{engine:?}")),
+            &x,
+            |b, x| {
+                b.iter(|| {
+                    eq.process(black_box(x), &mut lv, &mut d);
+                    black_box(&d);
+                })
+            },
+        );
     }
     g.finish();
 }

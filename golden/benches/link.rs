@@ -37,7 +37,21 @@ fn bench_link(c: &mut Criterion) {
     g.throughput(Throughput::Elements(n as u64));
     for threads in [1usize, 2] {
         g.bench_with_input(BenchmarkId::new("fast", threads), &threads, |b, &t| {
-            b.iter(|| black_box(run(&plan, &RunOptions { threads: t, ..Default::default() }).unwrap().report.pre_fec.bit_errors))
+            b.iter(|| {
+                black_box(
+                    run(
+                        &plan,
+                        &RunOptions {
+                            threads: t,
+                            ..Default::default()
+                        },
+                    )
+                    .unwrap()
+                    .report
+                    .pre_fec
+                    .bit_errors,
+                )
+            })
         });
     }
     let levels: Vec<u8> = (0..n as usize).map(|i| (i * 7 % 4) as u8).collect();

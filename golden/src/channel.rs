@@ -70,16 +70,31 @@ impl Pulse {
     /// The pulse of a preset.
     pub fn from_preset(p: &Preset) -> Pulse {
         if p.loss_db == 0.0 {
-            return Pulse { taps: vec![1.0], main: 0 };
+            return Pulse {
+                taps: vec![1.0],
+                main: 0,
+            };
         }
         static CACHE: OnceLock<Vec<Pulse>> = OnceLock::new();
         let all = CACHE.get_or_init(|| {
             PRESETS
                 .iter()
-                .map(|p| if p.loss_db == 0.0 { Pulse { taps: vec![1.0], main: 0 } } else { lossy_pulse(p.loss_db) })
+                .map(|p| {
+                    if p.loss_db == 0.0 {
+                        Pulse {
+                            taps: vec![1.0],
+                            main: 0,
+                        }
+                    } else {
+                        lossy_pulse(p.loss_db)
+                    }
+                })
                 .collect()
         });
-        let i = PRESETS.iter().position(|q| q.name == p.name).expect("preset from the table");
+        let i = PRESETS
+            .iter()
+            .position(|q| q.name == p.name)
+            .expect("preset from the table");
         all[i].clone()
     }
 
@@ -181,8 +196,14 @@ pub fn lossy_pulse(loss_db: f64) -> Pulse {
     let main = peak_i / phases;
     let thr = 0.002 * taps[main];
     let first = (0..=main).find(|&i| taps[i].abs() >= thr).unwrap_or(main);
-    let last = (main..span).rev().find(|&i| taps[i].abs() >= thr).unwrap_or(main);
-    Pulse { taps: taps[first..=last].to_vec(), main: main - first }
+    let last = (main..span)
+        .rev()
+        .find(|&i| taps[i].abs() >= thr)
+        .unwrap_or(main);
+    Pulse {
+        taps: taps[first..=last].to_vec(),
+        main: main - first,
+    }
 }
 
 /// The ADC: signed `bits`-bit codes for full scale `full_scale`.
@@ -237,7 +258,12 @@ pub fn channel_adc(
         for (j, &h) in pulse_taps.iter().enumerate() {
             v += h * LV[levels_with_hist[n - j] as usize];
         }
-        let noisy = v as f64 + if sigma > 0.0 { sigma * rng.normal() } else { 0.0 };
+        let noisy = v as f64
+            + if sigma > 0.0 {
+                sigma * rng.normal()
+            } else {
+                0.0
+            };
         *o = (noisy * scale + 0.5).floor().clamp(lo, hi) as i16;
     }
 }
@@ -254,7 +280,10 @@ mod tests {
 
     #[test]
     fn adc_rounds_and_saturates() {
-        let a = Adc { bits: 8, full_scale: 1.0 };
+        let a = Adc {
+            bits: 8,
+            full_scale: 1.0,
+        };
         assert_eq!(a.quantize(0.0), 0);
         assert_eq!(a.quantize(1.0), 127);
         assert_eq!(a.quantize(-1.0), -128);
@@ -278,14 +307,22 @@ mod tests {
             assert!(pulse.main <= 3, "{}: {:?}", p.name, pulse);
             assert!(pulse.taps.len() - pulse.main > 3);
             // ISI: the first post-cursor is large
-            assert!(pulse.taps[pulse.main + 1] > 0.2 * m, "{}: {:?}", p.name, pulse.taps);
+            assert!(
+                pulse.taps[pulse.main + 1] > 0.2 * m,
+                "{}: {:?}",
+                p.name,
+                pulse.taps
+            );
         }
     }
 
     #[test]
     fn ideal_channel_no_noise_is_exact_levels() {
         let mut rng = crate::rng::Xoshiro256pp::new(1);
-        let adc = Adc { bits: 8, full_scale: 1.0 };
+        let adc = Adc {
+            bits: 8,
+            full_scale: 1.0,
+        };
         let lv = [0u8, 1, 2, 3];
         let mut out = [0i16; 4];
         channel_adc(&[1.0], &lv, 0.0, &adc, &mut rng, &mut out);
@@ -300,7 +337,16 @@ mod print {
     fn print_presets() {
         for p in super::PRESETS {
             let pulse = super::Pulse::from_preset(&p);
-            println!("{} main={} {:?}", p.name, pulse.main, pulse.taps.iter().map(|t| (t * 1000.0).round() / 1000.0).collect::<Vec<_>>());
+            println!(
+                "{} main={} {:?}",
+                p.name,
+                pulse.main,
+                pulse
+                    .taps
+                    .iter()
+                    .map(|t| (t * 1000.0).round() / 1000.0)
+                    .collect::<Vec<_>>()
+            );
         }
     }
 }

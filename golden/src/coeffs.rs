@@ -81,8 +81,9 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Result<Vec<f64>, CoeffError> 
         for r in col + 1..n {
             let f = a[r][col] / a[col][col];
             if f != 0.0 {
-                for c in col..n {
-                    a[r][c] -= f * a[col][c];
+                let (top, bottom) = a.split_at_mut(r);
+                for (x, &p) in bottom[0][col..].iter_mut().zip(&top[col][col..]) {
+                    *x -= f * p;
                 }
                 b[r] -= f * b[col];
             }
@@ -160,8 +161,15 @@ pub fn design(
         *v /= gd;
     }
     let g = convolve(h, &c);
-    let dfe = (1..=dfe_taps).map(|j| g.get(d + j).copied().unwrap_or(0.0)).collect();
-    Ok(FloatEq { ffe: c, dfe, response: g, delay: d })
+    let dfe = (1..=dfe_taps)
+        .map(|j| g.get(d + j).copied().unwrap_or(0.0))
+        .collect();
+    Ok(FloatEq {
+        ffe: c,
+        dfe,
+        response: g,
+        delay: d,
+    })
 }
 
 /// Fixed-point coefficients plus the amplitude they target.
@@ -198,9 +206,20 @@ pub fn quantize(eq: &FloatEq, fmt: &RxFormat, adc_gain: f64) -> Result<FixedEq, 
         .iter()
         .map(|&c| (c * amp * s / adc_gain).round().clamp(-cmax - 1.0, cmax) as i32)
         .collect();
-    let dfe = eq.dfe.iter().map(|&b| (b * amp / 3.0).round().clamp(-bmax - 1.0, bmax) as i32).collect();
+    let dfe = eq
+        .dfe
+        .iter()
+        .map(|&b| (b * amp / 3.0).round().clamp(-bmax - 1.0, bmax) as i32)
+        .collect();
     let threshold = ((2.0 * amp / 3.0).round() as i32).clamp(1, smax(fmt.ffe_out_bits) as i32);
-    Ok(FixedEq { coeffs: RxCoeffs { ffe, dfe, threshold }, amplitude: amp })
+    Ok(FixedEq {
+        coeffs: RxCoeffs {
+            ffe,
+            dfe,
+            threshold,
+        },
+        amplitude: amp,
+    })
 }
 
 /// The adaptation algorithm.
@@ -240,12 +259,23 @@ pub fn adapt(
     let m = fmt.dfe_taps;
     let amp = params.amplitude;
     let shift = fmt.ffe_shift();
-    let (cmin, cmax) = (smin(fmt.ffe_coef_bits) << GUARD, smax(fmt.ffe_coef_bits) << GUARD);
-    let (bmin, bmax) = (smin(fmt.dfe_coef_bits) << GUARD, smax(fmt.dfe_coef_bits) << GUARD);
+    let (cmin, cmax) = (
+        smin(fmt.ffe_coef_bits) << GUARD,
+        smax(fmt.ffe_coef_bits) << GUARD,
+    );
+    let (bmin, bmax) = (
+        smin(fmt.dfe_coef_bits) << GUARD,
+        smax(fmt.dfe_coef_bits) << GUARD,
+    );
     // AGC start: y_rms = A * sqrt(5/9)
     let warm = x.len().min(4096);
-    let rms = (x[..warm].iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / warm.max(1) as f64).sqrt();
-    let main_gain = if rms > 0.0 { amp * MEAN_SYMBOL_POWER.sqrt() / rms } else { 1.0 };
+    let rms =
+        (x[..warm].iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / warm.max(1) as f64).sqrt();
+    let main_gain = if rms > 0.0 {
+        amp * MEAN_SYMBOL_POWER.sqrt() / rms
+    } else {
+        1.0
+    };
     let mut c_acc = vec![0i64; n];
     c_acc[fmt.ffe_main] = saturate(
         (main_gain * (1u64 << shift) as f64 * (1u64 << GUARD) as f64).round() as i64,
@@ -268,7 +298,11 @@ pub fn adapt(
             z -= round_shift(b_acc[j], GUARD) * (2 * hist[j] as i64 - 3);
         }
         let dec = ((z >= -t) as u8) + ((z >= 0) as u8) + ((z >= t) as u8);
-        let a = if i < params.training { known(i).unwrap_or(dec) } else { dec };
+        let a = if i < params.training {
+            known(i).unwrap_or(dec)
+        } else {
+            dec
+        };
         let target = ((2 * a as i64 - 3) as f64 * amp / 3.0).round() as i64;
         let e = z - target;
         match params.algo {
@@ -286,15 +320,22 @@ pub fn adapt(
                     c_acc[k] = (c_acc[k] - step(se * (x[i - k] as i64).signum())).clamp(cmin, cmax);
                 }
                 for j in 0..m {
-                    b_acc[j] = (b_acc[j] + step(se * (2 * hist[j] as i64 - 3).signum())).clamp(bmin, bmax);
+                    b_acc[j] =
+                        (b_acc[j] + step(se * (2 * hist[j] as i64 - 3).signum())).clamp(bmin, bmax);
                 }
             }
         }
         hist = [a, hist[0], hist[1], hist[2]];
     }
     RxCoeffs {
-        ffe: c_acc.iter().map(|&c| saturate(round_shift(c, GUARD), fmt.ffe_coef_bits) as i32).collect(),
-        dfe: b_acc.iter().map(|&b| saturate(round_shift(b, GUARD), fmt.dfe_coef_bits) as i32).collect(),
+        ffe: c_acc
+            .iter()
+            .map(|&c| saturate(round_shift(c, GUARD), fmt.ffe_coef_bits) as i32)
+            .collect(),
+        dfe: b_acc
+            .iter()
+            .map(|&b| saturate(round_shift(b, GUARD), fmt.dfe_coef_bits) as i32)
+            .collect(),
         threshold: t.min(smax(fmt.ffe_out_bits)) as i32,
     }
 }

@@ -97,7 +97,11 @@ pub struct LinkCfg {
 
 impl Default for LinkCfg {
     fn default() -> Self {
-        LinkCfg { symbols: 1_000_000, seed: 1, pattern: Pattern::Prbs31 }
+        LinkCfg {
+            symbols: 1_000_000,
+            seed: 1,
+            pattern: Pattern::Prbs31,
+        }
     }
 }
 
@@ -129,7 +133,12 @@ pub struct ChannelCfg {
 
 impl Default for ChannelCfg {
     fn default() -> Self {
-        ChannelCfg { preset: None, taps: None, main: None, snr_db: 30.0 }
+        ChannelCfg {
+            preset: None,
+            taps: None,
+            main: None,
+            snr_db: 30.0,
+        }
     }
 }
 
@@ -145,7 +154,10 @@ pub struct AdcCfg {
 
 impl Default for AdcCfg {
     fn default() -> Self {
-        AdcCfg { bits: 8, full_scale: None }
+        AdcCfg {
+            bits: 8,
+            full_scale: None,
+        }
     }
 }
 
@@ -199,7 +211,11 @@ pub struct DfeCfg {
 impl Default for DfeCfg {
     fn default() -> Self {
         let f = RxFormat::default();
-        DfeCfg { taps: f.dfe_taps as i64, coef_bits: f.dfe_coef_bits as i64, coeffs: None }
+        DfeCfg {
+            taps: f.dfe_taps as i64,
+            coef_bits: f.dfe_coef_bits as i64,
+            coeffs: None,
+        }
     }
 }
 
@@ -233,7 +249,11 @@ pub struct AdaptCfg {
 
 impl Default for AdaptCfg {
     fn default() -> Self {
-        AdaptCfg { symbols: 200_000, mu_shift: None, training: 20_000 }
+        AdaptCfg {
+            symbols: 200_000,
+            mu_shift: None,
+            training: 20_000,
+        }
     }
 }
 
@@ -331,7 +351,11 @@ fn range<T: std::fmt::Display + PartialOrd + Copy>(
     hi: T,
 ) -> Result<T, ConfigError> {
     if v < lo || v > hi {
-        Err(ConfigError::Range { key, value: v.to_string(), range: format!("{lo}..={hi}") })
+        Err(ConfigError::Range {
+            key,
+            value: v.to_string(),
+            range: format!("{lo}..={hi}"),
+        })
     } else {
         Ok(v)
     }
@@ -415,16 +439,31 @@ impl Config {
             }
             None => pulse.peak() + 3.0 * sigma,
         };
-        let ffe_taps = range("ffe.taps", self.ffe.taps, 1, crate::numeric::MAX_FFE_TAPS as i64)?;
+        let ffe_taps = range(
+            "ffe.taps",
+            self.ffe.taps,
+            1,
+            crate::numeric::MAX_FFE_TAPS as i64,
+        )?;
         let format = RxFormat {
             adc_bits: bits,
             ffe_taps: ffe_taps as usize,
             ffe_main: range("ffe.main", self.ffe.main, 0, ffe_taps - 1)? as usize,
             ffe_coef_bits: range("ffe.coef_bits", self.ffe.coef_bits, 2, 18)? as u32,
-            ffe_coef_frac: range("ffe.coef_frac", self.ffe.coef_frac, 0, self.ffe.coef_bits + 7)? as u32,
+            ffe_coef_frac: range(
+                "ffe.coef_frac",
+                self.ffe.coef_frac,
+                0,
+                self.ffe.coef_bits + 7,
+            )? as u32,
             ffe_out_bits: range("ffe.out_bits", self.ffe.out_bits, 4, 24)? as u32,
             ffe_out_frac: range("ffe.out_frac", self.ffe.out_frac, 0, self.ffe.coef_frac)? as u32,
-            dfe_taps: range("dfe.taps", self.dfe.taps, 0, crate::numeric::MAX_DFE_TAPS as i64)? as usize,
+            dfe_taps: range(
+                "dfe.taps",
+                self.dfe.taps,
+                0,
+                crate::numeric::MAX_DFE_TAPS as i64,
+            )? as usize,
             dfe_coef_bits: range("dfe.coef_bits", self.dfe.coef_bits, 2, 16)? as u32,
             precode: self.tx.precode,
         };
@@ -434,12 +473,24 @@ impl Config {
             let ffe = self.ffe.coeffs.clone().ok_or_else(|| {
                 ConfigError::Conflict("eq.method = \"manual\" needs ffe.coeffs".into())
             })?;
-            let dfe = self.dfe.coeffs.clone().unwrap_or_else(|| vec![0; format.dfe_taps]);
+            let dfe = self
+                .dfe
+                .coeffs
+                .clone()
+                .unwrap_or_else(|| vec![0; format.dfe_taps]);
             let t = self.slicer.threshold.ok_or_else(|| {
                 ConfigError::Conflict("eq.method = \"manual\" needs slicer.threshold".into())
             })?;
-            let conv = |v: &[i64]| v.iter().map(|&x| x.clamp(i32::MIN as i64, i32::MAX as i64) as i32).collect();
-            let c = RxCoeffs { ffe: conv(&ffe), dfe: conv(&dfe), threshold: t.clamp(0, i32::MAX as i64) as i32 };
+            let conv = |v: &[i64]| {
+                v.iter()
+                    .map(|&x| x.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+                    .collect()
+            };
+            let c = RxCoeffs {
+                ffe: conv(&ffe),
+                dfe: conv(&dfe),
+                threshold: t.clamp(0, i32::MAX as i64) as i32,
+            };
             c.validate(&format)?;
             Some(c)
         } else {
@@ -462,8 +513,17 @@ impl Config {
             EqMethod::SignSign => Some(AdaptAlgo::SignSign),
             _ => None,
         };
-        let default_mu = if adapt_algo == Some(AdaptAlgo::SignSign) { 5 } else { 14 };
-        let mu_shift = range("adapt.mu_shift", self.adapt.mu_shift.unwrap_or(default_mu), 0, 40)? as u32;
+        let default_mu = if adapt_algo == Some(AdaptAlgo::SignSign) {
+            5
+        } else {
+            14
+        };
+        let mu_shift = range(
+            "adapt.mu_shift",
+            self.adapt.mu_shift.unwrap_or(default_mu),
+            0,
+            40,
+        )? as u32;
         let adapt_symbols = range("adapt.symbols", self.adapt.symbols, 1, MAX_SYMBOLS)? as u64;
         let training = range("adapt.training", self.adapt.training, 0, self.adapt.symbols)? as u64;
         let parallel = self.rtl.parallel;
@@ -475,7 +535,9 @@ impl Config {
             });
         }
         if self.tx.interleave && self.tx.fec == FecKind::None {
-            return Err(ConfigError::Conflict("tx.interleave needs tx.fec = \"kp4\" or \"kr4\"".into()));
+            return Err(ConfigError::Conflict(
+                "tx.interleave needs tx.fec = \"kp4\" or \"kr4\"".into(),
+            ));
         }
         Ok(LinkPlan {
             symbols,
@@ -516,13 +578,23 @@ mod tests {
     fn impossible_values_name_their_key() {
         let mut c = Config::default();
         c.ffe.taps = 0;
-        assert_eq!(c.resolve().unwrap_err().to_string(), "ffe.taps = 0 is out of range (1..=64)");
+        assert_eq!(
+            c.resolve().unwrap_err().to_string(),
+            "ffe.taps = 0 is out of range (1..=64)"
+        );
         let mut c = Config::default();
         c.adc.bits = 40;
-        assert_eq!(c.resolve().unwrap_err().to_string(), "adc.bits = 40 is out of range (4..=16)");
+        assert_eq!(
+            c.resolve().unwrap_err().to_string(),
+            "adc.bits = 40 is out of range (4..=16)"
+        );
         let mut c = Config::default();
         c.link.symbols = -5;
-        assert!(c.resolve().unwrap_err().to_string().starts_with("link.symbols = -5 is out of range"));
+        assert!(c
+            .resolve()
+            .unwrap_err()
+            .to_string()
+            .starts_with("link.symbols = -5 is out of range"));
         let mut c = Config::default();
         c.channel.taps = Some(vec![1.0]);
         c.channel.preset = Some("ideal".into());
@@ -532,6 +604,10 @@ mod tests {
         assert!(c.resolve().unwrap_err().to_string().contains("unknown"));
         let mut c = Config::default();
         c.rtl.parallel = 3;
-        assert!(c.resolve().unwrap_err().to_string().starts_with("rtl.parallel = 3"));
+        assert!(c
+            .resolve()
+            .unwrap_err()
+            .to_string()
+            .starts_with("rtl.parallel = 3"));
     }
 }

@@ -17,7 +17,7 @@
 use crate::channel::{self, Adc};
 use crate::coeffs::{self, AdaptParams, FloatEq};
 use crate::config::{EqMethod, FecKind, LinkPlan};
-use crate::eq::{EqError, Equalizer, Engine};
+use crate::eq::{Engine, EqError, Equalizer};
 use crate::numeric::{RxCoeffs, RxFormat};
 use crate::pam4::Mapper;
 use crate::prbs::SymbolSource;
@@ -58,7 +58,11 @@ pub struct RunOptions<'a> {
 
 impl Default for RunOptions<'_> {
     fn default() -> Self {
-        RunOptions { threads: 1, keep_samples: false, progress: None }
+        RunOptions {
+            threads: 1,
+            keep_samples: false,
+            progress: None,
+        }
     }
 }
 
@@ -128,7 +132,16 @@ impl<'p> SampleStream<'p> {
             let mut acc = Vec::new();
             for (ci, off, out) in jobs.iter_mut() {
                 let mut rng = Xoshiro256pp::new(derive_seed(plan.seed, NOISE_STREAM, *ci));
-                chunk_samples(taps, &ext[*off..*off + l - 1 + out.len()], plan.sigma, &plan.adc, &mut rng, out, &mut amp, &mut acc);
+                chunk_samples(
+                    taps,
+                    &ext[*off..*off + l - 1 + out.len()],
+                    plan.sigma,
+                    &plan.adc,
+                    &mut rng,
+                    out,
+                    &mut amp,
+                    &mut acc,
+                );
             }
         };
         let threads = self.threads.min(jobs.len()).max(1);
@@ -188,17 +201,34 @@ fn add_noise_quantize(acc: &[f32], sigma: f64, adc: &Adc, rng: &mut Xoshiro256pp
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn add_noise_quantize_avx2(acc: &[f32], sigma: f64, adc: &Adc, rng: &mut Xoshiro256pp, out: &mut [i16]) {
+unsafe fn add_noise_quantize_avx2(
+    acc: &[f32],
+    sigma: f64,
+    adc: &Adc,
+    rng: &mut Xoshiro256pp,
+    out: &mut [i16],
+) {
     add_noise_quantize_portable(acc, sigma, adc, rng, out)
 }
 
 #[inline(always)]
-fn add_noise_quantize_portable(acc: &[f32], sigma: f64, adc: &Adc, rng: &mut Xoshiro256pp, out: &mut [i16]) {
+fn add_noise_quantize_portable(
+    acc: &[f32],
+    sigma: f64,
+    adc: &Adc,
+    rng: &mut Xoshiro256pp,
+    out: &mut [i16],
+) {
     let scale = adc.gain();
     let lo = -(1i64 << (adc.bits - 1)) as f64;
     let hi = ((1i64 << (adc.bits - 1)) - 1) as f64;
     for (o, &v) in out.iter_mut().zip(acc.iter()) {
-        let noisy = v as f64 + if sigma > 0.0 { sigma * rng.normal() } else { 0.0 };
+        let noisy = v as f64
+            + if sigma > 0.0 {
+                sigma * rng.normal()
+            } else {
+                0.0
+            };
         *o = (noisy * scale + 0.5).floor().clamp(lo, hi) as i16;
     }
 }
@@ -355,7 +385,11 @@ pub struct LinkResult {
 /// Methods that learn from samples (`none`, `lms`, `sign-sign`) use `samples`
 /// when given (a received file: no transmitted symbols are known, so
 /// `adapt.training` must be 0) and otherwise the plan's own simulated stream.
-pub fn choose_coeffs(plan: &LinkPlan, threads: usize, samples: Option<&[i16]>) -> Result<EqReport, LinkError> {
+pub fn choose_coeffs(
+    plan: &LinkPlan,
+    threads: usize,
+    samples: Option<&[i16]>,
+) -> Result<EqReport, LinkError> {
     let fmt = &plan.format;
     let delay = plan.pulse.main + fmt.ffe_main;
     let (coeffs, amplitude, design) = match plan.method {
@@ -366,7 +400,11 @@ pub fn choose_coeffs(plan: &LinkPlan, threads: usize, samples: Option<&[i16]>) -
         }
         EqMethod::Zf | EqMethod::Mmse => {
             let lsb = plan.adc.full_scale / (1u64 << (fmt.adc_bits - 1)) as f64;
-            let nv = if plan.method == EqMethod::Zf { 0.0 } else { plan.sigma * plan.sigma + lsb * lsb / 12.0 };
+            let nv = if plan.method == EqMethod::Zf {
+                0.0
+            } else {
+                plan.sigma * plan.sigma + lsb * lsb / 12.0
+            };
             let d = coeffs::design(&plan.pulse, fmt.ffe_taps, fmt.ffe_main, fmt.dfe_taps, nv)?;
             let fx = coeffs::quantize(&d, fmt, plan.adc.gain())?;
             (fx.coeffs, fx.amplitude, Some(d))
@@ -389,7 +427,9 @@ pub fn choose_coeffs(plan: &LinkPlan, threads: usize, samples: Option<&[i16]>) -
                 }
             }
             if b.samples.is_empty() {
-                return Err(LinkError::Unsupported("no samples to learn the equalizer from".into()));
+                return Err(LinkError::Unsupported(
+                    "no samples to learn the equalizer from".into(),
+                ));
             }
             if plan.method == EqMethod::None {
                 let c = none_coeffs(fmt, &b.samples);
@@ -404,7 +444,13 @@ pub fn choose_coeffs(plan: &LinkPlan, threads: usize, samples: Option<&[i16]>) -
                     amplitude: amp,
                 };
                 let levels = &b.levels;
-                let known = |i: usize| if i >= delay { levels.get(i - delay).copied() } else { None };
+                let known = |i: usize| {
+                    if i >= delay {
+                        levels.get(i - delay).copied()
+                    } else {
+                        None
+                    }
+                };
                 (coeffs::adapt(fmt, &b.samples, &known, &params), amp, None)
             }
         }
@@ -445,7 +491,11 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
     }
     let threads = opts.threads.max(1);
     let eqr = choose_coeffs(plan, threads, None)?;
-    let coeffs = RxCoeffs { ffe: eqr.ffe.clone(), dfe: eqr.dfe.clone(), threshold: eqr.threshold };
+    let coeffs = RxCoeffs {
+        ffe: eqr.ffe.clone(),
+        dfe: eqr.dfe.clone(),
+        threshold: eqr.threshold,
+    };
     let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
     let d = eqr.delay;
     let warmup = (d + plan.format.ffe_taps + plan.pulse.taps.len()) as u64;
@@ -453,7 +503,11 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
     let mut stream = SampleStream::new(plan, threads);
     let mut batch = Batch::default();
     let mut counter = ErrorCounter::default();
-    let mut kept = if opts.keep_samples { Some(Vec::with_capacity(plan.symbols as usize)) } else { None };
+    let mut kept = if opts.keep_samples {
+        Some(Vec::with_capacity(plan.symbols as usize))
+    } else {
+        None
+    };
     // tx history: the last d levels/data of the previous batch
     let mut tx_lv_ext: Vec<u8> = vec![0; d];
     let mut tx_data_ext: Vec<u8> = vec![0; d];
@@ -475,7 +529,12 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
         tx_data_ext.extend_from_slice(&batch.data);
         // rx index done+i <-> tx_ext[i]
         let skip = warmup.saturating_sub(done).min(n as u64) as usize;
-        counter.update(&tx_lv_ext[skip..n], &rx_lv[skip..], &tx_data_ext[skip..n], &rx_data[skip..]);
+        counter.update(
+            &tx_lv_ext[skip..n],
+            &rx_lv[skip..],
+            &tx_data_ext[skip..n],
+            &rx_data[skip..],
+        );
         // keep the last d symbols for the next batch
         let tail = tx_lv_ext.len() - d;
         tx_lv_ext.copy_within(tail.., 0);
@@ -488,7 +547,12 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
     counter.finish();
     let secs = t0.elapsed().as_secs_f64();
     let pre = ErrorReport::from(&counter);
-    let post = ErrorReport { symbols: None, symbol_errors: None, ser: None, ..pre.clone() };
+    let post = ErrorReport {
+        symbols: None,
+        symbol_errors: None,
+        ser: None,
+        ..pre.clone()
+    };
     let report = Report {
         rxdsp_version: env!("CARGO_PKG_VERSION"),
         symbols: plan.symbols,
@@ -519,7 +583,11 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             threads,
         },
     };
-    Ok(LinkResult { report, coeffs, samples: kept })
+    Ok(LinkResult {
+        report,
+        coeffs,
+        samples: kept,
+    })
 }
 
 /// Keeps `channel` in the public surface for users of this module.

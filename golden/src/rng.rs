@@ -109,7 +109,7 @@ fn ziggurat() -> &'static Ziggurat {
     Z.get_or_init(|| {
         // Marsaglia & Tsang's constants for 256 strips of the unnormalised
         // density f(x) = exp(-x^2/2).
-        let r = 3.654_152_885_361_008_8_f64;
+        let r = 3.654_152_885_361_009_f64;
         let v = 0.004_928_673_233_974_655_f64;
         let f = |x: f64| (-0.5 * x * x).exp();
         let mut x = [0.0f64; 257];

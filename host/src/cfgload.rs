@@ -39,26 +39,31 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<Config, ConfigL
     let (origin, text) = match path {
         Some(p) => (
             p.display().to_string(),
-            std::fs::read_to_string(p)
-                .map_err(|e| ConfigLoadError::Io { path: p.display().to_string(), source: e })?,
+            std::fs::read_to_string(p).map_err(|e| ConfigLoadError::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?,
         ),
         None => ("default config".to_string(), DEFAULT_TOML.to_string()),
     };
     // parse once directly, for errors that carry a line number
-    let cfg: Config = toml::from_str(&text).map_err(|e| ConfigLoadError::Parse(one_line(&origin, &text, &e)))?;
+    let cfg: Config =
+        toml::from_str(&text).map_err(|e| ConfigLoadError::Parse(one_line(&origin, &text, &e)))?;
     if overrides.is_empty() {
         return Ok(cfg);
     }
     let mut table: toml::Table =
         toml::from_str(&text).map_err(|e| ConfigLoadError::Parse(one_line(&origin, &text, &e)))?;
     for o in overrides {
-        let (key, val) = o
-            .split_once('=')
-            .ok_or_else(|| ConfigLoadError::Parse(format!("--set {o}: expected section.key=value")))?;
+        let (key, val) = o.split_once('=').ok_or_else(|| {
+            ConfigLoadError::Parse(format!("--set {o}: expected section.key=value"))
+        })?;
         let key = key.trim();
-        let (section, name) = key
-            .split_once('.')
-            .ok_or_else(|| ConfigLoadError::Parse(format!("--set {o}: the key must be section.key, e.g. ffe.taps")))?;
+        let (section, name) = key.split_once('.').ok_or_else(|| {
+            ConfigLoadError::Parse(format!(
+                "--set {o}: the key must be section.key, e.g. ffe.taps"
+            ))
+        })?;
         let val = val.trim();
         let parsed: toml::Value = match toml::from_str::<toml::Table>(&format!("v = {val}")) {
             Ok(mut t) => t.remove("v").expect("parsed key"),
@@ -79,12 +84,18 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<Config, ConfigL
                 }
                 t.insert(name.to_string(), parsed);
             }
-            _ => return Err(ConfigLoadError::Parse(format!("--set {o}: [{section}] is not a section"))),
+            _ => {
+                return Err(ConfigLoadError::Parse(format!(
+                    "--set {o}: [{section}] is not a section"
+                )))
+            }
         }
     }
     let cfg: Config = toml::Value::Table(table)
         .try_into()
-        .map_err(|e: toml::de::Error| ConfigLoadError::Parse(format!("--set: {}", e.message().trim().replace('\n', " "))))?;
+        .map_err(|e: toml::de::Error| {
+            ConfigLoadError::Parse(format!("--set: {}", e.message().trim().replace('\n', " ")))
+        })?;
     Ok(cfg)
 }
 
@@ -98,7 +109,10 @@ mod tests {
         let mut d = Config::default();
         d.channel.preset = Some(golden::config::DEFAULT_PRESET.into());
         assert_eq!(parsed, d);
-        assert_eq!(parsed.resolve().unwrap(), Config::default().resolve().unwrap());
+        assert_eq!(
+            parsed.resolve().unwrap(),
+            Config::default().resolve().unwrap()
+        );
     }
 
     #[test]
@@ -106,13 +120,24 @@ mod tests {
         let p = std::env::temp_dir().join(format!("rxdsp-cfg-{}.toml", std::process::id()));
         std::fs::write(&p, "[link]\nsymbols = 10\nsybmols = 5\n").unwrap();
         let e = load(Some(&p), &[]).unwrap_err().to_string();
-        assert!(e.contains("line 3") && e.contains("unknown field `sybmols`"), "{e}");
+        assert!(
+            e.contains("line 3") && e.contains("unknown field `sybmols`"),
+            "{e}"
+        );
         assert!(!e.contains('\n'));
     }
 
     #[test]
     fn overrides_apply() {
-        let c = load(None, &["ffe.taps=8".into(), "channel.taps=[1.0, 0.5]".into(), "link.pattern=prbs7".into()]).unwrap();
+        let c = load(
+            None,
+            &[
+                "ffe.taps=8".into(),
+                "channel.taps=[1.0, 0.5]".into(),
+                "link.pattern=prbs7".into(),
+            ],
+        )
+        .unwrap();
         assert_eq!(c.ffe.taps, 8);
         assert_eq!(c.channel.taps, Some(vec![1.0, 0.5]));
         assert_eq!(c.channel.preset, None);

@@ -11,7 +11,11 @@ use rxdsp::samples::{self, SampleFormat, Samples};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "rxdsp", version, about = "Bit-exact PAM4 receive DSP: golden model, RTL and host driver")]
+#[command(
+    name = "rxdsp",
+    version,
+    about = "Bit-exact PAM4 receive DSP: golden model, RTL and host driver"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -46,7 +50,7 @@ struct SimArgs {
     #[arg(long)]
     config: Option<PathBuf>,
     /// symbols to simulate (overrides link.symbols)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     symbols: Option<i64>,
     /// seed (overrides link.seed)
     #[arg(long)]
@@ -98,7 +102,9 @@ fn main() {
                 print!("{DEFAULT_TOML}");
                 Ok(())
             } else {
-                Err(anyhow::anyhow!("nothing to do: try `rxdsp config --print-default`"))
+                Err(anyhow::anyhow!(
+                    "nothing to do: try `rxdsp config --print-default`"
+                ))
             }
         }
     };
@@ -111,14 +117,21 @@ fn main() {
 }
 
 fn threads(t: Option<usize>) -> usize {
-    t.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1)
+    t.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+    .max(1)
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     pb.set_style(
-        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} symbols ({per_sec}, eta {eta})")
-            .expect("static template"),
+        ProgressStyle::with_template(
+            "{spinner} {bar:40} {pos}/{len} symbols ({per_sec}, eta {eta})",
+        )
+        .expect("static template"),
     );
     pb
 }
@@ -130,7 +143,11 @@ fn plan_of(cfg: &Config) -> Result<LinkPlan> {
 fn run_sim(plan: &LinkPlan, threads: usize, keep: bool) -> Result<LinkResult> {
     let pb = progress_bar(plan.symbols);
     let cb = |n: u64| pb.set_position(n);
-    let opts = RunOptions { threads, keep_samples: keep, progress: Some(&cb) };
+    let opts = RunOptions {
+        threads,
+        keep_samples: keep,
+        progress: Some(&cb),
+    };
     let r = link::run(plan, &opts).context("simulation failed")?;
     pb.finish_and_clear();
     Ok(r)
@@ -163,7 +180,10 @@ fn summary(plan: &LinkPlan, r: &Report) -> String {
         "equalizer  FFE {} taps (main {}) + DFE {} taps, coefficients by {}\n",
         f.ffe_taps, f.ffe_main, f.dfe_taps, e.method
     );
-    s += &format!("           ffe {:?}\n           dfe {:?}  threshold {}\n", e.ffe, e.dfe, e.threshold);
+    s += &format!(
+        "           ffe {:?}\n           dfe {:?}  threshold {}\n",
+        e.ffe, e.dfe, e.threshold
+    );
     s += &format!(
         "pre-FEC    BER {:.3e} ({} of {} bits)  SER {:.3e} ({} of {} symbols)\n",
         r.pre_fec.ber,
@@ -173,7 +193,10 @@ fn summary(plan: &LinkPlan, r: &Report) -> String {
         r.pre_fec.symbol_errors.unwrap_or(0),
         r.pre_fec.symbols.unwrap_or(0)
     );
-    s += &format!("bursts     {} error bursts, longest {} symbols\n", r.bursts.count, r.bursts.longest);
+    s += &format!(
+        "bursts     {} error bursts, longest {} symbols\n",
+        r.bursts.count, r.bursts.longest
+    );
     s += &format!(
         "speed      {:.1} M symbols/s on {} threads ({:.2} s)\n",
         r.timing.symbols_per_second / 1e6,
@@ -246,14 +269,22 @@ fn rx(a: RxArgs) -> Result<()> {
     }
     let x: Vec<i16> = match s {
         Samples::Int(v) => {
-            check_samples(&v, plan.format.adc_bits, 0).with_context(|| format!("{}", a.input.display()))?;
+            check_samples(&v, plan.format.adc_bits, 0)
+                .with_context(|| format!("{}", a.input.display()))?;
             v
         }
         Samples::Float(v) => v.iter().map(|&f| plan.adc.quantize(f as f64)).collect(),
     };
-    let learn = matches!(plan.method, EqMethod::None | EqMethod::Lms | EqMethod::SignSign);
+    let learn = matches!(
+        plan.method,
+        EqMethod::None | EqMethod::Lms | EqMethod::SignSign
+    );
     let eqr = link::choose_coeffs(&plan, 1, if learn { Some(&x) } else { None })?;
-    let coeffs = golden::numeric::RxCoeffs { ffe: eqr.ffe.clone(), dfe: eqr.dfe.clone(), threshold: eqr.threshold };
+    let coeffs = golden::numeric::RxCoeffs {
+        ffe: eqr.ffe.clone(),
+        dfe: eqr.dfe.clone(),
+        threshold: eqr.threshold,
+    };
     let t0 = std::time::Instant::now();
     let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
     let mut levels = vec![0u8; x.len()];

@@ -102,14 +102,18 @@ impl Samples {
 }
 
 fn fmt_err(path: &Path, msg: impl Into<String>) -> SampleError {
-    SampleError::Format { path: path.to_path_buf(), msg: msg.into() }
+    SampleError::Format {
+        path: path.to_path_buf(),
+        msg: msg.into(),
+    }
 }
 
 fn meta_path(path: &Path) -> PathBuf {
     let s = path.to_string_lossy();
-    let base = s.strip_suffix(".sigmf-data").map(str::to_string).unwrap_or_else(|| {
-        path.with_extension("").to_string_lossy().into_owned()
-    });
+    let base = s
+        .strip_suffix(".sigmf-data")
+        .map(str::to_string)
+        .unwrap_or_else(|| path.with_extension("").to_string_lossy().into_owned());
     PathBuf::from(format!("{base}.sigmf-meta"))
 }
 
@@ -118,7 +122,10 @@ fn sigmf_datatype(path: &Path) -> Result<Option<String>, SampleError> {
     if !mp.exists() {
         return Ok(None);
     }
-    let text = fs::read_to_string(&mp).map_err(|e| SampleError::Io { path: mp.clone(), source: e })?;
+    let text = fs::read_to_string(&mp).map_err(|e| SampleError::Io {
+        path: mp.clone(),
+        source: e,
+    })?;
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| fmt_err(&mp, format!("not valid JSON: {e}")))?;
     let dt = v
@@ -147,11 +154,17 @@ pub fn infer_format(path: &Path) -> Result<SampleFormat, SampleError> {
     }
     if name.ends_with(".sigmf-data") {
         if let Some(dt) = sigmf_datatype(path)? {
-            return dt
-                .parse::<SampleFormat>()
-                .map_err(|_| fmt_err(&meta_path(path), format!("unsupported core:datatype '{dt}' (expected ri8, ri16_le or rf32_le)")));
+            return dt.parse::<SampleFormat>().map_err(|_| {
+                fmt_err(
+                    &meta_path(path),
+                    format!("unsupported core:datatype '{dt}' (expected ri8, ri16_le or rf32_le)"),
+                )
+            });
         }
-        return Err(fmt_err(path, "a .sigmf-data file needs its .sigmf-meta beside it"));
+        return Err(fmt_err(
+            path,
+            "a .sigmf-data file needs its .sigmf-meta beside it",
+        ));
     }
     Err(SampleError::UnknownFormat(path.to_path_buf()))
 }
@@ -162,20 +175,28 @@ pub fn read_samples(path: &Path, format: Option<SampleFormat>) -> Result<Samples
         Some(f) => f,
         None => infer_format(path)?,
     };
-    let bytes = fs::read(path).map_err(|e| SampleError::Io { path: path.to_path_buf(), source: e })?;
+    let bytes = fs::read(path).map_err(|e| SampleError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     if format != SampleFormat::Npy {
         if let Some(dt) = sigmf_datatype(path)? {
             if dt != format.sigmf_name() {
                 return Err(fmt_err(
                     &meta_path(path),
-                    format!("core:datatype is '{dt}' but the data is read as {}", format.sigmf_name()),
+                    format!(
+                        "core:datatype is '{dt}' but the data is read as {}",
+                        format.sigmf_name()
+                    ),
                 ));
             }
         }
     }
     match format {
         SampleFormat::Npy => read_npy(path, &bytes),
-        SampleFormat::Ri8 => Ok(Samples::Int(bytes.iter().map(|&b| b as i8 as i16).collect())),
+        SampleFormat::Ri8 => Ok(Samples::Int(
+            bytes.iter().map(|&b| b as i8 as i16).collect(),
+        )),
         SampleFormat::Ri16Le => decode_raw(path, &bytes, "<i2"),
         SampleFormat::Rf32Le => decode_raw(path, &bytes, "<f4"),
     }
@@ -185,22 +206,47 @@ fn decode_raw(path: &Path, data: &[u8], descr: &str) -> Result<Samples, SampleEr
     match descr {
         "|i1" | "<i1" | "i1" => Ok(Samples::Int(data.iter().map(|&b| b as i8 as i16).collect())),
         "<i2" => {
-            if data.len() % 2 != 0 {
-                return Err(fmt_err(path, format!("truncated: {} bytes is not a whole number of 2-byte samples", data.len())));
+            if !data.len().is_multiple_of(2) {
+                return Err(fmt_err(
+                    path,
+                    format!(
+                        "truncated: {} bytes is not a whole number of 2-byte samples",
+                        data.len()
+                    ),
+                ));
             }
-            Ok(Samples::Int(data.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect()))
+            Ok(Samples::Int(
+                data.chunks_exact(2)
+                    .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                    .collect(),
+            ))
         }
         "<f4" => {
-            if data.len() % 4 != 0 {
-                return Err(fmt_err(path, format!("truncated: {} bytes is not a whole number of 4-byte samples", data.len())));
+            if !data.len().is_multiple_of(4) {
+                return Err(fmt_err(
+                    path,
+                    format!(
+                        "truncated: {} bytes is not a whole number of 4-byte samples",
+                        data.len()
+                    ),
+                ));
             }
-            let v: Vec<f32> = data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            let v: Vec<f32> = data
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
             if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-                return Err(fmt_err(path, format!("sample {i} is {} (not a finite number)", v[i])));
+                return Err(fmt_err(
+                    path,
+                    format!("sample {i} is {} (not a finite number)", v[i]),
+                ));
             }
             Ok(Samples::Float(v))
         }
-        other => Err(fmt_err(path, format!("unsupported dtype '{other}' (expected int8, int16 or float32, little-endian)"))),
+        other => Err(fmt_err(
+            path,
+            format!("unsupported dtype '{other}' (expected int8, int16 or float32, little-endian)"),
+        )),
     }
 }
 
@@ -251,25 +297,44 @@ fn read_npy(path: &Path, b: &[u8]) -> Result<Samples, SampleError> {
     let count = match dims.as_slice() {
         [n] => *n,
         [1, n] | [n, 1] => *n,
-        _ => return Err(fmt_err(path, format!("shape ({shape}) is not one-dimensional"))),
-    };
-    let item = match descr.as_str() {
-        "|i1" | "<i1" | "i1" => 1,
-        "<i2" => 2,
-        "<f4" => 4,
-        other => {
-            return Err(fmt_err(path, format!("unsupported dtype '{other}' (expected int8, int16 or float32, little-endian)")))
+        _ => {
+            return Err(fmt_err(
+                path,
+                format!("shape ({shape}) is not one-dimensional"),
+            ))
         }
     };
+    let item =
+        match descr.as_str() {
+            "|i1" | "<i1" | "i1" => 1,
+            "<i2" => 2,
+            "<f4" => 4,
+            other => return Err(fmt_err(
+                path,
+                format!(
+                    "unsupported dtype '{other}' (expected int8, int16 or float32, little-endian)"
+                ),
+            )),
+        };
     let data = &b[start + hlen..];
     if data.len() < count * item {
         return Err(fmt_err(
             path,
-            format!("truncated: the header promises {count} samples ({} bytes) but {} bytes follow", count * item, data.len()),
+            format!(
+                "truncated: the header promises {count} samples ({} bytes) but {} bytes follow",
+                count * item,
+                data.len()
+            ),
         ));
     }
     if data.len() > count * item {
-        return Err(fmt_err(path, format!("{} bytes of trailing data after {count} samples", data.len() - count * item)));
+        return Err(fmt_err(
+            path,
+            format!(
+                "{} bytes of trailing data after {count} samples",
+                data.len() - count * item
+            ),
+        ));
     }
     decode_raw(path, data, &descr)
 }
@@ -278,7 +343,10 @@ fn read_npy(path: &Path, b: &[u8]) -> Result<Samples, SampleError> {
 /// failed run never leaves a file that looks complete.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SampleError> {
     let tmp = PathBuf::from(format!("{}.partial", path.display()));
-    let io = |e| SampleError::Io { path: path.to_path_buf(), source: e };
+    let io = |e| SampleError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
     let mut f = fs::File::create(&tmp).map_err(io)?;
     f.write_all(bytes).map_err(io)?;
     f.sync_all().ok();
@@ -288,7 +356,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SampleError> {
 
 /// The bytes of a 1-D little-endian int16 `.npy` file.
 pub fn npy_i16_bytes(x: &[i16]) -> Vec<u8> {
-    let mut header = format!("{{'descr': '<i2', 'fortran_order': False, 'shape': ({},), }}", x.len());
+    let mut header = format!(
+        "{{'descr': '<i2', 'fortran_order': False, 'shape': ({},), }}",
+        x.len()
+    );
     // pad so that the data starts on a 64-byte boundary, header ends in \n
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
@@ -309,7 +380,9 @@ pub fn npy_i16_bytes(x: &[i16]) -> Vec<u8> {
 pub fn write_samples(path: &Path, x: &[i16], adc_bits: u32) -> Result<(), SampleError> {
     match infer_format(path) {
         Ok(SampleFormat::Npy) => write_atomic(path, &npy_i16_bytes(x)),
-        Ok(SampleFormat::Ri16Le) | Err(SampleError::Format { .. }) if !path.to_string_lossy().ends_with(".npy") => {
+        Ok(SampleFormat::Ri16Le) | Err(SampleError::Format { .. })
+            if !path.to_string_lossy().ends_with(".npy") =>
+        {
             let bytes: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
             let meta = serde_json::json!({
                 "global": {
@@ -321,10 +394,16 @@ pub fn write_samples(path: &Path, x: &[i16], adc_bits: u32) -> Result<(), Sample
                 "captures": [{"core:sample_start": 0}],
                 "annotations": [],
             });
-            write_atomic(&meta_path(path), serde_json::to_string_pretty(&meta).unwrap().as_bytes())?;
+            write_atomic(
+                &meta_path(path),
+                serde_json::to_string_pretty(&meta).unwrap().as_bytes(),
+            )?;
             write_atomic(path, &bytes)
         }
-        _ => Err(fmt_err(path, "samples are written as .npy or as .ri16 / .sigmf-data (ri16_le with SigMF meta)")),
+        _ => Err(fmt_err(
+            path,
+            "samples are written as .npy or as .ri16 / .sigmf-data (ri16_le with SigMF meta)",
+        )),
     }
 }
 
@@ -384,19 +463,28 @@ mod tests {
     fn nan_is_refused() {
         let p = tmp("n.rf32");
         let v = [0.5f32, f32::NAN];
-        fs::write(&p, v.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<_>>()).unwrap();
+        fs::write(
+            &p,
+            v.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<_>>(),
+        )
+        .unwrap();
         let e = read_samples(&p, None).unwrap_err().to_string();
         assert!(e.contains("sample 1 is NaN"), "{e}");
     }
 
     #[test]
     fn unknown_extension_is_refused() {
-        let e = read_samples(Path::new("x.wav"), None).unwrap_err().to_string();
+        let e = read_samples(Path::new("x.wav"), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--format"), "{e}");
     }
 
     #[test]
     fn packing_is_msb_first() {
-        assert_eq!(pack_symbols(&[3, 0, 1, 2, 2]), vec![0b1100_0110, 0b1000_0000]);
+        assert_eq!(
+            pack_symbols(&[3, 0, 1, 2, 2]),
+            vec![0b1100_0110, 0b1000_0000]
+        );
     }
 }

@@ -1,0 +1,181 @@
+//! The `rxdsp` program as a user runs it: bad input gets one clear line and
+//! a non-zero exit; `rx` on samples from `sim` reproduces the sim's errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn rxdsp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rxdsp"))
+        .args(args)
+        .output()
+        .expect("run rxdsp")
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("rxdsp-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Fails with exactly one line on stderr, naming `needle`.
+fn fails_with(out: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "should fail: {err}");
+    assert_ne!(out.status.code(), Some(101), "panicked: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
+    assert!(err.contains(needle), "'{needle}' not in: {err}");
+}
+
+fn write(p: &Path, bytes: &[u8]) -> String {
+    std::fs::write(p, bytes).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn impossible_config_values_are_refused() {
+    fails_with(
+        &rxdsp(&["sim", "--set", "ffe.taps=0"]),
+        "ffe.taps = 0 is out of range",
+    );
+    fails_with(
+        &rxdsp(&["sim", "--set", "adc.bits=40"]),
+        "adc.bits = 40 is out of range",
+    );
+    fails_with(
+        &rxdsp(&["sim", "--symbols", "-5"]),
+        "link.symbols = -5 is out of range",
+    );
+    fails_with(&rxdsp(&["sim", "--set", "dfe.taps=9"]), "dfe.taps = 9");
+    fails_with(&rxdsp(&["sim", "--set", "channel.preset=nope"]), "unknown");
+    let d = tmpdir("cfg");
+    let f = write(&d.join("bad.toml"), b"[ffe]\ntaps = 8\nwidth = 3\n");
+    fails_with(&rxdsp(&["sim", "--config", &f]), "unknown field `width`");
+    let f = write(&d.join("neg.toml"), b"[link]\nsymbols = -1\n");
+    fails_with(&rxdsp(&["sim", "--config", &f]), "link.symbols = -1");
+    fails_with(
+        &rxdsp(&["sim", "--config", "/nonexistent/x.toml"]),
+        "/nonexistent/x.toml",
+    );
+}
+
+#[test]
+fn bad_sample_files_are_refused_without_output() {
+    let d = tmpdir("bad");
+    let out = d.join("bits.bin");
+    let o = out.display().to_string();
+    // truncated raw int16
+    let f = write(&d.join("t.ri16"), &[1, 0, 2]);
+    fails_with(&rxdsp(&["rx", "--in", &f, "--out", &o]), "truncated");
+    // truncated npy
+    let mut npy = rxdsp::samples::npy_i16_bytes(&[1, 2, 3, 4]);
+    npy.truncate(npy.len() - 3);
+    let f = write(&d.join("t.npy"), &npy);
+    fails_with(&rxdsp(&["rx", "--in", &f, "--out", &o]), "truncated");
+    // unknown format
+    let f = write(&d.join("x.wav"), &[0; 16]);
+    fails_with(
+        &rxdsp(&["rx", "--in", &f, "--out", &o]),
+        "cannot tell the sample format",
+    );
+    fails_with(
+        &rxdsp(&["rx", "--in", &f, "--out", &o, "--format", "wav"]),
+        "unknown sample format 'wav'",
+    );
+    // NaN among float samples
+    let bytes: Vec<u8> = [0.1f32, 0.2, f32::NAN, 0.3]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let f = write(&d.join("n.rf32"), &bytes);
+    fails_with(&rxdsp(&["rx", "--in", &f, "--out", &o]), "sample 2 is NaN");
+    // codes wider than the ADC
+    let f = write(&d.join("w.npy"), &rxdsp::samples::npy_i16_bytes(&[0, 300]));
+    fails_with(
+        &rxdsp(&["rx", "--in", &f, "--out", &o]),
+        "sample 1 = 300 does not fit in adc.bits = 8",
+    );
+    assert!(!out.exists(), "no output file after a failure");
+}
+
+#[test]
+fn print_default_is_the_embedded_config() {
+    let o = rxdsp(&["config", "--print-default"]);
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(text, golden::config::DEFAULT_TOML);
+    let d = tmpdir("def");
+    let f = write(&d.join("d.toml"), text.as_bytes());
+    let o = rxdsp(&["sim", "--config", &f, "--symbols", "20000"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `rx` on the samples `sim` dumped gives back the transmitted PRBS31 with
+/// exactly the errors the sim counted.
+#[test]
+fn rx_on_dumped_samples_reproduces_the_sim() {
+    let d = tmpdir("rx");
+    let samples = d.join("s.npy").display().to_string();
+    let report = d.join("r.json").display().to_string();
+    let bits = d.join("b.bin").display().to_string();
+    let args = ["--set", "channel.snr_db=26"];
+    let o = rxdsp(
+        &[
+            &[
+                "sim",
+                "--symbols",
+                "300000",
+                "--dump-samples",
+                &samples,
+                "--report",
+                &report,
+            ][..],
+            &args,
+        ]
+        .concat(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = rxdsp(&[&["rx", "--in", &samples, "--out", &bits][..], &args].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let delay = r["equalizer"]["delay"].as_u64().unwrap() as usize;
+    let skip = r["skipped_symbols"].as_u64().unwrap() as usize;
+    let want_errors = r["pre_fec"]["bit_errors"].as_u64().unwrap();
+    assert!(
+        want_errors > 10,
+        "want a noisy run, got {want_errors} errors"
+    );
+    let packed = std::fs::read(&bits).unwrap();
+    assert_eq!(packed.len(), 300_000 / 4);
+    let rx: Vec<u8> = packed
+        .iter()
+        .flat_map(|b| (0..4).map(move |i| (b >> (6 - 2 * i)) & 3))
+        .collect();
+    let mut tx = vec![0u8; 300_000];
+    golden::prbs::SymbolSource::new(golden::prbs::Pattern::Prbs31, 1).fill(&mut tx);
+    let errors: u64 = (skip..rx.len())
+        .map(|n| ((rx[n] ^ tx[n - delay]) & 3).count_ones() as u64)
+        .sum();
+    assert_eq!(errors, want_errors);
+}
+
+#[test]
+fn demo_runs_and_writes_its_report() {
+    let d = tmpdir("demo");
+    let o = rxdsp(&["demo", "--out", &d.display().to_string()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("pre-FEC    BER"), "{stdout}");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
+    for key in ["symbols", "pre_fec", "post_fec", "fec"] {
+        assert!(r.get(key).is_some(), "{key}");
+    }
+    for key in ["bits", "bit_errors", "ber", "symbol_errors", "ser"] {
+        assert!(r["pre_fec"].get(key).is_some(), "pre_fec.{key}");
+    }
+}
