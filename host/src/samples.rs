@@ -304,18 +304,19 @@ fn read_npy(path: &Path, b: &[u8]) -> Result<Samples, SampleError> {
             ))
         }
     };
-    let item =
-        match descr.as_str() {
-            "|i1" | "<i1" | "i1" => 1,
-            "<i2" => 2,
-            "<f4" => 4,
-            other => return Err(fmt_err(
+    let item = match descr.as_str() {
+        "|i1" | "<i1" | "i1" => 1,
+        "<i2" => 2,
+        "<f4" => 4,
+        other => {
+            return Err(fmt_err(
                 path,
                 format!(
                     "unsupported dtype '{other}' (expected int8, int16 or float32, little-endian)"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let data = &b[start + hlen..];
     if data.len() < count * item {
         return Err(fmt_err(
