@@ -13,8 +13,9 @@
 //!
 //! ## To fixed point
 //! The outer PAM4 level is mapped to `A` FFE-output LSBs. `A` is the largest
-//! value for which every coefficient fits `ffe.coef_bits` and the output range
-//! keeps 50 % headroom: `A <= 2^(out_bits-1) / 1.5`. Then
+//! value for which every coefficient fits `ffe.coef_bits` and the FFE output,
+//! which still carries the post-cursors the DFE will remove, fits its range:
+//! `A <= (2^(out_bits-1) - 1) / (1.25 + sum |b|)`. Then
 //! `c_q = round(c * A * 2^S / K)` (`K` = ADC codes per unit amplitude,
 //! `S` = the FFE shift), `b_q = round(b * A / 3)`, `t = round(2A/3)`.
 //!
@@ -189,7 +190,10 @@ pub fn quantize(eq: &FloatEq, fmt: &RxFormat, adc_gain: f64) -> Result<FixedEq, 
     let bmax = smax(fmt.dfe_coef_bits) as f64;
     let peak_c = eq.ffe.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let peak_b = eq.dfe.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let mut amp = smax(fmt.ffe_out_bits) as f64 / 1.5;
+    // y still carries the post-cursors the DFE removes: keep room for them,
+    // plus 25 % for residual ISI and noise
+    let dfe_sum: f64 = eq.dfe.iter().map(|b| b.abs()).sum();
+    let mut amp = smax(fmt.ffe_out_bits) as f64 / (1.25 + dfe_sum);
     if peak_c > 0.0 {
         amp = amp.min(cmax * adc_gain / (peak_c * s));
     }

@@ -380,6 +380,52 @@ pub struct LinkResult {
     pub samples: Option<Vec<i16>>,
 }
 
+/// The receiving end of a run: equalizer, alignment and statistics.
+struct RxSide {
+    eq: Equalizer,
+    counter: ErrorCounter,
+    kept: Option<Vec<i16>>,
+    /// transmitted levels/data: the last `delay` of the previous batch, then this batch
+    tx_lv_ext: Vec<u8>,
+    tx_data_ext: Vec<u8>,
+    rx_lv: Vec<u8>,
+    rx_data: Vec<u8>,
+    delay: usize,
+    warmup: u64,
+    done: u64,
+}
+
+impl RxSide {
+    fn consume(&mut self, batch: &Batch) {
+        let n = batch.samples.len();
+        let d = self.delay;
+        if let Some(k) = self.kept.as_mut() {
+            k.extend_from_slice(&batch.samples);
+        }
+        self.rx_lv.resize(n, 0);
+        self.rx_data.resize(n, 0);
+        self.eq
+            .process(&batch.samples, &mut self.rx_lv, &mut self.rx_data);
+        self.tx_lv_ext.truncate(d);
+        self.tx_lv_ext.extend_from_slice(&batch.levels);
+        self.tx_data_ext.truncate(d);
+        self.tx_data_ext.extend_from_slice(&batch.data);
+        // rx index done+i <-> tx_ext[i]
+        let skip = self.warmup.saturating_sub(self.done).min(n as u64) as usize;
+        self.counter.update(
+            &self.tx_lv_ext[skip..n],
+            &self.rx_lv[skip..],
+            &self.tx_data_ext[skip..n],
+            &self.rx_data[skip..],
+        );
+        // keep the last d symbols for the next batch
+        let tail = self.tx_lv_ext.len() - d;
+        self.tx_lv_ext.copy_within(tail.., 0);
+        self.tx_data_ext.copy_within(tail.., 0);
+        self.done += n as u64;
+    }
+}
+
 /// Chooses the coefficients for `plan` (computing, adapting or taking them).
 ///
 /// Methods that learn from samples (`none`, `lms`, `sign-sign`) use `samples`
@@ -496,54 +542,58 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
         dfe: eqr.dfe.clone(),
         threshold: eqr.threshold,
     };
-    let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
+    let eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
     let d = eqr.delay;
     let warmup = (d + plan.format.ffe_taps + plan.pulse.taps.len()) as u64;
     let t0 = std::time::Instant::now();
     let mut stream = SampleStream::new(plan, threads);
-    let mut batch = Batch::default();
-    let mut counter = ErrorCounter::default();
-    let mut kept = if opts.keep_samples {
-        Some(Vec::with_capacity(plan.symbols as usize))
-    } else {
-        None
+    let mut rx = RxSide {
+        eq,
+        counter: ErrorCounter::default(),
+        kept: if opts.keep_samples {
+            Some(Vec::with_capacity(plan.symbols as usize))
+        } else {
+            None
+        },
+        tx_lv_ext: vec![0; d],
+        tx_data_ext: vec![0; d],
+        rx_lv: Vec::new(),
+        rx_data: Vec::new(),
+        delay: d,
+        warmup,
+        done: 0,
     };
-    // tx history: the last d levels/data of the previous batch
-    let mut tx_lv_ext: Vec<u8> = vec![0; d];
-    let mut tx_data_ext: Vec<u8> = vec![0; d];
-    let mut rx_lv = Vec::new();
-    let mut rx_data = Vec::new();
-    let mut done = 0u64;
-    while done < plan.symbols {
-        let n = ((plan.symbols - done) as usize).min(BATCH);
-        stream.next_batch(n, &mut batch);
-        if let Some(k) = kept.as_mut() {
-            k.extend_from_slice(&batch.samples);
+    // The receiver runs in its own thread, one batch behind the transmitter
+    // and channel, so the serial equalizer overlaps the parallel channel model.
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(1);
+    let (empty_tx, empty_rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+    empty_tx.send(Batch::default()).expect("fresh channel");
+    empty_tx.send(Batch::default()).expect("fresh channel");
+    let rx = std::thread::scope(|s| {
+        let consumer = s.spawn(move || {
+            for batch in full_rx {
+                rx.consume(&batch);
+                if let Some(p) = opts.progress {
+                    p(rx.done);
+                }
+                // the producer may have finished: a closed return channel is fine
+                let _ = empty_tx.send(batch);
+            }
+            rx
+        });
+        let mut done = 0u64;
+        while done < plan.symbols {
+            let n = ((plan.symbols - done) as usize).min(BATCH);
+            let mut batch = empty_rx.recv().expect("consumer alive");
+            stream.next_batch(n, &mut batch);
+            full_tx.send(batch).expect("consumer alive");
+            done += n as u64;
         }
-        rx_lv.resize(n, 0);
-        rx_data.resize(n, 0);
-        eq.process(&batch.samples, &mut rx_lv, &mut rx_data);
-        tx_lv_ext.truncate(d);
-        tx_lv_ext.extend_from_slice(&batch.levels);
-        tx_data_ext.truncate(d);
-        tx_data_ext.extend_from_slice(&batch.data);
-        // rx index done+i <-> tx_ext[i]
-        let skip = warmup.saturating_sub(done).min(n as u64) as usize;
-        counter.update(
-            &tx_lv_ext[skip..n],
-            &rx_lv[skip..],
-            &tx_data_ext[skip..n],
-            &rx_data[skip..],
-        );
-        // keep the last d symbols for the next batch
-        let tail = tx_lv_ext.len() - d;
-        tx_lv_ext.copy_within(tail.., 0);
-        tx_data_ext.copy_within(tail.., 0);
-        done += n as u64;
-        if let Some(p) = opts.progress {
-            p(done);
-        }
-    }
+        drop(full_tx);
+        consumer.join().expect("receiver thread")
+    });
+    let mut counter = rx.counter;
+    let kept = rx.kept;
     counter.finish();
     let secs = t0.elapsed().as_secs_f64();
     let pre = ErrorReport::from(&counter);
