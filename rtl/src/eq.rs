@@ -324,6 +324,7 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     let t_e = m.wire("t_e", &t.ext(ds)?)?;
     let zero = k(0, Ty::s(ds))?;
     let nt = m.wire("nt", &zero.sub(&t_e)?)?;
+    let nt = m.reg_d("nt_q", &nt, None, None)?;
     let sl = Slicer {
         t: t_e,
         nt,
@@ -333,14 +334,19 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     // fb[j][a] = b_j * L(a), L(a) = 2a - 3
     let mut fb: Vec<[Expr; 4]> = Vec::new();
     if let Some(coef) = &coef {
-        m.comment("feedback values b_j * L(a) for the four levels");
+        m.comment("feedback values b_j * L(a) for the four levels, registered as fb<j>_<a>");
         for j in 0..mt {
             let b = field(&mut m, coef, j, db, &format!("b{}", j + 1))?;
             let be = m.wire(&format!("b{}_e", j + 1), &b.ext(ds)?)?;
             let b3 = m.wire(&format!("b{}_x3", j + 1), &be.shl(1).add(&be)?)?;
             let nb = m.wire(&format!("b{}_n", j + 1), &zero.sub(&be)?)?;
             let nb3 = m.wire(&format!("b{}_nx3", j + 1), &zero.sub(&b3)?)?;
-            fb.push([nb3, nb, be, b3]);
+            // registered: the coefficients are quasi-static, keep the adders off the data path
+            let mut q = Vec::new();
+            for (lv, v) in [nb3, nb, be, b3].iter().enumerate() {
+                q.push(m.reg_d(&format!("fb{}_{lv}", j + 1), v, None, None)?);
+            }
+            fb.push([q[0].clone(), q[1].clone(), q[2].clone(), q[3].clone()]);
         }
     }
 
