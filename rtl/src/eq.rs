@@ -559,17 +559,18 @@ fn build_top(fmt: &RxFormat, p: usize, ffe: &Module, dfe: &Module) -> Result<Mod
     );
     let (clk, rst) = m.clock()?;
     let we = m.input("cfg_we", Ty::BIT, "configuration write strobe")?;
-    let addr = m.input(
-        "cfg_addr",
-        Ty::u(aw),
-        &format!(
-            "0..{}: FFE taps, {}..{}: DFE taps, {}: threshold",
+    let map = if mt == 0 {
+        format!("0..={}: FFE taps c[k], {}: threshold", n - 1, n)
+    } else {
+        format!(
+            "0..={}: FFE taps c[k], {}..={}: DFE taps b[j], {}: threshold",
             n - 1,
             n,
-            n + mt,
+            n + mt - 1,
             n + mt
-        ),
-    )?;
+        )
+    };
+    let addr = m.input("cfg_addr", Ty::u(aw), &map)?;
     let wdata = m.input(
         "cfg_wdata",
         Ty::u(dw),

@@ -296,6 +296,7 @@ pub fn cosim_icarus(
 ) -> Result<CosimReport, SimError> {
     let t = Instant::now();
     let out = run_icarus(fmt, coeffs, parallel, samples, &backpressure)?;
+    let rtl_time = t.elapsed();
     let gold = golden_run(fmt, coeffs, samples)?;
     let (mismatches, first_mismatch) = compare(&out, &gold);
     let sim_time = t.elapsed();
@@ -309,6 +310,7 @@ pub fn cosim_icarus(
         first_latency: None,
         build_time: std::time::Duration::ZERO,
         cached: false,
+        rtl_time,
         sim_time,
         symbols_per_sec: samples.len() as f64 / sim_time.as_secs_f64().max(1e-9),
     })

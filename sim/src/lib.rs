@@ -193,6 +193,8 @@ pub struct CosimReport {
     pub build_time: Duration,
     /// the model came from the cache
     pub cached: bool,
+    /// wall time of the RTL simulation alone (reset, configuration, streaming)
+    pub rtl_time: Duration,
     /// wall time of simulation plus golden model plus comparison
     pub sim_time: Duration,
     /// symbols per second over `sim_time`
@@ -426,6 +428,7 @@ pub fn cosim(
     let (mut model, info) = build_model(fmt, parallel)?;
     let t = Instant::now();
     let out = run_model(&mut model, fmt, coeffs, parallel, samples, &backpressure)?;
+    let rtl_time = t.elapsed();
     let gold = golden_run(fmt, coeffs, samples)?;
     let (mismatches, first_mismatch) = compare(&out, &gold);
     let sim_time = t.elapsed();
@@ -439,6 +442,7 @@ pub fn cosim(
         first_latency: out.first_latency,
         build_time: info.time,
         cached: info.cached,
+        rtl_time,
         sim_time,
         symbols_per_sec: samples.len() as f64 / sim_time.as_secs_f64().max(1e-9),
     })

@@ -9,7 +9,7 @@ module rxdsp_eq (
     input  wire clk, // clock, all registers on the rising edge
     input  wire rst, // synchronous reset, active high
     input  wire cfg_we, // configuration write strobe
-    input  wire [4:0] cfg_addr, // 0..15: FFE taps, 16..17: DFE taps, 17: threshold
+    input  wire [4:0] cfg_addr, // 0..=15: FFE taps c[k], 16..=16: DFE taps b[j], 17: threshold
     input  wire [9:0] cfg_wdata, // configuration write data (two's complement)
     input  wire [63:0] s_axis_tdata, // P ADC samples, sample 0 (earliest) in the LSBs
     input  wire s_axis_tvalid, // input valid
