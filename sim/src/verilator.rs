@@ -41,8 +41,19 @@ pub fn fnv1a64(parts: &[&[u8]]) -> u64 {
     h
 }
 
-/// The installed Verilator's `--version` line, checked against [`MIN_VERILATOR`].
+static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The installed Verilator's `--version` line, checked against [`MIN_VERILATOR`]
+/// (asked once per process when it succeeds).
 pub fn verilator_version() -> Result<String, SimError> {
+    if let Some(v) = VERSION.get() {
+        return Ok(v.clone());
+    }
+    let v = ask_verilator_version()?;
+    Ok(VERSION.get_or_init(|| v).clone())
+}
+
+fn ask_verilator_version() -> Result<String, SimError> {
     let out = Command::new("verilator")
         .arg("--version")
         .output()

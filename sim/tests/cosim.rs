@@ -172,6 +172,8 @@ fn icarus_and_verilator_agree() {
         (2, f(6, 5, 2, 8, 6, 8, 1, 2, 6, true)),
         (4, f(8, 7, 3, 10, 7, 10, 0, 1, 8, false)),
         (1, f(8, 3, 1, 10, 7, 10, 0, 3, 8, false)),
+        // ports wider than 64 bits: 192-bit input, 256-bit y
+        (16, f(12, 11, 5, 14, 12, 16, 3, 1, 12, false)),
     ];
     for (i, (p, fmt)) in cases.into_iter().enumerate() {
         let (c, x) = random_case(500 + i as u64, &fmt, 3001);
