@@ -5,6 +5,7 @@
 
 use crate::verilator::get_bits;
 use crate::{compare, config_writes, golden_run, Backpressure, CosimReport, RtlOutput, SimError};
+use golden::eq::{Engine, Equalizer};
 use golden::numeric::{RxCoeffs, RxFormat};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -294,6 +295,8 @@ pub fn cosim_icarus(
     samples: &[i16],
     backpressure: Backpressure,
 ) -> Result<CosimReport, SimError> {
+    Equalizer::new(fmt, coeffs, Engine::Fast)?;
+    golden::eq::check_samples(samples, fmt.adc_bits, 0)?;
     let t = Instant::now();
     let out = run_icarus(fmt, coeffs, parallel, samples, &backpressure)?;
     let rtl_time = t.elapsed();

@@ -424,7 +424,9 @@ pub fn cosim(
     samples: &[i16],
     backpressure: Backpressure,
 ) -> Result<CosimReport, SimError> {
-    coeffs.validate(fmt).map_err(EqError::from)?;
+    // refuse bad inputs before spending a build on them
+    Equalizer::new(fmt, coeffs, Engine::Fast)?;
+    golden::eq::check_samples(samples, fmt.adc_bits, 0)?;
     let (mut model, info) = build_model(fmt, parallel)?;
     let t = Instant::now();
     let out = run_model(&mut model, fmt, coeffs, parallel, samples, &backpressure)?;

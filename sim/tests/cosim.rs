@@ -220,3 +220,16 @@ fn cache_is_reused_and_errors_are_clear() {
         .to_string()
         .ends_with("install it with `apt-get install verilator`"));
 }
+
+#[test]
+fn bad_samples_are_refused_before_building() {
+    let fmt = RxFormat::default();
+    let c = RxCoeffs::pass_through(&fmt, 20);
+    let e = sim::cosim(&fmt, &c, 8, &[0, 300], Backpressure::None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "sample 1 = 300 does not fit in adc.bits = 8 signed bits"
+    );
+    let bad = RxCoeffs { threshold: 0, ..c };
+    assert!(sim::cosim(&fmt, &bad, 8, &[0; 8], Backpressure::None).is_err());
+}
