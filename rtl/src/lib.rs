@@ -4,6 +4,16 @@
 //! [`generate`] writes the Verilog of the top module `rxdsp_eq` for a
 //! [`RxFormat`] and a parallelism `P` into a directory, with a `rxdsp.f` file
 //! list, and returns a [`GenReport`]. See `docs/rtl-architecture.md`.
+//!
+//! ```
+//! use golden::numeric::RxFormat;
+//! let dir = std::env::temp_dir().join(format!("rxdsp-doc-{}", std::process::id()));
+//! let rep = rtl::generate(&RxFormat::default(), 8, &dir).unwrap();
+//! assert_eq!(rep.top, "rxdsp_eq");
+//! assert_eq!(rep.latency, rtl::latency(&RxFormat::default(), 8)); // 6 + ceil(log2 16)
+//! assert!(rtl::generate(&RxFormat::default(), 3, &dir).is_err()); // P must be a power of two <= 32
+//! # std::fs::remove_dir_all(&dir).ok();
+//! ```
 
 #![warn(missing_docs)]
 
