@@ -163,6 +163,9 @@ pub fn run_icarus(
 ) -> Result<RtlOutput, SimError> {
     let p = parallel;
     let d = rtl::design(fmt, p)?;
+    if samples.is_empty() {
+        return Ok(RtlOutput::default());
+    }
     let dir: PathBuf = crate::verilator::cache_root().join(format!(
         "icarus-{}-{}",
         std::process::id(),

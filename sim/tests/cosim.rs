@@ -230,6 +230,10 @@ fn bad_samples_are_refused_before_building() {
         e.to_string(),
         "sample 1 = 300 does not fit in adc.bits = 8 signed bits"
     );
+    let rep = sim::cosim(&fmt, &c, 8, &[], Backpressure::None).unwrap();
+    assert_eq!((rep.symbols, rep.mismatches), (0, 0));
+    let rep = sim::icarus::cosim_icarus(&fmt, &c, 8, &[], Backpressure::None).unwrap();
+    assert_eq!((rep.symbols, rep.mismatches), (0, 0));
     let bad = RxCoeffs { threshold: 0, ..c };
     assert!(sim::cosim(&fmt, &bad, 8, &[0; 8], Backpressure::None).is_err());
 }
