@@ -1,0 +1,3 @@
+rxdsp_eq_ffe.v
+rxdsp_eq_dfe.v
+rxdsp_eq.v
