@@ -36,6 +36,20 @@ enum Cmd {
     Sim(SimArgs),
     /// Run the golden receiver on a sample file
     Rx(RxArgs),
+    /// Emit the Verilog of the receiver, its file list and register map
+    Gen {
+        /// configuration file (TOML); the embedded default when absent
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// override any key: --set section.key=value (repeatable)
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// output folder
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Co-simulate the RTL (Verilator) against the golden receiver; exit 1 on any mismatch
+    Cosim(CosimArgs),
     /// Configuration helpers
     Config {
         /// print the embedded default configuration (commented TOML)
@@ -70,6 +84,25 @@ struct SimArgs {
 }
 
 #[derive(Args)]
+struct CosimArgs {
+    /// configuration file (TOML); the embedded default when absent
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// symbols to simulate (overrides link.symbols)
+    #[arg(long, allow_negative_numbers = true)]
+    symbols: Option<i64>,
+    /// seed (overrides link.seed)
+    #[arg(long)]
+    seed: Option<u64>,
+    /// override any key: --set section.key=value (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// flow control on the RTL's streams: none, 1110 (valid and ready 3 cycles of 4), random
+    #[arg(long, default_value = "none")]
+    backpressure: String,
+}
+
+#[derive(Args)]
 struct RxArgs {
     /// configuration file (TOML); the embedded default when absent
     #[arg(long)]
@@ -97,6 +130,12 @@ fn main() {
         Cmd::Demo { out, threads } => demo(&out, threads),
         Cmd::Sim(a) => sim(a),
         Cmd::Rx(a) => rx(a),
+        Cmd::Gen { config, set, out } => gen(config.as_deref(), &set, &out),
+        Cmd::Cosim(a) => match cosim_cmd(a) {
+            Ok(true) => Ok(()),
+            Ok(false) => std::process::exit(1),
+            Err(e) => Err(e),
+        },
         Cmd::Config { print_default } => {
             if print_default {
                 print!("{DEFAULT_TOML}");
@@ -211,11 +250,26 @@ fn demo(out: &Path, t: Option<usize>) -> Result<()> {
     let plan = plan_of(&cfg)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     println!("rxdsp demo: the embedded default configuration (`rxdsp config --print-default`)");
-    let r = run_sim(&plan, threads(t), false)?;
+    let r = run_sim(&plan, threads(t), true)?;
     print!("{}", summary(&plan, &r.report));
     let rp = out.join("report.json");
     write_json(&rp, &r.report)?;
     println!("report     {}", rp.display());
+    let x = r.samples.as_deref().expect("samples kept");
+    match run_cosim(&plan, &r.coeffs, x, sim::Backpressure::None) {
+        Ok(c) => {
+            print_cosim(&plan, &c);
+            if c.mismatches > 0 {
+                bail!("the RTL differs from the golden model (see above)");
+            }
+        }
+        Err(e) => match e.downcast_ref::<sim::SimError>() {
+            Some(sim::SimError::ToolMissing { .. }) => {
+                println!("rtl        co-simulation skipped: {e:#}");
+            }
+            _ => return Err(e),
+        },
+    }
     Ok(())
 }
 
@@ -240,6 +294,124 @@ fn sim(a: SimArgs) -> Result<()> {
         println!("report     {}", p.display());
     }
     Ok(())
+}
+
+fn run_cosim(
+    plan: &LinkPlan,
+    coeffs: &golden::numeric::RxCoeffs,
+    x: &[i16],
+    bp: sim::Backpressure,
+) -> Result<sim::CosimReport> {
+    eprintln!(
+        "[rxdsp] co-simulating {} symbols through the Verilated RTL (P = {}; the first build of a design takes ~10 s, then it is cached)",
+        x.len(),
+        plan.parallel
+    );
+    Ok(sim::cosim(&plan.format, coeffs, plan.parallel, x, bp)?)
+}
+
+fn print_cosim(plan: &LinkPlan, c: &sim::CosimReport) {
+    let verdict = match &c.first_mismatch {
+        None => "bit-exact".to_string(),
+        Some(m) => format!(
+            "{} MISMATCHES, first at symbol {}: {} rtl {} golden {}",
+            c.mismatches, m.index, m.field, m.rtl, m.golden
+        ),
+    };
+    println!(
+        "rtl        {} symbols through rxdsp_eq (P = {}, latency {} cycles) vs golden: {} (data, level and FFE output of every symbol)",
+        c.symbols,
+        plan.parallel,
+        rtl::latency(&plan.format, plan.parallel),
+        verdict
+    );
+    println!(
+        "           {:.1} M symbols/s, {} cycles, model {} in {:.1} s",
+        c.symbols_per_sec / 1e6,
+        c.cycles,
+        if c.cached { "from the cache" } else { "built" },
+        c.build_time.as_secs_f64()
+    );
+}
+
+fn gen(config: Option<&Path>, set: &[String], out: &Path) -> Result<()> {
+    let cfg = cfgload::load(config, set)?;
+    let plan = plan_of(&cfg)?;
+    let t0 = std::time::Instant::now();
+    let g = rtl::generate(&plan.format, plan.parallel, out).context("generating Verilog")?;
+    let f = &plan.format;
+    let mut md = String::from("# rxdsp_eq register port\n\n");
+    md += &format!(
+        "Generated by rxdsp {} for N = {}, M = {}, P = {}. Writes through `cfg_we`/`cfg_addr`/`cfg_wdata` ({} address bits, {} data bits).\n\n",
+        rtl::VERSION,
+        f.ffe_taps,
+        f.dfe_taps,
+        plan.parallel,
+        rtl::eq::cfg_addr_bits(f),
+        rtl::eq::cfg_data_bits(f)
+    );
+    md += "| address | register | width (signed) |\n|---|---|---|\n";
+    for k in 0..f.ffe_taps {
+        md += &format!(
+            "| {} | FFE coefficient c[{k}] | {} |\n",
+            rtl::eq::addr_ffe(f, k),
+            f.ffe_coef_bits
+        );
+    }
+    for j in 0..f.dfe_taps {
+        md += &format!(
+            "| {} | DFE coefficient b[{}] | {} |\n",
+            rtl::eq::addr_dfe(f, j),
+            j + 1,
+            f.dfe_coef_bits
+        );
+    }
+    md += &format!(
+        "| {} | slicer threshold t | {} |\n",
+        rtl::eq::addr_threshold(f),
+        f.ffe_out_bits
+    );
+    let regs = out.join("registers.md");
+    samples::write_atomic(&regs, md.as_bytes()).context("writing the register map")?;
+    for file in &g.files {
+        println!("wrote      {}", file.display());
+    }
+    println!("wrote      {}", g.filelist.display());
+    println!("wrote      {}", regs.display());
+    println!(
+        "top        {} (P = {}, latency {} cycles), generated in {:.1} ms",
+        g.top,
+        g.parallel,
+        g.latency,
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+fn cosim_cmd(a: CosimArgs) -> Result<bool> {
+    let mut cfg = cfgload::load(a.config.as_deref(), &a.set)?;
+    if let Some(n) = a.symbols {
+        cfg.link.symbols = n;
+    }
+    if let Some(s) = a.seed {
+        cfg.link.seed = s;
+    }
+    let plan = plan_of(&cfg)?;
+    let bp = match a.backpressure.as_str() {
+        "none" => sim::Backpressure::None,
+        "1110" => sim::Backpressure::cycle_1110(),
+        "random" => sim::Backpressure::Random {
+            seed: plan.seed,
+            p_valid: 0.7,
+            p_ready: 0.7,
+        },
+        other => bail!("unknown --backpressure '{other}' (expected none, 1110 or random)"),
+    };
+    let r = run_sim(&plan, threads(None), true)?;
+    let x = r.samples.as_deref().expect("samples kept");
+    let c = run_cosim(&plan, &r.coeffs, x, bp)?;
+    print_cosim(&plan, &c);
+    Ok(c.mismatches == 0)
 }
 
 /// The report of `rxdsp rx`.

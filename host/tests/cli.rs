@@ -170,6 +170,10 @@ fn demo_runs_and_writes_its_report() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout.contains("pre-FEC    BER"), "{stdout}");
+    assert!(
+        stdout.contains("bit-exact") || stdout.contains("co-simulation skipped"),
+        "{stdout}"
+    );
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
     for key in ["symbols", "pre_fec", "post_fec", "fec"] {
@@ -178,4 +182,65 @@ fn demo_runs_and_writes_its_report() {
     for key in ["bits", "bit_errors", "ber", "symbol_errors", "ser"] {
         assert!(r["pre_fec"].get(key).is_some(), "pre_fec.{key}");
     }
+}
+
+#[test]
+fn gen_writes_verilog_filelist_and_register_map() {
+    let d = tmpdir("gen");
+    let o = rxdsp(&[
+        "gen",
+        "--out",
+        &d.display().to_string(),
+        "--set",
+        "ffe.taps=5",
+        "--set",
+        "rtl.parallel=2",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let top = std::fs::read_to_string(d.join("rxdsp_eq.v")).unwrap();
+    assert!(
+        top.contains("Parameters: P=2") && top.contains("ffe_taps=5"),
+        "header: {}",
+        &top[..400]
+    );
+    let list = std::fs::read_to_string(d.join("rxdsp.f")).unwrap();
+    assert_eq!(list.lines().count(), 3, "{list}");
+    let regs = std::fs::read_to_string(d.join("registers.md")).unwrap();
+    assert!(regs.contains("| 5 | DFE coefficient b[1] | 8 |"), "{regs}");
+    fails_with(
+        &rxdsp(&[
+            "gen",
+            "--out",
+            &d.display().to_string(),
+            "--set",
+            "rtl.parallel=3",
+        ]),
+        "rtl.parallel = 3",
+    );
+}
+
+#[test]
+fn cosim_is_bit_exact_under_backpressure() {
+    let o = rxdsp(&[
+        "cosim",
+        "--symbols",
+        "30000",
+        "--backpressure",
+        "random",
+        "--set",
+        "rtl.parallel=4",
+        "--set",
+        "tx.precode=true",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("vs golden: bit-exact"), "{out}");
+    fails_with(
+        &rxdsp(&["cosim", "--symbols", "100", "--backpressure", "sometimes"]),
+        "unknown --backpressure",
+    );
 }
