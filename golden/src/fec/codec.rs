@@ -1,0 +1,550 @@
+//! The codec: tables, encoders and the two decoder engines.
+
+use super::code::{Code, MAX_N, MAX_T};
+use super::gf::{gf, MulConst, ORDER};
+use super::simd;
+
+/// Which implementation does the work. All engines give identical results on every input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Engine {
+    /// Straightforward reference: log/antilog multiplies, Horner syndromes, plain riBM,
+    /// Chien search over all 1023 field elements, syndromes recomputed after correction,
+    /// encoding by long division.
+    Naive,
+    /// Fast path: AVX2 syndromes when the CPU has them (scalar tables otherwise),
+    /// table-driven LFSR encoder, Chien only over the n positions of the shortened code.
+    #[default]
+    Fast,
+    /// The fast algorithms without SIMD (what `Fast` falls back to on CPUs without AVX2).
+    FastScalar,
+}
+
+/// Result of decoding one codeword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeOutcome {
+    /// The word was a codeword after correcting `symbols` symbols (0 for a clean word).
+    Corrected {
+        /// Number of symbols corrected (message and parity symbols alike).
+        symbols: usize,
+    },
+    /// More errors than the decoder can correct were detected; the message is passed through.
+    Uncorrectable,
+}
+
+/// Why a word was declared uncorrectable: the first check that failed, in the order of the
+/// decision rule (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The error locator has degree `degree` but `roots` roots at positions `0..n`
+    /// (a root beyond the shortened code, a repeated root or a locator that does not split).
+    RootCount {
+        /// Degree of the riBM locator (highest non-zero coefficient among `lambda_0..=lambda_t`).
+        degree: usize,
+        /// Roots found at positions `0..n` (for the fast engine: counting stops at `degree`).
+        roots: usize,
+    },
+    /// Forney's formula gives a zero error value (or a zero denominator) at `position`.
+    ErrorValue {
+        /// Codeword index of the symbol.
+        position: usize,
+    },
+    /// The syndromes of the corrected word are not all zero.
+    ResidualSyndrome,
+}
+
+/// The error pattern the decoder found: up to t `(position, value)` pairs, positions
+/// ascending (position = index in the codeword array, 0 = first symbol sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorPattern {
+    len: usize,
+    positions: [u16; MAX_T],
+    values: [u16; MAX_T],
+}
+
+impl ErrorPattern {
+    const EMPTY: ErrorPattern = ErrorPattern {
+        len: 0,
+        positions: [0; MAX_T],
+        values: [0; MAX_T],
+    };
+
+    /// Number of corrected symbols.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True for a clean word.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// `(position, error value)` pairs, positions ascending. XOR the value into the received
+    /// symbol to correct it.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, u16)> + '_ {
+        (0..self.len).map(|i| (self.positions[i] as usize, self.values[i]))
+    }
+
+    fn push(&mut self, position: usize, value: u16) {
+        self.positions[self.len] = position as u16;
+        self.values[self.len] = value;
+        self.len += 1;
+    }
+}
+
+/// A Reed-Solomon encoder/decoder for one [`Code`], with its precomputed tables.
+pub struct Codec {
+    code: Code,
+    engine: Engine,
+    n: usize,
+    k: usize,
+    t: usize,
+    /// `g_0 ..= g_2t`.
+    generator: Vec<u16>,
+    /// Encoder LFSR rows, split on the feedback symbol f: `row(f) = enc_lo[f & 31] ^
+    /// enc_hi[f >> 5]`, `row(f)[l] = f * g_(2t-1-l)` for `l < 2t`, zero above.
+    enc_lo: Box<[[u16; 32]; 32]>,
+    enc_hi: Box<[[u16; 32]; 32]>,
+    /// Multiply by `alpha^j`, `j < 2t` (syndrome Horner and lane folding).
+    syn_mul: Vec<MulConst>,
+    /// Multiply by `alpha^-i`, `i <= t` (Chien search steps).
+    chien_mul: Vec<MulConst>,
+    /// AVX2 syndrome tables, present when the engine is `Fast` and the CPU has AVX2.
+    simd: Option<simd::Tables>,
+}
+
+impl std::fmt::Debug for Codec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Codec")
+            .field("code", &self.code)
+            .field("engine", &self.engine)
+            .field("simd", &self.simd.is_some())
+            .finish()
+    }
+}
+
+impl Codec {
+    /// A codec for `code` with the [`Engine::Fast`] engine.
+    pub fn new(code: Code) -> Codec {
+        Codec::with_engine(code, Engine::Fast)
+    }
+
+    /// A codec for `code` with the given engine.
+    pub fn with_engine(code: Code, engine: Engine) -> Codec {
+        let f = gf();
+        let (n, k, t) = (code.n(), code.k(), code.t());
+        let p = 2 * t;
+        let generator = code.generator();
+        let mut enc_lo = Box::new([[0u16; 32]; 32]);
+        let mut enc_hi = Box::new([[0u16; 32]; 32]);
+        for v in 0..32u16 {
+            for l in 0..p {
+                let g = generator[p - 1 - l];
+                enc_lo[v as usize][l] = f.mul(v, g);
+                enc_hi[v as usize][l] = f.mul(v << 5, g);
+            }
+        }
+        let syn_mul = (0..p).map(|j| MulConst::new(f.pow(j))).collect();
+        let chien_mul = (0..=t).map(|i| MulConst::new(f.pow_neg(i))).collect();
+        let simd = (engine == Engine::Fast && simd::available()).then(|| simd::Tables::new(p));
+        Codec {
+            code,
+            engine,
+            n,
+            k,
+            t,
+            generator,
+            enc_lo,
+            enc_hi,
+            syn_mul,
+            chien_mul,
+            simd,
+        }
+    }
+
+    /// The code.
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// True when the AVX2 syndrome kernel is in use.
+    pub fn uses_simd(&self) -> bool {
+        self.simd.is_some()
+    }
+
+    /// Generator coefficients `g_0 ..= g_2t` (`g_i` multiplies `x^i`).
+    pub fn generator(&self) -> &[u16] {
+        &self.generator
+    }
+
+    /// Systematic encoding: `cw_out[..k] = msg`, `cw_out[k..]` = parity.
+    ///
+    /// # Panics
+    /// If `msg.len() != k` or `cw_out.len() != n`. Symbols must be < 1024 (only the low 10
+    /// bits are used); [`Codec::encode_many`] checks them.
+    pub fn encode(&self, msg: &[u16], cw_out: &mut [u16]) {
+        assert_eq!(msg.len(), self.k, "message length");
+        assert_eq!(cw_out.len(), self.n, "codeword length");
+        cw_out[..self.k].copy_from_slice(msg);
+        let (_, parity) = cw_out.split_at_mut(self.k);
+        match self.engine {
+            Engine::Naive => self.parity_naive(msg, parity),
+            Engine::Fast | Engine::FastScalar => self.parity_fast(msg, parity),
+        }
+    }
+
+    /// Reference encoder: long division of `m(x) x^2t` by `g(x)`.
+    fn parity_naive(&self, msg: &[u16], parity: &mut [u16]) {
+        let f = gf();
+        let p = 2 * self.t;
+        let mut buf = vec![0u16; self.n];
+        buf[..self.k].copy_from_slice(msg);
+        for i in 0..self.k {
+            let q = buf[i] & 1023;
+            if q != 0 {
+                for l in 0..=p {
+                    buf[i + l] ^= f.mul(q, self.generator[p - l]);
+                }
+            }
+        }
+        parity.copy_from_slice(&buf[self.k..]);
+    }
+
+    /// Table-driven LFSR. The register is a window `w[i..i + 2t]` sliding over a buffer, so
+    /// no shift is needed: each message symbol XORs one 32-symbol row into the buffer.
+    fn parity_fast(&self, msg: &[u16], parity: &mut [u16]) {
+        let mut w = [0u16; MAX_N + 32];
+        for (i, &m) in msg.iter().enumerate() {
+            let fb = (m ^ w[i]) as usize;
+            let lo = &self.enc_lo[fb & 31];
+            let hi = &self.enc_hi[(fb >> 5) & 31];
+            let dst: &mut [u16; 32] = (&mut w[i + 1..i + 33]).try_into().unwrap();
+            for l in 0..32 {
+                dst[l] ^= lo[l] ^ hi[l];
+            }
+        }
+        parity.copy_from_slice(&w[self.k..self.k + 2 * self.t]);
+    }
+
+    /// Decodes one codeword into its message. On [`DecodeOutcome::Uncorrectable`] the
+    /// received message symbols are copied unchanged.
+    ///
+    /// # Panics
+    /// If `received.len() != n`, `msg_out.len() != k` or a symbol is >= 1024 (the fallible
+    /// [`Codec::decode_many`] checks all of these and returns a [`super::FecError`]).
+    pub fn decode(&self, received: &[u16], msg_out: &mut [u16]) -> DecodeOutcome {
+        assert_eq!(msg_out.len(), self.k, "message length");
+        msg_out.copy_from_slice(&received[..self.k]);
+        match self.locate(received) {
+            Ok(errors) => {
+                for (pos, e) in errors.iter() {
+                    if pos < self.k {
+                        msg_out[pos] ^= e;
+                    }
+                }
+                DecodeOutcome::Corrected {
+                    symbols: errors.len(),
+                }
+            }
+            Err(_) => DecodeOutcome::Uncorrectable,
+        }
+    }
+
+    /// Runs the decision rule on a received word and returns the error pattern, or the first
+    /// check that failed. This is what [`Codec::decode`] applies.
+    ///
+    /// # Panics
+    /// If `received.len() != n` or a symbol is >= 1024.
+    pub fn locate(&self, received: &[u16]) -> Result<ErrorPattern, Failure> {
+        assert_eq!(received.len(), self.n, "codeword length");
+        assert!(
+            super::error::check_symbols(received).is_ok(),
+            "received symbol >= 1024"
+        );
+        match self.engine {
+            Engine::Naive => self.locate_naive(received),
+            Engine::Fast | Engine::FastScalar => self.locate_fast(received),
+        }
+    }
+
+    /// Syndromes `S_j = r(alpha^j)`, `j < 2t`, computed by the engine's syndrome kernel.
+    pub fn syndromes(&self, received: &[u16]) -> Vec<u16> {
+        assert_eq!(received.len(), self.n, "codeword length");
+        let mut s = [0u16; 2 * MAX_T];
+        match self.engine {
+            Engine::Naive => self.syndromes_naive(received, &mut s[..2 * self.t]),
+            _ => self.syndromes_fast(received, &mut s[..2 * self.t]),
+        }
+        s[..2 * self.t].to_vec()
+    }
+
+    // ---------------------------------------------------------------- naive engine
+
+    fn syndromes_naive(&self, r: &[u16], s: &mut [u16]) {
+        let f = gf();
+        for (j, sj) in s.iter_mut().enumerate() {
+            let a = f.pow(j);
+            *sj = r.iter().fold(0, |acc, &x| f.mul(acc, a) ^ x);
+        }
+    }
+
+    fn locate_naive(&self, r: &[u16]) -> Result<ErrorPattern, Failure> {
+        let f = gf();
+        let (n, t) = (self.n, self.t);
+        let mut s = vec![0u16; 2 * t];
+        self.syndromes_naive(r, &mut s);
+        if s.iter().all(|&x| x == 0) {
+            return Ok(ErrorPattern::EMPTY);
+        }
+        let (lambda, omega) = ribm_naive(&s, t);
+        let degree = (0..=t).rev().find(|&i| lambda[i] != 0).unwrap_or(0);
+        let eval = |p: &[u16], x: u16| p.iter().rev().fold(0, |acc, &c| f.mul(acc, x) ^ c);
+        // Chien search over every non-zero field element alpha^-d, d = 0..1022; position
+        // n-1-d holds the coefficient of x^d, so roots with d >= n are outside the code.
+        let mut in_range = Vec::new();
+        let mut outside = 0;
+        for d in 0..ORDER {
+            if eval(&lambda, f.pow_neg(d)) == 0 {
+                if d < n {
+                    in_range.push(n - 1 - d);
+                } else {
+                    outside += 1;
+                }
+            }
+        }
+        if outside > 0 || in_range.len() != degree {
+            return Err(Failure::RootCount {
+                degree,
+                roots: in_range.len(),
+            });
+        }
+        in_range.sort_unstable();
+        let lambda_odd: Vec<u16> = lambda
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| if i % 2 == 1 { c } else { 0 })
+            .collect();
+        let mut errors = ErrorPattern::EMPTY;
+        for &pos in &in_range {
+            let d = n - 1 - pos;
+            let xinv = f.pow_neg(d);
+            let num = eval(&omega, xinv);
+            let den = eval(&lambda_odd, xinv);
+            if den == 0 {
+                return Err(Failure::ErrorValue { position: pos });
+            }
+            // e = X^-2t * omega(X^-1) / (X^-1 lambda'(X^-1)),  X = alpha^d
+            let e = f.mul(f.mul(num, f.pow_neg(2 * t * d)), f.inv(den));
+            if e == 0 {
+                return Err(Failure::ErrorValue { position: pos });
+            }
+            errors.push(pos, e);
+        }
+        let mut c = r.to_vec();
+        for (pos, e) in errors.iter() {
+            c[pos] ^= e;
+        }
+        self.syndromes_naive(&c, &mut s);
+        if s.iter().any(|&x| x != 0) {
+            return Err(Failure::ResidualSyndrome);
+        }
+        Ok(errors)
+    }
+
+    // ---------------------------------------------------------------- fast engine
+
+    fn syndromes_fast(&self, r: &[u16], s: &mut [u16]) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(tables) = &self.simd {
+            let padded = self.n.div_ceil(32) * 32;
+            let pad = padded - self.n;
+            let mut lo = [0u8; MAX_N.div_ceil(32) * 32];
+            let mut hi = [0u8; MAX_N.div_ceil(32) * 32];
+            for ((l, h), &x) in lo[pad..padded].iter_mut().zip(&mut hi[pad..padded]).zip(r) {
+                *l = x as u8;
+                *h = (x >> 8) as u8;
+            }
+            let mut lanes = [[0u16; 32]; 2 * MAX_T];
+            // SAFETY: `simd` is only built when `simd::available()` said AVX2 is present.
+            unsafe { simd::lanes(tables, &lo[..padded], &hi[..padded], &mut lanes[..s.len()]) };
+            for (j, sj) in s.iter_mut().enumerate() {
+                let m = &self.syn_mul[j];
+                *sj = lanes[j].iter().fold(0, |acc, &x| m.mul(acc) ^ x);
+            }
+            return;
+        }
+        s.fill(0);
+        for &x in r {
+            for (sj, m) in s.iter_mut().zip(&self.syn_mul) {
+                *sj = m.mul(*sj) ^ x;
+            }
+        }
+    }
+
+    fn locate_fast(&self, r: &[u16]) -> Result<ErrorPattern, Failure> {
+        let f = gf();
+        let (n, t) = (self.n, self.t);
+        let p = 2 * t;
+        let mut s = [0u16; 2 * MAX_T];
+        self.syndromes_fast(r, &mut s[..p]);
+        if s[..p].iter().all(|&x| x == 0) {
+            return Ok(ErrorPattern::EMPTY);
+        }
+        let (lambda, omega) = ribm_fast(&s[..p], t);
+        let degree = (0..=t).rev().find(|&i| lambda[i] != 0).unwrap_or(0);
+        if degree == 0 {
+            // A constant locator: no roots, so nothing is corrected and the (non-zero)
+            // syndromes remain; an all-zero locator has every position as a root.
+            return Err(if lambda[0] != 0 {
+                Failure::ResidualSyndrome
+            } else {
+                Failure::RootCount {
+                    degree: 0,
+                    roots: n,
+                }
+            });
+        }
+        // Chien search over d = 0..n (position n-1-d). terms[i] = lambda_i alpha^(-i d).
+        // A locator of degree >= 1 has at most `degree` roots, so the search stops there.
+        let mut terms = [0u16; MAX_T + 1];
+        terms[..=degree].copy_from_slice(&lambda[..=degree]);
+        let mut roots = [(0usize, 0u16); MAX_T];
+        let mut found = 0;
+        for d in 0..n {
+            let mut even = 0;
+            let mut odd = 0;
+            for i in (0..=degree).step_by(2) {
+                even ^= terms[i];
+            }
+            for i in (1..=degree).step_by(2) {
+                odd ^= terms[i];
+            }
+            if even == odd {
+                roots[found] = (d, odd);
+                found += 1;
+                if found == degree {
+                    break;
+                }
+            }
+            for (term, m) in terms[1..=degree].iter_mut().zip(&self.chien_mul[1..]) {
+                *term = m.mul(*term);
+            }
+        }
+        if found != degree {
+            return Err(Failure::RootCount {
+                degree,
+                roots: found,
+            });
+        }
+        let mut errors = ErrorPattern::EMPTY;
+        // Positions ascending = d descending.
+        for &(d, den) in roots[..found].iter().rev() {
+            let pos = n - 1 - d;
+            let xinv = f.pow_neg(d);
+            let num = omega[..t]
+                .iter()
+                .rev()
+                .fold(0, |acc, &c| f.mul(acc, xinv) ^ c);
+            if den == 0 || num == 0 {
+                return Err(Failure::ErrorValue { position: pos });
+            }
+            // log e = log num - log den - 2t d  (mod 1023)
+            let le = (f.log(num) as usize + 2 * ORDER - f.log(den) as usize
+                + (ORDER - (p * d) % ORDER))
+                % ORDER;
+            let e = f.pow(le);
+            errors.push(pos, e);
+            // Residual syndromes: S_j ^= e alpha^(j d).
+            let mut idx = le;
+            let step = d % ORDER;
+            for sj in s[..p].iter_mut() {
+                *sj ^= f.pow(idx);
+                idx += step;
+                if idx >= ORDER {
+                    idx -= ORDER;
+                }
+            }
+        }
+        if s[..p].iter().any(|&x| x != 0) {
+            return Err(Failure::ResidualSyndrome);
+        }
+        Ok(errors)
+    }
+}
+
+/// Reformulated inversionless Berlekamp-Massey (Sarwate & Shanbhag 2001), written out
+/// plainly. Exactly 2t iterations, no early exit. Returns (lambda_0..=lambda_t,
+/// omega_0..omega_(t-1)).
+fn ribm_naive(s: &[u16], t: usize) -> (Vec<u16>, Vec<u16>) {
+    let f = gf();
+    let mut delta = vec![0u16; 3 * t + 1];
+    delta[..2 * t].copy_from_slice(s);
+    delta[3 * t] = 1;
+    let mut theta = delta.clone();
+    let mut gamma: u16 = 1;
+    let mut k: i32 = 0;
+    for _r in 0..2 * t {
+        let d0 = delta[0];
+        let next: Vec<u16> = (0..=3 * t)
+            .map(|i| {
+                let up = if i < 3 * t { delta[i + 1] } else { 0 };
+                f.mul(gamma, up) ^ f.mul(d0, theta[i])
+            })
+            .collect();
+        if d0 != 0 && k >= 0 {
+            for i in 0..=3 * t {
+                theta[i] = if i < 3 * t { delta[i + 1] } else { 0 };
+            }
+            gamma = d0;
+            k = -k - 1;
+        } else {
+            k += 1;
+        }
+        delta = next;
+    }
+    (delta[t..=2 * t].to_vec(), delta[..t].to_vec())
+}
+
+/// riBM with fixed arrays and multiplications by the two per-iteration constants done in the
+/// log domain. Same arithmetic and decisions as [`ribm_naive`].
+fn ribm_fast(s: &[u16], t: usize) -> ([u16; MAX_T + 1], [u16; MAX_T]) {
+    let f = gf();
+    const W: usize = 3 * MAX_T + 2;
+    let m = 3 * t; // highest index
+    let mut delta = [0u16; W];
+    delta[..2 * t].copy_from_slice(s);
+    delta[m] = 1;
+    let mut theta = delta;
+    let mut gamma: u16 = 1;
+    let mut k: i32 = 0;
+    for _r in 0..2 * t {
+        let d0 = delta[0];
+        let lg = f.log(gamma);
+        let ld = f.log(d0);
+        let update = d0 != 0 && k >= 0;
+        // delta[m + 1] is always 0.
+        for i in 0..=m {
+            let up = delta[i + 1];
+            let next = f.mul_log(f.log(up), lg) ^ f.mul_log(f.log(theta[i]), ld);
+            if update {
+                theta[i] = up;
+            }
+            delta[i] = next;
+        }
+        if update {
+            gamma = d0;
+            k = -k - 1;
+        } else {
+            k += 1;
+        }
+    }
+    let mut lambda = [0u16; MAX_T + 1];
+    let mut omega = [0u16; MAX_T];
+    lambda[..=t].copy_from_slice(&delta[t..=2 * t]);
+    omega[..t].copy_from_slice(&delta[..t]);
+    (lambda, omega)
+}
