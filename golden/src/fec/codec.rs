@@ -104,6 +104,8 @@ pub struct Codec {
     /// enc_hi[f >> 5]`, `row(f)[l] = f * g_(2t-1-l)` for `l < 2t`, zero above.
     enc_lo: Box<[[u16; 32]; 32]>,
     enc_hi: Box<[[u16; 32]; 32]>,
+    /// Multiply by `g_(2t-1)`: the first element of `row(f)`, for the LFSR look-ahead.
+    enc_top: MulConst,
     /// Multiply by `alpha^j`, `j < 2t` (syndrome Horner and lane folding).
     syn_mul: Vec<MulConst>,
     /// Multiply by `alpha^-i`, `i <= t` (Chien search steps).
@@ -145,19 +147,20 @@ impl Codec {
         }
         let syn_mul = (0..p).map(|j| MulConst::new(f.pow(j))).collect();
         let chien_mul = (0..=t).map(|i| MulConst::new(f.pow_neg(i))).collect();
-        let simd = (engine == Engine::Fast && simd::available()).then(|| simd::Tables::new(p));
+        let simd = (engine == Engine::Fast && simd::available()).then(|| simd::Tables::new(t));
         Codec {
             code,
             engine,
             n,
             k,
             t,
-            generator,
             enc_lo,
             enc_hi,
+            enc_top: MulConst::new(generator[p - 1]),
             syn_mul,
             chien_mul,
             simd,
+            generator,
         }
     }
 
@@ -214,8 +217,54 @@ impl Codec {
         parity.copy_from_slice(&buf[self.k..]);
     }
 
-    /// Table-driven LFSR. The register is a window `w[i..i + 2t]` sliding over a buffer, so
-    /// no shift is needed: each message symbol XORs one 32-symbol row into the buffer.
+    /// Table-driven LFSR: `R <- (R shifted one symbol) ^ row(m_i ^ R[0])`, with the 2t-symbol
+    /// register in four SSE2 registers (x86-64) and the next feedback symbol computed ahead
+    /// from `R[1]` and `row(f)[0] = f g_(2t-1)`, which keeps the vector update off the
+    /// feedback's critical path.
+    #[cfg(target_arch = "x86_64")]
+    fn parity_fast(&self, msg: &[u16], parity: &mut [u16]) {
+        use std::arch::x86_64::*;
+        let lo = self.enc_lo.as_ptr() as *const __m128i;
+        let hi = self.enc_hi.as_ptr() as *const __m128i;
+        // SAFETY: SSE2 is part of x86-64; row indices are masked to 0..32 and each row is
+        // 32 u16 = four 16-byte vectors, read with unaligned loads.
+        unsafe {
+            let z = _mm_setzero_si128();
+            let (mut v0, mut v1, mut v2, mut v3) = (z, z, z, z);
+            let mut fb = msg.first().copied().unwrap_or(0);
+            for i in 0..msg.len() {
+                let r1 = _mm_extract_epi16::<1>(v0) as u16;
+                let next = msg.get(i + 1).copied().unwrap_or(0) ^ r1 ^ self.enc_top.mul(fb);
+                let a = lo.add(4 * (fb as usize & 31));
+                let b = hi.add(4 * ((fb as usize >> 5) & 31));
+                let row =
+                    |q: usize| _mm_xor_si128(_mm_loadu_si128(a.add(q)), _mm_loadu_si128(b.add(q)));
+                v0 = _mm_xor_si128(
+                    _mm_or_si128(_mm_srli_si128::<2>(v0), _mm_slli_si128::<14>(v1)),
+                    row(0),
+                );
+                v1 = _mm_xor_si128(
+                    _mm_or_si128(_mm_srli_si128::<2>(v1), _mm_slli_si128::<14>(v2)),
+                    row(1),
+                );
+                v2 = _mm_xor_si128(
+                    _mm_or_si128(_mm_srli_si128::<2>(v2), _mm_slli_si128::<14>(v3)),
+                    row(2),
+                );
+                v3 = _mm_xor_si128(_mm_srli_si128::<2>(v3), row(3));
+                fb = next;
+            }
+            let mut reg = [0u16; 32];
+            for (q, v) in [v0, v1, v2, v3].into_iter().enumerate() {
+                _mm_storeu_si128(reg.as_mut_ptr().add(8 * q) as *mut __m128i, v);
+            }
+            parity.copy_from_slice(&reg[..2 * self.t]);
+        }
+    }
+
+    /// Portable LFSR: the register is a window `w[i..i + 2t]` sliding over a buffer, so each
+    /// message symbol XORs one 32-symbol row into the buffer without a shift.
+    #[cfg(not(target_arch = "x86_64"))]
     fn parity_fast(&self, msg: &[u16], parity: &mut [u16]) {
         let mut w = [0u16; MAX_N + 32];
         for (i, &m) in msg.iter().enumerate() {
@@ -368,13 +417,8 @@ impl Codec {
                 *l = x as u8;
                 *h = (x >> 8) as u8;
             }
-            let mut lanes = [[0u16; 32]; 2 * MAX_T];
             // SAFETY: `simd` is only built when `simd::available()` said AVX2 is present.
-            unsafe { simd::lanes(tables, &lo[..padded], &hi[..padded], &mut lanes[..s.len()]) };
-            for (j, sj) in s.iter_mut().enumerate() {
-                let m = &self.syn_mul[j];
-                *sj = lanes[j].iter().fold(0, |acc, &x| m.mul(acc) ^ x);
-            }
+            unsafe { simd::syndromes(tables, &lo[..padded], &hi[..padded], s) };
             return;
         }
         s.fill(0);
@@ -383,6 +427,35 @@ impl Codec {
                 *sj = m.mul(*sj) ^ x;
             }
         }
+    }
+
+    /// Degrees d < n (position n-1-d) with `lambda(alpha^-d) = 0`, ascending, into `roots`;
+    /// returns the count. `lambda` = `lambda_0..=lambda_nu`, `nu >= 1`, `lambda_nu != 0`: it
+    /// has at most nu roots, so the search stops at the nu-th.
+    fn chien_fast(&self, lambda: &[u16], roots: &mut [usize; MAX_T]) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(tables) = &self.simd {
+            // SAFETY: `simd` is only built when `simd::available()` said AVX2 is present.
+            return unsafe { simd::chien(tables, lambda, self.n, roots) };
+        }
+        let nu = lambda.len() - 1;
+        // terms[i] = lambda_i alpha^(-i d)
+        let mut terms = [0u16; MAX_T + 1];
+        terms[..=nu].copy_from_slice(lambda);
+        let mut found = 0;
+        for d in 0..self.n {
+            if terms[..=nu].iter().fold(0, |a, &x| a ^ x) == 0 {
+                roots[found] = d;
+                found += 1;
+                if found == nu {
+                    break;
+                }
+            }
+            for (term, m) in terms[1..=nu].iter_mut().zip(&self.chien_mul[1..]) {
+                *term = m.mul(*term);
+            }
+        }
+        found
     }
 
     fn locate_fast(&self, r: &[u16]) -> Result<ErrorPattern, Failure> {
@@ -408,32 +481,8 @@ impl Codec {
                 }
             });
         }
-        // Chien search over d = 0..n (position n-1-d). terms[i] = lambda_i alpha^(-i d).
-        // A locator of degree >= 1 has at most `degree` roots, so the search stops there.
-        let mut terms = [0u16; MAX_T + 1];
-        terms[..=degree].copy_from_slice(&lambda[..=degree]);
-        let mut roots = [(0usize, 0u16); MAX_T];
-        let mut found = 0;
-        for d in 0..n {
-            let mut even = 0;
-            let mut odd = 0;
-            for i in (0..=degree).step_by(2) {
-                even ^= terms[i];
-            }
-            for i in (1..=degree).step_by(2) {
-                odd ^= terms[i];
-            }
-            if even == odd {
-                roots[found] = (d, odd);
-                found += 1;
-                if found == degree {
-                    break;
-                }
-            }
-            for (term, m) in terms[1..=degree].iter_mut().zip(&self.chien_mul[1..]) {
-                *term = m.mul(*term);
-            }
-        }
+        let mut roots = [0usize; MAX_T];
+        let found = self.chien_fast(&lambda[..=degree], &mut roots);
         if found != degree {
             return Err(Failure::RootCount {
                 degree,
@@ -442,13 +491,25 @@ impl Codec {
         }
         let mut errors = ErrorPattern::EMPTY;
         // Positions ascending = d descending.
-        for &(d, den) in roots[..found].iter().rev() {
+        for &d in roots[..found].iter().rev() {
             let pos = n - 1 - d;
-            let xinv = f.pow_neg(d);
-            let num = omega[..t]
-                .iter()
-                .rev()
-                .fold(0, |acc, &c| f.mul(acc, xinv) ^ c);
+            // X^-1 = alpha^-d; powers of it by log.
+            let step = (ORDER - d % ORDER) % ORDER;
+            let mut num = 0;
+            let mut den = 0;
+            let mut e = 0;
+            for i in 0..=t {
+                if i < t {
+                    num ^= f.mul_log(f.log(omega[i]), e as u16);
+                }
+                if i % 2 == 1 {
+                    den ^= f.mul_log(f.log(lambda[i]), e as u16);
+                }
+                e += step;
+                if e >= ORDER {
+                    e -= ORDER;
+                }
+            }
             if den == 0 || num == 0 {
                 return Err(Failure::ErrorValue { position: pos });
             }
@@ -456,13 +517,12 @@ impl Codec {
             let le = (f.log(num) as usize + 2 * ORDER - f.log(den) as usize
                 + (ORDER - (p * d) % ORDER))
                 % ORDER;
-            let e = f.pow(le);
-            errors.push(pos, e);
+            errors.push(pos, f.exp(le));
             // Residual syndromes: S_j ^= e alpha^(j d).
             let mut idx = le;
             let step = d % ORDER;
             for sj in s[..p].iter_mut() {
-                *sj ^= f.pow(idx);
+                *sj ^= f.exp(idx);
                 idx += step;
                 if idx >= ORDER {
                     idx -= ORDER;
@@ -518,27 +578,31 @@ fn ribm_fast(s: &[u16], t: usize) -> ([u16; MAX_T + 1], [u16; MAX_T]) {
     let mut delta = [0u16; W];
     delta[..2 * t].copy_from_slice(s);
     delta[m] = 1;
-    let mut theta = delta;
+    // theta is only ever a multiplicand: keep its logs.
+    let mut log_theta = [0u16; W];
+    for (lt, &x) in log_theta.iter_mut().zip(&delta) {
+        *lt = f.log(x);
+    }
     let mut gamma: u16 = 1;
     let mut k: i32 = 0;
     for _r in 0..2 * t {
         let d0 = delta[0];
         let lg = f.log(gamma);
         let ld = f.log(d0);
-        let update = d0 != 0 && k >= 0;
         // delta[m + 1] is always 0.
-        for i in 0..=m {
-            let up = delta[i + 1];
-            let next = f.mul_log(f.log(up), lg) ^ f.mul_log(f.log(theta[i]), ld);
-            if update {
-                theta[i] = up;
+        if d0 != 0 && k >= 0 {
+            for i in 0..=m {
+                let lu = f.log(delta[i + 1]);
+                delta[i] = f.mul_log(lu, lg) ^ f.mul_log(log_theta[i], ld);
+                log_theta[i] = lu;
             }
-            delta[i] = next;
-        }
-        if update {
             gamma = d0;
             k = -k - 1;
         } else {
+            for i in 0..=m {
+                let lu = f.log(delta[i + 1]);
+                delta[i] = f.mul_log(lu, lg) ^ f.mul_log(log_theta[i], ld);
+            }
             k += 1;
         }
     }

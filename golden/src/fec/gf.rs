@@ -47,10 +47,17 @@ impl Gf {
         self.log[a as usize & 1023]
     }
 
-    /// `a * alpha^e` given `la = log(a)` (possibly `LOG_ZERO`) and `e < 1023`.
+    /// Product of the elements whose logs are `la` and `lb` (either may be `log(0)`).
     #[inline(always)]
-    pub(crate) fn mul_log(&self, la: u16, e: u16) -> u16 {
-        self.exp[(la as usize + e as usize) & 4095]
+    pub(crate) fn mul_log(&self, la: u16, lb: u16) -> u16 {
+        self.exp[(la as usize + lb as usize) & 4095]
+    }
+
+    /// alpha^e for `e < 2046` (no reduction).
+    #[inline(always)]
+    pub(crate) fn exp(&self, e: usize) -> u16 {
+        debug_assert!(e < 2 * ORDER);
+        self.exp[e & 4095]
     }
 
     /// alpha^e for any e.
