@@ -39,6 +39,9 @@ pub(crate) struct Tables {
     /// Lane folding constants `alpha^(16 j)`, `alpha^(8 j)`, .. `alpha^j`.
     fold: Vec<[ConstTables; 5]>,
     chien: Vec<ConstTables>,
+    /// `chien_lane_exp[i - 1][l]` = log of `alpha^(-i l)`: lane l of Chien term i starts at
+    /// `lambda_i alpha^(-i l)`.
+    chien_lane_exp: Vec<[u16; 32]>,
 }
 
 impl Tables {
@@ -50,6 +53,9 @@ impl Tables {
                 .map(|j| [16, 8, 4, 2, 1].map(|w| const_tables(f.pow(w * j))))
                 .collect(),
             chien: (0..=t).map(|i| const_tables(f.pow_neg(32 * i))).collect(),
+            chien_lane_exp: (1..=t)
+                .map(|i| std::array::from_fn(|l| ((ORDER - i * l % ORDER) % ORDER) as u16))
+                .collect(),
         }
     }
 }
@@ -209,17 +215,10 @@ pub(crate) unsafe fn chien(
     let mut hi = [[0u8; 32]; T];
     for i in 1..=nu {
         let la = f.log(lambda[i]);
-        // lane l: lambda_i alpha^(-i l); the exponent steps by -i mod 1023.
-        let step = (ORDER - i) as u16;
-        let mut e = 0u16;
-        for l in 0..32 {
+        for (l, &e) in tables.chien_lane_exp[i - 1].iter().enumerate() {
             let x = f.mul_log(la, e);
             lo[i - 1][l] = x as u8;
             hi[i - 1][l] = (x >> 8) as u8;
-            e += step;
-            if e >= ORDER as u16 {
-                e -= ORDER as u16;
-            }
         }
     }
     let mut vl = [_mm256_setzero_si256(); T];
