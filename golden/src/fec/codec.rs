@@ -11,11 +11,14 @@ pub enum Engine {
     /// Chien search over all 1023 field elements, syndromes recomputed after correction,
     /// encoding by long division.
     Naive,
-    /// Fast path: AVX2 syndromes when the CPU has them (scalar tables otherwise),
-    /// table-driven LFSR encoder, Chien only over the n positions of the shortened code.
+    /// Fast path: AVX2 `vpshufb` syndromes and Chien search (32 symbols per step) when
+    /// `is_x86_feature_detected!("avx2")`, split multiply-by-constant tables otherwise;
+    /// log-domain riBM; Chien only over the n positions of the shortened code, stopping at
+    /// the last root; table-driven LFSR encoder (SSE2 register on x86-64).
     #[default]
     Fast,
-    /// The fast algorithms without SIMD (what `Fast` falls back to on CPUs without AVX2).
+    /// The fast algorithms with scalar syndrome and Chien kernels (what `Fast` falls back to
+    /// on CPUs without AVX2; selectable to test and benchmark that path anywhere).
     FastScalar,
 }
 
@@ -174,7 +177,7 @@ impl Codec {
         self.engine
     }
 
-    /// True when the AVX2 syndrome kernel is in use.
+    /// True when the AVX2 syndrome and Chien kernels are in use.
     pub fn uses_simd(&self) -> bool {
         self.simd.is_some()
     }
@@ -321,8 +324,15 @@ impl Codec {
     }
 
     /// Syndromes `S_j = r(alpha^j)`, `j < 2t`, computed by the engine's syndrome kernel.
+    ///
+    /// # Panics
+    /// If `received.len() != n` or a symbol is >= 1024.
     pub fn syndromes(&self, received: &[u16]) -> Vec<u16> {
         assert_eq!(received.len(), self.n, "codeword length");
+        assert!(
+            super::error::check_symbols(received).is_ok(),
+            "received symbol >= 1024"
+        );
         let mut s = [0u16; 2 * MAX_T];
         match self.engine {
             Engine::Naive => self.syndromes_naive(received, &mut s[..2 * self.t]),
