@@ -221,45 +221,49 @@ impl Codec {
     }
 
     /// Table-driven LFSR: `R <- (R shifted one symbol) ^ row(m_i ^ R[0])`, with the 2t-symbol
-    /// register in four SSE2 registers (x86-64) and the next feedback symbol computed ahead
-    /// from `R[1]` and `row(f)[0] = f g_(2t-1)`, which keeps the vector update off the
-    /// feedback's critical path.
+    /// register in SSE2 registers (x86-64; four for KP4, two for KR4) and the next feedback
+    /// symbol computed ahead from `R[1]` and `row(f)[0] = f g_(2t-1)`, which keeps the vector
+    /// update off the feedback's critical path.
     #[cfg(target_arch = "x86_64")]
     fn parity_fast(&self, msg: &[u16], parity: &mut [u16]) {
+        if 2 * self.t <= 16 {
+            self.lfsr_sse2::<2>(msg, parity)
+        } else {
+            self.lfsr_sse2::<4>(msg, parity)
+        }
+    }
+
+    /// The LFSR of [`Codec::parity_fast`] with a register of `V` 8-symbol vectors (`8 V >= 2t`).
+    #[cfg(target_arch = "x86_64")]
+    fn lfsr_sse2<const V: usize>(&self, msg: &[u16], parity: &mut [u16]) {
         use std::arch::x86_64::*;
+        assert!(8 * V >= 2 * self.t && V <= 4);
         let lo = self.enc_lo.as_ptr() as *const __m128i;
         let hi = self.enc_hi.as_ptr() as *const __m128i;
         // SAFETY: SSE2 is part of x86-64; row indices are masked to 0..32 and each row is
-        // 32 u16 = four 16-byte vectors, read with unaligned loads.
+        // 32 u16 = four 16-byte vectors (V <= 4), read with unaligned loads.
         unsafe {
-            let z = _mm_setzero_si128();
-            let (mut v0, mut v1, mut v2, mut v3) = (z, z, z, z);
+            let mut v = [_mm_setzero_si128(); V];
             let mut fb = msg.first().copied().unwrap_or(0);
             for i in 0..msg.len() {
-                let r1 = _mm_extract_epi16::<1>(v0) as u16;
+                let r1 = _mm_extract_epi16::<1>(v[0]) as u16;
                 let next = msg.get(i + 1).copied().unwrap_or(0) ^ r1 ^ self.enc_top.mul(fb);
                 let a = lo.add(4 * (fb as usize & 31));
                 let b = hi.add(4 * ((fb as usize >> 5) & 31));
-                let row =
-                    |q: usize| _mm_xor_si128(_mm_loadu_si128(a.add(q)), _mm_loadu_si128(b.add(q)));
-                v0 = _mm_xor_si128(
-                    _mm_or_si128(_mm_srli_si128::<2>(v0), _mm_slli_si128::<14>(v1)),
-                    row(0),
-                );
-                v1 = _mm_xor_si128(
-                    _mm_or_si128(_mm_srli_si128::<2>(v1), _mm_slli_si128::<14>(v2)),
-                    row(1),
-                );
-                v2 = _mm_xor_si128(
-                    _mm_or_si128(_mm_srli_si128::<2>(v2), _mm_slli_si128::<14>(v3)),
-                    row(2),
-                );
-                v3 = _mm_xor_si128(_mm_srli_si128::<2>(v3), row(3));
+                for q in 0..V {
+                    let up = if q + 1 < V {
+                        _mm_slli_si128::<14>(v[q + 1])
+                    } else {
+                        _mm_setzero_si128()
+                    };
+                    let row = _mm_xor_si128(_mm_loadu_si128(a.add(q)), _mm_loadu_si128(b.add(q)));
+                    v[q] = _mm_xor_si128(_mm_or_si128(_mm_srli_si128::<2>(v[q]), up), row);
+                }
                 fb = next;
             }
             let mut reg = [0u16; 32];
-            for (q, v) in [v0, v1, v2, v3].into_iter().enumerate() {
-                _mm_storeu_si128(reg.as_mut_ptr().add(8 * q) as *mut __m128i, v);
+            for (q, x) in v.into_iter().enumerate() {
+                _mm_storeu_si128(reg.as_mut_ptr().add(8 * q) as *mut __m128i, x);
             }
             parity.copy_from_slice(&reg[..2 * self.t]);
         }
