@@ -63,7 +63,7 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Elements(payload_bits));
         let (msgs, _) = inputs(code, 0);
         let mut out = vec![0u16; WORDS * n];
-        for (name, engine) in [ENGINES[0], ENGINES[1]] {
+        for (name, engine) in ENGINES {
             let codec = Codec::with_engine(code, engine);
             g.bench_function(name, |b| {
                 b.iter(|| codec.encode_many(black_box(&msgs), &mut out).unwrap())

@@ -1,6 +1,6 @@
 //! The codec: tables, encoders and the two decoder engines.
 
-use super::code::{Code, MAX_N, MAX_T};
+use super::code::{Code, MAX_T};
 use super::gf::{gf, MulConst, ORDER};
 use super::simd;
 
@@ -104,9 +104,11 @@ pub struct Codec {
     /// `g_0 ..= g_2t`.
     generator: Vec<u16>,
     /// Encoder LFSR rows, split on the feedback symbol f: `row(f) = enc_lo[f & 31] ^
-    /// enc_hi[f >> 5]`, `row(f)[l] = f * g_(2t-1-l)` for `l < 2t`, zero above.
-    enc_lo: Box<[[u16; 32]; 32]>,
-    enc_hi: Box<[[u16; 32]; 32]>,
+    /// enc_hi[f >> 5]`, `row(f)[l] = f * g_(2t-1-l)` for `l < 2t`, zero above; symbol l in
+    /// bits `16 (l % 4)..` of word `l / 4` (so on x86-64 a row's bytes are its 32 u16
+    /// symbols in order, 64 bytes, four SSE2 vectors).
+    enc_lo: Box<[[u64; 8]; 32]>,
+    enc_hi: Box<[[u64; 8]; 32]>,
     /// Multiply by `g_(2t-1)`: the first element of `row(f)`, for the LFSR look-ahead.
     enc_top: MulConst,
     /// Multiply by `alpha^j`, `j < 2t` (syndrome Horner and lane folding).
@@ -139,26 +141,33 @@ impl Codec {
         let (n, k, t) = (code.n(), code.k(), code.t());
         let p = 2 * t;
         let generator = code.generator();
-        let mut enc_lo = Box::new([[0u16; 32]; 32]);
-        let mut enc_hi = Box::new([[0u16; 32]; 32]);
+        let mut rows_lo = [[0u16; 32]; 32];
+        let mut rows_hi = [[0u16; 32]; 32];
         for v in 0..32u16 {
             for l in 0..p {
                 let g = generator[p - 1 - l];
-                enc_lo[v as usize][l] = f.mul(v, g);
-                enc_hi[v as usize][l] = f.mul(v << 5, g);
+                rows_lo[v as usize][l] = f.mul(v, g);
+                rows_hi[v as usize][l] = f.mul(v << 5, g);
             }
         }
         let syn_mul = (0..p).map(|j| MulConst::new(f.pow(j))).collect();
         let chien_mul = (0..=t).map(|i| MulConst::new(f.pow_neg(i))).collect();
         let simd = (engine == Engine::Fast && simd::available()).then(|| simd::Tables::new(t));
+        let pack = |rows: &[[u16; 32]; 32]| -> Box<[[u64; 8]; 32]> {
+            Box::new(std::array::from_fn(|v| {
+                std::array::from_fn(|q| {
+                    (0..4).fold(0u64, |w, m| w | (rows[v][4 * q + m] as u64) << (16 * m))
+                })
+            }))
+        };
         Codec {
+            enc_lo: pack(&rows_lo),
+            enc_hi: pack(&rows_hi),
             code,
             engine,
             n,
             k,
             t,
-            enc_lo,
-            enc_hi,
             enc_top: MulConst::new(generator[p - 1]),
             syn_mul,
             chien_mul,
@@ -220,16 +229,45 @@ impl Codec {
         parity.copy_from_slice(&buf[self.k..]);
     }
 
-    /// Table-driven LFSR: `R <- (R shifted one symbol) ^ row(m_i ^ R[0])`, with the 2t-symbol
-    /// register in SSE2 registers (x86-64; four for KP4, two for KR4) and the next feedback
-    /// symbol computed ahead from `R[1]` and `row(f)[0] = f g_(2t-1)`, which keeps the vector
-    /// update off the feedback's critical path.
-    #[cfg(target_arch = "x86_64")]
+    /// Table-driven LFSR: `R <- (R shifted one symbol) ^ row(m_i ^ R[0])`. The next feedback
+    /// symbol is computed ahead from `R[1]` and `row(f)[0] = f g_(2t-1)`, which keeps the
+    /// register update off the feedback's critical path. The register lives in SSE2 vectors
+    /// for [`Engine::Fast`] on x86-64, in u64 words (4 symbols each) otherwise.
     fn parity_fast(&self, msg: &[u16], parity: &mut [u16]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.engine == Engine::Fast {
+            return if 2 * self.t <= 16 {
+                self.lfsr_sse2::<2>(msg, parity)
+            } else {
+                self.lfsr_sse2::<4>(msg, parity)
+            };
+        }
         if 2 * self.t <= 16 {
-            self.lfsr_sse2::<2>(msg, parity)
+            self.lfsr_swar::<4>(msg, parity)
         } else {
-            self.lfsr_sse2::<4>(msg, parity)
+            self.lfsr_swar::<8>(msg, parity)
+        }
+    }
+
+    /// Portable LFSR of [`Codec::parity_fast`]: the register is `W` u64 words of 4 symbols
+    /// (symbol l in bits `16 (l % 4)..` of word `l / 4`), `4 W >= 2t`.
+    fn lfsr_swar<const W: usize>(&self, msg: &[u16], parity: &mut [u16]) {
+        assert!(4 * W >= 2 * self.t && W <= 8);
+        let mut r = [0u64; W];
+        let mut fb = msg.first().copied().unwrap_or(0);
+        for i in 0..msg.len() {
+            let r1 = (r[0] >> 16) as u16;
+            let next = msg.get(i + 1).copied().unwrap_or(0) ^ r1 ^ self.enc_top.mul(fb);
+            let lo = &self.enc_lo[fb as usize & 31];
+            let hi = &self.enc_hi[(fb as usize >> 5) & 31];
+            for q in 0..W {
+                let up = if q + 1 < W { r[q + 1] << 48 } else { 0 };
+                r[q] = (r[q] >> 16 | up) ^ lo[q] ^ hi[q];
+            }
+            fb = next;
+        }
+        for (l, p) in parity.iter_mut().enumerate() {
+            *p = (r[l / 4] >> (16 * (l % 4))) as u16;
         }
     }
 
@@ -241,7 +279,8 @@ impl Codec {
         let lo = self.enc_lo.as_ptr() as *const __m128i;
         let hi = self.enc_hi.as_ptr() as *const __m128i;
         // SAFETY: SSE2 is part of x86-64; row indices are masked to 0..32 and each row is
-        // 32 u16 = four 16-byte vectors (V <= 4), read with unaligned loads.
+        // 64 bytes = four 16-byte vectors (V <= 4), read with unaligned loads; x86-64 is
+        // little-endian, so vector lane l is symbol l.
         unsafe {
             let mut v = [_mm_setzero_si128(); V];
             let mut fb = msg.first().copied().unwrap_or(0);
@@ -267,23 +306,6 @@ impl Codec {
             }
             parity.copy_from_slice(&reg[..2 * self.t]);
         }
-    }
-
-    /// Portable LFSR: the register is a window `w[i..i + 2t]` sliding over a buffer, so each
-    /// message symbol XORs one 32-symbol row into the buffer without a shift.
-    #[cfg(not(target_arch = "x86_64"))]
-    fn parity_fast(&self, msg: &[u16], parity: &mut [u16]) {
-        let mut w = [0u16; MAX_N + 32];
-        for (i, &m) in msg.iter().enumerate() {
-            let fb = (m ^ w[i]) as usize;
-            let lo = &self.enc_lo[fb & 31];
-            let hi = &self.enc_hi[(fb >> 5) & 31];
-            let dst: &mut [u16; 32] = (&mut w[i + 1..i + 33]).try_into().unwrap();
-            for l in 0..32 {
-                dst[l] ^= lo[l] ^ hi[l];
-            }
-        }
-        parity.copy_from_slice(&w[self.k..self.k + 2 * self.t]);
     }
 
     /// Decodes one codeword into its message. On [`DecodeOutcome::Uncorrectable`] the
@@ -425,8 +447,9 @@ impl Codec {
         if let Some(tables) = &self.simd {
             let padded = self.n.div_ceil(32) * 32;
             let pad = padded - self.n;
-            let mut lo = [0u8; MAX_N.div_ceil(32) * 32];
-            let mut hi = [0u8; MAX_N.div_ceil(32) * 32];
+            const PLANE: usize = super::code::MAX_N.div_ceil(32) * 32;
+            let mut lo = [0u8; PLANE];
+            let mut hi = [0u8; PLANE];
             for ((l, h), &x) in lo[pad..padded].iter_mut().zip(&mut hi[pad..padded]).zip(r) {
                 *l = x as u8;
                 *h = (x >> 8) as u8;
