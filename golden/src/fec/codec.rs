@@ -94,6 +94,17 @@ impl ErrorPattern {
     }
 }
 
+/// What the riBM key-equation solver returns after its 2t iterations (step 2 of the decision
+/// rule): the error locator and error evaluator as an RTL decoder should produce them, for
+/// bit-exact comparison of intermediate values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyEquation {
+    /// `lambda_0 ..= lambda_t` (`delta_t ..= delta_2t`).
+    pub lambda: Vec<u16>,
+    /// `omega_0 .. omega_(t-1)` (`delta_0 .. delta_(t-1)`).
+    pub omega: Vec<u16>,
+}
+
 /// A Reed-Solomon encoder/decoder for one [`Code`], with its precomputed tables.
 pub struct Codec {
     code: Code,
@@ -365,6 +376,28 @@ impl Codec {
             _ => self.syndromes_fast(received, &mut s[..2 * self.t]),
         }
         s[..2 * self.t].to_vec()
+    }
+
+    /// Runs the riBM solver (2t iterations) on `syndromes` (`S_0 .. S_(2t-1)`, any values
+    /// < 1024, including all zero) with the engine's implementation.
+    ///
+    /// # Panics
+    /// If `syndromes.len() != 2t`.
+    pub fn key_equation(&self, syndromes: &[u16]) -> KeyEquation {
+        assert_eq!(syndromes.len(), 2 * self.t, "syndrome count");
+        match self.engine {
+            Engine::Naive => {
+                let (lambda, omega) = ribm_naive(syndromes, self.t);
+                KeyEquation { lambda, omega }
+            }
+            _ => {
+                let (lambda, omega) = ribm_fast(syndromes, self.t);
+                KeyEquation {
+                    lambda: lambda[..=self.t].to_vec(),
+                    omega: omega[..self.t].to_vec(),
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- naive engine

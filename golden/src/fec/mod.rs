@@ -67,7 +67,7 @@ mod stats;
 mod stream;
 
 pub use code::{Code, UnknownCode, MAX_N, MAX_T};
-pub use codec::{Codec, DecodeOutcome, Engine, ErrorPattern, Failure};
+pub use codec::{Codec, DecodeOutcome, Engine, ErrorPattern, Failure, KeyEquation};
 pub use error::FecError;
 pub use stats::{predict_iid, FecStats, Prediction};
 pub use stream::{

@@ -317,6 +317,36 @@ fn engines_agree_decision_for_decision() {
 }
 
 #[test]
+fn ribm_implementations_agree_on_any_syndromes() {
+    // Random syndromes are what words with many errors look like to the solver.
+    let mut rng = Rng(7);
+    for code in CODES {
+        let naive = Codec::with_engine(code, Engine::Naive);
+        let fast = Codec::new(code);
+        for trial in 0..300 {
+            let mut s: Vec<u16> = (0..2 * code.t()).map(|_| rng.symbol()).collect();
+            // Some zero runs, to reach the "no update" branch with d0 = 0.
+            if trial % 3 == 0 {
+                let a = rng.below(s.len());
+                let b = a + rng.below(s.len() - a);
+                s[a..b].fill(0);
+            }
+            let want = naive.key_equation(&s);
+            assert_eq!(want.lambda.len(), code.t() + 1);
+            assert_eq!(want.omega.len(), code.t());
+            assert_eq!(fast.key_equation(&s), want, "{code} {s:?}");
+        }
+        // A single error of value e at degree d: lambda has the single root alpha^-d.
+        let f = super::gf::gf();
+        let (d, e) = (100, 0x155);
+        let s: Vec<u16> = (0..2 * code.t()).map(|j| f.mul(e, f.pow(j * d))).collect();
+        let ke = naive.key_equation(&s);
+        assert!(ke.lambda[2..].iter().all(|&c| c == 0) && ke.lambda[1] != 0);
+        assert_eq!(f.mul(ke.lambda[1], f.pow_neg(d)), ke.lambda[0]);
+    }
+}
+
+#[test]
 fn histogram_matches_binomial_prediction() {
     // Random i.i.d. symbol errors at a rate where every bin is populated; the measured
     // histogram must match the binomial within 5 sigma per bin and by a chi-square test.
