@@ -49,11 +49,17 @@
 //! every input, including words with more than t errors.
 //!
 //! # Engines
-//! [`Engine::Naive`] is the plain reference; [`Engine::Fast`] computes syndromes with an AVX2
-//! `vpshufb` kernel when `is_x86_feature_detected!("avx2")` (32 symbols per step, per-root
-//! constant), else with split multiply-by-constant tables ([`Engine::FastScalar`]); it skips
-//! everything after the syndromes on clean words, searches only the n positions, and encodes
-//! with a table-driven LFSR.
+//! [`Engine::Naive`] is the plain reference (log/antilog multiplies, Horner syndromes, riBM
+//! as written above, Chien over all 1023 field elements, syndromes recomputed after
+//! correction, encoding by long division). [`Engine::Fast`] runs the syndromes and the Chien
+//! search with AVX2 `vpshufb` constant multiplies, 32 symbols per step, when
+//! `is_x86_feature_detected!("avx2")` says so (checked once in [`Codec::with_engine`]), and
+//! the encoder's LFSR in SSE2 registers; [`Engine::FastScalar`] is the same algorithm with
+//! split multiply-by-constant tables and a u64-word LFSR (the portable fallback, selectable
+//! anywhere). The fast engines stop after the syndromes on clean words, keep riBM's theta in
+//! the log domain, search only the n positions and stop at the last root, and update the
+//! syndromes with the found errors instead of recomputing them. All engines return the same
+//! result on every input (tested decision for decision, including [`Failure`] reasons).
 
 // `usize::is_multiple_of` needs Rust 1.87; the workspace declares rust-version 1.80.
 #![allow(clippy::manual_is_multiple_of)]
