@@ -122,11 +122,11 @@ pub struct Codec {
     enc_hi: Box<[[u64; 8]; 32]>,
     /// Multiply by `g_(2t-1)`: the first element of `row(f)`, for the LFSR look-ahead.
     enc_top: MulConst,
-    /// Multiply by `alpha^j`, `j < 2t` (syndrome Horner and lane folding).
+    /// Multiply by `alpha^j`, `j < 2t` (scalar syndrome Horner).
     syn_mul: Vec<MulConst>,
-    /// Multiply by `alpha^-i`, `i <= t` (Chien search steps).
+    /// Multiply by `alpha^-i`, `i <= t` (scalar Chien search steps).
     chien_mul: Vec<MulConst>,
-    /// AVX2 syndrome tables, present when the engine is `Fast` and the CPU has AVX2.
+    /// AVX2 syndrome and Chien tables, present when the engine is `Fast` and the CPU has AVX2.
     simd: Option<simd::Tables>,
 }
 

@@ -85,10 +85,9 @@ pub(crate) unsafe fn syndromes(tables: &Tables, lo: &[u8], hi: &[u8], out: &mut 
     assert!(out.len() % 2 == 0 && out.len() <= tables.per_root.len());
     let blocks = lo.len() / 32;
     let nib = _mm256_set1_epi8(0x0f);
-    let load_tables = |j: usize| broadcast(&tables.per_root[j]);
     for j in (0..out.len()).step_by(2) {
-        let ta = load_tables(j);
-        let tb = load_tables(j + 1);
+        let ta = broadcast(&tables.per_root[j]);
+        let tb = broadcast(&tables.per_root[j + 1]);
         let z = _mm256_setzero_si256();
         let (mut al, mut ah, mut bl, mut bh) = (z, z, z, z);
         for b in 0..blocks {
@@ -117,32 +116,14 @@ unsafe fn fold(
     h: std::arch::x86_64::__m256i,
 ) -> u16 {
     use std::arch::x86_64::*;
-    let nib = _mm_set1_epi8(0x0f);
-    let mul = |t: &ConstTables, l: __m128i, h: __m128i| -> (__m128i, __m128i) {
-        // SAFETY: AVX2 (hence SSSE3) is enabled on the enclosing function; 16-byte rows.
-        unsafe {
-            let tab = |s: usize| _mm_loadu_si128(t[s].as_ptr() as *const __m128i);
-            let n0 = _mm_and_si128(l, nib);
-            let n1 = _mm_and_si128(_mm_srli_epi16(l, 4), nib);
-            let nl = _mm_xor_si128(
-                _mm_xor_si128(_mm_shuffle_epi8(tab(0), n0), _mm_shuffle_epi8(tab(1), n1)),
-                _mm_shuffle_epi8(tab(2), h),
-            );
-            let nh = _mm_xor_si128(
-                _mm_xor_si128(_mm_shuffle_epi8(tab(3), n0), _mm_shuffle_epi8(tab(4), n1)),
-                _mm_shuffle_epi8(tab(5), h),
-            );
-            (nl, nh)
-        }
-    };
     // 32 -> 16: lanes 0..16 (weights alpha^(j (31 - l))) times alpha^(16 j) plus lanes 16..32.
-    let (ml, mh) = mul(&t[0], _mm256_castsi256_si128(l), _mm256_castsi256_si128(h));
+    let (ml, mh) = mul_const128(&t[0], _mm256_castsi256_si128(l), _mm256_castsi256_si128(h));
     let mut xl = _mm_xor_si128(ml, _mm256_extracti128_si256::<1>(l));
     let mut xh = _mm_xor_si128(mh, _mm256_extracti128_si256::<1>(h));
     // 16 -> 8 -> 4 -> 2 -> 1: lane l times alpha^(w j) plus lane l + w.
     macro_rules! halve {
         ($t:expr, $bytes:literal) => {
-            let (ml, mh) = mul($t, xl, xh);
+            let (ml, mh) = mul_const128($t, xl, xh);
             xl = _mm_xor_si128(ml, _mm_srli_si128::<$bytes>(xl));
             xh = _mm_xor_si128(mh, _mm_srli_si128::<$bytes>(xh));
         };
@@ -159,10 +140,12 @@ unsafe fn fold(
 #[target_feature(enable = "avx2")]
 unsafe fn broadcast(t: &ConstTables) -> [std::arch::x86_64::__m256i; 6] {
     use std::arch::x86_64::*;
-    // SAFETY: each table row is 16 bytes; unaligned loads.
-    std::array::from_fn(|s| unsafe {
-        _mm256_broadcastsi128_si256(_mm_loadu_si128(t[s].as_ptr() as *const __m128i))
-    })
+    let mut out = [_mm256_setzero_si256(); 6];
+    for (o, row) in out.iter_mut().zip(t) {
+        // Each table row is 16 bytes; unaligned load.
+        *o = _mm256_broadcastsi128_si256(_mm_loadu_si128(row.as_ptr() as *const __m128i));
+    }
+    out
 }
 
 /// Multiplies 32 symbols held as (low plane, high plane) by the constant of `t`.
@@ -185,6 +168,31 @@ unsafe fn mul_const(
     let nh = _mm256_xor_si256(
         _mm256_xor_si256(_mm256_shuffle_epi8(t[3], n0), _mm256_shuffle_epi8(t[4], n1)),
         _mm256_shuffle_epi8(t[5], h),
+    );
+    (nl, nh)
+}
+
+/// [`mul_const`] on 16 symbols, for the fold.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn mul_const128(
+    t: &ConstTables,
+    l: std::arch::x86_64::__m128i,
+    h: std::arch::x86_64::__m128i,
+) -> (std::arch::x86_64::__m128i, std::arch::x86_64::__m128i) {
+    use std::arch::x86_64::*;
+    let nib = _mm_set1_epi8(0x0f);
+    let tab = |s: usize| _mm_loadu_si128(t[s].as_ptr() as *const __m128i);
+    let n0 = _mm_and_si128(l, nib);
+    let n1 = _mm_and_si128(_mm_srli_epi16(l, 4), nib);
+    let nl = _mm_xor_si128(
+        _mm_xor_si128(_mm_shuffle_epi8(tab(0), n0), _mm_shuffle_epi8(tab(1), n1)),
+        _mm_shuffle_epi8(tab(2), h),
+    );
+    let nh = _mm_xor_si128(
+        _mm_xor_si128(_mm_shuffle_epi8(tab(3), n0), _mm_shuffle_epi8(tab(4), n1)),
+        _mm_shuffle_epi8(tab(5), h),
     );
     (nl, nh)
 }
