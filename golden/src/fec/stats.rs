@@ -108,9 +108,9 @@ impl Prediction {
 /// Binomial prediction of the histogram and frame loss ratio when each of the n symbols of a
 /// codeword is in error independently with probability `ser` (clamped to [0, 1]).
 ///
-/// It assumes every word with more than t errors is detected; the decoder can miscorrect such
-/// a word (into another codeword within distance t), which for KP4 is very rare and for KR4
-/// rare, so measured bins may differ slightly at high error rates.
+/// It assumes every word with more than t errors is detected. The decoder can miscorrect such
+/// a word into another codeword within distance t, with probability about (n/1024)^t / t!
+/// (~2e-6 for KR4, ~6e-17 for KP4), which then counts in a bin <= t.
 pub fn predict_iid(code: Code, ser: f64) -> Prediction {
     let (n, t) = (code.n(), code.t());
     let p = if ser.is_nan() {

@@ -219,7 +219,8 @@ fn beyond_t_errors_never_yield_a_far_codeword() {
                 }
             }
         }
-        // Miscorrection is rare (KP4 ~1e-?; KR4 < 1/t!): nearly all must be flagged.
+        // A word far from every codeword lands within distance t of one with probability
+        // about (n/1024)^t / t! (KR4 ~2e-6, KP4 ~6e-17): nearly all must be flagged.
         assert!(
             flagged * 100 >= total * 99,
             "{code}: {flagged}/{total} flagged"
