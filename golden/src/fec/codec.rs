@@ -559,26 +559,30 @@ impl Codec {
                 roots: found,
             });
         }
+        let log_omega: [u16; MAX_T] = std::array::from_fn(|i| f.log(omega[i]));
+        let log_lambda: [u16; MAX_T + 1] = std::array::from_fn(|i| f.log(lambda[i]));
         let mut errors = ErrorPattern::EMPTY;
         // Positions ascending = d descending.
         for &d in roots[..found].iter().rev() {
             let pos = n - 1 - d;
-            // X^-1 = alpha^-d; powers of it by log.
+            // omega(X^-1) and lambda_odd(X^-1), X^-1 = alpha^-d, powers by log.
             let step = (ORDER - d % ORDER) % ORDER;
             let mut num = 0;
             let mut den = 0;
             let mut e = 0;
-            for i in 0..=t {
-                if i < t {
-                    num ^= f.mul_log(f.log(omega[i]), e as u16);
-                }
+            for i in 0..t {
+                num ^= f.mul_log(log_omega[i], e as u16);
                 if i % 2 == 1 {
-                    den ^= f.mul_log(f.log(lambda[i]), e as u16);
+                    den ^= f.mul_log(log_lambda[i], e as u16);
                 }
                 e += step;
                 if e >= ORDER {
                     e -= ORDER;
                 }
+            }
+            if t % 2 == 1 {
+                // e is now the exponent of X^-t.
+                den ^= f.mul_log(log_lambda[t], e as u16);
             }
             if den == 0 || num == 0 {
                 return Err(Failure::ErrorValue { position: pos });
