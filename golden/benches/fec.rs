@@ -32,17 +32,15 @@ fn inputs(code: Code, errors: usize) -> (Vec<u16>, Vec<u16>) {
     let mut cws = vec![0u16; WORDS * n];
     Codec::new(code).encode_many(&msgs, &mut cws).unwrap();
     for cw in cws.chunks_exact_mut(n) {
-        let mut hit = 0;
-        while hit < errors {
+        let mut hit = vec![false; n];
+        let mut placed = 0;
+        while placed < errors {
             let p = (rng.next() % n as u64) as usize;
-            let e = 1 + (rng.next() % 1023) as u16;
-            if cw[p] < 1024 {
-                cw[p] = (cw[p] ^ e) | 0x8000; // mark; cleared below
-                hit += 1;
+            if !hit[p] {
+                hit[p] = true;
+                cw[p] ^= 1 + (rng.next() % 1023) as u16;
+                placed += 1;
             }
-        }
-        for s in cw.iter_mut() {
-            *s &= 1023;
         }
     }
     (msgs, cws)
