@@ -12,13 +12,14 @@ pub enum Engine {
     /// encoding by long division.
     Naive,
     /// Fast path: AVX2 `vpshufb` syndromes and Chien search (32 symbols per step) when
-    /// `is_x86_feature_detected!("avx2")`, split multiply-by-constant tables otherwise;
+    /// `is_x86_feature_detected!("avx2")`, the [`Engine::FastScalar`] kernels otherwise;
     /// log-domain riBM; Chien only over the n positions of the shortened code, stopping at
     /// the last root; table-driven LFSR encoder (SSE2 register on x86-64).
     #[default]
     Fast,
-    /// The fast algorithms with scalar syndrome and Chien kernels (what `Fast` falls back to
-    /// on CPUs without AVX2; selectable to test and benchmark that path anywhere).
+    /// The fast engine without SIMD (what `Fast` falls back to on CPUs without AVX2;
+    /// selectable to test and benchmark that path anywhere): syndromes from the remainder of
+    /// a u64-word LFSR division by g(x), scalar Chien search.
     FastScalar,
 }
 
@@ -122,7 +123,7 @@ pub struct Codec {
     enc_hi: Box<[[u64; 8]; 32]>,
     /// Multiply by `g_(2t-1)`: the first element of `row(f)`, for the LFSR look-ahead.
     enc_top: MulConst,
-    /// Multiply by `alpha^j`, `j < 2t` (scalar syndrome Horner).
+    /// Multiply by `alpha^j`, `j < 2t` (syndromes from the LFSR remainder).
     syn_mul: Vec<MulConst>,
     /// Multiply by `alpha^-i`, `i <= t` (scalar Chien search steps).
     chien_mul: Vec<MulConst>,
@@ -253,10 +254,16 @@ impl Codec {
                 self.lfsr_sse2::<4>(msg, parity)
             };
         }
+        self.lfsr_portable(msg, parity)
+    }
+
+    /// Runs the portable LFSR over `input` (any length): `out` (2t symbols) receives
+    /// `input(x) x^2t mod g(x)`, `out[l]` multiplying `x^(2t-1-l)`.
+    fn lfsr_portable(&self, input: &[u16], out: &mut [u16]) {
         if 2 * self.t <= 16 {
-            self.lfsr_swar::<4>(msg, parity)
+            self.lfsr_swar::<4>(input, out)
         } else {
-            self.lfsr_swar::<8>(msg, parity)
+            self.lfsr_swar::<8>(input, out)
         }
     }
 
@@ -491,11 +498,26 @@ impl Codec {
             unsafe { simd::syndromes(tables, &lo[..padded], &hi[..padded], s) };
             return;
         }
+        // Portable path: the encoder's LFSR over the whole word gives
+        // rem(x) = r(x) x^2t mod g(x), zero exactly for codewords (the clean-word test at LFSR
+        // speed). Since g(alpha^j) = 0, rem(alpha^j) = S_j alpha^(2t j).
+        let p = s.len();
+        let mut rem = [0u16; 2 * MAX_T];
+        self.lfsr_portable(r, &mut rem[..p]);
+        if rem[..p].iter().all(|&x| x == 0) {
+            s.fill(0);
+            return;
+        }
+        // Horner over rem (rem[l] multiplies x^(2t-1-l)), the 2t chains interleaved.
         s.fill(0);
-        for &x in r {
+        for &x in &rem[..p] {
             for (sj, m) in s.iter_mut().zip(&self.syn_mul) {
                 *sj = m.mul(*sj) ^ x;
             }
+        }
+        let f = gf();
+        for (j, sj) in s.iter_mut().enumerate() {
+            *sj = f.mul_log(f.log(*sj), ((ORDER - (p * j) % ORDER) % ORDER) as u16);
         }
     }
 

@@ -54,9 +54,11 @@
 //! correction, encoding by long division). [`Engine::Fast`] runs the syndromes and the Chien
 //! search with AVX2 `vpshufb` constant multiplies, 32 symbols per step, when
 //! `is_x86_feature_detected!("avx2")` says so (checked once in [`Codec::with_engine`]), and
-//! the encoder's LFSR in SSE2 registers; [`Engine::FastScalar`] is the same algorithm with
-//! split multiply-by-constant tables and a u64-word LFSR (the portable fallback, selectable
-//! anywhere). The fast engines stop after the syndromes on clean words, keep riBM's theta in
+//! the encoder's LFSR in SSE2 registers; [`Engine::FastScalar`] is the portable fallback
+//! (selectable anywhere): a u64-word LFSR encodes and also divides the received word by g(x),
+//! so a zero remainder marks a clean word and otherwise gives the syndromes
+//! (`rem(alpha^j) = S_j alpha^(2t j)`); its Chien search uses split multiply-by-constant
+//! tables. The fast engines stop after the syndromes on clean words, keep riBM's theta in
 //! the log domain, search only the n positions and stop at the last root, and update the
 //! syndromes with the found errors instead of recomputing them. All engines return the same
 //! result on every input (tested decision for decision, including [`Failure`] reasons).
