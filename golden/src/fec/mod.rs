@@ -63,6 +63,7 @@
 //! syndromes with the found errors instead of recomputing them. All engines return the same
 //! result on every input (tested decision for decision, including [`Failure`] reasons).
 
+#![warn(missing_docs)]
 // `usize::is_multiple_of` needs Rust 1.87; the workspace declares rust-version 1.80.
 #![allow(clippy::manual_is_multiple_of)]
 
