@@ -121,8 +121,9 @@ pub struct Codec {
     /// symbols in order, 64 bytes, four SSE2 vectors).
     enc_lo: Box<[[u64; 8]; 32]>,
     enc_hi: Box<[[u64; 8]; 32]>,
-    /// Multiply by `g_(2t-1)`: the first element of `row(f)`, for the LFSR look-ahead.
-    enc_top: MulConst,
+    /// `f * g_(2t-1)` for every f: the first element of `row(f)`, for the LFSR look-ahead
+    /// (a full table: one load on the feedback's critical path).
+    enc_top: Box<[u16; 1024]>,
     /// Multiply by `alpha^j`, `j < 2t` (syndromes from the LFSR remainder).
     syn_mul: Vec<MulConst>,
     /// Multiply by `alpha^-i`, `i <= t` (scalar Chien search steps).
@@ -180,7 +181,7 @@ impl Codec {
             n,
             k,
             t,
-            enc_top: MulConst::new(generator[p - 1]),
+            enc_top: Box::new(std::array::from_fn(|x| f.mul(x as u16, generator[p - 1]))),
             syn_mul,
             chien_mul,
             simd,
@@ -275,7 +276,7 @@ impl Codec {
         let mut fb = msg.first().copied().unwrap_or(0);
         for i in 0..msg.len() {
             let r1 = (r[0] >> 16) as u16;
-            let next = msg.get(i + 1).copied().unwrap_or(0) ^ r1 ^ self.enc_top.mul(fb);
+            let next = msg.get(i + 1).copied().unwrap_or(0) ^ r1 ^ self.enc_top[fb as usize & 1023];
             let lo = &self.enc_lo[fb as usize & 31];
             let hi = &self.enc_hi[(fb as usize >> 5) & 31];
             for q in 0..W {
@@ -304,7 +305,8 @@ impl Codec {
             let mut fb = msg.first().copied().unwrap_or(0);
             for i in 0..msg.len() {
                 let r1 = _mm_extract_epi16::<1>(v[0]) as u16;
-                let next = msg.get(i + 1).copied().unwrap_or(0) ^ r1 ^ self.enc_top.mul(fb);
+                let next =
+                    msg.get(i + 1).copied().unwrap_or(0) ^ r1 ^ self.enc_top[fb as usize & 1023];
                 let a = lo.add(4 * (fb as usize & 31));
                 let b = hi.add(4 * ((fb as usize >> 5) & 31));
                 for q in 0..V {
