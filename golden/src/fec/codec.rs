@@ -335,6 +335,7 @@ impl Codec {
     /// If `received.len() != n`, `msg_out.len() != k` or a symbol is >= 1024 (the fallible
     /// [`Codec::decode_many`] checks all of these and returns a [`super::FecError`]).
     pub fn decode(&self, received: &[u16], msg_out: &mut [u16]) -> DecodeOutcome {
+        assert_eq!(received.len(), self.n, "codeword length");
         assert_eq!(msg_out.len(), self.k, "message length");
         msg_out.copy_from_slice(&received[..self.k]);
         match self.locate(received) {
