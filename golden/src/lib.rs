@@ -4,7 +4,8 @@
 //! PRBS and payload sources ([`prbs`]), PAM4 mapping and precoding ([`pam4`]),
 //! the channel and ADC ([`channel`]), the numeric contract ([`numeric`]), the
 //! equalizer ([`eq`]), coefficient computation and adaptation ([`coeffs`]),
-//! statistics ([`stats`]) and the whole link simulation ([`link`]).
+//! statistics ([`stats`]), the KP4/KR4 Reed-Solomon codec ([`fec`]) and the
+//! whole link simulation ([`link`]).
 //!
 //! No I/O, no command line: the `rxdsp` program lives in the host crate.
 
@@ -12,6 +13,7 @@ pub mod channel;
 pub mod coeffs;
 pub mod config;
 pub mod eq;
+pub mod fec;
 pub mod link;
 pub mod numeric;
 pub mod pam4;
