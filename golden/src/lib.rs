@@ -14,6 +14,7 @@ pub mod coeffs;
 pub mod config;
 pub mod eq;
 pub mod fec;
+pub mod framing;
 pub mod link;
 pub mod numeric;
 pub mod pam4;

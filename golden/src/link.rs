@@ -18,6 +18,8 @@ use crate::channel::{self, Adc};
 use crate::coeffs::{self, AdaptParams, FloatEq};
 use crate::config::{EqMethod, FecKind, LinkPlan};
 use crate::eq::{Engine, EqError, Equalizer};
+use crate::fec::Code;
+use crate::framing::{Deframer, FecReport, Framer, TxSource};
 use crate::numeric::{RxCoeffs, RxFormat};
 use crate::pam4::Mapper;
 use crate::prbs::SymbolSource;
@@ -69,7 +71,7 @@ impl Default for RunOptions<'_> {
 /// Produces the ADC sample stream of a plan, batch after batch.
 pub struct SampleStream<'p> {
     plan: &'p LinkPlan,
-    source: SymbolSource,
+    source: TxSource,
     mapper: Mapper,
     taps: Vec<f32>,
     /// previous levels (channel memory), oldest first
@@ -95,7 +97,14 @@ impl<'p> SampleStream<'p> {
         let l = plan.pulse.taps.len();
         SampleStream {
             plan,
-            source: SymbolSource::new(plan.pattern, plan.seed),
+            source: match fec_code(plan.fec) {
+                None => TxSource::Plain(SymbolSource::new(plan.pattern, plan.seed)),
+                Some(code) => TxSource::Fec {
+                    framer: Box::new(Framer::new(code, plan.pattern, plan.seed, plan.interleave)),
+                    buf: Vec::new(),
+                    pos: 0,
+                },
+            },
             mapper: Mapper::new(plan.format.precode),
             taps: plan.pulse.taps.iter().map(|&t| t as f32).collect(),
             // before the first symbol the line idles at level index 0
@@ -158,6 +167,15 @@ impl<'p> SampleStream<'p> {
         let keep = l - 1;
         self.hist.clear();
         self.hist.extend_from_slice(&ext[ext.len() - keep..]);
+    }
+}
+
+/// The Reed-Solomon code of a configuration's `tx.fec`.
+pub fn fec_code(f: FecKind) -> Option<Code> {
+    match f {
+        FecKind::None => None,
+        FecKind::Kp4 => Some(Code::Kp4),
+        FecKind::Kr4 => Some(Code::Kr4),
     }
 }
 
@@ -359,7 +377,7 @@ pub struct Report {
     /// error bursts
     pub bursts: BurstReport,
     /// FEC statistics (null without FEC)
-    pub fec: Option<serde_json::Value>,
+    pub fec: Option<FecReport>,
     /// after FEC (equal to pre_fec bits without FEC)
     pub post_fec: ErrorReport,
     /// equalizer
@@ -393,6 +411,7 @@ struct RxSide {
     delay: usize,
     warmup: u64,
     done: u64,
+    fec: Option<Deframer>,
 }
 
 impl RxSide {
@@ -418,6 +437,11 @@ impl RxSide {
             &self.tx_data_ext[skip..n],
             &self.rx_data[skip..],
         );
+        if let Some(f) = self.fec.as_mut() {
+            // rx index done+i carries transmitted symbol done+i-d
+            let start = (d as u64).saturating_sub(self.done).min(n as u64) as usize;
+            f.push(&self.rx_data[start..]);
+        }
         // keep the last d symbols for the next batch
         let tail = self.tx_lv_ext.len() - d;
         self.tx_lv_ext.copy_within(tail.., 0);
@@ -530,11 +554,6 @@ pub fn none_coeffs(fmt: &RxFormat, x: &[i16]) -> RxCoeffs {
 
 /// Runs the link simulation of `plan`.
 pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> {
-    if plan.fec != FecKind::None {
-        return Err(LinkError::Unsupported(
-            "tx.fec = \"kp4\"/\"kr4\" is not in the link loop yet: use tx.fec = \"none\"".into(),
-        ));
-    }
     let threads = opts.threads.max(1);
     let eqr = choose_coeffs(plan, threads, None)?;
     let coeffs = RxCoeffs {
@@ -562,6 +581,15 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
         delay: d,
         warmup,
         done: 0,
+        fec: fec_code(plan.fec).map(|code| {
+            Deframer::new(
+                code,
+                plan.pattern,
+                plan.seed,
+                plan.interleave,
+                warmup - d as u64,
+            )
+        }),
     };
     // The receiver runs in its own thread, one batch behind the transmitter
     // and channel, so the serial equalizer overlaps the parallel channel model.
@@ -594,14 +622,25 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
     });
     let mut counter = rx.counter;
     let kept = rx.kept;
+    let fec = rx.fec;
     counter.finish();
     let secs = t0.elapsed().as_secs_f64();
     let pre = ErrorReport::from(&counter);
-    let post = ErrorReport {
-        symbols: None,
-        symbol_errors: None,
-        ser: None,
-        ..pre.clone()
+    let post = match &fec {
+        None => ErrorReport {
+            symbols: None,
+            symbol_errors: None,
+            ser: None,
+            ..pre.clone()
+        },
+        Some(f) => ErrorReport {
+            bits: f.bits,
+            bit_errors: f.bit_errors,
+            ber: crate::stats::ratio(f.bit_errors, f.bits),
+            symbols: None,
+            symbol_errors: None,
+            ser: None,
+        },
     };
     let report = Report {
         rxdsp_version: env!("CARGO_PKG_VERSION"),
@@ -615,7 +654,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             histogram: counter.bursts.clone(),
             longest: counter.longest_burst,
         },
-        fec: None,
+        fec: fec.as_ref().map(|f| f.report(plan.interleave)),
         post_fec: post,
         equalizer: eqr,
         channel: ChannelReport {

@@ -154,3 +154,88 @@ fn every_pattern_is_received_error_free_without_noise() {
         assert_eq!(r.pre_fec.bits, 2 * (50_000 - r.skipped_symbols));
     }
 }
+
+fn fec_run(
+    code: golden::config::FecKind,
+    interleave: bool,
+    snr: f64,
+    symbols: i64,
+) -> golden::link::Report {
+    let mut c = Config::default();
+    c.tx.fec = code;
+    c.tx.interleave = interleave;
+    c.channel.snr_db = snr;
+    c.link.symbols = symbols;
+    sim(&c, 2).report
+}
+
+/// KP4 in the loop: a pre-FEC BER around 1e-3 is cleaned completely, and the
+/// counters are consistent.
+#[test]
+fn kp4_cleans_the_lossy_link() {
+    let r = fec_run(golden::config::FecKind::Kp4, false, 28.0, 3_000_000);
+    let f = r.fec.as_ref().expect("fec report");
+    assert!(r.pre_fec.ber > 5e-4, "pre-FEC BER {}", r.pre_fec.ber);
+    assert_eq!(r.post_fec.bit_errors, 0);
+    assert_eq!(f.uncorrectable_codewords, 0);
+    assert_eq!(f.histogram.iter().sum::<u64>(), f.codewords);
+    assert_eq!(
+        f.corrected_symbols, f.symbol_errors,
+        "every symbol error corrected"
+    );
+    assert_eq!(r.post_fec.bits, f.codewords * 5140);
+    let expect_cw = (3_000_000 - 61) / 2720;
+    assert!(f.codewords + f.skipped_codewords >= expect_cw as u64 - 1);
+}
+
+/// DFE bursts make KR4 lose more frames than random-error theory predicts;
+/// the 2-way interleave brings it back to the prediction.
+#[test]
+fn interleave_restores_random_error_behaviour() {
+    let plain = fec_run(golden::config::FecKind::Kr4, false, 28.0, 4_000_000);
+    let il = fec_run(golden::config::FecKind::Kr4, true, 28.0, 4_000_000);
+    let (p, i) = (plain.fec.unwrap(), il.fec.unwrap());
+    assert!(
+        p.frame_loss_ratio > 1.3 * p.predicted_frame_loss_ratio,
+        "plain: measured {} vs predicted {}",
+        p.frame_loss_ratio,
+        p.predicted_frame_loss_ratio
+    );
+    assert!(
+        (i.frame_loss_ratio / i.predicted_frame_loss_ratio - 1.0).abs() < 0.3,
+        "interleaved: measured {} vs predicted {}",
+        i.frame_loss_ratio,
+        i.predicted_frame_loss_ratio
+    );
+    assert!(i.frame_loss_ratio < p.frame_loss_ratio);
+}
+
+/// On an ISI-free channel without DFE, symbol errors are independent: the
+/// per-codeword histogram matches the binomial prediction bin by bin.
+#[test]
+fn random_errors_give_the_binomial_histogram() {
+    let mut c = ideal(17.5, 6_000_000);
+    c.tx.fec = golden::config::FecKind::Kp4;
+    let r = sim(&c, 2).report;
+    let f = r.fec.unwrap();
+    assert!(f.codewords > 2000);
+    let mut checked = 0;
+    for (i, (&got, &want)) in f.histogram.iter().zip(&f.predicted_histogram).enumerate() {
+        if want < 5.0 {
+            continue;
+        }
+        let sigma = want.sqrt();
+        assert!(
+            (got as f64 - want).abs() < 4.5 * sigma + 1.0,
+            "bin {i}: {got} codewords vs {want:.1} predicted ({:?} vs {:?})",
+            f.histogram,
+            f.predicted_histogram
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 4,
+        "too few populated bins: {:?}",
+        f.predicted_histogram
+    );
+}

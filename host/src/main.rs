@@ -50,6 +50,8 @@ enum Cmd {
     },
     /// Co-simulate the RTL (Verilator) against the golden receiver; exit 1 on any mismatch
     Cosim(CosimArgs),
+    /// Reed-Solomon encode or decode a file of u16 little-endian symbols
+    Fec(FecArgs),
     /// Configuration helpers
     Config {
         /// print the embedded default configuration (commented TOML)
@@ -81,6 +83,25 @@ struct SimArgs {
     /// worker threads (default: all cores)
     #[arg(long)]
     threads: Option<usize>,
+}
+
+#[derive(Args)]
+struct FecArgs {
+    /// encode (k message symbols per codeword in) or decode (n received symbols per codeword in)
+    #[arg(value_parser = ["encode", "decode"])]
+    op: String,
+    /// kp4 = RS(544,514), t = 15; kr4 = RS(528,514), t = 7
+    #[arg(long)]
+    code: String,
+    /// input: u16 little-endian symbols, codewords back to back
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// output: u16 little-endian symbols
+    #[arg(long)]
+    out: PathBuf,
+    /// decode only: write the decoder statistics (the report's `fec` object) here
+    #[arg(long)]
+    stats: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -130,6 +151,7 @@ fn main() {
         Cmd::Demo { out, threads } => demo(&out, threads),
         Cmd::Sim(a) => sim(a),
         Cmd::Rx(a) => rx(a),
+        Cmd::Fec(a) => fec_cmd(a),
         Cmd::Gen { config, set, out } => gen(config.as_deref(), &set, &out),
         Cmd::Cosim(a) => match cosim_cmd(a) {
             Ok(true) => Ok(()),
@@ -236,6 +258,37 @@ fn summary(plan: &LinkPlan, r: &Report) -> String {
         "bursts     {} error bursts, longest {} symbols\n",
         r.bursts.count, r.bursts.longest
     );
+    if let Some(f) = &r.fec {
+        s += &format!(
+            "FEC        {}{}: {} codewords, {} corrected ({} symbols), {} uncorrectable; FEC SER {:.3e}\n",
+            f.code.to_uppercase(),
+            if f.interleave { " 2-way interleaved" } else { "" },
+            f.codewords,
+            f.corrected_codewords,
+            f.corrected_symbols,
+            f.uncorrectable_codewords,
+            f.ser
+        );
+        s += &format!(
+            "           frame loss {:.3e} measured, {:.3e} predicted for random errors at that SER\n",
+            f.frame_loss_ratio, f.predicted_frame_loss_ratio
+        );
+        let worst = f.histogram.iter().rposition(|&c| c > 0).unwrap_or(0).max(1);
+        let pred: Vec<f64> = f.predicted_histogram[..=worst]
+            .iter()
+            .map(|v| (v * 10.0).round() / 10.0)
+            .collect();
+        s += &format!(
+            "           codewords by symbol errors {:?} (last bin of the full list: more than t = {})\n           random-error prediction   {:?}\n",
+            &f.histogram[..=worst],
+            f.t,
+            pred
+        );
+        s += &format!(
+            "post-FEC   BER {:.3e} ({} of {} bits)\n",
+            r.post_fec.ber, r.post_fec.bit_errors, r.post_fec.bits
+        );
+    }
     s += &format!(
         "speed      {:.1} M symbols/s on {} threads ({:.2} s)\n",
         r.timing.symbols_per_second / 1e6,
@@ -385,6 +438,50 @@ fn gen(config: Option<&Path>, set: &[String], out: &Path) -> Result<()> {
         g.latency,
         t0.elapsed().as_secs_f64() * 1e3
     );
+    Ok(())
+}
+
+fn fec_cmd(a: FecArgs) -> Result<()> {
+    let code: golden::fec::Code = a
+        .code
+        .parse()
+        .map_err(|e: golden::fec::UnknownCode| anyhow::anyhow!("--code: {e}"))?;
+    let input =
+        std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
+    let t0 = std::time::Instant::now();
+    if a.op == "encode" {
+        if a.stats.is_some() {
+            bail!("--stats goes with `fec decode`");
+        }
+        let out = golden::fec::encode_bytes(code, &input)
+            .with_context(|| format!("{}", a.input.display()))?;
+        samples::write_atomic(&a.out, &out).context("writing the output")?;
+        let cw = out.len() / 2 / code.n();
+        println!(
+            "fec encode {}: {} codewords in {:.3} s -> {}",
+            code.name(),
+            cw,
+            t0.elapsed().as_secs_f64(),
+            a.out.display()
+        );
+    } else {
+        let (out, stats) = golden::fec::decode_bytes(code, &input)
+            .with_context(|| format!("{}", a.input.display()))?;
+        samples::write_atomic(&a.out, &out).context("writing the output")?;
+        println!(
+            "fec decode {}: {} codewords, {} corrected ({} symbols), {} uncorrectable in {:.3} s -> {}",
+            code.name(),
+            stats.codewords,
+            stats.corrected_codewords,
+            stats.corrected_symbols,
+            stats.uncorrectable_codewords,
+            t0.elapsed().as_secs_f64(),
+            a.out.display()
+        );
+        if let Some(p) = &a.stats {
+            write_json(p, &stats)?;
+        }
+    }
     Ok(())
 }
 

@@ -244,3 +244,59 @@ fn cosim_is_bit_exact_under_backpressure() {
         "unknown --backpressure",
     );
 }
+
+#[test]
+fn fec_encode_decode_round_trip_and_refusals() {
+    let d = tmpdir("fec");
+    let msg: Vec<u8> = (0..514u32 * 2)
+        .map(|i| ((i * 7 + 3) % 1024) as u16)
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let m = write(&d.join("m.u16"), &msg);
+    let c = d.join("c.u16").display().to_string();
+    let o = rxdsp(&["fec", "encode", "--code", "kr4", "--in", &m, "--out", &c]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut cw = std::fs::read(&c).unwrap();
+    assert_eq!(cw.len(), 2 * 528 * 2);
+    // 7 symbol errors in the first codeword (t = 7), 9 in the second
+    for i in 0..7 {
+        cw[2 * (i * 50)] ^= 0x21;
+    }
+    for i in 0..9 {
+        cw[2 * (528 + i * 50)] ^= 0x13;
+    }
+    let cx = write(&d.join("cx.u16"), &cw);
+    let out = d.join("m2.u16").display().to_string();
+    let st = d.join("st.json").display().to_string();
+    let o = rxdsp(&[
+        "fec", "decode", "--code", "kr4", "--in", &cx, "--out", &out, "--stats", &st,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dec = std::fs::read(&out).unwrap();
+    assert_eq!(&dec[..1028], &msg[..1028], "first codeword corrected");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&st).unwrap()).unwrap();
+    assert_eq!(s["codewords"], 2);
+    assert_eq!(s["corrected_symbols"], 7);
+    assert_eq!(s["uncorrectable_codewords"], 1);
+    assert_eq!(s["histogram"][7], 1);
+    assert_eq!(s["histogram"][8], 1);
+    // refusals: partial codeword, symbol >= 1024, unknown code
+    let t = write(&d.join("t.u16"), &cw[..cw.len() - 2]);
+    fails_with(
+        &rxdsp(&["fec", "decode", "--code", "kr4", "--in", &t, "--out", &out]),
+        "not a whole number of 528-symbol blocks",
+    );
+    let mut big = msg.clone();
+    big[20] = 0xff;
+    big[21] = 0x07;
+    let b = write(&d.join("b.u16"), &big);
+    fails_with(
+        &rxdsp(&["fec", "encode", "--code", "kr4", "--in", &b, "--out", &out]),
+        "byte offset 20",
+    );
+    fails_with(
+        &rxdsp(&["fec", "encode", "--code", "rs9", "--in", &b, "--out", &out]),
+        "unknown FEC code",
+    );
+}
