@@ -252,7 +252,7 @@ pub struct SynthReport {
     pub yosys_seconds: f64,
     /// Wall time of nextpnr, seconds.
     pub nextpnr_seconds: f64,
-    /// Files left in the work dir.
+    /// Files left in the work dir (which also gets this report as `synth_report.json`).
     pub artifacts: Artifacts,
 }
 
@@ -470,37 +470,12 @@ pub(crate) fn run_flow(
     let nextpnr_seconds = t.elapsed().as_secs_f64();
     let pnr = PnrReport::parse(&read("report.json")?, "report.json")?;
 
-    // Fmax and its trust.
-    let mut notes = Vec::new();
-    let mut trustworthy = true;
-    if cells.get("SB_MAC16").copied().unwrap_or(0) > 0 {
-        trustworthy = false;
-        notes.push(
-            "SB_MAC16 blocks used: nextpnr-ice40 treats the MAC output as registered, so Fmax is optimistic; use the ECP5 figure"
-                .into(),
-        );
-    }
-    let clock = pnr.clock_for_port(&req.clock_port);
-    let fmax_mhz = match clock {
-        Some(c) => Some(c.achieved_mhz),
-        None if pnr.clocks.is_empty() => {
-            trustworthy = false;
-            notes.push("no clocked path: nextpnr reports no Fmax".into());
-            None
-        }
-        None => {
-            let slowest = pnr
-                .clocks
-                .iter()
-                .min_by(|a, b| a.achieved_mhz.total_cmp(&b.achieved_mhz));
-            notes.push(format!(
-                "no clock named after port `{}`; reporting the slowest of {} clocks",
-                req.clock_port,
-                pnr.clocks.len()
-            ));
-            slowest.map(|c| c.achieved_mhz)
-        }
-    };
+    let fa = assess_fmax(&cells, &pnr, &req.clock_port);
+    let (fmax_mhz, trustworthy, notes) = (fa.fmax_mhz, fa.trustworthy, fa.notes);
+    let clock = fa
+        .clock
+        .as_deref()
+        .and_then(|n| pnr.clocks.iter().find(|c| c.name == n));
     let path = pnr.critical_path(clock.map(|c| c.name.as_str()));
     let utilization = pnr
         .utilization
@@ -515,7 +490,7 @@ pub(crate) fn run_flow(
         ));
     }
 
-    Ok(SynthReport {
+    let report = SynthReport {
         target: req.target,
         device: extra
             .map(|e| e.device)
@@ -549,7 +524,69 @@ pub(crate) fn run_flow(
             pnr_report: dir.join("report.json"),
             config,
         },
-    })
+    };
+    let json = dir.join("synth_report.json");
+    let text = serde_json::to_string_pretty(&report).map_err(|e| SynthError::Parse {
+        what: "report".into(),
+        detail: e.to_string(),
+    })?;
+    std::fs::write(&json, text).map_err(|e| SynthError::io("cannot write", &json, e))?;
+    Ok(report)
+}
+
+/// The Fmax verdict of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FmaxAssessment {
+    /// The Fmax reported, MHz.
+    pub fmax_mhz: Option<f64>,
+    /// Whether it can be believed.
+    pub trustworthy: bool,
+    /// Why not, or how the clock was picked.
+    pub notes: Vec<String>,
+    /// nextpnr's name of the clock reported, when one was picked by port.
+    pub clock: Option<String>,
+}
+
+/// Pick the Fmax of `clock_port`'s clock from `pnr` and judge it: not trustworthy
+/// when `SB_MAC16` cells are used (nextpnr-ice40 treats the MAC output as
+/// registered) or when the design has no clocked path. With several clocks and
+/// none named after the port, the slowest is reported, with a note.
+pub fn assess_fmax(cells: &CellCounts, pnr: &PnrReport, clock_port: &str) -> FmaxAssessment {
+    let mut notes = Vec::new();
+    let mut trustworthy = true;
+    if cells.get("SB_MAC16").copied().unwrap_or(0) > 0 {
+        trustworthy = false;
+        notes.push(
+            "SB_MAC16 blocks used: nextpnr-ice40 treats the MAC output as registered, so Fmax is optimistic; use the ECP5 figure"
+                .into(),
+        );
+    }
+    let clock = pnr.clock_for_port(clock_port);
+    let fmax_mhz = match clock {
+        Some(c) => Some(c.achieved_mhz),
+        None if pnr.clocks.is_empty() => {
+            trustworthy = false;
+            notes.push("no clocked path: nextpnr reports no Fmax".into());
+            None
+        }
+        None => {
+            let slowest = pnr
+                .clocks
+                .iter()
+                .min_by(|a, b| a.achieved_mhz.total_cmp(&b.achieved_mhz));
+            notes.push(format!(
+                "no clock named after port `{clock_port}`; reporting the slowest of {} clocks",
+                pnr.clocks.len()
+            ));
+            slowest.map(|c| c.achieved_mhz)
+        }
+    };
+    FmaxAssessment {
+        fmax_mhz,
+        trustworthy,
+        notes,
+        clock: clock.map(|c| c.name.clone()),
+    }
 }
 
 /// Resources of each requested block, from the hierarchical stat and netlist.
@@ -570,7 +607,10 @@ pub fn block_reports(
                 .filter(|(_, n)| *n > 0)
                 .collect();
             if found.is_empty() {
+                // Cell library models (SB_LUT4, ...) are modules of the netlist too: keep
+                // only the design's own modules.
                 found = hier.resolve(top, name, &counts);
+                found.retain(|(m, _)| hs.modules.contains_key(m));
             }
             let mut cells = CellCounts::new();
             let mut instances = 0;

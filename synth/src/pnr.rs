@@ -35,7 +35,7 @@ pub struct TimingPath {
     pub to: String,
     /// Total delay, ns.
     pub delay_ns: f64,
-    /// One line per segment: `type delay ns from.cell.port -> to.cell.port [net N]`.
+    /// One line per segment (`type delay ns ...`; see the crate docs).
     pub segments: Vec<String>,
 }
 
@@ -91,6 +91,27 @@ struct RawPin {
     port: String,
 }
 
+/// One segment as a line: `routing 0.904 ns net u_mac.prod[0][10] -> CELL.D` for
+/// wires, `logic 0.236 ns CELL D->F` for a path through one cell.
+fn format_segment(s: &RawSegment) -> String {
+    match &s.net {
+        Some(net) => format!(
+            "{} {:.3} ns net {} -> {}.{}",
+            s.ty, s.delay, net, s.to.cell, s.to.port
+        ),
+        None if s.from.cell == s.to.cell => {
+            format!(
+                "{} {:.3} ns {} {}->{}",
+                s.ty, s.delay, s.from.cell, s.from.port, s.to.port
+            )
+        }
+        None => format!(
+            "{} {:.3} ns {}.{} -> {}.{}",
+            s.ty, s.delay, s.from.cell, s.from.port, s.to.cell, s.to.port
+        ),
+    }
+}
+
 impl PnrReport {
     /// Parse the text of nextpnr's `--report` JSON.
     pub fn parse(text: &str, what: &str) -> Result<PnrReport, SynthError> {
@@ -112,21 +133,7 @@ impl PnrReport {
             .into_iter()
             .map(|p| TimingPath {
                 delay_ns: p.path.iter().map(|s| s.delay).sum(),
-                segments: p
-                    .path
-                    .iter()
-                    .map(|s| {
-                        let mut line = format!(
-                            "{} {:.3} ns {}.{} -> {}.{}",
-                            s.ty, s.delay, s.from.cell, s.from.port, s.to.cell, s.to.port
-                        );
-                        if let Some(net) = &s.net {
-                            line.push_str(" net ");
-                            line.push_str(net);
-                        }
-                        line
-                    })
-                    .collect(),
+                segments: p.path.iter().map(format_segment).collect(),
                 from: p.from,
                 to: p.to,
             })

@@ -165,7 +165,7 @@ fn cells(keys: &[String], r: &SweepRow) -> Vec<String> {
             ]);
         }
         Err(e) => {
-            c.extend(std::iter::repeat(String::new()).take(COLUMNS.len() - 1));
+            c.extend(vec![String::new(); COLUMNS.len() - 1]);
             c.push(e.clone());
         }
     }

@@ -66,12 +66,30 @@ impl Tool {
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.starts_with("Preparing to run"))
             .unwrap_or("unknown");
-        let line = line.trim_start_matches('"');
-        // Keep it short: "Yosys 0.70 (git sha1 ...)" -> "Yosys 0.70 (git sha1 ...)" minus compiler details.
-        match line.find(", Release") {
-            Some(i) => format!("{})", &line[..i]),
-            None => line.to_string(),
+        let v = short_version(&self.name, line);
+        if self.yowasp {
+            format!("{v} (YoWASP)")
+        } else {
+            v
         }
+    }
+}
+
+/// Shorten a tool's version line: `Yosys 0.70 (git sha1 28ba3cb92, Release, Clang ...)`
+/// to `Yosys 0.70 (git sha1 28ba3cb92)`, `"nextpnr-ice40" -- Next Generation Place and
+/// Route (Version 0.4-1+b1)` to `nextpnr-ice40 0.4-1+b1`.
+pub fn short_version(name: &str, line: &str) -> String {
+    if let Some(i) = line.find("(Version ") {
+        let v = line[i + 9..].trim_end_matches(')').trim();
+        let v = v.strip_prefix("nextpnr-").unwrap_or(v);
+        return format!("{name} {v}");
+    }
+    if let Some(i) = line.find("Version ") {
+        return format!("{name} {}", line[i + 8..].trim());
+    }
+    match line.find(", Release") {
+        Some(i) => format!("{})", &line[..i]),
+        None => line.to_string(),
     }
 }
 
