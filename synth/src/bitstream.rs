@@ -166,15 +166,21 @@ pub fn ecppack(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let dir = std::fs::canonicalize(dir).map_err(|e| SynthError::io("cannot find", dir, e))?;
+    let input =
+        std::fs::canonicalize(textcfg).map_err(|e| SynthError::io("cannot find", textcfg, e))?;
+    let name = bit
+        .file_name()
+        .ok_or_else(|| SynthError::BadRequest(format!("bad bitstream path {}", bit.display())))?;
     let args = [
         "--compress".to_string(),
         "--input".to_string(),
-        textcfg.display().to_string(),
+        crate::relative_path(&dir, &input).display().to_string(),
         "--bit".to_string(),
-        bit.display().to_string(),
+        name.to_string_lossy().into_owned(),
     ];
-    let log_file = bit.with_extension("ecppack.log");
-    tools::run_logged(pack, &args, dir, &log_file)?;
+    let log_file = dir.join(name).with_extension("ecppack.log");
+    tools::run_logged(pack, &args, &dir, &log_file)?;
     let ok = std::fs::metadata(bit).map(|m| m.len() > 0).unwrap_or(false);
     if !ok {
         return Err(SynthError::Parse {

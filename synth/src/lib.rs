@@ -281,6 +281,29 @@ fn abs(p: &Path) -> Result<PathBuf, SynthError> {
     std::fs::canonicalize(p).map_err(|e| SynthError::io("cannot find", p, e))
 }
 
+/// `to` relative to the folder `from` (both absolute). Tools get relative paths:
+/// YoWASP's WebAssembly tools see the host's folders through preopens, and mount a
+/// private folder over `/tmp`, so an absolute `/tmp/...` path would miss the file.
+pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let a: Vec<_> = from.components().collect();
+    let b: Vec<_> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return to.to_path_buf();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..a.len() {
+        out.push("..");
+    }
+    for c in &b[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 fn script_path(p: &Path) -> Result<String, SynthError> {
     let s = p.display().to_string();
     if s.contains('"') || s.contains('\n') {
@@ -363,7 +386,8 @@ pub(crate) fn run_flow(
     tool_versions.insert(tc.nextpnr.name.clone(), tc.nextpnr.version());
 
     // Yosys.
-    let script = yosys_script(req, &files)?;
+    let rel: Vec<PathBuf> = files.iter().map(|f| relative_path(&dir, f)).collect();
+    let script = yosys_script(req, &rel)?;
     let script_file = dir.join("synth.ys");
     std::fs::write(&script_file, &script)
         .map_err(|e| SynthError::io("cannot write", &script_file, e))?;
@@ -441,18 +465,18 @@ pub(crate) fn run_flow(
     let mut config = None;
     match pnr_io {
         Some((constraints, cflag, oflag)) => {
-            let out = dir.join(if oflag == "--asc" {
+            let name = if oflag == "--asc" {
                 "design.asc"
             } else {
                 "design.config"
-            });
+            };
             args.extend([
                 cflag.to_string(),
-                constraints.display().to_string(),
+                relative_path(&dir, constraints).display().to_string(),
                 oflag.to_string(),
-                out.display().to_string(),
+                name.to_string(),
             ]);
-            config = Some(out);
+            config = Some(dir.join(name));
         }
         None => {
             if req.target == Target::Ice40Hx8k {

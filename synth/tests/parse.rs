@@ -418,3 +418,16 @@ fn fmax_assessment() {
     assert_eq!(a.fmax_mhz, Some(12.5));
     assert!(a.trustworthy && a.notes[0].contains("slowest of 2 clocks"));
 }
+
+#[test]
+fn relative_paths_for_the_tools() {
+    use std::path::Path;
+    let r = |a: &str, b: &str| synth::relative_path(Path::new(a), Path::new(b));
+    assert_eq!(r("/tmp/w", "/tmp/src/a.v"), PathBuf::from("../src/a.v"));
+    assert_eq!(
+        r("/work/x/out", "/work/x/out/a.lpf"),
+        PathBuf::from("a.lpf")
+    );
+    assert_eq!(r("/a/b/c", "/d/e.v"), PathBuf::from("../../../d/e.v"));
+    assert_eq!(r("/a", "/a"), PathBuf::from("."));
+}
