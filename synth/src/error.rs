@@ -46,6 +46,17 @@ pub enum SynthError {
         #[source]
         source: std::io::Error,
     },
+    /// The design needs more of some resource than the device has (nextpnr's
+    /// utilization over 100%).
+    #[error("design does not fit {device}: {over}; log {log}")]
+    DoesNotFit {
+        /// The part.
+        device: String,
+        /// The over-used resources, as `SB_IO 301/256, ...`.
+        over: String,
+        /// nextpnr's log.
+        log: PathBuf,
+    },
     /// A tool's output could not be understood.
     #[error("cannot parse {what}: {detail}")]
     Parse {

@@ -490,7 +490,22 @@ pub(crate) fn run_flow(
     ));
     let t = Instant::now();
     let nextpnr_log = dir.join("nextpnr.log");
-    tools::run_logged(&tc.nextpnr, &args, &dir, &nextpnr_log)?;
+    let device = extra
+        .map(|e| e.device)
+        .unwrap_or(req.target.device())
+        .to_string();
+    if let Err(e) = tools::run_logged(&tc.nextpnr, &args, &dir, &nextpnr_log) {
+        let text = std::fs::read_to_string(&nextpnr_log).unwrap_or_default();
+        let over = over_utilized(&text);
+        if over.is_empty() {
+            return Err(e);
+        }
+        return Err(SynthError::DoesNotFit {
+            device,
+            over: over.join(", "),
+            log: nextpnr_log,
+        });
+    }
     let nextpnr_seconds = t.elapsed().as_secs_f64();
     let pnr = PnrReport::parse(&read("report.json")?, "report.json")?;
 
@@ -556,6 +571,39 @@ pub(crate) fn run_flow(
     })?;
     std::fs::write(&json, text).map_err(|e| SynthError::io("cannot write", &json, e))?;
     Ok(report)
+}
+
+/// Resources nextpnr's log shows as over-used (`Info:   SB_IO:   301/  256   117%`),
+/// as `SB_IO 301/256`.
+pub fn over_utilized(log: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in log.lines() {
+        let Some(rest) = line.trim().strip_prefix("Info:") else {
+            continue;
+        };
+        let Some((name, nums)) = rest.split_once(':') else {
+            continue;
+        };
+        let Some((u, rest)) = nums.split_once('/') else {
+            continue;
+        };
+        let mut it = rest.split_whitespace();
+        let (Some(a), Some(pct)) = (it.next(), it.next()) else {
+            continue;
+        };
+        let name = name.trim();
+        if let (Ok(u), Ok(a), true) = (
+            u.trim().parse::<u64>(),
+            a.parse::<u64>(),
+            pct.ends_with('%'),
+        ) {
+            let item = format!("{name} {u}/{a}");
+            if u > a && !name.contains(' ') && !out.contains(&item) {
+                out.push(item);
+            }
+        }
+    }
+    out
 }
 
 /// The Fmax verdict of a run.

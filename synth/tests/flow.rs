@@ -162,6 +162,19 @@ fn ecp5_sources_and_work_dir_under_tmp() {
 }
 
 #[test]
+fn ice40_too_many_pins_does_not_fit() {
+    let req = request(Target::Ice40Hx8k, "wide_io.v", "wide_io", "ice40-wide");
+    match run(&req, &mut |_| {}) {
+        Err(SynthError::DoesNotFit { device, over, .. }) => {
+            assert_eq!(device, "iCE40HX8K-CT256");
+            assert_eq!(over, "SB_IO 301/256");
+        }
+        Err(e @ SynthError::ToolMissing { .. }) if skip_missing() => eprintln!("skipped: {e}"),
+        other => panic!("expected DoesNotFit, got {other:?}"),
+    }
+}
+
+#[test]
 fn missing_file_is_a_clear_error() {
     let mut req = request(Target::Ice40Hx8k, "no-such-file.v", "x", "missing");
     req.files = vec![data("no-such-file.v")];

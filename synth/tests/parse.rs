@@ -431,3 +431,12 @@ fn relative_paths_for_the_tools() {
     assert_eq!(r("/a/b/c", "/d/e.v"), PathBuf::from("../../../d/e.v"));
     assert_eq!(r("/a", "/a"), PathBuf::from("."));
 }
+
+#[test]
+fn over_utilization_from_the_nextpnr_log() {
+    let log = "Info: Device utilisation:\nInfo: \t         ICESTORM_LC:   152/ 7680     1%\n\
+               Info: \t               SB_IO:   301/  256   117%\nInfo: \t          TRELLIS_IO:     301/    365    82%\n\
+               Info: Placed 0 cells based on constraints.\nInfo: 3/4 done 75%\n";
+    assert_eq!(synth::over_utilized(log), vec!["SB_IO 301/256".to_string()]);
+    assert!(synth::over_utilized("ERROR: syntax").is_empty());
+}
