@@ -91,6 +91,31 @@ impl Sweep {
     }
 }
 
+/// A file-name-safe name for a point, for its own work dir:
+/// `parallel=4 ffe.taps=8` gives `parallel-4_ffe.taps-8`.
+pub fn slug(a: &Assignment) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let s: Vec<String> = a
+        .iter()
+        .map(|(k, v)| format!("{}-{}", clean(k), clean(v)))
+        .collect();
+    if s.is_empty() {
+        "default".into()
+    } else {
+        s.join("_")
+    }
+}
+
 /// One sweep point's outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepRow {
