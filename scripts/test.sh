@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 . scripts/need.sh
 need_cargo
 need_verilator
+need_synth
 say "cargo fmt --check"
 cargo fmt --all --check
 say "cargo clippy (warnings are errors)"
