@@ -10,6 +10,8 @@ use rxdsp::cfgload;
 use rxdsp::samples::{self, SampleFormat, Samples};
 use std::path::{Path, PathBuf};
 
+mod cmd_synth;
+
 #[derive(Parser)]
 #[command(
     name = "rxdsp",
@@ -50,6 +52,8 @@ enum Cmd {
     },
     /// Co-simulate the RTL (Verilator) against the golden receiver; exit 1 on any mismatch
     Cosim(CosimArgs),
+    /// Synthesize the receiver with Yosys and nextpnr: resources, Fmax, throughput
+    Synth(SynthArgs),
     /// Reed-Solomon encode or decode a file of u16 little-endian symbols
     Fec(FecArgs),
     /// Configuration helpers
@@ -83,6 +87,31 @@ struct SimArgs {
     /// worker threads (default: all cores)
     #[arg(long)]
     threads: Option<usize>,
+}
+
+#[derive(Args)]
+struct SynthArgs {
+    /// ecp5-85k (LFE5UM-85F, speed 6, via YoWASP) or ice40-hx8k (Debian's tools)
+    #[arg(long)]
+    target: String,
+    /// configuration file (TOML); the embedded default when absent
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// override any key: --set section.key=value (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// write the JSON report here (with --sweep: the CSV and markdown tables go beside it)
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// clock target for place and route, MHz
+    #[arg(long, default_value_t = 150.0)]
+    freq: f64,
+    /// work folder (Verilog, tool logs, netlists)
+    #[arg(long, default_value = "synth-out")]
+    out: PathBuf,
+    /// sweep: key=v1,v2 ... (e.g. parallel=4,8,16 ffe.taps=8,16); one run per combination
+    #[arg(long, num_args = 1..)]
+    sweep: Vec<String>,
 }
 
 #[derive(Args)]
@@ -152,6 +181,7 @@ fn main() {
         Cmd::Sim(a) => sim(a),
         Cmd::Rx(a) => rx(a),
         Cmd::Fec(a) => fec_cmd(a),
+        Cmd::Synth(a) => synth_cmd(a),
         Cmd::Gen { config, set, out } => gen(config.as_deref(), &set, &out),
         Cmd::Cosim(a) => match cosim_cmd(a) {
             Ok(true) => Ok(()),
@@ -438,6 +468,76 @@ fn gen(config: Option<&Path>, set: &[String], out: &Path) -> Result<()> {
         g.latency,
         t0.elapsed().as_secs_f64() * 1e3
     );
+    Ok(())
+}
+
+fn synth_cmd(a: SynthArgs) -> Result<()> {
+    let target: synth::Target = a
+        .target
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--target: {e}"))?;
+    if !(a.freq.is_finite() && a.freq > 0.0) {
+        bail!("--freq {} must be a positive frequency in MHz", a.freq);
+    }
+    if !a.sweep.is_empty() {
+        let rows = cmd_synth::sweep(
+            &a.set,
+            a.config.as_deref(),
+            &a.sweep,
+            target,
+            a.freq,
+            &a.out,
+        )?;
+        let md = synth::sweep::to_markdown(&rows);
+        let csv = synth::sweep::to_csv(&rows);
+        print!("{md}");
+        let base = a.report.clone().unwrap_or_else(|| a.out.join("sweep.json"));
+        std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+        let csv_path = base.with_extension("csv");
+        let md_path = base.with_extension("md");
+        samples::write_atomic(&csv_path, csv.as_bytes())?;
+        samples::write_atomic(&md_path, md.as_bytes())?;
+        let json: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "assignment": r.assignment.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<std::collections::BTreeMap<_, _>>(),
+                    "report": r.outcome.as_ref().ok(),
+                    "error": r.outcome.as_ref().err(),
+                })
+            })
+            .collect();
+        write_json(&base, &json)?;
+        println!("tables     {} {}", csv_path.display(), md_path.display());
+        println!("report     {}", base.display());
+        if rows.iter().any(|r| r.outcome.is_err()) {
+            bail!("some sweep points failed (see the table)");
+        }
+        return Ok(());
+    }
+    let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
+    let plan = plan_of(&cfg)?;
+    let r = cmd_synth::synth_one(&plan, target, a.freq, &a.out)?;
+    print!("{}", r.table());
+    println!("{}", cmd_synth::throughput_line(&r, plan.parallel));
+    if let Some(p) = &a.report {
+        let t = r
+            .fmax_mhz
+            .map(|f| synth::throughput(plan.parallel as u32, f));
+        let v = serde_json::json!({
+            "synth": r,
+            "parallel": plan.parallel,
+            "throughput": t.map(|t| serde_json::json!({"symbols_per_second": t.symbols_per_s, "gbps": t.gbps})),
+            "config": {
+                "ffe_taps": plan.format.ffe_taps,
+                "dfe_taps": plan.format.dfe_taps,
+                "adc_bits": plan.format.adc_bits,
+                "ffe_coef_bits": plan.format.ffe_coef_bits,
+            },
+        });
+        write_json(p, &v)?;
+        println!("report     {}", p.display());
+    }
     Ok(())
 }
 
