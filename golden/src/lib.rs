@@ -18,3 +18,4 @@ pub mod pam4;
 pub mod prbs;
 pub mod rng;
 pub mod stats;
+pub mod touchstone;
