@@ -408,8 +408,9 @@ pub fn parse(text: &str, ports: Option<usize>) -> Result<Network, TouchstoneErro
                     for t in rest.split_whitespace() {
                         v.push(num(line, t)?);
                     }
+                    // the values may continue on the following lines
+                    reading_reference = !matches!(v2_ports, Some(n) if v.len() >= n);
                     reference = Some(v);
-                    reading_reference = true;
                 }
                 "matrix format" => {
                     matrix = match rest.to_ascii_lowercase().as_str() {

@@ -148,7 +148,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &Labels::new("Equalizer taps", "cursor (UI)", "coefficient (LSB)"),
     )?;
     out("taps", &fig)?;
-    println!("wrote {dir}/{{eye1,eye2,bathtub,fec_hist,bursts,taps}}.{{svg,png}}");
+    // a pulse response at 16 samples per UI with its 1-UI samples
+    let sps = 16;
+    let t: Vec<f64> = (0..12 * sps).map(|i| i as f64 / sps as f64 - 2.0).collect();
+    let p: Vec<f64> = t
+        .iter()
+        .map(|&x| {
+            let tau = 1.2;
+            let step = |u: f64| {
+                if u <= 0.0 {
+                    0.0
+                } else {
+                    1.0 - (-u / tau).exp()
+                }
+            };
+            step(x + 0.5) - step(x - 0.5)
+        })
+        .collect();
+    let ti: Vec<f64> = t.iter().copied().step_by(sps).map(|x| x + 0.5).collect();
+    let pi: Vec<f64> = p.iter().copied().skip(sps / 2).step_by(sps).collect();
+    let fig = plot::lines(
+        &[
+            plot::Series {
+                name: "16 samples/UI",
+                x: &t,
+                y: &p,
+            },
+            plot::Series {
+                name: "1 sample/UI",
+                x: &ti[..pi.len()],
+                y: &pi,
+            },
+        ],
+        plot::LineOpts {
+            log_y: false,
+            markers: false,
+        },
+        &Labels::new(
+            "Pulse response (RC, tau = 1.2 UI)",
+            "time (UI)",
+            "amplitude",
+        ),
+    )?;
+    out("pulse", &fig)?;
+    channel_from_touchstone(&dir)?;
+    println!("wrote {dir}/{{eye1,eye2,bathtub,fec_hist,bursts,taps,pulse,channel_pulse,channel_loss}}.{{svg,png}}");
     Ok(())
 }
 
@@ -171,4 +215,106 @@ fn libm_erfc(x: f64) -> f64 {
     } else {
         2.0 - r
     }
+}
+
+/// A 4-port Touchstone file of a lossy differential channel (the skin and
+/// dielectric model of `golden::channel::lossy_pulse`, 16 dB at Nyquist,
+/// with some crosstalk between the lines), ports 1,3 -> 2,4, through the
+/// touchstone reader to SDD21 and a pulse response.
+fn channel_from_touchstone(dir: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use golden::touchstone::{parse, pulse_response_detail, PortMap};
+    use std::f64::consts::PI;
+    let baud = golden::channel::PRESET_BAUD;
+    let a_total = 16.0 / (20.0 / std::f64::consts::LN_10);
+    let (a_s, a_d) = (0.35 * a_total, 0.65 * a_total);
+    let mut text = String::from("! synthetic lossy pair\n# GHz S RI R 50\n");
+    for k in 1..=1000 {
+        let f_hz = k as f64 * 100e6;
+        let f = f_hz / baud;
+        let (u, x) = (f / 0.5, f / 0.75);
+        let re = -a_s * u.sqrt() - a_d * u - (1.0 + x * x).ln();
+        let im = -a_s * u.sqrt() + (2.0 * a_d / PI) * u * u.ln()
+            - 2.0 * x.atan()
+            - 2.0 * PI * f_hz * 0.4e-9;
+        let thru = (re.exp() * im.cos(), re.exp() * im.sin());
+        let xt = (0.05 * thru.0, 0.05 * thru.1);
+        text.push_str(&format!("{}", f_hz / 1e9));
+        for i in 1..=4usize {
+            for j in 1..=4usize {
+                let z = match (i.min(j), i.max(j)) {
+                    (1, 2) | (3, 4) => thru,
+                    (1, 4) | (2, 3) => xt,
+                    _ => (0.0, 0.0),
+                };
+                text.push_str(&format!(" {:.9e} {:.9e}", z.0, z.1));
+                if j == 4 {
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    let net = parse(&text, Some(4))?;
+    let h = net.through(PortMap::ODD_IN_EVEN_OUT)?;
+    let ghz: Vec<f64> = h.iter().map(|(f, _)| f / 1e9).collect();
+    let db: Vec<f64> = h
+        .iter()
+        .map(|(_, z)| 10.0 * (z.0 * z.0 + z.1 * z.1).log10())
+        .collect();
+    let fig = plot::lines(
+        &[plot::Series {
+            name: "SDD21",
+            x: &ghz,
+            y: &db,
+        }],
+        plot::LineOpts::default(),
+        &Labels::new(
+            "Differential insertion loss (4-port, ports 1,3 -> 2,4)",
+            "frequency (GHz)",
+            "|SDD21| (dB)",
+        ),
+    )?;
+    fig.write_png(format!("{dir}/channel_loss.png"))?;
+    fig.write_svg(format!("{dir}/channel_loss.svg"))?;
+    let d = pulse_response_detail(&h, baud, 32)?;
+    let sps = d.samples_per_ui;
+    let m = d.pulse.main as f64;
+    let t: Vec<f64> = (0..d.oversampled.len())
+        .map(|i| i as f64 / sps as f64 - m)
+        .collect();
+    let tx: Vec<f64> = (0..d.pulse.taps.len()).map(|k| k as f64 - m).collect();
+    let fig = plot::lines(
+        &[
+            plot::Series {
+                name: "32 samples/UI",
+                x: &t,
+                y: &d.oversampled,
+            },
+            plot::Series {
+                name: "taps (1/UI)",
+                x: &tx,
+                y: &d.pulse.taps,
+            },
+        ],
+        plot::LineOpts {
+            log_y: false,
+            markers: false,
+        },
+        &Labels::new(
+            "Pulse response from the Touchstone channel, 53.125 GBd",
+            "time from the main cursor (UI)",
+            "amplitude",
+        ),
+    )?;
+    fig.write_png(format!("{dir}/channel_pulse.png"))?;
+    fig.write_svg(format!("{dir}/channel_pulse.svg"))?;
+    println!(
+        "channel pulse: main {} taps {:?}",
+        d.pulse.main,
+        d.pulse
+            .taps
+            .iter()
+            .map(|t| (t * 1000.0).round() / 1000.0)
+            .collect::<Vec<_>>()
+    );
+    Ok(())
 }

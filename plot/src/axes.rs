@@ -368,6 +368,7 @@ impl Axes {
 /// How a legend entry is drawn.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Swatch {
+    Line(Color),
     Bar(Color),
     Dot(Color),
 }
@@ -401,6 +402,7 @@ pub(crate) fn legend(fig: &mut Figure, ax: &Axes, entries: &[(String, Swatch)], 
         let cy = y + pad + 8.0 + row * i as f64;
         let sx = x + pad;
         match *s {
+            Swatch::Line(c) => fig.prims.push(line(vec![(sx, cy), (sx + sw, cy)], c, 2.0)),
             Swatch::Bar(c) => fig.prims.push(Prim::Rect {
                 x: sx + 4.0,
                 y: cy - 6.0,

@@ -659,3 +659,91 @@ mod tests {
         assert_eq!(inferno(2.0), inferno(1.0));
     }
 }
+
+/// Options of [`lines`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LineOpts {
+    /// logarithmic y axis (non-positive values break the lines)
+    pub log_y: bool,
+    /// draw a marker at every point
+    pub markers: bool,
+}
+
+/// A line chart of one or more series (e.g. a pulse response at several
+/// samples per UI, or |H(f)| in dB against frequency). The legend sits in the
+/// right margin when there is more than one series.
+///
+/// Errors: no points, or a series whose x and y lengths differ.
+pub fn lines(series: &[Series], opts: LineOpts, labels: &Labels) -> Result<Figure, PlotError> {
+    if series.iter().all(|s| s.x.is_empty()) {
+        return Err(PlotError::Empty("no points"));
+    }
+    for s in series {
+        if s.x.len() != s.y.len() {
+            return Err(PlotError::LengthMismatch {
+                what: "line series x vs y",
+                a: s.x.len(),
+                b: s.y.len(),
+            });
+        }
+    }
+    let mut fig = Figure::new(DEFAULT_WIDTH, DEFAULT_HEIGHT);
+    let names: Vec<&str> = series.iter().map(|s| s.name).collect();
+    let right = if series.len() > 1 {
+        outside_margin(&names)
+    } else {
+        30.0
+    };
+    let mut ax = Axes::layout(fig.width, fig.height, right);
+    ax.xr = linear_range(series.iter().flat_map(|s| s.x.iter().copied()), 0.0)
+        .ok_or(PlotError::Empty("no finite x"))?;
+    let ys = || series.iter().flat_map(|s| s.y.iter().copied());
+    let yr = if opts.log_y {
+        ax.ylog = true;
+        log_range(ys())
+    } else {
+        linear_range(ys(), 0.05)
+    };
+    ax.yr = yr.unwrap_or(if opts.log_y { (0.1, 10.0) } else { (-1.0, 1.0) });
+    ax.draw_under(&mut fig, labels, Color::WHITE, true);
+    let mut entries = Vec::new();
+    for (j, s) in series.iter().enumerate() {
+        let color = PALETTE[j % PALETTE.len()];
+        fig.prims.push(Prim::GroupBegin {
+            clip: ax.clip(),
+            class: Some("series"),
+        });
+        let ok = |y: f64| !opts.log_y || y > 0.0;
+        for r in runs(s.x.iter().copied().zip(s.y.iter().copied()), ok) {
+            let pts: Vec<(f64, f64)> = r.iter().map(|&(x, y)| (ax.px(x), ax.py(y))).collect();
+            if opts.markers {
+                for &(cx, cy) in &pts {
+                    fig.prims.push(Prim::Circle {
+                        cx,
+                        cy,
+                        r: 3.0,
+                        fill: color,
+                    });
+                }
+            }
+            fig.prims.push(line(pts, color, 1.8));
+        }
+        fig.prims.push(Prim::GroupEnd);
+        entries.push((
+            s.name.to_string(),
+            if opts.markers {
+                Swatch::Dot(color)
+            } else {
+                Swatch::Line(color)
+            },
+        ));
+    }
+    if yr.is_none() {
+        empty_note(&mut fig, &ax, "nothing to draw on this axis");
+    }
+    ax.draw_over(&mut fig, labels);
+    if series.len() > 1 {
+        place_legend(&mut fig, &ax, &entries, LegendPos::Outside);
+    }
+    Ok(fig)
+}

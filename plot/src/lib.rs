@@ -19,6 +19,7 @@
 //! | [`bathtub`] | symbol error ratio (log y) against slicer-threshold offset, one curve per threshold |
 //! | [`histogram_with_prediction`] | measured counts as bars with a predicted count beside each (log y), e.g. symbol errors per FEC codeword vs binomial |
 //! | [`bars`] | counts per bin as bars (log y), e.g. the burst-length histogram |
+//! | [`lines`] | line chart of x-y series, linear or log y (e.g. a pulse response, \|H(f)\| in dB) |
 //! | [`stems`] | stem plot of one or more series, e.g. FFE and DFE taps; [`equalizer_taps`] places them on one cursor axis |
 //!
 //! Every chart takes [`Labels`] (title, x and y axis labels) and returns a
@@ -55,7 +56,8 @@ mod svg;
 
 pub use axes::{linear_ticks, log_ticks, Tick};
 pub use charts::{
-    bars, bathtub, equalizer_taps, eye_diagram, histogram_with_prediction, stems, Curve, Series,
+    bars, bathtub, equalizer_taps, eye_diagram, histogram_with_prediction, lines, stems, Curve,
+    LineOpts, Series, EYE_MAX_SAMPLES,
 };
 
 use std::path::{Path, PathBuf};

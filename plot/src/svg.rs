@@ -144,12 +144,15 @@ pub(crate) fn render(fig: &Figure) -> String {
                     Anchor::Middle => "middle",
                     Anchor::End => "end",
                 };
+                // centred on y: the baseline 0.35 em below (dominant-baseline
+                // is not honoured by every renderer)
+                let fs = font_px(*size);
                 let _ = write!(
                     s,
-                    "<text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"{a}\" dominant-baseline=\"central\"",
+                    "<text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"{a}\"",
                     n(*x),
-                    n(*y),
-                    n(font_px(*size))
+                    n(*y + 0.35 * fs),
+                    n(fs)
                 );
                 s.push_str(&color_attr("fill", *color));
                 if *bold {

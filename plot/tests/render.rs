@@ -219,3 +219,44 @@ fn atomic_writes() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn line_charts() {
+    let x: Vec<f64> = (0..50).map(|i| i as f64 * 0.1).collect();
+    let a: Vec<f64> = x.iter().map(|v| (-v).exp()).collect();
+    let b: Vec<f64> = x.iter().map(|v| if *v < 2.0 { 0.5 } else { 0.0 }).collect();
+    let fig = plot::lines(
+        &[
+            Series {
+                name: "a",
+                x: &x,
+                y: &a,
+            },
+            Series {
+                name: "b",
+                x: &x,
+                y: &b,
+            },
+        ],
+        plot::LineOpts {
+            log_y: true,
+            markers: true,
+        },
+        &labels(),
+    )
+    .unwrap();
+    assert_eq!(svg_count(&fig, "series"), 2);
+    check_png(&fig, 0.02);
+    let fig = plot::lines(
+        &[Series {
+            name: "a",
+            x: &x,
+            y: &a,
+        }],
+        plot::LineOpts::default(),
+        &labels(),
+    )
+    .unwrap();
+    assert_eq!(svg_count(&fig, "series"), 1);
+    assert!(plot::lines(&[], plot::LineOpts::default(), &labels()).is_err());
+}
