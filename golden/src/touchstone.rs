@@ -44,6 +44,8 @@
 //! [`pulse_response`] turns `H(f)` into the response to a 1-UI rectangular
 //! pulse of unit amplitude, sampled at `samples_per_ui` per UI, and keeps the
 //! phase with the largest main cursor, as [`Pulse`] at one sample per UI:
+//! 0. the data must reach the Nyquist frequency `baud / 2` (an error
+//!    otherwise: the pulse would be made of the extrapolation);
 //! 1. the time window `N dt` (a power of two times `samples_per_ui` samples of
 //!    `dt = 1 / (baud samples_per_ui)`) covers at least 256 UI and the
 //!    `1 / df` of the file's finest frequency step (beyond which the file
@@ -754,8 +756,14 @@ pub fn pulse_response_detail(
     {
         return bad("non-finite or negative value".into());
     }
-    if h[0].0 == 0.0 && h.len() == 1 {
-        return bad("only a DC point".into());
+    let f_end = h[h.len() - 1].0;
+    if f_end < 0.5 * baud {
+        return bad(format!(
+            "the data stop at {} GHz, below the Nyquist frequency {} GHz of {} GBd",
+            f_end / 1e9,
+            0.5 * baud / 1e9,
+            baud / 1e9
+        ));
     }
     // magnitude and unwrapped phase at the file's frequencies
     let mut mag = Vec::with_capacity(h.len());
@@ -1377,6 +1385,9 @@ mod tests {
 
     #[test]
     fn pulse_response_refuses_bad_input() {
+        let ok = vec![(1e9, (1.0, 0.0)), (20e9, (1.0, 0.0))];
+        assert!(pulse_response(&ok, BAUD, 8).is_ok());
+        assert!(pulse_response(&ok, BAUD, 512).is_err());
         let h = vec![(1e9, (1.0, 0.0)), (2e9, (1.0, 0.0))];
         assert!(pulse_response(&h, BAUD, 3).is_err());
         assert!(pulse_response(&h, BAUD, 0).is_err());
@@ -1384,7 +1395,14 @@ mod tests {
         assert!(pulse_response(&[], BAUD, 8).is_err());
         let back = vec![(2e9, (1.0, 0.0)), (1e9, (1.0, 0.0))];
         assert!(pulse_response(&back, BAUD, 8).is_err());
-        let nan = vec![(1e9, (f64::NAN, 0.0))];
+        // data below Nyquist: refused, naming the frequencies
+        let e = pulse_response(&h, BAUD, 8).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("below the Nyquist frequency 12.5 GHz"),
+            "{e}"
+        );
+        let nan = vec![(1e9, (f64::NAN, 0.0)), (20e9, (1.0, 0.0))];
         assert!(pulse_response(&nan, BAUD, 8).is_err());
     }
 }
