@@ -94,8 +94,8 @@ fn inferno(v: f64) -> Color {
 /// The picture is the trace density of the straight segments between
 /// consecutive samples, each sample at the centre of its UI (see the crate
 /// docs), on a logarithmic colour scale from black (no trace) through purple
-/// and orange to pale yellow (the densest cell). `thresholds` are drawn as
-/// dashed lines and labelled in the right margin. Only the last
+/// and orange to pale yellow (the densest cell), with a colour bar. The
+/// `thresholds` are drawn as dashed lines and labelled in the right margin. Only the last
 /// [`EYE_MAX_SAMPLES`] samples are drawn; non-finite samples are skipped.
 ///
 /// Errors: fewer than two finite samples, or `ui_span` out of range.
@@ -120,13 +120,16 @@ pub fn eye_diagram<T: Copy + Into<f64>>(
         return Err(PlotError::Empty("an eye needs at least two finite samples"));
     }
     let mut fig = Figure::new(DEFAULT_WIDTH, DEFAULT_HEIGHT);
+    let cw = TextSize::Normal.char_width();
     let label_w = thresholds
         .iter()
         .map(|t| fmt_short(*t).len())
         .max()
         .unwrap_or(0) as f64
-        * TextSize::Normal.char_width();
-    let mut ax = Axes::layout(fig.width, fig.height, 24.0 + label_w.max(40.0));
+        * cw;
+    // right margin: threshold labels, then the colour bar and its labels
+    let bar_x = 16.0 + label_w.max(48.0);
+    let mut ax = Axes::layout(fig.width, fig.height, bar_x + 14.0 + 8.0 + 7.0 * cw + 30.0);
     ax.xr = (0.0, ui_span as f64);
     ax.yr = linear_range(xs.iter().copied().chain(thresholds.iter().copied()), 0.06)
         .expect("finite samples");
@@ -205,6 +208,55 @@ pub fn eye_diagram<T: Copy + Into<f64>>(
             false,
         ));
     }
+    // colour bar: from one hit (bottom) to the densest cell (top), log scale
+    let (bx, bw) = (ax.x + ax.w + bar_x, 14.0);
+    let steps = 128usize;
+    let v1 = 0.12 + 0.88 * 2f64.ln() / norm;
+    let mut bar = Vec::with_capacity(steps * 4);
+    for i in 0..steps {
+        let v = 1.0 - (1.0 - v1) * i as f64 / (steps - 1) as f64;
+        let c = inferno(v);
+        bar.extend_from_slice(&[c.0, c.1, c.2, 255]);
+    }
+    fig.prims.push(Prim::Image {
+        x: bx,
+        y: ax.y,
+        w: bw,
+        h: ax.h,
+        cols: 1,
+        rows: steps as u32,
+        rgba: bar,
+    });
+    fig.prims.push(Prim::Rect {
+        x: bx,
+        y: ax.y,
+        w: bw,
+        h: ax.h,
+        fill: None,
+        stroke: Some((crate::axes::INK, 1.0)),
+    });
+    for (y, v) in [(ax.y, max), (ax.y + ax.h, 1.0)] {
+        fig.prims.push(text(
+            bx + bw + 5.0,
+            y,
+            &fmt_short(v),
+            TextSize::Normal,
+            Anchor::Start,
+            false,
+        ));
+    }
+    let mut note = text(
+        bx + bw + 5.0 + cw,
+        ax.y + ax.h / 2.0,
+        "traces per pixel (log)",
+        TextSize::Normal,
+        Anchor::Middle,
+        false,
+    );
+    if let Prim::Text { vertical, .. } = &mut note {
+        *vertical = true;
+    }
+    fig.prims.push(note);
     ax.draw_over(&mut fig, labels);
     Ok(fig)
 }
