@@ -21,3 +21,4 @@ pub mod pam4;
 pub mod prbs;
 pub mod rng;
 pub mod stats;
+pub mod touchstone;
