@@ -129,6 +129,12 @@ pub struct ChannelCfg {
     pub main: Option<i64>,
     /// mean PAM4 symbol power over noise variance, dB
     pub snr_db: f64,
+    /// Touchstone file (.s2p or .s4p) of the through channel, instead of a preset
+    pub touchstone: Option<String>,
+    /// how the Touchstone ports form the through channel: "1,3->2,4", "1,2->3,4" (4-port) or "s21"
+    pub port_map: Option<String>,
+    /// symbol rate the Touchstone channel is sampled at, in baud
+    pub baud: f64,
 }
 
 impl Default for ChannelCfg {
@@ -138,6 +144,9 @@ impl Default for ChannelCfg {
             taps: None,
             main: None,
             snr_db: 30.0,
+            touchstone: None,
+            port_map: None,
+            baud: channel::PRESET_BAUD,
         }
     }
 }
@@ -365,8 +374,15 @@ fn range<T: std::fmt::Display + PartialOrd + Copy>(
 pub const MAX_SYMBOLS: i64 = 1 << 40;
 
 impl Config {
-    /// Checks every key and builds the plan.
+    /// Checks every key and builds the plan. A configuration naming a
+    /// Touchstone file needs [`Config::resolve_with`] and the file's text.
     pub fn resolve(&self) -> Result<LinkPlan, ConfigError> {
+        self.resolve_with(None)
+    }
+
+    /// [`Config::resolve`] with the text of the `channel.touchstone` file
+    /// (the golden model does no I/O: the caller reads it).
+    pub fn resolve_with(&self, touchstone_text: Option<&str>) -> Result<LinkPlan, ConfigError> {
         let symbols = range("link.symbols", self.link.symbols, 1, MAX_SYMBOLS)? as u64;
         let snr_db = self.channel.snr_db;
         if !snr_db.is_finite() {
@@ -377,7 +393,59 @@ impl Config {
             });
         }
         range("channel.snr_db", snr_db, -20.0, 200.0)?;
+        let given = [
+            self.channel.taps.is_some(),
+            self.channel.preset.is_some(),
+            self.channel.touchstone.is_some(),
+        ];
+        if given.iter().filter(|&&g| g).count() > 1 {
+            return Err(ConfigError::Conflict(
+                "set one of channel.taps, channel.preset and channel.touchstone".into(),
+            ));
+        }
+        if self.channel.touchstone.is_none() && self.channel.port_map.is_some() {
+            return Err(ConfigError::Conflict(
+                "channel.port_map goes with channel.touchstone".into(),
+            ));
+        }
+        let touchstone = match &self.channel.touchstone {
+            None => None,
+            Some(path) => {
+                let baud = self.channel.baud;
+                if !(baud.is_finite() && (1e6..=1e12).contains(&baud)) {
+                    return Err(ConfigError::Range {
+                        key: "channel.baud",
+                        value: baud.to_string(),
+                        range: "1e6..=1e12 baud".into(),
+                    });
+                }
+                let text = touchstone_text.ok_or_else(|| {
+                    ConfigError::Conflict(format!(
+                        "channel.touchstone = \"{path}\": the file was not read"
+                    ))
+                })?;
+                let ports = crate::touchstone::ports_from_extension(path);
+                let net = crate::touchstone::parse(text, ports).map_err(|e| {
+                    ConfigError::Conflict(format!("channel.touchstone {path}: {e}"))
+                })?;
+                let default_map = if net.ports == 2 { "s21" } else { "1,3->2,4" };
+                let map_s = self.channel.port_map.as_deref().unwrap_or(default_map);
+                let map = crate::touchstone::PortMap::parse(map_s).ok_or_else(|| {
+                    ConfigError::Conflict(format!(
+                        "channel.port_map = \"{map_s}\" is not one of \"1,3->2,4\", \"1,2->3,4\", \"s21\""
+                    ))
+                })?;
+                let h = net.through(map).map_err(|e| {
+                    ConfigError::Conflict(format!("channel.touchstone {path}: {e}"))
+                })?;
+                let pulse = crate::touchstone::pulse_response(&h, baud, 32).map_err(|e| {
+                    ConfigError::Conflict(format!("channel.touchstone {path}: {e}"))
+                })?;
+                Some((format!("touchstone {path} ({map_s})"), pulse))
+            }
+        };
         let (channel_name, pulse) = match (&self.channel.taps, &self.channel.preset) {
+            _ if touchstone.is_some() => touchstone.expect("checked"),
             (Some(_), Some(_)) => {
                 return Err(ConfigError::Conflict(
                     "set channel.taps or channel.preset, not both".into(),

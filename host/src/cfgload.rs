@@ -33,6 +33,33 @@ fn one_line(origin: &str, text: &str, e: &toml::de::Error) -> String {
     }
 }
 
+/// Resolves `cfg` into a plan, reading its `channel.touchstone` file (a
+/// relative path is taken from the folder of the configuration file, or the
+/// current folder when there is none).
+pub fn plan(
+    cfg: &Config,
+    config_path: Option<&Path>,
+) -> Result<golden::config::LinkPlan, ConfigLoadError> {
+    let text = match &cfg.channel.touchstone {
+        None => None,
+        Some(t) => {
+            let tp = Path::new(t);
+            let full = match config_path.and_then(Path::parent) {
+                Some(dir) if tp.is_relative() => dir.join(tp),
+                _ => tp.to_path_buf(),
+            };
+            Some(
+                std::fs::read_to_string(&full).map_err(|e| ConfigLoadError::Io {
+                    path: format!("channel.touchstone {}", full.display()),
+                    source: e,
+                })?,
+            )
+        }
+    };
+    cfg.resolve_with(text.as_deref())
+        .map_err(|e| ConfigLoadError::Parse(format!("bad configuration: {e}")))
+}
+
 /// Loads `path` (or the embedded default) and applies `overrides`
 /// (`section.key=value`, the value in TOML syntax, bare words taken as strings).
 pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<Config, ConfigLoadError> {
@@ -74,13 +101,19 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<Config, ConfigL
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         match sec {
             toml::Value::Table(t) => {
-                // a preset and explicit taps exclude each other: setting one clears the other
-                if section == "channel" && name == "taps" {
-                    t.remove("preset");
-                }
-                if section == "channel" && name == "preset" {
-                    t.remove("taps");
-                    t.remove("main");
+                // preset, taps and touchstone exclude each other: setting one clears the others
+                if section == "channel" && ["taps", "preset", "touchstone"].contains(&name) {
+                    for other in ["taps", "preset", "touchstone"] {
+                        if other != name {
+                            t.remove(other);
+                        }
+                    }
+                    if name != "taps" {
+                        t.remove("main");
+                    }
+                    if name != "touchstone" {
+                        t.remove("port_map");
+                    }
                 }
                 t.insert(name.to_string(), parsed);
             }

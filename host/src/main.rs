@@ -11,6 +11,7 @@ use rxdsp::samples::{self, SampleFormat, Samples};
 use std::path::{Path, PathBuf};
 
 mod cmd_synth;
+mod plots;
 
 #[derive(Parser)]
 #[command(
@@ -84,6 +85,12 @@ struct SimArgs {
     /// write the ADC samples here (.npy, or .ri16 / .sigmf-data with SigMF meta)
     #[arg(long)]
     dump_samples: Option<PathBuf>,
+    /// draw eye diagrams, bathtub, FEC and burst histograms and taps here (SVG and PNG)
+    #[arg(long)]
+    plots: Option<PathBuf>,
+    /// write a one-page HTML report (numbers and plots) here
+    #[arg(long)]
+    report_html: Option<PathBuf>,
     /// worker threads (default: all cores)
     #[arg(long)]
     threads: Option<usize>,
@@ -227,8 +234,8 @@ fn progress_bar(total: u64) -> ProgressBar {
     pb
 }
 
-fn plan_of(cfg: &Config) -> Result<LinkPlan> {
-    cfg.resolve().context("bad configuration")
+fn plan_of(cfg: &Config, config_path: Option<&Path>) -> Result<LinkPlan> {
+    Ok(cfgload::plan(cfg, config_path)?)
 }
 
 fn run_sim(plan: &LinkPlan, threads: usize, keep: bool) -> Result<LinkResult> {
@@ -330,7 +337,7 @@ fn summary(plan: &LinkPlan, r: &Report) -> String {
 
 fn demo(out: &Path, t: Option<usize>) -> Result<()> {
     let cfg = cfgload::load(None, &[])?;
-    let plan = plan_of(&cfg)?;
+    let plan = plan_of(&cfg, None)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     println!("rxdsp demo: the embedded default configuration (`rxdsp config --print-default`)");
     let r = run_sim(&plan, threads(t), true)?;
@@ -338,6 +345,16 @@ fn demo(out: &Path, t: Option<usize>) -> Result<()> {
     let rp = out.join("report.json");
     write_json(&rp, &r.report)?;
     println!("report     {}", rp.display());
+    let pd = out.join("plots");
+    let files = plots::draw(&plan, &r.coeffs, &r.report, &pd)?;
+    let hp = out.join("report.html");
+    write_html(&hp, &plan, &r.report, &pd)?;
+    println!(
+        "plots      {} files in {}, one page: {}",
+        files.len(),
+        pd.display(),
+        hp.display()
+    );
     let x = r.samples.as_deref().expect("samples kept");
     match run_cosim(&plan, &r.coeffs, x, sim::Backpressure::None) {
         Ok(c) => {
@@ -364,7 +381,7 @@ fn sim(a: SimArgs) -> Result<()> {
     if let Some(s) = a.seed {
         cfg.link.seed = s;
     }
-    let plan = plan_of(&cfg)?;
+    let plan = plan_of(&cfg, a.config.as_deref())?;
     let r = run_sim(&plan, threads(a.threads), a.dump_samples.is_some())?;
     print!("{}", summary(&plan, &r.report));
     if let Some(p) = &a.dump_samples {
@@ -376,6 +393,55 @@ fn sim(a: SimArgs) -> Result<()> {
         write_json(p, &r.report)?;
         println!("report     {}", p.display());
     }
+    let plot_dir = match (&a.plots, &a.report_html) {
+        (Some(d), _) => Some(d.clone()),
+        (None, Some(h)) => Some(h.with_extension("plots")),
+        _ => None,
+    };
+    if let Some(dir) = plot_dir {
+        let files = plots::draw(&plan, &r.coeffs, &r.report, &dir)?;
+        println!("plots      {} files in {}", files.len(), dir.display());
+        if let Some(h) = &a.report_html {
+            write_html(h, &plan, &r.report, &dir)?;
+            println!("html       {}", h.display());
+        }
+    }
+    Ok(())
+}
+
+fn write_html(path: &Path, plan: &LinkPlan, r: &Report, plot_dir: &Path) -> Result<()> {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    // plots are linked relative to the page when they sit below its folder
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let rel = |name: &str| -> String {
+        let p = plot_dir.join(name);
+        p.strip_prefix(&base)
+            .map(|x| x.display().to_string())
+            .unwrap_or_else(|_| std::fs::canonicalize(&p).unwrap_or(p).display().to_string())
+    };
+    let mut h = String::from("<!doctype html><html><head><meta charset=\"utf-8\"><title>rxdsp report</title><style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}pre{background:#f4f4f4;padding:1em;overflow-x:auto}img{max-width:100%}</style></head><body>");
+    h += "<h1>rxdsp link report</h1><pre>";
+    h += &esc(&summary(plan, r));
+    h += "</pre>";
+    let mut names = vec!["eye_adc", "eye_ffe", "eye_slicer", "bathtub"];
+    if r.fec.is_some() {
+        names.push("fec_histogram");
+    }
+    names.extend(["bursts", "taps"]);
+    for n in names {
+        h += &format!(
+            "<h2>{n}</h2><img src=\"{}\" alt=\"{n}\">",
+            esc(&rel(&format!("{n}.svg")))
+        );
+    }
+    h += "<h2>report.json</h2><pre>";
+    h += &esc(&serde_json::to_string_pretty(r).context("serializing")?);
+    h += "</pre></body></html>\n";
+    samples::write_atomic(path, h.as_bytes()).context("writing the HTML report")?;
     Ok(())
 }
 
@@ -419,7 +485,7 @@ fn print_cosim(plan: &LinkPlan, c: &sim::CosimReport) {
 
 fn gen(config: Option<&Path>, set: &[String], out: &Path) -> Result<()> {
     let cfg = cfgload::load(config, set)?;
-    let plan = plan_of(&cfg)?;
+    let plan = plan_of(&cfg, config)?;
     let t0 = std::time::Instant::now();
     let g = rtl::generate(&plan.format, plan.parallel, out).context("generating Verilog")?;
     let f = &plan.format;
@@ -516,7 +582,7 @@ fn synth_cmd(a: SynthArgs) -> Result<()> {
         return Ok(());
     }
     let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
-    let plan = plan_of(&cfg)?;
+    let plan = plan_of(&cfg, a.config.as_deref())?;
     let r = cmd_synth::synth_one(&plan, target, a.freq, &a.out)?;
     print!("{}", r.table());
     println!("{}", cmd_synth::throughput_line(&r, plan.parallel));
@@ -593,7 +659,7 @@ fn cosim_cmd(a: CosimArgs) -> Result<bool> {
     if let Some(s) = a.seed {
         cfg.link.seed = s;
     }
-    let plan = plan_of(&cfg)?;
+    let plan = plan_of(&cfg, a.config.as_deref())?;
     let bp = match a.backpressure.as_str() {
         "none" => sim::Backpressure::None,
         "1110" => sim::Backpressure::cycle_1110(),
@@ -627,7 +693,7 @@ struct RxReport {
 
 fn rx(a: RxArgs) -> Result<()> {
     let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
-    let plan = plan_of(&cfg)?;
+    let plan = plan_of(&cfg, a.config.as_deref())?;
     let format = match &a.format {
         Some(f) => Some(f.parse::<SampleFormat>()?),
         None => None,

@@ -176,6 +176,31 @@ fn demo_runs_and_writes_its_report() {
     );
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
+    for f in [
+        "eye_adc",
+        "eye_ffe",
+        "eye_slicer",
+        "bathtub",
+        "bursts",
+        "taps",
+    ] {
+        for ext in ["svg", "png"] {
+            let p = d.join("plots").join(format!("{f}.{ext}"));
+            assert!(
+                std::fs::metadata(&p)
+                    .map(|m| m.len() > 1000)
+                    .unwrap_or(false),
+                "{}",
+                p.display()
+            );
+        }
+    }
+    let html = std::fs::read_to_string(d.join("report.html")).unwrap();
+    assert!(
+        html.contains("plots/eye_ffe.svg") && html.contains("pre-FEC"),
+        "{}",
+        &html[..300]
+    );
     for key in ["symbols", "pre_fec", "post_fec", "fec"] {
         assert!(r.get(key).is_some(), "{key}");
     }
@@ -298,5 +323,65 @@ fn fec_encode_decode_round_trip_and_refusals() {
     fails_with(
         &rxdsp(&["fec", "encode", "--code", "rs9", "--in", &b, "--out", &out]),
         "unknown FEC code",
+    );
+}
+
+/// A v1 Touchstone 2-port of a first-order RC low-pass (tau = 1 UI): the
+/// channel the sim uses is its pulse response, and the S12 column (a
+/// different, much weaker path) must not be taken for S21.
+#[test]
+fn touchstone_channel_drives_the_sim() {
+    let d = tmpdir("ts");
+    let baud = 53.125e9f64;
+    let tau = 1.0 / baud;
+    let mut text = String::from("! RC low-pass, tau = 1 UI\n# HZ S RI R 50\n");
+    let mut f = 10e6;
+    while f <= 120e9 {
+        let w = 2.0 * std::f64::consts::PI * f * tau;
+        let (re, im) = (1.0 / (1.0 + w * w), -w / (1.0 + w * w));
+        // S11 S21 S12 S22 (the v1 2-port order); S12 is 0.01 of S21
+        text += &format!("{f} 0 0 {re} {im} {} {} 0 0\n", re * 0.01, im * 0.01);
+        f += 10e6;
+    }
+    let ts = d.join("rc.s2p");
+    std::fs::write(&ts, text).unwrap();
+    let rep = d.join("r.json").display().to_string();
+    let o = rxdsp(&[
+        "sim",
+        "--symbols",
+        "20000",
+        "--set",
+        &format!("channel.touchstone=\"{}\"", ts.display()),
+        "--set",
+        "channel.snr_db=60",
+        "--report",
+        &rep,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    let taps: Vec<f64> = r["channel"]["taps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let main = r["channel"]["main"].as_u64().unwrap() as usize;
+    // RC pulse of a 1-UI rectangle: (1 - e^-1) at the first sample after the edge, then decaying by e^-1
+    let (a, b) = (taps[main], taps[main + 1]);
+    assert!(a > 0.45 && a < 0.75, "main {a} in {taps:?}");
+    assert!(
+        (b / a - (-1.0f64).exp()).abs() < 0.12,
+        "decay {b}/{a} in {taps:?}"
+    );
+    assert!(r["channel"]["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("touchstone"));
+    assert_eq!(r["pre_fec"]["bit_errors"], 0);
+    let missing = d.join("none.s4p").display().to_string();
+    fails_with(
+        &rxdsp(&["sim", "--set", &format!("channel.touchstone=\"{missing}\"")]),
+        "none.s4p",
     );
 }

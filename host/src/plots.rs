@@ -1,0 +1,178 @@
+//! The plots of `rxdsp sim --plots DIR` and `rxdsp demo`: eye diagrams of the
+//! ADC samples, the FFE output and the slicer input, a bathtub (SER against
+//! a vertical slicer offset), the FEC histogram beside its random-error
+//! prediction, the burst-length histogram and the equalizer taps. SVG always,
+//! PNG beside it (drawn without system fonts).
+
+use anyhow::{Context, Result};
+use golden::config::LinkPlan;
+use golden::eq::{Engine, Equalizer};
+use golden::link::{Batch, Report, SampleStream};
+use golden::numeric::RxCoeffs;
+use plot::{Curve, Labels};
+use std::path::{Path, PathBuf};
+
+/// Symbols the eye diagrams and the bathtub are computed over.
+pub const PLOT_SYMBOLS: usize = 300_000;
+
+fn save(fig: &plot::Figure, dir: &Path, name: &str, out: &mut Vec<PathBuf>) -> Result<()> {
+    let svg = dir.join(format!("{name}.svg"));
+    fig.write_svg(&svg)
+        .with_context(|| format!("writing {}", svg.display()))?;
+    out.push(svg);
+    let png = dir.join(format!("{name}.png"));
+    fig.write_png(&png)
+        .with_context(|| format!("writing {}", png.display()))?;
+    out.push(png);
+    Ok(())
+}
+
+/// Slicer input `z` and decisions with every threshold moved by `offset`.
+fn slice_offset(
+    y: &[i32],
+    dfe: &[i32],
+    t: i32,
+    offset: i32,
+    z_out: Option<&mut Vec<i32>>,
+) -> Vec<u8> {
+    let mut hist = [0u8; 4];
+    let mut a = Vec::with_capacity(y.len());
+    let mut zs = Vec::new();
+    for &yv in y {
+        let mut z = yv as i64;
+        for (j, &b) in dfe.iter().enumerate() {
+            z -= b as i64 * (2 * hist[j] as i64 - 3);
+        }
+        let z = z as i32;
+        let d = (z >= -t + offset) as u8 + (z >= offset) as u8 + (z >= t + offset) as u8;
+        hist = [d, hist[0], hist[1], hist[2]];
+        a.push(d);
+        zs.push(z);
+    }
+    if let Some(o) = z_out {
+        *o = zs;
+    }
+    a
+}
+
+/// Draws every plot of a run into `dir`; returns the files written.
+pub fn draw(
+    plan: &LinkPlan,
+    coeffs: &RxCoeffs,
+    report: &Report,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut files = Vec::new();
+    // the first symbols of the run again (the stream is deterministic)
+    let n = (plan.symbols as usize).min(PLOT_SYMBOLS);
+    let mut b = Batch::default();
+    SampleStream::new(plan, 2).next_batch(n, &mut b);
+    let mut eq = Equalizer::new(&plan.format, coeffs, Engine::Fast)?;
+    let o = eq.process_all(&b.samples);
+    let t = coeffs.threshold;
+    let mut z = Vec::new();
+    slice_offset(&o.y, &coeffs.dfe, t, 0, Some(&mut z));
+    let skip = (report.skipped_symbols as usize).min(n);
+    let th = [-(t as f64), 0.0, t as f64];
+    let eyes: [(&str, &str, Vec<f64>, &[f64]); 3] = [
+        (
+            "eye_adc",
+            "Eye: ADC samples",
+            b.samples[skip..].iter().map(|&v| v as f64).collect(),
+            &[],
+        ),
+        (
+            "eye_ffe",
+            "Eye: FFE output (slicer thresholds dashed)",
+            o.y[skip..].iter().map(|&v| v as f64).collect(),
+            &th,
+        ),
+        (
+            "eye_slicer",
+            "Eye: slicer input after DFE feedback",
+            z[skip..].iter().map(|&v| v as f64).collect(),
+            &th,
+        ),
+    ];
+    for (name, title, data, thr) in eyes.iter() {
+        let fig = plot::eye_diagram(
+            data,
+            2,
+            thr,
+            &Labels::new(title, "time (UI)", "amplitude (LSB)"),
+        )?;
+        save(&fig, dir, name, &mut files)?;
+    }
+    // bathtub: SER against a vertical offset of all three thresholds
+    let d = report.equalizer.delay;
+    let steps = 40i32;
+    let span = t.max(2);
+    let mut offsets = Vec::new();
+    let mut ser = Vec::new();
+    for k in -steps..=steps {
+        let off = k * span / steps;
+        let a = slice_offset(&o.y, &coeffs.dfe, t, off, None);
+        let first = skip.max(d).min(n);
+        let cnt = (n - first) as u64;
+        let errs = a[first..]
+            .iter()
+            .zip(&b.levels[first - d..n - d])
+            .filter(|(x, y)| x != y)
+            .count() as u64;
+        offsets.push(off as f64);
+        ser.push(errs as f64 / cnt.max(1) as f64);
+    }
+    let fig = plot::bathtub(
+        &offsets,
+        &[Curve {
+            name: "SER",
+            y: &ser,
+        }],
+        &Labels::new(
+            &format!("Bathtub: SER against slicer offset ({} symbols)", n - skip),
+            "threshold offset (FFE-output LSB)",
+            "symbol error ratio",
+        ),
+    )?;
+    save(&fig, dir, "bathtub", &mut files)?;
+    if let Some(f) = &report.fec {
+        let fig = plot::histogram_with_prediction(
+            &f.histogram,
+            &f.predicted_histogram,
+            &Labels::new(
+                &format!(
+                    "{}: codewords by symbol errors (last bin: more than t = {}) vs random errors",
+                    f.code.to_uppercase(),
+                    f.t
+                ),
+                "symbol errors per codeword",
+                "codewords",
+            ),
+        )?;
+        save(&fig, dir, "fec_histogram", &mut files)?;
+    }
+    let bursts = &report.bursts.histogram;
+    let fig = plot::bars(
+        &bursts[1..],
+        1,
+        &Labels::new(
+            "Error bursts (last bin: longer)",
+            "consecutive wrong decisions",
+            "bursts",
+        ),
+    )?;
+    save(&fig, dir, "bursts", &mut files)?;
+    let fig = plot::equalizer_taps(
+        &coeffs.ffe,
+        plan.format.ffe_main,
+        &coeffs.dfe,
+        &Labels::new(
+            &format!("Equalizer taps ({})", report.equalizer.method),
+            "tap (UI from the main cursor)",
+            "coefficient (fixed point)",
+        ),
+    )?;
+    save(&fig, dir, "taps", &mut files)?;
+    Ok(files)
+}
