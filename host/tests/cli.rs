@@ -385,3 +385,85 @@ fn touchstone_channel_drives_the_sim() {
         "none.s4p",
     );
 }
+
+/// The tiny receiver through both FPGA flows: resources, Fmax and
+/// throughput come back; a sweep writes its tables.
+#[test]
+fn synth_small_config_on_both_targets() {
+    if std::env::var("RXDSP_SKIP_SYNTH").as_deref() == Ok("1") {
+        eprintln!("RXDSP_SKIP_SYNTH=1: skipped");
+        return;
+    }
+    let small = [
+        "--set",
+        "rtl.parallel=1",
+        "--set",
+        "ffe.taps=3",
+        "--set",
+        "ffe.main=1",
+        "--set",
+        "dfe.taps=1",
+        "--set",
+        "adc.bits=6",
+    ];
+    for target in ["ice40-hx8k", "ecp5-85k"] {
+        let d = tmpdir(&format!("synth-{target}"));
+        let rep = d.join("s.json").display().to_string();
+        let out = d.join("work").display().to_string();
+        let args = [
+            &[
+                "synth", "--target", target, "--out", &out, "--report", &rep, "--freq", "50",
+            ][..],
+            &small,
+        ]
+        .concat();
+        let o = rxdsp(&args);
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{target}: {stdout}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(stdout.contains("throughput"), "{stdout}");
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+        let s = &r["synth"];
+        assert!(s["luts"].as_u64().unwrap() > 10, "{target}: {s}");
+        assert!(s["ffs"].as_u64().unwrap() > 10, "{target}: {s}");
+        assert!(s["fmax_mhz"].as_f64().unwrap() > 20.0, "{target}: {s}");
+        let blocks = s["per_block"].as_array().unwrap();
+        assert!(
+            blocks
+                .iter()
+                .any(|b| b["name"] == "rxdsp_eq_ffe" && b["instances"] == 1),
+            "{target}: {blocks:?}"
+        );
+        assert!(r["throughput"]["gbps"].as_f64().unwrap() > 0.0);
+    }
+    let d = tmpdir("sweep");
+    let out = d.join("w").display().to_string();
+    let rep = d.join("sweep.json");
+    let rep_s = rep.display().to_string();
+    let args = [
+        &[
+            "synth",
+            "--target",
+            "ice40-hx8k",
+            "--out",
+            &out,
+            "--report",
+            &rep_s,
+            "--freq",
+            "50",
+            "--sweep",
+            "ffe.taps=2,3",
+        ][..],
+        &small,
+    ]
+    .concat();
+    let o = rxdsp(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(rep.with_extension("csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    fails_with(&rxdsp(&["synth", "--target", "xc7a35t"]), "--target");
+}

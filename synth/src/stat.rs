@@ -79,10 +79,45 @@ pub fn base_module_name(name: &str) -> &str {
     name
 }
 
+/// Drops Yosys 0.23's stray `   module_name   count` lines from `stat -json` output.
+fn strip_hierarchy_table(text: &str) -> String {
+    let stray = |l: &str| {
+        let mut it = l.split_whitespace();
+        match (it.next(), it.next(), it.next()) {
+            (Some(name), Some(count), None) => {
+                !name.starts_with('"')
+                    && !name.contains(':')
+                    && count.chars().all(|c| c.is_ascii_digit())
+            }
+            _ => false,
+        }
+    };
+    text.lines()
+        .filter(|l| !stray(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod strip_tests {
+    #[test]
+    fn yosys_023_hierarchy_lines_are_dropped() {
+        let t = "{\n \"modules\": {\n },\n       rxdsp_eq_dfe                  1\n       rxdsp_eq_ffe 1\n \"x\": 2\n}";
+        let c = super::strip_hierarchy_table(t);
+        assert!(!c.contains("rxdsp_eq_dfe"));
+        assert!(c.contains("\"x\": 2"));
+    }
+}
+
 impl Stat {
     /// Parse the text of Yosys' `stat -json`.
+    ///
+    /// Yosys 0.23 (Debian 12) prints the plain-text hierarchy table (lines of
+    /// `name count`) into the middle of the JSON when the design has more than
+    /// two levels; those lines are dropped before parsing.
     pub fn parse(text: &str, what: &str) -> Result<Stat, SynthError> {
-        let raw: RawStat = serde_json::from_str(text).map_err(|e| SynthError::Parse {
+        let cleaned = strip_hierarchy_table(text);
+        let raw: RawStat = serde_json::from_str(&cleaned).map_err(|e| SynthError::Parse {
             what: what.to_string(),
             detail: e.to_string(),
         })?;
