@@ -10,6 +10,8 @@ use rxdsp::cfgload;
 use rxdsp::samples::{self, SampleFormat, Samples};
 use std::path::{Path, PathBuf};
 
+mod cmd_device;
+
 #[derive(Parser)]
 #[command(
     name = "rxdsp",
@@ -50,6 +52,10 @@ enum Cmd {
     },
     /// Co-simulate the RTL (Verilator) against the golden receiver; exit 1 on any mismatch
     Cosim(CosimArgs),
+    /// Serve the simulated device (Verilated RTL) over TCP
+    Serve(cmd_device::ServeArgs),
+    /// Stream a sample file through a device with the host driver
+    Stream(cmd_device::StreamArgs),
     /// Configuration helpers
     Config {
         /// print the embedded default configuration (commented TOML)
@@ -136,6 +142,8 @@ fn main() {
             Ok(false) => std::process::exit(1),
             Err(e) => Err(e),
         },
+        Cmd::Serve(a) => cmd_device::serve(a),
+        Cmd::Stream(a) => cmd_device::stream(a),
         Cmd::Config { print_default } => {
             if print_default {
                 print!("{DEFAULT_TOML}");

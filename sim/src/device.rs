@@ -57,13 +57,15 @@ impl DeviceSim {
     /// Runs at most `max_cycles` cycles, feeding one byte of `rx` per cycle
     /// and appending every byte the device sends to `tx`. Returns early once
     /// `rx` is empty and the device has sent nothing for `idle_cycles`
-    /// consecutive cycles. Returns the cycles run.
+    /// consecutive cycles, or (with `stop_after_frame`) right after the device
+    /// sent a frame delimiter. Returns the cycles run.
     pub fn run(
         &mut self,
         rx: &mut VecDeque<u8>,
         tx: &mut Vec<u8>,
         max_cycles: u64,
         idle_cycles: u64,
+        stop_after_frame: bool,
     ) -> u64 {
         let mut idle = 0u64;
         let mut n = 0u64;
@@ -85,8 +87,12 @@ impl DeviceSim {
             self.model.cycle();
             n += 1;
             if self.model.get(self.o_txv) != 0 {
-                tx.push(self.model.get(self.o_txd) as u8);
+                let b = self.model.get(self.o_txd) as u8;
+                tx.push(b);
                 idle = 0;
+                if b == 0 && stop_after_frame {
+                    break;
+                }
             } else {
                 idle += 1;
             }

@@ -27,7 +27,7 @@ impl Dev {
     fn xfer(&mut self, wire: &[u8], cycles: u64) -> Vec<Frame> {
         let mut rx: VecDeque<u8> = wire.iter().copied().collect();
         let mut tx = Vec::new();
-        self.d.run(&mut rx, &mut tx, cycles, 2000);
+        self.d.run(&mut rx, &mut tx, cycles, 2000, false);
         let mut out = Vec::new();
         self.dec.push(&tx, &mut out);
         out.into_iter().map(|r| r.expect("device frame intact")).collect()
