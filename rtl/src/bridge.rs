@@ -324,7 +324,12 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let x_addr = m.reg("x_addr", Ty::u(16), Some(0))?;
     let x_w = m.reg("x_w", Ty::u(24), Some(0))?;
     let x_cnt = m.reg("x_cnt", Ty::u(16), Some(0))?;
-    let x_lo = m.reg("x_lo", Ty::u(a.min(8)), Some(0))?;
+    let two = sample_bytes(a) == 2;
+    let x_lo = if two {
+        Some(m.reg("x_lo", Ty::u(8), Some(0))?)
+    } else {
+        None
+    };
     let xs = |v: u64| -> Result<Expr, RtlError> { x_state.eq(&k(v, 3)?) };
     let st_idle = m.wire("x_idle", &xs(0)?)?;
     let st_wr = m.wire("x_wr", &xs(1)?)?;
@@ -353,7 +358,11 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
         &and_all(&[&wr_go, &off_ge2, &off10.eq(&k(1, 2)?)?])?,
     )?;
     let wdata = m.wire("x_wdata", &Expr::concat(&[xbyte.clone(), x_w.clone()])?)?;
-    let smp_valid = m.wire("smp_valid", &smp_go.and(&off0)?)?;
+    let smp_valid = if two {
+        m.wire("smp_valid", &smp_go.and(&off0)?)?
+    } else {
+        m.wire("smp_valid", &smp_go)?
+    };
 
     // drain condition for FLUSH (filled in below once the output side exists)
     let drained = m.wire_decl("drained", Ty::BIT)?;
@@ -450,7 +459,9 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
         &Expr::concat(&[xbyte.clone(), xw_hi])?,
         Some(&wr_go),
     )?;
-    m.next(&x_lo, &xbyte.slice(a.min(8) - 1, 0)?, Some(&smp_go))?;
+    if let Some(lo) = &x_lo {
+        m.next(lo, &xbyte, Some(&smp_go))?;
+    }
     let x_rt = m.reg_d("x_rt", &cur_type, Some(&finish), Some(0))?;
     let x_rs = m.reg_d("x_rs", &cur_seq, Some(&finish), Some(0))?;
     // slot release when the command is done (before its response goes out)
@@ -465,10 +476,9 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
 
     // ---------------------------------------------------------------- sample packer
     m.comment("sample packer: P samples into one s_axis word, sample 0 in the LSBs");
-    let smp = if a > 8 {
-        m.wire("smp", &Expr::concat(&[xbyte.slice(a - 9, 0)?, x_lo.clone()])?)?
-    } else {
-        m.wire("smp", &x_lo)?
+    let smp = match &x_lo {
+        Some(lo) => m.wire("smp", &Expr::concat(&[xbyte.slice(a - 9, 0)?, lo.clone()])?)?,
+        None => m.wire("smp", &xbyte.slice(a - 1, 0)?)?,
     };
     let pk_word = m.reg("pk_word", Ty::u(p * a), Some(0))?;
     let pk_cnt = m.reg("pk_cnt", Ty::u(pcb), Some(0))?;

@@ -235,6 +235,12 @@ pub fn regmap(fmt: &RxFormat, parallel: usize) -> RegMap {
         "FEC decoder: 0 none (this build), 1 KP4, 2 KR4",
     );
     id.add("rx_slots", 32, c(proto::RX_SLOTS as u64), "receive frame slots (the credit window)");
+    id.add(
+        "sample_bytes",
+        32,
+        c(proto::sample_bytes(fmt.adc_bits) as u64),
+        "bytes per sample in a SAMPLES payload",
+    );
     id.add("max_payload", 32, c(proto::MAX_PAYLOAD as u64), "largest host-to-device payload, bytes");
     id.add("out_chunk", 32, c(proto::OUT_CHUNK as u64), "output bytes per full OUTPUT frame");
     id.add(

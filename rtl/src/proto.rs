@@ -18,16 +18,22 @@ pub const CRC_LEN: usize = 4;
 pub const MAX_PAYLOAD: usize = 512;
 /// Host-to-device frame slots in the device's receive buffer: the credit
 /// window (frames the host may have sent and not seen executed).
-pub const RX_SLOTS: usize = 4;
+pub const RX_SLOTS: usize = 8;
 /// Output bytes (4 symbols each) per full `OUTPUT` frame.
 pub const OUT_CHUNK: usize = 256;
 /// Output buffer of the device, bytes.
 pub const OUT_FIFO: usize = 1024;
 /// Largest CSR read burst, 32-bit words.
 pub const MAX_READ_WORDS: usize = 64;
-/// Bytes per sample in a `SAMPLES` payload (i16 little-endian; the low
-/// `adc_bits` are used).
-pub const SAMPLE_BYTES: usize = 2;
+/// Bytes per sample in a `SAMPLES` payload: one (two's complement) when
+/// `adc_bits <= 8`, else two (i16 little-endian); the low `adc_bits` are used.
+pub fn sample_bytes(adc_bits: u32) -> usize {
+    if adc_bits <= 8 {
+        1
+    } else {
+        2
+    }
+}
 /// Largest device-to-host payload.
 pub const MAX_DEVICE_PAYLOAD: usize = 4 + 4 * MAX_READ_WORDS;
 
@@ -35,7 +41,7 @@ pub const MAX_DEVICE_PAYLOAD: usize = 4 + 4 * MAX_READ_WORDS;
 pub const CMD_WRITE: u8 = 0x01;
 /// Host to device: CSR read burst `addr u16 | count u16`.
 pub const CMD_READ: u8 = 0x02;
-/// Host to device: sample burst, `i16` LE samples.
+/// Host to device: sample burst, [`sample_bytes`] bytes per sample.
 pub const CMD_SAMPLES: u8 = 0x03;
 /// Host to device: wait until every sample is decided and its output sent.
 pub const CMD_FLUSH: u8 = 0x04;

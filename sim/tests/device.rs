@@ -121,8 +121,9 @@ fn csr_access_errors_and_streaming_match_golden() {
     let mut padded = x.clone();
     padded.resize(n.div_ceil(p) * p, 0);
     let mut wire = Vec::new();
-    for chunk in padded.chunks(MAX_PAYLOAD / 2) {
-        let payload: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
+    assert_eq!(sample_bytes(fmt.adc_bits), 1);
+    for chunk in padded.chunks(MAX_PAYLOAD) {
+        let payload: Vec<u8> = chunk.iter().map(|&s| s as u8).collect();
         let f = Frame {
             kind: CMD_SAMPLES,
             seq: d.seq,
@@ -162,7 +163,7 @@ fn csr_access_errors_and_streaming_match_golden() {
         }
     }
     assert_eq!(errs, 0, "the host kept within the credit? {frames:?}");
-    assert_eq!(acks, padded.len().div_ceil(MAX_PAYLOAD / 2) + 1);
+    assert_eq!(acks, padded.len().div_ceil(MAX_PAYLOAD) + 1);
     syms.truncate(n);
     let mut eq = Equalizer::new(&fmt, &coeffs, Engine::Fast).unwrap();
     let gold = eq.process_all(&x);
@@ -173,4 +174,60 @@ fn csr_access_errors_and_streaming_match_golden() {
     let st = d.read(map.addr("stats.samples_in").unwrap(), 4);
     assert_eq!(st[0] as usize, padded.len());
     assert_eq!(st[2] as usize, padded.len());
+}
+
+#[test]
+fn two_byte_samples_and_two_dfe_taps_match_golden() {
+    let fmt = RxFormat {
+        adc_bits: 12,
+        ffe_taps: 6,
+        ffe_main: 2,
+        dfe_taps: 2,
+        ..RxFormat::default()
+    };
+    let p = 4;
+    let map = regmap(&fmt, p);
+    let mut d = Dev::new(&fmt, p);
+    let coeffs = RxCoeffs {
+        ffe: vec![-20, 60, 300, -70, 25, -9],
+        dfe: vec![40, -12],
+        threshold: 300,
+    };
+    let w: Vec<u32> = coeffs.ffe.iter().map(|&c| c as u32).collect();
+    d.write(map.addr("eq.ffe0").unwrap(), &w);
+    d.write(map.addr("eq.dfe1").unwrap(), &[40, (-12i32) as u32]);
+    d.write(map.addr("eq.threshold").unwrap(), &[300]);
+    let mut g = golden::rng::Xoshiro256pp::new(3);
+    let x: Vec<i16> = (0..2000)
+        .map(|_| ((g.next_f64() * 4000.0) as i32 - 2000) as i16)
+        .collect();
+    assert_eq!(sample_bytes(fmt.adc_bits), 2);
+    let mut wire = Vec::new();
+    for chunk in x.chunks(MAX_PAYLOAD / 2) {
+        let f = Frame {
+            kind: CMD_SAMPLES,
+            seq: d.seq,
+            payload: chunk.iter().flat_map(|s| s.to_le_bytes()).collect(),
+        };
+        d.seq = d.seq.wrapping_add(1);
+        wire.extend(f.encode());
+    }
+    let f = Frame {
+        kind: CMD_FLUSH,
+        seq: d.seq,
+        payload: vec![],
+    };
+    wire.extend(f.encode());
+    let mut syms = Vec::new();
+    for f in d.xfer(&wire, 400_000) {
+        if f.kind == OUTPUT {
+            for b in &f.payload[4..] {
+                for s in 0..4 {
+                    syms.push((b >> (6 - 2 * s)) & 3);
+                }
+            }
+        }
+    }
+    let mut eq = Equalizer::new(&fmt, &coeffs, Engine::Fast).unwrap();
+    assert_eq!(syms, eq.process_all(&x).data);
 }

@@ -279,6 +279,7 @@ impl Device {
             )));
         }
         for (name, want) in [
+            ("id.sample_bytes", proto::sample_bytes(get("id.adc_bits"))),
             ("id.rx_slots", proto::RX_SLOTS),
             ("id.max_payload", proto::MAX_PAYLOAD),
             ("id.out_chunk", proto::OUT_CHUNK),
@@ -639,14 +640,17 @@ impl Device {
         let p = self.info.parallel;
         let mut padded = samples.to_vec();
         padded.resize(samples.len().div_ceil(p) * p, 0);
-        let per = proto::MAX_PAYLOAD / proto::SAMPLE_BYTES;
+        let sb = proto::sample_bytes(self.info.format.adc_bits);
+        let per = proto::MAX_PAYLOAD / sb;
         let mut frames: Vec<(u8, Vec<u8>)> = padded
             .chunks(per)
             .map(|c| {
-                (
-                    proto::CMD_SAMPLES,
-                    c.iter().flat_map(|s| s.to_le_bytes()).collect(),
-                )
+                let b: Vec<u8> = if sb == 1 {
+                    c.iter().map(|&s| s as u8).collect()
+                } else {
+                    c.iter().flat_map(|s| s.to_le_bytes()).collect()
+                };
+                (proto::CMD_SAMPLES, b)
             })
             .collect();
         frames.push((proto::CMD_FLUSH, Vec::new()));
