@@ -53,8 +53,8 @@ fn one_million_samples_over_tcp_match_rx_and_sim() {
     let tcp_rate = x.len() as f64 / t0.elapsed().as_secs_f64();
     drop(dev);
     let rep = server.join().unwrap().unwrap();
-    let mut eq = golden::eq::Equalizer::new(&plan.format, &r.coeffs, golden::eq::Engine::Fast)
-        .unwrap();
+    let mut eq =
+        golden::eq::Equalizer::new(&plan.format, &r.coeffs, golden::eq::Engine::Fast).unwrap();
     let gold = eq.process_all(&x);
     assert_eq!(out.data, gold.data);
     assert_eq!(st.samples_in, x.len() as u64); // 1 M is a multiple of P
@@ -75,14 +75,35 @@ fn stream_command_writes_what_rx_writes() {
     let s = dir.join("s.npy");
     let run = |args: &[&str]| {
         let o = Command::new(bin).args(args).output().unwrap();
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
-    let set = ["--set", "channel.taps=[0.1,0.6,0.3,0.1]", "--set", "ffe.taps=8"];
-    let mut a = vec!["sim", "--symbols", "30001", "--dump-samples", s.to_str().unwrap()];
+    let set = [
+        "--set",
+        "channel.taps=[0.1,0.6,0.3,0.1]",
+        "--set",
+        "ffe.taps=8",
+    ];
+    let mut a = vec![
+        "sim",
+        "--symbols",
+        "30001",
+        "--dump-samples",
+        s.to_str().unwrap(),
+    ];
     a.extend(set);
     run(&a);
     let gold = dir.join("gold.bin");
-    let mut a = vec!["rx", "--in", s.to_str().unwrap(), "--out", gold.to_str().unwrap()];
+    let mut a = vec![
+        "rx",
+        "--in",
+        s.to_str().unwrap(),
+        "--out",
+        gold.to_str().unwrap(),
+    ];
     a.extend(set);
     run(&a);
     let dev = dir.join("dev.bin");

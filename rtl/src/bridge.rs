@@ -164,7 +164,13 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     m.next(&c_code, &rx_data, Some(&is_code))?;
     m.next(
         &c_started,
-        &sel(&c_started, &[(is_delim.clone(), z1.clone()), (is_code.clone(), o1.clone())])?,
+        &sel(
+            &c_started,
+            &[
+                (is_delim.clone(), z1.clone()),
+                (is_code.clone(), o1.clone()),
+            ],
+        )?,
         None,
     )?;
 
@@ -187,14 +193,23 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let first = m.wire("f_first", &d_valid.and(&idx_is(0)?)?)?;
     m.next(
         &f_idx,
-        &sel(&f_idx, &[(frame_end.clone(), k(0, 16)?), (d_valid.clone(), inc(&f_idx)?)])?,
+        &sel(
+            &f_idx,
+            &[
+                (frame_end.clone(), k(0, 16)?),
+                (d_valid.clone(), inc(&f_idx)?),
+            ],
+        )?,
         None,
     )?;
     m.next(
         &f_crc,
         &sel(
             &f_crc,
-            &[(frame_end.clone(), k(0xFFFF_FFFF, 32)?), (d_valid.clone(), crc_n)],
+            &[
+                (frame_end.clone(), k(0xFFFF_FFFF, 32)?),
+                (d_valid.clone(), crc_n),
+            ],
         )?,
         None,
     )?;
@@ -340,7 +355,10 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let st_wait = m.wire("x_wait", &xs(6)?)?;
     let xbyte = m.wire(
         "x_byte",
-        &rxmem.read(&Expr::concat(&[rd_slot.clone(), x_off.slice(offb - 1, 0)?])?)?,
+        &rxmem.read(&Expr::concat(&[
+            rd_slot.clone(),
+            x_off.slice(offb - 1, 0)?,
+        ])?)?,
     )?;
     let at_end = m.wire("x_at_end", &x_off.eq(&cur_len)?)?;
     let wvalid = m.reg("pk_valid", Ty::BIT, Some(0))?;
@@ -454,11 +472,7 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
         None,
     )?;
     let xw_hi = x_w.slice(23, 8)?;
-    m.next(
-        &x_w,
-        &Expr::concat(&[xbyte.clone(), xw_hi])?,
-        Some(&wr_go),
-    )?;
+    m.next(&x_w, &Expr::concat(&[xbyte.clone(), xw_hi])?, Some(&wr_go))?;
     if let Some(lo) = &x_lo {
         m.next(lo, &xbyte, Some(&smp_go))?;
     }
@@ -537,7 +551,10 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     };
     m.next(
         &ser_word,
-        &sel(&ser_word, &[(m_hs.clone(), m_data.clone()), (emit.clone(), ser_shift)])?,
+        &sel(
+            &ser_word,
+            &[(m_hs.clone(), m_data.clone()), (emit.clone(), ser_shift)],
+        )?,
         None,
     )?;
     m.next(
@@ -552,7 +569,10 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
         )?,
         None,
     )?;
-    let acc_sh = m.wire("ob_acc_sh", &Expr::concat(&[ob_acc.slice(5, 0)?, sym.clone()])?)?;
+    let acc_sh = m.wire(
+        "ob_acc_sh",
+        &Expr::concat(&[ob_acc.slice(5, 0)?, sym.clone()])?,
+    )?;
     let byte_done = m.wire("ob_full", &emit.and(&ob_n.eq(&k(3, 2)?)?)?)?;
     // flush of a partial byte: pad with zero symbols
     let n_is = |v: u64| -> Result<Expr, RtlError> { ob_n.eq(&k(v, 2)?) };
@@ -607,12 +627,18 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let pop = m.wire_decl("of_pop", Ty::BIT)?;
     m.next(
         &of_wp,
-        &sel(&of_wp, &[(soft.clone(), k(0, ob)?), (push.clone(), inc(&of_wp)?)])?,
+        &sel(
+            &of_wp,
+            &[(soft.clone(), k(0, ob)?), (push.clone(), inc(&of_wp)?)],
+        )?,
         None,
     )?;
     m.next(
         &of_rp,
-        &sel(&of_rp, &[(soft.clone(), k(0, ob)?), (pop.clone(), inc(&of_rp)?)])?,
+        &sel(
+            &of_rp,
+            &[(soft.clone(), k(0, ob)?), (pop.clone(), inc(&of_rp)?)],
+        )?,
         None,
     )?;
     let push_c = m.wire("of_push_c", &push.ext(ob + 1)?)?;
@@ -641,7 +667,10 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let t_rda = m.reg("t_rda", Ty::u(16), Some(0))?;
     let idle_t = t_busy.not();
     let go_err = m.wire("t_go_err", &idle_t.and(&err_pend)?)?;
-    let go_resp = m.wire("t_go_resp", &and_all(&[&idle_t, &err_pend.not(), &st_resp])?)?;
+    let go_resp = m.wire(
+        "t_go_resp",
+        &and_all(&[&idle_t, &err_pend.not(), &st_resp])?,
+    )?;
     let chunk_ready = of_cnt.ge(&k(OUT_CHUNK as u64, ob + 1)?)?;
     let flush_out = st_flush.and(&of_empty.not())?;
     let go_out = m.wire(
@@ -670,7 +699,10 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let out_n = Expr::mux(&chunk_ready, &k(OUT_CHUNK as u64, ob + 1)?, &of_cnt)?;
     let out_nw = m.wire("t_out_n", &out_n)?;
     let out_len = out_nw.ext(16)?.add(&k(4, 16)?)?;
-    let len_v = sel(&out_len, &[(go_err.clone(), k(4, 16)?), (go_resp.clone(), resp_len)])?;
+    let len_v = sel(
+        &out_len,
+        &[(go_err.clone(), k(4, 16)?), (go_resp.clone(), resp_len)],
+    )?;
     let type_v = sel(
         &k(OUTPUT as u64, 8)?,
         &[
@@ -678,28 +710,27 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
             (go_resp.clone(), x_rt.or(&k(RESP as u64, 8)?)?),
         ],
     )?;
-    let src_v = sel(&k(2, 2)?, &[(go_err.clone(), k(0, 2)?), (go_resp.clone(), k(1, 2)?)])?;
+    let src_v = sel(
+        &k(2, 2)?,
+        &[(go_err.clone(), k(0, 2)?), (go_resp.clone(), k(1, 2)?)],
+    )?;
     m.next(&t_len, &len_v, Some(&start))?;
     m.next(&t_type, &type_v, Some(&start))?;
     m.next(&t_src, &src_v, Some(&start))?;
-    m.next(
-        &t_p0,
-        &Expr::mux(&go_err, &err_code, &x_rs)?,
-        Some(&start),
-    )?;
+    m.next(&t_p0, &Expr::mux(&go_err, &err_code, &x_rs)?, Some(&start))?;
     m.next(&t_p3, &err_seq, Some(&start))?;
     m.next(&t_rda, &x_addr, Some(&start))?;
     m.next(
         &err_pend,
-        &sel(&err_pend, &[(any_err.clone(), o1.clone()), (go_err.clone(), z1.clone())])?,
+        &sel(
+            &err_pend,
+            &[(any_err.clone(), o1.clone()), (go_err.clone(), z1.clone())],
+        )?,
         None,
     )?;
 
     // the raw byte at t_idx
-    let credit = m.wire(
-        "credit",
-        &k(RX_SLOTS as u64, sb + 1)?.sub(&used)?,
-    )?;
+    let credit = m.wire("credit", &k(RX_SLOTS as u64, sb + 1)?.sub(&used)?)?;
     let credit8 = credit.ext(8)?;
     let src_err = t_src.eq(&k(0, 2)?)?;
     let src_resp = t_src.eq(&k(1, 2)?)?;
@@ -709,7 +740,11 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let in_pay = m.wire("t_in_pay", &t_idx.lt(&pay_end)?)?;
     let data_part = m.wire("t_data_part", &t_idx.ge(&k(8, 16)?)?.and(&in_pay)?)?;
     let wi = m.wire("t_word_i", &t_idx.sub(&k(8, 16)?)?.shr(2))?;
-    m.output("csr_rd_addr", &t_rda.add(&wi)?, "CSR read address (TX engine)")?;
+    m.output(
+        "csr_rd_addr",
+        &t_rda.add(&wi)?,
+        "CSR read address (TX engine)",
+    )?;
     let bsel = t_idx.slice(1, 0)?;
     let rd_byte = sel(
         &csr_rd_data.slice(31, 24)?,
@@ -725,7 +760,13 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let p0 = Expr::mux(&src_out, &sym_b(0)?, &t_p0)?;
     let p1 = Expr::mux(&src_out, &sym_b(1)?, &e_seq)?;
     let p2 = Expr::mux(&src_out, &sym_b(2)?, &credit8)?;
-    let p3 = sel(&sym_b(3)?, &[(src_err.clone(), t_p3.clone()), (src_resp.clone(), k(0, 8)?)])?;
+    let p3 = sel(
+        &sym_b(3)?,
+        &[
+            (src_err.clone(), t_p3.clone()),
+            (src_resp.clone(), k(0, 8)?),
+        ],
+    )?;
     let crc_out = m.wire("t_crc_out", &t_crc.not())?;
     let ci2 = m.wire("t_crc_i", &t_idx.slice(1, 0)?.sub(&pay_end.slice(1, 0)?)?)?;
     let crc_byte = sel(
@@ -763,12 +804,18 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     m.assign(&pop, &pop_v)?;
     m.next(
         &t_busy,
-        &sel(&t_busy, &[(start.clone(), o1.clone()), (done.clone(), z1.clone())])?,
+        &sel(
+            &t_busy,
+            &[(start.clone(), o1.clone()), (done.clone(), z1.clone())],
+        )?,
         None,
     )?;
     m.next(
         &t_idx,
-        &sel(&t_idx, &[(start.clone(), k(0, 16)?), (take.clone(), inc(&t_idx)?)])?,
+        &sel(
+            &t_idx,
+            &[(start.clone(), k(0, 16)?), (take.clone(), inc(&t_idx)?)],
+        )?,
         None,
     )?;
     m.next(
@@ -817,10 +864,7 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let close = m.wire("e_close", &acc_z.or(&close_nz)?)?;
     let code_v = sel(
         &inc(&n1)?,
-        &[
-            (acc_z.clone(), n1.clone()),
-            (full_blk.clone(), k(0xFF, 8)?),
-        ],
+        &[(acc_z.clone(), n1.clone()), (full_blk.clone(), k(0xFF, 8)?)],
     )?;
     let tail_v = raw_last.and(&raw_zero.or(&full_blk)?)?;
     let after = sel(
@@ -848,10 +892,7 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
             &e_state,
             &[
                 (close.clone(), k(1, 3)?),
-                (
-                    adv.and(&st_code)?,
-                    Expr::mux(&n_zero, &after_w, &k(2, 3)?)?,
-                ),
+                (adv.and(&st_code)?, Expr::mux(&n_zero, &after_w, &k(2, 3)?)?),
                 (adv.and(&st_data)?.and(&i_last)?, after_w.clone()),
                 (adv.and(&es(3)?)?, k(4, 3)?),
                 (adv.and(&es(4)?)?, k(0, 3)?),

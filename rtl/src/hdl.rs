@@ -403,7 +403,10 @@ impl Mem {
                 right: addr.ty,
             });
         }
-        Ok(Expr::new(self.ty, Node::Index(self.name.clone(), addr.clone())))
+        Ok(Expr::new(
+            self.ty,
+            Node::Index(self.name.clone(), addr.clone()),
+        ))
     }
 }
 
@@ -597,7 +600,13 @@ impl Module {
     }
 
     /// The write port of memory `m`: `m[addr] <= data` on the rising edge when `we`.
-    pub fn mem_write(&mut self, m: &Mem, we: &Expr, addr: &Expr, data: &Expr) -> Result<(), RtlError> {
+    pub fn mem_write(
+        &mut self,
+        m: &Mem,
+        we: &Expr,
+        addr: &Expr,
+        data: &Expr,
+    ) -> Result<(), RtlError> {
         m.read(addr)?;
         if we.ty != Ty::BIT || data.ty != m.ty {
             return Err(RtlError::TypeMismatch {

@@ -78,7 +78,11 @@ const fn crc_table() -> [u32; 256] {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { (c >> 1) ^ CRC_POLY } else { c >> 1 };
+            c = if c & 1 != 0 {
+                (c >> 1) ^ CRC_POLY
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         t[i] = c;
@@ -313,11 +317,16 @@ mod tests {
     #[test]
     fn crc_equations_match_the_table() {
         let eq = crc_update_equations();
-        for (reg, byte) in [(0u32, 0u8), (!0, 0x5a), (0x1234_5678, 0xff), (0xdead_beef, 1)] {
+        for (reg, byte) in [
+            (0u32, 0u8),
+            (!0, 0x5a),
+            (0x1234_5678, 0xff),
+            (0xdead_beef, 1),
+        ] {
             let x = reg as u64 | (byte as u64) << 32;
             let mut r = 0u32;
             for (i, m) in eq.iter().enumerate() {
-                r |= (((m & x).count_ones() & 1) as u32) << i;
+                r |= ((m & x).count_ones() & 1) << i;
             }
             assert_eq!(r, crc_update(reg, byte));
         }
@@ -327,8 +336,14 @@ mod tests {
     fn frames_round_trip_through_cobs() {
         for n in [0usize, 1, 253, 254, 255, 300, 512, 600] {
             for fill in [0u8, 7] {
-                let payload: Vec<u8> = (0..n).map(|i| if fill == 0 { (i % 5) as u8 } else { fill }).collect();
-                let f = Frame { kind: 3, seq: 200, payload };
+                let payload: Vec<u8> = (0..n)
+                    .map(|i| if fill == 0 { (i % 5) as u8 } else { fill })
+                    .collect();
+                let f = Frame {
+                    kind: 3,
+                    seq: 200,
+                    payload,
+                };
                 let wire = f.encode();
                 assert_eq!(wire.iter().filter(|&&b| b == 0).count(), 1);
                 let mut d = Decoder::new(4096);

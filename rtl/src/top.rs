@@ -106,7 +106,10 @@ pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
     }
     let mut sat = Vec::new();
     for i in 0..p {
-        let y = m.wire(&format!("y{i}"), &dbg_y.slice(ob * i + ob - 1, ob * i)?.as_signed())?;
+        let y = m.wire(
+            &format!("y{i}"),
+            &dbg_y.slice(ob * i + ob - 1, ob * i)?.as_signed(),
+        )?;
         let hi = y.eq(&k(smax(ob) as i128, Ty::s(ob))?)?;
         let lo = y.eq(&k(smin(ob) as i128, Ty::s(ob))?)?;
         sat.push(hi.or(&lo)?);
@@ -145,9 +148,10 @@ pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
             "stats.samples_in" => samples_in.clone(),
             "stats.symbols_out" => symbols_out.clone(),
             "stats.ffe_saturated" => saturated.clone(),
-            n if n.starts_with("stats.level") => {
-                levels[n["stats.level".len()..].parse::<usize>().expect("level index")].clone()
-            }
+            n if n.starts_with("stats.level") => levels[n["stats.level".len()..]
+                .parse::<usize>()
+                .expect("level index")]
+            .clone(),
             n if n.starts_with("bridge.") => cnts
                 .iter()
                 .find(|(c, _)| *c == &n["bridge.".len()..])

@@ -33,7 +33,14 @@ fn check(fmt: &RxFormat, p: usize, tag: &str) {
     );
     let out = Command::new("iverilog")
         .current_dir(&dir)
-        .args(["-g2005", "-Wall", "-o", "/dev/null", "-s", rtl::top::DEVICE_TOP])
+        .args([
+            "-g2005",
+            "-Wall",
+            "-o",
+            "/dev/null",
+            "-s",
+            rtl::top::DEVICE_TOP,
+        ])
         .args(&names)
         .output()
         .expect("iverilog");

@@ -30,7 +30,9 @@ impl Dev {
         self.d.run(&mut rx, &mut tx, cycles, 2000, false);
         let mut out = Vec::new();
         self.dec.push(&tx, &mut out);
-        out.into_iter().map(|r| r.expect("device frame intact")).collect()
+        out.into_iter()
+            .map(|r| r.expect("device frame intact"))
+            .collect()
     }
     fn cmd(&mut self, kind: u8, payload: Vec<u8>) -> Vec<Frame> {
         let f = Frame {
@@ -101,7 +103,9 @@ fn csr_access_errors_and_streaming_match_golden() {
     assert_eq!(d.read(scratch, 1), vec![0xdead_0001]);
     // coefficients, read back sign-extended
     let coeffs = RxCoeffs {
-        ffe: vec![-8, 36, -138, 511, 69, -159, 9, -12, -6, -4, -3, -3, -2, -2, -1, -3],
+        ffe: vec![
+            -8, 36, -138, 511, 69, -159, 9, -12, -6, -4, -3, -3, -2, -2, -1, -3,
+        ],
         dfe: vec![33],
         threshold: 104,
     };

@@ -261,7 +261,11 @@ impl Device {
         let n = idb.regs.len() as u16;
         let w = self.read_words(csr::base::ID, n)?;
         let get = |name: &str| -> u32 {
-            let r = idb.regs.iter().find(|r| r.name == name).expect("id register");
+            let r = idb
+                .regs
+                .iter()
+                .find(|r| r.name == name)
+                .expect("id register");
             w[(r.addr - csr::base::ID) as usize]
         };
         if get("id.id") != (csr::ids::ID as u32) << 16 | 1 {
@@ -554,25 +558,38 @@ impl Device {
     /// Latches and reads every counter.
     pub fn stats(&mut self) -> Result<DeviceStats, DeviceError> {
         self.write("stats.snapshot", 1)?;
-        let sb = self.map.blocks.iter().find(|b| b.name == "stats").expect("stats").clone();
-        let bb = self.map.blocks.iter().find(|b| b.name == "bridge").expect("bridge").clone();
-        let read_block = |d: &mut Device, b: &csr::Block| -> Result<Vec<(String, u64)>, DeviceError> {
-            let first = b.regs[1].addr;
-            let last = b.regs.last().expect("regs");
-            let n = last.addr + last.words() - first;
-            let w = d.read_words(first, n)?;
-            let mut v = Vec::new();
-            for r in b.regs.iter().skip(1).filter(|r| r.kind == Kind::Snapshot) {
-                let o = (r.addr - first) as usize;
-                let x = if r.words() == 2 {
-                    w[o] as u64 | (w[o + 1] as u64) << 32
-                } else {
-                    w[o] as u64
-                };
-                v.push((r.name.clone(), x));
-            }
-            Ok(v)
-        };
+        let sb = self
+            .map
+            .blocks
+            .iter()
+            .find(|b| b.name == "stats")
+            .expect("stats")
+            .clone();
+        let bb = self
+            .map
+            .blocks
+            .iter()
+            .find(|b| b.name == "bridge")
+            .expect("bridge")
+            .clone();
+        let read_block =
+            |d: &mut Device, b: &csr::Block| -> Result<Vec<(String, u64)>, DeviceError> {
+                let first = b.regs[1].addr;
+                let last = b.regs.last().expect("regs");
+                let n = last.addr + last.words() - first;
+                let w = d.read_words(first, n)?;
+                let mut v = Vec::new();
+                for r in b.regs.iter().skip(1).filter(|r| r.kind == Kind::Snapshot) {
+                    let o = (r.addr - first) as usize;
+                    let x = if r.words() == 2 {
+                        w[o] as u64 | (w[o + 1] as u64) << 32
+                    } else {
+                        w[o] as u64
+                    };
+                    v.push((r.name.clone(), x));
+                }
+                Ok(v)
+            };
         let s = read_block(self, &sb)?;
         let b = read_block(self, &bb)?;
         let get = |n: &str| s.iter().find(|x| x.0 == n).map(|x| x.1).unwrap_or(0);
@@ -597,12 +614,10 @@ impl Device {
     /// writes the coefficients and reads them back.
     pub fn configure(&mut self, coeffs: &RxCoeffs) -> Result<(), DeviceError> {
         let f = self.info.format.clone();
-        coeffs
-            .validate(&f)
-            .map_err(|e| DeviceError::Register {
-                name: "eq".into(),
-                why: e.to_string(),
-            })?;
+        coeffs.validate(&f).map_err(|e| DeviceError::Register {
+            name: "eq".into(),
+            why: e.to_string(),
+        })?;
         self.write("ctrl.control", csr::CTRL_EQ_RESET as i64)?;
         self.write("ctrl.control", 0)?;
         let ffe0 = self.reg("eq.ffe0")?.addr;
@@ -725,7 +740,9 @@ impl Device {
                     }
                     deadline = Instant::now() + timeout;
                 }
-                k if k == proto::CMD_SAMPLES | proto::RESP || k == proto::CMD_FLUSH | proto::RESP => {
+                k if k == proto::CMD_SAMPLES | proto::RESP
+                    || k == proto::CMD_FLUSH | proto::RESP =>
+                {
                     match f.payload.first().and_then(|&s| index_of(s, base, next)) {
                         Some(i) if i < next => {
                             base = i + 1;

@@ -56,7 +56,11 @@ pub fn serve(
     Ok(rep)
 }
 
-fn session(dev: &mut DeviceSim, mut s: TcpStream, rep: &mut ServeReport) -> Result<(), DeviceError> {
+fn session(
+    dev: &mut DeviceSim,
+    mut s: TcpStream,
+    rep: &mut ServeReport,
+) -> Result<(), DeviceError> {
     s.set_nodelay(true).map_err(io("configuring the socket"))?;
     s.set_write_timeout(Some(Duration::from_secs(10)))
         .map_err(io("configuring the socket"))?;
@@ -67,7 +71,8 @@ fn session(dev: &mut DeviceSim, mut s: TcpStream, rep: &mut ServeReport) -> Resu
     loop {
         // block (briefly) only when the device has nothing to do
         let block = rx.is_empty() && quiet;
-        s.set_nonblocking(!block).map_err(io("configuring the socket"))?;
+        s.set_nonblocking(!block)
+            .map_err(io("configuring the socket"))?;
         if block {
             s.set_read_timeout(Some(Duration::from_millis(20)))
                 .map_err(io("configuring the socket"))?;
@@ -78,8 +83,21 @@ fn session(dev: &mut DeviceSim, mut s: TcpStream, rep: &mut ServeReport) -> Resu
                 rx.extend(&buf[..n]);
                 rep.bytes_in += n as u64;
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {}
-            Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe) => return Ok(()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::ConnectionReset
+                        | ErrorKind::ConnectionAborted
+                        | ErrorKind::BrokenPipe
+                ) =>
+            {
+                return Ok(())
+            }
             Err(e) => return Err(io("reading the socket")(e)),
         }
         if rx.is_empty() && quiet {
@@ -89,9 +107,15 @@ fn session(dev: &mut DeviceSim, mut s: TcpStream, rep: &mut ServeReport) -> Resu
         dev.run(&mut rx, &mut tx, 1 << 16, IDLE_CYCLES, true);
         quiet = tx.is_empty() && rx.is_empty() && before == 0;
         if !tx.is_empty() {
-            s.set_nonblocking(false).map_err(io("configuring the socket"))?;
+            s.set_nonblocking(false)
+                .map_err(io("configuring the socket"))?;
             if let Err(e) = s.write_all(&tx) {
-                if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe | ErrorKind::ConnectionAborted) {
+                if matches!(
+                    e.kind(),
+                    ErrorKind::ConnectionReset
+                        | ErrorKind::BrokenPipe
+                        | ErrorKind::ConnectionAborted
+                ) {
                     return Ok(());
                 }
                 return Err(io("writing the socket")(e));

@@ -79,7 +79,9 @@ impl std::str::FromStr for Uri {
                 baud,
             });
         }
-        Err(bad("expected sim:, tcp://HOST:PORT or serial:///dev/PORT?baud=N"))
+        Err(bad(
+            "expected sim:, tcp://HOST:PORT or serial:///dev/PORT?baud=N",
+        ))
     }
 }
 
