@@ -247,3 +247,41 @@ pub fn design(fmt: &RxFormat, parallel: usize) -> Result<Design, RtlError> {
         latency: crate::latency(fmt, parallel),
     })
 }
+
+/// Title of the generated register page.
+pub fn registers_title(fmt: &RxFormat, parallel: usize) -> String {
+    format!(
+        "rxdsp device registers (P = {parallel}, N = {}, M = {})",
+        fmt.ffe_taps, fmt.dfe_taps
+    )
+}
+
+/// Writes the device (every module, `rxdsp_device.f`) and its register page
+/// `registers.md` into `out_dir`. Returns the files written, file list and
+/// register page last.
+pub fn generate(
+    fmt: &RxFormat,
+    parallel: usize,
+    out_dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>, RtlError> {
+    let d = design(fmt, parallel)?;
+    let io = |path: &std::path::Path, e| RtlError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    std::fs::create_dir_all(out_dir).map_err(|e| io(out_dir, e))?;
+    let mut out = Vec::new();
+    for (n, text) in &d.files {
+        let p = out_dir.join(n);
+        std::fs::write(&p, text).map_err(|e| io(&p, e))?;
+        out.push(p);
+    }
+    let fl = out_dir.join("rxdsp_device.f");
+    std::fs::write(&fl, d.filelist()).map_err(|e| io(&fl, e))?;
+    out.push(fl);
+    let md = regmap(fmt, parallel).markdown(&registers_title(fmt, parallel));
+    let rp = out_dir.join("registers.md");
+    std::fs::write(&rp, md).map_err(|e| io(&rp, e))?;
+    out.push(rp);
+    Ok(out)
+}

@@ -91,6 +91,13 @@ fn csr_access_errors_and_streaming_match_golden() {
     assert_eq!(r[0].kind, ERROR);
     assert_eq!(r[0].payload[0], ERR_CORRUPT);
     assert_eq!(r[0].payload[1], d.seq, "next expected seq");
+    // garbage (no delimiter, then with delimiters): refused, then a valid
+    // command still works
+    let mut g = golden::rng::Xoshiro256pp::new(99);
+    let junk: Vec<u8> = (0..3000).map(|_| (g.next_f64() * 256.0) as u8).collect();
+    let r = d.xfer(&junk, 20_000);
+    assert!(r.iter().all(|f| f.kind == ERROR), "{r:?}");
+    d.xfer(&[0], 10_000);
     // wrong sequence number
     let f = Frame {
         kind: CMD_READ,
