@@ -527,6 +527,7 @@ impl RegMap {
             s += "| address | register | bits | access | description |\n|---|---|---|---|---|\n";
             for r in &b.regs {
                 let acc = match &r.kind {
+                    Kind::Const(v) if *v > 0xFFFF => format!("ro = 0x{v:08x}"),
                     Kind::Const(v) => format!("ro = {v}"),
                     Kind::Rw { reset, signed, .. } => {
                         format!("rw{}, reset {reset}", if *signed { " signed" } else { "" })
@@ -542,7 +543,9 @@ impl RegMap {
                 };
                 s += &format!(
                     "| {addr} | `{}` | {} | {acc} | {} |\n",
-                    r.name, r.width, r.doc
+                    r.name,
+                    r.width,
+                    r.doc.replace('|', "\\|")
                 );
             }
         }
