@@ -292,3 +292,54 @@ pub fn open(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_parse_or_are_refused_clearly() {
+        assert_eq!("sim:".parse::<Uri>().unwrap(), Uri::Sim);
+        assert_eq!(
+            "tcp://127.0.0.1:7000".parse::<Uri>().unwrap(),
+            Uri::Tcp("127.0.0.1:7000".into())
+        );
+        assert_eq!(
+            "serial:///dev/ttyUSB0?baud=921600".parse::<Uri>().unwrap(),
+            Uri::Serial {
+                path: "/dev/ttyUSB0".into(),
+                baud: 921_600
+            }
+        );
+        assert_eq!(
+            "serial:///dev/ttyACM1".parse::<Uri>().unwrap(),
+            Uri::Serial {
+                path: "/dev/ttyACM1".into(),
+                baud: 115_200
+            }
+        );
+        for bad in [
+            "tcp://nohost",
+            "serial://",
+            "serial:///dev/x?speed=1",
+            "udp://a:1",
+            "",
+        ] {
+            let e = bad.parse::<Uri>().unwrap_err().to_string();
+            assert!(e.starts_with("bad device URI"), "{bad}: {e}");
+        }
+    }
+
+    #[cfg(feature = "serial")]
+    #[test]
+    fn a_missing_serial_port_is_an_error() {
+        let u: Uri = "serial:///dev/rxdsp-no-such-port?baud=115200"
+            .parse()
+            .unwrap();
+        let e = open(&u, &RxFormat::default(), 8, Duration::from_millis(100))
+            .err()
+            .expect("no such port")
+            .to_string();
+        assert!(e.contains("/dev/rxdsp-no-such-port"), "{e}");
+    }
+}
