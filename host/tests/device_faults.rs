@@ -255,7 +255,12 @@ fn device_to_host_corruption_is_detected_and_the_stream_repeated() {
 fn random_faults_both_ways_never_give_wrong_output() {
     let s = setup(20_000);
     let mut ok = 0;
-    for seed in 1..=4u64 {
+    // RXDSP_FAULT_SEEDS=N runs more seeds (a soak test)
+    let seeds: u64 = std::env::var("RXDSP_FAULT_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    for seed in 1..=seeds {
         let f = |k: u64| Faults {
             seed: seed * 7 + k,
             drop: 3e-5 * (1 + 2 * k) as f64,

@@ -652,6 +652,23 @@ impl Device {
     /// are resent from the device's next expected sequence number (go-back-N).
     /// Output frames must arrive contiguous (checked by symbol index).
     pub fn stream(&mut self, samples: &[i16]) -> Result<StreamOutput, DeviceError> {
+        let seq0 = self.seq;
+        let mut sent = 0usize;
+        let r = self.stream_frames(samples, &mut sent);
+        if r.is_err() {
+            // frames up to `sent` may or may not have been accepted: take the
+            // device's expected sequence number from its next answer
+            self.seq = seq0.wrapping_add(sent as u8);
+            self.synced = false;
+        }
+        r
+    }
+
+    fn stream_frames(
+        &mut self,
+        samples: &[i16],
+        sent: &mut usize,
+    ) -> Result<StreamOutput, DeviceError> {
         let p = self.info.parallel;
         let mut padded = samples.to_vec();
         padded.resize(samples.len().div_ceil(p) * p, 0);
@@ -691,6 +708,7 @@ impl Device {
                 self.send_frame(k, seq_of(next), &pl)?;
                 next += 1;
                 sent_once = sent_once.max(next);
+                *sent = sent_once;
             }
             let f = match self.next_frame(deadline)? {
                 Some(f) => f,
