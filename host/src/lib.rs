@@ -1,8 +1,11 @@
 //! # rxdsp host
 //!
-//! The host side of rxdsp: configuration loading, sample files, and (as the
-//! device lands) the driver that streams samples to a simulated or real
-//! device. The `rxdsp` program is built on this library.
+//! The host side of rxdsp: configuration loading, sample files, the receive
+//! input shared by `rxdsp rx` and `rxdsp stream`, and the driver that streams
+//! samples to a simulated or real device ([`device`]). The `rxdsp` program is
+//! built on this library.
 
 pub mod cfgload;
+pub mod device;
+pub mod rxinput;
 pub mod samples;

@@ -230,8 +230,11 @@ fn gen_writes_verilog_filelist_and_register_map() {
     );
     let list = std::fs::read_to_string(d.join("rxdsp.f")).unwrap();
     assert_eq!(list.lines().count(), 3, "{list}");
-    let regs = std::fs::read_to_string(d.join("registers.md")).unwrap();
+    let regs = std::fs::read_to_string(d.join("eq_cfg_port.md")).unwrap();
     assert!(regs.contains("| 5 | DFE coefficient b[1] | 8 |"), "{regs}");
+    let dev = std::fs::read_to_string(d.join("registers.md")).unwrap();
+    assert!(dev.contains("rxdsp device registers"), "{dev}");
+    assert!(d.join("rxdsp_device.f").exists());
     fails_with(
         &rxdsp(&[
             "gen",

@@ -75,6 +75,7 @@ enum Node {
     Concat(Vec<Expr>),
     Ext(Expr, u32),
     Cast(Expr, bool),
+    Index(String, Expr),
 }
 
 /// A typed expression.
@@ -338,6 +339,7 @@ impl Expr {
             }
             Node::Cast(a, true) => format!("$signed({})", a.verilog()),
             Node::Cast(a, false) => format!("$unsigned({})", a.verilog()),
+            Node::Index(m, a) => format!("{m}[{}]", a.verilog()),
         }
     }
 }
@@ -372,8 +374,53 @@ struct Reg {
     next: Option<(Expr, Option<Expr>)>,
 }
 
+/// A memory (array of registers): one synchronous write port, any number of
+/// asynchronous reads. Declare it with [`Module::memory`], give it its write
+/// port with [`Module::mem_write`].
+#[derive(Clone, Debug)]
+pub struct Mem {
+    name: String,
+    ty: Ty,
+    abits: u32,
+}
+
+impl Mem {
+    /// The word type.
+    pub fn ty(&self) -> Ty {
+        self.ty
+    }
+    /// Address width in bits (`log2(depth)`).
+    pub fn addr_bits(&self) -> u32 {
+        self.abits
+    }
+    /// An asynchronous read of the word at `addr` (unsigned, exactly `addr_bits` wide).
+    pub fn read(&self, addr: &Expr) -> Result<Expr, RtlError> {
+        if addr.ty != Ty::u(self.abits) {
+            return Err(RtlError::TypeMismatch {
+                op: "memory index",
+                expr: format!("{}[{}]", self.name, addr.verilog()),
+                left: Ty::u(self.abits),
+                right: addr.ty,
+            });
+        }
+        Ok(Expr::new(
+            self.ty,
+            Node::Index(self.name.clone(), addr.clone()),
+        ))
+    }
+}
+
+#[derive(Debug)]
+struct MemDecl {
+    name: String,
+    ty: Ty,
+    depth: usize,
+    write: Option<(Expr, Expr, Expr)>,
+}
+
 #[derive(Debug)]
 enum Item {
+    Mem(usize),
     Comment(String),
     Wire(String, Ty, Option<Expr>),
     Reg(usize),
@@ -396,6 +443,7 @@ pub struct Module {
     names: HashMap<String, Ty>,
     out_driven: HashMap<String, bool>,
     clocked: bool,
+    mems: Vec<MemDecl>,
 }
 
 impl Module {
@@ -410,6 +458,7 @@ impl Module {
             names: HashMap::new(),
             out_driven: HashMap::new(),
             clocked: false,
+            mems: Vec::new(),
         }
     }
 
@@ -490,6 +539,18 @@ impl Module {
         Ok(Expr::sig(name, ty))
     }
 
+    /// Drives a wire declared with [`Module::wire_decl`] from `value`, for
+    /// signals used before they can be computed (forward references).
+    pub fn assign(&mut self, target: &Expr, value: &Expr) -> Result<(), RtlError> {
+        target.need_signal("assign")?;
+        if target.ty != value.ty {
+            return Err(mismatch("assign", target, value));
+        }
+        let name = target.verilog();
+        self.items.push(Item::Assign(name, value.clone()));
+        Ok(())
+    }
+
     /// A register with an optional synchronous reset value; give it a next
     /// state with [`Module::next`].
     pub fn reg(&mut self, name: &str, ty: Ty, reset: Option<i128>) -> Result<Expr, RtlError> {
@@ -508,6 +569,69 @@ impl Module {
         });
         self.items.push(Item::Reg(self.regs.len() - 1));
         Ok(Expr::sig(name, ty))
+    }
+
+    /// A memory of `depth` words (a power of two, at least 2) of type `ty`,
+    /// not reset. Its write port is set with [`Module::mem_write`].
+    pub fn memory(&mut self, name: &str, ty: Ty, depth: usize) -> Result<Mem, RtlError> {
+        if !self.clocked {
+            return Err(RtlError::NoClock(self.name.clone()));
+        }
+        if depth < 2 || !depth.is_power_of_two() {
+            return Err(RtlError::Param {
+                name: "memory depth",
+                value: depth as i64,
+                why: "must be a power of two >= 2".into(),
+            });
+        }
+        self.declare(name, ty)?;
+        self.mems.push(MemDecl {
+            name: name.into(),
+            ty,
+            depth,
+            write: None,
+        });
+        self.items.push(Item::Mem(self.mems.len() - 1));
+        Ok(Mem {
+            name: name.into(),
+            ty,
+            abits: depth.trailing_zeros(),
+        })
+    }
+
+    /// The write port of memory `m`: `m[addr] <= data` on the rising edge when `we`.
+    pub fn mem_write(
+        &mut self,
+        m: &Mem,
+        we: &Expr,
+        addr: &Expr,
+        data: &Expr,
+    ) -> Result<(), RtlError> {
+        m.read(addr)?;
+        if we.ty != Ty::BIT || data.ty != m.ty {
+            return Err(RtlError::TypeMismatch {
+                op: "memory write",
+                expr: format!("{}[{}] <= {}", m.name, addr.verilog(), data.verilog()),
+                left: m.ty,
+                right: data.ty,
+            });
+        }
+        let d = self
+            .mems
+            .iter_mut()
+            .find(|x| x.name == m.name)
+            .ok_or_else(|| RtlError::NotASignal {
+                what: "memory",
+                expr: m.name.clone(),
+            })?;
+        if d.write.is_some() {
+            return Err(RtlError::Duplicate {
+                module: self.name.clone(),
+                name: format!("write port of {}", m.name),
+            });
+        }
+        d.write = Some((we.clone(), addr.clone(), data.clone()));
+        Ok(())
     }
 
     /// Sets the next state of register `r`, loaded when `enable` (one bit) is high.
@@ -630,6 +754,14 @@ impl Module {
                 });
             }
         }
+        for m in &self.mems {
+            if m.write.is_none() {
+                return Err(RtlError::Undriven {
+                    module: self.name.clone(),
+                    name: m.name.clone(),
+                });
+            }
+        }
         let mut s = String::new();
         for h in &self.header {
             let _ = writeln!(s, "// {h}");
@@ -680,6 +812,12 @@ impl Module {
                             let _ = writeln!(s, "    wire{sep}{decl} {name};");
                         }
                     }
+                }
+                Item::Mem(i) => {
+                    let m = &self.mems[*i];
+                    let decl = m.ty.decl();
+                    let sep = if decl.is_empty() { "" } else { " " };
+                    let _ = writeln!(s, "    reg{sep}{decl} {} [0:{}];", m.name, m.depth - 1);
                 }
                 Item::Reg(i) => {
                     let r = &self.regs[*i];
@@ -733,6 +871,17 @@ impl Module {
                 let _ = writeln!(s, "        end");
             }
             let _ = writeln!(s, "    end");
+        }
+        for m in &self.mems {
+            let (we, a, d) = m.write.as_ref().expect("checked above");
+            let _ = writeln!(
+                s,
+                "\n    always @(posedge clk) begin\n        if ({}) begin\n            {}[{}] <= {};\n        end\n    end",
+                we.verilog(),
+                m.name,
+                a.verilog(),
+                d.verilog()
+            );
         }
         let _ = writeln!(s, "\nendmodule\n\n`default_nettype wire");
         Ok(s)

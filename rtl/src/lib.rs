@@ -17,8 +17,12 @@
 
 #![warn(missing_docs)]
 
+pub mod bridge;
+pub mod csr;
 pub mod eq;
 pub mod hdl;
+pub mod proto;
+pub mod top;
 
 use golden::numeric::{FormatError, RxFormat};
 use hdl::{Port, Ty};

@@ -1,0 +1,164 @@
+//! `rxdsp serve` and `rxdsp stream`: the simulated device over TCP and the
+//! host driver streaming a sample file through a device.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use rxdsp::device::{self, Device, Options};
+use rxdsp::samples::{self, SampleFormat};
+use rxdsp::{cfgload, rxinput};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// `rxdsp serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// address to listen on, e.g. 127.0.0.1:7000 (port 0: any free port, printed)
+    #[arg(long)]
+    listen: String,
+    /// configuration file (TOML); the embedded default when absent
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// override any key: --set section.key=value (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// stop after this many connections (default: serve forever)
+    #[arg(long)]
+    sessions: Option<u64>,
+}
+
+/// `rxdsp stream`.
+#[derive(Args)]
+pub struct StreamArgs {
+    /// device URI: sim:, tcp://HOST:PORT or serial:///dev/ttyUSB0?baud=N
+    #[arg(long)]
+    device: String,
+    /// configuration file (TOML); the embedded default when absent
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// override any key: --set section.key=value (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// input samples (.npy, .ri8, .ri16, .rf32, .sigmf-data)
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// sample format, overriding the extension: npy, ri8, ri16_le, rf32_le
+    #[arg(long)]
+    format: Option<String>,
+    /// output: decoded bits, packed MSB first, two per input sample (as `rxdsp rx`)
+    #[arg(long)]
+    out: PathBuf,
+    /// write a JSON report here
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// response timeout in milliseconds
+    #[arg(long, default_value_t = 1500)]
+    timeout_ms: u64,
+    /// retransmissions before giving up
+    #[arg(long, default_value_t = 8)]
+    retries: u32,
+}
+
+/// Runs `rxdsp serve`.
+pub fn serve(a: ServeArgs) -> Result<()> {
+    let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
+    let plan = cfg.resolve().context("bad configuration")?;
+    let l = std::net::TcpListener::bind(&a.listen)
+        .with_context(|| format!("listening on {}", a.listen))?;
+    let addr = l.local_addr().context("local address")?;
+    eprintln!(
+        "[rxdsp] building the Verilated device (P = {}; the first build takes ~30 s, then it is cached)",
+        plan.parallel
+    );
+    let t0 = Instant::now();
+    // build before announcing, so a client never waits on the compiler
+    sim::device::DeviceSim::new(&plan.format, plan.parallel).context("building the device")?;
+    println!(
+        "serving   rxdsp_top (P = {}, N = {}, M = {}) on tcp://{addr} (ready in {:.1} s)",
+        plan.parallel,
+        plan.format.ffe_taps,
+        plan.format.dfe_taps,
+        t0.elapsed().as_secs_f64()
+    );
+    std::io::stdout().flush().ok();
+    let r = device::serve::serve(&l, &plan.format, plan.parallel, a.sessions)?;
+    println!(
+        "served    {} sessions, {} bytes in, {} bytes out, {} cycles",
+        r.sessions, r.bytes_in, r.bytes_out, r.cycles
+    );
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct StreamReport {
+    rxdsp_version: &'static str,
+    device: String,
+    input: String,
+    symbols: u64,
+    bits: u64,
+    equalizer: golden::link::EqReport,
+    seconds: f64,
+    symbols_per_second: f64,
+    device_stats: device::DeviceStats,
+    link: device::LinkCounters,
+}
+
+/// Runs `rxdsp stream`.
+pub fn stream(a: StreamArgs) -> Result<()> {
+    let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
+    let plan = cfg.resolve().context("bad configuration")?;
+    let format = match &a.format {
+        Some(f) => Some(f.parse::<SampleFormat>()?),
+        None => None,
+    };
+    let inp = rxinput::load(&plan, &a.input, format)?;
+    let opts = Options {
+        timeout: Duration::from_millis(a.timeout_ms.max(1)),
+        retries: a.retries,
+    };
+    let mut dev = Device::open(&a.device, &plan.format, plan.parallel, opts)
+        .with_context(|| format!("opening {}", a.device))?;
+    if dev.info().format != plan.format {
+        bail!(
+            "{} was built for {:?}, the configuration asks for {:?}",
+            a.device,
+            dev.info().format,
+            plan.format
+        );
+    }
+    let t0 = Instant::now();
+    let (out, st) = dev
+        .run_stream(&inp.coeffs, &inp.samples, 2)
+        .with_context(|| format!("streaming through {}", dev.describe()))?;
+    let secs = t0.elapsed().as_secs_f64();
+    samples::write_atomic(&a.out, &samples::pack_symbols(&out.data))
+        .context("writing the output")?;
+    let n = inp.samples.len() as u64;
+    println!(
+        "stream     {} samples -> {} bits in {} through {} ({:.2} M samples/s, {} retransmits)",
+        n,
+        2 * n,
+        a.out.display(),
+        dev.describe(),
+        n as f64 / secs.max(1e-9) / 1e6,
+        dev.counters.retransmits
+    );
+    if let Some(p) = &a.report {
+        let rep = StreamReport {
+            rxdsp_version: env!("CARGO_PKG_VERSION"),
+            device: dev.describe(),
+            input: a.input.display().to_string(),
+            symbols: n,
+            bits: 2 * n,
+            equalizer: inp.eq,
+            seconds: secs,
+            symbols_per_second: n as f64 / secs.max(1e-9),
+            device_stats: st,
+            link: dev.counters.clone(),
+        };
+        let text = serde_json::to_string_pretty(&rep).context("serializing the report")?;
+        samples::write_atomic(p, text.as_bytes()).context("writing the report")?;
+        println!("report     {}", p.display());
+    }
+    Ok(())
+}

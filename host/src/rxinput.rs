@@ -1,0 +1,83 @@
+//! The receive input shared by `rxdsp rx` (golden) and `rxdsp stream`
+//! (device): the sample file read and checked against the ADC, and the
+//! coefficients chosen for it exactly as the golden receiver chooses them.
+
+use crate::samples::{self, SampleError, SampleFormat, Samples};
+use golden::config::{EqMethod, LinkPlan};
+use golden::eq::{check_samples, EqError};
+use golden::link::{self, EqReport, LinkError};
+use golden::numeric::RxCoeffs;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Errors preparing a receive input.
+#[derive(Debug, Error)]
+pub enum RxInputError {
+    /// The file could not be read or parsed.
+    #[error(transparent)]
+    Samples(#[from] SampleError),
+    /// The file holds no samples.
+    #[error("{0}: no samples")]
+    Empty(PathBuf),
+    /// A sample does not fit the ADC.
+    #[error("{path}: {source}")]
+    Range {
+        /// the file
+        path: PathBuf,
+        /// what is wrong
+        source: EqError,
+    },
+    /// The coefficients could not be chosen.
+    #[error(transparent)]
+    Coeffs(#[from] LinkError),
+}
+
+/// Samples and the coefficients to receive them with.
+#[derive(Clone, Debug)]
+pub struct RxInput {
+    /// ADC codes
+    pub samples: Vec<i16>,
+    /// the coefficients
+    pub coeffs: RxCoeffs,
+    /// how they were chosen (for reports)
+    pub eq: EqReport,
+}
+
+/// Reads `input` (format from the extension unless `format` is given),
+/// quantizes float samples with the plan's ADC, checks integer ones against
+/// `adc.bits`, and chooses the coefficients as `rxdsp rx` does.
+pub fn load(
+    plan: &LinkPlan,
+    input: &Path,
+    format: Option<SampleFormat>,
+) -> Result<RxInput, RxInputError> {
+    let s = samples::read_samples(input, format)?;
+    if s.is_empty() {
+        return Err(RxInputError::Empty(input.to_path_buf()));
+    }
+    let x: Vec<i16> = match s {
+        Samples::Int(v) => {
+            check_samples(&v, plan.format.adc_bits, 0).map_err(|e| RxInputError::Range {
+                path: input.to_path_buf(),
+                source: e,
+            })?;
+            v
+        }
+        Samples::Float(v) => v.iter().map(|&f| plan.adc.quantize(f as f64)).collect(),
+    };
+    let learn = matches!(
+        plan.method,
+        EqMethod::None | EqMethod::Lms | EqMethod::SignSign
+    );
+    let eq = link::choose_coeffs(plan, 1, if learn { Some(&x) } else { None })?;
+    let coeffs = RxCoeffs {
+        ffe: eq.ffe.clone(),
+        dfe: eq.dfe.clone(),
+        threshold: eq.threshold,
+    };
+    Ok(RxInput {
+        samples: x,
+        coeffs,
+        eq,
+    })
+}
