@@ -666,7 +666,11 @@ mod tests {
         let mut c = Config::default();
         c.channel.taps = Some(vec![1.0]);
         c.channel.preset = Some("ideal".into());
-        assert!(c.resolve().unwrap_err().to_string().contains("set one of channel.taps"));
+        assert!(c
+            .resolve()
+            .unwrap_err()
+            .to_string()
+            .contains("set one of channel.taps"));
         let mut c = Config::default();
         c.channel.preset = Some("nope".into());
         assert!(c.resolve().unwrap_err().to_string().contains("unknown"));

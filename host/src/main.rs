@@ -2,12 +2,12 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use golden::config::{Config, EqMethod, LinkPlan, DEFAULT_TOML};
-use golden::eq::{check_samples, Engine, Equalizer};
+use golden::config::{Config, LinkPlan, DEFAULT_TOML};
+use golden::eq::{Engine, Equalizer};
 use golden::link::{self, LinkResult, Report, RunOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rxdsp::cfgload;
-use rxdsp::samples::{self, SampleFormat, Samples};
+use rxdsp::samples::{self, SampleFormat};
 use std::path::{Path, PathBuf};
 
 mod cmd_device;
@@ -735,28 +735,9 @@ fn rx(a: RxArgs) -> Result<()> {
         Some(f) => Some(f.parse::<SampleFormat>()?),
         None => None,
     };
-    let s = samples::read_samples(&a.input, format)?;
-    if s.is_empty() {
-        bail!("{}: no samples", a.input.display());
-    }
-    let x: Vec<i16> = match s {
-        Samples::Int(v) => {
-            check_samples(&v, plan.format.adc_bits, 0)
-                .with_context(|| format!("{}", a.input.display()))?;
-            v
-        }
-        Samples::Float(v) => v.iter().map(|&f| plan.adc.quantize(f as f64)).collect(),
-    };
-    let learn = matches!(
-        plan.method,
-        EqMethod::None | EqMethod::Lms | EqMethod::SignSign
-    );
-    let eqr = link::choose_coeffs(&plan, 1, if learn { Some(&x) } else { None })?;
-    let coeffs = golden::numeric::RxCoeffs {
-        ffe: eqr.ffe.clone(),
-        dfe: eqr.dfe.clone(),
-        threshold: eqr.threshold,
-    };
+    // the same loading and coefficient choice as `rxdsp stream`
+    let input = rxdsp::rxinput::load(&plan, &a.input, format)?;
+    let (x, coeffs, eqr) = (input.samples, input.coeffs, input.eq);
     let t0 = std::time::Instant::now();
     let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
     let mut levels = vec![0u8; x.len()];
