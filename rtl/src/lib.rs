@@ -19,6 +19,7 @@
 
 pub mod eq;
 pub mod hdl;
+pub mod rs;
 
 use golden::numeric::{FormatError, RxFormat};
 use hdl::{Port, Ty};

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod icarus;
+pub mod rs;
 pub mod verilator;
 
 use golden::eq::{Engine, EqError, EqOutput, Equalizer};
