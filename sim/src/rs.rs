@@ -2,21 +2,21 @@
 //! (Verilator), in the stream format of [`rtl::rs`]: a codeword is
 //! `ceil(n/S)` beats of `S` 10-bit lanes, lane 0 in the LSBs.
 
-use crate::verilator::{build_library, get_bits, put_bits, BuildInfo, Model};
+use crate::verilator::{build_library_with, get_bits, put_bits, BuildInfo, BuildOpts, Model};
 use crate::SimError;
 use golden::fec::{Code, FecStats};
 
 /// Builds (or reuses from the cache) the Verilated decoder for `code` at `s` symbols per clock.
 pub fn build_dec(code: Code, s: usize) -> Result<(Model, BuildInfo), SimError> {
     let d = rtl::rs::design_dec(code, s)?;
-    let info = build_library(&d.files, rtl::rs::DEC_TOP, &d.ports)?;
+    let info = build_library_with(&d.files, rtl::rs::DEC_TOP, &d.ports, BuildOpts::LIGHT)?;
     Ok((Model::load(&info.library, &d.ports)?, info))
 }
 
 /// Builds (or reuses from the cache) the Verilated encoder for `code` at `s` symbols per clock.
 pub fn build_enc(code: Code, s: usize) -> Result<(Model, BuildInfo), SimError> {
     let d = rtl::rs::design_enc(code, s)?;
-    let info = build_library(&d.files, rtl::rs::ENC_TOP, &d.ports)?;
+    let info = build_library_with(&d.files, rtl::rs::ENC_TOP, &d.ports, BuildOpts::LIGHT)?;
     Ok((Model::load(&info.library, &d.ports)?, info))
 }
 

@@ -115,22 +115,30 @@ impl LinSpace {
         }
         Ok(l)
     }
-    /// The 10-bit expression of `l` (MSB first), as a named wire.
+    /// The 10-bit expression of `l`, as a named wire. Emitted column-wise
+    /// (word-level, compact in Verilator's C++): the XOR over the input bits
+    /// of `bit ? column : 0`, `column` = the output bits that input bit feeds.
     pub fn emit(&self, m: &mut Module, name: &str, l: &Lin) -> Result<Expr, RtlError> {
-        let mut parts = Vec::new();
-        for i in (0..10).rev() {
-            let mut terms = Vec::new();
-            for (w, &word) in l.0[i].iter().enumerate() {
+        let mut cols: std::collections::BTreeMap<usize, i128> = Default::default();
+        for (k, set) in l.0.iter().enumerate() {
+            for (w, &word) in set.iter().enumerate() {
                 let mut x = word;
                 while x != 0 {
                     let b = x.trailing_zeros() as usize;
                     x &= x - 1;
-                    terms.push(self.bits[w * 64 + b].clone());
+                    *cols.entry(w * 64 + b).or_default() |= 1 << k;
                 }
             }
-            parts.push(xor_all(terms)?);
         }
-        m.wire(name, &Expr::concat(&parts)?)
+        let z = Expr::konst(0, Ty::u(10))?;
+        let mut terms = Vec::new();
+        for (idx, col) in cols {
+            let bit = &self.bits[idx];
+            let c = Expr::konst(col, Ty::u(10))?;
+            terms.push(Expr::mux(bit, &c, &z)?);
+        }
+        let v = if terms.is_empty() { z } else { xor_all(terms)? };
+        m.wire(name, &v)
     }
 }
 
@@ -183,21 +191,19 @@ pub fn build_mul(header: Vec<String>) -> Result<Module, RtlError> {
     let mut m = Module::new(MUL, header);
     let a = m.input("a", Ty::u(10), "operand")?;
     let b = m.input("b", Ty::u(10), "operand")?;
-    let mut sp = LinSpace::new();
-    let lb = sp.symbol(&b)?;
-    let mut rows = Vec::new();
+    // rows b alpha^i, word-level: b alpha^(i+1) = (b alpha^i << 1) ^ (msb ? 0x009 : 0)
+    let z = Expr::konst(0, Ty::u(10))?;
+    let red = Expr::konst((POLY & 0x3ff) as i128, Ty::u(10))?;
+    let mut row = b.clone();
+    let mut terms = Vec::new();
     for i in 0..10u32 {
-        rows.push(sp.emit(&mut m, &format!("b_a{i}"), &lb.mul(&gf, 1 << i))?);
-    }
-    let mut parts = Vec::new();
-    for k in (0..10u32).rev() {
-        let mut terms = Vec::new();
-        for (i, r) in rows.iter().enumerate() {
-            terms.push(a.bit(i as u32)?.and(&r.bit(k)?)?);
+        if i > 0 {
+            let fb = Expr::mux(&row.bit(9)?, &red, &z)?;
+            row = m.wire(&format!("b_a{i}"), &row.shl(1).xor(&fb)?)?;
         }
-        parts.push(xor_all(terms)?);
+        terms.push(Expr::mux(&a.bit(i)?, &row, &z)?);
     }
-    let y = m.wire("y_w", &Expr::concat(&parts)?)?;
+    let y = m.wire("y_w", &xor_all(terms)?)?;
     m.output("y", &y, "a * b")?;
     Ok(m)
 }
