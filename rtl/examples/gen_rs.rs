@@ -4,7 +4,12 @@ use golden::fec::Code;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let out = std::path::PathBuf::from(args.get(1).map(String::as_str).unwrap_or("rs-out"));
-    let code: Code = args.get(2).map(String::as_str).unwrap_or("kp4").parse().unwrap_or(Code::Kp4);
+    let code: Code = args
+        .get(2)
+        .map(String::as_str)
+        .unwrap_or("kp4")
+        .parse()
+        .unwrap_or(Code::Kp4);
     let s: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(8);
     let t = std::time::Instant::now();
     let r = rtl::rs::generate_rs(code, s, &out);

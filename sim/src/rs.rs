@@ -53,6 +53,119 @@ fn reset(model: &mut Model, inputs: &[usize]) {
     model.set(rst, 0);
 }
 
+/// Collects the decoder's outputs cycle by cycle.
+struct Collector {
+    n: usize,
+    t: usize,
+    lanes: usize,
+    beats: usize,
+    want: usize,
+    o: [usize; 11],
+    cur: Vec<u16>,
+    first_out: Option<u64>,
+    last_out: u64,
+    run: DecRun,
+}
+
+impl Collector {
+    fn new(model: &Model, code: Code, s: usize, want: usize) -> Result<Collector, SimError> {
+        let names = [
+            "m_axis_tdata",
+            "m_axis_tvalid",
+            "m_axis_tlast",
+            "m_cw_corrected",
+            "m_cw_uncorrectable",
+            "err_align",
+            "stat_codewords",
+            "stat_corrected_codewords",
+            "stat_corrected_symbols",
+            "stat_uncorrectable",
+            "stat_histogram",
+        ];
+        let mut o = [0usize; 11];
+        for (i, n) in names.iter().enumerate() {
+            o[i] = model.output(n)?;
+        }
+        Ok(Collector {
+            n: code.n(),
+            t: code.t(),
+            lanes: s,
+            beats: rtl::rs::beats(code, s),
+            want,
+            o,
+            cur: Vec::new(),
+            first_out: None,
+            last_out: 0,
+            run: DecRun {
+                stats: FecStats::new(code),
+                ..DecRun::default()
+            },
+        })
+    }
+
+    fn done(&self) -> bool {
+        self.run.words.len() >= self.want
+    }
+
+    /// Looks at the outputs after a cycle; `first_in` = cycle of the first input beat.
+    fn on_cycle(&mut self, model: &Model, cyc: u64, first_in: Option<u64>) -> Result<(), SimError> {
+        let o = &self.o;
+        if model.get(o[1]) == 0 || self.done() {
+            return Ok(());
+        }
+        if self.first_out.is_none() {
+            self.first_out = Some(cyc);
+            self.run.first_latency = first_in.map(|f| cyc - f);
+        }
+        if self.cur.is_empty() && self.run.words.len() + 1 == self.want {
+            // the counters now include the decision of the last wanted codeword
+            let st = &mut self.run.stats;
+            st.codewords = model.get(o[6]);
+            st.corrected_codewords = model.get(o[7]);
+            st.corrected_symbols = model.get(o[8]);
+            st.uncorrectable_codewords = model.get(o[9]);
+            let h = model.output_words(o[10]);
+            for i in 0..self.t + 2 {
+                st.histogram[i] = get_bits(h, 32 * i as u32, 32);
+            }
+        }
+        let d = model.output_words(o[0]);
+        for l in 0..self.lanes {
+            self.cur.push(get_bits(d, 10 * l as u32, 10) as u16);
+        }
+        self.last_out = cyc;
+        self.run.output_beats += 1;
+        let lastb = model.get(o[2]) != 0;
+        if self.cur.len() == self.beats * self.lanes {
+            if !lastb {
+                return Err(SimError::Run(
+                    "m_axis_tlast missing on a codeword's last beat".into(),
+                ));
+            }
+            if self.cur[self.n..].iter().any(|&x| x != 0) {
+                return Err(SimError::Run(
+                    "unused lanes of the last beat are not zero".into(),
+                ));
+            }
+            self.cur.truncate(self.n);
+            self.run.words.push(std::mem::take(&mut self.cur));
+            self.run.corrected.push(model.get(o[3]) as usize);
+            self.run.uncorrectable.push(model.get(o[4]) != 0);
+        } else if lastb {
+            return Err(SimError::Run(
+                "m_axis_tlast before a codeword's last beat".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, model: &Model) -> DecRun {
+        self.run.output_cycles = self.last_out - self.first_out.unwrap_or(0) + 1;
+        self.run.err_align = model.get(self.o[5]) != 0;
+        self.run
+    }
+}
+
 /// Streams `words` (each `n` symbols) through a decoder model, followed by
 /// four all-zero codewords that flush the pipeline (the pipeline advances on
 /// input beats). `valid` is a repeating per-cycle pattern of input beats
@@ -65,47 +178,23 @@ pub fn run_dec(
     valid: &[bool],
 ) -> Result<DecRun, SimError> {
     let n = code.n();
-    let t = code.t();
     let b = rtl::rs::beats(code, s);
     let i_data = model.input("s_axis_tdata")?;
     let i_valid = model.input("s_axis_tvalid")?;
     let i_last = model.input("s_axis_tlast")?;
-    let o_data = model.output("m_axis_tdata")?;
-    let o_valid = model.output("m_axis_tvalid")?;
-    let o_last = model.output("m_axis_tlast")?;
-    let o_corr = model.output("m_cw_corrected")?;
-    let o_unc = model.output("m_cw_uncorrectable")?;
-    let o_err = model.output("err_align")?;
-    let st: Vec<usize> = [
-        "stat_codewords",
-        "stat_corrected_codewords",
-        "stat_corrected_symbols",
-        "stat_uncorrectable",
-    ]
-    .iter()
-    .map(|p| model.output(p))
-    .collect::<Result<_, _>>()?;
-    let o_hist = model.output("stat_histogram")?;
+    let mut col = Collector::new(model, code, s, words.len())?;
     reset(model, &[i_data, i_valid, i_last]);
-
     let nw = words.len();
     let total_beats = (nw + 4) * b;
     let valid: &[bool] = if valid.is_empty() { &[true] } else { valid };
-    let mut run = DecRun {
-        stats: FecStats::new(code),
-        ..DecRun::default()
-    };
-    let mut cur: Vec<u16> = Vec::with_capacity(b * s);
     let mut beat_in = 0usize;
     let mut cyc: u64 = 0;
     let mut first_in = None;
-    let mut first_out = None;
-    let mut last_out = 0u64;
     let limit = 100 + 4 * (total_beats as u64) * valid.len() as u64;
-    while run.words.len() < nw {
+    while !col.done() {
         if cyc > limit {
             return Err(SimError::Stalled {
-                got: run.words.len(),
+                got: col.run.words.len(),
                 want: nw,
                 cycles: cyc,
             });
@@ -116,7 +205,14 @@ pub fn run_dec(
             let wd = model.input_words(i_data);
             for l in 0..s {
                 let pos = bi * s + l;
-                let sym = if c < nw && pos < n { words[c][pos] } else { 0 };
+                // unused lanes of the last beat carry junk: the decoder must ignore them
+                let sym = if c < nw && pos < n {
+                    words[c][pos]
+                } else if pos >= n {
+                    0x3ff
+                } else {
+                    0
+                };
                 put_bits(wd, 10 * l as u32, 10, sym as u64);
             }
             model.set(i_last, (bi == b - 1) as u64);
@@ -127,46 +223,93 @@ pub fn run_dec(
         }
         model.set(i_valid, v as u64);
         model.cycle();
-        if model.get(o_valid) != 0 {
-            if first_out.is_none() {
-                first_out = Some(cyc);
-                run.first_latency = first_in.map(|f| cyc - f);
-            }
-            if cur.is_empty() && run.words.len() + 1 == nw {
-                // counters now include the decision of the last given codeword
-                run.stats.codewords = model.get(st[0]);
-                run.stats.corrected_codewords = model.get(st[1]);
-                run.stats.corrected_symbols = model.get(st[2]);
-                run.stats.uncorrectable_codewords = model.get(st[3]);
-                let h = model.output_words(o_hist);
-                for i in 0..t + 2 {
-                    run.stats.histogram[i] = get_bits(h, 32 * i as u32, 32);
-                }
-            }
-            let d = model.output_words(o_data);
-            for l in 0..s {
-                cur.push(get_bits(d, 10 * l as u32, 10) as u16);
-            }
-            last_out = cyc;
-            run.output_beats += 1;
-            let lastb = model.get(o_last) != 0;
-            if cur.len() == b * s {
-                if !lastb {
-                    return Err(SimError::Run("m_axis_tlast missing on a codeword's last beat".into()));
-                }
-                cur.truncate(n);
-                run.words.push(std::mem::take(&mut cur));
-                run.corrected.push(model.get(o_corr) as usize);
-                run.uncorrectable.push(model.get(o_unc) != 0);
-            } else if lastb {
-                return Err(SimError::Run("m_axis_tlast before a codeword's last beat".into()));
-            }
-        }
+        col.on_cycle(model, cyc, first_in)?;
         cyc += 1;
     }
-    run.output_cycles = last_out - first_out.unwrap_or(0) + 1;
-    run.err_align = model.get(o_err) != 0;
-    Ok(run)
+    Ok(col.finish(model))
+}
+
+/// Streams 2-bit PAM4 data symbols (`pam4`, `p` per clock, earliest in the
+/// LSBs) through `rxdsp_rs_rx` (gearbox + decoder). `sof` is the index of the
+/// symbol that starts the first codeword (symbols before it are junk); four
+/// zero codewords are appended to flush. `valid` is the input valid pattern;
+/// returns the first `want` decoded codewords.
+pub fn run_rx(
+    model: &mut Model,
+    code: Code,
+    s: usize,
+    p: usize,
+    pam4: &[u8],
+    sof: usize,
+    want: usize,
+    valid: &[bool],
+) -> Result<DecRun, SimError> {
+    let i_data = model.input("s_axis_tdata")?;
+    let i_user = model.input("s_axis_tuser")?;
+    let i_valid = model.input("s_axis_tvalid")?;
+    let o_ready = model.output("s_axis_tready")?;
+    let mut col = Collector::new(model, code, s, want)?;
+    reset(model, &[i_data, i_user, i_valid]);
+    let mut sym: Vec<u8> = pam4.to_vec();
+    sym.extend(std::iter::repeat(0).take(4 * code.n() * 5 + p));
+    let nbeats = sym.len().div_ceil(p);
+    let valid: &[bool] = if valid.is_empty() { &[true] } else { valid };
+    let (mut beat, mut cyc, mut hold) = (0usize, 0u64, false);
+    let mut first_in = None;
+    let limit = 1000 + 8 * nbeats as u64 * valid.len() as u64;
+    while !col.done() {
+        if cyc > limit {
+            return Err(SimError::Stalled {
+                got: col.run.words.len(),
+                want,
+                cycles: cyc,
+            });
+        }
+        let v = beat < nbeats && (hold || valid[cyc as usize % valid.len()]);
+        if v {
+            let wd = model.input_words(i_data);
+            let mut user = 0u64;
+            for i in 0..p {
+                let k = beat * p + i;
+                put_bits(
+                    wd,
+                    2 * i as u32,
+                    2,
+                    sym.get(k).copied().unwrap_or(0) as u64 & 3,
+                );
+                if k == sof {
+                    user |= 1 << i;
+                }
+            }
+            model.set(i_user, user);
+        }
+        model.set(i_valid, v as u64);
+        model.cycle();
+        if v && model.get(o_ready) != 0 {
+            if first_in.is_none() {
+                first_in = Some(cyc);
+            }
+            beat += 1;
+            hold = false;
+        } else {
+            hold = v;
+        }
+        col.on_cycle(model, cyc, first_in)?;
+        cyc += 1;
+    }
+    Ok(col.finish(model))
+}
+
+/// Builds (or reuses) the Verilated `rxdsp_rs_rx` (gearbox + decoder).
+pub fn build_rx(code: Code, s: usize, p: usize) -> Result<(Model, BuildInfo), SimError> {
+    let d = rtl::rs::design_rx(code, s, p)?;
+    let info = build_library_with(
+        &d.files,
+        rtl::rs::gearbox::RX_TOP,
+        &d.ports,
+        BuildOpts::LIGHT,
+    )?;
+    Ok((Model::load(&info.library, &d.ports)?, info))
 }
 
 /// Streams messages (each `k` symbols) through an encoder model (parity lanes

@@ -136,10 +136,16 @@ fn check_decoder(code: Code, s: usize, count: usize, valid: &[bool], seed: u64) 
                 for (p, e) in pat.iter() {
                     want[p] ^= e;
                 }
-                *kinds.entry(format!("corrected {}", pat.len().min(1))).or_default() += 1;
+                *kinds
+                    .entry(format!("corrected {}", pat.len().min(1)))
+                    .or_default() += 1;
             }
             Err(f) => {
-                let k = format!("{f:?}").split_whitespace().next().unwrap().to_string();
+                let k = format!("{f:?}")
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_string();
                 *kinds.entry(k).or_default() += 1;
             }
         }
@@ -163,7 +169,10 @@ fn check_decoder(code: Code, s: usize, count: usize, valid: &[bool], seed: u64) 
     if valid.iter().all(|&v| v) {
         // no bubbles: one output beat per cycle, S symbols each, after the documented latency
         assert_eq!(run.output_beats, count as u64 * b);
-        assert_eq!(run.output_cycles, run.output_beats, "{code} S={s}: bubbles in the output");
+        assert_eq!(
+            run.output_cycles, run.output_beats,
+            "{code} S={s}: bubbles in the output"
+        );
         assert_eq!(
             run.first_latency,
             Some(rtl::rs::dec_latency(code, s) as u64),
@@ -175,8 +184,16 @@ fn check_decoder(code: Code, s: usize, count: usize, valid: &[bool], seed: u64) 
         tb.as_secs_f64(),
         info.cached
     );
-    for k in ["RootCount", "ResidualSyndrome", "corrected 1", "corrected 0"] {
-        assert!(kinds.get(k).copied().unwrap_or(0) > 0, "{code} S={s}: no {k} case: {kinds:?}");
+    for k in [
+        "RootCount",
+        "ResidualSyndrome",
+        "corrected 1",
+        "corrected 0",
+    ] {
+        assert!(
+            kinds.get(k).copied().unwrap_or(0) > 0,
+            "{code} S={s}: no {k} case: {kinds:?}"
+        );
     }
 }
 
@@ -211,12 +228,24 @@ fn decoder_kp4_s8() {
 }
 
 #[test]
+fn decoder_kp4_s3_partial_last_beat() {
+    // 544 = 181 * 3 + 1: the last beat has one symbol and two ignored lanes
+    check_decoder(Code::Kp4, 3, 64, &[true], 25);
+}
+
+#[test]
+fn decoder_kr4_s5_partial_last_beat() {
+    // 528 = 105 * 5 + 3
+    check_decoder(Code::Kr4, 5, 64, &[true], 15);
+}
+
+#[test]
 fn decoder_kp4_s8_with_input_gaps() {
     // same model as decoder_kp4_s8 (cached); the pipeline advances on input beats only
     check_decoder(
         Code::Kp4,
         8,
-        48,
+        80,
         &[true, true, false, true, false, false, true],
         24,
     );
@@ -233,13 +262,16 @@ fn check_encoder(code: Code, s: usize, count: usize) {
     }
     // back to back: one beat per cycle, plus the output register and the reset
     let b = rtl::rs::beats(code, s) as u64;
-    assert!(cycles <= count as u64 * b + 2, "{code} S={s}: {cycles} cycles");
+    assert!(
+        cycles <= count as u64 * b + 2,
+        "{code} S={s}: {cycles} cycles"
+    );
 }
 
 #[test]
 fn encoder_matches_golden() {
     for code in [Code::Kp4, Code::Kr4] {
-        for s in [1, 4, 8] {
+        for s in [1, 3, 4, 5, 8] {
             check_encoder(code, s, 24);
         }
     }

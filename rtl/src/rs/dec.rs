@@ -61,7 +61,10 @@ fn syndromes(
     let s = lanes.len();
     let z10 = ku(0, 10)?;
     let mut sp = LinSpace::new();
-    let lx: Vec<Lin> = lanes.iter().map(|e| sp.symbol(e)).collect::<Result<_, _>>()?;
+    let lx: Vec<Lin> = lanes
+        .iter()
+        .map(|e| sp.symbol(e))
+        .collect::<Result<_, _>>()?;
     let mut fin = Vec::new();
     for j in 0..p {
         let acc = m.reg(&format!("{pfx}_acc{j}"), Ty::u(10), None)?;
@@ -75,7 +78,13 @@ fn syndromes(
         fin.push(if pad == 0 {
             nx
         } else {
-            cmul(m, gf, &format!("{pfx}_fin{j}"), &nx, gf.pow(-((j * pad) as i64)))?
+            cmul(
+                m,
+                gf,
+                &format!("{pfx}_fin{j}"),
+                &nx,
+                gf.pow(-((j * pad) as i64)),
+            )?
         });
     }
     Ok(fin)
@@ -90,7 +99,13 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
     let lat = dec_latency(code, s);
     let mut m = Module::new(
         DEC_TOP,
-        header(code, s, DEC_TOP, "Reed-Solomon decoder (riBM, Chien, Forney)", lat),
+        header(
+            code,
+            s,
+            DEC_TOP,
+            "Reed-Solomon decoder (riBM, Chien, Forney)",
+            lat,
+        ),
     );
     m.clock()?;
     let w = 10 * s as u32;
@@ -99,7 +114,11 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
         Ty::u(w),
         "S received symbols, lane 0 (earliest) in the LSBs",
     )?;
-    let en = m.input("s_axis_tvalid", Ty::BIT, "input beat (always accepted); the pipeline advances on it")?;
+    let en = m.input(
+        "s_axis_tvalid",
+        Ty::BIT,
+        "input beat (always accepted); the pipeline advances on it",
+    )?;
     let tlast = m.input("s_axis_tlast", Ty::BIT, "last beat of a codeword (checked)")?;
     let z10 = ku(0, 10)?;
     let one = ku(1, 1)?;
@@ -198,8 +217,20 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
     let mut tt = Vec::new();
     for i in 0..=t {
         let r = m.reg(&format!("ct{i}"), Ty::u(10), None)?;
-        let l0 = cmul(&mut m, &gf, &format!("ct{i}_ld"), &delta[t + i], gf.pow(-((i * (n - 1)) as i64)))?;
-        let st = cmul(&mut m, &gf, &format!("ct{i}_st"), &r, gf.pow((i * s) as i64))?;
+        let l0 = cmul(
+            &mut m,
+            &gf,
+            &format!("ct{i}_ld"),
+            &delta[t + i],
+            gf.pow(-((i * (n - 1)) as i64)),
+        )?;
+        let st = cmul(
+            &mut m,
+            &gf,
+            &format!("ct{i}_st"),
+            &r,
+            gf.pow((i * s) as i64),
+        )?;
         m.next(&r, &Expr::mux(&ld, &l0, &st)?, Some(&en))?;
         tt.push(r);
     }
@@ -207,7 +238,13 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
     for i in 0..t {
         let e = (i + p) as i64;
         let r = m.reg(&format!("co{i}"), Ty::u(10), None)?;
-        let l0 = cmul(&mut m, &gf, &format!("co{i}_ld"), &delta[i], gf.pow(-e * (n as i64 - 1)))?;
+        let l0 = cmul(
+            &mut m,
+            &gf,
+            &format!("co{i}_ld"),
+            &delta[i],
+            gf.pow(-e * (n as i64 - 1)),
+        )?;
         let st = cmul(&mut m, &gf, &format!("co{i}_st"), &r, gf.pow(e * s as i64))?;
         m.next(&r, &Expr::mux(&ld, &l0, &st)?, Some(&en))?;
         om.push(r);
@@ -255,7 +292,12 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
         let iv = m.wire_decl(&format!("inv{l}"), Ty::u(10))?;
         m.instance(inv, &format!("u_inv{l}"), &[("x", den), ("y", &iv)])?;
         let e = gmul(&mut m, mul, &format!("ev{l}"), num, &iv)?;
-        e2.push(m.reg_d(&format!("r2_e{l}"), &Expr::mux(root, &e, &z10)?, Some(&en), None)?);
+        e2.push(m.reg_d(
+            &format!("r2_e{l}"),
+            &Expr::mux(root, &e, &z10)?,
+            Some(&en),
+            None,
+        )?);
         root2.push(m.reg_d(&format!("r2_root{l}"), root, Some(&en), None)?);
         let zero = den.eq(&z10)?.or(&num.eq(&z10)?)?;
         fail2.push(m.reg_d(&format!("r2_fail{l}"), &root.and(&zero)?, Some(&en), None)?);
@@ -311,12 +353,23 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
     let c_cw = counter(&mut m, "st_codewords", &one)?;
     let nu_nz = nonzero(&nub)?;
     let c_ccw = counter(&mut m, "st_corrected_codewords", &unc.not().and(&nu_nz)?)?;
-    let c_cs = counter(&mut m, "st_corrected_symbols", &Expr::mux(&unc, &ku(0, nuw)?, &nub)?)?;
+    let c_cs = counter(
+        &mut m,
+        "st_corrected_symbols",
+        &Expr::mux(&unc, &ku(0, nuw)?, &nub)?,
+    )?;
     let c_unc = counter(&mut m, "st_uncorrectable", &unc)?;
-    let bin = m.wire("hist_bin", &Expr::mux(&unc, &ku(t as i128 + 1, nuw)?, &nub)?)?;
+    let bin = m.wire(
+        "hist_bin",
+        &Expr::mux(&unc, &ku(t as i128 + 1, nuw)?, &nub)?,
+    )?;
     let mut hist = Vec::new();
     for i in 0..t + 2 {
-        hist.push(counter(&mut m, &format!("st_hist{i}"), &bin.eq(&ku(i as i128, nuw)?)?)?);
+        hist.push(counter(
+            &mut m,
+            &format!("st_hist{i}"),
+            &bin.eq(&ku(i as i128, nuw)?)?,
+        )?);
     }
 
     m.comment("delay lines: received word 3B+2 beats, error values B beats");
@@ -335,16 +388,37 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
     let corr = rd.xor(&ed)?;
     let od = m.reg_d("o_data", &Expr::mux(&dec_unc, &rd, &corr)?, Some(&en), None)?;
     let olast = m.reg_d("o_last", &last2, Some(&en), None)?;
-    let ocorr = m.reg_d("o_corr", &Expr::mux(&dec_unc, &ku(0, nuw)?, &dec_nu)?, Some(&en), None)?;
+    let ocorr = m.reg_d(
+        "o_corr",
+        &Expr::mux(&dec_unc, &ku(0, nuw)?, &dec_nu)?,
+        Some(&en),
+        None,
+    )?;
     let ounc = m.reg_d("o_unc", &dec_unc, Some(&en), None)?;
     let ov = m.reg_d("o_valid", &en.and(&dv)?, None, Some(0))?;
-    m.output("m_axis_tdata", &od, "the corrected codeword (all n symbols), same format as the input")?;
+    m.output(
+        "m_axis_tdata",
+        &od,
+        "the corrected codeword (all n symbols), same format as the input",
+    )?;
     m.output("m_axis_tvalid", &ov, "output beat")?;
     m.output("m_axis_tlast", &olast, "last beat of a codeword")?;
-    m.output("m_cw_corrected", &ocorr, "symbols corrected in this codeword (0 if uncorrectable); constant over its beats")?;
-    m.output("m_cw_uncorrectable", &ounc, "this codeword is uncorrectable (passed through); constant over its beats")?;
+    m.output(
+        "m_cw_corrected",
+        &ocorr,
+        "symbols corrected in this codeword (0 if uncorrectable); constant over its beats",
+    )?;
+    m.output(
+        "m_cw_uncorrectable",
+        &ounc,
+        "this codeword is uncorrectable (passed through); constant over its beats",
+    )?;
     m.output("stat_codewords", &c_cw, "codewords decoded")?;
-    m.output("stat_corrected_codewords", &c_ccw, "codewords with at least one corrected symbol")?;
+    m.output(
+        "stat_corrected_codewords",
+        &c_ccw,
+        "codewords with at least one corrected symbol",
+    )?;
     m.output("stat_corrected_symbols", &c_cs, "corrected symbols")?;
     m.output("stat_uncorrectable", &c_unc, "uncorrectable codewords")?;
     let hrev: Vec<Expr> = hist.iter().rev().cloned().collect();
@@ -353,6 +427,10 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
         &Expr::concat(&hrev)?,
         "t+2 counters, bin i in bits 32i+31..32i: codewords with i corrected symbols; last bin uncorrectable",
     )?;
-    m.output("err_align", &err, "sticky: s_axis_tlast disagreed with the beat count")?;
+    m.output(
+        "err_align",
+        &err,
+        "sticky: s_axis_tlast disagreed with the beat count",
+    )?;
     Ok(m)
 }

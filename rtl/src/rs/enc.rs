@@ -25,7 +25,11 @@ fn absorb(gf: &Gf, g: &[u16], r: &[Lin], syms: &[Lin]) -> Vec<Lin> {
         f.xor_in(&r[0]);
         let mut n = Vec::with_capacity(p);
         for l in 0..p {
-            let mut v = if l + 1 < p { r[l + 1].clone() } else { Lin::zero() };
+            let mut v = if l + 1 < p {
+                r[l + 1].clone()
+            } else {
+                Lin::zero()
+            };
             v.xor_in(&f.mul(gf, g[p - 1 - l]));
             n.push(v);
         }
@@ -43,11 +47,21 @@ pub fn build(code: Code, s: usize) -> Result<Module, RtlError> {
     let g = code.generator();
     let mut m = Module::new(
         ENC_TOP,
-        header(code, s, ENC_TOP, "systematic Reed-Solomon encoder", enc_latency(code, s)),
+        header(
+            code,
+            s,
+            ENC_TOP,
+            "systematic Reed-Solomon encoder",
+            enc_latency(code, s),
+        ),
     );
     m.clock()?;
     let w = 10 * s as u32;
-    let tdata = m.input("s_axis_tdata", Ty::u(w), "S symbols, lane 0 (earliest) in the LSBs; parity lanes ignored")?;
+    let tdata = m.input(
+        "s_axis_tdata",
+        Ty::u(w),
+        "S symbols, lane 0 (earliest) in the LSBs; parity lanes ignored",
+    )?;
     let en = m.input("s_axis_tvalid", Ty::BIT, "input beat (always accepted)")?;
     let tlast = m.input("s_axis_tlast", Ty::BIT, "last beat of a codeword (checked)")?;
 
@@ -114,7 +128,11 @@ pub fn build(code: Code, s: usize) -> Result<Module, RtlError> {
         let par = get(&regs, l);
         let v = match &is_bnd {
             Some(sel) => {
-                let bv = if l < q { x[l].clone() } else { get(&a_q, l - q) };
+                let bv = if l < q {
+                    x[l].clone()
+                } else {
+                    get(&a_q, l - q)
+                };
                 Expr::mux(sel, &bv, &par)?
             }
             None => par,
@@ -125,9 +143,17 @@ pub fn build(code: Code, s: usize) -> Result<Module, RtlError> {
     let _ = n;
     let olast = m.reg_d("o_last", &last, Some(&en), None)?;
     let ovalid = m.reg_d("o_valid", &en, None, Some(0))?;
-    m.output("m_axis_tdata", &pack(&outs)?, "the codeword, same format as the input")?;
+    m.output(
+        "m_axis_tdata",
+        &pack(&outs)?,
+        "the codeword, same format as the input",
+    )?;
     m.output("m_axis_tvalid", &ovalid, "output beat")?;
     m.output("m_axis_tlast", &olast, "last beat of a codeword")?;
-    m.output("err_align", &err, "sticky: s_axis_tlast disagreed with the beat count")?;
+    m.output(
+        "err_align",
+        &err,
+        "sticky: s_axis_tlast disagreed with the beat count",
+    )?;
     Ok(m)
 }

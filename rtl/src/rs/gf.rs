@@ -150,7 +150,11 @@ pub fn xor_all(mut v: Vec<Expr>) -> Result<Expr, RtlError> {
     while v.len() > 1 {
         let mut n = Vec::with_capacity(v.len().div_ceil(2));
         for c in v.chunks(2) {
-            n.push(if c.len() == 2 { c[0].xor(&c[1])? } else { c[0].clone() });
+            n.push(if c.len() == 2 {
+                c[0].xor(&c[1])?
+            } else {
+                c[0].clone()
+            });
         }
         v = n;
     }
@@ -165,7 +169,11 @@ pub fn or_all(mut v: Vec<Expr>) -> Result<Expr, RtlError> {
     while v.len() > 1 {
         let mut n = Vec::with_capacity(v.len().div_ceil(2));
         for c in v.chunks(2) {
-            n.push(if c.len() == 2 { c[0].or(&c[1])? } else { c[0].clone() });
+            n.push(if c.len() == 2 {
+                c[0].or(&c[1])?
+            } else {
+                c[0].clone()
+            });
         }
         v = n;
     }
@@ -187,7 +195,6 @@ pub const INV: &str = "rxdsp_rs_gfinv";
 /// `rxdsp_rs_gfmul`: combinational `y = a * b` in GF(2^10):
 /// `y = sum_i a_i (b alpha^i)`, each `b alpha^i` a linear map of `b`.
 pub fn build_mul(header: Vec<String>) -> Result<Module, RtlError> {
-    let gf = Gf::new();
     let mut m = Module::new(MUL, header);
     let a = m.input("a", Ty::u(10), "operand")?;
     let b = m.input("b", Ty::u(10), "operand")?;
@@ -209,7 +216,13 @@ pub fn build_mul(header: Vec<String>) -> Result<Module, RtlError> {
 }
 
 /// Instantiates a multiplier: returns a wire `name` = `a * b`.
-pub fn gmul(m: &mut Module, mul: &Module, name: &str, a: &Expr, b: &Expr) -> Result<Expr, RtlError> {
+pub fn gmul(
+    m: &mut Module,
+    mul: &Module,
+    name: &str,
+    a: &Expr,
+    b: &Expr,
+) -> Result<Expr, RtlError> {
     let y = m.wire_decl(name, Ty::u(10))?;
     m.instance(mul, &format!("u_{name}"), &[("a", a), ("b", b), ("y", &y)])?;
     Ok(y)
