@@ -375,3 +375,89 @@ pub fn run_enc(
     }
     Ok((out, cyc))
 }
+
+/// Builds (or reuses) the Verilated `rxdsp_eq_fec` (equalizer, gearbox, decoder).
+pub fn build_eq_fec(
+    fmt: &golden::numeric::RxFormat,
+    p: usize,
+    code: Code,
+    s: usize,
+) -> Result<(Model, BuildInfo), SimError> {
+    let d = rtl::rs::design_eq_fec(fmt, p, code, s)?;
+    let info = build_library_with(
+        &d.files,
+        rtl::rs::chain::EQ_FEC_TOP,
+        &d.ports,
+        BuildOpts::LIGHT,
+    )?;
+    Ok((Model::load(&info.library, &d.ports)?, info))
+}
+
+/// Streams ADC `samples` through `rxdsp_eq_fec`: reset, coefficient writes,
+/// `fec_sof_index = sof` (the equalizer output symbol that starts the first
+/// codeword), then the samples `p` per beat (AXI: held until accepted),
+/// padded with `pad_symbols` zero samples to flush; returns the first `want`
+/// decoded codewords.
+#[allow(clippy::too_many_arguments)]
+pub fn run_eq_fec(
+    model: &mut Model,
+    fmt: &golden::numeric::RxFormat,
+    coeffs: &golden::numeric::RxCoeffs,
+    p: usize,
+    code: Code,
+    s: usize,
+    samples: &[i16],
+    sof: u64,
+    want: usize,
+) -> Result<DecRun, SimError> {
+    let i_we = model.input("cfg_we")?;
+    let i_addr = model.input("cfg_addr")?;
+    let i_wdata = model.input("cfg_wdata")?;
+    let i_data = model.input("s_axis_tdata")?;
+    let i_valid = model.input("s_axis_tvalid")?;
+    let i_sof = model.input("fec_sof_index")?;
+    let o_ready = model.output("s_axis_tready")?;
+    let mut col = Collector::new(model, code, s, want)?;
+    reset(model, &[i_we, i_addr, i_wdata, i_data, i_valid, i_sof]);
+    for (addr, data) in crate::config_writes(fmt, coeffs) {
+        model.set(i_we, 1);
+        model.set(i_addr, addr);
+        model.set(i_wdata, data);
+        model.cycle();
+    }
+    model.set(i_we, 0);
+    model.set(i_sof, sof);
+    let a = fmt.adc_bits;
+    let amask = (1u64 << a) - 1;
+    let total = samples.len() + 4 * code.n() * 5 + 64 * p;
+    let nbeats = total.div_ceil(p);
+    let (mut beat, mut cyc) = (0usize, 0u64);
+    let mut first_in = None;
+    let limit = 1000 + 8 * nbeats as u64;
+    while !col.done() {
+        if cyc > limit {
+            return Err(SimError::Stalled {
+                got: col.run.words.len(),
+                want,
+                cycles: cyc,
+            });
+        }
+        let v = beat < nbeats;
+        if v {
+            let wd = model.input_words(i_data);
+            for i in 0..p {
+                let x = samples.get(beat * p + i).copied().unwrap_or(0);
+                put_bits(wd, (i as u32) * a, a, x as i64 as u64 & amask);
+            }
+        }
+        model.set(i_valid, v as u64);
+        model.cycle();
+        if v && model.get(o_ready) != 0 {
+            first_in.get_or_insert(cyc);
+            beat += 1;
+        }
+        col.on_cycle(model, cyc, first_in)?;
+        cyc += 1;
+    }
+    Ok(col.finish(model))
+}

@@ -27,7 +27,7 @@ fn check_rx(code: Code, s: usize, p: usize, frames: usize, valid: &[bool], seed:
         let base = junk + f * fsym;
         let count = match f % 4 {
             0 => 0,
-            1 => 1 + (rng.next_u64() % 20) as usize,
+            1 => 1 + (rng.next_u64() % code.t() as u64) as usize,
             2 => 5 * code.t() + 3,
             _ => 5 * (code.t() + 2),
         };
@@ -72,7 +72,10 @@ fn check_rx(code: Code, s: usize, p: usize, frames: usize, valid: &[bool], seed:
     }
     assert_eq!(run.stats, stats);
     assert!(!run.err_align);
-    assert!(stats.uncorrectable_codewords > 0 && stats.corrected_codewords > 0);
+    assert!(
+        stats.uncorrectable_codewords > 0 && stats.corrected_codewords > 0,
+        "{stats:?}"
+    );
 }
 
 fn framer_cw_ok(codec: &Codec, r: &[u16]) -> Vec<u16> {

@@ -17,6 +17,7 @@
 //! assert!(rtl::rs::design_dec(Code::Kp4, 32).is_err());
 //! ```
 
+pub mod chain;
 pub mod dec;
 pub mod enc;
 pub mod gearbox;
@@ -149,6 +150,34 @@ pub fn design_rx(code: Code, s: usize, p: usize) -> Result<Design, RtlError> {
     mods.push(dec_top);
     mods.push(rx);
     to_design(mods, dec_latency(code, s) + 1)
+}
+
+/// `rxdsp_eq_fec`: the equalizer for `fmt` at `p` samples per clock feeding
+/// `rxdsp_rs_rx` (`code`, `s` FEC symbols per beat); codeword alignment from
+/// the `fec_sof_index` input. `latency` is a lower bound in cycles (equalizer
+/// + gearbox register + decoder at one beat per cycle; the gearbox delivers a
+/// beat every `5S/P` cycles on average).
+pub fn design_eq_fec(
+    fmt: &golden::numeric::RxFormat,
+    p: usize,
+    code: Code,
+    s: usize,
+) -> Result<Design, RtlError> {
+    crate::eq::check(fmt, p)?;
+    gearbox::check_gearbox(code, s, p)?;
+    let eq_mods = crate::eq::build(fmt, p)?;
+    let mut rs_mods = dec::build(code, s)?;
+    let dec_top = rs_mods.pop().expect("decoder top");
+    let gb = gearbox::build(code, s, p)?;
+    let rx = gearbox::build_rx(&gb, &dec_top, p)?;
+    let top = chain::build(eq_mods.last().expect("eq top"), &rx, p)?;
+    let mut mods = eq_mods;
+    mods.extend(rs_mods);
+    mods.push(gb);
+    mods.push(dec_top);
+    mods.push(rx);
+    mods.push(top);
+    to_design(mods, crate::eq::latency(fmt, p) + 1 + dec_latency(code, s))
 }
 
 /// Small helpers shared by the RS modules.
