@@ -184,12 +184,17 @@ fn check_decoder(code: Code, s: usize, count: usize, valid: &[bool], seed: u64) 
         tb.as_secs_f64(),
         info.cached
     );
-    for k in [
+    let mut need = vec![
         "RootCount",
         "ResidualSyndrome",
         "corrected 1",
         "corrected 0",
-    ] {
+    ];
+    if (code, s, seed) == (Code::Kp4, 3, 25) {
+        // this seed's random words include a Forney zero-value failure
+        need.push("ErrorValue");
+    }
+    for k in need {
         assert!(
             kinds.get(k).copied().unwrap_or(0) > 0,
             "{code} S={s}: no {k} case: {kinds:?}"
@@ -270,10 +275,15 @@ fn check_encoder(code: Code, s: usize, count: usize) {
 
 #[test]
 fn encoder_matches_golden() {
-    for code in [Code::Kp4, Code::Kr4] {
-        for s in [1, 3, 4, 5, 8] {
-            check_encoder(code, s, 24);
-        }
+    // both codes, full and partial last beats (encoder builds cost ~30-50 s each)
+    for (code, s) in [
+        (Code::Kp4, 1),
+        (Code::Kp4, 3),
+        (Code::Kp4, 4),
+        (Code::Kr4, 5),
+        (Code::Kr4, 8),
+    ] {
+        check_encoder(code, s, 24);
     }
 }
 
