@@ -234,6 +234,7 @@ pub fn run_dec(
 /// symbol that starts the first codeword (symbols before it are junk); four
 /// zero codewords are appended to flush. `valid` is the input valid pattern;
 /// returns the first `want` decoded codewords.
+#[allow(clippy::too_many_arguments)]
 pub fn run_rx(
     model: &mut Model,
     code: Code,
@@ -251,7 +252,7 @@ pub fn run_rx(
     let mut col = Collector::new(model, code, s, want)?;
     reset(model, &[i_data, i_user, i_valid]);
     let mut sym: Vec<u8> = pam4.to_vec();
-    sym.extend(std::iter::repeat(0).take(4 * code.n() * 5 + p));
+    sym.resize(sym.len() + 4 * code.n() * 5 + p, 0);
     let nbeats = sym.len().div_ceil(p);
     let valid: &[bool] = if valid.is_empty() { &[true] } else { valid };
     let (mut beat, mut cyc, mut hold) = (0usize, 0u64, false);

@@ -44,7 +44,7 @@ fn equalizer_into_decoder_kr4_p8_s4() {
         }
     }
     // tail: the decision delay pushes the last frame ffe_main symbols later
-    samples.extend(std::iter::repeat(-60).take(64));
+    samples.resize(samples.len() + 64, -60);
     let mut eq = Equalizer::new(&fmt, &coeffs, Engine::Fast).unwrap();
     let gold = eq.process_all(&samples);
     let delay = fmt.ffe_main;

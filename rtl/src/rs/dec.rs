@@ -235,14 +235,14 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
         tt.push(r);
     }
     let mut om = Vec::new();
-    for i in 0..t {
+    for (i, d) in delta.iter().enumerate().take(t) {
         let e = (i + p) as i64;
         let r = m.reg(&format!("co{i}"), Ty::u(10), None)?;
         let l0 = cmul(
             &mut m,
             &gf,
             &format!("co{i}_ld"),
-            &delta[i],
+            d,
             gf.pow(-e * (n as i64 - 1)),
         )?;
         let st = cmul(&mut m, &gf, &format!("co{i}_st"), &r, gf.pow(e * s as i64))?;

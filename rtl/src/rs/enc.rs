@@ -124,20 +124,16 @@ pub fn build(code: Code, s: usize) -> Result<Module, RtlError> {
         m.next(&regs[i], &nx, Some(&en))?;
     }
     let mut outs = Vec::new();
-    for l in 0..s {
+    for (l, xl) in x.iter().enumerate() {
         let par = get(&regs, l);
         let v = match &is_bnd {
             Some(sel) => {
-                let bv = if l < q {
-                    x[l].clone()
-                } else {
-                    get(&a_q, l - q)
-                };
+                let bv = if l < q { xl.clone() } else { get(&a_q, l - q) };
                 Expr::mux(sel, &bv, &par)?
             }
             None => par,
         };
-        let v = Expr::mux(&is_msg, &x[l], &v)?;
+        let v = Expr::mux(&is_msg, xl, &v)?;
         outs.push(m.reg_d(&format!("o{l}"), &v, Some(&en), None)?);
     }
     let _ = n;

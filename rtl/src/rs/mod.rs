@@ -154,9 +154,9 @@ pub fn design_rx(code: Code, s: usize, p: usize) -> Result<Design, RtlError> {
 
 /// `rxdsp_eq_fec`: the equalizer for `fmt` at `p` samples per clock feeding
 /// `rxdsp_rs_rx` (`code`, `s` FEC symbols per beat); codeword alignment from
-/// the `fec_sof_index` input. `latency` is a lower bound in cycles (equalizer
-/// + gearbox register + decoder at one beat per cycle; the gearbox delivers a
-/// beat every `5S/P` cycles on average).
+/// the `fec_sof_index` input. `latency` is a lower bound in cycles: the
+/// equalizer's, plus the gearbox register, plus the decoder's at one beat per
+/// cycle (the gearbox delivers a beat every `5S/P` cycles on average).
 pub fn design_eq_fec(
     fmt: &golden::numeric::RxFormat,
     p: usize,
