@@ -4,13 +4,21 @@ use golden::fec::Code;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let out = std::path::PathBuf::from(args.get(1).map(String::as_str).unwrap_or("rs-out"));
-    let code: Code = args
-        .get(2)
-        .map(String::as_str)
-        .unwrap_or("kp4")
-        .parse()
-        .unwrap_or(Code::Kp4);
-    let s: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(8);
+    let code: Code = match args.get(2).map(String::as_str).unwrap_or("kp4").parse() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let s: usize = match args.get(3).map(|s| s.parse()) {
+        None => 8,
+        Some(Ok(s)) => s,
+        Some(Err(_)) => {
+            eprintln!("error: S must be a number in 1..=16");
+            std::process::exit(2);
+        }
+    };
     let t = std::time::Instant::now();
     let r = rtl::rs::generate_rs(code, s, &out);
     match r {
