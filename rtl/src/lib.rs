@@ -23,6 +23,7 @@ pub mod eq;
 pub mod hdl;
 pub mod proto;
 pub mod top;
+pub mod rs;
 
 use golden::numeric::{FormatError, RxFormat};
 use hdl::{Port, Ty};

@@ -12,6 +12,7 @@
 
 pub mod device;
 pub mod icarus;
+pub mod rs;
 pub mod verilator;
 
 use golden::eq::{Engine, EqError, EqOutput, Equalizer};

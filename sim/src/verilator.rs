@@ -202,6 +202,35 @@ pub struct BuildInfo {
     pub verilator: String,
 }
 
+/// Optimisation settings of a model build (part of the cache key).
+#[derive(Clone, Copy, Debug)]
+pub struct BuildOpts {
+    /// Verilator flags
+    pub verilator: &'static [&'static str],
+    /// make variables for the C++ compile
+    pub make: &'static str,
+}
+
+impl BuildOpts {
+    /// The default: `-O3`, C++ `-O2` (fastest simulation).
+    pub const DEFAULT: BuildOpts = BuildOpts {
+        verilator: BUILD_FLAGS,
+        make: OPT_FAST,
+    };
+    /// For big designs simulated briefly: Verilator `-O1`, C++ `-O1` (faster build).
+    pub const LIGHT: BuildOpts = BuildOpts {
+        verilator: &[
+            "-O1",
+            "--x-assign",
+            "fast",
+            "--x-initial",
+            "fast",
+            "--noassert",
+        ],
+        make: "OPT_FAST=-O1 OPT_SLOW=-O0 OPT_GLOBAL=-O1",
+    };
+}
+
 /// Builds (or finds in the cache) the shared library for `files` (name, text)
 /// with top `top` and its `ports`.
 pub fn build_library(
@@ -209,11 +238,21 @@ pub fn build_library(
     top: &str,
     ports: &[Port],
 ) -> Result<BuildInfo, SimError> {
+    build_library_with(files, top, ports, BuildOpts::DEFAULT)
+}
+
+/// [`build_library`] with explicit optimisation settings.
+pub fn build_library_with(
+    files: &[(String, String)],
+    top: &str,
+    ports: &[Port],
+    opts: BuildOpts,
+) -> Result<BuildInfo, SimError> {
     let t0 = Instant::now();
     let version = verilator_version()?;
     let shim = shim_source(top, ports);
-    let mut parts: Vec<&[u8]> = vec![version.as_bytes(), shim.as_bytes(), OPT_FAST.as_bytes()];
-    for f in BUILD_FLAGS {
+    let mut parts: Vec<&[u8]> = vec![version.as_bytes(), shim.as_bytes(), opts.make.as_bytes()];
+    for f in opts.verilator {
         parts.push(f.as_bytes());
     }
     for (n, t) in files {
@@ -267,7 +306,7 @@ pub fn build_library(
     let out = Command::new("verilator")
         .current_dir(&tmp)
         .args(["--cc", "--exe", "--top-module", top])
-        .args(BUILD_FLAGS)
+        .args(opts.verilator)
         .args(["-Mdir", "obj", "-o", "librxsim.so"])
         .args(["-CFLAGS", "-fPIC", "-LDFLAGS", "-shared -Wl,-Bsymbolic"])
         .args(&names)
@@ -285,7 +324,7 @@ pub fn build_library(
     let obj = tmp.join("obj");
     let rt_dir = root.join(format!(
         "runtime-{:016x}",
-        fnv1a64(&[version.as_bytes(), OPT_FAST.as_bytes(), b"-fPIC"])
+        fnv1a64(&[version.as_bytes(), opts.make.as_bytes(), b"-fPIC"])
     ));
     let runtime = ["verilated.o", "verilated_threads.o"];
     if runtime.iter().all(|f| rt_dir.join(f).exists()) {
@@ -299,7 +338,7 @@ pub fn build_library(
     let out = Command::new("make")
         .current_dir(&obj)
         .args(["-s", "-j2", "-f", &mk])
-        .args(OPT_FAST.split_whitespace())
+        .args(opts.make.split_whitespace())
         .output()
         .map_err(|e| SimError::ToolMissing {
             tool: "make",

@@ -1,0 +1,284 @@
+//! GF(2^10) arithmetic at generation time (p(x) = x^10 + x^3 + 1, alpha = 2,
+//! the field of `golden::fec`) and the hardware it turns into: constant
+//! multipliers and other GF(2)-linear maps as flat XOR networks ([`Lin`]),
+//! and the general multiplier and inverter modules.
+
+use crate::hdl::{Expr, Module, Ty};
+use crate::RtlError;
+
+/// Order of the multiplicative group.
+pub const ORDER: i64 = 1023;
+const POLY: u32 = 0x409;
+
+/// Field tables.
+pub struct Gf {
+    exp: [u16; 1023],
+    log: [u16; 1024],
+}
+
+impl Gf {
+    /// Builds the tables.
+    pub fn new() -> Gf {
+        let mut exp = [0u16; 1023];
+        let mut log = [0u16; 1024];
+        let mut x: u32 = 1;
+        for (i, e) in exp.iter_mut().enumerate() {
+            *e = x as u16;
+            log[x as usize] = i as u16;
+            x <<= 1;
+            if x & 0x400 != 0 {
+                x ^= POLY;
+            }
+        }
+        Gf { exp, log }
+    }
+    /// alpha^e for any (also negative) e.
+    pub fn pow(&self, e: i64) -> u16 {
+        self.exp[e.rem_euclid(ORDER) as usize]
+    }
+    /// a * b.
+    pub fn mul(&self, a: u16, b: u16) -> u16 {
+        if a == 0 || b == 0 {
+            return 0;
+        }
+        self.pow(self.log[a as usize] as i64 + self.log[b as usize] as i64)
+    }
+}
+
+impl Default for Gf {
+    fn default() -> Self {
+        Gf::new()
+    }
+}
+
+/// A 10-bit symbol as a GF(2)-linear function of input bits: bit `i` of the
+/// symbol is the XOR of the input bits in `self.0[i]` (a bit set).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lin(pub [Vec<u64>; 10]);
+
+fn set_xor(a: &mut Vec<u64>, b: &[u64]) {
+    if a.len() < b.len() {
+        a.resize(b.len(), 0);
+    }
+    for (x, y) in a.iter_mut().zip(b) {
+        *x ^= y;
+    }
+}
+
+impl Lin {
+    /// The zero symbol.
+    pub fn zero() -> Lin {
+        Lin(Default::default())
+    }
+    /// `self ^= o`.
+    pub fn xor_in(&mut self, o: &Lin) {
+        for i in 0..10 {
+            set_xor(&mut self.0[i], &o.0[i]);
+        }
+    }
+    /// `self * c` for a field constant `c`.
+    pub fn mul(&self, gf: &Gf, c: u16) -> Lin {
+        let mut out = Lin::zero();
+        for j in 0..10 {
+            // input bit j is alpha^j; alpha^j * c spreads it over the output bits
+            let v = gf.mul(c, 1 << j);
+            for k in 0..10 {
+                if v >> k & 1 == 1 {
+                    set_xor(&mut out.0[k], &self.0[j]);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Input bits of a linear network: named signals, bit by bit.
+#[derive(Default)]
+pub struct LinSpace {
+    bits: Vec<Expr>,
+}
+
+impl LinSpace {
+    /// An empty space.
+    pub fn new() -> LinSpace {
+        LinSpace::default()
+    }
+    /// Adds the 10 bits of a named 10-bit signal; returns it as a [`Lin`].
+    pub fn symbol(&mut self, sig: &Expr) -> Result<Lin, RtlError> {
+        let mut l = Lin::zero();
+        for i in 0..10u32 {
+            let idx = self.bits.len();
+            self.bits.push(sig.bit(i)?);
+            let mut v = vec![0u64; idx / 64 + 1];
+            v[idx / 64] |= 1 << (idx % 64);
+            l.0[i as usize] = v;
+        }
+        Ok(l)
+    }
+    /// The 10-bit expression of `l`, as a named wire. Emitted column-wise
+    /// (word-level, compact in Verilator's C++): the XOR over the input bits
+    /// of `bit ? column : 0`, `column` = the output bits that input bit feeds.
+    pub fn emit(&self, m: &mut Module, name: &str, l: &Lin) -> Result<Expr, RtlError> {
+        let mut cols: std::collections::BTreeMap<usize, i128> = Default::default();
+        for (k, set) in l.0.iter().enumerate() {
+            for (w, &word) in set.iter().enumerate() {
+                let mut x = word;
+                while x != 0 {
+                    let b = x.trailing_zeros() as usize;
+                    x &= x - 1;
+                    *cols.entry(w * 64 + b).or_default() |= 1 << k;
+                }
+            }
+        }
+        let z = Expr::konst(0, Ty::u(10))?;
+        let mut terms = Vec::new();
+        for (idx, col) in cols {
+            let bit = &self.bits[idx];
+            let c = Expr::konst(col, Ty::u(10))?;
+            terms.push(Expr::mux(bit, &c, &z)?);
+        }
+        let v = if terms.is_empty() { z } else { xor_all(terms)? };
+        m.wire(name, &v)
+    }
+}
+
+/// Balanced XOR of one-bit (or same-typed) expressions; `1'b0` when empty.
+pub fn xor_all(mut v: Vec<Expr>) -> Result<Expr, RtlError> {
+    if v.is_empty() {
+        return Expr::konst(0, Ty::BIT);
+    }
+    while v.len() > 1 {
+        let mut n = Vec::with_capacity(v.len().div_ceil(2));
+        for c in v.chunks(2) {
+            n.push(if c.len() == 2 {
+                c[0].xor(&c[1])?
+            } else {
+                c[0].clone()
+            });
+        }
+        v = n;
+    }
+    Ok(v.pop().expect("one left"))
+}
+
+/// Balanced OR of one-bit expressions; `1'b0` when empty.
+pub fn or_all(mut v: Vec<Expr>) -> Result<Expr, RtlError> {
+    if v.is_empty() {
+        return Expr::konst(0, Ty::BIT);
+    }
+    while v.len() > 1 {
+        let mut n = Vec::with_capacity(v.len().div_ceil(2));
+        for c in v.chunks(2) {
+            n.push(if c.len() == 2 {
+                c[0].or(&c[1])?
+            } else {
+                c[0].clone()
+            });
+        }
+        v = n;
+    }
+    Ok(v.pop().expect("one left"))
+}
+
+/// `x * c` for a named 10-bit signal `x` and a field constant `c`, as a wire.
+pub fn cmul(m: &mut Module, gf: &Gf, name: &str, x: &Expr, c: u16) -> Result<Expr, RtlError> {
+    let mut sp = LinSpace::new();
+    let l = sp.symbol(x)?;
+    sp.emit(m, name, &l.mul(gf, c))
+}
+
+/// Name of the general multiplier module.
+pub const MUL: &str = "rxdsp_rs_gfmul";
+/// Name of the inverter module.
+pub const INV: &str = "rxdsp_rs_gfinv";
+
+/// `rxdsp_rs_gfmul`: combinational `y = a * b` in GF(2^10):
+/// `y = sum_i a_i (b alpha^i)`, each `b alpha^i` a linear map of `b`.
+pub fn build_mul(header: Vec<String>) -> Result<Module, RtlError> {
+    let mut m = Module::new(MUL, header);
+    let a = m.input("a", Ty::u(10), "operand")?;
+    let b = m.input("b", Ty::u(10), "operand")?;
+    // rows b alpha^i, word-level: b alpha^(i+1) = (b alpha^i << 1) ^ (msb ? 0x009 : 0)
+    let z = Expr::konst(0, Ty::u(10))?;
+    let red = Expr::konst((POLY & 0x3ff) as i128, Ty::u(10))?;
+    let mut row = b.clone();
+    let mut terms = Vec::new();
+    for i in 0..10u32 {
+        if i > 0 {
+            let fb = Expr::mux(&row.bit(9)?, &red, &z)?;
+            row = m.wire(&format!("b_a{i}"), &row.shl(1).xor(&fb)?)?;
+        }
+        terms.push(Expr::mux(&a.bit(i)?, &row, &z)?);
+    }
+    let y = m.wire("y_w", &xor_all(terms)?)?;
+    m.output("y", &y, "a * b")?;
+    Ok(m)
+}
+
+/// Instantiates a multiplier: returns a wire `name` = `a * b`.
+pub fn gmul(
+    m: &mut Module,
+    mul: &Module,
+    name: &str,
+    a: &Expr,
+    b: &Expr,
+) -> Result<Expr, RtlError> {
+    let y = m.wire_decl(name, Ty::u(10))?;
+    m.instance(mul, &format!("u_{name}"), &[("a", a), ("b", b), ("y", &y)])?;
+    Ok(y)
+}
+
+/// `rxdsp_rs_gfinv`: combinational `y = x^1022` (= 1/x for x != 0, 0 for x = 0),
+/// by the Itoh-Tsujii chain x^3, x^15, x^255, x^511 (4 multipliers), then a square.
+pub fn build_inv(header: Vec<String>, mul: &Module) -> Result<Module, RtlError> {
+    let gf = Gf::new();
+    let mut m = Module::new(INV, header);
+    let x = m.input("x", Ty::u(10), "operand")?;
+    // squaring is linear
+    let sq = |m: &mut Module, name: &str, v: &Expr, times: usize| -> Result<Expr, RtlError> {
+        let mut sp = LinSpace::new();
+        let mut l = sp.symbol(v)?;
+        for _ in 0..times {
+            // (sum v_j alpha^j)^2 = sum v_j alpha^(2j)
+            let mut o = Lin::zero();
+            for j in 0..10 {
+                let c = gf.pow(2 * j as i64);
+                for k in 0..10 {
+                    if c >> k & 1 == 1 {
+                        set_xor(&mut o.0[k], &l.0[j]);
+                    }
+                }
+            }
+            l = o;
+        }
+        sp.emit(m, name, &l)
+    };
+    let x2 = sq(&mut m, "x2", &x, 1)?;
+    let x3 = gmul(&mut m, mul, "x3", &x2, &x)?; // 2^2-1
+    let x12 = sq(&mut m, "x12", &x3, 2)?;
+    let x15 = gmul(&mut m, mul, "x15", &x12, &x3)?; // 2^4-1
+    let x240 = sq(&mut m, "x240", &x15, 4)?;
+    let x255 = gmul(&mut m, mul, "x255", &x240, &x15)?; // 2^8-1
+    let x510 = sq(&mut m, "x510", &x255, 1)?;
+    let x511 = gmul(&mut m, mul, "x511", &x510, &x)?; // 2^9-1
+    let y = sq(&mut m, "x1022", &x511, 1)?;
+    m.output("y", &y, "1 / x (0 for x = 0)")?;
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_matches_definition() {
+        let gf = Gf::new();
+        assert_eq!(gf.pow(10), 0x009); // x^10 = x^3 + 1
+        assert_eq!(gf.pow(-1), gf.pow(1022));
+        for a in 1..1024u16 {
+            assert_eq!(gf.mul(a, gf.pow(1022 * 1022 % 1023)), gf.mul(a, gf.pow(1)));
+            let inv = gf.pow(-(gf.log[a as usize] as i64));
+            assert_eq!(gf.mul(a, inv), 1);
+        }
+    }
+}

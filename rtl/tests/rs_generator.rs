@@ -1,0 +1,150 @@
+//! Generator tests of the Reed-Solomon RTL: a snapshot of one small
+//! configuration, `verilator --lint-only -Wall` (no waiver) and `iverilog
+//! -g2005` over a parameter matrix, and illegal parameters refused.
+
+use golden::fec::Code;
+use rtl::Design;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn snapshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/rs")
+}
+
+/// KR4 at S = 2: decoder, encoder and gearbox (P = 8); `RXDSP_BLESS=1` rewrites.
+#[test]
+fn kr4_s2_matches_snapshots() {
+    let mut files = rtl::rs::design_dec(Code::Kr4, 2).unwrap().files;
+    files.extend(rtl::rs::design_enc(Code::Kr4, 2).unwrap().files);
+    files.extend(rtl::rs::design_gearbox(Code::Kr4, 2, 8).unwrap().files);
+    let bless = std::env::var_os("RXDSP_BLESS").is_some();
+    for (name, text) in &files {
+        let p = snapshot_dir().join(name);
+        if bless {
+            std::fs::create_dir_all(snapshot_dir()).unwrap();
+            std::fs::write(&p, text).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&p)
+            .unwrap_or_else(|e| panic!("{}: {e} (run with RXDSP_BLESS=1 to create)", p.display()));
+        assert!(
+            want == *text,
+            "{name} differs from its snapshot {} (run with RXDSP_BLESS=1 to accept)",
+            p.display()
+        );
+    }
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool).arg("-V").output().is_ok()
+}
+
+fn lint(d: &Design, top: &str, tag: &str) {
+    let dir = std::env::temp_dir().join(format!("rxdsp-rslint-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut names = Vec::new();
+    for (n, t) in &d.files {
+        std::fs::write(dir.join(n), t).unwrap();
+        names.push(n.clone());
+    }
+    let out = Command::new("verilator")
+        .current_dir(&dir)
+        .args(["--lint-only", "-Wall", "--top-module", top])
+        .args(&names)
+        .output()
+        .expect("verilator runs");
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && msg.trim().is_empty(),
+        "verilator lint {tag}:\n{msg}"
+    );
+    if have("iverilog") {
+        let out = Command::new("iverilog")
+            .current_dir(&dir)
+            .args(["-g2005", "-Wall", "-o", "/dev/null", "-s", top])
+            .args(&names)
+            .output()
+            .expect("iverilog runs");
+        let msg = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && msg.trim().is_empty(),
+            "iverilog {tag}:\n{msg}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn lint_clean_over_a_parameter_matrix() {
+    if !have("verilator") {
+        eprintln!("verilator missing: skipped");
+        return;
+    }
+    for code in [Code::Kp4, Code::Kr4] {
+        // 3 and 5 leave a partial last beat
+        for s in [1, 3, 5, 16] {
+            let tag = format!("{code}-{s}");
+            lint(
+                &rtl::rs::design_dec(code, s).unwrap(),
+                rtl::rs::DEC_TOP,
+                &format!("dec-{tag}"),
+            );
+            lint(
+                &rtl::rs::design_enc(code, s).unwrap(),
+                rtl::rs::ENC_TOP,
+                &format!("enc-{tag}"),
+            );
+        }
+    }
+    for (s, p) in [(1, 4), (4, 8), (5, 16), (16, 32)] {
+        lint(
+            &rtl::rs::design_gearbox(Code::Kp4, s, p).unwrap(),
+            rtl::rs::gearbox::GEARBOX,
+            &format!("gb-{s}-{p}"),
+        );
+    }
+    lint(
+        &rtl::rs::design_rx(Code::Kr4, 4, 8).unwrap(),
+        rtl::rs::gearbox::RX_TOP,
+        "rx-kr4-4-8",
+    );
+}
+
+#[test]
+fn illegal_parameters_are_refused_with_a_clear_message() {
+    for s in [0, 17, 32] {
+        let e = rtl::rs::design_dec(Code::Kp4, s).unwrap_err().to_string();
+        assert!(
+            e.contains("symbols_per_beat") && e.contains("1..=16"),
+            "{e}"
+        );
+        assert!(rtl::rs::design_enc(Code::Kr4, s).is_err());
+    }
+    let e = rtl::rs::design_rx(Code::Kp4, 1, 8).unwrap_err().to_string();
+    assert!(e.contains("cannot keep up") && e.contains("5S > P"), "{e}");
+    let e = rtl::rs::design_gearbox(Code::Kp4, 4, 3)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("parallel"), "{e}");
+    let e = rtl::rs::check_fit(Code::Kp4, 32).unwrap_err().to_string();
+    assert!(e.contains("riBM") && e.contains("17 beats"), "{e}");
+    rtl::rs::check_fit(Code::Kr4, 32).unwrap();
+    // every accepted (code, S) fits the riBM in a codeword slot
+    for code in [Code::Kp4, Code::Kr4] {
+        for s in 1..=16 {
+            rtl::rs::check(code, s).unwrap();
+            assert!(2 * code.t() < rtl::rs::beats(code, s));
+        }
+    }
+}
+
+#[test]
+fn latency_and_beats() {
+    assert_eq!(rtl::rs::beats(Code::Kp4, 16), 34);
+    assert_eq!(rtl::rs::beats(Code::Kp4, 3), 182);
+    assert_eq!(rtl::rs::dec_latency(Code::Kp4, 8), 3 * 68 + 3);
+    assert_eq!(
+        rtl::rs::design_dec(Code::Kr4, 8).unwrap().latency,
+        3 * 66 + 3
+    );
+}

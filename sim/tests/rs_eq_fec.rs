@@ -1,0 +1,87 @@
+//! The whole receive chain in RTL: ADC samples -> `rxdsp_eq` -> marker ->
+//! gearbox -> decoder (`rxdsp_eq_fec`), against the golden equalizer followed
+//! by the golden decoder.
+
+use golden::eq::{Engine, Equalizer};
+use golden::fec::{Code, Codec, DecodeOutcome, FecStats};
+use golden::framing::Framer;
+use golden::numeric::{RxCoeffs, RxFormat};
+use golden::prbs::Pattern;
+use golden::rng::Xoshiro256pp;
+
+#[test]
+fn equalizer_into_decoder_kr4_p8_s4() {
+    let (code, p, s) = (Code::Kr4, 8, 4);
+    let fmt = RxFormat::default();
+    // FFE = a delay of ffe_main, DFE tap 0, levels at +-20, +-60, threshold 40
+    let mut ffe = vec![0; fmt.ffe_taps];
+    ffe[fmt.ffe_main] = 1 << fmt.ffe_coef_frac;
+    let coeffs = RxCoeffs {
+        ffe,
+        dfe: vec![0; fmt.dfe_taps],
+        threshold: 40,
+    };
+    let frames = 10;
+    let mut framer = Framer::new(code, Pattern::Prbs31, 9, false);
+    let mut rng = Xoshiro256pp::new(9);
+    let junk = 13;
+    let mut data: Vec<u8> = (0..junk).map(|_| (rng.next_u64() & 3) as u8).collect();
+    for _ in 0..frames {
+        framer.next_frame(&mut data);
+    }
+    let gray = [0u8, 1, 3, 2];
+    let mut samples: Vec<i16> = data
+        .iter()
+        .map(|&d| (2 * gray[d as usize] as i16 - 3) * 20)
+        .collect();
+    // decision errors: move samples to another level (0, few, many per frame)
+    let fsym = code.n() * 5;
+    for f in 0..frames {
+        let count = [0, 3, 12, 80][f % 4];
+        for _ in 0..count {
+            let i = junk + f * fsym + (rng.next_u64() % fsym as u64) as usize;
+            samples[i] = -samples[i];
+        }
+    }
+    // tail: the decision delay pushes the last frame ffe_main symbols later
+    samples.resize(samples.len() + 64, -60);
+    let mut eq = Equalizer::new(&fmt, &coeffs, Engine::Fast).unwrap();
+    let gold = eq.process_all(&samples);
+    let delay = fmt.ffe_main;
+    let sof = junk + delay;
+    let received: Vec<Vec<u16>> = (0..frames)
+        .map(|f| {
+            gold.data[sof + f * fsym..sof + (f + 1) * fsym]
+                .chunks_exact(5)
+                .map(|c| c.iter().fold(0u16, |a, &x| (a << 2) | x as u16))
+                .collect()
+        })
+        .collect();
+    let (mut model, _) = sim::rs::build_eq_fec(&fmt, p, code, s).expect("builds");
+    let run = sim::rs::run_eq_fec(
+        &mut model, &fmt, &coeffs, p, code, s, &samples, sof as u64, frames,
+    )
+    .expect("runs");
+    let codec = Codec::new(code);
+    let mut stats = FecStats::new(code);
+    for (i, r) in received.iter().enumerate() {
+        let mut msg = vec![0u16; code.k()];
+        let outcome = codec.decode(r, &mut msg);
+        stats.record(outcome);
+        assert_eq!(run.words[i][..code.k()], msg[..], "frame {i}");
+        assert_eq!(
+            run.uncorrectable[i],
+            outcome == DecodeOutcome::Uncorrectable
+        );
+        if i % 4 == 0 {
+            // an error-free frame decodes to the framer's message
+            assert_eq!(outcome, DecodeOutcome::Corrected { symbols: 0 });
+        }
+    }
+    assert_eq!(run.stats, stats);
+    assert!(
+        stats.corrected_codewords > 0 && stats.uncorrectable_codewords > 0,
+        "{stats:?}"
+    );
+    assert!(!run.err_align);
+}
