@@ -22,8 +22,8 @@ pub mod csr;
 pub mod eq;
 pub mod hdl;
 pub mod proto;
-pub mod top;
 pub mod rs;
+pub mod top;
 
 use golden::numeric::{FormatError, RxFormat};
 use hdl::{Port, Ty};
