@@ -2,6 +2,8 @@
 //! `-Wall` and compile with Icarus over a parameter matrix, illegal parameters,
 //! and typed errors of the expression builder.
 
+mod common;
+
 use golden::numeric::RxFormat;
 use rtl::hdl::{Expr, Module, Ty};
 use rtl::RtlError;
@@ -18,22 +20,7 @@ fn default_design_matches_snapshots() {
     let d = rtl::design(&RxFormat::default(), 8).unwrap();
     let mut files = d.files.clone();
     files.push(("rxdsp.f".into(), d.filelist()));
-    let bless = std::env::var_os("RXDSP_BLESS").is_some();
-    for (name, text) in &files {
-        let p = snapshot_dir().join(name);
-        if bless {
-            std::fs::create_dir_all(snapshot_dir()).unwrap();
-            std::fs::write(&p, text).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&p)
-            .unwrap_or_else(|e| panic!("{}: {e} (run with RXDSP_BLESS=1 to create)", p.display()));
-        assert!(
-            want == *text,
-            "{name} differs from its snapshot {} (run with RXDSP_BLESS=1 to accept)",
-            p.display()
-        );
-    }
+    common::check_snapshots(&snapshot_dir(), &files);
 }
 
 fn have(tool: &str) -> bool {

@@ -2,6 +2,8 @@
 //! configuration, `verilator --lint-only -Wall` (no waiver) and `iverilog
 //! -g2005` over a parameter matrix, and illegal parameters refused.
 
+mod common;
+
 use golden::fec::Code;
 use rtl::Design;
 use std::path::{Path, PathBuf};
@@ -17,22 +19,7 @@ fn kr4_s2_matches_snapshots() {
     let mut files = rtl::rs::design_dec(Code::Kr4, 2).unwrap().files;
     files.extend(rtl::rs::design_enc(Code::Kr4, 2).unwrap().files);
     files.extend(rtl::rs::design_gearbox(Code::Kr4, 2, 8).unwrap().files);
-    let bless = std::env::var_os("RXDSP_BLESS").is_some();
-    for (name, text) in &files {
-        let p = snapshot_dir().join(name);
-        if bless {
-            std::fs::create_dir_all(snapshot_dir()).unwrap();
-            std::fs::write(&p, text).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&p)
-            .unwrap_or_else(|e| panic!("{}: {e} (run with RXDSP_BLESS=1 to create)", p.display()));
-        assert!(
-            want == *text,
-            "{name} differs from its snapshot {} (run with RXDSP_BLESS=1 to accept)",
-            p.display()
-        );
-    }
+    common::check_snapshots(&snapshot_dir(), &files);
 }
 
 fn have(tool: &str) -> bool {
