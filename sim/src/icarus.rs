@@ -4,8 +4,7 @@
 //! and writes every output word with `$fwrite`; Rust compares with golden.
 
 use crate::verilator::get_bits;
-use crate::{compare, config_writes, golden_run, Backpressure, CosimReport, RtlOutput, SimError};
-use golden::eq::{Engine, Equalizer};
+use crate::{config_writes, Backpressure, CosimReport, RtlOutput, SimError};
 use golden::numeric::{RxCoeffs, RxFormat};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -298,26 +297,15 @@ pub fn cosim_icarus(
     samples: &[i16],
     backpressure: Backpressure,
 ) -> Result<CosimReport, SimError> {
-    Equalizer::new(fmt, coeffs, Engine::Fast)?;
-    golden::eq::check_samples(samples, fmt.adc_bits, 0)?;
+    crate::check_inputs(fmt, coeffs, samples)?;
     let t = Instant::now();
     let out = run_icarus(fmt, coeffs, parallel, samples, &backpressure)?;
-    let rtl_time = t.elapsed();
-    let gold = golden_run(fmt, coeffs, samples)?;
-    let (mismatches, first_mismatch) = compare(&out, &gold);
-    let sim_time = t.elapsed();
-    Ok(CosimReport {
-        simulator: "icarus",
-        symbols: samples.len(),
-        words: samples.len().div_ceil(parallel),
-        mismatches,
-        first_mismatch,
-        cycles: out.cycles,
-        first_latency: None,
-        build_time: std::time::Duration::ZERO,
-        cached: false,
-        rtl_time,
-        sim_time,
-        symbols_per_sec: samples.len() as f64 / sim_time.as_secs_f64().max(1e-9),
-    })
+    crate::finish(
+        "icarus",
+        (fmt, coeffs, parallel, samples),
+        out,
+        None,
+        (std::time::Duration::ZERO, false),
+        t,
+    )
 }

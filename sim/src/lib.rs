@@ -427,25 +427,57 @@ pub fn cosim(
     backpressure: Backpressure,
 ) -> Result<CosimReport, SimError> {
     // refuse bad inputs before spending a build on them
-    Equalizer::new(fmt, coeffs, Engine::Fast)?;
-    golden::eq::check_samples(samples, fmt.adc_bits, 0)?;
+    check_inputs(fmt, coeffs, samples)?;
     let (mut model, info) = build_model(fmt, parallel)?;
     let t = Instant::now();
     let out = run_model(&mut model, fmt, coeffs, parallel, samples, &backpressure)?;
+    let first_latency = out.first_latency;
+    finish(
+        "verilator",
+        (fmt, coeffs, parallel, samples),
+        out,
+        first_latency,
+        (info.time, info.cached),
+        t,
+    )
+}
+
+/// Refuses a format, coefficients or samples the golden model would refuse.
+pub(crate) fn check_inputs(
+    fmt: &RxFormat,
+    coeffs: &RxCoeffs,
+    samples: &[i16],
+) -> Result<(), SimError> {
+    Equalizer::new(fmt, coeffs, Engine::Fast)?;
+    golden::eq::check_samples(samples, fmt.adc_bits, 0)?;
+    Ok(())
+}
+
+/// The end of a co-simulation, the same for every simulator: runs the golden
+/// equalizer on `samples`, compares every output word with the RTL's `out`
+/// (simulated since `t`), and builds the report.
+pub(crate) fn finish(
+    simulator: &'static str,
+    (fmt, coeffs, parallel, samples): (&RxFormat, &RxCoeffs, usize, &[i16]),
+    out: RtlOutput,
+    first_latency: Option<u64>,
+    (build_time, cached): (Duration, bool),
+    t: Instant,
+) -> Result<CosimReport, SimError> {
     let rtl_time = t.elapsed();
     let gold = golden_run(fmt, coeffs, samples)?;
     let (mismatches, first_mismatch) = compare(&out, &gold);
     let sim_time = t.elapsed();
     Ok(CosimReport {
-        simulator: "verilator",
+        simulator,
         symbols: samples.len(),
         words: samples.len().div_ceil(parallel),
         mismatches,
         first_mismatch,
         cycles: out.cycles,
-        first_latency: out.first_latency,
-        build_time: info.time,
-        cached: info.cached,
+        first_latency,
+        build_time,
+        cached,
         rtl_time,
         sim_time,
         symbols_per_sec: samples.len() as f64 / sim_time.as_secs_f64().max(1e-9),
