@@ -64,31 +64,22 @@ fn zeros(w: u32) -> Result<Expr, RtlError> {
     Expr::concat(&parts)
 }
 
-/// `x << (2 amt)` (amt in units of one PAM4 symbol), by a log shifter.
-fn shl_var(m: &mut Module, name: &str, x: &Expr, amt: &Expr) -> Result<Expr, RtlError> {
+/// `x << (2 amt)` (`left`) or `x >> (2 amt)`, amt in units of one PAM4
+/// symbol, by a log shifter.
+fn shift_var(
+    m: &mut Module,
+    name: &str,
+    x: &Expr,
+    amt: &Expr,
+    left: bool,
+) -> Result<Expr, RtlError> {
     let mut v = x.clone();
     for k in 0..amt.width() {
         let sh = 2u32 << k;
         let shifted = if sh >= x.width() {
             zeros(x.width())?
-        } else {
+        } else if left {
             v.shl(sh)
-        };
-        v = m.wire(
-            &format!("{name}_s{k}"),
-            &Expr::mux(&amt.bit(k)?, &shifted, &v)?,
-        )?;
-    }
-    Ok(v)
-}
-
-/// `x >> (2 amt)`.
-fn shr_var(m: &mut Module, name: &str, x: &Expr, amt: &Expr) -> Result<Expr, RtlError> {
-    let mut v = x.clone();
-    for k in 0..amt.width() {
-        let sh = 2u32 << k;
-        let shifted = if sh >= x.width() {
-            zeros(x.width())?
         } else {
             v.shr(sh)
         };
@@ -197,10 +188,10 @@ pub fn build(code: Code, s: usize, p: usize) -> Result<Module, RtlError> {
     let lanei = m.wire("sof_lane", &lanei)?;
     let any = m.wire("sof_any", &nonzero(&sof)?)?;
     let start = m.wire("start", &acc.and(&any)?.and(&aligned.not())?)?;
-    let dropped = shr_var(&mut m, "drop", &din, &lanei)?;
+    let dropped = shift_var(&mut m, "drop", &din, &lanei, false)?;
     let ins_din = m.wire("ins_d", &din.ext(bw)?)?;
     let ins_drop = m.wire("ins_s", &dropped.ext(bw)?)?;
-    let ins = shl_var(&mut m, "ins", &ins_din, &rem)?;
+    let ins = shift_var(&mut m, "ins", &ins_din, &rem, true)?;
     let keep_or_ins = m.wire("appended", &kept.or(&ins)?)?;
     let acc_al = m.wire("acc_aligned", &acc.and(&aligned)?)?;
     let nbuf = Expr::mux(&start, &ins_drop, &Expr::mux(&acc_al, &keep_or_ins, &kept)?)?;
