@@ -85,10 +85,19 @@ endmodule
     )
 }
 
-/// Generates the core and the harness into `dir`, returning the files.
-pub fn emit(plan: &LinkPlan, dir: &Path) -> Result<Vec<PathBuf>> {
+/// Generates the core and the harness into `dir`, returning the files. For
+/// ECP5 the FFE multiplier is the `MULT18X18D` variant with its registers
+/// (`rtl::eq::ecp5_mul_verilog`); other targets keep the generic one.
+pub fn emit(plan: &LinkPlan, target: Target, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let g = rtl::generate(&plan.format, plan.parallel, dir).context("generating Verilog")?;
+    if target == Target::Ecp5_85k {
+        let text = rtl::eq::ecp5_mul_verilog(&plan.format, plan.parallel)
+            .context("generating the ECP5 multiplier")?;
+        let path = dir.join(format!("{}.v", rtl::eq::MUL));
+        rxdsp::samples::write_atomic(&path, text.as_bytes())
+            .context("writing the ECP5 multiplier")?;
+    }
     let h = dir.join(format!("{HARNESS_TOP}.v"));
     rxdsp::samples::write_atomic(&h, harness(plan).as_bytes()).context("writing the harness")?;
     let mut files = g.files.clone();
@@ -98,7 +107,7 @@ pub fn emit(plan: &LinkPlan, dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Runs the flow for one plan.
 pub fn synth_one(plan: &LinkPlan, target: Target, freq: f64, dir: &Path) -> Result<SynthReport> {
-    let files = emit(plan, &dir.join("rtl"))?;
+    let files = emit(plan, target, &dir.join("rtl"))?;
     let mut req = SynthRequest::new(target, files, HARNESS_TOP);
     req.clock_port = "clk".into();
     req.freq_mhz = freq;
@@ -106,6 +115,7 @@ pub fn synth_one(plan: &LinkPlan, target: Target, freq: f64, dir: &Path) -> Resu
     req.blocks = vec![
         "rxdsp_eq".into(),
         "rxdsp_eq_ffe".into(),
+        rtl::eq::MUL.into(),
         "rxdsp_eq_dfe".into(),
     ];
     let mut log = |line: &str| eprintln!("[synth] {line}");

@@ -26,12 +26,16 @@ pub const TOP: &str = "rxdsp_eq";
 /// Legal numbers of samples per clock.
 pub const PARALLEL: [usize; 6] = [1, 2, 4, 8, 16, 32];
 
+/// Name of the FFE multiplier module (one instance per sample and tap).
+pub const MUL: &str = "rxdsp_eq_mul";
+
 /// Latency in clock cycles: a word whose input handshake happens in cycle `c`
 /// is presented on `m_axis` (with `m_axis_tvalid`) in cycle `c + latency`, if
-/// nothing stalls. `6 + ceil(log2 N)`: input register, product register,
-/// `ceil(log2 N)` adder tree levels, round/saturate, DFE D1, D2, D3.
+/// nothing stalls. `7 + ceil(log2 N)`: input register, multiplier operand
+/// register, product register, `ceil(log2 N)` adder tree levels,
+/// round/saturate, DFE D1, D2, D3.
 pub fn latency(fmt: &RxFormat, _parallel: usize) -> usize {
-    6 + clog2(fmt.ffe_taps) as usize
+    7 + clog2(fmt.ffe_taps) as usize
 }
 
 /// Checks the format and the parallelism.
@@ -123,13 +127,198 @@ fn mux4(sel: &Expr, v: &[Expr; 4]) -> Result<Expr, RtlError> {
 /// Builds the three modules, submodules first, top last.
 pub fn build(fmt: &RxFormat, p: usize) -> Result<Vec<Module>, RtlError> {
     check(fmt, p)?;
-    let ffe = build_ffe(fmt, p)?;
+    let mul = build_mul(fmt, p)?;
+    let ffe = build_ffe(fmt, p, &mul)?;
     let dfe = build_dfe(fmt, p)?;
     let top = build_top(fmt, p, &ffe, &dfe)?;
-    Ok(vec![ffe, dfe, top])
+    Ok(vec![mul, ffe, dfe, top])
 }
 
-fn build_ffe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
+/// Port documentation of the multiplier, shared by both of its variants.
+const MUL_PORTS: [(&str, &str); 5] = [
+    ("clk", "clock, all registers on the rising edge"),
+    ("en", "clock enable of the operand and product registers"),
+    ("a", "sample operand (signed)"),
+    ("b", "coefficient operand (signed)"),
+    ("p", "a * b, exact, two enabled clocks after a and b"),
+];
+
+/// The FFE multiplier `rxdsp_eq_mul`: operand registers, then the product
+/// register, no reset (pure datapath). Two enabled clocks of latency. This
+/// generic variant is what simulation runs; [`ecp5_mul_verilog`] gives the
+/// same module as one ECP5 `MULT18X18D` with its input and output registers.
+fn build_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
+    let a = fmt.adc_bits;
+    let cb = fmt.ffe_coef_bits;
+    let pw = a + cb;
+    let mut m = Module::new(
+        MUL,
+        header(
+            fmt,
+            p,
+            MUL,
+            "FFE multiplier, registered operands and product (generic variant)",
+        ),
+    );
+    m.clock_only()?;
+    let en = m.input("en", Ty::BIT, MUL_PORTS[1].1)?;
+    let xa = m.input("a", Ty::s(a), MUL_PORTS[2].1)?;
+    let xb = m.input("b", Ty::s(cb), MUL_PORTS[3].1)?;
+    let ar = m.reg_d("a_r", &xa, Some(&en), None)?;
+    let br = m.reg_d("b_r", &xb, Some(&en), None)?;
+    let prod = ar.ext(pw)?.mul(&br.ext(pw)?)?;
+    let pr = m.reg_d("p_r", &prod, Some(&en), None)?;
+    m.output("p", &pr, MUL_PORTS[4].1)?;
+    Ok(m)
+}
+
+/// The ECP5 variant of `rxdsp_eq_mul`: the same ports and the same two-clock
+/// latency, built on one `MULT18X18D` with its A, B input registers and its
+/// output register enabled (Yosys maps a behavioural multiply to an
+/// unregistered `MULT18X18D` and leaves the registers in the fabric, which
+/// limits the clock to about 85 MHz on a -6 part). Synthesis for ECP5 swaps it
+/// in with [`use_ecp5_dsp`]; simulation keeps the generic variant, and a test
+/// checks the two against a model of the primitive.
+pub fn ecp5_mul_verilog(fmt: &RxFormat, p: usize) -> Result<String, RtlError> {
+    check(fmt, p)?;
+    let a = fmt.adc_bits;
+    let cb = fmt.ffe_coef_bits;
+    let pw = a + cb;
+    if a > 18 || cb > 18 {
+        return Err(RtlError::Param {
+            name: "adc_bits/ffe_coef_bits",
+            value: a.max(cb) as i64,
+            why: "the ECP5 MULT18X18D takes operands of at most 18 bits".into(),
+        });
+    }
+    let mut s = String::new();
+    for h in header(
+        fmt,
+        p,
+        MUL,
+        "FFE multiplier, ECP5 variant: one MULT18X18D, input and output registers on CLK0/CE0",
+    ) {
+        s.push_str(&format!("// {h}\n"));
+    }
+    s.push_str("`default_nettype none\n\n");
+    s.push_str(&format!("module {MUL} (\n"));
+    let decl = [
+        ("input  wire", String::new()),
+        ("input  wire", String::new()),
+        ("input  wire", format!(" signed [{}:0]", a - 1)),
+        ("input  wire", format!(" signed [{}:0]", cb - 1)),
+        ("output wire", format!(" signed [{}:0]", pw - 1)),
+    ];
+    for (i, ((name, doc), (dir, ty))) in MUL_PORTS.iter().zip(decl.iter()).enumerate() {
+        let comma = if i + 1 < MUL_PORTS.len() { "," } else { "" };
+        s.push_str(&format!("    {dir}{ty} {name}{comma} // {doc}\n"));
+    }
+    s.push_str(");\n\n");
+    s.push_str("    // operands sign-extended to the primitive's 18 bits\n");
+    s.push_str(&format!(
+        "    wire [17:0] a18 = {{{{{}{{a[{}]}}}}, a}};\n",
+        18 - a,
+        a - 1
+    ));
+    s.push_str(&format!(
+        "    wire [17:0] b18 = {{{{{}{{b[{}]}}}}, b}};\n",
+        18 - cb,
+        cb - 1
+    ));
+    s.push_str("    wire [35:0] p36;\n\n");
+    s.push_str("    MULT18X18D #(\n");
+    let params = [
+        ("REG_INPUTA_CLK", "CLK0"),
+        ("REG_INPUTA_CE", "CE0"),
+        ("REG_INPUTA_RST", "RST0"),
+        ("REG_INPUTB_CLK", "CLK0"),
+        ("REG_INPUTB_CE", "CE0"),
+        ("REG_INPUTB_RST", "RST0"),
+        ("REG_INPUTC_CLK", "NONE"),
+        ("REG_PIPELINE_CLK", "NONE"),
+        ("REG_OUTPUT_CLK", "CLK0"),
+        ("REG_OUTPUT_CE", "CE0"),
+        ("REG_OUTPUT_RST", "RST0"),
+        ("GSR", "DISABLED"),
+        ("RESETMODE", "SYNC"),
+        ("MULT_BYPASS", "DISABLED"),
+        ("SOURCEB_MODE", "B_SHIFT"),
+        ("CAS_MATCH_REG", "FALSE"),
+    ];
+    for (i, (k, v)) in params.iter().enumerate() {
+        let comma = if i + 1 < params.len() { "," } else { "" };
+        s.push_str(&format!("        .{k}(\"{v}\"){comma}\n"));
+    }
+    s.push_str("    ) u_mult (\n");
+    let mut conns: Vec<(String, String)> = Vec::new();
+    for i in 0..18 {
+        conns.push((format!("A{i}"), format!("a18[{i}]")));
+    }
+    for i in 0..18 {
+        conns.push((format!("B{i}"), format!("b18[{i}]")));
+    }
+    for i in 0..18 {
+        conns.push((format!("C{i}"), "1'b0".into()));
+    }
+    for (k, v) in [
+        ("SIGNEDA", "1'b1"),
+        ("SIGNEDB", "1'b1"),
+        ("SOURCEA", "1'b0"),
+        ("SOURCEB", "1'b0"),
+        ("CLK0", "clk"),
+        ("CLK1", "1'b0"),
+        ("CLK2", "1'b0"),
+        ("CLK3", "1'b0"),
+        ("CE0", "en"),
+        ("CE1", "1'b0"),
+        ("CE2", "1'b0"),
+        ("CE3", "1'b0"),
+        ("RST0", "1'b0"),
+        ("RST1", "1'b0"),
+        ("RST2", "1'b0"),
+        ("RST3", "1'b0"),
+    ] {
+        conns.push((k.into(), v.into()));
+    }
+    for i in 0..18 {
+        conns.push((format!("SRIA{i}"), "1'b0".into()));
+    }
+    for i in 0..18 {
+        conns.push((format!("SRIB{i}"), "1'b0".into()));
+    }
+    for i in 0..36 {
+        conns.push((format!("P{i}"), format!("p36[{i}]")));
+    }
+    for (i, (k, v)) in conns.iter().enumerate() {
+        let comma = if i + 1 < conns.len() { "," } else { "" };
+        s.push_str(&format!("        .{k}({v}){comma}\n"));
+    }
+    s.push_str("    );\n\n");
+    s.push_str(&format!("    assign p = p36[{}:0];\n", pw - 1));
+    s.push_str("\nendmodule\n\n`default_nettype wire\n");
+    Ok(s)
+}
+
+/// Swaps the ECP5 variant of the multiplier into the files of a generated
+/// design (`(file name, text)` pairs from [`crate::design`],
+/// [`crate::top::design`] or the RS chain): returns whether the design had a
+/// multiplier to swap.
+pub fn use_ecp5_dsp(
+    files: &mut [(String, String)],
+    fmt: &RxFormat,
+    p: usize,
+) -> Result<bool, RtlError> {
+    let name = format!("{MUL}.v");
+    match files.iter_mut().find(|(n, _)| *n == name) {
+        Some(f) => {
+            f.1 = ecp5_mul_verilog(fmt, p)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+fn build_ffe(fmt: &RxFormat, p: usize, mul: &Module) -> Result<Module, RtlError> {
     let n = fmt.ffe_taps;
     let a = fmt.adc_bits;
     let cb = fmt.ffe_coef_bits;
@@ -140,7 +329,7 @@ fn build_ffe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         "rxdsp_eq_ffe",
         header(fmt, p, "rxdsp_eq_ffe", "pipelined FFE, P samples per clock"),
     );
-    m.clock()?;
+    let (clk, _) = m.clock()?;
     let en = m.input("en", Ty::BIT, "pipeline enable")?;
     let in_valid = m.input("in_valid", Ty::BIT, "input word valid")?;
     let in_data = m.input(
@@ -195,18 +384,32 @@ fn build_ffe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     };
     let v0 = m.reg_d("v0", &in_valid, Some(&en), Some(0))?;
 
-    m.comment(&format!("stage 1: products, exact in {pw} bits"));
+    m.comment(&format!(
+        "stages 1-2: products, exact in {pw} bits, from {MUL} (registered operands, registered product)"
+    ));
     let mut level: Vec<Vec<Expr>> = Vec::new();
     for i in 0..p {
         let mut row = Vec::new();
         for (kk, ck) in c.iter().enumerate() {
             let x = x_at(i as isize - kk as isize);
-            let prod = x.ext(pw)?.mul(&ck.ext(pw)?)?;
-            row.push(m.reg_d(&format!("p{i}_{kk}"), &prod, Some(&en), None)?);
+            let prod = m.wire_decl(&format!("p{i}_{kk}"), Ty::s(pw))?;
+            m.instance(
+                mul,
+                &format!("u_mul_{i}_{kk}"),
+                &[
+                    ("clk", &clk),
+                    ("en", &en),
+                    ("a", &x),
+                    ("b", ck),
+                    ("p", &prod),
+                ],
+            )?;
+            row.push(prod);
         }
         level.push(row);
     }
-    let mut valid = m.reg_d("v1", &v0, Some(&en), Some(0))?;
+    let v1 = m.reg_d("v1", &v0, Some(&en), Some(0))?;
+    let mut valid = m.reg_d("v1b", &v1, Some(&en), Some(0))?;
 
     let depth = clog2(n);
     let mut w = pw;

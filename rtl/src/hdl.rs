@@ -443,6 +443,7 @@ pub struct Module {
     names: HashMap<String, Ty>,
     out_driven: HashMap<String, bool>,
     clocked: bool,
+    has_rst: bool,
     mems: Vec<MemDecl>,
 }
 
@@ -458,6 +459,7 @@ impl Module {
             names: HashMap::new(),
             out_driven: HashMap::new(),
             clocked: false,
+            has_rst: false,
             mems: Vec::new(),
         }
     }
@@ -490,7 +492,16 @@ impl Module {
         let c = self.input("clk", Ty::BIT, "clock, all registers on the rising edge")?;
         let r = self.input("rst", Ty::BIT, "synchronous reset, active high")?;
         self.clocked = true;
+        self.has_rst = true;
         Ok((c, r))
+    }
+
+    /// Adds a `clk` input without a reset, for pure datapath modules: their
+    /// registers must then be declared without a reset value.
+    pub fn clock_only(&mut self) -> Result<Expr, RtlError> {
+        let c = self.input("clk", Ty::BIT, "clock, all registers on the rising edge")?;
+        self.clocked = true;
+        Ok(c)
     }
 
     /// Declares an input port and returns a reference to it.
@@ -558,6 +569,16 @@ impl Module {
             return Err(RtlError::NoClock(self.name.clone()));
         }
         if let Some(v) = reset {
+            if !self.has_rst {
+                return Err(RtlError::Param {
+                    name: "register reset",
+                    value: v as i64,
+                    why: format!(
+                        "register `{name}` of module {} has a reset value but the module has no reset (Module::clock_only)",
+                        self.name
+                    ),
+                });
+            }
             Expr::konst(v, ty)?;
         }
         self.declare(name, ty)?;

@@ -330,6 +330,11 @@ pub fn yosys_script(req: &SynthRequest, files: &[PathBuf]) -> Result<String, Syn
         };
         s.push_str(&format!("read_verilog{sv} {}\n", script_path(f)?));
     }
+    // the vendor primitives a design may instantiate (e.g. MULT18X18D), as
+    // black boxes, so `hierarchy -check` knows them
+    if req.target == Target::Ecp5_85k {
+        s.push_str("read_verilog -lib +/ecp5/cells_bb.v\n");
+    }
     let top = &req.top;
     s.push_str(&format!("hierarchy -check -top {top}\n"));
     let hier = !req.blocks.is_empty();
