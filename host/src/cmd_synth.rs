@@ -176,6 +176,8 @@ pub fn sweep(
         rows.push(SweepRow {
             assignment: point,
             outcome,
+            parallel: Some(plan.parallel as u32),
+            ffe_taps: Some(plan.format.ffe_taps as u32),
         });
     }
     Ok(rows)

@@ -123,16 +123,50 @@ pub struct SweepRow {
     pub assignment: Assignment,
     /// The report, or the error message of a point that failed.
     pub outcome: Result<SynthReport, String>,
+    /// Samples per clock of the resolved configuration (the caller knows it
+    /// even when the sweep does not set it); else taken from the assignment.
+    pub parallel: Option<u32>,
+    /// FFE taps of the resolved configuration, for the per-tap-per-lane columns.
+    pub ffe_taps: Option<u32>,
 }
 
-/// Samples per clock from an assignment's `parallel` or `rtl.parallel` key.
-fn parallel_of(a: &Assignment) -> Option<u32> {
-    a.iter()
-        .find(|(k, _)| k == "parallel" || k == "rtl.parallel")
-        .and_then(|(_, v)| v.parse().ok())
+impl SweepRow {
+    /// A row whose configuration facts come from the assignment alone.
+    pub fn new(assignment: Assignment, outcome: Result<SynthReport, String>) -> SweepRow {
+        SweepRow {
+            assignment,
+            outcome,
+            parallel: None,
+            ffe_taps: None,
+        }
+    }
+
+    /// Samples per clock: the resolved value, else the assignment's
+    /// `parallel` or `rtl.parallel` key.
+    pub fn parallel(&self) -> Option<u32> {
+        self.parallel.or_else(|| {
+            self.assignment
+                .iter()
+                .find(|(k, _)| k == "parallel" || k == "rtl.parallel")
+                .and_then(|(_, v)| v.parse().ok())
+        })
+    }
+
+    /// FFE taps: the resolved value, else the assignment's `ffe.taps` key.
+    pub fn ffe_taps(&self) -> Option<u32> {
+        self.ffe_taps.or_else(|| {
+            self.assignment
+                .iter()
+                .find(|(k, _)| k == "ffe.taps")
+                .and_then(|(_, v)| v.parse().ok())
+        })
+    }
 }
 
-const COLUMNS: [&str; 11] = [
+/// The name of the FFE block in the per-block rows.
+pub const FFE_BLOCK: &str = "rxdsp_eq_ffe";
+
+const COLUMNS: [&str; 15] = [
     "target",
     "luts",
     "carry",
@@ -142,6 +176,10 @@ const COLUMNS: [&str; 11] = [
     "fmax_mhz",
     "fmax_trustworthy",
     "gbps",
+    "ffe_luts_per_tap_lane",
+    "ffe_carry_per_tap_lane",
+    "ffe_ffs_per_tap_lane",
+    "ffe_dsp_per_tap_lane",
     "seconds",
     "error",
 ];
@@ -171,8 +209,16 @@ fn cells(keys: &[String], r: &SweepRow) -> Vec<String> {
         .collect();
     match &r.outcome {
         Ok(rep) => {
-            let gbps = match (parallel_of(&r.assignment), rep.fmax_mhz) {
+            let gbps = match (r.parallel(), rep.fmax_mhz) {
                 (Some(p), Some(f)) => format!("{:.3}", crate::throughput(p, f).gbps),
+                _ => String::new(),
+            };
+            // the FFE block's cost over its P x N (lane, tap) products
+            let ffe = rep.per_block.iter().find(|b| b.name == FFE_BLOCK);
+            let per = |v: fn(&crate::BlockReport) -> u64| match (ffe, r.parallel(), r.ffe_taps()) {
+                (Some(b), Some(p), Some(n)) if b.instances > 0 && p * n > 0 => {
+                    format!("{:.2}", v(b) as f64 / f64::from(p * n))
+                }
                 _ => String::new(),
             };
             c.extend([
@@ -185,6 +231,10 @@ fn cells(keys: &[String], r: &SweepRow) -> Vec<String> {
                 rep.fmax_mhz.map(|f| format!("{f:.2}")).unwrap_or_default(),
                 rep.fmax_trustworthy.to_string(),
                 gbps,
+                per(|b| b.luts),
+                per(|b| b.carry),
+                per(|b| b.ffs),
+                per(|b| b.dsp),
                 format!("{:.1}", rep.seconds),
                 String::new(),
             ]);
@@ -205,8 +255,10 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// CSV: one column per sweep key, then target, resources, Fmax, Gb/s (when the
-/// assignment sets `parallel` or `rtl.parallel`), seconds and error.
+/// CSV: one column per sweep key, then target, resources, Fmax, Gb/s (when
+/// samples per clock are known), the FFE block's LUTs, carry cells, FFs and
+/// multipliers per (tap x lane) (when its per-block row, P and N are known),
+/// seconds and error.
 pub fn to_csv(rows: &[SweepRow]) -> String {
     let keys = keys(rows);
     let mut s = String::new();

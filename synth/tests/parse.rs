@@ -360,6 +360,8 @@ fn sweep_tables() {
                 ("ffe.taps".into(), "8".into()),
             ],
             outcome: Ok(r.clone()),
+            parallel: None,
+            ffe_taps: None,
         },
         SweepRow {
             assignment: vec![
@@ -367,13 +369,15 @@ fn sweep_tables() {
                 ("ffe.taps".into(), "16,x".into()),
             ],
             outcome: Err("yosys failed: \"boom\"".into()),
+            parallel: None,
+            ffe_taps: None,
         },
     ];
     let csv = to_csv(&rows);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "parallel,ffe.taps,target,luts,carry,ffs,dsp,bram,fmax_mhz,fmax_trustworthy,gbps,seconds,error"
+        "parallel,ffe.taps,target,luts,carry,ffs,dsp,bram,fmax_mhz,fmax_trustworthy,gbps,ffe_luts_per_tap_lane,ffe_carry_per_tap_lane,ffe_ffs_per_tap_lane,ffe_dsp_per_tap_lane,seconds,error"
     );
     assert!(
         lines[1].starts_with("4,8,ice40-hx8k,1753,98,278,0,0,100.95,true,0.808,"),
@@ -382,14 +386,44 @@ fn sweep_tables() {
     );
     assert_eq!(
         lines[2],
-        "8,\"16,x\",,,,,,,,,,,\"yosys failed: \"\"boom\"\"\""
+        "8,\"16,x\",,,,,,,,,,,,,,,\"yosys failed: \"\"boom\"\"\""
     );
     let md = to_markdown(&rows);
     let lines: Vec<&str> = md.lines().collect();
     assert!(lines[0].starts_with("| parallel | ffe.taps | target |"));
-    assert_eq!(lines[1].matches("---|").count(), 13);
+    assert_eq!(lines[1].matches("---|").count(), 17);
     assert!(lines[2].contains("| 100.95 |"));
     assert_eq!(lines.len(), 4);
+
+    // per (tap x lane) cost of the FFE block, with P and N from the resolved
+    // configuration even when the sweep does not set them
+    let mut with_ffe = r.clone();
+    with_ffe.per_block.push(synth::BlockReport {
+        name: "rxdsp_eq_ffe".into(),
+        modules: vec!["rxdsp_eq_ffe".into()],
+        instances: 1,
+        luts: 64,
+        carry: 96,
+        ffs: 160,
+        dsp: 32,
+        bram: 0,
+    });
+    let row = SweepRow {
+        assignment: vec![("dfe.taps".into(), "2".into())],
+        outcome: Ok(with_ffe),
+        parallel: Some(4),
+        ffe_taps: Some(8),
+    };
+    let csv = to_csv(std::slice::from_ref(&row));
+    let line = csv.lines().nth(1).unwrap();
+    assert!(line.contains(",0.808,2.00,3.00,5.00,1.00,"), "{line}");
+    let no_ffe = SweepRow::new(vec![("parallel".into(), "4".into())], Ok(r.clone()));
+    assert_eq!(no_ffe.parallel(), Some(4));
+    assert!(to_csv(&[no_ffe])
+        .lines()
+        .nth(1)
+        .unwrap()
+        .contains(",0.808,,,,,"));
 }
 
 #[test]
