@@ -260,31 +260,18 @@ pub fn ecp5_mul_verilog(fmt: &RxFormat, p: usize) -> Result<String, RtlError> {
     for i in 0..18 {
         conns.push((format!("C{i}"), "1'b0".into()));
     }
+    // CLK1-3, CE1-3, RST0-3 and the shift inputs SRIA/SRIB stay unconnected
+    // (inactive), as Yosys leaves them: tying them to 0 gives nextpnr
+    // thousands of constant arcs into the DSP rows, and its router fails on them
     for (k, v) in [
         ("SIGNEDA", "1'b1"),
         ("SIGNEDB", "1'b1"),
         ("SOURCEA", "1'b0"),
         ("SOURCEB", "1'b0"),
         ("CLK0", "clk"),
-        ("CLK1", "1'b0"),
-        ("CLK2", "1'b0"),
-        ("CLK3", "1'b0"),
         ("CE0", "en"),
-        ("CE1", "1'b0"),
-        ("CE2", "1'b0"),
-        ("CE3", "1'b0"),
-        ("RST0", "1'b0"),
-        ("RST1", "1'b0"),
-        ("RST2", "1'b0"),
-        ("RST3", "1'b0"),
     ] {
         conns.push((k.into(), v.into()));
-    }
-    for i in 0..18 {
-        conns.push((format!("SRIA{i}"), "1'b0".into()));
-    }
-    for i in 0..18 {
-        conns.push((format!("SRIB{i}"), "1'b0".into()));
     }
     for i in 0..36 {
         conns.push((format!("P{i}"), format!("p36[{i}]")));
@@ -481,12 +468,18 @@ impl Slicer {
     /// PAM4 slicer of a named `z`: level index `[z>=-t] + [z>=0] + [z>=t]` as
     /// a 2-bit wire (thermometer to binary).
     fn slice(&self, m: &mut Module, z: &Expr, name: &str) -> Result<Expr, RtlError> {
-        let c0 = z.ge(&self.nt)?;
-        let c1 = z.ge(&self.zero)?;
-        let c2 = z.ge(&self.t)?;
-        let lsb = c0.xor(&c1)?.xor(&c2)?;
-        m.wire(name, &Expr::concat(&[c1, lsb])?)
+        slice_at(m, z, [&self.nt, &self.zero, &self.t], name)
     }
+}
+
+/// PAM4 slicer of `z` against the three thresholds `lo < mid < hi`:
+/// `[z>=lo] + [z>=mid] + [z>=hi]` as a 2-bit wire.
+fn slice_at(m: &mut Module, z: &Expr, thr: [&Expr; 3], name: &str) -> Result<Expr, RtlError> {
+    let c0 = z.ge(thr[0])?;
+    let c1 = z.ge(thr[1])?;
+    let c2 = z.ge(thr[2])?;
+    let lsb = c0.xor(&c1)?.xor(&c2)?;
+    m.wire(name, &Expr::concat(&[c1, lsb])?)
 }
 
 fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
@@ -526,16 +519,30 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     let t = m.wire("t", &thr.as_signed())?;
     let t_e = m.wire("t_e", &t.ext(ds)?)?;
     let zero = k(0, Ty::s(ds))?;
-    let nt = m.wire("nt", &zero.sub(&t_e)?)?;
-    let nt = m.reg_d("nt_q", &nt, None, None)?;
-    let sl = Slicer {
-        t: t_e,
-        nt,
-        zero: zero.clone(),
+    // M = 1 slices against per-decision thresholds (thr1 below) instead
+    let sl = if mt != 1 {
+        let nt = m.wire("nt", &zero.sub(&t_e)?)?;
+        let nt = m.reg_d("nt_q", &nt, None, None)?;
+        Some(Slicer {
+            t: t_e.clone(),
+            nt,
+            zero: zero.clone(),
+        })
+    } else {
+        None
     };
+    let slicer = || sl.as_ref().ok_or(RtlError::Empty("slicer"));
 
     // fb[j][a] = b_j * L(a), L(a) = 2a - 3
     let mut fb: Vec<[Expr; 4]> = Vec::new();
+    // M = 1: the slicer thresholds moved to the feedback side, per previous
+    // decision d: thr1[d] = [-t, 0, t] + b_1 L(d), one bit wider (exact)
+    let mut thr1: Vec<[Expr; 3]> = Vec::new();
+    let te1 = if mt == 1 {
+        Some(m.wire("t_e1", &t_e.ext(ds + 1)?)?)
+    } else {
+        None
+    };
     if let Some(coef) = &coef {
         m.comment("feedback values b_j * L(a) for the four levels, registered as fb<j>_<a>");
         for j in 0..mt {
@@ -547,9 +554,24 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
             // registered: the coefficients are quasi-static, keep the adders off the data path
             let mut q = Vec::new();
             for (lv, v) in [nb3, nb, be, b3].iter().enumerate() {
-                q.push(m.reg_d(&format!("fb{}_{lv}", j + 1), v, None, None)?);
+                if mt > 1 {
+                    q.push(m.reg_d(&format!("fb{}_{lv}", j + 1), v, None, None)?);
+                } else if let Some(te1) = &te1 {
+                    // y - b1 L(d) >= c  <=>  y >= c + b1 L(d): the comparison
+                    // of y alone is the data path, the sums are quasi-static
+                    let ve = m.wire(&format!("fb1_{lv}_w"), &v.ext(ds + 1)?)?;
+                    let lo = m.wire(&format!("thr1_{lv}_lo_w"), &ve.sub(te1)?)?;
+                    let hi = m.wire(&format!("thr1_{lv}_hi_w"), &ve.add(te1)?)?;
+                    thr1.push([
+                        m.reg_d(&format!("thr1_{lv}_lo"), &lo, None, None)?,
+                        m.reg_d(&format!("thr1_{lv}_mid"), &ve, None, None)?,
+                        m.reg_d(&format!("thr1_{lv}_hi"), &hi, None, None)?,
+                    ]);
+                }
             }
-            fb.push([q[0].clone(), q[1].clone(), q[2].clone(), q[3].clone()]);
+            if mt > 1 {
+                fb.push([q[0].clone(), q[1].clone(), q[2].clone(), q[3].clone()]);
+            }
         }
     }
 
@@ -570,23 +592,25 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         m.comment("stage D1: slicer (no DFE)");
         for (i, yi) in y.iter().enumerate() {
             let ye = m.wire(&format!("y{i}_e"), &yi.ext(ds)?)?;
-            let a = sl.slice(&mut m, &ye, &format!("a{i}"))?;
+            let a = slicer()?.slice(&mut m, &ye, &format!("a{i}"))?;
             d1.push(vec![m.reg_d(&format!("d1_a{i}"), &a, Some(&en), None)?]);
         }
     } else {
         m.comment("stage D1: first tap unrolled, one candidate per previous decision d");
         for (i, yi) in y.iter().enumerate() {
-            let ye = m.wire(&format!("y{i}_e"), &yi.ext(ds)?)?;
             let mut row = Vec::new();
-            for (d, fbd) in fb[0].iter().enumerate() {
-                let z = m.wire(&format!("z{i}_{d}"), &ye.sub(fbd)?)?;
-                let r = if mt == 1 {
-                    let a = sl.slice(&mut m, &z, &format!("f{i}_{d}"))?;
-                    m.reg_d(&format!("d1_f{i}_{d}"), &a, Some(&en), None)?
-                } else {
-                    m.reg_d(&format!("d1_z{i}_{d}"), &z, Some(&en), None)?
-                };
-                row.push(r);
+            if mt == 1 {
+                let ye1 = m.wire(&format!("y{i}_e1"), &yi.ext(ds + 1)?)?;
+                for (d, [lo, mid, hi]) in thr1.iter().enumerate() {
+                    let a = slice_at(&mut m, &ye1, [lo, mid, hi], &format!("f{i}_{d}"))?;
+                    row.push(m.reg_d(&format!("d1_f{i}_{d}"), &a, Some(&en), None)?);
+                }
+            } else {
+                let ye = m.wire(&format!("y{i}_e"), &yi.ext(ds)?)?;
+                for (d, fbd) in fb[0].iter().enumerate() {
+                    let z = m.wire(&format!("z{i}_{d}"), &ye.sub(fbd)?)?;
+                    row.push(m.reg_d(&format!("d1_z{i}_{d}"), &z, Some(&en), None)?);
+                }
             }
             d1.push(row);
         }
@@ -660,7 +684,7 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
                 let mut cand = Vec::new();
                 for (d, zd) in d1[i].iter().enumerate() {
                     let z = m.wire(&format!("zz{i}_{d}"), &zd.sub(&fbs)?)?;
-                    cand.push(sl.slice(&mut m, &z, &format!("f{i}_{d}"))?);
+                    cand.push(slicer()?.slice(&mut m, &z, &format!("f{i}_{d}"))?);
                 }
                 let prev = past(&levels, 1);
                 let cand = [

@@ -1,6 +1,6 @@
 // Behavioural model of the ECP5 MULT18X18D, only for the configuration that
 // rxdsp_eq_mul (ECP5 variant) uses: A and B input registers and the output
-// register on CLK0/CE0, no pipeline register, RST tied low, signed operands,
+// register on CLK0/CE0, no pipeline register, RST0 unconnected or low, signed operands,
 // SOURCEA/SOURCEB = 0 (parallel inputs). Written from the ECP5 sysDSP user
 // guide's description of the 18x18 multiplier mode, for the equivalence test
 // of the two multiplier variants. Everything else the primitive can do is
@@ -51,7 +51,7 @@ module MULT18X18D #(
     end
     always @(posedge CLK0) begin
         if (SOURCEA !== 1'b0 || SOURCEB !== 1'b0 || SIGNEDA !== 1'b1 || SIGNEDB !== 1'b1
-            || RST0 !== 1'b0) begin
+            || RST0 === 1'b1) begin
             $display("MODEL: unsupported MULT18X18D inputs");
             $finish;
         end
