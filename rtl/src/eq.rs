@@ -9,7 +9,8 @@
 //!   candidates of the first DFE tap (one per possible previous decision);
 //!   stage D2 resolves them (M = 1: parallel-prefix composition of the
 //!   4-to-4 selection maps; M >= 2: taps 2..M subtracted sample by sample,
-//!   tap 1 still unrolled); stage D3 decodes precoding and Gray.
+//!   tap 1 still unrolled), with a register stage D2a in front (for M = 1
+//!   in the middle of the prefix network); stage D3 decodes precoding and Gray.
 //! * `rxdsp_eq`: run-time coefficient registers and the global pipeline enable.
 //!
 //! Every pipeline register advances on `en = !(m_axis_tvalid && !m_axis_tready)`;
@@ -31,11 +32,11 @@ pub const MUL: &str = "rxdsp_eq_mul";
 
 /// Latency in clock cycles: a word whose input handshake happens in cycle `c`
 /// is presented on `m_axis` (with `m_axis_tvalid`) in cycle `c + latency`, if
-/// nothing stalls. `7 + ceil(log2 N)`: input register, multiplier operand
+/// nothing stalls. `8 + ceil(log2 N)`: input register, multiplier operand
 /// register, product register, `ceil(log2 N)` adder tree levels,
-/// round/saturate, DFE D1, D2, D3.
+/// round/saturate, DFE D1, D2a, D2, D3.
 pub fn latency(fmt: &RxFormat, _parallel: usize) -> usize {
-    7 + clog2(fmt.ffe_taps) as usize
+    8 + clog2(fmt.ffe_taps) as usize
 }
 
 /// Checks the format and the parallelism.
@@ -617,6 +618,22 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     }
     let v1 = m.reg_d("v1", &in_valid, Some(&en), Some(0))?;
 
+    // ---- stage D2a: a timing stage (M = 1: inside the prefix network below)
+    m.comment("stage D2a: FFE outputs (and for M != 1 the D1 results) delayed one stage");
+    let mut d1_y_a = Vec::new();
+    for (i, yi) in d1_y.iter().enumerate() {
+        d1_y_a.push(m.reg_d(&format!("d2a_y{i}"), yi, Some(&en), None)?);
+    }
+    let d1_y = d1_y_a;
+    if mt != 1 {
+        for (i, row) in d1.iter_mut().enumerate() {
+            for (d, e) in row.iter_mut().enumerate() {
+                *e = m.reg_d(&format!("d2a_d{i}_{d}"), e, Some(&en), None)?;
+            }
+        }
+    }
+    let v1 = m.reg_d("v2a", &v1, Some(&en), Some(0))?;
+
     // ---- stage D2
     let mut levels: Vec<Expr> = Vec::new();
     if mt == 0 {
@@ -635,9 +652,31 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
                 .iter()
                 .map(|r| [r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()])
                 .collect();
+            // the data-only prefix network is cut by the D2a register after
+            // `split` of its log2(P) levels, so each stage has about half
+            let split = (clog2(p) + 1) / 2;
             let mut dist = 1;
             let mut lvl = 0;
-            while dist < p {
+            loop {
+                if lvl == split {
+                    m.comment(&format!(
+                        "stage D2a: prefix maps after {split} of {} levels, registered",
+                        clog2(p)
+                    ));
+                    let mut reg = Vec::new();
+                    for (i, f) in maps.iter().enumerate() {
+                        let mut r = Vec::new();
+                        for (d, e) in f.iter().enumerate() {
+                            r.push(m.reg_d(&format!("d2a_f{i}_{d}"), e, Some(&en), None)?);
+                        }
+                        reg.push([r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()]);
+                    }
+                    maps = reg;
+                    m.comment("stage D2: remaining prefix levels, then a_i = F_i[h1]");
+                }
+                if dist >= p {
+                    break;
+                }
                 lvl += 1;
                 let mut next = maps.clone();
                 for i in dist..p {
