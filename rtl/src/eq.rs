@@ -654,7 +654,7 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
                 .collect();
             // the data-only prefix network is cut by the D2a register after
             // `split` of its log2(P) levels, so each stage has about half
-            let split = (clog2(p) + 1) / 2;
+            let split = clog2(p).div_ceil(2);
             let mut dist = 1;
             let mut lvl = 0;
             loop {
