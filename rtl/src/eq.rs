@@ -32,11 +32,11 @@ pub const MUL: &str = "rxdsp_eq_mul";
 
 /// Latency in clock cycles: a word whose input handshake happens in cycle `c`
 /// is presented on `m_axis` (with `m_axis_tvalid`) in cycle `c + latency`, if
-/// nothing stalls. `8 + ceil(log2 N)`: input register, multiplier operand
+/// nothing stalls. `9 + ceil(log2 N)`: input register, multiplier operand
 /// register, product register, `ceil(log2 N)` adder tree levels,
-/// round/saturate, DFE D1, D2a, D2, D3.
+/// round/saturate, DFE D1, D1b, D2a, D2, D3.
 pub fn latency(fmt: &RxFormat, _parallel: usize) -> usize {
-    8 + clog2(fmt.ffe_taps) as usize
+    9 + clog2(fmt.ffe_taps) as usize
 }
 
 /// Checks the format and the parallelism.
@@ -476,9 +476,22 @@ impl Slicer {
 /// PAM4 slicer of `z` against the three thresholds `lo < mid < hi`:
 /// `[z>=lo] + [z>=mid] + [z>=hi]` as a 2-bit wire.
 fn slice_at(m: &mut Module, z: &Expr, thr: [&Expr; 3], name: &str) -> Result<Expr, RtlError> {
+    let t = therm_at(m, z, thr, &format!("{name}_c"))?;
+    decode_therm(m, &t, name)
+}
+
+/// The slicer's comparisons of `z` against `lo < mid < hi` as a 3-bit
+/// thermometer wire `{z>=hi, z>=mid, z>=lo}`.
+fn therm_at(m: &mut Module, z: &Expr, thr: [&Expr; 3], name: &str) -> Result<Expr, RtlError> {
     let c0 = z.ge(thr[0])?;
     let c1 = z.ge(thr[1])?;
     let c2 = z.ge(thr[2])?;
+    m.wire(name, &Expr::concat(&[c2, c1, c0])?)
+}
+
+/// A 3-bit thermometer code `{c2, c1, c0}` to the 2-bit level `c0 + c1 + c2`.
+fn decode_therm(m: &mut Module, t: &Expr, name: &str) -> Result<Expr, RtlError> {
+    let (c0, c1, c2) = (t.bit(0)?, t.bit(1)?, t.bit(2)?);
     let lsb = c0.xor(&c1)?.xor(&c2)?;
     m.wire(name, &Expr::concat(&[c1, lsb])?)
 }
@@ -590,11 +603,12 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     // decision d; M >= 2: candidate z (tap 1 removed) for previous decision d
     let mut d1: Vec<Vec<Expr>> = Vec::new();
     if mt == 0 {
-        m.comment("stage D1: slicer (no DFE)");
+        m.comment("stage D1: slicer comparisons (no DFE), thermometer code");
         for (i, yi) in y.iter().enumerate() {
             let ye = m.wire(&format!("y{i}_e"), &yi.ext(ds)?)?;
-            let a = slicer()?.slice(&mut m, &ye, &format!("a{i}"))?;
-            d1.push(vec![m.reg_d(&format!("d1_a{i}"), &a, Some(&en), None)?]);
+            let sl = slicer()?;
+            let c = therm_at(&mut m, &ye, [&sl.nt, &sl.zero, &sl.t], &format!("c{i}"))?;
+            d1.push(vec![m.reg_d(&format!("d1_c{i}"), &c, Some(&en), None)?]);
         }
     } else {
         m.comment("stage D1: first tap unrolled, one candidate per previous decision d");
@@ -603,8 +617,8 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
             if mt == 1 {
                 let ye1 = m.wire(&format!("y{i}_e1"), &yi.ext(ds + 1)?)?;
                 for (d, [lo, mid, hi]) in thr1.iter().enumerate() {
-                    let a = slice_at(&mut m, &ye1, [lo, mid, hi], &format!("f{i}_{d}"))?;
-                    row.push(m.reg_d(&format!("d1_f{i}_{d}"), &a, Some(&en), None)?);
+                    let c = therm_at(&mut m, &ye1, [lo, mid, hi], &format!("c{i}_{d}"))?;
+                    row.push(m.reg_d(&format!("d1_c{i}_{d}"), &c, Some(&en), None)?);
                 }
             } else {
                 let ye = m.wire(&format!("y{i}_e"), &yi.ext(ds)?)?;
@@ -617,6 +631,29 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         }
     }
     let v1 = m.reg_d("v1", &in_valid, Some(&en), Some(0))?;
+
+    // ---- stage D1b: thermometer codes decoded (M <= 1; for M = 1 followed by
+    // the first prefix level below), otherwise a delay
+    m.comment("stage D1b: slicer thermometer codes decoded to levels; FFE outputs delayed");
+    let mut d1b_y = Vec::new();
+    for (i, yi) in d1_y.iter().enumerate() {
+        d1b_y.push(m.reg_d(&format!("d1b_y{i}"), yi, Some(&en), None)?);
+    }
+    let d1_y = d1b_y;
+    for (i, row) in d1.iter_mut().enumerate() {
+        for (d, e) in row.iter_mut().enumerate() {
+            *e = match mt {
+                0 => {
+                    let a = decode_therm(&mut m, e, &format!("a{i}"))?;
+                    m.reg_d(&format!("d1b_a{i}"), &a, Some(&en), None)?
+                }
+                // registered inside the prefix network
+                1 => decode_therm(&mut m, e, &format!("f{i}_{d}"))?,
+                _ => m.reg_d(&format!("d1b_z{i}_{d}"), e, Some(&en), None)?,
+            };
+        }
+    }
+    let v1 = m.reg_d("v1b", &v1, Some(&en), Some(0))?;
 
     // ---- stage D2a: a timing stage (M = 1: inside the prefix network below)
     m.comment("stage D2a: FFE outputs (and for M != 1 the D1 results) delayed one stage");
@@ -652,16 +689,33 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
                 .iter()
                 .map(|r| [r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()])
                 .collect();
-            // the data-only prefix network is cut by the D2a register after
-            // `split` of its log2(P) levels, so each stage has about half
-            let split = clog2(p).div_ceil(2);
+            // the data-only prefix network is cut by the D1b register after
+            // the decode and `cut1` levels, and by the D2a register after
+            // `cut2` levels, leaving at most one level plus the h1 select for
+            // D2 (P = 8: decode + 1 | 1 | 1 + select)
+            let nl = clog2(p);
+            let cut1 = nl.min(1);
+            let cut2 = cut1.max(nl.saturating_sub(1));
             let mut dist = 1;
             let mut lvl = 0;
             loop {
-                if lvl == split {
+                if lvl == cut1 {
                     m.comment(&format!(
-                        "stage D2a: prefix maps after {split} of {} levels, registered",
-                        clog2(p)
+                        "stage D1b: decoded maps after {cut1} of {nl} prefix levels, registered"
+                    ));
+                    let mut reg = Vec::new();
+                    for (i, f) in maps.iter().enumerate() {
+                        let mut r = Vec::new();
+                        for (d, e) in f.iter().enumerate() {
+                            r.push(m.reg_d(&format!("d1b_f{i}_{d}"), e, Some(&en), None)?);
+                        }
+                        reg.push([r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()]);
+                    }
+                    maps = reg;
+                }
+                if lvl == cut2 {
+                    m.comment(&format!(
+                        "stage D2a: prefix maps after {cut2} of {nl} levels, registered"
                     ));
                     let mut reg = Vec::new();
                     for (i, f) in maps.iter().enumerate() {
