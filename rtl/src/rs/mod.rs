@@ -287,3 +287,43 @@ pub fn generate_rs(
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::hdl_util::*;
+    use crate::hdl::{Module, Ty};
+
+    /// A module with one delay line of `len` beats; its Verilog.
+    fn delay_module(len: usize) -> Result<String, crate::RtlError> {
+        let mut m = Module::new("dl", vec![]);
+        m.clock()?;
+        let d = m.input("d", Ty::u(12), "data")?;
+        let en = m.input("en", Ty::BIT, "beat")?;
+        let q = delay_line(&mut m, "x", &d, &en, len)?;
+        m.output("q", &q, "delayed")?;
+        m.emit()
+    }
+
+    #[test]
+    fn delay_line_registers_then_ring_buffer() {
+        assert!(delay_module(0).is_err());
+        let short = delay_module(MEM_DELAY_MIN - 1).unwrap();
+        assert!(!short.contains("x_mem"));
+        assert!(short.contains(&format!(
+            "x{} <= x{};",
+            MEM_DELAY_MIN - 2,
+            MEM_DELAY_MIN - 3
+        )));
+        // 40 beats: 64 words, read pointer 39 behind the write pointer
+        let long = delay_module(40).unwrap();
+        assert!(long.contains("reg [11:0] x_mem [0:63];"), "{long}");
+        assert!(long.contains("x_ra <= 6'h19;"), "{long}");
+        assert!(long.contains("x_q <= x_mem[x_ra];"), "{long}");
+        assert!(long.contains("x_mem[x_wa] <= d;"), "{long}");
+        // a power-of-two length: 64 words, the read pointer one word ahead
+        // of the write pointer (63 behind), so they never meet
+        let pow2 = delay_module(64).unwrap();
+        assert!(pow2.contains("reg [11:0] x_mem [0:63];"), "{pow2}");
+        assert!(pow2.contains("x_ra <= 6'd1;"), "{pow2}");
+    }
+}
