@@ -124,6 +124,13 @@ struct SynthArgs {
     /// sweep: key=v1,v2 ... (e.g. parallel=4,8,16 ffe.taps=8,16); one run per combination
     #[arg(long, num_args = 1..)]
     sweep: Vec<String>,
+    /// with tx.fec = kp4|kr4: FEC symbols per clock S of the RS decoder
+    /// (default: the smallest power of two with 5S > rtl.parallel)
+    #[arg(long, value_name = "S")]
+    fec_symbols: Option<usize>,
+    /// with tx.fec = kp4|kr4: synthesize the RS decoder alone, not the equalizer -> FEC chain
+    #[arg(long)]
+    fec_only: bool,
 }
 
 #[derive(Args)]
@@ -584,6 +591,9 @@ fn synth_cmd(a: SynthArgs) -> Result<()> {
     if !(a.freq.is_finite() && a.freq > 0.0) {
         bail!("--freq {} must be a positive frequency in MHz", a.freq);
     }
+    if !a.sweep.is_empty() && (a.fec_only || a.fec_symbols.is_some()) {
+        bail!("--fec-only and --fec-symbols do not combine with --sweep");
+    }
     if !a.sweep.is_empty() {
         let rows = cmd_synth::sweep(
             &a.set,
@@ -622,16 +632,21 @@ fn synth_cmd(a: SynthArgs) -> Result<()> {
     }
     let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
     let plan = plan_of(&cfg, a.config.as_deref())?;
-    let r = cmd_synth::synth_one(&plan, target, a.freq, &a.out)?;
+    let fec = cmd_synth::fec_choice(&plan, a.fec_symbols, a.fec_only)?;
+    let r = cmd_synth::synth_with(&plan, fec.as_ref(), target, a.freq, &a.out)?;
+    let per_clock = fec.map_or(plan.parallel, |f| f.pam4_per_clock(&plan));
     print!("{}", r.table());
-    println!("{}", cmd_synth::throughput_line(&r, plan.parallel));
+    println!("{}", cmd_synth::throughput_line(&r, per_clock));
     if let Some(p) = &a.report {
-        let t = r
-            .fmax_mhz
-            .map(|f| synth::throughput(plan.parallel as u32, f));
+        let t = r.fmax_mhz.map(|f| synth::throughput(per_clock as u32, f));
         let v = serde_json::json!({
             "synth": r,
-            "parallel": plan.parallel,
+            "parallel": per_clock,
+            "fec": fec.map(|f| serde_json::json!({
+                "code": f.code.name(),
+                "symbols_per_beat": f.symbols,
+                "decoder_only": f.decoder_only,
+            })),
             "throughput": t.map(|t| serde_json::json!({"symbols_per_second": t.symbols_per_s, "gbps": t.gbps})),
             "config": {
                 "ffe_taps": plan.format.ffe_taps,

@@ -1,7 +1,8 @@
 //! The RTL Reed-Solomon decoder and encoder against `golden::fec::Codec`,
-//! under Verilator, for both codes at S = 1, 4, 8: every output symbol, the
-//! per-codeword count and flag, and the statistics counters compared with
-//! `assert_eq!`; throughput and latency measured in cycles.
+//! under Verilator, for both codes at S = 1, 4, 8, plus KR4 at S = 2 and 5 and
+//! KP4 at S = 3 and 16: every output symbol, the per-codeword count and flag,
+//! and the statistics counters compared with `assert_eq!`; throughput and
+//! latency measured in cycles.
 
 use golden::fec::{Code, Codec, DecodeOutcome, FecStats};
 use golden::rng::Xoshiro256pp;
@@ -230,6 +231,17 @@ fn decoder_kp4_s4() {
 #[test]
 fn decoder_kp4_s8() {
     check_decoder(Code::Kp4, 8, 240, &[true], 23);
+}
+
+#[test]
+fn decoder_kr4_s2() {
+    check_decoder(Code::Kr4, 2, 48, &[true], 14);
+}
+
+#[test]
+fn decoder_kp4_s16() {
+    // 34 beats per codeword: the riBM's 30 iterations fill 30 of the 33 usable beats
+    check_decoder(Code::Kp4, 16, 96, &[true], 26);
 }
 
 #[test]

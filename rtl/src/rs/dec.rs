@@ -372,17 +372,13 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
         )?);
     }
 
-    m.comment("delay lines: received word 3B+2 beats, error values B beats");
+    m.comment(
+        "delay lines (ring buffers in memory): received word 3B+2 beats, error values B beats",
+    );
     let xin = m.wire("din", &pack(&xm)?)?;
-    let mut rd = xin;
-    for i in 0..3 * b + 2 {
-        rd = m.reg_d(&format!("dr{i}"), &rd, Some(&en), None)?;
-    }
+    let rd = delay_line(&mut m, "dr", &xin, &en, 3 * b + 2)?;
     let ein = m.wire("ein", &pack(&e2)?)?;
-    let mut ed = ein;
-    for i in 0..b {
-        ed = m.reg_d(&format!("de{i}"), &ed, Some(&en), None)?;
-    }
+    let ed = delay_line(&mut m, "de", &ein, &en, b)?;
 
     m.comment("output: corrected unless uncorrectable");
     let corr = rd.xor(&ed)?;

@@ -207,6 +207,51 @@ pub(crate) mod hdl_util {
         Expr::concat(&rev)
     }
 
+    /// Delay lines shorter than this stay flip-flop shift registers.
+    pub const MEM_DELAY_MIN: usize = 8;
+
+    /// `d` delayed by `len >= 1` beats of `en`: after the `k`-th beat, the
+    /// value `d` had at beat `k - len + 1`, held between beats, as a chain of
+    /// `len` enabled registers would give. From [`MEM_DELAY_MIN`] beats on it
+    /// is a ring buffer in a memory of `len.next_power_of_two()` words with a
+    /// write pointer and a read pointer `len - 1` words behind it, read into
+    /// a register (a synchronous read, which Yosys maps to block RAM: DP16KD
+    /// on ECP5, SB_RAM40_4K on iCE40). The depth is at least `len`, so the
+    /// two pointers never meet (no read-during-write collision).
+    pub fn delay_line(
+        m: &mut Module,
+        name: &str,
+        d: &Expr,
+        en: &Expr,
+        len: usize,
+    ) -> Result<Expr, RtlError> {
+        if len == 0 {
+            return Err(RtlError::Param {
+                name: "delay length",
+                value: 0,
+                why: "a delay line needs at least one register".into(),
+            });
+        }
+        if len < MEM_DELAY_MIN {
+            let mut q = d.clone();
+            for i in 0..len {
+                q = m.reg_d(&format!("{name}{i}"), &q, Some(en), None)?;
+            }
+            return Ok(q);
+        }
+        let depth = len.next_power_of_two();
+        let mem = m.memory(&format!("{name}_mem"), d.ty(), depth)?;
+        let ab = mem.addr_bits();
+        let one = ku(1, ab)?;
+        let wa = m.reg(&format!("{name}_wa"), Ty::u(ab), Some(0))?;
+        let behind = (depth - (len - 1)) % depth;
+        let ra = m.reg(&format!("{name}_ra"), Ty::u(ab), Some(behind as i128))?;
+        m.next(&wa, &wa.add(&one)?, Some(en))?;
+        m.next(&ra, &ra.add(&one)?, Some(en))?;
+        m.mem_write(&mem, en, &wa, d)?;
+        m.reg_d(&format!("{name}_q"), &mem.read(&ra)?, Some(en), None)
+    }
+
     /// `x != 0` for a named or unnamed value.
     pub fn nonzero(x: &Expr) -> Result<Expr, RtlError> {
         Ok(x.eq(&Expr::konst(0, x.ty())?)?.not())
@@ -241,4 +286,44 @@ pub fn generate_rs(
         written.push(f);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hdl_util::*;
+    use crate::hdl::{Module, Ty};
+
+    /// A module with one delay line of `len` beats; its Verilog.
+    fn delay_module(len: usize) -> Result<String, crate::RtlError> {
+        let mut m = Module::new("dl", vec![]);
+        m.clock()?;
+        let d = m.input("d", Ty::u(12), "data")?;
+        let en = m.input("en", Ty::BIT, "beat")?;
+        let q = delay_line(&mut m, "x", &d, &en, len)?;
+        m.output("q", &q, "delayed")?;
+        m.emit()
+    }
+
+    #[test]
+    fn delay_line_registers_then_ring_buffer() {
+        assert!(delay_module(0).is_err());
+        let short = delay_module(MEM_DELAY_MIN - 1).unwrap();
+        assert!(!short.contains("x_mem"));
+        assert!(short.contains(&format!(
+            "x{} <= x{};",
+            MEM_DELAY_MIN - 2,
+            MEM_DELAY_MIN - 3
+        )));
+        // 40 beats: 64 words, read pointer 39 behind the write pointer
+        let long = delay_module(40).unwrap();
+        assert!(long.contains("reg [11:0] x_mem [0:63];"), "{long}");
+        assert!(long.contains("x_ra <= 6'h19;"), "{long}");
+        assert!(long.contains("x_q <= x_mem[x_ra];"), "{long}");
+        assert!(long.contains("x_mem[x_wa] <= d;"), "{long}");
+        // a power-of-two length: 64 words, the read pointer one word ahead
+        // of the write pointer (63 behind), so they never meet
+        let pow2 = delay_module(64).unwrap();
+        assert!(pow2.contains("reg [11:0] x_mem [0:63];"), "{pow2}");
+        assert!(pow2.contains("x_ra <= 6'd1;"), "{pow2}");
+    }
 }
