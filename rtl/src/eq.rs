@@ -32,11 +32,11 @@ pub const MUL: &str = "rxdsp_eq_mul";
 
 /// Latency in clock cycles: a word whose input handshake happens in cycle `c`
 /// is presented on `m_axis` (with `m_axis_tvalid`) in cycle `c + latency`, if
-/// nothing stalls. `9 + ceil(log2 N)`: input register, multiplier operand
-/// register, product register, `ceil(log2 N)` adder tree levels,
-/// round/saturate, DFE D1, D1b, D2a, D2, D3.
+/// nothing stalls. `10 + ceil(log2 N)`: input register, multiplier operand
+/// register, product register, `ceil(log2 N)` adder tree levels, round,
+/// saturate, DFE D1, D1b, D2a, D2, D3.
 pub fn latency(fmt: &RxFormat, _parallel: usize) -> usize {
-    9 + clog2(fmt.ffe_taps) as usize
+    10 + clog2(fmt.ffe_taps) as usize
 }
 
 /// Checks the format and the parallelism.
@@ -423,19 +423,27 @@ fn build_ffe(fmt: &RxFormat, p: usize, mul: &Module) -> Result<Module, RtlError>
     debug_assert_eq!(w, fmt.ffe_acc_bits());
 
     m.comment(&format!(
-        "round half up (shift {s}) and saturate to {ob} bits"
+        "round half up (shift {s}), registered; then saturate to {ob} bits, registered"
     ));
     let mut ys = Vec::new();
+    let mut shs = Vec::new();
     for (i, row) in level.iter().enumerate() {
         let acc = &row[0];
-        let (sh, wsh) = if s == 0 {
-            (acc.clone(), w)
+        let sh = if s == 0 {
+            acc.clone()
         } else {
             let we = w.max(s) + 1;
             let r = acc.ext(we)?.add(&k(1i128 << (s - 1), Ty::s(we))?)?;
             let r = m.wire(&format!("r{i}"), &r)?;
-            (m.wire(&format!("sh{i}"), &r.shr(s))?, we)
+            // (acc + 2^(s-1)) >>> s (the sign copies it shifts in are merged
+            // by synthesis; slicing instead would leave bits of r unused)
+            r.shr(s)
         };
+        shs.push(m.reg_d(&format!("sh{i}"), &sh, Some(&en), None)?);
+    }
+    let valid = m.reg_d("vr", &valid, Some(&en), Some(0))?;
+    for (i, sh) in shs.iter().enumerate() {
+        let wsh = sh.width();
         let y = if wsh > ob {
             let hi = k((1i128 << (ob - 1)) - 1, Ty::s(wsh))?;
             let lo = k(-(1i128 << (ob - 1)), Ty::s(wsh))?;

@@ -258,7 +258,7 @@ fn generate_writes_files_and_reports() {
     let dir = std::env::temp_dir().join(format!("rxdsp-gen-{}", std::process::id()));
     let r = rtl::generate(&RxFormat::default(), 8, &dir).unwrap();
     assert_eq!(r.top, "rxdsp_eq");
-    assert_eq!(r.latency, 13); // 9 + ceil(log2 16)
+    assert_eq!(r.latency, 14); // 10 + ceil(log2 16)
     assert_eq!(r.files.len(), 4);
     assert!(r.filelist.ends_with("rxdsp.f"));
     let top = std::fs::read_to_string(dir.join("rxdsp_eq.v")).unwrap();
