@@ -570,18 +570,28 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         for j in 0..mt {
             let b = field(&mut m, coef, j, db, &format!("b{}", j + 1))?;
             let be = m.wire(&format!("b{}_e", j + 1), &b.ext(ds)?)?;
-            let b3 = m.wire(&format!("b{}_x3", j + 1), &be.shl(1).add(&be)?)?;
-            let nb = m.wire(&format!("b{}_n", j + 1), &zero.sub(&be)?)?;
+            // the coefficients are quasi-static: the adders are kept off the
+            // data path and registered after every carry chain, so a
+            // coefficient write reaches the fb registers two clocks later
+            // (the M = 1 thresholds three)
+            let b3 = m.reg_d(
+                &format!("b{}_x3", j + 1),
+                &be.shl(1).add(&be)?,
+                None,
+                None,
+            )?;
+            let nb = m.reg_d(&format!("b{}_n", j + 1), &zero.sub(&be)?, None, None)?;
+            let bq = m.reg_d(&format!("b{}_q", j + 1), &be, None, None)?;
             let nb3 = m.wire(&format!("b{}_nx3", j + 1), &zero.sub(&b3)?)?;
-            // registered: the coefficients are quasi-static, keep the adders off the data path
             let mut q = Vec::new();
-            for (lv, v) in [nb3, nb, be, b3].iter().enumerate() {
+            for (lv, v) in [nb3, nb, bq, b3].iter().enumerate() {
+                let fbq = m.reg_d(&format!("fb{}_{lv}", j + 1), v, None, None)?;
                 if mt > 1 {
-                    q.push(m.reg_d(&format!("fb{}_{lv}", j + 1), v, None, None)?);
+                    q.push(fbq);
                 } else if let Some(te1) = &te1 {
                     // y - b1 L(d) >= c  <=>  y >= c + b1 L(d): the comparison
                     // of y alone is the data path, the sums are quasi-static
-                    let ve = m.wire(&format!("fb1_{lv}_w"), &v.ext(ds + 1)?)?;
+                    let ve = m.wire(&format!("fb1_{lv}_w"), &fbq.ext(ds + 1)?)?;
                     let lo = m.wire(&format!("thr1_{lv}_lo_w"), &ve.sub(te1)?)?;
                     let hi = m.wire(&format!("thr1_{lv}_hi_w"), &ve.add(te1)?)?;
                     thr1.push([
