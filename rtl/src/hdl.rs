@@ -493,6 +493,15 @@ impl Module {
         Ok((c, r))
     }
 
+    /// Adds only a `clk` input, for a top that makes its own synchronous
+    /// reset: registers with a reset value then need a signal named `rst`
+    /// (declare it with [`Module::wire`]); [`Module::emit`] checks that.
+    pub fn clock_only(&mut self, doc: &str) -> Result<Expr, RtlError> {
+        let c = self.input("clk", Ty::BIT, doc)?;
+        self.clocked = true;
+        Ok(c)
+    }
+
     /// Declares an input port and returns a reference to it.
     pub fn input(&mut self, name: &str, ty: Ty, doc: &str) -> Result<Expr, RtlError> {
         self.declare(name, ty)?;
@@ -761,6 +770,12 @@ impl Module {
                     name: m.name.clone(),
                 });
             }
+        }
+        if self.regs.iter().any(|r| r.reset.is_some()) && self.names.get("rst") != Some(&Ty::BIT) {
+            return Err(RtlError::Undriven {
+                module: self.name.clone(),
+                name: "rst (the synchronous reset of its registers)".into(),
+            });
         }
         let mut s = String::new();
         for h in &self.header {
