@@ -12,7 +12,9 @@
 //!
 //! The receiver re-arms only on a falling edge, so a line held low (a break,
 //! or an unplugged cable on a pin without pull-up) gives one framing error,
-//! not a stream of zero bytes. It has no FIFO and no flow control: a byte is
+//! not a stream of them; after a framing error it needs the line high (idle)
+//! before the next start bit, like any UART that lost its frame alignment
+//! (the bridge's COBS framing and CRC-32 then drop the damaged frame). It has no FIFO and no flow control: a byte is
 //! presented for one cycle and must be taken then (as `rxdsp_top` does).
 //!
 //! ```
@@ -213,10 +215,11 @@ pub fn build_uart(p: &UartParams) -> Result<Module, RtlError> {
     let tbit = m.reg("tx_bit", Ty::u(4), Some(0))?;
     let tsh = m.reg("tx_shift", Ty::u(9), Some(0x1ff))?;
     let line = m.reg("tx_line", bit, Some(1))?;
-    let ready = m.wire("tx_idle", &tbusy.not())?;
-    let load = m.wire("tx_load", &tx_valid.and(&ready)?)?;
     let ttick = m.wire("tx_tick", &tbusy.and(&tcnt.eq(&k(0, cw)?)?)?)?;
     let tlast = m.wire("tx_last", &ttick.and(&tbit.eq(&k(9, 4)?)?)?)?;
+    // ready in the last cycle of the stop bit too: bytes go back to back
+    let ready = m.wire("tx_free", &tbusy.not().or(&tlast)?)?;
+    let load = m.wire("tx_load", &tx_valid.and(&ready)?)?;
     let tshift = m.wire("tx_shift_en", &ttick.and(&tlast.not())?)?;
     m.next(
         &tbusy,

@@ -50,13 +50,13 @@ module rxdsp_uart (
     reg [3:0] tx_bit;
     reg [8:0] tx_shift;
     reg tx_line;
-    wire tx_idle = (~tx_busy);
-    wire tx_load = (tx_valid & tx_idle);
     wire tx_tick = (tx_busy & (tx_cnt == 8'd0));
     wire tx_last = (tx_tick & (tx_bit == 4'd9));
+    wire tx_free = ((~tx_busy) | tx_last);
+    wire tx_load = (tx_valid & tx_free);
     wire tx_shift_en = (tx_tick & (~tx_last));
     assign txd = tx_line;
-    assign tx_ready = tx_idle;
+    assign tx_ready = tx_free;
     assign rx_data = rx_shift;
     assign rx_valid = rx_valid_r;
     assign rx_frame_err = rx_ferr_r;
