@@ -204,6 +204,10 @@ pub fn synth_board(
         rtl::bridge::BRIDGE_MODULE.into(),
         rtl::uart::UART_MODULE.into(),
     ];
+    // router1 (nextpnr-ecp5's default) needed over an hour on the congested
+    // full board design on two shared cores; router2 resolves congestion
+    // much faster
+    req.pnr_args = vec!["--router".into(), "router2".into()];
     let mut log = |line: &str| eprintln!("[synth] {line}");
     Ok(synth::bitstream::build_bitstream(
         &req, board, None, &mut log,
