@@ -75,7 +75,7 @@ pub fn build(fmt: &RxFormat, parallel: usize, bp: &BoardParams) -> Result<Vec<Mo
             "Ports are those of synth/boards/*.lpf; protocol: docs/device.md".into(),
         ],
     );
-    let clk = m.clock_only("board clock, all registers on the rising edge")?;
+    let clk = m.clock_only()?;
     let rst_n = m.input(
         "rst_n",
         Ty::BIT,
@@ -90,7 +90,7 @@ pub fn build(fmt: &RxFormat, parallel: usize, bp: &BoardParams) -> Result<Vec<Mo
     m.comment("reset: two flops, no reset of their own (zero after configuration)");
     let r1 = m.reg_d("rst_s1", &rst_n, None, None)?;
     let r2 = m.reg_d("rst_s2", &r1, None, None)?;
-    let rst = m.wire("rst", &r2.not())?;
+    let rst = m.reset_wire(&r2.not())?;
 
     let mut w = |name: &str, ty: Ty| m.wire_decl(name, ty);
     let txd = w("u_txd", Ty::BIT)?;

@@ -443,6 +443,7 @@ pub struct Module {
     names: HashMap<String, Ty>,
     out_driven: HashMap<String, bool>,
     clocked: bool,
+    has_rst: bool,
     mems: Vec<MemDecl>,
 }
 
@@ -458,6 +459,7 @@ impl Module {
             names: HashMap::new(),
             out_driven: HashMap::new(),
             clocked: false,
+            has_rst: false,
             mems: Vec::new(),
         }
     }
@@ -490,16 +492,34 @@ impl Module {
         let c = self.input("clk", Ty::BIT, "clock, all registers on the rising edge")?;
         let r = self.input("rst", Ty::BIT, "synchronous reset, active high")?;
         self.clocked = true;
+        self.has_rst = true;
         Ok((c, r))
     }
 
-    /// Adds only a `clk` input, for a top that makes its own synchronous
-    /// reset: registers with a reset value then need a signal named `rst`
-    /// (declare it with [`Module::wire`]); [`Module::emit`] checks that.
-    pub fn clock_only(&mut self, doc: &str) -> Result<Expr, RtlError> {
-        let c = self.input("clk", Ty::BIT, doc)?;
+    /// Adds a `clk` input without a reset, for pure datapath modules: their
+    /// registers must then be declared without a reset value.
+    pub fn clock_only(&mut self) -> Result<Expr, RtlError> {
+        let c = self.input("clk", Ty::BIT, "clock, all registers on the rising edge")?;
         self.clocked = true;
         Ok(c)
+    }
+
+    /// Declares the synchronous reset `rst` of a module clocked with
+    /// [`Module::clock_only`] as a wire carrying `value` (a top that makes
+    /// its own reset, e.g. from a synchronized button). Registers declared
+    /// after it may have reset values.
+    pub fn reset_wire(&mut self, value: &Expr) -> Result<Expr, RtlError> {
+        if value.ty != Ty::BIT {
+            return Err(RtlError::TypeMismatch {
+                op: "reset",
+                expr: value.verilog(),
+                left: Ty::BIT,
+                right: value.ty,
+            });
+        }
+        let r = self.wire("rst", value)?;
+        self.has_rst = true;
+        Ok(r)
     }
 
     /// Declares an input port and returns a reference to it.
@@ -567,6 +587,16 @@ impl Module {
             return Err(RtlError::NoClock(self.name.clone()));
         }
         if let Some(v) = reset {
+            if !self.has_rst {
+                return Err(RtlError::Param {
+                    name: "register reset",
+                    value: v as i64,
+                    why: format!(
+                        "register `{name}` of module {} has a reset value but the module has no reset (Module::clock_only)",
+                        self.name
+                    ),
+                });
+            }
             Expr::konst(v, ty)?;
         }
         self.declare(name, ty)?;
@@ -770,12 +800,6 @@ impl Module {
                     name: m.name.clone(),
                 });
             }
-        }
-        if self.regs.iter().any(|r| r.reset.is_some()) && self.names.get("rst") != Some(&Ty::BIT) {
-            return Err(RtlError::Undriven {
-                module: self.name.clone(),
-                name: "rst (the synchronous reset of its registers)".into(),
-            });
         }
         let mut s = String::new();
         for h in &self.header {

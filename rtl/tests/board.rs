@@ -5,6 +5,7 @@ mod common;
 
 use golden::numeric::RxFormat;
 use rtl::board::{BoardParams, BOARD_TOP};
+use rtl::hdl::Expr;
 use rtl::uart::{UartParams, UART_MODULE};
 use std::path::Path;
 use std::process::Command;
@@ -146,4 +147,21 @@ fn illegal_uart_parameters_are_refused() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("cycles per bit"), "{e}");
+}
+
+#[test]
+fn reset_values_need_a_reset_wire_in_a_clock_only_module() {
+    use rtl::hdl::{Module, Ty};
+    let mut m = Module::new("t", vec![]);
+    m.clock_only().unwrap();
+    assert!(m.reg("a", Ty::BIT, Some(0)).is_err());
+    let x = m.input("x", Ty::BIT, "button").unwrap();
+    assert!(m
+        .reset_wire(&Expr::concat(&[x.clone(), x.clone()]).unwrap())
+        .is_err());
+    let r = m.reset_wire(&x).unwrap();
+    assert_eq!(r.verilog(), "rst");
+    let b = m.reg("b", Ty::BIT, Some(1)).unwrap();
+    m.next(&b, &x, None).unwrap();
+    assert!(m.emit().unwrap().contains("if (rst) begin"));
 }

@@ -8,7 +8,7 @@
 `default_nettype none
 
 module rxdsp_board_top (
-    input  wire clk, // board clock, all registers on the rising edge
+    input  wire clk, // clock, all registers on the rising edge
     input  wire rst_n, // reset button, active low (asynchronous, synchronized here)
     input  wire uart_rx, // serial line from the host (USB-UART TXD), 8N1
     output wire uart_tx, // serial line to the host (USB-UART RXD), 8N1
