@@ -407,6 +407,49 @@ pub fn sweep(
     Ok(rows)
 }
 
+/// Default UART baud rate of the board top (the serial transport's default too).
+pub const DEFAULT_BAUD: u32 = 115_200;
+
+/// The board flow: generates the board top (`rxdsp_board_top`: UART +
+/// `rxdsp_top`) for `plan` with the UART divisor from `board`'s clock and
+/// `baud` into `<dir>/rtl/` (one `.v` file per module and `rxdsp_board.f`),
+/// then synthesizes, places and routes it at the board clock with the
+/// board's pins and packs `<dir>/<board>/rxdsp_board_top.bit`.
+pub fn synth_board(
+    plan: &LinkPlan,
+    board: synth::bitstream::Board,
+    baud: u32,
+    dir: &Path,
+) -> Result<synth::bitstream::BitstreamReport> {
+    let bp = rtl::board::BoardParams {
+        uart: rtl::uart::UartParams {
+            clk_hz: board.clock_hz(),
+            baud,
+        },
+        leds_active_low: board.leds_active_low(),
+    };
+    let rtl_dir = dir.join("rtl");
+    let files = rtl::board::generate(&plan.format, plan.parallel, &bp, &rtl_dir)
+        .with_context(|| format!("generating the board top for {board}"))?;
+    let mut req = SynthRequest::new(Target::Ecp5_85k, files, rtl::board::BOARD_TOP);
+    req.clock_port = "clk".into();
+    req.freq_mhz = board.clock_hz() as f64 / 1e6;
+    req.work_dir = dir.join(board.name());
+    req.blocks = vec![
+        "rxdsp_eq".into(),
+        rtl::bridge::BRIDGE_MODULE.into(),
+        rtl::uart::UART_MODULE.into(),
+    ];
+    // router1 (nextpnr-ecp5's default) needed over an hour on the congested
+    // full board design on two shared cores; router2 resolves congestion
+    // much faster
+    req.pnr_args = vec!["--router".into(), "router2".into()];
+    let mut log = |line: &str| eprintln!("[synth] {line}");
+    Ok(synth::bitstream::build_bitstream(
+        &req, board, None, &mut log,
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

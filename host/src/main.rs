@@ -115,9 +115,16 @@ struct SynthArgs {
     /// write the JSON report here (with --sweep: the CSV and markdown tables go beside it)
     #[arg(long)]
     report: Option<PathBuf>,
-    /// clock target for place and route, MHz
-    #[arg(long, default_value_t = 150.0)]
-    freq: f64,
+    /// clock target for place and route, MHz (default 150; with --board, the board's clock)
+    #[arg(long)]
+    freq: Option<f64>,
+    /// build the bitstream of the board top (UART + device) for this board:
+    /// ulx3s-85f or ecp5-evn (with --target ecp5-85k)
+    #[arg(long)]
+    board: Option<String>,
+    /// UART baud rate of the board top (with --board; default 115200)
+    #[arg(long)]
+    baud: Option<u32>,
     /// work folder (Verilog, tool logs, netlists)
     #[arg(long, default_value = "synth-out")]
     out: PathBuf,
@@ -588,21 +595,26 @@ fn synth_cmd(a: SynthArgs) -> Result<()> {
         .target
         .parse()
         .map_err(|e| anyhow::anyhow!("--target: {e}"))?;
-    if !(a.freq.is_finite() && a.freq > 0.0) {
-        bail!("--freq {} must be a positive frequency in MHz", a.freq);
+    if let Some(f) = a.freq {
+        if !(f.is_finite() && f > 0.0) {
+            bail!("--freq {f} must be a positive frequency in MHz");
+        }
     }
+    if let Some(b) = &a.board {
+        if a.fec_only || a.fec_symbols.is_some() {
+            bail!("--fec-only and --fec-symbols do not combine with --board");
+        }
+        return board_cmd(&a, target, b);
+    }
+    if a.baud.is_some() {
+        bail!("--baud goes with --board (the UART is only in the board top)");
+    }
+    let freq = a.freq.unwrap_or(150.0);
     if !a.sweep.is_empty() && (a.fec_only || a.fec_symbols.is_some()) {
         bail!("--fec-only and --fec-symbols do not combine with --sweep");
     }
     if !a.sweep.is_empty() {
-        let rows = cmd_synth::sweep(
-            &a.set,
-            a.config.as_deref(),
-            &a.sweep,
-            target,
-            a.freq,
-            &a.out,
-        )?;
+        let rows = cmd_synth::sweep(&a.set, a.config.as_deref(), &a.sweep, target, freq, &a.out)?;
         let md = synth::sweep::to_markdown(&rows);
         let csv = synth::sweep::to_csv(&rows);
         print!("{md}");
@@ -633,7 +645,7 @@ fn synth_cmd(a: SynthArgs) -> Result<()> {
     let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
     let plan = plan_of(&cfg, a.config.as_deref())?;
     let fec = cmd_synth::fec_choice(&plan, a.fec_symbols, a.fec_only)?;
-    let r = cmd_synth::synth_with(&plan, fec.as_ref(), target, a.freq, &a.out)?;
+    let r = cmd_synth::synth_with(&plan, fec.as_ref(), target, freq, &a.out)?;
     let per_clock = fec.map_or(plan.parallel, |f| f.pam4_per_clock(&plan));
     print!("{}", r.table());
     println!("{}", cmd_synth::throughput_line(&r, per_clock));
@@ -657,6 +669,85 @@ fn synth_cmd(a: SynthArgs) -> Result<()> {
         });
         write_json(p, &v)?;
         println!("report     {}", p.display());
+    }
+    Ok(())
+}
+
+/// `rxdsp synth --board B`: the bitstream of the board top.
+fn board_cmd(a: &SynthArgs, target: synth::Target, board: &str) -> Result<()> {
+    let board: synth::bitstream::Board =
+        board.parse().map_err(|e| anyhow::anyhow!("--board: {e}"))?;
+    if target != synth::Target::Ecp5_85k {
+        bail!("--board {board} is an ECP5 board: use --target ecp5-85k");
+    }
+    if !a.sweep.is_empty() {
+        bail!("--sweep and --board do not go together (one bitstream per run)");
+    }
+    if a.freq.is_some() {
+        bail!(
+            "--freq does not go with --board: the place-and-route target is the board clock ({} MHz)",
+            board.clock_hz() as f64 / 1e6
+        );
+    }
+    let baud = a.baud.unwrap_or(cmd_synth::DEFAULT_BAUD);
+    let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
+    let plan = plan_of(&cfg, a.config.as_deref())?;
+    let t0 = std::time::Instant::now();
+    let b = cmd_synth::synth_board(&plan, board, baud, &a.out)?;
+    let wall = t0.elapsed().as_secs_f64();
+    print!("{}", b.synth.table());
+    let clk = board.clock_hz() as f64 / 1e6;
+    match b.synth.fmax_mhz {
+        Some(f) => println!(
+            "clock      {clk} MHz board clock, Fmax {f:.1} MHz ({})",
+            if f >= clk {
+                "meets timing"
+            } else {
+                "FAILS timing"
+            }
+        ),
+        None => println!("clock      {clk} MHz board clock, Fmax unknown"),
+    }
+    println!("bitstream  {}", b.bitstream.display());
+    println!(
+        "time       {wall:.0} s wall (ecppack {:.1} s)",
+        b.ecppack_seconds
+    );
+    println!("load       {}", board.load_command(&b.bitstream));
+    let mut cfg_args = String::new();
+    if let Some(c) = &a.config {
+        cfg_args += &format!(" --config {}", c.display());
+    }
+    for s in &a.set {
+        cfg_args += &format!(" --set {s}");
+    }
+    println!(
+        "stream     rxdsp stream --device 'serial:///dev/ttyUSB0?baud={baud}'{cfg_args} --in SAMPLES --out BITS"
+    );
+    if let Some(p) = &a.report {
+        let v = serde_json::json!({
+            "board": board,
+            "bitstream": b.bitstream,
+            "lpf": b.lpf,
+            "baud": baud,
+            "board_clock_mhz": clk,
+            "meets_timing": b.synth.fmax_mhz.map(|f| f >= clk),
+            "wall_seconds": wall,
+            "ecppack_seconds": b.ecppack_seconds,
+            "synth": b.synth,
+            "parallel": plan.parallel,
+            "config": {
+                "ffe_taps": plan.format.ffe_taps,
+                "dfe_taps": plan.format.dfe_taps,
+                "adc_bits": plan.format.adc_bits,
+                "ffe_coef_bits": plan.format.ffe_coef_bits,
+            },
+        });
+        write_json(p, &v)?;
+        println!("report     {}", p.display());
+    }
+    if b.synth.fmax_mhz.is_some_and(|f| f < clk) {
+        bail!("the design does not meet the {clk} MHz board clock: the bitstream would not work reliably");
     }
     Ok(())
 }

@@ -574,12 +574,7 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
             // data path and registered after every carry chain, so a
             // coefficient write reaches the fb registers two clocks later
             // (the M = 1 thresholds three)
-            let b3 = m.reg_d(
-                &format!("b{}_x3", j + 1),
-                &be.shl(1).add(&be)?,
-                None,
-                None,
-            )?;
+            let b3 = m.reg_d(&format!("b{}_x3", j + 1), &be.shl(1).add(&be)?, None, None)?;
             let nb = m.reg_d(&format!("b{}_n", j + 1), &zero.sub(&be)?, None, None)?;
             let bq = m.reg_d(&format!("b{}_q", j + 1), &be, None, None)?;
             let nb3 = m.wire(&format!("b{}_nx3", j + 1), &zero.sub(&b3)?)?;

@@ -562,6 +562,24 @@ impl Module {
         Ok(())
     }
 
+    /// Declares the synchronous reset `rst` of a module clocked with
+    /// [`Module::clock_only`] as a wire carrying `value` (a top that makes
+    /// its own reset, e.g. from a synchronized button). Registers declared
+    /// after it may have reset values.
+    pub fn reset_wire(&mut self, value: &Expr) -> Result<Expr, RtlError> {
+        if value.ty != Ty::BIT {
+            return Err(RtlError::TypeMismatch {
+                op: "reset",
+                expr: value.verilog(),
+                left: Ty::BIT,
+                right: value.ty,
+            });
+        }
+        let r = self.wire("rst", value)?;
+        self.has_rst = true;
+        Ok(r)
+    }
+
     /// A register with an optional synchronous reset value; give it a next
     /// state with [`Module::next`].
     pub fn reg(&mut self, name: &str, ty: Ty, reset: Option<i128>) -> Result<Expr, RtlError> {

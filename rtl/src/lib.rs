@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod board;
 pub mod bridge;
 pub mod csr;
 pub mod eq;
@@ -24,6 +25,7 @@ pub mod hdl;
 pub mod proto;
 pub mod rs;
 pub mod top;
+pub mod uart;
 
 use golden::numeric::{FormatError, RxFormat};
 use hdl::{Port, Ty};

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::{tools, PnrExtra, SynthError, SynthReport, SynthRequest, Target};
 
 /// A board with an ECP5 85F whose pin constraints ship with this crate
-/// (`synth/boards/*.lpf`, for the ports of `tests/data/counter.v`: `clk`, `rst_n`,
-/// `uart_rx`, `uart_tx`, `led[3:0]`).
+/// (`synth/boards/*.lpf`, for the ports of the board top `rxdsp_board_top` and of
+/// `tests/data/counter.v`: `clk`, `rst_n`, `uart_rx`, `uart_tx`, `led[3:0]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Board {
     /// Radiona ULX3S with an LFE5U-85F (`ulx3s-85f`).
@@ -49,6 +49,35 @@ impl Board {
             Board::Ulx3s85f => &["--85k", "--package", "CABGA381", "--speed", "6"],
             Board::Ecp5Evn => &["--um5g-85k", "--package", "CABGA381", "--speed", "8"],
         }
+    }
+
+    /// The board clock on the `clk` pin, Hz (the `.lpf`'s `FREQUENCY`).
+    pub fn clock_hz(self) -> u64 {
+        match self {
+            Board::Ulx3s85f => 25_000_000,
+            Board::Ecp5Evn => 12_000_000,
+        }
+    }
+
+    /// Whether the four LEDs of the `.lpf` light when driven low.
+    pub fn leds_active_low(self) -> bool {
+        match self {
+            Board::Ulx3s85f => false,
+            Board::Ecp5Evn => true,
+        }
+    }
+
+    /// openFPGALoader's name for the board (`openFPGALoader -b NAME file.bit`).
+    pub fn loader_name(self) -> &'static str {
+        match self {
+            Board::Ulx3s85f => "ulx3s",
+            Board::Ecp5Evn => "ecp5_evn",
+        }
+    }
+
+    /// The command that loads `bit` into the board's FPGA (SRAM, lost at power-off).
+    pub fn load_command(self, bit: &Path) -> String {
+        format!("openFPGALoader -b {} {}", self.loader_name(), bit.display())
     }
 
     /// The pin constraints shipped for the board (the text of `boards/<name>.lpf`).

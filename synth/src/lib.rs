@@ -146,6 +146,9 @@ pub struct SynthRequest {
     pub venv: PathBuf,
     /// nextpnr's placement seed.
     pub seed: u64,
+    /// Further nextpnr arguments, appended after the flow's own (e.g.
+    /// `["--router", "router2"]`); each must be one word without quotes or `;`.
+    pub pnr_args: Vec<String>,
 }
 
 impl SynthRequest {
@@ -163,6 +166,7 @@ impl SynthRequest {
             install_missing: true,
             venv: tools::default_venv_dir(),
             seed: 1,
+            pnr_args: Vec::new(),
         }
     }
 }
@@ -364,6 +368,9 @@ pub(crate) fn run_flow(
     for b in &req.blocks {
         check_name("block name", b)?;
     }
+    for a in &req.pnr_args {
+        check_name("nextpnr argument", a)?;
+    }
     if !(req.freq_mhz.is_finite() && req.freq_mhz > 0.0) {
         return Err(SynthError::BadRequest(format!(
             "invalid frequency target {} MHz",
@@ -489,9 +496,16 @@ pub(crate) fn run_flow(
             }
         }
     }
+    args.extend(req.pnr_args.iter().cloned());
     log(&format!(
-        "{}: place and route at {} MHz",
-        tc.nextpnr.name, req.freq_mhz
+        "{}: place and route at {} MHz{}",
+        tc.nextpnr.name,
+        req.freq_mhz,
+        if req.pnr_args.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", req.pnr_args.join(" "))
+        }
     ));
     let t = Instant::now();
     let nextpnr_log = dir.join("nextpnr.log");

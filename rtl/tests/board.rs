@@ -1,0 +1,167 @@
+//! The UART PHY and the board top: snapshots, lint with Verilator `-Wall`
+//! (no waivers) and compile with Icarus; illegal UART parameters are refused.
+
+mod common;
+
+use golden::numeric::RxFormat;
+use rtl::board::{BoardParams, BOARD_TOP};
+use rtl::hdl::Expr;
+use rtl::uart::{UartParams, UART_MODULE};
+use std::path::Path;
+use std::process::Command;
+
+const ULX3S: UartParams = UartParams {
+    clk_hz: 25_000_000,
+    baud: 115_200,
+};
+
+/// Set `RXDSP_BLESS=1` to rewrite the expected files.
+#[test]
+fn uart_and_board_top_match_snapshots() {
+    let bp = BoardParams {
+        uart: ULX3S,
+        leds_active_low: false,
+    };
+    let d = rtl::board::design(&RxFormat::default(), 8, &bp).unwrap();
+    // only the two modules of this file: the device's own have their snapshots
+    let files: Vec<(String, String)> = d
+        .files
+        .into_iter()
+        .filter(|(n, _)| *n == format!("{UART_MODULE}.v") || *n == format!("{BOARD_TOP}.v"))
+        .collect();
+    assert_eq!(files.len(), 2);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/board");
+    common::check_snapshots(&dir, &files);
+}
+
+fn lint(files: &[(String, String)], top: &str, tag: &str) {
+    let dir = std::env::temp_dir().join(format!("rxdsp-board-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut names = Vec::new();
+    for (n, t) in files {
+        std::fs::write(dir.join(n), t).unwrap();
+        names.push(n.clone());
+    }
+    let out = Command::new("verilator")
+        .current_dir(&dir)
+        .args(["--lint-only", "-Wall", "--top-module", top])
+        .args(&names)
+        .output()
+        .expect("verilator");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "verilator -Wall on {tag}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new("iverilog")
+        .current_dir(&dir)
+        .args(["-g2005", "-Wall", "-o", "/dev/null", "-s", top])
+        .args(&names)
+        .output()
+        .expect("iverilog");
+    assert!(
+        out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "iverilog on {tag}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn uart_lints_clean_over_divisors() {
+    for (clk, baud) in [
+        (25_000_000, 115_200),
+        (12_000_000, 3_000_000),
+        (12_000_000, 1_000_000),
+        (100_000_000, 9_600),
+    ] {
+        let p = UartParams { clk_hz: clk, baud };
+        let v = rtl::uart::uart_verilog(&p).unwrap();
+        lint(
+            &[(format!("{UART_MODULE}.v"), v)],
+            UART_MODULE,
+            &format!("uart-{clk}-{baud}"),
+        );
+    }
+}
+
+#[test]
+fn board_top_lints_clean_and_compiles_in_icarus() {
+    for (fmt, p, uart, low, tag) in [
+        (RxFormat::default(), 8, ULX3S, false, "ulx3s-p8"),
+        (
+            RxFormat {
+                ffe_taps: 2,
+                ffe_main: 0,
+                ..RxFormat::default()
+            },
+            1,
+            UartParams {
+                clk_hz: 12_000_000,
+                baud: 115_200,
+            },
+            true,
+            "evn-p1",
+        ),
+    ] {
+        let bp = BoardParams {
+            uart,
+            leds_active_low: low,
+        };
+        let d = rtl::board::design(&fmt, p, &bp).unwrap();
+        lint(&d.files, BOARD_TOP, tag);
+        let names: Vec<&str> = d.ports.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["clk", "rst_n", "uart_rx", "uart_tx", "led"]);
+        assert_eq!(d.ports[4].ty.width, 4);
+    }
+}
+
+#[test]
+fn board_files_are_written_with_a_file_list() {
+    let dir = std::env::temp_dir().join(format!("rxdsp-board-gen-{}", std::process::id()));
+    let bp = BoardParams {
+        uart: ULX3S,
+        leds_active_low: false,
+    };
+    let files = rtl::board::generate(&RxFormat::default(), 8, &bp, &dir).unwrap();
+    assert!(files.last().unwrap().ends_with(format!("{BOARD_TOP}.v")));
+    let fl = std::fs::read_to_string(dir.join(rtl::board::BOARD_FILELIST)).unwrap();
+    assert_eq!(fl.lines().count(), files.len());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn illegal_uart_parameters_are_refused() {
+    let bp = |clk_hz, baud| BoardParams {
+        uart: UartParams { clk_hz, baud },
+        leds_active_low: false,
+    };
+    let e = rtl::board::design(&RxFormat::default(), 8, &bp(25_000_000, 3_000_000))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("illegal parameter uart baud = 3000000"),
+        "{e}"
+    );
+    let e = rtl::board::design(&RxFormat::default(), 8, &bp(12_000_000, 6_000_000))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cycles per bit"), "{e}");
+}
+
+#[test]
+fn reset_values_need_a_reset_wire_in_a_clock_only_module() {
+    use rtl::hdl::{Module, Ty};
+    let mut m = Module::new("t", vec![]);
+    m.clock_only().unwrap();
+    assert!(m.reg("a", Ty::BIT, Some(0)).is_err());
+    let x = m.input("x", Ty::BIT, "button").unwrap();
+    assert!(m
+        .reset_wire(&Expr::concat(&[x.clone(), x.clone()]).unwrap())
+        .is_err());
+    let r = m.reset_wire(&x).unwrap();
+    assert_eq!(r.verilog(), "rst");
+    let b = m.reg("b", Ty::BIT, Some(1)).unwrap();
+    m.next(&b, &x, None).unwrap();
+    assert!(m.emit().unwrap().contains("if (rst) begin"));
+}
