@@ -229,7 +229,8 @@ fn gen_writes_verilog_filelist_and_register_map() {
         &top[..400]
     );
     let list = std::fs::read_to_string(d.join("rxdsp.f")).unwrap();
-    assert_eq!(list.lines().count(), 3, "{list}");
+    assert_eq!(list.lines().count(), 4, "{list}"); // mul, ffe, dfe, top
+    assert!(list.starts_with("rxdsp_eq_mul.v"), "{list}");
     let regs = std::fs::read_to_string(d.join("eq_cfg_port.md")).unwrap();
     assert!(regs.contains("| 5 | DFE coefficient b[1] | 8 |"), "{regs}");
     let dev = std::fs::read_to_string(d.join("registers.md")).unwrap();
