@@ -477,15 +477,37 @@ impl Slicer {
     /// PAM4 slicer of a named `z`: level index `[z>=-t] + [z>=0] + [z>=t]` as
     /// a 2-bit wire (thermometer to binary).
     fn slice(&self, m: &mut Module, z: &Expr, name: &str) -> Result<Expr, RtlError> {
-        slice_at(m, z, [&self.nt, &self.zero, &self.t], name)
+        let t = self.therm(m, z, &format!("{name}_c"))?;
+        decode_therm(m, &t, name)
+    }
+
+    /// The slicer's three comparisons of `z`, as a thermometer wire.
+    fn therm(&self, m: &mut Module, z: &Expr, name: &str) -> Result<Expr, RtlError> {
+        therm_at(m, z, [&self.nt, &self.zero, &self.t], name)
     }
 }
 
-/// PAM4 slicer of `z` against the three thresholds `lo < mid < hi`:
-/// `[z>=lo] + [z>=mid] + [z>=hi]` as a 2-bit wire.
-fn slice_at(m: &mut Module, z: &Expr, thr: [&Expr; 3], name: &str) -> Result<Expr, RtlError> {
-    let t = therm_at(m, z, thr, &format!("{name}_c"))?;
-    decode_therm(m, &t, name)
+/// Registers every element of `v` on `en` as `<prefix><i>`.
+fn reg_each(m: &mut Module, v: &[Expr], en: &Expr, prefix: &str) -> Result<Vec<Expr>, RtlError> {
+    v.iter()
+        .enumerate()
+        .map(|(i, e)| m.reg_d(&format!("{prefix}{i}"), e, Some(en), None))
+        .collect()
+}
+
+/// Registers every selection map on `en` as `<prefix><i>_<d>`.
+fn reg_maps(
+    m: &mut Module,
+    maps: &[[Expr; 4]],
+    en: &Expr,
+    prefix: &str,
+) -> Result<Vec<[Expr; 4]>, RtlError> {
+    let mut out = Vec::new();
+    for (i, f) in maps.iter().enumerate() {
+        let r = reg_each(m, f, en, &format!("{prefix}{i}_"))?;
+        out.push([r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()]);
+    }
+    Ok(out)
 }
 
 /// The slicer's comparisons of `z` against `lo < mid < hi` as a 3-bit
@@ -619,8 +641,7 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         m.comment("stage D1: slicer comparisons (no DFE), thermometer code");
         for (i, yi) in y.iter().enumerate() {
             let ye = m.wire(&format!("y{i}_e"), &yi.ext(ds)?)?;
-            let sl = slicer()?;
-            let c = therm_at(&mut m, &ye, [&sl.nt, &sl.zero, &sl.t], &format!("c{i}"))?;
+            let c = slicer()?.therm(&mut m, &ye, &format!("c{i}"))?;
             d1.push(vec![m.reg_d(&format!("d1_c{i}"), &c, Some(&en), None)?]);
         }
     } else {
@@ -648,11 +669,7 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     // ---- stage D1b: thermometer codes decoded (M <= 1; for M = 1 followed by
     // the first prefix level below), otherwise a delay
     m.comment("stage D1b: slicer thermometer codes decoded to levels; FFE outputs delayed");
-    let mut d1b_y = Vec::new();
-    for (i, yi) in d1_y.iter().enumerate() {
-        d1b_y.push(m.reg_d(&format!("d1b_y{i}"), yi, Some(&en), None)?);
-    }
-    let d1_y = d1b_y;
+    let d1_y = reg_each(&mut m, &d1_y, &en, "d1b_y")?;
     for (i, row) in d1.iter_mut().enumerate() {
         for (d, e) in row.iter_mut().enumerate() {
             *e = match mt {
@@ -670,11 +687,7 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
 
     // ---- stage D2a: a timing stage (M = 1: inside the prefix network below)
     m.comment("stage D2a: FFE outputs (and for M != 1 the D1 results) delayed one stage");
-    let mut d1_y_a = Vec::new();
-    for (i, yi) in d1_y.iter().enumerate() {
-        d1_y_a.push(m.reg_d(&format!("d2a_y{i}"), yi, Some(&en), None)?);
-    }
-    let d1_y = d1_y_a;
+    let d1_y = reg_each(&mut m, &d1_y, &en, "d2a_y")?;
     if mt != 1 {
         for (i, row) in d1.iter_mut().enumerate() {
             for (d, e) in row.iter_mut().enumerate() {
@@ -716,29 +729,13 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
                     m.comment(&format!(
                         "stage D1b: decoded maps after {cut1} of {nl} prefix levels, registered"
                     ));
-                    let mut reg = Vec::new();
-                    for (i, f) in maps.iter().enumerate() {
-                        let mut r = Vec::new();
-                        for (d, e) in f.iter().enumerate() {
-                            r.push(m.reg_d(&format!("d1b_f{i}_{d}"), e, Some(&en), None)?);
-                        }
-                        reg.push([r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()]);
-                    }
-                    maps = reg;
+                    maps = reg_maps(&mut m, &maps, &en, "d1b_f")?;
                 }
                 if lvl == cut2 {
                     m.comment(&format!(
                         "stage D2a: prefix maps after {cut2} of {nl} levels, registered"
                     ));
-                    let mut reg = Vec::new();
-                    for (i, f) in maps.iter().enumerate() {
-                        let mut r = Vec::new();
-                        for (d, e) in f.iter().enumerate() {
-                            r.push(m.reg_d(&format!("d2a_f{i}_{d}"), e, Some(&en), None)?);
-                        }
-                        reg.push([r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()]);
-                    }
-                    maps = reg;
+                    maps = reg_maps(&mut m, &maps, &en, "d2a_f")?;
                     m.comment("stage D2: remaining prefix levels, then a_i = F_i[h1]");
                 }
                 if dist >= p {
