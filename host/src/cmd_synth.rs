@@ -96,18 +96,33 @@ endmodule
 /// ECP5 the FFE multiplier is the `MULT18X18D` variant with its registers
 /// (`rtl::eq::ecp5_mul_verilog`); other targets keep the generic one.
 pub fn emit(plan: &LinkPlan, target: Target, dir: &Path) -> Result<Vec<PathBuf>> {
+    let design = rtl::design(&plan.format, plan.parallel).context("generating Verilog")?;
+    write_design(plan, target, design, dir, &harness(plan))
+}
+
+/// Writes `design`'s files into `dir` (the ECP5 multiplier swapped in for
+/// ECP5), then the harness `harness_text`; returns the files, harness last.
+fn write_design(
+    plan: &LinkPlan,
+    target: Target,
+    mut design: rtl::Design,
+    dir: &Path,
+    harness_text: &str,
+) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let g = rtl::generate(&plan.format, plan.parallel, dir).context("generating Verilog")?;
     if target == Target::Ecp5_85k {
-        let text = rtl::eq::ecp5_mul_verilog(&plan.format, plan.parallel)
+        rtl::eq::use_ecp5_dsp(&mut design.files, &plan.format, plan.parallel)
             .context("generating the ECP5 multiplier")?;
-        let path = dir.join(format!("{}.v", rtl::eq::MUL));
-        rxdsp::samples::write_atomic(&path, text.as_bytes())
-            .context("writing the ECP5 multiplier")?;
+    }
+    let mut files = Vec::new();
+    for (n, text) in &design.files {
+        let p = dir.join(n);
+        rxdsp::samples::write_atomic(&p, text.as_bytes())
+            .with_context(|| format!("writing {}", p.display()))?;
+        files.push(p);
     }
     let h = dir.join(format!("{HARNESS_TOP}.v"));
-    rxdsp::samples::write_atomic(&h, harness(plan).as_bytes()).context("writing the harness")?;
-    let mut files = g.files.clone();
+    rxdsp::samples::write_atomic(&h, harness_text.as_bytes()).context("writing the harness")?;
     files.push(h);
     Ok(files)
 }
@@ -263,7 +278,6 @@ pub fn emit_fec(
     target: Target,
     dir: &Path,
 ) -> Result<(Vec<PathBuf>, Vec<String>)> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let (code, s) = (fec.code, fec.symbols);
     let (design, top, blocks, what) = if fec.decoder_only {
         (
@@ -295,22 +309,9 @@ pub fn emit_fec(
             ),
         )
     };
-    let mut design = design.context("generating Verilog")?;
-    if target == Target::Ecp5_85k {
-        rtl::eq::use_ecp5_dsp(&mut design.files, &plan.format, plan.parallel)
-            .context("generating the ECP5 multiplier")?;
-    }
-    let mut files = Vec::new();
-    for (n, text) in &design.files {
-        let p = dir.join(n);
-        rxdsp::samples::write_atomic(&p, text.as_bytes())
-            .with_context(|| format!("writing {}", p.display()))?;
-        files.push(p);
-    }
-    let h = dir.join(format!("{HARNESS_TOP}.v"));
-    rxdsp::samples::write_atomic(&h, harness_for(top, &design.ports, &what).as_bytes())
-        .context("writing the harness")?;
-    files.push(h);
+    let design = design.context("generating Verilog")?;
+    let h = harness_for(top, &design.ports, &what);
+    let files = write_design(plan, target, design, dir, &h)?;
     Ok((files, blocks.into_iter().map(String::from).collect()))
 }
 
