@@ -144,22 +144,21 @@ impl SweepRow {
     /// Samples per clock: the resolved value, else the assignment's
     /// `parallel` or `rtl.parallel` key.
     pub fn parallel(&self) -> Option<u32> {
-        self.parallel.or_else(|| {
-            self.assignment
-                .iter()
-                .find(|(k, _)| k == "parallel" || k == "rtl.parallel")
-                .and_then(|(_, v)| v.parse().ok())
-        })
+        self.parallel
+            .or_else(|| self.assigned(&["parallel", "rtl.parallel"]))
     }
 
     /// FFE taps: the resolved value, else the assignment's `ffe.taps` key.
     pub fn ffe_taps(&self) -> Option<u32> {
-        self.ffe_taps.or_else(|| {
-            self.assignment
-                .iter()
-                .find(|(k, _)| k == "ffe.taps")
-                .and_then(|(_, v)| v.parse().ok())
-        })
+        self.ffe_taps.or_else(|| self.assigned(&["ffe.taps"]))
+    }
+
+    /// The number the assignment gives to the first of `keys` it sets.
+    fn assigned(&self, keys: &[&str]) -> Option<u32> {
+        self.assignment
+            .iter()
+            .find(|(k, _)| keys.contains(&k.as_str()))
+            .and_then(|(_, v)| v.parse().ok())
     }
 }
 
