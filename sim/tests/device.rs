@@ -66,6 +66,7 @@ impl Dev {
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn csr_access_errors_and_streaming_match_golden() {
     let fmt = RxFormat::default();
     let p = 8;
@@ -188,6 +189,7 @@ fn csr_access_errors_and_streaming_match_golden() {
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn two_byte_samples_and_two_dfe_taps_match_golden() {
     let fmt = RxFormat {
         adc_bits: 12,

@@ -8,14 +8,10 @@ use sim::device::DeviceSim;
 use std::collections::VecDeque;
 use std::process::Command;
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("-V").output().is_ok()
-}
-
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn icarus_and_verilator_send_the_same_bytes() {
-    if !have("iverilog") {
-        eprintln!("iverilog missing: skipped (apt-get install iverilog)");
+    if !testkit::have_icarus() {
         return;
     }
     let fmt = RxFormat {

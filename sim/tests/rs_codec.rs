@@ -204,59 +204,70 @@ fn check_decoder(code: Code, s: usize, count: usize, valid: &[bool], seed: u64) 
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kr4_s1() {
     check_decoder(Code::Kr4, 1, 64, &[true], 11);
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kr4_s4() {
     check_decoder(Code::Kr4, 4, 160, &[true], 12);
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kr4_s8() {
     check_decoder(Code::Kr4, 8, 240, &[true], 13);
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kp4_s1() {
     check_decoder(Code::Kp4, 1, 64, &[true], 21);
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kp4_s4() {
     check_decoder(Code::Kp4, 4, 160, &[true], 22);
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kp4_s8() {
     check_decoder(Code::Kp4, 8, 240, &[true], 23);
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kr4_s2() {
     check_decoder(Code::Kr4, 2, 48, &[true], 14);
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kp4_s16() {
     // 34 beats per codeword: the riBM's 30 iterations fill 30 of the 33 usable beats
     check_decoder(Code::Kp4, 16, 96, &[true], 26);
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kp4_s3_partial_last_beat() {
     // 544 = 181 * 3 + 1: the last beat has one symbol and two ignored lanes
     check_decoder(Code::Kp4, 3, 64, &[true], 25);
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kr4_s5_partial_last_beat() {
     // 528 = 105 * 5 + 3
     check_decoder(Code::Kr4, 5, 64, &[true], 15);
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kp4_s8_with_input_gaps() {
     // same model as decoder_kp4_s8 (cached); the pipeline advances on input beats only
     check_decoder(
@@ -286,6 +297,7 @@ fn check_encoder(code: Code, s: usize, count: usize) {
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn encoder_matches_golden() {
     // both codes, full and partial last beats (encoder builds cost ~30-50 s each)
     for (code, s) in [
@@ -300,6 +312,7 @@ fn encoder_matches_golden() {
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn encoder_into_decoder_loopback() {
     let code = Code::Kp4;
     let s = 4;

@@ -10,6 +10,7 @@ use golden::prbs::Pattern;
 use golden::rng::Xoshiro256pp;
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn equalizer_into_decoder_kr4_p8_s4() {
     let (code, p, s) = (Code::Kr4, 8, 4);
     let fmt = RxFormat::default();
