@@ -546,6 +546,21 @@ pub fn bars(counts: &[u64], first_bin: usize, labels: &Labels) -> Result<Figure,
     Ok(fig)
 }
 
+/// Refuses a set of series with no point at all, or one whose x and y lengths differ.
+fn check_series(series: &[Series], what: &'static str) -> Result<(), PlotError> {
+    if series.iter().all(|s| s.x.is_empty()) {
+        return Err(PlotError::Empty("no points"));
+    }
+    match series.iter().find(|s| s.x.len() != s.y.len()) {
+        Some(s) => Err(PlotError::LengthMismatch {
+            what,
+            a: s.x.len(),
+            b: s.y.len(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Stem plot of one or more series on linear axes, with a zero line. Series
 /// sharing x positions are spread apart by a small horizontal offset
 /// (series `j` moves right by `0.15 j` x units when one of its x values is
@@ -554,18 +569,7 @@ pub fn bars(counts: &[u64], first_bin: usize, labels: &Labels) -> Result<Figure,
 ///
 /// Errors: no series or no points, or a series whose x and y lengths differ.
 pub fn stems(series: &[Series], labels: &Labels) -> Result<Figure, PlotError> {
-    if series.iter().all(|s| s.x.is_empty()) {
-        return Err(PlotError::Empty("no points"));
-    }
-    for s in series {
-        if s.x.len() != s.y.len() {
-            return Err(PlotError::LengthMismatch {
-                what: "stem series x vs y",
-                a: s.x.len(),
-                b: s.y.len(),
-            });
-        }
-    }
+    check_series(series, "stem series x vs y")?;
     let mut fig = Figure::new(DEFAULT_WIDTH, DEFAULT_HEIGHT);
     let names: Vec<&str> = series.iter().map(|s| s.name).collect();
     let mut ax = Axes::layout(fig.width, fig.height, outside_margin(&names));
@@ -738,18 +742,7 @@ pub struct LineOpts {
 ///
 /// Errors: no points, or a series whose x and y lengths differ.
 pub fn lines(series: &[Series], opts: LineOpts, labels: &Labels) -> Result<Figure, PlotError> {
-    if series.iter().all(|s| s.x.is_empty()) {
-        return Err(PlotError::Empty("no points"));
-    }
-    for s in series {
-        if s.x.len() != s.y.len() {
-            return Err(PlotError::LengthMismatch {
-                what: "line series x vs y",
-                a: s.x.len(),
-                b: s.y.len(),
-            });
-        }
-    }
+    check_series(series, "line series x vs y")?;
     let mut fig = Figure::new(DEFAULT_WIDTH, DEFAULT_HEIGHT);
     let names: Vec<&str> = series.iter().map(|s| s.name).collect();
     let right = if series.len() > 1 {
