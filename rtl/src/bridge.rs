@@ -18,7 +18,7 @@
 //! response to a command is sent after it is executed and carries the next
 //! expected sequence number and the free slots (the credit).
 
-use crate::hdl::{Expr, Module, Ty};
+use crate::hdl::{Expr, Mem, Module, Ty};
 use crate::proto::*;
 use crate::{RtlError, VERSION};
 use golden::numeric::{clog2, RxFormat};
@@ -102,15 +102,35 @@ fn crc_next(m: &mut Module, name: &str, crc: &Expr, byte: &Expr) -> Result<Expr,
     Ok(c)
 }
 
+/// The bridge's widths and input ports, shared by its sub-block builders.
+struct Ctx {
+    /// samples per clock
+    p: u32,
+    /// ADC bits per sample
+    a: u32,
+    /// slot index bits
+    sb: u32,
+    /// payload offset bits
+    offb: u32,
+    /// output FIFO address bits
+    ob: u32,
+    /// sample-in-word counter bits
+    pcb: u32,
+    rx_data: Expr,
+    rx_valid: Expr,
+    tx_ready: Expr,
+    csr_rd_data: Expr,
+    s_ready: Expr,
+    m_data: Expr,
+    m_valid: Expr,
+    soft: Expr,
+}
+
 /// Builds `rxdsp_bridge` for `fmt` at `parallel` samples per clock.
 pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError> {
     crate::eq::check(fmt, parallel)?;
     let p = parallel as u32;
     let a = fmt.adc_bits;
-    let sb = clog2(RX_SLOTS).max(1);
-    let offb = clog2(MAX_PAYLOAD);
-    let ob = clog2(OUT_FIFO);
-    let pcb = clog2(parallel).max(1);
     let mut m = Module::new(
         BRIDGE_MODULE,
         vec![
@@ -122,18 +142,49 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
         ],
     );
     m.clock()?;
-    let rx_data = m.input("rx_data", Ty::u(8), "received byte")?;
-    let rx_valid = m.input("rx_valid", Ty::BIT, "received byte valid (always accepted)")?;
-    let tx_ready = m.input("tx_ready", Ty::BIT, "transmitter takes tx_data")?;
-    let csr_rd_data = m.input("csr_rd_data", Ty::u(32), "CSR read data for csr_rd_addr")?;
-    let s_ready = m.input("s_axis_tready", Ty::BIT, "equalizer input ready")?;
-    let m_data = m.input("m_axis_tdata", Ty::u(2 * p), "equalizer output symbols")?;
-    let m_valid = m.input("m_axis_tvalid", Ty::BIT, "equalizer output valid")?;
-    let soft = m.input("soft_rst", Ty::BIT, "stream reset (ctrl.control.eq_reset)")?;
+    let c = Ctx {
+        p,
+        a,
+        sb: clog2(RX_SLOTS).max(1),
+        offb: clog2(MAX_PAYLOAD),
+        ob: clog2(OUT_FIFO),
+        pcb: clog2(parallel).max(1),
+        rx_data: m.input("rx_data", Ty::u(8), "received byte")?,
+        rx_valid: m.input("rx_valid", Ty::BIT, "received byte valid (always accepted)")?,
+        tx_ready: m.input("tx_ready", Ty::BIT, "transmitter takes tx_data")?,
+        csr_rd_data: m.input("csr_rd_data", Ty::u(32), "CSR read data for csr_rd_addr")?,
+        s_ready: m.input("s_axis_tready", Ty::BIT, "equalizer input ready")?,
+        m_data: m.input("m_axis_tdata", Ty::u(2 * p), "equalizer output symbols")?,
+        m_valid: m.input("m_axis_tvalid", Ty::BIT, "equalizer output valid")?,
+        soft: m.input("soft_rst", Ty::BIT, "stream reset (ctrl.control.eq_reset)")?,
+    };
+    let crx = cobs_rx(&mut m, &c)?;
+    let frx = frame_rx(&mut m, &c, &crx)?;
+    let chk = frame_check(&mut m, &c, &crx, &frx)?;
+    let x = executor(&mut m, &c, &frx, &chk)?;
+    let pk = sample_packer(&mut m, &c, &x)?;
+    let ser = serializer(&mut m, &c, &x, &pk)?;
+    let tf = tx_frame_start(&mut m, &c, &chk, &x, &ser)?;
+    let tx = tx_engine(&mut m, &c, &frx, &x, &ser, &tf)?;
+    cobs_tx(&mut m, &c, &tx)?;
+    counters(&mut m, &c, &frx, &chk, &ser, &tx)?;
+    Ok(m)
+}
 
-    let z1 = k(0, 1)?;
+/// Signals of the cobs rx the later blocks use.
+struct CobsRx {
+    c_cnt: Expr,
+    d_byte: Expr,
+    d_valid: Expr,
+    frame_end: Expr,
+}
+
+/// The COBS decoder: the frame's bytes between delimiters.
+fn cobs_rx(m: &mut Module, c: &Ctx) -> Result<CobsRx, RtlError> {
     let o1 = k(1, 1)?;
-
+    let rx_data = c.rx_data.clone();
+    let rx_valid = c.rx_valid.clone();
+    let z1 = k(0, 1)?;
     // ---------------------------------------------------------------- COBS decode
     m.comment("COBS decoder");
     let c_cnt = m.reg("c_cnt", Ty::u(8), Some(0))?;
@@ -173,7 +224,39 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
         )?,
         None,
     )?;
+    Ok(CobsRx {
+        c_cnt,
+        d_byte,
+        d_valid,
+        frame_end,
+    })
+}
 
+/// Signals of the frame rx the later blocks use.
+struct FrameRx {
+    f_idx: Expr,
+    f_crc: Expr,
+    f_type: Expr,
+    f_seq: Expr,
+    f_len: Expr,
+    f_full: Expr,
+    f_long: Expr,
+    used: Expr,
+    wr_slot: Expr,
+    rd_slot: Expr,
+    e_seq: Expr,
+    rxmem: Mem,
+}
+
+/// Frame receive: header capture, running CRC, payload into the slot memory.
+fn frame_rx(m: &mut Module, c: &Ctx, crx: &CobsRx) -> Result<FrameRx, RtlError> {
+    let d_byte = crx.d_byte.clone();
+    let d_valid = crx.d_valid.clone();
+    let frame_end = crx.frame_end.clone();
+    let o1 = k(1, 1)?;
+    let offb = c.offb;
+    let sb = c.sb;
+    let z1 = k(0, 1)?;
     // ---------------------------------------------------------------- frame receive
     m.comment("frame receive: header capture, CRC, payload into the slot memory");
     let f_idx = m.reg("f_idx", Ty::u(16), Some(0))?;
@@ -189,7 +272,7 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let e_seq = m.reg("e_seq", Ty::u(8), Some(0))?;
     let slots_full = m.wire("slots_full", &used.eq(&k(RX_SLOTS as u64, sb + 1)?)?)?;
     let idx_is = |v: u64| -> Result<Expr, RtlError> { f_idx.eq(&k(v, 16)?) };
-    let crc_n = crc_next(&mut m, "f_crc_next", &f_crc, &d_byte)?;
+    let crc_n = crc_next(m, "f_crc_next", &f_crc, &d_byte)?;
     let first = m.wire("f_first", &d_valid.and(&idx_is(0)?)?)?;
     m.next(
         &f_idx,
@@ -258,7 +341,60 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     )?;
     let mem_wa = Expr::concat(&[wr_slot.clone(), poff.clone()])?;
     m.mem_write(&rxmem, &mem_we, &mem_wa, &d_byte)?;
+    Ok(FrameRx {
+        f_idx,
+        f_crc,
+        f_type,
+        f_seq,
+        f_len,
+        f_full,
+        f_long,
+        used,
+        wr_slot,
+        rd_slot,
+        e_seq,
+        rxmem,
+    })
+}
 
+/// Signals of the frame check the later blocks use.
+struct FrameCheck {
+    accept: Expr,
+    any_err: Expr,
+    corrupt: Expr,
+    e_len: Expr,
+    e_type: Expr,
+    e_seqerr: Expr,
+    e_full: Expr,
+    cur_type: Expr,
+    cur_seq: Expr,
+    cur_len: Expr,
+    err_pend: Expr,
+    err_code: Expr,
+    err_seq: Expr,
+}
+
+/// The frame check at the delimiter, the per-slot headers and the error report request.
+fn frame_check(
+    m: &mut Module,
+    c: &Ctx,
+    crx: &CobsRx,
+    frx: &FrameRx,
+) -> Result<FrameCheck, RtlError> {
+    let c_cnt = crx.c_cnt.clone();
+    let e_seq = frx.e_seq.clone();
+    let f_crc = frx.f_crc.clone();
+    let f_full = frx.f_full.clone();
+    let f_idx = frx.f_idx.clone();
+    let f_len = frx.f_len.clone();
+    let f_long = frx.f_long.clone();
+    let f_seq = frx.f_seq.clone();
+    let f_type = frx.f_type.clone();
+    let frame_end = crx.frame_end.clone();
+    let offb = c.offb;
+    let rd_slot = frx.rd_slot.clone();
+    let sb = c.sb;
+    let wr_slot = frx.wr_slot.clone();
     m.comment("frame check at the delimiter");
     let cobs_err = c_cnt.eq(&k(0, 8)?)?.not();
     let bad_crc = f_crc.eq(&k(CRC_RESIDUE as u64, 32)?)?.not();
@@ -323,15 +459,67 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
         }
         m.wire(name, &acc)
     };
-    let cur_type = pick(&mut m, "cur_type", &h_type)?;
-    let cur_seq = pick(&mut m, "cur_seq", &h_seq)?;
-    let cur_len = pick(&mut m, "cur_len", &h_len)?;
+    let cur_type = pick(m, "cur_type", &h_type)?;
+    let cur_seq = pick(m, "cur_seq", &h_seq)?;
+    let cur_len = pick(m, "cur_len", &h_len)?;
 
     // error report request
     let err_pend = m.reg("err_pend", Ty::BIT, Some(0))?;
     let err_code = m.reg_d("err_code", &err_code_v, Some(&any_err), Some(0))?;
     let err_seq = m.reg_d("err_seq", &f_seq, Some(&any_err), Some(0))?;
+    Ok(FrameCheck {
+        accept,
+        any_err,
+        corrupt,
+        e_len,
+        e_type,
+        e_seqerr,
+        e_full,
+        cur_type,
+        cur_seq,
+        cur_len,
+        err_pend,
+        err_code,
+        err_seq,
+    })
+}
 
+/// Signals of the executor the later blocks use.
+struct Executor {
+    st_flush: Expr,
+    st_resp: Expr,
+    x_addr: Expr,
+    x_cnt: Expr,
+    x_rt: Expr,
+    x_rs: Expr,
+    x_lo: Option<Expr>,
+    xbyte: Expr,
+    smp_valid: Expr,
+    wvalid: Expr,
+    drained: Expr,
+    t_start_resp: Expr,
+    t_done: Expr,
+    t_busy: Expr,
+}
+
+/// The command executor: CSR writes, READ and SAMPLES walks over the slot, FLUSH, slot release.
+fn executor(
+    m: &mut Module,
+    c: &Ctx,
+    frx: &FrameRx,
+    chk: &FrameCheck,
+) -> Result<Executor, RtlError> {
+    let a = c.a;
+    let accept = chk.accept.clone();
+    let cur_len = chk.cur_len.clone();
+    let cur_seq = chk.cur_seq.clone();
+    let cur_type = chk.cur_type.clone();
+    let offb = c.offb;
+    let rd_slot = frx.rd_slot.clone();
+    let rxmem = frx.rxmem.clone();
+    let s_ready = c.s_ready.clone();
+    let sb = c.sb;
+    let used = frx.used.clone();
     // ---------------------------------------------------------------- executor
     m.comment("executor");
     let x_state = m.reg("x_state", Ty::u(3), Some(0))?;
@@ -487,7 +675,42 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     m.output("csr_wr_en", &csr_we, "CSR write strobe")?;
     m.output("csr_wr_addr", &x_addr, "CSR write address")?;
     m.output("csr_wr_data", &wdata, "CSR write data")?;
+    Ok(Executor {
+        st_flush,
+        st_resp,
+        x_addr,
+        x_cnt,
+        x_rt,
+        x_rs,
+        x_lo,
+        xbyte,
+        smp_valid,
+        wvalid,
+        drained,
+        t_start_resp,
+        t_done,
+        t_busy,
+    })
+}
 
+/// Signals of the sample packer the later blocks use.
+struct Packer {
+    pk_cnt: Expr,
+}
+
+/// The sample packer: P samples into one s_axis word.
+fn sample_packer(m: &mut Module, c: &Ctx, x: &Executor) -> Result<Packer, RtlError> {
+    let a = c.a;
+    let o1 = k(1, 1)?;
+    let p = c.p;
+    let pcb = c.pcb;
+    let s_ready = c.s_ready.clone();
+    let smp_valid = x.smp_valid.clone();
+    let soft = c.soft.clone();
+    let wvalid = x.wvalid.clone();
+    let x_lo = x.x_lo.clone();
+    let xbyte = x.xbyte.clone();
+    let z1 = k(0, 1)?;
     // ---------------------------------------------------------------- sample packer
     m.comment("sample packer: P samples into one s_axis word, sample 0 in the LSBs");
     let smp = match &x_lo {
@@ -526,7 +749,36 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     )?;
     m.output("s_axis_tdata", &pk_word, "P samples to the equalizer")?;
     m.output("s_axis_tvalid", &wvalid, "word valid")?;
+    Ok(Packer { pk_cnt })
+}
 
+/// Signals of the serializer the later blocks use.
+struct Serializer {
+    s_hs: Expr,
+    m_hs: Expr,
+    idle_pipe: Expr,
+    ob_n: Expr,
+    of_cnt: Expr,
+    of_rp: Expr,
+    of_empty: Expr,
+    outmem: Mem,
+    pop: Expr,
+}
+
+/// The output side: symbol serializer, 4 symbols a byte, output FIFO.
+fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Serializer, RtlError> {
+    let drained = x.drained.clone();
+    let m_data = c.m_data.clone();
+    let m_valid = c.m_valid.clone();
+    let ob = c.ob;
+    let p = c.p;
+    let pcb = c.pcb;
+    let pk_cnt = pk.pk_cnt.clone();
+    let s_ready = c.s_ready.clone();
+    let soft = c.soft.clone();
+    let st_flush = x.st_flush.clone();
+    let t_busy = x.t_busy.clone();
+    let wvalid = x.wvalid.clone();
     // ---------------------------------------------------------------- output side
     m.comment("output: symbol serializer, 4 symbols a byte, output FIFO");
     let ser_word = m.reg("ser_word", Ty::u(2 * p), Some(0))?;
@@ -652,7 +904,70 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let dr = and_all(&[&idle_pipe, &n_is(0)?, &of_empty, &t_busy.not()])?;
     m.assign(&drained, &dr)?;
     m.output("m_axis_tready", &m_ready, "output ready")?;
+    Ok(Serializer {
+        s_hs,
+        m_hs,
+        idle_pipe,
+        ob_n,
+        of_cnt,
+        of_rp,
+        of_empty,
+        outmem,
+        pop,
+    })
+}
 
+/// Signals of the tx engine the later blocks use.
+struct TxEngine {
+    raw: Expr,
+    raw_last: Expr,
+    take: Expr,
+    done: Expr,
+    src_out: Expr,
+    enc_ready: Expr,
+}
+
+/// The TX engine's frame registers and its start strobe.
+struct TxFrame {
+    t_src: Expr,
+    t_idx: Expr,
+    t_len: Expr,
+    t_crc: Expr,
+    t_seq: Expr,
+    t_type: Expr,
+    t_p0: Expr,
+    t_p3: Expr,
+    t_sym: Expr,
+    t_rda: Expr,
+    start: Expr,
+}
+
+/// The TX engine's frame start: ERROR > RESPONSE > OUTPUT, the frame's
+/// length, type and header fields latched at the start.
+fn tx_frame_start(
+    m: &mut Module,
+    c: &Ctx,
+    chk: &FrameCheck,
+    x: &Executor,
+    ser: &Serializer,
+) -> Result<TxFrame, RtlError> {
+    let any_err = chk.any_err.clone();
+    let err_code = chk.err_code.clone();
+    let err_pend = chk.err_pend.clone();
+    let err_seq = chk.err_seq.clone();
+    let o1 = k(1, 1)?;
+    let ob = c.ob;
+    let of_cnt = ser.of_cnt.clone();
+    let of_empty = ser.of_empty.clone();
+    let st_flush = x.st_flush.clone();
+    let st_resp = x.st_resp.clone();
+    let t_busy = x.t_busy.clone();
+    let t_start_resp = x.t_start_resp.clone();
+    let x_addr = x.x_addr.clone();
+    let x_cnt = x.x_cnt.clone();
+    let x_rs = x.x_rs.clone();
+    let x_rt = x.x_rt.clone();
+    let z1 = k(0, 1)?;
     // ---------------------------------------------------------------- TX engine
     m.comment("TX engine: ERROR > RESPONSE > OUTPUT frames, CRC-32 appended");
     let t_src = m.reg("t_src", Ty::u(2), Some(0))?;
@@ -729,6 +1044,54 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
         None,
     )?;
 
+    Ok(TxFrame {
+        t_src,
+        t_idx,
+        t_len,
+        t_crc,
+        t_seq,
+        t_type,
+        t_p0,
+        t_p3,
+        t_sym,
+        t_rda,
+        start,
+    })
+}
+
+/// The TX engine: the frames a byte at a time, with their CRC-32.
+fn tx_engine(
+    m: &mut Module,
+    c: &Ctx,
+    frx: &FrameRx,
+    x: &Executor,
+    ser: &Serializer,
+    f: &TxFrame,
+) -> Result<TxEngine, RtlError> {
+    let csr_rd_data = c.csr_rd_data.clone();
+    let e_seq = frx.e_seq.clone();
+    let o1 = k(1, 1)?;
+    let of_empty = ser.of_empty.clone();
+    let of_rp = ser.of_rp.clone();
+    let outmem = ser.outmem.clone();
+    let pop = ser.pop.clone();
+    let sb = c.sb;
+    let soft = c.soft.clone();
+    let t_busy = x.t_busy.clone();
+    let t_done = x.t_done.clone();
+    let used = frx.used.clone();
+    let z1 = k(0, 1)?;
+    let t_src = f.t_src.clone();
+    let t_idx = f.t_idx.clone();
+    let t_len = f.t_len.clone();
+    let t_crc = f.t_crc.clone();
+    let t_seq = f.t_seq.clone();
+    let t_type = f.t_type.clone();
+    let t_p0 = f.t_p0.clone();
+    let t_p3 = f.t_p3.clone();
+    let t_sym = f.t_sym.clone();
+    let t_rda = f.t_rda.clone();
+    let start = f.start.clone();
     // the raw byte at t_idx
     let credit = m.wire("credit", &k(RX_SLOTS as u64, sb + 1)?.sub(&used)?)?;
     let credit8 = credit.ext(8)?;
@@ -797,7 +1160,7 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     let raw_last = m.wire("t_last", &t_idx.eq(&pay_end.add(&k(3, 16)?)?)?)?;
     let enc_ready = m.wire_decl("enc_ready", Ty::BIT)?;
     let take = m.wire("t_take", &t_busy.and(&enc_ready)?)?;
-    let t_crc_n = crc_next(&mut m, "t_crc_next", &t_crc, &raw)?;
+    let t_crc_n = crc_next(m, "t_crc_next", &t_crc, &raw)?;
     let done = m.wire("t_fin", &take.and(&raw_last)?)?;
     m.assign(&t_done, &done)?;
     let pop_v = and_all(&[&take, &src_out, &data_part, &of_empty.not()])?;
@@ -841,7 +1204,25 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
         )?,
         None,
     )?;
+    Ok(TxEngine {
+        raw,
+        raw_last,
+        take,
+        done,
+        src_out,
+        enc_ready,
+    })
+}
 
+/// The COBS encoder: up to 254 bytes buffered, then the code byte and the data.
+fn cobs_tx(m: &mut Module, c: &Ctx, tx: &TxEngine) -> Result<(), RtlError> {
+    let enc_ready = tx.enc_ready.clone();
+    let o1 = k(1, 1)?;
+    let raw = tx.raw.clone();
+    let raw_last = tx.raw_last.clone();
+    let take = tx.take.clone();
+    let tx_ready = c.tx_ready.clone();
+    let z1 = k(0, 1)?;
     // ---------------------------------------------------------------- COBS encode
     m.comment("COBS encoder: up to 254 bytes buffered, then code byte and data");
     let e_state = m.reg("e_state", Ty::u(3), Some(0))?;
@@ -936,7 +1317,32 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
     m.next(&e_tail, &tail_v, Some(&close))?;
     m.output("tx_data", &tx_byte, "byte to send")?;
     m.output("tx_valid", &tx_valid, "tx_data valid")?;
+    Ok(())
+}
 
+/// The counters and status outputs.
+fn counters(
+    m: &mut Module,
+    c: &Ctx,
+    frx: &FrameRx,
+    chk: &FrameCheck,
+    ser: &Serializer,
+    tx: &TxEngine,
+) -> Result<(), RtlError> {
+    let accept = chk.accept.clone();
+    let corrupt = chk.corrupt.clone();
+    let done = tx.done.clone();
+    let e_full = chk.e_full.clone();
+    let e_len = chk.e_len.clone();
+    let e_seqerr = chk.e_seqerr.clone();
+    let e_type = chk.e_type.clone();
+    let idle_pipe = ser.idle_pipe.clone();
+    let m_hs = ser.m_hs.clone();
+    let of_empty = ser.of_empty.clone();
+    let rx_valid = c.rx_valid.clone();
+    let s_hs = ser.s_hs.clone();
+    let src_out = tx.src_out.clone();
+    let used = frx.used.clone();
     // ---------------------------------------------------------------- counters, status
     m.comment("counters");
     let ones = [
@@ -955,10 +1361,14 @@ pub fn build_bridge(fmt: &RxFormat, parallel: usize) -> Result<Module, RtlError>
         m.next(&c, &inc(&c)?, Some(&en))?;
         m.output(&format!("cnt_{n}"), &c, &format!("counter {n}"))?;
     }
-    let busy = or_all(&[&idle_pipe.not(), &n_is(0)?.not(), &of_empty.not()])?;
+    let busy = or_all(&[
+        &idle_pipe.not(),
+        &ser.ob_n.eq(&k(0, 2)?)?.not(),
+        &of_empty.not(),
+    ])?;
     m.output("busy", &busy, "samples in flight")?;
     m.output("slots_used", &used, "receive slots in use")?;
     m.output("s_fire", &s_hs, "s_axis handshake (for counters)")?;
     m.output("m_fire", &m_hs, "m_axis handshake (for counters)")?;
-    Ok(m)
+    Ok(())
 }

@@ -127,12 +127,61 @@ fn mux4(sel: &Expr, v: &[Expr; 4]) -> Result<Expr, RtlError> {
 
 /// Builds the three modules, submodules first, top last.
 pub fn build(fmt: &RxFormat, p: usize) -> Result<Vec<Module>, RtlError> {
+    Ok(build_with_stages(fmt, p)?.0)
+}
+
+/// The pipeline stages a builder emits, in order: one per valid-bit
+/// register. The equalizer's latency is their count (see [`pipeline_stages`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stages(Vec<String>);
+
+impl Stages {
+    /// Registers `valid` (enabled by `en`, reset 0) as the valid bit `name`
+    /// of the next pipeline stage, and records the stage.
+    fn valid(
+        &mut self,
+        m: &mut Module,
+        name: &str,
+        valid: &Expr,
+        en: &Expr,
+    ) -> Result<Expr, RtlError> {
+        self.0.push(format!("{}.{name}", m.name()));
+        m.reg_d(name, valid, Some(en), Some(0))
+    }
+
+    /// The stages as `module.valid_register`, input first.
+    pub fn names(&self) -> &[String] {
+        &self.0
+    }
+
+    /// How many stages: the latency in clock cycles.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when no stage was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Builds the modules (as [`build`]) and returns the pipeline stages the
+/// FFE and DFE builders emitted.
+pub fn build_with_stages(fmt: &RxFormat, p: usize) -> Result<(Vec<Module>, Stages), RtlError> {
     check(fmt, p)?;
+    let mut stages = Stages::default();
     let mul = build_mul(fmt, p)?;
-    let ffe = build_ffe(fmt, p, &mul)?;
-    let dfe = build_dfe(fmt, p)?;
+    let ffe = build_ffe(fmt, p, &mul, &mut stages)?;
+    let dfe = build_dfe(fmt, p, &mut stages)?;
     let top = build_top(fmt, p, &ffe, &dfe)?;
-    Ok(vec![mul, ffe, dfe, top])
+    Ok((vec![mul, ffe, dfe, top], stages))
+}
+
+/// The pipeline stages of the equalizer for `fmt` at `p` samples per clock,
+/// as its builders emit them; their count is the latency of [`latency`]
+/// (a test ties the two).
+pub fn pipeline_stages(fmt: &RxFormat, p: usize) -> Result<Stages, RtlError> {
+    Ok(build_with_stages(fmt, p)?.1)
 }
 
 /// Port documentation of the multiplier, shared by both of its variants.
@@ -306,7 +355,12 @@ pub fn use_ecp5_dsp(
     }
 }
 
-fn build_ffe(fmt: &RxFormat, p: usize, mul: &Module) -> Result<Module, RtlError> {
+fn build_ffe(
+    fmt: &RxFormat,
+    p: usize,
+    mul: &Module,
+    stages: &mut Stages,
+) -> Result<Module, RtlError> {
     let n = fmt.ffe_taps;
     let a = fmt.adc_bits;
     let cb = fmt.ffe_coef_bits;
@@ -370,7 +424,7 @@ fn build_ffe(fmt: &RxFormat, p: usize, mul: &Module) -> Result<Module, RtlError>
             xh[(-q) as usize - 1].clone()
         }
     };
-    let v0 = m.reg_d("v0", &in_valid, Some(&en), Some(0))?;
+    let v0 = stages.valid(&mut m, "v0", &in_valid, &en)?;
 
     m.comment(&format!(
         "stages 1-2: products, exact in {pw} bits, from {MUL} (registered operands, registered product)"
@@ -396,8 +450,8 @@ fn build_ffe(fmt: &RxFormat, p: usize, mul: &Module) -> Result<Module, RtlError>
         }
         level.push(row);
     }
-    let v1 = m.reg_d("v1", &v0, Some(&en), Some(0))?;
-    let mut valid = m.reg_d("v1b", &v1, Some(&en), Some(0))?;
+    let v1 = stages.valid(&mut m, "v1", &v0, &en)?;
+    let mut valid = stages.valid(&mut m, "v1b", &v1, &en)?;
 
     let depth = clog2(n);
     let mut w = pw;
@@ -418,7 +472,7 @@ fn build_ffe(fmt: &RxFormat, p: usize, mul: &Module) -> Result<Module, RtlError>
         }
         level = next;
         w += 1;
-        valid = m.reg_d(&format!("v{}", l + 2), &valid, Some(&en), Some(0))?;
+        valid = stages.valid(&mut m, &format!("v{}", l + 2), &valid, &en)?;
     }
     debug_assert_eq!(w, fmt.ffe_acc_bits());
 
@@ -441,7 +495,7 @@ fn build_ffe(fmt: &RxFormat, p: usize, mul: &Module) -> Result<Module, RtlError>
         };
         shs.push(m.reg_d(&format!("sh{i}"), &sh, Some(&en), None)?);
     }
-    let valid = m.reg_d("vr", &valid, Some(&en), Some(0))?;
+    let valid = stages.valid(&mut m, "vr", &valid, &en)?;
     for (i, sh) in shs.iter().enumerate() {
         let wsh = sh.width();
         let y = if wsh > ob {
@@ -461,7 +515,7 @@ fn build_ffe(fmt: &RxFormat, p: usize, mul: &Module) -> Result<Module, RtlError>
         };
         ys.push(m.reg_d(&format!("y{i}"), &y, Some(&en), None)?);
     }
-    let vy = m.reg_d(&format!("v{}", depth + 2), &valid, Some(&en), Some(0))?;
+    let vy = stages.valid(&mut m, &format!("v{}", depth + 2), &valid, &en)?;
     m.output("out_valid", &vy, "output word valid")?;
     m.output("out_y", &pack(&ys)?, "P FFE outputs, sample 0 in the LSBs")?;
     Ok(m)
@@ -526,11 +580,31 @@ fn decode_therm(m: &mut Module, t: &Expr, name: &str) -> Result<Expr, RtlError> 
     m.wire(name, &Expr::concat(&[c1, lsb])?)
 }
 
-fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
+/// Widths and shared signals of the DFE sub-block builders.
+struct Dfe {
+    /// samples per clock
+    p: usize,
+    /// DFE taps `M`
+    mt: usize,
+    /// DFE sum bits
+    ds: u32,
+    /// the pipeline enable
+    en: Expr,
+    /// the constant 0 of `ds` bits
+    zero: Expr,
+}
+
+/// The DFE's coefficient-side values (quasi-static, off the data path).
+struct Feedback {
+    /// `M >= 2`: `fb[j][a] = b_(j+1) * L(a)`
+    fb: Vec<[Expr; 4]>,
+    /// `M = 1`: per previous decision `d`, the slicer thresholds `[-t, 0, t] + b_1 L(d)`
+    thr1: Vec<[Expr; 3]>,
+}
+
+fn build_dfe(fmt: &RxFormat, p: usize, stages: &mut Stages) -> Result<Module, RtlError> {
     let mt = fmt.dfe_taps;
     let ob = fmt.ffe_out_bits;
-    let db = fmt.dfe_coef_bits;
-    let ds = fmt.dfe_sum_bits();
     let mut m = Module::new(
         "rxdsp_eq_dfe",
         header(
@@ -551,32 +625,68 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     let coef = if mt > 0 {
         Some(m.input(
             "dfe_coef",
-            Ty::u(mt as u32 * db),
+            Ty::u(mt as u32 * fmt.dfe_coef_bits),
             "M DFE taps, first post-cursor in the LSBs",
         )?)
     } else {
         None
     };
     let thr = m.input("threshold", Ty::u(ob), "slicer threshold t > 0")?;
+    let ds = fmt.dfe_sum_bits();
+    let c = Dfe {
+        p,
+        mt,
+        ds,
+        en,
+        zero: k(0, Ty::s(ds))?,
+    };
+    let (t_e, sl) = dfe_thresholds(&mut m, &c, &thr)?;
+    let fbk = dfe_feedback(&mut m, &c, fmt.dfe_coef_bits, coef.as_ref(), &t_e)?;
+    let mut y = Vec::new();
+    for i in 0..p {
+        y.push(field(&mut m, &in_y, i, ob, &format!("y{i}"))?);
+    }
+    let (d1_y, d1, v1) = stage_d1(&mut m, &c, &y, &in_valid, sl.as_ref(), &fbk, stages)?;
+    let (d1_y, d1, v1) = stage_d1b(&mut m, &c, &d1_y, d1, &v1, stages)?;
+    let (d1_y, d1, v1) = stage_d2a(&mut m, &c, &d1_y, d1, &v1, stages)?;
+    let (d2_a, d2_y, v2) = stage_d2(&mut m, &c, &d1_y, &d1, &v1, sl.as_ref(), &fbk, stages)?;
+    stage_d3(&mut m, &c, fmt.precode, &d2_a, &d2_y, &v2, stages)?;
+    Ok(m)
+}
 
+/// The slicer thresholds: `t` sign-extended to the DFE sum width, and the
+/// slicer of `M != 1` (for `M = 1` the thresholds move to the feedback side).
+fn dfe_thresholds(m: &mut Module, c: &Dfe, thr: &Expr) -> Result<(Expr, Option<Slicer>), RtlError> {
+    let ds = c.ds;
     m.comment(&format!("slicer thresholds, {ds} bits"));
     let t = m.wire("t", &thr.as_signed())?;
     let t_e = m.wire("t_e", &t.ext(ds)?)?;
-    let zero = k(0, Ty::s(ds))?;
     // M = 1 slices against per-decision thresholds (thr1 below) instead
-    let sl = if mt != 1 {
-        let nt = m.wire("nt", &zero.sub(&t_e)?)?;
+    let sl = if c.mt != 1 {
+        let nt = m.wire("nt", &c.zero.sub(&t_e)?)?;
         let nt = m.reg_d("nt_q", &nt, None, None)?;
         Some(Slicer {
             t: t_e.clone(),
             nt,
-            zero: zero.clone(),
+            zero: c.zero.clone(),
         })
     } else {
         None
     };
-    let slicer = || sl.as_ref().ok_or(RtlError::Empty("slicer"));
+    Ok((t_e, sl))
+}
 
+/// The feedback values `b_j * L(a)`, `L(a) = 2a - 3`, registered; for
+/// `M = 1` folded into per-decision slicer thresholds.
+fn dfe_feedback(
+    m: &mut Module,
+    c: &Dfe,
+    db: u32,
+    coef: Option<&Expr>,
+    t_e: &Expr,
+) -> Result<Feedback, RtlError> {
+    let (mt, ds) = (c.mt, c.ds);
+    let zero = &c.zero;
     // fb[j][a] = b_j * L(a), L(a) = 2a - 3
     let mut fb: Vec<[Expr; 4]> = Vec::new();
     // M = 1: the slicer thresholds moved to the feedback side, per previous
@@ -587,10 +697,10 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     } else {
         None
     };
-    if let Some(coef) = &coef {
+    if let Some(coef) = coef {
         m.comment("feedback values b_j * L(a) for the four levels, registered as fb<j>_<a>");
         for j in 0..mt {
-            let b = field(&mut m, coef, j, db, &format!("b{}", j + 1))?;
+            let b = field(m, coef, j, db, &format!("b{}", j + 1))?;
             let be = m.wire(&format!("b{}_e", j + 1), &b.ext(ds)?)?;
             // the coefficients are quasi-static: the adders are kept off the
             // data path and registered after every carry chain, so a
@@ -623,81 +733,137 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
             }
         }
     }
+    Ok(Feedback { fb, thr1 })
+}
 
-    let mut y = Vec::new();
-    for i in 0..p {
-        y.push(field(&mut m, &in_y, i, ob, &format!("y{i}"))?);
-    }
+/// The slicer, or an error naming it if the configuration has none.
+fn need_slicer(sl: Option<&Slicer>) -> Result<&Slicer, RtlError> {
+    sl.ok_or(RtlError::Empty("slicer"))
+}
 
-    // ---- stage D1
+/// A stage's FFE outputs, its per-sample results (one per previous decision
+/// for `M >= 1`) and its valid bit.
+type StageOut = (Vec<Expr>, Vec<Vec<Expr>>, Expr);
+
+/// Stage D1: the slicer comparisons (`M = 0`), or the first tap unrolled,
+/// one candidate per previous decision `d` (`M = 1`: thermometer codes
+/// against per-decision thresholds; `M >= 2`: `z` with tap 1 removed).
+#[allow(clippy::too_many_arguments)]
+fn stage_d1(
+    m: &mut Module,
+    c: &Dfe,
+    y: &[Expr],
+    in_valid: &Expr,
+    sl: Option<&Slicer>,
+    fbk: &Feedback,
+    stages: &mut Stages,
+) -> Result<StageOut, RtlError> {
+    let (en, ds) = (&c.en, c.ds);
     let mut d1_y = Vec::new();
     for (i, yi) in y.iter().enumerate() {
-        d1_y.push(m.reg_d(&format!("d1_y{i}"), yi, Some(&en), None)?);
+        d1_y.push(m.reg_d(&format!("d1_y{i}"), yi, Some(en), None)?);
     }
     // d1[i][d]: M = 0: d1[i][0] = level; M = 1: candidate level for previous
     // decision d; M >= 2: candidate z (tap 1 removed) for previous decision d
     let mut d1: Vec<Vec<Expr>> = Vec::new();
-    if mt == 0 {
+    if c.mt == 0 {
         m.comment("stage D1: slicer comparisons (no DFE), thermometer code");
         for (i, yi) in y.iter().enumerate() {
             let ye = m.wire(&format!("y{i}_e"), &yi.ext(ds)?)?;
-            let c = slicer()?.therm(&mut m, &ye, &format!("c{i}"))?;
-            d1.push(vec![m.reg_d(&format!("d1_c{i}"), &c, Some(&en), None)?]);
+            let t = need_slicer(sl)?.therm(m, &ye, &format!("c{i}"))?;
+            d1.push(vec![m.reg_d(&format!("d1_c{i}"), &t, Some(en), None)?]);
         }
     } else {
         m.comment("stage D1: first tap unrolled, one candidate per previous decision d");
         for (i, yi) in y.iter().enumerate() {
             let mut row = Vec::new();
-            if mt == 1 {
+            if c.mt == 1 {
                 let ye1 = m.wire(&format!("y{i}_e1"), &yi.ext(ds + 1)?)?;
-                for (d, [lo, mid, hi]) in thr1.iter().enumerate() {
-                    let c = therm_at(&mut m, &ye1, [lo, mid, hi], &format!("c{i}_{d}"))?;
-                    row.push(m.reg_d(&format!("d1_c{i}_{d}"), &c, Some(&en), None)?);
+                for (d, [lo, mid, hi]) in fbk.thr1.iter().enumerate() {
+                    let t = therm_at(m, &ye1, [lo, mid, hi], &format!("c{i}_{d}"))?;
+                    row.push(m.reg_d(&format!("d1_c{i}_{d}"), &t, Some(en), None)?);
                 }
             } else {
                 let ye = m.wire(&format!("y{i}_e"), &yi.ext(ds)?)?;
-                for (d, fbd) in fb[0].iter().enumerate() {
+                for (d, fbd) in fbk.fb[0].iter().enumerate() {
                     let z = m.wire(&format!("z{i}_{d}"), &ye.sub(fbd)?)?;
-                    row.push(m.reg_d(&format!("d1_z{i}_{d}"), &z, Some(&en), None)?);
+                    row.push(m.reg_d(&format!("d1_z{i}_{d}"), &z, Some(en), None)?);
                 }
             }
             d1.push(row);
         }
     }
-    let v1 = m.reg_d("v1", &in_valid, Some(&en), Some(0))?;
+    let v1 = stages.valid(m, "v1", in_valid, en)?;
+    Ok((d1_y, d1, v1))
+}
 
-    // ---- stage D1b: thermometer codes decoded (M <= 1; for M = 1 followed by
-    // the first prefix level below), otherwise a delay
+/// Stage D1b: thermometer codes decoded (`M <= 1`; for `M = 1` followed by
+/// the first prefix level in [`stage_d2`]), otherwise a delay.
+fn stage_d1b(
+    m: &mut Module,
+    c: &Dfe,
+    d1_y: &[Expr],
+    mut d1: Vec<Vec<Expr>>,
+    v1: &Expr,
+    stages: &mut Stages,
+) -> Result<StageOut, RtlError> {
+    let en = &c.en;
     m.comment("stage D1b: slicer thermometer codes decoded to levels; FFE outputs delayed");
-    let d1_y = reg_each(&mut m, &d1_y, &en, "d1b_y")?;
+    let d1_y = reg_each(m, d1_y, en, "d1b_y")?;
     for (i, row) in d1.iter_mut().enumerate() {
         for (d, e) in row.iter_mut().enumerate() {
-            *e = match mt {
+            *e = match c.mt {
                 0 => {
-                    let a = decode_therm(&mut m, e, &format!("a{i}"))?;
-                    m.reg_d(&format!("d1b_a{i}"), &a, Some(&en), None)?
+                    let a = decode_therm(m, e, &format!("a{i}"))?;
+                    m.reg_d(&format!("d1b_a{i}"), &a, Some(en), None)?
                 }
                 // registered inside the prefix network
-                1 => decode_therm(&mut m, e, &format!("f{i}_{d}"))?,
-                _ => m.reg_d(&format!("d1b_z{i}_{d}"), e, Some(&en), None)?,
+                1 => decode_therm(m, e, &format!("f{i}_{d}"))?,
+                _ => m.reg_d(&format!("d1b_z{i}_{d}"), e, Some(en), None)?,
             };
         }
     }
-    let v1 = m.reg_d("v1b", &v1, Some(&en), Some(0))?;
+    let v1 = stages.valid(m, "v1b", v1, en)?;
+    Ok((d1_y, d1, v1))
+}
 
-    // ---- stage D2a: a timing stage (M = 1: inside the prefix network below)
+/// Stage D2a: a timing stage (`M = 1`: inside the prefix network of [`stage_d2`]).
+fn stage_d2a(
+    m: &mut Module,
+    c: &Dfe,
+    d1_y: &[Expr],
+    mut d1: Vec<Vec<Expr>>,
+    v1: &Expr,
+    stages: &mut Stages,
+) -> Result<StageOut, RtlError> {
+    let en = &c.en;
     m.comment("stage D2a: FFE outputs (and for M != 1 the D1 results) delayed one stage");
-    let d1_y = reg_each(&mut m, &d1_y, &en, "d2a_y")?;
-    if mt != 1 {
+    let d1_y = reg_each(m, d1_y, en, "d2a_y")?;
+    if c.mt != 1 {
         for (i, row) in d1.iter_mut().enumerate() {
             for (d, e) in row.iter_mut().enumerate() {
-                *e = m.reg_d(&format!("d2a_d{i}_{d}"), e, Some(&en), None)?;
+                *e = m.reg_d(&format!("d2a_d{i}_{d}"), e, Some(en), None)?;
             }
         }
     }
-    let v1 = m.reg_d("v2a", &v1, Some(&en), Some(0))?;
+    let v1 = stages.valid(m, "v2a", v1, en)?;
+    Ok((d1_y, d1, v1))
+}
 
-    // ---- stage D2
+/// Stage D2: the decisions, from the decision history `h` of the previous
+/// word; returns the registered decisions, FFE outputs and valid bit.
+#[allow(clippy::too_many_arguments)]
+fn stage_d2(
+    m: &mut Module,
+    c: &Dfe,
+    d1_y: &[Expr],
+    d1: &[Vec<Expr>],
+    v1: &Expr,
+    sl: Option<&Slicer>,
+    fbk: &Feedback,
+    stages: &mut Stages,
+) -> Result<(Vec<Expr>, Vec<Expr>, Expr), RtlError> {
+    let (p, mt, en) = (c.p, c.mt, &c.en);
     let mut levels: Vec<Expr> = Vec::new();
     if mt == 0 {
         levels = d1.iter().map(|r| r[0].clone()).collect();
@@ -708,98 +874,11 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
             h.push(m.reg(&format!("h{}", j + 1), Ty::u(2), Some(0))?);
         }
         if mt == 1 {
-            m.comment(
-                "stage D2: parallel-prefix composition of the selection maps F_i = f_i o ... o f_0",
-            );
-            let mut maps: Vec<[Expr; 4]> = d1
-                .iter()
-                .map(|r| [r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()])
-                .collect();
-            // the data-only prefix network is cut by the D1b register after
-            // the decode and `cut1` levels, and by the D2a register after
-            // `cut2` levels, leaving at most one level plus the h1 select for
-            // D2 (P = 8: decode + 1 | 1 | 1 + select)
-            let nl = clog2(p);
-            let cut1 = nl.min(1);
-            let cut2 = cut1.max(nl.saturating_sub(1));
-            let mut dist = 1;
-            let mut lvl = 0;
-            loop {
-                if lvl == cut1 {
-                    m.comment(&format!(
-                        "stage D1b: decoded maps after {cut1} of {nl} prefix levels, registered"
-                    ));
-                    maps = reg_maps(&mut m, &maps, &en, "d1b_f")?;
-                }
-                if lvl == cut2 {
-                    m.comment(&format!(
-                        "stage D2a: prefix maps after {cut2} of {nl} levels, registered"
-                    ));
-                    maps = reg_maps(&mut m, &maps, &en, "d2a_f")?;
-                    m.comment("stage D2: remaining prefix levels, then a_i = F_i[h1]");
-                }
-                if dist >= p {
-                    break;
-                }
-                lvl += 1;
-                let mut next = maps.clone();
-                for i in dist..p {
-                    // (g o f)(d) = g[f[d]], g = maps[i] (later), f = maps[i - dist]
-                    let mut comp = Vec::new();
-                    for d in 0..4 {
-                        let e = mux4(&maps[i - dist][d], &maps[i])?;
-                        comp.push(m.wire(&format!("pf{lvl}_{i}_{d}"), &e)?);
-                    }
-                    next[i] = [
-                        comp[0].clone(),
-                        comp[1].clone(),
-                        comp[2].clone(),
-                        comp[3].clone(),
-                    ];
-                }
-                maps = next;
-                dist *= 2;
-            }
-            for (i, f) in maps.iter().enumerate() {
-                levels.push(m.wire(&format!("a{i}"), &mux4(&h[0], f)?)?);
-            }
+            d2_prefix(m, c, d1, &h, &mut levels)?;
         } else {
-            m.comment("stage D2: taps 2..M subtracted sample by sample, tap 1 selected from the unrolled candidates");
-            for i in 0..p {
-                // decision of sample i - j (j >= 1)
-                let past = |levels: &Vec<Expr>, j: usize| -> Expr {
-                    if i >= j {
-                        levels[i - j].clone()
-                    } else {
-                        h[j - i - 1].clone()
-                    }
-                };
-                let mut acc: Option<Expr> = None;
-                for (j, fbj) in fb.iter().enumerate().skip(1) {
-                    let sel = past(&levels, j + 1);
-                    let v = mux4(&sel, fbj)?;
-                    acc = Some(match acc {
-                        None => v,
-                        Some(a) => a.add(&v)?,
-                    });
-                }
-                let fbs = m.wire(&format!("fb{i}"), &acc.expect("M >= 2"))?;
-                let mut cand = Vec::new();
-                for (d, zd) in d1[i].iter().enumerate() {
-                    let z = m.wire(&format!("zz{i}_{d}"), &zd.sub(&fbs)?)?;
-                    cand.push(slicer()?.slice(&mut m, &z, &format!("f{i}_{d}"))?);
-                }
-                let prev = past(&levels, 1);
-                let cand = [
-                    cand[0].clone(),
-                    cand[1].clone(),
-                    cand[2].clone(),
-                    cand[3].clone(),
-                ];
-                levels.push(m.wire(&format!("a{i}"), &mux4(&prev, &cand)?)?);
-            }
+            d2_serial(m, c, d1, &h, need_slicer(sl)?, &fbk.fb, &mut levels)?;
         }
-        let upd1 = m.wire("upd1", &en.and(&v1)?)?;
+        let upd1 = m.wire("upd1", &en.and(v1)?)?;
         for j in 0..mt {
             // new h[j] = decision at offset p - 1 - j of this word
             let q = p as isize - 1 - j as isize;
@@ -814,19 +893,146 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     let mut d2_a = Vec::new();
     let mut d2_y = Vec::new();
     for i in 0..p {
-        d2_a.push(m.reg_d(&format!("d2_a{i}"), &levels[i], Some(&en), None)?);
-        d2_y.push(m.reg_d(&format!("d2_y{i}"), &d1_y[i], Some(&en), None)?);
+        d2_a.push(m.reg_d(&format!("d2_a{i}"), &levels[i], Some(en), None)?);
+        d2_y.push(m.reg_d(&format!("d2_y{i}"), &d1_y[i], Some(en), None)?);
     }
-    let v2 = m.reg_d("v2", &v1, Some(&en), Some(0))?;
+    let v2 = stages.valid(m, "v2", v1, en)?;
+    Ok((d2_a, d2_y, v2))
+}
 
-    // ---- stage D3
-    m.comment(if fmt.precode {
+/// Stage D2 for `M = 1`: the parallel-prefix composition of the selection
+/// maps `F_i = f_i o ... o f_0`, cut by the D1b and D2a registers, then
+/// `a_i = F_i[h1]`; pushes the decisions onto `levels`.
+fn d2_prefix(
+    m: &mut Module,
+    c: &Dfe,
+    d1: &[Vec<Expr>],
+    h: &[Expr],
+    levels: &mut Vec<Expr>,
+) -> Result<(), RtlError> {
+    let (p, en) = (c.p, &c.en);
+    m.comment("stage D2: parallel-prefix composition of the selection maps F_i = f_i o ... o f_0");
+    let mut maps: Vec<[Expr; 4]> = d1
+        .iter()
+        .map(|r| [r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()])
+        .collect();
+    // the data-only prefix network is cut by the D1b register after
+    // the decode and `cut1` levels, and by the D2a register after
+    // `cut2` levels, leaving at most one level plus the h1 select for
+    // D2 (P = 8: decode + 1 | 1 | 1 + select)
+    let nl = clog2(p);
+    let cut1 = nl.min(1);
+    let cut2 = cut1.max(nl.saturating_sub(1));
+    let mut dist = 1;
+    let mut lvl = 0;
+    loop {
+        if lvl == cut1 {
+            m.comment(&format!(
+                "stage D1b: decoded maps after {cut1} of {nl} prefix levels, registered"
+            ));
+            maps = reg_maps(m, &maps, en, "d1b_f")?;
+        }
+        if lvl == cut2 {
+            m.comment(&format!(
+                "stage D2a: prefix maps after {cut2} of {nl} levels, registered"
+            ));
+            maps = reg_maps(m, &maps, en, "d2a_f")?;
+            m.comment("stage D2: remaining prefix levels, then a_i = F_i[h1]");
+        }
+        if dist >= p {
+            break;
+        }
+        lvl += 1;
+        let mut next = maps.clone();
+        for i in dist..p {
+            // (g o f)(d) = g[f[d]], g = maps[i] (later), f = maps[i - dist]
+            let mut comp = Vec::new();
+            for d in 0..4 {
+                let e = mux4(&maps[i - dist][d], &maps[i])?;
+                comp.push(m.wire(&format!("pf{lvl}_{i}_{d}"), &e)?);
+            }
+            next[i] = [
+                comp[0].clone(),
+                comp[1].clone(),
+                comp[2].clone(),
+                comp[3].clone(),
+            ];
+        }
+        maps = next;
+        dist *= 2;
+    }
+    for (i, f) in maps.iter().enumerate() {
+        levels.push(m.wire(&format!("a{i}"), &mux4(&h[0], f)?)?);
+    }
+    Ok(())
+}
+
+/// Stage D2 for `M >= 2`: taps 2..M subtracted sample by sample, tap 1
+/// selected from the unrolled candidates; pushes the decisions onto `levels`.
+fn d2_serial(
+    m: &mut Module,
+    c: &Dfe,
+    d1: &[Vec<Expr>],
+    h: &[Expr],
+    slicer: &Slicer,
+    fb: &[[Expr; 4]],
+    levels: &mut Vec<Expr>,
+) -> Result<(), RtlError> {
+    m.comment("stage D2: taps 2..M subtracted sample by sample, tap 1 selected from the unrolled candidates");
+    for i in 0..c.p {
+        // decision of sample i - j (j >= 1)
+        let past = |levels: &Vec<Expr>, j: usize| -> Expr {
+            if i >= j {
+                levels[i - j].clone()
+            } else {
+                h[j - i - 1].clone()
+            }
+        };
+        let mut acc: Option<Expr> = None;
+        for (j, fbj) in fb.iter().enumerate().skip(1) {
+            let sel = past(levels, j + 1);
+            let v = mux4(&sel, fbj)?;
+            acc = Some(match acc {
+                None => v,
+                Some(a) => a.add(&v)?,
+            });
+        }
+        let fbs = m.wire(&format!("fb{i}"), &acc.expect("M >= 2"))?;
+        let mut cand = Vec::new();
+        for (d, zd) in d1[i].iter().enumerate() {
+            let z = m.wire(&format!("zz{i}_{d}"), &zd.sub(&fbs)?)?;
+            cand.push(slicer.slice(m, &z, &format!("f{i}_{d}"))?);
+        }
+        let prev = past(levels, 1);
+        let cand = [
+            cand[0].clone(),
+            cand[1].clone(),
+            cand[2].clone(),
+            cand[3].clone(),
+        ];
+        levels.push(m.wire(&format!("a{i}"), &mux4(&prev, &cand)?)?);
+    }
+    Ok(())
+}
+
+/// Stage D3: precoder decode (when `precode`) and inverse Gray; the outputs.
+fn stage_d3(
+    m: &mut Module,
+    c: &Dfe,
+    precode: bool,
+    d2_a: &[Expr],
+    d2_y: &[Expr],
+    v2: &Expr,
+    stages: &mut Stages,
+) -> Result<(), RtlError> {
+    let (p, en) = (c.p, &c.en);
+    m.comment(if precode {
         "stage D3: precoder decode g = a + a_prev mod 4, then inverse Gray"
     } else {
         "stage D3: inverse Gray"
     });
     let mut data = Vec::new();
-    let prev = if fmt.precode {
+    let prev = if precode {
         Some(m.reg("pprev", Ty::u(2), Some(0))?)
     } else {
         None
@@ -846,19 +1052,19 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         let g1 = g.bit(1)?;
         let g0 = g.bit(0)?;
         let dsym = Expr::concat(&[g1.clone(), g1.xor(&g0)?])?;
-        data.push(m.reg_d(&format!("o_d{i}"), &dsym, Some(&en), None)?);
+        data.push(m.reg_d(&format!("o_d{i}"), &dsym, Some(en), None)?);
     }
     if let Some(pp) = &prev {
-        let upd2 = m.wire("upd2", &en.and(&v2)?)?;
+        let upd2 = m.wire("upd2", &en.and(v2)?)?;
         m.next(pp, &d2_a[p - 1], Some(&upd2))?;
     }
     let mut oa = Vec::new();
     let mut oy = Vec::new();
     for i in 0..p {
-        oa.push(m.reg_d(&format!("o_a{i}"), &d2_a[i], Some(&en), None)?);
-        oy.push(m.reg_d(&format!("o_y{i}"), &d2_y[i], Some(&en), None)?);
+        oa.push(m.reg_d(&format!("o_a{i}"), &d2_a[i], Some(en), None)?);
+        oy.push(m.reg_d(&format!("o_y{i}"), &d2_y[i], Some(en), None)?);
     }
-    let v3 = m.reg_d("v3", &v2, Some(&en), Some(0))?;
+    let v3 = stages.valid(m, "v3", v2, en)?;
     m.output("out_valid", &v3, "output word valid")?;
     m.output(
         "out_data",
@@ -867,7 +1073,7 @@ fn build_dfe(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     )?;
     m.output("out_level", &pack(&oa)?, "P slicer decisions (level index)")?;
     m.output("out_y", &pack(&oy)?, "P FFE outputs")?;
-    Ok(m)
+    Ok(())
 }
 
 fn build_top(fmt: &RxFormat, p: usize, ffe: &Module, dfe: &Module) -> Result<Module, RtlError> {

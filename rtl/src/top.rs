@@ -16,6 +16,44 @@ fn k(v: i128, ty: Ty) -> Result<Expr, RtlError> {
     Expr::konst(v, ty)
 }
 
+/// The wires between the device top's instances (instance outputs).
+struct Wires {
+    rd_data: Expr,
+    q_ctrl: Expr,
+    eq_we: Expr,
+    eq_addr: Expr,
+    eq_wdata: Expr,
+    s_ready: Expr,
+    m_data: Expr,
+    m_valid: Expr,
+    dbg_y: Expr,
+    dbg_lvl: Expr,
+    tx_data: Expr,
+    tx_valid: Expr,
+    wr_en: Expr,
+    wr_addr: Expr,
+    wr_data: Expr,
+    rd_addr: Expr,
+    s_data: Expr,
+    s_valid: Expr,
+    m_ready: Expr,
+    busy: Expr,
+    used: Expr,
+    s_fire: Expr,
+    m_fire: Expr,
+    /// the bridge counters, in [`COUNTERS`] order
+    cnts: Vec<(&'static str, Expr)>,
+}
+
+/// The stream statistics the CSR block reads.
+struct Stats {
+    status: Expr,
+    samples_in: Expr,
+    symbols_out: Expr,
+    levels: Vec<Expr>,
+    saturated: Expr,
+}
+
 /// Builds the device (every module, submodules first, `rxdsp_top` last).
 pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
     let mut mods = crate::eq::build(fmt, parallel)?;
@@ -23,9 +61,6 @@ pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
     let csr = build_csr(&map, fmt)?;
     let br = build_bridge(fmt, parallel)?;
     let eqm_idx = mods.len() - 1;
-    let p = parallel as u32;
-    let ob = fmt.ffe_out_bits;
-    let sb = clog2(crate::proto::RX_SLOTS).max(1);
     let mut m = Module::new(
         DEVICE_TOP,
         vec![
@@ -44,163 +79,40 @@ pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
     let rx_data = m.input("rx_data", Ty::u(8), "received byte")?;
     let rx_valid = m.input("rx_valid", Ty::BIT, "received byte valid (always accepted)")?;
     let tx_ready = m.input("tx_ready", Ty::BIT, "transmitter ready")?;
-
-    // instance outputs
-    let mut w = |name: &str, ty: Ty| m.wire_decl(name, ty);
-    let rd_data = w("csr_rd_data", Ty::u(32))?;
-    let q_ctrl = w("q_ctrl_control", Ty::BIT)?;
-    let eq_we = w("eq_cfg_we", Ty::BIT)?;
-    let eq_addr = w("eq_cfg_addr", Ty::u(crate::eq::cfg_addr_bits(fmt)))?;
-    let eq_wdata = w("eq_cfg_wdata", Ty::u(crate::eq::cfg_data_bits(fmt)))?;
-    let s_ready = w("s_axis_tready", Ty::BIT)?;
-    let m_data = w("m_axis_tdata", Ty::u(2 * p))?;
-    let m_valid = w("m_axis_tvalid", Ty::BIT)?;
-    let dbg_y = w("m_dbg_y", Ty::u(p * ob))?;
-    let dbg_lvl = w("m_dbg_level", Ty::u(2 * p))?;
-    let tx_data = w("tx_data_w", Ty::u(8))?;
-    let tx_valid = w("tx_valid_w", Ty::BIT)?;
-    let wr_en = w("csr_wr_en", Ty::BIT)?;
-    let wr_addr = w("csr_wr_addr", Ty::u(16))?;
-    let wr_data = w("csr_wr_data", Ty::u(32))?;
-    let rd_addr = w("csr_rd_addr", Ty::u(16))?;
-    let s_data = w("s_axis_tdata", Ty::u(p * fmt.adc_bits))?;
-    let s_valid = w("s_axis_tvalid", Ty::BIT)?;
-    let m_ready = w("m_axis_tready", Ty::BIT)?;
-    let busy = w("busy", Ty::BIT)?;
-    let used = w("slots_used", Ty::u(sb + 1))?;
-    let s_fire = w("s_fire", Ty::BIT)?;
-    let m_fire = w("m_fire", Ty::BIT)?;
-    let mut cnts = Vec::new();
-    for c in COUNTERS {
-        cnts.push((c, w(&format!("cnt_{c}"), Ty::u(32))?));
-    }
-
-    m.comment("stream counters (cleared by eq_reset)");
-    let soft = q_ctrl.clone();
-    let u64t = Ty::u(64);
-    let counter = |m: &mut Module, name: &str, en: &Expr, inc: &Expr| -> Result<Expr, RtlError> {
-        let r = m.reg(name, u64t, Some(0))?;
-        let next = Expr::mux(&soft, &k(0, u64t)?, &Expr::mux(en, &r.add(inc)?, &r)?)?;
-        m.next(&r, &next, None)?;
-        Ok(r)
-    };
-    let pk = k(p as i128, u64t)?;
-    let samples_in = counter(&mut m, "st_samples_in", &s_fire, &pk)?;
-    let symbols_out = counter(&mut m, "st_symbols_out", &m_fire, &pk)?;
-    let popcount = |m: &mut Module, name: &str, bits: Vec<Expr>| -> Result<Expr, RtlError> {
-        let mut acc = k(0, Ty::u(8))?;
-        for b in bits {
-            acc = acc.add(&Expr::concat(&[k(0, Ty::u(7))?, b])?)?;
-        }
-        let s = m.wire(name, &acc)?;
-        Expr::concat(&[k(0, Ty::u(56))?, s])
-    };
-    let mut levels = Vec::new();
-    for l in 0..4 {
-        let mut bits = Vec::new();
-        for i in 0..p {
-            bits.push(dbg_lvl.slice(2 * i + 1, 2 * i)?.eq(&k(l, Ty::u(2))?)?);
-        }
-        let n = popcount(&mut m, &format!("lvl{l}_n"), bits)?;
-        levels.push(counter(&mut m, &format!("st_level{l}"), &m_fire, &n)?);
-    }
-    let mut sat = Vec::new();
-    for i in 0..p {
-        let y = m.wire(
-            &format!("y{i}"),
-            &dbg_y.slice(ob * i + ob - 1, ob * i)?.as_signed(),
-        )?;
-        let hi = y.eq(&k(smax(ob) as i128, Ty::s(ob))?)?;
-        let lo = y.eq(&k(smin(ob) as i128, Ty::s(ob))?)?;
-        sat.push(hi.or(&lo)?);
-    }
-    let satn = popcount(&mut m, "sat_n", sat)?;
-    let saturated = counter(&mut m, "st_ffe_saturated", &m_fire, &satn)?;
-    let status = Expr::concat(&[
-        k(0, Ty::u(16 + 8 - (sb + 1)))?,
-        used.clone(),
-        k(0, Ty::u(7))?,
-        busy.clone(),
-    ])?;
-    let eq_rst = m.wire("eq_rst", &rst.or(&q_ctrl)?)?;
+    let w = wires(&mut m, fmt, parallel)?;
+    let st = stream_stats(&mut m, fmt, parallel, &w)?;
+    let eq_rst = m.wire("eq_rst", &rst.or(&w.q_ctrl)?)?;
 
     m.comment("CSR decoder");
-    let mut conns: Vec<(String, Expr)> = vec![
-        ("clk".into(), clk.clone()),
-        ("rst".into(), rst.clone()),
-        ("wr_en".into(), wr_en.clone()),
-        ("wr_addr".into(), wr_addr.clone()),
-        ("wr_data".into(), wr_data.clone()),
-        ("rd_addr".into(), rd_addr.clone()),
-        ("soft_rst".into(), q_ctrl.clone()),
-        ("q_ctrl_control".into(), q_ctrl.clone()),
-        ("eq_cfg_we".into(), eq_we.clone()),
-        ("eq_cfg_addr".into(), eq_addr.clone()),
-        ("eq_cfg_wdata".into(), eq_wdata.clone()),
-        ("rd_data".into(), rd_data.clone()),
-    ];
-    for r in map.regs() {
-        if !matches!(r.kind, Kind::Status | Kind::Snapshot) {
-            continue;
-        }
-        let v = match r.name.as_str() {
-            "ctrl.status" => status.clone(),
-            "stats.samples_in" => samples_in.clone(),
-            "stats.symbols_out" => symbols_out.clone(),
-            "stats.ffe_saturated" => saturated.clone(),
-            n if n.starts_with("stats.level") => levels[n["stats.level".len()..]
-                .parse::<usize>()
-                .expect("level index")]
-            .clone(),
-            n if n.starts_with("bridge.") => cnts
-                .iter()
-                .find(|(c, _)| *c == &n["bridge.".len()..])
-                .map(|(_, e)| e.clone())
-                .ok_or_else(|| RtlError::Port {
-                    inst: "u_csr".into(),
-                    port: n.into(),
-                    why: "has no source".into(),
-                })?,
-            n => {
-                return Err(RtlError::Port {
-                    inst: "u_csr".into(),
-                    port: n.into(),
-                    why: "has no source".into(),
-                })
-            }
-        };
-        conns.push((format!("in_{}", r.ident()), v));
-    }
-    let c: Vec<(&str, &Expr)> = conns.iter().map(|(n, e)| (n.as_str(), e)).collect();
-    m.instance(&csr, "u_csr", &c)?;
+    csr_instance(&mut m, &csr, &map, &clk, &rst, &w, &st)?;
 
     m.comment("bridge");
     let mut bc: Vec<(String, Expr)> = vec![
         ("clk".into(), clk.clone()),
         ("rst".into(), rst.clone()),
-        ("rx_data".into(), rx_data.clone()),
-        ("rx_valid".into(), rx_valid.clone()),
-        ("tx_ready".into(), tx_ready.clone()),
-        ("csr_rd_data".into(), rd_data.clone()),
-        ("s_axis_tready".into(), s_ready.clone()),
-        ("m_axis_tdata".into(), m_data.clone()),
-        ("m_axis_tvalid".into(), m_valid.clone()),
-        ("soft_rst".into(), q_ctrl.clone()),
-        ("csr_wr_en".into(), wr_en.clone()),
-        ("csr_wr_addr".into(), wr_addr.clone()),
-        ("csr_wr_data".into(), wr_data.clone()),
-        ("csr_rd_addr".into(), rd_addr.clone()),
-        ("s_axis_tdata".into(), s_data.clone()),
-        ("s_axis_tvalid".into(), s_valid.clone()),
-        ("m_axis_tready".into(), m_ready.clone()),
-        ("tx_data".into(), tx_data.clone()),
-        ("tx_valid".into(), tx_valid.clone()),
-        ("busy".into(), busy.clone()),
-        ("slots_used".into(), used.clone()),
-        ("s_fire".into(), s_fire.clone()),
-        ("m_fire".into(), m_fire.clone()),
+        ("rx_data".into(), rx_data),
+        ("rx_valid".into(), rx_valid),
+        ("tx_ready".into(), tx_ready),
+        ("csr_rd_data".into(), w.rd_data.clone()),
+        ("s_axis_tready".into(), w.s_ready.clone()),
+        ("m_axis_tdata".into(), w.m_data.clone()),
+        ("m_axis_tvalid".into(), w.m_valid.clone()),
+        ("soft_rst".into(), w.q_ctrl.clone()),
+        ("csr_wr_en".into(), w.wr_en.clone()),
+        ("csr_wr_addr".into(), w.wr_addr.clone()),
+        ("csr_wr_data".into(), w.wr_data.clone()),
+        ("csr_rd_addr".into(), w.rd_addr.clone()),
+        ("s_axis_tdata".into(), w.s_data.clone()),
+        ("s_axis_tvalid".into(), w.s_valid.clone()),
+        ("m_axis_tready".into(), w.m_ready.clone()),
+        ("tx_data".into(), w.tx_data.clone()),
+        ("tx_valid".into(), w.tx_valid.clone()),
+        ("busy".into(), w.busy.clone()),
+        ("slots_used".into(), w.used.clone()),
+        ("s_fire".into(), w.s_fire.clone()),
+        ("m_fire".into(), w.m_fire.clone()),
     ];
-    for (n, e) in &cnts {
+    for (n, e) in &w.cnts {
         bc.push((format!("cnt_{n}"), e.clone()));
     }
     let c: Vec<(&str, &Expr)> = bc.iter().map(|(n, e)| (n.as_str(), e)).collect();
@@ -213,25 +125,187 @@ pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
         &[
             ("clk", &clk),
             ("rst", &eq_rst),
-            ("cfg_we", &eq_we),
-            ("cfg_addr", &eq_addr),
-            ("cfg_wdata", &eq_wdata),
-            ("s_axis_tdata", &s_data),
-            ("s_axis_tvalid", &s_valid),
-            ("m_axis_tready", &m_ready),
-            ("s_axis_tready", &s_ready),
-            ("m_axis_tdata", &m_data),
-            ("m_axis_tvalid", &m_valid),
-            ("m_dbg_y", &dbg_y),
-            ("m_dbg_level", &dbg_lvl),
+            ("cfg_we", &w.eq_we),
+            ("cfg_addr", &w.eq_addr),
+            ("cfg_wdata", &w.eq_wdata),
+            ("s_axis_tdata", &w.s_data),
+            ("s_axis_tvalid", &w.s_valid),
+            ("m_axis_tready", &w.m_ready),
+            ("s_axis_tready", &w.s_ready),
+            ("m_axis_tdata", &w.m_data),
+            ("m_axis_tvalid", &w.m_valid),
+            ("m_dbg_y", &w.dbg_y),
+            ("m_dbg_level", &w.dbg_lvl),
         ],
     )?;
-    m.output("tx_data", &tx_data, "byte to send")?;
-    m.output("tx_valid", &tx_valid, "tx_data valid")?;
+    m.output("tx_data", &w.tx_data, "byte to send")?;
+    m.output("tx_valid", &w.tx_valid, "tx_data valid")?;
     mods.push(csr);
     mods.push(br);
     mods.push(m);
     Ok(mods)
+}
+
+/// Declares the wires the instances drive.
+fn wires(m: &mut Module, fmt: &RxFormat, parallel: usize) -> Result<Wires, RtlError> {
+    let p = parallel as u32;
+    let ob = fmt.ffe_out_bits;
+    let sb = clog2(crate::proto::RX_SLOTS).max(1);
+    let mut w = |name: &str, ty: Ty| m.wire_decl(name, ty);
+    let mut out = Wires {
+        rd_data: w("csr_rd_data", Ty::u(32))?,
+        q_ctrl: w("q_ctrl_control", Ty::BIT)?,
+        eq_we: w("eq_cfg_we", Ty::BIT)?,
+        eq_addr: w("eq_cfg_addr", Ty::u(crate::eq::cfg_addr_bits(fmt)))?,
+        eq_wdata: w("eq_cfg_wdata", Ty::u(crate::eq::cfg_data_bits(fmt)))?,
+        s_ready: w("s_axis_tready", Ty::BIT)?,
+        m_data: w("m_axis_tdata", Ty::u(2 * p))?,
+        m_valid: w("m_axis_tvalid", Ty::BIT)?,
+        dbg_y: w("m_dbg_y", Ty::u(p * ob))?,
+        dbg_lvl: w("m_dbg_level", Ty::u(2 * p))?,
+        tx_data: w("tx_data_w", Ty::u(8))?,
+        tx_valid: w("tx_valid_w", Ty::BIT)?,
+        wr_en: w("csr_wr_en", Ty::BIT)?,
+        wr_addr: w("csr_wr_addr", Ty::u(16))?,
+        wr_data: w("csr_wr_data", Ty::u(32))?,
+        rd_addr: w("csr_rd_addr", Ty::u(16))?,
+        s_data: w("s_axis_tdata", Ty::u(p * fmt.adc_bits))?,
+        s_valid: w("s_axis_tvalid", Ty::BIT)?,
+        m_ready: w("m_axis_tready", Ty::BIT)?,
+        busy: w("busy", Ty::BIT)?,
+        used: w("slots_used", Ty::u(sb + 1))?,
+        s_fire: w("s_fire", Ty::BIT)?,
+        m_fire: w("m_fire", Ty::BIT)?,
+        cnts: Vec::new(),
+    };
+    for c in COUNTERS {
+        out.cnts.push((c, w(&format!("cnt_{c}"), Ty::u(32))?));
+    }
+    Ok(out)
+}
+
+/// The stream counters (cleared by `eq_reset`) and the status word.
+fn stream_stats(
+    m: &mut Module,
+    fmt: &RxFormat,
+    parallel: usize,
+    w: &Wires,
+) -> Result<Stats, RtlError> {
+    let p = parallel as u32;
+    let ob = fmt.ffe_out_bits;
+    let sb = clog2(crate::proto::RX_SLOTS).max(1);
+    m.comment("stream counters (cleared by eq_reset)");
+    let soft = w.q_ctrl.clone();
+    let u64t = Ty::u(64);
+    let counter = |m: &mut Module, name: &str, en: &Expr, inc: &Expr| -> Result<Expr, RtlError> {
+        let r = m.reg(name, u64t, Some(0))?;
+        let next = Expr::mux(&soft, &k(0, u64t)?, &Expr::mux(en, &r.add(inc)?, &r)?)?;
+        m.next(&r, &next, None)?;
+        Ok(r)
+    };
+    let pk = k(p as i128, u64t)?;
+    let samples_in = counter(m, "st_samples_in", &w.s_fire, &pk)?;
+    let symbols_out = counter(m, "st_symbols_out", &w.m_fire, &pk)?;
+    let popcount = |m: &mut Module, name: &str, bits: Vec<Expr>| -> Result<Expr, RtlError> {
+        let mut acc = k(0, Ty::u(8))?;
+        for b in bits {
+            acc = acc.add(&Expr::concat(&[k(0, Ty::u(7))?, b])?)?;
+        }
+        let s = m.wire(name, &acc)?;
+        Expr::concat(&[k(0, Ty::u(56))?, s])
+    };
+    let mut levels = Vec::new();
+    for l in 0..4 {
+        let mut bits = Vec::new();
+        for i in 0..p {
+            bits.push(w.dbg_lvl.slice(2 * i + 1, 2 * i)?.eq(&k(l, Ty::u(2))?)?);
+        }
+        let n = popcount(m, &format!("lvl{l}_n"), bits)?;
+        levels.push(counter(m, &format!("st_level{l}"), &w.m_fire, &n)?);
+    }
+    let mut sat = Vec::new();
+    for i in 0..p {
+        let y = m.wire(
+            &format!("y{i}"),
+            &w.dbg_y.slice(ob * i + ob - 1, ob * i)?.as_signed(),
+        )?;
+        let hi = y.eq(&k(smax(ob) as i128, Ty::s(ob))?)?;
+        let lo = y.eq(&k(smin(ob) as i128, Ty::s(ob))?)?;
+        sat.push(hi.or(&lo)?);
+    }
+    let satn = popcount(m, "sat_n", sat)?;
+    let saturated = counter(m, "st_ffe_saturated", &w.m_fire, &satn)?;
+    let status = Expr::concat(&[
+        k(0, Ty::u(16 + 8 - (sb + 1)))?,
+        w.used.clone(),
+        k(0, Ty::u(7))?,
+        w.busy.clone(),
+    ])?;
+    Ok(Stats {
+        status,
+        samples_in,
+        symbols_out,
+        levels,
+        saturated,
+    })
+}
+
+/// The CSR decoder instance, every status and snapshot register connected
+/// to its source.
+fn csr_instance(
+    m: &mut Module,
+    csr: &Module,
+    map: &crate::csr::RegMap,
+    clk: &Expr,
+    rst: &Expr,
+    w: &Wires,
+    st: &Stats,
+) -> Result<(), RtlError> {
+    let q_ctrl = &w.q_ctrl;
+    let mut conns: Vec<(String, Expr)> = vec![
+        ("clk".into(), clk.clone()),
+        ("rst".into(), rst.clone()),
+        ("wr_en".into(), w.wr_en.clone()),
+        ("wr_addr".into(), w.wr_addr.clone()),
+        ("wr_data".into(), w.wr_data.clone()),
+        ("rd_addr".into(), w.rd_addr.clone()),
+        ("soft_rst".into(), q_ctrl.clone()),
+        ("q_ctrl_control".into(), q_ctrl.clone()),
+        ("eq_cfg_we".into(), w.eq_we.clone()),
+        ("eq_cfg_addr".into(), w.eq_addr.clone()),
+        ("eq_cfg_wdata".into(), w.eq_wdata.clone()),
+        ("rd_data".into(), w.rd_data.clone()),
+    ];
+    let no_source = |n: &str| RtlError::Port {
+        inst: "u_csr".into(),
+        port: n.into(),
+        why: "has no source".into(),
+    };
+    for r in map.regs() {
+        if !matches!(r.kind, Kind::Status | Kind::Snapshot) {
+            continue;
+        }
+        let v = match r.name.as_str() {
+            "ctrl.status" => st.status.clone(),
+            "stats.samples_in" => st.samples_in.clone(),
+            "stats.symbols_out" => st.symbols_out.clone(),
+            "stats.ffe_saturated" => st.saturated.clone(),
+            n if n.starts_with("stats.level") => st.levels[n["stats.level".len()..]
+                .parse::<usize>()
+                .expect("level index")]
+            .clone(),
+            n if n.starts_with("bridge.") => w
+                .cnts
+                .iter()
+                .find(|(c, _)| *c == &n["bridge.".len()..])
+                .map(|(_, e)| e.clone())
+                .ok_or_else(|| no_source(n))?,
+            n => return Err(no_source(n)),
+        };
+        conns.push((format!("in_{}", r.ident()), v));
+    }
+    let c: Vec<(&str, &Expr)> = conns.iter().map(|(n, e)| (n.as_str(), e)).collect();
+    m.instance(csr, "u_csr", &c)
 }
 
 /// The device design in memory (files submodules first, `rxdsp_top` last).

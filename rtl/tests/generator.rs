@@ -23,6 +23,43 @@ fn default_design_matches_snapshots() {
     common::check_snapshots(&snapshot_dir(), &files);
 }
 
+/// The device's own modules (the bridge and the device top; the equalizer's
+/// are above), so a change to their builders shows in a diff.
+#[test]
+fn device_modules_match_snapshots() {
+    let d = rtl::top::design(&RxFormat::default(), 8).unwrap();
+    let files: Vec<(String, String)> = d
+        .files
+        .into_iter()
+        .filter(|(n, _)| n == "rxdsp_bridge.v" || n == "rxdsp_top.v")
+        .collect();
+    assert_eq!(files.len(), 2);
+    common::check_snapshots(&snapshot_dir().join("device"), &files);
+}
+
+/// The latency the equalizer reports is the number of pipeline stages its
+/// builders emit (one valid-bit register each), over a parameter matrix.
+#[test]
+fn latency_is_the_count_of_emitted_stages() {
+    for (n, mt) in [(1usize, 0usize), (3, 1), (16, 1), (7, 2), (33, 4)] {
+        for p in [1usize, 2, 8, 32] {
+            let fmt = RxFormat {
+                ffe_taps: n,
+                ffe_main: n / 2,
+                dfe_taps: mt,
+                ..RxFormat::default()
+            };
+            let stages = rtl::eq::pipeline_stages(&fmt, p).unwrap();
+            assert_eq!(
+                rtl::latency(&fmt, p),
+                stages.len(),
+                "N = {n}, M = {mt}, P = {p}: stages {:?}",
+                stages.names()
+            );
+        }
+    }
+}
+
 fn have(tool: &str) -> bool {
     Command::new(tool).arg("--version").output().is_ok()
         || Command::new(tool).arg("-V").output().is_ok()

@@ -256,6 +256,85 @@ pub(crate) mod hdl_util {
     pub fn nonzero(x: &Expr) -> Result<Expr, RtlError> {
         Ok(x.eq(&Expr::konst(0, x.ty())?)?.not())
     }
+
+    /// The `s_axis` inputs of a codeword stream of `s` symbols a beat, after
+    /// `clk` and `rst` (port descriptions `data_doc`, `valid_doc`): returns
+    /// `(tdata, tvalid, tlast)`.
+    pub fn stream_in(
+        m: &mut Module,
+        s: usize,
+        data_doc: &str,
+        valid_doc: &str,
+    ) -> Result<(Expr, Expr, Expr), RtlError> {
+        m.clock()?;
+        let tdata = m.input("s_axis_tdata", Ty::u(10 * s as u32), data_doc)?;
+        let en = m.input("s_axis_tvalid", Ty::BIT, valid_doc)?;
+        let tlast = m.input("s_axis_tlast", Ty::BIT, "last beat of a codeword (checked)")?;
+        Ok((tdata, en, tlast))
+    }
+
+    /// The beat counter of a codeword stream and its alignment check.
+    pub struct Beats {
+        /// the beat counter, `0..B`
+        pub bc: Expr,
+        /// width of `bc`
+        pub bw: u32,
+        /// the beat is the codeword's last
+        pub last: Expr,
+        /// the beat is the codeword's first
+        pub first: Expr,
+        /// sticky: `s_axis_tlast` disagreed with the beat count
+        pub err: Expr,
+    }
+
+    /// The beat counter over `b` beats a codeword, advancing on `en`, and the
+    /// sticky check of `tlast` against it.
+    pub fn beat_counter(
+        m: &mut Module,
+        b: usize,
+        en: &Expr,
+        tlast: &Expr,
+    ) -> Result<Beats, RtlError> {
+        let bw = bits_for(b - 1);
+        let bc = m.reg("bc", Ty::u(bw), Some(0))?;
+        let last = m.wire("last", &bc.eq(&ku(b as i128 - 1, bw)?)?)?;
+        let first = m.wire("first", &bc.eq(&ku(0, bw)?)?)?;
+        let bc_inc = bc.add(&ku(1, bw)?)?;
+        m.next(&bc, &Expr::mux(&last, &ku(0, bw)?, &bc_inc)?, Some(en))?;
+        let err = m.reg("err_align_q", Ty::BIT, Some(0))?;
+        let bad = en.and(&tlast.xor(&last)?)?;
+        m.next(&err, &err.or(&bad)?, None)?;
+        Ok(Beats {
+            bc,
+            bw,
+            last,
+            first,
+            err,
+        })
+    }
+
+    /// The `m_axis` codeword outputs common to the encoder and the decoder:
+    /// `m_axis_tdata` (described by `data_doc`), `m_axis_tvalid`, `m_axis_tlast`.
+    pub fn stream_out(
+        m: &mut Module,
+        data: &Expr,
+        valid: &Expr,
+        last: &Expr,
+        data_doc: &str,
+    ) -> Result<(), RtlError> {
+        m.output("m_axis_tdata", data, data_doc)?;
+        m.output("m_axis_tvalid", valid, "output beat")?;
+        m.output("m_axis_tlast", last, "last beat of a codeword")
+    }
+
+    /// The sticky alignment error output `err_align`.
+    pub fn err_align_out(m: &mut Module, err: &Expr) -> Result<(), RtlError> {
+        m.output(
+            "err_align",
+            err,
+            "sticky: s_axis_tlast disagreed with the beat count",
+        )
+    }
 }
 
 /// Writes the decoder and encoder for `code` at `s` symbols per clock into
