@@ -17,7 +17,7 @@
 //! the state that must only see real samples (sample history, decision
 //! history, precoder memory) advances on `en` and the stage's valid bit.
 
-use crate::hdl::{Expr, Module, Ty};
+use crate::hdl::{Dir, Expr, Module, Param, Port, Ty};
 use crate::{RtlError, VERSION};
 use golden::numeric::{clog2, RxFormat};
 
@@ -230,6 +230,37 @@ fn build_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
 /// in with [`use_ecp5_dsp`]; simulation keeps the generic variant, and a test
 /// checks the two against a model of the primitive.
 pub fn ecp5_mul_verilog(fmt: &RxFormat, p: usize) -> Result<String, RtlError> {
+    build_ecp5_mul(fmt, p)?.emit()
+}
+
+/// The ECP5 `MULT18X18D` as a black box: the ports the multiplier connects.
+/// CLK1-3, CE1-3, RST0-3 and the shift inputs SRIA/SRIB stay unconnected
+/// (inactive), as Yosys leaves them: tying them to 0 gives nextpnr
+/// thousands of constant arcs into the DSP rows, and its router fails on them.
+fn mult18x18d() -> Result<Module, RtlError> {
+    let port = |name: String, dir: Dir| Port {
+        name,
+        dir,
+        ty: Ty::BIT,
+        doc: String::new(),
+    };
+    let mut ports = Vec::new();
+    for bus in ["A", "B", "C"] {
+        for i in 0..18 {
+            ports.push(port(format!("{bus}{i}"), Dir::In));
+        }
+    }
+    for n in ["SIGNEDA", "SIGNEDB", "SOURCEA", "SOURCEB", "CLK0", "CE0"] {
+        ports.push(port(n.into(), Dir::In));
+    }
+    for i in 0..36 {
+        ports.push(port(format!("P{i}"), Dir::Out));
+    }
+    Module::black_box("MULT18X18D", ports)
+}
+
+/// The ECP5 variant of `rxdsp_eq_mul` as a module (see [`ecp5_mul_verilog`]).
+pub fn build_ecp5_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     check(fmt, p)?;
     let a = fmt.adc_bits;
     let cb = fmt.ffe_coef_bits;
@@ -241,43 +272,24 @@ pub fn ecp5_mul_verilog(fmt: &RxFormat, p: usize) -> Result<String, RtlError> {
             why: "the ECP5 MULT18X18D takes operands of at most 18 bits".into(),
         });
     }
-    let mut s = String::new();
-    for h in header(
-        fmt,
-        p,
+    let mut m = Module::new(
         MUL,
-        "FFE multiplier, ECP5 variant: one MULT18X18D, input and output registers on CLK0/CE0",
-    ) {
-        s.push_str(&format!("// {h}\n"));
-    }
-    s.push_str("`default_nettype none\n\n");
-    s.push_str(&format!("module {MUL} (\n"));
-    let decl = [
-        ("input  wire", String::new()),
-        ("input  wire", String::new()),
-        ("input  wire", format!(" signed [{}:0]", a - 1)),
-        ("input  wire", format!(" signed [{}:0]", cb - 1)),
-        ("output wire", format!(" signed [{}:0]", pw - 1)),
-    ];
-    for (i, ((name, doc), (dir, ty))) in MUL_PORTS.iter().zip(decl.iter()).enumerate() {
-        let comma = if i + 1 < MUL_PORTS.len() { "," } else { "" };
-        s.push_str(&format!("    {dir}{ty} {name}{comma} // {doc}\n"));
-    }
-    s.push_str(");\n\n");
-    s.push_str("    // operands sign-extended to the primitive's 18 bits\n");
-    s.push_str(&format!(
-        "    wire [17:0] a18 = {{{{{}{{a[{}]}}}}, a}};\n",
-        18 - a,
-        a - 1
-    ));
-    s.push_str(&format!(
-        "    wire [17:0] b18 = {{{{{}{{b[{}]}}}}, b}};\n",
-        18 - cb,
-        cb - 1
-    ));
-    s.push_str("    wire [35:0] p36;\n\n");
-    s.push_str("    MULT18X18D #(\n");
-    let params = [
+        header(
+            fmt,
+            p,
+            MUL,
+            "FFE multiplier, ECP5 variant: one MULT18X18D, input and output registers on CLK0/CE0",
+        ),
+    );
+    let clk = m.clock_only()?;
+    let en = m.input("en", Ty::BIT, MUL_PORTS[1].1)?;
+    let xa = m.input("a", Ty::s(a), MUL_PORTS[2].1)?;
+    let xb = m.input("b", Ty::s(cb), MUL_PORTS[3].1)?;
+    m.comment("operands sign-extended to the primitive's 18 bits");
+    let a18 = m.wire("a18", &xa.ext(18)?)?;
+    let b18 = m.wire("b18", &xb.ext(18)?)?;
+    let p36 = m.wire_decl("p36", Ty::s(36))?;
+    let params: Vec<(&str, Param)> = [
         ("REG_INPUTA_CLK", "CLK0"),
         ("REG_INPUTA_CE", "CE0"),
         ("REG_INPUTA_RST", "RST0"),
@@ -294,46 +306,37 @@ pub fn ecp5_mul_verilog(fmt: &RxFormat, p: usize) -> Result<String, RtlError> {
         ("MULT_BYPASS", "DISABLED"),
         ("SOURCEB_MODE", "B_SHIFT"),
         ("CAS_MATCH_REG", "FALSE"),
-    ];
-    for (i, (k, v)) in params.iter().enumerate() {
-        let comma = if i + 1 < params.len() { "," } else { "" };
-        s.push_str(&format!("        .{k}(\"{v}\"){comma}\n"));
-    }
-    s.push_str("    ) u_mult (\n");
-    let mut conns: Vec<(String, String)> = Vec::new();
-    for i in 0..18 {
-        conns.push((format!("A{i}"), format!("a18[{i}]")));
-    }
-    for i in 0..18 {
-        conns.push((format!("B{i}"), format!("b18[{i}]")));
+    ]
+    .iter()
+    .map(|(k, v)| (*k, Param::str(v)))
+    .collect();
+    let (zero, one) = (k(0, Ty::BIT)?, k(1, Ty::BIT)?);
+    let mut conns: Vec<(String, Expr)> = Vec::new();
+    for (bus, x) in [("A", &a18), ("B", &b18)] {
+        for i in 0..18 {
+            conns.push((format!("{bus}{i}"), x.bit(i)?));
+        }
     }
     for i in 0..18 {
-        conns.push((format!("C{i}"), "1'b0".into()));
+        conns.push((format!("C{i}"), zero.clone()));
     }
-    // CLK1-3, CE1-3, RST0-3 and the shift inputs SRIA/SRIB stay unconnected
-    // (inactive), as Yosys leaves them: tying them to 0 gives nextpnr
-    // thousands of constant arcs into the DSP rows, and its router fails on them
-    for (k, v) in [
-        ("SIGNEDA", "1'b1"),
-        ("SIGNEDB", "1'b1"),
-        ("SOURCEA", "1'b0"),
-        ("SOURCEB", "1'b0"),
-        ("CLK0", "clk"),
-        ("CE0", "en"),
+    for (n, v) in [
+        ("SIGNEDA", &one),
+        ("SIGNEDB", &one),
+        ("SOURCEA", &zero),
+        ("SOURCEB", &zero),
+        ("CLK0", &clk),
+        ("CE0", &en),
     ] {
-        conns.push((k.into(), v.into()));
+        conns.push((n.into(), v.clone()));
     }
     for i in 0..36 {
-        conns.push((format!("P{i}"), format!("p36[{i}]")));
+        conns.push((format!("P{i}"), p36.bit(i)?));
     }
-    for (i, (k, v)) in conns.iter().enumerate() {
-        let comma = if i + 1 < conns.len() { "," } else { "" };
-        s.push_str(&format!("        .{k}({v}){comma}\n"));
-    }
-    s.push_str("    );\n\n");
-    s.push_str(&format!("    assign p = p36[{}:0];\n", pw - 1));
-    s.push_str("\nendmodule\n\n`default_nettype wire\n");
-    Ok(s)
+    let c: Vec<(&str, &Expr)> = conns.iter().map(|(n, e)| (n.as_str(), e)).collect();
+    m.instance_with_params(&mult18x18d()?, "u_mult", &params, &c)?;
+    m.output("p", &p36.slice(pw - 1, 0)?.as_signed(), MUL_PORTS[4].1)?;
+    Ok(m)
 }
 
 /// Swaps the ECP5 variant of the multiplier into the files of a generated

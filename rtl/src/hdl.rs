@@ -76,6 +76,7 @@ enum Node {
     Ext(Expr, u32),
     Cast(Expr, bool),
     Index(String, Expr),
+    Reduce(&'static str, Expr),
 }
 
 /// A typed expression.
@@ -109,12 +110,15 @@ impl Expr {
 
     /// A constant of type `ty`; refused if `value` does not fit.
     pub fn konst(value: i128, ty: Ty) -> Result<Expr, RtlError> {
+        if ty.width == 0 || ty.width > 100 {
+            return Err(RtlError::ConstRange { value, ty });
+        }
         let (lo, hi) = if ty.signed {
             (-(1i128 << (ty.width - 1)), (1i128 << (ty.width - 1)) - 1)
         } else {
             (0, (1i128 << ty.width) - 1)
         };
-        if ty.width == 0 || ty.width > 100 || value < lo || value > hi {
+        if value < lo || value > hi {
             return Err(RtlError::ConstRange { value, ty });
         }
         Ok(Expr::new(ty, Node::Const(value)))
@@ -217,6 +221,14 @@ impl Expr {
         ))
     }
 
+    /// A signal, or a slice of one (what an instance output may drive).
+    fn need_lvalue(&self, what: &'static str) -> Result<(), RtlError> {
+        match &*self.node {
+            Node::Slice(a, _, _) => a.need_signal(what),
+            _ => self.need_signal(what),
+        }
+    }
+
     fn need_signal(&self, what: &'static str) -> Result<(), RtlError> {
         match &*self.node {
             Node::Sig(_) => Ok(()),
@@ -280,6 +292,11 @@ impl Expr {
         ))
     }
 
+    /// The XOR of all bits (one unsigned bit): the parity.
+    pub fn reduce_xor(&self) -> Expr {
+        Expr::new(Ty::BIT, Node::Reduce("^", self.clone()))
+    }
+
     /// Reinterprets the bits as signed.
     pub fn as_signed(&self) -> Expr {
         if self.ty.signed {
@@ -340,6 +357,31 @@ impl Expr {
             Node::Cast(a, true) => format!("$signed({})", a.verilog()),
             Node::Cast(a, false) => format!("$unsigned({})", a.verilog()),
             Node::Index(m, a) => format!("{m}[{}]", a.verilog()),
+            Node::Reduce(op, a) => format!("({op}{})", a.verilog()),
+        }
+    }
+}
+
+/// A parameter value of an instance (`#(.NAME(value))`), for vendor
+/// primitives and other black boxes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Param {
+    /// a string parameter, printed quoted
+    Str(String),
+    /// an integer parameter, printed in decimal
+    Int(i64),
+}
+
+impl Param {
+    /// A string parameter.
+    pub fn str(s: &str) -> Param {
+        Param::Str(s.to_string())
+    }
+
+    fn verilog(&self) -> String {
+        match self {
+            Param::Str(s) => format!("\"{s}\""),
+            Param::Int(v) => v.to_string(),
         }
     }
 }
@@ -428,6 +470,7 @@ enum Item {
     Inst {
         module: String,
         name: String,
+        params: Vec<(String, String)>,
         conns: Vec<(String, String)>,
     },
 }
@@ -445,6 +488,7 @@ pub struct Module {
     clocked: bool,
     has_rst: bool,
     mems: Vec<MemDecl>,
+    black_box: bool,
 }
 
 impl Module {
@@ -461,7 +505,23 @@ impl Module {
             clocked: false,
             has_rst: false,
             mems: Vec::new(),
+            black_box: false,
         }
+    }
+
+    /// A black box: a module known only by its ports (a vendor primitive,
+    /// or a module generated elsewhere), to be instantiated with
+    /// [`Module::instance`] or [`Module::instance_with_params`]; it has no
+    /// body and [`Module::emit`] refuses it. List only the ports an
+    /// instance connects: the others stay unconnected.
+    pub fn black_box(name: &str, ports: Vec<Port>) -> Result<Module, RtlError> {
+        let mut m = Module::new(name, Vec::new());
+        for p in &ports {
+            m.declare(&p.name, p.ty)?;
+        }
+        m.ports = ports;
+        m.black_box = true;
+        Ok(m)
     }
 
     /// The module name.
@@ -741,7 +801,31 @@ impl Module {
         inst: &str,
         conns: &[(&str, &Expr)],
     ) -> Result<(), RtlError> {
+        self.instance_with_params(sub, inst, &[], conns)
+    }
+
+    /// Instantiates `sub` as `inst` with parameter overrides
+    /// `#(.NAME(value))` (in the order given, each name once), connecting
+    /// every port by name as [`Module::instance`] does. Outputs may also
+    /// drive a slice of a wire.
+    pub fn instance_with_params(
+        &mut self,
+        sub: &Module,
+        inst: &str,
+        params: &[(&str, Param)],
+        conns: &[(&str, &Expr)],
+    ) -> Result<(), RtlError> {
         self.declare(inst, Ty::BIT)?;
+        let mut ps: Vec<(String, String)> = Vec::new();
+        for (n, v) in params {
+            if ps.iter().any(|(p, _)| p == n) {
+                return Err(RtlError::Duplicate {
+                    module: self.name.clone(),
+                    name: format!("parameter {n} of {inst}"),
+                });
+            }
+            ps.push((n.to_string(), v.verilog()));
+        }
         let mut out = Vec::new();
         for p in &sub.ports {
             let (_, e) =
@@ -762,7 +846,7 @@ impl Module {
                 });
             }
             if p.dir == Dir::Out {
-                e.need_signal("instance output")?;
+                e.need_lvalue("instance output")?;
             }
             out.push((p.name.clone(), e.verilog()));
         }
@@ -778,6 +862,7 @@ impl Module {
         self.items.push(Item::Inst {
             module: sub.name.clone(),
             name: inst.into(),
+            params: ps,
             conns: out,
         });
         Ok(())
@@ -785,6 +870,13 @@ impl Module {
 
     /// Emits the module as Verilog-2001 text.
     pub fn emit(&self) -> Result<String, RtlError> {
+        if self.black_box {
+            return Err(RtlError::Port {
+                inst: self.name.clone(),
+                port: "(all)".into(),
+                why: "belong to a black box, which has no body to emit".into(),
+            });
+        }
         for r in &self.regs {
             if r.next.is_none() {
                 return Err(RtlError::Undriven {
@@ -870,9 +962,19 @@ impl Module {
                 Item::Inst {
                     module,
                     name,
+                    params,
                     conns,
                 } => {
-                    let _ = writeln!(s, "    {module} {name} (");
+                    if params.is_empty() {
+                        let _ = writeln!(s, "    {module} {name} (");
+                    } else {
+                        let _ = writeln!(s, "    {module} #(");
+                        for (i, (p, v)) in params.iter().enumerate() {
+                            let comma = if i + 1 < params.len() { "," } else { "" };
+                            let _ = writeln!(s, "        .{p}({v}){comma}");
+                        }
+                        let _ = writeln!(s, "    ) {name} (");
+                    }
                     for (i, (p, e)) in conns.iter().enumerate() {
                         let comma = if i + 1 < conns.len() { "," } else { "" };
                         let _ = writeln!(s, "        .{p}({e}){comma}");

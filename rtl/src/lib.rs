@@ -21,6 +21,7 @@ pub mod board;
 pub mod bridge;
 pub mod csr;
 pub mod eq;
+pub mod harness;
 pub mod hdl;
 pub mod proto;
 pub mod rs;

@@ -60,6 +60,55 @@ fn latency_is_the_count_of_emitted_stages() {
     }
 }
 
+/// Black boxes are instantiated with typed parameter overrides, never emitted;
+/// a parameter named twice and an output driving an expression are refused.
+#[test]
+fn black_box_instances_with_parameters() {
+    use rtl::hdl::{Dir, Param, Port};
+    let port = |name: &str, dir, ty| Port {
+        name: name.into(),
+        dir,
+        ty,
+        doc: String::new(),
+    };
+    let bb = Module::black_box(
+        "PRIM",
+        vec![port("I", Dir::In, Ty::BIT), port("O", Dir::Out, Ty::u(2))],
+    )
+    .unwrap();
+    assert!(bb.emit().is_err());
+    let mut m = Module::new("user", vec![]);
+    let i = m.input("i", Ty::BIT, "in").unwrap();
+    let o = m.wire_decl("o", Ty::u(4)).unwrap();
+    let params = [("MODE", Param::str("FAST")), ("WIDTH", Param::Int(-3))];
+    m.instance_with_params(
+        &bb,
+        "u0",
+        &params,
+        &[("I", &i), ("O", &o.slice(3, 2).unwrap())],
+    )
+    .unwrap();
+    let dup = [("MODE", Param::str("A")), ("MODE", Param::str("B"))];
+    let e = m
+        .instance_with_params(&bb, "u1", &dup, &[("I", &i), ("O", &o)])
+        .unwrap_err();
+    assert!(e.to_string().contains("MODE"), "{e}");
+    let e = m
+        .instance(
+            &bb,
+            "u2",
+            &[("I", &i), ("O", &o.slice(1, 0).unwrap().not())],
+        )
+        .unwrap_err();
+    assert!(matches!(e, RtlError::NotASignal { .. }), "{e}");
+    m.output("y", &o, "out").unwrap();
+    let v = m.emit().unwrap();
+    assert!(
+        v.contains("    PRIM #(\n        .MODE(\"FAST\"),\n        .WIDTH(-3)\n    ) u0 (\n        .I(i),\n        .O(o[3:2])\n    );"),
+        "{v}"
+    );
+}
+
 fn have(tool: &str) -> bool {
     Command::new(tool).arg("--version").output().is_ok()
         || Command::new(tool).arg("-V").output().is_ok()
