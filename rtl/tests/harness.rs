@@ -87,13 +87,8 @@ fn equalizer_harness_connects_every_port_and_lints() {
 #[test]
 fn fec_chain_harness_lints() {
     let d = rtl::rs::design_eq_fec(&RxFormat::default(), 8, Code::Kr4, 2).unwrap();
-    let h = build(
-        rtl::rs::chain::EQ_FEC_TOP,
-        &d.ports,
-        &[],
-        vec!["test".into()],
-    )
-    .unwrap();
+    let top = rtl::rs::chain::EQ_FEC_TOP;
+    let h = build(top, &d.ports, &[], rtl::harness::header(top)).unwrap();
     let mut files = d.files.clone();
     files.push((format!("{HARNESS_TOP}.v"), h.emit().unwrap()));
     check(&files, "eq-fec");
@@ -102,6 +97,7 @@ fn fec_chain_harness_lints() {
 #[test]
 fn a_wide_pin_must_be_an_input_of_the_core() {
     let d = rtl::design(&RxFormat::default(), 4).unwrap();
-    let e = build(rtl::TOP, &d.ports, &["m_axis_tdata"], Vec::new()).unwrap_err();
+    let hd = rtl::harness::header(rtl::TOP);
+    let e = build(rtl::TOP, &d.ports, &["m_axis_tdata"], hd).unwrap_err();
     assert!(e.to_string().contains("m_axis_tdata"), "{e}");
 }

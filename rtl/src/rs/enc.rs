@@ -50,8 +50,8 @@ pub fn build(code: Code, s: usize) -> Result<Module, RtlError> {
         header(
             code,
             s,
-            ENC_TOP,
             "systematic Reed-Solomon encoder",
+            crate::regen::RS_ENC,
             enc_latency(code, s),
         ),
     );
