@@ -110,13 +110,16 @@ impl Expr {
 
     /// A constant of type `ty`; refused if `value` does not fit.
     pub fn konst(value: i128, ty: Ty) -> Result<Expr, RtlError> {
-        if ty.width == 0 || ty.width > 100 {
+        if ty.width == 0 {
             return Err(RtlError::ConstRange { value, ty });
         }
-        let (lo, hi) = if ty.signed {
-            (-(1i128 << (ty.width - 1)), (1i128 << (ty.width - 1)) - 1)
-        } else {
-            (0, (1i128 << ty.width) - 1)
+        // any i128 fits a signed type of 128 bits or more, any non-negative
+        // one an unsigned type of 127 bits or more (wide registers reset to 0)
+        let (lo, hi) = match (ty.signed, ty.width) {
+            (true, w) if w >= 128 => (i128::MIN, i128::MAX),
+            (true, w) => (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1),
+            (false, w) if w >= 127 => (0, i128::MAX),
+            (false, w) => (0, (1i128 << w) - 1),
         };
         if value < lo || value > hi {
             return Err(RtlError::ConstRange { value, ty });
@@ -319,7 +322,7 @@ impl Expr {
             Node::Sig(n) => n.clone(),
             Node::Const(v) => {
                 let w = self.ty.width;
-                let bits = (*v as u128) & (u128::MAX >> (128 - w));
+                let bits = (*v as u128) & (u128::MAX >> 128u32.saturating_sub(w));
                 if w == 1 {
                     format!("1'b{bits}")
                 } else if self.ty.signed {

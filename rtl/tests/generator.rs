@@ -298,8 +298,8 @@ fn illegal_parameters_are_refused_with_a_message() {
 }
 
 /// Constants print in a readable radix: signed ones as (negated) decimals,
-/// small unsigned ones in decimal, larger unsigned ones (masks) in hex; widths
-/// beyond the generator's limit are refused, not a panic.
+/// small unsigned ones in decimal, larger unsigned ones (masks) in hex; wide
+/// types take any value that fits, without overflow.
 #[test]
 fn constants_print_in_a_readable_radix() {
     let v = |x: i128, ty: Ty| Expr::konst(x, ty).unwrap().verilog();
@@ -310,8 +310,15 @@ fn constants_print_in_a_readable_radix() {
     assert_eq!(v(7, Ty::u(8)), "8'd7");
     assert_eq!(v(0xFF, Ty::u(8)), "8'hff");
     assert_eq!(v(1, Ty::BIT), "1'b1");
+    // wide constants (a P = 32 sample word's reset value), no overflow
+    assert_eq!(v(0, Ty::u(256)), "256'd0");
+    assert_eq!(v(-1, Ty::s(200)), "-200'sd1");
     assert!(matches!(
-        Expr::konst(0, Ty::u(256)),
+        Expr::konst(-1, Ty::u(256)),
+        Err(RtlError::ConstRange { .. })
+    ));
+    assert!(matches!(
+        Expr::konst(4, Ty::u(2)),
         Err(RtlError::ConstRange { .. })
     ));
 }
