@@ -21,6 +21,7 @@ pub mod board;
 pub mod bridge;
 pub mod csr;
 pub mod eq;
+pub mod harness;
 pub mod hdl;
 pub mod proto;
 pub mod rs;
@@ -33,6 +34,31 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub use eq::{latency, TOP};
+
+/// The commands that really regenerate each generated file, as its header
+/// names them (see [`hdl::Header`]).
+pub mod regen {
+    /// The equalizer's files (`rxdsp_eq*.v`, generic multiplier).
+    pub const EQ: &str = "rxdsp gen --out <dir> (rxdsp synth also writes it into <out>/rtl/)";
+    /// The ECP5 variant of the FFE multiplier.
+    pub const ECP5_MUL: &str =
+        "rxdsp synth --target ecp5-85k (into <out>/rtl/; rxdsp gen writes the generic variant)";
+    /// The device's own files (CSR block, bridge, device top).
+    pub const DEVICE: &str =
+        "rxdsp gen --out <dir> (rxdsp synth --board <board> also writes it into <out>/rtl/)";
+    /// The board top and the UART.
+    pub const BOARD: &str = "rxdsp synth --board ulx3s-85f|ecp5-evn (into <out>/rtl/)";
+    /// The synthesis harness.
+    pub const HARNESS: &str = "rxdsp synth (into <out>/rtl/)";
+    /// The Reed-Solomon decoder and its GF(2^10) arithmetic.
+    pub const RS_DEC: &str =
+        "rxdsp synth --set tx.fec=kp4|kr4 [--fec-only] (into <out>/rtl/); library: rtl::rs::generate_rs";
+    /// The gearbox, the gearbox-decoder pair and the equalizer -> FEC chain.
+    pub const RS_CHAIN: &str = "rxdsp synth --set tx.fec=kp4|kr4 (into <out>/rtl/)";
+    /// The Reed-Solomon encoder: no `rxdsp` command writes it.
+    pub const RS_ENC: &str =
+        "no rxdsp command writes it: rtl::rs::generate_rs (the co-simulation builds it in memory)";
+}
 
 /// Generator version written into every file header.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -190,8 +216,9 @@ impl Design {
 }
 
 /// Builds the equalizer for `fmt` at `parallel` samples per clock, in memory.
+/// Its latency is the number of pipeline stages the builders emitted.
 pub fn design(fmt: &RxFormat, parallel: usize) -> Result<Design, RtlError> {
-    let mods = eq::build(fmt, parallel)?;
+    let (mods, stages) = eq::build_with_stages(fmt, parallel)?;
     let mut files = Vec::new();
     for m in &mods {
         files.push((format!("{}.v", m.name()), m.emit()?));
@@ -199,7 +226,7 @@ pub fn design(fmt: &RxFormat, parallel: usize) -> Result<Design, RtlError> {
     Ok(Design {
         files,
         ports: mods.last().expect("top is built").ports().to_vec(),
-        latency: latency(fmt, parallel),
+        latency: stages.len(),
     })
 }
 

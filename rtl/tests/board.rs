@@ -152,7 +152,7 @@ fn illegal_uart_parameters_are_refused() {
 #[test]
 fn reset_values_need_a_reset_wire_in_a_clock_only_module() {
     use rtl::hdl::{Module, Ty};
-    let mut m = Module::new("t", vec![]);
+    let mut m = Module::new("t", rtl::hdl::Header::default());
     m.clock_only().unwrap();
     assert!(m.reg("a", Ty::BIT, Some(0)).is_err());
     let x = m.input("x", Ty::BIT, "button").unwrap();

@@ -50,30 +50,24 @@ pub fn build(code: Code, s: usize) -> Result<Module, RtlError> {
         header(
             code,
             s,
-            ENC_TOP,
             "systematic Reed-Solomon encoder",
+            crate::regen::RS_ENC,
             enc_latency(code, s),
         ),
     );
-    m.clock()?;
-    let w = 10 * s as u32;
-    let tdata = m.input(
-        "s_axis_tdata",
-        Ty::u(w),
+    let (tdata, en, tlast) = stream_in(
+        &mut m,
+        s,
         "S symbols, lane 0 (earliest) in the LSBs; parity lanes ignored",
+        "input beat (always accepted)",
     )?;
-    let en = m.input("s_axis_tvalid", Ty::BIT, "input beat (always accepted)")?;
-    let tlast = m.input("s_axis_tlast", Ty::BIT, "last beat of a codeword (checked)")?;
-
-    let bw = bits_for(b - 1);
-    let bc = m.reg("bc", Ty::u(bw), Some(0))?;
-    let last = m.wire("last", &bc.eq(&ku(b as i128 - 1, bw)?)?)?;
-    let first = m.wire("first", &bc.eq(&ku(0, bw)?)?)?;
-    let bc_inc = bc.add(&ku(1, bw)?)?;
-    m.next(&bc, &Expr::mux(&last, &ku(0, bw)?, &bc_inc)?, Some(&en))?;
-    let err = m.reg("err_align_q", Ty::BIT, Some(0))?;
-    let bad = en.and(&tlast.xor(&last)?)?;
-    m.next(&err, &err.or(&bad)?, None)?;
+    let Beats {
+        bc,
+        bw,
+        last,
+        first,
+        err,
+    } = beat_counter(&mut m, b, &en, &tlast)?;
 
     let x: Vec<Expr> = (0..s)
         .map(|l| lane(&mut m, &tdata, l, &format!("x{l}")))
@@ -139,17 +133,13 @@ pub fn build(code: Code, s: usize) -> Result<Module, RtlError> {
     let _ = n;
     let olast = m.reg_d("o_last", &last, Some(&en), None)?;
     let ovalid = m.reg_d("o_valid", &en, None, Some(0))?;
-    m.output(
-        "m_axis_tdata",
+    stream_out(
+        &mut m,
         &pack(&outs)?,
+        &ovalid,
+        &olast,
         "the codeword, same format as the input",
     )?;
-    m.output("m_axis_tvalid", &ovalid, "output beat")?;
-    m.output("m_axis_tlast", &olast, "last beat of a codeword")?;
-    m.output(
-        "err_align",
-        &err,
-        "sticky: s_axis_tlast disagreed with the beat count",
-    )?;
+    err_align_out(&mut m, &err)?;
     Ok(m)
 }

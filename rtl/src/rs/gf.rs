@@ -3,7 +3,7 @@
 //! multipliers and other GF(2)-linear maps as flat XOR networks ([`Lin`]),
 //! and the general multiplier and inverter modules.
 
-use crate::hdl::{Expr, Module, Ty};
+use crate::hdl::{Expr, Header, Module, Ty};
 use crate::RtlError;
 
 /// Order of the multiplicative group.
@@ -194,7 +194,7 @@ pub const INV: &str = "rxdsp_rs_gfinv";
 
 /// `rxdsp_rs_gfmul`: combinational `y = a * b` in GF(2^10):
 /// `y = sum_i a_i (b alpha^i)`, each `b alpha^i` a linear map of `b`.
-pub fn build_mul(header: Vec<String>) -> Result<Module, RtlError> {
+pub fn build_mul(header: Header) -> Result<Module, RtlError> {
     let mut m = Module::new(MUL, header);
     let a = m.input("a", Ty::u(10), "operand")?;
     let b = m.input("b", Ty::u(10), "operand")?;
@@ -230,7 +230,7 @@ pub fn gmul(
 
 /// `rxdsp_rs_gfinv`: combinational `y = x^1022` (= 1/x for x != 0, 0 for x = 0),
 /// by the Itoh-Tsujii chain x^3, x^15, x^255, x^511 (4 multipliers), then a square.
-pub fn build_inv(header: Vec<String>, mul: &Module) -> Result<Module, RtlError> {
+pub fn build_inv(header: Header, mul: &Module) -> Result<Module, RtlError> {
     let gf = Gf::new();
     let mut m = Module::new(INV, header);
     let x = m.input("x", Ty::u(10), "operand")?;
