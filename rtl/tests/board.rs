@@ -8,7 +8,6 @@ use rtl::board::{BoardParams, BOARD_TOP};
 use rtl::hdl::Expr;
 use rtl::uart::{UartParams, UART_MODULE};
 use std::path::Path;
-use std::process::Command;
 
 const ULX3S: UartParams = UartParams {
     clk_hz: 25_000_000,
@@ -35,36 +34,7 @@ fn uart_and_board_top_match_snapshots() {
 }
 
 fn lint(files: &[(String, String)], top: &str, tag: &str) {
-    let dir = std::env::temp_dir().join(format!("rxdsp-board-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut names = Vec::new();
-    for (n, t) in files {
-        std::fs::write(dir.join(n), t).unwrap();
-        names.push(n.clone());
-    }
-    let out = Command::new("verilator")
-        .current_dir(&dir)
-        .args(["--lint-only", "-Wall", "--top-module", top])
-        .args(&names)
-        .output()
-        .expect("verilator");
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "verilator -Wall on {tag}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = Command::new("iverilog")
-        .current_dir(&dir)
-        .args(["-g2005", "-Wall", "-o", "/dev/null", "-s", top])
-        .args(&names)
-        .output()
-        .expect("iverilog");
-    assert!(
-        out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("warning"),
-        "iverilog on {tag}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::remove_dir_all(&dir).ok();
+    common::lint_files(files, top, tag);
 }
 
 #[test]

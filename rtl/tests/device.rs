@@ -2,9 +2,10 @@
 //! (no waivers) and compile with Icarus over a few configurations; the
 //! register map page in docs/ is up to date.
 
+mod common;
+
 use golden::numeric::RxFormat;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn write(fmt: &RxFormat, p: usize, tag: &str) -> (PathBuf, Vec<String>) {
     let dir = std::env::temp_dir().join(format!("rxdsp-dev-{}-{tag}", std::process::id()));
@@ -28,35 +29,7 @@ fn check(fmt: &RxFormat, p: usize, tag: &str) {
         .filter(|f| f.extension().is_some_and(|e| e == "v"))
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    let out = Command::new("verilator")
-        .current_dir(&dir)
-        .args(["--lint-only", "-Wall", "--top-module", rtl::top::DEVICE_TOP])
-        .args(&names)
-        .output()
-        .expect("verilator");
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "verilator -Wall on {tag}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = Command::new("iverilog")
-        .current_dir(&dir)
-        .args([
-            "-g2005",
-            "-Wall",
-            "-o",
-            "/dev/null",
-            "-s",
-            rtl::top::DEVICE_TOP,
-        ])
-        .args(&names)
-        .output()
-        .expect("iverilog");
-    assert!(
-        out.status.success(),
-        "iverilog on {tag}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::lint_dir(&dir, &names, rtl::top::DEVICE_TOP, tag);
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -109,11 +109,6 @@ fn black_box_instances_with_parameters() {
     );
 }
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-        || Command::new(tool).arg("-V").output().is_ok()
-}
-
 fn lint_one(fmt: &RxFormat, p: usize) {
     let dir = std::env::temp_dir().join(format!(
         "rxdsp-lint-{}-{p}-{}-{}-{}",
@@ -145,7 +140,7 @@ fn lint_one(fmt: &RxFormat, p: usize) {
         out.status.success() && msg.trim().is_empty(),
         "verilator lint for {fmt:?} P={p}:\n{msg}"
     );
-    if have("iverilog") {
+    if testkit::have_icarus() {
         let out = Command::new("iverilog")
             .current_dir(&dir)
             .args(["-g2005", "-Wall", "-o", "/dev/null", "-s", "rxdsp_eq"])
@@ -161,8 +156,7 @@ fn lint_one(fmt: &RxFormat, p: usize) {
 /// Every output passes `verilator --lint-only -Wall` with no waiver.
 #[test]
 fn lint_clean_over_a_parameter_matrix() {
-    if !have("verilator") {
-        eprintln!("verilator not installed (apt-get install verilator): lint skipped");
+    if !testkit::have_verilator() {
         return;
     }
     let base = RxFormat::default();
@@ -513,8 +507,7 @@ fn run_mul(dir: &Path, mul: &str, extra: &[&Path], a: u32, b: u32) -> Vec<[i64; 
 /// in the configuration used; both equal `a * b` two enabled clocks later.
 #[test]
 fn ecp5_multiplier_matches_the_generic_one() {
-    if !have("iverilog") {
-        eprintln!("iverilog not installed (apt-get install iverilog): test skipped");
+    if !testkit::have_icarus() {
         return;
     }
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mult18x18d_model.v");

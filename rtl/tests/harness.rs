@@ -2,54 +2,15 @@
 //! clean under Verilator `-Wall` and compiling in Icarus, around the
 //! equalizer and around the equalizer -> FEC chain.
 
+mod common;
+
 use golden::fec::Code;
 use golden::numeric::RxFormat;
 use rtl::harness::{build, eq_harness, HARNESS_TOP};
-use std::process::Command;
-
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-        || Command::new(tool).arg("-V").output().is_ok()
-}
 
 /// Lints and compiles `files` (the harness among them) with `HARNESS_TOP` on top.
 fn check(files: &[(String, String)], tag: &str) {
-    let dir = std::env::temp_dir().join(format!("rxdsp-harness-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut names = Vec::new();
-    for (n, t) in files {
-        std::fs::write(dir.join(n), t).unwrap();
-        names.push(n.clone());
-    }
-    if have("verilator") {
-        let out = Command::new("verilator")
-            .current_dir(&dir)
-            .args(["--lint-only", "-Wall", "--top-module", HARNESS_TOP])
-            .args(&names)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success() && out.stderr.is_empty(),
-            "verilator -Wall on {tag}:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    } else {
-        eprintln!("verilator not installed: lint of {tag} skipped");
-    }
-    if have("iverilog") {
-        let out = Command::new("iverilog")
-            .current_dir(&dir)
-            .args(["-g2005", "-Wall", "-o", "/dev/null", "-s", HARNESS_TOP])
-            .args(&names)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("warning"),
-            "iverilog on {tag}:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    std::fs::remove_dir_all(&dir).ok();
+    common::lint_files(files, HARNESS_TOP, tag);
 }
 
 #[test]

@@ -7,7 +7,6 @@ mod common;
 use golden::fec::Code;
 use rtl::Design;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn snapshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/rs")
@@ -22,51 +21,12 @@ fn kr4_s2_matches_snapshots() {
     common::check_snapshots(&snapshot_dir(), &files);
 }
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("-V").output().is_ok()
-}
-
 fn lint(d: &Design, top: &str, tag: &str) {
-    let dir = std::env::temp_dir().join(format!("rxdsp-rslint-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut names = Vec::new();
-    for (n, t) in &d.files {
-        std::fs::write(dir.join(n), t).unwrap();
-        names.push(n.clone());
-    }
-    let out = Command::new("verilator")
-        .current_dir(&dir)
-        .args(["--lint-only", "-Wall", "--top-module", top])
-        .args(&names)
-        .output()
-        .expect("verilator runs");
-    let msg = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && msg.trim().is_empty(),
-        "verilator lint {tag}:\n{msg}"
-    );
-    if have("iverilog") {
-        let out = Command::new("iverilog")
-            .current_dir(&dir)
-            .args(["-g2005", "-Wall", "-o", "/dev/null", "-s", top])
-            .args(&names)
-            .output()
-            .expect("iverilog runs");
-        let msg = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success() && msg.trim().is_empty(),
-            "iverilog {tag}:\n{msg}"
-        );
-    }
-    std::fs::remove_dir_all(&dir).ok();
+    common::lint_files(&d.files, top, tag);
 }
 
 #[test]
 fn lint_clean_over_a_parameter_matrix() {
-    if !have("verilator") {
-        eprintln!("verilator missing: skipped");
-        return;
-    }
     for code in [Code::Kp4, Code::Kr4] {
         // 3 and 5 leave a partial last beat
         for s in [1, 3, 5, 16] {

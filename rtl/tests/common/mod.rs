@@ -1,4 +1,5 @@
 //! Helpers shared by the generator tests.
+#![allow(dead_code)] // each test file uses its own subset of these helpers
 
 use std::path::Path;
 
@@ -21,4 +22,52 @@ pub fn check_snapshots(dir: &Path, files: &[(String, String)]) {
             p.display()
         );
     }
+}
+
+/// Lints `names` (files in `dir`) with `verilator --lint-only -Wall` (nothing waived) and
+/// compiles them with `iverilog -g2005 -Wall`, `top` on top: any message from either
+/// fails. A missing tool follows the project's policy (`testkit`): skipped with a line
+/// on a developer's machine, a failure under CI.
+pub fn lint_dir(dir: &Path, names: &[String], top: &str, tag: &str) {
+    use std::process::Command;
+    if testkit::have_verilator() {
+        let out = Command::new("verilator")
+            .current_dir(dir)
+            .args(["--lint-only", "-Wall", "--top-module", top])
+            .args(names)
+            .output()
+            .expect("verilator runs");
+        let msg = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && msg.trim().is_empty(),
+            "verilator -Wall on {tag}:\n{msg}"
+        );
+    }
+    if testkit::have_icarus() {
+        let out = Command::new("iverilog")
+            .current_dir(dir)
+            .args(["-g2005", "-Wall", "-o", "/dev/null", "-s", top])
+            .args(names)
+            .output()
+            .expect("iverilog runs");
+        let msg = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !msg.contains("warning"),
+            "iverilog on {tag}:\n{msg}"
+        );
+    }
+}
+
+/// [`lint_dir`] on `files` (name, text) written to a fresh temporary folder.
+pub fn lint_files(files: &[(String, String)], top: &str, tag: &str) {
+    let dir = std::env::temp_dir().join(format!("rxdsp-lint-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut names = Vec::new();
+    for (n, t) in files {
+        std::fs::write(dir.join(n), t).unwrap();
+        names.push(n.clone());
+    }
+    lint_dir(&dir, &names, top, tag);
+    std::fs::remove_dir_all(&dir).ok();
 }
