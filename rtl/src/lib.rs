@@ -22,7 +22,6 @@ pub mod bridge;
 pub mod csr;
 pub mod eq;
 pub mod hdl;
-pub mod proto;
 pub mod rs;
 pub mod top;
 pub mod uart;
@@ -32,6 +31,9 @@ use hdl::{Port, Ty};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+/// The host-device protocol and the register map data (the `rxdsp-proto`
+/// crate), re-exported for the generator's users.
+pub use ::proto;
 pub use eq::{latency, TOP};
 
 /// Generator version written into every file header.
