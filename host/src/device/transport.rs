@@ -348,6 +348,21 @@ mod tests {
         }
     }
 
+    #[cfg(not(feature = "sim"))]
+    #[test]
+    fn sim_without_its_feature_is_one_clear_error() {
+        let e = open(
+            &Uri::Sim,
+            &RxFormat::default(),
+            8,
+            Duration::from_millis(100),
+        )
+        .err()
+        .expect("no simulated device in this build")
+        .to_string();
+        assert!(e.contains("without the `sim` feature"), "{e}");
+    }
+
     #[cfg(feature = "serial")]
     #[test]
     fn a_missing_serial_port_is_an_error() {
