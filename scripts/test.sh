@@ -10,6 +10,13 @@ say "cargo fmt --check"
 cargo fmt --all --check
 say "cargo clippy (warnings are errors)"
 cargo clippy --all-targets --quiet -- -D warnings
+say "the host driver without the generator (rxdsp --lib --no-default-features: golden and proto only)"
+cargo clippy -p rxdsp --lib --tests --no-default-features --quiet -- -D warnings
+cargo test -p rxdsp --lib --no-default-features --quiet
+if cargo tree -p rxdsp --no-default-features -e normal --prefix none | grep -q '^rxdsp-rtl '; then
+  say "rxdsp's library links rxdsp-rtl without its default features"
+  exit 1
+fi
 # The full tier: the fast tier (plain `cargo test --workspace`) plus every test marked
 # #[ignore = "full tier: ..."] (Verilator model builds, Yosys and nextpnr runs).
 # CI=true makes a test whose tool is missing fail instead of skip (testkit crate).

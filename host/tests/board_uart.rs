@@ -100,7 +100,7 @@ fn registers_and_a_stream_through_the_uart_match_the_golden_receiver() {
         let t0 = Instant::now();
         let mut dev = Device::with_transport(Box::new(t), Options::default()).unwrap();
         // discovery read the identity block; read two registers again by name
-        assert_eq!(dev.read("id.magic").unwrap() as u32, rtl::csr::MAGIC);
+        assert_eq!(dev.read("id.magic").unwrap() as u32, proto::regmap::MAGIC);
         let v = dev.read("id.gen_version").unwrap() as u32;
         assert_eq!(v, dev.info().gen_version);
         assert!(v > 0);
@@ -140,5 +140,5 @@ fn a_framing_error_is_survived_and_shown_on_the_leds() {
     assert_eq!(t.b.leds() & 0b1000, 0b1000, "led[3] stays on afterwards");
     // the device still answers
     let mut dev = Device::with_transport(Box::new(t), Options::default()).unwrap();
-    assert_eq!(dev.read("id.magic").unwrap() as u32, rtl::csr::MAGIC);
+    assert_eq!(dev.read("id.magic").unwrap() as u32, proto::regmap::MAGIC);
 }

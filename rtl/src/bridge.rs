@@ -19,6 +19,7 @@
 //! expected sequence number and the free slots (the credit).
 
 use crate::hdl::{Expr, Header, Mem, Module, Ty};
+use crate::proto::regmap::BridgeCounter;
 use crate::proto::*;
 use crate::{regen, RtlError};
 use golden::numeric::{clog2, RxFormat};
@@ -27,18 +28,9 @@ use golden::numeric::{clog2, RxFormat};
 pub const BRIDGE_MODULE: &str = "rxdsp_bridge";
 
 /// The bridge counters it exports (`cnt_<name>` outputs, 32 bits), in the
-/// order of the `bridge` register block.
-pub const COUNTERS: [&str; 9] = [
-    "rx_bytes",
-    "rx_frames",
-    "rx_corrupt",
-    "rx_length",
-    "rx_type",
-    "rx_seq",
-    "rx_full",
-    "tx_frames",
-    "out_frames",
-];
+/// order of the `bridge` register block: the names of
+/// [`proto::regmap::BridgeCounter`], defined there once.
+pub const COUNTERS: [&str; 9] = proto::regmap::BRIDGE_COUNTER_NAMES;
 
 fn k(v: u64, w: u32) -> Result<Expr, RtlError> {
     Expr::konst(v as i128, Ty::u(w))
@@ -1372,18 +1364,19 @@ fn counters(
     let used = frx.used.clone();
     // ---------------------------------------------------------------- counters, status
     m.comment("counters");
-    let ones = [
-        ("rx_bytes", rx_valid.clone()),
-        ("rx_frames", accept.clone()),
-        ("rx_corrupt", corrupt.clone()),
-        ("rx_length", e_len.clone()),
-        ("rx_type", e_type.clone()),
-        ("rx_seq", e_seqerr.clone()),
-        ("rx_full", e_full.clone()),
-        ("tx_frames", done.clone()),
-        ("out_frames", done.and(&src_out)?),
-    ];
-    for (n, en) in ones {
+    for c in BridgeCounter::ALL {
+        let en = match c {
+            BridgeCounter::RxBytes => rx_valid.clone(),
+            BridgeCounter::RxFrames => accept.clone(),
+            BridgeCounter::RxCorrupt => corrupt.clone(),
+            BridgeCounter::RxLength => e_len.clone(),
+            BridgeCounter::RxType => e_type.clone(),
+            BridgeCounter::RxSeq => e_seqerr.clone(),
+            BridgeCounter::RxFull => e_full.clone(),
+            BridgeCounter::TxFrames => done.clone(),
+            BridgeCounter::OutFrames => done.and(&src_out)?,
+        };
+        let n = c.name();
         let c = m.reg(&format!("cnt_{n}_r"), Ty::u(32), Some(0))?;
         m.next(&c, &inc(&c)?, Some(&en))?;
         m.output(&format!("cnt_{n}"), &c, &format!("counter {n}"))?;

@@ -70,17 +70,17 @@ pub fn cfg_addr_bits(fmt: &RxFormat) -> u32 {
 
 /// Register map: address of FFE tap `k`.
 pub fn addr_ffe(_fmt: &RxFormat, k: usize) -> usize {
-    k
+    proto::regmap::eq_port::ffe(k)
 }
 
 /// Register map: address of DFE tap `j` (0 = first post-cursor).
 pub fn addr_dfe(fmt: &RxFormat, j: usize) -> usize {
-    fmt.ffe_taps + j
+    proto::regmap::eq_port::dfe(fmt.ffe_taps, j)
 }
 
 /// Register map: address of the slicer threshold.
 pub fn addr_threshold(fmt: &RxFormat) -> usize {
-    fmt.ffe_taps + fmt.dfe_taps
+    proto::regmap::eq_port::threshold(fmt.ffe_taps, fmt.dfe_taps)
 }
 
 /// The file header of the equalizer's modules: the generation parameters

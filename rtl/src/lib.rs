@@ -23,7 +23,6 @@ pub mod csr;
 pub mod eq;
 pub mod harness;
 pub mod hdl;
-pub mod proto;
 pub mod rs;
 pub mod top;
 pub mod uart;
@@ -33,6 +32,9 @@ use hdl::{Port, Ty};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+/// The host-device protocol and the register map data (the `rxdsp-proto`
+/// crate), re-exported for the generator's users.
+pub use ::proto;
 pub use eq::{latency, TOP};
 
 /// The commands that really regenerate each generated file, as its header

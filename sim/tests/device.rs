@@ -4,8 +4,8 @@
 
 use golden::eq::{Engine, Equalizer};
 use golden::numeric::{RxCoeffs, RxFormat};
+use proto::*;
 use rtl::csr::regmap;
-use rtl::proto::*;
 use sim::device::DeviceSim;
 use std::collections::VecDeque;
 
@@ -74,7 +74,7 @@ fn csr_access_errors_and_streaming_match_golden() {
     let mut d = Dev::new(&fmt, p);
     // identity
     let id = d.read(0, 3);
-    assert_eq!(id, vec![0x4944_0001, rtl::csr::MAGIC, id[2]]);
+    assert_eq!(id, vec![0x4944_0001, proto::regmap::MAGIC, id[2]]);
     // scratch write and read back
     let scratch = map.addr("ctrl.scratch").unwrap();
     d.write(scratch, &[0xdead_0001]);

@@ -3,7 +3,7 @@
 //! flush): the two simulators send the same bytes back, byte for byte.
 
 use golden::numeric::RxFormat;
-use rtl::proto::*;
+use proto::*;
 use sim::device::DeviceSim;
 use std::collections::VecDeque;
 use std::process::Command;

@@ -1,17 +1,20 @@
 //! Arithmetic in GF(2^10) with p(x) = x^10 + x^3 + 1 (0x409) and primitive element alpha = 2.
+//!
+//! The one definition of the field tables: the codec uses them, and so does the RS
+//! generator (`rtl::rs::gf`) for its constant multipliers.
 
 use std::sync::OnceLock;
 
 /// Order of the multiplicative group (2^10 - 1).
-pub(crate) const ORDER: usize = 1023;
+pub const ORDER: usize = 1023;
 /// The field polynomial x^10 + x^3 + 1.
-pub(crate) const POLY: u16 = 0x409;
+pub const POLY: u16 = 0x409;
 /// `log[0]`: any sum of two logs involving it lands in the zero region of `exp`.
 const LOG_ZERO: u16 = 2047;
 
 /// Log / antilog tables. `exp` is 4096 entries long: `exp[i] = alpha^(i mod 1023)` for
 /// `i < 2046` and `0` above, so `mul(a, b) = exp[log a + log b]` needs no branch for zero.
-pub(crate) struct Gf {
+pub struct Gf {
     exp: [u16; 4096],
     log: [u16; 1024],
 }
@@ -36,14 +39,14 @@ impl Gf {
 
     /// Product of two field elements (inputs must be < 1024).
     #[inline(always)]
-    pub(crate) fn mul(&self, a: u16, b: u16) -> u16 {
+    pub fn mul(&self, a: u16, b: u16) -> u16 {
         let i = self.log[a as usize & 1023] as usize + self.log[b as usize & 1023] as usize;
         self.exp[i & 4095]
     }
 
     /// Discrete log of a non-zero element (`LOG_ZERO` for 0).
     #[inline(always)]
-    pub(crate) fn log(&self, a: u16) -> u16 {
+    pub fn log(&self, a: u16) -> u16 {
         self.log[a as usize & 1023]
     }
 
@@ -62,26 +65,26 @@ impl Gf {
 
     /// alpha^e for any e.
     #[inline(always)]
-    pub(crate) fn pow(&self, e: usize) -> u16 {
+    pub fn pow(&self, e: usize) -> u16 {
         self.exp[e % ORDER]
     }
 
     /// alpha^(-e) for any e.
     #[inline(always)]
-    pub(crate) fn pow_neg(&self, e: usize) -> u16 {
+    pub fn pow_neg(&self, e: usize) -> u16 {
         self.exp[(ORDER - e % ORDER) % ORDER]
     }
 
     /// Multiplicative inverse of a non-zero element.
     #[inline(always)]
-    pub(crate) fn inv(&self, a: u16) -> u16 {
+    pub fn inv(&self, a: u16) -> u16 {
         debug_assert!(a != 0);
         self.exp[ORDER - self.log(a) as usize]
     }
 }
 
 /// The shared field tables (built once).
-pub(crate) fn gf() -> &'static Gf {
+pub fn gf() -> &'static Gf {
     static GF: OnceLock<Gf> = OnceLock::new();
     GF.get_or_init(Gf::build)
 }

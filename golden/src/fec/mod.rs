@@ -70,7 +70,7 @@
 mod code;
 mod codec;
 mod error;
-mod gf;
+pub mod gf;
 mod simd;
 mod stats;
 mod stream;

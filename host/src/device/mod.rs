@@ -5,16 +5,22 @@
 //! a read that gets no intact response is retried (with a new sequence number
 //! when the device already executed it) and then fails with
 //! [`DeviceError::RetriesExhausted`]. See `docs/device.md` for the protocol.
+//!
+//! The frame codec and the register map come from the protocol crate
+//! (`proto`) alone; the in-process `sim:` transport and [`serve`] (the
+//! Verilated device, so the generator) are behind the `sim` feature.
 
+#[cfg(feature = "sim")]
 pub mod serve;
 pub mod transport;
 
+#[cfg(feature = "sim")]
 use golden::config::LinkPlan;
+#[cfg(feature = "sim")]
 use golden::eq::{Engine, Equalizer};
 use golden::numeric::{RxCoeffs, RxFormat};
-use rtl::csr::{self, Kind, RegMap};
-use rtl::proto::{self, Decoder, Frame};
-use sim::SimError;
+use proto::regmap::{self, Kind, MapParams, RegMap};
+use proto::{Decoder, Frame};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -49,8 +55,9 @@ pub enum DeviceError {
         what: String,
     },
     /// The simulated device could not be built or run.
+    #[cfg(feature = "sim")]
     #[error(transparent)]
-    Sim(#[from] SimError),
+    Sim(#[from] sim::SimError),
     /// The device is not what the host expects.
     #[error("device identity: {0}")]
     Identity(String),
@@ -242,7 +249,8 @@ impl Device {
             seq: 0,
             synced: false,
             opts,
-            map: csr::regmap(&RxFormat::default(), 1),
+            // enough to find the identity block; discover() builds the real map
+            map: regmap::regmap(&MapParams::default()),
             info: DeviceInfo {
                 format: RxFormat::default(),
                 parallel: 1,
@@ -259,27 +267,27 @@ impl Device {
     fn discover(&mut self) -> Result<(), DeviceError> {
         let idb = self.map.blocks[0].clone();
         let n = idb.regs.len() as u16;
-        let w = self.read_words(csr::base::ID, n)?;
+        let w = self.read_words(regmap::base::ID, n)?;
         let get = |name: &str| -> u32 {
             let r = idb
                 .regs
                 .iter()
                 .find(|r| r.name == name)
                 .expect("id register");
-            w[(r.addr - csr::base::ID) as usize]
+            w[(r.addr - regmap::base::ID) as usize]
         };
-        if get("id.id") != (csr::ids::ID as u32) << 16 | 1 {
+        let header = (regmap::ids::ID as u32) << 16 | 1;
+        if get("id.id") != header {
             return Err(DeviceError::Identity(format!(
-                "identity block header 0x{:08x}, expected 0x{:08x}",
+                "identity block header 0x{:08x}, expected 0x{header:08x}",
                 get("id.id"),
-                (csr::ids::ID as u32) << 16 | 1
             )));
         }
-        if get("id.magic") != csr::MAGIC {
+        if get("id.magic") != regmap::MAGIC {
             return Err(DeviceError::Identity(format!(
                 "magic 0x{:08x} is not rxdsp's 0x{:08x}",
                 get("id.magic"),
-                csr::MAGIC
+                regmap::MAGIC
             )));
         }
         for (name, want) in [
@@ -295,25 +303,27 @@ impl Device {
                 )));
             }
         }
+        let params = MapParams::from_id_words(&w)
+            .ok_or_else(|| DeviceError::Identity("identity block too short".into()))?;
         let fmt = RxFormat {
-            adc_bits: get("id.adc_bits"),
-            ffe_taps: get("id.ffe_taps") as usize,
-            ffe_main: get("id.ffe_main") as usize,
-            ffe_coef_bits: get("id.ffe_coef_bits"),
-            ffe_coef_frac: get("id.ffe_coef_frac"),
-            ffe_out_bits: get("id.ffe_out_bits"),
-            ffe_out_frac: get("id.ffe_out_frac"),
-            dfe_taps: get("id.dfe_taps") as usize,
-            dfe_coef_bits: get("id.dfe_coef_bits"),
-            precode: get("id.precode") != 0,
+            adc_bits: params.adc_bits,
+            ffe_taps: params.ffe_taps,
+            ffe_main: params.ffe_main,
+            ffe_coef_bits: params.ffe_coef_bits,
+            ffe_coef_frac: params.ffe_coef_frac,
+            ffe_out_bits: params.ffe_out_bits,
+            ffe_out_frac: params.ffe_out_frac,
+            dfe_taps: params.dfe_taps,
+            dfe_coef_bits: params.dfe_coef_bits,
+            precode: params.precode,
         };
         fmt.validate()
             .map_err(|e| DeviceError::Identity(format!("device reports an illegal format: {e}")))?;
-        let parallel = get("id.parallel") as usize;
-        if !rtl::eq::PARALLEL.contains(&parallel) {
+        let parallel = params.parallel;
+        if !golden::config::PARALLEL_VALUES.contains(&(parallel as i64)) {
             return Err(DeviceError::Identity(format!("parallel = {parallel}")));
         }
-        let map = csr::regmap(&fmt, parallel);
+        let map = regmap::regmap(&params);
         for b in &map.blocks {
             let got = self.read_words(b.base, 1)?[0];
             let want = (b.id as u32) << 16 | b.version as u32;
@@ -327,9 +337,9 @@ impl Device {
         self.info = DeviceInfo {
             format: fmt,
             parallel,
-            gen_version: get("id.gen_version"),
+            gen_version: params.gen_version,
             fec_code: get("id.fec_code"),
-            latency: get("id.latency"),
+            latency: params.latency,
         };
         self.map = map;
         Ok(())
@@ -499,7 +509,7 @@ impl Device {
         Ok(())
     }
 
-    fn reg(&self, name: &str) -> Result<csr::Reg, DeviceError> {
+    fn reg(&self, name: &str) -> Result<regmap::Reg, DeviceError> {
         self.map
             .reg(name)
             .cloned()
@@ -573,7 +583,7 @@ impl Device {
             .expect("bridge")
             .clone();
         let read_block =
-            |d: &mut Device, b: &csr::Block| -> Result<Vec<(String, u64)>, DeviceError> {
+            |d: &mut Device, b: &regmap::Block| -> Result<Vec<(String, u64)>, DeviceError> {
                 let first = b.regs[1].addr;
                 let last = b.regs.last().expect("regs");
                 let n = last.addr + last.words() - first;
@@ -618,7 +628,7 @@ impl Device {
             name: "eq".into(),
             why: e.to_string(),
         })?;
-        self.write("ctrl.control", csr::CTRL_EQ_RESET as i64)?;
+        self.write("ctrl.control", regmap::CTRL_EQ_RESET as i64)?;
         self.write("ctrl.control", 0)?;
         let ffe0 = self.reg("eq.ffe0")?.addr;
         let w: Vec<u32> = coeffs.ffe.iter().map(|&c| c as u32).collect();
@@ -858,6 +868,7 @@ impl Device {
 
 /// Streams `samples` through the simulated device (`sim:`) with the host
 /// driver and compares every symbol with the golden receiver.
+#[cfg(feature = "sim")]
 pub fn demo_stream(
     plan: &LinkPlan,
     coeffs: &RxCoeffs,

@@ -1,14 +1,20 @@
 //! Byte transports to a device: `sim:` (the Verilated top in this process),
 //! `tcp://HOST:PORT` (`rxdsp serve`, or a board bridge) and
-//! `serial:///dev/ttyUSB0?baud=N` (a board's UART).
+//! `serial:///dev/ttyUSB0?baud=N` (a board's UART). `sim:` needs the `sim`
+//! feature (it links the Verilated device, so the generator); `serial://`
+//! the `serial` feature.
 
 use super::DeviceError;
 use golden::numeric::RxFormat;
+#[cfg(feature = "sim")]
 use sim::device::DeviceSim;
+#[cfg(feature = "sim")]
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(feature = "sim")]
+use std::time::Instant;
 
 /// A byte pipe to a device. Implementations never block longer than the
 /// timeout they are given.
@@ -86,12 +92,14 @@ impl std::str::FromStr for Uri {
 }
 
 /// The Verilated device in this process, driven through its byte interface.
+#[cfg(feature = "sim")]
 pub struct SimTransport {
     dev: DeviceSim,
     rx: VecDeque<u8>,
     tx: Vec<u8>,
 }
 
+#[cfg(feature = "sim")]
 impl SimTransport {
     /// Builds (or takes from the cache) the device for `fmt` at `parallel`.
     pub fn new(fmt: &RxFormat, parallel: usize) -> Result<SimTransport, DeviceError> {
@@ -112,6 +120,7 @@ impl SimTransport {
 /// nothing more to say (longer than executing every receive slot).
 pub const SIM_IDLE_CYCLES: u64 = 4096;
 
+#[cfg(feature = "sim")]
 impl Transport for SimTransport {
     fn send(&mut self, bytes: &[u8]) -> Result<(), DeviceError> {
         self.rx.extend(bytes);
@@ -279,7 +288,16 @@ pub fn open(
     timeout: Duration,
 ) -> Result<Box<dyn Transport>, DeviceError> {
     Ok(match uri {
+        #[cfg(feature = "sim")]
         Uri::Sim => Box::new(SimTransport::new(fmt, parallel)?),
+        #[cfg(not(feature = "sim"))]
+        Uri::Sim => {
+            let _ = (fmt, parallel);
+            return Err(DeviceError::Uri {
+                uri: "sim:".into(),
+                why: "this rxdsp was built without the `sim` feature (the simulated device)".into(),
+            });
+        }
         Uri::Tcp(a) => Box::new(TcpTransport::connect(a, timeout)?),
         #[cfg(feature = "serial")]
         Uri::Serial { path, baud } => Box::new(SerialTransport::open(path, *baud)?),
@@ -328,6 +346,21 @@ mod tests {
             let e = bad.parse::<Uri>().unwrap_err().to_string();
             assert!(e.starts_with("bad device URI"), "{bad}: {e}");
         }
+    }
+
+    #[cfg(not(feature = "sim"))]
+    #[test]
+    fn sim_without_its_feature_is_one_clear_error() {
+        let e = open(
+            &Uri::Sim,
+            &RxFormat::default(),
+            8,
+            Duration::from_millis(100),
+        )
+        .err()
+        .expect("no simulated device in this build")
+        .to_string();
+        assert!(e.contains("without the `sim` feature"), "{e}");
     }
 
     #[cfg(feature = "serial")]

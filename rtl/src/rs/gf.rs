@@ -7,41 +7,26 @@ use crate::hdl::{Expr, Header, Module, Ty};
 use crate::RtlError;
 
 /// Order of the multiplicative group.
-pub const ORDER: i64 = 1023;
-const POLY: u32 = 0x409;
+pub const ORDER: i64 = golden::fec::gf::ORDER as i64;
+/// The field polynomial x^10 + x^3 + 1.
+const POLY: u16 = golden::fec::gf::POLY;
 
-/// Field tables.
-pub struct Gf {
-    exp: [u16; 1023],
-    log: [u16; 1024],
-}
+/// The field, at generation time: the tables of `golden::fec` (built once,
+/// shared with the codec), with exponents of either sign.
+pub struct Gf(&'static golden::fec::gf::Gf);
 
 impl Gf {
-    /// Builds the tables.
+    /// The shared tables.
     pub fn new() -> Gf {
-        let mut exp = [0u16; 1023];
-        let mut log = [0u16; 1024];
-        let mut x: u32 = 1;
-        for (i, e) in exp.iter_mut().enumerate() {
-            *e = x as u16;
-            log[x as usize] = i as u16;
-            x <<= 1;
-            if x & 0x400 != 0 {
-                x ^= POLY;
-            }
-        }
-        Gf { exp, log }
+        Gf(golden::fec::gf::gf())
     }
     /// alpha^e for any (also negative) e.
     pub fn pow(&self, e: i64) -> u16 {
-        self.exp[e.rem_euclid(ORDER) as usize]
+        self.0.pow(e.rem_euclid(ORDER) as usize)
     }
     /// a * b.
     pub fn mul(&self, a: u16, b: u16) -> u16 {
-        if a == 0 || b == 0 {
-            return 0;
-        }
-        self.pow(self.log[a as usize] as i64 + self.log[b as usize] as i64)
+        self.0.mul(a, b)
     }
 }
 
@@ -270,15 +255,77 @@ pub fn build_inv(header: Header, mul: &Module) -> Result<Module, RtlError> {
 mod tests {
     use super::*;
 
+    /// Shift-and-add multiplication, reducing by x^10 + x^3 + 1 at every
+    /// shift: the definition of the field, independent of any table.
+    fn mul_slow(mut a: u16, mut b: u16) -> u16 {
+        let mut p = 0;
+        while b != 0 {
+            if b & 1 == 1 {
+                p ^= a;
+            }
+            b >>= 1;
+            a <<= 1;
+            if a & 0x400 != 0 {
+                a ^= 0x409;
+            }
+        }
+        p
+    }
+
+    /// Evaluates a [`Lin`] over one 10-bit input symbol (input bit j = bit j of `x`).
+    fn eval(l: &Lin, x: u16) -> u16 {
+        let mut y = 0;
+        for (k, set) in l.0.iter().enumerate() {
+            let mask = set.first().copied().unwrap_or(0);
+            y |= (((mask & x as u64).count_ones() & 1) as u16) << k;
+        }
+        y
+    }
+
     #[test]
     fn field_matches_definition() {
         let gf = Gf::new();
+        // powers by repeated multiplication by alpha = x, from the definition
+        let mut x = 1u16;
+        for e in 0..ORDER {
+            assert_eq!(gf.pow(e), x, "alpha^{e}");
+            assert_eq!(gf.pow(e - ORDER), x, "alpha^{}", e - ORDER);
+            x = mul_slow(x, 2);
+        }
+        assert_eq!(x, 1, "alpha has order 1023");
         assert_eq!(gf.pow(10), 0x009); // x^10 = x^3 + 1
-        assert_eq!(gf.pow(-1), gf.pow(1022));
+        for a in (0..1024u16).step_by(5) {
+            for b in 0..1024u16 {
+                assert_eq!(gf.mul(a, b), mul_slow(a, b), "{a} * {b}");
+            }
+        }
         for a in 1..1024u16 {
-            assert_eq!(gf.mul(a, gf.pow(1022 * 1022 % 1023)), gf.mul(a, gf.pow(1)));
-            let inv = gf.pow(-(gf.log[a as usize] as i64));
-            assert_eq!(gf.mul(a, inv), 1);
+            // a * a^1022 = 1 (Fermat), computed by square-and-multiply on mul_slow
+            let (mut acc, mut sq, mut e) = (1u16, a, 1022u32);
+            while e > 0 {
+                if e & 1 == 1 {
+                    acc = mul_slow(acc, sq);
+                }
+                sq = mul_slow(sq, sq);
+                e >>= 1;
+            }
+            assert_eq!(mul_slow(a, acc), 1);
+            assert_eq!(gf.mul(a, acc), 1);
+        }
+    }
+
+    #[test]
+    fn constant_multipliers_are_the_field_product() {
+        let gf = Gf::new();
+        let mut l = Lin::zero();
+        for (j, set) in l.0.iter_mut().enumerate() {
+            *set = vec![1 << j];
+        }
+        for c in [0u16, 1, 2, 0x009, 0x155, 0x3ff, gf.pow(-1), gf.pow(517)] {
+            let m = l.mul(&gf, c);
+            for x in 0..1024u16 {
+                assert_eq!(eval(&m, x), mul_slow(x, c), "{x} * {c}");
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 //! a corrupted frame is never returned as a different intact frame.
 
 use proptest::prelude::*;
-use rtl::proto::{Decoder, Frame, FrameError};
+use proto::{Decoder, Frame, FrameError};
 
 const MAX: usize = 600;
 

@@ -1,0 +1,798 @@
+//! The device register map, defined once.
+//!
+//! [`regmap`] describes every block and register for the build parameters of
+//! a device ([`MapParams`]: the numeric format, the parallelism, the latency,
+//! the generator version, all of which the `id` block reports). From it come
+//! the Verilog CSR decoder (`rtl::csr::build_csr`, module `rxdsp_csr`), the
+//! host's accessors ([`RegMap::reg`], [`RegMap::addr`], used by the host
+//! driver by name) and the markdown page ([`RegMap::markdown`],
+//! `docs/registers.md`).
+//!
+//! Registers are 32-bit words at 16-bit word addresses; a 64-bit register
+//! takes two consecutive words, low word first. Each block starts with an
+//! `id` word: `block id << 16 | version`. Counters in the `stats` block are
+//! read through a snapshot: writing `stats.snapshot` latches every counter at
+//! once, so multi-word values are consistent.
+
+use crate::VERSION;
+
+/// Magic value of `id.magic`: "RXDS".
+pub const MAGIC: u32 = 0x5258_4453;
+
+/// Bit 0 of `ctrl.control`: hold the equalizer, its coefficients, the sample
+/// packer, the output packer and the stream counters in reset.
+pub const CTRL_EQ_RESET: u32 = 1;
+
+/// What a register is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A constant (identity, build parameters).
+    Const(u64),
+    /// Read-write storage.
+    Rw {
+        /// value after reset
+        reset: u64,
+        /// reads back sign-extended
+        signed: bool,
+        /// the equalizer register port address this register writes through to
+        eq_addr: Option<usize>,
+        /// also cleared by `ctrl.control.eq_reset`
+        soft_reset: bool,
+        /// its value is an output of the CSR module (`q_<reg>`) for the datapath
+        export: bool,
+    },
+    /// A live value from the datapath, read only.
+    Status,
+    /// A counter, read as it was at the last write to the snapshot trigger.
+    Snapshot,
+    /// Write-only: any write latches every [`Kind::Snapshot`] register.
+    SnapshotTrigger,
+}
+
+/// One register.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reg {
+    /// full name, `block.register`
+    pub name: String,
+    /// word address (the low word for 64-bit registers)
+    pub addr: u16,
+    /// width in bits, 1..=64
+    pub width: u32,
+    /// what it is
+    pub kind: Kind,
+    /// description
+    pub doc: String,
+}
+
+impl Reg {
+    /// 32-bit words it takes.
+    pub fn words(&self) -> u16 {
+        if self.width > 32 {
+            2
+        } else {
+            1
+        }
+    }
+    /// Readable (everything but the snapshot trigger).
+    pub fn readable(&self) -> bool {
+        self.kind != Kind::SnapshotTrigger
+    }
+    /// Writable by the host.
+    pub fn writable(&self) -> bool {
+        matches!(self.kind, Kind::Rw { .. } | Kind::SnapshotTrigger)
+    }
+    /// The Verilog-safe name (`block_register`).
+    pub fn ident(&self) -> String {
+        self.name.replace('.', "_")
+    }
+}
+
+/// One block of registers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// name
+    pub name: &'static str,
+    /// block ID (0: reserved, nothing implemented)
+    pub id: u16,
+    /// block version
+    pub version: u16,
+    /// first word address
+    pub base: u16,
+    /// words reserved for the block
+    pub size: u16,
+    /// description
+    pub doc: String,
+    /// the registers, the `id` word first
+    pub regs: Vec<Reg>,
+}
+
+/// The whole map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegMap {
+    /// the blocks in address order
+    pub blocks: Vec<Block>,
+}
+
+/// Block IDs.
+pub mod ids {
+    /// identity and build parameters ("ID")
+    pub const ID: u16 = 0x4944;
+    /// control ("CT")
+    pub const CTRL: u16 = 0x4354;
+    /// equalizer coefficients ("EQ")
+    pub const EQ: u16 = 0x4551;
+    /// statistics ("ST")
+    pub const STATS: u16 = 0x5354;
+    /// bridge counters ("BR")
+    pub const BRIDGE: u16 = 0x4252;
+    /// FEC decoder: reserved, reads 0 until the decoder lands
+    pub const FEC_RESERVED: u16 = 0;
+}
+
+/// Base addresses of the blocks (fixed, whatever the format).
+pub mod base {
+    /// identity
+    pub const ID: u16 = 0x000;
+    /// control
+    pub const CTRL: u16 = 0x040;
+    /// equalizer
+    pub const EQ: u16 = 0x080;
+    /// statistics
+    pub const STATS: u16 = 0x100;
+    /// bridge counters
+    pub const BRIDGE: u16 = 0x140;
+    /// FEC decoder (reserved)
+    pub const FEC: u16 = 0x200;
+}
+
+/// The equalizer's register port (`eq_cfg_addr`): where each coefficient
+/// register of the `eq` block writes through to. The FFE taps first, then the
+/// DFE taps, then the slicer threshold.
+pub mod eq_port {
+    /// Address of FFE tap `k`.
+    pub fn ffe(k: usize) -> usize {
+        k
+    }
+    /// Address of DFE tap `j` (0 = first post-cursor) with `ffe_taps` FFE taps.
+    pub fn dfe(ffe_taps: usize, j: usize) -> usize {
+        ffe_taps + j
+    }
+    /// Address of the slicer threshold.
+    pub fn threshold(ffe_taps: usize, dfe_taps: usize) -> usize {
+        ffe_taps + dfe_taps
+    }
+}
+
+/// The counters of the byte-stream bridge, in the order of the `bridge`
+/// register block. The bridge exports each as `cnt_<name>`; the register is
+/// `bridge.<name>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BridgeCounter {
+    /// bytes received
+    RxBytes,
+    /// frames accepted
+    RxFrames,
+    /// frames refused: COBS or CRC-32
+    RxCorrupt,
+    /// frames refused: length
+    RxLength,
+    /// frames refused: unknown type
+    RxType,
+    /// frames refused: out of sequence
+    RxSeq,
+    /// frames refused: no free slot
+    RxFull,
+    /// frames sent
+    TxFrames,
+    /// OUTPUT frames sent
+    OutFrames,
+}
+
+impl BridgeCounter {
+    /// Every counter, in register order.
+    pub const ALL: [BridgeCounter; 9] = [
+        BridgeCounter::RxBytes,
+        BridgeCounter::RxFrames,
+        BridgeCounter::RxCorrupt,
+        BridgeCounter::RxLength,
+        BridgeCounter::RxType,
+        BridgeCounter::RxSeq,
+        BridgeCounter::RxFull,
+        BridgeCounter::TxFrames,
+        BridgeCounter::OutFrames,
+    ];
+
+    /// The counter's name (`bridge.<name>`, `cnt_<name>`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            BridgeCounter::RxBytes => "rx_bytes",
+            BridgeCounter::RxFrames => "rx_frames",
+            BridgeCounter::RxCorrupt => "rx_corrupt",
+            BridgeCounter::RxLength => "rx_length",
+            BridgeCounter::RxType => "rx_type",
+            BridgeCounter::RxSeq => "rx_seq",
+            BridgeCounter::RxFull => "rx_full",
+            BridgeCounter::TxFrames => "tx_frames",
+            BridgeCounter::OutFrames => "out_frames",
+        }
+    }
+
+    /// What it counts (the register's description).
+    pub const fn doc(self) -> &'static str {
+        match self {
+            BridgeCounter::RxBytes => "bytes received",
+            BridgeCounter::RxFrames => "frames accepted (intact, in sequence, with a free slot)",
+            BridgeCounter::RxCorrupt => "frames refused: COBS or CRC-32",
+            BridgeCounter::RxLength => "frames refused: length",
+            BridgeCounter::RxType => "frames refused: unknown type",
+            BridgeCounter::RxSeq => "frames refused: out of sequence",
+            BridgeCounter::RxFull => "frames refused: no free slot",
+            BridgeCounter::TxFrames => "frames sent",
+            BridgeCounter::OutFrames => "OUTPUT frames sent",
+        }
+    }
+}
+
+impl std::fmt::Display for BridgeCounter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The names of [`BridgeCounter::ALL`], in order.
+pub const BRIDGE_COUNTER_NAMES: [&str; 9] = {
+    let mut n = [""; 9];
+    let mut i = 0;
+    while i < 9 {
+        n[i] = BridgeCounter::ALL[i].name();
+        i += 1;
+    }
+    n
+};
+
+/// The build parameters a register map depends on: what the `id` block
+/// reports. The generator fills them in from its format and parallelism; the
+/// host reads them from a device ([`MapParams::from_id_words`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MapParams {
+    /// P, samples per clock
+    pub parallel: usize,
+    /// ADC sample width
+    pub adc_bits: u32,
+    /// N, FFE taps
+    pub ffe_taps: usize,
+    /// FFE main-cursor tap
+    pub ffe_main: usize,
+    /// FFE coefficient width
+    pub ffe_coef_bits: u32,
+    /// FFE coefficient fraction bits
+    pub ffe_coef_frac: u32,
+    /// FFE output width (and slicer threshold width)
+    pub ffe_out_bits: u32,
+    /// FFE output fraction bits
+    pub ffe_out_frac: u32,
+    /// M, DFE taps
+    pub dfe_taps: usize,
+    /// DFE coefficient width
+    pub dfe_coef_bits: u32,
+    /// 1/(1+D) precoding decoded
+    pub precode: bool,
+    /// equalizer latency, cycles
+    pub latency: u32,
+    /// generator version word ([`version_word`])
+    pub gen_version: u32,
+}
+
+impl MapParams {
+    /// The parameters an `id` block reports: `words` are the block's words
+    /// from its base address on (at least as many as `id` has registers).
+    /// `None` when `words` is too short.
+    pub fn from_id_words(words: &[u32]) -> Option<MapParams> {
+        let blk = id_block(&MapParams::default());
+        let get = |name: &str| -> Option<u32> {
+            let r = blk.regs.iter().find(|r| r.name == name)?;
+            words.get((r.addr - blk.base) as usize).copied()
+        };
+        Some(MapParams {
+            parallel: get("id.parallel")? as usize,
+            adc_bits: get("id.adc_bits")?,
+            ffe_taps: get("id.ffe_taps")? as usize,
+            ffe_main: get("id.ffe_main")? as usize,
+            ffe_coef_bits: get("id.ffe_coef_bits")?,
+            ffe_coef_frac: get("id.ffe_coef_frac")?,
+            ffe_out_bits: get("id.ffe_out_bits")?,
+            ffe_out_frac: get("id.ffe_out_frac")?,
+            dfe_taps: get("id.dfe_taps")? as usize,
+            dfe_coef_bits: get("id.dfe_coef_bits")?,
+            precode: get("id.precode")? != 0,
+            latency: get("id.latency")?,
+            gen_version: get("id.gen_version")?,
+        })
+    }
+}
+
+/// The `id.gen_version` word of a `major.minor.patch` version:
+/// `major << 16 | minor << 8 | patch` (a missing or unparsable part is 0).
+pub fn version_word(version: &str) -> u32 {
+    let mut it = version.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
+    let (a, b, c) = (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    );
+    a << 16 | b << 8 | c
+}
+
+/// A block under construction: registers are placed one after the other.
+struct B {
+    blk: Block,
+    next: u16,
+}
+
+impl B {
+    fn new(name: &'static str, id: u16, base: u16, size: u16, doc: &str) -> B {
+        let version = 1;
+        let mut b = B {
+            blk: Block {
+                name,
+                id,
+                version,
+                base,
+                size,
+                doc: doc.into(),
+                regs: Vec::new(),
+            },
+            next: base,
+        };
+        b.add(
+            "id",
+            32,
+            Kind::Const((id as u64) << 16 | version as u64),
+            "block id << 16 | version",
+        );
+        b
+    }
+    fn add(&mut self, name: &str, width: u32, kind: Kind, doc: &str) {
+        let r = Reg {
+            name: format!("{}.{name}", self.blk.name),
+            addr: self.next,
+            width,
+            kind,
+            doc: doc.into(),
+        };
+        self.next += r.words();
+        self.blk.regs.push(r);
+    }
+    /// A 32-bit constant.
+    fn konst(&mut self, name: &str, value: u64, doc: &str) {
+        self.add(name, 32, Kind::Const(value), doc);
+    }
+    fn at(&mut self, addr: u16) {
+        self.next = addr;
+    }
+}
+
+/// The register map of a device built with `p`.
+pub fn regmap(p: &MapParams) -> RegMap {
+    RegMap {
+        blocks: vec![
+            id_block(p),
+            ctrl_block(),
+            eq_block(p),
+            stats_block(),
+            bridge_block(),
+            fec_block(),
+        ],
+    }
+}
+
+/// `id`: identity and build parameters.
+fn id_block(p: &MapParams) -> Block {
+    let mut id = B::new(
+        "id",
+        ids::ID,
+        base::ID,
+        0x40,
+        "Identity and build parameters (constants).",
+    );
+    let format: [(&str, u64, &str); 11] = [
+        ("adc_bits", p.adc_bits as u64, "ADC sample width"),
+        ("ffe_taps", p.ffe_taps as u64, "N, FFE taps"),
+        ("ffe_main", p.ffe_main as u64, "FFE main-cursor tap"),
+        (
+            "ffe_coef_bits",
+            p.ffe_coef_bits as u64,
+            "FFE coefficient width",
+        ),
+        (
+            "ffe_coef_frac",
+            p.ffe_coef_frac as u64,
+            "FFE coefficient fraction bits",
+        ),
+        ("ffe_out_bits", p.ffe_out_bits as u64, "FFE output width"),
+        (
+            "ffe_out_frac",
+            p.ffe_out_frac as u64,
+            "FFE output fraction bits",
+        ),
+        ("dfe_taps", p.dfe_taps as u64, "M, DFE taps"),
+        (
+            "dfe_coef_bits",
+            p.dfe_coef_bits as u64,
+            "DFE coefficient width",
+        ),
+        ("precode", p.precode as u64, "1: 1/(1+D) precoding decoded"),
+        (
+            "fec_code",
+            0,
+            "FEC decoder: 0 none (this build), 1 KP4, 2 KR4",
+        ),
+    ];
+    let protocol: [(&str, usize, &str); 4] = [
+        (
+            "rx_slots",
+            crate::RX_SLOTS,
+            "receive frame slots (the credit window)",
+        ),
+        (
+            "sample_bytes",
+            crate::sample_bytes(p.adc_bits),
+            "bytes per sample in a SAMPLES payload",
+        ),
+        (
+            "max_payload",
+            crate::MAX_PAYLOAD,
+            "largest host-to-device payload, bytes",
+        ),
+        (
+            "out_chunk",
+            crate::OUT_CHUNK,
+            "output bytes per full OUTPUT frame",
+        ),
+    ];
+    id.konst("magic", MAGIC as u64, "0x52584453 (\"RXDS\")");
+    id.konst(
+        "gen_version",
+        p.gen_version as u64,
+        "generator version major << 16 | minor << 8 | patch",
+    );
+    id.konst("parallel", p.parallel as u64, "P, samples per clock");
+    for (n, v, d) in format {
+        id.konst(n, v, d);
+    }
+    for (n, v, d) in protocol {
+        id.konst(n, v as u64, d);
+    }
+    id.konst("latency", p.latency as u64, "equalizer latency, cycles");
+    id.blk
+}
+
+/// `ctrl`: control and status.
+fn ctrl_block() -> Block {
+    let mut ctrl = B::new("ctrl", ids::CTRL, base::CTRL, 0x40, "Control and status.");
+    let plain = |export: bool| Kind::Rw {
+        reset: 0,
+        signed: false,
+        eq_addr: None,
+        soft_reset: false,
+        export,
+    };
+    ctrl.add(
+        "control",
+        1,
+        plain(true),
+        "bit 0 eq_reset: while 1, the equalizer (pipeline and coefficients), the sample and output packers and the stream counters are held in reset",
+    );
+    ctrl.add(
+        "status",
+        32,
+        Kind::Status,
+        "bit 0: samples in flight (packer, equalizer or output packer not empty); bits 15:8: receive slots in use",
+    );
+    ctrl.add(
+        "scratch",
+        32,
+        plain(false),
+        "scratch register for the host's tests",
+    );
+    ctrl.blk
+}
+
+/// `eq`: the coefficients, written through to the equalizer's port.
+fn eq_block(p: &MapParams) -> Block {
+    let mut eq = B::new(
+        "eq",
+        ids::EQ,
+        base::EQ,
+        0x80,
+        "Equalizer coefficients and slicer threshold; writes go through to the equalizer's register port. Two's complement, read back sign-extended.",
+    );
+    let rw = |a: usize| Kind::Rw {
+        reset: 0,
+        signed: true,
+        eq_addr: Some(a),
+        soft_reset: true,
+        export: false,
+    };
+    eq.at(base::EQ + 1);
+    eq.add(
+        "threshold",
+        p.ffe_out_bits,
+        rw(eq_port::threshold(p.ffe_taps, p.dfe_taps)),
+        "slicer threshold t (> 0)",
+    );
+    eq.at(base::EQ + 0x08);
+    for j in 0..p.dfe_taps {
+        eq.add(
+            &format!("dfe{}", j + 1),
+            p.dfe_coef_bits,
+            rw(eq_port::dfe(p.ffe_taps, j)),
+            &format!("DFE tap b[{}]", j + 1),
+        );
+    }
+    eq.at(base::EQ + 0x40);
+    for k in 0..p.ffe_taps {
+        eq.add(
+            &format!("ffe{k}"),
+            p.ffe_coef_bits,
+            rw(eq_port::ffe(k)),
+            &format!("FFE tap c[{k}]"),
+        );
+    }
+    eq.blk
+}
+
+/// `stats`: the stream counters, latched by the snapshot trigger.
+fn stats_block() -> Block {
+    let mut st = B::new(
+        "stats",
+        ids::STATS,
+        base::STATS,
+        0x40,
+        "Stream statistics (cleared by eq_reset). Write `stats.snapshot`, then read: all counters are latched together.",
+    );
+    st.add(
+        "snapshot",
+        1,
+        Kind::SnapshotTrigger,
+        "write (any value): latch every counter of this block and of `bridge`",
+    );
+    st.add(
+        "samples_in",
+        64,
+        Kind::Snapshot,
+        "samples given to the equalizer",
+    );
+    st.add(
+        "symbols_out",
+        64,
+        Kind::Snapshot,
+        "symbols out of the equalizer",
+    );
+    for l in 0..4 {
+        st.add(
+            &format!("level{l}"),
+            64,
+            Kind::Snapshot,
+            &format!("decisions at level index {l}"),
+        );
+    }
+    st.add(
+        "ffe_saturated",
+        64,
+        Kind::Snapshot,
+        "FFE outputs at a saturation limit (clipping indicator)",
+    );
+    st.blk
+}
+
+/// `bridge`: the bridge's counters ([`BridgeCounter`]).
+fn bridge_block() -> Block {
+    let mut br = B::new(
+        "bridge",
+        ids::BRIDGE,
+        base::BRIDGE,
+        0x40,
+        "Bridge counters since reset (32-bit, wrapping; latched by `stats.snapshot`).",
+    );
+    for c in BridgeCounter::ALL {
+        br.add(c.name(), 32, Kind::Snapshot, c.doc());
+    }
+    br.blk
+}
+
+/// `fec`: reserved, no registers.
+fn fec_block() -> Block {
+    Block {
+        name: "fec",
+        id: ids::FEC_RESERVED,
+        version: 0,
+        base: base::FEC,
+        size: 0x100,
+        doc: "Reserved for the RS FEC decoder (not in this build): every word reads 0, so its id word reads 0 = absent. Its counters (codewords, corrected, uncorrectable, histogram) will live here.".into(),
+        regs: Vec::new(),
+    }
+}
+
+impl RegMap {
+    /// Every register, in address order.
+    pub fn regs(&self) -> impl Iterator<Item = &Reg> {
+        self.blocks.iter().flat_map(|b| b.regs.iter())
+    }
+    /// The register called `name` (`block.register`).
+    pub fn reg(&self, name: &str) -> Option<&Reg> {
+        self.regs().find(|r| r.name == name)
+    }
+    /// Address of `name`.
+    pub fn addr(&self, name: &str) -> Option<u16> {
+        self.reg(name).map(|r| r.addr)
+    }
+    /// The register whose (low or high) word is at `addr`.
+    pub fn at(&self, addr: u16) -> Option<&Reg> {
+        self.regs()
+            .find(|r| addr >= r.addr && addr < r.addr + r.words())
+    }
+    /// The block called `name`.
+    pub fn block(&self, name: &str) -> Option<&Block> {
+        self.blocks.iter().find(|b| b.name == name)
+    }
+    /// Checks that blocks do not overlap and registers stay inside their block.
+    pub fn check(&self) -> Result<(), String> {
+        let mut end = 0u16;
+        for b in &self.blocks {
+            if b.base < end {
+                return Err(format!("block {} overlaps the previous one", b.name));
+            }
+            end = b.base + b.size;
+            let mut last = b.base;
+            for r in &b.regs {
+                if r.addr < last || r.addr + r.words() > end {
+                    return Err(format!("register {} is misplaced", r.name));
+                }
+                last = r.addr + r.words();
+            }
+        }
+        Ok(())
+    }
+    /// A 64-bit hash of the map (names, addresses, widths, kinds).
+    pub fn hash(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let text = format!("{:?}", self.blocks);
+        for b in text.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+        h
+    }
+
+    /// The markdown page (`docs/registers.md`).
+    pub fn markdown(&self, title: &str) -> String {
+        let mut s = format!("# {title}\n\nGenerated by `rxdsp gen` from `proto::regmap` (rxdsp {VERSION}); do not edit. ");
+        s += "32-bit words at 16-bit word addresses; 64-bit registers take two words, low first. ";
+        s += "Every block begins with `id` = block id << 16 | version. Unmapped addresses read 0; writes to them are ignored.\n\n";
+        s += "| block | id | version | base | words |\n|---|---|---|---|---|\n";
+        for b in &self.blocks {
+            s += &format!(
+                "| `{}` | 0x{:04x} | {} | 0x{:03x} | 0x{:x} |\n",
+                b.name, b.id, b.version, b.base, b.size
+            );
+        }
+        for b in &self.blocks {
+            s += &format!("\n## `{}` (0x{:03x})\n\n{}\n\n", b.name, b.base, b.doc);
+            if b.regs.is_empty() {
+                continue;
+            }
+            s += "| address | register | bits | access | description |\n|---|---|---|---|---|\n";
+            for r in &b.regs {
+                s += &format!(
+                    "| {} | `{}` | {} | {} | {} |\n",
+                    r.addr_text(),
+                    r.name,
+                    r.width,
+                    r.access_text(),
+                    r.doc.replace('|', "\\|")
+                );
+            }
+        }
+        s
+    }
+}
+
+impl Reg {
+    /// The access column of the markdown page.
+    fn access_text(&self) -> String {
+        match &self.kind {
+            Kind::Const(v) if *v > 0xFFFF => format!("ro = 0x{v:08x}"),
+            Kind::Const(v) => format!("ro = {v}"),
+            Kind::Rw { reset, signed, .. } => {
+                format!("rw{}, reset {reset}", if *signed { " signed" } else { "" })
+            }
+            Kind::Status => "ro live".into(),
+            Kind::Snapshot => "ro snapshot".into(),
+            Kind::SnapshotTrigger => "wo".into(),
+        }
+    }
+    /// The address column of the markdown page.
+    fn addr_text(&self) -> String {
+        if self.words() == 2 {
+            format!("0x{:03x}-0x{:03x}", self.addr, self.addr + 1)
+        } else {
+            format!("0x{:03x}", self.addr)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(ffe_taps: usize, dfe_taps: usize, parallel: usize) -> MapParams {
+        MapParams {
+            parallel,
+            adc_bits: 8,
+            ffe_taps,
+            ffe_main: 3,
+            ffe_coef_bits: 10,
+            ffe_coef_frac: 8,
+            ffe_out_bits: 10,
+            ffe_out_frac: 5,
+            dfe_taps,
+            dfe_coef_bits: 8,
+            precode: false,
+            latency: 14,
+            gen_version: version_word(VERSION),
+        }
+    }
+
+    #[test]
+    fn map_is_consistent() {
+        regmap(&params(64, 4, 32)).check().unwrap();
+        let m = regmap(&params(16, 1, 8));
+        m.check().unwrap();
+        assert_eq!(m.addr("id.magic"), Some(1));
+        assert_eq!(m.reg("stats.samples_in").unwrap().words(), 2);
+        assert!(m.at(base::FEC).is_none());
+        assert_eq!(m.addr("eq.ffe0"), Some(base::EQ + 0x40));
+        assert_eq!(m.addr("eq.dfe1"), Some(base::EQ + 0x08));
+    }
+
+    #[test]
+    fn the_bridge_block_lists_every_counter_once() {
+        let m = regmap(&params(16, 1, 8));
+        let b = m.block("bridge").unwrap();
+        let names: Vec<&str> = b.regs[1..]
+            .iter()
+            .map(|r| r.name.strip_prefix("bridge.").unwrap())
+            .collect();
+        assert_eq!(names, BRIDGE_COUNTER_NAMES);
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), BridgeCounter::ALL.len());
+        assert_eq!(BridgeCounter::RxSeq.to_string(), "rx_seq");
+    }
+
+    #[test]
+    fn id_words_give_back_the_parameters() {
+        for p in [params(16, 1, 8), params(64, 4, 32), params(3, 0, 1)] {
+            let m = regmap(&p);
+            let idb = m.block("id").unwrap();
+            let mut words = vec![0u32; idb.size as usize];
+            for r in &idb.regs {
+                let Kind::Const(v) = r.kind else {
+                    panic!("{} is not a constant", r.name)
+                };
+                words[(r.addr - idb.base) as usize] = v as u32;
+            }
+            assert_eq!(MapParams::from_id_words(&words), Some(p));
+            assert_eq!(MapParams::from_id_words(&words[..4]), None);
+        }
+    }
+
+    #[test]
+    fn version_words() {
+        assert_eq!(version_word("1.2.3"), 0x01_02_03);
+        assert_eq!(version_word("0.1.0"), 0x00_01_00);
+        assert_eq!(version_word("2.x"), 0x02_00_00);
+    }
+}
