@@ -603,6 +603,33 @@ fn dependent_defaults_follow_their_key() {
         "20000",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // rx knows no transmitted symbols: adapt.training defaults to 0 there,
+    // and only a training the user asked for is refused
+    let x = d.join("x.npy").display().to_string();
+    let o = rxdsp(&["sim", "--symbols", "20000", "--dump-samples", &x]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bits = d.join("bits.bin").display().to_string();
+    let lms = ["--set", "eq.method=lms", "--set", "adapt.symbols=5000"];
+    let o = rxdsp(&[&["rx", "--in", &x, "--out", &bits][..], &lms[..]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    fails_with(
+        &rxdsp(
+            &[
+                &[
+                    "rx",
+                    "--in",
+                    &x,
+                    "--out",
+                    &bits,
+                    "--set",
+                    "adapt.training=100",
+                ][..],
+                &lms[..],
+            ]
+            .concat(),
+        ),
+        "adapt.training needs the transmitted symbols",
+    );
     // a value the user gave is checked, not replaced
     fails_with(
         &rxdsp(&["sim", "--set", "ffe.taps=2", "--set", "ffe.main=3"]),
@@ -654,13 +681,16 @@ fn runs_too_short_to_count_are_refused_then_warned() {
             "--report",
             &rep2.display().to_string(),
         ]),
-        "count no bit",
+        "counts no bit",
     );
     assert!(!rep2.exists(), "no report after a refused run");
     // enough bits: no warning
     let o = rxdsp(&["sim", "--symbols", "20000"]);
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success() && !stderr.contains("warning"), "{stderr}");
+    assert!(
+        o.status.success() && !stderr.contains("warning"),
+        "{stderr}"
+    );
 }
 
 /// A deliberately wrong RTL (the test-only `--mutate precode`: the RTL is
@@ -678,8 +708,16 @@ fn cosim_mismatch_exits_1_naming_the_first_word() {
         "rtl.parallel=4",
     ]);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    fails_with_code(&o, 1, "the RTL differs from the golden model");
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    // the progress note, then one error line
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("rxdsp:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    let err = errors[0];
+    assert!(
+        err.starts_with("rxdsp: error: the RTL differs from the golden model in "),
+        "{err}"
+    );
     // "... first mismatching word W (symbol S, lane L): data rtl R golden G"
     let at = err
         .split("first mismatching word ")
@@ -723,7 +761,16 @@ fn bad_input_exits_2_in_every_command() {
     fails_with(&rxdsp(&["config"]), "--print-default");
     fails_with(&rxdsp(&["demo", "--threads", "many"]), "--threads");
     fails_with(
-        &rxdsp(&["fec", "decode", "--code", "kp4", "--in", "/nonexistent/f", "--out", &o]),
+        &rxdsp(&[
+            "fec",
+            "decode",
+            "--code",
+            "kp4",
+            "--in",
+            "/nonexistent/f",
+            "--out",
+            &o,
+        ]),
         "/nonexistent/f",
     );
     fails_with(&rxdsp(&["sim", "--frobnicate"]), "--frobnicate");
@@ -748,7 +795,16 @@ fn closed_sets_list_their_values() {
             "kp4, kr4",
         ),
         (
-            &["fec", "transcode", "--code", "kp4", "--in", "a", "--out", "b"][..],
+            &[
+                "fec",
+                "transcode",
+                "--code",
+                "kp4",
+                "--in",
+                "a",
+                "--out",
+                "b",
+            ][..],
             "encode, decode",
         ),
         (
@@ -767,7 +823,15 @@ fn closed_sets_list_their_values() {
     let f = write(&d.join("s.bin"), &[0u8; 64]);
     let o = d.join("o.bin").display().to_string();
     let r = rxdsp(&[
-        "rx", "--in", &f, "--out", &o, "--format", "ri16", "--set", "eq.method=none",
+        "rx",
+        "--in",
+        &f,
+        "--out",
+        &o,
+        "--format",
+        "ri16",
+        "--set",
+        "eq.method=none",
     ]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
 }

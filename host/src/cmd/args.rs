@@ -36,6 +36,15 @@ impl ConfigArgs {
     pub fn plan(&self) -> Result<LinkPlan> {
         self.plan_of(&self.load()?)
     }
+
+    /// The plan of a command that receives a sample file (`rx`, `stream`):
+    /// no transmitted symbols are known there, so `adapt.training` defaults
+    /// to 0 (decision-directed adaptation) instead of the simulator's default.
+    pub fn plan_for_received(&self) -> Result<LinkPlan> {
+        let mut cfg = self.load()?;
+        cfg.adapt.training.get_or_insert(0);
+        self.plan_of(&cfg)
+    }
 }
 
 /// `--symbols` and `--seed`: the length and seed of a simulated run.
@@ -216,7 +225,11 @@ mod tests {
         T::value_variants()
             .iter()
             .map(|v| {
-                let name = v.to_possible_value().expect("visible").get_name().to_string();
+                let name = v
+                    .to_possible_value()
+                    .expect("visible")
+                    .get_name()
+                    .to_string();
                 (v.clone(), name)
             })
             .collect()

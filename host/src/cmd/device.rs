@@ -1,10 +1,10 @@
 //! `rxdsp serve` and `rxdsp stream`: the simulated device over TCP and the
 //! host driver streaming a sample file through a device.
 
-use anyhow::{bail, Context, Result};
-use clap::Args;
 use super::args::{ConfigArgs, SampleIoArgs};
 use super::{write_file, write_json};
+use anyhow::{bail, Context, Result};
+use clap::Args;
 use rxdsp::device::{self, Device, Options};
 use rxdsp::rxinput;
 use rxdsp::samples;
@@ -87,7 +87,7 @@ struct StreamReport {
 
 /// Runs `rxdsp stream`.
 pub fn stream(a: StreamArgs) -> Result<()> {
-    let plan = a.cfg.plan()?;
+    let plan = a.cfg.plan_for_received()?;
     let io = &a.io;
     let inp = rxinput::load(&plan, &io.input, io.format())?;
     let opts = Options {

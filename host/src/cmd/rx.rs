@@ -33,7 +33,7 @@ struct RxReport {
 
 /// Runs `rxdsp rx`.
 pub fn run(a: RxArgs) -> Result<()> {
-    let plan = a.cfg.plan()?;
+    let plan = a.cfg.plan_for_received()?;
     let io = &a.io;
     // the same loading and coefficient choice as `rxdsp stream`
     let input = rxdsp::rxinput::load(&plan, &io.input, io.format())?;

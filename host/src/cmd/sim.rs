@@ -69,7 +69,9 @@ pub fn check_counted(plan: &LinkPlan, r: &Report) -> Result<()> {
         );
     }
     if r.fec.is_some() && r.post_fec.bits == 0 {
-        eprintln!("rxdsp: warning: no whole FEC frame was received: the post-FEC figures count nothing");
+        eprintln!(
+            "rxdsp: warning: no whole FEC frame was received: the post-FEC figures count nothing"
+        );
     }
     Ok(())
 }
