@@ -176,8 +176,8 @@ impl Default for AdcCfg {
 pub struct FfeCfg {
     /// taps
     pub taps: i64,
-    /// main-cursor tap index
-    pub main: i64,
+    /// main-cursor tap index; absent = [`default_ffe_main`] of `taps`
+    pub main: Option<i64>,
     /// coefficient width
     pub coef_bits: i64,
     /// coefficient fractional bits
@@ -195,7 +195,7 @@ impl Default for FfeCfg {
         let f = RxFormat::default();
         FfeCfg {
             taps: f.ffe_taps as i64,
-            main: f.ffe_main as i64,
+            main: None,
             coef_bits: f.ffe_coef_bits as i64,
             coef_frac: f.ffe_coef_frac as i64,
             out_bits: f.ffe_out_bits as i64,
@@ -250,10 +250,11 @@ pub struct EqCfg {
 pub struct AdaptCfg {
     /// samples the adaptation runs over before the coefficients freeze
     pub symbols: i64,
-    /// step size as a right shift (absent = 14 for lms, 10 for sign-sign)
+    /// step size as a right shift (absent = 14 for lms, 5 for sign-sign)
     pub mu_shift: Option<i64>,
-    /// leading symbols adapted with known transmitted levels (sim only)
-    pub training: i64,
+    /// leading symbols adapted with known transmitted levels (sim only);
+    /// absent = [`default_training`] of `symbols`
+    pub training: Option<i64>,
 }
 
 impl Default for AdaptCfg {
@@ -261,7 +262,7 @@ impl Default for AdaptCfg {
         AdaptCfg {
             symbols: 200_000,
             mu_shift: None,
-            training: 20_000,
+            training: None,
         }
     }
 }
@@ -373,6 +374,43 @@ fn range<T: std::fmt::Display + PartialOrd + Copy>(
 /// Most symbols one run may simulate.
 pub const MAX_SYMBOLS: i64 = 1 << 40;
 
+/// The main-cursor index `ffe.main` takes when it is not given: 3 (three
+/// pre-cursor taps), or the last tap when the FFE has fewer than four taps,
+/// so that `ffe.taps` alone always gives a legal FFE.
+pub fn default_ffe_main(ffe_taps: i64) -> i64 {
+    DEFAULT_FFE_MAIN.min(ffe_taps - 1).max(0)
+}
+
+/// `ffe.main` of the default configuration (with enough taps).
+pub const DEFAULT_FFE_MAIN: i64 = 3;
+
+/// The trained symbols `adapt.training` takes when it is not given: 20000,
+/// or all of `adapt.symbols` when fewer are adapted.
+pub fn default_training(adapt_symbols: i64) -> i64 {
+    DEFAULT_TRAINING.min(adapt_symbols).max(0)
+}
+
+/// `adapt.training` of the default configuration (with enough adapted symbols).
+pub const DEFAULT_TRAINING: i64 = 20_000;
+
+/// The `[channel]` part of a plan.
+struct ChannelPlan {
+    name: String,
+    pulse: Pulse,
+    snr_db: f64,
+    sigma: f64,
+}
+
+/// The `[eq]`/`[adapt]` part of a plan.
+struct EqPlan {
+    method: EqMethod,
+    manual: Option<RxCoeffs>,
+    adapt_algo: Option<AdaptAlgo>,
+    mu_shift: u32,
+    adapt_symbols: u64,
+    training: u64,
+}
+
 impl Config {
     /// Checks every key and builds the plan. A configuration naming a
     /// Touchstone file needs [`Config::resolve_with`] and the file's text.
@@ -384,6 +422,37 @@ impl Config {
     /// (the golden model does no I/O: the caller reads it).
     pub fn resolve_with(&self, touchstone_text: Option<&str>) -> Result<LinkPlan, ConfigError> {
         let symbols = range("link.symbols", self.link.symbols, 1, MAX_SYMBOLS)? as u64;
+        let ch = self.resolve_channel(touchstone_text)?;
+        let adc = self.resolve_adc(&ch)?;
+        let format = self.resolve_format()?;
+        let eq = self.resolve_eq(&format)?;
+        let parallel = self.resolve_rtl()?;
+        self.check_tx()?;
+        Ok(LinkPlan {
+            symbols,
+            seed: self.link.seed,
+            pattern: self.link.pattern,
+            fec: self.tx.fec,
+            interleave: self.tx.interleave,
+            channel_name: ch.name,
+            pulse: ch.pulse,
+            snr_db: ch.snr_db,
+            sigma: ch.sigma,
+            adc,
+            format,
+            method: eq.method,
+            manual: eq.manual,
+            adapt_algo: eq.adapt_algo,
+            mu_shift: eq.mu_shift,
+            adapt_symbols: eq.adapt_symbols,
+            training: eq.training,
+            parallel,
+        })
+    }
+
+    /// `[channel]`: the SNR and the pulse response from exactly one of
+    /// `taps`, `preset` (default [`DEFAULT_PRESET`]) and `touchstone`.
+    fn resolve_channel(&self, touchstone_text: Option<&str>) -> Result<ChannelPlan, ConfigError> {
         let snr_db = self.channel.snr_db;
         if !snr_db.is_finite() {
             return Err(ConfigError::Range {
@@ -408,91 +477,102 @@ impl Config {
                 "channel.port_map goes with channel.touchstone".into(),
             ));
         }
-        let touchstone = match &self.channel.touchstone {
+        let (name, pulse) = match (&self.channel.touchstone, &self.channel.taps) {
+            (Some(path), _) => self.touchstone_pulse(path, touchstone_text)?,
+            (None, Some(taps)) => self.taps_pulse(taps)?,
+            (None, None) => self.preset_pulse()?,
+        };
+        Ok(ChannelPlan {
+            name,
+            pulse,
+            snr_db,
+            sigma: channel::noise_sigma(snr_db),
+        })
+    }
+
+    /// `channel.touchstone` (with `channel.port_map` and `channel.baud`).
+    fn touchstone_pulse(
+        &self,
+        path: &str,
+        text: Option<&str>,
+    ) -> Result<(String, Pulse), ConfigError> {
+        let baud = self.channel.baud;
+        if !(baud.is_finite() && (1e6..=1e12).contains(&baud)) {
+            return Err(ConfigError::Range {
+                key: "channel.baud",
+                value: baud.to_string(),
+                range: "1e6..=1e12 baud".into(),
+            });
+        }
+        let text = text.ok_or_else(|| {
+            ConfigError::Conflict(format!(
+                "channel.touchstone = \"{path}\": the file was not read"
+            ))
+        })?;
+        let bad = |e: &dyn std::fmt::Display| {
+            ConfigError::Conflict(format!("channel.touchstone {path}: {e}"))
+        };
+        let ports = crate::touchstone::ports_from_extension(path);
+        let net = crate::touchstone::parse(text, ports).map_err(|e| bad(&e))?;
+        let default_map = if net.ports == 2 { "s21" } else { "1,3->2,4" };
+        let map_s = self.channel.port_map.as_deref().unwrap_or(default_map);
+        let map = crate::touchstone::PortMap::parse(map_s).ok_or_else(|| {
+            ConfigError::Conflict(format!(
+                "channel.port_map = \"{map_s}\" is not one of \"1,3->2,4\", \"1,2->3,4\", \"s21\""
+            ))
+        })?;
+        let h = net.through(map).map_err(|e| bad(&e))?;
+        let pulse = crate::touchstone::pulse_response(&h, baud, 32).map_err(|e| bad(&e))?;
+        Ok((format!("touchstone {path} ({map_s})"), pulse))
+    }
+
+    /// `channel.taps` (with `channel.main`).
+    fn taps_pulse(&self, taps: &[f64]) -> Result<(String, Pulse), ConfigError> {
+        if taps.is_empty() || taps.len() > 256 {
+            return Err(ConfigError::Range {
+                key: "channel.taps",
+                value: format!("a list of {} taps", taps.len()),
+                range: "1..=256 taps".into(),
+            });
+        }
+        if let Some(bad) = taps.iter().find(|t| !t.is_finite()) {
+            return Err(ConfigError::Range {
+                key: "channel.taps",
+                value: bad.to_string(),
+                range: "finite numbers".into(),
+            });
+        }
+        if taps.iter().all(|&t| t == 0.0) {
+            return Err(ConfigError::Conflict("channel.taps are all zero".into()));
+        }
+        let main = match self.channel.main {
+            Some(m) => Some(range("channel.main", m, 0, taps.len() as i64 - 1)? as usize),
             None => None,
-            Some(path) => {
-                let baud = self.channel.baud;
-                if !(baud.is_finite() && (1e6..=1e12).contains(&baud)) {
-                    return Err(ConfigError::Range {
-                        key: "channel.baud",
-                        value: baud.to_string(),
-                        range: "1e6..=1e12 baud".into(),
-                    });
-                }
-                let text = touchstone_text.ok_or_else(|| {
-                    ConfigError::Conflict(format!(
-                        "channel.touchstone = \"{path}\": the file was not read"
-                    ))
-                })?;
-                let ports = crate::touchstone::ports_from_extension(path);
-                let net = crate::touchstone::parse(text, ports).map_err(|e| {
-                    ConfigError::Conflict(format!("channel.touchstone {path}: {e}"))
-                })?;
-                let default_map = if net.ports == 2 { "s21" } else { "1,3->2,4" };
-                let map_s = self.channel.port_map.as_deref().unwrap_or(default_map);
-                let map = crate::touchstone::PortMap::parse(map_s).ok_or_else(|| {
-                    ConfigError::Conflict(format!(
-                        "channel.port_map = \"{map_s}\" is not one of \"1,3->2,4\", \"1,2->3,4\", \"s21\""
-                    ))
-                })?;
-                let h = net.through(map).map_err(|e| {
-                    ConfigError::Conflict(format!("channel.touchstone {path}: {e}"))
-                })?;
-                let pulse = crate::touchstone::pulse_response(&h, baud, 32).map_err(|e| {
-                    ConfigError::Conflict(format!("channel.touchstone {path}: {e}"))
-                })?;
-                Some((format!("touchstone {path} ({map_s})"), pulse))
-            }
         };
-        let (channel_name, pulse) = match (&self.channel.taps, &self.channel.preset) {
-            _ if touchstone.is_some() => touchstone.expect("checked"),
-            (Some(_), Some(_)) => {
-                return Err(ConfigError::Conflict(
-                    "set channel.taps or channel.preset, not both".into(),
-                ))
-            }
-            (Some(taps), None) => {
-                if taps.is_empty() || taps.len() > 256 {
-                    return Err(ConfigError::Range {
-                        key: "channel.taps",
-                        value: format!("a list of {} taps", taps.len()),
-                        range: "1..=256 taps".into(),
-                    });
-                }
-                if let Some(bad) = taps.iter().find(|t| !t.is_finite()) {
-                    return Err(ConfigError::Range {
-                        key: "channel.taps",
-                        value: bad.to_string(),
-                        range: "finite numbers".into(),
-                    });
-                }
-                if taps.iter().all(|&t| t == 0.0) {
-                    return Err(ConfigError::Conflict("channel.taps are all zero".into()));
-                }
-                let main = match self.channel.main {
-                    Some(m) => Some(range("channel.main", m, 0, taps.len() as i64 - 1)? as usize),
-                    None => None,
-                };
-                ("taps".to_string(), Pulse::from_taps(taps.clone(), main))
-            }
-            (None, p) => {
-                let name = p.as_deref().unwrap_or(DEFAULT_PRESET);
-                let pr = channel::preset(name).ok_or_else(|| {
-                    let names: Vec<_> = channel::PRESETS.iter().map(|p| p.name).collect();
-                    ConfigError::Conflict(format!(
-                        "channel.preset = \"{name}\" is unknown (presets: {})",
-                        names.join(", ")
-                    ))
-                })?;
-                if self.channel.main.is_some() {
-                    return Err(ConfigError::Conflict(
-                        "channel.main goes with channel.taps, not with a preset".into(),
-                    ));
-                }
-                (name.to_string(), Pulse::from_preset(pr))
-            }
-        };
-        let sigma = channel::noise_sigma(snr_db);
+        Ok(("taps".to_string(), Pulse::from_taps(taps.to_vec(), main)))
+    }
+
+    /// `channel.preset` (default [`DEFAULT_PRESET`]).
+    fn preset_pulse(&self) -> Result<(String, Pulse), ConfigError> {
+        let name = self.channel.preset.as_deref().unwrap_or(DEFAULT_PRESET);
+        let pr = channel::preset(name).ok_or_else(|| {
+            let names: Vec<_> = channel::PRESETS.iter().map(|p| p.name).collect();
+            ConfigError::Conflict(format!(
+                "channel.preset = \"{name}\" is unknown (presets: {})",
+                names.join(", ")
+            ))
+        })?;
+        if self.channel.main.is_some() {
+            return Err(ConfigError::Conflict(
+                "channel.main goes with channel.taps, not with a preset".into(),
+            ));
+        }
+        Ok((name.to_string(), Pulse::from_preset(pr)))
+    }
+
+    /// `[adc]`: the width and the full scale (default: the channel's
+    /// noiseless peak plus 3 sigma of noise).
+    fn resolve_adc(&self, ch: &ChannelPlan) -> Result<Adc, ConfigError> {
         let bits = range("adc.bits", self.adc.bits, 4, 16)? as u32;
         let full_scale = match self.adc.full_scale {
             Some(fs) => {
@@ -505,18 +585,25 @@ impl Config {
                 }
                 fs
             }
-            None => pulse.peak() + 3.0 * sigma,
+            None => ch.pulse.peak() + 3.0 * ch.sigma,
         };
+        Ok(Adc { bits, full_scale })
+    }
+
+    /// `[ffe]`, `[dfe]`, `adc.bits` and `tx.precode`: the receiver's numeric
+    /// format (`ffe.main` defaults to [`default_ffe_main`] of `ffe.taps`).
+    fn resolve_format(&self) -> Result<RxFormat, ConfigError> {
         let ffe_taps = range(
             "ffe.taps",
             self.ffe.taps,
             1,
             crate::numeric::MAX_FFE_TAPS as i64,
         )?;
+        let main = self.ffe.main.unwrap_or_else(|| default_ffe_main(ffe_taps));
         let format = RxFormat {
-            adc_bits: bits,
+            adc_bits: range("adc.bits", self.adc.bits, 4, 16)? as u32,
             ffe_taps: ffe_taps as usize,
-            ffe_main: range("ffe.main", self.ffe.main, 0, ffe_taps - 1)? as usize,
+            ffe_main: range("ffe.main", main, 0, ffe_taps - 1)? as usize,
             ffe_coef_bits: range("ffe.coef_bits", self.ffe.coef_bits, 2, 18)? as u32,
             ffe_coef_frac: range(
                 "ffe.coef_frac",
@@ -536,46 +623,14 @@ impl Config {
             precode: self.tx.precode,
         };
         format.validate()?;
+        Ok(format)
+    }
+
+    /// `[eq]`, `[adapt]` and the manual coefficients (`ffe.coeffs`,
+    /// `dfe.coeffs`, `slicer.threshold`).
+    fn resolve_eq(&self, format: &RxFormat) -> Result<EqPlan, ConfigError> {
         let method = self.eq.method;
-        let manual = if method == EqMethod::Manual {
-            let ffe = self.ffe.coeffs.clone().ok_or_else(|| {
-                ConfigError::Conflict("eq.method = \"manual\" needs ffe.coeffs".into())
-            })?;
-            let dfe = self
-                .dfe
-                .coeffs
-                .clone()
-                .unwrap_or_else(|| vec![0; format.dfe_taps]);
-            let t = self.slicer.threshold.ok_or_else(|| {
-                ConfigError::Conflict("eq.method = \"manual\" needs slicer.threshold".into())
-            })?;
-            let conv = |v: &[i64]| {
-                v.iter()
-                    .map(|&x| x.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
-                    .collect()
-            };
-            let c = RxCoeffs {
-                ffe: conv(&ffe),
-                dfe: conv(&dfe),
-                threshold: t.clamp(0, i32::MAX as i64) as i32,
-            };
-            c.validate(&format)?;
-            Some(c)
-        } else {
-            for (key, given) in [
-                ("ffe.coeffs", self.ffe.coeffs.is_some()),
-                ("dfe.coeffs", self.dfe.coeffs.is_some()),
-                ("slicer.threshold", self.slicer.threshold.is_some()),
-            ] {
-                if given {
-                    return Err(ConfigError::Conflict(format!(
-                        "{key} is only used with eq.method = \"manual\" (method is \"{}\")",
-                        method.name()
-                    )));
-                }
-            }
-            None
-        };
+        let manual = self.resolve_manual(format)?;
         let adapt_algo = match method {
             EqMethod::Lms => Some(AdaptAlgo::Lms),
             EqMethod::SignSign => Some(AdaptAlgo::SignSign),
@@ -592,8 +647,67 @@ impl Config {
             0,
             40,
         )? as u32;
-        let adapt_symbols = range("adapt.symbols", self.adapt.symbols, 1, MAX_SYMBOLS)? as u64;
-        let training = range("adapt.training", self.adapt.training, 0, self.adapt.symbols)? as u64;
+        let adapt_symbols = range("adapt.symbols", self.adapt.symbols, 1, MAX_SYMBOLS)?;
+        let training = self
+            .adapt
+            .training
+            .unwrap_or_else(|| default_training(adapt_symbols));
+        let training = range("adapt.training", training, 0, adapt_symbols)? as u64;
+        Ok(EqPlan {
+            method,
+            manual,
+            adapt_algo,
+            mu_shift,
+            adapt_symbols: adapt_symbols as u64,
+            training,
+        })
+    }
+
+    /// The coefficients of `eq.method = "manual"`; refuses them with any other method.
+    fn resolve_manual(&self, format: &RxFormat) -> Result<Option<RxCoeffs>, ConfigError> {
+        let method = self.eq.method;
+        if method != EqMethod::Manual {
+            for (key, given) in [
+                ("ffe.coeffs", self.ffe.coeffs.is_some()),
+                ("dfe.coeffs", self.dfe.coeffs.is_some()),
+                ("slicer.threshold", self.slicer.threshold.is_some()),
+            ] {
+                if given {
+                    return Err(ConfigError::Conflict(format!(
+                        "{key} is only used with eq.method = \"manual\" (method is \"{}\")",
+                        method.name()
+                    )));
+                }
+            }
+            return Ok(None);
+        }
+        let ffe = self.ffe.coeffs.clone().ok_or_else(|| {
+            ConfigError::Conflict("eq.method = \"manual\" needs ffe.coeffs".into())
+        })?;
+        let dfe = self
+            .dfe
+            .coeffs
+            .clone()
+            .unwrap_or_else(|| vec![0; format.dfe_taps]);
+        let t = self.slicer.threshold.ok_or_else(|| {
+            ConfigError::Conflict("eq.method = \"manual\" needs slicer.threshold".into())
+        })?;
+        let conv = |v: &[i64]| {
+            v.iter()
+                .map(|&x| x.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+                .collect()
+        };
+        let c = RxCoeffs {
+            ffe: conv(&ffe),
+            dfe: conv(&dfe),
+            threshold: t.clamp(0, i32::MAX as i64) as i32,
+        };
+        c.validate(format)?;
+        Ok(Some(c))
+    }
+
+    /// `[rtl]`: samples per clock.
+    fn resolve_rtl(&self) -> Result<usize, ConfigError> {
         let parallel = self.rtl.parallel;
         if !PARALLEL_VALUES.contains(&parallel) {
             return Err(ConfigError::Range {
@@ -602,31 +716,17 @@ impl Config {
                 range: "one of 1, 2, 4, 8, 16, 32".into(),
             });
         }
+        Ok(parallel as usize)
+    }
+
+    /// `[tx]`: the interleave needs a code.
+    fn check_tx(&self) -> Result<(), ConfigError> {
         if self.tx.interleave && self.tx.fec == FecKind::None {
             return Err(ConfigError::Conflict(
                 "tx.interleave needs tx.fec = \"kp4\" or \"kr4\"".into(),
             ));
         }
-        Ok(LinkPlan {
-            symbols,
-            seed: self.link.seed,
-            pattern: self.link.pattern,
-            fec: self.tx.fec,
-            interleave: self.tx.interleave,
-            channel_name,
-            pulse,
-            snr_db,
-            sigma,
-            adc: Adc { bits, full_scale },
-            format,
-            method,
-            manual,
-            adapt_algo,
-            mu_shift,
-            adapt_symbols,
-            training,
-            parallel: parallel as usize,
-        })
+        Ok(())
     }
 }
 
@@ -681,5 +781,45 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("rtl.parallel = 3"));
+    }
+
+    #[test]
+    fn dependent_defaults_follow_their_key() {
+        let mut c = Config::default();
+        c.ffe.taps = 1;
+        c.dfe.taps = 0;
+        assert_eq!(c.resolve().unwrap().format.ffe_main, 0);
+        for (taps, main) in [(2, 1), (3, 2), (4, 3), (5, 3), (64, 3)] {
+            c.ffe.taps = taps;
+            assert_eq!(c.resolve().unwrap().format.ffe_main, main, "taps {taps}");
+        }
+        // a given ffe.main is checked, never replaced
+        c.ffe.taps = 2;
+        c.ffe.main = Some(3);
+        assert_eq!(
+            c.resolve().unwrap_err().to_string(),
+            "ffe.main = 3 is out of range (0..=1)"
+        );
+        let mut c = Config::default();
+        c.adapt.symbols = 1000;
+        assert_eq!(c.resolve().unwrap().training, 1000);
+        c.adapt.symbols = 50_000;
+        assert_eq!(c.resolve().unwrap().training, DEFAULT_TRAINING as u64);
+        c.adapt.training = Some(60_000);
+        assert!(c
+            .resolve()
+            .unwrap_err()
+            .to_string()
+            .starts_with("adapt.training = 60000 is out of range (0..=50000)"));
+    }
+
+    #[test]
+    fn default_plan_is_unchanged() {
+        let p = Config::default().resolve().unwrap();
+        assert_eq!(p.format.ffe_main, 3);
+        assert_eq!(p.training, 20_000);
+        assert_eq!(p.mu_shift, 14);
+        assert_eq!(p.adapt_symbols, 200_000);
+        assert_eq!(p.symbols, 1_000_000);
     }
 }

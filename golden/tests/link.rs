@@ -22,7 +22,7 @@ fn ideal(snr_db: f64, symbols: i64) -> Config {
     c.channel.preset = Some("ideal".into());
     c.channel.snr_db = snr_db;
     c.ffe.taps = 1;
-    c.ffe.main = 0;
+    c.ffe.main = Some(0);
     c.dfe.taps = 0;
     c.adc.bits = 12;
     // wide coefficients so that the gain error is negligible

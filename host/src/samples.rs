@@ -348,11 +348,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SampleError> {
         path: path.to_path_buf(),
         source: e,
     };
-    let mut f = fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().ok();
-    drop(f);
-    fs::rename(&tmp, path).map_err(io)
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all().ok();
+        drop(f);
+        fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        // never leave the partial file behind
+        let _ = fs::remove_file(&tmp);
+        io(e)
+    })
 }
 
 /// The bytes of a 1-D little-endian int16 `.npy` file.

@@ -17,11 +17,17 @@ fn tmpdir(name: &str) -> PathBuf {
     d
 }
 
-/// Fails with exactly one line on stderr, naming `needle`.
+/// Fails with exit status 2 (bad input) and exactly one line on stderr, naming `needle`.
 fn fails_with(out: &Output, needle: &str) {
+    fails_with_code(out, 2, needle);
+}
+
+/// Fails with exit status `code` and exactly one line on stderr, naming `needle`.
+fn fails_with_code(out: &Output, code: i32, needle: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "should fail: {err}");
     assert_ne!(out.status.code(), Some(101), "panicked: {err}");
+    assert_eq!(out.status.code(), Some(code), "exit status: {err}");
     assert_eq!(
         err.trim_end().lines().count(),
         1,
@@ -83,7 +89,7 @@ fn bad_sample_files_are_refused_without_output() {
     );
     fails_with(
         &rxdsp(&["rx", "--in", &f, "--out", &o, "--format", "wav"]),
-        "unknown sample format 'wav'",
+        "invalid value 'wav' for '--format",
     );
     // NaN among float samples
     let bytes: Vec<u8> = [0.1f32, 0.2, f32::NAN, 0.3]
@@ -270,7 +276,7 @@ fn cosim_is_bit_exact_under_backpressure() {
     assert!(out.contains("vs golden: bit-exact"), "{out}");
     fails_with(
         &rxdsp(&["cosim", "--symbols", "100", "--backpressure", "sometimes"]),
-        "unknown --backpressure",
+        "invalid value 'sometimes' for '--backpressure",
     );
 }
 
@@ -326,7 +332,7 @@ fn fec_encode_decode_round_trip_and_refusals() {
     );
     fails_with(
         &rxdsp(&["fec", "encode", "--code", "rs9", "--in", &b, "--out", &out]),
-        "unknown FEC code",
+        "invalid value 'rs9' for '--code",
     );
 }
 
@@ -486,7 +492,7 @@ fn synth_board_bitstream_of_a_tiny_config() {
     );
     fails_with(
         &rxdsp(&["synth", "--target", "ecp5-85k", "--board", "arty"]),
-        "unknown board",
+        "invalid value 'arty' for '--board",
     );
     fails_with(
         &rxdsp(&["synth", "--target", "ecp5-85k", "--baud", "9600"]),
@@ -561,4 +567,316 @@ fn synth_board_bitstream_of_a_tiny_config() {
     // exactly the .lpf's eight pins
     assert_eq!(r["synth"]["utilization"]["TRELLIS_IO"]["used"], 8, "{r}");
     assert!(std::path::Path::new(&out).join("rtl/rxdsp_uart.v").exists());
+}
+
+/// A key whose default depends on another follows it: `ffe.main` (min(3,
+/// taps - 1)) and `adapt.training` (min(20000, adapt.symbols)) are never
+/// refused when the user did not set them.
+#[test]
+fn dependent_defaults_follow_their_key() {
+    let d = tmpdir("deps");
+    let rep = d.join("r.json");
+    let o = rxdsp(&[
+        "sim",
+        "--set",
+        "ffe.taps=1",
+        "--set",
+        "dfe.taps=0",
+        "--symbols",
+        "20000",
+        "--report",
+        &rep.display().to_string(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    assert_eq!(r["equalizer"]["ffe"].as_array().unwrap().len(), 1);
+    let o = rxdsp(&[
+        "sim",
+        "--set",
+        "ffe.taps=2",
+        "--set",
+        "eq.method=lms",
+        "--set",
+        "adapt.symbols=5000",
+        "--symbols",
+        "20000",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // rx knows no transmitted symbols: adapt.training defaults to 0 there,
+    // and only a training the user asked for is refused
+    let x = d.join("x.npy").display().to_string();
+    let o = rxdsp(&["sim", "--symbols", "20000", "--dump-samples", &x]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bits = d.join("bits.bin").display().to_string();
+    let lms = ["--set", "eq.method=lms", "--set", "adapt.symbols=5000"];
+    let o = rxdsp(&[&["rx", "--in", &x, "--out", &bits][..], &lms[..]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    fails_with(
+        &rxdsp(
+            &[
+                &[
+                    "rx",
+                    "--in",
+                    &x,
+                    "--out",
+                    &bits,
+                    "--set",
+                    "adapt.training=100",
+                ][..],
+                &lms[..],
+            ]
+            .concat(),
+        ),
+        "adapt.training needs the transmitted symbols",
+    );
+    // a value the user gave is checked, not replaced
+    fails_with(
+        &rxdsp(&["sim", "--set", "ffe.taps=2", "--set", "ffe.main=3"]),
+        "ffe.main = 3 is out of range (0..=1)",
+    );
+    // the default config documents the rule
+    let o = rxdsp(&["config", "--print-default"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("default min(3, taps - 1)"), "{text}");
+    assert!(text.contains("default min(20000, adapt.symbols)"), "{text}");
+}
+
+/// A run that counts nothing exits 2 naming the minimum; the minimum runs
+/// (with a warning: few bits); one symbol fewer is refused again.
+#[test]
+fn runs_too_short_to_count_are_refused_then_warned() {
+    let o = rxdsp(&["sim", "--symbols", "10"]);
+    fails_with(&o, "simulate at least ");
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    let min: u64 = err
+        .split("simulate at least ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no minimum in: {err}"));
+    assert!(min > 10, "{err}");
+    let d = tmpdir("short");
+    let rep = d.join("r.json");
+    let o = rxdsp(&[
+        "sim",
+        "--symbols",
+        &min.to_string(),
+        "--report",
+        &rep.display().to_string(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("warning: only 2 bits counted"), "{stderr}");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    assert_eq!(r["pre_fec"]["bits"], 2);
+    assert_eq!(r["skipped_symbols"], min - 1);
+    let rep2 = d.join("r2.json");
+    fails_with(
+        &rxdsp(&[
+            "sim",
+            "--symbols",
+            &(min - 1).to_string(),
+            "--report",
+            &rep2.display().to_string(),
+        ]),
+        "counts no bit",
+    );
+    assert!(!rep2.exists(), "no report after a refused run");
+    // enough bits: no warning
+    let o = rxdsp(&["sim", "--symbols", "20000"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success() && !stderr.contains("warning"),
+        "{stderr}"
+    );
+}
+
+/// A deliberately wrong RTL (the test-only `--mutate precode`: the RTL is
+/// generated with the precoder flipped) is caught: exit 1, the first
+/// mismatching word named on one line.
+#[test]
+fn cosim_mismatch_exits_1_naming_the_first_word() {
+    let o = rxdsp(&[
+        "cosim",
+        "--symbols",
+        "2000",
+        "--mutate",
+        "precode",
+        "--set",
+        "rtl.parallel=4",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    // the progress note, then one error line
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("rxdsp:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    let err = errors[0];
+    assert!(
+        err.starts_with("rxdsp: error: the RTL differs from the golden model in "),
+        "{err}"
+    );
+    // "... first mismatching word W (symbol S, lane L): data rtl R golden G"
+    let at = err
+        .split("first mismatching word ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no word in: {err}"));
+    let nums: Vec<usize> = at
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty())
+        .take(3)
+        .map(|t| t.parse().unwrap())
+        .collect();
+    let (word, symbol, lane) = (nums[0], nums[1], nums[2]);
+    assert_eq!((symbol / 4, symbol % 4), (word, lane), "{err}");
+    assert!(at.contains("): data rtl "), "{err}");
+    assert!(stdout.contains("MISMATCHES, first in word"), "{stdout}");
+    // hidden from --help: it is for tests only
+    let help = rxdsp(&["cosim", "--help"]);
+    assert!(!String::from_utf8_lossy(&help.stdout).contains("mutate"));
+}
+
+/// Bad input exits 2 with one line in every command.
+#[test]
+fn bad_input_exits_2_in_every_command() {
+    let d = tmpdir("exit2");
+    let o = d.join("o.bin").display().to_string();
+    let s = write(&d.join("s.npy"), &rxdsp::samples::npy_i16_bytes(&[1, 2, 3]));
+    let bad = ["--set", "ffe.taps=0"];
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["sim"],
+        vec!["cosim"],
+        vec!["gen", "--out", &o],
+        vec!["rx", "--in", &s, "--out", &o],
+        vec!["stream", "--device", "sim:", "--in", &s, "--out", &o],
+        vec!["serve", "--listen", "127.0.0.1:0"],
+        vec!["synth", "--target", "ice40-hx8k", "--out", &o],
+    ];
+    for c in cases {
+        let args = [&c[..], &bad[..]].concat();
+        fails_with(&rxdsp(&args), "ffe.taps = 0 is out of range");
+    }
+    fails_with(&rxdsp(&["config"]), "--print-default");
+    fails_with(&rxdsp(&["demo", "--threads", "many"]), "--threads");
+    fails_with(
+        &rxdsp(&[
+            "fec",
+            "decode",
+            "--code",
+            "kp4",
+            "--in",
+            "/nonexistent/f",
+            "--out",
+            &o,
+        ]),
+        "/nonexistent/f",
+    );
+    fails_with(&rxdsp(&["sim", "--frobnicate"]), "--frobnicate");
+    fails_with(&rxdsp(&["gen"]), "--out");
+    assert!(!Path::new(&o).exists());
+}
+
+/// Every closed set is refused by clap in one line listing the legal values.
+#[test]
+fn closed_sets_list_their_values() {
+    for (args, values) in [
+        (
+            &["synth", "--target", "xc7a35t"][..],
+            "ecp5-85k, ice40-hx8k",
+        ),
+        (
+            &["synth", "--target", "ecp5-85k", "--board", "arty"][..],
+            "ulx3s-85f, ecp5-evn",
+        ),
+        (
+            &["fec", "encode", "--code", "rs9", "--in", "a", "--out", "b"][..],
+            "kp4, kr4",
+        ),
+        (
+            &[
+                "fec",
+                "transcode",
+                "--code",
+                "kp4",
+                "--in",
+                "a",
+                "--out",
+                "b",
+            ][..],
+            "encode, decode",
+        ),
+        (
+            &["cosim", "--backpressure", "sometimes"][..],
+            "none, 1110, random",
+        ),
+        (
+            &["rx", "--in", "a", "--out", "b", "--format", "wav"][..],
+            "npy, ri8, ri16_le, rf32_le",
+        ),
+    ] {
+        fails_with(&rxdsp(args), values);
+    }
+    // the aliases of the sample formats still work
+    let d = tmpdir("alias");
+    let f = write(&d.join("s.bin"), &[0u8; 64]);
+    let o = d.join("o.bin").display().to_string();
+    let r = rxdsp(&[
+        "rx",
+        "--in",
+        &f,
+        "--out",
+        &o,
+        "--format",
+        "ri16",
+        "--set",
+        "eq.method=none",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+}
+
+/// Outputs are written atomically: after a failure, no partial file is left
+/// beside the output and no output looks complete.
+#[test]
+fn failed_writes_leave_no_partial_file() {
+    let d = tmpdir("atomic");
+    // gen: one of its file names is taken by a folder, so that write fails
+    let out = d.join("gen");
+    std::fs::create_dir_all(out.join("rxdsp_eq.v")).unwrap();
+    let o = rxdsp(&["gen", "--out", &out.display().to_string()]);
+    fails_with(&o, "rxdsp_eq.v");
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // rx: the output path is a folder
+    let s = write(&d.join("s.npy"), &rxdsp::samples::npy_i16_bytes(&[1, 2, 3]));
+    let dir_out = d.join("bits");
+    std::fs::create_dir_all(&dir_out).unwrap();
+    let o = rxdsp(&[
+        "rx",
+        "--in",
+        &s,
+        "--out",
+        &dir_out.display().to_string(),
+        "--set",
+        "eq.method=none",
+    ]);
+    fails_with(&o, "bits");
+    assert!(!d.join("bits.partial").exists());
+    // sim: the report path is a folder
+    let rep = d.join("rep.json");
+    std::fs::create_dir_all(&rep).unwrap();
+    let o = rxdsp(&[
+        "sim",
+        "--symbols",
+        "20000",
+        "--report",
+        &rep.display().to_string(),
+    ]);
+    fails_with(&o, "rep.json");
+    assert!(!d.join("rep.json.partial").exists());
 }

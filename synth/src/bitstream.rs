@@ -171,7 +171,11 @@ pub fn build_bitstream(
     })?;
     let bit = textcfg.with_file_name(format!("{}.bit", req.top));
     let t = Instant::now();
-    ecppack(&pack, &textcfg, &bit, log)?;
+    // packed under a temporary name and renamed into place, so that a
+    // failed or interrupted run never leaves a `.bit` that looks complete
+    let partial = textcfg.with_file_name(format!("{}.partial.bit", req.top));
+    ecppack(&pack, &textcfg, &partial, log)?;
+    std::fs::rename(&partial, &bit).map_err(|e| SynthError::io("cannot rename", &partial, e))?;
     synth.tool_versions.insert("ecppack".into(), pack.version());
     Ok(BitstreamReport {
         board,

@@ -588,7 +588,10 @@ pub(crate) fn run_flow(
         what: "report".into(),
         detail: e.to_string(),
     })?;
-    std::fs::write(&json, text).map_err(|e| SynthError::io("cannot write", &json, e))?;
+    // written under a temporary name, then renamed: never a partial report
+    let partial = dir.join("synth_report.json.partial");
+    std::fs::write(&partial, text).map_err(|e| SynthError::io("cannot write", &partial, e))?;
+    std::fs::rename(&partial, &json).map_err(|e| SynthError::io("cannot rename", &partial, e))?;
     Ok(report)
 }
 

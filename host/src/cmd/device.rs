@@ -1,13 +1,14 @@
 //! `rxdsp serve` and `rxdsp stream`: the simulated device over TCP and the
 //! host driver streaming a sample file through a device.
 
+use super::args::{ConfigArgs, SampleIoArgs};
+use super::{write_file, write_json};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use rxdsp::device::{self, Device, Options};
-use rxdsp::samples::{self, SampleFormat};
-use rxdsp::{cfgload, rxinput};
+use rxdsp::rxinput;
+use rxdsp::samples;
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// `rxdsp serve`.
@@ -16,12 +17,8 @@ pub struct ServeArgs {
     /// address to listen on, e.g. 127.0.0.1:7000 (port 0: any free port, printed)
     #[arg(long)]
     listen: String,
-    /// configuration file (TOML); the embedded default when absent
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// override any key: --set section.key=value (repeatable)
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    set: Vec<String>,
+    #[command(flatten)]
+    cfg: ConfigArgs,
     /// stop after this many connections (default: serve forever)
     #[arg(long)]
     sessions: Option<u64>,
@@ -33,24 +30,10 @@ pub struct StreamArgs {
     /// device URI: sim:, tcp://HOST:PORT or serial:///dev/ttyUSB0?baud=N
     #[arg(long)]
     device: String,
-    /// configuration file (TOML); the embedded default when absent
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// override any key: --set section.key=value (repeatable)
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    set: Vec<String>,
-    /// input samples (.npy, .ri8, .ri16, .rf32, .sigmf-data)
-    #[arg(long = "in")]
-    input: PathBuf,
-    /// sample format, overriding the extension: npy, ri8, ri16_le, rf32_le
-    #[arg(long)]
-    format: Option<String>,
-    /// output: decoded bits, packed MSB first, two per input sample (as `rxdsp rx`)
-    #[arg(long)]
-    out: PathBuf,
-    /// write a JSON report here
-    #[arg(long)]
-    report: Option<PathBuf>,
+    #[command(flatten)]
+    cfg: ConfigArgs,
+    #[command(flatten)]
+    io: SampleIoArgs,
     /// response timeout in milliseconds
     #[arg(long, default_value_t = 1500)]
     timeout_ms: u64,
@@ -61,8 +44,7 @@ pub struct StreamArgs {
 
 /// Runs `rxdsp serve`.
 pub fn serve(a: ServeArgs) -> Result<()> {
-    let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
-    let plan = cfg.resolve().context("bad configuration")?;
+    let plan = a.cfg.plan()?;
     let l = std::net::TcpListener::bind(&a.listen)
         .with_context(|| format!("listening on {}", a.listen))?;
     let addr = l.local_addr().context("local address")?;
@@ -105,13 +87,9 @@ struct StreamReport {
 
 /// Runs `rxdsp stream`.
 pub fn stream(a: StreamArgs) -> Result<()> {
-    let cfg = cfgload::load(a.config.as_deref(), &a.set)?;
-    let plan = cfg.resolve().context("bad configuration")?;
-    let format = match &a.format {
-        Some(f) => Some(f.parse::<SampleFormat>()?),
-        None => None,
-    };
-    let inp = rxinput::load(&plan, &a.input, format)?;
+    let plan = a.cfg.plan_for_received()?;
+    let io = &a.io;
+    let inp = rxinput::load(&plan, &io.input, io.format())?;
     let opts = Options {
         timeout: Duration::from_millis(a.timeout_ms.max(1)),
         retries: a.retries,
@@ -131,23 +109,22 @@ pub fn stream(a: StreamArgs) -> Result<()> {
         .run_stream(&inp.coeffs, &inp.samples, 2)
         .with_context(|| format!("streaming through {}", dev.describe()))?;
     let secs = t0.elapsed().as_secs_f64();
-    samples::write_atomic(&a.out, &samples::pack_symbols(&out.data))
-        .context("writing the output")?;
+    write_file(&io.out, &samples::pack_symbols(&out.data)).context("writing the output")?;
     let n = inp.samples.len() as u64;
     println!(
         "stream     {} samples -> {} bits in {} through {} ({:.2} M samples/s, {} retransmits)",
         n,
         2 * n,
-        a.out.display(),
+        io.out.display(),
         dev.describe(),
         n as f64 / secs.max(1e-9) / 1e6,
         dev.counters.retransmits
     );
-    if let Some(p) = &a.report {
+    if let Some(p) = &io.report {
         let rep = StreamReport {
             rxdsp_version: env!("CARGO_PKG_VERSION"),
             device: dev.describe(),
-            input: a.input.display().to_string(),
+            input: io.input.display().to_string(),
             symbols: n,
             bits: 2 * n,
             equalizer: inp.eq,
@@ -156,8 +133,7 @@ pub fn stream(a: StreamArgs) -> Result<()> {
             device_stats: st,
             link: dev.counters.clone(),
         };
-        let text = serde_json::to_string_pretty(&rep).context("serializing the report")?;
-        samples::write_atomic(p, text.as_bytes()).context("writing the report")?;
+        write_json(p, &rep)?;
         println!("report     {}", p.display());
     }
     Ok(())

@@ -315,8 +315,19 @@ pub fn synth_board(
         leds_active_low: board.leds_active_low(),
     };
     let rtl_dir = dir.join("rtl");
-    let files = rtl::board::generate(&plan.format, plan.parallel, &bp, &rtl_dir)
+    let design = rtl::board::design(&plan.format, plan.parallel, &bp)
         .with_context(|| format!("generating the board top for {board}"))?;
+    std::fs::create_dir_all(&rtl_dir).with_context(|| format!("creating {}", rtl_dir.display()))?;
+    let mut files = Vec::new();
+    for (n, text) in &design.files {
+        let p = rtl_dir.join(n);
+        rxdsp::samples::write_atomic(&p, text.as_bytes())
+            .with_context(|| format!("writing {}", p.display()))?;
+        files.push(p);
+    }
+    let fl = rtl_dir.join(rtl::board::BOARD_FILELIST);
+    rxdsp::samples::write_atomic(&fl, design.filelist().as_bytes())
+        .with_context(|| format!("writing {}", fl.display()))?;
     let mut req = SynthRequest::new(Target::Ecp5_85k, files, rtl::board::BOARD_TOP);
     req.clock_port = "clk".into();
     req.freq_mhz = board.clock_hz() as f64 / 1e6;

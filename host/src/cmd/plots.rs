@@ -17,11 +17,15 @@ pub const PLOT_SYMBOLS: usize = 300_000;
 
 fn save(fig: &plot::Figure, dir: &Path, name: &str, out: &mut Vec<PathBuf>) -> Result<()> {
     let svg = dir.join(format!("{name}.svg"));
-    fig.write_svg(&svg)
+    // the program's one atomic writer, as for every file it writes
+    rxdsp::samples::write_atomic(&svg, fig.to_svg().as_bytes())
         .with_context(|| format!("writing {}", svg.display()))?;
     out.push(svg);
     let png = dir.join(format!("{name}.png"));
-    fig.write_png(&png)
+    let bytes = fig
+        .to_png()
+        .with_context(|| format!("drawing {}", png.display()))?;
+    rxdsp::samples::write_atomic(&png, &bytes)
         .with_context(|| format!("writing {}", png.display()))?;
     out.push(png);
     Ok(())

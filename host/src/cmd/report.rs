@@ -1,0 +1,120 @@
+//! The human-readable summary of a link run and its one-page HTML report.
+
+use anyhow::{Context, Result};
+use golden::config::LinkPlan;
+use golden::link::Report;
+use std::path::Path;
+
+/// The summary `rxdsp sim` and `rxdsp demo` print.
+pub fn summary(plan: &LinkPlan, r: &Report) -> String {
+    let f = &plan.format;
+    let e = &r.equalizer;
+    let mut s = String::new();
+    s += &format!(
+        "link       {} symbols of {}, channel {} ({} taps), SNR {:.1} dB, {}-bit ADC{}\n",
+        r.symbols,
+        r.pattern,
+        r.channel.name,
+        r.channel.taps.len(),
+        r.channel.snr_db,
+        f.adc_bits,
+        if f.precode { ", precoded" } else { "" }
+    );
+    s += &format!(
+        "equalizer  FFE {} taps (main {}) + DFE {} taps, coefficients by {}\n",
+        f.ffe_taps, f.ffe_main, f.dfe_taps, e.method
+    );
+    s += &format!(
+        "           ffe {:?}\n           dfe {:?}  threshold {}\n",
+        e.ffe, e.dfe, e.threshold
+    );
+    s += &format!(
+        "pre-FEC    BER {:.3e} ({} of {} bits)  SER {:.3e} ({} of {} symbols)\n",
+        r.pre_fec.ber,
+        r.pre_fec.bit_errors,
+        r.pre_fec.bits,
+        r.pre_fec.ser.unwrap_or(0.0),
+        r.pre_fec.symbol_errors.unwrap_or(0),
+        r.pre_fec.symbols.unwrap_or(0)
+    );
+    s += &format!(
+        "bursts     {} error bursts, longest {} symbols\n",
+        r.bursts.count, r.bursts.longest
+    );
+    if let Some(f) = &r.fec {
+        s += &format!(
+            "FEC        {}{}: {} codewords, {} corrected ({} symbols), {} uncorrectable; FEC SER {:.3e}\n",
+            f.code.to_uppercase(),
+            if f.interleave { " 2-way interleaved" } else { "" },
+            f.codewords,
+            f.corrected_codewords,
+            f.corrected_symbols,
+            f.uncorrectable_codewords,
+            f.ser
+        );
+        s += &format!(
+            "           frame loss {:.3e} measured, {:.3e} predicted for random errors at that SER\n",
+            f.frame_loss_ratio, f.predicted_frame_loss_ratio
+        );
+        let worst = f.histogram.iter().rposition(|&c| c > 0).unwrap_or(0).max(1);
+        let pred: Vec<f64> = f.predicted_histogram[..=worst]
+            .iter()
+            .map(|v| (v * 10.0).round() / 10.0)
+            .collect();
+        s += &format!(
+            "           codewords by symbol errors {:?} (last bin of the full list: more than t = {})\n           random-error prediction   {:?}\n",
+            &f.histogram[..=worst],
+            f.t,
+            pred
+        );
+        s += &format!(
+            "post-FEC   BER {:.3e} ({} of {} bits)\n",
+            r.post_fec.ber, r.post_fec.bit_errors, r.post_fec.bits
+        );
+    }
+    s += &format!(
+        "speed      {:.1} M symbols/s, {} channel thread(s) + 1 receiver thread ({:.2} s)\n",
+        r.timing.symbols_per_second / 1e6,
+        r.timing.threads,
+        r.timing.seconds
+    );
+    s
+}
+
+/// Writes the one-page HTML report (the summary, the plots in `plot_dir`
+/// and the JSON report) to `path`.
+pub fn write_html(path: &Path, plan: &LinkPlan, r: &Report, plot_dir: &Path) -> Result<()> {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    // plots are linked relative to the page when they sit below its folder
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let rel = |name: &str| -> String {
+        let p = plot_dir.join(name);
+        p.strip_prefix(&base)
+            .map(|x| x.display().to_string())
+            .unwrap_or_else(|_| std::fs::canonicalize(&p).unwrap_or(p).display().to_string())
+    };
+    let mut h = String::from("<!doctype html><html><head><meta charset=\"utf-8\"><title>rxdsp report</title><style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}pre{background:#f4f4f4;padding:1em;overflow-x:auto}img{max-width:100%}</style></head><body>");
+    h += "<h1>rxdsp link report</h1><pre>";
+    h += &esc(&summary(plan, r));
+    h += "</pre>";
+    let mut names = vec!["eye_adc", "eye_ffe", "eye_slicer", "bathtub"];
+    if r.fec.is_some() {
+        names.push("fec_histogram");
+    }
+    names.extend(["bursts", "taps"]);
+    for n in names {
+        h += &format!(
+            "<h2>{n}</h2><img src=\"{}\" alt=\"{n}\">",
+            esc(&rel(&format!("{n}.svg")))
+        );
+    }
+    h += "<h2>report.json</h2><pre>";
+    h += &esc(&serde_json::to_string_pretty(r).context("serializing")?);
+    h += "</pre></body></html>\n";
+    super::write_file(path, h.as_bytes()).context("writing the HTML report")?;
+    Ok(())
+}
