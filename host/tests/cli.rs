@@ -170,16 +170,18 @@ fn rx_on_dumped_samples_reproduces_the_sim() {
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn demo_runs_and_writes_its_report() {
     let d = tmpdir("demo");
     let o = rxdsp(&["demo", "--out", &d.display().to_string()]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout.contains("pre-FEC    BER"), "{stdout}");
-    assert!(
-        stdout.contains("bit-exact") || stdout.contains("co-simulation skipped"),
-        "{stdout}"
-    );
+    if testkit::have_verilator() {
+        assert!(stdout.contains("bit-exact"), "{stdout}");
+    } else {
+        assert!(stdout.contains("co-simulation skipped"), "{stdout}");
+    }
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
     for f in [
@@ -230,7 +232,7 @@ fn gen_writes_verilog_filelist_and_register_map() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let top = std::fs::read_to_string(d.join("rxdsp_eq.v")).unwrap();
     assert!(
-        top.contains("Parameters: P=2") && top.contains("ffe_taps=5"),
+        top.contains("//   rtl.parallel (P) = 2\n") && top.contains("//   ffe.taps (N)     = 5\n"),
         "header: {}",
         &top[..400]
     );
@@ -255,6 +257,7 @@ fn gen_writes_verilog_filelist_and_register_map() {
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn cosim_is_bit_exact_under_backpressure() {
     let o = rxdsp(&[
         "cosim",
@@ -399,8 +402,9 @@ fn touchstone_channel_drives_the_sim() {
 /// The tiny receiver through both FPGA flows: resources, Fmax and
 /// throughput come back; a sweep writes its tables.
 #[test]
+#[ignore = "full tier: runs Yosys and nextpnr (scripts/test.sh runs it)"]
 fn synth_small_config_on_both_targets() {
-    if std::env::var("RXDSP_SKIP_SYNTH").as_deref() == Ok("1") {
+    if testkit::may_skip_synth() {
         eprintln!("RXDSP_SKIP_SYNTH=1: skipped");
         return;
     }
@@ -478,13 +482,12 @@ fn synth_small_config_on_both_targets() {
     fails_with(&rxdsp(&["synth", "--target", "xc7a35t"]), "--target");
 }
 
-/// The board flow on a tiny receiver: a non-empty bitstream of the board
-/// top, the load and stream commands printed, the report written.
+/// The board flow refuses a wrong target, board or baud rate before any tool runs
+/// (the bitstream itself: `tests/bitstream.rs`, opt-in).
 #[test]
-fn synth_board_bitstream_of_a_tiny_config() {
+fn synth_board_refuses_bad_requests_before_any_tool() {
     let d = tmpdir("synth-board");
     let out = d.join("work").display().to_string();
-    let rep = d.join("board.json").display().to_string();
     // refused before any tool runs
     fails_with(
         &rxdsp(&["synth", "--target", "ice40-hx8k", "--board", "ulx3s-85f"]),
@@ -512,61 +515,6 @@ fn synth_board_bitstream_of_a_tiny_config() {
         ]),
         "+4.17 %",
     );
-    // the bitstream itself takes 10-13 minutes of place and route here (the
-    // bridge's frame memory lands in LUT RAM whatever the config), too long
-    // for every CI run: opt in with RXDSP_BITSTREAM_TEST=1
-    if std::env::var("RXDSP_BITSTREAM_TEST").as_deref() != Ok("1")
-        || std::env::var("RXDSP_SKIP_SYNTH").as_deref() == Ok("1")
-    {
-        eprintln!("bitstream skipped (set RXDSP_BITSTREAM_TEST=1 to build it)");
-        return;
-    }
-    let o = rxdsp(&[
-        "synth",
-        "--target",
-        "ecp5-85k",
-        "--board",
-        "ulx3s-85f",
-        "--baud",
-        "1000000",
-        "--out",
-        &out,
-        "--report",
-        &rep,
-        "--set",
-        "rtl.parallel=1",
-        "--set",
-        "ffe.taps=2",
-        "--set",
-        "ffe.main=0",
-    ]);
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(
-        stdout.contains("load       openFPGALoader -b ulx3s "),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(
-            "rxdsp stream --device 'serial:///dev/ttyUSB0?baud=1000000' --set rtl.parallel=1"
-        ),
-        "{stdout}"
-    );
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
-    assert_eq!(r["board"], "ulx3s-85f");
-    assert_eq!(r["meets_timing"], true, "{r}");
-    let bit = std::path::PathBuf::from(r["bitstream"].as_str().unwrap());
-    assert!(bit.ends_with("rxdsp_board_top.bit"), "{}", bit.display());
-    let len = std::fs::metadata(&bit).unwrap().len();
-    assert!(len > 10_000, "bitstream of {len} bytes");
-    // exactly the .lpf's eight pins
-    assert_eq!(r["synth"]["utilization"]["TRELLIS_IO"]["used"], 8, "{r}");
-    assert!(std::path::Path::new(&out).join("rtl/rxdsp_uart.v").exists());
 }
 
 /// A key whose default depends on another follows it: `ffe.main` (min(3,
@@ -697,6 +645,7 @@ fn runs_too_short_to_count_are_refused_then_warned() {
 /// generated with the precoder flipped) is caught: exit 1, the first
 /// mismatching word named on one line.
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn cosim_mismatch_exits_1_naming_the_first_word() {
     let o = rxdsp(&[
         "cosim",
