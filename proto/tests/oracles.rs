@@ -68,11 +68,12 @@ proptest! {
         let body = &ours[..ours.len() - 1];
         prop_assert_eq!(cobs::decode_vec(body).ok(), Some(data.clone()));
         // byte for byte, but for one legal variant: when the data ends with a
-        // full 254-byte zero-free block, ours closes with an empty block
-        // (code 0x01) where the crate stops; both decode to the same data
+        // full 254-byte zero-free block, or is empty, ours closes with an empty
+        // block (code 0x01, canonical COBS) where the crate writes nothing; both
+        // decode to the same data
         let mut want = cobs::encode_vec(&data);
         let run = data.iter().rev().take_while(|&&b| b != 0).count();
-        if run > 0 && run % 254 == 0 {
+        if data.is_empty() || (run > 0 && run % 254 == 0) {
             want.push(1);
         }
         prop_assert_eq!(body, &want[..]);
@@ -97,4 +98,14 @@ proptest! {
         d.push(&theirs, &mut out);
         prop_assert_eq!(out, vec![Ok(f)]);
     }
+}
+
+/// The empty frame body (found by the oracle test): one empty block, then the delimiter;
+/// the `cobs` crate writes nothing for it, and decodes our bytes back to nothing.
+#[test]
+fn cobs_of_nothing_is_one_empty_block() {
+    let mut ours = Vec::new();
+    cobs_encode(&[], &mut ours);
+    assert_eq!(ours, [1, 0]);
+    assert_eq!(cobs::decode_vec(&ours[..1]).ok(), Some(vec![]));
 }
