@@ -753,44 +753,45 @@ fn board_cmd(a: &SynthArgs, target: synth::Target, board: &str) -> Result<()> {
 }
 
 fn fec_cmd(a: FecArgs) -> Result<()> {
+    use rxdsp::fecfile::{self, FecOp, StreamOptions};
     let code: golden::fec::Code = a
         .code
         .parse()
         .map_err(|e: golden::fec::UnknownCode| anyhow::anyhow!("--code: {e}"))?;
-    let input =
-        std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
+    let op = if a.op == "encode" {
+        FecOp::Encode
+    } else {
+        FecOp::Decode
+    };
+    if op == FecOp::Encode && a.stats.is_some() {
+        bail!("--stats goes with `fec decode`");
+    }
     let t0 = std::time::Instant::now();
-    if a.op == "encode" {
-        if a.stats.is_some() {
-            bail!("--stats goes with `fec decode`");
-        }
-        let out = golden::fec::encode_bytes(code, &input)
-            .with_context(|| format!("{}", a.input.display()))?;
-        samples::write_atomic(&a.out, &out).context("writing the output")?;
-        let cw = out.len() / 2 / code.n();
-        println!(
+    // streamed in chunks over every core, constant memory (see rxdsp::fecfile)
+    let s = fecfile::code_file(op, code, &a.input, &a.out, StreamOptions::default())?;
+    let secs = t0.elapsed().as_secs_f64();
+    match &s.stats {
+        None => println!(
             "fec encode {}: {} codewords in {:.3} s -> {}",
             code.name(),
-            cw,
-            t0.elapsed().as_secs_f64(),
+            s.codewords,
+            secs,
             a.out.display()
-        );
-    } else {
-        let (out, stats) = golden::fec::decode_bytes(code, &input)
-            .with_context(|| format!("{}", a.input.display()))?;
-        samples::write_atomic(&a.out, &out).context("writing the output")?;
-        println!(
-            "fec decode {}: {} codewords, {} corrected ({} symbols), {} uncorrectable in {:.3} s -> {}",
-            code.name(),
-            stats.codewords,
-            stats.corrected_codewords,
-            stats.corrected_symbols,
-            stats.uncorrectable_codewords,
-            t0.elapsed().as_secs_f64(),
-            a.out.display()
-        );
-        if let Some(p) = &a.stats {
-            write_json(p, &stats)?;
+        ),
+        Some(stats) => {
+            println!(
+                "fec decode {}: {} codewords, {} corrected ({} symbols), {} uncorrectable in {:.3} s -> {}",
+                code.name(),
+                stats.codewords,
+                stats.corrected_codewords,
+                stats.corrected_symbols,
+                stats.uncorrectable_codewords,
+                secs,
+                a.out.display()
+            );
+            if let Some(p) = &a.stats {
+                write_json(p, stats)?;
+            }
         }
     }
     Ok(())
