@@ -7,5 +7,6 @@
 
 pub mod cfgload;
 pub mod device;
+pub mod fecfile;
 pub mod rxinput;
 pub mod samples;

@@ -5,9 +5,14 @@
 //! `.rf32`, `.rf32_le`, or `.sigmf-data` whose meta file names it) unless the
 //! caller overrides it. Files are checked whole: a truncated file, a wrong
 //! type, or a NaN is an error naming the file and the offset.
+//!
+//! `.npy` headers are read and written by `npyz`; the data itself is read
+//! straight into the sample vector and written from it, cast to bytes by
+//! `bytemuck` (no intermediate copy on little-endian machines).
 
+use std::borrow::Cow;
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use thiserror::Error;
@@ -169,16 +174,19 @@ pub fn infer_format(path: &Path) -> Result<SampleFormat, SampleError> {
     Err(SampleError::UnknownFormat(path.to_path_buf()))
 }
 
-/// Reads a sample file.
+/// Reads a sample file. The data is read straight into the sample buffer (cast
+/// to bytes with `bytemuck`): no intermediate copy of the file.
 pub fn read_samples(path: &Path, format: Option<SampleFormat>) -> Result<Samples, SampleError> {
     let format = match format {
         Some(f) => f,
         None => infer_format(path)?,
     };
-    let bytes = fs::read(path).map_err(|e| SampleError::Io {
+    let io = |e| SampleError::Io {
         path: path.to_path_buf(),
         source: e,
-    })?;
+    };
+    let file = fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
     if format != SampleFormat::Npy {
         if let Some(dt) = sigmf_datatype(path)? {
             if dt != format.sigmf_name() {
@@ -192,49 +200,88 @@ pub fn read_samples(path: &Path, format: Option<SampleFormat>) -> Result<Samples
             }
         }
     }
-    match format {
-        SampleFormat::Npy => read_npy(path, &bytes),
-        SampleFormat::Ri8 => Ok(Samples::Int(
-            bytes.iter().map(|&b| b as i8 as i16).collect(),
-        )),
-        SampleFormat::Ri16Le => decode_raw(path, &bytes, "<i2"),
-        SampleFormat::Rf32Le => decode_raw(path, &bytes, "<f4"),
+    read_samples_from(path, file, len, format)
+}
+
+/// Reads samples of `format` from `src`, which holds exactly `len` bytes (a
+/// file's content); `path` only names the source in errors. The checks of
+/// [`read_samples`] apply (header, truncation, trailing data, NaN), the SigMF
+/// meta file aside.
+pub fn read_samples_from(
+    path: &Path,
+    mut src: impl Read,
+    len: u64,
+    format: SampleFormat,
+) -> Result<Samples, SampleError> {
+    let dtype = match format {
+        SampleFormat::Npy => return read_npy(path, src, len),
+        SampleFormat::Ri8 => Dtype::I8,
+        SampleFormat::Ri16Le => Dtype::I16Le,
+        SampleFormat::Rf32Le => Dtype::F32Le,
+    };
+    let size = dtype.size() as u64;
+    if !len.is_multiple_of(size) {
+        return Err(fmt_err(
+            path,
+            format!("truncated: {len} bytes is not a whole number of {size}-byte samples"),
+        ));
+    }
+    read_data(path, &mut src, (len / size) as usize, dtype)
+}
+
+/// The element types a sample file may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dtype {
+    I8,
+    I16Le,
+    F32Le,
+}
+
+impl Dtype {
+    fn size(self) -> usize {
+        match self {
+            Dtype::I8 => 1,
+            Dtype::I16Le => 2,
+            Dtype::F32Le => 4,
+        }
     }
 }
 
-fn decode_raw(path: &Path, data: &[u8], descr: &str) -> Result<Samples, SampleError> {
-    match descr {
-        "|i1" | "<i1" | "i1" => Ok(Samples::Int(data.iter().map(|&b| b as i8 as i16).collect())),
-        "<i2" => {
-            if !data.len().is_multiple_of(2) {
-                return Err(fmt_err(
-                    path,
-                    format!(
-                        "truncated: {} bytes is not a whole number of 2-byte samples",
-                        data.len()
-                    ),
-                ));
-            }
-            Ok(Samples::Int(
-                data.chunks_exact(2)
-                    .map(|c| i16::from_le_bytes([c[0], c[1]]))
-                    .collect(),
-            ))
+/// Reads `count` samples into a buffer of their own type (no byte buffer in between).
+fn read_data(
+    path: &Path,
+    src: &mut impl Read,
+    count: usize,
+    dtype: Dtype,
+) -> Result<Samples, SampleError> {
+    let io = |e| SampleError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    match dtype {
+        Dtype::I8 => {
+            let mut v = vec![0i8; count];
+            src.read_exact(bytemuck::cast_slice_mut(&mut v))
+                .map_err(io)?;
+            Ok(Samples::Int(v.into_iter().map(i16::from).collect()))
         }
-        "<f4" => {
-            if !data.len().is_multiple_of(4) {
-                return Err(fmt_err(
-                    path,
-                    format!(
-                        "truncated: {} bytes is not a whole number of 4-byte samples",
-                        data.len()
-                    ),
-                ));
+        Dtype::I16Le => {
+            let mut v = vec![0i16; count];
+            src.read_exact(bytemuck::cast_slice_mut(&mut v))
+                .map_err(io)?;
+            if cfg!(target_endian = "big") {
+                v.iter_mut().for_each(|x| *x = i16::from_le(*x));
             }
-            let v: Vec<f32> = data
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect();
+            Ok(Samples::Int(v))
+        }
+        Dtype::F32Le => {
+            let mut v = vec![0f32; count];
+            src.read_exact(bytemuck::cast_slice_mut(&mut v))
+                .map_err(io)?;
+            if cfg!(target_endian = "big") {
+                v.iter_mut()
+                    .for_each(|x| *x = f32::from_bits(u32::from_le(x.to_bits())));
+            }
             if let Some(i) = v.iter().position(|x| !x.is_finite()) {
                 return Err(fmt_err(
                     path,
@@ -243,106 +290,109 @@ fn decode_raw(path: &Path, data: &[u8], descr: &str) -> Result<Samples, SampleEr
             }
             Ok(Samples::Float(v))
         }
-        other => Err(fmt_err(
-            path,
-            format!("unsupported dtype '{other}' (expected int8, int16 or float32, little-endian)"),
-        )),
     }
 }
 
-fn read_npy(path: &Path, b: &[u8]) -> Result<Samples, SampleError> {
-    if b.len() < 10 || &b[..6] != b"\x93NUMPY" {
-        return Err(fmt_err(path, "not a .npy file (bad magic)"));
+/// Counts the bytes read through it (to know where an `.npy` header ends).
+struct Counted<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
     }
-    let major = b[6];
-    let (hlen, start) = match major {
-        1 => (u16::from_le_bytes([b[8], b[9]]) as usize, 10),
-        2 | 3 => {
-            if b.len() < 12 {
-                return Err(fmt_err(path, "truncated .npy header"));
-            }
-            (u32::from_le_bytes([b[8], b[9], b[10], b[11]]) as usize, 12)
-        }
-        v => return Err(fmt_err(path, format!("unsupported .npy version {v}"))),
+}
+
+/// Reads a 1-D `.npy` array: the header is parsed by `npyz`, the data read
+/// into a buffer of its own type.
+fn read_npy(path: &Path, src: impl Read, len: u64) -> Result<Samples, SampleError> {
+    let mut src = Counted {
+        inner: src,
+        bytes: 0,
     };
-    if b.len() < start + hlen {
-        return Err(fmt_err(path, "truncated .npy header"));
-    }
-    let header = String::from_utf8_lossy(&b[start..start + hlen]);
-    let field = |key: &str| -> Option<String> {
-        let i = header.find(&format!("'{key}'"))?;
-        let rest = &header[i + key.len() + 2..];
-        let rest = rest.trim_start().strip_prefix(':')?.trim_start();
-        if let Some(r) = rest.strip_prefix('\'') {
-            Some(r[..r.find('\'')?].to_string())
-        } else if let Some(r) = rest.strip_prefix('(') {
-            Some(r[..r.find(')')?].to_string())
+    let header = npyz::NpyHeader::from_reader(&mut src).map_err(|e| {
+        let msg = e.to_string();
+        if msg.contains("magic not found") {
+            fmt_err(path, "not a .npy file (bad magic)")
+        } else if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            fmt_err(path, "truncated .npy header")
         } else {
-            let end = rest.find([',', '}']).unwrap_or(rest.len());
-            Some(rest[..end].trim().to_string())
+            fmt_err(path, format!("bad .npy header: {msg}"))
         }
+    })?;
+    let descr = match header.dtype() {
+        npyz::DType::Plain(t) => t.to_string(),
+        other => other.descr(),
     };
-    let descr = field("descr").ok_or_else(|| fmt_err(path, "no 'descr' in the .npy header"))?;
-    if field("fortran_order").as_deref() == Some("True") {
-        // 1-D data is the same in either order; shape is checked below
-    }
-    let shape = field("shape").ok_or_else(|| fmt_err(path, "no 'shape' in the .npy header"))?;
-    let dims: Vec<usize> = shape
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| fmt_err(path, format!("bad shape ({shape})")))?;
-    let count = match dims.as_slice() {
-        [n] => *n,
-        [1, n] | [n, 1] => *n,
-        _ => {
+    let dtype = npy_dtype(&header.dtype()).ok_or_else(|| {
+        fmt_err(
+            path,
+            format!("unsupported dtype '{descr}' (expected int8, int16 or float32, little-endian)"),
+        )
+    })?;
+    // 1-D data is the same in C and Fortran order; only the shape matters
+    let count = match header.shape() {
+        [n] | [1, n] | [n, 1] => *n,
+        dims => {
+            let shape: Vec<String> = dims.iter().map(u64::to_string).collect();
             return Err(fmt_err(
                 path,
-                format!("shape ({shape}) is not one-dimensional"),
-            ))
+                format!("shape ({}) is not one-dimensional", shape.join(", ")),
+            ));
         }
     };
-    let item = match descr.as_str() {
-        "|i1" | "<i1" | "i1" => 1,
-        "<i2" => 2,
-        "<f4" => 4,
-        other => {
-            return Err(fmt_err(
-                path,
-                format!(
-                    "unsupported dtype '{other}' (expected int8, int16 or float32, little-endian)"
-                ),
-            ))
-        }
-    };
-    let data = &b[start + hlen..];
-    if data.len() < count * item {
+    let item = dtype.size() as u64;
+    let data = len.saturating_sub(src.bytes);
+    let want = count.saturating_mul(item);
+    if data < want {
         return Err(fmt_err(
             path,
             format!(
-                "truncated: the header promises {count} samples ({} bytes) but {} bytes follow",
-                count * item,
-                data.len()
+                "truncated: the header promises {count} samples ({want} bytes) but {data} bytes follow"
             ),
         ));
     }
-    if data.len() > count * item {
+    if data > want {
         return Err(fmt_err(
             path,
             format!(
                 "{} bytes of trailing data after {count} samples",
-                data.len() - count * item
+                data - want
             ),
         ));
     }
-    decode_raw(path, data, &descr)
+    read_data(path, &mut src.inner, count as usize, dtype)
+}
+
+/// The sample type of an `.npy` dtype, if it is one we read.
+fn npy_dtype(d: &npyz::DType) -> Option<Dtype> {
+    use npyz::{Endianness, TypeChar};
+    let npyz::DType::Plain(t) = d else {
+        return None;
+    };
+    let little = matches!(t.endianness(), Endianness::Little)
+        || (cfg!(target_endian = "little") && matches!(t.endianness(), Endianness::Irrelevant));
+    match (t.type_char(), t.size_field()) {
+        (TypeChar::Int, 1) => Some(Dtype::I8),
+        (TypeChar::Int, 2) if little => Some(Dtype::I16Le),
+        (TypeChar::Float, 4) if little => Some(Dtype::F32Le),
+        _ => None,
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file renamed at the end, so a
 /// failed run never leaves a file that looks complete.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SampleError> {
+    write_atomic_parts(path, &[bytes])
+}
+
+/// [`write_atomic`] of the concatenation of `parts` (written one after the
+/// other, never joined in memory).
+pub fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> Result<(), SampleError> {
     let tmp = PathBuf::from(format!("{}.partial", path.display()));
     let io = |e| SampleError::Io {
         path: path.to_path_buf(),
@@ -350,7 +400,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SampleError> {
     };
     let write = || -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        for p in parts {
+            f.write_all(p)?;
+        }
         f.sync_all().ok();
         drop(f);
         fs::rename(&tmp, path)
@@ -362,24 +414,34 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SampleError> {
     })
 }
 
+/// The `.npy` header (written by `npyz`) of a 1-D little-endian int16 array of `len` values.
+fn npy_i16_header(len: usize) -> Vec<u8> {
+    use npyz::WriterBuilder;
+    let dtype = npyz::DType::new_scalar("<i2".parse().expect("a valid type string"));
+    let mut out = Vec::new();
+    npyz::WriteOptions::new_header_only()
+        .dtype(dtype)
+        .shape(&[len as u64])
+        .writer(&mut out)
+        .write_header_only()
+        .expect("writing to memory");
+    out
+}
+
+/// Samples as little-endian bytes: the samples themselves (cast) on a
+/// little-endian machine, a converted copy elsewhere.
+fn i16_le_bytes(x: &[i16]) -> Cow<'_, [u8]> {
+    if cfg!(target_endian = "little") {
+        Cow::Borrowed(bytemuck::cast_slice(x))
+    } else {
+        Cow::Owned(x.iter().flat_map(|v| v.to_le_bytes()).collect())
+    }
+}
+
 /// The bytes of a 1-D little-endian int16 `.npy` file.
 pub fn npy_i16_bytes(x: &[i16]) -> Vec<u8> {
-    let mut header = format!(
-        "{{'descr': '<i2', 'fortran_order': False, 'shape': ({},), }}",
-        x.len()
-    );
-    // pad so that the data starts on a 64-byte boundary, header ends in \n
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut out = Vec::with_capacity(10 + header.len() + 2 * x.len());
-    out.extend_from_slice(b"\x93NUMPY\x01\x00");
-    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    out.extend_from_slice(header.as_bytes());
-    for v in x {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    let mut out = npy_i16_header(x.len());
+    out.extend_from_slice(&i16_le_bytes(x));
     out
 }
 
@@ -387,11 +449,12 @@ pub fn npy_i16_bytes(x: &[i16]) -> Vec<u8> {
 /// file beside it, chosen by the extension.
 pub fn write_samples(path: &Path, x: &[i16], adc_bits: u32) -> Result<(), SampleError> {
     match infer_format(path) {
-        Ok(SampleFormat::Npy) => write_atomic(path, &npy_i16_bytes(x)),
+        Ok(SampleFormat::Npy) => {
+            write_atomic_parts(path, &[&npy_i16_header(x.len()), &i16_le_bytes(x)])
+        }
         Ok(SampleFormat::Ri16Le) | Err(SampleError::Format { .. })
             if !path.to_string_lossy().ends_with(".npy") =>
         {
-            let bytes: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
             let meta = serde_json::json!({
                 "global": {
                     "core:datatype": "ri16_le",
@@ -406,7 +469,7 @@ pub fn write_samples(path: &Path, x: &[i16], adc_bits: u32) -> Result<(), Sample
                 &meta_path(path),
                 serde_json::to_string_pretty(&meta).unwrap().as_bytes(),
             )?;
-            write_atomic(path, &bytes)
+            write_atomic(path, &i16_le_bytes(x))
         }
         _ => Err(fmt_err(
             path,
@@ -486,6 +549,164 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("--format"), "{e}");
+    }
+
+    /// An `.npy` file written by `npyz`'s own writer (not our header code).
+    fn npyz_file<T: npyz::Serialize + npyz::AutoSerialize + Copy>(
+        shape: &[u64],
+        data: &[T],
+        order: npyz::Order,
+    ) -> Vec<u8> {
+        use npyz::WriterBuilder;
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut w = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(shape)
+            .order(order)
+            .writer(&mut out)
+            .begin_nd()
+            .unwrap();
+        w.extend(data.iter().copied()).unwrap();
+        w.finish().unwrap();
+        out.into_inner()
+    }
+
+    fn read_bytes(name: &str, bytes: &[u8]) -> Result<Samples, String> {
+        let p = tmp(name);
+        fs::write(&p, bytes).unwrap();
+        read_samples(&p, None).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn npy_files_of_each_type_and_layout_are_read() {
+        let c = npyz::Order::C;
+        let f = npyz::Order::Fortran;
+        let ints: Vec<i16> = vec![-512, -1, 0, 1, 511];
+        let cases = [
+            (
+                "i2.npy",
+                npyz_file(&[5], &ints, c),
+                Samples::Int(ints.clone()),
+            ),
+            (
+                "i1.npy",
+                npyz_file(&[3], &[-128i8, 0, 127], c),
+                Samples::Int(vec![-128, 0, 127]),
+            ),
+            (
+                "f4.npy",
+                npyz_file(&[2], &[0.25f32, -1.5], c),
+                Samples::Float(vec![0.25, -1.5]),
+            ),
+            (
+                "col.npy",
+                npyz_file(&[5, 1], &ints, f),
+                Samples::Int(ints.clone()),
+            ),
+            (
+                "row.npy",
+                npyz_file(&[1, 5], &ints, c),
+                Samples::Int(ints.clone()),
+            ),
+            (
+                "empty.npy",
+                npyz_file::<i16>(&[0], &[], c),
+                Samples::Int(vec![]),
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            assert_eq!(read_bytes(name, &bytes).unwrap(), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn our_npy_files_read_back_with_npyz() {
+        let x: Vec<i16> = (-1000..1000).step_by(7).collect();
+        let bytes = npy_i16_bytes(&x);
+        let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+        assert_eq!(npy.shape(), &[x.len() as u64]);
+        assert_eq!(npy.dtype().descr(), "'<i2'");
+        assert_eq!(npy.into_vec::<i16>().unwrap(), x);
+        // the data starts on an aligned boundary
+        assert_eq!((bytes.len() - 2 * x.len()) % 16, 0);
+    }
+
+    #[test]
+    fn bad_npy_files_are_refused_with_one_clear_error() {
+        let c = npyz::Order::C;
+        let mut trailing = npy_i16_bytes(&[1, 2]);
+        trailing.extend_from_slice(&[0, 0, 0]);
+        let cases: [(&str, Vec<u8>, &str); 7] = [
+            ("magic.npy", b"NUMPY\x01\x00xx".to_vec(), "bad magic"),
+            ("short.npy", b"\x93NUM".to_vec(), "bad magic"),
+            (
+                "hdr.npy",
+                npy_i16_bytes(&[1; 40])[..30].to_vec(),
+                "truncated .npy header",
+            ),
+            (
+                "i8.npy",
+                npyz_file(&[2], &[1i64, 2], c),
+                "unsupported dtype '<i8'",
+            ),
+            (
+                "2d.npy",
+                npyz_file(&[2, 2], &[1i16, 2, 3, 4], c),
+                "shape (2, 2) is not one-dimensional",
+            ),
+            (
+                "trail.npy",
+                trailing,
+                "3 bytes of trailing data after 2 samples",
+            ),
+            (
+                "nan.npy",
+                npyz_file(&[3], &[0.0f32, 1.0, f32::INFINITY], c),
+                "sample 2 is inf",
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            let e = read_bytes(name, &bytes).unwrap_err();
+            assert!(e.contains(want), "{name}: {e}");
+            assert!(!e.contains('\n'), "{name}: one line: {e}");
+        }
+        let mut be = npy_i16_bytes(&[1, 2]);
+        let at = be.windows(3).position(|w| w == b"<i2").unwrap();
+        be[at] = b'>';
+        let e = read_bytes("be2.npy", &be).unwrap_err();
+        assert!(e.contains("unsupported dtype '>i2'"), "{e}");
+    }
+
+    #[test]
+    fn raw_formats_read_with_their_checks() {
+        let p = tmp("r.ri8");
+        fs::write(&p, [0x80u8, 0x7f, 0x01]).unwrap();
+        assert_eq!(
+            read_samples(&p, None).unwrap(),
+            Samples::Int(vec![-128, 127, 1])
+        );
+        let p = tmp("r.rf32");
+        let bytes: Vec<u8> = [1.5f32, -2.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        fs::write(&p, &bytes).unwrap();
+        assert_eq!(
+            read_samples(&p, None).unwrap(),
+            Samples::Float(vec![1.5, -2.0])
+        );
+        fs::write(&p, &bytes[..7]).unwrap();
+        let e = read_samples(&p, None).unwrap_err().to_string();
+        assert!(
+            e.contains("truncated: 7 bytes is not a whole number of 4-byte samples"),
+            "{e}"
+        );
+        let p = tmp("r.ri16");
+        fs::write(&p, [0x01u8, 0x80, 0xff, 0x7f]).unwrap();
+        assert_eq!(
+            read_samples(&p, None).unwrap(),
+            Samples::Int(vec![-32767, 32767])
+        );
     }
 
     #[test]

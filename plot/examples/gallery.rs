@@ -256,10 +256,7 @@ fn channel_from_touchstone(dir: &str) -> Result<(), Box<dyn std::error::Error>> 
     let net = parse(&text, Some(4))?;
     let h = net.through(PortMap::ODD_IN_EVEN_OUT)?;
     let ghz: Vec<f64> = h.iter().map(|(f, _)| f / 1e9).collect();
-    let db: Vec<f64> = h
-        .iter()
-        .map(|(_, z)| 10.0 * (z.0 * z.0 + z.1 * z.1).log10())
-        .collect();
+    let db: Vec<f64> = h.iter().map(|(_, z)| 10.0 * z.norm_sqr().log10()).collect();
     let fig = plot::lines(
         &[plot::Series {
             name: "SDD21",

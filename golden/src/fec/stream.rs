@@ -1,5 +1,7 @@
 //! Back-to-back codewords, byte streams, bit <-> symbol mapping and 2-way interleaving.
 
+use std::borrow::Cow;
+
 use super::code::Code;
 use super::codec::Codec;
 use super::error::{check_symbols, FecError};
@@ -48,19 +50,45 @@ fn check_len(got: usize, expected: usize) -> Result<(), FecError> {
     Ok(())
 }
 
-/// Reads u16 little-endian symbols.
-fn symbols_from_le(input: &[u8]) -> Result<Vec<u16>, FecError> {
+/// u16 little-endian symbols: the bytes themselves, cast, when they are aligned on a
+/// little-endian machine; a converted copy otherwise.
+fn symbols_from_le(input: &[u8]) -> Result<Cow<'_, [u16]>, FecError> {
     if input.len() % 2 != 0 {
         return Err(FecError::OddByteLength { len: input.len() });
     }
-    Ok(input
-        .chunks_exact(2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .collect())
+    if cfg!(target_endian = "little") {
+        if let Ok(s) = bytemuck::try_cast_slice(input) {
+            return Ok(Cow::Borrowed(s));
+        }
+    }
+    Ok(Cow::Owned(
+        input
+            .chunks_exact(2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .collect(),
+    ))
 }
 
-fn symbols_to_le(symbols: &[u16]) -> Vec<u8> {
-    symbols.iter().flat_map(|s| s.to_le_bytes()).collect()
+/// Runs `fill` on a `symbols`-long u16 buffer and returns it as little-endian bytes. On a
+/// little-endian machine the byte vector itself is filled (cast) when its allocation is
+/// aligned, as it is in practice; otherwise a u16 buffer is filled and converted.
+fn le_output<T>(
+    symbols: usize,
+    fill: impl FnOnce(&mut [u16]) -> Result<T, FecError>,
+) -> Result<(Vec<u8>, T), FecError> {
+    let mut bytes = vec![0u8; 2 * symbols];
+    if cfg!(target_endian = "little") {
+        if let Ok(out) = bytemuck::try_cast_slice_mut(&mut bytes) {
+            let t = fill(out)?;
+            return Ok((bytes, t));
+        }
+    }
+    let mut out = vec![0u16; symbols];
+    let t = fill(&mut out)?;
+    for (b, s) in bytes.chunks_exact_mut(2).zip(&out) {
+        b.copy_from_slice(&s.to_le_bytes());
+    }
+    Ok((bytes, t))
 }
 
 /// File-level encoding: `input` holds u16 little-endian message symbols, `k` per codeword,
@@ -69,9 +97,10 @@ fn symbols_to_le(symbols: &[u16]) -> Vec<u8> {
 pub fn encode_bytes(code: Code, input: &[u8]) -> Result<Vec<u8>, FecError> {
     let msgs = symbols_from_le(input)?;
     let codec = Codec::new(code);
-    let mut out = vec![0u16; msgs.len() / code.k() * code.n()];
-    codec.encode_many(&msgs, &mut out)?;
-    Ok(symbols_to_le(&out))
+    let (out, _) = le_output(msgs.len() / code.k() * code.n(), |out| {
+        codec.encode_many(&msgs, out)
+    })?;
+    Ok(out)
 }
 
 /// File-level decoding: `input` holds u16 little-endian received symbols, `n` per codeword,
@@ -80,9 +109,9 @@ pub fn encode_bytes(code: Code, input: &[u8]) -> Result<Vec<u8>, FecError> {
 pub fn decode_bytes(code: Code, input: &[u8]) -> Result<(Vec<u8>, FecStats), FecError> {
     let received = symbols_from_le(input)?;
     let codec = Codec::new(code);
-    let mut out = vec![0u16; received.len() / code.n() * code.k()];
-    let stats = codec.decode_many(&received, &mut out)?;
-    Ok((symbols_to_le(&out), stats))
+    le_output(received.len() / code.n() * code.k(), |out| {
+        codec.decode_many(&received, out)
+    })
 }
 
 /// Packs bits (one per byte, any non-zero byte is a 1) into 10-bit symbols. Bit order: the
@@ -130,5 +159,50 @@ pub fn deinterleave2(input: &[u16], a: &mut [u16], b: &mut [u16]) {
     for ((i, x), y) in input.chunks_exact(2).zip(a.iter_mut()).zip(b.iter_mut()) {
         *x = i[0];
         *y = i[1];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cast (aligned) and copying (unaligned) input paths agree.
+    #[test]
+    fn unaligned_input_gives_the_same_result() {
+        let code = Code::Kr4;
+        let msgs: Vec<u16> = (0..3 * code.k()).map(|i| (i * 37 % 1024) as u16).collect();
+        let mut cws = vec![0u16; 3 * code.n()];
+        Codec::new(code).encode_many(&msgs, &mut cws).unwrap();
+        cws[5] ^= 0x155;
+        let le: Vec<u8> = cws.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let mut shifted = vec![0u8; le.len() + 1];
+        shifted[1..].copy_from_slice(&le);
+        let (aligned, unaligned) = if le.as_ptr() as usize % 2 == 0 {
+            (&le[..], &shifted[1..])
+        } else {
+            (&shifted[1..], &le[..])
+        };
+        assert!(matches!(
+            symbols_from_le(aligned).unwrap(),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(symbols_from_le(unaligned).unwrap(), Cow::Owned(_)));
+        let (a, sa) = decode_bytes(code, aligned).unwrap();
+        let (b, sb) = decode_bytes(code, unaligned).unwrap();
+        assert_eq!((&a, &sa), (&b, &sb));
+        assert_eq!(sa.corrected_symbols, 1);
+        let m: Vec<u8> = msgs.iter().flat_map(|s| s.to_le_bytes()).collect();
+        assert_eq!(a, m);
+        let mut m_shifted = vec![0u8; m.len() + 1];
+        m_shifted[1..].copy_from_slice(&m);
+        let want: Vec<u8> = cws_clean(code, &msgs);
+        assert_eq!(encode_bytes(code, &m).unwrap(), want);
+        assert_eq!(encode_bytes(code, &m_shifted[1..]).unwrap(), want);
+    }
+
+    fn cws_clean(code: Code, msgs: &[u16]) -> Vec<u8> {
+        let mut cws = vec![0u16; msgs.len() / code.k() * code.n()];
+        Codec::new(code).encode_many(msgs, &mut cws).unwrap();
+        cws.iter().flat_map(|s| s.to_le_bytes()).collect()
     }
 }

@@ -3,9 +3,8 @@
 
 use super::args::{CodeArg, FecOp};
 use super::write_json;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
-use rxdsp::samples;
 use std::path::PathBuf;
 
 /// `rxdsp fec`.
@@ -28,43 +27,43 @@ pub struct FecArgs {
     stats: Option<PathBuf>,
 }
 
-/// Runs `rxdsp fec`.
+/// Runs `rxdsp fec`: the file is streamed in chunks over every core in constant
+/// memory (`rxdsp::fecfile`), the output written under a temporary name and renamed.
 pub fn fec_cmd(a: FecArgs) -> Result<()> {
+    use rxdsp::fecfile::{self, FecOp as Op, StreamOptions};
     let code: golden::fec::Code = a.code.into();
-    let input =
-        std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
+    let op = match a.op {
+        FecOp::Encode => Op::Encode,
+        FecOp::Decode => Op::Decode,
+    };
+    if op == Op::Encode && a.stats.is_some() {
+        bail!("--stats goes with `fec decode`");
+    }
     let t0 = std::time::Instant::now();
-    if a.op == FecOp::Encode {
-        if a.stats.is_some() {
-            bail!("--stats goes with `fec decode`");
-        }
-        let out = golden::fec::encode_bytes(code, &input)
-            .with_context(|| format!("{}", a.input.display()))?;
-        samples::write_atomic(&a.out, &out).context("writing the output")?;
-        let cw = out.len() / 2 / code.n();
-        println!(
+    let s = fecfile::code_file(op, code, &a.input, &a.out, StreamOptions::default())?;
+    let secs = t0.elapsed().as_secs_f64();
+    match &s.stats {
+        None => println!(
             "fec encode {}: {} codewords in {:.3} s -> {}",
             code.name(),
-            cw,
-            t0.elapsed().as_secs_f64(),
+            s.codewords,
+            secs,
             a.out.display()
-        );
-    } else {
-        let (out, stats) = golden::fec::decode_bytes(code, &input)
-            .with_context(|| format!("{}", a.input.display()))?;
-        samples::write_atomic(&a.out, &out).context("writing the output")?;
-        println!(
-            "fec decode {}: {} codewords, {} corrected ({} symbols), {} uncorrectable in {:.3} s -> {}",
-            code.name(),
-            stats.codewords,
-            stats.corrected_codewords,
-            stats.corrected_symbols,
-            stats.uncorrectable_codewords,
-            t0.elapsed().as_secs_f64(),
-            a.out.display()
-        );
-        if let Some(p) = &a.stats {
-            write_json(p, &stats)?;
+        ),
+        Some(stats) => {
+            println!(
+                "fec decode {}: {} codewords, {} corrected ({} symbols), {} uncorrectable in {:.3} s -> {}",
+                code.name(),
+                stats.codewords,
+                stats.corrected_codewords,
+                stats.corrected_symbols,
+                stats.uncorrectable_codewords,
+                secs,
+                a.out.display()
+            );
+            if let Some(p) = &a.stats {
+                write_json(p, stats)?;
+            }
         }
     }
     Ok(())
