@@ -66,6 +66,7 @@ fn run_or_skip(req: &SynthRequest) -> Option<SynthReport> {
 }
 
 #[test]
+#[ignore = "full tier: runs Yosys and nextpnr (scripts/test.sh runs it)"]
 fn ice40_fir_resources_fmax_and_blocks() {
     let mut req = request(Target::Ice40Hx8k, "fir8x8.v", "fir8x8", "ice40-fir");
     req.blocks = vec!["fir_mac".into(), "u_delay".into(), "nonesuch".into()];
@@ -99,6 +100,7 @@ fn ice40_fir_resources_fmax_and_blocks() {
 }
 
 #[test]
+#[ignore = "full tier: runs Yosys and nextpnr (scripts/test.sh runs it)"]
 fn ice40_counter() {
     let req = request(Target::Ice40Hx8k, "counter.v", "counter", "ice40-counter");
     let Some(r) = run_or_skip(&req) else { return };
@@ -107,6 +109,7 @@ fn ice40_counter() {
 }
 
 #[test]
+#[ignore = "full tier: runs Yosys and nextpnr (scripts/test.sh runs it)"]
 fn ecp5_fir_uses_multipliers() {
     let mut req = request(Target::Ecp5_85k, "fir8x8.v", "fir8x8", "ecp5-fir");
     req.blocks = vec!["u_mac".into()];
@@ -123,6 +126,7 @@ fn ecp5_fir_uses_multipliers() {
 }
 
 #[test]
+#[ignore = "full tier: runs Yosys and nextpnr (scripts/test.sh runs it)"]
 fn ecp5_bitstream_for_each_board() {
     for board in Board::ALL {
         let mut req = request(
@@ -154,6 +158,7 @@ fn ecp5_bitstream_for_each_board() {
 /// YoWASP mounts a private folder over `/tmp`: sources and work dirs there must still
 /// work (the flow hands the tools relative paths).
 #[test]
+#[ignore = "full tier: runs Yosys and nextpnr (scripts/test.sh runs it)"]
 fn ecp5_sources_and_work_dir_under_tmp() {
     let base = std::env::temp_dir().join(format!("rxdsp-synth-test-{}", std::process::id()));
     std::fs::create_dir_all(base.join("src")).unwrap();
@@ -176,6 +181,7 @@ fn ecp5_sources_and_work_dir_under_tmp() {
 }
 
 #[test]
+#[ignore = "full tier: runs Yosys and nextpnr (scripts/test.sh runs it)"]
 fn ice40_too_many_pins_does_not_fit() {
     let req = request(Target::Ice40Hx8k, "wide_io.v", "wide_io", "ice40-wide");
     match run(&req, &mut |_| {}) {
