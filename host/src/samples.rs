@@ -318,22 +318,29 @@ fn read_npy(path: &Path, b: &[u8]) -> Result<Samples, SampleError> {
         }
     };
     let data = &b[start + hlen..];
-    if data.len() < count * item {
+    // a shape too large to be a byte count cannot match the file (found by fuzzing:
+    // the plain product overflowed)
+    let Some(bytes) = count.checked_mul(item) else {
+        return Err(fmt_err(
+            path,
+            format!("shape ({shape}) is too large for any file"),
+        ));
+    };
+    if data.len() < bytes {
         return Err(fmt_err(
             path,
             format!(
-                "truncated: the header promises {count} samples ({} bytes) but {} bytes follow",
-                count * item,
+                "truncated: the header promises {count} samples ({bytes} bytes) but {} bytes follow",
                 data.len()
             ),
         ));
     }
-    if data.len() > count * item {
+    if data.len() > bytes {
         return Err(fmt_err(
             path,
             format!(
                 "{} bytes of trailing data after {count} samples",
-                data.len() - count * item
+                data.len() - bytes
             ),
         ));
     }
@@ -458,6 +465,23 @@ mod tests {
         fs::write(&p, b).unwrap();
         let e = read_samples(&p, None).unwrap_err().to_string();
         assert!(e.contains("truncated"), "{e}");
+    }
+
+    /// Found by fuzzing (fuzz/, npy target): a shape whose byte count overflows
+    /// panicked in a debug build and, wrapped in a release build, let a 4-byte
+    /// file pass for 2^62 + 1 samples.
+    #[test]
+    fn npy_shape_overflowing_the_byte_count_is_refused() {
+        let p = tmp("o.npy");
+        let h = "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387905,), }";
+        let h = format!("{h:<117}\n");
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        b.extend_from_slice(h.as_bytes());
+        b.extend_from_slice(&[0; 4]);
+        fs::write(&p, b).unwrap();
+        let e = read_samples(&p, None).unwrap_err().to_string();
+        assert!(e.contains("too large"), "{e}");
     }
 
     #[test]
