@@ -512,11 +512,15 @@ pub fn parse(text: &str, ports: Option<usize>) -> Result<Network, TouchstoneErro
             None => infer_ports(&tokens, &line_starts)?,
         }
     };
-    // values per record after the frequency
+    // values per record after the frequency (checked: a port count whose record
+    // length overflows was found by fuzzing; it panicked, or wrapped to empty records)
     let per = match (version2, matrix) {
-        (true, MatrixFormat::Lower | MatrixFormat::Upper) => n * (n + 1),
-        _ => 2 * n * n,
-    };
+        (true, MatrixFormat::Lower | MatrixFormat::Upper) => {
+            n.checked_add(1).and_then(|m| m.checked_mul(n))
+        }
+        _ => n.checked_mul(n).and_then(|nn| nn.checked_mul(2)),
+    }
+    .ok_or_else(|| TouchstoneError::Ports(format!("{n} ports is too many for any file")))?;
     let swap_2port = n == 2 && (!version2 || order_21_12 == Some(true));
 
     let mut freqs = Vec::new();
@@ -1218,6 +1222,22 @@ mod tests {
                     ! noise parameters\n1 1.2 0.5 30 0.4\n2 1.3 0.5 40 0.4\n";
         let net = parse(text, Some(2)).unwrap();
         assert_eq!(net.freqs, vec![1e9, 2e9]);
+    }
+
+    /// Found by fuzzing (fuzz/, touchstone target): a port count whose record
+    /// length overflows panicked in a debug build and, wrapped to 0 in a release
+    /// build, made a network of empty matrices that `through` indexed out of bounds.
+    #[test]
+    fn port_count_overflowing_the_record_length_is_refused() {
+        for (text, ports) in [
+            ("[Version] 2.0\n# GHz S RI R 50\n[Number of Ports] 4294967296\n[Network Data]\n1 0 0\n[End]\n", None),
+            ("[Version] 2.0\n# GHz S RI R 50\n[Number of Ports] 4294967296\n[Matrix Format] Lower\n[Network Data]\n1 0 0\n[End]\n", None),
+            ("# GHz S RI R 50\n1 0 0\n", Some(1 << 32)),
+            ("# GHz S RI R 50\n1 0 0\n", Some(usize::MAX)),
+        ] {
+            let e = parse(text, ports).unwrap_err();
+            assert!(matches!(e, TouchstoneError::Ports(ref m) if m.contains("too many")), "{e}");
+        }
     }
 
     #[test]
