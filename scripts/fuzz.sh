@@ -6,7 +6,8 @@
 #                                            committed corpus; exit 1 on any crash or hang (CI)
 #   scripts/fuzz.sh campaign EXECS [T...]    each target (or the named ones), one at a time,
 #                                            until EXECS executions; prints a table row each
-#   scripts/fuzz.sh cmin T                   minimizes target T's campaign queue plus its
+#   scripts/fuzz.sh cmin T                   minimizes target T's campaign queue (entries up
+#                                            to CMIN_MAX bytes, default 4096) plus its
 #                                            committed corpus back into fuzz/corpus/T
 #   scripts/fuzz.sh seeds                    rewrites the seed corpora with the project's writers
 #   scripts/fuzz.sh build                    installs cargo-afl if needed, builds the targets
@@ -47,8 +48,15 @@ install() {
     cargo afl config --build 2>/dev/null || true # already built by the install; kept for older setups
 }
 
+# The AFL++ tools cargo-afl built (afl-cmin calls afl-showmap from PATH: an older
+# afl++ elsewhere on PATH, e.g. Debian's, does not understand its options).
+afl_bin() {
+    ls -dt "${XDG_DATA_HOME:-$HOME/.local/share}"/afl.rs/rustc-*/afl.rs-"$afl_version"/afl/bin | head -1
+}
+
 build() {
     install
+    PATH="$(afl_bin):$PATH"
     (cd "$fuzz" && cargo afl build --release --locked)
 }
 
@@ -121,17 +129,27 @@ campaign)
     ;;
 cmin)
     t=${2:?usage: fuzz.sh cmin TARGET}
+    # the largest queue entry kept (CMIN_MAX bytes); the committed seeds are always kept
+    cmin_max=${CMIN_MAX:-4096}
     tmp="$out/cmin/$t"
     rm -rf "$tmp" "$tmp.in"
     mkdir -p "$tmp.in"
     cp "$fuzz/corpus/$t"/* "$tmp.in/"
     if [ -d "$out/campaign/$t/default/queue" ]; then
-        find "$out/campaign/$t/default/queue" -maxdepth 1 -type f -exec cp {} "$tmp.in/" \;
+        # larger inputs add little coverage to these parsers and would bloat the repository
+        find -L "$out/campaign/$t/default/queue" -maxdepth 1 -type f -size -"$((cmin_max + 1))"c \
+            -exec cp {} "$tmp.in/" \;
     fi
-    (cd "$fuzz" && cargo afl cmin -i "$tmp.in" -o "$tmp" -t "$timeout_ms" -- "target/release/$t" >/dev/null)
+    # the shell afl-cmin: the Python one of AFL++ 4.40c finds no coverage in persistent-mode Rust targets
+    (cd "$fuzz" && PATH="$(afl_bin):$PATH" nice -n "$nice_level" afl-cmin.bash -i "$tmp.in" -o "$tmp" \
+        -t "$timeout_ms" -- "target/release/$t" >"$tmp.log" 2>&1)
+    # afl's queue names (id:...,src:...) hold colons: name those by content instead
+    for f in "$tmp"/*:*; do
+        [ -e "$f" ] && mv "$f" "$tmp/q-$(sha1sum <"$f" | cut -c1-12)"
+    done
     rm -rf "${fuzz:?}/corpus/$t"
     mv "$tmp" "$fuzz/corpus/$t"
-    du -sh "$fuzz/corpus/$t"
+    echo "$t: $(ls "$fuzz/corpus/$t" | wc -l) files, $(du -sb "$fuzz/corpus/$t" | cut -f1) bytes"
     ;;
 seeds)
     build
