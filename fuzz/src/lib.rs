@@ -37,6 +37,28 @@ fn scratch(name: &str) -> PathBuf {
     dir.join(format!("rxdsp-fuzz-{}-{name}", std::process::id()))
 }
 
+/// Scratch files removed when dropped, so that the many processes of a
+/// campaign (afl forks a new one now and then) leave nothing behind.
+struct Scratch(Vec<PathBuf>);
+
+impl Scratch {
+    /// Writes `bytes` to the scratch file `name` and remembers it.
+    fn write(&mut self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = scratch(name);
+        std::fs::write(&p, bytes).expect("scratch file");
+        self.0.push(p.clone());
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
 /// Frame decoder: the bytes split into chunks (the chunk size from the first
 /// byte) and pushed through [`Decoder`]; the frames found must not depend on
 /// the chunking, and every accepted frame must re-encode to a wire form that
@@ -68,8 +90,8 @@ pub fn frame(data: &[u8]) {
 /// writer and reader give them back unchanged.
 fn read_and_check(path: &std::path::Path, format: Option<SampleFormat>) {
     if let Ok(Samples::Int(v)) = read_samples(path, format) {
-        let p = scratch("again.npy");
-        std::fs::write(&p, npy_i16_bytes(&v)).expect("scratch file");
+        let mut files = Scratch(Vec::new());
+        let p = files.write("again.npy", &npy_i16_bytes(&v));
         match read_samples(&p, Some(SampleFormat::Npy)) {
             Ok(Samples::Int(w)) => assert_eq!(v, w, ".npy round trip changed the samples"),
             other => panic!(".npy round trip gave {other:?}"),
@@ -79,8 +101,8 @@ fn read_and_check(path: &std::path::Path, format: Option<SampleFormat>) {
 
 /// `.npy` reader: the bytes as a `.npy` file, read by its extension.
 pub fn npy(data: &[u8]) {
-    let p = scratch("in.npy");
-    std::fs::write(&p, data).expect("scratch file");
+    let mut files = Scratch(Vec::new());
+    let p = files.write("in.npy", data);
     read_and_check(&p, None);
 }
 
@@ -107,15 +129,11 @@ pub fn sigmf(data: &[u8]) {
         Some(SampleFormat::Ri16Le),
         Some(SampleFormat::Rf32Le),
     ][usize::from(sel >> 2 & 3)];
-    let data_path = scratch(&format!("in.{ext}"));
-    let meta_path = scratch("in.sigmf-meta");
-    match meta {
-        Some(m) => std::fs::write(&meta_path, m).expect("scratch file"),
-        None => {
-            let _ = std::fs::remove_file(&meta_path);
-        }
+    let mut files = Scratch(Vec::new());
+    if let Some(m) = meta {
+        files.write("in.sigmf-meta", m);
     }
-    std::fs::write(&data_path, body).expect("scratch file");
+    let data_path = files.write(&format!("in.{ext}"), body);
     read_and_check(&data_path, format);
 }
 
@@ -154,8 +172,8 @@ pub fn config(data: &[u8]) {
     if let Ok(cfg) = toml::from_str::<Config>(file) {
         let _ = cfg.resolve();
     }
-    let p = scratch("cfg.toml");
-    std::fs::write(&p, file).expect("scratch file");
+    let mut files = Scratch(Vec::new());
+    let p = files.write("cfg.toml", file.as_bytes());
     if let Ok(cfg) = load_config(Some(&p), &overrides) {
         let _ = cfg.resolve();
     }
