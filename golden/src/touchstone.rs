@@ -554,8 +554,15 @@ impl Scan {
         let tokens = &self.tokens;
         let last_line = tokens.last().map(|t| t.1).unwrap_or(0);
         let triangle = self.version2 && self.matrix != MatrixFormat::Full;
-        // values per record after the frequency
-        let per = if triangle { n * (n + 1) } else { 2 * n * n };
+        // values per record after the frequency (checked: a port count whose record
+        // length overflows was found while writing the fuzz target; it panicked, or
+        // wrapped to empty records)
+        let per = if triangle {
+            n.checked_add(1).and_then(|m| m.checked_mul(n))
+        } else {
+            n.checked_mul(n).and_then(|nn| nn.checked_mul(2))
+        }
+        .ok_or_else(|| TouchstoneError::Ports(format!("{n} ports is too many for any file")))?;
         let mut freqs: Vec<f64> = Vec::new();
         let mut s = Vec::new();
         let mut pos = 0;
@@ -1268,6 +1275,22 @@ mod tests {
                     ! noise parameters\n1 1.2 0.5 30 0.4\n2 1.3 0.5 40 0.4\n";
         let net = parse(text, Some(2)).unwrap();
         assert_eq!(net.freqs, vec![1e9, 2e9]);
+    }
+
+    /// Found by fuzzing (fuzz/, touchstone target): a port count whose record
+    /// length overflows panicked in a debug build and, wrapped to 0 in a release
+    /// build, made a network of empty matrices that `through` indexed out of bounds.
+    #[test]
+    fn port_count_overflowing_the_record_length_is_refused() {
+        for (text, ports) in [
+            ("[Version] 2.0\n# GHz S RI R 50\n[Number of Ports] 4294967296\n[Network Data]\n1 0 0\n[End]\n", None),
+            ("[Version] 2.0\n# GHz S RI R 50\n[Number of Ports] 4294967296\n[Matrix Format] Lower\n[Network Data]\n1 0 0\n[End]\n", None),
+            ("# GHz S RI R 50\n1 0 0\n", Some(1 << 32)),
+            ("# GHz S RI R 50\n1 0 0\n", Some(usize::MAX)),
+        ] {
+            let e = parse(text, ports).unwrap_err();
+            assert!(matches!(e, TouchstoneError::Ports(ref m) if m.contains("too many")), "{e}");
+        }
     }
 
     #[test]

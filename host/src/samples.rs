@@ -347,7 +347,12 @@ fn read_npy(path: &Path, src: impl Read, len: u64) -> Result<Samples, SampleErro
     };
     let item = dtype.size() as u64;
     let data = len.saturating_sub(src.bytes);
-    let want = count.saturating_mul(item);
+    let want = count.checked_mul(item).ok_or_else(|| {
+        fmt_err(
+            path,
+            format!("shape ({count},) is too large: {count} samples of {item} bytes overflow a byte count"),
+        )
+    })?;
     if data < want {
         return Err(fmt_err(
             path,
@@ -528,6 +533,23 @@ mod tests {
         fs::write(&p, b).unwrap();
         let e = read_samples(&p, None).unwrap_err().to_string();
         assert!(e.contains("truncated"), "{e}");
+    }
+
+    /// Found by fuzzing (fuzz/, npy target): a shape whose byte count overflows
+    /// panicked in a debug build and, wrapped in a release build, let a 4-byte
+    /// file pass for 2^62 + 1 samples.
+    #[test]
+    fn npy_shape_overflowing_the_byte_count_is_refused() {
+        let p = tmp("o.npy");
+        let h = "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387905,), }";
+        let h = format!("{h:<117}\n");
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        b.extend_from_slice(h.as_bytes());
+        b.extend_from_slice(&[0; 4]);
+        fs::write(&p, b).unwrap();
+        let e = read_samples(&p, None).unwrap_err().to_string();
+        assert!(e.contains("too large"), "{e}");
     }
 
     #[test]

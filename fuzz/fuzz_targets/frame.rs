@@ -1,0 +1,7 @@
+//! afl target: see [`rxdsp_fuzz::frame`] for what it feeds and checks.
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| {
+        rxdsp_fuzz::frame(data);
+    });
+}
