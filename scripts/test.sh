@@ -22,3 +22,8 @@ fi
 # CI=true makes a test whose tool is missing fail instead of skip (testkit crate).
 say "cargo test (workspace, full tier: fast tests + Verilator/Yosys/nextpnr tests)"
 cargo test --workspace -- --include-ignored
+# Every parser under afl for a short while from the committed corpora (docs/fuzzing.md);
+# installs cargo-afl on first use and says so. Fails on any crash or hang.
+say "fuzz smoke run: every parser 20 s under afl (scripts/fuzz.sh smoke)"
+cargo fmt --manifest-path fuzz/Cargo.toml --check
+bash scripts/fuzz.sh smoke

@@ -15,8 +15,9 @@ mod api {
     pub use golden::config::Config;
     pub use golden::fec::{decode_bytes, encode_bytes, Code, Codec, DecodeOutcome};
     pub use golden::touchstone::{parse as parse_touchstone, PortMap};
-    pub use rtl::proto::{Decoder, Frame};
+    pub use proto::{Decoder, Frame};
     pub use rxdsp::cfgload::load as load_config;
+    pub use rxdsp::fecfile::{code_file, FecOp, StreamOptions};
     pub use rxdsp::samples::{npy_i16_bytes, read_samples, SampleFormat, Samples};
 }
 
@@ -56,6 +57,44 @@ impl Drop for Scratch {
         for p in &self.0 {
             let _ = std::fs::remove_file(p);
         }
+    }
+}
+
+/// The streamed file path `rxdsp fec` runs ([`code_file`], one-codeword chunks over two
+/// workers, so chunk boundaries fall everywhere) gives the bytes and statistics of the
+/// whole-file functions, or fails where they fail.
+fn fec_streamed_equals_whole(code: Code, first: u8, rest: &[u8]) {
+    let mut files = Scratch(Vec::new());
+    let input = files.write("fec-in", rest);
+    let output = files.write("fec-out", &[]);
+    let opts = StreamOptions {
+        chunk_codewords: 1,
+        workers: 2,
+    };
+    let op = if first & 2 == 0 {
+        FecOp::Decode
+    } else {
+        FecOp::Encode
+    };
+    let streamed = code_file(op, code, &input, &output, opts);
+    match op {
+        FecOp::Decode => match (decode_bytes(code, rest), streamed) {
+            (Ok((msg, stats)), Ok(sum)) => {
+                assert_eq!(std::fs::read(&output).expect("output"), msg);
+                assert_eq!(
+                    sum.stats.as_ref(),
+                    Some(&stats),
+                    "streamed statistics differ"
+                );
+            }
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("whole-file and streamed decode disagree: {a:?} vs {b:?}"),
+        },
+        FecOp::Encode => match (encode_bytes(code, rest), streamed) {
+            (Ok(cw), Ok(_)) => assert_eq!(std::fs::read(&output).expect("output"), cw),
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("whole-file and streamed encode disagree: {a:?} vs {b:?}"),
+        },
     }
 }
 
@@ -189,6 +228,7 @@ pub fn fec(data: &[u8]) {
         return;
     };
     let code = if first & 1 == 0 { Code::Kp4 } else { Code::Kr4 };
+    fec_streamed_equals_whole(code, first, rest);
     if let Ok(cw) = encode_bytes(code, rest) {
         let (msg, stats) = decode_bytes(code, &cw).expect("an encoded file decodes");
         assert_eq!(msg, rest, "encode then decode changed the message");

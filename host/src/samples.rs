@@ -293,28 +293,83 @@ fn read_data(
     }
 }
 
-/// Counts the bytes read through it (to know where an `.npy` header ends).
-struct Counted<R> {
-    inner: R,
-    bytes: u64,
-}
+/// numpy's own limit on the `.npy` header it parses (`max_header_size`, numpy >= 1.24).
+const NPY_MAX_HEADER: usize = 10_000;
 
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
+/// The deepest bracket nesting a 1-D numeric `.npy` header has: the dict, and the
+/// shape tuple inside it.
+const NPY_MAX_NESTING: usize = 2;
 
-/// Reads a 1-D `.npy` array: the header is parsed by `npyz`, the data read
-/// into a buffer of its own type.
-fn read_npy(path: &Path, src: impl Read, len: u64) -> Result<Samples, SampleError> {
-    let mut src = Counted {
-        inner: src,
-        bytes: 0,
+/// Reads the `.npy` preamble (magic, version, header length, header) into memory and
+/// checks it before `npyz` parses it: `npyz`'s header parser backtracks exponentially
+/// on nested brackets (a 200-byte header of 30 `{` ran for minutes: found by the npy
+/// fuzz target), so a header longer than numpy's own limit, or nested deeper than a
+/// numeric array's header ever is, is refused here.
+fn npy_preamble(path: &Path, src: &mut impl Read) -> Result<Vec<u8>, SampleError> {
+    let io = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            fmt_err(path, "truncated .npy header")
+        } else {
+            SampleError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
     };
-    let header = npyz::NpyHeader::from_reader(&mut src).map_err(|e| {
+    let mut pre = vec![0u8; 8];
+    src.read_exact(&mut pre).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            fmt_err(path, "not a .npy file (bad magic)")
+        } else {
+            io(e)
+        }
+    })?;
+    if &pre[..6] != b"\x93NUMPY" {
+        return Err(fmt_err(path, "not a .npy file (bad magic)"));
+    }
+    let len_bytes = match pre[6] {
+        1 => 2,
+        2 | 3 => 4,
+        v => return Err(fmt_err(path, format!("unsupported .npy version {v}"))),
+    };
+    let mut l = [0u8; 4];
+    src.read_exact(&mut l[..len_bytes]).map_err(io)?;
+    pre.extend_from_slice(&l[..len_bytes]);
+    let hlen = u32::from_le_bytes(l) as usize;
+    if hlen > NPY_MAX_HEADER {
+        return Err(fmt_err(
+            path,
+            format!("the .npy header is {hlen} bytes, more than numpy's limit of {NPY_MAX_HEADER}"),
+        ));
+    }
+    let start = pre.len();
+    pre.resize(start + hlen, 0);
+    src.read_exact(&mut pre[start..]).map_err(io)?;
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for &c in &pre[start..] {
+        match c {
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > NPY_MAX_NESTING {
+        return Err(fmt_err(
+            path,
+            format!("bad .npy header: brackets nested {deepest} deep (a 1-D numeric array's header has {NPY_MAX_NESTING})"),
+        ));
+    }
+    Ok(pre)
+}
+
+/// Reads a 1-D `.npy` array: the header is checked by [`npy_preamble`] and parsed
+/// by `npyz`, the data read into a buffer of its own type.
+fn read_npy(path: &Path, mut src: impl Read, len: u64) -> Result<Samples, SampleError> {
+    let pre = npy_preamble(path, &mut src)?;
+    let header = npyz::NpyHeader::from_reader(&mut &pre[..]).map_err(|e| {
         let msg = e.to_string();
         if msg.contains("magic not found") {
             fmt_err(path, "not a .npy file (bad magic)")
@@ -346,7 +401,7 @@ fn read_npy(path: &Path, src: impl Read, len: u64) -> Result<Samples, SampleErro
         }
     };
     let item = dtype.size() as u64;
-    let data = len.saturating_sub(src.bytes);
+    let data = len.saturating_sub(pre.len() as u64);
     let want = count.checked_mul(item).ok_or_else(|| {
         fmt_err(
             path,
@@ -370,7 +425,7 @@ fn read_npy(path: &Path, src: impl Read, len: u64) -> Result<Samples, SampleErro
             ),
         ));
     }
-    read_data(path, &mut src.inner, count as usize, dtype)
+    read_data(path, &mut src, count as usize, dtype)
 }
 
 /// The sample type of an `.npy` dtype, if it is one we read.
@@ -533,6 +588,32 @@ mod tests {
         fs::write(&p, b).unwrap();
         let e = read_samples(&p, None).unwrap_err().to_string();
         assert!(e.contains("truncated"), "{e}");
+    }
+
+    /// Found by the npy fuzz target: npyz's header parser backtracks exponentially on
+    /// nested brackets (30 `{` ran for minutes); such a header is refused at once.
+    #[test]
+    fn npy_header_nested_too_deep_or_too_long_is_refused_fast() {
+        let t0 = std::time::Instant::now();
+        let p = tmp("nest.npy");
+        let h = format!(
+            "{}'descr': '<i2', 'fortran_order': False, 'shape': (0,), }}",
+            "{".repeat(30)
+        );
+        let h = format!("{h:<199}\n");
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        b.extend_from_slice(h.as_bytes());
+        fs::write(&p, &b).unwrap();
+        let e = read_samples(&p, None).unwrap_err().to_string();
+        assert!(e.contains("nested 31 deep"), "{e}");
+        let mut b = b"\x93NUMPY\x02\x00".to_vec();
+        b.extend_from_slice(&20_000u32.to_le_bytes());
+        b.extend_from_slice(&[b' '; 20_000]);
+        fs::write(&p, &b).unwrap();
+        let e = read_samples(&p, None).unwrap_err().to_string();
+        assert!(e.contains("numpy's limit of 10000"), "{e}");
+        assert!(t0.elapsed().as_secs() < 5, "{:?}", t0.elapsed());
     }
 
     /// Found by fuzzing (fuzz/, npy target): a shape whose byte count overflows

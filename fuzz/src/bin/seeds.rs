@@ -11,7 +11,7 @@
 
 use golden::config::DEFAULT_TOML;
 use golden::fec::{encode_bytes, Code};
-use rtl::proto::Frame;
+use proto::Frame;
 use rxdsp::samples::npy_i16_bytes;
 use std::path::Path;
 
