@@ -21,9 +21,13 @@ fi
 # #[ignore = "full tier: ..."] (Verilator model builds, Yosys and nextpnr runs).
 # CI=true makes a test whose tool is missing fail instead of skip (testkit crate).
 say "cargo test (workspace, full tier: fast tests + Verilator/Yosys/nextpnr tests)"
-cargo test --workspace -- --include-ignored
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace -- --include-ignored 2>&1 | tee "$log"
 # Every parser under afl for a short while from the committed corpora (docs/fuzzing.md);
 # installs cargo-afl on first use and says so. Fails on any crash or hang.
 say "fuzz smoke run: every parser 20 s under afl (scripts/fuzz.sh smoke)"
 cargo fmt --manifest-path fuzz/Cargo.toml --check
 bash scripts/fuzz.sh smoke
+# one closing line for the whole run: every cargo test binary's counts summed
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
