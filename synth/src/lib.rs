@@ -356,13 +356,9 @@ pub fn yosys_script(req: &SynthRequest, files: &[PathBuf]) -> Result<String, Syn
     Ok(s)
 }
 
-pub(crate) fn run_flow(
-    req: &SynthRequest,
-    extra: Option<&PnrExtra>,
-    pnr_io: Option<(&Path, &str, &str)>,
-    log: &mut dyn FnMut(&str),
-) -> Result<SynthReport, SynthError> {
-    let start = Instant::now();
+/// Refuses a request that cannot run: names the tools would misread, a
+/// non-positive frequency, no files.
+fn check_request(req: &SynthRequest) -> Result<(), SynthError> {
     check_name("top module", &req.top)?;
     check_name("clock port", &req.clock_port)?;
     for b in &req.blocks {
@@ -380,25 +376,35 @@ pub(crate) fn run_flow(
     if req.files.is_empty() {
         return Err(SynthError::BadRequest("no Verilog files given".into()));
     }
-    let files = req
-        .files
-        .iter()
-        .map(|f| abs(f))
-        .collect::<Result<Vec<_>, _>>()?;
-    std::fs::create_dir_all(&req.work_dir)
-        .map_err(|e| SynthError::io("cannot create", &req.work_dir, e))?;
-    let dir = abs(&req.work_dir)?;
+    Ok(())
+}
 
-    let tc = tools::resolve(req.target, &req.venv, req.install_missing, log)?;
-    if tc.yosys.yowasp && tools::yowasp_cache_is_cold() {
-        log("YoWASP: first call compiles the tools for a minute or two, cached after");
-    }
-    let mut tool_versions = BTreeMap::new();
-    tool_versions.insert("yosys".to_string(), tc.yosys.version());
-    tool_versions.insert(tc.nextpnr.name.clone(), tc.nextpnr.version());
+/// What the Yosys step leaves for the rest of the flow.
+struct YosysOut {
+    cells: BTreeMap<String, u64>,
+    res: Resources,
+    per_block: Vec<BlockReport>,
+    seconds: f64,
+    script: PathBuf,
+    log: PathBuf,
+}
 
-    // Yosys.
-    let rel: Vec<PathBuf> = files.iter().map(|f| relative_path(&dir, f)).collect();
+/// Reads a file of the work folder.
+fn read_work(dir: &Path, name: &str) -> Result<String, SynthError> {
+    let p = dir.join(name);
+    std::fs::read_to_string(&p).map_err(|e| SynthError::io("cannot read", p, e))
+}
+
+/// Synthesis: writes the script, runs Yosys in `dir`, reads its statistics
+/// (flat and, with blocks asked for, per block).
+fn run_yosys(
+    req: &SynthRequest,
+    yosys: &tools::Tool,
+    dir: &Path,
+    files: &[PathBuf],
+    log: &mut dyn FnMut(&str),
+) -> Result<YosysOut, SynthError> {
+    let rel: Vec<PathBuf> = files.iter().map(|f| relative_path(dir, f)).collect();
     let script = yosys_script(req, &rel)?;
     let script_file = dir.join("synth.ys");
     std::fs::write(&script_file, &script)
@@ -421,26 +427,16 @@ pub(crate) fn run_flow(
     ));
     let t = Instant::now();
     let yosys_log = dir.join("yosys.log");
-    tools::run_logged(
-        &tc.yosys,
-        &["-s".into(), "synth.ys".into()],
-        &dir,
-        &yosys_log,
-    )?;
-    let yosys_seconds = t.elapsed().as_secs_f64();
-
-    let read = |name: &str| -> Result<String, SynthError> {
-        let p = dir.join(name);
-        std::fs::read_to_string(&p).map_err(|e| SynthError::io("cannot read", p, e))
-    };
-    let flat = stat::Stat::parse(&read("stat.json")?, "stat.json")?;
+    tools::run_logged(yosys, &["-s".into(), "synth.ys".into()], dir, &yosys_log)?;
+    let seconds = t.elapsed().as_secs_f64();
+    let flat = stat::Stat::parse(&read_work(dir, "stat.json")?, "stat.json")?;
     let cells = flat.total_cells(&req.top);
     let res = Resources::from_cells(&cells);
     let per_block = if req.blocks.is_empty() {
         Vec::new()
     } else {
-        let hs = stat::Stat::parse(&read("stat_hier.json")?, "stat_hier.json")?;
-        let hier = stat::Hierarchy::parse(&read("hierarchy.json")?, "hierarchy.json")?;
+        let hs = stat::Stat::parse(&read_work(dir, "stat_hier.json")?, "stat_hier.json")?;
+        let hier = stat::Hierarchy::parse(&read_work(dir, "hierarchy.json")?, "hierarchy.json")?;
         block_reports(&hs, &hier, &req.top, &req.blocks)
     };
     for b in per_block.iter().filter(|b| b.instances == 0) {
@@ -451,10 +447,26 @@ pub(crate) fn run_flow(
     }
     log(&format!(
         "yosys: {} LUT4, {} carry, {} FF, {} DSP, {} BRAM ({:.1} s)",
-        res.luts, res.carry, res.ffs, res.dsp, res.bram, yosys_seconds
+        res.luts, res.carry, res.ffs, res.dsp, res.bram, seconds
     ));
+    Ok(YosysOut {
+        cells,
+        res,
+        per_block,
+        seconds,
+        script: script_file,
+        log: yosys_log,
+    })
+}
 
-    // nextpnr.
+/// nextpnr's arguments, and the placed configuration it will write (when
+/// constraints and an output are asked for: a board flow).
+fn nextpnr_args(
+    req: &SynthRequest,
+    extra: Option<&PnrExtra>,
+    pnr_io: Option<(&Path, &str, &str)>,
+    dir: &Path,
+) -> (Vec<String>, Option<PathBuf>) {
     let device_args: Vec<&str> = match extra {
         Some(e) => e.device_args.to_vec(),
         None => req.target.nextpnr_args().to_vec(),
@@ -484,7 +496,7 @@ pub(crate) fn run_flow(
             };
             args.extend([
                 cflag.to_string(),
-                relative_path(&dir, constraints).display().to_string(),
+                relative_path(dir, constraints).display().to_string(),
                 oflag.to_string(),
                 name.to_string(),
             ]);
@@ -497,9 +509,23 @@ pub(crate) fn run_flow(
         }
     }
     args.extend(req.pnr_args.iter().cloned());
+    (args, config)
+}
+
+/// Place and route: runs nextpnr in `dir`; a design that does not fit is
+/// [`SynthError::DoesNotFit`] naming the over-used resources. Returns the
+/// parsed report and the seconds it took.
+fn run_nextpnr(
+    req: &SynthRequest,
+    nextpnr: &tools::Tool,
+    args: &[String],
+    device: &str,
+    dir: &Path,
+    log: &mut dyn FnMut(&str),
+) -> Result<(PnrReport, f64), SynthError> {
     log(&format!(
         "{}: place and route at {} MHz{}",
-        tc.nextpnr.name,
+        nextpnr.name,
         req.freq_mhz,
         if req.pnr_args.is_empty() {
             String::new()
@@ -509,26 +535,70 @@ pub(crate) fn run_flow(
     ));
     let t = Instant::now();
     let nextpnr_log = dir.join("nextpnr.log");
-    let device = extra
-        .map(|e| e.device)
-        .unwrap_or(req.target.device())
-        .to_string();
-    if let Err(e) = tools::run_logged(&tc.nextpnr, &args, &dir, &nextpnr_log) {
+    if let Err(e) = tools::run_logged(nextpnr, args, dir, &nextpnr_log) {
         let text = std::fs::read_to_string(&nextpnr_log).unwrap_or_default();
         let over = over_utilized(&text);
         if over.is_empty() {
             return Err(e);
         }
         return Err(SynthError::DoesNotFit {
-            device,
+            device: device.to_string(),
             over: over.join(", "),
             log: nextpnr_log,
         });
     }
-    let nextpnr_seconds = t.elapsed().as_secs_f64();
-    let pnr = PnrReport::parse(&read("report.json")?, "report.json")?;
+    let seconds = t.elapsed().as_secs_f64();
+    let pnr = PnrReport::parse(&read_work(dir, "report.json")?, "report.json")?;
+    Ok((pnr, seconds))
+}
 
-    let fa = assess_fmax(&cells, &pnr, &req.clock_port);
+/// Writes `synth_report.json` under a temporary name, then renames it: never
+/// a partial report.
+fn write_report(dir: &Path, report: &SynthReport) -> Result<(), SynthError> {
+    let json = dir.join("synth_report.json");
+    let text = serde_json::to_string_pretty(report).map_err(|e| SynthError::Parse {
+        what: "report".into(),
+        detail: e.to_string(),
+    })?;
+    let partial = dir.join("synth_report.json.partial");
+    std::fs::write(&partial, text).map_err(|e| SynthError::io("cannot write", &partial, e))?;
+    std::fs::rename(&partial, &json).map_err(|e| SynthError::io("cannot rename", &partial, e))
+}
+
+pub(crate) fn run_flow(
+    req: &SynthRequest,
+    extra: Option<&PnrExtra>,
+    pnr_io: Option<(&Path, &str, &str)>,
+    log: &mut dyn FnMut(&str),
+) -> Result<SynthReport, SynthError> {
+    let start = Instant::now();
+    check_request(req)?;
+    let files = req
+        .files
+        .iter()
+        .map(|f| abs(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    std::fs::create_dir_all(&req.work_dir)
+        .map_err(|e| SynthError::io("cannot create", &req.work_dir, e))?;
+    let dir = abs(&req.work_dir)?;
+
+    let tc = tools::resolve(req.target, &req.venv, req.install_missing, log)?;
+    if tc.yosys.yowasp && tools::yowasp_cache_is_cold() {
+        log("YoWASP: first call compiles the tools for a minute or two, cached after");
+    }
+    let mut tool_versions = BTreeMap::new();
+    tool_versions.insert("yosys".to_string(), tc.yosys.version());
+    tool_versions.insert(tc.nextpnr.name.clone(), tc.nextpnr.version());
+
+    let ys = run_yosys(req, &tc.yosys, &dir, &files, log)?;
+    let device = extra
+        .map(|e| e.device)
+        .unwrap_or(req.target.device())
+        .to_string();
+    let (args, config) = nextpnr_args(req, extra, pnr_io, &dir);
+    let (pnr, nextpnr_seconds) = run_nextpnr(req, &tc.nextpnr, &args, &device, &dir, log)?;
+
+    let fa = assess_fmax(&ys.cells, &pnr, &req.clock_port);
     let (fmax_mhz, trustworthy, notes) = (fa.fmax_mhz, fa.trustworthy, fa.notes);
     let clock = fa
         .clock
@@ -550,17 +620,14 @@ pub(crate) fn run_flow(
 
     let report = SynthReport {
         target: req.target,
-        device: extra
-            .map(|e| e.device)
-            .unwrap_or(req.target.device())
-            .to_string(),
+        device,
         top: req.top.clone(),
-        luts: res.luts,
-        carry: res.carry,
-        ffs: res.ffs,
-        dsp: res.dsp,
-        bram: res.bram,
-        cells,
+        luts: ys.res.luts,
+        carry: ys.res.carry,
+        ffs: ys.res.ffs,
+        dsp: ys.res.dsp,
+        bram: ys.res.bram,
+        cells: ys.cells,
         utilization,
         freq_target_mhz: req.freq_mhz,
         fmax_mhz,
@@ -569,29 +636,21 @@ pub(crate) fn run_flow(
         clocks: pnr.clocks.clone(),
         critical_path_ns: path.map(|p| p.delay_ns),
         critical_path: path.map(|p| p.segments.clone()).unwrap_or_default(),
-        per_block,
+        per_block: ys.per_block,
         tool_versions,
         seconds: start.elapsed().as_secs_f64(),
-        yosys_seconds,
+        yosys_seconds: ys.seconds,
         nextpnr_seconds,
         artifacts: Artifacts {
-            script: script_file,
+            script: ys.script,
             netlist: dir.join("netlist.json"),
-            yosys_log,
-            nextpnr_log,
+            yosys_log: ys.log,
+            nextpnr_log: dir.join("nextpnr.log"),
             pnr_report: dir.join("report.json"),
             config,
         },
     };
-    let json = dir.join("synth_report.json");
-    let text = serde_json::to_string_pretty(&report).map_err(|e| SynthError::Parse {
-        what: "report".into(),
-        detail: e.to_string(),
-    })?;
-    // written under a temporary name, then renamed: never a partial report
-    let partial = dir.join("synth_report.json.partial");
-    std::fs::write(&partial, text).map_err(|e| SynthError::io("cannot write", &partial, e))?;
-    std::fs::rename(&partial, &json).map_err(|e| SynthError::io("cannot rename", &partial, e))?;
+    write_report(&dir, &report)?;
     Ok(report)
 }
 
