@@ -24,8 +24,18 @@ use golden::numeric::{clog2, RxFormat};
 /// Name of the top module.
 pub const TOP: &str = "rxdsp_eq";
 
-/// Legal numbers of samples per clock.
-pub const PARALLEL: [usize; 6] = [1, 2, 4, 8, 16, 32];
+/// Legal numbers of samples per clock: the config's one list,
+/// `golden::config::PARALLEL_VALUES`, as `usize`.
+pub const PARALLEL: [usize; golden::config::PARALLEL_VALUES.len()] = {
+    let v = golden::config::PARALLEL_VALUES;
+    let mut out = [0usize; golden::config::PARALLEL_VALUES.len()];
+    let mut i = 0;
+    while i < v.len() {
+        out[i] = v[i] as usize;
+        i += 1;
+    }
+    out
+};
 
 /// Name of the FFE multiplier module (one instance per sample and tap).
 pub const MUL: &str = "rxdsp_eq_mul";
