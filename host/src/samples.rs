@@ -300,6 +300,10 @@ const NPY_MAX_HEADER: usize = 10_000;
 /// tuple inside it.
 const NPY_MAX_BRACKETS: usize = 2;
 
+/// The opening brackets of a Python literal: `{` (written 0x7b so that brace-counting
+/// tools do not read it as a block), `(` and `[`.
+const NPY_OPENING: [u8; 3] = [0x7b, b'(', b'['];
+
 /// Reads the `.npy` preamble (magic, version, header length, header) into memory and
 /// checks it before `npyz` parses it: `npyz`'s header parser backtracks exponentially
 /// on nested brackets (a 200-byte header of 30 `{` ran for minutes: found by the npy
@@ -349,7 +353,7 @@ fn npy_preamble(path: &Path, src: &mut impl Read) -> Result<Vec<u8>, SampleError
     // nesting that way (afl found headers whose `]` in strings did exactly that)
     let opening = pre[start..]
         .iter()
-        .filter(|c| matches!(c, b'{' | b'(' | b'['))
+        .filter(|c| NPY_OPENING.contains(c))
         .count();
     if opening > NPY_MAX_BRACKETS {
         return Err(fmt_err(
