@@ -98,34 +98,33 @@ header() {
     echo '| --- | ---: | ---: | ---: | ---: | --- |'
 }
 
+# run_all KIND AFL-STOP-ARGS...: builds, then runs every target in $targets under
+# $out/KIND with the stop rule given; prints the table; exits 1 on any crash or hang
+run_all() {
+    local kind=$1 bad=0
+    shift
+    build
+    header
+    for t in "${targets[@]}"; do
+        run "$t" "$out/$kind/$t" "$@" || bad=1
+        report "$t" "$out/$kind/$t" || bad=1
+    done
+    exit $bad
+}
+
 cmd=${1:-smoke}
 case "$cmd" in
 build)
     build
     ;;
 smoke)
-    secs=${2:-20}
-    build
-    header
-    bad=0
-    for t in "${targets[@]}"; do
-        run "$t" "$out/smoke/$t" -V "$secs" || bad=1
-        report "$t" "$out/smoke/$t" || bad=1
-    done
-    exit $bad
+    run_all smoke -V "${2:-20}"
     ;;
 campaign)
     execs=${2:?usage: fuzz.sh campaign EXECS [TARGET...]}
     shift 2
     [ $# -gt 0 ] && targets=("$@")
-    build
-    header
-    bad=0
-    for t in "${targets[@]}"; do
-        run "$t" "$out/campaign/$t" -E "$execs" || bad=1
-        report "$t" "$out/campaign/$t" || bad=1
-    done
-    exit $bad
+    run_all campaign -E "$execs"
     ;;
 cmin)
     t=${2:?usage: fuzz.sh cmin TARGET}
