@@ -1215,14 +1215,14 @@ fn build_top(fmt: &RxFormat, p: usize, ffe: &Module, dfe: &Module) -> Result<Mod
     )?;
     m.output("m_axis_tvalid", &out_valid, "output valid")?;
     m.output(
-        "m_dbg_y",
+        "m_ffe_out",
         &out_y,
-        "debug: P FFE outputs (signed), with m_axis_tdata",
+        "P FFE outputs (signed, sample 0 in the LSBs) of the m_axis_tdata word, before DFE feedback",
     )?;
     m.output(
-        "m_dbg_level",
+        "m_slicer_level",
         &out_level,
-        "debug: P slicer level indices, with m_axis_tdata",
+        "P slicer decisions as level indices 0..3 of the m_axis_tdata word, before precoder decode and inverse Gray",
     )?;
     Ok(m)
 }

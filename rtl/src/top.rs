@@ -26,8 +26,8 @@ struct Wires {
     s_ready: Expr,
     m_data: Expr,
     m_valid: Expr,
-    dbg_y: Expr,
-    dbg_lvl: Expr,
+    ffe_out: Expr,
+    slicer_level: Expr,
     tx_data: Expr,
     tx_valid: Expr,
     wr_en: Expr,
@@ -133,8 +133,8 @@ pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
             ("s_axis_tready", &w.s_ready),
             ("m_axis_tdata", &w.m_data),
             ("m_axis_tvalid", &w.m_valid),
-            ("m_dbg_y", &w.dbg_y),
-            ("m_dbg_level", &w.dbg_lvl),
+            ("m_ffe_out", &w.ffe_out),
+            ("m_slicer_level", &w.slicer_level),
         ],
     )?;
     m.output("tx_data", &w.tx_data, "byte to send")?;
@@ -160,8 +160,8 @@ fn wires(m: &mut Module, fmt: &RxFormat, parallel: usize) -> Result<Wires, RtlEr
         s_ready: w("sample_tready", Ty::BIT)?,
         m_data: w("symbol_tdata", Ty::u(2 * p))?,
         m_valid: w("symbol_tvalid", Ty::BIT)?,
-        dbg_y: w("m_dbg_y", Ty::u(p * ob))?,
-        dbg_lvl: w("m_dbg_level", Ty::u(2 * p))?,
+        ffe_out: w("m_ffe_out", Ty::u(p * ob))?,
+        slicer_level: w("m_slicer_level", Ty::u(2 * p))?,
         tx_data: w("tx_data_w", Ty::u(8))?,
         tx_valid: w("tx_valid_w", Ty::BIT)?,
         wr_en: w("csr_wr_en", Ty::BIT)?,
@@ -217,7 +217,7 @@ fn stream_stats(
     for l in 0..4 {
         let mut bits = Vec::new();
         for i in 0..p {
-            bits.push(w.dbg_lvl.slice(2 * i + 1, 2 * i)?.eq(&k(l, Ty::u(2))?)?);
+            bits.push(w.slicer_level.slice(2 * i + 1, 2 * i)?.eq(&k(l, Ty::u(2))?)?);
         }
         let n = popcount(m, &format!("lvl{l}_n"), bits)?;
         levels.push(counter(m, &format!("st_level{l}"), &w.m_fire, &n)?);
@@ -226,7 +226,7 @@ fn stream_stats(
     for i in 0..p {
         let y = m.wire(
             &format!("y{i}"),
-            &w.dbg_y.slice(ob * i + ob - 1, ob * i)?.as_signed(),
+            &w.ffe_out.slice(ob * i + ob - 1, ob * i)?.as_signed(),
         )?;
         let hi = y.eq(&k(smax(ob) as i128, Ty::s(ob))?)?;
         let lo = y.eq(&k(smin(ob) as i128, Ty::s(ob))?)?;

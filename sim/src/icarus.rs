@@ -65,13 +65,13 @@ module rxsim_tb;
     wire s_axis_tready;
     wire [{ow1}:0] m_axis_tdata;
     wire m_axis_tvalid;
-    wire [{yw1}:0] m_dbg_y;
-    wire [{ow1}:0] m_dbg_level;
+    wire [{yw1}:0] m_ffe_out;
+    wire [{ow1}:0] m_slicer_level;
     rxdsp_eq dut (
         .clk(clk), .rst(rst), .cfg_we(cfg_we), .cfg_addr(cfg_addr), .cfg_wdata(cfg_wdata),
         .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
         .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),
-        .m_dbg_y(m_dbg_y), .m_dbg_level(m_dbg_level)
+        .m_ffe_out(m_ffe_out), .m_slicer_level(m_slicer_level)
     );
     reg [{iw1}:0] words [0:{nw1}];
     reg vpat [0:{nv1}];
@@ -106,7 +106,7 @@ module rxsim_tb;
             m_axis_tready = ready;
             #7;
             if (ready && m_axis_tvalid) begin
-                $fwrite(f, "%h %h %h\n", m_axis_tdata, m_dbg_level, m_dbg_y);
+                $fwrite(f, "%h %h %h\n", m_axis_tdata, m_slicer_level, m_ffe_out);
                 outw = outw + 1;
             end
             if (valid && s_axis_tready) begin

@@ -313,8 +313,8 @@ pub fn run_model(
     let o_sready = model.output("s_axis_tready")?;
     let o_mvalid = model.output("m_axis_tvalid")?;
     let o_data = model.output("m_axis_tdata")?;
-    let o_y = model.output("m_dbg_y")?;
-    let o_lvl = model.output("m_dbg_level")?;
+    let o_y = model.output("m_ffe_out")?;
+    let o_lvl = model.output("m_slicer_level")?;
 
     // reset, then program the coefficients
     model.set(i_rst, 1);

@@ -559,7 +559,7 @@ mod tests {
         let s = shim_source(rtl::TOP, &d.ports);
         // 128-bit input: four VlWide words; 160-bit y output: five words
         assert!(s.contains("t->s_axis_tdata[3] = in["));
-        assert!(s.contains("= t->m_dbg_y[4];"));
+        assert!(s.contains("= t->m_ffe_out[4];"));
         assert!(!s.contains("t->clk = in"));
     }
 }

@@ -115,12 +115,12 @@ pub fn build(eq: &Module, rx: &Module, p: usize) -> Result<Module, RtlError> {
     )?;
     m.output(
         "m_dbg_eq_y",
-        &get(&eq_out, "m_dbg_y"),
+        &get(&eq_out, "m_ffe_out"),
         "FFE outputs (debug)",
     )?;
     m.output(
         "m_dbg_eq_level",
-        &get(&eq_out, "m_dbg_level"),
+        &get(&eq_out, "m_slicer_level"),
         "slicer decisions (debug)",
     )?;
     for (n, w, doc) in &rx_out {

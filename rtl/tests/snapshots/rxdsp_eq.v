@@ -28,8 +28,8 @@ module rxdsp_eq (
     output wire s_axis_tready, // input ready (= pipeline enable)
     output wire [15:0] m_axis_tdata, // P 2-bit data symbols, sample 0 in the LSBs
     output wire m_axis_tvalid, // output valid
-    output wire [79:0] m_dbg_y, // debug: P FFE outputs (signed), with m_axis_tdata
-    output wire [15:0] m_dbg_level // debug: P slicer level indices, with m_axis_tdata
+    output wire [79:0] m_ffe_out, // P FFE outputs (signed, sample 0 in the LSBs) of the m_axis_tdata word, before DFE feedback
+    output wire [15:0] m_slicer_level // P slicer decisions as level indices 0..3 of the m_axis_tdata word, before precoder decode and inverse Gray
 );
 
 
@@ -105,8 +105,8 @@ module rxdsp_eq (
     assign s_axis_tready = en;
     assign m_axis_tdata = out_data;
     assign m_axis_tvalid = out_valid;
-    assign m_dbg_y = out_y;
-    assign m_dbg_level = out_level;
+    assign m_ffe_out = out_y;
+    assign m_slicer_level = out_level;
 
     always @(posedge clk) begin
         if (rst) begin

@@ -28,8 +28,8 @@ module rxdsp_top (
     wire sample_tready;
     wire [15:0] symbol_tdata;
     wire symbol_tvalid;
-    wire [79:0] m_dbg_y;
-    wire [15:0] m_dbg_level;
+    wire [79:0] m_ffe_out;
+    wire [15:0] m_slicer_level;
     wire [7:0] tx_data_w;
     wire tx_valid_w;
     wire csr_wr_en;
@@ -56,22 +56,22 @@ module rxdsp_top (
     // stream counters (cleared by eq_reset)
     reg [63:0] st_samples_in;
     reg [63:0] st_symbols_out;
-    wire [7:0] lvl0_n = ((((((((8'd0 + {7'd0, (m_dbg_level[1:0] == 2'd0)}) + {7'd0, (m_dbg_level[3:2] == 2'd0)}) + {7'd0, (m_dbg_level[5:4] == 2'd0)}) + {7'd0, (m_dbg_level[7:6] == 2'd0)}) + {7'd0, (m_dbg_level[9:8] == 2'd0)}) + {7'd0, (m_dbg_level[11:10] == 2'd0)}) + {7'd0, (m_dbg_level[13:12] == 2'd0)}) + {7'd0, (m_dbg_level[15:14] == 2'd0)});
+    wire [7:0] lvl0_n = ((((((((8'd0 + {7'd0, (m_slicer_level[1:0] == 2'd0)}) + {7'd0, (m_slicer_level[3:2] == 2'd0)}) + {7'd0, (m_slicer_level[5:4] == 2'd0)}) + {7'd0, (m_slicer_level[7:6] == 2'd0)}) + {7'd0, (m_slicer_level[9:8] == 2'd0)}) + {7'd0, (m_slicer_level[11:10] == 2'd0)}) + {7'd0, (m_slicer_level[13:12] == 2'd0)}) + {7'd0, (m_slicer_level[15:14] == 2'd0)});
     reg [63:0] st_level0;
-    wire [7:0] lvl1_n = ((((((((8'd0 + {7'd0, (m_dbg_level[1:0] == 2'd1)}) + {7'd0, (m_dbg_level[3:2] == 2'd1)}) + {7'd0, (m_dbg_level[5:4] == 2'd1)}) + {7'd0, (m_dbg_level[7:6] == 2'd1)}) + {7'd0, (m_dbg_level[9:8] == 2'd1)}) + {7'd0, (m_dbg_level[11:10] == 2'd1)}) + {7'd0, (m_dbg_level[13:12] == 2'd1)}) + {7'd0, (m_dbg_level[15:14] == 2'd1)});
+    wire [7:0] lvl1_n = ((((((((8'd0 + {7'd0, (m_slicer_level[1:0] == 2'd1)}) + {7'd0, (m_slicer_level[3:2] == 2'd1)}) + {7'd0, (m_slicer_level[5:4] == 2'd1)}) + {7'd0, (m_slicer_level[7:6] == 2'd1)}) + {7'd0, (m_slicer_level[9:8] == 2'd1)}) + {7'd0, (m_slicer_level[11:10] == 2'd1)}) + {7'd0, (m_slicer_level[13:12] == 2'd1)}) + {7'd0, (m_slicer_level[15:14] == 2'd1)});
     reg [63:0] st_level1;
-    wire [7:0] lvl2_n = ((((((((8'd0 + {7'd0, (m_dbg_level[1:0] == 2'd2)}) + {7'd0, (m_dbg_level[3:2] == 2'd2)}) + {7'd0, (m_dbg_level[5:4] == 2'd2)}) + {7'd0, (m_dbg_level[7:6] == 2'd2)}) + {7'd0, (m_dbg_level[9:8] == 2'd2)}) + {7'd0, (m_dbg_level[11:10] == 2'd2)}) + {7'd0, (m_dbg_level[13:12] == 2'd2)}) + {7'd0, (m_dbg_level[15:14] == 2'd2)});
+    wire [7:0] lvl2_n = ((((((((8'd0 + {7'd0, (m_slicer_level[1:0] == 2'd2)}) + {7'd0, (m_slicer_level[3:2] == 2'd2)}) + {7'd0, (m_slicer_level[5:4] == 2'd2)}) + {7'd0, (m_slicer_level[7:6] == 2'd2)}) + {7'd0, (m_slicer_level[9:8] == 2'd2)}) + {7'd0, (m_slicer_level[11:10] == 2'd2)}) + {7'd0, (m_slicer_level[13:12] == 2'd2)}) + {7'd0, (m_slicer_level[15:14] == 2'd2)});
     reg [63:0] st_level2;
-    wire [7:0] lvl3_n = ((((((((8'd0 + {7'd0, (m_dbg_level[1:0] == 2'd3)}) + {7'd0, (m_dbg_level[3:2] == 2'd3)}) + {7'd0, (m_dbg_level[5:4] == 2'd3)}) + {7'd0, (m_dbg_level[7:6] == 2'd3)}) + {7'd0, (m_dbg_level[9:8] == 2'd3)}) + {7'd0, (m_dbg_level[11:10] == 2'd3)}) + {7'd0, (m_dbg_level[13:12] == 2'd3)}) + {7'd0, (m_dbg_level[15:14] == 2'd3)});
+    wire [7:0] lvl3_n = ((((((((8'd0 + {7'd0, (m_slicer_level[1:0] == 2'd3)}) + {7'd0, (m_slicer_level[3:2] == 2'd3)}) + {7'd0, (m_slicer_level[5:4] == 2'd3)}) + {7'd0, (m_slicer_level[7:6] == 2'd3)}) + {7'd0, (m_slicer_level[9:8] == 2'd3)}) + {7'd0, (m_slicer_level[11:10] == 2'd3)}) + {7'd0, (m_slicer_level[13:12] == 2'd3)}) + {7'd0, (m_slicer_level[15:14] == 2'd3)});
     reg [63:0] st_level3;
-    wire signed [9:0] y0 = $signed(m_dbg_y[9:0]);
-    wire signed [9:0] y1 = $signed(m_dbg_y[19:10]);
-    wire signed [9:0] y2 = $signed(m_dbg_y[29:20]);
-    wire signed [9:0] y3 = $signed(m_dbg_y[39:30]);
-    wire signed [9:0] y4 = $signed(m_dbg_y[49:40]);
-    wire signed [9:0] y5 = $signed(m_dbg_y[59:50]);
-    wire signed [9:0] y6 = $signed(m_dbg_y[69:60]);
-    wire signed [9:0] y7 = $signed(m_dbg_y[79:70]);
+    wire signed [9:0] y0 = $signed(m_ffe_out[9:0]);
+    wire signed [9:0] y1 = $signed(m_ffe_out[19:10]);
+    wire signed [9:0] y2 = $signed(m_ffe_out[29:20]);
+    wire signed [9:0] y3 = $signed(m_ffe_out[39:30]);
+    wire signed [9:0] y4 = $signed(m_ffe_out[49:40]);
+    wire signed [9:0] y5 = $signed(m_ffe_out[59:50]);
+    wire signed [9:0] y6 = $signed(m_ffe_out[69:60]);
+    wire signed [9:0] y7 = $signed(m_ffe_out[79:70]);
     wire [7:0] sat_n = ((((((((8'd0 + {7'd0, ((y0 == 10'sd511) | (y0 == -10'sd512))}) + {7'd0, ((y1 == 10'sd511) | (y1 == -10'sd512))}) + {7'd0, ((y2 == 10'sd511) | (y2 == -10'sd512))}) + {7'd0, ((y3 == 10'sd511) | (y3 == -10'sd512))}) + {7'd0, ((y4 == 10'sd511) | (y4 == -10'sd512))}) + {7'd0, ((y5 == 10'sd511) | (y5 == -10'sd512))}) + {7'd0, ((y6 == 10'sd511) | (y6 == -10'sd512))}) + {7'd0, ((y7 == 10'sd511) | (y7 == -10'sd512))});
     reg [63:0] st_ffe_saturated;
     wire eq_rst = (rst | q_ctrl_control);
@@ -158,8 +158,8 @@ module rxdsp_top (
         .s_axis_tready(sample_tready),
         .m_axis_tdata(symbol_tdata),
         .m_axis_tvalid(symbol_tvalid),
-        .m_dbg_y(m_dbg_y),
-        .m_dbg_level(m_dbg_level)
+        .m_ffe_out(m_ffe_out),
+        .m_slicer_level(m_slicer_level)
     );
     assign tx_data = tx_data_w;
     assign tx_valid = tx_valid_w;
