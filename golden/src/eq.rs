@@ -250,26 +250,7 @@ impl Dfe {
                 }
             }
             (Engine::Fast, 1) => {
-                // Loop-unrolled first tap, as the RTL does it: for every sample
-                // the four decisions, one per possible previous decision, are
-                // computed independently (this vectorizes); the serial chain is
-                // then a 2-bit select per sample.
-                let b1 = self.b[0];
-                let fb = [-3 * b1, -b1, b1, 3 * b1];
-                let mut prev = self.hist[0];
-                for (ys, os) in y.chunks(BLOCK).zip(a.chunks_mut(BLOCK)) {
-                    for (o, &yv) in os.iter_mut().zip(ys) {
-                        *o = slice(yv - fb[0], t)
-                            | (slice(yv - fb[1], t) << 2)
-                            | (slice(yv - fb[2], t) << 4)
-                            | (slice(yv - fb[3], t) << 6);
-                    }
-                    for o in os.iter_mut() {
-                        prev = (*o >> (2 * prev)) & 3;
-                        *o = prev;
-                    }
-                }
-                self.hist[0] = prev;
+                self.hist[0] = dfe1(self.b[0], t, self.hist[0], y, a);
             }
             (Engine::Fast, m) => {
                 let mut h = self.hist;
@@ -287,6 +268,46 @@ impl Dfe {
             }
         }
     }
+}
+
+/// The one-tap DFE over a block; returns the last decision.
+///
+/// Loop-unrolled first tap, as the RTL does it: for every sample the four decisions, one
+/// per possible previous decision, are computed independently (this vectorizes: with AVX2
+/// where the CPU has it); the serial chain is then a 2-bit select per sample.
+fn dfe1(b1: i32, t: i32, prev: u8, y: &[i32], a: &mut [u8]) -> u8 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is present (checked just above).
+            return unsafe { dfe1_avx2(b1, t, prev, y, a) };
+        }
+    }
+    dfe1_portable(b1, t, prev, y, a)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dfe1_avx2(b1: i32, t: i32, prev: u8, y: &[i32], a: &mut [u8]) -> u8 {
+    dfe1_portable(b1, t, prev, y, a)
+}
+
+#[inline(always)]
+fn dfe1_portable(b1: i32, t: i32, mut prev: u8, y: &[i32], a: &mut [u8]) -> u8 {
+    let fb = [-3 * b1, -b1, b1, 3 * b1];
+    for (ys, os) in y.chunks(BLOCK).zip(a.chunks_mut(BLOCK)) {
+        for (o, &yv) in os.iter_mut().zip(ys) {
+            *o = slice(yv - fb[0], t)
+                | (slice(yv - fb[1], t) << 2)
+                | (slice(yv - fb[2], t) << 4)
+                | (slice(yv - fb[3], t) << 6);
+        }
+        for o in os.iter_mut() {
+            prev = (*o >> (2 * prev)) & 3;
+            *o = prev;
+        }
+    }
+    prev
 }
 
 /// FFE, DFE, slicer and demapper together: samples in, level indices and

@@ -65,6 +65,26 @@ impl Framer {
     /// [`Framer::messages`] and [`Framer::codewords`], and its wire symbols
     /// are appended to `wire`.
     pub fn next_frame(&mut self, wire: &mut Vec<u8>) {
+        self.next_codewords();
+        let (n, ways) = (self.code().n(), self.ways());
+        let start = wire.len();
+        wire.resize(start + 5 * n * ways, 0);
+        // codeword symbols in wire order (interleaved), each as five 2-bit symbols MSBs first
+        let mut out = wire[start..].chunks_exact_mut(5);
+        for i in 0..n {
+            for w in 0..ways {
+                let s = self.cws[w][i];
+                let o = out.next().expect("sized above");
+                for (b, x) in o.iter_mut().enumerate() {
+                    *x = ((s >> (8 - 2 * b)) & 3) as u8;
+                }
+            }
+        }
+    }
+
+    /// Draws and encodes the next frame's messages without writing the wire symbols
+    /// (what a receiver's reference copy of the transmitter needs).
+    pub fn next_codewords(&mut self) {
         for w in 0..self.ways() {
             self.payload.fill(&mut self.pay);
             for (m, c) in self.msgs[w].iter_mut().zip(self.pay.chunks_exact(5)) {
@@ -72,18 +92,8 @@ impl Framer {
             }
             self.codec.encode(&self.msgs[w], &mut self.cws[w]);
         }
-        let n = self.code().n();
-        for i in 0..n {
-            for w in 0..self.ways() {
-                let s = self.cws[w][i];
-                for b in (0..5).rev() {
-                    wire.push(((s >> (2 * b)) & 3) as u8);
-                }
-            }
-        }
     }
 
-    /// Messages of the last frame.
     pub fn messages(&self) -> &[Vec<u16>] {
         &self.msgs
     }
@@ -185,7 +195,6 @@ pub struct Deframer {
     /// transmitted-symbol index of the frame being collected
     frame_start: u64,
     frame: Vec<u8>,
-    wire_ref: Vec<u8>,
     recv: Vec<Vec<u16>>,
     msg: Vec<u16>,
     /// statistics
@@ -221,7 +230,6 @@ impl Deframer {
             first_valid,
             frame_start: 0,
             frame: Vec::with_capacity(reference.frame_symbols()),
-            wire_ref: Vec::with_capacity(reference.frame_symbols()),
             recv: vec![vec![0; code.n()]; ways],
             msg: vec![0; code.k()],
             reference,
@@ -251,8 +259,7 @@ impl Deframer {
     }
 
     fn decode_frame(&mut self) {
-        self.wire_ref.clear();
-        self.reference.next_frame(&mut self.wire_ref);
+        self.reference.next_codewords();
         let ways = self.reference.ways();
         if self.frame_start < self.first_valid {
             self.skipped_codewords += ways as u64;

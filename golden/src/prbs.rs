@@ -247,6 +247,23 @@ impl WordLfsr {
         self.cnt -= 2;
         ((self.pending >> self.cnt) & 3) as u8
     }
+
+    /// Fills `out` with the next symbols: the same as [`WordLfsr::next_symbol`] per
+    /// element, with the symbols of each step taken out in one branch-free run.
+    pub fn fill(&mut self, out: &mut [u8]) {
+        let mut k = 0;
+        while k < out.len() {
+            while self.cnt < 2 {
+                self.step();
+            }
+            let m = ((self.cnt / 2) as usize).min(out.len() - k);
+            for o in &mut out[k..k + m] {
+                self.cnt -= 2;
+                *o = ((self.pending >> self.cnt) & 3) as u8;
+            }
+            k += m;
+        }
+    }
 }
 
 /// Produces 2-bit data symbols (first bit in the MSB) for a pattern.
@@ -281,11 +298,7 @@ impl SymbolSource {
     /// Fills `out` with data symbols in 0..4.
     pub fn fill(&mut self, out: &mut [u8]) {
         match self {
-            SymbolSource::Lfsr(l) => {
-                for o in out.iter_mut() {
-                    *o = l.next_symbol();
-                }
-            }
+            SymbolSource::Lfsr(l) => l.fill(out),
             SymbolSource::Random { rng, buf, left } => {
                 for o in out.iter_mut() {
                     if *left == 0 {
@@ -437,6 +450,26 @@ mod tests {
             src.fill(a);
             src.fill(b);
             assert_eq!(got, want, "degree {}", p.degree);
+        }
+    }
+
+    #[test]
+    fn word_fill_equals_symbol_by_symbol() {
+        for poly in [
+            Polynomial::PRBS7,
+            Polynomial::PRBS9,
+            Polynomial::PRBS15,
+            Polynomial::PRBS31,
+            Polynomial::PRBS13,
+        ] {
+            let mut a = WordLfsr::new(poly);
+            let mut b = WordLfsr::new(poly);
+            for len in [0usize, 1, 2, 3, 13, 14, 15, 100, 1000] {
+                let mut v = vec![0u8; len];
+                a.fill(&mut v);
+                let w: Vec<u8> = (0..len).map(|_| b.next_symbol()).collect();
+                assert_eq!(v, w, "{poly:?} len {len}");
+            }
         }
     }
 
