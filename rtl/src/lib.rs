@@ -167,6 +167,15 @@ pub enum RtlError {
         /// what is wrong
         why: String,
     },
+    /// A simulation-only construct misused: on a design module, or with an
+    /// illegal argument (see [`hdl::Module::testbench`]).
+    #[error("testbench {module}: {why}")]
+    Testbench {
+        /// the module
+        module: String,
+        /// what is wrong
+        why: String,
+    },
     /// Writing a file failed.
     #[error("cannot write {path}: {source}")]
     Io {
