@@ -372,11 +372,18 @@ pub fn device_testbench(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
     use std::process::Command;
 
-    /// Compiles `tb` with the design files under `iverilog -g2005 -Wall`:
-    /// no error and no warning.
-    fn compiles_clean(tb: &Module, files: &[(String, String)], tag: &str) {
+    /// Compiles `tb` with the design files and `inputs` under `iverilog
+    /// -g2005 -Wall` (no error, no warning) and runs it (no message on
+    /// stderr); returns the folder, holding what the testbench wrote.
+    fn run_clean(
+        tb: &Module,
+        files: &[(String, String)],
+        inputs: &[(&str, String)],
+        tag: &str,
+    ) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("rxdsp-tb-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut names = vec!["tb.v".to_string()];
@@ -384,6 +391,9 @@ mod tests {
         for (n, t) in files {
             std::fs::write(dir.join(n), t).unwrap();
             names.push(n.clone());
+        }
+        for (n, t) in inputs {
+            std::fs::write(dir.join(n), t).unwrap();
         }
         let out = Command::new("iverilog")
             .current_dir(&dir)
@@ -396,11 +406,28 @@ mod tests {
             out.status.success() && err.trim().is_empty(),
             "{tag}: {err}"
         );
-        std::fs::remove_dir_all(&dir).ok();
+        let out = Command::new("vvp")
+            .current_dir(&dir)
+            .args(["-n", "tb.vvp"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && err.trim().is_empty(),
+            "{tag}: {err}"
+        );
+        dir
     }
 
+    fn lines(n: usize, line: &str) -> String {
+        format!("{line}\n").repeat(n)
+    }
+
+    /// Both testbenches compile without a warning and run to their end:
+    /// every equalizer word comes out (under backpressure) and the device
+    /// answers an identity read.
     #[test]
-    fn testbenches_compile_without_warnings() {
+    fn testbenches_compile_without_warnings_and_run() {
         if !testkit::have_icarus() {
             return;
         }
@@ -409,11 +436,57 @@ mod tests {
             words: 5,
             valid_len: 3,
             ready_len: 4,
-            cfg_writes: 20,
+            cfg_writes: 2,
         };
         let tb = eq_testbench(&fmt, 8, &st).unwrap();
-        compiles_clean(&tb, &crate::design(&fmt, 8).unwrap().files, "eq");
-        let tb = device_testbench(&fmt, 4, 10, 100).unwrap();
-        compiles_clean(&tb, &crate::top::design(&fmt, 4).unwrap().files, "dev");
+        let hex_digits = (8 * fmt.adc_bits).div_ceil(4) as usize;
+        let cfg_digits =
+            (crate::eq::cfg_addr_bits(&fmt) + crate::eq::cfg_data_bits(&fmt)).div_ceil(4) as usize;
+        let inputs = [
+            (WORDS_FILE, lines(5, &"1".repeat(hex_digits))),
+            (VALID_FILE, "1\n0\n1\n".into()),
+            (READY_FILE, "1\n1\n0\n1\n".into()),
+            (CFG_FILE, lines(2, &"0".repeat(cfg_digits))),
+        ];
+        let files = crate::design(&fmt, 8).unwrap().files;
+        let dir = run_clean(&tb, &files, &inputs, "eq");
+        let out = std::fs::read_to_string(dir.join(OUT_FILE)).unwrap();
+        let v: Vec<&str> = out.lines().collect();
+        assert_eq!(v.len(), 6, "{out}");
+        assert!(v[..5].iter().all(|l| l.split(' ').count() == 3), "{out}");
+        assert!(v[5].starts_with("cycles "), "{out}");
+        std::fs::remove_dir_all(&dir).ok();
+
+        let mut rx = vec![0u8];
+        let read = proto::Frame {
+            kind: proto::CMD_READ,
+            seq: 0,
+            payload: vec![0, 0, 1, 0],
+        };
+        rx.extend(read.encode());
+        let hex: String = rx.iter().map(|b| format!("{b:02x}\n")).collect();
+        let tb = device_testbench(&fmt, 4, rx.len(), 300).unwrap();
+        let files = crate::top::design(&fmt, 4).unwrap().files;
+        let dir = run_clean(&tb, &files, &[(RX_FILE, hex)], "dev");
+        let tx = std::fs::read_to_string(dir.join(TX_FILE)).unwrap();
+        assert!(tx.lines().count() > 4, "no answer: {tx}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn bad_counts_are_refused() {
+        let fmt = RxFormat::default();
+        let st = EqStimulus {
+            words: 0,
+            valid_len: 1,
+            ready_len: 1,
+            cfg_writes: 1,
+        };
+        assert!(matches!(
+            eq_testbench(&fmt, 8, &st),
+            Err(RtlError::Testbench { .. })
+        ));
+        assert!(device_testbench(&fmt, 4, 0, 10).is_err());
+        assert!(eq_testbench(&fmt, 3, &EqStimulus { words: 1, ..st }).is_err());
     }
 }
