@@ -547,6 +547,56 @@ struct MemDecl {
     ty: Ty,
     depth: usize,
     write: Option<(Expr, Expr, Expr)>,
+    /// testbench only: `$readmem<radix>(file, name, 0, words - 1)` at time 0
+    load: Option<(String, Radix, usize)>,
+}
+
+/// The number format of a memory image file read by [`Module::rom_file`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Radix {
+    /// one hexadecimal word a line (`$readmemh`)
+    Hex,
+    /// one binary word a line (`$readmemb`)
+    Bin,
+}
+
+/// A text file a testbench writes, opened once at time 0 (see
+/// [`Module::log_file`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogFile {
+    var: String,
+}
+
+/// A `$fwrite` of a testbench: file, format and arguments.
+#[derive(Debug)]
+struct Fwrite {
+    file: String,
+    fmt: String,
+    args: Vec<Expr>,
+}
+
+impl Fwrite {
+    fn verilog(&self) -> String {
+        let mut s = format!("$fwrite({}, \"{}\"", self.file, self.fmt);
+        for a in &self.args {
+            let _ = write!(s, ", {}", a.verilog());
+        }
+        s.push_str(");");
+        s
+    }
+}
+
+/// Simulation-only items of a testbench module.
+#[derive(Debug)]
+enum Sim {
+    /// `clk` toggling every `half` time units and the power-on reset `rst`
+    Clock(u32),
+    /// `integer var; initial var = $fopen(path, "w");`
+    Open(String, String),
+    /// `always @(posedge clk) if (cond) $fwrite(...)`
+    Log(Expr, Fwrite),
+    /// `always @(posedge clk) if (cond) begin [$fwrite] $fclose(all) $finish end`
+    Finish(Expr, Option<Fwrite>),
 }
 
 #[derive(Debug)]
@@ -556,6 +606,7 @@ enum Item {
     Wire(String, Ty, Option<Expr>),
     Reg(usize),
     Assign(String, Expr),
+    Sim(Sim),
     Inst {
         module: String,
         name: String,
@@ -578,6 +629,8 @@ pub struct Module {
     has_rst: bool,
     mems: Vec<MemDecl>,
     black_box: bool,
+    testbench: bool,
+    files: Vec<String>,
 }
 
 impl Module {
@@ -595,7 +648,215 @@ impl Module {
             has_rst: false,
             mems: Vec::new(),
             black_box: false,
+            testbench: false,
+            files: Vec::new(),
         }
+    }
+
+    /// An empty testbench module: a simulation top without ports, which
+    /// may use the simulation-only constructs ([`Module::sim_clock`],
+    /// [`Module::rom_file`], [`Module::log_file`], [`Module::log`],
+    /// [`Module::finish`]) that design modules refuse. Everything else
+    /// (registers, wires, memories, the instance of the device under test)
+    /// is the ordinary synchronous logic of [`Module`]. Its Verilog compiles
+    /// under `iverilog -g2005 -Wall` without warnings; it is not meant for
+    /// Verilator's lint (it has delays) nor for synthesis.
+    pub fn testbench(name: &str, header: Header) -> Module {
+        let mut m = Module::new(name, header);
+        m.testbench = true;
+        m
+    }
+
+    /// Whether this is a testbench module ([`Module::testbench`]).
+    pub fn is_testbench(&self) -> bool {
+        self.testbench
+    }
+
+    fn need_testbench(&self, what: &str) -> Result<(), RtlError> {
+        if self.testbench {
+            Ok(())
+        } else {
+            Err(self.tb_error(format!(
+                "{what} is simulation-only: build the module with Module::testbench"
+            )))
+        }
+    }
+
+    fn tb_error(&self, why: String) -> RtlError {
+        RtlError::Testbench {
+            module: self.name.clone(),
+            why,
+        }
+    }
+
+    /// The text of a Verilog string literal (without quotes): a newline or
+    /// a tab becomes its escape; quotes, backslashes, other control
+    /// characters and non-ASCII are refused.
+    fn string_literal(&self, what: &str, text: &str) -> Result<String, RtlError> {
+        if text.is_empty() {
+            return Err(self.tb_error(format!("empty {what}")));
+        }
+        let mut s = String::new();
+        for c in text.chars() {
+            match c {
+                '\n' => s.push_str("\\n"),
+                '\t' => s.push_str("\\t"),
+                '"' | '\\' => return Err(self.tb_error(format!("{what} {text:?} contains {c:?}"))),
+                c if c.is_ascii() && !c.is_ascii_control() => s.push(c),
+                c => return Err(self.tb_error(format!("{what} {text:?} contains {c:?}"))),
+            }
+        }
+        Ok(s)
+    }
+
+    /// Checks a `$fwrite` format against its arguments: each conversion
+    /// `%[0-9]*[hHxXdDbBoOcs]` takes one argument, `%%` none.
+    fn fwrite(&self, file: &LogFile, fmt: &str, args: &[Expr]) -> Result<Fwrite, RtlError> {
+        if !self.files.contains(&file.var) {
+            return Err(self.tb_error(format!("log file {} is not opened here", file.var)));
+        }
+        let text = self.string_literal("format", fmt)?;
+        let mut conversions = 0;
+        let mut it = fmt.chars().peekable();
+        while let Some(c) = it.next() {
+            if c != '%' {
+                continue;
+            }
+            while it.peek().is_some_and(|d| d.is_ascii_digit()) {
+                it.next();
+            }
+            match it.next() {
+                Some('%') => {}
+                Some(x) if "hHxXdDbBoOcs".contains(x) => conversions += 1,
+                x => {
+                    return Err(self.tb_error(format!(
+                        "format {fmt:?} has an unsupported conversion %{}",
+                        x.map(String::from).unwrap_or_default()
+                    )))
+                }
+            }
+        }
+        if conversions != args.len() {
+            return Err(self.tb_error(format!(
+                "format {fmt:?} has {conversions} conversions for {} arguments",
+                args.len()
+            )));
+        }
+        Ok(Fwrite {
+            file: file.var.clone(),
+            fmt: text,
+            args: args.to_vec(),
+        })
+    }
+
+    fn need_bit(&self, what: &'static str, cond: &Expr) -> Result<(), RtlError> {
+        if !self.clocked {
+            return Err(RtlError::NoClock(self.name.clone()));
+        }
+        if cond.ty != Ty::BIT {
+            return Err(RtlError::TypeMismatch {
+                op: what,
+                expr: cond.verilog(),
+                left: Ty::BIT,
+                right: cond.ty,
+            });
+        }
+        Ok(())
+    }
+
+    /// Testbench only: the clock `clk` (low at time 0, toggling every
+    /// `half_period` time units: `always #half_period clk = ~clk`) and the
+    /// power-on reset `rst`, high until the first rising edge of `clk`.
+    /// Registers may then be declared, with reset values: they take them at
+    /// the first rising edge. Returns `(clk, rst)`.
+    pub fn sim_clock(&mut self, half_period: u32) -> Result<(Expr, Expr), RtlError> {
+        self.need_testbench("a clock generator")?;
+        if half_period == 0 {
+            return Err(self.tb_error("the clock's half period must be at least 1".into()));
+        }
+        self.declare("clk", Ty::BIT)?;
+        self.declare("rst", Ty::BIT)?;
+        self.items.push(Item::Sim(Sim::Clock(half_period)));
+        self.clocked = true;
+        self.has_rst = true;
+        Ok((Expr::sig("clk", Ty::BIT), Expr::sig("rst", Ty::BIT)))
+    }
+
+    /// Testbench only: a read-only memory of `words` words of type `ty`,
+    /// loaded at time 0 from the text file `file` (one word a line in
+    /// `radix`, `$readmemh`/`$readmemb`, exactly `words` words). Its depth is
+    /// `words` rounded up to a power of two (at least 2), so that
+    /// [`Mem::read`] takes an address of `addr_bits` bits; the words past
+    /// the file are undefined.
+    pub fn rom_file(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        words: usize,
+        file: &str,
+        radix: Radix,
+    ) -> Result<Mem, RtlError> {
+        self.need_testbench("a memory loaded from a file")?;
+        if words == 0 {
+            return Err(self.tb_error(format!("memory {name} loads no words from {file}")));
+        }
+        let file = self.string_literal("file name", file)?;
+        let m = self.memory(name, ty, words.next_power_of_two().max(2))?;
+        let d = self.mems.last_mut().expect("just declared");
+        d.load = Some((file, radix, words));
+        Ok(m)
+    }
+
+    /// Testbench only: the text file `path`, opened for writing once at
+    /// time 0 through the integer variable `name`, closed by
+    /// [`Module::finish`]. Write to it with [`Module::log`].
+    pub fn log_file(&mut self, name: &str, path: &str) -> Result<LogFile, RtlError> {
+        self.need_testbench("a log file")?;
+        let path = self.string_literal("file name", path)?;
+        self.declare(name, Ty::s(32))?;
+        self.files.push(name.to_string());
+        self.items
+            .push(Item::Sim(Sim::Open(name.to_string(), path)));
+        Ok(LogFile {
+            var: name.to_string(),
+        })
+    }
+
+    /// Testbench only: on every rising edge of `clk` where `cond` (one bit)
+    /// holds, `$fwrite(file, fmt, args...)`. `fmt` is the text as Rust
+    /// writes it (a `\n` is a newline); each `%h`, `%0d`, `%02x`, ... takes
+    /// one argument, printed as its value before the edge.
+    pub fn log(
+        &mut self,
+        file: &LogFile,
+        cond: &Expr,
+        fmt: &str,
+        args: &[Expr],
+    ) -> Result<(), RtlError> {
+        self.need_testbench("a log statement")?;
+        self.need_bit("log condition", cond)?;
+        let w = self.fwrite(file, fmt, args)?;
+        self.items.push(Item::Sim(Sim::Log(cond.clone(), w)));
+        Ok(())
+    }
+
+    /// Testbench only: at the first rising edge of `clk` where `cond` (one
+    /// bit) holds, writes the final line `last` (file, format, arguments as
+    /// [`Module::log`]) if given, closes every log file and ends the
+    /// simulation (`$finish`).
+    pub fn finish(
+        &mut self,
+        cond: &Expr,
+        last: Option<(&LogFile, &str, &[Expr])>,
+    ) -> Result<(), RtlError> {
+        self.need_testbench("$finish")?;
+        self.need_bit("finish condition", cond)?;
+        let w = match last {
+            Some((f, fmt, args)) => Some(self.fwrite(f, fmt, args)?),
+            None => None,
+        };
+        self.items.push(Item::Sim(Sim::Finish(cond.clone(), w)));
+        Ok(())
     }
 
     /// A black box: a module known only by its ports (a vendor primitive,
@@ -660,6 +921,7 @@ impl Module {
 
     /// Declares an input port and returns a reference to it.
     pub fn input(&mut self, name: &str, ty: Ty, doc: &str) -> Result<Expr, RtlError> {
+        self.no_ports_on_testbench(name)?;
         self.declare(name, ty)?;
         self.ports.push(Port {
             name: name.into(),
@@ -672,6 +934,7 @@ impl Module {
 
     /// Declares an output port driven by `value` (types must match).
     pub fn output(&mut self, name: &str, value: &Expr, doc: &str) -> Result<(), RtlError> {
+        self.no_ports_on_testbench(name)?;
         self.declare(name, value.ty)?;
         self.ports.push(Port {
             name: name.into(),
@@ -681,6 +944,15 @@ impl Module {
         });
         self.items.push(Item::Assign(name.into(), value.clone()));
         self.out_driven.insert(name.into(), true);
+        Ok(())
+    }
+
+    fn no_ports_on_testbench(&self, name: &str) -> Result<(), RtlError> {
+        if self.testbench {
+            return Err(self.tb_error(format!(
+                "a testbench has no ports (port {name}; its clock is Module::sim_clock)"
+            )));
+        }
         Ok(())
     }
 
@@ -783,6 +1055,7 @@ impl Module {
             ty,
             depth,
             write: None,
+            load: None,
         });
         self.items.push(Item::Mem(self.mems.len() - 1));
         Ok(Mem {
@@ -980,7 +1253,7 @@ impl Module {
             }
         }
         for m in &self.mems {
-            if m.write.is_none() {
+            if m.write.is_none() && m.load.is_none() {
                 return Err(RtlError::Undriven {
                     module: self.name.clone(),
                     name: m.name.clone(),
@@ -992,6 +1265,35 @@ impl Module {
             let _ = writeln!(s, "// {h}");
         }
         let _ = writeln!(s, "`default_nettype none\n");
+        if self.testbench {
+            let _ = writeln!(s, "module {};\n", self.name);
+        } else {
+            self.emit_ports(&mut s);
+        }
+        let groups = self.reg_groups();
+        for it in &self.items {
+            self.emit_item(&mut s, it);
+        }
+        self.emit_always(&mut s, &groups)?;
+        for m in &self.mems {
+            let Some((we, a, d)) = m.write.as_ref() else {
+                continue;
+            };
+            let _ = writeln!(
+                s,
+                "\n    always @(posedge clk) begin\n        if ({}) begin\n            {}[{}] <= {};\n        end\n    end",
+                we.verilog(),
+                m.name,
+                a.verilog(),
+                d.verilog()
+            );
+        }
+        let _ = writeln!(s, "\nendmodule\n\n`default_nettype wire");
+        Ok(s)
+    }
+
+    /// The port list of a design module.
+    fn emit_ports(&self, s: &mut String) {
         let _ = writeln!(s, "module {} (", self.name);
         let n = self.ports.len();
         for (i, p) in self.ports.iter().enumerate() {
@@ -1005,8 +1307,11 @@ impl Module {
             let _ = writeln!(s, "    {dir}{sep}{decl} {}{comma} // {}", p.name, p.doc);
         }
         let _ = writeln!(s, ");\n");
-        // group the register updates by (enable, reset) into always blocks,
-        // in order of first appearance
+    }
+
+    /// The register updates grouped by (enable, reset) into always blocks,
+    /// in order of first appearance.
+    fn reg_groups(&self) -> Vec<(String, bool, Vec<usize>)> {
         let mut groups: Vec<(String, bool, Vec<usize>)> = Vec::new();
         for (i, r) in self.regs.iter().enumerate() {
             let en = r
@@ -1021,63 +1326,87 @@ impl Module {
                 None => groups.push((key, has_rst, vec![i])),
             }
         }
-        for it in &self.items {
-            match it {
-                Item::Comment(c) => {
-                    let _ = writeln!(s, "\n    // {c}");
-                }
-                Item::Wire(name, ty, v) => {
-                    let decl = ty.decl();
-                    let sep = if decl.is_empty() { "" } else { " " };
-                    match v {
-                        Some(v) => {
-                            let _ = writeln!(s, "    wire{sep}{decl} {name} = {};", v.verilog());
-                        }
-                        None => {
-                            let _ = writeln!(s, "    wire{sep}{decl} {name};");
-                        }
+        groups
+    }
+
+    /// One body item, in declaration order.
+    fn emit_item(&self, s: &mut String, it: &Item) {
+        match it {
+            Item::Comment(c) => {
+                let _ = writeln!(s, "\n    // {c}");
+            }
+            Item::Wire(name, ty, v) => {
+                let decl = ty.decl();
+                let sep = if decl.is_empty() { "" } else { " " };
+                match v {
+                    Some(v) => {
+                        let _ = writeln!(s, "    wire{sep}{decl} {name} = {};", v.verilog());
                     }
-                }
-                Item::Mem(i) => {
-                    let m = &self.mems[*i];
-                    let decl = m.ty.decl();
-                    let sep = if decl.is_empty() { "" } else { " " };
-                    let _ = writeln!(s, "    reg{sep}{decl} {} [0:{}];", m.name, m.depth - 1);
-                }
-                Item::Reg(i) => {
-                    let r = &self.regs[*i];
-                    let decl = r.ty.decl();
-                    let sep = if decl.is_empty() { "" } else { " " };
-                    let _ = writeln!(s, "    reg{sep}{decl} {};", r.name);
-                }
-                Item::Assign(n, v) => {
-                    let _ = writeln!(s, "    assign {n} = {};", v.verilog());
-                }
-                Item::Inst {
-                    module,
-                    name,
-                    params,
-                    conns,
-                } => {
-                    if params.is_empty() {
-                        let _ = writeln!(s, "    {module} {name} (");
-                    } else {
-                        let _ = writeln!(s, "    {module} #(");
-                        for (i, (p, v)) in params.iter().enumerate() {
-                            let comma = if i + 1 < params.len() { "," } else { "" };
-                            let _ = writeln!(s, "        .{p}({v}){comma}");
-                        }
-                        let _ = writeln!(s, "    ) {name} (");
+                    None => {
+                        let _ = writeln!(s, "    wire{sep}{decl} {name};");
                     }
-                    for (i, (p, e)) in conns.iter().enumerate() {
-                        let comma = if i + 1 < conns.len() { "," } else { "" };
-                        let _ = writeln!(s, "        .{p}({e}){comma}");
-                    }
-                    let _ = writeln!(s, "    );");
                 }
             }
+            Item::Mem(i) => {
+                let m = &self.mems[*i];
+                let decl = m.ty.decl();
+                let sep = if decl.is_empty() { "" } else { " " };
+                let _ = writeln!(s, "    reg{sep}{decl} {} [0:{}];", m.name, m.depth - 1);
+                if let Some((file, radix, words)) = &m.load {
+                    let r = match radix {
+                        Radix::Hex => 'h',
+                        Radix::Bin => 'b',
+                    };
+                    let _ = writeln!(
+                        s,
+                        "    initial $readmem{r}(\"{file}\", {}, 0, {});",
+                        m.name,
+                        words - 1
+                    );
+                }
+            }
+            Item::Sim(x) => self.emit_sim(s, x),
+            Item::Reg(i) => {
+                let r = &self.regs[*i];
+                let decl = r.ty.decl();
+                let sep = if decl.is_empty() { "" } else { " " };
+                let _ = writeln!(s, "    reg{sep}{decl} {};", r.name);
+            }
+            Item::Assign(n, v) => {
+                let _ = writeln!(s, "    assign {n} = {};", v.verilog());
+            }
+            Item::Inst {
+                module,
+                name,
+                params,
+                conns,
+            } => {
+                if params.is_empty() {
+                    let _ = writeln!(s, "    {module} {name} (");
+                } else {
+                    let _ = writeln!(s, "    {module} #(");
+                    for (i, (p, v)) in params.iter().enumerate() {
+                        let comma = if i + 1 < params.len() { "," } else { "" };
+                        let _ = writeln!(s, "        .{p}({v}){comma}");
+                    }
+                    let _ = writeln!(s, "    ) {name} (");
+                }
+                for (i, (p, e)) in conns.iter().enumerate() {
+                    let comma = if i + 1 < conns.len() { "," } else { "" };
+                    let _ = writeln!(s, "        .{p}({e}){comma}");
+                }
+                let _ = writeln!(s, "    );");
+            }
         }
-        for (en, has_rst, regs) in &groups {
+    }
+
+    /// The always blocks of the registers.
+    fn emit_always(
+        &self,
+        s: &mut String,
+        groups: &[(String, bool, Vec<usize>)],
+    ) -> Result<(), RtlError> {
+        for (en, has_rst, regs) in groups {
             let _ = writeln!(s, "\n    always @(posedge clk) begin");
             let mut ind = "        ";
             if *has_rst {
@@ -1107,18 +1436,226 @@ impl Module {
             }
             let _ = writeln!(s, "    end");
         }
-        for m in &self.mems {
-            let (we, a, d) = m.write.as_ref().expect("checked above");
-            let _ = writeln!(
-                s,
-                "\n    always @(posedge clk) begin\n        if ({}) begin\n            {}[{}] <= {};\n        end\n    end",
-                we.verilog(),
-                m.name,
-                a.verilog(),
-                d.verilog()
-            );
+        Ok(())
+    }
+
+    /// A simulation-only item of a testbench.
+    fn emit_sim(&self, s: &mut String, x: &Sim) {
+        match x {
+            Sim::Clock(h) => {
+                let _ = writeln!(
+                    s,
+                    "    reg clk = 1'b0;\n    always #{h} clk = ~clk;\n    \
+                     // power-on reset, high until the first rising edge of clk\n    \
+                     reg rst = 1'b1;\n    always @(posedge clk) rst <= 1'b0;"
+                );
+            }
+            Sim::Open(var, path) => {
+                let _ = writeln!(
+                    s,
+                    "    integer {var};\n    initial {var} = $fopen(\"{path}\", \"w\");"
+                );
+            }
+            Sim::Log(cond, w) => {
+                let _ = writeln!(
+                    s,
+                    "\n    always @(posedge clk) begin\n        if ({}) begin\n            {}\n        end\n    end",
+                    cond.verilog(),
+                    w.verilog()
+                );
+            }
+            Sim::Finish(cond, w) => {
+                let _ = writeln!(
+                    s,
+                    "\n    always @(posedge clk) begin\n        if ({}) begin",
+                    cond.verilog()
+                );
+                if let Some(w) = w {
+                    let _ = writeln!(s, "            {}", w.verilog());
+                }
+                for f in &self.files {
+                    let _ = writeln!(s, "            $fclose({f});");
+                }
+                let _ = writeln!(s, "            $finish;\n        end\n    end");
+            }
         }
-        let _ = writeln!(s, "\nendmodule\n\n`default_nettype wire");
-        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tb() -> Module {
+        Module::testbench("t_tb", Header::new("test", "none"))
+    }
+
+    fn design() -> Module {
+        let mut m = Module::new("d", Header::new("test", "none"));
+        m.clock().unwrap();
+        m
+    }
+
+    fn is_tb_error(r: Result<impl std::fmt::Debug, RtlError>, says: &str) {
+        match r {
+            Err(e @ RtlError::Testbench { .. }) => {
+                assert!(e.to_string().contains(says), "{e}")
+            }
+            other => panic!("expected a testbench error saying {says:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sim_clock_toggles_and_gives_a_power_on_reset() {
+        let mut m = tb();
+        let (clk, rst) = m.sim_clock(7).unwrap();
+        assert_eq!((clk.verilog(), rst.verilog()), ("clk".into(), "rst".into()));
+        // registers with reset values are now legal
+        let r = m.reg("r", Ty::u(4), Some(3)).unwrap();
+        m.next(
+            &r,
+            &r.add(&Expr::konst(1, Ty::u(4)).unwrap()).unwrap(),
+            None,
+        )
+        .unwrap();
+        let v = m.emit().unwrap();
+        assert!(v.contains("\nmodule t_tb;\n"), "{v}");
+        assert!(
+            v.contains("    reg clk = 1'b0;\n    always #7 clk = ~clk;\n"),
+            "{v}"
+        );
+        assert!(v.contains("    reg rst = 1'b1;\n    always @(posedge clk) rst <= 1'b0;\n"));
+        assert!(v.contains("if (rst) begin\n            r <= 4'd3;"), "{v}");
+        // refused: on a design module, twice, a zero half period
+        is_tb_error(design().sim_clock(5), "simulation-only");
+        is_tb_error(tb().sim_clock(0), "half period");
+        assert!(matches!(m.sim_clock(5), Err(RtlError::Duplicate { .. })));
+    }
+
+    #[test]
+    fn testbench_has_no_ports() {
+        let mut m = tb();
+        is_tb_error(m.input("a", Ty::BIT, "x"), "no ports");
+        let one = Expr::konst(1, Ty::BIT).unwrap();
+        is_tb_error(m.output("b", &one, "x"), "no ports");
+        is_tb_error(m.clock(), "no ports");
+        assert!(!design().is_testbench() && tb().is_testbench());
+    }
+
+    #[test]
+    fn rom_file_is_loaded_once_with_its_word_count() {
+        let mut m = tb();
+        m.sim_clock(5).unwrap();
+        let w = m.rom_file("w", Ty::u(12), 5, "w.hex", Radix::Hex).unwrap();
+        assert_eq!(w.addr_bits(), 3);
+        let b = m.rom_file("b", Ty::BIT, 2, "b.txt", Radix::Bin).unwrap();
+        let a = m.reg("a", Ty::u(3), Some(0)).unwrap();
+        m.next(&a, &a, None).unwrap();
+        m.wire("x", &w.read(&a).unwrap()).unwrap();
+        m.wire("y", &b.read(&a.bit(0).unwrap()).unwrap()).unwrap();
+        // a loaded memory needs no write port
+        let v = m.emit().unwrap();
+        assert!(v.contains("    reg [11:0] w [0:7];\n    initial $readmemh(\"w.hex\", w, 0, 4);\n"));
+        assert!(v.contains("    reg b [0:1];\n    initial $readmemb(\"b.txt\", b, 0, 1);\n"));
+        assert!(!v.contains("w[a] <="), "{v}");
+        // refused: on a design module, no words, a bad file name
+        is_tb_error(
+            design().rom_file("w", Ty::BIT, 2, "f", Radix::Hex),
+            "simulation-only",
+        );
+        is_tb_error(m.rom_file("z", Ty::BIT, 0, "f", Radix::Hex), "no words");
+        is_tb_error(m.rom_file("z", Ty::BIT, 2, "a\"b", Radix::Hex), "contains");
+        is_tb_error(
+            m.rom_file("z", Ty::BIT, 2, "", Radix::Hex),
+            "empty file name",
+        );
+        // a memory neither written nor loaded is still refused
+        let mut m = tb();
+        m.sim_clock(5).unwrap();
+        m.memory("u", Ty::BIT, 2).unwrap();
+        assert!(matches!(m.emit(), Err(RtlError::Undriven { .. })));
+    }
+
+    #[test]
+    fn log_writes_a_checked_format_to_a_file_opened_once() {
+        let mut m = tb();
+        m.sim_clock(5).unwrap();
+        let f = m.log_file("f_out", "out.txt").unwrap();
+        let a = m.reg("a", Ty::u(8), Some(0)).unwrap();
+        m.next(&a, &a, None).unwrap();
+        let c = m.wire("c", &a.bit(0).unwrap()).unwrap();
+        m.log(&f, &c, "%h and %0d%%\n", &[a.clone(), c.clone()])
+            .unwrap();
+        let v = m.emit().unwrap();
+        assert!(v.contains("    integer f_out;\n    initial f_out = $fopen(\"out.txt\", \"w\");\n"));
+        assert_eq!(v.matches("$fopen").count(), 1);
+        assert!(
+            v.contains("always @(posedge clk) begin\n        if (c) begin\n            $fwrite(f_out, \"%h and %0d%%\\n\", a, c);\n        end\n    end"),
+            "{v}"
+        );
+        // refused: empty format, wrong argument count, unknown conversion,
+        // a quote, a wide condition, on a design module, a foreign file
+        is_tb_error(m.log(&f, &c, "", &[]), "empty format");
+        is_tb_error(
+            m.log(&f, &c, "%h %h\n", std::slice::from_ref(&a)),
+            "2 conversions for 1",
+        );
+        is_tb_error(
+            m.log(&f, &c, "%q\n", std::slice::from_ref(&a)),
+            "unsupported conversion",
+        );
+        is_tb_error(m.log(&f, &c, "say \"hi\"", &[]), "contains");
+        assert!(matches!(
+            m.log(&f, &a, "x", &[]),
+            Err(RtlError::TypeMismatch { .. })
+        ));
+        is_tb_error(design().log_file("f", "o.txt"), "simulation-only");
+        let mut d = design();
+        is_tb_error(d.log(&f, &c, "x", &[]), "simulation-only");
+        let mut other = tb();
+        other.sim_clock(5).unwrap();
+        is_tb_error(
+            other.log(&f, &Expr::sig("clk", Ty::BIT), "x", &[]),
+            "not opened",
+        );
+        // a log needs the clock
+        let mut m = tb();
+        let f = m.log_file("f", "o.txt").unwrap();
+        let one = Expr::konst(1, Ty::BIT).unwrap();
+        assert!(matches!(
+            m.log(&f, &one, "x", &[]),
+            Err(RtlError::NoClock(_))
+        ));
+    }
+
+    #[test]
+    fn finish_writes_the_last_line_closes_every_file_and_stops() {
+        let mut m = tb();
+        let (clk, _) = m.sim_clock(5).unwrap();
+        let f = m.log_file("f_a", "a.txt").unwrap();
+        m.log_file("f_b", "b.txt").unwrap();
+        let n = m.reg("n", Ty::u(8), Some(0)).unwrap();
+        m.next(
+            &n,
+            &n.add(&Expr::konst(1, Ty::u(8)).unwrap()).unwrap(),
+            None,
+        )
+        .unwrap();
+        let end = n.eq(&Expr::konst(9, Ty::u(8)).unwrap()).unwrap();
+        m.finish(&end, Some((&f, "cycles %0d\n", std::slice::from_ref(&n))))
+            .unwrap();
+        m.finish(&clk, None).unwrap();
+        let v = m.emit().unwrap();
+        assert!(
+            v.contains("        if ((n == 8'd9)) begin\n            $fwrite(f_a, \"cycles %0d\\n\", n);\n            $fclose(f_a);\n            $fclose(f_b);\n            $finish;\n        end\n"),
+            "{v}"
+        );
+        assert!(v.contains("        if (clk) begin\n            $fclose(f_a);\n            $fclose(f_b);\n            $finish;\n"));
+        is_tb_error(design().finish(&clk, None), "simulation-only");
+        is_tb_error(m.finish(&end, Some((&f, "%d", &[]))), "1 conversions for 0");
+        assert!(matches!(
+            m.finish(&n, None),
+            Err(RtlError::TypeMismatch { .. })
+        ));
     }
 }

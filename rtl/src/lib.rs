@@ -24,6 +24,7 @@ pub mod eq;
 pub mod harness;
 pub mod hdl;
 pub mod rs;
+pub mod tb;
 pub mod top;
 pub mod uart;
 
@@ -57,6 +58,8 @@ pub mod regen {
         "rxdsp synth --set tx.fec=kp4|kr4 [--fec-only] (into <out>/rtl/); library: rtl::rs::generate_rs";
     /// The gearbox, the gearbox-decoder pair and the equalizer -> FEC chain.
     pub const RS_CHAIN: &str = "rxdsp synth --set tx.fec=kp4|kr4 (into <out>/rtl/)";
+    /// The Icarus testbenches ([`crate::tb`]).
+    pub const TB: &str = "no rxdsp command writes it: built in memory by rxdsp-sim (rtl::tb)";
     /// The Reed-Solomon encoder: no `rxdsp` command writes it.
     pub const RS_ENC: &str =
         "no rxdsp command writes it: rtl::rs::generate_rs (the co-simulation builds it in memory)";
@@ -164,6 +167,15 @@ pub enum RtlError {
         inst: String,
         /// port name
         port: String,
+        /// what is wrong
+        why: String,
+    },
+    /// A simulation-only construct misused: on a design module, or with an
+    /// illegal argument (see [`hdl::Module::testbench`]).
+    #[error("testbench {module}: {why}")]
+    Testbench {
+        /// the module
+        module: String,
         /// what is wrong
         why: String,
     },

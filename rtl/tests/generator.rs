@@ -5,7 +5,7 @@
 mod common;
 
 use golden::numeric::RxFormat;
-use rtl::hdl::{Expr, Module, Ty};
+use rtl::hdl::{Dir, Expr, Header, Module, Port, Ty};
 use rtl::RtlError;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -432,48 +432,81 @@ fn generate_writes_files_and_reports() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Testbench for `rxdsp_eq_mul`: random operands and a random enable for
-/// `cycles` clocks; prints `en a b p` (decimal, signed) after every edge.
-fn mul_testbench(a: u32, b: u32, cycles: usize) -> String {
-    let pw = a + b;
-    format!(
-        "`timescale 1ns/1ps
-module tb;
-    reg clk = 0;
-    reg en = 0;
-    reg signed [{a1}:0] a = 0;
-    reg signed [{b1}:0] b = 0;
-    wire signed [{p1}:0] p;
-    integer i;
-    integer seed = 7;
-    rxdsp_eq_mul dut (.clk(clk), .en(en), .a(a), .b(b), .p(p));
-    initial begin
-        for (i = 0; i < {cycles}; i = i + 1) begin
-            en = ($random(seed) & 3) != 0;
-            a = $random(seed);
-            b = $random(seed);
-            #1 clk = 1;
-            #1 $display(\"%0d %0d %0d %0d\", en, a, b, p);
-            clk = 0;
-        end
-        $finish;
-    end
-endmodule
-",
-        a1 = a - 1,
-        b1 = b - 1,
-        p1 = pw - 1
-    )
+/// Testbench for `rxdsp_eq_mul` (an `hdl` testbench module): operands and
+/// enable from a xorshift64 generator for `cycles` clocks; after every edge
+/// logs `en a b p` (decimal, signed: the inputs of that edge and the
+/// product after it) to `mul.txt`.
+fn mul_testbench(a: u32, b: u32, cycles: usize) -> Result<Module, RtlError> {
+    let k = |v: i128, ty: Ty| Expr::konst(v, ty);
+    let u64t = Ty::u(64);
+    let mut m = Module::testbench("mul_tb", Header::new("multiplier testbench", "tests"));
+    let (clk, _) = m.sim_clock(5)?;
+    let log = m.log_file("f_mul", "mul.txt")?;
+    let x = m.reg("x", u64t, Some(0x2545_f491_4f6c_dd1d))?;
+    let w1 = m.wire("w1", &x.xor(&x.shl(13))?)?;
+    let w2 = m.wire("w2", &w1.xor(&w1.shr(7))?)?;
+    m.next(&x, &w2.xor(&w2.shl(17))?, None)?;
+    let en = m.wire("en", &x.bit(63)?.or(&x.bit(62)?)?)?;
+    let xa = m.wire("a", &x.slice(a - 1, 0)?.as_signed())?;
+    let xb = m.wire("b", &x.slice(a + b - 1, a)?.as_signed())?;
+    let p = m.wire_decl("p", Ty::s(a + b))?;
+    let port = |name: &str, dir, ty| Port {
+        name: name.into(),
+        dir,
+        ty,
+        doc: String::new(),
+    };
+    let dut = Module::black_box(
+        "rxdsp_eq_mul",
+        vec![
+            port("clk", Dir::In, Ty::BIT),
+            port("en", Dir::In, Ty::BIT),
+            port("a", Dir::In, Ty::s(a)),
+            port("b", Dir::In, Ty::s(b)),
+            port("p", Dir::Out, Ty::s(a + b)),
+        ],
+    )?;
+    m.instance(
+        &dut,
+        "dut",
+        &[
+            ("clk", &clk),
+            ("en", &en),
+            ("a", &xa),
+            ("b", &xb),
+            ("p", &p),
+        ],
+    )?;
+    let ins = [
+        m.reg_d("en_q", &en, None, Some(0))?,
+        m.reg_d("a_q", &xa, None, Some(0))?,
+        m.reg_d("b_q", &xb, None, Some(0))?,
+    ];
+    // c edges since the power-on edge: the first stimulus edge makes c = 1
+    let c = m.reg("c", Ty::u(32), Some(0))?;
+    m.next(&c, &c.add(&k(1, Ty::u(32))?)?, None)?;
+    let logging = c
+        .ge(&k(1, Ty::u(32))?)?
+        .and(&k(cycles as i128, Ty::u(32))?.ge(&c)?)?;
+    m.log(
+        &log,
+        &logging,
+        "%0d %0d %0d %0d\n",
+        &[ins[0].clone(), ins[1].clone(), ins[2].clone(), p],
+    )?;
+    m.finish(&c.eq(&k(cycles as i128 + 1, Ty::u(32))?)?, None)?;
+    Ok(m)
 }
 
 /// Runs the multiplier testbench under Icarus with `mul` (and `extra` files).
 fn run_mul(dir: &Path, mul: &str, extra: &[&Path], a: u32, b: u32) -> Vec<[i64; 4]> {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("mul.v"), mul).unwrap();
-    std::fs::write(dir.join("tb.v"), mul_testbench(a, b, 400)).unwrap();
+    let tb = mul_testbench(a, b, 400).unwrap();
+    std::fs::write(dir.join("tb.v"), tb.emit().unwrap()).unwrap();
     let out = Command::new("iverilog")
         .current_dir(dir)
-        .args(["-g2005", "-o", "tb.vvp", "-s", "tb", "tb.v", "mul.v"])
+        .args(["-g2005", "-o", "tb.vvp", "-s", tb.name(), "tb.v", "mul.v"])
         .args(extra)
         .output()
         .expect("iverilog runs");
@@ -489,8 +522,9 @@ fn run_mul(dir: &Path, mul: &str, extra: &[&Path], a: u32, b: u32) -> Vec<[i64; 
         .expect("vvp runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("MODEL:"), "primitive model refused: {text}");
-    text.lines()
-        .filter(|l| !l.is_empty() && !l.starts_with("tb.v:"))
+    std::fs::read_to_string(dir.join("mul.txt"))
+        .expect("the testbench wrote mul.txt")
+        .lines()
         .map(|l| {
             // `x` (registers not yet loaded: the multiplier has no reset) reads as i64::MIN
             let v: Vec<i64> = l

@@ -63,7 +63,8 @@ fn icarus_and_verilator_send_the_same_bytes() {
     let cycles = wire.len() as u64 + idle;
     dev.run(&mut rx, &mut tx, cycles, u64::MAX, false);
 
-    // Icarus: same reset, one byte per cycle, same number of cycles
+    // Icarus: the generated testbench (rtl::tb) runs the same reset, one
+    // byte per cycle, the same number of cycles
     let d = rtl::top::design(&fmt, p).unwrap();
     let dir = std::env::temp_dir().join(format!("rxdsp-dev-icarus-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -73,23 +74,15 @@ fn icarus_and_verilator_send_the_same_bytes() {
         names.push(n.clone());
     }
     let hex: String = wire.iter().map(|b| format!("{b:02x}\n")).collect();
-    std::fs::write(dir.join("rx.hex"), hex).unwrap();
-    let tb = format!(
-        "`timescale 1ns/1ps\nmodule tb;\n  reg clk = 0, rst = 1, rxv = 0, txr = 0;\n  reg [7:0] rxd = 0;\n  \
-         wire [7:0] txd;\n  wire txv;\n  reg [7:0] mem [0:{n1}];\n  integer i, f;\n  \
-         rxdsp_top dut(.clk(clk), .rst(rst), .rx_data(rxd), .rx_valid(rxv), .tx_ready(txr), .tx_data(txd), .tx_valid(txv));\n  \
-         initial begin\n    $readmemh(\"rx.hex\", mem);\n    f = $fopen(\"tx.hex\", \"w\");\n    \
-         #1 clk = 1; #1 clk = 0; #1 clk = 1; #1 clk = 0;\n    rst = 0; txr = 1;\n    \
-         for (i = 0; i < {cyc}; i = i + 1) begin\n      if (i < {n}) begin rxd = mem[i]; rxv = 1; end else rxv = 0;\n      \
-         #1; if (txv) $fwrite(f, \"%02x\\n\", txd);\n      clk = 1; #1 clk = 0;\n    end\n    $fclose(f);\n    $finish;\n  end\nendmodule\n",
-        n = wire.len(),
-        n1 = wire.len() - 1,
-        cyc = cycles
-    );
+    std::fs::write(dir.join(rtl::tb::RX_FILE), hex).unwrap();
+    let tb = rtl::tb::device_testbench(&fmt, p, wire.len(), cycles)
+        .unwrap()
+        .emit()
+        .unwrap();
     std::fs::write(dir.join("tb.v"), tb).unwrap();
     let out = Command::new("iverilog")
         .current_dir(&dir)
-        .args(["-g2005", "-o", "tb.vvp", "-s", "tb", "tb.v"])
+        .args(["-g2005", "-o", "tb.vvp", "-s", rtl::tb::DEVICE_TB, "tb.v"])
         .args(&names)
         .output()
         .unwrap();
@@ -108,7 +101,7 @@ fn icarus_and_verilator_send_the_same_bytes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let ic: Vec<u8> = std::fs::read_to_string(dir.join("tx.hex"))
+    let ic: Vec<u8> = std::fs::read_to_string(dir.join(rtl::tb::TX_FILE))
         .unwrap()
         .lines()
         .map(|l| u8::from_str_radix(l.trim(), 16).unwrap())
