@@ -76,6 +76,8 @@ pub struct SampleStream<'p> {
     taps: Vec<f32>,
     /// previous levels (channel memory), oldest first
     hist: Vec<u8>,
+    /// scratch: the history then this batch's levels
+    ext: Vec<u8>,
     next_chunk: u64,
     threads: usize,
 }
@@ -109,6 +111,7 @@ impl<'p> SampleStream<'p> {
             taps: plan.pulse.taps.iter().map(|&t| t as f32).collect(),
             // before the first symbol the line idles at level index 0
             hist: vec![0; l - 1],
+            ext: Vec::new(),
             next_chunk: 0,
             threads: threads.max(1),
         }
@@ -122,7 +125,9 @@ impl<'p> SampleStream<'p> {
         b.levels.extend_from_slice(&b.data);
         self.mapper.map(&mut b.levels);
         let l = self.taps.len();
-        let mut ext = Vec::with_capacity(l - 1 + n);
+        // kept across batches: a fresh megabyte per batch costs its page faults every time
+        let mut ext = std::mem::take(&mut self.ext);
+        ext.clear();
         ext.extend_from_slice(&self.hist);
         ext.extend_from_slice(&b.levels);
         b.samples.resize(n, 0);
@@ -167,6 +172,7 @@ impl<'p> SampleStream<'p> {
         let keep = l - 1;
         self.hist.clear();
         self.hist.extend_from_slice(&ext[ext.len() - keep..]);
+        self.ext = ext;
     }
 }
 
@@ -196,7 +202,13 @@ fn chunk_samples(
     let l = taps.len();
     let n = out.len();
     amp.clear();
-    amp.extend(lv.iter().map(|&a| LV[a as usize]));
+    // LV[a] as arithmetic, the same f32 values ((2a - 3) / 3 rounds as -1/3 and 1/3 do),
+    // so the loop vectorizes (a table lookup per symbol does not)
+    amp.extend(lv.iter().map(|&a| (2 * (a & 3) as i32 - 3) as f32 / 3.0));
+    debug_assert!(lv
+        .iter()
+        .zip(amp.iter())
+        .all(|(&a, &v)| v == LV[a as usize]));
     acc.clear();
     acc.resize(n, 0.0);
     fir_f32(taps, amp, acc);
