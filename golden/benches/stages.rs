@@ -41,9 +41,10 @@ fn counter(c: &mut Criterion) {
     let mut rx = tx.clone();
     let mut i = 0;
     while i < N {
-        if r.next_u64() % 1000 == 0 {
-            for j in i..(i + 1 + (r.next_u64() % 4) as usize).min(N) {
-                rx[j] ^= 1;
+        if r.next_u64() % 1000 < 1 {
+            let end = (i + 1 + (r.next_u64() % 4) as usize).min(N);
+            for x in &mut rx[i..end] {
+                *x ^= 1;
             }
         }
         i += 1;
