@@ -206,8 +206,9 @@ pub struct WordLfsr {
     hist: u64,
     exps: Vec<u32>,
     w: u32,
-    /// produced bits not yet consumed, oldest at bit `cnt - 1`
-    pending: u64,
+    /// produced bits not yet consumed, oldest at bit `cnt - 1` (128 wide, so a 64-bit
+    /// word can be taken out whatever the step width)
+    pending: u128,
     cnt: u32,
 }
 
@@ -234,7 +235,7 @@ impl WordLfsr {
         }
         nb &= mask;
         self.hist = (self.hist << w) | nb;
-        self.pending = (self.pending << w) | nb;
+        self.pending = (self.pending << w) | nb as u128;
         self.cnt += w;
     }
 
@@ -249,9 +250,22 @@ impl WordLfsr {
     }
 
     /// Fills `out` with the next symbols: the same as [`WordLfsr::next_symbol`] per
-    /// element, with the symbols of each step taken out in one branch-free run.
+    /// element, 32 at a time: 64 pattern bits taken out of the register at once and
+    /// spread over 32 bytes by a 256-entry table (four symbols per lookup).
     pub fn fill(&mut self, out: &mut [u8]) {
         let mut k = 0;
+        for chunk in out.chunks_exact_mut(32) {
+            while self.cnt < 64 {
+                self.step();
+            }
+            self.cnt -= 64;
+            let word = (self.pending >> self.cnt) as u64;
+            for (i, four) in chunk.chunks_exact_mut(4).enumerate() {
+                let byte = (word >> (56 - 8 * i)) as u8;
+                four.copy_from_slice(&SPREAD[byte as usize]);
+            }
+            k += 32;
+        }
         while k < out.len() {
             while self.cnt < 2 {
                 self.step();
@@ -265,6 +279,22 @@ impl WordLfsr {
         }
     }
 }
+
+/// A byte of pattern bits as its four 2-bit symbols, first (MSBs) first.
+const SPREAD: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = [
+            (b >> 6) as u8 & 3,
+            (b >> 4) as u8 & 3,
+            (b >> 2) as u8 & 3,
+            b as u8 & 3,
+        ];
+        b += 1;
+    }
+    t
+};
 
 /// Produces 2-bit data symbols (first bit in the MSB) for a pattern.
 #[derive(Clone, Debug)]
