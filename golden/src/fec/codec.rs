@@ -2,7 +2,7 @@
 
 use super::code::{Code, MAX_T};
 use super::gf::{gf, MulConst, ORDER};
-use super::simd;
+use super::{gfni, simd};
 
 /// Which implementation does the work. All engines give identical results on every input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -11,12 +11,17 @@ pub enum Engine {
     /// Chien search over all 1023 field elements, syndromes recomputed after correction,
     /// encoding by long division.
     Naive,
-    /// Fast path: AVX2 `vpshufb` syndromes and Chien search (32 symbols per step) when
-    /// `is_x86_feature_detected!("avx2")`, the [`Engine::FastScalar`] kernels otherwise;
-    /// log-domain riBM; Chien only over the n positions of the shortened code, stopping at
-    /// the last root; table-driven LFSR encoder (SSE2 register on x86-64).
+    /// Fast path: AVX-512 GFNI syndromes and Chien search (eight constants per instruction,
+    /// 64 positions per Chien step) when the CPU has `avx512f`, `avx512bw` and `gfni`; the
+    /// [`Engine::FastAvx2`] kernels otherwise, or the [`Engine::FastScalar`] ones without
+    /// AVX2; log-domain riBM; Chien only over the n positions of the shortened code, stopping
+    /// at the last root; table-driven LFSR encoder (SSE2 register on x86-64).
     #[default]
     Fast,
+    /// The fast engine with AVX2 `vpshufb` syndromes and Chien search (32 symbols per step)
+    /// even where AVX-512 GFNI is present (what `Fast` uses on CPUs without it; selectable to
+    /// test and benchmark that path); the scalar kernels when the CPU lacks AVX2.
+    FastAvx2,
     /// The fast engine without SIMD (what `Fast` falls back to on CPUs without AVX2;
     /// selectable to test and benchmark that path anywhere): syndromes from the remainder of
     /// a u64-word LFSR division by g(x), scalar Chien search.
@@ -128,8 +133,18 @@ pub struct Codec {
     syn_mul: Vec<MulConst>,
     /// Multiply by `alpha^-i`, `i <= t` (scalar Chien search steps).
     chien_mul: Vec<MulConst>,
-    /// AVX2 syndrome and Chien tables, present when the engine is `Fast` and the CPU has AVX2.
-    simd: Option<simd::Tables>,
+    /// The syndrome and Chien kernels chosen for the engine and the CPU.
+    kernels: Kernels,
+}
+
+/// Syndrome and Chien kernels with their tables.
+enum Kernels {
+    /// AVX-512 GFNI (`gfni.rs`).
+    Gfni(gfni::Tables),
+    /// AVX2 `vpshufb` (`simd.rs`).
+    Avx2(simd::Tables),
+    /// Portable code.
+    Scalar,
 }
 
 impl std::fmt::Debug for Codec {
@@ -137,7 +152,7 @@ impl std::fmt::Debug for Codec {
         f.debug_struct("Codec")
             .field("code", &self.code)
             .field("engine", &self.engine)
-            .field("simd", &self.simd.is_some())
+            .field("kernels", &self.kernels())
             .finish()
     }
 }
@@ -165,7 +180,13 @@ impl Codec {
         }
         let syn_mul = (0..p).map(|j| MulConst::new(f.pow(j))).collect();
         let chien_mul = (0..=t).map(|i| MulConst::new(f.pow_neg(i))).collect();
-        let simd = (engine == Engine::Fast && simd::available()).then(|| simd::Tables::new(t));
+        let kernels = match engine {
+            Engine::Fast if gfni::available() => Kernels::Gfni(gfni::Tables::new(t)),
+            Engine::Fast | Engine::FastAvx2 if simd::available() => {
+                Kernels::Avx2(simd::Tables::new(t))
+            }
+            _ => Kernels::Scalar,
+        };
         let pack = |rows: &[[u16; 32]; 32]| -> Box<[[u64; 8]; 32]> {
             Box::new(std::array::from_fn(|v| {
                 std::array::from_fn(|q| {
@@ -184,7 +205,7 @@ impl Codec {
             enc_top: Box::new(std::array::from_fn(|x| f.mul(x as u16, generator[p - 1]))),
             syn_mul,
             chien_mul,
-            simd,
+            kernels,
             generator,
         }
     }
@@ -199,9 +220,18 @@ impl Codec {
         self.engine
     }
 
-    /// True when the AVX2 syndrome and Chien kernels are in use.
+    /// True when SIMD syndrome and Chien kernels (AVX-512 GFNI or AVX2) are in use.
     pub fn uses_simd(&self) -> bool {
-        self.simd.is_some()
+        !matches!(self.kernels, Kernels::Scalar)
+    }
+
+    /// Name of the syndrome and Chien kernels in use: "gfni", "avx2" or "scalar".
+    pub fn kernels(&self) -> &'static str {
+        match self.kernels {
+            Kernels::Gfni(_) => "gfni",
+            Kernels::Avx2(_) => "avx2",
+            Kernels::Scalar => "scalar",
+        }
     }
 
     /// Generator coefficients `g_0 ..= g_2t` (`g_i` multiplies `x^i`).
@@ -221,7 +251,7 @@ impl Codec {
         let (_, parity) = cw_out.split_at_mut(self.k);
         match self.engine {
             Engine::Naive => self.parity_naive(msg, parity),
-            Engine::Fast | Engine::FastScalar => self.parity_fast(msg, parity),
+            Engine::Fast | Engine::FastAvx2 | Engine::FastScalar => self.parity_fast(msg, parity),
         }
     }
 
@@ -248,7 +278,7 @@ impl Codec {
     /// for [`Engine::Fast`] on x86-64, in u64 words (4 symbols each) otherwise.
     fn parity_fast(&self, msg: &[u16], parity: &mut [u16]) {
         #[cfg(target_arch = "x86_64")]
-        if self.engine == Engine::Fast {
+        if matches!(self.engine, Engine::Fast | Engine::FastAvx2) {
             return if 2 * self.t <= 16 {
                 self.lfsr_sse2::<2>(msg, parity)
             } else {
@@ -366,7 +396,7 @@ impl Codec {
         );
         match self.engine {
             Engine::Naive => self.locate_naive(received),
-            Engine::Fast | Engine::FastScalar => self.locate_fast(received),
+            Engine::Fast | Engine::FastAvx2 | Engine::FastScalar => self.locate_fast(received),
         }
     }
 
@@ -486,8 +516,13 @@ impl Codec {
     // ---------------------------------------------------------------- fast engine
 
     fn syndromes_fast(&self, r: &[u16], s: &mut [u16]) {
+        if let Kernels::Gfni(tables) = &self.kernels {
+            // SAFETY: the tables are only built when `gfni::available()` said so.
+            unsafe { gfni::syndromes(tables, r, s) };
+            return;
+        }
         #[cfg(target_arch = "x86_64")]
-        if let Some(tables) = &self.simd {
+        if let Kernels::Avx2(tables) = &self.kernels {
             let padded = self.n.div_ceil(32) * 32;
             let pad = padded - self.n;
             const PLANE: usize = super::code::MAX_N.div_ceil(32) * 32;
@@ -528,9 +563,13 @@ impl Codec {
     /// returns the count. `lambda` = `lambda_0..=lambda_nu`, `nu >= 1`, `lambda_nu != 0`: it
     /// has at most nu roots, so the search stops at the nu-th.
     fn chien_fast(&self, lambda: &[u16], roots: &mut [usize; MAX_T]) -> usize {
+        if let Kernels::Gfni(tables) = &self.kernels {
+            // SAFETY: the tables are only built when `gfni::available()` said so.
+            return unsafe { gfni::chien(tables, lambda, self.n, roots) };
+        }
         #[cfg(target_arch = "x86_64")]
-        if let Some(tables) = &self.simd {
-            // SAFETY: `simd` is only built when `simd::available()` said AVX2 is present.
+        if let Kernels::Avx2(tables) = &self.kernels {
+            // SAFETY: these tables are only built when `simd::available()` said AVX2 is present.
             return unsafe { simd::chien(tables, lambda, self.n, roots) };
         }
         let nu = lambda.len() - 1;

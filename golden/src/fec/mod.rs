@@ -71,6 +71,7 @@ mod code;
 mod codec;
 mod error;
 pub mod gf;
+mod gfni;
 mod simd;
 mod stats;
 mod stream;

@@ -4,7 +4,12 @@ use super::*;
 use proptest::prelude::*;
 
 const CODES: [Code; 2] = [Code::Kp4, Code::Kr4];
-const ENGINES: [Engine; 3] = [Engine::Naive, Engine::Fast, Engine::FastScalar];
+const ENGINES: [Engine; 4] = [
+    Engine::Naive,
+    Engine::Fast,
+    Engine::FastAvx2,
+    Engine::FastScalar,
+];
 
 /// splitmix64: small, seedable, good enough for test vectors.
 struct Rng(u64);
@@ -536,5 +541,31 @@ proptest! {
         let mut out = vec![0u16; code.k()];
         prop_assert_eq!(codec.decode(&r, &mut out), DecodeOutcome::Corrected { symbols: errors });
         prop_assert_eq!(out, msg);
+    }
+}
+
+#[test]
+fn kernels_follow_the_engine_and_the_cpu() {
+    for code in CODES {
+        let fast = if super::gfni::available() {
+            "gfni"
+        } else if super::simd::available() {
+            "avx2"
+        } else {
+            "scalar"
+        };
+        let avx2 = if super::simd::available() {
+            "avx2"
+        } else {
+            "scalar"
+        };
+        assert_eq!(Codec::new(code).kernels(), fast);
+        assert_eq!(Codec::with_engine(code, Engine::FastAvx2).kernels(), avx2);
+        assert_eq!(
+            Codec::with_engine(code, Engine::FastScalar).kernels(),
+            "scalar"
+        );
+        assert_eq!(Codec::with_engine(code, Engine::Naive).kernels(), "scalar");
+        eprintln!("{code}: Fast runs the {fast} kernels");
     }
 }

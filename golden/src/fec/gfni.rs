@@ -1,0 +1,356 @@
+//! AVX-512 + GFNI syndrome and Chien kernels (x86-64 only, selected at run time).
+//!
+//! A constant multiply in GF(2^10) is a 10 x 10 bit matrix over GF(2). With the symbol split
+//! into a low-byte plane (bits 0..8) and a high plane (bits 8..10), it is four 8 x 8 blocks
+//! (low -> low, high -> low, low -> high, high -> high), and `vgf2p8affineqb` applies one
+//! 8 x 8 block to 64 bytes at once, with its own matrix in each of the eight 64-bit lanes.
+//! So one multiply is four affine instructions and two three-way XORs, and eight different
+//! constants ride in one register (what the `vpshufb` kernels of `simd.rs` cannot do).
+//!
+//! - Syndromes: qword `q` of a register works for syndrome `8 g + q`; its eight bytes run
+//!   Horner over the symbols `l, l + 8, l + 16, ..` (stride 8) with `alpha^(8 j)`. The word is
+//!   read once, eight symbols at a time, broadcast to every qword, for all groups together.
+//!   The eight lanes of a qword are then folded (`x alpha^(4 j)` plus the upper half, then
+//!   `2 j`, `j`), eight syndromes per instruction.
+//! - Chien search: byte `b` of the register for term `i` holds `lambda_i alpha^(-i d)` for
+//!   64 consecutive degrees `d`; each step multiplies by `alpha^(-64 i)`. The start vector is
+//!   eight scalar products `lambda_i alpha^(-i l)` (l < 8) broadcast and multiplied by
+//!   `alpha^(-8 i q)` in qword q: again one multiply with per-qword constants.
+//!
+//! The intrinsics (AVX-512 and GFNI) are stable since Rust 1.89; the workspace declares an
+//! older minimum, so this module only exists on newer compilers (`rustversion`), and
+//! [`available`] says false otherwise.
+
+use super::gf::gf;
+
+/// Four 8 x 8 bit matrices (as `vgf2p8affineqb` wants them) multiplying a (low byte, high
+/// two bits) symbol by `c`: `[low -> low, high -> low, low -> high, high -> high]`.
+pub(crate) fn matrices(c: u16) -> [u64; 4] {
+    let f = gf();
+    // cols[b] = c alpha^b: the image of input bit b.
+    let cols: [u16; 10] = std::array::from_fn(|b| f.mul(1 << b, c));
+    // Row for output bit i lives in byte 7 - i; bit b of the row selects input bit b.
+    let block = |in_off: usize, in_bits: usize, out_off: usize, out_bits: usize| -> u64 {
+        let mut m = 0u64;
+        for i in 0..out_bits {
+            let row = (0..in_bits).fold(0u64, |r, b| {
+                r | (((cols[in_off + b] >> (out_off + i)) & 1) as u64) << b
+            });
+            m |= row << (8 * (7 - i));
+        }
+        m
+    };
+    [
+        block(0, 8, 0, 8),
+        block(8, 2, 0, 8),
+        block(0, 8, 8, 2),
+        block(8, 2, 8, 2),
+    ]
+}
+
+/// Eight constants, one per qword: the four matrix registers `[block][qword]`.
+type PerQword = [[u64; 8]; 4];
+
+fn per_qword(c: impl Fn(usize) -> u16) -> PerQword {
+    let m: [[u64; 4]; 8] = std::array::from_fn(|q| matrices(c(q)));
+    std::array::from_fn(|b| std::array::from_fn(|q| m[q][b]))
+}
+
+/// Kernel tables of one code.
+pub(crate) struct Tables {
+    /// Syndrome group g: Horner step `alpha^(8 j)`, `j = 8 g + q`.
+    step: Vec<PerQword>,
+    /// Syndrome group g: fold constants `alpha^(4 j)`, `alpha^(2 j)`, `alpha^j`.
+    fold: Vec<[PerQword; 3]>,
+    /// Chien term i (index i - 1): start constants `alpha^(-8 i q)` per qword.
+    chien_start: Vec<PerQword>,
+    /// Chien term i (index i - 1): step constant `alpha^(-64 i)`.
+    chien_step: Vec<[u64; 4]>,
+    /// Chien term i (index i - 1): logs of `alpha^(-i l)`, l < 8.
+    chien_lane_exp: Vec<[u16; 8]>,
+}
+
+impl Tables {
+    pub(crate) fn new(t: usize) -> Tables {
+        let f = gf();
+        let groups = (2 * t).div_ceil(8);
+        let order = super::gf::ORDER;
+        Tables {
+            step: (0..groups)
+                .map(|g| per_qword(|q| f.pow(8 * (8 * g + q))))
+                .collect(),
+            fold: (0..groups)
+                .map(|g| [4, 2, 1].map(|w| per_qword(|q| f.pow(w * (8 * g + q)))))
+                .collect(),
+            chien_start: (1..=t)
+                .map(|i| per_qword(|q| f.pow_neg(8 * i * q)))
+                .collect(),
+            chien_step: (1..=t).map(|i| matrices(f.pow_neg(64 * i))).collect(),
+            chien_lane_exp: (1..=t)
+                .map(|i| std::array::from_fn(|l| ((order - i * l % order) % order) as u16))
+                .collect(),
+        }
+    }
+}
+
+/// True when the CPU (and the compiler) can run the kernels of this module.
+pub(crate) fn available() -> bool {
+    imp::available()
+}
+
+/// Syndromes `S_j`, `j < out.len()` (`out.len() <= 32`), of `r` (`r.len()` a multiple of 8,
+/// at most `MAX_N`, symbols < 1024).
+///
+/// # Safety
+/// [`available`] must have returned true.
+pub(crate) unsafe fn syndromes(tables: &Tables, r: &[u16], out: &mut [u16]) {
+    imp::syndromes(tables, r, out)
+}
+
+/// Chien search as `simd::chien`: the degrees `d < n` with `lambda(alpha^-d) = 0`,
+/// ascending, into `roots`; stops at the `nu`-th root.
+///
+/// # Safety
+/// [`available`] must have returned true.
+pub(crate) unsafe fn chien(
+    tables: &Tables,
+    lambda: &[u16],
+    n: usize,
+    roots: &mut [usize],
+) -> usize {
+    imp::chien(tables, lambda, n, roots)
+}
+
+#[rustversion::before(1.89)]
+mod imp {
+    //! Compilers older than 1.89 lack the intrinsics: the kernels are never selected.
+    use super::Tables;
+
+    pub(super) fn available() -> bool {
+        false
+    }
+
+    pub(super) unsafe fn syndromes(_: &Tables, _: &[u16], _: &mut [u16]) {
+        unreachable!("GFNI kernels are not available")
+    }
+
+    pub(super) unsafe fn chien(_: &Tables, _: &[u16], _: usize, _: &mut [usize]) -> usize {
+        unreachable!("GFNI kernels are not available")
+    }
+}
+
+#[rustversion::since(1.89)]
+#[allow(clippy::incompatible_msrv)] // only compiled on compilers that have the intrinsics
+mod imp {
+    use super::{PerQword, Tables};
+    use crate::fec::code::MAX_N;
+    use crate::fec::gf::gf;
+
+    pub(super) fn available() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("gfni")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    pub(super) unsafe fn syndromes(_: &Tables, _: &[u16], _: &mut [u16]) {
+        unreachable!("GFNI kernels are x86-64 only")
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    pub(super) unsafe fn chien(_: &Tables, _: &[u16], _: usize, _: &mut [usize]) -> usize {
+        unreachable!("GFNI kernels are x86-64 only")
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    use std::arch::x86_64::*;
+
+    /// A multiplier held in four registers (one matrix or eight per-qword matrices each).
+    #[cfg(target_arch = "x86_64")]
+    #[derive(Clone, Copy)]
+    struct Mul([__m512i; 4]);
+
+    #[cfg(target_arch = "x86_64")]
+    impl Mul {
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512bw,gfni")]
+        unsafe fn per_qword(m: &PerQword) -> Mul {
+            Mul(std::array::from_fn(|b| {
+                _mm512_loadu_si512(m[b].as_ptr() as *const _)
+            }))
+        }
+
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512bw,gfni")]
+        unsafe fn broadcast(m: &[u64; 4]) -> Mul {
+            Mul(std::array::from_fn(|b| _mm512_set1_epi64(m[b] as i64)))
+        }
+
+        /// `(l, h) * c`, plus `(al, ah)` (three-way XORs).
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512bw,gfni")]
+        unsafe fn mul_add(
+            &self,
+            l: __m512i,
+            h: __m512i,
+            al: __m512i,
+            ah: __m512i,
+        ) -> (__m512i, __m512i) {
+            let m = &self.0;
+            let ll = _mm512_gf2p8affine_epi64_epi8::<0>(l, m[0]);
+            let hl = _mm512_gf2p8affine_epi64_epi8::<0>(h, m[1]);
+            let lh = _mm512_gf2p8affine_epi64_epi8::<0>(l, m[2]);
+            let hh = _mm512_gf2p8affine_epi64_epi8::<0>(h, m[3]);
+            (
+                _mm512_ternarylogic_epi64::<0x96>(ll, hl, al),
+                _mm512_ternarylogic_epi64::<0x96>(lh, hh, ah),
+            )
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,gfni")]
+    pub(super) unsafe fn syndromes(tables: &Tables, r: &[u16], out: &mut [u16]) {
+        assert!(r.len() % 8 == 0 && r.len() <= MAX_N);
+        assert!(out.len() <= 8 * tables.step.len());
+        match tables.step.len() {
+            1 => syndromes_g::<1>(tables, r, out),
+            2 => syndromes_g::<2>(tables, r, out),
+            3 => syndromes_g::<3>(tables, r, out),
+            _ => syndromes_g::<4>(tables, r, out),
+        }
+    }
+
+    /// Byte planes of `r`: `lo[i] = r[i] as u8`, `hi[i] = r[i] >> 8`.
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,gfni")]
+    unsafe fn planes(r: &[u16], lo: &mut [u8; MAX_N], hi: &mut [u8; MAX_N]) {
+        let mut i = 0;
+        while i + 32 <= r.len() {
+            let x = _mm512_loadu_si512(r.as_ptr().add(i) as *const _);
+            _mm256_storeu_si256(lo.as_mut_ptr().add(i) as *mut _, _mm512_cvtepi16_epi8(x));
+            let h = _mm512_srli_epi16::<8>(x);
+            _mm256_storeu_si256(hi.as_mut_ptr().add(i) as *mut _, _mm512_cvtepi16_epi8(h));
+            i += 32;
+        }
+        for j in i..r.len() {
+            lo[j] = r[j] as u8;
+            hi[j] = (r[j] >> 8) as u8;
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,gfni")]
+    unsafe fn syndromes_g<const G: usize>(tables: &Tables, r: &[u16], out: &mut [u16]) {
+        let mut lo = [0u8; MAX_N];
+        let mut hi = [0u8; MAX_N];
+        planes(r, &mut lo, &mut hi);
+        let step: [Mul; G] = std::array::from_fn(|g| Mul::per_qword(&tables.step[g]));
+        let z = _mm512_setzero_si512();
+        let mut al = [z; G];
+        let mut ah = [z; G];
+        for m in (0..r.len()).step_by(8) {
+            let dl = _mm512_set1_epi64(std::ptr::read_unaligned(lo.as_ptr().add(m) as *const i64));
+            let dh = _mm512_set1_epi64(std::ptr::read_unaligned(hi.as_ptr().add(m) as *const i64));
+            for g in 0..G {
+                (al[g], ah[g]) = step[g].mul_add(al[g], ah[g], dl, dh);
+            }
+        }
+        // Fold the eight lanes of each qword: lane l weighs alpha^(j (7 - l)).
+        let mut sl = [0u8; 64];
+        let mut sh = [0u8; 64];
+        for g in 0..G {
+            let (mut l, mut h) = (al[g], ah[g]);
+            let fold = &tables.fold[g];
+            macro_rules! halve {
+                ($s:expr, $bits:literal) => {
+                    let m = Mul::per_qword(&fold[$s]);
+                    (l, h) = m.mul_add(
+                        l,
+                        h,
+                        _mm512_srli_epi64::<$bits>(l),
+                        _mm512_srli_epi64::<$bits>(h),
+                    );
+                };
+            }
+            halve!(0, 32);
+            halve!(1, 16);
+            halve!(2, 8);
+            _mm512_storeu_si512(sl.as_mut_ptr() as *mut _, l);
+            _mm512_storeu_si512(sh.as_mut_ptr() as *mut _, h);
+            for q in 0..8 {
+                let j = 8 * g + q;
+                if j < out.len() {
+                    out[j] = sl[8 * q] as u16 | ((sh[8 * q] & 3) as u16) << 8;
+                }
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,gfni")]
+    pub(super) unsafe fn chien(
+        tables: &Tables,
+        lambda: &[u16],
+        n: usize,
+        roots: &mut [usize],
+    ) -> usize {
+        const T: usize = crate::fec::code::MAX_T;
+        let f = gf();
+        let nu = lambda.len() - 1;
+        assert!(nu >= 1 && nu <= tables.chien_step.len() && roots.len() >= nu);
+        let z = _mm512_setzero_si512();
+        let mut vl = [z; T];
+        let mut vh = [z; T];
+        for i in 1..=nu {
+            // Lanes 0..8 of every qword: lambda_i alpha^(-i l); qword q then times alpha^(-8 i q).
+            let la = f.log(lambda[i]);
+            let (mut ql, mut qh) = (0u64, 0u64);
+            for (l, &e) in tables.chien_lane_exp[i - 1].iter().enumerate() {
+                let x = f.mul_log(la, e);
+                ql |= ((x & 0xff) as u64) << (8 * l);
+                qh |= ((x >> 8) as u64) << (8 * l);
+            }
+            let start = Mul::per_qword(&tables.chien_start[i - 1]);
+            (vl[i - 1], vh[i - 1]) = start.mul_add(
+                _mm512_set1_epi64(ql as i64),
+                _mm512_set1_epi64(qh as i64),
+                z,
+                z,
+            );
+        }
+        let l0 = _mm512_set1_epi8(lambda[0] as u8 as i8);
+        let h0 = _mm512_set1_epi8((lambda[0] >> 8) as u8 as i8);
+        let mut found = 0;
+        for base in (0..n).step_by(64) {
+            let (mut sl, mut sh) = (l0, h0);
+            for i in 0..nu {
+                sl = _mm512_xor_si512(sl, vl[i]);
+                sh = _mm512_xor_si512(sh, vh[i]);
+                let m = Mul::broadcast(&tables.chien_step[i]);
+                (vl[i], vh[i]) = m.mul_add(vl[i], vh[i], z, z);
+            }
+            let mut mask = _mm512_cmpeq_epi8_mask(_mm512_or_si512(sl, sh), z);
+            if n - base < 64 {
+                mask &= (1u64 << (n - base)) - 1;
+            }
+            while mask != 0 {
+                roots[found] = base + mask.trailing_zeros() as usize;
+                found += 1;
+                if found == nu {
+                    return found;
+                }
+                mask &= mask - 1;
+            }
+        }
+        found
+    }
+}
