@@ -431,7 +431,7 @@ impl Codec {
                 KeyEquation { lambda, omega }
             }
             _ => {
-                let (lambda, omega) = ribm_fast(syndromes, self.t);
+                let (lambda, omega) = self.ribm(syndromes);
                 KeyEquation {
                     lambda: lambda[..=self.t].to_vec(),
                     omega: omega[..self.t].to_vec(),
@@ -592,6 +592,15 @@ impl Codec {
         found
     }
 
+    /// The engine's riBM: AVX-512 with the GFNI kernels, [`ribm_fast`] otherwise.
+    fn ribm(&self, s: &[u16]) -> ([u16; MAX_T + 1], [u16; MAX_T]) {
+        if let Kernels::Gfni(tables) = &self.kernels {
+            // SAFETY: the tables are only built when `gfni::available()` said so.
+            return unsafe { gfni::ribm(tables, s) };
+        }
+        ribm_fast(s, self.t)
+    }
+
     fn locate_fast(&self, r: &[u16]) -> Result<ErrorPattern, Failure> {
         let f = gf();
         let (n, t) = (self.n, self.t);
@@ -601,7 +610,7 @@ impl Codec {
         if s[..p].iter().all(|&x| x == 0) {
             return Ok(ErrorPattern::EMPTY);
         }
-        let (lambda, omega) = ribm_fast(&s[..p], t);
+        let (lambda, omega) = self.ribm(&s[..p]);
         let degree = (0..=t).rev().find(|&i| lambda[i] != 0).unwrap_or(0);
         if degree == 0 {
             // A constant locator: no roots, so nothing is corrected and the (non-zero)

@@ -68,6 +68,12 @@ pub(crate) struct Tables {
     chien_step: Vec<[u64; 4]>,
     /// Chien term i (index i - 1): logs of `alpha^(-i l)`, l < 8.
     chien_lane_exp: Vec<[u16; 8]>,
+    /// riBM multiply-by-variable tables, linear in the constant c: `mul_tab[h][c_part]` with
+    /// h = 0: c = c_part (< 32) and h = 1: c = c_part << 5, lanes 0..32 = `c v` (v < 32),
+    /// lanes 32..64 = `c (v << 5)`. A constant's tables are two loads and an XOR.
+    mul_tab: Box<[[[u16; 64]; 32]; 2]>,
+    /// Highest riBM register index, 3t.
+    top: usize,
 }
 
 impl Tables {
@@ -89,6 +95,13 @@ impl Tables {
             chien_lane_exp: (1..=t)
                 .map(|i| std::array::from_fn(|l| ((order - i * l % order) % order) as u16))
                 .collect(),
+            mul_tab: Box::new(std::array::from_fn(|h| {
+                std::array::from_fn(|c| {
+                    let c = (c << (5 * h)) as u16;
+                    std::array::from_fn(|v| f.mul(c, ((v % 32) << (5 * (v / 32))) as u16))
+                })
+            })),
+            top: 3 * t,
         }
     }
 }
@@ -121,6 +134,20 @@ pub(crate) unsafe fn chien(
     imp::chien(tables, lambda, n, roots)
 }
 
+/// The riBM solver of `codec::ribm_fast` (same arithmetic, same decisions) with the 3t + 1
+/// registers in two AVX-512 registers of 16-bit lanes: each iteration is two vector
+/// multiplies by the scalars gamma and delta_0 (`vpermw` lookups into that scalar's product
+/// tables, see `Tables::mul_tab`) and a one-lane shift. `s` holds the 2t syndromes.
+///
+/// # Safety
+/// [`available`] must have returned true.
+pub(crate) unsafe fn ribm(
+    tables: &Tables,
+    s: &[u16],
+) -> ([u16; super::code::MAX_T + 1], [u16; super::code::MAX_T]) {
+    imp::ribm(tables, s)
+}
+
 #[rustversion::before(1.89)]
 mod imp {
     //! Compilers older than 1.89 lack the intrinsics: the kernels are never selected.
@@ -135,6 +162,10 @@ mod imp {
     }
 
     pub(super) unsafe fn chien(_: &Tables, _: &[u16], _: usize, _: &mut [usize]) -> usize {
+        unreachable!("GFNI kernels are not available")
+    }
+
+    pub(super) unsafe fn ribm(_: &Tables, _: &[u16]) -> ([u16; 16], [u16; 15]) {
         unreachable!("GFNI kernels are not available")
     }
 }
@@ -166,6 +197,11 @@ mod imp {
 
     #[cfg(not(target_arch = "x86_64"))]
     pub(super) unsafe fn chien(_: &Tables, _: &[u16], _: usize, _: &mut [usize]) -> usize {
+        unreachable!("GFNI kernels are x86-64 only")
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    pub(super) unsafe fn ribm(_: &Tables, _: &[u16]) -> ([u16; 16], [u16; 15]) {
         unreachable!("GFNI kernels are x86-64 only")
     }
 
@@ -352,5 +388,78 @@ mod imp {
             }
         }
         found
+    }
+
+    /// Product tables of the scalar c: (c v, c (v << 5)) for v < 32, in two registers.
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,gfni")]
+    unsafe fn scalar_tables(tables: &Tables, c: u16) -> (__m512i, __m512i) {
+        let a = tables.mul_tab[0][c as usize & 31].as_ptr() as *const __m512i;
+        let b = tables.mul_tab[1][(c as usize >> 5) & 31].as_ptr() as *const __m512i;
+        (
+            _mm512_xor_si512(
+                _mm512_loadu_si512(a as *const _),
+                _mm512_loadu_si512(b as *const _),
+            ),
+            _mm512_xor_si512(
+                _mm512_loadu_si512(a.add(1) as *const _),
+                _mm512_loadu_si512(b.add(1) as *const _),
+            ),
+        )
+    }
+
+    /// Lanes (16-bit, values < 1024) times the scalar whose tables are `(lo, hi)`.
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,gfni")]
+    unsafe fn mul_scalar(x: __m512i, (lo, hi): (__m512i, __m512i)) -> __m512i {
+        _mm512_xor_si512(
+            _mm512_permutexvar_epi16(x, lo),
+            _mm512_permutexvar_epi16(_mm512_srli_epi16::<5>(x), hi),
+        )
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,gfni")]
+    pub(super) unsafe fn ribm(tables: &Tables, s: &[u16]) -> ([u16; 16], [u16; 15]) {
+        let m = tables.top; // highest register index, 3t < 64
+        let t = m / 3;
+        assert!(s.len() == 2 * t && m < 63);
+        let mut init = [0u16; 64];
+        init[..2 * t].copy_from_slice(s);
+        init[m] = 1;
+        let load = |i: usize| _mm512_loadu_si512(init.as_ptr().add(32 * i) as *const _);
+        let (mut d0v, mut d1v) = (load(0), load(1));
+        let (mut t0v, mut t1v) = (d0v, d1v);
+        // up[i] = delta[i + 1], lane 63 = 0: two-register shift by one 16-bit lane.
+        let idx: [u16; 32] = std::array::from_fn(|i| i as u16 + 1);
+        let idx = _mm512_loadu_si512(idx.as_ptr() as *const _);
+        let z = _mm512_setzero_si512();
+        let mut gamma = scalar_tables(tables, 1);
+        let mut k: i32 = 0;
+        for _ in 0..2 * t {
+            let d0 = _mm_cvtsi128_si32(_mm512_castsi512_si128(d0v)) as u16;
+            let dt = scalar_tables(tables, d0);
+            let u0 = _mm512_permutex2var_epi16(d0v, idx, d1v);
+            let u1 = _mm512_permutex2var_epi16(d1v, idx, z);
+            d0v = _mm512_xor_si512(mul_scalar(u0, gamma), mul_scalar(t0v, dt));
+            d1v = _mm512_xor_si512(mul_scalar(u1, gamma), mul_scalar(t1v, dt));
+            if d0 != 0 && k >= 0 {
+                (t0v, t1v) = (u0, u1);
+                gamma = dt;
+                k = -k - 1;
+            } else {
+                k += 1;
+            }
+        }
+        let mut out = [0u16; 64];
+        _mm512_storeu_si512(out.as_mut_ptr() as *mut _, d0v);
+        _mm512_storeu_si512(out.as_mut_ptr().add(32) as *mut _, d1v);
+        let mut lambda = [0u16; 16];
+        let mut omega = [0u16; 15];
+        lambda[..=t].copy_from_slice(&out[t..=2 * t]);
+        omega[..t].copy_from_slice(&out[..t]);
+        (lambda, omega)
     }
 }
