@@ -635,45 +635,38 @@ impl Codec {
         let log_omega: [u16; MAX_T] = std::array::from_fn(|i| f.log(omega[i]));
         let log_lambda: [u16; MAX_T + 1] = std::array::from_fn(|i| f.log(lambda[i]));
         let mut errors = ErrorPattern::EMPTY;
-        // Positions ascending = d descending.
+        // Positions ascending = d descending. Every exponent is computed from scratch
+        // (`i * step`, `le + j d`, reduced by `mod1023`) rather than stepped, so the lookups
+        // of one root carry no dependency chain.
         for &d in roots[..found].iter().rev() {
             let pos = n - 1 - d;
-            // omega(X^-1) and lambda_odd(X^-1), X^-1 = alpha^-d, powers by log.
-            let step = (ORDER - d % ORDER) % ORDER;
+            // omega(X^-1) and lambda_odd(X^-1), X^-1 = alpha^-d (d < n < 1023).
+            let step = ORDER - d;
             let mut num = 0;
             let mut den = 0;
-            let mut e = 0;
             for i in 0..t {
-                num ^= f.mul_log(log_omega[i], e as u16);
+                let e = mod1023(i * step);
+                num ^= f.mul_log(log_omega[i], e);
                 if i % 2 == 1 {
-                    den ^= f.mul_log(log_lambda[i], e as u16);
-                }
-                e += step;
-                if e >= ORDER {
-                    e -= ORDER;
+                    den ^= f.mul_log(log_lambda[i], e);
                 }
             }
             if t % 2 == 1 {
-                // e is now the exponent of X^-t.
-                den ^= f.mul_log(log_lambda[t], e as u16);
+                den ^= f.mul_log(log_lambda[t], mod1023(t * step));
             }
             if den == 0 || num == 0 {
                 return Err(Failure::ErrorValue { position: pos });
             }
             // log e = log num - log den - 2t d  (mod 1023)
-            let le = (f.log(num) as usize + 2 * ORDER - f.log(den) as usize
-                + (ORDER - (p * d) % ORDER))
-                % ORDER;
+            let le =
+                mod1023(f.log(num) as usize + 2 * ORDER - f.log(den) as usize + ORDER * p - p * d)
+                    as usize;
             errors.push(pos, f.exp(le));
-            // Residual syndromes: S_j ^= e alpha^(j d).
-            let mut idx = le;
-            let step = d % ORDER;
-            for sj in s[..p].iter_mut() {
-                *sj ^= f.exp(idx);
-                idx += step;
-                if idx >= ORDER {
-                    idx -= ORDER;
-                }
+            // Residual syndromes: S_j ^= e alpha^(j d); `exp` covers exponents < 2046, so a
+            // single fold of `le + j d` (< 1023 * 2t) is enough.
+            for (j, sj) in s[..p].iter_mut().enumerate() {
+                let x = le + j * d;
+                *sj ^= f.exp((x & 1023) + (x >> 10));
             }
         }
         if s[..p].iter().any(|&x| x != 0) {
@@ -681,6 +674,13 @@ impl Codec {
         }
         Ok(errors)
     }
+}
+
+/// `x mod 1023` for `x < 1023 * 1024`, by `2^10 = 1 (mod 1023)`: no division.
+#[inline(always)]
+fn mod1023(x: usize) -> u16 {
+    let r = (x & 1023) + (x >> 10);
+    (if r >= ORDER { r - ORDER } else { r }) as u16
 }
 
 /// Reformulated inversionless Berlekamp-Massey (Sarwate & Shanbhag 2001), written out
