@@ -181,7 +181,7 @@ impl Codec {
         let syn_mul = (0..p).map(|j| MulConst::new(f.pow(j))).collect();
         let chien_mul = (0..=t).map(|i| MulConst::new(f.pow_neg(i))).collect();
         let kernels = match engine {
-            Engine::Fast if gfni::available() => Kernels::Gfni(gfni::Tables::new(t)),
+            Engine::Fast if gfni::available() => Kernels::Gfni(gfni::Tables::new(n, t)),
             Engine::Fast | Engine::FastAvx2 if simd::available() => {
                 Kernels::Avx2(simd::Tables::new(t))
             }
@@ -601,6 +601,32 @@ impl Codec {
         ribm_fast(s, self.t)
     }
 
+    /// Step 6: the syndromes `s` of the received word with the errors `(d, log e)` removed
+    /// are all zero (`S_j = sum e alpha^(j d)`, every j).
+    fn residual_is_zero(&self, s: &[u16], errors: &[(usize, usize)]) -> bool {
+        let f = gf();
+        if let Kernels::Gfni(tables) = &self.kernels {
+            let mut pairs = [(0usize, 0u16); MAX_T];
+            for (p, &(d, le)) in pairs.iter_mut().zip(errors) {
+                *p = (d, f.exp(le));
+            }
+            // SAFETY: the tables are only built when `gfni::available()` said so.
+            return unsafe { gfni::residual_is_zero(tables, s, &pairs[..errors.len()]) };
+        }
+        let mut buf = [0u16; 2 * MAX_T];
+        let rest = &mut buf[..s.len()];
+        rest.copy_from_slice(s);
+        for &(d, le) in errors {
+            // S_j ^= e alpha^(j d); `exp` covers exponents < 2046, so a single fold of
+            // `le + j d` (< 1023 * 2t) is enough.
+            for (j, sj) in rest.iter_mut().enumerate() {
+                let x = le + j * d;
+                *sj ^= f.exp((x & 1023) + (x >> 10));
+            }
+        }
+        rest.iter().all(|&x| x == 0)
+    }
+
     fn locate_fast(&self, r: &[u16]) -> Result<ErrorPattern, Failure> {
         let f = gf();
         let (n, t) = (self.n, self.t);
@@ -635,6 +661,8 @@ impl Codec {
         let log_omega: [u16; MAX_T] = std::array::from_fn(|i| f.log(omega[i]));
         let log_lambda: [u16; MAX_T + 1] = std::array::from_fn(|i| f.log(lambda[i]));
         let mut errors = ErrorPattern::EMPTY;
+        // (degree, log of the error value) of each error, for the residual check.
+        let mut found_errors = [(0usize, 0usize); MAX_T];
         // Positions ascending = d descending. Every exponent is computed from scratch
         // (`i * step`, `le + j d`, reduced by `mod1023`) rather than stepped, so the lookups
         // of one root carry no dependency chain.
@@ -662,14 +690,9 @@ impl Codec {
                 mod1023(f.log(num) as usize + 2 * ORDER - f.log(den) as usize + ORDER * p - p * d)
                     as usize;
             errors.push(pos, f.exp(le));
-            // Residual syndromes: S_j ^= e alpha^(j d); `exp` covers exponents < 2046, so a
-            // single fold of `le + j d` (< 1023 * 2t) is enough.
-            for (j, sj) in s[..p].iter_mut().enumerate() {
-                let x = le + j * d;
-                *sj ^= f.exp((x & 1023) + (x >> 10));
-            }
+            found_errors[errors.len() - 1] = (d, le);
         }
-        if s[..p].iter().any(|&x| x != 0) {
+        if !self.residual_is_zero(&s[..p], &found_errors[..errors.len()]) {
             return Err(Failure::ResidualSyndrome);
         }
         Ok(errors)

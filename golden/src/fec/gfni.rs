@@ -74,10 +74,13 @@ pub(crate) struct Tables {
     mul_tab: Box<[[[u16; 64]; 32]; 2]>,
     /// Highest riBM register index, 3t.
     top: usize,
+    /// `powers[d][j] = alpha^(j d)`, j < 32, d < n: an error of value e at degree d adds
+    /// `e powers[d][j]` to syndrome j (the residual check after Forney).
+    powers: Vec<[u16; 32]>,
 }
 
 impl Tables {
-    pub(crate) fn new(t: usize) -> Tables {
+    pub(crate) fn new(n: usize, t: usize) -> Tables {
         let f = gf();
         let groups = (2 * t).div_ceil(8);
         let order = super::gf::ORDER;
@@ -102,6 +105,9 @@ impl Tables {
                 })
             })),
             top: 3 * t,
+            powers: (0..n)
+                .map(|d| std::array::from_fn(|j| f.pow(j * d)))
+                .collect(),
         }
     }
 }
@@ -148,6 +154,15 @@ pub(crate) unsafe fn ribm(
     imp::ribm(tables, s)
 }
 
+/// True when the syndromes `s` (at most 32) minus the errors `(d, e)` (degree, value) are
+/// all zero: `S_j = sum e alpha^(j d)` for every j. One vector multiply per error.
+///
+/// # Safety
+/// [`available`] must have returned true.
+pub(crate) unsafe fn residual_is_zero(tables: &Tables, s: &[u16], errors: &[(usize, u16)]) -> bool {
+    imp::residual_is_zero(tables, s, errors)
+}
+
 #[rustversion::before(1.89)]
 mod imp {
     //! Compilers older than 1.89 lack the intrinsics: the kernels are never selected.
@@ -166,6 +181,10 @@ mod imp {
     }
 
     pub(super) unsafe fn ribm(_: &Tables, _: &[u16]) -> ([u16; 16], [u16; 15]) {
+        unreachable!("GFNI kernels are not available")
+    }
+
+    pub(super) unsafe fn residual_is_zero(_: &Tables, _: &[u16], _: &[(usize, u16)]) -> bool {
         unreachable!("GFNI kernels are not available")
     }
 }
@@ -202,6 +221,11 @@ mod imp {
 
     #[cfg(not(target_arch = "x86_64"))]
     pub(super) unsafe fn ribm(_: &Tables, _: &[u16]) -> ([u16; 16], [u16; 15]) {
+        unreachable!("GFNI kernels are x86-64 only")
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    pub(super) unsafe fn residual_is_zero(_: &Tables, _: &[u16], _: &[(usize, u16)]) -> bool {
         unreachable!("GFNI kernels are x86-64 only")
     }
 
@@ -461,5 +485,25 @@ mod imp {
         lambda[..=t].copy_from_slice(&out[t..=2 * t]);
         omega[..t].copy_from_slice(&out[..t]);
         (lambda, omega)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,gfni")]
+    pub(super) unsafe fn residual_is_zero(
+        tables: &Tables,
+        s: &[u16],
+        errors: &[(usize, u16)],
+    ) -> bool {
+        assert!(s.len() <= 32);
+        let mut buf = [0u16; 32];
+        buf[..s.len()].copy_from_slice(s);
+        let mut acc = _mm512_loadu_si512(buf.as_ptr() as *const _);
+        for &(d, e) in errors {
+            let p = _mm512_loadu_si512(tables.powers[d].as_ptr() as *const _);
+            acc = _mm512_xor_si512(acc, mul_scalar(p, scalar_tables(tables, e)));
+        }
+        // Lanes j >= s.len() hold e alpha^(j d) terms: only the first s.len() count.
+        let live = (1u32 << s.len()) - 1;
+        _mm512_mask_cmpneq_epi16_mask(live, acc, _mm512_setzero_si512()) == 0
     }
 }
