@@ -248,6 +248,12 @@ impl Codec {
         assert_eq!(msg.len(), self.k, "message length");
         assert_eq!(cw_out.len(), self.n, "codeword length");
         cw_out[..self.k].copy_from_slice(msg);
+        if let Kernels::Gfni(tables) = &self.kernels {
+            // SAFETY: the tables are only built when `gfni::available()` said so; n is a
+            // multiple of 8 (544, 528).
+            unsafe { gfni::parity(tables, cw_out) };
+            return;
+        }
         let (_, parity) = cw_out.split_at_mut(self.k);
         match self.engine {
             Engine::Naive => self.parity_naive(msg, parity),

@@ -77,6 +77,41 @@ pub(crate) struct Tables {
     /// `powers[d][j] = alpha^(j d)`, j < 32, d < n: an error of value e at degree d adds
     /// `e powers[d][j]` to syndrome j (the residual check after Forney).
     powers: Vec<[u16; 32]>,
+    /// Encoder: column j of the inverse of `V[j][l] = alpha^(j (2t - 1 - l))` (lanes l < 2t).
+    /// Parity symbol l (degree 2t - 1 - l) is `sum_j col_j[l] S_j`, with S_j the syndromes
+    /// of the message followed by 2t zeros: the one word with those syndromes in the parity
+    /// positions alone.
+    parity_cols: Vec<[u16; 32]>,
+}
+
+/// Inverse of a square matrix over GF(2^10) by Gauss-Jordan elimination (`m` invertible).
+fn invert(mut m: Vec<Vec<u16>>) -> Vec<Vec<u16>> {
+    let f = gf();
+    let size = m.len();
+    let mut inv: Vec<Vec<u16>> = (0..size)
+        .map(|i| (0..size).map(|j| u16::from(i == j)).collect())
+        .collect();
+    for col in 0..size {
+        let pivot = (col..size)
+            .find(|&r| m[r][col] != 0)
+            .expect("Vandermonde matrix of distinct points is invertible");
+        m.swap(col, pivot);
+        inv.swap(col, pivot);
+        let scale = f.inv(m[col][col]);
+        for x in m[col].iter_mut().chain(inv[col].iter_mut()) {
+            *x = f.mul(*x, scale);
+        }
+        for r in 0..size {
+            let c = m[r][col];
+            if r != col && c != 0 {
+                for j in 0..size {
+                    m[r][j] ^= f.mul(c, m[col][j]);
+                    inv[r][j] ^= f.mul(c, inv[col][j]);
+                }
+            }
+        }
+    }
+    inv
 }
 
 impl Tables {
@@ -108,6 +143,16 @@ impl Tables {
             powers: (0..n)
                 .map(|d| std::array::from_fn(|j| f.pow(j * d)))
                 .collect(),
+            parity_cols: {
+                let p = 2 * t;
+                let v = (0..p)
+                    .map(|j| (0..p).map(|l| f.pow(j * (p - 1 - l))).collect())
+                    .collect();
+                let w = invert(v);
+                (0..p)
+                    .map(|j| std::array::from_fn(|l| if l < p { w[l][j] } else { 0 }))
+                    .collect()
+            },
         }
     }
 }
@@ -163,6 +208,15 @@ pub(crate) unsafe fn residual_is_zero(tables: &Tables, s: &[u16], errors: &[(usi
     imp::residual_is_zero(tables, s, errors)
 }
 
+/// Systematic parity: `cw[..n - 2t]` holds the message; writes the 2t parity symbols into
+/// `cw[n - 2t..]` (`cw.len()` a multiple of 8, at most `MAX_N`, symbols < 1024).
+///
+/// # Safety
+/// [`available`] must have returned true.
+pub(crate) unsafe fn parity(tables: &Tables, cw: &mut [u16]) {
+    imp::parity(tables, cw)
+}
+
 #[rustversion::before(1.89)]
 mod imp {
     //! Compilers older than 1.89 lack the intrinsics: the kernels are never selected.
@@ -185,6 +239,10 @@ mod imp {
     }
 
     pub(super) unsafe fn residual_is_zero(_: &Tables, _: &[u16], _: &[(usize, u16)]) -> bool {
+        unreachable!("GFNI kernels are not available")
+    }
+
+    pub(super) unsafe fn parity(_: &Tables, _: &mut [u16]) {
         unreachable!("GFNI kernels are not available")
     }
 }
@@ -226,6 +284,11 @@ mod imp {
 
     #[cfg(not(target_arch = "x86_64"))]
     pub(super) unsafe fn residual_is_zero(_: &Tables, _: &[u16], _: &[(usize, u16)]) -> bool {
+        unreachable!("GFNI kernels are x86-64 only")
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    pub(super) unsafe fn parity(_: &Tables, _: &mut [u16]) {
         unreachable!("GFNI kernels are x86-64 only")
     }
 
@@ -505,5 +568,23 @@ mod imp {
         // Lanes j >= s.len() hold e alpha^(j d) terms: only the first s.len() count.
         let live = (1u32 << s.len()) - 1;
         _mm512_mask_cmpneq_epi16_mask(live, acc, _mm512_setzero_si512()) == 0
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,gfni")]
+    pub(super) unsafe fn parity(tables: &Tables, cw: &mut [u16]) {
+        let p = tables.parity_cols.len();
+        let k = cw.len() - p;
+        cw[k..].fill(0);
+        let mut s = [0u16; 32];
+        syndromes(tables, cw, &mut s[..p]);
+        let mut acc = _mm512_setzero_si512();
+        for (col, &sj) in tables.parity_cols.iter().zip(&s) {
+            let c = _mm512_loadu_si512(col.as_ptr() as *const _);
+            acc = _mm512_xor_si512(acc, mul_scalar(c, scalar_tables(tables, sj)));
+        }
+        let mut out = [0u16; 32];
+        _mm512_storeu_si512(out.as_mut_ptr() as *mut _, acc);
+        cw[k..].copy_from_slice(&out[..p]);
     }
 }
