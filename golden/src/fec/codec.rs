@@ -633,6 +633,39 @@ impl Codec {
         rest.iter().all(|&x| x == 0)
     }
 
+    /// Forney's sums `(omega(X^-1), lambda_odd(X^-1))`, `X^-1 = alpha^-d`, for each root
+    /// degree d (< n < 1023).
+    fn forney_sums(&self, omega: &[u16], lambda: &[u16], roots: &[usize], out: &mut [(u16, u16)]) {
+        if let Kernels::Gfni(tables) = &self.kernels {
+            // SAFETY: the tables are only built when `gfni::available()` said so.
+            return unsafe { gfni::forney_sums(tables, omega, lambda, roots, out) };
+        }
+        let f = gf();
+        let t = self.t;
+        let log_omega: [u16; MAX_T] =
+            std::array::from_fn(|i| omega.get(i).map_or(0, |&x| f.log(x)));
+        let log_lambda: [u16; MAX_T + 1] =
+            std::array::from_fn(|i| lambda.get(i).map_or(0, |&x| f.log(x)));
+        // Every exponent is computed from scratch (`i * step` reduced by `mod1023`) rather
+        // than stepped, so the lookups carry no dependency chain.
+        for (o, &d) in out.iter_mut().zip(roots) {
+            let step = ORDER - d;
+            let mut num = 0;
+            let mut den = 0;
+            for i in 0..t {
+                let e = mod1023(i * step);
+                num ^= f.mul_log(log_omega[i], e);
+                if i % 2 == 1 {
+                    den ^= f.mul_log(log_lambda[i], e);
+                }
+            }
+            if t % 2 == 1 {
+                den ^= f.mul_log(log_lambda[t], mod1023(t * step));
+            }
+            *o = (num, den);
+        }
+    }
+
     fn locate_fast(&self, r: &[u16]) -> Result<ErrorPattern, Failure> {
         let f = gf();
         let (n, t) = (self.n, self.t);
@@ -664,30 +697,19 @@ impl Codec {
                 roots: found,
             });
         }
-        let log_omega: [u16; MAX_T] = std::array::from_fn(|i| f.log(omega[i]));
-        let log_lambda: [u16; MAX_T + 1] = std::array::from_fn(|i| f.log(lambda[i]));
+        let mut sums = [(0u16, 0u16); MAX_T];
+        self.forney_sums(
+            &omega[..t],
+            &lambda[..=t],
+            &roots[..found],
+            &mut sums[..found],
+        );
         let mut errors = ErrorPattern::EMPTY;
         // (degree, log of the error value) of each error, for the residual check.
         let mut found_errors = [(0usize, 0usize); MAX_T];
-        // Positions ascending = d descending. Every exponent is computed from scratch
-        // (`i * step`, `le + j d`, reduced by `mod1023`) rather than stepped, so the lookups
-        // of one root carry no dependency chain.
-        for &d in roots[..found].iter().rev() {
+        // Positions ascending = d descending.
+        for (&d, &(num, den)) in roots[..found].iter().zip(&sums[..found]).rev() {
             let pos = n - 1 - d;
-            // omega(X^-1) and lambda_odd(X^-1), X^-1 = alpha^-d (d < n < 1023).
-            let step = ORDER - d;
-            let mut num = 0;
-            let mut den = 0;
-            for i in 0..t {
-                let e = mod1023(i * step);
-                num ^= f.mul_log(log_omega[i], e);
-                if i % 2 == 1 {
-                    den ^= f.mul_log(log_lambda[i], e);
-                }
-            }
-            if t % 2 == 1 {
-                den ^= f.mul_log(log_lambda[t], mod1023(t * step));
-            }
             if den == 0 || num == 0 {
                 return Err(Failure::ErrorValue { position: pos });
             }

@@ -82,6 +82,8 @@ pub(crate) struct Tables {
     /// of the message followed by 2t zeros: the one word with those syndromes in the parity
     /// positions alone.
     parity_cols: Vec<[u16; 32]>,
+    /// Forney: `neg_exp[d][i] = (-i d) mod 1023`, i < 16, d < n: lane i of a gather index.
+    neg_exp: Vec<[u16; 16]>,
 }
 
 /// Inverse of a square matrix over GF(2^10) by Gauss-Jordan elimination (`m` invertible).
@@ -142,6 +144,9 @@ impl Tables {
             top: 3 * t,
             powers: (0..n)
                 .map(|d| std::array::from_fn(|j| f.pow(j * d)))
+                .collect(),
+            neg_exp: (0..n)
+                .map(|d| std::array::from_fn(|i| ((order - i * d % order) % order) as u16))
                 .collect(),
             parity_cols: {
                 let p = 2 * t;
@@ -217,6 +222,22 @@ pub(crate) unsafe fn parity(tables: &Tables, cw: &mut [u16]) {
     imp::parity(tables, cw)
 }
 
+/// Forney's two sums for each root degree d: `(omega(alpha^-d), lambda_odd(alpha^-d))`, by
+/// one 16-lane gather of antilogs per sum (lane i: `log omega_i - i d`). `omega` holds
+/// `omega_0..omega_(t-1)`, `lambda` `lambda_0..=lambda_t`.
+///
+/// # Safety
+/// [`available`] must have returned true.
+pub(crate) unsafe fn forney_sums(
+    tables: &Tables,
+    omega: &[u16],
+    lambda: &[u16],
+    roots: &[usize],
+    out: &mut [(u16, u16)],
+) {
+    imp::forney_sums(tables, omega, lambda, roots, out)
+}
+
 #[rustversion::before(1.89)]
 mod imp {
     //! Compilers older than 1.89 lack the intrinsics: the kernels are never selected.
@@ -243,6 +264,16 @@ mod imp {
     }
 
     pub(super) unsafe fn parity(_: &Tables, _: &mut [u16]) {
+        unreachable!("GFNI kernels are not available")
+    }
+
+    pub(super) unsafe fn forney_sums(
+        _: &Tables,
+        _: &[u16],
+        _: &[u16],
+        _: &[usize],
+        _: &mut [(u16, u16)],
+    ) {
         unreachable!("GFNI kernels are not available")
     }
 }
@@ -289,6 +320,17 @@ mod imp {
 
     #[cfg(not(target_arch = "x86_64"))]
     pub(super) unsafe fn parity(_: &Tables, _: &mut [u16]) {
+        unreachable!("GFNI kernels are x86-64 only")
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    pub(super) unsafe fn forney_sums(
+        _: &Tables,
+        _: &[u16],
+        _: &[u16],
+        _: &[usize],
+        _: &mut [(u16, u16)],
+    ) {
         unreachable!("GFNI kernels are x86-64 only")
     }
 
@@ -586,5 +628,51 @@ mod imp {
         let mut out = [0u16; 32];
         _mm512_storeu_si512(out.as_mut_ptr() as *mut _, acc);
         cw[k..].copy_from_slice(&out[..p]);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,gfni")]
+    pub(super) unsafe fn forney_sums(
+        tables: &Tables,
+        omega: &[u16],
+        lambda: &[u16],
+        roots: &[usize],
+        out: &mut [(u16, u16)],
+    ) {
+        let f = gf();
+        let t = omega.len();
+        assert!(t < 16 && lambda.len() == t + 1 && out.len() == roots.len());
+        // log(0) = 2047 puts a lane in the zero part of the antilog table; the largest index
+        // read is 2047 + 1022 (+ 1 for the dword) < 4096.
+        let mut lo = [2047u32; 16];
+        let mut ll = [2047u32; 16];
+        for i in 0..t {
+            lo[i] = f.log(omega[i]) as u32;
+        }
+        for i in (1..=t).step_by(2) {
+            ll[i] = f.log(lambda[i]) as u32;
+        }
+        let lo = _mm512_loadu_si512(lo.as_ptr() as *const _);
+        let ll = _mm512_loadu_si512(ll.as_ptr() as *const _);
+        let exp = f.exp_table().as_ptr() as *const i32;
+        let low16 = _mm512_set1_epi32(0xffff);
+        for (o, &d) in out.iter_mut().zip(roots) {
+            let e =
+                _mm512_cvtepu16_epi32(_mm256_loadu_si256(tables.neg_exp[d].as_ptr() as *const _));
+            // Dword gathers at 2-byte steps: the low half is the antilog.
+            let num = _mm512_i32gather_epi32::<2>(_mm512_add_epi32(lo, e), exp);
+            let den = _mm512_i32gather_epi32::<2>(_mm512_add_epi32(ll, e), exp);
+            let both = _mm512_ternarylogic_epi32::<0xf8>(_mm512_slli_epi32::<16>(den), num, low16);
+            // XOR of the 16 lanes: low half omega(X^-1), high half lambda_odd(X^-1).
+            let x = _mm256_xor_si256(
+                _mm512_castsi512_si256(both),
+                _mm512_extracti64x4_epi64::<1>(both),
+            );
+            let x = _mm_xor_si128(_mm256_castsi256_si128(x), _mm256_extracti128_si256::<1>(x));
+            let x = _mm_xor_si128(x, _mm_unpackhi_epi64(x, x));
+            let x = _mm_xor_si128(x, _mm_srli_epi64::<32>(x));
+            let r = _mm_cvtsi128_si32(x) as u32;
+            *o = (r as u16, (r >> 16) as u16);
+        }
     }
 }
