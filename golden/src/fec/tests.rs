@@ -573,3 +573,41 @@ fn kernels_follow_the_engine_and_the_cpu() {
         eprintln!("{code}: Fast runs the {fast} kernels");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Every engine (and so every kernel this CPU has) gives the naive engine's verdict,
+    /// failure reason, error pattern and output message, on codewords with 0..=t errors and
+    /// with up to t + 8 errors (decoder failures and miscorrections included).
+    #[test]
+    fn prop_engines_agree_with_naive(
+        kp4 in any::<bool>(),
+        msg in proptest::collection::vec(0u16..1024, 514),
+        errs in proptest::collection::vec((0usize..544, 1u16..1024), 0..24),
+        beyond in any::<bool>(),
+    ) {
+        let code = if kp4 { Code::Kp4 } else { Code::Kr4 };
+        let naive = Codec::with_engine(code, Engine::Naive);
+        let cw = encode(&naive, &msg);
+        let mut r = cw.clone();
+        let count = if beyond { errs.len().min(code.t() + 8) } else { errs.len().min(code.t()) };
+        for &(p, e) in &errs[..count] {
+            r[p % code.n()] ^= e;
+        }
+        let want = naive.locate(&r);
+        let mut want_msg = vec![0u16; code.k()];
+        let want_outcome = naive.decode(&r, &mut want_msg);
+        if distance(&r, &cw) <= code.t() {
+            prop_assert_eq!(want_outcome, DecodeOutcome::Corrected { symbols: distance(&r, &cw) });
+        }
+        for engine in &ENGINES[1..] {
+            let c = Codec::with_engine(code, *engine);
+            let mut out = vec![0u16; code.k()];
+            prop_assert_eq!(c.locate(&r), want, "{:?}", engine);
+            prop_assert_eq!(c.decode(&r, &mut out), want_outcome, "{:?}", engine);
+            prop_assert_eq!(&out, &want_msg, "{:?}", engine);
+            prop_assert_eq!(encode(&c, &msg), cw.clone(), "{:?}", engine);
+        }
+    }
+}
