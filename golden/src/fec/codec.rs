@@ -11,16 +11,18 @@ pub enum Engine {
     /// Chien search over all 1023 field elements, syndromes recomputed after correction,
     /// encoding by long division.
     Naive,
-    /// Fast path: AVX-512 GFNI syndromes and Chien search (eight constants per instruction,
-    /// 64 positions per Chien step) when the CPU has `avx512f`, `avx512bw` and `gfni`; the
+    /// Fast path: AVX-512 GFNI kernels (syndromes eight constants per instruction, Chien
+    /// search 64 positions per step, riBM in two 512-bit registers, encoding from the
+    /// message's syndromes) when the CPU has `avx512f`, `avx512bw` and `gfni`; the
     /// [`Engine::FastAvx2`] kernels otherwise, or the [`Engine::FastScalar`] ones without
-    /// AVX2; log-domain riBM; Chien only over the n positions of the shortened code, stopping
-    /// at the last root; table-driven LFSR encoder (SSE2 register on x86-64).
+    /// AVX2. Chien only over the n positions of the shortened code, stopping at the last
+    /// root; see the module documentation.
     #[default]
     Fast,
-    /// The fast engine with AVX2 `vpshufb` syndromes and Chien search (32 symbols per step)
-    /// even where AVX-512 GFNI is present (what `Fast` uses on CPUs without it; selectable to
-    /// test and benchmark that path); the scalar kernels when the CPU lacks AVX2.
+    /// The fast engine with AVX2 `vpshufb` syndromes and Chien search (32 symbols per step),
+    /// log-domain riBM and the SSE2 LFSR encoder, even where AVX-512 GFNI is present (what
+    /// `Fast` uses on CPUs without it; selectable to test and benchmark that path); the
+    /// scalar kernels when the CPU lacks AVX2.
     FastAvx2,
     /// The fast engine without SIMD (what `Fast` falls back to on CPUs without AVX2;
     /// selectable to test and benchmark that path anywhere): syndromes from the remainder of
