@@ -141,8 +141,8 @@ pub struct Codec {
 
 /// Syndrome and Chien kernels with their tables.
 enum Kernels {
-    /// AVX-512 GFNI (`gfni.rs`).
-    Gfni(gfni::Tables),
+    /// AVX-512 GFNI (`gfni.rs`), tables shared per code.
+    Gfni(&'static gfni::Tables),
     /// AVX2 `vpshufb` (`simd.rs`).
     Avx2(simd::Tables),
     /// Portable code.
@@ -183,7 +183,7 @@ impl Codec {
         let syn_mul = (0..p).map(|j| MulConst::new(f.pow(j))).collect();
         let chien_mul = (0..=t).map(|i| MulConst::new(f.pow_neg(i))).collect();
         let kernels = match engine {
-            Engine::Fast if gfni::available() => Kernels::Gfni(gfni::Tables::new(n, t)),
+            Engine::Fast if gfni::available() => Kernels::Gfni(gfni::tables(code)),
             Engine::Fast | Engine::FastAvx2 if simd::available() => {
                 Kernels::Avx2(simd::Tables::new(t))
             }

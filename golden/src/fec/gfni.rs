@@ -162,6 +162,19 @@ impl Tables {
     }
 }
 
+/// The tables of `code`, built once per process (the codec points at them, so making a
+/// `Codec` stays cheap).
+pub(crate) fn tables(code: super::code::Code) -> &'static Tables {
+    use std::sync::OnceLock;
+    static KP4: OnceLock<Tables> = OnceLock::new();
+    static KR4: OnceLock<Tables> = OnceLock::new();
+    let cell = match code {
+        super::code::Code::Kp4 => &KP4,
+        super::code::Code::Kr4 => &KR4,
+    };
+    cell.get_or_init(|| Tables::new(code.n(), code.t()))
+}
+
 /// True when the CPU (and the compiler) can run the kernels of this module.
 pub(crate) fn available() -> bool {
     imp::available()
