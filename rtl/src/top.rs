@@ -217,11 +217,7 @@ fn stream_stats(
     for l in 0..4 {
         let mut bits = Vec::new();
         for i in 0..p {
-            bits.push(
-                w.slicer_level
-                    .slice(2 * i + 1, 2 * i)?
-                    .eq(&k(l, Ty::u(2))?)?,
-            );
+            bits.push(w.slicer_level.slice(2 * i + 1, 2 * i)?.eq(&k(l, Ty::u(2))?)?);
         }
         let n = popcount(m, &format!("lvl{l}_n"), bits)?;
         levels.push(counter(m, &format!("st_level{l}"), &w.m_fire, &n)?);
