@@ -570,10 +570,17 @@ impl Codec {
     /// Degrees d < n (position n-1-d) with `lambda(alpha^-d) = 0`, ascending, into `roots`;
     /// returns the count. `lambda` = `lambda_0..=lambda_nu`, `nu >= 1`, `lambda_nu != 0`: it
     /// has at most nu roots, so the search stops at the nu-th.
-    fn chien_fast(&self, lambda: &[u16], roots: &mut [usize; MAX_T]) -> usize {
+    /// With the GFNI kernels, `dens[r]` also receives Forney's denominator of root r
+    /// (`lambda_odd(alpha^-d)`); the other kernels leave `dens` alone.
+    fn chien_fast(
+        &self,
+        lambda: &[u16],
+        roots: &mut [usize; MAX_T],
+        dens: &mut [u16; MAX_T],
+    ) -> usize {
         if let Kernels::Gfni(tables) = &self.kernels {
             // SAFETY: the tables are only built when `gfni::available()` said so.
-            return unsafe { gfni::chien(tables, lambda, self.n, roots) };
+            return unsafe { gfni::chien(tables, lambda, self.n, roots, dens) };
         }
         #[cfg(target_arch = "x86_64")]
         if let Kernels::Avx2(tables) = &self.kernels {
@@ -636,11 +643,19 @@ impl Codec {
     }
 
     /// Forney's sums `(omega(X^-1), lambda_odd(X^-1))`, `X^-1 = alpha^-d`, for each root
-    /// degree d (< n < 1023).
-    fn forney_sums(&self, omega: &[u16], lambda: &[u16], roots: &[usize], out: &mut [(u16, u16)]) {
+    /// degree d (< n < 1023); `dens` holds the denominators [`Codec::chien_fast`] gave with
+    /// the GFNI kernels.
+    fn forney_sums(
+        &self,
+        omega: &[u16],
+        lambda: &[u16],
+        dens: &[u16],
+        roots: &[usize],
+        out: &mut [(u16, u16)],
+    ) {
         if let Kernels::Gfni(tables) = &self.kernels {
             // SAFETY: the tables are only built when `gfni::available()` said so.
-            return unsafe { gfni::forney_sums(tables, omega, lambda, roots, out) };
+            return unsafe { gfni::forney_sums(tables, omega, dens, roots, out) };
         }
         let f = gf();
         let t = self.t;
@@ -692,7 +707,8 @@ impl Codec {
             });
         }
         let mut roots = [0usize; MAX_T];
-        let found = self.chien_fast(&lambda[..=degree], &mut roots);
+        let mut dens = [0u16; MAX_T];
+        let found = self.chien_fast(&lambda[..=degree], &mut roots, &mut dens);
         if found != degree {
             return Err(Failure::RootCount {
                 degree,
@@ -703,6 +719,7 @@ impl Codec {
         self.forney_sums(
             &omega[..t],
             &lambda[..=t],
+            &dens[..found],
             &roots[..found],
             &mut sums[..found],
         );

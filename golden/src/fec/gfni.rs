@@ -190,7 +190,8 @@ pub(crate) unsafe fn syndromes(tables: &Tables, r: &[u16], out: &mut [u16]) {
 }
 
 /// Chien search as `simd::chien`: the degrees `d < n` with `lambda(alpha^-d) = 0`,
-/// ascending, into `roots`; stops at the `nu`-th root.
+/// ascending, into `roots`; stops at the `nu`-th root. `dens[r]` receives Forney's
+/// denominator `lambda_odd(alpha^-d)` of root r (the odd terms are summed apart).
 ///
 /// # Safety
 /// [`available`] must have returned true.
@@ -199,8 +200,9 @@ pub(crate) unsafe fn chien(
     lambda: &[u16],
     n: usize,
     roots: &mut [usize],
+    dens: &mut [u16],
 ) -> usize {
-    imp::chien(tables, lambda, n, roots)
+    imp::chien(tables, lambda, n, roots, dens)
 }
 
 /// The riBM solver of `codec::ribm_fast` (same arithmetic, same decisions) with the 3t + 1
@@ -235,20 +237,20 @@ pub(crate) unsafe fn parity(tables: &Tables, cw: &mut [u16]) {
     imp::parity(tables, cw)
 }
 
-/// Forney's two sums for each root degree d: `(omega(alpha^-d), lambda_odd(alpha^-d))`, by
-/// one 16-lane gather of antilogs per sum (lane i: `log omega_i - i d`). `omega` holds
-/// `omega_0..omega_(t-1)`, `lambda` `lambda_0..=lambda_t`.
+/// Forney's sums for each root degree d: `(omega(alpha^-d), dens[r])`, the numerator by one
+/// 16-lane gather of antilogs (lane i: `log omega_i - i d`); the denominators come from
+/// [`chien`]. `omega` holds `omega_0..omega_(t-1)`.
 ///
 /// # Safety
 /// [`available`] must have returned true.
 pub(crate) unsafe fn forney_sums(
     tables: &Tables,
     omega: &[u16],
-    lambda: &[u16],
+    dens: &[u16],
     roots: &[usize],
     out: &mut [(u16, u16)],
 ) {
-    imp::forney_sums(tables, omega, lambda, roots, out)
+    imp::forney_sums(tables, omega, dens, roots, out)
 }
 
 #[rustversion::before(1.89)]
@@ -264,7 +266,13 @@ mod imp {
         unreachable!("GFNI kernels are not available")
     }
 
-    pub(super) unsafe fn chien(_: &Tables, _: &[u16], _: usize, _: &mut [usize]) -> usize {
+    pub(super) unsafe fn chien(
+        _: &Tables,
+        _: &[u16],
+        _: usize,
+        _: &mut [usize],
+        _: &mut [u16],
+    ) -> usize {
         unreachable!("GFNI kernels are not available")
     }
 
@@ -317,7 +325,13 @@ mod imp {
     }
 
     #[cfg(not(target_arch = "x86_64"))]
-    pub(super) unsafe fn chien(_: &Tables, _: &[u16], _: usize, _: &mut [usize]) -> usize {
+    pub(super) unsafe fn chien(
+        _: &Tables,
+        _: &[u16],
+        _: usize,
+        _: &mut [usize],
+        _: &mut [u16],
+    ) -> usize {
         unreachable!("GFNI kernels are x86-64 only")
     }
 
@@ -480,11 +494,12 @@ mod imp {
         lambda: &[u16],
         n: usize,
         roots: &mut [usize],
+        dens: &mut [u16],
     ) -> usize {
         const T: usize = crate::fec::code::MAX_T;
         let f = gf();
         let nu = lambda.len() - 1;
-        assert!(nu >= 1 && nu <= tables.chien_step.len() && roots.len() >= nu);
+        assert!(nu >= 1 && nu <= tables.chien_step.len() && roots.len() >= nu && dens.len() >= nu);
         let z = _mm512_setzero_si512();
         let mut vl = [z; T];
         let mut vh = [z; T];
@@ -509,19 +524,41 @@ mod imp {
         let h0 = _mm512_set1_epi8((lambda[0] >> 8) as u8 as i8);
         let mut found = 0;
         for base in (0..n).step_by(64) {
+            // Even terms (lambda_0 too) and odd terms apart: the odd sum is Forney's
+            // denominator. vl[i] is term i + 1.
             let (mut sl, mut sh) = (l0, h0);
+            let (mut ol, mut oh) = (z, z);
             for i in 0..nu {
-                sl = _mm512_xor_si512(sl, vl[i]);
-                sh = _mm512_xor_si512(sh, vh[i]);
+                if i % 2 == 0 {
+                    ol = _mm512_xor_si512(ol, vl[i]);
+                    oh = _mm512_xor_si512(oh, vh[i]);
+                } else {
+                    sl = _mm512_xor_si512(sl, vl[i]);
+                    sh = _mm512_xor_si512(sh, vh[i]);
+                }
                 let m = Mul::broadcast(&tables.chien_step[i]);
                 (vl[i], vh[i]) = m.mul_add(vl[i], vh[i], z, z);
             }
-            let mut mask = _mm512_cmpeq_epi8_mask(_mm512_or_si512(sl, sh), z);
+            let all = _mm512_ternarylogic_epi64::<0xfe>(
+                _mm512_xor_si512(sl, ol),
+                _mm512_xor_si512(sh, oh),
+                z,
+            );
+            let mut mask = _mm512_cmpeq_epi8_mask(all, z);
             if n - base < 64 {
                 mask &= (1u64 << (n - base)) - 1;
             }
+            if mask == 0 {
+                continue;
+            }
+            let mut odd_lo = [0u8; 64];
+            let mut odd_hi = [0u8; 64];
+            _mm512_storeu_si512(odd_lo.as_mut_ptr() as *mut _, ol);
+            _mm512_storeu_si512(odd_hi.as_mut_ptr() as *mut _, oh);
             while mask != 0 {
-                roots[found] = base + mask.trailing_zeros() as usize;
+                let lane = mask.trailing_zeros() as usize;
+                roots[found] = base + lane;
+                dens[found] = odd_lo[lane] as u16 | ((odd_hi[lane] & 3) as u16) << 8;
                 found += 1;
                 if found == nu {
                     return found;
@@ -648,44 +685,37 @@ mod imp {
     pub(super) unsafe fn forney_sums(
         tables: &Tables,
         omega: &[u16],
-        lambda: &[u16],
+        dens: &[u16],
         roots: &[usize],
         out: &mut [(u16, u16)],
     ) {
         let f = gf();
         let t = omega.len();
-        assert!(t < 16 && lambda.len() == t + 1 && out.len() == roots.len());
+        assert!(t < 16 && out.len() == roots.len() && dens.len() == roots.len());
         // log(0) = 2047 puts a lane in the zero part of the antilog table; the largest index
         // read is 2047 + 1022 (+ 1 for the dword) < 4096.
         let mut lo = [2047u32; 16];
-        let mut ll = [2047u32; 16];
         for i in 0..t {
             lo[i] = f.log(omega[i]) as u32;
         }
-        for i in (1..=t).step_by(2) {
-            ll[i] = f.log(lambda[i]) as u32;
-        }
         let lo = _mm512_loadu_si512(lo.as_ptr() as *const _);
-        let ll = _mm512_loadu_si512(ll.as_ptr() as *const _);
         let exp = f.exp_table().as_ptr() as *const i32;
         let low16 = _mm512_set1_epi32(0xffff);
-        for (o, &d) in out.iter_mut().zip(roots) {
+        for ((o, &d), &den) in out.iter_mut().zip(roots).zip(dens) {
             let e =
                 _mm512_cvtepu16_epi32(_mm256_loadu_si256(tables.neg_exp[d].as_ptr() as *const _));
-            // Dword gathers at 2-byte steps: the low half is the antilog.
+            // Dword gather at 2-byte steps: the low half is the antilog.
             let num = _mm512_i32gather_epi32::<2>(_mm512_add_epi32(lo, e), exp);
-            let den = _mm512_i32gather_epi32::<2>(_mm512_add_epi32(ll, e), exp);
-            let both = _mm512_ternarylogic_epi32::<0xf8>(_mm512_slli_epi32::<16>(den), num, low16);
-            // XOR of the 16 lanes: low half omega(X^-1), high half lambda_odd(X^-1).
+            let num = _mm512_and_si512(num, low16);
+            // XOR of the 16 lanes.
             let x = _mm256_xor_si256(
-                _mm512_castsi512_si256(both),
-                _mm512_extracti64x4_epi64::<1>(both),
+                _mm512_castsi512_si256(num),
+                _mm512_extracti64x4_epi64::<1>(num),
             );
             let x = _mm_xor_si128(_mm256_castsi256_si128(x), _mm256_extracti128_si256::<1>(x));
             let x = _mm_xor_si128(x, _mm_unpackhi_epi64(x, x));
             let x = _mm_xor_si128(x, _mm_srli_epi64::<32>(x));
-            let r = _mm_cvtsi128_si32(x) as u32;
-            *o = (r as u16, (r >> 16) as u16);
+            *o = (_mm_cvtsi128_si32(x) as u16, den);
         }
     }
 }
