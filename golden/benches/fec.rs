@@ -46,9 +46,10 @@ fn inputs(code: Code, errors: usize) -> (Vec<u16>, Vec<u16>) {
     (msgs, cws)
 }
 
-const ENGINES: [(&str, Engine); 3] = [
+const ENGINES: [(&str, Engine); 4] = [
     ("naive", Engine::Naive),
     ("fast", Engine::Fast),
+    ("fast_avx2", Engine::FastAvx2),
     ("fast_scalar", Engine::FastScalar),
 ];
 

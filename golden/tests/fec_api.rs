@@ -61,7 +61,12 @@ fn engines_and_stats_from_outside() {
     let msg = vec![5u16; code.k()];
     let mut cw = vec![0u16; code.n()];
     let mut merged = FecStats::default();
-    for engine in [Engine::Naive, Engine::Fast, Engine::FastScalar] {
+    for engine in [
+        Engine::Naive,
+        Engine::Fast,
+        Engine::FastAvx2,
+        Engine::FastScalar,
+    ] {
         let codec = Codec::with_engine(code, engine);
         codec.encode(&msg, &mut cw);
         cw[3] ^= 1;
@@ -74,8 +79,8 @@ fn engines_and_stats_from_outside() {
         let stats = codec.decode_many(&cw, &mut out).unwrap();
         merged.merge(&stats);
     }
-    assert_eq!(merged.codewords, 3);
-    assert_eq!(merged.histogram[1], 3);
+    assert_eq!(merged.codewords, 4);
+    assert_eq!(merged.histogram[1], 4);
     let p = predict_iid(code, 1e-3);
     assert!(p.frame_loss_ratio > 0.0 && p.frame_loss_ratio < 1e-6);
 }

@@ -2,7 +2,7 @@
 
 use super::code::{Code, MAX_T};
 use super::gf::{gf, MulConst, ORDER};
-use super::simd;
+use super::{gfni, simd};
 
 /// Which implementation does the work. All engines give identical results on every input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -11,12 +11,19 @@ pub enum Engine {
     /// Chien search over all 1023 field elements, syndromes recomputed after correction,
     /// encoding by long division.
     Naive,
-    /// Fast path: AVX2 `vpshufb` syndromes and Chien search (32 symbols per step) when
-    /// `is_x86_feature_detected!("avx2")`, the [`Engine::FastScalar`] kernels otherwise;
-    /// log-domain riBM; Chien only over the n positions of the shortened code, stopping at
-    /// the last root; table-driven LFSR encoder (SSE2 register on x86-64).
+    /// Fast path: AVX-512 GFNI kernels (syndromes eight constants per instruction, Chien
+    /// search 64 positions per step, riBM in two 512-bit registers, encoding from the
+    /// message's syndromes) when the CPU has `avx512f`, `avx512bw` and `gfni`; the
+    /// [`Engine::FastAvx2`] kernels otherwise, or the [`Engine::FastScalar`] ones without
+    /// AVX2. Chien only over the n positions of the shortened code, stopping at the last
+    /// root; see the module documentation.
     #[default]
     Fast,
+    /// The fast engine with AVX2 `vpshufb` syndromes and Chien search (32 symbols per step),
+    /// log-domain riBM and the SSE2 LFSR encoder, even where AVX-512 GFNI is present (what
+    /// `Fast` uses on CPUs without it; selectable to test and benchmark that path); the
+    /// scalar kernels when the CPU lacks AVX2.
+    FastAvx2,
     /// The fast engine without SIMD (what `Fast` falls back to on CPUs without AVX2;
     /// selectable to test and benchmark that path anywhere): syndromes from the remainder of
     /// a u64-word LFSR division by g(x), scalar Chien search.
@@ -128,8 +135,18 @@ pub struct Codec {
     syn_mul: Vec<MulConst>,
     /// Multiply by `alpha^-i`, `i <= t` (scalar Chien search steps).
     chien_mul: Vec<MulConst>,
-    /// AVX2 syndrome and Chien tables, present when the engine is `Fast` and the CPU has AVX2.
-    simd: Option<simd::Tables>,
+    /// The syndrome and Chien kernels chosen for the engine and the CPU.
+    kernels: Kernels,
+}
+
+/// Syndrome and Chien kernels with their tables.
+enum Kernels {
+    /// AVX-512 GFNI (`gfni.rs`), tables shared per code.
+    Gfni(&'static gfni::Tables),
+    /// AVX2 `vpshufb` (`simd.rs`).
+    Avx2(simd::Tables),
+    /// Portable code.
+    Scalar,
 }
 
 impl std::fmt::Debug for Codec {
@@ -137,7 +154,7 @@ impl std::fmt::Debug for Codec {
         f.debug_struct("Codec")
             .field("code", &self.code)
             .field("engine", &self.engine)
-            .field("simd", &self.simd.is_some())
+            .field("kernels", &self.kernels())
             .finish()
     }
 }
@@ -165,7 +182,13 @@ impl Codec {
         }
         let syn_mul = (0..p).map(|j| MulConst::new(f.pow(j))).collect();
         let chien_mul = (0..=t).map(|i| MulConst::new(f.pow_neg(i))).collect();
-        let simd = (engine == Engine::Fast && simd::available()).then(|| simd::Tables::new(t));
+        let kernels = match engine {
+            Engine::Fast if gfni::available() => Kernels::Gfni(gfni::tables(code)),
+            Engine::Fast | Engine::FastAvx2 if simd::available() => {
+                Kernels::Avx2(simd::Tables::new(t))
+            }
+            _ => Kernels::Scalar,
+        };
         let pack = |rows: &[[u16; 32]; 32]| -> Box<[[u64; 8]; 32]> {
             Box::new(std::array::from_fn(|v| {
                 std::array::from_fn(|q| {
@@ -184,7 +207,7 @@ impl Codec {
             enc_top: Box::new(std::array::from_fn(|x| f.mul(x as u16, generator[p - 1]))),
             syn_mul,
             chien_mul,
-            simd,
+            kernels,
             generator,
         }
     }
@@ -199,9 +222,18 @@ impl Codec {
         self.engine
     }
 
-    /// True when the AVX2 syndrome and Chien kernels are in use.
+    /// True when SIMD syndrome and Chien kernels (AVX-512 GFNI or AVX2) are in use.
     pub fn uses_simd(&self) -> bool {
-        self.simd.is_some()
+        !matches!(self.kernels, Kernels::Scalar)
+    }
+
+    /// Name of the syndrome and Chien kernels in use: "gfni", "avx2" or "scalar".
+    pub fn kernels(&self) -> &'static str {
+        match self.kernels {
+            Kernels::Gfni(_) => "gfni",
+            Kernels::Avx2(_) => "avx2",
+            Kernels::Scalar => "scalar",
+        }
     }
 
     /// Generator coefficients `g_0 ..= g_2t` (`g_i` multiplies `x^i`).
@@ -218,10 +250,16 @@ impl Codec {
         assert_eq!(msg.len(), self.k, "message length");
         assert_eq!(cw_out.len(), self.n, "codeword length");
         cw_out[..self.k].copy_from_slice(msg);
+        if let Kernels::Gfni(tables) = &self.kernels {
+            // SAFETY: the tables are only built when `gfni::available()` said so; n is a
+            // multiple of 8 (544, 528).
+            unsafe { gfni::parity(tables, cw_out) };
+            return;
+        }
         let (_, parity) = cw_out.split_at_mut(self.k);
         match self.engine {
             Engine::Naive => self.parity_naive(msg, parity),
-            Engine::Fast | Engine::FastScalar => self.parity_fast(msg, parity),
+            Engine::Fast | Engine::FastAvx2 | Engine::FastScalar => self.parity_fast(msg, parity),
         }
     }
 
@@ -248,7 +286,7 @@ impl Codec {
     /// for [`Engine::Fast`] on x86-64, in u64 words (4 symbols each) otherwise.
     fn parity_fast(&self, msg: &[u16], parity: &mut [u16]) {
         #[cfg(target_arch = "x86_64")]
-        if self.engine == Engine::Fast {
+        if matches!(self.engine, Engine::Fast | Engine::FastAvx2) {
             return if 2 * self.t <= 16 {
                 self.lfsr_sse2::<2>(msg, parity)
             } else {
@@ -366,7 +404,7 @@ impl Codec {
         );
         match self.engine {
             Engine::Naive => self.locate_naive(received),
-            Engine::Fast | Engine::FastScalar => self.locate_fast(received),
+            Engine::Fast | Engine::FastAvx2 | Engine::FastScalar => self.locate_fast(received),
         }
     }
 
@@ -401,7 +439,7 @@ impl Codec {
                 KeyEquation { lambda, omega }
             }
             _ => {
-                let (lambda, omega) = ribm_fast(syndromes, self.t);
+                let (lambda, omega) = self.ribm(syndromes);
                 KeyEquation {
                     lambda: lambda[..=self.t].to_vec(),
                     omega: omega[..self.t].to_vec(),
@@ -486,8 +524,13 @@ impl Codec {
     // ---------------------------------------------------------------- fast engine
 
     fn syndromes_fast(&self, r: &[u16], s: &mut [u16]) {
+        if let Kernels::Gfni(tables) = &self.kernels {
+            // SAFETY: the tables are only built when `gfni::available()` said so.
+            unsafe { gfni::syndromes(tables, r, s) };
+            return;
+        }
         #[cfg(target_arch = "x86_64")]
-        if let Some(tables) = &self.simd {
+        if let Kernels::Avx2(tables) = &self.kernels {
             let padded = self.n.div_ceil(32) * 32;
             let pad = padded - self.n;
             const PLANE: usize = super::code::MAX_N.div_ceil(32) * 32;
@@ -527,10 +570,21 @@ impl Codec {
     /// Degrees d < n (position n-1-d) with `lambda(alpha^-d) = 0`, ascending, into `roots`;
     /// returns the count. `lambda` = `lambda_0..=lambda_nu`, `nu >= 1`, `lambda_nu != 0`: it
     /// has at most nu roots, so the search stops at the nu-th.
-    fn chien_fast(&self, lambda: &[u16], roots: &mut [usize; MAX_T]) -> usize {
+    /// With the GFNI kernels, `dens[r]` also receives Forney's denominator of root r
+    /// (`lambda_odd(alpha^-d)`); the other kernels leave `dens` alone.
+    fn chien_fast(
+        &self,
+        lambda: &[u16],
+        roots: &mut [usize; MAX_T],
+        dens: &mut [u16; MAX_T],
+    ) -> usize {
+        if let Kernels::Gfni(tables) = &self.kernels {
+            // SAFETY: the tables are only built when `gfni::available()` said so.
+            return unsafe { gfni::chien(tables, lambda, self.n, roots, dens) };
+        }
         #[cfg(target_arch = "x86_64")]
-        if let Some(tables) = &self.simd {
-            // SAFETY: `simd` is only built when `simd::available()` said AVX2 is present.
+        if let Kernels::Avx2(tables) = &self.kernels {
+            // SAFETY: these tables are only built when `simd::available()` said AVX2 is present.
             return unsafe { simd::chien(tables, lambda, self.n, roots) };
         }
         let nu = lambda.len() - 1;
@@ -553,6 +607,82 @@ impl Codec {
         found
     }
 
+    /// The engine's riBM: AVX-512 with the GFNI kernels, [`ribm_fast`] otherwise.
+    fn ribm(&self, s: &[u16]) -> ([u16; MAX_T + 1], [u16; MAX_T]) {
+        if let Kernels::Gfni(tables) = &self.kernels {
+            // SAFETY: the tables are only built when `gfni::available()` said so.
+            return unsafe { gfni::ribm(tables, s) };
+        }
+        ribm_fast(s, self.t)
+    }
+
+    /// Step 6: the syndromes `s` of the received word with the errors `(d, log e)` removed
+    /// are all zero (`S_j = sum e alpha^(j d)`, every j).
+    fn residual_is_zero(&self, s: &[u16], errors: &[(usize, usize)]) -> bool {
+        let f = gf();
+        if let Kernels::Gfni(tables) = &self.kernels {
+            let mut pairs = [(0usize, 0u16); MAX_T];
+            for (p, &(d, le)) in pairs.iter_mut().zip(errors) {
+                *p = (d, f.exp(le));
+            }
+            // SAFETY: the tables are only built when `gfni::available()` said so.
+            return unsafe { gfni::residual_is_zero(tables, s, &pairs[..errors.len()]) };
+        }
+        let mut buf = [0u16; 2 * MAX_T];
+        let rest = &mut buf[..s.len()];
+        rest.copy_from_slice(s);
+        for &(d, le) in errors {
+            // S_j ^= e alpha^(j d); `exp` covers exponents < 2046, so a single fold of
+            // `le + j d` (< 1023 * 2t) is enough.
+            for (j, sj) in rest.iter_mut().enumerate() {
+                let x = le + j * d;
+                *sj ^= f.exp((x & 1023) + (x >> 10));
+            }
+        }
+        rest.iter().all(|&x| x == 0)
+    }
+
+    /// Forney's sums `(omega(X^-1), lambda_odd(X^-1))`, `X^-1 = alpha^-d`, for each root
+    /// degree d (< n < 1023); `dens` holds the denominators [`Codec::chien_fast`] gave with
+    /// the GFNI kernels.
+    fn forney_sums(
+        &self,
+        omega: &[u16],
+        lambda: &[u16],
+        dens: &[u16],
+        roots: &[usize],
+        out: &mut [(u16, u16)],
+    ) {
+        if let Kernels::Gfni(tables) = &self.kernels {
+            // SAFETY: the tables are only built when `gfni::available()` said so.
+            return unsafe { gfni::forney_sums(tables, omega, dens, roots, out) };
+        }
+        let f = gf();
+        let t = self.t;
+        let log_omega: [u16; MAX_T] =
+            std::array::from_fn(|i| omega.get(i).map_or(0, |&x| f.log(x)));
+        let log_lambda: [u16; MAX_T + 1] =
+            std::array::from_fn(|i| lambda.get(i).map_or(0, |&x| f.log(x)));
+        // Every exponent is computed from scratch (`i * step` reduced by `mod1023`) rather
+        // than stepped, so the lookups carry no dependency chain.
+        for (o, &d) in out.iter_mut().zip(roots) {
+            let step = ORDER - d;
+            let mut num = 0;
+            let mut den = 0;
+            for i in 0..t {
+                let e = mod1023(i * step);
+                num ^= f.mul_log(log_omega[i], e);
+                if i % 2 == 1 {
+                    den ^= f.mul_log(log_lambda[i], e);
+                }
+            }
+            if t % 2 == 1 {
+                den ^= f.mul_log(log_lambda[t], mod1023(t * step));
+            }
+            *o = (num, den);
+        }
+    }
+
     fn locate_fast(&self, r: &[u16]) -> Result<ErrorPattern, Failure> {
         let f = gf();
         let (n, t) = (self.n, self.t);
@@ -562,7 +692,7 @@ impl Codec {
         if s[..p].iter().all(|&x| x == 0) {
             return Ok(ErrorPattern::EMPTY);
         }
-        let (lambda, omega) = ribm_fast(&s[..p], t);
+        let (lambda, omega) = self.ribm(&s[..p]);
         let degree = (0..=t).rev().find(|&i| lambda[i] != 0).unwrap_or(0);
         if degree == 0 {
             // A constant locator: no roots, so nothing is corrected and the (non-zero)
@@ -577,62 +707,50 @@ impl Codec {
             });
         }
         let mut roots = [0usize; MAX_T];
-        let found = self.chien_fast(&lambda[..=degree], &mut roots);
+        let mut dens = [0u16; MAX_T];
+        let found = self.chien_fast(&lambda[..=degree], &mut roots, &mut dens);
         if found != degree {
             return Err(Failure::RootCount {
                 degree,
                 roots: found,
             });
         }
-        let log_omega: [u16; MAX_T] = std::array::from_fn(|i| f.log(omega[i]));
-        let log_lambda: [u16; MAX_T + 1] = std::array::from_fn(|i| f.log(lambda[i]));
+        let mut sums = [(0u16, 0u16); MAX_T];
+        self.forney_sums(
+            &omega[..t],
+            &lambda[..=t],
+            &dens[..found],
+            &roots[..found],
+            &mut sums[..found],
+        );
         let mut errors = ErrorPattern::EMPTY;
+        // (degree, log of the error value) of each error, for the residual check.
+        let mut found_errors = [(0usize, 0usize); MAX_T];
         // Positions ascending = d descending.
-        for &d in roots[..found].iter().rev() {
+        for (&d, &(num, den)) in roots[..found].iter().zip(&sums[..found]).rev() {
             let pos = n - 1 - d;
-            // omega(X^-1) and lambda_odd(X^-1), X^-1 = alpha^-d, powers by log.
-            let step = (ORDER - d % ORDER) % ORDER;
-            let mut num = 0;
-            let mut den = 0;
-            let mut e = 0;
-            for i in 0..t {
-                num ^= f.mul_log(log_omega[i], e as u16);
-                if i % 2 == 1 {
-                    den ^= f.mul_log(log_lambda[i], e as u16);
-                }
-                e += step;
-                if e >= ORDER {
-                    e -= ORDER;
-                }
-            }
-            if t % 2 == 1 {
-                // e is now the exponent of X^-t.
-                den ^= f.mul_log(log_lambda[t], e as u16);
-            }
             if den == 0 || num == 0 {
                 return Err(Failure::ErrorValue { position: pos });
             }
             // log e = log num - log den - 2t d  (mod 1023)
-            let le = (f.log(num) as usize + 2 * ORDER - f.log(den) as usize
-                + (ORDER - (p * d) % ORDER))
-                % ORDER;
+            let le =
+                mod1023(f.log(num) as usize + 2 * ORDER - f.log(den) as usize + ORDER * p - p * d)
+                    as usize;
             errors.push(pos, f.exp(le));
-            // Residual syndromes: S_j ^= e alpha^(j d).
-            let mut idx = le;
-            let step = d % ORDER;
-            for sj in s[..p].iter_mut() {
-                *sj ^= f.exp(idx);
-                idx += step;
-                if idx >= ORDER {
-                    idx -= ORDER;
-                }
-            }
+            found_errors[errors.len() - 1] = (d, le);
         }
-        if s[..p].iter().any(|&x| x != 0) {
+        if !self.residual_is_zero(&s[..p], &found_errors[..errors.len()]) {
             return Err(Failure::ResidualSyndrome);
         }
         Ok(errors)
     }
+}
+
+/// `x mod 1023` for `x < 1023 * 1024`, by `2^10 = 1 (mod 1023)`: no division.
+#[inline(always)]
+fn mod1023(x: usize) -> u16 {
+    let r = (x & 1023) + (x >> 10);
+    (if r >= ORDER { r - ORDER } else { r }) as u16
 }
 
 /// Reformulated inversionless Berlekamp-Massey (Sarwate & Shanbhag 2001), written out

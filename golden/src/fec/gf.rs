@@ -63,6 +63,13 @@ impl Gf {
         self.exp[e & 4095]
     }
 
+    /// The antilog table itself (`exp[i] = alpha^(i mod 1023)` for `i < 2046`, 0 above), for
+    /// SIMD gathers.
+    #[inline(always)]
+    pub(crate) fn exp_table(&self) -> &[u16; 4096] {
+        &self.exp
+    }
+
     /// alpha^e for any e.
     #[inline(always)]
     pub fn pow(&self, e: usize) -> u16 {

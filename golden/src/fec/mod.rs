@@ -51,17 +51,28 @@
 //! # Engines
 //! [`Engine::Naive`] is the plain reference (log/antilog multiplies, Horner syndromes, riBM
 //! as written above, Chien over all 1023 field elements, syndromes recomputed after
-//! correction, encoding by long division). [`Engine::Fast`] runs the syndromes and the Chien
-//! search with AVX2 `vpshufb` constant multiplies, 32 symbols per step, when
-//! `is_x86_feature_detected!("avx2")` says so (checked once in [`Codec::with_engine`]), and
-//! the encoder's LFSR in SSE2 registers; [`Engine::FastScalar`] is the portable fallback
-//! (selectable anywhere): a u64-word LFSR encodes and also divides the received word by g(x),
-//! so a zero remainder marks a clean word and otherwise gives the syndromes
-//! (`rem(alpha^j) = S_j alpha^(2t j)`); its Chien search uses split multiply-by-constant
-//! tables. The fast engines stop after the syndromes on clean words, keep riBM's theta in
-//! the log domain, search only the n positions and stop at the last root, and update the
-//! syndromes with the found errors instead of recomputing them. All engines return the same
-//! result on every input (tested decision for decision, including [`Failure`] reasons).
+//! correction, encoding by long division). [`Engine::Fast`] picks the best kernels the CPU
+//! has, checked once in [`Codec::with_engine`] ([`Codec::kernels`] names them):
+//! - "gfni" (`avx512f`, `avx512bw`, `gfni`; Rust >= 1.89): a constant multiply is four
+//!   `vgf2p8affineqb` 8x8 bit-matrix products with a different constant in each 64-bit lane,
+//!   so the 2t syndromes run eight at a time over eight symbols per step and the lanes fold
+//!   in three steps; Chien search 64 positions per step; riBM with its 3t + 1 registers in
+//!   two 512-bit registers (`vpermw` products by the iteration's two scalars); Forney's sums
+//!   by antilog gathers; the residual check as one vector multiply per error; encoding as
+//!   the syndromes of the message times a fixed 2t x 2t matrix (no sequential LFSR).
+//! - "avx2" ([`Engine::FastAvx2`] selects it even where GFNI exists): syndromes and Chien
+//!   search with `vpshufb` constant multiplies, 32 symbols per step; scalar log-domain riBM;
+//!   the encoder's LFSR in SSE2 registers.
+//! - "scalar" ([`Engine::FastScalar`], selectable anywhere): a u64-word LFSR encodes and also
+//!   divides the received word by g(x), so a zero remainder marks a clean word and otherwise
+//!   gives the syndromes (`rem(alpha^j) = S_j alpha^(2t j)`); Chien with split
+//!   multiply-by-constant tables.
+//!
+//! All fast engines stop after the syndromes on clean words, search only the n positions and
+//! stop at the last root, compute Forney's exponents without divisions (`mod 1023` by
+//! folding, the divisor's log subtracted) and check the residual syndromes from the found
+//! errors instead of recomputing them. All engines return the same result on every input
+//! (tested decision for decision, including [`Failure`] reasons, and by proptest).
 
 #![warn(missing_docs)]
 // `usize::is_multiple_of` needs Rust 1.87; the workspace declares rust-version 1.80.
@@ -71,6 +82,7 @@ mod code;
 mod codec;
 mod error;
 pub mod gf;
+mod gfni;
 mod simd;
 mod stats;
 mod stream;

@@ -4,7 +4,12 @@ use super::*;
 use proptest::prelude::*;
 
 const CODES: [Code; 2] = [Code::Kp4, Code::Kr4];
-const ENGINES: [Engine; 3] = [Engine::Naive, Engine::Fast, Engine::FastScalar];
+const ENGINES: [Engine; 4] = [
+    Engine::Naive,
+    Engine::Fast,
+    Engine::FastAvx2,
+    Engine::FastScalar,
+];
 
 /// splitmix64: small, seedable, good enough for test vectors.
 struct Rng(u64);
@@ -324,6 +329,7 @@ fn ribm_implementations_agree_on_any_syndromes() {
     for code in CODES {
         let naive = Codec::with_engine(code, Engine::Naive);
         let fast = Codec::new(code);
+        let fast_scalar = Codec::with_engine(code, Engine::FastScalar);
         for trial in 0..300 {
             let mut s: Vec<u16> = (0..2 * code.t()).map(|_| rng.symbol()).collect();
             // Some zero runs, to reach the "no update" branch with d0 = 0.
@@ -335,7 +341,10 @@ fn ribm_implementations_agree_on_any_syndromes() {
             let want = naive.key_equation(&s);
             assert_eq!(want.lambda.len(), code.t() + 1);
             assert_eq!(want.omega.len(), code.t());
-            assert_eq!(fast.key_equation(&s), want, "{code} {s:?}");
+            // Fast runs the AVX-512 solver where the CPU has it, the others the scalar one.
+            for c in [&fast, &fast_scalar] {
+                assert_eq!(c.key_equation(&s), want, "{code} {:?} {s:?}", c.engine());
+            }
         }
         // A single error of value e at degree d: lambda has the single root alpha^-d.
         let f = super::gf::gf();
@@ -536,5 +545,69 @@ proptest! {
         let mut out = vec![0u16; code.k()];
         prop_assert_eq!(codec.decode(&r, &mut out), DecodeOutcome::Corrected { symbols: errors });
         prop_assert_eq!(out, msg);
+    }
+}
+
+#[test]
+fn kernels_follow_the_engine_and_the_cpu() {
+    for code in CODES {
+        let fast = if super::gfni::available() {
+            "gfni"
+        } else if super::simd::available() {
+            "avx2"
+        } else {
+            "scalar"
+        };
+        let avx2 = if super::simd::available() {
+            "avx2"
+        } else {
+            "scalar"
+        };
+        assert_eq!(Codec::new(code).kernels(), fast);
+        assert_eq!(Codec::with_engine(code, Engine::FastAvx2).kernels(), avx2);
+        assert_eq!(
+            Codec::with_engine(code, Engine::FastScalar).kernels(),
+            "scalar"
+        );
+        assert_eq!(Codec::with_engine(code, Engine::Naive).kernels(), "scalar");
+        eprintln!("{code}: Fast runs the {fast} kernels");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Every engine (and so every kernel this CPU has) gives the naive engine's verdict,
+    /// failure reason, error pattern and output message, on codewords with 0..=t errors and
+    /// with up to t + 8 errors (decoder failures and miscorrections included).
+    #[test]
+    fn prop_engines_agree_with_naive(
+        kp4 in any::<bool>(),
+        msg in proptest::collection::vec(0u16..1024, 514),
+        errs in proptest::collection::vec((0usize..544, 1u16..1024), 0..24),
+        beyond in any::<bool>(),
+    ) {
+        let code = if kp4 { Code::Kp4 } else { Code::Kr4 };
+        let naive = Codec::with_engine(code, Engine::Naive);
+        let cw = encode(&naive, &msg);
+        let mut r = cw.clone();
+        let count = if beyond { errs.len().min(code.t() + 8) } else { errs.len().min(code.t()) };
+        for &(p, e) in &errs[..count] {
+            r[p % code.n()] ^= e;
+        }
+        let want = naive.locate(&r);
+        let mut want_msg = vec![0u16; code.k()];
+        let want_outcome = naive.decode(&r, &mut want_msg);
+        if distance(&r, &cw) <= code.t() {
+            prop_assert_eq!(want_outcome, DecodeOutcome::Corrected { symbols: distance(&r, &cw) });
+        }
+        for engine in &ENGINES[1..] {
+            let c = Codec::with_engine(code, *engine);
+            let mut out = vec![0u16; code.k()];
+            prop_assert_eq!(c.locate(&r), want, "{:?}", engine);
+            prop_assert_eq!(c.decode(&r, &mut out), want_outcome, "{:?}", engine);
+            prop_assert_eq!(&out, &want_msg, "{:?}", engine);
+            prop_assert_eq!(encode(&c, &msg), cw.clone(), "{:?}", engine);
+        }
     }
 }
