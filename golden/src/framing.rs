@@ -28,9 +28,14 @@ pub struct Framer {
 }
 
 /// 10-bit symbol from five 2-bit symbols, first in the MSBs.
-#[inline]
+#[inline(always)]
 fn pack10(s: &[u8]) -> u16 {
-    s.iter().fold(0u16, |a, &x| (a << 2) | (x & 3) as u16)
+    let s: &[u8; 5] = s.try_into().expect("five symbols");
+    ((s[0] as u16 & 3) << 8)
+        | ((s[1] as u16 & 3) << 6)
+        | ((s[2] as u16 & 3) << 4)
+        | ((s[3] as u16 & 3) << 2)
+        | (s[4] as u16 & 3)
 }
 
 impl Framer {
@@ -266,8 +271,11 @@ impl Deframer {
             return;
         }
         let n = self.codec.code().n();
-        for (i, five) in self.frame.chunks_exact(5).enumerate() {
-            self.recv[i % ways][i / ways] = pack10(five);
+        // codeword symbols alternate between the ways on the wire (no division per symbol)
+        for (i, group) in self.frame.chunks_exact(5 * ways).enumerate() {
+            for (w, five) in group.chunks_exact(5).enumerate() {
+                self.recv[w][i] = pack10(five);
+            }
         }
         for w in 0..ways {
             let sent = &self.reference.codewords()[w];

@@ -278,5 +278,29 @@ fn default_runs_count_what_they_always_counted() {
     assert_eq!(counts(&sim(&c, 1).report), PINNED_KP4);
 }
 
+/// As above, for the paths the default does not take: KR4 with precoding and the 2-way
+/// interleave, and a PRBS13Q link with a 2-tap DFE at an error ratio where the decoder
+/// corrects hundreds of codewords and fails on some (pinned from the code before issue
+/// 19's work, `rxdsp sim --symbols 2000000` with these keys).
+#[test]
+fn other_paths_count_what_they_always_counted() {
+    let mut c = Config::default();
+    c.link.symbols = 2_000_000;
+    c.tx.fec = golden::config::FecKind::Kr4;
+    c.tx.precode = true;
+    c.tx.interleave = true;
+    assert_eq!(counts(&sim(&c, 2).report), PINNED_KR4_PRECODE_INTERLEAVE);
+    let mut c = Config::default();
+    c.link.symbols = 2_000_000;
+    c.link.pattern = golden::prbs::Pattern::Prbs13q;
+    c.channel.snr_db = 27.0;
+    c.dfe.taps = 2;
+    c.tx.fec = golden::config::FecKind::Kp4;
+    assert_eq!(counts(&sim(&c, 2).report), PINNED_PRBS13Q_DFE2_ERRORS);
+}
+
+const PINNED_KR4_PRECODE_INTERLEAVE: &str = "pre 3999878 246 Some(328) bursts [0, 19, 56, 24, 8, 7, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] post 3875560 0 fec Some((754, 157, 181, 0, 0, 181, [597, 136, 18, 3, 0, 0, 0, 0, 0]))";
+const PINNED_PRBS13Q_DFE2_ERRORS: &str = "pre 3999878 13458 Some(13458) bursts [0, 975, 2869, 827, 475, 217, 97, 56, 21, 6, 5, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] post 3772760 1703 fec Some((734, 683, 5975, 51, 0, 6896, [0, 2, 3, 22, 38, 51, 71, 73, 74, 65, 67, 61, 62, 41, 33, 20, 51]))";
+
 const PINNED_PLAIN: &str = "pre 7999878 708 Some(708) bursts [0, 41, 109, 38, 17, 13, 7, 5, 4, 4, 1, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] post 7999878 708 fec None";
 const PINNED_KP4: &str = "pre 7999878 809 Some(809) bursts [0, 29, 128, 38, 18, 15, 11, 9, 3, 3, 2, 1, 2, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] post 7550660 0 fec Some((1469, 232, 363, 0, 0, 363, [1237, 143, 61, 20, 4, 3, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]))";
