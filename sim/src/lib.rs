@@ -244,10 +244,18 @@ fn sext(v: u64, bits: u32) -> i64 {
 
 /// Compares RTL outputs with the golden ones; returns (mismatching symbols, first).
 pub fn compare(rtl: &RtlOutput, gold: &EqOutput) -> (usize, Option<Mismatch>) {
-    let n = gold.data.len();
+    compare_range(rtl, gold, 0..gold.data.len())
+}
+
+/// [`compare`] over the symbols `range` only.
+fn compare_range(
+    rtl: &RtlOutput,
+    gold: &EqOutput,
+    range: std::ops::Range<usize>,
+) -> (usize, Option<Mismatch>) {
     let mut count = 0;
     let mut first = None;
-    for i in 0..n {
+    for i in range {
         let checks: [(&'static str, i64, i64); 3] = [
             ("data", rtl.data[i] as i64, gold.data[i] as i64),
             ("level", rtl.levels[i] as i64, gold.levels[i] as i64),
@@ -692,14 +700,20 @@ pub fn cosim_against(
             samples,
             &backpressure,
         );
-        (out, t.elapsed(), golden_run(fmt, coeffs, samples))
+        let rtl_time = t.elapsed();
+        let gold = golden_run(fmt, coeffs, samples);
+        let cmp = match (&out, &gold) {
+            (Ok(o), Ok(g)) => compare(o, g),
+            _ => (0, None),
+        };
+        (out, rtl_time, gold.map(|g| (g, cmp)))
     };
-    let (out, gold) = (out?, gold?);
+    let (out, (_, cmp)) = (out?, gold?);
     let first_latency = out.first_latency;
     Ok(report(
         "verilator",
         (parallel, samples),
-        (&out, &gold),
+        (&out, cmp),
         first_latency,
         (info.time, info.cached),
         (t, rtl_time),
@@ -707,9 +721,10 @@ pub fn cosim_against(
 }
 
 /// The RTL simulation on this thread and, on a second one, the golden model
-/// (`fmt`) and the unpacking of the RTL's output words as they come (chunks
-/// through a bounded channel): two cores busy. Returns the RTL output, the
-/// RTL's wall time and the golden output.
+/// (`fmt`), then the unpacking and comparison of the RTL's output words as
+/// they come (chunks through a bounded channel): two cores busy. Returns the
+/// RTL output, the RTL's wall time, and the golden output with the
+/// comparison ([`compare`]'s result).
 fn rtl_beside_golden(
     model: &mut Model,
     (rtl_fmt, fmt): (&RxFormat, &RxFormat),
@@ -720,12 +735,12 @@ fn rtl_beside_golden(
 ) -> (
     Result<RtlOutput, SimError>,
     Duration,
-    Result<EqOutput, SimError>,
+    Result<(EqOutput, (usize, Option<Mismatch>)), SimError>,
 ) {
     let t = Instant::now();
     let un = match Unpacker::new(model, parallel, rtl_fmt.ffe_out_bits) {
         Ok(u) => u,
-        Err(e) => return (Err(e), t.elapsed(), golden_run(fmt, coeffs, samples)),
+        Err(e) => return (Err(e), t.elapsed(), Err(SimError::Run("not run".into()))),
     };
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u32>>(64);
@@ -733,11 +748,19 @@ fn rtl_beside_golden(
         let checker = s.spawn(move || {
             let gold = golden_run(fmt, coeffs, samples);
             let mut out = un.output(samples.len());
+            let (mut count, mut first) = (0, None);
             for chunk in rx {
+                let from = out.data.len();
                 un.push(&chunk, &mut out);
+                if let Ok(g) = &gold {
+                    // the padding after the last sample is not compared
+                    let to = out.data.len().min(g.data.len());
+                    let (c, f) = compare_range(&out, g, from.min(to)..to);
+                    count += c;
+                    first = first.or(f);
+                }
             }
-
-            (gold, out)
+            (gold, out, (count, first))
         });
         let streamed = stream_words(model, rtl_fmt, coeffs, parallel, samples, bp, |w| {
             // a closed channel means the checker stopped; its error is reported below
@@ -745,14 +768,15 @@ fn rtl_beside_golden(
         });
         let rtl_time = t.elapsed();
         drop(tx);
-        let (gold, out) = checker.join().unwrap_or_else(|_| {
+        let (gold, out, cmp) = checker.join().unwrap_or_else(|_| {
             (
                 Err(SimError::Run("the golden model panicked".into())),
                 RtlOutput::default(),
+                (0, None),
             )
         });
         let out = streamed.map(|(cycles, lat)| un.finish(out, cycles, lat, samples.len()));
-        (out, rtl_time, gold)
+        (out, rtl_time, gold.map(|g| (g, cmp)))
     })
 }
 
@@ -783,24 +807,24 @@ pub(crate) fn finish(
     Ok(report(
         simulator,
         (parallel, samples),
-        (&out, &gold),
+        (&out, compare(&out, &gold)),
         first_latency,
         build,
         (t, rtl_time),
     ))
 }
 
-/// Compares every output word of the RTL with the golden model's and builds
-/// the report; the simulation started at `t` and its RTL part took `rtl_time`.
+/// The report of a co-simulation whose RTL output `out` compared with the
+/// golden model as `(mismatches, first_mismatch)` ([`compare`]); the
+/// simulation started at `t` and its RTL part took `rtl_time`.
 fn report(
     simulator: &'static str,
     (parallel, samples): (usize, &[i16]),
-    (out, gold): (&RtlOutput, &EqOutput),
+    (out, (mismatches, first_mismatch)): (&RtlOutput, (usize, Option<Mismatch>)),
     first_latency: Option<u64>,
     (build_time, cached): (Duration, bool),
     (t, rtl_time): (Instant, Duration),
 ) -> CosimReport {
-    let (mismatches, first_mismatch) = compare(out, gold);
     let sim_time = t.elapsed();
     CosimReport {
         simulator,
