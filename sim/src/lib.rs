@@ -720,6 +720,9 @@ pub fn cosim_against(
     ))
 }
 
+/// The golden output and [`compare`]'s result against the RTL's.
+type Checked = Result<(EqOutput, (usize, Option<Mismatch>)), SimError>;
+
 /// The RTL simulation on this thread and, on a second one, the golden model
 /// (`fmt`), then the unpacking and comparison of the RTL's output words as
 /// they come (chunks through a bounded channel): two cores busy. Returns the
@@ -732,11 +735,7 @@ fn rtl_beside_golden(
     parallel: usize,
     samples: &[i16],
     bp: &Backpressure,
-) -> (
-    Result<RtlOutput, SimError>,
-    Duration,
-    Result<(EqOutput, (usize, Option<Mismatch>)), SimError>,
-) {
+) -> (Result<RtlOutput, SimError>, Duration, Checked) {
     let t = Instant::now();
     let un = match Unpacker::new(model, parallel, rtl_fmt.ffe_out_bits) {
         Ok(u) => u,
