@@ -244,22 +244,25 @@ fn sext(v: u64, bits: u32) -> i64 {
 
 /// Compares RTL outputs with the golden ones; returns (mismatching symbols, first).
 pub fn compare(rtl: &RtlOutput, gold: &EqOutput) -> (usize, Option<Mismatch>) {
-    compare_range(rtl, gold, 0..gold.data.len())
+    compare_range(rtl, 0, gold, 0..gold.data.len())
 }
 
-/// [`compare`] over the symbols `range` only.
+/// [`compare`] over the symbols `range` only, whose RTL outputs start at
+/// symbol `base` in `rtl`.
 fn compare_range(
     rtl: &RtlOutput,
+    base: usize,
     gold: &EqOutput,
     range: std::ops::Range<usize>,
 ) -> (usize, Option<Mismatch>) {
     let mut count = 0;
     let mut first = None;
     for i in range {
+        let r = i - base;
         let checks: [(&'static str, i64, i64); 3] = [
-            ("data", rtl.data[i] as i64, gold.data[i] as i64),
-            ("level", rtl.levels[i] as i64, gold.levels[i] as i64),
-            ("y", rtl.y[i] as i64, gold.y[i] as i64),
+            ("data", rtl.data[r] as i64, gold.data[i] as i64),
+            ("level", rtl.levels[r] as i64, gold.levels[i] as i64),
+            ("y", rtl.y[r] as i64, gold.y[i] as i64),
         ];
         let mut bad = false;
         for (field, r, g) in checks {
@@ -706,28 +709,32 @@ pub fn cosim_against(
             (Ok(o), Ok(g)) => compare(o, g),
             _ => (0, None),
         };
+        let out = out.map(|o| (o.cycles, o.first_latency));
         (out, rtl_time, gold.map(|g| (g, cmp)))
     };
-    let (out, (_, cmp)) = (out?, gold?);
-    let first_latency = out.first_latency;
+    let ((cycles, first_latency), (_, cmp)) = (out?, gold?);
     Ok(report(
         "verilator",
         (parallel, samples),
-        (&out, cmp),
+        (cycles, cmp),
         first_latency,
         (info.time, info.cached),
         (t, rtl_time),
     ))
 }
 
+/// The streaming cycles and the first latency of an RTL run.
+type Streamed = Result<(u64, Option<u64>), SimError>;
+
 /// The golden output and [`compare`]'s result against the RTL's.
 type Checked = Result<(EqOutput, (usize, Option<Mismatch>)), SimError>;
 
 /// The RTL simulation on this thread and, on a second one, the golden model
 /// (`fmt`), then the unpacking and comparison of the RTL's output words as
-/// they come (chunks through a bounded channel): two cores busy. Returns the
-/// RTL output, the RTL's wall time, and the golden output with the
-/// comparison ([`compare`]'s result).
+/// they come (chunks through a bounded channel, unpacked into one reused
+/// buffer): two cores busy. Returns the streaming cycles and first latency,
+/// the RTL's wall time, and the golden output with the comparison
+/// ([`compare`]'s result).
 fn rtl_beside_golden(
     model: &mut Model,
     (rtl_fmt, fmt): (&RxFormat, &RxFormat),
@@ -735,7 +742,7 @@ fn rtl_beside_golden(
     parallel: usize,
     samples: &[i16],
     bp: &Backpressure,
-) -> (Result<RtlOutput, SimError>, Duration, Checked) {
+) -> (Streamed, Duration, Checked) {
     let t = Instant::now();
     let un = match Unpacker::new(model, parallel, rtl_fmt.ffe_out_bits) {
         Ok(u) => u,
@@ -746,20 +753,23 @@ fn rtl_beside_golden(
         let un = &un;
         let checker = s.spawn(move || {
             let gold = golden_run(fmt, coeffs, samples);
-            let mut out = un.output(samples.len());
-            let (mut count, mut first) = (0, None);
+            let mut buf = un.output(STREAM_CHUNK * parallel);
+            let (mut from, mut count, mut first) = (0, 0, None);
             for chunk in rx {
-                let from = out.data.len();
-                un.push(&chunk, &mut out);
+                buf.data.clear();
+                buf.levels.clear();
+                buf.y.clear();
+                un.push(&chunk, &mut buf);
                 if let Ok(g) = &gold {
                     // the padding after the last sample is not compared
-                    let to = out.data.len().min(g.data.len());
-                    let (c, f) = compare_range(&out, g, from.min(to)..to);
+                    let to = (from + buf.data.len()).min(g.data.len());
+                    let (c, f) = compare_range(&buf, from, g, from.min(to)..to);
                     count += c;
                     first = first.or(f);
                 }
+                from += buf.data.len();
             }
-            (gold, out, (count, first))
+            (gold, (count, first))
         });
         let streamed = stream_words(model, rtl_fmt, coeffs, parallel, samples, bp, |w| {
             // a closed channel means the checker stopped; its error is reported below
@@ -767,15 +777,13 @@ fn rtl_beside_golden(
         });
         let rtl_time = t.elapsed();
         drop(tx);
-        let (gold, out, cmp) = checker.join().unwrap_or_else(|_| {
+        let (gold, cmp) = checker.join().unwrap_or_else(|_| {
             (
                 Err(SimError::Run("the golden model panicked".into())),
-                RtlOutput::default(),
                 (0, None),
             )
         });
-        let out = streamed.map(|(cycles, lat)| un.finish(out, cycles, lat, samples.len()));
-        (out, rtl_time, gold.map(|g| (g, cmp)))
+        (streamed, rtl_time, gold.map(|g| (g, cmp)))
     })
 }
 
@@ -806,20 +814,21 @@ pub(crate) fn finish(
     Ok(report(
         simulator,
         (parallel, samples),
-        (&out, compare(&out, &gold)),
+        (out.cycles, compare(&out, &gold)),
         first_latency,
         build,
         (t, rtl_time),
     ))
 }
 
-/// The report of a co-simulation whose RTL output `out` compared with the
-/// golden model as `(mismatches, first_mismatch)` ([`compare`]); the
+/// The report of a co-simulation whose RTL ran `cycles` streaming cycles
+/// and compared with the golden model as `(mismatches, first_mismatch)`
+/// ([`compare`]); the
 /// simulation started at `t` and its RTL part took `rtl_time`.
 fn report(
     simulator: &'static str,
     (parallel, samples): (usize, &[i16]),
-    (out, (mismatches, first_mismatch)): (&RtlOutput, (usize, Option<Mismatch>)),
+    (cycles, (mismatches, first_mismatch)): (u64, (usize, Option<Mismatch>)),
     first_latency: Option<u64>,
     (build_time, cached): (Duration, bool),
     (t, rtl_time): (Instant, Duration),
@@ -831,7 +840,7 @@ fn report(
         words: samples.len().div_ceil(parallel),
         mismatches,
         first_mismatch,
-        cycles: out.cycles,
+        cycles,
         first_latency,
         build_time,
         cached,
