@@ -23,7 +23,7 @@ use rtl::RtlError;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use thiserror::Error;
-use verilator::{build_library, get_bits, put_bits, Model};
+use verilator::{build_library, get_bits, put_bits, Model, StreamState};
 
 /// Errors of the co-simulation.
 #[derive(Debug, Error)]
@@ -244,14 +244,25 @@ fn sext(v: u64, bits: u32) -> i64 {
 
 /// Compares RTL outputs with the golden ones; returns (mismatching symbols, first).
 pub fn compare(rtl: &RtlOutput, gold: &EqOutput) -> (usize, Option<Mismatch>) {
-    let n = gold.data.len();
+    compare_range(rtl, 0, gold, 0..gold.data.len())
+}
+
+/// [`compare`] over the symbols `range` only, whose RTL outputs start at
+/// symbol `base` in `rtl`.
+fn compare_range(
+    rtl: &RtlOutput,
+    base: usize,
+    gold: &EqOutput,
+    range: std::ops::Range<usize>,
+) -> (usize, Option<Mismatch>) {
     let mut count = 0;
     let mut first = None;
-    for i in 0..n {
+    for i in range {
+        let r = i - base;
         let checks: [(&'static str, i64, i64); 3] = [
-            ("data", rtl.data[i] as i64, gold.data[i] as i64),
-            ("level", rtl.levels[i] as i64, gold.levels[i] as i64),
-            ("y", rtl.y[i] as i64, gold.y[i] as i64),
+            ("data", rtl.data[r] as i64, gold.data[i] as i64),
+            ("level", rtl.levels[r] as i64, gold.levels[i] as i64),
+            ("y", rtl.y[r] as i64, gold.y[i] as i64),
         ];
         let mut bad = false;
         for (field, r, g) in checks {
@@ -289,37 +300,39 @@ pub fn build_model(
     Ok((model, info))
 }
 
-/// Drives `samples` through a loaded model: reset, coefficient writes, then
-/// streaming under `bp`. Samples are padded with zeros to whole words; the
-/// returned outputs are cut to `samples.len()`.
-pub fn run_model(
-    model: &mut Model,
-    fmt: &RxFormat,
-    coeffs: &RxCoeffs,
-    parallel: usize,
-    samples: &[i16],
-    bp: &Backpressure,
-) -> Result<RtlOutput, SimError> {
-    let p = parallel;
-    let a = fmt.adc_bits;
-    let ob = fmt.ffe_out_bits;
+/// The model's ports that [`run_model`] drives and reads (indices).
+struct EqPorts {
+    tdata: usize,
+    tvalid: usize,
+    tready: usize,
+    sready: usize,
+    mvalid: usize,
+    data: usize,
+    y: usize,
+    level: usize,
+}
+
+/// Resets the model and programs the coefficients (the start of
+/// [`run_model`]); returns the streaming ports.
+fn configure(model: &mut Model, fmt: &RxFormat, coeffs: &RxCoeffs) -> Result<EqPorts, SimError> {
     let i_rst = model.input("rst")?;
     let i_we = model.input("cfg_we")?;
     let i_addr = model.input("cfg_addr")?;
     let i_wdata = model.input("cfg_wdata")?;
-    let i_tdata = model.input("s_axis_tdata")?;
-    let i_tvalid = model.input("s_axis_tvalid")?;
-    let i_tready = model.input("m_axis_tready")?;
-    let o_sready = model.output("s_axis_tready")?;
-    let o_mvalid = model.output("m_axis_tvalid")?;
-    let o_data = model.output("m_axis_tdata")?;
-    let o_y = model.output("m_ffe_out")?;
-    let o_lvl = model.output("m_slicer_level")?;
-
+    let ports = EqPorts {
+        tdata: model.input("s_axis_tdata")?,
+        tvalid: model.input("s_axis_tvalid")?,
+        tready: model.input("m_axis_tready")?,
+        sready: model.output("s_axis_tready")?,
+        mvalid: model.output("m_axis_tvalid")?,
+        data: model.output("m_axis_tdata")?,
+        y: model.output("m_ffe_out")?,
+        level: model.output("m_slicer_level")?,
+    };
     // reset, then program the coefficients
     model.set(i_rst, 1);
-    model.set(i_tvalid, 0);
-    model.set(i_tready, 0);
+    model.set(ports.tvalid, 0);
+    model.set(ports.tready, 0);
     model.cycle();
     model.cycle();
     model.set(i_rst, 0);
@@ -332,6 +345,233 @@ pub fn run_model(
     model.set(i_we, 0);
     model.set(i_addr, 0);
     model.set(i_wdata, 0);
+    Ok(ports)
+}
+
+/// The stall limit of the streaming phase, in cycles.
+fn stall_limit(nwords: usize, vpat: &[bool], rpat: &[bool]) -> u64 {
+    1000 + 200 * nwords as u64 * (vpat.len() as u64 + rpat.len() as u64)
+}
+
+/// Output words taken per [`Model::stream`] call: large enough to make the
+/// call's cost vanish, small enough for the words to stay in the cache.
+const STREAM_CHUNK: usize = 2048;
+
+/// Drives `samples` through a loaded model: reset, coefficient writes, then
+/// streaming under `bp`. Samples are padded with zeros to whole words; the
+/// returned outputs are cut to `samples.len()`.
+///
+/// The streaming runs in the shim, [`STREAM_CHUNK`] output words per call
+/// ([`Model::stream`]); [`run_model_stepwise`] is the same protocol one
+/// cycle per call, the reference it is tested against (and the path for a
+/// library without the streaming entry).
+pub fn run_model(
+    model: &mut Model,
+    fmt: &RxFormat,
+    coeffs: &RxCoeffs,
+    parallel: usize,
+    samples: &[i16],
+    bp: &Backpressure,
+) -> Result<RtlOutput, SimError> {
+    if !model.can_stream() {
+        return run_model_stepwise(model, fmt, coeffs, parallel, samples, bp);
+    }
+    let un = Unpacker::new(model, parallel, fmt.ffe_out_bits)?;
+    let mut out = un.output(samples.len());
+    let (cycles, first_latency) = stream_words(model, fmt, coeffs, parallel, samples, bp, |w| {
+        un.push(w, &mut out)
+    })?;
+    Ok(un.finish(out, cycles, first_latency, samples.len()))
+}
+
+/// Turns the taken output words of [`Model::stream`] (all outputs of each)
+/// into an [`RtlOutput`].
+struct Unpacker {
+    nout: usize,
+    data: std::ops::Range<usize>,
+    level: std::ops::Range<usize>,
+    y: std::ops::Range<usize>,
+    p: usize,
+    ob: u32,
+}
+
+impl Unpacker {
+    fn new(model: &Model, p: usize, ob: u32) -> Result<Self, SimError> {
+        Ok(Unpacker {
+            nout: model.output_len(),
+            data: model.output_range(model.output("m_axis_tdata")?),
+            level: model.output_range(model.output("m_slicer_level")?),
+            y: model.output_range(model.output("m_ffe_out")?),
+            p,
+            ob,
+        })
+    }
+
+    /// An empty output with room for `n` symbols (whole words).
+    fn output(&self, n: usize) -> RtlOutput {
+        let nsym = n.div_ceil(self.p) * self.p;
+        RtlOutput {
+            y: Vec::with_capacity(nsym),
+            levels: Vec::with_capacity(nsym),
+            data: Vec::with_capacity(nsym),
+            cycles: 0,
+            first_latency: None,
+        }
+    }
+
+    /// Appends the symbols of the taken words `words`.
+    fn push(&self, words: &[u32], out: &mut RtlOutput) {
+        let (p, ob) = (self.p, self.ob);
+        for w in words.chunks_exact(self.nout) {
+            lanes(&w[self.data.clone()], 2, p, |v| out.data.push(v as u8));
+            lanes(&w[self.level.clone()], 2, p, |v| out.levels.push(v as u8));
+            lanes(&w[self.y.clone()], ob, p, |v| {
+                out.y.push(sext(v, ob) as i32)
+            });
+        }
+    }
+
+    /// The output cut to `n` symbols, with the streaming phase's figures.
+    fn finish(
+        &self,
+        mut out: RtlOutput,
+        cycles: u64,
+        first_latency: Option<u64>,
+        n: usize,
+    ) -> RtlOutput {
+        out.cycles = cycles;
+        out.first_latency = first_latency;
+        out.y.truncate(n);
+        out.levels.truncate(n);
+        out.data.truncate(n);
+        out
+    }
+}
+
+/// The protocol of [`run_model`] in the shim's streaming loop, handing the
+/// taken output words to `sink` one chunk at a time (in order); returns the
+/// streaming cycles and the first latency.
+fn stream_words(
+    model: &mut Model,
+    fmt: &RxFormat,
+    coeffs: &RxCoeffs,
+    parallel: usize,
+    samples: &[i16],
+    bp: &Backpressure,
+    mut sink: impl FnMut(&[u32]),
+) -> Result<(u64, Option<u64>), SimError> {
+    let ports = configure(model, fmt, coeffs)?;
+    let p = parallel;
+    let nwords = samples.len().div_ceil(p);
+    let tw = model.input_words(ports.tdata).len();
+    let tdata = pack_samples(samples, p, fmt.adc_bits, tw);
+    let (vpat, rpat) = bp.patterns();
+    let limit = stall_limit(nwords, &vpat, &rpat);
+    let (vpat, rpat): (Vec<u8>, Vec<u8>) = (
+        vpat.iter().map(|&b| b as u8).collect(),
+        rpat.iter().map(|&b| b as u8).collect(),
+    );
+    let nout = model.output_len();
+    let mut words = vec![0u32; STREAM_CHUNK * nout];
+    let mut st = StreamState::new(nwords as u64, limit);
+    while (st.outw as usize) < nwords {
+        if st.cyc > limit {
+            return Err(SimError::Stalled {
+                got: st.outw as usize,
+                want: nwords,
+                cycles: st.cyc,
+            });
+        }
+        let before = st.outw as usize;
+        st.out_stop = (before + STREAM_CHUNK).min(nwords) as u64;
+        model.stream(&mut st, &tdata, &vpat, &rpat, &mut words)?;
+        sink(&words[..(st.outw as usize - before) * nout]);
+    }
+    Ok((st.cyc, (st.first_lat != u64::MAX).then_some(st.first_lat)))
+}
+
+/// The `s_axis_tdata` words of every input word: `p` samples of `a` bits
+/// (`<= 16`) each, sample 0 in the low bits, zero padding after the last
+/// sample, `tw` 32-bit words per input word.
+fn pack_samples(samples: &[i16], p: usize, a: u32, tw: usize) -> Vec<u32> {
+    let nwords = samples.len().div_ceil(p);
+    if a > 16 {
+        // not a valid format (the generator refuses it); the general path
+        let mut v = vec![0u32; nwords * tw];
+        for (i, &x) in samples.iter().enumerate() {
+            let (w, lane) = (i / p, (i % p) as u32);
+            put_bits(&mut v[w * tw..w * tw + tw], lane * a, a, x as i64 as u64);
+        }
+        return v;
+    }
+    let mask = (1u64 << a) - 1;
+    let mut v = Vec::with_capacity(nwords * tw);
+    let pad = [0i16].iter().cycle();
+    let mut it = samples.iter().chain(pad);
+    for _ in 0..nwords {
+        // fewer than 32 bits wait in `acc`, so `a <= 16` more always fit
+        let (mut acc, mut have, start) = (0u64, 0u32, v.len());
+        for _ in 0..p {
+            let x = *it.next().unwrap_or(&0);
+            acc |= (x as i64 as u64 & mask) << have;
+            have += a;
+            if have >= 32 {
+                v.push(acc as u32);
+                acc >>= 32;
+                have -= 32;
+            }
+        }
+        while v.len() < start + tw {
+            v.push(acc as u32);
+            acc >>= 32;
+        }
+    }
+    v
+}
+
+/// Calls `f` with each of the `n` fields of `width` bits (`<= 64`) packed
+/// from bit 0 of the little-endian `words` (missing words read as zero).
+#[inline]
+fn lanes(words: &[u32], width: u32, n: usize, mut f: impl FnMut(u64)) {
+    if width > 32 {
+        for i in 0..n as u32 {
+            f(get_bits(words, i * width, width));
+        }
+        return;
+    }
+    let mask = (1u64 << width) - 1;
+    let (mut acc, mut have) = (0u64, 0u32);
+    let mut it = words.iter();
+    for _ in 0..n {
+        // fewer than `width <= 32` bits wait in `acc`: one word refills it
+        if have < width {
+            acc |= (it.next().copied().unwrap_or(0) as u64) << have;
+            have += 32;
+        }
+        f(acc & mask);
+        acc >>= width;
+        have -= width;
+    }
+}
+
+/// [`run_model`] one clock cycle per call into the shim, the Rust loop the
+/// streaming shim replicates: the reference that the fast path is tested
+/// against, cycle for cycle.
+pub fn run_model_stepwise(
+    model: &mut Model,
+    fmt: &RxFormat,
+    coeffs: &RxCoeffs,
+    parallel: usize,
+    samples: &[i16],
+    bp: &Backpressure,
+) -> Result<RtlOutput, SimError> {
+    let p = parallel;
+    let a = fmt.adc_bits;
+    let ob = fmt.ffe_out_bits;
+    let ports = configure(model, fmt, coeffs)?;
+    let (i_tdata, i_tvalid, i_tready) = (ports.tdata, ports.tvalid, ports.tready);
+    let (o_sready, o_mvalid) = (ports.sready, ports.mvalid);
+    let (o_data, o_y, o_lvl) = (ports.data, ports.y, ports.level);
 
     let nwords = samples.len().div_ceil(p);
     let nsym = nwords * p;
@@ -351,7 +591,7 @@ pub fn run_model(
     let mut cyc: u64 = 0;
     let (mut vi, mut ri) = (0usize, 0usize);
     let mut first_in: Option<u64> = None;
-    let limit = 1000 + 200 * nwords as u64 * (vpat.len() as u64 + rpat.len() as u64);
+    let limit = stall_limit(nwords, &vpat, &rpat);
     while outw < nwords {
         if cyc > limit {
             return Err(SimError::Stalled {
@@ -427,20 +667,124 @@ pub fn cosim(
     samples: &[i16],
     backpressure: Backpressure,
 ) -> Result<CosimReport, SimError> {
+    cosim_against(fmt, fmt, coeffs, parallel, samples, backpressure)
+}
+
+/// [`cosim`] with the RTL generated for `rtl_fmt` and the golden model run
+/// for `fmt` (they differ only to prove that a mismatch is caught). The
+/// golden model runs in a second thread while the RTL simulates.
+pub fn cosim_against(
+    rtl_fmt: &RxFormat,
+    fmt: &RxFormat,
+    coeffs: &RxCoeffs,
+    parallel: usize,
+    samples: &[i16],
+    backpressure: Backpressure,
+) -> Result<CosimReport, SimError> {
     // refuse bad inputs before spending a build on them
     check_inputs(fmt, coeffs, samples)?;
-    let (mut model, info) = build_model(fmt, parallel)?;
+    let (mut model, info) = build_model(rtl_fmt, parallel)?;
     let t = Instant::now();
-    let out = run_model(&mut model, fmt, coeffs, parallel, samples, &backpressure)?;
-    let first_latency = out.first_latency;
-    finish(
+    let (out, rtl_time, gold) = if model.can_stream() {
+        rtl_beside_golden(
+            &mut model,
+            (rtl_fmt, fmt),
+            coeffs,
+            parallel,
+            samples,
+            &backpressure,
+        )
+    } else {
+        let out = run_model(
+            &mut model,
+            rtl_fmt,
+            coeffs,
+            parallel,
+            samples,
+            &backpressure,
+        );
+        let rtl_time = t.elapsed();
+        let gold = golden_run(fmt, coeffs, samples);
+        let cmp = match (&out, &gold) {
+            (Ok(o), Ok(g)) => compare(o, g),
+            _ => (0, None),
+        };
+        let out = out.map(|o| (o.cycles, o.first_latency));
+        (out, rtl_time, gold.map(|g| (g, cmp)))
+    };
+    let ((cycles, first_latency), (_, cmp)) = (out?, gold?);
+    Ok(report(
         "verilator",
-        (fmt, coeffs, parallel, samples),
-        out,
+        (parallel, samples),
+        (cycles, cmp),
         first_latency,
         (info.time, info.cached),
-        t,
-    )
+        (t, rtl_time),
+    ))
+}
+
+/// The streaming cycles and the first latency of an RTL run.
+type Streamed = Result<(u64, Option<u64>), SimError>;
+
+/// The golden output and [`compare`]'s result against the RTL's.
+type Checked = Result<(EqOutput, (usize, Option<Mismatch>)), SimError>;
+
+/// The RTL simulation on this thread and, on a second one, the golden model
+/// (`fmt`), then the unpacking and comparison of the RTL's output words as
+/// they come (chunks through a bounded channel, unpacked into one reused
+/// buffer): two cores busy. Returns the streaming cycles and first latency,
+/// the RTL's wall time, and the golden output with the comparison
+/// ([`compare`]'s result).
+fn rtl_beside_golden(
+    model: &mut Model,
+    (rtl_fmt, fmt): (&RxFormat, &RxFormat),
+    coeffs: &RxCoeffs,
+    parallel: usize,
+    samples: &[i16],
+    bp: &Backpressure,
+) -> (Streamed, Duration, Checked) {
+    let t = Instant::now();
+    let un = match Unpacker::new(model, parallel, rtl_fmt.ffe_out_bits) {
+        Ok(u) => u,
+        Err(e) => return (Err(e), t.elapsed(), Err(SimError::Run("not run".into()))),
+    };
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u32>>(64);
+        let un = &un;
+        let checker = s.spawn(move || {
+            let gold = golden_run(fmt, coeffs, samples);
+            let mut buf = un.output(STREAM_CHUNK * parallel);
+            let (mut from, mut count, mut first) = (0, 0, None);
+            for chunk in rx {
+                buf.data.clear();
+                buf.levels.clear();
+                buf.y.clear();
+                un.push(&chunk, &mut buf);
+                if let Ok(g) = &gold {
+                    // the padding after the last sample is not compared
+                    let to = (from + buf.data.len()).min(g.data.len());
+                    let (c, f) = compare_range(&buf, from, g, from.min(to)..to);
+                    count += c;
+                    first = first.or(f);
+                }
+                from += buf.data.len();
+            }
+            (gold, (count, first))
+        });
+        let streamed = stream_words(model, rtl_fmt, coeffs, parallel, samples, bp, |w| {
+            // a closed channel means the checker stopped; its error is reported below
+            let _ = tx.send(w.to_vec());
+        });
+        let rtl_time = t.elapsed();
+        drop(tx);
+        let (gold, cmp) = checker.join().unwrap_or_else(|_| {
+            (
+                Err(SimError::Run("the golden model panicked".into())),
+                (0, None),
+            )
+        });
+        (streamed, rtl_time, gold.map(|g| (g, cmp)))
+    })
 }
 
 /// Refuses a format, coefficients or samples the golden model would refuse.
@@ -462,25 +806,46 @@ pub(crate) fn finish(
     (fmt, coeffs, parallel, samples): (&RxFormat, &RxCoeffs, usize, &[i16]),
     out: RtlOutput,
     first_latency: Option<u64>,
-    (build_time, cached): (Duration, bool),
+    build: (Duration, bool),
     t: Instant,
 ) -> Result<CosimReport, SimError> {
     let rtl_time = t.elapsed();
     let gold = golden_run(fmt, coeffs, samples)?;
-    let (mismatches, first_mismatch) = compare(&out, &gold);
+    Ok(report(
+        simulator,
+        (parallel, samples),
+        (out.cycles, compare(&out, &gold)),
+        first_latency,
+        build,
+        (t, rtl_time),
+    ))
+}
+
+/// The report of a co-simulation whose RTL ran `cycles` streaming cycles
+/// and compared with the golden model as `(mismatches, first_mismatch)`
+/// ([`compare`]); the
+/// simulation started at `t` and its RTL part took `rtl_time`.
+fn report(
+    simulator: &'static str,
+    (parallel, samples): (usize, &[i16]),
+    (cycles, (mismatches, first_mismatch)): (u64, (usize, Option<Mismatch>)),
+    first_latency: Option<u64>,
+    (build_time, cached): (Duration, bool),
+    (t, rtl_time): (Instant, Duration),
+) -> CosimReport {
     let sim_time = t.elapsed();
-    Ok(CosimReport {
+    CosimReport {
         simulator,
         symbols: samples.len(),
         words: samples.len().div_ceil(parallel),
         mismatches,
         first_mismatch,
-        cycles: out.cycles,
+        cycles,
         first_latency,
         build_time,
         cached,
         rtl_time,
         sim_time,
         symbols_per_sec: samples.len() as f64 / sim_time.as_secs_f64().max(1e-9),
-    })
+    }
 }

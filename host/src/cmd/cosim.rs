@@ -6,7 +6,6 @@ use super::{run_sim, threads, Mismatch};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use golden::config::LinkPlan;
-use golden::eq::{Engine, Equalizer};
 use golden::numeric::{RxCoeffs, RxFormat};
 
 /// `rxdsp cosim`.
@@ -88,28 +87,14 @@ fn cosim_mutated(
     m: Mutation,
 ) -> Result<sim::CosimReport> {
     let rtl_fmt = m.apply(&plan.format);
-    let t = std::time::Instant::now();
-    let (mut model, info) = sim::build_model(&rtl_fmt, plan.parallel)?;
-    let t_run = std::time::Instant::now();
-    let out = sim::run_model(&mut model, &rtl_fmt, coeffs, plan.parallel, x, bp)?;
-    let rtl_time = t_run.elapsed();
-    let gold = Equalizer::new(&plan.format, coeffs, Engine::Fast)?.process_all(x);
-    let (mismatches, first_mismatch) = sim::compare(&out, &gold);
-    let sim_time = t.elapsed();
-    Ok(sim::CosimReport {
-        simulator: "verilator",
-        symbols: x.len(),
-        words: x.len().div_ceil(plan.parallel),
-        mismatches,
-        first_mismatch,
-        cycles: out.cycles,
-        first_latency: out.first_latency,
-        build_time: info.time,
-        cached: info.cached,
-        rtl_time,
-        sim_time,
-        symbols_per_sec: x.len() as f64 / sim_time.as_secs_f64().max(1e-9),
-    })
+    Ok(sim::cosim_against(
+        &rtl_fmt,
+        &plan.format,
+        coeffs,
+        plan.parallel,
+        x,
+        bp.clone(),
+    )?)
 }
 
 /// Where the first mismatch of `c` is: "word W (symbol S, lane L): FIELD rtl R golden G".
