@@ -56,7 +56,7 @@ print(json.load(open(sys.argv[1]))["timing"]["symbols_per_second"] / 1e6)' "$tmp
 criterion_rows() {
     awk '
         /^[A-Za-z0-9_]+\// { id = $1 }
-        /thrpt:/ { gsub(/\[|\]/, ""); print id, $4, $5 }
+        /thrpt:/ && !/%/ { gsub(/\[|\]/, ""); print id, $4, $5 }
     ' "$1"
 }
 

@@ -57,7 +57,8 @@ afl_bin() {
 build() {
     install
     PATH="$(afl_bin):$PATH"
-    (cd "$fuzz" && cargo afl build --release --locked)
+    # at the fuzzers' niceness too: a campaign started beside other work builds in its idle time
+    (cd "$fuzz" && nice -n "$nice_level" cargo afl build --release --locked)
 }
 
 # stat FILE KEY: one value of afl's fuzzer_stats

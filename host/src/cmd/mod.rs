@@ -49,14 +49,14 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
     }
 }
 
-/// Channel-model worker threads: by default one per core. The receiver has a thread of
-/// its own besides, but it needs less than a core (the equalizer is about half the
-/// channel model's work), so the channel workers take up what it leaves: measured on 2
-/// cores, 2 workers beat 1 (issue 19; `scripts/bench.sh`).
+/// Channel-model worker threads: by default one per core but one, since the receiver runs
+/// in a thread of its own. Measured on 2 cores (issue 19, runs alternated on a quiet
+/// machine): 1 worker 115-146 M symbols/s (median 133), 2 workers 98-128 (median 109); two
+/// workers win only when other programs load the machine.
 pub fn threads(t: Option<usize>) -> usize {
     t.unwrap_or_else(|| {
         std::thread::available_parallelism()
-            .map(|n| n.get())
+            .map(|n| n.get().saturating_sub(1))
             .unwrap_or(1)
     })
     .max(1)

@@ -38,7 +38,7 @@ pub struct SimArgs {
     /// write a one-page HTML report (numbers and plots) here
     #[arg(long)]
     report_html: Option<PathBuf>,
-    /// channel-model worker threads (default: one per core; the receiver has its own thread besides)
+    /// channel-model worker threads (default: one per core but one; the receiver has its own thread)
     #[arg(long)]
     threads: Option<usize>,
 }
