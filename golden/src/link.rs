@@ -246,14 +246,12 @@ unsafe fn add_noise_quantize_avx2(
     if sigma <= 0.0 {
         return add_noise_quantize_portable(acc, sigma, adc, rng, out);
     }
-    let scale = adc.gain();
-    let lo = -(1i64 << (adc.bits - 1)) as f64;
-    let hi = ((1i64 << (adc.bits - 1)) - 1) as f64;
+    let q = Quantizer::new(adc);
     let (vs, vsig, vlo, vhi, half) = (
-        _mm256_set1_pd(scale),
+        _mm256_set1_pd(q.scale),
         _mm256_set1_pd(sigma),
-        _mm256_set1_pd(lo),
-        _mm256_set1_pd(hi),
+        _mm256_set1_pd(q.lo),
+        _mm256_set1_pd(q.hi),
         _mm256_set1_pd(0.5),
     );
     let mut normals = rng.normals();
@@ -272,15 +270,36 @@ unsafe fn add_noise_quantize_avx2(
                 _mm256_add_pd(_mm256_mul_pd(noisy, vs), half),
             );
             let c = _mm256_min_pd(_mm256_max_pd(f, vlo), vhi);
-            let q = _mm256_cvttpd_epi32(c);
-            let p = _mm_packs_epi32(q, q);
+            let codes = _mm256_cvttpd_epi32(c);
+            let p = _mm_packs_epi32(codes, codes);
             _mm_storel_epi64(os.as_mut_ptr().add(k) as *mut __m128i, p);
         }
         for ((o, &v), &gv) in os[n4..].iter_mut().zip(&vs_[n4..]).zip(&g[n4..]) {
-            *o = (((v as f64 + sigma * gv) * scale + 0.5)
-                .floor()
-                .clamp(lo, hi)) as i16;
+            *o = q.code(v as f64 + sigma * gv);
         }
+    }
+}
+
+/// The ADC's rounding: `floor(x * gain + 1/2)` clamped to the code range.
+struct Quantizer {
+    scale: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl Quantizer {
+    fn new(adc: &Adc) -> Self {
+        Quantizer {
+            scale: adc.gain(),
+            lo: -(1i64 << (adc.bits - 1)) as f64,
+            hi: ((1i64 << (adc.bits - 1)) - 1) as f64,
+        }
+    }
+
+    /// The code of a noisy amplitude.
+    #[inline(always)]
+    fn code(&self, noisy: f64) -> i16 {
+        (noisy * self.scale + 0.5).floor().clamp(self.lo, self.hi) as i16
     }
 }
 
@@ -295,10 +314,8 @@ fn add_noise_quantize_portable(
     rng: Xoshiro256pp,
     out: &mut [i16],
 ) {
-    let scale = adc.gain();
-    let lo = -(1i64 << (adc.bits - 1)) as f64;
-    let hi = ((1i64 << (adc.bits - 1)) - 1) as f64;
-    let quantize = |noisy: f64| (noisy * scale + 0.5).floor().clamp(lo, hi) as i16;
+    let q = Quantizer::new(adc);
+    let quantize = |noisy: f64| q.code(noisy);
     if sigma <= 0.0 {
         for (o, &v) in out.iter_mut().zip(acc.iter()) {
             *o = quantize(v as f64 + 0.0);
