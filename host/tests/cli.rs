@@ -515,6 +515,34 @@ fn synth_board_refuses_bad_requests_before_any_tool() {
         ]),
         "+4.17 %",
     );
+    fails_with(
+        &rxdsp(&["synth", "--target", "ecp5-85k", "--seeds", "0"]),
+        "--seeds 0 must be in 1..=32",
+    );
+    fails_with(
+        &rxdsp(&[
+            "synth",
+            "--target",
+            "ecp5-85k",
+            "--seeds",
+            "40",
+            "--sweep",
+            "parallel=4,8",
+        ]),
+        "--seeds 40 must be in 1..=32",
+    );
+    fails_with(
+        &rxdsp(&[
+            "synth",
+            "--target",
+            "ecp5-85k",
+            "--board",
+            "ulx3s-85f",
+            "--seeds",
+            "3",
+        ]),
+        "--seeds does not combine with --board",
+    );
 }
 
 /// A key whose default depends on another follows it: `ffe.main` (min(3,

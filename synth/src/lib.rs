@@ -144,8 +144,12 @@ pub struct SynthRequest {
     pub install_missing: bool,
     /// The YoWASP venv ([`tools::default_venv_dir`] by default).
     pub venv: PathBuf,
-    /// nextpnr's placement seed.
-    pub seed: u64,
+    /// nextpnr's placement seeds (at least one). With several, Yosys runs once and
+    /// nextpnr once per seed (as many at a time as there are cores), each in its own
+    /// `seed-N` folder of the work dir; the report gives the median run and the spread
+    /// ([`SynthReport::seed_runs`], [`SynthReport::fmax_spread`]). Placement moves
+    /// Fmax by several percent from seed to seed, so one seed is an anecdote.
+    pub seeds: Vec<u64>,
     /// Further nextpnr arguments, appended after the flow's own (e.g.
     /// `["--router", "router2"]`); each must be one word without quotes or `;`.
     pub pnr_args: Vec<String>,
@@ -153,7 +157,7 @@ pub struct SynthRequest {
 
 impl SynthRequest {
     /// A request with defaults: clock port `clk`, 100 MHz, work dir `synth-out/<target>`,
-    /// no blocks, installing allowed, the default venv, seed 1.
+    /// no blocks, installing allowed, the default venv, seed 1 only.
     pub fn new(target: Target, files: Vec<PathBuf>, top: &str) -> Self {
         SynthRequest {
             target,
@@ -165,7 +169,7 @@ impl SynthRequest {
             blocks: Vec::new(),
             install_missing: true,
             venv: tools::default_venv_dir(),
-            seed: 1,
+            seeds: vec![1],
             pnr_args: Vec::new(),
         }
     }
@@ -256,9 +260,67 @@ pub struct SynthReport {
     pub yosys_seconds: f64,
     /// Wall time of nextpnr, seconds.
     pub nextpnr_seconds: f64,
-    /// Files left in the work dir (which also gets this report as `synth_report.json`).
+    /// Files left in the work dir (which also gets this report as `synth_report.json`);
+    /// with several seeds, nextpnr's files are those of the median run.
     pub artifacts: Artifacts,
+    /// Every place-and-route run, in seed order (one entry with a single seed).
+    #[serde(default)]
+    pub seed_runs: Vec<SeedRun>,
+    /// Fmax over the seeds (`None` with a single seed or no clocked path). The
+    /// report's `fmax_mhz`, critical path, clocks and utilization are those of the
+    /// median run.
+    #[serde(default)]
+    pub fmax_spread: Option<FmaxSpread>,
 }
+
+/// One nextpnr run of a synthesis with several placer seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedRun {
+    /// The placer seed.
+    pub seed: u64,
+    /// Fmax of the top's clock, MHz.
+    pub fmax_mhz: Option<f64>,
+    /// Delay of its critical path, ns.
+    pub critical_path_ns: Option<f64>,
+    /// Wall time of this nextpnr run, seconds.
+    pub nextpnr_seconds: f64,
+    /// Where its log and report are.
+    pub work_dir: PathBuf,
+}
+
+/// Minimum, median and maximum Fmax over placer seeds, MHz.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FmaxSpread {
+    /// Number of seeds that gave an Fmax.
+    pub seeds: usize,
+    /// Slowest placement.
+    pub min_mhz: f64,
+    /// Median placement (the lower of the two middle ones for an even count: a
+    /// figure some run really achieved).
+    pub median_mhz: f64,
+    /// Fastest placement.
+    pub max_mhz: f64,
+}
+
+impl FmaxSpread {
+    /// The spread of `fmax` values (`None` when empty). Non-finite values are ignored.
+    pub fn of(fmax: &[f64]) -> Option<FmaxSpread> {
+        let mut v: Vec<f64> = fmax.iter().copied().filter(|f| f.is_finite()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        Some(FmaxSpread {
+            seeds: v.len(),
+            min_mhz: v[0],
+            median_mhz: v[(v.len() - 1) / 2],
+            max_mhz: v[v.len() - 1],
+        })
+    }
+}
+
+/// Most placer seeds one request may ask for.
+pub const MAX_SEEDS: usize = 32;
 
 pub use report::{throughput, Throughput};
 
@@ -376,6 +438,20 @@ fn check_request(req: &SynthRequest) -> Result<(), SynthError> {
     if req.files.is_empty() {
         return Err(SynthError::BadRequest("no Verilog files given".into()));
     }
+    if req.seeds.is_empty() || req.seeds.len() > MAX_SEEDS {
+        return Err(SynthError::BadRequest(format!(
+            "{} placer seeds asked for: give 1 to {MAX_SEEDS}",
+            req.seeds.len()
+        )));
+    }
+    let mut seen = req.seeds.clone();
+    seen.sort_unstable();
+    if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
+        return Err(SynthError::BadRequest(format!(
+            "placer seed {} given twice",
+            w[0]
+        )));
+    }
     Ok(())
 }
 
@@ -463,6 +539,8 @@ fn run_yosys(
 /// constraints and an output are asked for: a board flow).
 fn nextpnr_args(
     req: &SynthRequest,
+    seed: u64,
+    netlist: &str,
     extra: Option<&PnrExtra>,
     pnr_io: Option<(&Path, &str, &str)>,
     dir: &Path,
@@ -475,14 +553,14 @@ fn nextpnr_args(
     args.extend(
         [
             "--json",
-            "netlist.json",
+            netlist,
             "--freq",
             &format!("{}", req.freq_mhz),
             "--timing-allow-fail",
             "--report",
             "report.json",
             "--seed",
-            &req.seed.to_string(),
+            &seed.to_string(),
         ]
         .map(String::from),
     );
@@ -516,23 +594,11 @@ fn nextpnr_args(
 /// [`SynthError::DoesNotFit`] naming the over-used resources. Returns the
 /// parsed report and the seconds it took.
 fn run_nextpnr(
-    req: &SynthRequest,
     nextpnr: &tools::Tool,
     args: &[String],
     device: &str,
     dir: &Path,
-    log: &mut dyn FnMut(&str),
 ) -> Result<(PnrReport, f64), SynthError> {
-    log(&format!(
-        "{}: place and route at {} MHz{}",
-        nextpnr.name,
-        req.freq_mhz,
-        if req.pnr_args.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", req.pnr_args.join(" "))
-        }
-    ));
     let t = Instant::now();
     let nextpnr_log = dir.join("nextpnr.log");
     if let Err(e) = tools::run_logged(nextpnr, args, dir, &nextpnr_log) {
@@ -550,6 +616,123 @@ fn run_nextpnr(
     let seconds = t.elapsed().as_secs_f64();
     let pnr = PnrReport::parse(&read_work(dir, "report.json")?, "report.json")?;
     Ok((pnr, seconds))
+}
+
+/// One finished place and route.
+struct PnrRun {
+    seed: u64,
+    dir: PathBuf,
+    pnr: PnrReport,
+    seconds: f64,
+    config: Option<PathBuf>,
+}
+
+/// Place and route for every seed of `req`: with one seed in `dir` itself, with
+/// several in `dir/seed-N` (on the netlist Yosys left in `dir`), as many at a time
+/// as the machine has cores (nextpnr places on one thread). Runs come back in seed
+/// order; the first failure is returned.
+fn place_and_route(
+    req: &SynthRequest,
+    nextpnr: &tools::Tool,
+    extra: Option<&PnrExtra>,
+    pnr_io: Option<(&Path, &str, &str)>,
+    device: &str,
+    dir: &Path,
+    log: &mut dyn FnMut(&str),
+) -> Result<Vec<PnrRun>, SynthError> {
+    let suffix = if req.pnr_args.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", req.pnr_args.join(" "))
+    };
+    if let [seed] = req.seeds[..] {
+        log(&format!(
+            "{}: place and route at {} MHz{suffix}",
+            nextpnr.name, req.freq_mhz
+        ));
+        let (args, config) = nextpnr_args(req, seed, "netlist.json", extra, pnr_io, dir);
+        let (pnr, seconds) = run_nextpnr(nextpnr, &args, device, dir)?;
+        return Ok(vec![PnrRun {
+            seed,
+            dir: dir.to_path_buf(),
+            pnr,
+            seconds,
+            config,
+        }]);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let at_once = cores.min(req.seeds.len());
+    log(&format!(
+        "{}: place and route at {} MHz{suffix}, seeds {} ({at_once} at a time)",
+        nextpnr.name,
+        req.freq_mhz,
+        req.seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let mut jobs = Vec::new();
+    for &seed in &req.seeds {
+        let sdir = dir.join(format!("seed-{seed}"));
+        std::fs::create_dir_all(&sdir).map_err(|e| SynthError::io("cannot create", &sdir, e))?;
+        let (args, config) = nextpnr_args(req, seed, "../netlist.json", extra, pnr_io, &sdir);
+        jobs.push((seed, sdir, args, config));
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        for _ in 0..at_once {
+            let tx = tx.clone();
+            let (jobs, next) = (&jobs, &next);
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((_, sdir, args, _)) = jobs.get(i) else {
+                    break;
+                };
+                // the receiver outlives the scope: a send cannot fail
+                let _ = tx.send((i, run_nextpnr(nextpnr, args, device, sdir)));
+            });
+        }
+        drop(tx);
+        let mut out: Vec<Option<Result<(PnrReport, f64), SynthError>>> =
+            (0..jobs.len()).map(|_| None).collect();
+        for (i, r) in rx {
+            match &r {
+                Ok((pnr, secs)) => {
+                    let f = pnr
+                        .clock_for_port(&req.clock_port)
+                        .map_or("no clock".to_string(), |c| {
+                            format!("{:.2} MHz", c.achieved_mhz)
+                        });
+                    log(&format!(
+                        "{}: seed {}: Fmax {f} ({secs:.1} s)",
+                        nextpnr.name, jobs[i].0
+                    ));
+                }
+                Err(e) => log(&format!("{}: seed {}: {e}", nextpnr.name, jobs[i].0)),
+            }
+            out[i] = Some(r);
+        }
+        jobs.iter()
+            .zip(out)
+            .map(|((seed, sdir, _, config), r)| {
+                let (pnr, seconds) = r.unwrap_or_else(|| {
+                    Err(SynthError::Parse {
+                        what: format!("nextpnr run of seed {seed}"),
+                        detail: "its worker stopped without a result".into(),
+                    })
+                })?;
+                Ok(PnrRun {
+                    seed: *seed,
+                    dir: sdir.clone(),
+                    pnr,
+                    seconds,
+                    config: config.clone(),
+                })
+            })
+            .collect()
+    })
 }
 
 /// Writes `synth_report.json` under a temporary name, then renames it: never
@@ -595,11 +778,43 @@ pub(crate) fn run_flow(
         .map(|e| e.device)
         .unwrap_or(req.target.device())
         .to_string();
-    let (args, config) = nextpnr_args(req, extra, pnr_io, &dir);
-    let (pnr, nextpnr_seconds) = run_nextpnr(req, &tc.nextpnr, &args, &device, &dir, log)?;
+    let t_pnr = Instant::now();
+    let runs = place_and_route(req, &tc.nextpnr, extra, pnr_io, &device, &dir, log)?;
+    // wall time of all the runs (they overlap with several seeds)
+    let nextpnr_seconds = t_pnr.elapsed().as_secs_f64();
+    let seed_runs: Vec<SeedRun> = runs
+        .iter()
+        .map(|r| {
+            let fa = assess_fmax(&ys.cells, &r.pnr, &req.clock_port);
+            let clock = fa.clock.as_deref();
+            SeedRun {
+                seed: r.seed,
+                fmax_mhz: fa.fmax_mhz,
+                critical_path_ns: r.pnr.critical_path(clock).map(|p| p.delay_ns),
+                nextpnr_seconds: r.seconds,
+                work_dir: r.dir.clone(),
+            }
+        })
+        .collect();
+    let fmax_spread = if runs.len() > 1 {
+        let f: Vec<f64> = seed_runs.iter().filter_map(|r| r.fmax_mhz).collect();
+        FmaxSpread::of(&f)
+    } else {
+        None
+    };
+    // the run the report describes: the median one (the only one with one seed)
+    let pick = fmax_spread
+        .and_then(|sp| {
+            seed_runs
+                .iter()
+                .position(|r| r.fmax_mhz == Some(sp.median_mhz))
+        })
+        .unwrap_or(0);
+    let run = &runs[pick];
+    let (pnr, config) = (&run.pnr, run.config.clone());
 
-    let fa = assess_fmax(&ys.cells, &pnr, &req.clock_port);
-    let (fmax_mhz, trustworthy, notes) = (fa.fmax_mhz, fa.trustworthy, fa.notes);
+    let fa = assess_fmax(&ys.cells, pnr, &req.clock_port);
+    let (fmax_mhz, trustworthy, mut notes) = (fa.fmax_mhz, fa.trustworthy, fa.notes);
     let clock = fa
         .clock
         .as_deref()
@@ -611,7 +826,16 @@ pub(crate) fn run_flow(
         .filter(|(_, u)| u.used > 0)
         .map(|(k, u)| (k.clone(), *u))
         .collect();
-    if let Some(f) = fmax_mhz {
+    if let Some(sp) = &fmax_spread {
+        notes.push(format!(
+            "median of {} placer seeds: min {:.2}, median {:.2}, max {:.2} MHz; critical path and utilization of seed {}",
+            sp.seeds, sp.min_mhz, sp.median_mhz, sp.max_mhz, run.seed
+        ));
+        log(&format!(
+            "{}: Fmax over {} seeds: min {:.2}, median {:.2}, max {:.2} MHz (target {} MHz)",
+            tc.nextpnr.name, sp.seeds, sp.min_mhz, sp.median_mhz, sp.max_mhz, req.freq_mhz
+        ));
+    } else if let Some(f) = fmax_mhz {
         log(&format!(
             "{}: Fmax {:.2} MHz (target {} MHz) ({:.1} s)",
             tc.nextpnr.name, f, req.freq_mhz, nextpnr_seconds
@@ -645,10 +869,12 @@ pub(crate) fn run_flow(
             script: ys.script,
             netlist: dir.join("netlist.json"),
             yosys_log: ys.log,
-            nextpnr_log: dir.join("nextpnr.log"),
-            pnr_report: dir.join("report.json"),
+            nextpnr_log: run.dir.join("nextpnr.log"),
+            pnr_report: run.dir.join("report.json"),
             config,
         },
+        seed_runs,
+        fmax_spread,
     };
     write_report(&dir, &report)?;
     Ok(report)

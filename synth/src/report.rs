@@ -89,6 +89,17 @@ impl SynthReport {
                 let _ = writeln!(s, "fmax         none (target {} MHz)", self.freq_target_mhz);
             }
         }
+        if self.seed_runs.len() > 1 {
+            let runs: Vec<String> = self
+                .seed_runs
+                .iter()
+                .map(|r| match r.fmax_mhz {
+                    Some(f) => format!("{}: {f:.2}", r.seed),
+                    None => format!("{}: none", r.seed),
+                })
+                .collect();
+            let _ = writeln!(s, "seeds        {} (MHz)", runs.join(", "));
+        }
         for n in &self.fmax_notes {
             let _ = writeln!(s, "             note: {n}");
         }

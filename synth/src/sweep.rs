@@ -165,7 +165,7 @@ impl SweepRow {
 /// The name of the FFE block in the per-block rows.
 pub const FFE_BLOCK: &str = "rxdsp_eq_ffe";
 
-const COLUMNS: [&str; 15] = [
+const COLUMNS: [&str; 18] = [
     "target",
     "luts",
     "carry",
@@ -173,6 +173,9 @@ const COLUMNS: [&str; 15] = [
     "dsp",
     "bram",
     "fmax_mhz",
+    "fmax_min_mhz",
+    "fmax_max_mhz",
+    "seeds",
     "fmax_trustworthy",
     "gbps",
     "ffe_luts_per_tap_lane",
@@ -212,6 +215,12 @@ fn cells(keys: &[String], r: &SweepRow) -> Vec<String> {
                 (Some(p), Some(f)) => format!("{:.3}", crate::throughput(p, f).gbps),
                 _ => String::new(),
             };
+            // min and max over placer seeds; with one seed, that seed's figure
+            let spread = |v: fn(&crate::FmaxSpread) -> f64| match (&rep.fmax_spread, rep.fmax_mhz) {
+                (Some(sp), _) => format!("{:.2}", v(sp)),
+                (None, Some(f)) => format!("{f:.2}"),
+                (None, None) => String::new(),
+            };
             // the FFE block's cost over its P x N (lane, tap) products
             let ffe = rep.per_block.iter().find(|b| b.name == FFE_BLOCK);
             let per = |v: fn(&crate::BlockReport) -> u64| match (ffe, r.parallel(), r.ffe_taps()) {
@@ -228,6 +237,9 @@ fn cells(keys: &[String], r: &SweepRow) -> Vec<String> {
                 rep.dsp.to_string(),
                 rep.bram.to_string(),
                 rep.fmax_mhz.map(|f| format!("{f:.2}")).unwrap_or_default(),
+                spread(|sp| sp.min_mhz),
+                spread(|sp| sp.max_mhz),
+                rep.seed_runs.len().max(1).to_string(),
                 rep.fmax_trustworthy.to_string(),
                 gbps,
                 per(|b| b.luts),
@@ -254,7 +266,8 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// CSV: one column per sweep key, then target, resources, Fmax, Gb/s (when
+/// CSV: one column per sweep key, then target, resources, Fmax (the median
+/// over placer seeds, then the minimum and maximum, then the seed count), Gb/s (when
 /// samples per clock are known), the FFE block's LUTs, carry cells, FFs and
 /// multipliers per (tap x lane) (when its per-block row, P and N are known),
 /// seconds and error.

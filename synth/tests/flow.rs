@@ -99,6 +99,45 @@ fn ice40_fir_resources_fmax_and_blocks() {
     assert_eq!(json["target"], "ice40-hx8k");
 }
 
+/// Three placer seeds: Yosys once, nextpnr three times in `seed-N` folders;
+/// the report is the median run's and lists every run.
+#[test]
+#[ignore = "full tier: runs Yosys and nextpnr (scripts/test.sh runs it)"]
+fn ice40_counter_three_seeds() {
+    let mut req = request(Target::Ice40Hx8k, "counter.v", "counter", "ice40-seeds");
+    req.seeds = vec![1, 2, 3];
+    let Some(r) = run_or_skip(&req) else { return };
+    assert_eq!(r.seed_runs.len(), 3);
+    let sp = r.fmax_spread.expect("three seeds give a spread");
+    assert_eq!(sp.seeds, 3);
+    assert!(sp.min_mhz <= sp.median_mhz && sp.median_mhz <= sp.max_mhz);
+    assert_eq!(r.fmax_mhz, Some(sp.median_mhz));
+    for (run, seed) in r.seed_runs.iter().zip(1..) {
+        assert_eq!(run.seed, seed);
+        assert!(run.work_dir.ends_with(format!("seed-{seed}")));
+        assert!(run.work_dir.join("report.json").is_file());
+        assert!(run.fmax_mhz.is_some());
+    }
+    assert!(r.artifacts.pnr_report.is_file());
+    assert!(r.table().contains("seeds        1: "));
+}
+
+#[test]
+fn seeds_are_checked() {
+    for (seeds, why) in [
+        (vec![], "0 placer seeds"),
+        (vec![3, 1, 3], "seed 3 given twice"),
+        ((0..33).collect(), "33 placer seeds"),
+    ] {
+        let mut req = request(Target::Ice40Hx8k, "counter.v", "counter", "ice40-badseeds");
+        req.seeds = seeds;
+        match run(&req, &mut |_| {}) {
+            Err(SynthError::BadRequest(m)) => assert!(m.contains(why), "{m}"),
+            other => panic!("{why}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 #[ignore = "full tier: runs Yosys and nextpnr (scripts/test.sh runs it)"]
 fn ice40_counter() {

@@ -350,6 +350,50 @@ fn report_json_round_trips_and_table_reads() {
     assert!((r.throughput(4).unwrap().gbps - 0.8076).abs() < 1e-3);
 }
 
+/// Three placer seeds: the table lists each, the notes give the spread, the
+/// sweep row has the median, min, max and the seed count.
+#[test]
+fn report_with_seeds() {
+    let mut r = sample_report();
+    assert!(r.seed_runs.is_empty() && r.fmax_spread.is_none());
+    let run = |seed: u64, f: f64| synth::SeedRun {
+        seed,
+        fmax_mhz: Some(f),
+        critical_path_ns: Some(f / 16.0),
+        nextpnr_seconds: 1.0,
+        work_dir: format!("w/seed-{seed}").into(),
+    };
+    r.seed_runs = vec![run(1, 97.5), run(2, 100.95), run(3, 104.25)];
+    r.fmax_spread = synth::FmaxSpread::of(&[97.5, 100.95, 104.25]);
+    let t = r.table();
+    assert!(
+        t.contains("seeds        1: 97.50, 2: 100.95, 3: 104.25 (MHz)"),
+        "{t}"
+    );
+    let back: synth::SynthReport =
+        serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+    assert_eq!(back, r);
+    let row = SweepRow::new(vec![("parallel".into(), "4".into())], Ok(r));
+    let csv = to_csv(std::slice::from_ref(&row));
+    let line = csv.lines().nth(1).unwrap();
+    assert!(line.contains(",100.95,97.50,104.25,3,true,"), "{line}");
+}
+
+#[test]
+fn fmax_spread_is_min_median_max() {
+    use synth::FmaxSpread;
+    assert_eq!(FmaxSpread::of(&[]), None);
+    assert_eq!(FmaxSpread::of(&[f64::NAN]), None);
+    let s = FmaxSpread::of(&[150.0, 120.0, f64::NAN, 135.0]).unwrap();
+    assert_eq!(
+        (s.seeds, s.min_mhz, s.median_mhz, s.max_mhz),
+        (3, 120.0, 135.0, 150.0)
+    );
+    // an even count takes the lower middle run: a figure some placement achieved
+    let s = FmaxSpread::of(&[4.0, 1.0, 3.0, 2.0]).unwrap();
+    assert_eq!((s.seeds, s.median_mhz), (4, 2.0));
+}
+
 #[test]
 fn sweep_tables() {
     let r = sample_report();
@@ -377,21 +421,21 @@ fn sweep_tables() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "parallel,ffe.taps,target,luts,carry,ffs,dsp,bram,fmax_mhz,fmax_trustworthy,gbps,ffe_luts_per_tap_lane,ffe_carry_per_tap_lane,ffe_ffs_per_tap_lane,ffe_dsp_per_tap_lane,seconds,error"
+        "parallel,ffe.taps,target,luts,carry,ffs,dsp,bram,fmax_mhz,fmax_min_mhz,fmax_max_mhz,seeds,fmax_trustworthy,gbps,ffe_luts_per_tap_lane,ffe_carry_per_tap_lane,ffe_ffs_per_tap_lane,ffe_dsp_per_tap_lane,seconds,error"
     );
     assert!(
-        lines[1].starts_with("4,8,ice40-hx8k,1753,98,278,0,0,100.95,true,0.808,"),
+        lines[1].starts_with("4,8,ice40-hx8k,1753,98,278,0,0,100.95,100.95,100.95,1,true,0.808,"),
         "{}",
         lines[1]
     );
     assert_eq!(
         lines[2],
-        "8,\"16,x\",,,,,,,,,,,,,,,\"yosys failed: \"\"boom\"\"\""
+        "8,\"16,x\",,,,,,,,,,,,,,,,,,\"yosys failed: \"\"boom\"\"\""
     );
     let md = to_markdown(&rows);
     let lines: Vec<&str> = md.lines().collect();
     assert!(lines[0].starts_with("| parallel | ffe.taps | target |"));
-    assert_eq!(lines[1].matches("---|").count(), 17);
+    assert_eq!(lines[1].matches("---|").count(), 20);
     assert!(lines[2].contains("| 100.95 |"));
     assert_eq!(lines.len(), 4);
 

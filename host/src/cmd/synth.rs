@@ -40,6 +40,11 @@ pub struct SynthArgs {
     /// with tx.fec = kp4|kr4: synthesize the RS decoder alone, not the equalizer -> FEC chain
     #[arg(long)]
     fec_only: bool,
+    /// place and route with placer seeds 1..=K (Yosys runs once, nextpnr K times, one
+    /// per core at a time) and report the min / median / max Fmax; the report is the
+    /// median run's
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    seeds: u64,
 }
 
 /// Runs `rxdsp synth`.
@@ -54,10 +59,20 @@ pub fn run(a: SynthArgs) -> Result<()> {
         if a.fec_only || a.fec_symbols.is_some() {
             bail!("--fec-only and --fec-symbols do not combine with --board");
         }
+        if a.seeds != 1 {
+            bail!("--seeds does not combine with --board (one placement makes the bitstream)");
+        }
         return board_cmd(&a, target, b.into());
     }
     if a.baud.is_some() {
         bail!("--baud goes with --board (the UART is only in the board top)");
+    }
+    if !(1..=synth::MAX_SEEDS as u64).contains(&a.seeds) {
+        bail!(
+            "--seeds {} must be in 1..={} (placer seeds 1..=K)",
+            a.seeds,
+            synth::MAX_SEEDS
+        );
     }
     let freq = a.freq.unwrap_or(150.0);
     if !a.sweep.is_empty() && (a.fec_only || a.fec_symbols.is_some()) {
@@ -65,7 +80,15 @@ pub fn run(a: SynthArgs) -> Result<()> {
     }
     if !a.sweep.is_empty() {
         let c = &a.cfg;
-        let rows = synth_flow::sweep(&c.set, c.config.as_deref(), &a.sweep, target, freq, &a.out)?;
+        let rows = synth_flow::sweep(
+            &c.set,
+            c.config.as_deref(),
+            &a.sweep,
+            target,
+            freq,
+            a.seeds,
+            &a.out,
+        )?;
         let md = synth::sweep::to_markdown(&rows);
         let csv = synth::sweep::to_csv(&rows);
         print!("{md}");
@@ -95,7 +118,7 @@ pub fn run(a: SynthArgs) -> Result<()> {
     }
     let plan = a.cfg.plan()?;
     let fec = synth_flow::fec_choice(&plan, a.fec_symbols, a.fec_only)?;
-    let r = synth_flow::synth_with(&plan, fec.as_ref(), target, freq, &a.out)?;
+    let r = synth_flow::synth_with(&plan, fec.as_ref(), target, freq, a.seeds, &a.out)?;
     let per_clock = fec.map_or(plan.parallel, |f| f.pam4_per_clock(&plan));
     print!("{}", r.table());
     println!("{}", synth_flow::throughput_line(&r, per_clock));

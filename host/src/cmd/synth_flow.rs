@@ -194,17 +194,25 @@ pub fn emit_fec(
 
 /// Runs the flow for one plan: the equalizer alone, or with `tx.fec` set the
 /// equalizer -> FEC chain at the default `S` (see [`synth_with`]).
-pub fn synth_one(plan: &LinkPlan, target: Target, freq: f64, dir: &Path) -> Result<SynthReport> {
+pub fn synth_one(
+    plan: &LinkPlan,
+    target: Target,
+    freq: f64,
+    seeds: u64,
+    dir: &Path,
+) -> Result<SynthReport> {
     let fec = fec_choice(plan, None, false)?;
-    synth_with(plan, fec.as_ref(), target, freq, dir)
+    synth_with(plan, fec.as_ref(), target, freq, seeds, dir)
 }
 
-/// Runs the flow for one plan with an explicit FEC choice (`None`: the equalizer alone).
+/// Runs the flow for one plan with an explicit FEC choice (`None`: the equalizer
+/// alone), placing and routing with placer seeds `1..=seeds`.
 pub fn synth_with(
     plan: &LinkPlan,
     fec: Option<&FecChoice>,
     target: Target,
     freq: f64,
+    seeds: u64,
     dir: &Path,
 ) -> Result<SynthReport> {
     if let Some(fec) = fec {
@@ -212,6 +220,7 @@ pub fn synth_with(
         let mut req = SynthRequest::new(target, files, HARNESS_TOP);
         req.clock_port = "clk".into();
         req.freq_mhz = freq;
+        req.seeds = (1..=seeds).collect();
         req.work_dir = dir.join(target.name());
         req.blocks = blocks;
         let mut log = |line: &str| eprintln!("[synth] {line}");
@@ -221,6 +230,7 @@ pub fn synth_with(
     let mut req = SynthRequest::new(target, files, HARNESS_TOP);
     req.clock_port = "clk".into();
     req.freq_mhz = freq;
+    req.seeds = (1..=seeds).collect();
     req.work_dir = dir.join(target.name());
     req.blocks = vec![
         "rxdsp_eq".into(),
@@ -237,8 +247,17 @@ pub fn throughput_line(r: &SynthReport, parallel: usize) -> String {
     match r.fmax_mhz {
         Some(f) => {
             let t = synth::throughput(parallel as u32, f);
+            let median = match &r.fmax_spread {
+                Some(sp) => format!(
+                    " MHz, median of {} seeds; {:.3}-{:.3} G symbols/s over min-max",
+                    sp.seeds,
+                    parallel as f64 * sp.min_mhz / 1e3,
+                    parallel as f64 * sp.max_mhz / 1e3
+                ),
+                None => " MHz".into(),
+            };
             format!(
-                "throughput {:.3} G symbols/s = {:.1} Gb/s (P = {parallel} x {f:.1} MHz){}",
+                "throughput {:.3} G symbols/s = {:.1} Gb/s (P = {parallel} x {f:.1}{median}){}",
                 t.symbols_per_s / 1e9,
                 t.gbps,
                 if r.fmax_trustworthy {
@@ -259,6 +278,7 @@ pub fn sweep(
     spec: &[String],
     target: Target,
     freq: f64,
+    seeds: u64,
     out: &Path,
 ) -> Result<Vec<SweepRow>> {
     let sw = Sweep::from_args(spec.iter().map(String::as_str))?;
@@ -282,7 +302,7 @@ pub fn sweep(
             .with_context(|| format!("sweep point {point:?}"))?;
         let dir = out.join(synth::sweep::slug(&point));
         eprintln!("[synth] sweep point {}", synth::sweep::slug(&point));
-        let outcome = synth_one(&plan, target, freq, &dir).map_err(|e| format!("{e:#}"));
+        let outcome = synth_one(&plan, target, freq, seeds, &dir).map_err(|e| format!("{e:#}"));
         rows.push(SweepRow {
             assignment: point,
             outcome,
