@@ -411,6 +411,27 @@ pub fn run_eq_fec(
     sof: u64,
     want: usize,
 ) -> Result<DecRun, SimError> {
+    run_eq_fec_gaps(model, fmt, coeffs, p, code, s, samples, sof, want, None)
+}
+
+/// [`run_eq_fec`] with input gaps: with `gaps = Some((seed, p_valid))` the
+/// source offers a beat in a cycle with probability `p_valid` (xoshiro256++
+/// seeded with `seed`), so the equalizer, the gearbox and the decoder see
+/// bubbles (the decoder advances only on input beats).
+#[allow(clippy::too_many_arguments)]
+pub fn run_eq_fec_gaps(
+    model: &mut Model,
+    fmt: &golden::numeric::RxFormat,
+    coeffs: &golden::numeric::RxCoeffs,
+    p: usize,
+    code: Code,
+    s: usize,
+    samples: &[i16],
+    sof: u64,
+    want: usize,
+    gaps: Option<(u64, f64)>,
+) -> Result<DecRun, SimError> {
+    let mut gap_rng = gaps.map(|(seed, pv)| (golden::rng::Xoshiro256pp::new(seed), pv));
     let i_we = model.input("cfg_we")?;
     let i_addr = model.input("cfg_addr")?;
     let i_wdata = model.input("cfg_wdata")?;
@@ -434,7 +455,8 @@ pub fn run_eq_fec(
     let nbeats = total.div_ceil(p);
     let (mut beat, mut cyc) = (0usize, 0u64);
     let mut first_in = None;
-    let limit = 1000 + 8 * nbeats as u64;
+    let stretch = gaps.map_or(1.0, |(_, pv)| 1.0 / pv.max(0.05));
+    let limit = 1000 + (8.0 * stretch * nbeats as f64) as u64;
     while !col.done() {
         if cyc > limit {
             return Err(SimError::Stalled {
@@ -443,7 +465,12 @@ pub fn run_eq_fec(
                 cycles: cyc,
             });
         }
-        let v = beat < nbeats;
+        let offer = match &mut gap_rng {
+            // 53 random bits as a uniform in [0, 1)
+            Some((r, pv)) => ((r.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < *pv,
+            None => true,
+        };
+        let v = beat < nbeats && offer;
         if v {
             let wd = model.input_words(i_data);
             for i in 0..p {
