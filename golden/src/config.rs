@@ -93,6 +93,8 @@ pub struct LinkCfg {
     pub seed: u64,
     /// data pattern
     pub pattern: Pattern,
+    /// the channel, noise and ADC arithmetic
+    pub model: LinkModel,
 }
 
 impl Default for LinkCfg {
@@ -101,6 +103,29 @@ impl Default for LinkCfg {
             symbols: 1_000_000,
             seed: 1,
             pattern: Pattern::Prbs31,
+            model: LinkModel::Reference,
+        }
+    }
+}
+
+/// How the channel, the noise and the ADC are computed (`link.model`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkModel {
+    /// floating-point channel, ziggurat Gaussian noise, rounding ADC
+    #[default]
+    Reference,
+    /// the on-chip emulator's integers: quantized channel taps, table noise
+    /// per lane, integer ADC (`golden::emu`, docs/emulator.md)
+    Emulator,
+}
+
+impl LinkModel {
+    /// The config value.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkModel::Reference => "reference",
+            LinkModel::Emulator => "emulator",
         }
     }
 }
@@ -322,6 +347,8 @@ pub struct LinkPlan {
     pub seed: u64,
     /// data pattern
     pub pattern: Pattern,
+    /// channel, noise and ADC arithmetic
+    pub model: LinkModel,
     /// FEC code
     pub fec: FecKind,
     /// 2-way interleave
@@ -432,6 +459,7 @@ impl Config {
             symbols,
             seed: self.link.seed,
             pattern: self.link.pattern,
+            model: self.link.model,
             fec: self.tx.fec,
             interleave: self.tx.interleave,
             channel_name: ch.name,

@@ -12,6 +12,7 @@
 pub mod channel;
 pub mod coeffs;
 pub mod config;
+pub mod emu;
 pub mod eq;
 pub mod fec;
 pub mod framing;

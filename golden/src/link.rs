@@ -16,7 +16,7 @@
 
 use crate::channel::{self, Adc};
 use crate::coeffs::{self, AdaptParams, FloatEq};
-use crate::config::{EqMethod, FecKind, LinkPlan};
+use crate::config::{EqMethod, FecKind, LinkModel, LinkPlan};
 use crate::eq::{Engine, EqError, Equalizer};
 use crate::fec::Code;
 use crate::framing::{Deframer, FecReport, Framer, TxSource};
@@ -46,6 +46,17 @@ pub enum LinkError {
     /// Something the link cannot do yet.
     #[error("{0}")]
     Unsupported(String),
+    /// The configuration does not fit the emulator's integers.
+    #[error("link.model = \"emulator\": {0}")]
+    Emu(crate::emu::EmuError),
+}
+
+// by hand, not `#[from]`: that would also make it the error's source, and a
+// report printing the chain would say it twice
+impl From<crate::emu::EmuError> for LinkError {
+    fn from(e: crate::emu::EmuError) -> Self {
+        LinkError::Emu(e)
+    }
 }
 
 /// Options of a run that are not part of the configuration.
@@ -416,6 +427,60 @@ pub struct ChannelReport {
     pub adc_bits: u32,
     /// ADC full scale
     pub adc_full_scale: f64,
+    /// with `link.model = "emulator"`: the emulator's integers (absent otherwise)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emulator: Option<EmuReport>,
+}
+
+/// The emulator's integers in a report (`channel.emulator`).
+#[derive(Clone, Debug, Serialize)]
+pub struct EmuReport {
+    /// always "emulator"
+    pub model: &'static str,
+    /// `F`: fraction bits of the channel below the ADC code
+    pub frac: u32,
+    /// `F - F_n`: the noise (in `2^-F_n` codes) is shifted left by this much
+    pub noise_shift: u32,
+    /// the channel taps `H[j]` in `2^-F` ADC codes
+    pub taps: Vec<i32>,
+    /// noise standard deviation in `2^-F_n` codes
+    pub noise_sigma_units: f64,
+    /// non-zero entries of the noise table
+    pub noise_table_entries: usize,
+    /// the largest noise magnitude, in standard deviations
+    pub noise_reach_sigmas: f64,
+    /// noise generators (one per lane of the clock word)
+    pub lanes: usize,
+}
+
+impl EmuReport {
+    fn of(e: &crate::emu::EmuPlan) -> EmuReport {
+        EmuReport {
+            model: "emulator",
+            frac: e.frac,
+            noise_shift: e.noise_shift,
+            taps: e.taps.clone(),
+            noise_sigma_units: e.noise.sigma(),
+            noise_table_entries: e.noise.thresholds().len(),
+            noise_reach_sigmas: e.noise.reach_sigmas(),
+            lanes: e.lanes,
+        }
+    }
+}
+
+/// Where the samples come from: the reference model or the emulator's integers.
+enum Source<'p> {
+    Reference(SampleStream<'p>),
+    Emulator(Box<crate::emu::EmuStream>),
+}
+
+impl Source<'_> {
+    fn next_batch(&mut self, n: usize, b: &mut Batch) {
+        match self {
+            Source::Reference(s) => s.next_batch(n, b),
+            Source::Emulator(s) => s.next_batch(n, b),
+        }
+    }
 }
 
 /// Burst statistics.
@@ -647,7 +712,14 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
     let d = eqr.delay;
     let warmup = (d + plan.format.ffe_taps + plan.pulse.taps.len()) as u64;
     let t0 = std::time::Instant::now();
-    let mut stream = SampleStream::new(plan, threads);
+    let mut stream = match plan.model {
+        LinkModel::Reference => Source::Reference(SampleStream::new(plan, threads)),
+        LinkModel::Emulator => Source::Emulator(Box::new(crate::emu::EmuStream::new(plan)?)),
+    };
+    let emu_report = match &stream {
+        Source::Emulator(e) => Some(EmuReport::of(e.plan())),
+        Source::Reference(_) => None,
+    };
     let mut rx = RxSide {
         eq,
         counter: ErrorCounter::default(),
@@ -747,6 +819,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             noise_sigma: plan.sigma,
             adc_bits: plan.adc.bits,
             adc_full_scale: plan.adc.full_scale,
+            emulator: emu_report,
         },
         timing: TimingReport {
             seconds: secs,
