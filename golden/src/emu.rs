@@ -28,10 +28,9 @@
 
 use crate::channel::Adc;
 use crate::config::LinkPlan;
-use crate::framing::{Framer, TxSource};
-use crate::link::{fec_code, Batch};
+use crate::framing::TxSource;
+use crate::link::{tx_source, Batch};
 use crate::pam4::Mapper;
-use crate::prbs::SymbolSource;
 use crate::rng::{derive_seed, Xoshiro256pp};
 use thiserror::Error;
 
@@ -397,14 +396,7 @@ impl EmuStream {
             .collect();
         let l = emu.taps.len();
         Ok(EmuStream {
-            source: match fec_code(plan.fec) {
-                None => TxSource::Plain(SymbolSource::new(plan.pattern, plan.seed)),
-                Some(code) => TxSource::Fec {
-                    framer: Box::new(Framer::new(code, plan.pattern, plan.seed, plan.interleave)),
-                    buf: Vec::new(),
-                    pos: 0,
-                },
-            },
+            source: tx_source(plan),
             mapper: Mapper::new(plan.format.precode),
             lanes,
             index: 0,

@@ -110,14 +110,7 @@ impl<'p> SampleStream<'p> {
         let l = plan.pulse.taps.len();
         SampleStream {
             plan,
-            source: match fec_code(plan.fec) {
-                None => TxSource::Plain(SymbolSource::new(plan.pattern, plan.seed)),
-                Some(code) => TxSource::Fec {
-                    framer: Box::new(Framer::new(code, plan.pattern, plan.seed, plan.interleave)),
-                    buf: Vec::new(),
-                    pos: 0,
-                },
-            },
+            source: tx_source(plan),
             mapper: Mapper::new(plan.format.precode),
             taps: plan.pulse.taps.iter().map(|&t| t as f32).collect(),
             // before the first symbol the line idles at level index 0
@@ -184,6 +177,19 @@ impl<'p> SampleStream<'p> {
         self.hist.clear();
         self.hist.extend_from_slice(&ext[ext.len() - keep..]);
         self.ext = ext;
+    }
+}
+
+/// The transmitter's data symbols of `plan` from its first symbol: the
+/// pattern, framed into FEC codewords when `tx.fec` is set.
+pub fn tx_source(plan: &LinkPlan) -> TxSource {
+    match fec_code(plan.fec) {
+        None => TxSource::Plain(SymbolSource::new(plan.pattern, plan.seed)),
+        Some(code) => TxSource::Fec {
+            framer: Box::new(Framer::new(code, plan.pattern, plan.seed, plan.interleave)),
+            buf: Vec::new(),
+            pos: 0,
+        },
     }
 }
 

@@ -272,7 +272,7 @@ fn run_fec(
     let sof = junk + f.ffe_main;
     let (mut model, _) = sim::rs::build_eq_fec(&f, p, code, s).map_err(|e| e.to_string())?;
     let g = gaps.then_some((seed, 0.7));
-    let run = sim::rs::run_eq_fec_gaps(
+    let run = sim::rs::run_eq_fec(
         &mut model, &f, &coeffs, p, code, s, &x, sof as u64, frames, g,
     )
     .map_err(|e| e.to_string())?;

@@ -397,29 +397,13 @@ pub fn build_eq_fec(
 /// Streams ADC `samples` through `rxdsp_eq_fec`: reset, coefficient writes,
 /// `fec_sof_index = sof` (the equalizer output symbol that starts the first
 /// codeword), then the samples `p` per beat (AXI: held until accepted),
-/// padded with `pad_symbols` zero samples to flush; returns the first `want`
-/// decoded codewords.
+/// padded with zero samples to flush; returns the first `want` decoded
+/// codewords. With `gaps = Some((seed, p_valid))` the source offers a beat in
+/// a cycle with probability `p_valid` (xoshiro256++ seeded with `seed`), so the
+/// equalizer, the gearbox and the decoder see bubbles (the decoder advances
+/// only on input beats); `None`: a beat every cycle.
 #[allow(clippy::too_many_arguments)]
 pub fn run_eq_fec(
-    model: &mut Model,
-    fmt: &golden::numeric::RxFormat,
-    coeffs: &golden::numeric::RxCoeffs,
-    p: usize,
-    code: Code,
-    s: usize,
-    samples: &[i16],
-    sof: u64,
-    want: usize,
-) -> Result<DecRun, SimError> {
-    run_eq_fec_gaps(model, fmt, coeffs, p, code, s, samples, sof, want, None)
-}
-
-/// [`run_eq_fec`] with input gaps: with `gaps = Some((seed, p_valid))` the
-/// source offers a beat in a cycle with probability `p_valid` (xoshiro256++
-/// seeded with `seed`), so the equalizer, the gearbox and the decoder see
-/// bubbles (the decoder advances only on input beats).
-#[allow(clippy::too_many_arguments)]
-pub fn run_eq_fec_gaps(
     model: &mut Model,
     fmt: &golden::numeric::RxFormat,
     coeffs: &golden::numeric::RxCoeffs,

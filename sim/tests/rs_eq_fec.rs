@@ -60,7 +60,7 @@ fn equalizer_into_decoder_kr4_p8_s4() {
         .collect();
     let (mut model, _) = sim::rs::build_eq_fec(&fmt, p, code, s).expect("builds");
     let run = sim::rs::run_eq_fec(
-        &mut model, &fmt, &coeffs, p, code, s, &samples, sof as u64, frames,
+        &mut model, &fmt, &coeffs, p, code, s, &samples, sof as u64, frames, None,
     )
     .expect("runs");
     let codec = Codec::new(code);
