@@ -53,7 +53,7 @@ const K: u32 = NOISE_TABLE_LEN.trailing_zeros();
 /// Width of `cfg_addr`: the thresholds occupy the upper half.
 pub const CFG_ADDR_BITS: u32 = K + 1;
 /// Width of the `frac` and `noise_shift` registers.
-pub const SHIFT_BITS: u32 = (u32::BITS - FRAC_MAX.leading_zeros()) as u32;
+pub const SHIFT_BITS: u32 = u32::BITS - FRAC_MAX.leading_zeros();
 /// Width of a term `H[j] a` (`|a| <= 3`).
 const TERM_BITS: u32 = TAP_BITS + 2;
 /// The LFSR register width (the largest degree of [`POLYS`]).
@@ -413,6 +413,8 @@ struct Cfg {
     s_half: Expr,
     /// level `k` (`0..K-1`): `S[(2i+1) 2^k]` at word `i`
     levels: Vec<crate::hdl::Mem>,
+    /// `2^(F-1)` (0 for `F = 0`), in the ADC's sum width
+    half: Expr,
 }
 
 /// The configuration registers, the tap table and the threshold memories.
@@ -422,7 +424,9 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
     let precode = port.reg(m, "precode", addr::PRECODE, Ty::BIT, 0)?;
     let frac = port.reg(m, "frac", addr::FRAC, Ty::u(SHIFT_BITS), 0)?;
     let nshift = port.reg(m, "noise_shift", addr::NOISE_SHIFT, Ty::u(SHIFT_BITS), 0)?;
-    m.comment("channel taps and their table {-3H, -H, H, 3H}, a = 2L - 3 selected by the level index L");
+    m.comment(
+        "channel taps and their table {-3H, -H, H, 3H}, a = 2L - 3 selected by the level index L",
+    );
     let mut table = Vec::new();
     for j in 0..p.taps {
         let h = port.reg(m, &format!("tap{j}"), addr::tap(j), Ty::s(TAP_BITS), 0)?;
@@ -437,11 +441,10 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         ];
         table.push(v);
     }
-    m.comment("noise thresholds: S[j] at offset j mod 1024; level 2^k holds S[(2i+1) 2^k] at word i");
-    let thr = m.wire(
-        "we_thr",
-        &port.we.and(&port.addr.bit(CFG_ADDR_BITS - 1)?)?,
-    )?;
+    m.comment(
+        "noise thresholds: S[j] at offset j mod 1024; level 2^k holds S[(2i+1) 2^k] at word i",
+    );
+    let thr = m.wire("we_thr", &port.we.and(&port.addr.bit(CFG_ADDR_BITS - 1)?)?)?;
     let off = m.wire("thr_off", &port.addr.slice(K - 1, 0)?)?;
     let zero_below = |k: u32| -> Result<Expr, RtlError> {
         if k == 0 {
@@ -463,7 +466,16 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         m.mem_write(&mem, &we, &a, &port.data(64)?)?;
         levels.push(mem);
     }
+    m.comment("rounding constant 2^(F-1) (0 for F = 0)");
+    let ws = sum_bits(TERM_BITS + stages(p).tree as u32);
+    let mut h = ks(0, ws)?;
+    for f in 1..(1u32 << SHIFT_BITS) {
+        let sel = frac.eq(&ku(f as i128, SHIFT_BITS)?)?;
+        h = Expr::mux(&sel, &ks(1i128 << (f - 1), ws)?, &h)?;
+    }
+    let half = m.reg_d("half", &h, None, Some(0))?;
     Ok(Cfg {
+        half,
         pattern,
         precode,
         frac,
@@ -537,10 +549,17 @@ fn mapper(
     let mut g = Vec::new();
     let mut h = Vec::new();
     for i in 0..p {
-        let d = m.wire(&format!("d{i}"), &sym_q.slice(2 * i as u32 + 1, 2 * i as u32)?)?;
+        let d = m.wire(
+            &format!("d{i}"),
+            &sym_q.slice(2 * i as u32 + 1, 2 * i as u32)?,
+        )?;
         let gi = Expr::concat(&[d.bit(1)?, d.bit(1)?.xor(&d.bit(0)?)?])?;
         let gi = m.wire(&format!("g{i}"), &gi)?;
-        let hi = if i % 2 == 1 { zero.sub(&gi)? } else { gi.clone() };
+        let hi = if i % 2 == 1 {
+            zero.sub(&gi)?
+        } else {
+            gi.clone()
+        };
         h.push(m.wire(&format!("h{i}_0"), &hi)?);
         g.push(gi);
     }
@@ -630,7 +649,12 @@ fn channel(
     };
     let n = t - 1 + pp;
     let win: Vec<Expr> = (0..n)
-        .map(|e| m.wire(&format!("win{e}"), &bus.slice(2 * e as u32 + 1, 2 * e as u32)?))
+        .map(|e| {
+            m.wire(
+                &format!("win{e}"),
+                &bus.slice(2 * e as u32 + 1, 2 * e as u32)?,
+            )
+        })
         .collect::<Result<_, _>>()?;
     if let Some(h) = &hist {
         let d = bus.slice(2 * n as u32 - 1, 2 * pp as u32)?;
@@ -725,12 +749,21 @@ fn noise_search(
     cfg: &Cfg,
     en: &Expr,
 ) -> Result<Search, RtlError> {
-    m.comment(&format!("lane {lane}: noise magnitude m = #{{j : u < S[j]}}, one bit per level"));
+    m.comment(&format!(
+        "lane {lane}: noise magnitude m = #{{j : u < S[j]}}, one bit per level"
+    ));
     let mw = K + 1;
     let u = m.wire(&format!("n{lane}_u"), &r.slice(63, 1)?)?;
     let ue = m.wire(&format!("n{lane}_ue"), &u.ext(64)?)?;
     let c = ue.lt(&cfg.s_top)?;
-    let mut st = search_regs(m, &format!("n{lane}_l{K}"), &u, &r.bit(0)?, &bit_at(&c, K, mw)?, en)?;
+    let mut st = search_regs(
+        m,
+        &format!("n{lane}_l{K}"),
+        &u,
+        &r.bit(0)?,
+        &bit_at(&c, K, mw)?,
+        en,
+    )?;
     let mut q: Option<Expr> = None;
     for k in (0..K).rev() {
         if k < K - 1 {
@@ -785,10 +818,10 @@ fn adc(
     y: &Expr,
     n: &Search,
     cfg: &Cfg,
-    half: &Expr,
     en: &Expr,
 ) -> Result<Expr, RtlError> {
     m.comment(&format!("lane {lane}: ADC"));
+    let half = &cfg.half;
     let ws = half.width();
     let me = m.wire(&format!("a{lane}_mag"), &n.m.ext(ws)?)?;
     let sh = shift_var(m, &format!("a{lane}_nsh"), &me, &cfg.nshift, true)?;
@@ -844,9 +877,17 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
             Ty::u(CFG_ADDR_BITS),
             "configuration address (map in the header)",
         )?,
-        wdata: m.input("cfg_wdata", Ty::u(CFG_DATA_BITS), "configuration write data")?,
+        wdata: m.input(
+            "cfg_wdata",
+            Ty::u(CFG_DATA_BITS),
+            "configuration write data",
+        )?,
     };
-    let run = m.input("run", Ty::BIT, "start a word every cycle the output advances")?;
+    let run = m.input(
+        "run",
+        Ty::BIT,
+        "start a word every cycle the output advances",
+    )?;
     let ready = m.input("m_axis_tready", Ty::BIT, "output ready")?;
     let cfg = config(&mut m, &port, p)?;
 
@@ -854,7 +895,13 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     let v: Vec<Expr> = (1..=st.out)
         .map(|s| m.reg(&format!("v{s}"), Ty::BIT, Some(0)))
         .collect::<Result<_, _>>()?;
-    let vat = |s: usize| if s == 0 { run.clone() } else { v[s - 1].clone() };
+    let vat = |s: usize| {
+        if s == 0 {
+            run.clone()
+        } else {
+            v[s - 1].clone()
+        }
+    };
     let vout = vat(st.out);
     let en = m.wire("en", &vout.and(&ready.not())?.not())?;
     for s in 1..=st.out {
@@ -867,21 +914,14 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     let lvl_d = delay(&mut m, "lvl_d", &lvl, &en, st.ch_in - 3)?;
     let ys = channel(&mut m, p, &cfg, &lvl_d, &en, &vat(st.ch_in))?;
     let user = delay(&mut m, "user_d", &sym, &en, st.out - 1)?;
-
-    m.comment("rounding constant 2^(F-1) (0 for F = 0)");
-    let ws = sum_bits(ys[0].width());
-    let mut half = ks(0, ws)?;
-    for f in 1..(1u32 << SHIFT_BITS) {
-        let sel = cfg.frac.eq(&ku(f as i128, SHIFT_BITS)?)?;
-        half = Expr::mux(&sel, &ks(1i128 << (f - 1), ws)?, &half)?;
-    }
-    let half = m.reg_d("half", &half, None, Some(0))?;
+    // the tree's levels are the ones the stage count (and the sum width) assumed
+    debug_assert_eq!(ys[0].width(), TERM_BITS + st.tree as u32);
 
     let mut outs = Vec::new();
     for (lane, y) in ys.iter().enumerate() {
         let r = xoshiro(&mut m, &port, lane, &en, &adv)?;
         let n = noise_search(&mut m, lane, &r, &cfg, &en)?;
-        outs.push(adc(&mut m, p, lane, y, &n, &cfg, &half, &en)?);
+        outs.push(adc(&mut m, p, lane, y, &n, &cfg, &en)?);
     }
     let data = m.wire("out_data", &pack(&outs)?)?;
     m.output(
@@ -962,14 +1002,22 @@ mod tests {
             words.extend([0, 1, u64::MAX, pad[0] << 1, (pad[1023] << 1) | 1]);
             for r in words {
                 let u = r >> 1;
-                let mut mag = if u < s(NOISE_TABLE_LEN) { NOISE_TABLE_LEN } else { 0 };
+                let mut mag = if u < s(NOISE_TABLE_LEN) {
+                    NOISE_TABLE_LEN
+                } else {
+                    0
+                };
                 for k in (0..K).rev() {
                     let c = mag + (1 << k);
                     if mag < NOISE_TABLE_LEN && u < s(c) {
                         mag = c;
                     }
                 }
-                let n = if r & 1 == 1 { -(mag as i32) } else { mag as i32 };
+                let n = if r & 1 == 1 {
+                    -(mag as i32)
+                } else {
+                    mag as i32
+                };
                 assert_eq!(n, t.sample(r));
             }
         }

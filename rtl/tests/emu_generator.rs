@@ -45,11 +45,20 @@ fn header_documents_the_map_and_the_latency() {
 #[test]
 fn illegal_parameters_are_refused_with_a_clear_message() {
     for (p, says) in [
-        (params(3, 8, 8), "parallel = 3: samples per clock must be one of"),
+        (
+            params(3, 8, 8),
+            "parallel = 3: samples per clock must be one of",
+        ),
         (params(64, 8, 8), "parallel = 64"),
-        (params(8, 0, 8), "channel taps = 0: the emulator's channel FIR has 1..=48 taps"),
+        (
+            params(8, 0, 8),
+            "channel taps = 0: the emulator's channel FIR has 1..=48 taps",
+        ),
         (params(8, 49, 8), "channel taps = 49"),
-        (params(8, 8, 2), "adc.bits = 2: the ADC width must be in 4..=16"),
+        (
+            params(8, 8, 2),
+            "adc.bits = 2: the ADC width must be in 4..=16",
+        ),
         (params(8, 8, 17), "adc.bits = 17"),
     ] {
         let e = rtl::emu::design(&p).unwrap_err().to_string();
