@@ -1,7 +1,7 @@
 //! The link emulator `rxdsp_emu` under Verilator against
 //! `golden::emu::EmuStream`: every ADC sample and every transmitted data
 //! symbol of at least 50k symbols per configuration, `assert_eq!`, over
-//! P = 1, 2, 4, 8, 16, three presets, precode on and off, PRBS31, PRBS13Q and
+//! P = 1, 2, 4, 8, 16, 32, three presets, precode on and off, PRBS31, PRBS13Q and
 //! PRBS7, ADC widths 6, 8 and 10, with and without random stalls.
 
 use golden::config::{Config, LinkModel};
@@ -161,5 +161,21 @@ fn emulator_matches_golden_p2_lpo8_prbs7() {
         taps: None,
         stalls: None,
         symbols: 50_000,
+    });
+}
+
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn emulator_matches_golden_p32_lpo16_prbs31_precoded_stalled() {
+    check(&Case {
+        preset: "lpo-host-16db",
+        snr_db: 24.0,
+        parallel: 32,
+        adc_bits: 8,
+        pattern: Pattern::Prbs31,
+        precode: true,
+        taps: None,
+        stalls: stalls(4),
+        symbols: 64_000,
     });
 }
