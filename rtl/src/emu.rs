@@ -32,7 +32,9 @@
 //!
 //! Configuration: reset, write the registers of [`config_writes`] through
 //! `cfg_we`/`cfg_addr`/`cfg_wdata` (map: [`address_map`]), raise `run`. All 1024
-//! thresholds must be written (the padded table, zeros past its end).
+//! thresholds must be written (the padded table, zeros past its end). Reset
+//! values: pattern PRBS31, LFSR all ones, lane `l`'s xoshiro256++ the state of
+//! `lane_seed(0, l)`, the other registers 0; the threshold memories are not reset.
 //!
 //! Out of scope here: the seeded `random` pattern and FEC encoding (issue 13
 //! item 1 leaves them to a later block).
@@ -860,7 +862,7 @@ fn header(p: &EmuParams) -> Header {
     for l in address_map(p) {
         h = h.note(format!("  {l}"));
     }
-    h
+    h.note("Reset: pattern 5, LFSR all ones, xoshiro lane l = the state of golden lane_seed(0, l), thresholds not reset, the rest 0.")
 }
 
 /// Builds `rxdsp_emu` for `p`.
