@@ -20,6 +20,7 @@
 pub mod board;
 pub mod bridge;
 pub mod csr;
+pub mod emu;
 pub mod eq;
 pub mod harness;
 pub mod hdl;
@@ -60,6 +61,9 @@ pub mod regen {
     pub const RS_CHAIN: &str = "rxdsp synth --set tx.fec=kp4|kr4 (into <out>/rtl/)";
     /// The Icarus testbenches ([`crate::tb`]).
     pub const TB: &str = "no rxdsp command writes it: built in memory by rxdsp-sim (rtl::tb)";
+    /// The link emulator `rxdsp_emu` ([`crate::emu`]).
+    pub const EMU: &str =
+        "no rxdsp command writes it yet: rtl::emu::design (the co-simulation builds it in memory)";
     /// The Reed-Solomon encoder: no `rxdsp` command writes it.
     pub const RS_ENC: &str =
         "no rxdsp command writes it: rtl::rs::generate_rs (the co-simulation builds it in memory)";

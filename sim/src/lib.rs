@@ -12,6 +12,7 @@
 
 pub mod board;
 pub mod device;
+pub mod emu;
 pub mod icarus;
 pub mod rs;
 pub mod verilator;

@@ -1,0 +1,1049 @@
+//! The on-chip link emulator `rxdsp_emu`: pattern, channel, noise and ADC at
+//! `P` samples per clock, bit-exact with `golden::emu::EmuStream` (the
+//! arithmetic is defined there and in `docs/emulator.md`).
+//!
+//! Structure (stages counted from the cycle a word is started, see [`Stages`]):
+//! * pattern (stage 1): one Fibonacci LFSR register (31 bits, bit `i` = the
+//!   bit produced `i + 1` steps ago, as `golden::prbs::Lfsr`); the `2P`
+//!   pattern bits of a word and the next state are XOR networks of the state
+//!   ([`lfsr_matrices`], computed here at generation time), one network per
+//!   polynomial of [`POLYS`], selected by the `pattern` register;
+//! * mapper (stages 2-3): Gray map, then the `1/(1+D) mod 4` precoder as a
+//!   parallel prefix: with `h_i = (-1)^i g_i`, `p_i = (-1)^i (sum_{j<=i} h_j - p_prev)`
+//!   (stage 2 the prefix sums, stage 3 the previous word's last symbol);
+//! * channel: the level words are delayed to stage `ch_in`, where the window of
+//!   the last `T - 1` level indices (reset: index 0, the idle `a = -3`) and the
+//!   word feed one registered adder tree per lane; a term `H[j] a` is a 4-to-1
+//!   selection from the table `{-3H, -H, H, 3H}` (registers computed once from
+//!   the tap registers), so there are no multipliers;
+//! * noise (stages 1-22): per lane a xoshiro256++ (`s0 + s3` registered, then
+//!   `rotl(.., 23) + s0`), then the threshold search: `m = #{j : u < S[j]}` by
+//!   bits from 1024 down to 1, one bit per level; levels 1024 and 512 are single
+//!   registers, level `2^k` (`k <= 8`) a memory of `2^(9-k)` words
+//!   (`S[(2i+1) 2^k]` at word `i`) read synchronously (one stage) then compared
+//!   (one stage);
+//! * ADC (4 stages): `(y + (+-m << noise_shift) + 2^(F-1)) >> F`, saturated.
+//!
+//! Every register advances on `en = !(m_axis_tvalid && !m_axis_tready)`; a word
+//! is started when `run && en`; the state that only sees real words (LFSR,
+//! xoshiro, precoder memory, channel history) advances on `en` and the valid
+//! bit of its stage. So the stream is the same whatever the backpressure and
+//! however `run` is toggled.
+//!
+//! Configuration: reset, write the registers of [`config_writes`] through
+//! `cfg_we`/`cfg_addr`/`cfg_wdata` (map: [`address_map`]), raise `run`. All 1024
+//! thresholds must be written (the padded table, zeros past its end). Reset
+//! values: pattern PRBS31, LFSR all ones, lane `l`'s xoshiro256++ the state of
+//! `lane_seed(0, l)`, the other registers 0; the threshold memories are not reset.
+//!
+//! Out of scope here: the seeded `random` pattern and FEC encoding (issue 13
+//! item 1 leaves them to a later block).
+
+use crate::hdl::{Expr, Header, Module, Ty};
+use crate::rs::hdl_util::{delay_line, ku};
+use crate::{regen, Design, RtlError};
+use golden::emu::{lane_seed, EmuPlan, EMU_TAPS, FRAC_MAX, NOISE_TABLE_LEN, TAP_BITS};
+use golden::prbs::{Pattern, Polynomial};
+use golden::rng::Xoshiro256pp;
+
+/// Name of the emulator module.
+pub const TOP: &str = "rxdsp_emu";
+/// Width of `cfg_wdata`.
+pub const CFG_DATA_BITS: u32 = 64;
+/// `log2` of the noise table length: the search has `K + 1` levels.
+const K: u32 = NOISE_TABLE_LEN.trailing_zeros();
+/// Width of `cfg_addr`: the thresholds occupy the upper half.
+pub const CFG_ADDR_BITS: u32 = K + 1;
+/// Width of the `frac` and `noise_shift` registers.
+pub const SHIFT_BITS: u32 = u32::BITS - FRAC_MAX.leading_zeros();
+/// Width of a term `H[j] a` (`|a| <= 3`).
+const TERM_BITS: u32 = TAP_BITS + 2;
+/// The LFSR register width (the largest degree of [`POLYS`]).
+const LFSR_BITS: u32 = 31;
+
+/// The LFSR polynomials the pattern generator has, in the order of their
+/// `pattern` register codes (code `i` selects `POLYS[i]`; codes past the end
+/// select the last).
+pub const POLYS: [Polynomial; 6] = [
+    Polynomial::PRBS7,
+    Polynomial::PRBS9,
+    Polynomial::PRBS13,
+    Polynomial::PRBS15,
+    Polynomial::PRBS23,
+    Polynomial::PRBS31,
+];
+
+const _: () = assert!(NOISE_TABLE_LEN.is_power_of_two() && K >= 3);
+const _: () = assert!(addr::TAP_BASE + EMU_TAPS <= addr::XOSHIRO_BASE);
+const _: () = assert!(addr::XOSHIRO_BASE + 4 * 32 <= addr::THRESHOLD_BASE);
+
+/// The register map of the configuration port (one 64-bit word each; the
+/// registers take the low bits of `cfg_wdata`). The one source of the map:
+/// the module header and [`address_map`] are generated from it.
+pub mod addr {
+    use golden::emu::NOISE_TABLE_LEN;
+    /// `pattern` (3 bits): index into [`super::POLYS`] (see [`super::pattern_code`]).
+    pub const PATTERN: usize = 0x000;
+    /// `precode` (1 bit): the `1/(1+D) mod 4` precoder on.
+    pub const PRECODE: usize = 0x001;
+    /// `frac` (4 bits): `F`, the channel's fraction bits.
+    pub const FRAC: usize = 0x002;
+    /// `noise_shift` (4 bits): `F - F_n`.
+    pub const NOISE_SHIFT: usize = 0x003;
+    /// `lfsr` (31 bits): the LFSR state (bit `i` = the bit sent `i + 1` steps ago).
+    pub const LFSR: usize = 0x004;
+    /// First channel tap `H[0]` (18 bits, two's complement).
+    pub const TAP_BASE: usize = 0x040;
+    /// First xoshiro256++ state word (lane 0, `s[0]`).
+    pub const XOSHIRO_BASE: usize = 0x080;
+    /// Thresholds: `S[j]` at `THRESHOLD_BASE + (j mod NOISE_TABLE_LEN)`.
+    pub const THRESHOLD_BASE: usize = NOISE_TABLE_LEN;
+
+    /// Address of channel tap `H[j]`.
+    pub fn tap(j: usize) -> usize {
+        TAP_BASE + j
+    }
+    /// Address of state word `s[w]` (`w < 4`) of lane `lane`'s xoshiro256++.
+    pub fn xoshiro(lane: usize, w: usize) -> usize {
+        XOSHIRO_BASE + 4 * lane + w
+    }
+    /// Address of threshold `S[j]`, `j` in `1..=NOISE_TABLE_LEN`.
+    pub fn threshold(j: usize) -> usize {
+        THRESHOLD_BASE + j % NOISE_TABLE_LEN
+    }
+}
+
+/// The generation parameters of `rxdsp_emu`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmuParams {
+    /// `P`: samples per clock (1, 2, 4, 8, 16, 32)
+    pub parallel: usize,
+    /// `T`: channel taps, `1..=EMU_TAPS`
+    pub taps: usize,
+    /// ADC width, 4..=16 (as `adc.bits`)
+    pub adc_bits: u32,
+}
+
+impl EmuParams {
+    /// Refuses illegal parameters.
+    pub fn check(&self) -> Result<(), RtlError> {
+        if !crate::eq::PARALLEL.contains(&self.parallel) {
+            return Err(RtlError::Param {
+                name: "parallel",
+                value: self.parallel as i64,
+                why: "samples per clock must be one of 1, 2, 4, 8, 16, 32".into(),
+            });
+        }
+        if !(1..=EMU_TAPS).contains(&self.taps) {
+            return Err(RtlError::Param {
+                name: "channel taps",
+                value: self.taps as i64,
+                why: format!("the emulator's channel FIR has 1..={EMU_TAPS} taps"),
+            });
+        }
+        if !(4..=16).contains(&self.adc_bits) {
+            return Err(RtlError::Param {
+                name: "adc.bits",
+                value: self.adc_bits as i64,
+                why: "the ADC width must be in 4..=16".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The pipeline stages of `rxdsp_emu` (cycle counts from the cycle a word is started).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stages {
+    /// adder tree levels of the channel (`max(1, ceil(log2 T))`)
+    pub tree: usize,
+    /// the stage whose level word enters the channel
+    pub ch_in: usize,
+    /// channel output and noise magnitude
+    pub mag: usize,
+    /// the output register (= the latency)
+    pub out: usize,
+}
+
+/// The stages for `p`.
+pub fn stages(p: &EmuParams) -> Stages {
+    let tree = (p.taps.next_power_of_two().trailing_zeros() as usize).max(1);
+    // N0 (s0 + s3), N1 (r), level 1024, level 512, then two per memory level
+    let mag = 4 + 2 * (K as usize - 1);
+    Stages {
+        tree,
+        ch_in: mag - tree,
+        mag,
+        out: mag + 4,
+    }
+}
+
+/// Latency in clock cycles: a word started (`run && en`) in cycle `c` is on
+/// `m_axis` in cycle `c + latency` if nothing stalls.
+pub fn latency(p: &EmuParams) -> usize {
+    stages(p).out
+}
+
+/// The `pattern` register code of `pattern` (`None` for `random`; the
+/// quaternary patterns send their PRBS's data symbols, Gray-mapped by the mapper).
+pub fn pattern_code(pattern: Pattern) -> Option<u64> {
+    let poly = pattern.polynomial()?;
+    POLYS.iter().position(|q| *q == poly).map(|i| i as u64)
+}
+
+/// The address map, one line per register (for the module header and the docs).
+pub fn address_map(p: &EmuParams) -> Vec<String> {
+    vec![
+        format!("0x{:03x}: pattern (3 bits: 0 prbs7, 1 prbs9, 2 prbs13/13q, 3 prbs15, 4 prbs23, 5 prbs31/31q)", addr::PATTERN),
+        format!("0x{:03x}: precode (1 bit)", addr::PRECODE),
+        format!("0x{:03x}: frac F ({SHIFT_BITS} bits)", addr::FRAC),
+        format!("0x{:03x}: noise_shift F - F_n ({SHIFT_BITS} bits)", addr::NOISE_SHIFT),
+        format!("0x{:03x}: LFSR state ({LFSR_BITS} bits; all ones at the start of a pattern)", addr::LFSR),
+        format!(
+            "0x{:03x}..=0x{:03x}: channel taps H[0..{}] ({TAP_BITS} bits signed)",
+            addr::tap(0),
+            addr::tap(p.taps - 1),
+            p.taps
+        ),
+        format!(
+            "0x{:03x}..=0x{:03x}: xoshiro256++ state, lane l word w at 0x{:03x} + 4 l + w (64 bits)",
+            addr::xoshiro(0, 0),
+            addr::xoshiro(p.parallel - 1, 3),
+            addr::XOSHIRO_BASE
+        ),
+        format!(
+            "0x{:03x}..=0x{:03x}: noise thresholds, S[j] at 0x{:03x} + (j mod {NOISE_TABLE_LEN}) (64 bits; write all {NOISE_TABLE_LEN})",
+            addr::THRESHOLD_BASE,
+            addr::THRESHOLD_BASE + NOISE_TABLE_LEN - 1,
+            addr::THRESHOLD_BASE
+        ),
+    ]
+}
+
+/// GF(2) masks over the LFSR state (bit `i` = the bit produced `i + 1` steps
+/// ago) of one clock word at `p` symbols per clock: the `2p` data bits in
+/// `m_axis_tuser` order (bit `2q + 1` = the first bit of symbol `q`, bit `2q`
+/// its second) and the `LFSR_BITS` bits of the next state.
+pub fn lfsr_matrices(poly: Polynomial, p: usize) -> (Vec<u64>, Vec<u64>) {
+    let k = poly.degree as usize;
+    let mut bits: Vec<u64> = Vec::with_capacity(2 * p);
+    // b[n + t] as a mask: t < 0 is the state bit -t - 1
+    let past = |bits: &Vec<u64>, t: i64| -> u64 {
+        if t >= 0 {
+            bits[t as usize]
+        } else {
+            1u64 << (-t - 1)
+        }
+    };
+    for t in 0..2 * p as i64 {
+        let mask = poly
+            .exponents
+            .iter()
+            .fold(0u64, |acc, &e| acc ^ past(&bits, t - e as i64));
+        bits.push(mask);
+    }
+    let mut out = vec![0u64; 2 * p];
+    for q in 0..p {
+        out[2 * q + 1] = bits[2 * q];
+        out[2 * q] = bits[2 * q + 1];
+    }
+    let next = (0..LFSR_BITS as usize)
+        .map(|i| {
+            if i < k {
+                past(&bits, 2 * p as i64 - 1 - i as i64)
+            } else {
+                0
+            }
+        })
+        .collect();
+    (out, next)
+}
+
+/// The configuration writes `(address, data)` that make `rxdsp_emu` produce
+/// what `golden::emu::EmuStream` produces for `emu` with `pattern`, `precode`
+/// and the run seed `seed`, from reset.
+pub fn config_writes(
+    p: &EmuParams,
+    emu: &EmuPlan,
+    pattern: Pattern,
+    precode: bool,
+    seed: u64,
+) -> Result<Vec<(usize, u64)>, RtlError> {
+    p.check()?;
+    let code = pattern_code(pattern).ok_or_else(|| RtlError::Param {
+        name: "pattern",
+        value: -1,
+        why: format!("the emulator's pattern generator has PRBS patterns only, not {pattern}"),
+    })?;
+    let bad = |name: &'static str, value: usize, why: String| {
+        Err(RtlError::Param {
+            name,
+            value: value as i64,
+            why,
+        })
+    };
+    if emu.taps.len() > p.taps {
+        return bad(
+            "channel taps",
+            emu.taps.len(),
+            format!("the design has {} taps", p.taps),
+        );
+    }
+    if emu.lanes != p.parallel || emu.adc_bits != p.adc_bits {
+        return bad(
+            "parallel",
+            emu.lanes,
+            format!(
+                "the plan ({} lanes, {} ADC bits) is not the design's (P = {}, {} bits)",
+                emu.lanes, emu.adc_bits, p.parallel, p.adc_bits
+            ),
+        );
+    }
+    let poly = POLYS[code as usize];
+    let mut w = vec![
+        (addr::PATTERN, code),
+        (addr::PRECODE, precode as u64),
+        (addr::FRAC, emu.frac as u64),
+        (addr::NOISE_SHIFT, emu.noise_shift as u64),
+        (addr::LFSR, (1u64 << poly.degree) - 1),
+    ];
+    for j in 0..p.taps {
+        let h = emu.taps.get(j).copied().unwrap_or(0);
+        w.push((addr::tap(j), h as i64 as u64));
+    }
+    for lane in 0..p.parallel {
+        let s = Xoshiro256pp::new(lane_seed(seed, lane)).state();
+        for (i, v) in s.iter().enumerate() {
+            w.push((addr::xoshiro(lane, i), *v));
+        }
+    }
+    for (i, s) in emu.noise.padded().iter().enumerate() {
+        w.push((addr::threshold(i + 1), *s));
+    }
+    Ok(w)
+}
+
+fn ks(v: i128, w: u32) -> Result<Expr, RtlError> {
+    Expr::konst(v, Ty::s(w))
+}
+
+/// 4-to-1 selection of `v[sel]` with a 2-bit named `sel`.
+fn mux4(sel: &Expr, v: &[Expr; 4]) -> Result<Expr, RtlError> {
+    let s1 = sel.bit(1)?;
+    let s0 = sel.bit(0)?;
+    Expr::mux(
+        &s1,
+        &Expr::mux(&s0, &v[3], &v[2])?,
+        &Expr::mux(&s0, &v[1], &v[0])?,
+    )
+}
+
+/// Packs values, element 0 in the least significant bits.
+fn pack(v: &[Expr]) -> Result<Expr, RtlError> {
+    let rev: Vec<Expr> = v.iter().rev().map(|e| e.as_unsigned()).collect();
+    Expr::concat(&rev)
+}
+
+/// `c` (one bit) at bit `k` of a `width`-bit unsigned value, zeros elsewhere.
+fn bit_at(c: &Expr, k: u32, width: u32) -> Result<Expr, RtlError> {
+    let mut parts = Vec::new();
+    if k + 1 < width {
+        parts.push(ku(0, width - 1 - k)?);
+    }
+    parts.push(c.clone());
+    if k > 0 {
+        parts.push(ku(0, k)?);
+    }
+    Expr::concat(&parts)
+}
+
+/// `x` delayed by `n` stages of `en` (`n = 0`: `x` itself).
+fn delay(m: &mut Module, name: &str, x: &Expr, en: &Expr, n: usize) -> Result<Expr, RtlError> {
+    if n == 0 {
+        return Ok(x.clone());
+    }
+    delay_line(m, name, x, en, n)
+}
+
+/// The configuration write port.
+struct CfgPort {
+    we: Expr,
+    addr: Expr,
+    wdata: Expr,
+}
+
+impl CfgPort {
+    /// A named write strobe for address `a`.
+    fn hit(&self, m: &mut Module, a: usize, name: &str) -> Result<Expr, RtlError> {
+        let e = self
+            .we
+            .and(&self.addr.eq(&ku(a as i128, CFG_ADDR_BITS)?)?)?;
+        m.wire(name, &e)
+    }
+
+    /// The low `w` bits of the write data.
+    fn data(&self, w: u32) -> Result<Expr, RtlError> {
+        self.wdata.slice(w - 1, 0)
+    }
+
+    /// A configuration register of `w` bits at `a` (reset `reset`).
+    fn reg(
+        &self,
+        m: &mut Module,
+        name: &str,
+        a: usize,
+        ty: Ty,
+        reset: i128,
+    ) -> Result<Expr, RtlError> {
+        let e = self.hit(m, a, &format!("we_{name}"))?;
+        let d = self.data(ty.width)?;
+        let d = if ty.signed { d.as_signed() } else { d };
+        m.reg_d(name, &d, Some(&e), Some(reset))
+    }
+}
+
+/// The run-time configuration registers and memories.
+struct Cfg {
+    pattern: Expr,
+    precode: Expr,
+    frac: Expr,
+    nshift: Expr,
+    /// `{-3H, -H, H, 3H}` per tap
+    table: Vec<[Expr; 4]>,
+    /// `S[1024]`, `S[512]`
+    s_top: Expr,
+    s_half: Expr,
+    /// level `k` (`0..K-1`): `S[(2i+1) 2^k]` at word `i`
+    levels: Vec<crate::hdl::Mem>,
+    /// `2^(F-1)` (0 for `F = 0`), in the ADC's sum width
+    half: Expr,
+}
+
+/// The configuration registers, the tap table and the threshold memories.
+fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError> {
+    m.comment("configuration registers");
+    let pattern = port.reg(m, "pattern", addr::PATTERN, Ty::u(3), 5)?;
+    let precode = port.reg(m, "precode", addr::PRECODE, Ty::BIT, 0)?;
+    let frac = port.reg(m, "frac", addr::FRAC, Ty::u(SHIFT_BITS), 0)?;
+    let nshift = port.reg(m, "noise_shift", addr::NOISE_SHIFT, Ty::u(SHIFT_BITS), 0)?;
+    m.comment(
+        "channel taps and their table {-3H, -H, H, 3H}, a = 2L - 3 selected by the level index L",
+    );
+    let mut table = Vec::new();
+    for j in 0..p.taps {
+        let h = port.reg(m, &format!("tap{j}"), addr::tap(j), Ty::s(TAP_BITS), 0)?;
+        let h1 = m.wire(&format!("tap{j}_x1"), &h.ext(TERM_BITS)?)?;
+        let h3 = m.wire(&format!("tap{j}_x3"), &h1.add(&h1.shl(1))?)?;
+        let z = ks(0, TERM_BITS)?;
+        let v = [
+            m.reg_d(&format!("tap{j}_m3"), &z.sub(&h3)?, None, Some(0))?,
+            m.reg_d(&format!("tap{j}_m1"), &z.sub(&h1)?, None, Some(0))?,
+            m.reg_d(&format!("tap{j}_p1"), &h1, None, Some(0))?,
+            m.reg_d(&format!("tap{j}_p3"), &h3, None, Some(0))?,
+        ];
+        table.push(v);
+    }
+    m.comment(
+        "noise thresholds: S[j] at offset j mod 1024; level 2^k holds S[(2i+1) 2^k] at word i",
+    );
+    let thr = m.wire("we_thr", &port.we.and(&port.addr.bit(CFG_ADDR_BITS - 1)?)?)?;
+    let off = m.wire("thr_off", &port.addr.slice(K - 1, 0)?)?;
+    let zero_below = |k: u32| -> Result<Expr, RtlError> {
+        if k == 0 {
+            return ku(1, 1);
+        }
+        off.slice(k - 1, 0)?.eq(&ku(0, k)?)
+    };
+    let we_top = m.wire("we_thr_top", &thr.and(&zero_below(K)?)?)?;
+    let s_top = m.reg_d("thr_top", &port.data(64)?, Some(&we_top), Some(0))?;
+    let e = thr.and(&off.bit(K - 1)?)?.and(&zero_below(K - 1)?)?;
+    let we_half = m.wire("we_thr_half", &e)?;
+    let s_half = m.reg_d("thr_half", &port.data(64)?, Some(&we_half), Some(0))?;
+    let mut levels = Vec::new();
+    for k in 0..K - 1 {
+        let mem = m.memory(&format!("thr_l{k}"), Ty::u(64), 1 << (K - 1 - k))?;
+        let e = thr.and(&off.bit(k)?)?.and(&zero_below(k)?)?;
+        let we = m.wire(&format!("we_thr_l{k}"), &e)?;
+        let a = m.wire(&format!("thr_l{k}_wa"), &off.slice(K - 1, k + 1)?)?;
+        m.mem_write(&mem, &we, &a, &port.data(64)?)?;
+        levels.push(mem);
+    }
+    m.comment("rounding constant 2^(F-1) (0 for F = 0)");
+    let ws = sum_bits(TERM_BITS + stages(p).tree as u32);
+    let mut h = ks(0, ws)?;
+    for f in 1..(1u32 << SHIFT_BITS) {
+        let sel = frac.eq(&ku(f as i128, SHIFT_BITS)?)?;
+        h = Expr::mux(&sel, &ks(1i128 << (f - 1), ws)?, &h)?;
+    }
+    let half = m.reg_d("half", &h, None, Some(0))?;
+    Ok(Cfg {
+        half,
+        pattern,
+        precode,
+        frac,
+        nshift,
+        table,
+        s_top,
+        s_half,
+        levels,
+    })
+}
+
+/// The pattern generator: the LFSR and the data symbols of a word, registered
+/// (stage 1) when `adv`.
+fn pattern_gen(
+    m: &mut Module,
+    port: &CfgPort,
+    cfg: &Cfg,
+    p: usize,
+    en: &Expr,
+    adv: &Expr,
+) -> Result<Expr, RtlError> {
+    m.comment("pattern: the LFSR and its XOR networks (one per polynomial)");
+    let lfsr = m.reg("lfsr", Ty::u(LFSR_BITS), Some((1i128 << LFSR_BITS) - 1))?;
+    let net = |m: &mut Module, name: &str, masks: &[u64]| -> Result<Expr, RtlError> {
+        let mut bits = Vec::new();
+        for &mask in masks {
+            bits.push(if mask == 0 {
+                ku(0, 1)?
+            } else {
+                lfsr.and(&ku(mask as i128, LFSR_BITS)?)?.reduce_xor()
+            });
+        }
+        m.wire(name, &pack(&bits)?)
+    };
+    let mut syms = Vec::new();
+    let mut nexts = Vec::new();
+    for poly in POLYS {
+        let (out, next) = lfsr_matrices(poly, p);
+        syms.push(net(m, &format!("sym_prbs{}", poly.degree), &out)?);
+        nexts.push(net(m, &format!("next_prbs{}", poly.degree), &next)?);
+    }
+    let last = POLYS.len() - 1;
+    let (mut sym, mut nxt) = (syms[last].clone(), nexts[last].clone());
+    for i in (0..last).rev() {
+        let sel = cfg.pattern.eq(&ku(i as i128, 3)?)?;
+        sym = Expr::mux(&sel, &syms[i], &sym)?;
+        nxt = Expr::mux(&sel, &nexts[i], &nxt)?;
+    }
+    let sym = m.wire("sym", &sym)?;
+    let nxt = m.wire("lfsr_next", &nxt)?;
+    let load = port.hit(m, addr::LFSR, "we_lfsr")?;
+    let d = Expr::mux(&load, &port.data(LFSR_BITS)?, &nxt)?;
+    let le = m.wire("lfsr_en", &load.or(adv)?)?;
+    m.next(&lfsr, &d, Some(&le))?;
+    m.reg_d("sym_q", &sym, Some(en), None)
+}
+
+/// Gray map and precoder (stages 2 and 3): the level indices of the word in
+/// `sym_q` (valid `v_pre` at stage 2).
+fn mapper(
+    m: &mut Module,
+    p: usize,
+    sym_q: &Expr,
+    precode: &Expr,
+    en: &Expr,
+    v_pre: &Expr,
+) -> Result<Expr, RtlError> {
+    m.comment("Gray map; precoder p_i = (g_i - p_(i-1)) mod 4 as a prefix sum of h_i = (-1)^i g_i");
+    let two = Ty::u(2);
+    let zero = ku(0, 2)?;
+    let mut g = Vec::new();
+    let mut h = Vec::new();
+    for i in 0..p {
+        let d = m.wire(
+            &format!("d{i}"),
+            &sym_q.slice(2 * i as u32 + 1, 2 * i as u32)?,
+        )?;
+        let gi = Expr::concat(&[d.bit(1)?, d.bit(1)?.xor(&d.bit(0)?)?])?;
+        let gi = m.wire(&format!("g{i}"), &gi)?;
+        let hi = if i % 2 == 1 {
+            zero.sub(&gi)?
+        } else {
+            gi.clone()
+        };
+        h.push(m.wire(&format!("h{i}_0"), &hi)?);
+        g.push(gi);
+    }
+    let mut step = 1;
+    let mut lvl = 1;
+    while step < p {
+        let mut nh = Vec::new();
+        for i in 0..p {
+            let v = if i >= step {
+                h[i].add(&h[i - step])?
+            } else {
+                h[i].clone()
+            };
+            nh.push(m.wire(&format!("h{i}_{lvl}"), &v)?);
+        }
+        h = nh;
+        step *= 2;
+        lvl += 1;
+    }
+    let pre: Vec<Expr> = (0..p)
+        .map(|i| m.reg_d(&format!("pre{i}_q"), &h[i], Some(en), None))
+        .collect::<Result<_, _>>()?;
+    let gq: Vec<Expr> = (0..p)
+        .map(|i| m.reg_d(&format!("g{i}_q"), &g[i], Some(en), None))
+        .collect::<Result<_, _>>()?;
+    let prev = m.reg("prec_prev", two, Some(0))?;
+    let mut lv = Vec::new();
+    let mut last = zero.clone();
+    for i in 0..p {
+        let q = pre[i].sub(&prev)?;
+        let pi = if i % 2 == 1 { zero.sub(&q)? } else { q };
+        let pi = m.wire(&format!("p{i}"), &pi)?;
+        lv.push(Expr::mux(precode, &pi, &gq[i])?);
+        last = pi;
+    }
+    let upd = m.wire("prec_en", &en.and(v_pre)?)?;
+    m.next(&prev, &last, Some(&upd))?;
+    m.reg_d("lvl_q", &pack(&lv)?, Some(en), None)
+}
+
+/// A registered binary adder tree over `terms` (one signed type), one level
+/// per stage, growing one bit per level; a single term gets one register.
+fn adder_tree(m: &mut Module, name: &str, terms: &[Expr], en: &Expr) -> Result<Expr, RtlError> {
+    let mut cur = terms.to_vec();
+    let mut lvl = 0;
+    loop {
+        let w = cur[0].width() + 1;
+        let mut next = Vec::new();
+        for (i, pair) in cur.chunks(2).enumerate() {
+            let a = pair[0].ext(w)?;
+            let v = match pair.get(1) {
+                Some(b) => a.add(&b.ext(w)?)?,
+                None => a,
+            };
+            next.push(m.reg_d(&format!("{name}_t{lvl}_{i}"), &v, Some(en), None)?);
+        }
+        cur = next;
+        lvl += 1;
+        if cur.len() == 1 {
+            return Ok(cur.remove(0));
+        }
+    }
+}
+
+/// The channel from stage `ch_in` (level word `lvl`, valid `v_in`): the
+/// history of the last `T - 1` level indices and one adder tree per lane;
+/// the lanes' `y` at stage `ch_in + tree`.
+fn channel(
+    m: &mut Module,
+    p: &EmuParams,
+    cfg: &Cfg,
+    lvl: &Expr,
+    en: &Expr,
+    v_in: &Expr,
+) -> Result<Vec<Expr>, RtlError> {
+    m.comment("channel: window = the last T-1 level indices (oldest first), then the word");
+    let t = p.taps;
+    let pp = p.parallel;
+    let hist = if t > 1 {
+        Some(m.reg("hist", Ty::u(2 * (t as u32 - 1)), Some(0))?)
+    } else {
+        None
+    };
+    let bus = match &hist {
+        Some(h) => m.wire("window", &Expr::concat(&[lvl.clone(), h.clone()])?)?,
+        None => lvl.clone(),
+    };
+    let n = t - 1 + pp;
+    let win: Vec<Expr> = (0..n)
+        .map(|e| {
+            m.wire(
+                &format!("win{e}"),
+                &bus.slice(2 * e as u32 + 1, 2 * e as u32)?,
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    if let Some(h) = &hist {
+        let d = bus.slice(2 * n as u32 - 1, 2 * pp as u32)?;
+        let he = m.wire("hist_en", &en.and(v_in)?)?;
+        m.next(h, &d, Some(&he))?;
+    }
+    let mut ys = Vec::new();
+    for lane in 0..pp {
+        let mut terms = Vec::new();
+        for j in 0..t {
+            let term = mux4(&win[lane + t - 1 - j], &cfg.table[j])?;
+            terms.push(m.wire(&format!("c{lane}_h{j}"), &term)?);
+        }
+        ys.push(adder_tree(m, &format!("c{lane}"), &terms, en)?);
+    }
+    Ok(ys)
+}
+
+/// `rotl(x, k)` of a named 64-bit signal.
+fn rotl(x: &Expr, k: u32) -> Result<Expr, RtlError> {
+    Expr::concat(&[x.slice(63 - k, 0)?, x.slice(63, 64 - k)?])
+}
+
+/// Lane `lane`'s xoshiro256++ (advancing on `adv`, loadable): the word `r`
+/// of the started word, at stage 2.
+fn xoshiro(
+    m: &mut Module,
+    port: &CfgPort,
+    lane: usize,
+    en: &Expr,
+    adv: &Expr,
+) -> Result<Expr, RtlError> {
+    m.comment(&format!("lane {lane}: xoshiro256++"));
+    let init = Xoshiro256pp::new(lane_seed(0, lane)).state();
+    let u64t = Ty::u(64);
+    let s: Vec<Expr> = (0..4)
+        .map(|w| m.reg(&format!("x{lane}_s{w}"), u64t, Some(init[w] as i128)))
+        .collect::<Result<_, _>>()?;
+    let s31 = m.wire(&format!("x{lane}_s31"), &s[3].xor(&s[1])?)?;
+    let nxt = [
+        s[0].xor(&s[3])?.xor(&s[1])?,
+        s[1].xor(&s[2])?.xor(&s[0])?,
+        s[2].xor(&s[0])?.xor(&s[1].shl(17))?,
+        rotl(&s31, 45)?,
+    ];
+    for w in 0..4 {
+        let hit = port.hit(m, addr::xoshiro(lane, w), &format!("we_x{lane}_s{w}"))?;
+        let d = Expr::mux(&hit, &port.wdata, &nxt[w])?;
+        let e = m.wire(&format!("x{lane}_en{w}"), &hit.or(adv)?)?;
+        m.next(&s[w], &d, Some(&e))?;
+    }
+    let t = m.reg_d(&format!("x{lane}_t"), &s[0].add(&s[3])?, Some(en), None)?;
+    let s0 = m.reg_d(&format!("x{lane}_s0q"), &s[0], Some(en), None)?;
+    let r = rotl(&t, 23)?.add(&s0)?;
+    m.reg_d(&format!("x{lane}_r"), &r, Some(en), None)
+}
+
+/// The search state of one lane at one stage.
+struct Search {
+    u: Expr,
+    sign: Expr,
+    m: Expr,
+}
+
+fn search_regs(
+    m: &mut Module,
+    name: &str,
+    u: &Expr,
+    sign: &Expr,
+    mag: &Expr,
+    en: &Expr,
+) -> Result<Search, RtlError> {
+    // the last level's u is not needed any more
+    let last = name.ends_with("_l0");
+    Ok(Search {
+        u: if last {
+            u.clone()
+        } else {
+            m.reg_d(&format!("{name}_u"), u, Some(en), None)?
+        },
+        sign: m.reg_d(&format!("{name}_s"), sign, Some(en), None)?,
+        m: m.reg_d(&format!("{name}_m"), mag, Some(en), None)?,
+    })
+}
+
+/// The threshold search of lane `lane` from its word `r` (stage 2): the
+/// magnitude `m` (`K + 1` bits) and the sign, at stage [`Stages::mag`].
+fn noise_search(
+    m: &mut Module,
+    lane: usize,
+    r: &Expr,
+    cfg: &Cfg,
+    en: &Expr,
+) -> Result<Search, RtlError> {
+    m.comment(&format!(
+        "lane {lane}: noise magnitude m = #{{j : u < S[j]}}, one bit per level"
+    ));
+    let mw = K + 1;
+    let u = m.wire(&format!("n{lane}_u"), &r.slice(63, 1)?)?;
+    let ue = m.wire(&format!("n{lane}_ue"), &u.ext(64)?)?;
+    let c = ue.lt(&cfg.s_top)?;
+    let mut st = search_regs(
+        m,
+        &format!("n{lane}_l{K}"),
+        &u,
+        &r.bit(0)?,
+        &bit_at(&c, K, mw)?,
+        en,
+    )?;
+    let mut q: Option<Expr> = None;
+    for k in (0..K).rev() {
+        if k < K - 1 {
+            // stage A: the synchronous read of level k's word
+            let a = st.m.slice(K - 1, k + 1)?;
+            let rd = cfg.levels[k as usize].read(&a)?;
+            q = Some(m.reg_d(&format!("n{lane}_q{k}"), &rd, Some(en), None)?);
+            st = search_regs(m, &format!("n{lane}_a{k}"), &st.u, &st.sign, &st.m, en)?;
+        }
+        let thr = match &q {
+            Some(q) => q.clone(),
+            None => cfg.s_half.clone(),
+        };
+        let ue = m.wire(&format!("n{lane}_ue{k}"), &st.u.ext(64)?)?;
+        let c = st.m.bit(K)?.not().and(&ue.lt(&thr)?)?;
+        let nm = st.m.or(&bit_at(&c, k, mw)?)?;
+        st = search_regs(m, &format!("n{lane}_l{k}"), &st.u, &st.sign, &nm, en)?;
+    }
+    Ok(st)
+}
+
+/// A log shifter of a named signal by the named unsigned `amt` (left, or
+/// right: arithmetic for signed).
+fn shift_var(
+    m: &mut Module,
+    name: &str,
+    x: &Expr,
+    amt: &Expr,
+    left: bool,
+) -> Result<Expr, RtlError> {
+    let mut v = x.clone();
+    for b in 0..amt.width() {
+        let sh = 1u32 << b;
+        let s = if left { v.shl(sh) } else { v.shr(sh) };
+        v = m.wire(&format!("{name}_s{b}"), &Expr::mux(&amt.bit(b)?, &s, &v)?)?;
+    }
+    Ok(v)
+}
+
+/// Width of the ADC's sum: `y`, the shifted noise (`2^K << 15`) and the
+/// rounding constant, with a bit to spare.
+fn sum_bits(y_bits: u32) -> u32 {
+    y_bits.max(K + 1 + (1 << SHIFT_BITS) - 1 + 1) + 2
+}
+
+/// The ADC of one lane (4 stages from [`Stages::mag`]): noise sign and shift,
+/// `y + half`, the sum, the shift by `F`, the saturation.
+fn adc(
+    m: &mut Module,
+    p: &EmuParams,
+    lane: usize,
+    y: &Expr,
+    n: &Search,
+    cfg: &Cfg,
+    en: &Expr,
+) -> Result<Expr, RtlError> {
+    m.comment(&format!("lane {lane}: ADC"));
+    let half = &cfg.half;
+    let ws = half.width();
+    let me = m.wire(&format!("a{lane}_mag"), &n.m.ext(ws)?)?;
+    let sh = shift_var(m, &format!("a{lane}_nsh"), &me, &cfg.nshift, true)?;
+    let shs = sh.as_signed();
+    let nv = Expr::mux(&n.sign, &ks(0, ws)?.sub(&shs)?, &shs)?;
+    let nq = m.reg_d(&format!("a{lane}_n"), &nv, Some(en), None)?;
+    let ye = m.wire(&format!("a{lane}_y"), &y.ext(ws)?)?;
+    let yh = m.reg_d(&format!("a{lane}_yh"), &ye.add(half)?, Some(en), None)?;
+    let sum = m.reg_d(&format!("a{lane}_sum"), &yh.add(&nq)?, Some(en), None)?;
+    let q = shift_var(m, &format!("a{lane}_q"), &sum, &cfg.frac, false)?;
+    let q = m.reg_d(&format!("a{lane}_shr"), &q, Some(en), None)?;
+    let b = p.adc_bits;
+    let lo = ks(-(1i128 << (b - 1)), ws)?;
+    let hi = ks((1i128 << (b - 1)) - 1, ws)?;
+    let (lo_b, hi_b) = (ku(1 << (b - 1), b)?, ku((1 << (b - 1)) - 1, b)?);
+    let ql = q.slice(b - 1, 0)?;
+    let sat = Expr::mux(&q.lt(&lo)?, &lo_b, &Expr::mux(&q.gt(&hi)?, &hi_b, &ql)?)?;
+    m.reg_d(&format!("a{lane}_out"), &sat, Some(en), None)
+}
+
+/// The header of `rxdsp_emu`.
+fn header(p: &EmuParams) -> Header {
+    let mut h = Header::new(
+        "on-chip link emulator (pattern, precoder, channel FIR, table noise, ADC), bit-exact with golden::emu::EmuStream",
+        regen::EMU,
+    )
+    .param("rtl.parallel (P)", p.parallel)
+    .param("channel taps (T)", p.taps)
+    .param("adc.bits", p.adc_bits)
+    .param("tap bits", TAP_BITS)
+    .param("noise table", NOISE_TABLE_LEN)
+    .latency(latency(p))
+    .note(format!(
+        "Configuration port (cfg_wdata {CFG_DATA_BITS} bits, low bits used; reset, write all, then raise run):"
+    ));
+    for l in address_map(p) {
+        h = h.note(format!("  {l}"));
+    }
+    h.note("Reset: pattern 5, LFSR all ones, xoshiro lane l = the state of golden lane_seed(0, l), thresholds not reset, the rest 0.")
+}
+
+/// Builds `rxdsp_emu` for `p`.
+pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
+    p.check()?;
+    let st = stages(p);
+    let pu = p.parallel as u32;
+    let mut m = Module::new(TOP, header(p));
+    m.clock()?;
+    let port = CfgPort {
+        we: m.input("cfg_we", Ty::BIT, "configuration write strobe")?,
+        addr: m.input(
+            "cfg_addr",
+            Ty::u(CFG_ADDR_BITS),
+            "configuration address (map in the header)",
+        )?,
+        wdata: m.input(
+            "cfg_wdata",
+            Ty::u(CFG_DATA_BITS),
+            "configuration write data",
+        )?,
+    };
+    let run = m.input(
+        "run",
+        Ty::BIT,
+        "start a word every cycle the output advances",
+    )?;
+    let ready = m.input("m_axis_tready", Ty::BIT, "output ready")?;
+    let cfg = config(&mut m, &port, p)?;
+
+    m.comment("valid bits of the stages; global enable: advance unless the output word is held");
+    let v: Vec<Expr> = (1..=st.out)
+        .map(|s| m.reg(&format!("v{s}"), Ty::BIT, Some(0)))
+        .collect::<Result<_, _>>()?;
+    let vat = |s: usize| {
+        if s == 0 {
+            run.clone()
+        } else {
+            v[s - 1].clone()
+        }
+    };
+    let vout = vat(st.out);
+    let en = m.wire("en", &vout.and(&ready.not())?.not())?;
+    for s in 1..=st.out {
+        m.next(&v[s - 1], &vat(s - 1), Some(&en))?;
+    }
+    let adv = m.wire("adv", &en.and(&run)?)?;
+
+    let sym = pattern_gen(&mut m, &port, &cfg, p.parallel, &en, &adv)?;
+    let lvl = mapper(&mut m, p.parallel, &sym, &cfg.precode, &en, &vat(2))?;
+    let lvl_d = delay(&mut m, "lvl_d", &lvl, &en, st.ch_in - 3)?;
+    let ys = channel(&mut m, p, &cfg, &lvl_d, &en, &vat(st.ch_in))?;
+    let user = delay(&mut m, "user_d", &sym, &en, st.out - 1)?;
+    // the tree's levels are the ones the stage count (and the sum width) assumed
+    debug_assert_eq!(ys[0].width(), TERM_BITS + st.tree as u32);
+
+    let mut outs = Vec::new();
+    for (lane, y) in ys.iter().enumerate() {
+        let r = xoshiro(&mut m, &port, lane, &en, &adv)?;
+        let n = noise_search(&mut m, lane, &r, &cfg, &en)?;
+        outs.push(adc(&mut m, p, lane, y, &n, &cfg, &en)?);
+    }
+    let data = m.wire("out_data", &pack(&outs)?)?;
+    m.output(
+        "m_axis_tdata",
+        &data,
+        "P ADC samples (adc.bits signed each), sample 0 (earliest) in the LSBs",
+    )?;
+    debug_assert_eq!(user.width(), 2 * pu);
+    m.output(
+        "m_axis_tuser",
+        &user,
+        "the P transmitted 2-bit data symbols of the word, symbol 0 in the LSBs",
+    )?;
+    m.output("m_axis_tvalid", &vout, "output valid")?;
+    Ok(m)
+}
+
+/// `rxdsp_emu` for `p` in memory (one file, `rxdsp_emu.v`).
+pub fn design(p: &EmuParams) -> Result<Design, RtlError> {
+    let m = build(p)?;
+    Ok(Design {
+        files: vec![(format!("{TOP}.v"), m.emit()?)],
+        ports: m.ports().to_vec(),
+        latency: latency(p),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use golden::emu::NoiseTable;
+    use golden::prbs::SymbolSource;
+
+    /// The matrices, evaluated in software, give `SymbolSource`'s symbols.
+    #[test]
+    fn lfsr_matrices_give_the_golden_symbols() {
+        for poly in POLYS {
+            let pattern = Pattern::ALL
+                .into_iter()
+                .find(|x| x.polynomial() == Some(poly))
+                .unwrap();
+            for p in [1, 4, 32] {
+                let (out, next) = lfsr_matrices(poly, p);
+                let mut want = vec![0u8; 40 * p];
+                SymbolSource::new(pattern, 0).fill(&mut want);
+                let mut s: u64 = (1 << poly.degree) - 1;
+                let par = |x: u64| (x.count_ones() & 1) as u8;
+                for w in want.chunks(p) {
+                    for (q, &d) in w.iter().enumerate() {
+                        let got = (par(s & out[2 * q + 1]) << 1) | par(s & out[2 * q]);
+                        assert_eq!(got, d, "{pattern} P {p}");
+                    }
+                    s = next
+                        .iter()
+                        .enumerate()
+                        .fold(0, |a, (i, &mk)| a | ((par(s & mk) as u64) << i));
+                }
+            }
+        }
+    }
+
+    /// The search by levels over the layout the config writes give equals
+    /// `NoiseTable::sample`, also for a table of exactly 1024 thresholds.
+    #[test]
+    fn level_search_equals_the_table() {
+        let full: Vec<u64> = (0..NOISE_TABLE_LEN as u64)
+            .map(|i| (1u64 << 63) - i * (1 << 50))
+            .collect();
+        for t in [
+            NoiseTable::gaussian(3.0).unwrap(),
+            NoiseTable::gaussian(100.0).unwrap(),
+            NoiseTable::from_thresholds(1.0, full).unwrap(),
+        ] {
+            let pad = t.padded();
+            let s = |j: usize| pad[j - 1];
+            let mut rng = Xoshiro256pp::new(9);
+            let mut words: Vec<u64> = (0..20_000).map(|_| rng.next_u64()).collect();
+            words.extend([0, 1, u64::MAX, pad[0] << 1, (pad[1023] << 1) | 1]);
+            for r in words {
+                let u = r >> 1;
+                let mut mag = if u < s(NOISE_TABLE_LEN) {
+                    NOISE_TABLE_LEN
+                } else {
+                    0
+                };
+                for k in (0..K).rev() {
+                    let c = mag + (1 << k);
+                    if mag < NOISE_TABLE_LEN && u < s(c) {
+                        mag = c;
+                    }
+                }
+                let n = if r & 1 == 1 {
+                    -(mag as i32)
+                } else {
+                    mag as i32
+                };
+                assert_eq!(n, t.sample(r));
+            }
+        }
+    }
+
+    #[test]
+    fn illegal_parameters_are_refused() {
+        let ok = EmuParams {
+            parallel: 8,
+            taps: 48,
+            adc_bits: 8,
+        };
+        ok.check().unwrap();
+        for (bad, says) in [
+            (EmuParams { parallel: 3, ..ok }, "parallel"),
+            (EmuParams { taps: 0, ..ok }, "channel taps"),
+            (EmuParams { taps: 49, ..ok }, "1..=48"),
+            (EmuParams { adc_bits: 3, ..ok }, "adc.bits"),
+            (EmuParams { adc_bits: 17, ..ok }, "4..=16"),
+        ] {
+            let e = design(&bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+        }
+        assert_eq!(pattern_code(Pattern::Prbs13q), Some(2));
+        assert_eq!(pattern_code(Pattern::Random), None);
+    }
+}
