@@ -62,8 +62,7 @@ pub mod regen {
     /// The Icarus testbenches ([`crate::tb`]).
     pub const TB: &str = "no rxdsp command writes it: built in memory by rxdsp-sim (rtl::tb)";
     /// The link emulator `rxdsp_emu` ([`crate::emu`]).
-    pub const EMU: &str =
-        "no rxdsp command writes it yet: rtl::emu::design (the co-simulation builds it in memory)";
+    pub const EMU: &str = "rxdsp gen --out <dir> (P from rtl.parallel, T = 48, adc.bits)";
     /// The Reed-Solomon encoder: no `rxdsp` command writes it.
     pub const RS_ENC: &str =
         "no rxdsp command writes it: rtl::rs::generate_rs (the co-simulation builds it in memory)";
