@@ -13,21 +13,19 @@
 //   dfe.taps (M)     = 1
 //   dfe.coef_bits    = 8
 //   tx.precode       = false
-// Latency: 9 clock cycles
+// Latency: 10 clock cycles
 `default_nettype none
 
 module rxdsp_eq_ffe (
     input  wire clk, // clock, all registers on the rising edge
     input  wire rst, // synchronous reset, active high
-    input  wire en, // pipeline enable
-    input  wire in_valid, // input word valid
+    input  wire in_valid, // input word valid (a handshake: the sample history advances on it)
     input  wire [63:0] in_data, // P samples, sample 0 in the LSBs
     input  wire [159:0] coef, // N coefficients, tap 0 in the LSBs
     output wire out_valid, // output word valid
     output wire [79:0] out_y // P FFE outputs, sample 0 in the LSBs
 );
 
-    wire shift = (en & in_valid);
 
     // coefficients
     wire signed [9:0] c0 = $signed(coef[9:0]);
@@ -73,11 +71,10 @@ module rxdsp_eq_ffe (
     reg signed [7:0] x_h15;
     reg v0;
 
-    // stages 1-2: products, exact in 18 bits, from rxdsp_eq_mul (registered operands, registered product)
+    // stages 1-3: products, exact in 18 bits, from rxdsp_eq_mul (registered operands, product, fabric product register)
     wire signed [17:0] p0_0;
     rxdsp_eq_mul u_mul_0_0 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c0),
         .p(p0_0)
@@ -85,7 +82,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_1;
     rxdsp_eq_mul u_mul_0_1 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c1),
         .p(p0_1)
@@ -93,7 +89,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_2;
     rxdsp_eq_mul u_mul_0_2 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c2),
         .p(p0_2)
@@ -101,7 +96,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_3;
     rxdsp_eq_mul u_mul_0_3 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c3),
         .p(p0_3)
@@ -109,7 +103,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_4;
     rxdsp_eq_mul u_mul_0_4 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c4),
         .p(p0_4)
@@ -117,7 +110,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_5;
     rxdsp_eq_mul u_mul_0_5 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c5),
         .p(p0_5)
@@ -125,7 +117,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_6;
     rxdsp_eq_mul u_mul_0_6 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c6),
         .p(p0_6)
@@ -133,7 +124,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_7;
     rxdsp_eq_mul u_mul_0_7 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c7),
         .p(p0_7)
@@ -141,7 +131,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_8;
     rxdsp_eq_mul u_mul_0_8 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c8),
         .p(p0_8)
@@ -149,7 +138,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_9;
     rxdsp_eq_mul u_mul_0_9 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c9),
         .p(p0_9)
@@ -157,7 +145,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_10;
     rxdsp_eq_mul u_mul_0_10 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c10),
         .p(p0_10)
@@ -165,7 +152,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_11;
     rxdsp_eq_mul u_mul_0_11 (
         .clk(clk),
-        .en(en),
         .a(x_h11),
         .b(c11),
         .p(p0_11)
@@ -173,7 +159,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_12;
     rxdsp_eq_mul u_mul_0_12 (
         .clk(clk),
-        .en(en),
         .a(x_h12),
         .b(c12),
         .p(p0_12)
@@ -181,7 +166,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_13;
     rxdsp_eq_mul u_mul_0_13 (
         .clk(clk),
-        .en(en),
         .a(x_h13),
         .b(c13),
         .p(p0_13)
@@ -189,7 +173,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_14;
     rxdsp_eq_mul u_mul_0_14 (
         .clk(clk),
-        .en(en),
         .a(x_h14),
         .b(c14),
         .p(p0_14)
@@ -197,7 +180,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_15;
     rxdsp_eq_mul u_mul_0_15 (
         .clk(clk),
-        .en(en),
         .a(x_h15),
         .b(c15),
         .p(p0_15)
@@ -205,7 +187,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_0;
     rxdsp_eq_mul u_mul_1_0 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c0),
         .p(p1_0)
@@ -213,7 +194,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_1;
     rxdsp_eq_mul u_mul_1_1 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c1),
         .p(p1_1)
@@ -221,7 +201,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_2;
     rxdsp_eq_mul u_mul_1_2 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c2),
         .p(p1_2)
@@ -229,7 +208,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_3;
     rxdsp_eq_mul u_mul_1_3 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c3),
         .p(p1_3)
@@ -237,7 +215,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_4;
     rxdsp_eq_mul u_mul_1_4 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c4),
         .p(p1_4)
@@ -245,7 +222,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_5;
     rxdsp_eq_mul u_mul_1_5 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c5),
         .p(p1_5)
@@ -253,7 +229,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_6;
     rxdsp_eq_mul u_mul_1_6 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c6),
         .p(p1_6)
@@ -261,7 +236,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_7;
     rxdsp_eq_mul u_mul_1_7 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c7),
         .p(p1_7)
@@ -269,7 +243,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_8;
     rxdsp_eq_mul u_mul_1_8 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c8),
         .p(p1_8)
@@ -277,7 +250,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_9;
     rxdsp_eq_mul u_mul_1_9 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c9),
         .p(p1_9)
@@ -285,7 +257,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_10;
     rxdsp_eq_mul u_mul_1_10 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c10),
         .p(p1_10)
@@ -293,7 +264,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_11;
     rxdsp_eq_mul u_mul_1_11 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c11),
         .p(p1_11)
@@ -301,7 +271,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_12;
     rxdsp_eq_mul u_mul_1_12 (
         .clk(clk),
-        .en(en),
         .a(x_h11),
         .b(c12),
         .p(p1_12)
@@ -309,7 +278,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_13;
     rxdsp_eq_mul u_mul_1_13 (
         .clk(clk),
-        .en(en),
         .a(x_h12),
         .b(c13),
         .p(p1_13)
@@ -317,7 +285,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_14;
     rxdsp_eq_mul u_mul_1_14 (
         .clk(clk),
-        .en(en),
         .a(x_h13),
         .b(c14),
         .p(p1_14)
@@ -325,7 +292,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_15;
     rxdsp_eq_mul u_mul_1_15 (
         .clk(clk),
-        .en(en),
         .a(x_h14),
         .b(c15),
         .p(p1_15)
@@ -333,7 +299,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_0;
     rxdsp_eq_mul u_mul_2_0 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c0),
         .p(p2_0)
@@ -341,7 +306,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_1;
     rxdsp_eq_mul u_mul_2_1 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c1),
         .p(p2_1)
@@ -349,7 +313,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_2;
     rxdsp_eq_mul u_mul_2_2 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c2),
         .p(p2_2)
@@ -357,7 +320,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_3;
     rxdsp_eq_mul u_mul_2_3 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c3),
         .p(p2_3)
@@ -365,7 +327,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_4;
     rxdsp_eq_mul u_mul_2_4 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c4),
         .p(p2_4)
@@ -373,7 +334,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_5;
     rxdsp_eq_mul u_mul_2_5 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c5),
         .p(p2_5)
@@ -381,7 +341,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_6;
     rxdsp_eq_mul u_mul_2_6 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c6),
         .p(p2_6)
@@ -389,7 +348,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_7;
     rxdsp_eq_mul u_mul_2_7 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c7),
         .p(p2_7)
@@ -397,7 +355,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_8;
     rxdsp_eq_mul u_mul_2_8 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c8),
         .p(p2_8)
@@ -405,7 +362,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_9;
     rxdsp_eq_mul u_mul_2_9 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c9),
         .p(p2_9)
@@ -413,7 +369,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_10;
     rxdsp_eq_mul u_mul_2_10 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c10),
         .p(p2_10)
@@ -421,7 +376,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_11;
     rxdsp_eq_mul u_mul_2_11 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c11),
         .p(p2_11)
@@ -429,7 +383,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_12;
     rxdsp_eq_mul u_mul_2_12 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c12),
         .p(p2_12)
@@ -437,7 +390,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_13;
     rxdsp_eq_mul u_mul_2_13 (
         .clk(clk),
-        .en(en),
         .a(x_h11),
         .b(c13),
         .p(p2_13)
@@ -445,7 +397,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_14;
     rxdsp_eq_mul u_mul_2_14 (
         .clk(clk),
-        .en(en),
         .a(x_h12),
         .b(c14),
         .p(p2_14)
@@ -453,7 +404,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_15;
     rxdsp_eq_mul u_mul_2_15 (
         .clk(clk),
-        .en(en),
         .a(x_h13),
         .b(c15),
         .p(p2_15)
@@ -461,7 +411,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_0;
     rxdsp_eq_mul u_mul_3_0 (
         .clk(clk),
-        .en(en),
         .a(x_c3),
         .b(c0),
         .p(p3_0)
@@ -469,7 +418,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_1;
     rxdsp_eq_mul u_mul_3_1 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c1),
         .p(p3_1)
@@ -477,7 +425,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_2;
     rxdsp_eq_mul u_mul_3_2 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c2),
         .p(p3_2)
@@ -485,7 +432,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_3;
     rxdsp_eq_mul u_mul_3_3 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c3),
         .p(p3_3)
@@ -493,7 +439,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_4;
     rxdsp_eq_mul u_mul_3_4 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c4),
         .p(p3_4)
@@ -501,7 +446,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_5;
     rxdsp_eq_mul u_mul_3_5 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c5),
         .p(p3_5)
@@ -509,7 +453,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_6;
     rxdsp_eq_mul u_mul_3_6 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c6),
         .p(p3_6)
@@ -517,7 +460,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_7;
     rxdsp_eq_mul u_mul_3_7 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c7),
         .p(p3_7)
@@ -525,7 +467,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_8;
     rxdsp_eq_mul u_mul_3_8 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c8),
         .p(p3_8)
@@ -533,7 +474,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_9;
     rxdsp_eq_mul u_mul_3_9 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c9),
         .p(p3_9)
@@ -541,7 +481,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_10;
     rxdsp_eq_mul u_mul_3_10 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c10),
         .p(p3_10)
@@ -549,7 +488,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_11;
     rxdsp_eq_mul u_mul_3_11 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c11),
         .p(p3_11)
@@ -557,7 +495,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_12;
     rxdsp_eq_mul u_mul_3_12 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c12),
         .p(p3_12)
@@ -565,7 +502,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_13;
     rxdsp_eq_mul u_mul_3_13 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c13),
         .p(p3_13)
@@ -573,7 +509,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_14;
     rxdsp_eq_mul u_mul_3_14 (
         .clk(clk),
-        .en(en),
         .a(x_h11),
         .b(c14),
         .p(p3_14)
@@ -581,7 +516,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_15;
     rxdsp_eq_mul u_mul_3_15 (
         .clk(clk),
-        .en(en),
         .a(x_h12),
         .b(c15),
         .p(p3_15)
@@ -589,7 +523,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_0;
     rxdsp_eq_mul u_mul_4_0 (
         .clk(clk),
-        .en(en),
         .a(x_c4),
         .b(c0),
         .p(p4_0)
@@ -597,7 +530,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_1;
     rxdsp_eq_mul u_mul_4_1 (
         .clk(clk),
-        .en(en),
         .a(x_c3),
         .b(c1),
         .p(p4_1)
@@ -605,7 +537,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_2;
     rxdsp_eq_mul u_mul_4_2 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c2),
         .p(p4_2)
@@ -613,7 +544,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_3;
     rxdsp_eq_mul u_mul_4_3 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c3),
         .p(p4_3)
@@ -621,7 +551,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_4;
     rxdsp_eq_mul u_mul_4_4 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c4),
         .p(p4_4)
@@ -629,7 +558,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_5;
     rxdsp_eq_mul u_mul_4_5 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c5),
         .p(p4_5)
@@ -637,7 +565,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_6;
     rxdsp_eq_mul u_mul_4_6 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c6),
         .p(p4_6)
@@ -645,7 +572,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_7;
     rxdsp_eq_mul u_mul_4_7 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c7),
         .p(p4_7)
@@ -653,7 +579,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_8;
     rxdsp_eq_mul u_mul_4_8 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c8),
         .p(p4_8)
@@ -661,7 +586,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_9;
     rxdsp_eq_mul u_mul_4_9 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c9),
         .p(p4_9)
@@ -669,7 +593,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_10;
     rxdsp_eq_mul u_mul_4_10 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c10),
         .p(p4_10)
@@ -677,7 +600,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_11;
     rxdsp_eq_mul u_mul_4_11 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c11),
         .p(p4_11)
@@ -685,7 +607,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_12;
     rxdsp_eq_mul u_mul_4_12 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c12),
         .p(p4_12)
@@ -693,7 +614,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_13;
     rxdsp_eq_mul u_mul_4_13 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c13),
         .p(p4_13)
@@ -701,7 +621,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_14;
     rxdsp_eq_mul u_mul_4_14 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c14),
         .p(p4_14)
@@ -709,7 +628,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_15;
     rxdsp_eq_mul u_mul_4_15 (
         .clk(clk),
-        .en(en),
         .a(x_h11),
         .b(c15),
         .p(p4_15)
@@ -717,7 +635,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_0;
     rxdsp_eq_mul u_mul_5_0 (
         .clk(clk),
-        .en(en),
         .a(x_c5),
         .b(c0),
         .p(p5_0)
@@ -725,7 +642,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_1;
     rxdsp_eq_mul u_mul_5_1 (
         .clk(clk),
-        .en(en),
         .a(x_c4),
         .b(c1),
         .p(p5_1)
@@ -733,7 +649,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_2;
     rxdsp_eq_mul u_mul_5_2 (
         .clk(clk),
-        .en(en),
         .a(x_c3),
         .b(c2),
         .p(p5_2)
@@ -741,7 +656,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_3;
     rxdsp_eq_mul u_mul_5_3 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c3),
         .p(p5_3)
@@ -749,7 +663,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_4;
     rxdsp_eq_mul u_mul_5_4 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c4),
         .p(p5_4)
@@ -757,7 +670,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_5;
     rxdsp_eq_mul u_mul_5_5 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c5),
         .p(p5_5)
@@ -765,7 +677,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_6;
     rxdsp_eq_mul u_mul_5_6 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c6),
         .p(p5_6)
@@ -773,7 +684,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_7;
     rxdsp_eq_mul u_mul_5_7 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c7),
         .p(p5_7)
@@ -781,7 +691,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_8;
     rxdsp_eq_mul u_mul_5_8 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c8),
         .p(p5_8)
@@ -789,7 +698,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_9;
     rxdsp_eq_mul u_mul_5_9 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c9),
         .p(p5_9)
@@ -797,7 +705,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_10;
     rxdsp_eq_mul u_mul_5_10 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c10),
         .p(p5_10)
@@ -805,7 +712,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_11;
     rxdsp_eq_mul u_mul_5_11 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c11),
         .p(p5_11)
@@ -813,7 +719,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_12;
     rxdsp_eq_mul u_mul_5_12 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c12),
         .p(p5_12)
@@ -821,7 +726,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_13;
     rxdsp_eq_mul u_mul_5_13 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c13),
         .p(p5_13)
@@ -829,7 +733,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_14;
     rxdsp_eq_mul u_mul_5_14 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c14),
         .p(p5_14)
@@ -837,7 +740,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_15;
     rxdsp_eq_mul u_mul_5_15 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c15),
         .p(p5_15)
@@ -845,7 +747,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_0;
     rxdsp_eq_mul u_mul_6_0 (
         .clk(clk),
-        .en(en),
         .a(x_c6),
         .b(c0),
         .p(p6_0)
@@ -853,7 +754,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_1;
     rxdsp_eq_mul u_mul_6_1 (
         .clk(clk),
-        .en(en),
         .a(x_c5),
         .b(c1),
         .p(p6_1)
@@ -861,7 +761,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_2;
     rxdsp_eq_mul u_mul_6_2 (
         .clk(clk),
-        .en(en),
         .a(x_c4),
         .b(c2),
         .p(p6_2)
@@ -869,7 +768,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_3;
     rxdsp_eq_mul u_mul_6_3 (
         .clk(clk),
-        .en(en),
         .a(x_c3),
         .b(c3),
         .p(p6_3)
@@ -877,7 +775,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_4;
     rxdsp_eq_mul u_mul_6_4 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c4),
         .p(p6_4)
@@ -885,7 +782,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_5;
     rxdsp_eq_mul u_mul_6_5 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c5),
         .p(p6_5)
@@ -893,7 +789,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_6;
     rxdsp_eq_mul u_mul_6_6 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c6),
         .p(p6_6)
@@ -901,7 +796,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_7;
     rxdsp_eq_mul u_mul_6_7 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c7),
         .p(p6_7)
@@ -909,7 +803,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_8;
     rxdsp_eq_mul u_mul_6_8 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c8),
         .p(p6_8)
@@ -917,7 +810,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_9;
     rxdsp_eq_mul u_mul_6_9 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c9),
         .p(p6_9)
@@ -925,7 +817,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_10;
     rxdsp_eq_mul u_mul_6_10 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c10),
         .p(p6_10)
@@ -933,7 +824,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_11;
     rxdsp_eq_mul u_mul_6_11 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c11),
         .p(p6_11)
@@ -941,7 +831,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_12;
     rxdsp_eq_mul u_mul_6_12 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c12),
         .p(p6_12)
@@ -949,7 +838,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_13;
     rxdsp_eq_mul u_mul_6_13 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c13),
         .p(p6_13)
@@ -957,7 +845,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_14;
     rxdsp_eq_mul u_mul_6_14 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c14),
         .p(p6_14)
@@ -965,7 +852,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_15;
     rxdsp_eq_mul u_mul_6_15 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c15),
         .p(p6_15)
@@ -973,7 +859,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_0;
     rxdsp_eq_mul u_mul_7_0 (
         .clk(clk),
-        .en(en),
         .a(x_c7),
         .b(c0),
         .p(p7_0)
@@ -981,7 +866,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_1;
     rxdsp_eq_mul u_mul_7_1 (
         .clk(clk),
-        .en(en),
         .a(x_c6),
         .b(c1),
         .p(p7_1)
@@ -989,7 +873,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_2;
     rxdsp_eq_mul u_mul_7_2 (
         .clk(clk),
-        .en(en),
         .a(x_c5),
         .b(c2),
         .p(p7_2)
@@ -997,7 +880,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_3;
     rxdsp_eq_mul u_mul_7_3 (
         .clk(clk),
-        .en(en),
         .a(x_c4),
         .b(c3),
         .p(p7_3)
@@ -1005,7 +887,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_4;
     rxdsp_eq_mul u_mul_7_4 (
         .clk(clk),
-        .en(en),
         .a(x_c3),
         .b(c4),
         .p(p7_4)
@@ -1013,7 +894,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_5;
     rxdsp_eq_mul u_mul_7_5 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c5),
         .p(p7_5)
@@ -1021,7 +901,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_6;
     rxdsp_eq_mul u_mul_7_6 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c6),
         .p(p7_6)
@@ -1029,7 +908,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_7;
     rxdsp_eq_mul u_mul_7_7 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c7),
         .p(p7_7)
@@ -1037,7 +915,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_8;
     rxdsp_eq_mul u_mul_7_8 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c8),
         .p(p7_8)
@@ -1045,7 +922,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_9;
     rxdsp_eq_mul u_mul_7_9 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c9),
         .p(p7_9)
@@ -1053,7 +929,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_10;
     rxdsp_eq_mul u_mul_7_10 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c10),
         .p(p7_10)
@@ -1061,7 +936,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_11;
     rxdsp_eq_mul u_mul_7_11 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c11),
         .p(p7_11)
@@ -1069,7 +943,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_12;
     rxdsp_eq_mul u_mul_7_12 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c12),
         .p(p7_12)
@@ -1077,7 +950,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_13;
     rxdsp_eq_mul u_mul_7_13 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c13),
         .p(p7_13)
@@ -1085,7 +957,6 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_14;
     rxdsp_eq_mul u_mul_7_14 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c14),
         .p(p7_14)
@@ -1093,13 +964,13 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_15;
     rxdsp_eq_mul u_mul_7_15 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c15),
         .p(p7_15)
     );
     reg v1;
     reg v1b;
+    reg v1c;
 
     // adder tree level 1: 19 bits
     reg signed [18:0] t1_0_0;
@@ -1288,7 +1159,7 @@ module rxdsp_eq_ffe (
             x_h13 <= 8'sd0;
             x_h14 <= 8'sd0;
             x_h15 <= 8'sd0;
-        end else if (shift) begin
+        end else if (in_valid) begin
             x_c0 <= $signed(in_data[7:0]);
             x_c1 <= $signed(in_data[15:8]);
             x_c2 <= $signed(in_data[23:16]);
@@ -1320,17 +1191,19 @@ module rxdsp_eq_ffe (
             v0 <= 1'b0;
             v1 <= 1'b0;
             v1b <= 1'b0;
+            v1c <= 1'b0;
             v2 <= 1'b0;
             v3 <= 1'b0;
             v4 <= 1'b0;
             v5 <= 1'b0;
             vr <= 1'b0;
             v6 <= 1'b0;
-        end else if (en) begin
+        end else begin
             v0 <= in_valid;
             v1 <= v0;
             v1b <= v1;
-            v2 <= v1b;
+            v1c <= v1b;
+            v2 <= v1c;
             v3 <= v2;
             v4 <= v3;
             v5 <= v4;
@@ -1340,144 +1213,142 @@ module rxdsp_eq_ffe (
     end
 
     always @(posedge clk) begin
-        if (en) begin
-            t1_0_0 <= ($signed({{1{p0_0[17]}}, p0_0}) + $signed({{1{p0_1[17]}}, p0_1}));
-            t1_0_1 <= ($signed({{1{p0_2[17]}}, p0_2}) + $signed({{1{p0_3[17]}}, p0_3}));
-            t1_0_2 <= ($signed({{1{p0_4[17]}}, p0_4}) + $signed({{1{p0_5[17]}}, p0_5}));
-            t1_0_3 <= ($signed({{1{p0_6[17]}}, p0_6}) + $signed({{1{p0_7[17]}}, p0_7}));
-            t1_0_4 <= ($signed({{1{p0_8[17]}}, p0_8}) + $signed({{1{p0_9[17]}}, p0_9}));
-            t1_0_5 <= ($signed({{1{p0_10[17]}}, p0_10}) + $signed({{1{p0_11[17]}}, p0_11}));
-            t1_0_6 <= ($signed({{1{p0_12[17]}}, p0_12}) + $signed({{1{p0_13[17]}}, p0_13}));
-            t1_0_7 <= ($signed({{1{p0_14[17]}}, p0_14}) + $signed({{1{p0_15[17]}}, p0_15}));
-            t1_1_0 <= ($signed({{1{p1_0[17]}}, p1_0}) + $signed({{1{p1_1[17]}}, p1_1}));
-            t1_1_1 <= ($signed({{1{p1_2[17]}}, p1_2}) + $signed({{1{p1_3[17]}}, p1_3}));
-            t1_1_2 <= ($signed({{1{p1_4[17]}}, p1_4}) + $signed({{1{p1_5[17]}}, p1_5}));
-            t1_1_3 <= ($signed({{1{p1_6[17]}}, p1_6}) + $signed({{1{p1_7[17]}}, p1_7}));
-            t1_1_4 <= ($signed({{1{p1_8[17]}}, p1_8}) + $signed({{1{p1_9[17]}}, p1_9}));
-            t1_1_5 <= ($signed({{1{p1_10[17]}}, p1_10}) + $signed({{1{p1_11[17]}}, p1_11}));
-            t1_1_6 <= ($signed({{1{p1_12[17]}}, p1_12}) + $signed({{1{p1_13[17]}}, p1_13}));
-            t1_1_7 <= ($signed({{1{p1_14[17]}}, p1_14}) + $signed({{1{p1_15[17]}}, p1_15}));
-            t1_2_0 <= ($signed({{1{p2_0[17]}}, p2_0}) + $signed({{1{p2_1[17]}}, p2_1}));
-            t1_2_1 <= ($signed({{1{p2_2[17]}}, p2_2}) + $signed({{1{p2_3[17]}}, p2_3}));
-            t1_2_2 <= ($signed({{1{p2_4[17]}}, p2_4}) + $signed({{1{p2_5[17]}}, p2_5}));
-            t1_2_3 <= ($signed({{1{p2_6[17]}}, p2_6}) + $signed({{1{p2_7[17]}}, p2_7}));
-            t1_2_4 <= ($signed({{1{p2_8[17]}}, p2_8}) + $signed({{1{p2_9[17]}}, p2_9}));
-            t1_2_5 <= ($signed({{1{p2_10[17]}}, p2_10}) + $signed({{1{p2_11[17]}}, p2_11}));
-            t1_2_6 <= ($signed({{1{p2_12[17]}}, p2_12}) + $signed({{1{p2_13[17]}}, p2_13}));
-            t1_2_7 <= ($signed({{1{p2_14[17]}}, p2_14}) + $signed({{1{p2_15[17]}}, p2_15}));
-            t1_3_0 <= ($signed({{1{p3_0[17]}}, p3_0}) + $signed({{1{p3_1[17]}}, p3_1}));
-            t1_3_1 <= ($signed({{1{p3_2[17]}}, p3_2}) + $signed({{1{p3_3[17]}}, p3_3}));
-            t1_3_2 <= ($signed({{1{p3_4[17]}}, p3_4}) + $signed({{1{p3_5[17]}}, p3_5}));
-            t1_3_3 <= ($signed({{1{p3_6[17]}}, p3_6}) + $signed({{1{p3_7[17]}}, p3_7}));
-            t1_3_4 <= ($signed({{1{p3_8[17]}}, p3_8}) + $signed({{1{p3_9[17]}}, p3_9}));
-            t1_3_5 <= ($signed({{1{p3_10[17]}}, p3_10}) + $signed({{1{p3_11[17]}}, p3_11}));
-            t1_3_6 <= ($signed({{1{p3_12[17]}}, p3_12}) + $signed({{1{p3_13[17]}}, p3_13}));
-            t1_3_7 <= ($signed({{1{p3_14[17]}}, p3_14}) + $signed({{1{p3_15[17]}}, p3_15}));
-            t1_4_0 <= ($signed({{1{p4_0[17]}}, p4_0}) + $signed({{1{p4_1[17]}}, p4_1}));
-            t1_4_1 <= ($signed({{1{p4_2[17]}}, p4_2}) + $signed({{1{p4_3[17]}}, p4_3}));
-            t1_4_2 <= ($signed({{1{p4_4[17]}}, p4_4}) + $signed({{1{p4_5[17]}}, p4_5}));
-            t1_4_3 <= ($signed({{1{p4_6[17]}}, p4_6}) + $signed({{1{p4_7[17]}}, p4_7}));
-            t1_4_4 <= ($signed({{1{p4_8[17]}}, p4_8}) + $signed({{1{p4_9[17]}}, p4_9}));
-            t1_4_5 <= ($signed({{1{p4_10[17]}}, p4_10}) + $signed({{1{p4_11[17]}}, p4_11}));
-            t1_4_6 <= ($signed({{1{p4_12[17]}}, p4_12}) + $signed({{1{p4_13[17]}}, p4_13}));
-            t1_4_7 <= ($signed({{1{p4_14[17]}}, p4_14}) + $signed({{1{p4_15[17]}}, p4_15}));
-            t1_5_0 <= ($signed({{1{p5_0[17]}}, p5_0}) + $signed({{1{p5_1[17]}}, p5_1}));
-            t1_5_1 <= ($signed({{1{p5_2[17]}}, p5_2}) + $signed({{1{p5_3[17]}}, p5_3}));
-            t1_5_2 <= ($signed({{1{p5_4[17]}}, p5_4}) + $signed({{1{p5_5[17]}}, p5_5}));
-            t1_5_3 <= ($signed({{1{p5_6[17]}}, p5_6}) + $signed({{1{p5_7[17]}}, p5_7}));
-            t1_5_4 <= ($signed({{1{p5_8[17]}}, p5_8}) + $signed({{1{p5_9[17]}}, p5_9}));
-            t1_5_5 <= ($signed({{1{p5_10[17]}}, p5_10}) + $signed({{1{p5_11[17]}}, p5_11}));
-            t1_5_6 <= ($signed({{1{p5_12[17]}}, p5_12}) + $signed({{1{p5_13[17]}}, p5_13}));
-            t1_5_7 <= ($signed({{1{p5_14[17]}}, p5_14}) + $signed({{1{p5_15[17]}}, p5_15}));
-            t1_6_0 <= ($signed({{1{p6_0[17]}}, p6_0}) + $signed({{1{p6_1[17]}}, p6_1}));
-            t1_6_1 <= ($signed({{1{p6_2[17]}}, p6_2}) + $signed({{1{p6_3[17]}}, p6_3}));
-            t1_6_2 <= ($signed({{1{p6_4[17]}}, p6_4}) + $signed({{1{p6_5[17]}}, p6_5}));
-            t1_6_3 <= ($signed({{1{p6_6[17]}}, p6_6}) + $signed({{1{p6_7[17]}}, p6_7}));
-            t1_6_4 <= ($signed({{1{p6_8[17]}}, p6_8}) + $signed({{1{p6_9[17]}}, p6_9}));
-            t1_6_5 <= ($signed({{1{p6_10[17]}}, p6_10}) + $signed({{1{p6_11[17]}}, p6_11}));
-            t1_6_6 <= ($signed({{1{p6_12[17]}}, p6_12}) + $signed({{1{p6_13[17]}}, p6_13}));
-            t1_6_7 <= ($signed({{1{p6_14[17]}}, p6_14}) + $signed({{1{p6_15[17]}}, p6_15}));
-            t1_7_0 <= ($signed({{1{p7_0[17]}}, p7_0}) + $signed({{1{p7_1[17]}}, p7_1}));
-            t1_7_1 <= ($signed({{1{p7_2[17]}}, p7_2}) + $signed({{1{p7_3[17]}}, p7_3}));
-            t1_7_2 <= ($signed({{1{p7_4[17]}}, p7_4}) + $signed({{1{p7_5[17]}}, p7_5}));
-            t1_7_3 <= ($signed({{1{p7_6[17]}}, p7_6}) + $signed({{1{p7_7[17]}}, p7_7}));
-            t1_7_4 <= ($signed({{1{p7_8[17]}}, p7_8}) + $signed({{1{p7_9[17]}}, p7_9}));
-            t1_7_5 <= ($signed({{1{p7_10[17]}}, p7_10}) + $signed({{1{p7_11[17]}}, p7_11}));
-            t1_7_6 <= ($signed({{1{p7_12[17]}}, p7_12}) + $signed({{1{p7_13[17]}}, p7_13}));
-            t1_7_7 <= ($signed({{1{p7_14[17]}}, p7_14}) + $signed({{1{p7_15[17]}}, p7_15}));
-            t2_0_0 <= ($signed({{1{t1_0_0[18]}}, t1_0_0}) + $signed({{1{t1_0_1[18]}}, t1_0_1}));
-            t2_0_1 <= ($signed({{1{t1_0_2[18]}}, t1_0_2}) + $signed({{1{t1_0_3[18]}}, t1_0_3}));
-            t2_0_2 <= ($signed({{1{t1_0_4[18]}}, t1_0_4}) + $signed({{1{t1_0_5[18]}}, t1_0_5}));
-            t2_0_3 <= ($signed({{1{t1_0_6[18]}}, t1_0_6}) + $signed({{1{t1_0_7[18]}}, t1_0_7}));
-            t2_1_0 <= ($signed({{1{t1_1_0[18]}}, t1_1_0}) + $signed({{1{t1_1_1[18]}}, t1_1_1}));
-            t2_1_1 <= ($signed({{1{t1_1_2[18]}}, t1_1_2}) + $signed({{1{t1_1_3[18]}}, t1_1_3}));
-            t2_1_2 <= ($signed({{1{t1_1_4[18]}}, t1_1_4}) + $signed({{1{t1_1_5[18]}}, t1_1_5}));
-            t2_1_3 <= ($signed({{1{t1_1_6[18]}}, t1_1_6}) + $signed({{1{t1_1_7[18]}}, t1_1_7}));
-            t2_2_0 <= ($signed({{1{t1_2_0[18]}}, t1_2_0}) + $signed({{1{t1_2_1[18]}}, t1_2_1}));
-            t2_2_1 <= ($signed({{1{t1_2_2[18]}}, t1_2_2}) + $signed({{1{t1_2_3[18]}}, t1_2_3}));
-            t2_2_2 <= ($signed({{1{t1_2_4[18]}}, t1_2_4}) + $signed({{1{t1_2_5[18]}}, t1_2_5}));
-            t2_2_3 <= ($signed({{1{t1_2_6[18]}}, t1_2_6}) + $signed({{1{t1_2_7[18]}}, t1_2_7}));
-            t2_3_0 <= ($signed({{1{t1_3_0[18]}}, t1_3_0}) + $signed({{1{t1_3_1[18]}}, t1_3_1}));
-            t2_3_1 <= ($signed({{1{t1_3_2[18]}}, t1_3_2}) + $signed({{1{t1_3_3[18]}}, t1_3_3}));
-            t2_3_2 <= ($signed({{1{t1_3_4[18]}}, t1_3_4}) + $signed({{1{t1_3_5[18]}}, t1_3_5}));
-            t2_3_3 <= ($signed({{1{t1_3_6[18]}}, t1_3_6}) + $signed({{1{t1_3_7[18]}}, t1_3_7}));
-            t2_4_0 <= ($signed({{1{t1_4_0[18]}}, t1_4_0}) + $signed({{1{t1_4_1[18]}}, t1_4_1}));
-            t2_4_1 <= ($signed({{1{t1_4_2[18]}}, t1_4_2}) + $signed({{1{t1_4_3[18]}}, t1_4_3}));
-            t2_4_2 <= ($signed({{1{t1_4_4[18]}}, t1_4_4}) + $signed({{1{t1_4_5[18]}}, t1_4_5}));
-            t2_4_3 <= ($signed({{1{t1_4_6[18]}}, t1_4_6}) + $signed({{1{t1_4_7[18]}}, t1_4_7}));
-            t2_5_0 <= ($signed({{1{t1_5_0[18]}}, t1_5_0}) + $signed({{1{t1_5_1[18]}}, t1_5_1}));
-            t2_5_1 <= ($signed({{1{t1_5_2[18]}}, t1_5_2}) + $signed({{1{t1_5_3[18]}}, t1_5_3}));
-            t2_5_2 <= ($signed({{1{t1_5_4[18]}}, t1_5_4}) + $signed({{1{t1_5_5[18]}}, t1_5_5}));
-            t2_5_3 <= ($signed({{1{t1_5_6[18]}}, t1_5_6}) + $signed({{1{t1_5_7[18]}}, t1_5_7}));
-            t2_6_0 <= ($signed({{1{t1_6_0[18]}}, t1_6_0}) + $signed({{1{t1_6_1[18]}}, t1_6_1}));
-            t2_6_1 <= ($signed({{1{t1_6_2[18]}}, t1_6_2}) + $signed({{1{t1_6_3[18]}}, t1_6_3}));
-            t2_6_2 <= ($signed({{1{t1_6_4[18]}}, t1_6_4}) + $signed({{1{t1_6_5[18]}}, t1_6_5}));
-            t2_6_3 <= ($signed({{1{t1_6_6[18]}}, t1_6_6}) + $signed({{1{t1_6_7[18]}}, t1_6_7}));
-            t2_7_0 <= ($signed({{1{t1_7_0[18]}}, t1_7_0}) + $signed({{1{t1_7_1[18]}}, t1_7_1}));
-            t2_7_1 <= ($signed({{1{t1_7_2[18]}}, t1_7_2}) + $signed({{1{t1_7_3[18]}}, t1_7_3}));
-            t2_7_2 <= ($signed({{1{t1_7_4[18]}}, t1_7_4}) + $signed({{1{t1_7_5[18]}}, t1_7_5}));
-            t2_7_3 <= ($signed({{1{t1_7_6[18]}}, t1_7_6}) + $signed({{1{t1_7_7[18]}}, t1_7_7}));
-            t3_0_0 <= ($signed({{1{t2_0_0[19]}}, t2_0_0}) + $signed({{1{t2_0_1[19]}}, t2_0_1}));
-            t3_0_1 <= ($signed({{1{t2_0_2[19]}}, t2_0_2}) + $signed({{1{t2_0_3[19]}}, t2_0_3}));
-            t3_1_0 <= ($signed({{1{t2_1_0[19]}}, t2_1_0}) + $signed({{1{t2_1_1[19]}}, t2_1_1}));
-            t3_1_1 <= ($signed({{1{t2_1_2[19]}}, t2_1_2}) + $signed({{1{t2_1_3[19]}}, t2_1_3}));
-            t3_2_0 <= ($signed({{1{t2_2_0[19]}}, t2_2_0}) + $signed({{1{t2_2_1[19]}}, t2_2_1}));
-            t3_2_1 <= ($signed({{1{t2_2_2[19]}}, t2_2_2}) + $signed({{1{t2_2_3[19]}}, t2_2_3}));
-            t3_3_0 <= ($signed({{1{t2_3_0[19]}}, t2_3_0}) + $signed({{1{t2_3_1[19]}}, t2_3_1}));
-            t3_3_1 <= ($signed({{1{t2_3_2[19]}}, t2_3_2}) + $signed({{1{t2_3_3[19]}}, t2_3_3}));
-            t3_4_0 <= ($signed({{1{t2_4_0[19]}}, t2_4_0}) + $signed({{1{t2_4_1[19]}}, t2_4_1}));
-            t3_4_1 <= ($signed({{1{t2_4_2[19]}}, t2_4_2}) + $signed({{1{t2_4_3[19]}}, t2_4_3}));
-            t3_5_0 <= ($signed({{1{t2_5_0[19]}}, t2_5_0}) + $signed({{1{t2_5_1[19]}}, t2_5_1}));
-            t3_5_1 <= ($signed({{1{t2_5_2[19]}}, t2_5_2}) + $signed({{1{t2_5_3[19]}}, t2_5_3}));
-            t3_6_0 <= ($signed({{1{t2_6_0[19]}}, t2_6_0}) + $signed({{1{t2_6_1[19]}}, t2_6_1}));
-            t3_6_1 <= ($signed({{1{t2_6_2[19]}}, t2_6_2}) + $signed({{1{t2_6_3[19]}}, t2_6_3}));
-            t3_7_0 <= ($signed({{1{t2_7_0[19]}}, t2_7_0}) + $signed({{1{t2_7_1[19]}}, t2_7_1}));
-            t3_7_1 <= ($signed({{1{t2_7_2[19]}}, t2_7_2}) + $signed({{1{t2_7_3[19]}}, t2_7_3}));
-            t4_0_0 <= ($signed({{1{t3_0_0[20]}}, t3_0_0}) + $signed({{1{t3_0_1[20]}}, t3_0_1}));
-            t4_1_0 <= ($signed({{1{t3_1_0[20]}}, t3_1_0}) + $signed({{1{t3_1_1[20]}}, t3_1_1}));
-            t4_2_0 <= ($signed({{1{t3_2_0[20]}}, t3_2_0}) + $signed({{1{t3_2_1[20]}}, t3_2_1}));
-            t4_3_0 <= ($signed({{1{t3_3_0[20]}}, t3_3_0}) + $signed({{1{t3_3_1[20]}}, t3_3_1}));
-            t4_4_0 <= ($signed({{1{t3_4_0[20]}}, t3_4_0}) + $signed({{1{t3_4_1[20]}}, t3_4_1}));
-            t4_5_0 <= ($signed({{1{t3_5_0[20]}}, t3_5_0}) + $signed({{1{t3_5_1[20]}}, t3_5_1}));
-            t4_6_0 <= ($signed({{1{t3_6_0[20]}}, t3_6_0}) + $signed({{1{t3_6_1[20]}}, t3_6_1}));
-            t4_7_0 <= ($signed({{1{t3_7_0[20]}}, t3_7_0}) + $signed({{1{t3_7_1[20]}}, t3_7_1}));
-            sh0 <= (r0 >>> 7);
-            sh1 <= (r1 >>> 7);
-            sh2 <= (r2 >>> 7);
-            sh3 <= (r3 >>> 7);
-            sh4 <= (r4 >>> 7);
-            sh5 <= (r5 >>> 7);
-            sh6 <= (r6 >>> 7);
-            sh7 <= (r7 >>> 7);
-            y0 <= ((sh0 > 23'sd511) ? 10'sd511 : ((sh0 < -23'sd512) ? -10'sd512 : $signed(sh0[9:0])));
-            y1 <= ((sh1 > 23'sd511) ? 10'sd511 : ((sh1 < -23'sd512) ? -10'sd512 : $signed(sh1[9:0])));
-            y2 <= ((sh2 > 23'sd511) ? 10'sd511 : ((sh2 < -23'sd512) ? -10'sd512 : $signed(sh2[9:0])));
-            y3 <= ((sh3 > 23'sd511) ? 10'sd511 : ((sh3 < -23'sd512) ? -10'sd512 : $signed(sh3[9:0])));
-            y4 <= ((sh4 > 23'sd511) ? 10'sd511 : ((sh4 < -23'sd512) ? -10'sd512 : $signed(sh4[9:0])));
-            y5 <= ((sh5 > 23'sd511) ? 10'sd511 : ((sh5 < -23'sd512) ? -10'sd512 : $signed(sh5[9:0])));
-            y6 <= ((sh6 > 23'sd511) ? 10'sd511 : ((sh6 < -23'sd512) ? -10'sd512 : $signed(sh6[9:0])));
-            y7 <= ((sh7 > 23'sd511) ? 10'sd511 : ((sh7 < -23'sd512) ? -10'sd512 : $signed(sh7[9:0])));
-        end
+        t1_0_0 <= ($signed({{1{p0_0[17]}}, p0_0}) + $signed({{1{p0_1[17]}}, p0_1}));
+        t1_0_1 <= ($signed({{1{p0_2[17]}}, p0_2}) + $signed({{1{p0_3[17]}}, p0_3}));
+        t1_0_2 <= ($signed({{1{p0_4[17]}}, p0_4}) + $signed({{1{p0_5[17]}}, p0_5}));
+        t1_0_3 <= ($signed({{1{p0_6[17]}}, p0_6}) + $signed({{1{p0_7[17]}}, p0_7}));
+        t1_0_4 <= ($signed({{1{p0_8[17]}}, p0_8}) + $signed({{1{p0_9[17]}}, p0_9}));
+        t1_0_5 <= ($signed({{1{p0_10[17]}}, p0_10}) + $signed({{1{p0_11[17]}}, p0_11}));
+        t1_0_6 <= ($signed({{1{p0_12[17]}}, p0_12}) + $signed({{1{p0_13[17]}}, p0_13}));
+        t1_0_7 <= ($signed({{1{p0_14[17]}}, p0_14}) + $signed({{1{p0_15[17]}}, p0_15}));
+        t1_1_0 <= ($signed({{1{p1_0[17]}}, p1_0}) + $signed({{1{p1_1[17]}}, p1_1}));
+        t1_1_1 <= ($signed({{1{p1_2[17]}}, p1_2}) + $signed({{1{p1_3[17]}}, p1_3}));
+        t1_1_2 <= ($signed({{1{p1_4[17]}}, p1_4}) + $signed({{1{p1_5[17]}}, p1_5}));
+        t1_1_3 <= ($signed({{1{p1_6[17]}}, p1_6}) + $signed({{1{p1_7[17]}}, p1_7}));
+        t1_1_4 <= ($signed({{1{p1_8[17]}}, p1_8}) + $signed({{1{p1_9[17]}}, p1_9}));
+        t1_1_5 <= ($signed({{1{p1_10[17]}}, p1_10}) + $signed({{1{p1_11[17]}}, p1_11}));
+        t1_1_6 <= ($signed({{1{p1_12[17]}}, p1_12}) + $signed({{1{p1_13[17]}}, p1_13}));
+        t1_1_7 <= ($signed({{1{p1_14[17]}}, p1_14}) + $signed({{1{p1_15[17]}}, p1_15}));
+        t1_2_0 <= ($signed({{1{p2_0[17]}}, p2_0}) + $signed({{1{p2_1[17]}}, p2_1}));
+        t1_2_1 <= ($signed({{1{p2_2[17]}}, p2_2}) + $signed({{1{p2_3[17]}}, p2_3}));
+        t1_2_2 <= ($signed({{1{p2_4[17]}}, p2_4}) + $signed({{1{p2_5[17]}}, p2_5}));
+        t1_2_3 <= ($signed({{1{p2_6[17]}}, p2_6}) + $signed({{1{p2_7[17]}}, p2_7}));
+        t1_2_4 <= ($signed({{1{p2_8[17]}}, p2_8}) + $signed({{1{p2_9[17]}}, p2_9}));
+        t1_2_5 <= ($signed({{1{p2_10[17]}}, p2_10}) + $signed({{1{p2_11[17]}}, p2_11}));
+        t1_2_6 <= ($signed({{1{p2_12[17]}}, p2_12}) + $signed({{1{p2_13[17]}}, p2_13}));
+        t1_2_7 <= ($signed({{1{p2_14[17]}}, p2_14}) + $signed({{1{p2_15[17]}}, p2_15}));
+        t1_3_0 <= ($signed({{1{p3_0[17]}}, p3_0}) + $signed({{1{p3_1[17]}}, p3_1}));
+        t1_3_1 <= ($signed({{1{p3_2[17]}}, p3_2}) + $signed({{1{p3_3[17]}}, p3_3}));
+        t1_3_2 <= ($signed({{1{p3_4[17]}}, p3_4}) + $signed({{1{p3_5[17]}}, p3_5}));
+        t1_3_3 <= ($signed({{1{p3_6[17]}}, p3_6}) + $signed({{1{p3_7[17]}}, p3_7}));
+        t1_3_4 <= ($signed({{1{p3_8[17]}}, p3_8}) + $signed({{1{p3_9[17]}}, p3_9}));
+        t1_3_5 <= ($signed({{1{p3_10[17]}}, p3_10}) + $signed({{1{p3_11[17]}}, p3_11}));
+        t1_3_6 <= ($signed({{1{p3_12[17]}}, p3_12}) + $signed({{1{p3_13[17]}}, p3_13}));
+        t1_3_7 <= ($signed({{1{p3_14[17]}}, p3_14}) + $signed({{1{p3_15[17]}}, p3_15}));
+        t1_4_0 <= ($signed({{1{p4_0[17]}}, p4_0}) + $signed({{1{p4_1[17]}}, p4_1}));
+        t1_4_1 <= ($signed({{1{p4_2[17]}}, p4_2}) + $signed({{1{p4_3[17]}}, p4_3}));
+        t1_4_2 <= ($signed({{1{p4_4[17]}}, p4_4}) + $signed({{1{p4_5[17]}}, p4_5}));
+        t1_4_3 <= ($signed({{1{p4_6[17]}}, p4_6}) + $signed({{1{p4_7[17]}}, p4_7}));
+        t1_4_4 <= ($signed({{1{p4_8[17]}}, p4_8}) + $signed({{1{p4_9[17]}}, p4_9}));
+        t1_4_5 <= ($signed({{1{p4_10[17]}}, p4_10}) + $signed({{1{p4_11[17]}}, p4_11}));
+        t1_4_6 <= ($signed({{1{p4_12[17]}}, p4_12}) + $signed({{1{p4_13[17]}}, p4_13}));
+        t1_4_7 <= ($signed({{1{p4_14[17]}}, p4_14}) + $signed({{1{p4_15[17]}}, p4_15}));
+        t1_5_0 <= ($signed({{1{p5_0[17]}}, p5_0}) + $signed({{1{p5_1[17]}}, p5_1}));
+        t1_5_1 <= ($signed({{1{p5_2[17]}}, p5_2}) + $signed({{1{p5_3[17]}}, p5_3}));
+        t1_5_2 <= ($signed({{1{p5_4[17]}}, p5_4}) + $signed({{1{p5_5[17]}}, p5_5}));
+        t1_5_3 <= ($signed({{1{p5_6[17]}}, p5_6}) + $signed({{1{p5_7[17]}}, p5_7}));
+        t1_5_4 <= ($signed({{1{p5_8[17]}}, p5_8}) + $signed({{1{p5_9[17]}}, p5_9}));
+        t1_5_5 <= ($signed({{1{p5_10[17]}}, p5_10}) + $signed({{1{p5_11[17]}}, p5_11}));
+        t1_5_6 <= ($signed({{1{p5_12[17]}}, p5_12}) + $signed({{1{p5_13[17]}}, p5_13}));
+        t1_5_7 <= ($signed({{1{p5_14[17]}}, p5_14}) + $signed({{1{p5_15[17]}}, p5_15}));
+        t1_6_0 <= ($signed({{1{p6_0[17]}}, p6_0}) + $signed({{1{p6_1[17]}}, p6_1}));
+        t1_6_1 <= ($signed({{1{p6_2[17]}}, p6_2}) + $signed({{1{p6_3[17]}}, p6_3}));
+        t1_6_2 <= ($signed({{1{p6_4[17]}}, p6_4}) + $signed({{1{p6_5[17]}}, p6_5}));
+        t1_6_3 <= ($signed({{1{p6_6[17]}}, p6_6}) + $signed({{1{p6_7[17]}}, p6_7}));
+        t1_6_4 <= ($signed({{1{p6_8[17]}}, p6_8}) + $signed({{1{p6_9[17]}}, p6_9}));
+        t1_6_5 <= ($signed({{1{p6_10[17]}}, p6_10}) + $signed({{1{p6_11[17]}}, p6_11}));
+        t1_6_6 <= ($signed({{1{p6_12[17]}}, p6_12}) + $signed({{1{p6_13[17]}}, p6_13}));
+        t1_6_7 <= ($signed({{1{p6_14[17]}}, p6_14}) + $signed({{1{p6_15[17]}}, p6_15}));
+        t1_7_0 <= ($signed({{1{p7_0[17]}}, p7_0}) + $signed({{1{p7_1[17]}}, p7_1}));
+        t1_7_1 <= ($signed({{1{p7_2[17]}}, p7_2}) + $signed({{1{p7_3[17]}}, p7_3}));
+        t1_7_2 <= ($signed({{1{p7_4[17]}}, p7_4}) + $signed({{1{p7_5[17]}}, p7_5}));
+        t1_7_3 <= ($signed({{1{p7_6[17]}}, p7_6}) + $signed({{1{p7_7[17]}}, p7_7}));
+        t1_7_4 <= ($signed({{1{p7_8[17]}}, p7_8}) + $signed({{1{p7_9[17]}}, p7_9}));
+        t1_7_5 <= ($signed({{1{p7_10[17]}}, p7_10}) + $signed({{1{p7_11[17]}}, p7_11}));
+        t1_7_6 <= ($signed({{1{p7_12[17]}}, p7_12}) + $signed({{1{p7_13[17]}}, p7_13}));
+        t1_7_7 <= ($signed({{1{p7_14[17]}}, p7_14}) + $signed({{1{p7_15[17]}}, p7_15}));
+        t2_0_0 <= ($signed({{1{t1_0_0[18]}}, t1_0_0}) + $signed({{1{t1_0_1[18]}}, t1_0_1}));
+        t2_0_1 <= ($signed({{1{t1_0_2[18]}}, t1_0_2}) + $signed({{1{t1_0_3[18]}}, t1_0_3}));
+        t2_0_2 <= ($signed({{1{t1_0_4[18]}}, t1_0_4}) + $signed({{1{t1_0_5[18]}}, t1_0_5}));
+        t2_0_3 <= ($signed({{1{t1_0_6[18]}}, t1_0_6}) + $signed({{1{t1_0_7[18]}}, t1_0_7}));
+        t2_1_0 <= ($signed({{1{t1_1_0[18]}}, t1_1_0}) + $signed({{1{t1_1_1[18]}}, t1_1_1}));
+        t2_1_1 <= ($signed({{1{t1_1_2[18]}}, t1_1_2}) + $signed({{1{t1_1_3[18]}}, t1_1_3}));
+        t2_1_2 <= ($signed({{1{t1_1_4[18]}}, t1_1_4}) + $signed({{1{t1_1_5[18]}}, t1_1_5}));
+        t2_1_3 <= ($signed({{1{t1_1_6[18]}}, t1_1_6}) + $signed({{1{t1_1_7[18]}}, t1_1_7}));
+        t2_2_0 <= ($signed({{1{t1_2_0[18]}}, t1_2_0}) + $signed({{1{t1_2_1[18]}}, t1_2_1}));
+        t2_2_1 <= ($signed({{1{t1_2_2[18]}}, t1_2_2}) + $signed({{1{t1_2_3[18]}}, t1_2_3}));
+        t2_2_2 <= ($signed({{1{t1_2_4[18]}}, t1_2_4}) + $signed({{1{t1_2_5[18]}}, t1_2_5}));
+        t2_2_3 <= ($signed({{1{t1_2_6[18]}}, t1_2_6}) + $signed({{1{t1_2_7[18]}}, t1_2_7}));
+        t2_3_0 <= ($signed({{1{t1_3_0[18]}}, t1_3_0}) + $signed({{1{t1_3_1[18]}}, t1_3_1}));
+        t2_3_1 <= ($signed({{1{t1_3_2[18]}}, t1_3_2}) + $signed({{1{t1_3_3[18]}}, t1_3_3}));
+        t2_3_2 <= ($signed({{1{t1_3_4[18]}}, t1_3_4}) + $signed({{1{t1_3_5[18]}}, t1_3_5}));
+        t2_3_3 <= ($signed({{1{t1_3_6[18]}}, t1_3_6}) + $signed({{1{t1_3_7[18]}}, t1_3_7}));
+        t2_4_0 <= ($signed({{1{t1_4_0[18]}}, t1_4_0}) + $signed({{1{t1_4_1[18]}}, t1_4_1}));
+        t2_4_1 <= ($signed({{1{t1_4_2[18]}}, t1_4_2}) + $signed({{1{t1_4_3[18]}}, t1_4_3}));
+        t2_4_2 <= ($signed({{1{t1_4_4[18]}}, t1_4_4}) + $signed({{1{t1_4_5[18]}}, t1_4_5}));
+        t2_4_3 <= ($signed({{1{t1_4_6[18]}}, t1_4_6}) + $signed({{1{t1_4_7[18]}}, t1_4_7}));
+        t2_5_0 <= ($signed({{1{t1_5_0[18]}}, t1_5_0}) + $signed({{1{t1_5_1[18]}}, t1_5_1}));
+        t2_5_1 <= ($signed({{1{t1_5_2[18]}}, t1_5_2}) + $signed({{1{t1_5_3[18]}}, t1_5_3}));
+        t2_5_2 <= ($signed({{1{t1_5_4[18]}}, t1_5_4}) + $signed({{1{t1_5_5[18]}}, t1_5_5}));
+        t2_5_3 <= ($signed({{1{t1_5_6[18]}}, t1_5_6}) + $signed({{1{t1_5_7[18]}}, t1_5_7}));
+        t2_6_0 <= ($signed({{1{t1_6_0[18]}}, t1_6_0}) + $signed({{1{t1_6_1[18]}}, t1_6_1}));
+        t2_6_1 <= ($signed({{1{t1_6_2[18]}}, t1_6_2}) + $signed({{1{t1_6_3[18]}}, t1_6_3}));
+        t2_6_2 <= ($signed({{1{t1_6_4[18]}}, t1_6_4}) + $signed({{1{t1_6_5[18]}}, t1_6_5}));
+        t2_6_3 <= ($signed({{1{t1_6_6[18]}}, t1_6_6}) + $signed({{1{t1_6_7[18]}}, t1_6_7}));
+        t2_7_0 <= ($signed({{1{t1_7_0[18]}}, t1_7_0}) + $signed({{1{t1_7_1[18]}}, t1_7_1}));
+        t2_7_1 <= ($signed({{1{t1_7_2[18]}}, t1_7_2}) + $signed({{1{t1_7_3[18]}}, t1_7_3}));
+        t2_7_2 <= ($signed({{1{t1_7_4[18]}}, t1_7_4}) + $signed({{1{t1_7_5[18]}}, t1_7_5}));
+        t2_7_3 <= ($signed({{1{t1_7_6[18]}}, t1_7_6}) + $signed({{1{t1_7_7[18]}}, t1_7_7}));
+        t3_0_0 <= ($signed({{1{t2_0_0[19]}}, t2_0_0}) + $signed({{1{t2_0_1[19]}}, t2_0_1}));
+        t3_0_1 <= ($signed({{1{t2_0_2[19]}}, t2_0_2}) + $signed({{1{t2_0_3[19]}}, t2_0_3}));
+        t3_1_0 <= ($signed({{1{t2_1_0[19]}}, t2_1_0}) + $signed({{1{t2_1_1[19]}}, t2_1_1}));
+        t3_1_1 <= ($signed({{1{t2_1_2[19]}}, t2_1_2}) + $signed({{1{t2_1_3[19]}}, t2_1_3}));
+        t3_2_0 <= ($signed({{1{t2_2_0[19]}}, t2_2_0}) + $signed({{1{t2_2_1[19]}}, t2_2_1}));
+        t3_2_1 <= ($signed({{1{t2_2_2[19]}}, t2_2_2}) + $signed({{1{t2_2_3[19]}}, t2_2_3}));
+        t3_3_0 <= ($signed({{1{t2_3_0[19]}}, t2_3_0}) + $signed({{1{t2_3_1[19]}}, t2_3_1}));
+        t3_3_1 <= ($signed({{1{t2_3_2[19]}}, t2_3_2}) + $signed({{1{t2_3_3[19]}}, t2_3_3}));
+        t3_4_0 <= ($signed({{1{t2_4_0[19]}}, t2_4_0}) + $signed({{1{t2_4_1[19]}}, t2_4_1}));
+        t3_4_1 <= ($signed({{1{t2_4_2[19]}}, t2_4_2}) + $signed({{1{t2_4_3[19]}}, t2_4_3}));
+        t3_5_0 <= ($signed({{1{t2_5_0[19]}}, t2_5_0}) + $signed({{1{t2_5_1[19]}}, t2_5_1}));
+        t3_5_1 <= ($signed({{1{t2_5_2[19]}}, t2_5_2}) + $signed({{1{t2_5_3[19]}}, t2_5_3}));
+        t3_6_0 <= ($signed({{1{t2_6_0[19]}}, t2_6_0}) + $signed({{1{t2_6_1[19]}}, t2_6_1}));
+        t3_6_1 <= ($signed({{1{t2_6_2[19]}}, t2_6_2}) + $signed({{1{t2_6_3[19]}}, t2_6_3}));
+        t3_7_0 <= ($signed({{1{t2_7_0[19]}}, t2_7_0}) + $signed({{1{t2_7_1[19]}}, t2_7_1}));
+        t3_7_1 <= ($signed({{1{t2_7_2[19]}}, t2_7_2}) + $signed({{1{t2_7_3[19]}}, t2_7_3}));
+        t4_0_0 <= ($signed({{1{t3_0_0[20]}}, t3_0_0}) + $signed({{1{t3_0_1[20]}}, t3_0_1}));
+        t4_1_0 <= ($signed({{1{t3_1_0[20]}}, t3_1_0}) + $signed({{1{t3_1_1[20]}}, t3_1_1}));
+        t4_2_0 <= ($signed({{1{t3_2_0[20]}}, t3_2_0}) + $signed({{1{t3_2_1[20]}}, t3_2_1}));
+        t4_3_0 <= ($signed({{1{t3_3_0[20]}}, t3_3_0}) + $signed({{1{t3_3_1[20]}}, t3_3_1}));
+        t4_4_0 <= ($signed({{1{t3_4_0[20]}}, t3_4_0}) + $signed({{1{t3_4_1[20]}}, t3_4_1}));
+        t4_5_0 <= ($signed({{1{t3_5_0[20]}}, t3_5_0}) + $signed({{1{t3_5_1[20]}}, t3_5_1}));
+        t4_6_0 <= ($signed({{1{t3_6_0[20]}}, t3_6_0}) + $signed({{1{t3_6_1[20]}}, t3_6_1}));
+        t4_7_0 <= ($signed({{1{t3_7_0[20]}}, t3_7_0}) + $signed({{1{t3_7_1[20]}}, t3_7_1}));
+        sh0 <= (r0 >>> 7);
+        sh1 <= (r1 >>> 7);
+        sh2 <= (r2 >>> 7);
+        sh3 <= (r3 >>> 7);
+        sh4 <= (r4 >>> 7);
+        sh5 <= (r5 >>> 7);
+        sh6 <= (r6 >>> 7);
+        sh7 <= (r7 >>> 7);
+        y0 <= ((sh0 > 23'sd511) ? 10'sd511 : ((sh0 < -23'sd512) ? -10'sd512 : $signed(sh0[9:0])));
+        y1 <= ((sh1 > 23'sd511) ? 10'sd511 : ((sh1 < -23'sd512) ? -10'sd512 : $signed(sh1[9:0])));
+        y2 <= ((sh2 > 23'sd511) ? 10'sd511 : ((sh2 < -23'sd512) ? -10'sd512 : $signed(sh2[9:0])));
+        y3 <= ((sh3 > 23'sd511) ? 10'sd511 : ((sh3 < -23'sd512) ? -10'sd512 : $signed(sh3[9:0])));
+        y4 <= ((sh4 > 23'sd511) ? 10'sd511 : ((sh4 < -23'sd512) ? -10'sd512 : $signed(sh4[9:0])));
+        y5 <= ((sh5 > 23'sd511) ? 10'sd511 : ((sh5 < -23'sd512) ? -10'sd512 : $signed(sh5[9:0])));
+        y6 <= ((sh6 > 23'sd511) ? 10'sd511 : ((sh6 < -23'sd512) ? -10'sd512 : $signed(sh6[9:0])));
+        y7 <= ((sh7 > 23'sd511) ? 10'sd511 : ((sh7 < -23'sd512) ? -10'sd512 : $signed(sh7[9:0])));
     end
 
 endmodule
