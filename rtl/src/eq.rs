@@ -205,25 +205,22 @@ pub fn pipeline_stages(fmt: &RxFormat, p: usize) -> Result<Stages, RtlError> {
     Ok(build_with_stages(fmt, p)?.1)
 }
 
-/// Latency of the multiplier in clocks: operand, product and fabric
-/// product registers.
-const MUL_LATENCY: usize = 3;
+/// Latency of the multiplier in clocks: operand and product registers.
+const MUL_LATENCY: usize = 2;
 
 /// Port documentation of the multiplier, shared by both of its variants.
 const MUL_PORTS: [(&str, &str); 4] = [
     ("clk", "clock, all registers on the rising edge"),
     ("a", "sample operand (signed)"),
     ("b", "coefficient operand (signed)"),
-    ("p", "a * b, exact, three clocks after a and b"),
+    ("p", "a * b, exact, two clocks after a and b"),
 ];
 
-/// The FFE multiplier `rxdsp_eq_mul`: operand registers, the product
-/// register, then a second product register (in the ECP5 variant a fabric
-/// register beside the DSP block, a stepping stone for the route to the
-/// adder tree); no reset, no enable (pure datapath, advancing every clock).
-/// Three clocks of latency. This generic variant is what simulation runs;
+/// The FFE multiplier `rxdsp_eq_mul`: operand registers, then the product
+/// register; no reset, no enable (pure datapath, advancing every clock).
+/// Two clocks of latency. This generic variant is what simulation runs;
 /// [`ecp5_mul_verilog`] gives the same module as one ECP5 `MULT18X18D` with
-/// its input and output registers, then the fabric register.
+/// its input and output registers.
 fn build_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     let a = fmt.adc_bits;
     let cb = fmt.ffe_coef_bits;
@@ -245,14 +242,13 @@ fn build_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     let br = m.reg_d("b_r", &xb, None, None)?;
     let prod = ar.ext(pw)?.mul(&br.ext(pw)?)?;
     let pr = m.reg_d("p_r", &prod, None, None)?;
-    let pq = m.reg_d("p_q", &pr, None, None)?;
-    m.output("p", &pq, MUL_PORTS[3].1)?;
+    m.output("p", &pr, MUL_PORTS[3].1)?;
     Ok(m)
 }
 
-/// The ECP5 variant of `rxdsp_eq_mul`: the same ports and the same three-clock
+/// The ECP5 variant of `rxdsp_eq_mul`: the same ports and the same two-clock
 /// latency, built on one `MULT18X18D` with its A, B input registers and its
-/// output register enabled, then a fabric register (Yosys maps a behavioural multiply to an
+/// output register enabled (clock enable CE0 tied high) (Yosys maps a behavioural multiply to an
 /// unregistered `MULT18X18D` and leaves the registers in the fabric, which
 /// limits the clock to about 85 MHz on a -6 part). Synthesis for ECP5 swaps it
 /// in with [`use_ecp5_dsp`]; simulation keeps the generic variant, and a test
@@ -305,7 +301,7 @@ pub fn build_ecp5_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         header(
             fmt,
             p,
-            "FFE multiplier, ECP5 variant: one MULT18X18D, input and output registers on CLK0 (CE0 high), then a fabric register",
+            "FFE multiplier, ECP5 variant: one MULT18X18D, input and output registers on CLK0 (CE0 high)",
             regen::ECP5_MUL,
         )
         .latency(MUL_LATENCY),
@@ -363,9 +359,7 @@ pub fn build_ecp5_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     }
     let c: Vec<(&str, &Expr)> = conns.iter().map(|(n, e)| (n.as_str(), e)).collect();
     m.instance_with_params(&mult18x18d()?, "u_mult", &params, &c)?;
-    m.comment("fabric register after the DSP output: a stepping stone to the adder tree");
-    let pq = m.reg_d("p_q", &p36.slice(pw - 1, 0)?.as_signed(), None, None)?;
-    m.output("p", &pq, MUL_PORTS[3].1)?;
+    m.output("p", &p36.slice(pw - 1, 0)?.as_signed(), MUL_PORTS[3].1)?;
     Ok(m)
 }
 
@@ -463,7 +457,7 @@ fn build_ffe(
     let v0 = stages.valid(&mut m, "v0", &in_valid)?;
 
     m.comment(&format!(
-        "stages 1-3: products, exact in {pw} bits, from {MUL} (registered operands, product, fabric product register)"
+        "stages 1-3: products, exact in {pw} bits, from {MUL} (registered operands, registered product), then a fabric register after each (a stepping stone from the DSP block to the adder tree)"
     ));
     let mut level: Vec<Vec<Expr>> = Vec::new();
     for i in 0..p {
@@ -476,7 +470,7 @@ fn build_ffe(
                 &format!("u_mul_{i}_{kk}"),
                 &[("clk", &clk), ("a", &x), ("b", ck), ("p", &prod)],
             )?;
-            row.push(prod);
+            row.push(m.reg_d(&format!("pq{i}_{kk}"), &prod, None, None)?);
         }
         level.push(row);
     }

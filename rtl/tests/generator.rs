@@ -353,7 +353,7 @@ fn headers_have_one_structured_form() {
             .parse()
             .unwrap()
     };
-    assert_eq!(lat("rxdsp_eq_mul.v"), 3);
+    assert_eq!(lat("rxdsp_eq_mul.v"), 2);
     // the output FIFO's write is the last stage, in rxdsp_eq itself
     assert_eq!(
         lat("rxdsp_eq_ffe.v") + lat("rxdsp_eq_dfe.v") + 1,
@@ -530,7 +530,7 @@ fn run_mul(dir: &Path, mul: &str, extra: &[&Path], a: u32, b: u32) -> Vec<[i64; 
 
 /// The ECP5 variant of the FFE multiplier (one `MULT18X18D` with its
 /// registers) behaves like the generic one, against a model of the primitive
-/// in the configuration used; both equal `a * b` three clocks later.
+/// in the configuration used; both equal `a * b` two clocks later.
 #[test]
 fn ecp5_multiplier_matches_the_generic_one() {
     if !testkit::have_icarus() {
@@ -564,11 +564,11 @@ fn ecp5_multiplier_matches_the_generic_one() {
             "ECP5 multiplier differs from the generic one for {adc}x{cb} bits"
         );
         // reference: after the edge of row i, p is the product of the
-        // operands presented at the edge of row i - 2 (operand register,
-        // product register, fabric register)
+        // operands presented at the edge of row i - 1 (operand register,
+        // then product register)
         let mut seen = 0;
-        for (i, row) in g.iter().enumerate().skip(2) {
-            let [x, y, _] = g[i - 2];
+        for (i, row) in g.iter().enumerate().skip(1) {
+            let [x, y, _] = g[i - 1];
             assert_eq!(row[2], x * y, "{adc}x{cb}: p after edge {}", i + 1);
             seen += 1;
         }

@@ -71,7 +71,7 @@ module rxdsp_eq_ffe (
     reg signed [7:0] x_h15;
     reg v0;
 
-    // stages 1-3: products, exact in 18 bits, from rxdsp_eq_mul (registered operands, product, fabric product register)
+    // stages 1-3: products, exact in 18 bits, from rxdsp_eq_mul (registered operands, registered product), then a fabric register after each (a stepping stone from the DSP block to the adder tree)
     wire signed [17:0] p0_0;
     rxdsp_eq_mul u_mul_0_0 (
         .clk(clk),
@@ -79,6 +79,7 @@ module rxdsp_eq_ffe (
         .b(c0),
         .p(p0_0)
     );
+    reg signed [17:0] pq0_0;
     wire signed [17:0] p0_1;
     rxdsp_eq_mul u_mul_0_1 (
         .clk(clk),
@@ -86,6 +87,7 @@ module rxdsp_eq_ffe (
         .b(c1),
         .p(p0_1)
     );
+    reg signed [17:0] pq0_1;
     wire signed [17:0] p0_2;
     rxdsp_eq_mul u_mul_0_2 (
         .clk(clk),
@@ -93,6 +95,7 @@ module rxdsp_eq_ffe (
         .b(c2),
         .p(p0_2)
     );
+    reg signed [17:0] pq0_2;
     wire signed [17:0] p0_3;
     rxdsp_eq_mul u_mul_0_3 (
         .clk(clk),
@@ -100,6 +103,7 @@ module rxdsp_eq_ffe (
         .b(c3),
         .p(p0_3)
     );
+    reg signed [17:0] pq0_3;
     wire signed [17:0] p0_4;
     rxdsp_eq_mul u_mul_0_4 (
         .clk(clk),
@@ -107,6 +111,7 @@ module rxdsp_eq_ffe (
         .b(c4),
         .p(p0_4)
     );
+    reg signed [17:0] pq0_4;
     wire signed [17:0] p0_5;
     rxdsp_eq_mul u_mul_0_5 (
         .clk(clk),
@@ -114,6 +119,7 @@ module rxdsp_eq_ffe (
         .b(c5),
         .p(p0_5)
     );
+    reg signed [17:0] pq0_5;
     wire signed [17:0] p0_6;
     rxdsp_eq_mul u_mul_0_6 (
         .clk(clk),
@@ -121,6 +127,7 @@ module rxdsp_eq_ffe (
         .b(c6),
         .p(p0_6)
     );
+    reg signed [17:0] pq0_6;
     wire signed [17:0] p0_7;
     rxdsp_eq_mul u_mul_0_7 (
         .clk(clk),
@@ -128,6 +135,7 @@ module rxdsp_eq_ffe (
         .b(c7),
         .p(p0_7)
     );
+    reg signed [17:0] pq0_7;
     wire signed [17:0] p0_8;
     rxdsp_eq_mul u_mul_0_8 (
         .clk(clk),
@@ -135,6 +143,7 @@ module rxdsp_eq_ffe (
         .b(c8),
         .p(p0_8)
     );
+    reg signed [17:0] pq0_8;
     wire signed [17:0] p0_9;
     rxdsp_eq_mul u_mul_0_9 (
         .clk(clk),
@@ -142,6 +151,7 @@ module rxdsp_eq_ffe (
         .b(c9),
         .p(p0_9)
     );
+    reg signed [17:0] pq0_9;
     wire signed [17:0] p0_10;
     rxdsp_eq_mul u_mul_0_10 (
         .clk(clk),
@@ -149,6 +159,7 @@ module rxdsp_eq_ffe (
         .b(c10),
         .p(p0_10)
     );
+    reg signed [17:0] pq0_10;
     wire signed [17:0] p0_11;
     rxdsp_eq_mul u_mul_0_11 (
         .clk(clk),
@@ -156,6 +167,7 @@ module rxdsp_eq_ffe (
         .b(c11),
         .p(p0_11)
     );
+    reg signed [17:0] pq0_11;
     wire signed [17:0] p0_12;
     rxdsp_eq_mul u_mul_0_12 (
         .clk(clk),
@@ -163,6 +175,7 @@ module rxdsp_eq_ffe (
         .b(c12),
         .p(p0_12)
     );
+    reg signed [17:0] pq0_12;
     wire signed [17:0] p0_13;
     rxdsp_eq_mul u_mul_0_13 (
         .clk(clk),
@@ -170,6 +183,7 @@ module rxdsp_eq_ffe (
         .b(c13),
         .p(p0_13)
     );
+    reg signed [17:0] pq0_13;
     wire signed [17:0] p0_14;
     rxdsp_eq_mul u_mul_0_14 (
         .clk(clk),
@@ -177,6 +191,7 @@ module rxdsp_eq_ffe (
         .b(c14),
         .p(p0_14)
     );
+    reg signed [17:0] pq0_14;
     wire signed [17:0] p0_15;
     rxdsp_eq_mul u_mul_0_15 (
         .clk(clk),
@@ -184,6 +199,7 @@ module rxdsp_eq_ffe (
         .b(c15),
         .p(p0_15)
     );
+    reg signed [17:0] pq0_15;
     wire signed [17:0] p1_0;
     rxdsp_eq_mul u_mul_1_0 (
         .clk(clk),
@@ -191,6 +207,7 @@ module rxdsp_eq_ffe (
         .b(c0),
         .p(p1_0)
     );
+    reg signed [17:0] pq1_0;
     wire signed [17:0] p1_1;
     rxdsp_eq_mul u_mul_1_1 (
         .clk(clk),
@@ -198,6 +215,7 @@ module rxdsp_eq_ffe (
         .b(c1),
         .p(p1_1)
     );
+    reg signed [17:0] pq1_1;
     wire signed [17:0] p1_2;
     rxdsp_eq_mul u_mul_1_2 (
         .clk(clk),
@@ -205,6 +223,7 @@ module rxdsp_eq_ffe (
         .b(c2),
         .p(p1_2)
     );
+    reg signed [17:0] pq1_2;
     wire signed [17:0] p1_3;
     rxdsp_eq_mul u_mul_1_3 (
         .clk(clk),
@@ -212,6 +231,7 @@ module rxdsp_eq_ffe (
         .b(c3),
         .p(p1_3)
     );
+    reg signed [17:0] pq1_3;
     wire signed [17:0] p1_4;
     rxdsp_eq_mul u_mul_1_4 (
         .clk(clk),
@@ -219,6 +239,7 @@ module rxdsp_eq_ffe (
         .b(c4),
         .p(p1_4)
     );
+    reg signed [17:0] pq1_4;
     wire signed [17:0] p1_5;
     rxdsp_eq_mul u_mul_1_5 (
         .clk(clk),
@@ -226,6 +247,7 @@ module rxdsp_eq_ffe (
         .b(c5),
         .p(p1_5)
     );
+    reg signed [17:0] pq1_5;
     wire signed [17:0] p1_6;
     rxdsp_eq_mul u_mul_1_6 (
         .clk(clk),
@@ -233,6 +255,7 @@ module rxdsp_eq_ffe (
         .b(c6),
         .p(p1_6)
     );
+    reg signed [17:0] pq1_6;
     wire signed [17:0] p1_7;
     rxdsp_eq_mul u_mul_1_7 (
         .clk(clk),
@@ -240,6 +263,7 @@ module rxdsp_eq_ffe (
         .b(c7),
         .p(p1_7)
     );
+    reg signed [17:0] pq1_7;
     wire signed [17:0] p1_8;
     rxdsp_eq_mul u_mul_1_8 (
         .clk(clk),
@@ -247,6 +271,7 @@ module rxdsp_eq_ffe (
         .b(c8),
         .p(p1_8)
     );
+    reg signed [17:0] pq1_8;
     wire signed [17:0] p1_9;
     rxdsp_eq_mul u_mul_1_9 (
         .clk(clk),
@@ -254,6 +279,7 @@ module rxdsp_eq_ffe (
         .b(c9),
         .p(p1_9)
     );
+    reg signed [17:0] pq1_9;
     wire signed [17:0] p1_10;
     rxdsp_eq_mul u_mul_1_10 (
         .clk(clk),
@@ -261,6 +287,7 @@ module rxdsp_eq_ffe (
         .b(c10),
         .p(p1_10)
     );
+    reg signed [17:0] pq1_10;
     wire signed [17:0] p1_11;
     rxdsp_eq_mul u_mul_1_11 (
         .clk(clk),
@@ -268,6 +295,7 @@ module rxdsp_eq_ffe (
         .b(c11),
         .p(p1_11)
     );
+    reg signed [17:0] pq1_11;
     wire signed [17:0] p1_12;
     rxdsp_eq_mul u_mul_1_12 (
         .clk(clk),
@@ -275,6 +303,7 @@ module rxdsp_eq_ffe (
         .b(c12),
         .p(p1_12)
     );
+    reg signed [17:0] pq1_12;
     wire signed [17:0] p1_13;
     rxdsp_eq_mul u_mul_1_13 (
         .clk(clk),
@@ -282,6 +311,7 @@ module rxdsp_eq_ffe (
         .b(c13),
         .p(p1_13)
     );
+    reg signed [17:0] pq1_13;
     wire signed [17:0] p1_14;
     rxdsp_eq_mul u_mul_1_14 (
         .clk(clk),
@@ -289,6 +319,7 @@ module rxdsp_eq_ffe (
         .b(c14),
         .p(p1_14)
     );
+    reg signed [17:0] pq1_14;
     wire signed [17:0] p1_15;
     rxdsp_eq_mul u_mul_1_15 (
         .clk(clk),
@@ -296,6 +327,7 @@ module rxdsp_eq_ffe (
         .b(c15),
         .p(p1_15)
     );
+    reg signed [17:0] pq1_15;
     wire signed [17:0] p2_0;
     rxdsp_eq_mul u_mul_2_0 (
         .clk(clk),
@@ -303,6 +335,7 @@ module rxdsp_eq_ffe (
         .b(c0),
         .p(p2_0)
     );
+    reg signed [17:0] pq2_0;
     wire signed [17:0] p2_1;
     rxdsp_eq_mul u_mul_2_1 (
         .clk(clk),
@@ -310,6 +343,7 @@ module rxdsp_eq_ffe (
         .b(c1),
         .p(p2_1)
     );
+    reg signed [17:0] pq2_1;
     wire signed [17:0] p2_2;
     rxdsp_eq_mul u_mul_2_2 (
         .clk(clk),
@@ -317,6 +351,7 @@ module rxdsp_eq_ffe (
         .b(c2),
         .p(p2_2)
     );
+    reg signed [17:0] pq2_2;
     wire signed [17:0] p2_3;
     rxdsp_eq_mul u_mul_2_3 (
         .clk(clk),
@@ -324,6 +359,7 @@ module rxdsp_eq_ffe (
         .b(c3),
         .p(p2_3)
     );
+    reg signed [17:0] pq2_3;
     wire signed [17:0] p2_4;
     rxdsp_eq_mul u_mul_2_4 (
         .clk(clk),
@@ -331,6 +367,7 @@ module rxdsp_eq_ffe (
         .b(c4),
         .p(p2_4)
     );
+    reg signed [17:0] pq2_4;
     wire signed [17:0] p2_5;
     rxdsp_eq_mul u_mul_2_5 (
         .clk(clk),
@@ -338,6 +375,7 @@ module rxdsp_eq_ffe (
         .b(c5),
         .p(p2_5)
     );
+    reg signed [17:0] pq2_5;
     wire signed [17:0] p2_6;
     rxdsp_eq_mul u_mul_2_6 (
         .clk(clk),
@@ -345,6 +383,7 @@ module rxdsp_eq_ffe (
         .b(c6),
         .p(p2_6)
     );
+    reg signed [17:0] pq2_6;
     wire signed [17:0] p2_7;
     rxdsp_eq_mul u_mul_2_7 (
         .clk(clk),
@@ -352,6 +391,7 @@ module rxdsp_eq_ffe (
         .b(c7),
         .p(p2_7)
     );
+    reg signed [17:0] pq2_7;
     wire signed [17:0] p2_8;
     rxdsp_eq_mul u_mul_2_8 (
         .clk(clk),
@@ -359,6 +399,7 @@ module rxdsp_eq_ffe (
         .b(c8),
         .p(p2_8)
     );
+    reg signed [17:0] pq2_8;
     wire signed [17:0] p2_9;
     rxdsp_eq_mul u_mul_2_9 (
         .clk(clk),
@@ -366,6 +407,7 @@ module rxdsp_eq_ffe (
         .b(c9),
         .p(p2_9)
     );
+    reg signed [17:0] pq2_9;
     wire signed [17:0] p2_10;
     rxdsp_eq_mul u_mul_2_10 (
         .clk(clk),
@@ -373,6 +415,7 @@ module rxdsp_eq_ffe (
         .b(c10),
         .p(p2_10)
     );
+    reg signed [17:0] pq2_10;
     wire signed [17:0] p2_11;
     rxdsp_eq_mul u_mul_2_11 (
         .clk(clk),
@@ -380,6 +423,7 @@ module rxdsp_eq_ffe (
         .b(c11),
         .p(p2_11)
     );
+    reg signed [17:0] pq2_11;
     wire signed [17:0] p2_12;
     rxdsp_eq_mul u_mul_2_12 (
         .clk(clk),
@@ -387,6 +431,7 @@ module rxdsp_eq_ffe (
         .b(c12),
         .p(p2_12)
     );
+    reg signed [17:0] pq2_12;
     wire signed [17:0] p2_13;
     rxdsp_eq_mul u_mul_2_13 (
         .clk(clk),
@@ -394,6 +439,7 @@ module rxdsp_eq_ffe (
         .b(c13),
         .p(p2_13)
     );
+    reg signed [17:0] pq2_13;
     wire signed [17:0] p2_14;
     rxdsp_eq_mul u_mul_2_14 (
         .clk(clk),
@@ -401,6 +447,7 @@ module rxdsp_eq_ffe (
         .b(c14),
         .p(p2_14)
     );
+    reg signed [17:0] pq2_14;
     wire signed [17:0] p2_15;
     rxdsp_eq_mul u_mul_2_15 (
         .clk(clk),
@@ -408,6 +455,7 @@ module rxdsp_eq_ffe (
         .b(c15),
         .p(p2_15)
     );
+    reg signed [17:0] pq2_15;
     wire signed [17:0] p3_0;
     rxdsp_eq_mul u_mul_3_0 (
         .clk(clk),
@@ -415,6 +463,7 @@ module rxdsp_eq_ffe (
         .b(c0),
         .p(p3_0)
     );
+    reg signed [17:0] pq3_0;
     wire signed [17:0] p3_1;
     rxdsp_eq_mul u_mul_3_1 (
         .clk(clk),
@@ -422,6 +471,7 @@ module rxdsp_eq_ffe (
         .b(c1),
         .p(p3_1)
     );
+    reg signed [17:0] pq3_1;
     wire signed [17:0] p3_2;
     rxdsp_eq_mul u_mul_3_2 (
         .clk(clk),
@@ -429,6 +479,7 @@ module rxdsp_eq_ffe (
         .b(c2),
         .p(p3_2)
     );
+    reg signed [17:0] pq3_2;
     wire signed [17:0] p3_3;
     rxdsp_eq_mul u_mul_3_3 (
         .clk(clk),
@@ -436,6 +487,7 @@ module rxdsp_eq_ffe (
         .b(c3),
         .p(p3_3)
     );
+    reg signed [17:0] pq3_3;
     wire signed [17:0] p3_4;
     rxdsp_eq_mul u_mul_3_4 (
         .clk(clk),
@@ -443,6 +495,7 @@ module rxdsp_eq_ffe (
         .b(c4),
         .p(p3_4)
     );
+    reg signed [17:0] pq3_4;
     wire signed [17:0] p3_5;
     rxdsp_eq_mul u_mul_3_5 (
         .clk(clk),
@@ -450,6 +503,7 @@ module rxdsp_eq_ffe (
         .b(c5),
         .p(p3_5)
     );
+    reg signed [17:0] pq3_5;
     wire signed [17:0] p3_6;
     rxdsp_eq_mul u_mul_3_6 (
         .clk(clk),
@@ -457,6 +511,7 @@ module rxdsp_eq_ffe (
         .b(c6),
         .p(p3_6)
     );
+    reg signed [17:0] pq3_6;
     wire signed [17:0] p3_7;
     rxdsp_eq_mul u_mul_3_7 (
         .clk(clk),
@@ -464,6 +519,7 @@ module rxdsp_eq_ffe (
         .b(c7),
         .p(p3_7)
     );
+    reg signed [17:0] pq3_7;
     wire signed [17:0] p3_8;
     rxdsp_eq_mul u_mul_3_8 (
         .clk(clk),
@@ -471,6 +527,7 @@ module rxdsp_eq_ffe (
         .b(c8),
         .p(p3_8)
     );
+    reg signed [17:0] pq3_8;
     wire signed [17:0] p3_9;
     rxdsp_eq_mul u_mul_3_9 (
         .clk(clk),
@@ -478,6 +535,7 @@ module rxdsp_eq_ffe (
         .b(c9),
         .p(p3_9)
     );
+    reg signed [17:0] pq3_9;
     wire signed [17:0] p3_10;
     rxdsp_eq_mul u_mul_3_10 (
         .clk(clk),
@@ -485,6 +543,7 @@ module rxdsp_eq_ffe (
         .b(c10),
         .p(p3_10)
     );
+    reg signed [17:0] pq3_10;
     wire signed [17:0] p3_11;
     rxdsp_eq_mul u_mul_3_11 (
         .clk(clk),
@@ -492,6 +551,7 @@ module rxdsp_eq_ffe (
         .b(c11),
         .p(p3_11)
     );
+    reg signed [17:0] pq3_11;
     wire signed [17:0] p3_12;
     rxdsp_eq_mul u_mul_3_12 (
         .clk(clk),
@@ -499,6 +559,7 @@ module rxdsp_eq_ffe (
         .b(c12),
         .p(p3_12)
     );
+    reg signed [17:0] pq3_12;
     wire signed [17:0] p3_13;
     rxdsp_eq_mul u_mul_3_13 (
         .clk(clk),
@@ -506,6 +567,7 @@ module rxdsp_eq_ffe (
         .b(c13),
         .p(p3_13)
     );
+    reg signed [17:0] pq3_13;
     wire signed [17:0] p3_14;
     rxdsp_eq_mul u_mul_3_14 (
         .clk(clk),
@@ -513,6 +575,7 @@ module rxdsp_eq_ffe (
         .b(c14),
         .p(p3_14)
     );
+    reg signed [17:0] pq3_14;
     wire signed [17:0] p3_15;
     rxdsp_eq_mul u_mul_3_15 (
         .clk(clk),
@@ -520,6 +583,7 @@ module rxdsp_eq_ffe (
         .b(c15),
         .p(p3_15)
     );
+    reg signed [17:0] pq3_15;
     wire signed [17:0] p4_0;
     rxdsp_eq_mul u_mul_4_0 (
         .clk(clk),
@@ -527,6 +591,7 @@ module rxdsp_eq_ffe (
         .b(c0),
         .p(p4_0)
     );
+    reg signed [17:0] pq4_0;
     wire signed [17:0] p4_1;
     rxdsp_eq_mul u_mul_4_1 (
         .clk(clk),
@@ -534,6 +599,7 @@ module rxdsp_eq_ffe (
         .b(c1),
         .p(p4_1)
     );
+    reg signed [17:0] pq4_1;
     wire signed [17:0] p4_2;
     rxdsp_eq_mul u_mul_4_2 (
         .clk(clk),
@@ -541,6 +607,7 @@ module rxdsp_eq_ffe (
         .b(c2),
         .p(p4_2)
     );
+    reg signed [17:0] pq4_2;
     wire signed [17:0] p4_3;
     rxdsp_eq_mul u_mul_4_3 (
         .clk(clk),
@@ -548,6 +615,7 @@ module rxdsp_eq_ffe (
         .b(c3),
         .p(p4_3)
     );
+    reg signed [17:0] pq4_3;
     wire signed [17:0] p4_4;
     rxdsp_eq_mul u_mul_4_4 (
         .clk(clk),
@@ -555,6 +623,7 @@ module rxdsp_eq_ffe (
         .b(c4),
         .p(p4_4)
     );
+    reg signed [17:0] pq4_4;
     wire signed [17:0] p4_5;
     rxdsp_eq_mul u_mul_4_5 (
         .clk(clk),
@@ -562,6 +631,7 @@ module rxdsp_eq_ffe (
         .b(c5),
         .p(p4_5)
     );
+    reg signed [17:0] pq4_5;
     wire signed [17:0] p4_6;
     rxdsp_eq_mul u_mul_4_6 (
         .clk(clk),
@@ -569,6 +639,7 @@ module rxdsp_eq_ffe (
         .b(c6),
         .p(p4_6)
     );
+    reg signed [17:0] pq4_6;
     wire signed [17:0] p4_7;
     rxdsp_eq_mul u_mul_4_7 (
         .clk(clk),
@@ -576,6 +647,7 @@ module rxdsp_eq_ffe (
         .b(c7),
         .p(p4_7)
     );
+    reg signed [17:0] pq4_7;
     wire signed [17:0] p4_8;
     rxdsp_eq_mul u_mul_4_8 (
         .clk(clk),
@@ -583,6 +655,7 @@ module rxdsp_eq_ffe (
         .b(c8),
         .p(p4_8)
     );
+    reg signed [17:0] pq4_8;
     wire signed [17:0] p4_9;
     rxdsp_eq_mul u_mul_4_9 (
         .clk(clk),
@@ -590,6 +663,7 @@ module rxdsp_eq_ffe (
         .b(c9),
         .p(p4_9)
     );
+    reg signed [17:0] pq4_9;
     wire signed [17:0] p4_10;
     rxdsp_eq_mul u_mul_4_10 (
         .clk(clk),
@@ -597,6 +671,7 @@ module rxdsp_eq_ffe (
         .b(c10),
         .p(p4_10)
     );
+    reg signed [17:0] pq4_10;
     wire signed [17:0] p4_11;
     rxdsp_eq_mul u_mul_4_11 (
         .clk(clk),
@@ -604,6 +679,7 @@ module rxdsp_eq_ffe (
         .b(c11),
         .p(p4_11)
     );
+    reg signed [17:0] pq4_11;
     wire signed [17:0] p4_12;
     rxdsp_eq_mul u_mul_4_12 (
         .clk(clk),
@@ -611,6 +687,7 @@ module rxdsp_eq_ffe (
         .b(c12),
         .p(p4_12)
     );
+    reg signed [17:0] pq4_12;
     wire signed [17:0] p4_13;
     rxdsp_eq_mul u_mul_4_13 (
         .clk(clk),
@@ -618,6 +695,7 @@ module rxdsp_eq_ffe (
         .b(c13),
         .p(p4_13)
     );
+    reg signed [17:0] pq4_13;
     wire signed [17:0] p4_14;
     rxdsp_eq_mul u_mul_4_14 (
         .clk(clk),
@@ -625,6 +703,7 @@ module rxdsp_eq_ffe (
         .b(c14),
         .p(p4_14)
     );
+    reg signed [17:0] pq4_14;
     wire signed [17:0] p4_15;
     rxdsp_eq_mul u_mul_4_15 (
         .clk(clk),
@@ -632,6 +711,7 @@ module rxdsp_eq_ffe (
         .b(c15),
         .p(p4_15)
     );
+    reg signed [17:0] pq4_15;
     wire signed [17:0] p5_0;
     rxdsp_eq_mul u_mul_5_0 (
         .clk(clk),
@@ -639,6 +719,7 @@ module rxdsp_eq_ffe (
         .b(c0),
         .p(p5_0)
     );
+    reg signed [17:0] pq5_0;
     wire signed [17:0] p5_1;
     rxdsp_eq_mul u_mul_5_1 (
         .clk(clk),
@@ -646,6 +727,7 @@ module rxdsp_eq_ffe (
         .b(c1),
         .p(p5_1)
     );
+    reg signed [17:0] pq5_1;
     wire signed [17:0] p5_2;
     rxdsp_eq_mul u_mul_5_2 (
         .clk(clk),
@@ -653,6 +735,7 @@ module rxdsp_eq_ffe (
         .b(c2),
         .p(p5_2)
     );
+    reg signed [17:0] pq5_2;
     wire signed [17:0] p5_3;
     rxdsp_eq_mul u_mul_5_3 (
         .clk(clk),
@@ -660,6 +743,7 @@ module rxdsp_eq_ffe (
         .b(c3),
         .p(p5_3)
     );
+    reg signed [17:0] pq5_3;
     wire signed [17:0] p5_4;
     rxdsp_eq_mul u_mul_5_4 (
         .clk(clk),
@@ -667,6 +751,7 @@ module rxdsp_eq_ffe (
         .b(c4),
         .p(p5_4)
     );
+    reg signed [17:0] pq5_4;
     wire signed [17:0] p5_5;
     rxdsp_eq_mul u_mul_5_5 (
         .clk(clk),
@@ -674,6 +759,7 @@ module rxdsp_eq_ffe (
         .b(c5),
         .p(p5_5)
     );
+    reg signed [17:0] pq5_5;
     wire signed [17:0] p5_6;
     rxdsp_eq_mul u_mul_5_6 (
         .clk(clk),
@@ -681,6 +767,7 @@ module rxdsp_eq_ffe (
         .b(c6),
         .p(p5_6)
     );
+    reg signed [17:0] pq5_6;
     wire signed [17:0] p5_7;
     rxdsp_eq_mul u_mul_5_7 (
         .clk(clk),
@@ -688,6 +775,7 @@ module rxdsp_eq_ffe (
         .b(c7),
         .p(p5_7)
     );
+    reg signed [17:0] pq5_7;
     wire signed [17:0] p5_8;
     rxdsp_eq_mul u_mul_5_8 (
         .clk(clk),
@@ -695,6 +783,7 @@ module rxdsp_eq_ffe (
         .b(c8),
         .p(p5_8)
     );
+    reg signed [17:0] pq5_8;
     wire signed [17:0] p5_9;
     rxdsp_eq_mul u_mul_5_9 (
         .clk(clk),
@@ -702,6 +791,7 @@ module rxdsp_eq_ffe (
         .b(c9),
         .p(p5_9)
     );
+    reg signed [17:0] pq5_9;
     wire signed [17:0] p5_10;
     rxdsp_eq_mul u_mul_5_10 (
         .clk(clk),
@@ -709,6 +799,7 @@ module rxdsp_eq_ffe (
         .b(c10),
         .p(p5_10)
     );
+    reg signed [17:0] pq5_10;
     wire signed [17:0] p5_11;
     rxdsp_eq_mul u_mul_5_11 (
         .clk(clk),
@@ -716,6 +807,7 @@ module rxdsp_eq_ffe (
         .b(c11),
         .p(p5_11)
     );
+    reg signed [17:0] pq5_11;
     wire signed [17:0] p5_12;
     rxdsp_eq_mul u_mul_5_12 (
         .clk(clk),
@@ -723,6 +815,7 @@ module rxdsp_eq_ffe (
         .b(c12),
         .p(p5_12)
     );
+    reg signed [17:0] pq5_12;
     wire signed [17:0] p5_13;
     rxdsp_eq_mul u_mul_5_13 (
         .clk(clk),
@@ -730,6 +823,7 @@ module rxdsp_eq_ffe (
         .b(c13),
         .p(p5_13)
     );
+    reg signed [17:0] pq5_13;
     wire signed [17:0] p5_14;
     rxdsp_eq_mul u_mul_5_14 (
         .clk(clk),
@@ -737,6 +831,7 @@ module rxdsp_eq_ffe (
         .b(c14),
         .p(p5_14)
     );
+    reg signed [17:0] pq5_14;
     wire signed [17:0] p5_15;
     rxdsp_eq_mul u_mul_5_15 (
         .clk(clk),
@@ -744,6 +839,7 @@ module rxdsp_eq_ffe (
         .b(c15),
         .p(p5_15)
     );
+    reg signed [17:0] pq5_15;
     wire signed [17:0] p6_0;
     rxdsp_eq_mul u_mul_6_0 (
         .clk(clk),
@@ -751,6 +847,7 @@ module rxdsp_eq_ffe (
         .b(c0),
         .p(p6_0)
     );
+    reg signed [17:0] pq6_0;
     wire signed [17:0] p6_1;
     rxdsp_eq_mul u_mul_6_1 (
         .clk(clk),
@@ -758,6 +855,7 @@ module rxdsp_eq_ffe (
         .b(c1),
         .p(p6_1)
     );
+    reg signed [17:0] pq6_1;
     wire signed [17:0] p6_2;
     rxdsp_eq_mul u_mul_6_2 (
         .clk(clk),
@@ -765,6 +863,7 @@ module rxdsp_eq_ffe (
         .b(c2),
         .p(p6_2)
     );
+    reg signed [17:0] pq6_2;
     wire signed [17:0] p6_3;
     rxdsp_eq_mul u_mul_6_3 (
         .clk(clk),
@@ -772,6 +871,7 @@ module rxdsp_eq_ffe (
         .b(c3),
         .p(p6_3)
     );
+    reg signed [17:0] pq6_3;
     wire signed [17:0] p6_4;
     rxdsp_eq_mul u_mul_6_4 (
         .clk(clk),
@@ -779,6 +879,7 @@ module rxdsp_eq_ffe (
         .b(c4),
         .p(p6_4)
     );
+    reg signed [17:0] pq6_4;
     wire signed [17:0] p6_5;
     rxdsp_eq_mul u_mul_6_5 (
         .clk(clk),
@@ -786,6 +887,7 @@ module rxdsp_eq_ffe (
         .b(c5),
         .p(p6_5)
     );
+    reg signed [17:0] pq6_5;
     wire signed [17:0] p6_6;
     rxdsp_eq_mul u_mul_6_6 (
         .clk(clk),
@@ -793,6 +895,7 @@ module rxdsp_eq_ffe (
         .b(c6),
         .p(p6_6)
     );
+    reg signed [17:0] pq6_6;
     wire signed [17:0] p6_7;
     rxdsp_eq_mul u_mul_6_7 (
         .clk(clk),
@@ -800,6 +903,7 @@ module rxdsp_eq_ffe (
         .b(c7),
         .p(p6_7)
     );
+    reg signed [17:0] pq6_7;
     wire signed [17:0] p6_8;
     rxdsp_eq_mul u_mul_6_8 (
         .clk(clk),
@@ -807,6 +911,7 @@ module rxdsp_eq_ffe (
         .b(c8),
         .p(p6_8)
     );
+    reg signed [17:0] pq6_8;
     wire signed [17:0] p6_9;
     rxdsp_eq_mul u_mul_6_9 (
         .clk(clk),
@@ -814,6 +919,7 @@ module rxdsp_eq_ffe (
         .b(c9),
         .p(p6_9)
     );
+    reg signed [17:0] pq6_9;
     wire signed [17:0] p6_10;
     rxdsp_eq_mul u_mul_6_10 (
         .clk(clk),
@@ -821,6 +927,7 @@ module rxdsp_eq_ffe (
         .b(c10),
         .p(p6_10)
     );
+    reg signed [17:0] pq6_10;
     wire signed [17:0] p6_11;
     rxdsp_eq_mul u_mul_6_11 (
         .clk(clk),
@@ -828,6 +935,7 @@ module rxdsp_eq_ffe (
         .b(c11),
         .p(p6_11)
     );
+    reg signed [17:0] pq6_11;
     wire signed [17:0] p6_12;
     rxdsp_eq_mul u_mul_6_12 (
         .clk(clk),
@@ -835,6 +943,7 @@ module rxdsp_eq_ffe (
         .b(c12),
         .p(p6_12)
     );
+    reg signed [17:0] pq6_12;
     wire signed [17:0] p6_13;
     rxdsp_eq_mul u_mul_6_13 (
         .clk(clk),
@@ -842,6 +951,7 @@ module rxdsp_eq_ffe (
         .b(c13),
         .p(p6_13)
     );
+    reg signed [17:0] pq6_13;
     wire signed [17:0] p6_14;
     rxdsp_eq_mul u_mul_6_14 (
         .clk(clk),
@@ -849,6 +959,7 @@ module rxdsp_eq_ffe (
         .b(c14),
         .p(p6_14)
     );
+    reg signed [17:0] pq6_14;
     wire signed [17:0] p6_15;
     rxdsp_eq_mul u_mul_6_15 (
         .clk(clk),
@@ -856,6 +967,7 @@ module rxdsp_eq_ffe (
         .b(c15),
         .p(p6_15)
     );
+    reg signed [17:0] pq6_15;
     wire signed [17:0] p7_0;
     rxdsp_eq_mul u_mul_7_0 (
         .clk(clk),
@@ -863,6 +975,7 @@ module rxdsp_eq_ffe (
         .b(c0),
         .p(p7_0)
     );
+    reg signed [17:0] pq7_0;
     wire signed [17:0] p7_1;
     rxdsp_eq_mul u_mul_7_1 (
         .clk(clk),
@@ -870,6 +983,7 @@ module rxdsp_eq_ffe (
         .b(c1),
         .p(p7_1)
     );
+    reg signed [17:0] pq7_1;
     wire signed [17:0] p7_2;
     rxdsp_eq_mul u_mul_7_2 (
         .clk(clk),
@@ -877,6 +991,7 @@ module rxdsp_eq_ffe (
         .b(c2),
         .p(p7_2)
     );
+    reg signed [17:0] pq7_2;
     wire signed [17:0] p7_3;
     rxdsp_eq_mul u_mul_7_3 (
         .clk(clk),
@@ -884,6 +999,7 @@ module rxdsp_eq_ffe (
         .b(c3),
         .p(p7_3)
     );
+    reg signed [17:0] pq7_3;
     wire signed [17:0] p7_4;
     rxdsp_eq_mul u_mul_7_4 (
         .clk(clk),
@@ -891,6 +1007,7 @@ module rxdsp_eq_ffe (
         .b(c4),
         .p(p7_4)
     );
+    reg signed [17:0] pq7_4;
     wire signed [17:0] p7_5;
     rxdsp_eq_mul u_mul_7_5 (
         .clk(clk),
@@ -898,6 +1015,7 @@ module rxdsp_eq_ffe (
         .b(c5),
         .p(p7_5)
     );
+    reg signed [17:0] pq7_5;
     wire signed [17:0] p7_6;
     rxdsp_eq_mul u_mul_7_6 (
         .clk(clk),
@@ -905,6 +1023,7 @@ module rxdsp_eq_ffe (
         .b(c6),
         .p(p7_6)
     );
+    reg signed [17:0] pq7_6;
     wire signed [17:0] p7_7;
     rxdsp_eq_mul u_mul_7_7 (
         .clk(clk),
@@ -912,6 +1031,7 @@ module rxdsp_eq_ffe (
         .b(c7),
         .p(p7_7)
     );
+    reg signed [17:0] pq7_7;
     wire signed [17:0] p7_8;
     rxdsp_eq_mul u_mul_7_8 (
         .clk(clk),
@@ -919,6 +1039,7 @@ module rxdsp_eq_ffe (
         .b(c8),
         .p(p7_8)
     );
+    reg signed [17:0] pq7_8;
     wire signed [17:0] p7_9;
     rxdsp_eq_mul u_mul_7_9 (
         .clk(clk),
@@ -926,6 +1047,7 @@ module rxdsp_eq_ffe (
         .b(c9),
         .p(p7_9)
     );
+    reg signed [17:0] pq7_9;
     wire signed [17:0] p7_10;
     rxdsp_eq_mul u_mul_7_10 (
         .clk(clk),
@@ -933,6 +1055,7 @@ module rxdsp_eq_ffe (
         .b(c10),
         .p(p7_10)
     );
+    reg signed [17:0] pq7_10;
     wire signed [17:0] p7_11;
     rxdsp_eq_mul u_mul_7_11 (
         .clk(clk),
@@ -940,6 +1063,7 @@ module rxdsp_eq_ffe (
         .b(c11),
         .p(p7_11)
     );
+    reg signed [17:0] pq7_11;
     wire signed [17:0] p7_12;
     rxdsp_eq_mul u_mul_7_12 (
         .clk(clk),
@@ -947,6 +1071,7 @@ module rxdsp_eq_ffe (
         .b(c12),
         .p(p7_12)
     );
+    reg signed [17:0] pq7_12;
     wire signed [17:0] p7_13;
     rxdsp_eq_mul u_mul_7_13 (
         .clk(clk),
@@ -954,6 +1079,7 @@ module rxdsp_eq_ffe (
         .b(c13),
         .p(p7_13)
     );
+    reg signed [17:0] pq7_13;
     wire signed [17:0] p7_14;
     rxdsp_eq_mul u_mul_7_14 (
         .clk(clk),
@@ -961,6 +1087,7 @@ module rxdsp_eq_ffe (
         .b(c14),
         .p(p7_14)
     );
+    reg signed [17:0] pq7_14;
     wire signed [17:0] p7_15;
     rxdsp_eq_mul u_mul_7_15 (
         .clk(clk),
@@ -968,6 +1095,7 @@ module rxdsp_eq_ffe (
         .b(c15),
         .p(p7_15)
     );
+    reg signed [17:0] pq7_15;
     reg v1;
     reg v1b;
     reg v1c;
@@ -1213,70 +1341,198 @@ module rxdsp_eq_ffe (
     end
 
     always @(posedge clk) begin
-        t1_0_0 <= ($signed({{1{p0_0[17]}}, p0_0}) + $signed({{1{p0_1[17]}}, p0_1}));
-        t1_0_1 <= ($signed({{1{p0_2[17]}}, p0_2}) + $signed({{1{p0_3[17]}}, p0_3}));
-        t1_0_2 <= ($signed({{1{p0_4[17]}}, p0_4}) + $signed({{1{p0_5[17]}}, p0_5}));
-        t1_0_3 <= ($signed({{1{p0_6[17]}}, p0_6}) + $signed({{1{p0_7[17]}}, p0_7}));
-        t1_0_4 <= ($signed({{1{p0_8[17]}}, p0_8}) + $signed({{1{p0_9[17]}}, p0_9}));
-        t1_0_5 <= ($signed({{1{p0_10[17]}}, p0_10}) + $signed({{1{p0_11[17]}}, p0_11}));
-        t1_0_6 <= ($signed({{1{p0_12[17]}}, p0_12}) + $signed({{1{p0_13[17]}}, p0_13}));
-        t1_0_7 <= ($signed({{1{p0_14[17]}}, p0_14}) + $signed({{1{p0_15[17]}}, p0_15}));
-        t1_1_0 <= ($signed({{1{p1_0[17]}}, p1_0}) + $signed({{1{p1_1[17]}}, p1_1}));
-        t1_1_1 <= ($signed({{1{p1_2[17]}}, p1_2}) + $signed({{1{p1_3[17]}}, p1_3}));
-        t1_1_2 <= ($signed({{1{p1_4[17]}}, p1_4}) + $signed({{1{p1_5[17]}}, p1_5}));
-        t1_1_3 <= ($signed({{1{p1_6[17]}}, p1_6}) + $signed({{1{p1_7[17]}}, p1_7}));
-        t1_1_4 <= ($signed({{1{p1_8[17]}}, p1_8}) + $signed({{1{p1_9[17]}}, p1_9}));
-        t1_1_5 <= ($signed({{1{p1_10[17]}}, p1_10}) + $signed({{1{p1_11[17]}}, p1_11}));
-        t1_1_6 <= ($signed({{1{p1_12[17]}}, p1_12}) + $signed({{1{p1_13[17]}}, p1_13}));
-        t1_1_7 <= ($signed({{1{p1_14[17]}}, p1_14}) + $signed({{1{p1_15[17]}}, p1_15}));
-        t1_2_0 <= ($signed({{1{p2_0[17]}}, p2_0}) + $signed({{1{p2_1[17]}}, p2_1}));
-        t1_2_1 <= ($signed({{1{p2_2[17]}}, p2_2}) + $signed({{1{p2_3[17]}}, p2_3}));
-        t1_2_2 <= ($signed({{1{p2_4[17]}}, p2_4}) + $signed({{1{p2_5[17]}}, p2_5}));
-        t1_2_3 <= ($signed({{1{p2_6[17]}}, p2_6}) + $signed({{1{p2_7[17]}}, p2_7}));
-        t1_2_4 <= ($signed({{1{p2_8[17]}}, p2_8}) + $signed({{1{p2_9[17]}}, p2_9}));
-        t1_2_5 <= ($signed({{1{p2_10[17]}}, p2_10}) + $signed({{1{p2_11[17]}}, p2_11}));
-        t1_2_6 <= ($signed({{1{p2_12[17]}}, p2_12}) + $signed({{1{p2_13[17]}}, p2_13}));
-        t1_2_7 <= ($signed({{1{p2_14[17]}}, p2_14}) + $signed({{1{p2_15[17]}}, p2_15}));
-        t1_3_0 <= ($signed({{1{p3_0[17]}}, p3_0}) + $signed({{1{p3_1[17]}}, p3_1}));
-        t1_3_1 <= ($signed({{1{p3_2[17]}}, p3_2}) + $signed({{1{p3_3[17]}}, p3_3}));
-        t1_3_2 <= ($signed({{1{p3_4[17]}}, p3_4}) + $signed({{1{p3_5[17]}}, p3_5}));
-        t1_3_3 <= ($signed({{1{p3_6[17]}}, p3_6}) + $signed({{1{p3_7[17]}}, p3_7}));
-        t1_3_4 <= ($signed({{1{p3_8[17]}}, p3_8}) + $signed({{1{p3_9[17]}}, p3_9}));
-        t1_3_5 <= ($signed({{1{p3_10[17]}}, p3_10}) + $signed({{1{p3_11[17]}}, p3_11}));
-        t1_3_6 <= ($signed({{1{p3_12[17]}}, p3_12}) + $signed({{1{p3_13[17]}}, p3_13}));
-        t1_3_7 <= ($signed({{1{p3_14[17]}}, p3_14}) + $signed({{1{p3_15[17]}}, p3_15}));
-        t1_4_0 <= ($signed({{1{p4_0[17]}}, p4_0}) + $signed({{1{p4_1[17]}}, p4_1}));
-        t1_4_1 <= ($signed({{1{p4_2[17]}}, p4_2}) + $signed({{1{p4_3[17]}}, p4_3}));
-        t1_4_2 <= ($signed({{1{p4_4[17]}}, p4_4}) + $signed({{1{p4_5[17]}}, p4_5}));
-        t1_4_3 <= ($signed({{1{p4_6[17]}}, p4_6}) + $signed({{1{p4_7[17]}}, p4_7}));
-        t1_4_4 <= ($signed({{1{p4_8[17]}}, p4_8}) + $signed({{1{p4_9[17]}}, p4_9}));
-        t1_4_5 <= ($signed({{1{p4_10[17]}}, p4_10}) + $signed({{1{p4_11[17]}}, p4_11}));
-        t1_4_6 <= ($signed({{1{p4_12[17]}}, p4_12}) + $signed({{1{p4_13[17]}}, p4_13}));
-        t1_4_7 <= ($signed({{1{p4_14[17]}}, p4_14}) + $signed({{1{p4_15[17]}}, p4_15}));
-        t1_5_0 <= ($signed({{1{p5_0[17]}}, p5_0}) + $signed({{1{p5_1[17]}}, p5_1}));
-        t1_5_1 <= ($signed({{1{p5_2[17]}}, p5_2}) + $signed({{1{p5_3[17]}}, p5_3}));
-        t1_5_2 <= ($signed({{1{p5_4[17]}}, p5_4}) + $signed({{1{p5_5[17]}}, p5_5}));
-        t1_5_3 <= ($signed({{1{p5_6[17]}}, p5_6}) + $signed({{1{p5_7[17]}}, p5_7}));
-        t1_5_4 <= ($signed({{1{p5_8[17]}}, p5_8}) + $signed({{1{p5_9[17]}}, p5_9}));
-        t1_5_5 <= ($signed({{1{p5_10[17]}}, p5_10}) + $signed({{1{p5_11[17]}}, p5_11}));
-        t1_5_6 <= ($signed({{1{p5_12[17]}}, p5_12}) + $signed({{1{p5_13[17]}}, p5_13}));
-        t1_5_7 <= ($signed({{1{p5_14[17]}}, p5_14}) + $signed({{1{p5_15[17]}}, p5_15}));
-        t1_6_0 <= ($signed({{1{p6_0[17]}}, p6_0}) + $signed({{1{p6_1[17]}}, p6_1}));
-        t1_6_1 <= ($signed({{1{p6_2[17]}}, p6_2}) + $signed({{1{p6_3[17]}}, p6_3}));
-        t1_6_2 <= ($signed({{1{p6_4[17]}}, p6_4}) + $signed({{1{p6_5[17]}}, p6_5}));
-        t1_6_3 <= ($signed({{1{p6_6[17]}}, p6_6}) + $signed({{1{p6_7[17]}}, p6_7}));
-        t1_6_4 <= ($signed({{1{p6_8[17]}}, p6_8}) + $signed({{1{p6_9[17]}}, p6_9}));
-        t1_6_5 <= ($signed({{1{p6_10[17]}}, p6_10}) + $signed({{1{p6_11[17]}}, p6_11}));
-        t1_6_6 <= ($signed({{1{p6_12[17]}}, p6_12}) + $signed({{1{p6_13[17]}}, p6_13}));
-        t1_6_7 <= ($signed({{1{p6_14[17]}}, p6_14}) + $signed({{1{p6_15[17]}}, p6_15}));
-        t1_7_0 <= ($signed({{1{p7_0[17]}}, p7_0}) + $signed({{1{p7_1[17]}}, p7_1}));
-        t1_7_1 <= ($signed({{1{p7_2[17]}}, p7_2}) + $signed({{1{p7_3[17]}}, p7_3}));
-        t1_7_2 <= ($signed({{1{p7_4[17]}}, p7_4}) + $signed({{1{p7_5[17]}}, p7_5}));
-        t1_7_3 <= ($signed({{1{p7_6[17]}}, p7_6}) + $signed({{1{p7_7[17]}}, p7_7}));
-        t1_7_4 <= ($signed({{1{p7_8[17]}}, p7_8}) + $signed({{1{p7_9[17]}}, p7_9}));
-        t1_7_5 <= ($signed({{1{p7_10[17]}}, p7_10}) + $signed({{1{p7_11[17]}}, p7_11}));
-        t1_7_6 <= ($signed({{1{p7_12[17]}}, p7_12}) + $signed({{1{p7_13[17]}}, p7_13}));
-        t1_7_7 <= ($signed({{1{p7_14[17]}}, p7_14}) + $signed({{1{p7_15[17]}}, p7_15}));
+        pq0_0 <= p0_0;
+        pq0_1 <= p0_1;
+        pq0_2 <= p0_2;
+        pq0_3 <= p0_3;
+        pq0_4 <= p0_4;
+        pq0_5 <= p0_5;
+        pq0_6 <= p0_6;
+        pq0_7 <= p0_7;
+        pq0_8 <= p0_8;
+        pq0_9 <= p0_9;
+        pq0_10 <= p0_10;
+        pq0_11 <= p0_11;
+        pq0_12 <= p0_12;
+        pq0_13 <= p0_13;
+        pq0_14 <= p0_14;
+        pq0_15 <= p0_15;
+        pq1_0 <= p1_0;
+        pq1_1 <= p1_1;
+        pq1_2 <= p1_2;
+        pq1_3 <= p1_3;
+        pq1_4 <= p1_4;
+        pq1_5 <= p1_5;
+        pq1_6 <= p1_6;
+        pq1_7 <= p1_7;
+        pq1_8 <= p1_8;
+        pq1_9 <= p1_9;
+        pq1_10 <= p1_10;
+        pq1_11 <= p1_11;
+        pq1_12 <= p1_12;
+        pq1_13 <= p1_13;
+        pq1_14 <= p1_14;
+        pq1_15 <= p1_15;
+        pq2_0 <= p2_0;
+        pq2_1 <= p2_1;
+        pq2_2 <= p2_2;
+        pq2_3 <= p2_3;
+        pq2_4 <= p2_4;
+        pq2_5 <= p2_5;
+        pq2_6 <= p2_6;
+        pq2_7 <= p2_7;
+        pq2_8 <= p2_8;
+        pq2_9 <= p2_9;
+        pq2_10 <= p2_10;
+        pq2_11 <= p2_11;
+        pq2_12 <= p2_12;
+        pq2_13 <= p2_13;
+        pq2_14 <= p2_14;
+        pq2_15 <= p2_15;
+        pq3_0 <= p3_0;
+        pq3_1 <= p3_1;
+        pq3_2 <= p3_2;
+        pq3_3 <= p3_3;
+        pq3_4 <= p3_4;
+        pq3_5 <= p3_5;
+        pq3_6 <= p3_6;
+        pq3_7 <= p3_7;
+        pq3_8 <= p3_8;
+        pq3_9 <= p3_9;
+        pq3_10 <= p3_10;
+        pq3_11 <= p3_11;
+        pq3_12 <= p3_12;
+        pq3_13 <= p3_13;
+        pq3_14 <= p3_14;
+        pq3_15 <= p3_15;
+        pq4_0 <= p4_0;
+        pq4_1 <= p4_1;
+        pq4_2 <= p4_2;
+        pq4_3 <= p4_3;
+        pq4_4 <= p4_4;
+        pq4_5 <= p4_5;
+        pq4_6 <= p4_6;
+        pq4_7 <= p4_7;
+        pq4_8 <= p4_8;
+        pq4_9 <= p4_9;
+        pq4_10 <= p4_10;
+        pq4_11 <= p4_11;
+        pq4_12 <= p4_12;
+        pq4_13 <= p4_13;
+        pq4_14 <= p4_14;
+        pq4_15 <= p4_15;
+        pq5_0 <= p5_0;
+        pq5_1 <= p5_1;
+        pq5_2 <= p5_2;
+        pq5_3 <= p5_3;
+        pq5_4 <= p5_4;
+        pq5_5 <= p5_5;
+        pq5_6 <= p5_6;
+        pq5_7 <= p5_7;
+        pq5_8 <= p5_8;
+        pq5_9 <= p5_9;
+        pq5_10 <= p5_10;
+        pq5_11 <= p5_11;
+        pq5_12 <= p5_12;
+        pq5_13 <= p5_13;
+        pq5_14 <= p5_14;
+        pq5_15 <= p5_15;
+        pq6_0 <= p6_0;
+        pq6_1 <= p6_1;
+        pq6_2 <= p6_2;
+        pq6_3 <= p6_3;
+        pq6_4 <= p6_4;
+        pq6_5 <= p6_5;
+        pq6_6 <= p6_6;
+        pq6_7 <= p6_7;
+        pq6_8 <= p6_8;
+        pq6_9 <= p6_9;
+        pq6_10 <= p6_10;
+        pq6_11 <= p6_11;
+        pq6_12 <= p6_12;
+        pq6_13 <= p6_13;
+        pq6_14 <= p6_14;
+        pq6_15 <= p6_15;
+        pq7_0 <= p7_0;
+        pq7_1 <= p7_1;
+        pq7_2 <= p7_2;
+        pq7_3 <= p7_3;
+        pq7_4 <= p7_4;
+        pq7_5 <= p7_5;
+        pq7_6 <= p7_6;
+        pq7_7 <= p7_7;
+        pq7_8 <= p7_8;
+        pq7_9 <= p7_9;
+        pq7_10 <= p7_10;
+        pq7_11 <= p7_11;
+        pq7_12 <= p7_12;
+        pq7_13 <= p7_13;
+        pq7_14 <= p7_14;
+        pq7_15 <= p7_15;
+        t1_0_0 <= ($signed({{1{pq0_0[17]}}, pq0_0}) + $signed({{1{pq0_1[17]}}, pq0_1}));
+        t1_0_1 <= ($signed({{1{pq0_2[17]}}, pq0_2}) + $signed({{1{pq0_3[17]}}, pq0_3}));
+        t1_0_2 <= ($signed({{1{pq0_4[17]}}, pq0_4}) + $signed({{1{pq0_5[17]}}, pq0_5}));
+        t1_0_3 <= ($signed({{1{pq0_6[17]}}, pq0_6}) + $signed({{1{pq0_7[17]}}, pq0_7}));
+        t1_0_4 <= ($signed({{1{pq0_8[17]}}, pq0_8}) + $signed({{1{pq0_9[17]}}, pq0_9}));
+        t1_0_5 <= ($signed({{1{pq0_10[17]}}, pq0_10}) + $signed({{1{pq0_11[17]}}, pq0_11}));
+        t1_0_6 <= ($signed({{1{pq0_12[17]}}, pq0_12}) + $signed({{1{pq0_13[17]}}, pq0_13}));
+        t1_0_7 <= ($signed({{1{pq0_14[17]}}, pq0_14}) + $signed({{1{pq0_15[17]}}, pq0_15}));
+        t1_1_0 <= ($signed({{1{pq1_0[17]}}, pq1_0}) + $signed({{1{pq1_1[17]}}, pq1_1}));
+        t1_1_1 <= ($signed({{1{pq1_2[17]}}, pq1_2}) + $signed({{1{pq1_3[17]}}, pq1_3}));
+        t1_1_2 <= ($signed({{1{pq1_4[17]}}, pq1_4}) + $signed({{1{pq1_5[17]}}, pq1_5}));
+        t1_1_3 <= ($signed({{1{pq1_6[17]}}, pq1_6}) + $signed({{1{pq1_7[17]}}, pq1_7}));
+        t1_1_4 <= ($signed({{1{pq1_8[17]}}, pq1_8}) + $signed({{1{pq1_9[17]}}, pq1_9}));
+        t1_1_5 <= ($signed({{1{pq1_10[17]}}, pq1_10}) + $signed({{1{pq1_11[17]}}, pq1_11}));
+        t1_1_6 <= ($signed({{1{pq1_12[17]}}, pq1_12}) + $signed({{1{pq1_13[17]}}, pq1_13}));
+        t1_1_7 <= ($signed({{1{pq1_14[17]}}, pq1_14}) + $signed({{1{pq1_15[17]}}, pq1_15}));
+        t1_2_0 <= ($signed({{1{pq2_0[17]}}, pq2_0}) + $signed({{1{pq2_1[17]}}, pq2_1}));
+        t1_2_1 <= ($signed({{1{pq2_2[17]}}, pq2_2}) + $signed({{1{pq2_3[17]}}, pq2_3}));
+        t1_2_2 <= ($signed({{1{pq2_4[17]}}, pq2_4}) + $signed({{1{pq2_5[17]}}, pq2_5}));
+        t1_2_3 <= ($signed({{1{pq2_6[17]}}, pq2_6}) + $signed({{1{pq2_7[17]}}, pq2_7}));
+        t1_2_4 <= ($signed({{1{pq2_8[17]}}, pq2_8}) + $signed({{1{pq2_9[17]}}, pq2_9}));
+        t1_2_5 <= ($signed({{1{pq2_10[17]}}, pq2_10}) + $signed({{1{pq2_11[17]}}, pq2_11}));
+        t1_2_6 <= ($signed({{1{pq2_12[17]}}, pq2_12}) + $signed({{1{pq2_13[17]}}, pq2_13}));
+        t1_2_7 <= ($signed({{1{pq2_14[17]}}, pq2_14}) + $signed({{1{pq2_15[17]}}, pq2_15}));
+        t1_3_0 <= ($signed({{1{pq3_0[17]}}, pq3_0}) + $signed({{1{pq3_1[17]}}, pq3_1}));
+        t1_3_1 <= ($signed({{1{pq3_2[17]}}, pq3_2}) + $signed({{1{pq3_3[17]}}, pq3_3}));
+        t1_3_2 <= ($signed({{1{pq3_4[17]}}, pq3_4}) + $signed({{1{pq3_5[17]}}, pq3_5}));
+        t1_3_3 <= ($signed({{1{pq3_6[17]}}, pq3_6}) + $signed({{1{pq3_7[17]}}, pq3_7}));
+        t1_3_4 <= ($signed({{1{pq3_8[17]}}, pq3_8}) + $signed({{1{pq3_9[17]}}, pq3_9}));
+        t1_3_5 <= ($signed({{1{pq3_10[17]}}, pq3_10}) + $signed({{1{pq3_11[17]}}, pq3_11}));
+        t1_3_6 <= ($signed({{1{pq3_12[17]}}, pq3_12}) + $signed({{1{pq3_13[17]}}, pq3_13}));
+        t1_3_7 <= ($signed({{1{pq3_14[17]}}, pq3_14}) + $signed({{1{pq3_15[17]}}, pq3_15}));
+        t1_4_0 <= ($signed({{1{pq4_0[17]}}, pq4_0}) + $signed({{1{pq4_1[17]}}, pq4_1}));
+        t1_4_1 <= ($signed({{1{pq4_2[17]}}, pq4_2}) + $signed({{1{pq4_3[17]}}, pq4_3}));
+        t1_4_2 <= ($signed({{1{pq4_4[17]}}, pq4_4}) + $signed({{1{pq4_5[17]}}, pq4_5}));
+        t1_4_3 <= ($signed({{1{pq4_6[17]}}, pq4_6}) + $signed({{1{pq4_7[17]}}, pq4_7}));
+        t1_4_4 <= ($signed({{1{pq4_8[17]}}, pq4_8}) + $signed({{1{pq4_9[17]}}, pq4_9}));
+        t1_4_5 <= ($signed({{1{pq4_10[17]}}, pq4_10}) + $signed({{1{pq4_11[17]}}, pq4_11}));
+        t1_4_6 <= ($signed({{1{pq4_12[17]}}, pq4_12}) + $signed({{1{pq4_13[17]}}, pq4_13}));
+        t1_4_7 <= ($signed({{1{pq4_14[17]}}, pq4_14}) + $signed({{1{pq4_15[17]}}, pq4_15}));
+        t1_5_0 <= ($signed({{1{pq5_0[17]}}, pq5_0}) + $signed({{1{pq5_1[17]}}, pq5_1}));
+        t1_5_1 <= ($signed({{1{pq5_2[17]}}, pq5_2}) + $signed({{1{pq5_3[17]}}, pq5_3}));
+        t1_5_2 <= ($signed({{1{pq5_4[17]}}, pq5_4}) + $signed({{1{pq5_5[17]}}, pq5_5}));
+        t1_5_3 <= ($signed({{1{pq5_6[17]}}, pq5_6}) + $signed({{1{pq5_7[17]}}, pq5_7}));
+        t1_5_4 <= ($signed({{1{pq5_8[17]}}, pq5_8}) + $signed({{1{pq5_9[17]}}, pq5_9}));
+        t1_5_5 <= ($signed({{1{pq5_10[17]}}, pq5_10}) + $signed({{1{pq5_11[17]}}, pq5_11}));
+        t1_5_6 <= ($signed({{1{pq5_12[17]}}, pq5_12}) + $signed({{1{pq5_13[17]}}, pq5_13}));
+        t1_5_7 <= ($signed({{1{pq5_14[17]}}, pq5_14}) + $signed({{1{pq5_15[17]}}, pq5_15}));
+        t1_6_0 <= ($signed({{1{pq6_0[17]}}, pq6_0}) + $signed({{1{pq6_1[17]}}, pq6_1}));
+        t1_6_1 <= ($signed({{1{pq6_2[17]}}, pq6_2}) + $signed({{1{pq6_3[17]}}, pq6_3}));
+        t1_6_2 <= ($signed({{1{pq6_4[17]}}, pq6_4}) + $signed({{1{pq6_5[17]}}, pq6_5}));
+        t1_6_3 <= ($signed({{1{pq6_6[17]}}, pq6_6}) + $signed({{1{pq6_7[17]}}, pq6_7}));
+        t1_6_4 <= ($signed({{1{pq6_8[17]}}, pq6_8}) + $signed({{1{pq6_9[17]}}, pq6_9}));
+        t1_6_5 <= ($signed({{1{pq6_10[17]}}, pq6_10}) + $signed({{1{pq6_11[17]}}, pq6_11}));
+        t1_6_6 <= ($signed({{1{pq6_12[17]}}, pq6_12}) + $signed({{1{pq6_13[17]}}, pq6_13}));
+        t1_6_7 <= ($signed({{1{pq6_14[17]}}, pq6_14}) + $signed({{1{pq6_15[17]}}, pq6_15}));
+        t1_7_0 <= ($signed({{1{pq7_0[17]}}, pq7_0}) + $signed({{1{pq7_1[17]}}, pq7_1}));
+        t1_7_1 <= ($signed({{1{pq7_2[17]}}, pq7_2}) + $signed({{1{pq7_3[17]}}, pq7_3}));
+        t1_7_2 <= ($signed({{1{pq7_4[17]}}, pq7_4}) + $signed({{1{pq7_5[17]}}, pq7_5}));
+        t1_7_3 <= ($signed({{1{pq7_6[17]}}, pq7_6}) + $signed({{1{pq7_7[17]}}, pq7_7}));
+        t1_7_4 <= ($signed({{1{pq7_8[17]}}, pq7_8}) + $signed({{1{pq7_9[17]}}, pq7_9}));
+        t1_7_5 <= ($signed({{1{pq7_10[17]}}, pq7_10}) + $signed({{1{pq7_11[17]}}, pq7_11}));
+        t1_7_6 <= ($signed({{1{pq7_12[17]}}, pq7_12}) + $signed({{1{pq7_13[17]}}, pq7_13}));
+        t1_7_7 <= ($signed({{1{pq7_14[17]}}, pq7_14}) + $signed({{1{pq7_15[17]}}, pq7_15}));
         t2_0_0 <= ($signed({{1{t1_0_0[18]}}, t1_0_0}) + $signed({{1{t1_0_1[18]}}, t1_0_1}));
         t2_0_1 <= ($signed({{1{t1_0_2[18]}}, t1_0_2}) + $signed({{1{t1_0_3[18]}}, t1_0_3}));
         t2_0_2 <= ($signed({{1{t1_0_4[18]}}, t1_0_4}) + $signed({{1{t1_0_5[18]}}, t1_0_5}));

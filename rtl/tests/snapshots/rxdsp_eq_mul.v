@@ -13,27 +13,25 @@
 //   dfe.taps (M)     = 1
 //   dfe.coef_bits    = 8
 //   tx.precode       = false
-// Latency: 3 clock cycles
+// Latency: 2 clock cycles
 `default_nettype none
 
 module rxdsp_eq_mul (
     input  wire clk, // clock, all registers on the rising edge
     input  wire signed [7:0] a, // sample operand (signed)
     input  wire signed [9:0] b, // coefficient operand (signed)
-    output wire signed [17:0] p // a * b, exact, three clocks after a and b
+    output wire signed [17:0] p // a * b, exact, two clocks after a and b
 );
 
     reg signed [7:0] a_r;
     reg signed [9:0] b_r;
     reg signed [17:0] p_r;
-    reg signed [17:0] p_q;
-    assign p = p_q;
+    assign p = p_r;
 
     always @(posedge clk) begin
         a_r <= a;
         b_r <= b;
         p_r <= ($signed({{10{a_r[7]}}, a_r}) * $signed({{8{b_r[9]}}, b_r}));
-        p_q <= p_r;
     end
 
 endmodule
