@@ -1288,10 +1288,14 @@ fn output_fifo(
     let push_c = push.ext(ab + 1)?;
     let pop_c = pop.ext(ab + 1)?;
     let take_c = take.ext(ab + 1)?;
-    let cnt_next = m.wire("ofifo_cnt_next", &cnt.add(&push_c)?.sub(&pop_c)?)?;
-    m.next(&cnt, &cnt_next, None)?;
-    let zero = k(0, Ty::u(ab + 1))?;
-    m.next(&nonempty, &cnt_next.eq(&zero)?.not(), None)?;
+    m.next(&cnt, &cnt.add(&push_c)?.sub(&pop_c)?, None)?;
+    // nonempty == (cnt != 0); the next value without the count's carry
+    // chain: a word is written, or two or more are held, or one is held and
+    // not read
+    let two = k(2, Ty::u(ab + 1))?;
+    let many = m.wire("ofifo_many", &cnt.ge(&two)?)?;
+    let keep = nonempty.and(&pop.not())?;
+    m.next(&nonempty, &push.or(&many)?.or(&keep)?, None)?;
     m.next(&credit, &credit.add(&take_c)?.sub(&pop_c)?, None)?;
     let room = credit.lt(&k(depth as i128 - 1, Ty::u(ab + 1))?)?;
     m.next(&ready, &room, None)?;

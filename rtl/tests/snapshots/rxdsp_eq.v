@@ -112,7 +112,7 @@ module rxdsp_eq (
     reg ofifo_ready;
     assign s_ready = ofifo_ready;
     wire ofifo_pop = (ofifo_nonempty & m_axis_tready);
-    wire [5:0] ofifo_cnt_next = ((ofifo_cnt + {5'd0, d3_valid}) - {5'd0, ofifo_pop});
+    wire ofifo_many = (ofifo_cnt >= 6'd2);
     wire [111:0] ofifo_head = ofifo[ofifo_rp];
     assign s_axis_tready = s_ready;
     assign m_axis_tdata = ofifo_head[15:0];
@@ -287,9 +287,9 @@ module rxdsp_eq (
             ofifo_nonempty <= 1'b0;
             ofifo_ready <= 1'b1;
         end else begin
-            ofifo_cnt <= ofifo_cnt_next;
+            ofifo_cnt <= ((ofifo_cnt + {5'd0, d3_valid}) - {5'd0, ofifo_pop});
             ofifo_credit <= ((ofifo_credit + {5'd0, take}) - {5'd0, ofifo_pop});
-            ofifo_nonempty <= (~(ofifo_cnt_next == 6'd0));
+            ofifo_nonempty <= ((d3_valid | ofifo_many) | (ofifo_nonempty & (~ofifo_pop)));
             ofifo_ready <= (ofifo_credit < 6'h1f);
         end
     end
