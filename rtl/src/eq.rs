@@ -502,7 +502,7 @@ fn build_ffe(
     debug_assert_eq!(w, fmt.ffe_acc_bits());
 
     m.comment(&format!(
-        "round half up (shift {s}), registered; then saturate to {ob} bits, registered"
+        "round half up (shift {s}), registered; then saturate to {ob} bits (an all-equal test of the top bits), registered"
     ));
     let mut ys = Vec::new();
     let mut shs = Vec::new();
@@ -524,15 +524,22 @@ fn build_ffe(
     for (i, sh) in shs.iter().enumerate() {
         let wsh = sh.width();
         let y = if wsh > ob {
-            let hi = k((1i128 << (ob - 1)) - 1, Ty::s(wsh))?;
-            let lo = k(-(1i128 << (ob - 1)), Ty::s(wsh))?;
+            // saturation without comparators (carry chains): the value fits
+            // in `ob` bits iff bits wsh-1 .. ob-1 are all equal (the sign
+            // copies that `>>> s` shifted in are one flip-flop after merging,
+            // so the test has `wsh - s - ob + 1` distinct inputs)
+            let top = sh.slice(wsh - 1, ob - 1)?;
+            let tw = wsh - ob + 1;
+            let ones = k((1i128 << tw) - 1, Ty::u(tw))?;
+            let fits = top.eq(&k(0, Ty::u(tw))?)?.or(&top.eq(&ones)?)?;
+            let fits = m.wire(&format!("fits{i}"), &fits)?;
             Expr::mux(
-                &sh.gt(&hi)?,
-                &k((1i128 << (ob - 1)) - 1, Ty::s(ob))?,
+                &fits,
+                &sh.slice(ob - 1, 0)?.as_signed(),
                 &Expr::mux(
-                    &sh.lt(&lo)?,
+                    &sh.bit(wsh - 1)?,
                     &k(-(1i128 << (ob - 1)), Ty::s(ob))?,
-                    &sh.slice(ob - 1, 0)?.as_signed(),
+                    &k((1i128 << (ob - 1)) - 1, Ty::s(ob))?,
                 )?,
             )?
         } else {

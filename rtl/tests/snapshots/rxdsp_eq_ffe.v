@@ -1232,7 +1232,7 @@ module rxdsp_eq_ffe (
     reg signed [21:0] t4_7_0;
     reg v5;
 
-    // round half up (shift 7), registered; then saturate to 10 bits, registered
+    // round half up (shift 7), registered; then saturate to 10 bits (an all-equal test of the top bits), registered
     wire signed [22:0] r0 = ($signed({{1{t4_0_0[21]}}, t4_0_0}) + 23'sd64);
     reg signed [22:0] sh0;
     wire signed [22:0] r1 = ($signed({{1{t4_1_0[21]}}, t4_1_0}) + 23'sd64);
@@ -1250,13 +1250,21 @@ module rxdsp_eq_ffe (
     wire signed [22:0] r7 = ($signed({{1{t4_7_0[21]}}, t4_7_0}) + 23'sd64);
     reg signed [22:0] sh7;
     reg vr;
+    wire fits0 = ((sh0[22:9] == 14'd0) | (sh0[22:9] == 14'h3fff));
     reg signed [9:0] y0;
+    wire fits1 = ((sh1[22:9] == 14'd0) | (sh1[22:9] == 14'h3fff));
     reg signed [9:0] y1;
+    wire fits2 = ((sh2[22:9] == 14'd0) | (sh2[22:9] == 14'h3fff));
     reg signed [9:0] y2;
+    wire fits3 = ((sh3[22:9] == 14'd0) | (sh3[22:9] == 14'h3fff));
     reg signed [9:0] y3;
+    wire fits4 = ((sh4[22:9] == 14'd0) | (sh4[22:9] == 14'h3fff));
     reg signed [9:0] y4;
+    wire fits5 = ((sh5[22:9] == 14'd0) | (sh5[22:9] == 14'h3fff));
     reg signed [9:0] y5;
+    wire fits6 = ((sh6[22:9] == 14'd0) | (sh6[22:9] == 14'h3fff));
     reg signed [9:0] y6;
+    wire fits7 = ((sh7[22:9] == 14'd0) | (sh7[22:9] == 14'h3fff));
     reg signed [9:0] y7;
     reg v6;
     assign out_valid = v6;
@@ -1597,14 +1605,14 @@ module rxdsp_eq_ffe (
         sh5 <= (r5 >>> 7);
         sh6 <= (r6 >>> 7);
         sh7 <= (r7 >>> 7);
-        y0 <= ((sh0 > 23'sd511) ? 10'sd511 : ((sh0 < -23'sd512) ? -10'sd512 : $signed(sh0[9:0])));
-        y1 <= ((sh1 > 23'sd511) ? 10'sd511 : ((sh1 < -23'sd512) ? -10'sd512 : $signed(sh1[9:0])));
-        y2 <= ((sh2 > 23'sd511) ? 10'sd511 : ((sh2 < -23'sd512) ? -10'sd512 : $signed(sh2[9:0])));
-        y3 <= ((sh3 > 23'sd511) ? 10'sd511 : ((sh3 < -23'sd512) ? -10'sd512 : $signed(sh3[9:0])));
-        y4 <= ((sh4 > 23'sd511) ? 10'sd511 : ((sh4 < -23'sd512) ? -10'sd512 : $signed(sh4[9:0])));
-        y5 <= ((sh5 > 23'sd511) ? 10'sd511 : ((sh5 < -23'sd512) ? -10'sd512 : $signed(sh5[9:0])));
-        y6 <= ((sh6 > 23'sd511) ? 10'sd511 : ((sh6 < -23'sd512) ? -10'sd512 : $signed(sh6[9:0])));
-        y7 <= ((sh7 > 23'sd511) ? 10'sd511 : ((sh7 < -23'sd512) ? -10'sd512 : $signed(sh7[9:0])));
+        y0 <= (fits0 ? $signed(sh0[9:0]) : (sh0[22] ? -10'sd512 : 10'sd511));
+        y1 <= (fits1 ? $signed(sh1[9:0]) : (sh1[22] ? -10'sd512 : 10'sd511));
+        y2 <= (fits2 ? $signed(sh2[9:0]) : (sh2[22] ? -10'sd512 : 10'sd511));
+        y3 <= (fits3 ? $signed(sh3[9:0]) : (sh3[22] ? -10'sd512 : 10'sd511));
+        y4 <= (fits4 ? $signed(sh4[9:0]) : (sh4[22] ? -10'sd512 : 10'sd511));
+        y5 <= (fits5 ? $signed(sh5[9:0]) : (sh5[22] ? -10'sd512 : 10'sd511));
+        y6 <= (fits6 ? $signed(sh6[9:0]) : (sh6[22] ? -10'sd512 : 10'sd511));
+        y7 <= (fits7 ? $signed(sh7[9:0]) : (sh7[22] ? -10'sd512 : 10'sd511));
     end
 
 endmodule
