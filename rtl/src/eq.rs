@@ -414,8 +414,6 @@ fn build_ffe(
         Ty::u(n as u32 * cb),
         "N coefficients, tap 0 in the LSBs",
     )?;
-    let shift = in_valid.clone();
-
     m.comment("coefficients");
     let mut c = Vec::new();
     for kk in 0..n {
@@ -423,15 +421,17 @@ fn build_ffe(
     }
 
     m.comment(
-        "stage 0: the current word x_c* and the N-1 previous samples x_h* (x_h1 is the latest)",
+        "stage 0: the current word x_c* (loaded every clock) and the N-1 previous samples x_h* \
+         (x_h1 is the latest; they advance past x_c* when it holds a word, v0)",
     );
     let mut xc = Vec::new();
     for i in 0..p {
         let v = in_data
             .slice((i as u32 + 1) * a - 1, i as u32 * a)?
             .as_signed();
-        xc.push(m.reg_d(&format!("x_c{i}"), &v, Some(&shift), Some(0))?);
+        xc.push(m.reg_d(&format!("x_c{i}"), &v, None, None)?);
     }
+    let v0 = stages.valid(&mut m, "v0", &in_valid)?;
     // sample at offset q (q < 0: previous words) relative to the current word
     let mut xh: Vec<Expr> = Vec::new(); // xh[mm-1] = offset -mm
     for mm in 1..n {
@@ -445,7 +445,7 @@ fn build_ffe(
         } else {
             xh[(-q) as usize - 1].clone()
         };
-        m.next(&xh[mm - 1], &src, Some(&shift))?;
+        m.next(&xh[mm - 1], &src, Some(&v0))?;
     }
     let x_at = |q: isize| -> Expr {
         if q >= 0 {
@@ -454,7 +454,6 @@ fn build_ffe(
             xh[(-q) as usize - 1].clone()
         }
     };
-    let v0 = stages.valid(&mut m, "v0", &in_valid)?;
 
     m.comment(&format!(
         "stages 1-3: products, exact in {pw} bits, from {MUL} (registered operands, registered product), then a fabric register after each (a stepping stone from the DSP block to the adder tree)"

@@ -45,7 +45,7 @@ module rxdsp_eq_ffe (
     wire signed [9:0] c14 = $signed(coef[149:140]);
     wire signed [9:0] c15 = $signed(coef[159:150]);
 
-    // stage 0: the current word x_c* and the N-1 previous samples x_h* (x_h1 is the latest)
+    // stage 0: the current word x_c* (loaded every clock) and the N-1 previous samples x_h* (x_h1 is the latest; they advance past x_c* when it holds a word, v0)
     reg signed [7:0] x_c0;
     reg signed [7:0] x_c1;
     reg signed [7:0] x_c2;
@@ -54,6 +54,7 @@ module rxdsp_eq_ffe (
     reg signed [7:0] x_c5;
     reg signed [7:0] x_c6;
     reg signed [7:0] x_c7;
+    reg v0;
     reg signed [7:0] x_h1;
     reg signed [7:0] x_h2;
     reg signed [7:0] x_h3;
@@ -69,7 +70,6 @@ module rxdsp_eq_ffe (
     reg signed [7:0] x_h13;
     reg signed [7:0] x_h14;
     reg signed [7:0] x_h15;
-    reg v0;
 
     // stages 1-3: products, exact in 18 bits, from rxdsp_eq_mul (registered operands, registered product), then a fabric register after each (a stepping stone from the DSP block to the adder tree)
     wire signed [17:0] p0_0;
@@ -1271,84 +1271,14 @@ module rxdsp_eq_ffe (
     assign out_y = {$unsigned(y7), $unsigned(y6), $unsigned(y5), $unsigned(y4), $unsigned(y3), $unsigned(y2), $unsigned(y1), $unsigned(y0)};
 
     always @(posedge clk) begin
-        if (rst) begin
-            x_c0 <= 8'sd0;
-            x_c1 <= 8'sd0;
-            x_c2 <= 8'sd0;
-            x_c3 <= 8'sd0;
-            x_c4 <= 8'sd0;
-            x_c5 <= 8'sd0;
-            x_c6 <= 8'sd0;
-            x_c7 <= 8'sd0;
-            x_h1 <= 8'sd0;
-            x_h2 <= 8'sd0;
-            x_h3 <= 8'sd0;
-            x_h4 <= 8'sd0;
-            x_h5 <= 8'sd0;
-            x_h6 <= 8'sd0;
-            x_h7 <= 8'sd0;
-            x_h8 <= 8'sd0;
-            x_h9 <= 8'sd0;
-            x_h10 <= 8'sd0;
-            x_h11 <= 8'sd0;
-            x_h12 <= 8'sd0;
-            x_h13 <= 8'sd0;
-            x_h14 <= 8'sd0;
-            x_h15 <= 8'sd0;
-        end else if (in_valid) begin
-            x_c0 <= $signed(in_data[7:0]);
-            x_c1 <= $signed(in_data[15:8]);
-            x_c2 <= $signed(in_data[23:16]);
-            x_c3 <= $signed(in_data[31:24]);
-            x_c4 <= $signed(in_data[39:32]);
-            x_c5 <= $signed(in_data[47:40]);
-            x_c6 <= $signed(in_data[55:48]);
-            x_c7 <= $signed(in_data[63:56]);
-            x_h1 <= x_c7;
-            x_h2 <= x_c6;
-            x_h3 <= x_c5;
-            x_h4 <= x_c4;
-            x_h5 <= x_c3;
-            x_h6 <= x_c2;
-            x_h7 <= x_c1;
-            x_h8 <= x_c0;
-            x_h9 <= x_h1;
-            x_h10 <= x_h2;
-            x_h11 <= x_h3;
-            x_h12 <= x_h4;
-            x_h13 <= x_h5;
-            x_h14 <= x_h6;
-            x_h15 <= x_h7;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            v0 <= 1'b0;
-            v1 <= 1'b0;
-            v1b <= 1'b0;
-            v1c <= 1'b0;
-            v2 <= 1'b0;
-            v3 <= 1'b0;
-            v4 <= 1'b0;
-            v5 <= 1'b0;
-            vr <= 1'b0;
-            v6 <= 1'b0;
-        end else begin
-            v0 <= in_valid;
-            v1 <= v0;
-            v1b <= v1;
-            v1c <= v1b;
-            v2 <= v1c;
-            v3 <= v2;
-            v4 <= v3;
-            v5 <= v4;
-            vr <= v5;
-            v6 <= vr;
-        end
-    end
-
-    always @(posedge clk) begin
+        x_c0 <= $signed(in_data[7:0]);
+        x_c1 <= $signed(in_data[15:8]);
+        x_c2 <= $signed(in_data[23:16]);
+        x_c3 <= $signed(in_data[31:24]);
+        x_c4 <= $signed(in_data[39:32]);
+        x_c5 <= $signed(in_data[47:40]);
+        x_c6 <= $signed(in_data[55:48]);
+        x_c7 <= $signed(in_data[63:56]);
         pq0_0 <= p0_0;
         pq0_1 <= p0_1;
         pq0_2 <= p0_2;
@@ -1613,6 +1543,68 @@ module rxdsp_eq_ffe (
         y5 <= (fits5 ? $signed(sh5[9:0]) : (sh5[22] ? -10'sd512 : 10'sd511));
         y6 <= (fits6 ? $signed(sh6[9:0]) : (sh6[22] ? -10'sd512 : 10'sd511));
         y7 <= (fits7 ? $signed(sh7[9:0]) : (sh7[22] ? -10'sd512 : 10'sd511));
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            v0 <= 1'b0;
+            v1 <= 1'b0;
+            v1b <= 1'b0;
+            v1c <= 1'b0;
+            v2 <= 1'b0;
+            v3 <= 1'b0;
+            v4 <= 1'b0;
+            v5 <= 1'b0;
+            vr <= 1'b0;
+            v6 <= 1'b0;
+        end else begin
+            v0 <= in_valid;
+            v1 <= v0;
+            v1b <= v1;
+            v1c <= v1b;
+            v2 <= v1c;
+            v3 <= v2;
+            v4 <= v3;
+            v5 <= v4;
+            vr <= v5;
+            v6 <= vr;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            x_h1 <= 8'sd0;
+            x_h2 <= 8'sd0;
+            x_h3 <= 8'sd0;
+            x_h4 <= 8'sd0;
+            x_h5 <= 8'sd0;
+            x_h6 <= 8'sd0;
+            x_h7 <= 8'sd0;
+            x_h8 <= 8'sd0;
+            x_h9 <= 8'sd0;
+            x_h10 <= 8'sd0;
+            x_h11 <= 8'sd0;
+            x_h12 <= 8'sd0;
+            x_h13 <= 8'sd0;
+            x_h14 <= 8'sd0;
+            x_h15 <= 8'sd0;
+        end else if (v0) begin
+            x_h1 <= x_c7;
+            x_h2 <= x_c6;
+            x_h3 <= x_c5;
+            x_h4 <= x_c4;
+            x_h5 <= x_c3;
+            x_h6 <= x_c2;
+            x_h7 <= x_c1;
+            x_h8 <= x_c0;
+            x_h9 <= x_h1;
+            x_h10 <= x_h2;
+            x_h11 <= x_h3;
+            x_h12 <= x_h4;
+            x_h13 <= x_h5;
+            x_h14 <= x_h6;
+            x_h15 <= x_h7;
+        end
     end
 
 endmodule
