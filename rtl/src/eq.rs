@@ -11,11 +11,15 @@
 //!   4-to-4 selection maps; M >= 2: taps 2..M subtracted sample by sample,
 //!   tap 1 still unrolled), with a register stage D2a in front (for M = 1
 //!   in the middle of the prefix network); stage D3 decodes precoding and Gray.
-//! * `rxdsp_eq`: run-time coefficient registers and the global pipeline enable.
+//! * `rxdsp_eq`: run-time coefficient registers and the output FIFO.
 //!
-//! Every pipeline register advances on `en = !(m_axis_tvalid && !m_axis_tready)`;
-//! the state that must only see real samples (sample history, decision
-//! history, precoder memory) advances on `en` and the stage's valid bit.
+//! There is no global stall: every pipeline register advances every clock
+//! and every stage carries a valid bit; the state that must only see real
+//! samples (sample history, decision history, precoder memory) advances on
+//! its stage's valid bit. Stage D3 writes into an output FIFO (distributed
+//! RAM) that can hold every word in flight; its registered almost-full
+//! drives `s_axis_tready`, so `m_axis_tready` reaches only the FIFO's read
+//! side and nothing else.
 
 use crate::hdl::{Dir, Expr, Header, Module, Param, Port, Ty};
 use crate::{regen, RtlError};
@@ -42,13 +46,14 @@ pub const MUL: &str = "rxdsp_eq_mul";
 
 /// Latency in clock cycles: a word whose input handshake happens in cycle `c`
 /// is presented on `m_axis` (with `m_axis_tvalid`) in cycle `c + latency`, if
-/// nothing stalls. `10 + ceil(log2 N)`: input register, multiplier operand
-/// register, product register, `ceil(log2 N)` adder tree levels, round,
-/// saturate, DFE D1, D1b, D2a, D2, D3. The designs report the count of the
+/// nothing stalls. `11 + ceil(log2 N)`: input register, multiplier operand
+/// register, product register, fabric product register, `ceil(log2 N)`
+/// adder tree levels, round, saturate, DFE D1, D1b, D2a, D2, D3 (the output
+/// FIFO's write). The designs report the count of the
 /// stages the builders emitted ([`pipeline_stages`]); a test ties this
 /// closed form to that count.
 pub fn latency(fmt: &RxFormat, _parallel: usize) -> usize {
-    10 + clog2(fmt.ffe_taps) as usize
+    11 + clog2(fmt.ffe_taps) as usize
 }
 
 /// Checks the format and the parallelism.
@@ -149,17 +154,16 @@ pub fn build(fmt: &RxFormat, p: usize) -> Result<Vec<Module>, RtlError> {
 pub struct Stages(Vec<String>);
 
 impl Stages {
-    /// Registers `valid` (enabled by `en`, reset 0) as the valid bit `name`
+    /// Registers `valid` (every clock, reset 0) as the valid bit `name`
     /// of the next pipeline stage, and records the stage.
-    fn valid(
-        &mut self,
-        m: &mut Module,
-        name: &str,
-        valid: &Expr,
-        en: &Expr,
-    ) -> Result<Expr, RtlError> {
+    fn valid(&mut self, m: &mut Module, name: &str, valid: &Expr) -> Result<Expr, RtlError> {
+        self.record(m, name);
+        m.reg_d(name, valid, None, Some(0))
+    }
+
+    /// Records a stage whose valid register `name` of `m` is built elsewhere.
+    fn record(&mut self, m: &Module, name: &str) {
         self.0.push(format!("{}.{name}", m.name()));
-        m.reg_d(name, valid, Some(en), Some(0))
     }
 
     /// The stages as `module.valid_register`, input first.
@@ -189,7 +193,7 @@ pub fn build_with_stages(fmt: &RxFormat, p: usize) -> Result<(Vec<Module>, Stage
     ffe.header_mut().latency = Some(n_ffe);
     let mut dfe = build_dfe(fmt, p, &mut stages)?;
     dfe.header_mut().latency = Some(stages.len() - n_ffe);
-    let mut top = build_top(fmt, p, &ffe, &dfe)?;
+    let mut top = build_top(fmt, p, &ffe, &dfe, &mut stages)?;
     top.header_mut().latency = Some(stages.len());
     Ok((vec![mul, ffe, dfe, top], stages))
 }
@@ -201,22 +205,22 @@ pub fn pipeline_stages(fmt: &RxFormat, p: usize) -> Result<Stages, RtlError> {
     Ok(build_with_stages(fmt, p)?.1)
 }
 
-/// Latency of the multiplier in enabled clocks (operand and product registers).
+/// Latency of the multiplier in clocks: operand and product registers.
 const MUL_LATENCY: usize = 2;
 
 /// Port documentation of the multiplier, shared by both of its variants.
-const MUL_PORTS: [(&str, &str); 5] = [
+const MUL_PORTS: [(&str, &str); 4] = [
     ("clk", "clock, all registers on the rising edge"),
-    ("en", "clock enable of the operand and product registers"),
     ("a", "sample operand (signed)"),
     ("b", "coefficient operand (signed)"),
-    ("p", "a * b, exact, two enabled clocks after a and b"),
+    ("p", "a * b, exact, two clocks after a and b"),
 ];
 
 /// The FFE multiplier `rxdsp_eq_mul`: operand registers, then the product
-/// register, no reset (pure datapath). Two enabled clocks of latency. This
-/// generic variant is what simulation runs; [`ecp5_mul_verilog`] gives the
-/// same module as one ECP5 `MULT18X18D` with its input and output registers.
+/// register; no reset, no enable (pure datapath, advancing every clock).
+/// Two clocks of latency. This generic variant is what simulation runs;
+/// [`ecp5_mul_verilog`] gives the same module as one ECP5 `MULT18X18D` with
+/// its input and output registers.
 fn build_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     let a = fmt.adc_bits;
     let cb = fmt.ffe_coef_bits;
@@ -232,20 +236,19 @@ fn build_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         .latency(MUL_LATENCY),
     );
     m.clock_only()?;
-    let en = m.input("en", Ty::BIT, MUL_PORTS[1].1)?;
-    let xa = m.input("a", Ty::s(a), MUL_PORTS[2].1)?;
-    let xb = m.input("b", Ty::s(cb), MUL_PORTS[3].1)?;
-    let ar = m.reg_d("a_r", &xa, Some(&en), None)?;
-    let br = m.reg_d("b_r", &xb, Some(&en), None)?;
+    let xa = m.input("a", Ty::s(a), MUL_PORTS[1].1)?;
+    let xb = m.input("b", Ty::s(cb), MUL_PORTS[2].1)?;
+    let ar = m.reg_d("a_r", &xa, None, None)?;
+    let br = m.reg_d("b_r", &xb, None, None)?;
     let prod = ar.ext(pw)?.mul(&br.ext(pw)?)?;
-    let pr = m.reg_d("p_r", &prod, Some(&en), None)?;
-    m.output("p", &pr, MUL_PORTS[4].1)?;
+    let pr = m.reg_d("p_r", &prod, None, None)?;
+    m.output("p", &pr, MUL_PORTS[3].1)?;
     Ok(m)
 }
 
 /// The ECP5 variant of `rxdsp_eq_mul`: the same ports and the same two-clock
 /// latency, built on one `MULT18X18D` with its A, B input registers and its
-/// output register enabled (Yosys maps a behavioural multiply to an
+/// output register enabled (clock enable CE0 tied high) (Yosys maps a behavioural multiply to an
 /// unregistered `MULT18X18D` and leaves the registers in the fabric, which
 /// limits the clock to about 85 MHz on a -6 part). Synthesis for ECP5 swaps it
 /// in with [`use_ecp5_dsp`]; simulation keeps the generic variant, and a test
@@ -298,15 +301,14 @@ pub fn build_ecp5_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         header(
             fmt,
             p,
-            "FFE multiplier, ECP5 variant: one MULT18X18D, input and output registers on CLK0/CE0",
+            "FFE multiplier, ECP5 variant: one MULT18X18D, input and output registers on CLK0 (CE0 high)",
             regen::ECP5_MUL,
         )
         .latency(MUL_LATENCY),
     );
     let clk = m.clock_only()?;
-    let en = m.input("en", Ty::BIT, MUL_PORTS[1].1)?;
-    let xa = m.input("a", Ty::s(a), MUL_PORTS[2].1)?;
-    let xb = m.input("b", Ty::s(cb), MUL_PORTS[3].1)?;
+    let xa = m.input("a", Ty::s(a), MUL_PORTS[1].1)?;
+    let xb = m.input("b", Ty::s(cb), MUL_PORTS[2].1)?;
     m.comment("operands sign-extended to the primitive's 18 bits");
     let a18 = m.wire("a18", &xa.ext(18)?)?;
     let b18 = m.wire("b18", &xb.ext(18)?)?;
@@ -348,7 +350,7 @@ pub fn build_ecp5_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         ("SOURCEA", &zero),
         ("SOURCEB", &zero),
         ("CLK0", &clk),
-        ("CE0", &en),
+        ("CE0", &one),
     ] {
         conns.push((n.into(), v.clone()));
     }
@@ -357,7 +359,7 @@ pub fn build_ecp5_mul(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
     }
     let c: Vec<(&str, &Expr)> = conns.iter().map(|(n, e)| (n.as_str(), e)).collect();
     m.instance_with_params(&mult18x18d()?, "u_mult", &params, &c)?;
-    m.output("p", &p36.slice(pw - 1, 0)?.as_signed(), MUL_PORTS[4].1)?;
+    m.output("p", &p36.slice(pw - 1, 0)?.as_signed(), MUL_PORTS[3].1)?;
     Ok(m)
 }
 
@@ -397,8 +399,11 @@ fn build_ffe(
         header(fmt, p, "pipelined FFE, P samples per clock", regen::EQ),
     );
     let (clk, _) = m.clock()?;
-    let en = m.input("en", Ty::BIT, "pipeline enable")?;
-    let in_valid = m.input("in_valid", Ty::BIT, "input word valid")?;
+    let in_valid = m.input(
+        "in_valid",
+        Ty::BIT,
+        "input word valid (a handshake: the sample history advances on it)",
+    )?;
     let in_data = m.input(
         "in_data",
         Ty::u(p as u32 * a),
@@ -409,8 +414,6 @@ fn build_ffe(
         Ty::u(n as u32 * cb),
         "N coefficients, tap 0 in the LSBs",
     )?;
-    let shift = m.wire("shift", &en.and(&in_valid)?)?;
-
     m.comment("coefficients");
     let mut c = Vec::new();
     for kk in 0..n {
@@ -418,15 +421,17 @@ fn build_ffe(
     }
 
     m.comment(
-        "stage 0: the current word x_c* and the N-1 previous samples x_h* (x_h1 is the latest)",
+        "stage 0: the current word x_c* (loaded every clock) and the N-1 previous samples x_h* \
+         (x_h1 is the latest; they advance past x_c* when it holds a word, v0)",
     );
     let mut xc = Vec::new();
     for i in 0..p {
         let v = in_data
             .slice((i as u32 + 1) * a - 1, i as u32 * a)?
             .as_signed();
-        xc.push(m.reg_d(&format!("x_c{i}"), &v, Some(&shift), Some(0))?);
+        xc.push(m.reg_d(&format!("x_c{i}"), &v, None, None)?);
     }
+    let v0 = stages.valid(&mut m, "v0", &in_valid)?;
     // sample at offset q (q < 0: previous words) relative to the current word
     let mut xh: Vec<Expr> = Vec::new(); // xh[mm-1] = offset -mm
     for mm in 1..n {
@@ -440,7 +445,7 @@ fn build_ffe(
         } else {
             xh[(-q) as usize - 1].clone()
         };
-        m.next(&xh[mm - 1], &src, Some(&shift))?;
+        m.next(&xh[mm - 1], &src, Some(&v0))?;
     }
     let x_at = |q: isize| -> Expr {
         if q >= 0 {
@@ -449,10 +454,9 @@ fn build_ffe(
             xh[(-q) as usize - 1].clone()
         }
     };
-    let v0 = stages.valid(&mut m, "v0", &in_valid, &en)?;
 
     m.comment(&format!(
-        "stages 1-2: products, exact in {pw} bits, from {MUL} (registered operands, registered product)"
+        "stages 1-3: products, exact in {pw} bits, from {MUL} (registered operands, registered product), then a fabric register after each (a stepping stone from the DSP block to the adder tree)"
     ));
     let mut level: Vec<Vec<Expr>> = Vec::new();
     for i in 0..p {
@@ -463,20 +467,15 @@ fn build_ffe(
             m.instance(
                 mul,
                 &format!("u_mul_{i}_{kk}"),
-                &[
-                    ("clk", &clk),
-                    ("en", &en),
-                    ("a", &x),
-                    ("b", ck),
-                    ("p", &prod),
-                ],
+                &[("clk", &clk), ("a", &x), ("b", ck), ("p", &prod)],
             )?;
-            row.push(prod);
+            row.push(m.reg_d(&format!("pq{i}_{kk}"), &prod, None, None)?);
         }
         level.push(row);
     }
-    let v1 = stages.valid(&mut m, "v1", &v0, &en)?;
-    let mut valid = stages.valid(&mut m, "v1b", &v1, &en)?;
+    let v1 = stages.valid(&mut m, "v1", &v0)?;
+    let v1b = stages.valid(&mut m, "v1b", &v1)?;
+    let mut valid = stages.valid(&mut m, "v1c", &v1b)?;
 
     let depth = clog2(n);
     let mut w = pw;
@@ -491,18 +490,18 @@ fn build_ffe(
                 } else {
                     pair[0].ext(w + 1)?
                 };
-                nrow.push(m.reg_d(&format!("t{}_{i}_{j}", l + 1), &sum, Some(&en), None)?);
+                nrow.push(m.reg_d(&format!("t{}_{i}_{j}", l + 1), &sum, None, None)?);
             }
             next.push(nrow);
         }
         level = next;
         w += 1;
-        valid = stages.valid(&mut m, &format!("v{}", l + 2), &valid, &en)?;
+        valid = stages.valid(&mut m, &format!("v{}", l + 2), &valid)?;
     }
     debug_assert_eq!(w, fmt.ffe_acc_bits());
 
     m.comment(&format!(
-        "round half up (shift {s}), registered; then saturate to {ob} bits, registered"
+        "round half up (shift {s}), registered; then saturate to {ob} bits (an all-equal test of the top bits), registered"
     ));
     let mut ys = Vec::new();
     let mut shs = Vec::new();
@@ -518,29 +517,36 @@ fn build_ffe(
             // by synthesis; slicing instead would leave bits of r unused)
             r.shr(s)
         };
-        shs.push(m.reg_d(&format!("sh{i}"), &sh, Some(&en), None)?);
+        shs.push(m.reg_d(&format!("sh{i}"), &sh, None, None)?);
     }
-    let valid = stages.valid(&mut m, "vr", &valid, &en)?;
+    let valid = stages.valid(&mut m, "vr", &valid)?;
     for (i, sh) in shs.iter().enumerate() {
         let wsh = sh.width();
         let y = if wsh > ob {
-            let hi = k((1i128 << (ob - 1)) - 1, Ty::s(wsh))?;
-            let lo = k(-(1i128 << (ob - 1)), Ty::s(wsh))?;
+            // saturation without comparators (carry chains): the value fits
+            // in `ob` bits iff bits wsh-1 .. ob-1 are all equal (the sign
+            // copies that `>>> s` shifted in are one flip-flop after merging,
+            // so the test has `wsh - s - ob + 1` distinct inputs)
+            let top = sh.slice(wsh - 1, ob - 1)?;
+            let tw = wsh - ob + 1;
+            let ones = k((1i128 << tw) - 1, Ty::u(tw))?;
+            let fits = top.eq(&k(0, Ty::u(tw))?)?.or(&top.eq(&ones)?)?;
+            let fits = m.wire(&format!("fits{i}"), &fits)?;
             Expr::mux(
-                &sh.gt(&hi)?,
-                &k((1i128 << (ob - 1)) - 1, Ty::s(ob))?,
+                &fits,
+                &sh.slice(ob - 1, 0)?.as_signed(),
                 &Expr::mux(
-                    &sh.lt(&lo)?,
+                    &sh.bit(wsh - 1)?,
                     &k(-(1i128 << (ob - 1)), Ty::s(ob))?,
-                    &sh.slice(ob - 1, 0)?.as_signed(),
+                    &k((1i128 << (ob - 1)) - 1, Ty::s(ob))?,
                 )?,
             )?
         } else {
             sh.ext(ob)?
         };
-        ys.push(m.reg_d(&format!("y{i}"), &y, Some(&en), None)?);
+        ys.push(m.reg_d(&format!("y{i}"), &y, None, None)?);
     }
-    let vy = stages.valid(&mut m, &format!("v{}", depth + 2), &valid, &en)?;
+    let vy = stages.valid(&mut m, &format!("v{}", depth + 2), &valid)?;
     m.output("out_valid", &vy, "output word valid")?;
     m.output("out_y", &pack(&ys)?, "P FFE outputs, sample 0 in the LSBs")?;
     Ok(m)
@@ -566,24 +572,19 @@ impl Slicer {
     }
 }
 
-/// Registers every element of `v` on `en` as `<prefix><i>`.
-fn reg_each(m: &mut Module, v: &[Expr], en: &Expr, prefix: &str) -> Result<Vec<Expr>, RtlError> {
+/// Registers every element of `v` (every clock) as `<prefix><i>`.
+fn reg_each(m: &mut Module, v: &[Expr], prefix: &str) -> Result<Vec<Expr>, RtlError> {
     v.iter()
         .enumerate()
-        .map(|(i, e)| m.reg_d(&format!("{prefix}{i}"), e, Some(en), None))
+        .map(|(i, e)| m.reg_d(&format!("{prefix}{i}"), e, None, None))
         .collect()
 }
 
-/// Registers every selection map on `en` as `<prefix><i>_<d>`.
-fn reg_maps(
-    m: &mut Module,
-    maps: &[[Expr; 4]],
-    en: &Expr,
-    prefix: &str,
-) -> Result<Vec<[Expr; 4]>, RtlError> {
+/// Registers every selection map (every clock) as `<prefix><i>_<d>`.
+fn reg_maps(m: &mut Module, maps: &[[Expr; 4]], prefix: &str) -> Result<Vec<[Expr; 4]>, RtlError> {
     let mut out = Vec::new();
     for (i, f) in maps.iter().enumerate() {
-        let r = reg_each(m, f, en, &format!("{prefix}{i}_"))?;
+        let r = reg_each(m, f, &format!("{prefix}{i}_"))?;
         out.push([r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()]);
     }
     Ok(out)
@@ -613,8 +614,6 @@ struct Dfe {
     mt: usize,
     /// DFE sum bits
     ds: u32,
-    /// the pipeline enable
-    en: Expr,
     /// the constant 0 of `ds` bits
     zero: Expr,
 }
@@ -640,7 +639,6 @@ fn build_dfe(fmt: &RxFormat, p: usize, stages: &mut Stages) -> Result<Module, Rt
         ),
     );
     m.clock()?;
-    let en = m.input("en", Ty::BIT, "pipeline enable")?;
     let in_valid = m.input("in_valid", Ty::BIT, "input word valid")?;
     let in_y = m.input(
         "in_y",
@@ -662,7 +660,6 @@ fn build_dfe(fmt: &RxFormat, p: usize, stages: &mut Stages) -> Result<Module, Rt
         p,
         mt,
         ds,
-        en,
         zero: k(0, Ty::s(ds))?,
     };
     let (t_e, sl) = dfe_thresholds(&mut m, &c, &thr)?;
@@ -675,7 +672,7 @@ fn build_dfe(fmt: &RxFormat, p: usize, stages: &mut Stages) -> Result<Module, Rt
     let (d1_y, d1, v1) = stage_d1b(&mut m, &c, &d1_y, d1, &v1, stages)?;
     let (d1_y, d1, v1) = stage_d2a(&mut m, &c, &d1_y, d1, &v1, stages)?;
     let (d2_a, d2_y, v2) = stage_d2(&mut m, &c, &d1_y, &d1, &v1, sl.as_ref(), &fbk, stages)?;
-    stage_d3(&mut m, &c, fmt.precode, &d2_a, &d2_y, &v2, stages)?;
+    stage_d3(&mut m, &c, fmt.precode, &d2_a, &d2_y, &v2)?;
     Ok(m)
 }
 
@@ -783,10 +780,10 @@ fn stage_d1(
     fbk: &Feedback,
     stages: &mut Stages,
 ) -> Result<StageOut, RtlError> {
-    let (en, ds) = (&c.en, c.ds);
+    let ds = c.ds;
     let mut d1_y = Vec::new();
     for (i, yi) in y.iter().enumerate() {
-        d1_y.push(m.reg_d(&format!("d1_y{i}"), yi, Some(en), None)?);
+        d1_y.push(m.reg_d(&format!("d1_y{i}"), yi, None, None)?);
     }
     // d1[i][d]: M = 0: d1[i][0] = level; M = 1: candidate level for previous
     // decision d; M >= 2: candidate z (tap 1 removed) for previous decision d
@@ -796,7 +793,7 @@ fn stage_d1(
         for (i, yi) in y.iter().enumerate() {
             let ye = m.wire(&format!("y{i}_e"), &yi.ext(ds)?)?;
             let t = need_slicer(sl)?.therm(m, &ye, &format!("c{i}"))?;
-            d1.push(vec![m.reg_d(&format!("d1_c{i}"), &t, Some(en), None)?]);
+            d1.push(vec![m.reg_d(&format!("d1_c{i}"), &t, None, None)?]);
         }
     } else {
         m.comment("stage D1: first tap unrolled, one candidate per previous decision d");
@@ -806,19 +803,19 @@ fn stage_d1(
                 let ye1 = m.wire(&format!("y{i}_e1"), &yi.ext(ds + 1)?)?;
                 for (d, [lo, mid, hi]) in fbk.thr1.iter().enumerate() {
                     let t = therm_at(m, &ye1, [lo, mid, hi], &format!("c{i}_{d}"))?;
-                    row.push(m.reg_d(&format!("d1_c{i}_{d}"), &t, Some(en), None)?);
+                    row.push(m.reg_d(&format!("d1_c{i}_{d}"), &t, None, None)?);
                 }
             } else {
                 let ye = m.wire(&format!("y{i}_e"), &yi.ext(ds)?)?;
                 for (d, fbd) in fbk.fb[0].iter().enumerate() {
                     let z = m.wire(&format!("z{i}_{d}"), &ye.sub(fbd)?)?;
-                    row.push(m.reg_d(&format!("d1_z{i}_{d}"), &z, Some(en), None)?);
+                    row.push(m.reg_d(&format!("d1_z{i}_{d}"), &z, None, None)?);
                 }
             }
             d1.push(row);
         }
     }
-    let v1 = stages.valid(m, "v1", in_valid, en)?;
+    let v1 = stages.valid(m, "v1", in_valid)?;
     Ok((d1_y, d1, v1))
 }
 
@@ -832,23 +829,22 @@ fn stage_d1b(
     v1: &Expr,
     stages: &mut Stages,
 ) -> Result<StageOut, RtlError> {
-    let en = &c.en;
     m.comment("stage D1b: slicer thermometer codes decoded to levels; FFE outputs delayed");
-    let d1_y = reg_each(m, d1_y, en, "d1b_y")?;
+    let d1_y = reg_each(m, d1_y, "d1b_y")?;
     for (i, row) in d1.iter_mut().enumerate() {
         for (d, e) in row.iter_mut().enumerate() {
             *e = match c.mt {
                 0 => {
                     let a = decode_therm(m, e, &format!("a{i}"))?;
-                    m.reg_d(&format!("d1b_a{i}"), &a, Some(en), None)?
+                    m.reg_d(&format!("d1b_a{i}"), &a, None, None)?
                 }
                 // registered inside the prefix network
                 1 => decode_therm(m, e, &format!("f{i}_{d}"))?,
-                _ => m.reg_d(&format!("d1b_z{i}_{d}"), e, Some(en), None)?,
+                _ => m.reg_d(&format!("d1b_z{i}_{d}"), e, None, None)?,
             };
         }
     }
-    let v1 = stages.valid(m, "v1b", v1, en)?;
+    let v1 = stages.valid(m, "v1b", v1)?;
     Ok((d1_y, d1, v1))
 }
 
@@ -861,17 +857,16 @@ fn stage_d2a(
     v1: &Expr,
     stages: &mut Stages,
 ) -> Result<StageOut, RtlError> {
-    let en = &c.en;
     m.comment("stage D2a: FFE outputs (and for M != 1 the D1 results) delayed one stage");
-    let d1_y = reg_each(m, d1_y, en, "d2a_y")?;
+    let d1_y = reg_each(m, d1_y, "d2a_y")?;
     if c.mt != 1 {
         for (i, row) in d1.iter_mut().enumerate() {
             for (d, e) in row.iter_mut().enumerate() {
-                *e = m.reg_d(&format!("d2a_d{i}_{d}"), e, Some(en), None)?;
+                *e = m.reg_d(&format!("d2a_d{i}_{d}"), e, None, None)?;
             }
         }
     }
-    let v1 = stages.valid(m, "v2a", v1, en)?;
+    let v1 = stages.valid(m, "v2a", v1)?;
     Ok((d1_y, d1, v1))
 }
 
@@ -888,7 +883,7 @@ fn stage_d2(
     fbk: &Feedback,
     stages: &mut Stages,
 ) -> Result<(Vec<Expr>, Vec<Expr>, Expr), RtlError> {
-    let (p, mt, en) = (c.p, c.mt, &c.en);
+    let (p, mt) = (c.p, c.mt);
     let mut levels: Vec<Expr> = Vec::new();
     if mt == 0 {
         levels = d1.iter().map(|r| r[0].clone()).collect();
@@ -903,7 +898,7 @@ fn stage_d2(
         } else {
             d2_serial(m, c, d1, &h, need_slicer(sl)?, &fbk.fb, &mut levels)?;
         }
-        let upd1 = m.wire("upd1", &en.and(v1)?)?;
+        let upd1 = v1.clone();
         for j in 0..mt {
             // new h[j] = decision at offset p - 1 - j of this word
             let q = p as isize - 1 - j as isize;
@@ -918,10 +913,10 @@ fn stage_d2(
     let mut d2_a = Vec::new();
     let mut d2_y = Vec::new();
     for i in 0..p {
-        d2_a.push(m.reg_d(&format!("d2_a{i}"), &levels[i], Some(en), None)?);
-        d2_y.push(m.reg_d(&format!("d2_y{i}"), &d1_y[i], Some(en), None)?);
+        d2_a.push(m.reg_d(&format!("d2_a{i}"), &levels[i], None, None)?);
+        d2_y.push(m.reg_d(&format!("d2_y{i}"), &d1_y[i], None, None)?);
     }
-    let v2 = stages.valid(m, "v2", v1, en)?;
+    let v2 = stages.valid(m, "v2", v1)?;
     Ok((d2_a, d2_y, v2))
 }
 
@@ -935,7 +930,7 @@ fn d2_prefix(
     h: &[Expr],
     levels: &mut Vec<Expr>,
 ) -> Result<(), RtlError> {
-    let (p, en) = (c.p, &c.en);
+    let p = c.p;
     m.comment("stage D2: parallel-prefix composition of the selection maps F_i = f_i o ... o f_0");
     let mut maps: Vec<[Expr; 4]> = d1
         .iter()
@@ -955,13 +950,13 @@ fn d2_prefix(
             m.comment(&format!(
                 "stage D1b: decoded maps after {cut1} of {nl} prefix levels, registered"
             ));
-            maps = reg_maps(m, &maps, en, "d1b_f")?;
+            maps = reg_maps(m, &maps, "d1b_f")?;
         }
         if lvl == cut2 {
             m.comment(&format!(
                 "stage D2a: prefix maps after {cut2} of {nl} levels, registered"
             ));
-            maps = reg_maps(m, &maps, en, "d2a_f")?;
+            maps = reg_maps(m, &maps, "d2a_f")?;
             m.comment("stage D2: remaining prefix levels, then a_i = F_i[h1]");
         }
         if dist >= p {
@@ -1040,7 +1035,9 @@ fn d2_serial(
     Ok(())
 }
 
-/// Stage D3: precoder decode (when `precode`) and inverse Gray; the outputs.
+/// Stage D3: precoder decode (when `precode`) and inverse Gray, without a
+/// register of its own: the outputs feed the output FIFO of `rxdsp_eq`,
+/// whose write is the stage's register.
 fn stage_d3(
     m: &mut Module,
     c: &Dfe,
@@ -1048,13 +1045,12 @@ fn stage_d3(
     d2_a: &[Expr],
     d2_y: &[Expr],
     v2: &Expr,
-    stages: &mut Stages,
 ) -> Result<(), RtlError> {
-    let (p, en) = (c.p, &c.en);
+    let p = c.p;
     m.comment(if precode {
-        "stage D3: precoder decode g = a + a_prev mod 4, then inverse Gray"
+        "stage D3: precoder decode g = a + a_prev mod 4, then inverse Gray (registered by the output FIFO)"
     } else {
-        "stage D3: inverse Gray"
+        "stage D3: inverse Gray (registered by the output FIFO)"
     });
     let mut data = Vec::new();
     let prev = if precode {
@@ -1077,31 +1073,35 @@ fn stage_d3(
         let g1 = g.bit(1)?;
         let g0 = g.bit(0)?;
         let dsym = Expr::concat(&[g1.clone(), g1.xor(&g0)?])?;
-        data.push(m.reg_d(&format!("o_d{i}"), &dsym, Some(en), None)?);
+        data.push(m.wire(&format!("o_d{i}"), &dsym)?);
     }
     if let Some(pp) = &prev {
-        let upd2 = m.wire("upd2", &en.and(v2)?)?;
-        m.next(pp, &d2_a[p - 1], Some(&upd2))?;
+        // the precoder memory sees real words only
+        m.next(pp, &d2_a[p - 1], Some(v2))?;
     }
-    let mut oa = Vec::new();
-    let mut oy = Vec::new();
-    for i in 0..p {
-        oa.push(m.reg_d(&format!("o_a{i}"), &d2_a[i], Some(en), None)?);
-        oy.push(m.reg_d(&format!("o_y{i}"), &d2_y[i], Some(en), None)?);
-    }
-    let v3 = stages.valid(m, "v3", v2, en)?;
-    m.output("out_valid", &v3, "output word valid")?;
+    m.output("out_valid", v2, "output word valid")?;
     m.output(
         "out_data",
         &pack(&data)?,
         "P data symbols, sample 0 in the LSBs",
     )?;
-    m.output("out_level", &pack(&oa)?, "P slicer decisions (level index)")?;
-    m.output("out_y", &pack(&oy)?, "P FFE outputs")?;
+    m.output(
+        "out_level",
+        &pack(d2_a)?,
+        "P slicer decisions (level index)",
+    )?;
+    m.output("out_y", &pack(d2_y)?, "P FFE outputs")?;
     Ok(())
 }
 
-fn build_top(fmt: &RxFormat, p: usize, ffe: &Module, dfe: &Module) -> Result<Module, RtlError> {
+fn build_top(
+    fmt: &RxFormat,
+    p: usize,
+    ffe: &Module,
+    dfe: &Module,
+    stages: &mut Stages,
+) -> Result<Module, RtlError> {
+    let depth = fifo_depth(fmt, p);
     let n = fmt.ffe_taps;
     let mt = fmt.dfe_taps;
     let a = fmt.adc_bits;
@@ -1165,9 +1165,9 @@ fn build_top(fmt: &RxFormat, p: usize, ffe: &Module, dfe: &Module) -> Result<Mod
     let e = wr(&mut m, addr_threshold(fmt))?;
     let thr = m.reg_d("thr", &wdata.slice(ob - 1, 0)?, Some(&e), Some(0))?;
 
-    m.comment("global pipeline enable: advance unless the output word is held");
-    let out_valid = m.wire_decl("out_valid", Ty::BIT)?;
-    let en = m.wire("en", &out_valid.and(&m_ready.not())?.not())?;
+    m.comment("input handshake: the registered almost-full of the output FIFO is s_axis_tready");
+    let s_ready = m.wire_decl("s_ready", Ty::BIT)?;
+    let take = m.wire("take", &s_valid.and(&s_ready)?)?;
 
     let ffe_valid = m.wire_decl("ffe_valid", Ty::BIT)?;
     let ffe_y = m.wire_decl("ffe_y", Ty::u(pu * ob))?;
@@ -1178,51 +1178,138 @@ fn build_top(fmt: &RxFormat, p: usize, ffe: &Module, dfe: &Module) -> Result<Mod
         &[
             ("clk", &clk),
             ("rst", &rst),
-            ("en", &en),
-            ("in_valid", &s_valid),
+            ("in_valid", &take),
             ("in_data", &s_data),
             ("coef", &coef_bus),
             ("out_valid", &ffe_valid),
             ("out_y", &ffe_y),
         ],
     )?;
-    let out_data = m.wire_decl("out_data", Ty::u(2 * pu))?;
-    let out_level = m.wire_decl("out_level", Ty::u(2 * pu))?;
-    let out_y = m.wire_decl("out_y", Ty::u(pu * ob))?;
+    let d3 = Word {
+        valid: m.wire_decl("d3_valid", Ty::BIT)?,
+        data: m.wire_decl("d3_data", Ty::u(2 * pu))?,
+        level: m.wire_decl("d3_level", Ty::u(2 * pu))?,
+        y: m.wire_decl("d3_y", Ty::u(pu * ob))?,
+    };
     let mut conns: Vec<(&str, &Expr)> = vec![
         ("clk", &clk),
         ("rst", &rst),
-        ("en", &en),
         ("in_valid", &ffe_valid),
         ("in_y", &ffe_y),
         ("threshold", &thr),
-        ("out_valid", &out_valid),
-        ("out_data", &out_data),
-        ("out_level", &out_level),
-        ("out_y", &out_y),
+        ("out_valid", &d3.valid),
+        ("out_data", &d3.data),
+        ("out_level", &d3.level),
+        ("out_y", &d3.y),
     ];
     let dfe_bus = if mt > 0 { Some(pack(&bregs)?) } else { None };
     if let Some(b) = &dfe_bus {
         conns.push(("dfe_coef", b));
     }
     m.instance(dfe, "u_dfe", &conns)?;
+    let out = output_fifo(&mut m, &d3, &take, &m_ready, &s_ready, depth, stages)?;
 
-    m.output("s_axis_tready", &en, "input ready (= pipeline enable)")?;
+    m.output(
+        "s_axis_tready",
+        &s_ready,
+        "input ready: the output FIFO has room for every word in flight",
+    )?;
     m.output(
         "m_axis_tdata",
-        &out_data,
+        &out.data,
         "P 2-bit data symbols, sample 0 in the LSBs",
     )?;
-    m.output("m_axis_tvalid", &out_valid, "output valid")?;
+    m.output("m_axis_tvalid", &out.valid, "output valid")?;
     m.output(
         "m_ffe_out",
-        &out_y,
+        &out.y,
         "P FFE outputs (signed, sample 0 in the LSBs) of the m_axis_tdata word, before DFE feedback",
     )?;
     m.output(
         "m_slicer_level",
-        &out_level,
+        &out.level,
         "P slicer decisions as level indices 0..3 of the m_axis_tdata word, before precoder decode and inverse Gray",
     )?;
     Ok(m)
+}
+
+/// One output word of the equalizer: valid, data symbols, slicer levels,
+/// FFE outputs.
+struct Word {
+    valid: Expr,
+    data: Expr,
+    level: Expr,
+    y: Expr,
+}
+
+/// Depth of the output FIFO for `fmt`: room for every word in flight, with
+/// `s_axis_tready` a registered compare of the count of words accepted and
+/// not yet read (`credit`): `tready` in cycle `t + 1` is
+/// `credit(t) <= depth - 2`, so at most `depth` words are ever held, and a
+/// stream that is never stalled (`latency` words in flight) never sees
+/// `tready` low: `depth >= latency + 2`, rounded up to a power of two.
+pub fn fifo_depth(fmt: &RxFormat, parallel: usize) -> usize {
+    (latency(fmt, parallel) + 2).next_power_of_two()
+}
+
+/// The output FIFO: stage D3 writes every valid word (the write is the
+/// stage's register); `m_axis` reads the head asynchronously (distributed
+/// RAM); `s_ready` is driven by a register, the almost-full compare of the
+/// words accepted and not yet read against `depth - 2` (see [`fifo_depth`]).
+/// The pipeline in front never stalls: the state that must only see real
+/// samples advances on its stage's valid bit.
+fn output_fifo(
+    m: &mut Module,
+    d3: &Word,
+    take: &Expr,
+    m_ready: &Expr,
+    s_ready: &Expr,
+    depth: usize,
+    stages: &mut Stages,
+) -> Result<Word, RtlError> {
+    let ab = clog2(depth);
+    let (wd, wl) = (d3.data.width(), d3.level.width());
+    let wy = d3.y.width();
+    m.comment(&format!(
+        "output FIFO, {depth} words: written by stage D3, read by m_axis; \
+         s_axis_tready = (words accepted and not read) <= {}, registered",
+        depth - 2
+    ));
+    let mem = m.memory("ofifo", Ty::u(wd + wl + wy), depth)?;
+    let wp = m.reg("ofifo_wp", Ty::u(ab), Some(0))?;
+    let rp = m.reg("ofifo_rp", Ty::u(ab), Some(0))?;
+    let cnt = m.reg("ofifo_cnt", Ty::u(ab + 1), Some(0))?;
+    let credit = m.reg("ofifo_credit", Ty::u(ab + 1), Some(0))?;
+    let nonempty = m.reg("ofifo_nonempty", Ty::BIT, Some(0))?;
+    stages.record(m, "ofifo_nonempty");
+    let ready = m.reg("ofifo_ready", Ty::BIT, Some(1))?;
+    m.assign(s_ready, &ready)?;
+    let push = d3.valid.clone();
+    let pop = m.wire("ofifo_pop", &nonempty.and(m_ready)?)?;
+    let word = Expr::concat(&[d3.y.clone(), d3.level.clone(), d3.data.clone()])?;
+    m.mem_write(&mem, &push, &wp, &word)?;
+    let one = k(1, Ty::u(ab))?;
+    m.next(&wp, &wp.add(&one)?, Some(&push))?;
+    m.next(&rp, &rp.add(&one)?, Some(&pop))?;
+    let push_c = push.ext(ab + 1)?;
+    let pop_c = pop.ext(ab + 1)?;
+    let take_c = take.ext(ab + 1)?;
+    m.next(&cnt, &cnt.add(&push_c)?.sub(&pop_c)?, None)?;
+    // nonempty == (cnt != 0); the next value without the count's carry
+    // chain: a word is written, or two or more are held, or one is held and
+    // not read
+    let two = k(2, Ty::u(ab + 1))?;
+    let many = m.wire("ofifo_many", &cnt.ge(&two)?)?;
+    let keep = nonempty.and(&pop.not())?;
+    m.next(&nonempty, &push.or(&many)?.or(&keep)?, None)?;
+    m.next(&credit, &credit.add(&take_c)?.sub(&pop_c)?, None)?;
+    let room = credit.lt(&k(depth as i128 - 1, Ty::u(ab + 1))?)?;
+    m.next(&ready, &room, None)?;
+    let head = m.wire("ofifo_head", &mem.read(&rp)?)?;
+    Ok(Word {
+        valid: nonempty,
+        data: head.slice(wd - 1, 0)?,
+        level: head.slice(wd + wl - 1, wd)?,
+        y: head.slice(wd + wl + wy - 1, wd + wl)?,
+    })
 }

@@ -6,8 +6,8 @@
 //! from one serial pin `s_in` through a shift register; every output bit is
 //! registered and the registers are XOR-reduced into the registered pin
 //! `m_out`, so no logic of the core can be optimised away. The outputs are
-//! registered before the XOR tree, so the tree (several LUT levels) is not
-//! charged to the core's paths. The harness costs one flip-flop per
+//! registered before the XOR tree, and the tree is registered after every
+//! 16:1 level, so it is not charged to the core's paths. The harness costs one flip-flop per
 //! serially-filled input bit and per output bit, plus the XOR tree.
 
 use crate::hdl::{Dir, Expr, Header, Module, Port, Ty};
@@ -89,7 +89,22 @@ pub fn build(
     m.instance(&core_box, "u_core", &c)?;
     m.comment("outputs registered before the XOR tree, which is not charged to the core");
     let out_q = m.reg_d("out_q", &Expr::concat(&outs)?, None, None)?;
-    let m_out = m.reg_d("m_out_q", &out_q.reduce_xor(), None, None)?;
+    // the tree is registered after every 16:1 level (two LUT4 levels), so
+    // at the core's clock it is never the critical path
+    let mut level = out_q;
+    let mut l = 0;
+    while level.width() > 16 {
+        let w = level.width();
+        let mut parts = Vec::new();
+        for lo in (0..w).step_by(16) {
+            let hi = (lo + 16).min(w) - 1;
+            parts.push(level.slice(hi, lo)?.reduce_xor());
+        }
+        parts.reverse();
+        level = m.reg_d(&format!("xor_q{l}"), &Expr::concat(&parts)?, None, None)?;
+        l += 1;
+    }
+    let m_out = m.reg_d("m_out_q", &level.reduce_xor(), None, None)?;
     m.output("m_out", &m_out, "registered XOR of every output bit")?;
     Ok(m)
 }

@@ -10,7 +10,7 @@
 //! let dir = std::env::temp_dir().join(format!("rxdsp-doc-{}", std::process::id()));
 //! let rep = rtl::generate(&RxFormat::default(), 8, &dir).unwrap();
 //! assert_eq!(rep.top, "rxdsp_eq");
-//! assert_eq!(rep.latency, rtl::latency(&RxFormat::default(), 8)); // 10 + ceil(log2 16)
+//! assert_eq!(rep.latency, rtl::latency(&RxFormat::default(), 8)); // 11 + ceil(log2 16)
 //! assert!(rtl::generate(&RxFormat::default(), 3, &dir).is_err()); // P must be a power of two <= 32
 //! # std::fs::remove_dir_all(&dir).ok();
 //! ```

@@ -354,8 +354,9 @@ fn headers_have_one_structured_form() {
             .unwrap()
     };
     assert_eq!(lat("rxdsp_eq_mul.v"), 2);
+    // the output FIFO's write is the last stage, in rxdsp_eq itself
     assert_eq!(
-        lat("rxdsp_eq_ffe.v") + lat("rxdsp_eq_dfe.v"),
+        lat("rxdsp_eq_ffe.v") + lat("rxdsp_eq_dfe.v") + 1,
         lat("rxdsp_eq.v")
     );
     assert_eq!(lat("rxdsp_eq.v"), d.latency);
@@ -419,7 +420,7 @@ fn generate_writes_files_and_reports() {
     let dir = std::env::temp_dir().join(format!("rxdsp-gen-{}", std::process::id()));
     let r = rtl::generate(&RxFormat::default(), 8, &dir).unwrap();
     assert_eq!(r.top, "rxdsp_eq");
-    assert_eq!(r.latency, 14); // 10 + ceil(log2 16)
+    assert_eq!(r.latency, 15); // 11 + ceil(log2 16)
     assert_eq!(r.files.len(), 4);
     assert!(r.filelist.ends_with("rxdsp.f"));
     let top = std::fs::read_to_string(dir.join("rxdsp_eq.v")).unwrap();
@@ -432,10 +433,10 @@ fn generate_writes_files_and_reports() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Testbench for `rxdsp_eq_mul` (an `hdl` testbench module): operands and
-/// enable from a xorshift64 generator for `cycles` clocks; after every edge
-/// logs `en a b p` (decimal, signed: the inputs of that edge and the
-/// product after it) to `mul.txt`.
+/// Testbench for `rxdsp_eq_mul` (an `hdl` testbench module): operands from
+/// a xorshift64 generator for `cycles` clocks; after every edge logs `a b p`
+/// (decimal, signed: the inputs of that edge and the product after it) to
+/// `mul.txt`.
 fn mul_testbench(a: u32, b: u32, cycles: usize) -> Result<Module, RtlError> {
     let k = |v: i128, ty: Ty| Expr::konst(v, ty);
     let u64t = Ty::u(64);
@@ -446,7 +447,6 @@ fn mul_testbench(a: u32, b: u32, cycles: usize) -> Result<Module, RtlError> {
     let w1 = m.wire("w1", &x.xor(&x.shl(13))?)?;
     let w2 = m.wire("w2", &w1.xor(&w1.shr(7))?)?;
     m.next(&x, &w2.xor(&w2.shl(17))?, None)?;
-    let en = m.wire("en", &x.bit(63)?.or(&x.bit(62)?)?)?;
     let xa = m.wire("a", &x.slice(a - 1, 0)?.as_signed())?;
     let xb = m.wire("b", &x.slice(a + b - 1, a)?.as_signed())?;
     let p = m.wire_decl("p", Ty::s(a + b))?;
@@ -460,7 +460,6 @@ fn mul_testbench(a: u32, b: u32, cycles: usize) -> Result<Module, RtlError> {
         "rxdsp_eq_mul",
         vec![
             port("clk", Dir::In, Ty::BIT),
-            port("en", Dir::In, Ty::BIT),
             port("a", Dir::In, Ty::s(a)),
             port("b", Dir::In, Ty::s(b)),
             port("p", Dir::Out, Ty::s(a + b)),
@@ -469,16 +468,9 @@ fn mul_testbench(a: u32, b: u32, cycles: usize) -> Result<Module, RtlError> {
     m.instance(
         &dut,
         "dut",
-        &[
-            ("clk", &clk),
-            ("en", &en),
-            ("a", &xa),
-            ("b", &xb),
-            ("p", &p),
-        ],
+        &[("clk", &clk), ("a", &xa), ("b", &xb), ("p", &p)],
     )?;
     let ins = [
-        m.reg_d("en_q", &en, None, Some(0))?,
         m.reg_d("a_q", &xa, None, Some(0))?,
         m.reg_d("b_q", &xb, None, Some(0))?,
     ];
@@ -491,15 +483,15 @@ fn mul_testbench(a: u32, b: u32, cycles: usize) -> Result<Module, RtlError> {
     m.log(
         &log,
         &logging,
-        "%0d %0d %0d %0d\n",
-        &[ins[0].clone(), ins[1].clone(), ins[2].clone(), p],
+        "%0d %0d %0d\n",
+        &[ins[0].clone(), ins[1].clone(), p],
     )?;
     m.finish(&c.eq(&k(cycles as i128 + 1, Ty::u(32))?)?, None)?;
     Ok(m)
 }
 
 /// Runs the multiplier testbench under Icarus with `mul` (and `extra` files).
-fn run_mul(dir: &Path, mul: &str, extra: &[&Path], a: u32, b: u32) -> Vec<[i64; 4]> {
+fn run_mul(dir: &Path, mul: &str, extra: &[&Path], a: u32, b: u32) -> Vec<[i64; 3]> {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("mul.v"), mul).unwrap();
     let tb = mul_testbench(a, b, 400).unwrap();
@@ -531,14 +523,14 @@ fn run_mul(dir: &Path, mul: &str, extra: &[&Path], a: u32, b: u32) -> Vec<[i64; 
                 .split_whitespace()
                 .map(|x| x.parse().unwrap_or(i64::MIN))
                 .collect();
-            [v[0], v[1], v[2], v[3]]
+            [v[0], v[1], v[2]]
         })
         .collect()
 }
 
 /// The ECP5 variant of the FFE multiplier (one `MULT18X18D` with its
 /// registers) behaves like the generic one, against a model of the primitive
-/// in the configuration used; both equal `a * b` two enabled clocks later.
+/// in the configuration used; both equal `a * b` two clocks later.
 #[test]
 fn ecp5_multiplier_matches_the_generic_one() {
     if !testkit::have_icarus() {
@@ -571,26 +563,14 @@ fn ecp5_multiplier_matches_the_generic_one() {
             g, e,
             "ECP5 multiplier differs from the generic one for {adc}x{cb} bits"
         );
-        // reference: the product of the operands of two enabled clocks ago
-        let mut pipe: Vec<(i64, i64)> = Vec::new();
+        // reference: after the edge of row i, p is the product of the
+        // operands presented at the edge of row i - 1 (operand register,
+        // then product register)
         let mut seen = 0;
-        for row in &g {
-            let [en, a, b, p] = *row;
-            if en == 1 {
-                pipe.push((a, b));
-            }
-            // after this edge, p is the product of the operands presented at
-            // the enabled edge before it (operand register, then product register)
-            if en == 1 && pipe.len() >= 2 {
-                let (x, y) = pipe[pipe.len() - 2];
-                assert_eq!(
-                    p,
-                    x * y,
-                    "{adc}x{cb}: p after {} enabled clocks",
-                    pipe.len()
-                );
-                seen += 1;
-            }
+        for (i, row) in g.iter().enumerate().skip(1) {
+            let [x, y, _] = g[i - 1];
+            assert_eq!(row[2], x * y, "{adc}x{cb}: p after edge {}", i + 1);
+            seen += 1;
         }
         assert!(seen > 200, "too few checked products: {seen}");
         std::fs::remove_dir_all(&dir).ok();

@@ -13,7 +13,7 @@
 //   dfe.taps (M)     = 1
 //   dfe.coef_bits    = 8
 //   tx.precode       = false
-// Latency: 14 clock cycles
+// Latency: 15 clock cycles
 `default_nettype none
 
 module rxdsp_eq (
@@ -25,7 +25,7 @@ module rxdsp_eq (
     input  wire [63:0] s_axis_tdata, // P ADC samples, sample 0 (earliest) in the LSBs
     input  wire s_axis_tvalid, // input valid
     input  wire m_axis_tready, // output ready
-    output wire s_axis_tready, // input ready (= pipeline enable)
+    output wire s_axis_tready, // input ready: the output FIFO has room for every word in flight
     output wire [15:0] m_axis_tdata, // P 2-bit data symbols, sample 0 in the LSBs
     output wire m_axis_tvalid, // output valid
     output wire [79:0] m_ffe_out, // P FFE outputs (signed, sample 0 in the LSBs) of the m_axis_tdata word, before DFE feedback
@@ -71,42 +71,54 @@ module rxdsp_eq (
     wire we_17 = (cfg_we & (cfg_addr == 5'h11));
     reg [9:0] thr;
 
-    // global pipeline enable: advance unless the output word is held
-    wire out_valid;
-    wire en = (~(out_valid & (~m_axis_tready)));
+    // input handshake: the registered almost-full of the output FIFO is s_axis_tready
+    wire s_ready;
+    wire take = (s_axis_tvalid & s_ready);
     wire ffe_valid;
     wire [79:0] ffe_y;
     rxdsp_eq_ffe u_ffe (
         .clk(clk),
         .rst(rst),
-        .en(en),
-        .in_valid(s_axis_tvalid),
+        .in_valid(take),
         .in_data(s_axis_tdata),
         .coef({ffe_c15, ffe_c14, ffe_c13, ffe_c12, ffe_c11, ffe_c10, ffe_c9, ffe_c8, ffe_c7, ffe_c6, ffe_c5, ffe_c4, ffe_c3, ffe_c2, ffe_c1, ffe_c0}),
         .out_valid(ffe_valid),
         .out_y(ffe_y)
     );
-    wire [15:0] out_data;
-    wire [15:0] out_level;
-    wire [79:0] out_y;
+    wire d3_valid;
+    wire [15:0] d3_data;
+    wire [15:0] d3_level;
+    wire [79:0] d3_y;
     rxdsp_eq_dfe u_dfe (
         .clk(clk),
         .rst(rst),
-        .en(en),
         .in_valid(ffe_valid),
         .in_y(ffe_y),
         .dfe_coef({dfe_b1}),
         .threshold(thr),
-        .out_valid(out_valid),
-        .out_data(out_data),
-        .out_level(out_level),
-        .out_y(out_y)
+        .out_valid(d3_valid),
+        .out_data(d3_data),
+        .out_level(d3_level),
+        .out_y(d3_y)
     );
-    assign s_axis_tready = en;
-    assign m_axis_tdata = out_data;
-    assign m_axis_tvalid = out_valid;
-    assign m_ffe_out = out_y;
-    assign m_slicer_level = out_level;
+
+    // output FIFO, 32 words: written by stage D3, read by m_axis; s_axis_tready = (words accepted and not read) <= 30, registered
+    reg [111:0] ofifo [0:31];
+    reg [4:0] ofifo_wp;
+    reg [4:0] ofifo_rp;
+    reg [5:0] ofifo_cnt;
+    reg [5:0] ofifo_credit;
+    reg ofifo_nonempty;
+    reg ofifo_ready;
+    assign s_ready = ofifo_ready;
+    wire ofifo_pop = (ofifo_nonempty & m_axis_tready);
+    wire ofifo_many = (ofifo_cnt >= 6'd2);
+    wire [111:0] ofifo_head = ofifo[ofifo_rp];
+    assign s_axis_tready = s_ready;
+    assign m_axis_tdata = ofifo_head[15:0];
+    assign m_axis_tvalid = ofifo_nonempty;
+    assign m_ffe_out = ofifo_head[111:32];
+    assign m_slicer_level = ofifo_head[31:16];
 
     always @(posedge clk) begin
         if (rst) begin
@@ -249,6 +261,42 @@ module rxdsp_eq (
             thr <= 10'd0;
         end else if (we_17) begin
             thr <= cfg_wdata[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ofifo_wp <= 5'd0;
+        end else if (d3_valid) begin
+            ofifo_wp <= (ofifo_wp + 5'd1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ofifo_rp <= 5'd0;
+        end else if (ofifo_pop) begin
+            ofifo_rp <= (ofifo_rp + 5'd1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ofifo_cnt <= 6'd0;
+            ofifo_credit <= 6'd0;
+            ofifo_nonempty <= 1'b0;
+            ofifo_ready <= 1'b1;
+        end else begin
+            ofifo_cnt <= ((ofifo_cnt + {5'd0, d3_valid}) - {5'd0, ofifo_pop});
+            ofifo_credit <= ((ofifo_credit + {5'd0, take}) - {5'd0, ofifo_pop});
+            ofifo_nonempty <= ((d3_valid | ofifo_many) | (ofifo_nonempty & (~ofifo_pop)));
+            ofifo_ready <= (ofifo_credit < 6'h1f);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (d3_valid) begin
+            ofifo[ofifo_wp] <= {d3_y, d3_level, d3_data};
         end
     end
 

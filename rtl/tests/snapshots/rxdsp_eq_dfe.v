@@ -13,13 +13,12 @@
 //   dfe.taps (M)     = 1
 //   dfe.coef_bits    = 8
 //   tx.precode       = false
-// Latency: 5 clock cycles
+// Latency: 4 clock cycles
 `default_nettype none
 
 module rxdsp_eq_dfe (
     input  wire clk, // clock, all registers on the rising edge
     input  wire rst, // synchronous reset, active high
-    input  wire en, // pipeline enable
     input  wire in_valid, // input word valid
     input  wire [79:0] in_y, // P FFE outputs, sample 0 in the LSBs
     input  wire [7:0] dfe_coef, // M DFE taps, first post-cursor in the LSBs
@@ -365,7 +364,6 @@ module rxdsp_eq_dfe (
     wire [1:0] a5 = (h1[1] ? (h1[0] ? pf3_5_3 : pf3_5_2) : (h1[0] ? pf3_5_1 : pf3_5_0));
     wire [1:0] a6 = (h1[1] ? (h1[0] ? pf3_6_3 : pf3_6_2) : (h1[0] ? pf3_6_1 : pf3_6_0));
     wire [1:0] a7 = (h1[1] ? (h1[0] ? pf3_7_3 : pf3_7_2) : (h1[0] ? pf3_7_1 : pf3_7_0));
-    wire upd1 = (en & v2a);
     reg [1:0] d2_a0;
     reg signed [9:0] d2_y0;
     reg [1:0] d2_a1;
@@ -384,36 +382,19 @@ module rxdsp_eq_dfe (
     reg signed [9:0] d2_y7;
     reg v2;
 
-    // stage D3: inverse Gray
-    reg [1:0] o_d0;
-    reg [1:0] o_d1;
-    reg [1:0] o_d2;
-    reg [1:0] o_d3;
-    reg [1:0] o_d4;
-    reg [1:0] o_d5;
-    reg [1:0] o_d6;
-    reg [1:0] o_d7;
-    reg [1:0] o_a0;
-    reg signed [9:0] o_y0;
-    reg [1:0] o_a1;
-    reg signed [9:0] o_y1;
-    reg [1:0] o_a2;
-    reg signed [9:0] o_y2;
-    reg [1:0] o_a3;
-    reg signed [9:0] o_y3;
-    reg [1:0] o_a4;
-    reg signed [9:0] o_y4;
-    reg [1:0] o_a5;
-    reg signed [9:0] o_y5;
-    reg [1:0] o_a6;
-    reg signed [9:0] o_y6;
-    reg [1:0] o_a7;
-    reg signed [9:0] o_y7;
-    reg v3;
-    assign out_valid = v3;
+    // stage D3: inverse Gray (registered by the output FIFO)
+    wire [1:0] o_d0 = {d2_a0[1], (d2_a0[1] ^ d2_a0[0])};
+    wire [1:0] o_d1 = {d2_a1[1], (d2_a1[1] ^ d2_a1[0])};
+    wire [1:0] o_d2 = {d2_a2[1], (d2_a2[1] ^ d2_a2[0])};
+    wire [1:0] o_d3 = {d2_a3[1], (d2_a3[1] ^ d2_a3[0])};
+    wire [1:0] o_d4 = {d2_a4[1], (d2_a4[1] ^ d2_a4[0])};
+    wire [1:0] o_d5 = {d2_a5[1], (d2_a5[1] ^ d2_a5[0])};
+    wire [1:0] o_d6 = {d2_a6[1], (d2_a6[1] ^ d2_a6[0])};
+    wire [1:0] o_d7 = {d2_a7[1], (d2_a7[1] ^ d2_a7[0])};
+    assign out_valid = v2;
     assign out_data = {o_d7, o_d6, o_d5, o_d4, o_d3, o_d2, o_d1, o_d0};
-    assign out_level = {o_a7, o_a6, o_a5, o_a4, o_a3, o_a2, o_a1, o_a0};
-    assign out_y = {$unsigned(o_y7), $unsigned(o_y6), $unsigned(o_y5), $unsigned(o_y4), $unsigned(o_y3), $unsigned(o_y2), $unsigned(o_y1), $unsigned(o_y0)};
+    assign out_level = {d2_a7, d2_a6, d2_a5, d2_a4, d2_a3, d2_a2, d2_a1, d2_a0};
+    assign out_y = {$unsigned(d2_y7), $unsigned(d2_y6), $unsigned(d2_y5), $unsigned(d2_y4), $unsigned(d2_y3), $unsigned(d2_y2), $unsigned(d2_y1), $unsigned(d2_y0)};
 
     always @(posedge clk) begin
         b1_x3 <= ((b1_e <<< 1) + b1_e);
@@ -435,171 +416,142 @@ module rxdsp_eq_dfe (
         thr1_3_lo <= thr1_3_lo_w;
         thr1_3_mid <= fb1_3_w;
         thr1_3_hi <= thr1_3_hi_w;
-    end
-
-    always @(posedge clk) begin
-        if (en) begin
-            d1_y0 <= y0;
-            d1_y1 <= y1;
-            d1_y2 <= y2;
-            d1_y3 <= y3;
-            d1_y4 <= y4;
-            d1_y5 <= y5;
-            d1_y6 <= y6;
-            d1_y7 <= y7;
-            d1_c0_0 <= c0_0;
-            d1_c0_1 <= c0_1;
-            d1_c0_2 <= c0_2;
-            d1_c0_3 <= c0_3;
-            d1_c1_0 <= c1_0;
-            d1_c1_1 <= c1_1;
-            d1_c1_2 <= c1_2;
-            d1_c1_3 <= c1_3;
-            d1_c2_0 <= c2_0;
-            d1_c2_1 <= c2_1;
-            d1_c2_2 <= c2_2;
-            d1_c2_3 <= c2_3;
-            d1_c3_0 <= c3_0;
-            d1_c3_1 <= c3_1;
-            d1_c3_2 <= c3_2;
-            d1_c3_3 <= c3_3;
-            d1_c4_0 <= c4_0;
-            d1_c4_1 <= c4_1;
-            d1_c4_2 <= c4_2;
-            d1_c4_3 <= c4_3;
-            d1_c5_0 <= c5_0;
-            d1_c5_1 <= c5_1;
-            d1_c5_2 <= c5_2;
-            d1_c5_3 <= c5_3;
-            d1_c6_0 <= c6_0;
-            d1_c6_1 <= c6_1;
-            d1_c6_2 <= c6_2;
-            d1_c6_3 <= c6_3;
-            d1_c7_0 <= c7_0;
-            d1_c7_1 <= c7_1;
-            d1_c7_2 <= c7_2;
-            d1_c7_3 <= c7_3;
-            d1b_y0 <= d1_y0;
-            d1b_y1 <= d1_y1;
-            d1b_y2 <= d1_y2;
-            d1b_y3 <= d1_y3;
-            d1b_y4 <= d1_y4;
-            d1b_y5 <= d1_y5;
-            d1b_y6 <= d1_y6;
-            d1b_y7 <= d1_y7;
-            d2a_y0 <= d1b_y0;
-            d2a_y1 <= d1b_y1;
-            d2a_y2 <= d1b_y2;
-            d2a_y3 <= d1b_y3;
-            d2a_y4 <= d1b_y4;
-            d2a_y5 <= d1b_y5;
-            d2a_y6 <= d1b_y6;
-            d2a_y7 <= d1b_y7;
-            d1b_f0_0 <= f0_0;
-            d1b_f0_1 <= f0_1;
-            d1b_f0_2 <= f0_2;
-            d1b_f0_3 <= f0_3;
-            d1b_f1_0 <= pf1_1_0;
-            d1b_f1_1 <= pf1_1_1;
-            d1b_f1_2 <= pf1_1_2;
-            d1b_f1_3 <= pf1_1_3;
-            d1b_f2_0 <= pf1_2_0;
-            d1b_f2_1 <= pf1_2_1;
-            d1b_f2_2 <= pf1_2_2;
-            d1b_f2_3 <= pf1_2_3;
-            d1b_f3_0 <= pf1_3_0;
-            d1b_f3_1 <= pf1_3_1;
-            d1b_f3_2 <= pf1_3_2;
-            d1b_f3_3 <= pf1_3_3;
-            d1b_f4_0 <= pf1_4_0;
-            d1b_f4_1 <= pf1_4_1;
-            d1b_f4_2 <= pf1_4_2;
-            d1b_f4_3 <= pf1_4_3;
-            d1b_f5_0 <= pf1_5_0;
-            d1b_f5_1 <= pf1_5_1;
-            d1b_f5_2 <= pf1_5_2;
-            d1b_f5_3 <= pf1_5_3;
-            d1b_f6_0 <= pf1_6_0;
-            d1b_f6_1 <= pf1_6_1;
-            d1b_f6_2 <= pf1_6_2;
-            d1b_f6_3 <= pf1_6_3;
-            d1b_f7_0 <= pf1_7_0;
-            d1b_f7_1 <= pf1_7_1;
-            d1b_f7_2 <= pf1_7_2;
-            d1b_f7_3 <= pf1_7_3;
-            d2a_f0_0 <= d1b_f0_0;
-            d2a_f0_1 <= d1b_f0_1;
-            d2a_f0_2 <= d1b_f0_2;
-            d2a_f0_3 <= d1b_f0_3;
-            d2a_f1_0 <= d1b_f1_0;
-            d2a_f1_1 <= d1b_f1_1;
-            d2a_f1_2 <= d1b_f1_2;
-            d2a_f1_3 <= d1b_f1_3;
-            d2a_f2_0 <= pf2_2_0;
-            d2a_f2_1 <= pf2_2_1;
-            d2a_f2_2 <= pf2_2_2;
-            d2a_f2_3 <= pf2_2_3;
-            d2a_f3_0 <= pf2_3_0;
-            d2a_f3_1 <= pf2_3_1;
-            d2a_f3_2 <= pf2_3_2;
-            d2a_f3_3 <= pf2_3_3;
-            d2a_f4_0 <= pf2_4_0;
-            d2a_f4_1 <= pf2_4_1;
-            d2a_f4_2 <= pf2_4_2;
-            d2a_f4_3 <= pf2_4_3;
-            d2a_f5_0 <= pf2_5_0;
-            d2a_f5_1 <= pf2_5_1;
-            d2a_f5_2 <= pf2_5_2;
-            d2a_f5_3 <= pf2_5_3;
-            d2a_f6_0 <= pf2_6_0;
-            d2a_f6_1 <= pf2_6_1;
-            d2a_f6_2 <= pf2_6_2;
-            d2a_f6_3 <= pf2_6_3;
-            d2a_f7_0 <= pf2_7_0;
-            d2a_f7_1 <= pf2_7_1;
-            d2a_f7_2 <= pf2_7_2;
-            d2a_f7_3 <= pf2_7_3;
-            d2_a0 <= a0;
-            d2_y0 <= d2a_y0;
-            d2_a1 <= a1;
-            d2_y1 <= d2a_y1;
-            d2_a2 <= a2;
-            d2_y2 <= d2a_y2;
-            d2_a3 <= a3;
-            d2_y3 <= d2a_y3;
-            d2_a4 <= a4;
-            d2_y4 <= d2a_y4;
-            d2_a5 <= a5;
-            d2_y5 <= d2a_y5;
-            d2_a6 <= a6;
-            d2_y6 <= d2a_y6;
-            d2_a7 <= a7;
-            d2_y7 <= d2a_y7;
-            o_d0 <= {d2_a0[1], (d2_a0[1] ^ d2_a0[0])};
-            o_d1 <= {d2_a1[1], (d2_a1[1] ^ d2_a1[0])};
-            o_d2 <= {d2_a2[1], (d2_a2[1] ^ d2_a2[0])};
-            o_d3 <= {d2_a3[1], (d2_a3[1] ^ d2_a3[0])};
-            o_d4 <= {d2_a4[1], (d2_a4[1] ^ d2_a4[0])};
-            o_d5 <= {d2_a5[1], (d2_a5[1] ^ d2_a5[0])};
-            o_d6 <= {d2_a6[1], (d2_a6[1] ^ d2_a6[0])};
-            o_d7 <= {d2_a7[1], (d2_a7[1] ^ d2_a7[0])};
-            o_a0 <= d2_a0;
-            o_y0 <= d2_y0;
-            o_a1 <= d2_a1;
-            o_y1 <= d2_y1;
-            o_a2 <= d2_a2;
-            o_y2 <= d2_y2;
-            o_a3 <= d2_a3;
-            o_y3 <= d2_y3;
-            o_a4 <= d2_a4;
-            o_y4 <= d2_y4;
-            o_a5 <= d2_a5;
-            o_y5 <= d2_y5;
-            o_a6 <= d2_a6;
-            o_y6 <= d2_y6;
-            o_a7 <= d2_a7;
-            o_y7 <= d2_y7;
-        end
+        d1_y0 <= y0;
+        d1_y1 <= y1;
+        d1_y2 <= y2;
+        d1_y3 <= y3;
+        d1_y4 <= y4;
+        d1_y5 <= y5;
+        d1_y6 <= y6;
+        d1_y7 <= y7;
+        d1_c0_0 <= c0_0;
+        d1_c0_1 <= c0_1;
+        d1_c0_2 <= c0_2;
+        d1_c0_3 <= c0_3;
+        d1_c1_0 <= c1_0;
+        d1_c1_1 <= c1_1;
+        d1_c1_2 <= c1_2;
+        d1_c1_3 <= c1_3;
+        d1_c2_0 <= c2_0;
+        d1_c2_1 <= c2_1;
+        d1_c2_2 <= c2_2;
+        d1_c2_3 <= c2_3;
+        d1_c3_0 <= c3_0;
+        d1_c3_1 <= c3_1;
+        d1_c3_2 <= c3_2;
+        d1_c3_3 <= c3_3;
+        d1_c4_0 <= c4_0;
+        d1_c4_1 <= c4_1;
+        d1_c4_2 <= c4_2;
+        d1_c4_3 <= c4_3;
+        d1_c5_0 <= c5_0;
+        d1_c5_1 <= c5_1;
+        d1_c5_2 <= c5_2;
+        d1_c5_3 <= c5_3;
+        d1_c6_0 <= c6_0;
+        d1_c6_1 <= c6_1;
+        d1_c6_2 <= c6_2;
+        d1_c6_3 <= c6_3;
+        d1_c7_0 <= c7_0;
+        d1_c7_1 <= c7_1;
+        d1_c7_2 <= c7_2;
+        d1_c7_3 <= c7_3;
+        d1b_y0 <= d1_y0;
+        d1b_y1 <= d1_y1;
+        d1b_y2 <= d1_y2;
+        d1b_y3 <= d1_y3;
+        d1b_y4 <= d1_y4;
+        d1b_y5 <= d1_y5;
+        d1b_y6 <= d1_y6;
+        d1b_y7 <= d1_y7;
+        d2a_y0 <= d1b_y0;
+        d2a_y1 <= d1b_y1;
+        d2a_y2 <= d1b_y2;
+        d2a_y3 <= d1b_y3;
+        d2a_y4 <= d1b_y4;
+        d2a_y5 <= d1b_y5;
+        d2a_y6 <= d1b_y6;
+        d2a_y7 <= d1b_y7;
+        d1b_f0_0 <= f0_0;
+        d1b_f0_1 <= f0_1;
+        d1b_f0_2 <= f0_2;
+        d1b_f0_3 <= f0_3;
+        d1b_f1_0 <= pf1_1_0;
+        d1b_f1_1 <= pf1_1_1;
+        d1b_f1_2 <= pf1_1_2;
+        d1b_f1_3 <= pf1_1_3;
+        d1b_f2_0 <= pf1_2_0;
+        d1b_f2_1 <= pf1_2_1;
+        d1b_f2_2 <= pf1_2_2;
+        d1b_f2_3 <= pf1_2_3;
+        d1b_f3_0 <= pf1_3_0;
+        d1b_f3_1 <= pf1_3_1;
+        d1b_f3_2 <= pf1_3_2;
+        d1b_f3_3 <= pf1_3_3;
+        d1b_f4_0 <= pf1_4_0;
+        d1b_f4_1 <= pf1_4_1;
+        d1b_f4_2 <= pf1_4_2;
+        d1b_f4_3 <= pf1_4_3;
+        d1b_f5_0 <= pf1_5_0;
+        d1b_f5_1 <= pf1_5_1;
+        d1b_f5_2 <= pf1_5_2;
+        d1b_f5_3 <= pf1_5_3;
+        d1b_f6_0 <= pf1_6_0;
+        d1b_f6_1 <= pf1_6_1;
+        d1b_f6_2 <= pf1_6_2;
+        d1b_f6_3 <= pf1_6_3;
+        d1b_f7_0 <= pf1_7_0;
+        d1b_f7_1 <= pf1_7_1;
+        d1b_f7_2 <= pf1_7_2;
+        d1b_f7_3 <= pf1_7_3;
+        d2a_f0_0 <= d1b_f0_0;
+        d2a_f0_1 <= d1b_f0_1;
+        d2a_f0_2 <= d1b_f0_2;
+        d2a_f0_3 <= d1b_f0_3;
+        d2a_f1_0 <= d1b_f1_0;
+        d2a_f1_1 <= d1b_f1_1;
+        d2a_f1_2 <= d1b_f1_2;
+        d2a_f1_3 <= d1b_f1_3;
+        d2a_f2_0 <= pf2_2_0;
+        d2a_f2_1 <= pf2_2_1;
+        d2a_f2_2 <= pf2_2_2;
+        d2a_f2_3 <= pf2_2_3;
+        d2a_f3_0 <= pf2_3_0;
+        d2a_f3_1 <= pf2_3_1;
+        d2a_f3_2 <= pf2_3_2;
+        d2a_f3_3 <= pf2_3_3;
+        d2a_f4_0 <= pf2_4_0;
+        d2a_f4_1 <= pf2_4_1;
+        d2a_f4_2 <= pf2_4_2;
+        d2a_f4_3 <= pf2_4_3;
+        d2a_f5_0 <= pf2_5_0;
+        d2a_f5_1 <= pf2_5_1;
+        d2a_f5_2 <= pf2_5_2;
+        d2a_f5_3 <= pf2_5_3;
+        d2a_f6_0 <= pf2_6_0;
+        d2a_f6_1 <= pf2_6_1;
+        d2a_f6_2 <= pf2_6_2;
+        d2a_f6_3 <= pf2_6_3;
+        d2a_f7_0 <= pf2_7_0;
+        d2a_f7_1 <= pf2_7_1;
+        d2a_f7_2 <= pf2_7_2;
+        d2a_f7_3 <= pf2_7_3;
+        d2_a0 <= a0;
+        d2_y0 <= d2a_y0;
+        d2_a1 <= a1;
+        d2_y1 <= d2a_y1;
+        d2_a2 <= a2;
+        d2_y2 <= d2a_y2;
+        d2_a3 <= a3;
+        d2_y3 <= d2a_y3;
+        d2_a4 <= a4;
+        d2_y4 <= d2a_y4;
+        d2_a5 <= a5;
+        d2_y5 <= d2a_y5;
+        d2_a6 <= a6;
+        d2_y6 <= d2a_y6;
+        d2_a7 <= a7;
+        d2_y7 <= d2a_y7;
     end
 
     always @(posedge clk) begin
@@ -608,20 +560,18 @@ module rxdsp_eq_dfe (
             v1b <= 1'b0;
             v2a <= 1'b0;
             v2 <= 1'b0;
-            v3 <= 1'b0;
-        end else if (en) begin
+        end else begin
             v1 <= in_valid;
             v1b <= v1;
             v2a <= v1b;
             v2 <= v2a;
-            v3 <= v2;
         end
     end
 
     always @(posedge clk) begin
         if (rst) begin
             h1 <= 2'd0;
-        end else if (upd1) begin
+        end else if (v2a) begin
             h1 <= a7;
         end
     end

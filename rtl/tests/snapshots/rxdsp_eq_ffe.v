@@ -13,21 +13,19 @@
 //   dfe.taps (M)     = 1
 //   dfe.coef_bits    = 8
 //   tx.precode       = false
-// Latency: 9 clock cycles
+// Latency: 10 clock cycles
 `default_nettype none
 
 module rxdsp_eq_ffe (
     input  wire clk, // clock, all registers on the rising edge
     input  wire rst, // synchronous reset, active high
-    input  wire en, // pipeline enable
-    input  wire in_valid, // input word valid
+    input  wire in_valid, // input word valid (a handshake: the sample history advances on it)
     input  wire [63:0] in_data, // P samples, sample 0 in the LSBs
     input  wire [159:0] coef, // N coefficients, tap 0 in the LSBs
     output wire out_valid, // output word valid
     output wire [79:0] out_y // P FFE outputs, sample 0 in the LSBs
 );
 
-    wire shift = (en & in_valid);
 
     // coefficients
     wire signed [9:0] c0 = $signed(coef[9:0]);
@@ -47,7 +45,7 @@ module rxdsp_eq_ffe (
     wire signed [9:0] c14 = $signed(coef[149:140]);
     wire signed [9:0] c15 = $signed(coef[159:150]);
 
-    // stage 0: the current word x_c* and the N-1 previous samples x_h* (x_h1 is the latest)
+    // stage 0: the current word x_c* (loaded every clock) and the N-1 previous samples x_h* (x_h1 is the latest; they advance past x_c* when it holds a word, v0)
     reg signed [7:0] x_c0;
     reg signed [7:0] x_c1;
     reg signed [7:0] x_c2;
@@ -56,6 +54,7 @@ module rxdsp_eq_ffe (
     reg signed [7:0] x_c5;
     reg signed [7:0] x_c6;
     reg signed [7:0] x_c7;
+    reg v0;
     reg signed [7:0] x_h1;
     reg signed [7:0] x_h2;
     reg signed [7:0] x_h3;
@@ -71,1035 +70,1035 @@ module rxdsp_eq_ffe (
     reg signed [7:0] x_h13;
     reg signed [7:0] x_h14;
     reg signed [7:0] x_h15;
-    reg v0;
 
-    // stages 1-2: products, exact in 18 bits, from rxdsp_eq_mul (registered operands, registered product)
+    // stages 1-3: products, exact in 18 bits, from rxdsp_eq_mul (registered operands, registered product), then a fabric register after each (a stepping stone from the DSP block to the adder tree)
     wire signed [17:0] p0_0;
     rxdsp_eq_mul u_mul_0_0 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c0),
         .p(p0_0)
     );
+    reg signed [17:0] pq0_0;
     wire signed [17:0] p0_1;
     rxdsp_eq_mul u_mul_0_1 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c1),
         .p(p0_1)
     );
+    reg signed [17:0] pq0_1;
     wire signed [17:0] p0_2;
     rxdsp_eq_mul u_mul_0_2 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c2),
         .p(p0_2)
     );
+    reg signed [17:0] pq0_2;
     wire signed [17:0] p0_3;
     rxdsp_eq_mul u_mul_0_3 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c3),
         .p(p0_3)
     );
+    reg signed [17:0] pq0_3;
     wire signed [17:0] p0_4;
     rxdsp_eq_mul u_mul_0_4 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c4),
         .p(p0_4)
     );
+    reg signed [17:0] pq0_4;
     wire signed [17:0] p0_5;
     rxdsp_eq_mul u_mul_0_5 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c5),
         .p(p0_5)
     );
+    reg signed [17:0] pq0_5;
     wire signed [17:0] p0_6;
     rxdsp_eq_mul u_mul_0_6 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c6),
         .p(p0_6)
     );
+    reg signed [17:0] pq0_6;
     wire signed [17:0] p0_7;
     rxdsp_eq_mul u_mul_0_7 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c7),
         .p(p0_7)
     );
+    reg signed [17:0] pq0_7;
     wire signed [17:0] p0_8;
     rxdsp_eq_mul u_mul_0_8 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c8),
         .p(p0_8)
     );
+    reg signed [17:0] pq0_8;
     wire signed [17:0] p0_9;
     rxdsp_eq_mul u_mul_0_9 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c9),
         .p(p0_9)
     );
+    reg signed [17:0] pq0_9;
     wire signed [17:0] p0_10;
     rxdsp_eq_mul u_mul_0_10 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c10),
         .p(p0_10)
     );
+    reg signed [17:0] pq0_10;
     wire signed [17:0] p0_11;
     rxdsp_eq_mul u_mul_0_11 (
         .clk(clk),
-        .en(en),
         .a(x_h11),
         .b(c11),
         .p(p0_11)
     );
+    reg signed [17:0] pq0_11;
     wire signed [17:0] p0_12;
     rxdsp_eq_mul u_mul_0_12 (
         .clk(clk),
-        .en(en),
         .a(x_h12),
         .b(c12),
         .p(p0_12)
     );
+    reg signed [17:0] pq0_12;
     wire signed [17:0] p0_13;
     rxdsp_eq_mul u_mul_0_13 (
         .clk(clk),
-        .en(en),
         .a(x_h13),
         .b(c13),
         .p(p0_13)
     );
+    reg signed [17:0] pq0_13;
     wire signed [17:0] p0_14;
     rxdsp_eq_mul u_mul_0_14 (
         .clk(clk),
-        .en(en),
         .a(x_h14),
         .b(c14),
         .p(p0_14)
     );
+    reg signed [17:0] pq0_14;
     wire signed [17:0] p0_15;
     rxdsp_eq_mul u_mul_0_15 (
         .clk(clk),
-        .en(en),
         .a(x_h15),
         .b(c15),
         .p(p0_15)
     );
+    reg signed [17:0] pq0_15;
     wire signed [17:0] p1_0;
     rxdsp_eq_mul u_mul_1_0 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c0),
         .p(p1_0)
     );
+    reg signed [17:0] pq1_0;
     wire signed [17:0] p1_1;
     rxdsp_eq_mul u_mul_1_1 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c1),
         .p(p1_1)
     );
+    reg signed [17:0] pq1_1;
     wire signed [17:0] p1_2;
     rxdsp_eq_mul u_mul_1_2 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c2),
         .p(p1_2)
     );
+    reg signed [17:0] pq1_2;
     wire signed [17:0] p1_3;
     rxdsp_eq_mul u_mul_1_3 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c3),
         .p(p1_3)
     );
+    reg signed [17:0] pq1_3;
     wire signed [17:0] p1_4;
     rxdsp_eq_mul u_mul_1_4 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c4),
         .p(p1_4)
     );
+    reg signed [17:0] pq1_4;
     wire signed [17:0] p1_5;
     rxdsp_eq_mul u_mul_1_5 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c5),
         .p(p1_5)
     );
+    reg signed [17:0] pq1_5;
     wire signed [17:0] p1_6;
     rxdsp_eq_mul u_mul_1_6 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c6),
         .p(p1_6)
     );
+    reg signed [17:0] pq1_6;
     wire signed [17:0] p1_7;
     rxdsp_eq_mul u_mul_1_7 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c7),
         .p(p1_7)
     );
+    reg signed [17:0] pq1_7;
     wire signed [17:0] p1_8;
     rxdsp_eq_mul u_mul_1_8 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c8),
         .p(p1_8)
     );
+    reg signed [17:0] pq1_8;
     wire signed [17:0] p1_9;
     rxdsp_eq_mul u_mul_1_9 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c9),
         .p(p1_9)
     );
+    reg signed [17:0] pq1_9;
     wire signed [17:0] p1_10;
     rxdsp_eq_mul u_mul_1_10 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c10),
         .p(p1_10)
     );
+    reg signed [17:0] pq1_10;
     wire signed [17:0] p1_11;
     rxdsp_eq_mul u_mul_1_11 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c11),
         .p(p1_11)
     );
+    reg signed [17:0] pq1_11;
     wire signed [17:0] p1_12;
     rxdsp_eq_mul u_mul_1_12 (
         .clk(clk),
-        .en(en),
         .a(x_h11),
         .b(c12),
         .p(p1_12)
     );
+    reg signed [17:0] pq1_12;
     wire signed [17:0] p1_13;
     rxdsp_eq_mul u_mul_1_13 (
         .clk(clk),
-        .en(en),
         .a(x_h12),
         .b(c13),
         .p(p1_13)
     );
+    reg signed [17:0] pq1_13;
     wire signed [17:0] p1_14;
     rxdsp_eq_mul u_mul_1_14 (
         .clk(clk),
-        .en(en),
         .a(x_h13),
         .b(c14),
         .p(p1_14)
     );
+    reg signed [17:0] pq1_14;
     wire signed [17:0] p1_15;
     rxdsp_eq_mul u_mul_1_15 (
         .clk(clk),
-        .en(en),
         .a(x_h14),
         .b(c15),
         .p(p1_15)
     );
+    reg signed [17:0] pq1_15;
     wire signed [17:0] p2_0;
     rxdsp_eq_mul u_mul_2_0 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c0),
         .p(p2_0)
     );
+    reg signed [17:0] pq2_0;
     wire signed [17:0] p2_1;
     rxdsp_eq_mul u_mul_2_1 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c1),
         .p(p2_1)
     );
+    reg signed [17:0] pq2_1;
     wire signed [17:0] p2_2;
     rxdsp_eq_mul u_mul_2_2 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c2),
         .p(p2_2)
     );
+    reg signed [17:0] pq2_2;
     wire signed [17:0] p2_3;
     rxdsp_eq_mul u_mul_2_3 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c3),
         .p(p2_3)
     );
+    reg signed [17:0] pq2_3;
     wire signed [17:0] p2_4;
     rxdsp_eq_mul u_mul_2_4 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c4),
         .p(p2_4)
     );
+    reg signed [17:0] pq2_4;
     wire signed [17:0] p2_5;
     rxdsp_eq_mul u_mul_2_5 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c5),
         .p(p2_5)
     );
+    reg signed [17:0] pq2_5;
     wire signed [17:0] p2_6;
     rxdsp_eq_mul u_mul_2_6 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c6),
         .p(p2_6)
     );
+    reg signed [17:0] pq2_6;
     wire signed [17:0] p2_7;
     rxdsp_eq_mul u_mul_2_7 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c7),
         .p(p2_7)
     );
+    reg signed [17:0] pq2_7;
     wire signed [17:0] p2_8;
     rxdsp_eq_mul u_mul_2_8 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c8),
         .p(p2_8)
     );
+    reg signed [17:0] pq2_8;
     wire signed [17:0] p2_9;
     rxdsp_eq_mul u_mul_2_9 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c9),
         .p(p2_9)
     );
+    reg signed [17:0] pq2_9;
     wire signed [17:0] p2_10;
     rxdsp_eq_mul u_mul_2_10 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c10),
         .p(p2_10)
     );
+    reg signed [17:0] pq2_10;
     wire signed [17:0] p2_11;
     rxdsp_eq_mul u_mul_2_11 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c11),
         .p(p2_11)
     );
+    reg signed [17:0] pq2_11;
     wire signed [17:0] p2_12;
     rxdsp_eq_mul u_mul_2_12 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c12),
         .p(p2_12)
     );
+    reg signed [17:0] pq2_12;
     wire signed [17:0] p2_13;
     rxdsp_eq_mul u_mul_2_13 (
         .clk(clk),
-        .en(en),
         .a(x_h11),
         .b(c13),
         .p(p2_13)
     );
+    reg signed [17:0] pq2_13;
     wire signed [17:0] p2_14;
     rxdsp_eq_mul u_mul_2_14 (
         .clk(clk),
-        .en(en),
         .a(x_h12),
         .b(c14),
         .p(p2_14)
     );
+    reg signed [17:0] pq2_14;
     wire signed [17:0] p2_15;
     rxdsp_eq_mul u_mul_2_15 (
         .clk(clk),
-        .en(en),
         .a(x_h13),
         .b(c15),
         .p(p2_15)
     );
+    reg signed [17:0] pq2_15;
     wire signed [17:0] p3_0;
     rxdsp_eq_mul u_mul_3_0 (
         .clk(clk),
-        .en(en),
         .a(x_c3),
         .b(c0),
         .p(p3_0)
     );
+    reg signed [17:0] pq3_0;
     wire signed [17:0] p3_1;
     rxdsp_eq_mul u_mul_3_1 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c1),
         .p(p3_1)
     );
+    reg signed [17:0] pq3_1;
     wire signed [17:0] p3_2;
     rxdsp_eq_mul u_mul_3_2 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c2),
         .p(p3_2)
     );
+    reg signed [17:0] pq3_2;
     wire signed [17:0] p3_3;
     rxdsp_eq_mul u_mul_3_3 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c3),
         .p(p3_3)
     );
+    reg signed [17:0] pq3_3;
     wire signed [17:0] p3_4;
     rxdsp_eq_mul u_mul_3_4 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c4),
         .p(p3_4)
     );
+    reg signed [17:0] pq3_4;
     wire signed [17:0] p3_5;
     rxdsp_eq_mul u_mul_3_5 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c5),
         .p(p3_5)
     );
+    reg signed [17:0] pq3_5;
     wire signed [17:0] p3_6;
     rxdsp_eq_mul u_mul_3_6 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c6),
         .p(p3_6)
     );
+    reg signed [17:0] pq3_6;
     wire signed [17:0] p3_7;
     rxdsp_eq_mul u_mul_3_7 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c7),
         .p(p3_7)
     );
+    reg signed [17:0] pq3_7;
     wire signed [17:0] p3_8;
     rxdsp_eq_mul u_mul_3_8 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c8),
         .p(p3_8)
     );
+    reg signed [17:0] pq3_8;
     wire signed [17:0] p3_9;
     rxdsp_eq_mul u_mul_3_9 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c9),
         .p(p3_9)
     );
+    reg signed [17:0] pq3_9;
     wire signed [17:0] p3_10;
     rxdsp_eq_mul u_mul_3_10 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c10),
         .p(p3_10)
     );
+    reg signed [17:0] pq3_10;
     wire signed [17:0] p3_11;
     rxdsp_eq_mul u_mul_3_11 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c11),
         .p(p3_11)
     );
+    reg signed [17:0] pq3_11;
     wire signed [17:0] p3_12;
     rxdsp_eq_mul u_mul_3_12 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c12),
         .p(p3_12)
     );
+    reg signed [17:0] pq3_12;
     wire signed [17:0] p3_13;
     rxdsp_eq_mul u_mul_3_13 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c13),
         .p(p3_13)
     );
+    reg signed [17:0] pq3_13;
     wire signed [17:0] p3_14;
     rxdsp_eq_mul u_mul_3_14 (
         .clk(clk),
-        .en(en),
         .a(x_h11),
         .b(c14),
         .p(p3_14)
     );
+    reg signed [17:0] pq3_14;
     wire signed [17:0] p3_15;
     rxdsp_eq_mul u_mul_3_15 (
         .clk(clk),
-        .en(en),
         .a(x_h12),
         .b(c15),
         .p(p3_15)
     );
+    reg signed [17:0] pq3_15;
     wire signed [17:0] p4_0;
     rxdsp_eq_mul u_mul_4_0 (
         .clk(clk),
-        .en(en),
         .a(x_c4),
         .b(c0),
         .p(p4_0)
     );
+    reg signed [17:0] pq4_0;
     wire signed [17:0] p4_1;
     rxdsp_eq_mul u_mul_4_1 (
         .clk(clk),
-        .en(en),
         .a(x_c3),
         .b(c1),
         .p(p4_1)
     );
+    reg signed [17:0] pq4_1;
     wire signed [17:0] p4_2;
     rxdsp_eq_mul u_mul_4_2 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c2),
         .p(p4_2)
     );
+    reg signed [17:0] pq4_2;
     wire signed [17:0] p4_3;
     rxdsp_eq_mul u_mul_4_3 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c3),
         .p(p4_3)
     );
+    reg signed [17:0] pq4_3;
     wire signed [17:0] p4_4;
     rxdsp_eq_mul u_mul_4_4 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c4),
         .p(p4_4)
     );
+    reg signed [17:0] pq4_4;
     wire signed [17:0] p4_5;
     rxdsp_eq_mul u_mul_4_5 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c5),
         .p(p4_5)
     );
+    reg signed [17:0] pq4_5;
     wire signed [17:0] p4_6;
     rxdsp_eq_mul u_mul_4_6 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c6),
         .p(p4_6)
     );
+    reg signed [17:0] pq4_6;
     wire signed [17:0] p4_7;
     rxdsp_eq_mul u_mul_4_7 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c7),
         .p(p4_7)
     );
+    reg signed [17:0] pq4_7;
     wire signed [17:0] p4_8;
     rxdsp_eq_mul u_mul_4_8 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c8),
         .p(p4_8)
     );
+    reg signed [17:0] pq4_8;
     wire signed [17:0] p4_9;
     rxdsp_eq_mul u_mul_4_9 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c9),
         .p(p4_9)
     );
+    reg signed [17:0] pq4_9;
     wire signed [17:0] p4_10;
     rxdsp_eq_mul u_mul_4_10 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c10),
         .p(p4_10)
     );
+    reg signed [17:0] pq4_10;
     wire signed [17:0] p4_11;
     rxdsp_eq_mul u_mul_4_11 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c11),
         .p(p4_11)
     );
+    reg signed [17:0] pq4_11;
     wire signed [17:0] p4_12;
     rxdsp_eq_mul u_mul_4_12 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c12),
         .p(p4_12)
     );
+    reg signed [17:0] pq4_12;
     wire signed [17:0] p4_13;
     rxdsp_eq_mul u_mul_4_13 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c13),
         .p(p4_13)
     );
+    reg signed [17:0] pq4_13;
     wire signed [17:0] p4_14;
     rxdsp_eq_mul u_mul_4_14 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c14),
         .p(p4_14)
     );
+    reg signed [17:0] pq4_14;
     wire signed [17:0] p4_15;
     rxdsp_eq_mul u_mul_4_15 (
         .clk(clk),
-        .en(en),
         .a(x_h11),
         .b(c15),
         .p(p4_15)
     );
+    reg signed [17:0] pq4_15;
     wire signed [17:0] p5_0;
     rxdsp_eq_mul u_mul_5_0 (
         .clk(clk),
-        .en(en),
         .a(x_c5),
         .b(c0),
         .p(p5_0)
     );
+    reg signed [17:0] pq5_0;
     wire signed [17:0] p5_1;
     rxdsp_eq_mul u_mul_5_1 (
         .clk(clk),
-        .en(en),
         .a(x_c4),
         .b(c1),
         .p(p5_1)
     );
+    reg signed [17:0] pq5_1;
     wire signed [17:0] p5_2;
     rxdsp_eq_mul u_mul_5_2 (
         .clk(clk),
-        .en(en),
         .a(x_c3),
         .b(c2),
         .p(p5_2)
     );
+    reg signed [17:0] pq5_2;
     wire signed [17:0] p5_3;
     rxdsp_eq_mul u_mul_5_3 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c3),
         .p(p5_3)
     );
+    reg signed [17:0] pq5_3;
     wire signed [17:0] p5_4;
     rxdsp_eq_mul u_mul_5_4 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c4),
         .p(p5_4)
     );
+    reg signed [17:0] pq5_4;
     wire signed [17:0] p5_5;
     rxdsp_eq_mul u_mul_5_5 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c5),
         .p(p5_5)
     );
+    reg signed [17:0] pq5_5;
     wire signed [17:0] p5_6;
     rxdsp_eq_mul u_mul_5_6 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c6),
         .p(p5_6)
     );
+    reg signed [17:0] pq5_6;
     wire signed [17:0] p5_7;
     rxdsp_eq_mul u_mul_5_7 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c7),
         .p(p5_7)
     );
+    reg signed [17:0] pq5_7;
     wire signed [17:0] p5_8;
     rxdsp_eq_mul u_mul_5_8 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c8),
         .p(p5_8)
     );
+    reg signed [17:0] pq5_8;
     wire signed [17:0] p5_9;
     rxdsp_eq_mul u_mul_5_9 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c9),
         .p(p5_9)
     );
+    reg signed [17:0] pq5_9;
     wire signed [17:0] p5_10;
     rxdsp_eq_mul u_mul_5_10 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c10),
         .p(p5_10)
     );
+    reg signed [17:0] pq5_10;
     wire signed [17:0] p5_11;
     rxdsp_eq_mul u_mul_5_11 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c11),
         .p(p5_11)
     );
+    reg signed [17:0] pq5_11;
     wire signed [17:0] p5_12;
     rxdsp_eq_mul u_mul_5_12 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c12),
         .p(p5_12)
     );
+    reg signed [17:0] pq5_12;
     wire signed [17:0] p5_13;
     rxdsp_eq_mul u_mul_5_13 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c13),
         .p(p5_13)
     );
+    reg signed [17:0] pq5_13;
     wire signed [17:0] p5_14;
     rxdsp_eq_mul u_mul_5_14 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c14),
         .p(p5_14)
     );
+    reg signed [17:0] pq5_14;
     wire signed [17:0] p5_15;
     rxdsp_eq_mul u_mul_5_15 (
         .clk(clk),
-        .en(en),
         .a(x_h10),
         .b(c15),
         .p(p5_15)
     );
+    reg signed [17:0] pq5_15;
     wire signed [17:0] p6_0;
     rxdsp_eq_mul u_mul_6_0 (
         .clk(clk),
-        .en(en),
         .a(x_c6),
         .b(c0),
         .p(p6_0)
     );
+    reg signed [17:0] pq6_0;
     wire signed [17:0] p6_1;
     rxdsp_eq_mul u_mul_6_1 (
         .clk(clk),
-        .en(en),
         .a(x_c5),
         .b(c1),
         .p(p6_1)
     );
+    reg signed [17:0] pq6_1;
     wire signed [17:0] p6_2;
     rxdsp_eq_mul u_mul_6_2 (
         .clk(clk),
-        .en(en),
         .a(x_c4),
         .b(c2),
         .p(p6_2)
     );
+    reg signed [17:0] pq6_2;
     wire signed [17:0] p6_3;
     rxdsp_eq_mul u_mul_6_3 (
         .clk(clk),
-        .en(en),
         .a(x_c3),
         .b(c3),
         .p(p6_3)
     );
+    reg signed [17:0] pq6_3;
     wire signed [17:0] p6_4;
     rxdsp_eq_mul u_mul_6_4 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c4),
         .p(p6_4)
     );
+    reg signed [17:0] pq6_4;
     wire signed [17:0] p6_5;
     rxdsp_eq_mul u_mul_6_5 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c5),
         .p(p6_5)
     );
+    reg signed [17:0] pq6_5;
     wire signed [17:0] p6_6;
     rxdsp_eq_mul u_mul_6_6 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c6),
         .p(p6_6)
     );
+    reg signed [17:0] pq6_6;
     wire signed [17:0] p6_7;
     rxdsp_eq_mul u_mul_6_7 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c7),
         .p(p6_7)
     );
+    reg signed [17:0] pq6_7;
     wire signed [17:0] p6_8;
     rxdsp_eq_mul u_mul_6_8 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c8),
         .p(p6_8)
     );
+    reg signed [17:0] pq6_8;
     wire signed [17:0] p6_9;
     rxdsp_eq_mul u_mul_6_9 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c9),
         .p(p6_9)
     );
+    reg signed [17:0] pq6_9;
     wire signed [17:0] p6_10;
     rxdsp_eq_mul u_mul_6_10 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c10),
         .p(p6_10)
     );
+    reg signed [17:0] pq6_10;
     wire signed [17:0] p6_11;
     rxdsp_eq_mul u_mul_6_11 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c11),
         .p(p6_11)
     );
+    reg signed [17:0] pq6_11;
     wire signed [17:0] p6_12;
     rxdsp_eq_mul u_mul_6_12 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c12),
         .p(p6_12)
     );
+    reg signed [17:0] pq6_12;
     wire signed [17:0] p6_13;
     rxdsp_eq_mul u_mul_6_13 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c13),
         .p(p6_13)
     );
+    reg signed [17:0] pq6_13;
     wire signed [17:0] p6_14;
     rxdsp_eq_mul u_mul_6_14 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c14),
         .p(p6_14)
     );
+    reg signed [17:0] pq6_14;
     wire signed [17:0] p6_15;
     rxdsp_eq_mul u_mul_6_15 (
         .clk(clk),
-        .en(en),
         .a(x_h9),
         .b(c15),
         .p(p6_15)
     );
+    reg signed [17:0] pq6_15;
     wire signed [17:0] p7_0;
     rxdsp_eq_mul u_mul_7_0 (
         .clk(clk),
-        .en(en),
         .a(x_c7),
         .b(c0),
         .p(p7_0)
     );
+    reg signed [17:0] pq7_0;
     wire signed [17:0] p7_1;
     rxdsp_eq_mul u_mul_7_1 (
         .clk(clk),
-        .en(en),
         .a(x_c6),
         .b(c1),
         .p(p7_1)
     );
+    reg signed [17:0] pq7_1;
     wire signed [17:0] p7_2;
     rxdsp_eq_mul u_mul_7_2 (
         .clk(clk),
-        .en(en),
         .a(x_c5),
         .b(c2),
         .p(p7_2)
     );
+    reg signed [17:0] pq7_2;
     wire signed [17:0] p7_3;
     rxdsp_eq_mul u_mul_7_3 (
         .clk(clk),
-        .en(en),
         .a(x_c4),
         .b(c3),
         .p(p7_3)
     );
+    reg signed [17:0] pq7_3;
     wire signed [17:0] p7_4;
     rxdsp_eq_mul u_mul_7_4 (
         .clk(clk),
-        .en(en),
         .a(x_c3),
         .b(c4),
         .p(p7_4)
     );
+    reg signed [17:0] pq7_4;
     wire signed [17:0] p7_5;
     rxdsp_eq_mul u_mul_7_5 (
         .clk(clk),
-        .en(en),
         .a(x_c2),
         .b(c5),
         .p(p7_5)
     );
+    reg signed [17:0] pq7_5;
     wire signed [17:0] p7_6;
     rxdsp_eq_mul u_mul_7_6 (
         .clk(clk),
-        .en(en),
         .a(x_c1),
         .b(c6),
         .p(p7_6)
     );
+    reg signed [17:0] pq7_6;
     wire signed [17:0] p7_7;
     rxdsp_eq_mul u_mul_7_7 (
         .clk(clk),
-        .en(en),
         .a(x_c0),
         .b(c7),
         .p(p7_7)
     );
+    reg signed [17:0] pq7_7;
     wire signed [17:0] p7_8;
     rxdsp_eq_mul u_mul_7_8 (
         .clk(clk),
-        .en(en),
         .a(x_h1),
         .b(c8),
         .p(p7_8)
     );
+    reg signed [17:0] pq7_8;
     wire signed [17:0] p7_9;
     rxdsp_eq_mul u_mul_7_9 (
         .clk(clk),
-        .en(en),
         .a(x_h2),
         .b(c9),
         .p(p7_9)
     );
+    reg signed [17:0] pq7_9;
     wire signed [17:0] p7_10;
     rxdsp_eq_mul u_mul_7_10 (
         .clk(clk),
-        .en(en),
         .a(x_h3),
         .b(c10),
         .p(p7_10)
     );
+    reg signed [17:0] pq7_10;
     wire signed [17:0] p7_11;
     rxdsp_eq_mul u_mul_7_11 (
         .clk(clk),
-        .en(en),
         .a(x_h4),
         .b(c11),
         .p(p7_11)
     );
+    reg signed [17:0] pq7_11;
     wire signed [17:0] p7_12;
     rxdsp_eq_mul u_mul_7_12 (
         .clk(clk),
-        .en(en),
         .a(x_h5),
         .b(c12),
         .p(p7_12)
     );
+    reg signed [17:0] pq7_12;
     wire signed [17:0] p7_13;
     rxdsp_eq_mul u_mul_7_13 (
         .clk(clk),
-        .en(en),
         .a(x_h6),
         .b(c13),
         .p(p7_13)
     );
+    reg signed [17:0] pq7_13;
     wire signed [17:0] p7_14;
     rxdsp_eq_mul u_mul_7_14 (
         .clk(clk),
-        .en(en),
         .a(x_h7),
         .b(c14),
         .p(p7_14)
     );
+    reg signed [17:0] pq7_14;
     wire signed [17:0] p7_15;
     rxdsp_eq_mul u_mul_7_15 (
         .clk(clk),
-        .en(en),
         .a(x_h8),
         .b(c15),
         .p(p7_15)
     );
+    reg signed [17:0] pq7_15;
     reg v1;
     reg v1b;
+    reg v1c;
 
     // adder tree level 1: 19 bits
     reg signed [18:0] t1_0_0;
@@ -1233,7 +1232,7 @@ module rxdsp_eq_ffe (
     reg signed [21:0] t4_7_0;
     reg v5;
 
-    // round half up (shift 7), registered; then saturate to 10 bits, registered
+    // round half up (shift 7), registered; then saturate to 10 bits (an all-equal test of the top bits), registered
     wire signed [22:0] r0 = ($signed({{1{t4_0_0[21]}}, t4_0_0}) + 23'sd64);
     reg signed [22:0] sh0;
     wire signed [22:0] r1 = ($signed({{1{t4_1_0[21]}}, t4_1_0}) + 23'sd64);
@@ -1251,28 +1250,329 @@ module rxdsp_eq_ffe (
     wire signed [22:0] r7 = ($signed({{1{t4_7_0[21]}}, t4_7_0}) + 23'sd64);
     reg signed [22:0] sh7;
     reg vr;
+    wire fits0 = ((sh0[22:9] == 14'd0) | (sh0[22:9] == 14'h3fff));
     reg signed [9:0] y0;
+    wire fits1 = ((sh1[22:9] == 14'd0) | (sh1[22:9] == 14'h3fff));
     reg signed [9:0] y1;
+    wire fits2 = ((sh2[22:9] == 14'd0) | (sh2[22:9] == 14'h3fff));
     reg signed [9:0] y2;
+    wire fits3 = ((sh3[22:9] == 14'd0) | (sh3[22:9] == 14'h3fff));
     reg signed [9:0] y3;
+    wire fits4 = ((sh4[22:9] == 14'd0) | (sh4[22:9] == 14'h3fff));
     reg signed [9:0] y4;
+    wire fits5 = ((sh5[22:9] == 14'd0) | (sh5[22:9] == 14'h3fff));
     reg signed [9:0] y5;
+    wire fits6 = ((sh6[22:9] == 14'd0) | (sh6[22:9] == 14'h3fff));
     reg signed [9:0] y6;
+    wire fits7 = ((sh7[22:9] == 14'd0) | (sh7[22:9] == 14'h3fff));
     reg signed [9:0] y7;
     reg v6;
     assign out_valid = v6;
     assign out_y = {$unsigned(y7), $unsigned(y6), $unsigned(y5), $unsigned(y4), $unsigned(y3), $unsigned(y2), $unsigned(y1), $unsigned(y0)};
 
     always @(posedge clk) begin
+        x_c0 <= $signed(in_data[7:0]);
+        x_c1 <= $signed(in_data[15:8]);
+        x_c2 <= $signed(in_data[23:16]);
+        x_c3 <= $signed(in_data[31:24]);
+        x_c4 <= $signed(in_data[39:32]);
+        x_c5 <= $signed(in_data[47:40]);
+        x_c6 <= $signed(in_data[55:48]);
+        x_c7 <= $signed(in_data[63:56]);
+        pq0_0 <= p0_0;
+        pq0_1 <= p0_1;
+        pq0_2 <= p0_2;
+        pq0_3 <= p0_3;
+        pq0_4 <= p0_4;
+        pq0_5 <= p0_5;
+        pq0_6 <= p0_6;
+        pq0_7 <= p0_7;
+        pq0_8 <= p0_8;
+        pq0_9 <= p0_9;
+        pq0_10 <= p0_10;
+        pq0_11 <= p0_11;
+        pq0_12 <= p0_12;
+        pq0_13 <= p0_13;
+        pq0_14 <= p0_14;
+        pq0_15 <= p0_15;
+        pq1_0 <= p1_0;
+        pq1_1 <= p1_1;
+        pq1_2 <= p1_2;
+        pq1_3 <= p1_3;
+        pq1_4 <= p1_4;
+        pq1_5 <= p1_5;
+        pq1_6 <= p1_6;
+        pq1_7 <= p1_7;
+        pq1_8 <= p1_8;
+        pq1_9 <= p1_9;
+        pq1_10 <= p1_10;
+        pq1_11 <= p1_11;
+        pq1_12 <= p1_12;
+        pq1_13 <= p1_13;
+        pq1_14 <= p1_14;
+        pq1_15 <= p1_15;
+        pq2_0 <= p2_0;
+        pq2_1 <= p2_1;
+        pq2_2 <= p2_2;
+        pq2_3 <= p2_3;
+        pq2_4 <= p2_4;
+        pq2_5 <= p2_5;
+        pq2_6 <= p2_6;
+        pq2_7 <= p2_7;
+        pq2_8 <= p2_8;
+        pq2_9 <= p2_9;
+        pq2_10 <= p2_10;
+        pq2_11 <= p2_11;
+        pq2_12 <= p2_12;
+        pq2_13 <= p2_13;
+        pq2_14 <= p2_14;
+        pq2_15 <= p2_15;
+        pq3_0 <= p3_0;
+        pq3_1 <= p3_1;
+        pq3_2 <= p3_2;
+        pq3_3 <= p3_3;
+        pq3_4 <= p3_4;
+        pq3_5 <= p3_5;
+        pq3_6 <= p3_6;
+        pq3_7 <= p3_7;
+        pq3_8 <= p3_8;
+        pq3_9 <= p3_9;
+        pq3_10 <= p3_10;
+        pq3_11 <= p3_11;
+        pq3_12 <= p3_12;
+        pq3_13 <= p3_13;
+        pq3_14 <= p3_14;
+        pq3_15 <= p3_15;
+        pq4_0 <= p4_0;
+        pq4_1 <= p4_1;
+        pq4_2 <= p4_2;
+        pq4_3 <= p4_3;
+        pq4_4 <= p4_4;
+        pq4_5 <= p4_5;
+        pq4_6 <= p4_6;
+        pq4_7 <= p4_7;
+        pq4_8 <= p4_8;
+        pq4_9 <= p4_9;
+        pq4_10 <= p4_10;
+        pq4_11 <= p4_11;
+        pq4_12 <= p4_12;
+        pq4_13 <= p4_13;
+        pq4_14 <= p4_14;
+        pq4_15 <= p4_15;
+        pq5_0 <= p5_0;
+        pq5_1 <= p5_1;
+        pq5_2 <= p5_2;
+        pq5_3 <= p5_3;
+        pq5_4 <= p5_4;
+        pq5_5 <= p5_5;
+        pq5_6 <= p5_6;
+        pq5_7 <= p5_7;
+        pq5_8 <= p5_8;
+        pq5_9 <= p5_9;
+        pq5_10 <= p5_10;
+        pq5_11 <= p5_11;
+        pq5_12 <= p5_12;
+        pq5_13 <= p5_13;
+        pq5_14 <= p5_14;
+        pq5_15 <= p5_15;
+        pq6_0 <= p6_0;
+        pq6_1 <= p6_1;
+        pq6_2 <= p6_2;
+        pq6_3 <= p6_3;
+        pq6_4 <= p6_4;
+        pq6_5 <= p6_5;
+        pq6_6 <= p6_6;
+        pq6_7 <= p6_7;
+        pq6_8 <= p6_8;
+        pq6_9 <= p6_9;
+        pq6_10 <= p6_10;
+        pq6_11 <= p6_11;
+        pq6_12 <= p6_12;
+        pq6_13 <= p6_13;
+        pq6_14 <= p6_14;
+        pq6_15 <= p6_15;
+        pq7_0 <= p7_0;
+        pq7_1 <= p7_1;
+        pq7_2 <= p7_2;
+        pq7_3 <= p7_3;
+        pq7_4 <= p7_4;
+        pq7_5 <= p7_5;
+        pq7_6 <= p7_6;
+        pq7_7 <= p7_7;
+        pq7_8 <= p7_8;
+        pq7_9 <= p7_9;
+        pq7_10 <= p7_10;
+        pq7_11 <= p7_11;
+        pq7_12 <= p7_12;
+        pq7_13 <= p7_13;
+        pq7_14 <= p7_14;
+        pq7_15 <= p7_15;
+        t1_0_0 <= ($signed({{1{pq0_0[17]}}, pq0_0}) + $signed({{1{pq0_1[17]}}, pq0_1}));
+        t1_0_1 <= ($signed({{1{pq0_2[17]}}, pq0_2}) + $signed({{1{pq0_3[17]}}, pq0_3}));
+        t1_0_2 <= ($signed({{1{pq0_4[17]}}, pq0_4}) + $signed({{1{pq0_5[17]}}, pq0_5}));
+        t1_0_3 <= ($signed({{1{pq0_6[17]}}, pq0_6}) + $signed({{1{pq0_7[17]}}, pq0_7}));
+        t1_0_4 <= ($signed({{1{pq0_8[17]}}, pq0_8}) + $signed({{1{pq0_9[17]}}, pq0_9}));
+        t1_0_5 <= ($signed({{1{pq0_10[17]}}, pq0_10}) + $signed({{1{pq0_11[17]}}, pq0_11}));
+        t1_0_6 <= ($signed({{1{pq0_12[17]}}, pq0_12}) + $signed({{1{pq0_13[17]}}, pq0_13}));
+        t1_0_7 <= ($signed({{1{pq0_14[17]}}, pq0_14}) + $signed({{1{pq0_15[17]}}, pq0_15}));
+        t1_1_0 <= ($signed({{1{pq1_0[17]}}, pq1_0}) + $signed({{1{pq1_1[17]}}, pq1_1}));
+        t1_1_1 <= ($signed({{1{pq1_2[17]}}, pq1_2}) + $signed({{1{pq1_3[17]}}, pq1_3}));
+        t1_1_2 <= ($signed({{1{pq1_4[17]}}, pq1_4}) + $signed({{1{pq1_5[17]}}, pq1_5}));
+        t1_1_3 <= ($signed({{1{pq1_6[17]}}, pq1_6}) + $signed({{1{pq1_7[17]}}, pq1_7}));
+        t1_1_4 <= ($signed({{1{pq1_8[17]}}, pq1_8}) + $signed({{1{pq1_9[17]}}, pq1_9}));
+        t1_1_5 <= ($signed({{1{pq1_10[17]}}, pq1_10}) + $signed({{1{pq1_11[17]}}, pq1_11}));
+        t1_1_6 <= ($signed({{1{pq1_12[17]}}, pq1_12}) + $signed({{1{pq1_13[17]}}, pq1_13}));
+        t1_1_7 <= ($signed({{1{pq1_14[17]}}, pq1_14}) + $signed({{1{pq1_15[17]}}, pq1_15}));
+        t1_2_0 <= ($signed({{1{pq2_0[17]}}, pq2_0}) + $signed({{1{pq2_1[17]}}, pq2_1}));
+        t1_2_1 <= ($signed({{1{pq2_2[17]}}, pq2_2}) + $signed({{1{pq2_3[17]}}, pq2_3}));
+        t1_2_2 <= ($signed({{1{pq2_4[17]}}, pq2_4}) + $signed({{1{pq2_5[17]}}, pq2_5}));
+        t1_2_3 <= ($signed({{1{pq2_6[17]}}, pq2_6}) + $signed({{1{pq2_7[17]}}, pq2_7}));
+        t1_2_4 <= ($signed({{1{pq2_8[17]}}, pq2_8}) + $signed({{1{pq2_9[17]}}, pq2_9}));
+        t1_2_5 <= ($signed({{1{pq2_10[17]}}, pq2_10}) + $signed({{1{pq2_11[17]}}, pq2_11}));
+        t1_2_6 <= ($signed({{1{pq2_12[17]}}, pq2_12}) + $signed({{1{pq2_13[17]}}, pq2_13}));
+        t1_2_7 <= ($signed({{1{pq2_14[17]}}, pq2_14}) + $signed({{1{pq2_15[17]}}, pq2_15}));
+        t1_3_0 <= ($signed({{1{pq3_0[17]}}, pq3_0}) + $signed({{1{pq3_1[17]}}, pq3_1}));
+        t1_3_1 <= ($signed({{1{pq3_2[17]}}, pq3_2}) + $signed({{1{pq3_3[17]}}, pq3_3}));
+        t1_3_2 <= ($signed({{1{pq3_4[17]}}, pq3_4}) + $signed({{1{pq3_5[17]}}, pq3_5}));
+        t1_3_3 <= ($signed({{1{pq3_6[17]}}, pq3_6}) + $signed({{1{pq3_7[17]}}, pq3_7}));
+        t1_3_4 <= ($signed({{1{pq3_8[17]}}, pq3_8}) + $signed({{1{pq3_9[17]}}, pq3_9}));
+        t1_3_5 <= ($signed({{1{pq3_10[17]}}, pq3_10}) + $signed({{1{pq3_11[17]}}, pq3_11}));
+        t1_3_6 <= ($signed({{1{pq3_12[17]}}, pq3_12}) + $signed({{1{pq3_13[17]}}, pq3_13}));
+        t1_3_7 <= ($signed({{1{pq3_14[17]}}, pq3_14}) + $signed({{1{pq3_15[17]}}, pq3_15}));
+        t1_4_0 <= ($signed({{1{pq4_0[17]}}, pq4_0}) + $signed({{1{pq4_1[17]}}, pq4_1}));
+        t1_4_1 <= ($signed({{1{pq4_2[17]}}, pq4_2}) + $signed({{1{pq4_3[17]}}, pq4_3}));
+        t1_4_2 <= ($signed({{1{pq4_4[17]}}, pq4_4}) + $signed({{1{pq4_5[17]}}, pq4_5}));
+        t1_4_3 <= ($signed({{1{pq4_6[17]}}, pq4_6}) + $signed({{1{pq4_7[17]}}, pq4_7}));
+        t1_4_4 <= ($signed({{1{pq4_8[17]}}, pq4_8}) + $signed({{1{pq4_9[17]}}, pq4_9}));
+        t1_4_5 <= ($signed({{1{pq4_10[17]}}, pq4_10}) + $signed({{1{pq4_11[17]}}, pq4_11}));
+        t1_4_6 <= ($signed({{1{pq4_12[17]}}, pq4_12}) + $signed({{1{pq4_13[17]}}, pq4_13}));
+        t1_4_7 <= ($signed({{1{pq4_14[17]}}, pq4_14}) + $signed({{1{pq4_15[17]}}, pq4_15}));
+        t1_5_0 <= ($signed({{1{pq5_0[17]}}, pq5_0}) + $signed({{1{pq5_1[17]}}, pq5_1}));
+        t1_5_1 <= ($signed({{1{pq5_2[17]}}, pq5_2}) + $signed({{1{pq5_3[17]}}, pq5_3}));
+        t1_5_2 <= ($signed({{1{pq5_4[17]}}, pq5_4}) + $signed({{1{pq5_5[17]}}, pq5_5}));
+        t1_5_3 <= ($signed({{1{pq5_6[17]}}, pq5_6}) + $signed({{1{pq5_7[17]}}, pq5_7}));
+        t1_5_4 <= ($signed({{1{pq5_8[17]}}, pq5_8}) + $signed({{1{pq5_9[17]}}, pq5_9}));
+        t1_5_5 <= ($signed({{1{pq5_10[17]}}, pq5_10}) + $signed({{1{pq5_11[17]}}, pq5_11}));
+        t1_5_6 <= ($signed({{1{pq5_12[17]}}, pq5_12}) + $signed({{1{pq5_13[17]}}, pq5_13}));
+        t1_5_7 <= ($signed({{1{pq5_14[17]}}, pq5_14}) + $signed({{1{pq5_15[17]}}, pq5_15}));
+        t1_6_0 <= ($signed({{1{pq6_0[17]}}, pq6_0}) + $signed({{1{pq6_1[17]}}, pq6_1}));
+        t1_6_1 <= ($signed({{1{pq6_2[17]}}, pq6_2}) + $signed({{1{pq6_3[17]}}, pq6_3}));
+        t1_6_2 <= ($signed({{1{pq6_4[17]}}, pq6_4}) + $signed({{1{pq6_5[17]}}, pq6_5}));
+        t1_6_3 <= ($signed({{1{pq6_6[17]}}, pq6_6}) + $signed({{1{pq6_7[17]}}, pq6_7}));
+        t1_6_4 <= ($signed({{1{pq6_8[17]}}, pq6_8}) + $signed({{1{pq6_9[17]}}, pq6_9}));
+        t1_6_5 <= ($signed({{1{pq6_10[17]}}, pq6_10}) + $signed({{1{pq6_11[17]}}, pq6_11}));
+        t1_6_6 <= ($signed({{1{pq6_12[17]}}, pq6_12}) + $signed({{1{pq6_13[17]}}, pq6_13}));
+        t1_6_7 <= ($signed({{1{pq6_14[17]}}, pq6_14}) + $signed({{1{pq6_15[17]}}, pq6_15}));
+        t1_7_0 <= ($signed({{1{pq7_0[17]}}, pq7_0}) + $signed({{1{pq7_1[17]}}, pq7_1}));
+        t1_7_1 <= ($signed({{1{pq7_2[17]}}, pq7_2}) + $signed({{1{pq7_3[17]}}, pq7_3}));
+        t1_7_2 <= ($signed({{1{pq7_4[17]}}, pq7_4}) + $signed({{1{pq7_5[17]}}, pq7_5}));
+        t1_7_3 <= ($signed({{1{pq7_6[17]}}, pq7_6}) + $signed({{1{pq7_7[17]}}, pq7_7}));
+        t1_7_4 <= ($signed({{1{pq7_8[17]}}, pq7_8}) + $signed({{1{pq7_9[17]}}, pq7_9}));
+        t1_7_5 <= ($signed({{1{pq7_10[17]}}, pq7_10}) + $signed({{1{pq7_11[17]}}, pq7_11}));
+        t1_7_6 <= ($signed({{1{pq7_12[17]}}, pq7_12}) + $signed({{1{pq7_13[17]}}, pq7_13}));
+        t1_7_7 <= ($signed({{1{pq7_14[17]}}, pq7_14}) + $signed({{1{pq7_15[17]}}, pq7_15}));
+        t2_0_0 <= ($signed({{1{t1_0_0[18]}}, t1_0_0}) + $signed({{1{t1_0_1[18]}}, t1_0_1}));
+        t2_0_1 <= ($signed({{1{t1_0_2[18]}}, t1_0_2}) + $signed({{1{t1_0_3[18]}}, t1_0_3}));
+        t2_0_2 <= ($signed({{1{t1_0_4[18]}}, t1_0_4}) + $signed({{1{t1_0_5[18]}}, t1_0_5}));
+        t2_0_3 <= ($signed({{1{t1_0_6[18]}}, t1_0_6}) + $signed({{1{t1_0_7[18]}}, t1_0_7}));
+        t2_1_0 <= ($signed({{1{t1_1_0[18]}}, t1_1_0}) + $signed({{1{t1_1_1[18]}}, t1_1_1}));
+        t2_1_1 <= ($signed({{1{t1_1_2[18]}}, t1_1_2}) + $signed({{1{t1_1_3[18]}}, t1_1_3}));
+        t2_1_2 <= ($signed({{1{t1_1_4[18]}}, t1_1_4}) + $signed({{1{t1_1_5[18]}}, t1_1_5}));
+        t2_1_3 <= ($signed({{1{t1_1_6[18]}}, t1_1_6}) + $signed({{1{t1_1_7[18]}}, t1_1_7}));
+        t2_2_0 <= ($signed({{1{t1_2_0[18]}}, t1_2_0}) + $signed({{1{t1_2_1[18]}}, t1_2_1}));
+        t2_2_1 <= ($signed({{1{t1_2_2[18]}}, t1_2_2}) + $signed({{1{t1_2_3[18]}}, t1_2_3}));
+        t2_2_2 <= ($signed({{1{t1_2_4[18]}}, t1_2_4}) + $signed({{1{t1_2_5[18]}}, t1_2_5}));
+        t2_2_3 <= ($signed({{1{t1_2_6[18]}}, t1_2_6}) + $signed({{1{t1_2_7[18]}}, t1_2_7}));
+        t2_3_0 <= ($signed({{1{t1_3_0[18]}}, t1_3_0}) + $signed({{1{t1_3_1[18]}}, t1_3_1}));
+        t2_3_1 <= ($signed({{1{t1_3_2[18]}}, t1_3_2}) + $signed({{1{t1_3_3[18]}}, t1_3_3}));
+        t2_3_2 <= ($signed({{1{t1_3_4[18]}}, t1_3_4}) + $signed({{1{t1_3_5[18]}}, t1_3_5}));
+        t2_3_3 <= ($signed({{1{t1_3_6[18]}}, t1_3_6}) + $signed({{1{t1_3_7[18]}}, t1_3_7}));
+        t2_4_0 <= ($signed({{1{t1_4_0[18]}}, t1_4_0}) + $signed({{1{t1_4_1[18]}}, t1_4_1}));
+        t2_4_1 <= ($signed({{1{t1_4_2[18]}}, t1_4_2}) + $signed({{1{t1_4_3[18]}}, t1_4_3}));
+        t2_4_2 <= ($signed({{1{t1_4_4[18]}}, t1_4_4}) + $signed({{1{t1_4_5[18]}}, t1_4_5}));
+        t2_4_3 <= ($signed({{1{t1_4_6[18]}}, t1_4_6}) + $signed({{1{t1_4_7[18]}}, t1_4_7}));
+        t2_5_0 <= ($signed({{1{t1_5_0[18]}}, t1_5_0}) + $signed({{1{t1_5_1[18]}}, t1_5_1}));
+        t2_5_1 <= ($signed({{1{t1_5_2[18]}}, t1_5_2}) + $signed({{1{t1_5_3[18]}}, t1_5_3}));
+        t2_5_2 <= ($signed({{1{t1_5_4[18]}}, t1_5_4}) + $signed({{1{t1_5_5[18]}}, t1_5_5}));
+        t2_5_3 <= ($signed({{1{t1_5_6[18]}}, t1_5_6}) + $signed({{1{t1_5_7[18]}}, t1_5_7}));
+        t2_6_0 <= ($signed({{1{t1_6_0[18]}}, t1_6_0}) + $signed({{1{t1_6_1[18]}}, t1_6_1}));
+        t2_6_1 <= ($signed({{1{t1_6_2[18]}}, t1_6_2}) + $signed({{1{t1_6_3[18]}}, t1_6_3}));
+        t2_6_2 <= ($signed({{1{t1_6_4[18]}}, t1_6_4}) + $signed({{1{t1_6_5[18]}}, t1_6_5}));
+        t2_6_3 <= ($signed({{1{t1_6_6[18]}}, t1_6_6}) + $signed({{1{t1_6_7[18]}}, t1_6_7}));
+        t2_7_0 <= ($signed({{1{t1_7_0[18]}}, t1_7_0}) + $signed({{1{t1_7_1[18]}}, t1_7_1}));
+        t2_7_1 <= ($signed({{1{t1_7_2[18]}}, t1_7_2}) + $signed({{1{t1_7_3[18]}}, t1_7_3}));
+        t2_7_2 <= ($signed({{1{t1_7_4[18]}}, t1_7_4}) + $signed({{1{t1_7_5[18]}}, t1_7_5}));
+        t2_7_3 <= ($signed({{1{t1_7_6[18]}}, t1_7_6}) + $signed({{1{t1_7_7[18]}}, t1_7_7}));
+        t3_0_0 <= ($signed({{1{t2_0_0[19]}}, t2_0_0}) + $signed({{1{t2_0_1[19]}}, t2_0_1}));
+        t3_0_1 <= ($signed({{1{t2_0_2[19]}}, t2_0_2}) + $signed({{1{t2_0_3[19]}}, t2_0_3}));
+        t3_1_0 <= ($signed({{1{t2_1_0[19]}}, t2_1_0}) + $signed({{1{t2_1_1[19]}}, t2_1_1}));
+        t3_1_1 <= ($signed({{1{t2_1_2[19]}}, t2_1_2}) + $signed({{1{t2_1_3[19]}}, t2_1_3}));
+        t3_2_0 <= ($signed({{1{t2_2_0[19]}}, t2_2_0}) + $signed({{1{t2_2_1[19]}}, t2_2_1}));
+        t3_2_1 <= ($signed({{1{t2_2_2[19]}}, t2_2_2}) + $signed({{1{t2_2_3[19]}}, t2_2_3}));
+        t3_3_0 <= ($signed({{1{t2_3_0[19]}}, t2_3_0}) + $signed({{1{t2_3_1[19]}}, t2_3_1}));
+        t3_3_1 <= ($signed({{1{t2_3_2[19]}}, t2_3_2}) + $signed({{1{t2_3_3[19]}}, t2_3_3}));
+        t3_4_0 <= ($signed({{1{t2_4_0[19]}}, t2_4_0}) + $signed({{1{t2_4_1[19]}}, t2_4_1}));
+        t3_4_1 <= ($signed({{1{t2_4_2[19]}}, t2_4_2}) + $signed({{1{t2_4_3[19]}}, t2_4_3}));
+        t3_5_0 <= ($signed({{1{t2_5_0[19]}}, t2_5_0}) + $signed({{1{t2_5_1[19]}}, t2_5_1}));
+        t3_5_1 <= ($signed({{1{t2_5_2[19]}}, t2_5_2}) + $signed({{1{t2_5_3[19]}}, t2_5_3}));
+        t3_6_0 <= ($signed({{1{t2_6_0[19]}}, t2_6_0}) + $signed({{1{t2_6_1[19]}}, t2_6_1}));
+        t3_6_1 <= ($signed({{1{t2_6_2[19]}}, t2_6_2}) + $signed({{1{t2_6_3[19]}}, t2_6_3}));
+        t3_7_0 <= ($signed({{1{t2_7_0[19]}}, t2_7_0}) + $signed({{1{t2_7_1[19]}}, t2_7_1}));
+        t3_7_1 <= ($signed({{1{t2_7_2[19]}}, t2_7_2}) + $signed({{1{t2_7_3[19]}}, t2_7_3}));
+        t4_0_0 <= ($signed({{1{t3_0_0[20]}}, t3_0_0}) + $signed({{1{t3_0_1[20]}}, t3_0_1}));
+        t4_1_0 <= ($signed({{1{t3_1_0[20]}}, t3_1_0}) + $signed({{1{t3_1_1[20]}}, t3_1_1}));
+        t4_2_0 <= ($signed({{1{t3_2_0[20]}}, t3_2_0}) + $signed({{1{t3_2_1[20]}}, t3_2_1}));
+        t4_3_0 <= ($signed({{1{t3_3_0[20]}}, t3_3_0}) + $signed({{1{t3_3_1[20]}}, t3_3_1}));
+        t4_4_0 <= ($signed({{1{t3_4_0[20]}}, t3_4_0}) + $signed({{1{t3_4_1[20]}}, t3_4_1}));
+        t4_5_0 <= ($signed({{1{t3_5_0[20]}}, t3_5_0}) + $signed({{1{t3_5_1[20]}}, t3_5_1}));
+        t4_6_0 <= ($signed({{1{t3_6_0[20]}}, t3_6_0}) + $signed({{1{t3_6_1[20]}}, t3_6_1}));
+        t4_7_0 <= ($signed({{1{t3_7_0[20]}}, t3_7_0}) + $signed({{1{t3_7_1[20]}}, t3_7_1}));
+        sh0 <= (r0 >>> 7);
+        sh1 <= (r1 >>> 7);
+        sh2 <= (r2 >>> 7);
+        sh3 <= (r3 >>> 7);
+        sh4 <= (r4 >>> 7);
+        sh5 <= (r5 >>> 7);
+        sh6 <= (r6 >>> 7);
+        sh7 <= (r7 >>> 7);
+        y0 <= (fits0 ? $signed(sh0[9:0]) : (sh0[22] ? -10'sd512 : 10'sd511));
+        y1 <= (fits1 ? $signed(sh1[9:0]) : (sh1[22] ? -10'sd512 : 10'sd511));
+        y2 <= (fits2 ? $signed(sh2[9:0]) : (sh2[22] ? -10'sd512 : 10'sd511));
+        y3 <= (fits3 ? $signed(sh3[9:0]) : (sh3[22] ? -10'sd512 : 10'sd511));
+        y4 <= (fits4 ? $signed(sh4[9:0]) : (sh4[22] ? -10'sd512 : 10'sd511));
+        y5 <= (fits5 ? $signed(sh5[9:0]) : (sh5[22] ? -10'sd512 : 10'sd511));
+        y6 <= (fits6 ? $signed(sh6[9:0]) : (sh6[22] ? -10'sd512 : 10'sd511));
+        y7 <= (fits7 ? $signed(sh7[9:0]) : (sh7[22] ? -10'sd512 : 10'sd511));
+    end
+
+    always @(posedge clk) begin
         if (rst) begin
-            x_c0 <= 8'sd0;
-            x_c1 <= 8'sd0;
-            x_c2 <= 8'sd0;
-            x_c3 <= 8'sd0;
-            x_c4 <= 8'sd0;
-            x_c5 <= 8'sd0;
-            x_c6 <= 8'sd0;
-            x_c7 <= 8'sd0;
+            v0 <= 1'b0;
+            v1 <= 1'b0;
+            v1b <= 1'b0;
+            v1c <= 1'b0;
+            v2 <= 1'b0;
+            v3 <= 1'b0;
+            v4 <= 1'b0;
+            v5 <= 1'b0;
+            vr <= 1'b0;
+            v6 <= 1'b0;
+        end else begin
+            v0 <= in_valid;
+            v1 <= v0;
+            v1b <= v1;
+            v1c <= v1b;
+            v2 <= v1c;
+            v3 <= v2;
+            v4 <= v3;
+            v5 <= v4;
+            vr <= v5;
+            v6 <= vr;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
             x_h1 <= 8'sd0;
             x_h2 <= 8'sd0;
             x_h3 <= 8'sd0;
@@ -1288,15 +1588,7 @@ module rxdsp_eq_ffe (
             x_h13 <= 8'sd0;
             x_h14 <= 8'sd0;
             x_h15 <= 8'sd0;
-        end else if (shift) begin
-            x_c0 <= $signed(in_data[7:0]);
-            x_c1 <= $signed(in_data[15:8]);
-            x_c2 <= $signed(in_data[23:16]);
-            x_c3 <= $signed(in_data[31:24]);
-            x_c4 <= $signed(in_data[39:32]);
-            x_c5 <= $signed(in_data[47:40]);
-            x_c6 <= $signed(in_data[55:48]);
-            x_c7 <= $signed(in_data[63:56]);
+        end else if (v0) begin
             x_h1 <= x_c7;
             x_h2 <= x_c6;
             x_h3 <= x_c5;
@@ -1312,171 +1604,6 @@ module rxdsp_eq_ffe (
             x_h13 <= x_h5;
             x_h14 <= x_h6;
             x_h15 <= x_h7;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            v0 <= 1'b0;
-            v1 <= 1'b0;
-            v1b <= 1'b0;
-            v2 <= 1'b0;
-            v3 <= 1'b0;
-            v4 <= 1'b0;
-            v5 <= 1'b0;
-            vr <= 1'b0;
-            v6 <= 1'b0;
-        end else if (en) begin
-            v0 <= in_valid;
-            v1 <= v0;
-            v1b <= v1;
-            v2 <= v1b;
-            v3 <= v2;
-            v4 <= v3;
-            v5 <= v4;
-            vr <= v5;
-            v6 <= vr;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (en) begin
-            t1_0_0 <= ($signed({{1{p0_0[17]}}, p0_0}) + $signed({{1{p0_1[17]}}, p0_1}));
-            t1_0_1 <= ($signed({{1{p0_2[17]}}, p0_2}) + $signed({{1{p0_3[17]}}, p0_3}));
-            t1_0_2 <= ($signed({{1{p0_4[17]}}, p0_4}) + $signed({{1{p0_5[17]}}, p0_5}));
-            t1_0_3 <= ($signed({{1{p0_6[17]}}, p0_6}) + $signed({{1{p0_7[17]}}, p0_7}));
-            t1_0_4 <= ($signed({{1{p0_8[17]}}, p0_8}) + $signed({{1{p0_9[17]}}, p0_9}));
-            t1_0_5 <= ($signed({{1{p0_10[17]}}, p0_10}) + $signed({{1{p0_11[17]}}, p0_11}));
-            t1_0_6 <= ($signed({{1{p0_12[17]}}, p0_12}) + $signed({{1{p0_13[17]}}, p0_13}));
-            t1_0_7 <= ($signed({{1{p0_14[17]}}, p0_14}) + $signed({{1{p0_15[17]}}, p0_15}));
-            t1_1_0 <= ($signed({{1{p1_0[17]}}, p1_0}) + $signed({{1{p1_1[17]}}, p1_1}));
-            t1_1_1 <= ($signed({{1{p1_2[17]}}, p1_2}) + $signed({{1{p1_3[17]}}, p1_3}));
-            t1_1_2 <= ($signed({{1{p1_4[17]}}, p1_4}) + $signed({{1{p1_5[17]}}, p1_5}));
-            t1_1_3 <= ($signed({{1{p1_6[17]}}, p1_6}) + $signed({{1{p1_7[17]}}, p1_7}));
-            t1_1_4 <= ($signed({{1{p1_8[17]}}, p1_8}) + $signed({{1{p1_9[17]}}, p1_9}));
-            t1_1_5 <= ($signed({{1{p1_10[17]}}, p1_10}) + $signed({{1{p1_11[17]}}, p1_11}));
-            t1_1_6 <= ($signed({{1{p1_12[17]}}, p1_12}) + $signed({{1{p1_13[17]}}, p1_13}));
-            t1_1_7 <= ($signed({{1{p1_14[17]}}, p1_14}) + $signed({{1{p1_15[17]}}, p1_15}));
-            t1_2_0 <= ($signed({{1{p2_0[17]}}, p2_0}) + $signed({{1{p2_1[17]}}, p2_1}));
-            t1_2_1 <= ($signed({{1{p2_2[17]}}, p2_2}) + $signed({{1{p2_3[17]}}, p2_3}));
-            t1_2_2 <= ($signed({{1{p2_4[17]}}, p2_4}) + $signed({{1{p2_5[17]}}, p2_5}));
-            t1_2_3 <= ($signed({{1{p2_6[17]}}, p2_6}) + $signed({{1{p2_7[17]}}, p2_7}));
-            t1_2_4 <= ($signed({{1{p2_8[17]}}, p2_8}) + $signed({{1{p2_9[17]}}, p2_9}));
-            t1_2_5 <= ($signed({{1{p2_10[17]}}, p2_10}) + $signed({{1{p2_11[17]}}, p2_11}));
-            t1_2_6 <= ($signed({{1{p2_12[17]}}, p2_12}) + $signed({{1{p2_13[17]}}, p2_13}));
-            t1_2_7 <= ($signed({{1{p2_14[17]}}, p2_14}) + $signed({{1{p2_15[17]}}, p2_15}));
-            t1_3_0 <= ($signed({{1{p3_0[17]}}, p3_0}) + $signed({{1{p3_1[17]}}, p3_1}));
-            t1_3_1 <= ($signed({{1{p3_2[17]}}, p3_2}) + $signed({{1{p3_3[17]}}, p3_3}));
-            t1_3_2 <= ($signed({{1{p3_4[17]}}, p3_4}) + $signed({{1{p3_5[17]}}, p3_5}));
-            t1_3_3 <= ($signed({{1{p3_6[17]}}, p3_6}) + $signed({{1{p3_7[17]}}, p3_7}));
-            t1_3_4 <= ($signed({{1{p3_8[17]}}, p3_8}) + $signed({{1{p3_9[17]}}, p3_9}));
-            t1_3_5 <= ($signed({{1{p3_10[17]}}, p3_10}) + $signed({{1{p3_11[17]}}, p3_11}));
-            t1_3_6 <= ($signed({{1{p3_12[17]}}, p3_12}) + $signed({{1{p3_13[17]}}, p3_13}));
-            t1_3_7 <= ($signed({{1{p3_14[17]}}, p3_14}) + $signed({{1{p3_15[17]}}, p3_15}));
-            t1_4_0 <= ($signed({{1{p4_0[17]}}, p4_0}) + $signed({{1{p4_1[17]}}, p4_1}));
-            t1_4_1 <= ($signed({{1{p4_2[17]}}, p4_2}) + $signed({{1{p4_3[17]}}, p4_3}));
-            t1_4_2 <= ($signed({{1{p4_4[17]}}, p4_4}) + $signed({{1{p4_5[17]}}, p4_5}));
-            t1_4_3 <= ($signed({{1{p4_6[17]}}, p4_6}) + $signed({{1{p4_7[17]}}, p4_7}));
-            t1_4_4 <= ($signed({{1{p4_8[17]}}, p4_8}) + $signed({{1{p4_9[17]}}, p4_9}));
-            t1_4_5 <= ($signed({{1{p4_10[17]}}, p4_10}) + $signed({{1{p4_11[17]}}, p4_11}));
-            t1_4_6 <= ($signed({{1{p4_12[17]}}, p4_12}) + $signed({{1{p4_13[17]}}, p4_13}));
-            t1_4_7 <= ($signed({{1{p4_14[17]}}, p4_14}) + $signed({{1{p4_15[17]}}, p4_15}));
-            t1_5_0 <= ($signed({{1{p5_0[17]}}, p5_0}) + $signed({{1{p5_1[17]}}, p5_1}));
-            t1_5_1 <= ($signed({{1{p5_2[17]}}, p5_2}) + $signed({{1{p5_3[17]}}, p5_3}));
-            t1_5_2 <= ($signed({{1{p5_4[17]}}, p5_4}) + $signed({{1{p5_5[17]}}, p5_5}));
-            t1_5_3 <= ($signed({{1{p5_6[17]}}, p5_6}) + $signed({{1{p5_7[17]}}, p5_7}));
-            t1_5_4 <= ($signed({{1{p5_8[17]}}, p5_8}) + $signed({{1{p5_9[17]}}, p5_9}));
-            t1_5_5 <= ($signed({{1{p5_10[17]}}, p5_10}) + $signed({{1{p5_11[17]}}, p5_11}));
-            t1_5_6 <= ($signed({{1{p5_12[17]}}, p5_12}) + $signed({{1{p5_13[17]}}, p5_13}));
-            t1_5_7 <= ($signed({{1{p5_14[17]}}, p5_14}) + $signed({{1{p5_15[17]}}, p5_15}));
-            t1_6_0 <= ($signed({{1{p6_0[17]}}, p6_0}) + $signed({{1{p6_1[17]}}, p6_1}));
-            t1_6_1 <= ($signed({{1{p6_2[17]}}, p6_2}) + $signed({{1{p6_3[17]}}, p6_3}));
-            t1_6_2 <= ($signed({{1{p6_4[17]}}, p6_4}) + $signed({{1{p6_5[17]}}, p6_5}));
-            t1_6_3 <= ($signed({{1{p6_6[17]}}, p6_6}) + $signed({{1{p6_7[17]}}, p6_7}));
-            t1_6_4 <= ($signed({{1{p6_8[17]}}, p6_8}) + $signed({{1{p6_9[17]}}, p6_9}));
-            t1_6_5 <= ($signed({{1{p6_10[17]}}, p6_10}) + $signed({{1{p6_11[17]}}, p6_11}));
-            t1_6_6 <= ($signed({{1{p6_12[17]}}, p6_12}) + $signed({{1{p6_13[17]}}, p6_13}));
-            t1_6_7 <= ($signed({{1{p6_14[17]}}, p6_14}) + $signed({{1{p6_15[17]}}, p6_15}));
-            t1_7_0 <= ($signed({{1{p7_0[17]}}, p7_0}) + $signed({{1{p7_1[17]}}, p7_1}));
-            t1_7_1 <= ($signed({{1{p7_2[17]}}, p7_2}) + $signed({{1{p7_3[17]}}, p7_3}));
-            t1_7_2 <= ($signed({{1{p7_4[17]}}, p7_4}) + $signed({{1{p7_5[17]}}, p7_5}));
-            t1_7_3 <= ($signed({{1{p7_6[17]}}, p7_6}) + $signed({{1{p7_7[17]}}, p7_7}));
-            t1_7_4 <= ($signed({{1{p7_8[17]}}, p7_8}) + $signed({{1{p7_9[17]}}, p7_9}));
-            t1_7_5 <= ($signed({{1{p7_10[17]}}, p7_10}) + $signed({{1{p7_11[17]}}, p7_11}));
-            t1_7_6 <= ($signed({{1{p7_12[17]}}, p7_12}) + $signed({{1{p7_13[17]}}, p7_13}));
-            t1_7_7 <= ($signed({{1{p7_14[17]}}, p7_14}) + $signed({{1{p7_15[17]}}, p7_15}));
-            t2_0_0 <= ($signed({{1{t1_0_0[18]}}, t1_0_0}) + $signed({{1{t1_0_1[18]}}, t1_0_1}));
-            t2_0_1 <= ($signed({{1{t1_0_2[18]}}, t1_0_2}) + $signed({{1{t1_0_3[18]}}, t1_0_3}));
-            t2_0_2 <= ($signed({{1{t1_0_4[18]}}, t1_0_4}) + $signed({{1{t1_0_5[18]}}, t1_0_5}));
-            t2_0_3 <= ($signed({{1{t1_0_6[18]}}, t1_0_6}) + $signed({{1{t1_0_7[18]}}, t1_0_7}));
-            t2_1_0 <= ($signed({{1{t1_1_0[18]}}, t1_1_0}) + $signed({{1{t1_1_1[18]}}, t1_1_1}));
-            t2_1_1 <= ($signed({{1{t1_1_2[18]}}, t1_1_2}) + $signed({{1{t1_1_3[18]}}, t1_1_3}));
-            t2_1_2 <= ($signed({{1{t1_1_4[18]}}, t1_1_4}) + $signed({{1{t1_1_5[18]}}, t1_1_5}));
-            t2_1_3 <= ($signed({{1{t1_1_6[18]}}, t1_1_6}) + $signed({{1{t1_1_7[18]}}, t1_1_7}));
-            t2_2_0 <= ($signed({{1{t1_2_0[18]}}, t1_2_0}) + $signed({{1{t1_2_1[18]}}, t1_2_1}));
-            t2_2_1 <= ($signed({{1{t1_2_2[18]}}, t1_2_2}) + $signed({{1{t1_2_3[18]}}, t1_2_3}));
-            t2_2_2 <= ($signed({{1{t1_2_4[18]}}, t1_2_4}) + $signed({{1{t1_2_5[18]}}, t1_2_5}));
-            t2_2_3 <= ($signed({{1{t1_2_6[18]}}, t1_2_6}) + $signed({{1{t1_2_7[18]}}, t1_2_7}));
-            t2_3_0 <= ($signed({{1{t1_3_0[18]}}, t1_3_0}) + $signed({{1{t1_3_1[18]}}, t1_3_1}));
-            t2_3_1 <= ($signed({{1{t1_3_2[18]}}, t1_3_2}) + $signed({{1{t1_3_3[18]}}, t1_3_3}));
-            t2_3_2 <= ($signed({{1{t1_3_4[18]}}, t1_3_4}) + $signed({{1{t1_3_5[18]}}, t1_3_5}));
-            t2_3_3 <= ($signed({{1{t1_3_6[18]}}, t1_3_6}) + $signed({{1{t1_3_7[18]}}, t1_3_7}));
-            t2_4_0 <= ($signed({{1{t1_4_0[18]}}, t1_4_0}) + $signed({{1{t1_4_1[18]}}, t1_4_1}));
-            t2_4_1 <= ($signed({{1{t1_4_2[18]}}, t1_4_2}) + $signed({{1{t1_4_3[18]}}, t1_4_3}));
-            t2_4_2 <= ($signed({{1{t1_4_4[18]}}, t1_4_4}) + $signed({{1{t1_4_5[18]}}, t1_4_5}));
-            t2_4_3 <= ($signed({{1{t1_4_6[18]}}, t1_4_6}) + $signed({{1{t1_4_7[18]}}, t1_4_7}));
-            t2_5_0 <= ($signed({{1{t1_5_0[18]}}, t1_5_0}) + $signed({{1{t1_5_1[18]}}, t1_5_1}));
-            t2_5_1 <= ($signed({{1{t1_5_2[18]}}, t1_5_2}) + $signed({{1{t1_5_3[18]}}, t1_5_3}));
-            t2_5_2 <= ($signed({{1{t1_5_4[18]}}, t1_5_4}) + $signed({{1{t1_5_5[18]}}, t1_5_5}));
-            t2_5_3 <= ($signed({{1{t1_5_6[18]}}, t1_5_6}) + $signed({{1{t1_5_7[18]}}, t1_5_7}));
-            t2_6_0 <= ($signed({{1{t1_6_0[18]}}, t1_6_0}) + $signed({{1{t1_6_1[18]}}, t1_6_1}));
-            t2_6_1 <= ($signed({{1{t1_6_2[18]}}, t1_6_2}) + $signed({{1{t1_6_3[18]}}, t1_6_3}));
-            t2_6_2 <= ($signed({{1{t1_6_4[18]}}, t1_6_4}) + $signed({{1{t1_6_5[18]}}, t1_6_5}));
-            t2_6_3 <= ($signed({{1{t1_6_6[18]}}, t1_6_6}) + $signed({{1{t1_6_7[18]}}, t1_6_7}));
-            t2_7_0 <= ($signed({{1{t1_7_0[18]}}, t1_7_0}) + $signed({{1{t1_7_1[18]}}, t1_7_1}));
-            t2_7_1 <= ($signed({{1{t1_7_2[18]}}, t1_7_2}) + $signed({{1{t1_7_3[18]}}, t1_7_3}));
-            t2_7_2 <= ($signed({{1{t1_7_4[18]}}, t1_7_4}) + $signed({{1{t1_7_5[18]}}, t1_7_5}));
-            t2_7_3 <= ($signed({{1{t1_7_6[18]}}, t1_7_6}) + $signed({{1{t1_7_7[18]}}, t1_7_7}));
-            t3_0_0 <= ($signed({{1{t2_0_0[19]}}, t2_0_0}) + $signed({{1{t2_0_1[19]}}, t2_0_1}));
-            t3_0_1 <= ($signed({{1{t2_0_2[19]}}, t2_0_2}) + $signed({{1{t2_0_3[19]}}, t2_0_3}));
-            t3_1_0 <= ($signed({{1{t2_1_0[19]}}, t2_1_0}) + $signed({{1{t2_1_1[19]}}, t2_1_1}));
-            t3_1_1 <= ($signed({{1{t2_1_2[19]}}, t2_1_2}) + $signed({{1{t2_1_3[19]}}, t2_1_3}));
-            t3_2_0 <= ($signed({{1{t2_2_0[19]}}, t2_2_0}) + $signed({{1{t2_2_1[19]}}, t2_2_1}));
-            t3_2_1 <= ($signed({{1{t2_2_2[19]}}, t2_2_2}) + $signed({{1{t2_2_3[19]}}, t2_2_3}));
-            t3_3_0 <= ($signed({{1{t2_3_0[19]}}, t2_3_0}) + $signed({{1{t2_3_1[19]}}, t2_3_1}));
-            t3_3_1 <= ($signed({{1{t2_3_2[19]}}, t2_3_2}) + $signed({{1{t2_3_3[19]}}, t2_3_3}));
-            t3_4_0 <= ($signed({{1{t2_4_0[19]}}, t2_4_0}) + $signed({{1{t2_4_1[19]}}, t2_4_1}));
-            t3_4_1 <= ($signed({{1{t2_4_2[19]}}, t2_4_2}) + $signed({{1{t2_4_3[19]}}, t2_4_3}));
-            t3_5_0 <= ($signed({{1{t2_5_0[19]}}, t2_5_0}) + $signed({{1{t2_5_1[19]}}, t2_5_1}));
-            t3_5_1 <= ($signed({{1{t2_5_2[19]}}, t2_5_2}) + $signed({{1{t2_5_3[19]}}, t2_5_3}));
-            t3_6_0 <= ($signed({{1{t2_6_0[19]}}, t2_6_0}) + $signed({{1{t2_6_1[19]}}, t2_6_1}));
-            t3_6_1 <= ($signed({{1{t2_6_2[19]}}, t2_6_2}) + $signed({{1{t2_6_3[19]}}, t2_6_3}));
-            t3_7_0 <= ($signed({{1{t2_7_0[19]}}, t2_7_0}) + $signed({{1{t2_7_1[19]}}, t2_7_1}));
-            t3_7_1 <= ($signed({{1{t2_7_2[19]}}, t2_7_2}) + $signed({{1{t2_7_3[19]}}, t2_7_3}));
-            t4_0_0 <= ($signed({{1{t3_0_0[20]}}, t3_0_0}) + $signed({{1{t3_0_1[20]}}, t3_0_1}));
-            t4_1_0 <= ($signed({{1{t3_1_0[20]}}, t3_1_0}) + $signed({{1{t3_1_1[20]}}, t3_1_1}));
-            t4_2_0 <= ($signed({{1{t3_2_0[20]}}, t3_2_0}) + $signed({{1{t3_2_1[20]}}, t3_2_1}));
-            t4_3_0 <= ($signed({{1{t3_3_0[20]}}, t3_3_0}) + $signed({{1{t3_3_1[20]}}, t3_3_1}));
-            t4_4_0 <= ($signed({{1{t3_4_0[20]}}, t3_4_0}) + $signed({{1{t3_4_1[20]}}, t3_4_1}));
-            t4_5_0 <= ($signed({{1{t3_5_0[20]}}, t3_5_0}) + $signed({{1{t3_5_1[20]}}, t3_5_1}));
-            t4_6_0 <= ($signed({{1{t3_6_0[20]}}, t3_6_0}) + $signed({{1{t3_6_1[20]}}, t3_6_1}));
-            t4_7_0 <= ($signed({{1{t3_7_0[20]}}, t3_7_0}) + $signed({{1{t3_7_1[20]}}, t3_7_1}));
-            sh0 <= (r0 >>> 7);
-            sh1 <= (r1 >>> 7);
-            sh2 <= (r2 >>> 7);
-            sh3 <= (r3 >>> 7);
-            sh4 <= (r4 >>> 7);
-            sh5 <= (r5 >>> 7);
-            sh6 <= (r6 >>> 7);
-            sh7 <= (r7 >>> 7);
-            y0 <= ((sh0 > 23'sd511) ? 10'sd511 : ((sh0 < -23'sd512) ? -10'sd512 : $signed(sh0[9:0])));
-            y1 <= ((sh1 > 23'sd511) ? 10'sd511 : ((sh1 < -23'sd512) ? -10'sd512 : $signed(sh1[9:0])));
-            y2 <= ((sh2 > 23'sd511) ? 10'sd511 : ((sh2 < -23'sd512) ? -10'sd512 : $signed(sh2[9:0])));
-            y3 <= ((sh3 > 23'sd511) ? 10'sd511 : ((sh3 < -23'sd512) ? -10'sd512 : $signed(sh3[9:0])));
-            y4 <= ((sh4 > 23'sd511) ? 10'sd511 : ((sh4 < -23'sd512) ? -10'sd512 : $signed(sh4[9:0])));
-            y5 <= ((sh5 > 23'sd511) ? 10'sd511 : ((sh5 < -23'sd512) ? -10'sd512 : $signed(sh5[9:0])));
-            y6 <= ((sh6 > 23'sd511) ? 10'sd511 : ((sh6 < -23'sd512) ? -10'sd512 : $signed(sh6[9:0])));
-            y7 <= ((sh7 > 23'sd511) ? 10'sd511 : ((sh7 < -23'sd512) ? -10'sd512 : $signed(sh7[9:0])));
         end
     end
 

@@ -18,10 +18,9 @@
 
 module rxdsp_eq_mul (
     input  wire clk, // clock, all registers on the rising edge
-    input  wire en, // clock enable of the operand and product registers
     input  wire signed [7:0] a, // sample operand (signed)
     input  wire signed [9:0] b, // coefficient operand (signed)
-    output wire signed [17:0] p // a * b, exact, two enabled clocks after a and b
+    output wire signed [17:0] p // a * b, exact, two clocks after a and b
 );
 
     reg signed [7:0] a_r;
@@ -30,11 +29,9 @@ module rxdsp_eq_mul (
     assign p = p_r;
 
     always @(posedge clk) begin
-        if (en) begin
-            a_r <= a;
-            b_r <= b;
-            p_r <= ($signed({{10{a_r[7]}}, a_r}) * $signed({{8{b_r[9]}}, b_r}));
-        end
+        a_r <= a;
+        b_r <= b;
+        p_r <= ($signed({{10{a_r[7]}}, a_r}) * $signed({{8{b_r[9]}}, b_r}));
     end
 
 endmodule

@@ -6,7 +6,7 @@
 //   ffe.taps (N)      = 16
 //   dfe.taps (M)      = 1
 //   adc.bits          = 8
-//   register map hash = 0x57ad9a27bfb7d624
+//   register map hash = 0xca708fba4088b1e9
 // Byte interface: docs/device.md; registers: docs/registers.md
 `default_nettype none
 
