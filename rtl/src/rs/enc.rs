@@ -55,7 +55,7 @@ pub fn build(code: Code, s: usize) -> Result<Module, RtlError> {
             enc_latency(code, s),
         ),
     );
-    let (tdata, en, tlast) = stream_in(
+    let (_, tdata, en, tlast) = stream_in(
         &mut m,
         s,
         "S symbols, lane 0 (earliest) in the LSBs; parity lanes ignored",
