@@ -133,7 +133,7 @@ struct Dec {
     beats: Beats,
     /// `en` in the last beat of a codeword
     ld: Expr,
-    /// `fl[k]`: the first beat of a codeword, `k` beats late (`fl[0]` = `beats.first`)
+    /// `fl[k]`: the first beat of a codeword, `k` beats late (`fl[0]` = `first_q`, registered)
     fl: Vec<Expr>,
     /// `ll[k]`: the last beat of a codeword, `k` beats late
     ll: Vec<Expr>,
@@ -160,9 +160,17 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &[Module]) -> Result<Modul
         "input beat (always accepted); the pipeline advances on it",
     )?;
     m.comment("beat counter, and its first/last decodes delayed k beats (firstk, lastk)");
-    let bt = beat_counter(&mut m, b, &en, &tlast)?;
-    let ld = m.wire("ld", &en.and(&bt.last)?)?;
-    let (mut fl, mut ll) = (vec![bt.first.clone()], vec![bt.last.clone()]);
+    let bt = beat_counter(&mut m, b, &en, &tlast, false)?;
+    // registered decodes (they feed wide logic): first_q = (bc == 0), last_q = (bc == B-1)
+    let first_q = m.reg_d("first_q", &bt.last, Some(&en), Some(1))?;
+    let last_q = m.reg_d(
+        "last_q",
+        &bt.bc.eq(&ku(b as i128 - 2, bt.bw)?)?,
+        Some(&en),
+        Some(0),
+    )?;
+    let ld = m.wire("ld", &en.and(&last_q)?)?;
+    let (mut fl, mut ll) = (vec![first_q], vec![last_q]);
     for k in 1..=CH + 3 {
         if k <= CH + 2 {
             let f = m.reg_d(&format!("first{k}"), &fl[k - 1], Some(&en), None)?;
@@ -200,7 +208,7 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &[Module]) -> Result<Modul
     for l in 0..s {
         let x = lane(&mut m, &tdata, l, &format!("x{l}"))?;
         xm.push(if l >= s - c.pad {
-            m.wire(&format!("xm{l}"), &Expr::mux(&c.beats.last, &z10, &x)?)?
+            m.wire(&format!("xm{l}"), &Expr::mux(&c.ll[0], &z10, &x)?)?
         } else {
             x
         });
@@ -227,8 +235,8 @@ fn syndrome_stage(
     xm: &[Expr],
 ) -> Result<(Vec<Expr>, Vec<Expr>), RtlError> {
     m.comment("syndromes S_j = r(alpha^j)");
-    let acc = syndromes(m, &c.gf, "sy", xm, &c.beats.first, &c.en, c.p, c.pad)?;
-    let l0 = m.wire("ld0", &c.en.and(&c.beats.first)?)?;
+    let acc = syndromes(m, &c.gf, "sy", xm, &c.fl[0], &c.en, c.p, c.pad)?;
+    let l0 = m.wire("ld0", &c.en.and(&c.fl[0])?)?;
     let mut sb = Vec::new();
     for (j, a) in acc.iter().enumerate() {
         let sa = m.reg_d(&format!("sa{j}"), a, Some(&l0), None)?;
@@ -255,13 +263,13 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     } else {
         m.comment("riBM: 3t+1 processing elements; load in beat 0, iteration i in beat i+1");
     }
-    // registered decodes of the next beat: beat 0 (load), an update beat
+    // a registered decode of the next beat: an update beat (beat 0, the load, is fl[0])
     let up_next = if c.two {
         bc.bit(0)?.and(&bc.lt(&ku(4 * t as i128, bw)?)?)?
     } else {
         bc.lt(&ku(2 * t as i128, bw)?)?
     };
-    let ld_q = m.reg_d("ribm_ldq", &c.beats.last, Some(en), Some(0))?;
+    let ld_q = c.fl[0].clone();
     let up_q = m.reg_d("ribm_upq", &up_next, Some(en), Some(0))?;
     let ren = m.wire("ribm_en", &en.and(&ld_q.or(&up_q)?)?)?;
     let reg10 = |m: &mut Module, name: String| m.reg(&name, Ty::u(10), None);
@@ -492,10 +500,6 @@ fn chien_forney(
 /// The decision on a codeword, made in beat `CH+2` of the slot after its
 /// error stream.
 struct Decision {
-    /// uncorrectable (combinational, at the decision beat)
-    unc: Expr,
-    /// the degree of lambda at the decision beat
-    nu: Expr,
     /// the registered decision: uncorrectable
     dec_unc: Expr,
     /// the registered decision: corrected symbols
@@ -576,8 +580,6 @@ fn decision(
     let dv = m.reg("dec_valid", Ty::BIT, Some(0))?;
     m.next(&dv, &dv.or(&real)?, None)?;
     Ok(Decision {
-        unc,
-        nu,
         dec_unc,
         dec_nu,
         real,
@@ -595,16 +597,19 @@ struct Statistics {
     hist: Vec<Expr>,
 }
 
-/// The statistics counters, advanced on every real decision.
+/// The statistics counters, advanced one clock after every real decision.
 fn statistics(m: &mut Module, c: &Dec, d: &Decision) -> Result<Statistics, RtlError> {
     let (t, nuw) = (c.t, c.nuw);
-    let (unc, nub) = (&d.unc, &d.nu);
-    m.comment("statistics (wrapping counters)");
+    let (unc, nub) = (&d.dec_unc, &d.dec_nu);
+    m.comment(
+        "statistics (wrapping counters), from the decision registers one clock after the decision",
+    );
+    let real = m.reg_d("st_real", &d.real, None, Some(0))?;
     let counter = |m: &mut Module, name: &str, inc: &Expr| -> Result<Expr, RtlError> {
         let r = m.reg(name, Ty::u(COUNTER_BITS), Some(0))?;
         let iw = m.wire(&format!("{name}_inc"), inc)?;
         let next = r.add(&iw.ext(COUNTER_BITS)?)?;
-        m.next(&r, &next, Some(&d.real))?;
+        m.next(&r, &next, Some(&real))?;
         Ok(r)
     };
     let c_cw = counter(m, "st_codewords", &ku(1, 1)?)?;

@@ -286,24 +286,30 @@ pub(crate) mod hdl_util {
         pub bw: u32,
         /// the beat is the codeword's last
         pub last: Expr,
-        /// the beat is the codeword's first
-        pub first: Expr,
+        /// the beat is the codeword's first (when asked for)
+        pub first: Option<Expr>,
         /// sticky: `s_axis_tlast` disagreed with the beat count
         pub err: Expr,
     }
 
     /// The beat counter over `b` beats a codeword, advancing on `en`, and the
-    /// sticky check of `tlast` against it.
+    /// sticky check of `tlast` against it; the `first` decode (a wire) only
+    /// `with_first`.
     pub fn beat_counter(
         m: &mut Module,
         b: usize,
         en: &Expr,
         tlast: &Expr,
+        with_first: bool,
     ) -> Result<Beats, RtlError> {
         let bw = bits_for(b - 1);
         let bc = m.reg("bc", Ty::u(bw), Some(0))?;
         let last = m.wire("last", &bc.eq(&ku(b as i128 - 1, bw)?)?)?;
-        let first = m.wire("first", &bc.eq(&ku(0, bw)?)?)?;
+        let first = if with_first {
+            Some(m.wire("first", &bc.eq(&ku(0, bw)?)?)?)
+        } else {
+            None
+        };
         let bc_inc = bc.add(&ku(1, bw)?)?;
         m.next(&bc, &Expr::mux(&last, &ku(0, bw)?, &bc_inc)?, Some(en))?;
         let err = m.reg("err_align_q", Ty::BIT, Some(0))?;
