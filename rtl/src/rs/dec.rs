@@ -293,8 +293,8 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         m.wire("ribm_sw", &sw_c)?
     };
     let mut upd = Vec::new();
-    for i in 0..nd {
-        let h = row_mul(&drow, &theta[i])?;
+    for (i, th) in theta.iter().enumerate() {
+        let h = row_mul(&drow, th)?;
         let v = match delta.get(i + 1) {
             Some(d) => row_mul(&grow, d)?.xor(&h)?,
             None => h,
