@@ -40,7 +40,7 @@ pub const CH: usize = 4;
 /// Decoder latency beyond `3B` cycles: the error stream's offset [`CH`],
 /// the check and decision beats (2), the decision register and the output
 /// register.
-pub const LATENCY_EXTRA: usize = CH + 4;
+pub const LATENCY_EXTRA: usize = CH + 5;
 
 fn gf_header(what: &str, note: &str) -> Header {
     Header::new(what, regen::RS_DEC)
@@ -48,15 +48,18 @@ fn gf_header(what: &str, note: &str) -> Header {
         .note(note)
 }
 
-/// Builds the modules: multiplier, inverse tables (the one-port table
-/// only for an odd `S`), decoder top (last).
+/// Builds the modules: multiplier, inverse tables (the two-port table for
+/// `S >= 2`, the one-port table for an odd `S`), decoder top (last).
 pub fn build(code: Code, s: usize) -> Result<Vec<Module>, RtlError> {
     let mul = gf::build_mul(gf_header("general multiplier", "Combinational."))?;
     let note = "Synchronous read (block RAM).";
-    let mut invs = vec![gf::build_inv(
-        gf_header("inverse table, two read ports", note),
-        2,
-    )?];
+    let mut invs = Vec::new();
+    if s >= 2 {
+        invs.push(gf::build_inv(
+            gf_header("inverse table, two read ports", note),
+            2,
+        )?);
+    }
     if s % 2 == 1 {
         invs.push(gf::build_inv(
             gf_header("inverse table, one read port", note),
@@ -70,11 +73,18 @@ pub fn build(code: Code, s: usize) -> Result<Vec<Module>, RtlError> {
     Ok(mods)
 }
 
+/// Lanes a registered partial sum of a syndrome unit covers.
+const SYN_GROUP: usize = 4;
+
 /// Horner syndrome unit over beats of `lanes` (lane 0 = highest power),
-/// restarting on `first`: returns the accumulators, which hold the
-/// syndromes `S_0..S_(2t-1)` of a codeword in the beat after its last (the
-/// next codeword's first). Every lane weight carries `alpha^(-j pad)`, so the
-/// zero lanes past `n` at the end need no correction.
+/// two register levels: the weighted sums of groups of [`SYN_GROUP`] lanes
+/// (`pfx_g*`, registered on every beat), then the Horner step over them,
+/// restarting on `first`, which must be the codeword's first-beat flag one
+/// beat late (aligned with the group sums). Returns the accumulators, which
+/// hold the syndromes `S_0..S_(2t-1)` of a codeword one beat after the
+/// first beat of the next (when `first` is high). Every lane weight carries
+/// `alpha^(-j pad)`, so the zero lanes past `n` at the end need no
+/// correction.
 #[allow(clippy::too_many_arguments)]
 fn syndromes(
     m: &mut Module,
@@ -95,13 +105,24 @@ fn syndromes(
         .collect::<Result<_, _>>()?;
     let mut accs = Vec::new();
     for j in 0..p as i64 {
+        let mut groups = Vec::new();
+        for (g, chunk) in lx.chunks(SYN_GROUP).enumerate() {
+            let mut l = Lin::zero();
+            for (k, x) in chunk.iter().enumerate() {
+                let i = (g * SYN_GROUP + k) as i64;
+                l.xor_in(&x.mul(gf, gf.pow(j * (s - 1 - i - pad as i64))));
+            }
+            let w = sp.emit(m, &format!("{pfx}_g{j}_{g}"), &l)?;
+            groups.push(m.reg_d(&format!("{pfx}_gq{j}_{g}"), &w, Some(en), None)?);
+        }
         let acc = m.reg(&format!("{pfx}_acc{j}"), Ty::u(10), None)?;
         let ain = m.wire(&format!("{pfx}_ain{j}"), &Expr::mux(first, &z10, &acc)?)?;
-        let mut l = sp.symbol(&ain)?.mul(gf, gf.pow(j * s));
-        for (i, x) in lx.iter().enumerate() {
-            l.xor_in(&x.mul(gf, gf.pow(j * (s - 1 - i as i64 - pad as i64))));
+        let mut hs = LinSpace::new();
+        let mut l = hs.symbol(&ain)?.mul(gf, gf.pow(j * s));
+        for g in &groups {
+            l.xor_in(&hs.symbol(g)?);
         }
-        let nx = sp.emit(m, &format!("{pfx}_nxt{j}"), &l)?;
+        let nx = hs.emit(m, &format!("{pfx}_nxt{j}"), &l)?;
         m.next(&acc, &nx, Some(en))?;
         accs.push(acc);
     }
@@ -171,8 +192,8 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &[Module]) -> Result<Modul
     )?;
     let ld = m.wire("ld", &en.and(&last_q)?)?;
     let (mut fl, mut ll) = (vec![first_q], vec![last_q]);
-    for k in 1..=CH + 3 {
-        if k <= CH + 2 {
+    for k in 1..=CH + 4 {
+        if k <= CH + 3 {
             let f = m.reg_d(&format!("first{k}"), &fl[k - 1], Some(&en), None)?;
             fl.push(f);
         }
@@ -235,8 +256,8 @@ fn syndrome_stage(
     xm: &[Expr],
 ) -> Result<(Vec<Expr>, Vec<Expr>), RtlError> {
     m.comment("syndromes S_j = r(alpha^j)");
-    let acc = syndromes(m, &c.gf, "sy", xm, &c.fl[0], &c.en, c.p, c.pad)?;
-    let l0 = m.wire("ld0", &c.en.and(&c.fl[0])?)?;
+    let acc = syndromes(m, &c.gf, "sy", xm, &c.fl[1], &c.en, c.p, c.pad)?;
+    let l0 = m.wire("ld1", &c.en.and(&c.fl[1])?)?;
     let mut sb = Vec::new();
     for (j, a) in acc.iter().enumerate() {
         let sa = m.reg_d(&format!("sa{j}"), a, Some(&l0), None)?;
@@ -246,7 +267,7 @@ fn syndrome_stage(
 }
 
 /// The riBM: `3t+1` processing elements, loaded with the syndromes in beat
-/// 0 of the next slot, then `2t` iterations in beats `1..` (two beats each
+/// 1 of the next slot, then `2t` iterations in beats `2..` (two beats each
 /// with `c.two`: the products are registered in the first); returns the
 /// `delta` registers (lambda in `delta_t..delta_2t`, omega in
 /// `delta_0..delta_(t-1)` at the end). The general products
@@ -259,17 +280,23 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     let z10 = ku(0, 10)?;
     let nd = 3 * t + 1;
     if c.two {
-        m.comment("riBM: 3t+1 processing elements; load in beat 0, iteration i in beats 2i+1 (products registered), 2i+2 (update)");
+        m.comment("riBM: 3t+1 processing elements; load in beat 1, iteration i in beats 2i+2 (products registered), 2i+3 (update)");
     } else {
-        m.comment("riBM: 3t+1 processing elements; load in beat 0, iteration i in beat i+1");
+        m.comment("riBM: 3t+1 processing elements; load in beat 1, iteration i in beat i+2");
     }
-    // a registered decode of the next beat: an update beat (beat 0, the load, is fl[0])
+    // a registered decode of the next beat: an update beat (beat 1, the load, is fl[1])
     let up_next = if c.two {
-        bc.bit(0)?.and(&bc.lt(&ku(4 * t as i128, bw)?)?)?
+        // next beat in 3, 5, .., 4t+1
+        bc.bit(0)?
+            .not()
+            .and(&bc.ge(&ku(2, bw)?)?)?
+            .and(&bc.lt(&ku(4 * t as i128 + 1, bw)?)?)?
     } else {
-        bc.lt(&ku(2 * t as i128, bw)?)?
+        // next beat in 2..=2t+1
+        bc.ge(&ku(1, bw)?)?
+            .and(&bc.lt(&ku(2 * t as i128 + 1, bw)?)?)?
     };
-    let ld_q = c.fl[0].clone();
+    let ld_q = c.fl[1].clone();
     let up_q = m.reg_d("ribm_upq", &up_next, Some(en), Some(0))?;
     let ren = m.wire("ribm_en", &en.and(&ld_q.or(&up_q)?)?)?;
     let reg10 = |m: &mut Module, name: String| m.reg(&name, Ty::u(10), None);
@@ -388,8 +415,9 @@ struct ChienForney {
     fail: Vec<Expr>,
 }
 
-/// Stages CH1 (evaluation of lambda, its odd part and omega per lane), CH2
-/// (root test, zero tests, inverse-table read), CH3 (the table's word in a
+/// Stages CH1 (evaluation of lambda's even and odd parts and of omega in
+/// two halves per lane), CH2 (their sums, root test, zero tests,
+/// inverse-table read), CH3 (the table's word in a
 /// fabric register) and CH4 (the product: the error values at the roots).
 fn chien_forney(
     m: &mut Module,
@@ -402,31 +430,37 @@ fn chien_forney(
     let (gf, p, s, pad) = (&c.gf, c.p, c.s, c.pad);
     let en = &c.en;
     let z10 = ku(0, 10)?;
-    m.comment("stage CH1: lambda(X^-1), its odd part, X^-2t omega(X^-1) per lane");
+    m.comment("stage CH1, per lane: the even and odd parts of lambda(X^-1), X^-2t omega(X^-1) in two halves");
     let mut sp = LinSpace::new();
     let lt: Vec<Lin> = tt.iter().map(|e| sp.symbol(e)).collect::<Result<_, _>>()?;
     let lo: Vec<Lin> = om.iter().map(|e| sp.symbol(e)).collect::<Result<_, _>>()?;
     let mut r1 = Vec::new();
     for l in 0..s {
-        let mut lam = Lin::zero();
+        let mut even = Lin::zero();
         let mut odd = Lin::zero();
         for (i, x) in lt.iter().enumerate() {
             let v = x.mul(gf, gf.pow((i * l) as i64));
-            lam.xor_in(&v);
             if i % 2 == 1 {
                 odd.xor_in(&v);
+            } else {
+                even.xor_in(&v);
             }
         }
-        let mut num = Lin::zero();
+        let mut num = [Lin::zero(), Lin::zero()];
+        let half = lo.len().div_ceil(2);
         for (i, x) in lo.iter().enumerate() {
-            num.xor_in(&x.mul(gf, gf.pow(((i + p) * l) as i64)));
+            num[i / half.max(1)].xor_in(&x.mul(gf, gf.pow(((i + p) * l) as i64)));
         }
-        let lam = sp.emit(m, &format!("lam{l}"), &lam)?;
+        let even = sp.emit(m, &format!("lev{l}"), &even)?;
         let odd = sp.emit(m, &format!("den{l}"), &odd)?;
-        let num = sp.emit(m, &format!("num{l}"), &num)?;
-        let lam = m.reg_d(&format!("r1_lam{l}"), &lam, Some(en), None)?;
+        let na = sp.emit(m, &format!("num{l}_a"), &num[0])?;
+        let nb = sp.emit(m, &format!("num{l}_b"), &num[1])?;
+        let even = m.reg_d(&format!("r1_lev{l}"), &even, Some(en), None)?;
         let den = m.reg_d(&format!("r1_den{l}"), &odd, Some(en), None)?;
-        let num = m.reg_d(&format!("r1_num{l}"), &num, Some(en), None)?;
+        let na = m.reg_d(&format!("r1_num{l}_a"), &na, Some(en), None)?;
+        let nb = m.reg_d(&format!("r1_num{l}_b"), &nb, Some(en), None)?;
+        let lam = m.wire(&format!("r1_lam{l}"), &even.xor(&den)?)?;
+        let num = m.wire(&format!("r1_num{l}"), &na.xor(&nb)?)?;
         r1.push((lam, den, num));
     }
 
@@ -447,8 +481,8 @@ fn chien_forney(
             conns.push(("y1", &iv2[l + 1]));
             &inv[0]
         } else {
-            // an odd S: the last lane has a one-port table
-            &inv[1]
+            // an odd S: the last lane has the one-port table (listed last)
+            &inv[inv.len() - 1]
         };
         m.instance(table, &format!("u_inv{}", l / 2), &conns)?;
     }
@@ -540,8 +574,8 @@ fn decision(
 ) -> Result<Decision, RtlError> {
     let en = &c.en;
     m.comment("residual syndromes: syndromes of the error word, compared with S_j in the next slot's beat CH");
-    let eacc = syndromes(m, &c.gf, "es", &cf.e, &c.fl[CH], en, c.p, c.pad)?;
-    let f4 = m.wire("fch", &en.and(&c.fl[CH])?)?;
+    let eacc = syndromes(m, &c.gf, "es", &cf.e, &c.fl[CH + 1], en, c.p, c.pad)?;
+    let f4 = m.wire("fch1", &en.and(&c.fl[CH + 1])?)?;
     let mut res = Vec::new();
     for j in 0..c.p {
         let sc = m.reg_d(&format!("sc{j}"), &sb[j], Some(&f4), None)?;
@@ -554,7 +588,9 @@ fn decision(
     let pw = bits_for(c.s);
     let pc = m.reg_d("roots_beat", &count_ones(&cf.root, pw)?, Some(en), None)?;
     let fb = m.reg_d("fail_beat", &or_all(cf.fail.clone())?, Some(en), None)?;
-    let st = &c.fl[CH + 1];
+    let pc = m.reg_d("roots_beat2", &pc, Some(en), None)?;
+    let fb = m.reg_d("fail_beat2", &fb, Some(en), None)?;
+    let st = &c.fl[CH + 2];
     let cnt = m.reg("roots", Ty::u(cw), None)?;
     let sum = Expr::mux(st, &ku(0, cw)?, &cnt)?.add(&pc.ext(cw)?)?;
     m.next(&cnt, &sum, Some(en))?;
@@ -573,7 +609,7 @@ fn decision(
     let unc = m.wire("unc", &rc_bad.or(&fa_bad)?.or(&res_bad)?)?;
 
     m.comment("decision, in beat CH+2");
-    let dl = m.wire("dec_ld", &en.and(&c.fl[CH + 2])?)?;
+    let dl = m.wire("dec_ld", &en.and(&c.fl[CH + 3])?)?;
     let dec_unc = m.reg_d("dec_unc", &unc, Some(&dl), None)?;
     let dec_nu = m.reg_d("dec_nu", &nu, Some(&dl), None)?;
     let real = m.wire("dec_real", &dl.and(full)?)?;
@@ -654,10 +690,10 @@ fn output_stage(
         "delay lines (ring buffers in memory, then a fabric register): received word 3B+CH+3 beats, error values B+3 beats",
     );
     let xin = m.wire("din", &pack(xm)?)?;
-    let rq = delay_line(m, "dr", &xin, en, 3 * b + CH + 2)?;
+    let rq = delay_line(m, "dr", &xin, en, 3 * b + CH + 3)?;
     let rd = m.reg_d("dr_f", &rq, Some(en), None)?;
     let ein = m.wire("ein", &pack(&cf.e)?)?;
-    let eq = delay_line(m, "de", &ein, en, b + 2)?;
+    let eq = delay_line(m, "de", &ein, en, b + 3)?;
     let ed = m.reg_d("de_f", &eq, Some(en), None)?;
 
     m.comment("output: corrected unless uncorrectable");
@@ -668,7 +704,7 @@ fn output_stage(
         Some(en),
         None,
     )?;
-    let olast = m.reg_d("o_last", &c.ll[CH + 3], Some(en), None)?;
+    let olast = m.reg_d("o_last", &c.ll[CH + 4], Some(en), None)?;
     let ocorr = m.reg_d(
         "o_corr",
         &Expr::mux(&d.dec_unc, &ku(0, c.nuw)?, &d.dec_nu)?,

@@ -13,7 +13,7 @@
 //! ```
 //! use golden::fec::Code;
 //! let d = rtl::rs::design_dec(Code::Kr4, 8).unwrap();
-//! assert_eq!(d.latency, rtl::rs::dec_latency(Code::Kr4, 8)); // 3 * 66 + 8
+//! assert_eq!(d.latency, rtl::rs::dec_latency(Code::Kr4, 8)); // 3 * 66 + 9
 //! assert!(rtl::rs::design_dec(Code::Kp4, 32).is_err());
 //! ```
 
@@ -37,8 +37,8 @@ pub fn beats(code: Code, s: usize) -> usize {
 }
 
 /// Checks `S` for `code`: `1..=16`, and the riBM solver's
-/// `2t` iterations (beats `1..=2t` after loading in beat 0) must end before
-/// the Chien terms load in the last beat: `2t <= ceil(n/S) - 2`.
+/// `2t` iterations (beats `2..=2t+1` after loading in beat 1) must end
+/// before the Chien terms load in the last beat: `2t <= ceil(n/S) - 3`.
 pub fn check(code: Code, s: usize) -> Result<(), RtlError> {
     if !(1..=16).contains(&s) {
         return Err(RtlError::Param {
@@ -50,12 +50,12 @@ pub fn check(code: Code, s: usize) -> Result<(), RtlError> {
     check_fit(code, s)
 }
 
-/// The riBM fit alone (for any `s >= 1`): loaded in beat 0 of a codeword
+/// The riBM fit alone (for any `s >= 1`): loaded in beat 1 of a codeword
 /// slot, its `2t` iterations (one beat each at least) must end before the
-/// last beat, `2t <= ceil(n/S) - 2`.
+/// last beat, `2t <= ceil(n/S) - 3`.
 pub fn check_fit(code: Code, s: usize) -> Result<(), RtlError> {
     let b = beats(code, s);
-    if 2 * code.t() + 2 > b {
+    if 2 * code.t() + 3 > b {
         return Err(RtlError::Param {
             name: "symbols_per_beat",
             value: s as i64,
@@ -64,7 +64,7 @@ pub fn check_fit(code: Code, s: usize) -> Result<(), RtlError> {
                 code.name(),
                 2 * code.t(),
                 b,
-                b.saturating_sub(2)
+                b.saturating_sub(3)
             ),
         });
     }
@@ -72,14 +72,14 @@ pub fn check_fit(code: Code, s: usize) -> Result<(), RtlError> {
 }
 
 /// Whether the riBM takes two beats per iteration (a register on its
-/// products, for timing): when its `4t` beats fit, `4t <= ceil(n/S) - 2`
+/// products, for timing): when its `4t` beats fit, `4t <= ceil(n/S) - 3`
 /// (KP4 up to S = 8, KR4 up to S = 16); otherwise one beat each.
 pub fn ribm_two_beat(code: Code, s: usize) -> bool {
-    4 * code.t() + 2 <= beats(code, s)
+    4 * code.t() + 3 <= beats(code, s)
 }
 
 /// Decoder latency in clock cycles with a continuous input: a symbol that
-/// enters in cycle `c` leaves in cycle `c + 3 ceil(n/S) + 8`
+/// enters in cycle `c` leaves in cycle `c + 3 ceil(n/S) + 9`
 /// ([`dec::LATENCY_EXTRA`]).
 pub fn dec_latency(code: Code, s: usize) -> usize {
     3 * beats(code, s) + dec::LATENCY_EXTRA
