@@ -549,6 +549,8 @@ struct MemDecl {
     write: Option<(Expr, Expr, Expr)>,
     /// testbench only: `$readmem<radix>(file, name, 0, words - 1)` at time 0
     load: Option<(String, Radix, usize)>,
+    /// a constant table ([`Module::rom`]): one `initial` assignment per word
+    init: Option<Vec<Expr>>,
 }
 
 /// The number format of a memory image file read by [`Module::rom_file`].
@@ -1056,6 +1058,7 @@ impl Module {
             depth,
             write: None,
             load: None,
+            init: None,
         });
         self.items.push(Item::Mem(self.mems.len() - 1));
         Ok(Mem {
@@ -1063,6 +1066,24 @@ impl Module {
             ty,
             abits: depth.trailing_zeros(),
         })
+    }
+
+    /// A read-only memory holding the constant table `words` (at most
+    /// `depth` = its length rounded up to a power of two, at least 2; the
+    /// words past the table are zero), written as one `initial` assignment
+    /// per word. Read it through a register ([`Mem::read`] into
+    /// [`Module::reg_d`]): that synchronous read is what Yosys maps to block
+    /// RAM (ECP5 `DP16KD`, iCE40 `SB_RAM40_4K`); each read is one port.
+    pub fn rom(&mut self, name: &str, ty: Ty, words: &[i128]) -> Result<Mem, RtlError> {
+        let depth = words.len().next_power_of_two().max(2);
+        let mut init = Vec::with_capacity(depth);
+        for i in 0..depth {
+            init.push(Expr::konst(words.get(i).copied().unwrap_or(0), ty)?);
+        }
+        let m = self.memory(name, ty, depth)?;
+        let d = self.mems.last_mut().expect("just declared");
+        d.init = Some(init);
+        Ok(m)
     }
 
     /// The write port of memory `m`: `m[addr] <= data` on the rising edge when `we`.
@@ -1253,7 +1274,7 @@ impl Module {
             }
         }
         for m in &self.mems {
-            if m.write.is_none() && m.load.is_none() {
+            if m.write.is_none() && m.load.is_none() && m.init.is_none() {
                 return Err(RtlError::Undriven {
                     module: self.name.clone(),
                     name: m.name.clone(),
@@ -1363,6 +1384,13 @@ impl Module {
                         m.name,
                         words - 1
                     );
+                }
+                if let Some(init) = &m.init {
+                    let _ = writeln!(s, "    initial begin");
+                    for (i, v) in init.iter().enumerate() {
+                        let _ = writeln!(s, "        {}[{i}] = {};", m.name, v.verilog());
+                    }
+                    let _ = writeln!(s, "    end");
                 }
             }
             Item::Sim(x) => self.emit_sim(s, x),
@@ -1540,6 +1568,20 @@ mod tests {
         is_tb_error(m.output("b", &one, "x"), "no ports");
         is_tb_error(m.clock(), "no ports");
         assert!(!design().is_testbench() && tb().is_testbench());
+    }
+
+    #[test]
+    fn rom_is_a_constant_table_read_through_a_register() {
+        let mut m = design();
+        let r = m.rom("t", Ty::u(4), &[3, 15, 7]).unwrap();
+        assert_eq!(r.addr_bits(), 2);
+        let a = m.input("a", Ty::u(2), "address").unwrap();
+        let q = m.reg_d("q", &r.read(&a).unwrap(), None, None).unwrap();
+        m.output("y", &q, "word").unwrap();
+        let v = m.emit().unwrap();
+        assert!(v.contains("    reg [3:0] t [0:3];\n    initial begin\n        t[0] = 4'd3;\n        t[1] = 4'hf;\n        t[2] = 4'd7;\n        t[3] = 4'd0;\n    end\n"), "{v}");
+        assert!(v.contains("q <= t[a];"), "{v}");
+        assert!(design().rom("t", Ty::u(4), &[16]).is_err());
     }
 
     #[test]

@@ -80,18 +80,22 @@ fn illegal_parameters_are_refused_with_a_clear_message() {
     for code in [Code::Kp4, Code::Kr4] {
         for s in 1..=16 {
             rtl::rs::check(code, s).unwrap();
-            assert!(2 * code.t() < rtl::rs::beats(code, s));
+            assert!(2 * code.t() + 3 <= rtl::rs::beats(code, s));
         }
     }
+    // two beats per riBM iteration where 4t + 3 <= B: KP4 up to S = 8, KR4 up to S = 16
+    assert!(rtl::rs::ribm_two_beat(Code::Kp4, 8) && !rtl::rs::ribm_two_beat(Code::Kp4, 9));
+    assert!(!rtl::rs::ribm_two_beat(Code::Kp4, 16));
+    assert!((1..=16).all(|s| rtl::rs::ribm_two_beat(Code::Kr4, s)));
 }
 
 #[test]
 fn latency_and_beats() {
     assert_eq!(rtl::rs::beats(Code::Kp4, 16), 34);
     assert_eq!(rtl::rs::beats(Code::Kp4, 3), 182);
-    assert_eq!(rtl::rs::dec_latency(Code::Kp4, 8), 3 * 68 + 3);
+    assert_eq!(rtl::rs::dec_latency(Code::Kp4, 8), 3 * 68 + 9);
     assert_eq!(
         rtl::rs::design_dec(Code::Kr4, 8).unwrap().latency,
-        3 * 66 + 3
+        3 * 66 + 9
     );
 }

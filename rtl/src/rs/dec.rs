@@ -2,26 +2,30 @@
 //! rule of `golden::fec` step by step. See `docs/rtl-fec.md`.
 //!
 //! Pipeline, in codeword slots of `B = ceil(n/S)` beats (codeword `c` enters
-//! in slot `c`):
-//! * slot `c`: syndromes `S_j = r(alpha^j)` by a per-beat Horner step
-//!   (one flat XOR network per syndrome; lanes of the last beat beyond `n` are
-//!   forced to zero, so the sum is `r(alpha^j) alpha^(j pad)`, corrected by a
-//!   constant multiply `alpha^(-j pad)`, `pad = BS - n`);
-//! * slot `c+1`: riBM, one iteration per beat in beats `0..2t`, `3t+1`
-//!   processing elements (two general multipliers each);
-//! * slot `c+2`: Chien search and Forney, `S` positions per beat, two register
-//!   stages (evaluation; inverse and product); the error values stream into
-//!   a second syndrome unit (residual check), a root counter and a failure flag;
-//! * slot `c+3` (+2 beats): the decision is known; the received word (delay
-//!   line of `3B+2` beats) is XORed with the error values (delay line of `B`
-//!   beats) unless the word is uncorrectable, and registered out.
+//! in slot `c`; every register advances on input beats):
+//! * slot `c`: syndromes `S_j = r(alpha^j)` by a per-beat Horner step (one
+//!   flat XOR network per syndrome; lanes of the last beat beyond `n` are
+//!   forced to zero and every lane weight carries `alpha^(-j pad)`,
+//!   `pad = BS - n`, so the sum is exactly `r(alpha^j)`);
+//! * slot `c+1`: riBM, loaded in beat 0, `2t` iterations: two beats each
+//!   (a register on the products) when `4t + 2 <= B`, else one; `3t+1`
+//!   processing elements whose products use registered rows
+//!   `delta_0 alpha^k`, `gamma alpha^k` (no fan-out of one register to all);
+//! * slot `c+2`: Chien search and Forney, `S` positions per beat, four
+//!   register stages (CH1 evaluation; CH2 inverse-table read in block RAM;
+//!   CH3 its fabric register; CH4 the product); the error values stream
+//!   into a second syndrome unit (residual check), a root counter and a
+//!   failure flag;
+//! * slot `c+3`, beats `CH+1`, `CH+2`: the checks, then the decision; the
+//!   received word (delay line of `3B+CH+3` beats) is XORed with the error
+//!   values (delay line of `B+3` beats) unless the word is uncorrectable, and
+//!   registered out.
 //!
-//! Everything advances on input beats (`s_axis_tvalid`); latency `3B+3` cycles
-//! with a continuous input.
+//! Latency [`LATENCY_EXTRA`] + `3B` cycles with a continuous input.
 
-use super::gf::{self, cmul, gmul, or_all, Gf, Lin, LinSpace};
+use super::gf::{self, cmul, gmul, or_all, row_mul, Gf, Lin, LinSpace};
 use super::hdl_util::*;
-use super::{beats, dec_latency, header, DEC_TOP};
+use super::{beats, dec_latency, header, ribm_two_beat, DEC_TOP};
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::{regen, RtlError};
 use golden::fec::Code;
@@ -29,22 +33,58 @@ use golden::fec::Code;
 /// Width of the statistics counters (they wrap).
 pub const COUNTER_BITS: u32 = 32;
 
-fn gf_header(what: &str) -> Header {
+/// Beats from the start of a codeword's Chien slot to its first error
+/// value: stages CH1..CH4.
+pub const CH: usize = 4;
+
+/// Decoder latency beyond `3B` cycles: the error stream's offset [`CH`],
+/// the check and decision beats (2), the decision register and the output
+/// register.
+pub const LATENCY_EXTRA: usize = CH + 5;
+
+fn gf_header(what: &str, note: &str) -> Header {
     Header::new(what, regen::RS_DEC)
         .param("field", "GF(2^10), p(x) = x^10 + x^3 + 1")
-        .note("Combinational.")
+        .note(note)
 }
 
-/// Builds the modules: multiplier, inverter, decoder top (last).
+/// Builds the modules: multiplier, inverse tables (the two-port table for
+/// `S >= 2`, the one-port table for an odd `S`), decoder top (last).
 pub fn build(code: Code, s: usize) -> Result<Vec<Module>, RtlError> {
-    let mul = gf::build_mul(gf_header("general multiplier"))?;
-    let inv = gf::build_inv(gf_header("inverse (x^1022)"), &mul)?;
-    let top = build_top(code, s, &mul, &inv)?;
-    Ok(vec![mul, inv, top])
+    let mul = gf::build_mul(gf_header("general multiplier", "Combinational."))?;
+    let note = "Synchronous read (block RAM).";
+    let mut invs = Vec::new();
+    if s >= 2 {
+        invs.push(gf::build_inv(
+            gf_header("inverse table, two read ports", note),
+            2,
+        )?);
+    }
+    if s % 2 == 1 {
+        invs.push(gf::build_inv(
+            gf_header("inverse table, one read port", note),
+            1,
+        )?);
+    }
+    let top = build_top(code, s, &mul, &invs)?;
+    let mut mods = vec![mul];
+    mods.extend(invs);
+    mods.push(top);
+    Ok(mods)
 }
 
-/// Horner syndrome unit over beats of `lanes` (lane 0 = highest power):
-/// returns the final syndromes `S_0..S_(2t-1)`, valid in the codeword's last beat.
+/// Lanes a registered partial sum of a syndrome unit covers.
+const SYN_GROUP: usize = 4;
+
+/// Horner syndrome unit over beats of `lanes` (lane 0 = highest power),
+/// two register levels: the weighted sums of groups of [`SYN_GROUP`] lanes
+/// (`pfx_g*`, registered on every beat), then the Horner step over them,
+/// restarting on `first`, which must be the codeword's first-beat flag one
+/// beat late (aligned with the group sums). Returns the accumulators, which
+/// hold the syndromes `S_0..S_(2t-1)` of a codeword one beat after the
+/// first beat of the next (when `first` is high). Every lane weight carries
+/// `alpha^(-j pad)`, so the zero lanes past `n` at the end need no
+/// correction.
 #[allow(clippy::too_many_arguments)]
 fn syndromes(
     m: &mut Module,
@@ -56,36 +96,37 @@ fn syndromes(
     p: usize,
     pad: usize,
 ) -> Result<Vec<Expr>, RtlError> {
-    let s = lanes.len();
+    let s = lanes.len() as i64;
     let z10 = ku(0, 10)?;
     let mut sp = LinSpace::new();
     let lx: Vec<Lin> = lanes
         .iter()
         .map(|e| sp.symbol(e))
         .collect::<Result<_, _>>()?;
-    let mut fin = Vec::new();
-    for j in 0..p {
+    let mut accs = Vec::new();
+    for j in 0..p as i64 {
+        let mut groups = Vec::new();
+        for (g, chunk) in lx.chunks(SYN_GROUP).enumerate() {
+            let mut l = Lin::zero();
+            for (k, x) in chunk.iter().enumerate() {
+                let i = (g * SYN_GROUP + k) as i64;
+                l.xor_in(&x.mul(gf, gf.pow(j * (s - 1 - i - pad as i64))));
+            }
+            let w = sp.emit(m, &format!("{pfx}_g{j}_{g}"), &l)?;
+            groups.push(m.reg_d(&format!("{pfx}_gq{j}_{g}"), &w, Some(en), None)?);
+        }
         let acc = m.reg(&format!("{pfx}_acc{j}"), Ty::u(10), None)?;
         let ain = m.wire(&format!("{pfx}_ain{j}"), &Expr::mux(first, &z10, &acc)?)?;
-        let mut l = sp.symbol(&ain)?.mul(gf, gf.pow((j * s) as i64));
-        for (i, x) in lx.iter().enumerate() {
-            l.xor_in(&x.mul(gf, gf.pow((j * (s - 1 - i)) as i64)));
+        let mut hs = LinSpace::new();
+        let mut l = hs.symbol(&ain)?.mul(gf, gf.pow(j * s));
+        for g in &groups {
+            l.xor_in(&hs.symbol(g)?);
         }
-        let nx = sp.emit(m, &format!("{pfx}_nxt{j}"), &l)?;
+        let nx = hs.emit(m, &format!("{pfx}_nxt{j}"), &l)?;
         m.next(&acc, &nx, Some(en))?;
-        fin.push(if pad == 0 {
-            nx
-        } else {
-            cmul(
-                m,
-                gf,
-                &format!("{pfx}_fin{j}"),
-                &nx,
-                gf.pow(-((j * pad) as i64)),
-            )?
-        });
+        accs.push(acc);
     }
-    Ok(fin)
+    Ok(accs)
 }
 
 /// Sizes of the decoder and its shared signals.
@@ -101,17 +142,25 @@ struct Dec {
     s: usize,
     /// lanes of the last beat beyond `n`
     pad: usize,
+    /// riBM iterations take two beats
+    two: bool,
     /// width of the degree of lambda
     nuw: u32,
     /// the input beat (`s_axis_tvalid`)
     en: Expr,
+    /// the clock (for the inverse tables)
+    clk: Expr,
     /// the beat counter and its decodes
     beats: Beats,
     /// `en` in the last beat of a codeword
     ld: Expr,
+    /// `fl[k]`: the first beat of a codeword, `k` beats late (`fl[0]` = `first_q`, registered)
+    fl: Vec<Expr>,
+    /// `ll[k]`: the last beat of a codeword, `k` beats late
+    ll: Vec<Expr>,
 }
 
-fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module, RtlError> {
+fn build_top(code: Code, s: usize, mul: &Module, inv: &[Module]) -> Result<Module, RtlError> {
     let (n, t) = (code.n(), code.t());
     let b = beats(code, s);
     let lat = dec_latency(code, s);
@@ -125,15 +174,32 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
             lat,
         ),
     );
-    let (tdata, en, tlast) = stream_in(
+    let (clk, tdata, en, tlast) = stream_in(
         &mut m,
         s,
         "S received symbols, lane 0 (earliest) in the LSBs",
         "input beat (always accepted); the pipeline advances on it",
     )?;
-    m.comment("beat counter");
-    let bt = beat_counter(&mut m, b, &en, &tlast)?;
-    let ld = m.wire("ld", &en.and(&bt.last)?)?;
+    m.comment("beat counter, and its first/last decodes delayed k beats (firstk, lastk)");
+    let bt = beat_counter(&mut m, b, &en, &tlast, false)?;
+    // registered decodes (they feed wide logic): first_q = (bc == 0), last_q = (bc == B-1)
+    let first_q = m.reg_d("first_q", &bt.last, Some(&en), Some(1))?;
+    let last_q = m.reg_d(
+        "last_q",
+        &bt.bc.eq(&ku(b as i128 - 2, bt.bw)?)?,
+        Some(&en),
+        Some(0),
+    )?;
+    let ld = m.wire("ld", &en.and(&last_q)?)?;
+    let (mut fl, mut ll) = (vec![first_q], vec![last_q]);
+    for k in 1..=CH + 4 {
+        if k <= CH + 3 {
+            let f = m.reg_d(&format!("first{k}"), &fl[k - 1], Some(&en), None)?;
+            fl.push(f);
+        }
+        let l = m.reg_d(&format!("last{k}"), &ll[k - 1], Some(&en), None)?;
+        ll.push(l);
+    }
     let c = Dec {
         gf: Gf::new(),
         n,
@@ -141,10 +207,14 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
         p: 2 * t,
         s,
         pad: b * s - n,
+        two: ribm_two_beat(code, s),
         nuw: bits_for(t + 1),
         en,
+        clk,
         beats: bt,
         ld,
+        fl,
+        ll,
     };
     // codewords that completed their input, saturating at 3
     let ncw = m.reg("ncw", Ty::u(2), Some(0))?;
@@ -159,13 +229,13 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
     for l in 0..s {
         let x = lane(&mut m, &tdata, l, &format!("x{l}"))?;
         xm.push(if l >= s - c.pad {
-            m.wire(&format!("xm{l}"), &Expr::mux(&c.beats.last, &z10, &x)?)?
+            m.wire(&format!("xm{l}"), &Expr::mux(&c.ll[0], &z10, &x)?)?
         } else {
             x
         });
     }
-    let (fin, sb) = syndrome_stage(&mut m, &c, &xm)?;
-    let delta = ribm(&mut m, &c, mul, &fin)?;
+    let (syn, sb) = syndrome_stage(&mut m, &c, &xm)?;
+    let delta = ribm(&mut m, &c, &syn)?;
     let (nua, tt, om) = chien_terms(&mut m, &c, &delta)?;
     let cf = chien_forney(&mut m, &c, mul, inv, &tt, &om)?;
     let d = decision(&mut m, &c, &cf, &sb, &nua, &full)?;
@@ -176,78 +246,121 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &Module) -> Result<Module,
     Ok(m)
 }
 
-/// The syndromes `S_j = r(alpha^j)` of the received word, registered at the
-/// codeword's end (`sa`) and once more for the residual check (`sb`):
-/// returns the final syndromes and `sb`.
+/// The syndromes `S_j = r(alpha^j)` of the received word: returns the
+/// accumulators (a codeword's syndromes in beat 0 of the next slot, when
+/// the riBM loads them) and `sb`, the syndromes kept for the residual check
+/// (loaded in beat 0 of slot `c+2`, through `sa`).
 fn syndrome_stage(
     m: &mut Module,
     c: &Dec,
     xm: &[Expr],
 ) -> Result<(Vec<Expr>, Vec<Expr>), RtlError> {
     m.comment("syndromes S_j = r(alpha^j)");
-    let fin = syndromes(m, &c.gf, "sy", xm, &c.beats.first, &c.en, c.p, c.pad)?;
+    let acc = syndromes(m, &c.gf, "sy", xm, &c.fl[1], &c.en, c.p, c.pad)?;
+    let l0 = m.wire("ld1", &c.en.and(&c.fl[1])?)?;
     let mut sb = Vec::new();
-    for (j, f) in fin.iter().enumerate() {
-        let a = m.reg(&format!("sa{j}"), Ty::u(10), None)?;
-        let bb = m.reg_d(&format!("sb{j}"), &a, Some(&c.ld), None)?;
-        m.next(&a, f, Some(&c.ld))?;
-        sb.push(bb);
+    for (j, a) in acc.iter().enumerate() {
+        let sa = m.reg_d(&format!("sa{j}"), a, Some(&l0), None)?;
+        sb.push(m.reg_d(&format!("sb{j}"), &sa, Some(&l0), None)?);
     }
-    Ok((fin, sb))
+    Ok((acc, sb))
 }
 
-/// The riBM: `3t+1` processing elements, one iteration per beat in beats
-/// `0..2t` of the next codeword slot; returns the `delta` registers (lambda
-/// in `delta_t..delta_2t`, omega in `delta_0..delta_(t-1)` at the end).
-fn ribm(m: &mut Module, c: &Dec, mul: &Module, fin: &[Expr]) -> Result<Vec<Expr>, RtlError> {
-    let (t, p, bw) = (c.t, c.p, c.beats.bw);
-    let (en, ld) = (&c.en, &c.ld);
+/// The riBM: `3t+1` processing elements, loaded with the syndromes in beat
+/// 1 of the next slot, then `2t` iterations in beats `2..` (two beats each
+/// with `c.two`: the products are registered in the first); returns the
+/// `delta` registers (lambda in `delta_t..delta_2t`, omega in
+/// `delta_0..delta_(t-1)` at the end). The general products
+/// `gamma delta_(i+1)` and `delta_0 theta_i` are AND-XOR networks over the
+/// registered rows `gamma alpha^k` and `delta_0 alpha^k` (`k < 10`), so no
+/// single register drives every element.
+fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
+    let (gf, t, p, bw, en) = (&c.gf, c.t, c.p, c.beats.bw, &c.en);
+    let bc = &c.beats.bc;
     let z10 = ku(0, 10)?;
-    m.comment("riBM: 3t+1 processing elements, iterations in beats 0..2t of the next slot");
-    let it = m.wire("ribm_it", &en.and(&c.beats.bc.lt(&ku(p as i128, bw)?)?)?)?;
-    let ribm_en = m.wire("ribm_en", &ld.or(&it)?)?;
     let nd = 3 * t + 1;
+    if c.two {
+        m.comment("riBM: 3t+1 processing elements; load in beat 1, iteration i in beats 2i+2 (products registered), 2i+3 (update)");
+    } else {
+        m.comment("riBM: 3t+1 processing elements; load in beat 1, iteration i in beat i+2");
+    }
+    // a registered decode of the next beat: an update beat (beat 1, the load, is fl[1])
+    let up_next = if c.two {
+        // next beat in 3, 5, .., 4t+1
+        bc.bit(0)?
+            .not()
+            .and(&bc.ge(&ku(2, bw)?)?)?
+            .and(&bc.lt(&ku(4 * t as i128 + 1, bw)?)?)?
+    } else {
+        // next beat in 2..=2t+1
+        bc.ge(&ku(1, bw)?)?
+            .and(&bc.lt(&ku(2 * t as i128 + 1, bw)?)?)?
+    };
+    let ld_q = c.fl[1].clone();
+    let up_q = m.reg_d("ribm_upq", &up_next, Some(en), Some(0))?;
+    let ren = m.wire("ribm_en", &en.and(&ld_q.or(&up_q)?)?)?;
+    let reg10 = |m: &mut Module, name: String| m.reg(&name, Ty::u(10), None);
     let delta: Vec<Expr> = (0..nd)
-        .map(|i| m.reg(&format!("delta{i}"), Ty::u(10), None))
+        .map(|i| reg10(m, format!("delta{i}")))
         .collect::<Result<_, _>>()?;
     let theta: Vec<Expr> = (0..nd)
-        .map(|i| m.reg(&format!("theta{i}"), Ty::u(10), None))
+        .map(|i| reg10(m, format!("theta{i}")))
         .collect::<Result<_, _>>()?;
-    let gamma = m.reg("gamma", Ty::u(10), None)?;
+    let drow: Vec<Expr> = (0..10)
+        .map(|k| reg10(m, format!("d0row{k}")))
+        .collect::<Result<_, _>>()?;
+    let grow: Vec<Expr> = (0..10)
+        .map(|k| reg10(m, format!("gamrow{k}")))
+        .collect::<Result<_, _>>()?;
     let kk = m.reg("kreg", Ty::u(7), None)?;
-    let d0 = delta[0].clone();
-    let sw = m.wire("ribm_sw", &nonzero(&d0)?.and(&kk.bit(6)?.not())?)?;
-    for i in 0..nd {
-        let g = if i + 1 < nd {
-            Some(gmul(m, mul, &format!("pg{i}"), &gamma, &delta[i + 1])?)
-        } else {
-            None
-        };
-        let h = gmul(m, mul, &format!("ph{i}"), &d0, &theta[i])?;
-        let upd = match g {
-            Some(g) => g.xor(&h)?,
+    let sw_c = nonzero(&delta[0])?.and(&kk.bit(6)?.not())?;
+    let sw = if c.two {
+        m.reg_d("ribm_sw", &sw_c, None, None)?
+    } else {
+        m.wire("ribm_sw", &sw_c)?
+    };
+    let mut upd = Vec::new();
+    for (i, th) in theta.iter().enumerate() {
+        let h = row_mul(&drow, th)?;
+        let v = match delta.get(i + 1) {
+            Some(d) => row_mul(&grow, d)?.xor(&h)?,
             None => h,
         };
+        upd.push(if c.two {
+            m.reg_d(&format!("ribm_pr{i}"), &v, None, None)?
+        } else {
+            m.wire(&format!("ribm_upd{i}"), &v)?
+        });
+    }
+    for i in 0..nd {
         let init = if i < p {
-            fin[i].clone()
+            syn[i].clone()
         } else {
             ku((i == 3 * t) as i128, 10)?
         };
-        m.next(&delta[i], &Expr::mux(ld, &init, &upd)?, Some(&ribm_en))?;
+        m.next(&delta[i], &Expr::mux(&ld_q, &init, &upd[i])?, Some(&ren))?;
         let up = delta.get(i + 1).cloned().unwrap_or_else(|| z10.clone());
         let tu = Expr::mux(&sw, &up, &theta[i])?;
-        m.next(&theta[i], &Expr::mux(ld, &init, &tu)?, Some(&ribm_en))?;
+        m.next(&theta[i], &Expr::mux(&ld_q, &init, &tu)?, Some(&ren))?;
     }
-    let gu = Expr::mux(&sw, &d0, &gamma)?;
-    m.next(&gamma, &Expr::mux(ld, &ku(1, 10)?, &gu)?, Some(&ribm_en))?;
+    for k in 0..10 {
+        let ak = gf.pow(k as i64);
+        let l0 = cmul(m, gf, &format!("d0row{k}_ld"), &syn[0], ak)?;
+        let st = cmul(m, gf, &format!("d0row{k}_up"), &upd[0], ak)?;
+        m.next(&drow[k], &Expr::mux(&ld_q, &l0, &st)?, Some(&ren))?;
+        let gu = Expr::mux(&sw, &drow[k], &grow[k])?;
+        let g0 = ku(ak as i128, 10)?;
+        m.next(&grow[k], &Expr::mux(&ld_q, &g0, &gu)?, Some(&ren))?;
+    }
     let ku_ = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
-    m.next(&kk, &Expr::mux(ld, &ku(0, 7)?, &ku_)?, Some(&ribm_en))?;
+    m.next(&kk, &Expr::mux(&ld_q, &ku(0, 7)?, &ku_)?, Some(&ren))?;
     Ok(delta)
 }
 
 /// The degree `nu` of lambda, and the Chien and Forney term registers
 /// `T_i` (lambda) and `O_i` (omega), stepped every beat: returns
-/// `(nu, T, O)`.
+/// `(nu, T, O)`. `nu` comes from the `T_i` (non-zero exactly when
+/// `lambda_i` is), registered in beat 1 of the Chien slot.
 fn chien_terms(
     m: &mut Module,
     c: &Dec,
@@ -255,14 +368,6 @@ fn chien_terms(
 ) -> Result<(Expr, Vec<Expr>, Vec<Expr>), RtlError> {
     let (gf, n, t, p, s, nuw) = (&c.gf, c.n, c.t, c.p, c.s, c.nuw);
     let (en, ld) = (&c.en, &c.ld);
-    m.comment("nu = degree of lambda = delta_t..delta_2t, loaded with the Chien terms");
-    let mut deg = ku(0, nuw)?;
-    for i in 1..=t {
-        deg = Expr::mux(&nonzero(&delta[t + i])?, &ku(i as i128, nuw)?, &deg)?;
-    }
-    let deg = m.wire("lambda_deg", &deg)?;
-    let nua = m.reg_d("nua", &deg, Some(ld), None)?;
-
     m.comment("Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)");
     let mut tt = Vec::new();
     for i in 0..=t {
@@ -287,105 +392,148 @@ fn chien_terms(
         m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(en))?;
         om.push(r);
     }
+    m.comment("nu = degree of lambda: the highest non-zero T_i, registered in beat 1");
+    let mut deg = ku(0, nuw)?;
+    for (i, ti) in tt.iter().enumerate().skip(1) {
+        let nz = m.reg_d(&format!("ct{i}_nz"), &nonzero(ti)?, Some(en), None)?;
+        deg = Expr::mux(&nz, &ku(i as i128, nuw)?, &deg)?;
+    }
+    let deg = m.wire("lambda_deg", &deg)?;
+    let l1 = m.wire("nua_ld", &en.and(&c.fl[1])?)?;
+    let nua = m.reg_d("nua", &deg, Some(&l1), None)?;
     Ok((nua, tt, om))
 }
 
-/// What the Chien search and Forney stages give per lane and beat.
+/// What the Chien search and Forney stages give per lane and beat, [`CH`]
+/// beats into the codeword's Chien slot.
 struct ChienForney {
     /// error values (zero off the roots)
-    e2: Vec<Expr>,
+    e: Vec<Expr>,
     /// the position is a root of lambda
-    root2: Vec<Expr>,
+    root: Vec<Expr>,
     /// Forney failed at a root (zero value or denominator)
-    fail2: Vec<Expr>,
-    /// first beat of the codeword, two stages late
-    first2: Expr,
-    /// last beat of the codeword, two stages late
-    last2: Expr,
+    fail: Vec<Expr>,
 }
 
-/// Stages CH1 (evaluation of lambda, its odd part and omega per lane) and
-/// CH2 (inverse and product: the error values at the roots).
+/// Stages CH1 (evaluation of lambda's even and odd parts and of omega in
+/// two halves per lane), CH2 (their sums, root test, zero tests,
+/// inverse-table read), CH3 (the table's word in a
+/// fabric register) and CH4 (the product: the error values at the roots).
 fn chien_forney(
     m: &mut Module,
     c: &Dec,
     mul: &Module,
-    inv: &Module,
+    inv: &[Module],
     tt: &[Expr],
     om: &[Expr],
 ) -> Result<ChienForney, RtlError> {
     let (gf, p, s, pad) = (&c.gf, c.p, c.s, c.pad);
     let en = &c.en;
     let z10 = ku(0, 10)?;
-    m.comment("stage CH1: lambda(X^-1), its odd part, X^-2t omega(X^-1) per lane");
+    m.comment("stage CH1, per lane: the even and odd parts of lambda(X^-1), X^-2t omega(X^-1) in two halves");
     let mut sp = LinSpace::new();
     let lt: Vec<Lin> = tt.iter().map(|e| sp.symbol(e)).collect::<Result<_, _>>()?;
     let lo: Vec<Lin> = om.iter().map(|e| sp.symbol(e)).collect::<Result<_, _>>()?;
     let mut r1 = Vec::new();
     for l in 0..s {
-        let mut lam = Lin::zero();
+        let mut even = Lin::zero();
         let mut odd = Lin::zero();
         for (i, x) in lt.iter().enumerate() {
             let v = x.mul(gf, gf.pow((i * l) as i64));
-            lam.xor_in(&v);
             if i % 2 == 1 {
                 odd.xor_in(&v);
+            } else {
+                even.xor_in(&v);
             }
         }
-        let mut num = Lin::zero();
+        let mut num = [Lin::zero(), Lin::zero()];
+        let half = lo.len().div_ceil(2);
         for (i, x) in lo.iter().enumerate() {
-            num.xor_in(&x.mul(gf, gf.pow(((i + p) * l) as i64)));
+            num[i / half.max(1)].xor_in(&x.mul(gf, gf.pow(((i + p) * l) as i64)));
         }
-        let lam = sp.emit(m, &format!("lam{l}"), &lam)?;
+        let even = sp.emit(m, &format!("lev{l}"), &even)?;
         let odd = sp.emit(m, &format!("den{l}"), &odd)?;
-        let num = sp.emit(m, &format!("num{l}"), &num)?;
+        let na = sp.emit(m, &format!("num{l}_a"), &num[0])?;
+        let nb = sp.emit(m, &format!("num{l}_b"), &num[1])?;
+        let even = m.reg_d(&format!("r1_lev{l}"), &even, Some(en), None)?;
+        let den = m.reg_d(&format!("r1_den{l}"), &odd, Some(en), None)?;
+        let na = m.reg_d(&format!("r1_num{l}_a"), &na, Some(en), None)?;
+        let nb = m.reg_d(&format!("r1_num{l}_b"), &nb, Some(en), None)?;
+        let lam = m.wire(&format!("r1_lam{l}"), &even.xor(&den)?)?;
+        let num = m.wire(&format!("r1_num{l}"), &na.xor(&nb)?)?;
+        r1.push((lam, den, num));
+    }
+
+    m.comment("stage CH2: roots, zero value or denominator, 1/den from the inverse table (two lanes a table)");
+    let mut iv2 = Vec::new();
+    for l in 0..s {
+        iv2.push(m.wire_decl(&format!("inv{l}"), Ty::u(10))?);
+    }
+    for l in (0..s).step_by(2) {
+        let mut conns = vec![
+            ("clk", &c.clk),
+            ("en", en),
+            ("a0", &r1[l].1),
+            ("y0", &iv2[l]),
+        ];
+        let table = if l + 1 < s {
+            conns.push(("a1", &r1[l + 1].1));
+            conns.push(("y1", &iv2[l + 1]));
+            &inv[0]
+        } else {
+            // an odd S: the last lane has the one-port table (listed last)
+            &inv[inv.len() - 1]
+        };
+        m.instance(table, &format!("u_inv{}", l / 2), &conns)?;
+    }
+    let mut r2 = Vec::new();
+    for (l, (lam, den, num)) in r1.iter().enumerate() {
         let mut root = lam.eq(&z10)?;
         if l >= s - pad {
-            root = root.and(&c.beats.last.not())?;
+            root = root.and(&c.ll[1].not())?;
         }
-        let root = m.reg_d(&format!("r1_root{l}"), &root, Some(en), None)?;
-        let den = m.reg_d(&format!("r1_den{l}"), &odd, Some(en), None)?;
-        let num = m.reg_d(&format!("r1_num{l}"), &num, Some(en), None)?;
-        r1.push((root, den, num));
+        let root = m.reg_d(&format!("r2_root{l}"), &root, Some(en), None)?;
+        let zero = den.eq(&z10)?.or(&num.eq(&z10)?)?;
+        let zero = m.reg_d(&format!("r2_zero{l}"), &zero, Some(en), None)?;
+        let num = m.reg_d(&format!("r2_num{l}"), num, Some(en), None)?;
+        r2.push((root, zero, num));
     }
-    let first1 = m.reg_d("first1", &c.beats.first, Some(en), None)?;
-    let last1 = m.reg_d("last1", &c.beats.last, Some(en), None)?;
 
-    m.comment("stage CH2: e = X^-2t omega(X^-1) / lambda_odd(X^-1) at the roots; zero value or denominator fails");
-    let mut e2 = Vec::new();
-    let mut root2 = Vec::new();
-    let mut fail2 = Vec::new();
-    for (l, (root, den, num)) in r1.iter().enumerate() {
-        let iv = m.wire_decl(&format!("inv{l}"), Ty::u(10))?;
-        m.instance(inv, &format!("u_inv{l}"), &[("x", den), ("y", &iv)])?;
-        let e = gmul(m, mul, &format!("ev{l}"), num, &iv)?;
-        e2.push(m.reg_d(
-            &format!("r2_e{l}"),
+    m.comment("stage CH3: the table's word in a fabric register");
+    let mut r3 = Vec::new();
+    for (l, (root, zero, num)) in r2.iter().enumerate() {
+        let iv = m.reg_d(&format!("r3_inv{l}"), &iv2[l], Some(en), None)?;
+        let root = m.reg_d(&format!("r3_root{l}"), root, Some(en), None)?;
+        let zero = m.reg_d(&format!("r3_zero{l}"), zero, Some(en), None)?;
+        let num = m.reg_d(&format!("r3_num{l}"), num, Some(en), None)?;
+        r3.push((root, zero, num, iv));
+    }
+
+    m.comment("stage CH4: e = X^-2t omega(X^-1) / lambda_odd(X^-1) at the roots; zero value or denominator fails");
+    let mut cf = ChienForney {
+        e: Vec::new(),
+        root: Vec::new(),
+        fail: Vec::new(),
+    };
+    for (l, (root, zero, num, iv)) in r3.iter().enumerate() {
+        let e = gmul(m, mul, &format!("ev{l}"), num, iv)?;
+        cf.e.push(m.reg_d(
+            &format!("r4_e{l}"),
             &Expr::mux(root, &e, &z10)?,
             Some(en),
             None,
         )?);
-        root2.push(m.reg_d(&format!("r2_root{l}"), root, Some(en), None)?);
-        let zero = den.eq(&z10)?.or(&num.eq(&z10)?)?;
-        fail2.push(m.reg_d(&format!("r2_fail{l}"), &root.and(&zero)?, Some(en), None)?);
+        cf.root
+            .push(m.reg_d(&format!("r4_root{l}"), root, Some(en), None)?);
+        cf.fail
+            .push(m.reg_d(&format!("r4_fail{l}"), &root.and(zero)?, Some(en), None)?);
     }
-    let first2 = m.reg_d("first2", &first1, Some(en), None)?;
-    let last2 = m.reg_d("last2", &last1, Some(en), None)?;
-    Ok(ChienForney {
-        e2,
-        root2,
-        fail2,
-        first2,
-        last2,
-    })
+    Ok(cf)
 }
 
-/// The decision on a codeword, known at the last beat of its error stream.
+/// The decision on a codeword, made in beat `CH+2` of the slot after its
+/// error stream.
 struct Decision {
-    /// uncorrectable (combinational, at the decision beat)
-    unc: Expr,
-    /// the degree of lambda, aligned with the error stream
-    nub: Expr,
     /// the registered decision: uncorrectable
     dec_unc: Expr,
     /// the registered decision: corrected symbols
@@ -396,8 +544,26 @@ struct Decision {
     dv: Expr,
 }
 
+/// Balanced sum of one-bit values, `w` bits wide.
+fn count_ones(bits: &[Expr], w: u32) -> Result<Expr, RtlError> {
+    let mut v: Vec<Expr> = bits.iter().map(|b| b.ext(w)).collect::<Result<_, _>>()?;
+    while v.len() > 1 {
+        let mut n = Vec::with_capacity(v.len().div_ceil(2));
+        for c in v.chunks(2) {
+            n.push(if c.len() == 2 {
+                c[0].add(&c[1])?
+            } else {
+                c[0].clone()
+            });
+        }
+        v = n;
+    }
+    Ok(v.pop().expect("S >= 1 lanes"))
+}
+
 /// The checks (residual syndromes, root count against `nu`, Forney
-/// failures) and the decision register.
+/// failures), registered in beat `CH+1` of the next slot, and the decision
+/// register, loaded in beat `CH+2`.
 fn decision(
     m: &mut Module,
     c: &Dec,
@@ -407,44 +573,49 @@ fn decision(
     full: &Expr,
 ) -> Result<Decision, RtlError> {
     let en = &c.en;
-    m.comment("residual syndromes: syndromes of the error word, compared with S_j");
-    let efin = syndromes(m, &c.gf, "es", &cf.e2, &cf.first2, en, c.p, c.pad)?;
-    let f2 = m.wire("f2", &en.and(&cf.first2)?)?;
+    m.comment("residual syndromes: syndromes of the error word, compared with S_j in the next slot's beat CH");
+    let eacc = syndromes(m, &c.gf, "es", &cf.e, &c.fl[CH + 1], en, c.p, c.pad)?;
+    let f4 = m.wire("fch1", &en.and(&c.fl[CH + 1])?)?;
     let mut res = Vec::new();
     for j in 0..c.p {
-        let sc = m.reg_d(&format!("sc{j}"), &sb[j], Some(&f2), None)?;
-        res.push(efin[j].eq(&sc)?.not());
+        let sc = m.reg_d(&format!("sc{j}"), &sb[j], Some(&f4), None)?;
+        let bad = eacc[j].eq(&sc)?.not();
+        res.push(m.reg_d(&format!("res{j}"), &bad, Some(&f4), None)?);
     }
-    let res_bad = m.wire("res_bad", &or_all(res)?)?;
-    let nub = m.reg_d("nub", nua, Some(&f2), None)?;
 
-    m.comment("root count over positions 0..n and Forney failures");
+    m.comment("root count over positions 0..n and Forney failures (one beat later)");
     let cw = 10;
+    let pw = bits_for(c.s);
+    let pc = m.reg_d("roots_beat", &count_ones(&cf.root, pw)?, Some(en), None)?;
+    let fb = m.reg_d("fail_beat", &or_all(cf.fail.clone())?, Some(en), None)?;
+    let pc = m.reg_d("roots_beat2", &pc, Some(en), None)?;
+    let fb = m.reg_d("fail_beat2", &fb, Some(en), None)?;
+    let st = &c.fl[CH + 2];
     let cnt = m.reg("roots", Ty::u(cw), None)?;
-    let mut sum = Expr::mux(&cf.first2, &ku(0, cw)?, &cnt)?;
-    for r in &cf.root2 {
-        sum = sum.add(&r.ext(cw)?)?;
-    }
-    let cnt_nx = m.wire("roots_nxt", &sum)?;
-    m.next(&cnt, &cnt_nx, Some(en))?;
+    let sum = Expr::mux(st, &ku(0, cw)?, &cnt)?.add(&pc.ext(cw)?)?;
+    m.next(&cnt, &sum, Some(en))?;
     let fa = m.reg("fail_ev", Ty::BIT, None)?;
-    let fa_in = Expr::mux(&cf.first2, &ku(0, 1)?, &fa)?;
-    let fa_nx = m.wire("fail_ev_nxt", &fa_in.or(&or_all(cf.fail2.clone())?)?)?;
-    m.next(&fa, &fa_nx, Some(en))?;
-    let nub_e = m.wire("nub_e", &nub.ext(cw)?)?;
-    let rc_bad = m.wire("rc_bad", &cnt_nx.eq(&nub_e)?.not())?;
-    let unc = m.wire("unc", &rc_bad.or(&fa_nx)?.or(&res_bad)?)?;
+    let fa_in = Expr::mux(st, &ku(0, 1)?, &fa)?;
+    m.next(&fa, &fa_in.or(&fb)?, Some(en))?;
 
-    m.comment("decision, at the last beat of the error stream");
-    let dl = m.wire("dec_ld", &en.and(&cf.last2)?)?;
+    m.comment("the checks of the previous codeword, in beat CH+1 (nub: nu of the codeword in the error stream)");
+    let q = m.wire("chk_ld", &en.and(st)?)?;
+    let nub = m.reg_d("nub", nua, Some(&q), None)?;
+    let nub_e = m.wire("nub_e", &nub.ext(cw)?)?;
+    let rc_bad = m.reg_d("rc_bad", &cnt.eq(&nub_e)?.not(), Some(&q), None)?;
+    let fa_bad = m.reg_d("fa_bad", &fa, Some(&q), None)?;
+    let res_bad = m.reg_d("res_bad", &or_all(res)?, Some(&q), None)?;
+    let nu = m.reg_d("nuc", &nub, Some(&q), None)?;
+    let unc = m.wire("unc", &rc_bad.or(&fa_bad)?.or(&res_bad)?)?;
+
+    m.comment("decision, in beat CH+2");
+    let dl = m.wire("dec_ld", &en.and(&c.fl[CH + 3])?)?;
     let dec_unc = m.reg_d("dec_unc", &unc, Some(&dl), None)?;
-    let dec_nu = m.reg_d("dec_nu", &nub, Some(&dl), None)?;
+    let dec_nu = m.reg_d("dec_nu", &nu, Some(&dl), None)?;
     let real = m.wire("dec_real", &dl.and(full)?)?;
     let dv = m.reg("dec_valid", Ty::BIT, Some(0))?;
     m.next(&dv, &dv.or(&real)?, None)?;
     Ok(Decision {
-        unc,
-        nub,
         dec_unc,
         dec_nu,
         real,
@@ -462,16 +633,19 @@ struct Statistics {
     hist: Vec<Expr>,
 }
 
-/// The statistics counters, advanced on every real decision.
+/// The statistics counters, advanced one clock after every real decision.
 fn statistics(m: &mut Module, c: &Dec, d: &Decision) -> Result<Statistics, RtlError> {
     let (t, nuw) = (c.t, c.nuw);
-    let (unc, nub) = (&d.unc, &d.nub);
-    m.comment("statistics (wrapping counters)");
+    let (unc, nub) = (&d.dec_unc, &d.dec_nu);
+    m.comment(
+        "statistics (wrapping counters), from the decision registers one clock after the decision",
+    );
+    let real = m.reg_d("st_real", &d.real, None, Some(0))?;
     let counter = |m: &mut Module, name: &str, inc: &Expr| -> Result<Expr, RtlError> {
         let r = m.reg(name, Ty::u(COUNTER_BITS), Some(0))?;
         let iw = m.wire(&format!("{name}_inc"), inc)?;
         let next = r.add(&iw.ext(COUNTER_BITS)?)?;
-        m.next(&r, &next, Some(&d.real))?;
+        m.next(&r, &next, Some(&real))?;
         Ok(r)
     };
     let c_cw = counter(m, "st_codewords", &ku(1, 1)?)?;
@@ -513,12 +687,14 @@ fn output_stage(
 ) -> Result<(), RtlError> {
     let en = &c.en;
     m.comment(
-        "delay lines (ring buffers in memory): received word 3B+2 beats, error values B beats",
+        "delay lines (ring buffers in memory, then a fabric register): received word 3B+CH+3 beats, error values B+3 beats",
     );
     let xin = m.wire("din", &pack(xm)?)?;
-    let rd = delay_line(m, "dr", &xin, en, 3 * b + 2)?;
-    let ein = m.wire("ein", &pack(&cf.e2)?)?;
-    let ed = delay_line(m, "de", &ein, en, b)?;
+    let rq = delay_line(m, "dr", &xin, en, 3 * b + CH + 3)?;
+    let rd = m.reg_d("dr_f", &rq, Some(en), None)?;
+    let ein = m.wire("ein", &pack(&cf.e)?)?;
+    let eq = delay_line(m, "de", &ein, en, b + 3)?;
+    let ed = m.reg_d("de_f", &eq, Some(en), None)?;
 
     m.comment("output: corrected unless uncorrectable");
     let corr = rd.xor(&ed)?;
@@ -528,7 +704,7 @@ fn output_stage(
         Some(en),
         None,
     )?;
-    let olast = m.reg_d("o_last", &cf.last2, Some(en), None)?;
+    let olast = m.reg_d("o_last", &c.ll[CH + 4], Some(en), None)?;
     let ocorr = m.reg_d(
         "o_corr",
         &Expr::mux(&d.dec_unc, &ku(0, c.nuw)?, &d.dec_nu)?,

@@ -55,7 +55,7 @@ pub fn build(code: Code, s: usize) -> Result<Module, RtlError> {
             enc_latency(code, s),
         ),
     );
-    let (tdata, en, tlast) = stream_in(
+    let (_, tdata, en, tlast) = stream_in(
         &mut m,
         s,
         "S symbols, lane 0 (earliest) in the LSBs; parity lanes ignored",
@@ -67,7 +67,8 @@ pub fn build(code: Code, s: usize) -> Result<Module, RtlError> {
         last,
         first,
         err,
-    } = beat_counter(&mut m, b, &en, &tlast)?;
+    } = beat_counter(&mut m, b, &en, &tlast, true)?;
+    let first = first.ok_or(RtlError::Empty("the beat counter's first decode"))?;
 
     let x: Vec<Expr> = (0..s)
         .map(|l| lane(&mut m, &tdata, l, &format!("x{l}")))

@@ -1,7 +1,7 @@
 //! GF(2^10) arithmetic at generation time (p(x) = x^10 + x^3 + 1, alpha = 2,
 //! the field of `golden::fec`) and the hardware it turns into: constant
 //! multipliers and other GF(2)-linear maps as flat XOR networks ([`Lin`]),
-//! and the general multiplier and inverter modules.
+//! the general multiplier module and the inverse table.
 
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::RtlError;
@@ -174,8 +174,10 @@ pub fn cmul(m: &mut Module, gf: &Gf, name: &str, x: &Expr, c: u16) -> Result<Exp
 
 /// Name of the general multiplier module.
 pub const MUL: &str = "rxdsp_rs_gfmul";
-/// Name of the inverter module.
+/// Name of the inverse table (two ports).
 pub const INV: &str = "rxdsp_rs_gfinv";
+/// Name of the inverse table with one port (the last lane of an odd `S`).
+pub const INV1: &str = "rxdsp_rs_gfinv1";
 
 /// `rxdsp_rs_gfmul`: combinational `y = a * b` in GF(2^10):
 /// `y = sum_i a_i (b alpha^i)`, each `b alpha^i` a linear map of `b`.
@@ -213,42 +215,63 @@ pub fn gmul(
     Ok(y)
 }
 
-/// `rxdsp_rs_gfinv`: combinational `y = x^1022` (= 1/x for x != 0, 0 for x = 0),
-/// by the Itoh-Tsujii chain x^3, x^15, x^255, x^511 (4 multipliers), then a square.
-pub fn build_inv(header: Header, mul: &Module) -> Result<Module, RtlError> {
+/// `rxdsp_rs_gfinv` (`ports = 2`) / `rxdsp_rs_gfinv1` (`ports = 1`): the
+/// inverse table, `y = 1/x` (`0` for `x = 0`), a 1024 x 10 read-only memory
+/// with synchronous read ports (`yi = 1/ai` one clock after a clock with
+/// `en` high, held otherwise): one ECP5 `DP16KD` serves two lanes. The table
+/// is computed here from the field (`x^1022`, Fermat), checked against the
+/// definition in the tests.
+pub fn build_inv(header: Header, ports: usize) -> Result<Module, RtlError> {
+    if !(1..=2).contains(&ports) {
+        return Err(RtlError::Param {
+            name: "inverse table ports",
+            value: ports as i64,
+            why: "a block RAM has one or two ports".into(),
+        });
+    }
     let gf = Gf::new();
-    let mut m = Module::new(INV, header);
-    let x = m.input("x", Ty::u(10), "operand")?;
-    // squaring is linear
-    let sq = |m: &mut Module, name: &str, v: &Expr, times: usize| -> Result<Expr, RtlError> {
-        let mut sp = LinSpace::new();
-        let mut l = sp.symbol(v)?;
-        for _ in 0..times {
-            // (sum v_j alpha^j)^2 = sum v_j alpha^(2j)
-            let mut o = Lin::zero();
-            for j in 0..10 {
-                let c = gf.pow(2 * j as i64);
-                for k in 0..10 {
-                    if c >> k & 1 == 1 {
-                        set_xor(&mut o.0[k], &l.0[j]);
-                    }
-                }
-            }
-            l = o;
-        }
-        sp.emit(m, name, &l)
-    };
-    let x2 = sq(&mut m, "x2", &x, 1)?;
-    let x3 = gmul(&mut m, mul, "x3", &x2, &x)?; // 2^2-1
-    let x12 = sq(&mut m, "x12", &x3, 2)?;
-    let x15 = gmul(&mut m, mul, "x15", &x12, &x3)?; // 2^4-1
-    let x240 = sq(&mut m, "x240", &x15, 4)?;
-    let x255 = gmul(&mut m, mul, "x255", &x240, &x15)?; // 2^8-1
-    let x510 = sq(&mut m, "x510", &x255, 1)?;
-    let x511 = gmul(&mut m, mul, "x511", &x510, &x)?; // 2^9-1
-    let y = sq(&mut m, "x1022", &x511, 1)?;
-    m.output("y", &y, "1 / x (0 for x = 0)")?;
+    let mut m = Module::new(if ports == 2 { INV } else { INV1 }, header);
+    m.clock_only()?;
+    let en = m.input("en", Ty::BIT, "read enable (the outputs hold without it)")?;
+    let a: Vec<Expr> = (0..ports)
+        .map(|i| m.input(&format!("a{i}"), Ty::u(10), "operand"))
+        .collect::<Result<_, _>>()?;
+    let table: Vec<i128> = (0..1024u16).map(|x| inv(&gf, x) as i128).collect();
+    let rom = m.rom("inv_rom", Ty::u(10), &table)?;
+    for (i, ai) in a.iter().enumerate() {
+        let y = m.reg_d(&format!("y{i}_q"), &rom.read(ai)?, Some(&en), None)?;
+        m.output(&format!("y{i}"), &y, "1 / a (0 for a = 0), registered")?;
+    }
     Ok(m)
+}
+
+/// `x^1022` (= 1/x for x != 0, 0 for x = 0) by square-and-multiply.
+pub fn inv(gf: &Gf, x: u16) -> u16 {
+    let (mut acc, mut sq, mut e) = (1u16, x, 1022u32);
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = gf.mul(acc, sq);
+        }
+        sq = gf.mul(sq, sq);
+        e >>= 1;
+    }
+    if x == 0 {
+        0
+    } else {
+        acc
+    }
+}
+
+/// `y = x * b` for a register `x` and the ten rows `rows[k] = b alpha^k`
+/// (registers kept by the caller): `XOR_k (x_k ? rows[k] : 0)`, an AND-XOR
+/// network of depth ~3 LUT4 whose rows can be shared by many products.
+pub fn row_mul(rows: &[Expr], x: &Expr) -> Result<Expr, RtlError> {
+    let z = Expr::konst(0, Ty::u(10))?;
+    let mut terms = Vec::new();
+    for (k, r) in rows.iter().enumerate() {
+        terms.push(Expr::mux(&x.bit(k as u32)?, r, &z)?);
+    }
+    xor_all(terms)
 }
 
 #[cfg(test)]
@@ -311,7 +334,13 @@ mod tests {
             }
             assert_eq!(mul_slow(a, acc), 1);
             assert_eq!(gf.mul(a, acc), 1);
+            assert_eq!(inv(&gf, a), acc);
         }
+    }
+
+    #[test]
+    fn inverse_of_zero_is_zero() {
+        assert_eq!(inv(&Gf::new(), 0), 0);
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! ```
 //! use golden::fec::Code;
 //! let d = rtl::rs::design_dec(Code::Kr4, 8).unwrap();
-//! assert_eq!(d.latency, rtl::rs::dec_latency(Code::Kr4, 8)); // 3 * 66 + 3
+//! assert_eq!(d.latency, rtl::rs::dec_latency(Code::Kr4, 8)); // 3 * 66 + 9
 //! assert!(rtl::rs::design_dec(Code::Kp4, 32).is_err());
 //! ```
 
@@ -37,8 +37,8 @@ pub fn beats(code: Code, s: usize) -> usize {
 }
 
 /// Checks `S` for `code`: `1..=16`, and the riBM solver's
-/// `2t` iterations (one per beat) must end before the next codeword's
-/// syndromes arrive: `2t <= ceil(n/S) - 1`.
+/// `2t` iterations (beats `2..=2t+1` after loading in beat 1) must end
+/// before the Chien terms load in the last beat: `2t <= ceil(n/S) - 3`.
 pub fn check(code: Code, s: usize) -> Result<(), RtlError> {
     if !(1..=16).contains(&s) {
         return Err(RtlError::Param {
@@ -50,11 +50,12 @@ pub fn check(code: Code, s: usize) -> Result<(), RtlError> {
     check_fit(code, s)
 }
 
-/// The riBM fit alone (for any `s >= 1`): its `2t` iterations, one per beat,
-/// must end before the next codeword's syndromes arrive, `2t <= ceil(n/S) - 1`.
+/// The riBM fit alone (for any `s >= 1`): loaded in beat 1 of a codeword
+/// slot, its `2t` iterations (one beat each at least) must end before the
+/// last beat, `2t <= ceil(n/S) - 3`.
 pub fn check_fit(code: Code, s: usize) -> Result<(), RtlError> {
     let b = beats(code, s);
-    if 2 * code.t() > b - 1 {
+    if 2 * code.t() + 3 > b {
         return Err(RtlError::Param {
             name: "symbols_per_beat",
             value: s as i64,
@@ -63,17 +64,25 @@ pub fn check_fit(code: Code, s: usize) -> Result<(), RtlError> {
                 code.name(),
                 2 * code.t(),
                 b,
-                b - 1
+                b.saturating_sub(3)
             ),
         });
     }
     Ok(())
 }
 
+/// Whether the riBM takes two beats per iteration (a register on its
+/// products, for timing): when its `4t` beats fit, `4t <= ceil(n/S) - 3`
+/// (KP4 up to S = 8, KR4 up to S = 16); otherwise one beat each.
+pub fn ribm_two_beat(code: Code, s: usize) -> bool {
+    4 * code.t() + 3 <= beats(code, s)
+}
+
 /// Decoder latency in clock cycles with a continuous input: a symbol that
-/// enters in cycle `c` leaves in cycle `c + 3 ceil(n/S) + 3`.
+/// enters in cycle `c` leaves in cycle `c + 3 ceil(n/S) + 9`
+/// ([`dec::LATENCY_EXTRA`]).
 pub fn dec_latency(code: Code, s: usize) -> usize {
-    3 * beats(code, s) + 3
+    3 * beats(code, s) + dec::LATENCY_EXTRA
 }
 
 /// Encoder latency in clock cycles (one output register).
@@ -116,7 +125,7 @@ fn to_design(mods: Vec<crate::hdl::Module>, latency: usize) -> Result<Design, Rt
 }
 
 /// The decoder `rxdsp_rs_dec` for `code` at `s` symbols per clock, in memory
-/// (files: `rxdsp_rs_gfmul.v`, `rxdsp_rs_gfinv.v`, `rxdsp_rs_dec.v`).
+/// (files: `rxdsp_rs_gfmul.v`, `rxdsp_rs_gfinv.v` (the inverse table), `rxdsp_rs_dec.v`).
 pub fn design_dec(code: Code, s: usize) -> Result<Design, RtlError> {
     check(code, s)?;
     to_design(dec::build(code, s)?, dec_latency(code, s))
@@ -255,18 +264,18 @@ pub(crate) mod hdl_util {
 
     /// The `s_axis` inputs of a codeword stream of `s` symbols a beat, after
     /// `clk` and `rst` (port descriptions `data_doc`, `valid_doc`): returns
-    /// `(tdata, tvalid, tlast)`.
+    /// `(clk, tdata, tvalid, tlast)`.
     pub fn stream_in(
         m: &mut Module,
         s: usize,
         data_doc: &str,
         valid_doc: &str,
-    ) -> Result<(Expr, Expr, Expr), RtlError> {
-        m.clock()?;
+    ) -> Result<(Expr, Expr, Expr, Expr), RtlError> {
+        let (clk, _) = m.clock()?;
         let tdata = m.input("s_axis_tdata", Ty::u(10 * s as u32), data_doc)?;
         let en = m.input("s_axis_tvalid", Ty::BIT, valid_doc)?;
         let tlast = m.input("s_axis_tlast", Ty::BIT, "last beat of a codeword (checked)")?;
-        Ok((tdata, en, tlast))
+        Ok((clk, tdata, en, tlast))
     }
 
     /// The beat counter of a codeword stream and its alignment check.
@@ -277,24 +286,30 @@ pub(crate) mod hdl_util {
         pub bw: u32,
         /// the beat is the codeword's last
         pub last: Expr,
-        /// the beat is the codeword's first
-        pub first: Expr,
+        /// the beat is the codeword's first (when asked for)
+        pub first: Option<Expr>,
         /// sticky: `s_axis_tlast` disagreed with the beat count
         pub err: Expr,
     }
 
     /// The beat counter over `b` beats a codeword, advancing on `en`, and the
-    /// sticky check of `tlast` against it.
+    /// sticky check of `tlast` against it; the `first` decode (a wire) only
+    /// `with_first`.
     pub fn beat_counter(
         m: &mut Module,
         b: usize,
         en: &Expr,
         tlast: &Expr,
+        with_first: bool,
     ) -> Result<Beats, RtlError> {
         let bw = bits_for(b - 1);
         let bc = m.reg("bc", Ty::u(bw), Some(0))?;
         let last = m.wire("last", &bc.eq(&ku(b as i128 - 1, bw)?)?)?;
-        let first = m.wire("first", &bc.eq(&ku(0, bw)?)?)?;
+        let first = if with_first {
+            Some(m.wire("first", &bc.eq(&ku(0, bw)?)?)?)
+        } else {
+            None
+        };
         let bc_inc = bc.add(&ku(1, bw)?)?;
         m.next(&bc, &Expr::mux(&last, &ku(0, bw)?, &bc_inc)?, Some(en))?;
         let err = m.reg("err_align_q", Ty::BIT, Some(0))?;
