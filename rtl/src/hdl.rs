@@ -253,6 +253,10 @@ impl Expr {
                 width: self.ty.width,
             });
         }
+        if self.ty.width == 1 {
+            // a 1-bit signal is declared without a range: `x[0]` is not Verilog
+            return Ok(self.as_unsigned());
+        }
         Ok(Expr::new(
             Ty::u(hi - lo + 1),
             Node::Slice(self.clone(), hi, lo),
@@ -1531,6 +1535,19 @@ mod tests {
             }
             other => panic!("expected a testbench error saying {says:?}, got {other:?}"),
         }
+    }
+
+    /// A 1-bit signal is declared without a range, so its bit 0 is the
+    /// signal itself (`x[0]` does not compile: the soak found it at P = 1).
+    #[test]
+    fn bit_of_a_one_bit_signal_is_the_signal() {
+        let mut m = design();
+        let x = m.input("x", Ty::u(1), "one bit").unwrap();
+        let y = m.input("y", Ty::u(3), "three bits").unwrap();
+        assert_eq!(x.bit(0).unwrap().verilog(), "x");
+        assert_eq!(x.slice(0, 0).unwrap().verilog(), "x");
+        assert!(x.bit(1).is_err());
+        assert_eq!(y.bit(0).unwrap().verilog(), "y[0]");
     }
 
     #[test]

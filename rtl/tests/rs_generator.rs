@@ -43,7 +43,8 @@ fn lint_clean_over_a_parameter_matrix() {
             );
         }
     }
-    for (s, p) in [(1, 4), (4, 8), (5, 16), (16, 32)] {
+    // P = 1: one-bit marker and lane signals (declared without a range)
+    for (s, p) in [(1, 1), (1, 4), (4, 8), (5, 16), (16, 32)] {
         lint(
             &rtl::rs::design_gearbox(Code::Kp4, s, p).unwrap(),
             rtl::rs::gearbox::GEARBOX,
