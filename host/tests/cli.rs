@@ -545,6 +545,32 @@ fn synth_board_refuses_bad_requests_before_any_tool() {
     );
 }
 
+/// `link.model = "emulator"` beyond the emulator's integers (here: noise of
+/// 1558 ADC codes, the table reaches 9 sigma of 107.8 at most): one line,
+/// exit 2, no report.
+#[test]
+fn emulator_model_refuses_what_it_cannot_emulate() {
+    let d = tmpdir("emu-refused");
+    let rep = d.join("r.json");
+    fails_with(
+        &rxdsp(&[
+            "sim",
+            "--symbols",
+            "1000",
+            "--set",
+            "link.model=emulator",
+            "--set",
+            "channel.snr_db=5",
+            "--set",
+            "adc.bits=14",
+            "--report",
+            rep.to_str().unwrap(),
+        ]),
+        "beyond the emulator's noise table",
+    );
+    assert!(!rep.exists());
+}
+
 /// A key whose default depends on another follows it: `ffe.main` (min(3,
 /// taps - 1)) and `adapt.training` (min(20000, adapt.symbols)) are never
 /// refused when the user did not set them.
