@@ -327,23 +327,6 @@ fn ks(v: i128, w: u32) -> Result<Expr, RtlError> {
     Expr::konst(v, Ty::s(w))
 }
 
-/// 4-to-1 selection of `v[sel]` with a 2-bit named `sel`.
-fn mux4(sel: &Expr, v: &[Expr; 4]) -> Result<Expr, RtlError> {
-    let s1 = sel.bit(1)?;
-    let s0 = sel.bit(0)?;
-    Expr::mux(
-        &s1,
-        &Expr::mux(&s0, &v[3], &v[2])?,
-        &Expr::mux(&s0, &v[1], &v[0])?,
-    )
-}
-
-/// Packs values, element 0 in the least significant bits.
-fn pack(v: &[Expr]) -> Result<Expr, RtlError> {
-    let rev: Vec<Expr> = v.iter().rev().map(|e| e.as_unsigned()).collect();
-    Expr::concat(&rev)
-}
-
 /// `c` (one bit) at bit `k` of a `width`-bit unsigned value, zeros elsewhere.
 fn bit_at(c: &Expr, k: u32, width: u32) -> Result<Expr, RtlError> {
     let mut parts = Vec::new();
@@ -510,7 +493,7 @@ fn pattern_gen(
                 lfsr.and(&ku(mask as i128, LFSR_BITS)?)?.reduce_xor()
             });
         }
-        m.wire(name, &pack(&bits)?)
+        m.wire(name, &Expr::pack_lsb_first(&bits)?)
     };
     let mut syms = Vec::new();
     let mut nexts = Vec::new();
@@ -599,7 +582,7 @@ fn mapper(
     }
     let upd = m.wire("prec_en", &en.and(v_pre)?)?;
     m.next(&prev, &last, Some(&upd))?;
-    m.reg_d("lvl_q", &pack(&lv)?, Some(en), None)
+    m.reg_d("lvl_q", &Expr::pack_lsb_first(&lv)?, Some(en), None)
 }
 
 /// A registered binary adder tree over `terms` (one signed type), one level
@@ -667,7 +650,7 @@ fn channel(
     for lane in 0..pp {
         let mut terms = Vec::new();
         for j in 0..t {
-            let term = mux4(&win[lane + t - 1 - j], &cfg.table[j])?;
+            let term = Expr::select4(&win[lane + t - 1 - j], &cfg.table[j])?;
             terms.push(m.wire(&format!("c{lane}_h{j}"), &term)?);
         }
         ys.push(adder_tree(m, &format!("c{lane}"), &terms, en)?);
@@ -787,24 +770,6 @@ fn noise_search(
     Ok(st)
 }
 
-/// A log shifter of a named signal by the named unsigned `amt` (left, or
-/// right: arithmetic for signed).
-fn shift_var(
-    m: &mut Module,
-    name: &str,
-    x: &Expr,
-    amt: &Expr,
-    left: bool,
-) -> Result<Expr, RtlError> {
-    let mut v = x.clone();
-    for b in 0..amt.width() {
-        let sh = 1u32 << b;
-        let s = if left { v.shl(sh) } else { v.shr(sh) };
-        v = m.wire(&format!("{name}_s{b}"), &Expr::mux(&amt.bit(b)?, &s, &v)?)?;
-    }
-    Ok(v)
-}
-
 /// Width of the ADC's sum: `y`, the shifted noise (`2^K << 15`) and the
 /// rounding constant, with a bit to spare.
 fn sum_bits(y_bits: u32) -> u32 {
@@ -826,14 +791,14 @@ fn adc(
     let half = &cfg.half;
     let ws = half.width();
     let me = m.wire(&format!("a{lane}_mag"), &n.m.ext(ws)?)?;
-    let sh = shift_var(m, &format!("a{lane}_nsh"), &me, &cfg.nshift, true)?;
+    let sh = m.shift_by(&format!("a{lane}_nsh"), &me, &cfg.nshift, 1, true)?;
     let shs = sh.as_signed();
     let nv = Expr::mux(&n.sign, &ks(0, ws)?.sub(&shs)?, &shs)?;
     let nq = m.reg_d(&format!("a{lane}_n"), &nv, Some(en), None)?;
     let ye = m.wire(&format!("a{lane}_y"), &y.ext(ws)?)?;
     let yh = m.reg_d(&format!("a{lane}_yh"), &ye.add(half)?, Some(en), None)?;
     let sum = m.reg_d(&format!("a{lane}_sum"), &yh.add(&nq)?, Some(en), None)?;
-    let q = shift_var(m, &format!("a{lane}_q"), &sum, &cfg.frac, false)?;
+    let q = m.shift_by(&format!("a{lane}_q"), &sum, &cfg.frac, 1, false)?;
     let q = m.reg_d(&format!("a{lane}_shr"), &q, Some(en), None)?;
     let b = p.adc_bits;
     let lo = ks(-(1i128 << (b - 1)), ws)?;
@@ -925,7 +890,7 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         let n = noise_search(&mut m, lane, &r, &cfg, &en)?;
         outs.push(adc(&mut m, p, lane, y, &n, &cfg, &en)?);
     }
-    let data = m.wire("out_data", &pack(&outs)?)?;
+    let data = m.wire("out_data", &Expr::pack_lsb_first(&outs)?)?;
     m.output(
         "m_axis_tdata",
         &data,

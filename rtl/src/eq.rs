@@ -126,23 +126,6 @@ fn field(m: &mut Module, bus: &Expr, i: usize, w: u32, name: &str) -> Result<Exp
     m.wire(name, &s)
 }
 
-/// Packs values, element 0 in the least significant bits.
-fn pack(v: &[Expr]) -> Result<Expr, RtlError> {
-    let rev: Vec<Expr> = v.iter().rev().map(|e| e.as_unsigned()).collect();
-    Expr::concat(&rev)
-}
-
-/// 4-to-1 selection of `v[sel]` with a 2-bit named `sel`.
-fn mux4(sel: &Expr, v: &[Expr; 4]) -> Result<Expr, RtlError> {
-    let s1 = sel.bit(1)?;
-    let s0 = sel.bit(0)?;
-    Expr::mux(
-        &s1,
-        &Expr::mux(&s0, &v[3], &v[2])?,
-        &Expr::mux(&s0, &v[1], &v[0])?,
-    )
-}
-
 /// Builds the three modules, submodules first, top last.
 pub fn build(fmt: &RxFormat, p: usize) -> Result<Vec<Module>, RtlError> {
     Ok(build_with_stages(fmt, p)?.0)
@@ -548,7 +531,11 @@ fn build_ffe(
     }
     let vy = stages.valid(&mut m, &format!("v{}", depth + 2), &valid)?;
     m.output("out_valid", &vy, "output word valid")?;
-    m.output("out_y", &pack(&ys)?, "P FFE outputs, sample 0 in the LSBs")?;
+    m.output(
+        "out_y",
+        &Expr::pack_lsb_first(&ys)?,
+        "P FFE outputs, sample 0 in the LSBs",
+    )?;
     Ok(m)
 }
 
@@ -968,7 +955,7 @@ fn d2_prefix(
             // (g o f)(d) = g[f[d]], g = maps[i] (later), f = maps[i - dist]
             let mut comp = Vec::new();
             for d in 0..4 {
-                let e = mux4(&maps[i - dist][d], &maps[i])?;
+                let e = Expr::select4(&maps[i - dist][d], &maps[i])?;
                 comp.push(m.wire(&format!("pf{lvl}_{i}_{d}"), &e)?);
             }
             next[i] = [
@@ -982,7 +969,7 @@ fn d2_prefix(
         dist *= 2;
     }
     for (i, f) in maps.iter().enumerate() {
-        levels.push(m.wire(&format!("a{i}"), &mux4(&h[0], f)?)?);
+        levels.push(m.wire(&format!("a{i}"), &Expr::select4(&h[0], f)?)?);
     }
     Ok(())
 }
@@ -1011,7 +998,7 @@ fn d2_serial(
         let mut acc: Option<Expr> = None;
         for (j, fbj) in fb.iter().enumerate().skip(1) {
             let sel = past(levels, j + 1);
-            let v = mux4(&sel, fbj)?;
+            let v = Expr::select4(&sel, fbj)?;
             acc = Some(match acc {
                 None => v,
                 Some(a) => a.add(&v)?,
@@ -1030,7 +1017,7 @@ fn d2_serial(
             cand[2].clone(),
             cand[3].clone(),
         ];
-        levels.push(m.wire(&format!("a{i}"), &mux4(&prev, &cand)?)?);
+        levels.push(m.wire(&format!("a{i}"), &Expr::select4(&prev, &cand)?)?);
     }
     Ok(())
 }
@@ -1082,15 +1069,15 @@ fn stage_d3(
     m.output("out_valid", v2, "output word valid")?;
     m.output(
         "out_data",
-        &pack(&data)?,
+        &Expr::pack_lsb_first(&data)?,
         "P data symbols, sample 0 in the LSBs",
     )?;
     m.output(
         "out_level",
-        &pack(d2_a)?,
+        &Expr::pack_lsb_first(d2_a)?,
         "P slicer decisions (level index)",
     )?;
-    m.output("out_y", &pack(d2_y)?, "P FFE outputs")?;
+    m.output("out_y", &Expr::pack_lsb_first(d2_y)?, "P FFE outputs")?;
     Ok(())
 }
 
@@ -1171,7 +1158,7 @@ fn build_top(
 
     let ffe_valid = m.wire_decl("ffe_valid", Ty::BIT)?;
     let ffe_y = m.wire_decl("ffe_y", Ty::u(pu * ob))?;
-    let coef_bus = pack(&cregs)?;
+    let coef_bus = Expr::pack_lsb_first(&cregs)?;
     m.instance(
         ffe,
         "u_ffe",
@@ -1202,7 +1189,11 @@ fn build_top(
         ("out_level", &d3.level),
         ("out_y", &d3.y),
     ];
-    let dfe_bus = if mt > 0 { Some(pack(&bregs)?) } else { None };
+    let dfe_bus = if mt > 0 {
+        Some(Expr::pack_lsb_first(&bregs)?)
+    } else {
+        None
+    };
     if let Some(b) = &dfe_bus {
         conns.push(("dfe_coef", b));
     }

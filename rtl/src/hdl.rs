@@ -207,6 +207,36 @@ impl Expr {
         let op = if self.ty.signed { "<<<" } else { "<<" };
         Expr::new(self.ty, Node::Shift(op, self.clone(), k))
     }
+    /// An unsigned zero of any width (a constant is limited to 100 bits, so
+    /// wide zeros are concatenated).
+    pub fn zeros(width: u32) -> Result<Expr, RtlError> {
+        let mut parts = Vec::new();
+        let mut left = width;
+        while left > 0 {
+            let c = left.min(64);
+            parts.push(Expr::konst(0, Ty::u(c))?);
+            left -= c;
+        }
+        Expr::concat(&parts)
+    }
+
+    /// Packs values, element 0 in the least significant bits; unsigned.
+    pub fn pack_lsb_first(v: &[Expr]) -> Result<Expr, RtlError> {
+        let rev: Vec<Expr> = v.iter().rev().map(|e| e.as_unsigned()).collect();
+        Expr::concat(&rev)
+    }
+
+    /// `v[sel]`, a 4-to-1 selection by the 2-bit named `sel`.
+    pub fn select4(sel: &Expr, v: &[Expr; 4]) -> Result<Expr, RtlError> {
+        let s1 = sel.bit(1)?;
+        let s0 = sel.bit(0)?;
+        Expr::mux(
+            &s1,
+            &Expr::mux(&s0, &v[3], &v[2])?,
+            &Expr::mux(&s0, &v[1], &v[0])?,
+        )
+    }
+
     /// `sel ? a : b` with `sel` one bit and `a`, `b` of one type.
     pub fn mux(sel: &Expr, a: &Expr, b: &Expr) -> Result<Expr, RtlError> {
         if sel.ty != Ty::BIT {
@@ -1010,6 +1040,36 @@ impl Module {
         let r = self.wire("rst", value)?;
         self.has_rst = true;
         Ok(r)
+    }
+
+    /// A log shifter: `x` shifted by `unit * amt` bits (`amt` a named
+    /// unsigned signal), left or right (arithmetic for a signed `x`), one
+    /// mux level per bit of `amt`, each level a wire `{name}_s{k}`. An
+    /// unsigned level that shifts by the whole width or more gives zeros.
+    pub fn shift_by(
+        &mut self,
+        name: &str,
+        x: &Expr,
+        amt: &Expr,
+        unit: u32,
+        left: bool,
+    ) -> Result<Expr, RtlError> {
+        let mut v = x.clone();
+        for k in 0..amt.width() {
+            let sh = unit << k;
+            let shifted = if sh >= x.width() && !x.ty().signed {
+                Expr::zeros(x.width())?
+            } else if left {
+                v.shl(sh)
+            } else {
+                v.shr(sh)
+            };
+            v = self.wire(
+                &format!("{name}_s{k}"),
+                &Expr::mux(&amt.bit(k)?, &shifted, &v)?,
+            )?;
+        }
+        Ok(v)
     }
 
     /// A register with an optional synchronous reset value; give it a next

@@ -52,45 +52,6 @@ pub fn check_gearbox(code: Code, s: usize, p: usize) -> Result<(), RtlError> {
     Ok(())
 }
 
-/// An unsigned zero of any width (constants are limited to 100 bits).
-fn zeros(w: u32) -> Result<Expr, RtlError> {
-    let mut parts = Vec::new();
-    let mut left = w;
-    while left > 0 {
-        let c = left.min(64);
-        parts.push(ku(0, c)?);
-        left -= c;
-    }
-    Expr::concat(&parts)
-}
-
-/// `x << (2 amt)` (`left`) or `x >> (2 amt)`, amt in units of one PAM4
-/// symbol, by a log shifter.
-fn shift_var(
-    m: &mut Module,
-    name: &str,
-    x: &Expr,
-    amt: &Expr,
-    left: bool,
-) -> Result<Expr, RtlError> {
-    let mut v = x.clone();
-    for k in 0..amt.width() {
-        let sh = 2u32 << k;
-        let shifted = if sh >= x.width() {
-            zeros(x.width())?
-        } else if left {
-            v.shl(sh)
-        } else {
-            v.shr(sh)
-        };
-        v = m.wire(
-            &format!("{name}_s{k}"),
-            &Expr::mux(&amt.bit(k)?, &shifted, &v)?,
-        )?;
-    }
-    Ok(v)
-}
-
 /// Builds `rxdsp_rs_gearbox` for `code`, `s` FEC symbols per beat, `p` PAM4 symbols per clock.
 pub fn build(code: Code, s: usize, p: usize) -> Result<Module, RtlError> {
     check_gearbox(code, s, p)?;
@@ -188,10 +149,10 @@ pub fn build(code: Code, s: usize, p: usize) -> Result<Module, RtlError> {
     let lanei = m.wire("sof_lane", &lanei)?;
     let any = m.wire("sof_any", &nonzero(&sof)?)?;
     let start = m.wire("start", &acc.and(&any)?.and(&aligned.not())?)?;
-    let dropped = shift_var(&mut m, "drop", &din, &lanei, false)?;
+    let dropped = m.shift_by("drop", &din, &lanei, 2, false)?;
     let ins_din = m.wire("ins_d", &din.ext(bw)?)?;
     let ins_drop = m.wire("ins_s", &dropped.ext(bw)?)?;
-    let ins = shift_var(&mut m, "ins", &ins_din, &rem, true)?;
+    let ins = m.shift_by("ins", &ins_din, &rem, 2, true)?;
     let keep_or_ins = m.wire("appended", &kept.or(&ins)?)?;
     let acc_al = m.wire("acc_aligned", &acc.and(&aligned)?)?;
     let nbuf = Expr::mux(&start, &ins_drop, &Expr::mux(&acc_al, &keep_or_ins, &kept)?)?;

@@ -208,8 +208,7 @@ pub(crate) mod hdl_util {
 
     /// Packs 10-bit lanes, lane 0 in the LSBs.
     pub fn pack(v: &[Expr]) -> Result<Expr, RtlError> {
-        let rev: Vec<Expr> = v.iter().rev().cloned().collect();
-        Expr::concat(&rev)
+        Expr::pack_lsb_first(v)
     }
 
     /// Delay lines shorter than this stay flip-flop shift registers.
