@@ -414,11 +414,7 @@ impl EmuStream {
 
     /// Produces the next `n` symbols.
     pub fn next_batch(&mut self, n: usize, b: &mut Batch) {
-        b.data.resize(n, 0);
-        self.source.fill(&mut b.data);
-        b.levels.clear();
-        b.levels.extend_from_slice(&b.data);
-        self.mapper.map(&mut b.levels);
+        b.transmit(n, &mut self.source, &mut self.mapper);
         let taps = &self.emu.taps;
         let l = taps.len();
         let mut ext = std::mem::take(&mut self.ext);

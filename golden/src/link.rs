@@ -104,6 +104,18 @@ pub struct Batch {
     pub samples: Vec<i16>,
 }
 
+impl Batch {
+    /// The transmitter's next `n` symbols into `data` and their level indices
+    /// (Gray map, precoder) into `levels`; `samples` is left to the channel.
+    pub fn transmit(&mut self, n: usize, source: &mut TxSource, mapper: &mut Mapper) {
+        self.data.resize(n, 0);
+        source.fill(&mut self.data);
+        self.levels.clear();
+        self.levels.extend_from_slice(&self.data);
+        mapper.map(&mut self.levels);
+    }
+}
+
 impl<'p> SampleStream<'p> {
     /// A stream from the first symbol of `plan`.
     pub fn new(plan: &'p LinkPlan, threads: usize) -> Self {
@@ -123,11 +135,7 @@ impl<'p> SampleStream<'p> {
 
     /// Produces the next `n` symbols (`n` a multiple of [`CHUNK`] except for the last batch).
     pub fn next_batch(&mut self, n: usize, b: &mut Batch) {
-        b.data.resize(n, 0);
-        self.source.fill(&mut b.data);
-        b.levels.clear();
-        b.levels.extend_from_slice(&b.data);
-        self.mapper.map(&mut b.levels);
+        b.transmit(n, &mut self.source, &mut self.mapper);
         let l = self.taps.len();
         // kept across batches: a fresh megabyte per batch costs its page faults every time
         let mut ext = std::mem::take(&mut self.ext);
