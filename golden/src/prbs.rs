@@ -150,6 +150,16 @@ impl Polynomial {
         degree: 31,
         exponents: &[31, 28],
     };
+    /// Every IEEE 802.3 polynomial, by degree (the emulator's `pattern`
+    /// register codes follow this order).
+    pub const ALL: [Polynomial; 6] = [
+        Polynomial::PRBS7,
+        Polynomial::PRBS9,
+        Polynomial::PRBS13,
+        Polynomial::PRBS15,
+        Polynomial::PRBS23,
+        Polynomial::PRBS31,
+    ];
 
     /// Mask over the register (bit i holds b[n-1-i]) of the recurrence taps.
     pub fn tap_mask(&self) -> u64 {
@@ -348,14 +358,7 @@ impl SymbolSource {
 mod tests {
     use super::*;
 
-    const ALL_POLYS: [Polynomial; 6] = [
-        Polynomial::PRBS7,
-        Polynomial::PRBS9,
-        Polynomial::PRBS13,
-        Polynomial::PRBS15,
-        Polynomial::PRBS23,
-        Polynomial::PRBS31,
-    ];
+    const ALL_POLYS: [Polynomial; 6] = Polynomial::ALL;
 
     /// Cross-check the tables against the IEEE 802.3 polynomials as written.
     #[test]

@@ -64,14 +64,7 @@ const LFSR_BITS: u32 = 31;
 /// The LFSR polynomials the pattern generator has, in the order of their
 /// `pattern` register codes (code `i` selects `POLYS[i]`; codes past the end
 /// select the last).
-pub const POLYS: [Polynomial; 6] = [
-    Polynomial::PRBS7,
-    Polynomial::PRBS9,
-    Polynomial::PRBS13,
-    Polynomial::PRBS15,
-    Polynomial::PRBS23,
-    Polynomial::PRBS31,
-];
+pub const POLYS: [Polynomial; 6] = Polynomial::ALL;
 
 const _: () = assert!(NOISE_TABLE_LEN.is_power_of_two() && K >= 3);
 const _: () = assert!(addr::TAP_BASE + EMU_TAPS <= addr::XOSHIRO_BASE);
