@@ -6,6 +6,7 @@
 //! Integer keys are read as signed so that a negative value gets a range
 //! message naming the key rather than a type error.
 
+use crate::adapt::{BlockRule, HwAdaptParams};
 use crate::channel::{self, Adc, Pulse};
 use crate::coeffs::AdaptAlgo;
 use crate::numeric::{FormatError, RxCoeffs, RxFormat};
@@ -280,6 +281,51 @@ pub struct AdaptCfg {
     /// leading symbols adapted with known transmitted levels (sim only);
     /// absent = [`default_training`] of `symbols`
     pub training: Option<i64>,
+    /// adapt with the hardware engine's arithmetic ([`crate::adapt`]) during
+    /// the whole run instead of computing coefficients before it
+    pub in_rtl: bool,
+    /// words between computing an update and applying it (delayed LMS)
+    pub delay: i64,
+    /// leakage shift (0 = none)
+    pub leak_shift: i64,
+    /// lane rule of the hardware engine: "sum" | "round-robin"
+    pub block: BlockRule,
+    /// starting coefficients of the hardware engine: "zero" | "mmse"
+    pub init: AdaptInit,
+    /// symbols between two points of the reported tap trajectory (0 = symbols / 100)
+    pub report_every: i64,
+}
+
+/// Where the hardware engine starts (`adapt.init`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdaptInit {
+    /// pass-through FFE (main tap fixed at unity), no DFE, threshold from the mean |x|
+    #[default]
+    Zero,
+    /// the MMSE design for the configured channel and noise
+    Mmse,
+}
+
+impl AdaptInit {
+    /// The config spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdaptInit::Zero => "zero",
+            AdaptInit::Mmse => "mmse",
+        }
+    }
+}
+
+/// The hardware adaptation of a plan (`adapt.in_rtl = true`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HwAdaptPlan {
+    /// the engine's parameters
+    pub params: HwAdaptParams,
+    /// starting coefficients
+    pub init: AdaptInit,
+    /// symbols between trajectory points
+    pub report_every: u64,
 }
 
 impl Default for AdaptCfg {
@@ -288,6 +334,12 @@ impl Default for AdaptCfg {
             symbols: 200_000,
             mu_shift: None,
             training: None,
+            in_rtl: false,
+            delay: 2,
+            leak_shift: 0,
+            block: BlockRule::Sum,
+            init: AdaptInit::Zero,
+            report_every: 0,
         }
     }
 }
@@ -379,6 +431,8 @@ pub struct LinkPlan {
     pub training: u64,
     /// samples per clock of the RTL
     pub parallel: usize,
+    /// the hardware adaptation engine, when `adapt.in_rtl`
+    pub hw_adapt: Option<HwAdaptPlan>,
 }
 
 fn range<T: std::fmt::Display + PartialOrd + Copy>(
@@ -417,6 +471,10 @@ pub fn default_training(adapt_symbols: i64) -> i64 {
     DEFAULT_TRAINING.min(adapt_symbols).max(0)
 }
 
+/// `adapt.mu_shift` of the hardware engine when not given (measured on
+/// lpo-host-16db at 30 dB: 1.5x the MMSE BER after 10^6 symbols, docs/adaptation.md).
+pub const DEFAULT_HW_MU_SHIFT: i64 = 7;
+
 /// `adapt.training` of the default configuration (with enough adapted symbols).
 pub const DEFAULT_TRAINING: i64 = 20_000;
 
@@ -454,6 +512,7 @@ impl Config {
         let format = self.resolve_format()?;
         let eq = self.resolve_eq(&format)?;
         let parallel = self.resolve_rtl()?;
+        let hw_adapt = self.resolve_hw_adapt(&eq, parallel, symbols)?;
         self.check_tx()?;
         Ok(LinkPlan {
             symbols,
@@ -475,6 +534,7 @@ impl Config {
             adapt_symbols: eq.adapt_symbols,
             training: eq.training,
             parallel,
+            hw_adapt,
         })
     }
 
@@ -689,6 +749,54 @@ impl Config {
             adapt_symbols: adapt_symbols as u64,
             training,
         })
+    }
+
+    /// `adapt.in_rtl` and the hardware engine's keys.
+    fn resolve_hw_adapt(
+        &self,
+        eq: &EqPlan,
+        parallel: usize,
+        symbols: u64,
+    ) -> Result<Option<HwAdaptPlan>, ConfigError> {
+        let a = &self.adapt;
+        let delay = range("adapt.delay", a.delay, 0, crate::adapt::MAX_DELAY as i64)? as usize;
+        let leak_shift = range(
+            "adapt.leak_shift",
+            a.leak_shift,
+            0,
+            crate::adapt::MAX_LEAK_SHIFT as i64,
+        )? as u32;
+        let report_every = range("adapt.report_every", a.report_every, 0, MAX_SYMBOLS)? as u64;
+        if !a.in_rtl {
+            return Ok(None);
+        }
+        if eq.method != EqMethod::SignSign {
+            return Err(ConfigError::Conflict(format!(
+                "adapt.in_rtl = true needs eq.method = \"sign-sign\" (the hardware engine is a sign-sign LMS), not {:?}",
+                eq.method.name()
+            )));
+        }
+        let mu_shift = range(
+            "adapt.mu_shift",
+            a.mu_shift.unwrap_or(DEFAULT_HW_MU_SHIFT),
+            0,
+            crate::adapt::MAX_MU_SHIFT as i64,
+        )? as u32;
+        Ok(Some(HwAdaptPlan {
+            params: HwAdaptParams {
+                parallel,
+                mu_shift,
+                delay,
+                leak_shift,
+                block: a.block,
+            },
+            init: a.init,
+            report_every: if report_every == 0 {
+                (symbols / 100).max(1)
+            } else {
+                report_every
+            },
+        }))
     }
 
     /// The coefficients of `eq.method = "manual"`; refuses them with any other method.

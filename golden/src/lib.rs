@@ -9,6 +9,8 @@
 //!
 //! No I/O, no command line: the `rxdsp` program lives in the host crate.
 
+pub mod adapt;
+pub mod adapt_link;
 pub mod channel;
 pub mod coeffs;
 pub mod config;

@@ -14,6 +14,7 @@
 //! `D + ffe.taps + channel taps` decisions are the start-up transient and are
 //! left out of the statistics (`skipped_symbols` in the report).
 
+use crate::adapt_link::{AdaptReport, HwRx};
 use crate::channel::{self, Adc};
 use crate::coeffs::{self, AdaptParams, FloatEq};
 use crate::config::{EqMethod, FecKind, LinkModel, LinkPlan};
@@ -547,6 +548,8 @@ pub struct Report {
     pub channel: ChannelReport,
     /// timing
     pub timing: TimingReport,
+    /// with `adapt.in_rtl`: the hardware engine's tap trajectory (null otherwise)
+    pub adaptation: Option<AdaptReport>,
 }
 
 /// Everything a run produces.
@@ -561,7 +564,7 @@ pub struct LinkResult {
 
 /// The receiving end of a run: equalizer, alignment and statistics.
 struct RxSide {
-    eq: Equalizer,
+    eq: RxEq,
     counter: ErrorCounter,
     kept: Option<Vec<i16>>,
     /// transmitted levels/data: the last `delay` of the previous batch, then this batch
@@ -584,12 +587,21 @@ impl RxSide {
         }
         self.rx_lv.resize(n, 0);
         self.rx_data.resize(n, 0);
-        self.eq
-            .process(&batch.samples, &mut self.rx_lv, &mut self.rx_data);
         self.tx_lv_ext.truncate(d);
         self.tx_lv_ext.extend_from_slice(&batch.levels);
         self.tx_data_ext.truncate(d);
         self.tx_data_ext.extend_from_slice(&batch.data);
+        match &mut self.eq {
+            RxEq::Fixed(eq) => eq.process(&batch.samples, &mut self.rx_lv, &mut self.rx_data),
+            RxEq::Hw(hw) => hw.process(
+                &batch.samples,
+                &self.tx_lv_ext,
+                &self.tx_data_ext,
+                self.done,
+                (d as u64, self.warmup),
+                (&mut self.rx_lv, &mut self.rx_data),
+            ),
+        }
         // rx index done+i <-> tx_ext[i]
         let skip = self.warmup.saturating_sub(self.done).min(n as u64) as usize;
         self.counter.update(
@@ -609,6 +621,12 @@ impl RxSide {
         self.tx_data_ext.copy_within(tail.., 0);
         self.done += n as u64;
     }
+}
+
+/// The receiver's equalizer: fixed coefficients, or the hardware engine adapting.
+enum RxEq {
+    Fixed(Box<Equalizer>),
+    Hw(Box<HwRx>),
 }
 
 /// Chooses the coefficients for `plan` (computing, adapting or taking them).
@@ -716,13 +734,23 @@ pub fn none_coeffs(fmt: &RxFormat, x: &[i16]) -> RxCoeffs {
 /// Runs the link simulation of `plan`.
 pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> {
     let threads = opts.threads.max(1);
-    let eqr = choose_coeffs(plan, threads, None)?;
+    let eqr = match &plan.hw_adapt {
+        None => choose_coeffs(plan, threads, None)?,
+        Some(hw) => crate::adapt_link::initial_coeffs(plan, hw, threads)?,
+    };
     let coeffs = RxCoeffs {
         ffe: eqr.ffe.clone(),
         dfe: eqr.dfe.clone(),
         threshold: eqr.threshold,
     };
-    let eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
+    let eq = match &plan.hw_adapt {
+        None => RxEq::Fixed(Box::new(Equalizer::new(
+            &plan.format,
+            &coeffs,
+            Engine::Fast,
+        )?)),
+        Some(hw) => RxEq::Hw(Box::new(HwRx::new(plan, hw, &coeffs)?)),
+    };
     let d = eqr.delay;
     let warmup = (d + plan.format.ffe_taps + plan.pulse.taps.len()) as u64;
     let t0 = std::time::Instant::now();
@@ -791,6 +819,10 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
     let mut counter = rx.counter;
     let kept = rx.kept;
     let fec = rx.fec;
+    let adaptation = match rx.eq {
+        RxEq::Fixed(_) => None,
+        RxEq::Hw(hw) => Some(hw.report()),
+    };
     counter.finish();
     let secs = t0.elapsed().as_secs_f64();
     let pre = ErrorReport::from(&counter);
@@ -840,6 +872,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             symbols_per_second: plan.symbols as f64 / secs.max(1e-9),
             threads,
         },
+        adaptation,
     };
     Ok(LinkResult {
         report,

@@ -43,8 +43,22 @@ impl ConfigArgs {
     pub fn plan_for_received(&self) -> Result<LinkPlan> {
         let mut cfg = self.load()?;
         cfg.adapt.training.get_or_insert(0);
-        self.plan_of(&cfg)
+        let plan = self.plan_of(&cfg)?;
+        sim_only_adaptation(&plan, "rx and stream")?;
+        Ok(plan)
     }
+}
+
+/// Refuses `adapt.in_rtl` in the commands (`what`) that run the generated
+/// receiver or its fixed-coefficient model: only `rxdsp sim` runs the
+/// hardware adaptation engine's golden model so far.
+pub fn sim_only_adaptation(plan: &LinkPlan, what: &str) -> Result<()> {
+    if plan.hw_adapt.is_some() {
+        anyhow::bail!(
+            "adapt.in_rtl = true is modelled by `rxdsp sim` only: {what} use fixed coefficients (the generated RTL has no adaptation engine yet)"
+        );
+    }
+    Ok(())
 }
 
 /// `--symbols` and `--seed`: the length and seed of a simulated run.

@@ -49,6 +49,7 @@ impl Mutation {
 /// Runs `rxdsp cosim`.
 pub fn run(a: CosimArgs) -> Result<()> {
     let plan = a.run.plan(&a.cfg)?;
+    super::args::sim_only_adaptation(&plan, "cosim and demo")?;
     let bp = a.backpressure.pattern(plan.seed);
     let r = run_sim(&plan, threads(None), true)?;
     let x = r.samples.as_deref().expect("samples kept");
