@@ -883,3 +883,42 @@ fn failed_writes_leave_no_partial_file() {
     fails_with(&o, "rep.json");
     assert!(!d.join("rep.json.partial").exists());
 }
+
+/// `adapt.in_rtl`: `rxdsp sim` runs the hardware adaptation engine, reports its
+/// trajectory and plots it; the commands on received samples refuse it.
+#[test]
+fn sim_with_hardware_adaptation() {
+    let d = tmpdir("adapt");
+    let report = d.join("r.json");
+    let plots = d.join("plots");
+    let hw = [
+        "--set",
+        "eq.method=\"sign-sign\"",
+        "--set",
+        "adapt.in_rtl=true",
+    ];
+    let mut args = vec!["sim", "--symbols", "60000", "--report"];
+    let (rs, ps) = (report.display().to_string(), plots.display().to_string());
+    args.extend([rs.as_str(), "--plots", ps.as_str()]);
+    args.extend(hw);
+    let o = rxdsp(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let a = &r["adaptation"];
+    assert_eq!(a["in_rtl"], true);
+    assert_eq!(a["trajectory"].as_array().unwrap().len(), 100);
+    assert_eq!(a["trajectory"][99]["symbol"], 60000);
+    for f in ["adaptation_ber", "adaptation_taps", "taps"] {
+        assert!(plots.join(format!("{f}.svg")).exists(), "{f}");
+    }
+    let mut args = vec!["rx", "--in", "/nonexistent.npy", "--out", "/tmp/never.bits"];
+    args.extend(hw);
+    fails_with(
+        &rxdsp(&args),
+        "adapt.in_rtl = true is modelled by `rxdsp sim` only",
+    );
+    let o = rxdsp(&["sim", "--symbols", "1000", "--set", "adapt.in_rtl=true"]);
+    fails_with(&o, "adapt.in_rtl = true needs eq.method = \"sign-sign\"");
+    std::fs::remove_dir_all(&d).ok();
+}

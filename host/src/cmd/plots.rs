@@ -68,6 +68,16 @@ pub fn draw(
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut files = Vec::new();
+    // with the hardware adaptation engine, the eyes and taps show the final coefficients
+    let adapted = report.adaptation.as_ref().map(|a| RxCoeffs {
+        ffe: a.final_ffe.clone(),
+        dfe: a.final_dfe.clone(),
+        threshold: a.final_threshold,
+    });
+    let coeffs = adapted.as_ref().unwrap_or(coeffs);
+    if let Some(a) = &report.adaptation {
+        adaptation_plots(a, plan.format.ffe_main, dir, &mut files)?;
+    }
     // the first symbols of the run again (the stream is deterministic)
     let n = (plan.symbols as usize).min(PLOT_SYMBOLS);
     let mut b = Batch::default();
@@ -172,11 +182,76 @@ pub fn draw(
         plan.format.ffe_main,
         &coeffs.dfe,
         &Labels::new(
-            &format!("Equalizer taps ({})", report.equalizer.method),
+            &if adapted.is_some() {
+                "Equalizer taps (at the end of the adaptation)".to_string()
+            } else {
+                format!("Equalizer taps ({})", report.equalizer.method)
+            },
             "tap (UI from the main cursor)",
             "coefficient (fixed point)",
         ),
     )?;
     save(&fig, dir, "taps", &mut files)?;
     Ok(files)
+}
+
+/// The hardware adaptation engine's trajectory: the BER of each interval and
+/// every adapted coefficient against time.
+fn adaptation_plots(
+    a: &golden::adapt_link::AdaptReport,
+    ffe_main: usize,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let x: Vec<f64> = a.trajectory.iter().map(|p| p.symbol as f64).collect();
+    let ber: Vec<f64> = a.trajectory.iter().map(|p| p.ber.unwrap_or(0.0)).collect();
+    let fig = plot::lines(
+        &[plot::Series {
+            name: "BER",
+            x: &x,
+            y: &ber,
+        }],
+        plot::LineOpts {
+            log_y: true,
+            markers: true,
+        },
+        &Labels::new(
+            &format!(
+                "Adaptation: BER of each {}-symbol interval (zero-error intervals not drawn)",
+                a.report_every
+            ),
+            "symbols received",
+            "bit error ratio",
+        ),
+    )?;
+    save(&fig, dir, "adaptation_ber", files)?;
+    let mut names = Vec::new();
+    let mut ys: Vec<Vec<f64>> = Vec::new();
+    let n = a.final_ffe.len();
+    for k in (0..n).filter(|&k| k != ffe_main) {
+        names.push(format!("ffe[{}]", k as i64 - ffe_main as i64));
+        ys.push(a.trajectory.iter().map(|p| p.ffe[k] as f64).collect());
+    }
+    for j in 0..a.final_dfe.len() {
+        names.push(format!("dfe[{}]", j + 1));
+        ys.push(a.trajectory.iter().map(|p| p.dfe[j] as f64).collect());
+    }
+    names.push("threshold".into());
+    ys.push(a.trajectory.iter().map(|p| p.threshold as f64).collect());
+    let series: Vec<plot::Series> = names
+        .iter()
+        .zip(&ys)
+        .map(|(name, y)| plot::Series { name, x: &x, y })
+        .collect();
+    let fig = plot::lines(
+        &series,
+        plot::LineOpts::default(),
+        &Labels::new(
+            "Adaptation: taps and threshold over time (main FFE tap fixed)",
+            "symbols received",
+            "coefficient (fixed point)",
+        ),
+    )?;
+    save(&fig, dir, "adaptation_taps", files)?;
+    Ok(())
 }
