@@ -119,6 +119,26 @@ impl Pulse {
     }
 }
 
+/// The pulse seen through a transmit FFE `c = [c(-1), c(0), c(1)]` at UI
+/// spacing: `q[n] = c(-1) p[n+1] + c(0) p[n] + c(1) p[n-1]`, one tap longer at
+/// each end, the main cursor still at the same symbol (`q.main = p.main + 1`).
+/// The FFE acts before the channel, so the noise (added at the channel
+/// output) is not shaped by it: de-emphasis trades launch amplitude for ISI.
+pub fn with_tx_ffe(p: &Pulse, c: &[f64; 3]) -> Pulse {
+    let n = p.taps.len();
+    let mut taps = vec![0.0; n + 2];
+    for (i, &h) in p.taps.iter().enumerate() {
+        // tap i of p lands on i + 1 (c(0)), i (c(-1): one UI earlier) and i + 2 (c(1))
+        taps[i] += c[0] * h;
+        taps[i + 1] += c[1] * h;
+        taps[i + 2] += c[2] * h;
+    }
+    Pulse {
+        taps,
+        main: p.main + 1,
+    }
+}
+
 /// Noise standard deviation for `snr_db` as the module docs define it.
 pub fn noise_sigma(snr_db: f64) -> f64 {
     (MEAN_SYMBOL_POWER / 10f64.powf(snr_db / 10.0)).sqrt()
@@ -314,6 +334,55 @@ mod tests {
                 pulse.taps
             );
         }
+    }
+
+    /// The transmit FFE folds in as the convolution the docs give, and the
+    /// noiseless channel output equals the FFE'd levels through the pulse.
+    #[test]
+    fn tx_ffe_folds_into_the_pulse() {
+        let p = Pulse {
+            taps: vec![0.1, 1.0, 0.5, 0.25],
+            main: 1,
+        };
+        let c = [-0.1, 0.75, -0.15];
+        let q = with_tx_ffe(&p, &c);
+        assert_eq!(q.main, 2);
+        assert_eq!(q.taps.len(), 6);
+        // direct: x[m] = sum_j p[j] u[m - j], u[n] = c(-1) a[n+1] + c(0) a[n] + c(1) a[n-1]
+        let a: Vec<f64> = (0..40)
+            .map(|i| [-1.0, 1.0 / 3.0, 1.0, -1.0 / 3.0][i * 7 % 4])
+            .collect();
+        let u = |n: i64| {
+            let at = |k: i64| {
+                if (0..40).contains(&k) {
+                    a[k as usize]
+                } else {
+                    0.0
+                }
+            };
+            c[0] * at(n + 1) + c[1] * at(n) + c[2] * at(n - 1)
+        };
+        for m in 5..35i64 {
+            let direct: f64 = (0..4)
+                .map(|j| p.taps[j] * u(m - j as i64 + p.main as i64))
+                .sum();
+            // the folded pulse, main cursor aligned the same way
+            let folded: f64 = (0..6)
+                .map(|j| {
+                    let k = m - j as i64 + q.main as i64;
+                    q.taps[j]
+                        * if (0..40).contains(&k) {
+                            a[k as usize]
+                        } else {
+                            0.0
+                        }
+                })
+                .sum();
+            assert!((direct - folded).abs() < 1e-12, "{m}: {direct} vs {folded}");
+        }
+        // [0, 1, 0] changes nothing but the padding
+        let id = with_tx_ffe(&p, &[0.0, 1.0, 0.0]);
+        assert_eq!(id.taps, [0.0, 0.1, 1.0, 0.5, 0.25, 0.0]);
     }
 
     #[test]

@@ -141,6 +141,9 @@ pub struct TxCfg {
     pub precode: bool,
     /// 2-way codeword symbol interleave (with FEC)
     pub interleave: bool,
+    /// transmit FFE `[c(-1), c(0), c(1)]` at UI spacing, magnitudes summing
+    /// to 1 (802.3ck style); absent = none
+    pub ffe: Option<Vec<f64>>,
 }
 
 /// `[channel]`
@@ -433,6 +436,8 @@ pub struct LinkPlan {
     pub parallel: usize,
     /// the hardware adaptation engine, when `adapt.in_rtl`
     pub hw_adapt: Option<HwAdaptPlan>,
+    /// the transmit FFE folded into `pulse`, when `tx.ffe` is given
+    pub tx_ffe: Option<[f64; 3]>,
 }
 
 fn range<T: std::fmt::Display + PartialOrd + Copy>(
@@ -535,6 +540,7 @@ impl Config {
             training: eq.training,
             parallel,
             hw_adapt,
+            tx_ffe: self.tx_ffe()?,
         })
     }
 
@@ -569,6 +575,10 @@ impl Config {
             (Some(path), _) => self.touchstone_pulse(path, touchstone_text)?,
             (None, Some(taps)) => self.taps_pulse(taps)?,
             (None, None) => self.preset_pulse()?,
+        };
+        let (name, pulse) = match self.tx_ffe()? {
+            None => (name, pulse),
+            Some(c) => (format!("{name} + tx.ffe"), channel::with_tx_ffe(&pulse, &c)),
         };
         Ok(ChannelPlan {
             name,
@@ -612,6 +622,31 @@ impl Config {
         let h = net.through(map).map_err(|e| bad(&e))?;
         let pulse = crate::touchstone::pulse_response(&h, baud, 32).map_err(|e| bad(&e))?;
         Ok((format!("touchstone {path} ({map_s})"), pulse))
+    }
+
+    /// `tx.ffe`, checked: three finite taps, the main one positive, their
+    /// magnitudes summing to 1 (within 1e-6).
+    pub fn tx_ffe(&self) -> Result<Option<[f64; 3]>, ConfigError> {
+        let Some(c) = &self.tx.ffe else {
+            return Ok(None);
+        };
+        let shown = format!("{c:?}");
+        let c: [f64; 3] = c.as_slice().try_into().map_err(|_| ConfigError::Range {
+            key: "tx.ffe",
+            value: shown.clone(),
+            range: "three taps [c(-1), c(0), c(1)]".into(),
+        })?;
+        let sum: f64 = c.iter().map(|v| v.abs()).sum();
+        if c.iter().any(|v| !v.is_finite()) || c[1] <= 0.0 || (sum - 1.0).abs() > 1e-6 {
+            return Err(ConfigError::Range {
+                key: "tx.ffe",
+                value: shown,
+                range: format!(
+                    "finite taps, c(0) > 0, |c(-1)| + |c(0)| + |c(1)| = 1 (these sum to {sum})"
+                ),
+            });
+        }
+        Ok(Some(c))
     }
 
     /// `channel.taps` (with `channel.main`).
@@ -876,6 +911,30 @@ mod tests {
         assert_eq!(p.channel_name, DEFAULT_PRESET);
         assert_eq!(p.format, RxFormat::default());
         assert_eq!(p.parallel, 8);
+    }
+
+    #[test]
+    fn tx_ffe_is_checked_and_folded() {
+        let mut c = Config::default();
+        c.tx.ffe = Some(vec![-0.1, 0.8, -0.1]);
+        let p = c.resolve().unwrap();
+        let base = Config::default().resolve().unwrap();
+        assert_eq!(p.tx_ffe, Some([-0.1, 0.8, -0.1]));
+        assert_eq!(
+            p.pulse,
+            channel::with_tx_ffe(&base.pulse, &[-0.1, 0.8, -0.1])
+        );
+        assert!(p.channel_name.ends_with("+ tx.ffe"));
+        for bad in [
+            vec![0.1, 0.8],
+            vec![-0.1, 0.9, -0.1],
+            vec![0.5, -0.5, 0.0],
+            vec![f64::NAN, 1.0, 0.0],
+        ] {
+            c.tx.ffe = Some(bad.clone());
+            let e = c.resolve().unwrap_err().to_string();
+            assert!(e.starts_with("tx.ffe = "), "{bad:?}: {e}");
+        }
     }
 
     #[test]

@@ -442,6 +442,9 @@ pub struct ChannelReport {
     pub adc_bits: u32,
     /// ADC full scale
     pub adc_full_scale: f64,
+    /// `tx.ffe`, folded into `taps` (absent without one)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tx_ffe: Option<[f64; 3]>,
     /// with `link.model = "emulator"`: the emulator's integers (absent otherwise)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emulator: Option<EmuReport>,
@@ -865,6 +868,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             noise_sigma: plan.sigma,
             adc_bits: plan.adc.bits,
             adc_full_scale: plan.adc.full_scale,
+            tx_ffe: plan.tx_ffe,
             emulator: emu_report,
         },
         timing: TimingReport {
