@@ -10,6 +10,7 @@
 //! output parameter strings are never null and stay valid until the next call on the
 //! handle or `AMI_Close`.
 
+pub mod export;
 pub mod model;
 pub mod settings;
 pub mod testvec;
@@ -76,8 +77,7 @@ impl Handle {
     /// `AMI_Init` on checked arguments: returns the message of success.
     pub fn init(&mut self, a: InitArgs) -> Result<String, String> {
         let s = Settings::parse(a.params).map_err(|e| e.to_string())?;
-        let spui =
-            samples_per_ui(a.sample_interval, a.bit_time).map_err(|e| e.to_string())?;
+        let spui = samples_per_ui(a.sample_interval, a.bit_time).map_err(|e| e.to_string())?;
         let dt = a.sample_interval;
         let (victim, aggressors) = a.impulse.split_at_mut(a.row_size);
         let r = init(&s, victim, spui, dt).map_err(|e| e.to_string())?;
@@ -121,7 +121,12 @@ impl Handle {
         let report = self.settings.as_ref().is_some_and(|s| s.report_out);
         if report {
             let c = st.coeffs();
-            let j = |v: &[i32]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" ");
+            let j = |v: &[i32]| {
+                v.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             self.params_out = cstring(&format!(
                 "({MODEL_NAME} (adapted {}) (ffe_coeffs \"{}\") (dfe_coeffs \"{}\") (threshold {}))",
                 if st.adapted() { "True" } else { "False" },

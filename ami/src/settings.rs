@@ -82,7 +82,8 @@ impl Default for Settings {
     }
 }
 
-/// FNV-1a 64 of the structural parameters, as 16 hex digits.
+/// FNV-1a 64 of the structural parameters: `fnv1a-` and 16 hex digits (the prefix keeps
+/// tools that turn numeric-looking strings into numbers, as pyibis-ami does, away from it).
 pub fn config_hash(f: &RxFormat) -> String {
     let text = format!(
         "{HASH_SCHEME} adc_bits={} ffe_taps={} ffe_main={} ffe_coef_bits={} ffe_coef_frac={} \
@@ -100,7 +101,7 @@ pub fn config_hash(f: &RxFormat) -> String {
     );
     let mut h = fnv::FnvHasher::default();
     h.write(text.as_bytes());
-    format!("{:016x}", h.finish())
+    format!("fnv1a-{:016x}", h.finish())
 }
 
 fn method_of(s: &str) -> Option<EqMethod> {
@@ -126,9 +127,7 @@ fn bad(name: &'static str, value: &str, why: impl Into<String>) -> ParamError {
 
 fn int(name: &'static str, v: &str, lo: i64, hi: i64) -> Result<i64, ParamError> {
     // simulators may write integers as 16.0
-    let x: f64 = v
-        .parse()
-        .map_err(|_| bad(name, v, "not a number"))?;
+    let x: f64 = v.parse().map_err(|_| bad(name, v, "not a number"))?;
     if x.fract() != 0.0 || !(lo as f64..=hi as f64).contains(&x) {
         return Err(bad(name, v, format!("an integer in {lo}..={hi}")));
     }
@@ -166,7 +165,13 @@ fn leaves<'a>(n: &'a Node, out: &mut Vec<(&'a str, String)>) {
                 leaves(i, out);
             }
         } else {
-            let vals: Vec<&str> = items.iter().filter_map(Node::text).collect();
+            // empty strings are dropped: pyibis-ami's check-ami quotes an already quoted
+            // string, so `"mmse"` arrives as `""mmse""` (an empty string, an atom, another)
+            let vals: Vec<&str> = items
+                .iter()
+                .filter_map(Node::text)
+                .filter(|t| !t.is_empty())
+                .collect();
             out.push((name, vals.join(" ")));
         }
     }
@@ -327,7 +332,10 @@ fn tf(b: bool) -> &'static str {
 }
 
 fn join(v: &[i32]) -> String {
-    v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" ")
+    v.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -366,6 +374,9 @@ mod tests {
         assert!(Settings::parse("(rx (phase 1.5))").is_err());
         assert!(Settings::parse("(rx (method \"magic\"))").is_err());
         assert!(Settings::parse("(rx (method \"manual\"))").is_err());
+        // a doubly quoted string as pyibis-ami's check-ami sends it
+        let s = Settings::parse("(rx (method \"\"zf\"\"))").unwrap();
+        assert_eq!(s.method, EqMethod::Zf);
         // nested branches as in the .ami file are read too
         let s = Settings::parse("(rx (Model_Specific (ffe_taps 8) (dfe_taps 0)))").unwrap();
         assert_eq!((s.format.ffe_taps, s.format.dfe_taps), (8, 0));
@@ -375,7 +386,8 @@ mod tests {
     fn the_hash_ties_the_structure() {
         let f = RxFormat::default();
         let h = config_hash(&f);
-        assert_eq!(h.len(), 16);
+        assert_eq!(h.len(), 22);
+        assert!(h.starts_with("fnv1a-"));
         let ok = format!("(rx (config_hash \"{h}\"))");
         assert!(Settings::parse(&ok).is_ok());
         let edited = format!("(rx (ffe_taps 12) (config_hash \"{h}\"))");

@@ -52,7 +52,12 @@ impl Channel {
         let n = self.pulse.len();
         let mut step = vec![0.0; n];
         for i in 0..n {
-            step[i] = self.pulse[i] + if i >= self.spui { step[i - self.spui] } else { 0.0 };
+            step[i] = self.pulse[i]
+                + if i >= self.spui {
+                    step[i - self.spui]
+                } else {
+                    0.0
+                };
         }
         let h: Vec<f64> = (0..n)
             .map(|i| (step[i] - if i > 0 { step[i - 1] } else { 0.0 }) / self.dt)

@@ -33,11 +33,11 @@ type CloseFn = unsafe extern "C" fn(*mut c_void) -> c_long;
 const SPUI: usize = 16;
 const DT: f64 = 1.0 / 53.125e9 / SPUI as f64;
 
-/// target/<profile>/librxdsp_rx.so, next to the deps/ folder of this test binary.
+/// The library cargo built for this test run: target/<profile>/deps/librxdsp_rx.so, beside
+/// this test binary (`cargo test` builds it there and copies it up only on `cargo build`).
 fn so_path() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let p = dir.join("librxdsp_rx.so");
+    let p = exe.parent().unwrap().join("librxdsp_rx.so");
     assert!(p.exists(), "{} is not built", p.display());
     p
 }
@@ -60,7 +60,12 @@ impl Lib {
     }
 
     /// AMI_Init: (return value, impulse out, params_out, msg, handle)
-    fn init(&self, h: &[f64], aggr: usize, params: &str) -> (c_long, Vec<f64>, String, String, Inst<'_>) {
+    fn init(
+        &self,
+        h: &[f64],
+        aggr: usize,
+        params: &str,
+    ) -> (c_long, Vec<f64>, String, String, Inst<'_>) {
         let f: Symbol<InitFn> = unsafe { self.lib.get(b"AMI_Init").unwrap() };
         let mut imp = h.to_vec();
         let rows = h.len() / (aggr + 1);
@@ -101,7 +106,10 @@ impl Inst<'_> {
             )
         };
         assert!(!out.is_null());
-        let end = clocks.iter().position(|&t| t == -1.0).expect("a -1 terminator");
+        let end = clocks
+            .iter()
+            .position(|&t| t == -1.0)
+            .expect("a -1 terminator");
         clocks.truncate(end);
         let s = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_string();
         (r, s, clocks)
@@ -192,7 +200,12 @@ fn equals_the_golden_receiver_on_the_same_samples() {
     let s = Settings::parse("(rxdsp_rx (method \"mmse\"))").unwrap();
     let r = init(&s, &ch.impulse(), spui, DT).unwrap();
     let x = sample(&r, &wave);
-    let want = held_wave(&r, &s.format, &golden_z(&s.format, &r.coeffs, &x), wave.len());
+    let want = held_wave(
+        &r,
+        &s.format,
+        &golden_z(&s.format, &r.coeffs, &x),
+        wave.len(),
+    );
     let (ok, _, _, msg, a) = lib.init(&ch.impulse(), 0, "(rxdsp_rx (method \"mmse\"))");
     assert_eq!(ok, 1, "{msg}");
     let (got, clocks) = a.run(&wave, 40 * SPUI);
@@ -229,12 +242,26 @@ fn equals_the_golden_receiver_on_the_same_samples() {
         dfe: eqr.dfe,
         threshold: eqr.threshold,
     };
-    assert_ne!(c, r.coeffs, "the adaptation changed nothing: the test proves nothing");
+    assert_ne!(
+        c, r.coeffs,
+        "the adaptation changed nothing: the test proves nothing"
+    );
     let adapted = held_wave(&r, &s.format, &golden_z(&s.format, &c, &x), wave.len());
-    let before = held_wave(&r, &s.format, &golden_z(&s.format, &r.coeffs, &x), wave.len());
+    let before = held_wave(
+        &r,
+        &s.format,
+        &golden_z(&s.format, &r.coeffs, &x),
+        wave.len(),
+    );
     let cut = r.offset + w * spui;
-    assert!(got[..cut] == before[..cut], "the window runs on the Init coefficients");
-    assert!(got[cut..] == adapted[cut..], "after the window: rxdsp rx's lms");
+    assert!(
+        got[..cut] == before[..cut],
+        "the window runs on the Init coefficients"
+    );
+    assert!(
+        got[cut..] == adapted[cut..],
+        "after the window: rxdsp rx's lms"
+    );
 }
 
 #[test]
@@ -290,9 +317,16 @@ fn init_returns_the_equalized_impulse_and_thresholds() {
     let p = rxdsp_rx::model::fine_pulse(&out[..h.len()], SPUI, DT);
     let d = res.first + res.pulse.main + s.format.ffe_main;
     let main = p[res.offset + d * SPUI];
-    assert!((main - 1.5 * t).abs() < 0.1 * t, "main {main} vs 1.5 t = {}", 1.5 * t);
+    assert!(
+        (main - 1.5 * t).abs() < 0.1 * t,
+        "main {main} vs 1.5 t = {}",
+        1.5 * t
+    );
     assert!(p[res.offset + (d + 1) * SPUI].abs() < 0.1 * main);
-    assert!(out[h.len()..].iter().zip(&out[..h.len()]).any(|(a, b)| *a != 0.0 && *a != *b));
+    assert!(out[h.len()..]
+        .iter()
+        .zip(&out[..h.len()])
+        .any(|(a, b)| *a != 0.0 && *a != *b));
 }
 
 #[test]
@@ -337,10 +371,23 @@ fn bad_input_returns_zero_and_a_message() {
     let init: Symbol<InitFn> = unsafe { lib.lib.get(b"AMI_Init").unwrap() };
     let (mut out, mut msg) = (ptr::null_mut(), ptr::null_mut());
     let r = unsafe {
-        init(ptr::null_mut(), 10, 0, DT, DT * 16.0, ptr::null(), &mut out, ptr::null_mut(), &mut msg)
+        init(
+            ptr::null_mut(),
+            10,
+            0,
+            DT,
+            DT * 16.0,
+            ptr::null(),
+            &mut out,
+            ptr::null_mut(),
+            &mut msg,
+        )
     };
     assert_eq!(r, 0);
-    assert!(unsafe { CStr::from_ptr(msg) }.to_str().unwrap().contains("null"));
+    assert!(unsafe { CStr::from_ptr(msg) }
+        .to_str()
+        .unwrap()
+        .contains("null"));
     let close: Symbol<CloseFn> = unsafe { lib.lib.get(b"AMI_Close").unwrap() };
     assert_eq!(unsafe { close(ptr::null_mut()) }, 1);
 }
