@@ -344,8 +344,11 @@ mod tests {
 
     #[test]
     fn round_trips_through_the_parameter_string() {
-        let mut s = Settings::default();
-        s.method = EqMethod::Manual;
+        let mut s = Settings {
+            method: EqMethod::Manual,
+            phase: 0.25,
+            ..Default::default()
+        };
         s.format.dfe_taps = 2;
         s.manual = Some(RxCoeffs {
             ffe: {
@@ -356,7 +359,6 @@ mod tests {
             dfe: vec![5, -2],
             threshold: 40,
         });
-        s.phase = 0.25;
         s.config_hash = Some(config_hash(&s.format));
         assert_eq!(Settings::parse(&s.to_param_string()).unwrap(), s);
     }

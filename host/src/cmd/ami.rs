@@ -64,7 +64,7 @@ pub fn run(a: AmiArgs) -> Result<()> {
     let s = Settings::from_plan(&plan, cfg.adc.full_scale.is_some());
     let ignore = export::ignore_bits(&s) as usize;
     let uis = a.uis.unwrap_or_else(|| (ignore + 2000).min(20_000));
-    if uis < 1 || uis > 1_000_000 {
+    if !(1..=1_000_000).contains(&uis) {
         bail!("--uis {uis} is out of range (1..=1000000)");
     }
     let tests = export::test_configs(&s, &plan.pulse, cfg.channel.baud, uis, 40, plan.seed)
