@@ -56,6 +56,7 @@ ibs = out / "model" / "rxdsp_rx.ibs"
 def run(decision_scaler=None):
     p = PyBERT(run_simulation=False, gui=False)
     p.mod_type = "PAM-4"
+    p.pattern = os.environ.get("PYBERT_PATTERN", "PRBS-15")
     p.bit_rate = float(os.environ["PYBERT_BIT_RATE"])  # Gb/s
     p.rn = float(os.environ["PYBERT_RN"])
     p.nspui = 32
@@ -92,6 +93,19 @@ p = run(1.5 * upper)
 ber = p.n_errs_dfe / p.eye_bits
 print(f"pybert     {p.status_str}")
 print(f"pybert     model thresholds +-{upper:.6g} V, 0; BER {ber:.3e} ({p.n_errs_dfe} errors in {p.eye_bits} bits)")
+# the model's own decisions, without PyBERT's CDR: its output held over each UI from its
+# sampling instant (phase from its message), sliced at its thresholds, against PyBERT's symbols
+ph = re.search(r"sampling phase (\d+)/(\d+)", log)
+y = np.asarray(p.ctle_out)
+nspui = p.nspui
+off = int(ph.group(1)) if ph else 0
+z = y[off + nspui // 2::nspui]
+got = (z >= -upper).astype(int) + (z >= 0).astype(int) + (z >= upper).astype(int)
+sent = np.rint((np.asarray(p.symbols) + 1) * 1.5).astype(int)  # -1, -1/3, 1/3, 1 -> 0..3
+n = min(len(got), len(sent))
+tail = n * 4 // 5
+errs = min(int(np.sum(got[n - tail:n] != sent[n - tail - d:n - d])) for d in range(0, 64))
+print(f"pybert     the model's own decisions (no PyBERT CDR): SER {errs / tail:.3e} ({errs} errors in {tail} symbols)")
 # the simulated channel at one sample per UI (Tx FFE and channel, per unit symbol)
 pulse = np.asarray(p.tx_out_p)
 nspui = p.nspui
@@ -103,15 +117,18 @@ snr_db = 10 * np.log10((5 / 9) / p.rn ** 2)
 (out / "channel.toml").write_text(
     "# PyBERT's Tx + channel pulse response at its peak phase, one sample per UI, and its noise\n"
     f"[channel]\ntaps = [{', '.join(repr(float(t)) for t in taps)}]\nsnr_db = {snr_db:.3f}\n")
-(out / "pybert.txt").write_text(f"{ber!r} {p.n_errs_dfe} {p.eye_bits}\n")
+(out / "pybert.txt").write_text(f"{ber!r} {p.n_errs_dfe} {p.eye_bits} {errs / tail!r} {errs} {tail}\n")
 PY
 say "rxdsp sim on the same channel"
 ./target/release/rxdsp sim --config "$OUT/channel.toml" --symbols 2000000 --report "$OUT/rxdsp.json" >/dev/null
-read -r pb_ber pb_errs pb_bits < "$OUT/pybert.txt"
-python3 - "$OUT/rxdsp.json" "$pb_ber" "$pb_errs" "$pb_bits" <<'PY'
+read -r pb_ber pb_errs pb_bits m_ser m_errs m_syms < "$OUT/pybert.txt"
+python3 - "$OUT/rxdsp.json" "$pb_ber" "$pb_errs" "$pb_bits" "$m_ser" "$m_errs" "$m_syms" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 pre = r["pre_fec"]
-print(f"BER        PyBERT with rxdsp_rx.so: {float(sys.argv[2]):.3e} ({sys.argv[3]} errors in {sys.argv[4]} bits)")
+a = sys.argv
+print(f"BER        PyBERT with rxdsp_rx.so: {float(a[2]):.3e} ({a[3]} errors in {a[4]} bits)")
 print(f"BER        rxdsp sim (golden):      {pre['ber']:.3e} ({pre['bit_errors']} errors in {pre['bits']} bits)")
+print(f"SER        rxdsp_rx.so in PyBERT, its own decisions: {float(a[5]):.3e} ({a[6]} errors in {a[7]} symbols)")
+print(f"SER        rxdsp sim (golden):      {pre['ser']:.3e} ({pre['symbol_errors']} errors in {r['symbols']} symbols)")
 PY
