@@ -8,7 +8,7 @@
 # What it does:
 #   1. cargo build --release -p rxdsp (which builds librxdsp_rx.so), then
 #      rxdsp ami [options] --out OUT/model
-#   PYBERT_BIT_RATE (Gb/s, default 20) and PYBERT_RN (V RMS, default 0.01) set PyBERT's link;
+#   PYBERT_BIT_RATE (Gb/s, default 40) and PYBERT_RN (V RMS, default 0.01) set PyBERT's link;
 #   the model is exported with channel.snr_db from PYBERT_RN.
 #   2. PyBERT 11.1.0 headless (Qt offscreen): PAM-4, its native channel and Tx, its Rx set to
 #      the .ibs file's model with GetWave, its CTLE and DFE off (the model equalizes), its CDR
@@ -30,7 +30,7 @@ cargo build --release --quiet -p rxdsp
 mkdir -p "$OUT"
 # PyBERT's link: bit rate (Gb/s, PAM4: half of it in GBd) and random noise (V RMS at the Rx input);
 # the model is exported with the SNR that noise gives (mean PAM4 symbol power 5/9 over rn^2)
-export PYBERT_BIT_RATE=${PYBERT_BIT_RATE:-20} PYBERT_RN=${PYBERT_RN:-0.01}
+export PYBERT_BIT_RATE=${PYBERT_BIT_RATE:-40} PYBERT_RN=${PYBERT_RN:-0.01}
 snr_db=$(python3 -c "import math, os; print(f'{10 * math.log10((5 / 9) / float(os.environ[\"PYBERT_RN\"]) ** 2):.3f}')")
 ./target/release/rxdsp ami --set channel.snr_db="$snr_db" "$@" --out "$OUT/model"
 venv="${RXDSP_PYBERT_VENV:-$PWD/.venv-pybert}"
