@@ -80,10 +80,7 @@ pub fn run(a: AmiArgs) -> Result<()> {
     // the written library runs the test configurations before the .ibs is written: a
     // folder without the .ibs is not a model
     verify(out, &tests)?;
-    let ibs = export::ibs_file(
-        &tests,
-        "not recorded (the files are a function of the config)",
-    );
+    let ibs = export::ibs_file(&tests, "none: a function of the config");
     write_file(&out.join(IBS_NAME), ibs.as_bytes())?;
     println!(
         "ami        {} (from {})",
