@@ -109,6 +109,11 @@ pub fn init(s: &Settings, h: &[f64], spui: usize, dt: f64) -> Result<InitResult,
     if peak == 0.0 {
         return Err(ModelError::Input("the impulse response is all zero".into()));
     }
+    if peak >= 1e6 || p.iter().any(|v| !v.is_finite()) {
+        return Err(ModelError::Input(format!(
+            "the pulse response peaks at {peak:e} V: not an impulse response in V/s"
+        )));
+    }
     let offset = if s.phase < 0.0 {
         let ipk = (0..p.len())
             .max_by(|&a, &b| p[a].abs().total_cmp(&p[b].abs()))

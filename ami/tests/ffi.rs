@@ -360,6 +360,9 @@ fn bad_input_returns_zero_and_a_message() {
     let (r, _, _, msg, _) = lib.init(&vec![0.0; 64], 0, "(rxdsp_rx)");
     assert_eq!(r, 0);
     assert!(msg.contains("all zero"), "{msg}");
+    let (r, _, _, msg, _) = lib.init(&vec![1e300; 64], 0, "(rxdsp_rx)");
+    assert_eq!(r, 0);
+    assert!(msg.contains("not an impulse response"), "{msg}");
     // a NaN in the wave: 0 and the sample named, and the state untouched
     let (_, _, _, _, inst) = lib.init(&ch.impulse(), 0, "(rxdsp_rx)");
     let mut w = vec![0.1; 64];
