@@ -49,6 +49,15 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
     format!("internal error (a bug in rxdsp_rx, please report it): {what}")
 }
 
+/// Runs `f`, turning a panic into an error with [`panic_text`]: what every entry point
+/// does so that a bug returns 0 and a message instead of unwinding into the simulator.
+fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => Err(panic_text(&*p)),
+    }
+}
+
 /// The inputs of `AMI_Init` after the pointer checks.
 pub struct InitArgs<'a> {
     /// the victim impulse response, then the aggressors' (row_size each)
@@ -230,7 +239,7 @@ pub unsafe extern "C" fn AMI_Init(
         return 0;
     }
     let mut h = Box::new(Handle::new());
-    let r = catch_unwind(AssertUnwindSafe(|| {
+    let r = guarded(|| {
         init_checked(
             &mut h,
             impulse_matrix,
@@ -240,20 +249,14 @@ pub unsafe extern "C" fn AMI_Init(
             bit_time,
             ami_parameters_in,
         )
-    }));
+    });
     let ok = match r {
-        Ok(Ok(m)) => {
+        Ok(m) => {
             h.msg = cstring(&m);
             1
         }
-        Ok(Err(e)) => {
+        Err(e) => {
             h.msg = cstring(&format!("rxdsp_rx: AMI_Init failed: {e}"));
-            h.stream = None;
-            h.params_out = empty_params();
-            0
-        }
-        Err(p) => {
-            h.msg = cstring(&format!("rxdsp_rx: AMI_Init failed: {}", panic_text(&*p)));
             h.stream = None;
             h.params_out = empty_params();
             0
@@ -293,7 +296,7 @@ pub unsafe extern "C" fn AMI_GetWave(
     }
     // SAFETY: the pointer AMI_Init returned
     let h = &mut *(ami_memory as *mut Handle);
-    let r = catch_unwind(AssertUnwindSafe(|| {
+    let r = guarded(|| {
         if wave_size < 0 || (wave.is_null() && wave_size > 0) {
             return Err(format!("wave is null or wave_size = {wave_size} < 0"));
         }
@@ -304,12 +307,8 @@ pub unsafe extern "C" fn AMI_GetWave(
             std::slice::from_raw_parts_mut(wave, wave_size as usize)
         };
         h.get_wave(w)
-    }));
-    let err = match r {
-        Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e),
-        Err(p) => Some(panic_text(&*p)),
-    };
+    });
+    let err = r.err();
     let ok = match err {
         None => {
             if !clock_times.is_null() {
@@ -345,9 +344,26 @@ pub unsafe extern "C" fn AMI_Close(ami_memory: *mut c_void) -> c_long {
     if ami_memory.is_null() {
         return 1;
     }
-    let r = catch_unwind(AssertUnwindSafe(|| {
+    let r = guarded(|| {
         // SAFETY: from Box::into_raw in AMI_Init
         drop(Box::from_raw(ami_memory as *mut Handle));
-    }));
+        Ok(())
+    });
     r.map(|_| 1).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_with_its_message() {
+        let r: Result<(), String> = guarded(|| panic!("slice index 7 out of range"));
+        let e = r.unwrap_err();
+        assert!(e.starts_with("internal error (a bug in rxdsp_rx"), "{e}");
+        assert!(e.contains("slice index 7 out of range"), "{e}");
+        let r: Result<(), String> = guarded(|| panic!("{}", String::from("owned")));
+        assert!(r.unwrap_err().contains("owned"));
+        assert_eq!(guarded(|| Ok(3)), Ok(3));
+    }
 }
