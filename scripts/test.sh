@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 need_cargo
 need_verilator
 need_synth
+need_ami
 say "cargo fmt --check"
 cargo fmt --all --check
 say "cargo clippy (warnings are errors)"
@@ -24,10 +25,16 @@ say "cargo test (workspace, full tier: fast tests + Verilator/Yosys/nextpnr test
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace -- --include-ignored 2>&1 | tee "$log"
+# The IBIS-AMI export as a simulator's user loads it: pyibis-ami's parsers, AMIModel and
+# check-ami on what `rxdsp ami` writes (the library and program cargo test just built)
+say "IBIS-AMI export through pyibis-ami (ami/tests/python, .venv-ami)"
+RXDSP=target/debug/rxdsp "${RXDSP_AMI_VENV:-$PWD/.venv-ami}/bin/python" -m pytest -q ami/tests/python 2>&1 | tee -a "$log"
 # Every parser under afl for a short while from the committed corpora (docs/fuzzing.md);
 # installs cargo-afl on first use and says so. Fails on any crash or hang.
 say "fuzz smoke run: every parser 20 s under afl (scripts/fuzz.sh smoke)"
 cargo fmt --manifest-path fuzz/Cargo.toml --check
 bash scripts/fuzz.sh smoke
-# one closing line for the whole run: every cargo test binary's counts summed
-awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+# one closing line for the whole run: every cargo test binary's counts and pytest's summed
+awk '/^test result:/ { p += $4; f += $6 }
+     /^[0-9]+ (passed|failed)/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
-use cmd::{config, cosim, demo, device, fec, gen, rx, sim, synth};
+use cmd::{ami, config, cosim, demo, device, fec, gen, rx, sim, synth};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +44,8 @@ enum Cmd {
     Stream(device::StreamArgs),
     /// Configuration helpers
     Config(config::ConfigCmdArgs),
+    /// Export the receiver as an IBIS-AMI Rx model: rxdsp_rx.so, .ami, .ibs
+    Ami(ami::AmiArgs),
 }
 
 /// A clap error as one line (`--help` and `--version` print as clap prints them).
@@ -77,6 +79,7 @@ fn main() {
         Cmd::Serve(a) => device::serve(a),
         Cmd::Stream(a) => device::stream(a),
         Cmd::Config(a) => config::run(a),
+        Cmd::Ami(a) => ami::run(a),
     };
     if let Err(e) = r {
         // one line: the chain of causes joined

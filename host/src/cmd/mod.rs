@@ -8,6 +8,7 @@
 //! clock); `2` anything else: bad input (arguments, configuration, files),
 //! a run too short to count anything, a missing tool or an I/O failure.
 
+pub mod ami;
 pub mod args;
 pub mod config;
 pub mod cosim;
