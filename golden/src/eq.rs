@@ -415,6 +415,20 @@ impl Equalizer {
         &self.fmt
     }
 
+    /// Sets the state as if the equalizer had just taken the samples ending
+    /// in `x_hist` (at least N-1 of them, the newest last) and decided
+    /// `decisions` (level indices, the newest first): what the receiver of a
+    /// run resumed in the middle needs.
+    pub fn set_state(&mut self, x_hist: &[i16], decisions: [u8; 4]) {
+        let n = self.ffe.hist.len();
+        assert!(x_hist.len() >= n, "need {n} samples of history");
+        for (h, &x) in self.ffe.hist.iter_mut().zip(&x_hist[x_hist.len() - n..]) {
+            *h = x as i32;
+        }
+        self.dfe.hist = decisions;
+        self.demap = Demapper::with_prev(self.fmt.precode, decisions[0]);
+    }
+
     /// Equalizes `x`, writing level indices into `levels` and data symbols
     /// into `data` (both `x.len()` long). Samples must fit `adc_bits`.
     pub fn process(&mut self, x: &[i16], levels: &mut [u8], data: &mut [u8]) {

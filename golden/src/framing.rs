@@ -51,6 +51,22 @@ impl Framer {
         }
     }
 
+    /// The framer of [`Framer::new`] after it has made `frame` frames (its
+    /// next frame is number `frame`); `None` for a random payload, whose
+    /// generator cannot jump.
+    pub fn at_frame(
+        code: Code,
+        pattern: Pattern,
+        seed: u64,
+        interleave: bool,
+        frame: u64,
+    ) -> Option<Self> {
+        let mut f = Framer::new(code, pattern, seed, interleave);
+        let per_frame = (f.ways() * code.k() * 5) as u64;
+        f.payload = SymbolSource::at_symbol(pattern, frame * per_frame)?;
+        Some(f)
+    }
+
     /// The code.
     pub fn code(&self) -> Code {
         self.codec.code()
@@ -246,6 +262,23 @@ impl Deframer {
             miscorrected: 0,
             skipped_codewords: 0,
         }
+    }
+
+    /// [`Deframer::new`] for a receiver that starts at frame `frame`: the
+    /// first symbol pushed is the first of that frame. `None` for a random
+    /// payload.
+    pub fn at_frame(
+        code: Code,
+        pattern: Pattern,
+        seed: u64,
+        interleave: bool,
+        first_valid: u64,
+        frame: u64,
+    ) -> Option<Self> {
+        let mut d = Deframer::new(code, pattern, seed, interleave, first_valid);
+        d.reference = Framer::at_frame(code, pattern, seed, interleave, frame)?;
+        d.frame_start = frame * d.reference.frame_symbols() as u64;
+        Some(d)
     }
 
     /// Takes received 2-bit data symbols, in transmitted order from symbol 0.

@@ -23,5 +23,6 @@ pub mod numeric;
 pub mod pam4;
 pub mod prbs;
 pub mod rng;
+pub mod shard;
 pub mod stats;
 pub mod touchstone;

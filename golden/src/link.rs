@@ -31,6 +31,8 @@ use thiserror::Error;
 
 /// Symbols per noise chunk (the unit of seeding and of parallel work).
 pub const CHUNK: usize = 1 << 15;
+// chunk boundaries are tested with a mask
+const _: () = assert!(CHUNK.is_power_of_two());
 /// Symbols per batch.
 pub const BATCH: usize = 1 << 20;
 const NOISE_STREAM: u64 = 0x4E01_5E00;
@@ -134,6 +136,29 @@ impl<'p> SampleStream<'p> {
         }
     }
 
+    /// The stream of [`SampleStream::new`] after `start` symbols (`start` a
+    /// multiple of [`CHUNK`]): the same samples, from sample `start` on. The
+    /// transmitter is jumped there ([`tx_at`]); the channel memory is rebuilt
+    /// from the symbols just before.
+    pub fn at(plan: &'p LinkPlan, threads: usize, start: u64) -> Result<Self, LinkError> {
+        assert!(
+            start & (CHUNK as u64 - 1) == 0,
+            "a stream resumes at a chunk boundary"
+        );
+        let mut s = SampleStream::new(plan, threads);
+        let keep = plan.pulse.taps.len() - 1;
+        let t0 = start.saturating_sub(keep as u64);
+        let (mut source, mut mapper) = tx_at(plan, t0)?;
+        let mut b = Batch::default();
+        b.transmit((start - t0) as usize, &mut source, &mut mapper);
+        s.hist = vec![0; keep - b.levels.len()];
+        s.hist.extend_from_slice(&b.levels);
+        s.source = source;
+        s.mapper = mapper;
+        s.next_chunk = start / CHUNK as u64;
+        Ok(s)
+    }
+
     /// Produces the next `n` symbols (`n` a multiple of [`CHUNK`] except for the last batch).
     pub fn next_batch(&mut self, n: usize, b: &mut Batch) {
         b.transmit(n, &mut self.source, &mut self.mapper);
@@ -200,6 +225,59 @@ pub fn tx_source(plan: &LinkPlan) -> TxSource {
             pos: 0,
         },
     }
+}
+
+/// The transmitter of `plan` after it has sent `t` symbols: its data source
+/// jumped there (the PRBS by its matrix power, FEC frames from the frame that
+/// holds symbol `t`) and its Gray/precoder mapper in the state it has then.
+/// The precoder's memory depends on every symbol sent before, so with
+/// `tx.precode` the data up to `t` are generated again (about a nanosecond
+/// per symbol). The random pattern has no jump: refused.
+pub fn tx_at(plan: &LinkPlan, t: u64) -> Result<(TxSource, Mapper), LinkError> {
+    let no_jump = || {
+        LinkError::Unsupported(
+            "link.pattern = \"random\" cannot start in the middle of a run (its generator has no jump-ahead): use a PRBS pattern".into(),
+        )
+    };
+    let source = match fec_code(plan.fec) {
+        None => TxSource::Plain(SymbolSource::at_symbol(plan.pattern, t).ok_or_else(no_jump)?),
+        Some(code) => {
+            let probe = Framer::new(code, plan.pattern, plan.seed, plan.interleave);
+            let fs = probe.frame_symbols() as u64;
+            let f = t / fs;
+            let mut framer = Framer::at_frame(code, plan.pattern, plan.seed, plan.interleave, f)
+                .ok_or_else(no_jump)?;
+            let mut buf = Vec::with_capacity(fs as usize);
+            framer.next_frame(&mut buf);
+            TxSource::Fec {
+                framer: Box::new(framer),
+                buf,
+                pos: (t - f * fs) as usize,
+            }
+        }
+    };
+    let mapper = if plan.format.precode && t > 0 {
+        let mut src = tx_source(plan);
+        let mut m = Mapper::new(true);
+        let mut buf = vec![0u8; BATCH.min(t as usize)];
+        let mut left = t;
+        while left > 0 {
+            let n = (left as usize).min(buf.len());
+            src.fill(&mut buf[..n]);
+            m.map(&mut buf[..n]);
+            left -= n as u64;
+        }
+        m
+    } else {
+        Mapper::new(plan.format.precode)
+    };
+    Ok((source, mapper))
+}
+
+/// Received symbols at the start of a run left out of the statistics: the
+/// decision delay plus the FFE and channel fill.
+pub fn warmup_symbols(plan: &LinkPlan, delay: usize) -> u64 {
+    (delay + plan.format.ffe_taps + plan.pulse.taps.len()) as u64
 }
 
 /// The Reed-Solomon code of a configuration's `tx.fec`.
@@ -755,7 +833,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
         Some(hw) => RxEq::Hw(Box::new(HwRx::new(plan, hw, &coeffs)?)),
     };
     let d = eqr.delay;
-    let warmup = (d + plan.format.ffe_taps + plan.pulse.taps.len()) as u64;
+    let warmup = warmup_symbols(plan, d);
     let t0 = std::time::Instant::now();
     let mut stream = match plan.model {
         LinkModel::Reference => Source::Reference(SampleStream::new(plan, threads)),

@@ -43,6 +43,19 @@ impl Mapper {
         Self { precode, prev: 0 }
     }
 
+    /// A mapper whose precoder memory `P(j-1)` is `prev` (a level index).
+    pub fn with_prev(precode: bool, prev: u8) -> Self {
+        Self {
+            precode,
+            prev: prev & 3,
+        }
+    }
+
+    /// The precoder memory: the last level index sent (0 before the first).
+    pub fn prev(&self) -> u8 {
+        self.prev
+    }
+
     /// Maps data symbols to level indices in place.
     pub fn map(&mut self, syms: &mut [u8]) {
         if self.precode {
@@ -74,6 +87,14 @@ impl Demapper {
     /// A demapper; `precode` must match the transmitter.
     pub fn new(precode: bool) -> Self {
         Self { precode, prev: 0 }
+    }
+
+    /// A demapper whose memory (the previous decided level index) is `prev`.
+    pub fn with_prev(precode: bool, prev: u8) -> Self {
+        Self {
+            precode,
+            prev: prev & 3,
+        }
     }
 
     /// Turns one level index into a data symbol.

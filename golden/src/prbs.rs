@@ -249,6 +249,18 @@ impl WordLfsr {
         self.cnt += w;
     }
 
+    /// The generator of `poly` after it has produced `bits` bits from
+    /// [`WordLfsr::new`]: the next bit it produces is bit number `bits`.
+    ///
+    /// The register (the last `k` bits) moves by the companion matrix `A` of
+    /// the recurrence, so the state after `n` bits is `A^n` times the start
+    /// state: `A^n` by squaring, in `O(k^2 log n)` word operations over GF(2).
+    pub fn at_bit(poly: Polynomial, bits: u64) -> Self {
+        let mut g = WordLfsr::new(poly);
+        g.hist = jump_state(poly, g.hist, bits);
+        g
+    }
+
     /// Next 2-bit symbol, first bit in the MSB.
     #[inline]
     pub fn next_symbol(&mut self) -> u8 {
@@ -288,6 +300,59 @@ impl WordLfsr {
             k += m;
         }
     }
+}
+
+/// A `k x k` matrix over GF(2): row `i` is a bit mask over the columns.
+type Gf2Matrix = Vec<u64>;
+
+fn gf2_mul(a: &Gf2Matrix, b: &Gf2Matrix) -> Gf2Matrix {
+    // (AB)[i] = XOR of the rows of B selected by the bits of A[i]
+    a.iter()
+        .map(|&row| {
+            let mut acc = 0u64;
+            let mut r = row;
+            while r != 0 {
+                let j = r.trailing_zeros() as usize;
+                acc ^= b[j];
+                r &= r - 1;
+            }
+            acc
+        })
+        .collect()
+}
+
+fn gf2_apply(a: &Gf2Matrix, v: u64) -> u64 {
+    a.iter().enumerate().fold(0u64, |out, (i, &row)| {
+        out | ((((row & v).count_ones() & 1) as u64) << i)
+    })
+}
+
+/// The register (bit i = the bit produced i+1 steps ago) of `poly` after
+/// `n` more bits from `state`.
+fn jump_state(poly: Polynomial, state: u64, n: u64) -> u64 {
+    let k = poly.degree as usize;
+    // one step: new bit 0 = parity(state & taps), bit i = old bit i-1
+    let mut step: Gf2Matrix = (0..k)
+        .map(|i| {
+            if i == 0 {
+                poly.tap_mask()
+            } else {
+                1u64 << (i - 1)
+            }
+        })
+        .collect();
+    let mut v = state;
+    let mut n = n;
+    while n > 0 {
+        if n & 1 == 1 {
+            v = gf2_apply(&step, v);
+        }
+        n >>= 1;
+        if n > 0 {
+            step = gf2_mul(&step, &step);
+        }
+    }
+    v
 }
 
 /// A byte of pattern bits as its four 2-bit symbols, first (MSBs) first.
@@ -333,6 +398,14 @@ impl SymbolSource {
                 left: 0,
             },
         }
+    }
+
+    /// The source of [`SymbolSource::new`] after it has produced `symbols`
+    /// symbols; `None` for [`Pattern::Random`] (its generator has no jump).
+    pub fn at_symbol(pattern: Pattern, symbols: u64) -> Option<Self> {
+        pattern
+            .polynomial()
+            .map(|p| SymbolSource::Lfsr(WordLfsr::at_bit(p, 2 * symbols)))
     }
 
     /// Fills `out` with data symbols in 0..4.
@@ -387,6 +460,26 @@ mod tests {
             assert_eq!(terms.join("+"), w);
             assert_eq!(p.exponents[0], p.degree);
         }
+    }
+
+    /// A jumped generator continues the sequence exactly where the stepped one is.
+    #[test]
+    fn jump_equals_stepping() {
+        for p in ALL_POLYS {
+            let mut whole = vec![0u8; 3000];
+            WordLfsr::new(p).fill(&mut whole);
+            for skip in [0usize, 1, 2, 31, 32, 33, 999, 2500] {
+                let mut rest = vec![0u8; 3000 - skip];
+                WordLfsr::at_bit(p, 2 * skip as u64).fill(&mut rest);
+                assert_eq!(rest, whole[skip..], "degree {} skip {skip}", p.degree);
+            }
+        }
+        // far jumps: the period brings the start state back
+        let p = Polynomial::PRBS31;
+        let a = WordLfsr::at_bit(p, p.period() * 3 + 17);
+        let b = WordLfsr::at_bit(p, 17);
+        assert_eq!(a.hist, b.hist);
+        assert_eq!(WordLfsr::at_bit(p, p.period()).hist, WordLfsr::new(p).hist);
     }
 
     #[test]
