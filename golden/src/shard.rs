@@ -156,8 +156,9 @@ pub fn run_shard(
     }
 }
 
-/// Refuses what cannot be sharded, with one clear line.
-fn check_shardable(plan: &LinkPlan, len: u64) -> Result<(), LinkError> {
+/// Refuses what cannot be sharded (and shard lengths that are not a multiple
+/// of [`CHUNK`] up to [`MAX_SHARD_SYMBOLS`]), with one clear line.
+pub fn check_shardable(plan: &LinkPlan, len: u64) -> Result<(), LinkError> {
     let bad = |m: String| Err(LinkError::Unsupported(m));
     if len == 0 || len & (CHUNK as u64 - 1) != 0 || len > MAX_SHARD_SYMBOLS {
         return bad(format!(

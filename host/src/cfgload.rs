@@ -73,6 +73,16 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<Config, ConfigL
         ),
         None => ("default config".to_string(), DEFAULT_TOML.to_string()),
     };
+    load_text(&origin, &text, overrides)
+}
+
+/// [`load`] of configuration text (`origin` names it in errors).
+pub fn load_text(
+    origin: &str,
+    text: &str,
+    overrides: &[String],
+) -> Result<Config, ConfigLoadError> {
+    let (origin, text) = (origin.to_string(), text.to_string());
     // parse once directly, for errors that carry a line number
     let cfg: Config =
         toml::from_str(&text).map_err(|e| ConfigLoadError::Parse(one_line(&origin, &text, &e)))?;

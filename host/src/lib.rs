@@ -10,3 +10,4 @@ pub mod device;
 pub mod fecfile;
 pub mod rxinput;
 pub mod samples;
+pub mod sweep;

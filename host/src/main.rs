@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
-use cmd::{ami, config, cosim, demo, device, fec, gen, rx, sim, synth};
+use cmd::{ami, config, cosim, demo, device, fec, gen, rx, sim, sweep, synth};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +46,10 @@ enum Cmd {
     Config(config::ConfigCmdArgs),
     /// Export the receiver as an IBIS-AMI Rx model: rxdsp_rx.so, .ami, .ibs
     Ami(ami::AmiArgs),
+    /// Sweep keys over a grid in exact shards: BER with intervals per point, resumable
+    Sweep(sweep::SweepArgs),
+    /// Merge sweep folders: shard records summed over unique (point, shard) keys
+    Merge(sweep::MergeArgs),
 }
 
 /// A clap error as one line (`--help` and `--version` print as clap prints them).
@@ -80,6 +84,8 @@ fn main() {
         Cmd::Stream(a) => device::stream(a),
         Cmd::Config(a) => config::run(a),
         Cmd::Ami(a) => ami::run(a),
+        Cmd::Sweep(a) => sweep::run(a),
+        Cmd::Merge(a) => sweep::merge(a),
     };
     if let Err(e) = r {
         // one line: the chain of causes joined

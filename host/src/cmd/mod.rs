@@ -20,6 +20,8 @@ pub mod plots;
 pub mod report;
 pub mod rx;
 pub mod sim;
+pub mod sweep;
+pub mod sweep_plots;
 pub mod synth;
 pub mod synth_flow;
 
@@ -63,7 +65,7 @@ pub fn threads(t: Option<usize>) -> usize {
     .max(1)
 }
 
-fn progress_bar(total: u64) -> ProgressBar {
+pub(crate) fn progress_bar(total: u64) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     pb.set_style(
         ProgressStyle::with_template(
