@@ -883,3 +883,45 @@ fn failed_writes_leave_no_partial_file() {
     fails_with(&o, "rep.json");
     assert!(!d.join("rep.json.partial").exists());
 }
+
+/// `rxdsp cosim` with `adapt.in_rtl = true`: the adaptive RTL against the
+/// golden engine, every word and the taps compared; `rxdsp gen` writes the
+/// engine; `rx` still refuses the hardware engine (the device has none).
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn cosim_and_gen_of_the_adaptive_rtl() {
+    let adapt = [
+        "--set",
+        "eq.method=\"sign-sign\"",
+        "--set",
+        "adapt.in_rtl=true",
+        "--set",
+        "adapt.symbols=20000",
+        "--set",
+        "adapt.training=4000",
+        "--set",
+        "rtl.parallel=4",
+        "--set",
+        "adapt.delay=20",
+    ];
+    let mut args = vec!["cosim", "--symbols", "30000", "--backpressure", "random"];
+    args.extend(adapt);
+    let o = rxdsp(&args);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("vs the golden engine: bit-exact"), "{out}");
+    let d = tmpdir("gen-adapt");
+    let dir = d.display().to_string();
+    let mut args = vec!["gen", "--out", &dir];
+    args.extend(adapt);
+    let o = rxdsp(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(d.join("rxdsp_eq_adapt.v").exists());
+    let f = std::fs::read_to_string(d.join("rxdsp.f")).unwrap();
+    assert!(f.contains("rxdsp_eq_adapt.v"), "{f}");
+    assert!(!d.join("rxdsp_top.v").exists());
+}
