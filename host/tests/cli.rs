@@ -914,6 +914,18 @@ fn cosim_and_gen_of_the_adaptive_rtl() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(out.contains("vs the golden engine: bit-exact"), "{out}");
+    // an engine one word slower than the model is caught: exit 1, one error line
+    let mut args = vec!["cosim", "--symbols", "8000", "--mutate", "adapt-delay"];
+    args.extend(adapt);
+    let o = rxdsp(&args);
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("rxdsp:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("the adaptive RTL differs from the golden engine: MISMATCH"),
+        "{stderr}"
+    );
     let d = tmpdir("gen-adapt");
     let dir = d.display().to_string();
     let mut args = vec!["gen", "--out", &dir];

@@ -381,9 +381,22 @@ pub fn cosim_adaptive(
     bp: &Backpressure,
     every: u64,
 ) -> Result<AdaptReport, SimError> {
+    cosim_adaptive_against(fmt, init, (params, params), st, bp, every)
+}
+
+/// [`cosim_adaptive`] with the RTL generated for `params.1` and the model
+/// run with `params.0` (they differ only to prove that a mismatch is caught).
+pub fn cosim_adaptive_against(
+    fmt: &RxFormat,
+    init: &RxCoeffs,
+    params: (&HwAdaptParams, &HwAdaptParams),
+    st: &Stimulus,
+    bp: &Backpressure,
+    every: u64,
+) -> Result<AdaptReport, SimError> {
     // the model first: it refuses illegal parameters before a build
-    let gold = golden_adaptive(fmt, init, params, st, every)?;
-    let mut model = build_adaptive_model(fmt, params)?;
-    let rtl = run_adaptive(&mut model, fmt, init, params, st, bp, every)?;
+    let gold = golden_adaptive(fmt, init, params.0, st, every)?;
+    let mut model = build_adaptive_model(fmt, params.1)?;
+    let rtl = run_adaptive(&mut model, fmt, init, params.1, st, bp, every)?;
     Ok(compare_adaptive(&rtl, &gold))
 }

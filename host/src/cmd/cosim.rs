@@ -36,6 +36,9 @@ pub enum Mutation {
     /// the RTL is generated with `tx.precode` flipped: its decoded data
     /// differ from the golden model's while its levels and FFE outputs agree
     Precode,
+    /// with `adapt.in_rtl`: the adaptation engine is generated with
+    /// `adapt.delay` one word longer, so its taps (then decisions) differ
+    AdaptDelay,
 }
 
 impl Mutation {
@@ -45,6 +48,7 @@ impl Mutation {
                 precode: !f.precode,
                 ..f.clone()
             },
+            Mutation::AdaptDelay => f.clone(),
         }
     }
 }
@@ -53,11 +57,16 @@ impl Mutation {
 pub fn run(a: CosimArgs) -> Result<()> {
     let plan = a.run.plan(&a.cfg)?;
     let bp = a.backpressure.pattern(plan.seed);
-    if let Some(hw) = &plan.hw_adapt {
-        if a.mutate.is_some() {
-            anyhow::bail!("--mutate is not supported with adapt.in_rtl = true");
+    match (&plan.hw_adapt, a.mutate) {
+        (Some(hw), None | Some(Mutation::AdaptDelay)) => {
+            let delayed = a.mutate.is_some();
+            return run_adaptive(&plan, hw, bp, a.taps_every, delayed);
         }
-        return run_adaptive(&plan, hw, bp, a.taps_every);
+        (Some(_), Some(m)) => anyhow::bail!("--mutate {m:?} needs adapt.in_rtl = false"),
+        (None, Some(Mutation::AdaptDelay)) => {
+            anyhow::bail!("--mutate adapt-delay needs adapt.in_rtl = true")
+        }
+        (None, _) => {}
     }
     let r = run_sim(&plan, threads(None), true)?;
     let x = r.samples.as_deref().expect("samples kept");
@@ -169,6 +178,7 @@ fn run_adaptive(
     hw: &golden::config::HwAdaptPlan,
     bp: sim::Backpressure,
     every: u64,
+    mutate: bool,
 ) -> Result<()> {
     use golden::adapt::Mode;
     if plan.model != golden::config::LinkModel::Reference {
@@ -219,7 +229,19 @@ fn run_adaptive(
         hw.params.delay
     );
     let t = std::time::Instant::now();
-    let r = sim::adapt::cosim_adaptive(&plan.format, &init, &hw.params, &st, &bp, every)?;
+    // TEST ONLY (--mutate adapt-delay): the RTL one word slower than the model
+    let rtl_params = golden::adapt::HwAdaptParams {
+        delay: hw.params.delay + mutate as usize,
+        ..hw.params.clone()
+    };
+    let r = sim::adapt::cosim_adaptive_against(
+        &plan.format,
+        &init,
+        (&hw.params, &rtl_params),
+        &st,
+        &bp,
+        every,
+    )?;
     let verdict = if r.passed() {
         "bit-exact".to_string()
     } else {
