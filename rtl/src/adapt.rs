@@ -7,9 +7,9 @@
 //!   DFE input z of the branch the DFE selected is recomputed from the FFE
 //!   output y, the decisions and the DFE taps of that word; its sign
 //!   s = sgn(2z - lv(a) t) against the target level a (the known level on
-//!   `s_axis_tknown` in training, else the decision); the sums G, H, T over
-//!   the lanes (or lane w mod P) are written, one entry per word, into the
-//!   update FIFO.
+//!   `s_axis_tknown` in training, else the decision), registered (E1); the
+//!   sums G, H, T over the lanes (or lane w mod P) are written, one entry
+//!   per word, into the update FIFO.
 //! * **Accumulator banks**: three copies of every adapted accumulator, one
 //!   per stage that uses coefficients: S0 (the FFE's first stage, the FFE
 //!   taps), SB (three stages before the DFE input, the DFE taps and the
@@ -45,11 +45,11 @@ pub fn error_stage(fmt: &RxFormat, p: usize) -> usize {
 }
 
 /// The smallest delay D (words) at which the engine never holds
-/// `s_axis_tready` low: an update is written one cycle after its word
-/// reaches the error stage, and must be in the FIFO when the word D + 1
-/// later is taken. A smaller D is still exact, at a lower word rate.
+/// `s_axis_tready` low: an update is written two cycles after its word
+/// reaches the error stage (E0, E1), and must be in the FIFO when the word
+/// D + 1 later is taken. A smaller D is still exact, at a lower word rate.
 pub fn min_full_rate_delay(fmt: &RxFormat, p: usize) -> usize {
-    error_stage(fmt, p)
+    error_stage(fmt, p) + 1
 }
 
 /// The adaptive equalizer in memory: the modules of [`crate::design`] plus
@@ -341,7 +341,7 @@ pub(crate) fn build_engine(
     let me = mode_at(&mut m, e_stage, "mode_e")?;
     let eb = bank(&mut m, &eng, "e", &e_valid, &me)?;
 
-    let entry = error_stage_logic(
+    let (entry, e1_valid) = error_stage_logic(
         &mut m,
         &eng,
         &eb,
@@ -349,8 +349,8 @@ pub(crate) fn build_engine(
         &me,
         [&e_valid, &e_level, &e_y],
     )?;
-    m.mem_write(&eng.fifo, &e_valid, &w.slice(ab - 1, 0)?, &entry)?;
-    m.next(&w, &w.add(&e_valid.ext(cw)?)?, None)?;
+    m.mem_write(&eng.fifo, &e1_valid, &w.slice(ab - 1, 0)?, &entry)?;
+    m.next(&w, &w.add(&e1_valid.ext(cw)?)?, None)?;
 
     m.comment(&format!(
         "ready: the word taken next (T) needs the update of word T - {} written",
@@ -359,7 +359,7 @@ pub(crate) fn build_engine(
     let t = m.reg("taken", Ty::u(cw), Some(0))?;
     let t_next = m.wire("taken_next", &t.add(&take.ext(cw)?)?)?;
     m.next(&t, &t_next, None)?;
-    let w_next = m.wire("upd_w_next", &w.add(&e_valid.ext(cw)?)?)?;
+    let w_next = m.wire("upd_w_next", &w.add(&e1_valid.ext(cw)?)?)?;
     let lag = m.wire("lag", &t_next.sub(&w_next)?)?;
     let ready = m.reg("ready_q", Ty::BIT, Some(1))?;
     m.next(&ready, &lag.gt(&k(d as i128, Ty::u(cw))?)?.not(), None)?;
@@ -501,8 +501,9 @@ fn bank(m: &mut Module, e: &Eng, name: &str, valid: &Expr, mode: &Expr) -> Resul
     })
 }
 
-/// The error stage: per lane z of the selected branch, the error sign, the
-/// sums G, H, T; returns the FIFO entry (written when `ev[0]` is high).
+/// The error stage: per lane z of the selected branch and the error sign
+/// (E0), registered, then the sums G, H, T (E1); returns the FIFO entry and
+/// its valid bit (E1).
 fn error_stage_logic(
     m: &mut Module,
     e: &Eng,
@@ -510,7 +511,7 @@ fn error_stage_logic(
     side: &Expr,
     mode: &Expr,
     ev: [&Expr; 3],
-) -> Result<Expr, RtlError> {
+) -> Result<(Expr, Expr), RtlError> {
     let [e_valid, e_level, e_y] = ev;
     let fmt = &e.fmt;
     let (p, n, mt) = (e.p, fmt.ffe_taps, fmt.dfe_taps);
@@ -649,7 +650,43 @@ fn error_stage_logic(
         tgt.push(target);
     }
 
-    m.comment("error stage: the sums over the lanes, the FIFO entry");
+    m.comment(
+        "stage E1: error signs, counted flags, target signs and the x-sign and decision windows the sums read, registered",
+    );
+    let eneg = reg_all(m, &eneg, "e1_neg")?;
+    let cnt = reg_all(m, &cnt, "e1_cnt")?;
+    let tbits = tgt
+        .iter()
+        .map(|t| t.bit(1))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tpos = reg_all(m, &tbits, "e1_tp")?;
+    // window registers by offset q = sample index - lag (q < 0: previous words)
+    let mut xwin: std::collections::BTreeMap<isize, Expr> = Default::default();
+    let mut dwin: std::collections::BTreeMap<isize, Expr> = Default::default();
+    for acc in &e.accs {
+        for i in 0..p {
+            match acc.kind {
+                Kind::Ffe(kk) => {
+                    let q = i as isize - kk as isize;
+                    if let std::collections::btree_map::Entry::Vacant(v) = xwin.entry(q) {
+                        let name = format!("e1_x{}", window_name(q));
+                        v.insert(m.reg_d(&name, &xneg(i, kk), None, None)?);
+                    }
+                }
+                Kind::Dfe(j) => {
+                    let q = i as isize - 1 - j as isize;
+                    if let std::collections::btree_map::Entry::Vacant(v) = dwin.entry(q) {
+                        let name = format!("e1_d{}", window_name(q));
+                        v.insert(m.reg_d(&name, &past(i, 1 + j), None, None)?);
+                    }
+                }
+                Kind::Thr => {}
+            }
+        }
+    }
+    let e1_valid = m.reg_d("e1_valid", e_valid, None, Some(0))?;
+
+    m.comment("stage E1: the sums over the lanes, the FIFO entry");
     let mut fields = Vec::new();
     for acc in &e.accs {
         let ty = Ty::s(acc.dw);
@@ -658,11 +695,11 @@ fn error_stage_logic(
         for i in 0..p {
             let term = match acc.kind {
                 Kind::Ffe(kk) => {
-                    let neg = eneg[i].xor(&xneg(i, kk))?;
+                    let neg = eneg[i].xor(&xwin[&(i as isize - kk as isize)])?;
                     Expr::mux(&neg, &mone, &one)?
                 }
                 Kind::Dfe(j) => {
-                    let sel = past(i, 1 + j);
+                    let sel = dwin[&(i as isize - 1 - j as isize)].clone();
                     let pos = [k(-3, ty)?, mone.clone(), one.clone(), k(3, ty)?];
                     let neg = [k(3, ty)?, one.clone(), mone.clone(), k(-3, ty)?];
                     Expr::mux(
@@ -673,7 +710,7 @@ fn error_stage_logic(
                 }
                 Kind::Thr => {
                     // sgn(lv(a)) = +1 for a >= 2
-                    let neg = eneg[i].xor(&tgt[i].bit(1)?.not())?;
+                    let neg = eneg[i].xor(&tpos[i].not())?;
                     Expr::mux(&neg, &mone, &one)?
                 }
             };
@@ -690,7 +727,24 @@ fn error_stage_logic(
         };
         fields.push(m.wire(&name, &sum.expect("P >= 1"))?);
     }
-    Expr::pack_lsb_first(&fields)
+    Ok((Expr::pack_lsb_first(&fields)?, e1_valid))
+}
+
+/// Registers every element of `v` as `<prefix><i>` (every clock, no reset).
+fn reg_all(m: &mut Module, v: &[Expr], prefix: &str) -> Result<Vec<Expr>, RtlError> {
+    v.iter()
+        .enumerate()
+        .map(|(i, e)| m.reg_d(&format!("{prefix}{i}"), e, None, None))
+        .collect()
+}
+
+/// A window offset as a name part: `3`, or `m2` for -2.
+fn window_name(q: isize) -> String {
+    if q < 0 {
+        format!("m{}", -q)
+    } else {
+        q.to_string()
+    }
 }
 
 /// The adaptive top's extra inputs (the sideband of every input word).

@@ -249,3 +249,47 @@ fn a_different_engine_is_caught() {
         );
     }
 }
+
+/// The full-rate minimum of the delay is exact: with D = min a stream that
+/// never stalls takes one word per clock; with D = min - 1 the engine's
+/// ready drops (and the result stays bit-exact).
+#[test]
+fn full_rate_from_the_minimum_delay() {
+    if !testkit::have_verilator() {
+        return;
+    }
+    let fmt = RxFormat {
+        ffe_taps: 8,
+        ffe_main: 2,
+        dfe_taps: 1,
+        ..RxFormat::default()
+    };
+    let p = 4;
+    let min = rtl::adapt::min_full_rate_delay(&fmt, p);
+    let words = 3000;
+    let (x, known) = stimulus(11, &fmt, words * p);
+    let md = modes(12, words);
+    let st = Stimulus {
+        samples: &x,
+        known: &known,
+        modes: &md,
+    };
+    let bound = (words + rtl::latency(&fmt, p) + 16) as u64;
+    for (delay, full) in [(min, true), (min - 1, false)] {
+        let params = HwAdaptParams {
+            parallel: p,
+            mu_shift: 4,
+            delay,
+            leak_shift: 0,
+            block: BlockRule::Sum,
+        };
+        let rep = cosim_adaptive(&fmt, &init(&fmt), &params, &st, &Backpressure::None, 16).unwrap();
+        assert!(rep.passed(), "D = {delay}: {rep:?}");
+        assert_eq!(
+            rep.cycles <= bound,
+            full,
+            "D = {delay}: {} cycles",
+            rep.cycles
+        );
+    }
+}
