@@ -936,4 +936,5 @@ fn cosim_and_gen_of_the_adaptive_rtl() {
     let f = std::fs::read_to_string(d.join("rxdsp.f")).unwrap();
     assert!(f.contains("rxdsp_eq_adapt.v"), "{f}");
     assert!(!d.join("rxdsp_top.v").exists());
+    std::fs::remove_dir_all(&d).ok();
 }
