@@ -338,7 +338,7 @@ impl Default for AdaptCfg {
             mu_shift: None,
             training: None,
             in_rtl: false,
-            delay: 2,
+            delay: 16,
             leak_shift: 0,
             block: BlockRule::Sum,
             init: AdaptInit::Zero,

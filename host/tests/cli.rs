@@ -922,3 +922,57 @@ fn sim_with_hardware_adaptation() {
     fails_with(&o, "adapt.in_rtl = true needs eq.method = \"sign-sign\"");
     std::fs::remove_dir_all(&d).ok();
 }
+/// `rxdsp cosim` with `adapt.in_rtl = true`: the adaptive RTL against the
+/// golden engine, every word and the taps compared; `rxdsp gen` writes the
+/// engine; `rx` still refuses the hardware engine (the device has none).
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn cosim_and_gen_of_the_adaptive_rtl() {
+    let adapt = [
+        "--set",
+        "eq.method=\"sign-sign\"",
+        "--set",
+        "adapt.in_rtl=true",
+        "--set",
+        "adapt.symbols=20000",
+        "--set",
+        "adapt.training=4000",
+        "--set",
+        "rtl.parallel=4",
+        "--set",
+        "adapt.delay=20",
+    ];
+    let mut args = vec!["cosim", "--symbols", "30000", "--backpressure", "random"];
+    args.extend(adapt);
+    let o = rxdsp(&args);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("vs the golden engine: bit-exact"), "{out}");
+    // an engine one word slower than the model is caught: exit 1, one error line
+    let mut args = vec!["cosim", "--symbols", "8000", "--mutate", "adapt-delay"];
+    args.extend(adapt);
+    let o = rxdsp(&args);
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("rxdsp:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("the adaptive RTL differs from the golden engine: MISMATCH"),
+        "{stderr}"
+    );
+    let d = tmpdir("gen-adapt");
+    let dir = d.display().to_string();
+    let mut args = vec!["gen", "--out", &dir];
+    args.extend(adapt);
+    let o = rxdsp(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(d.join("rxdsp_eq_adapt.v").exists());
+    let f = std::fs::read_to_string(d.join("rxdsp.f")).unwrap();
+    assert!(f.contains("rxdsp_eq_adapt.v"), "{f}");
+    assert!(!d.join("rxdsp_top.v").exists());
+    std::fs::remove_dir_all(&d).ok();
+}

@@ -23,6 +23,7 @@
 
 use crate::hdl::{Dir, Expr, Header, Module, Param, Port, Ty};
 use crate::{regen, RtlError};
+use golden::adapt::HwAdaptParams;
 use golden::numeric::{clog2, RxFormat};
 
 /// Name of the top module.
@@ -168,17 +169,42 @@ impl Stages {
 /// Builds the modules (as [`build`]) and returns the pipeline stages the
 /// FFE and DFE builders emitted.
 pub fn build_with_stages(fmt: &RxFormat, p: usize) -> Result<(Vec<Module>, Stages), RtlError> {
+    build_variant(fmt, p, None)
+}
+
+/// Builds the modules of the equalizer, with the adaptation engine
+/// ([`crate::adapt`]) beside the FFE and DFE when `adapt` is given (the
+/// engine module comes before the top); without it, the fixed equalizer of
+/// [`build`].
+pub(crate) fn build_variant(
+    fmt: &RxFormat,
+    p: usize,
+    adapt: Option<&HwAdaptParams>,
+) -> Result<(Vec<Module>, Stages), RtlError> {
     check(fmt, p)?;
     let mut stages = Stages::default();
     let mul = build_mul(fmt, p)?;
     let mut ffe = build_ffe(fmt, p, &mul, &mut stages)?;
     let n_ffe = stages.len();
     ffe.header_mut().latency = Some(n_ffe);
-    let mut dfe = build_dfe(fmt, p, &mut stages)?;
+    let mut dfe = build_dfe(fmt, p, &mut stages, adapt.is_some())?;
     dfe.header_mut().latency = Some(stages.len() - n_ffe);
-    let mut top = build_top(fmt, p, &ffe, &dfe, &mut stages)?;
+    let engine = match adapt {
+        Some(g) => Some(crate::adapt::build_engine(
+            fmt,
+            p,
+            g,
+            n_ffe,
+            latency(fmt, p),
+        )?),
+        None => None,
+    };
+    let mut top = build_top(fmt, p, &ffe, &dfe, &mut stages, engine.as_ref())?;
     top.header_mut().latency = Some(stages.len());
-    Ok((vec![mul, ffe, dfe, top], stages))
+    let mut mods = vec![mul, ffe, dfe];
+    mods.extend(engine);
+    mods.push(top);
+    Ok((mods, stages))
 }
 
 /// The pipeline stages of the equalizer for `fmt` at `p` samples per clock,
@@ -613,7 +639,15 @@ struct Feedback {
     thr1: Vec<[Expr; 3]>,
 }
 
-fn build_dfe(fmt: &RxFormat, p: usize, stages: &mut Stages) -> Result<Module, RtlError> {
+/// `aligned` (the adaptive variant): the coefficient inputs hold the values
+/// of the word three stages before the DFE input, and every path from them
+/// to its use is padded to that word ([`ALIGN_STAGES`]).
+fn build_dfe(
+    fmt: &RxFormat,
+    p: usize,
+    stages: &mut Stages,
+    aligned: bool,
+) -> Result<Module, RtlError> {
     let mt = fmt.dfe_taps;
     let ob = fmt.ffe_out_bits;
     let mut m = Module::new(
@@ -649,8 +683,8 @@ fn build_dfe(fmt: &RxFormat, p: usize, stages: &mut Stages) -> Result<Module, Rt
         ds,
         zero: k(0, Ty::s(ds))?,
     };
-    let (t_e, sl) = dfe_thresholds(&mut m, &c, &thr)?;
-    let fbk = dfe_feedback(&mut m, &c, fmt.dfe_coef_bits, coef.as_ref(), &t_e)?;
+    let (t_e, sl) = dfe_thresholds(&mut m, &c, &thr, aligned)?;
+    let fbk = dfe_feedback(&mut m, &c, fmt.dfe_coef_bits, coef.as_ref(), &t_e, aligned)?;
     let mut y = Vec::new();
     for i in 0..p {
         y.push(field(&mut m, &in_y, i, ob, &format!("y{i}"))?);
@@ -665,14 +699,39 @@ fn build_dfe(fmt: &RxFormat, p: usize, stages: &mut Stages) -> Result<Module, Rt
 
 /// The slicer thresholds: `t` sign-extended to the DFE sum width, and the
 /// slicer of `M != 1` (for `M = 1` the thresholds move to the feedback side).
-fn dfe_thresholds(m: &mut Module, c: &Dfe, thr: &Expr) -> Result<(Expr, Option<Slicer>), RtlError> {
+fn dfe_thresholds(
+    m: &mut Module,
+    c: &Dfe,
+    thr: &Expr,
+    aligned: bool,
+) -> Result<(Expr, Option<Slicer>), RtlError> {
     let ds = c.ds;
     m.comment(&format!("slicer thresholds, {ds} bits"));
-    let t = m.wire("t", &thr.as_signed())?;
+    // aligned: registers in front, so that t and -t both reach their use
+    // (D1 for M <= 1, D2 for M >= 2) ALIGN_STAGES stages after the input
+    let (t_in, nt_in) = if aligned {
+        let d = match c.mt {
+            0 => ALIGN_STAGES,
+            1 => ALIGN_STAGES - 1,
+            _ => ALIGN_STAGES + 3,
+        };
+        let taps = delay_chain(m, "thr_al", thr, d)?;
+        (taps[d - 1].clone(), Some(taps[d - 2].clone()))
+    } else {
+        (thr.clone(), None)
+    };
+    let t = m.wire("t", &t_in.as_signed())?;
     let t_e = m.wire("t_e", &t.ext(ds)?)?;
     // M = 1 slices against per-decision thresholds (thr1 below) instead
     let sl = if c.mt != 1 {
-        let nt = m.wire("nt", &c.zero.sub(&t_e)?)?;
+        let nt_src = match nt_in {
+            Some(v) => {
+                let v = m.wire("t_nt", &v.as_signed())?;
+                m.wire("t_nt_e", &v.ext(ds)?)?
+            }
+            None => t_e.clone(),
+        };
+        let nt = m.wire("nt", &c.zero.sub(&nt_src)?)?;
         let nt = m.reg_d("nt_q", &nt, None, None)?;
         Some(Slicer {
             t: t_e.clone(),
@@ -693,6 +752,7 @@ fn dfe_feedback(
     db: u32,
     coef: Option<&Expr>,
     t_e: &Expr,
+    aligned: bool,
 ) -> Result<Feedback, RtlError> {
     let (mt, ds) = (c.mt, c.ds);
     let zero = &c.zero;
@@ -709,7 +769,18 @@ fn dfe_feedback(
     if let Some(coef) = coef {
         m.comment("feedback values b_j * L(a) for the four levels, registered as fb<j>_<a>");
         for j in 0..mt {
-            let b = field(m, coef, j, db, &format!("b{}", j + 1))?;
+            let mut b = field(m, coef, j, db, &format!("b{}", j + 1))?;
+            // aligned: tap 1 (used at D1) and taps 2..M (used at D2) padded
+            // to ALIGN_STAGES registers before their use
+            let pad = match (aligned, mt, j) {
+                (false, _, _) | (true, 1, _) => 0,
+                (true, _, 0) => ALIGN_STAGES - 2,
+                (true, _, _) => ALIGN_STAGES + 1,
+            };
+            if pad > 0 {
+                let taps = delay_chain(m, &format!("b{}_al", j + 1), &b, pad)?;
+                b = taps[pad - 1].clone();
+            }
             let be = m.wire(&format!("b{}_e", j + 1), &b.ext(ds)?)?;
             // the coefficients are quasi-static: the adders are kept off the
             // data path and registered after every carry chain, so a
@@ -743,6 +814,31 @@ fn dfe_feedback(
         }
     }
     Ok(Feedback { fb, thr1 })
+}
+
+/// Registers between the DFE's coefficient inputs and their use in the
+/// adaptive variant: the inputs hold the coefficients of the word this many
+/// stages before the DFE input (see [`build_dfe`]).
+pub const ALIGN_STAGES: usize = 3;
+
+/// A chain of `n` registers (every clock, no reset) `<name>1..<name>n`
+/// from `x`; returns their outputs, the first first.
+pub(crate) fn delay_chain(
+    m: &mut Module,
+    name: &str,
+    x: &Expr,
+    n: usize,
+) -> Result<Vec<Expr>, RtlError> {
+    let mut out: Vec<Expr> = Vec::with_capacity(n);
+    for i in 0..n {
+        let src = if i == 0 {
+            x.clone()
+        } else {
+            out[i - 1].clone()
+        };
+        out.push(m.reg_d(&format!("{name}{}", i + 1), &src, None, None)?);
+    }
+    Ok(out)
 }
 
 /// The slicer, or an error naming it if the configuration has none.
@@ -1087,6 +1183,7 @@ fn build_top(
     ffe: &Module,
     dfe: &Module,
     stages: &mut Stages,
+    engine: Option<&Module>,
 ) -> Result<Module, RtlError> {
     let depth = fifo_depth(fmt, p);
     let n = fmt.ffe_taps;
@@ -1131,34 +1228,68 @@ fn build_top(
     )?;
     let s_valid = m.input("s_axis_tvalid", Ty::BIT, "input valid")?;
     let m_ready = m.input("m_axis_tready", Ty::BIT, "output ready")?;
+    let side = match engine {
+        Some(_) => Some(crate::adapt::side_inputs(&mut m, p)?),
+        None => None,
+    };
 
-    m.comment("run-time coefficient registers");
+    m.comment(if engine.is_some() {
+        "run-time coefficient registers: the main FFE tap (the others, the DFE taps and the threshold are the adaptation engine's accumulators)"
+    } else {
+        "run-time coefficient registers"
+    });
     let wr = |m: &mut Module, addr_v: usize| -> Result<Expr, RtlError> {
         let hit = addr.eq(&k(addr_v as i128, Ty::u(aw))?)?;
         m.wire(&format!("we_{addr_v}"), &we.and(&hit)?)
     };
     let mut cregs = Vec::new();
     for kk in 0..n {
+        if engine.is_some() && kk != fmt.ffe_main {
+            continue;
+        }
         let e = wr(&mut m, addr_ffe(fmt, kk))?;
         let d = wdata.slice(fmt.ffe_coef_bits - 1, 0)?;
         cregs.push(m.reg_d(&format!("ffe_c{kk}"), &d, Some(&e), Some(0))?);
     }
     let mut bregs = Vec::new();
-    for j in 0..mt {
-        let e = wr(&mut m, addr_dfe(fmt, j))?;
-        let d = wdata.slice(fmt.dfe_coef_bits - 1, 0)?;
-        bregs.push(m.reg_d(&format!("dfe_b{}", j + 1), &d, Some(&e), Some(0))?);
-    }
-    let e = wr(&mut m, addr_threshold(fmt))?;
-    let thr = m.reg_d("thr", &wdata.slice(ob - 1, 0)?, Some(&e), Some(0))?;
+    let thr = if let Some(eng) = engine {
+        crate::adapt::EngineWires::declare(&mut m, eng)?
+    } else {
+        for j in 0..mt {
+            let e = wr(&mut m, addr_dfe(fmt, j))?;
+            let d = wdata.slice(fmt.dfe_coef_bits - 1, 0)?;
+            bregs.push(m.reg_d(&format!("dfe_b{}", j + 1), &d, Some(&e), Some(0))?);
+        }
+        let e = wr(&mut m, addr_threshold(fmt))?;
+        crate::adapt::EngineWires::fixed(m.reg_d(
+            "thr",
+            &wdata.slice(ob - 1, 0)?,
+            Some(&e),
+            Some(0),
+        )?)?
+    };
 
-    m.comment("input handshake: the registered almost-full of the output FIFO is s_axis_tready");
+    m.comment(if engine.is_some() {
+        "input handshake: s_axis_tready is the registered almost-full of the output FIFO and the adaptation engine's registered ready (an update that must land before the next word is not yet computed)"
+    } else {
+        "input handshake: the registered almost-full of the output FIFO is s_axis_tready"
+    });
     let s_ready = m.wire_decl("s_ready", Ty::BIT)?;
     let take = m.wire("take", &s_valid.and(&s_ready)?)?;
+    let fifo_ready = if engine.is_some() {
+        let r = m.wire_decl("ofifo_room", Ty::BIT)?;
+        m.assign(&s_ready, &r.and(&thr.ready)?)?;
+        r
+    } else {
+        s_ready.clone()
+    };
 
     let ffe_valid = m.wire_decl("ffe_valid", Ty::BIT)?;
     let ffe_y = m.wire_decl("ffe_y", Ty::u(pu * ob))?;
-    let coef_bus = Expr::pack_lsb_first(&cregs)?;
+    let coef_bus = match &thr.ffe {
+        Some(bus) => bus.clone(),
+        None => Expr::pack_lsb_first(&cregs)?,
+    };
     m.instance(
         ffe,
         "u_ffe",
@@ -1183,22 +1314,35 @@ fn build_top(
         ("rst", &rst),
         ("in_valid", &ffe_valid),
         ("in_y", &ffe_y),
-        ("threshold", &thr),
+        ("threshold", &thr.threshold),
         ("out_valid", &d3.valid),
         ("out_data", &d3.data),
         ("out_level", &d3.level),
         ("out_y", &d3.y),
     ];
-    let dfe_bus = if mt > 0 {
-        Some(Expr::pack_lsb_first(&bregs)?)
-    } else {
+    let dfe_bus = if mt == 0 {
         None
+    } else if let Some(b) = &thr.dfe {
+        Some(b.clone())
+    } else {
+        Some(Expr::pack_lsb_first(&bregs)?)
     };
     if let Some(b) = &dfe_bus {
         conns.push(("dfe_coef", b));
     }
     m.instance(dfe, "u_dfe", &conns)?;
-    let out = output_fifo(&mut m, &d3, &take, &m_ready, &s_ready, depth, stages)?;
+    if let (Some(eng), Some(side)) = (engine, &side) {
+        let io = crate::adapt::TopIo {
+            clock: [&clk, &rst],
+            cfg: [&we, &addr, &wdata],
+            take: &take,
+            s_data: &s_data,
+            main: &cregs[0],
+            d3: [&d3.valid, &d3.level, &d3.y],
+        };
+        crate::adapt::instantiate(&mut m, eng, fmt, p, &io, side, &thr)?;
+    }
+    let out = output_fifo(&mut m, &d3, &take, &m_ready, &fifo_ready, depth, stages)?;
 
     m.output(
         "s_axis_tready",
@@ -1221,6 +1365,9 @@ fn build_top(
         &out.level,
         "P slicer decisions as level indices 0..3 of the m_axis_tdata word, before precoder decode and inverse Gray",
     )?;
+    if engine.is_some() {
+        crate::adapt::readback_outputs(&mut m, fmt, &thr)?;
+    }
     Ok(m)
 }
 

@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod adapt;
 pub mod board;
 pub mod bridge;
 pub mod csr;

@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod adapt;
 pub mod board;
 pub mod device;
 pub mod emu;

@@ -55,7 +55,7 @@ impl ConfigArgs {
 pub fn sim_only_adaptation(plan: &LinkPlan, what: &str) -> Result<()> {
     if plan.hw_adapt.is_some() {
         anyhow::bail!(
-            "adapt.in_rtl = true is modelled by `rxdsp sim` only: {what} use fixed coefficients (the generated RTL has no adaptation engine yet)"
+            "adapt.in_rtl = true is modelled by `rxdsp sim` only: {what} use fixed coefficients (the device has no adaptation registers yet; `rxdsp cosim` and `rxdsp gen` take the adaptive RTL)"
         );
     }
     Ok(())

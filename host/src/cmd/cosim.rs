@@ -22,6 +22,9 @@ pub struct CosimArgs {
     /// that a mismatch is caught (see [`Mutation`])
     #[arg(long, value_enum, hide = true)]
     mutate: Option<Mutation>,
+    /// with adapt.in_rtl: compare the coefficients every this many applied updates (words)
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..))]
+    taps_every: u64,
 }
 
 /// TEST ONLY (`rxdsp cosim --mutate`, hidden from `--help`): a controlled
@@ -33,6 +36,9 @@ pub enum Mutation {
     /// the RTL is generated with `tx.precode` flipped: its decoded data
     /// differ from the golden model's while its levels and FFE outputs agree
     Precode,
+    /// with `adapt.in_rtl`: the adaptation engine is generated with
+    /// `adapt.delay` one word longer, so its taps (then decisions) differ
+    AdaptDelay,
 }
 
 impl Mutation {
@@ -42,6 +48,7 @@ impl Mutation {
                 precode: !f.precode,
                 ..f.clone()
             },
+            Mutation::AdaptDelay => f.clone(),
         }
     }
 }
@@ -49,8 +56,18 @@ impl Mutation {
 /// Runs `rxdsp cosim`.
 pub fn run(a: CosimArgs) -> Result<()> {
     let plan = a.run.plan(&a.cfg)?;
-    super::args::sim_only_adaptation(&plan, "cosim and demo")?;
     let bp = a.backpressure.pattern(plan.seed);
+    match (&plan.hw_adapt, a.mutate) {
+        (Some(hw), None | Some(Mutation::AdaptDelay)) => {
+            let delayed = a.mutate.is_some();
+            return run_adaptive(&plan, hw, bp, a.taps_every, delayed);
+        }
+        (Some(_), Some(m)) => anyhow::bail!("--mutate {m:?} needs adapt.in_rtl = false"),
+        (None, Some(Mutation::AdaptDelay)) => {
+            anyhow::bail!("--mutate adapt-delay needs adapt.in_rtl = true")
+        }
+        (None, _) => {}
+    }
     let r = run_sim(&plan, threads(None), true)?;
     let x = r.samples.as_deref().expect("samples kept");
     let c = run_cosim(&plan, &r.coeffs, x, bp, a.mutate)?;
@@ -147,4 +164,123 @@ pub fn check(plan: &LinkPlan, c: &sim::CosimReport) -> Result<()> {
         c.mismatches, c.symbols
     ))
     .into())
+}
+
+/// `rxdsp cosim` with `adapt.in_rtl = true`: the adaptive RTL (the
+/// equalizer with [`rtl::adapt`]'s engine) against the golden engine
+/// ([`golden::adapt::HwAdapter`]) on the plan's stream (whole words), with
+/// the known levels and the word modes of `rxdsp sim` (trained while
+/// w P < adapt.training, decision-directed while w P < adapt.symbols, then
+/// off); every output word and the coefficients every `every` updates
+/// compared. Exits 1 on a mismatch.
+fn run_adaptive(
+    plan: &LinkPlan,
+    hw: &golden::config::HwAdaptPlan,
+    bp: sim::Backpressure,
+    every: u64,
+    mutate: bool,
+) -> Result<()> {
+    use golden::adapt::Mode;
+    if plan.model != golden::config::LinkModel::Reference {
+        anyhow::bail!(
+            "adapt.in_rtl = true in rxdsp cosim runs the reference link model only (link.model = \"reference\")"
+        );
+    }
+    let th = threads(None);
+    let eqr = golden::adapt_link::initial_coeffs(plan, hw, th)?;
+    let init = RxCoeffs {
+        ffe: eqr.ffe.clone(),
+        dfe: eqr.dfe.clone(),
+        threshold: eqr.threshold,
+    };
+    let p = plan.parallel;
+    let n = (plan.symbols as usize / p) * p;
+    if n == 0 {
+        anyhow::bail!(
+            "link.symbols = {} is less than one word (P = {p})",
+            plan.symbols
+        );
+    }
+    let mut b = golden::link::Batch::default();
+    golden::link::SampleStream::new(plan, th).next_batch(n, &mut b);
+    let delay = eqr.delay;
+    let known: Vec<Option<u8>> = (0..n)
+        .map(|i| (i >= delay).then(|| b.levels[i - delay]))
+        .collect();
+    let modes: Vec<Mode> = (0..n / p)
+        .map(|w| {
+            let s = (w * p) as u64;
+            if s < plan.training {
+                Mode::Train
+            } else if s < plan.adapt_symbols {
+                Mode::DecisionDirected
+            } else {
+                Mode::Off
+            }
+        })
+        .collect();
+    let st = sim::adapt::Stimulus {
+        samples: &b.samples,
+        known: &known,
+        modes: &modes,
+    };
+    eprintln!(
+        "[rxdsp] co-simulating {n} symbols through the adaptive RTL (P = {p}, D = {}; the first build of a design takes ~10 s, then it is cached)",
+        hw.params.delay
+    );
+    let t = std::time::Instant::now();
+    // TEST ONLY (--mutate adapt-delay): the RTL one word slower than the model
+    let rtl_params = golden::adapt::HwAdaptParams {
+        delay: hw.params.delay + mutate as usize,
+        ..hw.params.clone()
+    };
+    let r = sim::adapt::cosim_adaptive_against(
+        &plan.format,
+        &init,
+        (&hw.params, &rtl_params),
+        &st,
+        &bp,
+        every,
+    )?;
+    let verdict = if r.passed() {
+        "bit-exact".to_string()
+    } else {
+        format!(
+            "MISMATCH: {} symbols (first {:?}), {} of {} coefficient snapshots (first at update {:?}), final {}",
+            r.symbol_mismatches,
+            r.first_symbol_mismatch,
+            r.tap_mismatches,
+            r.tap_points,
+            r.first_tap_mismatch.as_ref().map(|m| m.0),
+            if r.final_match { "equal" } else { "differ" }
+        )
+    };
+    println!(
+        "rtl        {} symbols through rxdsp_eq + {} (P = {p}, D = {}, mu_shift {}, leak_shift {}, {}) vs the golden engine: {verdict} (decisions and data of every word, the taps at {} points every {every} updates, and at the end)",
+        r.symbols,
+        rtl::adapt::ENGINE,
+        hw.params.delay,
+        hw.params.mu_shift,
+        hw.params.leak_shift,
+        hw.params.block,
+        r.tap_points
+    );
+    if let Some(c) = &r.final_coeffs {
+        println!(
+            "           final taps ffe {:?} dfe {:?} threshold {}; {} cycles, {:.1} s",
+            c.ffe,
+            c.dfe,
+            c.threshold,
+            r.cycles,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    if r.passed() {
+        Ok(())
+    } else {
+        Err(Mismatch(format!(
+            "the adaptive RTL differs from the golden engine: {verdict}"
+        ))
+        .into())
+    }
 }
