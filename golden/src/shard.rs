@@ -222,10 +222,9 @@ fn coalesce(plan: &LinkPlan, coeffs: &RxCoeffs, x: &[i16], s0: u64) -> Option<(u
     let fmt = &plan.format;
     let n = fmt.ffe_taps;
     let k = fmt.dfe_taps.max(usize::from(fmt.precode));
-    // the FFE output is exact from sample n - 1 of the batch on
+    // the FFE output is exact from sample n - 1 of the batch on; it is
+    // computed a block at a time, as far as the histories take to agree
     let mut ffe = crate::eq::Ffe::new(fmt, coeffs, Engine::Fast).ok()?;
-    let mut y = vec![0i32; x.len()];
-    ffe.process(x, &mut y);
     let start = n - 1;
     if k == 0 {
         return Some((s0 + start as u64, [0; 4]));
@@ -240,21 +239,31 @@ fn coalesce(plan: &LinkPlan, coeffs: &RxCoeffs, x: &[i16], s0: u64) -> Option<(u
         })
         .collect();
     let t = coeffs.threshold as i64;
-    for (i, &yv) in y.iter().enumerate().skip(start) {
-        for h in states.iter_mut() {
-            let mut z = yv as i64;
-            for (j, &bj) in coeffs.dfe.iter().enumerate() {
-                z -= bj as i64 * (2 * h[j] as i64 - 3);
+    const BLOCK: usize = 4096;
+    let mut y = vec![0i32; BLOCK];
+    for (bi, xb) in x.chunks(BLOCK).enumerate() {
+        let y = &mut y[..xb.len()];
+        ffe.process(xb, y);
+        for (j, &yv) in y.iter().enumerate() {
+            let i = bi * BLOCK + j;
+            if i < start {
+                continue;
             }
-            let z = z as i32 as i64;
-            let dec = (z >= -t) as u8 + (z >= 0) as u8 + (z >= t) as u8;
-            *h = [dec, h[0], h[1], h[2]];
-        }
-        let key = |h: &[u8; 4]| h[..k].to_vec();
-        states.sort_by_key(key);
-        states.dedup_by_key(|h| key(h));
-        if states.len() == 1 {
-            return Some((s0 + i as u64 + 1, states[0]));
+            for h in states.iter_mut() {
+                let mut z = yv as i64;
+                for (m, &bm) in coeffs.dfe.iter().enumerate() {
+                    z -= bm as i64 * (2 * h[m] as i64 - 3);
+                }
+                let z = z as i32 as i64;
+                let dec = (z >= -t) as u8 + (z >= 0) as u8 + (z >= t) as u8;
+                *h = [dec, h[0], h[1], h[2]];
+            }
+            let key = |h: &[u8; 4]| h[..k].to_vec();
+            states.sort_by_key(key);
+            states.dedup_by_key(|h| key(h));
+            if states.len() == 1 {
+                return Some((s0 + i as u64 + 1, states[0]));
+            }
         }
     }
     None
