@@ -11,9 +11,10 @@
 //!   (a register on the products) when `4t + 2 <= B`, else one; `3t+1`
 //!   processing elements whose products use registered rows
 //!   `delta_0 alpha^k`, `gamma alpha^k` (no fan-out of one register to all);
-//! * slot `c+2`: Chien search and Forney, `S` positions per beat, four
+//! * slot `c+2`: Chien search and Forney, `S` positions per beat, five
 //!   register stages (CH1 evaluation; CH2 inverse-table read in block RAM;
-//!   CH3 its fabric register; CH4 the product); the error values stream
+//!   CH3 the block RAM's output register; CH4 a fabric register; CH5 the
+//!   product); the error values stream
 //!   into a second syndrome unit (residual check), a root counter and a
 //!   failure flag;
 //! * slot `c+3`, beats `CH+1`, `CH+2`: the checks, then the decision; the
@@ -23,6 +24,7 @@
 //!
 //! Latency [`LATENCY_EXTRA`] + `3B` cycles with a continuous input.
 
+use super::bram::{self, MemForm};
 use super::gf::{self, cmul, gmul, or_all, row_mul, Gf, Lin, LinSpace};
 use super::hdl_util::*;
 use super::{beats, dec_latency, header, ribm_two_beat, DEC_TOP};
@@ -34,8 +36,8 @@ use golden::fec::Code;
 pub const COUNTER_BITS: u32 = 32;
 
 /// Beats from the start of a codeword's Chien slot to its first error
-/// value: stages CH1..CH4.
-pub const CH: usize = 4;
+/// value: stages CH1..CH5.
+pub const CH: usize = 5;
 
 /// Decoder latency beyond `3B` cycles: the error stream's offset [`CH`],
 /// the check and decision beats (2), the decision register and the output
@@ -49,24 +51,30 @@ fn gf_header(what: &str, note: &str) -> Header {
 }
 
 /// Builds the modules: multiplier, inverse tables (the two-port table for
-/// `S >= 2`, the one-port table for an odd `S`), decoder top (last).
-pub fn build(code: Code, s: usize) -> Result<Vec<Module>, RtlError> {
+/// `S >= 2`, the one-port table for an odd `S`), decoder top (last), with
+/// the block RAMs in `form` (the same timing in both forms).
+pub fn build(code: Code, s: usize, form: MemForm) -> Result<Vec<Module>, RtlError> {
     let mul = gf::build_mul(gf_header("general multiplier", "Combinational."))?;
-    let note = "Synchronous read (block RAM).";
+    let note = match form {
+        MemForm::Generic => "Synchronous read through two registers (block RAM).",
+        MemForm::Ecp5 => "ECP5 DP16KD with its output register (REGMODE OUTREG).",
+    };
     let mut invs = Vec::new();
     if s >= 2 {
         invs.push(gf::build_inv(
             gf_header("inverse table, two read ports", note),
             2,
+            form,
         )?);
     }
     if s % 2 == 1 {
         invs.push(gf::build_inv(
             gf_header("inverse table, one read port", note),
             1,
+            form,
         )?);
     }
-    let top = build_top(code, s, &mul, &invs)?;
+    let top = build_top(code, s, &mul, &invs, form)?;
     let mut mods = vec![mul];
     mods.extend(invs);
     mods.push(top);
@@ -148,8 +156,10 @@ struct Dec {
     nuw: u32,
     /// the input beat (`s_axis_tvalid`)
     en: Expr,
-    /// the clock (for the inverse tables)
+    /// the clock (for the inverse tables and the delay lines)
     clk: Expr,
+    /// how the block RAMs are written
+    form: MemForm,
     /// the beat counter and its decodes
     beats: Beats,
     /// `en` in the last beat of a codeword
@@ -160,7 +170,13 @@ struct Dec {
     ll: Vec<Expr>,
 }
 
-fn build_top(code: Code, s: usize, mul: &Module, inv: &[Module]) -> Result<Module, RtlError> {
+fn build_top(
+    code: Code,
+    s: usize,
+    mul: &Module,
+    inv: &[Module],
+    form: MemForm,
+) -> Result<Module, RtlError> {
     let (n, t) = (code.n(), code.t());
     let b = beats(code, s);
     let lat = dec_latency(code, s);
@@ -211,6 +227,7 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &[Module]) -> Result<Modul
         nuw: bits_for(t + 1),
         en,
         clk,
+        form,
         beats: bt,
         ld,
         fl,
@@ -417,8 +434,9 @@ struct ChienForney {
 
 /// Stages CH1 (evaluation of lambda's even and odd parts and of omega in
 /// two halves per lane), CH2 (their sums, root test, zero tests,
-/// inverse-table read), CH3 (the table's word in a
-/// fabric register) and CH4 (the product: the error values at the roots).
+/// inverse-table read), CH3 (the table's output register), CH4 (the
+/// table's word in a fabric register) and CH5 (the product: the error
+/// values at the roots).
 fn chien_forney(
     m: &mut Module,
     c: &Dec,
@@ -499,34 +517,43 @@ fn chien_forney(
         r2.push((root, zero, num));
     }
 
-    m.comment("stage CH3: the table's word in a fabric register");
+    m.comment("stage CH3: the table's output register (inside the table)");
     let mut r3 = Vec::new();
     for (l, (root, zero, num)) in r2.iter().enumerate() {
-        let iv = m.reg_d(&format!("r3_inv{l}"), &iv2[l], Some(en), None)?;
         let root = m.reg_d(&format!("r3_root{l}"), root, Some(en), None)?;
         let zero = m.reg_d(&format!("r3_zero{l}"), zero, Some(en), None)?;
         let num = m.reg_d(&format!("r3_num{l}"), num, Some(en), None)?;
-        r3.push((root, zero, num, iv));
+        r3.push((root, zero, num));
     }
 
-    m.comment("stage CH4: e = X^-2t omega(X^-1) / lambda_odd(X^-1) at the roots; zero value or denominator fails");
+    m.comment("stage CH4: the table's word in a fabric register");
+    let mut r4 = Vec::new();
+    for (l, (root, zero, num)) in r3.iter().enumerate() {
+        let iv = m.reg_d(&format!("r4_inv{l}"), &iv2[l], Some(en), None)?;
+        let root = m.reg_d(&format!("r4_root{l}"), root, Some(en), None)?;
+        let zero = m.reg_d(&format!("r4_zero{l}"), zero, Some(en), None)?;
+        let num = m.reg_d(&format!("r4_num{l}"), num, Some(en), None)?;
+        r4.push((root, zero, num, iv));
+    }
+
+    m.comment("stage CH5: e = X^-2t omega(X^-1) / lambda_odd(X^-1) at the roots; zero value or denominator fails");
     let mut cf = ChienForney {
         e: Vec::new(),
         root: Vec::new(),
         fail: Vec::new(),
     };
-    for (l, (root, zero, num, iv)) in r3.iter().enumerate() {
+    for (l, (root, zero, num, iv)) in r4.iter().enumerate() {
         let e = gmul(m, mul, &format!("ev{l}"), num, iv)?;
         cf.e.push(m.reg_d(
-            &format!("r4_e{l}"),
+            &format!("r5_e{l}"),
             &Expr::mux(root, &e, &z10)?,
             Some(en),
             None,
         )?);
         cf.root
-            .push(m.reg_d(&format!("r4_root{l}"), root, Some(en), None)?);
+            .push(m.reg_d(&format!("r5_root{l}"), root, Some(en), None)?);
         cf.fail
-            .push(m.reg_d(&format!("r4_fail{l}"), &root.and(zero)?, Some(en), None)?);
+            .push(m.reg_d(&format!("r5_fail{l}"), &root.and(zero)?, Some(en), None)?);
     }
     Ok(cf)
 }
@@ -687,13 +714,13 @@ fn output_stage(
 ) -> Result<(), RtlError> {
     let en = &c.en;
     m.comment(
-        "delay lines (ring buffers in memory, then a fabric register): received word 3B+CH+3 beats, error values B+3 beats",
+        "delay lines (ring buffers in block RAM read through two registers, then a fabric register): received word 3B+CH+3 beats, error values B+3 beats",
     );
     let xin = m.wire("din", &pack(xm)?)?;
-    let rq = delay_line(m, "dr", &xin, en, 3 * b + CH + 3)?;
+    let rq = bram::delay_line(m, c.form, &c.clk, "dr", &xin, en, 3 * b + CH + 3)?;
     let rd = m.reg_d("dr_f", &rq, Some(en), None)?;
     let ein = m.wire("ein", &pack(&cf.e)?)?;
-    let eq = delay_line(m, "de", &ein, en, b + 3)?;
+    let eq = bram::delay_line(m, c.form, &c.clk, "de", &ein, en, b + 3)?;
     let ed = m.reg_d("de_f", &eq, Some(en), None)?;
 
     m.comment("output: corrected unless uncorrectable");
