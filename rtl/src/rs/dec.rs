@@ -377,7 +377,8 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
 /// The degree `nu` of lambda, and the Chien and Forney term registers
 /// `T_i` (lambda) and `O_i` (omega), stepped every beat: returns
 /// `(nu, T, O)`. `nu` comes from the `T_i` (non-zero exactly when
-/// `lambda_i` is), registered in beat 1 of the Chien slot.
+/// `lambda_i` is): their non-zero flags and the priority encoder over them
+/// are registered every beat, `nu` is loaded in beat 2 of the Chien slot.
 fn chien_terms(
     m: &mut Module,
     c: &Dec,
@@ -409,15 +410,15 @@ fn chien_terms(
         m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(en))?;
         om.push(r);
     }
-    m.comment("nu = degree of lambda: the highest non-zero T_i, registered in beat 1");
+    m.comment("nu = degree of lambda: the highest non-zero T_i (registered every beat: the T_i stay non-zero or zero over the slot), loaded in beat 2");
     let mut deg = ku(0, nuw)?;
     for (i, ti) in tt.iter().enumerate().skip(1) {
         let nz = m.reg_d(&format!("ct{i}_nz"), &nonzero(ti)?, Some(en), None)?;
         deg = Expr::mux(&nz, &ku(i as i128, nuw)?, &deg)?;
     }
-    let deg = m.wire("lambda_deg", &deg)?;
-    let l1 = m.wire("nua_ld", &en.and(&c.fl[1])?)?;
-    let nua = m.reg_d("nua", &deg, Some(&l1), None)?;
+    let deg = m.reg_d("lambda_deg", &deg, Some(en), None)?;
+    let l2 = m.wire("nua_ld", &en.and(&c.fl[2])?)?;
+    let nua = m.reg_d("nua", &deg, Some(&l2), None)?;
     Ok((nua, tt, om))
 }
 

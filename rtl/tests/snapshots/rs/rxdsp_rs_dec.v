@@ -320,7 +320,7 @@ module rxdsp_rs_dec (
     wire [9:0] co6_ld = (((((delta6[0] ? 10'h273 : 10'd0) ^ (delta6[1] ? 10'hef : 10'd0)) ^ ((delta6[2] ? 10'h1de : 10'd0) ^ (delta6[3] ? 10'h3bc : 10'd0))) ^ (((delta6[4] ? 10'h371 : 10'd0) ^ (delta6[5] ? 10'h2eb : 10'd0)) ^ ((delta6[6] ? 10'h1df : 10'd0) ^ (delta6[7] ? 10'h3be : 10'd0)))) ^ ((delta6[8] ? 10'h375 : 10'd0) ^ (delta6[9] ? 10'h2e3 : 10'd0)));
     wire [9:0] co6_st = (((((co6[0] ? 10'h25 : 10'd0) ^ (co6[1] ? 10'h4a : 10'd0)) ^ ((co6[2] ? 10'h94 : 10'd0) ^ (co6[3] ? 10'h128 : 10'd0))) ^ (((co6[4] ? 10'h250 : 10'd0) ^ (co6[5] ? 10'ha9 : 10'd0)) ^ ((co6[6] ? 10'h152 : 10'd0) ^ (co6[7] ? 10'h2a4 : 10'd0)))) ^ ((co6[8] ? 10'h141 : 10'd0) ^ (co6[9] ? 10'h282 : 10'd0)));
 
-    // nu = degree of lambda: the highest non-zero T_i, registered in beat 1
+    // nu = degree of lambda: the highest non-zero T_i (registered every beat: the T_i stay non-zero or zero over the slot), loaded in beat 2
     reg ct1_nz;
     reg ct2_nz;
     reg ct3_nz;
@@ -328,8 +328,8 @@ module rxdsp_rs_dec (
     reg ct5_nz;
     reg ct6_nz;
     reg ct7_nz;
-    wire [3:0] lambda_deg = (ct7_nz ? 4'd7 : (ct6_nz ? 4'd6 : (ct5_nz ? 4'd5 : (ct4_nz ? 4'd4 : (ct3_nz ? 4'd3 : (ct2_nz ? 4'd2 : (ct1_nz ? 4'd1 : 4'd0)))))));
-    wire nua_ld = (s_axis_tvalid & first1);
+    reg [3:0] lambda_deg;
+    wire nua_ld = (s_axis_tvalid & first2);
     reg [3:0] nua;
 
     // stage CH1, per lane: the even and odd parts of lambda(X^-1), X^-2t omega(X^-1) in two halves
@@ -705,6 +705,7 @@ module rxdsp_rs_dec (
             ct5_nz <= (~(ct5 == 10'd0));
             ct6_nz <= (~(ct6 == 10'd0));
             ct7_nz <= (~(ct7 == 10'd0));
+            lambda_deg <= (ct7_nz ? 4'd7 : (ct6_nz ? 4'd6 : (ct5_nz ? 4'd5 : (ct4_nz ? 4'd4 : (ct3_nz ? 4'd3 : (ct2_nz ? 4'd2 : (ct1_nz ? 4'd1 : 4'd0)))))));
             r1_lev0 <= lev0;
             r1_den0 <= den0;
             r1_num0_a <= num0_a;
