@@ -291,6 +291,31 @@ fn syndrome_stage(
 /// `gamma delta_(i+1)` and `delta_0 theta_i` are AND-XOR networks over the
 /// registered rows `gamma alpha^k` and `delta_0 alpha^k` (`k < 10`), so no
 /// single register drives every element.
+/// Processing elements per copy of the riBM rows.
+const RIBM_GROUP: usize = 8;
+
+/// The constant a group's copy of the rows is stored XORed with: distinct
+/// per group, so that Yosys does not merge the copies back into one
+/// register (`opt_merge` merges flip-flops with the same input even when
+/// marked `keep`); the inversions fold into the products' LUTs.
+fn row_mask(g: usize) -> i128 {
+    g as i128
+}
+
+/// Group `g`'s copy of ten rows: the registers (`pfx{k}`, loaded by the
+/// caller with `row ^ row_mask(g)`) and the rows as expressions.
+fn row_copy(m: &mut Module, pfx: &str, g: usize) -> Result<(Vec<Expr>, Vec<Expr>), RtlError> {
+    let c = ku(row_mask(g), 10)?;
+    let mut regs = Vec::new();
+    let mut rows = Vec::new();
+    for k in 0..10 {
+        let r = m.reg(&format!("{pfx}_{k}"), Ty::u(10), None)?;
+        rows.push(r.xor(&c)?);
+        regs.push(r);
+    }
+    Ok((regs, rows))
+}
+
 fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     let (gf, t, p, bw, en) = (&c.gf, c.t, c.p, c.beats.bw, &c.en);
     let bc = &c.beats.bc;
@@ -336,11 +361,20 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     } else {
         m.wire("ribm_sw", &sw_c)?
     };
+    // the rows' copies near each group of RIBM_GROUP elements (see ribm_rows)
+    let ng = nd.div_ceil(RIBM_GROUP);
+    let mut drows = Vec::new();
+    let mut grows = Vec::new();
+    for g in 0..ng {
+        drows.push(row_copy(m, &format!("d0row_g{g}"), g)?);
+        grows.push(row_copy(m, &format!("gamrow_g{g}"), g)?);
+    }
     let mut upd = Vec::new();
     for (i, th) in theta.iter().enumerate() {
-        let h = row_mul(&drow, th)?;
+        let g = i / RIBM_GROUP;
+        let h = row_mul(&drows[g].1, th)?;
         let v = match delta.get(i + 1) {
-            Some(d) => row_mul(&grow, d)?.xor(&h)?,
+            Some(d) => row_mul(&grows[g].1, d)?.xor(&h)?,
             None => h,
         };
         upd.push(if c.two {
@@ -364,10 +398,17 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         let ak = gf.pow(k as i64);
         let l0 = cmul(m, gf, &format!("d0row{k}_ld"), &syn[0], ak)?;
         let st = cmul(m, gf, &format!("d0row{k}_up"), &upd[0], ak)?;
-        m.next(&drow[k], &Expr::mux(&ld_q, &l0, &st)?, Some(&ren))?;
+        let dn = m.wire(&format!("d0row{k}_d"), &Expr::mux(&ld_q, &l0, &st)?)?;
+        m.next(&drow[k], &dn, Some(&ren))?;
         let gu = Expr::mux(&sw, &drow[k], &grow[k])?;
         let g0 = ku(ak as i128, 10)?;
-        m.next(&grow[k], &Expr::mux(&ld_q, &g0, &gu)?, Some(&ren))?;
+        let gn = m.wire(&format!("gamrow{k}_d"), &Expr::mux(&ld_q, &g0, &gu)?)?;
+        m.next(&grow[k], &gn, Some(&ren))?;
+        for g in 0..ng {
+            let c = ku(row_mask(g), 10)?;
+            m.next(&drows[g].0[k], &dn.xor(&c)?, Some(&ren))?;
+            m.next(&grows[g].0[k], &gn.xor(&c)?, Some(&ren))?;
+        }
     }
     let ku_ = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
     m.next(&kk, &Expr::mux(&ld_q, &ku(0, 7)?, &ku_)?, Some(&ren))?;
