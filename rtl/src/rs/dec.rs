@@ -294,26 +294,21 @@ fn syndrome_stage(
 /// Processing elements per copy of the riBM rows.
 const RIBM_GROUP: usize = 8;
 
-/// The constant a group's copy of the rows is stored XORed with: distinct
-/// per group, so that Yosys does not merge the copies back into one
-/// register (`opt_merge` merges flip-flops with the same input even when
-/// marked `keep`); the inversions fold into the products' LUTs.
-fn row_mask(g: usize) -> i128 {
-    g as i128
+/// Ten row registers `pfx{k}` (a group's copy of the rows).
+fn row_regs(m: &mut Module, pfx: &str) -> Result<Vec<Expr>, RtlError> {
+    (0..10)
+        .map(|k| m.reg(&format!("{pfx}_{k}"), Ty::u(10), None))
+        .collect()
 }
 
-/// Group `g`'s copy of ten rows: the registers (`pfx{k}`, loaded by the
-/// caller with `row ^ row_mask(g)`) and the rows as expressions.
-fn row_copy(m: &mut Module, pfx: &str, g: usize) -> Result<(Vec<Expr>, Vec<Expr>), RtlError> {
-    let c = ku(row_mask(g), 10)?;
-    let mut regs = Vec::new();
-    let mut rows = Vec::new();
-    for k in 0..10 {
-        let r = m.reg(&format!("{pfx}_{k}"), Ty::u(10), None)?;
-        rows.push(r.xor(&c)?);
-        regs.push(r);
-    }
-    Ok((regs, rows))
+/// Beat values for the copies' enables: `n` values of the beat counter
+/// (`bw` bits) outside `busy`, the beats in which the riBM state changes.
+fn spare_beats(bw: u32, busy: &[usize], n: usize) -> Vec<usize> {
+    (0..1usize << bw)
+        .rev()
+        .filter(|v| !busy.contains(v))
+        .take(n)
+        .collect()
 }
 
 fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
@@ -361,20 +356,41 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     } else {
         m.wire("ribm_sw", &sw_c)?
     };
-    // the rows' copies near each group of RIBM_GROUP elements (see ribm_rows)
+    // a copy of the rows per group of RIBM_GROUP elements (group 0: the rows
+    // themselves), so no row register reaches all 3t+1 elements across the
+    // die. Each copy's enable is `ren & (bc != K_g)` with K_g a beat in which
+    // the state never changes: equal to `ren` in operation, but a different
+    // function, so Yosys keeps the copies apart (`opt_merge` merges
+    // flip-flops with the same inputs bit by bit, even when marked `keep`).
     let ng = nd.div_ceil(RIBM_GROUP);
-    let mut drows = Vec::new();
-    let mut grows = Vec::new();
-    for g in 0..ng {
-        drows.push(row_copy(m, &format!("d0row_g{g}"), g)?);
-        grows.push(row_copy(m, &format!("gamrow_g{g}"), g)?);
+    let mut busy = vec![1usize];
+    if c.two {
+        busy.extend((3..=4 * t + 1).step_by(2));
+    } else {
+        busy.extend(2..=2 * t + 1);
     }
+    let spare = spare_beats(bw, &busy, ng - 1);
+    let mut copies = Vec::new();
+    for g in 1..ng {
+        let k = ku(spare[g - 1] as i128, bw)?;
+        let e = m.wire(&format!("ribm_en_g{g}"), &ren.and(&bc.eq(&k)?.not())?)?;
+        let dr = row_regs(m, &format!("d0row_g{g}"))?;
+        let gr = row_regs(m, &format!("gamrow_g{g}"))?;
+        copies.push((e, dr, gr));
+    }
+    let rows_of = |g: usize| -> (&[Expr], &[Expr]) {
+        if g == 0 {
+            (&drow, &grow)
+        } else {
+            (&copies[g - 1].1, &copies[g - 1].2)
+        }
+    };
     let mut upd = Vec::new();
     for (i, th) in theta.iter().enumerate() {
-        let g = i / RIBM_GROUP;
-        let h = row_mul(&drows[g].1, th)?;
+        let (dr, gr) = rows_of(i / RIBM_GROUP);
+        let h = row_mul(dr, th)?;
         let v = match delta.get(i + 1) {
-            Some(d) => row_mul(&grows[g].1, d)?.xor(&h)?,
+            Some(d) => row_mul(gr, d)?.xor(&h)?,
             None => h,
         };
         upd.push(if c.two {
@@ -404,10 +420,9 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         let g0 = ku(ak as i128, 10)?;
         let gn = m.wire(&format!("gamrow{k}_d"), &Expr::mux(&ld_q, &g0, &gu)?)?;
         m.next(&grow[k], &gn, Some(&ren))?;
-        for g in 0..ng {
-            let c = ku(row_mask(g), 10)?;
-            m.next(&drows[g].0[k], &dn.xor(&c)?, Some(&ren))?;
-            m.next(&grows[g].0[k], &gn.xor(&c)?, Some(&ren))?;
+        for (e, dr, gr) in &copies {
+            m.next(&dr[k], &dn, Some(e))?;
+            m.next(&gr[k], &gn, Some(e))?;
         }
     }
     let ku_ = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
