@@ -97,6 +97,6 @@ fn latency_and_beats() {
     assert_eq!(rtl::rs::dec_latency(Code::Kp4, 8), 3 * 68 + 10);
     assert_eq!(
         rtl::rs::design_dec(Code::Kr4, 8).unwrap().latency,
-        3 * 66 + 9
+        3 * 66 + 10
     );
 }
