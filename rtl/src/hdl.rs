@@ -493,6 +493,10 @@ pub enum Param {
     Str(String),
     /// an integer parameter, printed in decimal
     Int(i64),
+    /// a bit vector of the given width, printed as a sized hexadecimal
+    /// literal (`320'h...`): the block RAM's `INITVAL_xx`; built with
+    /// [`Param::bits`]
+    Bits(u32, String),
 }
 
 impl Param {
@@ -501,10 +505,34 @@ impl Param {
         Param::Str(s.to_string())
     }
 
+    /// A `width`-bit vector from its bits, least significant first (bits
+    /// past `bits.len()` are zero; `bits` no longer than `width`).
+    pub fn bits(width: u32, bits: &[bool]) -> Result<Param, RtlError> {
+        if width == 0 || bits.len() > width as usize {
+            return Err(RtlError::Param {
+                name: "bit-vector parameter width",
+                value: width as i64,
+                why: format!("must be at least 1 and hold the {} bits given", bits.len()),
+            });
+        }
+        let digits = (width as usize).div_ceil(4);
+        let hex: String = (0..digits)
+            .rev()
+            .map(|d| {
+                let v = (0..4).fold(0u32, |acc, k| {
+                    acc | (u32::from(bits.get(4 * d + k).copied().unwrap_or(false)) << k)
+                });
+                char::from_digit(v, 16).expect("a nibble")
+            })
+            .collect();
+        Ok(Param::Bits(width, hex))
+    }
+
     fn verilog(&self) -> String {
         match self {
             Param::Str(s) => format!("\"{s}\""),
             Param::Int(v) => v.to_string(),
+            Param::Bits(w, hex) => format!("{w}'h{hex}"),
         }
     }
 }

@@ -396,10 +396,12 @@ pub fn yosys_script(req: &SynthRequest, files: &[PathBuf]) -> Result<String, Syn
         };
         s.push_str(&format!("read_verilog{sv} {}\n", script_path(f)?));
     }
-    // the vendor primitives a design may instantiate (e.g. MULT18X18D), as
-    // black boxes, so `hierarchy -check` knows them
+    // the vendor primitives a design may instantiate (MULT18X18D is in
+    // cells_bb.v, DP16KD in cells_sim.v), as black boxes, so `hierarchy
+    // -check` knows them; the same read as synth_ecp5's own (with -specify),
+    // which replaces these black boxes with identical ones
     if req.target == Target::Ecp5_85k {
-        s.push_str("read_verilog -lib +/ecp5/cells_bb.v\n");
+        s.push_str("read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v\n");
     }
     let top = &req.top;
     s.push_str(&format!("hierarchy -check -top {top}\n"));

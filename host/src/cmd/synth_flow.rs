@@ -145,7 +145,9 @@ pub fn harness_for(top: &str, ports: &[Port], params: &[(&str, String)]) -> Resu
 
 /// Generates the FEC design of `fec` for `plan` (the equalizer -> gearbox ->
 /// decoder chain `rxdsp_eq_fec`, or `rxdsp_rs_dec` alone) and its harness
-/// into `dir`; returns the files and the blocks to report.
+/// into `dir`; returns the files and the blocks to report. For ECP5 the
+/// decoder's block RAMs are `DP16KD` instances with their output register
+/// (`rtl::rs::use_ecp5_bram`); other targets keep the behavioural form.
 pub fn emit_fec(
     plan: &LinkPlan,
     fec: &FecChoice,
@@ -186,7 +188,12 @@ pub fn emit_fec(
             ],
         )
     };
-    let design = design.context("generating Verilog")?;
+    let mut design = design.context("generating Verilog")?;
+    if target == Target::Ecp5_85k {
+        // the decoder's block RAMs as DP16KD with their output register
+        rtl::rs::use_ecp5_bram(&mut design.files, code, s)
+            .context("generating the ECP5 block RAMs")?;
+    }
     let h = harness_for(top, &design.ports, &what)?;
     let files = write_design(plan, target, design, dir, &h)?;
     Ok((files, blocks.into_iter().map(String::from).collect()))

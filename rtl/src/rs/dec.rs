@@ -11,9 +11,10 @@
 //!   (a register on the products) when `4t + 2 <= B`, else one; `3t+1`
 //!   processing elements whose products use registered rows
 //!   `delta_0 alpha^k`, `gamma alpha^k` (no fan-out of one register to all);
-//! * slot `c+2`: Chien search and Forney, `S` positions per beat, four
+//! * slot `c+2`: Chien search and Forney, `S` positions per beat, five
 //!   register stages (CH1 evaluation; CH2 inverse-table read in block RAM;
-//!   CH3 its fabric register; CH4 the product); the error values stream
+//!   CH3 the block RAM's output register; CH4 a fabric register; CH5 the
+//!   product); the error values stream
 //!   into a second syndrome unit (residual check), a root counter and a
 //!   failure flag;
 //! * slot `c+3`, beats `CH+1`, `CH+2`: the checks, then the decision; the
@@ -23,6 +24,7 @@
 //!
 //! Latency [`LATENCY_EXTRA`] + `3B` cycles with a continuous input.
 
+use super::bram::{self, MemForm};
 use super::gf::{self, cmul, gmul, or_all, row_mul, Gf, Lin, LinSpace};
 use super::hdl_util::*;
 use super::{beats, dec_latency, header, ribm_two_beat, DEC_TOP};
@@ -34,8 +36,8 @@ use golden::fec::Code;
 pub const COUNTER_BITS: u32 = 32;
 
 /// Beats from the start of a codeword's Chien slot to its first error
-/// value: stages CH1..CH4.
-pub const CH: usize = 4;
+/// value: stages CH1..CH5.
+pub const CH: usize = 5;
 
 /// Decoder latency beyond `3B` cycles: the error stream's offset [`CH`],
 /// the check and decision beats (2), the decision register and the output
@@ -49,24 +51,30 @@ fn gf_header(what: &str, note: &str) -> Header {
 }
 
 /// Builds the modules: multiplier, inverse tables (the two-port table for
-/// `S >= 2`, the one-port table for an odd `S`), decoder top (last).
-pub fn build(code: Code, s: usize) -> Result<Vec<Module>, RtlError> {
+/// `S >= 2`, the one-port table for an odd `S`), decoder top (last), with
+/// the block RAMs in `form` (the same timing in both forms).
+pub fn build(code: Code, s: usize, form: MemForm) -> Result<Vec<Module>, RtlError> {
     let mul = gf::build_mul(gf_header("general multiplier", "Combinational."))?;
-    let note = "Synchronous read (block RAM).";
+    let note = match form {
+        MemForm::Generic => "Synchronous read through two registers (block RAM).",
+        MemForm::Ecp5 => "ECP5 DP16KD with its output register (REGMODE OUTREG).",
+    };
     let mut invs = Vec::new();
     if s >= 2 {
         invs.push(gf::build_inv(
             gf_header("inverse table, two read ports", note),
             2,
+            form,
         )?);
     }
     if s % 2 == 1 {
         invs.push(gf::build_inv(
             gf_header("inverse table, one read port", note),
             1,
+            form,
         )?);
     }
-    let top = build_top(code, s, &mul, &invs)?;
+    let top = build_top(code, s, &mul, &invs, form)?;
     let mut mods = vec![mul];
     mods.extend(invs);
     mods.push(top);
@@ -148,8 +156,10 @@ struct Dec {
     nuw: u32,
     /// the input beat (`s_axis_tvalid`)
     en: Expr,
-    /// the clock (for the inverse tables)
+    /// the clock (for the inverse tables and the delay lines)
     clk: Expr,
+    /// how the block RAMs are written
+    form: MemForm,
     /// the beat counter and its decodes
     beats: Beats,
     /// `en` in the last beat of a codeword
@@ -160,7 +170,13 @@ struct Dec {
     ll: Vec<Expr>,
 }
 
-fn build_top(code: Code, s: usize, mul: &Module, inv: &[Module]) -> Result<Module, RtlError> {
+fn build_top(
+    code: Code,
+    s: usize,
+    mul: &Module,
+    inv: &[Module],
+    form: MemForm,
+) -> Result<Module, RtlError> {
     let (n, t) = (code.n(), code.t());
     let b = beats(code, s);
     let lat = dec_latency(code, s);
@@ -211,6 +227,7 @@ fn build_top(code: Code, s: usize, mul: &Module, inv: &[Module]) -> Result<Modul
         nuw: bits_for(t + 1),
         en,
         clk,
+        form,
         beats: bt,
         ld,
         fl,
@@ -274,6 +291,26 @@ fn syndrome_stage(
 /// `gamma delta_(i+1)` and `delta_0 theta_i` are AND-XOR networks over the
 /// registered rows `gamma alpha^k` and `delta_0 alpha^k` (`k < 10`), so no
 /// single register drives every element.
+/// Processing elements per copy of the riBM rows.
+const RIBM_GROUP: usize = 8;
+
+/// Ten row registers `pfx{k}` (a group's copy of the rows).
+fn row_regs(m: &mut Module, pfx: &str) -> Result<Vec<Expr>, RtlError> {
+    (0..10)
+        .map(|k| m.reg(&format!("{pfx}_{k}"), Ty::u(10), None))
+        .collect()
+}
+
+/// Beat values for the copies' enables: `n` values of the beat counter
+/// (`bw` bits) outside `busy`, the beats in which the riBM state changes.
+fn spare_beats(bw: u32, busy: &[usize], n: usize) -> Vec<usize> {
+    (0..1usize << bw)
+        .rev()
+        .filter(|v| !busy.contains(v))
+        .take(n)
+        .collect()
+}
+
 fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     let (gf, t, p, bw, en) = (&c.gf, c.t, c.p, c.beats.bw, &c.en);
     let bc = &c.beats.bc;
@@ -319,11 +356,41 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     } else {
         m.wire("ribm_sw", &sw_c)?
     };
+    // a copy of the rows per group of RIBM_GROUP elements (group 0: the rows
+    // themselves), so no row register reaches all 3t+1 elements across the
+    // die. Each copy's enable is `ren & (bc != K_g)` with K_g a beat in which
+    // the state never changes: equal to `ren` in operation, but a different
+    // function, so Yosys keeps the copies apart (`opt_merge` merges
+    // flip-flops with the same inputs bit by bit, even when marked `keep`).
+    let ng = nd.div_ceil(RIBM_GROUP);
+    let mut busy = vec![1usize];
+    if c.two {
+        busy.extend((3..=4 * t + 1).step_by(2));
+    } else {
+        busy.extend(2..=2 * t + 1);
+    }
+    let spare = spare_beats(bw, &busy, ng - 1);
+    let mut copies = Vec::new();
+    for g in 1..ng {
+        let k = ku(spare[g - 1] as i128, bw)?;
+        let e = m.wire(&format!("ribm_en_g{g}"), &ren.and(&bc.eq(&k)?.not())?)?;
+        let dr = row_regs(m, &format!("d0row_g{g}"))?;
+        let gr = row_regs(m, &format!("gamrow_g{g}"))?;
+        copies.push((e, dr, gr));
+    }
+    let rows_of = |g: usize| -> (&[Expr], &[Expr]) {
+        if g == 0 {
+            (&drow, &grow)
+        } else {
+            (&copies[g - 1].1, &copies[g - 1].2)
+        }
+    };
     let mut upd = Vec::new();
     for (i, th) in theta.iter().enumerate() {
-        let h = row_mul(&drow, th)?;
+        let (dr, gr) = rows_of(i / RIBM_GROUP);
+        let h = row_mul(dr, th)?;
         let v = match delta.get(i + 1) {
-            Some(d) => row_mul(&grow, d)?.xor(&h)?,
+            Some(d) => row_mul(gr, d)?.xor(&h)?,
             None => h,
         };
         upd.push(if c.two {
@@ -347,10 +414,16 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         let ak = gf.pow(k as i64);
         let l0 = cmul(m, gf, &format!("d0row{k}_ld"), &syn[0], ak)?;
         let st = cmul(m, gf, &format!("d0row{k}_up"), &upd[0], ak)?;
-        m.next(&drow[k], &Expr::mux(&ld_q, &l0, &st)?, Some(&ren))?;
+        let dn = m.wire(&format!("d0row{k}_d"), &Expr::mux(&ld_q, &l0, &st)?)?;
+        m.next(&drow[k], &dn, Some(&ren))?;
         let gu = Expr::mux(&sw, &drow[k], &grow[k])?;
         let g0 = ku(ak as i128, 10)?;
-        m.next(&grow[k], &Expr::mux(&ld_q, &g0, &gu)?, Some(&ren))?;
+        let gn = m.wire(&format!("gamrow{k}_d"), &Expr::mux(&ld_q, &g0, &gu)?)?;
+        m.next(&grow[k], &gn, Some(&ren))?;
+        for (e, dr, gr) in &copies {
+            m.next(&dr[k], &dn, Some(e))?;
+            m.next(&gr[k], &gn, Some(e))?;
+        }
     }
     let ku_ = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
     m.next(&kk, &Expr::mux(&ld_q, &ku(0, 7)?, &ku_)?, Some(&ren))?;
@@ -360,7 +433,8 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
 /// The degree `nu` of lambda, and the Chien and Forney term registers
 /// `T_i` (lambda) and `O_i` (omega), stepped every beat: returns
 /// `(nu, T, O)`. `nu` comes from the `T_i` (non-zero exactly when
-/// `lambda_i` is), registered in beat 1 of the Chien slot.
+/// `lambda_i` is): their non-zero flags and the priority encoder over them
+/// are registered every beat, `nu` is loaded in beat 2 of the Chien slot.
 fn chien_terms(
     m: &mut Module,
     c: &Dec,
@@ -392,15 +466,15 @@ fn chien_terms(
         m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(en))?;
         om.push(r);
     }
-    m.comment("nu = degree of lambda: the highest non-zero T_i, registered in beat 1");
+    m.comment("nu = degree of lambda: the highest non-zero T_i (registered every beat: the T_i stay non-zero or zero over the slot), loaded in beat 2");
     let mut deg = ku(0, nuw)?;
     for (i, ti) in tt.iter().enumerate().skip(1) {
         let nz = m.reg_d(&format!("ct{i}_nz"), &nonzero(ti)?, Some(en), None)?;
         deg = Expr::mux(&nz, &ku(i as i128, nuw)?, &deg)?;
     }
-    let deg = m.wire("lambda_deg", &deg)?;
-    let l1 = m.wire("nua_ld", &en.and(&c.fl[1])?)?;
-    let nua = m.reg_d("nua", &deg, Some(&l1), None)?;
+    let deg = m.reg_d("lambda_deg", &deg, Some(en), None)?;
+    let l2 = m.wire("nua_ld", &en.and(&c.fl[2])?)?;
+    let nua = m.reg_d("nua", &deg, Some(&l2), None)?;
     Ok((nua, tt, om))
 }
 
@@ -417,8 +491,9 @@ struct ChienForney {
 
 /// Stages CH1 (evaluation of lambda's even and odd parts and of omega in
 /// two halves per lane), CH2 (their sums, root test, zero tests,
-/// inverse-table read), CH3 (the table's word in a
-/// fabric register) and CH4 (the product: the error values at the roots).
+/// inverse-table read), CH3 (the table's output register), CH4 (the
+/// table's word in a fabric register) and CH5 (the product: the error
+/// values at the roots).
 fn chien_forney(
     m: &mut Module,
     c: &Dec,
@@ -499,34 +574,43 @@ fn chien_forney(
         r2.push((root, zero, num));
     }
 
-    m.comment("stage CH3: the table's word in a fabric register");
+    m.comment("stage CH3: the table's output register (inside the table)");
     let mut r3 = Vec::new();
     for (l, (root, zero, num)) in r2.iter().enumerate() {
-        let iv = m.reg_d(&format!("r3_inv{l}"), &iv2[l], Some(en), None)?;
         let root = m.reg_d(&format!("r3_root{l}"), root, Some(en), None)?;
         let zero = m.reg_d(&format!("r3_zero{l}"), zero, Some(en), None)?;
         let num = m.reg_d(&format!("r3_num{l}"), num, Some(en), None)?;
-        r3.push((root, zero, num, iv));
+        r3.push((root, zero, num));
     }
 
-    m.comment("stage CH4: e = X^-2t omega(X^-1) / lambda_odd(X^-1) at the roots; zero value or denominator fails");
+    m.comment("stage CH4: the table's word in a fabric register");
+    let mut r4 = Vec::new();
+    for (l, (root, zero, num)) in r3.iter().enumerate() {
+        let iv = m.reg_d(&format!("r4_inv{l}"), &iv2[l], Some(en), None)?;
+        let root = m.reg_d(&format!("r4_root{l}"), root, Some(en), None)?;
+        let zero = m.reg_d(&format!("r4_zero{l}"), zero, Some(en), None)?;
+        let num = m.reg_d(&format!("r4_num{l}"), num, Some(en), None)?;
+        r4.push((root, zero, num, iv));
+    }
+
+    m.comment("stage CH5: e = X^-2t omega(X^-1) / lambda_odd(X^-1) at the roots; zero value or denominator fails");
     let mut cf = ChienForney {
         e: Vec::new(),
         root: Vec::new(),
         fail: Vec::new(),
     };
-    for (l, (root, zero, num, iv)) in r3.iter().enumerate() {
+    for (l, (root, zero, num, iv)) in r4.iter().enumerate() {
         let e = gmul(m, mul, &format!("ev{l}"), num, iv)?;
         cf.e.push(m.reg_d(
-            &format!("r4_e{l}"),
+            &format!("r5_e{l}"),
             &Expr::mux(root, &e, &z10)?,
             Some(en),
             None,
         )?);
         cf.root
-            .push(m.reg_d(&format!("r4_root{l}"), root, Some(en), None)?);
+            .push(m.reg_d(&format!("r5_root{l}"), root, Some(en), None)?);
         cf.fail
-            .push(m.reg_d(&format!("r4_fail{l}"), &root.and(zero)?, Some(en), None)?);
+            .push(m.reg_d(&format!("r5_fail{l}"), &root.and(zero)?, Some(en), None)?);
     }
     Ok(cf)
 }
@@ -687,13 +771,13 @@ fn output_stage(
 ) -> Result<(), RtlError> {
     let en = &c.en;
     m.comment(
-        "delay lines (ring buffers in memory, then a fabric register): received word 3B+CH+3 beats, error values B+3 beats",
+        "delay lines (ring buffers in block RAM read through two registers, then a fabric register): received word 3B+CH+3 beats, error values B+3 beats",
     );
     let xin = m.wire("din", &pack(xm)?)?;
-    let rq = delay_line(m, "dr", &xin, en, 3 * b + CH + 3)?;
+    let rq = bram::delay_line(m, c.form, &c.clk, "dr", &xin, en, 3 * b + CH + 3)?;
     let rd = m.reg_d("dr_f", &rq, Some(en), None)?;
     let ein = m.wire("ein", &pack(&cf.e)?)?;
-    let eq = delay_line(m, "de", &ein, en, b + 3)?;
+    let eq = bram::delay_line(m, c.form, &c.clk, "de", &ein, en, b + 3)?;
     let ed = m.reg_d("de_f", &eq, Some(en), None)?;
 
     m.comment("output: corrected unless uncorrectable");

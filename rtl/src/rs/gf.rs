@@ -3,6 +3,7 @@
 //! multipliers and other GF(2)-linear maps as flat XOR networks ([`Lin`]),
 //! the general multiplier module and the inverse table.
 
+use super::bram::{dp16kd, MemForm, Side};
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::RtlError;
 
@@ -217,11 +218,13 @@ pub fn gmul(
 
 /// `rxdsp_rs_gfinv` (`ports = 2`) / `rxdsp_rs_gfinv1` (`ports = 1`): the
 /// inverse table, `y = 1/x` (`0` for `x = 0`), a 1024 x 10 read-only memory
-/// with synchronous read ports (`yi = 1/ai` one clock after a clock with
-/// `en` high, held otherwise): one ECP5 `DP16KD` serves two lanes. The table
-/// is computed here from the field (`x^1022`, Fermat), checked against the
-/// definition in the tests.
-pub fn build_inv(header: Header, ports: usize) -> Result<Module, RtlError> {
+/// with synchronous read ports of [`super::bram::READ_LATENCY`] clocks (`yi = 1/ai` two
+/// clocks with `en` high after `ai` was presented, held otherwise: the read
+/// register, then the output register): one ECP5 `DP16KD` serves two lanes.
+/// `form` picks the behavioural table or the `DP16KD` with its output
+/// register (see [`super::bram`]). The table is computed here from the
+/// field (`x^1022`, Fermat), checked against the definition in the tests.
+pub fn build_inv(header: Header, ports: usize, form: MemForm) -> Result<Module, RtlError> {
     if !(1..=2).contains(&ports) {
         return Err(RtlError::Param {
             name: "inverse table ports",
@@ -231,16 +234,47 @@ pub fn build_inv(header: Header, ports: usize) -> Result<Module, RtlError> {
     }
     let gf = Gf::new();
     let mut m = Module::new(if ports == 2 { INV } else { INV1 }, header);
-    m.clock_only()?;
+    let clk = m.clock_only()?;
     let en = m.input("en", Ty::BIT, "read enable (the outputs hold without it)")?;
     let a: Vec<Expr> = (0..ports)
         .map(|i| m.input(&format!("a{i}"), Ty::u(10), "operand"))
         .collect::<Result<_, _>>()?;
-    let table: Vec<i128> = (0..1024u16).map(|x| inv(&gf, x) as i128).collect();
-    let rom = m.rom("inv_rom", Ty::u(10), &table)?;
-    for (i, ai) in a.iter().enumerate() {
-        let y = m.reg_d(&format!("y{i}_q"), &rom.read(ai)?, Some(&en), None)?;
-        m.output(&format!("y{i}"), &y, "1 / a (0 for a = 0), registered")?;
+    let table: Vec<u32> = (0..1024u16).map(|x| inv(&gf, x) as u32).collect();
+    let doc = "1 / a (0 for a = 0), two clocks of en after a";
+    match form {
+        MemForm::Generic => {
+            let words: Vec<i128> = table.iter().map(|&w| w as i128).collect();
+            let rom = m.rom("inv_rom", Ty::u(10), &words)?;
+            for (i, ai) in a.iter().enumerate() {
+                let r = m.reg_d(&format!("y{i}_r"), &rom.read(ai)?, Some(&en), None)?;
+                let y = m.reg_d(&format!("y{i}_q"), &r, Some(&en), None)?;
+                m.output(&format!("y{i}"), &y, doc)?;
+            }
+        }
+        MemForm::Ecp5 => {
+            m.comment("one DP16KD, 1024 x 18, read register and output register (REGMODE OUTREG) on each side");
+            let ys: Vec<Expr> = (0..ports)
+                .map(|i| m.wire_decl(&format!("y{i}_q"), Ty::u(10)))
+                .collect::<Result<_, _>>()?;
+            let sides: Vec<Side> = a
+                .iter()
+                .zip(&ys)
+                .zip(["A", "B"])
+                .map(|((ai, y), name)| Side {
+                    name,
+                    clk: &clk,
+                    ce: &en,
+                    addr: ai,
+                    din: None,
+                    dout: Some((y, 0, 10)),
+                })
+                .collect();
+            let refs: Vec<&Side> = sides.iter().collect();
+            dp16kd(&mut m, "u_rom", 18, &refs, Some(&table))?;
+            for (i, y) in ys.iter().enumerate() {
+                m.output(&format!("y{i}"), y, doc)?;
+            }
+        }
     }
     Ok(m)
 }

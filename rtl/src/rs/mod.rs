@@ -17,11 +17,14 @@
 //! assert!(rtl::rs::design_dec(Code::Kp4, 32).is_err());
 //! ```
 
+pub mod bram;
 pub mod chain;
 pub mod dec;
 pub mod enc;
 pub mod gearbox;
 pub mod gf;
+
+pub use bram::MemForm;
 
 use crate::hdl::Header;
 use crate::{Design, RtlError};
@@ -128,7 +131,31 @@ fn to_design(mods: Vec<crate::hdl::Module>, latency: usize) -> Result<Design, Rt
 /// (files: `rxdsp_rs_gfmul.v`, `rxdsp_rs_gfinv.v` (the inverse table), `rxdsp_rs_dec.v`).
 pub fn design_dec(code: Code, s: usize) -> Result<Design, RtlError> {
     check(code, s)?;
-    to_design(dec::build(code, s)?, dec_latency(code, s))
+    to_design(dec::build(code, s, MemForm::Generic)?, dec_latency(code, s))
+}
+
+/// Swaps the ECP5 form of the decoder's block RAMs ([`MemForm::Ecp5`]:
+/// `DP16KD` instances with their output register) into the files of a
+/// generated design holding the decoder for `code` at `s` (from
+/// [`design_dec`], [`design_rx`] or [`design_eq_fec`]): the inverse tables
+/// and the decoder top, which holds the delay lines. Same ports and timing;
+/// for ECP5 synthesis only (simulators have no `DP16KD`). Returns whether
+/// the design had a decoder to swap.
+pub fn use_ecp5_bram(
+    files: &mut [(String, String)],
+    code: Code,
+    s: usize,
+) -> Result<bool, RtlError> {
+    check(code, s)?;
+    let mut swapped = false;
+    for m in dec::build(code, s, MemForm::Ecp5)? {
+        let name = format!("{}.v", m.name());
+        if let Some(f) = files.iter_mut().find(|(n, _)| *n == name) {
+            f.1 = m.emit()?;
+            swapped = true;
+        }
+    }
+    Ok(swapped)
 }
 
 /// The encoder `rxdsp_rs_enc` for `code` at `s` symbols per clock, in memory.
@@ -147,7 +174,7 @@ pub fn design_gearbox(code: Code, s: usize, p: usize) -> Result<Design, RtlError
 /// clock (the equalizer's parallelism) and `s` FEC symbols per beat.
 pub fn design_rx(code: Code, s: usize, p: usize) -> Result<Design, RtlError> {
     gearbox::check_gearbox(code, s, p)?;
-    let mut mods = dec::build(code, s)?;
+    let mut mods = dec::build(code, s, MemForm::Generic)?;
     let dec_top = mods.pop().expect("decoder top");
     let gb = gearbox::build(code, s, p)?;
     let rx = gearbox::build_rx(&gb, &dec_top, p)?;
@@ -171,7 +198,7 @@ pub fn design_eq_fec(
     crate::eq::check(fmt, p)?;
     gearbox::check_gearbox(code, s, p)?;
     let eq_mods = crate::eq::build(fmt, p)?;
-    let mut rs_mods = dec::build(code, s)?;
+    let mut rs_mods = dec::build(code, s, MemForm::Generic)?;
     let dec_top = rs_mods.pop().expect("decoder top");
     let gb = gearbox::build(code, s, p)?;
     let rx = gearbox::build_rx(&gb, &dec_top, p)?;

@@ -3,7 +3,7 @@
 // Regenerate: rxdsp synth --set tx.fec=kp4|kr4 [--fec-only] (into <out>/rtl/); library: rtl::rs::generate_rs
 // Parameters:
 //   field = GF(2^10), p(x) = x^10 + x^3 + 1
-// Synchronous read (block RAM).
+// Synchronous read through two registers (block RAM).
 `default_nettype none
 
 module rxdsp_rs_gfinv (
@@ -11,8 +11,8 @@ module rxdsp_rs_gfinv (
     input  wire en, // read enable (the outputs hold without it)
     input  wire [9:0] a0, // operand
     input  wire [9:0] a1, // operand
-    output wire [9:0] y0, // 1 / a (0 for a = 0), registered
-    output wire [9:0] y1 // 1 / a (0 for a = 0), registered
+    output wire [9:0] y0, // 1 / a (0 for a = 0), two clocks of en after a
+    output wire [9:0] y1 // 1 / a (0 for a = 0), two clocks of en after a
 );
 
     reg [9:0] inv_rom [0:1023];
@@ -1042,15 +1042,19 @@ module rxdsp_rs_gfinv (
         inv_rom[1022] = 10'h1c8;
         inv_rom[1023] = 10'h183;
     end
+    reg [9:0] y0_r;
     reg [9:0] y0_q;
     assign y0 = y0_q;
+    reg [9:0] y1_r;
     reg [9:0] y1_q;
     assign y1 = y1_q;
 
     always @(posedge clk) begin
         if (en) begin
-            y0_q <= inv_rom[a0];
-            y1_q <= inv_rom[a1];
+            y0_r <= inv_rom[a0];
+            y0_q <= y0_r;
+            y1_r <= inv_rom[a1];
+            y1_q <= y1_r;
         end
     end
 
