@@ -687,6 +687,21 @@ fn error_stage_logic(
     let e1_valid = m.reg_d("e1_valid", e_valid, None, Some(0))?;
 
     m.comment("stage E1: the sums over the lanes, the FIFO entry");
+    let fields = lane_sums(m, e, [&eneg, &cnt, &tpos], &xwin, &dwin)?;
+    Ok((Expr::pack_lsb_first(&fields)?, e1_valid))
+}
+
+/// Stage E1's sums over the lanes, one per adapted accumulator (G_k, H_j,
+/// T), from the registered error signs, counted flags and target signs
+/// (`[eneg, cnt, tpos]`) and the x-sign and decision windows by offset.
+fn lane_sums(
+    m: &mut Module,
+    e: &Eng,
+    [eneg, cnt, tpos]: [&[Expr]; 3],
+    xwin: &std::collections::BTreeMap<isize, Expr>,
+    dwin: &std::collections::BTreeMap<isize, Expr>,
+) -> Result<Vec<Expr>, RtlError> {
+    let p = e.p;
     let mut fields = Vec::new();
     for acc in &e.accs {
         let ty = Ty::s(acc.dw);
@@ -727,7 +742,7 @@ fn error_stage_logic(
         };
         fields.push(m.wire(&name, &sum.expect("P >= 1"))?);
     }
-    Ok((Expr::pack_lsb_first(&fields)?, e1_valid))
+    Ok(fields)
 }
 
 /// Registers every element of `v` as `<prefix><i>` (every clock, no reset).
