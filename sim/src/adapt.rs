@@ -9,7 +9,7 @@
 //! same update count, whatever the backpressure.
 
 use crate::verilator::{build_library, get_bits, put_bits, Model};
-use crate::{config_writes, Backpressure, SimError};
+use crate::{Backpressure, SimError};
 use golden::adapt::{HwAdaptParams, HwAdapter, Mode};
 use golden::numeric::{RxCoeffs, RxFormat};
 
@@ -212,23 +212,7 @@ pub fn run_adaptive(
     let p = params.parallel;
     let a = fmt.adc_bits;
     let pt = ports(model)?;
-    let (i_rst, i_we) = (model.input("rst")?, model.input("cfg_we")?);
-    let (i_addr, i_wdata) = (model.input("cfg_addr")?, model.input("cfg_wdata")?);
-    model.set(i_rst, 1);
-    model.set(pt.tvalid, 0);
-    model.set(pt.tready, 0);
-    model.cycle();
-    model.cycle();
-    model.set(i_rst, 0);
-    for (addr, data) in config_writes(fmt, init) {
-        model.set(i_we, 1);
-        model.set(i_addr, addr);
-        model.set(i_wdata, data);
-        model.cycle();
-    }
-    model.set(i_we, 0);
-    model.set(i_addr, 0);
-    model.set(i_wdata, 0);
+    crate::reset_and_program(model, (pt.tvalid, pt.tready), fmt, init)?;
 
     let nwords = st.samples.len().div_ceil(p);
     let mut out = AdaptOutput::default();

@@ -314,27 +314,19 @@ struct EqPorts {
     level: usize,
 }
 
-/// Resets the model and programs the coefficients (the start of
-/// [`run_model`]); returns the streaming ports.
-fn configure(model: &mut Model, fmt: &RxFormat, coeffs: &RxCoeffs) -> Result<EqPorts, SimError> {
-    let i_rst = model.input("rst")?;
-    let i_we = model.input("cfg_we")?;
-    let i_addr = model.input("cfg_addr")?;
-    let i_wdata = model.input("cfg_wdata")?;
-    let ports = EqPorts {
-        tdata: model.input("s_axis_tdata")?,
-        tvalid: model.input("s_axis_tvalid")?,
-        tready: model.input("m_axis_tready")?,
-        sready: model.output("s_axis_tready")?,
-        mvalid: model.output("m_axis_tvalid")?,
-        data: model.output("m_axis_tdata")?,
-        y: model.output("m_ffe_out")?,
-        level: model.output("m_slicer_level")?,
-    };
-    // reset, then program the coefficients
+/// Resets an equalizer model (two cycles with the input valid and the
+/// output ready low) and writes `coeffs` through its cfg port.
+pub(crate) fn reset_and_program(
+    model: &mut Model,
+    (tvalid, tready): (usize, usize),
+    fmt: &RxFormat,
+    coeffs: &RxCoeffs,
+) -> Result<(), SimError> {
+    let (i_rst, i_we) = (model.input("rst")?, model.input("cfg_we")?);
+    let (i_addr, i_wdata) = (model.input("cfg_addr")?, model.input("cfg_wdata")?);
     model.set(i_rst, 1);
-    model.set(ports.tvalid, 0);
-    model.set(ports.tready, 0);
+    model.set(tvalid, 0);
+    model.set(tready, 0);
     model.cycle();
     model.cycle();
     model.set(i_rst, 0);
@@ -347,6 +339,23 @@ fn configure(model: &mut Model, fmt: &RxFormat, coeffs: &RxCoeffs) -> Result<EqP
     model.set(i_we, 0);
     model.set(i_addr, 0);
     model.set(i_wdata, 0);
+    Ok(())
+}
+
+/// Resets the model and programs the coefficients (the start of
+/// [`run_model`]); returns the streaming ports.
+fn configure(model: &mut Model, fmt: &RxFormat, coeffs: &RxCoeffs) -> Result<EqPorts, SimError> {
+    let ports = EqPorts {
+        tdata: model.input("s_axis_tdata")?,
+        tvalid: model.input("s_axis_tvalid")?,
+        tready: model.input("m_axis_tready")?,
+        sready: model.output("s_axis_tready")?,
+        mvalid: model.output("m_axis_tvalid")?,
+        data: model.output("m_axis_tdata")?,
+        y: model.output("m_ffe_out")?,
+        level: model.output("m_slicer_level")?,
+    };
+    reset_and_program(model, (ports.tvalid, ports.tready), fmt, coeffs)?;
     Ok(ports)
 }
 
