@@ -209,9 +209,15 @@ impl SweepSpec {
         Ok(fnv(text.as_bytes()))
     }
 
-    /// The hash of the grid and the base (what makes two sweep folders the same sweep).
-    pub fn hash(&self) -> String {
-        fnv(serde_json::to_string(self).expect("plain data").as_bytes())
+    /// Whether `other` cuts the same shards (the same base, folder, grid
+    /// and shard length): its records then count here, whatever its stop
+    /// rule, so a sweep can be resumed deeper (a larger `--target-errors`
+    /// or `--max-symbols`).
+    pub fn same_shards(&self, other: &SweepSpec) -> bool {
+        self.base == other.base
+            && self.config_dir == other.config_dir
+            && self.axes == other.axes
+            && self.shard_symbols == other.shard_symbols
     }
 
     /// Checks every point resolves and can be sharded, before any work.

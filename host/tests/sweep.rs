@@ -174,6 +174,33 @@ fn bad_input_is_refused() {
             .replacen("\"config_hash\":\"", "\"config_hash\":\"0", 1);
     std::fs::write(&shard, other).unwrap();
     fails(&run(&o), "another configuration");
+    // deeper in the same folder: the records are reused, more are added
+    std::fs::write(
+        &shard,
+        read(&out.join("shards").join("p0000-s0000001.json")),
+    )
+    .ok();
+    std::fs::remove_dir_all(out.join("shards")).unwrap();
+    ok(&run(&o));
+    let first: serde_json::Value = serde_json::from_slice(&read(&out.join("points.json"))).unwrap();
+    let o2 = rxdsp(&[
+        "sweep",
+        "--grid",
+        "channel.snr_db=20",
+        "--out",
+        &o,
+        "--shard-symbols",
+        "32768",
+        "--target-errors",
+        "20000",
+    ]);
+    ok(&o2);
+    let deeper: serde_json::Value =
+        serde_json::from_slice(&read(&out.join("points.json"))).unwrap();
+    assert!(
+        deeper[0]["shards"].as_u64() > first[0]["shards"].as_u64(),
+        "{deeper}"
+    );
     // another grid in the same folder
     fails(
         &rxdsp(&["sweep", "--grid", "channel.snr_db=21", "--out", &o]),

@@ -78,7 +78,7 @@ pub fn run(a: SweepArgs) -> Result<()> {
     if spec_path.exists() {
         let old: SweepSpec = serde_json::from_slice(&std::fs::read(&spec_path)?)
             .with_context(|| format!("{}: not a sweep spec", spec_path.display()))?;
-        if old != spec {
+        if !old.same_shards(&spec) {
             bail!(
                 "{} holds another sweep (a different base, grid or shard size): choose another --out",
                 a.out.display()
@@ -191,12 +191,14 @@ pub fn merge(a: MergeArgs) -> Result<()> {
         )
         .map_err(|e| anyhow::anyhow!("{}: not a sweep spec ({e})", path.display()))?;
         match &spec {
-            Some(first) if first != &s => bail!(
+            // the first folder's stop rule applies
+            Some(first) if first.same_shards(&s) => {}
+            Some(_) => bail!(
                 "{} is another sweep than {} (base, grid or shard size differ)",
                 d.display(),
                 a.dirs[0].display()
             ),
-            _ => spec = Some(s),
+            None => spec = Some(s),
         }
     }
     let spec = spec.expect("clap requires a folder");
