@@ -19,6 +19,14 @@ use crate::VERSION;
 /// Magic value of `id.magic`: "RXDS".
 pub const MAGIC: u32 = 0x5258_4453;
 
+/// `adapt.mode`: the engine computes no update (the coefficients stay).
+pub const ADAPT_MODE_OFF: u32 = 0;
+/// `adapt.mode`: training on known levels (the bridge carries none, so over
+/// the bridge it acts as decision-directed).
+pub const ADAPT_MODE_TRAIN: u32 = 1;
+/// `adapt.mode`: decision-directed (the error against the decision).
+pub const ADAPT_MODE_DD: u32 = 2;
+
 /// Bit 0 of `ctrl.control`: hold the equalizer, its coefficients, the sample
 /// packer, the output packer and the stream counters in reset.
 pub const CTRL_EQ_RESET: u32 = 1;
@@ -125,8 +133,13 @@ pub mod ids {
     pub const STATS: u16 = 0x5354;
     /// bridge counters ("BR")
     pub const BRIDGE: u16 = 0x4252;
+    /// adaptation engine ("AD"), in builds with `adapt.in_rtl`
+    pub const ADAPT: u16 = 0x4144;
+    /// a reserved block (no adaptation engine in this build, no FEC decoder
+    /// yet): every word reads 0
+    pub const RESERVED: u16 = 0;
     /// FEC decoder: reserved, reads 0 until the decoder lands
-    pub const FEC_RESERVED: u16 = 0;
+    pub const FEC_RESERVED: u16 = RESERVED;
 }
 
 /// Base addresses of the blocks (fixed, whatever the format).
@@ -141,6 +154,8 @@ pub mod base {
     pub const STATS: u16 = 0x100;
     /// bridge counters
     pub const BRIDGE: u16 = 0x140;
+    /// adaptation engine (reserved without one)
+    pub const ADAPT: u16 = 0x180;
     /// FEC decoder (reserved)
     pub const FEC: u16 = 0x200;
 }
@@ -281,6 +296,22 @@ pub struct MapParams {
     pub latency: u32,
     /// generator version word ([`version_word`])
     pub gen_version: u32,
+    /// the adaptation engine's generation parameters, in builds with one
+    pub adapt: Option<AdaptMap>,
+}
+
+/// The generation parameters of the adaptation engine (`adapt.*`), as the
+/// `id` block reports them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AdaptMap {
+    /// accumulator fraction bits: the step is 2^-mu_shift coefficient LSB
+    pub mu_shift: u32,
+    /// update delay D, words
+    pub delay: u32,
+    /// leakage shift (0 = none)
+    pub leak_shift: u32,
+    /// lane rule: false = every lane summed, true = round-robin
+    pub round_robin: bool,
 }
 
 impl MapParams {
@@ -307,6 +338,15 @@ impl MapParams {
             precode: get("id.precode")? != 0,
             latency: get("id.latency")?,
             gen_version: get("id.gen_version")?,
+            adapt: match get("id.adapt_engine")? {
+                0 => None,
+                _ => Some(AdaptMap {
+                    mu_shift: get("id.adapt_mu_shift")?,
+                    delay: get("id.adapt_delay")?,
+                    leak_shift: get("id.adapt_leak_shift")?,
+                    round_robin: get("id.adapt_block")? != 0,
+                }),
+            },
         })
     }
 }
@@ -381,6 +421,7 @@ pub fn regmap(p: &MapParams) -> RegMap {
             eq_block(p),
             stats_block(),
             bridge_block(),
+            adapt_block(p),
             fec_block(),
         ],
     }
@@ -464,6 +505,28 @@ fn id_block(p: &MapParams) -> Block {
         id.konst(n, v as u64, d);
     }
     id.konst("latency", p.latency as u64, "equalizer latency, cycles");
+    let a = p.adapt.unwrap_or_default();
+    id.konst(
+        "adapt_engine",
+        p.adapt.is_some() as u64,
+        "1: the adaptation engine is built in (the `adapt` block); 0: not",
+    );
+    id.konst(
+        "adapt_mu_shift",
+        a.mu_shift as u64,
+        "adapt.mu_shift: accumulator fraction bits (the step is 2^-mu_shift LSB)",
+    );
+    id.konst("adapt_delay", a.delay as u64, "adapt.delay D, words");
+    id.konst(
+        "adapt_leak_shift",
+        a.leak_shift as u64,
+        "adapt.leak_shift (0: no leakage)",
+    );
+    id.konst(
+        "adapt_block",
+        a.round_robin as u64,
+        "adapt.block: 0 sum, 1 round-robin",
+    );
     id.blk
 }
 
@@ -555,7 +618,7 @@ fn stats_block() -> Block {
         "snapshot",
         1,
         Kind::SnapshotTrigger,
-        "write (any value): latch every counter of this block and of `bridge`",
+        "write (any value): latch every counter of this block and of `bridge`, and the `adapt` coefficients",
     );
     st.add(
         "samples_in",
@@ -599,6 +662,79 @@ fn bridge_block() -> Block {
         br.add(c.name(), 32, Kind::Snapshot, c.doc());
     }
     br.blk
+}
+
+/// `adapt`: the adaptation engine's mode and its live coefficients; a
+/// reserved block (reads 0) in builds without the engine.
+fn adapt_block(p: &MapParams) -> Block {
+    if p.adapt.is_none() {
+        return Block {
+            name: "adapt",
+            id: ids::RESERVED,
+            version: 0,
+            base: base::ADAPT,
+            size: 0x80,
+            doc: "Reserved: this build has no adaptation engine (`adapt.in_rtl = false`); every word reads 0.".into(),
+            regs: Vec::new(),
+        };
+    }
+    let mut a = B::new(
+        "adapt",
+        ids::ADAPT,
+        base::ADAPT,
+        0x80,
+        "The adaptation engine (docs/adaptation.md). The mode applies to every word the equalizer takes; the starting coefficients are the `eq` registers (a write loads the engine's accumulator). The coefficients the engine holds are read through `stats.snapshot`: writing it latches them with `adapt.updates` and the stream counters in one cycle. Coefficients read as two's complement of the register's width.",
+    );
+    let rw = Kind::Rw {
+        reset: 0,
+        signed: false,
+        eq_addr: None,
+        soft_reset: false,
+        export: true,
+    };
+    a.add(
+        "mode",
+        2,
+        rw.clone(),
+        "0 off (coefficients stay), 1 train (no known levels over the bridge: decision-directed), 2 decision-directed",
+    );
+    a.add(
+        "freeze",
+        1,
+        rw,
+        "1: every word is taken as mode 0 (the mode register keeps its value)",
+    );
+    a.add(
+        "updates",
+        32,
+        Kind::Snapshot,
+        "updates applied (one per word once D words have passed): the coefficients below are the model's after this many",
+    );
+    a.add(
+        "threshold",
+        p.ffe_out_bits,
+        Kind::Snapshot,
+        "the slicer threshold the engine holds",
+    );
+    a.at(base::ADAPT + 0x08);
+    for j in 0..p.dfe_taps {
+        a.add(
+            &format!("dfe{}", j + 1),
+            p.dfe_coef_bits,
+            Kind::Snapshot,
+            &format!("DFE tap b[{}] the engine holds", j + 1),
+        );
+    }
+    a.at(base::ADAPT + 0x40);
+    for k in 0..p.ffe_taps {
+        a.add(
+            &format!("ffe{k}"),
+            p.ffe_coef_bits,
+            Kind::Snapshot,
+            &format!("FFE tap c[{k}] the engine holds (the main tap is fixed)"),
+        );
+    }
+    a.blk
 }
 
 /// `fec`: reserved, no registers.
@@ -741,6 +877,7 @@ mod tests {
             precode: false,
             latency: 14,
             gen_version: version_word(VERSION),
+            adapt: None,
         }
     }
 
@@ -754,6 +891,13 @@ mod tests {
         assert!(m.at(base::FEC).is_none());
         assert_eq!(m.addr("eq.ffe0"), Some(base::EQ + 0x40));
         assert_eq!(m.addr("eq.dfe1"), Some(base::EQ + 0x08));
+        assert_eq!(m.block("adapt").unwrap().id, ids::RESERVED);
+        let mut p = params(64, 4, 32);
+        p.adapt = Some(AdaptMap::default());
+        let m = regmap(&p);
+        m.check().unwrap();
+        assert_eq!(m.addr("adapt.ffe63"), Some(base::ADAPT + 0x7f));
+        assert_eq!(m.addr("adapt.dfe4"), Some(base::ADAPT + 0x0b));
     }
 
     #[test]
@@ -774,7 +918,21 @@ mod tests {
 
     #[test]
     fn id_words_give_back_the_parameters() {
-        for p in [params(16, 1, 8), params(64, 4, 32), params(3, 0, 1)] {
+        let adaptive = MapParams {
+            adapt: Some(AdaptMap {
+                mu_shift: 7,
+                delay: 16,
+                leak_shift: 3,
+                round_robin: true,
+            }),
+            ..params(16, 2, 8)
+        };
+        for p in [
+            params(16, 1, 8),
+            params(64, 4, 32),
+            params(3, 0, 1),
+            adaptive,
+        ] {
             let m = regmap(&p);
             let idb = m.block("id").unwrap();
             let mut words = vec![0u32; idb.size as usize];

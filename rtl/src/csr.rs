@@ -8,15 +8,27 @@
 
 use crate::hdl::{Expr, Module, Ty};
 use crate::{RtlError, VERSION};
+use golden::adapt::{BlockRule, HwAdaptParams};
 use golden::numeric::RxFormat;
-use proto::regmap::{version_word, MapParams};
+use proto::regmap::{version_word, AdaptMap, MapParams};
 
 pub use proto::regmap::{base, ids, Block, Kind, Reg, RegMap, CTRL_EQ_RESET, MAGIC};
 
 /// The build parameters of the device for `fmt` at `parallel` samples per
 /// clock, as its `id` block reports them.
 pub fn params(fmt: &RxFormat, parallel: usize) -> MapParams {
+    params_with(fmt, parallel, None)
+}
+
+/// [`params`] of a device with the adaptation engine `adapt` (or none).
+pub fn params_with(fmt: &RxFormat, parallel: usize, adapt: Option<&HwAdaptParams>) -> MapParams {
     MapParams {
+        adapt: adapt.map(|a| AdaptMap {
+            mu_shift: a.mu_shift,
+            delay: a.delay as u32,
+            leak_shift: a.leak_shift,
+            round_robin: a.block == BlockRule::RoundRobin,
+        }),
         parallel,
         adc_bits: fmt.adc_bits,
         ffe_taps: fmt.ffe_taps,
@@ -35,7 +47,12 @@ pub fn params(fmt: &RxFormat, parallel: usize) -> MapParams {
 
 /// The register map of the device for `fmt` at `parallel` samples per clock.
 pub fn regmap(fmt: &RxFormat, parallel: usize) -> RegMap {
-    proto::regmap::regmap(&params(fmt, parallel))
+    regmap_with(fmt, parallel, None)
+}
+
+/// [`regmap`] of a device with the adaptation engine `adapt` (or none).
+pub fn regmap_with(fmt: &RxFormat, parallel: usize, adapt: Option<&HwAdaptParams>) -> RegMap {
+    proto::regmap::regmap(&params_with(fmt, parallel, adapt))
 }
 
 /// Name of the CSR decoder module.

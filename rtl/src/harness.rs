@@ -126,10 +126,35 @@ pub fn eq_harness(fmt: &RxFormat, p: usize) -> Result<Module, RtlError> {
         crate::TOP,
         &d.ports,
         &["cfg_addr", "cfg_wdata"],
-        header(crate::TOP)
-            .param("rtl.parallel (P)", p)
-            .param("adc.bits", fmt.adc_bits)
-            .param("ffe.taps (N)", fmt.ffe_taps)
-            .param("dfe.taps (M)", fmt.dfe_taps),
+        eq_header(fmt, p),
     )
+}
+
+/// The harness around the adaptive equalizer (`rxdsp_eq` with the engine
+/// [`crate::adapt::ENGINE`], `adapt.in_rtl`): as [`eq_harness`], and the
+/// engine's sidebands (mode, known levels) fill from `s_in` too.
+pub fn adapt_eq_harness(
+    fmt: &RxFormat,
+    p: usize,
+    params: &golden::adapt::HwAdaptParams,
+) -> Result<Module, RtlError> {
+    let d = crate::adapt::design(fmt, p, params)?;
+    build(
+        crate::TOP,
+        &d.ports,
+        &["cfg_addr", "cfg_wdata"],
+        eq_header(fmt, p)
+            .param("adapt.mu_shift", params.mu_shift)
+            .param("adapt.delay (D)", params.delay)
+            .param("adapt.leak_shift", params.leak_shift)
+            .param("adapt.block", params.block.name()),
+    )
+}
+
+fn eq_header(fmt: &RxFormat, p: usize) -> Header {
+    header(crate::TOP)
+        .param("rtl.parallel (P)", p)
+        .param("adc.bits", fmt.adc_bits)
+        .param("ffe.taps (N)", fmt.ffe_taps)
+        .param("dfe.taps (M)", fmt.dfe_taps)
 }

@@ -4,9 +4,10 @@
 //! `tx_ready` out), what a UART gives.
 
 use crate::bridge::{build_bridge, COUNTERS};
-use crate::csr::{build_csr, regmap, Kind};
+use crate::csr::{build_csr, regmap_with, Kind};
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::{regen, Design, RtlError};
+use golden::adapt::HwAdaptParams;
 use golden::numeric::{clog2, smax, smin, RxFormat};
 
 /// Name of the device top module.
@@ -54,10 +55,38 @@ struct Stats {
     saturated: Expr,
 }
 
+/// The adaptive equalizer's ports in the device top: the mode it takes
+/// from the `adapt` registers and the coefficients it reports to them.
+struct AdaptWires {
+    /// `adapt.mode` (CSR output)
+    mode: Expr,
+    /// `adapt.freeze` (CSR output)
+    freeze: Expr,
+    /// the engine's coefficients and update count, by equalizer port name
+    readback: Vec<(&'static str, Expr)>,
+}
+
 /// Builds the device (every module, submodules first, `rxdsp_top` last).
 pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
-    let mut mods = crate::eq::build(fmt, parallel)?;
-    let map = regmap(fmt, parallel);
+    build_with(fmt, parallel, None)
+}
+
+/// Builds the device with the adaptation engine `adapt` beside the
+/// equalizer (`adapt.in_rtl`): the `adapt` register block drives its mode
+/// and reads its coefficients. `None`: [`build`].
+pub fn build_with(
+    fmt: &RxFormat,
+    parallel: usize,
+    adapt: Option<&HwAdaptParams>,
+) -> Result<Vec<Module>, RtlError> {
+    let mut mods = match adapt {
+        Some(a) => {
+            crate::adapt::check(fmt, parallel, a)?;
+            crate::eq::build_variant(fmt, parallel, Some(a))?.0
+        }
+        None => crate::eq::build(fmt, parallel)?,
+    };
+    let map = regmap_with(fmt, parallel, adapt);
     let csr = build_csr(&map, fmt)?;
     let br = build_bridge(fmt, parallel)?;
     let eqm_idx = mods.len() - 1;
@@ -72,6 +101,19 @@ pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
         .param("dfe.taps (M)", fmt.dfe_taps)
         .param("adc.bits", fmt.adc_bits)
         .param("register map hash", format!("0x{:016x}", map.hash()))
+        .param(
+            "adapt.in_rtl",
+            match adapt {
+                Some(a) => format!(
+                    "true (mu_shift {}, delay {}, leak_shift {}, {})",
+                    a.mu_shift,
+                    a.delay,
+                    a.leak_shift,
+                    a.block.name()
+                ),
+                None => "false".into(),
+            },
+        )
         .note("Byte interface: docs/device.md; registers: docs/registers.md"),
     );
     let (clk, rst) = m.clock()?;
@@ -79,11 +121,15 @@ pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
     let rx_valid = m.input("rx_valid", Ty::BIT, "received byte valid (always accepted)")?;
     let tx_ready = m.input("tx_ready", Ty::BIT, "transmitter ready")?;
     let w = wires(&mut m, fmt, parallel)?;
+    let aw = match adapt {
+        Some(_) => Some(adapt_wires(&mut m, &mods[eqm_idx])?),
+        None => None,
+    };
     let st = stream_stats(&mut m, fmt, parallel, &w)?;
     let eq_rst = m.wire("eq_rst", &rst.or(&w.q_ctrl)?)?;
 
     m.comment("CSR decoder");
-    csr_instance(&mut m, &csr, &map, &clk, &rst, &w, &st)?;
+    csr_instance(&mut m, &csr, &map, &clk, &rst, &w, &st, aw.as_ref())?;
 
     m.comment("bridge");
     let mut bc: Vec<(String, Expr)> = vec![
@@ -118,31 +164,89 @@ pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
     m.instance(&br, "u_bridge", &c)?;
 
     m.comment("equalizer");
-    m.instance(
-        &mods[eqm_idx],
-        "u_eq",
-        &[
-            ("clk", &clk),
-            ("rst", &eq_rst),
-            ("cfg_we", &w.eq_we),
-            ("cfg_addr", &w.eq_addr),
-            ("cfg_wdata", &w.eq_wdata),
-            ("s_axis_tdata", &w.s_data),
-            ("s_axis_tvalid", &w.s_valid),
-            ("m_axis_tready", &w.m_ready),
-            ("s_axis_tready", &w.s_ready),
-            ("m_axis_tdata", &w.m_data),
-            ("m_axis_tvalid", &w.m_valid),
-            ("m_ffe_out", &w.ffe_out),
-            ("m_slicer_level", &w.slicer_level),
-        ],
-    )?;
+    let side = match &aw {
+        Some(a) => Some(adapt_side(&mut m, a, parallel)?),
+        None => None,
+    };
+    let mut conns: Vec<(&str, &Expr)> = vec![
+        ("clk", &clk),
+        ("rst", &eq_rst),
+        ("cfg_we", &w.eq_we),
+        ("cfg_addr", &w.eq_addr),
+        ("cfg_wdata", &w.eq_wdata),
+        ("s_axis_tdata", &w.s_data),
+        ("s_axis_tvalid", &w.s_valid),
+        ("m_axis_tready", &w.m_ready),
+        ("s_axis_tready", &w.s_ready),
+        ("m_axis_tdata", &w.m_data),
+        ("m_axis_tvalid", &w.m_valid),
+        ("m_ffe_out", &w.ffe_out),
+        ("m_slicer_level", &w.slicer_level),
+    ];
+    if let (Some(a), Some(sd)) = (&aw, &side) {
+        conns.push(("s_axis_tmode", &sd[0]));
+        conns.push(("s_axis_tknown", &sd[1]));
+        conns.push(("s_axis_tknown_valid", &sd[2]));
+        for (n, e) in &a.readback {
+            conns.push((n, e));
+        }
+    }
+    m.instance(&mods[eqm_idx], "u_eq", &conns)?;
     m.output("tx_data", &w.tx_data, "byte to send")?;
     m.output("tx_valid", &w.tx_valid, "tx_data valid")?;
     mods.push(csr);
     mods.push(br);
     mods.push(m);
     Ok(mods)
+}
+
+/// Declares the wires of the adaptive equalizer's readback ports and of the
+/// `adapt` registers the CSR block exports.
+fn adapt_wires(m: &mut Module, eq: &Module) -> Result<AdaptWires, RtlError> {
+    let mut readback = Vec::new();
+    for n in ["adapt_ffe", "adapt_dfe", "adapt_threshold", "adapt_updates"] {
+        if let Some(p) = eq.ports().iter().find(|p| p.name == n) {
+            readback.push((n, m.wire_decl(&format!("eq_{n}"), p.ty)?));
+        }
+    }
+    Ok(AdaptWires {
+        mode: m.wire_decl("q_adapt_mode", Ty::u(2))?,
+        freeze: m.wire_decl("q_adapt_freeze", Ty::BIT)?,
+        readback,
+    })
+}
+
+/// The adaptive equalizer's sidebands: every word's mode from the `adapt`
+/// registers (0 while frozen); no known levels come over the bridge.
+fn adapt_side(m: &mut Module, a: &AdaptWires, parallel: usize) -> Result<[Expr; 3], RtlError> {
+    let p = parallel as u32;
+    let mode = m.wire(
+        "adapt_word_mode",
+        &Expr::mux(&a.freeze, &k(0, Ty::u(2))?, &a.mode)?,
+    )?;
+    let known = m.wire("adapt_known", &k(0, Ty::u(2 * p))?)?;
+    let known_valid = m.wire("adapt_known_valid", &k(0, Ty::u(p))?)?;
+    Ok([mode, known, known_valid])
+}
+
+/// The source of an `adapt.*` snapshot register: a field of the engine's
+/// readback buses (taps packed tap 0 in the LSBs).
+fn adapt_source(a: &AdaptWires, map: &crate::csr::RegMap, name: &str) -> Option<Expr> {
+    let reg = map.reg(name)?;
+    let bus = |port: &str| a.readback.iter().find(|(n, _)| *n == port).map(|x| &x.1);
+    let field = |port: &str, i: u32| -> Option<Expr> {
+        bus(port)?
+            .slice((i + 1) * reg.width - 1, i * reg.width)
+            .ok()
+    };
+    let r = name.strip_prefix("adapt.")?;
+    match r {
+        "updates" => bus("adapt_updates").cloned(),
+        "threshold" => bus("adapt_threshold").cloned(),
+        _ if r.starts_with("ffe") => field("adapt_ffe", r[3..].parse().ok()?),
+        _ if r.starts_with("dfe") => field("adapt_dfe", r[3..].parse::<u32>().ok()? - 1),
+        _ => None,
+    }
 }
 
 /// Declares the wires the instances drive.
@@ -255,6 +359,7 @@ fn stream_stats(
 
 /// The CSR decoder instance, every status and snapshot register connected
 /// to its source.
+#[allow(clippy::too_many_arguments)]
 fn csr_instance(
     m: &mut Module,
     csr: &Module,
@@ -263,6 +368,7 @@ fn csr_instance(
     rst: &Expr,
     w: &Wires,
     st: &Stats,
+    adapt: Option<&AdaptWires>,
 ) -> Result<(), RtlError> {
     let q_ctrl = &w.q_ctrl;
     let mut conns: Vec<(String, Expr)> = vec![
@@ -279,6 +385,10 @@ fn csr_instance(
         ("eq_cfg_wdata".into(), w.eq_wdata.clone()),
         ("rd_data".into(), w.rd_data.clone()),
     ];
+    if let Some(a) = adapt {
+        conns.push(("q_adapt_mode".into(), a.mode.clone()));
+        conns.push(("q_adapt_freeze".into(), a.freeze.clone()));
+    }
     let no_source = |n: &str| RtlError::Port {
         inst: "u_csr".into(),
         port: n.into(),
@@ -297,6 +407,9 @@ fn csr_instance(
                 .parse::<usize>()
                 .expect("level index")]
             .clone(),
+            n if n.starts_with("adapt.") => adapt
+                .and_then(|a| adapt_source(a, map, n))
+                .ok_or_else(|| no_source(n))?,
             n if n.starts_with("bridge.") => w
                 .cnts
                 .iter()
@@ -313,7 +426,16 @@ fn csr_instance(
 
 /// The device design in memory (files submodules first, `rxdsp_top` last).
 pub fn design(fmt: &RxFormat, parallel: usize) -> Result<Design, RtlError> {
-    let mods = build(fmt, parallel)?;
+    design_with(fmt, parallel, None)
+}
+
+/// [`design`] with the adaptation engine `adapt` (see [`build_with`]).
+pub fn design_with(
+    fmt: &RxFormat,
+    parallel: usize,
+    adapt: Option<&HwAdaptParams>,
+) -> Result<Design, RtlError> {
+    let mods = build_with(fmt, parallel, adapt)?;
     let mut files = Vec::new();
     for m in &mods {
         files.push((format!("{}.v", m.name()), m.emit()?));
@@ -341,7 +463,17 @@ pub fn generate(
     parallel: usize,
     out_dir: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>, RtlError> {
-    let d = design(fmt, parallel)?;
+    generate_with(fmt, parallel, None, out_dir)
+}
+
+/// [`generate`] with the adaptation engine `adapt` (see [`build_with`]).
+pub fn generate_with(
+    fmt: &RxFormat,
+    parallel: usize,
+    adapt: Option<&HwAdaptParams>,
+    out_dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>, RtlError> {
+    let d = design_with(fmt, parallel, adapt)?;
     let io = |path: &std::path::Path, e| RtlError::Io {
         path: path.to_path_buf(),
         source: e,
@@ -356,7 +488,7 @@ pub fn generate(
     let fl = out_dir.join("rxdsp_device.f");
     std::fs::write(&fl, d.filelist()).map_err(|e| io(&fl, e))?;
     out.push(fl);
-    let md = regmap(fmt, parallel).markdown(&registers_title(fmt, parallel));
+    let md = regmap_with(fmt, parallel, adapt).markdown(&registers_title(fmt, parallel));
     let rp = out_dir.join("registers.md");
     std::fs::write(&rp, md).map_err(|e| io(&rp, e))?;
     out.push(rp);

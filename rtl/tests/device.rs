@@ -4,13 +4,19 @@
 
 mod common;
 
+use golden::adapt::{BlockRule, HwAdaptParams};
 use golden::numeric::RxFormat;
 use std::path::{Path, PathBuf};
 
-fn write(fmt: &RxFormat, p: usize, tag: &str) -> (PathBuf, Vec<String>) {
+fn write(
+    fmt: &RxFormat,
+    p: usize,
+    adapt: Option<&HwAdaptParams>,
+    tag: &str,
+) -> (PathBuf, Vec<String>) {
     let dir = std::env::temp_dir().join(format!("rxdsp-dev-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let d = rtl::top::design(fmt, p).unwrap();
+    let d = rtl::top::design_with(fmt, p, adapt).unwrap();
     let mut names = Vec::new();
     for (n, t) in &d.files {
         std::fs::write(dir.join(n), t).unwrap();
@@ -20,9 +26,13 @@ fn write(fmt: &RxFormat, p: usize, tag: &str) -> (PathBuf, Vec<String>) {
 }
 
 fn check(fmt: &RxFormat, p: usize, tag: &str) {
-    let (dir, _) = write(fmt, p, tag);
+    check_with(fmt, p, None, tag)
+}
+
+fn check_with(fmt: &RxFormat, p: usize, adapt: Option<&HwAdaptParams>, tag: &str) {
+    let (dir, _) = write(fmt, p, adapt, tag);
     // through the public writer, as `rxdsp gen` would
-    let files = rtl::top::generate(fmt, p, &dir).unwrap();
+    let files = rtl::top::generate_with(fmt, p, adapt, &dir).unwrap();
     assert!(files.iter().any(|f| f.ends_with("registers.md")));
     let names: Vec<String> = files
         .iter()
@@ -51,17 +61,64 @@ fn device_lints_clean_and_compiles_in_icarus() {
     check(&f, 4, "p4-m2");
 }
 
+/// The device with the adaptation engine: its `adapt` block is wired to the
+/// engine's mode and readback ports (every snapshot register has a source,
+/// or the build fails), and it lints clean.
+#[test]
+fn adaptive_device_lints_clean_and_compiles_in_icarus() {
+    for (p, m, rule) in [(8, 1, BlockRule::Sum), (4, 2, BlockRule::RoundRobin)] {
+        let f = RxFormat {
+            dfe_taps: m,
+            ..RxFormat::default()
+        };
+        let a = HwAdaptParams {
+            parallel: p,
+            mu_shift: 7,
+            delay: 16,
+            leak_shift: 4,
+            block: rule,
+        };
+        let map = rtl::csr::regmap_with(&f, p, Some(&a));
+        assert_eq!(map.block("adapt").unwrap().id, rtl::csr::ids::ADAPT);
+        assert!(map.reg(&format!("adapt.dfe{m}")).is_some());
+        check_with(&f, p, Some(&a), &format!("adapt-p{p}-m{m}"));
+    }
+}
+
+/// docs/registers.md (the default device) and docs/registers-adapt.md (the
+/// default device with the adaptation engine at its default parameters)
+/// are the generated pages.
 #[test]
 fn registers_md_is_up_to_date() {
     let f = RxFormat::default();
-    let want = rtl::csr::regmap(&f, 8).markdown(&rtl::top::registers_title(&f, 8));
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/registers.md");
-    if std::env::var_os("RXDSP_BLESS").is_some() {
-        std::fs::write(&p, &want).unwrap();
+    let title = rtl::top::registers_title(&f, 8);
+    let adapt = HwAdaptParams {
+        parallel: 8,
+        mu_shift: golden::config::DEFAULT_HW_MU_SHIFT as u32,
+        delay: 16,
+        leak_shift: 0,
+        block: BlockRule::Sum,
+    };
+    let pages = [
+        ("registers.md", rtl::csr::regmap(&f, 8).markdown(&title)),
+        (
+            "registers-adapt.md",
+            rtl::csr::regmap_with(&f, 8, Some(&adapt)).markdown(&format!(
+                "{title}, with the adaptation engine (adapt.in_rtl = true, default adapt.* keys)"
+            )),
+        ),
+    ];
+    for (name, want) in pages {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../docs")
+            .join(name);
+        if std::env::var_os("RXDSP_BLESS").is_some() {
+            std::fs::write(&p, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&p).unwrap_or_default();
+        assert!(
+            have == want,
+            "docs/{name} is stale: run `RXDSP_BLESS=1 cargo test -p rxdsp-rtl --test device registers_md`"
+        );
     }
-    let have = std::fs::read_to_string(&p).unwrap_or_default();
-    assert!(
-        have == want,
-        "docs/registers.md is stale: run `RXDSP_BLESS=1 cargo test -p rxdsp-rtl --test device`"
-    );
 }

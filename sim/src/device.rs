@@ -3,6 +3,7 @@
 
 use crate::verilator::{build_library, BuildInfo, Model};
 use crate::SimError;
+use golden::adapt::HwAdaptParams;
 use golden::numeric::RxFormat;
 use std::collections::VecDeque;
 
@@ -22,7 +23,17 @@ impl DeviceSim {
     /// Builds (or takes from the cache) and loads the device for `fmt` at
     /// `parallel` samples per clock, and resets it.
     pub fn new(fmt: &RxFormat, parallel: usize) -> Result<(DeviceSim, BuildInfo), SimError> {
-        let d = rtl::top::design(fmt, parallel)?;
+        DeviceSim::new_with(fmt, parallel, None)
+    }
+
+    /// [`DeviceSim::new`] for a device with the adaptation engine `adapt`
+    /// (`adapt.in_rtl`; `None`: without).
+    pub fn new_with(
+        fmt: &RxFormat,
+        parallel: usize,
+        adapt: Option<&HwAdaptParams>,
+    ) -> Result<(DeviceSim, BuildInfo), SimError> {
+        let d = rtl::top::design_with(fmt, parallel, adapt)?;
         let info = build_library(&d.files, rtl::top::DEVICE_TOP, &d.ports)?;
         let model = Model::load(&info.library, &d.ports)?;
         let mut s = DeviceSim {
