@@ -228,3 +228,124 @@ impl HwRx {
         }
     }
 }
+
+/// Samples between two points of a received stream's trajectory: the
+/// plan's `adapt.report_every` rounded up to a multiple of lcm(P, 4), so
+/// every point falls on a word boundary and on a whole byte of the device's
+/// output (four symbols), where the device can stop and read its
+/// coefficients (`rxdsp stream`).
+pub fn received_every(hw: &HwAdaptPlan) -> u64 {
+    let p = hw.params.parallel as u64;
+    let (mut a, mut b) = (p, 4u64);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    let l = p / a * 4;
+    hw.report_every.div_ceil(l) * l
+}
+
+/// The word after which a received stream's engine stops (mode off from
+/// there on): the first word whose first sample is at or beyond
+/// `adapt.symbols`, as in [`HwRx`].
+pub fn received_freeze_word(plan: &LinkPlan, hw: &HwAdaptPlan) -> u64 {
+    plan.adapt_symbols.div_ceil(hw.params.parallel as u64)
+}
+
+/// The mode of word `w` of a received stream: decision-directed (train
+/// words have no known level there, which the engine treats alike) until
+/// [`received_freeze_word`], then off.
+pub fn received_mode(plan: &LinkPlan, hw: &HwAdaptPlan) -> impl Fn(u64) -> Mode {
+    let freeze = received_freeze_word(plan, hw);
+    move |w| {
+        if w < freeze {
+            Mode::DecisionDirected
+        } else {
+            Mode::Off
+        }
+    }
+}
+
+/// What [`receive`] gives: the decisions, the data symbols and the
+/// `adaptation` report (its points carry no bit counts: nothing is known of
+/// what was sent).
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// level index (0..3) of every sample
+    pub levels: Vec<u8>,
+    /// data symbol of every sample
+    pub data: Vec<u8>,
+    /// the engine's report
+    pub report: AdaptReport,
+}
+
+/// The hardware engine on a received sample stream (`rxdsp rx` with
+/// `adapt.in_rtl`; `rxdsp stream` gives the same through the device):
+/// starts from `init`, adapts decision-directed until
+/// [`received_freeze_word`], and records the coefficients at the start,
+/// every [`received_every`] samples and at the end. The stream is taken as the
+/// device takes it, zero-padded to a whole word (the padding's decisions
+/// are dropped; the last point is at the padded length).
+pub fn receive(
+    plan: &LinkPlan,
+    hw: &HwAdaptPlan,
+    init: &RxCoeffs,
+    x: &[i16],
+) -> Result<Received, LinkError> {
+    let mut rx = HwRx::new(plan, hw, init)?;
+    let p = hw.params.parallel;
+    let mut padded = x.to_vec();
+    padded.resize(x.len().div_ceil(p) * p, 0);
+    let mode = received_mode(plan, hw);
+    let every = received_every(hw) as usize;
+    let mut levels = vec![0u8; padded.len()];
+    let mut data = vec![0u8; padded.len()];
+    // the starting coefficients
+    rx.point(0);
+    let mut at = 0usize;
+    while at < padded.len() {
+        let end = ((at / every + 1) * every).min(padded.len());
+        rx.adapter.process(
+            &padded[at..end],
+            &|_| None,
+            &mode,
+            &mut levels[at..end],
+            &mut data[at..end],
+        );
+        rx.point(end as u64);
+        at = end;
+    }
+    levels.truncate(x.len());
+    data.truncate(x.len());
+    Ok(Received {
+        levels,
+        data,
+        report: received_report(plan, hw, rx.trajectory),
+    })
+}
+
+/// The `adaptation` object of a received stream from its trajectory (the
+/// last point holds the final coefficients): the same for `rxdsp rx` and
+/// `rxdsp stream`.
+pub fn received_report(
+    plan: &LinkPlan,
+    hw: &HwAdaptPlan,
+    trajectory: Vec<TrajectoryPoint>,
+) -> AdaptReport {
+    let last = trajectory.last().cloned();
+    AdaptReport {
+        in_rtl: true,
+        block: hw.params.block.name(),
+        parallel: hw.params.parallel,
+        mu_shift: hw.params.mu_shift,
+        delay_words: hw.params.delay,
+        leak_shift: hw.params.leak_shift,
+        init: hw.init.name(),
+        training_symbols: 0,
+        adapt_symbols: plan.adapt_symbols,
+        report_every: received_every(hw),
+        final_ffe: last.as_ref().map(|p| p.ffe.clone()).unwrap_or_default(),
+        final_dfe: last.as_ref().map(|p| p.dfe.clone()).unwrap_or_default(),
+        final_threshold: last.as_ref().map_or(0, |p| p.threshold),
+        trajectory,
+    }
+}

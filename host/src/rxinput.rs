@@ -45,7 +45,8 @@ pub struct RxInput {
 
 /// Reads `input` (format from the extension unless `format` is given),
 /// quantizes float samples with the plan's ADC, checks integer ones against
-/// `adc.bits`, and chooses the coefficients as `rxdsp rx` does.
+/// `adc.bits`, and chooses the coefficients as `rxdsp rx` does (with
+/// `adapt.in_rtl`, the hardware engine's starting coefficients, `adapt.init`).
 pub fn load(
     plan: &LinkPlan,
     input: &Path,
@@ -69,7 +70,11 @@ pub fn load(
         plan.method,
         EqMethod::None | EqMethod::Lms | EqMethod::SignSign
     );
-    let eq = link::choose_coeffs(plan, 1, if learn { Some(&x) } else { None })?;
+    let eq = match &plan.hw_adapt {
+        // the hardware engine adapts on the stream itself: its start
+        Some(hw) => golden::adapt_link::initial_coeffs(plan, hw, 1)?,
+        None => link::choose_coeffs(plan, 1, if learn { Some(&x) } else { None })?,
+    };
     let coeffs = RxCoeffs {
         ffe: eq.ffe.clone(),
         dfe: eq.dfe.clone(),

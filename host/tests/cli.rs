@@ -885,7 +885,8 @@ fn failed_writes_leave_no_partial_file() {
 }
 
 /// `adapt.in_rtl`: `rxdsp sim` runs the hardware adaptation engine, reports its
-/// trajectory and plots it; the commands on received samples refuse it.
+/// trajectory and plots it; the IBIS-AMI export (which adapts in software)
+/// refuses it.
 #[test]
 fn sim_with_hardware_adaptation() {
     let d = tmpdir("adapt");
@@ -912,12 +913,14 @@ fn sim_with_hardware_adaptation() {
     for f in ["adaptation_ber", "adaptation_taps", "taps"] {
         assert!(plots.join(format!("{f}.svg")).exists(), "{f}");
     }
-    let mut args = vec!["rx", "--in", "/nonexistent.npy", "--out", "/tmp/never.bits"];
+    let never = d.join("ami");
+    let mut args = vec!["ami", "--out", never.to_str().unwrap()];
     args.extend(hw);
     fails_with(
         &rxdsp(&args),
-        "adapt.in_rtl = true is modelled by `rxdsp sim` only",
+        "adapt.in_rtl = true is not modelled by the IBIS-AMI model",
     );
+    assert!(!never.exists());
     let o = rxdsp(&["sim", "--symbols", "1000", "--set", "adapt.in_rtl=true"]);
     fails_with(&o, "adapt.in_rtl = true needs eq.method = \"sign-sign\"");
     std::fs::remove_dir_all(&d).ok();

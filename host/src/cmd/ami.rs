@@ -58,7 +58,8 @@ pub fn run(a: AmiArgs) -> Result<()> {
     if cfg.adapt.training.is_some_and(|t| t > 0) {
         bail!("adapt.training needs the transmitted symbols, which an AMI simulation does not give the model: set adapt.training = 0 (the model adapts decision-directed)");
     }
-    let plan = a.cfg.plan_for_received()?;
+    let plan = a.cfg.plan_for_received(None)?;
+    super::args::sim_only_adaptation(&plan, "the IBIS-AMI model")?;
     let lib = find_library()?;
     let so = std::fs::read(&lib).with_context(|| format!("reading {}", lib.display()))?;
     let s = Settings::from_plan(&plan, cfg.adc.full_scale.is_some());

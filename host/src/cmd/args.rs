@@ -37,25 +37,56 @@ impl ConfigArgs {
         self.plan_of(&self.load()?)
     }
 
-    /// The plan of a command that receives a sample file (`rx`, `stream`):
-    /// no transmitted symbols are known there, so `adapt.training` defaults
-    /// to 0 (decision-directed adaptation) instead of the simulator's default.
-    pub fn plan_for_received(&self) -> Result<LinkPlan> {
+    /// The plan of a command that receives a sample file (`rx`, `stream`,
+    /// `ami`): no transmitted symbols are known there, so `adapt.training`
+    /// defaults to 0 (decision-directed adaptation) instead of the
+    /// simulator's default. `adapt` (`--adapt`) turns the hardware engine on.
+    pub fn plan_for_received(&self, adapt: Option<AdaptStart>) -> Result<LinkPlan> {
         let mut cfg = self.load()?;
         cfg.adapt.training.get_or_insert(0);
-        let plan = self.plan_of(&cfg)?;
-        sim_only_adaptation(&plan, "rx and stream")?;
-        Ok(plan)
+        if let Some(a) = adapt {
+            cfg.adapt.in_rtl = true;
+            cfg.eq.method = golden::config::EqMethod::SignSign;
+            cfg.adapt.init = match a {
+                AdaptStart::Zero => golden::config::AdaptInit::Zero,
+                AdaptStart::Mmse => golden::config::AdaptInit::Mmse,
+            };
+        }
+        if cfg.adapt.in_rtl && cfg.adapt.training.is_some_and(|t| t > 0) {
+            anyhow::bail!("adapt.training needs the transmitted symbols, which a received sample file does not give: set adapt.training = 0 (the engine adapts decision-directed)");
+        }
+        self.plan_of(&cfg)
     }
 }
 
-/// Refuses `adapt.in_rtl` in the commands (`what`) that run the generated
-/// receiver or its fixed-coefficient model: only `rxdsp sim` runs the
-/// hardware adaptation engine's golden model so far.
+/// `--adapt`: where the hardware adaptation engine starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AdaptStart {
+    /// zero taps, the main FFE tap at its fixed value (`adapt.init = "zero"`)
+    Zero,
+    /// the MMSE taps for the configured channel (`adapt.init = "mmse"`)
+    Mmse,
+}
+
+/// `--adapt` and `--plots` of the commands that receive a sample file.
+#[derive(Args, Clone, Debug, Default)]
+pub struct RxAdaptArgs {
+    /// let the hardware adaptation engine adapt (decision-directed until
+    /// adapt.symbols), starting from zero taps or the MMSE taps: sets
+    /// adapt.in_rtl = true, eq.method = "sign-sign" and adapt.init
+    #[arg(long, value_enum)]
+    pub adapt: Option<AdaptStart>,
+    /// write the adaptation plot (taps and threshold against time) into this folder
+    #[arg(long)]
+    pub plots: Option<PathBuf>,
+}
+
+/// Refuses `adapt.in_rtl` in the commands (`what`) that do not run the
+/// hardware adaptation engine.
 pub fn sim_only_adaptation(plan: &LinkPlan, what: &str) -> Result<()> {
     if plan.hw_adapt.is_some() {
         anyhow::bail!(
-            "adapt.in_rtl = true is modelled by `rxdsp sim` only: {what} use fixed coefficients (the device has no adaptation registers yet; `rxdsp cosim` and `rxdsp gen` take the adaptive RTL)"
+            "adapt.in_rtl = true is not modelled by {what} (it adapts in software: set adapt.in_rtl = false)"
         );
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! `rxdsp serve` and `rxdsp stream`: the simulated device over TCP and the
 //! host driver streaming a sample file through a device.
 
-use super::args::{ConfigArgs, SampleIoArgs};
+use super::args::{ConfigArgs, RxAdaptArgs, SampleIoArgs};
 use super::{write_file, write_json};
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -34,6 +34,8 @@ pub struct StreamArgs {
     cfg: ConfigArgs,
     #[command(flatten)]
     io: SampleIoArgs,
+    #[command(flatten)]
+    adapt: RxAdaptArgs,
     /// response timeout in milliseconds
     #[arg(long, default_value_t = 1500)]
     timeout_ms: u64,
@@ -45,6 +47,7 @@ pub struct StreamArgs {
 /// Runs `rxdsp serve`.
 pub fn serve(a: ServeArgs) -> Result<()> {
     let plan = a.cfg.plan()?;
+    let build = device::DeviceBuild::of_plan(&plan);
     let l = std::net::TcpListener::bind(&a.listen)
         .with_context(|| format!("listening on {}", a.listen))?;
     let addr = l.local_addr().context("local address")?;
@@ -54,16 +57,22 @@ pub fn serve(a: ServeArgs) -> Result<()> {
     );
     let t0 = Instant::now();
     // build before announcing, so a client never waits on the compiler
-    sim::device::DeviceSim::new(&plan.format, plan.parallel).context("building the device")?;
+    sim::device::DeviceSim::new_with(&plan.format, plan.parallel, build.adapt.as_ref())
+        .context("building the device")?;
     println!(
-        "serving   rxdsp_top (P = {}, N = {}, M = {}) on tcp://{addr} (ready in {:.1} s)",
+        "serving   rxdsp_top (P = {}, N = {}, M = {}{}) on tcp://{addr} (ready in {:.1} s)",
         plan.parallel,
         plan.format.ffe_taps,
         plan.format.dfe_taps,
+        if build.adapt.is_some() {
+            ", adaptation engine"
+        } else {
+            ""
+        },
         t0.elapsed().as_secs_f64()
     );
     std::io::stdout().flush().ok();
-    let r = device::serve::serve(&l, &plan.format, plan.parallel, a.sessions)?;
+    let r = device::serve::serve_build(&l, &build, a.sessions)?;
     println!(
         "served    {} sessions, {} bytes in, {} bytes out, {} cycles",
         r.sessions, r.bytes_in, r.bytes_out, r.cycles
@@ -83,18 +92,22 @@ struct StreamReport {
     symbols_per_second: f64,
     device_stats: device::DeviceStats,
     link: device::LinkCounters,
+    /// the device's adaptation engine: its trajectory read from the device
+    #[serde(skip_serializing_if = "Option::is_none")]
+    adaptation: Option<golden::adapt_link::AdaptReport>,
 }
 
 /// Runs `rxdsp stream`.
 pub fn stream(a: StreamArgs) -> Result<()> {
-    let plan = a.cfg.plan_for_received()?;
+    let plan = a.cfg.plan_for_received(a.adapt.adapt)?;
+    super::rx::check_plots(&a.adapt, &plan)?;
     let io = &a.io;
     let inp = rxinput::load(&plan, &io.input, io.format())?;
     let opts = Options {
         timeout: Duration::from_millis(a.timeout_ms.max(1)),
         retries: a.retries,
     };
-    let mut dev = Device::open(&a.device, &plan.format, plan.parallel, opts)
+    let mut dev = Device::open_build(&a.device, &device::DeviceBuild::of_plan(&plan), opts)
         .with_context(|| format!("opening {}", a.device))?;
     if dev.info().format != plan.format {
         bail!(
@@ -104,10 +117,26 @@ pub fn stream(a: StreamArgs) -> Result<()> {
             plan.format
         );
     }
+    if let Some(hw) = &plan.hw_adapt {
+        // before any output file: a device without the engine is bad input
+        dev.check_adapt(hw)?;
+    }
     let t0 = Instant::now();
-    let (out, st) = dev
-        .run_stream(&inp.coeffs, &inp.samples, 2)
-        .with_context(|| format!("streaming through {}", dev.describe()))?;
+    let (out, st, adaptation) = match &plan.hw_adapt {
+        Some(hw) => {
+            let r = dev
+                .run_adaptive(&plan, hw, &inp.coeffs, &inp.samples)
+                .with_context(|| format!("adapting through {}", dev.describe()))?;
+            let rep = golden::adapt_link::received_report(&plan, hw, r.trajectory());
+            (r.out, r.stats, Some(rep))
+        }
+        None => {
+            let (out, st) = dev
+                .run_stream(&inp.coeffs, &inp.samples, 2)
+                .with_context(|| format!("streaming through {}", dev.describe()))?;
+            (out, st, None)
+        }
+    };
     let secs = t0.elapsed().as_secs_f64();
     write_file(&io.out, &samples::pack_symbols(&out.data)).context("writing the output")?;
     let n = inp.samples.len() as u64;
@@ -120,6 +149,17 @@ pub fn stream(a: StreamArgs) -> Result<()> {
         n as f64 / secs.max(1e-9) / 1e6,
         dev.counters.retransmits
     );
+    if let Some(ad) = &adaptation {
+        println!(
+            "adapt      device engine from {} taps: final ffe {:?}, dfe {:?}, threshold {} ({} points read back)",
+            ad.init,
+            ad.final_ffe,
+            ad.final_dfe,
+            ad.final_threshold,
+            ad.trajectory.len()
+        );
+    }
+    super::rx::adaptation_outputs(&a.adapt, &plan, adaptation.as_ref())?;
     if let Some(p) = &io.report {
         let rep = StreamReport {
             rxdsp_version: env!("CARGO_PKG_VERSION"),
@@ -132,6 +172,7 @@ pub fn stream(a: StreamArgs) -> Result<()> {
             symbols_per_second: n as f64 / secs.max(1e-9),
             device_stats: st,
             link: dev.counters.clone(),
+            adaptation,
         };
         write_json(p, &rep)?;
         println!("report     {}", p.display());

@@ -92,14 +92,14 @@ pub fn run(a: GenArgs) -> Result<()> {
     let out = &a.out;
     let t0 = std::time::Instant::now();
     // everything is generated before the first file is written
-    // adapt.in_rtl: the equalizer with its adaptation engine; the device
-    // (CSR block, bridge) has no adaptation registers yet, so it is not written
+    // adapt.in_rtl: the equalizer with its adaptation engine, and the device
+    // with it (its `adapt` register block)
     let adaptive = plan.hw_adapt.as_ref().map(|h| &h.params);
     let eq = match adaptive {
         Some(hp) => rtl::adapt::design(f, p, hp).context("generating the adaptive equalizer")?,
         None => rtl::design(f, p).context("generating Verilog")?,
     };
-    let dev = rtl::top::design(f, p).context("generating the device")?;
+    let dev = rtl::top::design_with(f, p, adaptive).context("generating the device")?;
     // the emulator with the largest channel, so that any channel that fits loads at run time
     let ep = rtl::emu::EmuParams {
         parallel: p,
@@ -107,7 +107,8 @@ pub fn run(a: GenArgs) -> Result<()> {
         adc_bits: f.adc_bits,
     };
     let emu = rtl::emu::design(&ep).context("generating the link emulator")?;
-    let registers = rtl::csr::regmap(f, p).markdown(&rtl::top::registers_title(f, p));
+    let registers =
+        rtl::csr::regmap_with(f, p, adaptive).markdown(&rtl::top::registers_title(f, p));
     let mut eq_files = eq.files.clone();
     eq_files.push(("rxdsp.f".into(), eq.filelist()));
     eq_files.push(("eq_cfg_port.md".into(), eq_cfg_port(&plan)));
@@ -116,16 +117,14 @@ pub fn run(a: GenArgs) -> Result<()> {
     dev_files.push(("registers.md".into(), registers));
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     write_all(out, &eq_files)?;
-    if adaptive.is_none() {
-        write_all(out, &dev_files)?;
-    }
+    write_all(out, &dev_files)?;
     let mut emu_files = emu.files.clone();
     emu_files.push(("rxdsp_emu.f".into(), emu.filelist()));
     emu_files.push(("emu_map.md".into(), emu_map(&ep)));
     write_all(out, &emu_files)?;
     if let Some(hp) = adaptive {
         println!(
-            "adapt      {} beside the FFE and DFE (D = {} words, full rate from D = {}, mu_shift {}, leak_shift {}, {}); the device top is not written (it has no adaptation registers yet)",
+            "adapt      {} beside the FFE and DFE (D = {} words, full rate from D = {}, mu_shift {}, leak_shift {}, {}); the device's `adapt` registers drive it (registers.md)",
             rtl::adapt::ENGINE,
             hp.delay,
             rtl::adapt::min_full_rate_delay(f, p),

@@ -195,8 +195,21 @@ pub fn draw(
     Ok(files)
 }
 
-/// The hardware adaptation engine's trajectory: the BER of each interval and
-/// every adapted coefficient against time.
+/// The plots of a received stream's adaptation (`rxdsp rx` and `rxdsp
+/// stream` with `adapt.in_rtl`): the taps against time, written into `dir`.
+pub fn received_adaptation(
+    a: &golden::adapt_link::AdaptReport,
+    ffe_main: usize,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut files = Vec::new();
+    adaptation_plots(a, ffe_main, dir, &mut files)?;
+    Ok(files)
+}
+
+/// The hardware adaptation engine's trajectory: the BER of each interval
+/// (when known) and every adapted coefficient against time.
 fn adaptation_plots(
     a: &golden::adapt_link::AdaptReport,
     ffe_main: usize,
@@ -204,6 +217,9 @@ fn adaptation_plots(
     files: &mut Vec<PathBuf>,
 ) -> Result<()> {
     let x: Vec<f64> = a.trajectory.iter().map(|p| p.symbol as f64).collect();
+    if a.trajectory.iter().all(|p| p.ber.is_none()) {
+        return taps_plot(a, ffe_main, &x, dir, files);
+    }
     let ber: Vec<f64> = a.trajectory.iter().map(|p| p.ber.unwrap_or(0.0)).collect();
     let fig = plot::lines(
         &[plot::Series {
@@ -225,6 +241,17 @@ fn adaptation_plots(
         ),
     )?;
     save(&fig, dir, "adaptation_ber", files)?;
+    taps_plot(a, ffe_main, &x, dir, files)
+}
+
+/// Every adapted coefficient of a trajectory against time.
+fn taps_plot(
+    a: &golden::adapt_link::AdaptReport,
+    ffe_main: usize,
+    x: &[f64],
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
     let mut names = Vec::new();
     let mut ys: Vec<Vec<f64>> = Vec::new();
     let n = a.final_ffe.len();
@@ -241,7 +268,7 @@ fn adaptation_plots(
     let series: Vec<plot::Series> = names
         .iter()
         .zip(&ys)
-        .map(|(name, y)| plot::Series { name, x: &x, y })
+        .map(|(name, y)| plot::Series { name, x, y })
         .collect();
     let fig = plot::lines(
         &series,

@@ -1,6 +1,6 @@
 //! `rxdsp rx`: the golden receiver on a sample file.
 
-use super::args::{ConfigArgs, SampleIoArgs};
+use super::args::{ConfigArgs, RxAdaptArgs, SampleIoArgs};
 use super::{write_file, write_json};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -15,6 +15,8 @@ pub struct RxArgs {
     cfg: ConfigArgs,
     #[command(flatten)]
     io: SampleIoArgs,
+    #[command(flatten)]
+    adapt: RxAdaptArgs,
 }
 
 /// The report of `rxdsp rx`.
@@ -29,20 +31,33 @@ struct RxReport {
     level_counts: [u64; 4],
     seconds: f64,
     symbols_per_second: f64,
+    /// the hardware adaptation engine's trajectory (`adapt.in_rtl`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    adaptation: Option<golden::adapt_link::AdaptReport>,
 }
 
 /// Runs `rxdsp rx`.
 pub fn run(a: RxArgs) -> Result<()> {
-    let plan = a.cfg.plan_for_received()?;
+    let plan = a.cfg.plan_for_received(a.adapt.adapt)?;
+    check_plots(&a.adapt, &plan)?;
     let io = &a.io;
     // the same loading and coefficient choice as `rxdsp stream`
     let input = rxdsp::rxinput::load(&plan, &io.input, io.format())?;
     let (x, coeffs, eqr) = (input.samples, input.coeffs, input.eq);
     let t0 = std::time::Instant::now();
-    let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
-    let mut levels = vec![0u8; x.len()];
-    let mut data = vec![0u8; x.len()];
-    eq.process(&x, &mut levels, &mut data);
+    let (levels, data, adaptation) = match &plan.hw_adapt {
+        Some(hw) => {
+            let r = golden::adapt_link::receive(&plan, hw, &coeffs, &x)?;
+            (r.levels, r.data, Some(r.report))
+        }
+        None => {
+            let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
+            let mut levels = vec![0u8; x.len()];
+            let mut data = vec![0u8; x.len()];
+            eq.process(&x, &mut levels, &mut data);
+            (levels, data, None)
+        }
+    };
     let secs = t0.elapsed().as_secs_f64();
     write_file(&io.out, &samples::pack_symbols(&data)).context("writing the output")?;
     let mut level_counts = [0u64; 4];
@@ -59,6 +74,17 @@ pub fn run(a: RxArgs) -> Result<()> {
         eqr.dfe,
         eqr.threshold
     );
+    if let Some(ad) = &adaptation {
+        println!(
+            "adapt      engine from {} taps: final ffe {:?}, dfe {:?}, threshold {} ({} points)",
+            ad.init,
+            ad.final_ffe,
+            ad.final_dfe,
+            ad.final_threshold,
+            ad.trajectory.len()
+        );
+    }
+    adaptation_outputs(&a.adapt, &plan, adaptation.as_ref())?;
     if let Some(p) = &io.report {
         let rep = RxReport {
             rxdsp_version: env!("CARGO_PKG_VERSION"),
@@ -69,9 +95,32 @@ pub fn run(a: RxArgs) -> Result<()> {
             level_counts,
             seconds: secs,
             symbols_per_second: x.len() as f64 / secs.max(1e-9),
+            adaptation,
         };
         write_json(p, &rep)?;
         println!("report     {}", p.display());
     }
+    Ok(())
+}
+
+/// Refuses `--plots` of `rx` or `stream` without an adaptation to draw.
+pub(crate) fn check_plots(a: &RxAdaptArgs, plan: &golden::config::LinkPlan) -> Result<()> {
+    if a.plots.is_some() && plan.hw_adapt.is_none() {
+        anyhow::bail!("--plots draws the adaptation engine's trajectory: it needs --adapt (or adapt.in_rtl = true)");
+    }
+    Ok(())
+}
+
+/// Writes the adaptation plot of `rx` or `stream` when `--plots` is given.
+pub(crate) fn adaptation_outputs(
+    a: &RxAdaptArgs,
+    plan: &golden::config::LinkPlan,
+    report: Option<&golden::adapt_link::AdaptReport>,
+) -> Result<()> {
+    let (Some(dir), Some(r)) = (&a.plots, report) else {
+        return Ok(());
+    };
+    let files = super::plots::received_adaptation(r, plan.format.ffe_main, dir)?;
+    println!("plots      {} files in {}", files.len(), dir.display());
     Ok(())
 }

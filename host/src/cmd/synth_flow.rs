@@ -21,18 +21,26 @@ use synth::{SynthReport, SynthRequest, Target};
 pub use rtl::harness::HARNESS_TOP;
 
 /// Verilog of the synthesis harness around `rxdsp_eq` for `plan` (built by
-/// [`rtl::harness::eq_harness`]).
+/// [`rtl::harness::eq_harness`], or with `adapt.in_rtl` around the adaptive
+/// equalizer by [`rtl::harness::adapt_eq_harness`]).
 pub fn harness(plan: &LinkPlan) -> Result<String> {
-    rtl::harness::eq_harness(&plan.format, plan.parallel)
-        .and_then(|m| m.emit())
-        .context("generating the synthesis harness")
+    match &plan.hw_adapt {
+        Some(h) => rtl::harness::adapt_eq_harness(&plan.format, plan.parallel, &h.params),
+        None => rtl::harness::eq_harness(&plan.format, plan.parallel),
+    }
+    .and_then(|m| m.emit())
+    .context("generating the synthesis harness")
 }
 
 /// Generates the core and the harness into `dir`, returning the files. For
 /// ECP5 the FFE multiplier is the `MULT18X18D` variant with its registers
 /// (`rtl::eq::ecp5_mul_verilog`); other targets keep the generic one.
 pub fn emit(plan: &LinkPlan, target: Target, dir: &Path) -> Result<Vec<PathBuf>> {
-    let design = rtl::design(&plan.format, plan.parallel).context("generating Verilog")?;
+    let design = match &plan.hw_adapt {
+        Some(h) => rtl::adapt::design(&plan.format, plan.parallel, &h.params),
+        None => rtl::design(&plan.format, plan.parallel),
+    }
+    .context("generating Verilog")?;
     write_design(plan, target, design, dir, &harness(plan)?)
 }
 
@@ -245,6 +253,9 @@ pub fn synth_with(
         rtl::eq::MUL.into(),
         "rxdsp_eq_dfe".into(),
     ];
+    if plan.hw_adapt.is_some() {
+        req.blocks.push(rtl::adapt::ENGINE.into());
+    }
     let mut log = |line: &str| eprintln!("[synth] {line}");
     Ok(synth::run(&req, &mut log)?)
 }

@@ -10,11 +10,11 @@
 //! (`proto`) alone; the in-process `sim:` transport and [`serve`] (the
 //! Verilated device, so the generator) are behind the `sim` feature.
 
+pub mod adapt;
 #[cfg(feature = "sim")]
 pub mod serve;
 pub mod transport;
 
-#[cfg(feature = "sim")]
 use golden::config::LinkPlan;
 #[cfg(feature = "sim")]
 use golden::eq::{Engine, Equalizer};
@@ -61,6 +61,10 @@ pub enum DeviceError {
     /// The device is not what the host expects.
     #[error("device identity: {0}")]
     Identity(String),
+    /// The device cannot do what was asked (no adaptation engine, another
+    /// engine than the configuration's, a schedule it cannot follow).
+    #[error("{0}")]
+    Unsupported(String),
     /// No such register.
     #[error("no register named '{0}'")]
     NoRegister(String),
@@ -172,6 +176,39 @@ pub struct DeviceInfo {
     pub fec_code: u32,
     /// equalizer latency, cycles
     pub latency: u32,
+    /// the adaptation engine's generation parameters, when it has one
+    pub adapt: Option<regmap::AdaptMap>,
+}
+
+/// What a simulated device (`sim:`, `rxdsp serve`) is built for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceBuild {
+    /// the numeric format
+    pub format: RxFormat,
+    /// samples per clock
+    pub parallel: usize,
+    /// the adaptation engine's parameters (`adapt.in_rtl`), or none
+    pub adapt: Option<golden::adapt::HwAdaptParams>,
+}
+
+impl DeviceBuild {
+    /// A device without the adaptation engine.
+    pub fn new(fmt: &RxFormat, parallel: usize) -> DeviceBuild {
+        DeviceBuild {
+            format: fmt.clone(),
+            parallel,
+            adapt: None,
+        }
+    }
+
+    /// The device a plan asks for (with the engine when `adapt.in_rtl`).
+    pub fn of_plan(plan: &LinkPlan) -> DeviceBuild {
+        DeviceBuild {
+            format: plan.format.clone(),
+            parallel: plan.parallel,
+            adapt: plan.hw_adapt.as_ref().map(|h| h.params.clone()),
+        }
+    }
 }
 
 /// A device, opened and identified.
@@ -232,8 +269,18 @@ impl Device {
         parallel: usize,
         opts: Options,
     ) -> Result<Device, DeviceError> {
+        Device::open_build(uri, &DeviceBuild::new(fmt, parallel), opts)
+    }
+
+    /// [`Device::open`]; `sim:` builds the device `build` (with the
+    /// adaptation engine when `build.adapt` is set).
+    pub fn open_build(
+        uri: &str,
+        build: &DeviceBuild,
+        opts: Options,
+    ) -> Result<Device, DeviceError> {
         let u: Uri = uri.parse()?;
-        let t = transport::open(&u, fmt, parallel, opts.timeout)?;
+        let t = transport::open(&u, build, opts.timeout)?;
         Device::with_transport(t, opts)
     }
 
@@ -257,6 +304,7 @@ impl Device {
                 gen_version: 0,
                 fec_code: 0,
                 latency: 0,
+                adapt: None,
             },
             counters: LinkCounters::default(),
         };
@@ -340,6 +388,7 @@ impl Device {
             gen_version: params.gen_version,
             fec_code: get("id.fec_code"),
             latency: params.latency,
+            adapt: params.adapt,
         };
         self.map = map;
         Ok(())
@@ -568,40 +617,41 @@ impl Device {
     /// Latches and reads every counter.
     pub fn stats(&mut self) -> Result<DeviceStats, DeviceError> {
         self.write("stats.snapshot", 1)?;
-        let sb = self
+        self.latched_stats()
+    }
+
+    /// Reads the snapshot registers of block `name` as they were latched by
+    /// the last write to `stats.snapshot` (raw words: 64-bit registers
+    /// joined, narrower ones not sign-extended).
+    fn latched_block(&mut self, name: &str) -> Result<Vec<(String, u64)>, DeviceError> {
+        let b = self
             .map
-            .blocks
-            .iter()
-            .find(|b| b.name == "stats")
-            .expect("stats")
-            .clone();
-        let bb = self
-            .map
-            .blocks
-            .iter()
-            .find(|b| b.name == "bridge")
-            .expect("bridge")
-            .clone();
-        let read_block =
-            |d: &mut Device, b: &regmap::Block| -> Result<Vec<(String, u64)>, DeviceError> {
-                let first = b.regs[1].addr;
-                let last = b.regs.last().expect("regs");
-                let n = last.addr + last.words() - first;
-                let w = d.read_words(first, n)?;
-                let mut v = Vec::new();
-                for r in b.regs.iter().skip(1).filter(|r| r.kind == Kind::Snapshot) {
-                    let o = (r.addr - first) as usize;
-                    let x = if r.words() == 2 {
-                        w[o] as u64 | (w[o + 1] as u64) << 32
-                    } else {
-                        w[o] as u64
-                    };
-                    v.push((r.name.clone(), x));
-                }
-                Ok(v)
+            .block(name)
+            .cloned()
+            .ok_or_else(|| DeviceError::NoRegister(format!("{name} block")))?;
+        let Some(first) = b.regs.get(1).map(|r| r.addr) else {
+            return Ok(Vec::new());
+        };
+        let last = b.regs.last().expect("regs");
+        let n = last.addr + last.words() - first;
+        let w = self.read_words(first, n)?;
+        let mut v = Vec::new();
+        for r in b.regs.iter().skip(1).filter(|r| r.kind == Kind::Snapshot) {
+            let o = (r.addr - first) as usize;
+            let x = if r.words() == 2 {
+                w[o] as u64 | (w[o + 1] as u64) << 32
+            } else {
+                w[o] as u64
             };
-        let s = read_block(self, &sb)?;
-        let b = read_block(self, &bb)?;
+            v.push((r.name.clone(), x));
+        }
+        Ok(v)
+    }
+
+    /// The counters as the last write to `stats.snapshot` latched them.
+    fn latched_stats(&mut self) -> Result<DeviceStats, DeviceError> {
+        let s = self.latched_block("stats")?;
+        let b = self.latched_block("bridge")?;
         let get = |n: &str| s.iter().find(|x| x.0 == n).map(|x| x.1).unwrap_or(0);
         Ok(DeviceStats {
             samples_in: get("stats.samples_in"),
@@ -630,6 +680,11 @@ impl Device {
         })?;
         self.write("ctrl.control", regmap::CTRL_EQ_RESET as i64)?;
         self.write("ctrl.control", 0)?;
+        if self.info.adapt.is_some() {
+            // fixed coefficients until the host starts the engine
+            self.write("adapt.mode", regmap::ADAPT_MODE_OFF as i64)?;
+            self.write("adapt.freeze", 0)?;
+        }
         let ffe0 = self.reg("eq.ffe0")?.addr;
         let w: Vec<u32> = coeffs.ffe.iter().map(|&c| c as u32).collect();
         self.write_words(ffe0, &w)?;
@@ -662,9 +717,20 @@ impl Device {
     /// are resent from the device's next expected sequence number (go-back-N).
     /// Output frames must arrive contiguous (checked by symbol index).
     pub fn stream(&mut self, samples: &[i16]) -> Result<StreamOutput, DeviceError> {
+        self.stream_from(samples, 0)
+    }
+
+    /// [`Device::stream`] of a stream's continuation: `first` symbols have
+    /// already come back since the last [`Device::configure`] (a multiple of
+    /// four and of P, so no output byte or word was padded).
+    pub fn stream_from(
+        &mut self,
+        samples: &[i16],
+        first: u64,
+    ) -> Result<StreamOutput, DeviceError> {
         let seq0 = self.seq;
         let mut sent = 0usize;
-        let r = self.stream_frames(samples, &mut sent);
+        let r = self.stream_frames(samples, first, &mut sent);
         if r.is_err() {
             // frames up to `sent` may or may not have been accepted: take the
             // device's expected sequence number from its next answer
@@ -677,6 +743,7 @@ impl Device {
     fn stream_frames(
         &mut self,
         samples: &[i16],
+        first: u64,
         sent: &mut usize,
     ) -> Result<StreamOutput, DeviceError> {
         let p = self.info.parallel;
@@ -754,7 +821,7 @@ impl Device {
                         return Err(DeviceError::Protocol("short OUTPUT frame".into()));
                     }
                     let idx = le32(&f.payload) as u64;
-                    let have = data.len() as u64;
+                    let have = first + data.len() as u64;
                     if idx != have & 0xFFFF_FFFF {
                         return Err(DeviceError::OutputLost {
                             expected: have,

@@ -45,7 +45,21 @@ pub fn serve(
     parallel: usize,
     max_sessions: Option<u64>,
 ) -> Result<ServeReport, DeviceError> {
-    let (mut dev, _) = DeviceSim::new(fmt, parallel)?;
+    serve_build(
+        listener,
+        &super::DeviceBuild::new(fmt, parallel),
+        max_sessions,
+    )
+}
+
+/// [`serve`] with the device `build` (with the adaptation engine when
+/// `build.adapt` is set).
+pub fn serve_build(
+    listener: &TcpListener,
+    build: &super::DeviceBuild,
+    max_sessions: Option<u64>,
+) -> Result<ServeReport, DeviceError> {
+    let (mut dev, _) = DeviceSim::new_with(&build.format, build.parallel, build.adapt.as_ref())?;
     let mut rep = ServeReport::default();
     while max_sessions.is_none_or(|m| rep.sessions < m) {
         let (s, _) = listener.accept().map_err(io("accepting a connection"))?;

@@ -5,6 +5,7 @@
 //! the `serial` feature.
 
 use super::DeviceError;
+#[cfg(feature = "sim")]
 use golden::numeric::RxFormat;
 #[cfg(feature = "sim")]
 use sim::device::DeviceSim;
@@ -103,7 +104,12 @@ pub struct SimTransport {
 impl SimTransport {
     /// Builds (or takes from the cache) the device for `fmt` at `parallel`.
     pub fn new(fmt: &RxFormat, parallel: usize) -> Result<SimTransport, DeviceError> {
-        let (dev, _) = DeviceSim::new(fmt, parallel)?;
+        SimTransport::new_build(&super::DeviceBuild::new(fmt, parallel))
+    }
+
+    /// Builds (or takes from the cache) the device `b`.
+    pub fn new_build(b: &super::DeviceBuild) -> Result<SimTransport, DeviceError> {
+        let (dev, _) = DeviceSim::new_with(&b.format, b.parallel, b.adapt.as_ref())?;
         Ok(SimTransport {
             dev,
             rx: VecDeque::new(),
@@ -280,19 +286,18 @@ impl Transport for SerialTransport {
     }
 }
 
-/// Opens the transport for `uri`; `sim:` builds the device for `fmt` at `parallel`.
+/// Opens the transport for `uri`; `sim:` builds the device `build`.
 pub fn open(
     uri: &Uri,
-    fmt: &RxFormat,
-    parallel: usize,
+    build: &super::DeviceBuild,
     timeout: Duration,
 ) -> Result<Box<dyn Transport>, DeviceError> {
     Ok(match uri {
         #[cfg(feature = "sim")]
-        Uri::Sim => Box::new(SimTransport::new(fmt, parallel)?),
+        Uri::Sim => Box::new(SimTransport::new_build(build)?),
         #[cfg(not(feature = "sim"))]
         Uri::Sim => {
-            let _ = (fmt, parallel);
+            let _ = build;
             return Err(DeviceError::Uri {
                 uri: "sim:".into(),
                 why: "this rxdsp was built without the `sim` feature (the simulated device)".into(),
@@ -351,15 +356,11 @@ mod tests {
     #[cfg(not(feature = "sim"))]
     #[test]
     fn sim_without_its_feature_is_one_clear_error() {
-        let e = open(
-            &Uri::Sim,
-            &RxFormat::default(),
-            8,
-            Duration::from_millis(100),
-        )
-        .err()
-        .expect("no simulated device in this build")
-        .to_string();
+        let b = crate::device::DeviceBuild::new(&golden::numeric::RxFormat::default(), 8);
+        let e = open(&Uri::Sim, &b, Duration::from_millis(100))
+            .err()
+            .expect("no simulated device in this build")
+            .to_string();
         assert!(e.contains("without the `sim` feature"), "{e}");
     }
 
@@ -369,7 +370,8 @@ mod tests {
         let u: Uri = "serial:///dev/rxdsp-no-such-port?baud=115200"
             .parse()
             .unwrap();
-        let e = open(&u, &RxFormat::default(), 8, Duration::from_millis(100))
+        let b = crate::device::DeviceBuild::new(&golden::numeric::RxFormat::default(), 8);
+        let e = open(&u, &b, Duration::from_millis(100))
             .err()
             .expect("no such port")
             .to_string();
