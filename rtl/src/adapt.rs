@@ -192,8 +192,8 @@ struct Eng {
     /// FIFO address width
     ab: u32,
     fifo: Mem,
-    /// updates written
-    w: Expr,
+    /// an update is written this cycle
+    wr: Expr,
     /// per accumulator: its configuration write strobe
     load: Vec<Expr>,
     wdata: Expr,
@@ -305,6 +305,7 @@ pub(crate) fn build_engine(
     ));
     let fifo = m.memory("upd", Ty::u(entry_bits), depth)?;
     let w = m.reg("upd_w", Ty::u(cw), Some(0))?;
+    let wr = m.wire_decl("upd_wr", Ty::BIT)?;
     let load = accs
         .iter()
         .enumerate()
@@ -321,7 +322,7 @@ pub(crate) fn build_engine(
         cw,
         ab,
         fifo,
-        w: w.clone(),
+        wr: wr.clone(),
         load,
         wdata,
         main,
@@ -349,6 +350,7 @@ pub(crate) fn build_engine(
         &me,
         [&e_valid, &e_level, &e_y],
     )?;
+    m.assign(&wr, &e1_valid)?;
     m.mem_write(&eng.fifo, &e1_valid, &w.slice(ab - 1, 0)?, &entry)?;
     m.next(&w, &w.add(&e1_valid.ext(cw)?)?, None)?;
 
@@ -356,13 +358,27 @@ pub(crate) fn build_engine(
         "ready: the word taken next (T) needs the update of word T - {} written",
         d + 1
     ));
-    let t = m.reg("taken", Ty::u(cw), Some(0))?;
-    let t_next = m.wire("taken_next", &t.add(&take.ext(cw)?)?)?;
-    m.next(&t, &t_next, None)?;
-    let w_next = m.wire("upd_w_next", &w.add(&e1_valid.ext(cw)?)?)?;
-    let lag = m.wire("lag", &t_next.sub(&w_next)?)?;
+    // words taken minus updates written, as a register of its own; the next
+    // lag is lag + take - written, so "next lag > D" is one of three compares
+    // of the register with a constant (timing: no add before the compare)
+    let lag = m.reg("taken_lag", Ty::u(cw), Some(0))?;
+    let lag_next = lag.add(&take.ext(cw)?)?.sub(&e1_valid.ext(cw)?)?;
+    m.next(&lag, &lag_next, None)?;
+    let dk = |v: usize| k(v as i128, Ty::u(cw));
+    // lag + 1 > D, i.e. lag >= D (always true for D = 0)
+    let over_up = match d {
+        0 => k(1, Ty::BIT)?,
+        _ => lag.gt(&dk(d - 1)?)?,
+    };
+    let over_same = lag.gt(&dk(d)?)?;
+    let over_down = lag.gt(&dk(d + 1)?)?;
+    let over = Expr::mux(
+        &take,
+        &Expr::mux(&e1_valid, &over_same, &over_up)?,
+        &Expr::mux(&e1_valid, &over_down, &over_same)?,
+    )?;
     let ready = m.reg("ready_q", Ty::BIT, Some(1))?;
-    m.next(&ready, &lag.gt(&k(d as i128, Ty::u(cw))?)?.not(), None)?;
+    m.next(&ready, &over.not(), None)?;
 
     let un = |v: &[Expr]| Expr::pack_lsb_first(v);
     m.output(
@@ -421,22 +437,32 @@ fn bank(m: &mut Module, e: &Eng, name: &str, valid: &Expr, mode: &Expr) -> Resul
     ));
     let n = m.reg(&format!("{name}_n"), Ty::u(cw), Some(0))?;
     let a = m.reg(&format!("{name}_a"), Ty::u(cw), Some(0))?;
-    let n_next = m.wire(&format!("{name}_nn"), &n.add(&valid.ext(cw)?)?)?;
-    m.next(&n, &n_next, None)?;
-    let gap = m.wire(&format!("{name}_gap"), &n_next.sub(&a)?)?;
-    let allowed = gap.gt(&k(d, Ty::u(cw))?)?;
-    let avail = e.w.eq(&a)?.not();
+    m.next(&n, &n.add(&valid.ext(cw)?)?, None)?;
+    // Timing: the lag n - a and the pending count w - a are registers of
+    // their own (kept equal to those differences), so "apply" is a compare
+    // of a register with the constant D and a zero test, not an add, a
+    // subtract and a compare in series (the engine's critical path, ECP5).
+    // apply  <=>  (n + valid) - a > D  and  w != a
+    let lag = m.reg(&format!("{name}_lag"), Ty::u(cw), Some(0))?;
+    let pend = m.reg(&format!("{name}_pend"), Ty::u(cw), Some(0))?;
+    let dk = k(d, Ty::u(cw))?;
+    let at_d = m.wire(&format!("{name}_atd"), &lag.eq(&dk)?)?;
+    let allowed = lag.gt(&dk)?.or(&valid.and(&at_d)?)?;
+    let avail = pend.eq(&k(0, Ty::u(cw))?)?.not();
     let apply = m.wire(&format!("{name}_apply"), &allowed.and(&avail)?)?;
     m.next(&a, &a.add(&apply.ext(cw)?)?, None)?;
+    let lag_next = lag.add(&valid.ext(cw)?)?.sub(&apply.ext(cw)?)?;
+    m.next(&lag, &lag_next, None)?;
+    let pend_next = pend.add(&e.wr.ext(cw)?)?.sub(&apply.ext(cw)?)?;
+    m.next(&pend, &pend_next, None)?;
     let entry = m.wire(&format!("{name}_u"), &e.fifo.read(&a.slice(ab - 1, 0)?)?)?;
     let leak = if l > 0 {
         // the update of word a leaks if word a + D adapts: that word passes
-        // now, or is the last one passed
+        // now (n = a + D, so lag = D), or is the last one passed
         let adapting = m.wire(&format!("{name}_lkm"), &mode.eq(&k(0, Ty::u(2))?)?.not())?;
         let lk = m.reg(&format!("{name}_lk"), Ty::BIT, Some(0))?;
         m.next(&lk, &adapting, Some(valid))?;
-        let due = a.add(&k(d, Ty::u(cw))?)?;
-        let now = m.wire(&format!("{name}_now"), &valid.and(&n.eq(&due)?)?)?;
+        let now = m.wire(&format!("{name}_now"), &valid.and(&at_d)?)?;
         Some(m.wire(&format!("{name}_leak"), &Expr::mux(&now, &adapting, &lk)?)?)
     } else {
         None
