@@ -208,24 +208,31 @@ impl HwRx {
         if self.trajectory.last().map(|p| p.symbol) != Some(n) && n > 0 {
             self.point(n);
         }
-        let c = self.adapter.coeffs().clone();
-        let hw = &self.plan;
-        AdaptReport {
-            in_rtl: true,
-            block: hw.params.block.name(),
-            parallel: hw.params.parallel,
-            mu_shift: hw.params.mu_shift,
-            delay_words: hw.params.delay,
-            leak_shift: hw.params.leak_shift,
-            init: hw.init.name(),
-            training_symbols: self.training,
-            adapt_symbols: self.adapt_symbols,
-            report_every: hw.report_every,
-            final_ffe: c.ffe,
-            final_dfe: c.dfe,
-            final_threshold: c.threshold,
-            trajectory: self.trajectory,
-        }
+        let counts = [self.training, self.adapt_symbols, self.plan.report_every];
+        assemble(&self.plan, counts, self.trajectory)
+    }
+}
+
+/// The `adaptation` object of the engine `hw` with `[training symbols,
+/// adapted symbols, report_every]`; the final coefficients are the last
+/// point's (every trajectory ends with a point at its last symbol).
+fn assemble(hw: &HwAdaptPlan, counts: [u64; 3], trajectory: Vec<TrajectoryPoint>) -> AdaptReport {
+    let last = trajectory.last().cloned();
+    AdaptReport {
+        in_rtl: true,
+        block: hw.params.block.name(),
+        parallel: hw.params.parallel,
+        mu_shift: hw.params.mu_shift,
+        delay_words: hw.params.delay,
+        leak_shift: hw.params.leak_shift,
+        init: hw.init.name(),
+        training_symbols: counts[0],
+        adapt_symbols: counts[1],
+        report_every: counts[2],
+        final_ffe: last.as_ref().map(|p| p.ffe.clone()).unwrap_or_default(),
+        final_dfe: last.as_ref().map(|p| p.dfe.clone()).unwrap_or_default(),
+        final_threshold: last.as_ref().map_or(0, |p| p.threshold),
+        trajectory,
     }
 }
 
@@ -331,21 +338,5 @@ pub fn received_report(
     hw: &HwAdaptPlan,
     trajectory: Vec<TrajectoryPoint>,
 ) -> AdaptReport {
-    let last = trajectory.last().cloned();
-    AdaptReport {
-        in_rtl: true,
-        block: hw.params.block.name(),
-        parallel: hw.params.parallel,
-        mu_shift: hw.params.mu_shift,
-        delay_words: hw.params.delay,
-        leak_shift: hw.params.leak_shift,
-        init: hw.init.name(),
-        training_symbols: 0,
-        adapt_symbols: plan.adapt_symbols,
-        report_every: received_every(hw),
-        final_ffe: last.as_ref().map(|p| p.ffe.clone()).unwrap_or_default(),
-        final_dfe: last.as_ref().map(|p| p.dfe.clone()).unwrap_or_default(),
-        final_threshold: last.as_ref().map_or(0, |p| p.threshold),
-        trajectory,
-    }
+    assemble(hw, [0, plan.adapt_symbols, received_every(hw)], trajectory)
 }

@@ -358,27 +358,7 @@ pub(crate) fn build_engine(
         "ready: the word taken next (T) needs the update of word T - {} written",
         d + 1
     ));
-    // words taken minus updates written, as a register of its own; the next
-    // lag is lag + take - written, so "next lag > D" is one of three compares
-    // of the register with a constant (timing: no add before the compare)
-    let lag = m.reg("taken_lag", Ty::u(cw), Some(0))?;
-    let lag_next = lag.add(&take.ext(cw)?)?.sub(&e1_valid.ext(cw)?)?;
-    m.next(&lag, &lag_next, None)?;
-    let dk = |v: usize| k(v as i128, Ty::u(cw));
-    // lag + 1 > D, i.e. lag >= D (always true for D = 0)
-    let over_up = match d {
-        0 => k(1, Ty::BIT)?,
-        _ => lag.gt(&dk(d - 1)?)?,
-    };
-    let over_same = lag.gt(&dk(d)?)?;
-    let over_down = lag.gt(&dk(d + 1)?)?;
-    let over = Expr::mux(
-        &take,
-        &Expr::mux(&e1_valid, &over_same, &over_up)?,
-        &Expr::mux(&e1_valid, &over_down, &over_same)?,
-    )?;
-    let ready = m.reg("ready_q", Ty::BIT, Some(1))?;
-    m.next(&ready, &over.not(), None)?;
+    let ready = ready_logic(&mut m, &take, &e1_valid, cw, d)?;
 
     let un = |v: &[Expr]| Expr::pack_lsb_first(v);
     m.output(
@@ -420,6 +400,40 @@ pub(crate) fn build_engine(
         "readback: updates applied (the readback holds the model's coefficients after this many)",
     )?;
     Ok(m)
+}
+
+/// The engine's ready (registered): low while the word taken next would
+/// need an update not yet written, i.e. while (words taken - updates
+/// written) would exceed D.
+fn ready_logic(
+    m: &mut Module,
+    take: &Expr,
+    e1_valid: &Expr,
+    cw: u32,
+    d: usize,
+) -> Result<Expr, RtlError> {
+    // words taken minus updates written, as a register of its own; the next
+    // lag is lag + take - written, so "next lag > D" is one of three compares
+    // of the register with a constant (timing: no add before the compare)
+    let lag = m.reg("taken_lag", Ty::u(cw), Some(0))?;
+    let lag_next = lag.add(&take.ext(cw)?)?.sub(&e1_valid.ext(cw)?)?;
+    m.next(&lag, &lag_next, None)?;
+    let dk = |v: usize| k(v as i128, Ty::u(cw));
+    // lag + 1 > D, i.e. lag >= D (always true for D = 0)
+    let over_up = match d {
+        0 => k(1, Ty::BIT)?,
+        _ => lag.gt(&dk(d - 1)?)?,
+    };
+    let over_same = lag.gt(&dk(d)?)?;
+    let over_down = lag.gt(&dk(d + 1)?)?;
+    let over = Expr::mux(
+        take,
+        &Expr::mux(e1_valid, &over_same, &over_up)?,
+        &Expr::mux(e1_valid, &over_down, &over_same)?,
+    )?;
+    let ready = m.reg("ready_q", Ty::BIT, Some(1))?;
+    m.next(&ready, &over.not(), None)?;
+    Ok(ready)
 }
 
 /// One bank of accumulators at a stage whose word valid is `valid` and
