@@ -8,8 +8,8 @@
 //!   output y, the decisions and the DFE taps of that word; its sign
 //!   s = sgn(2z - lv(a) t) against the target level a (the known level on
 //!   `s_axis_tknown` in training, else the decision), registered (E1); the
-//!   sums G, H, T over the lanes (or lane w mod P) are written, one entry
-//!   per word, into the update FIFO.
+//!   sums G, H, T over the lanes (or lane w mod P) form one entry per word,
+//!   per word, registered (E2) and written into the update FIFO.
 //! * **Accumulator banks**: three copies of every adapted accumulator, one
 //!   per stage that uses coefficients: S0 (the FFE's first stage, the FFE
 //!   taps), SB (three stages before the DFE input, the DFE taps and the
@@ -45,11 +45,12 @@ pub fn error_stage(fmt: &RxFormat, p: usize) -> usize {
 }
 
 /// The smallest delay D (words) at which the engine never holds
-/// `s_axis_tready` low: an update is written two cycles after its word
-/// reaches the error stage (E0, E1), and must be in the FIFO when the word
-/// D + 1 later is taken. A smaller D is still exact, at a lower word rate.
+/// `s_axis_tready` low: an update is written three cycles after its word
+/// reaches the error stage (E0, E1, E2), and must be in the FIFO when the
+/// word D + 1 later is taken. A smaller D is still exact, at a lower word
+/// rate.
 pub fn min_full_rate_delay(fmt: &RxFormat, p: usize) -> usize {
-    error_stage(fmt, p) + 1
+    error_stage(fmt, p) + 2
 }
 
 /// The adaptive equalizer in memory: the modules of [`crate::design`] plus
@@ -342,7 +343,7 @@ pub(crate) fn build_engine(
     let me = mode_at(&mut m, e_stage, "mode_e")?;
     let eb = bank(&mut m, &eng, "e", &e_valid, &me)?;
 
-    let (entry, e1_valid) = error_stage_logic(
+    let (entry, upd_valid) = error_stage_logic(
         &mut m,
         &eng,
         &eb,
@@ -350,15 +351,15 @@ pub(crate) fn build_engine(
         &me,
         [&e_valid, &e_level, &e_y],
     )?;
-    m.assign(&wr, &e1_valid)?;
-    m.mem_write(&eng.fifo, &e1_valid, &w.slice(ab - 1, 0)?, &entry)?;
-    m.next(&w, &w.add(&e1_valid.ext(cw)?)?, None)?;
+    m.assign(&wr, &upd_valid)?;
+    m.mem_write(&eng.fifo, &upd_valid, &w.slice(ab - 1, 0)?, &entry)?;
+    m.next(&w, &w.add(&upd_valid.ext(cw)?)?, None)?;
 
     m.comment(&format!(
         "ready: the word taken next (T) needs the update of word T - {} written",
         d + 1
     ));
-    let ready = ready_logic(&mut m, &take, &e1_valid, cw, d)?;
+    let ready = ready_logic(&mut m, &take, &upd_valid, cw, d)?;
 
     let un = |v: &[Expr]| Expr::pack_lsb_first(v);
     m.output(
@@ -728,7 +729,13 @@ fn error_stage_logic(
 
     m.comment("stage E1: the sums over the lanes, the FIFO entry");
     let fields = lane_sums(m, e, [&eneg, &cnt, &tpos], &xwin, &dwin)?;
-    Ok((Expr::pack_lsb_first(&fields)?, e1_valid))
+    // stage E2: the entry registered before the FIFO write (timing: the
+    // P-term sums and the distributed RAM's write data in one cycle were
+    // the engine's critical path on ECP5)
+    let entry = m.wire("e1_entry", &Expr::pack_lsb_first(&fields)?)?;
+    let e2_entry = m.reg_d("e2_entry", &entry, None, None)?;
+    let e2_valid = m.reg_d("e2_valid", &e1_valid, None, Some(0))?;
+    Ok((e2_entry, e2_valid))
 }
 
 /// Stage E1's sums over the lanes, one per adapted accumulator (G_k, H_j,
