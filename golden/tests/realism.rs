@@ -1,0 +1,318 @@
+//! The realistic link (issue 16): defaults untouched, the oversampled
+//! channel consistent with the baud-rate one, jitter against its closed
+//! form, the CDR against its loop transfer function, shards exact, bad
+//! input refused with one line.
+
+use golden::config::{CdrKind, Config};
+use golden::link::{run, Batch, RunOptions, SampleStream, CHUNK};
+use golden::shard::{merge, run_shard};
+
+fn base() -> Config {
+    let mut c = Config::default();
+    c.link.symbols = 200_000;
+    c
+}
+
+/// The default configuration has no realism; asking for S = 1 explicitly changes nothing.
+#[test]
+fn defaults_are_the_baud_rate_model() {
+    let p = Config::default().resolve().unwrap();
+    assert!(p.realism.is_none());
+    let mut c = base();
+    c.channel.samples_per_ui = 1;
+    let a = run(&c.resolve().unwrap(), &RunOptions::default()).unwrap();
+    let b = run(&base().resolve().unwrap(), &RunOptions::default()).unwrap();
+    assert_eq!(a.report.pre_fec.bit_errors, b.report.pre_fec.bit_errors);
+    assert!(a.report.realism.is_none() && a.report.cdr.is_none());
+}
+
+/// At 32 samples per UI and the nominal instant, without jitter, the link
+/// sees the baud-rate preset's pulse: same taps, same errors within noise.
+#[test]
+fn oversampled_preset_at_nominal_phase_is_the_baud_rate_link() {
+    let mut c = base();
+    c.channel.samples_per_ui = 32;
+    c.channel.snr_db = 24.0;
+    let p = c.resolve().unwrap();
+    let q = {
+        let mut c = base();
+        c.channel.snr_db = 24.0;
+        c.resolve().unwrap()
+    };
+    let off = p.pulse.main - q.pulse.main;
+    for (j, &t) in q.pulse.taps.iter().enumerate() {
+        assert!((p.pulse.taps[off + j] - t).abs() < 1e-12, "tap {j}");
+    }
+    let a = run(&p, &RunOptions::default()).unwrap().report;
+    let b = run(&q, &RunOptions::default()).unwrap().report;
+    let (ea, eb) = (a.pre_fec.bit_errors as f64, b.pre_fec.bit_errors as f64);
+    assert!(eb > 100.0, "{eb}");
+    assert!((ea - eb).abs() < 5.0 * (ea + eb).sqrt(), "{ea} vs {eb}");
+}
+
+/// A sampling phase away from the peak lowers the main cursor.
+#[test]
+fn adc_phase_moves_the_instant() {
+    let mut c = base();
+    c.channel.samples_per_ui = 32;
+    let p0 = c.resolve().unwrap();
+    c.adc.phase = 0.25;
+    let p1 = c.resolve().unwrap();
+    assert!(p1.pulse.taps[p1.pulse.main] < p0.pulse.taps[p0.pulse.main]);
+}
+
+fn q(x: f64) -> f64 {
+    0.5 * libm::erfc(x / std::f64::consts::SQRT_2)
+}
+
+/// RJ only on an ideal (triangular) pulse, no noise: the symbol error ratio
+/// of a fixed slicer on the ADC codes equals the closed form for Gaussian
+/// sampling jitter on the known slope, within 5 sigma of the count.
+#[test]
+fn random_jitter_matches_closed_form() {
+    let s = 8usize;
+    // h(t) = 1 - |t| for |t| < 1 UI at 8 samples per UI: exact under linear interpolation
+    let taps: Vec<f64> = (0..2 * s)
+        .map(|i| 1.0 - (i as f64 - s as f64).abs() / s as f64)
+        .collect();
+    let sigma = 0.09;
+    let mut c = base();
+    c.channel.preset = None;
+    c.channel.taps = Some(taps);
+    c.channel.main = Some(s as i64);
+    c.channel.samples_per_ui = s as i64;
+    c.channel.snr_db = 200.0;
+    c.adc.full_scale = Some(1.0);
+    c.jitter.rj_ui = sigma;
+    let p = c.resolve().unwrap();
+    let n = 8 * CHUNK;
+    let mut b = Batch::default();
+    SampleStream::new(&p, 2).next_batch(n, &mut b);
+    // the slicer on codes: thresholds at codes 85, 0, -85 (analog 84.5/128, -0.5/128, -85.5/128)
+    let decide = |x: i16| -> u8 {
+        if x >= 85 {
+            3
+        } else if x >= 0 {
+            2
+        } else if x >= -85 {
+            1
+        } else {
+            0
+        }
+    };
+    let m = p.pulse.main;
+    let mut errors = 0u64;
+    let mut count = 0u64;
+    for i in m + 10..n {
+        count += 1;
+        if decide(b.samples[i]) != b.levels[i - m] {
+            errors += 1;
+        }
+    }
+    // closed form: v(e) = a_n + |e| (a_side - a_n), side = next symbol for e > 0
+    let lv = [-1.0, -1.0 / 3.0, 1.0 / 3.0, 1.0];
+    let bounds = [
+        (f64::NEG_INFINITY, -85.5 / 128.0),
+        (-85.5 / 128.0, -0.5 / 128.0),
+        (-0.5 / 128.0, 84.5 / 128.0),
+        (84.5 / 128.0, f64::INFINITY),
+    ];
+    let mut ser = 0.0;
+    for a in 0..4 {
+        for side in 0..4 {
+            let d = lv[side] - lv[a];
+            let (lo, hi) = bounds[a];
+            // one side of e (probability mass on e > 0 or e < 0 by symmetry)
+            let p_side = if d > 0.0 {
+                q((hi - lv[a]) / d / sigma)
+            } else if d < 0.0 {
+                q((lv[a] - lo) / -d / sigma)
+            } else {
+                0.0
+            };
+            // both the next and the previous symbol are uniform and independent
+            ser += 2.0 * p_side / 16.0;
+        }
+    }
+    let expect = ser * count as f64;
+    let e = errors as f64;
+    assert!(expect > 1000.0, "{expect}");
+    assert!(
+        (e - expect).abs() < 5.0 * expect.sqrt(),
+        "measured {errors} errors in {count}, closed form {expect:.0}"
+    );
+}
+
+fn cdr_config(sj_ui: f64, sj_freq: f64) -> Config {
+    let mut c = base();
+    c.link.symbols = 400_000;
+    c.channel.preset = Some("lpo-host-8db".into());
+    c.channel.samples_per_ui = 32;
+    c.channel.snr_db = 21.0;
+    c.cdr.kind = CdrKind::Mm;
+    c.cdr.kp_shift = 0;
+    c.cdr.ki_shift = 8;
+    c.jitter.sj_ui = sj_ui;
+    c.jitter.sj_freq = sj_freq;
+    c
+}
+
+/// SJ well below the loop bandwidth is tracked (the BER stays), well above
+/// it is not (the BER rises), and the loop phase's spread is what the
+/// linearized tracking |H(f)| predicts.
+#[test]
+fn cdr_tracks_slow_jitter_not_fast() {
+    let p0 = cdr_config(0.0, 0.0).resolve().unwrap();
+    let c = p0.realism.as_ref().unwrap().cdr.clone().unwrap();
+    let bw = c.bandwidth_hz;
+    assert!(bw > 2e7 && bw < 1e9, "bandwidth {bw}");
+    let baud = 53.125e9;
+    let (f_lo, f_hi) = (bw / 30.0, bw * 30.0);
+    assert!(c.tracking(f_lo / baud) > 0.97 && c.tracking(f_hi / baud) < 0.1);
+    let amp = 0.2;
+    let r0 = run(&p0, &RunOptions::default()).unwrap().report;
+    let lo = run(
+        &cdr_config(amp, f_lo).resolve().unwrap(),
+        &RunOptions::default(),
+    )
+    .unwrap()
+    .report;
+    let hi = run(
+        &cdr_config(amp, f_hi).resolve().unwrap(),
+        &RunOptions::default(),
+    )
+    .unwrap()
+    .report;
+    let e0 = r0.pre_fec.bit_errors as f64;
+    let elo = lo.pre_fec.bit_errors as f64;
+    let ehi = hi.pre_fec.bit_errors as f64;
+    assert!(e0 > 50.0, "baseline {e0}");
+    assert!(r0.cdr.as_ref().unwrap().locked);
+    assert!(elo < 1.5 * e0 + 5.0 * e0.sqrt(), "slow SJ: {elo} vs {e0}");
+    assert!(ehi > 3.0 * e0, "fast SJ: {ehi} vs {e0}");
+    // the loop follows the slow SJ: phase std = amp / sqrt 2 |H|
+    let want = amp / 2f64.sqrt() * c.tracking(f_lo / baud);
+    let got = lo.cdr.as_ref().unwrap().phase_std_ui.unwrap();
+    assert!(
+        (got - want).abs() < 0.15 * want,
+        "slow: std {got} vs {want}"
+    );
+    // the fast SJ is not followed: the loop never sees the instant settle
+    // (the lock detector counts SJ), and its phase moves far less than the SJ
+    let h = hi.cdr.as_ref().unwrap();
+    assert!(!h.locked);
+    let t = &h.trajectory.phase_ui[h.trajectory.phase_ui.len() / 10..];
+    let mean = t.iter().sum::<f64>() / t.len() as f64;
+    let std = (t.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / t.len() as f64).sqrt();
+    assert!(std < 0.3 * want, "fast: phase std {std} vs {want}");
+}
+
+/// Jitter and CTLE-shaped noise shard exactly; the loop is refused.
+#[test]
+fn realism_shards_exactly_and_cdr_refuses() {
+    let mut c = base();
+    c.channel.samples_per_ui = 16;
+    c.channel.snr_db = 22.0;
+    c.ctle.preset = Some("802.3ck".into());
+    c.ctle.g_dc = Some(-4.0);
+    c.jitter.rj_ui = 0.02;
+    c.jitter.dj_ui = 0.05;
+    c.jitter.sj_ui = 0.1;
+    c.jitter.sj_freq = 1e8;
+    let len = 2 * CHUNK as u64;
+    c.link.symbols = (3 * len) as i64;
+    let plan = c.resolve().unwrap();
+    let whole = run(&plan, &RunOptions::default()).unwrap().report;
+    let parts: Vec<_> = (0..3)
+        .map(|j| run_shard(&plan, len, j, 2).unwrap())
+        .collect();
+    let m = merge(&parts).unwrap();
+    assert!(whole.pre_fec.bit_errors > 10);
+    assert_eq!(m.bit_errors, whole.pre_fec.bit_errors);
+    assert_eq!(m.bits, whole.pre_fec.bits);
+    let mut c = cdr_config(0.0, 0.0);
+    c.link.symbols = len as i64;
+    let plan = c.resolve().unwrap();
+    let e = run_shard(&plan, len, 0, 1).unwrap_err().to_string();
+    assert!(e.contains("cdr.kind"), "{e}");
+}
+
+/// The CTLE gain search picks a gain the figure prefers over no peaking.
+#[test]
+fn ctle_search_chooses_a_gain() {
+    let mut c = base();
+    c.channel.preset = Some("lpo-host-22db".into());
+    c.channel.samples_per_ui = 16;
+    c.ffe.taps = 4;
+    c.ffe.main = Some(1);
+    c.ctle.preset = Some("802.3ck".into());
+    c.ctle.search = true;
+    let p = c.resolve().unwrap();
+    let r = p.realism.unwrap();
+    let s = r.ctle_search.unwrap();
+    assert_eq!(s.tried, 21 * 7);
+    assert!(
+        s.g_dc < 0.0,
+        "a short FFE on 22 dB wants CTLE peaking: {s:?}"
+    );
+}
+
+/// Bad input: one line naming the key.
+#[test]
+fn bad_input_names_the_key() {
+    type Edit = Box<dyn Fn(&mut Config)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "channel.samples_per_ui = 3",
+            Box::new(|c| c.channel.samples_per_ui = 3),
+        ),
+        (
+            "channel.samples_per_ui = 128",
+            Box::new(|c| c.channel.samples_per_ui = 128),
+        ),
+        (
+            "jitter.rj_ui = -0.1",
+            Box::new(|c| {
+                c.channel.samples_per_ui = 32;
+                c.jitter.rj_ui = -0.1
+            }),
+        ),
+        (
+            "ctle.f_p1 = 0",
+            Box::new(|c| {
+                c.channel.samples_per_ui = 32;
+                c.ctle.preset = Some("802.3ck".into());
+                c.ctle.f_p1 = Some(0.0)
+            }),
+        ),
+        (
+            "needs channel.samples_per_ui >= 8",
+            Box::new(|c| c.jitter.rj_ui = 0.01),
+        ),
+        (
+            "cannot lock",
+            Box::new(|c| {
+                c.channel.samples_per_ui = 32;
+                c.cdr.kind = CdrKind::Mm;
+                c.cdr.kp_shift = 0;
+                c.cdr.ki_shift = 0;
+            }),
+        ),
+        (
+            "cannot lock",
+            Box::new(|c| {
+                c.channel.samples_per_ui = 32;
+                c.cdr.kind = CdrKind::Mm;
+                c.cdr.kp_shift = 40;
+                c.cdr.ki_shift = 60;
+            }),
+        ),
+    ];
+    for (want, f) in cases {
+        let mut c = base();
+        f(&mut c);
+        let e = c.resolve().unwrap_err().to_string();
+        assert!(e.contains(want), "{want}: {e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+}
