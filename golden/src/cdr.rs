@@ -46,6 +46,10 @@ pub struct CdrPlan {
     pub phase_bits: u32,
     /// UI between updates
     pub update: usize,
+    /// subtracted from every detector output (moves the lock point)
+    pub bias: i64,
+    /// `cdr.bias` as given (absent: computed to lock at the pulse's peak)
+    pub bias_given: Option<i64>,
     /// the phase register saturates at +-limit UI
     pub limit_ui: f64,
     /// the phase detector's slope at lock, ADC code^2 per UI per symbol (negative)
@@ -267,6 +271,7 @@ impl CdrState {
             ki_shift: p.ki_shift,
             phase_bits: p.phase_bits,
             update: p.update,
+            bias: p.bias,
             bandwidth_hz: p.bandwidth_hz,
             pd_gain: p.pd_gain,
             locked: st.lock_update.is_some(),
@@ -320,6 +325,8 @@ pub struct CdrReport {
     pub phase_bits: u32,
     /// UI between updates
     pub update: usize,
+    /// detector bias per symbol
+    pub bias: i64,
     /// -3 dB jitter tracking bandwidth of the linearized loop, Hz
     pub bandwidth_hz: f64,
     /// phase detector slope at lock, ADC code^2 per UI per symbol
@@ -341,14 +348,14 @@ pub struct CdrReport {
 }
 
 /// The Mueller-Muller detector over consecutive pairs: `x[i]` and `d[i]`
-/// (decision values in {-3, -1, 1, 3}) for the same symbols; `prev` is the
-/// pair before `x[0]`. Returns the sum and the new `prev`.
+/// (decision values in {-3, -1, 1, 3}) for the same symbols, less `bias`
+/// each; `prev` is the pair before `x[0]`. Returns the sum and the new `prev`.
 #[inline]
-pub fn mm_sum(x: &[i16], d: &[i8], prev: (i16, i8)) -> (i64, (i16, i8)) {
+pub fn mm_sum(x: &[i16], d: &[i8], prev: (i16, i8), bias: i64) -> (i64, (i16, i8)) {
     let mut e = 0i64;
     let (mut px, mut pd) = prev;
     for (&xi, &di) in x.iter().zip(d) {
-        e += xi as i64 * pd as i64 - px as i64 * di as i64;
+        e += xi as i64 * pd as i64 - px as i64 * di as i64 - bias;
         px = xi;
         pd = di;
     }
@@ -365,6 +372,8 @@ mod tests {
             ki_shift: ki,
             phase_bits: 16,
             update: 8,
+            bias: 0,
+            bias_given: None,
             limit_ui: 1.0,
             pd_gain: -250.0,
             delay_updates: 1,
@@ -405,7 +414,7 @@ mod tests {
                 (v * 10.0) as i16
             })
             .collect();
-        let (e, _) = mm_sum(&x, &a, (0, 0));
+        let (e, _) = mm_sum(&x, &a, (0, 0), 0);
         assert!(e < 0, "{e}");
     }
 }

@@ -275,6 +275,9 @@ pub struct CdrCfg {
     pub phase_bits: i64,
     /// UI between loop updates
     pub update: i64,
+    /// integer subtracted from every phase-detector output: moves the lock
+    /// point; absent = the value that locks at the pulse's peak
+    pub bias: Option<i64>,
 }
 
 impl Default for CdrCfg {
@@ -285,6 +288,7 @@ impl Default for CdrCfg {
             ki_shift: crate::cdr::DEFAULT_KI_SHIFT,
             phase_bits: crate::cdr::DEFAULT_PHASE_BITS,
             update: crate::cdr::DEFAULT_UPDATE,
+            bias: None,
         }
     }
 }

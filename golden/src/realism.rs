@@ -435,6 +435,11 @@ impl Config {
             ki_shift,
             phase_bits,
             update,
+            bias: 0,
+            bias_given: match c.bias {
+                Some(b) => Some(r("cdr.bias", b, -(1 << 20), 1 << 20)?),
+                None => None,
+            },
             limit_ui: jitter.sj_ui + 1.0,
             pd_gain: 0.0,
             delay_updates: 0,
@@ -496,9 +501,11 @@ impl Config {
             w = w.padded_front(bound.ceil() as usize + 1);
         }
         let nominal = w.peak;
+        // with a loop, the instant is its lock point: the peak unless `cdr.bias`
+        // moves it ([`finish_cdr`] places it once the ADC's gain is known)
         let pos = match &cdr {
             None => nominal as f64 + adc_phase * s as f64,
-            Some(_) => mm_lock_point(&w)?,
+            Some(_) => nominal as f64,
         };
         let mut pulse = w.baud_pulse(pos);
         trim_tail(&mut pulse, wave::WAVE_TRIM);
@@ -604,11 +611,11 @@ fn trim_tail(p: &mut Pulse, rel: f64) {
 }
 
 /// The Mueller-Muller lock point near the pulse's peak: the instant where
-/// `h(t + T) = h(t - T)`, within half a UI of the peak, by a scan at a
-/// quarter sample and bisection.
-pub fn mm_lock_point(w: &Wave) -> Result<f64, ConfigError> {
+/// `h(t + T) - h(t - T) = level`, within half a UI of the peak, by a scan at
+/// a quarter sample and bisection.
+pub fn mm_lock_point(w: &Wave, level: f64) -> Result<f64, ConfigError> {
     let s = w.s as f64;
-    let g = |x: f64| w.interp(x + s) - w.interp(x - s);
+    let g = |x: f64| w.interp(x + s) - w.interp(x - s) - level;
     let p = w.peak as f64;
     let step = 0.25;
     let n = (0.5 * s / step) as i64;
@@ -625,7 +632,7 @@ pub fn mm_lock_point(w: &Wave) -> Result<f64, ConfigError> {
     }
     let Some((_, mut lo)) = best else {
         return Err(ConfigError::Conflict(
-            "cdr.kind = \"mm\": the pulse has no Mueller-Muller lock point (h(T) = h(-T)) within 0.5 UI of its peak".into(),
+            "cdr.kind = \"mm\": the pulse has no Mueller-Muller lock point (h(T) - h(-T) = cdr.bias / (5/3 ADC gain)) within 0.5 UI of its peak".into(),
         ));
     };
     let mut hi = lo + step;
@@ -657,8 +664,20 @@ pub fn finish_cdr(plan: &mut crate::config::LinkPlan) -> Result<(), ConfigError>
     };
     // d/dtau of h(1) - h(-1) at the lock point, per UI, by a central difference of 1/S UI
     let g = |x: f64| w.interp(x + s) - w.interp(x - s);
+    let k = 5.0 / 3.0 * gain;
+    let pos = match c.bias_given {
+        // locks at the peak: the detector's mean there, as a calibration would find it
+        None => {
+            c.bias = (k * g(pos)).round() as i64;
+            pos
+        }
+        Some(b) => {
+            c.bias = b;
+            mm_lock_point(w, b as f64 / k)?
+        }
+    };
     let slope = (g(pos + 1.0) - g(pos - 1.0)) / 2.0 * s;
-    c.pd_gain = 5.0 / 3.0 * gain * slope;
+    c.pd_gain = k * slope;
     c.delay_updates = ffe_main.div_ceil(c.update);
     if c.pd_gain.is_nan() || c.pd_gain >= 0.0 {
         return Err(ConfigError::Conflict(
@@ -666,5 +685,15 @@ pub fn finish_cdr(plan: &mut crate::config::LinkPlan) -> Result<(), ConfigError>
         ));
     }
     c.analyse(baud)
-        .map_err(|e| ConfigError::Conflict(e.to_string()))
+        .map_err(|e| ConfigError::Conflict(e.to_string()))?;
+    if pos != r.pos {
+        // an explicit bias moved the lock point: the equalizer is designed there
+        let bound = r.jitter.bound() + c.limit_ui;
+        r.pos = pos;
+        r.sampler = Some(Sampler::new(&r.wave, pos, bound));
+        let mut pulse = r.wave.baud_pulse(pos);
+        trim_tail(&mut pulse, wave::WAVE_TRIM);
+        plan.pulse = pulse;
+    }
+    Ok(())
 }

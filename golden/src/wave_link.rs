@@ -150,6 +150,7 @@ pub struct CdrRun {
     eq: Equalizer,
     state: CdrState,
     update: usize,
+    bias: i64,
     ffe_main: u64,
     /// ADC codes waiting for their decisions
     xq: VecDeque<i16>,
@@ -174,6 +175,7 @@ impl CdrRun {
             eq: Equalizer::new(&plan.format, coeffs, Engine::Fast)?,
             state: CdrState::new(c, r.adc_phase, plan.symbols),
             update: c.update,
+            bias: c.bias,
             ffe_main: plan.format.ffe_main as u64,
             xq: VecDeque::new(),
             prev: (0, 0),
@@ -247,7 +249,7 @@ impl CdrRun {
             }
         }
         self.done += n as u64;
-        let (e, prev) = mm_sum(&self.xs, &self.dvals, self.prev);
+        let (e, prev) = mm_sum(&self.xs, &self.dvals, self.prev, self.bias);
         self.prev = prev;
         e
     }

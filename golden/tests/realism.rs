@@ -165,7 +165,7 @@ fn cdr_tracks_slow_jitter_not_fast() {
     let p0 = cdr_config(0.0, 0.0).resolve().unwrap();
     let c = p0.realism.as_ref().unwrap().cdr.clone().unwrap();
     let bw = c.bandwidth_hz;
-    assert!(bw > 2e7 && bw < 1e9, "bandwidth {bw}");
+    assert!(bw > 5e6 && bw < 1e9, "bandwidth {bw}");
     let baud = 53.125e9;
     let (f_lo, f_hi) = (bw / 30.0, bw * 30.0);
     assert!(c.tracking(f_lo / baud) > 0.97 && c.tracking(f_hi / baud) < 0.1);
@@ -197,14 +197,28 @@ fn cdr_tracks_slow_jitter_not_fast() {
         (got - want).abs() < 0.15 * want,
         "slow: std {got} vs {want}"
     );
-    // the fast SJ is not followed: the loop never sees the instant settle
-    // (the lock detector counts SJ), and its phase moves far less than the SJ
-    let h = hi.cdr.as_ref().unwrap();
-    assert!(!h.locked);
-    let t = &h.trajectory.phase_ui[h.trajectory.phase_ui.len() / 10..];
-    let mean = t.iter().sum::<f64>() / t.len() as f64;
-    let std = (t.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / t.len() as f64).sqrt();
-    assert!(std < 0.3 * want, "fast: phase std {std} vs {want}");
+    // the amplitude of the loop phase's component at the SJ frequency is the
+    // SJ amplitude times |H(f)|: about all of it for the slow SJ, little of the fast
+    let comp = |r: &golden::cdr::CdrReport, f: f64| {
+        let t = &r.trajectory;
+        let k0 = t.phase_ui.len() / 10;
+        let (mut a, mut b, mut n) = (0.0, 0.0, 0.0);
+        for (k, &v) in t.phase_ui.iter().enumerate().skip(k0) {
+            let w = 2.0 * std::f64::consts::PI * f / baud * (k as f64 * t.every_symbols as f64);
+            a += v * w.sin();
+            b += v * w.cos();
+            n += 1.0;
+        }
+        2.0 * (a * a + b * b).sqrt() / n
+    };
+    let slow = comp(lo.cdr.as_ref().unwrap(), f_lo);
+    let fast = comp(hi.cdr.as_ref().unwrap(), f_hi);
+    assert!(
+        (slow - amp * c.tracking(f_lo / baud)).abs() < 0.15 * amp,
+        "slow: {slow}"
+    );
+    assert!(fast < 0.25 * amp, "fast: {fast}");
+    assert!(!hi.cdr.as_ref().unwrap().locked);
 }
 
 /// Jitter and CTLE-shaped noise shard exactly; the loop is refused.
