@@ -59,6 +59,10 @@ fn adc_phase_moves_the_instant() {
     c.adc.phase = 0.25;
     let p1 = c.resolve().unwrap();
     assert!(p1.pulse.taps[p1.pulse.main] < p0.pulse.taps[p0.pulse.main]);
+    // the linear interpolation's error bound at 32 samples per UI is small
+    let e = p0.realism.as_ref().unwrap().interp_error;
+    eprintln!("interpolation error bound at 32/UI: {e:.2e}");
+    assert!(e < 1e-3 * p0.pulse.taps[p0.pulse.main], "{e}");
 }
 
 fn q(x: f64) -> f64 {
@@ -329,4 +333,59 @@ fn bad_input_names_the_key() {
         assert!(e.contains(want), "{want}: {e}");
         assert!(!e.contains('\n'), "{e}");
     }
+}
+
+/// A Touchstone channel at 16 samples per UI against the closed form: a
+/// double real pole `1/(1 + j f/f_c)^2` driven by a 1-UI rectangle has the
+/// pulse `s(t) - s(t - T)`, `s(t) = 1 - e^{-t/tau} (1 + t/tau)`: within 1 %
+/// of the main cursor everywhere.
+#[test]
+fn touchstone_pulse_at_s_matches_closed_form() {
+    let baud = 53.125e9;
+    let fc = baud / 3.0;
+    let mut text = String::from("! two poles\n# Hz S RI R 50\n");
+    let mut f = 5e7;
+    while f <= 6.0 * baud {
+        let h = num_complex::Complex64::new(1.0, f / fc).powi(-2);
+        text += &format!(
+            "{f:.6e} 0 0 {:.15e} {:.15e} {:.15e} {:.15e} 0 0\n",
+            h.re, h.im, h.re, h.im
+        );
+        f += 5e7;
+    }
+    let s = 16usize;
+    let mut c = base();
+    c.channel.preset = None;
+    c.channel.touchstone = Some("two-poles.s2p".into());
+    c.channel.samples_per_ui = s as i64;
+    let p = c.resolve_with(Some(&text)).unwrap();
+    let w = &p.realism.unwrap().wave;
+    let tau = 1.0 / (2.0 * std::f64::consts::PI * fc) * baud; // in UI
+    let step = |t: f64| {
+        if t <= 0.0 {
+            0.0
+        } else {
+            1.0 - (-t / tau).exp() * (1.0 + t / tau)
+        }
+    };
+    let pulse = |t: f64| step(t) - step(t - 1.0);
+    // the waveform's time origin is a whole number of samples: find it
+    // (sample i at t = (i - peak + m) / S + 1 UI, the closed form peaking near 1 UI)
+    let peak = w.h[w.peak];
+    let best = (-(4 * s as i64)..(4 * s as i64))
+        .map(|m| {
+            w.h.iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let t = (i as f64 - w.peak as f64 + m as f64) / s as f64 + 1.0;
+                    (v - pulse(t)).abs()
+                })
+                .fold(0.0f64, f64::max)
+        })
+        .fold(f64::INFINITY, f64::min);
+    eprintln!("touchstone at {s}/UI: max error {best:.2e} of main cursor {peak:.4}");
+    assert!(
+        best < 0.01 * peak,
+        "max error {best} against main cursor {peak}"
+    );
 }
