@@ -430,8 +430,51 @@ impl Sampler {
         dot(t, &amp[start..start + len])
     }
 
+    /// [`Sampler::sample`] for the outputs `p0 + i`, displaced by
+    /// `d[i] + offset` UI, into `out[i]` (AVX2 and FMA when the CPU has them).
+    pub fn sample_block(&self, amp: &[f32], p0: usize, d: &[f64], offset: f64, out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: AVX2 and FMA are present (checked just above).
+                unsafe { self.sample_block_avx2(amp, p0, d, offset, out) };
+                return;
+            }
+        }
+        self.sample_block_portable(amp, p0, d, offset, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn sample_block_avx2(
+        &self,
+        amp: &[f32],
+        p0: usize,
+        d: &[f64],
+        offset: f64,
+        out: &mut [f32],
+    ) {
+        self.sample_block_portable(amp, p0, d, offset, out)
+    }
+
+    #[inline(always)]
+    fn sample_block_portable(
+        &self,
+        amp: &[f32],
+        p0: usize,
+        d: &[f64],
+        offset: f64,
+        out: &mut [f32],
+    ) {
+        for (i, (o, &di)) in out.iter_mut().zip(d).enumerate() {
+            *o = self.sample(amp, p0 + i, di + offset);
+        }
+    }
+
     /// The waveform for output `p` displaced by `d` UI (later for `d > 0`).
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, amp: &[f32], p: usize, d: f64) -> f32 {
         let u = self.r0 + d * self.s as f64;
         let v = u.floor();

@@ -76,8 +76,43 @@ pub fn jitter_chunk(j: &Jitter, baud: f64, seed: u64, ci: u64, n: usize, out: &m
     }
 }
 
-/// `sigma` times white noise from `rng` through `fir` (odd length 2M+1, centred).
+/// `sigma` times white noise from `rng` through `fir` (odd length 2M+1,
+/// centred; AVX2 and FMA when the CPU has them).
 pub fn colored_noise(
+    fir: &[f64],
+    sigma: f64,
+    rng: Xoshiro256pp,
+    n: usize,
+    w: &mut Vec<f64>,
+    out: &mut Vec<f64>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: AVX2 and FMA are present (checked just above).
+            unsafe { colored_noise_avx2(fir, sigma, rng, n, w, out) };
+            return;
+        }
+    }
+    colored_noise_portable(fir, sigma, rng, n, w, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn colored_noise_avx2(
+    fir: &[f64],
+    sigma: f64,
+    rng: Xoshiro256pp,
+    n: usize,
+    w: &mut Vec<f64>,
+    out: &mut Vec<f64>,
+) {
+    colored_noise_portable(fir, sigma, rng, n, w, out)
+}
+
+#[inline(always)]
+fn colored_noise_portable(
     fir: &[f64],
     sigma: f64,
     rng: Xoshiro256pp,
@@ -90,14 +125,17 @@ pub fn colored_noise(
     w.resize(n + m2, 0.0);
     rng.normals().fill(w);
     out.clear();
-    out.extend((0..n).map(|i| {
-        sigma
-            * fir
-                .iter()
-                .zip(&w[i..i + m2 + 1])
-                .map(|(c, x)| c * x)
-                .sum::<f64>()
-    }));
+    out.resize(n, 0.0);
+    // tap by tap over all outputs (vectorizes); each output still sums its
+    // taps in order
+    for (m, &c) in fir.iter().enumerate() {
+        for (o, &x) in out.iter_mut().zip(&w[m..m + n]) {
+            *o += c * x;
+        }
+    }
+    for o in out.iter_mut() {
+        *o *= sigma;
+    }
 }
 
 fn levels_to_amp(lv: &[u8], amp: &mut Vec<f32>) {
@@ -126,9 +164,7 @@ pub fn real_chunk(
     match &r.sampler {
         Some(sm) => {
             jitter_chunk(&r.jitter, r.baud, plan.seed, ci, n, &mut sc.jit);
-            for (i, a) in sc.acc.iter_mut().enumerate() {
-                *a = sm.sample(&sc.amp, hist + i, sc.jit[i]);
-            }
+            sm.sample_block(&sc.amp, hist, &sc.jit, 0.0, &mut sc.acc);
         }
         None => fir_f32(taps, &sc.amp, &mut sc.acc),
     }
@@ -216,9 +252,10 @@ impl CdrRun {
             while b < n {
                 let e = (b + self.update).min(n);
                 let ph = self.state.phase_ui();
-                for i in b..e {
-                    let a = sm.sample(&sc.amp, hist + i, sc.jit[i] + ph);
-                    out[i] = q.code(a as f64 + sc.noise[i]);
+                sc.acc.resize(e - b, 0.0);
+                sm.sample_block(&sc.amp, hist + b, &sc.jit[b..e], ph, &mut sc.acc);
+                for ((o, &a), &z) in out[b..e].iter_mut().zip(&sc.acc).zip(&sc.noise[b..e]) {
+                    *o = q.code(a as f64 + z);
                 }
                 let sj_now =
                     crate::wave_link::sj_at(&r.jitter, r.baud, *ci * CHUNK as u64 + e as u64);

@@ -84,12 +84,15 @@ fn bad_realism_input_exits_2() {
 fn realistic_run_reports_its_settings() {
     let d = tmpdir("run");
     let rep = d.join("r.json");
+    let plots = d.join("plots");
     let out = rxdsp(&[
         "sim",
         "--symbols",
         "100000",
         "--report",
         rep.to_str().unwrap(),
+        "--plots",
+        plots.to_str().unwrap(),
         "--set",
         "channel.samples_per_ui=32",
         "--set",
@@ -119,4 +122,7 @@ fn realistic_run_reports_its_settings() {
     assert_eq!(j["cdr"]["kind"], "mm");
     assert!(j["cdr"]["bandwidth_hz"].as_f64().unwrap() > 0.0);
     assert!(j["cdr"]["histogram"]["counts"].is_array());
+    for f in ["pulse_oversampled", "frequency_response", "cdr_phase"] {
+        assert!(plots.join(format!("{f}.svg")).exists(), "{f}");
+    }
 }

@@ -147,6 +147,15 @@ pub fn write_html(path: &Path, plan: &LinkPlan, r: &Report, plot_dir: &Path) -> 
         names.push("fec_histogram");
     }
     names.extend(["bursts", "taps"]);
+    if let Some(x) = &r.realism {
+        names.push("pulse_oversampled");
+        if x.ctle.is_some() || x.tx_bw_ghz.is_some() {
+            names.push("frequency_response");
+        }
+    }
+    if r.cdr.is_some() {
+        names.push("cdr_phase");
+    }
     for n in names {
         h += &format!(
             "<h2>{n}</h2><img src=\"{}\" alt=\"{n}\">",
