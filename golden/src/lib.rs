@@ -19,6 +19,7 @@ pub mod emu;
 pub mod eq;
 pub mod fec;
 pub mod framing;
+pub mod jtol;
 pub mod link;
 pub mod numeric;
 pub mod pam4;

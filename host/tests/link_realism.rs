@@ -126,3 +126,58 @@ fn realistic_run_reports_its_settings() {
         assert!(plots.join(format!("{f}.svg")).exists(), "{f}");
     }
 }
+
+/// `rxdsp jtol`: the loop tracks slow SJ, so the tolerance is larger at a low
+/// frequency than at a high one; the report and plot are written; a bad BER
+/// target exits 2.
+#[test]
+fn jtol_tolerates_more_slow_jitter() {
+    let d = tmpdir("jtol");
+    let rep = d.join("j.json");
+    let plots = d.join("plots");
+    let common = [
+        "--set",
+        "channel.preset=\"lpo-host-8db\"",
+        "--set",
+        "channel.samples_per_ui=16",
+        "--set",
+        "channel.snr_db=26",
+        "--set",
+        "cdr.kind=\"mm\"",
+        "--set",
+        "cdr.kp_shift=0",
+        "--set",
+        "cdr.ki_shift=8",
+    ];
+    let mut args = vec![
+        "jtol",
+        "--symbols",
+        "60000",
+        "--ber",
+        "1e-3",
+        "--freqs",
+        "1e6,2e9",
+        "--steps",
+        "4",
+        "--report",
+        rep.to_str().unwrap(),
+        "--plots",
+        plots.to_str().unwrap(),
+    ];
+    args.extend_from_slice(&common);
+    let out = rxdsp(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&rep).unwrap()).unwrap();
+    let p = j["points"].as_array().unwrap();
+    let slow = p[0]["tolerance_ui"].as_f64().unwrap();
+    let fast = p[1]["tolerance_ui"].as_f64().unwrap();
+    assert!(slow > 2.0 * fast, "slow {slow} fast {fast}");
+    assert!(plots.join("jtol.svg").exists());
+    let mut bad = vec!["jtol", "--symbols", "60000", "--ber", "0.7"];
+    bad.extend_from_slice(&common);
+    let out = rxdsp(&bad);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--ber"), "{err}");
+}
