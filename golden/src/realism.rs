@@ -697,3 +697,28 @@ pub fn finish_cdr(plan: &mut crate::config::LinkPlan) -> Result<(), ConfigError>
     }
     Ok(())
 }
+
+/// The plan with the fixed sampling instant moved by `offset_ui` (the
+/// equalizer design and the noise unchanged): for horizontal bathtubs.
+/// `None` for a plan without the realistic link, with a CDR (its instant
+/// is the loop's), or an offset beyond half a UI.
+pub fn at_offset(
+    plan: &crate::config::LinkPlan,
+    offset_ui: f64,
+) -> Option<crate::config::LinkPlan> {
+    let r = plan.realism.as_ref()?;
+    if r.cdr.is_some() || offset_ui.is_nan() || offset_ui.abs() > 0.5 {
+        return None;
+    }
+    let mut p = plan.clone();
+    let q = p.realism.as_mut()?;
+    q.pos = r.pos + offset_ui * r.samples_per_ui as f64;
+    // the sampler's padding covers any instant within its UI grid: same bound
+    if q.sampler.is_some() {
+        q.sampler = Some(Sampler::new(&q.wave, q.pos, q.jitter.bound()));
+    }
+    let mut pulse = q.wave.baud_pulse(q.pos);
+    trim_tail(&mut pulse, wave::WAVE_TRIM);
+    p.pulse = pulse;
+    Some(p)
+}

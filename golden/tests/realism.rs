@@ -389,3 +389,34 @@ fn touchstone_pulse_at_s_matches_closed_form() {
         "max error {best} against main cursor {peak}"
     );
 }
+
+/// Moving the fixed instant (the horizontal bathtub's runs): no move is the
+/// plan itself; half a UI away the fixed equalizer makes many more errors.
+#[test]
+fn moved_instant_for_the_horizontal_bathtub() {
+    use golden::eq::{Engine, Equalizer};
+    use golden::realism::at_offset;
+    let mut c = base();
+    c.channel.samples_per_ui = 16;
+    c.channel.snr_db = 30.0;
+    c.jitter.rj_ui = 0.01;
+    let p = c.resolve().unwrap();
+    let same = at_offset(&p, 0.0).unwrap();
+    assert_eq!(same.pulse, p.pulse);
+    assert!(at_offset(&p, 0.7).is_none());
+    let coeffs = run(&p, &RunOptions::default()).unwrap().coeffs;
+    let ser = |off: f64| {
+        let q = at_offset(&p, off).unwrap();
+        let n = 4 * CHUNK;
+        let mut b = Batch::default();
+        SampleStream::new(&q, 1).next_batch(n, &mut b);
+        let mut eq = Equalizer::new(&q.format, &coeffs, Engine::Fast).unwrap();
+        let (mut lv, mut data) = (vec![0u8; n], vec![0u8; n]);
+        eq.process(&b.samples, &mut lv, &mut data);
+        let d = q.pulse.main + q.format.ffe_main;
+        (d + 100..n).filter(|&i| lv[i] != b.levels[i - d]).count() as f64 / n as f64
+    };
+    let (s0, s4) = (ser(0.0), ser(0.4));
+    assert!(s4 > 10.0 * s0.max(1e-5), "{s0} {s4}");
+    assert!(s0 < 1e-2, "{s0}");
+}

@@ -269,6 +269,7 @@ fn realism_plots(
         )?;
         save(&fig, dir, "frequency_response", files)?;
     }
+    horizontal_bathtub(plan, report, dir, files)?;
     if let Some(c) = &report.cdr {
         let tr = &c.trajectory;
         let x: Vec<f64> = (0..tr.phase_ui.len())
@@ -287,6 +288,64 @@ fn realism_plots(
     }
     Ok(())
 }
+
+/// The horizontal bathtub of the realistic link without a CDR: the symbol
+/// error ratio of the run's equalizer (coefficients fixed) against the
+/// sampling instant, moved from -0.5 to 0.5 UI around the configured one,
+/// each point a fresh run of the first [`BATHTUB_SYMBOLS`] symbols.
+fn horizontal_bathtub(
+    plan: &LinkPlan,
+    report: &Report,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let coeffs = RxCoeffs {
+        ffe: report.equalizer.ffe.clone(),
+        dfe: report.equalizer.dfe.clone(),
+        threshold: report.equalizer.threshold,
+    };
+    let n = (plan.symbols as usize).min(BATHTUB_SYMBOLS);
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for k in -10..=10 {
+        let off = k as f64 * 0.05;
+        let Some(p) = golden::realism::at_offset(plan, off) else {
+            return Ok(());
+        };
+        let mut b = Batch::default();
+        SampleStream::new(&p, 2).next_batch(n, &mut b);
+        let mut eq = Equalizer::new(&p.format, &coeffs, Engine::Fast)?;
+        let mut lv = vec![0u8; n];
+        let mut data = vec![0u8; n];
+        eq.process(&b.samples, &mut lv, &mut data);
+        let d = p.pulse.main + p.format.ffe_main;
+        let skip = d + p.format.ffe_taps + p.pulse.taps.len();
+        let counted = n.saturating_sub(skip).max(1);
+        let errors = (skip..n).filter(|&i| lv[i] != b.levels[i - d]).count();
+        x.push(off);
+        y.push(errors as f64 / counted as f64);
+    }
+    let fig = plot::lines(
+        &[plot::Series {
+            name: "SER",
+            x: &x,
+            y: &y,
+        }],
+        plot::LineOpts {
+            log_y: true,
+            markers: true,
+        },
+        &Labels::new(
+            "Horizontal bathtub: symbol errors against the sampling instant",
+            "sampling instant from the configured one (UI)",
+            "symbol error ratio",
+        ),
+    )?;
+    save(&fig, dir, "bathtub_horizontal", files)
+}
+
+/// Symbols per point of the horizontal bathtub.
+const BATHTUB_SYMBOLS: usize = 200_000;
 
 fn adaptation_plots(
     a: &golden::adapt_link::AdaptReport,

@@ -149,6 +149,9 @@ pub fn write_html(path: &Path, plan: &LinkPlan, r: &Report, plot_dir: &Path) -> 
     names.extend(["bursts", "taps"]);
     if let Some(x) = &r.realism {
         names.push("pulse_oversampled");
+        if r.cdr.is_none() {
+            names.push("bathtub_horizontal");
+        }
         if x.ctle.is_some() || x.tx_bw_ghz.is_some() {
             names.push("frequency_response");
         }
