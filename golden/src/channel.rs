@@ -144,22 +144,11 @@ pub fn noise_sigma(snr_db: f64) -> f64 {
     (MEAN_SYMBOL_POWER / 10f64.powf(snr_db / 10.0)).sqrt()
 }
 
-/// The pulse response of a lossy host channel with `loss_db` of insertion
-/// loss at Nyquist (half the baud rate), sampled once per UI.
-///
-/// Model, in frequency normalised to the baud rate (Nyquist at 0.5):
-/// * skin effect, 35 % of the loss at Nyquist: `exp(-a_s (1 + j) sqrt(f/0.5))`
-///   (causal: it is `exp(-a_s sqrt(2 j f / 0.5))`);
-/// * dielectric loss, 65 %: `exp((2 a_d / pi) (j f/0.5) ln(j f/0.5))`, whose
-///   magnitude is `exp(-a_d f / 0.5)` with the causal phase that goes with it;
-/// * the transmitter and receiver analog bandwidth: two poles at 0.75 baud;
-/// * the transmitted 1-UI rectangular pulse: `sinc(f)`.
-///
-/// The response is integrated numerically to 4 baud, sampled at 32 phases per
-/// UI, and the phase with the largest main cursor is kept. Taps smaller than
-/// 0.2 % of the main cursor are trimmed from both ends. The DC gain is one, so
-/// the taps sum to about one.
-pub fn lossy_pulse(loss_db: f64) -> Pulse {
+/// The continuous pulse response of [`lossy_pulse`]'s channel model on a
+/// grid of `phases` samples per UI: 48 UI from 8 UI before the pulse's
+/// start (`samples[i]` at `t = i / phases - 8` UI). The arithmetic is the
+/// one [`lossy_pulse`] uses at 32 phases.
+pub fn lossy_samples(loss_db: f64, phases: usize) -> Vec<f64> {
     let a_total = loss_db / (20.0 / std::f64::consts::LN_10); // nepers at Nyquist
     let a_s = 0.35 * a_total;
     let a_d = 0.65 * a_total;
@@ -189,7 +178,6 @@ pub fn lossy_pulse(loss_db: f64) -> Pulse {
     // p(t) = 2 * sum Re{ H(f) e^{j 2 pi f t} } df, t in UI, evaluated on a
     // grid of 1/phases UI by rotating one phasor per frequency
     let span = 48usize; // UIs evaluated
-    let phases = 32usize;
     let pre = 8.0; // UIs before t = 0 evaluated
     let npts = span * phases;
     let dt = 1.0 / phases as f64;
@@ -208,6 +196,28 @@ pub fn lossy_pulse(loss_db: f64) -> Pulse {
     for s in samples.iter_mut() {
         *s *= 2.0 * df;
     }
+    samples
+}
+
+/// The pulse response of a lossy host channel with `loss_db` of insertion
+/// loss at Nyquist (half the baud rate), sampled once per UI.
+///
+/// Model, in frequency normalised to the baud rate (Nyquist at 0.5):
+/// * skin effect, 35 % of the loss at Nyquist: `exp(-a_s (1 + j) sqrt(f/0.5))`
+///   (causal: it is `exp(-a_s sqrt(2 j f / 0.5))`);
+/// * dielectric loss, 65 %: `exp((2 a_d / pi) (j f/0.5) ln(j f/0.5))`, whose
+///   magnitude is `exp(-a_d f / 0.5)` with the causal phase that goes with it;
+/// * the transmitter and receiver analog bandwidth: two poles at 0.75 baud;
+/// * the transmitted 1-UI rectangular pulse: `sinc(f)`.
+///
+/// The response is integrated numerically to 4 baud, sampled at 32 phases per
+/// UI, and the phase with the largest main cursor is kept. Taps smaller than
+/// 0.2 % of the main cursor are trimmed from both ends. The DC gain is one, so
+/// the taps sum to about one.
+pub fn lossy_pulse(loss_db: f64) -> Pulse {
+    let phases = 32usize;
+    let samples = lossy_samples(loss_db, phases);
+    let span = samples.len() / phases;
     let peak_i = (0..samples.len())
         .max_by(|&a, &b| samples[a].partial_cmp(&samples[b]).unwrap())
         .unwrap();

@@ -144,6 +144,9 @@ pub struct TxCfg {
     /// transmit FFE `[c(-1), c(0), c(1)]` at UI spacing, magnitudes summing
     /// to 1 (802.3ck style); absent = none
     pub ffe: Option<Vec<f64>>,
+    /// transmitter bandwidth: a one-pole low-pass with this -3 dB frequency,
+    /// GHz, on the oversampled waveform (needs `channel.samples_per_ui` >= 8); absent = none
+    pub bw_ghz: Option<f64>,
 }
 
 /// `[channel]`
@@ -162,8 +165,25 @@ pub struct ChannelCfg {
     pub touchstone: Option<String>,
     /// how the Touchstone ports form the through channel: "1,3->2,4", "1,2->3,4" (4-port) or "s21"
     pub port_map: Option<String>,
-    /// symbol rate the Touchstone channel is sampled at, in baud
+    /// symbol rate the Touchstone channel is sampled at, in baud (also the
+    /// time scale of the CTLE's frequencies and of the SJ frequency)
     pub baud: f64,
+    /// samples per UI of the waveform (1 = the baud-rate model; a power of
+    /// two up to 64). With more than one, `taps` are at this rate.
+    #[serde(skip_serializing_if = "is_one")]
+    pub samples_per_ui: i64,
+}
+
+fn is_one(v: &i64) -> bool {
+    *v == 1
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 impl Default for ChannelCfg {
@@ -176,6 +196,7 @@ impl Default for ChannelCfg {
             touchstone: None,
             port_map: None,
             baud: channel::PRESET_BAUD,
+            samples_per_ui: 1,
         }
     }
 }
@@ -188,6 +209,10 @@ pub struct AdcCfg {
     pub bits: i64,
     /// input amplitude of the top code; absent = the noiseless peak plus 3 sigma of noise
     pub full_scale: Option<f64>,
+    /// sampling instant, UI, from the nominal one (the pulse's peak; with a
+    /// CDR, its lock point, and this is the loop's starting phase)
+    #[serde(skip_serializing_if = "is_zero")]
+    pub phase: f64,
 }
 
 impl Default for AdcCfg {
@@ -195,8 +220,88 @@ impl Default for AdcCfg {
         AdcCfg {
             bits: 8,
             full_scale: None,
+            phase: 0.0,
         }
     }
+}
+
+/// `[ctle]`: the COM continuous-time linear equalizer ([`crate::wave::Ctle`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CtleCfg {
+    /// a standard family ([`crate::wave::CTLE_PRESETS`]): sets f_z, f_p1, f_p2, f_lf from the baud rate
+    pub preset: Option<String>,
+    /// DC gain, dB (-30..=0; default 0)
+    pub g_dc: Option<f64>,
+    /// low-frequency stage DC gain, dB (-30..=0; default 0), with f_lf
+    pub g_dc2: Option<f64>,
+    /// zero, Hz
+    pub f_z: Option<f64>,
+    /// first pole, Hz
+    pub f_p1: Option<f64>,
+    /// second pole, Hz
+    pub f_p2: Option<f64>,
+    /// low-frequency pole-zero pair, Hz
+    pub f_lf: Option<f64>,
+    /// choose g_dc (and g_dc2) on the preset's grid for the best MMSE figure of the equalizer
+    pub search: bool,
+}
+
+/// `[jitter]`: on the sampling instants ([`crate::wave::Jitter`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct JitterCfg {
+    /// random jitter, RMS, UI
+    pub rj_ui: f64,
+    /// dual-Dirac deterministic jitter, peak to peak, UI
+    pub dj_ui: f64,
+    /// sinusoidal jitter amplitude, UI
+    pub sj_ui: f64,
+    /// sinusoidal jitter frequency, Hz
+    pub sj_freq: f64,
+}
+
+/// `[cdr]`: the clock recovery loop ([`crate::cdr`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CdrCfg {
+    /// "none" (fixed phase) | "mm" (Mueller-Muller)
+    pub kind: CdrKind,
+    /// proportional gain 2^-kp_shift
+    pub kp_shift: i64,
+    /// integral gain 2^-ki_shift
+    pub ki_shift: i64,
+    /// phase register resolution: 2^-phase_bits UI
+    pub phase_bits: i64,
+    /// UI between loop updates
+    pub update: i64,
+    /// integer subtracted from every phase-detector output: moves the lock
+    /// point; absent = the value that locks at the pulse's peak
+    pub bias: Option<i64>,
+}
+
+impl Default for CdrCfg {
+    fn default() -> Self {
+        CdrCfg {
+            kind: CdrKind::None,
+            kp_shift: crate::cdr::DEFAULT_KP_SHIFT,
+            ki_shift: crate::cdr::DEFAULT_KI_SHIFT,
+            phase_bits: crate::cdr::DEFAULT_PHASE_BITS,
+            update: crate::cdr::DEFAULT_UPDATE,
+            bias: None,
+        }
+    }
+}
+
+/// `cdr.kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CdrKind {
+    /// the sampling phase is fixed (`adc.phase`)
+    #[default]
+    None,
+    /// Mueller-Muller baud-rate phase detector, second-order loop
+    Mm,
 }
 
 /// `[ffe]`
@@ -385,6 +490,15 @@ pub struct Config {
     pub adapt: AdaptCfg,
     /// `[rtl]`
     pub rtl: RtlCfg,
+    /// `[ctle]`
+    #[serde(skip_serializing_if = "is_default")]
+    pub ctle: CtleCfg,
+    /// `[jitter]`
+    #[serde(skip_serializing_if = "is_default")]
+    pub jitter: JitterCfg,
+    /// `[cdr]`
+    #[serde(skip_serializing_if = "is_default")]
+    pub cdr: CdrCfg,
 }
 
 /// The preset used when neither `channel.taps` nor `channel.preset` is given.
@@ -438,6 +552,15 @@ pub struct LinkPlan {
     pub hw_adapt: Option<HwAdaptPlan>,
     /// the transmit FFE folded into `pulse`, when `tx.ffe` is given
     pub tx_ffe: Option<[f64; 3]>,
+    /// the oversampled link (CTLE, jitter, phase, CDR); `None` = the baud-rate model
+    pub realism: Option<crate::realism::Realism>,
+}
+
+impl LinkPlan {
+    /// The noise standard deviation at the ADC (the CTLE's noise gain times `sigma`).
+    pub fn sampler_sigma(&self) -> f64 {
+        self.sigma * self.realism.as_ref().map_or(1.0, |r| r.noise_gain)
+    }
 }
 
 fn range<T: std::fmt::Display + PartialOrd + Copy>(
@@ -489,6 +612,7 @@ struct ChannelPlan {
     pulse: Pulse,
     snr_db: f64,
     sigma: f64,
+    realism: Option<crate::realism::Realism>,
 }
 
 /// The `[eq]`/`[adapt]` part of a plan.
@@ -519,7 +643,7 @@ impl Config {
         let parallel = self.resolve_rtl()?;
         let hw_adapt = self.resolve_hw_adapt(&eq, parallel, symbols)?;
         self.check_tx()?;
-        Ok(LinkPlan {
+        let mut plan = LinkPlan {
             symbols,
             seed: self.link.seed,
             pattern: self.link.pattern,
@@ -541,7 +665,10 @@ impl Config {
             parallel,
             hw_adapt,
             tx_ffe: self.tx_ffe()?,
-        })
+            realism: ch.realism,
+        };
+        crate::realism::finish_cdr(&mut plan)?;
+        Ok(plan)
     }
 
     /// `[channel]`: the SNR and the pulse response from exactly one of
@@ -571,6 +698,17 @@ impl Config {
                 "channel.port_map goes with channel.touchstone".into(),
             ));
         }
+        let sigma = channel::noise_sigma(snr_db);
+        if self.realism_asked() {
+            let (name, pulse, r) = self.resolve_realism(touchstone_text, sigma)?;
+            return Ok(ChannelPlan {
+                name,
+                pulse,
+                snr_db,
+                sigma,
+                realism: Some(r),
+            });
+        }
         let (name, pulse) = match (&self.channel.touchstone, &self.channel.taps) {
             (Some(path), _) => self.touchstone_pulse(path, touchstone_text)?,
             (None, Some(taps)) => self.taps_pulse(taps)?,
@@ -584,7 +722,8 @@ impl Config {
             name,
             pulse,
             snr_db,
-            sigma: channel::noise_sigma(snr_db),
+            sigma,
+            realism: None,
         })
     }
 
@@ -594,6 +733,17 @@ impl Config {
         path: &str,
         text: Option<&str>,
     ) -> Result<(String, Pulse), ConfigError> {
+        let (name, d) = self.touchstone_detail(path, text, 32)?;
+        Ok((name, d.pulse))
+    }
+
+    /// `channel.touchstone`'s pulse at `sps` samples per UI, with the waveform.
+    pub(crate) fn touchstone_detail(
+        &self,
+        path: &str,
+        text: Option<&str>,
+        sps: usize,
+    ) -> Result<(String, crate::touchstone::PulseDetail), ConfigError> {
         let baud = self.channel.baud;
         if !(baud.is_finite() && (1e6..=1e12).contains(&baud)) {
             return Err(ConfigError::Range {
@@ -620,8 +770,8 @@ impl Config {
             ))
         })?;
         let h = net.through(map).map_err(|e| bad(&e))?;
-        let pulse = crate::touchstone::pulse_response(&h, baud, 32).map_err(|e| bad(&e))?;
-        Ok((format!("touchstone {path} ({map_s})"), pulse))
+        let d = crate::touchstone::pulse_response_detail(&h, baud, sps).map_err(|e| bad(&e))?;
+        Ok((format!("touchstone {path} ({map_s})"), d))
     }
 
     /// `tx.ffe`, checked: three finite taps, the main one positive, their
@@ -708,14 +858,16 @@ impl Config {
                 }
                 fs
             }
-            None => ch.pulse.peak() + 3.0 * ch.sigma,
+            None => {
+                ch.pulse.peak() + 3.0 * ch.sigma * ch.realism.as_ref().map_or(1.0, |r| r.noise_gain)
+            }
         };
         Ok(Adc { bits, full_scale })
     }
 
     /// `[ffe]`, `[dfe]`, `adc.bits` and `tx.precode`: the receiver's numeric
     /// format (`ffe.main` defaults to [`default_ffe_main`] of `ffe.taps`).
-    fn resolve_format(&self) -> Result<RxFormat, ConfigError> {
+    pub(crate) fn resolve_format(&self) -> Result<RxFormat, ConfigError> {
         let ffe_taps = range(
             "ffe.taps",
             self.ffe.taps,

@@ -11,6 +11,7 @@
 
 pub mod adapt;
 pub mod adapt_link;
+pub mod cdr;
 pub mod channel;
 pub mod coeffs;
 pub mod config;
@@ -18,11 +19,15 @@ pub mod emu;
 pub mod eq;
 pub mod fec;
 pub mod framing;
+pub mod jtol;
 pub mod link;
 pub mod numeric;
 pub mod pam4;
 pub mod prbs;
+pub mod realism;
 pub mod rng;
 pub mod shard;
 pub mod stats;
 pub mod touchstone;
+pub mod wave;
+pub mod wave_link;

@@ -35,7 +35,7 @@ pub const CHUNK: usize = 1 << 15;
 const _: () = assert!(CHUNK.is_power_of_two());
 /// Symbols per batch.
 pub const BATCH: usize = 1 << 20;
-const NOISE_STREAM: u64 = 0x4E01_5E00;
+pub(crate) const NOISE_STREAM: u64 = 0x4E01_5E00;
 
 /// Errors from a link run.
 #[derive(Debug, Error)]
@@ -94,6 +94,16 @@ pub struct SampleStream<'p> {
     ext: Vec<u8>,
     next_chunk: u64,
     threads: usize,
+    /// the clock recovery loop, once attached ([`SampleStream::attach_cdr`])
+    cdr: Option<Box<crate::wave_link::CdrRun>>,
+}
+
+/// Levels of channel memory the stream keeps before each output.
+pub fn channel_history(plan: &LinkPlan) -> usize {
+    match &plan.realism {
+        Some(r) => r.history(&plan.pulse),
+        None => plan.pulse.taps.len() - 1,
+    }
 }
 
 /// One batch of the stream.
@@ -122,18 +132,39 @@ impl Batch {
 impl<'p> SampleStream<'p> {
     /// A stream from the first symbol of `plan`.
     pub fn new(plan: &'p LinkPlan, threads: usize) -> Self {
-        let l = plan.pulse.taps.len();
         SampleStream {
             plan,
             source: tx_source(plan),
             mapper: Mapper::new(plan.format.precode),
             taps: plan.pulse.taps.iter().map(|&t| t as f32).collect(),
             // before the first symbol the line idles at level index 0
-            hist: vec![0; l - 1],
+            hist: vec![0; channel_history(plan)],
             ext: Vec::new(),
             next_chunk: 0,
             threads: threads.max(1),
+            cdr: None,
         }
+    }
+
+    /// Closes the clock recovery loop of `cdr.kind = "mm"` through an
+    /// equalizer with `coeffs` (the receiver's own: same samples, same
+    /// decisions). The stream then runs serially.
+    pub fn attach_cdr(&mut self, coeffs: &RxCoeffs) -> Result<(), LinkError> {
+        if let Some(r) = &self.plan.realism {
+            if let Some(c) = &r.cdr {
+                self.cdr = Some(Box::new(crate::wave_link::CdrRun::new(
+                    self.plan, r, c, coeffs,
+                )?));
+            }
+        }
+        Ok(())
+    }
+
+    /// The loop's report, when one is attached.
+    pub fn cdr_report(&self) -> Option<crate::cdr::CdrReport> {
+        let r = self.plan.realism.as_ref()?;
+        let c = r.cdr.as_ref()?;
+        self.cdr.as_ref().map(|run| run.report(c))
     }
 
     /// The stream of [`SampleStream::new`] after `start` symbols (`start` a
@@ -146,7 +177,7 @@ impl<'p> SampleStream<'p> {
             "a stream resumes at a chunk boundary"
         );
         let mut s = SampleStream::new(plan, threads);
-        let keep = plan.pulse.taps.len() - 1;
+        let keep = channel_history(plan);
         let t0 = start.saturating_sub(keep as u64);
         let (mut source, mut mapper) = tx_at(plan, t0)?;
         let mut b = Batch::default();
@@ -162,7 +193,7 @@ impl<'p> SampleStream<'p> {
     /// Produces the next `n` symbols (`n` a multiple of [`CHUNK`] except for the last batch).
     pub fn next_batch(&mut self, n: usize, b: &mut Batch) {
         b.transmit(n, &mut self.source, &mut self.mapper);
-        let l = self.taps.len();
+        let l = self.hist.len() + 1;
         // kept across batches: a fresh megabyte per batch costs its page faults every time
         let mut ext = std::mem::take(&mut self.ext);
         ext.clear();
@@ -179,11 +210,33 @@ impl<'p> SampleStream<'p> {
             .map(|(i, c)| (first_chunk + i as u64, i * CHUNK, c))
             .collect();
         self.next_chunk += jobs.len() as u64;
+        if let Some(run) = self.cdr.as_mut() {
+            run.batch(plan, &ext, &mut jobs);
+            let keep = l - 1;
+            self.hist.clear();
+            self.hist.extend_from_slice(&ext[ext.len() - keep..]);
+            self.ext = ext;
+            return;
+        }
         let work = |jobs: &mut [(u64, usize, &mut [i16])]| {
             let mut amp = Vec::new();
             let mut acc = Vec::new();
+            let mut scratch = crate::wave_link::Scratch::default();
             for (ci, off, out) in jobs.iter_mut() {
                 let rng = Xoshiro256pp::new(derive_seed(plan.seed, NOISE_STREAM, *ci));
+                if let Some(r) = &plan.realism {
+                    crate::wave_link::real_chunk(
+                        plan,
+                        r,
+                        taps,
+                        *ci,
+                        &ext[*off..*off + l - 1 + out.len()],
+                        rng,
+                        out,
+                        &mut scratch,
+                    );
+                    continue;
+                }
                 chunk_samples(
                     taps,
                     &ext[*off..*off + l - 1 + out.len()],
@@ -325,7 +378,13 @@ fn chunk_samples(
 /// The noise comes from [`crate::rng::Normals::fill`] in blocks (the same deviates as one
 /// [`Xoshiro256pp::normal`] call per sample), so the add-and-quantize loop has no call
 /// in it and vectorizes.
-fn add_noise_quantize(acc: &[f32], sigma: f64, adc: &Adc, rng: Xoshiro256pp, out: &mut [i16]) {
+pub(crate) fn add_noise_quantize(
+    acc: &[f32],
+    sigma: f64,
+    adc: &Adc,
+    rng: Xoshiro256pp,
+    out: &mut [i16],
+) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -385,14 +444,14 @@ unsafe fn add_noise_quantize_avx2(
 }
 
 /// The ADC's rounding: `floor(x * gain + 1/2)` clamped to the code range.
-struct Quantizer {
+pub(crate) struct Quantizer {
     scale: f64,
     lo: f64,
     hi: f64,
 }
 
 impl Quantizer {
-    fn new(adc: &Adc) -> Self {
+    pub(crate) fn new(adc: &Adc) -> Self {
         Quantizer {
             scale: adc.gain(),
             lo: -(1i64 << (adc.bits - 1)) as f64,
@@ -402,7 +461,7 @@ impl Quantizer {
 
     /// The code of a noisy amplitude.
     #[inline(always)]
-    fn code(&self, noisy: f64) -> i16 {
+    pub(crate) fn code(&self, noisy: f64) -> i16 {
         (noisy * self.scale + 0.5).floor().clamp(self.lo, self.hi) as i16
     }
 }
@@ -438,7 +497,7 @@ fn add_noise_quantize_portable(
 }
 
 /// `acc[i] = sum_j taps[j] * amp[i + L - 1 - j]`, taps in ascending order.
-fn fir_f32(taps: &[f32], amp: &[f32], acc: &mut [f32]) {
+pub(crate) fn fir_f32(taps: &[f32], amp: &[f32], acc: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -631,6 +690,12 @@ pub struct Report {
     pub timing: TimingReport,
     /// with `adapt.in_rtl`: the hardware engine's tap trajectory (null otherwise)
     pub adaptation: Option<AdaptReport>,
+    /// the realistic link's settings (absent for the baud-rate model)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realism: Option<crate::realism::RealismReport>,
+    /// with `cdr.kind = "mm"`: the clock recovery loop (absent otherwise)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cdr: Option<crate::cdr::CdrReport>,
 }
 
 /// Everything a run produces.
@@ -733,7 +798,8 @@ pub fn choose_coeffs(
             let nv = if plan.method == EqMethod::Zf {
                 0.0
             } else {
-                plan.sigma * plan.sigma + lsb * lsb / 12.0
+                let ss = plan.sampler_sigma();
+                ss * ss + lsb * lsb / 12.0
             };
             let d = coeffs::design(&plan.pulse, fmt.ffe_taps, fmt.ffe_main, fmt.dfe_taps, nv)?;
             let fx = coeffs::quantize(&d, fmt, plan.adc.gain())?;
@@ -836,7 +902,11 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
     let warmup = warmup_symbols(plan, d);
     let t0 = std::time::Instant::now();
     let mut stream = match plan.model {
-        LinkModel::Reference => Source::Reference(SampleStream::new(plan, threads)),
+        LinkModel::Reference => {
+            let mut s = SampleStream::new(plan, threads);
+            s.attach_cdr(&coeffs)?;
+            Source::Reference(s)
+        }
         LinkModel::Emulator => Source::Emulator(Box::new(crate::emu::EmuStream::new(plan)?)),
     };
     let emu_report = match &stream {
@@ -906,6 +976,10 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
     };
     counter.finish();
     let secs = t0.elapsed().as_secs_f64();
+    let cdr = match &stream {
+        Source::Reference(s) => s.cdr_report(),
+        Source::Emulator(_) => None,
+    };
     let pre = ErrorReport::from(&counter);
     let post = match &fec {
         None => ErrorReport {
@@ -955,6 +1029,8 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             threads,
         },
         adaptation,
+        realism: plan.realism.as_ref().map(|r| r.report()),
+        cdr,
     };
     Ok(LinkResult {
         report,

@@ -23,8 +23,11 @@
 //!   frames the run of that length decodes.
 //!
 //! Not shardable (refused): the random pattern (no jump-ahead), the emulator
-//! link model (its noise lanes run continuously), and `adapt.in_rtl` (the taps
-//! depend on every symbol before).
+//! link model (its noise lanes run continuously), `adapt.in_rtl` (the taps
+//! depend on every symbol before) and `cdr.kind = "mm"` (so does the loop's
+//! phase). The realistic link's jitter and CTLE-shaped noise are drawn per
+//! chunk and its SJ phase comes from the absolute symbol index
+//! ([`crate::wave_link`]): they shard exactly.
 
 use crate::config::{LinkModel, LinkPlan};
 use crate::eq::{Engine, Equalizer};
@@ -167,6 +170,9 @@ pub fn check_shardable(plan: &LinkPlan, len: u64) -> Result<(), LinkError> {
     }
     if plan.model == LinkModel::Emulator {
         return bad("link.model = \"emulator\" cannot be sharded: its noise lanes run continuously from the start (run it whole)".into());
+    }
+    if plan.realism.as_ref().is_some_and(|r| r.cdr.is_some()) {
+        return bad("cdr.kind = \"mm\" cannot be sharded: the loop's phase depends on every symbol before (run it whole)".into());
     }
     if plan.hw_adapt.is_some() {
         return bad("adapt.in_rtl = true cannot be sharded: the taps depend on every symbol before (run it whole)".into());

@@ -40,7 +40,17 @@ pub fn plan(
     cfg: &Config,
     config_path: Option<&Path>,
 ) -> Result<golden::config::LinkPlan, ConfigLoadError> {
-    let text = match &cfg.channel.touchstone {
+    let text = touchstone_text(cfg, config_path)?;
+    cfg.resolve_with(text.as_deref())
+        .map_err(|e| ConfigLoadError::Parse(format!("bad configuration: {e}")))
+}
+
+/// The text of `cfg`'s `channel.touchstone` file (see [`plan`]), if it names one.
+pub fn touchstone_text(
+    cfg: &Config,
+    config_path: Option<&Path>,
+) -> Result<Option<String>, ConfigLoadError> {
+    Ok(match &cfg.channel.touchstone {
         None => None,
         Some(t) => {
             let tp = Path::new(t);
@@ -55,9 +65,7 @@ pub fn plan(
                 })?,
             )
         }
-    };
-    cfg.resolve_with(text.as_deref())
-        .map_err(|e| ConfigLoadError::Parse(format!("bad configuration: {e}")))
+    })
 }
 
 /// Loads `path` (or the embedded default) and applies `overrides`

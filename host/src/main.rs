@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
-use cmd::{ami, config, cosim, demo, device, fec, gen, rx, sim, sweep, synth};
+use cmd::{ami, config, cosim, demo, device, fec, gen, jtol, rx, sim, sweep, synth};
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +50,8 @@ enum Cmd {
     Sweep(sweep::SweepArgs),
     /// Merge sweep folders: shard records summed over unique (point, shard) keys
     Merge(sweep::MergeArgs),
+    /// Jitter tolerance: the largest SJ meeting a BER target per frequency, against a mask
+    Jtol(jtol::JtolArgs),
 }
 
 /// A clap error as one line (`--help` and `--version` print as clap prints them).
@@ -86,6 +88,7 @@ fn main() {
         Cmd::Ami(a) => ami::run(a),
         Cmd::Sweep(a) => sweep::run(a),
         Cmd::Merge(a) => sweep::merge(a),
+        Cmd::Jtol(a) => jtol::run(a),
     };
     if let Err(e) = r {
         // one line: the chain of causes joined

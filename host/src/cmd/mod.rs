@@ -16,6 +16,7 @@ pub mod demo;
 pub mod device;
 pub mod fec;
 pub mod gen;
+pub mod jtol;
 pub mod plots;
 pub mod report;
 pub mod rx;

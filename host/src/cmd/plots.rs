@@ -78,6 +78,7 @@ pub fn draw(
     if let Some(a) = &report.adaptation {
         adaptation_plots(a, plan.format.ffe_main, dir, &mut files)?;
     }
+    realism_plots(plan, report, dir, &mut files)?;
     // the first symbols of the run again (the stream is deterministic)
     let n = (plan.symbols as usize).min(PLOT_SYMBOLS);
     let mut b = Batch::default();
@@ -207,6 +208,155 @@ pub fn received_adaptation(
     adaptation_plots(a, ffe_main, dir, &mut files)?;
     Ok(files)
 }
+
+/// The realistic link's plots: the pulse at S samples per UI with the
+/// sampling instants marked, the CTLE's and transmit pole's |H(f)|, and the
+/// CDR's phase over the run.
+fn realism_plots(
+    plan: &LinkPlan,
+    report: &Report,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let Some(r) = &plan.realism else {
+        return Ok(());
+    };
+    let s = r.samples_per_ui as f64;
+    let w = &r.wave;
+    let t: Vec<f64> = (0..w.h.len()).map(|i| (i as f64 - r.pos) / s).collect();
+    let (bt, bh): (Vec<f64>, Vec<f64>) = (0..plan.pulse.taps.len())
+        .map(|j| (j as f64 - plan.pulse.main as f64, plan.pulse.taps[j]))
+        .unzip();
+    let fig = plot::lines(
+        &[
+            plot::Series {
+                name: "pulse at the ADC",
+                x: &t,
+                y: &w.h,
+            },
+            plot::Series {
+                name: "baud-rate samples",
+                x: &bt,
+                y: &bh,
+            },
+        ],
+        plot::LineOpts {
+            markers: false,
+            ..Default::default()
+        },
+        &Labels::new(
+            &format!("Pulse response at {} samples per UI", r.samples_per_ui),
+            "time from the sampling instant (UI)",
+            "amplitude",
+        ),
+    )?;
+    save(&fig, dir, "pulse_oversampled", files)?;
+    if r.ctle.is_some() || r.tx_bw_ghz.is_some() {
+        let f: Vec<f64> = (1..=400).map(|k| k as f64 / 400.0 * r.baud).collect();
+        let mut curves: Vec<(String, Vec<f64>)> = Vec::new();
+        if let Some(c) = &r.ctle {
+            curves.push((
+                "CTLE".into(),
+                f.iter().map(|&v| 20.0 * c.magnitude(v).log10()).collect(),
+            ));
+        }
+        if let Some(g) = r.tx_bw_ghz {
+            curves.push((
+                "TX pole".into(),
+                f.iter()
+                    .map(|&v| -10.0 * (1.0 + (v / (g * 1e9)).powi(2)).log10())
+                    .collect(),
+            ));
+        }
+        let fg: Vec<f64> = f.iter().map(|v| v / 1e9).collect();
+        let series: Vec<plot::Series> = curves
+            .iter()
+            .map(|(n, y)| plot::Series { name: n, x: &fg, y })
+            .collect();
+        let fig = plot::lines(
+            &series,
+            plot::LineOpts::default(),
+            &Labels::new("Analog filters: |H(f)|", "frequency (GHz)", "gain (dB)"),
+        )?;
+        save(&fig, dir, "frequency_response", files)?;
+    }
+    horizontal_bathtub(plan, report, dir, files)?;
+    if let Some(c) = &report.cdr {
+        let tr = &c.trajectory;
+        let x: Vec<f64> = (0..tr.phase_ui.len())
+            .map(|k| (k as u64 * tr.every_symbols) as f64)
+            .collect();
+        let fig = plot::lines(
+            &[plot::Series {
+                name: "CDR phase",
+                x: &x,
+                y: &tr.phase_ui,
+            }],
+            plot::LineOpts::default(),
+            &Labels::new("CDR phase over the run", "symbol", "phase (UI)"),
+        )?;
+        save(&fig, dir, "cdr_phase", files)?;
+    }
+    Ok(())
+}
+
+/// The horizontal bathtub of the realistic link without a CDR: the symbol
+/// error ratio of the run's equalizer (coefficients fixed) against the
+/// sampling instant, moved from -0.5 to 0.5 UI around the configured one,
+/// each point a fresh run of the first [`BATHTUB_SYMBOLS`] symbols.
+fn horizontal_bathtub(
+    plan: &LinkPlan,
+    report: &Report,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let coeffs = RxCoeffs {
+        ffe: report.equalizer.ffe.clone(),
+        dfe: report.equalizer.dfe.clone(),
+        threshold: report.equalizer.threshold,
+    };
+    let n = (plan.symbols as usize).min(BATHTUB_SYMBOLS);
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for k in -10..=10 {
+        let off = k as f64 * 0.05;
+        let Some(p) = golden::realism::at_offset(plan, off) else {
+            return Ok(());
+        };
+        let mut b = Batch::default();
+        SampleStream::new(&p, 2).next_batch(n, &mut b);
+        let mut eq = Equalizer::new(&p.format, &coeffs, Engine::Fast)?;
+        let mut lv = vec![0u8; n];
+        let mut data = vec![0u8; n];
+        eq.process(&b.samples, &mut lv, &mut data);
+        let d = p.pulse.main + p.format.ffe_main;
+        let skip = d + p.format.ffe_taps + p.pulse.taps.len();
+        let counted = n.saturating_sub(skip).max(1);
+        let errors = (skip..n).filter(|&i| lv[i] != b.levels[i - d]).count();
+        x.push(off);
+        y.push(errors as f64 / counted as f64);
+    }
+    let fig = plot::lines(
+        &[plot::Series {
+            name: "SER",
+            x: &x,
+            y: &y,
+        }],
+        plot::LineOpts {
+            log_y: true,
+            markers: true,
+        },
+        &Labels::new(
+            "Horizontal bathtub: symbol errors against the sampling instant",
+            "sampling instant from the configured one (UI)",
+            "symbol error ratio",
+        ),
+    )?;
+    save(&fig, dir, "bathtub_horizontal", files)
+}
+
+/// Symbols per point of the horizontal bathtub.
+const BATHTUB_SYMBOLS: usize = 200_000;
 
 /// The hardware adaptation engine's trajectory: the BER of each interval
 /// (when known) and every adapted coefficient against time.

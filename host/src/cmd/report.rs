@@ -72,6 +72,47 @@ pub fn summary(plan: &LinkPlan, r: &Report) -> String {
             r.post_fec.ber, r.post_fec.bit_errors, r.post_fec.bits
         );
     }
+    if let Some(x) = &r.realism {
+        s += &format!(
+            "waveform   {} samples/UI, sampled {:+.3} UI from the pulse peak, adc.phase {:+.3} UI{}{}\n",
+            x.samples_per_ui,
+            x.sampling_offset_ui,
+            x.adc_phase_ui,
+            match &x.ctle {
+                Some(c) => format!(
+                    ", CTLE g_dc {} dB g_dc2 {} dB{} (noise gain {:.3})",
+                    c.g_dc,
+                    c.g_dc2,
+                    if x.ctle_search.is_some() { " (searched)" } else { "" },
+                    x.noise_gain
+                ),
+                None => String::new(),
+            },
+            match x.tx_bw_ghz {
+                Some(g) => format!(", TX pole {g} GHz"),
+                None => String::new(),
+            }
+        );
+        let j = &x.jitter;
+        if j.rj_ui > 0.0 || j.dj_ui > 0.0 || j.sj_ui > 0.0 {
+            s += &format!(
+                "jitter     RJ {} UI rms, DJ {} UI pk-pk, SJ {} UI at {:.4e} Hz\n",
+                j.rj_ui, j.dj_ui, j.sj_ui, j.sj_freq
+            );
+        }
+    }
+    if let Some(c) = &r.cdr {
+        s += &format!(
+            "CDR        Mueller-Muller, bandwidth {:.3e} Hz, {}, phase mean {} std {} UI after lock\n",
+            c.bandwidth_hz,
+            match c.lock_symbols {
+                Some(n) => format!("locked after {n} symbols"),
+                None => "not locked".into(),
+            },
+            c.phase_mean_ui.map_or("-".into(), |v| format!("{v:+.4}")),
+            c.phase_std_ui.map_or("-".into(), |v| format!("{v:.4}"))
+        );
+    }
     s += &format!(
         "speed      {:.1} M symbols/s, {} channel thread(s) + 1 receiver thread ({:.2} s)\n",
         r.timing.symbols_per_second / 1e6,
@@ -106,6 +147,18 @@ pub fn write_html(path: &Path, plan: &LinkPlan, r: &Report, plot_dir: &Path) -> 
         names.push("fec_histogram");
     }
     names.extend(["bursts", "taps"]);
+    if let Some(x) = &r.realism {
+        names.push("pulse_oversampled");
+        if r.cdr.is_none() {
+            names.push("bathtub_horizontal");
+        }
+        if x.ctle.is_some() || x.tx_bw_ghz.is_some() {
+            names.push("frequency_response");
+        }
+    }
+    if r.cdr.is_some() {
+        names.push("cdr_phase");
+    }
     for n in names {
         h += &format!(
             "<h2>{n}</h2><img src=\"{}\" alt=\"{n}\">",
