@@ -722,3 +722,59 @@ pub fn at_offset(
     p.pulse = pulse;
     Some(p)
 }
+
+/// A stretch of the waveform at the ADC input at S samples per UI, for the
+/// real eye diagram (`rxdsp sim --plots`, `eye_oversampled`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EyeWave {
+    /// the waveform, starting half a UI before a sampling instant
+    pub samples: Vec<f64>,
+    /// samples per UI
+    pub samples_per_ui: usize,
+    /// the slicer thresholds of the unequalized main cursor, -2/3, 0, 2/3
+    /// of the pulse at the instant
+    pub thresholds: [f64; 3],
+}
+
+/// `symbols` UIs of the waveform at the ADC input of `r` at its S samples
+/// per UI: random PAM4 levels (±1, ±1/3, from `seed`) through the pulse
+/// `r.wave` (channel, TX filters and CTLE), sum of shifted pulses computed
+/// directly, plus Gaussian noise band-limited to the symbol rate: one
+/// independent draw of `sigma` (the sampler's noise level) per sampling
+/// instant, interpolated linearly between instants (so the spread is
+/// right at the instants, where the receiver samples, and smaller between
+/// them). Jitter moves the sampling instant, not the waveform, and is not
+/// drawn. The first sample is half a UI before a sampling instant (rounded
+/// to a sample), after the channel's memory.
+pub fn eye_waveform(r: &Realism, sigma: f64, symbols: usize, seed: u64) -> EyeWave {
+    let s = r.samples_per_ui;
+    let h = &r.wave.h;
+    let mem = h.len().div_ceil(s) + 1;
+    let mut rng = crate::rng::Xoshiro256pp::new(seed);
+    const LV: [f64; 4] = [-1.0, -1.0 / 3.0, 1.0 / 3.0, 1.0];
+    let a: Vec<f64> = (0..mem + symbols + 1)
+        .map(|_| LV[(rng.next_u64() >> 62) as usize])
+        .collect();
+    let start = mem * s + (r.pos.round() as usize).saturating_sub(s / 2);
+    // noise at the instants i = s/2, s/2 + s, ... of the window (and one before)
+    let g: Vec<f64> = (0..symbols + 2).map(|_| sigma * rng.normal()).collect();
+    let samples = (start..start + symbols * s)
+        .map(|n| {
+            // symbols k with 0 <= n - k s < len(h)
+            let k_hi = n / s;
+            let k_lo = (n + 1).saturating_sub(h.len()).div_ceil(s);
+            let isi: f64 = (k_lo..=k_hi.min(a.len() - 1))
+                .map(|k| a[k] * h[n - k * s])
+                .sum();
+            let u = ((n - start) as f64 - (s / 2) as f64) / s as f64 + 1.0;
+            let (i, f) = (u.floor() as usize, u - u.floor());
+            isi + (1.0 - f) * g[i] + f * g[i + 1]
+        })
+        .collect();
+    let main = r.wave.interp(r.pos);
+    EyeWave {
+        samples,
+        samples_per_ui: s,
+        thresholds: [-2.0 / 3.0 * main, 0.0, 2.0 / 3.0 * main],
+    }
+}

@@ -420,3 +420,47 @@ fn moved_instant_for_the_horizontal_bathtub() {
     assert!(s4 > 10.0 * s0.max(1e-5), "{s0} {s4}");
     assert!(s0 < 1e-2, "{s0}");
 }
+
+/// The real eye's waveform: on the ideal channel (a 1-UI rectangle) at 8
+/// samples per UI, without noise, every sample is the level of the symbol
+/// whose UI it lies in, and the window starts half a UI before an instant.
+#[test]
+fn eye_waveform_of_the_ideal_channel_is_the_symbol_levels() {
+    let mut c = base();
+    c.channel.preset = Some("ideal".into());
+    c.channel.taps = None;
+    c.channel.samples_per_ui = 8;
+    let p = c.resolve().unwrap();
+    let r = p.realism.as_ref().expect("oversampled link");
+    let e = golden::realism::eye_waveform(r, 0.0, 50, 7);
+    assert_eq!(e.samples.len(), 400);
+    assert_eq!(e.thresholds, [-2.0 / 3.0, 0.0, 2.0 / 3.0]);
+    let lv = [-1.0, -1.0 / 3.0, 1.0 / 3.0, 1.0];
+    for (n, &y) in e.samples.iter().enumerate() {
+        assert!(lv.iter().any(|l| (l - y).abs() < 1e-12), "sample {n}: {y}");
+    }
+    // the window starts half a UI before an instant, which is the UI's edge
+    // here: the level changes only between samples 8k - 1 and 8k
+    for n in 1..e.samples.len() {
+        if e.samples[n] != e.samples[n - 1] {
+            assert_eq!(n % 8, 0, "a level change inside a UI at sample {n}");
+        }
+    }
+    // with noise: the spread at the instants is the noise
+    let e = golden::realism::eye_waveform(r, 0.05, 4000, 7);
+    let dev: Vec<f64> = e
+        .samples
+        .iter()
+        .skip(4)
+        .step_by(8)
+        .map(|&y| {
+            let l = lv
+                .iter()
+                .min_by(|a, b| (*a - y).abs().total_cmp(&(*b - y).abs()))
+                .unwrap();
+            y - l
+        })
+        .collect();
+    let sd = (dev.iter().map(|d| d * d).sum::<f64>() / dev.len() as f64).sqrt();
+    assert!((sd - 0.05).abs() < 0.005, "{sd}");
+}

@@ -106,12 +106,42 @@ pub fn eye_diagram<T: Copy + Into<f64>>(
     thresholds: &[f64],
     labels: &Labels,
 ) -> Result<Figure, PlotError> {
+    eye_diagram_oversampled(samples, 1, ui_span, thresholds, labels)
+}
+
+/// Eye diagram of a waveform at `samples_per_ui` samples per UI (1..=256):
+/// as [`eye_diagram`], with sample k at the middle of its 1/`samples_per_ui`
+/// UI slot, so the caller puts the sampling instant at the middle of a UI
+/// (the dashed vertical lines) by starting the waveform half a UI before
+/// it. Straight segments join consecutive samples: at 32 samples per UI
+/// the picture is the waveform, not lines between baud-rate points.
+pub fn eye_diagram_oversampled<T: Copy + Into<f64>>(
+    samples: &[T],
+    samples_per_ui: usize,
+    ui_span: usize,
+    thresholds: &[f64],
+    labels: &Labels,
+) -> Result<Figure, PlotError> {
+    if !(1..=256).contains(&samples_per_ui) {
+        return Err(PlotError::Invalid(format!(
+            "{samples_per_ui} samples per UI (1 to 256 allowed)"
+        )));
+    }
     if !(1..=4).contains(&ui_span) {
         return Err(PlotError::Invalid(format!(
             "eye span {ui_span} UI (1 to 4 allowed)"
         )));
     }
-    let start = samples.len().saturating_sub(EYE_MAX_SAMPLES);
+    // oversampled: the first sample drawn starts a window (the caller's
+    // phase is kept), and as many UIs as at one sample per UI
+    let start = match samples_per_ui {
+        1 => samples.len().saturating_sub(EYE_MAX_SAMPLES),
+        sps => {
+            let window = ui_span * sps;
+            let from = samples.len().saturating_sub(EYE_MAX_SAMPLES * sps);
+            from.div_ceil(window) * window
+        }
+    };
     let xs: Vec<f64> = samples[start..]
         .iter()
         .map(|&v| v.into())
@@ -138,7 +168,7 @@ pub fn eye_diagram<T: Copy + Into<f64>>(
     // 2-D histogram, one cell per pixel of the plot area
     let cols = ax.w.round().max(1.0) as usize;
     let rows = ax.h.round().max(1.0) as usize;
-    let hits = eye_hits(&xs, ui_span, cols, rows, ax.yr);
+    let hits = eye_hits(&xs, samples_per_ui, ui_span, cols, rows, ax.yr);
     let max = hits.iter().copied().max().unwrap_or(0).max(1) as f64;
     let norm = (1.0 + max).ln();
     let mut rgba = Vec::with_capacity(cols * rows * 4);
@@ -265,11 +295,20 @@ pub fn eye_diagram<T: Copy + Into<f64>>(
 /// The eye's 2-D histogram: `rows` x `cols` cells (row 0 at the top, `yr.1`)
 /// over `span` UIs; every segment between consecutive samples adds one hit to
 /// each cell it crosses.
-fn eye_hits(xs: &[f64], span: usize, cols: usize, rows: usize, yr: (f64, f64)) -> Vec<u32> {
+fn eye_hits(
+    xs: &[f64],
+    sps: usize,
+    span: usize,
+    cols: usize,
+    rows: usize,
+    yr: (f64, f64),
+) -> Vec<u32> {
     // column-major while counting, so that the vertical run of every column
     // is contiguous in memory
     let mut cm = vec![0u32; cols * rows];
-    let cpu = cols as f64 / span as f64; // columns per UI
+    // columns per sample slot (1/sps UI)
+    let cpu = cols as f64 / (span * sps) as f64;
+    let span = span * sps;
     let (ylo, yhi) = yr;
     let scale = rows as f64 / (yhi - ylo);
     let row_of =
@@ -676,6 +715,28 @@ pub fn equalizer_taps<T: Copy + Into<f64>>(
 mod tests {
     use super::*;
 
+    /// At S samples per UI the waveform itself is drawn: a signal at +1 in
+    /// the first half of every UI and -1 in the second puts every hit of
+    /// the middle of the first half on the +1 row, none on the -1 row.
+    #[test]
+    fn oversampled_eye_draws_the_waveform_within_the_ui() {
+        let sps = 16;
+        let xs: Vec<f64> = (0..sps * 40)
+            .map(|k| if k % sps < sps / 2 { 1.0 } else { -1.0 })
+            .collect();
+        let (cols, rows) = (320, 40);
+        let (ylo, yhi) = (-1.5, 1.5);
+        let h = eye_hits(&xs, sps, 2, cols, rows, (ylo, yhi));
+        let row = |y: f64| ((yhi - y) / (yhi - ylo) * rows as f64) as usize;
+        // 160 columns per UI: the middle of the first half is column 40
+        let at = |r: usize, c: usize| h[r * cols + c];
+        assert!(at(row(1.0), 40) > 0 && at(row(-1.0), 40) == 0);
+        assert!(at(row(-1.0), 120) > 0 && at(row(1.0), 120) == 0);
+        assert!(at(row(1.0), 200) > 0, "second UI of the window");
+        assert!(eye_diagram_oversampled(&xs, 0, 2, &[], &Labels::new("", "", "")).is_err());
+        assert!(eye_diagram_oversampled(&xs, sps, 2, &[0.0], &Labels::new("", "", "")).is_ok());
+    }
+
     #[test]
     fn eye_of_isi_free_pam4_is_mirror_symmetric_with_open_eyes() {
         // every transition between the four levels equally often, no ISI
@@ -694,7 +755,7 @@ mod tests {
         // a range whose row boundaries the segments never hit exactly, so
         // that rounding cannot break the symmetry
         let (ylo, yhi) = (-4.0123, 4.0071);
-        let h = eye_hits(&xs, 1, cols, rows, (ylo, yhi));
+        let h = eye_hits(&xs, 1, 1, cols, rows, (ylo, yhi));
         let row = |y: f64| ((yhi - y) / (yhi - ylo) * rows as f64) as usize;
         let total: u64 = h.iter().map(|&v| v as u64).sum();
         assert!(total > 0);

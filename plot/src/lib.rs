@@ -16,6 +16,7 @@
 //! | function | what it draws |
 //! |---|---|
 //! | [`eye_diagram`] | trace-density eye of samples at one sample per UI, with the slicer thresholds |
+//! | [`eye_diagram_oversampled`] | the same for a waveform at S samples per UI (the real eye) |
 //! | [`bathtub`] | symbol error ratio (log y) against slicer-threshold offset, one curve per threshold |
 //! | [`histogram_with_prediction`] | measured counts as bars with a predicted count beside each (log y), e.g. symbol errors per FEC codeword vs binomial |
 //! | [`bars`] | counts per bin as bars (log y), e.g. the burst-length histogram |
@@ -56,8 +57,8 @@ mod svg;
 
 pub use axes::{linear_ticks, log_ticks, Tick};
 pub use charts::{
-    bars, bathtub, equalizer_taps, eye_diagram, histogram_with_prediction, lines, stems, Curve,
-    LineOpts, Series, EYE_MAX_SAMPLES,
+    bars, bathtub, equalizer_taps, eye_diagram, eye_diagram_oversampled, histogram_with_prediction,
+    lines, stems, Curve, LineOpts, Series, EYE_MAX_SAMPLES,
 };
 
 use std::path::{Path, PathBuf};

@@ -251,6 +251,20 @@ fn realism_plots(
         ),
     )?;
     save(&fig, dir, "pulse_oversampled", files)?;
+    // the real eye: the waveform at S samples per UI, noise at the sampler's level
+    let e = golden::realism::eye_waveform(r, plan.sampler_sigma(), EYE_UI, plan.seed ^ 0xE7E);
+    let fig = plot::eye_diagram_oversampled(
+        &e.samples,
+        e.samples_per_ui,
+        2,
+        &e.thresholds,
+        &Labels::new(
+            &format!("Eye at the ADC input, {} samples per UI", r.samples_per_ui),
+            "time (UI; sampling instants dashed; thresholds of the unequalized main cursor)",
+            "amplitude",
+        ),
+    )?;
+    save(&fig, dir, "eye_oversampled", files)?;
     if r.ctle.is_some() || r.tx_bw_ghz.is_some() {
         let f: Vec<f64> = (1..=400).map(|k| k as f64 / 400.0 * r.baud).collect();
         let mut curves: Vec<(String, Vec<f64>)> = Vec::new();
@@ -354,6 +368,9 @@ fn horizontal_bathtub(
     )?;
     save(&fig, dir, "bathtub_horizontal", files)
 }
+
+/// UIs of waveform in the oversampled eye.
+const EYE_UI: usize = 4000;
 
 /// Symbols per point of the horizontal bathtub.
 const BATHTUB_SYMBOLS: usize = 200_000;

@@ -149,6 +149,7 @@ pub fn write_html(path: &Path, plan: &LinkPlan, r: &Report, plot_dir: &Path) -> 
     names.extend(["bursts", "taps"]);
     if let Some(x) = &r.realism {
         names.push("pulse_oversampled");
+        names.push("eye_oversampled");
         if r.cdr.is_none() {
             names.push("bathtub_horizontal");
         }
@@ -159,10 +160,20 @@ pub fn write_html(path: &Path, plan: &LinkPlan, r: &Report, plot_dir: &Path) -> 
     if r.cdr.is_some() {
         names.push("cdr_phase");
     }
+    if let Some(a) = &r.adaptation {
+        if a.trajectory.iter().any(|p| p.ber.is_some()) {
+            names.push("adaptation_ber");
+        }
+        names.push("adaptation_taps");
+    }
     for n in names {
+        let (title, read) = plot_caption(n);
         h += &format!(
-            "<h2>{n}</h2><img src=\"{}\" alt=\"{n}\">",
-            esc(&rel(&format!("{n}.svg")))
+            "<h2>{}</h2><p>{}</p><img src=\"{}\" alt=\"{}\">",
+            esc(title),
+            esc(read),
+            esc(&rel(&format!("{n}.svg"))),
+            esc(title)
         );
     }
     h += "<h2>report.json</h2><pre>";
@@ -170,4 +181,26 @@ pub fn write_html(path: &Path, plan: &LinkPlan, r: &Report, plot_dir: &Path) -> 
     h += "</pre></body></html>\n";
     super::write_file(path, h.as_bytes()).context("writing the HTML report")?;
     Ok(())
+}
+
+/// The HTML report's title of plot `name` and a sentence on what to read
+/// from it.
+fn plot_caption(name: &str) -> (&'static str, &'static str) {
+    match name {
+        "eye_adc" => ("Eye of the ADC samples", "The channel's intersymbol interference before any equalization, one sample per UI: the three eyes between the four levels are open only on a short channel."),
+        "eye_ffe" => ("Eye after the FFE", "What the feed-forward equalizer leaves: the eyes should open; what remains is post-cursor ISI for the DFE, noise and residual ISI."),
+        "eye_slicer" => ("Eye at the slicer", "The signal the decisions are taken on (after the DFE) with the three thresholds: the vertical opening at the sampling instant against the thresholds is the eye height that sets the BER."),
+        "bathtub" => ("Vertical bathtub", "Symbol error ratio against an offset of the slicer thresholds: read the error ratio at zero offset and how far the thresholds may move before it rises."),
+        "fec_histogram" => ("Symbol errors per FEC codeword", "Codewords per number of symbol errors, measured against the prediction for independent errors; the last bin (more than t) are the frames the decoder loses."),
+        "bursts" => ("Error bursts", "Lengths of runs of consecutive symbol errors: long bursts (DFE error propagation) cost the FEC more than the BER suggests."),
+        "taps" => ("Equalizer taps", "The FFE and DFE coefficients in use: large taps far from the main cursor mean long ISI."),
+        "pulse_oversampled" => ("Pulse response at the ADC input", "The channel with the TX FFE, TX pole and CTLE as the sampler sees it at S samples per UI; the markers are the baud-rate samples the equalizer is designed on."),
+        "eye_oversampled" => ("Eye at the ADC input, S samples per UI", "The waveform itself (not lines between baud-rate samples) with the noise at the sampler's level: the vertical opening at the instant is the unequalized eye height, the horizontal opening the eye width."),
+        "bathtub_horizontal" => ("Horizontal bathtub", "Symbol error ratio against the sampling instant, the equalizer held fixed: read the error ratio at the configured instant (offset 0) and the width of the phase window that keeps it low."),
+        "frequency_response" => ("CTLE and TX pole: gain against frequency", "The analog filters' |H(f)|: the CTLE's peaking towards Nyquist against its DC gain, the transmitter's bandwidth."),
+        "cdr_phase" => ("Clock recovery: phase over time", "The sampling phase the CDR chooses: the lock time at the start, then the wander noise and jitter leave in lock."),
+        "adaptation_ber" => ("Adaptation: bit error ratio over time", "The BER of each interval while the hardware engine adapts: it falls as the taps converge, then stays flat once frozen."),
+        "adaptation_taps" => ("Adaptation: taps over time", "Every adapted coefficient and the threshold against time (main FFE tap fixed): convergence, then the frozen values."),
+        _ => ("Plot", ""),
+    }
 }
