@@ -265,35 +265,7 @@ fn realism_plots(
         ),
     )?;
     save(&fig, dir, "eye_oversampled", files)?;
-    if r.ctle.is_some() || r.tx_bw_ghz.is_some() {
-        let f: Vec<f64> = (1..=400).map(|k| k as f64 / 400.0 * r.baud).collect();
-        let mut curves: Vec<(String, Vec<f64>)> = Vec::new();
-        if let Some(c) = &r.ctle {
-            curves.push((
-                "CTLE".into(),
-                f.iter().map(|&v| 20.0 * c.magnitude(v).log10()).collect(),
-            ));
-        }
-        if let Some(g) = r.tx_bw_ghz {
-            curves.push((
-                "TX pole".into(),
-                f.iter()
-                    .map(|&v| -10.0 * (1.0 + (v / (g * 1e9)).powi(2)).log10())
-                    .collect(),
-            ));
-        }
-        let fg: Vec<f64> = f.iter().map(|v| v / 1e9).collect();
-        let series: Vec<plot::Series> = curves
-            .iter()
-            .map(|(n, y)| plot::Series { name: n, x: &fg, y })
-            .collect();
-        let fig = plot::lines(
-            &series,
-            plot::LineOpts::default(),
-            &Labels::new("Analog filters: |H(f)|", "frequency (GHz)", "gain (dB)"),
-        )?;
-        save(&fig, dir, "frequency_response", files)?;
-    }
+    frequency_response(r, dir, files)?;
     horizontal_bathtub(plan, report, dir, files)?;
     if let Some(c) = &report.cdr {
         let tr = &c.trajectory;
@@ -367,6 +339,80 @@ fn horizontal_bathtub(
         ),
     )?;
     save(&fig, dir, "bathtub_horizontal", files)
+}
+
+/// The link's gain against frequency: the whole response the ADC sees
+/// (channel, TX FFE, TX pole and CTLE: the spectrum of the pulse at the ADC
+/// over that of the 1-UI transmitted rectangle, up to 0.9 baud, where the
+/// rectangle's sinc is still far from its zero), the channel and TX alone
+/// (the same without the CTLE's gain), the CTLE and the TX pole.
+fn frequency_response(
+    r: &golden::realism::Realism,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let f: Vec<f64> = (1..=400).map(|k| k as f64 / 400.0 * r.baud).collect();
+    let fg: Vec<f64> = f.iter().map(|v| v / 1e9).collect();
+    let n_link = 360; // 0.9 baud
+    let s = r.samples_per_ui as f64;
+    let link: Vec<f64> = f[..n_link]
+        .iter()
+        .map(|&hz| {
+            let u = hz / r.baud; // cycles per UI
+            let (mut re, mut im) = (0.0, 0.0);
+            for (n, &h) in r.wave.h.iter().enumerate() {
+                let a = -2.0 * std::f64::consts::PI * u * n as f64 / s;
+                re += h * a.cos();
+                im += h * a.sin();
+            }
+            let p = (re * re + im * im).sqrt() / s;
+            let sinc = (std::f64::consts::PI * u).sin() / (std::f64::consts::PI * u);
+            20.0 * (p / sinc.abs()).log10()
+        })
+        .collect();
+    let ctle_db = |hz: f64| {
+        r.ctle
+            .as_ref()
+            .map_or(0.0, |c| 20.0 * c.magnitude(hz).log10())
+    };
+    let mut curves: Vec<(String, Vec<f64>, Vec<f64>)> = Vec::new();
+    if r.ctle.is_some() {
+        let chan: Vec<f64> = link
+            .iter()
+            .zip(&f)
+            .map(|(l, &hz)| l - ctle_db(hz))
+            .collect();
+        curves.push(("channel and TX".into(), fg[..n_link].to_vec(), chan));
+        curves.push((
+            "CTLE".into(),
+            fg.clone(),
+            f.iter().map(|&v| ctle_db(v)).collect(),
+        ));
+    }
+    curves.push(("at the ADC (all)".into(), fg[..n_link].to_vec(), link));
+    if let Some(g) = r.tx_bw_ghz {
+        curves.push((
+            "TX pole".into(),
+            fg.clone(),
+            f.iter()
+                .map(|&v| -10.0 * (1.0 + (v / (g * 1e9)).powi(2)).log10())
+                .collect(),
+        ));
+    }
+    let series: Vec<plot::Series> = curves
+        .iter()
+        .map(|(n, x, y)| plot::Series { name: n, x, y })
+        .collect();
+    let fig = plot::lines(
+        &series,
+        plot::LineOpts::default(),
+        &Labels::new(
+            "Frequency response: channel, CTLE and the whole link",
+            "frequency (GHz)",
+            "gain (dB)",
+        ),
+    )?;
+    save(&fig, dir, "frequency_response", files)
 }
 
 /// UIs of waveform in the oversampled eye.

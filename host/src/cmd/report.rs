@@ -147,15 +147,13 @@ pub fn write_html(path: &Path, plan: &LinkPlan, r: &Report, plot_dir: &Path) -> 
         names.push("fec_histogram");
     }
     names.extend(["bursts", "taps"]);
-    if let Some(x) = &r.realism {
+    if r.realism.is_some() {
         names.push("pulse_oversampled");
         names.push("eye_oversampled");
         if r.cdr.is_none() {
             names.push("bathtub_horizontal");
         }
-        if x.ctle.is_some() || x.tx_bw_ghz.is_some() {
-            names.push("frequency_response");
-        }
+        names.push("frequency_response");
     }
     if r.cdr.is_some() {
         names.push("cdr_phase");
@@ -197,7 +195,7 @@ fn plot_caption(name: &str) -> (&'static str, &'static str) {
         "pulse_oversampled" => ("Pulse response at the ADC input", "The channel with the TX FFE, TX pole and CTLE as the sampler sees it at S samples per UI; the markers are the baud-rate samples the equalizer is designed on."),
         "eye_oversampled" => ("Eye at the ADC input, S samples per UI", "The waveform itself (not lines between baud-rate samples) with the noise at the sampler's level: the vertical opening at the instant is the unequalized eye height, the horizontal opening the eye width."),
         "bathtub_horizontal" => ("Horizontal bathtub", "Symbol error ratio against the sampling instant, the equalizer held fixed: read the error ratio at the configured instant (offset 0) and the width of the phase window that keeps it low."),
-        "frequency_response" => ("CTLE and TX pole: gain against frequency", "The analog filters' |H(f)|: the CTLE's peaking towards Nyquist against its DC gain, the transmitter's bandwidth."),
+        "frequency_response" => ("Frequency response", "The channel's loss (with the TX FFE and pole), the CTLE's peaking, and the whole response the ADC sees, in dB against frequency: read the loss at Nyquist (half the baud rate) and how much the CTLE gives back."),
         "cdr_phase" => ("Clock recovery: phase over time", "The sampling phase the CDR chooses: the lock time at the start, then the wander noise and jitter leave in lock."),
         "adaptation_ber" => ("Adaptation: bit error ratio over time", "The BER of each interval while the hardware engine adapts: it falls as the taps converge, then stays flat once frozen."),
         "adaptation_taps" => ("Adaptation: taps over time", "Every adapted coefficient and the threshold against time (main FFE tap fixed): convergence, then the frozen values."),
