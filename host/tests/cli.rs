@@ -976,6 +976,9 @@ fn cosim_and_gen_of_the_adaptive_rtl() {
     assert!(d.join("rxdsp_eq_adapt.v").exists());
     let f = std::fs::read_to_string(d.join("rxdsp.f")).unwrap();
     assert!(f.contains("rxdsp_eq_adapt.v"), "{f}");
-    assert!(!d.join("rxdsp_top.v").exists());
+    // the device with the engine and its `adapt` register block
+    assert!(d.join("rxdsp_top.v").exists());
+    let regs = std::fs::read_to_string(d.join("registers.md")).unwrap();
+    assert!(regs.contains("`adapt.mode`"), "{regs}");
     std::fs::remove_dir_all(&d).ok();
 }
