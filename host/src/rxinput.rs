@@ -4,7 +4,7 @@
 
 use crate::samples::{self, SampleError, SampleFormat, Samples};
 use golden::config::{EqMethod, LinkPlan};
-use golden::eq::{check_samples, EqError};
+use golden::eq::{check_samples, EqError, Engine, Equalizer};
 use golden::link::{self, EqReport, LinkError};
 use golden::numeric::RxCoeffs;
 use std::path::{Path, PathBuf};
@@ -52,13 +52,24 @@ pub fn load(
     format: Option<SampleFormat>,
 ) -> Result<RxInput, RxInputError> {
     let s = samples::read_samples(input, format)?;
+    from_samples(plan, s, input)
+}
+
+/// [`load`] of samples already in memory (`origin` names them in errors):
+/// float samples quantized with the plan's ADC, integer ones checked
+/// against `adc.bits`, the coefficients chosen as `rxdsp rx` does.
+pub fn from_samples(
+    plan: &LinkPlan,
+    s: Samples,
+    origin: &Path,
+) -> Result<RxInput, RxInputError> {
     if s.is_empty() {
-        return Err(RxInputError::Empty(input.to_path_buf()));
+        return Err(RxInputError::Empty(origin.to_path_buf()));
     }
     let x: Vec<i16> = match s {
         Samples::Int(v) => {
             check_samples(&v, plan.format.adc_bits, 0).map_err(|e| RxInputError::Range {
-                path: input.to_path_buf(),
+                path: origin.to_path_buf(),
                 source: e,
             })?;
             v
@@ -80,4 +91,16 @@ pub fn load(
         coeffs,
         eq,
     })
+}
+
+impl RxInput {
+    /// Runs the golden receiver (the fast engine) over the samples: the
+    /// decided levels and the 2-bit data symbols, one of each per sample.
+    pub fn receive(&self, plan: &LinkPlan) -> Result<(Vec<u8>, Vec<u8>), EqError> {
+        let mut eq = Equalizer::new(&plan.format, &self.coeffs, Engine::Fast)?;
+        let mut levels = vec![0u8; self.samples.len()];
+        let mut data = vec![0u8; self.samples.len()];
+        eq.process(&self.samples, &mut levels, &mut data);
+        Ok((levels, data))
+    }
 }
