@@ -4,7 +4,7 @@
 
 use crate::samples::{self, SampleError, SampleFormat, Samples};
 use golden::config::{EqMethod, LinkPlan};
-use golden::eq::{check_samples, EqError, Engine, Equalizer};
+use golden::eq::{check_samples, Engine, EqError, Equalizer};
 use golden::link::{self, EqReport, LinkError};
 use golden::numeric::RxCoeffs;
 use std::path::{Path, PathBuf};
@@ -58,11 +58,7 @@ pub fn load(
 /// [`load`] of samples already in memory (`origin` names them in errors):
 /// float samples quantized with the plan's ADC, integer ones checked
 /// against `adc.bits`, the coefficients chosen as `rxdsp rx` does.
-pub fn from_samples(
-    plan: &LinkPlan,
-    s: Samples,
-    origin: &Path,
-) -> Result<RxInput, RxInputError> {
+pub fn from_samples(plan: &LinkPlan, s: Samples, origin: &Path) -> Result<RxInput, RxInputError> {
     if s.is_empty() {
         return Err(RxInputError::Empty(origin.to_path_buf()));
     }

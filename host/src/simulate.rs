@@ -61,9 +61,7 @@ pub fn check_counted(plan: &LinkPlan, r: &Report) -> Result<Vec<String>, SimErro
         ));
     }
     if r.fec.is_some() && r.post_fec.bits == 0 {
-        w.push(
-            "no whole FEC frame was received: the post-FEC figures count nothing".to_string(),
-        );
+        w.push("no whole FEC frame was received: the post-FEC figures count nothing".to_string());
     }
     Ok(w)
 }

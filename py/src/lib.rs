@@ -38,16 +38,55 @@ fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, String> + Send) ->
         .map_err(RxdspError::new_err)
 }
 
-/// A configuration from its JSON text (the TOML file's keys as nested
-/// objects): turned into TOML text and loaded like a configuration file.
+/// A configuration from its JSON text: `{section: {key: value}}` applied to
+/// the embedded default exactly as `--set section.key=value` overrides are
+/// (so `{"channel": {"taps": [..]}}` replaces the default preset).
 fn config_of(json: &str) -> Result<Config, String> {
     let v: serde_json::Value =
         serde_json::from_str(json).map_err(|e| format!("config: not JSON ({e})"))?;
-    if !v.is_object() {
+    let serde_json::Value::Object(sections) = v else {
         return Err("config: a dict of sections (the TOML file's keys) expected".into());
+    };
+    let mut sets = Vec::new();
+    for (section, keys) in sections {
+        let serde_json::Value::Object(keys) = keys else {
+            return Err(format!(
+                "config: [{section}] must be a dict of keys (section.key = value)"
+            ));
+        };
+        for (key, value) in keys {
+            if value.is_null() {
+                continue;
+            }
+            let t = toml::Value::try_from(&value)
+                .map_err(|e| format!("config: {section}.{key}: {e}"))?;
+            sets.push(format!("{section}.{key}={t}"));
+        }
     }
-    let text = toml::to_string(&v).map_err(|e| format!("config: {e}"))?;
-    rxdsp::cfgload::load_text("config", &text, &[]).map_err(|e| e.to_string())
+    rxdsp::cfgload::load(None, &sets).map_err(|e| {
+        // name the key: the first override that fails alone
+        match sets
+            .iter()
+            .find(|s| rxdsp::cfgload::load(None, std::slice::from_ref(s)).is_err())
+        {
+            Some(s) => format!("config {}: {e}", s.split('=').next().unwrap_or(s)),
+            None => format!("config: {e}"),
+        }
+    })
+}
+
+/// The configuration of `config` (JSON, as [`config_of`]) or of the TOML
+/// file `path` with `sets` applied (as `--config path --set ...`).
+fn config_from(
+    config: Option<&str>,
+    path: Option<&str>,
+    sets: &[String],
+) -> Result<Config, String> {
+    match (config, path) {
+        (Some(c), None) if sets.is_empty() => config_of(c),
+        (None, p) => rxdsp::cfgload::load(p.map(Path::new), sets).map_err(|e| e.to_string()),
+        _ => Err("config: a dict, or a file with sets, not both".into()),
+    }
 }
 
 /// The plan of `cfg` (a relative Touchstone path taken from the current
@@ -62,10 +101,18 @@ fn spec_of(json: &str) -> Result<SweepSpec, String> {
 
 /// `rxdsp sim --report` of a configuration: the report's JSON text.
 #[pyfunction]
-#[pyo3(signature = (config, threads = 1))]
-fn simulate(py: Python<'_>, config: String, threads: usize) -> PyResult<String> {
+#[pyo3(signature = (config, path = None, sets = Vec::new(), threads = 1))]
+fn simulate(
+    py: Python<'_>,
+    config: Option<String>,
+    path: Option<String>,
+    sets: Vec<String>,
+    threads: usize,
+) -> PyResult<String> {
     run(py, || {
-        let plan = plan_of(&config_of(&config)?)?;
+        let cfg = config_from(config.as_deref(), path.as_deref(), &sets)?;
+        let plan = rxdsp::cfgload::plan(&cfg, path.as_deref().map(Path::new))
+            .map_err(|e| e.to_string())?;
         let (r, _warnings) =
             rxdsp::simulate::simulate(&plan, threads.max(1)).map_err(|e| e.to_string())?;
         rxdsp::simulate::report_json(&r).map_err(|e| e.to_string())
@@ -76,7 +123,9 @@ fn simulate(py: Python<'_>, config: String, threads: usize) -> PyResult<String> 
 fn samples_of(x: &Bound<'_, PyAny>) -> PyResult<Samples> {
     use numpy::PyReadonlyArray1;
     if let Ok(a) = x.extract::<PyReadonlyArray1<i8>>() {
-        return Ok(Samples::Int(a.as_array().iter().map(|&v| v as i16).collect()));
+        return Ok(Samples::Int(
+            a.as_array().iter().map(|&v| v as i16).collect(),
+        ));
     }
     if let Ok(a) = x.extract::<PyReadonlyArray1<i16>>() {
         return Ok(Samples::Int(a.as_array().iter().copied().collect()));
@@ -104,7 +153,10 @@ fn rx<'py>(
         cfg.adapt.training.get_or_insert(0);
         let plan = plan_of(&cfg)?;
         if plan.hw_adapt.is_some() {
-            return Err("adapt.in_rtl = true is modelled by `rxdsp sim` only: rx uses fixed coefficients".into());
+            return Err(
+                "adapt.in_rtl = true is modelled by `rxdsp sim` only: rx uses fixed coefficients"
+                    .into(),
+            );
         }
         let input = rxdsp::rxinput::from_samples(&plan, s, Path::new("samples"))
             .map_err(|e| e.to_string())?;
@@ -120,10 +172,13 @@ fn rx<'py>(
 /// The JSON text of a sweep spec (as `sweep.json` holds it), checked: every
 /// point resolves and can be sharded.
 #[pyfunction]
-#[pyo3(signature = (config, config_dir, grid, shard_symbols, target_errors, max_symbols))]
+#[pyo3(signature = (config, path, sets, config_dir, grid, shard_symbols, target_errors, max_symbols))]
+#[allow(clippy::too_many_arguments)]
 fn sweep_spec(
     py: Python<'_>,
-    config: String,
+    config: Option<String>,
+    path: Option<String>,
+    sets: Vec<String>,
     config_dir: Option<String>,
     grid: Vec<String>,
     shard_symbols: u64,
@@ -131,7 +186,7 @@ fn sweep_spec(
     max_symbols: u64,
 ) -> PyResult<String> {
     run(py, || {
-        let cfg = config_of(&config)?;
+        let cfg = config_from(config.as_deref(), path.as_deref(), &sets)?;
         let spec = SweepSpec::build(
             &cfg,
             config_dir,
@@ -259,12 +314,17 @@ impl Queue {
         run(py, move || {
             let (spec, recs) = (q.spec(), q.records());
             let points = match dir {
-                Some(d) => folder::write_points(Path::new(d), spec, recs)
-                    .map_err(|e| e.to_string())?
-                    .0,
+                Some(d) => {
+                    folder::write_points(Path::new(d), spec, recs)
+                        .map_err(|e| e.to_string())?
+                        .0
+                }
                 None => folder::results(spec, recs).map_err(|e| e.to_string())?,
             };
-            Ok((folder::points_json(&points), folder::points_csv(spec, &points)))
+            Ok((
+                folder::points_json(&points),
+                folder::points_csv(spec, &points),
+            ))
         })
     }
 }
@@ -273,7 +333,9 @@ impl Queue {
 /// `RxdspError`, also from a Dask worker).
 #[pyfunction]
 fn _panic(py: Python<'_>) -> PyResult<()> {
-    run(py, || -> Result<(), String> { panic!("rxdsp._rxdsp._panic called") })
+    run(py, || -> Result<(), String> {
+        panic!("rxdsp._rxdsp._panic called")
+    })
 }
 
 /// The native module.
@@ -281,10 +343,7 @@ fn _panic(py: Python<'_>) -> PyResult<()> {
 fn _rxdsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RxdspError", m.py().get_type::<RxdspError>())?;
     m.add("VERSION", rxdsp::sweep::VERSION)?;
-    m.add(
-        "DEFAULT_SHARD_SYMBOLS",
-        rxdsp::sweep::DEFAULT_SHARD_SYMBOLS,
-    )?;
+    m.add("DEFAULT_SHARD_SYMBOLS", rxdsp::sweep::DEFAULT_SHARD_SYMBOLS)?;
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
     m.add_function(wrap_pyfunction!(rx, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_spec, m)?)?;

@@ -75,7 +75,11 @@ pub fn run(a: SweepArgs) -> Result<()> {
         a.threads
             .or_else(|| std::thread::available_parallelism().map(|n| n.get()).ok()),
     );
-    let records = run_queue(WorkQueue::new(spec.clone(), hashes, records), workers, &a.out)?;
+    let records = run_queue(
+        WorkQueue::new(spec.clone(), hashes, records),
+        workers,
+        &a.out,
+    )?;
     write_results(&a.out, &spec, &records)
 }
 
@@ -101,7 +105,9 @@ fn run_queue(queue: WorkQueue, workers: usize, out: &Path) -> Result<Records> {
             s.spawn(|| worker(&state, &wake, &multi, out));
         }
     });
-    let st = state.into_inner().expect("no worker panicked holding the lock");
+    let st = state
+        .into_inner()
+        .expect("no worker panicked holding the lock");
     match st.error {
         Some(e) => Err(e),
         None => Ok(st.queue.into_records()),
@@ -167,8 +173,8 @@ pub fn merge(a: MergeArgs) -> Result<()> {
     let mut spec: Option<SweepSpec> = None;
     for d in &a.dirs {
         let path = d.join("sweep.json");
-        let text = std::fs::read(&path)
-            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        let text =
+            std::fs::read(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
         let s = folder::parse_spec(&path.display().to_string(), &text)?;
         match &spec {
             // the first folder's stop rule applies

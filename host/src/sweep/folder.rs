@@ -3,7 +3,9 @@
 //! (the spec), `shards/` (one JSON record a shard), `points.json` and
 //! `points.csv`.
 
-use super::{admit, point_result, PointResult, Ratio, Records, ShardRecord, Stop, SweepError, SweepSpec};
+use super::{
+    admit, point_result, PointResult, Ratio, Records, ShardRecord, Stop, SweepError, SweepSpec,
+};
 use crate::samples::write_atomic;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -88,8 +90,7 @@ pub fn read_records(
         let shown = path.display().to_string();
         let text = std::fs::read(&path).map_err(|e| io(&path, e))?;
         let r = parse_record(&shown, &text)?;
-        admit(records, r, hashes, spec)
-            .map_err(|e| SweepError::Record(format!("{shown}: {e}")))?;
+        admit(records, r, hashes, spec).map_err(|e| SweepError::Record(format!("{shown}: {e}")))?;
     }
     Ok(())
 }
@@ -165,9 +166,8 @@ pub fn points_csv(spec: &SweepSpec, points: &[PointResult]) -> String {
         let mut row = vec![p.point.to_string()];
         row.extend(p.values.iter().map(|(_, v)| v.replace(',', ";")));
         let e = |x: f64| format!("{x:.4e}");
-        let opt = |r: &Option<Ratio>, f: &dyn Fn(&Ratio) -> String| {
-            r.as_ref().map(f).unwrap_or_default()
-        };
+        let opt =
+            |r: &Option<Ratio>, f: &dyn Fn(&Ratio) -> String| r.as_ref().map(f).unwrap_or_default();
         row.extend([
             stop.to_string(),
             p.shards.to_string(),

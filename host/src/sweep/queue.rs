@@ -110,7 +110,10 @@ impl WorkQueue {
             };
             let below: u64 = have.range(..k).map(|(_, r)| r.counts.bit_errors).sum();
             let run_below = self.in_flight.range((p, 0)..(p, k)).count();
-            let done: Vec<u64> = have.range(..cap).map(|(_, r)| r.counts.bit_errors).collect();
+            let done: Vec<u64> = have
+                .range(..cap)
+                .map(|(_, r)| r.counts.bit_errors)
+                .collect();
             let needed = if run_below == 0 {
                 (below as f64) < target
             } else if done.is_empty() {

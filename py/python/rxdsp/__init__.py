@@ -7,8 +7,10 @@ released; every error (a panic inside Rust included) is raised as
 so everything here pickles and travels to Dask workers.
 
 Configurations are dicts with the keys of the TOML file (``{"channel":
-{"snr_db": 25.0}, "dfe": {"taps": 2}}``); :func:`load_config` reads a TOML
-file into one.
+{"snr_db": 25.0}, "dfe": {"taps": 2}}``), applied to the embedded default
+configuration as the program's ``--set section.key=value`` overrides are, or
+the path of a TOML file (as ``--config``); :func:`load_config` reads a file
+into a dict.
 """
 
 from __future__ import annotations
@@ -55,11 +57,26 @@ def load_config(path: Union[str, os.PathLike, None] = None, sets: Sequence[str] 
     return json.loads(_rxdsp.load_config(None if path is None else os.fspath(path), list(sets)))
 
 
-def simulate(config: Optional[Config] = None, *, threads: int = 1) -> Dict[str, Any]:
-    """The report ``rxdsp sim --report`` writes for ``config``, as a dict.
+def _config_args(config: Union[Config, str, os.PathLike, None], sets: Sequence[str]):
+    """(JSON text or None, path or None, sets) for the native calls."""
+    if isinstance(config, (str, os.PathLike)):
+        return None, os.fspath(config), list(sets)
+    if config is None:
+        return None, None, list(sets)  # the embedded default, as without --config
+    if sets:
+        raise RxdspError("sets apply to a configuration file; put the keys into the dict")
+    return _config_json(config), None, []
+
+
+def simulate(config: Union[Config, str, os.PathLike, None] = None, *, sets: Sequence[str] = (),
+             threads: int = 1) -> Dict[str, Any]:
+    """The report ``rxdsp sim --report`` writes, as a dict: ``config`` a dict
+    (applied to the embedded default as ``--set`` overrides are) or the path
+    of a TOML file (as ``--config``, with ``sets`` as ``--set``).
 
     ``threads`` channel-model worker threads run beside the receiver."""
-    return json.loads(_rxdsp.simulate(_config_json(config), threads))
+    c, path, sets = _config_args(config, sets)
+    return json.loads(_rxdsp.simulate(c, path, sets, threads))
 
 
 def rx(samples: Any, config: Optional[Config] = None):
@@ -83,21 +100,16 @@ def sweep_spec(
     """A checked sweep spec (the ``sweep.json`` of ``rxdsp sweep``).
 
     ``config`` is a dict or the path of a TOML file (``sets`` apply to a
-    file); ``grid`` holds ``"KEY=V1,V2"`` or ``"KEY=A:B:STEP"`` strings, the
+    file: the spec is then the one ``rxdsp sweep --config F --set ...``
+    writes); ``grid`` holds ``"KEY=V1,V2"`` or ``"KEY=A:B:STEP"`` strings, the
     first key slowest. Relative Touchstone paths are taken from
     ``config_dir`` (default: the file's folder, or the current folder)."""
-    if isinstance(config, (str, os.PathLike)):
-        path = os.fspath(config)
-        if config_dir is None:
-            config_dir = os.path.dirname(path) or "."
-        config = load_config(path, sets)
-    elif sets:
-        raise RxdspError("sets apply to a configuration file; put the keys into the dict")
+    c, path, sets = _config_args(config, sets)
     if config_dir is None:
-        config_dir = "."
+        config_dir = (os.path.dirname(path) or ".") if path else "."
     config_dir = os.path.realpath(os.fspath(config_dir))
     grid = [grid] if isinstance(grid, str) else list(grid)
-    text = _rxdsp.sweep_spec(_config_json(config), config_dir, grid, int(shard_symbols),
+    text = _rxdsp.sweep_spec(c, path, sets, config_dir, grid, int(shard_symbols),
                              int(target_errors), int(max_symbols))
     return json.loads(text)
 

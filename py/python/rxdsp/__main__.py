@@ -7,7 +7,6 @@ Bad input: one line on stderr and exit 2, as the ``rxdsp`` program."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import List, Optional
 
@@ -43,11 +42,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     a = _parser().parse_args(argv)
     try:
         # as `rxdsp sweep`: relative Touchstone paths from the file's folder
-        config = rxdsp.load_config(a.config, a.sets)
-        config_dir = (os.path.dirname(a.config) or ".") if a.config else "."
-        spec = rxdsp.sweep_spec(config, a.grid, target_errors=a.target_errors,
-                                max_symbols=a.max_symbols, shard_symbols=a.shard_symbols,
-                                config_dir=config_dir)
+        spec = rxdsp.sweep_spec(a.config, a.grid, sets=a.sets, target_errors=a.target_errors,
+                                max_symbols=a.max_symbols, shard_symbols=a.shard_symbols)
         if a.inline:
             points = rxdsp.sweep(spec, "inline", out=a.out, progress=True)
         elif a.scheduler:

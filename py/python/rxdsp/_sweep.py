@@ -57,7 +57,7 @@ def run_sweep(spec: Dict[str, Any], client: Any, *, out: Optional[os.PathLike] =
 
         n = workers or os.cpu_count() or 1
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=None) as cluster, \
+                          host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, \
                 Client(cluster) as c:
             _run_dask(queue, spec_json, c, points, progress)
     else:
