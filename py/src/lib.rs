@@ -276,7 +276,7 @@ impl Queue {
 
     /// The next useful shard `(point, shard)`, or None.
     fn next(&mut self) -> Option<(usize, u64)> {
-        self.queue.next()
+        self.queue.next_shard()
     }
 
     /// Takes in a finished record (JSON text), writing it to the folder.
@@ -353,4 +353,47 @@ fn _rxdsp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_panic, m)?)?;
     m.add_class::<Queue>()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dict is the embedded default with `--set` overrides: the same
+    /// configuration (and so the same sweep spec bytes) as the program's.
+    #[test]
+    fn a_config_dict_is_the_default_with_overrides() {
+        let c = config_of(r#"{"dfe": {"taps": 2}, "channel": {"taps": [1.0, 0.25], "preset": null}, "link": {"pattern": "prbs13q"}}"#)
+            .unwrap();
+        let want = rxdsp::cfgload::load(
+            None,
+            &[
+                "dfe.taps=2".into(),
+                "channel.taps=[1.0, 0.25]".into(),
+                "link.pattern=prbs13q".into(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c, want);
+        assert_eq!(c.channel.preset, None);
+        assert_eq!(
+            config_of("{}").unwrap(),
+            rxdsp::cfgload::load(None, &[]).unwrap()
+        );
+    }
+
+    /// Bad dicts: one line naming the key.
+    #[test]
+    fn bad_config_dicts_name_the_key() {
+        for (json, needle) in [
+            (r#"{"link": {"symbols": "many"}}"#, "config link.symbols"),
+            (r#"{"dfe": {"tapz": 2}}"#, "tapz"),
+            (r#"{"dfe": 2}"#, "[dfe] must be a dict"),
+            ("[1]", "a dict of sections"),
+            ("{", "not JSON"),
+        ] {
+            let e = config_of(json).unwrap_err();
+            assert!(e.contains(needle) && !e.contains('\n'), "{json}: {e}");
+        }
+    }
 }

@@ -122,7 +122,7 @@ fn worker(state: &Mutex<Shared>, wake: &Condvar, multi: &MultiProgress, out: &Pa
             if st.error.is_some() || st.queue.done() {
                 return;
             }
-            if let Some(job) = st.queue.next() {
+            if let Some(job) = st.queue.next_shard() {
                 break job;
             }
             st = wake.wait(st).expect("lock");

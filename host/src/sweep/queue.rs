@@ -92,7 +92,7 @@ impl WorkQueue {
     /// short of the target); failing that, the first undecided point's next
     /// missing shard (it may be needed: better than idling). `None` when
     /// nothing is left but the shards already running.
-    pub fn next(&mut self) -> Option<(usize, u64)> {
+    pub fn next_shard(&mut self) -> Option<(usize, u64)> {
         let cap = self.cap();
         let target = self.spec.target_errors as f64;
         let empty = Default::default();
@@ -203,7 +203,7 @@ mod tests {
             let mut turn = 0usize;
             while !q.done() {
                 while running.len() < workers {
-                    match q.next() {
+                    match q.next_shard() {
                         Some(j) => {
                             assert!(handed.insert(j), "{j:?} handed out twice");
                             running.push(j);
@@ -231,8 +231,8 @@ mod tests {
     #[test]
     fn abandoned_shards_run_again() {
         let mut q = WorkQueue::new(spec(1), vec!["h0".into()], Default::default());
-        let j = q.next().unwrap();
+        let j = q.next_shard().unwrap();
         q.abandon(j.0, j.1);
-        assert_eq!(q.next(), Some(j));
+        assert_eq!(q.next_shard(), Some(j));
     }
 }
