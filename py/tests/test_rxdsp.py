@@ -303,3 +303,17 @@ def test_module_command_line(work: Path, reference: Path) -> None:
     r = run("sweep", "--grid", "channel.snr_dbb=1", "--out", str(work / "x"), "--inline")
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "snr_dbb" in r.stderr, r.stderr
+
+
+def test_the_gil_is_released_while_rust_runs() -> None:
+    import threading
+
+    box = {}
+    t = threading.Thread(target=lambda: box.update(r=rxdsp.simulate({"link": {"symbols": 2_000_000}})))
+    t.start()
+    spins = 0
+    while t.is_alive():  # runs only while the simulation has let go of the GIL
+        spins += 1
+    t.join()
+    assert box["r"]["symbols"] == 2_000_000
+    assert spins > 10_000, spins
