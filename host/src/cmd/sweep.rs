@@ -8,9 +8,12 @@ use super::threads;
 use anyhow::{bail, Result};
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
-use rxdsp::sweep::{folder, run_record, Records, SweepSpec, WorkQueue, DEFAULT_SHARD_SYMBOLS};
+use rxdsp::sweep::{
+    folder, run_record, Records, ShardRecord, SweepSpec, WorkQueue, DEFAULT_SHARD_SYMBOLS,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Condvar, Mutex};
 
 /// `rxdsp sweep`.
@@ -91,7 +94,8 @@ struct Shared {
 }
 
 /// Runs the queue's shards on `workers` threads until every point is
-/// decided; each record is written to `out` as it comes.
+/// decided; a writer thread writes each record to `out` as it comes (its
+/// fsync off the workers' path: a worker waiting on the disk idles a core).
 fn run_queue(queue: WorkQueue, workers: usize, out: &Path) -> Result<Records> {
     let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
     let state = Mutex::new(Shared {
@@ -100,10 +104,23 @@ fn run_queue(queue: WorkQueue, workers: usize, out: &Path) -> Result<Records> {
         bars: BTreeMap::new(),
     });
     let wake = Condvar::new();
+    let (tx, rx) = mpsc::channel::<ShardRecord>();
     std::thread::scope(|s| {
+        let (state, wake, multi) = (&state, &wake, &multi);
+        s.spawn(move || {
+            for r in rx {
+                if let Err(e) = folder::write_record(out, &r) {
+                    state.lock().expect("lock").error.get_or_insert(e.into());
+                    wake.notify_all();
+                    return;
+                }
+            }
+        });
         for _ in 0..workers {
-            s.spawn(|| worker(&state, &wake, &multi, out));
+            let tx = tx.clone();
+            s.spawn(move || worker(state, wake, multi, tx));
         }
+        drop(tx);
     });
     let st = state
         .into_inner()
@@ -114,8 +131,9 @@ fn run_queue(queue: WorkQueue, workers: usize, out: &Path) -> Result<Records> {
     }
 }
 
-/// One worker: pulls the next useful shard, runs it, hands the record in.
-fn worker(state: &Mutex<Shared>, wake: &Condvar, multi: &MultiProgress, out: &Path) {
+/// One worker: pulls the next useful shard, runs it, hands the record in
+/// (and on to the writer).
+fn worker(state: &Mutex<Shared>, wake: &Condvar, multi: &MultiProgress, tx: Sender<ShardRecord>) {
     loop {
         let mut st = state.lock().expect("lock");
         let (p, k) = loop {
@@ -131,15 +149,18 @@ fn worker(state: &Mutex<Shared>, wake: &Condvar, multi: &MultiProgress, out: &Pa
         let hash = st.queue.hash(p).to_string();
         show(&mut st, multi, p);
         drop(st);
-        let done = run_record(&spec, p, k, &hash)
-            .map_err(anyhow::Error::from)
-            .and_then(|r| folder::write_record(out, &r).map(|_| r).map_err(Into::into));
+        let done = run_record(&spec, p, k, &hash);
         let mut st = state.lock().expect("lock");
-        match done.and_then(|r| st.queue.finish(r).map_err(Into::into)) {
-            Ok(()) => show(&mut st, multi, p),
+        let done = done.and_then(|r| st.queue.finish(r.clone()).map(|_| r));
+        match done {
+            Ok(r) => {
+                show(&mut st, multi, p);
+                // the writer has stopped only after an error, which stops us too
+                let _ = tx.send(r);
+            }
             Err(e) => {
                 st.queue.abandon(p, k);
-                st.error.get_or_insert(e);
+                st.error.get_or_insert(e.into());
             }
         }
         wake.notify_all();
