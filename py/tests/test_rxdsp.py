@@ -286,13 +286,13 @@ def test_bad_input_raises_one_clear_error(work: Path, reference: Path) -> None:
         assert "\n" not in str(e.value)
 
 
-def test_module_command_line(work: Path, reference: Path) -> None:
+def test_module_command_line(work: Path, reference: Path, cluster2) -> None:
     env = dict(os.environ)
     run = lambda *a: subprocess.run([sys.executable, "-m", "rxdsp", *a], cwd=work,  # noqa: E731
                                     capture_output=True, text=True, env=env)
     out = work / "module"
     args = ["sweep", "--out", str(out), "--shard-symbols", str(SHARD), "--target-errors",
-            str(TARGET), "--max-symbols", str(MAX), "--workers", "2"]
+            str(TARGET), "--max-symbols", str(MAX), "--scheduler", cluster2.scheduler.address]
     for s in SETS:
         args += ["--set", s]
     for g in GRID:
