@@ -58,3 +58,18 @@ need_ami() {
             "$venv/bin/pip" install -q pyibis-ami==10.0.0 pytest || return 1
     fi
 }
+
+need_py() {
+    # the Python package (py/: PyO3 bindings built by maturin) and its tests (py/tests): maturin,
+    # numpy, dask[distributed] and pytest from PyPI into a project venv, then the package built
+    # from this work tree (release profile) into it; rebuilt every time, cargo keeps it incremental
+    local venv="${RXDSP_PY_VENV:-$PWD/.venv-py}"
+    if [ ! -x "$venv/bin/maturin" ] || [ ! -x "$venv/bin/pytest" ] ||
+        ! "$venv/bin/python" -c 'import numpy, distributed' >/dev/null 2>&1; then
+        say "Python package tools missing: installing maturin, numpy, dask[distributed] and pytest into $venv"
+        python3 -m venv "$venv" &&
+            "$venv/bin/pip" install -q maturin numpy 'dask[distributed]' pytest || return 1
+    fi
+    say "building the rxdsp Python package (py/, maturin develop --release) into $venv"
+    (cd py && VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --release --quiet) >&2 || return 1
+}

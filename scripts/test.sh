@@ -7,6 +7,7 @@ need_cargo
 need_verilator
 need_synth
 need_ami
+need_py
 say "cargo fmt --check"
 cargo fmt --all --check
 say "cargo clippy (warnings are errors)"
@@ -29,6 +30,11 @@ cargo test --workspace -- --include-ignored 2>&1 | tee "$log"
 # check-ami on what `rxdsp ami` writes (the library and program cargo test just built)
 say "IBIS-AMI export through pyibis-ami (ami/tests/python, .venv-ami)"
 RXDSP=target/debug/rxdsp "${RXDSP_AMI_VENV:-$PWD/.venv-ami}/bin/python" -m pytest -q ami/tests/python 2>&1 | tee -a "$log"
+# The Python package (py/, built into .venv-py by need_py): the same reports, bits and sweep
+# results as the program, in process and on a Dask LocalCluster; under CI=true a missing
+# package fails the run instead of skipping (py/tests/test_rxdsp.py)
+say "Python package: pytest py/tests (.venv-py)"
+RXDSP=target/debug/rxdsp "${RXDSP_PY_VENV:-$PWD/.venv-py}/bin/python" -m pytest -q py/tests 2>&1 | tee -a "$log"
 # Every parser under afl for a short while from the committed corpora (docs/fuzzing.md);
 # installs cargo-afl on first use and says so. Fails on any crash or hang.
 say "fuzz smoke run: every parser 20 s under afl (scripts/fuzz.sh smoke)"

@@ -10,4 +10,5 @@ pub mod device;
 pub mod fecfile;
 pub mod rxinput;
 pub mod samples;
+pub mod simulate;
 pub mod sweep;

@@ -4,7 +4,7 @@
 
 use crate::samples::{self, SampleError, SampleFormat, Samples};
 use golden::config::{EqMethod, LinkPlan};
-use golden::eq::{check_samples, EqError};
+use golden::eq::{check_samples, Engine, EqError, Equalizer};
 use golden::link::{self, EqReport, LinkError};
 use golden::numeric::RxCoeffs;
 use std::path::{Path, PathBuf};
@@ -30,6 +30,9 @@ pub enum RxInputError {
     /// The coefficients could not be chosen.
     #[error(transparent)]
     Coeffs(#[from] LinkError),
+    /// The receiver refused the coefficients.
+    #[error(transparent)]
+    Eq(#[from] EqError),
 }
 
 /// Samples and the coefficients to receive them with.
@@ -53,13 +56,20 @@ pub fn load(
     format: Option<SampleFormat>,
 ) -> Result<RxInput, RxInputError> {
     let s = samples::read_samples(input, format)?;
+    from_samples(plan, s, input)
+}
+
+/// [`load`] of samples already in memory (`origin` names them in errors):
+/// float samples quantized with the plan's ADC, integer ones checked
+/// against `adc.bits`, the coefficients chosen as `rxdsp rx` does.
+pub fn from_samples(plan: &LinkPlan, s: Samples, origin: &Path) -> Result<RxInput, RxInputError> {
     if s.is_empty() {
-        return Err(RxInputError::Empty(input.to_path_buf()));
+        return Err(RxInputError::Empty(origin.to_path_buf()));
     }
     let x: Vec<i16> = match s {
         Samples::Int(v) => {
             check_samples(&v, plan.format.adc_bits, 0).map_err(|e| RxInputError::Range {
-                path: input.to_path_buf(),
+                path: origin.to_path_buf(),
                 source: e,
             })?;
             v
@@ -85,4 +95,41 @@ pub fn load(
         coeffs,
         eq,
     })
+}
+
+/// What [`RxInput::receive`] gives.
+#[derive(Clone, Debug)]
+pub struct RxOutput {
+    /// the decided level (0..3) of every sample
+    pub levels: Vec<u8>,
+    /// the 2-bit data symbol of every sample
+    pub data: Vec<u8>,
+    /// with `adapt.in_rtl`: the hardware engine's trajectory
+    pub adaptation: Option<golden::adapt_link::AdaptReport>,
+}
+
+impl RxInput {
+    /// Runs the golden receiver over the samples: the fast engine with the
+    /// chosen coefficients, or with `adapt.in_rtl` the hardware adaptation
+    /// engine's model starting from them (`golden::adapt_link::receive`,
+    /// what `rxdsp stream --adapt` gets from a device).
+    pub fn receive(&self, plan: &LinkPlan) -> Result<RxOutput, RxInputError> {
+        if let Some(hw) = &plan.hw_adapt {
+            let r = golden::adapt_link::receive(plan, hw, &self.coeffs, &self.samples)?;
+            return Ok(RxOutput {
+                levels: r.levels,
+                data: r.data,
+                adaptation: Some(r.report),
+            });
+        }
+        let mut eq = Equalizer::new(&plan.format, &self.coeffs, Engine::Fast)?;
+        let mut levels = vec![0u8; self.samples.len()];
+        let mut data = vec![0u8; self.samples.len()];
+        eq.process(&self.samples, &mut levels, &mut data);
+        Ok(RxOutput {
+            levels,
+            data,
+            adaptation: None,
+        })
+    }
 }

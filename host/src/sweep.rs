@@ -13,6 +13,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use thiserror::Error;
 
+pub mod folder;
+pub mod queue;
+
+pub use folder::record_name;
+pub use queue::WorkQueue;
+
+/// Records by point, then shard.
+pub type Records = BTreeMap<usize, BTreeMap<u64, ShardRecord>>;
+
 /// The program version written into every record.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -149,6 +158,33 @@ fn fnv(bytes: &[u8]) -> String {
 }
 
 impl SweepSpec {
+    /// The spec of a sweep of `cfg` over `grid` (`K=V1,V2` or `K=A:B:STEP`
+    /// each); `config_dir` is where relative Touchstone paths are taken
+    /// from. Targets below 1 are taken as 1.
+    pub fn build(
+        cfg: &Config,
+        config_dir: Option<String>,
+        grid: &[String],
+        shard_symbols: u64,
+        target_errors: u64,
+        max_symbols: u64,
+    ) -> Result<SweepSpec, SweepError> {
+        let axes = grid
+            .iter()
+            .map(|g| parse_grid(g))
+            .collect::<Result<Vec<_>, _>>()?;
+        let base = toml::to_string(cfg)
+            .map_err(|e| SweepError::Record(format!("the base configuration: {e}")))?;
+        Ok(SweepSpec {
+            base,
+            config_dir,
+            axes,
+            shard_symbols,
+            target_errors: target_errors.max(1),
+            max_symbols: max_symbols.max(1),
+        })
+    }
+
     /// Points in the grid.
     pub fn points(&self) -> usize {
         self.axes.iter().map(|a| a.values.len()).product()
@@ -463,7 +499,7 @@ pub fn point_result(
 /// identical, and every record must carry its point's configuration hash
 /// and this program's version.
 pub fn admit(
-    set: &mut BTreeMap<usize, BTreeMap<u64, ShardRecord>>,
+    set: &mut Records,
     r: ShardRecord,
     hashes: &[String],
     spec: &SweepSpec,
@@ -502,9 +538,53 @@ pub fn admit(
     }
 }
 
-/// The file name of a shard record.
-pub fn record_name(point: usize, shard: u64) -> String {
-    format!("p{point:04}-s{shard:07}.json")
+/// Merges shard records without a sweep spec (`rxdsp.merge` in Python):
+/// per point, the records' union by shard index (an identical copy counted
+/// once, a different one refused), summed as one run ([`merge`]: the shards
+/// of a point must be consecutive from 0). Every record must be of this
+/// version, and a point's records of one configuration hash and shard size.
+pub fn merge_records(
+    records: Vec<ShardRecord>,
+) -> Result<BTreeMap<usize, MergedCounts>, SweepError> {
+    let mut by_point: Records = BTreeMap::new();
+    for r in records {
+        if r.rxdsp_version != VERSION {
+            return Err(SweepError::Record(format!(
+                "point {} shard {}: written by rxdsp {}, this is {VERSION}",
+                r.point, r.shard, r.rxdsp_version
+            )));
+        }
+        let slot = by_point.entry(r.point).or_default();
+        if let Some(o) = slot.values().next() {
+            if o.config_hash != r.config_hash || o.shard_symbols != r.shard_symbols {
+                return Err(SweepError::Record(format!(
+                    "point {}: records of two configurations (hash {} and {})",
+                    r.point, o.config_hash, r.config_hash
+                )));
+            }
+        }
+        match slot.get(&r.shard) {
+            Some(old) if old != &r => {
+                return Err(SweepError::Record(format!(
+                    "point {} shard {}: two different records",
+                    r.point, r.shard
+                )))
+            }
+            Some(_) => {}
+            None => {
+                slot.insert(r.shard, r);
+            }
+        }
+    }
+    by_point
+        .into_iter()
+        .map(|(p, m)| {
+            let counts: Vec<ShardCounts> = m.into_values().map(|r| r.counts).collect();
+            merge(&counts)
+                .map(|c| (p, c))
+                .map_err(|e| SweepError::Record(format!("point {p}: {e}")))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@ use super::args::{ConfigArgs, RxAdaptArgs, SampleIoArgs};
 use super::{write_file, write_json};
 use anyhow::{Context, Result};
 use clap::Args;
-use golden::eq::{Engine, Equalizer};
 use golden::link;
 use rxdsp::samples;
 
@@ -43,22 +42,11 @@ pub fn run(a: RxArgs) -> Result<()> {
     let io = &a.io;
     // the same loading and coefficient choice as `rxdsp stream`
     let input = rxdsp::rxinput::load(&plan, &io.input, io.format())?;
-    let (x, coeffs, eqr) = (input.samples, input.coeffs, input.eq);
     let t0 = std::time::Instant::now();
-    let (levels, data, adaptation) = match &plan.hw_adapt {
-        Some(hw) => {
-            let r = golden::adapt_link::receive(&plan, hw, &coeffs, &x)?;
-            (r.levels, r.data, Some(r.report))
-        }
-        None => {
-            let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast)?;
-            let mut levels = vec![0u8; x.len()];
-            let mut data = vec![0u8; x.len()];
-            eq.process(&x, &mut levels, &mut data);
-            (levels, data, None)
-        }
-    };
+    let out = input.receive(&plan)?;
+    let (levels, data, adaptation) = (out.levels, out.data, out.adaptation);
     let secs = t0.elapsed().as_secs_f64();
+    let (x, eqr) = (input.samples, input.eq);
     write_file(&io.out, &samples::pack_symbols(&data)).context("writing the output")?;
     let mut level_counts = [0u64; 4];
     for &l in &levels {

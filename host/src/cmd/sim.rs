@@ -1,23 +1,19 @@
 //! `rxdsp sim`: a link simulation from a configuration file plus overrides.
 //!
 //! A run too short to count anything is refused: the first
-//! [`transient_symbols`] decisions are the equalizer's start-up transient and
+//! [`rxdsp::simulate::transient_symbols`] decisions are the equalizer's start-up transient and
 //! are left out of the statistics, so a run of no more symbols than that
 //! counts no bit; it exits 2 with one line naming the minimum. A run that
-//! counts fewer than [`FEW_BITS`] bits is done, with a warning on stderr.
+//! counts fewer than [`rxdsp::simulate::FEW_BITS`] bits is done, with a warning on stderr.
 
 use super::args::{ConfigArgs, RunArgs};
-use super::{plots, report, run_sim, threads, write_json};
-use anyhow::{bail, Context, Result};
+use super::{plots, report, run_sim, threads, write_file};
+use anyhow::{Context, Result};
 use clap::Args;
 use golden::config::LinkPlan;
 use golden::link::Report;
 use rxdsp::samples;
 use std::path::PathBuf;
-
-/// Fewer counted bits than this get a warning: a bit error ratio below
-/// 1e-4 cannot be told from 0.
-pub const FEW_BITS: u64 = 10_000;
 
 /// `rxdsp sim`.
 #[derive(Args)]
@@ -43,35 +39,12 @@ pub struct SimArgs {
     threads: Option<usize>,
 }
 
-/// The decisions left out of the statistics at the start of a run of
-/// `plan` (the link's alignment rule: `D + ffe.taps + channel taps` with
-/// `D = channel main cursor + ffe.main`).
-pub fn transient_symbols(plan: &LinkPlan) -> u64 {
-    (plan.pulse.main + plan.format.ffe_main + plan.format.ffe_taps + plan.pulse.taps.len()) as u64
-}
-
 /// Refuses a run that counted nothing; warns (on stderr) about one that
-/// counted fewer than [`FEW_BITS`] bits.
+/// counted fewer than [`rxdsp::simulate::FEW_BITS`] bits
+/// ([`rxdsp::simulate::check_counted`]).
 pub fn check_counted(plan: &LinkPlan, r: &Report) -> Result<()> {
-    let skip = transient_symbols(plan);
-    if r.pre_fec.bits == 0 {
-        bail!(
-            "a run of {} symbols counts no bit: the first {skip} decisions are the equalizer's start-up transient; simulate at least {} symbols (--symbols or link.symbols)",
-            plan.symbols,
-            skip + 1
-        );
-    }
-    if r.pre_fec.bits < FEW_BITS {
-        eprintln!(
-            "rxdsp: warning: only {} bits counted (fewer than {FEW_BITS}): a BER below 1e-4 cannot be told from 0; simulate at least {} symbols",
-            r.pre_fec.bits,
-            skip + FEW_BITS / 2
-        );
-    }
-    if r.fec.is_some() && r.post_fec.bits == 0 {
-        eprintln!(
-            "rxdsp: warning: no whole FEC frame was received: the post-FEC figures count nothing"
-        );
+    for w in rxdsp::simulate::check_counted(plan, r)? {
+        eprintln!("rxdsp: warning: {w}");
     }
     Ok(())
 }
@@ -88,7 +61,8 @@ pub fn run(a: SimArgs) -> Result<()> {
         println!("samples    {}", p.display());
     }
     if let Some(p) = &a.report {
-        write_json(p, &r.report)?;
+        let json = rxdsp::simulate::report_json(&r.report)?;
+        write_file(p, json.as_bytes()).context("writing the report")?;
         println!("report     {}", p.display());
     }
     let plot_dir = match (&a.plots, &a.report_html) {
