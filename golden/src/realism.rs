@@ -227,11 +227,12 @@ impl Config {
     fn base_wave(&self, text: Option<&str>, s: usize) -> Result<(String, Wave), ConfigError> {
         if let Some(path) = &self.channel.touchstone {
             let (name, d) = self.touchstone_detail(path, text, s)?;
-            let w = Wave {
+            let mut w = Wave {
                 s,
-                peak: d.pulse.main * s,
+                peak: d.oversampled_main,
                 h: d.oversampled,
             };
+            w.trim(wave::WAVE_TRIM);
             return Ok((name, w));
         }
         if let Some(taps) = &self.channel.taps {

@@ -766,8 +766,12 @@ pub struct PulseDetail {
     /// the pulse at one sample per UI
     pub pulse: Pulse,
     /// the response over the trimmed span at `samples_per_ui` per UI, with
-    /// `oversampled[main * samples_per_ui]` the main cursor
+    /// `oversampled[oversampled_main]` the main cursor
     pub oversampled: Vec<f64>,
+    /// the index of the main cursor in `oversampled` (two UIs of margin
+    /// before the taps' span: `(main + 2) * samples_per_ui`, unless the
+    /// window leaves no room)
+    pub oversampled_main: usize,
     /// samples per UI of `oversampled`
     pub samples_per_ui: usize,
 }
@@ -929,12 +933,18 @@ pub fn pulse_response_detail(
         .unwrap_or(main);
     let taps = taps_all[first..=last].to_vec();
     let main = main - first;
-    // the oversampled waveform over the same span
-    let start = (peak as isize) - (main * sps) as isize;
-    let oversampled: Vec<f64> = (0..taps.len() * sps)
+    // the oversampled waveform over the same span and two UIs more on each
+    // side (within the window): the taps are trimmed at the peak's phase
+    // only, and the waveform between two taps under the trim level can be
+    // above it (the leading edge the PyBERT comparison found cut,
+    // docs/link-model.md); the realistic link trims it sample by sample
+    let pad = ((uis - taps.len()) / 2).min(2);
+    let start = (peak as isize) - ((main + pad) * sps) as isize;
+    let oversampled: Vec<f64> = (0..(taps.len() + 2 * pad) * sps)
         .map(|i| p[((start + i as isize).rem_euclid(n as isize)) as usize])
         .collect();
     Ok(PulseDetail {
+        oversampled_main: (main + pad) * sps,
         pulse: Pulse { taps, main },
         oversampled,
         samples_per_ui: sps,
@@ -1378,8 +1388,9 @@ mod tests {
                         assert!((t - at(k)).abs() < 2e-3, "tap {k}: {t} in {:?}", p.taps);
                     }
                 }
-                assert_eq!(d.oversampled[p.main * 16], m);
-                assert_eq!(d.oversampled.len(), p.taps.len() * 16);
+                assert_eq!(d.oversampled_main, (p.main + 2) * 16);
+                assert_eq!(d.oversampled[d.oversampled_main], m);
+                assert_eq!(d.oversampled.len(), (p.taps.len() + 4) * 16);
                 taps.push(p.taps.clone());
             }
         }
