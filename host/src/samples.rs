@@ -366,8 +366,43 @@ fn npy_preamble(path: &Path, src: &mut impl Read) -> Result<Vec<u8>, SampleError
 
 /// Reads a 1-D `.npy` array: the header is checked by [`npy_preamble`] and parsed
 /// by `npyz`, the data read into a buffer of its own type.
+/// The shape of a `.npy` header (`pre`: magic, version, length, the
+/// dictionary) when the product of its non-zero dimensions overflows u64.
+/// npyz 0.9.1 multiplies the dimensions to compute strides without checking
+/// (a panic in debug builds, found by fuzzing: `(0, 11100000000000000, 11,
+/// 11100)`), so such a header is refused before it reaches npyz.
+fn npy_shape_overflows(pre: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(pre);
+    let at = text.find("'shape'")?;
+    let open = at + text[at..].find('(')?;
+    let close = open + text[open..].find(')')?;
+    let dims: Vec<u64> = text[open + 1..close]
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse::<u64>().ok())
+        .collect::<Option<_>>()?;
+    let overflows = dims
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+        .is_none();
+    overflows.then(|| {
+        dims.iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
 fn read_npy(path: &Path, mut src: impl Read, len: u64) -> Result<Samples, SampleError> {
     let pre = npy_preamble(path, &mut src)?;
+    if let Some(dims) = npy_shape_overflows(&pre) {
+        return Err(fmt_err(
+            path,
+            format!("shape ({dims}) is too large: its element count overflows 64 bits"),
+        ));
+    }
     let header = npyz::NpyHeader::from_reader(&mut &pre[..]).map_err(|e| {
         let msg = e.to_string();
         if msg.contains("magic not found") {
@@ -630,6 +665,23 @@ mod tests {
         fs::write(&p, b).unwrap();
         let e = read_samples(&p, None).unwrap_err().to_string();
         assert!(e.contains("too large"), "{e}");
+    }
+
+    /// A shape whose dimensions multiply past u64 (with a zero among them,
+    /// so the element count is 0) made npyz's stride computation overflow
+    /// and panic: found by the afl smoke run; refused in one line now.
+    #[test]
+    fn npy_shape_whose_dimensions_overflow_is_refused() {
+        let p = tmp("z.npy");
+        let h = "{'descr': '<i2', 'fortran_order': False, 'shape': (0, 11100000000000000,11,11100    ), }";
+        let h = format!("{h:<149}\n");
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        b.extend_from_slice(h.as_bytes());
+        fs::write(&p, b).unwrap();
+        let e = read_samples(&p, None).unwrap_err().to_string();
+        assert!(e.contains("overflows 64 bits"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
     }
 
     #[test]
