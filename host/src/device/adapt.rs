@@ -199,12 +199,7 @@ impl Device {
             }
         }
         let stats = self.stats()?;
-        if stats.samples_in != n || stats.symbols_out != n {
-            return Err(DeviceError::Counters(format!(
-                "sent {n} samples, the device counted {} in and {} out",
-                stats.samples_in, stats.symbols_out
-            )));
-        }
+        stats.check_stream(n)?;
         data.truncate(samples.len());
         Ok(AdaptiveRun {
             out: StreamOutput { data, frames },

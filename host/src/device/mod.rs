@@ -256,6 +256,26 @@ pub struct StreamSummary {
     pub link: LinkCounters,
 }
 
+impl DeviceStats {
+    /// Checks the counters after a stream of `padded` samples (whole words):
+    /// that many in and out, and the level counters summing to it.
+    pub fn check_stream(&self, padded: u64) -> Result<(), DeviceError> {
+        if self.samples_in != padded || self.symbols_out != padded {
+            return Err(DeviceError::Counters(format!(
+                "sent {padded} samples, the device counted {} in and {} out",
+                self.samples_in, self.symbols_out
+            )));
+        }
+        let lv: u64 = self.levels.iter().sum();
+        if lv != padded {
+            return Err(DeviceError::Counters(format!(
+                "level counters sum to {lv}, not {padded}"
+            )));
+        }
+        Ok(())
+    }
+}
+
 fn le32(b: &[u8]) -> u32 {
     u32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }
@@ -906,18 +926,7 @@ impl Device {
             match self.stream(samples) {
                 Ok(out) => {
                     let st = self.stats()?;
-                    if st.samples_in != padded || st.symbols_out != padded {
-                        return Err(DeviceError::Counters(format!(
-                            "sent {padded} samples, the device counted {} in and {} out",
-                            st.samples_in, st.symbols_out
-                        )));
-                    }
-                    let lv: u64 = st.levels.iter().sum();
-                    if lv != padded {
-                        return Err(DeviceError::Counters(format!(
-                            "level counters sum to {lv}, not {padded}"
-                        )));
-                    }
+                    st.check_stream(padded)?;
                     return Ok((out, st));
                 }
                 Err(e @ (DeviceError::OutputLost { .. } | DeviceError::Incomplete { .. })) => {
