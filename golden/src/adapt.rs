@@ -95,6 +95,26 @@ pub enum Mode {
     DecisionDirected,
 }
 
+/// What the engine does with one word: its mode and its step gain (the
+/// sideband every input word carries in the RTL: `s_axis_tmode`,
+/// `s_axis_tstep`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WordCtl {
+    /// the mode of the word
+    pub mode: Mode,
+    /// the step gain as a left shift: the word's update counts 2^step times
+    /// (2^(step - mu_shift) coefficient LSB per counted sign). Values above
+    /// `mu_shift` act as `mu_shift` (a step of one LSB is the largest).
+    pub step: u32,
+}
+
+impl From<Mode> for WordCtl {
+    /// The mode at the finest step (`step = 0`).
+    fn from(mode: Mode) -> Self {
+        WordCtl { mode, step: 0 }
+    }
+}
+
 /// Parameters of the engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HwAdaptParams {
@@ -139,9 +159,9 @@ pub enum AdaptError {
 /// One word's update: the summed sign products.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Update {
-    g: Vec<i32>,
-    h: Vec<i32>,
-    t: i32,
+    g: Vec<i64>,
+    h: Vec<i64>,
+    t: i64,
 }
 
 impl Update {
@@ -344,13 +364,13 @@ impl HwAdapter {
             for (k, g) in self.current.g.iter_mut().enumerate() {
                 if k != main {
                     let xk = if k == 0 { x } else { self.xhist[k - 1] };
-                    *g += s * sgn(xk as i64);
+                    *g += (s * sgn(xk as i64)) as i64;
                 }
             }
             for (j, h) in self.current.h.iter_mut().enumerate() {
-                *h += s * lv(self.dhist[j]);
+                *h += (s * lv(self.dhist[j])) as i64;
             }
-            self.current.t += s * sgn(lv(target) as i64);
+            self.current.t += (s * sgn(lv(target) as i64)) as i64;
         }
         if !self.xhist.is_empty() {
             self.xhist.rotate_right(1);
@@ -360,10 +380,17 @@ impl HwAdapter {
         (d, self.demap.demap_one(d))
     }
 
-    /// Ends a word: queues its update and applies the one now D words old.
-    fn end_word(&mut self, adapting: bool) {
+    /// Ends a word: queues its update (times 2^step) and applies the one now
+    /// D words old.
+    fn end_word(&mut self, adapting: bool, step: u32) {
         let fresh = Update::zero(self.fmt.ffe_taps, self.fmt.dfe_taps);
-        let u = std::mem::replace(&mut self.current, fresh);
+        let mut u = std::mem::replace(&mut self.current, fresh);
+        let s = step.min(self.params.mu_shift);
+        if s > 0 {
+            u.g.iter_mut().for_each(|g| *g <<= s);
+            u.h.iter_mut().for_each(|h| *h <<= s);
+            u.t <<= s;
+        }
         self.pending.push_back(u);
         self.words += 1;
         self.lane = 0;
@@ -381,27 +408,28 @@ impl HwAdapter {
             if k == main {
                 continue;
             }
-            a.add(-(g as i64));
+            a.add(-g);
             if leak && l > 0 {
                 a.add(-(a.value >> l));
             }
             self.coeffs.ffe[k] = a.coef(mu);
         }
         for (j, (a, &h)) in self.acc_dfe.iter_mut().zip(&u.h).enumerate() {
-            a.add(h as i64);
+            a.add(h);
             if leak && l > 0 {
                 a.add(-(a.value >> l));
             }
             self.coeffs.dfe[j] = a.coef(mu);
         }
-        self.acc_t.add(u.t as i64);
+        self.acc_t.add(u.t);
         self.coeffs.threshold = self.acc_t.coef(mu);
     }
 
     /// Equalizes `x` (any length: words continue across calls), writing level
     /// indices and data symbols. `known(i)` gives the transmitted level of the
     /// i-th sample of this call when one is known; `mode(w)` the mode of word
-    /// `w` (counted from the start of the stream).
+    /// `w` (counted from the start of the stream). Every word at the finest
+    /// step: [`HwAdapter::process_ctl`] with `step = 0`.
     pub fn process(
         &mut self,
         x: &[i16],
@@ -410,17 +438,29 @@ impl HwAdapter {
         levels: &mut [u8],
         data: &mut [u8],
     ) {
+        self.process_ctl(x, known, &|w| WordCtl::from(mode(w)), levels, data)
+    }
+
+    /// [`HwAdapter::process`] with each word's mode and step from `ctl(w)`.
+    pub fn process_ctl(
+        &mut self,
+        x: &[i16],
+        known: &dyn Fn(usize) -> Option<u8>,
+        ctl: &dyn Fn(u64) -> WordCtl,
+        levels: &mut [u8],
+        data: &mut [u8],
+    ) {
         assert!(levels.len() == x.len() && data.len() == x.len());
         let p = self.params.parallel;
-        let mut m = mode(self.words);
+        let mut c = ctl(self.words);
         for (i, &xi) in x.iter().enumerate() {
-            let (d, s) = self.step(xi, known(i), m);
+            let (d, s) = self.step(xi, known(i), c.mode);
             levels[i] = d;
             data[i] = s;
             self.lane += 1;
             if self.lane == p {
-                self.end_word(m != Mode::Off);
-                m = mode(self.words);
+                self.end_word(c.mode != Mode::Off, c.step);
+                c = ctl(self.words);
             }
         }
     }
@@ -521,6 +561,42 @@ mod tests {
         let whole = run(x.len());
         for chunk in [1, 7, 8, 333] {
             assert_eq!(run(chunk), whole, "chunk {chunk}");
+        }
+    }
+
+    /// The step: with `mu_shift = m` and every word at step m, the engine is
+    /// the one with `mu_shift = 0` (the accumulators' fraction bits stay all
+    /// zero or, at the upper clamp, all one, and both floor to the same
+    /// coefficient); a word's step scales its own update only.
+    #[test]
+    fn step_gain_is_a_coarser_accumulator() {
+        for (n, mt, pre) in [(8, 2, false), (5, 1, true)] {
+            let f = fmt(n, mt, pre);
+            let x = samples(11 + n as u64, 6000, f.adc_bits);
+            let c = RxCoeffs::pass_through(&f, 30);
+            let run = |mu: u32, step: &dyn Fn(u64) -> u32| {
+                let pr = HwAdaptParams {
+                    mu_shift: mu,
+                    ..params(4)
+                };
+                let mut a = HwAdapter::new(&f, &c, &pr).unwrap();
+                let (mut l, mut d) = (vec![0; x.len()], vec![0; x.len()]);
+                let ctl = |w: u64| WordCtl {
+                    mode: Mode::DecisionDirected,
+                    step: step(w),
+                };
+                a.process_ctl(&x, &|_| None, &ctl, &mut l, &mut d);
+                (l, a.coeffs().clone())
+            };
+            let coarse = run(0, &|_| 0);
+            assert_eq!(run(5, &|_| 5), coarse);
+            // steps above mu_shift act as mu_shift
+            assert_eq!(run(5, &|_| 31), coarse);
+            // a smaller step is a different engine, and so is one word's change
+            assert_ne!(run(5, &|_| 4).1, coarse.1);
+            let one_word = run(5, &|w| if w == 100 { 4 } else { 5 });
+            assert_ne!(one_word, coarse);
+            assert_eq!(one_word.0[..4 * 103], coarse.0[..4 * 103]);
         }
     }
 

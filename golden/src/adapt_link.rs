@@ -2,7 +2,7 @@
 //! (`adapt.in_rtl = true`): its starting point, its word modes and the
 //! reported tap trajectory with the bit error ratio over time.
 
-use crate::adapt::{HwAdapter, Mode};
+use crate::adapt::{HwAdapter, Mode, WordCtl};
 use crate::config::{AdaptInit, EqMethod, HwAdaptPlan, LinkPlan};
 use crate::link::{choose_coeffs, EqReport, LinkError};
 use crate::numeric::RxCoeffs;
@@ -43,6 +43,10 @@ pub struct AdaptReport {
     pub delay_words: usize,
     /// leakage shift (0 = none)
     pub leak_shift: u32,
+    /// the coarse acquisition step (`adapt.gear_shift`)
+    pub gear_shift: u32,
+    /// symbols adapted at the coarse step (`adapt.gear_symbols`)
+    pub gear_symbols: u64,
     /// "zero" | "mmse"
     pub init: &'static str,
     /// symbols trained on known levels at the start
@@ -147,14 +151,16 @@ impl HwRx {
     ) {
         let p = self.plan.params.parallel as u64;
         let (training, adapt_symbols) = (self.training, self.adapt_symbols);
-        let mode = move |w: u64| {
-            if w * p < training {
+        let hw = self.plan.clone();
+        let ctl = move |w: u64| WordCtl {
+            mode: if w * p < training {
                 Mode::Train
             } else if w * p < adapt_symbols {
                 Mode::DecisionDirected
             } else {
                 Mode::Off
-            }
+            },
+            step: hw.step_of(w),
         };
         let every = self.plan.report_every;
         let mut i = 0usize;
@@ -165,13 +171,8 @@ impl HwRx {
                 let g = done + (i + j) as u64;
                 (g >= delay).then(|| tx_lv[i + j])
             };
-            self.adapter.process(
-                &x[i..e],
-                &known,
-                &mode,
-                &mut rx_lv[i..e],
-                &mut rx_data[i..e],
-            );
+            self.adapter
+                .process_ctl(&x[i..e], &known, &ctl, &mut rx_lv[i..e], &mut rx_data[i..e]);
             let skip = (warmup.saturating_sub(at) as usize).min(e - i);
             self.bits += 2 * (e - i - skip) as u64;
             self.bit_errors += tx_data[i + skip..e]
@@ -225,6 +226,8 @@ fn assemble(hw: &HwAdaptPlan, counts: [u64; 3], trajectory: Vec<TrajectoryPoint>
         mu_shift: hw.params.mu_shift,
         delay_words: hw.params.delay,
         leak_shift: hw.params.leak_shift,
+        gear_shift: hw.gear.0,
+        gear_symbols: hw.gear.1,
         init: hw.init.name(),
         training_symbols: counts[0],
         adapt_symbols: counts[1],
@@ -272,6 +275,22 @@ pub fn received_mode(plan: &LinkPlan, hw: &HwAdaptPlan) -> impl Fn(u64) -> Mode 
     }
 }
 
+/// The first word of a received stream at the finest step: the first whose
+/// first sample is at or beyond `adapt.gear_symbols` ([`HwAdaptPlan::step_of`]).
+pub fn received_gear_word(hw: &HwAdaptPlan) -> u64 {
+    hw.gear.1.div_ceil(hw.params.parallel as u64)
+}
+
+/// The mode and step of word `w` of a received stream ([`received_mode`],
+/// [`HwAdaptPlan::step_of`]).
+pub fn received_ctl<'a>(plan: &LinkPlan, hw: &'a HwAdaptPlan) -> impl Fn(u64) -> WordCtl + 'a {
+    let mode = received_mode(plan, hw);
+    move |w| WordCtl {
+        mode: mode(w),
+        step: hw.step_of(w),
+    }
+}
+
 /// What [`receive`] gives: the decisions, the data symbols and the
 /// `adaptation` report (its points carry no bit counts: nothing is known of
 /// what was sent).
@@ -302,7 +321,7 @@ pub fn receive(
     let p = hw.params.parallel;
     let mut padded = x.to_vec();
     padded.resize(x.len().div_ceil(p) * p, 0);
-    let mode = received_mode(plan, hw);
+    let ctl = received_ctl(plan, hw);
     let every = received_every(hw) as usize;
     let mut levels = vec![0u8; padded.len()];
     let mut data = vec![0u8; padded.len()];
@@ -311,10 +330,10 @@ pub fn receive(
     let mut at = 0usize;
     while at < padded.len() {
         let end = ((at / every + 1) * every).min(padded.len());
-        rx.adapter.process(
+        rx.adapter.process_ctl(
             &padded[at..end],
             &|_| None,
-            &mode,
+            &ctl,
             &mut levels[at..end],
             &mut data[at..end],
         );

@@ -402,6 +402,12 @@ pub struct AdaptCfg {
     pub init: AdaptInit,
     /// symbols between two points of the reported tap trajectory (0 = symbols / 100)
     pub report_every: i64,
+    /// the hardware engine's coarse step for acquisition: the first
+    /// `gear_symbols` adapt with each word's update counted 2^gear_shift times
+    /// (0..=mu_shift), the rest at the finest step
+    pub gear_shift: i64,
+    /// symbols adapted at the coarse step `gear_shift` (0 = none)
+    pub gear_symbols: i64,
 }
 
 /// Where the hardware engine starts (`adapt.init`).
@@ -434,6 +440,21 @@ pub struct HwAdaptPlan {
     pub init: AdaptInit,
     /// symbols between trajectory points
     pub report_every: u64,
+    /// `(adapt.gear_shift, adapt.gear_symbols)`: the step of the words whose
+    /// first sample is before `gear_symbols` (0 after)
+    pub gear: (u32, u64),
+}
+
+impl HwAdaptPlan {
+    /// The step of word `w` (`P` samples per word): `gear_shift` while the
+    /// word's first sample is before `gear_symbols`, else 0.
+    pub fn step_of(&self, w: u64) -> u32 {
+        if w * (self.params.parallel as u64) < self.gear.1 {
+            self.gear.0
+        } else {
+            0
+        }
+    }
 }
 
 impl Default for AdaptCfg {
@@ -448,6 +469,8 @@ impl Default for AdaptCfg {
             block: BlockRule::Sum,
             init: AdaptInit::Zero,
             report_every: 0,
+            gear_shift: 0,
+            gear_symbols: 0,
         }
     }
 }
@@ -969,6 +992,8 @@ impl Config {
             0,
             crate::adapt::MAX_MU_SHIFT as i64,
         )? as u32;
+        let gear_shift = range("adapt.gear_shift", a.gear_shift, 0, mu_shift as i64)? as u32;
+        let gear_symbols = range("adapt.gear_symbols", a.gear_symbols, 0, MAX_SYMBOLS)? as u64;
         Ok(Some(HwAdaptPlan {
             params: HwAdaptParams {
                 parallel,
@@ -983,6 +1008,7 @@ impl Config {
             } else {
                 report_every
             },
+            gear: (gear_shift, gear_symbols),
         }))
     }
 

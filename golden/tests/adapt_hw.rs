@@ -112,6 +112,21 @@ fn keys_are_checked() {
         .unwrap_err()
         .to_string()
         .starts_with("adapt.mu_shift = 25"));
+    // the coarse step is at most the accumulators' fraction bits
+    let mut c = hw(lpo16(1000), 1000);
+    c.adapt.mu_shift = Some(5);
+    c.adapt.gear_shift = 6;
+    assert_eq!(
+        c.resolve().unwrap_err().to_string(),
+        "adapt.gear_shift = 6 is out of range (0..=5)"
+    );
+    c.adapt.gear_shift = 5;
+    c.adapt.gear_symbols = -1;
+    assert!(c
+        .resolve()
+        .unwrap_err()
+        .to_string()
+        .starts_with("adapt.gear_symbols = -1"));
     assert_eq!(
         "round-robin".parse::<golden::adapt::BlockRule>(),
         Ok(golden::adapt::BlockRule::RoundRobin)
@@ -120,4 +135,39 @@ fn keys_are_checked() {
     // without in_rtl there is no adaptation object
     let r = run(&lpo16(5000).resolve().unwrap(), &RunOptions::default()).unwrap();
     assert!(r.report.adaptation.is_none());
+}
+
+/// The coarse acquisition step (`adapt.gear_shift` for `adapt.gear_symbols`)
+/// reaches the first 10^-2 interval sooner than the finest step from zero
+/// taps, and ends where the finest step ends (lpo-host-16db, 30 dB); the
+/// report names the gear.
+#[test]
+fn gear_shifting_speeds_up_acquisition() {
+    let first_below = |gear: (i64, i64)| {
+        let mut c = hw(lpo16(100_000), 100_000);
+        c.adapt.report_every = 5_000;
+        c.adapt.gear_shift = gear.0;
+        c.adapt.gear_symbols = gear.1;
+        let r = run(&c.resolve().unwrap(), &RunOptions::default()).unwrap();
+        let a = r.report.adaptation.unwrap();
+        assert_eq!((a.gear_shift as i64, a.gear_symbols as i64), gear);
+        let t = &a.trajectory;
+        let at = t
+            .iter()
+            .find(|p| p.ber.is_some_and(|b| b < 1e-2))
+            .map(|p| p.symbol)
+            .expect("acquires");
+        let tail: (u64, u64) = t
+            .iter()
+            .filter(|p| p.symbol > 50_000)
+            .fold((0, 0), |s, p| (s.0 + p.bit_errors, s.1 + p.bits));
+        (at, tail.0 as f64 / tail.1 as f64)
+    };
+    let (fine_at, fine_ber) = first_below((0, 0));
+    let (gear_at, gear_ber) = first_below((2, 20_000));
+    assert!(gear_at < fine_at, "gear {gear_at} vs fine {fine_at}");
+    assert!(
+        gear_ber < 2.0 * fine_ber.max(1e-4),
+        "{gear_ber} vs {fine_ber}"
+    );
 }

@@ -105,6 +105,12 @@ fn stream_adapt_equals_rx_adapt_in_process() {
             "adapt.symbols=16000",
             "--set",
             "adapt.report_every=3000",
+            // a coarse step for the first 4000 symbols: the device's adapt.step
+            // register, written at word 500 exactly
+            "--set",
+            "adapt.gear_shift=2",
+            "--set",
+            "adapt.gear_symbols=4000",
         ],
     ]
     .concat();
@@ -113,6 +119,10 @@ fn stream_adapt_equals_rx_adapt_in_process() {
     let t = a["trajectory"].as_array().unwrap();
     // 3000 rounds up to 3000 (a multiple of 8); points at 0, 3000..21000 and the padded end 24008
     assert_eq!(a["report_every"], 3000);
+    assert_eq!(
+        (a["gear_shift"].as_u64(), a["gear_symbols"].as_u64()),
+        (Some(2), Some(4000))
+    );
     assert_eq!(t.len(), 10);
     assert_eq!(t[0]["symbol"], 0);
     assert_eq!(t[0]["ffe"], r["equalizer"]["ffe"]);

@@ -314,6 +314,12 @@ pub struct AdaptMap {
     pub round_robin: bool,
 }
 
+/// Bits of the adaptation engine's step field (the `adapt.step` register and
+/// the equalizer's `s_axis_tstep`): enough for `0..=mu_shift`, at least one.
+pub fn step_bits(mu_shift: u32) -> u32 {
+    (u32::BITS - mu_shift.leading_zeros()).max(1)
+}
+
 impl MapParams {
     /// The parameters an `id` block reports: `words` are the block's words
     /// from its base address on (at least as many as `id` has registers).
@@ -667,7 +673,7 @@ fn bridge_block() -> Block {
 /// `adapt`: the adaptation engine's mode and its live coefficients; a
 /// reserved block (reads 0) in builds without the engine.
 fn adapt_block(p: &MapParams) -> Block {
-    if p.adapt.is_none() {
+    let Some(ad) = p.adapt else {
         return Block {
             name: "adapt",
             id: ids::RESERVED,
@@ -677,7 +683,7 @@ fn adapt_block(p: &MapParams) -> Block {
             doc: "Reserved: this build has no adaptation engine (`adapt.in_rtl = false`); every word reads 0.".into(),
             regs: Vec::new(),
         };
-    }
+    };
     let mut a = B::new(
         "adapt",
         ids::ADAPT,
@@ -701,7 +707,7 @@ fn adapt_block(p: &MapParams) -> Block {
     a.add(
         "freeze",
         1,
-        rw,
+        rw.clone(),
         "1: every word is taken as mode 0 (the mode register keeps its value)",
     );
     a.add(
@@ -716,6 +722,17 @@ fn adapt_block(p: &MapParams) -> Block {
         Kind::Snapshot,
         "the slicer threshold the engine holds",
     );
+    if ad.mu_shift > 0 {
+        a.add(
+            "step",
+            step_bits(ad.mu_shift),
+            rw,
+            &format!(
+                "step s of every word taken: its update counts 2^min(s, {mu}) times, a step of 2^(s - {mu}) coefficient LSB per sign (0: the finest; `adapt.gear_shift`)",
+                mu = ad.mu_shift
+            ),
+        );
+    }
     a.at(base::ADAPT + 0x08);
     for j in 0..p.dfe_taps {
         a.add(

@@ -26,14 +26,18 @@
 //!
 //! The mode (off / train / decision-directed) is a sideband of every input
 //! word (`s_axis_tmode`), as are the known levels (`s_axis_tknown`,
-//! `s_axis_tknown_valid`); the step (`mu_shift`), the delay D, the leakage
-//! and the lane rule are generation parameters.
+//! `s_axis_tknown_valid`) and the step gain (`s_axis_tstep` = s: the word's
+//! sums are shifted left by min(s, mu_shift) at stage E2, so the step is
+//! 2^(s - mu_shift) LSB, `golden::adapt::WordCtl`); the accumulators' fraction
+//! bits (`mu_shift`), the delay D, the leakage and the lane rule are
+//! generation parameters.
 
 use crate::eq::{addr_dfe, addr_ffe, addr_threshold, cfg_addr_bits, cfg_data_bits};
 use crate::hdl::{Expr, Header, Mem, Module, Ty};
 use crate::{regen, Design, RtlError};
 use golden::adapt::{BlockRule, HwAdaptParams};
 use golden::numeric::{clog2, smax, smin, RxFormat};
+use proto::regmap::step_bits;
 
 /// Name of the engine module.
 pub const ENGINE: &str = "rxdsp_eq_adapt";
@@ -132,13 +136,15 @@ enum Kind {
     Thr,
 }
 
-/// One accumulator: its kind, coefficient width, register address, and its
-/// update field in a FIFO entry (offset, width).
+/// One accumulator: its kind, coefficient width, register address, the
+/// width of its lane sum, and its update field in a FIFO entry (offset,
+/// width: the sum shifted left by up to `mu_shift`, the word's step).
 #[derive(Clone, Debug)]
 struct Acc {
     kind: Kind,
     bits: u32,
     addr: usize,
+    sw: u32,
     off: u32,
     dw: u32,
     lo: i128,
@@ -155,12 +161,14 @@ fn accumulators(fmt: &RxFormat, p: usize, mu: u32) -> (Vec<Acc>, u32) {
         let hi = ((smax(bits) as i128) << mu) | ((1i128 << mu) - 1);
         ((lo as i128) << mu, hi)
     };
-    let mut push = |kind, bits, addr, dw, lo: i64| {
+    let mut push = |kind, bits, addr, sw: u32, lo: i64| {
         let (lo, hi) = range(bits, lo);
+        let dw = sw + mu;
         v.push(Acc {
             kind,
             bits,
             addr,
+            sw,
             off,
             dw,
             lo,
@@ -266,6 +274,15 @@ pub(crate) fn build_engine(
         Ty::u(2),
         "mode of the input word: 0 off, 1 train, 2 or 3 decision-directed",
     )?;
+    let step = if mu > 0 {
+        Some(m.input(
+            "step",
+            Ty::u(step_bits(mu)),
+            &format!("step of the input word: its update counts 2^min(step, {mu}) times"),
+        )?)
+    } else {
+        None
+    };
     let main = m.input("main_coef", Ty::u(cb), "the fixed main FFE tap")?;
     let e_valid = m.input("e_valid", Ty::BIT, "decision stage: word valid")?;
     let e_level = m.input("e_level", Ty::u(2 * pu), "decision stage: P decisions")?;
@@ -283,9 +300,11 @@ pub(crate) fn build_engine(
     let sb_stage = n_ffe - crate::eq::ALIGN_STAGES;
 
     m.comment(&format!(
-        "side data of every input word (x sign bits, known levels, mode), delayed to the error stage ({e_stage} cycles after the handshake); valid bits to stage SB ({sb_stage})"
+        "side data of every input word (x sign bits, known levels, mode, step), delayed to the error stage ({e_stage} cycles after the handshake); valid bits to stage SB ({sb_stage})"
     ));
-    let side = Expr::pack_lsb_first(&[x_sign, known, known_valid, mode])?;
+    let mut side_parts = vec![x_sign, known, known_valid, mode];
+    side_parts.extend(step.clone());
+    let side = Expr::pack_lsb_first(&side_parts)?;
     let side_q = crate::eq::delay_chain(&mut m, "side_q", &side, e_stage)?;
     let mut valid_q: Vec<Expr> = Vec::new();
     for i in 0..sb_stage {
@@ -487,7 +506,7 @@ fn bank(m: &mut Module, e: &Eng, name: &str, valid: &Expr, mode: &Expr) -> Resul
     let mut thr = None;
     for (i, acc) in e.accs.iter().enumerate() {
         let aw = acc.bits + mu;
-        let ww = aw.max(9) + 2;
+        let ww = aw.max(acc.dw).max(9) + 2;
         let r = m.reg(&format!("{name}_acc{i}"), Ty::s(aw), Some(0))?;
         let delta = m.wire(
             &format!("{name}_d{i}"),
@@ -735,7 +754,41 @@ fn error_stage_logic(
     let entry = m.wire("e1_entry", &Expr::pack_lsb_first(&fields)?)?;
     let e2_entry = m.reg_d("e2_entry", &entry, None, None)?;
     let e2_valid = m.reg_d("e2_valid", &e1_valid, None, Some(0))?;
-    Ok((e2_entry, e2_valid))
+    let mu = e.params.mu_shift;
+    if mu == 0 {
+        return Ok((e2_entry, e2_valid));
+    }
+    let e1_step = step_at_e1(m, side, e.p, mu)?;
+    let e2_step = m.reg_d("e2_step", &e1_step, None, None)?;
+    m.comment("stage E2: each sum times 2^step, the FIFO entry");
+    let mut shifted = Vec::new();
+    let mut at = 0;
+    for (i, acc) in e.accs.iter().enumerate() {
+        let f = m.wire(
+            &format!("e2_f{i}"),
+            &e2_entry.slice(at + acc.sw - 1, at)?.as_signed(),
+        )?;
+        let f = m.wire(&format!("e2_fx{i}"), &f.ext(acc.dw)?)?;
+        shifted.push(m.shift_by(&format!("e2_sh{i}"), &f, &e2_step, 1, true)?);
+        at += acc.sw;
+    }
+    let out = m.wire("e2_out", &Expr::pack_lsb_first(&shifted)?)?;
+    Ok((out, e2_valid))
+}
+
+/// Stage E1's step: the word's `step` from the side data at the error stage,
+/// clamped to `mu` (a field wider than `0..=mu` could hold more), registered.
+fn step_at_e1(m: &mut Module, side: &Expr, p: usize, mu: u32) -> Result<Expr, RtlError> {
+    let sb = step_bits(mu);
+    let lo = 4 * p as u32 + 2;
+    let raw = m.wire("e_step", &side.slice(lo + sb - 1, lo)?)?;
+    let step = if (1u32 << sb) - 1 > mu {
+        let top = k(mu as i128, Ty::u(sb))?;
+        Expr::mux(&raw.gt(&top)?, &top, &raw)?
+    } else {
+        raw
+    };
+    m.reg_d("e1_step", &step, None, None)
 }
 
 /// Stage E1's sums over the lanes, one per adapted accumulator (G_k, H_j,
@@ -751,7 +804,7 @@ fn lane_sums(
     let p = e.p;
     let mut fields = Vec::new();
     for acc in &e.accs {
-        let ty = Ty::s(acc.dw);
+        let ty = Ty::s(acc.sw);
         let (one, mone) = (k(1, ty)?, k(-1, ty)?);
         let mut sum: Option<Expr> = None;
         for i in 0..p {
@@ -814,12 +867,24 @@ pub(crate) struct SideIn {
     known: Expr,
     known_valid: Expr,
     mode: Expr,
+    /// `s_axis_tstep` (absent with `mu_shift = 0`: there is no coarser step)
+    step: Option<Expr>,
 }
 
 /// Declares the adaptive top's sideband inputs.
-pub(crate) fn side_inputs(m: &mut Module, p: usize) -> Result<SideIn, RtlError> {
+/// `eng` is the engine module: `s_axis_tstep` exists when it has a step input.
+pub(crate) fn side_inputs(m: &mut Module, p: usize, eng: &Module) -> Result<SideIn, RtlError> {
     let pu = p as u32;
+    let step_port = eng.ports().iter().find(|q| q.name == "step").cloned();
     Ok(SideIn {
+        step: match step_port {
+            Some(q) => Some(m.input(
+                "s_axis_tstep",
+                q.ty,
+                "adaptation step s of this word: its update counts 2^min(s, mu_shift) times, a step of 2^(s - mu_shift) coefficient LSB per sign (docs/adaptation.md)",
+            )?),
+            None => None,
+        },
         known: m.input(
             "s_axis_tknown",
             Ty::u(2 * pu),
@@ -941,6 +1006,9 @@ pub(crate) fn instantiate(
         ("threshold", &w.threshold),
         ("ready", &w.ready),
     ];
+    if let Some(st) = &side.step {
+        conns.push(("step", st));
+    }
     if let Some(f) = &w.ffe {
         conns.push(("ffe_coef", f));
     }

@@ -1229,7 +1229,7 @@ fn build_top(
     let s_valid = m.input("s_axis_tvalid", Ty::BIT, "input valid")?;
     let m_ready = m.input("m_axis_tready", Ty::BIT, "output ready")?;
     let side = match engine {
-        Some(_) => Some(crate::adapt::side_inputs(&mut m, p)?),
+        Some(eng) => Some(crate::adapt::side_inputs(&mut m, p, eng)?),
         None => None,
     };
 

@@ -62,6 +62,8 @@ struct AdaptWires {
     mode: Expr,
     /// `adapt.freeze` (CSR output)
     freeze: Expr,
+    /// `adapt.step` (CSR output; absent when the engine has no step input)
+    step: Option<Expr>,
     /// the engine's coefficients and update count, by equalizer port name
     readback: Vec<(&'static str, Expr)>,
 }
@@ -187,6 +189,9 @@ pub fn build_with(
         conns.push(("s_axis_tmode", &sd[0]));
         conns.push(("s_axis_tknown", &sd[1]));
         conns.push(("s_axis_tknown_valid", &sd[2]));
+        if let Some(st) = &a.step {
+            conns.push(("s_axis_tstep", st));
+        }
         for (n, e) in &a.readback {
             conns.push((n, e));
         }
@@ -209,9 +214,14 @@ fn adapt_wires(m: &mut Module, eq: &Module) -> Result<AdaptWires, RtlError> {
             readback.push((n, m.wire_decl(&format!("eq_{n}"), p.ty)?));
         }
     }
+    let step = match eq.ports().iter().find(|p| p.name == "s_axis_tstep") {
+        Some(p) => Some(m.wire_decl("q_adapt_step", p.ty)?),
+        None => None,
+    };
     Ok(AdaptWires {
         mode: m.wire_decl("q_adapt_mode", Ty::u(2))?,
         freeze: m.wire_decl("q_adapt_freeze", Ty::BIT)?,
+        step,
         readback,
     })
 }
@@ -388,6 +398,9 @@ fn csr_instance(
     if let Some(a) = adapt {
         conns.push(("q_adapt_mode".into(), a.mode.clone()));
         conns.push(("q_adapt_freeze".into(), a.freeze.clone()));
+        if let Some(st) = &a.step {
+            conns.push(("q_adapt_step".into(), st.clone()));
+        }
     }
     let no_source = |n: &str| RtlError::Port {
         inst: "u_csr".into(),

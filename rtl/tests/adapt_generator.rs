@@ -37,6 +37,16 @@ fn adaptive_variants_are_lint_clean() {
         (fmt(12, 3, 2, false), params(16, 20, 10, BlockRule::Sum)),
         (fmt(5, 1, 3, true), params(1, 1, 0, BlockRule::RoundRobin)),
     ];
+    // the step field: clamped (mu 6 in 3 bits), exact (mu 7), absent (mu 0)
+    let mu = |mu_shift, pr: HwAdaptParams| HwAdaptParams { mu_shift, ..pr };
+    let cases = [
+        cases[0].clone(),
+        cases[1].clone(),
+        cases[2].clone(),
+        cases[3].clone(),
+        (fmt(8, 2, 1, false), mu(7, params(8, 16, 0, BlockRule::Sum))),
+        (fmt(8, 2, 1, false), mu(0, params(4, 3, 5, BlockRule::Sum))),
+    ];
     for (i, (f, pr)) in cases.iter().enumerate() {
         let d = rtl::adapt::design(f, pr.parallel, pr).unwrap();
         assert!(d.files.iter().any(|(n, _)| n == "rxdsp_eq_adapt.v"));
@@ -76,6 +86,11 @@ fn ports_of_the_adaptive_top() {
     ] {
         assert!(names.contains(&want), "{want} in {names:?}");
     }
+    let step = d.ports.iter().find(|p| p.name == "s_axis_tstep").unwrap();
+    assert_eq!(step.ty.width, 3, "steps 0..=6 in 3 bits");
+    let no_step = HwAdaptParams { mu_shift: 0, ..pr };
+    let d0 = rtl::adapt::design(&f, 8, &no_step).unwrap();
+    assert!(!d0.ports.iter().any(|p| p.name == "s_axis_tstep"));
     let fixed = rtl::design(&f, 8).unwrap();
     assert!(!fixed.ports.iter().any(|p| p.name.starts_with("adapt")));
     assert_eq!(d.latency, fixed.latency);

@@ -10,7 +10,7 @@
 
 use crate::verilator::{build_library, get_bits, put_bits, Model};
 use crate::{Backpressure, SimError};
-use golden::adapt::{HwAdaptParams, HwAdapter, Mode};
+use golden::adapt::{HwAdaptParams, HwAdapter, Mode, WordCtl};
 use golden::numeric::{RxCoeffs, RxFormat};
 
 /// The stimulus of an adaptive run: samples, the known level of each sample
@@ -22,6 +22,18 @@ pub struct Stimulus<'a> {
     pub known: &'a [Option<u8>],
     /// the mode of word w (indexed by word)
     pub modes: &'a [Mode],
+    /// the step of word w (`s_axis_tstep`; words past the end: 0)
+    pub steps: &'a [u32],
+}
+
+impl Stimulus<'_> {
+    /// The mode and step of word `w` (past the end: off, step 0).
+    pub fn ctl(&self, w: usize) -> WordCtl {
+        WordCtl {
+            mode: self.modes.get(w).copied().unwrap_or(Mode::Off),
+            step: self.steps.get(w).copied().unwrap_or(0),
+        }
+    }
 }
 
 /// The outputs of an adaptive run (RTL or model).
@@ -102,11 +114,11 @@ pub fn golden_adaptive(
     while start < n {
         let end = (start + p).min(n);
         let w = a.words() as usize;
-        let mode = st.modes.get(w).copied().unwrap_or(Mode::Off);
-        a.process(
+        let ctl = st.ctl(w);
+        a.process_ctl(
             &st.samples[start..end],
             &|i| st.known.get(start + i).copied().flatten(),
-            &|_| mode,
+            &|_| ctl,
             &mut out.levels[start..end],
             &mut out.data[start..end],
         );
@@ -135,6 +147,7 @@ struct Ports {
     known: usize,
     known_valid: usize,
     mode: usize,
+    step: Option<usize>,
     tvalid: usize,
     tready: usize,
     sready: usize,
@@ -153,6 +166,7 @@ fn ports(model: &Model) -> Result<Ports, SimError> {
         known: model.input("s_axis_tknown")?,
         known_valid: model.input("s_axis_tknown_valid")?,
         mode: model.input("s_axis_tmode")?,
+        step: model.input("s_axis_tstep").ok(),
         tvalid: model.input("s_axis_tvalid")?,
         tready: model.input("m_axis_tready")?,
         sready: model.output("s_axis_tready")?,
@@ -256,8 +270,16 @@ pub fn run_adaptive(
                 let k = st.known.get(s).copied().flatten().is_some();
                 put_bits(words, i as u32, 1, k as u64);
             }
-            let m = st.modes.get(inw).copied().unwrap_or(Mode::Off);
-            model.set(pt.mode, mode_code(m));
+            let c = st.ctl(inw);
+            model.set(pt.mode, mode_code(c.mode));
+            if let Some(sp) = pt.step {
+                model.set(sp, c.step as u64);
+            } else if c.step != 0 {
+                return Err(SimError::Run(format!(
+                    "word {inw} asks for step {} but the engine has no step input (mu_shift = 0)",
+                    c.step
+                )));
+            }
             loaded = inw;
         }
         model.set(pt.tvalid, valid as u64);

@@ -68,6 +68,29 @@ fn modes(seed: u64, words: usize) -> Vec<Mode> {
     v
 }
 
+/// Runs of word steps: mostly the finest (0), stretches of coarser ones
+/// (every value the `s_axis_tstep` field holds, above `mu` too: those act
+/// as `mu`), changing at random word boundaries; all 0 with `mu = 0`.
+fn steps(seed: u64, words: usize, mu: u32) -> Vec<u32> {
+    if mu == 0 {
+        return vec![0; words];
+    }
+    let top = 1u64 << proto::regmap::step_bits(mu);
+    let mut r = Xoshiro256pp::new(seed);
+    let mut v = Vec::with_capacity(words);
+    while v.len() < words {
+        let run = 1 + (r.next_u64() % 40) as usize;
+        let s = if r.next_u64() & 1 == 0 {
+            0
+        } else {
+            (r.next_u64() % top) as u32
+        };
+        v.resize(v.len() + run, s);
+    }
+    v.truncate(words);
+    v
+}
+
 /// A start from a scaled main tap, the others small, a threshold near the level.
 fn init(fmt: &RxFormat) -> RxCoeffs {
     let mut c = RxCoeffs::pass_through(fmt, 0);
@@ -139,10 +162,12 @@ fn run(cases: &[Case], words: usize, every: u64) {
         let len = words * c.p;
         let (x, known) = stimulus(100 + i as u64, &fmt, len);
         let md = modes(200 + i as u64, words);
+        let sp = steps(250 + i as u64, words, c.mu);
         let st = Stimulus {
             samples: &x,
             known: &known,
             modes: &md,
+            steps: &sp,
         };
         let bp = if i % 3 == 2 {
             Backpressure::None
@@ -226,6 +251,7 @@ fn a_different_engine_is_caught() {
         samples: &x,
         known: &known,
         modes: &md,
+        steps: &steps(13, 2000, 3),
     };
     let c = init(&fmt);
     let gold = sim::adapt::golden_adaptive(&fmt, &c, &gold_params, &st, 8).unwrap();
@@ -273,6 +299,7 @@ fn full_rate_from_the_minimum_delay() {
         samples: &x,
         known: &known,
         modes: &md,
+        steps: &steps(14, words, 4),
     };
     let bound = (words + rtl::latency(&fmt, p) + 16) as u64;
     for (delay, full) in [(min, true), (min - 1, false)] {

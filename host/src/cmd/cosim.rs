@@ -219,10 +219,12 @@ fn run_adaptive(
             }
         })
         .collect();
+    let steps: Vec<u32> = (0..n / p).map(|w| hw.step_of(w as u64)).collect();
     let st = sim::adapt::Stimulus {
         samples: &b.samples,
         known: &known,
         modes: &modes,
+        steps: &steps,
     };
     eprintln!(
         "[rxdsp] co-simulating {n} symbols through the adaptive RTL (P = {p}, D = {}; the first build of a design takes ~10 s, then it is cached)",

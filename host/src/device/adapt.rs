@@ -14,7 +14,9 @@
 //! point, whatever the transport's timing.
 
 use super::{Device, DeviceError, DeviceStats, StreamOutput};
-use golden::adapt_link::{received_every, received_freeze_word, TrajectoryPoint};
+use golden::adapt_link::{
+    received_every, received_freeze_word, received_gear_word, TrajectoryPoint,
+};
 use golden::config::{HwAdaptPlan, LinkPlan};
 use golden::numeric::RxCoeffs;
 use proto::regmap::{self, AdaptMap};
@@ -152,23 +154,35 @@ impl Device {
         let n = padded.len() as u64;
         let every = received_every(hw);
         let freeze = received_freeze_word(plan, hw) * p as u64;
-        if freeze < n && freeze & 3 != 0 {
-            return Err(DeviceError::Unsupported(format!(
-                "the device can stop the engine only on a multiple of 4 symbols: adapt.symbols = {} ends at symbol {freeze} at P = {p} (choose a multiple of 4)",
-                plan.adapt_symbols
-            )));
+        let gear = received_gear_word(hw) * p as u64;
+        for (at, key, value) in [
+            (freeze, "adapt.symbols", plan.adapt_symbols),
+            (gear, "adapt.gear_symbols", hw.gear.1),
+        ] {
+            if at < n && at & 3 != 0 {
+                return Err(DeviceError::Unsupported(format!(
+                    "the device can change the engine's mode or step only on a multiple of 4 symbols: {key} = {value} ends at symbol {at} at P = {p} (choose a multiple of 4)"
+                )));
+            }
         }
-        let mut cuts: Vec<(u64, bool)> = (0..)
+        let mut cuts: Vec<(u64, Cut)> = (0..)
             .map(|k| k * every)
             .take_while(|&b| b < n)
-            .map(|b| (b, true))
+            .map(|b| (b, Cut::Point))
             .collect();
-        cuts.push((n, true));
+        cuts.push((n, Cut::Point));
         if freeze < n {
-            cuts.push((freeze, false));
+            cuts.push((freeze, Cut::Freeze));
+        }
+        let coarse = hw.gear.0 > 0 && gear > 0;
+        if coarse && gear < n {
+            cuts.push((gear, Cut::FineStep));
         }
         cuts.sort_unstable();
         self.configure(init)?;
+        if coarse {
+            self.write("adapt.step", hw.gear.0 as i64)?;
+        }
         if freeze > 0 {
             self.write("adapt.mode", regmap::ADAPT_MODE_DD as i64)?;
         }
@@ -176,7 +190,7 @@ impl Device {
         let mut frames = 0;
         let mut points = Vec::new();
         let mut at = 0u64;
-        for (b, point) in cuts {
+        for (b, cut) in cuts {
             if b > at {
                 // every symbol before b back: no later word taken yet
                 let o = self.stream_from(&padded[at as usize..b as usize], at)?;
@@ -184,7 +198,7 @@ impl Device {
                 frames += o.frames;
                 at = b;
             }
-            if point {
+            if cut == Cut::Point {
                 let s = self.adapt_snapshot()?;
                 let want = (b / p as u64).saturating_sub(hw.params.delay as u64);
                 if s.symbols_out != b || s.updates != want {
@@ -194,8 +208,10 @@ impl Device {
                     )));
                 }
                 points.push((b, s));
-            } else {
+            } else if cut == Cut::Freeze {
                 self.write("adapt.mode", regmap::ADAPT_MODE_OFF as i64)?;
+            } else {
+                self.write("adapt.step", 0)?;
             }
         }
         let stats = self.stats()?;
@@ -207,6 +223,18 @@ impl Device {
             points,
         })
     }
+}
+
+/// What happens at a cut of an adaptive stream (at one position: the
+/// register writes before the snapshot, as the order here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Cut {
+    /// the engine stops: mode off from here on
+    Freeze,
+    /// the coarse acquisition step ends: step 0 from here on
+    FineStep,
+    /// a trajectory point: the coefficients are read
+    Point,
 }
 
 #[cfg(test)]

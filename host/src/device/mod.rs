@@ -704,6 +704,9 @@ impl Device {
             // fixed coefficients until the host starts the engine
             self.write("adapt.mode", regmap::ADAPT_MODE_OFF as i64)?;
             self.write("adapt.freeze", 0)?;
+            if self.map.reg("adapt.step").is_some() {
+                self.write("adapt.step", 0)?;
+            }
         }
         let ffe0 = self.reg("eq.ffe0")?.addr;
         let w: Vec<u32> = coeffs.ffe.iter().map(|&c| c as u32).collect();
