@@ -12,6 +12,15 @@ use golden::rng::Xoshiro256pp;
 #[test]
 #[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn equalizer_into_decoder_kr4_p8_s4() {
+    // the first codeword in the third output word, and in the first (the
+    // registered start-of-codeword flag right after reset)
+    for junk in [13, 2] {
+        chain_case(junk);
+    }
+}
+
+/// `junk` random symbols, then 10 KR4 frames with decision errors.
+fn chain_case(junk: usize) {
     let (code, p, s) = (Code::Kr4, 8, 4);
     let fmt = RxFormat::default();
     // FFE = a delay of ffe_main, DFE tap 0, levels at +-20, +-60, threshold 40
@@ -25,7 +34,6 @@ fn equalizer_into_decoder_kr4_p8_s4() {
     let frames = 10;
     let mut framer = Framer::new(code, Pattern::Prbs31, 9, false);
     let mut rng = Xoshiro256pp::new(9);
-    let junk = 13;
     let mut data: Vec<u8> = (0..junk).map(|_| (rng.next_u64() & 3) as u8).collect();
     for _ in 0..frames {
         framer.next_frame(&mut data);

@@ -4,7 +4,9 @@
 //! Codeword alignment: the input `fec_sof_index` names the equalizer output
 //! symbol (counted from 0 after reset) that starts the first codeword; a
 //! counter of accepted equalizer output beats raises the gearbox's
-//! start-of-codeword marker on that symbol. Hold it constant while streaming.
+//! start-of-codeword marker on that symbol, through a flag registered a cycle
+//! ahead (no compare between the counter and the gearbox). Hold it constant
+//! while streaming (from a cycle before the first beat).
 
 use super::gearbox::RX_TOP;
 use super::hdl_util::*;
@@ -70,7 +72,20 @@ pub fn build(eq: &Module, rx: &Module, p: usize) -> Result<Module, RtlError> {
     let cnt = m.reg("eq_beats", Ty::u(cw), Some(0))?;
     m.next(&cnt, &cnt.add(&ku(1, cw)?)?, Some(&take))?;
     let hi = m.wire("sof_beat", &sof_idx.slice(SOF_BITS - 1, shift)?)?;
-    let here = m.wire("sof_here", &cnt.eq(&hi)?)?;
+    // Timing: `cnt == hi` compared in the cycle the marker is used put a
+    // 29-bit compare between the beat counter and the gearbox (the chain's
+    // critical path on ECP5). The flag is registered instead: it holds
+    // `eq_beats == sof_beat` for the current count, computed a cycle ahead
+    // from the count before the increment (`cnt + 1 == hi` is
+    // `cnt == hi - 1`, modulo 2^cw like the counter); after reset the count is
+    // 0. So `fec_sof_index` must be stable a cycle before a beat is taken.
+    let hi_m1 = m.wire("sof_beat_m1", &hi.sub(&ku(1, cw)?)?)?;
+    let at_hi = m.wire("sof_at", &cnt.eq(&hi)?)?;
+    let at_hi_m1 = m.wire("sof_at_m1", &cnt.eq(&hi_m1)?)?;
+    let ahead = Expr::mux(&take, &at_hi_m1, &at_hi)?;
+    let first = hi.eq(&ku(0, cw)?)?;
+    let here = m.reg("sof_here", Ty::BIT, None)?;
+    m.next(&here, &Expr::mux(&rst, &first, &ahead)?, None)?;
     let mut bits = Vec::new();
     for i in (0..p).rev() {
         let b = if p > 1 {
