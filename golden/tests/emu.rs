@@ -249,7 +249,11 @@ fn injected_errors_are_exactly_counted() {
         let mut c = config("ideal", 200.0, 200_000, LinkModel::Emulator);
         c.tx.precode = precode;
         let clean = run(&c.resolve().unwrap(), &RunOptions::default()).unwrap();
-        assert_eq!(clean.report.pre_fec.symbol_errors, Some(0), "precode {precode}");
+        assert_eq!(
+            clean.report.pre_fec.symbol_errors,
+            Some(0),
+            "precode {precode}"
+        );
         assert_eq!(clean.report.pre_fec.bit_errors, 0);
         let k = 1000;
         c.link.inject_every = k as i64;
@@ -268,7 +272,11 @@ fn injected_errors_are_exactly_counted() {
         let symbol_errors = seen(0);
         // n = 999, 1999, ..., 199999: the last is decided after the run's end
         assert_eq!(symbol_errors, 199, "K = 1000 over 200k symbols");
-        assert_eq!(r.pre_fec.symbol_errors, Some(symbol_errors), "precode {precode}");
+        assert_eq!(
+            r.pre_fec.symbol_errors,
+            Some(symbol_errors),
+            "precode {precode}"
+        );
         let bit_errors = if precode {
             seen(0) + seen(1)
         } else {

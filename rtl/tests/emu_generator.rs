@@ -81,15 +81,22 @@ fn injector_register_is_written_or_refused() {
     };
     let mut emu = golden::emu::EmuPlan::for_parts(&[1.0], 0.0, &adc, 8).unwrap();
     let p = params(8, 3, 8);
-    let writes = |e: &golden::emu::EmuPlan| rtl::emu::config_writes(&p, e, Pattern::Prbs31, false, 1);
+    let writes =
+        |e: &golden::emu::EmuPlan| rtl::emu::config_writes(&p, e, Pattern::Prbs31, false, 1);
     for k in [0, 8, 9, 1000, golden::emu::MAX_INJECT_EVERY] {
         emu.inject_every = k;
         let w = writes(&emu).unwrap();
-        assert_eq!(w.iter().filter(|x| x.0 == INJECT_EVERY).collect::<Vec<_>>(), [&(INJECT_EVERY, k)]);
+        assert_eq!(
+            w.iter().filter(|x| x.0 == INJECT_EVERY).collect::<Vec<_>>(),
+            [&(INJECT_EVERY, k)]
+        );
     }
     for k in [1, 7, golden::emu::MAX_INJECT_EVERY + 1] {
         emu.inject_every = k;
         let e = writes(&emu).unwrap_err().to_string();
-        assert!(e.contains("inject_every") && e.contains("one flip per word"), "{e}");
+        assert!(
+            e.contains("inject_every") && e.contains("one flip per word"),
+            "{e}"
+        );
     }
 }

@@ -93,7 +93,9 @@ fn check(c: &Case) {
         let mut off = plan.clone();
         off.inject_every = 0;
         let mut b0 = Batch::default();
-        EmuStream::new(&off).unwrap().next_batch(b.samples.len(), &mut b0);
+        EmuStream::new(&off)
+            .unwrap()
+            .next_batch(b.samples.len(), &mut b0);
         assert_eq!(b0.levels, b.levels, "{tag}");
         assert_ne!(b0.samples, b.samples, "{tag}: {flips} flips");
     }
