@@ -96,6 +96,11 @@ pub struct LinkCfg {
     pub pattern: Pattern,
     /// the channel, noise and ADC arithmetic
     pub model: LinkModel,
+    /// the emulator's error injector: every symbol `n` with
+    /// `n mod K == K - 1` enters the channel at the adjacent level (level
+    /// index XOR 1); 0 = off (`golden::emu::injected`)
+    #[serde(skip_serializing_if = "is_default")]
+    pub inject_every: i64,
 }
 
 impl Default for LinkCfg {
@@ -105,6 +110,7 @@ impl Default for LinkCfg {
             seed: 1,
             pattern: Pattern::Prbs31,
             model: LinkModel::Reference,
+            inject_every: 0,
         }
     }
 }
@@ -541,6 +547,9 @@ pub struct LinkPlan {
     pub pattern: Pattern,
     /// channel, noise and ADC arithmetic
     pub model: LinkModel,
+    /// `link.inject_every`: the emulator injects an error at every symbol
+    /// `n` with `n mod K == K - 1` (0 = off; see `golden::emu::injected`)
+    pub inject_every: u64,
     /// FEC code
     pub fec: FecKind,
     /// 2-way interleave
@@ -666,11 +675,13 @@ impl Config {
         let parallel = self.resolve_rtl()?;
         let hw_adapt = self.resolve_hw_adapt(&eq, parallel, symbols)?;
         self.check_tx()?;
+        let inject_every = self.resolve_inject(parallel)?;
         let mut plan = LinkPlan {
             symbols,
             seed: self.link.seed,
             pattern: self.link.pattern,
             model: self.link.model,
+            inject_every,
             fec: self.tx.fec,
             interleave: self.tx.interleave,
             channel_name: ch.name,
@@ -1066,6 +1077,38 @@ impl Config {
             });
         }
         Ok(parallel as usize)
+    }
+
+    /// `link.inject_every`: below 2^48 (the RTL register), only with the
+    /// emulator model, and at least `rtl.parallel` when on (at most one
+    /// injected symbol per clock word keeps the RTL injector one compare).
+    fn resolve_inject(&self, parallel: usize) -> Result<u64, ConfigError> {
+        let v = self.link.inject_every;
+        if !(0..=crate::emu::MAX_INJECT_EVERY as i64).contains(&v) {
+            return Err(ConfigError::Range {
+                key: "link.inject_every",
+                value: v.to_string(),
+                range: format!(
+                    "0..=2^{} - 1, the emulator's register",
+                    crate::emu::INJECT_BITS
+                ),
+            });
+        }
+        let k = v as u64;
+        if k == 0 {
+            return Ok(0);
+        }
+        if self.link.model != LinkModel::Emulator {
+            return Err(ConfigError::Conflict(format!(
+                "link.inject_every = {k} needs link.model = \"emulator\" (the reference model has no error injector)"
+            )));
+        }
+        if k < parallel as u64 {
+            return Err(ConfigError::Conflict(format!(
+                "link.inject_every = {k} is below rtl.parallel = {parallel}: the injector flips at most one symbol per clock word (0 = off, or at least {parallel})"
+            )));
+        }
+        Ok(k)
     }
 
     /// `[tx]`: the interleave needs a code.

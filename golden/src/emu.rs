@@ -25,6 +25,14 @@
 //!
 //! The transmitted symbols (pattern, FEC framing, interleave, Gray map,
 //! precoder) are the reference model's, unchanged.
+//!
+//! # Error injector
+//! With `link.inject_every = K > 0`, every symbol `n` (0-based from the
+//! start of the stream) with `n mod K == K - 1` ([`injected`]) enters the
+//! channel with its level index XOR 1 (the adjacent level: `-3 <-> -1`,
+//! `+1 <-> +3`, one Gray bit). The batch's `levels` and `data` keep what the
+//! transmitter sent: they are what the receiver is checked against, so on a
+//! clean channel the receiver's errors are exactly the injected ones.
 
 use crate::channel::Adc;
 use crate::config::LinkPlan;
@@ -46,6 +54,16 @@ pub const FRAC_MAX: u32 = 12;
 /// Smallest number of standard deviations the noise table must cover.
 pub const MIN_TAIL_SIGMAS: f64 = 9.0;
 const LANE_STREAM: u64 = 0xE30_15E;
+/// Width of the emulator's `inject_every` register.
+pub const INJECT_BITS: u32 = 48;
+/// The largest `link.inject_every`.
+pub const MAX_INJECT_EVERY: u64 = (1 << INJECT_BITS) - 1;
+
+/// Whether the error injector with period `every` (`link.inject_every`, 0 =
+/// off) flips symbol `n`: `n mod every == every - 1`.
+pub fn injected(n: u64, every: u64) -> bool {
+    every != 0 && n % every == every - 1
+}
 
 /// Why a configuration cannot be emulated.
 #[derive(Debug, Error, PartialEq)]
@@ -295,6 +313,8 @@ pub struct EmuPlan {
     pub lanes: usize,
     /// the ADC width
     pub adc_bits: u32,
+    /// `K` of the error injector (`link.inject_every`, 0 = off; [`injected`])
+    pub inject_every: u64,
 }
 
 impl EmuPlan {
@@ -302,11 +322,13 @@ impl EmuPlan {
     /// `F <= FRAC_MAX` whose taps fit [`TAP_BITS`], and the largest noise
     /// fraction `F_n <= F` whose table covers at least [`MIN_TAIL_SIGMAS`].
     pub fn new(plan: &LinkPlan) -> Result<EmuPlan, EmuError> {
-        Self::for_parts(&plan.pulse.taps, plan.sigma, &plan.adc, plan.parallel)
+        let mut e = Self::for_parts(&plan.pulse.taps, plan.sigma, &plan.adc, plan.parallel)?;
+        e.inject_every = plan.inject_every;
+        Ok(e)
     }
 
     /// [`EmuPlan::new`] from its parts: pulse taps, noise sigma (amplitude
-    /// units), the ADC and the lane count.
+    /// units), the ADC and the lane count; the injector off.
     pub fn for_parts(
         pulse: &[f64],
         sigma: f64,
@@ -358,6 +380,7 @@ impl EmuPlan {
             noise: NoiseTable::gaussian(sigma_codes * (1u64 << noise_frac) as f64)?,
             lanes: lanes.max(1),
             adc_bits: adc.bits,
+            inject_every: 0,
         })
     }
 
@@ -412,6 +435,24 @@ impl EmuStream {
         &self.emu
     }
 
+    /// The injector on this batch's amplitudes `a` (symbol `index` first):
+    /// the flipped level index `L ^ 1` is the amplitude `a + 2` for an even
+    /// `L` (`a` = -3 or 1) and `a - 2` for an odd one.
+    fn inject(&self, a: &mut [i32]) {
+        let k = self.emu.inject_every;
+        if k == 0 {
+            return;
+        }
+        // the first injected index at or after `index`
+        let first = self.index + (k - 1 - self.index % k);
+        let mut n = first;
+        while n < self.index + a.len() as u64 {
+            let v = &mut a[(n - self.index) as usize];
+            *v += if *v == -3 || *v == 1 { 2 } else { -2 };
+            n += k;
+        }
+    }
+
     /// Produces the next `n` symbols.
     pub fn next_batch(&mut self, n: usize, b: &mut Batch) {
         b.transmit(n, &mut self.source, &mut self.mapper);
@@ -421,6 +462,7 @@ impl EmuStream {
         ext.clear();
         ext.extend_from_slice(&self.hist);
         ext.extend(b.levels.iter().map(|&v| 2 * (v & 3) as i32 - 3));
+        self.inject(&mut ext[l - 1..]);
         b.samples.resize(n, 0);
         let p = self.lanes.len() as u64;
         let mut lane = (self.index % p) as usize;

@@ -606,6 +606,8 @@ pub struct EmuReport {
     pub noise_reach_sigmas: f64,
     /// noise generators (one per lane of the clock word)
     pub lanes: usize,
+    /// `link.inject_every`: the error injector's period `K` (0 = off)
+    pub inject_every: u64,
 }
 
 impl EmuReport {
@@ -619,6 +621,7 @@ impl EmuReport {
             noise_table_entries: e.noise.thresholds().len(),
             noise_reach_sigmas: e.noise.reach_sigmas(),
             lanes: e.lanes,
+            inject_every: e.inject_every,
         }
     }
 }

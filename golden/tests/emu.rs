@@ -1,10 +1,11 @@
 //! The emulator's arithmetic (`link.model = "emulator"`, `golden::emu`):
 //! a naive re-computation of its samples from the definition, the noise
 //! table's tails against Q(k), and its statistics against the reference
-//! model's at three SNRs on two presets.
+//! model's at three SNRs on two presets; the error injector
+//! (`link.inject_every`) by its definition and by the errors a whole run counts.
 
 use golden::config::{Config, LinkModel};
-use golden::emu::{lane_seed, EmuPlan, EmuStream, NoiseTable, NOISE_TABLE_LEN};
+use golden::emu::{injected, lane_seed, EmuPlan, EmuStream, NoiseTable, NOISE_TABLE_LEN};
 use golden::link::{run, Batch, RunOptions};
 use golden::pam4::Mapper;
 use golden::prbs::SymbolSource;
@@ -22,14 +23,27 @@ fn config(preset: &str, snr_db: f64, symbols: i64, model: LinkModel) -> Config {
 /// The samples from the definition in the module docs, one at a time with
 /// the whole history: `y = sum_j H[j] a[k-j]` (idle level index 0 before
 /// the start), the noise by a plain scan of the thresholds from lane
-/// `k mod P`'s generator, shifted, then `floor((v + 2^F/2) / 2^F)` clamped.
+/// `k mod P`'s generator, shifted, then `floor((v + 2^F/2) / 2^F)` clamped;
+/// symbol `k` with `k mod K == K - 1` sent at level index XOR 1.
 fn naive_samples(c: &Config, n: usize) -> Vec<i16> {
     let plan = c.resolve().unwrap();
     let e = EmuPlan::new(&plan).unwrap();
     let mut data = vec![0u8; n];
     SymbolSource::new(plan.pattern, plan.seed).fill(&mut data);
     Mapper::new(plan.format.precode).map(&mut data);
-    let a: Vec<i64> = data.iter().map(|&l| 2 * l as i64 - 3).collect();
+    let k_inj = c.link.inject_every as u64;
+    let a: Vec<i64> = data
+        .iter()
+        .enumerate()
+        .map(|(k, &l)| {
+            let l = if k_inj > 0 && k as u64 % k_inj == k_inj - 1 {
+                l ^ 1
+            } else {
+                l
+            };
+            2 * l as i64 - 3
+        })
+        .collect();
     let mut lanes: Vec<Xoshiro256pp> = (0..plan.parallel)
         .map(|l| Xoshiro256pp::new(lane_seed(plan.seed, l)))
         .collect();
@@ -49,14 +63,19 @@ fn naive_samples(c: &Config, n: usize) -> Vec<i16> {
 
 #[test]
 fn stream_matches_the_definition_across_batches() {
-    for (preset, snr, p, bits) in [
-        ("lpo-host-16db", 22.0, 8, 8),
-        ("lpo-host-8db", 30.0, 4, 6),
-        ("ideal", 14.0, 1, 10),
+    for (preset, snr, p, bits, inject, precode) in [
+        ("lpo-host-16db", 22.0, 8, 8, 0, false),
+        ("lpo-host-8db", 30.0, 4, 6, 0, false),
+        ("ideal", 14.0, 1, 10, 0, false),
+        ("lpo-host-16db", 22.0, 8, 8, 8, true),
+        ("lpo-host-8db", 30.0, 4, 6, 4093, false),
+        ("ideal", 14.0, 1, 10, 3, true),
     ] {
         let mut c = config(preset, snr, 1, LinkModel::Emulator);
         c.rtl.parallel = p;
         c.adc.bits = bits;
+        c.link.inject_every = inject;
+        c.tx.precode = precode;
         let n = 40_000;
         let want = naive_samples(&c, n);
         let mut s = EmuStream::new(&c.resolve().unwrap()).unwrap();
@@ -67,7 +86,13 @@ fn stream_matches_the_definition_across_batches() {
             s.next_batch(len, &mut b);
             got.extend_from_slice(&b.samples);
         }
-        assert_eq!(got, want, "{preset} snr {snr} P {p} adc {bits}");
+        assert_eq!(got, want, "{preset} snr {snr} P {p} adc {bits} K {inject}");
+        // the batches' levels are what was sent, not what the injector made of them
+        let plan = c.resolve().unwrap();
+        let mut sent = vec![0u8; n];
+        SymbolSource::new(plan.pattern, plan.seed).fill(&mut sent);
+        Mapper::new(plan.format.precode).map(&mut sent);
+        assert_eq!(&b.levels[..], &sent[n - b.levels.len()..]);
         // the noise is there and both rails are reached at low SNR on 6 bits
         assert!(got.windows(2).any(|w| w[0] != w[1]));
     }
@@ -207,4 +232,98 @@ fn configurations_beyond_the_emulator_are_refused() {
         .unwrap()
         .to_string();
     assert!(m.contains("60 taps") && m.contains("has 48"), "{m}");
+}
+
+/// The errors of a whole `rxdsp sim` run on a clean channel (ideal preset,
+/// SNR 200 dB: the noise table is empty) with the injector at K = 1000 are
+/// exactly the injected symbols the statistics see: `n` with
+/// `warmup <= n + d < symbols` (`d` = `equalizer.delay`, warmup =
+/// `skipped_symbols`). Without the precoder each is one symbol error, one bit
+/// error and a burst of one. With it, the flipped level `p_n` is still one
+/// level error, but the decoder's `g_i = (p_i + p_(i-1)) mod 4` takes it
+/// into data symbols `n` and `n + 1`, each one Gray step (one bit) off: two
+/// bit errors, counted where `n + 1 + d` is inside the window.
+#[test]
+fn injected_errors_are_exactly_counted() {
+    for precode in [false, true] {
+        let mut c = config("ideal", 200.0, 200_000, LinkModel::Emulator);
+        c.tx.precode = precode;
+        let clean = run(&c.resolve().unwrap(), &RunOptions::default()).unwrap();
+        assert_eq!(
+            clean.report.pre_fec.symbol_errors,
+            Some(0),
+            "precode {precode}"
+        );
+        assert_eq!(clean.report.pre_fec.bit_errors, 0);
+        let k = 1000;
+        c.link.inject_every = k as i64;
+        let plan = c.resolve().unwrap();
+        let r = run(&plan, &RunOptions::default()).unwrap().report;
+        assert_eq!(r.channel.emulator.as_ref().unwrap().inject_every, k);
+        assert_eq!(r.channel.emulator.as_ref().unwrap().noise_table_entries, 0);
+        let d = r.equalizer.delay as u64;
+        let warmup = r.skipped_symbols;
+        let seen = |shift: u64| {
+            (0..plan.symbols)
+                .filter(|&n| injected(n, k))
+                .filter(|&n| warmup <= n + shift + d && n + shift + d < plan.symbols)
+                .count() as u64
+        };
+        let symbol_errors = seen(0);
+        // n = 999, 1999, ..., 199999: the last is decided after the run's end
+        assert_eq!(symbol_errors, 199, "K = 1000 over 200k symbols");
+        assert_eq!(
+            r.pre_fec.symbol_errors,
+            Some(symbol_errors),
+            "precode {precode}"
+        );
+        let bit_errors = if precode {
+            seen(0) + seen(1)
+        } else {
+            symbol_errors
+        };
+        assert_eq!(r.pre_fec.bit_errors, bit_errors, "precode {precode}");
+        assert_eq!(r.bursts.count, symbol_errors);
+        assert_eq!(r.bursts.longest, 1);
+    }
+}
+
+/// The injector needs the emulator model, at least `rtl.parallel`, and a
+/// period that fits the register; shards refuse it with the emulator.
+#[test]
+fn injector_configurations_are_refused() {
+    let err = |c: &Config| c.resolve().unwrap_err().to_string();
+    let mut c = config("ideal", 30.0, 1000, LinkModel::Reference);
+    c.link.inject_every = 1000;
+    assert_eq!(
+        err(&c),
+        "link.inject_every = 1000 needs link.model = \"emulator\" (the reference model has no error injector)"
+    );
+    let mut c = config("ideal", 30.0, 1000, LinkModel::Emulator);
+    c.link.inject_every = 7;
+    assert_eq!(
+        err(&c),
+        "link.inject_every = 7 is below rtl.parallel = 8: the injector flips at most one symbol per clock word (0 = off, or at least 8)"
+    );
+    c.rtl.parallel = 4;
+    assert_eq!(c.resolve().unwrap().inject_every, 7);
+    c.link.inject_every = 1 << 48;
+    assert_eq!(
+        err(&c),
+        "link.inject_every = 281474976710656 is out of range (0..=2^48 - 1, the emulator's register)"
+    );
+    c.link.inject_every = (1 << 48) - 1;
+    assert_eq!(c.resolve().unwrap().inject_every, (1 << 48) - 1);
+    c.link.inject_every = -1;
+    assert!(err(&c).starts_with("link.inject_every = -1 is out of range"));
+    c.link.inject_every = 0;
+    c.link.model = LinkModel::Reference;
+    assert_eq!(c.resolve().unwrap().inject_every, 0);
+    // shards: the emulator model (and so the injector) runs whole
+    c.link.model = LinkModel::Emulator;
+    c.link.inject_every = 1000;
+    let e = golden::shard::check_shardable(&c.resolve().unwrap(), golden::link::CHUNK as u64)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("emulator") && e.contains("run it whole"), "{e}");
 }

@@ -22,11 +22,18 @@
 //!   registers, level `2^k` (`k <= 8`) a memory of `2^(9-k)` words
 //!   (`S[(2i+1) 2^k]` at word `i`) read synchronously (one stage) then compared
 //!   (one stage);
-//! * ADC (4 stages): `(y + (+-m << noise_shift) + 2^(F-1)) >> F`, saturated.
+//! * ADC (4 stages): `(y + (+-m << noise_shift) + 2^(F-1)) >> F`, saturated;
+//! * error injector (stage 0, beside the LFSR): `rem`, the offset of the next
+//!   injected symbol from the started word's symbol 0 (loaded with `K - 1`
+//!   when `inject_every = K` is written, then `rem - P`, or `rem + K - P`
+//!   after the word holding it); lane `rem` of the word is flipped when
+//!   `K != 0` and `rem < P`: its level index XOR 1 on the way into the channel
+//!   only (`m_axis_tlevel` carries the levels sent). `K >= P` (one flip per
+//!   word at most) is the configuration's rule; see `golden::emu::injected`.
 //!
 //! Every register advances on `en = !(m_axis_tvalid && !m_axis_tready)`; a word
 //! is started when `run && en`; the state that only sees real words (LFSR,
-//! xoshiro, precoder memory, channel history) advances on `en` and the valid
+//! injector offset, xoshiro, precoder memory, channel history) advances on `en` and the valid
 //! bit of its stage. So the stream is the same whatever the backpressure and
 //! however `run` is toggled.
 //!
@@ -42,7 +49,10 @@
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::rs::hdl_util::{delay_line, ku};
 use crate::{regen, Design, RtlError};
-use golden::emu::{lane_seed, EmuPlan, EMU_TAPS, FRAC_MAX, NOISE_TABLE_LEN, TAP_BITS};
+use golden::emu::{
+    lane_seed, EmuPlan, EMU_TAPS, FRAC_MAX, INJECT_BITS, MAX_INJECT_EVERY, NOISE_TABLE_LEN,
+    TAP_BITS,
+};
 use golden::prbs::{Pattern, Polynomial};
 use golden::rng::Xoshiro256pp;
 
@@ -85,6 +95,9 @@ pub mod addr {
     pub const NOISE_SHIFT: usize = 0x003;
     /// `lfsr` (31 bits): the LFSR state (bit `i` = the bit sent `i + 1` steps ago).
     pub const LFSR: usize = 0x004;
+    /// `inject_every` (48 bits): `K` of the error injector, 0 = off; a write
+    /// also restarts its count (the next word started holds symbol 0).
+    pub const INJECT_EVERY: usize = 0x005;
     /// First channel tap `H[0]` (18 bits, two's complement).
     pub const TAP_BASE: usize = 0x040;
     /// First xoshiro256++ state word (lane 0, `s[0]`).
@@ -192,6 +205,7 @@ pub fn address_map(p: &EmuParams) -> Vec<String> {
         format!("0x{:03x}: frac F ({SHIFT_BITS} bits)", addr::FRAC),
         format!("0x{:03x}: noise_shift F - F_n ({SHIFT_BITS} bits)", addr::NOISE_SHIFT),
         format!("0x{:03x}: LFSR state ({LFSR_BITS} bits; all ones at the start of a pattern)", addr::LFSR),
+        format!("0x{:03x}: inject_every K ({INJECT_BITS} bits; 0 off, else >= P): symbol n goes out at level index XOR 1 when n mod K = K - 1 (a write restarts n at the next word)", addr::INJECT_EVERY),
         format!(
             "0x{:03x}..=0x{:03x}: channel taps H[0..{}] ({TAP_BITS} bits signed)",
             addr::tap(0),
@@ -253,8 +267,8 @@ pub fn lfsr_matrices(poly: Polynomial, p: usize) -> (Vec<u64>, Vec<u64>) {
 }
 
 /// The configuration writes `(address, data)` that make `rxdsp_emu` produce
-/// what `golden::emu::EmuStream` produces for `emu` with `pattern`, `precode`
-/// and the run seed `seed`, from reset.
+/// what `golden::emu::EmuStream` produces for `emu` (its injector included)
+/// with `pattern`, `precode` and the run seed `seed`, from reset.
 pub fn config_writes(
     p: &EmuParams,
     emu: &EmuPlan,
@@ -292,6 +306,17 @@ pub fn config_writes(
             ),
         );
     }
+    let k = emu.inject_every;
+    if k != 0 && (k < p.parallel as u64 || k > MAX_INJECT_EVERY) {
+        return Err(RtlError::Param {
+            name: "inject_every",
+            value: k.min(i64::MAX as u64) as i64,
+            why: format!(
+                "the injector takes 0 (off) or P = {} ..= 2^{INJECT_BITS} - 1 (one flip per word at most)",
+                p.parallel
+            ),
+        });
+    }
     let poly = POLYS[code as usize];
     let mut w = vec![
         (addr::PATTERN, code),
@@ -299,6 +324,7 @@ pub fn config_writes(
         (addr::FRAC, emu.frac as u64),
         (addr::NOISE_SHIFT, emu.noise_shift as u64),
         (addr::LFSR, (1u64 << poly.degree) - 1),
+        (addr::INJECT_EVERY, k),
     ];
     for j in 0..p.taps {
         let h = emu.taps.get(j).copied().unwrap_or(0);
@@ -509,6 +535,51 @@ fn pattern_gen(
     let le = m.wire("lfsr_en", &load.or(adv)?)?;
     m.next(&lfsr, &d, Some(&le))?;
     m.reg_d("sym_q", &sym, Some(en), None)
+}
+
+/// The error injector at stage 0 (see the module docs): the `inject_every`
+/// register `K`, the offset `rem` of the next injected symbol (loaded with
+/// `K - 1` by the write of `K`, advancing on `adv` as the LFSR does) and the
+/// started word's flip mask (bit `i`: `K != 0` and `rem == i`), registered
+/// with the word's symbols (stage 1).
+fn injector(
+    m: &mut Module,
+    port: &CfgPort,
+    p: usize,
+    en: &Expr,
+    adv: &Expr,
+) -> Result<Expr, RtlError> {
+    m.comment("error injector: lane rem of the started word is flipped when K != 0 and rem < P");
+    let w = INJECT_BITS;
+    let load = port.hit(m, addr::INJECT_EVERY, "we_inject_every")?;
+    let k = m.reg_d("inject_every", &port.data(w)?, Some(&load), Some(0))?;
+    let on = m.wire("inj_on", &k.eq(&ku(0, w)?)?.not())?;
+    let pk = ku(p as i128, w)?;
+    let kmp = m.reg_d("inj_k_minus_p", &k.sub(&pk)?, None, Some(0))?;
+    let rem = m.reg("inj_rem", Ty::u(w), Some(0))?;
+    let lg = p.trailing_zeros();
+    let in_word = m.wire("inj_in_word", &rem.slice(w - 1, lg)?.eq(&ku(0, w - lg)?)?)?;
+    let hit = m.wire("inj_hit", &on.and(&in_word)?)?;
+    let bits: Vec<Expr> = (0..p)
+        .map(|i| match lg {
+            0 => Ok(hit.clone()),
+            _ => hit.and(&rem.slice(lg - 1, 0)?.eq(&ku(i as i128, lg)?)?),
+        })
+        .collect::<Result<_, _>>()?;
+    let mask = m.wire("inj_mask", &Expr::pack_lsb_first(&bits)?)?;
+    let nxt = Expr::mux(&in_word, &rem.add(&kmp)?, &rem.sub(&pk)?)?;
+    let d = Expr::mux(&load, &port.data(w)?.sub(&ku(1, w)?)?, &nxt)?;
+    let e = m.wire("inj_rem_en", &load.or(adv)?)?;
+    m.next(&rem, &d, Some(&e))?;
+    m.reg_d("inj_q", &mask, Some(en), None)
+}
+
+/// The level word `lvl` with lane `i`'s index XOR 1 where bit `i` of `mask` is set.
+fn flip_levels(m: &mut Module, lvl: &Expr, mask: &Expr, p: usize) -> Result<Expr, RtlError> {
+    let flips: Vec<Expr> = (0..p as u32)
+        .map(|i| Expr::concat(&[ku(0, 1)?, mask.bit(i)?]))
+        .collect::<Result<_, _>>()?;
+    m.wire("lvl_ch", &lvl.xor(&Expr::pack_lsb_first(&flips)?)?)
 }
 
 /// Gray map and precoder (stages 2 and 3): the level indices of the word in
@@ -870,10 +941,14 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     let adv = m.wire("adv", &en.and(&run)?)?;
 
     let sym = pattern_gen(&mut m, &port, &cfg, p.parallel, &en, &adv)?;
+    let inj = injector(&mut m, &port, p.parallel, &en, &adv)?;
     let lvl = mapper(&mut m, p.parallel, &sym, &cfg.precode, &en, &vat(2))?;
     let lvl_d = delay(&mut m, "lvl_d", &lvl, &en, st.ch_in - 3)?;
-    let ys = channel(&mut m, p, &cfg, &lvl_d, &en, &vat(st.ch_in))?;
+    let inj_d = delay(&mut m, "inj_d", &inj, &en, st.ch_in - 1)?;
+    let lvl_ch = flip_levels(&mut m, &lvl_d, &inj_d, p.parallel)?;
+    let ys = channel(&mut m, p, &cfg, &lvl_ch, &en, &vat(st.ch_in))?;
     let user = delay(&mut m, "user_d", &sym, &en, st.out - 1)?;
+    let tlevel = delay(&mut m, "tlevel_d", &lvl_d, &en, st.out - st.ch_in)?;
     // the tree's levels are the ones the stage count (and the sum width) assumed
     debug_assert_eq!(ys[0].width(), TERM_BITS + st.tree as u32);
 
@@ -894,6 +969,11 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         "m_axis_tuser",
         &user,
         "the P transmitted 2-bit data symbols of the word, symbol 0 in the LSBs",
+    )?;
+    m.output(
+        "m_axis_tlevel",
+        &tlevel,
+        "the P transmitted 2-bit level indices (after Gray map and precoder, before the injector), symbol 0 in the LSBs",
     )?;
     m.output("m_axis_tvalid", &vout, "output valid")?;
     Ok(m)

@@ -1,6 +1,7 @@
 //! Generator tests of the link emulator `rxdsp_emu`: `verilator --lint-only
 //! -Wall` (no waiver) and `iverilog -g2005 -Wall` over a parameter matrix, the
-//! header's address map and latency, and illegal parameters refused.
+//! header's address map and latency, illegal parameters refused, and the
+//! injector's register written or refused by `config_writes`.
 
 mod common;
 
@@ -38,7 +39,10 @@ fn header_documents_the_map_and_the_latency() {
     assert_eq!(rtl::emu::stages(&params(8, 2, 8)).ch_in, 21);
     // ports: the equalizer's packing, P samples of adc.bits, P 2-bit symbols
     let w = |n: &str| d.ports.iter().find(|x| x.name == n).unwrap().ty.width;
-    assert_eq!((w("m_axis_tdata"), w("m_axis_tuser")), (64, 16));
+    assert_eq!(
+        (w("m_axis_tdata"), w("m_axis_tuser"), w("m_axis_tlevel")),
+        (64, 16, 16)
+    );
     assert_eq!((w("cfg_addr"), w("cfg_wdata")), (11, 64));
 }
 
@@ -63,5 +67,36 @@ fn illegal_parameters_are_refused_with_a_clear_message() {
     ] {
         let e = rtl::emu::design(&p).unwrap_err().to_string();
         assert!(e.contains(says), "{e}");
+    }
+}
+
+#[test]
+fn injector_register_is_written_or_refused() {
+    use golden::channel::Adc;
+    use golden::prbs::Pattern;
+    use rtl::emu::addr::INJECT_EVERY;
+    let adc = Adc {
+        bits: 8,
+        full_scale: 1.0,
+    };
+    let mut emu = golden::emu::EmuPlan::for_parts(&[1.0], 0.0, &adc, 8).unwrap();
+    let p = params(8, 3, 8);
+    let writes =
+        |e: &golden::emu::EmuPlan| rtl::emu::config_writes(&p, e, Pattern::Prbs31, false, 1);
+    for k in [0, 8, 9, 1000, golden::emu::MAX_INJECT_EVERY] {
+        emu.inject_every = k;
+        let w = writes(&emu).unwrap();
+        assert_eq!(
+            w.iter().filter(|x| x.0 == INJECT_EVERY).collect::<Vec<_>>(),
+            [&(INJECT_EVERY, k)]
+        );
+    }
+    for k in [1, 7, golden::emu::MAX_INJECT_EVERY + 1] {
+        emu.inject_every = k;
+        let e = writes(&emu).unwrap_err().to_string();
+        assert!(
+            e.contains("inject_every") && e.contains("one flip per word"),
+            "{e}"
+        );
     }
 }

@@ -22,6 +22,9 @@ pub struct EmuRun {
     pub samples: Vec<i16>,
     /// the transmitted data symbols of `m_axis_tuser`, same order
     pub symbols: Vec<u8>,
+    /// the transmitted level indices of `m_axis_tlevel` (before the
+    /// injector), same order
+    pub levels: Vec<u8>,
     /// clock cycles from the first cycle with `run` high to the last word taken
     pub cycles: u64,
     /// cycles from the first `run` to the first `m_axis_tvalid`, if nothing stalled before
@@ -54,6 +57,7 @@ pub fn run(
     let (run_i, ready) = (i("run")?, i("m_axis_tready")?);
     let o = |n: &str| model.output(n);
     let (tdata, tuser, tvalid) = (o("m_axis_tdata")?, o("m_axis_tuser")?, o("m_axis_tvalid")?);
+    let tlevel = o("m_axis_tlevel")?;
     for x in [we, addr, wdata, run_i, ready] {
         model.set(x, 0);
     }
@@ -109,10 +113,12 @@ pub fn run(
             continue;
         }
         let (dw, uw) = (model.output_words(tdata), model.output_words(tuser));
+        let lw = model.output_words(tlevel);
         for l in 0..p.parallel as u32 {
             let v = get_bits(dw, l * b, b) as i64;
             out.samples.push(((v << (64 - b)) >> (64 - b)) as i16);
             out.symbols.push(get_bits(uw, 2 * l, 2) as u8);
+            out.levels.push(get_bits(lw, 2 * l, 2) as u8);
         }
     }
     Ok(out)

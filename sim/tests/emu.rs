@@ -1,8 +1,11 @@
 //! The link emulator `rxdsp_emu` under Verilator against
-//! `golden::emu::EmuStream`: every ADC sample and every transmitted data
-//! symbol of at least 50k symbols per configuration, `assert_eq!`, over
-//! P = 1, 2, 4, 8, 16, 32, three presets, precode on and off, PRBS31, PRBS13Q and
-//! PRBS7, ADC widths 6, 8 and 10, with and without random stalls.
+//! `golden::emu::EmuStream`: every ADC sample, every transmitted data
+//! symbol and every transmitted level index of at least 50k symbols per
+//! configuration, `assert_eq!`, over P = 1, 2, 4, 8, 16, 32, three presets,
+//! precode on and off, PRBS31, PRBS13Q and PRBS7, ADC widths 6, 8 and 10,
+//! with and without random stalls; and with the error injector on
+//! (`link.inject_every` K = P, K not a multiple of P, K large) at P = 1, 4,
+//! 8 and 32.
 
 use golden::config::{Config, LinkModel};
 use golden::emu::{EmuStream, EMU_TAPS};
@@ -22,6 +25,8 @@ struct Case {
     taps: Option<usize>,
     stalls: Option<Stalls>,
     symbols: usize,
+    /// `link.inject_every` (0 = off)
+    inject_every: u64,
 }
 
 fn check(c: &Case) {
@@ -34,6 +39,7 @@ fn check(c: &Case) {
     cfg.tx.precode = c.precode;
     cfg.rtl.parallel = c.parallel as i64;
     cfg.adc.bits = c.adc_bits as i64;
+    cfg.link.inject_every = c.inject_every as i64;
     let plan = cfg.resolve().unwrap();
     let mut golden = EmuStream::new(&plan).unwrap();
     let emu = golden.plan().clone();
@@ -49,13 +55,25 @@ fn check(c: &Case) {
     let (mut model, _info) = build(&p).unwrap();
     let got = run(&mut model, &p, &writes, words, c.stalls).unwrap();
     let tag = format!(
-        "{} snr {} P {} T {} adc {} {} precode {} stalls {:?}",
-        c.preset, c.snr_db, c.parallel, p.taps, c.adc_bits, c.pattern, c.precode, c.stalls
+        "{} snr {} P {} T {} adc {} {} precode {} K {} stalls {:?}",
+        c.preset,
+        c.snr_db,
+        c.parallel,
+        p.taps,
+        c.adc_bits,
+        c.pattern,
+        c.precode,
+        c.inject_every,
+        c.stalls
     );
     assert_eq!(got.symbols.len(), b.data.len(), "{tag}");
+    assert_eq!(got.levels.len(), b.levels.len(), "{tag}");
     assert_eq!(got.samples.len(), b.samples.len(), "{tag}");
     for (k, (g, w)) in got.symbols.iter().zip(&b.data).enumerate() {
         assert_eq!(g, w, "{tag}: data symbol {k}");
+    }
+    for (k, (g, w)) in got.levels.iter().zip(&b.levels).enumerate() {
+        assert_eq!(g, w, "{tag}: level index {k}");
     }
     for (k, (g, w)) in got.samples.iter().zip(&b.samples).enumerate() {
         assert_eq!(g, w, "{tag}: sample {k}");
@@ -66,6 +84,20 @@ fn check(c: &Case) {
             Some(rtl::emu::latency(&p) as u64),
             "{tag}"
         );
+    }
+    // the injector is there: the samples are not those of the same run without it
+    let flips = (0..b.samples.len() as u64)
+        .filter(|&n| golden::emu::injected(n, c.inject_every))
+        .count();
+    if flips > 0 {
+        let mut off = plan.clone();
+        off.inject_every = 0;
+        let mut b0 = Batch::default();
+        EmuStream::new(&off)
+            .unwrap()
+            .next_batch(b.samples.len(), &mut b0);
+        assert_eq!(b0.levels, b.levels, "{tag}");
+        assert_ne!(b0.samples, b.samples, "{tag}: {flips} flips");
     }
     // the noise and the channel are there: samples vary beyond the four levels
     let distinct: std::collections::BTreeSet<i16> = got.samples.iter().copied().collect();
@@ -97,6 +129,7 @@ fn emulator_matches_golden_p1_lpo16_prbs31() {
         taps: Some(EMU_TAPS),
         stalls: None,
         symbols: 50_000,
+        inject_every: 0,
     });
 }
 
@@ -113,6 +146,7 @@ fn emulator_matches_golden_p4_lpo8_prbs13q_precoded_stalled() {
         taps: None,
         stalls: stalls(1),
         symbols: 60_000,
+        inject_every: 0,
     });
 }
 
@@ -129,6 +163,7 @@ fn emulator_matches_golden_p8_ideal_prbs31_precoded_stalled() {
         taps: Some(3),
         stalls: stalls(2),
         symbols: 80_000,
+        inject_every: 0,
     });
 }
 
@@ -145,6 +180,7 @@ fn emulator_matches_golden_p16_lpo16_prbs13q() {
         taps: None,
         stalls: stalls(3),
         symbols: 96_000,
+        inject_every: 0,
     });
 }
 
@@ -161,6 +197,7 @@ fn emulator_matches_golden_p2_lpo8_prbs7() {
         taps: None,
         stalls: None,
         symbols: 50_000,
+        inject_every: 0,
     });
 }
 
@@ -177,5 +214,123 @@ fn emulator_matches_golden_p32_lpo16_prbs31_precoded_stalled() {
         taps: None,
         stalls: stalls(4),
         symbols: 64_000,
+        inject_every: 0,
     });
+}
+
+/// The injector cases of one design (the model is built once): `(K, precode,
+/// stalls seed)`; the base case gives everything else.
+fn check_injected(base: Case, cases: &[(u64, bool, Option<u64>)]) {
+    for &(k, precode, seed) in cases {
+        check(&Case {
+            inject_every: k,
+            precode,
+            stalls: seed.and_then(stalls),
+            ..base
+        });
+    }
+}
+
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn injector_matches_golden_p1() {
+    let base = Case {
+        preset: "lpo-host-16db",
+        snr_db: 26.0,
+        parallel: 1,
+        adc_bits: 8,
+        pattern: Pattern::Prbs31,
+        precode: false,
+        taps: Some(EMU_TAPS),
+        stalls: None,
+        symbols: 30_000,
+        inject_every: 0,
+    };
+    // K = P: every symbol; K = 7; K large (two flips in the run); the register's largest
+    check_injected(
+        base,
+        &[
+            (1, false, None),
+            (7, true, Some(11)),
+            (12_345, false, Some(12)),
+            (golden::emu::MAX_INJECT_EVERY, true, None),
+        ],
+    );
+}
+
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn injector_matches_golden_p4() {
+    let base = Case {
+        preset: "lpo-host-8db",
+        snr_db: 20.0,
+        parallel: 4,
+        adc_bits: 6,
+        pattern: Pattern::Prbs13q,
+        precode: true,
+        taps: None,
+        stalls: None,
+        symbols: 40_000,
+        inject_every: 0,
+    };
+    check_injected(
+        base,
+        &[
+            (4, true, None),
+            (5, false, Some(21)),
+            (1001, true, Some(22)),
+            (16_387, false, Some(23)),
+        ],
+    );
+}
+
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn injector_matches_golden_p8() {
+    let base = Case {
+        preset: "ideal",
+        snr_db: 14.0,
+        parallel: 8,
+        adc_bits: 10,
+        pattern: Pattern::Prbs31,
+        precode: true,
+        taps: Some(3),
+        stalls: None,
+        symbols: 40_000,
+        inject_every: 0,
+    };
+    check_injected(
+        base,
+        &[
+            (8, false, Some(31)),
+            (13, true, Some(32)),
+            (1000, false, None),
+            (19_997, true, Some(33)),
+        ],
+    );
+}
+
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn injector_matches_golden_p32() {
+    let base = Case {
+        preset: "lpo-host-16db",
+        snr_db: 24.0,
+        parallel: 32,
+        adc_bits: 8,
+        pattern: Pattern::Prbs31,
+        precode: true,
+        taps: None,
+        stalls: None,
+        symbols: 32_000,
+        inject_every: 0,
+    };
+    check_injected(
+        base,
+        &[
+            (32, true, Some(41)),
+            (45, false, Some(42)),
+            (10_007, true, None),
+        ],
+    );
 }
