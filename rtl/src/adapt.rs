@@ -574,7 +574,7 @@ fn error_stage_logic(
 ) -> Result<(Expr, Expr), RtlError> {
     let [e_valid, e_level, e_y] = ev;
     let fmt = &e.fmt;
-    let (p, n, mt) = (e.p, fmt.ffe_taps, fmt.dfe_taps);
+    let (p, mt) = (e.p, fmt.dfe_taps);
     let pu = p as u32;
     let ob = fmt.ffe_out_bits;
     let ds = fmt.dfe_sum_bits();
@@ -605,38 +605,7 @@ fn error_stage_logic(
         };
         m.next(&hd[j], &src, Some(e_valid))?;
     }
-    // x sign history: only the offsets an adapted tap reads (and those
-    // their history shift reads)
-    let mut need = vec![false; n];
-    for kk in (1..n).filter(|&kk| kk != fmt.ffe_main) {
-        for i in 0..p {
-            if kk > i {
-                need[kk - i] = true;
-            }
-        }
-    }
-    for mm in (1..n).rev() {
-        if need[mm] && mm > p {
-            need[mm - p] = true;
-        }
-    }
-    let mut hx: Vec<Option<Expr>> = vec![None; n];
-    for (mm, h) in hx.iter_mut().enumerate() {
-        if need[mm] {
-            *h = Some(m.reg(&format!("e_hx{mm}"), Ty::BIT, Some(0))?);
-        }
-    }
-    for mm in 1..n {
-        if let Some(h) = &hx[mm] {
-            let q = p as isize - mm as isize;
-            let src = if q >= 0 {
-                xs[q as usize].clone()
-            } else {
-                hx[(-q) as usize].clone().expect("closed under the shift")
-            };
-            m.next(h, &src, Some(e_valid))?;
-        }
-    }
+    let hx = x_sign_history(m, fmt, p, &xs, e_valid)?;
     let past = |i: usize, q: usize| -> Expr {
         if i >= q {
             dec[i - q].clone()
@@ -774,6 +743,50 @@ fn error_stage_logic(
     }
     let out = m.wire("e2_out", &Expr::pack_lsb_first(&shifted)?)?;
     Ok((out, e2_valid))
+}
+
+/// The error stage's x-sign history `hx[m]` (the sign of the sample m
+/// before lane 0 of the word; advances on valid words): only the offsets an
+/// adapted FFE tap reads, and those their history shift reads.
+fn x_sign_history(
+    m: &mut Module,
+    fmt: &RxFormat,
+    p: usize,
+    xs: &[Expr],
+    e_valid: &Expr,
+) -> Result<Vec<Option<Expr>>, RtlError> {
+    let n = fmt.ffe_taps;
+    let mut need = vec![false; n];
+    for kk in (1..n).filter(|&kk| kk != fmt.ffe_main) {
+        for i in 0..p {
+            if kk > i {
+                need[kk - i] = true;
+            }
+        }
+    }
+    for mm in (1..n).rev() {
+        if need[mm] && mm > p {
+            need[mm - p] = true;
+        }
+    }
+    let mut hx: Vec<Option<Expr>> = vec![None; n];
+    for (mm, h) in hx.iter_mut().enumerate() {
+        if need[mm] {
+            *h = Some(m.reg(&format!("e_hx{mm}"), Ty::BIT, Some(0))?);
+        }
+    }
+    for mm in 1..n {
+        if let Some(h) = &hx[mm] {
+            let q = p as isize - mm as isize;
+            let src = if q >= 0 {
+                xs[q as usize].clone()
+            } else {
+                hx[(-q) as usize].clone().expect("closed under the shift")
+            };
+            m.next(h, &src, Some(e_valid))?;
+        }
+    }
+    Ok(hx)
 }
 
 /// Stage E1's step: the word's `step` from the side data at the error stage,
