@@ -5,14 +5,11 @@
 //! Structure:
 //! * **Error stage E** (at the decisions, stage D3 of the DFE): per lane the
 //!   DFE input z of the branch the DFE selected is recomputed from the FFE
-//!   output y, the decisions and the DFE taps of that word (E0), registered
-//!   with the word's lv(a) t table; its sign s = sgn(2z - lv(a) t) against the
-//!   target level a (the known level on `s_axis_tknown` in training, else the
-//!   decision) (E0b), registered (E1); the sums G, H, T over the lanes (or
-//!   lane w mod P), times 2^step, form one entry per word, registered (E2),
-//!   written into the update FIFO and usable by the banks in the same cycle
-//!   (a bypass), so the loop from E0 back to the banks is as long as before
-//!   the E0b stage.
+//!   output y, the decisions and the DFE taps of that word; its sign
+//!   s = sgn(2z - lv(a) t) against the target level a (the known level on
+//!   `s_axis_tknown` in training, else the decision), registered (E1); the
+//!   sums G, H, T over the lanes (or lane w mod P) form one entry per word,
+//!   per word, registered (E2) and written into the update FIFO.
 //! * **Accumulator banks**: three copies of every adapted accumulator, one
 //!   per stage that uses coefficients: S0 (the FFE's first stage, the FFE
 //!   taps), SB (three stages before the DFE input, the DFE taps and the
@@ -52,10 +49,10 @@ pub fn error_stage(fmt: &RxFormat, p: usize) -> usize {
 }
 
 /// The smallest delay D (words) at which the engine never holds
-/// `s_axis_tready` low: an update is usable by the banks three cycles after
-/// its word reaches the error stage (E0, E0b, E1; at E2 through the bypass
-/// as it is written), and must be usable when the word D + 1 later is
-/// taken. A smaller D is still exact, at a lower word rate.
+/// `s_axis_tready` low: an update is written three cycles after its word
+/// reaches the error stage (E0, E1, E2), and must be in the FIFO when the
+/// word D + 1 later is taken. A smaller D is still exact, at a lower word
+/// rate.
 pub fn min_full_rate_delay(fmt: &RxFormat, p: usize) -> usize {
     error_stage(fmt, p) + 2
 }
@@ -206,8 +203,6 @@ struct Eng {
     fifo: Mem,
     /// an update is written this cycle
     wr: Expr,
-    /// the update being written (stage E2): the banks' bypass
-    upd: Expr,
     /// per accumulator: its configuration write strobe
     load: Vec<Expr>,
     wdata: Expr,
@@ -331,7 +326,6 @@ pub(crate) fn build_engine(
     let fifo = m.memory("upd", Ty::u(entry_bits), depth)?;
     let w = m.reg("upd_w", Ty::u(cw), Some(0))?;
     let wr = m.wire_decl("upd_wr", Ty::BIT)?;
-    let upd = m.wire_decl("upd_e2", Ty::u(entry_bits))?;
     let load = accs
         .iter()
         .enumerate()
@@ -349,7 +343,6 @@ pub(crate) fn build_engine(
         ab,
         fifo,
         wr: wr.clone(),
-        upd,
         load,
         wdata,
         main,
@@ -369,7 +362,7 @@ pub(crate) fn build_engine(
     let me = mode_at(&mut m, e_stage, "mode_e")?;
     let eb = bank(&mut m, &eng, "e", &e_valid, &me)?;
 
-    let st = error_stage_logic(
+    let (entry, upd_valid) = error_stage_logic(
         &mut m,
         &eng,
         &eb,
@@ -377,17 +370,15 @@ pub(crate) fn build_engine(
         &me,
         [&e_valid, &e_level, &e_y],
     )?;
-    let upd_valid = st.valid;
     m.assign(&wr, &upd_valid)?;
-    m.assign(&eng.upd, &st.entry)?;
-    m.mem_write(&eng.fifo, &upd_valid, &w.slice(ab - 1, 0)?, &st.entry)?;
+    m.mem_write(&eng.fifo, &upd_valid, &w.slice(ab - 1, 0)?, &entry)?;
     m.next(&w, &w.add(&upd_valid.ext(cw)?)?, None)?;
 
     m.comment(&format!(
         "ready: the word taken next (T) needs the update of word T - {} written",
         d + 1
     ));
-    let ready = ready_logic(&mut m, &take, &st.next, cw, d)?;
+    let ready = ready_logic(&mut m, &take, &upd_valid, cw, d)?;
 
     let un = |v: &[Expr]| Expr::pack_lsb_first(v);
     m.output(
@@ -491,18 +482,14 @@ fn bank(m: &mut Module, e: &Eng, name: &str, valid: &Expr, mode: &Expr) -> Resul
     let dk = k(d, Ty::u(cw))?;
     let at_d = m.wire(&format!("{name}_atd"), &lag.eq(&dk)?)?;
     let allowed = lag.gt(&dk)?.or(&valid.and(&at_d)?)?;
-    // the next update is in the FIFO (pend > 0) or being written (E2): the
-    // bypass makes it usable in the cycle it is written
-    let none = m.wire(&format!("{name}_none"), &pend.eq(&k(0, Ty::u(cw))?)?)?;
-    let avail = none.not().or(&e.wr)?;
+    let avail = pend.eq(&k(0, Ty::u(cw))?)?.not();
     let apply = m.wire(&format!("{name}_apply"), &allowed.and(&avail)?)?;
     m.next(&a, &a.add(&apply.ext(cw)?)?, None)?;
     let lag_next = lag.add(&valid.ext(cw)?)?.sub(&apply.ext(cw)?)?;
     m.next(&lag, &lag_next, None)?;
     let pend_next = pend.add(&e.wr.ext(cw)?)?.sub(&apply.ext(cw)?)?;
     m.next(&pend, &pend_next, None)?;
-    let stored = m.wire(&format!("{name}_f"), &e.fifo.read(&a.slice(ab - 1, 0)?)?)?;
-    let entry = m.wire(&format!("{name}_u"), &Expr::mux(&none, &e.upd, &stored)?)?;
+    let entry = m.wire(&format!("{name}_u"), &e.fifo.read(&a.slice(ab - 1, 0)?)?)?;
     let leak = if l > 0 {
         // the update of word a leaks if word a + D adapts: that word passes
         // now (n = a + D, so lag = D), or is the last one passed
@@ -574,9 +561,9 @@ fn bank(m: &mut Module, e: &Eng, name: &str, valid: &Expr, mode: &Expr) -> Resul
     })
 }
 
-/// The error stage: per lane z of the selected branch (E0), registered; the
-/// error sign (E0b), registered; the sums G, H, T times 2^step (E1),
-/// registered (E2): the FIFO entry, its valid bit and E1's.
+/// The error stage: per lane z of the selected branch and the error sign
+/// (E0), registered, then the sums G, H, T (E1); returns the FIFO entry and
+/// its valid bit (E1).
 fn error_stage_logic(
     m: &mut Module,
     e: &Eng,
@@ -584,7 +571,7 @@ fn error_stage_logic(
     side: &Expr,
     mode: &Expr,
     ev: [&Expr; 3],
-) -> Result<Staged, RtlError> {
+) -> Result<(Expr, Expr), RtlError> {
     let [e_valid, e_level, e_y] = ev;
     let fmt = &e.fmt;
     let (p, mt) = (e.p, fmt.dfe_taps);
@@ -661,7 +648,7 @@ fn error_stage_logic(
     } else {
         None
     };
-    let mut zs = Vec::new();
+    let mut eneg = Vec::new();
     let mut cnt = Vec::new();
     let mut tgt = Vec::new();
     for i in 0..p {
@@ -670,7 +657,7 @@ fn error_stage_logic(
             let sel = past(i, 1 + j);
             z = z.sub(&Expr::select4(&sel, f)?)?;
         }
-        zs.push(m.wire(&format!("e_z{i}"), &z)?);
+        let z = m.wire(&format!("e_z{i}"), &z)?;
         let use_known = m.wire(&format!("e_uk{i}"), &train.and(&kv.bit(i as u32)?)?)?;
         let target = m.wire(
             &format!("e_tg{i}"),
@@ -680,30 +667,16 @@ fn error_stage_logic(
                 &dec[i],
             )?,
         )?;
+        // s = sgn(2z - lv(a) t): negative iff 2z < lv(a) t
+        let twice = z.ext(ws)?.shl(1);
+        let neg = twice.lt(&Expr::select4(&target, &tl)?)?;
+        eneg.push(m.wire(&format!("e_neg{i}"), &neg)?);
         let c = match &lane {
             Some(l) => adapting.and(&l.eq(&k(i as i128, Ty::u(clog2(p)))?)?)?,
             None => adapting.clone(),
         };
         cnt.push(m.wire(&format!("e_cnt{i}"), &c)?);
         tgt.push(target);
-    }
-
-    // Timing: z (the DFE taps of bank E times the decisions, subtracted from
-    // y) and its compare with lv(a) t were five carry chains in one cycle,
-    // the engine's critical path on ECP5; stage E0b registers z, the target
-    // and the word's lv(a) t table, and compares there.
-    m.comment("stage E0b: z, targets, counted flags and the word's lv(a) t table, registered; the error signs");
-    let zs = reg_all(m, &zs, "e0_z")?;
-    let tgt = reg_all(m, &tgt, "e0_tg")?;
-    let cnt = reg_all(m, &cnt, "e0_cnt")?;
-    let tl = reg_all(m, &tl, "e0_tl")?;
-    let tl: [Expr; 4] = [tl[0].clone(), tl[1].clone(), tl[2].clone(), tl[3].clone()];
-    let mut eneg = Vec::new();
-    for i in 0..p {
-        // s = sgn(2z - lv(a) t): negative iff 2z < lv(a) t
-        let twice = zs[i].ext(ws)?.shl(1);
-        let neg = twice.lt(&Expr::select4(&tgt[i], &tl)?)?;
-        eneg.push(m.wire(&format!("e_neg{i}"), &neg)?);
     }
 
     m.comment(
@@ -725,60 +698,51 @@ fn error_stage_logic(
                 Kind::Ffe(kk) => {
                     let q = i as isize - kk as isize;
                     if let std::collections::btree_map::Entry::Vacant(v) = xwin.entry(q) {
-                        let name = window_name(q);
-                        let r0 = m.reg_d(&format!("e0_x{name}"), &xneg(i, kk), None, None)?;
-                        v.insert(m.reg_d(&format!("e1_x{name}"), &r0, None, None)?);
+                        let name = format!("e1_x{}", window_name(q));
+                        v.insert(m.reg_d(&name, &xneg(i, kk), None, None)?);
                     }
                 }
                 Kind::Dfe(j) => {
                     let q = i as isize - 1 - j as isize;
                     if let std::collections::btree_map::Entry::Vacant(v) = dwin.entry(q) {
-                        let name = window_name(q);
-                        let r0 = m.reg_d(&format!("e0_d{name}"), &past(i, 1 + j), None, None)?;
-                        v.insert(m.reg_d(&format!("e1_d{name}"), &r0, None, None)?);
+                        let name = format!("e1_d{}", window_name(q));
+                        v.insert(m.reg_d(&name, &past(i, 1 + j), None, None)?);
                     }
                 }
                 Kind::Thr => {}
             }
         }
     }
-    let e0_valid = m.reg_d("e0_valid", e_valid, None, Some(0))?;
-    let e1_valid = m.reg_d("e1_valid", &e0_valid, None, Some(0))?;
+    let e1_valid = m.reg_d("e1_valid", e_valid, None, Some(0))?;
 
-    m.comment("stage E1: the sums over the lanes, each times 2^step: the FIFO entry");
+    m.comment("stage E1: the sums over the lanes, the FIFO entry");
     let fields = lane_sums(m, e, [&eneg, &cnt, &tpos], &xwin, &dwin)?;
-    let mu = e.params.mu_shift;
-    let fields = if mu == 0 {
-        fields
-    } else {
-        let e1_step = step_at_e1(m, side, e.p, mu)?;
-        let mut shifted = Vec::new();
-        for (i, (f, acc)) in fields.iter().zip(&e.accs).enumerate() {
-            let f = m.wire(&format!("e1_fx{i}"), &f.ext(acc.dw)?)?;
-            shifted.push(m.shift_by(&format!("e1_sh{i}"), &f, &e1_step, 1, true)?);
-        }
-        shifted
-    };
-    // stage E2: the entry registered before the FIFO write and the banks'
-    // bypass (timing: the P-term sums and the distributed RAM's write data in
-    // one cycle were the engine's critical path on ECP5)
+    // stage E2: the entry registered before the FIFO write (timing: the
+    // P-term sums and the distributed RAM's write data in one cycle were
+    // the engine's critical path on ECP5)
     let entry = m.wire("e1_entry", &Expr::pack_lsb_first(&fields)?)?;
     let e2_entry = m.reg_d("e2_entry", &entry, None, None)?;
     let e2_valid = m.reg_d("e2_valid", &e1_valid, None, Some(0))?;
-    Ok(Staged {
-        entry: e2_entry,
-        valid: e2_valid,
-        next: e1_valid,
-    })
-}
-
-/// The error stage's output: the FIFO entry of a word at E2, its valid bit
-/// (the write, and the banks' bypass), and E1's valid bit (an entry
-/// usable from the next cycle on, for the ready logic).
-struct Staged {
-    entry: Expr,
-    valid: Expr,
-    next: Expr,
+    let mu = e.params.mu_shift;
+    if mu == 0 {
+        return Ok((e2_entry, e2_valid));
+    }
+    let e1_step = step_at_e1(m, side, e.p, mu)?;
+    let e2_step = m.reg_d("e2_step", &e1_step, None, None)?;
+    m.comment("stage E2: each sum times 2^step, the FIFO entry");
+    let mut shifted = Vec::new();
+    let mut at = 0;
+    for (i, acc) in e.accs.iter().enumerate() {
+        let f = m.wire(
+            &format!("e2_f{i}"),
+            &e2_entry.slice(at + acc.sw - 1, at)?.as_signed(),
+        )?;
+        let f = m.wire(&format!("e2_fx{i}"), &f.ext(acc.dw)?)?;
+        shifted.push(m.shift_by(&format!("e2_sh{i}"), &f, &e2_step, 1, true)?);
+        at += acc.sw;
+    }
+    let out = m.wire("e2_out", &Expr::pack_lsb_first(&shifted)?)?;
+    Ok((out, e2_valid))
 }
 
 /// The error stage's x-sign history `hx[m]` (the sign of the sample m
@@ -826,8 +790,7 @@ fn x_sign_history(
 }
 
 /// Stage E1's step: the word's `step` from the side data at the error stage,
-/// clamped to `mu` (a field wider than `0..=mu` could hold more), registered
-/// twice (E0b, E1).
+/// clamped to `mu` (a field wider than `0..=mu` could hold more), registered.
 fn step_at_e1(m: &mut Module, side: &Expr, p: usize, mu: u32) -> Result<Expr, RtlError> {
     let sb = step_bits(mu);
     let lo = 4 * p as u32 + 2;
@@ -838,8 +801,7 @@ fn step_at_e1(m: &mut Module, side: &Expr, p: usize, mu: u32) -> Result<Expr, Rt
     } else {
         raw
     };
-    let e0 = m.reg_d("e0_step", &step, None, None)?;
-    m.reg_d("e1_step", &e0, None, None)
+    m.reg_d("e1_step", &step, None, None)
 }
 
 /// Stage E1's sums over the lanes, one per adapted accumulator (G_k, H_j,
