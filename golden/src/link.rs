@@ -986,6 +986,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             symbols: None,
             symbol_errors: None,
             ser: None,
+            level_errors: None,
             ..pre.clone()
         },
         Some(f) => ErrorReport {
@@ -995,6 +996,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             symbols: None,
             symbol_errors: None,
             ser: None,
+            level_errors: None,
         },
     };
     let report = Report {
