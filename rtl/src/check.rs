@@ -136,7 +136,10 @@ pub fn shifter_positions(p: &CheckParams) -> Vec<Vec<usize>> {
             }
         }
     }
-    levels.into_iter().map(|l| l.into_iter().collect()).collect()
+    levels
+        .into_iter()
+        .map(|l| l.into_iter().collect())
+        .collect()
 }
 
 /// A register with reset 0 that `clear` also zeroes, loaded with `d` when `en`.
@@ -229,7 +232,11 @@ fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
             Ty::BIT,
             "pulse: zero the counters, the symbol index, the FIFO, the history and the flags",
         )?,
-        tx_valid: m.input("s_tx_tvalid", Ty::BIT, "a transmitted word (always accepted)")?,
+        tx_valid: m.input(
+            "s_tx_tvalid",
+            Ty::BIT,
+            "a transmitted word (always accepted)",
+        )?,
         tx_data: m.input(
             "s_tx_tdata",
             Ty::u(w),
@@ -319,16 +326,8 @@ fn fifo(m: &mut Module, p: &CheckParams, io: &Inputs) -> Result<Fifo, RtlError> 
     let und = io.rx_valid.and(&empty)?;
     let of = m.reg("overflow_q", Ty::BIT, Some(0))?;
     let uf = m.reg("underflow_q", Ty::BIT, Some(0))?;
-    m.next(
-        &of,
-        &Expr::mux(&io.clear, &ku(0, 1)?, &of.or(&ovf)?)?,
-        None,
-    )?;
-    m.next(
-        &uf,
-        &Expr::mux(&io.clear, &ku(0, 1)?, &uf.or(&und)?)?,
-        None,
-    )?;
+    m.next(&of, &Expr::mux(&io.clear, &ku(0, 1)?, &of.or(&ovf)?)?, None)?;
+    m.next(&uf, &Expr::mux(&io.clear, &ku(0, 1)?, &uf.or(&und)?)?, None)?;
     Ok(Fifo {
         out,
         pop,
@@ -399,16 +398,25 @@ fn delay_select(
     tx1: &Expr,
     v1: &Expr,
 ) -> Result<Expr, RtlError> {
-    m.comment("history of the last max_delay transmitted symbols (position 0 oldest) and the word: B");
+    m.comment(
+        "history of the last max_delay transmitted symbols (position 0 oldest) and the word: B",
+    );
     let pp = p.parallel;
     let hd = p.max_delay;
     let hist = m.reg("hist", Ty::u(4 * hd as u32), Some(0))?;
-    let mut parts: Vec<Expr> = (0..pp).rev().map(|i| element(tx1, pp, i)).collect::<Result<_, _>>()?;
+    let mut parts: Vec<Expr> = (0..pp)
+        .rev()
+        .map(|i| element(tx1, pp, i))
+        .collect::<Result<_, _>>()?;
     parts.push(hist.clone());
     let b = m.wire("win", &Expr::concat(&parts)?)?;
     let hn = b.slice(4 * (hd + pp) as u32 - 1, 4 * pp as u32)?;
     let he = m.wire("hist_en", &v1.or(&io.clear)?)?;
-    m.next(&hist, &Expr::mux(&io.clear, &Expr::zeros(4 * hd as u32)?, &hn)?, Some(&he))?;
+    m.next(
+        &hist,
+        &Expr::mux(&io.clear, &Expr::zeros(4 * hd as u32)?, &hn)?,
+        Some(&he),
+    )?;
     m.comment("delay shifter: lane i takes B[max_delay + i - cfg_delay]");
     let pos = shifter_positions(p);
     let j = pos.len() - 1;
@@ -519,7 +527,10 @@ fn lanes(
     let mut lvl: Vec<Vec<Expr>> = vec![Vec::new(); 4];
     for i in 0..pp {
         let (after_skip, before_lim) = match &bd.lo {
-            None => (bd.sk_gt.or(&bd.sk_eq)?, bd.unl.or(&bd.lm_lt)?.or(&bd.lm_eq)?),
+            None => (
+                bd.sk_gt.or(&bd.sk_eq)?,
+                bd.unl.or(&bd.lm_lt)?.or(&bd.lm_eq)?,
+            ),
             Some((sk, lm)) => {
                 // i >= skip_lo, i <= lm1_lo
                 let a = if i + 1 == pp {
@@ -540,7 +551,10 @@ fn lanes(
         let tl = m.wire(&format!("txl3_{i}"), &tx3.slice(l + 1, l)?)?;
         let rl = rx3.slice(l + 1, l)?;
         let e = m.wire(&format!("err3_{i}"), &mk.and(&tl.eq(&rl)?.not())?)?;
-        let x = m.wire(&format!("bx3_{i}"), &tx3.slice(d + 1, d)?.xor(&rx3.slice(d + 1, d)?)?)?;
+        let x = m.wire(
+            &format!("bx3_{i}"),
+            &tx3.slice(d + 1, d)?.xor(&rx3.slice(d + 1, d)?)?,
+        )?;
         let be = Expr::concat(&[x.bit(1)?.and(&x.bit(0)?)?, x.bit(1)?.xor(&x.bit(0)?)?])?;
         let be = Expr::mux(&mk, &be, &ku(0, 2)?)?;
         bit_err.push(pipe(m, &format!("be4_{i}"), &be)?);
@@ -707,7 +721,8 @@ fn carry(
     let len = m.wire("len5", &cr.add(&he)?)?;
     let close = m.wire(
         "close5",
-        &v5.and(&grow.not())?.and(&nonzero(&cs)?.or(&nonzero(&r.head)?)?)?,
+        &v5.and(&grow.not())?
+            .and(&nonzero(&cs)?.or(&nonzero(&r.head)?)?)?,
     )?;
     // min(carry, 33) + head in 7 bits, saturated to the bin
     let hs = m.wire("head5_s", &r.head.ext(sb + 1)?)?;
@@ -716,7 +731,11 @@ fn carry(
     let long = ku(LONG_BIN as i128, sb + 1)?;
     let bin = m.wire(
         "bin5",
-        &Expr::mux(&s.gt(&long)?, &ku(LONG_BIN as i128, sb)?, &s.slice(sb - 1, 0)?)?,
+        &Expr::mux(
+            &s.gt(&long)?,
+            &ku(LONG_BIN as i128, sb)?,
+            &s.slice(sb - 1, 0)?,
+        )?,
     )?;
     // next carry: grow by P, or the tail run (0 when the word holds limit - 1)
     let tail = match &r.tail {
@@ -727,9 +746,17 @@ fn carry(
     let tw = m.wire("tail5_w", &tail.ext(COUNTER_BITS)?)?;
     let cn = Expr::mux(&grow, &cr.add(&ku(pp as i128, COUNTER_BITS)?)?, &tw)?;
     let ce = m.wire("carry_en", &v5.or(clear)?)?;
-    m.next(&cr, &Expr::mux(clear, &ku(0, COUNTER_BITS)?, &cn)?, Some(&ce))?;
+    m.next(
+        &cr,
+        &Expr::mux(clear, &ku(0, COUNTER_BITS)?, &cn)?,
+        Some(&ce),
+    )?;
     let gs = m.wire("carry_sat_g", &csx.add(&ku(pp as i128, sb + 1)?)?)?;
-    let gsat = Expr::mux(&gs.gt(&long)?, &ku(LONG_BIN as i128, sb)?, &gs.slice(sb - 1, 0)?)?;
+    let gsat = Expr::mux(
+        &gs.gt(&long)?,
+        &ku(LONG_BIN as i128, sb)?,
+        &gs.slice(sb - 1, 0)?,
+    )?;
     let ts = m.wire("tail5_s", &tail.ext(sb)?)?;
     let csn = Expr::mux(&grow, &gsat, &ts)?;
     m.next(&cs, &Expr::mux(clear, &ku(0, sb)?, &csn)?, Some(&ce))?;
@@ -746,7 +773,10 @@ fn carry(
     let mut tot = Vec::new();
     let tw = bits_for(pp.max(2));
     for b in 1..=LONG_BIN {
-        let hit = m.wire(&format!("hit5_b{b}"), &close.and(&bin.eq(&ku(b as i128, sb)?)?)?)?;
+        let hit = m.wire(
+            &format!("hit5_b{b}"),
+            &close.and(&bin.eq(&ku(b as i128, sb)?)?)?,
+        )?;
         let t = match r.inc.get(b - 1) {
             Some(i) => {
                 let iw = m.wire(&format!("inc5_b{b}_w"), &i.ext(tw)?)?;
@@ -798,7 +828,11 @@ fn counters(
     let lg = m.reg("n_longest", Ty::u(COUNTER_BITS), Some(0))?;
     let up = m.wire("longest_up", &v6.and(&cl.cand.gt(&lg)?)?)?;
     let le = m.wire("n_longest_en", &up.or(clear)?)?;
-    m.next(&lg, &Expr::mux(clear, &ku(0, COUNTER_BITS)?, &cl.cand)?, Some(&le))?;
+    m.next(
+        &lg,
+        &Expr::mux(clear, &ku(0, COUNTER_BITS)?, &cl.cand)?,
+        Some(&le),
+    )?;
     out.push(lg);
     for (i, t) in cl.tot.iter().enumerate() {
         out.push(add(m, &format!("n_bursts{}", i + 1), t)?);
@@ -808,11 +842,7 @@ fn counters(
 }
 
 /// The shadow set, the read port's mux tree and the snap delay line.
-fn shadow(
-    m: &mut Module,
-    io: &Inputs,
-    live: &[Expr],
-) -> Result<Expr, RtlError> {
+fn shadow(m: &mut Module, io: &Inputs, live: &[Expr]) -> Result<Expr, RtlError> {
     m.comment("snapshot: snap delayed to the counter stage, then the shadow set");
     let mut s = io.snap.clone();
     for i in 1..=SNAP_DELAY {
@@ -954,8 +984,20 @@ mod tests {
         for (bad, says) in [
             (CheckParams { parallel: 3, ..ok }, "parallel = 3"),
             (CheckParams { max_delay: 0, ..ok }, "max_delay = 0"),
-            (CheckParams { fifo_words: 100, ..ok }, "fifo_words = 100"),
-            (CheckParams { fifo_words: 1, ..ok }, "power of two"),
+            (
+                CheckParams {
+                    fifo_words: 100,
+                    ..ok
+                },
+                "fifo_words = 100",
+            ),
+            (
+                CheckParams {
+                    fifo_words: 1,
+                    ..ok
+                },
+                "power of two",
+            ),
         ] {
             let e = design(&bad).unwrap_err().to_string();
             assert!(e.contains(says), "{e}");

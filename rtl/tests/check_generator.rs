@@ -44,7 +44,15 @@ fn header_documents_the_map_and_the_ports() {
     assert_eq!((w("s_tx_tdata"), w("s_rx_tlevel")), (16, 16));
     assert_eq!((w("cfg_delay"), w("cfg_skip"), w("cfg_limit")), (7, 48, 64));
     assert_eq!((w("rd_addr"), w("rd_data")), (6, 64));
-    for n in ["clear", "snap", "done", "overflow", "underflow", "s_tx_tvalid", "s_rx_tvalid"] {
+    for n in [
+        "clear",
+        "snap",
+        "done",
+        "overflow",
+        "underflow",
+        "s_tx_tvalid",
+        "s_rx_tvalid",
+    ] {
         assert_eq!(w(n), 1, "{n}");
     }
 }
@@ -52,11 +60,20 @@ fn header_documents_the_map_and_the_ports() {
 #[test]
 fn illegal_parameters_are_refused_with_a_clear_message() {
     for (p, says) in [
-        (params(3, 8, 8), "parallel = 3: symbols per word must be one of"),
+        (
+            params(3, 8, 8),
+            "parallel = 3: symbols per word must be one of",
+        ),
         (params(64, 8, 8), "parallel = 64"),
-        (params(8, 0, 8), "max_delay = 0: the largest delay must be 1..=4096"),
+        (
+            params(8, 0, 8),
+            "max_delay = 0: the largest delay must be 1..=4096",
+        ),
         (params(8, 5000, 8), "max_delay = 5000"),
-        (params(8, 8, 96), "fifo_words = 96: the FIFO depth must be a power of two"),
+        (
+            params(8, 8, 96),
+            "fifo_words = 96: the FIFO depth must be a power of two",
+        ),
         (params(8, 8, 1), "fifo_words = 1"),
     ] {
         let e = rtl::check::design(&p).unwrap_err().to_string();
@@ -69,6 +86,10 @@ fn illegal_parameters_are_refused_with_a_clear_message() {
 fn dump_when_asked() {
     if let Ok(dir) = std::env::var("RXDSP_CHECK_DUMP") {
         let d = rtl::check::design(&CheckParams::default()).unwrap();
-        std::fs::write(std::path::Path::new(&dir).join("rxdsp_check.v"), &d.files[0].1).unwrap();
+        std::fs::write(
+            std::path::Path::new(&dir).join("rxdsp_check.v"),
+            &d.files[0].1,
+        )
+        .unwrap();
     }
 }
