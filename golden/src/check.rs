@@ -313,7 +313,11 @@ mod tests {
             tl_ext.extend_from_slice(&tl);
             let mut td_ext = vec![0u8; d];
             td_ext.extend_from_slice(&td);
-            let end = if limit == 0 { n } else { (limit as usize).min(n) };
+            let end = if limit == 0 {
+                n
+            } else {
+                (limit as usize).min(n)
+            };
             let from = (skip as usize).min(end);
             want.update(
                 &tl_ext[from..end],
