@@ -244,6 +244,18 @@ fn gen_writes_verilog_filelist_and_register_map() {
     let dev = std::fs::read_to_string(d.join("registers.md")).unwrap();
     assert!(dev.contains("rxdsp device registers"), "{dev}");
     assert!(d.join("rxdsp_device.f").exists());
+    let check = std::fs::read_to_string(d.join("rxdsp_check.v")).unwrap();
+    assert!(
+        check.contains("//   rtl.parallel (P)    = 2\n"),
+        "{}",
+        &check[..400]
+    );
+    let map = std::fs::read_to_string(d.join("check_map.md")).unwrap();
+    assert!(
+        map.contains("| 41 | `bursts[33] (longer than 32)` |"),
+        "{map}"
+    );
+    assert!(d.join("rxdsp_check.f").exists());
     fails_with(
         &rxdsp(&[
             "gen",
