@@ -81,15 +81,27 @@ fn illegal_parameters_are_refused_with_a_clear_message() {
     }
 }
 
-/// Writes the P = 8 design for a look by hand (`RXDSP_CHECK_DUMP=dir`).
+/// Writes the P = 8 design and its synthesis harness for a look by hand or a
+/// synthesis run (`RXDSP_CHECK_DUMP=dir`).
 #[test]
 fn dump_when_asked() {
     if let Ok(dir) = std::env::var("RXDSP_CHECK_DUMP") {
         let d = rtl::check::design(&CheckParams::default()).unwrap();
-        std::fs::write(
-            std::path::Path::new(&dir).join("rxdsp_check.v"),
-            &d.files[0].1,
-        )
-        .unwrap();
+        let dir = std::path::Path::new(&dir);
+        std::fs::write(dir.join("rxdsp_check.v"), &d.files[0].1).unwrap();
+        let h = rtl::harness::build(TOP, &d.ports, &[], rtl::harness::header(TOP)).unwrap();
+        std::fs::write(dir.join("rxdsp_synth_top.v"), h.emit().unwrap()).unwrap();
     }
+}
+
+/// docs/checker.md's counter table is the one map's.
+#[test]
+fn the_doc_lists_the_map() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/checker.md"))
+        .unwrap();
+    for i in 0..golden::check::NUM_COUNTERS {
+        let row = format!("| {i} | `{}` |\n", golden::check::counter_name(i));
+        assert!(doc.contains(&row), "docs/checker.md lacks {row}");
+    }
+    assert!(!doc.contains(&format!("| {} | `", golden::check::NUM_COUNTERS)));
 }
