@@ -267,8 +267,8 @@ mod tests {
             k += 1;
         }
         let s = n / 3;
-        for j in s..(s + 300).min(n) {
-            rl[j] ^= 2;
+        for x in rl.iter_mut().skip(s).take(300) {
+            *x ^= 2;
         }
         [tl, td, rl, rd]
     }
@@ -300,7 +300,7 @@ mod tests {
             let (mut t, mut q) = (0, 0);
             let words = n / p;
             while q < words {
-                if t < words && (t == q || r.next_u64() % 3 != 0) {
+                if t < words && (t == q || r.next_u64() % 3 > 0) {
                     c.push_tx(&tl[t * p..(t + 1) * p], &td[t * p..(t + 1) * p]);
                     t += 1;
                 } else {

@@ -8,21 +8,24 @@
 //! the cycle a received word is accepted):
 //! * a FIFO of `fifo_words` transmitted words (distributed RAM, asynchronous
 //!   read): received word `j` pops transmitted word `j`;
-//! * S1: the popped word and the history of the last `max_delay`
+//! * S1: the popped word registered (on ECP5 Yosys maps the FIFO to a block
+//!   RAM with this register as its read register, so nothing else may follow
+//!   the RAM in this stage);
+//! * S2: that word and the history of the last `max_delay`
 //!   transmitted symbols form the window `B` (oldest symbol first); lane `i`
 //!   wants `B[max_delay + i - delay]`, a log shifter on `cfg_delay` whose
 //!   levels keep only the positions still needed ([`shifter_positions`]);
-//!   its first half is registered into S2, the rest into S3;
-//! * S2: the word counter against `cfg_skip` and `cfg_limit - 1` (word part);
-//! * S3: the lane mask `[skip, limit)`, the error mask, per-lane bit errors
+//!   its first half is registered into S3, the rest into S4;
+//! * S3: the word counter against `cfg_skip` and `cfg_limit - 1` (word part);
+//! * S4: the lane mask `[skip, limit)`, the error mask, per-lane bit errors
 //!   and per-level errors;
-//! * S4: the runs of the word from the error mask alone: the head run (from
+//! * S5: the runs of the word from the error mask alone: the head run (from
 //!   lane 0), the tail run (to lane `P - 1`), the inner runs binned, the
 //!   longest inner run; the popcounts;
-//! * S5: the carried run (`carry`, 64 bits, and `min(carry, 33)`): the head
+//! * S6: the carried run (`carry`, 64 bits, and `min(carry, 33)`): the head
 //!   run closes with length `carry + head` (or the carry grows by `P` when the
 //!   whole word is wrong); the word holding index `limit - 1` closes every run;
-//! * S6: the 64-bit counters; the snapshot copies them when `snap`, delayed
+//! * S7: the 64-bit counters; the snapshot copies them when `snap`, delayed
 //!   by [`SNAP_DELAY`] cycles, reaches this stage.
 
 use crate::hdl::{Expr, Header, Module, Ty};
@@ -40,7 +43,7 @@ pub const SKIP_BITS: u32 = 48;
 pub const COUNTER_BITS: u32 = 64;
 /// The register stages from an accepted received word to the counters: a
 /// word accepted in cycle `c` is in the counters from cycle `c + LATENCY + 1`.
-pub const LATENCY: usize = 6;
+pub const LATENCY: usize = 7;
 /// `snap` in cycle `c` copies the counters at the end of cycle `c + SNAP_DELAY`:
 /// exactly the words accepted before cycle `c`. The shadow is readable from
 /// cycle `c + SNAP_DELAY + 1`.
@@ -389,8 +392,8 @@ fn shift_levels(
     Ok(cur)
 }
 
-/// Stages S1..S3 of the transmitted side: the popped word (S1), the history,
-/// the shifter; the selected transmitted `{level, data}` word at S3.
+/// Stages S2..S4 of the transmitted side: the popped word (S2), the history,
+/// the shifter; the selected transmitted `{level, data}` word at S4.
 fn delay_select(
     m: &mut Module,
     p: &CheckParams,
@@ -441,10 +444,10 @@ fn delay_select(
         dt.push(out.bus.slice(lo + 1, lo)?);
     }
     let w = Expr::concat(&[Expr::pack_lsb_first(&lv)?, Expr::pack_lsb_first(&dt)?])?;
-    pipe(m, "tx3", &w)
+    pipe(m, "tx4", &w)
 }
 
-/// The word's position against `skip` and `limit - 1` (registered into S3).
+/// The word's position against `skip` and `limit - 1` (registered into S4).
 struct Bounds {
     /// word index above skip's word
     sk_gt: Expr,
@@ -461,7 +464,7 @@ struct Bounds {
 }
 
 fn bounds(m: &mut Module, p: &CheckParams, io: &Inputs, v2: &Expr) -> Result<Bounds, RtlError> {
-    m.comment("S2: the word counter against skip and limit - 1");
+    m.comment("S3: the word counter against skip and limit - 1");
     let lg = p.lg();
     let ww = COUNTER_BITS - lg;
     let wc = m.reg("wc", Ty::u(ww), Some(0))?;
@@ -482,10 +485,10 @@ fn bounds(m: &mut Module, p: &CheckParams, io: &Inputs, v2: &Expr) -> Result<Bou
         None
     };
     Ok(Bounds {
-        sk_gt: pipe(m, "sk_gt3", &wc.gt(&skh)?)?,
-        sk_eq: pipe(m, "sk_eq3", &wc.eq(&skh)?)?,
-        lm_lt: pipe(m, "lm_lt3", &wc.lt(&lmh)?)?,
-        lm_eq: pipe(m, "lm_eq3", &wc.eq(&lmh)?)?,
+        sk_gt: pipe(m, "sk_gt4", &wc.gt(&skh)?)?,
+        sk_eq: pipe(m, "sk_eq4", &wc.eq(&skh)?)?,
+        lm_lt: pipe(m, "lm_lt4", &wc.lt(&lmh)?)?,
+        lm_eq: pipe(m, "lm_eq4", &wc.eq(&lmh)?)?,
         unl,
         lo,
     })
@@ -499,7 +502,7 @@ fn ge_lane(x: &Expr, l: usize) -> Result<Expr, RtlError> {
     x.gt(&ku(l as i128 - 1, x.width())?)
 }
 
-/// S3 -> S4: per lane the counted mask, the error mask, bit errors and
+/// S4 -> S5: per lane the counted mask, the error mask, bit errors and
 /// per-level errors, registered.
 struct LaneFlags {
     mask: Expr,
@@ -515,12 +518,12 @@ fn lanes(
     m: &mut Module,
     p: &CheckParams,
     bd: &Bounds,
-    tx3: &Expr,
-    rx3: &Expr,
+    tx: &Expr,
+    rx: &Expr,
 ) -> Result<LaneFlags, RtlError> {
-    m.comment("S3: lane mask [skip, limit), errors");
+    m.comment("S4: lane mask [skip, limit), errors");
     let pp = p.parallel;
-    let last = m.wire("last3", &bd.lm_eq.and(&bd.unl.not())?)?;
+    let last = m.wire("last4", &bd.lm_eq.and(&bd.unl.not())?)?;
     let mut mask = Vec::new();
     let mut err = Vec::new();
     let mut bit_err = Vec::new();
@@ -545,19 +548,19 @@ fn lanes(
                 )
             }
         };
-        let mk = m.wire(&format!("mask3_{i}"), &after_skip.and(&before_lim)?)?;
+        let mk = m.wire(&format!("mask4_{i}"), &after_skip.and(&before_lim)?)?;
         let d = 2 * i as u32;
         let l = 2 * (pp + i) as u32;
-        let tl = m.wire(&format!("txl3_{i}"), &tx3.slice(l + 1, l)?)?;
-        let rl = rx3.slice(l + 1, l)?;
-        let e = m.wire(&format!("err3_{i}"), &mk.and(&tl.eq(&rl)?.not())?)?;
+        let tl = m.wire(&format!("txl4_{i}"), &tx.slice(l + 1, l)?)?;
+        let rl = rx.slice(l + 1, l)?;
+        let e = m.wire(&format!("err4_{i}"), &mk.and(&tl.eq(&rl)?.not())?)?;
         let x = m.wire(
-            &format!("bx3_{i}"),
-            &tx3.slice(d + 1, d)?.xor(&rx3.slice(d + 1, d)?)?,
+            &format!("bx4_{i}"),
+            &tx.slice(d + 1, d)?.xor(&rx.slice(d + 1, d)?)?,
         )?;
         let be = Expr::concat(&[x.bit(1)?.and(&x.bit(0)?)?, x.bit(1)?.xor(&x.bit(0)?)?])?;
         let be = Expr::mux(&mk, &be, &ku(0, 2)?)?;
-        bit_err.push(pipe(m, &format!("be4_{i}"), &be)?);
+        bit_err.push(pipe(m, &format!("be5_{i}"), &be)?);
         for (a, v) in lvl.iter_mut().enumerate() {
             v.push(e.and(&tl.eq(&ku(a as i128, 2)?)?)?);
         }
@@ -566,18 +569,18 @@ fn lanes(
     }
     let mut lv = Vec::new();
     for (a, v) in lvl.iter().enumerate() {
-        lv.push(pipe(m, &format!("lvl4_{a}"), &Expr::pack_lsb_first(v)?)?);
+        lv.push(pipe(m, &format!("lvl5_{a}"), &Expr::pack_lsb_first(v)?)?);
     }
     Ok(LaneFlags {
-        mask: pipe(m, "mask4", &Expr::pack_lsb_first(&mask)?)?,
-        err: pipe(m, "err4", &Expr::pack_lsb_first(&err)?)?,
+        mask: pipe(m, "mask5", &Expr::pack_lsb_first(&mask)?)?,
+        err: pipe(m, "err5", &Expr::pack_lsb_first(&err)?)?,
         bit_err,
         lvl: lv,
-        last: pipe(m, "last4", &last)?,
+        last: pipe(m, "last5", &last)?,
     })
 }
 
-/// S4 -> S5: the runs of one word and the popcounts, registered.
+/// S5 -> S6: the runs of one word and the popcounts, registered.
 struct Runs {
     all: Expr,
     last: Expr,
@@ -635,17 +638,17 @@ fn encode(m: &mut Module, name: &str, hot: &[(usize, Expr)], w: u32) -> Result<E
 }
 
 fn runs(m: &mut Module, p: &CheckParams, lf: &LaneFlags) -> Result<Runs, RtlError> {
-    m.comment("S4: the runs of the word (head, inner, tail) and the popcounts");
+    m.comment("S5: the runs of the word (head, inner, tail) and the popcounts");
     let pp = p.parallel;
     let wb = bits_for(pp);
     let e = &lf.err;
-    let all = m.wire("all4", &ones(e, pp - 1, 0)?)?;
+    let all = m.wire("all5", &ones(e, pp - 1, 0)?)?;
     let (head, tail, inner) = run_terms(e, pp, &lf.last)?;
-    let h = encode(m, "head4", &head, wb)?;
+    let h = encode(m, "head5", &head, wb)?;
     let h = Expr::mux(&all, &ku(pp as i128, wb)?, &h)?;
     let tail = if pp > 1 {
-        let t = encode(m, "tail4", &tail, wb)?;
-        Some(pipe(m, "tail5", &t)?)
+        let t = encode(m, "tail5", &tail, wb)?;
+        Some(pipe(m, "tail6", &t)?)
     } else {
         None
     };
@@ -656,44 +659,44 @@ fn runs(m: &mut Module, p: &CheckParams, lf: &LaneFlags) -> Result<Runs, RtlErro
         let named: Vec<Expr> = terms
             .iter()
             .enumerate()
-            .map(|(k, t)| m.wire(&format!("in4_b{b}_{k}"), t))
+            .map(|(k, t)| m.wire(&format!("in5_b{b}_{k}"), t))
             .collect::<Result<_, _>>()?;
-        let c = sum(m, &format!("inc4_b{b}"), &named, wb)?;
-        let any = m.wire(&format!("any4_b{b}"), &nonzero(&c)?)?;
+        let c = sum(m, &format!("inc5_b{b}"), &named, wb)?;
+        let any = m.wire(&format!("any5_b{b}"), &nonzero(&c)?)?;
         longest = Expr::mux(&any, &ku(b as i128, wb)?, &longest)?;
-        inc.push(pipe(m, &format!("inc5_b{b}"), &c)?);
+        inc.push(pipe(m, &format!("inc6_b{b}"), &c)?);
     }
     let inner = if pp > 1 {
-        Some(pipe(m, "inner5", &longest)?)
+        Some(pipe(m, "inner6", &longest)?)
     } else {
         None
     };
     let bits_of = |x: &Expr, n: usize| -> Result<Vec<Expr>, RtlError> {
         (0..n).map(|i| x.bit(i as u32)).collect()
     };
-    let syms = sum(m, "syms4", &bits_of(&lf.mask, pp)?, wb)?;
-    let errs = sum(m, "errs4", &bits_of(e, pp)?, wb)?;
-    let bes = sum(m, "bits4", &lf.bit_err, bits_for(2 * pp))?;
+    let syms = sum(m, "syms5", &bits_of(&lf.mask, pp)?, wb)?;
+    let errs = sum(m, "errs5", &bits_of(e, pp)?, wb)?;
+    let bes = sum(m, "bits5", &lf.bit_err, bits_for(2 * pp))?;
     let mut level = Vec::new();
     for (a, x) in lf.lvl.iter().enumerate() {
-        let s = sum(m, &format!("lv4_{a}"), &bits_of(x, pp)?, wb)?;
-        level.push(pipe(m, &format!("lv5_{a}"), &s)?);
+        let s = sum(m, &format!("lv5_{a}"), &bits_of(x, pp)?, wb)?;
+        level.push(pipe(m, &format!("lv6_{a}"), &s)?);
     }
     Ok(Runs {
-        all: pipe(m, "all5", &all)?,
-        last: pipe(m, "last5", &lf.last)?,
-        head: pipe(m, "head5", &h)?,
+        all: pipe(m, "all6", &all)?,
+        last: pipe(m, "last6", &lf.last)?,
+        head: pipe(m, "head6", &h)?,
         tail,
         inc,
         inner,
-        symbols: pipe(m, "syms5", &syms)?,
-        errors: pipe(m, "errs5", &errs)?,
-        bit_errors: pipe(m, "bits5", &bes)?,
+        symbols: pipe(m, "syms6", &syms)?,
+        errors: pipe(m, "errs6", &errs)?,
+        bit_errors: pipe(m, "bits6", &bes)?,
         level,
     })
 }
 
-/// S5 -> S6: the carried run; per bin the bursts closed by the word, the
+/// S6 -> S7: the carried run; per bin the bursts closed by the word, the
 /// longest candidate, registered.
 struct Closed {
     /// bursts closed per bin `1..=LONG_BIN` (index `b - 1`)
@@ -709,28 +712,28 @@ fn carry(
     v5: &Expr,
     clear: &Expr,
 ) -> Result<Closed, RtlError> {
-    m.comment("S5: the run carried across words; the head run closes at carry + head");
+    m.comment("S6: the run carried across words; the head run closes at carry + head");
     let pp = p.parallel;
     let wb = bits_for(pp);
     let sb = bits_for(LONG_BIN);
     let c64 = Ty::u(COUNTER_BITS);
     let cr = m.reg("carry", c64, Some(0))?;
     let cs = m.reg("carry_sat", Ty::u(sb), Some(0))?;
-    let grow = m.wire("grow5", &r.all.and(&r.last.not())?)?;
-    let he = m.wire("head5_w", &r.head.ext(COUNTER_BITS)?)?;
-    let len = m.wire("len5", &cr.add(&he)?)?;
+    let grow = m.wire("grow6", &r.all.and(&r.last.not())?)?;
+    let he = m.wire("head6_w", &r.head.ext(COUNTER_BITS)?)?;
+    let len = m.wire("len6", &cr.add(&he)?)?;
     let close = m.wire(
-        "close5",
+        "close6",
         &v5.and(&grow.not())?
             .and(&nonzero(&cs)?.or(&nonzero(&r.head)?)?)?,
     )?;
     // min(carry, 33) + head in 7 bits, saturated to the bin
-    let hs = m.wire("head5_s", &r.head.ext(sb + 1)?)?;
+    let hs = m.wire("head6_s", &r.head.ext(sb + 1)?)?;
     let csx = m.wire("carry_sat_x", &cs.ext(sb + 1)?)?;
-    let s = m.wire("bin5_sum", &csx.add(&hs)?)?;
+    let s = m.wire("bin6_sum", &csx.add(&hs)?)?;
     let long = ku(LONG_BIN as i128, sb + 1)?;
     let bin = m.wire(
-        "bin5",
+        "bin6",
         &Expr::mux(
             &s.gt(&long)?,
             &ku(LONG_BIN as i128, sb)?,
@@ -742,8 +745,8 @@ fn carry(
         Some(t) => Expr::mux(&r.last, &ku(0, wb)?, t)?,
         None => ku(0, wb)?,
     };
-    let tail = m.wire("tail5_c", &tail)?;
-    let tw = m.wire("tail5_w", &tail.ext(COUNTER_BITS)?)?;
+    let tail = m.wire("tail6_c", &tail)?;
+    let tw = m.wire("tail6_w", &tail.ext(COUNTER_BITS)?)?;
     let cn = Expr::mux(&grow, &cr.add(&ku(pp as i128, COUNTER_BITS)?)?, &tw)?;
     let ce = m.wire("carry_en", &v5.or(clear)?)?;
     m.next(
@@ -757,15 +760,15 @@ fn carry(
         &ku(LONG_BIN as i128, sb)?,
         &gs.slice(sb - 1, 0)?,
     )?;
-    let ts = m.wire("tail5_s", &tail.ext(sb)?)?;
+    let ts = m.wire("tail6_s", &tail.ext(sb)?)?;
     let csn = Expr::mux(&grow, &gsat, &ts)?;
     m.next(&cs, &Expr::mux(clear, &ku(0, sb)?, &csn)?, Some(&ce))?;
     // the longest candidate: the head run's length if it closes and is at least the inner one
     let cand = match &r.inner {
         Some(inner) => {
-            let ix = m.wire("inner5_x", &inner.ext(sb + 1)?)?;
-            let sel = m.wire("cand5_sel", &close.and(&s.ge(&ix)?)?)?;
-            let iw = m.wire("inner5_w", &inner.ext(COUNTER_BITS)?)?;
+            let ix = m.wire("inner6_x", &inner.ext(sb + 1)?)?;
+            let sel = m.wire("cand6_sel", &close.and(&s.ge(&ix)?)?)?;
+            let iw = m.wire("inner6_w", &inner.ext(COUNTER_BITS)?)?;
             Expr::mux(&sel, &len, &iw)?
         }
         None => Expr::mux(&close, &len, &ku(0, COUNTER_BITS)?)?,
@@ -774,22 +777,22 @@ fn carry(
     let tw = bits_for(pp.max(2));
     for b in 1..=LONG_BIN {
         let hit = m.wire(
-            &format!("hit5_b{b}"),
+            &format!("hit6_b{b}"),
             &close.and(&bin.eq(&ku(b as i128, sb)?)?)?,
         )?;
         let t = match r.inc.get(b - 1) {
             Some(i) => {
-                let iw = m.wire(&format!("inc5_b{b}_w"), &i.ext(tw)?)?;
+                let iw = m.wire(&format!("inc6_b{b}_w"), &i.ext(tw)?)?;
                 iw.add(&hit.ext(tw)?)?
             }
             None => hit.ext(tw)?,
         };
-        tot.push(pipe(m, &format!("tot6_b{b}"), &t)?);
+        tot.push(pipe(m, &format!("tot7_b{b}"), &t)?);
     }
     Ok(Closed {
         tot,
-        cand: pipe(m, "cand6", &cand)?,
-        last: pipe(m, "last6", &r.last)?,
+        cand: pipe(m, "cand7", &cand)?,
+        last: pipe(m, "last7", &r.last)?,
     })
 }
 
@@ -801,7 +804,7 @@ fn counters(
     v6: &Expr,
     clear: &Expr,
 ) -> Result<Vec<Expr>, RtlError> {
-    m.comment("S6: the counters");
+    m.comment("S7: the counters");
     let add = |m: &mut Module, name: &str, x: &Expr| -> Result<Expr, RtlError> {
         let c = m.reg(name, Ty::u(COUNTER_BITS), Some(0))?;
         let xw = m.wire(&format!("{name}_inc"), x)?;
@@ -811,9 +814,9 @@ fn counters(
         m.next(&c, &d, Some(&e))?;
         Ok(c)
     };
-    let syms = pipe(m, "syms6", &r.symbols)?;
-    let errs = pipe(m, "errs6", &r.errors)?;
-    let bits = pipe(m, "bits6", &r.bit_errors)?;
+    let syms = pipe(m, "syms7", &r.symbols)?;
+    let errs = pipe(m, "errs7", &r.errors)?;
+    let bits = pipe(m, "bits7", &r.bit_errors)?;
     let mut out = vec![
         add(m, "n_symbols", &syms)?,
         add(m, "n_symbol_errors", &errs)?,
@@ -822,7 +825,7 @@ fn counters(
     out.push(bits_placeholder);
     out.push(add(m, "n_bit_errors", &bits)?);
     for (a, x) in r.level.iter().enumerate() {
-        let x6 = pipe(m, &format!("lv6_{a}"), x)?;
+        let x6 = pipe(m, &format!("lv7_{a}"), x)?;
         out.push(add(m, &format!("n_level_errors{a}"), &x6)?);
     }
     let lg = m.reg("n_longest", Ty::u(COUNTER_BITS), Some(0))?;
@@ -904,7 +907,7 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     m.clock()?;
     let io = inputs(&mut m, p)?;
     let f = fifo(&mut m, p, &io)?;
-    m.comment("valid bits of the stages S1..S6");
+    m.comment("valid bits of the stages S2..S7");
     let mut v = Vec::new();
     let mut prev = f.pop.clone();
     for s in 1..=LATENCY {
@@ -917,19 +920,21 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     )?;
     let rx1 = pipe(&mut m, "rx1", &rxw)?;
     let tx1 = pipe(&mut m, "tx1", &f.out)?;
-    let tx3 = delay_select(&mut m, p, &io, &tx1, &v[0])?;
+    let tx2 = pipe(&mut m, "tx2", &tx1)?;
+    let tx4 = delay_select(&mut m, p, &io, &tx2, &v[1])?;
     let rx2 = pipe(&mut m, "rx2", &rx1)?;
     let rx3 = pipe(&mut m, "rx3", &rx2)?;
-    let bd = bounds(&mut m, p, &io, &v[1])?;
-    let lf = lanes(&mut m, p, &bd, &tx3, &rx3)?;
+    let rx4 = pipe(&mut m, "rx4", &rx3)?;
+    let bd = bounds(&mut m, p, &io, &v[2])?;
+    let lf = lanes(&mut m, p, &bd, &tx4, &rx4)?;
     let r = runs(&mut m, p, &lf)?;
-    let cl = carry(&mut m, p, &r, &v[4], &io.clear)?;
-    let live = counters(&mut m, &r, &cl, &v[5], &io.clear)?;
+    let cl = carry(&mut m, p, &r, &v[5], &io.clear)?;
+    let live = counters(&mut m, &r, &cl, &v[6], &io.clear)?;
     let rd = shadow(&mut m, &io, &live)?;
     let done = m.reg("done_q", Ty::BIT, Some(0))?;
-    let dn = done.or(&v[5].and(&cl.last)?)?;
+    let dn = done.or(&v[6].and(&cl.last)?)?;
     m.next(&done, &Expr::mux(&io.clear, &ku(0, 1)?, &dn)?, None)?;
-    debug_assert_eq!(tx3.width(), 4 * pp);
+    debug_assert_eq!(tx4.width(), 4 * pp);
     m.output("rd_data", &rd, "shadow counter at rd_addr (0 past the map)")?;
     m.output(
         "done",

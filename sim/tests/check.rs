@@ -53,10 +53,9 @@ fn streams(r: &mut Xoshiro256pp, n: usize, d: usize, rate: u64) -> Streams {
         k += 1;
     }
     let st = n / 3;
-    for j in st..(st + 150 + (r.next_u64() % 200) as usize).min(n) {
-        s.rx_levels[j] = wrong(r, ok_l[j]);
-    }
-    for j in n.saturating_sub(1 + (r.next_u64() % 60) as usize)..n {
+    let stretch = st..(st + 150 + (r.next_u64() % 200) as usize).min(n);
+    let end = n.saturating_sub(1 + (r.next_u64() % 60) as usize)..n;
+    for j in stretch.chain(end) {
         s.rx_levels[j] = wrong(r, ok_l[j]);
     }
     s
@@ -133,8 +132,10 @@ fn check(parallel: usize, seed: u64) {
     let d = 1 + (r.next_u64() % 126);
     let skip = r.next_u64() % 600;
     let mut limit = n as u64 / 2 + r.next_u64() % (n as u64 / 2);
-    if parallel > 1 && limit % parallel as u64 == 0 {
-        limit -= 1;
+    if parallel > 1 {
+        // inside a word: lanes 1..P-1 of the last word counted
+        let pw = parallel as u64;
+        limit = limit / pw * pw + 1 + r.next_u64() % (pw - 1);
     }
     let regs = CheckRegs {
         delay: d,
@@ -174,7 +175,7 @@ fn check(parallel: usize, seed: u64) {
 
     // 3: delay 0 or max_delay at full rate; no limit, or the limit inside the skip region
     let regs3 = CheckRegs {
-        delay: if seed % 2 == 0 { 0 } else { 127 },
+        delay: if seed & 1 == 0 { 0 } else { 127 },
         skip: 1 + r.next_u64() % 900,
         limit: 0,
     };
