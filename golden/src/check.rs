@@ -300,7 +300,7 @@ mod tests {
             let (mut t, mut q) = (0, 0);
             let words = n / p;
             while q < words {
-                if t < words && (t == q || r.next_u64() % 3 > 0) {
+                if t < words && (t == q || r.next_u64() % 3 < 2) {
                     c.push_tx(&tl[t * p..(t + 1) * p], &td[t * p..(t + 1) * p]);
                     t += 1;
                 } else {
