@@ -282,7 +282,7 @@ mod tests {
         let mut r = Xoshiro256pp::new(13);
         for case in 0..60 {
             let p = [1usize, 2, 4, 8, 16, 32][case % 6];
-            let n = p * (200 + (r.next_u64() % 300) as usize);
+            let n = p * (400 + (r.next_u64() % 300) as usize);
             let d = (r.next_u64() % 130) as usize;
             let skip = r.next_u64() % 400;
             let limit = match case % 4 {
