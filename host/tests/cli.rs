@@ -215,6 +215,19 @@ fn demo_runs_and_writes_its_report() {
     for key in ["bits", "bit_errors", "ber", "symbol_errors", "ser"] {
         assert!(r["pre_fec"].get(key).is_some(), "pre_fec.{key}");
     }
+    // the symbol errors by transmitted level: four, summing to symbol_errors; pre-FEC only
+    let lv: Vec<u64> = r["pre_fec"]["level_errors"]
+        .as_array()
+        .expect("pre_fec.level_errors")
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect();
+    assert_eq!(lv.len(), 4);
+    assert_eq!(
+        lv.iter().sum::<u64>(),
+        r["pre_fec"]["symbol_errors"].as_u64().unwrap()
+    );
+    assert!(r["post_fec"].get("level_errors").is_none());
 }
 
 #[test]
