@@ -48,6 +48,11 @@ pub const LATENCY: usize = 7;
 /// exactly the words accepted before cycle `c`. The shadow is readable from
 /// cycle `c + SNAP_DELAY + 1`.
 pub const SNAP_DELAY: usize = LATENCY;
+/// `rd_data` in cycle `t + RD_LATENCY` is the shadow counter at the `rd_addr`
+/// of cycle `t` (two register stages).
+pub const RD_LATENCY: usize = 2;
+/// Address bits the first read stage decodes.
+const RD_SPLIT: u32 = 3;
 /// The histogram bin of the bursts longer than [`MAX_BURST_BIN`].
 const LONG_BIN: usize = MAX_BURST_BIN + 1;
 
@@ -864,20 +869,31 @@ fn shadow(m: &mut Module, io: &Inputs, live: &[Expr]) -> Result<Expr, RtlError> 
     let ab = rd_addr_bits();
     let mut cur: Vec<Expr> = sh.into_iter().map(|(_, e)| e).collect();
     cur.resize(1 << ab, ku(0, COUNTER_BITS)?);
+    // two registered halves: the low address bits pick within groups of 8, the
+    // high ones pick the group (a 42:1 mux of 64 bits in one cycle is slow on ECP5)
+    let lo_bits = RD_SPLIT.min(ab);
+    let mut sel: Vec<Expr> = (0..ab)
+        .map(|k| io.rd_addr.bit(k))
+        .collect::<Result<_, _>>()?;
     for k in 0..ab {
-        let bit = io.rd_addr.bit(k)?;
+        if k == lo_bits {
+            cur = cur
+                .iter()
+                .enumerate()
+                .map(|(i, v)| pipe(m, &format!("rd_g{i}"), v))
+                .collect::<Result<_, _>>()?;
+            for (j, b) in sel.iter_mut().enumerate().skip(k as usize) {
+                *b = pipe(m, &format!("rd_a{j}"), b)?;
+            }
+        }
         let mut next = Vec::new();
         for (i, pair) in cur.chunks(2).enumerate() {
-            let v = Expr::mux(&bit, &pair[1], &pair[0])?;
-            next.push(if k + 1 == ab {
-                v
-            } else {
-                m.wire(&format!("rd_l{k}_{i}"), &v)?
-            });
+            let v = Expr::mux(&sel[k as usize], &pair[1], &pair[0])?;
+            next.push(m.wire(&format!("rd_l{k}_{i}"), &v)?);
         }
         cur = next;
     }
-    m.wire("rd_q", &cur.remove(0))
+    pipe(m, "rd_q", &cur.remove(0))
 }
 
 /// The header of `rxdsp_check`.
@@ -891,7 +907,7 @@ fn header(p: &CheckParams) -> Header {
     .param("fifo_words", p.fifo_words)
     .latency(LATENCY)
     .note(format!(
-        "snap in cycle c copies the counters of every received word accepted before c at the end of cycle c + {SNAP_DELAY}; rd_data = shadow[rd_addr] (combinational). Shadow map (64 bits each):"
+        "snap in cycle c copies the counters of every received word accepted before c at the end of cycle c + {SNAP_DELAY}; rd_data = shadow[rd_addr] {RD_LATENCY} cycles later. Shadow map (64 bits each):"
     ));
     for l in counter_map() {
         h = h.note(format!("  {l}"));
@@ -935,7 +951,11 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     let dn = done.or(&v[6].and(&cl.last)?)?;
     m.next(&done, &Expr::mux(&io.clear, &ku(0, 1)?, &dn)?, None)?;
     debug_assert_eq!(tx4.width(), 4 * pp);
-    m.output("rd_data", &rd, "shadow counter at rd_addr (0 past the map)")?;
+    m.output(
+        "rd_data",
+        &rd,
+        &format!("shadow counter at the rd_addr of {RD_LATENCY} cycles before (0 past the map)"),
+    )?;
     m.output(
         "done",
         &done,

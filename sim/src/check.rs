@@ -2,7 +2,8 @@
 //! in lockstep with `golden::check::Checker`: transmitted and received words
 //! with random gaps on both sides (the received stream lagging by a bounded
 //! random number of words), `snap` pulses at random cycles, each shadow read
-//! back through `rd_addr`/`rd_data` while the stream goes on, beside the
+//! back through `rd_addr`/`rd_data` (one address a cycle, the data
+//! [`RD_LATENCY`] cycles later) while the stream goes on, beside the
 //! golden counts at the same word boundary (the words accepted before the
 //! `snap` cycle).
 
@@ -10,7 +11,7 @@ use crate::verilator::{build_library_with, BuildInfo, BuildOpts, Model};
 use crate::SimError;
 use golden::check::{CheckRegs, Checker, NUM_COUNTERS};
 use golden::rng::Xoshiro256pp;
-use rtl::check::{CheckParams, SNAP_DELAY};
+use rtl::check::{CheckParams, RD_LATENCY, SNAP_DELAY};
 
 /// Builds (or reuses from the cache) the Verilated `rxdsp_check` for `p`.
 pub fn build(p: &CheckParams) -> Result<(Model, BuildInfo), SimError> {
@@ -110,6 +111,7 @@ fn pack(v: &[u8]) -> u64 {
 struct Reading {
     /// first cycle the shadow is readable
     from: u64,
+    /// addresses issued
     next: usize,
     snap: Snapshot,
 }
@@ -225,18 +227,22 @@ impl Driver {
                 m.set(self.ins[RXD], word(&s.rx_data, q));
                 m.set(self.ins[RXL], word(&s.rx_levels, q));
             }
+            // addresses from `from` on, one a cycle; their data RD_LATENCY cycles later
+            let now = out.cycles;
             let rd = match &reading {
-                Some(r) if out.cycles >= r.from => Some(r.next),
+                Some(r) if now >= r.from && r.next < NUM_COUNTERS => Some(r.next),
                 _ => None,
             };
             m.set(self.ins[RD_ADDR], rd.unwrap_or(0) as u64);
             m.cycle();
             out.cycles += 1;
-            if let (Some(_), Some(r)) = (rd, reading.as_mut()) {
-                r.snap.got.push(m.get(self.rd_data));
-                r.next += 1;
-                if r.next == NUM_COUNTERS {
-                    out.snapshots.push(reading.take().expect("reading").snap);
+            if let Some(r) = reading.as_mut() {
+                r.next += rd.is_some() as usize;
+                if now >= r.from + RD_LATENCY as u64 {
+                    r.snap.got.push(m.get(self.rd_data));
+                    if r.snap.got.len() == NUM_COUNTERS {
+                        out.snapshots.push(reading.take().expect("reading").snap);
+                    }
                 }
             }
             if tx {
