@@ -13,6 +13,7 @@ pub mod adapt;
 pub mod adapt_link;
 pub mod cdr;
 pub mod channel;
+pub mod check;
 pub mod coeffs;
 pub mod config;
 pub mod emu;

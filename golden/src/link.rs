@@ -989,6 +989,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             symbols: None,
             symbol_errors: None,
             ser: None,
+            level_errors: None,
             ..pre.clone()
         },
         Some(f) => ErrorReport {
@@ -998,6 +999,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             symbols: None,
             symbol_errors: None,
             ser: None,
+            level_errors: None,
         },
     };
     let report = Report {

@@ -97,6 +97,10 @@ pub struct ShardCounts {
     pub bits: u64,
     /// wrong bits
     pub bit_errors: u64,
+    /// wrong decisions by transmitted level index (as [`ErrorCounter::level_errors`];
+    /// zero in records written before the field existed)
+    #[serde(default)]
+    pub level_errors: [u64; 4],
     /// the error runs
     pub bursts: BurstEdges,
     /// FEC counts (absent without FEC)
@@ -338,6 +342,7 @@ fn count_symbols(
     out.symbol_errors = c.symbol_errors;
     out.bits = c.bits;
     out.bit_errors = c.bit_errors;
+    out.level_errors = c.level_errors;
     wrong_positions(&batch.levels[t], &rx.levels[r.clone()], errors);
     out.bursts = burst_edges(r.len(), errors);
     out
@@ -478,6 +483,9 @@ pub fn merge(shards: &[ShardCounts]) -> Result<MergedCounts, String> {
         m.symbol_errors += s.symbol_errors;
         m.bits += s.bits;
         m.bit_errors += s.bit_errors;
+        for (acc, x) in m.level_errors.iter_mut().zip(&s.level_errors) {
+            *acc += x;
+        }
         let e = &s.bursts;
         if s.symbols > 0 {
             if e.all {
@@ -532,6 +540,9 @@ pub struct MergedCounts {
     pub bits: u64,
     /// wrong bits
     pub bit_errors: u64,
+    /// wrong decisions by transmitted level index
+    #[serde(default)]
+    pub level_errors: [u64; 4],
     /// bursts by length (index 0 unused, the last bin longer ones)
     pub bursts: Vec<u64>,
     /// the longest burst

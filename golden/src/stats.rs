@@ -41,6 +41,8 @@ pub struct ErrorCounter {
     pub bursts: Vec<u64>,
     /// longest burst seen
     pub longest_burst: u64,
+    /// `level_errors[a]` = wrong decisions whose transmitted level index is `a`
+    pub level_errors: [u64; 4],
     run: u64,
 }
 
@@ -53,6 +55,7 @@ impl Default for ErrorCounter {
             bit_errors: 0,
             bursts: vec![0; MAX_BURST_BIN + 2],
             longest_burst: 0,
+            level_errors: [0; 4],
             run: 0,
         }
     }
@@ -110,6 +113,7 @@ impl ErrorCounter {
         for (a, b) in tx_levels.iter().zip(rx_levels) {
             if a != b {
                 self.symbol_errors += 1;
+                self.level_errors[(a & 3) as usize] += 1;
                 self.run += 1;
             } else if self.run > 0 {
                 self.close_run();
@@ -204,6 +208,9 @@ pub struct ErrorReport {
     /// symbol error ratio
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ser: Option<f64>,
+    /// wrong decisions by transmitted level index (absent for post-FEC)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level_errors: Option<[u64; 4]>,
 }
 
 impl From<&ErrorCounter> for ErrorReport {
@@ -215,6 +222,7 @@ impl From<&ErrorCounter> for ErrorReport {
             symbols: Some(c.symbols),
             symbol_errors: Some(c.symbol_errors),
             ser: Some(c.ser()),
+            level_errors: Some(c.level_errors),
         }
     }
 }
@@ -281,5 +289,7 @@ mod tests {
         // bit errors: 1^2=3 ->2, 2^3=1 ->1, 1^0 ->1, 3^2 ->1, 0^1 ->1, 1^0 ->1
         assert_eq!(c.bit_errors, 7);
         assert_eq!(c.bits, 20);
+        // wrong at sent levels 1, 2, 1, 3, 0, 1
+        assert_eq!(c.level_errors, [1, 3, 1, 1]);
     }
 }

@@ -24,6 +24,11 @@ fn check(name: &str, c: &Config, shards: u64, len: u64) -> MergedCounts {
     assert_eq!(m.bits, whole.pre_fec.bits, "{name}: bits");
     assert_eq!(m.bit_errors, whole.pre_fec.bit_errors, "{name}: bit errors");
     assert_eq!(
+        Some(m.level_errors),
+        whole.pre_fec.level_errors,
+        "{name}: level errors"
+    );
+    assert_eq!(
         m.symbol_errors,
         whole.pre_fec.symbol_errors.unwrap(),
         "{name}: symbol errors"

@@ -215,6 +215,19 @@ fn demo_runs_and_writes_its_report() {
     for key in ["bits", "bit_errors", "ber", "symbol_errors", "ser"] {
         assert!(r["pre_fec"].get(key).is_some(), "pre_fec.{key}");
     }
+    // the symbol errors by transmitted level: four, summing to symbol_errors; pre-FEC only
+    let lv: Vec<u64> = r["pre_fec"]["level_errors"]
+        .as_array()
+        .expect("pre_fec.level_errors")
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect();
+    assert_eq!(lv.len(), 4);
+    assert_eq!(
+        lv.iter().sum::<u64>(),
+        r["pre_fec"]["symbol_errors"].as_u64().unwrap()
+    );
+    assert!(r["post_fec"].get("level_errors").is_none());
 }
 
 #[test]
@@ -244,6 +257,18 @@ fn gen_writes_verilog_filelist_and_register_map() {
     let dev = std::fs::read_to_string(d.join("registers.md")).unwrap();
     assert!(dev.contains("rxdsp device registers"), "{dev}");
     assert!(d.join("rxdsp_device.f").exists());
+    let check = std::fs::read_to_string(d.join("rxdsp_check.v")).unwrap();
+    assert!(
+        check.contains("//   rtl.parallel (P)    = 2\n"),
+        "{}",
+        &check[..400]
+    );
+    let map = std::fs::read_to_string(d.join("check_map.md")).unwrap();
+    assert!(
+        map.contains("| 41 | `bursts[33] (longer than 32)` |"),
+        "{map}"
+    );
+    assert!(d.join("rxdsp_check.f").exists());
     fails_with(
         &rxdsp(&[
             "gen",

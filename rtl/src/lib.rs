@@ -20,6 +20,7 @@
 pub mod adapt;
 pub mod board;
 pub mod bridge;
+pub mod check;
 pub mod csr;
 pub mod emu;
 pub mod eq;
@@ -64,6 +65,9 @@ pub mod regen {
     pub const TB: &str = "no rxdsp command writes it: built in memory by rxdsp-sim (rtl::tb)";
     /// The link emulator `rxdsp_emu` ([`crate::emu`]).
     pub const EMU: &str = "rxdsp gen --out <dir> (P from rtl.parallel, T = 48, adc.bits)";
+    /// The BER checker `rxdsp_check` ([`crate::check`]).
+    pub const CHECK: &str =
+        "rxdsp gen --out <dir> (P from rtl.parallel, max_delay 127, fifo_words 128)";
     /// The Reed-Solomon encoder: no `rxdsp` command writes it.
     pub const RS_ENC: &str =
         "no rxdsp command writes it: rtl::rs::generate_rs (the co-simulation builds it in memory)";

@@ -12,6 +12,7 @@
 
 pub mod adapt;
 pub mod board;
+pub mod check;
 pub mod device;
 pub mod emu;
 pub mod icarus;

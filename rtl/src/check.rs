@@ -1,0 +1,1031 @@
+//! The BER checker `rxdsp_check`: the receiver's decision words against a
+//! delay-matched copy of the transmitted symbols, counting what
+//! `golden::check::Checker` (and so `golden::stats::ErrorCounter`, the
+//! counter of `rxdsp sim`) counts, bit-exact. The definitions (alignment,
+//! `skip`/`limit`, bursts) are in `golden::check` and `docs/checker.md`.
+//!
+//! Structure (one received word per clock, no backpressure; stages after
+//! the cycle a received word is accepted):
+//! * a FIFO of `fifo_words` transmitted words (distributed RAM, asynchronous
+//!   read): received word `j` pops transmitted word `j`;
+//! * S1: the popped word registered (on ECP5 Yosys maps the FIFO to a block
+//!   RAM with this register as its read register, so nothing else may follow
+//!   the RAM in this stage);
+//! * S2: that word and the history of the last `max_delay`
+//!   transmitted symbols form the window `B` (oldest symbol first); lane `i`
+//!   wants `B[max_delay + i - delay]`, a log shifter on `cfg_delay` whose
+//!   levels keep only the positions still needed ([`shifter_positions`]);
+//!   its first half is registered into S3, the rest into S4;
+//! * S3: the word counter against `cfg_skip` and `cfg_limit - 1` (word part);
+//! * S4: the lane mask `[skip, limit)`, the error mask, per-lane bit errors
+//!   and per-level errors;
+//! * S5: the runs of the word from the error mask alone: the head run (from
+//!   lane 0), the tail run (to lane `P - 1`), the inner runs binned, the
+//!   longest inner run; the popcounts;
+//! * S6: the carried run (`carry`, 64 bits, and `min(carry, 33)`): the head
+//!   run closes with length `carry + head` (or the carry grows by `P` when the
+//!   whole word is wrong); the word holding index `limit - 1` closes every run;
+//! * S7: the 64-bit counters; the snapshot copies them when `snap`, delayed
+//!   by [`SNAP_DELAY`] cycles, reaches this stage.
+
+use crate::hdl::{Expr, Header, Module, Ty};
+use crate::rs::hdl_util::{bits_for, ku};
+use crate::{regen, Design, RtlError};
+use golden::check::{addr, counter_name, NUM_COUNTERS};
+use golden::stats::MAX_BURST_BIN;
+use std::collections::BTreeSet;
+
+/// Name of the checker module.
+pub const TOP: &str = "rxdsp_check";
+/// Width of `cfg_skip`.
+pub const SKIP_BITS: u32 = 48;
+/// Width of `cfg_limit` and of every counter.
+pub const COUNTER_BITS: u32 = 64;
+/// The register stages from an accepted received word to the counters: a
+/// word accepted in cycle `c` is in the counters from cycle `c + LATENCY + 1`.
+pub const LATENCY: usize = 7;
+/// `snap` in cycle `c` copies the counters at the end of cycle `c + SNAP_DELAY`:
+/// exactly the words accepted before cycle `c`. The shadow is readable from
+/// cycle `c + SNAP_DELAY + 1`.
+pub const SNAP_DELAY: usize = LATENCY;
+/// `rd_data` in cycle `t + RD_LATENCY` is the shadow counter at the `rd_addr`
+/// of cycle `t` (two register stages).
+pub const RD_LATENCY: usize = 2;
+/// Address bits the first read stage decodes.
+const RD_SPLIT: u32 = 3;
+/// The histogram bin of the bursts longer than [`MAX_BURST_BIN`].
+const LONG_BIN: usize = MAX_BURST_BIN + 1;
+
+/// The generation parameters of `rxdsp_check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckParams {
+    /// `P`: symbols per word (1, 2, 4, 8, 16, 32)
+    pub parallel: usize,
+    /// largest `cfg_delay`, in symbols (1..=4096)
+    pub max_delay: usize,
+    /// transmitted words the FIFO holds (a power of two, 2..=4096)
+    pub fifo_words: usize,
+}
+
+impl Default for CheckParams {
+    fn default() -> Self {
+        CheckParams {
+            parallel: 8,
+            max_delay: 127,
+            fifo_words: 128,
+        }
+    }
+}
+
+impl CheckParams {
+    /// Refuses illegal parameters.
+    pub fn check(&self) -> Result<(), RtlError> {
+        if !crate::eq::PARALLEL.contains(&self.parallel) {
+            return Err(RtlError::Param {
+                name: "parallel",
+                value: self.parallel as i64,
+                why: "symbols per word must be one of 1, 2, 4, 8, 16, 32".into(),
+            });
+        }
+        if !(1..=4096).contains(&self.max_delay) {
+            return Err(RtlError::Param {
+                name: "max_delay",
+                value: self.max_delay as i64,
+                why: "the largest delay must be 1..=4096 symbols".into(),
+            });
+        }
+        if !(2..=4096).contains(&self.fifo_words) || !self.fifo_words.is_power_of_two() {
+            return Err(RtlError::Param {
+                name: "fifo_words",
+                value: self.fifo_words as i64,
+                why: "the FIFO depth must be a power of two in 2..=4096 words".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Width of `cfg_delay`.
+    pub fn delay_bits(&self) -> u32 {
+        bits_for(self.max_delay)
+    }
+
+    fn lg(&self) -> u32 {
+        self.parallel.trailing_zeros()
+    }
+}
+
+/// Width of `rd_addr`.
+pub fn rd_addr_bits() -> u32 {
+    bits_for(NUM_COUNTERS - 1)
+}
+
+/// The read map, one line per counter (for the header and the docs).
+pub fn counter_map() -> Vec<String> {
+    (0..NUM_COUNTERS)
+        .map(|i| format!("{i:2}: {}", counter_name(i)))
+        .collect()
+}
+
+/// The window positions each level of the delay shifter keeps: level `j`
+/// (`0..=J`, `J` = bits of `cfg_delay`) holds the positions of `B` (level 0)
+/// or of the partly shifted window that later levels read; level `J` is
+/// `max_delay..max_delay + P`, the output lanes. Every kept position is read.
+pub fn shifter_positions(p: &CheckParams) -> Vec<Vec<usize>> {
+    let j = p.delay_bits() as usize;
+    let mut levels = vec![BTreeSet::new(); j + 1];
+    levels[j] = (p.max_delay..p.max_delay + p.parallel).collect();
+    for k in (0..j).rev() {
+        let s = 1usize << k;
+        let next: Vec<usize> = levels[k + 1].iter().copied().collect();
+        for x in next {
+            levels[k].insert(x);
+            if x >= s {
+                levels[k].insert(x - s);
+            }
+        }
+    }
+    levels
+        .into_iter()
+        .map(|l| l.into_iter().collect())
+        .collect()
+}
+
+/// A register with reset 0 that `clear` also zeroes, loaded with `d` when `en`.
+fn creg(
+    m: &mut Module,
+    name: &str,
+    d: &Expr,
+    en: Option<&Expr>,
+    clear: &Expr,
+) -> Result<Expr, RtlError> {
+    let r = m.reg(name, d.ty(), Some(0))?;
+    let nd = Expr::mux(clear, &Expr::zeros(d.width())?, d)?;
+    match en {
+        Some(e) => {
+            let e = m.wire(&format!("{name}_en"), &clear.or(e)?)?;
+            m.next(&r, &nd, Some(&e))?;
+        }
+        None => m.next(&r, &nd, None)?,
+    }
+    Ok(r)
+}
+
+/// A free-running pipeline register (no reset).
+fn pipe(m: &mut Module, name: &str, d: &Expr) -> Result<Expr, RtlError> {
+    m.reg_d(name, d, None, None)
+}
+
+/// The sum of `xs` (unsigned, any widths) in `width` bits, as a tree of wires.
+fn sum(m: &mut Module, name: &str, xs: &[Expr], width: u32) -> Result<Expr, RtlError> {
+    if xs.is_empty() {
+        return ku(0, width);
+    }
+    let mut cur: Vec<Expr> = Vec::new();
+    for (i, x) in xs.iter().enumerate() {
+        let w = m.wire(&format!("{name}_x{i}"), x)?;
+        cur.push(if w.width() < width { w.ext(width)? } else { w });
+    }
+    let mut lvl = 0;
+    while cur.len() > 1 {
+        let mut next = Vec::new();
+        for (i, pair) in cur.chunks(2).enumerate() {
+            let v = match pair.get(1) {
+                Some(b) => pair[0].add(b)?,
+                None => pair[0].clone(),
+            };
+            next.push(m.wire(&format!("{name}_t{lvl}_{i}"), &v)?);
+        }
+        cur = next;
+        lvl += 1;
+    }
+    Ok(cur.remove(0))
+}
+
+/// `x != 0` for a named unsigned signal.
+fn nonzero(x: &Expr) -> Result<Expr, RtlError> {
+    Ok(x.eq(&ku(0, x.width())?)?.not())
+}
+
+/// Bits `hi..=lo` of `x` all ones.
+fn ones(x: &Expr, hi: usize, lo: usize) -> Result<Expr, RtlError> {
+    let w = (hi - lo + 1) as u32;
+    let s = x.slice(hi as u32, lo as u32)?;
+    if w == 1 {
+        return Ok(s);
+    }
+    s.eq(&ku((1i128 << w) - 1, w)?)
+}
+
+/// The input ports.
+struct Inputs {
+    clear: Expr,
+    tx_valid: Expr,
+    tx_data: Expr,
+    tx_level: Expr,
+    rx_valid: Expr,
+    rx_data: Expr,
+    rx_level: Expr,
+    delay: Expr,
+    skip: Expr,
+    limit: Expr,
+    snap: Expr,
+    rd_addr: Expr,
+}
+
+fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
+    let w = 2 * p.parallel as u32;
+    Ok(Inputs {
+        clear: m.input(
+            "clear",
+            Ty::BIT,
+            "pulse: zero the counters, the symbol index, the FIFO, the history and the flags",
+        )?,
+        tx_valid: m.input(
+            "s_tx_tvalid",
+            Ty::BIT,
+            "a transmitted word (always accepted)",
+        )?,
+        tx_data: m.input(
+            "s_tx_tdata",
+            Ty::u(w),
+            "transmitted 2-bit data symbols, lane 0 in the LSBs",
+        )?,
+        tx_level: m.input(
+            "s_tx_tlevel",
+            Ty::u(w),
+            "transmitted 2-bit level indices, lane 0 in the LSBs",
+        )?,
+        rx_valid: m.input(
+            "s_rx_tvalid",
+            Ty::BIT,
+            "a decided word (always accepted; pairs with the oldest waiting transmitted word)",
+        )?,
+        rx_data: m.input(
+            "s_rx_tdata",
+            Ty::u(w),
+            "decided 2-bit data symbols, lane 0 in the LSBs",
+        )?,
+        rx_level: m.input(
+            "s_rx_tlevel",
+            Ty::u(w),
+            "decided 2-bit level indices, lane 0 in the LSBs",
+        )?,
+        delay: m.input(
+            "cfg_delay",
+            Ty::u(p.delay_bits()),
+            "received symbol k is compared with transmitted symbol k - cfg_delay (<= max_delay)",
+        )?,
+        skip: m.input(
+            "cfg_skip",
+            Ty::u(SKIP_BITS),
+            "received symbols before this index are not counted",
+        )?,
+        limit: m.input(
+            "cfg_limit",
+            Ty::u(COUNTER_BITS),
+            "received symbols from this index on are not counted; 0 = no limit",
+        )?,
+        snap: m.input(
+            "snap",
+            Ty::BIT,
+            "pulse: copy the counters of the words accepted before this cycle to the shadow",
+        )?,
+        rd_addr: m.input(
+            "rd_addr",
+            Ty::u(rd_addr_bits()),
+            "shadow counter address (map in the header)",
+        )?,
+    })
+}
+
+/// The FIFO's output (the popped transmitted word, levels above data) and flags.
+struct Fifo {
+    out: Expr,
+    pop: Expr,
+    overflow: Expr,
+    underflow: Expr,
+}
+
+fn fifo(m: &mut Module, p: &CheckParams, io: &Inputs) -> Result<Fifo, RtlError> {
+    m.comment("FIFO of transmitted words: {level, data} per word");
+    let ab = p.fifo_words.trailing_zeros();
+    let word = m.wire(
+        "tx_word",
+        &Expr::concat(&[io.tx_level.clone(), io.tx_data.clone()])?,
+    )?;
+    let mem = m.memory("fifo_mem", word.ty(), p.fifo_words)?;
+    let wp = m.wire_decl("fifo_wp", Ty::u(ab + 1))?;
+    let rp = m.wire_decl("fifo_rp", Ty::u(ab + 1))?;
+    let used = m.wire("fifo_used", &wp.sub(&rp)?)?;
+    let empty = m.wire("fifo_empty", &used.eq(&ku(0, ab + 1)?)?)?;
+    let full = m.wire("fifo_full", &used.eq(&ku(p.fifo_words as i128, ab + 1)?)?)?;
+    let pop = m.wire("fifo_pop", &io.rx_valid.and(&empty.not())?)?;
+    let push = m.wire("fifo_push", &io.tx_valid.and(&full.not().or(&pop)?)?)?;
+    let one = ku(1, ab + 1)?;
+    let wpr = creg(m, "fifo_wp_q", &wp.add(&one)?, Some(&push), &io.clear)?;
+    let rpr = creg(m, "fifo_rp_q", &rp.add(&one)?, Some(&pop), &io.clear)?;
+    m.assign(&wp, &wpr)?;
+    m.assign(&rp, &rpr)?;
+    let wa = m.wire("fifo_wa", &wp.slice(ab - 1, 0)?)?;
+    let ra = m.wire("fifo_ra", &rp.slice(ab - 1, 0)?)?;
+    m.mem_write(&mem, &push, &wa, &word)?;
+    let out = m.wire("fifo_out", &mem.read(&ra)?)?;
+    let ovf = io.tx_valid.and(&push.not())?;
+    let und = io.rx_valid.and(&empty)?;
+    let of = m.reg("overflow_q", Ty::BIT, Some(0))?;
+    let uf = m.reg("underflow_q", Ty::BIT, Some(0))?;
+    m.next(&of, &Expr::mux(&io.clear, &ku(0, 1)?, &of.or(&ovf)?)?, None)?;
+    m.next(&uf, &Expr::mux(&io.clear, &ku(0, 1)?, &uf.or(&und)?)?, None)?;
+    Ok(Fifo {
+        out,
+        pop,
+        overflow: of,
+        underflow: uf,
+    })
+}
+
+/// The 4-bit element `{level, data}` of lane `i` of a `{level, data}` word.
+fn element(word: &Expr, p: usize, i: usize) -> Result<Expr, RtlError> {
+    let d = 2 * i as u32;
+    let l = 2 * (p + i) as u32;
+    Expr::concat(&[word.slice(l + 1, l)?, word.slice(d + 1, d)?])
+}
+
+/// One level of the delay shifter as a bus of 4-bit elements.
+struct Level {
+    pos: Vec<usize>,
+    bus: Expr,
+}
+
+impl Level {
+    fn at(&self, x: i64) -> Result<Expr, RtlError> {
+        if x < 0 {
+            return ku(0, 4);
+        }
+        let i = self
+            .pos
+            .binary_search(&(x as usize))
+            .expect("the shifter keeps every position it reads");
+        self.bus.slice(4 * i as u32 + 3, 4 * i as u32)
+    }
+}
+
+/// Shifter levels `from..to` (level `k + 1` from level `k` and delay bit `k`).
+fn shift_levels(
+    m: &mut Module,
+    pos: &[Vec<usize>],
+    start: Level,
+    (from, to): (usize, usize),
+    delay: &Expr,
+) -> Result<Level, RtlError> {
+    let mut cur = start;
+    for k in from..to {
+        let s = 1i64 << k;
+        let bit = delay.bit(k as u32)?;
+        let mut el = Vec::new();
+        for &x in &pos[k + 1] {
+            let x = x as i64;
+            el.push(Expr::mux(&bit, &cur.at(x - s)?, &cur.at(x)?)?);
+        }
+        el.reverse();
+        let bus = m.wire(&format!("sh_l{}", k + 1), &Expr::concat(&el)?)?;
+        cur = Level {
+            pos: pos[k + 1].clone(),
+            bus,
+        };
+    }
+    Ok(cur)
+}
+
+/// Stages S2..S4 of the transmitted side: the popped word (S2), the history,
+/// the shifter; the selected transmitted `{level, data}` word at S4.
+fn delay_select(
+    m: &mut Module,
+    p: &CheckParams,
+    io: &Inputs,
+    tx1: &Expr,
+    v1: &Expr,
+) -> Result<Expr, RtlError> {
+    m.comment(
+        "history of the last max_delay transmitted symbols (position 0 oldest) and the word: B",
+    );
+    let pp = p.parallel;
+    let hd = p.max_delay;
+    let hist = m.reg("hist", Ty::u(4 * hd as u32), Some(0))?;
+    let mut parts: Vec<Expr> = (0..pp)
+        .rev()
+        .map(|i| element(tx1, pp, i))
+        .collect::<Result<_, _>>()?;
+    parts.push(hist.clone());
+    let b = m.wire("win", &Expr::concat(&parts)?)?;
+    let hn = b.slice(4 * (hd + pp) as u32 - 1, 4 * pp as u32)?;
+    let he = m.wire("hist_en", &v1.or(&io.clear)?)?;
+    m.next(
+        &hist,
+        &Expr::mux(&io.clear, &Expr::zeros(4 * hd as u32)?, &hn)?,
+        Some(&he),
+    )?;
+    m.comment("delay shifter: lane i takes B[max_delay + i - cfg_delay]");
+    let pos = shifter_positions(p);
+    let j = pos.len() - 1;
+    let split = j / 2;
+    let l0 = Level {
+        pos: (0..hd + pp).collect(),
+        bus: b,
+    };
+    debug_assert_eq!(pos[0], l0.pos);
+    let mid = shift_levels(m, &pos, l0, (0, split), &io.delay)?;
+    let mid = Level {
+        bus: pipe(m, "sh_mid", &mid.bus)?,
+        pos: mid.pos,
+    };
+    let out = shift_levels(m, &pos, mid, (split, j), &io.delay)?;
+    // elements {level, data} lane 0 first -> {levels, data}
+    let mut lv = Vec::new();
+    let mut dt = Vec::new();
+    for i in 0..pp {
+        let lo = 4 * i as u32;
+        lv.push(out.bus.slice(lo + 3, lo + 2)?);
+        dt.push(out.bus.slice(lo + 1, lo)?);
+    }
+    let w = Expr::concat(&[Expr::pack_lsb_first(&lv)?, Expr::pack_lsb_first(&dt)?])?;
+    pipe(m, "tx4", &w)
+}
+
+/// The word's position against `skip` and `limit - 1` (registered into S4).
+struct Bounds {
+    /// word index above skip's word
+    sk_gt: Expr,
+    /// in skip's word
+    sk_eq: Expr,
+    /// word index below the word of `limit - 1`
+    lm_lt: Expr,
+    /// in the word of `limit - 1`
+    lm_eq: Expr,
+    /// no limit
+    unl: Expr,
+    /// `skip` and `limit - 1` within the word (`None` for `P = 1`)
+    lo: Option<(Expr, Expr)>,
+}
+
+fn bounds(m: &mut Module, p: &CheckParams, io: &Inputs, v2: &Expr) -> Result<Bounds, RtlError> {
+    m.comment("S3: the word counter against skip and limit - 1");
+    let lg = p.lg();
+    let ww = COUNTER_BITS - lg;
+    let wc = m.reg("wc", Ty::u(ww), Some(0))?;
+    let wn = Expr::mux(&io.clear, &ku(0, ww)?, &wc.add(&ku(1, ww)?)?)?;
+    let we = m.wire("wc_en", &v2.or(&io.clear)?)?;
+    m.next(&wc, &wn, Some(&we))?;
+    let lm1 = pipe(m, "lm1", &io.limit.sub(&ku(1, COUNTER_BITS)?)?)?;
+    let unl = pipe(m, "unl", &io.limit.eq(&ku(0, COUNTER_BITS)?)?)?;
+    let skh = m.wire("skip_hi", &io.skip.slice(SKIP_BITS - 1, lg)?)?;
+    let skh = m.wire("skip_hi_w", &skh.ext(ww)?)?;
+    let lmh = m.wire("lm1_hi", &lm1.slice(COUNTER_BITS - 1, lg)?)?;
+    let lo = if lg > 0 {
+        Some((
+            m.wire("skip_lo", &io.skip.slice(lg - 1, 0)?)?,
+            m.wire("lm1_lo", &lm1.slice(lg - 1, 0)?)?,
+        ))
+    } else {
+        None
+    };
+    Ok(Bounds {
+        sk_gt: pipe(m, "sk_gt4", &wc.gt(&skh)?)?,
+        sk_eq: pipe(m, "sk_eq4", &wc.eq(&skh)?)?,
+        lm_lt: pipe(m, "lm_lt4", &wc.lt(&lmh)?)?,
+        lm_eq: pipe(m, "lm_eq4", &wc.eq(&lmh)?)?,
+        unl,
+        lo,
+    })
+}
+
+/// `x >= l` for a named `lg`-bit `x` and a lane constant `l` (no constant compares).
+fn ge_lane(x: &Expr, l: usize) -> Result<Expr, RtlError> {
+    if l == 0 {
+        return ku(1, 1);
+    }
+    x.gt(&ku(l as i128 - 1, x.width())?)
+}
+
+/// S4 -> S5: per lane the counted mask, the error mask, bit errors and
+/// per-level errors, registered.
+struct LaneFlags {
+    mask: Expr,
+    err: Expr,
+    /// per lane 2 bits: wrong data bits
+    bit_err: Vec<Expr>,
+    /// per level `a`, per lane: wrong and sent at level `a`
+    lvl: Vec<Expr>,
+    last: Expr,
+}
+
+fn lanes(
+    m: &mut Module,
+    p: &CheckParams,
+    bd: &Bounds,
+    tx: &Expr,
+    rx: &Expr,
+) -> Result<LaneFlags, RtlError> {
+    m.comment("S4: lane mask [skip, limit), errors");
+    let pp = p.parallel;
+    let last = m.wire("last4", &bd.lm_eq.and(&bd.unl.not())?)?;
+    let mut mask = Vec::new();
+    let mut err = Vec::new();
+    let mut bit_err = Vec::new();
+    let mut lvl: Vec<Vec<Expr>> = vec![Vec::new(); 4];
+    for i in 0..pp {
+        let (after_skip, before_lim) = match &bd.lo {
+            None => (
+                bd.sk_gt.or(&bd.sk_eq)?,
+                bd.unl.or(&bd.lm_lt)?.or(&bd.lm_eq)?,
+            ),
+            Some((sk, lm)) => {
+                // i >= skip_lo, i <= lm1_lo
+                let a = if i + 1 == pp {
+                    ku(1, 1)?
+                } else {
+                    sk.lt(&ku(i as i128 + 1, sk.width())?)?
+                };
+                let b = ge_lane(lm, i)?;
+                (
+                    bd.sk_gt.or(&bd.sk_eq.and(&a)?)?,
+                    bd.unl.or(&bd.lm_lt)?.or(&bd.lm_eq.and(&b)?)?,
+                )
+            }
+        };
+        let mk = m.wire(&format!("mask4_{i}"), &after_skip.and(&before_lim)?)?;
+        let d = 2 * i as u32;
+        let l = 2 * (pp + i) as u32;
+        let tl = m.wire(&format!("txl4_{i}"), &tx.slice(l + 1, l)?)?;
+        let rl = rx.slice(l + 1, l)?;
+        let e = m.wire(&format!("err4_{i}"), &mk.and(&tl.eq(&rl)?.not())?)?;
+        let x = m.wire(
+            &format!("bx4_{i}"),
+            &tx.slice(d + 1, d)?.xor(&rx.slice(d + 1, d)?)?,
+        )?;
+        let be = Expr::concat(&[x.bit(1)?.and(&x.bit(0)?)?, x.bit(1)?.xor(&x.bit(0)?)?])?;
+        let be = Expr::mux(&mk, &be, &ku(0, 2)?)?;
+        bit_err.push(pipe(m, &format!("be5_{i}"), &be)?);
+        for (a, v) in lvl.iter_mut().enumerate() {
+            v.push(e.and(&tl.eq(&ku(a as i128, 2)?)?)?);
+        }
+        mask.push(mk);
+        err.push(e);
+    }
+    let mut lv = Vec::new();
+    for (a, v) in lvl.iter().enumerate() {
+        lv.push(pipe(m, &format!("lvl5_{a}"), &Expr::pack_lsb_first(v)?)?);
+    }
+    Ok(LaneFlags {
+        mask: pipe(m, "mask5", &Expr::pack_lsb_first(&mask)?)?,
+        err: pipe(m, "err5", &Expr::pack_lsb_first(&err)?)?,
+        bit_err,
+        lvl: lv,
+        last: pipe(m, "last5", &last)?,
+    })
+}
+
+/// S5 -> S6: the runs of one word and the popcounts, registered.
+struct Runs {
+    all: Expr,
+    last: Expr,
+    head: Expr,
+    tail: Option<Expr>,
+    /// `inc[b - 1]`: inner runs of length `b` (`1..P`)
+    inc: Vec<Expr>,
+    /// the longest inner run (`None` for `P = 1`)
+    inner: Option<Expr>,
+    symbols: Expr,
+    errors: Expr,
+    bit_errors: Expr,
+    level: Vec<Expr>,
+}
+
+/// The one-hot runs of `e` (`P` bits): `(head one-hot, tail one-hot, inner[b-1][..])`.
+#[allow(clippy::type_complexity)]
+fn run_terms(
+    e: &Expr,
+    pp: usize,
+    last: &Expr,
+) -> Result<(Vec<(usize, Expr)>, Vec<(usize, Expr)>, Vec<Vec<Expr>>), RtlError> {
+    let nb = |i: usize| -> Result<Expr, RtlError> { Ok(e.bit(i as u32)?.not()) };
+    // head run of length j < P: lanes 0..j wrong, lane j right
+    let mut head = Vec::new();
+    for j in 1..pp {
+        head.push((j, ones(e, j - 1, 0)?.and(&nb(j)?)?));
+    }
+    // tail run of length j in 1..P: lanes P-j..P wrong, lane P-1-j right
+    let mut tail = Vec::new();
+    for j in 1..pp {
+        tail.push((j, ones(e, pp - 1, pp - j)?.and(&nb(pp - 1 - j)?)?));
+    }
+    // inner run [s, l], s >= 1: lane s-1 right, lanes s..=l wrong, then lane l+1 right
+    // (or the word holds limit - 1, which closes a run at lane P-1)
+    let mut inner = vec![Vec::new(); pp.saturating_sub(1)];
+    for l in 1..pp {
+        let end = if l + 1 < pp { nb(l + 1)? } else { last.clone() };
+        for s in 1..=l {
+            let t = nb(s - 1)?.and(&ones(e, l, s)?)?.and(&end)?;
+            inner[l - s].push(t);
+        }
+    }
+    Ok((head, tail, inner))
+}
+
+/// `OR_j (hot_j ? j : 0)` in `w` bits (at most one `hot_j` set).
+fn encode(m: &mut Module, name: &str, hot: &[(usize, Expr)], w: u32) -> Result<Expr, RtlError> {
+    let mut v = ku(0, w)?;
+    for (j, h) in hot {
+        let hw = m.wire(&format!("{name}_h{j}"), h)?;
+        v = v.or(&Expr::mux(&hw, &ku(*j as i128, w)?, &ku(0, w)?)?)?;
+    }
+    m.wire(name, &v)
+}
+
+fn runs(m: &mut Module, p: &CheckParams, lf: &LaneFlags) -> Result<Runs, RtlError> {
+    m.comment("S5: the runs of the word (head, inner, tail) and the popcounts");
+    let pp = p.parallel;
+    let wb = bits_for(pp);
+    let e = &lf.err;
+    let all = m.wire("all5", &ones(e, pp - 1, 0)?)?;
+    let (head, tail, inner) = run_terms(e, pp, &lf.last)?;
+    let h = encode(m, "head5", &head, wb)?;
+    let h = Expr::mux(&all, &ku(pp as i128, wb)?, &h)?;
+    let tail = if pp > 1 {
+        let t = encode(m, "tail5", &tail, wb)?;
+        Some(pipe(m, "tail6", &t)?)
+    } else {
+        None
+    };
+    let mut inc = Vec::new();
+    let mut longest = ku(0, wb)?;
+    for (bi, terms) in inner.iter().enumerate() {
+        let b = bi + 1;
+        let named: Vec<Expr> = terms
+            .iter()
+            .enumerate()
+            .map(|(k, t)| m.wire(&format!("in5_b{b}_{k}"), t))
+            .collect::<Result<_, _>>()?;
+        let c = sum(m, &format!("inc5_b{b}"), &named, wb)?;
+        let any = m.wire(&format!("any5_b{b}"), &nonzero(&c)?)?;
+        longest = Expr::mux(&any, &ku(b as i128, wb)?, &longest)?;
+        inc.push(pipe(m, &format!("inc6_b{b}"), &c)?);
+    }
+    let inner = if pp > 1 {
+        Some(pipe(m, "inner6", &longest)?)
+    } else {
+        None
+    };
+    let bits_of = |x: &Expr, n: usize| -> Result<Vec<Expr>, RtlError> {
+        (0..n).map(|i| x.bit(i as u32)).collect()
+    };
+    let syms = sum(m, "syms5", &bits_of(&lf.mask, pp)?, wb)?;
+    let errs = sum(m, "errs5", &bits_of(e, pp)?, wb)?;
+    let bes = sum(m, "bits5", &lf.bit_err, bits_for(2 * pp))?;
+    let mut level = Vec::new();
+    for (a, x) in lf.lvl.iter().enumerate() {
+        let s = sum(m, &format!("lv5_{a}"), &bits_of(x, pp)?, wb)?;
+        level.push(pipe(m, &format!("lv6_{a}"), &s)?);
+    }
+    Ok(Runs {
+        all: pipe(m, "all6", &all)?,
+        last: pipe(m, "last6", &lf.last)?,
+        head: pipe(m, "head6", &h)?,
+        tail,
+        inc,
+        inner,
+        symbols: pipe(m, "syms6", &syms)?,
+        errors: pipe(m, "errs6", &errs)?,
+        bit_errors: pipe(m, "bits6", &bes)?,
+        level,
+    })
+}
+
+/// S6 -> S7: the carried run; per bin the bursts closed by the word, the
+/// longest candidate, registered.
+struct Closed {
+    /// bursts closed per bin `1..=LONG_BIN` (index `b - 1`)
+    tot: Vec<Expr>,
+    cand: Expr,
+    last: Expr,
+}
+
+fn carry(
+    m: &mut Module,
+    p: &CheckParams,
+    r: &Runs,
+    v5: &Expr,
+    clear: &Expr,
+) -> Result<Closed, RtlError> {
+    m.comment("S6: the run carried across words; the head run closes at carry + head");
+    let pp = p.parallel;
+    let wb = bits_for(pp);
+    let sb = bits_for(LONG_BIN);
+    let c64 = Ty::u(COUNTER_BITS);
+    let cr = m.reg("carry", c64, Some(0))?;
+    let cs = m.reg("carry_sat", Ty::u(sb), Some(0))?;
+    let grow = m.wire("grow6", &r.all.and(&r.last.not())?)?;
+    let he = m.wire("head6_w", &r.head.ext(COUNTER_BITS)?)?;
+    let len = m.wire("len6", &cr.add(&he)?)?;
+    let close = m.wire(
+        "close6",
+        &v5.and(&grow.not())?
+            .and(&nonzero(&cs)?.or(&nonzero(&r.head)?)?)?,
+    )?;
+    // min(carry, 33) + head in 7 bits, saturated to the bin
+    let hs = m.wire("head6_s", &r.head.ext(sb + 1)?)?;
+    let csx = m.wire("carry_sat_x", &cs.ext(sb + 1)?)?;
+    let s = m.wire("bin6_sum", &csx.add(&hs)?)?;
+    let long = ku(LONG_BIN as i128, sb + 1)?;
+    let bin = m.wire(
+        "bin6",
+        &Expr::mux(
+            &s.gt(&long)?,
+            &ku(LONG_BIN as i128, sb)?,
+            &s.slice(sb - 1, 0)?,
+        )?,
+    )?;
+    // next carry: grow by P, or the tail run (0 when the word holds limit - 1)
+    let tail = match &r.tail {
+        Some(t) => Expr::mux(&r.last, &ku(0, wb)?, t)?,
+        None => ku(0, wb)?,
+    };
+    let tail = m.wire("tail6_c", &tail)?;
+    let tw = m.wire("tail6_w", &tail.ext(COUNTER_BITS)?)?;
+    let cn = Expr::mux(&grow, &cr.add(&ku(pp as i128, COUNTER_BITS)?)?, &tw)?;
+    let ce = m.wire("carry_en", &v5.or(clear)?)?;
+    m.next(
+        &cr,
+        &Expr::mux(clear, &ku(0, COUNTER_BITS)?, &cn)?,
+        Some(&ce),
+    )?;
+    let gs = m.wire("carry_sat_g", &csx.add(&ku(pp as i128, sb + 1)?)?)?;
+    let gsat = Expr::mux(
+        &gs.gt(&long)?,
+        &ku(LONG_BIN as i128, sb)?,
+        &gs.slice(sb - 1, 0)?,
+    )?;
+    let ts = m.wire("tail6_s", &tail.ext(sb)?)?;
+    let csn = Expr::mux(&grow, &gsat, &ts)?;
+    m.next(&cs, &Expr::mux(clear, &ku(0, sb)?, &csn)?, Some(&ce))?;
+    // the longest candidate: the head run's length if it closes and is at least the inner one
+    let cand = match &r.inner {
+        Some(inner) => {
+            let ix = m.wire("inner6_x", &inner.ext(sb + 1)?)?;
+            let sel = m.wire("cand6_sel", &close.and(&s.ge(&ix)?)?)?;
+            let iw = m.wire("inner6_w", &inner.ext(COUNTER_BITS)?)?;
+            Expr::mux(&sel, &len, &iw)?
+        }
+        None => Expr::mux(&close, &len, &ku(0, COUNTER_BITS)?)?,
+    };
+    let mut tot = Vec::new();
+    let tw = bits_for(pp.max(2));
+    for b in 1..=LONG_BIN {
+        let hit = m.wire(
+            &format!("hit6_b{b}"),
+            &close.and(&bin.eq(&ku(b as i128, sb)?)?)?,
+        )?;
+        let t = match r.inc.get(b - 1) {
+            Some(i) => {
+                let iw = m.wire(&format!("inc6_b{b}_w"), &i.ext(tw)?)?;
+                iw.add(&hit.ext(tw)?)?
+            }
+            None => hit.ext(tw)?,
+        };
+        tot.push(pipe(m, &format!("tot7_b{b}"), &t)?);
+    }
+    Ok(Closed {
+        tot,
+        cand: pipe(m, "cand7", &cand)?,
+        last: pipe(m, "last7", &r.last)?,
+    })
+}
+
+/// The counters in snapshot order ([`golden::check::addr`]), `bits` derived.
+fn counters(
+    m: &mut Module,
+    r: &Runs,
+    cl: &Closed,
+    v6: &Expr,
+    clear: &Expr,
+) -> Result<Vec<Expr>, RtlError> {
+    m.comment("S7: the counters");
+    let add = |m: &mut Module, name: &str, x: &Expr| -> Result<Expr, RtlError> {
+        let c = m.reg(name, Ty::u(COUNTER_BITS), Some(0))?;
+        let xw = m.wire(&format!("{name}_inc"), x)?;
+        let xw = xw.ext(COUNTER_BITS)?;
+        let e = m.wire(&format!("{name}_en"), &v6.or(clear)?)?;
+        let d = Expr::mux(clear, &ku(0, COUNTER_BITS)?, &c.add(&xw)?)?;
+        m.next(&c, &d, Some(&e))?;
+        Ok(c)
+    };
+    let syms = pipe(m, "syms7", &r.symbols)?;
+    let errs = pipe(m, "errs7", &r.errors)?;
+    let bits = pipe(m, "bits7", &r.bit_errors)?;
+    let mut out = vec![
+        add(m, "n_symbols", &syms)?,
+        add(m, "n_symbol_errors", &errs)?,
+    ];
+    let bits_placeholder = out[0].clone();
+    out.push(bits_placeholder);
+    out.push(add(m, "n_bit_errors", &bits)?);
+    for (a, x) in r.level.iter().enumerate() {
+        let x6 = pipe(m, &format!("lv7_{a}"), x)?;
+        out.push(add(m, &format!("n_level_errors{a}"), &x6)?);
+    }
+    let lg = m.reg("n_longest", Ty::u(COUNTER_BITS), Some(0))?;
+    let up = m.wire("longest_up", &v6.and(&cl.cand.gt(&lg)?)?)?;
+    let le = m.wire("n_longest_en", &up.or(clear)?)?;
+    m.next(
+        &lg,
+        &Expr::mux(clear, &ku(0, COUNTER_BITS)?, &cl.cand)?,
+        Some(&le),
+    )?;
+    out.push(lg);
+    for (i, t) in cl.tot.iter().enumerate() {
+        out.push(add(m, &format!("n_bursts{}", i + 1), t)?);
+    }
+    debug_assert_eq!(out.len(), NUM_COUNTERS);
+    Ok(out)
+}
+
+/// The shadow set, the read port's mux tree and the snap delay line.
+fn shadow(m: &mut Module, io: &Inputs, live: &[Expr]) -> Result<Expr, RtlError> {
+    m.comment("snapshot: snap delayed to the counter stage, then the shadow set");
+    let mut s = io.snap.clone();
+    for i in 1..=SNAP_DELAY {
+        s = creg(m, &format!("snap_d{i}"), &s, None, &io.clear)?;
+    }
+    let mut sh = Vec::new();
+    for (i, c) in live.iter().enumerate() {
+        if i == addr::BITS {
+            continue;
+        }
+        sh.push((i, m.reg_d(&format!("sh_{i}"), c, Some(&s), Some(0))?));
+    }
+    let sym = sh[addr::SYMBOLS].1.clone();
+    let bits = m.wire("sh_bits", &sym.add(&sym)?)?;
+    sh.insert(addr::BITS, (addr::BITS, bits));
+    let ab = rd_addr_bits();
+    let mut cur: Vec<Expr> = sh.into_iter().map(|(_, e)| e).collect();
+    cur.resize(1 << ab, ku(0, COUNTER_BITS)?);
+    // two registered halves: the low address bits pick within groups of 8, the
+    // high ones pick the group (a 42:1 mux of 64 bits in one cycle is slow on ECP5)
+    let lo_bits = RD_SPLIT.min(ab);
+    let mut sel: Vec<Expr> = (0..ab)
+        .map(|k| io.rd_addr.bit(k))
+        .collect::<Result<_, _>>()?;
+    for k in 0..ab {
+        if k == lo_bits {
+            cur = cur
+                .iter()
+                .enumerate()
+                .map(|(i, v)| pipe(m, &format!("rd_g{i}"), v))
+                .collect::<Result<_, _>>()?;
+            for (j, b) in sel.iter_mut().enumerate().skip(k as usize) {
+                *b = pipe(m, &format!("rd_a{j}"), b)?;
+            }
+        }
+        let mut next = Vec::new();
+        for (i, pair) in cur.chunks(2).enumerate() {
+            let v = Expr::mux(&sel[k as usize], &pair[1], &pair[0])?;
+            next.push(m.wire(&format!("rd_l{k}_{i}"), &v)?);
+        }
+        cur = next;
+    }
+    pipe(m, "rd_q", &cur.remove(0))
+}
+
+/// The header of `rxdsp_check`.
+fn header(p: &CheckParams) -> Header {
+    let mut h = Header::new(
+        "BER checker: decisions against the delay-matched transmitted symbols, bit-exact with golden::check::Checker (ErrorCounter)",
+        regen::CHECK,
+    )
+    .param("rtl.parallel (P)", p.parallel)
+    .param("max_delay (symbols)", p.max_delay)
+    .param("fifo_words", p.fifo_words)
+    .latency(LATENCY)
+    .note(format!(
+        "snap in cycle c copies the counters of every received word accepted before c at the end of cycle c + {SNAP_DELAY}; rd_data = shadow[rd_addr] {RD_LATENCY} cycles later. Shadow map (64 bits each):"
+    ));
+    for l in counter_map() {
+        h = h.note(format!("  {l}"));
+    }
+    h.note("cfg_limit = 0: no limit (done stays low). A received word needs its transmitted word accepted in an earlier cycle (underflow otherwise).")
+}
+
+/// Builds `rxdsp_check` for `p`.
+pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
+    p.check()?;
+    let pp = p.parallel as u32;
+    let mut m = Module::new(TOP, header(p));
+    m.clock()?;
+    let io = inputs(&mut m, p)?;
+    let f = fifo(&mut m, p, &io)?;
+    m.comment("valid bits of the stages S2..S7");
+    let mut v = Vec::new();
+    let mut prev = f.pop.clone();
+    for s in 1..=LATENCY {
+        prev = creg(&mut m, &format!("v{s}"), &prev, None, &io.clear)?;
+        v.push(prev.clone());
+    }
+    let rxw = m.wire(
+        "rx_word",
+        &Expr::concat(&[io.rx_level.clone(), io.rx_data.clone()])?,
+    )?;
+    let rx1 = pipe(&mut m, "rx1", &rxw)?;
+    let tx1 = pipe(&mut m, "tx1", &f.out)?;
+    let tx2 = pipe(&mut m, "tx2", &tx1)?;
+    let tx4 = delay_select(&mut m, p, &io, &tx2, &v[1])?;
+    let rx2 = pipe(&mut m, "rx2", &rx1)?;
+    let rx3 = pipe(&mut m, "rx3", &rx2)?;
+    let rx4 = pipe(&mut m, "rx4", &rx3)?;
+    let bd = bounds(&mut m, p, &io, &v[2])?;
+    let lf = lanes(&mut m, p, &bd, &tx4, &rx4)?;
+    let r = runs(&mut m, p, &lf)?;
+    let cl = carry(&mut m, p, &r, &v[5], &io.clear)?;
+    let live = counters(&mut m, &r, &cl, &v[6], &io.clear)?;
+    let rd = shadow(&mut m, &io, &live)?;
+    let done = m.reg("done_q", Ty::BIT, Some(0))?;
+    let dn = done.or(&v[6].and(&cl.last)?)?;
+    m.next(&done, &Expr::mux(&io.clear, &ku(0, 1)?, &dn)?, None)?;
+    debug_assert_eq!(tx4.width(), 4 * pp);
+    m.output(
+        "rd_data",
+        &rd,
+        &format!("shadow counter at the rd_addr of {RD_LATENCY} cycles before (0 past the map)"),
+    )?;
+    m.output(
+        "done",
+        &done,
+        "every symbol before cfg_limit counted and the open burst closed (sticky until clear)",
+    )?;
+    m.output(
+        "overflow",
+        &f.overflow,
+        "sticky: a transmitted word arrived with the FIFO full (lost)",
+    )?;
+    m.output(
+        "underflow",
+        &f.underflow,
+        "sticky: a received word arrived with no transmitted word waiting (dropped)",
+    )?;
+    Ok(m)
+}
+
+/// `rxdsp_check` for `p` in memory (one file, `rxdsp_check.v`).
+pub fn design(p: &CheckParams) -> Result<Design, RtlError> {
+    let m = build(p)?;
+    Ok(Design {
+        files: vec![(format!("{TOP}.v"), m.emit()?)],
+        ports: m.ports().to_vec(),
+        latency: LATENCY,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifter_levels_keep_what_they_read() {
+        for (pp, d) in [(1, 1), (1, 127), (8, 127), (8, 5), (32, 127), (4, 300)] {
+            let p = CheckParams {
+                parallel: pp,
+                max_delay: d,
+                fifo_words: 4,
+            };
+            let pos = shifter_positions(&p);
+            assert_eq!(pos[0], (0..d + pp).collect::<Vec<_>>(), "P {pp} D {d}");
+            assert_eq!(pos.last().unwrap().len(), pp);
+        }
+    }
+
+    #[test]
+    fn illegal_parameters_are_refused() {
+        let ok = CheckParams::default();
+        ok.check().unwrap();
+        for (bad, says) in [
+            (CheckParams { parallel: 3, ..ok }, "parallel = 3"),
+            (CheckParams { max_delay: 0, ..ok }, "max_delay = 0"),
+            (
+                CheckParams {
+                    fifo_words: 100,
+                    ..ok
+                },
+                "fifo_words = 100",
+            ),
+            (
+                CheckParams {
+                    fifo_words: 1,
+                    ..ok
+                },
+                "power of two",
+            ),
+        ] {
+            let e = design(&bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+        }
+    }
+}
