@@ -25,7 +25,9 @@
 //! * S6: the carried run (`carry`, 64 bits, and `min(carry, 33)`): the head
 //!   run closes with length `carry + head` (or the carry grows by `P` when the
 //!   whole word is wrong); the word holding index `limit - 1` closes every run;
-//! * S7: the 64-bit counters; the snapshot copies them when `snap`, delayed
+//! * S7: the closing flag and the bin of the head run registered, decoded
+//!   and added to the inner runs' counts per bin;
+//! * S8: the 64-bit counters; the snapshot copies them when `snap`, delayed
 //!   by [`SNAP_DELAY`] cycles, reaches this stage.
 
 use crate::hdl::{Expr, Header, Module, Ty};
@@ -43,7 +45,7 @@ pub const SKIP_BITS: u32 = 48;
 pub const COUNTER_BITS: u32 = 64;
 /// The register stages from an accepted received word to the counters: a
 /// word accepted in cycle `c` is in the counters from cycle `c + LATENCY + 1`.
-pub const LATENCY: usize = 7;
+pub const LATENCY: usize = 8;
 /// `snap` in cycle `c` copies the counters at the end of cycle `c + SNAP_DELAY`:
 /// exactly the words accepted before cycle `c`. The shadow is readable from
 /// cycle `c + SNAP_DELAY + 1`.
@@ -701,8 +703,8 @@ fn runs(m: &mut Module, p: &CheckParams, lf: &LaneFlags) -> Result<Runs, RtlErro
     })
 }
 
-/// S6 -> S7: the carried run; per bin the bursts closed by the word, the
-/// longest candidate, registered.
+/// S6 -> S8: the carried run; per bin the bursts closed by the word (the
+/// bin registered at S7, the totals at S8), the longest candidate.
 struct Closed {
     /// bursts closed per bin `1..=LONG_BIN` (index `b - 1`)
     tot: Vec<Expr>,
@@ -778,26 +780,37 @@ fn carry(
         }
         None => Expr::mux(&close, &len, &ku(0, COUNTER_BITS)?)?,
     };
+    // Timing: the bin's decode and the add to the inner runs' count after
+    // the saturated sum were S6's critical path on ECP5 (8.65 ns); the
+    // closing flag and the bin are registered (S7) and decoded there.
+    m.comment(
+        "S7: the closing flag, the bin and the inner runs' counts, registered; the bins' totals",
+    );
+    let close7 = pipe(m, "close7", &close)?;
+    let bin7 = pipe(m, "bin7", &bin)?;
     let mut tot = Vec::new();
     let tw = bits_for(pp.max(2));
     for b in 1..=LONG_BIN {
         let hit = m.wire(
-            &format!("hit6_b{b}"),
-            &close.and(&bin.eq(&ku(b as i128, sb)?)?)?,
+            &format!("hit7_b{b}"),
+            &close7.and(&bin7.eq(&ku(b as i128, sb)?)?)?,
         )?;
         let t = match r.inc.get(b - 1) {
             Some(i) => {
-                let iw = m.wire(&format!("inc6_b{b}_w"), &i.ext(tw)?)?;
+                let i7 = pipe(m, &format!("inc7_b{b}"), i)?;
+                let iw = m.wire(&format!("inc7_b{b}_w"), &i7.ext(tw)?)?;
                 iw.add(&hit.ext(tw)?)?
             }
             None => hit.ext(tw)?,
         };
-        tot.push(pipe(m, &format!("tot7_b{b}"), &t)?);
+        tot.push(pipe(m, &format!("tot8_b{b}"), &t)?);
     }
+    let cand7 = pipe(m, "cand7", &cand)?;
+    let last7 = pipe(m, "last7", &r.last)?;
     Ok(Closed {
         tot,
-        cand: pipe(m, "cand7", &cand)?,
-        last: pipe(m, "last7", &r.last)?,
+        cand: pipe(m, "cand8", &cand7)?,
+        last: pipe(m, "last8", &last7)?,
     })
 }
 
@@ -809,7 +822,7 @@ fn counters(
     v6: &Expr,
     clear: &Expr,
 ) -> Result<Vec<Expr>, RtlError> {
-    m.comment("S7: the counters");
+    m.comment("S8: the counters");
     let add = |m: &mut Module, name: &str, x: &Expr| -> Result<Expr, RtlError> {
         let c = m.reg(name, Ty::u(COUNTER_BITS), Some(0))?;
         let xw = m.wire(&format!("{name}_inc"), x)?;
@@ -819,9 +832,13 @@ fn counters(
         m.next(&c, &d, Some(&e))?;
         Ok(c)
     };
-    let syms = pipe(m, "syms7", &r.symbols)?;
-    let errs = pipe(m, "errs7", &r.errors)?;
-    let bits = pipe(m, "bits7", &r.bit_errors)?;
+    let two = |m: &mut Module, name: &str, x: &Expr| -> Result<Expr, RtlError> {
+        let x7 = pipe(m, &format!("{name}7"), x)?;
+        pipe(m, &format!("{name}8"), &x7)
+    };
+    let syms = two(m, "syms", &r.symbols)?;
+    let errs = two(m, "errs", &r.errors)?;
+    let bits = two(m, "bits", &r.bit_errors)?;
     let mut out = vec![
         add(m, "n_symbols", &syms)?,
         add(m, "n_symbol_errors", &errs)?,
@@ -830,7 +847,7 @@ fn counters(
     out.push(bits_placeholder);
     out.push(add(m, "n_bit_errors", &bits)?);
     for (a, x) in r.level.iter().enumerate() {
-        let x6 = pipe(m, &format!("lv7_{a}"), x)?;
+        let x6 = two(m, &format!("lv_{a}_"), x)?;
         out.push(add(m, &format!("n_level_errors{a}"), &x6)?);
     }
     let lg = m.reg("n_longest", Ty::u(COUNTER_BITS), Some(0))?;
@@ -923,7 +940,7 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     m.clock()?;
     let io = inputs(&mut m, p)?;
     let f = fifo(&mut m, p, &io)?;
-    m.comment("valid bits of the stages S2..S7");
+    m.comment("valid bits of the stages S2..S8");
     let mut v = Vec::new();
     let mut prev = f.pop.clone();
     for s in 1..=LATENCY {
@@ -945,10 +962,10 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     let lf = lanes(&mut m, p, &bd, &tx4, &rx4)?;
     let r = runs(&mut m, p, &lf)?;
     let cl = carry(&mut m, p, &r, &v[5], &io.clear)?;
-    let live = counters(&mut m, &r, &cl, &v[6], &io.clear)?;
+    let live = counters(&mut m, &r, &cl, &v[7], &io.clear)?;
     let rd = shadow(&mut m, &io, &live)?;
     let done = m.reg("done_q", Ty::BIT, Some(0))?;
-    let dn = done.or(&v[6].and(&cl.last)?)?;
+    let dn = done.or(&v[7].and(&cl.last)?)?;
     m.next(&done, &Expr::mux(&io.clear, &ku(0, 1)?, &dn)?, None)?;
     debug_assert_eq!(tx4.width(), 4 * pp);
     m.output(
