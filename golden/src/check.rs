@@ -19,7 +19,7 @@
 //! [`CheckCounts::words`] lists the counters in the order of the RTL's
 //! snapshot read port ([`counter_names`], [`addr`]): the one definition of the map.
 
-use crate::stats::{ErrorCounter, MAX_BURST_BIN};
+use crate::stats::{DelayedTx, ErrorCounter, MAX_BURST_BIN};
 use std::collections::VecDeque;
 
 /// Number of counters in the snapshot (the read port's address range).
@@ -141,8 +141,7 @@ pub struct Checker {
     /// transmitted words not yet paired: (levels, data)
     fifo: VecDeque<(Vec<u8>, Vec<u8>)>,
     /// the last `delay` transmitted levels/data, then the current word's
-    tx_lv_ext: Vec<u8>,
-    tx_data_ext: Vec<u8>,
+    tx: DelayedTx,
     /// received symbols so far
     k: u64,
     done: bool,
@@ -151,13 +150,11 @@ pub struct Checker {
 impl Checker {
     /// A cleared checker with registers `regs`.
     pub fn new(regs: CheckRegs) -> Checker {
-        let d = regs.delay as usize;
         Checker {
             regs,
             counter: ErrorCounter::default(),
             fifo: VecDeque::new(),
-            tx_lv_ext: vec![0; d],
-            tx_data_ext: vec![0; d],
+            tx: DelayedTx::new(regs.delay as usize),
             k: 0,
             done: false,
         }
@@ -188,12 +185,8 @@ impl Checker {
             .expect("a received word without its transmitted word");
         let n = levels.len();
         assert!(tl.len() == n && data.len() == n, "word widths differ");
-        let d = self.regs.delay as usize;
-        self.tx_lv_ext.truncate(d);
-        self.tx_lv_ext.extend_from_slice(&tl);
-        self.tx_data_ext.truncate(d);
-        self.tx_data_ext.extend_from_slice(&td);
-        // received index k + i <-> tx_ext[i]
+        self.tx.push(&tl, &td);
+        // received index k + i <-> tx[i]
         let k = self.k;
         let lim = if self.regs.limit == 0 {
             u64::MAX
@@ -205,9 +198,9 @@ impl Checker {
         if lo < hi {
             let (lo, hi) = (lo as usize, hi as usize);
             self.counter.update(
-                &self.tx_lv_ext[lo..hi],
+                &self.tx.levels()[lo..hi],
                 &levels[lo..hi],
-                &self.tx_data_ext[lo..hi],
+                &self.tx.data()[lo..hi],
                 &data[lo..hi],
             );
         }
@@ -215,9 +208,6 @@ impl Checker {
             self.counter.finish();
             self.done = true;
         }
-        let tail = self.tx_lv_ext.len() - d;
-        self.tx_lv_ext.copy_within(tail.., 0);
-        self.tx_data_ext.copy_within(tail.., 0);
         self.k += n as u64;
     }
 

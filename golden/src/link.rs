@@ -717,8 +717,7 @@ struct RxSide {
     counter: ErrorCounter,
     kept: Option<Vec<i16>>,
     /// transmitted levels/data: the last `delay` of the previous batch, then this batch
-    tx_lv_ext: Vec<u8>,
-    tx_data_ext: Vec<u8>,
+    tx: crate::stats::DelayedTx,
     rx_lv: Vec<u8>,
     rx_data: Vec<u8>,
     delay: usize,
@@ -736,16 +735,13 @@ impl RxSide {
         }
         self.rx_lv.resize(n, 0);
         self.rx_data.resize(n, 0);
-        self.tx_lv_ext.truncate(d);
-        self.tx_lv_ext.extend_from_slice(&batch.levels);
-        self.tx_data_ext.truncate(d);
-        self.tx_data_ext.extend_from_slice(&batch.data);
+        self.tx.push(&batch.levels, &batch.data);
         match &mut self.eq {
             RxEq::Fixed(eq) => eq.process(&batch.samples, &mut self.rx_lv, &mut self.rx_data),
             RxEq::Hw(hw) => hw.process(
                 &batch.samples,
-                &self.tx_lv_ext,
-                &self.tx_data_ext,
+                self.tx.levels(),
+                self.tx.data(),
                 self.done,
                 (d as u64, self.warmup),
                 (&mut self.rx_lv, &mut self.rx_data),
@@ -754,9 +750,9 @@ impl RxSide {
         // rx index done+i <-> tx_ext[i]
         let skip = self.warmup.saturating_sub(self.done).min(n as u64) as usize;
         self.counter.update(
-            &self.tx_lv_ext[skip..n],
+            &self.tx.levels()[skip..n],
             &self.rx_lv[skip..],
-            &self.tx_data_ext[skip..n],
+            &self.tx.data()[skip..n],
             &self.rx_data[skip..],
         );
         if let Some(f) = self.fec.as_mut() {
@@ -764,10 +760,6 @@ impl RxSide {
             let start = (d as u64).saturating_sub(self.done).min(n as u64) as usize;
             f.push(&self.rx_data[start..]);
         }
-        // keep the last d symbols for the next batch
-        let tail = self.tx_lv_ext.len() - d;
-        self.tx_lv_ext.copy_within(tail.., 0);
-        self.tx_data_ext.copy_within(tail.., 0);
         self.done += n as u64;
     }
 }
@@ -924,8 +916,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
         } else {
             None
         },
-        tx_lv_ext: vec![0; d],
-        tx_data_ext: vec![0; d],
+        tx: crate::stats::DelayedTx::new(d),
         rx_lv: Vec::new(),
         rx_data: Vec::new(),
         delay: d,

@@ -146,6 +146,53 @@ impl ErrorCounter {
     }
 }
 
+/// The transmitted symbols aligned with the received ones `delay` symbols
+/// later: after [`DelayedTx::push`] of the transmitted symbols `t..t + n`,
+/// [`DelayedTx::levels`]`[i]` and [`DelayedTx::data`]`[i]` are the ones sent
+/// `delay` symbols before received symbol `t + i` (level 0, data 0 before the
+/// first). Used by `rxdsp sim`'s receiver and by the BER checker's model, so
+/// both align alike.
+#[derive(Clone, Debug)]
+pub struct DelayedTx {
+    delay: usize,
+    levels: Vec<u8>,
+    data: Vec<u8>,
+}
+
+impl DelayedTx {
+    /// An empty history of `delay` zero symbols.
+    pub fn new(delay: usize) -> DelayedTx {
+        DelayedTx {
+            delay,
+            levels: vec![0; delay],
+            data: vec![0; delay],
+        }
+    }
+
+    /// Appends the next transmitted levels and data, keeping the last `delay`
+    /// of the previous push in front.
+    pub fn push(&mut self, levels: &[u8], data: &[u8]) {
+        let d = self.delay;
+        for v in [&mut self.levels, &mut self.data] {
+            let tail = v.len() - d;
+            v.copy_within(tail.., 0);
+            v.truncate(d);
+        }
+        self.levels.extend_from_slice(levels);
+        self.data.extend_from_slice(data);
+    }
+
+    /// The levels aligned with the received symbols of the last push.
+    pub fn levels(&self) -> &[u8] {
+        &self.levels
+    }
+
+    /// The data symbols aligned with the received symbols of the last push.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+}
+
 /// `num / den`, zero when `den` is zero.
 pub fn ratio(num: u64, den: u64) -> f64 {
     if den == 0 {
