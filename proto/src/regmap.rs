@@ -55,6 +55,10 @@ pub enum Kind {
     Snapshot,
     /// Write-only: any write latches every [`Kind::Snapshot`] register.
     SnapshotTrigger,
+    /// Write-only command: a write pulses `s_<reg>` for one cycle and, for
+    /// registers wider than one bit, presents the written value on `c_<reg>`
+    /// in that cycle (nothing is stored).
+    Strobe,
 }
 
 /// One register.
@@ -83,11 +87,14 @@ impl Reg {
     }
     /// Readable (everything but the snapshot trigger).
     pub fn readable(&self) -> bool {
-        self.kind != Kind::SnapshotTrigger
+        !matches!(self.kind, Kind::SnapshotTrigger | Kind::Strobe)
     }
     /// Writable by the host.
     pub fn writable(&self) -> bool {
-        matches!(self.kind, Kind::Rw { .. } | Kind::SnapshotTrigger)
+        matches!(
+            self.kind,
+            Kind::Rw { .. } | Kind::SnapshotTrigger | Kind::Strobe
+        )
     }
     /// The Verilog-safe name (`block_register`).
     pub fn ident(&self) -> String {
@@ -135,6 +142,10 @@ pub mod ids {
     pub const BRIDGE: u16 = 0x4252;
     /// adaptation engine ("AD"), in builds with `adapt.in_rtl`
     pub const ADAPT: u16 = 0x4144;
+    /// link emulator ("EM"), in BER-tester builds
+    pub const EMU: u16 = 0x454D;
+    /// BER checker ("CK"), in BER-tester builds
+    pub const CHECK: u16 = 0x434B;
     /// a reserved block (no adaptation engine in this build, no FEC decoder
     /// yet): every word reads 0
     pub const RESERVED: u16 = 0;
@@ -158,6 +169,20 @@ pub mod base {
     pub const ADAPT: u16 = 0x180;
     /// FEC decoder (reserved)
     pub const FEC: u16 = 0x200;
+    /// link emulator (reserved without one)
+    pub const EMU: u16 = 0x300;
+    /// BER checker (reserved without one)
+    pub const CHECK: u16 = 0x340;
+}
+
+/// Bits of `check.status`.
+pub mod check_status {
+    /// every symbol before `check.limit` counted (sticky until `check.clear`)
+    pub const DONE: u32 = 1;
+    /// a transmitted word was lost: the checker's FIFO was full (sticky)
+    pub const OVERFLOW: u32 = 2;
+    /// a received word found no transmitted word waiting (sticky)
+    pub const UNDERFLOW: u32 = 4;
 }
 
 /// The equalizer's register port (`eq_cfg_addr`): where each coefficient
@@ -298,6 +323,23 @@ pub struct MapParams {
     pub gen_version: u32,
     /// the adaptation engine's generation parameters, in builds with one
     pub adapt: Option<AdaptMap>,
+    /// the BER tester's generation parameters, in builds with one
+    pub bert: Option<BertMap>,
+}
+
+/// The generation parameters of the BER tester (the link emulator
+/// `rxdsp_emu` and the checker `rxdsp_check` beside the equalizer), as the
+/// `id` block reports them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BertMap {
+    /// the emulator's channel taps T
+    pub emu_taps: u32,
+    /// bits of the emulator's configuration address (`emu.cfg_addr`)
+    pub emu_cfg_addr_bits: u32,
+    /// the largest checker delay (`check.delay`), symbols
+    pub check_max_delay: u32,
+    /// counters in the checker's snapshot (`check.select` range)
+    pub check_counters: u32,
 }
 
 /// The generation parameters of the adaptation engine (`adapt.*`), as the
@@ -351,6 +393,15 @@ impl MapParams {
                     delay: get("id.adapt_delay")?,
                     leak_shift: get("id.adapt_leak_shift")?,
                     round_robin: get("id.adapt_block")? != 0,
+                }),
+            },
+            bert: match get("id.bert")? {
+                0 => None,
+                _ => Some(BertMap {
+                    emu_taps: get("id.emu_taps")?,
+                    emu_cfg_addr_bits: get("id.emu_cfg_addr_bits")?,
+                    check_max_delay: get("id.check_max_delay")?,
+                    check_counters: get("id.check_counters")?,
                 }),
             },
         })
@@ -429,6 +480,8 @@ pub fn regmap(p: &MapParams) -> RegMap {
             bridge_block(),
             adapt_block(p),
             fec_block(),
+            emu_block(p),
+            check_block(p),
         ],
     }
 }
@@ -532,6 +585,32 @@ fn id_block(p: &MapParams) -> Block {
         "adapt_block",
         a.round_robin as u64,
         "adapt.block: 0 sum, 1 round-robin",
+    );
+    let b = p.bert.unwrap_or_default();
+    id.konst(
+        "bert",
+        p.bert.is_some() as u64,
+        "1: the BER tester is built in (the `emu` and `check` blocks); 0: not",
+    );
+    id.konst(
+        "emu_taps",
+        b.emu_taps as u64,
+        "T, the emulator's channel taps",
+    );
+    id.konst(
+        "emu_cfg_addr_bits",
+        b.emu_cfg_addr_bits as u64,
+        "bits of the emulator's configuration address",
+    );
+    id.konst(
+        "check_max_delay",
+        b.check_max_delay as u64,
+        "the largest `check.delay`, symbols",
+    );
+    id.konst(
+        "check_counters",
+        b.check_counters as u64,
+        "counters in the checker's snapshot",
     );
     id.blk
 }
@@ -674,15 +753,12 @@ fn bridge_block() -> Block {
 /// reserved block (reads 0) in builds without the engine.
 fn adapt_block(p: &MapParams) -> Block {
     let Some(ad) = p.adapt else {
-        return Block {
-            name: "adapt",
-            id: ids::RESERVED,
-            version: 0,
-            base: base::ADAPT,
-            size: 0x80,
-            doc: "Reserved: this build has no adaptation engine (`adapt.in_rtl = false`); every word reads 0.".into(),
-            regs: Vec::new(),
-        };
+        return reserved(
+            "adapt",
+            base::ADAPT,
+            0x80,
+            "Reserved: this build has no adaptation engine (`adapt.in_rtl = false`); every word reads 0.",
+        );
     };
     let mut a = B::new(
         "adapt",
@@ -754,17 +830,164 @@ fn adapt_block(p: &MapParams) -> Block {
     a.blk
 }
 
-/// `fec`: reserved, no registers.
-fn fec_block() -> Block {
+/// Bits to hold `0..=v` (at least one): the exact width of a field, so the
+/// datapath uses every bit of the register it takes.
+pub fn bits_for(v: u64) -> u32 {
+    (u64::BITS - v.leading_zeros()).max(1)
+}
+
+/// A reserved block: every word reads 0.
+fn reserved(name: &'static str, base: u16, size: u16, doc: &str) -> Block {
     Block {
-        name: "fec",
-        id: ids::FEC_RESERVED,
+        name,
+        id: ids::RESERVED,
         version: 0,
-        base: base::FEC,
-        size: 0x100,
-        doc: "Reserved for the RS FEC decoder (not in this build): every word reads 0, so its id word reads 0 = absent. Its counters (codewords, corrected, uncorrectable, histogram) will live here.".into(),
+        base,
+        size,
+        doc: doc.into(),
         regs: Vec::new(),
     }
+}
+
+/// A read-write register exported to the datapath.
+fn exported(reset: u64, soft_reset: bool) -> Kind {
+    Kind::Rw {
+        reset,
+        signed: false,
+        eq_addr: None,
+        soft_reset,
+        export: true,
+    }
+}
+
+/// `emu`: the link emulator's source select, run bit and configuration port;
+/// reserved in builds without the BER tester.
+fn emu_block(p: &MapParams) -> Block {
+    let Some(b) = p.bert else {
+        return reserved(
+            "emu",
+            base::EMU,
+            0x40,
+            "Reserved: this build has no BER tester (`rxdsp synth --bert` builds one); every word reads 0.",
+        );
+    };
+    let mut e = B::new(
+        "emu",
+        ids::EMU,
+        base::EMU,
+        0x40,
+        "The on-chip link emulator (docs/emulator.md): pattern, channel, noise and ADC at P samples per clock. Configure it by writing each (address, value) of its map: `cfg_data` (both words), then `cfg_addr`; the map and the values come from `rtl::emu::config_writes`. `ctrl.control.eq_reset` also resets it.",
+    );
+    e.add(
+        "source",
+        1,
+        exported(0, false),
+        "the equalizer's input: 0 samples from the host (the bridge), 1 the emulator (decisions then go to the checker, not back to the host)",
+    );
+    e.add(
+        "run",
+        1,
+        exported(0, true),
+        "1: the emulator starts a word every cycle the equalizer takes one (cleared by eq_reset)",
+    );
+    e.add(
+        "cfg_data",
+        64,
+        exported(0, false),
+        "the value the next `cfg_addr` write stores",
+    );
+    e.add(
+        "cfg_addr",
+        b.emu_cfg_addr_bits.max(1),
+        Kind::Strobe,
+        "write: store `cfg_data` at this emulator configuration address",
+    );
+    e.blk
+}
+
+/// `check`: the BER checker's alignment, run length, controls and its
+/// snapshot read port; reserved in builds without the BER tester.
+fn check_block(p: &MapParams) -> Block {
+    let Some(b) = p.bert else {
+        return reserved(
+            "check",
+            base::CHECK,
+            0x40,
+            "Reserved: this build has no BER tester; every word reads 0.",
+        );
+    };
+    let mut c = B::new(
+        "check",
+        ids::CHECK,
+        base::CHECK,
+        0x40,
+        "The BER checker (docs/checker.md): received symbol k is compared with transmitted symbol k - delay; indices in [skip, limit) are counted. Write `snap` to copy every counter at once, then read each through `select` and `value` (map: docs/check_map.md).",
+    );
+    c.add(
+        "delay",
+        bits_for(b.check_max_delay as u64),
+        exported(0, false),
+        &format!(
+            "alignment: received symbol k against transmitted symbol k - delay (0..={})",
+            b.check_max_delay
+        ),
+    );
+    c.add(
+        "skip",
+        48,
+        exported(0, false),
+        "received symbols before this index are not counted (the equalizer's warm-up)",
+    );
+    c.add(
+        "limit",
+        64,
+        exported(0, false),
+        "received symbols from this index on are not counted; 0: no limit",
+    );
+    c.add(
+        "clear",
+        1,
+        Kind::Strobe,
+        "write: zero every counter and the sticky status, restart the symbol index (the next received word is word 0)",
+    );
+    c.add(
+        "snap",
+        1,
+        Kind::Strobe,
+        "write: copy every live counter to the snapshot at once (a word boundary)",
+    );
+    c.add(
+        "select",
+        bits_for(b.check_counters.saturating_sub(1) as u64),
+        exported(0, false),
+        &format!(
+            "which snapshot counter `value` shows (0..{})",
+            b.check_counters
+        ),
+    );
+    c.add(
+        "status",
+        3,
+        Kind::Status,
+        "bit 0 done, bit 1 overflow, bit 2 underflow (`check_status`)",
+    );
+    c.add(
+        "value",
+        64,
+        Kind::Status,
+        "the snapshot counter `select` names",
+    );
+    c.blk
+}
+
+/// `fec`: reserved, no registers.
+fn fec_block() -> Block {
+    reserved(
+        "fec",
+        base::FEC,
+        0x100,
+        "Reserved for the RS FEC decoder (not in this build): every word reads 0, so its id word reads 0 = absent. Its counters (codewords, corrected, uncorrectable, histogram) will live here.",
+    )
 }
 
 impl RegMap {
@@ -863,6 +1086,7 @@ impl Reg {
             Kind::Status => "ro live".into(),
             Kind::Snapshot => "ro snapshot".into(),
             Kind::SnapshotTrigger => "wo".into(),
+            Kind::Strobe => "wo strobe".into(),
         }
     }
     /// The address column of the markdown page.
@@ -895,6 +1119,7 @@ mod tests {
             latency: 14,
             gen_version: version_word(VERSION),
             adapt: None,
+            bert: None,
         }
     }
 
@@ -915,6 +1140,17 @@ mod tests {
         m.check().unwrap();
         assert_eq!(m.addr("adapt.ffe63"), Some(base::ADAPT + 0x7f));
         assert_eq!(m.addr("adapt.dfe4"), Some(base::ADAPT + 0x0b));
+        assert_eq!(m.block("emu").unwrap().id, ids::RESERVED);
+        assert_eq!(m.block("check").unwrap().id, ids::RESERVED);
+        p.bert = Some(BertMap::default());
+        let m = regmap(&p);
+        m.check().unwrap();
+        assert_eq!(m.block("emu").unwrap().id, ids::EMU);
+        let strobe = m.reg("emu.cfg_addr").unwrap();
+        assert!(strobe.writable() && !strobe.readable());
+        // cfg_data's two words come right before cfg_addr: one write of three words
+        assert_eq!(m.addr("emu.cfg_data").unwrap() + 2, strobe.addr);
+        assert_eq!(m.reg("check.value").unwrap().words(), 2);
     }
 
     #[test]
@@ -944,11 +1180,21 @@ mod tests {
             }),
             ..params(16, 2, 8)
         };
+        let bert = MapParams {
+            bert: Some(BertMap {
+                emu_taps: 48,
+                emu_cfg_addr_bits: 11,
+                check_max_delay: 127,
+                check_counters: 42,
+            }),
+            ..params(16, 1, 8)
+        };
         for p in [
             params(16, 1, 8),
             params(64, 4, 32),
             params(3, 0, 1),
             adaptive,
+            bert,
         ] {
             let m = regmap(&p);
             let idb = m.block("id").unwrap();

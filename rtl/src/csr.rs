@@ -10,7 +10,7 @@ use crate::hdl::{Expr, Module, Ty};
 use crate::{RtlError, VERSION};
 use golden::adapt::{BlockRule, HwAdaptParams};
 use golden::numeric::RxFormat;
-use proto::regmap::{version_word, AdaptMap, MapParams};
+use proto::regmap::{version_word, AdaptMap, BertMap, MapParams};
 
 pub use proto::regmap::{base, ids, Block, Kind, Reg, RegMap, CTRL_EQ_RESET, MAGIC};
 
@@ -22,7 +22,24 @@ pub fn params(fmt: &RxFormat, parallel: usize) -> MapParams {
 
 /// [`params`] of a device with the adaptation engine `adapt` (or none).
 pub fn params_with(fmt: &RxFormat, parallel: usize, adapt: Option<&HwAdaptParams>) -> MapParams {
+    params_device(fmt, parallel, adapt, None)
+}
+
+/// [`params`] of a device with the adaptation engine `adapt` and the BER
+/// tester `bert` (each or none).
+pub fn params_device(
+    fmt: &RxFormat,
+    parallel: usize,
+    adapt: Option<&HwAdaptParams>,
+    bert: Option<&crate::bert::BertParams>,
+) -> MapParams {
     MapParams {
+        bert: bert.map(|b| BertMap {
+            emu_taps: b.emu.taps as u32,
+            emu_cfg_addr_bits: crate::emu::CFG_ADDR_BITS,
+            check_max_delay: b.check.max_delay as u32,
+            check_counters: golden::check::NUM_COUNTERS as u32,
+        }),
         adapt: adapt.map(|a| AdaptMap {
             mu_shift: a.mu_shift,
             delay: a.delay as u32,
@@ -55,6 +72,17 @@ pub fn regmap_with(fmt: &RxFormat, parallel: usize, adapt: Option<&HwAdaptParams
     proto::regmap::regmap(&params_with(fmt, parallel, adapt))
 }
 
+/// [`regmap`] of a device with the adaptation engine `adapt` and the BER
+/// tester `bert` (each or none).
+pub fn regmap_device(
+    fmt: &RxFormat,
+    parallel: usize,
+    adapt: Option<&HwAdaptParams>,
+    bert: Option<&crate::bert::BertParams>,
+) -> RegMap {
+    proto::regmap::regmap(&params_device(fmt, parallel, adapt, bert))
+}
+
 /// Name of the CSR decoder module.
 pub const CSR_MODULE: &str = "rxdsp_csr";
 
@@ -64,7 +92,8 @@ fn k(v: u64, w: u32) -> Result<Expr, RtlError> {
 
 /// Builds `rxdsp_csr`: a write port (`wr_en`, `wr_addr`, `wr_data`), a
 /// combinational read port (`rd_addr` -> `rd_data`), one `in_<reg>` input per
-/// status or snapshot register, one `q_<reg>` output per read-write register,
+/// status or snapshot register, one `q_<reg>` output per exported read-write
+/// register, `s_<reg>` (and `c_<reg>` when wider than a bit) per strobe,
 /// the equalizer's register-port signals (`eq_cfg_*`) and `soft_rst`.
 pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     let mut m = Module::new(
@@ -111,6 +140,22 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
         let val: Option<Expr> = match &r.kind {
             Kind::Const(v) => Some(k(*v, r.width.min(32))?),
             Kind::SnapshotTrigger => None,
+            Kind::Strobe => {
+                let hit = hit_w(&mut m, r)?;
+                m.output(
+                    &format!("s_{id}"),
+                    &hit,
+                    &format!("write strobe: {}", r.doc),
+                )?;
+                if r.width > 1 {
+                    m.output(
+                        &format!("c_{id}"),
+                        &wd.slice(r.width - 1, 0)?,
+                        "the value written (valid with the strobe)",
+                    )?;
+                }
+                None
+            }
             Kind::Status => Some(
                 inputs
                     .iter()
@@ -136,13 +181,33 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
                 export,
             } => {
                 let hit = hit_w(&mut m, r)?;
-                let q = m.reg(&format!("r_{id}"), Ty::u(r.width), Some(*reset as i128))?;
-                let d = wd.slice(r.width - 1, 0)?;
-                let mut next = Expr::mux(&hit, &d, &q)?;
-                if *soft_reset {
-                    next = Expr::mux(&soft, &k(*reset, r.width)?, &next)?;
+                // one storage register per 32-bit word, low word first
+                let mut parts = Vec::new();
+                for (i, lo) in (0..r.width).step_by(32).enumerate() {
+                    let w = (r.width - lo).min(32);
+                    let (name, hit) = if i == 0 {
+                        (format!("r_{id}"), hit.clone())
+                    } else {
+                        let h = wa.eq(&k(r.addr as u64 + i as u64, 16)?)?;
+                        (
+                            format!("r_{id}_w{i}"),
+                            m.wire(&format!("wr_{id}_w{i}"), &we.and(&h)?)?,
+                        )
+                    };
+                    let rv = (*reset >> lo) & (u64::MAX >> (64 - w));
+                    let q = m.reg(&name, Ty::u(w), Some(rv as i128))?;
+                    let mut next = Expr::mux(&hit, &wd.slice(w - 1, 0)?, &q)?;
+                    if *soft_reset {
+                        next = Expr::mux(&soft, &k(rv, w)?, &next)?;
+                    }
+                    m.next(&q, &next, None)?;
+                    parts.push(q);
                 }
-                m.next(&q, &next, None)?;
+                parts.reverse();
+                let q = match parts.len() {
+                    1 => parts.pop().expect("one part"),
+                    _ => m.wire(&format!("r_{id}_all"), &Expr::concat(&parts)?)?,
+                };
                 if *export {
                     m.output(&format!("q_{id}"), &q, &r.doc)?;
                 }
@@ -159,9 +224,14 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
             }
         };
         let Some(v) = val else { continue };
-        let v = if v.width() < 32 {
+        let full = if r.width > 32 { 64 } else { 32 };
+        let v = if v.width() < full {
             let n = m.wire(&format!("v_{id}"), &v)?;
-            n.ext(32)?
+            if full == 64 {
+                m.wire(&format!("v64_{id}"), &n.ext(full)?)?
+            } else {
+                n.ext(full)?
+            }
         } else {
             m.wire(&format!("v_{id}"), &v)?
         };

@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod adapt;
+pub mod bert;
 pub mod board;
 pub mod bridge;
 pub mod check;

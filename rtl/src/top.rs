@@ -3,8 +3,9 @@
 //! interface (`rx_data`/`rx_valid` in, always accepted; `tx_data`/`tx_valid`/
 //! `tx_ready` out), what a UART gives.
 
+use crate::bert::BertParams;
 use crate::bridge::{build_bridge, COUNTERS};
-use crate::csr::{build_csr, regmap_with, Kind};
+use crate::csr::{build_csr, regmap_device, regmap_with, Kind};
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::{regen, Design, RtlError};
 use golden::adapt::HwAdaptParams;
@@ -46,6 +47,14 @@ struct Wires {
     cnts: Vec<(&'static str, Expr)>,
 }
 
+/// The optional blocks' wires the CSR block connects to.
+struct Optional<'a> {
+    /// the adaptation engine's
+    adapt: Option<&'a AdaptWires>,
+    /// the BER tester's
+    bert: Option<&'a crate::bert::BertRegs>,
+}
+
 /// The stream statistics the CSR block reads.
 struct Stats {
     status: Expr,
@@ -81,6 +90,21 @@ pub fn build_with(
     parallel: usize,
     adapt: Option<&HwAdaptParams>,
 ) -> Result<Vec<Module>, RtlError> {
+    build_device(fmt, parallel, adapt, None)
+}
+
+/// Builds the device with the adaptation engine `adapt` and the BER tester
+/// `bert` (the link emulator and the checker, [`crate::bert`]), each
+/// optional.
+pub fn build_device(
+    fmt: &RxFormat,
+    parallel: usize,
+    adapt: Option<&HwAdaptParams>,
+    bert: Option<&BertParams>,
+) -> Result<Vec<Module>, RtlError> {
+    if let Some(b) = bert {
+        b.check(fmt, parallel)?;
+    }
     let mut mods = match adapt {
         Some(a) => {
             crate::adapt::check(fmt, parallel, a)?;
@@ -88,36 +112,15 @@ pub fn build_with(
         }
         None => crate::eq::build(fmt, parallel)?,
     };
-    let map = regmap_with(fmt, parallel, adapt);
+    let map = regmap_device(fmt, parallel, adapt, bert);
     let csr = build_csr(&map, fmt)?;
     let br = build_bridge(fmt, parallel)?;
     let eqm_idx = mods.len() - 1;
-    let mut m = Module::new(
-        DEVICE_TOP,
-        Header::new(
-            "device top: byte-stream bridge, CSR block, equalizer, statistics",
-            regen::DEVICE,
-        )
-        .param("rtl.parallel (P)", parallel)
-        .param("ffe.taps (N)", fmt.ffe_taps)
-        .param("dfe.taps (M)", fmt.dfe_taps)
-        .param("adc.bits", fmt.adc_bits)
-        .param("register map hash", format!("0x{:016x}", map.hash()))
-        .param(
-            "adapt.in_rtl",
-            match adapt {
-                Some(a) => format!(
-                    "true (mu_shift {}, delay {}, leak_shift {}, {})",
-                    a.mu_shift,
-                    a.delay,
-                    a.leak_shift,
-                    a.block.name()
-                ),
-                None => "false".into(),
-            },
-        )
-        .note("Byte interface: docs/device.md; registers: docs/registers.md"),
-    );
+    let tester = match bert {
+        Some(b) => Some((crate::emu::build(&b.emu)?, crate::check::build(&b.check)?)),
+        None => None,
+    };
+    let mut m = Module::new(DEVICE_TOP, header(fmt, parallel, adapt, bert, &map));
     let (clk, rst) = m.clock()?;
     let rx_data = m.input("rx_data", Ty::u(8), "received byte")?;
     let rx_valid = m.input("rx_valid", Ty::BIT, "received byte valid (always accepted)")?;
@@ -127,11 +130,36 @@ pub fn build_with(
         Some(_) => Some(adapt_wires(&mut m, &mods[eqm_idx])?),
         None => None,
     };
+    let bw = match bert {
+        Some(_) => Some(crate::bert::regs(&mut m, &map)?),
+        None => None,
+    };
     let st = stream_stats(&mut m, fmt, parallel, &w)?;
     let eq_rst = m.wire("eq_rst", &rst.or(&w.q_ctrl)?)?;
 
     m.comment("CSR decoder");
-    csr_instance(&mut m, &csr, &map, &clk, &rst, &w, &st, aw.as_ref())?;
+    let blocks = Optional {
+        adapt: aw.as_ref(),
+        bert: bw.as_ref(),
+    };
+    csr_instance(&mut m, &csr, &map, &clk, &rst, &w, &st, &blocks)?;
+    let routed = match (bert, &bw, &tester) {
+        (Some(b), Some(r), Some((emu, chk))) => {
+            let side = crate::bert::EqSide {
+                clk: &clk,
+                rst: &eq_rst,
+                eq_ready: &w.s_ready,
+                eq_data: &w.m_data,
+                eq_level: &w.slicer_level,
+                eq_valid: &w.m_valid,
+                br_data: &w.s_data,
+                br_valid: &w.s_valid,
+                br_ready: &w.m_ready,
+            };
+            Some(crate::bert::instantiate(&mut m, emu, chk, b, r, &side)?)
+        }
+        _ => None,
+    };
 
     m.comment("bridge");
     let mut bc: Vec<(String, Expr)> = vec![
@@ -141,9 +169,15 @@ pub fn build_with(
         ("s_byte_tvalid".into(), rx_valid),
         ("m_byte_tready".into(), tx_ready),
         ("csr_rd_data".into(), w.rd_data.clone()),
-        ("m_axis_tready".into(), w.s_ready.clone()),
+        (
+            "m_axis_tready".into(),
+            routed.as_ref().map_or(&w.s_ready, |r| &r.br_take).clone(),
+        ),
         ("s_axis_tdata".into(), w.m_data.clone()),
-        ("s_axis_tvalid".into(), w.m_valid.clone()),
+        (
+            "s_axis_tvalid".into(),
+            routed.as_ref().map_or(&w.m_valid, |r| &r.br_give).clone(),
+        ),
         ("soft_rst".into(), w.q_ctrl.clone()),
         ("csr_wr_en".into(), w.wr_en.clone()),
         ("csr_wr_addr".into(), w.wr_addr.clone()),
@@ -176,9 +210,18 @@ pub fn build_with(
         ("cfg_we", &w.eq_we),
         ("cfg_addr", &w.eq_addr),
         ("cfg_wdata", &w.eq_wdata),
-        ("s_axis_tdata", &w.s_data),
-        ("s_axis_tvalid", &w.s_valid),
-        ("m_axis_tready", &w.m_ready),
+        (
+            "s_axis_tdata",
+            routed.as_ref().map_or(&w.s_data, |r| &r.eq_in_data),
+        ),
+        (
+            "s_axis_tvalid",
+            routed.as_ref().map_or(&w.s_valid, |r| &r.eq_in_valid),
+        ),
+        (
+            "m_axis_tready",
+            routed.as_ref().map_or(&w.m_ready, |r| &r.eq_out_ready),
+        ),
         ("s_axis_tready", &w.s_ready),
         ("m_axis_tdata", &w.m_data),
         ("m_axis_tvalid", &w.m_valid),
@@ -201,8 +244,55 @@ pub fn build_with(
     m.output("tx_valid", &w.tx_valid, "tx_data valid")?;
     mods.push(csr);
     mods.push(br);
+    if let Some((emu, chk)) = tester {
+        mods.push(emu);
+        mods.push(chk);
+    }
     mods.push(m);
     Ok(mods)
+}
+
+/// The device top's header: its build parameters.
+fn header(
+    fmt: &RxFormat,
+    parallel: usize,
+    adapt: Option<&HwAdaptParams>,
+    bert: Option<&BertParams>,
+    map: &crate::csr::RegMap,
+) -> Header {
+    let h = Header::new(
+        "device top: byte-stream bridge, CSR block, equalizer, statistics",
+        regen::DEVICE,
+    )
+    .param("rtl.parallel (P)", parallel)
+    .param("ffe.taps (N)", fmt.ffe_taps)
+    .param("dfe.taps (M)", fmt.dfe_taps)
+    .param("adc.bits", fmt.adc_bits)
+    .param("register map hash", format!("0x{:016x}", map.hash()))
+    .param(
+        "adapt.in_rtl",
+        match adapt {
+            Some(a) => format!(
+                "true (mu_shift {}, delay {}, leak_shift {}, {})",
+                a.mu_shift,
+                a.delay,
+                a.leak_shift,
+                a.block.name()
+            ),
+            None => "false".into(),
+        },
+    )
+    .note("Byte interface: docs/device.md; registers: docs/registers.md");
+    match bert {
+        Some(b) => h.param(
+            "bert",
+            format!(
+                "true: link emulator (T = {} taps) and BER checker (max delay {}, FIFO {} words)",
+                b.emu.taps, b.check.max_delay, b.check.fifo_words
+            ),
+        ),
+        None => h,
+    }
 }
 
 /// Declares the wires of the adaptive equalizer's readback ports and of the
@@ -378,8 +468,9 @@ fn csr_instance(
     rst: &Expr,
     w: &Wires,
     st: &Stats,
-    adapt: Option<&AdaptWires>,
+    blocks: &Optional,
 ) -> Result<(), RtlError> {
+    let adapt = blocks.adapt;
     let q_ctrl = &w.q_ctrl;
     let mut conns: Vec<(String, Expr)> = vec![
         ("clk".into(), clk.clone()),
@@ -395,6 +486,9 @@ fn csr_instance(
         ("eq_cfg_wdata".into(), w.eq_wdata.clone()),
         ("rd_data".into(), w.rd_data.clone()),
     ];
+    if let Some(b) = blocks.bert {
+        conns.extend(b.csr_outputs().iter().cloned());
+    }
     if let Some(a) = adapt {
         conns.push(("q_adapt_mode".into(), a.mode.clone()));
         conns.push(("q_adapt_freeze".into(), a.freeze.clone()));
@@ -423,6 +517,10 @@ fn csr_instance(
             n if n.starts_with("adapt.") => adapt
                 .and_then(|a| adapt_source(a, map, n))
                 .ok_or_else(|| no_source(n))?,
+            n if n.starts_with("check.") => blocks
+                .bert
+                .and_then(|b| b.status_source(n))
+                .ok_or_else(|| no_source(n))?,
             n if n.starts_with("bridge.") => w
                 .cnts
                 .iter()
@@ -448,7 +546,18 @@ pub fn design_with(
     parallel: usize,
     adapt: Option<&HwAdaptParams>,
 ) -> Result<Design, RtlError> {
-    let mods = build_with(fmt, parallel, adapt)?;
+    design_device(fmt, parallel, adapt, None)
+}
+
+/// [`design`] with the adaptation engine `adapt` and the BER tester `bert`
+/// (see [`build_device`]).
+pub fn design_device(
+    fmt: &RxFormat,
+    parallel: usize,
+    adapt: Option<&HwAdaptParams>,
+    bert: Option<&BertParams>,
+) -> Result<Design, RtlError> {
+    let mods = build_device(fmt, parallel, adapt, bert)?;
     let mut files = Vec::new();
     for m in &mods {
         files.push((format!("{}.v", m.name()), m.emit()?));
@@ -486,7 +595,19 @@ pub fn generate_with(
     adapt: Option<&HwAdaptParams>,
     out_dir: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>, RtlError> {
-    let d = design_with(fmt, parallel, adapt)?;
+    generate_device(fmt, parallel, adapt, None, out_dir)
+}
+
+/// [`generate`] with the adaptation engine `adapt` and the BER tester `bert`
+/// (see [`build_device`]).
+pub fn generate_device(
+    fmt: &RxFormat,
+    parallel: usize,
+    adapt: Option<&HwAdaptParams>,
+    bert: Option<&BertParams>,
+    out_dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>, RtlError> {
+    let d = design_device(fmt, parallel, adapt, bert)?;
     let io = |path: &std::path::Path, e| RtlError::Io {
         path: path.to_path_buf(),
         source: e,
@@ -501,7 +622,7 @@ pub fn generate_with(
     let fl = out_dir.join("rxdsp_device.f");
     std::fs::write(&fl, d.filelist()).map_err(|e| io(&fl, e))?;
     out.push(fl);
-    let md = regmap_with(fmt, parallel, adapt).markdown(&registers_title(fmt, parallel));
+    let md = regmap_device(fmt, parallel, adapt, bert).markdown(&registers_title(fmt, parallel));
     let rp = out_dir.join("registers.md");
     std::fs::write(&rp, md).map_err(|e| io(&rp, e))?;
     out.push(rp);

@@ -6,17 +6,19 @@ mod common;
 
 use golden::adapt::{BlockRule, HwAdaptParams};
 use golden::numeric::RxFormat;
+use rtl::bert::BertParams;
 use std::path::{Path, PathBuf};
 
 fn write(
     fmt: &RxFormat,
     p: usize,
     adapt: Option<&HwAdaptParams>,
+    bert: Option<&BertParams>,
     tag: &str,
 ) -> (PathBuf, Vec<String>) {
     let dir = std::env::temp_dir().join(format!("rxdsp-dev-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let d = rtl::top::design_with(fmt, p, adapt).unwrap();
+    let d = rtl::top::design_device(fmt, p, adapt, bert).unwrap();
     let mut names = Vec::new();
     for (n, t) in &d.files {
         std::fs::write(dir.join(n), t).unwrap();
@@ -30,9 +32,19 @@ fn check(fmt: &RxFormat, p: usize, tag: &str) {
 }
 
 fn check_with(fmt: &RxFormat, p: usize, adapt: Option<&HwAdaptParams>, tag: &str) {
-    let (dir, _) = write(fmt, p, adapt, tag);
+    check_device(fmt, p, adapt, None, tag)
+}
+
+fn check_device(
+    fmt: &RxFormat,
+    p: usize,
+    adapt: Option<&HwAdaptParams>,
+    bert: Option<&BertParams>,
+    tag: &str,
+) {
+    let (dir, _) = write(fmt, p, adapt, bert, tag);
     // through the public writer, as `rxdsp gen` would
-    let files = rtl::top::generate_with(fmt, p, adapt, &dir).unwrap();
+    let files = rtl::top::generate_device(fmt, p, adapt, bert, &dir).unwrap();
     assert!(files.iter().any(|f| f.ends_with("registers.md")));
     let names: Vec<String> = files
         .iter()
@@ -85,9 +97,55 @@ fn adaptive_device_lints_clean_and_compiles_in_icarus() {
     }
 }
 
+/// The device with the BER tester (emulator and checker): every `emu` and
+/// `check` register is wired (or the build fails), the tester's modules are
+/// in the file list, and it lints clean, with and without the adaptation
+/// engine. Parameters that do not fit the device are refused.
+#[test]
+fn bert_device_lints_clean_and_compiles_in_icarus() {
+    let f = RxFormat::default();
+    let b = BertParams::new(&f, 8);
+    let map = rtl::csr::regmap_device(&f, 8, None, Some(&b));
+    assert_eq!(map.block("emu").unwrap().id, rtl::csr::ids::EMU);
+    assert_eq!(map.block("check").unwrap().id, rtl::csr::ids::CHECK);
+    let d = rtl::top::design_device(&f, 8, None, Some(&b)).unwrap();
+    for n in ["rxdsp_emu.v", "rxdsp_check.v"] {
+        assert!(d.files.iter().any(|(f, _)| f == n), "{n} missing");
+    }
+    check_device(&f, 8, None, Some(&b), "bert-p8");
+    let f = RxFormat {
+        ffe_taps: 7,
+        ffe_main: 2,
+        dfe_taps: 2,
+        precode: true,
+        ..RxFormat::default()
+    };
+    let a = HwAdaptParams {
+        parallel: 4,
+        mu_shift: 7,
+        delay: 16,
+        leak_shift: 0,
+        block: BlockRule::Sum,
+    };
+    check_device(
+        &f,
+        4,
+        Some(&a),
+        Some(&BertParams::new(&f, 4)),
+        "bert-adapt-p4",
+    );
+    let mut bad = BertParams::new(&f, 4);
+    bad.check.fifo_words = 4;
+    let e = rtl::top::design_device(&f, 4, None, Some(&bad)).unwrap_err();
+    assert!(e.to_string().contains("in flight"), "{e}");
+    let e = rtl::top::design_device(&f, 8, None, Some(&BertParams::new(&f, 4))).unwrap_err();
+    assert!(e.to_string().contains("P = 8"), "{e}");
+}
+
 /// docs/registers.md (the default device) and docs/registers-adapt.md (the
-/// default device with the adaptation engine at its default parameters)
-/// are the generated pages.
+/// default device with the adaptation engine at its default parameters) and
+/// docs/registers-bert.md (the default device with the BER tester) are the
+/// generated pages.
 #[test]
 fn registers_md_is_up_to_date() {
     let f = RxFormat::default();
@@ -105,6 +163,12 @@ fn registers_md_is_up_to_date() {
             "registers-adapt.md",
             rtl::csr::regmap_with(&f, 8, Some(&adapt)).markdown(&format!(
                 "{title}, with the adaptation engine (adapt.in_rtl = true, default adapt.* keys)"
+            )),
+        ),
+        (
+            "registers-bert.md",
+            rtl::csr::regmap_device(&f, 8, None, Some(&BertParams::new(&f, 8))).markdown(&format!(
+                "{title}, with the BER tester (`rxdsp bert`: emulator and checker)"
             )),
         ),
     ];
