@@ -5,7 +5,7 @@
 
 use crate::bert::BertParams;
 use crate::bridge::{build_bridge, COUNTERS};
-use crate::csr::{build_csr, regmap_device, regmap_with, Kind};
+use crate::csr::{build_csr, regmap_device, Kind};
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::{regen, Design, RtlError};
 use golden::adapt::HwAdaptParams;

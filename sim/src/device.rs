@@ -5,6 +5,7 @@ use crate::verilator::{build_library, BuildInfo, Model};
 use crate::SimError;
 use golden::adapt::HwAdaptParams;
 use golden::numeric::RxFormat;
+use rtl::bert::BertParams;
 use std::collections::VecDeque;
 
 /// A Verilated `rxdsp_top`.
@@ -33,7 +34,20 @@ impl DeviceSim {
         parallel: usize,
         adapt: Option<&HwAdaptParams>,
     ) -> Result<(DeviceSim, BuildInfo), SimError> {
-        let d = rtl::top::design_with(fmt, parallel, adapt)?;
+        DeviceSim::new_device(fmt, parallel, adapt, false)
+    }
+
+    /// [`DeviceSim::new_with`] for a device with the BER tester too when
+    /// `bert` (the link emulator and the checker at their default
+    /// parameters, [`BertParams::new`]).
+    pub fn new_device(
+        fmt: &RxFormat,
+        parallel: usize,
+        adapt: Option<&HwAdaptParams>,
+        bert: bool,
+    ) -> Result<(DeviceSim, BuildInfo), SimError> {
+        let b = bert.then(|| BertParams::new(fmt, parallel));
+        let d = rtl::top::design_device(fmt, parallel, adapt, b.as_ref())?;
         let info = build_library(&d.files, rtl::top::DEVICE_TOP, &d.ports)?;
         let model = Model::load(&info.library, &d.ports)?;
         let mut s = DeviceSim {
@@ -63,6 +77,14 @@ impl DeviceSim {
     /// Clock cycles run since the model was loaded.
     pub fn cycles(&self) -> u64 {
         self.cycles
+    }
+
+    /// Runs `cycles` clock cycles with nothing received (the clock of a board
+    /// runs whether the host talks or not: the BER tester works meanwhile),
+    /// appending every byte the device sends to `tx`.
+    pub fn run_idle(&mut self, cycles: u64, tx: &mut Vec<u8>) {
+        let mut none = VecDeque::new();
+        self.run(&mut none, tx, cycles, u64::MAX, false);
     }
 
     /// Runs at most `max_cycles` cycles, feeding one byte of `rx` per cycle

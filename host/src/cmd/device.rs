@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// stop after this many connections (default: serve forever)
     #[arg(long)]
     sessions: Option<u64>,
+    /// build the device with the BER tester (link emulator and checker) for
+    /// `rxdsp bert`; its clock then runs all the time, as a board's does
+    #[arg(long)]
+    bert: bool,
 }
 
 /// `rxdsp stream`.
@@ -47,7 +51,8 @@ pub struct StreamArgs {
 /// Runs `rxdsp serve`.
 pub fn serve(a: ServeArgs) -> Result<()> {
     let plan = a.cfg.plan()?;
-    let build = device::DeviceBuild::of_plan(&plan);
+    let mut build = device::DeviceBuild::of_plan(&plan);
+    build.bert = a.bert;
     let l = std::net::TcpListener::bind(&a.listen)
         .with_context(|| format!("listening on {}", a.listen))?;
     let addr = l.local_addr().context("local address")?;
@@ -57,17 +62,23 @@ pub fn serve(a: ServeArgs) -> Result<()> {
     );
     let t0 = Instant::now();
     // build before announcing, so a client never waits on the compiler
-    sim::device::DeviceSim::new_with(&plan.format, plan.parallel, build.adapt.as_ref())
-        .context("building the device")?;
+    sim::device::DeviceSim::new_device(
+        &plan.format,
+        plan.parallel,
+        build.adapt.as_ref(),
+        build.bert,
+    )
+    .context("building the device")?;
     println!(
         "serving   rxdsp_top (P = {}, N = {}, M = {}{}) on tcp://{addr} (ready in {:.1} s)",
         plan.parallel,
         plan.format.ffe_taps,
         plan.format.dfe_taps,
-        if build.adapt.is_some() {
-            ", adaptation engine"
-        } else {
-            ""
+        match (build.adapt.is_some(), build.bert) {
+            (true, true) => ", adaptation engine, BER tester",
+            (true, false) => ", adaptation engine",
+            (false, true) => ", BER tester",
+            (false, false) => "",
         },
         t0.elapsed().as_secs_f64()
     );

@@ -11,6 +11,7 @@
 //! Verilated device, so the generator) are behind the `sim` feature.
 
 pub mod adapt;
+pub mod bert;
 #[cfg(feature = "sim")]
 pub mod serve;
 pub mod transport;
@@ -178,6 +179,8 @@ pub struct DeviceInfo {
     pub latency: u32,
     /// the adaptation engine's generation parameters, when it has one
     pub adapt: Option<regmap::AdaptMap>,
+    /// the BER tester's generation parameters, when it has one
+    pub bert: Option<regmap::BertMap>,
 }
 
 /// What a simulated device (`sim:`, `rxdsp serve`) is built for.
@@ -189,6 +192,9 @@ pub struct DeviceBuild {
     pub parallel: usize,
     /// the adaptation engine's parameters (`adapt.in_rtl`), or none
     pub adapt: Option<golden::adapt::HwAdaptParams>,
+    /// with the BER tester (`rxdsp bert`: the link emulator and the checker
+    /// at their default parameters)
+    pub bert: bool,
 }
 
 impl DeviceBuild {
@@ -198,6 +204,7 @@ impl DeviceBuild {
             format: fmt.clone(),
             parallel,
             adapt: None,
+            bert: false,
         }
     }
 
@@ -207,6 +214,16 @@ impl DeviceBuild {
             format: plan.format.clone(),
             parallel: plan.parallel,
             adapt: plan.hw_adapt.as_ref().map(|h| h.params.clone()),
+            bert: false,
+        }
+    }
+
+    /// The device `rxdsp bert` needs for a plan: [`DeviceBuild::of_plan`]
+    /// with the BER tester.
+    pub fn bert_of_plan(plan: &LinkPlan) -> DeviceBuild {
+        DeviceBuild {
+            bert: true,
+            ..DeviceBuild::of_plan(plan)
         }
     }
 }
@@ -325,6 +342,7 @@ impl Device {
                 fec_code: 0,
                 latency: 0,
                 adapt: None,
+                bert: None,
             },
             counters: LinkCounters::default(),
         };
@@ -409,6 +427,7 @@ impl Device {
             fec_code: get("id.fec_code"),
             latency: params.latency,
             adapt: params.adapt,
+            bert: params.bert,
         };
         self.map = map;
         Ok(())

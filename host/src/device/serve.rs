@@ -29,6 +29,10 @@ pub struct ServeReport {
 /// every receive slot); the server then blocks on the socket.
 const IDLE_CYCLES: u64 = 4096;
 
+/// Cycles a free-running device (one with the BER tester) runs between two
+/// looks at an idle socket.
+const FREE_RUN_CYCLES: u64 = 1 << 14;
+
 fn io(what: &str) -> impl Fn(std::io::Error) -> DeviceError + '_ {
     move |e| DeviceError::Io {
         what: what.to_string(),
@@ -59,21 +63,32 @@ pub fn serve_build(
     build: &super::DeviceBuild,
     max_sessions: Option<u64>,
 ) -> Result<ServeReport, DeviceError> {
-    let (mut dev, _) = DeviceSim::new_with(&build.format, build.parallel, build.adapt.as_ref())?;
+    let (mut dev, _) = DeviceSim::new_device(
+        &build.format,
+        build.parallel,
+        build.adapt.as_ref(),
+        build.bert,
+    )?;
     let mut rep = ServeReport::default();
     while max_sessions.is_none_or(|m| rep.sessions < m) {
         let (s, _) = listener.accept().map_err(io("accepting a connection"))?;
-        session(&mut dev, s, &mut rep)?;
+        session(&mut dev, s, &mut rep, build.bert)?;
         rep.sessions += 1;
     }
     rep.cycles = dev.cycles();
     Ok(rep)
 }
 
+/// Serves one connection. With `free_run` (a device with the BER tester,
+/// whose emulator works between the host's polls) the clock runs all the
+/// time, as a board's does, in chunks of [`FREE_RUN_CYCLES`] between checks
+/// of the socket; otherwise the device is clocked only while it has bytes to
+/// take or to send.
 fn session(
     dev: &mut DeviceSim,
     mut s: TcpStream,
     rep: &mut ServeReport,
+    free_run: bool,
 ) -> Result<(), DeviceError> {
     s.set_nodelay(true).map_err(io("configuring the socket"))?;
     s.set_write_timeout(Some(Duration::from_secs(10)))
@@ -84,7 +99,7 @@ fn session(
     let mut quiet = true;
     loop {
         // block (briefly) only when the device has nothing to do
-        let block = rx.is_empty() && quiet;
+        let block = rx.is_empty() && quiet && !free_run;
         s.set_nonblocking(!block)
             .map_err(io("configuring the socket"))?;
         if block {
@@ -115,6 +130,10 @@ fn session(
             Err(e) => return Err(io("reading the socket")(e)),
         }
         if rx.is_empty() && quiet {
+            if free_run {
+                dev.run_idle(FREE_RUN_CYCLES, &mut tx);
+                quiet = tx.is_empty();
+            }
             continue;
         }
         let before = rx.len();

@@ -27,6 +27,13 @@ pub trait Transport {
     fn recv(&mut self, buf: &mut Vec<u8>, timeout: Duration) -> Result<usize, DeviceError>;
     /// What this is connected to, for messages.
     fn describe(&self) -> String;
+    /// Lets the device run with nothing sent for about `cycles` clock cycles
+    /// (a simulated device) or `wall` (a device with its own clock: sleeps).
+    fn idle(&mut self, cycles: u64, wall: Duration) -> Result<(), DeviceError> {
+        let _ = cycles;
+        std::thread::sleep(wall);
+        Ok(())
+    }
 }
 
 /// Where a device is, parsed from a URI.
@@ -109,7 +116,7 @@ impl SimTransport {
 
     /// Builds (or takes from the cache) the device `b`.
     pub fn new_build(b: &super::DeviceBuild) -> Result<SimTransport, DeviceError> {
-        let (dev, _) = DeviceSim::new_with(&b.format, b.parallel, b.adapt.as_ref())?;
+        let (dev, _) = DeviceSim::new_device(&b.format, b.parallel, b.adapt.as_ref(), b.bert)?;
         Ok(SimTransport {
             dev,
             rx: VecDeque::new(),
@@ -149,6 +156,10 @@ impl Transport for SimTransport {
     }
     fn describe(&self) -> String {
         "sim: (Verilated rxdsp_top in process)".into()
+    }
+    fn idle(&mut self, cycles: u64, _wall: Duration) -> Result<(), DeviceError> {
+        self.dev.run_idle(cycles, &mut self.tx);
+        Ok(())
     }
 }
 
