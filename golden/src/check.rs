@@ -19,6 +19,7 @@
 //! [`CheckCounts::words`] lists the counters in the order of the RTL's
 //! snapshot read port ([`counter_names`], [`addr`]): the one definition of the map.
 
+use crate::config::LinkPlan;
 use crate::stats::{DelayedTx, ErrorCounter, MAX_BURST_BIN};
 use std::collections::VecDeque;
 
@@ -111,6 +112,41 @@ impl CheckCounts {
         }
     }
 
+    /// The counter these counts are a snapshot of, with no burst open: the
+    /// inverse of [`CheckCounts::of`] (`CheckCounts::of(&c.counter()) == c`,
+    /// and `CheckCounts::of(e).counter() == *e` for a finished `e`). Counts
+    /// read off the device become a report through this and
+    /// `crate::link::assemble_report`.
+    pub fn counter(&self) -> ErrorCounter {
+        let mut c = ErrorCounter::default();
+        c.symbols = self.symbols;
+        c.symbol_errors = self.symbol_errors;
+        c.bits = self.bits;
+        c.bit_errors = self.bit_errors;
+        c.level_errors = self.level_errors;
+        c.longest_burst = self.longest_burst;
+        c.bursts[1..].copy_from_slice(&self.bursts);
+        c
+    }
+
+    /// The counts of a snapshot read in address order: the inverse of
+    /// [`CheckCounts::words`].
+    pub fn from_words(w: &[u64; NUM_COUNTERS]) -> CheckCounts {
+        let mut level_errors = [0; 4];
+        level_errors.copy_from_slice(&w[addr::LEVEL_ERRORS..addr::LEVEL_ERRORS + 4]);
+        let mut bursts = [0; MAX_BURST_BIN + 1];
+        bursts.copy_from_slice(&w[addr::BURSTS..]);
+        CheckCounts {
+            symbols: w[addr::SYMBOLS],
+            symbol_errors: w[addr::SYMBOL_ERRORS],
+            bits: w[addr::BITS],
+            bit_errors: w[addr::BIT_ERRORS],
+            level_errors,
+            longest_burst: w[addr::LONGEST_BURST],
+            bursts,
+        }
+    }
+
     /// The counters in snapshot address order ([`addr`]).
     pub fn words(&self) -> Vec<u64> {
         let mut w = vec![self.symbols, self.symbol_errors, self.bits, self.bit_errors];
@@ -131,6 +167,25 @@ pub struct CheckRegs {
     pub skip: u64,
     /// received symbols from this index on are not counted; 0 = no limit
     pub limit: u64,
+}
+
+/// The registers that make the checker count what `rxdsp sim` (`link::run`)
+/// counts for `plan` with decision delay `delay` (the report's
+/// `equalizer.delay`): `delay`, `skip` = the warm-up
+/// ([`crate::link::warmup_symbols`], the report's `skipped_symbols`), `limit`
+/// = `plan.symbols`.
+///
+/// The checker counts received indices below `limit` only, lane by lane (a
+/// limit that is not a multiple of the word width masks the end of its word),
+/// and stops counting there: words after the one holding index `limit - 1`
+/// change nothing. So a device that runs whole words, any number of them
+/// beyond `ceil(symbols / P)`, counts exactly the `symbols` of `rxdsp sim`.
+pub fn regs_for(plan: &LinkPlan, delay: usize) -> CheckRegs {
+    CheckRegs {
+        delay: delay as u64,
+        skip: crate::link::warmup_symbols(plan, delay),
+        limit: plan.symbols,
+    }
 }
 
 /// The checker: transmitted words in, received words in, counts out.
@@ -327,6 +382,27 @@ mod tests {
                 "case {case}"
             );
         }
+    }
+
+    /// `counter` and `from_words` invert `of` and `words`: a finished counter
+    /// with errors of every kind, and counts with every field distinct.
+    #[test]
+    fn counts_round_trip() {
+        let mut r = Xoshiro256pp::new(7);
+        let [tl, td, rl, rd] = streams(&mut r, 20_000, 0);
+        let mut e = ErrorCounter::default();
+        e.update(&tl, &rl, &td, &rd);
+        e.finish();
+        assert!(e.bursts[MAX_BURST_BIN + 1] > 0 && e.bursts[1] > 0);
+        let c = CheckCounts::of(&e);
+        assert_eq!(c.counter(), e);
+        assert_eq!(CheckCounts::of(&c.counter()), c);
+        let words: Vec<u64> = (0..NUM_COUNTERS as u64).map(|i| 1000 + 7 * i).collect();
+        let w: [u64; NUM_COUNTERS] = words.clone().try_into().unwrap();
+        let c = CheckCounts::from_words(&w);
+        assert_eq!(c.words(), words);
+        assert_eq!(CheckCounts::of(&c.counter()), c);
+        assert_eq!(CheckCounts::from_words(&c.words().try_into().unwrap()), c);
     }
 
     #[test]

@@ -611,7 +611,8 @@ pub struct EmuReport {
 }
 
 impl EmuReport {
-    fn of(e: &crate::emu::EmuPlan) -> EmuReport {
+    /// The report of the emulator's integers `e`.
+    pub fn of(e: &crate::emu::EmuPlan) -> EmuReport {
         EmuReport {
             model: "emulator",
             frac: e.frac,
@@ -974,8 +975,62 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
         Source::Reference(s) => s.cdr_report(),
         Source::Emulator(_) => None,
     };
-    let pre = ErrorReport::from(&counter);
-    let post = match &fec {
+    let report = assemble_report(
+        plan,
+        eqr,
+        &counter,
+        fec.as_ref(),
+        ReportExtras {
+            timing: TimingReport {
+                seconds: secs,
+                symbols_per_second: plan.symbols as f64 / secs.max(1e-9),
+                threads,
+            },
+            adaptation,
+            cdr,
+            emulator: emu_report,
+        },
+    );
+    Ok(LinkResult {
+        report,
+        coeffs,
+        samples: kept,
+    })
+}
+
+/// The parts of a [`Report`] that [`assemble_report`] does not derive from
+/// the plan, the equalizer and the counts.
+#[derive(Clone, Debug)]
+pub struct ReportExtras {
+    /// the run's timing (`timing`)
+    pub timing: TimingReport,
+    /// with `adapt.in_rtl`: the engine's trajectory (`adaptation`, null otherwise)
+    pub adaptation: Option<AdaptReport>,
+    /// with `cdr.kind = "mm"`: the clock recovery loop (`cdr`)
+    pub cdr: Option<crate::cdr::CdrReport>,
+    /// with `link.model = "emulator"`: its integers (`channel.emulator`, [`emu_report`])
+    pub emulator: Option<EmuReport>,
+}
+
+/// The report of a run of `plan` from its counts: `eqr` the equalizer used
+/// (its `delay` sets `skipped_symbols`, [`warmup_symbols`]), `counter` the
+/// pre-FEC counts over received symbols `[warmup, plan.symbols)` with the last
+/// burst closed ([`ErrorCounter::finish`]), `fec` the FEC decoder when
+/// `tx.fec` is set (`None`: `fec` null and `post_fec` the pre-FEC bits).
+///
+/// [`run`] builds its report with this; `rxdsp bert` builds its report with
+/// it from the counters read off the device
+/// (`crate::check::CheckCounts::counter`), so both have the same keys and,
+/// for the same counts, the same values.
+pub fn assemble_report(
+    plan: &LinkPlan,
+    eqr: EqReport,
+    counter: &ErrorCounter,
+    fec: Option<&Deframer>,
+    extras: ReportExtras,
+) -> Report {
+    let pre = ErrorReport::from(counter);
+    let post = match fec {
         None => ErrorReport {
             symbols: None,
             symbol_errors: None,
@@ -993,7 +1048,8 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             level_errors: None,
         },
     };
-    let report = Report {
+    let warmup = warmup_symbols(plan, eqr.delay);
+    Report {
         rxdsp_version: env!("CARGO_PKG_VERSION"),
         symbols: plan.symbols,
         seed: plan.seed,
@@ -1005,7 +1061,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             histogram: counter.bursts.clone(),
             longest: counter.longest_burst,
         },
-        fec: fec.as_ref().map(|f| f.report(plan.interleave)),
+        fec: fec.map(|f| f.report(plan.interleave)),
         post_fec: post,
         equalizer: eqr,
         channel: ChannelReport {
@@ -1017,22 +1073,22 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
             adc_bits: plan.adc.bits,
             adc_full_scale: plan.adc.full_scale,
             tx_ffe: plan.tx_ffe,
-            emulator: emu_report,
+            emulator: extras.emulator,
         },
-        timing: TimingReport {
-            seconds: secs,
-            symbols_per_second: plan.symbols as f64 / secs.max(1e-9),
-            threads,
-        },
-        adaptation,
+        timing: extras.timing,
+        adaptation: extras.adaptation,
         realism: plan.realism.as_ref().map(|r| r.report()),
-        cdr,
-    };
-    Ok(LinkResult {
-        report,
-        coeffs,
-        samples: kept,
-    })
+        cdr: extras.cdr,
+    }
+}
+
+/// The `channel.emulator` object of a plan: `Some` with `link.model =
+/// "emulator"` (its integers, [`crate::emu::EmuPlan::new`]), `None` otherwise.
+pub fn emu_report(plan: &LinkPlan) -> Result<Option<EmuReport>, LinkError> {
+    match plan.model {
+        LinkModel::Reference => Ok(None),
+        LinkModel::Emulator => Ok(Some(EmuReport::of(&crate::emu::EmuPlan::new(plan)?))),
+    }
 }
 
 /// Keeps `channel` in the public surface for users of this module.
