@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
-use cmd::{ami, config, cosim, demo, device, fec, gen, jtol, rx, sim, sweep, synth};
+use cmd::{ami, bert, config, cosim, demo, device, fec, gen, jtol, rx, sim, sweep, synth};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +42,8 @@ enum Cmd {
     Serve(device::ServeArgs),
     /// Stream a sample file through a device with the host driver
     Stream(device::StreamArgs),
+    /// BER run on the device's own link emulator and checker (only counters cross the link)
+    Bert(bert::BertArgs),
     /// Configuration helpers
     Config(config::ConfigCmdArgs),
     /// Export the receiver as an IBIS-AMI Rx model: rxdsp_rx.so, .ami, .ibs
@@ -84,6 +86,7 @@ fn main() {
         Cmd::Cosim(a) => cosim::run(a),
         Cmd::Serve(a) => device::serve(a),
         Cmd::Stream(a) => device::stream(a),
+        Cmd::Bert(a) => bert::run(a),
         Cmd::Config(a) => config::run(a),
         Cmd::Ami(a) => ami::run(a),
         Cmd::Sweep(a) => sweep::run(a),

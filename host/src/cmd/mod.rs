@@ -10,6 +10,7 @@
 
 pub mod ami;
 pub mod args;
+pub mod bert;
 pub mod config;
 pub mod cosim;
 pub mod demo;

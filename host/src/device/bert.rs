@@ -129,11 +129,12 @@ impl Device {
             let w = self.read_words(value, 2)?;
             words.push(w[0] as u64 | (w[1] as u64) << 32);
         }
-        let counts = CheckCounts::from_words(&words).ok_or_else(|| {
+        let words: [u64; NUM_COUNTERS] = words.try_into().map_err(|_| {
             DeviceError::Counters(format!(
                 "the checker reports {n} counters, this host reads {NUM_COUNTERS}"
             ))
         })?;
+        let counts = CheckCounts::from_words(&words);
         Ok(BertPoll {
             counts,
             done: status & check_status::DONE != 0,

@@ -1,0 +1,222 @@
+//! `rxdsp bert` against `rxdsp sim --set link.model='"emulator"'`: the same
+//! counts, key for key, from the device's own emulator and checker (in
+//! process and over TCP through `rxdsp serve --bert`); the checker counts
+//! exactly the injected errors; bad input is refused with exit 2 and no
+//! report file.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn rxdsp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rxdsp"))
+        .args(args)
+        .output()
+        .expect("run rxdsp")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("rxdsp-bert-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn json(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// The keys a BER run and a simulation share, with the values they must agree on.
+const SHARED: [&str; 8] = [
+    "symbols",
+    "seed",
+    "pattern",
+    "skipped_symbols",
+    "pre_fec",
+    "bursts",
+    "fec",
+    "post_fec",
+];
+
+/// `rxdsp bert --device DEV` and `rxdsp sim` on the same settings: every
+/// shared key equal, and the equalizer and channel objects too.
+fn compare(tag: &str, device: &str, sets: &[&str], symbols: u64) -> (Value, Value) {
+    let b = tmp(&format!("{tag}-bert.json"));
+    let s = tmp(&format!("{tag}-sim.json"));
+    let n = symbols.to_string();
+    let mut common: Vec<&str> = vec!["--symbols", &n];
+    for kv in sets {
+        common.push("--set");
+        common.push(kv);
+    }
+    let mut ba = vec!["bert", "--device", device];
+    ba.extend(&common);
+    ba.extend(["--report", b.to_str().unwrap()]);
+    let o = rxdsp(&ba);
+    assert!(
+        o.status.success(),
+        "{tag}: rxdsp bert failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut sa = vec!["sim", "--set", "link.model=\"emulator\""];
+    sa.extend(&common);
+    sa.extend(["--report", s.to_str().unwrap()]);
+    let o = rxdsp(&sa);
+    assert!(o.status.success(), "{tag}: rxdsp sim failed");
+    let (bv, sv) = (json(&b), json(&s));
+    for k in SHARED.iter().chain(&["equalizer", "channel"]) {
+        assert_eq!(bv[k], sv[k], "{tag}: key {k} differs");
+    }
+    assert!(bv["device"]["symbols_per_second"].as_f64().unwrap() > 0.0);
+    (bv, sv)
+}
+
+#[test]
+#[ignore = "full tier: builds Verilator models of the device with the BER tester"]
+fn bert_on_the_simulated_device_reports_what_sim_reports() {
+    // the default link (lpo-host-16db), with errors to count
+    let (b, _) = compare("default", "sim:", &["channel.snr_db=22"], 60_000);
+    assert!(b["pre_fec"]["bit_errors"].as_u64().unwrap() > 10, "{b}");
+    // precoding and M = 2 DFE taps
+    compare(
+        "precode-m2",
+        "sim:",
+        &["tx.precode=true", "dfe.taps=2", "channel.snr_db=21"],
+        50_000,
+    );
+    // P = 4, N = 7, a run that is not a whole number of words
+    compare(
+        "p4-n7",
+        "sim:",
+        &[
+            "rtl.parallel=4",
+            "ffe.taps=7",
+            "ffe.main=2",
+            "channel.snr_db=22",
+        ],
+        40_001,
+    );
+}
+
+/// Ideal channel, no noise, one flipped symbol every K: the checker counts
+/// exactly the injected errors (one symbol, one bit each without precoding).
+#[test]
+#[ignore = "full tier: builds a Verilator model of the device with the BER tester"]
+fn the_device_checker_counts_exactly_the_injected_errors() {
+    let sets = [
+        "channel.preset=\"ideal\"",
+        "channel.snr_db=60",
+        "link.inject_every=1000",
+    ];
+    let (b, _) = compare("inject", "sim:", &sets, 200_000);
+    let skip = b["skipped_symbols"].as_u64().unwrap();
+    let d = b["equalizer"]["delay"].as_u64().unwrap();
+    // transmitted symbols n = K - 1 mod K compared: received k = n + d in [skip, 200000)
+    let want = (skip..200_000)
+        .filter(|k| k >= &d && (k - d) % 1000 == 999)
+        .count() as u64;
+    assert_eq!(b["pre_fec"]["symbol_errors"].as_u64().unwrap(), want);
+    assert_eq!(b["pre_fec"]["bit_errors"].as_u64().unwrap(), want);
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `rxdsp serve --bert` on a free port: its `tcp://` address.
+fn serve(sets: &[&str], bert: bool) -> (Server, String) {
+    use std::io::{BufRead, BufReader};
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--sessions", "2"];
+    if bert {
+        args.push("--bert");
+    }
+    for kv in sets {
+        args.push("--set");
+        args.push(kv);
+    }
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rxdsp"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = c.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).unwrap();
+    let addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("tcp://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (Server(c), addr)
+}
+
+#[test]
+#[ignore = "full tier: builds a Verilator model of the device with the BER tester"]
+fn bert_over_tcp_reports_what_sim_reports() {
+    let sets = ["channel.snr_db=22"];
+    let (_server, addr) = serve(&sets, true);
+    compare("tcp", &addr, &sets, 30_000);
+    // the server keeps its state across connections, like a board: a second run
+    compare("tcp-again", &addr, &sets, 20_000);
+}
+
+/// A device built without the BER tester (an older bitstream): one line,
+/// exit 2, no report.
+#[test]
+#[ignore = "full tier: builds a Verilator model of the device"]
+fn a_device_without_the_tester_is_refused() {
+    let (_server, addr) = serve(&[], false);
+    let r = tmp("none.json");
+    let o = rxdsp(&[
+        "bert",
+        "--device",
+        &addr,
+        "--symbols",
+        "10000",
+        "--report",
+        r.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no BER tester"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!r.exists());
+}
+
+/// Bad input: one line, exit 2, no report file.
+#[test]
+fn bad_input_is_refused_without_a_report() {
+    let r = tmp("bad.json");
+    let rs = r.to_str().unwrap();
+    for (args, want) in [
+        (vec!["--set", "tx.fec=\"kp4\""], "RS decoder"),
+        (vec!["--seconds", "1e10"], "64-bit"),
+        (vec!["--symbols", "-5"], "symbols"),
+        (vec!["--target-ber", "2"], "--target-ber"),
+        (vec!["--confidence", "1.5"], "--confidence"),
+        (vec!["--errors", "0"], "--errors 0"),
+        (vec!["--seconds", "-1"], "--seconds"),
+        (
+            vec![
+                "--set",
+                "adapt.in_rtl=true",
+                "--set",
+                "eq.method=\"sign-sign\"",
+            ],
+            "adapt.in_rtl",
+        ),
+    ] {
+        let mut a = vec!["bert", "--device", "sim:", "--report", rs];
+        a.extend(&args);
+        let o = rxdsp(&a);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!r.exists(), "{args:?}: a report was written");
+    }
+}
