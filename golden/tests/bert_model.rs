@@ -35,8 +35,7 @@ use golden::config::{Config, LinkModel};
 use golden::emu::EmuStream;
 use golden::eq::{Engine, Equalizer};
 use golden::link::{
-    assemble_report, choose_coeffs, emu_report, run, Batch, ReportExtras, RunOptions,
-    TimingReport,
+    assemble_report, choose_coeffs, emu_report, run, Batch, ReportExtras, RunOptions, TimingReport,
 };
 use golden::numeric::RxCoeffs;
 
@@ -104,7 +103,8 @@ fn emulator(symbols: i64) -> Config {
 fn assert_same(name: &str, mut bert: serde_json::Value, mut sim: serde_json::Value) {
     let (b, s) = (bert.as_object_mut().unwrap(), sim.as_object_mut().unwrap());
     assert!(b.remove("timing").is_some() && s.remove("timing").is_some());
-    let keys = |m: &serde_json::Map<String, serde_json::Value>| m.keys().cloned().collect::<Vec<_>>();
+    let keys =
+        |m: &serde_json::Map<String, serde_json::Value>| m.keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(b), keys(s), "{name}: keys");
     for (k, v) in s.iter() {
         assert_eq!(&b[k], v, "{name}: key {k}");
