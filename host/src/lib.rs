@@ -5,7 +5,9 @@
 //! samples to a simulated or real device ([`device`]). The `rxdsp` program is
 //! built on this library.
 
+pub mod bert_progress;
 pub mod cfgload;
+pub mod confidence;
 pub mod device;
 pub mod fecfile;
 pub mod rxinput;

@@ -354,57 +354,11 @@ pub fn stop_rule(
 }
 
 /// The two-sided 95 % Clopper-Pearson interval of `k` events in `n` trials
-/// (lower bound 0 when k = 0; upper 1 when k = n): the `x` where the
-/// regularized incomplete beta function `I_x(k, n-k+1)` is 0.025 and where
-/// `I_x(k+1, n-k)` is 0.975.
-///
-/// Solved by bisection on `I_x` itself (statrs' `beta_reg`): statrs' own
-/// `Beta::inverse_cdf` takes minutes for the parameters of a deep point
-/// (k = 10^4, n = 10^8), bisection a millisecond.
+/// (lower bound 0 when k = 0; upper 1 when k = n): the one-sided bounds at
+/// 97.5 % of [`crate::confidence`], exact binomial tails solved by bisection
+/// (a millisecond for a deep point, k = 10^4, n = 10^8).
 pub fn clopper_pearson(k: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let alpha = 0.05;
-    let (kf, nf) = (k as f64, n as f64);
-    let lo = if k == 0 {
-        0.0
-    } else {
-        beta_quantile(kf, nf - kf + 1.0, alpha / 2.0)
-    };
-    let hi = if k == n {
-        1.0
-    } else {
-        beta_quantile(kf + 1.0, nf - kf, 1.0 - alpha / 2.0)
-    };
-    (lo, hi)
-}
-
-/// The `p` quantile of Beta(a, b): bisection on x in (0, 1), by geometric
-/// means while the bracket spans orders of magnitude (the quantiles of a
-/// deep point are near 1e-12), then arithmetic ones; 200 steps.
-fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
-    let cdf = |x: f64| statrs::function::beta::checked_beta_reg(a, b, x).unwrap_or(f64::NAN);
-    let (mut lo, mut hi) = (0.0f64, 1.0f64);
-    for _ in 0..200 {
-        let mid = if lo > 0.0 && hi / lo > 4.0 {
-            (lo * hi).sqrt()
-        } else if lo == 0.0 && hi > 1e-300 {
-            // reach tiny quantiles quickly: a geometric step from 1e-300
-            (1e-300f64 * hi).sqrt().max(hi / 1e6).min(hi / 2.0)
-        } else {
-            0.5 * (lo + hi)
-        };
-        if mid <= lo || mid >= hi {
-            break;
-        }
-        if cdf(mid) < p {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
+    crate::confidence::two_sided(k, n, 0.95)
 }
 
 /// A ratio with its interval.
