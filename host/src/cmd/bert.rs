@@ -340,38 +340,25 @@ fn health(p: &BertPoll) -> Result<()> {
     Ok(())
 }
 
-/// The progress line: symbols, errors, BER so far, rate, and what remains
-/// (to the goal, or to a verdict with `--target-ber` when that comes first).
+/// The progress line ([`rxdsp::bert_progress`]): counts so far, the error
+/// ratio, the rate, and the time to the goal, or to a verdict with
+/// `--target-ber`.
 fn progress_line(c: &CheckCounts, run: &Run, secs: f64) -> String {
-    let rate = c.symbols as f64 / secs.max(1e-9);
-    let ber = golden::stats::ratio(c.bit_errors, c.bits);
-    let mut s = format!(
-        "{} symbols, {} bit errors, BER {ber:.3e}, {rate:.3e} symbols/s",
-        c.symbols, c.bit_errors
-    );
-    let left = match run.goal {
+    use rxdsp::bert_progress as bp;
+    let goal = match (run.target, run.goal) {
+        (Some(t), _) => bp::Goal::Target(t),
         // the checker counts the symbols after the warm-up
-        Goal::Symbols(n) => {
-            Some(n.saturating_sub(run.regs.skip).saturating_sub(c.symbols) as f64 / rate.max(1e-9))
-        }
-        Goal::Errors(e) if c.bit_errors > 0 => {
-            Some(e.saturating_sub(c.bit_errors) as f64 * secs / c.bit_errors as f64)
-        }
-        Goal::Errors(_) => None,
-        Goal::Seconds(t) => Some((t - secs).max(0.0)),
+        (None, Goal::Symbols(n)) => bp::Goal::Symbols(n.saturating_sub(run.regs.skip)),
+        (None, Goal::Errors(e)) => bp::Goal::Errors(e),
+        (None, Goal::Seconds(s)) => bp::Goal::Seconds(s),
     };
-    if let Some(t) = left {
-        s += &format!(", {t:.0} s left");
-    }
-    if let Some(t) = &run.target {
-        if let Some(bits) = t.projected_bits_to_verdict(c.bit_errors, c.bits) {
-            s += &format!(
-                ", verdict in ~{:.0} s",
-                bits as f64 / (2.0 * rate).max(1e-9)
-            );
-        }
-    }
-    s
+    let p = bp::Progress {
+        symbols: c.symbols,
+        bits: c.bits,
+        bit_errors: c.bit_errors,
+        seconds: secs,
+    };
+    bp::progress_line(&p, &goal)
 }
 
 /// Writes the report and prints the summary and the verdict.

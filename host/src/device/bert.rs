@@ -101,7 +101,7 @@ impl Device {
             }
             self.write_words(data, &[v as u32, (v >> 32) as u32, a as u32])?;
         }
-        self.write_u64("check.delay", regs.delay as u64)?;
+        self.write_u64("check.delay", regs.delay)?;
         self.write_u64("check.skip", regs.skip)?;
         self.write_u64("check.limit", regs.limit)?;
         self.write_u64("check.clear", 1)?;
