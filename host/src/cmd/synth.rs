@@ -45,6 +45,10 @@ pub struct SynthArgs {
     /// median run's
     #[arg(long, value_name = "K", default_value_t = 1)]
     seeds: u64,
+    /// synthesize the device top with the BER tester (bridge, registers, equalizer,
+    /// link emulator and checker: what `rxdsp bert` runs on a board)
+    #[arg(long, conflicts_with_all = ["fec_only", "fec_symbols", "sweep", "board"])]
+    bert: bool,
 }
 
 /// Runs `rxdsp synth`.
@@ -117,6 +121,9 @@ pub fn run(a: SynthArgs) -> Result<()> {
         return Ok(());
     }
     let plan = a.cfg.plan()?;
+    if a.bert {
+        return bert_cmd(&a, &plan, target, freq);
+    }
     let fec = synth_flow::fec_choice(&plan, a.fec_symbols, a.fec_only)?;
     let r = synth_flow::synth_with(&plan, fec.as_ref(), target, freq, a.seeds, &a.out)?;
     let per_clock = fec.map_or(plan.parallel, |f| f.pam4_per_clock(&plan));
@@ -138,6 +145,39 @@ pub fn run(a: SynthArgs) -> Result<()> {
                 "dfe_taps": plan.format.dfe_taps,
                 "adc_bits": plan.format.adc_bits,
                 "ffe_coef_bits": plan.format.ffe_coef_bits,
+            },
+        });
+        write_json(p, &v)?;
+        println!("report     {}", p.display());
+    }
+    Ok(())
+}
+
+/// `rxdsp synth --bert`: the device top with the BER tester.
+fn bert_cmd(
+    a: &SynthArgs,
+    plan: &golden::config::LinkPlan,
+    target: synth::Target,
+    freq: f64,
+) -> Result<()> {
+    if plan.fec != golden::config::FecKind::None {
+        bail!("--bert with tx.fec: the device's BER tester has no RS decoder yet");
+    }
+    let r = synth_flow::synth_bert(plan, target, freq, a.seeds, &a.out)?;
+    print!("{}", r.table());
+    println!("{}", synth_flow::throughput_line(&r, plan.parallel));
+    if let Some(p) = &a.report {
+        let t = r.fmax_mhz.map(|f| synth::throughput(plan.parallel as u32, f));
+        let v = serde_json::json!({
+            "synth": r,
+            "parallel": plan.parallel,
+            "bert": true,
+            "throughput": t.map(|t| serde_json::json!({"symbols_per_second": t.symbols_per_s, "gbps": t.gbps})),
+            "config": {
+                "ffe_taps": plan.format.ffe_taps,
+                "dfe_taps": plan.format.dfe_taps,
+                "adc_bits": plan.format.adc_bits,
+                "emu_taps": golden::emu::EMU_TAPS,
             },
         });
         write_json(p, &v)?;

@@ -260,6 +260,51 @@ pub fn synth_with(
     Ok(synth::run(&req, &mut log)?)
 }
 
+/// Runs the flow for the device top with the BER tester (`rxdsp synth
+/// --bert`): the byte bridge, the CSR block, the equalizer (with the
+/// adaptation engine when `adapt.in_rtl`), the link emulator and the checker
+/// ([`rtl::top::build_device`]); each block's resources are reported.
+pub fn synth_bert(
+    plan: &LinkPlan,
+    target: Target,
+    freq: f64,
+    seeds: u64,
+    dir: &Path,
+) -> Result<SynthReport> {
+    let f = &plan.format;
+    let bert = rtl::bert::BertParams::new(f, plan.parallel);
+    let adapt = plan.hw_adapt.as_ref().map(|h| &h.params);
+    let design = rtl::top::design_device(f, plan.parallel, adapt, Some(&bert))
+        .context("generating Verilog")?;
+    let what = [
+        ("rtl.parallel (P)", plan.parallel.to_string()),
+        ("adc.bits", f.adc_bits.to_string()),
+        ("ffe.taps (N)", f.ffe_taps.to_string()),
+        ("dfe.taps (M)", f.dfe_taps.to_string()),
+        ("emulator taps (T)", bert.emu.taps.to_string()),
+        ("checker max delay", bert.check.max_delay.to_string()),
+    ];
+    let h = harness_for(rtl::top::DEVICE_TOP, &design.ports, &what)?;
+    let files = write_design(plan, target, design, &dir.join("rtl"), &h)?;
+    let mut req = SynthRequest::new(target, files, HARNESS_TOP);
+    req.clock_port = "clk".into();
+    req.freq_mhz = freq;
+    req.seeds = (1..=seeds).collect();
+    req.work_dir = dir.join(target.name());
+    req.blocks = vec![
+        "rxdsp_eq".into(),
+        rtl::emu::TOP.into(),
+        rtl::check::TOP.into(),
+        rtl::csr::CSR_MODULE.into(),
+        rtl::bridge::BRIDGE_MODULE.into(),
+    ];
+    if plan.hw_adapt.is_some() {
+        req.blocks.push(rtl::adapt::ENGINE.into());
+    }
+    let mut log = |line: &str| eprintln!("[synth] {line}");
+    Ok(synth::run(&req, &mut log)?)
+}
+
 /// One line on throughput for a report.
 pub fn throughput_line(r: &SynthReport, parallel: usize) -> String {
     match r.fmax_mhz {
