@@ -266,6 +266,26 @@ pub fn lfsr_matrices(poly: Polynomial, p: usize) -> (Vec<u64>, Vec<u64>) {
     (out, next)
 }
 
+/// The configuration writes of an emulator with `taps` channel taps for the
+/// link of `plan` (its integers `golden::emu::EmuPlan::new(plan)`, its
+/// pattern, precoder and seed): what `rxdsp bert` writes to a device.
+pub fn plan_writes(
+    plan: &golden::config::LinkPlan,
+    taps: usize,
+) -> Result<Vec<(usize, u64)>, RtlError> {
+    let emu = EmuPlan::new(plan).map_err(|e| RtlError::Param {
+        name: "link.model",
+        value: 0,
+        why: format!("the emulator cannot run this link: {e}"),
+    })?;
+    let p = EmuParams {
+        parallel: plan.parallel,
+        taps,
+        adc_bits: plan.format.adc_bits,
+    };
+    config_writes(&p, &emu, plan.pattern, plan.format.precode, plan.seed)
+}
+
 /// The configuration writes `(address, data)` that make `rxdsp_emu` produce
 /// what `golden::emu::EmuStream` produces for `emu` (its injector included)
 /// with `pattern`, `precode` and the run seed `seed`, from reset.

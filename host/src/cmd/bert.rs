@@ -179,19 +179,7 @@ fn open(a: &BertArgs, plan: &LinkPlan) -> Result<Device> {
 /// The emulator's configuration writes for `plan` on `dev`.
 fn emu_writes(dev: &Device, plan: &LinkPlan) -> Result<Vec<(usize, u64)>> {
     let b = dev.bert().expect("checked at open");
-    let emu = golden::emu::EmuPlan::new(plan).context("the emulator's integers")?;
-    let p = rtl::emu::EmuParams {
-        parallel: plan.parallel,
-        taps: b.emu_taps as usize,
-        adc_bits: plan.format.adc_bits,
-    };
-    Ok(rtl::emu::config_writes(
-        &p,
-        &emu,
-        plan.pattern,
-        plan.format.precode,
-        plan.seed,
-    )?)
+    Ok(rtl::emu::plan_writes(plan, b.emu_taps as usize)?)
 }
 
 /// Runs `rxdsp bert`.

@@ -167,7 +167,9 @@ fn bert_cmd(
     print!("{}", r.table());
     println!("{}", synth_flow::throughput_line(&r, plan.parallel));
     if let Some(p) = &a.report {
-        let t = r.fmax_mhz.map(|f| synth::throughput(plan.parallel as u32, f));
+        let t = r
+            .fmax_mhz
+            .map(|f| synth::throughput(plan.parallel as u32, f));
         let v = serde_json::json!({
             "synth": r,
             "parallel": plan.parallel,
