@@ -6,7 +6,7 @@
 //   ffe.taps (N)      = 16
 //   dfe.taps (M)      = 1
 //   adc.bits          = 8
-//   register map hash = 0x0aa89d795d5835e2
+//   register map hash = 0x100d3090f163ca07
 //   adapt.in_rtl      = false
 // Byte interface: docs/device.md; registers: docs/registers.md
 `default_nettype none
