@@ -44,6 +44,11 @@ impl Transport for UartSim {
     fn describe(&self) -> String {
         "uart-sim: (Verilated rxdsp_board_top at its pins)".into()
     }
+    fn idle(&mut self, cycles: u64, _wall: Duration) -> Result<(), DeviceError> {
+        let mut none = VecDeque::new();
+        self.b.run(&mut none, &mut self.tx, cycles, u64::MAX, false);
+        Ok(())
+    }
 }
 
 fn plan(symbols: i64) -> golden::config::LinkPlan {
@@ -54,6 +59,10 @@ fn plan(symbols: i64) -> golden::config::LinkPlan {
 }
 
 fn board(plan: &golden::config::LinkPlan, host_rate: f64) -> (UartSim, u64) {
+    board_device(plan, host_rate, false)
+}
+
+fn board_device(plan: &golden::config::LinkPlan, host_rate: f64, bert: bool) -> (UartSim, u64) {
     // 8 MHz / 1 Mbaud: 8 cycles per bit keeps the simulation short
     let bp = BoardParams {
         uart: UartParams {
@@ -62,7 +71,8 @@ fn board(plan: &golden::config::LinkPlan, host_rate: f64) -> (UartSim, u64) {
         },
         leds_active_low: false,
     };
-    let (b, info) = BoardSim::new(&plan.format, plan.parallel, &bp, host_rate).unwrap();
+    let (b, info) =
+        BoardSim::new_device(&plan.format, plan.parallel, &bp, host_rate, bert).unwrap();
     eprintln!(
         "board model: {} in {:.1} s",
         if info.cached { "cached" } else { "built" },
@@ -141,4 +151,77 @@ fn a_framing_error_is_survived_and_shown_on_the_leds() {
     // the device still answers
     let mut dev = Device::with_transport(Box::new(t), Options::default()).unwrap();
     assert_eq!(dev.read("id.magic").unwrap() as u32, proto::regmap::MAGIC);
+}
+
+/// `rxdsp bert` at the pins: the board top with the BER tester, configured
+/// through the UART (the emulator's ~1100 writes, the coefficients, the
+/// checker), running on its own clock while the host waits, and read back as
+/// counters only: the report assembled from them is `rxdsp sim`'s
+/// (`link.model = "emulator"`) for the same symbols, key for key.
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn a_ber_run_through_the_uart_counts_what_sim_counts() {
+    let mut cfg = rxdsp::cfgload::load(
+        None,
+        &[
+            "rtl.parallel=4".to_string(),
+            "link.model=\"emulator\"".to_string(),
+            "channel.snr_db=24".to_string(),
+        ],
+    )
+    .unwrap();
+    cfg.link.symbols = 30_001;
+    let plan = cfg.resolve().unwrap();
+    let want = link::run(&plan, &RunOptions::default()).unwrap().report;
+    let (t, _) = board_device(&plan, 1.0, true);
+    let mut dev = Device::with_transport(Box::new(t), Options::default()).unwrap();
+    let b = dev.bert().expect("the board has the BER tester");
+    let eqr = link::choose_coeffs(&plan, 1, None).unwrap();
+    let coeffs = golden::numeric::RxCoeffs {
+        ffe: eqr.ffe.clone(),
+        dfe: eqr.dfe.clone(),
+        threshold: eqr.threshold,
+    };
+    let writes = rtl::emu::plan_writes(&plan, b.emu_taps as usize).unwrap();
+    let t0 = Instant::now();
+    dev.bert_start(&coeffs, &writes, &golden::check::regs_for(&plan, eqr.delay))
+        .unwrap();
+    let started = t0.elapsed().as_secs_f64();
+    let poll = loop {
+        dev.idle(1 << 14, Duration::ZERO).unwrap();
+        let p = dev.bert_poll().unwrap();
+        assert!(!p.overflow && !p.underflow);
+        if p.done {
+            break p;
+        }
+    };
+    dev.bert_stop().unwrap();
+    let got = link::assemble_report(
+        &plan,
+        eqr,
+        &poll.counts.counter(),
+        None,
+        link::ReportExtras {
+            timing: want.timing.clone(),
+            adaptation: None,
+            cdr: None,
+            emulator: link::emu_report(&plan).unwrap(),
+        },
+    );
+    let (g, w) = (
+        serde_json::to_value(&got).unwrap(),
+        serde_json::to_value(&want).unwrap(),
+    );
+    assert_eq!(g, w);
+    assert!(
+        want.pre_fec.bit_errors > 10,
+        "errors to count: {}",
+        want.pre_fec.bit_errors
+    );
+    eprintln!(
+        "bert through the UART: configured in {started:.1} s, {} symbols, {} bit errors, {:.1} s wall",
+        poll.counts.symbols,
+        poll.counts.bit_errors,
+        t0.elapsed().as_secs_f64()
+    );
 }

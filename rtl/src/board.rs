@@ -53,9 +53,22 @@ fn stretch(m: &mut Module, name: &str, event: &Expr, width: u32) -> Result<Expr,
 /// Builds every module of the board design, submodules first,
 /// `rxdsp_board_top` last.
 pub fn build(fmt: &RxFormat, parallel: usize, bp: &BoardParams) -> Result<Vec<Module>, RtlError> {
+    build_device(fmt, parallel, bp, None)
+}
+
+/// [`build`] around the device with the BER tester `bert` (the link emulator
+/// and the checker, [`crate::bert`]; `None`: without): on a board, `rxdsp
+/// bert --device serial://...` then runs at fabric speed with only counters
+/// crossing the UART.
+pub fn build_device(
+    fmt: &RxFormat,
+    parallel: usize,
+    bp: &BoardParams,
+    bert: Option<&crate::bert::BertParams>,
+) -> Result<Vec<Module>, RtlError> {
     let uart = build_uart(&bp.uart)?;
     let div = bp.uart.divisor()?;
-    let mut mods = crate::top::build(fmt, parallel)?;
+    let mut mods = crate::top::build_device(fmt, parallel, None, bert)?;
     let dev = mods.last().expect("rxdsp_top is built last");
     let clk_hz = bp.uart.clk_hz;
     let hb_bits = clog2(clk_hz as usize).max(1);
@@ -168,7 +181,17 @@ pub fn build(fmt: &RxFormat, parallel: usize, bp: &BoardParams) -> Result<Vec<Mo
 
 /// The board design in memory (submodules first, `rxdsp_board_top` last).
 pub fn design(fmt: &RxFormat, parallel: usize, bp: &BoardParams) -> Result<Design, RtlError> {
-    let mods = build(fmt, parallel, bp)?;
+    design_device(fmt, parallel, bp, None)
+}
+
+/// [`design`] with the BER tester `bert` (see [`build_device`]).
+pub fn design_device(
+    fmt: &RxFormat,
+    parallel: usize,
+    bp: &BoardParams,
+    bert: Option<&crate::bert::BertParams>,
+) -> Result<Design, RtlError> {
+    let mods = build_device(fmt, parallel, bp, bert)?;
     let mut files = Vec::new();
     for m in &mods {
         files.push((format!("{}.v", m.name()), m.emit()?));

@@ -86,6 +86,26 @@ fn board_top_lints_clean_and_compiles_in_icarus() {
     }
 }
 
+/// The board top around the device with the BER tester (what `rxdsp synth
+/// --board ... --bert` builds): the same pins, the tester's modules inside,
+/// lint-clean.
+#[test]
+fn bert_board_top_lints_clean_and_compiles_in_icarus() {
+    let fmt = RxFormat::default();
+    let bp = BoardParams {
+        uart: ULX3S,
+        leds_active_low: false,
+    };
+    let b = rtl::bert::BertParams::new(&fmt, 8);
+    let d = rtl::board::design_device(&fmt, 8, &bp, Some(&b)).unwrap();
+    for n in ["rxdsp_emu.v", "rxdsp_check.v"] {
+        assert!(d.files.iter().any(|(f, _)| f == n), "{n} missing");
+    }
+    lint(&d.files, BOARD_TOP, "ulx3s-bert-p8");
+    let names: Vec<&str> = d.ports.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["clk", "rst_n", "uart_rx", "uart_tx", "led"]);
+}
+
 #[test]
 fn board_files_are_written_with_a_file_list() {
     let dir = std::env::temp_dir().join(format!("rxdsp-board-gen-{}", std::process::id()));

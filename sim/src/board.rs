@@ -184,7 +184,20 @@ impl BoardSim {
         bp: &BoardParams,
         host_rate: f64,
     ) -> Result<(BoardSim, BuildInfo), SimError> {
-        let d = rtl::board::design(fmt, parallel, bp)?;
+        BoardSim::new_device(fmt, parallel, bp, host_rate, false)
+    }
+
+    /// [`BoardSim::new`] for the board top around the device with the BER
+    /// tester when `bert` (`rtl::bert::BertParams::new`'s defaults).
+    pub fn new_device(
+        fmt: &RxFormat,
+        parallel: usize,
+        bp: &BoardParams,
+        host_rate: f64,
+        bert: bool,
+    ) -> Result<(BoardSim, BuildInfo), SimError> {
+        let b = bert.then(|| rtl::bert::BertParams::new(fmt, parallel));
+        let d = rtl::board::design_device(fmt, parallel, bp, b.as_ref())?;
         let div = bp.uart.divisor()?;
         let info = build_library_with(&d.files, rtl::board::BOARD_TOP, &d.ports, BuildOpts::LIGHT)?;
         let model = Model::load(&info.library, &d.ports)?;

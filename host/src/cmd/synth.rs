@@ -47,7 +47,7 @@ pub struct SynthArgs {
     seeds: u64,
     /// synthesize the device top with the BER tester (bridge, registers, equalizer,
     /// link emulator and checker: what `rxdsp bert` runs on a board)
-    #[arg(long, conflicts_with_all = ["fec_only", "fec_symbols", "sweep", "board"])]
+    #[arg(long, conflicts_with_all = ["fec_only", "fec_symbols", "sweep"])]
     bert: bool,
 }
 
@@ -205,7 +205,10 @@ fn board_cmd(a: &SynthArgs, target: synth::Target, board: synth::bitstream::Boar
     let baud = a.baud.unwrap_or(synth_flow::DEFAULT_BAUD);
     let plan = a.cfg.plan()?;
     let t0 = std::time::Instant::now();
-    let b = synth_flow::synth_board(&plan, board, baud, &a.out)?;
+    if a.bert && plan.fec != golden::config::FecKind::None {
+        bail!("--bert with tx.fec: the device's BER tester has no RS decoder yet");
+    }
+    let b = synth_flow::synth_board(&plan, board, baud, a.bert, &a.out)?;
     let wall = t0.elapsed().as_secs_f64();
     print!("{}", b.synth.table());
     let clk = board.clock_hz() as f64 / 1e6;
@@ -236,6 +239,11 @@ fn board_cmd(a: &SynthArgs, target: synth::Target, board: synth::bitstream::Boar
     println!(
         "stream     rxdsp stream --device 'serial:///dev/ttyUSB0?baud={baud}'{cfg_args} --in SAMPLES --out BITS"
     );
+    if a.bert {
+        println!(
+            "bert       rxdsp bert --device 'serial:///dev/ttyUSB0?baud={baud}'{cfg_args} --target-ber 1e-12 --report bert.json"
+        );
+    }
     if let Some(p) = &a.report {
         let v = serde_json::json!({
             "board": board,

@@ -388,6 +388,7 @@ pub fn synth_board(
     plan: &LinkPlan,
     board: synth::bitstream::Board,
     baud: u32,
+    bert: bool,
     dir: &Path,
 ) -> Result<synth::bitstream::BitstreamReport> {
     let bp = rtl::board::BoardParams {
@@ -398,7 +399,8 @@ pub fn synth_board(
         leds_active_low: board.leds_active_low(),
     };
     let rtl_dir = dir.join("rtl");
-    let design = rtl::board::design(&plan.format, plan.parallel, &bp)
+    let tester = bert.then(|| rtl::bert::BertParams::new(&plan.format, plan.parallel));
+    let design = rtl::board::design_device(&plan.format, plan.parallel, &bp, tester.as_ref())
         .with_context(|| format!("generating the board top for {board}"))?;
     std::fs::create_dir_all(&rtl_dir).with_context(|| format!("creating {}", rtl_dir.display()))?;
     let mut files = Vec::new();
@@ -420,6 +422,10 @@ pub fn synth_board(
         rtl::bridge::BRIDGE_MODULE.into(),
         rtl::uart::UART_MODULE.into(),
     ];
+    if bert {
+        req.blocks.push(rtl::emu::TOP.into());
+        req.blocks.push(rtl::check::TOP.into());
+    }
     // router1 (nextpnr-ecp5's default) needed over an hour on the congested
     // full board design on two shared cores; router2 resolves congestion
     // much faster
