@@ -62,12 +62,20 @@ pub const TOP: &str = "rxdsp_emu";
 pub const CFG_DATA_BITS: u32 = 64;
 /// `log2` of the noise table length: the search has `K + 1` levels.
 const K: u32 = NOISE_TABLE_LEN.trailing_zeros();
-/// Width of `cfg_addr`: the thresholds occupy the upper half.
-pub const CFG_ADDR_BITS: u32 = K + 1;
+/// Width of `cfg_addr`: registers below 1024, the thresholds at 1024..2047,
+/// the channel tables from [`addr::TABLE_BASE`] = 4096 on.
+pub const CFG_ADDR_BITS: u32 = K + 3;
 /// Width of the `frac` and `noise_shift` registers.
 pub const SHIFT_BITS: u32 = u32::BITS - FRAC_MAX.leading_zeros();
 /// Width of a term `H[j] a` (`|a| <= 3`).
 const TERM_BITS: u32 = TAP_BITS + 2;
+/// Channel taps per table: a lane's `T` terms are `ceil(T / GROUP)` table
+/// reads, one block RAM each, instead of `T` selections and adders.
+pub const GROUP: usize = 4;
+/// Entries of a channel table: every combination of `GROUP` level indices.
+pub const TABLE_LEN: usize = 1 << (2 * GROUP);
+/// Width of a table entry: the sum of `GROUP` terms.
+const GROUP_BITS: u32 = TERM_BITS + 2;
 /// The LFSR register width (the largest degree of [`POLYS`]).
 const LFSR_BITS: u32 = 31;
 
@@ -77,8 +85,10 @@ const LFSR_BITS: u32 = 31;
 pub const POLYS: [Polynomial; 6] = Polynomial::ALL;
 
 const _: () = assert!(NOISE_TABLE_LEN.is_power_of_two() && K >= 3);
-const _: () = assert!(addr::TAP_BASE + EMU_TAPS <= addr::XOSHIRO_BASE);
 const _: () = assert!(addr::XOSHIRO_BASE + 4 * 32 <= addr::THRESHOLD_BASE);
+const _: () = assert!(addr::THRESHOLD_BASE + NOISE_TABLE_LEN <= addr::TABLE_BASE);
+const _: () = assert!(addr::TABLE_BASE + EMU_TAPS.div_ceil(GROUP) * TABLE_LEN <= 1 << CFG_ADDR_BITS);
+const _: () = assert!(addr::TABLE_BASE == 1 << (CFG_ADDR_BITS - 1) && TABLE_LEN == 256);
 
 /// The register map of the configuration port (one 64-bit word each; the
 /// registers take the low bits of `cfg_wdata`). The one source of the map:
@@ -98,16 +108,16 @@ pub mod addr {
     /// `inject_every` (48 bits): `K` of the error injector, 0 = off; a write
     /// also restarts its count (the next word started holds symbol 0).
     pub const INJECT_EVERY: usize = 0x005;
-    /// First channel tap `H[0]` (18 bits, two's complement).
-    pub const TAP_BASE: usize = 0x040;
     /// First xoshiro256++ state word (lane 0, `s[0]`).
     pub const XOSHIRO_BASE: usize = 0x080;
     /// Thresholds: `S[j]` at `THRESHOLD_BASE + (j mod NOISE_TABLE_LEN)`.
     pub const THRESHOLD_BASE: usize = NOISE_TABLE_LEN;
+    /// Channel tables: entry `e` of group `g` at `TABLE_BASE + 256 g + e`.
+    pub const TABLE_BASE: usize = 0x1000;
 
-    /// Address of channel tap `H[j]`.
-    pub fn tap(j: usize) -> usize {
-        TAP_BASE + j
+    /// Address of entry `e` of channel table `g` (see [`super::table_entry`]).
+    pub fn table(g: usize, e: usize) -> usize {
+        TABLE_BASE + super::TABLE_LEN * g + e
     }
     /// Address of state word `s[w]` (`w < 4`) of lane `lane`'s xoshiro256++.
     pub fn xoshiro(lane: usize, w: usize) -> usize {
@@ -161,7 +171,8 @@ impl EmuParams {
 /// The pipeline stages of `rxdsp_emu` (cycle counts from the cycle a word is started).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stages {
-    /// adder tree levels of the channel (`max(1, ceil(log2 T))`)
+    /// adder tree levels of the channel after its table reads
+    /// (`max(1, ceil(log2 ceil(T / GROUP)))`)
     pub tree: usize,
     /// the stage whose level word enters the channel
     pub ch_in: usize,
@@ -173,15 +184,34 @@ pub struct Stages {
 
 /// The stages for `p`.
 pub fn stages(p: &EmuParams) -> Stages {
-    let tree = (p.taps.next_power_of_two().trailing_zeros() as usize).max(1);
+    let tree = (groups(p).next_power_of_two().trailing_zeros() as usize).max(1);
     // N0 (s0 + s3), N1 (r), level 1024, level 512, then two per memory level
     let mag = 4 + 2 * (K as usize - 1);
     Stages {
         tree,
-        ch_in: mag - tree,
+        // the window at ch_in addresses the tables, read in one stage
+        ch_in: mag - tree - 1,
         mag,
         out: mag + 4,
     }
+}
+
+/// Channel tables of a lane: `ceil(T / GROUP)`.
+pub fn groups(p: &EmuParams) -> usize {
+    p.taps.div_ceil(GROUP)
+}
+
+/// Entry `e` of channel table `g` for the taps `taps` (missing taps are 0):
+/// `sum_i H[GROUP g + i] (2 L_i - 3)`, `L_i = (e >> 2i) & 3` the level index
+/// of the symbol tap `GROUP g + i` multiplies. The exact integer sum of the
+/// group's terms, so the channel is the same whatever the grouping.
+pub fn table_entry(taps: &[i32], g: usize, e: usize) -> i64 {
+    (0..GROUP)
+        .map(|i| {
+            let h = taps.get(GROUP * g + i).copied().unwrap_or(0) as i64;
+            h * (2 * ((e >> (2 * i)) & 3) as i64 - 3)
+        })
+        .sum()
 }
 
 /// Latency in clock cycles: a word started (`run && en`) in cycle `c` is on
@@ -207,10 +237,11 @@ pub fn address_map(p: &EmuParams) -> Vec<String> {
         format!("0x{:03x}: LFSR state ({LFSR_BITS} bits; all ones at the start of a pattern)", addr::LFSR),
         format!("0x{:03x}: inject_every K ({INJECT_BITS} bits; 0 off, else >= P): symbol n goes out at level index XOR 1 when n mod K = K - 1 (a write restarts n at the next word)", addr::INJECT_EVERY),
         format!(
-            "0x{:03x}..=0x{:03x}: channel taps H[0..{}] ({TAP_BITS} bits signed)",
-            addr::tap(0),
-            addr::tap(p.taps - 1),
-            p.taps
+            "0x{:04x}..=0x{:04x}: channel tables, {} of {TABLE_LEN} entries ({GROUP_BITS} bits signed): entry e of table g at 0x{:04x} + {TABLE_LEN} g + e is sum_i H[{GROUP} g + i] (2 L_i - 3), L_i = (e >> 2i) & 3 (`table_entry`)",
+            addr::table(0, 0),
+            addr::table(groups(p) - 1, TABLE_LEN - 1),
+            groups(p),
+            addr::TABLE_BASE
         ),
         format!(
             "0x{:03x}..=0x{:03x}: xoshiro256++ state, lane l word w at 0x{:03x} + 4 l + w (64 bits)",
@@ -346,9 +377,11 @@ pub fn config_writes(
         (addr::LFSR, (1u64 << poly.degree) - 1),
         (addr::INJECT_EVERY, k),
     ];
-    for j in 0..p.taps {
-        let h = emu.taps.get(j).copied().unwrap_or(0);
-        w.push((addr::tap(j), h as i64 as u64));
+    let taps: Vec<i32> = emu.taps.iter().map(|&h| h as i32).collect();
+    for g in 0..groups(p) {
+        for e in 0..TABLE_LEN {
+            w.push((addr::table(g, e), table_entry(&taps, g, e) as u64));
+        }
     }
     for lane in 0..p.parallel {
         let s = Xoshiro256pp::new(lane_seed(seed, lane)).state();
@@ -430,8 +463,6 @@ struct Cfg {
     precode: Expr,
     frac: Expr,
     nshift: Expr,
-    /// `{-3H, -H, H, 3H}` per tap
-    table: Vec<[Expr; 4]>,
     /// `S[1024]`, `S[512]`
     s_top: Expr,
     s_half: Expr,
@@ -449,26 +480,15 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
     let frac = port.reg(m, "frac", addr::FRAC, Ty::u(SHIFT_BITS), 0)?;
     let nshift = port.reg(m, "noise_shift", addr::NOISE_SHIFT, Ty::u(SHIFT_BITS), 0)?;
     m.comment(
-        "channel taps and their table {-3H, -H, H, 3H}, a = 2L - 3 selected by the level index L",
-    );
-    let mut table = Vec::new();
-    for j in 0..p.taps {
-        let h = port.reg(m, &format!("tap{j}"), addr::tap(j), Ty::s(TAP_BITS), 0)?;
-        let h1 = m.wire(&format!("tap{j}_x1"), &h.ext(TERM_BITS)?)?;
-        let h3 = m.wire(&format!("tap{j}_x3"), &h1.add(&h1.shl(1))?)?;
-        let z = ks(0, TERM_BITS)?;
-        let v = [
-            m.reg_d(&format!("tap{j}_m3"), &z.sub(&h3)?, None, Some(0))?,
-            m.reg_d(&format!("tap{j}_m1"), &z.sub(&h1)?, None, Some(0))?,
-            m.reg_d(&format!("tap{j}_p1"), &h1, None, Some(0))?,
-            m.reg_d(&format!("tap{j}_p3"), &h3, None, Some(0))?,
-        ];
-        table.push(v);
-    }
-    m.comment(
         "noise thresholds: S[j] at offset j mod 1024; level 2^k holds S[(2i+1) 2^k] at word i",
     );
-    let thr = m.wire("we_thr", &port.we.and(&port.addr.bit(CFG_ADDR_BITS - 1)?)?)?;
+    let region = port.addr.slice(CFG_ADDR_BITS - 1, K)?;
+    let thr = m.wire(
+        "we_thr",
+        &port
+            .we
+            .and(&region.eq(&ku(1, CFG_ADDR_BITS - K)?)?)?,
+    )?;
     let off = m.wire("thr_off", &port.addr.slice(K - 1, 0)?)?;
     let zero_below = |k: u32| -> Result<Expr, RtlError> {
         if k == 0 {
@@ -491,7 +511,7 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         levels.push(mem);
     }
     m.comment("rounding constant 2^(F-1) (0 for F = 0)");
-    let ws = sum_bits(TERM_BITS + stages(p).tree as u32);
+    let ws = sum_bits(GROUP_BITS + stages(p).tree as u32);
     let mut h = ks(0, ws)?;
     for f in 1..(1u32 << SHIFT_BITS) {
         let sel = frac.eq(&ku(f as i128, SHIFT_BITS)?)?;
@@ -504,7 +524,6 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         precode,
         frac,
         nshift,
-        table,
         s_top,
         s_half,
         levels,
@@ -694,12 +713,15 @@ fn adder_tree(m: &mut Module, name: &str, terms: &[Expr], en: &Expr) -> Result<E
 }
 
 /// The channel from stage `ch_in` (level word `lvl`, valid `v_in`): the
-/// history of the last `T - 1` level indices and one adder tree per lane;
-/// the lanes' `y` at stage `ch_in + tree`.
+/// history of the last `T - 1` level indices; per lane, one table read per
+/// group of [`GROUP`] taps (addressed by the group's level indices, read in
+/// one stage: block RAM) and an adder tree over the reads; the lanes' `y` at
+/// stage `ch_in + 1 + tree`. Every lane has its own copy of each table (one
+/// read port each); a configuration write goes to every copy.
 fn channel(
     m: &mut Module,
     p: &EmuParams,
-    cfg: &Cfg,
+    port: &CfgPort,
     lvl: &Expr,
     en: &Expr,
     v_in: &Expr,
@@ -730,12 +752,39 @@ fn channel(
         let he = m.wire("hist_en", &en.and(v_in)?)?;
         m.next(h, &d, Some(&he))?;
     }
+    m.comment("channel tables: entry e of table g at TABLE_BASE + 256 g + e, written to every lane's copy");
+    let gb = (CFG_ADDR_BITS - 1) - TABLE_LEN.trailing_zeros();
+    let in_tables = port.addr.bit(CFG_ADDR_BITS - 1)?;
+    let we_tab = m.wire("we_tab", &port.we.and(&in_tables)?)?;
+    let tab_g = m.wire(
+        "tab_g",
+        &port.addr.slice(CFG_ADDR_BITS - 2, CFG_ADDR_BITS - 1 - gb)?,
+    )?;
+    let tab_e = m.wire("tab_e", &port.addr.slice(7, 0)?)?;
+    let data = m.wire("tab_data", &port.data(GROUP_BITS)?)?;
+    let mut we_g = Vec::new();
+    for g in 0..groups(p) {
+        let hit = we_tab.and(&tab_g.eq(&ku(g as i128, gb)?)?)?;
+        we_g.push(m.wire(&format!("we_tab{g}"), &hit)?);
+    }
     let mut ys = Vec::new();
     for lane in 0..pp {
         let mut terms = Vec::new();
-        for j in 0..t {
-            let term = Expr::select4(&win[lane + t - 1 - j], &cfg.table[j])?;
-            terms.push(m.wire(&format!("c{lane}_h{j}"), &term)?);
+        for (g, we) in we_g.iter().enumerate() {
+            // the level index of the symbol tap GROUP g + i multiplies, at bits 2i+1:2i
+            let mut idx = Vec::new();
+            for i in (0..GROUP).rev() {
+                let j = GROUP * g + i;
+                idx.push(match j < t {
+                    true => win[lane + t - 1 - j].clone(),
+                    false => ku(0, 2)?,
+                });
+            }
+            let a = m.wire(&format!("c{lane}_a{g}"), &Expr::concat(&idx)?)?;
+            let mem = m.memory(&format!("tab{lane}_{g}"), Ty::u(GROUP_BITS), TABLE_LEN)?;
+            m.mem_write(&mem, we, &tab_e, &data)?;
+            let rd = m.reg_d(&format!("c{lane}_r{g}"), &mem.read(&a)?, Some(en), None)?;
+            terms.push(m.wire(&format!("c{lane}_h{g}"), &rd.as_signed())?);
         }
         ys.push(adder_tree(m, &format!("c{lane}"), &terms, en)?);
     }
@@ -966,11 +1015,11 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     let lvl_d = delay(&mut m, "lvl_d", &lvl, &en, st.ch_in - 3)?;
     let inj_d = delay(&mut m, "inj_d", &inj, &en, st.ch_in - 1)?;
     let lvl_ch = flip_levels(&mut m, &lvl_d, &inj_d, p.parallel)?;
-    let ys = channel(&mut m, p, &cfg, &lvl_ch, &en, &vat(st.ch_in))?;
+    let ys = channel(&mut m, p, &port, &lvl_ch, &en, &vat(st.ch_in))?;
     let user = delay(&mut m, "user_d", &sym, &en, st.out - 1)?;
     let tlevel = delay(&mut m, "tlevel_d", &lvl_d, &en, st.out - st.ch_in)?;
     // the tree's levels are the ones the stage count (and the sum width) assumed
-    debug_assert_eq!(ys[0].width(), TERM_BITS + st.tree as u32);
+    debug_assert_eq!(ys[0].width(), GROUP_BITS + st.tree as u32);
 
     let mut outs = Vec::new();
     for (lane, y) in ys.iter().enumerate() {

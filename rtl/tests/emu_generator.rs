@@ -34,16 +34,17 @@ fn header_documents_the_map_and_the_latency() {
     assert!(text.contains(&format!("// Latency: {} clock cycles\n", d.latency)));
     assert_eq!(d.latency, rtl::emu::latency(&p));
     let st = rtl::emu::stages(&p);
-    assert_eq!((st.tree, st.mag, st.out), (6, 22, 26));
+    // 48 taps: 12 table reads (one stage), then 4 adder levels
+    assert_eq!((st.tree, st.ch_in, st.mag, st.out), (4, 17, 22, 26));
     // a shorter channel enters later, the output stage stays
-    assert_eq!(rtl::emu::stages(&params(8, 2, 8)).ch_in, 21);
+    assert_eq!(rtl::emu::stages(&params(8, 2, 8)).ch_in, 20);
     // ports: the equalizer's packing, P samples of adc.bits, P 2-bit symbols
     let w = |n: &str| d.ports.iter().find(|x| x.name == n).unwrap().ty.width;
     assert_eq!(
         (w("m_axis_tdata"), w("m_axis_tuser"), w("m_axis_tlevel")),
         (64, 16, 16)
     );
-    assert_eq!((w("cfg_addr"), w("cfg_wdata")), (11, 64));
+    assert_eq!((w("cfg_addr"), w("cfg_wdata")), (13, 64));
 }
 
 #[test]
