@@ -13,9 +13,12 @@
 //!   (stage 2 the prefix sums, stage 3 the previous word's last symbol);
 //! * channel: the level words are delayed to stage `ch_in`, where the window of
 //!   the last `T - 1` level indices (reset: index 0, the idle `a = -3`) and the
-//!   word feed one registered adder tree per lane; a term `H[j] a` is a 4-to-1
-//!   selection from the table `{-3H, -H, H, 3H}` (registers computed once from
-//!   the tap registers), so there are no multipliers;
+//!   word address, per lane, one table per group of [`GROUP`] = 4 taps: entry
+//!   `e` of table `g` is the exact sum `sum_i H[4g + i] (2 L_i - 3)` of the
+//!   group's terms for the level indices `L_i` in `e` ([`table_entry`], written
+//!   by the host), read synchronously (one stage, block RAM), then one
+//!   registered adder tree per lane over the `ceil(T / 4)` reads; so there are
+//!   no multipliers and no per-tap selects;
 //! * noise (stages 1-22): per lane a xoshiro256++ (`s0 + s3` registered, then
 //!   `rotl(.., 23) + s0`), then the threshold search: `m = #{j : u < S[j]}` by
 //!   bits from 1024 down to 1, one bit per level; levels 1024 and 512 are single
