@@ -232,30 +232,38 @@ pub fn synth_with(
 ) -> Result<SynthReport> {
     if let Some(fec) = fec {
         let (files, blocks) = emit_fec(plan, fec, target, &dir.join("rtl"))?;
-        let mut req = SynthRequest::new(target, files, HARNESS_TOP);
-        req.clock_port = "clk".into();
-        req.freq_mhz = freq;
-        req.seeds = (1..=seeds).collect();
-        req.work_dir = dir.join(target.name());
-        req.blocks = blocks;
-        let mut log = |line: &str| eprintln!("[synth] {line}");
-        return Ok(synth::run(&req, &mut log)?);
+        return run_harness(target, files, freq, seeds, dir, blocks);
     }
     let files = emit(plan, target, &dir.join("rtl"))?;
-    let mut req = SynthRequest::new(target, files, HARNESS_TOP);
-    req.clock_port = "clk".into();
-    req.freq_mhz = freq;
-    req.seeds = (1..=seeds).collect();
-    req.work_dir = dir.join(target.name());
-    req.blocks = vec![
+    let mut blocks: Vec<String> = vec![
         "rxdsp_eq".into(),
         "rxdsp_eq_ffe".into(),
         rtl::eq::MUL.into(),
         "rxdsp_eq_dfe".into(),
     ];
     if plan.hw_adapt.is_some() {
-        req.blocks.push(rtl::adapt::ENGINE.into());
+        blocks.push(rtl::adapt::ENGINE.into());
     }
+    run_harness(target, files, freq, seeds, dir, blocks)
+}
+
+/// Synthesizes, places and routes the harness top `files` (the harness
+/// last) with its clock `clk` at `freq` MHz, placer seeds `1..=seeds`, in
+/// `<dir>/<target>`, reporting `blocks` one by one.
+fn run_harness(
+    target: Target,
+    files: Vec<PathBuf>,
+    freq: f64,
+    seeds: u64,
+    dir: &Path,
+    blocks: Vec<String>,
+) -> Result<SynthReport> {
+    let mut req = SynthRequest::new(target, files, HARNESS_TOP);
+    req.clock_port = "clk".into();
+    req.freq_mhz = freq;
+    req.seeds = (1..=seeds).collect();
+    req.work_dir = dir.join(target.name());
+    req.blocks = blocks;
     let mut log = |line: &str| eprintln!("[synth] {line}");
     Ok(synth::run(&req, &mut log)?)
 }
@@ -286,12 +294,7 @@ pub fn synth_bert(
     ];
     let h = harness_for(rtl::top::DEVICE_TOP, &design.ports, &what)?;
     let files = write_design(plan, target, design, &dir.join("rtl"), &h)?;
-    let mut req = SynthRequest::new(target, files, HARNESS_TOP);
-    req.clock_port = "clk".into();
-    req.freq_mhz = freq;
-    req.seeds = (1..=seeds).collect();
-    req.work_dir = dir.join(target.name());
-    req.blocks = vec![
+    let mut blocks: Vec<String> = vec![
         "rxdsp_eq".into(),
         rtl::emu::TOP.into(),
         rtl::check::TOP.into(),
@@ -299,10 +302,9 @@ pub fn synth_bert(
         rtl::bridge::BRIDGE_MODULE.into(),
     ];
     if plan.hw_adapt.is_some() {
-        req.blocks.push(rtl::adapt::ENGINE.into());
+        blocks.push(rtl::adapt::ENGINE.into());
     }
-    let mut log = |line: &str| eprintln!("[synth] {line}");
-    Ok(synth::run(&req, &mut log)?)
+    run_harness(target, files, freq, seeds, dir, blocks)
 }
 
 /// One line on throughput for a report.
