@@ -380,10 +380,9 @@ pub fn config_writes(
         (addr::LFSR, (1u64 << poly.degree) - 1),
         (addr::INJECT_EVERY, k),
     ];
-    let taps: Vec<i32> = emu.taps.iter().map(|&h| h as i32).collect();
     for g in 0..groups(p) {
         for e in 0..TABLE_LEN {
-            w.push((addr::table(g, e), table_entry(&taps, g, e) as u64));
+            w.push((addr::table(g, e), table_entry(&emu.taps, g, e) as u64));
         }
     }
     for lane in 0..p.parallel {
