@@ -269,6 +269,15 @@ fn gen_writes_verilog_filelist_and_register_map() {
         "{map}"
     );
     assert!(d.join("rxdsp_check.f").exists());
+    // the device with the BER tester: its file list holds the emulator and
+    // the checker, its register page the emu and check blocks
+    let b = tmpdir("gen-bert");
+    let o = rxdsp(&["gen", "--bert", "--out", &b.display().to_string()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let list = std::fs::read_to_string(b.join("rxdsp_device.f")).unwrap();
+    assert!(list.contains("rxdsp_emu.v") && list.contains("rxdsp_check.v"), "{list}");
+    let regs = std::fs::read_to_string(b.join("registers.md")).unwrap();
+    assert!(regs.contains("`emu.cfg_addr`") && regs.contains("`check.value`"));
     fails_with(
         &rxdsp(&[
             "gen",

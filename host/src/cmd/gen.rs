@@ -18,6 +18,10 @@ pub struct GenArgs {
     /// output folder
     #[arg(long)]
     out: PathBuf,
+    /// the device with the BER tester (link emulator and checker beside the
+    /// equalizer, the `emu` and `check` register blocks): what `rxdsp bert` runs
+    #[arg(long)]
+    bert: bool,
 }
 
 /// The register map of `rxdsp_eq`'s configuration port, as markdown.
@@ -117,7 +121,9 @@ pub fn run(a: GenArgs) -> Result<()> {
         Some(hp) => rtl::adapt::design(f, p, hp).context("generating the adaptive equalizer")?,
         None => rtl::design(f, p).context("generating Verilog")?,
     };
-    let dev = rtl::top::design_with(f, p, adaptive).context("generating the device")?;
+    let tester = a.bert.then(|| rtl::bert::BertParams::new(f, p));
+    let dev = rtl::top::design_device(f, p, adaptive, tester.as_ref())
+        .context("generating the device")?;
     // the emulator with the largest channel, so that any channel that fits loads at run time
     let ep = rtl::emu::EmuParams {
         parallel: p,
@@ -130,8 +136,8 @@ pub fn run(a: GenArgs) -> Result<()> {
         ..Default::default()
     };
     let check = rtl::check::design(&cp).context("generating the BER checker")?;
-    let registers =
-        rtl::csr::regmap_with(f, p, adaptive).markdown(&rtl::top::registers_title(f, p));
+    let registers = rtl::csr::regmap_device(f, p, adaptive, tester.as_ref())
+        .markdown(&rtl::top::registers_title(f, p));
     let mut eq_files = eq.files.clone();
     eq_files.push(("rxdsp.f".into(), eq.filelist()));
     eq_files.push(("eq_cfg_port.md".into(), eq_cfg_port(&plan)));
@@ -149,6 +155,14 @@ pub fn run(a: GenArgs) -> Result<()> {
     check_files.push(("rxdsp_check.f".into(), check.filelist()));
     check_files.push(("check_map.md".into(), check_map(&cp)));
     write_all(out, &check_files)?;
+    if a.bert {
+        println!(
+            "bert       {} and {} inside {} (`emu` and `check` registers, registers.md; docs/bert.md)",
+            rtl::emu::TOP,
+            rtl::check::TOP,
+            rtl::top::DEVICE_TOP
+        );
+    }
     if let Some(hp) = adaptive {
         println!(
             "adapt      {} beside the FFE and DFE (D = {} words, full rate from D = {}, mu_shift {}, leak_shift {}, {}); the device's `adapt` registers drive it (registers.md)",
