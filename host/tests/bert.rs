@@ -200,6 +200,7 @@ fn bad_input_is_refused_without_a_report() {
         (vec!["--target-ber", "2"], "--target-ber"),
         (vec!["--confidence", "1.5"], "--confidence"),
         (vec!["--errors", "0"], "--errors 0"),
+        (vec!["--symbols", "30"], "count nothing"),
         (vec!["--seconds", "-1"], "--seconds"),
         (
             vec![

@@ -80,6 +80,8 @@ enum Goal {
 const MAX_SYMBOLS: u64 = u64::MAX / 2;
 /// The fastest clock a device is assumed to run at (for the `--seconds` range).
 const MAX_CLOCK_HZ: f64 = 1e9;
+/// Polls without progress after which a landing run has failed.
+const LANDING_POLLS: u32 = 20;
 /// Clock cycles a simulated device runs between two polls at most.
 const SIM_POLL_CYCLES: u64 = 1 << 18;
 
@@ -187,12 +189,19 @@ pub fn run(a: BertArgs) -> Result<()> {
     let (plan, goal, target) = bert_plan(&a)?;
     let eqr = link::choose_coeffs(&plan, super::threads(None), None)
         .context("choosing the equalizer's coefficients")?;
-    let mut dev = open(&a, &plan)?;
-    let writes = emu_writes(&dev, &plan)?;
     let mut regs = regs_for(&plan, eqr.delay);
+    if goal == Goal::Symbols(plan.symbols) && plan.symbols <= regs.skip {
+        bail!(
+            "{} symbols count nothing: the first {} are the receiver's start-up (use more)",
+            plan.symbols,
+            regs.skip
+        );
+    }
     if goal != Goal::Symbols(plan.symbols) {
         regs.limit = 0;
     }
+    let mut dev = open(&a, &plan)?;
+    let writes = emu_writes(&dev, &plan)?;
     let coeffs = golden::numeric::RxCoeffs {
         ffe: eqr.ffe.clone(),
         dfe: eqr.dfe.clone(),
@@ -286,22 +295,36 @@ fn drive(dev: &mut Device, plan: &LinkPlan, run: &Run) -> Result<Outcome> {
             verdict,
         });
     }
-    // land on a limit ahead of the running count, then wait for it
+    // land on a limit ahead of the running count (never past the one asked
+    // for), then wait for it
     let margin = 2 * step + plan.parallel as u64 * 4096;
-    let limit = regs.skip + poll.counts.symbols + margin;
+    let mut limit = regs.skip + poll.counts.symbols + margin;
+    if regs.limit != 0 {
+        limit = limit.min(regs.limit);
+    }
     dev.bert_set_limit(limit)?;
+    let too_late = |n: u64| -> anyhow::Error {
+        Mismatch(format!(
+            "the checker counted {n} symbols for a limit of {limit} (skip {}): the limit came too late",
+            regs.skip
+        ))
+        .into()
+    };
+    let mut still = 0;
     loop {
         dev.idle(cycles, wall)?;
         let p = dev.bert_poll()?;
         polls += 1;
         health(&p)?;
+        // past the limit already, or no longer counting without reaching it
+        still = if p.counts.symbols == last { still + 1 } else { 0 };
+        last = p.counts.symbols;
+        if p.counts.symbols > limit - regs.skip || (!p.done && still >= LANDING_POLLS) {
+            return Err(too_late(p.counts.symbols));
+        }
         if p.done {
             if p.counts.symbols != limit - regs.skip {
-                return Err(Mismatch(format!(
-                    "the checker counted {} symbols for a limit of {limit} (skip {}): the limit came too late",
-                    p.counts.symbols, regs.skip
-                ))
-                .into());
+                return Err(too_late(p.counts.symbols));
             }
             let verdict = run
                 .target
