@@ -371,6 +371,13 @@ const SPREAD: [[u8; 4]; 256] = {
     t
 };
 
+/// The seed of [`Pattern::Random`]'s xoshiro256++ for the run seed `seed`
+/// (the generator is `Xoshiro256pp::new(random_seed(seed))`; the emulator RTL
+/// loads its state).
+pub fn random_seed(seed: u64) -> u64 {
+    seed ^ 0x5EED_DA7A
+}
+
 /// Produces 2-bit data symbols (first bit in the MSB) for a pattern.
 #[derive(Clone, Debug)]
 pub enum SymbolSource {
@@ -393,7 +400,7 @@ impl SymbolSource {
         match pattern.polynomial() {
             Some(p) => SymbolSource::Lfsr(WordLfsr::new(p)),
             None => SymbolSource::Random {
-                rng: Xoshiro256pp::new(seed ^ 0x5EED_DA7A),
+                rng: Xoshiro256pp::new(random_seed(seed)),
                 buf: 0,
                 left: 0,
             },

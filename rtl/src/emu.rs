@@ -7,7 +7,15 @@
 //!   bit produced `i + 1` steps ago, as `golden::prbs::Lfsr`); the `2P`
 //!   pattern bits of a word and the next state are XOR networks of the state
 //!   ([`lfsr_matrices`], computed here at generation time), one network per
-//!   polynomial of [`POLYS`], selected by the `pattern` register;
+//!   polynomial of [`POLYS`], selected by the `pattern` register; beside it
+//!   the seeded random source ([`RANDOM_CODE`], `golden::prbs::SymbolSource::Random`):
+//!   a xoshiro256++ (state loadable at [`addr::random`]) whose every output
+//!   gives 32 symbols, LSB pair first, so one step every `32/P` started words
+//!   (a counter `xr_cnt`); the word that takes a fresh output takes its low
+//!   `2P` bits straight from the output adder (`rotl(t, 23) + s0`, with
+//!   `t = s0 + s3` a register computed from the state's next value, so one
+//!   adder from registers to `sym_q`), the rest of the output waits in a
+//!   buffer `xr_buf` shifted by `2P` a word;
 //! * mapper (stages 2-3): Gray map, then the `1/(1+D) mod 4` precoder as a
 //!   parallel prefix: with `h_i = (-1)^i g_i`, `p_i = (-1)^i (sum_{j<=i} h_j - p_prev)`
 //!   (stage 2 the prefix sums, stage 3 the previous word's last symbol);
@@ -36,18 +44,18 @@
 //!
 //! Every register advances on `en = !(m_axis_tvalid && !m_axis_tready)`; a word
 //! is started when `run && en`; the state that only sees real words (LFSR,
-//! injector offset, xoshiro, precoder memory, channel history) advances on `en` and the valid
+//! random source, injector offset, xoshiro, precoder memory, channel history) advances on `en` and the valid
 //! bit of its stage. So the stream is the same whatever the backpressure and
 //! however `run` is toggled.
 //!
 //! Configuration: reset, write the registers of [`config_writes`] through
 //! `cfg_we`/`cfg_addr`/`cfg_wdata` (map: [`address_map`]), raise `run`. All 1024
 //! thresholds must be written (the padded table, zeros past its end). Reset
-//! values: pattern PRBS31, LFSR all ones, lane `l`'s xoshiro256++ the state of
+//! values: pattern PRBS31, LFSR all ones, the random source the state of
+//! `random_seed(0)`, lane `l`'s xoshiro256++ the state of
 //! `lane_seed(0, l)`, the other registers 0; the threshold memories are not reset.
 //!
-//! Out of scope here: the seeded `random` pattern and FEC encoding (issue 13
-//! item 1 leaves them to a later block).
+//! Out of scope here: FEC encoding (issue 13 item 1 leaves it to a later block).
 
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::rs::hdl_util::{delay_line, ku};
@@ -56,7 +64,7 @@ use golden::emu::{
     lane_seed, EmuPlan, EMU_TAPS, FRAC_MAX, INJECT_BITS, MAX_INJECT_EVERY, NOISE_TABLE_LEN,
     TAP_BITS,
 };
-use golden::prbs::{Pattern, Polynomial};
+use golden::prbs::{random_seed, Pattern, Polynomial};
 use golden::rng::Xoshiro256pp;
 
 /// Name of the emulator module.
@@ -83,11 +91,16 @@ const GROUP_BITS: u32 = TERM_BITS + 2;
 const LFSR_BITS: u32 = 31;
 
 /// The LFSR polynomials the pattern generator has, in the order of their
-/// `pattern` register codes (code `i` selects `POLYS[i]`; codes past the end
-/// select the last).
+/// `pattern` register codes (code `i` selects `POLYS[i]`; [`RANDOM_CODE`]
+/// selects the random source, the codes past it the last polynomial).
 pub const POLYS: [Polynomial; 6] = Polynomial::ALL;
+/// The `pattern` register code of the seeded random source (`link.pattern = "random"`).
+pub const RANDOM_CODE: u64 = POLYS.len() as u64;
+const _: () = assert!(RANDOM_CODE < 8);
 
 const _: () = assert!(NOISE_TABLE_LEN.is_power_of_two() && K >= 3);
+const _: () = assert!(addr::INJECT_EVERY < addr::RANDOM_BASE);
+const _: () = assert!(addr::RANDOM_BASE + 4 <= addr::XOSHIRO_BASE);
 const _: () = assert!(addr::XOSHIRO_BASE + 4 * 32 <= addr::THRESHOLD_BASE);
 const _: () = assert!(addr::THRESHOLD_BASE + NOISE_TABLE_LEN <= addr::TABLE_BASE);
 const _: () = assert!(addr::TABLE_BASE + EMU_TAPS.div_ceil(GROUP) * TABLE_LEN <= 1 << CFG_ADDR_BITS);
@@ -98,7 +111,8 @@ const _: () = assert!(addr::TABLE_BASE == 1 << (CFG_ADDR_BITS - 1) && TABLE_LEN 
 /// the module header and [`address_map`] are generated from it.
 pub mod addr {
     use golden::emu::NOISE_TABLE_LEN;
-    /// `pattern` (3 bits): index into [`super::POLYS`] (see [`super::pattern_code`]).
+    /// `pattern` (3 bits): index into [`super::POLYS`], or
+    /// [`super::RANDOM_CODE`] (see [`super::pattern_code`]).
     pub const PATTERN: usize = 0x000;
     /// `precode` (1 bit): the `1/(1+D) mod 4` precoder on.
     pub const PRECODE: usize = 0x001;
@@ -111,6 +125,10 @@ pub mod addr {
     /// `inject_every` (48 bits): `K` of the error injector, 0 = off; a write
     /// also restarts its count (the next word started holds symbol 0).
     pub const INJECT_EVERY: usize = 0x005;
+    /// First state word (`s[0]`) of the random pattern's xoshiro256++
+    /// (`s[w]` at `RANDOM_BASE + w`); a write also empties its symbol buffer
+    /// (the next word started takes a fresh output).
+    pub const RANDOM_BASE: usize = 0x008;
     /// First xoshiro256++ state word (lane 0, `s[0]`).
     pub const XOSHIRO_BASE: usize = 0x080;
     /// Thresholds: `S[j]` at `THRESHOLD_BASE + (j mod NOISE_TABLE_LEN)`.
@@ -121,6 +139,10 @@ pub mod addr {
     /// Address of entry `e` of channel table `g` (see [`super::table_entry`]).
     pub fn table(g: usize, e: usize) -> usize {
         TABLE_BASE + super::TABLE_LEN * g + e
+    }
+    /// Address of state word `s[w]` (`w < 4`) of the random pattern's xoshiro256++.
+    pub fn random(w: usize) -> usize {
+        RANDOM_BASE + w
     }
     /// Address of state word `s[w]` (`w < 4`) of lane `lane`'s xoshiro256++.
     pub fn xoshiro(lane: usize, w: usize) -> usize {
@@ -223,22 +245,34 @@ pub fn latency(p: &EmuParams) -> usize {
     stages(p).out
 }
 
-/// The `pattern` register code of `pattern` (`None` for `random`; the
-/// quaternary patterns send their PRBS's data symbols, Gray-mapped by the mapper).
-pub fn pattern_code(pattern: Pattern) -> Option<u64> {
-    let poly = pattern.polynomial()?;
-    POLYS.iter().position(|q| *q == poly).map(|i| i as u64)
+/// The `pattern` register code of `pattern` ([`RANDOM_CODE`] for `random`;
+/// the quaternary patterns send their PRBS's data symbols, Gray-mapped by the
+/// mapper).
+pub fn pattern_code(pattern: Pattern) -> u64 {
+    match pattern.polynomial() {
+        Some(poly) => POLYS
+            .iter()
+            .position(|q| *q == poly)
+            .map_or(RANDOM_CODE, |i| i as u64),
+        None => RANDOM_CODE,
+    }
 }
 
 /// The address map, one line per register (for the module header and the docs).
 pub fn address_map(p: &EmuParams) -> Vec<String> {
     vec![
-        format!("0x{:03x}: pattern (3 bits: 0 prbs7, 1 prbs9, 2 prbs13/13q, 3 prbs15, 4 prbs23, 5 prbs31/31q)", addr::PATTERN),
+        format!("0x{:03x}: pattern (3 bits: 0 prbs7, 1 prbs9, 2 prbs13/13q, 3 prbs15, 4 prbs23, 5 prbs31/31q, {RANDOM_CODE} random)", addr::PATTERN),
         format!("0x{:03x}: precode (1 bit)", addr::PRECODE),
         format!("0x{:03x}: frac F ({SHIFT_BITS} bits)", addr::FRAC),
         format!("0x{:03x}: noise_shift F - F_n ({SHIFT_BITS} bits)", addr::NOISE_SHIFT),
         format!("0x{:03x}: LFSR state ({LFSR_BITS} bits; all ones at the start of a pattern)", addr::LFSR),
         format!("0x{:03x}: inject_every K ({INJECT_BITS} bits; 0 off, else >= P): symbol n goes out at level index XOR 1 when n mod K = K - 1 (a write restarts n at the next word)", addr::INJECT_EVERY),
+        format!(
+            "0x{:03x}..=0x{:03x}: random pattern xoshiro256++ state, word w at 0x{:03x} + w (64 bits; a write empties the symbol buffer)",
+            addr::random(0),
+            addr::random(3),
+            addr::RANDOM_BASE
+        ),
         format!(
             "0x{:04x}..=0x{:04x}: channel tables, {} of {TABLE_LEN} entries ({GROUP_BITS} bits signed): entry e of table g at 0x{:04x} + {TABLE_LEN} g + e is sum_i H[{GROUP} g + i] (2 L_i - 3), L_i = (e >> 2i) & 3 (`table_entry`)",
             addr::table(0, 0),
@@ -331,11 +365,7 @@ pub fn config_writes(
     seed: u64,
 ) -> Result<Vec<(usize, u64)>, RtlError> {
     p.check()?;
-    let code = pattern_code(pattern).ok_or_else(|| RtlError::Param {
-        name: "pattern",
-        value: -1,
-        why: format!("the emulator's pattern generator has PRBS patterns only, not {pattern}"),
-    })?;
+    let code = pattern_code(pattern);
     let bad = |name: &'static str, value: usize, why: String| {
         Err(RtlError::Param {
             name,
@@ -371,15 +401,17 @@ pub fn config_writes(
             ),
         });
     }
-    let poly = POLYS[code as usize];
+    let degree = pattern.polynomial().map_or(LFSR_BITS, |q| q.degree);
     let mut w = vec![
         (addr::PATTERN, code),
         (addr::PRECODE, precode as u64),
         (addr::FRAC, emu.frac as u64),
         (addr::NOISE_SHIFT, emu.noise_shift as u64),
-        (addr::LFSR, (1u64 << poly.degree) - 1),
+        (addr::LFSR, (1u64 << degree) - 1),
         (addr::INJECT_EVERY, k),
     ];
+    let rs = Xoshiro256pp::new(random_seed(seed)).state();
+    w.extend(rs.iter().enumerate().map(|(i, v)| (addr::random(i), *v)));
     for g in 0..groups(p) {
         for e in 0..TABLE_LEN {
             w.push((addr::table(g, e), table_entry(&emu.taps, g, e) as u64));
@@ -532,8 +564,8 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
     })
 }
 
-/// The pattern generator: the LFSR and the data symbols of a word, registered
-/// (stage 1) when `adv`.
+/// The pattern generator: the LFSR, the random source and the data symbols
+/// of a word, registered (stage 1) on `en`; the generators advance on `adv`.
 fn pattern_gen(
     m: &mut Module,
     port: &CfgPort,
@@ -569,7 +601,9 @@ fn pattern_gen(
         sym = Expr::mux(&sel, &syms[i], &sym)?;
         nxt = Expr::mux(&sel, &nexts[i], &nxt)?;
     }
-    let sym = m.wire("sym", &sym)?;
+    let rnd = random_gen(m, port, p, adv)?;
+    let sel = cfg.pattern.eq(&ku(RANDOM_CODE as i128, 3)?)?;
+    let sym = m.wire("sym", &Expr::mux(&sel, &rnd, &sym)?)?;
     let nxt = m.wire("lfsr_next", &nxt)?;
     let load = port.hit(m, addr::LFSR, "we_lfsr")?;
     let d = Expr::mux(&load, &port.data(LFSR_BITS)?, &nxt)?;
@@ -798,6 +832,117 @@ fn rotl(x: &Expr, k: u32) -> Result<Expr, RtlError> {
     Expr::concat(&[x.slice(63 - k, 0)?, x.slice(63, 64 - k)?])
 }
 
+/// A loadable xoshiro256++ state.
+struct XoState {
+    /// the state words `s[0..4]`
+    s: Vec<Expr>,
+    /// per word: its write strobe, its register input and its enable
+    hit: Vec<Expr>,
+    d: Vec<Expr>,
+    e: Vec<Expr>,
+}
+
+impl XoState {
+    /// Word `w`'s value in the next cycle (the register's input when enabled).
+    fn next(&self, w: usize) -> Result<Expr, RtlError> {
+        Expr::mux(&self.e[w], &self.d[w], &self.s[w])
+    }
+}
+
+/// The state registers `{name}_s0..3` of a xoshiro256++ (reset `init`): word
+/// `w` loaded by a write to `addr_of(w)`, all four stepping on `step`.
+fn xoshiro_state(
+    m: &mut Module,
+    port: &CfgPort,
+    name: &str,
+    init: [u64; 4],
+    addr_of: impl Fn(usize) -> usize,
+    step: &Expr,
+) -> Result<XoState, RtlError> {
+    let u64t = Ty::u(64);
+    let s: Vec<Expr> = (0..4)
+        .map(|w| m.reg(&format!("{name}_s{w}"), u64t, Some(init[w] as i128)))
+        .collect::<Result<_, _>>()?;
+    let s31 = m.wire(&format!("{name}_s31"), &s[3].xor(&s[1])?)?;
+    let nxt = [
+        s[0].xor(&s[3])?.xor(&s[1])?,
+        s[1].xor(&s[2])?.xor(&s[0])?,
+        s[2].xor(&s[0])?.xor(&s[1].shl(17))?,
+        rotl(&s31, 45)?,
+    ];
+    let mut x = XoState {
+        s,
+        hit: Vec::new(),
+        d: Vec::new(),
+        e: Vec::new(),
+    };
+    for (w, nxt) in nxt.iter().enumerate() {
+        let hit = port.hit(m, addr_of(w), &format!("we_{name}_s{w}"))?;
+        let d = Expr::mux(&hit, &port.wdata, nxt)?;
+        let e = m.wire(&format!("{name}_en{w}"), &hit.or(step)?)?;
+        m.next(&x.s[w], &d, Some(&e))?;
+        x.hit.push(hit);
+        x.d.push(d);
+        x.e.push(e);
+    }
+    Ok(x)
+}
+
+/// The seeded random source at stage 0 (see the module docs): the `2P`
+/// data bits of the started word, symbol `q` at bits `2q + 1..2q` (the
+/// output word's bit pairs from the LSB, as `golden::prbs::SymbolSource`).
+fn random_gen(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Expr, RtlError> {
+    m.comment("pattern: the random source, a xoshiro256++ output per 32 symbols, LSB pair first");
+    let wpo = 32 / p; // words per output
+    let cb = wpo.trailing_zeros();
+    let pb = 2 * p as u32;
+    // the word index within the output (`cnt == 0`: the word takes a fresh output)
+    let cnt = match cb {
+        0 => None,
+        _ => Some(m.reg("xr_cnt", Ty::u(cb), Some(0))?),
+    };
+    let first = match &cnt {
+        None => ku(1, 1)?,
+        Some(c) => m.wire("xr_first", &c.eq(&ku(0, cb)?)?)?,
+    };
+    let step = match cb {
+        0 => adv.clone(),
+        _ => m.wire("xr_step", &adv.and(&first)?)?,
+    };
+    let init = Xoshiro256pp::new(random_seed(0)).state();
+    let x = xoshiro_state(m, port, "xr", init, addr::random, &step)?;
+    // `xr_t = s[0] + s[3]` of the state in the register, kept by computing it
+    // from the state's next value: the output is one adder from registers
+    let t0 = init[0].wrapping_add(init[3]);
+    let t = m.reg("xr_t", Ty::u(64), Some(t0 as i128))?;
+    let tn = m.wire("xr_t_next", &x.next(0)?.add(&x.next(3)?)?)?;
+    m.next(&t, &tn, None)?;
+    let out = m.wire("xr_out", &rotl(&t, 23)?.add(&x.s[0])?)?;
+    let Some(cnt) = cnt else {
+        return out.slice(pb - 1, 0);
+    };
+    // the output's symbols after the word's first ones
+    let buf = m.reg("xr_buf", Ty::u(64 - pb), Some(0))?;
+    let hi = out.slice(63, pb)?;
+    let (d, e) = if wpo > 2 {
+        (Expr::mux(&first, &hi, &buf.shr(pb))?, adv.clone())
+    } else {
+        (hi, step.clone())
+    };
+    m.next(&buf, &d, Some(&e))?;
+    let restart = x
+        .hit
+        .iter()
+        .skip(1)
+        .try_fold(x.hit[0].clone(), |a, h| a.or(h))?;
+    let restart = m.wire("xr_restart", &restart)?;
+    let cn = Expr::mux(&restart, &ku(0, cb)?, &cnt.add(&ku(1, cb)?)?)?;
+    let ce = m.wire("xr_cnt_en", &restart.or(adv)?)?;
+    m.next(&cnt, &cn, Some(&ce))?;
+    let sym = Expr::mux(&first, &out.slice(pb - 1, 0)?, &buf.slice(pb - 1, 0)?)?;
+    m.wire("xr_sym", &sym)
+}
+
 /// Lane `lane`'s xoshiro256++ (advancing on `adv`, loadable): the word `r`
 /// of the started word, at stage 2.
 fn xoshiro(
@@ -809,23 +954,15 @@ fn xoshiro(
 ) -> Result<Expr, RtlError> {
     m.comment(&format!("lane {lane}: xoshiro256++"));
     let init = Xoshiro256pp::new(lane_seed(0, lane)).state();
-    let u64t = Ty::u(64);
-    let s: Vec<Expr> = (0..4)
-        .map(|w| m.reg(&format!("x{lane}_s{w}"), u64t, Some(init[w] as i128)))
-        .collect::<Result<_, _>>()?;
-    let s31 = m.wire(&format!("x{lane}_s31"), &s[3].xor(&s[1])?)?;
-    let nxt = [
-        s[0].xor(&s[3])?.xor(&s[1])?,
-        s[1].xor(&s[2])?.xor(&s[0])?,
-        s[2].xor(&s[0])?.xor(&s[1].shl(17))?,
-        rotl(&s31, 45)?,
-    ];
-    for w in 0..4 {
-        let hit = port.hit(m, addr::xoshiro(lane, w), &format!("we_x{lane}_s{w}"))?;
-        let d = Expr::mux(&hit, &port.wdata, &nxt[w])?;
-        let e = m.wire(&format!("x{lane}_en{w}"), &hit.or(adv)?)?;
-        m.next(&s[w], &d, Some(&e))?;
-    }
+    let x = xoshiro_state(
+        m,
+        port,
+        &format!("x{lane}"),
+        init,
+        |w| addr::xoshiro(lane, w),
+        adv,
+    )?;
+    let s = &x.s;
     let t = m.reg_d(&format!("x{lane}_t"), &s[0].add(&s[3])?, Some(en), None)?;
     let s0 = m.reg_d(&format!("x{lane}_s0q"), &s[0], Some(en), None)?;
     let r = rotl(&t, 23)?.add(&s0)?;
@@ -962,7 +1099,7 @@ fn header(p: &EmuParams) -> Header {
     for l in address_map(p) {
         h = h.note(format!("  {l}"));
     }
-    h.note("Reset: pattern 5, LFSR all ones, xoshiro lane l = the state of golden lane_seed(0, l), thresholds not reset, the rest 0.")
+    h.note("Reset: pattern 5, LFSR all ones, random source = the state of golden random_seed(0), xoshiro lane l = the state of golden lane_seed(0, l), thresholds not reset, the rest 0.")
 }
 
 /// Builds `rxdsp_emu` for `p`.
@@ -1152,7 +1289,9 @@ mod tests {
             let e = design(&bad).unwrap_err().to_string();
             assert!(e.contains(says), "{e}");
         }
-        assert_eq!(pattern_code(Pattern::Prbs13q), Some(2));
-        assert_eq!(pattern_code(Pattern::Random), None);
+        assert_eq!(pattern_code(Pattern::Prbs13q), 2);
+        assert_eq!(pattern_code(Pattern::Random), RANDOM_CODE);
+        assert_eq!(pattern_code(Pattern::Prbs7), 0);
+        assert_eq!(pattern_code(Pattern::Prbs31q), 5);
     }
 }

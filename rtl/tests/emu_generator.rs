@@ -1,7 +1,8 @@
 //! Generator tests of the link emulator `rxdsp_emu`: `verilator --lint-only
 //! -Wall` (no waiver) and `iverilog -g2005 -Wall` over a parameter matrix, the
 //! header's address map and latency, illegal parameters refused, and the
-//! injector's register written or refused by `config_writes`.
+//! injector's register written or refused by `config_writes`, every pattern's
+//! code and the random source's seed state written.
 
 mod common;
 
@@ -17,7 +18,14 @@ fn params(parallel: usize, taps: usize, adc_bits: u32) -> EmuParams {
 
 #[test]
 fn lint_clean_over_a_parameter_matrix() {
-    for (p, t, b) in [(1, 1, 4), (2, 2, 6), (4, 41, 8), (8, 48, 10), (32, 5, 16)] {
+    for (p, t, b) in [
+        (1, 1, 4),
+        (2, 2, 6),
+        (4, 41, 8),
+        (8, 48, 10),
+        (16, 7, 8),
+        (32, 5, 16),
+    ] {
         let d = rtl::emu::design(&params(p, t, b)).unwrap();
         common::lint_files(&d.files, TOP, &format!("emu-{p}-{t}-{b}"));
     }
@@ -100,4 +108,37 @@ fn injector_register_is_written_or_refused() {
             "{e}"
         );
     }
+}
+
+#[test]
+fn every_pattern_is_written_with_its_code_and_the_random_state() {
+    use golden::channel::Adc;
+    use golden::prbs::{random_seed, Pattern};
+    use golden::rng::Xoshiro256pp;
+    use rtl::emu::addr;
+    let adc = Adc {
+        bits: 8,
+        full_scale: 1.0,
+    };
+    let emu = golden::emu::EmuPlan::for_parts(&[1.0], 0.0, &adc, 4).unwrap();
+    let p = params(4, 3, 8);
+    let mut codes = Vec::new();
+    for pattern in Pattern::ALL {
+        let w = rtl::emu::config_writes(&p, &emu, pattern, true, 77).unwrap();
+        let at = |a: usize| {
+            w.iter()
+                .filter(|x| x.0 == a)
+                .map(|x| x.1)
+                .collect::<Vec<_>>()
+        };
+        let code = rtl::emu::pattern_code(pattern);
+        assert_eq!(at(addr::PATTERN), [code], "{pattern}");
+        let s = Xoshiro256pp::new(random_seed(77)).state();
+        for (i, v) in s.iter().enumerate() {
+            assert_eq!(at(addr::random(i)), [*v], "{pattern} word {i}");
+        }
+        codes.push(code);
+    }
+    assert_eq!(codes, [0, 1, 2, 3, 4, 5, 2, 5, rtl::emu::RANDOM_CODE]);
+    assert_eq!(rtl::emu::RANDOM_CODE, 6);
 }

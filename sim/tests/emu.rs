@@ -5,7 +5,9 @@
 //! precode on and off, PRBS31, PRBS13Q and PRBS7, ADC widths 6, 8 and 10,
 //! with and without random stalls; and with the error injector on
 //! (`link.inject_every` K = P, K not a multiple of P, K large) at P = 1, 4,
-//! 8 and 32.
+//! 8 and 32; and with the seeded random pattern (`link.pattern = "random"`)
+//! at P = 1, 2, 4, 8, 16, 32, precode on and off, with and without stalls
+//! (and the injector at P = 8).
 
 use golden::config::{Config, LinkModel};
 use golden::emu::{EmuStream, EMU_TAPS};
@@ -332,5 +334,105 @@ fn injector_matches_golden_p32() {
             (45, false, Some(42)),
             (10_007, true, None),
         ],
+    );
+}
+
+/// The random-pattern cases of one design: `(precode, stalls seed, K)`.
+fn check_random(base: Case, cases: &[(bool, Option<u64>, u64)]) {
+    for &(precode, seed, k) in cases {
+        check(&Case {
+            pattern: Pattern::Random,
+            precode,
+            stalls: seed.and_then(stalls),
+            inject_every: k,
+            ..base
+        });
+    }
+}
+
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn random_pattern_matches_golden_p1() {
+    let base = Case {
+        preset: "lpo-host-16db",
+        snr_db: 24.0,
+        parallel: 1,
+        adc_bits: 8,
+        pattern: Pattern::Random,
+        precode: false,
+        taps: Some(EMU_TAPS),
+        stalls: None,
+        symbols: 30_000,
+        inject_every: 0,
+    };
+    check_random(base, &[(false, None, 0), (true, Some(51), 0)]);
+}
+
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn random_pattern_matches_golden_p2_p4_p16() {
+    for (parallel, seed) in [(2, 61), (4, 62), (16, 63)] {
+        let base = Case {
+            preset: "lpo-host-8db",
+            snr_db: 20.0,
+            parallel,
+            adc_bits: 6,
+            pattern: Pattern::Random,
+            precode: false,
+            taps: None,
+            stalls: None,
+            symbols: 40_000,
+            inject_every: 0,
+        };
+        check_random(
+            base,
+            &[
+                (true, None, 0),
+                (false, Some(seed), 0),
+                (true, Some(seed + 10), 0),
+            ],
+        );
+    }
+}
+
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn random_pattern_matches_golden_p8() {
+    let base = Case {
+        preset: "ideal",
+        snr_db: 14.0,
+        parallel: 8,
+        adc_bits: 10,
+        pattern: Pattern::Random,
+        precode: true,
+        taps: Some(3),
+        stalls: None,
+        symbols: 40_000,
+        inject_every: 0,
+    };
+    check_random(
+        base,
+        &[(true, Some(71), 0), (false, None, 0), (false, Some(72), 13)],
+    );
+}
+
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn random_pattern_matches_golden_p32() {
+    let base = Case {
+        preset: "lpo-host-16db",
+        snr_db: 24.0,
+        parallel: 32,
+        adc_bits: 8,
+        pattern: Pattern::Random,
+        precode: false,
+        taps: None,
+        stalls: None,
+        symbols: 32_000,
+        inject_every: 0,
+    };
+    check_random(
+        base,
+        &[(false, Some(81), 0), (true, Some(82), 0), (true, None, 0)],
     );
 }
