@@ -275,7 +275,10 @@ fn gen_writes_verilog_filelist_and_register_map() {
     let o = rxdsp(&["gen", "--bert", "--out", &b.display().to_string()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let list = std::fs::read_to_string(b.join("rxdsp_device.f")).unwrap();
-    assert!(list.contains("rxdsp_emu.v") && list.contains("rxdsp_check.v"), "{list}");
+    assert!(
+        list.contains("rxdsp_emu.v") && list.contains("rxdsp_check.v"),
+        "{list}"
+    );
     let regs = std::fs::read_to_string(b.join("registers.md")).unwrap();
     assert!(regs.contains("`emu.cfg_addr`") && regs.contains("`check.value`"));
     fails_with(

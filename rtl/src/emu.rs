@@ -103,7 +103,8 @@ const _: () = assert!(addr::INJECT_EVERY < addr::RANDOM_BASE);
 const _: () = assert!(addr::RANDOM_BASE + 4 <= addr::XOSHIRO_BASE);
 const _: () = assert!(addr::XOSHIRO_BASE + 4 * 32 <= addr::THRESHOLD_BASE);
 const _: () = assert!(addr::THRESHOLD_BASE + NOISE_TABLE_LEN <= addr::TABLE_BASE);
-const _: () = assert!(addr::TABLE_BASE + EMU_TAPS.div_ceil(GROUP) * TABLE_LEN <= 1 << CFG_ADDR_BITS);
+const _: () =
+    assert!(addr::TABLE_BASE + EMU_TAPS.div_ceil(GROUP) * TABLE_LEN <= 1 << CFG_ADDR_BITS);
 const _: () = assert!(addr::TABLE_BASE == 1 << (CFG_ADDR_BITS - 1) && TABLE_LEN == 256);
 
 /// The register map of the configuration port (one 64-bit word each; the
@@ -519,9 +520,7 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
     let region = port.addr.slice(CFG_ADDR_BITS - 1, K)?;
     let thr = m.wire(
         "we_thr",
-        &port
-            .we
-            .and(&region.eq(&ku(1, CFG_ADDR_BITS - K)?)?)?,
+        &port.we.and(&region.eq(&ku(1, CFG_ADDR_BITS - K)?)?)?,
     )?;
     let off = m.wire("thr_off", &port.addr.slice(K - 1, 0)?)?;
     let zero_below = |k: u32| -> Result<Expr, RtlError> {

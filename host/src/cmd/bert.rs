@@ -317,7 +317,11 @@ fn drive(dev: &mut Device, plan: &LinkPlan, run: &Run) -> Result<Outcome> {
         polls += 1;
         health(&p)?;
         // past the limit already, or no longer counting without reaching it
-        still = if p.counts.symbols == last { still + 1 } else { 0 };
+        still = if p.counts.symbols == last {
+            still + 1
+        } else {
+            0
+        };
         last = p.counts.symbols;
         if p.counts.symbols > limit - regs.skip || (!p.done && still >= LANDING_POLLS) {
             return Err(too_late(p.counts.symbols));
