@@ -118,6 +118,93 @@ fn the_device_checker_counts_exactly_the_injected_errors() {
     assert_eq!(b["pre_fec"]["bit_errors"].as_u64().unwrap(), want);
 }
 
+/// An open-ended run (`extra` sets the goal) lands on a symbol count; `rxdsp
+/// sim --symbols <that count>` reports the same, key for key.
+fn compare_landed(tag: &str, sets: &[&str], extra: &[&str]) -> Value {
+    let b = tmp(&format!("{tag}-bert.json"));
+    let mut ba = vec!["bert", "--device", "sim:", "--report", b.to_str().unwrap()];
+    for kv in sets {
+        ba.extend(["--set", kv]);
+    }
+    ba.extend(extra);
+    let o = rxdsp(&ba);
+    let bv = json(&b);
+    let n = bv["symbols"].as_u64().unwrap().to_string();
+    let s = tmp(&format!("{tag}-sim.json"));
+    let mut sa = vec!["sim", "--set", "link.model=\"emulator\"", "--symbols", &n];
+    for kv in sets {
+        sa.extend(["--set", kv]);
+    }
+    sa.extend(["--report", s.to_str().unwrap()]);
+    assert!(rxdsp(&sa).status.success(), "{tag}: rxdsp sim failed");
+    let sv = json(&s);
+    for k in SHARED.iter().chain(&["equalizer", "channel"]) {
+        assert_eq!(bv[k], sv[k], "{tag}: key {k} differs");
+    }
+    let mut out = bv.clone();
+    out["exit"] = o.status.code().into();
+    out["stdout"] = String::from_utf8_lossy(&o.stdout).into_owned().into();
+    out
+}
+
+/// `--errors`, `--target-ber` alone (PASS and FAIL) and a learning equalizer
+/// method land on exact counts that `rxdsp sim` reproduces.
+#[test]
+#[ignore = "full tier: builds a Verilator model of the device with the BER tester"]
+fn open_ended_runs_land_on_what_sim_counts() {
+    let sets = ["channel.snr_db=27"];
+    let v = compare_landed("errors", &sets, &["--errors", "200"]);
+    assert_eq!(v["exit"], 0);
+    assert!(v["pre_fec"]["bit_errors"].as_u64().unwrap() >= 200, "{v}");
+    // BER ~4.6e-3: proven below 1e-2 and above 1e-3, each well before 10^7 symbols
+    let v = compare_landed("pass", &sets, &["--target-ber", "1e-2"]);
+    assert_eq!(v["exit"], 0, "{}", v["stdout"]);
+    assert!(v["stdout"].as_str().unwrap().contains("PASS"));
+    assert_eq!(v["device"]["verdict"]["result"], "pass");
+    let v = compare_landed("fail", &sets, &["--target-ber", "1e-3"]);
+    assert_eq!(v["exit"], 1, "{}", v["stdout"]);
+    assert_eq!(v["device"]["verdict"]["result"], "fail");
+    // sign-sign learns from adapt.symbols samples: the landing waits for them
+    let sets = [
+        "channel.snr_db=27",
+        "eq.method=\"sign-sign\"",
+        "adapt.symbols=300000",
+    ];
+    let v = compare_landed("learn", &sets, &["--errors", "10"]);
+    assert!(v["symbols"].as_u64().unwrap() >= 300_000, "{v}");
+}
+
+/// A 64-bit register changes at once: its low word waits for the high word
+/// (so a running checker never sees half of a new limit).
+#[test]
+#[ignore = "full tier: builds a Verilator model of the device with the BER tester"]
+fn wide_registers_change_when_their_high_word_is_written() {
+    use rxdsp::device::{Device, DeviceBuild, Options};
+    let plan = rxdsp::cfgload::load(None, &[]).unwrap().resolve().unwrap();
+    let mut dev = Device::open_build(
+        "sim:",
+        &DeviceBuild::bert_of_plan(&plan),
+        Options::default(),
+    )
+    .unwrap();
+    for (name, old, new) in [
+        ("check.limit", 7u64 << 32 | 9, 5u64 << 32 | 0x1234),
+        ("check.skip", 3u64 << 32 | 1, 2u64 << 32 | 0xabcd),
+    ] {
+        dev.write_u64(name, old).unwrap();
+        assert_eq!(dev.read(name).unwrap() as u64, old);
+        let a = dev.map().reg(name).unwrap().addr;
+        dev.write_words(a, &[new as u32]).unwrap();
+        assert_eq!(
+            dev.read(name).unwrap() as u64,
+            old,
+            "{name}: low word alone"
+        );
+        dev.write_words(a + 1, &[(new >> 32) as u32]).unwrap();
+        assert_eq!(dev.read(name).unwrap() as u64, new, "{name}: both words");
+    }
+}
+
 struct Server(Child);
 
 impl Drop for Server {

@@ -181,33 +181,7 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
                 export,
             } => {
                 let hit = hit_w(&mut m, r)?;
-                // one storage register per 32-bit word, low word first
-                let mut parts = Vec::new();
-                for (i, lo) in (0..r.width).step_by(32).enumerate() {
-                    let w = (r.width - lo).min(32);
-                    let (name, hit) = if i == 0 {
-                        (format!("r_{id}"), hit.clone())
-                    } else {
-                        let h = wa.eq(&k(r.addr as u64 + i as u64, 16)?)?;
-                        (
-                            format!("r_{id}_w{i}"),
-                            m.wire(&format!("wr_{id}_w{i}"), &we.and(&h)?)?,
-                        )
-                    };
-                    let rv = (*reset >> lo) & (u64::MAX >> (64 - w));
-                    let q = m.reg(&name, Ty::u(w), Some(rv as i128))?;
-                    let mut next = Expr::mux(&hit, &wd.slice(w - 1, 0)?, &q)?;
-                    if *soft_reset {
-                        next = Expr::mux(&soft, &k(rv, w)?, &next)?;
-                    }
-                    m.next(&q, &next, None)?;
-                    parts.push(q);
-                }
-                parts.reverse();
-                let q = match parts.len() {
-                    1 => parts.pop().expect("one part"),
-                    _ => m.wire(&format!("r_{id}_all"), &Expr::concat(&parts)?)?,
-                };
+                let q = rw_words(&mut m, r, &hit, &we, &wa, &wd, &soft, *reset, *soft_reset)?;
                 if *export {
                     m.output(&format!("q_{id}"), &q, &r.doc)?;
                 }
@@ -260,6 +234,73 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
         "read data (combinational; unmapped addresses read 0)",
     )?;
     Ok(m)
+}
+
+/// The storage of a read-write register: one register per 32-bit word.
+/// A multi-word register changes at once: the lower words are written into
+/// staging registers and every word takes its new value when the top word is
+/// written (write the low word first, as the host's bursts do), so the
+/// datapath never sees half of a new value. Returns the value, low word in
+/// the LSBs.
+#[allow(clippy::too_many_arguments)]
+fn rw_words(
+    m: &mut Module,
+    r: &Reg,
+    hit: &Expr,
+    we: &Expr,
+    wa: &Expr,
+    wd: &Expr,
+    soft: &Expr,
+    reset: u64,
+    soft_reset: bool,
+) -> Result<Expr, RtlError> {
+    let id = r.ident();
+    let nw = r.width.div_ceil(32) as usize;
+    let top_hit = if nw == 1 {
+        hit.clone()
+    } else {
+        let h = wa.eq(&k(r.addr as u64 + nw as u64 - 1, 16)?)?;
+        m.wire(&format!("wr_{id}_w{}", nw - 1), &we.and(&h)?)?
+    };
+    let mut parts = Vec::new();
+    for i in 0..nw {
+        let lo = 32 * i as u32;
+        let w = (r.width - lo).min(32);
+        let name = match i {
+            0 => format!("r_{id}"),
+            _ => format!("r_{id}_w{i}"),
+        };
+        let d = if i + 1 == nw {
+            wd.slice(w - 1, 0)?
+        } else {
+            // a lower word waits in its staging register for the top word
+            let wh = if i == 0 {
+                hit.clone()
+            } else {
+                let h = wa.eq(&k(r.addr as u64 + i as u64, 16)?)?;
+                m.wire(&format!("wr_{id}_w{i}"), &we.and(&h)?)?
+            };
+            m.reg_d(
+                &format!("{name}_stage"),
+                &wd.slice(w - 1, 0)?,
+                Some(&wh),
+                Some(0),
+            )?
+        };
+        let rv = (reset >> lo) & (u64::MAX >> (64 - w));
+        let q = m.reg(&name, Ty::u(w), Some(rv as i128))?;
+        let mut next = Expr::mux(&top_hit, &d, &q)?;
+        if soft_reset {
+            next = Expr::mux(soft, &k(rv, w)?, &next)?;
+        }
+        m.next(&q, &next, None)?;
+        parts.push(q);
+    }
+    parts.reverse();
+    Ok(match parts.len() {
+        1 => parts.pop().expect("one part"),
+        _ => m.wire(&format!("r_{id}_all"), &Expr::concat(&parts)?)?,
+    })
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use super::{write_file, Mismatch};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use golden::check::{regs_for, CheckCounts, CheckRegs};
-use golden::config::{FecKind, LinkPlan};
+use golden::config::{EqMethod, FecKind, LinkPlan};
 use golden::link::{self, EqReport, ReportExtras, TimingReport};
 use rxdsp::confidence::{BerTarget, Verdict};
 use rxdsp::device::bert::BertPoll;
@@ -70,6 +70,8 @@ pub struct BertArgs {
 enum Goal {
     /// exactly this many symbols (the checker's limit from the start)
     Symbols(u64),
+    /// `--target-ber` alone: until the verdict
+    Verdict,
     /// this many bit errors
     Errors(u64),
     /// this much wall time
@@ -117,6 +119,8 @@ fn bert_plan(a: &BertArgs) -> Result<(LinkPlan, Goal, Option<BerTarget>)> {
         (Some(e), _) => Goal::Errors(e),
         (_, Some(s)) if !(s > 0.0 && s.is_finite()) => bail!("--seconds {s}: must be > 0"),
         (_, Some(s)) => Goal::Seconds(s),
+        // a verdict alone runs until it is reached
+        _ if a.target_ber.is_some() && a.run.symbols.is_none() => Goal::Verdict,
         _ => Goal::Symbols(plan.symbols),
     };
     if plan.symbols > MAX_SYMBOLS {
@@ -187,7 +191,22 @@ fn emu_writes(dev: &Device, plan: &LinkPlan) -> Result<Vec<(usize, u64)>> {
 /// Runs `rxdsp bert`.
 pub fn run(a: BertArgs) -> Result<()> {
     let (plan, goal, target) = bert_plan(&a)?;
-    let eqr = link::choose_coeffs(&plan, super::threads(None), None)
+    // Methods that learn from samples use min(adapt.symbols, symbols) of
+    // them: an open-ended run learns from adapt.symbols and lands at or past
+    // it, so `rxdsp sim --symbols <landed>` learns the same coefficients.
+    let learns = matches!(
+        plan.method,
+        EqMethod::None | EqMethod::Lms | EqMethod::SignSign
+    );
+    let mut learn_plan = plan.clone();
+    let floor = match goal {
+        Goal::Symbols(n) => n.min(plan.adapt_symbols),
+        _ => {
+            learn_plan.symbols = plan.symbols.max(plan.adapt_symbols);
+            plan.adapt_symbols
+        }
+    };
+    let eqr = link::choose_coeffs(&learn_plan, super::threads(None), None)
         .context("choosing the equalizer's coefficients")?;
     let mut regs = regs_for(&plan, eqr.delay);
     if goal == Goal::Symbols(plan.symbols) && plan.symbols <= regs.skip {
@@ -215,10 +234,14 @@ pub fn run(a: BertArgs) -> Result<()> {
         target,
         wall: Duration::from_millis(a.poll_ms.max(1)),
         regs,
+        floor: if learns { floor } else { 0 },
     };
-    let out = drive(&mut dev, &plan, &run)?;
+    let out = drive(&mut dev, &plan, &run);
     let secs = t0.elapsed().as_secs_f64();
-    dev.bert_stop().context("stopping the BER tester")?;
+    // the device goes back to the host's samples whatever happened
+    let stopped = dev.bert_stop().context("stopping the BER tester");
+    let out = out?;
+    stopped?;
     finish(&a, &dev, plan, eqr, &out, secs)
 }
 
@@ -242,6 +265,9 @@ struct Run {
     wall: Duration,
     /// the checker's registers at the start
     regs: CheckRegs,
+    /// the smallest limit a landing may take (the symbols a learning
+    /// equalizer method must have seen)
+    floor: u64,
 }
 
 /// Polls the device until the goal or a verdict, then lands the run on an
@@ -279,6 +305,7 @@ fn drive(dev: &mut Device, plan: &LinkPlan, run: &Run) -> Result<Outcome> {
         let decided = matches!(verdict, Some(Verdict::Pass { .. } | Verdict::Fail { .. }));
         let reached = match goal {
             Goal::Symbols(_) => p.done,
+            Goal::Verdict => false,
             Goal::Errors(e) => p.counts.bit_errors >= e,
             Goal::Seconds(s) => t0.elapsed().as_secs_f64() >= s,
         };
@@ -298,7 +325,7 @@ fn drive(dev: &mut Device, plan: &LinkPlan, run: &Run) -> Result<Outcome> {
     // land on a limit ahead of the running count (never past the one asked
     // for), then wait for it
     let margin = 2 * step + plan.parallel as u64 * 4096;
-    let mut limit = regs.skip + poll.counts.symbols + margin;
+    let mut limit = (regs.skip + poll.counts.symbols + margin).max(run.floor);
     if regs.limit != 0 {
         limit = limit.min(regs.limit);
     }
@@ -366,6 +393,8 @@ fn progress_line(c: &CheckCounts, run: &Run, secs: f64) -> String {
         (None, Goal::Symbols(n)) => bp::Goal::Symbols(n.saturating_sub(run.regs.skip)),
         (None, Goal::Errors(e)) => bp::Goal::Errors(e),
         (None, Goal::Seconds(s)) => bp::Goal::Seconds(s),
+        // (a verdict goal always has a target)
+        (None, Goal::Verdict) => bp::Goal::Seconds(f64::INFINITY),
     };
     let p = bp::Progress {
         symbols: c.symbols,

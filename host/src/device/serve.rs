@@ -130,15 +130,20 @@ fn session(
             Err(e) => return Err(io("reading the socket")(e)),
         }
         if rx.is_empty() && quiet {
-            if free_run {
-                dev.run_idle(FREE_RUN_CYCLES, &mut tx);
-                quiet = tx.is_empty();
+            if !free_run {
+                continue;
             }
-            continue;
+            // the clock runs on; whatever the device says goes out at once
+            dev.run_idle(FREE_RUN_CYCLES, &mut tx);
+            if tx.is_empty() {
+                continue;
+            }
+            quiet = false;
+        } else {
+            let before = rx.len();
+            dev.run(&mut rx, &mut tx, 1 << 16, IDLE_CYCLES, true);
+            quiet = tx.is_empty() && rx.is_empty() && before == 0;
         }
-        let before = rx.len();
-        dev.run(&mut rx, &mut tx, 1 << 16, IDLE_CYCLES, true);
-        quiet = tx.is_empty() && rx.is_empty() && before == 0;
         if !tx.is_empty() {
             s.set_nonblocking(false)
                 .map_err(io("configuring the socket"))?;
