@@ -367,7 +367,8 @@ fn npy_preamble(path: &Path, src: &mut impl Read) -> Result<Vec<u8>, SampleError
 /// Reads a 1-D `.npy` array: the header is checked by [`npy_preamble`] and parsed
 /// by `npyz`, the data read into a buffer of its own type.
 /// The shape of a `.npy` header (`pre`: magic, version, length, the
-/// dictionary) when the product of its non-zero dimensions overflows u64.
+/// dictionary) when the product of its non-zero dimensions overflows u64 or
+/// a dimension is not a plain decimal integer.
 /// npyz 0.9.1 multiplies the dimensions to compute strides without checking
 /// (a panic in debug builds, found by fuzzing: `(0, 11100000000000000, 11,
 /// 11100)`), so such a header is refused before it reaches npyz.
@@ -376,12 +377,22 @@ fn npy_shape_overflows(pre: &[u8]) -> Option<String> {
     let at = text.find("'shape'")?;
     let open = at + text[at..].find('(')?;
     let close = open + text[open..].find(')')?;
-    let dims: Vec<u64> = text[open + 1..close]
+    let inner = &text[open + 1..close];
+    let tokens: Vec<&str> = inner
         .split(',')
         .map(str::trim)
         .filter(|t| !t.is_empty())
+        .collect();
+    // npyz evaluates Python literals, so `1000+11` is a dimension to it: a
+    // token that is not a plain integer is refused here too (found by
+    // fuzzing: `(0, 11100000000000000+11, 11100)` overflowed the same way)
+    let Some(dims) = tokens
+        .iter()
         .map(|t| t.parse::<u64>().ok())
-        .collect::<Option<_>>()?;
+        .collect::<Option<Vec<u64>>>()
+    else {
+        return Some(tokens.join(", "));
+    };
     let overflows = dims
         .iter()
         .filter(|&&d| d != 0)
@@ -400,7 +411,7 @@ fn read_npy(path: &Path, mut src: impl Read, len: u64) -> Result<Samples, Sample
     if let Some(dims) = npy_shape_overflows(&pre) {
         return Err(fmt_err(
             path,
-            format!("shape ({dims}) is too large: its element count overflows 64 bits"),
+            format!("shape ({dims}) is not a tuple of plain integers or is too large: its element count overflows 64 bits"),
         ));
     }
     let header = npyz::NpyHeader::from_reader(&mut &pre[..]).map_err(|e| {
@@ -665,6 +676,20 @@ mod tests {
         fs::write(&p, b).unwrap();
         let e = read_samples(&p, None).unwrap_err().to_string();
         assert!(e.contains("too large"), "{e}");
+    }
+
+    /// A dimension written as an expression (`1000+11`, which npyz
+    /// evaluates): found by the afl smoke run of session 9 overflowing
+    /// npyz's strides the same way; refused before npyz sees it.
+    #[test]
+    fn npy_shape_with_expressions_is_refused() {
+        for shape in [
+            "(0, 11100000000000000+11,11100    )",
+            "(0, 555697,355555+5555555555555555 )",
+        ] {
+            let pre = format!("\u{93}NUMPY\u{1}\u{0}..{{'descr': '<i2', 'fortran_order': False, 'shape': {shape}, }}");
+            assert!(npy_shape_overflows(pre.as_bytes()).is_some(), "{shape}");
+        }
     }
 
     /// A shape whose dimensions multiply past u64 (with a zero among them,
