@@ -562,6 +562,17 @@ pub struct EqReport {
     pub delay: usize,
 }
 
+impl EqReport {
+    /// The fixed-point coefficients of this report (FFE, DFE, threshold).
+    pub fn coeffs(&self) -> RxCoeffs {
+        RxCoeffs {
+            ffe: self.ffe.clone(),
+            dfe: self.dfe.clone(),
+            threshold: self.threshold,
+        }
+    }
+}
+
 /// Channel facts in a report.
 #[derive(Clone, Debug, Serialize)]
 pub struct ChannelReport {
@@ -881,11 +892,7 @@ pub fn run(plan: &LinkPlan, opts: &RunOptions) -> Result<LinkResult, LinkError> 
         None => choose_coeffs(plan, threads, None)?,
         Some(hw) => crate::adapt_link::initial_coeffs(plan, hw, threads)?,
     };
-    let coeffs = RxCoeffs {
-        ffe: eqr.ffe.clone(),
-        dfe: eqr.dfe.clone(),
-        threshold: eqr.threshold,
-    };
+    let coeffs = eqr.coeffs();
     let eq = match &plan.hw_adapt {
         None => RxEq::Fixed(Box::new(Equalizer::new(
             &plan.format,

@@ -145,11 +145,7 @@ fn run_shard_in(
     sc: &mut Scratch,
 ) -> Result<ShardCounts, LinkError> {
     let eqr = choose_coeffs(plan, threads, None)?;
-    let coeffs = RxCoeffs {
-        ffe: eqr.ffe.clone(),
-        dfe: eqr.dfe.clone(),
-        threshold: eqr.threshold,
-    };
+    let coeffs = eqr.coeffs();
     let d = eqr.delay as u64;
     let (a, b) = (index * len, (index + 1) * len);
     let fec = fec_window(plan, d, a, b);
@@ -628,11 +624,7 @@ mod tests {
             c.link.symbols = 6 * CHUNK as i64;
             let plan = c.resolve().unwrap();
             let eqr = choose_coeffs(&plan, 1, None).unwrap();
-            let coeffs = RxCoeffs {
-                ffe: eqr.ffe.clone(),
-                dfe: eqr.dfe.clone(),
-                threshold: eqr.threshold,
-            };
+            let coeffs = eqr.coeffs();
             let mut b = Batch::default();
             SampleStream::new(&plan, 1).next_batch(6 * CHUNK, &mut b);
             let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Naive).unwrap();

@@ -37,7 +37,6 @@ use golden::eq::{Engine, Equalizer};
 use golden::link::{
     assemble_report, choose_coeffs, emu_report, run, Batch, ReportExtras, RunOptions, TimingReport,
 };
-use golden::numeric::RxCoeffs;
 
 /// Words run after the one holding the limit (the device does not stop there).
 const EXTRA_WORDS: usize = 5;
@@ -48,11 +47,7 @@ fn both_reports(c: &Config) -> (serde_json::Value, serde_json::Value) {
     let sim = run(&plan, &RunOptions::default()).expect("sim").report;
 
     let eqr = choose_coeffs(&plan, 1, None).expect("coefficients");
-    let coeffs = RxCoeffs {
-        ffe: eqr.ffe.clone(),
-        dfe: eqr.dfe.clone(),
-        threshold: eqr.threshold,
-    };
+    let coeffs = eqr.coeffs();
     let mut eq = Equalizer::new(&plan.format, &coeffs, Engine::Fast).expect("equalizer");
     let mut emu = EmuStream::new(&plan).expect("emulator");
     let regs = regs_for(&plan, eqr.delay);

@@ -10,7 +10,6 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use golden::check::regs_for;
 use golden::config::{Config, LinkModel};
 use golden::link::{choose_coeffs, run, RunOptions};
-use golden::numeric::RxCoeffs;
 use rxdsp::device::{Device, DeviceBuild, Options};
 use std::hint::black_box;
 use std::time::Duration;
@@ -22,11 +21,7 @@ fn bench_bert(c: &mut Criterion) {
     cfg.link.model = LinkModel::Emulator;
     let plan = cfg.resolve().unwrap();
     let eqr = choose_coeffs(&plan, 1, None).unwrap();
-    let coeffs = RxCoeffs {
-        ffe: eqr.ffe.clone(),
-        dfe: eqr.dfe.clone(),
-        threshold: eqr.threshold,
-    };
+    let coeffs = eqr.coeffs();
     let mut dev = Device::open_build(
         "sim:",
         &DeviceBuild::bert_of_plan(&plan),

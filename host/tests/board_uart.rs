@@ -177,11 +177,7 @@ fn a_ber_run_through_the_uart_counts_what_sim_counts() {
     let mut dev = Device::with_transport(Box::new(t), Options::default()).unwrap();
     let b = dev.bert().expect("the board has the BER tester");
     let eqr = link::choose_coeffs(&plan, 1, None).unwrap();
-    let coeffs = golden::numeric::RxCoeffs {
-        ffe: eqr.ffe.clone(),
-        dfe: eqr.dfe.clone(),
-        threshold: eqr.threshold,
-    };
+    let coeffs = eqr.coeffs();
     let writes = rtl::emu::plan_writes(&plan, b.emu_taps as usize).unwrap();
     let t0 = Instant::now();
     dev.bert_start(&coeffs, &writes, &golden::check::regs_for(&plan, eqr.delay))

@@ -221,11 +221,7 @@ pub fn run(a: BertArgs) -> Result<()> {
     }
     let mut dev = open(&a, &plan)?;
     let writes = emu_writes(&dev, &plan)?;
-    let coeffs = golden::numeric::RxCoeffs {
-        ffe: eqr.ffe.clone(),
-        dfe: eqr.dfe.clone(),
-        threshold: eqr.threshold,
-    };
+    let coeffs = eqr.coeffs();
     dev.bert_start(&coeffs, &writes, &regs)
         .context("starting the BER tester")?;
     let t0 = Instant::now();

@@ -188,11 +188,7 @@ fn run_adaptive(
     }
     let th = threads(None);
     let eqr = golden::adapt_link::initial_coeffs(plan, hw, th)?;
-    let init = RxCoeffs {
-        ffe: eqr.ffe.clone(),
-        dfe: eqr.dfe.clone(),
-        threshold: eqr.threshold,
-    };
+    let init = eqr.coeffs();
     let p = plan.parallel;
     let n = (plan.symbols as usize / p) * p;
     if n == 0 {
