@@ -76,15 +76,19 @@ fn illegal_parameters_are_refused_with_a_clear_message() {
     assert!(e.contains("parallel"), "{e}");
     let e = rtl::rs::check_fit(Code::Kp4, 32).unwrap_err().to_string();
     assert!(e.contains("riBM") && e.contains("17 beats"), "{e}");
-    rtl::rs::check_fit(Code::Kr4, 32).unwrap();
+    // KR4 at S = 32: 17 beats, 2t + 4 = 18 (the Chien loads are registered
+    // from the state two beats before the slot's last)
+    let e = rtl::rs::check_fit(Code::Kr4, 32).unwrap_err().to_string();
+    assert!(e.contains("17 beats (13 usable)"), "{e}");
+    rtl::rs::check_fit(Code::Kr4, 28).unwrap();
     // every accepted (code, S) fits the riBM in a codeword slot
     for code in [Code::Kp4, Code::Kr4] {
         for s in 1..=16 {
             rtl::rs::check(code, s).unwrap();
-            assert!(2 * code.t() + 3 <= rtl::rs::beats(code, s));
+            assert!(2 * code.t() + 4 <= rtl::rs::beats(code, s));
         }
     }
-    // two beats per riBM iteration where 4t + 3 <= B: KP4 up to S = 8, KR4 up to S = 16
+    // two beats per riBM iteration where 4t + 4 <= B: KP4 up to S = 8, KR4 up to S = 16
     assert!(rtl::rs::ribm_two_beat(Code::Kp4, 8) && !rtl::rs::ribm_two_beat(Code::Kp4, 9));
     assert!(!rtl::rs::ribm_two_beat(Code::Kp4, 16));
     assert!((1..=16).all(|s| rtl::rs::ribm_two_beat(Code::Kr4, s)));

@@ -311,6 +311,70 @@ fn spare_beats(bw: u32, busy: &[usize], n: usize) -> Vec<usize> {
         .collect()
 }
 
+/// The control of a group of [`RIBM_GROUP`] processing elements: its own
+/// load select, enable, switch and rows, so no control register reaches
+/// all `3t+1` elements across the die.
+struct RibmGroup {
+    /// load (beat 1 of the slot)
+    ld: Expr,
+    /// state enable (load or update beat)
+    en: Expr,
+    /// the switch condition (delta_0 != 0 and k >= 0)
+    sw: Expr,
+    /// the rows `delta_0 alpha^k`
+    drow: Vec<Expr>,
+    /// the rows `gamma alpha^k`
+    grow: Vec<Expr>,
+}
+
+/// Group `g`'s copies of the riBM control registers. Each copy computes the
+/// group-0 register's function and'ed with `bc != K` (or `K-1` for the
+/// registers of the next beat), `K` a beat value in which the state never
+/// changes: the same value in operation but a different function, so Yosys
+/// keeps the copies apart (`opt_merge` merges flip-flops with equal inputs,
+/// even when marked `keep`).
+fn ribm_group(
+    m: &mut Module,
+    c: &Dec,
+    g: usize,
+    spare: usize,
+    up_next: &Expr,
+    sw_c: &Expr,
+) -> Result<RibmGroup, RtlError> {
+    let (bc, bw, en) = (&c.beats.bc, c.beats.bw, &c.en);
+    let k = ku(spare as i128, bw)?;
+    // the beat before `K` (`K >= 1`: spare beats are counted from the top)
+    let k1 = ku(spare as i128 - 1, bw)?;
+    let not_k = bc.eq(&k)?.not();
+    let not_k1 = bc.eq(&k1)?.not();
+    // first1: first_q one beat late; first_q is high in beat 0 only
+    let ld = m.reg_d(
+        &format!("ribm_ld_g{g}"),
+        &c.fl[0].and(&not_k)?,
+        Some(en),
+        Some(0),
+    )?;
+    let up = m.reg_d(
+        &format!("ribm_upq_g{g}"),
+        &up_next.and(&not_k1)?,
+        Some(en),
+        Some(0),
+    )?;
+    let sw = if c.two {
+        m.reg_d(&format!("ribm_sw_g{g}"), &sw_c.and(&not_k1)?, None, None)?
+    } else {
+        sw_c.clone()
+    };
+    let e = m.wire(&format!("ribm_en_g{g}"), &en.and(&ld.or(&up)?)?)?;
+    Ok(RibmGroup {
+        ld,
+        en: e,
+        sw,
+        drow: row_regs(m, &format!("d0row_g{g}"))?,
+        grow: row_regs(m, &format!("gamrow_g{g}"))?,
+    })
+}
+
 fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     let (gf, t, p, bw, en) = (&c.gf, c.t, c.p, c.beats.bw, &c.en);
     let bc = &c.beats.bc;
@@ -370,27 +434,22 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         busy.extend(2..=2 * t + 1);
     }
     let spare = spare_beats(bw, &busy, ng - 1);
-    let mut copies = Vec::new();
+    let mut copies = vec![RibmGroup {
+        ld: ld_q.clone(),
+        en: ren.clone(),
+        sw: sw.clone(),
+        drow: drow.clone(),
+        grow: grow.clone(),
+    }];
     for g in 1..ng {
-        let k = ku(spare[g - 1] as i128, bw)?;
-        let e = m.wire(&format!("ribm_en_g{g}"), &ren.and(&bc.eq(&k)?.not())?)?;
-        let dr = row_regs(m, &format!("d0row_g{g}"))?;
-        let gr = row_regs(m, &format!("gamrow_g{g}"))?;
-        copies.push((e, dr, gr));
+        copies.push(ribm_group(m, c, g, spare[g - 1], &up_next, &sw_c)?);
     }
-    let rows_of = |g: usize| -> (&[Expr], &[Expr]) {
-        if g == 0 {
-            (&drow, &grow)
-        } else {
-            (&copies[g - 1].1, &copies[g - 1].2)
-        }
-    };
     let mut upd = Vec::new();
     for (i, th) in theta.iter().enumerate() {
-        let (dr, gr) = rows_of(i / RIBM_GROUP);
-        let h = row_mul(dr, th)?;
+        let gp = &copies[i / RIBM_GROUP];
+        let h = row_mul(&gp.drow, th)?;
         let v = match delta.get(i + 1) {
-            Some(d) => row_mul(gr, d)?.xor(&h)?,
+            Some(d) => row_mul(&gp.grow, d)?.xor(&h)?,
             None => h,
         };
         upd.push(if c.two {
@@ -400,15 +459,16 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         });
     }
     for i in 0..nd {
+        let gp = &copies[i / RIBM_GROUP];
         let init = if i < p {
             syn[i].clone()
         } else {
             ku((i == 3 * t) as i128, 10)?
         };
-        m.next(&delta[i], &Expr::mux(&ld_q, &init, &upd[i])?, Some(&ren))?;
+        m.next(&delta[i], &Expr::mux(&gp.ld, &init, &upd[i])?, Some(&gp.en))?;
         let up = delta.get(i + 1).cloned().unwrap_or_else(|| z10.clone());
-        let tu = Expr::mux(&sw, &up, &theta[i])?;
-        m.next(&theta[i], &Expr::mux(&ld_q, &init, &tu)?, Some(&ren))?;
+        let tu = Expr::mux(&gp.sw, &up, &theta[i])?;
+        m.next(&theta[i], &Expr::mux(&gp.ld, &init, &tu)?, Some(&gp.en))?;
     }
     for k in 0..10 {
         let ak = gf.pow(k as i64);
@@ -420,9 +480,9 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         let g0 = ku(ak as i128, 10)?;
         let gn = m.wire(&format!("gamrow{k}_d"), &Expr::mux(&ld_q, &g0, &gu)?)?;
         m.next(&grow[k], &gn, Some(&ren))?;
-        for (e, dr, gr) in &copies {
-            m.next(&dr[k], &dn, Some(e))?;
-            m.next(&gr[k], &gn, Some(e))?;
+        for gp in &copies[1..] {
+            m.next(&gp.drow[k], &dn, Some(&gp.en))?;
+            m.next(&gp.grow[k], &gn, Some(&gp.en))?;
         }
     }
     let ku_ = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
@@ -443,6 +503,7 @@ fn chien_terms(
     let (gf, n, t, p, s, nuw) = (&c.gf, c.n, c.t, c.p, c.s, c.nuw);
     let (en, ld) = (&c.en, &c.ld);
     m.comment("Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)");
+    m.comment("their loads are registered every beat (`_ldq`): the riBM state is final two beats before the slot's last (check_fit)");
     let mut tt = Vec::new();
     for i in 0..=t {
         let r = m.reg(&format!("ct{i}"), Ty::u(10), None)?;
@@ -453,6 +514,7 @@ fn chien_terms(
             &delta[t + i],
             gf.pow(-((i * (n - 1)) as i64)),
         )?;
+        let l0 = m.reg_d(&format!("ct{i}_ldq"), &l0, Some(en), None)?;
         let st = cmul(m, gf, &format!("ct{i}_st"), &r, gf.pow((i * s) as i64))?;
         m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(en))?;
         tt.push(r);
@@ -462,6 +524,7 @@ fn chien_terms(
         let e = (i + p) as i64;
         let r = m.reg(&format!("co{i}"), Ty::u(10), None)?;
         let l0 = cmul(m, gf, &format!("co{i}_ld"), d, gf.pow(-e * (n as i64 - 1)))?;
+        let l0 = m.reg_d(&format!("co{i}_ldq"), &l0, Some(en), None)?;
         let st = cmul(m, gf, &format!("co{i}_st"), &r, gf.pow(e * s as i64))?;
         m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(en))?;
         om.push(r);
@@ -622,6 +685,12 @@ struct Decision {
     dec_unc: Expr,
     /// the registered decision: corrected symbols
     dec_nu: Expr,
+    /// the decision's inputs, valid when `ld` is high: uncorrectable
+    unc: Expr,
+    /// the decision's inputs: corrected symbols if correctable (`nu`)
+    nu: Expr,
+    /// the decision register's load
+    ld: Expr,
     /// a decision of a real codeword (not the pipeline filling)
     real: Expr,
     /// sticky: a real decision was made (the output is valid)
@@ -702,6 +771,9 @@ fn decision(
     Ok(Decision {
         dec_unc,
         dec_nu,
+        unc,
+        nu,
+        ld: dl,
         real,
         dv,
     })
@@ -717,31 +789,35 @@ struct Statistics {
     hist: Vec<Expr>,
 }
 
-/// The statistics counters, advanced one clock after every real decision.
+/// The statistics counters, advanced one clock after every real decision
+/// by increments registered beside the decision register (loaded from the
+/// same inputs), so the decision register does not feed the counters' carry
+/// chains.
 fn statistics(m: &mut Module, c: &Dec, d: &Decision) -> Result<Statistics, RtlError> {
     let (t, nuw) = (c.t, c.nuw);
-    let (unc, nub) = (&d.dec_unc, &d.dec_nu);
+    let (unc, nu, ld) = (&d.unc, &d.nu, &d.ld);
     m.comment(
-        "statistics (wrapping counters), from the decision registers one clock after the decision",
+        "statistics (wrapping counters), one clock after the decision, from increments registered with it",
     );
     let real = m.reg_d("st_real", &d.real, None, Some(0))?;
     let counter = |m: &mut Module, name: &str, inc: &Expr| -> Result<Expr, RtlError> {
         let r = m.reg(name, Ty::u(COUNTER_BITS), Some(0))?;
-        let iw = m.wire(&format!("{name}_inc"), inc)?;
-        let next = r.add(&iw.ext(COUNTER_BITS)?)?;
+        let iq = m.reg_d(&format!("{name}_inc"), inc, Some(ld), None)?;
+        let next = r.add(&iq.ext(COUNTER_BITS)?)?;
         m.next(&r, &next, Some(&real))?;
         Ok(r)
     };
-    let c_cw = counter(m, "st_codewords", &ku(1, 1)?)?;
-    let nu_nz = nonzero(nub)?;
+    let c_cw = m.reg("st_codewords", Ty::u(COUNTER_BITS), Some(0))?;
+    m.next(&c_cw, &c_cw.add(&ku(1, COUNTER_BITS)?)?, Some(&real))?;
+    let nu_nz = nonzero(nu)?;
     let c_ccw = counter(m, "st_corrected_codewords", &unc.not().and(&nu_nz)?)?;
     let c_cs = counter(
         m,
         "st_corrected_symbols",
-        &Expr::mux(unc, &ku(0, nuw)?, nub)?,
+        &Expr::mux(unc, &ku(0, nuw)?, nu)?,
     )?;
     let c_unc = counter(m, "st_uncorrectable", unc)?;
-    let bin = m.wire("hist_bin", &Expr::mux(unc, &ku(t as i128 + 1, nuw)?, nub)?)?;
+    let bin = m.wire("hist_bin", &Expr::mux(unc, &ku(t as i128 + 1, nuw)?, nu)?)?;
     let mut hist = Vec::new();
     for i in 0..t + 2 {
         hist.push(counter(

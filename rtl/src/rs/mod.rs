@@ -54,11 +54,12 @@ pub fn check(code: Code, s: usize) -> Result<(), RtlError> {
 }
 
 /// The riBM fit alone (for any `s >= 1`): loaded in beat 1 of a codeword
-/// slot, its `2t` iterations (one beat each at least) must end before the
-/// last beat, `2t <= ceil(n/S) - 3`.
+/// slot, its `2t` iterations (one beat each at least, beats `2..2t+1`) must
+/// end two beats before the last, where the Chien term loads are
+/// precomputed (registered) from the final state, `2t <= ceil(n/S) - 4`.
 pub fn check_fit(code: Code, s: usize) -> Result<(), RtlError> {
     let b = beats(code, s);
-    if 2 * code.t() + 3 > b {
+    if 2 * code.t() + 4 > b {
         return Err(RtlError::Param {
             name: "symbols_per_beat",
             value: s as i64,
@@ -67,7 +68,7 @@ pub fn check_fit(code: Code, s: usize) -> Result<(), RtlError> {
                 code.name(),
                 2 * code.t(),
                 b,
-                b.saturating_sub(3)
+                b.saturating_sub(4)
             ),
         });
     }
@@ -75,10 +76,10 @@ pub fn check_fit(code: Code, s: usize) -> Result<(), RtlError> {
 }
 
 /// Whether the riBM takes two beats per iteration (a register on its
-/// products, for timing): when its `4t` beats fit, `4t <= ceil(n/S) - 3`
+/// products, for timing): when its `4t` beats fit, `4t <= ceil(n/S) - 4`
 /// (KP4 up to S = 8, KR4 up to S = 16); otherwise one beat each.
 pub fn ribm_two_beat(code: Code, s: usize) -> bool {
-    4 * code.t() + 3 <= beats(code, s)
+    4 * code.t() + 4 <= beats(code, s)
 }
 
 /// Decoder latency in clock cycles with a continuous input: a symbol that

@@ -230,7 +230,10 @@ module rxdsp_rs_dec (
     reg [9:0] gamrow9;
     reg [6:0] kreg;
     reg ribm_sw;
-    wire ribm_en_g1 = (ribm_en & (~(bc == 9'h1ff)));
+    reg ribm_ld_g1;
+    reg ribm_upq_g1;
+    reg ribm_sw_g1;
+    wire ribm_en_g1 = (s_axis_tvalid & (ribm_ld_g1 | ribm_upq_g1));
     reg [9:0] d0row_g1_0;
     reg [9:0] d0row_g1_1;
     reg [9:0] d0row_g1_2;
@@ -251,7 +254,10 @@ module rxdsp_rs_dec (
     reg [9:0] gamrow_g1_7;
     reg [9:0] gamrow_g1_8;
     reg [9:0] gamrow_g1_9;
-    wire ribm_en_g2 = (ribm_en & (~(bc == 9'h1fe)));
+    reg ribm_ld_g2;
+    reg ribm_upq_g2;
+    reg ribm_sw_g2;
+    wire ribm_en_g2 = (s_axis_tvalid & (ribm_ld_g2 | ribm_upq_g2));
     reg [9:0] d0row_g2_0;
     reg [9:0] d0row_g2_1;
     reg [9:0] d0row_g2_2;
@@ -336,50 +342,67 @@ module rxdsp_rs_dec (
     wire [9:0] gamrow9_d = (first1 ? 10'h200 : (ribm_sw ? d0row9 : gamrow9));
 
     // Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)
+
+    // their loads are registered every beat (`_ldq`): the riBM state is final two beats before the slot's last (check_fit)
     reg [9:0] ct0;
     wire [9:0] ct0_ld = (((((delta7[0] ? 10'd1 : 10'd0) ^ (delta7[1] ? 10'd2 : 10'd0)) ^ ((delta7[2] ? 10'd4 : 10'd0) ^ (delta7[3] ? 10'd8 : 10'd0))) ^ (((delta7[4] ? 10'h10 : 10'd0) ^ (delta7[5] ? 10'h20 : 10'd0)) ^ ((delta7[6] ? 10'h40 : 10'd0) ^ (delta7[7] ? 10'h80 : 10'd0)))) ^ ((delta7[8] ? 10'h100 : 10'd0) ^ (delta7[9] ? 10'h200 : 10'd0)));
+    reg [9:0] ct0_ldq;
     wire [9:0] ct0_st = (((((ct0[0] ? 10'd1 : 10'd0) ^ (ct0[1] ? 10'd2 : 10'd0)) ^ ((ct0[2] ? 10'd4 : 10'd0) ^ (ct0[3] ? 10'd8 : 10'd0))) ^ (((ct0[4] ? 10'h10 : 10'd0) ^ (ct0[5] ? 10'h20 : 10'd0)) ^ ((ct0[6] ? 10'h40 : 10'd0) ^ (ct0[7] ? 10'h80 : 10'd0)))) ^ ((ct0[8] ? 10'h100 : 10'd0) ^ (ct0[9] ? 10'h200 : 10'd0)));
     reg [9:0] ct1;
     wire [9:0] ct1_ld = (((((delta8[0] ? 10'h2bb : 10'd0) ^ (delta8[1] ? 10'h17f : 10'd0)) ^ ((delta8[2] ? 10'h2fe : 10'd0) ^ (delta8[3] ? 10'h1f5 : 10'd0))) ^ (((delta8[4] ? 10'h3ea : 10'd0) ^ (delta8[5] ? 10'h3dd : 10'd0)) ^ ((delta8[6] ? 10'h3b3 : 10'd0) ^ (delta8[7] ? 10'h36f : 10'd0)))) ^ ((delta8[8] ? 10'h2d7 : 10'd0) ^ (delta8[9] ? 10'h1a7 : 10'd0)));
+    reg [9:0] ct1_ldq;
     wire [9:0] ct1_st = (((((ct1[0] ? 10'd4 : 10'd0) ^ (ct1[1] ? 10'd8 : 10'd0)) ^ ((ct1[2] ? 10'h10 : 10'd0) ^ (ct1[3] ? 10'h20 : 10'd0))) ^ (((ct1[4] ? 10'h40 : 10'd0) ^ (ct1[5] ? 10'h80 : 10'd0)) ^ ((ct1[6] ? 10'h100 : 10'd0) ^ (ct1[7] ? 10'h200 : 10'd0)))) ^ ((ct1[8] ? 10'd9 : 10'd0) ^ (ct1[9] ? 10'h12 : 10'd0)));
     reg [9:0] ct2;
     wire [9:0] ct2_ld = (((((delta9[0] ? 10'hce : 10'd0) ^ (delta9[1] ? 10'h19c : 10'd0)) ^ ((delta9[2] ? 10'h338 : 10'd0) ^ (delta9[3] ? 10'h279 : 10'd0))) ^ (((delta9[4] ? 10'hfb : 10'd0) ^ (delta9[5] ? 10'h1f6 : 10'd0)) ^ ((delta9[6] ? 10'h3ec : 10'd0) ^ (delta9[7] ? 10'h3d1 : 10'd0)))) ^ ((delta9[8] ? 10'h3ab : 10'd0) ^ (delta9[9] ? 10'h35f : 10'd0)));
+    reg [9:0] ct2_ldq;
     wire [9:0] ct2_st = (((((ct2[0] ? 10'h10 : 10'd0) ^ (ct2[1] ? 10'h20 : 10'd0)) ^ ((ct2[2] ? 10'h40 : 10'd0) ^ (ct2[3] ? 10'h80 : 10'd0))) ^ (((ct2[4] ? 10'h100 : 10'd0) ^ (ct2[5] ? 10'h200 : 10'd0)) ^ ((ct2[6] ? 10'd9 : 10'd0) ^ (ct2[7] ? 10'h12 : 10'd0)))) ^ ((ct2[8] ? 10'h24 : 10'd0) ^ (ct2[9] ? 10'h48 : 10'd0)));
     reg [9:0] ct3;
     wire [9:0] ct3_ld = (((((delta10[0] ? 10'h2a8 : 10'd0) ^ (delta10[1] ? 10'h159 : 10'd0)) ^ ((delta10[2] ? 10'h2b2 : 10'd0) ^ (delta10[3] ? 10'h16d : 10'd0))) ^ (((delta10[4] ? 10'h2da : 10'd0) ^ (delta10[5] ? 10'h1bd : 10'd0)) ^ ((delta10[6] ? 10'h37a : 10'd0) ^ (delta10[7] ? 10'h2fd : 10'd0)))) ^ ((delta10[8] ? 10'h1f3 : 10'd0) ^ (delta10[9] ? 10'h3e6 : 10'd0)));
+    reg [9:0] ct3_ldq;
     wire [9:0] ct3_st = (((((ct3[0] ? 10'h40 : 10'd0) ^ (ct3[1] ? 10'h80 : 10'd0)) ^ ((ct3[2] ? 10'h100 : 10'd0) ^ (ct3[3] ? 10'h200 : 10'd0))) ^ (((ct3[4] ? 10'd9 : 10'd0) ^ (ct3[5] ? 10'h12 : 10'd0)) ^ ((ct3[6] ? 10'h24 : 10'd0) ^ (ct3[7] ? 10'h48 : 10'd0)))) ^ ((ct3[8] ? 10'h90 : 10'd0) ^ (ct3[9] ? 10'h120 : 10'd0)));
     reg [9:0] ct4;
     wire [9:0] ct4_ld = (((((delta11[0] ? 10'he0 : 10'd0) ^ (delta11[1] ? 10'h1c0 : 10'd0)) ^ ((delta11[2] ? 10'h380 : 10'd0) ^ (delta11[3] ? 10'h309 : 10'd0))) ^ (((delta11[4] ? 10'h21b : 10'd0) ^ (delta11[5] ? 10'h3f : 10'd0)) ^ ((delta11[6] ? 10'h7e : 10'd0) ^ (delta11[7] ? 10'hfc : 10'd0)))) ^ ((delta11[8] ? 10'h1f8 : 10'd0) ^ (delta11[9] ? 10'h3f0 : 10'd0)));
+    reg [9:0] ct4_ldq;
     wire [9:0] ct4_st = (((((ct4[0] ? 10'h100 : 10'd0) ^ (ct4[1] ? 10'h200 : 10'd0)) ^ ((ct4[2] ? 10'd9 : 10'd0) ^ (ct4[3] ? 10'h12 : 10'd0))) ^ (((ct4[4] ? 10'h24 : 10'd0) ^ (ct4[5] ? 10'h48 : 10'd0)) ^ ((ct4[6] ? 10'h90 : 10'd0) ^ (ct4[7] ? 10'h120 : 10'd0)))) ^ ((ct4[8] ? 10'h240 : 10'd0) ^ (ct4[9] ? 10'h89 : 10'd0)));
     reg [9:0] ct5;
     wire [9:0] ct5_ld = (((((delta12[0] ? 10'h301 : 10'd0) ^ (delta12[1] ? 10'h20b : 10'd0)) ^ ((delta12[2] ? 10'h1f : 10'd0) ^ (delta12[3] ? 10'h3e : 10'd0))) ^ (((delta12[4] ? 10'h7c : 10'd0) ^ (delta12[5] ? 10'hf8 : 10'd0)) ^ ((delta12[6] ? 10'h1f0 : 10'd0) ^ (delta12[7] ? 10'h3e0 : 10'd0)))) ^ ((delta12[8] ? 10'h3c9 : 10'd0) ^ (delta12[9] ? 10'h39b : 10'd0)));
+    reg [9:0] ct5_ldq;
     wire [9:0] ct5_st = (((((ct5[0] ? 10'd9 : 10'd0) ^ (ct5[1] ? 10'h12 : 10'd0)) ^ ((ct5[2] ? 10'h24 : 10'd0) ^ (ct5[3] ? 10'h48 : 10'd0))) ^ (((ct5[4] ? 10'h90 : 10'd0) ^ (ct5[5] ? 10'h120 : 10'd0)) ^ ((ct5[6] ? 10'h240 : 10'd0) ^ (ct5[7] ? 10'h89 : 10'd0)))) ^ ((ct5[8] ? 10'h112 : 10'd0) ^ (ct5[9] ? 10'h224 : 10'd0)));
     reg [9:0] ct6;
     wire [9:0] ct6_ld = (((((delta13[0] ? 10'h1cb : 10'd0) ^ (delta13[1] ? 10'h396 : 10'd0)) ^ ((delta13[2] ? 10'h325 : 10'd0) ^ (delta13[3] ? 10'h243 : 10'd0))) ^ (((delta13[4] ? 10'h8f : 10'd0) ^ (delta13[5] ? 10'h11e : 10'd0)) ^ ((delta13[6] ? 10'h23c : 10'd0) ^ (delta13[7] ? 10'h71 : 10'd0)))) ^ ((delta13[8] ? 10'he2 : 10'd0) ^ (delta13[9] ? 10'h1c4 : 10'd0)));
+    reg [9:0] ct6_ldq;
     wire [9:0] ct6_st = (((((ct6[0] ? 10'h24 : 10'd0) ^ (ct6[1] ? 10'h48 : 10'd0)) ^ ((ct6[2] ? 10'h90 : 10'd0) ^ (ct6[3] ? 10'h120 : 10'd0))) ^ (((ct6[4] ? 10'h240 : 10'd0) ^ (ct6[5] ? 10'h89 : 10'd0)) ^ ((ct6[6] ? 10'h112 : 10'd0) ^ (ct6[7] ? 10'h224 : 10'd0)))) ^ ((ct6[8] ? 10'h41 : 10'd0) ^ (ct6[9] ? 10'h82 : 10'd0)));
     reg [9:0] ct7;
     wire [9:0] ct7_ld = (((((delta14[0] ? 10'h3a : 10'd0) ^ (delta14[1] ? 10'h74 : 10'd0)) ^ ((delta14[2] ? 10'he8 : 10'd0) ^ (delta14[3] ? 10'h1d0 : 10'd0))) ^ (((delta14[4] ? 10'h3a0 : 10'd0) ^ (delta14[5] ? 10'h349 : 10'd0)) ^ ((delta14[6] ? 10'h29b : 10'd0) ^ (delta14[7] ? 10'h13f : 10'd0)))) ^ ((delta14[8] ? 10'h27e : 10'd0) ^ (delta14[9] ? 10'hf5 : 10'd0)));
+    reg [9:0] ct7_ldq;
     wire [9:0] ct7_st = (((((ct7[0] ? 10'h90 : 10'd0) ^ (ct7[1] ? 10'h120 : 10'd0)) ^ ((ct7[2] ? 10'h240 : 10'd0) ^ (ct7[3] ? 10'h89 : 10'd0))) ^ (((ct7[4] ? 10'h112 : 10'd0) ^ (ct7[5] ? 10'h224 : 10'd0)) ^ ((ct7[6] ? 10'h41 : 10'd0) ^ (ct7[7] ? 10'h82 : 10'd0)))) ^ ((ct7[8] ? 10'h104 : 10'd0) ^ (ct7[9] ? 10'h208 : 10'd0)));
     reg [9:0] co0;
     wire [9:0] co0_ld = (((((delta0[0] ? 10'h14d : 10'd0) ^ (delta0[1] ? 10'h29a : 10'd0)) ^ ((delta0[2] ? 10'h13d : 10'd0) ^ (delta0[3] ? 10'h27a : 10'd0))) ^ (((delta0[4] ? 10'hfd : 10'd0) ^ (delta0[5] ? 10'h1fa : 10'd0)) ^ ((delta0[6] ? 10'h3f4 : 10'd0) ^ (delta0[7] ? 10'h3e1 : 10'd0)))) ^ ((delta0[8] ? 10'h3cb : 10'd0) ^ (delta0[9] ? 10'h39f : 10'd0)));
+    reg [9:0] co0_ldq;
     wire [9:0] co0_st = (((((co0[0] ? 10'h190 : 10'd0) ^ (co0[1] ? 10'h320 : 10'd0)) ^ ((co0[2] ? 10'h249 : 10'd0) ^ (co0[3] ? 10'h9b : 10'd0))) ^ (((co0[4] ? 10'h136 : 10'd0) ^ (co0[5] ? 10'h26c : 10'd0)) ^ ((co0[6] ? 10'hd1 : 10'd0) ^ (co0[7] ? 10'h1a2 : 10'd0)))) ^ ((co0[8] ? 10'h344 : 10'd0) ^ (co0[9] ? 10'h281 : 10'd0)));
     reg [9:0] co1;
     wire [9:0] co1_ld = (((((delta1[0] ? 10'hd4 : 10'd0) ^ (delta1[1] ? 10'h1a8 : 10'd0)) ^ ((delta1[2] ? 10'h350 : 10'd0) ^ (delta1[3] ? 10'h2a9 : 10'd0))) ^ (((delta1[4] ? 10'h15b : 10'd0) ^ (delta1[5] ? 10'h2b6 : 10'd0)) ^ ((delta1[6] ? 10'h165 : 10'd0) ^ (delta1[7] ? 10'h2ca : 10'd0)))) ^ ((delta1[8] ? 10'h19d : 10'd0) ^ (delta1[9] ? 10'h33a : 10'd0)));
+    reg [9:0] co1_ldq;
     wire [9:0] co1_st = (((((co1[0] ? 10'h249 : 10'd0) ^ (co1[1] ? 10'h9b : 10'd0)) ^ ((co1[2] ? 10'h136 : 10'd0) ^ (co1[3] ? 10'h26c : 10'd0))) ^ (((co1[4] ? 10'hd1 : 10'd0) ^ (co1[5] ? 10'h1a2 : 10'd0)) ^ ((co1[6] ? 10'h344 : 10'd0) ^ (co1[7] ? 10'h281 : 10'd0)))) ^ ((co1[8] ? 10'h10b : 10'd0) ^ (co1[9] ? 10'h216 : 10'd0)));
     reg [9:0] co2;
     wire [9:0] co2_ld = (((((delta2[0] ? 10'h1c8 : 10'd0) ^ (delta2[1] ? 10'h390 : 10'd0)) ^ ((delta2[2] ? 10'h329 : 10'd0) ^ (delta2[3] ? 10'h25b : 10'd0))) ^ (((delta2[4] ? 10'hbf : 10'd0) ^ (delta2[5] ? 10'h17e : 10'd0)) ^ ((delta2[6] ? 10'h2fc : 10'd0) ^ (delta2[7] ? 10'h1f1 : 10'd0)))) ^ ((delta2[8] ? 10'h3e2 : 10'd0) ^ (delta2[9] ? 10'h3cd : 10'd0)));
+    reg [9:0] co2_ldq;
     wire [9:0] co2_st = (((((co2[0] ? 10'h136 : 10'd0) ^ (co2[1] ? 10'h26c : 10'd0)) ^ ((co2[2] ? 10'hd1 : 10'd0) ^ (co2[3] ? 10'h1a2 : 10'd0))) ^ (((co2[4] ? 10'h344 : 10'd0) ^ (co2[5] ? 10'h281 : 10'd0)) ^ ((co2[6] ? 10'h10b : 10'd0) ^ (co2[7] ? 10'h216 : 10'd0)))) ^ ((co2[8] ? 10'h25 : 10'd0) ^ (co2[9] ? 10'h4a : 10'd0)));
     reg [9:0] co3;
     wire [9:0] co3_ld = (((((delta3[0] ? 10'h3fe : 10'd0) ^ (delta3[1] ? 10'h3f5 : 10'd0)) ^ ((delta3[2] ? 10'h3e3 : 10'd0) ^ (delta3[3] ? 10'h3cf : 10'd0))) ^ (((delta3[4] ? 10'h397 : 10'd0) ^ (delta3[5] ? 10'h327 : 10'd0)) ^ ((delta3[6] ? 10'h247 : 10'd0) ^ (delta3[7] ? 10'h87 : 10'd0)))) ^ ((delta3[8] ? 10'h10e : 10'd0) ^ (delta3[9] ? 10'h21c : 10'd0)));
+    reg [9:0] co3_ldq;
     wire [9:0] co3_st = (((((co3[0] ? 10'hd1 : 10'd0) ^ (co3[1] ? 10'h1a2 : 10'd0)) ^ ((co3[2] ? 10'h344 : 10'd0) ^ (co3[3] ? 10'h281 : 10'd0))) ^ (((co3[4] ? 10'h10b : 10'd0) ^ (co3[5] ? 10'h216 : 10'd0)) ^ ((co3[6] ? 10'h25 : 10'd0) ^ (co3[7] ? 10'h4a : 10'd0)))) ^ ((co3[8] ? 10'h94 : 10'd0) ^ (co3[9] ? 10'h128 : 10'd0)));
     reg [9:0] co4;
     wire [9:0] co4_ld = (((((delta4[0] ? 10'h1ef : 10'd0) ^ (delta4[1] ? 10'h3de : 10'd0)) ^ ((delta4[2] ? 10'h3b5 : 10'd0) ^ (delta4[3] ? 10'h363 : 10'd0))) ^ (((delta4[4] ? 10'h2cf : 10'd0) ^ (delta4[5] ? 10'h197 : 10'd0)) ^ ((delta4[6] ? 10'h32e : 10'd0) ^ (delta4[7] ? 10'h255 : 10'd0)))) ^ ((delta4[8] ? 10'ha3 : 10'd0) ^ (delta4[9] ? 10'h146 : 10'd0)));
+    reg [9:0] co4_ldq;
     wire [9:0] co4_st = (((((co4[0] ? 10'h344 : 10'd0) ^ (co4[1] ? 10'h281 : 10'd0)) ^ ((co4[2] ? 10'h10b : 10'd0) ^ (co4[3] ? 10'h216 : 10'd0))) ^ (((co4[4] ? 10'h25 : 10'd0) ^ (co4[5] ? 10'h4a : 10'd0)) ^ ((co4[6] ? 10'h94 : 10'd0) ^ (co4[7] ? 10'h128 : 10'd0)))) ^ ((co4[8] ? 10'h250 : 10'd0) ^ (co4[9] ? 10'ha9 : 10'd0)));
     reg [9:0] co5;
     wire [9:0] co5_ld = (((((delta5[0] ? 10'h119 : 10'd0) ^ (delta5[1] ? 10'h232 : 10'd0)) ^ ((delta5[2] ? 10'h6d : 10'd0) ^ (delta5[3] ? 10'hda : 10'd0))) ^ (((delta5[4] ? 10'h1b4 : 10'd0) ^ (delta5[5] ? 10'h368 : 10'd0)) ^ ((delta5[6] ? 10'h2d9 : 10'd0) ^ (delta5[7] ? 10'h1bb : 10'd0)))) ^ ((delta5[8] ? 10'h376 : 10'd0) ^ (delta5[9] ? 10'h2e5 : 10'd0)));
+    reg [9:0] co5_ldq;
     wire [9:0] co5_st = (((((co5[0] ? 10'h10b : 10'd0) ^ (co5[1] ? 10'h216 : 10'd0)) ^ ((co5[2] ? 10'h25 : 10'd0) ^ (co5[3] ? 10'h4a : 10'd0))) ^ (((co5[4] ? 10'h94 : 10'd0) ^ (co5[5] ? 10'h128 : 10'd0)) ^ ((co5[6] ? 10'h250 : 10'd0) ^ (co5[7] ? 10'ha9 : 10'd0)))) ^ ((co5[8] ? 10'h152 : 10'd0) ^ (co5[9] ? 10'h2a4 : 10'd0)));
     reg [9:0] co6;
     wire [9:0] co6_ld = (((((delta6[0] ? 10'h273 : 10'd0) ^ (delta6[1] ? 10'hef : 10'd0)) ^ ((delta6[2] ? 10'h1de : 10'd0) ^ (delta6[3] ? 10'h3bc : 10'd0))) ^ (((delta6[4] ? 10'h371 : 10'd0) ^ (delta6[5] ? 10'h2eb : 10'd0)) ^ ((delta6[6] ? 10'h1df : 10'd0) ^ (delta6[7] ? 10'h3be : 10'd0)))) ^ ((delta6[8] ? 10'h375 : 10'd0) ^ (delta6[9] ? 10'h2e3 : 10'd0)));
+    reg [9:0] co6_ldq;
     wire [9:0] co6_st = (((((co6[0] ? 10'h25 : 10'd0) ^ (co6[1] ? 10'h4a : 10'd0)) ^ ((co6[2] ? 10'h94 : 10'd0) ^ (co6[3] ? 10'h128 : 10'd0))) ^ (((co6[4] ? 10'h250 : 10'd0) ^ (co6[5] ? 10'ha9 : 10'd0)) ^ ((co6[6] ? 10'h152 : 10'd0) ^ (co6[7] ? 10'h2a4 : 10'd0)))) ^ ((co6[8] ? 10'h141 : 10'd0) ^ (co6[9] ? 10'h282 : 10'd0)));
 
     // nu = degree of lambda: the highest non-zero T_i (registered every beat: the T_i stay non-zero or zero over the slot), loaded in beat 2
@@ -598,35 +621,34 @@ module rxdsp_rs_dec (
     wire dec_real = (dec_ld & ncw_full);
     reg dec_valid;
 
-    // statistics (wrapping counters), from the decision registers one clock after the decision
+    // statistics (wrapping counters), one clock after the decision, from increments registered with it
     reg st_real;
     reg [31:0] st_codewords;
-    wire st_codewords_inc = 1'b1;
     reg [31:0] st_corrected_codewords;
-    wire st_corrected_codewords_inc = ((~dec_unc) & (~(dec_nu == 4'd0)));
+    reg st_corrected_codewords_inc;
     reg [31:0] st_corrected_symbols;
-    wire [3:0] st_corrected_symbols_inc = (dec_unc ? 4'd0 : dec_nu);
+    reg [3:0] st_corrected_symbols_inc;
     reg [31:0] st_uncorrectable;
-    wire st_uncorrectable_inc = dec_unc;
-    wire [3:0] hist_bin = (dec_unc ? 4'd8 : dec_nu);
+    reg st_uncorrectable_inc;
+    wire [3:0] hist_bin = (unc ? 4'd8 : nuc);
     reg [31:0] st_hist0;
-    wire st_hist0_inc = (hist_bin == 4'd0);
+    reg st_hist0_inc;
     reg [31:0] st_hist1;
-    wire st_hist1_inc = (hist_bin == 4'd1);
+    reg st_hist1_inc;
     reg [31:0] st_hist2;
-    wire st_hist2_inc = (hist_bin == 4'd2);
+    reg st_hist2_inc;
     reg [31:0] st_hist3;
-    wire st_hist3_inc = (hist_bin == 4'd3);
+    reg st_hist3_inc;
     reg [31:0] st_hist4;
-    wire st_hist4_inc = (hist_bin == 4'd4);
+    reg st_hist4_inc;
     reg [31:0] st_hist5;
-    wire st_hist5_inc = (hist_bin == 4'd5);
+    reg st_hist5_inc;
     reg [31:0] st_hist6;
-    wire st_hist6_inc = (hist_bin == 4'd6);
+    reg st_hist6_inc;
     reg [31:0] st_hist7;
-    wire st_hist7_inc = (hist_bin == 4'd7);
+    reg st_hist7_inc;
     reg [31:0] st_hist8;
-    wire st_hist8_inc = (hist_bin == 4'd8);
+    reg st_hist8_inc;
 
     // delay lines (ring buffers in block RAM read through two registers, then a fabric register): received word 3B+CH+3 beats, error values B+3 beats
     wire [19:0] din = {x1, x0};
@@ -668,6 +690,10 @@ module rxdsp_rs_dec (
             first_q <= 1'b1;
             last_q <= 1'b0;
             ribm_upq <= 1'b0;
+            ribm_ld_g1 <= 1'b0;
+            ribm_upq_g1 <= 1'b0;
+            ribm_ld_g2 <= 1'b0;
+            ribm_upq_g2 <= 1'b0;
             dr_wa <= 10'd0;
             dr_ra <= 10'he2;
             de_wa <= 9'd0;
@@ -677,6 +703,10 @@ module rxdsp_rs_dec (
             first_q <= last;
             last_q <= (bc == 9'h106);
             ribm_upq <= (((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d));
+            ribm_ld_g1 <= (first_q & (~(bc == 9'h1ff)));
+            ribm_upq_g1 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fe)));
+            ribm_ld_g2 <= (first_q & (~(bc == 9'h1fe)));
+            ribm_upq_g2 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fd)));
             dr_wa <= (dr_wa + 10'd1);
             dr_ra <= (dr_ra + 10'd1);
             de_wa <= (de_wa + 9'd1);
@@ -745,21 +775,36 @@ module rxdsp_rs_dec (
             sy_acc12 <= sy_nxt12;
             sy_gq13_0 <= sy_g13_0;
             sy_acc13 <= sy_nxt13;
-            ct0 <= (ld ? ct0_ld : ct0_st);
-            ct1 <= (ld ? ct1_ld : ct1_st);
-            ct2 <= (ld ? ct2_ld : ct2_st);
-            ct3 <= (ld ? ct3_ld : ct3_st);
-            ct4 <= (ld ? ct4_ld : ct4_st);
-            ct5 <= (ld ? ct5_ld : ct5_st);
-            ct6 <= (ld ? ct6_ld : ct6_st);
-            ct7 <= (ld ? ct7_ld : ct7_st);
-            co0 <= (ld ? co0_ld : co0_st);
-            co1 <= (ld ? co1_ld : co1_st);
-            co2 <= (ld ? co2_ld : co2_st);
-            co3 <= (ld ? co3_ld : co3_st);
-            co4 <= (ld ? co4_ld : co4_st);
-            co5 <= (ld ? co5_ld : co5_st);
-            co6 <= (ld ? co6_ld : co6_st);
+            ct0 <= (ld ? ct0_ldq : ct0_st);
+            ct0_ldq <= ct0_ld;
+            ct1 <= (ld ? ct1_ldq : ct1_st);
+            ct1_ldq <= ct1_ld;
+            ct2 <= (ld ? ct2_ldq : ct2_st);
+            ct2_ldq <= ct2_ld;
+            ct3 <= (ld ? ct3_ldq : ct3_st);
+            ct3_ldq <= ct3_ld;
+            ct4 <= (ld ? ct4_ldq : ct4_st);
+            ct4_ldq <= ct4_ld;
+            ct5 <= (ld ? ct5_ldq : ct5_st);
+            ct5_ldq <= ct5_ld;
+            ct6 <= (ld ? ct6_ldq : ct6_st);
+            ct6_ldq <= ct6_ld;
+            ct7 <= (ld ? ct7_ldq : ct7_st);
+            ct7_ldq <= ct7_ld;
+            co0 <= (ld ? co0_ldq : co0_st);
+            co0_ldq <= co0_ld;
+            co1 <= (ld ? co1_ldq : co1_st);
+            co1_ldq <= co1_ld;
+            co2 <= (ld ? co2_ldq : co2_st);
+            co2_ldq <= co2_ld;
+            co3 <= (ld ? co3_ldq : co3_st);
+            co3_ldq <= co3_ld;
+            co4 <= (ld ? co4_ldq : co4_st);
+            co4_ldq <= co4_ld;
+            co5 <= (ld ? co5_ldq : co5_st);
+            co5_ldq <= co5_ld;
+            co6 <= (ld ? co6_ldq : co6_st);
+            co6_ldq <= co6_ld;
             ct1_nz <= (~(ct1 == 10'd0));
             ct2_nz <= (~(ct2 == 10'd0));
             ct3_nz <= (~(ct3 == 10'd0));
@@ -900,20 +945,6 @@ module rxdsp_rs_dec (
             delta5 <= (first1 ? sy_acc5 : ribm_pr5);
             delta6 <= (first1 ? sy_acc6 : ribm_pr6);
             delta7 <= (first1 ? sy_acc7 : ribm_pr7);
-            delta8 <= (first1 ? sy_acc8 : ribm_pr8);
-            delta9 <= (first1 ? sy_acc9 : ribm_pr9);
-            delta10 <= (first1 ? sy_acc10 : ribm_pr10);
-            delta11 <= (first1 ? sy_acc11 : ribm_pr11);
-            delta12 <= (first1 ? sy_acc12 : ribm_pr12);
-            delta13 <= (first1 ? sy_acc13 : ribm_pr13);
-            delta14 <= (first1 ? 10'd0 : ribm_pr14);
-            delta15 <= (first1 ? 10'd0 : ribm_pr15);
-            delta16 <= (first1 ? 10'd0 : ribm_pr16);
-            delta17 <= (first1 ? 10'd0 : ribm_pr17);
-            delta18 <= (first1 ? 10'd0 : ribm_pr18);
-            delta19 <= (first1 ? 10'd0 : ribm_pr19);
-            delta20 <= (first1 ? 10'd0 : ribm_pr20);
-            delta21 <= (first1 ? 10'd1 : ribm_pr21);
             theta0 <= (first1 ? sy_acc0 : (ribm_sw ? delta1 : theta0));
             theta1 <= (first1 ? sy_acc1 : (ribm_sw ? delta2 : theta1));
             theta2 <= (first1 ? sy_acc2 : (ribm_sw ? delta3 : theta2));
@@ -922,20 +953,6 @@ module rxdsp_rs_dec (
             theta5 <= (first1 ? sy_acc5 : (ribm_sw ? delta6 : theta5));
             theta6 <= (first1 ? sy_acc6 : (ribm_sw ? delta7 : theta6));
             theta7 <= (first1 ? sy_acc7 : (ribm_sw ? delta8 : theta7));
-            theta8 <= (first1 ? sy_acc8 : (ribm_sw ? delta9 : theta8));
-            theta9 <= (first1 ? sy_acc9 : (ribm_sw ? delta10 : theta9));
-            theta10 <= (first1 ? sy_acc10 : (ribm_sw ? delta11 : theta10));
-            theta11 <= (first1 ? sy_acc11 : (ribm_sw ? delta12 : theta11));
-            theta12 <= (first1 ? sy_acc12 : (ribm_sw ? delta13 : theta12));
-            theta13 <= (first1 ? sy_acc13 : (ribm_sw ? delta14 : theta13));
-            theta14 <= (first1 ? 10'd0 : (ribm_sw ? delta15 : theta14));
-            theta15 <= (first1 ? 10'd0 : (ribm_sw ? delta16 : theta15));
-            theta16 <= (first1 ? 10'd0 : (ribm_sw ? delta17 : theta16));
-            theta17 <= (first1 ? 10'd0 : (ribm_sw ? delta18 : theta17));
-            theta18 <= (first1 ? 10'd0 : (ribm_sw ? delta19 : theta18));
-            theta19 <= (first1 ? 10'd0 : (ribm_sw ? delta20 : theta19));
-            theta20 <= (first1 ? 10'd0 : (ribm_sw ? delta21 : theta20));
-            theta21 <= (first1 ? 10'd1 : (ribm_sw ? 10'd0 : theta21));
             d0row0 <= d0row0_d;
             d0row1 <= d0row1_d;
             d0row2 <= d0row2_d;
@@ -961,33 +978,23 @@ module rxdsp_rs_dec (
     end
 
     always @(posedge clk) begin
-        ribm_sw <= ((~(delta0 == 10'd0)) & (~kreg[6]));
-        ribm_pr0 <= ((((((delta1[0] ? gamrow0 : 10'd0) ^ (delta1[1] ? gamrow1 : 10'd0)) ^ ((delta1[2] ? gamrow2 : 10'd0) ^ (delta1[3] ? gamrow3 : 10'd0))) ^ (((delta1[4] ? gamrow4 : 10'd0) ^ (delta1[5] ? gamrow5 : 10'd0)) ^ ((delta1[6] ? gamrow6 : 10'd0) ^ (delta1[7] ? gamrow7 : 10'd0)))) ^ ((delta1[8] ? gamrow8 : 10'd0) ^ (delta1[9] ? gamrow9 : 10'd0))) ^ (((((theta0[0] ? d0row0 : 10'd0) ^ (theta0[1] ? d0row1 : 10'd0)) ^ ((theta0[2] ? d0row2 : 10'd0) ^ (theta0[3] ? d0row3 : 10'd0))) ^ (((theta0[4] ? d0row4 : 10'd0) ^ (theta0[5] ? d0row5 : 10'd0)) ^ ((theta0[6] ? d0row6 : 10'd0) ^ (theta0[7] ? d0row7 : 10'd0)))) ^ ((theta0[8] ? d0row8 : 10'd0) ^ (theta0[9] ? d0row9 : 10'd0))));
-        ribm_pr1 <= ((((((delta2[0] ? gamrow0 : 10'd0) ^ (delta2[1] ? gamrow1 : 10'd0)) ^ ((delta2[2] ? gamrow2 : 10'd0) ^ (delta2[3] ? gamrow3 : 10'd0))) ^ (((delta2[4] ? gamrow4 : 10'd0) ^ (delta2[5] ? gamrow5 : 10'd0)) ^ ((delta2[6] ? gamrow6 : 10'd0) ^ (delta2[7] ? gamrow7 : 10'd0)))) ^ ((delta2[8] ? gamrow8 : 10'd0) ^ (delta2[9] ? gamrow9 : 10'd0))) ^ (((((theta1[0] ? d0row0 : 10'd0) ^ (theta1[1] ? d0row1 : 10'd0)) ^ ((theta1[2] ? d0row2 : 10'd0) ^ (theta1[3] ? d0row3 : 10'd0))) ^ (((theta1[4] ? d0row4 : 10'd0) ^ (theta1[5] ? d0row5 : 10'd0)) ^ ((theta1[6] ? d0row6 : 10'd0) ^ (theta1[7] ? d0row7 : 10'd0)))) ^ ((theta1[8] ? d0row8 : 10'd0) ^ (theta1[9] ? d0row9 : 10'd0))));
-        ribm_pr2 <= ((((((delta3[0] ? gamrow0 : 10'd0) ^ (delta3[1] ? gamrow1 : 10'd0)) ^ ((delta3[2] ? gamrow2 : 10'd0) ^ (delta3[3] ? gamrow3 : 10'd0))) ^ (((delta3[4] ? gamrow4 : 10'd0) ^ (delta3[5] ? gamrow5 : 10'd0)) ^ ((delta3[6] ? gamrow6 : 10'd0) ^ (delta3[7] ? gamrow7 : 10'd0)))) ^ ((delta3[8] ? gamrow8 : 10'd0) ^ (delta3[9] ? gamrow9 : 10'd0))) ^ (((((theta2[0] ? d0row0 : 10'd0) ^ (theta2[1] ? d0row1 : 10'd0)) ^ ((theta2[2] ? d0row2 : 10'd0) ^ (theta2[3] ? d0row3 : 10'd0))) ^ (((theta2[4] ? d0row4 : 10'd0) ^ (theta2[5] ? d0row5 : 10'd0)) ^ ((theta2[6] ? d0row6 : 10'd0) ^ (theta2[7] ? d0row7 : 10'd0)))) ^ ((theta2[8] ? d0row8 : 10'd0) ^ (theta2[9] ? d0row9 : 10'd0))));
-        ribm_pr3 <= ((((((delta4[0] ? gamrow0 : 10'd0) ^ (delta4[1] ? gamrow1 : 10'd0)) ^ ((delta4[2] ? gamrow2 : 10'd0) ^ (delta4[3] ? gamrow3 : 10'd0))) ^ (((delta4[4] ? gamrow4 : 10'd0) ^ (delta4[5] ? gamrow5 : 10'd0)) ^ ((delta4[6] ? gamrow6 : 10'd0) ^ (delta4[7] ? gamrow7 : 10'd0)))) ^ ((delta4[8] ? gamrow8 : 10'd0) ^ (delta4[9] ? gamrow9 : 10'd0))) ^ (((((theta3[0] ? d0row0 : 10'd0) ^ (theta3[1] ? d0row1 : 10'd0)) ^ ((theta3[2] ? d0row2 : 10'd0) ^ (theta3[3] ? d0row3 : 10'd0))) ^ (((theta3[4] ? d0row4 : 10'd0) ^ (theta3[5] ? d0row5 : 10'd0)) ^ ((theta3[6] ? d0row6 : 10'd0) ^ (theta3[7] ? d0row7 : 10'd0)))) ^ ((theta3[8] ? d0row8 : 10'd0) ^ (theta3[9] ? d0row9 : 10'd0))));
-        ribm_pr4 <= ((((((delta5[0] ? gamrow0 : 10'd0) ^ (delta5[1] ? gamrow1 : 10'd0)) ^ ((delta5[2] ? gamrow2 : 10'd0) ^ (delta5[3] ? gamrow3 : 10'd0))) ^ (((delta5[4] ? gamrow4 : 10'd0) ^ (delta5[5] ? gamrow5 : 10'd0)) ^ ((delta5[6] ? gamrow6 : 10'd0) ^ (delta5[7] ? gamrow7 : 10'd0)))) ^ ((delta5[8] ? gamrow8 : 10'd0) ^ (delta5[9] ? gamrow9 : 10'd0))) ^ (((((theta4[0] ? d0row0 : 10'd0) ^ (theta4[1] ? d0row1 : 10'd0)) ^ ((theta4[2] ? d0row2 : 10'd0) ^ (theta4[3] ? d0row3 : 10'd0))) ^ (((theta4[4] ? d0row4 : 10'd0) ^ (theta4[5] ? d0row5 : 10'd0)) ^ ((theta4[6] ? d0row6 : 10'd0) ^ (theta4[7] ? d0row7 : 10'd0)))) ^ ((theta4[8] ? d0row8 : 10'd0) ^ (theta4[9] ? d0row9 : 10'd0))));
-        ribm_pr5 <= ((((((delta6[0] ? gamrow0 : 10'd0) ^ (delta6[1] ? gamrow1 : 10'd0)) ^ ((delta6[2] ? gamrow2 : 10'd0) ^ (delta6[3] ? gamrow3 : 10'd0))) ^ (((delta6[4] ? gamrow4 : 10'd0) ^ (delta6[5] ? gamrow5 : 10'd0)) ^ ((delta6[6] ? gamrow6 : 10'd0) ^ (delta6[7] ? gamrow7 : 10'd0)))) ^ ((delta6[8] ? gamrow8 : 10'd0) ^ (delta6[9] ? gamrow9 : 10'd0))) ^ (((((theta5[0] ? d0row0 : 10'd0) ^ (theta5[1] ? d0row1 : 10'd0)) ^ ((theta5[2] ? d0row2 : 10'd0) ^ (theta5[3] ? d0row3 : 10'd0))) ^ (((theta5[4] ? d0row4 : 10'd0) ^ (theta5[5] ? d0row5 : 10'd0)) ^ ((theta5[6] ? d0row6 : 10'd0) ^ (theta5[7] ? d0row7 : 10'd0)))) ^ ((theta5[8] ? d0row8 : 10'd0) ^ (theta5[9] ? d0row9 : 10'd0))));
-        ribm_pr6 <= ((((((delta7[0] ? gamrow0 : 10'd0) ^ (delta7[1] ? gamrow1 : 10'd0)) ^ ((delta7[2] ? gamrow2 : 10'd0) ^ (delta7[3] ? gamrow3 : 10'd0))) ^ (((delta7[4] ? gamrow4 : 10'd0) ^ (delta7[5] ? gamrow5 : 10'd0)) ^ ((delta7[6] ? gamrow6 : 10'd0) ^ (delta7[7] ? gamrow7 : 10'd0)))) ^ ((delta7[8] ? gamrow8 : 10'd0) ^ (delta7[9] ? gamrow9 : 10'd0))) ^ (((((theta6[0] ? d0row0 : 10'd0) ^ (theta6[1] ? d0row1 : 10'd0)) ^ ((theta6[2] ? d0row2 : 10'd0) ^ (theta6[3] ? d0row3 : 10'd0))) ^ (((theta6[4] ? d0row4 : 10'd0) ^ (theta6[5] ? d0row5 : 10'd0)) ^ ((theta6[6] ? d0row6 : 10'd0) ^ (theta6[7] ? d0row7 : 10'd0)))) ^ ((theta6[8] ? d0row8 : 10'd0) ^ (theta6[9] ? d0row9 : 10'd0))));
-        ribm_pr7 <= ((((((delta8[0] ? gamrow0 : 10'd0) ^ (delta8[1] ? gamrow1 : 10'd0)) ^ ((delta8[2] ? gamrow2 : 10'd0) ^ (delta8[3] ? gamrow3 : 10'd0))) ^ (((delta8[4] ? gamrow4 : 10'd0) ^ (delta8[5] ? gamrow5 : 10'd0)) ^ ((delta8[6] ? gamrow6 : 10'd0) ^ (delta8[7] ? gamrow7 : 10'd0)))) ^ ((delta8[8] ? gamrow8 : 10'd0) ^ (delta8[9] ? gamrow9 : 10'd0))) ^ (((((theta7[0] ? d0row0 : 10'd0) ^ (theta7[1] ? d0row1 : 10'd0)) ^ ((theta7[2] ? d0row2 : 10'd0) ^ (theta7[3] ? d0row3 : 10'd0))) ^ (((theta7[4] ? d0row4 : 10'd0) ^ (theta7[5] ? d0row5 : 10'd0)) ^ ((theta7[6] ? d0row6 : 10'd0) ^ (theta7[7] ? d0row7 : 10'd0)))) ^ ((theta7[8] ? d0row8 : 10'd0) ^ (theta7[9] ? d0row9 : 10'd0))));
-        ribm_pr8 <= ((((((delta9[0] ? gamrow_g1_0 : 10'd0) ^ (delta9[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta9[2] ? gamrow_g1_2 : 10'd0) ^ (delta9[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta9[4] ? gamrow_g1_4 : 10'd0) ^ (delta9[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta9[6] ? gamrow_g1_6 : 10'd0) ^ (delta9[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta9[8] ? gamrow_g1_8 : 10'd0) ^ (delta9[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta8[0] ? d0row_g1_0 : 10'd0) ^ (theta8[1] ? d0row_g1_1 : 10'd0)) ^ ((theta8[2] ? d0row_g1_2 : 10'd0) ^ (theta8[3] ? d0row_g1_3 : 10'd0))) ^ (((theta8[4] ? d0row_g1_4 : 10'd0) ^ (theta8[5] ? d0row_g1_5 : 10'd0)) ^ ((theta8[6] ? d0row_g1_6 : 10'd0) ^ (theta8[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta8[8] ? d0row_g1_8 : 10'd0) ^ (theta8[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr9 <= ((((((delta10[0] ? gamrow_g1_0 : 10'd0) ^ (delta10[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta10[2] ? gamrow_g1_2 : 10'd0) ^ (delta10[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta10[4] ? gamrow_g1_4 : 10'd0) ^ (delta10[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta10[6] ? gamrow_g1_6 : 10'd0) ^ (delta10[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta10[8] ? gamrow_g1_8 : 10'd0) ^ (delta10[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta9[0] ? d0row_g1_0 : 10'd0) ^ (theta9[1] ? d0row_g1_1 : 10'd0)) ^ ((theta9[2] ? d0row_g1_2 : 10'd0) ^ (theta9[3] ? d0row_g1_3 : 10'd0))) ^ (((theta9[4] ? d0row_g1_4 : 10'd0) ^ (theta9[5] ? d0row_g1_5 : 10'd0)) ^ ((theta9[6] ? d0row_g1_6 : 10'd0) ^ (theta9[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta9[8] ? d0row_g1_8 : 10'd0) ^ (theta9[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr10 <= ((((((delta11[0] ? gamrow_g1_0 : 10'd0) ^ (delta11[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta11[2] ? gamrow_g1_2 : 10'd0) ^ (delta11[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta11[4] ? gamrow_g1_4 : 10'd0) ^ (delta11[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta11[6] ? gamrow_g1_6 : 10'd0) ^ (delta11[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta11[8] ? gamrow_g1_8 : 10'd0) ^ (delta11[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta10[0] ? d0row_g1_0 : 10'd0) ^ (theta10[1] ? d0row_g1_1 : 10'd0)) ^ ((theta10[2] ? d0row_g1_2 : 10'd0) ^ (theta10[3] ? d0row_g1_3 : 10'd0))) ^ (((theta10[4] ? d0row_g1_4 : 10'd0) ^ (theta10[5] ? d0row_g1_5 : 10'd0)) ^ ((theta10[6] ? d0row_g1_6 : 10'd0) ^ (theta10[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta10[8] ? d0row_g1_8 : 10'd0) ^ (theta10[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr11 <= ((((((delta12[0] ? gamrow_g1_0 : 10'd0) ^ (delta12[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta12[2] ? gamrow_g1_2 : 10'd0) ^ (delta12[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta12[4] ? gamrow_g1_4 : 10'd0) ^ (delta12[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta12[6] ? gamrow_g1_6 : 10'd0) ^ (delta12[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta12[8] ? gamrow_g1_8 : 10'd0) ^ (delta12[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta11[0] ? d0row_g1_0 : 10'd0) ^ (theta11[1] ? d0row_g1_1 : 10'd0)) ^ ((theta11[2] ? d0row_g1_2 : 10'd0) ^ (theta11[3] ? d0row_g1_3 : 10'd0))) ^ (((theta11[4] ? d0row_g1_4 : 10'd0) ^ (theta11[5] ? d0row_g1_5 : 10'd0)) ^ ((theta11[6] ? d0row_g1_6 : 10'd0) ^ (theta11[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta11[8] ? d0row_g1_8 : 10'd0) ^ (theta11[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr12 <= ((((((delta13[0] ? gamrow_g1_0 : 10'd0) ^ (delta13[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta13[2] ? gamrow_g1_2 : 10'd0) ^ (delta13[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta13[4] ? gamrow_g1_4 : 10'd0) ^ (delta13[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta13[6] ? gamrow_g1_6 : 10'd0) ^ (delta13[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta13[8] ? gamrow_g1_8 : 10'd0) ^ (delta13[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta12[0] ? d0row_g1_0 : 10'd0) ^ (theta12[1] ? d0row_g1_1 : 10'd0)) ^ ((theta12[2] ? d0row_g1_2 : 10'd0) ^ (theta12[3] ? d0row_g1_3 : 10'd0))) ^ (((theta12[4] ? d0row_g1_4 : 10'd0) ^ (theta12[5] ? d0row_g1_5 : 10'd0)) ^ ((theta12[6] ? d0row_g1_6 : 10'd0) ^ (theta12[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta12[8] ? d0row_g1_8 : 10'd0) ^ (theta12[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr13 <= ((((((delta14[0] ? gamrow_g1_0 : 10'd0) ^ (delta14[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta14[2] ? gamrow_g1_2 : 10'd0) ^ (delta14[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta14[4] ? gamrow_g1_4 : 10'd0) ^ (delta14[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta14[6] ? gamrow_g1_6 : 10'd0) ^ (delta14[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta14[8] ? gamrow_g1_8 : 10'd0) ^ (delta14[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta13[0] ? d0row_g1_0 : 10'd0) ^ (theta13[1] ? d0row_g1_1 : 10'd0)) ^ ((theta13[2] ? d0row_g1_2 : 10'd0) ^ (theta13[3] ? d0row_g1_3 : 10'd0))) ^ (((theta13[4] ? d0row_g1_4 : 10'd0) ^ (theta13[5] ? d0row_g1_5 : 10'd0)) ^ ((theta13[6] ? d0row_g1_6 : 10'd0) ^ (theta13[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta13[8] ? d0row_g1_8 : 10'd0) ^ (theta13[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr14 <= ((((((delta15[0] ? gamrow_g1_0 : 10'd0) ^ (delta15[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta15[2] ? gamrow_g1_2 : 10'd0) ^ (delta15[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta15[4] ? gamrow_g1_4 : 10'd0) ^ (delta15[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta15[6] ? gamrow_g1_6 : 10'd0) ^ (delta15[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta15[8] ? gamrow_g1_8 : 10'd0) ^ (delta15[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta14[0] ? d0row_g1_0 : 10'd0) ^ (theta14[1] ? d0row_g1_1 : 10'd0)) ^ ((theta14[2] ? d0row_g1_2 : 10'd0) ^ (theta14[3] ? d0row_g1_3 : 10'd0))) ^ (((theta14[4] ? d0row_g1_4 : 10'd0) ^ (theta14[5] ? d0row_g1_5 : 10'd0)) ^ ((theta14[6] ? d0row_g1_6 : 10'd0) ^ (theta14[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta14[8] ? d0row_g1_8 : 10'd0) ^ (theta14[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr15 <= ((((((delta16[0] ? gamrow_g1_0 : 10'd0) ^ (delta16[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta16[2] ? gamrow_g1_2 : 10'd0) ^ (delta16[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta16[4] ? gamrow_g1_4 : 10'd0) ^ (delta16[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta16[6] ? gamrow_g1_6 : 10'd0) ^ (delta16[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta16[8] ? gamrow_g1_8 : 10'd0) ^ (delta16[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta15[0] ? d0row_g1_0 : 10'd0) ^ (theta15[1] ? d0row_g1_1 : 10'd0)) ^ ((theta15[2] ? d0row_g1_2 : 10'd0) ^ (theta15[3] ? d0row_g1_3 : 10'd0))) ^ (((theta15[4] ? d0row_g1_4 : 10'd0) ^ (theta15[5] ? d0row_g1_5 : 10'd0)) ^ ((theta15[6] ? d0row_g1_6 : 10'd0) ^ (theta15[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta15[8] ? d0row_g1_8 : 10'd0) ^ (theta15[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr16 <= ((((((delta17[0] ? gamrow_g2_0 : 10'd0) ^ (delta17[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta17[2] ? gamrow_g2_2 : 10'd0) ^ (delta17[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta17[4] ? gamrow_g2_4 : 10'd0) ^ (delta17[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta17[6] ? gamrow_g2_6 : 10'd0) ^ (delta17[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta17[8] ? gamrow_g2_8 : 10'd0) ^ (delta17[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta16[0] ? d0row_g2_0 : 10'd0) ^ (theta16[1] ? d0row_g2_1 : 10'd0)) ^ ((theta16[2] ? d0row_g2_2 : 10'd0) ^ (theta16[3] ? d0row_g2_3 : 10'd0))) ^ (((theta16[4] ? d0row_g2_4 : 10'd0) ^ (theta16[5] ? d0row_g2_5 : 10'd0)) ^ ((theta16[6] ? d0row_g2_6 : 10'd0) ^ (theta16[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta16[8] ? d0row_g2_8 : 10'd0) ^ (theta16[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr17 <= ((((((delta18[0] ? gamrow_g2_0 : 10'd0) ^ (delta18[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta18[2] ? gamrow_g2_2 : 10'd0) ^ (delta18[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta18[4] ? gamrow_g2_4 : 10'd0) ^ (delta18[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta18[6] ? gamrow_g2_6 : 10'd0) ^ (delta18[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta18[8] ? gamrow_g2_8 : 10'd0) ^ (delta18[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta17[0] ? d0row_g2_0 : 10'd0) ^ (theta17[1] ? d0row_g2_1 : 10'd0)) ^ ((theta17[2] ? d0row_g2_2 : 10'd0) ^ (theta17[3] ? d0row_g2_3 : 10'd0))) ^ (((theta17[4] ? d0row_g2_4 : 10'd0) ^ (theta17[5] ? d0row_g2_5 : 10'd0)) ^ ((theta17[6] ? d0row_g2_6 : 10'd0) ^ (theta17[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta17[8] ? d0row_g2_8 : 10'd0) ^ (theta17[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr18 <= ((((((delta19[0] ? gamrow_g2_0 : 10'd0) ^ (delta19[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta19[2] ? gamrow_g2_2 : 10'd0) ^ (delta19[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta19[4] ? gamrow_g2_4 : 10'd0) ^ (delta19[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta19[6] ? gamrow_g2_6 : 10'd0) ^ (delta19[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta19[8] ? gamrow_g2_8 : 10'd0) ^ (delta19[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta18[0] ? d0row_g2_0 : 10'd0) ^ (theta18[1] ? d0row_g2_1 : 10'd0)) ^ ((theta18[2] ? d0row_g2_2 : 10'd0) ^ (theta18[3] ? d0row_g2_3 : 10'd0))) ^ (((theta18[4] ? d0row_g2_4 : 10'd0) ^ (theta18[5] ? d0row_g2_5 : 10'd0)) ^ ((theta18[6] ? d0row_g2_6 : 10'd0) ^ (theta18[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta18[8] ? d0row_g2_8 : 10'd0) ^ (theta18[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr19 <= ((((((delta20[0] ? gamrow_g2_0 : 10'd0) ^ (delta20[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta20[2] ? gamrow_g2_2 : 10'd0) ^ (delta20[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta20[4] ? gamrow_g2_4 : 10'd0) ^ (delta20[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta20[6] ? gamrow_g2_6 : 10'd0) ^ (delta20[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta20[8] ? gamrow_g2_8 : 10'd0) ^ (delta20[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta19[0] ? d0row_g2_0 : 10'd0) ^ (theta19[1] ? d0row_g2_1 : 10'd0)) ^ ((theta19[2] ? d0row_g2_2 : 10'd0) ^ (theta19[3] ? d0row_g2_3 : 10'd0))) ^ (((theta19[4] ? d0row_g2_4 : 10'd0) ^ (theta19[5] ? d0row_g2_5 : 10'd0)) ^ ((theta19[6] ? d0row_g2_6 : 10'd0) ^ (theta19[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta19[8] ? d0row_g2_8 : 10'd0) ^ (theta19[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr20 <= ((((((delta21[0] ? gamrow_g2_0 : 10'd0) ^ (delta21[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta21[2] ? gamrow_g2_2 : 10'd0) ^ (delta21[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta21[4] ? gamrow_g2_4 : 10'd0) ^ (delta21[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta21[6] ? gamrow_g2_6 : 10'd0) ^ (delta21[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta21[8] ? gamrow_g2_8 : 10'd0) ^ (delta21[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta20[0] ? d0row_g2_0 : 10'd0) ^ (theta20[1] ? d0row_g2_1 : 10'd0)) ^ ((theta20[2] ? d0row_g2_2 : 10'd0) ^ (theta20[3] ? d0row_g2_3 : 10'd0))) ^ (((theta20[4] ? d0row_g2_4 : 10'd0) ^ (theta20[5] ? d0row_g2_5 : 10'd0)) ^ ((theta20[6] ? d0row_g2_6 : 10'd0) ^ (theta20[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta20[8] ? d0row_g2_8 : 10'd0) ^ (theta20[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr21 <= (((((theta21[0] ? d0row_g2_0 : 10'd0) ^ (theta21[1] ? d0row_g2_1 : 10'd0)) ^ ((theta21[2] ? d0row_g2_2 : 10'd0) ^ (theta21[3] ? d0row_g2_3 : 10'd0))) ^ (((theta21[4] ? d0row_g2_4 : 10'd0) ^ (theta21[5] ? d0row_g2_5 : 10'd0)) ^ ((theta21[6] ? d0row_g2_6 : 10'd0) ^ (theta21[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta21[8] ? d0row_g2_8 : 10'd0) ^ (theta21[9] ? d0row_g2_9 : 10'd0)));
-    end
-
-    always @(posedge clk) begin
         if (ribm_en_g1) begin
+            delta8 <= (ribm_ld_g1 ? sy_acc8 : ribm_pr8);
+            delta9 <= (ribm_ld_g1 ? sy_acc9 : ribm_pr9);
+            delta10 <= (ribm_ld_g1 ? sy_acc10 : ribm_pr10);
+            delta11 <= (ribm_ld_g1 ? sy_acc11 : ribm_pr11);
+            delta12 <= (ribm_ld_g1 ? sy_acc12 : ribm_pr12);
+            delta13 <= (ribm_ld_g1 ? sy_acc13 : ribm_pr13);
+            delta14 <= (ribm_ld_g1 ? 10'd0 : ribm_pr14);
+            delta15 <= (ribm_ld_g1 ? 10'd0 : ribm_pr15);
+            theta8 <= (ribm_ld_g1 ? sy_acc8 : (ribm_sw_g1 ? delta9 : theta8));
+            theta9 <= (ribm_ld_g1 ? sy_acc9 : (ribm_sw_g1 ? delta10 : theta9));
+            theta10 <= (ribm_ld_g1 ? sy_acc10 : (ribm_sw_g1 ? delta11 : theta10));
+            theta11 <= (ribm_ld_g1 ? sy_acc11 : (ribm_sw_g1 ? delta12 : theta11));
+            theta12 <= (ribm_ld_g1 ? sy_acc12 : (ribm_sw_g1 ? delta13 : theta12));
+            theta13 <= (ribm_ld_g1 ? sy_acc13 : (ribm_sw_g1 ? delta14 : theta13));
+            theta14 <= (ribm_ld_g1 ? 10'd0 : (ribm_sw_g1 ? delta15 : theta14));
+            theta15 <= (ribm_ld_g1 ? 10'd0 : (ribm_sw_g1 ? delta16 : theta15));
             d0row_g1_0 <= d0row0_d;
             d0row_g1_1 <= d0row1_d;
             d0row_g1_2 <= d0row2_d;
@@ -1013,6 +1020,18 @@ module rxdsp_rs_dec (
 
     always @(posedge clk) begin
         if (ribm_en_g2) begin
+            delta16 <= (ribm_ld_g2 ? 10'd0 : ribm_pr16);
+            delta17 <= (ribm_ld_g2 ? 10'd0 : ribm_pr17);
+            delta18 <= (ribm_ld_g2 ? 10'd0 : ribm_pr18);
+            delta19 <= (ribm_ld_g2 ? 10'd0 : ribm_pr19);
+            delta20 <= (ribm_ld_g2 ? 10'd0 : ribm_pr20);
+            delta21 <= (ribm_ld_g2 ? 10'd1 : ribm_pr21);
+            theta16 <= (ribm_ld_g2 ? 10'd0 : (ribm_sw_g2 ? delta17 : theta16));
+            theta17 <= (ribm_ld_g2 ? 10'd0 : (ribm_sw_g2 ? delta18 : theta17));
+            theta18 <= (ribm_ld_g2 ? 10'd0 : (ribm_sw_g2 ? delta19 : theta18));
+            theta19 <= (ribm_ld_g2 ? 10'd0 : (ribm_sw_g2 ? delta20 : theta19));
+            theta20 <= (ribm_ld_g2 ? 10'd0 : (ribm_sw_g2 ? delta21 : theta20));
+            theta21 <= (ribm_ld_g2 ? 10'd1 : (ribm_sw_g2 ? 10'd0 : theta21));
             d0row_g2_0 <= d0row0_d;
             d0row_g2_1 <= d0row1_d;
             d0row_g2_2 <= d0row2_d;
@@ -1034,6 +1053,34 @@ module rxdsp_rs_dec (
             gamrow_g2_8 <= gamrow8_d;
             gamrow_g2_9 <= gamrow9_d;
         end
+    end
+
+    always @(posedge clk) begin
+        ribm_sw <= ((~(delta0 == 10'd0)) & (~kreg[6]));
+        ribm_sw_g1 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fe)));
+        ribm_sw_g2 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fd)));
+        ribm_pr0 <= ((((((delta1[0] ? gamrow0 : 10'd0) ^ (delta1[1] ? gamrow1 : 10'd0)) ^ ((delta1[2] ? gamrow2 : 10'd0) ^ (delta1[3] ? gamrow3 : 10'd0))) ^ (((delta1[4] ? gamrow4 : 10'd0) ^ (delta1[5] ? gamrow5 : 10'd0)) ^ ((delta1[6] ? gamrow6 : 10'd0) ^ (delta1[7] ? gamrow7 : 10'd0)))) ^ ((delta1[8] ? gamrow8 : 10'd0) ^ (delta1[9] ? gamrow9 : 10'd0))) ^ (((((theta0[0] ? d0row0 : 10'd0) ^ (theta0[1] ? d0row1 : 10'd0)) ^ ((theta0[2] ? d0row2 : 10'd0) ^ (theta0[3] ? d0row3 : 10'd0))) ^ (((theta0[4] ? d0row4 : 10'd0) ^ (theta0[5] ? d0row5 : 10'd0)) ^ ((theta0[6] ? d0row6 : 10'd0) ^ (theta0[7] ? d0row7 : 10'd0)))) ^ ((theta0[8] ? d0row8 : 10'd0) ^ (theta0[9] ? d0row9 : 10'd0))));
+        ribm_pr1 <= ((((((delta2[0] ? gamrow0 : 10'd0) ^ (delta2[1] ? gamrow1 : 10'd0)) ^ ((delta2[2] ? gamrow2 : 10'd0) ^ (delta2[3] ? gamrow3 : 10'd0))) ^ (((delta2[4] ? gamrow4 : 10'd0) ^ (delta2[5] ? gamrow5 : 10'd0)) ^ ((delta2[6] ? gamrow6 : 10'd0) ^ (delta2[7] ? gamrow7 : 10'd0)))) ^ ((delta2[8] ? gamrow8 : 10'd0) ^ (delta2[9] ? gamrow9 : 10'd0))) ^ (((((theta1[0] ? d0row0 : 10'd0) ^ (theta1[1] ? d0row1 : 10'd0)) ^ ((theta1[2] ? d0row2 : 10'd0) ^ (theta1[3] ? d0row3 : 10'd0))) ^ (((theta1[4] ? d0row4 : 10'd0) ^ (theta1[5] ? d0row5 : 10'd0)) ^ ((theta1[6] ? d0row6 : 10'd0) ^ (theta1[7] ? d0row7 : 10'd0)))) ^ ((theta1[8] ? d0row8 : 10'd0) ^ (theta1[9] ? d0row9 : 10'd0))));
+        ribm_pr2 <= ((((((delta3[0] ? gamrow0 : 10'd0) ^ (delta3[1] ? gamrow1 : 10'd0)) ^ ((delta3[2] ? gamrow2 : 10'd0) ^ (delta3[3] ? gamrow3 : 10'd0))) ^ (((delta3[4] ? gamrow4 : 10'd0) ^ (delta3[5] ? gamrow5 : 10'd0)) ^ ((delta3[6] ? gamrow6 : 10'd0) ^ (delta3[7] ? gamrow7 : 10'd0)))) ^ ((delta3[8] ? gamrow8 : 10'd0) ^ (delta3[9] ? gamrow9 : 10'd0))) ^ (((((theta2[0] ? d0row0 : 10'd0) ^ (theta2[1] ? d0row1 : 10'd0)) ^ ((theta2[2] ? d0row2 : 10'd0) ^ (theta2[3] ? d0row3 : 10'd0))) ^ (((theta2[4] ? d0row4 : 10'd0) ^ (theta2[5] ? d0row5 : 10'd0)) ^ ((theta2[6] ? d0row6 : 10'd0) ^ (theta2[7] ? d0row7 : 10'd0)))) ^ ((theta2[8] ? d0row8 : 10'd0) ^ (theta2[9] ? d0row9 : 10'd0))));
+        ribm_pr3 <= ((((((delta4[0] ? gamrow0 : 10'd0) ^ (delta4[1] ? gamrow1 : 10'd0)) ^ ((delta4[2] ? gamrow2 : 10'd0) ^ (delta4[3] ? gamrow3 : 10'd0))) ^ (((delta4[4] ? gamrow4 : 10'd0) ^ (delta4[5] ? gamrow5 : 10'd0)) ^ ((delta4[6] ? gamrow6 : 10'd0) ^ (delta4[7] ? gamrow7 : 10'd0)))) ^ ((delta4[8] ? gamrow8 : 10'd0) ^ (delta4[9] ? gamrow9 : 10'd0))) ^ (((((theta3[0] ? d0row0 : 10'd0) ^ (theta3[1] ? d0row1 : 10'd0)) ^ ((theta3[2] ? d0row2 : 10'd0) ^ (theta3[3] ? d0row3 : 10'd0))) ^ (((theta3[4] ? d0row4 : 10'd0) ^ (theta3[5] ? d0row5 : 10'd0)) ^ ((theta3[6] ? d0row6 : 10'd0) ^ (theta3[7] ? d0row7 : 10'd0)))) ^ ((theta3[8] ? d0row8 : 10'd0) ^ (theta3[9] ? d0row9 : 10'd0))));
+        ribm_pr4 <= ((((((delta5[0] ? gamrow0 : 10'd0) ^ (delta5[1] ? gamrow1 : 10'd0)) ^ ((delta5[2] ? gamrow2 : 10'd0) ^ (delta5[3] ? gamrow3 : 10'd0))) ^ (((delta5[4] ? gamrow4 : 10'd0) ^ (delta5[5] ? gamrow5 : 10'd0)) ^ ((delta5[6] ? gamrow6 : 10'd0) ^ (delta5[7] ? gamrow7 : 10'd0)))) ^ ((delta5[8] ? gamrow8 : 10'd0) ^ (delta5[9] ? gamrow9 : 10'd0))) ^ (((((theta4[0] ? d0row0 : 10'd0) ^ (theta4[1] ? d0row1 : 10'd0)) ^ ((theta4[2] ? d0row2 : 10'd0) ^ (theta4[3] ? d0row3 : 10'd0))) ^ (((theta4[4] ? d0row4 : 10'd0) ^ (theta4[5] ? d0row5 : 10'd0)) ^ ((theta4[6] ? d0row6 : 10'd0) ^ (theta4[7] ? d0row7 : 10'd0)))) ^ ((theta4[8] ? d0row8 : 10'd0) ^ (theta4[9] ? d0row9 : 10'd0))));
+        ribm_pr5 <= ((((((delta6[0] ? gamrow0 : 10'd0) ^ (delta6[1] ? gamrow1 : 10'd0)) ^ ((delta6[2] ? gamrow2 : 10'd0) ^ (delta6[3] ? gamrow3 : 10'd0))) ^ (((delta6[4] ? gamrow4 : 10'd0) ^ (delta6[5] ? gamrow5 : 10'd0)) ^ ((delta6[6] ? gamrow6 : 10'd0) ^ (delta6[7] ? gamrow7 : 10'd0)))) ^ ((delta6[8] ? gamrow8 : 10'd0) ^ (delta6[9] ? gamrow9 : 10'd0))) ^ (((((theta5[0] ? d0row0 : 10'd0) ^ (theta5[1] ? d0row1 : 10'd0)) ^ ((theta5[2] ? d0row2 : 10'd0) ^ (theta5[3] ? d0row3 : 10'd0))) ^ (((theta5[4] ? d0row4 : 10'd0) ^ (theta5[5] ? d0row5 : 10'd0)) ^ ((theta5[6] ? d0row6 : 10'd0) ^ (theta5[7] ? d0row7 : 10'd0)))) ^ ((theta5[8] ? d0row8 : 10'd0) ^ (theta5[9] ? d0row9 : 10'd0))));
+        ribm_pr6 <= ((((((delta7[0] ? gamrow0 : 10'd0) ^ (delta7[1] ? gamrow1 : 10'd0)) ^ ((delta7[2] ? gamrow2 : 10'd0) ^ (delta7[3] ? gamrow3 : 10'd0))) ^ (((delta7[4] ? gamrow4 : 10'd0) ^ (delta7[5] ? gamrow5 : 10'd0)) ^ ((delta7[6] ? gamrow6 : 10'd0) ^ (delta7[7] ? gamrow7 : 10'd0)))) ^ ((delta7[8] ? gamrow8 : 10'd0) ^ (delta7[9] ? gamrow9 : 10'd0))) ^ (((((theta6[0] ? d0row0 : 10'd0) ^ (theta6[1] ? d0row1 : 10'd0)) ^ ((theta6[2] ? d0row2 : 10'd0) ^ (theta6[3] ? d0row3 : 10'd0))) ^ (((theta6[4] ? d0row4 : 10'd0) ^ (theta6[5] ? d0row5 : 10'd0)) ^ ((theta6[6] ? d0row6 : 10'd0) ^ (theta6[7] ? d0row7 : 10'd0)))) ^ ((theta6[8] ? d0row8 : 10'd0) ^ (theta6[9] ? d0row9 : 10'd0))));
+        ribm_pr7 <= ((((((delta8[0] ? gamrow0 : 10'd0) ^ (delta8[1] ? gamrow1 : 10'd0)) ^ ((delta8[2] ? gamrow2 : 10'd0) ^ (delta8[3] ? gamrow3 : 10'd0))) ^ (((delta8[4] ? gamrow4 : 10'd0) ^ (delta8[5] ? gamrow5 : 10'd0)) ^ ((delta8[6] ? gamrow6 : 10'd0) ^ (delta8[7] ? gamrow7 : 10'd0)))) ^ ((delta8[8] ? gamrow8 : 10'd0) ^ (delta8[9] ? gamrow9 : 10'd0))) ^ (((((theta7[0] ? d0row0 : 10'd0) ^ (theta7[1] ? d0row1 : 10'd0)) ^ ((theta7[2] ? d0row2 : 10'd0) ^ (theta7[3] ? d0row3 : 10'd0))) ^ (((theta7[4] ? d0row4 : 10'd0) ^ (theta7[5] ? d0row5 : 10'd0)) ^ ((theta7[6] ? d0row6 : 10'd0) ^ (theta7[7] ? d0row7 : 10'd0)))) ^ ((theta7[8] ? d0row8 : 10'd0) ^ (theta7[9] ? d0row9 : 10'd0))));
+        ribm_pr8 <= ((((((delta9[0] ? gamrow_g1_0 : 10'd0) ^ (delta9[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta9[2] ? gamrow_g1_2 : 10'd0) ^ (delta9[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta9[4] ? gamrow_g1_4 : 10'd0) ^ (delta9[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta9[6] ? gamrow_g1_6 : 10'd0) ^ (delta9[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta9[8] ? gamrow_g1_8 : 10'd0) ^ (delta9[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta8[0] ? d0row_g1_0 : 10'd0) ^ (theta8[1] ? d0row_g1_1 : 10'd0)) ^ ((theta8[2] ? d0row_g1_2 : 10'd0) ^ (theta8[3] ? d0row_g1_3 : 10'd0))) ^ (((theta8[4] ? d0row_g1_4 : 10'd0) ^ (theta8[5] ? d0row_g1_5 : 10'd0)) ^ ((theta8[6] ? d0row_g1_6 : 10'd0) ^ (theta8[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta8[8] ? d0row_g1_8 : 10'd0) ^ (theta8[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr9 <= ((((((delta10[0] ? gamrow_g1_0 : 10'd0) ^ (delta10[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta10[2] ? gamrow_g1_2 : 10'd0) ^ (delta10[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta10[4] ? gamrow_g1_4 : 10'd0) ^ (delta10[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta10[6] ? gamrow_g1_6 : 10'd0) ^ (delta10[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta10[8] ? gamrow_g1_8 : 10'd0) ^ (delta10[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta9[0] ? d0row_g1_0 : 10'd0) ^ (theta9[1] ? d0row_g1_1 : 10'd0)) ^ ((theta9[2] ? d0row_g1_2 : 10'd0) ^ (theta9[3] ? d0row_g1_3 : 10'd0))) ^ (((theta9[4] ? d0row_g1_4 : 10'd0) ^ (theta9[5] ? d0row_g1_5 : 10'd0)) ^ ((theta9[6] ? d0row_g1_6 : 10'd0) ^ (theta9[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta9[8] ? d0row_g1_8 : 10'd0) ^ (theta9[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr10 <= ((((((delta11[0] ? gamrow_g1_0 : 10'd0) ^ (delta11[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta11[2] ? gamrow_g1_2 : 10'd0) ^ (delta11[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta11[4] ? gamrow_g1_4 : 10'd0) ^ (delta11[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta11[6] ? gamrow_g1_6 : 10'd0) ^ (delta11[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta11[8] ? gamrow_g1_8 : 10'd0) ^ (delta11[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta10[0] ? d0row_g1_0 : 10'd0) ^ (theta10[1] ? d0row_g1_1 : 10'd0)) ^ ((theta10[2] ? d0row_g1_2 : 10'd0) ^ (theta10[3] ? d0row_g1_3 : 10'd0))) ^ (((theta10[4] ? d0row_g1_4 : 10'd0) ^ (theta10[5] ? d0row_g1_5 : 10'd0)) ^ ((theta10[6] ? d0row_g1_6 : 10'd0) ^ (theta10[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta10[8] ? d0row_g1_8 : 10'd0) ^ (theta10[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr11 <= ((((((delta12[0] ? gamrow_g1_0 : 10'd0) ^ (delta12[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta12[2] ? gamrow_g1_2 : 10'd0) ^ (delta12[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta12[4] ? gamrow_g1_4 : 10'd0) ^ (delta12[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta12[6] ? gamrow_g1_6 : 10'd0) ^ (delta12[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta12[8] ? gamrow_g1_8 : 10'd0) ^ (delta12[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta11[0] ? d0row_g1_0 : 10'd0) ^ (theta11[1] ? d0row_g1_1 : 10'd0)) ^ ((theta11[2] ? d0row_g1_2 : 10'd0) ^ (theta11[3] ? d0row_g1_3 : 10'd0))) ^ (((theta11[4] ? d0row_g1_4 : 10'd0) ^ (theta11[5] ? d0row_g1_5 : 10'd0)) ^ ((theta11[6] ? d0row_g1_6 : 10'd0) ^ (theta11[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta11[8] ? d0row_g1_8 : 10'd0) ^ (theta11[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr12 <= ((((((delta13[0] ? gamrow_g1_0 : 10'd0) ^ (delta13[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta13[2] ? gamrow_g1_2 : 10'd0) ^ (delta13[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta13[4] ? gamrow_g1_4 : 10'd0) ^ (delta13[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta13[6] ? gamrow_g1_6 : 10'd0) ^ (delta13[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta13[8] ? gamrow_g1_8 : 10'd0) ^ (delta13[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta12[0] ? d0row_g1_0 : 10'd0) ^ (theta12[1] ? d0row_g1_1 : 10'd0)) ^ ((theta12[2] ? d0row_g1_2 : 10'd0) ^ (theta12[3] ? d0row_g1_3 : 10'd0))) ^ (((theta12[4] ? d0row_g1_4 : 10'd0) ^ (theta12[5] ? d0row_g1_5 : 10'd0)) ^ ((theta12[6] ? d0row_g1_6 : 10'd0) ^ (theta12[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta12[8] ? d0row_g1_8 : 10'd0) ^ (theta12[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr13 <= ((((((delta14[0] ? gamrow_g1_0 : 10'd0) ^ (delta14[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta14[2] ? gamrow_g1_2 : 10'd0) ^ (delta14[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta14[4] ? gamrow_g1_4 : 10'd0) ^ (delta14[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta14[6] ? gamrow_g1_6 : 10'd0) ^ (delta14[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta14[8] ? gamrow_g1_8 : 10'd0) ^ (delta14[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta13[0] ? d0row_g1_0 : 10'd0) ^ (theta13[1] ? d0row_g1_1 : 10'd0)) ^ ((theta13[2] ? d0row_g1_2 : 10'd0) ^ (theta13[3] ? d0row_g1_3 : 10'd0))) ^ (((theta13[4] ? d0row_g1_4 : 10'd0) ^ (theta13[5] ? d0row_g1_5 : 10'd0)) ^ ((theta13[6] ? d0row_g1_6 : 10'd0) ^ (theta13[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta13[8] ? d0row_g1_8 : 10'd0) ^ (theta13[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr14 <= ((((((delta15[0] ? gamrow_g1_0 : 10'd0) ^ (delta15[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta15[2] ? gamrow_g1_2 : 10'd0) ^ (delta15[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta15[4] ? gamrow_g1_4 : 10'd0) ^ (delta15[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta15[6] ? gamrow_g1_6 : 10'd0) ^ (delta15[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta15[8] ? gamrow_g1_8 : 10'd0) ^ (delta15[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta14[0] ? d0row_g1_0 : 10'd0) ^ (theta14[1] ? d0row_g1_1 : 10'd0)) ^ ((theta14[2] ? d0row_g1_2 : 10'd0) ^ (theta14[3] ? d0row_g1_3 : 10'd0))) ^ (((theta14[4] ? d0row_g1_4 : 10'd0) ^ (theta14[5] ? d0row_g1_5 : 10'd0)) ^ ((theta14[6] ? d0row_g1_6 : 10'd0) ^ (theta14[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta14[8] ? d0row_g1_8 : 10'd0) ^ (theta14[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr15 <= ((((((delta16[0] ? gamrow_g1_0 : 10'd0) ^ (delta16[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta16[2] ? gamrow_g1_2 : 10'd0) ^ (delta16[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta16[4] ? gamrow_g1_4 : 10'd0) ^ (delta16[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta16[6] ? gamrow_g1_6 : 10'd0) ^ (delta16[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta16[8] ? gamrow_g1_8 : 10'd0) ^ (delta16[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta15[0] ? d0row_g1_0 : 10'd0) ^ (theta15[1] ? d0row_g1_1 : 10'd0)) ^ ((theta15[2] ? d0row_g1_2 : 10'd0) ^ (theta15[3] ? d0row_g1_3 : 10'd0))) ^ (((theta15[4] ? d0row_g1_4 : 10'd0) ^ (theta15[5] ? d0row_g1_5 : 10'd0)) ^ ((theta15[6] ? d0row_g1_6 : 10'd0) ^ (theta15[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta15[8] ? d0row_g1_8 : 10'd0) ^ (theta15[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr16 <= ((((((delta17[0] ? gamrow_g2_0 : 10'd0) ^ (delta17[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta17[2] ? gamrow_g2_2 : 10'd0) ^ (delta17[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta17[4] ? gamrow_g2_4 : 10'd0) ^ (delta17[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta17[6] ? gamrow_g2_6 : 10'd0) ^ (delta17[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta17[8] ? gamrow_g2_8 : 10'd0) ^ (delta17[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta16[0] ? d0row_g2_0 : 10'd0) ^ (theta16[1] ? d0row_g2_1 : 10'd0)) ^ ((theta16[2] ? d0row_g2_2 : 10'd0) ^ (theta16[3] ? d0row_g2_3 : 10'd0))) ^ (((theta16[4] ? d0row_g2_4 : 10'd0) ^ (theta16[5] ? d0row_g2_5 : 10'd0)) ^ ((theta16[6] ? d0row_g2_6 : 10'd0) ^ (theta16[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta16[8] ? d0row_g2_8 : 10'd0) ^ (theta16[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr17 <= ((((((delta18[0] ? gamrow_g2_0 : 10'd0) ^ (delta18[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta18[2] ? gamrow_g2_2 : 10'd0) ^ (delta18[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta18[4] ? gamrow_g2_4 : 10'd0) ^ (delta18[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta18[6] ? gamrow_g2_6 : 10'd0) ^ (delta18[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta18[8] ? gamrow_g2_8 : 10'd0) ^ (delta18[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta17[0] ? d0row_g2_0 : 10'd0) ^ (theta17[1] ? d0row_g2_1 : 10'd0)) ^ ((theta17[2] ? d0row_g2_2 : 10'd0) ^ (theta17[3] ? d0row_g2_3 : 10'd0))) ^ (((theta17[4] ? d0row_g2_4 : 10'd0) ^ (theta17[5] ? d0row_g2_5 : 10'd0)) ^ ((theta17[6] ? d0row_g2_6 : 10'd0) ^ (theta17[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta17[8] ? d0row_g2_8 : 10'd0) ^ (theta17[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr18 <= ((((((delta19[0] ? gamrow_g2_0 : 10'd0) ^ (delta19[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta19[2] ? gamrow_g2_2 : 10'd0) ^ (delta19[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta19[4] ? gamrow_g2_4 : 10'd0) ^ (delta19[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta19[6] ? gamrow_g2_6 : 10'd0) ^ (delta19[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta19[8] ? gamrow_g2_8 : 10'd0) ^ (delta19[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta18[0] ? d0row_g2_0 : 10'd0) ^ (theta18[1] ? d0row_g2_1 : 10'd0)) ^ ((theta18[2] ? d0row_g2_2 : 10'd0) ^ (theta18[3] ? d0row_g2_3 : 10'd0))) ^ (((theta18[4] ? d0row_g2_4 : 10'd0) ^ (theta18[5] ? d0row_g2_5 : 10'd0)) ^ ((theta18[6] ? d0row_g2_6 : 10'd0) ^ (theta18[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta18[8] ? d0row_g2_8 : 10'd0) ^ (theta18[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr19 <= ((((((delta20[0] ? gamrow_g2_0 : 10'd0) ^ (delta20[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta20[2] ? gamrow_g2_2 : 10'd0) ^ (delta20[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta20[4] ? gamrow_g2_4 : 10'd0) ^ (delta20[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta20[6] ? gamrow_g2_6 : 10'd0) ^ (delta20[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta20[8] ? gamrow_g2_8 : 10'd0) ^ (delta20[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta19[0] ? d0row_g2_0 : 10'd0) ^ (theta19[1] ? d0row_g2_1 : 10'd0)) ^ ((theta19[2] ? d0row_g2_2 : 10'd0) ^ (theta19[3] ? d0row_g2_3 : 10'd0))) ^ (((theta19[4] ? d0row_g2_4 : 10'd0) ^ (theta19[5] ? d0row_g2_5 : 10'd0)) ^ ((theta19[6] ? d0row_g2_6 : 10'd0) ^ (theta19[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta19[8] ? d0row_g2_8 : 10'd0) ^ (theta19[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr20 <= ((((((delta21[0] ? gamrow_g2_0 : 10'd0) ^ (delta21[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta21[2] ? gamrow_g2_2 : 10'd0) ^ (delta21[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta21[4] ? gamrow_g2_4 : 10'd0) ^ (delta21[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta21[6] ? gamrow_g2_6 : 10'd0) ^ (delta21[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta21[8] ? gamrow_g2_8 : 10'd0) ^ (delta21[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta20[0] ? d0row_g2_0 : 10'd0) ^ (theta20[1] ? d0row_g2_1 : 10'd0)) ^ ((theta20[2] ? d0row_g2_2 : 10'd0) ^ (theta20[3] ? d0row_g2_3 : 10'd0))) ^ (((theta20[4] ? d0row_g2_4 : 10'd0) ^ (theta20[5] ? d0row_g2_5 : 10'd0)) ^ ((theta20[6] ? d0row_g2_6 : 10'd0) ^ (theta20[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta20[8] ? d0row_g2_8 : 10'd0) ^ (theta20[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr21 <= (((((theta21[0] ? d0row_g2_0 : 10'd0) ^ (theta21[1] ? d0row_g2_1 : 10'd0)) ^ ((theta21[2] ? d0row_g2_2 : 10'd0) ^ (theta21[3] ? d0row_g2_3 : 10'd0))) ^ (((theta21[4] ? d0row_g2_4 : 10'd0) ^ (theta21[5] ? d0row_g2_5 : 10'd0)) ^ ((theta21[6] ? d0row_g2_6 : 10'd0) ^ (theta21[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta21[8] ? d0row_g2_8 : 10'd0) ^ (theta21[9] ? d0row_g2_9 : 10'd0)));
     end
 
     always @(posedge clk) begin
@@ -1089,6 +1136,18 @@ module rxdsp_rs_dec (
         if (dec_ld) begin
             dec_unc <= unc;
             dec_nu <= nuc;
+            st_corrected_codewords_inc <= ((~unc) & (~(nuc == 4'd0)));
+            st_corrected_symbols_inc <= (unc ? 4'd0 : nuc);
+            st_uncorrectable_inc <= unc;
+            st_hist0_inc <= (hist_bin == 4'd0);
+            st_hist1_inc <= (hist_bin == 4'd1);
+            st_hist2_inc <= (hist_bin == 4'd2);
+            st_hist3_inc <= (hist_bin == 4'd3);
+            st_hist4_inc <= (hist_bin == 4'd4);
+            st_hist5_inc <= (hist_bin == 4'd5);
+            st_hist6_inc <= (hist_bin == 4'd6);
+            st_hist7_inc <= (hist_bin == 4'd7);
+            st_hist8_inc <= (hist_bin == 4'd8);
         end
     end
 
@@ -1108,7 +1167,7 @@ module rxdsp_rs_dec (
             st_hist7 <= 32'd0;
             st_hist8 <= 32'd0;
         end else if (st_real) begin
-            st_codewords <= (st_codewords + {31'd0, st_codewords_inc});
+            st_codewords <= (st_codewords + 32'd1);
             st_corrected_codewords <= (st_corrected_codewords + {31'd0, st_corrected_codewords_inc});
             st_corrected_symbols <= (st_corrected_symbols + {28'd0, st_corrected_symbols_inc});
             st_uncorrectable <= (st_uncorrectable + {31'd0, st_uncorrectable_inc});
