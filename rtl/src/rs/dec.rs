@@ -2,7 +2,8 @@
 //! rule of `golden::fec` step by step. See `docs/rtl-fec.md`.
 //!
 //! Pipeline, in codeword slots of `B = ceil(n/S)` beats (codeword `c` enters
-//! in slot `c`; every register advances on input beats):
+//! in slot `c`, through an input register; every register advances on input
+//! beats, enabled by a copy of the registered valid bit per block):
 //! * slot `c`: syndromes `S_j = r(alpha^j)` by a per-beat Horner step (one
 //!   flat XOR network per syndrome; lanes of the last beat beyond `n` are
 //!   forced to zero and every lane weight carries `alpha^(-j pad)`,
@@ -39,10 +40,10 @@ pub const COUNTER_BITS: u32 = 32;
 /// value: stages CH1..CH5.
 pub const CH: usize = 5;
 
-/// Decoder latency beyond `3B` cycles: the error stream's offset [`CH`],
-/// the check and decision beats (2), the decision register and the output
-/// register.
-pub const LATENCY_EXTRA: usize = CH + 5;
+/// Decoder latency beyond `3B` cycles: the input register, the error
+/// stream's offset [`CH`], the check and decision beats (2), the decision
+/// register and the output register.
+pub const LATENCY_EXTRA: usize = CH + 6;
 
 fn gf_header(what: &str, note: &str) -> Header {
     Header::new(what, regen::RS_DEC)
@@ -81,11 +82,19 @@ pub fn build(code: Code, s: usize, form: MemForm) -> Result<Vec<Module>, RtlErro
     Ok(mods)
 }
 
-/// Lanes a registered partial sum of a syndrome unit covers.
+/// Lanes a registered partial sum of the received word's syndrome unit
+/// covers (each sum bit an XOR of about 20 input bits: three LUT levels).
 const SYN_GROUP: usize = 4;
 
+/// Lanes a registered partial sum of the residual (error word) syndrome
+/// unit covers: two, so each sum bit is an XOR of about 10 bits (two LUT
+/// levels). With four, the unit was nextpnr's critical path at KP4 S = 8
+/// (the error values fan out to 600 sum bits spread over the die, three
+/// LUT levels and two long routes: 7.2-7.6 ns).
+const RES_GROUP: usize = 2;
+
 /// Horner syndrome unit over beats of `lanes` (lane 0 = highest power),
-/// two register levels: the weighted sums of groups of [`SYN_GROUP`] lanes
+/// two register levels: the weighted sums of groups of `group` lanes
 /// (`pfx_g*`, registered on every beat), then the Horner step over them,
 /// restarting on `first`, which must be the codeword's first-beat flag one
 /// beat late (aligned with the group sums). Returns the accumulators, which
@@ -99,6 +108,7 @@ fn syndromes(
     gf: &Gf,
     pfx: &str,
     lanes: &[Expr],
+    group: usize,
     first: &Expr,
     en: &Expr,
     p: usize,
@@ -114,10 +124,10 @@ fn syndromes(
     let mut accs = Vec::new();
     for j in 0..p as i64 {
         let mut groups = Vec::new();
-        for (g, chunk) in lx.chunks(SYN_GROUP).enumerate() {
+        for (g, chunk) in lx.chunks(group).enumerate() {
             let mut l = Lin::zero();
             for (k, x) in chunk.iter().enumerate() {
-                let i = (g * SYN_GROUP + k) as i64;
+                let i = (g * group + k) as i64;
                 l.xor_in(&x.mul(gf, gf.pow(j * (s - 1 - i - pad as i64))));
             }
             let w = sp.emit(m, &format!("{pfx}_g{j}_{g}"), &l)?;
@@ -154,8 +164,9 @@ struct Dec {
     two: bool,
     /// width of the degree of lambda
     nuw: u32,
-    /// the input beat (`s_axis_tvalid`)
-    en: Expr,
+    /// copies of the registered input beat for the blocks (`in_valid`
+    /// itself enables the control: the beat counter, the first/last flags)
+    ens: EnCopies,
     /// the clock (for the inverse tables and the delay lines)
     clk: Expr,
     /// how the block RAMs are written
@@ -190,14 +201,19 @@ fn build_top(
             lat,
         ),
     );
-    let (clk, tdata, en, tlast) = stream_in(
+    let (clk, tdata_in, valid_in, tlast_in) = stream_in(
         &mut m,
         s,
         "S received symbols, lane 0 (earliest) in the LSBs",
         "input beat (always accepted); the pipeline advances on it",
     )?;
+    m.comment("input register: the beat enables every register, so its valid bit is registered here, once per block (EnCopies)");
+    let tdata = m.reg_d("in_data", &tdata_in, None, None)?;
+    let tlast = m.reg_d("in_last", &tlast_in, None, Some(0))?;
+    let en = m.reg_d("in_valid", &valid_in, None, Some(0))?;
     m.comment("beat counter, and its first/last decodes delayed k beats (firstk, lastk)");
     let bt = beat_counter(&mut m, b, &en, &tlast, false)?;
+    let ens = en_copies(&mut m, code, s, &valid_in, &bt)?;
     // registered decodes (they feed wide logic): first_q = (bc == 0), last_q = (bc == B-1)
     let first_q = m.reg_d("first_q", &bt.last, Some(&en), Some(1))?;
     let last_q = m.reg_d(
@@ -225,7 +241,7 @@ fn build_top(
         pad: b * s - n,
         two: ribm_two_beat(code, s),
         nuw: bits_for(t + 1),
-        en,
+        ens,
         clk,
         form,
         beats: bt,
@@ -263,6 +279,60 @@ fn build_top(
     Ok(m)
 }
 
+/// Copies of the registered input beat, one per block, so that no single
+/// register enables all of the decoder's flip-flops (about 7,000 at KP4
+/// S = 8; in the FEC chain the beat comes from the gearbox and is timed).
+struct EnCopies {
+    /// the syndrome unit and its hand-over registers
+    syn: Expr,
+    /// the riBM, per group of [`RIBM_GROUP`] processing elements
+    ribm: Vec<Expr>,
+    /// the Chien / Forney term registers and `nu`
+    terms: Expr,
+    /// stages CH1..CH5 and the inverse tables
+    ch: Expr,
+    /// the residual syndromes, the checks and the decision
+    check: Expr,
+    /// the delay lines and the output registers
+    out: Expr,
+}
+
+/// The copies of the registered input beat: copy `k` registers
+/// `s_axis_tvalid & (bc != K_k)`, `K_k` a beat counter value the counter
+/// never takes (`>= B`): the same bit as `in_valid` in operation, but a
+/// different function, so Yosys keeps the copies apart (`opt_merge` merges
+/// flip-flops with equal inputs). With fewer such values than blocks, the
+/// blocks share copies (`in_valid` itself when there are none).
+fn en_copies(
+    m: &mut Module,
+    code: Code,
+    s: usize,
+    valid_in: &Expr,
+    bt: &Beats,
+) -> Result<EnCopies, RtlError> {
+    let b = beats(code, s);
+    let groups = (3 * code.t() + 1).div_ceil(RIBM_GROUP);
+    let wanted = 5 + groups;
+    let unused: Vec<usize> = ((b..1usize << bt.bw).rev()).take(wanted).collect();
+    let mut copies = Vec::new();
+    for (k, v) in unused.iter().enumerate() {
+        let d = valid_in.and(&bt.bc.eq(&ku(*v as i128, bt.bw)?)?.not())?;
+        copies.push(m.reg_d(&format!("in_valid_c{k}"), &d, None, Some(0))?);
+    }
+    if copies.is_empty() {
+        copies.push(m.reg_d("in_valid_c0", valid_in, None, Some(0))?);
+    }
+    let pick = |i: usize| copies[i % copies.len()].clone();
+    Ok(EnCopies {
+        syn: pick(0),
+        terms: pick(1),
+        ch: pick(2),
+        check: pick(3),
+        out: pick(4),
+        ribm: (0..groups).map(|g| pick(5 + g)).collect(),
+    })
+}
+
 /// The syndromes `S_j = r(alpha^j)` of the received word: returns the
 /// accumulators (a codeword's syndromes in beat 0 of the next slot, when
 /// the riBM loads them) and `sb`, the syndromes kept for the residual check
@@ -273,8 +343,10 @@ fn syndrome_stage(
     xm: &[Expr],
 ) -> Result<(Vec<Expr>, Vec<Expr>), RtlError> {
     m.comment("syndromes S_j = r(alpha^j)");
-    let acc = syndromes(m, &c.gf, "sy", xm, &c.fl[1], &c.en, c.p, c.pad)?;
-    let l0 = m.wire("ld1", &c.en.and(&c.fl[1])?)?;
+    let acc = syndromes(
+        m, &c.gf, "sy", xm, SYN_GROUP, &c.fl[1], &c.ens.syn, c.p, c.pad,
+    )?;
+    let l0 = m.wire("ld1", &c.ens.syn.and(&c.fl[1])?)?;
     let mut sb = Vec::new();
     for (j, a) in acc.iter().enumerate() {
         let sa = m.reg_d(&format!("sa{j}"), a, Some(&l0), None)?;
@@ -341,7 +413,7 @@ fn ribm_group(
     up_next: &Expr,
     sw_c: &Expr,
 ) -> Result<RibmGroup, RtlError> {
-    let (bc, bw, en) = (&c.beats.bc, c.beats.bw, &c.en);
+    let (bc, bw, en) = (&c.beats.bc, c.beats.bw, &c.ens.ribm[g]);
     let k = ku(spare as i128, bw)?;
     // the beat before `K` (`K >= 1`: spare beats are counted from the top)
     let k1 = ku(spare as i128 - 1, bw)?;
@@ -376,7 +448,7 @@ fn ribm_group(
 }
 
 fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
-    let (gf, t, p, bw, en) = (&c.gf, c.t, c.p, c.beats.bw, &c.en);
+    let (gf, t, p, bw, en) = (&c.gf, c.t, c.p, c.beats.bw, &c.ens.ribm[0]);
     let bc = &c.beats.bc;
     let z10 = ku(0, 10)?;
     let nd = 3 * t + 1;
@@ -501,7 +573,8 @@ fn chien_terms(
     delta: &[Expr],
 ) -> Result<(Expr, Vec<Expr>, Vec<Expr>), RtlError> {
     let (gf, n, t, p, s, nuw) = (&c.gf, c.n, c.t, c.p, c.s, c.nuw);
-    let (en, ld) = (&c.en, &c.ld);
+    // the load select needs no beat: the registers are enabled by it
+    let (en, ld) = (&c.ens.terms, &c.ll[0]);
     m.comment("Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)");
     m.comment("their loads are registered every beat (`_ldq`): the riBM state is final two beats before the slot's last (check_fit)");
     let mut tt = Vec::new();
@@ -566,7 +639,7 @@ fn chien_forney(
     om: &[Expr],
 ) -> Result<ChienForney, RtlError> {
     let (gf, p, s, pad) = (&c.gf, c.p, c.s, c.pad);
-    let en = &c.en;
+    let en = &c.ens.ch;
     let z10 = ku(0, 10)?;
     m.comment("stage CH1, per lane: the even and odd parts of lambda(X^-1), X^-2t omega(X^-1) in two halves");
     let mut sp = LinSpace::new();
@@ -725,9 +798,19 @@ fn decision(
     nua: &Expr,
     full: &Expr,
 ) -> Result<Decision, RtlError> {
-    let en = &c.en;
+    let en = &c.ens.check;
     m.comment("residual syndromes: syndromes of the error word, compared with S_j in the next slot's beat CH");
-    let eacc = syndromes(m, &c.gf, "es", &cf.e, &c.fl[CH + 1], en, c.p, c.pad)?;
+    let eacc = syndromes(
+        m,
+        &c.gf,
+        "es",
+        &cf.e,
+        RES_GROUP,
+        &c.fl[CH + 1],
+        en,
+        c.p,
+        c.pad,
+    )?;
     let f4 = m.wire("fch1", &en.and(&c.fl[CH + 1])?)?;
     let mut res = Vec::new();
     for j in 0..c.p {
@@ -845,7 +928,7 @@ fn output_stage(
     cf: &ChienForney,
     d: &Decision,
 ) -> Result<(), RtlError> {
-    let en = &c.en;
+    let en = &c.ens.out;
     m.comment(
         "delay lines (ring buffers in block RAM read through two registers, then a fabric register): received word 3B+CH+3 beats, error values B+3 beats",
     );

@@ -5,7 +5,7 @@
 //   tx.fec (code)        = kr4 = RS(528,514), t = 7
 //   S (symbols per beat) = 2
 //   beats per codeword   = 264
-// Latency: 802 clock cycles
+// Latency: 803 clock cycles
 `default_nettype none
 
 module rxdsp_rs_dec (
@@ -28,13 +28,26 @@ module rxdsp_rs_dec (
 );
 
 
+    // input register: the beat enables every register, so its valid bit is registered here, once per block (EnCopies)
+    reg [19:0] in_data;
+    reg in_last;
+    reg in_valid;
+
     // beat counter, and its first/last decodes delayed k beats (firstk, lastk)
     reg [8:0] bc;
     wire last = (bc == 9'h107);
     reg err_align_q;
+    reg in_valid_c0;
+    reg in_valid_c1;
+    reg in_valid_c2;
+    reg in_valid_c3;
+    reg in_valid_c4;
+    reg in_valid_c5;
+    reg in_valid_c6;
+    reg in_valid_c7;
     reg first_q;
     reg last_q;
-    wire ld = (s_axis_tvalid & last_q);
+    wire ld = (in_valid & last_q);
     reg first1;
     reg last1;
     reg first2;
@@ -57,8 +70,8 @@ module rxdsp_rs_dec (
     wire ncw_en = (ld & (~ncw_full));
 
     // input lanes, the unused lanes of the last beat forced to zero
-    wire [9:0] x0 = s_axis_tdata[9:0];
-    wire [9:0] x1 = s_axis_tdata[19:10];
+    wire [9:0] x0 = in_data[9:0];
+    wire [9:0] x1 = in_data[19:10];
 
     // syndromes S_j = r(alpha^j)
     wire [9:0] sy_g0_0 = ((((((x0[0] ? 10'd1 : 10'd0) ^ (x0[1] ? 10'd2 : 10'd0)) ^ ((x0[2] ? 10'd4 : 10'd0) ^ (x0[3] ? 10'd8 : 10'd0))) ^ (((x0[4] ? 10'h10 : 10'd0) ^ (x0[5] ? 10'h20 : 10'd0)) ^ ((x0[6] ? 10'h40 : 10'd0) ^ (x0[7] ? 10'h80 : 10'd0)))) ^ ((((x0[8] ? 10'h100 : 10'd0) ^ (x0[9] ? 10'h200 : 10'd0)) ^ ((x1[0] ? 10'd1 : 10'd0) ^ (x1[1] ? 10'd2 : 10'd0))) ^ (((x1[2] ? 10'd4 : 10'd0) ^ (x1[3] ? 10'd8 : 10'd0)) ^ ((x1[4] ? 10'h10 : 10'd0) ^ (x1[5] ? 10'h20 : 10'd0))))) ^ (((x1[6] ? 10'h40 : 10'd0) ^ (x1[7] ? 10'h80 : 10'd0)) ^ ((x1[8] ? 10'h100 : 10'd0) ^ (x1[9] ? 10'h200 : 10'd0))));
@@ -131,7 +144,7 @@ module rxdsp_rs_dec (
     reg [9:0] sy_acc13;
     wire [9:0] sy_ain13 = (first1 ? 10'd0 : sy_acc13);
     wire [9:0] sy_nxt13 = ((((((sy_ain13[0] ? 10'h64 : 10'd0) ^ (sy_ain13[1] ? 10'hc8 : 10'd0)) ^ ((sy_ain13[2] ? 10'h190 : 10'd0) ^ (sy_ain13[3] ? 10'h320 : 10'd0))) ^ (((sy_ain13[4] ? 10'h249 : 10'd0) ^ (sy_ain13[5] ? 10'h9b : 10'd0)) ^ ((sy_ain13[6] ? 10'h136 : 10'd0) ^ (sy_ain13[7] ? 10'h26c : 10'd0)))) ^ ((((sy_ain13[8] ? 10'hd1 : 10'd0) ^ (sy_ain13[9] ? 10'h1a2 : 10'd0)) ^ ((sy_gq13_0[0] ? 10'd1 : 10'd0) ^ (sy_gq13_0[1] ? 10'd2 : 10'd0))) ^ (((sy_gq13_0[2] ? 10'd4 : 10'd0) ^ (sy_gq13_0[3] ? 10'd8 : 10'd0)) ^ ((sy_gq13_0[4] ? 10'h10 : 10'd0) ^ (sy_gq13_0[5] ? 10'h20 : 10'd0))))) ^ (((sy_gq13_0[6] ? 10'h40 : 10'd0) ^ (sy_gq13_0[7] ? 10'h80 : 10'd0)) ^ ((sy_gq13_0[8] ? 10'h100 : 10'd0) ^ (sy_gq13_0[9] ? 10'h200 : 10'd0))));
-    wire ld1 = (s_axis_tvalid & first1);
+    wire ld1 = (in_valid_c0 & first1);
     reg [9:0] sa0;
     reg [9:0] sb0;
     reg [9:0] sa1;
@@ -163,7 +176,7 @@ module rxdsp_rs_dec (
 
     // riBM: 3t+1 processing elements; load in beat 1, iteration i in beats 2i+2 (products registered), 2i+3 (update)
     reg ribm_upq;
-    wire ribm_en = (s_axis_tvalid & (first1 | ribm_upq));
+    wire ribm_en = (in_valid_c5 & (first1 | ribm_upq));
     reg [9:0] delta0;
     reg [9:0] delta1;
     reg [9:0] delta2;
@@ -233,7 +246,7 @@ module rxdsp_rs_dec (
     reg ribm_ld_g1;
     reg ribm_upq_g1;
     reg ribm_sw_g1;
-    wire ribm_en_g1 = (s_axis_tvalid & (ribm_ld_g1 | ribm_upq_g1));
+    wire ribm_en_g1 = (in_valid_c6 & (ribm_ld_g1 | ribm_upq_g1));
     reg [9:0] d0row_g1_0;
     reg [9:0] d0row_g1_1;
     reg [9:0] d0row_g1_2;
@@ -257,7 +270,7 @@ module rxdsp_rs_dec (
     reg ribm_ld_g2;
     reg ribm_upq_g2;
     reg ribm_sw_g2;
-    wire ribm_en_g2 = (s_axis_tvalid & (ribm_ld_g2 | ribm_upq_g2));
+    wire ribm_en_g2 = (in_valid_c7 & (ribm_ld_g2 | ribm_upq_g2));
     reg [9:0] d0row_g2_0;
     reg [9:0] d0row_g2_1;
     reg [9:0] d0row_g2_2;
@@ -414,7 +427,7 @@ module rxdsp_rs_dec (
     reg ct6_nz;
     reg ct7_nz;
     reg [3:0] lambda_deg;
-    wire nua_ld = (s_axis_tvalid & first2);
+    wire nua_ld = (in_valid_c1 & first2);
     reg [3:0] nua;
 
     // stage CH1, per lane: the even and odd parts of lambda(X^-1), X^-2t omega(X^-1) in two halves
@@ -444,7 +457,7 @@ module rxdsp_rs_dec (
     wire [9:0] inv1;
     rxdsp_rs_gfinv u_inv0 (
         .clk(clk),
-        .en(s_axis_tvalid),
+        .en(in_valid_c2),
         .a0(r1_den0),
         .a1(r1_den1),
         .y0(inv0),
@@ -566,7 +579,7 @@ module rxdsp_rs_dec (
     reg [9:0] es_acc13;
     wire [9:0] es_ain13 = (first6 ? 10'd0 : es_acc13);
     wire [9:0] es_nxt13 = ((((((es_ain13[0] ? 10'h64 : 10'd0) ^ (es_ain13[1] ? 10'hc8 : 10'd0)) ^ ((es_ain13[2] ? 10'h190 : 10'd0) ^ (es_ain13[3] ? 10'h320 : 10'd0))) ^ (((es_ain13[4] ? 10'h249 : 10'd0) ^ (es_ain13[5] ? 10'h9b : 10'd0)) ^ ((es_ain13[6] ? 10'h136 : 10'd0) ^ (es_ain13[7] ? 10'h26c : 10'd0)))) ^ ((((es_ain13[8] ? 10'hd1 : 10'd0) ^ (es_ain13[9] ? 10'h1a2 : 10'd0)) ^ ((es_gq13_0[0] ? 10'd1 : 10'd0) ^ (es_gq13_0[1] ? 10'd2 : 10'd0))) ^ (((es_gq13_0[2] ? 10'd4 : 10'd0) ^ (es_gq13_0[3] ? 10'd8 : 10'd0)) ^ ((es_gq13_0[4] ? 10'h10 : 10'd0) ^ (es_gq13_0[5] ? 10'h20 : 10'd0))))) ^ (((es_gq13_0[6] ? 10'h40 : 10'd0) ^ (es_gq13_0[7] ? 10'h80 : 10'd0)) ^ ((es_gq13_0[8] ? 10'h100 : 10'd0) ^ (es_gq13_0[9] ? 10'h200 : 10'd0))));
-    wire fch1 = (s_axis_tvalid & first6);
+    wire fch1 = (in_valid_c3 & first6);
     reg [9:0] sc0;
     reg res0;
     reg [9:0] sc1;
@@ -605,7 +618,7 @@ module rxdsp_rs_dec (
     reg fail_ev;
 
     // the checks of the previous codeword, in beat CH+1 (nub: nu of the codeword in the error stream)
-    wire chk_ld = (s_axis_tvalid & first7);
+    wire chk_ld = (in_valid_c3 & first7);
     reg [3:0] nub;
     wire [9:0] nub_e = {6'd0, nub};
     reg rc_bad;
@@ -615,7 +628,7 @@ module rxdsp_rs_dec (
     wire unc = ((rc_bad | fa_bad) | res_bad);
 
     // decision, in beat CH+2
-    wire dec_ld = (s_axis_tvalid & first8);
+    wire dec_ld = (in_valid_c3 & first8);
     reg dec_unc;
     reg [3:0] dec_nu;
     wire dec_real = (dec_ld & ncw_full);
@@ -685,51 +698,82 @@ module rxdsp_rs_dec (
     assign err_align = err_align_q;
 
     always @(posedge clk) begin
-        if (rst) begin
-            bc <= 9'd0;
-            first_q <= 1'b1;
-            last_q <= 1'b0;
-            ribm_upq <= 1'b0;
-            ribm_ld_g1 <= 1'b0;
-            ribm_upq_g1 <= 1'b0;
-            ribm_ld_g2 <= 1'b0;
-            ribm_upq_g2 <= 1'b0;
-            dr_wa <= 10'd0;
-            dr_ra <= 10'he2;
-            de_wa <= 9'd0;
-            de_ra <= 9'hf7;
-        end else if (s_axis_tvalid) begin
-            bc <= (last ? 9'd0 : (bc + 9'd1));
-            first_q <= last;
-            last_q <= (bc == 9'h106);
-            ribm_upq <= (((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d));
-            ribm_ld_g1 <= (first_q & (~(bc == 9'h1ff)));
-            ribm_upq_g1 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fe)));
-            ribm_ld_g2 <= (first_q & (~(bc == 9'h1fe)));
-            ribm_upq_g2 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fd)));
-            dr_wa <= (dr_wa + 10'd1);
-            dr_ra <= (dr_ra + 10'd1);
-            de_wa <= (de_wa + 9'd1);
-            de_ra <= (de_ra + 9'd1);
-        end
+        in_data <= s_axis_tdata;
+        ribm_sw <= ((~(delta0 == 10'd0)) & (~kreg[6]));
+        ribm_sw_g1 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fe)));
+        ribm_sw_g2 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fd)));
+        ribm_pr0 <= ((((((delta1[0] ? gamrow0 : 10'd0) ^ (delta1[1] ? gamrow1 : 10'd0)) ^ ((delta1[2] ? gamrow2 : 10'd0) ^ (delta1[3] ? gamrow3 : 10'd0))) ^ (((delta1[4] ? gamrow4 : 10'd0) ^ (delta1[5] ? gamrow5 : 10'd0)) ^ ((delta1[6] ? gamrow6 : 10'd0) ^ (delta1[7] ? gamrow7 : 10'd0)))) ^ ((delta1[8] ? gamrow8 : 10'd0) ^ (delta1[9] ? gamrow9 : 10'd0))) ^ (((((theta0[0] ? d0row0 : 10'd0) ^ (theta0[1] ? d0row1 : 10'd0)) ^ ((theta0[2] ? d0row2 : 10'd0) ^ (theta0[3] ? d0row3 : 10'd0))) ^ (((theta0[4] ? d0row4 : 10'd0) ^ (theta0[5] ? d0row5 : 10'd0)) ^ ((theta0[6] ? d0row6 : 10'd0) ^ (theta0[7] ? d0row7 : 10'd0)))) ^ ((theta0[8] ? d0row8 : 10'd0) ^ (theta0[9] ? d0row9 : 10'd0))));
+        ribm_pr1 <= ((((((delta2[0] ? gamrow0 : 10'd0) ^ (delta2[1] ? gamrow1 : 10'd0)) ^ ((delta2[2] ? gamrow2 : 10'd0) ^ (delta2[3] ? gamrow3 : 10'd0))) ^ (((delta2[4] ? gamrow4 : 10'd0) ^ (delta2[5] ? gamrow5 : 10'd0)) ^ ((delta2[6] ? gamrow6 : 10'd0) ^ (delta2[7] ? gamrow7 : 10'd0)))) ^ ((delta2[8] ? gamrow8 : 10'd0) ^ (delta2[9] ? gamrow9 : 10'd0))) ^ (((((theta1[0] ? d0row0 : 10'd0) ^ (theta1[1] ? d0row1 : 10'd0)) ^ ((theta1[2] ? d0row2 : 10'd0) ^ (theta1[3] ? d0row3 : 10'd0))) ^ (((theta1[4] ? d0row4 : 10'd0) ^ (theta1[5] ? d0row5 : 10'd0)) ^ ((theta1[6] ? d0row6 : 10'd0) ^ (theta1[7] ? d0row7 : 10'd0)))) ^ ((theta1[8] ? d0row8 : 10'd0) ^ (theta1[9] ? d0row9 : 10'd0))));
+        ribm_pr2 <= ((((((delta3[0] ? gamrow0 : 10'd0) ^ (delta3[1] ? gamrow1 : 10'd0)) ^ ((delta3[2] ? gamrow2 : 10'd0) ^ (delta3[3] ? gamrow3 : 10'd0))) ^ (((delta3[4] ? gamrow4 : 10'd0) ^ (delta3[5] ? gamrow5 : 10'd0)) ^ ((delta3[6] ? gamrow6 : 10'd0) ^ (delta3[7] ? gamrow7 : 10'd0)))) ^ ((delta3[8] ? gamrow8 : 10'd0) ^ (delta3[9] ? gamrow9 : 10'd0))) ^ (((((theta2[0] ? d0row0 : 10'd0) ^ (theta2[1] ? d0row1 : 10'd0)) ^ ((theta2[2] ? d0row2 : 10'd0) ^ (theta2[3] ? d0row3 : 10'd0))) ^ (((theta2[4] ? d0row4 : 10'd0) ^ (theta2[5] ? d0row5 : 10'd0)) ^ ((theta2[6] ? d0row6 : 10'd0) ^ (theta2[7] ? d0row7 : 10'd0)))) ^ ((theta2[8] ? d0row8 : 10'd0) ^ (theta2[9] ? d0row9 : 10'd0))));
+        ribm_pr3 <= ((((((delta4[0] ? gamrow0 : 10'd0) ^ (delta4[1] ? gamrow1 : 10'd0)) ^ ((delta4[2] ? gamrow2 : 10'd0) ^ (delta4[3] ? gamrow3 : 10'd0))) ^ (((delta4[4] ? gamrow4 : 10'd0) ^ (delta4[5] ? gamrow5 : 10'd0)) ^ ((delta4[6] ? gamrow6 : 10'd0) ^ (delta4[7] ? gamrow7 : 10'd0)))) ^ ((delta4[8] ? gamrow8 : 10'd0) ^ (delta4[9] ? gamrow9 : 10'd0))) ^ (((((theta3[0] ? d0row0 : 10'd0) ^ (theta3[1] ? d0row1 : 10'd0)) ^ ((theta3[2] ? d0row2 : 10'd0) ^ (theta3[3] ? d0row3 : 10'd0))) ^ (((theta3[4] ? d0row4 : 10'd0) ^ (theta3[5] ? d0row5 : 10'd0)) ^ ((theta3[6] ? d0row6 : 10'd0) ^ (theta3[7] ? d0row7 : 10'd0)))) ^ ((theta3[8] ? d0row8 : 10'd0) ^ (theta3[9] ? d0row9 : 10'd0))));
+        ribm_pr4 <= ((((((delta5[0] ? gamrow0 : 10'd0) ^ (delta5[1] ? gamrow1 : 10'd0)) ^ ((delta5[2] ? gamrow2 : 10'd0) ^ (delta5[3] ? gamrow3 : 10'd0))) ^ (((delta5[4] ? gamrow4 : 10'd0) ^ (delta5[5] ? gamrow5 : 10'd0)) ^ ((delta5[6] ? gamrow6 : 10'd0) ^ (delta5[7] ? gamrow7 : 10'd0)))) ^ ((delta5[8] ? gamrow8 : 10'd0) ^ (delta5[9] ? gamrow9 : 10'd0))) ^ (((((theta4[0] ? d0row0 : 10'd0) ^ (theta4[1] ? d0row1 : 10'd0)) ^ ((theta4[2] ? d0row2 : 10'd0) ^ (theta4[3] ? d0row3 : 10'd0))) ^ (((theta4[4] ? d0row4 : 10'd0) ^ (theta4[5] ? d0row5 : 10'd0)) ^ ((theta4[6] ? d0row6 : 10'd0) ^ (theta4[7] ? d0row7 : 10'd0)))) ^ ((theta4[8] ? d0row8 : 10'd0) ^ (theta4[9] ? d0row9 : 10'd0))));
+        ribm_pr5 <= ((((((delta6[0] ? gamrow0 : 10'd0) ^ (delta6[1] ? gamrow1 : 10'd0)) ^ ((delta6[2] ? gamrow2 : 10'd0) ^ (delta6[3] ? gamrow3 : 10'd0))) ^ (((delta6[4] ? gamrow4 : 10'd0) ^ (delta6[5] ? gamrow5 : 10'd0)) ^ ((delta6[6] ? gamrow6 : 10'd0) ^ (delta6[7] ? gamrow7 : 10'd0)))) ^ ((delta6[8] ? gamrow8 : 10'd0) ^ (delta6[9] ? gamrow9 : 10'd0))) ^ (((((theta5[0] ? d0row0 : 10'd0) ^ (theta5[1] ? d0row1 : 10'd0)) ^ ((theta5[2] ? d0row2 : 10'd0) ^ (theta5[3] ? d0row3 : 10'd0))) ^ (((theta5[4] ? d0row4 : 10'd0) ^ (theta5[5] ? d0row5 : 10'd0)) ^ ((theta5[6] ? d0row6 : 10'd0) ^ (theta5[7] ? d0row7 : 10'd0)))) ^ ((theta5[8] ? d0row8 : 10'd0) ^ (theta5[9] ? d0row9 : 10'd0))));
+        ribm_pr6 <= ((((((delta7[0] ? gamrow0 : 10'd0) ^ (delta7[1] ? gamrow1 : 10'd0)) ^ ((delta7[2] ? gamrow2 : 10'd0) ^ (delta7[3] ? gamrow3 : 10'd0))) ^ (((delta7[4] ? gamrow4 : 10'd0) ^ (delta7[5] ? gamrow5 : 10'd0)) ^ ((delta7[6] ? gamrow6 : 10'd0) ^ (delta7[7] ? gamrow7 : 10'd0)))) ^ ((delta7[8] ? gamrow8 : 10'd0) ^ (delta7[9] ? gamrow9 : 10'd0))) ^ (((((theta6[0] ? d0row0 : 10'd0) ^ (theta6[1] ? d0row1 : 10'd0)) ^ ((theta6[2] ? d0row2 : 10'd0) ^ (theta6[3] ? d0row3 : 10'd0))) ^ (((theta6[4] ? d0row4 : 10'd0) ^ (theta6[5] ? d0row5 : 10'd0)) ^ ((theta6[6] ? d0row6 : 10'd0) ^ (theta6[7] ? d0row7 : 10'd0)))) ^ ((theta6[8] ? d0row8 : 10'd0) ^ (theta6[9] ? d0row9 : 10'd0))));
+        ribm_pr7 <= ((((((delta8[0] ? gamrow0 : 10'd0) ^ (delta8[1] ? gamrow1 : 10'd0)) ^ ((delta8[2] ? gamrow2 : 10'd0) ^ (delta8[3] ? gamrow3 : 10'd0))) ^ (((delta8[4] ? gamrow4 : 10'd0) ^ (delta8[5] ? gamrow5 : 10'd0)) ^ ((delta8[6] ? gamrow6 : 10'd0) ^ (delta8[7] ? gamrow7 : 10'd0)))) ^ ((delta8[8] ? gamrow8 : 10'd0) ^ (delta8[9] ? gamrow9 : 10'd0))) ^ (((((theta7[0] ? d0row0 : 10'd0) ^ (theta7[1] ? d0row1 : 10'd0)) ^ ((theta7[2] ? d0row2 : 10'd0) ^ (theta7[3] ? d0row3 : 10'd0))) ^ (((theta7[4] ? d0row4 : 10'd0) ^ (theta7[5] ? d0row5 : 10'd0)) ^ ((theta7[6] ? d0row6 : 10'd0) ^ (theta7[7] ? d0row7 : 10'd0)))) ^ ((theta7[8] ? d0row8 : 10'd0) ^ (theta7[9] ? d0row9 : 10'd0))));
+        ribm_pr8 <= ((((((delta9[0] ? gamrow_g1_0 : 10'd0) ^ (delta9[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta9[2] ? gamrow_g1_2 : 10'd0) ^ (delta9[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta9[4] ? gamrow_g1_4 : 10'd0) ^ (delta9[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta9[6] ? gamrow_g1_6 : 10'd0) ^ (delta9[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta9[8] ? gamrow_g1_8 : 10'd0) ^ (delta9[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta8[0] ? d0row_g1_0 : 10'd0) ^ (theta8[1] ? d0row_g1_1 : 10'd0)) ^ ((theta8[2] ? d0row_g1_2 : 10'd0) ^ (theta8[3] ? d0row_g1_3 : 10'd0))) ^ (((theta8[4] ? d0row_g1_4 : 10'd0) ^ (theta8[5] ? d0row_g1_5 : 10'd0)) ^ ((theta8[6] ? d0row_g1_6 : 10'd0) ^ (theta8[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta8[8] ? d0row_g1_8 : 10'd0) ^ (theta8[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr9 <= ((((((delta10[0] ? gamrow_g1_0 : 10'd0) ^ (delta10[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta10[2] ? gamrow_g1_2 : 10'd0) ^ (delta10[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta10[4] ? gamrow_g1_4 : 10'd0) ^ (delta10[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta10[6] ? gamrow_g1_6 : 10'd0) ^ (delta10[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta10[8] ? gamrow_g1_8 : 10'd0) ^ (delta10[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta9[0] ? d0row_g1_0 : 10'd0) ^ (theta9[1] ? d0row_g1_1 : 10'd0)) ^ ((theta9[2] ? d0row_g1_2 : 10'd0) ^ (theta9[3] ? d0row_g1_3 : 10'd0))) ^ (((theta9[4] ? d0row_g1_4 : 10'd0) ^ (theta9[5] ? d0row_g1_5 : 10'd0)) ^ ((theta9[6] ? d0row_g1_6 : 10'd0) ^ (theta9[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta9[8] ? d0row_g1_8 : 10'd0) ^ (theta9[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr10 <= ((((((delta11[0] ? gamrow_g1_0 : 10'd0) ^ (delta11[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta11[2] ? gamrow_g1_2 : 10'd0) ^ (delta11[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta11[4] ? gamrow_g1_4 : 10'd0) ^ (delta11[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta11[6] ? gamrow_g1_6 : 10'd0) ^ (delta11[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta11[8] ? gamrow_g1_8 : 10'd0) ^ (delta11[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta10[0] ? d0row_g1_0 : 10'd0) ^ (theta10[1] ? d0row_g1_1 : 10'd0)) ^ ((theta10[2] ? d0row_g1_2 : 10'd0) ^ (theta10[3] ? d0row_g1_3 : 10'd0))) ^ (((theta10[4] ? d0row_g1_4 : 10'd0) ^ (theta10[5] ? d0row_g1_5 : 10'd0)) ^ ((theta10[6] ? d0row_g1_6 : 10'd0) ^ (theta10[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta10[8] ? d0row_g1_8 : 10'd0) ^ (theta10[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr11 <= ((((((delta12[0] ? gamrow_g1_0 : 10'd0) ^ (delta12[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta12[2] ? gamrow_g1_2 : 10'd0) ^ (delta12[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta12[4] ? gamrow_g1_4 : 10'd0) ^ (delta12[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta12[6] ? gamrow_g1_6 : 10'd0) ^ (delta12[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta12[8] ? gamrow_g1_8 : 10'd0) ^ (delta12[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta11[0] ? d0row_g1_0 : 10'd0) ^ (theta11[1] ? d0row_g1_1 : 10'd0)) ^ ((theta11[2] ? d0row_g1_2 : 10'd0) ^ (theta11[3] ? d0row_g1_3 : 10'd0))) ^ (((theta11[4] ? d0row_g1_4 : 10'd0) ^ (theta11[5] ? d0row_g1_5 : 10'd0)) ^ ((theta11[6] ? d0row_g1_6 : 10'd0) ^ (theta11[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta11[8] ? d0row_g1_8 : 10'd0) ^ (theta11[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr12 <= ((((((delta13[0] ? gamrow_g1_0 : 10'd0) ^ (delta13[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta13[2] ? gamrow_g1_2 : 10'd0) ^ (delta13[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta13[4] ? gamrow_g1_4 : 10'd0) ^ (delta13[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta13[6] ? gamrow_g1_6 : 10'd0) ^ (delta13[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta13[8] ? gamrow_g1_8 : 10'd0) ^ (delta13[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta12[0] ? d0row_g1_0 : 10'd0) ^ (theta12[1] ? d0row_g1_1 : 10'd0)) ^ ((theta12[2] ? d0row_g1_2 : 10'd0) ^ (theta12[3] ? d0row_g1_3 : 10'd0))) ^ (((theta12[4] ? d0row_g1_4 : 10'd0) ^ (theta12[5] ? d0row_g1_5 : 10'd0)) ^ ((theta12[6] ? d0row_g1_6 : 10'd0) ^ (theta12[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta12[8] ? d0row_g1_8 : 10'd0) ^ (theta12[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr13 <= ((((((delta14[0] ? gamrow_g1_0 : 10'd0) ^ (delta14[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta14[2] ? gamrow_g1_2 : 10'd0) ^ (delta14[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta14[4] ? gamrow_g1_4 : 10'd0) ^ (delta14[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta14[6] ? gamrow_g1_6 : 10'd0) ^ (delta14[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta14[8] ? gamrow_g1_8 : 10'd0) ^ (delta14[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta13[0] ? d0row_g1_0 : 10'd0) ^ (theta13[1] ? d0row_g1_1 : 10'd0)) ^ ((theta13[2] ? d0row_g1_2 : 10'd0) ^ (theta13[3] ? d0row_g1_3 : 10'd0))) ^ (((theta13[4] ? d0row_g1_4 : 10'd0) ^ (theta13[5] ? d0row_g1_5 : 10'd0)) ^ ((theta13[6] ? d0row_g1_6 : 10'd0) ^ (theta13[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta13[8] ? d0row_g1_8 : 10'd0) ^ (theta13[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr14 <= ((((((delta15[0] ? gamrow_g1_0 : 10'd0) ^ (delta15[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta15[2] ? gamrow_g1_2 : 10'd0) ^ (delta15[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta15[4] ? gamrow_g1_4 : 10'd0) ^ (delta15[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta15[6] ? gamrow_g1_6 : 10'd0) ^ (delta15[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta15[8] ? gamrow_g1_8 : 10'd0) ^ (delta15[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta14[0] ? d0row_g1_0 : 10'd0) ^ (theta14[1] ? d0row_g1_1 : 10'd0)) ^ ((theta14[2] ? d0row_g1_2 : 10'd0) ^ (theta14[3] ? d0row_g1_3 : 10'd0))) ^ (((theta14[4] ? d0row_g1_4 : 10'd0) ^ (theta14[5] ? d0row_g1_5 : 10'd0)) ^ ((theta14[6] ? d0row_g1_6 : 10'd0) ^ (theta14[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta14[8] ? d0row_g1_8 : 10'd0) ^ (theta14[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr15 <= ((((((delta16[0] ? gamrow_g1_0 : 10'd0) ^ (delta16[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta16[2] ? gamrow_g1_2 : 10'd0) ^ (delta16[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta16[4] ? gamrow_g1_4 : 10'd0) ^ (delta16[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta16[6] ? gamrow_g1_6 : 10'd0) ^ (delta16[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta16[8] ? gamrow_g1_8 : 10'd0) ^ (delta16[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta15[0] ? d0row_g1_0 : 10'd0) ^ (theta15[1] ? d0row_g1_1 : 10'd0)) ^ ((theta15[2] ? d0row_g1_2 : 10'd0) ^ (theta15[3] ? d0row_g1_3 : 10'd0))) ^ (((theta15[4] ? d0row_g1_4 : 10'd0) ^ (theta15[5] ? d0row_g1_5 : 10'd0)) ^ ((theta15[6] ? d0row_g1_6 : 10'd0) ^ (theta15[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta15[8] ? d0row_g1_8 : 10'd0) ^ (theta15[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr16 <= ((((((delta17[0] ? gamrow_g2_0 : 10'd0) ^ (delta17[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta17[2] ? gamrow_g2_2 : 10'd0) ^ (delta17[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta17[4] ? gamrow_g2_4 : 10'd0) ^ (delta17[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta17[6] ? gamrow_g2_6 : 10'd0) ^ (delta17[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta17[8] ? gamrow_g2_8 : 10'd0) ^ (delta17[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta16[0] ? d0row_g2_0 : 10'd0) ^ (theta16[1] ? d0row_g2_1 : 10'd0)) ^ ((theta16[2] ? d0row_g2_2 : 10'd0) ^ (theta16[3] ? d0row_g2_3 : 10'd0))) ^ (((theta16[4] ? d0row_g2_4 : 10'd0) ^ (theta16[5] ? d0row_g2_5 : 10'd0)) ^ ((theta16[6] ? d0row_g2_6 : 10'd0) ^ (theta16[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta16[8] ? d0row_g2_8 : 10'd0) ^ (theta16[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr17 <= ((((((delta18[0] ? gamrow_g2_0 : 10'd0) ^ (delta18[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta18[2] ? gamrow_g2_2 : 10'd0) ^ (delta18[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta18[4] ? gamrow_g2_4 : 10'd0) ^ (delta18[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta18[6] ? gamrow_g2_6 : 10'd0) ^ (delta18[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta18[8] ? gamrow_g2_8 : 10'd0) ^ (delta18[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta17[0] ? d0row_g2_0 : 10'd0) ^ (theta17[1] ? d0row_g2_1 : 10'd0)) ^ ((theta17[2] ? d0row_g2_2 : 10'd0) ^ (theta17[3] ? d0row_g2_3 : 10'd0))) ^ (((theta17[4] ? d0row_g2_4 : 10'd0) ^ (theta17[5] ? d0row_g2_5 : 10'd0)) ^ ((theta17[6] ? d0row_g2_6 : 10'd0) ^ (theta17[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta17[8] ? d0row_g2_8 : 10'd0) ^ (theta17[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr18 <= ((((((delta19[0] ? gamrow_g2_0 : 10'd0) ^ (delta19[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta19[2] ? gamrow_g2_2 : 10'd0) ^ (delta19[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta19[4] ? gamrow_g2_4 : 10'd0) ^ (delta19[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta19[6] ? gamrow_g2_6 : 10'd0) ^ (delta19[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta19[8] ? gamrow_g2_8 : 10'd0) ^ (delta19[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta18[0] ? d0row_g2_0 : 10'd0) ^ (theta18[1] ? d0row_g2_1 : 10'd0)) ^ ((theta18[2] ? d0row_g2_2 : 10'd0) ^ (theta18[3] ? d0row_g2_3 : 10'd0))) ^ (((theta18[4] ? d0row_g2_4 : 10'd0) ^ (theta18[5] ? d0row_g2_5 : 10'd0)) ^ ((theta18[6] ? d0row_g2_6 : 10'd0) ^ (theta18[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta18[8] ? d0row_g2_8 : 10'd0) ^ (theta18[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr19 <= ((((((delta20[0] ? gamrow_g2_0 : 10'd0) ^ (delta20[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta20[2] ? gamrow_g2_2 : 10'd0) ^ (delta20[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta20[4] ? gamrow_g2_4 : 10'd0) ^ (delta20[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta20[6] ? gamrow_g2_6 : 10'd0) ^ (delta20[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta20[8] ? gamrow_g2_8 : 10'd0) ^ (delta20[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta19[0] ? d0row_g2_0 : 10'd0) ^ (theta19[1] ? d0row_g2_1 : 10'd0)) ^ ((theta19[2] ? d0row_g2_2 : 10'd0) ^ (theta19[3] ? d0row_g2_3 : 10'd0))) ^ (((theta19[4] ? d0row_g2_4 : 10'd0) ^ (theta19[5] ? d0row_g2_5 : 10'd0)) ^ ((theta19[6] ? d0row_g2_6 : 10'd0) ^ (theta19[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta19[8] ? d0row_g2_8 : 10'd0) ^ (theta19[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr20 <= ((((((delta21[0] ? gamrow_g2_0 : 10'd0) ^ (delta21[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta21[2] ? gamrow_g2_2 : 10'd0) ^ (delta21[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta21[4] ? gamrow_g2_4 : 10'd0) ^ (delta21[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta21[6] ? gamrow_g2_6 : 10'd0) ^ (delta21[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta21[8] ? gamrow_g2_8 : 10'd0) ^ (delta21[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta20[0] ? d0row_g2_0 : 10'd0) ^ (theta20[1] ? d0row_g2_1 : 10'd0)) ^ ((theta20[2] ? d0row_g2_2 : 10'd0) ^ (theta20[3] ? d0row_g2_3 : 10'd0))) ^ (((theta20[4] ? d0row_g2_4 : 10'd0) ^ (theta20[5] ? d0row_g2_5 : 10'd0)) ^ ((theta20[6] ? d0row_g2_6 : 10'd0) ^ (theta20[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta20[8] ? d0row_g2_8 : 10'd0) ^ (theta20[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr21 <= (((((theta21[0] ? d0row_g2_0 : 10'd0) ^ (theta21[1] ? d0row_g2_1 : 10'd0)) ^ ((theta21[2] ? d0row_g2_2 : 10'd0) ^ (theta21[3] ? d0row_g2_3 : 10'd0))) ^ (((theta21[4] ? d0row_g2_4 : 10'd0) ^ (theta21[5] ? d0row_g2_5 : 10'd0)) ^ ((theta21[6] ? d0row_g2_6 : 10'd0) ^ (theta21[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta21[8] ? d0row_g2_8 : 10'd0) ^ (theta21[9] ? d0row_g2_9 : 10'd0)));
     end
 
     always @(posedge clk) begin
         if (rst) begin
+            in_last <= 1'b0;
+            in_valid <= 1'b0;
             err_align_q <= 1'b0;
+            in_valid_c0 <= 1'b0;
+            in_valid_c1 <= 1'b0;
+            in_valid_c2 <= 1'b0;
+            in_valid_c3 <= 1'b0;
+            in_valid_c4 <= 1'b0;
+            in_valid_c5 <= 1'b0;
+            in_valid_c6 <= 1'b0;
+            in_valid_c7 <= 1'b0;
             dec_valid <= 1'b0;
             st_real <= 1'b0;
             o_valid <= 1'b0;
         end else begin
-            err_align_q <= (err_align_q | (s_axis_tvalid & (s_axis_tlast ^ last)));
+            in_last <= s_axis_tlast;
+            in_valid <= s_axis_tvalid;
+            err_align_q <= (err_align_q | (in_valid & (in_last ^ last)));
+            in_valid_c0 <= (s_axis_tvalid & (~(bc == 9'h1ff)));
+            in_valid_c1 <= (s_axis_tvalid & (~(bc == 9'h1fe)));
+            in_valid_c2 <= (s_axis_tvalid & (~(bc == 9'h1fd)));
+            in_valid_c3 <= (s_axis_tvalid & (~(bc == 9'h1fc)));
+            in_valid_c4 <= (s_axis_tvalid & (~(bc == 9'h1fb)));
+            in_valid_c5 <= (s_axis_tvalid & (~(bc == 9'h1fa)));
+            in_valid_c6 <= (s_axis_tvalid & (~(bc == 9'h1f9)));
+            in_valid_c7 <= (s_axis_tvalid & (~(bc == 9'h1f8)));
             dec_valid <= (dec_valid | dec_real);
             st_real <= dec_real;
-            o_valid <= (s_axis_tvalid & dec_valid);
+            o_valid <= (in_valid_c4 & dec_valid);
         end
     end
 
     always @(posedge clk) begin
-        if (s_axis_tvalid) begin
+        if (rst) begin
+            bc <= 9'd0;
+            first_q <= 1'b1;
+            last_q <= 1'b0;
+        end else if (in_valid) begin
+            bc <= (last ? 9'd0 : (bc + 9'd1));
+            first_q <= last;
+            last_q <= (bc == 9'h106);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (in_valid) begin
             first1 <= first_q;
             last1 <= last_q;
             first2 <= first1;
@@ -747,6 +791,19 @@ module rxdsp_rs_dec (
             first8 <= first7;
             last8 <= last7;
             last9 <= last8;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ncw <= 2'd0;
+        end else if (ncw_en) begin
+            ncw <= (ncw + 2'd1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (in_valid_c0) begin
             sy_gq0_0 <= sy_g0_0;
             sy_acc0 <= sy_nxt0;
             sy_gq1_0 <= sy_g1_0;
@@ -775,130 +832,6 @@ module rxdsp_rs_dec (
             sy_acc12 <= sy_nxt12;
             sy_gq13_0 <= sy_g13_0;
             sy_acc13 <= sy_nxt13;
-            ct0 <= (ld ? ct0_ldq : ct0_st);
-            ct0_ldq <= ct0_ld;
-            ct1 <= (ld ? ct1_ldq : ct1_st);
-            ct1_ldq <= ct1_ld;
-            ct2 <= (ld ? ct2_ldq : ct2_st);
-            ct2_ldq <= ct2_ld;
-            ct3 <= (ld ? ct3_ldq : ct3_st);
-            ct3_ldq <= ct3_ld;
-            ct4 <= (ld ? ct4_ldq : ct4_st);
-            ct4_ldq <= ct4_ld;
-            ct5 <= (ld ? ct5_ldq : ct5_st);
-            ct5_ldq <= ct5_ld;
-            ct6 <= (ld ? ct6_ldq : ct6_st);
-            ct6_ldq <= ct6_ld;
-            ct7 <= (ld ? ct7_ldq : ct7_st);
-            ct7_ldq <= ct7_ld;
-            co0 <= (ld ? co0_ldq : co0_st);
-            co0_ldq <= co0_ld;
-            co1 <= (ld ? co1_ldq : co1_st);
-            co1_ldq <= co1_ld;
-            co2 <= (ld ? co2_ldq : co2_st);
-            co2_ldq <= co2_ld;
-            co3 <= (ld ? co3_ldq : co3_st);
-            co3_ldq <= co3_ld;
-            co4 <= (ld ? co4_ldq : co4_st);
-            co4_ldq <= co4_ld;
-            co5 <= (ld ? co5_ldq : co5_st);
-            co5_ldq <= co5_ld;
-            co6 <= (ld ? co6_ldq : co6_st);
-            co6_ldq <= co6_ld;
-            ct1_nz <= (~(ct1 == 10'd0));
-            ct2_nz <= (~(ct2 == 10'd0));
-            ct3_nz <= (~(ct3 == 10'd0));
-            ct4_nz <= (~(ct4 == 10'd0));
-            ct5_nz <= (~(ct5 == 10'd0));
-            ct6_nz <= (~(ct6 == 10'd0));
-            ct7_nz <= (~(ct7 == 10'd0));
-            lambda_deg <= (ct7_nz ? 4'd7 : (ct6_nz ? 4'd6 : (ct5_nz ? 4'd5 : (ct4_nz ? 4'd4 : (ct3_nz ? 4'd3 : (ct2_nz ? 4'd2 : (ct1_nz ? 4'd1 : 4'd0)))))));
-            r1_lev0 <= lev0;
-            r1_den0 <= den0;
-            r1_num0_a <= num0_a;
-            r1_num0_b <= num0_b;
-            r1_lev1 <= lev1;
-            r1_den1 <= den1;
-            r1_num1_a <= num1_a;
-            r1_num1_b <= num1_b;
-            r2_root0 <= (r1_lam0 == 10'd0);
-            r2_zero0 <= ((r1_den0 == 10'd0) | (r1_num0 == 10'd0));
-            r2_num0 <= r1_num0;
-            r2_root1 <= (r1_lam1 == 10'd0);
-            r2_zero1 <= ((r1_den1 == 10'd0) | (r1_num1 == 10'd0));
-            r2_num1 <= r1_num1;
-            r3_root0 <= r2_root0;
-            r3_zero0 <= r2_zero0;
-            r3_num0 <= r2_num0;
-            r3_root1 <= r2_root1;
-            r3_zero1 <= r2_zero1;
-            r3_num1 <= r2_num1;
-            r4_inv0 <= inv0;
-            r4_root0 <= r3_root0;
-            r4_zero0 <= r3_zero0;
-            r4_num0 <= r3_num0;
-            r4_inv1 <= inv1;
-            r4_root1 <= r3_root1;
-            r4_zero1 <= r3_zero1;
-            r4_num1 <= r3_num1;
-            r5_e0 <= (r4_root0 ? ev0 : 10'd0);
-            r5_root0 <= r4_root0;
-            r5_fail0 <= (r4_root0 & r4_zero0);
-            r5_e1 <= (r4_root1 ? ev1 : 10'd0);
-            r5_root1 <= r4_root1;
-            r5_fail1 <= (r4_root1 & r4_zero1);
-            es_gq0_0 <= es_g0_0;
-            es_acc0 <= es_nxt0;
-            es_gq1_0 <= es_g1_0;
-            es_acc1 <= es_nxt1;
-            es_gq2_0 <= es_g2_0;
-            es_acc2 <= es_nxt2;
-            es_gq3_0 <= es_g3_0;
-            es_acc3 <= es_nxt3;
-            es_gq4_0 <= es_g4_0;
-            es_acc4 <= es_nxt4;
-            es_gq5_0 <= es_g5_0;
-            es_acc5 <= es_nxt5;
-            es_gq6_0 <= es_g6_0;
-            es_acc6 <= es_nxt6;
-            es_gq7_0 <= es_g7_0;
-            es_acc7 <= es_nxt7;
-            es_gq8_0 <= es_g8_0;
-            es_acc8 <= es_nxt8;
-            es_gq9_0 <= es_g9_0;
-            es_acc9 <= es_nxt9;
-            es_gq10_0 <= es_g10_0;
-            es_acc10 <= es_nxt10;
-            es_gq11_0 <= es_g11_0;
-            es_acc11 <= es_nxt11;
-            es_gq12_0 <= es_g12_0;
-            es_acc12 <= es_nxt12;
-            es_gq13_0 <= es_g13_0;
-            es_acc13 <= es_nxt13;
-            roots_beat <= ({1'd0, r5_root0} + {1'd0, r5_root1});
-            fail_beat <= (r5_fail0 | r5_fail1);
-            roots_beat2 <= roots_beat;
-            fail_beat2 <= fail_beat;
-            roots <= ((first7 ? 10'd0 : roots) + {8'd0, roots_beat2});
-            fail_ev <= ((first7 ? 1'b0 : fail_ev) | fail_beat2);
-            dr_rd <= dr_mem[dr_ra];
-            dr_q <= dr_rd;
-            dr_f <= dr_q;
-            de_rd <= de_mem[de_ra];
-            de_q <= de_rd;
-            de_f <= de_q;
-            o_data <= (dec_unc ? dr_f : (dr_f ^ de_f));
-            o_last <= last9;
-            o_corr <= (dec_unc ? 4'd0 : dec_nu);
-            o_unc <= dec_unc;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ncw <= 2'd0;
-        end else if (ncw_en) begin
-            ncw <= (ncw + 2'd1);
         end
     end
 
@@ -932,6 +865,14 @@ module rxdsp_rs_dec (
             sb12 <= sa12;
             sa13 <= sy_acc13;
             sb13 <= sa13;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ribm_upq <= 1'b0;
+        end else if (in_valid_c5) begin
+            ribm_upq <= (((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d));
         end
     end
 
@@ -1056,36 +997,149 @@ module rxdsp_rs_dec (
     end
 
     always @(posedge clk) begin
-        ribm_sw <= ((~(delta0 == 10'd0)) & (~kreg[6]));
-        ribm_sw_g1 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fe)));
-        ribm_sw_g2 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fd)));
-        ribm_pr0 <= ((((((delta1[0] ? gamrow0 : 10'd0) ^ (delta1[1] ? gamrow1 : 10'd0)) ^ ((delta1[2] ? gamrow2 : 10'd0) ^ (delta1[3] ? gamrow3 : 10'd0))) ^ (((delta1[4] ? gamrow4 : 10'd0) ^ (delta1[5] ? gamrow5 : 10'd0)) ^ ((delta1[6] ? gamrow6 : 10'd0) ^ (delta1[7] ? gamrow7 : 10'd0)))) ^ ((delta1[8] ? gamrow8 : 10'd0) ^ (delta1[9] ? gamrow9 : 10'd0))) ^ (((((theta0[0] ? d0row0 : 10'd0) ^ (theta0[1] ? d0row1 : 10'd0)) ^ ((theta0[2] ? d0row2 : 10'd0) ^ (theta0[3] ? d0row3 : 10'd0))) ^ (((theta0[4] ? d0row4 : 10'd0) ^ (theta0[5] ? d0row5 : 10'd0)) ^ ((theta0[6] ? d0row6 : 10'd0) ^ (theta0[7] ? d0row7 : 10'd0)))) ^ ((theta0[8] ? d0row8 : 10'd0) ^ (theta0[9] ? d0row9 : 10'd0))));
-        ribm_pr1 <= ((((((delta2[0] ? gamrow0 : 10'd0) ^ (delta2[1] ? gamrow1 : 10'd0)) ^ ((delta2[2] ? gamrow2 : 10'd0) ^ (delta2[3] ? gamrow3 : 10'd0))) ^ (((delta2[4] ? gamrow4 : 10'd0) ^ (delta2[5] ? gamrow5 : 10'd0)) ^ ((delta2[6] ? gamrow6 : 10'd0) ^ (delta2[7] ? gamrow7 : 10'd0)))) ^ ((delta2[8] ? gamrow8 : 10'd0) ^ (delta2[9] ? gamrow9 : 10'd0))) ^ (((((theta1[0] ? d0row0 : 10'd0) ^ (theta1[1] ? d0row1 : 10'd0)) ^ ((theta1[2] ? d0row2 : 10'd0) ^ (theta1[3] ? d0row3 : 10'd0))) ^ (((theta1[4] ? d0row4 : 10'd0) ^ (theta1[5] ? d0row5 : 10'd0)) ^ ((theta1[6] ? d0row6 : 10'd0) ^ (theta1[7] ? d0row7 : 10'd0)))) ^ ((theta1[8] ? d0row8 : 10'd0) ^ (theta1[9] ? d0row9 : 10'd0))));
-        ribm_pr2 <= ((((((delta3[0] ? gamrow0 : 10'd0) ^ (delta3[1] ? gamrow1 : 10'd0)) ^ ((delta3[2] ? gamrow2 : 10'd0) ^ (delta3[3] ? gamrow3 : 10'd0))) ^ (((delta3[4] ? gamrow4 : 10'd0) ^ (delta3[5] ? gamrow5 : 10'd0)) ^ ((delta3[6] ? gamrow6 : 10'd0) ^ (delta3[7] ? gamrow7 : 10'd0)))) ^ ((delta3[8] ? gamrow8 : 10'd0) ^ (delta3[9] ? gamrow9 : 10'd0))) ^ (((((theta2[0] ? d0row0 : 10'd0) ^ (theta2[1] ? d0row1 : 10'd0)) ^ ((theta2[2] ? d0row2 : 10'd0) ^ (theta2[3] ? d0row3 : 10'd0))) ^ (((theta2[4] ? d0row4 : 10'd0) ^ (theta2[5] ? d0row5 : 10'd0)) ^ ((theta2[6] ? d0row6 : 10'd0) ^ (theta2[7] ? d0row7 : 10'd0)))) ^ ((theta2[8] ? d0row8 : 10'd0) ^ (theta2[9] ? d0row9 : 10'd0))));
-        ribm_pr3 <= ((((((delta4[0] ? gamrow0 : 10'd0) ^ (delta4[1] ? gamrow1 : 10'd0)) ^ ((delta4[2] ? gamrow2 : 10'd0) ^ (delta4[3] ? gamrow3 : 10'd0))) ^ (((delta4[4] ? gamrow4 : 10'd0) ^ (delta4[5] ? gamrow5 : 10'd0)) ^ ((delta4[6] ? gamrow6 : 10'd0) ^ (delta4[7] ? gamrow7 : 10'd0)))) ^ ((delta4[8] ? gamrow8 : 10'd0) ^ (delta4[9] ? gamrow9 : 10'd0))) ^ (((((theta3[0] ? d0row0 : 10'd0) ^ (theta3[1] ? d0row1 : 10'd0)) ^ ((theta3[2] ? d0row2 : 10'd0) ^ (theta3[3] ? d0row3 : 10'd0))) ^ (((theta3[4] ? d0row4 : 10'd0) ^ (theta3[5] ? d0row5 : 10'd0)) ^ ((theta3[6] ? d0row6 : 10'd0) ^ (theta3[7] ? d0row7 : 10'd0)))) ^ ((theta3[8] ? d0row8 : 10'd0) ^ (theta3[9] ? d0row9 : 10'd0))));
-        ribm_pr4 <= ((((((delta5[0] ? gamrow0 : 10'd0) ^ (delta5[1] ? gamrow1 : 10'd0)) ^ ((delta5[2] ? gamrow2 : 10'd0) ^ (delta5[3] ? gamrow3 : 10'd0))) ^ (((delta5[4] ? gamrow4 : 10'd0) ^ (delta5[5] ? gamrow5 : 10'd0)) ^ ((delta5[6] ? gamrow6 : 10'd0) ^ (delta5[7] ? gamrow7 : 10'd0)))) ^ ((delta5[8] ? gamrow8 : 10'd0) ^ (delta5[9] ? gamrow9 : 10'd0))) ^ (((((theta4[0] ? d0row0 : 10'd0) ^ (theta4[1] ? d0row1 : 10'd0)) ^ ((theta4[2] ? d0row2 : 10'd0) ^ (theta4[3] ? d0row3 : 10'd0))) ^ (((theta4[4] ? d0row4 : 10'd0) ^ (theta4[5] ? d0row5 : 10'd0)) ^ ((theta4[6] ? d0row6 : 10'd0) ^ (theta4[7] ? d0row7 : 10'd0)))) ^ ((theta4[8] ? d0row8 : 10'd0) ^ (theta4[9] ? d0row9 : 10'd0))));
-        ribm_pr5 <= ((((((delta6[0] ? gamrow0 : 10'd0) ^ (delta6[1] ? gamrow1 : 10'd0)) ^ ((delta6[2] ? gamrow2 : 10'd0) ^ (delta6[3] ? gamrow3 : 10'd0))) ^ (((delta6[4] ? gamrow4 : 10'd0) ^ (delta6[5] ? gamrow5 : 10'd0)) ^ ((delta6[6] ? gamrow6 : 10'd0) ^ (delta6[7] ? gamrow7 : 10'd0)))) ^ ((delta6[8] ? gamrow8 : 10'd0) ^ (delta6[9] ? gamrow9 : 10'd0))) ^ (((((theta5[0] ? d0row0 : 10'd0) ^ (theta5[1] ? d0row1 : 10'd0)) ^ ((theta5[2] ? d0row2 : 10'd0) ^ (theta5[3] ? d0row3 : 10'd0))) ^ (((theta5[4] ? d0row4 : 10'd0) ^ (theta5[5] ? d0row5 : 10'd0)) ^ ((theta5[6] ? d0row6 : 10'd0) ^ (theta5[7] ? d0row7 : 10'd0)))) ^ ((theta5[8] ? d0row8 : 10'd0) ^ (theta5[9] ? d0row9 : 10'd0))));
-        ribm_pr6 <= ((((((delta7[0] ? gamrow0 : 10'd0) ^ (delta7[1] ? gamrow1 : 10'd0)) ^ ((delta7[2] ? gamrow2 : 10'd0) ^ (delta7[3] ? gamrow3 : 10'd0))) ^ (((delta7[4] ? gamrow4 : 10'd0) ^ (delta7[5] ? gamrow5 : 10'd0)) ^ ((delta7[6] ? gamrow6 : 10'd0) ^ (delta7[7] ? gamrow7 : 10'd0)))) ^ ((delta7[8] ? gamrow8 : 10'd0) ^ (delta7[9] ? gamrow9 : 10'd0))) ^ (((((theta6[0] ? d0row0 : 10'd0) ^ (theta6[1] ? d0row1 : 10'd0)) ^ ((theta6[2] ? d0row2 : 10'd0) ^ (theta6[3] ? d0row3 : 10'd0))) ^ (((theta6[4] ? d0row4 : 10'd0) ^ (theta6[5] ? d0row5 : 10'd0)) ^ ((theta6[6] ? d0row6 : 10'd0) ^ (theta6[7] ? d0row7 : 10'd0)))) ^ ((theta6[8] ? d0row8 : 10'd0) ^ (theta6[9] ? d0row9 : 10'd0))));
-        ribm_pr7 <= ((((((delta8[0] ? gamrow0 : 10'd0) ^ (delta8[1] ? gamrow1 : 10'd0)) ^ ((delta8[2] ? gamrow2 : 10'd0) ^ (delta8[3] ? gamrow3 : 10'd0))) ^ (((delta8[4] ? gamrow4 : 10'd0) ^ (delta8[5] ? gamrow5 : 10'd0)) ^ ((delta8[6] ? gamrow6 : 10'd0) ^ (delta8[7] ? gamrow7 : 10'd0)))) ^ ((delta8[8] ? gamrow8 : 10'd0) ^ (delta8[9] ? gamrow9 : 10'd0))) ^ (((((theta7[0] ? d0row0 : 10'd0) ^ (theta7[1] ? d0row1 : 10'd0)) ^ ((theta7[2] ? d0row2 : 10'd0) ^ (theta7[3] ? d0row3 : 10'd0))) ^ (((theta7[4] ? d0row4 : 10'd0) ^ (theta7[5] ? d0row5 : 10'd0)) ^ ((theta7[6] ? d0row6 : 10'd0) ^ (theta7[7] ? d0row7 : 10'd0)))) ^ ((theta7[8] ? d0row8 : 10'd0) ^ (theta7[9] ? d0row9 : 10'd0))));
-        ribm_pr8 <= ((((((delta9[0] ? gamrow_g1_0 : 10'd0) ^ (delta9[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta9[2] ? gamrow_g1_2 : 10'd0) ^ (delta9[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta9[4] ? gamrow_g1_4 : 10'd0) ^ (delta9[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta9[6] ? gamrow_g1_6 : 10'd0) ^ (delta9[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta9[8] ? gamrow_g1_8 : 10'd0) ^ (delta9[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta8[0] ? d0row_g1_0 : 10'd0) ^ (theta8[1] ? d0row_g1_1 : 10'd0)) ^ ((theta8[2] ? d0row_g1_2 : 10'd0) ^ (theta8[3] ? d0row_g1_3 : 10'd0))) ^ (((theta8[4] ? d0row_g1_4 : 10'd0) ^ (theta8[5] ? d0row_g1_5 : 10'd0)) ^ ((theta8[6] ? d0row_g1_6 : 10'd0) ^ (theta8[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta8[8] ? d0row_g1_8 : 10'd0) ^ (theta8[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr9 <= ((((((delta10[0] ? gamrow_g1_0 : 10'd0) ^ (delta10[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta10[2] ? gamrow_g1_2 : 10'd0) ^ (delta10[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta10[4] ? gamrow_g1_4 : 10'd0) ^ (delta10[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta10[6] ? gamrow_g1_6 : 10'd0) ^ (delta10[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta10[8] ? gamrow_g1_8 : 10'd0) ^ (delta10[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta9[0] ? d0row_g1_0 : 10'd0) ^ (theta9[1] ? d0row_g1_1 : 10'd0)) ^ ((theta9[2] ? d0row_g1_2 : 10'd0) ^ (theta9[3] ? d0row_g1_3 : 10'd0))) ^ (((theta9[4] ? d0row_g1_4 : 10'd0) ^ (theta9[5] ? d0row_g1_5 : 10'd0)) ^ ((theta9[6] ? d0row_g1_6 : 10'd0) ^ (theta9[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta9[8] ? d0row_g1_8 : 10'd0) ^ (theta9[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr10 <= ((((((delta11[0] ? gamrow_g1_0 : 10'd0) ^ (delta11[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta11[2] ? gamrow_g1_2 : 10'd0) ^ (delta11[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta11[4] ? gamrow_g1_4 : 10'd0) ^ (delta11[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta11[6] ? gamrow_g1_6 : 10'd0) ^ (delta11[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta11[8] ? gamrow_g1_8 : 10'd0) ^ (delta11[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta10[0] ? d0row_g1_0 : 10'd0) ^ (theta10[1] ? d0row_g1_1 : 10'd0)) ^ ((theta10[2] ? d0row_g1_2 : 10'd0) ^ (theta10[3] ? d0row_g1_3 : 10'd0))) ^ (((theta10[4] ? d0row_g1_4 : 10'd0) ^ (theta10[5] ? d0row_g1_5 : 10'd0)) ^ ((theta10[6] ? d0row_g1_6 : 10'd0) ^ (theta10[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta10[8] ? d0row_g1_8 : 10'd0) ^ (theta10[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr11 <= ((((((delta12[0] ? gamrow_g1_0 : 10'd0) ^ (delta12[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta12[2] ? gamrow_g1_2 : 10'd0) ^ (delta12[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta12[4] ? gamrow_g1_4 : 10'd0) ^ (delta12[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta12[6] ? gamrow_g1_6 : 10'd0) ^ (delta12[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta12[8] ? gamrow_g1_8 : 10'd0) ^ (delta12[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta11[0] ? d0row_g1_0 : 10'd0) ^ (theta11[1] ? d0row_g1_1 : 10'd0)) ^ ((theta11[2] ? d0row_g1_2 : 10'd0) ^ (theta11[3] ? d0row_g1_3 : 10'd0))) ^ (((theta11[4] ? d0row_g1_4 : 10'd0) ^ (theta11[5] ? d0row_g1_5 : 10'd0)) ^ ((theta11[6] ? d0row_g1_6 : 10'd0) ^ (theta11[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta11[8] ? d0row_g1_8 : 10'd0) ^ (theta11[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr12 <= ((((((delta13[0] ? gamrow_g1_0 : 10'd0) ^ (delta13[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta13[2] ? gamrow_g1_2 : 10'd0) ^ (delta13[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta13[4] ? gamrow_g1_4 : 10'd0) ^ (delta13[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta13[6] ? gamrow_g1_6 : 10'd0) ^ (delta13[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta13[8] ? gamrow_g1_8 : 10'd0) ^ (delta13[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta12[0] ? d0row_g1_0 : 10'd0) ^ (theta12[1] ? d0row_g1_1 : 10'd0)) ^ ((theta12[2] ? d0row_g1_2 : 10'd0) ^ (theta12[3] ? d0row_g1_3 : 10'd0))) ^ (((theta12[4] ? d0row_g1_4 : 10'd0) ^ (theta12[5] ? d0row_g1_5 : 10'd0)) ^ ((theta12[6] ? d0row_g1_6 : 10'd0) ^ (theta12[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta12[8] ? d0row_g1_8 : 10'd0) ^ (theta12[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr13 <= ((((((delta14[0] ? gamrow_g1_0 : 10'd0) ^ (delta14[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta14[2] ? gamrow_g1_2 : 10'd0) ^ (delta14[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta14[4] ? gamrow_g1_4 : 10'd0) ^ (delta14[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta14[6] ? gamrow_g1_6 : 10'd0) ^ (delta14[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta14[8] ? gamrow_g1_8 : 10'd0) ^ (delta14[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta13[0] ? d0row_g1_0 : 10'd0) ^ (theta13[1] ? d0row_g1_1 : 10'd0)) ^ ((theta13[2] ? d0row_g1_2 : 10'd0) ^ (theta13[3] ? d0row_g1_3 : 10'd0))) ^ (((theta13[4] ? d0row_g1_4 : 10'd0) ^ (theta13[5] ? d0row_g1_5 : 10'd0)) ^ ((theta13[6] ? d0row_g1_6 : 10'd0) ^ (theta13[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta13[8] ? d0row_g1_8 : 10'd0) ^ (theta13[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr14 <= ((((((delta15[0] ? gamrow_g1_0 : 10'd0) ^ (delta15[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta15[2] ? gamrow_g1_2 : 10'd0) ^ (delta15[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta15[4] ? gamrow_g1_4 : 10'd0) ^ (delta15[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta15[6] ? gamrow_g1_6 : 10'd0) ^ (delta15[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta15[8] ? gamrow_g1_8 : 10'd0) ^ (delta15[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta14[0] ? d0row_g1_0 : 10'd0) ^ (theta14[1] ? d0row_g1_1 : 10'd0)) ^ ((theta14[2] ? d0row_g1_2 : 10'd0) ^ (theta14[3] ? d0row_g1_3 : 10'd0))) ^ (((theta14[4] ? d0row_g1_4 : 10'd0) ^ (theta14[5] ? d0row_g1_5 : 10'd0)) ^ ((theta14[6] ? d0row_g1_6 : 10'd0) ^ (theta14[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta14[8] ? d0row_g1_8 : 10'd0) ^ (theta14[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr15 <= ((((((delta16[0] ? gamrow_g1_0 : 10'd0) ^ (delta16[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta16[2] ? gamrow_g1_2 : 10'd0) ^ (delta16[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta16[4] ? gamrow_g1_4 : 10'd0) ^ (delta16[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta16[6] ? gamrow_g1_6 : 10'd0) ^ (delta16[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta16[8] ? gamrow_g1_8 : 10'd0) ^ (delta16[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta15[0] ? d0row_g1_0 : 10'd0) ^ (theta15[1] ? d0row_g1_1 : 10'd0)) ^ ((theta15[2] ? d0row_g1_2 : 10'd0) ^ (theta15[3] ? d0row_g1_3 : 10'd0))) ^ (((theta15[4] ? d0row_g1_4 : 10'd0) ^ (theta15[5] ? d0row_g1_5 : 10'd0)) ^ ((theta15[6] ? d0row_g1_6 : 10'd0) ^ (theta15[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta15[8] ? d0row_g1_8 : 10'd0) ^ (theta15[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr16 <= ((((((delta17[0] ? gamrow_g2_0 : 10'd0) ^ (delta17[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta17[2] ? gamrow_g2_2 : 10'd0) ^ (delta17[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta17[4] ? gamrow_g2_4 : 10'd0) ^ (delta17[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta17[6] ? gamrow_g2_6 : 10'd0) ^ (delta17[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta17[8] ? gamrow_g2_8 : 10'd0) ^ (delta17[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta16[0] ? d0row_g2_0 : 10'd0) ^ (theta16[1] ? d0row_g2_1 : 10'd0)) ^ ((theta16[2] ? d0row_g2_2 : 10'd0) ^ (theta16[3] ? d0row_g2_3 : 10'd0))) ^ (((theta16[4] ? d0row_g2_4 : 10'd0) ^ (theta16[5] ? d0row_g2_5 : 10'd0)) ^ ((theta16[6] ? d0row_g2_6 : 10'd0) ^ (theta16[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta16[8] ? d0row_g2_8 : 10'd0) ^ (theta16[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr17 <= ((((((delta18[0] ? gamrow_g2_0 : 10'd0) ^ (delta18[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta18[2] ? gamrow_g2_2 : 10'd0) ^ (delta18[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta18[4] ? gamrow_g2_4 : 10'd0) ^ (delta18[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta18[6] ? gamrow_g2_6 : 10'd0) ^ (delta18[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta18[8] ? gamrow_g2_8 : 10'd0) ^ (delta18[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta17[0] ? d0row_g2_0 : 10'd0) ^ (theta17[1] ? d0row_g2_1 : 10'd0)) ^ ((theta17[2] ? d0row_g2_2 : 10'd0) ^ (theta17[3] ? d0row_g2_3 : 10'd0))) ^ (((theta17[4] ? d0row_g2_4 : 10'd0) ^ (theta17[5] ? d0row_g2_5 : 10'd0)) ^ ((theta17[6] ? d0row_g2_6 : 10'd0) ^ (theta17[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta17[8] ? d0row_g2_8 : 10'd0) ^ (theta17[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr18 <= ((((((delta19[0] ? gamrow_g2_0 : 10'd0) ^ (delta19[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta19[2] ? gamrow_g2_2 : 10'd0) ^ (delta19[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta19[4] ? gamrow_g2_4 : 10'd0) ^ (delta19[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta19[6] ? gamrow_g2_6 : 10'd0) ^ (delta19[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta19[8] ? gamrow_g2_8 : 10'd0) ^ (delta19[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta18[0] ? d0row_g2_0 : 10'd0) ^ (theta18[1] ? d0row_g2_1 : 10'd0)) ^ ((theta18[2] ? d0row_g2_2 : 10'd0) ^ (theta18[3] ? d0row_g2_3 : 10'd0))) ^ (((theta18[4] ? d0row_g2_4 : 10'd0) ^ (theta18[5] ? d0row_g2_5 : 10'd0)) ^ ((theta18[6] ? d0row_g2_6 : 10'd0) ^ (theta18[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta18[8] ? d0row_g2_8 : 10'd0) ^ (theta18[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr19 <= ((((((delta20[0] ? gamrow_g2_0 : 10'd0) ^ (delta20[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta20[2] ? gamrow_g2_2 : 10'd0) ^ (delta20[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta20[4] ? gamrow_g2_4 : 10'd0) ^ (delta20[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta20[6] ? gamrow_g2_6 : 10'd0) ^ (delta20[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta20[8] ? gamrow_g2_8 : 10'd0) ^ (delta20[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta19[0] ? d0row_g2_0 : 10'd0) ^ (theta19[1] ? d0row_g2_1 : 10'd0)) ^ ((theta19[2] ? d0row_g2_2 : 10'd0) ^ (theta19[3] ? d0row_g2_3 : 10'd0))) ^ (((theta19[4] ? d0row_g2_4 : 10'd0) ^ (theta19[5] ? d0row_g2_5 : 10'd0)) ^ ((theta19[6] ? d0row_g2_6 : 10'd0) ^ (theta19[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta19[8] ? d0row_g2_8 : 10'd0) ^ (theta19[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr20 <= ((((((delta21[0] ? gamrow_g2_0 : 10'd0) ^ (delta21[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta21[2] ? gamrow_g2_2 : 10'd0) ^ (delta21[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta21[4] ? gamrow_g2_4 : 10'd0) ^ (delta21[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta21[6] ? gamrow_g2_6 : 10'd0) ^ (delta21[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta21[8] ? gamrow_g2_8 : 10'd0) ^ (delta21[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta20[0] ? d0row_g2_0 : 10'd0) ^ (theta20[1] ? d0row_g2_1 : 10'd0)) ^ ((theta20[2] ? d0row_g2_2 : 10'd0) ^ (theta20[3] ? d0row_g2_3 : 10'd0))) ^ (((theta20[4] ? d0row_g2_4 : 10'd0) ^ (theta20[5] ? d0row_g2_5 : 10'd0)) ^ ((theta20[6] ? d0row_g2_6 : 10'd0) ^ (theta20[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta20[8] ? d0row_g2_8 : 10'd0) ^ (theta20[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr21 <= (((((theta21[0] ? d0row_g2_0 : 10'd0) ^ (theta21[1] ? d0row_g2_1 : 10'd0)) ^ ((theta21[2] ? d0row_g2_2 : 10'd0) ^ (theta21[3] ? d0row_g2_3 : 10'd0))) ^ (((theta21[4] ? d0row_g2_4 : 10'd0) ^ (theta21[5] ? d0row_g2_5 : 10'd0)) ^ ((theta21[6] ? d0row_g2_6 : 10'd0) ^ (theta21[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta21[8] ? d0row_g2_8 : 10'd0) ^ (theta21[9] ? d0row_g2_9 : 10'd0)));
+        if (rst) begin
+            ribm_ld_g1 <= 1'b0;
+            ribm_upq_g1 <= 1'b0;
+        end else if (in_valid_c6) begin
+            ribm_ld_g1 <= (first_q & (~(bc == 9'h1ff)));
+            ribm_upq_g1 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fe)));
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ribm_ld_g2 <= 1'b0;
+            ribm_upq_g2 <= 1'b0;
+        end else if (in_valid_c7) begin
+            ribm_ld_g2 <= (first_q & (~(bc == 9'h1fe)));
+            ribm_upq_g2 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fd)));
+        end
+    end
+
+    always @(posedge clk) begin
+        if (in_valid_c1) begin
+            ct0 <= (last_q ? ct0_ldq : ct0_st);
+            ct0_ldq <= ct0_ld;
+            ct1 <= (last_q ? ct1_ldq : ct1_st);
+            ct1_ldq <= ct1_ld;
+            ct2 <= (last_q ? ct2_ldq : ct2_st);
+            ct2_ldq <= ct2_ld;
+            ct3 <= (last_q ? ct3_ldq : ct3_st);
+            ct3_ldq <= ct3_ld;
+            ct4 <= (last_q ? ct4_ldq : ct4_st);
+            ct4_ldq <= ct4_ld;
+            ct5 <= (last_q ? ct5_ldq : ct5_st);
+            ct5_ldq <= ct5_ld;
+            ct6 <= (last_q ? ct6_ldq : ct6_st);
+            ct6_ldq <= ct6_ld;
+            ct7 <= (last_q ? ct7_ldq : ct7_st);
+            ct7_ldq <= ct7_ld;
+            co0 <= (last_q ? co0_ldq : co0_st);
+            co0_ldq <= co0_ld;
+            co1 <= (last_q ? co1_ldq : co1_st);
+            co1_ldq <= co1_ld;
+            co2 <= (last_q ? co2_ldq : co2_st);
+            co2_ldq <= co2_ld;
+            co3 <= (last_q ? co3_ldq : co3_st);
+            co3_ldq <= co3_ld;
+            co4 <= (last_q ? co4_ldq : co4_st);
+            co4_ldq <= co4_ld;
+            co5 <= (last_q ? co5_ldq : co5_st);
+            co5_ldq <= co5_ld;
+            co6 <= (last_q ? co6_ldq : co6_st);
+            co6_ldq <= co6_ld;
+            ct1_nz <= (~(ct1 == 10'd0));
+            ct2_nz <= (~(ct2 == 10'd0));
+            ct3_nz <= (~(ct3 == 10'd0));
+            ct4_nz <= (~(ct4 == 10'd0));
+            ct5_nz <= (~(ct5 == 10'd0));
+            ct6_nz <= (~(ct6 == 10'd0));
+            ct7_nz <= (~(ct7 == 10'd0));
+            lambda_deg <= (ct7_nz ? 4'd7 : (ct6_nz ? 4'd6 : (ct5_nz ? 4'd5 : (ct4_nz ? 4'd4 : (ct3_nz ? 4'd3 : (ct2_nz ? 4'd2 : (ct1_nz ? 4'd1 : 4'd0)))))));
+        end
     end
 
     always @(posedge clk) begin
         if (nua_ld) begin
             nua <= lambda_deg;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (in_valid_c2) begin
+            r1_lev0 <= lev0;
+            r1_den0 <= den0;
+            r1_num0_a <= num0_a;
+            r1_num0_b <= num0_b;
+            r1_lev1 <= lev1;
+            r1_den1 <= den1;
+            r1_num1_a <= num1_a;
+            r1_num1_b <= num1_b;
+            r2_root0 <= (r1_lam0 == 10'd0);
+            r2_zero0 <= ((r1_den0 == 10'd0) | (r1_num0 == 10'd0));
+            r2_num0 <= r1_num0;
+            r2_root1 <= (r1_lam1 == 10'd0);
+            r2_zero1 <= ((r1_den1 == 10'd0) | (r1_num1 == 10'd0));
+            r2_num1 <= r1_num1;
+            r3_root0 <= r2_root0;
+            r3_zero0 <= r2_zero0;
+            r3_num0 <= r2_num0;
+            r3_root1 <= r2_root1;
+            r3_zero1 <= r2_zero1;
+            r3_num1 <= r2_num1;
+            r4_inv0 <= inv0;
+            r4_root0 <= r3_root0;
+            r4_zero0 <= r3_zero0;
+            r4_num0 <= r3_num0;
+            r4_inv1 <= inv1;
+            r4_root1 <= r3_root1;
+            r4_zero1 <= r3_zero1;
+            r4_num1 <= r3_num1;
+            r5_e0 <= (r4_root0 ? ev0 : 10'd0);
+            r5_root0 <= r4_root0;
+            r5_fail0 <= (r4_root0 & r4_zero0);
+            r5_e1 <= (r4_root1 ? ev1 : 10'd0);
+            r5_root1 <= r4_root1;
+            r5_fail1 <= (r4_root1 & r4_zero1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (in_valid_c3) begin
+            es_gq0_0 <= es_g0_0;
+            es_acc0 <= es_nxt0;
+            es_gq1_0 <= es_g1_0;
+            es_acc1 <= es_nxt1;
+            es_gq2_0 <= es_g2_0;
+            es_acc2 <= es_nxt2;
+            es_gq3_0 <= es_g3_0;
+            es_acc3 <= es_nxt3;
+            es_gq4_0 <= es_g4_0;
+            es_acc4 <= es_nxt4;
+            es_gq5_0 <= es_g5_0;
+            es_acc5 <= es_nxt5;
+            es_gq6_0 <= es_g6_0;
+            es_acc6 <= es_nxt6;
+            es_gq7_0 <= es_g7_0;
+            es_acc7 <= es_nxt7;
+            es_gq8_0 <= es_g8_0;
+            es_acc8 <= es_nxt8;
+            es_gq9_0 <= es_g9_0;
+            es_acc9 <= es_nxt9;
+            es_gq10_0 <= es_g10_0;
+            es_acc10 <= es_nxt10;
+            es_gq11_0 <= es_g11_0;
+            es_acc11 <= es_nxt11;
+            es_gq12_0 <= es_g12_0;
+            es_acc12 <= es_nxt12;
+            es_gq13_0 <= es_g13_0;
+            es_acc13 <= es_nxt13;
+            roots_beat <= ({1'd0, r5_root0} + {1'd0, r5_root1});
+            fail_beat <= (r5_fail0 | r5_fail1);
+            roots_beat2 <= roots_beat;
+            fail_beat2 <= fail_beat;
+            roots <= ((first7 ? 10'd0 : roots) + {8'd0, roots_beat2});
+            fail_ev <= ((first7 ? 1'b0 : fail_ev) | fail_beat2);
         end
     end
 
@@ -1184,13 +1238,42 @@ module rxdsp_rs_dec (
     end
 
     always @(posedge clk) begin
-        if (s_axis_tvalid) begin
+        if (rst) begin
+            dr_wa <= 10'd0;
+            dr_ra <= 10'he2;
+            de_wa <= 9'd0;
+            de_ra <= 9'hf7;
+        end else if (in_valid_c4) begin
+            dr_wa <= (dr_wa + 10'd1);
+            dr_ra <= (dr_ra + 10'd1);
+            de_wa <= (de_wa + 9'd1);
+            de_ra <= (de_ra + 9'd1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (in_valid_c4) begin
+            dr_rd <= dr_mem[dr_ra];
+            dr_q <= dr_rd;
+            dr_f <= dr_q;
+            de_rd <= de_mem[de_ra];
+            de_q <= de_rd;
+            de_f <= de_q;
+            o_data <= (dec_unc ? dr_f : (dr_f ^ de_f));
+            o_last <= last9;
+            o_corr <= (dec_unc ? 4'd0 : dec_nu);
+            o_unc <= dec_unc;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (in_valid_c4) begin
             dr_mem[dr_wa] <= din;
         end
     end
 
     always @(posedge clk) begin
-        if (s_axis_tvalid) begin
+        if (in_valid_c4) begin
             de_mem[de_wa] <= ein;
         end
     end
