@@ -61,18 +61,24 @@ module rxdsp_rs_gearbox (
     wire olast_n = (emit_q ? (ob_prelast & (~olast_q)) : olast_q);
 
     // next cycle's decisions for each (input taken, last beat) case
-    wire c0f_emit = (rem_q >= 5'ha);
-    wire [4:0] c0f_rem = (c0f_emit ? (rem_q + 5'h16) : (rem_q + 5'd0));
-    wire [26:0] c0f_hot = (c0f_emit ? ((rem_hot << 0) >> 10) : (rem_hot << 0));
-    wire c0f_ready = (c0f_emit ? (~(rem_q >= 5'h1d)) : (~(rem_q >= 5'h13)));
-    wire c1f_emit = (rem_q >= 5'd2);
-    wire [4:0] c1f_rem = (c1f_emit ? (rem_q + 5'h1e) : (rem_q + 5'd8));
-    wire [26:0] c1f_hot = (c1f_emit ? ((rem_hot << 8) >> 10) : (rem_hot << 8));
-    wire c1f_ready = (c1f_emit ? (~(rem_q >= 5'h15)) : (~(rem_q >= 5'hb)));
-    wire emit_d = (acc_aligned ? c1f_emit : c0f_emit);
+    reg rem_ge10;
+    reg rem_ge2;
+    wire [4:0] c0f_rem = (rem_ge10 ? (rem_q + 5'h16) : (rem_q + 5'd0));
+    wire [26:0] c0f_hot = (rem_ge10 ? ((rem_hot << 0) >> 10) : (rem_hot << 0));
+    wire c0f_ready = (rem_ge10 ? (~(rem_q >= 5'h1d)) : (~(rem_q >= 5'h13)));
+    wire c0f_ge10 = (rem_ge10 ? (rem_q >= 5'h14) : (rem_q >= 5'ha));
+    wire c0f_ge2 = (rem_ge10 ? (rem_q >= 5'hc) : (rem_q >= 5'd2));
+    wire [4:0] c1f_rem = (rem_ge2 ? (rem_q + 5'h1e) : (rem_q + 5'd8));
+    wire [26:0] c1f_hot = (rem_ge2 ? ((rem_hot << 8) >> 10) : (rem_hot << 8));
+    wire c1f_ready = (rem_ge2 ? (~(rem_q >= 5'h15)) : (~(rem_q >= 5'hb)));
+    wire c1f_ge10 = (rem_ge2 ? (rem_q >= 5'hc) : (rem_q >= 5'd2));
+    wire c1f_ge2 = (rem_ge2 ? (rem_q >= 5'd4) : 1'b1);
+    wire emit_d = (acc_aligned ? rem_ge2 : rem_ge10);
     wire [4:0] rem_d = (acc_aligned ? c1f_rem : c0f_rem);
     wire [26:0] hot_d = (acc_aligned ? c1f_hot : c0f_hot);
     wire ready_d = (acc_aligned ? c1f_ready : c0f_ready);
+    wire ge10_d = (acc_aligned ? c1f_ge10 : c0f_ge10);
+    wire ge2_d = (acc_aligned ? c1f_ge2 : c0f_ge2);
 
     // output beat from the oldest symbols (LSBs); 10-bit symbol = five PAM4 symbols, first in the MSBs
     wire [9:0] lane0 = {fifo[1:0], fifo[3:2], fifo[5:4], fifo[7:6], fifo[9:8]};
@@ -138,6 +144,8 @@ module rxdsp_rs_gearbox (
             ready_q <= 1'b1;
             olast_q <= 1'b0;
             aligned_ready_q <= 1'b0;
+            rem_ge10 <= 1'b0;
+            rem_ge2 <= 1'b0;
             o_valid <= 1'b0;
         end else begin
             fifo <= (kept | (s_axis_tvalid ? appended : {52'd0}));
@@ -148,6 +156,8 @@ module rxdsp_rs_gearbox (
             ready_q <= (start ? 1'b1 : ready_d);
             olast_q <= olast_n;
             aligned_ready_q <= (start | (aligned_q & ready_d));
+            rem_ge10 <= (start ? 1'b0 : ge10_d);
+            rem_ge2 <= (start ? (((((((1'b0 | sof_first0) | sof_first1) | sof_first2) | sof_first3) | sof_first4) | sof_first5) | sof_first6) : ge2_d);
             o_valid <= emit_q;
         end
     end
