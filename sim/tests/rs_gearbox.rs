@@ -108,7 +108,8 @@ impl Dut {
     fn new(code: Code, s: usize, p: usize) -> Dut {
         let d = rtl::rs::design_gearbox(code, s, p).expect("builds");
         let top = rtl::rs::gearbox::GEARBOX;
-        let info = build_library_with(&d.files, top, &d.ports, BuildOpts::LIGHT).expect("verilates");
+        let info =
+            build_library_with(&d.files, top, &d.ports, BuildOpts::LIGHT).expect("verilates");
         let m = Model::load(&info.library, &d.ports).expect("loads");
         let i = |n: &str| m.input(n).expect(n);
         let o = |n: &str| m.output(n).expect(n);
@@ -166,7 +167,7 @@ fn random_run(code: Code, s: usize, p: usize, cycles: usize, valid_pct: u64, see
     for cyc in 0..cycles {
         let din: Vec<u8> = (0..p).map(|_| (rng.next_u64() & 3) as u8).collect();
         let vin = rng.next_u64() % 100 < valid_pct;
-        let sof = if beats == first || (beats > first && rng.next_u64() % 50 == 0) {
+        let sof = if beats == first || (beats > first && rng.next_u64() % 50 < 1) {
             1u64 << (rng.next_u64() % p as u64)
         } else {
             0
@@ -177,7 +178,10 @@ fn random_run(code: Code, s: usize, p: usize, cycles: usize, valid_pct: u64, see
         beats += (vin && want.ready) as usize;
         emitted += want.valid as usize;
     }
-    assert!(emitted > 100, "{code} S={s} P={p}: only {emitted} beats out");
+    assert!(
+        emitted > 100,
+        "{code} S={s} P={p}: only {emitted} beats out"
+    );
 }
 
 #[test]

@@ -259,7 +259,11 @@ fn control(m: &mut Module, g: &Geo, vin: &Expr, sof: &Expr) -> Result<Ctl, RtlEr
     }
     let mut hs = vec![ku(0, 1)?];
     for j in 1..hw as usize {
-        hs.push(if j <= p { first[p - j].clone() } else { ku(0, 1)? });
+        hs.push(if j <= p {
+            first[p - j].clone()
+        } else {
+            ku(0, 1)?
+        });
     }
     let hot_start = Expr::pack_lsb_first(&hs)?;
     let rem_start = ku(p as i128, cw)?.sub(&lanei)?;
@@ -428,7 +432,11 @@ pub fn build(code: Code, s: usize, p: usize) -> Result<Module, RtlError> {
     let nbuf = next_fifo(&mut m, &g, &buf, &din, &c)?;
     m.next(&buf, &nbuf, None)?;
 
-    m.output("s_axis_tready", &c.ready, "room for P more symbols (a register)")?;
+    m.output(
+        "s_axis_tready",
+        &c.ready,
+        "room for P more symbols (a register)",
+    )?;
     m.output(
         "m_axis_tdata",
         &od,
