@@ -17,7 +17,7 @@ module rxdsp_rs_gearbox (
     input  wire [15:0] s_axis_tdata, // P data symbols, earliest in the LSBs
     input  wire [7:0] s_axis_tuser, // bit i: symbol i starts a codeword
     input  wire s_axis_tvalid, // input valid
-    output wire s_axis_tready, // room for P more symbols
+    output wire s_axis_tready, // room for P more symbols (a register)
     output wire [19:0] m_axis_tdata, // S FEC symbols, lane 0 (earliest) in the LSBs, decoder stream format
     output wire m_axis_tvalid, // output beat
     output wire m_axis_tlast, // last beat of a codeword
@@ -25,15 +25,60 @@ module rxdsp_rs_gearbox (
 );
 
     reg [51:0] fifo;
-    reg [4:0] count;
     reg aligned_q;
+    reg [4:0] rem_q;
+    reg [26:0] rem_hot;
+    reg emit_q;
+    reg ready_q;
+    reg olast_q;
     reg [8:0] ob;
-    wire olast = (ob == 9'h107);
-    wire [4:0] need = (olast ? 5'ha : 5'ha);
-    wire emit = (aligned_q & (count >= need));
-    wire [4:0] rem = (emit ? (count - need) : count);
-    wire ready = (rem < 5'h13);
-    wire acc = (s_axis_tvalid & ready);
+    reg aligned_ready_q;
+
+    // the first marker after reset: its lane, one-hot and binary
+    wire sof_first0 = (s_axis_tuser[0] & (~1'b0));
+    wire sof_below0 = (1'b0 | s_axis_tuser[0]);
+    wire sof_first1 = (s_axis_tuser[1] & (~sof_below0));
+    wire sof_below1 = (sof_below0 | s_axis_tuser[1]);
+    wire sof_first2 = (s_axis_tuser[2] & (~sof_below1));
+    wire sof_below2 = (sof_below1 | s_axis_tuser[2]);
+    wire sof_first3 = (s_axis_tuser[3] & (~sof_below2));
+    wire sof_below3 = (sof_below2 | s_axis_tuser[3]);
+    wire sof_first4 = (s_axis_tuser[4] & (~sof_below3));
+    wire sof_below4 = (sof_below3 | s_axis_tuser[4]);
+    wire sof_first5 = (s_axis_tuser[5] & (~sof_below4));
+    wire sof_below5 = (sof_below4 | s_axis_tuser[5]);
+    wire sof_first6 = (s_axis_tuser[6] & (~sof_below5));
+    wire sof_below6 = (sof_below5 | s_axis_tuser[6]);
+    wire sof_first7 = (s_axis_tuser[7] & (~sof_below6));
+    wire sof_below7 = (sof_below6 | s_axis_tuser[7]);
+    wire [2:0] sof_lane = (s_axis_tuser[0] ? 3'd0 : (s_axis_tuser[1] ? 3'd1 : (s_axis_tuser[2] ? 3'd2 : (s_axis_tuser[3] ? 3'd3 : (s_axis_tuser[4] ? 3'd4 : (s_axis_tuser[5] ? 3'd5 : (s_axis_tuser[6] ? 3'd6 : (s_axis_tuser[7] ? 3'd7 : 3'd0))))))));
+    wire [4:0] sof_lane_e = {2'd0, sof_lane};
+    wire start = ((s_axis_tvalid & sof_below7) & (~aligned_q));
+    wire acc_aligned = (s_axis_tvalid & aligned_ready_q);
+
+    // next cycle's last-beat flag (b >= 2: a codeword's first beat is never its last)
+    wire ob_prelast = (ob == 9'h106);
+    wire olast_n = (emit_q ? (ob_prelast & (~olast_q)) : olast_q);
+
+    // next cycle's decisions for each (input taken, last beat) case
+    reg rem_ge10;
+    reg rem_ge2;
+    wire [4:0] c0f_rem = (rem_ge10 ? (rem_q + 5'h16) : (rem_q + 5'd0));
+    wire [26:0] c0f_hot = (rem_ge10 ? ((rem_hot << 0) >> 10) : (rem_hot << 0));
+    wire c0f_ready = (rem_ge10 ? (~(rem_q >= 5'h1d)) : (~(rem_q >= 5'h13)));
+    wire c0f_ge10 = (rem_ge10 ? (rem_q >= 5'h14) : (rem_q >= 5'ha));
+    wire c0f_ge2 = (rem_ge10 ? (rem_q >= 5'hc) : (rem_q >= 5'd2));
+    wire [4:0] c1f_rem = (rem_ge2 ? (rem_q + 5'h1e) : (rem_q + 5'd8));
+    wire [26:0] c1f_hot = (rem_ge2 ? ((rem_hot << 8) >> 10) : (rem_hot << 8));
+    wire c1f_ready = (rem_ge2 ? (~(rem_q >= 5'h15)) : (~(rem_q >= 5'hb)));
+    wire c1f_ge10 = (rem_ge2 ? (rem_q >= 5'hc) : (rem_q >= 5'd2));
+    wire c1f_ge2 = (rem_ge2 ? (rem_q >= 5'd4) : 1'b1);
+    wire emit_d = (acc_aligned ? rem_ge2 : rem_ge10);
+    wire [4:0] rem_d = (acc_aligned ? c1f_rem : c0f_rem);
+    wire [26:0] hot_d = (acc_aligned ? c1f_hot : c0f_hot);
+    wire ready_d = (acc_aligned ? c1f_ready : c0f_ready);
+    wire ge10_d = (acc_aligned ? c1f_ge10 : c0f_ge10);
+    wire ge2_d = (acc_aligned ? c1f_ge2 : c0f_ge2);
 
     // output beat from the oldest symbols (LSBs); 10-bit symbol = five PAM4 symbols, first in the MSBs
     wire [9:0] lane0 = {fifo[1:0], fifo[3:2], fifo[5:4], fifo[7:6], fifo[9:8]};
@@ -43,59 +88,92 @@ module rxdsp_rs_gearbox (
     reg o_valid;
 
     // remove the emitted symbols
-    wire [51:0] kept = (emit ? (fifo >> 20) : fifo);
+    wire [51:0] kept = (emit_q ? (fifo >> 20) : fifo);
 
-    // the first marker after reset: drop the symbols before it
-    wire [2:0] sof_lane = (s_axis_tuser[0] ? 3'd0 : (s_axis_tuser[1] ? 3'd1 : (s_axis_tuser[2] ? 3'd2 : (s_axis_tuser[3] ? 3'd3 : (s_axis_tuser[4] ? 3'd4 : (s_axis_tuser[5] ? 3'd5 : (s_axis_tuser[6] ? 3'd6 : (s_axis_tuser[7] ? 3'd7 : 3'd0))))))));
-    wire sof_any = (~(s_axis_tuser == 8'd0));
-    wire start = ((acc & sof_any) & (~aligned_q));
-    wire [15:0] drop_s0 = (sof_lane[0] ? (s_axis_tdata >> 2) : s_axis_tdata);
-    wire [15:0] drop_s1 = (sof_lane[1] ? (drop_s0 >> 4) : drop_s0);
-    wire [15:0] drop_s2 = (sof_lane[2] ? (drop_s1 >> 8) : drop_s1);
-    wire [51:0] ins_d = {36'd0, s_axis_tdata};
-    wire [51:0] ins_s = {36'd0, drop_s2};
-    wire [51:0] ins_s0 = (rem[0] ? (ins_d << 2) : ins_d);
-    wire [51:0] ins_s1 = (rem[1] ? (ins_s0 << 4) : ins_s0);
-    wire [51:0] ins_s2 = (rem[2] ? (ins_s1 << 8) : ins_s1);
-    wire [51:0] ins_s3 = (rem[3] ? (ins_s2 << 16) : ins_s2);
-    wire [51:0] ins_s4 = (rem[4] ? (ins_s3 << 32) : ins_s3);
-    wire [51:0] appended = (kept | ins_s4);
-    wire acc_aligned = (acc & aligned_q);
-    wire [4:0] sof_lane_e = {2'd0, sof_lane};
-    assign s_axis_tready = ready;
+    // append at the one-hot fill count; at the first marker keep the symbols from it on
+    wire [1:0] ins0 = (rem_hot[0] ? s_axis_tdata[1:0] : 2'd0);
+    wire [1:0] drop0 = ((((((((sof_first0 ? s_axis_tdata[1:0] : 2'd0) | (sof_first1 ? s_axis_tdata[3:2] : 2'd0)) | (sof_first2 ? s_axis_tdata[5:4] : 2'd0)) | (sof_first3 ? s_axis_tdata[7:6] : 2'd0)) | (sof_first4 ? s_axis_tdata[9:8] : 2'd0)) | (sof_first5 ? s_axis_tdata[11:10] : 2'd0)) | (sof_first6 ? s_axis_tdata[13:12] : 2'd0)) | (sof_first7 ? s_axis_tdata[15:14] : 2'd0));
+    wire [1:0] ins1 = ((rem_hot[0] ? s_axis_tdata[3:2] : 2'd0) | (rem_hot[1] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] drop1 = (((((((sof_first0 ? s_axis_tdata[3:2] : 2'd0) | (sof_first1 ? s_axis_tdata[5:4] : 2'd0)) | (sof_first2 ? s_axis_tdata[7:6] : 2'd0)) | (sof_first3 ? s_axis_tdata[9:8] : 2'd0)) | (sof_first4 ? s_axis_tdata[11:10] : 2'd0)) | (sof_first5 ? s_axis_tdata[13:12] : 2'd0)) | (sof_first6 ? s_axis_tdata[15:14] : 2'd0));
+    wire [1:0] ins2 = (((rem_hot[0] ? s_axis_tdata[5:4] : 2'd0) | (rem_hot[1] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[2] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] drop2 = ((((((sof_first0 ? s_axis_tdata[5:4] : 2'd0) | (sof_first1 ? s_axis_tdata[7:6] : 2'd0)) | (sof_first2 ? s_axis_tdata[9:8] : 2'd0)) | (sof_first3 ? s_axis_tdata[11:10] : 2'd0)) | (sof_first4 ? s_axis_tdata[13:12] : 2'd0)) | (sof_first5 ? s_axis_tdata[15:14] : 2'd0));
+    wire [1:0] ins3 = ((((rem_hot[0] ? s_axis_tdata[7:6] : 2'd0) | (rem_hot[1] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[2] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[3] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] drop3 = (((((sof_first0 ? s_axis_tdata[7:6] : 2'd0) | (sof_first1 ? s_axis_tdata[9:8] : 2'd0)) | (sof_first2 ? s_axis_tdata[11:10] : 2'd0)) | (sof_first3 ? s_axis_tdata[13:12] : 2'd0)) | (sof_first4 ? s_axis_tdata[15:14] : 2'd0));
+    wire [1:0] ins4 = (((((rem_hot[0] ? s_axis_tdata[9:8] : 2'd0) | (rem_hot[1] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[2] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[3] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[4] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] drop4 = ((((sof_first0 ? s_axis_tdata[9:8] : 2'd0) | (sof_first1 ? s_axis_tdata[11:10] : 2'd0)) | (sof_first2 ? s_axis_tdata[13:12] : 2'd0)) | (sof_first3 ? s_axis_tdata[15:14] : 2'd0));
+    wire [1:0] ins5 = ((((((rem_hot[0] ? s_axis_tdata[11:10] : 2'd0) | (rem_hot[1] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[2] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[3] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[4] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[5] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] drop5 = (((sof_first0 ? s_axis_tdata[11:10] : 2'd0) | (sof_first1 ? s_axis_tdata[13:12] : 2'd0)) | (sof_first2 ? s_axis_tdata[15:14] : 2'd0));
+    wire [1:0] ins6 = (((((((rem_hot[0] ? s_axis_tdata[13:12] : 2'd0) | (rem_hot[1] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[2] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[3] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[4] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[5] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[6] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] drop6 = ((sof_first0 ? s_axis_tdata[13:12] : 2'd0) | (sof_first1 ? s_axis_tdata[15:14] : 2'd0));
+    wire [1:0] ins7 = ((((((((rem_hot[0] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[1] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[2] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[3] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[4] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[5] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[6] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[7] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] drop7 = (sof_first0 ? s_axis_tdata[15:14] : 2'd0);
+    wire [1:0] ins8 = ((((((((rem_hot[1] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[2] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[3] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[4] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[5] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[6] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[7] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[8] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins9 = ((((((((rem_hot[2] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[3] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[4] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[5] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[6] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[7] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[8] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[9] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins10 = ((((((((rem_hot[3] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[4] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[5] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[6] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[7] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[8] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[9] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[10] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins11 = ((((((((rem_hot[4] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[5] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[6] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[7] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[8] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[9] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[10] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[11] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins12 = ((((((((rem_hot[5] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[6] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[7] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[8] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[9] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[10] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[11] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[12] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins13 = ((((((((rem_hot[6] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[7] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[8] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[9] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[10] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[11] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[12] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[13] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins14 = ((((((((rem_hot[7] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[8] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[9] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[10] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[11] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[12] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[13] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[14] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins15 = ((((((((rem_hot[8] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[9] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[10] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[11] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[12] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[13] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[14] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[15] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins16 = ((((((((rem_hot[9] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[10] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[11] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[12] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[13] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[14] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[15] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[16] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins17 = ((((((((rem_hot[10] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[11] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[12] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[13] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[14] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[15] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[16] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[17] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins18 = ((((((((rem_hot[11] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[12] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[13] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[14] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[15] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[16] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[17] ? s_axis_tdata[3:2] : 2'd0)) | (rem_hot[18] ? s_axis_tdata[1:0] : 2'd0));
+    wire [1:0] ins19 = (((((((rem_hot[12] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[13] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[14] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[15] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[16] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[17] ? s_axis_tdata[5:4] : 2'd0)) | (rem_hot[18] ? s_axis_tdata[3:2] : 2'd0));
+    wire [1:0] ins20 = ((((((rem_hot[13] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[14] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[15] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[16] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[17] ? s_axis_tdata[7:6] : 2'd0)) | (rem_hot[18] ? s_axis_tdata[5:4] : 2'd0));
+    wire [1:0] ins21 = (((((rem_hot[14] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[15] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[16] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[17] ? s_axis_tdata[9:8] : 2'd0)) | (rem_hot[18] ? s_axis_tdata[7:6] : 2'd0));
+    wire [1:0] ins22 = ((((rem_hot[15] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[16] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[17] ? s_axis_tdata[11:10] : 2'd0)) | (rem_hot[18] ? s_axis_tdata[9:8] : 2'd0));
+    wire [1:0] ins23 = (((rem_hot[16] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[17] ? s_axis_tdata[13:12] : 2'd0)) | (rem_hot[18] ? s_axis_tdata[11:10] : 2'd0));
+    wire [1:0] ins24 = ((rem_hot[17] ? s_axis_tdata[15:14] : 2'd0) | (rem_hot[18] ? s_axis_tdata[13:12] : 2'd0));
+    wire [1:0] ins25 = (rem_hot[18] ? s_axis_tdata[15:14] : 2'd0);
+    wire [51:0] ins = {ins25, ins24, ins23, ins22, ins21, ins20, ins19, ins18, ins17, ins16, ins15, ins14, ins13, ins12, ins11, ins10, ins9, ins8, ins7, ins6, ins5, ins4, ins3, ins2, ins1, ins0};
+    wire [51:0] drop = {2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, 2'd0, drop7, drop6, drop5, drop4, drop3, drop2, drop1, drop0};
+    wire [51:0] appended = (aligned_ready_q ? ins : (aligned_q ? {52'd0} : drop));
+    assign s_axis_tready = ready_q;
     assign m_axis_tdata = o_data;
     assign m_axis_tvalid = o_valid;
     assign m_axis_tlast = o_last;
     assign aligned = aligned_q;
 
     always @(posedge clk) begin
-        fifo <= (start ? ins_s : (acc_aligned ? appended : kept));
-    end
-
-    always @(posedge clk) begin
         if (rst) begin
-            count <= 5'd0;
+            fifo <= 52'd0;
             aligned_q <= 1'b0;
+            rem_q <= 5'd0;
+            rem_hot <= 27'd1;
+            emit_q <= 1'b0;
+            ready_q <= 1'b1;
+            olast_q <= 1'b0;
+            aligned_ready_q <= 1'b0;
+            rem_ge10 <= 1'b0;
+            rem_ge2 <= 1'b0;
             o_valid <= 1'b0;
         end else begin
-            count <= (start ? (5'd8 - sof_lane_e) : (acc_aligned ? (rem + 5'd8) : rem));
+            fifo <= (kept | (s_axis_tvalid ? appended : {52'd0}));
             aligned_q <= (aligned_q | start);
-            o_valid <= emit;
+            rem_q <= (start ? (5'd8 - sof_lane_e) : rem_d);
+            rem_hot <= (start ? {1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, 1'b0, sof_first0, sof_first1, sof_first2, sof_first3, sof_first4, sof_first5, sof_first6, sof_first7, 1'b0} : hot_d);
+            emit_q <= (start ? 1'b0 : emit_d);
+            ready_q <= (start ? 1'b1 : ready_d);
+            olast_q <= olast_n;
+            aligned_ready_q <= (start | (aligned_q & ready_d));
+            rem_ge10 <= (start ? 1'b0 : ge10_d);
+            rem_ge2 <= (start ? (((((((1'b0 | sof_first0) | sof_first1) | sof_first2) | sof_first3) | sof_first4) | sof_first5) | sof_first6) : ge2_d);
+            o_valid <= emit_q;
         end
     end
 
     always @(posedge clk) begin
         if (rst) begin
             ob <= 9'd0;
-        end else if (emit) begin
-            ob <= (olast ? 9'd0 : (ob + 9'd1));
+        end else if (emit_q) begin
+            ob <= (olast_q ? 9'd0 : (ob + 9'd1));
         end
     end
 
     always @(posedge clk) begin
-        if (emit) begin
+        if (emit_q) begin
             o_data <= {lane1, lane0};
-            o_last <= olast;
+            o_last <= olast_q;
         end
     end
 
