@@ -248,7 +248,7 @@ fn decoder_kr4_s2() {
 #[test]
 #[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kp4_s16() {
-    // 34 beats per codeword: the riBM's 30 iterations fill 30 of the 33 usable beats
+    // 34 beats per codeword: the riBM's 30 iterations fill all 30 usable beats (B - 4)
     check_decoder(Code::Kp4, 16, 96, &[true], 26);
 }
 

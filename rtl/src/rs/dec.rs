@@ -8,8 +8,8 @@
 //!   flat XOR network per syndrome; lanes of the last beat beyond `n` are
 //!   forced to zero and every lane weight carries `alpha^(-j pad)`,
 //!   `pad = BS - n`, so the sum is exactly `r(alpha^j)`);
-//! * slot `c+1`: riBM, loaded in beat 0, `2t` iterations: two beats each
-//!   (a register on the products) when `4t + 2 <= B`, else one; `3t+1`
+//! * slot `c+1`: riBM, loaded in beat 1, `2t` iterations: two beats each
+//!   (a register on the products) when `4t + 4 <= B`, else one; `3t+1`
 //!   processing elements whose products use registered rows
 //!   `delta_0 alpha^k`, `gamma alpha^k` (no fan-out of one register to all);
 //! * slot `c+2`: Chien search and Forney, `S` positions per beat, five
@@ -41,8 +41,9 @@ pub const COUNTER_BITS: u32 = 32;
 pub const CH: usize = 5;
 
 /// Decoder latency beyond `3B` cycles: the input register, the error
-/// stream's offset [`CH`], the check and decision beats (2), the decision
-/// register and the output register.
+/// stream's offset [`CH`], the residual syndromes' second register level,
+/// the check and decision beats (2), the decision register and the output
+/// register.
 pub const LATENCY_EXTRA: usize = CH + 6;
 
 fn gf_header(what: &str, note: &str) -> Header {
@@ -301,8 +302,9 @@ struct EnCopies {
 /// `s_axis_tvalid & (bc != K_k)`, `K_k` a beat counter value the counter
 /// never takes (`>= B`): the same bit as `in_valid` in operation, but a
 /// different function, so Yosys keeps the copies apart (`opt_merge` merges
-/// flip-flops with equal inputs). With fewer such values than blocks, the
-/// blocks share copies (`in_valid` itself when there are none).
+/// flip-flops with equal inputs); a second copy per value registers
+/// `s_axis_tvalid | (bc == K_k)`. With fewer copies than blocks, the blocks
+/// share them.
 fn en_copies(
     m: &mut Module,
     code: Code,
@@ -314,12 +316,19 @@ fn en_copies(
     let groups = (3 * code.t() + 1).div_ceil(RIBM_GROUP);
     let wanted = 5 + groups;
     let unused: Vec<usize> = ((b..1usize << bt.bw).rev()).take(wanted).collect();
+    // two functions per unused value: `valid & (bc != K)`, `valid | (bc == K)`
     let mut copies = Vec::new();
-    for (k, v) in unused.iter().enumerate() {
-        let d = valid_in.and(&bt.bc.eq(&ku(*v as i128, bt.bw)?)?.not())?;
+    for k in 0..wanted.min(2 * unused.len()) {
+        let at = bt.bc.eq(&ku(unused[k % unused.len()] as i128, bt.bw)?)?;
+        let d = if k < unused.len() {
+            valid_in.and(&at.not())?
+        } else {
+            valid_in.or(&at)?
+        };
         copies.push(m.reg_d(&format!("in_valid_c{k}"), &d, None, Some(0))?);
     }
     if copies.is_empty() {
+        // no unused value (no B <= 544 is a power of two, so never): one copy
         copies.push(m.reg_d("in_valid_c0", valid_in, None, Some(0))?);
     }
     let pick = |i: usize| copies[i % copies.len()].clone();
@@ -334,9 +343,9 @@ fn en_copies(
 }
 
 /// The syndromes `S_j = r(alpha^j)` of the received word: returns the
-/// accumulators (a codeword's syndromes in beat 0 of the next slot, when
+/// accumulators (a codeword's syndromes in beat 1 of the next slot, when
 /// the riBM loads them) and `sb`, the syndromes kept for the residual check
-/// (loaded in beat 0 of slot `c+2`, through `sa`).
+/// (loaded in beat 1 of slot `c+2`, through `sa`).
 fn syndrome_stage(
     m: &mut Module,
     c: &Dec,
@@ -400,11 +409,15 @@ struct RibmGroup {
 }
 
 /// Group `g`'s copies of the riBM control registers. Each copy computes the
-/// group-0 register's function and'ed with `bc != K` (or `K-1` for the
-/// registers of the next beat), `K` a beat value in which the state never
-/// changes: the same value in operation but a different function, so Yosys
-/// keeps the copies apart (`opt_merge` merges flip-flops with equal inputs,
-/// even when marked `keep`).
+/// group-0 register's function and'ed with `bc != K` (the load flag) or
+/// `bc != K-1` (the update flag and the switch, registered the clock before
+/// they are used), where `K` is a spare value of the beat counter: neither a
+/// load or update beat nor the beat after an update (the switch register
+/// loads every clock, and in an input gap the clock before update beat `u`
+/// can see `bc == u`). So each copy holds the group-0 value whenever it is
+/// used, but it is a different function, and Yosys keeps the copies apart
+/// (`opt_merge` merges flip-flops with equal inputs, even when marked
+/// `keep`).
 fn ribm_group(
     m: &mut Module,
     c: &Dec,
@@ -492,16 +505,14 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     } else {
         m.wire("ribm_sw", &sw_c)?
     };
-    // a copy of the rows per group of RIBM_GROUP elements (group 0: the rows
-    // themselves), so no row register reaches all 3t+1 elements across the
-    // die. Each copy's enable is `ren & (bc != K_g)` with K_g a beat in which
-    // the state never changes: equal to `ren` in operation, but a different
-    // function, so Yosys keeps the copies apart (`opt_merge` merges
-    // flip-flops with the same inputs bit by bit, even when marked `keep`).
+    // the control and a copy of the rows per group of RIBM_GROUP elements
+    // (group 0: the registers themselves), so no control or row register
+    // reaches all 3t+1 elements across the die (`ribm_group`)
     let ng = nd.div_ceil(RIBM_GROUP);
     let mut busy = vec![1usize];
     if c.two {
-        busy.extend((3..=4 * t + 1).step_by(2));
+        // update beats 3, 5, .., 4t+1 and the beats after them (the switch)
+        busy.extend(3..=4 * t + 2);
     } else {
         busy.extend(2..=2 * t + 1);
     }
@@ -576,7 +587,7 @@ fn chien_terms(
     // the load select needs no beat: the registers are enabled by it
     let (en, ld) = (&c.ens.terms, &c.ll[0]);
     m.comment("Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)");
-    m.comment("their loads are registered every beat (`_ldq`): the riBM state is final two beats before the slot's last (check_fit)");
+    m.comment("their loads are registered every beat (`_ldq`): the riBM state is final from beat B-2 (its last update is in beat B-3 or earlier: check_fit)");
     let mut tt = Vec::new();
     for i in 0..=t {
         let r = m.reg(&format!("ct{i}"), Ty::u(10), None)?;
@@ -751,8 +762,8 @@ fn chien_forney(
     Ok(cf)
 }
 
-/// The decision on a codeword, made in beat `CH+2` of the slot after its
-/// error stream.
+/// The decision on a codeword, loaded in beat `CH+3` of the slot after its
+/// error stream (`fl[CH+3]`).
 struct Decision {
     /// the registered decision: uncorrectable
     dec_unc: Expr,
@@ -788,8 +799,8 @@ fn count_ones(bits: &[Expr], w: u32) -> Result<Expr, RtlError> {
 }
 
 /// The checks (residual syndromes, root count against `nu`, Forney
-/// failures), registered in beat `CH+1` of the next slot, and the decision
-/// register, loaded in beat `CH+2`.
+/// failures), registered in beat `CH+2` of the next slot (`fl[CH+2]`), and
+/// the decision register, loaded in beat `CH+3`.
 fn decision(
     m: &mut Module,
     c: &Dec,

@@ -13,7 +13,7 @@
 //! ```
 //! use golden::fec::Code;
 //! let d = rtl::rs::design_dec(Code::Kr4, 8).unwrap();
-//! assert_eq!(d.latency, rtl::rs::dec_latency(Code::Kr4, 8)); // 3 * 66 + 9
+//! assert_eq!(d.latency, rtl::rs::dec_latency(Code::Kr4, 8)); // 3 * 66 + 11
 //! assert!(rtl::rs::design_dec(Code::Kp4, 32).is_err());
 //! ```
 
@@ -40,8 +40,9 @@ pub fn beats(code: Code, s: usize) -> usize {
 }
 
 /// Checks `S` for `code`: `1..=16`, and the riBM solver's
-/// `2t` iterations (beats `2..=2t+1` after loading in beat 1) must end
-/// before the Chien terms load in the last beat: `2t <= ceil(n/S) - 3`.
+/// `2t` iterations (beats `2..=2t+1` after loading in beat 1) must end two
+/// beats before the last, whose Chien term loads are registered the beat
+/// before: `2t <= ceil(n/S) - 4`.
 pub fn check(code: Code, s: usize) -> Result<(), RtlError> {
     if !(1..=16).contains(&s) {
         return Err(RtlError::Param {
@@ -83,7 +84,7 @@ pub fn ribm_two_beat(code: Code, s: usize) -> bool {
 }
 
 /// Decoder latency in clock cycles with a continuous input: a symbol that
-/// enters in cycle `c` leaves in cycle `c + 3 ceil(n/S) + 9`
+/// enters in cycle `c` leaves in cycle `c + 3 ceil(n/S) + 11`
 /// ([`dec::LATENCY_EXTRA`]).
 pub fn dec_latency(code: Code, s: usize) -> usize {
     3 * beats(code, s) + dec::LATENCY_EXTRA

@@ -356,7 +356,7 @@ module rxdsp_rs_dec (
 
     // Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)
 
-    // their loads are registered every beat (`_ldq`): the riBM state is final two beats before the slot's last (check_fit)
+    // their loads are registered every beat (`_ldq`): the riBM state is final from beat B-2 (its last update is in beat B-3 or earlier: check_fit)
     reg [9:0] ct0;
     wire [9:0] ct0_ld = (((((delta7[0] ? 10'd1 : 10'd0) ^ (delta7[1] ? 10'd2 : 10'd0)) ^ ((delta7[2] ? 10'd4 : 10'd0) ^ (delta7[3] ? 10'd8 : 10'd0))) ^ (((delta7[4] ? 10'h10 : 10'd0) ^ (delta7[5] ? 10'h20 : 10'd0)) ^ ((delta7[6] ? 10'h40 : 10'd0) ^ (delta7[7] ? 10'h80 : 10'd0)))) ^ ((delta7[8] ? 10'h100 : 10'd0) ^ (delta7[9] ? 10'h200 : 10'd0)));
     reg [9:0] ct0_ldq;
