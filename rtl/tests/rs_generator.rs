@@ -98,9 +98,9 @@ fn illegal_parameters_are_refused_with_a_clear_message() {
 fn latency_and_beats() {
     assert_eq!(rtl::rs::beats(Code::Kp4, 16), 34);
     assert_eq!(rtl::rs::beats(Code::Kp4, 3), 182);
-    assert_eq!(rtl::rs::dec_latency(Code::Kp4, 8), 3 * 68 + 11);
+    assert_eq!(rtl::rs::dec_latency(Code::Kp4, 8), 3 * 68 + 12);
     assert_eq!(
         rtl::rs::design_dec(Code::Kr4, 8).unwrap().latency,
-        3 * 66 + 11
+        3 * 66 + 12
     );
 }

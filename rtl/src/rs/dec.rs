@@ -40,11 +40,17 @@ pub const COUNTER_BITS: u32 = 32;
 /// value: stages CH1..CH5.
 pub const CH: usize = 5;
 
+/// Beats from the start of a codeword's Chien slot to its first error
+/// value in the residual syndrome unit's input register (`es_in`): [`CH`]
+/// and that register, which keeps the unit's wide XOR networks beside their
+/// own copy of the error values.
+pub const EV: usize = CH + 1;
+
 /// Decoder latency beyond `3B` cycles: the input register, the error
-/// stream's offset [`CH`], the residual syndromes' second register level,
+/// stream's offset [`EV`], the residual syndromes' second register level,
 /// the check and decision beats (2), the decision register and the output
 /// register.
-pub const LATENCY_EXTRA: usize = CH + 6;
+pub const LATENCY_EXTRA: usize = EV + 6;
 
 fn gf_header(what: &str, note: &str) -> Header {
     Header::new(what, regen::RS_DEC)
@@ -225,8 +231,8 @@ fn build_top(
     )?;
     let ld = m.wire("ld", &en.and(&last_q)?)?;
     let (mut fl, mut ll) = (vec![first_q], vec![last_q]);
-    for k in 1..=CH + 4 {
-        if k <= CH + 3 {
+    for k in 1..=EV + 4 {
+        if k <= EV + 3 {
             let f = m.reg_d(&format!("first{k}"), &fl[k - 1], Some(&en), None)?;
             fl.push(f);
         }
@@ -762,19 +768,13 @@ fn chien_forney(
     Ok(cf)
 }
 
-/// The decision on a codeword, loaded in beat `CH+3` of the slot after its
-/// error stream (`fl[CH+3]`).
+/// The decision on a codeword, loaded in beat `EV+3` of the slot after its
+/// error stream (`fl[EV+3]`).
 struct Decision {
     /// the registered decision: uncorrectable
     dec_unc: Expr,
     /// the registered decision: corrected symbols
     dec_nu: Expr,
-    /// the decision's inputs, valid when `ld` is high: uncorrectable
-    unc: Expr,
-    /// the decision's inputs: corrected symbols if correctable (`nu`)
-    nu: Expr,
-    /// the decision register's load
-    ld: Expr,
     /// a decision of a real codeword (not the pipeline filling)
     real: Expr,
     /// sticky: a real decision was made (the output is valid)
@@ -799,8 +799,8 @@ fn count_ones(bits: &[Expr], w: u32) -> Result<Expr, RtlError> {
 }
 
 /// The checks (residual syndromes, root count against `nu`, Forney
-/// failures), registered in beat `CH+2` of the next slot (`fl[CH+2]`), and
-/// the decision register, loaded in beat `CH+3`.
+/// failures), registered in beat `EV+2` of the next slot (`fl[EV+2]`), and
+/// the decision register, loaded in beat `EV+3`.
 fn decision(
     m: &mut Module,
     c: &Dec,
@@ -810,19 +810,24 @@ fn decision(
     full: &Expr,
 ) -> Result<Decision, RtlError> {
     let en = &c.ens.check;
-    m.comment("residual syndromes: syndromes of the error word, compared with S_j in the next slot's beat CH");
+    m.comment("residual syndromes: syndromes of the error word (its own input register es_in), compared with S_j in the next slot's beat EV+1");
+    let e_in: Vec<Expr> =
+        cf.e.iter()
+            .enumerate()
+            .map(|(l, e)| m.reg_d(&format!("es_in{l}"), e, Some(en), None))
+            .collect::<Result<_, _>>()?;
     let eacc = syndromes(
         m,
         &c.gf,
         "es",
-        &cf.e,
+        &e_in,
         RES_GROUP,
-        &c.fl[CH + 1],
+        &c.fl[EV + 1],
         en,
         c.p,
         c.pad,
     )?;
-    let f4 = m.wire("fch1", &en.and(&c.fl[CH + 1])?)?;
+    let f4 = m.wire("fch1", &en.and(&c.fl[EV + 1])?)?;
     let mut res = Vec::new();
     for j in 0..c.p {
         let sc = m.reg_d(&format!("sc{j}"), &sb[j], Some(&f4), None)?;
@@ -830,14 +835,16 @@ fn decision(
         res.push(m.reg_d(&format!("res{j}"), &bad, Some(&f4), None)?);
     }
 
-    m.comment("root count over positions 0..n and Forney failures (one beat later)");
+    m.comment("root count over positions 0..n and Forney failures (registered three times, aligned with the residual check)");
     let cw = 10;
     let pw = bits_for(c.s);
     let pc = m.reg_d("roots_beat", &count_ones(&cf.root, pw)?, Some(en), None)?;
     let fb = m.reg_d("fail_beat", &or_all(cf.fail.clone())?, Some(en), None)?;
     let pc = m.reg_d("roots_beat2", &pc, Some(en), None)?;
     let fb = m.reg_d("fail_beat2", &fb, Some(en), None)?;
-    let st = &c.fl[CH + 2];
+    let pc = m.reg_d("roots_beat3", &pc, Some(en), None)?;
+    let fb = m.reg_d("fail_beat3", &fb, Some(en), None)?;
+    let st = &c.fl[EV + 2];
     let cnt = m.reg("roots", Ty::u(cw), None)?;
     let sum = Expr::mux(st, &ku(0, cw)?, &cnt)?.add(&pc.ext(cw)?)?;
     m.next(&cnt, &sum, Some(en))?;
@@ -845,7 +852,7 @@ fn decision(
     let fa_in = Expr::mux(st, &ku(0, 1)?, &fa)?;
     m.next(&fa, &fa_in.or(&fb)?, Some(en))?;
 
-    m.comment("the checks of the previous codeword, in beat CH+1 (nub: nu of the codeword in the error stream)");
+    m.comment("the checks of the previous codeword, in beat EV+2 (nub: nu of the codeword in the error stream)");
     let q = m.wire("chk_ld", &en.and(st)?)?;
     let nub = m.reg_d("nub", nua, Some(&q), None)?;
     let nub_e = m.wire("nub_e", &nub.ext(cw)?)?;
@@ -855,8 +862,8 @@ fn decision(
     let nu = m.reg_d("nuc", &nub, Some(&q), None)?;
     let unc = m.wire("unc", &rc_bad.or(&fa_bad)?.or(&res_bad)?)?;
 
-    m.comment("decision, in beat CH+2");
-    let dl = m.wire("dec_ld", &en.and(&c.fl[CH + 3])?)?;
+    m.comment("decision, in beat EV+3");
+    let dl = m.wire("dec_ld", &en.and(&c.fl[EV + 3])?)?;
     let dec_unc = m.reg_d("dec_unc", &unc, Some(&dl), None)?;
     let dec_nu = m.reg_d("dec_nu", &nu, Some(&dl), None)?;
     let real = m.wire("dec_real", &dl.and(full)?)?;
@@ -865,9 +872,6 @@ fn decision(
     Ok(Decision {
         dec_unc,
         dec_nu,
-        unc,
-        nu,
-        ld: dl,
         real,
         dv,
     })
@@ -883,17 +887,19 @@ struct Statistics {
     hist: Vec<Expr>,
 }
 
-/// The statistics counters, advanced one clock after every real decision
-/// by increments registered beside the decision register (loaded from the
-/// same inputs), so the decision register does not feed the counters' carry
-/// chains.
+/// The statistics counters, advanced two clocks after every real decision
+/// by increments registered from the decision registers in the clock
+/// between (a register, not the checks' logic, drives the routes to the
+/// counters spread over the die).
 fn statistics(m: &mut Module, c: &Dec, d: &Decision) -> Result<Statistics, RtlError> {
     let (t, nuw) = (c.t, c.nuw);
-    let (unc, nu, ld) = (&d.unc, &d.nu, &d.ld);
+    let (unc, nu) = (&d.dec_unc, &d.dec_nu);
     m.comment(
-        "statistics (wrapping counters), one clock after the decision, from increments registered with it",
+        "statistics (wrapping counters), two clocks after the decision, from increments registered from it",
     );
-    let real = m.reg_d("st_real", &d.real, None, Some(0))?;
+    let real1 = m.reg_d("st_real1", &d.real, None, Some(0))?;
+    let ld = &real1;
+    let real = m.reg_d("st_real", &real1, None, Some(0))?;
     let counter = |m: &mut Module, name: &str, inc: &Expr| -> Result<Expr, RtlError> {
         let r = m.reg(name, Ty::u(COUNTER_BITS), Some(0))?;
         let iq = m.reg_d(&format!("{name}_inc"), inc, Some(ld), None)?;
@@ -941,13 +947,13 @@ fn output_stage(
 ) -> Result<(), RtlError> {
     let en = &c.ens.out;
     m.comment(
-        "delay lines (ring buffers in block RAM read through two registers, then a fabric register): received word 3B+CH+3 beats, error values B+3 beats",
+        "delay lines (ring buffers in block RAM read through two registers, then a fabric register): received word 3B+EV+3 beats, error values B+EV-CH+3 beats",
     );
     let xin = m.wire("din", &pack(xm)?)?;
-    let rq = bram::delay_line(m, c.form, &c.clk, "dr", &xin, en, 3 * b + CH + 3)?;
+    let rq = bram::delay_line(m, c.form, &c.clk, "dr", &xin, en, 3 * b + EV + 3)?;
     let rd = m.reg_d("dr_f", &rq, Some(en), None)?;
     let ein = m.wire("ein", &pack(&cf.e)?)?;
-    let eq = bram::delay_line(m, c.form, &c.clk, "de", &ein, en, b + 3)?;
+    let eq = bram::delay_line(m, c.form, &c.clk, "de", &ein, en, b + EV - CH + 3)?;
     let ed = m.reg_d("de_f", &eq, Some(en), None)?;
 
     m.comment("output: corrected unless uncorrectable");
@@ -958,7 +964,7 @@ fn output_stage(
         Some(en),
         None,
     )?;
-    let olast = m.reg_d("o_last", &c.ll[CH + 4], Some(en), None)?;
+    let olast = m.reg_d("o_last", &c.ll[EV + 4], Some(en), None)?;
     let ocorr = m.reg_d(
         "o_corr",
         &Expr::mux(&d.dec_unc, &ku(0, c.nuw)?, &d.dec_nu)?,

@@ -13,7 +13,7 @@
 //! ```
 //! use golden::fec::Code;
 //! let d = rtl::rs::design_dec(Code::Kr4, 8).unwrap();
-//! assert_eq!(d.latency, rtl::rs::dec_latency(Code::Kr4, 8)); // 3 * 66 + 11
+//! assert_eq!(d.latency, rtl::rs::dec_latency(Code::Kr4, 8)); // 3 * 66 + 12
 //! assert!(rtl::rs::design_dec(Code::Kp4, 32).is_err());
 //! ```
 
@@ -84,7 +84,7 @@ pub fn ribm_two_beat(code: Code, s: usize) -> bool {
 }
 
 /// Decoder latency in clock cycles with a continuous input: a symbol that
-/// enters in cycle `c` leaves in cycle `c + 3 ceil(n/S) + 11`
+/// enters in cycle `c` leaves in cycle `c + 3 ceil(n/S) + 12`
 /// ([`dec::LATENCY_EXTRA`]).
 pub fn dec_latency(code: Code, s: usize) -> usize {
     3 * beats(code, s) + dec::LATENCY_EXTRA
