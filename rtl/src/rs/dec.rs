@@ -89,16 +89,12 @@ pub fn build(code: Code, s: usize, form: MemForm) -> Result<Vec<Module>, RtlErro
     Ok(mods)
 }
 
-/// Lanes a registered partial sum of the received word's syndrome unit
-/// covers (each sum bit an XOR of about 20 input bits: three LUT levels).
-const SYN_GROUP: usize = 4;
-
-/// Lanes a registered partial sum of the residual (error word) syndrome
-/// unit covers: two, so each sum bit is an XOR of about 10 bits (two LUT
-/// levels). With four, the unit was nextpnr's critical path at KP4 S = 8
-/// (the error values fan out to 600 sum bits spread over the die, three
-/// LUT levels and two long routes: 7.2-7.6 ns).
-const RES_GROUP: usize = 2;
+/// Lanes a registered partial sum of a syndrome unit covers: two, so each
+/// sum bit is an XOR of about 10 input bits (two LUT levels). With four
+/// (about 20 bits, three levels, and Yosys sharing XOR terms across the
+/// syndromes into chains of four), the units were nextpnr's critical paths
+/// at KP4 S = 8 (7.2-7.6 ns, most of it routing over the die).
+const SYN_GROUP: usize = 2;
 
 /// Horner syndrome unit over beats of `lanes` (lane 0 = highest power),
 /// two register levels: the weighted sums of groups of `group` lanes
@@ -378,8 +374,9 @@ fn syndrome_stage(
 /// `gamma delta_(i+1)` and `delta_0 theta_i` are AND-XOR networks over the
 /// registered rows `gamma alpha^k` and `delta_0 alpha^k` (`k < 10`), so no
 /// single register drives every element.
-/// Processing elements per copy of the riBM rows.
-const RIBM_GROUP: usize = 8;
+/// Processing elements per copy of the riBM rows and control (with 8 a
+/// copy's route to its farthest product still took 2.8 ns at KP4 S = 8).
+const RIBM_GROUP: usize = 4;
 
 /// Ten row registers `pfx{k}` (a group's copy of the rows).
 fn row_regs(m: &mut Module, pfx: &str) -> Result<Vec<Expr>, RtlError> {
@@ -821,7 +818,7 @@ fn decision(
         &c.gf,
         "es",
         &e_in,
-        RES_GROUP,
+        SYN_GROUP,
         &c.fl[EV + 1],
         en,
         c.p,

@@ -45,6 +45,9 @@ module rxdsp_rs_dec (
     reg in_valid_c5;
     reg in_valid_c6;
     reg in_valid_c7;
+    reg in_valid_c8;
+    reg in_valid_c9;
+    reg in_valid_c10;
     reg first_q;
     reg last_q;
     wire ld = (in_valid & last_q);
@@ -293,6 +296,78 @@ module rxdsp_rs_dec (
     reg [9:0] gamrow_g2_7;
     reg [9:0] gamrow_g2_8;
     reg [9:0] gamrow_g2_9;
+    reg ribm_ld_g3;
+    reg ribm_upq_g3;
+    reg ribm_sw_g3;
+    wire ribm_en_g3 = (in_valid_c8 & (ribm_ld_g3 | ribm_upq_g3));
+    reg [9:0] d0row_g3_0;
+    reg [9:0] d0row_g3_1;
+    reg [9:0] d0row_g3_2;
+    reg [9:0] d0row_g3_3;
+    reg [9:0] d0row_g3_4;
+    reg [9:0] d0row_g3_5;
+    reg [9:0] d0row_g3_6;
+    reg [9:0] d0row_g3_7;
+    reg [9:0] d0row_g3_8;
+    reg [9:0] d0row_g3_9;
+    reg [9:0] gamrow_g3_0;
+    reg [9:0] gamrow_g3_1;
+    reg [9:0] gamrow_g3_2;
+    reg [9:0] gamrow_g3_3;
+    reg [9:0] gamrow_g3_4;
+    reg [9:0] gamrow_g3_5;
+    reg [9:0] gamrow_g3_6;
+    reg [9:0] gamrow_g3_7;
+    reg [9:0] gamrow_g3_8;
+    reg [9:0] gamrow_g3_9;
+    reg ribm_ld_g4;
+    reg ribm_upq_g4;
+    reg ribm_sw_g4;
+    wire ribm_en_g4 = (in_valid_c9 & (ribm_ld_g4 | ribm_upq_g4));
+    reg [9:0] d0row_g4_0;
+    reg [9:0] d0row_g4_1;
+    reg [9:0] d0row_g4_2;
+    reg [9:0] d0row_g4_3;
+    reg [9:0] d0row_g4_4;
+    reg [9:0] d0row_g4_5;
+    reg [9:0] d0row_g4_6;
+    reg [9:0] d0row_g4_7;
+    reg [9:0] d0row_g4_8;
+    reg [9:0] d0row_g4_9;
+    reg [9:0] gamrow_g4_0;
+    reg [9:0] gamrow_g4_1;
+    reg [9:0] gamrow_g4_2;
+    reg [9:0] gamrow_g4_3;
+    reg [9:0] gamrow_g4_4;
+    reg [9:0] gamrow_g4_5;
+    reg [9:0] gamrow_g4_6;
+    reg [9:0] gamrow_g4_7;
+    reg [9:0] gamrow_g4_8;
+    reg [9:0] gamrow_g4_9;
+    reg ribm_ld_g5;
+    reg ribm_upq_g5;
+    reg ribm_sw_g5;
+    wire ribm_en_g5 = (in_valid_c10 & (ribm_ld_g5 | ribm_upq_g5));
+    reg [9:0] d0row_g5_0;
+    reg [9:0] d0row_g5_1;
+    reg [9:0] d0row_g5_2;
+    reg [9:0] d0row_g5_3;
+    reg [9:0] d0row_g5_4;
+    reg [9:0] d0row_g5_5;
+    reg [9:0] d0row_g5_6;
+    reg [9:0] d0row_g5_7;
+    reg [9:0] d0row_g5_8;
+    reg [9:0] d0row_g5_9;
+    reg [9:0] gamrow_g5_0;
+    reg [9:0] gamrow_g5_1;
+    reg [9:0] gamrow_g5_2;
+    reg [9:0] gamrow_g5_3;
+    reg [9:0] gamrow_g5_4;
+    reg [9:0] gamrow_g5_5;
+    reg [9:0] gamrow_g5_6;
+    reg [9:0] gamrow_g5_7;
+    reg [9:0] gamrow_g5_8;
+    reg [9:0] gamrow_g5_9;
     reg [9:0] ribm_pr0;
     reg [9:0] ribm_pr1;
     reg [9:0] ribm_pr2;
@@ -709,28 +784,31 @@ module rxdsp_rs_dec (
         ribm_sw <= ((~(delta0 == 10'd0)) & (~kreg[6]));
         ribm_sw_g1 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fe)));
         ribm_sw_g2 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fd)));
+        ribm_sw_g3 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fc)));
+        ribm_sw_g4 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fb)));
+        ribm_sw_g5 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fa)));
         ribm_pr0 <= ((((((delta1[0] ? gamrow0 : 10'd0) ^ (delta1[1] ? gamrow1 : 10'd0)) ^ ((delta1[2] ? gamrow2 : 10'd0) ^ (delta1[3] ? gamrow3 : 10'd0))) ^ (((delta1[4] ? gamrow4 : 10'd0) ^ (delta1[5] ? gamrow5 : 10'd0)) ^ ((delta1[6] ? gamrow6 : 10'd0) ^ (delta1[7] ? gamrow7 : 10'd0)))) ^ ((delta1[8] ? gamrow8 : 10'd0) ^ (delta1[9] ? gamrow9 : 10'd0))) ^ (((((theta0[0] ? d0row0 : 10'd0) ^ (theta0[1] ? d0row1 : 10'd0)) ^ ((theta0[2] ? d0row2 : 10'd0) ^ (theta0[3] ? d0row3 : 10'd0))) ^ (((theta0[4] ? d0row4 : 10'd0) ^ (theta0[5] ? d0row5 : 10'd0)) ^ ((theta0[6] ? d0row6 : 10'd0) ^ (theta0[7] ? d0row7 : 10'd0)))) ^ ((theta0[8] ? d0row8 : 10'd0) ^ (theta0[9] ? d0row9 : 10'd0))));
         ribm_pr1 <= ((((((delta2[0] ? gamrow0 : 10'd0) ^ (delta2[1] ? gamrow1 : 10'd0)) ^ ((delta2[2] ? gamrow2 : 10'd0) ^ (delta2[3] ? gamrow3 : 10'd0))) ^ (((delta2[4] ? gamrow4 : 10'd0) ^ (delta2[5] ? gamrow5 : 10'd0)) ^ ((delta2[6] ? gamrow6 : 10'd0) ^ (delta2[7] ? gamrow7 : 10'd0)))) ^ ((delta2[8] ? gamrow8 : 10'd0) ^ (delta2[9] ? gamrow9 : 10'd0))) ^ (((((theta1[0] ? d0row0 : 10'd0) ^ (theta1[1] ? d0row1 : 10'd0)) ^ ((theta1[2] ? d0row2 : 10'd0) ^ (theta1[3] ? d0row3 : 10'd0))) ^ (((theta1[4] ? d0row4 : 10'd0) ^ (theta1[5] ? d0row5 : 10'd0)) ^ ((theta1[6] ? d0row6 : 10'd0) ^ (theta1[7] ? d0row7 : 10'd0)))) ^ ((theta1[8] ? d0row8 : 10'd0) ^ (theta1[9] ? d0row9 : 10'd0))));
         ribm_pr2 <= ((((((delta3[0] ? gamrow0 : 10'd0) ^ (delta3[1] ? gamrow1 : 10'd0)) ^ ((delta3[2] ? gamrow2 : 10'd0) ^ (delta3[3] ? gamrow3 : 10'd0))) ^ (((delta3[4] ? gamrow4 : 10'd0) ^ (delta3[5] ? gamrow5 : 10'd0)) ^ ((delta3[6] ? gamrow6 : 10'd0) ^ (delta3[7] ? gamrow7 : 10'd0)))) ^ ((delta3[8] ? gamrow8 : 10'd0) ^ (delta3[9] ? gamrow9 : 10'd0))) ^ (((((theta2[0] ? d0row0 : 10'd0) ^ (theta2[1] ? d0row1 : 10'd0)) ^ ((theta2[2] ? d0row2 : 10'd0) ^ (theta2[3] ? d0row3 : 10'd0))) ^ (((theta2[4] ? d0row4 : 10'd0) ^ (theta2[5] ? d0row5 : 10'd0)) ^ ((theta2[6] ? d0row6 : 10'd0) ^ (theta2[7] ? d0row7 : 10'd0)))) ^ ((theta2[8] ? d0row8 : 10'd0) ^ (theta2[9] ? d0row9 : 10'd0))));
         ribm_pr3 <= ((((((delta4[0] ? gamrow0 : 10'd0) ^ (delta4[1] ? gamrow1 : 10'd0)) ^ ((delta4[2] ? gamrow2 : 10'd0) ^ (delta4[3] ? gamrow3 : 10'd0))) ^ (((delta4[4] ? gamrow4 : 10'd0) ^ (delta4[5] ? gamrow5 : 10'd0)) ^ ((delta4[6] ? gamrow6 : 10'd0) ^ (delta4[7] ? gamrow7 : 10'd0)))) ^ ((delta4[8] ? gamrow8 : 10'd0) ^ (delta4[9] ? gamrow9 : 10'd0))) ^ (((((theta3[0] ? d0row0 : 10'd0) ^ (theta3[1] ? d0row1 : 10'd0)) ^ ((theta3[2] ? d0row2 : 10'd0) ^ (theta3[3] ? d0row3 : 10'd0))) ^ (((theta3[4] ? d0row4 : 10'd0) ^ (theta3[5] ? d0row5 : 10'd0)) ^ ((theta3[6] ? d0row6 : 10'd0) ^ (theta3[7] ? d0row7 : 10'd0)))) ^ ((theta3[8] ? d0row8 : 10'd0) ^ (theta3[9] ? d0row9 : 10'd0))));
-        ribm_pr4 <= ((((((delta5[0] ? gamrow0 : 10'd0) ^ (delta5[1] ? gamrow1 : 10'd0)) ^ ((delta5[2] ? gamrow2 : 10'd0) ^ (delta5[3] ? gamrow3 : 10'd0))) ^ (((delta5[4] ? gamrow4 : 10'd0) ^ (delta5[5] ? gamrow5 : 10'd0)) ^ ((delta5[6] ? gamrow6 : 10'd0) ^ (delta5[7] ? gamrow7 : 10'd0)))) ^ ((delta5[8] ? gamrow8 : 10'd0) ^ (delta5[9] ? gamrow9 : 10'd0))) ^ (((((theta4[0] ? d0row0 : 10'd0) ^ (theta4[1] ? d0row1 : 10'd0)) ^ ((theta4[2] ? d0row2 : 10'd0) ^ (theta4[3] ? d0row3 : 10'd0))) ^ (((theta4[4] ? d0row4 : 10'd0) ^ (theta4[5] ? d0row5 : 10'd0)) ^ ((theta4[6] ? d0row6 : 10'd0) ^ (theta4[7] ? d0row7 : 10'd0)))) ^ ((theta4[8] ? d0row8 : 10'd0) ^ (theta4[9] ? d0row9 : 10'd0))));
-        ribm_pr5 <= ((((((delta6[0] ? gamrow0 : 10'd0) ^ (delta6[1] ? gamrow1 : 10'd0)) ^ ((delta6[2] ? gamrow2 : 10'd0) ^ (delta6[3] ? gamrow3 : 10'd0))) ^ (((delta6[4] ? gamrow4 : 10'd0) ^ (delta6[5] ? gamrow5 : 10'd0)) ^ ((delta6[6] ? gamrow6 : 10'd0) ^ (delta6[7] ? gamrow7 : 10'd0)))) ^ ((delta6[8] ? gamrow8 : 10'd0) ^ (delta6[9] ? gamrow9 : 10'd0))) ^ (((((theta5[0] ? d0row0 : 10'd0) ^ (theta5[1] ? d0row1 : 10'd0)) ^ ((theta5[2] ? d0row2 : 10'd0) ^ (theta5[3] ? d0row3 : 10'd0))) ^ (((theta5[4] ? d0row4 : 10'd0) ^ (theta5[5] ? d0row5 : 10'd0)) ^ ((theta5[6] ? d0row6 : 10'd0) ^ (theta5[7] ? d0row7 : 10'd0)))) ^ ((theta5[8] ? d0row8 : 10'd0) ^ (theta5[9] ? d0row9 : 10'd0))));
-        ribm_pr6 <= ((((((delta7[0] ? gamrow0 : 10'd0) ^ (delta7[1] ? gamrow1 : 10'd0)) ^ ((delta7[2] ? gamrow2 : 10'd0) ^ (delta7[3] ? gamrow3 : 10'd0))) ^ (((delta7[4] ? gamrow4 : 10'd0) ^ (delta7[5] ? gamrow5 : 10'd0)) ^ ((delta7[6] ? gamrow6 : 10'd0) ^ (delta7[7] ? gamrow7 : 10'd0)))) ^ ((delta7[8] ? gamrow8 : 10'd0) ^ (delta7[9] ? gamrow9 : 10'd0))) ^ (((((theta6[0] ? d0row0 : 10'd0) ^ (theta6[1] ? d0row1 : 10'd0)) ^ ((theta6[2] ? d0row2 : 10'd0) ^ (theta6[3] ? d0row3 : 10'd0))) ^ (((theta6[4] ? d0row4 : 10'd0) ^ (theta6[5] ? d0row5 : 10'd0)) ^ ((theta6[6] ? d0row6 : 10'd0) ^ (theta6[7] ? d0row7 : 10'd0)))) ^ ((theta6[8] ? d0row8 : 10'd0) ^ (theta6[9] ? d0row9 : 10'd0))));
-        ribm_pr7 <= ((((((delta8[0] ? gamrow0 : 10'd0) ^ (delta8[1] ? gamrow1 : 10'd0)) ^ ((delta8[2] ? gamrow2 : 10'd0) ^ (delta8[3] ? gamrow3 : 10'd0))) ^ (((delta8[4] ? gamrow4 : 10'd0) ^ (delta8[5] ? gamrow5 : 10'd0)) ^ ((delta8[6] ? gamrow6 : 10'd0) ^ (delta8[7] ? gamrow7 : 10'd0)))) ^ ((delta8[8] ? gamrow8 : 10'd0) ^ (delta8[9] ? gamrow9 : 10'd0))) ^ (((((theta7[0] ? d0row0 : 10'd0) ^ (theta7[1] ? d0row1 : 10'd0)) ^ ((theta7[2] ? d0row2 : 10'd0) ^ (theta7[3] ? d0row3 : 10'd0))) ^ (((theta7[4] ? d0row4 : 10'd0) ^ (theta7[5] ? d0row5 : 10'd0)) ^ ((theta7[6] ? d0row6 : 10'd0) ^ (theta7[7] ? d0row7 : 10'd0)))) ^ ((theta7[8] ? d0row8 : 10'd0) ^ (theta7[9] ? d0row9 : 10'd0))));
-        ribm_pr8 <= ((((((delta9[0] ? gamrow_g1_0 : 10'd0) ^ (delta9[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta9[2] ? gamrow_g1_2 : 10'd0) ^ (delta9[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta9[4] ? gamrow_g1_4 : 10'd0) ^ (delta9[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta9[6] ? gamrow_g1_6 : 10'd0) ^ (delta9[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta9[8] ? gamrow_g1_8 : 10'd0) ^ (delta9[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta8[0] ? d0row_g1_0 : 10'd0) ^ (theta8[1] ? d0row_g1_1 : 10'd0)) ^ ((theta8[2] ? d0row_g1_2 : 10'd0) ^ (theta8[3] ? d0row_g1_3 : 10'd0))) ^ (((theta8[4] ? d0row_g1_4 : 10'd0) ^ (theta8[5] ? d0row_g1_5 : 10'd0)) ^ ((theta8[6] ? d0row_g1_6 : 10'd0) ^ (theta8[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta8[8] ? d0row_g1_8 : 10'd0) ^ (theta8[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr9 <= ((((((delta10[0] ? gamrow_g1_0 : 10'd0) ^ (delta10[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta10[2] ? gamrow_g1_2 : 10'd0) ^ (delta10[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta10[4] ? gamrow_g1_4 : 10'd0) ^ (delta10[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta10[6] ? gamrow_g1_6 : 10'd0) ^ (delta10[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta10[8] ? gamrow_g1_8 : 10'd0) ^ (delta10[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta9[0] ? d0row_g1_0 : 10'd0) ^ (theta9[1] ? d0row_g1_1 : 10'd0)) ^ ((theta9[2] ? d0row_g1_2 : 10'd0) ^ (theta9[3] ? d0row_g1_3 : 10'd0))) ^ (((theta9[4] ? d0row_g1_4 : 10'd0) ^ (theta9[5] ? d0row_g1_5 : 10'd0)) ^ ((theta9[6] ? d0row_g1_6 : 10'd0) ^ (theta9[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta9[8] ? d0row_g1_8 : 10'd0) ^ (theta9[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr10 <= ((((((delta11[0] ? gamrow_g1_0 : 10'd0) ^ (delta11[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta11[2] ? gamrow_g1_2 : 10'd0) ^ (delta11[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta11[4] ? gamrow_g1_4 : 10'd0) ^ (delta11[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta11[6] ? gamrow_g1_6 : 10'd0) ^ (delta11[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta11[8] ? gamrow_g1_8 : 10'd0) ^ (delta11[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta10[0] ? d0row_g1_0 : 10'd0) ^ (theta10[1] ? d0row_g1_1 : 10'd0)) ^ ((theta10[2] ? d0row_g1_2 : 10'd0) ^ (theta10[3] ? d0row_g1_3 : 10'd0))) ^ (((theta10[4] ? d0row_g1_4 : 10'd0) ^ (theta10[5] ? d0row_g1_5 : 10'd0)) ^ ((theta10[6] ? d0row_g1_6 : 10'd0) ^ (theta10[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta10[8] ? d0row_g1_8 : 10'd0) ^ (theta10[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr11 <= ((((((delta12[0] ? gamrow_g1_0 : 10'd0) ^ (delta12[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta12[2] ? gamrow_g1_2 : 10'd0) ^ (delta12[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta12[4] ? gamrow_g1_4 : 10'd0) ^ (delta12[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta12[6] ? gamrow_g1_6 : 10'd0) ^ (delta12[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta12[8] ? gamrow_g1_8 : 10'd0) ^ (delta12[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta11[0] ? d0row_g1_0 : 10'd0) ^ (theta11[1] ? d0row_g1_1 : 10'd0)) ^ ((theta11[2] ? d0row_g1_2 : 10'd0) ^ (theta11[3] ? d0row_g1_3 : 10'd0))) ^ (((theta11[4] ? d0row_g1_4 : 10'd0) ^ (theta11[5] ? d0row_g1_5 : 10'd0)) ^ ((theta11[6] ? d0row_g1_6 : 10'd0) ^ (theta11[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta11[8] ? d0row_g1_8 : 10'd0) ^ (theta11[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr12 <= ((((((delta13[0] ? gamrow_g1_0 : 10'd0) ^ (delta13[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta13[2] ? gamrow_g1_2 : 10'd0) ^ (delta13[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta13[4] ? gamrow_g1_4 : 10'd0) ^ (delta13[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta13[6] ? gamrow_g1_6 : 10'd0) ^ (delta13[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta13[8] ? gamrow_g1_8 : 10'd0) ^ (delta13[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta12[0] ? d0row_g1_0 : 10'd0) ^ (theta12[1] ? d0row_g1_1 : 10'd0)) ^ ((theta12[2] ? d0row_g1_2 : 10'd0) ^ (theta12[3] ? d0row_g1_3 : 10'd0))) ^ (((theta12[4] ? d0row_g1_4 : 10'd0) ^ (theta12[5] ? d0row_g1_5 : 10'd0)) ^ ((theta12[6] ? d0row_g1_6 : 10'd0) ^ (theta12[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta12[8] ? d0row_g1_8 : 10'd0) ^ (theta12[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr13 <= ((((((delta14[0] ? gamrow_g1_0 : 10'd0) ^ (delta14[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta14[2] ? gamrow_g1_2 : 10'd0) ^ (delta14[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta14[4] ? gamrow_g1_4 : 10'd0) ^ (delta14[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta14[6] ? gamrow_g1_6 : 10'd0) ^ (delta14[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta14[8] ? gamrow_g1_8 : 10'd0) ^ (delta14[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta13[0] ? d0row_g1_0 : 10'd0) ^ (theta13[1] ? d0row_g1_1 : 10'd0)) ^ ((theta13[2] ? d0row_g1_2 : 10'd0) ^ (theta13[3] ? d0row_g1_3 : 10'd0))) ^ (((theta13[4] ? d0row_g1_4 : 10'd0) ^ (theta13[5] ? d0row_g1_5 : 10'd0)) ^ ((theta13[6] ? d0row_g1_6 : 10'd0) ^ (theta13[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta13[8] ? d0row_g1_8 : 10'd0) ^ (theta13[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr14 <= ((((((delta15[0] ? gamrow_g1_0 : 10'd0) ^ (delta15[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta15[2] ? gamrow_g1_2 : 10'd0) ^ (delta15[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta15[4] ? gamrow_g1_4 : 10'd0) ^ (delta15[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta15[6] ? gamrow_g1_6 : 10'd0) ^ (delta15[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta15[8] ? gamrow_g1_8 : 10'd0) ^ (delta15[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta14[0] ? d0row_g1_0 : 10'd0) ^ (theta14[1] ? d0row_g1_1 : 10'd0)) ^ ((theta14[2] ? d0row_g1_2 : 10'd0) ^ (theta14[3] ? d0row_g1_3 : 10'd0))) ^ (((theta14[4] ? d0row_g1_4 : 10'd0) ^ (theta14[5] ? d0row_g1_5 : 10'd0)) ^ ((theta14[6] ? d0row_g1_6 : 10'd0) ^ (theta14[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta14[8] ? d0row_g1_8 : 10'd0) ^ (theta14[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr15 <= ((((((delta16[0] ? gamrow_g1_0 : 10'd0) ^ (delta16[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta16[2] ? gamrow_g1_2 : 10'd0) ^ (delta16[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta16[4] ? gamrow_g1_4 : 10'd0) ^ (delta16[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta16[6] ? gamrow_g1_6 : 10'd0) ^ (delta16[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta16[8] ? gamrow_g1_8 : 10'd0) ^ (delta16[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta15[0] ? d0row_g1_0 : 10'd0) ^ (theta15[1] ? d0row_g1_1 : 10'd0)) ^ ((theta15[2] ? d0row_g1_2 : 10'd0) ^ (theta15[3] ? d0row_g1_3 : 10'd0))) ^ (((theta15[4] ? d0row_g1_4 : 10'd0) ^ (theta15[5] ? d0row_g1_5 : 10'd0)) ^ ((theta15[6] ? d0row_g1_6 : 10'd0) ^ (theta15[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta15[8] ? d0row_g1_8 : 10'd0) ^ (theta15[9] ? d0row_g1_9 : 10'd0))));
-        ribm_pr16 <= ((((((delta17[0] ? gamrow_g2_0 : 10'd0) ^ (delta17[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta17[2] ? gamrow_g2_2 : 10'd0) ^ (delta17[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta17[4] ? gamrow_g2_4 : 10'd0) ^ (delta17[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta17[6] ? gamrow_g2_6 : 10'd0) ^ (delta17[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta17[8] ? gamrow_g2_8 : 10'd0) ^ (delta17[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta16[0] ? d0row_g2_0 : 10'd0) ^ (theta16[1] ? d0row_g2_1 : 10'd0)) ^ ((theta16[2] ? d0row_g2_2 : 10'd0) ^ (theta16[3] ? d0row_g2_3 : 10'd0))) ^ (((theta16[4] ? d0row_g2_4 : 10'd0) ^ (theta16[5] ? d0row_g2_5 : 10'd0)) ^ ((theta16[6] ? d0row_g2_6 : 10'd0) ^ (theta16[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta16[8] ? d0row_g2_8 : 10'd0) ^ (theta16[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr17 <= ((((((delta18[0] ? gamrow_g2_0 : 10'd0) ^ (delta18[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta18[2] ? gamrow_g2_2 : 10'd0) ^ (delta18[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta18[4] ? gamrow_g2_4 : 10'd0) ^ (delta18[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta18[6] ? gamrow_g2_6 : 10'd0) ^ (delta18[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta18[8] ? gamrow_g2_8 : 10'd0) ^ (delta18[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta17[0] ? d0row_g2_0 : 10'd0) ^ (theta17[1] ? d0row_g2_1 : 10'd0)) ^ ((theta17[2] ? d0row_g2_2 : 10'd0) ^ (theta17[3] ? d0row_g2_3 : 10'd0))) ^ (((theta17[4] ? d0row_g2_4 : 10'd0) ^ (theta17[5] ? d0row_g2_5 : 10'd0)) ^ ((theta17[6] ? d0row_g2_6 : 10'd0) ^ (theta17[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta17[8] ? d0row_g2_8 : 10'd0) ^ (theta17[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr18 <= ((((((delta19[0] ? gamrow_g2_0 : 10'd0) ^ (delta19[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta19[2] ? gamrow_g2_2 : 10'd0) ^ (delta19[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta19[4] ? gamrow_g2_4 : 10'd0) ^ (delta19[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta19[6] ? gamrow_g2_6 : 10'd0) ^ (delta19[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta19[8] ? gamrow_g2_8 : 10'd0) ^ (delta19[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta18[0] ? d0row_g2_0 : 10'd0) ^ (theta18[1] ? d0row_g2_1 : 10'd0)) ^ ((theta18[2] ? d0row_g2_2 : 10'd0) ^ (theta18[3] ? d0row_g2_3 : 10'd0))) ^ (((theta18[4] ? d0row_g2_4 : 10'd0) ^ (theta18[5] ? d0row_g2_5 : 10'd0)) ^ ((theta18[6] ? d0row_g2_6 : 10'd0) ^ (theta18[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta18[8] ? d0row_g2_8 : 10'd0) ^ (theta18[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr19 <= ((((((delta20[0] ? gamrow_g2_0 : 10'd0) ^ (delta20[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta20[2] ? gamrow_g2_2 : 10'd0) ^ (delta20[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta20[4] ? gamrow_g2_4 : 10'd0) ^ (delta20[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta20[6] ? gamrow_g2_6 : 10'd0) ^ (delta20[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta20[8] ? gamrow_g2_8 : 10'd0) ^ (delta20[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta19[0] ? d0row_g2_0 : 10'd0) ^ (theta19[1] ? d0row_g2_1 : 10'd0)) ^ ((theta19[2] ? d0row_g2_2 : 10'd0) ^ (theta19[3] ? d0row_g2_3 : 10'd0))) ^ (((theta19[4] ? d0row_g2_4 : 10'd0) ^ (theta19[5] ? d0row_g2_5 : 10'd0)) ^ ((theta19[6] ? d0row_g2_6 : 10'd0) ^ (theta19[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta19[8] ? d0row_g2_8 : 10'd0) ^ (theta19[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr20 <= ((((((delta21[0] ? gamrow_g2_0 : 10'd0) ^ (delta21[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta21[2] ? gamrow_g2_2 : 10'd0) ^ (delta21[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta21[4] ? gamrow_g2_4 : 10'd0) ^ (delta21[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta21[6] ? gamrow_g2_6 : 10'd0) ^ (delta21[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta21[8] ? gamrow_g2_8 : 10'd0) ^ (delta21[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta20[0] ? d0row_g2_0 : 10'd0) ^ (theta20[1] ? d0row_g2_1 : 10'd0)) ^ ((theta20[2] ? d0row_g2_2 : 10'd0) ^ (theta20[3] ? d0row_g2_3 : 10'd0))) ^ (((theta20[4] ? d0row_g2_4 : 10'd0) ^ (theta20[5] ? d0row_g2_5 : 10'd0)) ^ ((theta20[6] ? d0row_g2_6 : 10'd0) ^ (theta20[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta20[8] ? d0row_g2_8 : 10'd0) ^ (theta20[9] ? d0row_g2_9 : 10'd0))));
-        ribm_pr21 <= (((((theta21[0] ? d0row_g2_0 : 10'd0) ^ (theta21[1] ? d0row_g2_1 : 10'd0)) ^ ((theta21[2] ? d0row_g2_2 : 10'd0) ^ (theta21[3] ? d0row_g2_3 : 10'd0))) ^ (((theta21[4] ? d0row_g2_4 : 10'd0) ^ (theta21[5] ? d0row_g2_5 : 10'd0)) ^ ((theta21[6] ? d0row_g2_6 : 10'd0) ^ (theta21[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta21[8] ? d0row_g2_8 : 10'd0) ^ (theta21[9] ? d0row_g2_9 : 10'd0)));
+        ribm_pr4 <= ((((((delta5[0] ? gamrow_g1_0 : 10'd0) ^ (delta5[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta5[2] ? gamrow_g1_2 : 10'd0) ^ (delta5[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta5[4] ? gamrow_g1_4 : 10'd0) ^ (delta5[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta5[6] ? gamrow_g1_6 : 10'd0) ^ (delta5[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta5[8] ? gamrow_g1_8 : 10'd0) ^ (delta5[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta4[0] ? d0row_g1_0 : 10'd0) ^ (theta4[1] ? d0row_g1_1 : 10'd0)) ^ ((theta4[2] ? d0row_g1_2 : 10'd0) ^ (theta4[3] ? d0row_g1_3 : 10'd0))) ^ (((theta4[4] ? d0row_g1_4 : 10'd0) ^ (theta4[5] ? d0row_g1_5 : 10'd0)) ^ ((theta4[6] ? d0row_g1_6 : 10'd0) ^ (theta4[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta4[8] ? d0row_g1_8 : 10'd0) ^ (theta4[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr5 <= ((((((delta6[0] ? gamrow_g1_0 : 10'd0) ^ (delta6[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta6[2] ? gamrow_g1_2 : 10'd0) ^ (delta6[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta6[4] ? gamrow_g1_4 : 10'd0) ^ (delta6[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta6[6] ? gamrow_g1_6 : 10'd0) ^ (delta6[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta6[8] ? gamrow_g1_8 : 10'd0) ^ (delta6[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta5[0] ? d0row_g1_0 : 10'd0) ^ (theta5[1] ? d0row_g1_1 : 10'd0)) ^ ((theta5[2] ? d0row_g1_2 : 10'd0) ^ (theta5[3] ? d0row_g1_3 : 10'd0))) ^ (((theta5[4] ? d0row_g1_4 : 10'd0) ^ (theta5[5] ? d0row_g1_5 : 10'd0)) ^ ((theta5[6] ? d0row_g1_6 : 10'd0) ^ (theta5[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta5[8] ? d0row_g1_8 : 10'd0) ^ (theta5[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr6 <= ((((((delta7[0] ? gamrow_g1_0 : 10'd0) ^ (delta7[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta7[2] ? gamrow_g1_2 : 10'd0) ^ (delta7[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta7[4] ? gamrow_g1_4 : 10'd0) ^ (delta7[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta7[6] ? gamrow_g1_6 : 10'd0) ^ (delta7[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta7[8] ? gamrow_g1_8 : 10'd0) ^ (delta7[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta6[0] ? d0row_g1_0 : 10'd0) ^ (theta6[1] ? d0row_g1_1 : 10'd0)) ^ ((theta6[2] ? d0row_g1_2 : 10'd0) ^ (theta6[3] ? d0row_g1_3 : 10'd0))) ^ (((theta6[4] ? d0row_g1_4 : 10'd0) ^ (theta6[5] ? d0row_g1_5 : 10'd0)) ^ ((theta6[6] ? d0row_g1_6 : 10'd0) ^ (theta6[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta6[8] ? d0row_g1_8 : 10'd0) ^ (theta6[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr7 <= ((((((delta8[0] ? gamrow_g1_0 : 10'd0) ^ (delta8[1] ? gamrow_g1_1 : 10'd0)) ^ ((delta8[2] ? gamrow_g1_2 : 10'd0) ^ (delta8[3] ? gamrow_g1_3 : 10'd0))) ^ (((delta8[4] ? gamrow_g1_4 : 10'd0) ^ (delta8[5] ? gamrow_g1_5 : 10'd0)) ^ ((delta8[6] ? gamrow_g1_6 : 10'd0) ^ (delta8[7] ? gamrow_g1_7 : 10'd0)))) ^ ((delta8[8] ? gamrow_g1_8 : 10'd0) ^ (delta8[9] ? gamrow_g1_9 : 10'd0))) ^ (((((theta7[0] ? d0row_g1_0 : 10'd0) ^ (theta7[1] ? d0row_g1_1 : 10'd0)) ^ ((theta7[2] ? d0row_g1_2 : 10'd0) ^ (theta7[3] ? d0row_g1_3 : 10'd0))) ^ (((theta7[4] ? d0row_g1_4 : 10'd0) ^ (theta7[5] ? d0row_g1_5 : 10'd0)) ^ ((theta7[6] ? d0row_g1_6 : 10'd0) ^ (theta7[7] ? d0row_g1_7 : 10'd0)))) ^ ((theta7[8] ? d0row_g1_8 : 10'd0) ^ (theta7[9] ? d0row_g1_9 : 10'd0))));
+        ribm_pr8 <= ((((((delta9[0] ? gamrow_g2_0 : 10'd0) ^ (delta9[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta9[2] ? gamrow_g2_2 : 10'd0) ^ (delta9[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta9[4] ? gamrow_g2_4 : 10'd0) ^ (delta9[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta9[6] ? gamrow_g2_6 : 10'd0) ^ (delta9[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta9[8] ? gamrow_g2_8 : 10'd0) ^ (delta9[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta8[0] ? d0row_g2_0 : 10'd0) ^ (theta8[1] ? d0row_g2_1 : 10'd0)) ^ ((theta8[2] ? d0row_g2_2 : 10'd0) ^ (theta8[3] ? d0row_g2_3 : 10'd0))) ^ (((theta8[4] ? d0row_g2_4 : 10'd0) ^ (theta8[5] ? d0row_g2_5 : 10'd0)) ^ ((theta8[6] ? d0row_g2_6 : 10'd0) ^ (theta8[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta8[8] ? d0row_g2_8 : 10'd0) ^ (theta8[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr9 <= ((((((delta10[0] ? gamrow_g2_0 : 10'd0) ^ (delta10[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta10[2] ? gamrow_g2_2 : 10'd0) ^ (delta10[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta10[4] ? gamrow_g2_4 : 10'd0) ^ (delta10[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta10[6] ? gamrow_g2_6 : 10'd0) ^ (delta10[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta10[8] ? gamrow_g2_8 : 10'd0) ^ (delta10[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta9[0] ? d0row_g2_0 : 10'd0) ^ (theta9[1] ? d0row_g2_1 : 10'd0)) ^ ((theta9[2] ? d0row_g2_2 : 10'd0) ^ (theta9[3] ? d0row_g2_3 : 10'd0))) ^ (((theta9[4] ? d0row_g2_4 : 10'd0) ^ (theta9[5] ? d0row_g2_5 : 10'd0)) ^ ((theta9[6] ? d0row_g2_6 : 10'd0) ^ (theta9[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta9[8] ? d0row_g2_8 : 10'd0) ^ (theta9[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr10 <= ((((((delta11[0] ? gamrow_g2_0 : 10'd0) ^ (delta11[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta11[2] ? gamrow_g2_2 : 10'd0) ^ (delta11[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta11[4] ? gamrow_g2_4 : 10'd0) ^ (delta11[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta11[6] ? gamrow_g2_6 : 10'd0) ^ (delta11[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta11[8] ? gamrow_g2_8 : 10'd0) ^ (delta11[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta10[0] ? d0row_g2_0 : 10'd0) ^ (theta10[1] ? d0row_g2_1 : 10'd0)) ^ ((theta10[2] ? d0row_g2_2 : 10'd0) ^ (theta10[3] ? d0row_g2_3 : 10'd0))) ^ (((theta10[4] ? d0row_g2_4 : 10'd0) ^ (theta10[5] ? d0row_g2_5 : 10'd0)) ^ ((theta10[6] ? d0row_g2_6 : 10'd0) ^ (theta10[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta10[8] ? d0row_g2_8 : 10'd0) ^ (theta10[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr11 <= ((((((delta12[0] ? gamrow_g2_0 : 10'd0) ^ (delta12[1] ? gamrow_g2_1 : 10'd0)) ^ ((delta12[2] ? gamrow_g2_2 : 10'd0) ^ (delta12[3] ? gamrow_g2_3 : 10'd0))) ^ (((delta12[4] ? gamrow_g2_4 : 10'd0) ^ (delta12[5] ? gamrow_g2_5 : 10'd0)) ^ ((delta12[6] ? gamrow_g2_6 : 10'd0) ^ (delta12[7] ? gamrow_g2_7 : 10'd0)))) ^ ((delta12[8] ? gamrow_g2_8 : 10'd0) ^ (delta12[9] ? gamrow_g2_9 : 10'd0))) ^ (((((theta11[0] ? d0row_g2_0 : 10'd0) ^ (theta11[1] ? d0row_g2_1 : 10'd0)) ^ ((theta11[2] ? d0row_g2_2 : 10'd0) ^ (theta11[3] ? d0row_g2_3 : 10'd0))) ^ (((theta11[4] ? d0row_g2_4 : 10'd0) ^ (theta11[5] ? d0row_g2_5 : 10'd0)) ^ ((theta11[6] ? d0row_g2_6 : 10'd0) ^ (theta11[7] ? d0row_g2_7 : 10'd0)))) ^ ((theta11[8] ? d0row_g2_8 : 10'd0) ^ (theta11[9] ? d0row_g2_9 : 10'd0))));
+        ribm_pr12 <= ((((((delta13[0] ? gamrow_g3_0 : 10'd0) ^ (delta13[1] ? gamrow_g3_1 : 10'd0)) ^ ((delta13[2] ? gamrow_g3_2 : 10'd0) ^ (delta13[3] ? gamrow_g3_3 : 10'd0))) ^ (((delta13[4] ? gamrow_g3_4 : 10'd0) ^ (delta13[5] ? gamrow_g3_5 : 10'd0)) ^ ((delta13[6] ? gamrow_g3_6 : 10'd0) ^ (delta13[7] ? gamrow_g3_7 : 10'd0)))) ^ ((delta13[8] ? gamrow_g3_8 : 10'd0) ^ (delta13[9] ? gamrow_g3_9 : 10'd0))) ^ (((((theta12[0] ? d0row_g3_0 : 10'd0) ^ (theta12[1] ? d0row_g3_1 : 10'd0)) ^ ((theta12[2] ? d0row_g3_2 : 10'd0) ^ (theta12[3] ? d0row_g3_3 : 10'd0))) ^ (((theta12[4] ? d0row_g3_4 : 10'd0) ^ (theta12[5] ? d0row_g3_5 : 10'd0)) ^ ((theta12[6] ? d0row_g3_6 : 10'd0) ^ (theta12[7] ? d0row_g3_7 : 10'd0)))) ^ ((theta12[8] ? d0row_g3_8 : 10'd0) ^ (theta12[9] ? d0row_g3_9 : 10'd0))));
+        ribm_pr13 <= ((((((delta14[0] ? gamrow_g3_0 : 10'd0) ^ (delta14[1] ? gamrow_g3_1 : 10'd0)) ^ ((delta14[2] ? gamrow_g3_2 : 10'd0) ^ (delta14[3] ? gamrow_g3_3 : 10'd0))) ^ (((delta14[4] ? gamrow_g3_4 : 10'd0) ^ (delta14[5] ? gamrow_g3_5 : 10'd0)) ^ ((delta14[6] ? gamrow_g3_6 : 10'd0) ^ (delta14[7] ? gamrow_g3_7 : 10'd0)))) ^ ((delta14[8] ? gamrow_g3_8 : 10'd0) ^ (delta14[9] ? gamrow_g3_9 : 10'd0))) ^ (((((theta13[0] ? d0row_g3_0 : 10'd0) ^ (theta13[1] ? d0row_g3_1 : 10'd0)) ^ ((theta13[2] ? d0row_g3_2 : 10'd0) ^ (theta13[3] ? d0row_g3_3 : 10'd0))) ^ (((theta13[4] ? d0row_g3_4 : 10'd0) ^ (theta13[5] ? d0row_g3_5 : 10'd0)) ^ ((theta13[6] ? d0row_g3_6 : 10'd0) ^ (theta13[7] ? d0row_g3_7 : 10'd0)))) ^ ((theta13[8] ? d0row_g3_8 : 10'd0) ^ (theta13[9] ? d0row_g3_9 : 10'd0))));
+        ribm_pr14 <= ((((((delta15[0] ? gamrow_g3_0 : 10'd0) ^ (delta15[1] ? gamrow_g3_1 : 10'd0)) ^ ((delta15[2] ? gamrow_g3_2 : 10'd0) ^ (delta15[3] ? gamrow_g3_3 : 10'd0))) ^ (((delta15[4] ? gamrow_g3_4 : 10'd0) ^ (delta15[5] ? gamrow_g3_5 : 10'd0)) ^ ((delta15[6] ? gamrow_g3_6 : 10'd0) ^ (delta15[7] ? gamrow_g3_7 : 10'd0)))) ^ ((delta15[8] ? gamrow_g3_8 : 10'd0) ^ (delta15[9] ? gamrow_g3_9 : 10'd0))) ^ (((((theta14[0] ? d0row_g3_0 : 10'd0) ^ (theta14[1] ? d0row_g3_1 : 10'd0)) ^ ((theta14[2] ? d0row_g3_2 : 10'd0) ^ (theta14[3] ? d0row_g3_3 : 10'd0))) ^ (((theta14[4] ? d0row_g3_4 : 10'd0) ^ (theta14[5] ? d0row_g3_5 : 10'd0)) ^ ((theta14[6] ? d0row_g3_6 : 10'd0) ^ (theta14[7] ? d0row_g3_7 : 10'd0)))) ^ ((theta14[8] ? d0row_g3_8 : 10'd0) ^ (theta14[9] ? d0row_g3_9 : 10'd0))));
+        ribm_pr15 <= ((((((delta16[0] ? gamrow_g3_0 : 10'd0) ^ (delta16[1] ? gamrow_g3_1 : 10'd0)) ^ ((delta16[2] ? gamrow_g3_2 : 10'd0) ^ (delta16[3] ? gamrow_g3_3 : 10'd0))) ^ (((delta16[4] ? gamrow_g3_4 : 10'd0) ^ (delta16[5] ? gamrow_g3_5 : 10'd0)) ^ ((delta16[6] ? gamrow_g3_6 : 10'd0) ^ (delta16[7] ? gamrow_g3_7 : 10'd0)))) ^ ((delta16[8] ? gamrow_g3_8 : 10'd0) ^ (delta16[9] ? gamrow_g3_9 : 10'd0))) ^ (((((theta15[0] ? d0row_g3_0 : 10'd0) ^ (theta15[1] ? d0row_g3_1 : 10'd0)) ^ ((theta15[2] ? d0row_g3_2 : 10'd0) ^ (theta15[3] ? d0row_g3_3 : 10'd0))) ^ (((theta15[4] ? d0row_g3_4 : 10'd0) ^ (theta15[5] ? d0row_g3_5 : 10'd0)) ^ ((theta15[6] ? d0row_g3_6 : 10'd0) ^ (theta15[7] ? d0row_g3_7 : 10'd0)))) ^ ((theta15[8] ? d0row_g3_8 : 10'd0) ^ (theta15[9] ? d0row_g3_9 : 10'd0))));
+        ribm_pr16 <= ((((((delta17[0] ? gamrow_g4_0 : 10'd0) ^ (delta17[1] ? gamrow_g4_1 : 10'd0)) ^ ((delta17[2] ? gamrow_g4_2 : 10'd0) ^ (delta17[3] ? gamrow_g4_3 : 10'd0))) ^ (((delta17[4] ? gamrow_g4_4 : 10'd0) ^ (delta17[5] ? gamrow_g4_5 : 10'd0)) ^ ((delta17[6] ? gamrow_g4_6 : 10'd0) ^ (delta17[7] ? gamrow_g4_7 : 10'd0)))) ^ ((delta17[8] ? gamrow_g4_8 : 10'd0) ^ (delta17[9] ? gamrow_g4_9 : 10'd0))) ^ (((((theta16[0] ? d0row_g4_0 : 10'd0) ^ (theta16[1] ? d0row_g4_1 : 10'd0)) ^ ((theta16[2] ? d0row_g4_2 : 10'd0) ^ (theta16[3] ? d0row_g4_3 : 10'd0))) ^ (((theta16[4] ? d0row_g4_4 : 10'd0) ^ (theta16[5] ? d0row_g4_5 : 10'd0)) ^ ((theta16[6] ? d0row_g4_6 : 10'd0) ^ (theta16[7] ? d0row_g4_7 : 10'd0)))) ^ ((theta16[8] ? d0row_g4_8 : 10'd0) ^ (theta16[9] ? d0row_g4_9 : 10'd0))));
+        ribm_pr17 <= ((((((delta18[0] ? gamrow_g4_0 : 10'd0) ^ (delta18[1] ? gamrow_g4_1 : 10'd0)) ^ ((delta18[2] ? gamrow_g4_2 : 10'd0) ^ (delta18[3] ? gamrow_g4_3 : 10'd0))) ^ (((delta18[4] ? gamrow_g4_4 : 10'd0) ^ (delta18[5] ? gamrow_g4_5 : 10'd0)) ^ ((delta18[6] ? gamrow_g4_6 : 10'd0) ^ (delta18[7] ? gamrow_g4_7 : 10'd0)))) ^ ((delta18[8] ? gamrow_g4_8 : 10'd0) ^ (delta18[9] ? gamrow_g4_9 : 10'd0))) ^ (((((theta17[0] ? d0row_g4_0 : 10'd0) ^ (theta17[1] ? d0row_g4_1 : 10'd0)) ^ ((theta17[2] ? d0row_g4_2 : 10'd0) ^ (theta17[3] ? d0row_g4_3 : 10'd0))) ^ (((theta17[4] ? d0row_g4_4 : 10'd0) ^ (theta17[5] ? d0row_g4_5 : 10'd0)) ^ ((theta17[6] ? d0row_g4_6 : 10'd0) ^ (theta17[7] ? d0row_g4_7 : 10'd0)))) ^ ((theta17[8] ? d0row_g4_8 : 10'd0) ^ (theta17[9] ? d0row_g4_9 : 10'd0))));
+        ribm_pr18 <= ((((((delta19[0] ? gamrow_g4_0 : 10'd0) ^ (delta19[1] ? gamrow_g4_1 : 10'd0)) ^ ((delta19[2] ? gamrow_g4_2 : 10'd0) ^ (delta19[3] ? gamrow_g4_3 : 10'd0))) ^ (((delta19[4] ? gamrow_g4_4 : 10'd0) ^ (delta19[5] ? gamrow_g4_5 : 10'd0)) ^ ((delta19[6] ? gamrow_g4_6 : 10'd0) ^ (delta19[7] ? gamrow_g4_7 : 10'd0)))) ^ ((delta19[8] ? gamrow_g4_8 : 10'd0) ^ (delta19[9] ? gamrow_g4_9 : 10'd0))) ^ (((((theta18[0] ? d0row_g4_0 : 10'd0) ^ (theta18[1] ? d0row_g4_1 : 10'd0)) ^ ((theta18[2] ? d0row_g4_2 : 10'd0) ^ (theta18[3] ? d0row_g4_3 : 10'd0))) ^ (((theta18[4] ? d0row_g4_4 : 10'd0) ^ (theta18[5] ? d0row_g4_5 : 10'd0)) ^ ((theta18[6] ? d0row_g4_6 : 10'd0) ^ (theta18[7] ? d0row_g4_7 : 10'd0)))) ^ ((theta18[8] ? d0row_g4_8 : 10'd0) ^ (theta18[9] ? d0row_g4_9 : 10'd0))));
+        ribm_pr19 <= ((((((delta20[0] ? gamrow_g4_0 : 10'd0) ^ (delta20[1] ? gamrow_g4_1 : 10'd0)) ^ ((delta20[2] ? gamrow_g4_2 : 10'd0) ^ (delta20[3] ? gamrow_g4_3 : 10'd0))) ^ (((delta20[4] ? gamrow_g4_4 : 10'd0) ^ (delta20[5] ? gamrow_g4_5 : 10'd0)) ^ ((delta20[6] ? gamrow_g4_6 : 10'd0) ^ (delta20[7] ? gamrow_g4_7 : 10'd0)))) ^ ((delta20[8] ? gamrow_g4_8 : 10'd0) ^ (delta20[9] ? gamrow_g4_9 : 10'd0))) ^ (((((theta19[0] ? d0row_g4_0 : 10'd0) ^ (theta19[1] ? d0row_g4_1 : 10'd0)) ^ ((theta19[2] ? d0row_g4_2 : 10'd0) ^ (theta19[3] ? d0row_g4_3 : 10'd0))) ^ (((theta19[4] ? d0row_g4_4 : 10'd0) ^ (theta19[5] ? d0row_g4_5 : 10'd0)) ^ ((theta19[6] ? d0row_g4_6 : 10'd0) ^ (theta19[7] ? d0row_g4_7 : 10'd0)))) ^ ((theta19[8] ? d0row_g4_8 : 10'd0) ^ (theta19[9] ? d0row_g4_9 : 10'd0))));
+        ribm_pr20 <= ((((((delta21[0] ? gamrow_g5_0 : 10'd0) ^ (delta21[1] ? gamrow_g5_1 : 10'd0)) ^ ((delta21[2] ? gamrow_g5_2 : 10'd0) ^ (delta21[3] ? gamrow_g5_3 : 10'd0))) ^ (((delta21[4] ? gamrow_g5_4 : 10'd0) ^ (delta21[5] ? gamrow_g5_5 : 10'd0)) ^ ((delta21[6] ? gamrow_g5_6 : 10'd0) ^ (delta21[7] ? gamrow_g5_7 : 10'd0)))) ^ ((delta21[8] ? gamrow_g5_8 : 10'd0) ^ (delta21[9] ? gamrow_g5_9 : 10'd0))) ^ (((((theta20[0] ? d0row_g5_0 : 10'd0) ^ (theta20[1] ? d0row_g5_1 : 10'd0)) ^ ((theta20[2] ? d0row_g5_2 : 10'd0) ^ (theta20[3] ? d0row_g5_3 : 10'd0))) ^ (((theta20[4] ? d0row_g5_4 : 10'd0) ^ (theta20[5] ? d0row_g5_5 : 10'd0)) ^ ((theta20[6] ? d0row_g5_6 : 10'd0) ^ (theta20[7] ? d0row_g5_7 : 10'd0)))) ^ ((theta20[8] ? d0row_g5_8 : 10'd0) ^ (theta20[9] ? d0row_g5_9 : 10'd0))));
+        ribm_pr21 <= (((((theta21[0] ? d0row_g5_0 : 10'd0) ^ (theta21[1] ? d0row_g5_1 : 10'd0)) ^ ((theta21[2] ? d0row_g5_2 : 10'd0) ^ (theta21[3] ? d0row_g5_3 : 10'd0))) ^ (((theta21[4] ? d0row_g5_4 : 10'd0) ^ (theta21[5] ? d0row_g5_5 : 10'd0)) ^ ((theta21[6] ? d0row_g5_6 : 10'd0) ^ (theta21[7] ? d0row_g5_7 : 10'd0)))) ^ ((theta21[8] ? d0row_g5_8 : 10'd0) ^ (theta21[9] ? d0row_g5_9 : 10'd0)));
     end
 
     always @(posedge clk) begin
@@ -746,6 +824,9 @@ module rxdsp_rs_dec (
             in_valid_c5 <= 1'b0;
             in_valid_c6 <= 1'b0;
             in_valid_c7 <= 1'b0;
+            in_valid_c8 <= 1'b0;
+            in_valid_c9 <= 1'b0;
+            in_valid_c10 <= 1'b0;
             dec_valid <= 1'b0;
             st_real1 <= 1'b0;
             st_real <= 1'b0;
@@ -762,6 +843,9 @@ module rxdsp_rs_dec (
             in_valid_c5 <= (s_axis_tvalid & (~(bc == 9'h1fa)));
             in_valid_c6 <= (s_axis_tvalid & (~(bc == 9'h1f9)));
             in_valid_c7 <= (s_axis_tvalid & (~(bc == 9'h1f8)));
+            in_valid_c8 <= (s_axis_tvalid & (~(bc == 9'h1f7)));
+            in_valid_c9 <= (s_axis_tvalid & (~(bc == 9'h1f6)));
+            in_valid_c10 <= (s_axis_tvalid & (~(bc == 9'h1f5)));
             dec_valid <= (dec_valid | dec_real);
             st_real1 <= dec_real;
             st_real <= st_real1;
@@ -893,18 +977,10 @@ module rxdsp_rs_dec (
             delta1 <= (first1 ? sy_acc1 : ribm_pr1);
             delta2 <= (first1 ? sy_acc2 : ribm_pr2);
             delta3 <= (first1 ? sy_acc3 : ribm_pr3);
-            delta4 <= (first1 ? sy_acc4 : ribm_pr4);
-            delta5 <= (first1 ? sy_acc5 : ribm_pr5);
-            delta6 <= (first1 ? sy_acc6 : ribm_pr6);
-            delta7 <= (first1 ? sy_acc7 : ribm_pr7);
             theta0 <= (first1 ? sy_acc0 : (ribm_sw ? delta1 : theta0));
             theta1 <= (first1 ? sy_acc1 : (ribm_sw ? delta2 : theta1));
             theta2 <= (first1 ? sy_acc2 : (ribm_sw ? delta3 : theta2));
             theta3 <= (first1 ? sy_acc3 : (ribm_sw ? delta4 : theta3));
-            theta4 <= (first1 ? sy_acc4 : (ribm_sw ? delta5 : theta4));
-            theta5 <= (first1 ? sy_acc5 : (ribm_sw ? delta6 : theta5));
-            theta6 <= (first1 ? sy_acc6 : (ribm_sw ? delta7 : theta6));
-            theta7 <= (first1 ? sy_acc7 : (ribm_sw ? delta8 : theta7));
             d0row0 <= d0row0_d;
             d0row1 <= d0row1_d;
             d0row2 <= d0row2_d;
@@ -931,22 +1007,14 @@ module rxdsp_rs_dec (
 
     always @(posedge clk) begin
         if (ribm_en_g1) begin
-            delta8 <= (ribm_ld_g1 ? sy_acc8 : ribm_pr8);
-            delta9 <= (ribm_ld_g1 ? sy_acc9 : ribm_pr9);
-            delta10 <= (ribm_ld_g1 ? sy_acc10 : ribm_pr10);
-            delta11 <= (ribm_ld_g1 ? sy_acc11 : ribm_pr11);
-            delta12 <= (ribm_ld_g1 ? sy_acc12 : ribm_pr12);
-            delta13 <= (ribm_ld_g1 ? sy_acc13 : ribm_pr13);
-            delta14 <= (ribm_ld_g1 ? 10'd0 : ribm_pr14);
-            delta15 <= (ribm_ld_g1 ? 10'd0 : ribm_pr15);
-            theta8 <= (ribm_ld_g1 ? sy_acc8 : (ribm_sw_g1 ? delta9 : theta8));
-            theta9 <= (ribm_ld_g1 ? sy_acc9 : (ribm_sw_g1 ? delta10 : theta9));
-            theta10 <= (ribm_ld_g1 ? sy_acc10 : (ribm_sw_g1 ? delta11 : theta10));
-            theta11 <= (ribm_ld_g1 ? sy_acc11 : (ribm_sw_g1 ? delta12 : theta11));
-            theta12 <= (ribm_ld_g1 ? sy_acc12 : (ribm_sw_g1 ? delta13 : theta12));
-            theta13 <= (ribm_ld_g1 ? sy_acc13 : (ribm_sw_g1 ? delta14 : theta13));
-            theta14 <= (ribm_ld_g1 ? 10'd0 : (ribm_sw_g1 ? delta15 : theta14));
-            theta15 <= (ribm_ld_g1 ? 10'd0 : (ribm_sw_g1 ? delta16 : theta15));
+            delta4 <= (ribm_ld_g1 ? sy_acc4 : ribm_pr4);
+            delta5 <= (ribm_ld_g1 ? sy_acc5 : ribm_pr5);
+            delta6 <= (ribm_ld_g1 ? sy_acc6 : ribm_pr6);
+            delta7 <= (ribm_ld_g1 ? sy_acc7 : ribm_pr7);
+            theta4 <= (ribm_ld_g1 ? sy_acc4 : (ribm_sw_g1 ? delta5 : theta4));
+            theta5 <= (ribm_ld_g1 ? sy_acc5 : (ribm_sw_g1 ? delta6 : theta5));
+            theta6 <= (ribm_ld_g1 ? sy_acc6 : (ribm_sw_g1 ? delta7 : theta6));
+            theta7 <= (ribm_ld_g1 ? sy_acc7 : (ribm_sw_g1 ? delta8 : theta7));
             d0row_g1_0 <= d0row0_d;
             d0row_g1_1 <= d0row1_d;
             d0row_g1_2 <= d0row2_d;
@@ -972,18 +1040,14 @@ module rxdsp_rs_dec (
 
     always @(posedge clk) begin
         if (ribm_en_g2) begin
-            delta16 <= (ribm_ld_g2 ? 10'd0 : ribm_pr16);
-            delta17 <= (ribm_ld_g2 ? 10'd0 : ribm_pr17);
-            delta18 <= (ribm_ld_g2 ? 10'd0 : ribm_pr18);
-            delta19 <= (ribm_ld_g2 ? 10'd0 : ribm_pr19);
-            delta20 <= (ribm_ld_g2 ? 10'd0 : ribm_pr20);
-            delta21 <= (ribm_ld_g2 ? 10'd1 : ribm_pr21);
-            theta16 <= (ribm_ld_g2 ? 10'd0 : (ribm_sw_g2 ? delta17 : theta16));
-            theta17 <= (ribm_ld_g2 ? 10'd0 : (ribm_sw_g2 ? delta18 : theta17));
-            theta18 <= (ribm_ld_g2 ? 10'd0 : (ribm_sw_g2 ? delta19 : theta18));
-            theta19 <= (ribm_ld_g2 ? 10'd0 : (ribm_sw_g2 ? delta20 : theta19));
-            theta20 <= (ribm_ld_g2 ? 10'd0 : (ribm_sw_g2 ? delta21 : theta20));
-            theta21 <= (ribm_ld_g2 ? 10'd1 : (ribm_sw_g2 ? 10'd0 : theta21));
+            delta8 <= (ribm_ld_g2 ? sy_acc8 : ribm_pr8);
+            delta9 <= (ribm_ld_g2 ? sy_acc9 : ribm_pr9);
+            delta10 <= (ribm_ld_g2 ? sy_acc10 : ribm_pr10);
+            delta11 <= (ribm_ld_g2 ? sy_acc11 : ribm_pr11);
+            theta8 <= (ribm_ld_g2 ? sy_acc8 : (ribm_sw_g2 ? delta9 : theta8));
+            theta9 <= (ribm_ld_g2 ? sy_acc9 : (ribm_sw_g2 ? delta10 : theta9));
+            theta10 <= (ribm_ld_g2 ? sy_acc10 : (ribm_sw_g2 ? delta11 : theta10));
+            theta11 <= (ribm_ld_g2 ? sy_acc11 : (ribm_sw_g2 ? delta12 : theta11));
             d0row_g2_0 <= d0row0_d;
             d0row_g2_1 <= d0row1_d;
             d0row_g2_2 <= d0row2_d;
@@ -1008,6 +1072,101 @@ module rxdsp_rs_dec (
     end
 
     always @(posedge clk) begin
+        if (ribm_en_g3) begin
+            delta12 <= (ribm_ld_g3 ? sy_acc12 : ribm_pr12);
+            delta13 <= (ribm_ld_g3 ? sy_acc13 : ribm_pr13);
+            delta14 <= (ribm_ld_g3 ? 10'd0 : ribm_pr14);
+            delta15 <= (ribm_ld_g3 ? 10'd0 : ribm_pr15);
+            theta12 <= (ribm_ld_g3 ? sy_acc12 : (ribm_sw_g3 ? delta13 : theta12));
+            theta13 <= (ribm_ld_g3 ? sy_acc13 : (ribm_sw_g3 ? delta14 : theta13));
+            theta14 <= (ribm_ld_g3 ? 10'd0 : (ribm_sw_g3 ? delta15 : theta14));
+            theta15 <= (ribm_ld_g3 ? 10'd0 : (ribm_sw_g3 ? delta16 : theta15));
+            d0row_g3_0 <= d0row0_d;
+            d0row_g3_1 <= d0row1_d;
+            d0row_g3_2 <= d0row2_d;
+            d0row_g3_3 <= d0row3_d;
+            d0row_g3_4 <= d0row4_d;
+            d0row_g3_5 <= d0row5_d;
+            d0row_g3_6 <= d0row6_d;
+            d0row_g3_7 <= d0row7_d;
+            d0row_g3_8 <= d0row8_d;
+            d0row_g3_9 <= d0row9_d;
+            gamrow_g3_0 <= gamrow0_d;
+            gamrow_g3_1 <= gamrow1_d;
+            gamrow_g3_2 <= gamrow2_d;
+            gamrow_g3_3 <= gamrow3_d;
+            gamrow_g3_4 <= gamrow4_d;
+            gamrow_g3_5 <= gamrow5_d;
+            gamrow_g3_6 <= gamrow6_d;
+            gamrow_g3_7 <= gamrow7_d;
+            gamrow_g3_8 <= gamrow8_d;
+            gamrow_g3_9 <= gamrow9_d;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (ribm_en_g4) begin
+            delta16 <= (ribm_ld_g4 ? 10'd0 : ribm_pr16);
+            delta17 <= (ribm_ld_g4 ? 10'd0 : ribm_pr17);
+            delta18 <= (ribm_ld_g4 ? 10'd0 : ribm_pr18);
+            delta19 <= (ribm_ld_g4 ? 10'd0 : ribm_pr19);
+            theta16 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta17 : theta16));
+            theta17 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta18 : theta17));
+            theta18 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta19 : theta18));
+            theta19 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta20 : theta19));
+            d0row_g4_0 <= d0row0_d;
+            d0row_g4_1 <= d0row1_d;
+            d0row_g4_2 <= d0row2_d;
+            d0row_g4_3 <= d0row3_d;
+            d0row_g4_4 <= d0row4_d;
+            d0row_g4_5 <= d0row5_d;
+            d0row_g4_6 <= d0row6_d;
+            d0row_g4_7 <= d0row7_d;
+            d0row_g4_8 <= d0row8_d;
+            d0row_g4_9 <= d0row9_d;
+            gamrow_g4_0 <= gamrow0_d;
+            gamrow_g4_1 <= gamrow1_d;
+            gamrow_g4_2 <= gamrow2_d;
+            gamrow_g4_3 <= gamrow3_d;
+            gamrow_g4_4 <= gamrow4_d;
+            gamrow_g4_5 <= gamrow5_d;
+            gamrow_g4_6 <= gamrow6_d;
+            gamrow_g4_7 <= gamrow7_d;
+            gamrow_g4_8 <= gamrow8_d;
+            gamrow_g4_9 <= gamrow9_d;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (ribm_en_g5) begin
+            delta20 <= (ribm_ld_g5 ? 10'd0 : ribm_pr20);
+            delta21 <= (ribm_ld_g5 ? 10'd1 : ribm_pr21);
+            theta20 <= (ribm_ld_g5 ? 10'd0 : (ribm_sw_g5 ? delta21 : theta20));
+            theta21 <= (ribm_ld_g5 ? 10'd1 : (ribm_sw_g5 ? 10'd0 : theta21));
+            d0row_g5_0 <= d0row0_d;
+            d0row_g5_1 <= d0row1_d;
+            d0row_g5_2 <= d0row2_d;
+            d0row_g5_3 <= d0row3_d;
+            d0row_g5_4 <= d0row4_d;
+            d0row_g5_5 <= d0row5_d;
+            d0row_g5_6 <= d0row6_d;
+            d0row_g5_7 <= d0row7_d;
+            d0row_g5_8 <= d0row8_d;
+            d0row_g5_9 <= d0row9_d;
+            gamrow_g5_0 <= gamrow0_d;
+            gamrow_g5_1 <= gamrow1_d;
+            gamrow_g5_2 <= gamrow2_d;
+            gamrow_g5_3 <= gamrow3_d;
+            gamrow_g5_4 <= gamrow4_d;
+            gamrow_g5_5 <= gamrow5_d;
+            gamrow_g5_6 <= gamrow6_d;
+            gamrow_g5_7 <= gamrow7_d;
+            gamrow_g5_8 <= gamrow8_d;
+            gamrow_g5_9 <= gamrow9_d;
+        end
+    end
+
+    always @(posedge clk) begin
         if (rst) begin
             ribm_ld_g1 <= 1'b0;
             ribm_upq_g1 <= 1'b0;
@@ -1024,6 +1183,36 @@ module rxdsp_rs_dec (
         end else if (in_valid_c7) begin
             ribm_ld_g2 <= (first_q & (~(bc == 9'h1fe)));
             ribm_upq_g2 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fd)));
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ribm_ld_g3 <= 1'b0;
+            ribm_upq_g3 <= 1'b0;
+        end else if (in_valid_c8) begin
+            ribm_ld_g3 <= (first_q & (~(bc == 9'h1fd)));
+            ribm_upq_g3 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fc)));
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ribm_ld_g4 <= 1'b0;
+            ribm_upq_g4 <= 1'b0;
+        end else if (in_valid_c9) begin
+            ribm_ld_g4 <= (first_q & (~(bc == 9'h1fc)));
+            ribm_upq_g4 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fb)));
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ribm_ld_g5 <= 1'b0;
+            ribm_upq_g5 <= 1'b0;
+        end else if (in_valid_c10) begin
+            ribm_ld_g5 <= (first_q & (~(bc == 9'h1fb)));
+            ribm_upq_g5 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fa)));
         end
     end
 
