@@ -85,7 +85,10 @@ fn illegal_parameters_are_refused_with_a_clear_message() {
     for code in [Code::Kp4, Code::Kr4] {
         for s in 1..=16 {
             rtl::rs::check(code, s).unwrap();
-            assert!(2 * code.t() + 4 <= rtl::rs::beats(code, s));
+            // B counted here from n, not from the generator's `beats`
+            let b = code.n().div_ceil(s);
+            assert_eq!(rtl::rs::beats(code, s), b);
+            assert!(2 * code.t() + 4 <= b, "{code:?} S={s}: B = {b}");
         }
     }
     // two beats per riBM iteration where 4t + 4 <= B: KP4 up to S = 8, KR4 up to S = 16

@@ -255,8 +255,9 @@ fn decoder_kp4_s16() {
 #[test]
 #[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn decoder_kp4_s9_few_unused_beat_values_with_gaps() {
-    // B = 61: the 6-bit beat counter has 3 unused values, so the 11 blocks
-    // share 6 copies of the input beat, half of them the `valid | bc == K`
+    // B = 61: the 6-bit beat counter has 3 unused values, so the 17 blocks
+    // (five stages and twelve riBM groups of four elements) share 6 copies
+    // of the input beat, half of them the `valid | bc == K`
     // form; 544 = 60 * 9 + 4, a partial last beat; one-beat riBM
     check_decoder(Code::Kp4, 9, 64, &[true, true, false, true, false], 27);
 }

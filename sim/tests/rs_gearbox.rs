@@ -185,6 +185,7 @@ fn random_run(code: Code, s: usize, p: usize, cycles: usize, valid_pct: u64, see
 }
 
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn gearbox_matches_its_reference_cycle_by_cycle() {
     // KP4 S = 8 P = 8: the chain's default; S = 3: a padded last beat
     // (5(S - pad) = 5 < P); P = 1: one-bit marker; KR4 at 5S = P + 4
@@ -204,6 +205,7 @@ fn gearbox_matches_its_reference_cycle_by_cycle() {
 /// A never-stalled input at P symbols a clock: `s_axis_tready` never drops
 /// and the output carries every input symbol (within the buffer's capacity).
 #[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn continuous_input_is_never_stalled() {
     for (code, s, p) in [(Code::Kp4, 8, 8), (Code::Kp4, 3, 8), (Code::Kr4, 4, 16)] {
         let mut dut = Dut::new(code, s, p);
@@ -215,6 +217,11 @@ fn continuous_input_is_never_stalled() {
             let sof = if cyc == 2 { 1u64 << (p / 2) } else { 0 };
             let o = dut.cycle(&din, sof, true);
             assert!(o.ready, "{code} S={s} P={p}: tready low at cycle {cyc}");
+            // the marker is sampled at cycle 2; alignment must follow within a few cycles
+            assert!(
+                o.aligned || cyc < 8,
+                "{code} S={s} P={p}: not aligned at cycle {cyc}"
+            );
             if o.aligned {
                 sym_in += p as i64;
             }
@@ -224,6 +231,11 @@ fn continuous_input_is_never_stalled() {
                 ob = if last { 0 } else { ob + 1 };
             }
         }
+        // nearly every cycle's P symbols came out (not 0 = 0 from a gearbox that never ran)
+        assert!(
+            sym_out >= 19_900 * p as i64,
+            "{code} S={s} P={p}: only {sym_out} symbols out"
+        );
         assert!(
             (sym_in - sym_out).abs() <= (r.cap + p) as i64,
             "{code} S={s} P={p}: {sym_in} symbols in, {sym_out} out"

@@ -18,10 +18,12 @@
 //!   product); the error values stream
 //!   into a second syndrome unit (residual check), a root counter and a
 //!   failure flag;
-//! * slot `c+3`, beats `CH+1`, `CH+2`: the checks, then the decision; the
-//!   received word (delay line of `3B+CH+3` beats) is XORed with the error
-//!   values (delay line of `B+3` beats) unless the word is uncorrectable, and
-//!   registered out.
+//! * slot `c+3`, beats `EV+1` to `EV+3` (`EV = CH+1`: the residual unit
+//!   reads its own register of the error values): the residual compare, the
+//!   checks, then the decision; the received word (delay line of `3B+EV+3`
+//!   beats plus a fabric register) is XORed with the error values (delay
+//!   line of `B+EV-CH+3` beats plus a fabric register) unless the word is
+//!   uncorrectable, and registered out.
 //!
 //! Latency [`LATENCY_EXTRA`] + `3B` cycles with a continuous input.
 
@@ -366,14 +368,6 @@ fn syndrome_stage(
     Ok((acc, sb))
 }
 
-/// The riBM: `3t+1` processing elements, loaded with the syndromes in beat
-/// 1 of the next slot, then `2t` iterations in beats `2..` (two beats each
-/// with `c.two`: the products are registered in the first); returns the
-/// `delta` registers (lambda in `delta_t..delta_2t`, omega in
-/// `delta_0..delta_(t-1)` at the end). The general products
-/// `gamma delta_(i+1)` and `delta_0 theta_i` are AND-XOR networks over the
-/// registered rows `gamma alpha^k` and `delta_0 alpha^k` (`k < 10`), so no
-/// single register drives every element.
 /// Processing elements per copy of the riBM rows and control (with 8 a
 /// copy's route to its farthest product still took 2.8 ns at KP4 S = 8).
 const RIBM_GROUP: usize = 4;
@@ -463,6 +457,15 @@ fn ribm_group(
     })
 }
 
+/// The riBM: `3t+1` processing elements, loaded with the syndromes in beat
+/// 1 of the next slot, then `2t` iterations in beats `2..` (two beats each
+/// with `c.two`: the products are registered in the first); returns the
+/// `delta` registers (lambda in `delta_t..delta_2t`, omega in
+/// `delta_0..delta_(t-1)` at the end). The general products
+/// `gamma delta_(i+1)` and `delta_0 theta_i` are AND-XOR networks over the
+/// registered rows `gamma alpha^k` and `delta_0 alpha^k` (`k < 10`), copied
+/// per group of [`RIBM_GROUP`] elements, so no single register drives every
+/// element.
 fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     let (gf, t, p, bw, en) = (&c.gf, c.t, c.p, c.beats.bw, &c.ens.ribm[0]);
     let bc = &c.beats.bc;

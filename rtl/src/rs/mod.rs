@@ -189,8 +189,9 @@ pub fn design_rx(code: Code, s: usize, p: usize) -> Result<Design, RtlError> {
 /// `rxdsp_eq_fec`: the equalizer for `fmt` at `p` samples per clock feeding
 /// `rxdsp_rs_rx` (`code`, `s` FEC symbols per beat); codeword alignment from
 /// the `fec_sof_index` input. `latency` is a lower bound in cycles: the
-/// equalizer's, plus the gearbox register, plus the decoder's at one beat per
-/// cycle (the gearbox delivers a beat every `5S/P` cycles on average).
+/// equalizer's, plus the chain's pipeline register and the gearbox register,
+/// plus the decoder's at one beat per cycle (the gearbox delivers a beat every
+/// `5S/P` cycles on average).
 pub fn design_eq_fec(
     fmt: &golden::numeric::RxFormat,
     p: usize,
@@ -211,7 +212,7 @@ pub fn design_eq_fec(
     mods.push(dec_top);
     mods.push(rx);
     mods.push(top);
-    to_design(mods, crate::eq::latency(fmt, p) + 1 + dec_latency(code, s))
+    to_design(mods, crate::eq::latency(fmt, p) + 2 + dec_latency(code, s))
 }
 
 /// Small helpers shared by the RS modules.
