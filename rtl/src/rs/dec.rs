@@ -98,7 +98,18 @@ pub fn build(code: Code, s: usize, form: MemForm) -> Result<Vec<Module>, RtlErro
 /// at KP4 S = 8 (7.2-7.6 ns, most of it routing over the die).
 const SYN_GROUP: usize = 2;
 
-/// Horner syndrome unit over beats of `lanes` (lane 0 = highest power),
+/// Syndromes per copy of a syndrome unit's input lanes: each lane bit feeds
+/// about `5 x 2t` LUTs of the group sums; with one register for all 30 KP4
+/// syndromes nextpnr spread them over the die and the sums' inner routes
+/// took up to 2.4 ns (KP4 S = 8, 144 MHz median).
+const SYN_PER_COPY: usize = 8;
+
+/// Lanes per copy of the Chien / Forney term registers (`ct_i`, `co_i`):
+/// each term bit feeds every lane's four CH1 networks.
+const CH_LANES_PER_COPY: usize = 4;
+
+/// Horner syndrome unit over beats of `lanes` (lane 0 = highest power; one
+/// copy of the lanes per [`SYN_PER_COPY`] syndromes, `lanes[k]` the `k`-th),
 /// two register levels: the weighted sums of groups of `group` lanes
 /// (`pfx_g*`, registered on every beat), then the Horner step over them,
 /// restarting on `first`, which must be the codeword's first-beat flag one
@@ -112,22 +123,27 @@ fn syndromes(
     m: &mut Module,
     gf: &Gf,
     pfx: &str,
-    lanes: &[Expr],
+    lanes: &[Vec<Expr>],
     group: usize,
     first: &Expr,
     en: &Expr,
     p: usize,
     pad: usize,
 ) -> Result<Vec<Expr>, RtlError> {
-    let s = lanes.len() as i64;
+    let s = lanes[0].len() as i64;
     let z10 = ku(0, 10)?;
     let mut sp = LinSpace::new();
-    let lx: Vec<Lin> = lanes
-        .iter()
-        .map(|e| sp.symbol(e))
-        .collect::<Result<_, _>>()?;
+    let mut lxs = Vec::new();
+    for copy in lanes {
+        let lx: Vec<Lin> = copy
+            .iter()
+            .map(|e| sp.symbol(e))
+            .collect::<Result<_, _>>()?;
+        lxs.push(lx);
+    }
     let mut accs = Vec::new();
     for j in 0..p as i64 {
+        let lx = &lxs[j as usize / SYN_PER_COPY % lxs.len()];
         let mut groups = Vec::new();
         for (g, chunk) in lx.chunks(group).enumerate() {
             let mut l = Lin::zero();
@@ -165,6 +181,8 @@ struct Dec {
     s: usize,
     /// lanes of the last beat beyond `n`
     pad: usize,
+    /// beats per codeword `B`
+    b: usize,
     /// riBM iterations take two beats
     two: bool,
     /// width of the degree of lambda
@@ -244,6 +262,7 @@ fn build_top(
         p: 2 * t,
         s,
         pad: b * s - n,
+        b,
         two: ribm_two_beat(code, s),
         nuw: bits_for(t + 1),
         ens,
@@ -262,17 +281,16 @@ fn build_top(
     m.next(&ncw, &ncw_inc, Some(&ncw_en))?;
 
     m.comment("input lanes, the unused lanes of the last beat forced to zero");
-    let z10 = ku(0, 10)?;
-    let mut xm = Vec::new();
-    for l in 0..s {
-        let x = lane(&mut m, &tdata, l, &format!("x{l}"))?;
-        xm.push(if l >= s - c.pad {
-            m.wire(&format!("xm{l}"), &Expr::mux(&c.ll[0], &z10, &x)?)?
-        } else {
-            x
-        });
+    let xm = masked_lanes(&mut m, &c, &tdata, "")?;
+    m.comment("copies of the input register for the syndrome unit, one per SYN_PER_COPY syndromes (enabled by different functions of the input beat, so they stay copies)");
+    let mut sets = vec![xm.clone()];
+    let ncopy = c.p.div_ceil(SYN_PER_COPY);
+    let fns = spare_fns(&mut m, &c.beats, b, &valid_in, ncopy - 1, "sy_in_en")?;
+    for (k, f) in fns.iter().enumerate() {
+        let d = m.reg_d(&format!("sy_in_c{}", k + 1), &tdata_in, Some(f), None)?;
+        sets.push(masked_lanes(&mut m, &c, &d, &format!("c{}_", k + 1))?);
     }
-    let (syn, sb) = syndrome_stage(&mut m, &c, &xm)?;
+    let (syn, sb) = syndrome_stage(&mut m, &c, &sets)?;
     let delta = ribm(&mut m, &c, &syn)?;
     let (nua, tt, om) = chien_terms(&mut m, &c, &delta)?;
     let cf = chien_forney(&mut m, &c, mul, inv, &tt, &om)?;
@@ -302,13 +320,45 @@ struct EnCopies {
     out: Expr,
 }
 
-/// The copies of the registered input beat: copy `k` registers
-/// `s_axis_tvalid & (bc != K_k)`, `K_k` a beat counter value the counter
-/// never takes (`>= B`): the same bit as `in_valid` in operation, but a
-/// different function, so Yosys keeps the copies apart (`opt_merge` merges
-/// flip-flops with equal inputs); a second copy per value registers
-/// `s_axis_tvalid | (bc == K_k)`. With fewer copies than blocks, the blocks
-/// share them.
+/// `count` functions equal to `base` whenever the beat counter runs (named
+/// wires `pfx0`, `pfx1`, ...): `base & (bc != K)`, then `base | (bc == K)`,
+/// over the values `K >= B` the counter never takes, cycling when there are
+/// fewer. Flip-flops with equal inputs are merged by Yosys (`opt_merge`, also
+/// when marked `keep`), so a copy of a register that must stay a copy (to
+/// cut a fan-out) gets one of these as its D input or enable.
+fn spare_fns(
+    m: &mut Module,
+    bt: &Beats,
+    b: usize,
+    base: &Expr,
+    count: usize,
+    pfx: &str,
+) -> Result<Vec<Expr>, RtlError> {
+    let unused: Vec<usize> = (b..1usize << bt.bw).rev().collect();
+    let mut v = Vec::with_capacity(count);
+    for k in 0..count {
+        if unused.is_empty() {
+            // no unused value (no B <= 544 is a power of two, so never)
+            v.push(base.clone());
+            continue;
+        }
+        let at = bt.bc.eq(&ku(unused[k % unused.len()] as i128, bt.bw)?)?;
+        let f = if (k / unused.len()) % 2 == 1 {
+            base.or(&at)?
+        } else {
+            base.and(&at.not())?
+        };
+        v.push(m.wire(&format!("{pfx}{k}"), &f)?);
+    }
+    Ok(v)
+}
+
+/// The copies of the registered input beat: copy `k` registers the `k`-th
+/// of [`spare_fns`] of `s_axis_tvalid` (`s_axis_tvalid & (bc != K_k)`,
+/// `K_k` a beat counter value the counter never takes, then
+/// `s_axis_tvalid | (bc == K_k)`): the same bit as `in_valid` in operation,
+/// but a different function, so Yosys keeps the copies apart. With fewer
+/// distinct functions than blocks, the blocks share them.
 fn en_copies(
     m: &mut Module,
     code: Code,
@@ -319,21 +369,11 @@ fn en_copies(
     let b = beats(code, s);
     let groups = (3 * code.t() + 1).div_ceil(RIBM_GROUP);
     let wanted = 5 + groups;
-    let unused: Vec<usize> = ((b..1usize << bt.bw).rev()).take(wanted).collect();
-    // two functions per unused value: `valid & (bc != K)`, `valid | (bc == K)`
+    let distinct = wanted.min(2 * ((1usize << bt.bw) - b)).max(1);
+    let fns = spare_fns(m, bt, b, valid_in, distinct, "in_valid_f")?;
     let mut copies = Vec::new();
-    for k in 0..wanted.min(2 * unused.len()) {
-        let at = bt.bc.eq(&ku(unused[k % unused.len()] as i128, bt.bw)?)?;
-        let d = if k < unused.len() {
-            valid_in.and(&at.not())?
-        } else {
-            valid_in.or(&at)?
-        };
-        copies.push(m.reg_d(&format!("in_valid_c{k}"), &d, None, Some(0))?);
-    }
-    if copies.is_empty() {
-        // no unused value (no B <= 544 is a power of two, so never): one copy
-        copies.push(m.reg_d("in_valid_c0", valid_in, None, Some(0))?);
+    for (k, f) in fns.iter().enumerate() {
+        copies.push(m.reg_d(&format!("in_valid_c{k}"), f, None, Some(0))?);
     }
     let pick = |i: usize| copies[i % copies.len()].clone();
     Ok(EnCopies {
@@ -346,6 +386,22 @@ fn en_copies(
     })
 }
 
+/// The `S` lanes of a registered input word `data` (wires `{pfx}x{l}`),
+/// the lanes of the last beat beyond `n` forced to zero (`{pfx}xm{l}`).
+fn masked_lanes(m: &mut Module, c: &Dec, data: &Expr, pfx: &str) -> Result<Vec<Expr>, RtlError> {
+    let z10 = ku(0, 10)?;
+    let mut xm = Vec::new();
+    for l in 0..c.s {
+        let x = lane(m, data, l, &format!("{pfx}x{l}"))?;
+        xm.push(if l >= c.s - c.pad {
+            m.wire(&format!("{pfx}xm{l}"), &Expr::mux(&c.ll[0], &z10, &x)?)?
+        } else {
+            x
+        });
+    }
+    Ok(xm)
+}
+
 /// The syndromes `S_j = r(alpha^j)` of the received word: returns the
 /// accumulators (a codeword's syndromes in beat 1 of the next slot, when
 /// the riBM loads them) and `sb`, the syndromes kept for the residual check
@@ -353,7 +409,7 @@ fn en_copies(
 fn syndrome_stage(
     m: &mut Module,
     c: &Dec,
-    xm: &[Expr],
+    xm: &[Vec<Expr>],
 ) -> Result<(Vec<Expr>, Vec<Expr>), RtlError> {
     m.comment("syndromes S_j = r(alpha^j)");
     let acc = syndromes(
@@ -579,24 +635,34 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     Ok(delta)
 }
 
+/// Chien / Forney term registers: `[copy][i]`, one copy per
+/// [`CH_LANES_PER_COPY`] lanes.
+type Terms = Vec<Vec<Expr>>;
+
 /// The degree `nu` of lambda, and the Chien and Forney term registers
 /// `T_i` (lambda) and `O_i` (omega), stepped every beat: returns
 /// `(nu, T, O)`. `nu` comes from the `T_i` (non-zero exactly when
 /// `lambda_i` is): their non-zero flags and the priority encoder over them
 /// are registered every beat, `nu` is loaded in beat 2 of the Chien slot.
-fn chien_terms(
-    m: &mut Module,
-    c: &Dec,
-    delta: &[Expr],
-) -> Result<(Expr, Vec<Expr>, Vec<Expr>), RtlError> {
+fn chien_terms(m: &mut Module, c: &Dec, delta: &[Expr]) -> Result<(Expr, Terms, Terms), RtlError> {
     let (gf, n, t, p, s, nuw) = (&c.gf, c.n, c.t, c.p, c.s, c.nuw);
     // the load select needs no beat: the registers are enabled by it
     let (en, ld) = (&c.ens.terms, &c.ll[0]);
     m.comment("Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)");
     m.comment("their loads are registered every beat (`_ldq`): the riBM state is final from beat B-2 (its last update is in beat B-3 or earlier: check_fit)");
-    let mut tt = Vec::new();
+    m.comment("one copy of the term registers per CH_LANES_PER_COPY lanes (ct{i}_c{k}, co{i}_c{k}: enabled by different functions of the input beat, so they stay copies)");
+    let ncopy = s.div_ceil(CH_LANES_PER_COPY);
+    let mut ens = vec![en.clone()];
+    ens.extend(spare_fns(m, &c.beats, c.b, en, ncopy - 1, "cterm_en")?);
+    let sfx = |k: usize| {
+        if k == 0 {
+            String::new()
+        } else {
+            format!("_c{k}")
+        }
+    };
+    let mut tt = vec![Vec::new(); ncopy];
     for i in 0..=t {
-        let r = m.reg(&format!("ct{i}"), Ty::u(10), None)?;
         let l0 = cmul(
             m,
             gf,
@@ -605,23 +671,40 @@ fn chien_terms(
             gf.pow(-((i * (n - 1)) as i64)),
         )?;
         let l0 = m.reg_d(&format!("ct{i}_ldq"), &l0, Some(en), None)?;
-        let st = cmul(m, gf, &format!("ct{i}_st"), &r, gf.pow((i * s) as i64))?;
-        m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(en))?;
-        tt.push(r);
+        for (k, ek) in ens.iter().enumerate() {
+            let r = m.reg(&format!("ct{i}{}", sfx(k)), Ty::u(10), None)?;
+            let st = cmul(
+                m,
+                gf,
+                &format!("ct{i}{}_st", sfx(k)),
+                &r,
+                gf.pow((i * s) as i64),
+            )?;
+            m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(ek))?;
+            tt[k].push(r);
+        }
     }
-    let mut om = Vec::new();
+    let mut om = vec![Vec::new(); ncopy];
     for (i, d) in delta.iter().enumerate().take(t) {
         let e = (i + p) as i64;
-        let r = m.reg(&format!("co{i}"), Ty::u(10), None)?;
         let l0 = cmul(m, gf, &format!("co{i}_ld"), d, gf.pow(-e * (n as i64 - 1)))?;
         let l0 = m.reg_d(&format!("co{i}_ldq"), &l0, Some(en), None)?;
-        let st = cmul(m, gf, &format!("co{i}_st"), &r, gf.pow(e * s as i64))?;
-        m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(en))?;
-        om.push(r);
+        for (k, ek) in ens.iter().enumerate() {
+            let r = m.reg(&format!("co{i}{}", sfx(k)), Ty::u(10), None)?;
+            let st = cmul(
+                m,
+                gf,
+                &format!("co{i}{}_st", sfx(k)),
+                &r,
+                gf.pow(e * s as i64),
+            )?;
+            m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(ek))?;
+            om[k].push(r);
+        }
     }
     m.comment("nu = degree of lambda: the highest non-zero T_i (registered every beat: the T_i stay non-zero or zero over the slot), loaded in beat 2");
     let mut deg = ku(0, nuw)?;
-    for (i, ti) in tt.iter().enumerate().skip(1) {
+    for (i, ti) in tt[0].iter().enumerate().skip(1) {
         let nz = m.reg_d(&format!("ct{i}_nz"), &nonzero(ti)?, Some(en), None)?;
         deg = Expr::mux(&nz, &ku(i as i128, nuw)?, &deg)?;
     }
@@ -652,18 +735,25 @@ fn chien_forney(
     c: &Dec,
     mul: &Module,
     inv: &[Module],
-    tt: &[Expr],
-    om: &[Expr],
+    tt: &Terms,
+    om: &Terms,
 ) -> Result<ChienForney, RtlError> {
     let (gf, p, s, pad) = (&c.gf, c.p, c.s, c.pad);
     let en = &c.ens.ch;
     let z10 = ku(0, 10)?;
     m.comment("stage CH1, per lane: the even and odd parts of lambda(X^-1), X^-2t omega(X^-1) in two halves");
     let mut sp = LinSpace::new();
-    let lt: Vec<Lin> = tt.iter().map(|e| sp.symbol(e)).collect::<Result<_, _>>()?;
-    let lo: Vec<Lin> = om.iter().map(|e| sp.symbol(e)).collect::<Result<_, _>>()?;
+    let mut lts = Vec::new();
+    let mut los = Vec::new();
+    for (tk, ok) in tt.iter().zip(om) {
+        let lt: Vec<Lin> = tk.iter().map(|e| sp.symbol(e)).collect::<Result<_, _>>()?;
+        let lo: Vec<Lin> = ok.iter().map(|e| sp.symbol(e)).collect::<Result<_, _>>()?;
+        lts.push(lt);
+        los.push(lo);
+    }
     let mut r1 = Vec::new();
     for l in 0..s {
+        let (lt, lo) = (&lts[l / CH_LANES_PER_COPY], &los[l / CH_LANES_PER_COPY]);
         let mut even = Lin::zero();
         let mut odd = Lin::zero();
         for (i, x) in lt.iter().enumerate() {
@@ -811,11 +901,24 @@ fn decision(
 ) -> Result<Decision, RtlError> {
     let en = &c.ens.check;
     m.comment("residual syndromes: syndromes of the error word (its own input register es_in), compared with S_j in the next slot's beat EV+1");
-    let e_in: Vec<Expr> =
-        cf.e.iter()
-            .enumerate()
-            .map(|(l, e)| m.reg_d(&format!("es_in{l}"), e, Some(en), None))
-            .collect::<Result<_, _>>()?;
+    let ncopy = c.p.div_ceil(SYN_PER_COPY);
+    let b = c.b;
+    let mut ens = vec![en.clone()];
+    ens.extend(spare_fns(m, &c.beats, b, en, ncopy - 1, "es_in_en")?);
+    let mut e_in = Vec::new();
+    for (k, f) in ens.iter().enumerate() {
+        let sfx = if k == 0 {
+            String::new()
+        } else {
+            format!("_c{k}")
+        };
+        let v: Vec<Expr> =
+            cf.e.iter()
+                .enumerate()
+                .map(|(l, e)| m.reg_d(&format!("es_in{l}{sfx}"), e, Some(f), None))
+                .collect::<Result<_, _>>()?;
+        e_in.push(v);
+    }
     let eacc = syndromes(
         m,
         &c.gf,
