@@ -5,8 +5,9 @@
 //! symbol (counted from 0 after reset) that starts the first codeword; a
 //! counter of accepted equalizer output beats raises the gearbox's
 //! start-of-codeword marker on that symbol, through a flag registered a cycle
-//! ahead (no compare between the counter and the gearbox). Hold it constant
-//! while streaming (from a cycle before the first beat).
+//! ahead (no compare between the counter and the gearbox), from registered
+//! copies of the index. Hold it constant while streaming (from two cycles
+//! before the equalizer's first output beat).
 //!
 //! Between the equalizer and the gearbox sits a pipeline register: without
 //! it the equalizer's output FIFO read (distributed RAM) fed the gearbox's
@@ -84,9 +85,13 @@ pub fn build(eq: &Module, rx: &Module, p: usize) -> Result<Module, RtlError> {
     // `eq_beats == sof_beat` for the current count, computed a cycle ahead
     // from the count before the increment (`cnt + 1 == hi` is
     // `cnt == hi - 1`, modulo 2^cw like the counter); after reset the count is
-    // 0. So `fec_sof_index` must be stable a cycle before a beat is taken.
-    let hi_m1 = m.wire("sof_beat_m1", &hi.sub(&ku(1, cw)?)?)?;
-    let at_hi = m.wire("sof_at", &cnt.eq(&hi)?)?;
+    // 0. `sof_beat` and `sof_beat - 1` are registers too (the subtract's
+    // carry chain and the compare after it, from the input, were the chain's
+    // critical path on ECP5 next: 7.5 ns). So `fec_sof_index` must be stable
+    // two cycles before a beat is taken.
+    let hi_q = m.reg_d("sof_beat_q", &hi, None, None)?;
+    let hi_m1 = m.reg_d("sof_beat_m1_q", &hi.sub(&ku(1, cw)?)?, None, None)?;
+    let at_hi = m.wire("sof_at", &cnt.eq(&hi_q)?)?;
     let at_hi_m1 = m.wire("sof_at_m1", &cnt.eq(&hi_m1)?)?;
     let ahead = Expr::mux(&take, &at_hi_m1, &at_hi)?;
     let first = hi.eq(&ku(0, cw)?)?;
@@ -96,7 +101,13 @@ pub fn build(eq: &Module, rx: &Module, p: usize) -> Result<Module, RtlError> {
     for i in (0..p).rev() {
         let b = if p > 1 {
             let lo = sof_idx.slice(shift - 1, 0)?;
-            here.and(&lo.eq(&ku(i as i128, shift)?)?)?
+            let at = m.reg_d(
+                &format!("sof_lane{i}"),
+                &lo.eq(&ku(i as i128, shift)?)?,
+                None,
+                None,
+            )?;
+            here.and(&at)?
         } else {
             here.clone()
         };
