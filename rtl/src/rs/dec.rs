@@ -181,8 +181,6 @@ struct Dec {
     s: usize,
     /// lanes of the last beat beyond `n`
     pad: usize,
-    /// beats per codeword `B`
-    b: usize,
     /// riBM iterations take two beats
     two: bool,
     /// width of the degree of lambda
@@ -262,7 +260,6 @@ fn build_top(
         p: 2 * t,
         s,
         pad: b * s - n,
-        b,
         two: ribm_two_beat(code, s),
         nuw: bits_for(t + 1),
         ens,
@@ -282,13 +279,28 @@ fn build_top(
 
     m.comment("input lanes, the unused lanes of the last beat forced to zero");
     let xm = masked_lanes(&mut m, &c, &tdata, "")?;
-    m.comment("copies of the input register for the syndrome unit, one per SYN_PER_COPY syndromes (enabled by different functions of the input beat, so they stay copies)");
+    m.comment("copies of the input register for the syndrome unit, one per SYN_PER_COPY syndromes: different functions of the input that equal it on input beats (so Yosys keeps them apart), with no beat-counter logic before them");
     let mut sets = vec![xm.clone()];
     let ncopy = c.p.div_ceil(SYN_PER_COPY);
-    let fns = spare_fns(&mut m, &c.beats, b, &valid_in, ncopy - 1, "sy_in_en")?;
-    for (k, f) in fns.iter().enumerate() {
-        let d = m.reg_d(&format!("sy_in_c{}", k + 1), &tdata_in, Some(f), None)?;
-        sets.push(masked_lanes(&mut m, &c, &d, &format!("c{}_", k + 1))?);
+    let zeros = Expr::concat(&vec![ku(0, 10)?; s])?;
+    let ones = zeros.not();
+    for k in 1..ncopy {
+        let d = match k % 3 {
+            1 => m.reg_d(
+                &format!("sy_in_c{k}"),
+                &Expr::mux(&valid_in, &tdata_in, &zeros)?,
+                None,
+                None,
+            )?,
+            2 => m.reg_d(
+                &format!("sy_in_c{k}"),
+                &Expr::mux(&valid_in, &tdata_in, &ones)?,
+                None,
+                None,
+            )?,
+            _ => m.reg_d(&format!("sy_in_c{k}"), &tdata_in, Some(&valid_in), None)?,
+        };
+        sets.push(masked_lanes(&mut m, &c, &d, &format!("c{k}_"))?);
     }
     let (syn, sb) = syndrome_stage(&mut m, &c, &sets)?;
     let delta = ribm(&mut m, &c, &syn)?;
@@ -318,6 +330,12 @@ struct EnCopies {
     check: Expr,
     /// the delay lines and the output registers
     out: Expr,
+    /// the residual syndrome unit's input copies `1..` (registered: a
+    /// combinational `en & (bc != K)` shared its beat-counter decodes across
+    /// the die, 130.8 MHz median at KP4 S = 8)
+    es: Vec<Expr>,
+    /// the Chien / Forney term copies `1..`
+    terms_c: Vec<Expr>,
 }
 
 /// `count` functions equal to `base` whenever the beat counter runs (named
@@ -368,7 +386,9 @@ fn en_copies(
 ) -> Result<EnCopies, RtlError> {
     let b = beats(code, s);
     let groups = (3 * code.t() + 1).div_ceil(RIBM_GROUP);
-    let wanted = 5 + groups;
+    let n_es = (2 * code.t()).div_ceil(SYN_PER_COPY) - 1;
+    let n_terms = s.div_ceil(CH_LANES_PER_COPY) - 1;
+    let wanted = 5 + groups + n_es + n_terms;
     let distinct = wanted.min(2 * ((1usize << bt.bw) - b)).max(1);
     let fns = spare_fns(m, bt, b, valid_in, distinct, "in_valid_f")?;
     let mut copies = Vec::new();
@@ -383,6 +403,8 @@ fn en_copies(
         check: pick(3),
         out: pick(4),
         ribm: (0..groups).map(|g| pick(5 + g)).collect(),
+        es: (0..n_es).map(|k| pick(5 + groups + k)).collect(),
+        terms_c: (0..n_terms).map(|k| pick(5 + groups + n_es + k)).collect(),
     })
 }
 
@@ -653,7 +675,7 @@ fn chien_terms(m: &mut Module, c: &Dec, delta: &[Expr]) -> Result<(Expr, Terms, 
     m.comment("one copy of the term registers per CH_LANES_PER_COPY lanes (ct{i}_c{k}, co{i}_c{k}: enabled by different functions of the input beat, so they stay copies)");
     let ncopy = s.div_ceil(CH_LANES_PER_COPY);
     let mut ens = vec![en.clone()];
-    ens.extend(spare_fns(m, &c.beats, c.b, en, ncopy - 1, "cterm_en")?);
+    ens.extend(c.ens.terms_c.iter().take(ncopy - 1).cloned());
     let sfx = |k: usize| {
         if k == 0 {
             String::new()
@@ -902,9 +924,8 @@ fn decision(
     let en = &c.ens.check;
     m.comment("residual syndromes: syndromes of the error word (its own input register es_in), compared with S_j in the next slot's beat EV+1");
     let ncopy = c.p.div_ceil(SYN_PER_COPY);
-    let b = c.b;
     let mut ens = vec![en.clone()];
-    ens.extend(spare_fns(m, &c.beats, b, en, ncopy - 1, "es_in_en")?);
+    ens.extend(c.ens.es.iter().take(ncopy - 1).cloned());
     let mut e_in = Vec::new();
     for (k, f) in ens.iter().enumerate() {
         let sfx = if k == 0 {

@@ -48,6 +48,7 @@ module rxdsp_rs_dec (
     wire in_valid_f8 = (s_axis_tvalid & (~(bc == 9'h1f7)));
     wire in_valid_f9 = (s_axis_tvalid & (~(bc == 9'h1f6)));
     wire in_valid_f10 = (s_axis_tvalid & (~(bc == 9'h1f5)));
+    wire in_valid_f11 = (s_axis_tvalid & (~(bc == 9'h1f4)));
     reg in_valid_c0;
     reg in_valid_c1;
     reg in_valid_c2;
@@ -59,6 +60,7 @@ module rxdsp_rs_dec (
     reg in_valid_c8;
     reg in_valid_c9;
     reg in_valid_c10;
+    reg in_valid_c11;
     reg first_q;
     reg last_q;
     wire ld = (in_valid & last_q);
@@ -89,8 +91,7 @@ module rxdsp_rs_dec (
     wire [9:0] x0 = in_data[9:0];
     wire [9:0] x1 = in_data[19:10];
 
-    // copies of the input register for the syndrome unit, one per SYN_PER_COPY syndromes (enabled by different functions of the input beat, so they stay copies)
-    wire sy_in_en0 = (s_axis_tvalid & (~(bc == 9'h1ff)));
+    // copies of the input register for the syndrome unit, one per SYN_PER_COPY syndromes: different functions of the input that equal it on input beats (so Yosys keeps them apart), with no beat-counter logic before them
     reg [19:0] sy_in_c1;
     wire [9:0] c1_x0 = sy_in_c1[9:0];
     wire [9:0] c1_x1 = sy_in_c1[19:10];
@@ -605,7 +606,6 @@ module rxdsp_rs_dec (
     reg r5_fail1;
 
     // residual syndromes: syndromes of the error word (its own input register es_in), compared with S_j in the next slot's beat EV+1
-    wire es_in_en0 = (in_valid_c3 & (~(bc == 9'h1ff)));
     reg [9:0] es_in0;
     reg [9:0] es_in1;
     reg [9:0] es_in0_c1;
@@ -803,6 +803,7 @@ module rxdsp_rs_dec (
 
     always @(posedge clk) begin
         in_data <= s_axis_tdata;
+        sy_in_c1 <= (s_axis_tvalid ? s_axis_tdata : {10'd0, 10'd0});
         ribm_sw <= ((~(delta0 == 10'd0)) & (~kreg[6]));
         ribm_sw_g1 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fe)));
         ribm_sw_g2 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fd)));
@@ -849,6 +850,7 @@ module rxdsp_rs_dec (
             in_valid_c8 <= 1'b0;
             in_valid_c9 <= 1'b0;
             in_valid_c10 <= 1'b0;
+            in_valid_c11 <= 1'b0;
             dec_valid <= 1'b0;
             st_real1 <= 1'b0;
             st_real <= 1'b0;
@@ -868,6 +870,7 @@ module rxdsp_rs_dec (
             in_valid_c8 <= in_valid_f8;
             in_valid_c9 <= in_valid_f9;
             in_valid_c10 <= in_valid_f10;
+            in_valid_c11 <= in_valid_f11;
             dec_valid <= (dec_valid | dec_real);
             st_real1 <= dec_real;
             st_real <= st_real1;
@@ -916,12 +919,6 @@ module rxdsp_rs_dec (
             ncw <= 2'd0;
         end else if (ncw_en) begin
             ncw <= (ncw + 2'd1);
-        end
-    end
-
-    always @(posedge clk) begin
-        if (sy_in_en0) begin
-            sy_in_c1 <= s_axis_tdata;
         end
     end
 
@@ -1376,7 +1373,7 @@ module rxdsp_rs_dec (
     end
 
     always @(posedge clk) begin
-        if (es_in_en0) begin
+        if (in_valid_c11) begin
             es_in0_c1 <= r5_e0;
             es_in1_c1 <= r5_e1;
         end
