@@ -734,20 +734,21 @@ module rxdsp_rs_dec (
     wire dec_ld = (in_valid_c3 & first9);
     reg dec_unc;
     reg [3:0] dec_nu;
+    reg [3:0] dec_bin;
     wire dec_real = (dec_ld & ncw_full);
     reg dec_valid;
 
-    // statistics (wrapping counters), two clocks after the decision, from increments registered from it
+    // statistics (wrapping counters), two clocks after the decision, from increments registered from its bin (t+1: uncorrectable, else the corrected symbols, <= t)
     reg st_real1;
     reg st_real;
     reg [31:0] st_codewords;
+    wire st_unc = (dec_bin == 4'd8);
     reg [31:0] st_corrected_codewords;
     reg st_corrected_codewords_inc;
     reg [31:0] st_corrected_symbols;
     reg [3:0] st_corrected_symbols_inc;
     reg [31:0] st_uncorrectable;
     reg st_uncorrectable_inc;
-    wire [3:0] hist_bin = (dec_unc ? 4'd8 : dec_nu);
     reg [31:0] st_hist0;
     reg st_hist0_inc;
     reg [31:0] st_hist1;
@@ -1426,6 +1427,7 @@ module rxdsp_rs_dec (
         if (dec_ld) begin
             dec_unc <= unc;
             dec_nu <= nuc;
+            dec_bin <= (unc ? 4'd8 : nuc);
         end
     end
 
@@ -1463,18 +1465,18 @@ module rxdsp_rs_dec (
 
     always @(posedge clk) begin
         if (st_real1) begin
-            st_corrected_codewords_inc <= ((~dec_unc) & (~(dec_nu == 4'd0)));
-            st_corrected_symbols_inc <= (dec_unc ? 4'd0 : dec_nu);
-            st_uncorrectable_inc <= dec_unc;
-            st_hist0_inc <= (hist_bin == 4'd0);
-            st_hist1_inc <= (hist_bin == 4'd1);
-            st_hist2_inc <= (hist_bin == 4'd2);
-            st_hist3_inc <= (hist_bin == 4'd3);
-            st_hist4_inc <= (hist_bin == 4'd4);
-            st_hist5_inc <= (hist_bin == 4'd5);
-            st_hist6_inc <= (hist_bin == 4'd6);
-            st_hist7_inc <= (hist_bin == 4'd7);
-            st_hist8_inc <= (hist_bin == 4'd8);
+            st_corrected_codewords_inc <= ((~st_unc) & (~(dec_bin == 4'd0)));
+            st_corrected_symbols_inc <= (st_unc ? 4'd0 : dec_bin);
+            st_uncorrectable_inc <= st_unc;
+            st_hist0_inc <= (dec_bin == 4'd0);
+            st_hist1_inc <= (dec_bin == 4'd1);
+            st_hist2_inc <= (dec_bin == 4'd2);
+            st_hist3_inc <= (dec_bin == 4'd3);
+            st_hist4_inc <= (dec_bin == 4'd4);
+            st_hist5_inc <= (dec_bin == 4'd5);
+            st_hist6_inc <= (dec_bin == 4'd6);
+            st_hist7_inc <= (dec_bin == 4'd7);
+            st_hist8_inc <= (dec_bin == 4'd8);
         end
     end
 
