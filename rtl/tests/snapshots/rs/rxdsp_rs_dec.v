@@ -734,15 +734,26 @@ module rxdsp_rs_dec (
     wire dec_ld = (in_valid_c3 & first9);
     reg dec_unc;
     reg [3:0] dec_nu;
-    reg [3:0] dec_bin;
+    wire [3:0] dec_bin = (unc ? 4'd8 : nuc);
+    reg dec_ccw;
+    reg [3:0] dec_cs;
+    reg dec_unc_st;
+    reg dec_hist0;
+    reg dec_hist1;
+    reg dec_hist2;
+    reg dec_hist3;
+    reg dec_hist4;
+    reg dec_hist5;
+    reg dec_hist6;
+    reg dec_hist7;
+    reg dec_hist8;
     wire dec_real = (dec_ld & ncw_full);
     reg dec_valid;
 
-    // statistics (wrapping counters), two clocks after the decision, from increments registered from its bin (t+1: uncorrectable, else the corrected symbols, <= t)
+    // statistics (wrapping counters), two clocks after the decision, from increments registered from the decision's
     reg st_real1;
     reg st_real;
     reg [31:0] st_codewords;
-    wire st_unc = (dec_bin == 4'd8);
     reg [31:0] st_corrected_codewords;
     reg st_corrected_codewords_inc;
     reg [31:0] st_corrected_symbols;
@@ -1427,7 +1438,18 @@ module rxdsp_rs_dec (
         if (dec_ld) begin
             dec_unc <= unc;
             dec_nu <= nuc;
-            dec_bin <= (unc ? 4'd8 : nuc);
+            dec_ccw <= ((~unc) & (~(nuc == 4'd0)));
+            dec_cs <= (unc ? 4'd0 : nuc);
+            dec_unc_st <= (dec_bin == 4'd8);
+            dec_hist0 <= (dec_bin == 4'd0);
+            dec_hist1 <= (dec_bin == 4'd1);
+            dec_hist2 <= (dec_bin == 4'd2);
+            dec_hist3 <= (dec_bin == 4'd3);
+            dec_hist4 <= (dec_bin == 4'd4);
+            dec_hist5 <= (dec_bin == 4'd5);
+            dec_hist6 <= (dec_bin == 4'd6);
+            dec_hist7 <= (dec_bin == 4'd7);
+            dec_hist8 <= (dec_bin == 4'd8);
         end
     end
 
@@ -1465,18 +1487,18 @@ module rxdsp_rs_dec (
 
     always @(posedge clk) begin
         if (st_real1) begin
-            st_corrected_codewords_inc <= ((~st_unc) & (~(dec_bin == 4'd0)));
-            st_corrected_symbols_inc <= (st_unc ? 4'd0 : dec_bin);
-            st_uncorrectable_inc <= st_unc;
-            st_hist0_inc <= (dec_bin == 4'd0);
-            st_hist1_inc <= (dec_bin == 4'd1);
-            st_hist2_inc <= (dec_bin == 4'd2);
-            st_hist3_inc <= (dec_bin == 4'd3);
-            st_hist4_inc <= (dec_bin == 4'd4);
-            st_hist5_inc <= (dec_bin == 4'd5);
-            st_hist6_inc <= (dec_bin == 4'd6);
-            st_hist7_inc <= (dec_bin == 4'd7);
-            st_hist8_inc <= (dec_bin == 4'd8);
+            st_corrected_codewords_inc <= dec_ccw;
+            st_corrected_symbols_inc <= dec_cs;
+            st_uncorrectable_inc <= dec_unc_st;
+            st_hist0_inc <= dec_hist0;
+            st_hist1_inc <= dec_hist1;
+            st_hist2_inc <= dec_hist2;
+            st_hist3_inc <= dec_hist3;
+            st_hist4_inc <= dec_hist4;
+            st_hist5_inc <= dec_hist5;
+            st_hist6_inc <= dec_hist6;
+            st_hist7_inc <= dec_hist7;
+            st_hist8_inc <= dec_hist8;
         end
     end
 
