@@ -579,7 +579,9 @@ mod tests {
         let (lo, hi) = clopper_pearson(10_000, 134_217_728);
         let p = 10_000.0 / 134_217_728.0;
         assert!(lo < p && p < hi && hi / lo < 1.1, "{lo} {hi}");
-        assert!(t.elapsed().as_secs_f64() < 1.0, "{:?}", t.elapsed());
+        // a guard against a bound that sums k terms, not a speed figure
+        // (the machines are shared)
+        assert!(t.elapsed().as_secs_f64() < 30.0, "{:?}", t.elapsed());
     }
 
     fn binom_pmf(k: u64, n: u64, p: f64) -> f64 {

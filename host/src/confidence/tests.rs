@@ -239,7 +239,10 @@ fn extremes() {
     let (lo, hi) = two_sided(10_000, 134_217_728, 0.95);
     let r = 10_000.0 / 134_217_728.0;
     assert!(lo < r && r < hi && hi / lo < 1.1);
-    assert!(t0.elapsed().as_secs_f64() < 2.0, "{:?}", t0.elapsed());
+    // not a speed figure (the machines are shared: 3.1 s in a debug build
+    // beside a synthesis run against 0.3 s alone), only a guard against a
+    // bound that sums k or n terms, which would take hours at these sizes
+    assert!(t0.elapsed().as_secs_f64() < 60.0, "{:?}", t0.elapsed());
 }
 
 #[test]
