@@ -661,6 +661,37 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
 /// [`CH_LANES_PER_COPY`] lanes.
 type Terms = Vec<Vec<Expr>>;
 
+/// One Chien / Forney term `name`: its load register `{name}_ldq` (`src`
+/// times the constant `ldc`, registered every beat) and a register per copy
+/// (`{name}`, `{name}_c{k}`, enabled by `ens[k]`): loaded in the slot's last
+/// beat (the select needs no beat: the registers are enabled by it), else
+/// multiplied by `step` every beat.
+fn term_regs(
+    m: &mut Module,
+    c: &Dec,
+    name: &str,
+    src: &Expr,
+    ldc: u16,
+    step: u16,
+    ens: &[Expr],
+) -> Result<Vec<Expr>, RtlError> {
+    let l0 = cmul(m, &c.gf, &format!("{name}_ld"), src, ldc)?;
+    let l0 = m.reg_d(&format!("{name}_ldq"), &l0, Some(&c.ens.terms), None)?;
+    let mut regs = Vec::new();
+    for (k, ek) in ens.iter().enumerate() {
+        let rn = if k == 0 {
+            name.to_string()
+        } else {
+            format!("{name}_c{k}")
+        };
+        let r = m.reg(&rn, Ty::u(10), None)?;
+        let st = cmul(m, &c.gf, &format!("{rn}_st"), &r, step)?;
+        m.next(&r, &Expr::mux(&c.ll[0], &l0, &st)?, Some(ek))?;
+        regs.push(r);
+    }
+    Ok(regs)
+}
+
 /// The degree `nu` of lambda, and the Chien and Forney term registers
 /// `T_i` (lambda) and `O_i` (omega), stepped every beat: returns
 /// `(nu, T, O)`. `nu` comes from the `T_i` (non-zero exactly when
@@ -668,59 +699,42 @@ type Terms = Vec<Vec<Expr>>;
 /// are registered every beat, `nu` is loaded in beat 2 of the Chien slot.
 fn chien_terms(m: &mut Module, c: &Dec, delta: &[Expr]) -> Result<(Expr, Terms, Terms), RtlError> {
     let (gf, n, t, p, s, nuw) = (&c.gf, c.n, c.t, c.p, c.s, c.nuw);
-    // the load select needs no beat: the registers are enabled by it
-    let (en, ld) = (&c.ens.terms, &c.ll[0]);
+    let en = &c.ens.terms;
     m.comment("Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)");
     m.comment("their loads are registered every beat (`_ldq`): the riBM state is final from beat B-2 (its last update is in beat B-3 or earlier: check_fit)");
     m.comment("one copy of the term registers per CH_LANES_PER_COPY lanes (ct{i}_c{k}, co{i}_c{k}: enabled by different functions of the input beat, so they stay copies)");
     let ncopy = s.div_ceil(CH_LANES_PER_COPY);
     let mut ens = vec![en.clone()];
     ens.extend(c.ens.terms_c.iter().take(ncopy - 1).cloned());
-    let sfx = |k: usize| {
-        if k == 0 {
-            String::new()
-        } else {
-            format!("_c{k}")
-        }
-    };
     let mut tt = vec![Vec::new(); ncopy];
     for i in 0..=t {
-        let l0 = cmul(
+        let ldc = gf.pow(-((i * (n - 1)) as i64));
+        let regs = term_regs(
             m,
-            gf,
-            &format!("ct{i}_ld"),
+            c,
+            &format!("ct{i}"),
             &delta[t + i],
-            gf.pow(-((i * (n - 1)) as i64)),
+            ldc,
+            gf.pow((i * s) as i64),
+            &ens,
         )?;
-        let l0 = m.reg_d(&format!("ct{i}_ldq"), &l0, Some(en), None)?;
-        for (k, ek) in ens.iter().enumerate() {
-            let r = m.reg(&format!("ct{i}{}", sfx(k)), Ty::u(10), None)?;
-            let st = cmul(
-                m,
-                gf,
-                &format!("ct{i}{}_st", sfx(k)),
-                &r,
-                gf.pow((i * s) as i64),
-            )?;
-            m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(ek))?;
+        for (k, r) in regs.into_iter().enumerate() {
             tt[k].push(r);
         }
     }
     let mut om = vec![Vec::new(); ncopy];
     for (i, d) in delta.iter().enumerate().take(t) {
         let e = (i + p) as i64;
-        let l0 = cmul(m, gf, &format!("co{i}_ld"), d, gf.pow(-e * (n as i64 - 1)))?;
-        let l0 = m.reg_d(&format!("co{i}_ldq"), &l0, Some(en), None)?;
-        for (k, ek) in ens.iter().enumerate() {
-            let r = m.reg(&format!("co{i}{}", sfx(k)), Ty::u(10), None)?;
-            let st = cmul(
-                m,
-                gf,
-                &format!("co{i}{}_st", sfx(k)),
-                &r,
-                gf.pow(e * s as i64),
-            )?;
-            m.next(&r, &Expr::mux(ld, &l0, &st)?, Some(ek))?;
+        let regs = term_regs(
+            m,
+            c,
+            &format!("co{i}"),
+            d,
+            gf.pow(-e * (n as i64 - 1)),
+            gf.pow(e * s as i64),
+            &ens,
+        )?;
+        for (k, r) in regs.into_iter().enumerate() {
             om[k].push(r);
         }
     }
