@@ -330,11 +330,13 @@ struct EnCopies {
     check: Expr,
     /// the delay lines and the output registers
     out: Expr,
-    /// the residual syndrome unit's input copies `1..` (registered: a
+    /// the residual syndrome unit's input copies `1..` (one per
+    /// [`SYN_PER_COPY`] syndromes beyond the first; registered: a
     /// combinational `en & (bc != K)` shared its beat-counter decodes across
     /// the die, 130.8 MHz median at KP4 S = 8)
     es: Vec<Expr>,
-    /// the Chien / Forney term copies `1..`
+    /// the Chien / Forney term copies `1..` (one per [`CH_LANES_PER_COPY`]
+    /// lanes beyond the first)
     terms_c: Vec<Expr>,
 }
 
@@ -343,7 +345,9 @@ struct EnCopies {
 /// over the values `K >= B` the counter never takes, cycling when there are
 /// fewer. Flip-flops with equal inputs are merged by Yosys (`opt_merge`, also
 /// when marked `keep`), so a copy of a register that must stay a copy (to
-/// cut a fan-out) gets one of these as its D input or enable.
+/// cut a fan-out) gets one of these as its D input (an enable computed this
+/// way put the beat counter's decodes in front of every copy's clock enable,
+/// shared across the die: design g in docs/rtl-fec.md).
 fn spare_fns(
     m: &mut Module,
     bt: &Beats,
@@ -657,6 +661,16 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     Ok(delta)
 }
 
+/// The name of copy `k` of register `name`: `name` itself for copy 0, else
+/// `name_c{k}`.
+fn copy_name(name: &str, k: usize) -> String {
+    if k == 0 {
+        name.to_string()
+    } else {
+        format!("{name}_c{k}")
+    }
+}
+
 /// Chien / Forney term registers: `[copy][i]`, one copy per
 /// [`CH_LANES_PER_COPY`] lanes.
 type Terms = Vec<Vec<Expr>>;
@@ -679,11 +693,7 @@ fn term_regs(
     let l0 = m.reg_d(&format!("{name}_ldq"), &l0, Some(&c.ens.terms), None)?;
     let mut regs = Vec::new();
     for (k, ek) in ens.iter().enumerate() {
-        let rn = if k == 0 {
-            name.to_string()
-        } else {
-            format!("{name}_c{k}")
-        };
+        let rn = copy_name(name, k);
         let r = m.reg(&rn, Ty::u(10), None)?;
         let st = cmul(m, &c.gf, &format!("{rn}_st"), &r, step)?;
         m.next(&r, &Expr::mux(&c.ll[0], &l0, &st)?, Some(ek))?;
@@ -703,9 +713,8 @@ fn chien_terms(m: &mut Module, c: &Dec, delta: &[Expr]) -> Result<(Expr, Terms, 
     m.comment("Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)");
     m.comment("their loads are registered every beat (`_ldq`): the riBM state is final from beat B-2 (its last update is in beat B-3 or earlier: check_fit)");
     m.comment("one copy of the term registers per CH_LANES_PER_COPY lanes (ct{i}_c{k}, co{i}_c{k}: enabled by different functions of the input beat, so they stay copies)");
-    let ncopy = s.div_ceil(CH_LANES_PER_COPY);
-    let mut ens = vec![en.clone()];
-    ens.extend(c.ens.terms_c.iter().take(ncopy - 1).cloned());
+    let ens: Vec<Expr> = std::iter::once(en).chain(&c.ens.terms_c).cloned().collect();
+    let ncopy = ens.len();
     let mut tt = vec![Vec::new(); ncopy];
     for i in 0..=t {
         let ldc = gf.pow(-((i * (n - 1)) as i64));
@@ -955,20 +964,12 @@ fn decision(
 ) -> Result<Decision, RtlError> {
     let en = &c.ens.check;
     m.comment("residual syndromes: syndromes of the error word (its own input register es_in), compared with S_j in the next slot's beat EV+1");
-    let ncopy = c.p.div_ceil(SYN_PER_COPY);
-    let mut ens = vec![en.clone()];
-    ens.extend(c.ens.es.iter().take(ncopy - 1).cloned());
     let mut e_in = Vec::new();
-    for (k, f) in ens.iter().enumerate() {
-        let sfx = if k == 0 {
-            String::new()
-        } else {
-            format!("_c{k}")
-        };
+    for (k, f) in std::iter::once(en).chain(&c.ens.es).enumerate() {
         let v: Vec<Expr> =
             cf.e.iter()
                 .enumerate()
-                .map(|(l, e)| m.reg_d(&format!("es_in{l}{sfx}"), e, Some(f), None))
+                .map(|(l, e)| m.reg_d(&copy_name(&format!("es_in{l}"), k), e, Some(f), None))
                 .collect::<Result<_, _>>()?;
         e_in.push(v);
     }
@@ -1032,6 +1033,8 @@ fn decision(
             Some(&dl),
             None,
         )?,
+        // `bin == t+1` is `unc` (nu <= t), written so that Yosys does not
+        // merge this register with `dec_unc` and its fan-out to the output
         unc: m.reg_d(
             "dec_unc_st",
             &bin.eq(&ku(t as i128 + 1, nuw)?)?,
