@@ -28,7 +28,7 @@
 //! Latency [`LATENCY_EXTRA`] + `3B` cycles with a continuous input.
 
 use super::bram::{self, MemForm};
-use super::gf::{self, cmul, gmul, or_all, row_mul, Gf, Lin, LinSpace};
+use super::gf::{self, cmul, gmul, or_all, row_mul, xor_all, Gf, Lin, LinSpace};
 use super::hdl_util::*;
 use super::{beats, dec_latency, header, ribm_two_beat, DEC_TOP};
 use crate::hdl::{Expr, Header, Module, Ty};
@@ -112,7 +112,8 @@ const CH_LANES_PER_COPY: usize = 4;
 /// copy of the lanes per [`SYN_PER_COPY`] syndromes, `lanes[k]` the `k`-th),
 /// two register levels: the weighted sums of groups of `group` lanes
 /// (`pfx_g*`, registered on every beat), then the Horner step over them,
-/// restarting on `first`, which must be the codeword's first-beat flag one
+/// restarting on `firsts[k]` (one copy per lane copy, see
+/// [`restart_copies`]), which must be the codeword's first-beat flag one
 /// beat late (aligned with the group sums). Returns the accumulators, which
 /// hold the syndromes `S_0..S_(2t-1)` of a codeword one beat after the
 /// first beat of the next (when `first` is high). Every lane weight carries
@@ -125,7 +126,7 @@ fn syndromes(
     pfx: &str,
     lanes: &[Vec<Expr>],
     group: usize,
-    first: &Expr,
+    firsts: &[Expr],
     en: &Expr,
     p: usize,
     pad: usize,
@@ -144,6 +145,7 @@ fn syndromes(
     let mut accs = Vec::new();
     for j in 0..p as i64 {
         let lx = &lxs[j as usize / SYN_PER_COPY % lxs.len()];
+        let first = &firsts[j as usize / SYN_PER_COPY % firsts.len()];
         let mut groups = Vec::new();
         for (g, chunk) in lx.chunks(group).enumerate() {
             let mut l = Lin::zero();
@@ -166,6 +168,28 @@ fn syndromes(
         accs.push(acc);
     }
     Ok(accs)
+}
+
+/// The restart flag of a syndrome unit, `fl[late]`, and a copy per further
+/// [`SYN_PER_COPY`] syndromes (`{pfx}_first_c{k}`, enabled by `en`; D
+/// inputs from [`spare_fns`] of `fl[late - 1]`, so Yosys keeps them apart):
+/// one `first1` drove all of the unit's accumulators, a 3.9 ns route at KP4
+/// S = 8 (design j, seed 3).
+fn restart_copies(
+    m: &mut Module,
+    c: &Dec,
+    late: usize,
+    en: &Expr,
+    pfx: &str,
+) -> Result<Vec<Expr>, RtlError> {
+    let n = c.p.div_ceil(SYN_PER_COPY);
+    let b = (c.n + c.pad) / c.s;
+    let fns = spare_fns(m, &c.beats, b, &c.fl[late - 1], n - 1, &format!("{pfx}_first_f"))?;
+    let mut v = vec![c.fl[late].clone()];
+    for (k, f) in fns.iter().enumerate() {
+        v.push(m.reg_d(&format!("{pfx}_first_c{}", k + 1), f, Some(en), None)?);
+    }
+    Ok(v)
 }
 
 /// Sizes of the decoder and its shared signals.
@@ -438,8 +462,9 @@ fn syndrome_stage(
     xm: &[Vec<Expr>],
 ) -> Result<(Vec<Expr>, Vec<Expr>), RtlError> {
     m.comment("syndromes S_j = r(alpha^j)");
+    let firsts = restart_copies(m, c, 1, &c.ens.syn, "sy")?;
     let acc = syndromes(
-        m, &c.gf, "sy", xm, SYN_GROUP, &c.fl[1], &c.ens.syn, c.p, c.pad,
+        m, &c.gf, "sy", xm, SYN_GROUP, &firsts, &c.ens.syn, c.p, c.pad,
     )?;
     let l0 = m.wire("ld1", &c.ens.syn.and(&c.fl[1])?)?;
     let mut sb = Vec::new();
@@ -759,6 +784,41 @@ fn chien_terms(m: &mut Module, c: &Dec, delta: &[Expr]) -> Result<(Expr, Terms, 
     Ok((nua, tt, om))
 }
 
+/// Parts of lambda's even part in CH1 (summed in CH2 for the root test).
+const LEV_PARTS: usize = 2;
+
+/// Parts of `X^-2t omega(X^-1)` in CH1 (summed in CH2, tested for zero in
+/// CH3): with two halves of 8 KP4 terms, each bit was an XOR over ~40 term
+/// bits, 4 LUT levels with 5-6 ns of routing (design j, seeds 1 and 2).
+const NUM_PARTS: usize = 4;
+
+/// CH1 registers `r1_{name}_{k}`: the sums `terms` split into `parts`
+/// consecutive runs (fewer when there are fewer terms), each an XOR network
+/// `{name}_{k}` registered on `en`.
+fn ch1_parts(
+    m: &mut Module,
+    sp: &mut LinSpace,
+    name: &str,
+    terms: &[Lin],
+    parts: usize,
+    en: &Expr,
+) -> Result<Vec<Expr>, RtlError> {
+    let run = terms.len().div_ceil(parts).max(1);
+    let mut regs = Vec::new();
+    for (k, chunk) in terms.chunks(run).enumerate() {
+        let mut l = Lin::zero();
+        for x in chunk {
+            l.xor_in(x);
+        }
+        let w = sp.emit(m, &format!("{name}_{k}"), &l)?;
+        regs.push(m.reg_d(&format!("r1_{name}_{k}"), &w, Some(en), None)?);
+    }
+    if regs.is_empty() {
+        regs.push(ku(0, 10)?);
+    }
+    Ok(regs)
+}
+
 /// What the Chien search and Forney stages give per lane and beat, [`CH`]
 /// beats into the codeword's Chien slot.
 struct ChienForney {
@@ -786,7 +846,7 @@ fn chien_forney(
     let (gf, p, s, pad) = (&c.gf, c.p, c.s, c.pad);
     let en = &c.ens.ch;
     let z10 = ku(0, 10)?;
-    m.comment("stage CH1, per lane: the even and odd parts of lambda(X^-1), X^-2t omega(X^-1) in two halves");
+    m.comment("stage CH1, per lane: the odd part of lambda(X^-1), its even part in LEV_PARTS parts, X^-2t omega(X^-1) in NUM_PARTS parts");
     let mut sp = LinSpace::new();
     let mut lts = Vec::new();
     let mut los = Vec::new();
@@ -799,31 +859,27 @@ fn chien_forney(
     let mut r1 = Vec::new();
     for l in 0..s {
         let (lt, lo) = (&lts[l / CH_LANES_PER_COPY], &los[l / CH_LANES_PER_COPY]);
-        let mut even = Lin::zero();
+        let mut even = Vec::new();
         let mut odd = Lin::zero();
         for (i, x) in lt.iter().enumerate() {
             let v = x.mul(gf, gf.pow((i * l) as i64));
             if i % 2 == 1 {
                 odd.xor_in(&v);
             } else {
-                even.xor_in(&v);
+                even.push(v);
             }
         }
-        let mut num = [Lin::zero(), Lin::zero()];
-        let half = lo.len().div_ceil(2);
-        for (i, x) in lo.iter().enumerate() {
-            num[i / half.max(1)].xor_in(&x.mul(gf, gf.pow(((i + p) * l) as i64)));
-        }
-        let even = sp.emit(m, &format!("lev{l}"), &even)?;
+        let num: Vec<Lin> = lo
+            .iter()
+            .enumerate()
+            .map(|(i, x)| x.mul(gf, gf.pow(((i + p) * l) as i64)))
+            .collect();
         let odd = sp.emit(m, &format!("den{l}"), &odd)?;
-        let na = sp.emit(m, &format!("num{l}_a"), &num[0])?;
-        let nb = sp.emit(m, &format!("num{l}_b"), &num[1])?;
-        let even = m.reg_d(&format!("r1_lev{l}"), &even, Some(en), None)?;
         let den = m.reg_d(&format!("r1_den{l}"), &odd, Some(en), None)?;
-        let na = m.reg_d(&format!("r1_num{l}_a"), &na, Some(en), None)?;
-        let nb = m.reg_d(&format!("r1_num{l}_b"), &nb, Some(en), None)?;
-        let lam = m.wire(&format!("r1_lam{l}"), &even.xor(&den)?)?;
-        let num = m.wire(&format!("r1_num{l}"), &na.xor(&nb)?)?;
+        let lev = ch1_parts(m, &mut sp, &format!("lev{l}"), &even, LEV_PARTS, en)?;
+        let num = ch1_parts(m, &mut sp, &format!("num{l}"), &num, NUM_PARTS, en)?;
+        let lam = m.wire(&format!("r1_lam{l}"), &xor_all(lev)?.xor(&den)?)?;
+        let num = m.wire(&format!("r1_num{l}"), &xor_all(num)?)?;
         r1.push((lam, den, num));
     }
 
@@ -856,17 +912,17 @@ fn chien_forney(
             root = root.and(&c.ll[1].not())?;
         }
         let root = m.reg_d(&format!("r2_root{l}"), &root, Some(en), None)?;
-        let zero = den.eq(&z10)?.or(&num.eq(&z10)?)?;
-        let zero = m.reg_d(&format!("r2_zero{l}"), &zero, Some(en), None)?;
+        let zero = m.reg_d(&format!("r2_dzero{l}"), &den.eq(&z10)?, Some(en), None)?;
         let num = m.reg_d(&format!("r2_num{l}"), num, Some(en), None)?;
         r2.push((root, zero, num));
     }
 
-    m.comment("stage CH3: the table's output register (inside the table)");
+    m.comment("stage CH3: the table's output register (inside the table); zero value or denominator");
     let mut r3 = Vec::new();
     for (l, (root, zero, num)) in r2.iter().enumerate() {
         let root = m.reg_d(&format!("r3_root{l}"), root, Some(en), None)?;
-        let zero = m.reg_d(&format!("r3_zero{l}"), zero, Some(en), None)?;
+        let zero = zero.or(&num.eq(&z10)?)?;
+        let zero = m.reg_d(&format!("r3_zero{l}"), &zero, Some(en), None)?;
         let num = m.reg_d(&format!("r3_num{l}"), num, Some(en), None)?;
         r3.push((root, zero, num));
     }
@@ -973,13 +1029,14 @@ fn decision(
                 .collect::<Result<_, _>>()?;
         e_in.push(v);
     }
+    let firsts = restart_copies(m, c, EV + 1, en, "es")?;
     let eacc = syndromes(
         m,
         &c.gf,
         "es",
         &e_in,
         SYN_GROUP,
-        &c.fl[EV + 1],
+        &firsts,
         en,
         c.p,
         c.pad,
