@@ -350,8 +350,10 @@ struct EnCopies {
     terms: Expr,
     /// stages CH1..CH5 and the inverse tables
     ch: Expr,
-    /// the residual syndromes, the checks and the decision
+    /// the residual syndromes and the checks
     check: Expr,
+    /// the decision and its statistics' increments
+    dec: Expr,
     /// the delay lines and the output registers
     out: Expr,
     /// the residual syndrome unit's input copies `1..` (one per
@@ -416,7 +418,7 @@ fn en_copies(
     let groups = (3 * code.t() + 1).div_ceil(RIBM_GROUP);
     let n_es = (2 * code.t()).div_ceil(SYN_PER_COPY) - 1;
     let n_terms = s.div_ceil(CH_LANES_PER_COPY) - 1;
-    let wanted = 5 + groups + n_es + n_terms;
+    let wanted = 6 + groups + n_es + n_terms;
     let distinct = wanted.min(2 * ((1usize << bt.bw) - b)).max(1);
     let fns = spare_fns(m, bt, b, valid_in, distinct, "in_valid_f")?;
     let mut copies = Vec::new();
@@ -433,6 +435,7 @@ fn en_copies(
         ribm: (0..groups).map(|g| pick(5 + g)).collect(),
         es: (0..n_es).map(|k| pick(5 + groups + k)).collect(),
         terms_c: (0..n_terms).map(|k| pick(5 + groups + n_es + k)).collect(),
+        dec: pick(5 + groups + n_es + n_terms),
     })
 }
 
@@ -978,7 +981,11 @@ struct Decision {
     dv: Expr,
 }
 
-/// The statistics' increments for one decision, registered with it.
+/// The statistics' increments for one decision: decodes of the bin
+/// registered at the decision (`dec_bin`), registered again by the counters
+/// (`{counter}_inc`) a clock later. Design j registered each increment at the
+/// decision from the checks' OR: a LUT, a 3.3 ns route to the increments
+/// beside their counters, then two more LUTs (KP4 S = 8, design k, seed 1).
 struct StatInc {
     /// corrected, at least one symbol
     ccw: Expr,
@@ -1076,37 +1083,28 @@ fn decision(
     let nu = m.reg_d("nuc", &nub, Some(&q), None)?;
     let unc = m.wire("unc", &rc_bad.or(&fa_bad)?.or(&res_bad)?)?;
 
-    m.comment("decision, in beat EV+3");
-    let dl = m.wire("dec_ld", &en.and(&c.fl[EV + 3])?)?;
+    m.comment("decision, in beat EV+3 (its own copy of the input beat)");
+    let dl = m.wire("dec_ld", &c.ens.dec.and(&c.fl[EV + 3])?)?;
     let dec_unc = m.reg_d("dec_unc", &unc, Some(&dl), None)?;
     let dec_nu = m.reg_d("dec_nu", &nu, Some(&dl), None)?;
     let (t, nuw) = (c.t, c.nuw);
-    let bin = m.wire("dec_bin", &Expr::mux(&unc, &ku(t as i128 + 1, nuw)?, &nu)?)?;
+    m.comment("the statistics' bin: i corrected symbols, t+1 uncorrectable; the increments are decodes of it");
+    let bin = m.reg_d(
+        "dec_bin",
+        &Expr::mux(&unc, &ku(t as i128 + 1, nuw)?, &nu)?,
+        Some(&dl),
+        None,
+    )?;
+    let unc_bin = m.wire("dec_bin_unc", &bin.eq(&ku(t as i128 + 1, nuw)?)?)?;
     let inc = StatInc {
-        ccw: m.reg_d("dec_ccw", &unc.not().and(&nonzero(&nu)?)?, Some(&dl), None)?,
-        cs: m.reg_d(
-            "dec_cs",
-            &Expr::mux(&unc, &ku(0, nuw)?, &nu)?,
-            Some(&dl),
-            None,
+        ccw: m.wire(
+            "dec_ccw",
+            &unc_bin.not().and(&nonzero(&bin)?)?,
         )?,
-        // `bin == t+1` is `unc` (nu <= t), written so that Yosys does not
-        // merge this register with `dec_unc` and its fan-out to the output
-        unc: m.reg_d(
-            "dec_unc_st",
-            &bin.eq(&ku(t as i128 + 1, nuw)?)?,
-            Some(&dl),
-            None,
-        )?,
+        cs: m.wire("dec_cs", &Expr::mux(&unc_bin, &ku(0, nuw)?, &bin)?)?,
+        unc: unc_bin.clone(),
         hist: (0..t + 2)
-            .map(|i| {
-                m.reg_d(
-                    &format!("dec_hist{i}"),
-                    &bin.eq(&ku(i as i128, nuw)?)?,
-                    Some(&dl),
-                    None,
-                )
-            })
+            .map(|i| m.wire(&format!("dec_hist{i}"), &bin.eq(&ku(i as i128, nuw)?)?))
             .collect::<Result<_, _>>()?,
     };
     let real = m.wire("dec_real", &dl.and(full)?)?;

@@ -49,6 +49,7 @@ module rxdsp_rs_dec (
     wire in_valid_f9 = (s_axis_tvalid & (~(bc == 9'h1f6)));
     wire in_valid_f10 = (s_axis_tvalid & (~(bc == 9'h1f5)));
     wire in_valid_f11 = (s_axis_tvalid & (~(bc == 9'h1f4)));
+    wire in_valid_f12 = (s_axis_tvalid & (~(bc == 9'h1f3)));
     reg in_valid_c0;
     reg in_valid_c1;
     reg in_valid_c2;
@@ -61,6 +62,7 @@ module rxdsp_rs_dec (
     reg in_valid_c9;
     reg in_valid_c10;
     reg in_valid_c11;
+    reg in_valid_c12;
     reg first_q;
     reg last_q;
     wire ld = (in_valid & last_q);
@@ -746,23 +748,25 @@ module rxdsp_rs_dec (
     reg [3:0] nuc;
     wire unc = ((rc_bad | fa_bad) | res_bad);
 
-    // decision, in beat EV+3
-    wire dec_ld = (in_valid_c3 & first9);
+    // decision, in beat EV+3 (its own copy of the input beat)
+    wire dec_ld = (in_valid_c12 & first9);
     reg dec_unc;
     reg [3:0] dec_nu;
-    wire [3:0] dec_bin = (unc ? 4'd8 : nuc);
-    reg dec_ccw;
-    reg [3:0] dec_cs;
-    reg dec_unc_st;
-    reg dec_hist0;
-    reg dec_hist1;
-    reg dec_hist2;
-    reg dec_hist3;
-    reg dec_hist4;
-    reg dec_hist5;
-    reg dec_hist6;
-    reg dec_hist7;
-    reg dec_hist8;
+
+    // the statistics' bin: i corrected symbols, t+1 uncorrectable; the increments are decodes of it
+    reg [3:0] dec_bin;
+    wire dec_bin_unc = (dec_bin == 4'd8);
+    wire dec_ccw = ((~dec_bin_unc) & (~(dec_bin == 4'd0)));
+    wire [3:0] dec_cs = (dec_bin_unc ? 4'd0 : dec_bin);
+    wire dec_hist0 = (dec_bin == 4'd0);
+    wire dec_hist1 = (dec_bin == 4'd1);
+    wire dec_hist2 = (dec_bin == 4'd2);
+    wire dec_hist3 = (dec_bin == 4'd3);
+    wire dec_hist4 = (dec_bin == 4'd4);
+    wire dec_hist5 = (dec_bin == 4'd5);
+    wire dec_hist6 = (dec_bin == 4'd6);
+    wire dec_hist7 = (dec_bin == 4'd7);
+    wire dec_hist8 = (dec_bin == 4'd8);
     wire dec_real = (dec_ld & ncw_full);
     reg dec_valid;
 
@@ -879,6 +883,7 @@ module rxdsp_rs_dec (
             in_valid_c9 <= 1'b0;
             in_valid_c10 <= 1'b0;
             in_valid_c11 <= 1'b0;
+            in_valid_c12 <= 1'b0;
             dec_valid <= 1'b0;
             st_real1 <= 1'b0;
             st_real <= 1'b0;
@@ -899,6 +904,7 @@ module rxdsp_rs_dec (
             in_valid_c9 <= in_valid_f9;
             in_valid_c10 <= in_valid_f10;
             in_valid_c11 <= in_valid_f11;
+            in_valid_c12 <= in_valid_f12;
             dec_valid <= (dec_valid | dec_real);
             st_real1 <= dec_real;
             st_real <= st_real1;
@@ -1462,18 +1468,7 @@ module rxdsp_rs_dec (
         if (dec_ld) begin
             dec_unc <= unc;
             dec_nu <= nuc;
-            dec_ccw <= ((~unc) & (~(nuc == 4'd0)));
-            dec_cs <= (unc ? 4'd0 : nuc);
-            dec_unc_st <= (dec_bin == 4'd8);
-            dec_hist0 <= (dec_bin == 4'd0);
-            dec_hist1 <= (dec_bin == 4'd1);
-            dec_hist2 <= (dec_bin == 4'd2);
-            dec_hist3 <= (dec_bin == 4'd3);
-            dec_hist4 <= (dec_bin == 4'd4);
-            dec_hist5 <= (dec_bin == 4'd5);
-            dec_hist6 <= (dec_bin == 4'd6);
-            dec_hist7 <= (dec_bin == 4'd7);
-            dec_hist8 <= (dec_bin == 4'd8);
+            dec_bin <= (unc ? 4'd8 : nuc);
         end
     end
 
@@ -1513,7 +1508,7 @@ module rxdsp_rs_dec (
         if (st_real1) begin
             st_corrected_codewords_inc <= dec_ccw;
             st_corrected_symbols_inc <= dec_cs;
-            st_uncorrectable_inc <= dec_unc_st;
+            st_uncorrectable_inc <= dec_bin_unc;
             st_hist0_inc <= dec_hist0;
             st_hist1_inc <= dec_hist1;
             st_hist2_inc <= dec_hist2;
