@@ -171,23 +171,22 @@ fn syndromes(
 }
 
 /// The restart flag of a syndrome unit, `fl[late]`, and a copy per further
-/// [`SYN_PER_COPY`] syndromes (`{pfx}_first_c{k}`, enabled by `en`; D
-/// inputs from [`spare_fns`] of `fl[late - 1]`, so Yosys keeps them apart):
-/// one `first1` drove all of the unit's accumulators, a 3.9 ns route at KP4
-/// S = 8 (design j, seed 3).
+/// [`SYN_PER_COPY`] syndromes (`{pfx}_first_c{k}`: `fl[late - 1]`
+/// registered on its own copy of the input beat, `ens[k - 1]`, so Yosys
+/// keeps them apart): one `first1` drove all of the unit's accumulators, a
+/// 3.9 ns route at KP4 S = 8 (design j, seed 3). (Copies registering
+/// `fl[late - 1] & (bc != K)` shared their beat-counter decodes with the
+/// riBM's control: three LUT levels and a 2.4-3.1 ns route, design l.)
 fn restart_copies(
     m: &mut Module,
     c: &Dec,
     late: usize,
-    en: &Expr,
+    ens: &[Expr],
     pfx: &str,
 ) -> Result<Vec<Expr>, RtlError> {
-    let n = c.p.div_ceil(SYN_PER_COPY);
-    let b = (c.n + c.pad) / c.s;
-    let fns = spare_fns(m, &c.beats, b, &c.fl[late - 1], n - 1, &format!("{pfx}_first_f"))?;
     let mut v = vec![c.fl[late].clone()];
-    for (k, f) in fns.iter().enumerate() {
-        v.push(m.reg_d(&format!("{pfx}_first_c{}", k + 1), f, Some(en), None)?);
+    for (k, e) in ens.iter().enumerate() {
+        v.push(m.reg_d(&format!("{pfx}_first_c{}", k + 1), &c.fl[late - 1], Some(e), None)?);
     }
     Ok(v)
 }
@@ -364,6 +363,9 @@ struct EnCopies {
     /// the Chien / Forney term copies `1..` (one per [`CH_LANES_PER_COPY`]
     /// lanes beyond the first)
     terms_c: Vec<Expr>,
+    /// the restart flag copies `1..` of the received syndrome unit, then of
+    /// the residual one (see [`restart_copies`])
+    first_c: Vec<Expr>,
 }
 
 /// `count` functions equal to `base` whenever the beat counter runs (named
@@ -418,7 +420,9 @@ fn en_copies(
     let groups = (3 * code.t() + 1).div_ceil(RIBM_GROUP);
     let n_es = (2 * code.t()).div_ceil(SYN_PER_COPY) - 1;
     let n_terms = s.div_ceil(CH_LANES_PER_COPY) - 1;
-    let wanted = 6 + groups + n_es + n_terms;
+    // restart flag copies: as many as the residual unit's input copies, per unit
+    let n_first = 2 * n_es;
+    let wanted = 6 + groups + n_es + n_terms + n_first;
     let distinct = wanted.min(2 * ((1usize << bt.bw) - b)).max(1);
     let fns = spare_fns(m, bt, b, valid_in, distinct, "in_valid_f")?;
     let mut copies = Vec::new();
@@ -436,6 +440,9 @@ fn en_copies(
         es: (0..n_es).map(|k| pick(5 + groups + k)).collect(),
         terms_c: (0..n_terms).map(|k| pick(5 + groups + n_es + k)).collect(),
         dec: pick(5 + groups + n_es + n_terms),
+        first_c: (0..n_first)
+            .map(|k| pick(6 + groups + n_es + n_terms + k))
+            .collect(),
     })
 }
 
@@ -465,7 +472,8 @@ fn syndrome_stage(
     xm: &[Vec<Expr>],
 ) -> Result<(Vec<Expr>, Vec<Expr>), RtlError> {
     m.comment("syndromes S_j = r(alpha^j)");
-    let firsts = restart_copies(m, c, 1, &c.ens.syn, "sy")?;
+    let n = c.ens.first_c.len() / 2;
+    let firsts = restart_copies(m, c, 1, &c.ens.first_c[..n], "sy")?;
     let acc = syndromes(
         m, &c.gf, "sy", xm, SYN_GROUP, &firsts, &c.ens.syn, c.p, c.pad,
     )?;
@@ -1036,7 +1044,8 @@ fn decision(
                 .collect::<Result<_, _>>()?;
         e_in.push(v);
     }
-    let firsts = restart_copies(m, c, EV + 1, en, "es")?;
+    let n = c.ens.first_c.len() / 2;
+    let firsts = restart_copies(m, c, EV + 1, &c.ens.first_c[n..], "es")?;
     let eacc = syndromes(
         m,
         &c.gf,

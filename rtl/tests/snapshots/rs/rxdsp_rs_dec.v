@@ -50,6 +50,8 @@ module rxdsp_rs_dec (
     wire in_valid_f10 = (s_axis_tvalid & (~(bc == 9'h1f5)));
     wire in_valid_f11 = (s_axis_tvalid & (~(bc == 9'h1f4)));
     wire in_valid_f12 = (s_axis_tvalid & (~(bc == 9'h1f3)));
+    wire in_valid_f13 = (s_axis_tvalid & (~(bc == 9'h1f2)));
+    wire in_valid_f14 = (s_axis_tvalid & (~(bc == 9'h1f1)));
     reg in_valid_c0;
     reg in_valid_c1;
     reg in_valid_c2;
@@ -63,6 +65,8 @@ module rxdsp_rs_dec (
     reg in_valid_c10;
     reg in_valid_c11;
     reg in_valid_c12;
+    reg in_valid_c13;
+    reg in_valid_c14;
     reg first_q;
     reg last_q;
     wire ld = (in_valid & last_q);
@@ -99,7 +103,6 @@ module rxdsp_rs_dec (
     wire [9:0] c1_x1 = sy_in_c1[19:10];
 
     // syndromes S_j = r(alpha^j)
-    wire sy_first_f0 = (first_q & (~(bc == 9'h1ff)));
     reg sy_first_c1;
     wire [9:0] sy_g0_0 = ((((((x0[0] ? 10'd1 : 10'd0) ^ (x0[1] ? 10'd2 : 10'd0)) ^ ((x0[2] ? 10'd4 : 10'd0) ^ (x0[3] ? 10'd8 : 10'd0))) ^ (((x0[4] ? 10'h10 : 10'd0) ^ (x0[5] ? 10'h20 : 10'd0)) ^ ((x0[6] ? 10'h40 : 10'd0) ^ (x0[7] ? 10'h80 : 10'd0)))) ^ ((((x0[8] ? 10'h100 : 10'd0) ^ (x0[9] ? 10'h200 : 10'd0)) ^ ((x1[0] ? 10'd1 : 10'd0) ^ (x1[1] ? 10'd2 : 10'd0))) ^ (((x1[2] ? 10'd4 : 10'd0) ^ (x1[3] ? 10'd8 : 10'd0)) ^ ((x1[4] ? 10'h10 : 10'd0) ^ (x1[5] ? 10'h20 : 10'd0))))) ^ (((x1[6] ? 10'h40 : 10'd0) ^ (x1[7] ? 10'h80 : 10'd0)) ^ ((x1[8] ? 10'h100 : 10'd0) ^ (x1[9] ? 10'h200 : 10'd0))));
     reg [9:0] sy_gq0_0;
@@ -626,7 +629,6 @@ module rxdsp_rs_dec (
     reg [9:0] es_in1;
     reg [9:0] es_in0_c1;
     reg [9:0] es_in1_c1;
-    wire es_first_f0 = (first6 & (~(bc == 9'h1ff)));
     reg es_first_c1;
     wire [9:0] es_g0_0 = ((((((es_in0[0] ? 10'd1 : 10'd0) ^ (es_in0[1] ? 10'd2 : 10'd0)) ^ ((es_in0[2] ? 10'd4 : 10'd0) ^ (es_in0[3] ? 10'd8 : 10'd0))) ^ (((es_in0[4] ? 10'h10 : 10'd0) ^ (es_in0[5] ? 10'h20 : 10'd0)) ^ ((es_in0[6] ? 10'h40 : 10'd0) ^ (es_in0[7] ? 10'h80 : 10'd0)))) ^ ((((es_in0[8] ? 10'h100 : 10'd0) ^ (es_in0[9] ? 10'h200 : 10'd0)) ^ ((es_in1[0] ? 10'd1 : 10'd0) ^ (es_in1[1] ? 10'd2 : 10'd0))) ^ (((es_in1[2] ? 10'd4 : 10'd0) ^ (es_in1[3] ? 10'd8 : 10'd0)) ^ ((es_in1[4] ? 10'h10 : 10'd0) ^ (es_in1[5] ? 10'h20 : 10'd0))))) ^ (((es_in1[6] ? 10'h40 : 10'd0) ^ (es_in1[7] ? 10'h80 : 10'd0)) ^ ((es_in1[8] ? 10'h100 : 10'd0) ^ (es_in1[9] ? 10'h200 : 10'd0))));
     reg [9:0] es_gq0_0;
@@ -884,6 +886,8 @@ module rxdsp_rs_dec (
             in_valid_c10 <= 1'b0;
             in_valid_c11 <= 1'b0;
             in_valid_c12 <= 1'b0;
+            in_valid_c13 <= 1'b0;
+            in_valid_c14 <= 1'b0;
             dec_valid <= 1'b0;
             st_real1 <= 1'b0;
             st_real <= 1'b0;
@@ -905,6 +909,8 @@ module rxdsp_rs_dec (
             in_valid_c10 <= in_valid_f10;
             in_valid_c11 <= in_valid_f11;
             in_valid_c12 <= in_valid_f12;
+            in_valid_c13 <= in_valid_f13;
+            in_valid_c14 <= in_valid_f14;
             dec_valid <= (dec_valid | dec_real);
             st_real1 <= dec_real;
             st_real <= st_real1;
@@ -957,8 +963,13 @@ module rxdsp_rs_dec (
     end
 
     always @(posedge clk) begin
+        if (in_valid_c13) begin
+            sy_first_c1 <= first_q;
+        end
+    end
+
+    always @(posedge clk) begin
         if (in_valid_c0) begin
-            sy_first_c1 <= sy_first_f0;
             sy_gq0_0 <= sy_g0_0;
             sy_acc0 <= sy_nxt0;
             sy_gq1_0 <= sy_g1_0;
@@ -1374,7 +1385,6 @@ module rxdsp_rs_dec (
         if (in_valid_c3) begin
             es_in0 <= r5_e0;
             es_in1 <= r5_e1;
-            es_first_c1 <= es_first_f0;
             es_gq0_0 <= es_g0_0;
             es_acc0 <= es_nxt0;
             es_gq1_0 <= es_g1_0;
@@ -1418,6 +1428,12 @@ module rxdsp_rs_dec (
         if (in_valid_c11) begin
             es_in0_c1 <= r5_e0;
             es_in1_c1 <= r5_e1;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (in_valid_c14) begin
+            es_first_c1 <= first6;
         end
     end
 
