@@ -186,7 +186,12 @@ fn restart_copies(
 ) -> Result<Vec<Expr>, RtlError> {
     let mut v = vec![c.fl[late].clone()];
     for (k, e) in ens.iter().enumerate() {
-        v.push(m.reg_d(&format!("{pfx}_first_c{}", k + 1), &c.fl[late - 1], Some(e), None)?);
+        v.push(m.reg_d(
+            &format!("{pfx}_first_c{}", k + 1),
+            &c.fl[late - 1],
+            Some(e),
+            None,
+        )?);
     }
     Ok(v)
 }
@@ -928,7 +933,9 @@ fn chien_forney(
         r2.push((root, zero, num));
     }
 
-    m.comment("stage CH3: the table's output register (inside the table); zero value or denominator");
+    m.comment(
+        "stage CH3: the table's output register (inside the table); zero value or denominator",
+    );
     let mut r3 = Vec::new();
     for (l, (root, zero, num)) in r2.iter().enumerate() {
         let root = m.reg_d(&format!("r3_root{l}"), root, Some(en), None)?;
@@ -1046,17 +1053,7 @@ fn decision(
     }
     let n = c.ens.first_c.len() / 2;
     let firsts = restart_copies(m, c, EV + 1, &c.ens.first_c[n..], "es")?;
-    let eacc = syndromes(
-        m,
-        &c.gf,
-        "es",
-        &e_in,
-        SYN_GROUP,
-        &firsts,
-        en,
-        c.p,
-        c.pad,
-    )?;
+    let eacc = syndromes(m, &c.gf, "es", &e_in, SYN_GROUP, &firsts, en, c.p, c.pad)?;
     let f4 = m.wire("fch1", &en.and(&c.fl[EV + 1])?)?;
     let mut res = Vec::new();
     for j in 0..c.p {
@@ -1106,10 +1103,7 @@ fn decision(
     )?;
     let unc_bin = m.wire("dec_bin_unc", &bin.eq(&ku(t as i128 + 1, nuw)?)?)?;
     let inc = StatInc {
-        ccw: m.wire(
-            "dec_ccw",
-            &unc_bin.not().and(&nonzero(&bin)?)?,
-        )?,
+        ccw: m.wire("dec_ccw", &unc_bin.not().and(&nonzero(&bin)?)?)?,
         cs: m.wire("dec_cs", &Expr::mux(&unc_bin, &ku(0, nuw)?, &bin)?)?,
         unc: unc_bin.clone(),
         hist: (0..t + 2)
