@@ -984,11 +984,8 @@ struct Decision {
     dec_unc: Expr,
     /// the registered decision: corrected symbols
     dec_nu: Expr,
-    /// the registered decision for the statistics, already decoded into
-    /// the counters' increments ([`StatInc`]), so that only register to
-    /// register routes reach the counters (from `dec_unc` through the
-    /// increment logic: 2.9 ns of route then 3 LUT levels, nextpnr's path
-    /// at KP4 S = 8, seed 2; from a registered bin: 3.3 ns then 4 levels)
+    /// the counters' increments ([`StatInc`]): decodes of the statistics'
+    /// bin, registered at the decision
     inc: StatInc,
     /// a decision of a real codeword (not the pipeline filling)
     real: Expr,
@@ -998,9 +995,12 @@ struct Decision {
 
 /// The statistics' increments for one decision: decodes of the bin
 /// registered at the decision (`dec_bin`), registered again by the counters
-/// (`{counter}_inc`) a clock later. Design j registered each increment at the
-/// decision from the checks' OR: a LUT, a 3.3 ns route to the increments
-/// beside their counters, then two more LUTs (KP4 S = 8, design k, seed 1).
+/// (`{counter}_inc`) a clock later. Designs j and k registered each
+/// increment at the decision from the checks' OR: a LUT, a 3.3 ns route to
+/// the increments beside their counters, then two more LUTs (KP4 S = 8,
+/// design k, seed 1). The bin's decodes, which ABC chains into 4 LUT levels,
+/// are now the worst path of some seeds (docs/rtl-fec.md, "What limits Fmax
+/// now").
 struct StatInc {
     /// corrected, at least one symbol
     ccw: Expr,
@@ -1133,9 +1133,9 @@ struct Statistics {
 }
 
 /// The statistics counters, advanced two clocks after every real decision
-/// by increments registered in the clock between from the decision's own
-/// increment registers ([`StatInc`]): register to register, so no logic
-/// sits behind the routes to the counters spread over the die.
+/// by increments registered in the clock between, beside each counter, from
+/// the decodes of the decision's bin ([`StatInc`]): no logic sits between
+/// those registers and the counters spread over the die.
 fn statistics(m: &mut Module, d: &Decision) -> Result<Statistics, RtlError> {
     let i = &d.inc;
     m.comment(
