@@ -368,9 +368,11 @@ struct EnCopies {
     /// the Chien / Forney term copies `1..` (one per [`CH_LANES_PER_COPY`]
     /// lanes beyond the first)
     terms_c: Vec<Expr>,
-    /// the restart flag copies `1..` of the received syndrome unit, then of
-    /// the residual one (see [`restart_copies`])
-    first_c: Vec<Expr>,
+    /// the received syndrome unit's restart flag copies `1..` (one per
+    /// [`SYN_PER_COPY`] syndromes beyond the first, see [`restart_copies`])
+    sy_first: Vec<Expr>,
+    /// the residual syndrome unit's restart flag copies `1..`
+    es_first: Vec<Expr>,
 }
 
 /// `count` functions equal to `base` whenever the beat counter runs (named
@@ -425,9 +427,8 @@ fn en_copies(
     let groups = (3 * code.t() + 1).div_ceil(RIBM_GROUP);
     let n_es = (2 * code.t()).div_ceil(SYN_PER_COPY) - 1;
     let n_terms = s.div_ceil(CH_LANES_PER_COPY) - 1;
-    // restart flag copies: as many as the residual unit's input copies, per unit
-    let n_first = 2 * n_es;
-    let wanted = 6 + groups + n_es + n_terms + n_first;
+    // restart flag copies: as many per unit as the residual unit's input copies
+    let wanted = 6 + groups + 3 * n_es + n_terms;
     let distinct = wanted.min(2 * ((1usize << bt.bw) - b)).max(1);
     let fns = spare_fns(m, bt, b, valid_in, distinct, "in_valid_f")?;
     let mut copies = Vec::new();
@@ -445,8 +446,11 @@ fn en_copies(
         es: (0..n_es).map(|k| pick(5 + groups + k)).collect(),
         terms_c: (0..n_terms).map(|k| pick(5 + groups + n_es + k)).collect(),
         dec: pick(5 + groups + n_es + n_terms),
-        first_c: (0..n_first)
+        sy_first: (0..n_es)
             .map(|k| pick(6 + groups + n_es + n_terms + k))
+            .collect(),
+        es_first: (0..n_es)
+            .map(|k| pick(6 + groups + 2 * n_es + n_terms + k))
             .collect(),
     })
 }
@@ -477,8 +481,7 @@ fn syndrome_stage(
     xm: &[Vec<Expr>],
 ) -> Result<(Vec<Expr>, Vec<Expr>), RtlError> {
     m.comment("syndromes S_j = r(alpha^j)");
-    let n = c.ens.first_c.len() / 2;
-    let firsts = restart_copies(m, c, 1, &c.ens.first_c[..n], "sy")?;
+    let firsts = restart_copies(m, c, 1, &c.ens.sy_first, "sy")?;
     let acc = syndromes(
         m, &c.gf, "sy", xm, SYN_GROUP, &firsts, &c.ens.syn, c.p, c.pad,
     )?;
@@ -808,7 +811,8 @@ const LEV_PARTS: usize = 2;
 /// bits, 4 LUT levels with 5-6 ns of routing (design j, seeds 1 and 2).
 const NUM_PARTS: usize = 4;
 
-/// CH1 registers `r1_{name}_{k}`: the sums `terms` split into `parts`
+/// CH1 registers `r1_{name}_{k}`: the sums `terms` (never empty: lambda's
+/// even part has `lambda_0`, omega has `t >= 1` terms) split into `parts`
 /// consecutive runs (fewer when there are fewer terms), each an XOR network
 /// `{name}_{k}` registered on `en`.
 fn ch1_parts(
@@ -828,9 +832,6 @@ fn ch1_parts(
         }
         let w = sp.emit(m, &format!("{name}_{k}"), &l)?;
         regs.push(m.reg_d(&format!("r1_{name}_{k}"), &w, Some(en), None)?);
-    }
-    if regs.is_empty() {
-        regs.push(ku(0, 10)?);
     }
     Ok(regs)
 }
@@ -1051,8 +1052,7 @@ fn decision(
                 .collect::<Result<_, _>>()?;
         e_in.push(v);
     }
-    let n = c.ens.first_c.len() / 2;
-    let firsts = restart_copies(m, c, EV + 1, &c.ens.first_c[n..], "es")?;
+    let firsts = restart_copies(m, c, EV + 1, &c.ens.es_first, "es")?;
     let eacc = syndromes(m, &c.gf, "es", &e_in, SYN_GROUP, &firsts, en, c.p, c.pad)?;
     let f4 = m.wire("fch1", &en.and(&c.fl[EV + 1])?)?;
     let mut res = Vec::new();
