@@ -695,9 +695,14 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         let g0 = ku(ak as i128, 10)?;
         let gn = m.wire(&format!("gamrow{k}_d"), &Expr::mux(&ld_q, &g0, &gu)?)?;
         m.next(&grow[k], &gn, Some(&ren))?;
+        // each copy's rows from its own load select, switch and rows: the
+        // same values whenever its enable is high, but not the same
+        // function as the group-0 rows', so ABC does not compute the
+        // update once and route it to every copy (4.3 ns, chain seed 1)
         for gp in &copies[1..] {
-            m.next(&gp.drow[k], &dn, Some(&gp.en))?;
-            m.next(&gp.grow[k], &gn, Some(&gp.en))?;
+            m.next(&gp.drow[k], &Expr::mux(&gp.ld, &l0, &st)?, Some(&gp.en))?;
+            let gu = Expr::mux(&gp.sw, &gp.drow[k], &gp.grow[k])?;
+            m.next(&gp.grow[k], &Expr::mux(&gp.ld, &g0, &gu)?, Some(&gp.en))?;
         }
     }
     let ku_ = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
@@ -994,14 +999,16 @@ struct Decision {
     dv: Expr,
 }
 
-/// The statistics' increments for one decision: decodes of the bin
-/// registered at the decision (`dec_bin`), registered again by the counters
-/// (`{counter}_inc`) a clock later. Designs j and k registered each
-/// increment at the decision from the checks' OR: a LUT, a 3.3 ns route to
-/// the increments beside their counters, then two more LUTs (KP4 S = 8,
-/// design k, seed 1). The bin's decodes, which ABC chains into 4 LUT levels,
-/// are now the worst path of some seeds (docs/rtl-fec.md, "What limits Fmax
-/// now").
+/// The statistics' increments for one decision: decodes of the bin (`i`
+/// corrected symbols, `t+1` uncorrectable), each registered at the decision
+/// (`dec_ccw`, `dec_cs`, `dec_ucw`, `dec_hist{i}`) and registered again,
+/// with no logic between, by its counter (`{counter}_inc`) a clock later.
+/// Designs j and k registered the increments at the decision only (a 3.3 ns
+/// route from there to the counters, then the adders' LUTs); designs l and
+/// m registered the bin and decoded it in front of the counters' increment
+/// registers, which ABC chained into 4 LUT levels after a 2-4 ns route
+/// (decoder and chain, seed 3). Now the decodes sit beside the checks they
+/// read and every long route is register to register.
 struct StatInc {
     /// corrected, at least one symbol
     ccw: Expr,
@@ -1094,20 +1101,16 @@ fn decision(
     let dec_unc = m.reg_d("dec_unc", &unc, Some(&dl), None)?;
     let dec_nu = m.reg_d("dec_nu", &nu, Some(&dl), None)?;
     let (t, nuw) = (c.t, c.nuw);
-    m.comment("the statistics' bin: i corrected symbols, t+1 uncorrectable; the increments are decodes of it");
-    let bin = m.reg_d(
-        "dec_bin",
-        &Expr::mux(&unc, &ku(t as i128 + 1, nuw)?, &nu)?,
-        Some(&dl),
-        None,
-    )?;
+    m.comment("the statistics' bin (i corrected symbols, t+1 uncorrectable) and its decodes, the counters' increments, registered at the decision");
+    let bin = m.wire("dec_bin", &Expr::mux(&unc, &ku(t as i128 + 1, nuw)?, &nu)?)?;
     let unc_bin = m.wire("dec_bin_unc", &bin.eq(&ku(t as i128 + 1, nuw)?)?)?;
+    let inc_reg = |m: &mut Module, name: &str, e: &Expr| m.reg_d(name, e, Some(&dl), None);
     let inc = StatInc {
-        ccw: m.wire("dec_ccw", &unc_bin.not().and(&nonzero(&bin)?)?)?,
-        cs: m.wire("dec_cs", &Expr::mux(&unc_bin, &ku(0, nuw)?, &bin)?)?,
-        unc: unc_bin.clone(),
+        ccw: inc_reg(m, "dec_ccw", &unc_bin.not().and(&nonzero(&bin)?)?)?,
+        cs: inc_reg(m, "dec_cs", &Expr::mux(&unc_bin, &ku(0, nuw)?, &bin)?)?,
+        unc: inc_reg(m, "dec_ucw", &unc_bin)?,
         hist: (0..t + 2)
-            .map(|i| m.wire(&format!("dec_hist{i}"), &bin.eq(&ku(i as i128, nuw)?)?))
+            .map(|i| inc_reg(m, &format!("dec_hist{i}"), &bin.eq(&ku(i as i128, nuw)?)?))
             .collect::<Result<_, _>>()?,
     };
     let real = m.wire("dec_real", &dl.and(full)?)?;
@@ -1133,13 +1136,13 @@ struct Statistics {
 }
 
 /// The statistics counters, advanced two clocks after every real decision
-/// by increments registered in the clock between, beside each counter, from
-/// the decodes of the decision's bin ([`StatInc`]): no logic sits between
+/// by increments registered beside each counter in the clock between, from
+/// the decision's increment registers ([`StatInc`]): no logic sits between
 /// those registers and the counters spread over the die.
 fn statistics(m: &mut Module, d: &Decision) -> Result<Statistics, RtlError> {
     let i = &d.inc;
     m.comment(
-        "statistics (wrapping counters), two clocks after the decision, from increments registered from the decision's",
+        "statistics (wrapping counters), two clocks after the decision, from copies of the decision's increments registered beside them",
     );
     let real1 = m.reg_d("st_real1", &d.real, None, Some(0))?;
     let ld = &real1;

@@ -755,24 +755,25 @@ module rxdsp_rs_dec (
     reg dec_unc;
     reg [3:0] dec_nu;
 
-    // the statistics' bin: i corrected symbols, t+1 uncorrectable; the increments are decodes of it
-    reg [3:0] dec_bin;
+    // the statistics' bin (i corrected symbols, t+1 uncorrectable) and its decodes, the counters' increments, registered at the decision
+    wire [3:0] dec_bin = (unc ? 4'd8 : nuc);
     wire dec_bin_unc = (dec_bin == 4'd8);
-    wire dec_ccw = ((~dec_bin_unc) & (~(dec_bin == 4'd0)));
-    wire [3:0] dec_cs = (dec_bin_unc ? 4'd0 : dec_bin);
-    wire dec_hist0 = (dec_bin == 4'd0);
-    wire dec_hist1 = (dec_bin == 4'd1);
-    wire dec_hist2 = (dec_bin == 4'd2);
-    wire dec_hist3 = (dec_bin == 4'd3);
-    wire dec_hist4 = (dec_bin == 4'd4);
-    wire dec_hist5 = (dec_bin == 4'd5);
-    wire dec_hist6 = (dec_bin == 4'd6);
-    wire dec_hist7 = (dec_bin == 4'd7);
-    wire dec_hist8 = (dec_bin == 4'd8);
+    reg dec_ccw;
+    reg [3:0] dec_cs;
+    reg dec_ucw;
+    reg dec_hist0;
+    reg dec_hist1;
+    reg dec_hist2;
+    reg dec_hist3;
+    reg dec_hist4;
+    reg dec_hist5;
+    reg dec_hist6;
+    reg dec_hist7;
+    reg dec_hist8;
     wire dec_real = (dec_ld & ncw_full);
     reg dec_valid;
 
-    // statistics (wrapping counters), two clocks after the decision, from increments registered from the decision's
+    // statistics (wrapping counters), two clocks after the decision, from copies of the decision's increments registered beside them
     reg st_real1;
     reg st_real;
     reg [31:0] st_codewords;
@@ -1086,26 +1087,26 @@ module rxdsp_rs_dec (
             theta5 <= (ribm_ld_g1 ? sy_acc5 : (ribm_sw_g1 ? delta6 : theta5));
             theta6 <= (ribm_ld_g1 ? sy_acc6 : (ribm_sw_g1 ? delta7 : theta6));
             theta7 <= (ribm_ld_g1 ? sy_acc7 : (ribm_sw_g1 ? delta8 : theta7));
-            d0row_g1_0 <= d0row0_d;
-            d0row_g1_1 <= d0row1_d;
-            d0row_g1_2 <= d0row2_d;
-            d0row_g1_3 <= d0row3_d;
-            d0row_g1_4 <= d0row4_d;
-            d0row_g1_5 <= d0row5_d;
-            d0row_g1_6 <= d0row6_d;
-            d0row_g1_7 <= d0row7_d;
-            d0row_g1_8 <= d0row8_d;
-            d0row_g1_9 <= d0row9_d;
-            gamrow_g1_0 <= gamrow0_d;
-            gamrow_g1_1 <= gamrow1_d;
-            gamrow_g1_2 <= gamrow2_d;
-            gamrow_g1_3 <= gamrow3_d;
-            gamrow_g1_4 <= gamrow4_d;
-            gamrow_g1_5 <= gamrow5_d;
-            gamrow_g1_6 <= gamrow6_d;
-            gamrow_g1_7 <= gamrow7_d;
-            gamrow_g1_8 <= gamrow8_d;
-            gamrow_g1_9 <= gamrow9_d;
+            d0row_g1_0 <= (ribm_ld_g1 ? d0row0_ld : d0row0_up);
+            d0row_g1_1 <= (ribm_ld_g1 ? d0row1_ld : d0row1_up);
+            d0row_g1_2 <= (ribm_ld_g1 ? d0row2_ld : d0row2_up);
+            d0row_g1_3 <= (ribm_ld_g1 ? d0row3_ld : d0row3_up);
+            d0row_g1_4 <= (ribm_ld_g1 ? d0row4_ld : d0row4_up);
+            d0row_g1_5 <= (ribm_ld_g1 ? d0row5_ld : d0row5_up);
+            d0row_g1_6 <= (ribm_ld_g1 ? d0row6_ld : d0row6_up);
+            d0row_g1_7 <= (ribm_ld_g1 ? d0row7_ld : d0row7_up);
+            d0row_g1_8 <= (ribm_ld_g1 ? d0row8_ld : d0row8_up);
+            d0row_g1_9 <= (ribm_ld_g1 ? d0row9_ld : d0row9_up);
+            gamrow_g1_0 <= (ribm_ld_g1 ? 10'd1 : (ribm_sw_g1 ? d0row_g1_0 : gamrow_g1_0));
+            gamrow_g1_1 <= (ribm_ld_g1 ? 10'd2 : (ribm_sw_g1 ? d0row_g1_1 : gamrow_g1_1));
+            gamrow_g1_2 <= (ribm_ld_g1 ? 10'd4 : (ribm_sw_g1 ? d0row_g1_2 : gamrow_g1_2));
+            gamrow_g1_3 <= (ribm_ld_g1 ? 10'd8 : (ribm_sw_g1 ? d0row_g1_3 : gamrow_g1_3));
+            gamrow_g1_4 <= (ribm_ld_g1 ? 10'h10 : (ribm_sw_g1 ? d0row_g1_4 : gamrow_g1_4));
+            gamrow_g1_5 <= (ribm_ld_g1 ? 10'h20 : (ribm_sw_g1 ? d0row_g1_5 : gamrow_g1_5));
+            gamrow_g1_6 <= (ribm_ld_g1 ? 10'h40 : (ribm_sw_g1 ? d0row_g1_6 : gamrow_g1_6));
+            gamrow_g1_7 <= (ribm_ld_g1 ? 10'h80 : (ribm_sw_g1 ? d0row_g1_7 : gamrow_g1_7));
+            gamrow_g1_8 <= (ribm_ld_g1 ? 10'h100 : (ribm_sw_g1 ? d0row_g1_8 : gamrow_g1_8));
+            gamrow_g1_9 <= (ribm_ld_g1 ? 10'h200 : (ribm_sw_g1 ? d0row_g1_9 : gamrow_g1_9));
         end
     end
 
@@ -1119,26 +1120,26 @@ module rxdsp_rs_dec (
             theta9 <= (ribm_ld_g2 ? sy_acc9 : (ribm_sw_g2 ? delta10 : theta9));
             theta10 <= (ribm_ld_g2 ? sy_acc10 : (ribm_sw_g2 ? delta11 : theta10));
             theta11 <= (ribm_ld_g2 ? sy_acc11 : (ribm_sw_g2 ? delta12 : theta11));
-            d0row_g2_0 <= d0row0_d;
-            d0row_g2_1 <= d0row1_d;
-            d0row_g2_2 <= d0row2_d;
-            d0row_g2_3 <= d0row3_d;
-            d0row_g2_4 <= d0row4_d;
-            d0row_g2_5 <= d0row5_d;
-            d0row_g2_6 <= d0row6_d;
-            d0row_g2_7 <= d0row7_d;
-            d0row_g2_8 <= d0row8_d;
-            d0row_g2_9 <= d0row9_d;
-            gamrow_g2_0 <= gamrow0_d;
-            gamrow_g2_1 <= gamrow1_d;
-            gamrow_g2_2 <= gamrow2_d;
-            gamrow_g2_3 <= gamrow3_d;
-            gamrow_g2_4 <= gamrow4_d;
-            gamrow_g2_5 <= gamrow5_d;
-            gamrow_g2_6 <= gamrow6_d;
-            gamrow_g2_7 <= gamrow7_d;
-            gamrow_g2_8 <= gamrow8_d;
-            gamrow_g2_9 <= gamrow9_d;
+            d0row_g2_0 <= (ribm_ld_g2 ? d0row0_ld : d0row0_up);
+            d0row_g2_1 <= (ribm_ld_g2 ? d0row1_ld : d0row1_up);
+            d0row_g2_2 <= (ribm_ld_g2 ? d0row2_ld : d0row2_up);
+            d0row_g2_3 <= (ribm_ld_g2 ? d0row3_ld : d0row3_up);
+            d0row_g2_4 <= (ribm_ld_g2 ? d0row4_ld : d0row4_up);
+            d0row_g2_5 <= (ribm_ld_g2 ? d0row5_ld : d0row5_up);
+            d0row_g2_6 <= (ribm_ld_g2 ? d0row6_ld : d0row6_up);
+            d0row_g2_7 <= (ribm_ld_g2 ? d0row7_ld : d0row7_up);
+            d0row_g2_8 <= (ribm_ld_g2 ? d0row8_ld : d0row8_up);
+            d0row_g2_9 <= (ribm_ld_g2 ? d0row9_ld : d0row9_up);
+            gamrow_g2_0 <= (ribm_ld_g2 ? 10'd1 : (ribm_sw_g2 ? d0row_g2_0 : gamrow_g2_0));
+            gamrow_g2_1 <= (ribm_ld_g2 ? 10'd2 : (ribm_sw_g2 ? d0row_g2_1 : gamrow_g2_1));
+            gamrow_g2_2 <= (ribm_ld_g2 ? 10'd4 : (ribm_sw_g2 ? d0row_g2_2 : gamrow_g2_2));
+            gamrow_g2_3 <= (ribm_ld_g2 ? 10'd8 : (ribm_sw_g2 ? d0row_g2_3 : gamrow_g2_3));
+            gamrow_g2_4 <= (ribm_ld_g2 ? 10'h10 : (ribm_sw_g2 ? d0row_g2_4 : gamrow_g2_4));
+            gamrow_g2_5 <= (ribm_ld_g2 ? 10'h20 : (ribm_sw_g2 ? d0row_g2_5 : gamrow_g2_5));
+            gamrow_g2_6 <= (ribm_ld_g2 ? 10'h40 : (ribm_sw_g2 ? d0row_g2_6 : gamrow_g2_6));
+            gamrow_g2_7 <= (ribm_ld_g2 ? 10'h80 : (ribm_sw_g2 ? d0row_g2_7 : gamrow_g2_7));
+            gamrow_g2_8 <= (ribm_ld_g2 ? 10'h100 : (ribm_sw_g2 ? d0row_g2_8 : gamrow_g2_8));
+            gamrow_g2_9 <= (ribm_ld_g2 ? 10'h200 : (ribm_sw_g2 ? d0row_g2_9 : gamrow_g2_9));
         end
     end
 
@@ -1152,26 +1153,26 @@ module rxdsp_rs_dec (
             theta13 <= (ribm_ld_g3 ? sy_acc13 : (ribm_sw_g3 ? delta14 : theta13));
             theta14 <= (ribm_ld_g3 ? 10'd0 : (ribm_sw_g3 ? delta15 : theta14));
             theta15 <= (ribm_ld_g3 ? 10'd0 : (ribm_sw_g3 ? delta16 : theta15));
-            d0row_g3_0 <= d0row0_d;
-            d0row_g3_1 <= d0row1_d;
-            d0row_g3_2 <= d0row2_d;
-            d0row_g3_3 <= d0row3_d;
-            d0row_g3_4 <= d0row4_d;
-            d0row_g3_5 <= d0row5_d;
-            d0row_g3_6 <= d0row6_d;
-            d0row_g3_7 <= d0row7_d;
-            d0row_g3_8 <= d0row8_d;
-            d0row_g3_9 <= d0row9_d;
-            gamrow_g3_0 <= gamrow0_d;
-            gamrow_g3_1 <= gamrow1_d;
-            gamrow_g3_2 <= gamrow2_d;
-            gamrow_g3_3 <= gamrow3_d;
-            gamrow_g3_4 <= gamrow4_d;
-            gamrow_g3_5 <= gamrow5_d;
-            gamrow_g3_6 <= gamrow6_d;
-            gamrow_g3_7 <= gamrow7_d;
-            gamrow_g3_8 <= gamrow8_d;
-            gamrow_g3_9 <= gamrow9_d;
+            d0row_g3_0 <= (ribm_ld_g3 ? d0row0_ld : d0row0_up);
+            d0row_g3_1 <= (ribm_ld_g3 ? d0row1_ld : d0row1_up);
+            d0row_g3_2 <= (ribm_ld_g3 ? d0row2_ld : d0row2_up);
+            d0row_g3_3 <= (ribm_ld_g3 ? d0row3_ld : d0row3_up);
+            d0row_g3_4 <= (ribm_ld_g3 ? d0row4_ld : d0row4_up);
+            d0row_g3_5 <= (ribm_ld_g3 ? d0row5_ld : d0row5_up);
+            d0row_g3_6 <= (ribm_ld_g3 ? d0row6_ld : d0row6_up);
+            d0row_g3_7 <= (ribm_ld_g3 ? d0row7_ld : d0row7_up);
+            d0row_g3_8 <= (ribm_ld_g3 ? d0row8_ld : d0row8_up);
+            d0row_g3_9 <= (ribm_ld_g3 ? d0row9_ld : d0row9_up);
+            gamrow_g3_0 <= (ribm_ld_g3 ? 10'd1 : (ribm_sw_g3 ? d0row_g3_0 : gamrow_g3_0));
+            gamrow_g3_1 <= (ribm_ld_g3 ? 10'd2 : (ribm_sw_g3 ? d0row_g3_1 : gamrow_g3_1));
+            gamrow_g3_2 <= (ribm_ld_g3 ? 10'd4 : (ribm_sw_g3 ? d0row_g3_2 : gamrow_g3_2));
+            gamrow_g3_3 <= (ribm_ld_g3 ? 10'd8 : (ribm_sw_g3 ? d0row_g3_3 : gamrow_g3_3));
+            gamrow_g3_4 <= (ribm_ld_g3 ? 10'h10 : (ribm_sw_g3 ? d0row_g3_4 : gamrow_g3_4));
+            gamrow_g3_5 <= (ribm_ld_g3 ? 10'h20 : (ribm_sw_g3 ? d0row_g3_5 : gamrow_g3_5));
+            gamrow_g3_6 <= (ribm_ld_g3 ? 10'h40 : (ribm_sw_g3 ? d0row_g3_6 : gamrow_g3_6));
+            gamrow_g3_7 <= (ribm_ld_g3 ? 10'h80 : (ribm_sw_g3 ? d0row_g3_7 : gamrow_g3_7));
+            gamrow_g3_8 <= (ribm_ld_g3 ? 10'h100 : (ribm_sw_g3 ? d0row_g3_8 : gamrow_g3_8));
+            gamrow_g3_9 <= (ribm_ld_g3 ? 10'h200 : (ribm_sw_g3 ? d0row_g3_9 : gamrow_g3_9));
         end
     end
 
@@ -1185,26 +1186,26 @@ module rxdsp_rs_dec (
             theta17 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta18 : theta17));
             theta18 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta19 : theta18));
             theta19 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta20 : theta19));
-            d0row_g4_0 <= d0row0_d;
-            d0row_g4_1 <= d0row1_d;
-            d0row_g4_2 <= d0row2_d;
-            d0row_g4_3 <= d0row3_d;
-            d0row_g4_4 <= d0row4_d;
-            d0row_g4_5 <= d0row5_d;
-            d0row_g4_6 <= d0row6_d;
-            d0row_g4_7 <= d0row7_d;
-            d0row_g4_8 <= d0row8_d;
-            d0row_g4_9 <= d0row9_d;
-            gamrow_g4_0 <= gamrow0_d;
-            gamrow_g4_1 <= gamrow1_d;
-            gamrow_g4_2 <= gamrow2_d;
-            gamrow_g4_3 <= gamrow3_d;
-            gamrow_g4_4 <= gamrow4_d;
-            gamrow_g4_5 <= gamrow5_d;
-            gamrow_g4_6 <= gamrow6_d;
-            gamrow_g4_7 <= gamrow7_d;
-            gamrow_g4_8 <= gamrow8_d;
-            gamrow_g4_9 <= gamrow9_d;
+            d0row_g4_0 <= (ribm_ld_g4 ? d0row0_ld : d0row0_up);
+            d0row_g4_1 <= (ribm_ld_g4 ? d0row1_ld : d0row1_up);
+            d0row_g4_2 <= (ribm_ld_g4 ? d0row2_ld : d0row2_up);
+            d0row_g4_3 <= (ribm_ld_g4 ? d0row3_ld : d0row3_up);
+            d0row_g4_4 <= (ribm_ld_g4 ? d0row4_ld : d0row4_up);
+            d0row_g4_5 <= (ribm_ld_g4 ? d0row5_ld : d0row5_up);
+            d0row_g4_6 <= (ribm_ld_g4 ? d0row6_ld : d0row6_up);
+            d0row_g4_7 <= (ribm_ld_g4 ? d0row7_ld : d0row7_up);
+            d0row_g4_8 <= (ribm_ld_g4 ? d0row8_ld : d0row8_up);
+            d0row_g4_9 <= (ribm_ld_g4 ? d0row9_ld : d0row9_up);
+            gamrow_g4_0 <= (ribm_ld_g4 ? 10'd1 : (ribm_sw_g4 ? d0row_g4_0 : gamrow_g4_0));
+            gamrow_g4_1 <= (ribm_ld_g4 ? 10'd2 : (ribm_sw_g4 ? d0row_g4_1 : gamrow_g4_1));
+            gamrow_g4_2 <= (ribm_ld_g4 ? 10'd4 : (ribm_sw_g4 ? d0row_g4_2 : gamrow_g4_2));
+            gamrow_g4_3 <= (ribm_ld_g4 ? 10'd8 : (ribm_sw_g4 ? d0row_g4_3 : gamrow_g4_3));
+            gamrow_g4_4 <= (ribm_ld_g4 ? 10'h10 : (ribm_sw_g4 ? d0row_g4_4 : gamrow_g4_4));
+            gamrow_g4_5 <= (ribm_ld_g4 ? 10'h20 : (ribm_sw_g4 ? d0row_g4_5 : gamrow_g4_5));
+            gamrow_g4_6 <= (ribm_ld_g4 ? 10'h40 : (ribm_sw_g4 ? d0row_g4_6 : gamrow_g4_6));
+            gamrow_g4_7 <= (ribm_ld_g4 ? 10'h80 : (ribm_sw_g4 ? d0row_g4_7 : gamrow_g4_7));
+            gamrow_g4_8 <= (ribm_ld_g4 ? 10'h100 : (ribm_sw_g4 ? d0row_g4_8 : gamrow_g4_8));
+            gamrow_g4_9 <= (ribm_ld_g4 ? 10'h200 : (ribm_sw_g4 ? d0row_g4_9 : gamrow_g4_9));
         end
     end
 
@@ -1214,26 +1215,26 @@ module rxdsp_rs_dec (
             delta21 <= (ribm_ld_g5 ? 10'd1 : ribm_pr21);
             theta20 <= (ribm_ld_g5 ? 10'd0 : (ribm_sw_g5 ? delta21 : theta20));
             theta21 <= (ribm_ld_g5 ? 10'd1 : (ribm_sw_g5 ? 10'd0 : theta21));
-            d0row_g5_0 <= d0row0_d;
-            d0row_g5_1 <= d0row1_d;
-            d0row_g5_2 <= d0row2_d;
-            d0row_g5_3 <= d0row3_d;
-            d0row_g5_4 <= d0row4_d;
-            d0row_g5_5 <= d0row5_d;
-            d0row_g5_6 <= d0row6_d;
-            d0row_g5_7 <= d0row7_d;
-            d0row_g5_8 <= d0row8_d;
-            d0row_g5_9 <= d0row9_d;
-            gamrow_g5_0 <= gamrow0_d;
-            gamrow_g5_1 <= gamrow1_d;
-            gamrow_g5_2 <= gamrow2_d;
-            gamrow_g5_3 <= gamrow3_d;
-            gamrow_g5_4 <= gamrow4_d;
-            gamrow_g5_5 <= gamrow5_d;
-            gamrow_g5_6 <= gamrow6_d;
-            gamrow_g5_7 <= gamrow7_d;
-            gamrow_g5_8 <= gamrow8_d;
-            gamrow_g5_9 <= gamrow9_d;
+            d0row_g5_0 <= (ribm_ld_g5 ? d0row0_ld : d0row0_up);
+            d0row_g5_1 <= (ribm_ld_g5 ? d0row1_ld : d0row1_up);
+            d0row_g5_2 <= (ribm_ld_g5 ? d0row2_ld : d0row2_up);
+            d0row_g5_3 <= (ribm_ld_g5 ? d0row3_ld : d0row3_up);
+            d0row_g5_4 <= (ribm_ld_g5 ? d0row4_ld : d0row4_up);
+            d0row_g5_5 <= (ribm_ld_g5 ? d0row5_ld : d0row5_up);
+            d0row_g5_6 <= (ribm_ld_g5 ? d0row6_ld : d0row6_up);
+            d0row_g5_7 <= (ribm_ld_g5 ? d0row7_ld : d0row7_up);
+            d0row_g5_8 <= (ribm_ld_g5 ? d0row8_ld : d0row8_up);
+            d0row_g5_9 <= (ribm_ld_g5 ? d0row9_ld : d0row9_up);
+            gamrow_g5_0 <= (ribm_ld_g5 ? 10'd1 : (ribm_sw_g5 ? d0row_g5_0 : gamrow_g5_0));
+            gamrow_g5_1 <= (ribm_ld_g5 ? 10'd2 : (ribm_sw_g5 ? d0row_g5_1 : gamrow_g5_1));
+            gamrow_g5_2 <= (ribm_ld_g5 ? 10'd4 : (ribm_sw_g5 ? d0row_g5_2 : gamrow_g5_2));
+            gamrow_g5_3 <= (ribm_ld_g5 ? 10'd8 : (ribm_sw_g5 ? d0row_g5_3 : gamrow_g5_3));
+            gamrow_g5_4 <= (ribm_ld_g5 ? 10'h10 : (ribm_sw_g5 ? d0row_g5_4 : gamrow_g5_4));
+            gamrow_g5_5 <= (ribm_ld_g5 ? 10'h20 : (ribm_sw_g5 ? d0row_g5_5 : gamrow_g5_5));
+            gamrow_g5_6 <= (ribm_ld_g5 ? 10'h40 : (ribm_sw_g5 ? d0row_g5_6 : gamrow_g5_6));
+            gamrow_g5_7 <= (ribm_ld_g5 ? 10'h80 : (ribm_sw_g5 ? d0row_g5_7 : gamrow_g5_7));
+            gamrow_g5_8 <= (ribm_ld_g5 ? 10'h100 : (ribm_sw_g5 ? d0row_g5_8 : gamrow_g5_8));
+            gamrow_g5_9 <= (ribm_ld_g5 ? 10'h200 : (ribm_sw_g5 ? d0row_g5_9 : gamrow_g5_9));
         end
     end
 
@@ -1484,7 +1485,18 @@ module rxdsp_rs_dec (
         if (dec_ld) begin
             dec_unc <= unc;
             dec_nu <= nuc;
-            dec_bin <= (unc ? 4'd8 : nuc);
+            dec_ccw <= ((~dec_bin_unc) & (~(dec_bin == 4'd0)));
+            dec_cs <= (dec_bin_unc ? 4'd0 : dec_bin);
+            dec_ucw <= dec_bin_unc;
+            dec_hist0 <= (dec_bin == 4'd0);
+            dec_hist1 <= (dec_bin == 4'd1);
+            dec_hist2 <= (dec_bin == 4'd2);
+            dec_hist3 <= (dec_bin == 4'd3);
+            dec_hist4 <= (dec_bin == 4'd4);
+            dec_hist5 <= (dec_bin == 4'd5);
+            dec_hist6 <= (dec_bin == 4'd6);
+            dec_hist7 <= (dec_bin == 4'd7);
+            dec_hist8 <= (dec_bin == 4'd8);
         end
     end
 
@@ -1524,7 +1536,7 @@ module rxdsp_rs_dec (
         if (st_real1) begin
             st_corrected_codewords_inc <= dec_ccw;
             st_corrected_symbols_inc <= dec_cs;
-            st_uncorrectable_inc <= dec_bin_unc;
+            st_uncorrectable_inc <= dec_ucw;
             st_hist0_inc <= dec_hist0;
             st_hist1_inc <= dec_hist1;
             st_hist2_inc <= dec_hist2;
