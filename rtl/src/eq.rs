@@ -420,13 +420,17 @@ fn build_ffe(
     )?;
     let coef = m.input(
         "coef",
-        Ty::u(n as u32 * cb),
-        "N coefficients, tap 0 in the LSBs",
+        Ty::u((p * n) as u32 * cb),
+        "N coefficients per lane, lane 0 tap 0 in the LSBs (lane i tap k at bits (i N + k) cb)",
     )?;
-    m.comment("coefficients");
+    m.comment("coefficients, per lane");
     let mut c = Vec::new();
-    for kk in 0..n {
-        c.push(field(&mut m, &coef, kk, cb, &format!("c{kk}"))?);
+    for i in 0..p {
+        let mut row = Vec::new();
+        for kk in 0..n {
+            row.push(field(&mut m, &coef, i * n + kk, cb, &format!("c{i}_{kk}"))?);
+        }
+        c.push(row);
     }
 
     m.comment(
@@ -468,9 +472,9 @@ fn build_ffe(
         "stages 1-3: products, exact in {pw} bits, from {MUL} (registered operands, registered product), then a fabric register after each (a stepping stone from the DSP block to the adder tree)"
     ));
     let mut level: Vec<Vec<Expr>> = Vec::new();
-    for i in 0..p {
+    for (i, ci) in c.iter().enumerate() {
         let mut row = Vec::new();
-        for (kk, ck) in c.iter().enumerate() {
+        for (kk, ck) in ci.iter().enumerate() {
             let x = x_at(i as isize - kk as isize);
             let prod = m.wire_decl(&format!("p{i}_{kk}"), Ty::s(pw))?;
             m.instance(
@@ -1243,6 +1247,7 @@ fn build_top(
         m.wire(&format!("we_{addr_v}"), &we.and(&hit)?)
     };
     let mut cregs = Vec::new();
+    let mut cwes = Vec::new();
     for kk in 0..n {
         if engine.is_some() && kk != fmt.ffe_main {
             continue;
@@ -1250,6 +1255,7 @@ fn build_top(
         let e = wr(&mut m, addr_ffe(fmt, kk))?;
         let d = wdata.slice(fmt.ffe_coef_bits - 1, 0)?;
         cregs.push(m.reg_d(&format!("ffe_c{kk}"), &d, Some(&e), Some(0))?);
+        cwes.push(e);
     }
     let mut bregs = Vec::new();
     let thr = if let Some(eng) = engine {
@@ -1287,8 +1293,8 @@ fn build_top(
     let ffe_valid = m.wire_decl("ffe_valid", Ty::BIT)?;
     let ffe_y = m.wire_decl("ffe_y", Ty::u(pu * ob))?;
     let coef_bus = match &thr.ffe {
-        Some(bus) => bus.clone(),
-        None => Expr::pack_lsb_first(&cregs)?,
+        Some(bus) => Expr::pack_lsb_first(&vec![bus.clone(); p])?,
+        None => coef_copies(&mut m, fmt, p, &addr, &cwes, &cregs)?,
     };
     m.instance(
         ffe,
@@ -1380,6 +1386,57 @@ struct Word {
     y: Expr,
 }
 
+/// Copies of the FFE coefficient registers near the multipliers, one per
+/// lane (per group of lanes when the configuration addresses are fewer than
+/// `P + 1`): the FFE's coefficient bus, lane `i`'s `N` taps at bits
+/// `(i N + k) cb`. A coefficient register fed the `B` input registers of its
+/// `P` multipliers across the die: at P = 8 in the equalizer -> FEC chain
+/// that route (6.1 ns) was the critical path of two seeds out of three.
+///
+/// Each copy loads its tap's register every clock, one clock behind it, so
+/// a write reaches the multipliers a clock later than the register (the
+/// first word streamed after the last write still sees it: its samples
+/// pass the input register first). Yosys merges flip-flops with equal
+/// inputs, so copy `g` of tap `k` has a synchronous clear that never fires:
+/// the registered write strobe of tap `k` with the registered address equal
+/// to a spare address `S_g != A_k` (distinct per copy). The strobe implies
+/// the address `A_k`, which the tools cannot see.
+fn coef_copies(
+    m: &mut Module,
+    fmt: &RxFormat,
+    p: usize,
+    addr: &Expr,
+    wes: &[Expr],
+    cregs: &[Expr],
+) -> Result<Expr, RtlError> {
+    let aw = addr.width();
+    let groups = p.min((1usize << aw) - 1);
+    m.comment(&format!(
+        "coefficient copies near the multipliers, {groups} per tap, a clock behind the registers (clears that never fire keep them apart)"
+    ));
+    let addr_q = m.reg_d("cfg_addr_q", addr, None, None)?;
+    let zero = k(0, Ty::u(fmt.ffe_coef_bits))?;
+    let mut copies: Vec<Vec<Expr>> = Vec::with_capacity(cregs.len());
+    for (kk, (e, c)) in wes.iter().zip(cregs).enumerate() {
+        let we_q = m.reg_d(&format!("ffe_we{kk}_q"), e, None, Some(0))?;
+        let own = addr_ffe(fmt, kk);
+        let spare = (0..1usize << aw).filter(|&v| v != own).take(groups);
+        let mut row = Vec::with_capacity(groups);
+        for (g, sv) in spare.enumerate() {
+            let never = we_q.and(&addr_q.eq(&k(sv as i128, Ty::u(aw))?)?)?;
+            let d = Expr::mux(&never, &zero, c)?;
+            row.push(m.reg_d(&format!("ffe_c{kk}_g{g}"), &d, None, Some(0))?);
+        }
+        copies.push(row);
+    }
+    let mut lanes = Vec::with_capacity(p * cregs.len());
+    for i in 0..p {
+        let g = i * groups / p;
+        lanes.extend(copies.iter().map(|row| row[g].clone()));
+    }
+    Expr::pack_lsb_first(&lanes)
+}
+
 /// Depth of the output FIFO for `fmt`: room for every word in flight, with
 /// `s_axis_tready` a registered compare of the count of words accepted and
 /// not yet read (`credit`): `tready` in cycle `t + 1` is
@@ -1429,10 +1486,19 @@ fn output_fifo(
     let one = k(1, Ty::u(ab))?;
     m.next(&wp, &wp.add(&one)?, Some(&push))?;
     m.next(&rp, &rp.add(&one)?, Some(&pop))?;
-    let push_c = push.ext(ab + 1)?;
-    let pop_c = pop.ext(ab + 1)?;
-    let take_c = take.ext(ab + 1)?;
-    m.next(&cnt, &cnt.add(&push_c)?.sub(&pop_c)?, None)?;
+    // `x + up - pop` with the read (`m_axis_tready`, from downstream)
+    // selecting between two sums of registers in the last LUT: in the
+    // equalizer -> FEC chain the ready's route to the FIFO was 2.9 ns, then
+    // the sum's carry chain (ECP5, chain seed 2)
+    let step = |x: &Expr, up: &Expr| -> Result<Expr, RtlError> {
+        let w = ab + 1;
+        let inc = x.add(&k(1, Ty::u(w))?)?;
+        let dec = x.sub(&k(1, Ty::u(w))?)?;
+        let no_pop = Expr::mux(up, &inc, x)?;
+        let with_pop = Expr::mux(up, x, &dec)?;
+        Expr::mux(&pop, &with_pop, &no_pop)
+    };
+    m.next(&cnt, &step(&cnt, &push)?, None)?;
     // nonempty == (cnt != 0); the next value without the count's carry
     // chain: a word is written, or two or more are held, or one is held and
     // not read
@@ -1440,7 +1506,7 @@ fn output_fifo(
     let many = m.wire("ofifo_many", &cnt.ge(&two)?)?;
     let keep = nonempty.and(&pop.not())?;
     m.next(&nonempty, &push.or(&many)?.or(&keep)?, None)?;
-    m.next(&credit, &credit.add(&take_c)?.sub(&pop_c)?, None)?;
+    m.next(&credit, &step(&credit, take)?, None)?;
     let room = credit.lt(&k(depth as i128 - 1, Ty::u(ab + 1))?)?;
     m.next(&ready, &room, None)?;
     let head = m.wire("ofifo_head", &mem.read(&rp)?)?;
