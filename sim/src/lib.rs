@@ -223,21 +223,25 @@ pub struct RtlOutput {
 }
 
 /// The register writes `(address, data)` that program `coeffs`; data is two's
-/// complement masked to the `cfg_wdata` width.
+/// complement masked to the `cfg_wdata` width. The threshold and the DFE taps
+/// come first and the FFE taps last, tap 0 last of all: the models stream in
+/// the clock after the last write, so the first word's products (tap 0
+/// multiplies the word's own samples) show whether a coefficient write reaches
+/// the multipliers in time (through the per-lane coefficient copies,
+/// docs/rtl-architecture.md).
 pub fn config_writes(fmt: &RxFormat, coeffs: &RxCoeffs) -> Vec<(u64, u64)> {
     let dw = rtl::eq::cfg_data_bits(fmt);
     let mask = (1u64 << dw) - 1;
-    let mut v = Vec::new();
-    for (k, &c) in coeffs.ffe.iter().enumerate() {
-        v.push((rtl::eq::addr_ffe(fmt, k) as u64, c as i64 as u64 & mask));
-    }
+    let mut v = vec![(
+        rtl::eq::addr_threshold(fmt) as u64,
+        coeffs.threshold as u64 & mask,
+    )];
     for (j, &b) in coeffs.dfe.iter().enumerate() {
         v.push((rtl::eq::addr_dfe(fmt, j) as u64, b as i64 as u64 & mask));
     }
-    v.push((
-        rtl::eq::addr_threshold(fmt) as u64,
-        coeffs.threshold as u64 & mask,
-    ));
+    for (k, &c) in coeffs.ffe.iter().enumerate().rev() {
+        v.push((rtl::eq::addr_ffe(fmt, k) as u64, c as i64 as u64 & mask));
+    }
     v
 }
 
