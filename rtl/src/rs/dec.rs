@@ -695,14 +695,13 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         let g0 = ku(ak as i128, 10)?;
         let gn = m.wire(&format!("gamrow{k}_d"), &Expr::mux(&ld_q, &g0, &gu)?)?;
         m.next(&grow[k], &gn, Some(&ren))?;
-        // each copy's rows from its own load select, switch and rows: the
-        // same values whenever its enable is high, but not the same
-        // function as the group-0 rows', so ABC does not compute the
-        // update once and route it to every copy (4.3 ns, chain seed 1)
+        // the copies load the group-0 rows' next value (a copy computing
+        // it from its own load select, switch and rows moved the worst
+        // path to its control: three LUTs from `ribm_ld_g*` into the
+        // rows' sync reset, chain seeds 1 and 2 at 136-140 MHz, design n)
         for gp in &copies[1..] {
-            m.next(&gp.drow[k], &Expr::mux(&gp.ld, &l0, &st)?, Some(&gp.en))?;
-            let gu = Expr::mux(&gp.sw, &gp.drow[k], &gp.grow[k])?;
-            m.next(&gp.grow[k], &Expr::mux(&gp.ld, &g0, &gu)?, Some(&gp.en))?;
+            m.next(&gp.drow[k], &dn, Some(&gp.en))?;
+            m.next(&gp.grow[k], &gn, Some(&gp.en))?;
         }
     }
     let ku_ = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
