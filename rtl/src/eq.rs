@@ -1247,7 +1247,6 @@ fn build_top(
         m.wire(&format!("we_{addr_v}"), &we.and(&hit)?)
     };
     let mut cregs = Vec::new();
-    let mut cwes = Vec::new();
     for kk in 0..n {
         if engine.is_some() && kk != fmt.ffe_main {
             continue;
@@ -1255,7 +1254,6 @@ fn build_top(
         let e = wr(&mut m, addr_ffe(fmt, kk))?;
         let d = wdata.slice(fmt.ffe_coef_bits - 1, 0)?;
         cregs.push(m.reg_d(&format!("ffe_c{kk}"), &d, Some(&e), Some(0))?);
-        cwes.push(e);
     }
     let mut bregs = Vec::new();
     let thr = if let Some(eng) = engine {
@@ -1294,7 +1292,7 @@ fn build_top(
     let ffe_y = m.wire_decl("ffe_y", Ty::u(pu * ob))?;
     let coef_bus = match &thr.ffe {
         Some(bus) => Expr::pack_lsb_first(&vec![bus.clone(); p])?,
-        None => coef_copies(&mut m, fmt, p, &addr, &cwes, &cregs)?,
+        None => coef_copies(&mut m, fmt, p, &we, &addr, &cregs)?,
     };
     m.instance(
         ffe,
@@ -1387,44 +1385,66 @@ struct Word {
 }
 
 /// Copies of the FFE coefficient registers near the multipliers, one per
-/// lane (per group of lanes when the configuration addresses are fewer than
-/// `P + 1`): the FFE's coefficient bus, lane `i`'s `N` taps at bits
+/// lane (per group of lanes when the configuration has fewer than `P + 1`
+/// addresses): the FFE's coefficient bus, lane `i`'s `N` taps at bits
 /// `(i N + k) cb`. A coefficient register fed the `B` input registers of its
 /// `P` multipliers across the die: at P = 8 in the equalizer -> FEC chain
 /// that route (6.1 ns) was the critical path of two seeds out of three.
 ///
 /// Each copy loads its tap's register every clock, one clock behind it, so
 /// a write reaches the multipliers a clock later than the register (the
-/// first word streamed after the last write still sees it: its samples
-/// pass the input register first). Yosys merges flip-flops with equal
-/// inputs, so copy `g` of tap `k` has a synchronous clear that never fires:
-/// the registered write strobe of tap `k` with the registered address equal
-/// to a spare address `S_g != A_k` (distinct per copy). The strobe implies
-/// the address `A_k`, which the tools cannot see.
+/// first word streamed in the clock after the write still sees it: its
+/// samples pass the input register first). Yosys merges flip-flops with
+/// equal inputs, so copy `g` of tap `k` has a synchronous clear that never
+/// fires, itself a register (`ffe_c{k}_g{g}_clr`, so nothing but a
+/// flip-flop drives the copy's clear): the registered write strobes of
+/// address `A_k` and of address `(A_k + g + 1) mod A` both high, which two
+/// writes in one clock would need. (A clear decoded from a registered
+/// address was tried: ABC shared the address decode between the taps and
+/// its route to the far copies became the critical path, 7.2 ns.)
 fn coef_copies(
     m: &mut Module,
     fmt: &RxFormat,
     p: usize,
+    we: &Expr,
     addr: &Expr,
-    wes: &[Expr],
     cregs: &[Expr],
 ) -> Result<Expr, RtlError> {
     let aw = addr.width();
-    let groups = p.min((1usize << aw) - 1);
+    let na = addr_threshold(fmt) + 1;
+    let groups = p.min(na - 1);
     m.comment(&format!(
         "coefficient copies near the multipliers, {groups} per tap, a clock behind the registers (clears that never fire keep them apart)"
     ));
-    let addr_q = m.reg_d("cfg_addr_q", addr, None, None)?;
+    // the registered strobes of the addresses the clears read
+    let mut used = vec![false; na];
+    for kk in 0..cregs.len() {
+        let own = addr_ffe(fmt, kk);
+        used[own] = true;
+        for g in 0..groups {
+            used[(own + g + 1) % na] = true;
+        }
+    }
+    let mut strobes = Vec::with_capacity(na);
+    for (a, &u) in used.iter().enumerate() {
+        strobes.push(if u {
+            let hit = we.and(&addr.eq(&k(a as i128, Ty::u(aw))?)?)?;
+            Some(m.reg_d(&format!("cfg_we{a}_q"), &hit, None, Some(0))?)
+        } else {
+            None
+        });
+    }
+    let strobe = |a: usize| strobes[a].clone().expect("a used address");
     let zero = k(0, Ty::u(fmt.ffe_coef_bits))?;
     let mut copies: Vec<Vec<Expr>> = Vec::with_capacity(cregs.len());
-    for (kk, (e, c)) in wes.iter().zip(cregs).enumerate() {
-        let we_q = m.reg_d(&format!("ffe_we{kk}_q"), e, None, Some(0))?;
+    for (kk, c) in cregs.iter().enumerate() {
         let own = addr_ffe(fmt, kk);
-        let spare = (0..1usize << aw).filter(|&v| v != own).take(groups);
         let mut row = Vec::with_capacity(groups);
-        for (g, sv) in spare.enumerate() {
-            let never = we_q.and(&addr_q.eq(&k(sv as i128, Ty::u(aw))?)?)?;
-            let d = Expr::mux(&never, &zero, c)?;
+        for g in 0..groups {
+            let other = (own + g + 1) % na;
+            let both = strobe(own).and(&strobe(other))?;
+            let clr = m.reg_d(&format!("ffe_c{kk}_g{g}_clr"), &both, None, Some(0))?;
+            let d = Expr::mux(&clr, &zero, c)?;
             row.push(m.reg_d(&format!("ffe_c{kk}_g{g}"), &d, None, Some(0))?);
         }
         copies.push(row);
