@@ -420,17 +420,13 @@ fn build_ffe(
     )?;
     let coef = m.input(
         "coef",
-        Ty::u((p * n) as u32 * cb),
-        "N coefficients per lane, lane 0 tap 0 in the LSBs (lane i tap k at bits (i N + k) cb)",
+        Ty::u(n as u32 * cb),
+        "N coefficients, tap 0 in the LSBs",
     )?;
-    m.comment("coefficients, per lane");
+    m.comment("coefficients");
     let mut c = Vec::new();
-    for i in 0..p {
-        let mut row = Vec::new();
-        for kk in 0..n {
-            row.push(field(&mut m, &coef, i * n + kk, cb, &format!("c{i}_{kk}"))?);
-        }
-        c.push(row);
+    for kk in 0..n {
+        c.push(field(&mut m, &coef, kk, cb, &format!("c{kk}"))?);
     }
 
     m.comment(
@@ -472,9 +468,9 @@ fn build_ffe(
         "stages 1-3: products, exact in {pw} bits, from {MUL} (registered operands, registered product), then a fabric register after each (a stepping stone from the DSP block to the adder tree)"
     ));
     let mut level: Vec<Vec<Expr>> = Vec::new();
-    for (i, ci) in c.iter().enumerate() {
+    for i in 0..p {
         let mut row = Vec::new();
-        for (kk, ck) in ci.iter().enumerate() {
+        for (kk, ck) in c.iter().enumerate() {
             let x = x_at(i as isize - kk as isize);
             let prod = m.wire_decl(&format!("p{i}_{kk}"), Ty::s(pw))?;
             m.instance(
@@ -1291,8 +1287,8 @@ fn build_top(
     let ffe_valid = m.wire_decl("ffe_valid", Ty::BIT)?;
     let ffe_y = m.wire_decl("ffe_y", Ty::u(pu * ob))?;
     let coef_bus = match &thr.ffe {
-        Some(bus) => Expr::pack_lsb_first(&vec![bus.clone(); p])?,
-        None => coef_copies(&mut m, fmt, p, &we, &addr, &cregs)?,
+        Some(bus) => bus.clone(),
+        None => Expr::pack_lsb_first(&cregs)?,
     };
     m.instance(
         ffe,
@@ -1384,79 +1380,6 @@ struct Word {
     y: Expr,
 }
 
-/// Copies of the FFE coefficient registers near the multipliers, one per
-/// lane (per group of lanes when the configuration has fewer than `P + 1`
-/// addresses): the FFE's coefficient bus, lane `i`'s `N` taps at bits
-/// `(i N + k) cb`. A coefficient register fed the `B` input registers of its
-/// `P` multipliers across the die: at P = 8 in the equalizer -> FEC chain
-/// that route (6.1 ns) was the critical path of two seeds out of three.
-///
-/// Each copy loads its tap's register every clock, one clock behind it, so
-/// a write reaches the multipliers a clock later than the register (the
-/// first word streamed in the clock after the write still sees it: its
-/// samples pass the input register first). Yosys merges flip-flops with
-/// equal inputs, so copy `g` of tap `k` has a synchronous clear that never
-/// fires, itself a register (`ffe_c{k}_g{g}_clr`, so nothing but a
-/// flip-flop drives the copy's clear): the registered write strobes of
-/// address `A_k` and of address `(A_k + g + 1) mod A` both high, which two
-/// writes in one clock would need. (A clear decoded from a registered
-/// address was tried: ABC shared the address decode between the taps and
-/// its route to the far copies became the critical path, 7.2 ns.)
-fn coef_copies(
-    m: &mut Module,
-    fmt: &RxFormat,
-    p: usize,
-    we: &Expr,
-    addr: &Expr,
-    cregs: &[Expr],
-) -> Result<Expr, RtlError> {
-    let aw = addr.width();
-    let na = addr_threshold(fmt) + 1;
-    let groups = p.min(na - 1);
-    m.comment(&format!(
-        "coefficient copies near the multipliers, {groups} per tap, a clock behind the registers (clears that never fire keep them apart)"
-    ));
-    // the registered strobes of the addresses the clears read
-    let mut used = vec![false; na];
-    for kk in 0..cregs.len() {
-        let own = addr_ffe(fmt, kk);
-        used[own] = true;
-        for g in 0..groups {
-            used[(own + g + 1) % na] = true;
-        }
-    }
-    let mut strobes = Vec::with_capacity(na);
-    for (a, &u) in used.iter().enumerate() {
-        strobes.push(if u {
-            let hit = we.and(&addr.eq(&k(a as i128, Ty::u(aw))?)?)?;
-            Some(m.reg_d(&format!("cfg_we{a}_q"), &hit, None, Some(0))?)
-        } else {
-            None
-        });
-    }
-    let strobe = |a: usize| strobes[a].clone().expect("a used address");
-    let zero = k(0, Ty::u(fmt.ffe_coef_bits))?;
-    let mut copies: Vec<Vec<Expr>> = Vec::with_capacity(cregs.len());
-    for (kk, c) in cregs.iter().enumerate() {
-        let own = addr_ffe(fmt, kk);
-        let mut row = Vec::with_capacity(groups);
-        for g in 0..groups {
-            let other = (own + g + 1) % na;
-            let both = strobe(own).and(&strobe(other))?;
-            let clr = m.reg_d(&format!("ffe_c{kk}_g{g}_clr"), &both, None, Some(0))?;
-            let d = Expr::mux(&clr, &zero, c)?;
-            row.push(m.reg_d(&format!("ffe_c{kk}_g{g}"), &d, None, Some(0))?);
-        }
-        copies.push(row);
-    }
-    let mut lanes = Vec::with_capacity(p * cregs.len());
-    for i in 0..p {
-        let g = i * groups / p;
-        lanes.extend(copies.iter().map(|row| row[g].clone()));
-    }
-    Expr::pack_lsb_first(&lanes)
-}
-
 /// Depth of the output FIFO for `fmt`: room for every word in flight, with
 /// `s_axis_tready` a registered compare of the count of words accepted and
 /// not yet read (`credit`): `tready` in cycle `t + 1` is
@@ -1506,19 +1429,10 @@ fn output_fifo(
     let one = k(1, Ty::u(ab))?;
     m.next(&wp, &wp.add(&one)?, Some(&push))?;
     m.next(&rp, &rp.add(&one)?, Some(&pop))?;
-    // `x + up - pop` with the read (`m_axis_tready`, from downstream)
-    // selecting between two sums of registers in the last LUT: in the
-    // equalizer -> FEC chain the ready's route to the FIFO was 2.9 ns, then
-    // the sum's carry chain (ECP5, chain seed 2)
-    let step = |x: &Expr, up: &Expr| -> Result<Expr, RtlError> {
-        let w = ab + 1;
-        let inc = x.add(&k(1, Ty::u(w))?)?;
-        let dec = x.sub(&k(1, Ty::u(w))?)?;
-        let no_pop = Expr::mux(up, &inc, x)?;
-        let with_pop = Expr::mux(up, x, &dec)?;
-        Expr::mux(&pop, &with_pop, &no_pop)
-    };
-    m.next(&cnt, &step(&cnt, &push)?, None)?;
+    let push_c = push.ext(ab + 1)?;
+    let pop_c = pop.ext(ab + 1)?;
+    let take_c = take.ext(ab + 1)?;
+    m.next(&cnt, &cnt.add(&push_c)?.sub(&pop_c)?, None)?;
     // nonempty == (cnt != 0); the next value without the count's carry
     // chain: a word is written, or two or more are held, or one is held and
     // not read
@@ -1526,7 +1440,7 @@ fn output_fifo(
     let many = m.wire("ofifo_many", &cnt.ge(&two)?)?;
     let keep = nonempty.and(&pop.not())?;
     m.next(&nonempty, &push.or(&many)?.or(&keep)?, None)?;
-    m.next(&credit, &step(&credit, take)?, None)?;
+    m.next(&credit, &credit.add(&take_c)?.sub(&pop_c)?, None)?;
     let room = credit.lt(&k(depth as i128 - 1, Ty::u(ab + 1))?)?;
     m.next(&ready, &room, None)?;
     let head = m.wire("ofifo_head", &mem.read(&rp)?)?;

@@ -21,141 +21,29 @@ module rxdsp_eq_ffe (
     input  wire rst, // synchronous reset, active high
     input  wire in_valid, // input word valid (a handshake: the sample history advances on it)
     input  wire [63:0] in_data, // P samples, sample 0 in the LSBs
-    input  wire [1279:0] coef, // N coefficients per lane, lane 0 tap 0 in the LSBs (lane i tap k at bits (i N + k) cb)
+    input  wire [159:0] coef, // N coefficients, tap 0 in the LSBs
     output wire out_valid, // output word valid
     output wire [79:0] out_y // P FFE outputs, sample 0 in the LSBs
 );
 
 
-    // coefficients, per lane
-    wire signed [9:0] c0_0 = $signed(coef[9:0]);
-    wire signed [9:0] c0_1 = $signed(coef[19:10]);
-    wire signed [9:0] c0_2 = $signed(coef[29:20]);
-    wire signed [9:0] c0_3 = $signed(coef[39:30]);
-    wire signed [9:0] c0_4 = $signed(coef[49:40]);
-    wire signed [9:0] c0_5 = $signed(coef[59:50]);
-    wire signed [9:0] c0_6 = $signed(coef[69:60]);
-    wire signed [9:0] c0_7 = $signed(coef[79:70]);
-    wire signed [9:0] c0_8 = $signed(coef[89:80]);
-    wire signed [9:0] c0_9 = $signed(coef[99:90]);
-    wire signed [9:0] c0_10 = $signed(coef[109:100]);
-    wire signed [9:0] c0_11 = $signed(coef[119:110]);
-    wire signed [9:0] c0_12 = $signed(coef[129:120]);
-    wire signed [9:0] c0_13 = $signed(coef[139:130]);
-    wire signed [9:0] c0_14 = $signed(coef[149:140]);
-    wire signed [9:0] c0_15 = $signed(coef[159:150]);
-    wire signed [9:0] c1_0 = $signed(coef[169:160]);
-    wire signed [9:0] c1_1 = $signed(coef[179:170]);
-    wire signed [9:0] c1_2 = $signed(coef[189:180]);
-    wire signed [9:0] c1_3 = $signed(coef[199:190]);
-    wire signed [9:0] c1_4 = $signed(coef[209:200]);
-    wire signed [9:0] c1_5 = $signed(coef[219:210]);
-    wire signed [9:0] c1_6 = $signed(coef[229:220]);
-    wire signed [9:0] c1_7 = $signed(coef[239:230]);
-    wire signed [9:0] c1_8 = $signed(coef[249:240]);
-    wire signed [9:0] c1_9 = $signed(coef[259:250]);
-    wire signed [9:0] c1_10 = $signed(coef[269:260]);
-    wire signed [9:0] c1_11 = $signed(coef[279:270]);
-    wire signed [9:0] c1_12 = $signed(coef[289:280]);
-    wire signed [9:0] c1_13 = $signed(coef[299:290]);
-    wire signed [9:0] c1_14 = $signed(coef[309:300]);
-    wire signed [9:0] c1_15 = $signed(coef[319:310]);
-    wire signed [9:0] c2_0 = $signed(coef[329:320]);
-    wire signed [9:0] c2_1 = $signed(coef[339:330]);
-    wire signed [9:0] c2_2 = $signed(coef[349:340]);
-    wire signed [9:0] c2_3 = $signed(coef[359:350]);
-    wire signed [9:0] c2_4 = $signed(coef[369:360]);
-    wire signed [9:0] c2_5 = $signed(coef[379:370]);
-    wire signed [9:0] c2_6 = $signed(coef[389:380]);
-    wire signed [9:0] c2_7 = $signed(coef[399:390]);
-    wire signed [9:0] c2_8 = $signed(coef[409:400]);
-    wire signed [9:0] c2_9 = $signed(coef[419:410]);
-    wire signed [9:0] c2_10 = $signed(coef[429:420]);
-    wire signed [9:0] c2_11 = $signed(coef[439:430]);
-    wire signed [9:0] c2_12 = $signed(coef[449:440]);
-    wire signed [9:0] c2_13 = $signed(coef[459:450]);
-    wire signed [9:0] c2_14 = $signed(coef[469:460]);
-    wire signed [9:0] c2_15 = $signed(coef[479:470]);
-    wire signed [9:0] c3_0 = $signed(coef[489:480]);
-    wire signed [9:0] c3_1 = $signed(coef[499:490]);
-    wire signed [9:0] c3_2 = $signed(coef[509:500]);
-    wire signed [9:0] c3_3 = $signed(coef[519:510]);
-    wire signed [9:0] c3_4 = $signed(coef[529:520]);
-    wire signed [9:0] c3_5 = $signed(coef[539:530]);
-    wire signed [9:0] c3_6 = $signed(coef[549:540]);
-    wire signed [9:0] c3_7 = $signed(coef[559:550]);
-    wire signed [9:0] c3_8 = $signed(coef[569:560]);
-    wire signed [9:0] c3_9 = $signed(coef[579:570]);
-    wire signed [9:0] c3_10 = $signed(coef[589:580]);
-    wire signed [9:0] c3_11 = $signed(coef[599:590]);
-    wire signed [9:0] c3_12 = $signed(coef[609:600]);
-    wire signed [9:0] c3_13 = $signed(coef[619:610]);
-    wire signed [9:0] c3_14 = $signed(coef[629:620]);
-    wire signed [9:0] c3_15 = $signed(coef[639:630]);
-    wire signed [9:0] c4_0 = $signed(coef[649:640]);
-    wire signed [9:0] c4_1 = $signed(coef[659:650]);
-    wire signed [9:0] c4_2 = $signed(coef[669:660]);
-    wire signed [9:0] c4_3 = $signed(coef[679:670]);
-    wire signed [9:0] c4_4 = $signed(coef[689:680]);
-    wire signed [9:0] c4_5 = $signed(coef[699:690]);
-    wire signed [9:0] c4_6 = $signed(coef[709:700]);
-    wire signed [9:0] c4_7 = $signed(coef[719:710]);
-    wire signed [9:0] c4_8 = $signed(coef[729:720]);
-    wire signed [9:0] c4_9 = $signed(coef[739:730]);
-    wire signed [9:0] c4_10 = $signed(coef[749:740]);
-    wire signed [9:0] c4_11 = $signed(coef[759:750]);
-    wire signed [9:0] c4_12 = $signed(coef[769:760]);
-    wire signed [9:0] c4_13 = $signed(coef[779:770]);
-    wire signed [9:0] c4_14 = $signed(coef[789:780]);
-    wire signed [9:0] c4_15 = $signed(coef[799:790]);
-    wire signed [9:0] c5_0 = $signed(coef[809:800]);
-    wire signed [9:0] c5_1 = $signed(coef[819:810]);
-    wire signed [9:0] c5_2 = $signed(coef[829:820]);
-    wire signed [9:0] c5_3 = $signed(coef[839:830]);
-    wire signed [9:0] c5_4 = $signed(coef[849:840]);
-    wire signed [9:0] c5_5 = $signed(coef[859:850]);
-    wire signed [9:0] c5_6 = $signed(coef[869:860]);
-    wire signed [9:0] c5_7 = $signed(coef[879:870]);
-    wire signed [9:0] c5_8 = $signed(coef[889:880]);
-    wire signed [9:0] c5_9 = $signed(coef[899:890]);
-    wire signed [9:0] c5_10 = $signed(coef[909:900]);
-    wire signed [9:0] c5_11 = $signed(coef[919:910]);
-    wire signed [9:0] c5_12 = $signed(coef[929:920]);
-    wire signed [9:0] c5_13 = $signed(coef[939:930]);
-    wire signed [9:0] c5_14 = $signed(coef[949:940]);
-    wire signed [9:0] c5_15 = $signed(coef[959:950]);
-    wire signed [9:0] c6_0 = $signed(coef[969:960]);
-    wire signed [9:0] c6_1 = $signed(coef[979:970]);
-    wire signed [9:0] c6_2 = $signed(coef[989:980]);
-    wire signed [9:0] c6_3 = $signed(coef[999:990]);
-    wire signed [9:0] c6_4 = $signed(coef[1009:1000]);
-    wire signed [9:0] c6_5 = $signed(coef[1019:1010]);
-    wire signed [9:0] c6_6 = $signed(coef[1029:1020]);
-    wire signed [9:0] c6_7 = $signed(coef[1039:1030]);
-    wire signed [9:0] c6_8 = $signed(coef[1049:1040]);
-    wire signed [9:0] c6_9 = $signed(coef[1059:1050]);
-    wire signed [9:0] c6_10 = $signed(coef[1069:1060]);
-    wire signed [9:0] c6_11 = $signed(coef[1079:1070]);
-    wire signed [9:0] c6_12 = $signed(coef[1089:1080]);
-    wire signed [9:0] c6_13 = $signed(coef[1099:1090]);
-    wire signed [9:0] c6_14 = $signed(coef[1109:1100]);
-    wire signed [9:0] c6_15 = $signed(coef[1119:1110]);
-    wire signed [9:0] c7_0 = $signed(coef[1129:1120]);
-    wire signed [9:0] c7_1 = $signed(coef[1139:1130]);
-    wire signed [9:0] c7_2 = $signed(coef[1149:1140]);
-    wire signed [9:0] c7_3 = $signed(coef[1159:1150]);
-    wire signed [9:0] c7_4 = $signed(coef[1169:1160]);
-    wire signed [9:0] c7_5 = $signed(coef[1179:1170]);
-    wire signed [9:0] c7_6 = $signed(coef[1189:1180]);
-    wire signed [9:0] c7_7 = $signed(coef[1199:1190]);
-    wire signed [9:0] c7_8 = $signed(coef[1209:1200]);
-    wire signed [9:0] c7_9 = $signed(coef[1219:1210]);
-    wire signed [9:0] c7_10 = $signed(coef[1229:1220]);
-    wire signed [9:0] c7_11 = $signed(coef[1239:1230]);
-    wire signed [9:0] c7_12 = $signed(coef[1249:1240]);
-    wire signed [9:0] c7_13 = $signed(coef[1259:1250]);
-    wire signed [9:0] c7_14 = $signed(coef[1269:1260]);
-    wire signed [9:0] c7_15 = $signed(coef[1279:1270]);
+    // coefficients
+    wire signed [9:0] c0 = $signed(coef[9:0]);
+    wire signed [9:0] c1 = $signed(coef[19:10]);
+    wire signed [9:0] c2 = $signed(coef[29:20]);
+    wire signed [9:0] c3 = $signed(coef[39:30]);
+    wire signed [9:0] c4 = $signed(coef[49:40]);
+    wire signed [9:0] c5 = $signed(coef[59:50]);
+    wire signed [9:0] c6 = $signed(coef[69:60]);
+    wire signed [9:0] c7 = $signed(coef[79:70]);
+    wire signed [9:0] c8 = $signed(coef[89:80]);
+    wire signed [9:0] c9 = $signed(coef[99:90]);
+    wire signed [9:0] c10 = $signed(coef[109:100]);
+    wire signed [9:0] c11 = $signed(coef[119:110]);
+    wire signed [9:0] c12 = $signed(coef[129:120]);
+    wire signed [9:0] c13 = $signed(coef[139:130]);
+    wire signed [9:0] c14 = $signed(coef[149:140]);
+    wire signed [9:0] c15 = $signed(coef[159:150]);
 
     // stage 0: the current word x_c* (loaded every clock) and the N-1 previous samples x_h* (x_h1 is the latest; they advance past x_c* when it holds a word, v0)
     reg signed [7:0] x_c0;
@@ -188,7 +76,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_0 (
         .clk(clk),
         .a(x_c0),
-        .b(c0_0),
+        .b(c0),
         .p(p0_0)
     );
     reg signed [17:0] pq0_0;
@@ -196,7 +84,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_1 (
         .clk(clk),
         .a(x_h1),
-        .b(c0_1),
+        .b(c1),
         .p(p0_1)
     );
     reg signed [17:0] pq0_1;
@@ -204,7 +92,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_2 (
         .clk(clk),
         .a(x_h2),
-        .b(c0_2),
+        .b(c2),
         .p(p0_2)
     );
     reg signed [17:0] pq0_2;
@@ -212,7 +100,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_3 (
         .clk(clk),
         .a(x_h3),
-        .b(c0_3),
+        .b(c3),
         .p(p0_3)
     );
     reg signed [17:0] pq0_3;
@@ -220,7 +108,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_4 (
         .clk(clk),
         .a(x_h4),
-        .b(c0_4),
+        .b(c4),
         .p(p0_4)
     );
     reg signed [17:0] pq0_4;
@@ -228,7 +116,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_5 (
         .clk(clk),
         .a(x_h5),
-        .b(c0_5),
+        .b(c5),
         .p(p0_5)
     );
     reg signed [17:0] pq0_5;
@@ -236,7 +124,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_6 (
         .clk(clk),
         .a(x_h6),
-        .b(c0_6),
+        .b(c6),
         .p(p0_6)
     );
     reg signed [17:0] pq0_6;
@@ -244,7 +132,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_7 (
         .clk(clk),
         .a(x_h7),
-        .b(c0_7),
+        .b(c7),
         .p(p0_7)
     );
     reg signed [17:0] pq0_7;
@@ -252,7 +140,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_8 (
         .clk(clk),
         .a(x_h8),
-        .b(c0_8),
+        .b(c8),
         .p(p0_8)
     );
     reg signed [17:0] pq0_8;
@@ -260,7 +148,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_9 (
         .clk(clk),
         .a(x_h9),
-        .b(c0_9),
+        .b(c9),
         .p(p0_9)
     );
     reg signed [17:0] pq0_9;
@@ -268,7 +156,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_10 (
         .clk(clk),
         .a(x_h10),
-        .b(c0_10),
+        .b(c10),
         .p(p0_10)
     );
     reg signed [17:0] pq0_10;
@@ -276,7 +164,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_11 (
         .clk(clk),
         .a(x_h11),
-        .b(c0_11),
+        .b(c11),
         .p(p0_11)
     );
     reg signed [17:0] pq0_11;
@@ -284,7 +172,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_12 (
         .clk(clk),
         .a(x_h12),
-        .b(c0_12),
+        .b(c12),
         .p(p0_12)
     );
     reg signed [17:0] pq0_12;
@@ -292,7 +180,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_13 (
         .clk(clk),
         .a(x_h13),
-        .b(c0_13),
+        .b(c13),
         .p(p0_13)
     );
     reg signed [17:0] pq0_13;
@@ -300,7 +188,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_14 (
         .clk(clk),
         .a(x_h14),
-        .b(c0_14),
+        .b(c14),
         .p(p0_14)
     );
     reg signed [17:0] pq0_14;
@@ -308,7 +196,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_0_15 (
         .clk(clk),
         .a(x_h15),
-        .b(c0_15),
+        .b(c15),
         .p(p0_15)
     );
     reg signed [17:0] pq0_15;
@@ -316,7 +204,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_0 (
         .clk(clk),
         .a(x_c1),
-        .b(c1_0),
+        .b(c0),
         .p(p1_0)
     );
     reg signed [17:0] pq1_0;
@@ -324,7 +212,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_1 (
         .clk(clk),
         .a(x_c0),
-        .b(c1_1),
+        .b(c1),
         .p(p1_1)
     );
     reg signed [17:0] pq1_1;
@@ -332,7 +220,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_2 (
         .clk(clk),
         .a(x_h1),
-        .b(c1_2),
+        .b(c2),
         .p(p1_2)
     );
     reg signed [17:0] pq1_2;
@@ -340,7 +228,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_3 (
         .clk(clk),
         .a(x_h2),
-        .b(c1_3),
+        .b(c3),
         .p(p1_3)
     );
     reg signed [17:0] pq1_3;
@@ -348,7 +236,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_4 (
         .clk(clk),
         .a(x_h3),
-        .b(c1_4),
+        .b(c4),
         .p(p1_4)
     );
     reg signed [17:0] pq1_4;
@@ -356,7 +244,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_5 (
         .clk(clk),
         .a(x_h4),
-        .b(c1_5),
+        .b(c5),
         .p(p1_5)
     );
     reg signed [17:0] pq1_5;
@@ -364,7 +252,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_6 (
         .clk(clk),
         .a(x_h5),
-        .b(c1_6),
+        .b(c6),
         .p(p1_6)
     );
     reg signed [17:0] pq1_6;
@@ -372,7 +260,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_7 (
         .clk(clk),
         .a(x_h6),
-        .b(c1_7),
+        .b(c7),
         .p(p1_7)
     );
     reg signed [17:0] pq1_7;
@@ -380,7 +268,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_8 (
         .clk(clk),
         .a(x_h7),
-        .b(c1_8),
+        .b(c8),
         .p(p1_8)
     );
     reg signed [17:0] pq1_8;
@@ -388,7 +276,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_9 (
         .clk(clk),
         .a(x_h8),
-        .b(c1_9),
+        .b(c9),
         .p(p1_9)
     );
     reg signed [17:0] pq1_9;
@@ -396,7 +284,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_10 (
         .clk(clk),
         .a(x_h9),
-        .b(c1_10),
+        .b(c10),
         .p(p1_10)
     );
     reg signed [17:0] pq1_10;
@@ -404,7 +292,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_11 (
         .clk(clk),
         .a(x_h10),
-        .b(c1_11),
+        .b(c11),
         .p(p1_11)
     );
     reg signed [17:0] pq1_11;
@@ -412,7 +300,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_12 (
         .clk(clk),
         .a(x_h11),
-        .b(c1_12),
+        .b(c12),
         .p(p1_12)
     );
     reg signed [17:0] pq1_12;
@@ -420,7 +308,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_13 (
         .clk(clk),
         .a(x_h12),
-        .b(c1_13),
+        .b(c13),
         .p(p1_13)
     );
     reg signed [17:0] pq1_13;
@@ -428,7 +316,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_14 (
         .clk(clk),
         .a(x_h13),
-        .b(c1_14),
+        .b(c14),
         .p(p1_14)
     );
     reg signed [17:0] pq1_14;
@@ -436,7 +324,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_1_15 (
         .clk(clk),
         .a(x_h14),
-        .b(c1_15),
+        .b(c15),
         .p(p1_15)
     );
     reg signed [17:0] pq1_15;
@@ -444,7 +332,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_0 (
         .clk(clk),
         .a(x_c2),
-        .b(c2_0),
+        .b(c0),
         .p(p2_0)
     );
     reg signed [17:0] pq2_0;
@@ -452,7 +340,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_1 (
         .clk(clk),
         .a(x_c1),
-        .b(c2_1),
+        .b(c1),
         .p(p2_1)
     );
     reg signed [17:0] pq2_1;
@@ -460,7 +348,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_2 (
         .clk(clk),
         .a(x_c0),
-        .b(c2_2),
+        .b(c2),
         .p(p2_2)
     );
     reg signed [17:0] pq2_2;
@@ -468,7 +356,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_3 (
         .clk(clk),
         .a(x_h1),
-        .b(c2_3),
+        .b(c3),
         .p(p2_3)
     );
     reg signed [17:0] pq2_3;
@@ -476,7 +364,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_4 (
         .clk(clk),
         .a(x_h2),
-        .b(c2_4),
+        .b(c4),
         .p(p2_4)
     );
     reg signed [17:0] pq2_4;
@@ -484,7 +372,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_5 (
         .clk(clk),
         .a(x_h3),
-        .b(c2_5),
+        .b(c5),
         .p(p2_5)
     );
     reg signed [17:0] pq2_5;
@@ -492,7 +380,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_6 (
         .clk(clk),
         .a(x_h4),
-        .b(c2_6),
+        .b(c6),
         .p(p2_6)
     );
     reg signed [17:0] pq2_6;
@@ -500,7 +388,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_7 (
         .clk(clk),
         .a(x_h5),
-        .b(c2_7),
+        .b(c7),
         .p(p2_7)
     );
     reg signed [17:0] pq2_7;
@@ -508,7 +396,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_8 (
         .clk(clk),
         .a(x_h6),
-        .b(c2_8),
+        .b(c8),
         .p(p2_8)
     );
     reg signed [17:0] pq2_8;
@@ -516,7 +404,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_9 (
         .clk(clk),
         .a(x_h7),
-        .b(c2_9),
+        .b(c9),
         .p(p2_9)
     );
     reg signed [17:0] pq2_9;
@@ -524,7 +412,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_10 (
         .clk(clk),
         .a(x_h8),
-        .b(c2_10),
+        .b(c10),
         .p(p2_10)
     );
     reg signed [17:0] pq2_10;
@@ -532,7 +420,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_11 (
         .clk(clk),
         .a(x_h9),
-        .b(c2_11),
+        .b(c11),
         .p(p2_11)
     );
     reg signed [17:0] pq2_11;
@@ -540,7 +428,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_12 (
         .clk(clk),
         .a(x_h10),
-        .b(c2_12),
+        .b(c12),
         .p(p2_12)
     );
     reg signed [17:0] pq2_12;
@@ -548,7 +436,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_13 (
         .clk(clk),
         .a(x_h11),
-        .b(c2_13),
+        .b(c13),
         .p(p2_13)
     );
     reg signed [17:0] pq2_13;
@@ -556,7 +444,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_14 (
         .clk(clk),
         .a(x_h12),
-        .b(c2_14),
+        .b(c14),
         .p(p2_14)
     );
     reg signed [17:0] pq2_14;
@@ -564,7 +452,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_2_15 (
         .clk(clk),
         .a(x_h13),
-        .b(c2_15),
+        .b(c15),
         .p(p2_15)
     );
     reg signed [17:0] pq2_15;
@@ -572,7 +460,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_0 (
         .clk(clk),
         .a(x_c3),
-        .b(c3_0),
+        .b(c0),
         .p(p3_0)
     );
     reg signed [17:0] pq3_0;
@@ -580,7 +468,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_1 (
         .clk(clk),
         .a(x_c2),
-        .b(c3_1),
+        .b(c1),
         .p(p3_1)
     );
     reg signed [17:0] pq3_1;
@@ -588,7 +476,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_2 (
         .clk(clk),
         .a(x_c1),
-        .b(c3_2),
+        .b(c2),
         .p(p3_2)
     );
     reg signed [17:0] pq3_2;
@@ -596,7 +484,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_3 (
         .clk(clk),
         .a(x_c0),
-        .b(c3_3),
+        .b(c3),
         .p(p3_3)
     );
     reg signed [17:0] pq3_3;
@@ -604,7 +492,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_4 (
         .clk(clk),
         .a(x_h1),
-        .b(c3_4),
+        .b(c4),
         .p(p3_4)
     );
     reg signed [17:0] pq3_4;
@@ -612,7 +500,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_5 (
         .clk(clk),
         .a(x_h2),
-        .b(c3_5),
+        .b(c5),
         .p(p3_5)
     );
     reg signed [17:0] pq3_5;
@@ -620,7 +508,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_6 (
         .clk(clk),
         .a(x_h3),
-        .b(c3_6),
+        .b(c6),
         .p(p3_6)
     );
     reg signed [17:0] pq3_6;
@@ -628,7 +516,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_7 (
         .clk(clk),
         .a(x_h4),
-        .b(c3_7),
+        .b(c7),
         .p(p3_7)
     );
     reg signed [17:0] pq3_7;
@@ -636,7 +524,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_8 (
         .clk(clk),
         .a(x_h5),
-        .b(c3_8),
+        .b(c8),
         .p(p3_8)
     );
     reg signed [17:0] pq3_8;
@@ -644,7 +532,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_9 (
         .clk(clk),
         .a(x_h6),
-        .b(c3_9),
+        .b(c9),
         .p(p3_9)
     );
     reg signed [17:0] pq3_9;
@@ -652,7 +540,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_10 (
         .clk(clk),
         .a(x_h7),
-        .b(c3_10),
+        .b(c10),
         .p(p3_10)
     );
     reg signed [17:0] pq3_10;
@@ -660,7 +548,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_11 (
         .clk(clk),
         .a(x_h8),
-        .b(c3_11),
+        .b(c11),
         .p(p3_11)
     );
     reg signed [17:0] pq3_11;
@@ -668,7 +556,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_12 (
         .clk(clk),
         .a(x_h9),
-        .b(c3_12),
+        .b(c12),
         .p(p3_12)
     );
     reg signed [17:0] pq3_12;
@@ -676,7 +564,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_13 (
         .clk(clk),
         .a(x_h10),
-        .b(c3_13),
+        .b(c13),
         .p(p3_13)
     );
     reg signed [17:0] pq3_13;
@@ -684,7 +572,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_14 (
         .clk(clk),
         .a(x_h11),
-        .b(c3_14),
+        .b(c14),
         .p(p3_14)
     );
     reg signed [17:0] pq3_14;
@@ -692,7 +580,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_3_15 (
         .clk(clk),
         .a(x_h12),
-        .b(c3_15),
+        .b(c15),
         .p(p3_15)
     );
     reg signed [17:0] pq3_15;
@@ -700,7 +588,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_0 (
         .clk(clk),
         .a(x_c4),
-        .b(c4_0),
+        .b(c0),
         .p(p4_0)
     );
     reg signed [17:0] pq4_0;
@@ -708,7 +596,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_1 (
         .clk(clk),
         .a(x_c3),
-        .b(c4_1),
+        .b(c1),
         .p(p4_1)
     );
     reg signed [17:0] pq4_1;
@@ -716,7 +604,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_2 (
         .clk(clk),
         .a(x_c2),
-        .b(c4_2),
+        .b(c2),
         .p(p4_2)
     );
     reg signed [17:0] pq4_2;
@@ -724,7 +612,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_3 (
         .clk(clk),
         .a(x_c1),
-        .b(c4_3),
+        .b(c3),
         .p(p4_3)
     );
     reg signed [17:0] pq4_3;
@@ -732,7 +620,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_4 (
         .clk(clk),
         .a(x_c0),
-        .b(c4_4),
+        .b(c4),
         .p(p4_4)
     );
     reg signed [17:0] pq4_4;
@@ -740,7 +628,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_5 (
         .clk(clk),
         .a(x_h1),
-        .b(c4_5),
+        .b(c5),
         .p(p4_5)
     );
     reg signed [17:0] pq4_5;
@@ -748,7 +636,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_6 (
         .clk(clk),
         .a(x_h2),
-        .b(c4_6),
+        .b(c6),
         .p(p4_6)
     );
     reg signed [17:0] pq4_6;
@@ -756,7 +644,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_7 (
         .clk(clk),
         .a(x_h3),
-        .b(c4_7),
+        .b(c7),
         .p(p4_7)
     );
     reg signed [17:0] pq4_7;
@@ -764,7 +652,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_8 (
         .clk(clk),
         .a(x_h4),
-        .b(c4_8),
+        .b(c8),
         .p(p4_8)
     );
     reg signed [17:0] pq4_8;
@@ -772,7 +660,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_9 (
         .clk(clk),
         .a(x_h5),
-        .b(c4_9),
+        .b(c9),
         .p(p4_9)
     );
     reg signed [17:0] pq4_9;
@@ -780,7 +668,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_10 (
         .clk(clk),
         .a(x_h6),
-        .b(c4_10),
+        .b(c10),
         .p(p4_10)
     );
     reg signed [17:0] pq4_10;
@@ -788,7 +676,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_11 (
         .clk(clk),
         .a(x_h7),
-        .b(c4_11),
+        .b(c11),
         .p(p4_11)
     );
     reg signed [17:0] pq4_11;
@@ -796,7 +684,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_12 (
         .clk(clk),
         .a(x_h8),
-        .b(c4_12),
+        .b(c12),
         .p(p4_12)
     );
     reg signed [17:0] pq4_12;
@@ -804,7 +692,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_13 (
         .clk(clk),
         .a(x_h9),
-        .b(c4_13),
+        .b(c13),
         .p(p4_13)
     );
     reg signed [17:0] pq4_13;
@@ -812,7 +700,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_14 (
         .clk(clk),
         .a(x_h10),
-        .b(c4_14),
+        .b(c14),
         .p(p4_14)
     );
     reg signed [17:0] pq4_14;
@@ -820,7 +708,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_4_15 (
         .clk(clk),
         .a(x_h11),
-        .b(c4_15),
+        .b(c15),
         .p(p4_15)
     );
     reg signed [17:0] pq4_15;
@@ -828,7 +716,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_0 (
         .clk(clk),
         .a(x_c5),
-        .b(c5_0),
+        .b(c0),
         .p(p5_0)
     );
     reg signed [17:0] pq5_0;
@@ -836,7 +724,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_1 (
         .clk(clk),
         .a(x_c4),
-        .b(c5_1),
+        .b(c1),
         .p(p5_1)
     );
     reg signed [17:0] pq5_1;
@@ -844,7 +732,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_2 (
         .clk(clk),
         .a(x_c3),
-        .b(c5_2),
+        .b(c2),
         .p(p5_2)
     );
     reg signed [17:0] pq5_2;
@@ -852,7 +740,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_3 (
         .clk(clk),
         .a(x_c2),
-        .b(c5_3),
+        .b(c3),
         .p(p5_3)
     );
     reg signed [17:0] pq5_3;
@@ -860,7 +748,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_4 (
         .clk(clk),
         .a(x_c1),
-        .b(c5_4),
+        .b(c4),
         .p(p5_4)
     );
     reg signed [17:0] pq5_4;
@@ -868,7 +756,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_5 (
         .clk(clk),
         .a(x_c0),
-        .b(c5_5),
+        .b(c5),
         .p(p5_5)
     );
     reg signed [17:0] pq5_5;
@@ -876,7 +764,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_6 (
         .clk(clk),
         .a(x_h1),
-        .b(c5_6),
+        .b(c6),
         .p(p5_6)
     );
     reg signed [17:0] pq5_6;
@@ -884,7 +772,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_7 (
         .clk(clk),
         .a(x_h2),
-        .b(c5_7),
+        .b(c7),
         .p(p5_7)
     );
     reg signed [17:0] pq5_7;
@@ -892,7 +780,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_8 (
         .clk(clk),
         .a(x_h3),
-        .b(c5_8),
+        .b(c8),
         .p(p5_8)
     );
     reg signed [17:0] pq5_8;
@@ -900,7 +788,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_9 (
         .clk(clk),
         .a(x_h4),
-        .b(c5_9),
+        .b(c9),
         .p(p5_9)
     );
     reg signed [17:0] pq5_9;
@@ -908,7 +796,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_10 (
         .clk(clk),
         .a(x_h5),
-        .b(c5_10),
+        .b(c10),
         .p(p5_10)
     );
     reg signed [17:0] pq5_10;
@@ -916,7 +804,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_11 (
         .clk(clk),
         .a(x_h6),
-        .b(c5_11),
+        .b(c11),
         .p(p5_11)
     );
     reg signed [17:0] pq5_11;
@@ -924,7 +812,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_12 (
         .clk(clk),
         .a(x_h7),
-        .b(c5_12),
+        .b(c12),
         .p(p5_12)
     );
     reg signed [17:0] pq5_12;
@@ -932,7 +820,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_13 (
         .clk(clk),
         .a(x_h8),
-        .b(c5_13),
+        .b(c13),
         .p(p5_13)
     );
     reg signed [17:0] pq5_13;
@@ -940,7 +828,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_14 (
         .clk(clk),
         .a(x_h9),
-        .b(c5_14),
+        .b(c14),
         .p(p5_14)
     );
     reg signed [17:0] pq5_14;
@@ -948,7 +836,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_5_15 (
         .clk(clk),
         .a(x_h10),
-        .b(c5_15),
+        .b(c15),
         .p(p5_15)
     );
     reg signed [17:0] pq5_15;
@@ -956,7 +844,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_0 (
         .clk(clk),
         .a(x_c6),
-        .b(c6_0),
+        .b(c0),
         .p(p6_0)
     );
     reg signed [17:0] pq6_0;
@@ -964,7 +852,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_1 (
         .clk(clk),
         .a(x_c5),
-        .b(c6_1),
+        .b(c1),
         .p(p6_1)
     );
     reg signed [17:0] pq6_1;
@@ -972,7 +860,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_2 (
         .clk(clk),
         .a(x_c4),
-        .b(c6_2),
+        .b(c2),
         .p(p6_2)
     );
     reg signed [17:0] pq6_2;
@@ -980,7 +868,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_3 (
         .clk(clk),
         .a(x_c3),
-        .b(c6_3),
+        .b(c3),
         .p(p6_3)
     );
     reg signed [17:0] pq6_3;
@@ -988,7 +876,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_4 (
         .clk(clk),
         .a(x_c2),
-        .b(c6_4),
+        .b(c4),
         .p(p6_4)
     );
     reg signed [17:0] pq6_4;
@@ -996,7 +884,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_5 (
         .clk(clk),
         .a(x_c1),
-        .b(c6_5),
+        .b(c5),
         .p(p6_5)
     );
     reg signed [17:0] pq6_5;
@@ -1004,7 +892,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_6 (
         .clk(clk),
         .a(x_c0),
-        .b(c6_6),
+        .b(c6),
         .p(p6_6)
     );
     reg signed [17:0] pq6_6;
@@ -1012,7 +900,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_7 (
         .clk(clk),
         .a(x_h1),
-        .b(c6_7),
+        .b(c7),
         .p(p6_7)
     );
     reg signed [17:0] pq6_7;
@@ -1020,7 +908,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_8 (
         .clk(clk),
         .a(x_h2),
-        .b(c6_8),
+        .b(c8),
         .p(p6_8)
     );
     reg signed [17:0] pq6_8;
@@ -1028,7 +916,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_9 (
         .clk(clk),
         .a(x_h3),
-        .b(c6_9),
+        .b(c9),
         .p(p6_9)
     );
     reg signed [17:0] pq6_9;
@@ -1036,7 +924,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_10 (
         .clk(clk),
         .a(x_h4),
-        .b(c6_10),
+        .b(c10),
         .p(p6_10)
     );
     reg signed [17:0] pq6_10;
@@ -1044,7 +932,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_11 (
         .clk(clk),
         .a(x_h5),
-        .b(c6_11),
+        .b(c11),
         .p(p6_11)
     );
     reg signed [17:0] pq6_11;
@@ -1052,7 +940,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_12 (
         .clk(clk),
         .a(x_h6),
-        .b(c6_12),
+        .b(c12),
         .p(p6_12)
     );
     reg signed [17:0] pq6_12;
@@ -1060,7 +948,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_13 (
         .clk(clk),
         .a(x_h7),
-        .b(c6_13),
+        .b(c13),
         .p(p6_13)
     );
     reg signed [17:0] pq6_13;
@@ -1068,7 +956,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_14 (
         .clk(clk),
         .a(x_h8),
-        .b(c6_14),
+        .b(c14),
         .p(p6_14)
     );
     reg signed [17:0] pq6_14;
@@ -1076,7 +964,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_6_15 (
         .clk(clk),
         .a(x_h9),
-        .b(c6_15),
+        .b(c15),
         .p(p6_15)
     );
     reg signed [17:0] pq6_15;
@@ -1084,7 +972,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_0 (
         .clk(clk),
         .a(x_c7),
-        .b(c7_0),
+        .b(c0),
         .p(p7_0)
     );
     reg signed [17:0] pq7_0;
@@ -1092,7 +980,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_1 (
         .clk(clk),
         .a(x_c6),
-        .b(c7_1),
+        .b(c1),
         .p(p7_1)
     );
     reg signed [17:0] pq7_1;
@@ -1100,7 +988,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_2 (
         .clk(clk),
         .a(x_c5),
-        .b(c7_2),
+        .b(c2),
         .p(p7_2)
     );
     reg signed [17:0] pq7_2;
@@ -1108,7 +996,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_3 (
         .clk(clk),
         .a(x_c4),
-        .b(c7_3),
+        .b(c3),
         .p(p7_3)
     );
     reg signed [17:0] pq7_3;
@@ -1116,7 +1004,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_4 (
         .clk(clk),
         .a(x_c3),
-        .b(c7_4),
+        .b(c4),
         .p(p7_4)
     );
     reg signed [17:0] pq7_4;
@@ -1124,7 +1012,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_5 (
         .clk(clk),
         .a(x_c2),
-        .b(c7_5),
+        .b(c5),
         .p(p7_5)
     );
     reg signed [17:0] pq7_5;
@@ -1132,7 +1020,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_6 (
         .clk(clk),
         .a(x_c1),
-        .b(c7_6),
+        .b(c6),
         .p(p7_6)
     );
     reg signed [17:0] pq7_6;
@@ -1140,7 +1028,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_7 (
         .clk(clk),
         .a(x_c0),
-        .b(c7_7),
+        .b(c7),
         .p(p7_7)
     );
     reg signed [17:0] pq7_7;
@@ -1148,7 +1036,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_8 (
         .clk(clk),
         .a(x_h1),
-        .b(c7_8),
+        .b(c8),
         .p(p7_8)
     );
     reg signed [17:0] pq7_8;
@@ -1156,7 +1044,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_9 (
         .clk(clk),
         .a(x_h2),
-        .b(c7_9),
+        .b(c9),
         .p(p7_9)
     );
     reg signed [17:0] pq7_9;
@@ -1164,7 +1052,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_10 (
         .clk(clk),
         .a(x_h3),
-        .b(c7_10),
+        .b(c10),
         .p(p7_10)
     );
     reg signed [17:0] pq7_10;
@@ -1172,7 +1060,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_11 (
         .clk(clk),
         .a(x_h4),
-        .b(c7_11),
+        .b(c11),
         .p(p7_11)
     );
     reg signed [17:0] pq7_11;
@@ -1180,7 +1068,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_12 (
         .clk(clk),
         .a(x_h5),
-        .b(c7_12),
+        .b(c12),
         .p(p7_12)
     );
     reg signed [17:0] pq7_12;
@@ -1188,7 +1076,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_13 (
         .clk(clk),
         .a(x_h6),
-        .b(c7_13),
+        .b(c13),
         .p(p7_13)
     );
     reg signed [17:0] pq7_13;
@@ -1196,7 +1084,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_14 (
         .clk(clk),
         .a(x_h7),
-        .b(c7_14),
+        .b(c14),
         .p(p7_14)
     );
     reg signed [17:0] pq7_14;
@@ -1204,7 +1092,7 @@ module rxdsp_eq_ffe (
     rxdsp_eq_mul u_mul_7_15 (
         .clk(clk),
         .a(x_h8),
-        .b(c7_15),
+        .b(c15),
         .p(p7_15)
     );
     reg signed [17:0] pq7_15;
