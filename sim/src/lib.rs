@@ -227,9 +227,9 @@ pub struct RtlOutput {
 /// come first and the FFE taps last, tap 0 last of all: the models stream in
 /// the clock after the last write, so the first word's products (tap 0
 /// multiplies the word's own samples) show whether a coefficient write reaches
-/// the multipliers in time (a register between the coefficient and the
-/// multipliers' `B` registers fails the co-simulation: tried, docs/rtl-fec.md,
-/// "The chain measured").
+/// the multipliers in time (with one more register between a coefficient and
+/// the multipliers' `B` registers it still does, with two the co-simulation
+/// fails: tried, docs/rtl-fec.md, "The chain measured").
 pub fn config_writes(fmt: &RxFormat, coeffs: &RxCoeffs) -> Vec<(u64, u64)> {
     let dw = rtl::eq::cfg_data_bits(fmt);
     let mask = (1u64 << dw) - 1;
