@@ -695,10 +695,6 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         let g0 = ku(ak as i128, 10)?;
         let gn = m.wire(&format!("gamrow{k}_d"), &Expr::mux(&ld_q, &g0, &gu)?)?;
         m.next(&grow[k], &gn, Some(&ren))?;
-        // the copies load the group-0 rows' next value (a copy computing
-        // it from its own load select, switch and rows moved the worst
-        // path to its control: three LUTs from `ribm_ld_g*` into the
-        // rows' sync reset, chain seeds 1 and 2 at 136-140 MHz, design n)
         for gp in &copies[1..] {
             m.next(&gp.drow[k], &dn, Some(&gp.en))?;
             m.next(&gp.grow[k], &gn, Some(&gp.en))?;
@@ -998,16 +994,14 @@ struct Decision {
     dv: Expr,
 }
 
-/// The statistics' increments for one decision: decodes of the bin (`i`
-/// corrected symbols, `t+1` uncorrectable), each registered at the decision
-/// (`dec_ccw`, `dec_cs`, `dec_ucw`, `dec_hist{i}`) and registered again,
-/// with no logic between, by its counter (`{counter}_inc`) a clock later.
-/// Designs j and k registered the increments at the decision only (a 3.3 ns
-/// route from there to the counters, then the adders' LUTs); designs l and
-/// m registered the bin and decoded it in front of the counters' increment
-/// registers, which ABC chained into 4 LUT levels after a 2-4 ns route
-/// (decoder and chain, seed 3). Now the decodes sit beside the checks they
-/// read and every long route is register to register.
+/// The statistics' increments for one decision: decodes of the bin
+/// registered at the decision (`dec_bin`), registered again by the counters
+/// (`{counter}_inc`) a clock later. Designs j and k registered each
+/// increment at the decision from the checks' OR: a LUT, a 3.3 ns route to
+/// the increments beside their counters, then two more LUTs (KP4 S = 8,
+/// design k, seed 1). The bin's decodes, which ABC chains into 4 LUT levels,
+/// are now the worst path of some seeds (docs/rtl-fec.md, "What limits Fmax
+/// now").
 struct StatInc {
     /// corrected, at least one symbol
     ccw: Expr,
@@ -1100,16 +1094,20 @@ fn decision(
     let dec_unc = m.reg_d("dec_unc", &unc, Some(&dl), None)?;
     let dec_nu = m.reg_d("dec_nu", &nu, Some(&dl), None)?;
     let (t, nuw) = (c.t, c.nuw);
-    m.comment("the statistics' bin (i corrected symbols, t+1 uncorrectable) and its decodes, the counters' increments, registered at the decision");
-    let bin = m.wire("dec_bin", &Expr::mux(&unc, &ku(t as i128 + 1, nuw)?, &nu)?)?;
+    m.comment("the statistics' bin: i corrected symbols, t+1 uncorrectable; the increments are decodes of it");
+    let bin = m.reg_d(
+        "dec_bin",
+        &Expr::mux(&unc, &ku(t as i128 + 1, nuw)?, &nu)?,
+        Some(&dl),
+        None,
+    )?;
     let unc_bin = m.wire("dec_bin_unc", &bin.eq(&ku(t as i128 + 1, nuw)?)?)?;
-    let inc_reg = |m: &mut Module, name: &str, e: &Expr| m.reg_d(name, e, Some(&dl), None);
     let inc = StatInc {
-        ccw: inc_reg(m, "dec_ccw", &unc_bin.not().and(&nonzero(&bin)?)?)?,
-        cs: inc_reg(m, "dec_cs", &Expr::mux(&unc_bin, &ku(0, nuw)?, &bin)?)?,
-        unc: inc_reg(m, "dec_ucw", &unc_bin)?,
+        ccw: m.wire("dec_ccw", &unc_bin.not().and(&nonzero(&bin)?)?)?,
+        cs: m.wire("dec_cs", &Expr::mux(&unc_bin, &ku(0, nuw)?, &bin)?)?,
+        unc: unc_bin.clone(),
         hist: (0..t + 2)
-            .map(|i| inc_reg(m, &format!("dec_hist{i}"), &bin.eq(&ku(i as i128, nuw)?)?))
+            .map(|i| m.wire(&format!("dec_hist{i}"), &bin.eq(&ku(i as i128, nuw)?)?))
             .collect::<Result<_, _>>()?,
     };
     let real = m.wire("dec_real", &dl.and(full)?)?;
@@ -1135,13 +1133,13 @@ struct Statistics {
 }
 
 /// The statistics counters, advanced two clocks after every real decision
-/// by increments registered beside each counter in the clock between, from
-/// the decision's increment registers ([`StatInc`]): no logic sits between
+/// by increments registered in the clock between, beside each counter, from
+/// the decodes of the decision's bin ([`StatInc`]): no logic sits between
 /// those registers and the counters spread over the die.
 fn statistics(m: &mut Module, d: &Decision) -> Result<Statistics, RtlError> {
     let i = &d.inc;
     m.comment(
-        "statistics (wrapping counters), two clocks after the decision, from copies of the decision's increments registered beside them",
+        "statistics (wrapping counters), two clocks after the decision, from increments registered from the decision's",
     );
     let real1 = m.reg_d("st_real1", &d.real, None, Some(0))?;
     let ld = &real1;

@@ -755,25 +755,24 @@ module rxdsp_rs_dec (
     reg dec_unc;
     reg [3:0] dec_nu;
 
-    // the statistics' bin (i corrected symbols, t+1 uncorrectable) and its decodes, the counters' increments, registered at the decision
-    wire [3:0] dec_bin = (unc ? 4'd8 : nuc);
+    // the statistics' bin: i corrected symbols, t+1 uncorrectable; the increments are decodes of it
+    reg [3:0] dec_bin;
     wire dec_bin_unc = (dec_bin == 4'd8);
-    reg dec_ccw;
-    reg [3:0] dec_cs;
-    reg dec_ucw;
-    reg dec_hist0;
-    reg dec_hist1;
-    reg dec_hist2;
-    reg dec_hist3;
-    reg dec_hist4;
-    reg dec_hist5;
-    reg dec_hist6;
-    reg dec_hist7;
-    reg dec_hist8;
+    wire dec_ccw = ((~dec_bin_unc) & (~(dec_bin == 4'd0)));
+    wire [3:0] dec_cs = (dec_bin_unc ? 4'd0 : dec_bin);
+    wire dec_hist0 = (dec_bin == 4'd0);
+    wire dec_hist1 = (dec_bin == 4'd1);
+    wire dec_hist2 = (dec_bin == 4'd2);
+    wire dec_hist3 = (dec_bin == 4'd3);
+    wire dec_hist4 = (dec_bin == 4'd4);
+    wire dec_hist5 = (dec_bin == 4'd5);
+    wire dec_hist6 = (dec_bin == 4'd6);
+    wire dec_hist7 = (dec_bin == 4'd7);
+    wire dec_hist8 = (dec_bin == 4'd8);
     wire dec_real = (dec_ld & ncw_full);
     reg dec_valid;
 
-    // statistics (wrapping counters), two clocks after the decision, from copies of the decision's increments registered beside them
+    // statistics (wrapping counters), two clocks after the decision, from increments registered from the decision's
     reg st_real1;
     reg st_real;
     reg [31:0] st_codewords;
@@ -1485,18 +1484,7 @@ module rxdsp_rs_dec (
         if (dec_ld) begin
             dec_unc <= unc;
             dec_nu <= nuc;
-            dec_ccw <= ((~dec_bin_unc) & (~(dec_bin == 4'd0)));
-            dec_cs <= (dec_bin_unc ? 4'd0 : dec_bin);
-            dec_ucw <= dec_bin_unc;
-            dec_hist0 <= (dec_bin == 4'd0);
-            dec_hist1 <= (dec_bin == 4'd1);
-            dec_hist2 <= (dec_bin == 4'd2);
-            dec_hist3 <= (dec_bin == 4'd3);
-            dec_hist4 <= (dec_bin == 4'd4);
-            dec_hist5 <= (dec_bin == 4'd5);
-            dec_hist6 <= (dec_bin == 4'd6);
-            dec_hist7 <= (dec_bin == 4'd7);
-            dec_hist8 <= (dec_bin == 4'd8);
+            dec_bin <= (unc ? 4'd8 : nuc);
         end
     end
 
@@ -1536,7 +1524,7 @@ module rxdsp_rs_dec (
         if (st_real1) begin
             st_corrected_codewords_inc <= dec_ccw;
             st_corrected_symbols_inc <= dec_cs;
-            st_uncorrectable_inc <= dec_ucw;
+            st_uncorrectable_inc <= dec_bin_unc;
             st_hist0_inc <= dec_hist0;
             st_hist1_inc <= dec_hist1;
             st_hist2_inc <= dec_hist2;
