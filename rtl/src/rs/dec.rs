@@ -427,8 +427,22 @@ fn en_copies(
     let groups = (3 * code.t() + 1).div_ceil(RIBM_GROUP);
     let n_es = (2 * code.t()).div_ceil(SYN_PER_COPY) - 1;
     let n_terms = s.div_ceil(CH_LANES_PER_COPY) - 1;
-    // restart flag copies: as many per unit as the residual unit's input copies
-    let wanted = 6 + groups + 3 * n_es + n_terms;
+    // the blocks' copy indices, handed out in order by one cursor, so the
+    // number of copies wanted and the picks cannot disagree; restart flag
+    // copies: as many per unit as the residual unit's input copies
+    let mut wanted = 0usize;
+    let mut take = |n: usize| {
+        let r = wanted..wanted + n;
+        wanted += n;
+        r
+    };
+    let [syn, terms, ch, check, out] = [(); 5].map(|_| take(1).start);
+    let ribm = take(groups);
+    let es = take(n_es);
+    let terms_c = take(n_terms);
+    let dec = take(1).start;
+    let sy_first = take(n_es);
+    let es_first = take(n_es);
     let distinct = wanted.min(2 * ((1usize << bt.bw) - b)).max(1);
     let fns = spare_fns(m, bt, b, valid_in, distinct, "in_valid_f")?;
     let mut copies = Vec::new();
@@ -437,21 +451,17 @@ fn en_copies(
     }
     let pick = |i: usize| copies[i % copies.len()].clone();
     Ok(EnCopies {
-        syn: pick(0),
-        terms: pick(1),
-        ch: pick(2),
-        check: pick(3),
-        out: pick(4),
-        ribm: (0..groups).map(|g| pick(5 + g)).collect(),
-        es: (0..n_es).map(|k| pick(5 + groups + k)).collect(),
-        terms_c: (0..n_terms).map(|k| pick(5 + groups + n_es + k)).collect(),
-        dec: pick(5 + groups + n_es + n_terms),
-        sy_first: (0..n_es)
-            .map(|k| pick(6 + groups + n_es + n_terms + k))
-            .collect(),
-        es_first: (0..n_es)
-            .map(|k| pick(6 + groups + 2 * n_es + n_terms + k))
-            .collect(),
+        syn: pick(syn),
+        terms: pick(terms),
+        ch: pick(ch),
+        check: pick(check),
+        out: pick(out),
+        ribm: ribm.map(pick).collect(),
+        es: es.map(pick).collect(),
+        terms_c: terms_c.map(pick).collect(),
+        dec: pick(dec),
+        sy_first: sy_first.map(pick).collect(),
+        es_first: es_first.map(pick).collect(),
     })
 }
 
@@ -985,8 +995,8 @@ struct Decision {
     dec_unc: Expr,
     /// the registered decision: corrected symbols
     dec_nu: Expr,
-    /// the counters' increments ([`StatInc`]): decodes of the statistics'
-    /// bin, registered at the decision
+    /// the counters' increments ([`StatInc`]): wire decodes of the
+    /// statistics' bin `dec_bin`, which is registered at the decision
     inc: StatInc,
     /// a decision of a real codeword (not the pipeline filling)
     real: Expr,
