@@ -1286,18 +1286,9 @@ fn build_top(
 
     let ffe_valid = m.wire_decl("ffe_valid", Ty::BIT)?;
     let ffe_y = m.wire_decl("ffe_y", Ty::u(pu * ob))?;
-    // the coefficients reach the multipliers through a second register
-    // (`ffe_cq{k}`, every clock): a register written from the configuration
-    // port sits near the port, and its route to the farthest of its P
-    // multipliers crossed the die (6.6 ns in a chain seed, design o); the
-    // copy sits among the multipliers. A write reaches them a clock later,
-    // which co-simulation checks (`sim::config_writes` writes tap 0 last).
     let coef_bus = match &thr.ffe {
         Some(bus) => bus.clone(),
-        None => {
-            m.comment("the coefficients again, beside the multipliers");
-            Expr::pack_lsb_first(&reg_each(&mut m, &cregs, "ffe_cq")?)?
-        }
+        None => Expr::pack_lsb_first(&cregs)?,
     };
     m.instance(
         ffe,

@@ -117,10 +117,10 @@ impl Collector {
             self.first_out = Some(cyc);
             self.run.first_latency = first_in.map(|f| cyc - f);
         }
-        if self.cur.len() == 2 * self.lanes && self.run.words.len() + 1 == self.want {
-            // the counters include a codeword's decision three clocks after
-            // it, by the codeword's third output beat: read them there for
-            // the last wanted codeword
+        if self.cur.len() == self.lanes && self.run.words.len() + 1 == self.want {
+            // the counters include a codeword's decision two clocks after it,
+            // by the codeword's second output beat: read them there for the
+            // last wanted codeword
             let st = &mut self.run.stats;
             st.codewords = model.get(o[6]);
             st.corrected_codewords = model.get(o[7]);

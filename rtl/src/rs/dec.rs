@@ -335,7 +335,7 @@ fn build_top(
     let (nua, tt, om) = chien_terms(&mut m, &c, &delta)?;
     let cf = chien_forney(&mut m, &c, mul, inv, &tt, &om)?;
     let d = decision(&mut m, &c, &cf, &sb, &nua, &full)?;
-    let st = statistics(&mut m, &d, c.t)?;
+    let st = statistics(&mut m, &d)?;
     output_stage(&mut m, &c, b, &xm, &cf, &d)?;
     stat_outputs(&mut m, &st)?;
     err_align_out(&mut m, &c.beats.err)?;
@@ -1004,25 +1004,23 @@ struct Decision {
     dv: Expr,
 }
 
-/// The statistics' increments for one decision, as wires of registers
-/// loaded at the decision; each counter registers its increment twice
-/// ([`statistics`]). Design m decoded the histogram bins and the sums from
-/// the bin `dec_bin` straight into each counter's increment register: ABC
-/// shared the decodes into 4 LUT levels feeding a sync reset, and the placer
-/// spread the increments beside their counters, which made it the worst path
-/// of some chain seeds. Here no increment is more than one LUT from a
-/// register: the bin is split into its two low bits and the rest, each
-/// decoded one-hot in its own register (`_lo`, `_hi`), and a bin's increment
-/// is the AND of one bit of each (docs/rtl-fec.md, "What limits Fmax now").
+/// The statistics' increments for one decision: decodes of the bin
+/// registered at the decision (`dec_bin`), registered again by the counters
+/// (`{counter}_inc`) a clock later. Designs j and k registered each
+/// increment at the decision from the checks' OR: a LUT, a 3.3 ns route to
+/// the increments beside their counters, then two more LUTs (KP4 S = 8,
+/// design k, seed 1). The bin's decodes, which ABC chains into 4 LUT levels,
+/// are now the worst path of some seeds (docs/rtl-fec.md, "What limits Fmax
+/// now").
 struct StatInc {
-    /// corrected, at least one symbol: `!dec_unc & (dec_nu != 0)`
+    /// corrected, at least one symbol
     ccw: Expr,
-    /// corrected symbols (0 if uncorrectable): `dec_unc ? 0 : dec_nu`
+    /// corrected symbols (0 if uncorrectable)
     cs: Expr,
-    /// `lo[j]`: the bin's two low bits are `j` (`j` in 0..4)
-    lo: Vec<Expr>,
-    /// `hi[i]`: the bin's other bits are `i` (`i` in 0..=(t+1)/4)
-    hi: Vec<Expr>,
+    /// uncorrectable
+    unc: Expr,
+    /// one-hot histogram bin: `i` corrected symbols, `t+1` uncorrectable
+    hist: Vec<Expr>,
 }
 
 /// Balanced sum of one-bit values, `w` bits wide.
@@ -1113,23 +1111,13 @@ fn decision(
         Some(&dl),
         None,
     )?;
-    let hw = nuw.saturating_sub(2);
-    // nuw >= 2: the codes have t >= 1
-    let lo_bits = bin.slice(1, 0)?;
+    let unc_bin = m.wire("dec_bin_unc", &bin.eq(&ku(t as i128 + 1, nuw)?)?)?;
     let inc = StatInc {
-        ccw: m.wire("dec_ccw", &dec_unc.not().and(&nonzero(&dec_nu)?)?)?,
-        cs: m.wire("dec_cs", &Expr::mux(&dec_unc, &ku(0, nuw)?, &dec_nu)?)?,
-        lo: (0..4)
-            .map(|j| m.wire(&format!("dec_lo{j}"), &lo_bits.eq(&ku(j, 2)?)?))
-            .collect::<Result<_, _>>()?,
-        hi: (0..=(t + 1) / 4)
-            .map(|i| match hw {
-                0 => ku(1, 1),
-                _ => m.wire(
-                    &format!("dec_hi{i}"),
-                    &bin.slice(nuw - 1, 2)?.eq(&ku(i as i128, hw)?)?,
-                ),
-            })
+        ccw: m.wire("dec_ccw", &unc_bin.not().and(&nonzero(&bin)?)?)?,
+        cs: m.wire("dec_cs", &Expr::mux(&unc_bin, &ku(0, nuw)?, &bin)?)?,
+        unc: unc_bin.clone(),
+        hist: (0..t + 2)
+            .map(|i| m.wire(&format!("dec_hist{i}"), &bin.eq(&ku(i as i128, nuw)?)?))
             .collect::<Result<_, _>>()?,
     };
     let real = m.wire("dec_real", &dl.and(full)?)?;
@@ -1154,45 +1142,35 @@ struct Statistics {
     hist: Vec<Expr>,
 }
 
-/// The statistics counters, advanced three clocks after every real decision
-/// by increments registered twice in the clocks between ([`StatInc`]): once
-/// from the decodes of the decision's bin, beside it, and once beside each
-/// counter, so that neither the decodes nor the counters spread over the die
-/// share a path with a long route.
-fn statistics(m: &mut Module, d: &Decision, t: usize) -> Result<Statistics, RtlError> {
+/// The statistics counters, advanced two clocks after every real decision
+/// by increments registered in the clock between, beside each counter, from
+/// the decodes of the decision's bin ([`StatInc`]): no logic sits between
+/// those registers and the counters spread over the die.
+fn statistics(m: &mut Module, d: &Decision) -> Result<Statistics, RtlError> {
     let i = &d.inc;
     m.comment(
-        "statistics (wrapping counters), three clocks after the decision: its sums and the halves of its bin decoded into registers beside it, then each counter's increment registered beside the counter",
+        "statistics (wrapping counters), two clocks after the decision, from increments registered from the decision's",
     );
     let real1 = m.reg_d("st_real1", &d.real, None, Some(0))?;
-    let real2 = m.reg_d("st_real2", &real1, None, Some(0))?;
-    let real = m.reg_d("st_real", &real2, None, Some(0))?;
-    // one register per counter and stage, so that each stage can sit beside
-    // what it feeds
-    let counter = |m: &mut Module, name: &str, pre: &Expr| -> Result<Expr, RtlError> {
+    let ld = &real1;
+    let real = m.reg_d("st_real", &real1, None, Some(0))?;
+    let counter = |m: &mut Module, name: &str, inc: &Expr| -> Result<Expr, RtlError> {
         let r = m.reg(name, Ty::u(COUNTER_BITS), Some(0))?;
-        let iq = m.reg_d(&format!("{name}_inc"), pre, Some(&real2), None)?;
+        let iq = m.reg_d(&format!("{name}_inc"), inc, Some(ld), None)?;
         let next = r.add(&iq.ext(COUNTER_BITS)?)?;
         m.next(&r, &next, Some(&real))?;
         Ok(r)
     };
-    let pre = |m: &mut Module, name: &str, v: &Expr| m.reg_d(name, v, Some(&real1), None);
-    let lo = (i.lo.iter().enumerate())
-        .map(|(j, v)| pre(m, &format!("st_lo{j}"), v))
-        .collect::<Result<Vec<_>, _>>()?;
-    let hi = (i.hi.iter().enumerate())
-        .map(|(j, v)| pre(m, &format!("st_hi{j}"), v))
-        .collect::<Result<Vec<_>, _>>()?;
-    let bin = |k: usize| lo[k % 4].and(&hi[k / 4]);
     let c_cw = m.reg("st_codewords", Ty::u(COUNTER_BITS), Some(0))?;
     m.next(&c_cw, &c_cw.add(&ku(1, COUNTER_BITS)?)?, Some(&real))?;
-    let ccw = pre(m, "st_corrected_codewords_pre", &i.ccw)?;
-    let c_ccw = counter(m, "st_corrected_codewords", &ccw)?;
-    let cs = pre(m, "st_corrected_symbols_pre", &i.cs)?;
-    let c_cs = counter(m, "st_corrected_symbols", &cs)?;
-    let c_unc = counter(m, "st_uncorrectable", &bin(t + 1)?)?;
-    let hist = (0..t + 2)
-        .map(|k| counter(m, &format!("st_hist{k}"), &bin(k)?))
+    let c_ccw = counter(m, "st_corrected_codewords", &i.ccw)?;
+    let c_cs = counter(m, "st_corrected_symbols", &i.cs)?;
+    let c_unc = counter(m, "st_uncorrectable", &i.unc)?;
+    let hist = i
+        .hist
+        .iter()
+        .enumerate()
+        .map(|(k, h)| counter(m, &format!("st_hist{k}"), h))
         .collect::<Result<_, _>>()?;
     Ok(Statistics {
         codewords: c_cw,

@@ -757,34 +757,27 @@ module rxdsp_rs_dec (
 
     // the statistics' bin: i corrected symbols, t+1 uncorrectable; the increments are decodes of it
     reg [3:0] dec_bin;
-    wire dec_ccw = ((~dec_unc) & (~(dec_nu == 4'd0)));
-    wire [3:0] dec_cs = (dec_unc ? 4'd0 : dec_nu);
-    wire dec_lo0 = (dec_bin[1:0] == 2'd0);
-    wire dec_lo1 = (dec_bin[1:0] == 2'd1);
-    wire dec_lo2 = (dec_bin[1:0] == 2'd2);
-    wire dec_lo3 = (dec_bin[1:0] == 2'd3);
-    wire dec_hi0 = (dec_bin[3:2] == 2'd0);
-    wire dec_hi1 = (dec_bin[3:2] == 2'd1);
-    wire dec_hi2 = (dec_bin[3:2] == 2'd2);
+    wire dec_bin_unc = (dec_bin == 4'd8);
+    wire dec_ccw = ((~dec_bin_unc) & (~(dec_bin == 4'd0)));
+    wire [3:0] dec_cs = (dec_bin_unc ? 4'd0 : dec_bin);
+    wire dec_hist0 = (dec_bin == 4'd0);
+    wire dec_hist1 = (dec_bin == 4'd1);
+    wire dec_hist2 = (dec_bin == 4'd2);
+    wire dec_hist3 = (dec_bin == 4'd3);
+    wire dec_hist4 = (dec_bin == 4'd4);
+    wire dec_hist5 = (dec_bin == 4'd5);
+    wire dec_hist6 = (dec_bin == 4'd6);
+    wire dec_hist7 = (dec_bin == 4'd7);
+    wire dec_hist8 = (dec_bin == 4'd8);
     wire dec_real = (dec_ld & ncw_full);
     reg dec_valid;
 
-    // statistics (wrapping counters), three clocks after the decision: its sums and the halves of its bin decoded into registers beside it, then each counter's increment registered beside the counter
+    // statistics (wrapping counters), two clocks after the decision, from increments registered from the decision's
     reg st_real1;
-    reg st_real2;
     reg st_real;
-    reg st_lo0;
-    reg st_lo1;
-    reg st_lo2;
-    reg st_lo3;
-    reg st_hi0;
-    reg st_hi1;
-    reg st_hi2;
     reg [31:0] st_codewords;
-    reg st_corrected_codewords_pre;
     reg [31:0] st_corrected_codewords;
     reg st_corrected_codewords_inc;
-    reg [3:0] st_corrected_symbols_pre;
     reg [31:0] st_corrected_symbols;
     reg [3:0] st_corrected_symbols_inc;
     reg [31:0] st_uncorrectable;
@@ -897,7 +890,6 @@ module rxdsp_rs_dec (
             in_valid_c14 <= 1'b0;
             dec_valid <= 1'b0;
             st_real1 <= 1'b0;
-            st_real2 <= 1'b0;
             st_real <= 1'b0;
             o_valid <= 1'b0;
         end else begin
@@ -921,8 +913,7 @@ module rxdsp_rs_dec (
             in_valid_c14 <= in_valid_f14;
             dec_valid <= (dec_valid | dec_real);
             st_real1 <= dec_real;
-            st_real2 <= st_real1;
-            st_real <= st_real2;
+            st_real <= st_real1;
             o_valid <= (in_valid_c4 & dec_valid);
         end
     end
@@ -1498,20 +1489,6 @@ module rxdsp_rs_dec (
     end
 
     always @(posedge clk) begin
-        if (st_real1) begin
-            st_lo0 <= dec_lo0;
-            st_lo1 <= dec_lo1;
-            st_lo2 <= dec_lo2;
-            st_lo3 <= dec_lo3;
-            st_hi0 <= dec_hi0;
-            st_hi1 <= dec_hi1;
-            st_hi2 <= dec_hi2;
-            st_corrected_codewords_pre <= dec_ccw;
-            st_corrected_symbols_pre <= dec_cs;
-        end
-    end
-
-    always @(posedge clk) begin
         if (rst) begin
             st_codewords <= 32'd0;
             st_corrected_codewords <= 32'd0;
@@ -1544,19 +1521,19 @@ module rxdsp_rs_dec (
     end
 
     always @(posedge clk) begin
-        if (st_real2) begin
-            st_corrected_codewords_inc <= st_corrected_codewords_pre;
-            st_corrected_symbols_inc <= st_corrected_symbols_pre;
-            st_uncorrectable_inc <= (st_lo0 & st_hi2);
-            st_hist0_inc <= (st_lo0 & st_hi0);
-            st_hist1_inc <= (st_lo1 & st_hi0);
-            st_hist2_inc <= (st_lo2 & st_hi0);
-            st_hist3_inc <= (st_lo3 & st_hi0);
-            st_hist4_inc <= (st_lo0 & st_hi1);
-            st_hist5_inc <= (st_lo1 & st_hi1);
-            st_hist6_inc <= (st_lo2 & st_hi1);
-            st_hist7_inc <= (st_lo3 & st_hi1);
-            st_hist8_inc <= (st_lo0 & st_hi2);
+        if (st_real1) begin
+            st_corrected_codewords_inc <= dec_ccw;
+            st_corrected_symbols_inc <= dec_cs;
+            st_uncorrectable_inc <= dec_bin_unc;
+            st_hist0_inc <= dec_hist0;
+            st_hist1_inc <= dec_hist1;
+            st_hist2_inc <= dec_hist2;
+            st_hist3_inc <= dec_hist3;
+            st_hist4_inc <= dec_hist4;
+            st_hist5_inc <= dec_hist5;
+            st_hist6_inc <= dec_hist6;
+            st_hist7_inc <= dec_hist7;
+            st_hist8_inc <= dec_hist8;
         end
     end
 
