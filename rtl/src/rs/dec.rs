@@ -1011,7 +1011,10 @@ struct Decision {
 /// the increments beside their counters, then two more LUTs (KP4 S = 8,
 /// design k, seed 1). The bin's decodes, which ABC chains into 4 LUT levels,
 /// are now the worst path of some seeds (docs/rtl-fec.md, "What limits Fmax
-/// now").
+/// now"). Registering them again beside the bin, and predecoding the bin in
+/// halves so that every increment is one LUT from a register (designs o and
+/// q, 3c33150), took them off every seed's worst path but lowered the
+/// chain's median Fmax (docs/rtl-fec.md, "Session 14").
 struct StatInc {
     /// corrected, at least one symbol
     ccw: Expr,
