@@ -1380,21 +1380,17 @@ struct Word {
     y: Expr,
 }
 
-/// Depth of the output FIFO for `fmt`: room for every word in flight, with
-/// `s_axis_tready` a registered compare of the count of words accepted and
-/// not yet read (`credit`): `tready` in cycle `t + 1` is
-/// `credit(t) <= depth - 2`, so at most `depth` words are ever held, and a
-/// stream that is never stalled (`latency` words in flight) never sees
-/// `tready` low: `depth >= latency + 2`, rounded up to a power of two.
+/// Depth of the output FIFO for `fmt`: room for every word in flight
+/// ([`crate::fifo::depth_for`] of the latency).
 pub fn fifo_depth(fmt: &RxFormat, parallel: usize) -> usize {
-    (latency(fmt, parallel) + 2).next_power_of_two()
+    crate::fifo::depth_for(latency(fmt, parallel))
 }
 
-/// The output FIFO: stage D3 writes every valid word (the write is the
-/// stage's register); `m_axis` reads the head asynchronously (distributed
-/// RAM); `s_ready` is driven by a register, the almost-full compare of the
-/// words accepted and not yet read against `depth - 2` (see [`fifo_depth`]).
-/// The pipeline in front never stalls: the state that must only see real
+/// The output FIFO ([`crate::fifo::credit_fifo`], `ofifo`): stage D3 writes
+/// every valid word (the write is the stage's register); `m_axis` reads the
+/// head asynchronously (distributed RAM); `s_ready` is driven by a register,
+/// the almost-full compare of the words accepted and not yet read. The
+/// pipeline in front never stalls: the state that must only see real
 /// samples advances on its stage's valid bit.
 fn output_fifo(
     m: &mut Module,
@@ -1405,7 +1401,6 @@ fn output_fifo(
     depth: usize,
     stages: &mut Stages,
 ) -> Result<Word, RtlError> {
-    let ab = clog2(depth);
     let (wd, wl) = (d3.data.width(), d3.level.width());
     let wy = d3.y.width();
     m.comment(&format!(
@@ -1413,39 +1408,21 @@ fn output_fifo(
          s_axis_tready = (words accepted and not read) <= {}, registered",
         depth - 2
     ));
-    let mem = m.memory("ofifo", Ty::u(wd + wl + wy), depth)?;
-    let wp = m.reg("ofifo_wp", Ty::u(ab), Some(0))?;
-    let rp = m.reg("ofifo_rp", Ty::u(ab), Some(0))?;
-    let cnt = m.reg("ofifo_cnt", Ty::u(ab + 1), Some(0))?;
-    let credit = m.reg("ofifo_credit", Ty::u(ab + 1), Some(0))?;
-    let nonempty = m.reg("ofifo_nonempty", Ty::BIT, Some(0))?;
-    stages.record(m, "ofifo_nonempty");
-    let ready = m.reg("ofifo_ready", Ty::BIT, Some(1))?;
-    m.assign(s_ready, &ready)?;
-    let push = d3.valid.clone();
-    let pop = m.wire("ofifo_pop", &nonempty.and(m_ready)?)?;
     let word = Expr::concat(&[d3.y.clone(), d3.level.clone(), d3.data.clone()])?;
-    m.mem_write(&mem, &push, &wp, &word)?;
-    let one = k(1, Ty::u(ab))?;
-    m.next(&wp, &wp.add(&one)?, Some(&push))?;
-    m.next(&rp, &rp.add(&one)?, Some(&pop))?;
-    let push_c = push.ext(ab + 1)?;
-    let pop_c = pop.ext(ab + 1)?;
-    let take_c = take.ext(ab + 1)?;
-    m.next(&cnt, &cnt.add(&push_c)?.sub(&pop_c)?, None)?;
-    // nonempty == (cnt != 0); the next value without the count's carry
-    // chain: a word is written, or two or more are held, or one is held and
-    // not read
-    let two = k(2, Ty::u(ab + 1))?;
-    let many = m.wire("ofifo_many", &cnt.ge(&two)?)?;
-    let keep = nonempty.and(&pop.not())?;
-    m.next(&nonempty, &push.or(&many)?.or(&keep)?, None)?;
-    m.next(&credit, &credit.add(&take_c)?.sub(&pop_c)?, None)?;
-    let room = credit.lt(&k(depth as i128 - 1, Ty::u(ab + 1))?)?;
-    m.next(&ready, &room, None)?;
-    let head = m.wire("ofifo_head", &mem.read(&rp)?)?;
+    let f = crate::fifo::credit_fifo(
+        m,
+        "ofifo",
+        &word,
+        &d3.valid,
+        take,
+        m_ready,
+        Some(s_ready),
+        depth,
+    )?;
+    stages.record(m, "ofifo_nonempty");
+    let head = f.head;
     Ok(Word {
-        valid: nonempty,
+        valid: f.valid,
         data: head.slice(wd - 1, 0)?,
         level: head.slice(wd + wl - 1, wd)?,
         y: head.slice(wd + wl + wy - 1, wd + wl)?,

@@ -25,6 +25,7 @@ pub mod check;
 pub mod csr;
 pub mod emu;
 pub mod eq;
+pub mod fifo;
 pub mod harness;
 pub mod hdl;
 pub mod rs;

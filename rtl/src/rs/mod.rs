@@ -244,9 +244,9 @@ pub(crate) mod hdl_util {
     /// Delay lines shorter than this stay flip-flop shift registers.
     pub const MEM_DELAY_MIN: usize = 8;
 
-    /// `d` delayed by `len >= 1` beats of `en`: after the `k`-th beat, the
-    /// value `d` had at beat `k - len + 1`, held between beats, as a chain of
-    /// `len` enabled registers would give. From [`MEM_DELAY_MIN`] beats on it
+    /// `d` delayed by `len >= 1` beats of `en` (`None`: every cycle is a
+    /// beat): after the `k`-th beat, the value `d` had at beat `k - len + 1`,
+    /// held between beats, as a chain of `len` enabled registers would give. From [`MEM_DELAY_MIN`] beats on it
     /// is a ring buffer in a memory of `len.next_power_of_two()` words with a
     /// write pointer and a read pointer `len - 1` words behind it, read into
     /// a register (a synchronous read, which Yosys maps to block RAM: DP16KD
@@ -256,7 +256,7 @@ pub(crate) mod hdl_util {
         m: &mut Module,
         name: &str,
         d: &Expr,
-        en: &Expr,
+        en: Option<&Expr>,
         len: usize,
     ) -> Result<Expr, RtlError> {
         if len == 0 {
@@ -269,7 +269,7 @@ pub(crate) mod hdl_util {
         if len < MEM_DELAY_MIN {
             let mut q = d.clone();
             for i in 0..len {
-                q = m.reg_d(&format!("{name}{i}"), &q, Some(en), None)?;
+                q = m.reg_d(&format!("{name}{i}"), &q, en, None)?;
             }
             return Ok(q);
         }
@@ -280,10 +280,14 @@ pub(crate) mod hdl_util {
         let wa = m.reg(&format!("{name}_wa"), Ty::u(ab), Some(0))?;
         let behind = (depth - (len - 1)) % depth;
         let ra = m.reg(&format!("{name}_ra"), Ty::u(ab), Some(behind as i128))?;
-        m.next(&wa, &wa.add(&one)?, Some(en))?;
-        m.next(&ra, &ra.add(&one)?, Some(en))?;
-        m.mem_write(&mem, en, &wa, d)?;
-        m.reg_d(&format!("{name}_q"), &mem.read(&ra)?, Some(en), None)
+        m.next(&wa, &wa.add(&one)?, en)?;
+        m.next(&ra, &ra.add(&one)?, en)?;
+        let we = match en {
+            Some(e) => e.clone(),
+            None => ku(1, 1)?,
+        };
+        m.mem_write(&mem, &we, &wa, d)?;
+        m.reg_d(&format!("{name}_q"), &mem.read(&ra)?, en, None)
     }
 
     /// `x != 0` for a named or unnamed value.
@@ -418,7 +422,7 @@ mod tests {
         m.clock()?;
         let d = m.input("d", Ty::u(12), "data")?;
         let en = m.input("en", Ty::BIT, "beat")?;
-        let q = delay_line(&mut m, "x", &d, &en, len)?;
+        let q = delay_line(&mut m, "x", &d, Some(&en), len)?;
         m.output("q", &q, "delayed")?;
         m.emit()
     }
