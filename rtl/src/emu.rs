@@ -33,7 +33,8 @@
 //!   registers, level `2^k` (`k <= 8`) a memory of `2^(9-k)` words
 //!   (`S[(2i+1) 2^k]` at word `i`) read synchronously (one stage) then compared
 //!   (one stage);
-//! * ADC (4 stages): `(y + (+-m << noise_shift) + 2^(F-1)) >> F`, saturated;
+//! * ADC (4 stages): `(y + (+-m << noise_shift) + 2^(F-1)) >> F`, saturated
+//!   into the output FIFO's write (stage [`Stages::out`]);
 //! * error injector (stage 0, beside the LFSR): `rem`, the offset of the next
 //!   injected symbol from the started word's symbol 0 (loaded with `K - 1`
 //!   when `inject_every = K` is written, then `rem - P`, or `rem + K - P`
@@ -42,11 +43,17 @@
 //!   only (`m_axis_tlevel` carries the levels sent). `K >= P` (one flip per
 //!   word at most) is the configuration's rule; see `golden::emu::injected`.
 //!
-//! Every register advances on `en = !(m_axis_tvalid && !m_axis_tready)`; a word
-//! is started when `run && en`; the state that only sees real words (LFSR,
-//! random source, injector offset, xoshiro, precoder memory, channel history) advances on `en` and the valid
-//! bit of its stage. So the stream is the same whatever the backpressure and
-//! however `run` is toggled.
+//! No global enable: every stage register loads every cycle and a valid bit
+//! travels with each word, so `m_axis_tready` reaches only the output FIFO
+//! ([`crate::fifo::credit_fifo`], [`crate::fifo::depth_for`] of the latency
+//! words). A word is started (`adv`) when `run` and the FIFO's registered
+//! room (the words started and not yet read, against its depth) allow it;
+//! the state that only sees real words (LFSR, random source, injector
+//! offset, xoshiro) advances on `adv`, the precoder memory and the channel
+//! history on the valid bit of their stage. So the stream is the same
+//! whatever the backpressure and however `run` is toggled, and the FIFO's
+//! head is on `m_axis` in the cycle a registered output stage would be: the
+//! latency is [`Stages::out`].
 //!
 //! Configuration: reset, write the registers of [`config_writes`] through
 //! `cfg_we`/`cfg_addr`/`cfg_wdata` (map: [`address_map`]), raise `run`. All 1024
@@ -240,8 +247,9 @@ pub fn table_entry(taps: &[i32], g: usize, e: usize) -> i64 {
         .sum()
 }
 
-/// Latency in clock cycles: a word started (`run && en`) in cycle `c` is on
-/// `m_axis` in cycle `c + latency` if nothing stalls.
+/// Latency in clock cycles: a word started (`adv`: `run` and room in the
+/// output FIFO) in cycle `c` is on `m_axis` in cycle `c + latency` if the
+/// FIFO was empty.
 pub fn latency(p: &EmuParams) -> usize {
     stages(p).out
 }
@@ -447,12 +455,13 @@ fn bit_at(c: &Expr, k: u32, width: u32) -> Result<Expr, RtlError> {
     Expr::concat(&parts)
 }
 
-/// `x` delayed by `n` stages of `en` (`n = 0`: `x` itself).
-fn delay(m: &mut Module, name: &str, x: &Expr, en: &Expr, n: usize) -> Result<Expr, RtlError> {
+/// `x` delayed by `n` stages (`n = 0`: `x` itself): the pipeline never
+/// stalls, so a stage is a cycle.
+fn delay(m: &mut Module, name: &str, x: &Expr, n: usize) -> Result<Expr, RtlError> {
     if n == 0 {
         return Ok(x.clone());
     }
-    delay_line(m, name, x, en, n)
+    delay_line(m, name, x, None, n)
 }
 
 /// The configuration write port.
@@ -564,13 +573,12 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
 }
 
 /// The pattern generator: the LFSR, the random source and the data symbols
-/// of a word, registered (stage 1) on `en`; the generators advance on `adv`.
+/// of a word, registered (stage 1); the generators advance on `adv`.
 fn pattern_gen(
     m: &mut Module,
     port: &CfgPort,
     cfg: &Cfg,
     p: usize,
-    en: &Expr,
     adv: &Expr,
 ) -> Result<Expr, RtlError> {
     m.comment("pattern: the LFSR and its XOR networks (one per polynomial)");
@@ -608,7 +616,7 @@ fn pattern_gen(
     let d = Expr::mux(&load, &port.data(LFSR_BITS)?, &nxt)?;
     let le = m.wire("lfsr_en", &load.or(adv)?)?;
     m.next(&lfsr, &d, Some(&le))?;
-    m.reg_d("sym_q", &sym, Some(en), None)
+    m.reg_d("sym_q", &sym, None, None)
 }
 
 /// The error injector at stage 0 (see the module docs): the `inject_every`
@@ -616,13 +624,7 @@ fn pattern_gen(
 /// `K - 1` by the write of `K`, advancing on `adv` as the LFSR does) and the
 /// started word's flip mask (bit `i`: `K != 0` and `rem == i`), registered
 /// with the word's symbols (stage 1).
-fn injector(
-    m: &mut Module,
-    port: &CfgPort,
-    p: usize,
-    en: &Expr,
-    adv: &Expr,
-) -> Result<Expr, RtlError> {
+fn injector(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Expr, RtlError> {
     m.comment("error injector: lane rem of the started word is flipped when K != 0 and rem < P");
     let w = INJECT_BITS;
     let load = port.hit(m, addr::INJECT_EVERY, "we_inject_every")?;
@@ -645,7 +647,7 @@ fn injector(
     let d = Expr::mux(&load, &port.data(w)?.sub(&ku(1, w)?)?, &nxt)?;
     let e = m.wire("inj_rem_en", &load.or(adv)?)?;
     m.next(&rem, &d, Some(&e))?;
-    m.reg_d("inj_q", &mask, Some(en), None)
+    m.reg_d("inj_q", &mask, None, None)
 }
 
 /// The level word `lvl` with lane `i`'s index XOR 1 where bit `i` of `mask` is set.
@@ -663,7 +665,6 @@ fn mapper(
     p: usize,
     sym_q: &Expr,
     precode: &Expr,
-    en: &Expr,
     v_pre: &Expr,
 ) -> Result<Expr, RtlError> {
     m.comment("Gray map; precoder p_i = (g_i - p_(i-1)) mod 4 as a prefix sum of h_i = (-1)^i g_i");
@@ -703,10 +704,10 @@ fn mapper(
         lvl += 1;
     }
     let pre: Vec<Expr> = (0..p)
-        .map(|i| m.reg_d(&format!("pre{i}_q"), &h[i], Some(en), None))
+        .map(|i| m.reg_d(&format!("pre{i}_q"), &h[i], None, None))
         .collect::<Result<_, _>>()?;
     let gq: Vec<Expr> = (0..p)
-        .map(|i| m.reg_d(&format!("g{i}_q"), &g[i], Some(en), None))
+        .map(|i| m.reg_d(&format!("g{i}_q"), &g[i], None, None))
         .collect::<Result<_, _>>()?;
     let prev = m.reg("prec_prev", two, Some(0))?;
     let mut lv = Vec::new();
@@ -718,14 +719,13 @@ fn mapper(
         lv.push(Expr::mux(precode, &pi, &gq[i])?);
         last = pi;
     }
-    let upd = m.wire("prec_en", &en.and(v_pre)?)?;
-    m.next(&prev, &last, Some(&upd))?;
-    m.reg_d("lvl_q", &Expr::pack_lsb_first(&lv)?, Some(en), None)
+    m.next(&prev, &last, Some(v_pre))?;
+    m.reg_d("lvl_q", &Expr::pack_lsb_first(&lv)?, None, None)
 }
 
 /// A registered binary adder tree over `terms` (one signed type), one level
 /// per stage, growing one bit per level; a single term gets one register.
-fn adder_tree(m: &mut Module, name: &str, terms: &[Expr], en: &Expr) -> Result<Expr, RtlError> {
+fn adder_tree(m: &mut Module, name: &str, terms: &[Expr]) -> Result<Expr, RtlError> {
     let mut cur = terms.to_vec();
     let mut lvl = 0;
     loop {
@@ -737,7 +737,7 @@ fn adder_tree(m: &mut Module, name: &str, terms: &[Expr], en: &Expr) -> Result<E
                 Some(b) => a.add(&b.ext(w)?)?,
                 None => a,
             };
-            next.push(m.reg_d(&format!("{name}_t{lvl}_{i}"), &v, Some(en), None)?);
+            next.push(m.reg_d(&format!("{name}_t{lvl}_{i}"), &v, None, None)?);
         }
         cur = next;
         lvl += 1;
@@ -758,7 +758,6 @@ fn channel(
     p: &EmuParams,
     port: &CfgPort,
     lvl: &Expr,
-    en: &Expr,
     v_in: &Expr,
 ) -> Result<Vec<Expr>, RtlError> {
     m.comment("channel: window = the last T-1 level indices (oldest first), then the word");
@@ -784,8 +783,7 @@ fn channel(
         .collect::<Result<_, _>>()?;
     if let Some(h) = &hist {
         let d = bus.slice(2 * n as u32 - 1, 2 * pp as u32)?;
-        let he = m.wire("hist_en", &en.and(v_in)?)?;
-        m.next(h, &d, Some(&he))?;
+        m.next(h, &d, Some(v_in))?;
     }
     m.comment("channel tables: entry e of table g at TABLE_BASE + 256 g + e, written to every lane's copy");
     let gb = (CFG_ADDR_BITS - 1) - TABLE_LEN.trailing_zeros();
@@ -818,10 +816,10 @@ fn channel(
             let a = m.wire(&format!("c{lane}_a{g}"), &Expr::concat(&idx)?)?;
             let mem = m.memory(&format!("tab{lane}_{g}"), Ty::u(GROUP_BITS), TABLE_LEN)?;
             m.mem_write(&mem, we, &tab_e, &data)?;
-            let rd = m.reg_d(&format!("c{lane}_r{g}"), &mem.read(&a)?, Some(en), None)?;
+            let rd = m.reg_d(&format!("c{lane}_r{g}"), &mem.read(&a)?, None, None)?;
             terms.push(m.wire(&format!("c{lane}_h{g}"), &rd.as_signed())?);
         }
-        ys.push(adder_tree(m, &format!("c{lane}"), &terms, en)?);
+        ys.push(adder_tree(m, &format!("c{lane}"), &terms)?);
     }
     Ok(ys)
 }
@@ -944,13 +942,7 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Ex
 
 /// Lane `lane`'s xoshiro256++ (advancing on `adv`, loadable): the word `r`
 /// of the started word, at stage 2.
-fn xoshiro(
-    m: &mut Module,
-    port: &CfgPort,
-    lane: usize,
-    en: &Expr,
-    adv: &Expr,
-) -> Result<Expr, RtlError> {
+fn xoshiro(m: &mut Module, port: &CfgPort, lane: usize, adv: &Expr) -> Result<Expr, RtlError> {
     m.comment(&format!("lane {lane}: xoshiro256++"));
     let init = Xoshiro256pp::new(lane_seed(0, lane)).state();
     let x = xoshiro_state(
@@ -962,10 +954,10 @@ fn xoshiro(
         adv,
     )?;
     let s = &x.s;
-    let t = m.reg_d(&format!("x{lane}_t"), &s[0].add(&s[3])?, Some(en), None)?;
-    let s0 = m.reg_d(&format!("x{lane}_s0q"), &s[0], Some(en), None)?;
+    let t = m.reg_d(&format!("x{lane}_t"), &s[0].add(&s[3])?, None, None)?;
+    let s0 = m.reg_d(&format!("x{lane}_s0q"), &s[0], None, None)?;
     let r = rotl(&t, 23)?.add(&s0)?;
-    m.reg_d(&format!("x{lane}_r"), &r, Some(en), None)
+    m.reg_d(&format!("x{lane}_r"), &r, None, None)
 }
 
 /// The search state of one lane at one stage.
@@ -981,7 +973,6 @@ fn search_regs(
     u: &Expr,
     sign: &Expr,
     mag: &Expr,
-    en: &Expr,
 ) -> Result<Search, RtlError> {
     // the last level's u is not needed any more
     let last = name.ends_with("_l0");
@@ -989,22 +980,16 @@ fn search_regs(
         u: if last {
             u.clone()
         } else {
-            m.reg_d(&format!("{name}_u"), u, Some(en), None)?
+            m.reg_d(&format!("{name}_u"), u, None, None)?
         },
-        sign: m.reg_d(&format!("{name}_s"), sign, Some(en), None)?,
-        m: m.reg_d(&format!("{name}_m"), mag, Some(en), None)?,
+        sign: m.reg_d(&format!("{name}_s"), sign, None, None)?,
+        m: m.reg_d(&format!("{name}_m"), mag, None, None)?,
     })
 }
 
 /// The threshold search of lane `lane` from its word `r` (stage 2): the
 /// magnitude `m` (`K + 1` bits) and the sign, at stage [`Stages::mag`].
-fn noise_search(
-    m: &mut Module,
-    lane: usize,
-    r: &Expr,
-    cfg: &Cfg,
-    en: &Expr,
-) -> Result<Search, RtlError> {
+fn noise_search(m: &mut Module, lane: usize, r: &Expr, cfg: &Cfg) -> Result<Search, RtlError> {
     m.comment(&format!(
         "lane {lane}: noise magnitude m = #{{j : u < S[j]}}, one bit per level"
     ));
@@ -1018,7 +1003,6 @@ fn noise_search(
         &u,
         &r.bit(0)?,
         &bit_at(&c, K, mw)?,
-        en,
     )?;
     let mut q: Option<Expr> = None;
     for k in (0..K).rev() {
@@ -1026,8 +1010,8 @@ fn noise_search(
             // stage A: the synchronous read of level k's word
             let a = st.m.slice(K - 1, k + 1)?;
             let rd = cfg.levels[k as usize].read(&a)?;
-            q = Some(m.reg_d(&format!("n{lane}_q{k}"), &rd, Some(en), None)?);
-            st = search_regs(m, &format!("n{lane}_a{k}"), &st.u, &st.sign, &st.m, en)?;
+            q = Some(m.reg_d(&format!("n{lane}_q{k}"), &rd, None, None)?);
+            st = search_regs(m, &format!("n{lane}_a{k}"), &st.u, &st.sign, &st.m)?;
         }
         let thr = match &q {
             Some(q) => q.clone(),
@@ -1036,7 +1020,7 @@ fn noise_search(
         let ue = m.wire(&format!("n{lane}_ue{k}"), &st.u.ext(64)?)?;
         let c = st.m.bit(K)?.not().and(&ue.lt(&thr)?)?;
         let nm = st.m.or(&bit_at(&c, k, mw)?)?;
-        st = search_regs(m, &format!("n{lane}_l{k}"), &st.u, &st.sign, &nm, en)?;
+        st = search_regs(m, &format!("n{lane}_l{k}"), &st.u, &st.sign, &nm)?;
     }
     Ok(st)
 }
@@ -1048,7 +1032,8 @@ fn sum_bits(y_bits: u32) -> u32 {
 }
 
 /// The ADC of one lane (4 stages from [`Stages::mag`]): noise sign and shift,
-/// `y + half`, the sum, the shift by `F`, the saturation.
+/// `y + half`, the sum, the shift by `F`, then the saturation, a wire: the
+/// output FIFO's write is its register (stage [`Stages::out`]).
 fn adc(
     m: &mut Module,
     p: &EmuParams,
@@ -1056,7 +1041,6 @@ fn adc(
     y: &Expr,
     n: &Search,
     cfg: &Cfg,
-    en: &Expr,
 ) -> Result<Expr, RtlError> {
     m.comment(&format!("lane {lane}: ADC"));
     let half = &cfg.half;
@@ -1065,19 +1049,19 @@ fn adc(
     let sh = m.shift_by(&format!("a{lane}_nsh"), &me, &cfg.nshift, 1, true)?;
     let shs = sh.as_signed();
     let nv = Expr::mux(&n.sign, &ks(0, ws)?.sub(&shs)?, &shs)?;
-    let nq = m.reg_d(&format!("a{lane}_n"), &nv, Some(en), None)?;
+    let nq = m.reg_d(&format!("a{lane}_n"), &nv, None, None)?;
     let ye = m.wire(&format!("a{lane}_y"), &y.ext(ws)?)?;
-    let yh = m.reg_d(&format!("a{lane}_yh"), &ye.add(half)?, Some(en), None)?;
-    let sum = m.reg_d(&format!("a{lane}_sum"), &yh.add(&nq)?, Some(en), None)?;
+    let yh = m.reg_d(&format!("a{lane}_yh"), &ye.add(half)?, None, None)?;
+    let sum = m.reg_d(&format!("a{lane}_sum"), &yh.add(&nq)?, None, None)?;
     let q = m.shift_by(&format!("a{lane}_q"), &sum, &cfg.frac, 1, false)?;
-    let q = m.reg_d(&format!("a{lane}_shr"), &q, Some(en), None)?;
+    let q = m.reg_d(&format!("a{lane}_shr"), &q, None, None)?;
     let b = p.adc_bits;
     let lo = ks(-(1i128 << (b - 1)), ws)?;
     let hi = ks((1i128 << (b - 1)) - 1, ws)?;
     let (lo_b, hi_b) = (ku(1 << (b - 1), b)?, ku((1 << (b - 1)) - 1, b)?);
     let ql = q.slice(b - 1, 0)?;
     let sat = Expr::mux(&q.lt(&lo)?, &lo_b, &Expr::mux(&q.gt(&hi)?, &hi_b, &ql)?)?;
-    m.reg_d(&format!("a{lane}_out"), &sat, Some(en), None)
+    m.wire(&format!("a{lane}_out"), &sat)
 }
 
 /// The header of `rxdsp_emu`.
@@ -1124,65 +1108,90 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     let run = m.input(
         "run",
         Ty::BIT,
-        "start a word every cycle the output advances",
+        "start a word every cycle the output FIFO has room for it",
     )?;
     let ready = m.input("m_axis_tready", Ty::BIT, "output ready")?;
     let cfg = config(&mut m, &port, p)?;
 
-    m.comment("valid bits of the stages; global enable: advance unless the output word is held");
-    let v: Vec<Expr> = (1..=st.out)
+    m.comment(
+        "valid bits of the stages (no global enable: every stage loads every cycle); \
+         a word starts when run and the output FIFO's registered room allow it",
+    );
+    let v: Vec<Expr> = (1..st.out)
         .map(|s| m.reg(&format!("v{s}"), Ty::BIT, Some(0)))
         .collect::<Result<_, _>>()?;
+    let room = m.wire_decl("ofifo_room", Ty::BIT)?;
+    let adv = m.wire("adv", &run.and(&room)?)?;
     let vat = |s: usize| {
         if s == 0 {
-            run.clone()
+            adv.clone()
         } else {
             v[s - 1].clone()
         }
     };
-    let vout = vat(st.out);
-    let en = m.wire("en", &vout.and(&ready.not())?.not())?;
-    for s in 1..=st.out {
-        m.next(&v[s - 1], &vat(s - 1), Some(&en))?;
+    for s in 1..st.out {
+        m.next(&v[s - 1], &vat(s - 1), None)?;
     }
-    let adv = m.wire("adv", &en.and(&run)?)?;
 
-    let sym = pattern_gen(&mut m, &port, &cfg, p.parallel, &en, &adv)?;
-    let inj = injector(&mut m, &port, p.parallel, &en, &adv)?;
-    let lvl = mapper(&mut m, p.parallel, &sym, &cfg.precode, &en, &vat(2))?;
-    let lvl_d = delay(&mut m, "lvl_d", &lvl, &en, st.ch_in - 3)?;
-    let inj_d = delay(&mut m, "inj_d", &inj, &en, st.ch_in - 1)?;
+    let sym = pattern_gen(&mut m, &port, &cfg, p.parallel, &adv)?;
+    let inj = injector(&mut m, &port, p.parallel, &adv)?;
+    let lvl = mapper(&mut m, p.parallel, &sym, &cfg.precode, &vat(2))?;
+    let lvl_d = delay(&mut m, "lvl_d", &lvl, st.ch_in - 3)?;
+    let inj_d = delay(&mut m, "inj_d", &inj, st.ch_in - 1)?;
     let lvl_ch = flip_levels(&mut m, &lvl_d, &inj_d, p.parallel)?;
-    let ys = channel(&mut m, p, &port, &lvl_ch, &en, &vat(st.ch_in))?;
-    let user = delay(&mut m, "user_d", &sym, &en, st.out - 1)?;
-    let tlevel = delay(&mut m, "tlevel_d", &lvl_d, &en, st.out - st.ch_in)?;
+    let ys = channel(&mut m, p, &port, &lvl_ch, &vat(st.ch_in))?;
+    // the FIFO's write is stage `out`: the words it stores are at `out - 1`
+    let user = delay(&mut m, "user_d", &sym, st.out - 2)?;
+    let tlevel = delay(&mut m, "tlevel_d", &lvl_d, st.out - 1 - st.ch_in)?;
     // the tree's levels are the ones the stage count (and the sum width) assumed
     debug_assert_eq!(ys[0].width(), GROUP_BITS + st.tree as u32);
 
     let mut outs = Vec::new();
     for (lane, y) in ys.iter().enumerate() {
-        let r = xoshiro(&mut m, &port, lane, &en, &adv)?;
-        let n = noise_search(&mut m, lane, &r, &cfg, &en)?;
-        outs.push(adc(&mut m, p, lane, y, &n, &cfg, &en)?);
+        let r = xoshiro(&mut m, &port, lane, &adv)?;
+        let n = noise_search(&mut m, lane, &r, &cfg)?;
+        outs.push(adc(&mut m, p, lane, y, &n, &cfg)?);
     }
-    let data = m.wire("out_data", &Expr::pack_lsb_first(&outs)?)?;
+    let data = Expr::pack_lsb_first(&outs)?;
+    debug_assert_eq!(user.width(), 2 * pu);
+    let (wd, wu) = (data.width(), user.width());
+    let depth = crate::fifo::depth_for(st.out);
+    m.comment(&format!(
+        "output FIFO, {depth} words: written at stage {}, read by m_axis; \
+         ofifo_room = (words started and not read) <= {}, registered",
+        st.out,
+        depth - 2
+    ));
+    let word = Expr::concat(&[tlevel, user, data])?;
+    let f = crate::fifo::credit_fifo(
+        &mut m,
+        "ofifo",
+        crate::fifo::FifoIn {
+            word: &word,
+            push: &vat(st.out - 1),
+            take: &adv,
+            m_ready: &ready,
+        },
+        Some(&room),
+        depth,
+    )?;
+    let w = word.width();
     m.output(
         "m_axis_tdata",
-        &data,
+        &f.head.slice(wd - 1, 0)?,
         "P ADC samples (adc.bits signed each), sample 0 (earliest) in the LSBs",
     )?;
-    debug_assert_eq!(user.width(), 2 * pu);
     m.output(
         "m_axis_tuser",
-        &user,
+        &f.head.slice(wd + wu - 1, wd)?,
         "the P transmitted 2-bit data symbols of the word, symbol 0 in the LSBs",
     )?;
     m.output(
         "m_axis_tlevel",
-        &tlevel,
+        &f.head.slice(w - 1, wd + wu)?,
         "the P transmitted 2-bit level indices (after Gray map and precoder, before the injector), symbol 0 in the LSBs",
     )?;
-    m.output("m_axis_tvalid", &vout, "output valid")?;
+    m.output("m_axis_tvalid", &f.valid, "output valid")?;
     Ok(m)
 }
 

@@ -1412,10 +1412,12 @@ fn output_fifo(
     let f = crate::fifo::credit_fifo(
         m,
         "ofifo",
-        &word,
-        &d3.valid,
-        take,
-        m_ready,
+        crate::fifo::FifoIn {
+            word: &word,
+            push: &d3.valid,
+            take,
+            m_ready,
+        },
         Some(s_ready),
         depth,
     )?;

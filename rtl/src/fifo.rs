@@ -35,21 +35,35 @@ pub struct CreditFifo {
     pub ready: Expr,
 }
 
-/// A credit FIFO of `depth` words named `{name}_*`: written with `word` when
-/// `push` (the pipeline's last stage, so the write is that stage's
-/// register), read when its head is valid and `m_ready`; `take` is a word
-/// started at the pipeline's input (it takes a credit). When `ready_to` is
-/// given, the ready register is assigned to it (a wire declared before).
+/// What drives a credit FIFO.
+pub struct FifoIn<'a> {
+    /// the word written (fields packed by the caller)
+    pub word: &'a Expr,
+    /// write `word` (the pipeline's last stage is valid), so the write is
+    /// that stage's register
+    pub push: &'a Expr,
+    /// a word started at the pipeline's input: it takes a credit
+    pub take: &'a Expr,
+    /// the consumer takes the head when it is valid
+    pub m_ready: &'a Expr,
+}
+
+/// A credit FIFO of `depth` words named `{name}_*`, driven by `io`. When
+/// `ready_to` is given, the ready register is assigned to it (a wire
+/// declared before).
 pub fn credit_fifo(
     m: &mut Module,
     name: &str,
-    word: &Expr,
-    push: &Expr,
-    take: &Expr,
-    m_ready: &Expr,
+    io: FifoIn<'_>,
     ready_to: Option<&Expr>,
     depth: usize,
 ) -> Result<CreditFifo, RtlError> {
+    let FifoIn {
+        word,
+        push,
+        take,
+        m_ready,
+    } = io;
     if !depth.is_power_of_two() || depth < 4 {
         return Err(RtlError::Param {
             name: "credit FIFO depth",

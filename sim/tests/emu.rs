@@ -86,6 +86,13 @@ fn check(c: &Case) {
             Some(rtl::emu::latency(&p) as u64),
             "{tag}"
         );
+        // full rate: a word every cycle after the first (the output FIFO's
+        // room never throttles a stream that is never stalled)
+        assert_eq!(
+            got.cycles,
+            (rtl::emu::latency(&p) + words) as u64,
+            "{tag}: cycles"
+        );
     }
     // the injector is there: the samples are not those of the same run without it
     let flips = (0..b.samples.len() as u64)
