@@ -224,10 +224,26 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
         &wd.slice(dw - 1, 0)?,
         "equalizer register data",
     )?;
-    let mut rd = k(0, 32)?;
-    for (a, v) in words.iter().rev() {
-        rd = Expr::mux(&ra.eq(&k(*a as u64, 16)?)?, v, &rd)?;
+    // a balanced OR of the words, each masked by its address match (the
+    // addresses are distinct, so at most one term is not zero): about
+    // log2(words) levels, where a chain of 2:1 muxes was one level per word
+    // (~170 in the BER-tester build)
+    let mut seen = std::collections::BTreeSet::new();
+    let mut terms = Vec::new();
+    for (a, v) in &words {
+        if !seen.insert(*a) {
+            return Err(RtlError::Param {
+                name: "CSR word address",
+                value: *a as i64,
+                why: "two registers share a read address".into(),
+            });
+        }
+        terms.push(Expr::mux(&ra.eq(&k(*a as u64, 16)?)?, v, &k(0, 32)?)?);
     }
+    let rd = match terms.is_empty() {
+        true => k(0, 32)?,
+        false => crate::rs::gf::or_all(terms)?,
+    };
     m.output(
         "rd_data",
         &rd,
