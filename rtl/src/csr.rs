@@ -96,6 +96,13 @@ fn k(v: u64, w: u32) -> Result<Expr, RtlError> {
 /// register, `s_<reg>` (and `c_<reg>` when wider than a bit) per strobe,
 /// the equalizer's register-port signals (`eq_cfg_*`) and `soft_rst`.
 pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
+    // the read port ORs the words of distinct addresses: refuse a map whose
+    // blocks overlap or whose registers leave their block
+    map.check().map_err(|why| RtlError::Param {
+        name: "register map blocks",
+        value: map.blocks.len() as i64,
+        why,
+    })?;
     let mut m = Module::new(
         CSR_MODULE,
         crate::hdl::Header::new("register block (CSR decoder)", crate::regen::DEVICE)
@@ -225,21 +232,13 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
         "equalizer register data",
     )?;
     // a balanced OR of the words, each masked by its address match (the
-    // addresses are distinct, so at most one term is not zero): about
-    // log2(words) levels, where a chain of 2:1 muxes was one level per word
-    // (~170 in the BER-tester build)
-    let mut seen = std::collections::BTreeSet::new();
-    let mut terms = Vec::new();
-    for (a, v) in &words {
-        if !seen.insert(*a) {
-            return Err(RtlError::Param {
-                name: "CSR word address",
-                value: *a as i64,
-                why: "two registers share a read address".into(),
-            });
-        }
-        terms.push(Expr::mux(&ra.eq(&k(*a as u64, 16)?)?, v, &k(0, 32)?)?);
-    }
+    // addresses are distinct, as `RegMap::check` above makes sure, so at most
+    // one term is not zero): about log2(words) levels, where a chain of 2:1
+    // muxes was one level per word (~170 in the BER-tester build)
+    let terms = words
+        .iter()
+        .map(|(a, v)| Expr::mux(&ra.eq(&k(*a as u64, 16)?)?, v, &k(0, 32)?))
+        .collect::<Result<Vec<_>, _>>()?;
     let rd = match terms.is_empty() {
         true => k(0, 32)?,
         false => crate::rs::gf::or_all(terms)?,
@@ -333,6 +332,14 @@ mod tests {
         regmap(&f, 32).check().unwrap();
         let m = regmap(&RxFormat::default(), 8);
         m.check().unwrap();
+        // an overlapping map is refused before any Verilog is built
+        let mut bad = m.clone();
+        let last = bad.blocks.len() - 1;
+        bad.blocks[last].base = bad.blocks[last - 1].base;
+        let e = build_csr(&bad, &RxFormat::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("overlaps"), "{e}");
         assert_eq!(m.addr("id.magic"), Some(1));
         assert_eq!(m.reg("stats.samples_in").unwrap().words(), 2);
         assert!(m.at(base::FEC).is_none());

@@ -1172,7 +1172,7 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
             take: &adv,
             m_ready: &ready,
         },
-        Some(&room),
+        &room,
         depth,
     )?;
     let w = word.width();

@@ -1418,7 +1418,7 @@ fn output_fifo(
             take,
             m_ready,
         },
-        Some(s_ready),
+        s_ready,
         depth,
     )?;
     stages.record(m, "ofifo_nonempty");

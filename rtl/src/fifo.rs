@@ -31,8 +31,6 @@ pub struct CreditFifo {
     pub valid: Expr,
     /// the head word (asynchronous read), fields packed as given
     pub head: Expr,
-    /// the pipeline may start a word in this cycle, a register
-    pub ready: Expr,
 }
 
 /// What drives a credit FIFO.
@@ -48,14 +46,14 @@ pub struct FifoIn<'a> {
     pub m_ready: &'a Expr,
 }
 
-/// A credit FIFO of `depth` words named `{name}_*`, driven by `io`. When
-/// `ready_to` is given, the ready register is assigned to it (a wire
-/// declared before).
+/// A credit FIFO of `depth` words named `{name}_*`, driven by `io`; its
+/// ready register (the pipeline may start a word in this cycle) is assigned
+/// to `ready_to`, a wire the caller declared before.
 pub fn credit_fifo(
     m: &mut Module,
     name: &str,
     io: FifoIn<'_>,
-    ready_to: Option<&Expr>,
+    ready_to: &Expr,
     depth: usize,
 ) -> Result<CreditFifo, RtlError> {
     let FifoIn {
@@ -80,9 +78,7 @@ pub fn credit_fifo(
     let credit = m.reg(&format!("{name}_credit"), Ty::u(ab + 1), Some(0))?;
     let nonempty = m.reg(&format!("{name}_nonempty"), Ty::BIT, Some(0))?;
     let ready = m.reg(&format!("{name}_ready"), Ty::BIT, Some(1))?;
-    if let Some(r) = ready_to {
-        m.assign(r, &ready)?;
-    }
+    m.assign(ready_to, &ready)?;
     let pop = m.wire(&format!("{name}_pop"), &nonempty.and(m_ready)?)?;
     m.mem_write(&mem, push, &wp, word)?;
     let one = k(1, ab)?;
@@ -105,6 +101,5 @@ pub fn credit_fifo(
     Ok(CreditFifo {
         valid: nonempty,
         head,
-        ready,
     })
 }

@@ -246,9 +246,10 @@ pub(crate) mod hdl_util {
 
     /// `d` delayed by `len >= 1` beats of `en` (`None`: every cycle is a
     /// beat): after the `k`-th beat, the value `d` had at beat `k - len + 1`,
-    /// held between beats, as a chain of `len` enabled registers would give. From [`MEM_DELAY_MIN`] beats on it
-    /// is a ring buffer in a memory of `len.next_power_of_two()` words with a
-    /// write pointer and a read pointer `len - 1` words behind it, read into
+    /// held between beats, as a chain of `len` enabled registers would give.
+    /// From [`MEM_DELAY_MIN`] beats on it is a ring buffer in a memory of
+    /// `len.next_power_of_two()` words with a write pointer and a read
+    /// pointer `len - 1` words behind it, read into
     /// a register (a synchronous read, which Yosys maps to block RAM: DP16KD
     /// on ECP5, SB_RAM40_4K on iCE40). The depth is at least `len`, so the
     /// two pointers never meet (no read-during-write collision).
