@@ -333,6 +333,21 @@ pub fn warmup_symbols(plan: &LinkPlan, delay: usize) -> u64 {
     (delay + plan.format.ffe_taps + plan.pulse.taps.len()) as u64
 }
 
+/// The received (equalizer output) symbol that starts the first codeword
+/// `rxdsp sim` counts, for a receiver of decision delay `delay`: frames
+/// start at transmitted symbols `f * F` (`F` the frame's symbols), decision
+/// `j` is transmitted symbol `j - delay`, and the first frame counted is the
+/// first that starts after the warm-up ([`warmup_symbols`]). `None` without
+/// FEC. `rxdsp rx` and `rxdsp stream` align their decoders here, so a sample
+/// file that `rxdsp sim` wrote gives the same FEC counts in all three.
+pub fn fec_sof_index(plan: &LinkPlan, delay: usize) -> Option<u64> {
+    let code = fec_code(plan.fec)?;
+    let ways = if plan.interleave { 2 } else { 1 };
+    let frame = (5 * code.n() * ways) as u64;
+    let first_valid = warmup_symbols(plan, delay) - delay as u64;
+    Some(first_valid.div_ceil(frame) * frame + delay as u64)
+}
+
 /// The Reed-Solomon code of a configuration's `tx.fec`.
 pub fn fec_code(f: FecKind) -> Option<Code> {
     match f {

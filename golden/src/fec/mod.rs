@@ -78,6 +78,7 @@
 // `usize::is_multiple_of` needs Rust 1.87; the workspace declares rust-version 1.80.
 #![allow(clippy::manual_is_multiple_of)]
 
+mod aligned;
 mod code;
 mod codec;
 mod error;
@@ -87,6 +88,7 @@ mod simd;
 mod stats;
 mod stream;
 
+pub use aligned::{decode_aligned, AlignedDecode};
 pub use code::{Code, UnknownCode, MAX_N, MAX_T};
 pub use codec::{Codec, DecodeOutcome, Engine, ErrorPattern, Failure, KeyEquation};
 pub use error::FecError;
