@@ -147,11 +147,11 @@ pub mod ids {
     pub const EMU: u16 = 0x454D;
     /// BER checker ("CK"), in BER-tester builds
     pub const CHECK: u16 = 0x434B;
-    /// a reserved block (no adaptation engine in this build, no FEC decoder
-    /// yet): every word reads 0
+    /// a reserved block (no adaptation engine, BER tester or FEC decoder in
+    /// this build): every word reads 0
     pub const RESERVED: u16 = 0;
-    /// FEC decoder: reserved, reads 0 until the decoder lands
-    pub const FEC_RESERVED: u16 = RESERVED;
+    /// RS FEC decoder ("FC"), in builds with `tx.fec`
+    pub const FEC: u16 = 0x4643;
 }
 
 /// Base addresses of the blocks (fixed, whatever the format).
@@ -326,6 +326,57 @@ pub struct MapParams {
     pub adapt: Option<AdaptMap>,
     /// the BER tester's generation parameters, in builds with one
     pub bert: Option<BertMap>,
+    /// the Reed-Solomon decoder chain's parameters, in builds with one
+    pub fec: Option<FecMap>,
+}
+
+/// The Reed-Solomon decoder chain behind the equalizer (gearbox and
+/// `rxdsp_rs_dec`), as `id.fec_code` reports it: `code | symbols << 8 | t << 16`
+/// (0: no decoder).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FecMap {
+    /// [`FEC_CODE_KP4`] or [`FEC_CODE_KR4`]
+    pub code: u32,
+    /// S, FEC symbols per beat
+    pub symbols: u32,
+    /// t, the symbols the code corrects (the histogram has `t + 2` bins)
+    pub t: u32,
+}
+
+/// The default `S` (FEC symbols per beat) of the decoder behind an
+/// equalizer of `p` PAM4 symbols per clock: the smallest power of two with
+/// `5S > P`, so that the gearbox keeps up. Shared by the generator and the
+/// host driver (which builds simulated devices without the generator).
+pub fn default_fec_symbols(p: usize) -> usize {
+    let mut s = 1;
+    while 5 * s <= p {
+        s *= 2;
+    }
+    s
+}
+
+/// `id.fec_code` bits 7:0 of a KP4 RS(544,514) decoder.
+pub const FEC_CODE_KP4: u32 = 1;
+/// `id.fec_code` bits 7:0 of a KR4 RS(528,514) decoder.
+pub const FEC_CODE_KR4: u32 = 2;
+
+impl FecMap {
+    /// The `id.fec_code` word.
+    pub fn word(&self) -> u32 {
+        self.code | self.symbols << 8 | self.t << 16
+    }
+    /// The parameters an `id.fec_code` word reports (`None`: no decoder).
+    pub fn from_word(w: u32) -> Option<FecMap> {
+        (w & 0xff != 0).then_some(FecMap {
+            code: w & 0xff,
+            symbols: (w >> 8) & 0xff,
+            t: (w >> 16) & 0xff,
+        })
+    }
+    /// Histogram bins: codewords with 0..=t corrected symbols, then the uncorrectable ones.
+    pub fn bins(&self) -> usize {
+        self.t as usize + 2
+    }
 }
 
 /// The generation parameters of the BER tester (the link emulator
@@ -405,6 +456,7 @@ impl MapParams {
                     check_counters: get("id.check_counters")?,
                 }),
             },
+            fec: FecMap::from_word(get("id.fec_code")?),
         })
     }
 }
@@ -480,7 +532,7 @@ pub fn regmap(p: &MapParams) -> RegMap {
             stats_block(),
             bridge_block(),
             adapt_block(p),
-            fec_block(),
+            fec_block(p),
             emu_block(p),
             check_block(p),
         ],
@@ -525,8 +577,8 @@ fn id_block(p: &MapParams) -> Block {
         ("precode", p.precode as u64, "1: 1/(1+D) precoding decoded"),
         (
             "fec_code",
-            0,
-            "FEC decoder: 0 none (this build), 1 KP4, 2 KR4",
+            p.fec.map_or(0, |f| f.word()) as u64,
+            "FEC decoder: 0 none; else bits 7:0 the code (1 KP4, 2 KR4), 15:8 S (FEC symbols per beat), 23:16 t",
         ),
     ];
     let protocol: [(&str, usize, &str); 4] = [
@@ -981,14 +1033,79 @@ fn check_block(p: &MapParams) -> Block {
     c.blk
 }
 
-/// `fec`: reserved, no registers.
-fn fec_block() -> Block {
-    reserved(
+/// Word offset of the histogram in the `fec` block.
+pub const FEC_HIST_OFFSET: u16 = 0x20;
+
+/// The `fec` block's 64-bit counters before the histogram, with their docs.
+pub const FEC_COUNTERS: [(&str, &str); 4] = [
+    ("codewords", "codewords decoded"),
+    (
+        "corrected_codewords",
+        "codewords with at least one corrected symbol",
+    ),
+    ("corrected_symbols", "symbols corrected, over all codewords"),
+    (
+        "uncorrectable_codewords",
+        "codewords flagged uncorrectable (passed through)",
+    ),
+];
+
+/// `fec`: the RS decoder chain's alignment and counters; reserved in builds
+/// without a decoder.
+fn fec_block(p: &MapParams) -> Block {
+    let Some(f) = p.fec else {
+        return reserved(
+            "fec",
+            base::FEC,
+            0x100,
+            "Reserved: this build has no RS FEC decoder (a config with `tx.fec` = \"kp4\" or \"kr4\" builds one); every word reads 0, so its id word reads 0 = absent.",
+        );
+    };
+    let mut b = B::new(
         "fec",
+        ids::FEC,
         base::FEC,
         0x100,
-        "Reserved for the RS FEC decoder (not in this build): every word reads 0, so its id word reads 0 = absent. Its counters (codewords, corrected, uncorrectable, histogram) will live here.",
-    )
+        "The Reed-Solomon decoder behind the equalizer (docs/device.md, docs/rtl-fec.md): the gearbox takes every decided word the equalizer hands on, from the symbol `sof_index` on, and the decoder counts each codeword it finishes (up to `limit`). The counters are read through `stats.snapshot`; `ctrl.control.eq_reset` clears them and realigns the gearbox.",
+    );
+    b.add(
+        "sof_index",
+        32,
+        exported(0, false),
+        "the equalizer output symbol (counted from 0 after eq_reset) that starts the first codeword; write it before streaming",
+    );
+    b.add(
+        "limit",
+        48,
+        exported(0, false),
+        "count the first `limit` codewords only (0: all): the counters and the digest then hold their values at that codeword, whatever streams after it (a stream padded to flush the decoder, whose pipeline advances only on input beats)",
+    );
+    b.add(
+        "status",
+        3,
+        Kind::Status,
+        "bit 0 aligned (the first codeword has started), bit 1 lost (sticky: a decided word came while the gearbox was full; never expected), bit 2 the decoder's sticky alignment error",
+    );
+    b.add(
+        "digest",
+        32,
+        Kind::Snapshot,
+        "digest of every decoded beat and codeword outcome (docs/device.md; `golden::fec::digest` computes the same)",
+    );
+    b.at(base::FEC + 0x08);
+    for (name, doc) in FEC_COUNTERS {
+        b.add(name, 64, Kind::Snapshot, doc);
+    }
+    b.at(base::FEC + FEC_HIST_OFFSET);
+    for i in 0..f.bins() {
+        let doc = if i + 1 < f.bins() {
+            format!("codewords with {i} corrected symbols")
+        } else {
+            "codewords flagged uncorrectable (more than t errors)".to_string()
+        };
+        b.add(&format!("hist{i}"), 64, Kind::Snapshot, &doc);
+    }
+    b.blk
 }
 
 impl RegMap {
@@ -1122,7 +1239,41 @@ mod tests {
             gen_version: version_word(VERSION),
             adapt: None,
             bert: None,
+            fec: None,
         }
+    }
+
+    #[test]
+    fn fec_block_holds_the_counters_and_reads_back_from_id() {
+        let mut p = params(16, 1, 8);
+        p.fec = Some(FecMap {
+            code: FEC_CODE_KP4,
+            symbols: 2,
+            t: 15,
+        });
+        let m = regmap(&p);
+        m.check().unwrap();
+        assert_eq!(m.block("fec").unwrap().id, ids::FEC);
+        assert_eq!(m.addr("fec.codewords"), Some(base::FEC + 8));
+        assert!(m.addr("fec.digest").unwrap() < base::FEC + 8);
+        assert_eq!(m.addr("fec.hist0"), Some(base::FEC + FEC_HIST_OFFSET));
+        assert_eq!(m.addr("fec.hist16"), Some(base::FEC + FEC_HIST_OFFSET + 32));
+        assert!(m.reg("fec.hist17").is_none());
+        // the host rebuilds the same map from the id words
+        let id = m.block("id").unwrap();
+        let mut words = vec![0u32; id.size as usize];
+        for r in &id.regs {
+            if let Kind::Const(v) = r.kind {
+                words[(r.addr - id.base) as usize] = v as u32;
+            }
+        }
+        assert_eq!(MapParams::from_id_words(&words), Some(p.clone()));
+        assert_eq!(FecMap::from_word(0), None);
+        // without a decoder the block stays reserved
+        assert_eq!(
+            regmap(&params(16, 1, 8)).block("fec").unwrap().id,
+            ids::RESERVED
+        );
     }
 
     #[test]

@@ -68,7 +68,11 @@ pub fn build_device(
 ) -> Result<Vec<Module>, RtlError> {
     let uart = build_uart(&bp.uart)?;
     let div = bp.uart.divisor()?;
-    let mut mods = crate::top::build_device(fmt, parallel, None, bert)?;
+    let blocks = crate::top::DeviceBlocks {
+        bert,
+        ..Default::default()
+    };
+    let mut mods = crate::top::build_device(fmt, parallel, blocks)?;
     let dev = mods.last().expect("rxdsp_top is built last");
     let clk_hz = bp.uart.clk_hz;
     let hb_bits = clog2(clk_hz as usize).max(1);

@@ -7,6 +7,7 @@
 //! [`build_csr`] turns the map into Verilog.
 
 use crate::hdl::{Expr, Module, Ty};
+use crate::top::DeviceBlocks;
 use crate::{RtlError, VERSION};
 use golden::adapt::{BlockRule, HwAdaptParams};
 use golden::numeric::RxFormat;
@@ -22,18 +23,22 @@ pub fn params(fmt: &RxFormat, parallel: usize) -> MapParams {
 
 /// [`params`] of a device with the adaptation engine `adapt` (or none).
 pub fn params_with(fmt: &RxFormat, parallel: usize, adapt: Option<&HwAdaptParams>) -> MapParams {
-    params_device(fmt, parallel, adapt, None)
+    params_device(
+        fmt,
+        parallel,
+        DeviceBlocks {
+            adapt,
+            ..DeviceBlocks::default()
+        },
+    )
 }
 
-/// [`params`] of a device with the adaptation engine `adapt` and the BER
-/// tester `bert` (each or none).
-pub fn params_device(
-    fmt: &RxFormat,
-    parallel: usize,
-    adapt: Option<&HwAdaptParams>,
-    bert: Option<&crate::bert::BertParams>,
-) -> MapParams {
+/// [`params`] of a device with the optional `blocks` (the adaptation
+/// engine, the BER tester, the FEC decoder).
+pub fn params_device(fmt: &RxFormat, parallel: usize, blocks: DeviceBlocks) -> MapParams {
+    let DeviceBlocks { adapt, bert, fec } = blocks;
     MapParams {
+        fec: fec.map(|f| f.map()),
         bert: bert.map(|b| BertMap {
             emu_taps: b.emu.taps as u32,
             emu_cfg_addr_bits: crate::emu::CFG_ADDR_BITS,
@@ -72,15 +77,9 @@ pub fn regmap_with(fmt: &RxFormat, parallel: usize, adapt: Option<&HwAdaptParams
     proto::regmap::regmap(&params_with(fmt, parallel, adapt))
 }
 
-/// [`regmap`] of a device with the adaptation engine `adapt` and the BER
-/// tester `bert` (each or none).
-pub fn regmap_device(
-    fmt: &RxFormat,
-    parallel: usize,
-    adapt: Option<&HwAdaptParams>,
-    bert: Option<&crate::bert::BertParams>,
-) -> RegMap {
-    proto::regmap::regmap(&params_device(fmt, parallel, adapt, bert))
+/// [`regmap`] of a device with the optional `blocks`.
+pub fn regmap_device(fmt: &RxFormat, parallel: usize, blocks: DeviceBlocks) -> RegMap {
+    proto::regmap::regmap(&params_device(fmt, parallel, blocks))
 }
 
 /// Name of the CSR decoder module.

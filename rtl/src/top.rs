@@ -7,6 +7,7 @@ use crate::bert::BertParams;
 use crate::bridge::{build_bridge, COUNTERS};
 use crate::csr::{build_csr, regmap_device, Kind};
 use crate::hdl::{Expr, Header, Module, Ty};
+use crate::rs::FecParams;
 use crate::{regen, Design, RtlError};
 use golden::adapt::HwAdaptParams;
 use golden::numeric::{clog2, smax, smin, RxFormat};
@@ -53,6 +54,8 @@ struct Optional<'a> {
     adapt: Option<&'a AdaptWires>,
     /// the BER tester's
     bert: Option<&'a crate::bert::BertRegs>,
+    /// the RS decoder chain's
+    fec: Option<&'a crate::rs::devfec::FecRegs>,
 }
 
 /// The stream statistics the CSR block reads.
@@ -77,6 +80,17 @@ struct AdaptWires {
     readback: Vec<(&'static str, Expr)>,
 }
 
+/// The optional blocks of a device beside the equalizer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DeviceBlocks<'a> {
+    /// the adaptation engine (`adapt.in_rtl`)
+    pub adapt: Option<&'a HwAdaptParams>,
+    /// the BER tester (link emulator and checker)
+    pub bert: Option<&'a BertParams>,
+    /// the RS decoder chain behind the equalizer (`tx.fec`)
+    pub fec: Option<FecParams>,
+}
+
 /// Builds the device (every module, submodules first, `rxdsp_top` last).
 pub fn build(fmt: &RxFormat, parallel: usize) -> Result<Vec<Module>, RtlError> {
     build_with(fmt, parallel, None)
@@ -90,20 +104,30 @@ pub fn build_with(
     parallel: usize,
     adapt: Option<&HwAdaptParams>,
 ) -> Result<Vec<Module>, RtlError> {
-    build_device(fmt, parallel, adapt, None)
+    build_device(
+        fmt,
+        parallel,
+        DeviceBlocks {
+            adapt,
+            ..DeviceBlocks::default()
+        },
+    )
 }
 
-/// Builds the device with the adaptation engine `adapt` and the BER tester
-/// `bert` (the link emulator and the checker, [`crate::bert`]), each
-/// optional.
+/// Builds the device with the optional `blocks`: the adaptation engine, the
+/// BER tester (the link emulator and the checker, [`crate::bert`]) and the
+/// RS decoder chain ([`crate::rs::devfec`]).
 pub fn build_device(
     fmt: &RxFormat,
     parallel: usize,
-    adapt: Option<&HwAdaptParams>,
-    bert: Option<&BertParams>,
+    blocks: DeviceBlocks,
 ) -> Result<Vec<Module>, RtlError> {
+    let DeviceBlocks { adapt, bert, fec } = blocks;
     if let Some(b) = bert {
         b.check(fmt, parallel)?;
+    }
+    if let Some(f) = &fec {
+        f.check(parallel)?;
     }
     let mut mods = match adapt {
         Some(a) => {
@@ -112,7 +136,7 @@ pub fn build_device(
         }
         None => crate::eq::build(fmt, parallel)?,
     };
-    let map = regmap_device(fmt, parallel, adapt, bert);
+    let map = regmap_device(fmt, parallel, blocks);
     let csr = build_csr(&map, fmt)?;
     let br = build_bridge(fmt, parallel)?;
     let eqm_idx = mods.len() - 1;
@@ -120,7 +144,11 @@ pub fn build_device(
         Some(b) => Some((crate::emu::build(&b.emu)?, crate::check::build(&b.check)?)),
         None => None,
     };
-    let mut m = Module::new(DEVICE_TOP, header(fmt, parallel, adapt, bert, &map));
+    let fec_mods = match &fec {
+        Some(f) => Some(fec_modules(f, parallel)?),
+        None => None,
+    };
+    let mut m = Module::new(DEVICE_TOP, header(fmt, parallel, blocks, &map));
     let (clk, rst) = m.clock()?;
     let rx_data = m.input("rx_data", Ty::u(8), "received byte")?;
     let rx_valid = m.input("rx_valid", Ty::BIT, "received byte valid (always accepted)")?;
@@ -134,15 +162,20 @@ pub fn build_device(
         Some(_) => Some(crate::bert::regs(&mut m, &map)?),
         None => None,
     };
+    let fw = match fec {
+        Some(_) => Some(crate::rs::devfec::regs(&mut m, &map)?),
+        None => None,
+    };
     let st = stream_stats(&mut m, fmt, parallel, &w)?;
     let eq_rst = m.wire("eq_rst", &rst.or(&w.q_ctrl)?)?;
 
     m.comment("CSR decoder");
-    let blocks = Optional {
+    let opt = Optional {
         adapt: aw.as_ref(),
         bert: bw.as_ref(),
+        fec: fw.as_ref(),
     };
-    csr_instance(&mut m, &csr, &map, &clk, &rst, &w, &st, &blocks)?;
+    csr_instance(&mut m, &csr, &map, &clk, &rst, &w, &st, &opt)?;
     let routed = match (bert, &bw, &tester) {
         (Some(b), Some(r), Some((emu, chk))) => {
             let side = crate::bert::EqSide {
@@ -240,6 +273,17 @@ pub fn build_device(
         }
     }
     m.instance(&mods[eqm_idx], "u_eq", &conns)?;
+    if let (Some(f), Some(fr), Some((_, rx))) = (&fec, &fw, &fec_mods) {
+        let ready = routed.as_ref().map_or(&w.m_ready, |r| &r.eq_out_ready);
+        let take = m.wire("fec_take", &w.m_valid.and(ready)?)?;
+        let tap = crate::rs::devfec::Tap {
+            clk: &clk,
+            rst: &eq_rst,
+            take: &take,
+            data: &w.m_data,
+        };
+        crate::rs::devfec::instantiate(&mut m, rx, f, parallel, fr, &tap)?;
+    }
     m.output("tx_data", &w.tx_data, "byte to send")?;
     m.output("tx_valid", &w.tx_valid, "tx_data valid")?;
     mods.push(csr);
@@ -248,18 +292,34 @@ pub fn build_device(
         mods.push(emu);
         mods.push(chk);
     }
+    if let Some((sub, rx)) = fec_mods {
+        mods.extend(sub);
+        mods.push(rx);
+    }
     mods.push(m);
     Ok(mods)
+}
+
+/// The decoder chain's modules for the device: the decoder's submodules,
+/// the gearbox and the decoder top, then `rxdsp_rs_rx`.
+fn fec_modules(f: &FecParams, parallel: usize) -> Result<(Vec<Module>, Module), RtlError> {
+    let mut sub = crate::rs::dec::build(f.code, f.symbols, crate::rs::MemForm::Generic)?;
+    let dec_top = sub.pop().expect("decoder top");
+    let gb = crate::rs::gearbox::build(f.code, f.symbols, parallel)?;
+    let rx = crate::rs::gearbox::build_rx(&gb, &dec_top, parallel)?;
+    sub.push(gb);
+    sub.push(dec_top);
+    Ok((sub, rx))
 }
 
 /// The device top's header: its build parameters.
 fn header(
     fmt: &RxFormat,
     parallel: usize,
-    adapt: Option<&HwAdaptParams>,
-    bert: Option<&BertParams>,
+    blocks: DeviceBlocks,
     map: &crate::csr::RegMap,
 ) -> Header {
+    let DeviceBlocks { adapt, bert, fec } = blocks;
     let h = Header::new(
         "device top: byte-stream bridge, CSR block, equalizer, statistics",
         regen::DEVICE,
@@ -283,12 +343,24 @@ fn header(
         },
     )
     .note("Byte interface: docs/device.md; registers: docs/registers.md");
-    match bert {
+    let h = match bert {
         Some(b) => h.param(
             "bert",
             format!(
                 "true: link emulator (T = {} taps) and BER checker (max delay {}, FIFO {} words)",
                 b.emu.taps, b.check.max_delay, b.check.fifo_words
+            ),
+        ),
+        None => h,
+    };
+    match fec {
+        Some(f) => h.param(
+            "tx.fec",
+            format!(
+                "{}: gearbox and RS decoder at S = {} (latency {} cycles)",
+                f.code.name(),
+                f.symbols,
+                crate::rs::dec_latency(f.code, f.symbols) + 1
             ),
         ),
         None => h,
@@ -489,6 +561,9 @@ fn csr_instance(
     if let Some(b) = blocks.bert {
         conns.extend(b.csr_outputs().iter().cloned());
     }
+    if let Some(f) = blocks.fec {
+        conns.extend(f.csr_outputs());
+    }
     if let Some(a) = adapt {
         conns.push(("q_adapt_mode".into(), a.mode.clone()));
         conns.push(("q_adapt_freeze".into(), a.freeze.clone()));
@@ -516,6 +591,10 @@ fn csr_instance(
             .clone(),
             n if n.starts_with("adapt.") => adapt
                 .and_then(|a| adapt_source(a, map, n))
+                .ok_or_else(|| no_source(n))?,
+            n if n.starts_with("fec.") => blocks
+                .fec
+                .and_then(|f| f.status_source(n))
                 .ok_or_else(|| no_source(n))?,
             n if n.starts_with("check.") => blocks
                 .bert
@@ -546,18 +625,23 @@ pub fn design_with(
     parallel: usize,
     adapt: Option<&HwAdaptParams>,
 ) -> Result<Design, RtlError> {
-    design_device(fmt, parallel, adapt, None)
+    design_device(
+        fmt,
+        parallel,
+        DeviceBlocks {
+            adapt,
+            ..DeviceBlocks::default()
+        },
+    )
 }
 
-/// [`design`] with the adaptation engine `adapt` and the BER tester `bert`
-/// (see [`build_device`]).
+/// [`design`] with the optional `blocks` (see [`build_device`]).
 pub fn design_device(
     fmt: &RxFormat,
     parallel: usize,
-    adapt: Option<&HwAdaptParams>,
-    bert: Option<&BertParams>,
+    blocks: DeviceBlocks,
 ) -> Result<Design, RtlError> {
-    let mods = build_device(fmt, parallel, adapt, bert)?;
+    let mods = build_device(fmt, parallel, blocks)?;
     let mut files = Vec::new();
     for m in &mods {
         files.push((format!("{}.v", m.name()), m.emit()?));
@@ -595,19 +679,25 @@ pub fn generate_with(
     adapt: Option<&HwAdaptParams>,
     out_dir: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>, RtlError> {
-    generate_device(fmt, parallel, adapt, None, out_dir)
+    generate_device(
+        fmt,
+        parallel,
+        DeviceBlocks {
+            adapt,
+            ..DeviceBlocks::default()
+        },
+        out_dir,
+    )
 }
 
-/// [`generate`] with the adaptation engine `adapt` and the BER tester `bert`
-/// (see [`build_device`]).
+/// [`generate`] with the optional `blocks` (see [`build_device`]).
 pub fn generate_device(
     fmt: &RxFormat,
     parallel: usize,
-    adapt: Option<&HwAdaptParams>,
-    bert: Option<&BertParams>,
+    blocks: DeviceBlocks,
     out_dir: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>, RtlError> {
-    let d = design_device(fmt, parallel, adapt, bert)?;
+    let d = design_device(fmt, parallel, blocks)?;
     let io = |path: &std::path::Path, e| RtlError::Io {
         path: path.to_path_buf(),
         source: e,
@@ -622,7 +712,7 @@ pub fn generate_device(
     let fl = out_dir.join("rxdsp_device.f");
     std::fs::write(&fl, d.filelist()).map_err(|e| io(&fl, e))?;
     out.push(fl);
-    let md = regmap_device(fmt, parallel, adapt, bert).markdown(&registers_title(fmt, parallel));
+    let md = regmap_device(fmt, parallel, blocks).markdown(&registers_title(fmt, parallel));
     let rp = out_dir.join("registers.md");
     std::fs::write(&rp, md).map_err(|e| io(&rp, e))?;
     out.push(rp);

@@ -7,7 +7,17 @@ mod common;
 use golden::adapt::{BlockRule, HwAdaptParams};
 use golden::numeric::RxFormat;
 use rtl::bert::BertParams;
+use rtl::rs::FecParams;
+use rtl::top::DeviceBlocks;
 use std::path::{Path, PathBuf};
+
+fn blocks<'a>(adapt: Option<&'a HwAdaptParams>, bert: Option<&'a BertParams>) -> DeviceBlocks<'a> {
+    DeviceBlocks {
+        adapt,
+        bert,
+        fec: None,
+    }
+}
 
 fn write(
     fmt: &RxFormat,
@@ -18,7 +28,7 @@ fn write(
 ) -> (PathBuf, Vec<String>) {
     let dir = std::env::temp_dir().join(format!("rxdsp-dev-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let d = rtl::top::design_device(fmt, p, adapt, bert).unwrap();
+    let d = rtl::top::design_device(fmt, p, blocks(adapt, bert)).unwrap();
     let mut names = Vec::new();
     for (n, t) in &d.files {
         std::fs::write(dir.join(n), t).unwrap();
@@ -44,7 +54,7 @@ fn check_device(
 ) {
     let (dir, _) = write(fmt, p, adapt, bert, tag);
     // through the public writer, as `rxdsp gen` would
-    let files = rtl::top::generate_device(fmt, p, adapt, bert, &dir).unwrap();
+    let files = rtl::top::generate_device(fmt, p, blocks(adapt, bert), &dir).unwrap();
     assert!(files.iter().any(|f| f.ends_with("registers.md")));
     let names: Vec<String> = files
         .iter()
@@ -97,6 +107,53 @@ fn adaptive_device_lints_clean_and_compiles_in_icarus() {
     }
 }
 
+/// The device with the RS decoder chain (`tx.fec`): the `fec` block is
+/// wired (every counter has a source, or the build fails), the decoder's
+/// modules are in the file list, and it lints clean for both codes; a
+/// gearbox that cannot keep up is refused.
+#[test]
+fn fec_device_lints_clean_and_compiles_in_icarus() {
+    use golden::fec::Code;
+    for (code, p, m) in [(Code::Kp4, 8, 1), (Code::Kr4, 4, 2)] {
+        let f = RxFormat {
+            dfe_taps: m,
+            ..RxFormat::default()
+        };
+        let fec = FecParams::new(code, p);
+        let b = DeviceBlocks {
+            fec: Some(fec),
+            ..DeviceBlocks::default()
+        };
+        let map = rtl::csr::regmap_device(&f, p, b);
+        assert_eq!(map.block("fec").unwrap().id, rtl::csr::ids::FEC);
+        assert!(map.reg(&format!("fec.hist{}", code.t() + 1)).is_some());
+        let d = rtl::top::design_device(&f, p, b).unwrap();
+        for n in ["rxdsp_rs_dec.v", "rxdsp_rs_gearbox.v", "rxdsp_rs_rx.v"] {
+            assert!(d.files.iter().any(|(f, _)| f == n), "{n} missing");
+        }
+        let tag = format!("fec-{}-p{p}", code.name());
+        let dir = std::env::temp_dir().join(format!("rxdsp-dev-{}-{tag}", std::process::id()));
+        let files = rtl::top::generate_device(&f, p, b, &dir).unwrap();
+        let names: Vec<String> = files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "v"))
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        common::lint_dir(&dir, &names, rtl::top::DEVICE_TOP, &tag);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    // S = 1 behind P = 8: 5S <= P, the gearbox would fall behind
+    let slow = DeviceBlocks {
+        fec: Some(FecParams {
+            code: Code::Kp4,
+            symbols: 1,
+        }),
+        ..DeviceBlocks::default()
+    };
+    let e = rtl::top::design_device(&RxFormat::default(), 8, slow).unwrap_err();
+    assert!(e.to_string().contains("5S"), "{e}");
+}
+
 /// The device with the BER tester (emulator and checker): every `emu` and
 /// `check` register is wired (or the build fails), the tester's modules are
 /// in the file list, and it lints clean, with and without the adaptation
@@ -105,10 +162,10 @@ fn adaptive_device_lints_clean_and_compiles_in_icarus() {
 fn bert_device_lints_clean_and_compiles_in_icarus() {
     let f = RxFormat::default();
     let b = BertParams::new(&f, 8);
-    let map = rtl::csr::regmap_device(&f, 8, None, Some(&b));
+    let map = rtl::csr::regmap_device(&f, 8, blocks(None, Some(&b)));
     assert_eq!(map.block("emu").unwrap().id, rtl::csr::ids::EMU);
     assert_eq!(map.block("check").unwrap().id, rtl::csr::ids::CHECK);
-    let d = rtl::top::design_device(&f, 8, None, Some(&b)).unwrap();
+    let d = rtl::top::design_device(&f, 8, blocks(None, Some(&b))).unwrap();
     for n in ["rxdsp_emu.v", "rxdsp_check.v"] {
         assert!(d.files.iter().any(|(f, _)| f == n), "{n} missing");
     }
@@ -136,9 +193,10 @@ fn bert_device_lints_clean_and_compiles_in_icarus() {
     );
     let mut bad = BertParams::new(&f, 4);
     bad.check.fifo_words = 4;
-    let e = rtl::top::design_device(&f, 4, None, Some(&bad)).unwrap_err();
+    let e = rtl::top::design_device(&f, 4, blocks(None, Some(&bad))).unwrap_err();
     assert!(e.to_string().contains("in flight"), "{e}");
-    let e = rtl::top::design_device(&f, 8, None, Some(&BertParams::new(&f, 4))).unwrap_err();
+    let e =
+        rtl::top::design_device(&f, 8, blocks(None, Some(&BertParams::new(&f, 4)))).unwrap_err();
     assert!(e.to_string().contains("P = 8"), "{e}");
 }
 
@@ -167,8 +225,22 @@ fn registers_md_is_up_to_date() {
         ),
         (
             "registers-bert.md",
-            rtl::csr::regmap_device(&f, 8, None, Some(&BertParams::new(&f, 8))).markdown(&format!(
-                "{title}, with the BER tester (`rxdsp bert`: emulator and checker)"
+            rtl::csr::regmap_device(&f, 8, blocks(None, Some(&BertParams::new(&f, 8)))).markdown(
+                &format!("{title}, with the BER tester (`rxdsp bert`: emulator and checker)"),
+            ),
+        ),
+        (
+            "registers-fec.md",
+            rtl::csr::regmap_device(
+                &f,
+                8,
+                DeviceBlocks {
+                    fec: Some(FecParams::new(golden::fec::Code::Kp4, 8)),
+                    ..DeviceBlocks::default()
+                },
+            )
+            .markdown(&format!(
+                "{title}, with the KP4 RS decoder (tx.fec = \"kp4\", S = 2)"
             )),
         ),
     ];

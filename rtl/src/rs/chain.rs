@@ -72,48 +72,9 @@ pub fn build(eq: &Module, rx: &Module, p: usize) -> Result<Module, RtlError> {
     m.instance(eq, "u_eq", &conns)?;
 
     m.comment("start-of-codeword marker from the symbol count");
-    let shift = if p > 1 { bits_for(p - 1) } else { 0 };
-    let cw = SOF_BITS - shift;
     let eq_valid = get(&eq_out, "m_axis_tvalid");
     let take = m.wire("eq_take", &eq_valid.and(&sl_ready)?)?;
-    let cnt = m.reg("eq_beats", Ty::u(cw), Some(0))?;
-    m.next(&cnt, &cnt.add(&ku(1, cw)?)?, Some(&take))?;
-    let hi = m.wire("sof_beat", &sof_idx.slice(SOF_BITS - 1, shift)?)?;
-    // Timing: `cnt == hi` compared in the cycle the marker is used put a
-    // 29-bit compare between the beat counter and the gearbox (the chain's
-    // critical path on ECP5). The flag is registered instead: it holds
-    // `eq_beats == sof_beat` for the current count, computed a cycle ahead
-    // from the count before the increment (`cnt + 1 == hi` is
-    // `cnt == hi - 1`, modulo 2^cw like the counter); after reset the count is
-    // 0. `sof_beat` and `sof_beat - 1` are registers too (the subtract's
-    // carry chain and the compare after it, from the input, were the chain's
-    // critical path on ECP5 next: 7.5 ns). So `fec_sof_index` must be stable
-    // two cycles before a beat is taken.
-    let hi_q = m.reg_d("sof_beat_q", &hi, None, None)?;
-    let hi_m1 = m.reg_d("sof_beat_m1_q", &hi.sub(&ku(1, cw)?)?, None, None)?;
-    let at_hi = m.wire("sof_at", &cnt.eq(&hi_q)?)?;
-    let at_hi_m1 = m.wire("sof_at_m1", &cnt.eq(&hi_m1)?)?;
-    let ahead = Expr::mux(&take, &at_hi_m1, &at_hi)?;
-    let first = hi.eq(&ku(0, cw)?)?;
-    let here = m.reg("sof_here", Ty::BIT, None)?;
-    m.next(&here, &Expr::mux(&rst, &first, &ahead)?, None)?;
-    let mut bits = Vec::new();
-    for i in (0..p).rev() {
-        let b = if p > 1 {
-            let lo = sof_idx.slice(shift - 1, 0)?;
-            let at = m.reg_d(
-                &format!("sof_lane{i}"),
-                &lo.eq(&ku(i as i128, shift)?)?,
-                None,
-                None,
-            )?;
-            here.and(&at)?
-        } else {
-            here.clone()
-        };
-        bits.push(b);
-    }
-    let user = m.wire("sof_user", &Expr::concat(&bits)?)?;
+    let user = sof_marker(&mut m, &take, &sof_idx, &rst, p)?;
 
     let mut rx_out = Vec::new();
     for port in rx.ports() {
@@ -161,6 +122,59 @@ pub fn build(eq: &Module, rx: &Module, p: usize) -> Result<Module, RtlError> {
         m.output(n, w, doc)?;
     }
     Ok(m)
+}
+
+/// The start-of-codeword marker (`s_axis_tuser` of the gearbox) for the
+/// equalizer output beat taken this cycle (`take`): bit `i` is high on lane
+/// `i` of the beat holding symbol `sof_idx` (counted from 0 after `rst`).
+/// See the module doc for its timing.
+pub(crate) fn sof_marker(
+    m: &mut Module,
+    take: &Expr,
+    sof_idx: &Expr,
+    rst: &Expr,
+    p: usize,
+) -> Result<Expr, RtlError> {
+    let shift = if p > 1 { bits_for(p - 1) } else { 0 };
+    let cw = SOF_BITS - shift;
+    let cnt = m.reg("eq_beats", Ty::u(cw), Some(0))?;
+    m.next(&cnt, &cnt.add(&ku(1, cw)?)?, Some(take))?;
+    let hi = m.wire("sof_beat", &sof_idx.slice(SOF_BITS - 1, shift)?)?;
+    // Timing: `cnt == hi` compared in the cycle the marker is used put a
+    // 29-bit compare between the beat counter and the gearbox (the chain's
+    // critical path on ECP5). The flag is registered instead: it holds
+    // `eq_beats == sof_beat` for the current count, computed a cycle ahead
+    // from the count before the increment (`cnt + 1 == hi` is
+    // `cnt == hi - 1`, modulo 2^cw like the counter); after reset the count is
+    // 0. `sof_beat` and `sof_beat - 1` are registers too (the subtract's
+    // carry chain and the compare after it, from the input, were the chain's
+    // critical path on ECP5 next: 7.5 ns). So `fec_sof_index` must be stable
+    // two cycles before a beat is taken.
+    let hi_q = m.reg_d("sof_beat_q", &hi, None, None)?;
+    let hi_m1 = m.reg_d("sof_beat_m1_q", &hi.sub(&ku(1, cw)?)?, None, None)?;
+    let at_hi = m.wire("sof_at", &cnt.eq(&hi_q)?)?;
+    let at_hi_m1 = m.wire("sof_at_m1", &cnt.eq(&hi_m1)?)?;
+    let ahead = Expr::mux(take, &at_hi_m1, &at_hi)?;
+    let first = hi.eq(&ku(0, cw)?)?;
+    let here = m.reg("sof_here", Ty::BIT, None)?;
+    m.next(&here, &Expr::mux(rst, &first, &ahead)?, None)?;
+    let mut bits = Vec::new();
+    for i in (0..p).rev() {
+        let b = if p > 1 {
+            let lo = sof_idx.slice(shift - 1, 0)?;
+            let at = m.reg_d(
+                &format!("sof_lane{i}"),
+                &lo.eq(&ku(i as i128, shift)?)?,
+                None,
+                None,
+            )?;
+            here.and(&at)?
+        } else {
+            here.clone()
+        };
+        bits.push(b);
+    }
+    m.wire("sof_user", &Expr::concat(&bits)?)
 }
 
 /// A pipeline register's downstream side and its upstream ready.

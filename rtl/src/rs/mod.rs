@@ -20,6 +20,7 @@
 pub mod bram;
 pub mod chain;
 pub mod dec;
+pub(crate) mod devfec;
 pub mod enc;
 pub mod gearbox;
 pub mod gf;
@@ -93,6 +94,51 @@ pub fn dec_latency(code: Code, s: usize) -> usize {
 /// Encoder latency in clock cycles (one output register).
 pub fn enc_latency(_code: Code, _s: usize) -> usize {
     1
+}
+
+/// A decoder chain behind an equalizer of `P` symbols per clock (the device's
+/// `fec` block): the code and `S`, the FEC symbols per beat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FecParams {
+    /// KP4 or KR4
+    pub code: Code,
+    /// S, FEC symbols per beat
+    pub symbols: usize,
+}
+
+impl FecParams {
+    /// `code` at the default `S` for `parallel` ([`default_symbols`]).
+    pub fn new(code: Code, parallel: usize) -> FecParams {
+        FecParams {
+            code,
+            symbols: default_symbols(parallel),
+        }
+    }
+
+    /// Checks the chain for an equalizer of `parallel` symbols per clock
+    /// (the gearbox keeps up: `5S > P`; the decoder fits `S`).
+    pub fn check(&self, parallel: usize) -> Result<(), RtlError> {
+        gearbox::check_gearbox(self.code, self.symbols, parallel)
+    }
+
+    /// What the register map's `id.fec_code` reports.
+    pub fn map(&self) -> proto::regmap::FecMap {
+        proto::regmap::FecMap {
+            code: match self.code {
+                Code::Kp4 => proto::regmap::FEC_CODE_KP4,
+                Code::Kr4 => proto::regmap::FEC_CODE_KR4,
+            },
+            symbols: self.symbols as u32,
+            t: self.code.t() as u32,
+        }
+    }
+}
+
+/// The default `S` behind an equalizer of `p` PAM4 symbols per clock: the
+/// smallest power of two with `5S > P` (the gearbox keeps up;
+/// [`proto::regmap::default_fec_symbols`]).
+pub fn default_symbols(p: usize) -> usize {
+    proto::regmap::default_fec_symbols(p)
 }
 
 /// Name of the decoder top.

@@ -1,0 +1,300 @@
+//! The Reed-Solomon decoder chain inside the device top (`rxdsp_top` with
+//! `tx.fec`): the gearbox and decoder (`rxdsp_rs_rx`) listen to every
+//! decided word the equalizer hands on, beside the stream to the host, and
+//! fill the `fec` register block (docs/registers.md, docs/device.md).
+//!
+//! * Alignment: `fec.sof_index` names the equalizer output symbol (counted
+//!   from 0 after `eq_reset`) that starts the first codeword; the marker is
+//!   [`super::chain::sof_marker`], as in `rxdsp_eq_fec`.
+//! * A pipeline register sits between the equalizer's output handshake and
+//!   the gearbox (the gearbox never refuses a word once `5S > P`; a word that
+//!   came while it did would set the sticky `lost` bit of `fec.status`).
+//! * Counters: the decoder's own 32-bit statistics (`stat_*`), each extended
+//!   to 64 bits by a high word that counts its wraps (a wrap is the top bit
+//!   falling; the statistics grow by at most `t` a codeword, so none is
+//!   missed). They clear with `eq_reset`, as the decoder does.
+//! * `fec.digest`: a 32-bit digest of everything the decoder outputs, so the
+//!   host can check the device's decoded data without receiving it: for
+//!   every output beat, `digest = rotl(digest, 1) ^ fold(w)`, where `w` is
+//!   the beat's `10S` data bits, on the last beat of a codeword with
+//!   `corrected | uncorrectable << 31` XORed into its low 32 bits, and `fold`
+//!   XORs the 32-bit chunks of `w` (zero-extended). `golden::fec::digest`
+//!   computes the same from the golden decoder.
+
+use super::chain::{sof_marker, SOF_BITS};
+use super::hdl_util::ku;
+use super::FecParams;
+use crate::csr::RegMap;
+use crate::hdl::{Dir, Expr, Module, Ty};
+use crate::RtlError;
+use proto::regmap::FEC_COUNTERS;
+
+/// The wires of the `fec` registers in the device top.
+pub(crate) struct FecRegs {
+    /// `fec.sof_index` (a CSR output)
+    sof_index: Expr,
+    /// `fec.limit` (a CSR output)
+    limit: Expr,
+    /// `fec.status`
+    status: Expr,
+    /// `fec.digest`
+    digest: Expr,
+    /// the 64-bit counters, in [`FEC_COUNTERS`] order, then the histogram bins
+    counters: Vec<(String, Expr)>,
+}
+
+/// Declares the wires of the `fec` registers (their widths are the map's).
+pub(crate) fn regs(m: &mut Module, map: &RegMap) -> Result<FecRegs, RtlError> {
+    let width = |reg: &str| -> Result<u32, RtlError> {
+        map.reg(reg).map(|r| r.width).ok_or_else(|| RtlError::Port {
+            inst: "u_csr".into(),
+            port: reg.into(),
+            why: "is not in the register map".into(),
+        })
+    };
+    let sof_index = m.wire_decl("q_fec_sof_index", Ty::u(width("fec.sof_index")?))?;
+    let limit = m.wire_decl("q_fec_limit", Ty::u(width("fec.limit")?))?;
+    let status = m.wire_decl("fec_status", Ty::u(width("fec.status")?))?;
+    let digest = m.wire_decl("fec_digest", Ty::u(width("fec.digest")?))?;
+    let mut counters = Vec::new();
+    let hist = map
+        .regs()
+        .filter(|r| r.name.starts_with("fec.hist"))
+        .map(|r| r.name.clone());
+    let names: Vec<String> = FEC_COUNTERS
+        .iter()
+        .map(|(n, _)| format!("fec.{n}"))
+        .chain(hist)
+        .collect();
+    for n in names {
+        let w = m.wire_decl(&format!("{}_w", n.replace('.', "_")), Ty::u(width(&n)?))?;
+        counters.push((n, w));
+    }
+    Ok(FecRegs {
+        sof_index,
+        limit,
+        status,
+        digest,
+        counters,
+    })
+}
+
+impl FecRegs {
+    /// The CSR block's output connections (port name, wire).
+    pub(crate) fn csr_outputs(&self) -> Vec<(String, Expr)> {
+        vec![
+            ("q_fec_sof_index".into(), self.sof_index.clone()),
+            ("q_fec_limit".into(), self.limit.clone()),
+        ]
+    }
+
+    /// The source of a status or snapshot register of the `fec` block.
+    pub(crate) fn status_source(&self, reg: &str) -> Option<Expr> {
+        match reg {
+            "fec.status" => Some(self.status.clone()),
+            "fec.digest" => Some(self.digest.clone()),
+            n => self
+                .counters
+                .iter()
+                .find(|(c, _)| c == n)
+                .map(|(_, e)| e.clone()),
+        }
+    }
+}
+
+/// The device-side signals the decoder chain listens to.
+pub(crate) struct Tap<'a> {
+    /// clock
+    pub clk: &'a Expr,
+    /// the equalizer's reset (power-on or `eq_reset`)
+    pub rst: &'a Expr,
+    /// a decided word is handed on this cycle (equalizer valid and ready)
+    pub take: &'a Expr,
+    /// the equalizer's decided data symbols
+    pub data: &'a Expr,
+}
+
+/// Instantiates `rx` (`rxdsp_rs_rx` for `f`) on the equalizer's decided
+/// words and drives the `fec` register wires of `r`.
+pub(crate) fn instantiate(
+    m: &mut Module,
+    rx: &Module,
+    f: &FecParams,
+    parallel: usize,
+    r: &FecRegs,
+    tap: &Tap,
+) -> Result<(), RtlError> {
+    m.comment("RS decoder chain: start-of-codeword marker from the decided-word count");
+    if r.sof_index.width() != SOF_BITS {
+        return Err(RtlError::Param {
+            name: "fec.sof_index width",
+            value: r.sof_index.width() as i64,
+            why: format!("the marker takes {SOF_BITS} bits"),
+        });
+    }
+    let user = sof_marker(m, tap.take, &r.sof_index, tap.rst, parallel)?;
+    m.comment("RS decoder chain: pipeline register, then the gearbox and the decoder");
+    let zero = |w: u32| ku(0, w);
+    let d_q = m.reg_d("fec_in_data", tap.data, None, None)?;
+    let u_q = m.reg_d("fec_in_user", &user, None, None)?;
+    let v_q = m.reg("fec_in_valid", Ty::BIT, Some(0))?;
+    m.next(&v_q, &Expr::mux(tap.rst, &zero(1)?, tap.take)?, None)?;
+    let mut outs: Vec<(String, Expr)> = Vec::new();
+    for port in rx.ports() {
+        if port.dir == Dir::Out {
+            outs.push((
+                port.name.clone(),
+                m.wire_decl(&format!("fec_{}", port.name), port.ty)?,
+            ));
+        }
+    }
+    let get = |n: &str| -> Result<Expr, RtlError> {
+        outs.iter()
+            .find(|(x, _)| x == n)
+            .map(|(_, e)| e.clone())
+            .ok_or_else(|| RtlError::Port {
+                inst: "u_fec".into(),
+                port: n.into(),
+                why: "is not an output of rxdsp_rs_rx".into(),
+            })
+    };
+    let mut conns: Vec<(&str, &Expr)> = vec![
+        ("clk", tap.clk),
+        ("rst", tap.rst),
+        ("s_axis_tdata", &d_q),
+        ("s_axis_tuser", &u_q),
+        ("s_axis_tvalid", &v_q),
+    ];
+    for (n, e) in &outs {
+        conns.push((n.as_str(), e));
+    }
+    m.instance(rx, "u_fec", &conns)?;
+
+    m.comment("RS decoder chain: status (aligned, sticky lost word, the decoder's sticky alignment error)");
+    let lost = m.reg("fec_lost", Ty::BIT, Some(0))?;
+    let lost_now = v_q.and(&get("s_axis_tready")?.not())?;
+    m.next(
+        &lost,
+        &Expr::mux(tap.rst, &zero(1)?, &lost.or(&lost_now)?)?,
+        None,
+    )?;
+    let sw = r.status.width();
+    let mut st = vec![get("err_align")?, lost, get("aligned")?];
+    if sw > 3 {
+        st.insert(0, zero(sw - 3)?);
+    }
+    m.assign(&r.status, &Expr::concat(&st)?)?;
+    digest(m, f, &get, r, tap.rst)?;
+    counters(m, f, &get, r, tap.rst)
+}
+
+/// `fec.digest` over the decoder's output beats (module doc).
+fn digest(
+    m: &mut Module,
+    f: &FecParams,
+    get: &dyn Fn(&str) -> Result<Expr, RtlError>,
+    r: &FecRegs,
+    rst: &Expr,
+) -> Result<(), RtlError> {
+    m.comment("RS decoder chain: digest of the decoded beats");
+    let dw = 10 * f.symbols as u32;
+    let chunks = dw.div_ceil(32);
+    let data = get("m_axis_tdata")?;
+    let corr = get("m_cw_corrected")?;
+    let unc = get("m_cw_uncorrectable")?;
+    let last = get("m_axis_tlast")?;
+    // the codeword's outcome, on its last beat only
+    let cw = corr.width();
+    let outcome = Expr::concat(&[unc, ku(0, 31 - cw)?, corr])?;
+    let outcome = Expr::mux(&last, &outcome, &ku(0, 32)?)?;
+    let padded = if chunks * 32 > dw {
+        m.wire(
+            "fec_padded",
+            &Expr::concat(&[ku(0, chunks * 32 - dw)?, data])?,
+        )?
+    } else {
+        data
+    };
+    let mut fold = outcome;
+    for c in 0..chunks {
+        fold = fold.xor(&padded.slice(32 * c + 31, 32 * c)?)?;
+    }
+    let fold = m.wire("fec_fold", &fold)?;
+    // codewords out so far, against `fec.limit`
+    let lw = r.limit.width();
+    let ov = get("m_axis_tvalid")?;
+    let n_out = m.reg("fec_out_codewords", Ty::u(lw), Some(0))?;
+    let ends = ov.and(&last)?;
+    let n_next = Expr::mux(&ends, &n_out.add(&ku(1, lw)?)?, &n_out)?;
+    m.next(&n_out, &Expr::mux(rst, &ku(0, lw)?, &n_next)?, None)?;
+    let unlimited = r.limit.eq(&ku(0, lw)?)?;
+    let open = m.wire("fec_out_open", &unlimited.or(&n_out.lt(&r.limit)?)?)?;
+    let d = m.reg("fec_digest_q", Ty::u(32), Some(0))?;
+    let rot = Expr::concat(&[d.slice(30, 0)?, d.slice(31, 31)?])?;
+    let next = Expr::mux(&ov.and(&open)?, &rot.xor(&fold)?, &d)?;
+    m.next(&d, &Expr::mux(rst, &ku(0, 32)?, &next)?, None)?;
+    m.assign(&r.digest, &d)
+}
+
+/// The 64-bit counters: each of the decoder's 32-bit statistics under a
+/// high word that counts its wraps.
+fn counters(
+    m: &mut Module,
+    f: &FecParams,
+    get: &dyn Fn(&str) -> Result<Expr, RtlError>,
+    r: &FecRegs,
+    rst: &Expr,
+) -> Result<(), RtlError> {
+    m.comment("RS decoder chain: the decoder's statistics extended to 64 bits");
+    let bins = f.code.t() + 2;
+    let hist = get("stat_histogram")?;
+    let mut lows = vec![
+        get("stat_codewords")?,
+        get("stat_corrected_codewords")?,
+        get("stat_corrected_symbols")?,
+        get("stat_uncorrectable")?,
+    ];
+    let bw = hist.width() / bins as u32;
+    for i in 0..bins as u32 {
+        lows.push(m.wire(
+            &format!("fec_stat_hist{i}"),
+            &hist.slice(bw * i + bw - 1, bw * i)?,
+        )?);
+    }
+    if lows.len() != r.counters.len() {
+        return Err(RtlError::Param {
+            name: "fec counters",
+            value: r.counters.len() as i64,
+            why: format!("the decoder has {} statistics", lows.len()),
+        });
+    }
+    let mut live = Vec::new();
+    for (i, ((name, w), lo)) in r.counters.iter().zip(&lows).enumerate() {
+        let lw = lo.width();
+        let hw = w.width() - lw;
+        let msb = lo.slice(lw - 1, lw - 1)?;
+        let prev = m.reg(&format!("fec_msb{i}"), Ty::BIT, Some(0))?;
+        m.next(&prev, &Expr::mux(rst, &ku(0, 1)?, &msb)?, None)?;
+        let hi = m.reg(&format!("fec_hi{i}"), Ty::u(hw), Some(0))?;
+        let wrap = prev.and(&msb.not())?;
+        let inc = Expr::mux(&wrap, &hi.add(&ku(1, hw)?)?, &hi)?;
+        m.next(&hi, &Expr::mux(rst, &ku(0, hw)?, &inc)?, None)?;
+        m.comment(&format!("{name}: high word, then the decoder's count"));
+        live.push(m.wire(&format!("fec_live{i}"), &Expr::concat(&[hi, lo.clone()])?)?);
+    }
+    // held at the state of codeword `fec.limit`: every statistic of a
+    // codeword changes in the same clock, so the copies stop together
+    m.comment("RS decoder chain: the counters as of codeword fec.limit");
+    let cw = &live[0];
+    let lw = r.limit.width();
+    let limit = Expr::concat(&[ku(0, cw.width() - lw)?, r.limit.clone()])?;
+    let unlimited = r.limit.eq(&ku(0, lw)?)?;
+    let open = m.wire("fec_cnt_open", &unlimited.or(&limit.lt(cw)?.not())?)?;
+    for (i, ((_, w), v)) in r.counters.iter().zip(&live).enumerate() {
+        let held = m.reg(&format!("fec_held{i}"), v.ty(), Some(0))?;
+        let next = Expr::mux(&open, v, &held)?;
+        m.next(&held, &Expr::mux(rst, &ku(0, v.width())?, &next)?, None)?;
+        m.assign(w, &held)?;
+    }
+    Ok(())
+}
