@@ -133,3 +133,52 @@ impl RxInput {
         })
     }
 }
+
+/// The FEC counts of a received stream (the `fec` object of `rxdsp rx` and
+/// `rxdsp stream` reports): the decoder aligned at
+/// [`golden::link::fec_sof_index`], every whole codeword decoded.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FecCounts {
+    /// "kp4" or "kr4"
+    pub code: String,
+    /// the received symbol that starts the first codeword counted
+    pub sof_index: u64,
+    /// the counters (`codewords`, `corrected_codewords`, `corrected_symbols`,
+    /// `uncorrectable_codewords`, `histogram`)
+    #[serde(flatten)]
+    pub stats: golden::fec::FecStats,
+}
+
+/// Where the decoder of `plan` starts on a stream received with `eq`, when
+/// the FEC counts are defined: the config has a code, and no interleave
+/// (the receivers decode codewords as they come, without de-interleaving).
+pub fn fec_alignment(plan: &LinkPlan, eq: &EqReport) -> Option<(golden::fec::Code, u64)> {
+    if plan.interleave {
+        return None;
+    }
+    Some((
+        link::fec_code(plan.fec)?,
+        link::fec_sof_index(plan, eq.delay)?,
+    ))
+}
+
+/// The golden decoder's counts on the decided data symbols `data` (and the
+/// digest a device decoder at `s` symbols per beat gives), or `None` when
+/// [`fec_alignment`] is.
+pub fn fec_counts(
+    plan: &LinkPlan,
+    eq: &EqReport,
+    data: &[u8],
+    s: usize,
+) -> Option<(FecCounts, u32)> {
+    let (code, sof) = fec_alignment(plan, eq)?;
+    let d = golden::fec::decode_aligned(code, s, data, sof as usize);
+    Some((
+        FecCounts {
+            code: code.name().into(),
+            sof_index: sof,
+            stats: d.stats,
+        },
+        d.digest,
+    ))
+}

@@ -34,20 +34,27 @@ impl DeviceSim {
         parallel: usize,
         adapt: Option<&HwAdaptParams>,
     ) -> Result<(DeviceSim, BuildInfo), SimError> {
-        DeviceSim::new_device(fmt, parallel, adapt, false)
+        DeviceSim::new_device(fmt, parallel, adapt, false, None)
     }
 
     /// [`DeviceSim::new_with`] for a device with the BER tester too when
     /// `bert` (the link emulator and the checker at their default
-    /// parameters, [`BertParams::new`]).
+    /// parameters, [`BertParams::new`]) and the RS decoder chain `fec`
+    /// (the code and S, the FEC symbols per beat).
     pub fn new_device(
         fmt: &RxFormat,
         parallel: usize,
         adapt: Option<&HwAdaptParams>,
         bert: bool,
+        fec: Option<(golden::fec::Code, usize)>,
     ) -> Result<(DeviceSim, BuildInfo), SimError> {
         let b = bert.then(|| BertParams::new(fmt, parallel));
-        let d = rtl::top::design_device(fmt, parallel, adapt, b.as_ref())?;
+        let blocks = rtl::top::DeviceBlocks {
+            adapt,
+            bert: b.as_ref(),
+            fec: fec.map(|(code, symbols)| rtl::rs::FecParams { code, symbols }),
+        };
+        let d = rtl::top::design_device(fmt, parallel, blocks)?;
         let info = build_library(&d.files, rtl::top::DEVICE_TOP, &d.ports)?;
         let model = Model::load(&info.library, &d.ports)?;
         let mut s = DeviceSim {

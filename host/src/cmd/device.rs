@@ -67,6 +67,7 @@ pub fn serve(a: ServeArgs) -> Result<()> {
         plan.parallel,
         build.adapt.as_ref(),
         build.bert,
+        build.fec,
     )
     .context("building the device")?;
     println!(
@@ -106,6 +107,98 @@ struct StreamReport {
     /// the device's adaptation engine: its trajectory read from the device
     #[serde(skip_serializing_if = "Option::is_none")]
     adaptation: Option<golden::adapt_link::AdaptReport>,
+    /// with `tx.fec` (no interleave): the device decoder's counts, checked
+    /// against the golden decoder on the same decisions
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fec: Option<StreamFec>,
+}
+
+/// The `fec` object of a `stream` report.
+#[derive(serde::Serialize)]
+struct StreamFec {
+    /// the counts the device's decoder gave (the keys of `rxdsp rx`'s `fec`)
+    #[serde(flatten)]
+    counts: rxdsp::rxinput::FecCounts,
+    /// S, the device decoder's FEC symbols per beat
+    symbols_per_beat: usize,
+    /// `fec.digest`, equal to the golden decoder's
+    digest: String,
+}
+
+/// Checks that the device has the decoder `plan` asks for, aligns it and
+/// limits it to the whole codewords of `symbols` decisions; gives its S and
+/// the symbols to stream after the data to flush it. `None` when the plan
+/// counts no FEC (no code, interleaved codewords, the adaptation engine).
+fn align_fec(
+    dev: &mut Device,
+    plan: &golden::config::LinkPlan,
+    eq: &golden::link::EqReport,
+    symbols: usize,
+) -> Result<Option<(usize, usize)>> {
+    let Some((code, sof)) = rxinput::fec_alignment(plan, eq) else {
+        if plan.interleave {
+            println!(
+                "fec        not counted: tx.interleave (the decoders do not de-interleave yet)"
+            );
+        }
+        return Ok(None);
+    };
+    if plan.hw_adapt.is_some() {
+        println!("fec        not counted on the device with adapt.in_rtl (its flush would move the adaptation)");
+        return Ok(None);
+    }
+    let Some(f) = dev.fec() else {
+        bail!(
+            "tx.fec = \"{}\" but {} has no RS decoder (built without tx.fec)",
+            code.name(),
+            dev.describe()
+        );
+    };
+    if device::fec::code_of(&f) != Some(code) {
+        bail!(
+            "tx.fec = \"{}\" but the decoder of {} is for code {} (id.fec_code 0x{:x})",
+            code.name(),
+            dev.describe(),
+            f.code,
+            f.word()
+        );
+    }
+    let whole = (symbols as u64).saturating_sub(sof) / (5 * code.n()) as u64;
+    if whole == 0 {
+        println!("fec        no whole codeword after symbol {sof}: nothing to count");
+        return Ok(None);
+    }
+    dev.fec_align(sof, whole)?;
+    Ok(Some((f.symbols as usize, dev.fec_flush_symbols()?)))
+}
+
+/// Reads the device decoder's counts and checks them, and its digest, against
+/// the golden decoder on the decisions `data`.
+fn check_fec(
+    dev: &mut Device,
+    plan: &golden::config::LinkPlan,
+    eq: &golden::link::EqReport,
+    data: &[u8],
+    s: usize,
+) -> Result<StreamFec> {
+    let got = dev
+        .fec_counts()
+        .with_context(|| format!("reading the decoder counters of {}", dev.describe()))?;
+    let (want, digest) = rxinput::fec_counts(plan, eq, data, s).expect("aligned above");
+    if got.stats != want.stats || got.digest != digest {
+        return Err(anyhow::Error::new(super::Mismatch(format!(
+            "the device's decoder disagrees with the golden decoder on the same decisions: device {:?} digest 0x{:08x}, golden {:?} digest 0x{digest:08x}",
+            got.stats, got.digest, want.stats
+        ))));
+    }
+    Ok(StreamFec {
+        counts: rxinput::FecCounts {
+            stats: got.stats,
+            ..want
+        },
+        symbols_per_beat: got.symbols,
+        digest: format!("0x{:08x}", got.digest),
+    })
 }
 
 /// Runs `rxdsp stream`.
@@ -132,6 +225,18 @@ pub fn stream(a: StreamArgs) -> Result<()> {
         // before any output file: a device without the engine is bad input
         dev.check_adapt(hw)?;
     }
+    let n_in = inp.samples.len();
+    let fec_s = align_fec(&mut dev, &plan, &inp.eq, n_in)?;
+    // with the decoder: zero samples after the data flush its last codewords
+    // out (its counts stop at the data's last whole codeword, `fec.limit`)
+    let flushed;
+    let samples_in: &[i16] = match fec_s {
+        Some((_, flush)) => {
+            flushed = [inp.samples.as_slice(), &vec![0i16; flush]].concat();
+            &flushed
+        }
+        None => &inp.samples,
+    };
     let t0 = Instant::now();
     let (out, st, adaptation) = match &plan.hw_adapt {
         Some(hw) => {
@@ -142,11 +247,16 @@ pub fn stream(a: StreamArgs) -> Result<()> {
             (r.out, r.stats, Some(rep))
         }
         None => {
-            let (out, st) = dev
-                .run_stream(&inp.coeffs, &inp.samples, 2)
+            let (mut out, st) = dev
+                .run_stream(&inp.coeffs, samples_in, 2)
                 .with_context(|| format!("streaming through {}", dev.describe()))?;
+            out.data.truncate(n_in);
             (out, st, None)
         }
+    };
+    let fec = match fec_s {
+        Some((s, _)) => Some(check_fec(&mut dev, &plan, &inp.eq, &out.data, s)?),
+        None => None,
     };
     let secs = t0.elapsed().as_secs_f64();
     write_file(&io.out, &samples::pack_symbols(&out.data)).context("writing the output")?;
@@ -170,6 +280,9 @@ pub fn stream(a: StreamArgs) -> Result<()> {
             ad.trajectory.len()
         );
     }
+    if let Some(f) = &fec {
+        super::rx::print_fec(&f.counts);
+    }
     super::rx::adaptation_outputs(&a.adapt, &plan, adaptation.as_ref())?;
     if let Some(p) = &io.report {
         let rep = StreamReport {
@@ -184,6 +297,7 @@ pub fn stream(a: StreamArgs) -> Result<()> {
             device_stats: st,
             link: dev.counters.clone(),
             adaptation,
+            fec,
         };
         write_json(p, &rep)?;
         println!("report     {}", p.display());

@@ -122,8 +122,13 @@ pub fn run(a: GenArgs) -> Result<()> {
         None => rtl::design(f, p).context("generating Verilog")?,
     };
     let tester = a.bert.then(|| rtl::bert::BertParams::new(f, p));
-    let dev = rtl::top::design_device(f, p, adaptive, tester.as_ref())
-        .context("generating the device")?;
+    // tx.fec: the device with the RS decoder chain behind the equalizer
+    let blocks = rtl::top::DeviceBlocks {
+        adapt: adaptive,
+        bert: tester.as_ref(),
+        fec: golden::link::fec_code(plan.fec).map(|c| rtl::rs::FecParams::new(c, p)),
+    };
+    let dev = rtl::top::design_device(f, p, blocks).context("generating the device")?;
     // the emulator with the largest channel, so that any channel that fits loads at run time
     let ep = rtl::emu::EmuParams {
         parallel: p,
@@ -136,8 +141,8 @@ pub fn run(a: GenArgs) -> Result<()> {
         ..Default::default()
     };
     let check = rtl::check::design(&cp).context("generating the BER checker")?;
-    let registers = rtl::csr::regmap_device(f, p, adaptive, tester.as_ref())
-        .markdown(&rtl::top::registers_title(f, p));
+    let registers =
+        rtl::csr::regmap_device(f, p, blocks).markdown(&rtl::top::registers_title(f, p));
     let mut eq_files = eq.files.clone();
     eq_files.push(("rxdsp.f".into(), eq.filelist()));
     eq_files.push(("eq_cfg_port.md".into(), eq_cfg_port(&plan)));

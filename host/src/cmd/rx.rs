@@ -33,6 +33,9 @@ struct RxReport {
     /// the hardware adaptation engine's trajectory (`adapt.in_rtl`)
     #[serde(skip_serializing_if = "Option::is_none")]
     adaptation: Option<golden::adapt_link::AdaptReport>,
+    /// with `tx.fec` (no interleave): the decoder's counts on the decisions
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fec: Option<rxdsp::rxinput::FecCounts>,
 }
 
 /// Runs `rxdsp rx`.
@@ -45,6 +48,7 @@ pub fn run(a: RxArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
     let out = input.receive(&plan)?;
     let (levels, data, adaptation) = (out.levels, out.data, out.adaptation);
+    let fec = rxdsp::rxinput::fec_counts(&plan, &input.eq, &data, 1).map(|f| f.0);
     let secs = t0.elapsed().as_secs_f64();
     let (x, eqr) = (input.samples, input.eq);
     write_file(&io.out, &samples::pack_symbols(&data)).context("writing the output")?;
@@ -72,6 +76,9 @@ pub fn run(a: RxArgs) -> Result<()> {
             ad.trajectory.len()
         );
     }
+    if let Some(f) = &fec {
+        print_fec(f);
+    }
     adaptation_outputs(&a.adapt, &plan, adaptation.as_ref())?;
     if let Some(p) = &io.report {
         let rep = RxReport {
@@ -84,11 +91,26 @@ pub fn run(a: RxArgs) -> Result<()> {
             seconds: secs,
             symbols_per_second: x.len() as f64 / secs.max(1e-9),
             adaptation,
+            fec,
         };
         write_json(p, &rep)?;
         println!("report     {}", p.display());
     }
     Ok(())
+}
+
+/// The FEC line of `rx` and `stream`.
+pub(crate) fn print_fec(f: &rxdsp::rxinput::FecCounts) {
+    let s = &f.stats;
+    println!(
+        "fec        {} from symbol {}: {} codewords, {} corrected ({} symbols), {} uncorrectable",
+        f.code,
+        f.sof_index,
+        s.codewords,
+        s.corrected_codewords,
+        s.corrected_symbols,
+        s.uncorrectable_codewords
+    );
 }
 
 /// Refuses `--plots` of `rx` or `stream` without an adaptation to draw.

@@ -94,14 +94,10 @@ impl FecChoice {
     }
 }
 
-/// The default `S` behind an equalizer of `p` PAM4 symbols per clock: the
-/// smallest power of two with `5S > P` (the gearbox keeps up).
+/// The default `S` behind an equalizer of `p` PAM4 symbols per clock
+/// ([`rtl::rs::default_symbols`]).
 pub fn default_fec_symbols(p: usize) -> usize {
-    let mut s = 1;
-    while 5 * s <= p {
-        s *= 2;
-    }
-    s
+    rtl::rs::default_symbols(p)
 }
 
 /// What `rxdsp synth` builds for `plan`: `None` (the equalizer alone) when the
@@ -314,8 +310,12 @@ pub fn synth_bert(
     let f = &plan.format;
     let bert = rtl::bert::BertParams::new(f, plan.parallel);
     let adapt = plan.hw_adapt.as_ref().map(|h| &h.params);
-    let design = rtl::top::design_device(f, plan.parallel, adapt, Some(&bert))
-        .context("generating Verilog")?;
+    let blocks = rtl::top::DeviceBlocks {
+        adapt,
+        bert: Some(&bert),
+        fec: None,
+    };
+    let design = rtl::top::design_device(f, plan.parallel, blocks).context("generating Verilog")?;
     let what = [
         ("rtl.parallel (P)", plan.parallel.to_string()),
         ("adc.bits", f.adc_bits.to_string()),

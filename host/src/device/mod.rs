@@ -12,6 +12,7 @@
 
 pub mod adapt;
 pub mod bert;
+pub mod fec;
 #[cfg(feature = "sim")]
 pub mod serve;
 pub mod transport;
@@ -181,6 +182,8 @@ pub struct DeviceInfo {
     pub adapt: Option<regmap::AdaptMap>,
     /// the BER tester's generation parameters, when it has one
     pub bert: Option<regmap::BertMap>,
+    /// the RS decoder chain's parameters, when it has one (`id.fec_code`)
+    pub fec: Option<regmap::FecMap>,
 }
 
 /// What a simulated device (`sim:`, `rxdsp serve`) is built for.
@@ -195,6 +198,9 @@ pub struct DeviceBuild {
     /// with the BER tester (`rxdsp bert`: the link emulator and the checker
     /// at their default parameters)
     pub bert: bool,
+    /// the RS decoder chain behind the equalizer (`tx.fec`): the code and
+    /// S, the FEC symbols per beat
+    pub fec: Option<(golden::fec::Code, usize)>,
 }
 
 impl DeviceBuild {
@@ -205,16 +211,20 @@ impl DeviceBuild {
             parallel,
             adapt: None,
             bert: false,
+            fec: None,
         }
     }
 
-    /// The device a plan asks for (with the engine when `adapt.in_rtl`).
+    /// The device a plan asks for (with the engine when `adapt.in_rtl`, with
+    /// the RS decoder chain at the default S when `tx.fec` names a code).
     pub fn of_plan(plan: &LinkPlan) -> DeviceBuild {
         DeviceBuild {
             format: plan.format.clone(),
             parallel: plan.parallel,
             adapt: plan.hw_adapt.as_ref().map(|h| h.params.clone()),
             bert: false,
+            fec: golden::link::fec_code(plan.fec)
+                .map(|c| (c, regmap::default_fec_symbols(plan.parallel))),
         }
     }
 
@@ -223,6 +233,8 @@ impl DeviceBuild {
     pub fn bert_of_plan(plan: &LinkPlan) -> DeviceBuild {
         DeviceBuild {
             bert: true,
+            // the emulator has no RS encoder yet: the tester's device has no decoder
+            fec: None,
             ..DeviceBuild::of_plan(plan)
         }
     }
@@ -343,6 +355,7 @@ impl Device {
                 latency: 0,
                 adapt: None,
                 bert: None,
+                fec: None,
             },
             counters: LinkCounters::default(),
         };
@@ -428,6 +441,7 @@ impl Device {
             latency: params.latency,
             adapt: params.adapt,
             bert: params.bert,
+            fec: params.fec,
         };
         self.map = map;
         Ok(())

@@ -68,6 +68,7 @@ pub fn serve_build(
         build.parallel,
         build.adapt.as_ref(),
         build.bert,
+        build.fec,
     )?;
     let mut rep = ServeReport::default();
     while max_sessions.is_none_or(|m| rep.sessions < m) {

@@ -116,7 +116,8 @@ impl SimTransport {
 
     /// Builds (or takes from the cache) the device `b`.
     pub fn new_build(b: &super::DeviceBuild) -> Result<SimTransport, DeviceError> {
-        let (dev, _) = DeviceSim::new_device(&b.format, b.parallel, b.adapt.as_ref(), b.bert)?;
+        let (dev, _) =
+            DeviceSim::new_device(&b.format, b.parallel, b.adapt.as_ref(), b.bert, b.fec)?;
         Ok(SimTransport {
             dev,
             rx: VecDeque::new(),

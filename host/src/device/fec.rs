@@ -1,0 +1,118 @@
+//! The device's RS decoder chain (the `fec` register block): align it on
+//! the stream, read its counters and its digest of the decoded data.
+//!
+//! The decoder listens to the decided words the equalizer hands on to the
+//! host, from the equalizer output symbol `fec.sof_index` on; a codeword is
+//! counted when its last beat leaves the decoder, `3 ceil(n/S) + 13` cycles
+//! after it entered. [`Device::fec_counts`] lets the device run that long
+//! before it latches the counters, so every complete codeword of a stream
+//! is counted.
+
+use super::{Device, DeviceError};
+use golden::fec::{Code, FecStats};
+use proto::regmap::{self, FecMap, FEC_COUNTERS};
+
+/// What the device's decoder counted.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceFec {
+    /// "kp4" or "kr4"
+    pub code: String,
+    /// S, FEC symbols per beat
+    pub symbols: usize,
+    /// the counters, as `rxdsp rx` and `rxdsp sim` report them
+    #[serde(flatten)]
+    pub stats: FecStats,
+    /// `fec.digest`: the decoded data and outcomes (`golden::fec::digest`)
+    pub digest: u32,
+    /// the gearbox saw the first codeword's start
+    pub aligned: bool,
+}
+
+/// The code of a device's `id.fec_code`.
+pub fn code_of(f: &FecMap) -> Option<Code> {
+    match f.code {
+        regmap::FEC_CODE_KP4 => Some(Code::Kp4),
+        regmap::FEC_CODE_KR4 => Some(Code::Kr4),
+        _ => None,
+    }
+}
+
+impl Device {
+    /// The decoder chain's parameters, `None` for a device built without one.
+    pub fn fec(&self) -> Option<FecMap> {
+        self.info.fec
+    }
+
+    fn need_fec(&self) -> Result<(FecMap, Code), DeviceError> {
+        let f = self.info.fec.ok_or_else(|| {
+            DeviceError::Identity(
+                "this device has no RS decoder (its `fec` block reads 0: built without tx.fec)"
+                    .into(),
+            )
+        })?;
+        let code = code_of(&f).ok_or_else(|| {
+            DeviceError::Identity(format!("id.fec_code names an unknown code {}", f.code))
+        })?;
+        Ok((f, code))
+    }
+
+    /// Sets the equalizer output symbol that starts the first codeword (hold
+    /// it while streaming; `ctrl.control.eq_reset` restarts the count) and
+    /// the number of codewords to count (0: all).
+    pub fn fec_align(&mut self, sof_index: u64, codewords: u64) -> Result<(), DeviceError> {
+        self.need_fec()?;
+        self.write_u64("fec.sof_index", sof_index)?;
+        self.write_u64("fec.limit", codewords)
+    }
+
+    /// Decided symbols to stream after the last whole codeword so that it
+    /// leaves the decoder: the decoder advances only on input beats, and a
+    /// symbol that enters leaves `3 ceil(n/S) + 12` beats later (plus the
+    /// gearbox, the equalizer and a margin of 16 beats).
+    pub fn fec_flush_symbols(&self) -> Result<usize, DeviceError> {
+        let (f, code) = self.need_fec()?;
+        let s = f.symbols.max(1) as usize;
+        let beats = code.n().div_ceil(s);
+        Ok(5 * s * (3 * beats + 28) + 4 * self.info.parallel)
+    }
+
+    /// Lets the last codeword through the decoder, latches every counter
+    /// (`stats.snapshot`) and reads the `fec` block.
+    pub fn fec_counts(&mut self) -> Result<DeviceFec, DeviceError> {
+        let (f, code) = self.need_fec()?;
+        let beats = code.n().div_ceil(f.symbols.max(1) as usize) as u64;
+        let cycles = 3 * beats + 64;
+        self.idle(cycles, std::time::Duration::from_millis(1))?;
+        self.write("stats.snapshot", 1)?;
+        let v = self.latched_block("fec")?;
+        let get = |n: &str| -> Result<u64, DeviceError> {
+            v.iter()
+                .find(|x| x.0 == n)
+                .map(|x| x.1)
+                .ok_or_else(|| DeviceError::NoRegister(n.into()))
+        };
+        let mut stats = FecStats::new(code);
+        let [c, cc, cs, u] = FEC_COUNTERS.map(|(n, _)| format!("fec.{n}"));
+        stats.codewords = get(&c)?;
+        stats.corrected_codewords = get(&cc)?;
+        stats.corrected_symbols = get(&cs)?;
+        stats.uncorrectable_codewords = get(&u)?;
+        for (i, h) in stats.histogram.iter_mut().enumerate() {
+            *h = get(&format!("fec.hist{i}"))?;
+        }
+        let status = self.read("fec.status")? as u32;
+        if status & 2 != 0 {
+            return Err(DeviceError::Register {
+                name: "fec.status".into(),
+                why: "the gearbox lost a decided word (sticky `lost` bit)".into(),
+            });
+        }
+        Ok(DeviceFec {
+            code: code.name().into(),
+            symbols: f.symbols as usize,
+            stats,
+            digest: get("fec.digest")? as u32,
+            aligned: status & 1 != 0,
+        })
+    }
+}

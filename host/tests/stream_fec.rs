@@ -1,0 +1,172 @@
+//! The RS decoder in the device: `rxdsp stream` with `tx.fec` reads the
+//! device decoder's counters and its digest of the decoded data, checks them
+//! against the golden decoder on the same decisions, and reports the same
+//! `fec` counts as `rxdsp rx` on the file and `rxdsp sim` that wrote it, in
+//! process (`sim:`) and over TCP (`rxdsp serve`). A device without the
+//! decoder, or with the other code, is refused in one line with no output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn rxdsp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rxdsp"))
+        .args(args)
+        .output()
+        .expect("run rxdsp")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = rxdsp(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("rxdsp-sfec-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+const KEYS: [&str; 5] = [
+    "codewords",
+    "corrected_codewords",
+    "corrected_symbols",
+    "uncorrectable_codewords",
+    "histogram",
+];
+
+/// `sim` writes samples and its report; `rx` and `stream` (on `device`)
+/// receive them: identical bits, and the three `fec` objects agree key for
+/// key. Returns the stream's `fec` object.
+fn sim_rx_stream(dir: &Path, symbols: &str, set: &[&str], device: &str) -> serde_json::Value {
+    let s = dir.join("s.npy");
+    let (rs, rr, rd) = (
+        dir.join("sim.json"),
+        dir.join("rx.json"),
+        dir.join("dev.json"),
+    );
+    let (gold, dev) = (dir.join("gold.bin"), dir.join("dev.bin"));
+    let p = |x: &PathBuf| x.to_str().unwrap().to_string();
+    let mut a = vec!["sim".to_string(), "--symbols".into(), symbols.into()];
+    a.extend(["--dump-samples".into(), p(&s), "--report".into(), p(&rs)]);
+    a.extend(set.iter().map(|x| x.to_string()));
+    ok(&a.iter().map(|x| x.as_str()).collect::<Vec<_>>());
+    for (cmd, out, rep) in [("rx", &gold, &rr), ("stream", &dev, &rd)] {
+        let mut a = vec![cmd.to_string()];
+        if cmd == "stream" {
+            a.extend(["--device".into(), device.into()]);
+        }
+        a.extend(["--in".into(), p(&s), "--out".into(), p(out)]);
+        a.extend(["--report".into(), p(rep)]);
+        a.extend(set.iter().map(|x| x.to_string()));
+        let o = ok(&a.iter().map(|x| x.as_str()).collect::<Vec<_>>());
+        assert!(o.contains("fec        "), "{o}");
+    }
+    assert_eq!(std::fs::read(&gold).unwrap(), std::fs::read(&dev).unwrap());
+    let (sim, rx, d) = (json(&rs), json(&rr), json(&rd));
+    for k in KEYS {
+        assert_eq!(sim["fec"][k], rx["fec"][k], "sim vs rx: {k}");
+        assert_eq!(rx["fec"][k], d["fec"][k], "rx vs stream: {k}");
+    }
+    assert_eq!(rx["fec"]["sof_index"], d["fec"]["sof_index"]);
+    d["fec"].clone()
+}
+
+#[test]
+#[ignore = "full tier: builds Verilator models (scripts/test.sh runs it)"]
+fn device_decoder_counts_equal_golden_in_process() {
+    // KP4 behind P = 8 (S = 2) at an SNR where codewords are corrected and lost
+    let d = tmpdir("kp4");
+    let set = ["--set", "tx.fec=\"kp4\"", "--set", "channel.snr_db=26.5"];
+    let f = sim_rx_stream(&d, "60000", &set, "sim:");
+    assert_eq!(f["symbols_per_beat"], 2);
+    assert_eq!(f["codewords"], 21);
+    let corrected = f["corrected_codewords"].as_u64().unwrap();
+    let lost = f["uncorrectable_codewords"].as_u64().unwrap();
+    assert!(corrected > 0 && lost > 0, "{f}");
+    // KR4 behind P = 4 (S = 1), two DFE taps, precoding
+    let d = tmpdir("kr4");
+    let set = [
+        "--set",
+        "tx.fec=\"kr4\"",
+        "--set",
+        "rtl.parallel=4",
+        "--set",
+        "dfe.taps=2",
+        "--set",
+        "tx.precode=true",
+        "--set",
+        "channel.snr_db=27.5",
+    ];
+    let f = sim_rx_stream(&d, "40000", &set, "sim:");
+    assert_eq!(f["symbols_per_beat"], 1);
+    assert!(f["codewords"].as_u64().unwrap() >= 14, "{f}");
+    assert!(f["corrected_symbols"].as_u64().unwrap() > 0, "{f}");
+}
+
+#[test]
+#[ignore = "full tier: builds Verilator models (scripts/test.sh runs it)"]
+fn device_decoder_over_tcp_and_refusals() {
+    let serve = |set: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rxdsp"));
+        c.args(["serve", "--listen", "127.0.0.1:0", "--sessions", "1"])
+            .args(set)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        let mut child = c.spawn().unwrap();
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("tcp://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        (child, url)
+    };
+    let d = tmpdir("tcp");
+    let kp4 = ["--set", "tx.fec=\"kp4\"", "--set", "channel.snr_db=27"];
+    let (mut child, url) = serve(&kp4);
+    sim_rx_stream(&d, "30000", &kp4, &url);
+    child.wait().unwrap();
+
+    // a device without a decoder, and one with the other code: exit 2, no output
+    let s = d.join("s.npy").display().to_string();
+    for (dev_set, why) in [
+        (&[][..], "has no RS decoder"),
+        (&["--set", "tx.fec=\"kr4\""][..], "is for code"),
+    ] {
+        let (mut child, url) = serve(dev_set);
+        let out = d.join("refused.bin");
+        let o = rxdsp(&[
+            "stream",
+            "--device",
+            &url,
+            "--in",
+            &s,
+            "--out",
+            out.to_str().unwrap(),
+            kp4[0],
+            kp4[1],
+            kp4[2],
+            kp4[3],
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(why), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!out.exists());
+        let _ = child.kill();
+        child.wait().ok();
+    }
+}
