@@ -1286,9 +1286,19 @@ fn build_top(
 
     let ffe_valid = m.wire_decl("ffe_valid", Ty::BIT)?;
     let ffe_y = m.wire_decl("ffe_y", Ty::u(pu * ob))?;
+    // the coefficients reach the multipliers through a second register
+    // (`ffe_cq{k}`, every clock): a register written from the configuration
+    // port sits near the port, and its route to the farthest of its P
+    // multipliers crossed the die (6.2 ns, every seed's worst path at P = 16);
+    // the copy sits among the multipliers. A write reaches them a clock
+    // later, which co-simulation checks (`sim::config_writes` writes tap 0
+    // last, and the stream starts in the next cycle).
     let coef_bus = match &thr.ffe {
         Some(bus) => bus.clone(),
-        None => Expr::pack_lsb_first(&cregs)?,
+        None => {
+            m.comment("the coefficients again, beside the multipliers");
+            Expr::pack_lsb_first(&reg_each(&mut m, &cregs, "ffe_cq")?)?
+        }
     };
     m.instance(
         ffe,

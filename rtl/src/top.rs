@@ -357,7 +357,7 @@ fn header(
         Some(f) => h.param(
             "tx.fec",
             format!(
-                "{}: gearbox and RS decoder at S = {} (latency {} cycles)",
+                "{}: gearbox and RS decoder at S = {} (a symbol leaves {} beats after it entered)",
                 f.code.name(),
                 f.symbols,
                 crate::rs::dec_latency(f.code, f.symbols) + 1

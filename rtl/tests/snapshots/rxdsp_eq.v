@@ -76,12 +76,30 @@ module rxdsp_eq (
     wire take = (s_axis_tvalid & s_ready);
     wire ffe_valid;
     wire [79:0] ffe_y;
+
+    // the coefficients again, beside the multipliers
+    reg [9:0] ffe_cq0;
+    reg [9:0] ffe_cq1;
+    reg [9:0] ffe_cq2;
+    reg [9:0] ffe_cq3;
+    reg [9:0] ffe_cq4;
+    reg [9:0] ffe_cq5;
+    reg [9:0] ffe_cq6;
+    reg [9:0] ffe_cq7;
+    reg [9:0] ffe_cq8;
+    reg [9:0] ffe_cq9;
+    reg [9:0] ffe_cq10;
+    reg [9:0] ffe_cq11;
+    reg [9:0] ffe_cq12;
+    reg [9:0] ffe_cq13;
+    reg [9:0] ffe_cq14;
+    reg [9:0] ffe_cq15;
     rxdsp_eq_ffe u_ffe (
         .clk(clk),
         .rst(rst),
         .in_valid(take),
         .in_data(s_axis_tdata),
-        .coef({ffe_c15, ffe_c14, ffe_c13, ffe_c12, ffe_c11, ffe_c10, ffe_c9, ffe_c8, ffe_c7, ffe_c6, ffe_c5, ffe_c4, ffe_c3, ffe_c2, ffe_c1, ffe_c0}),
+        .coef({ffe_cq15, ffe_cq14, ffe_cq13, ffe_cq12, ffe_cq11, ffe_cq10, ffe_cq9, ffe_cq8, ffe_cq7, ffe_cq6, ffe_cq5, ffe_cq4, ffe_cq3, ffe_cq2, ffe_cq1, ffe_cq0}),
         .out_valid(ffe_valid),
         .out_y(ffe_y)
     );
@@ -262,6 +280,25 @@ module rxdsp_eq (
         end else if (we_17) begin
             thr <= cfg_wdata[9:0];
         end
+    end
+
+    always @(posedge clk) begin
+        ffe_cq0 <= ffe_c0;
+        ffe_cq1 <= ffe_c1;
+        ffe_cq2 <= ffe_c2;
+        ffe_cq3 <= ffe_c3;
+        ffe_cq4 <= ffe_c4;
+        ffe_cq5 <= ffe_c5;
+        ffe_cq6 <= ffe_c6;
+        ffe_cq7 <= ffe_c7;
+        ffe_cq8 <= ffe_c8;
+        ffe_cq9 <= ffe_c9;
+        ffe_cq10 <= ffe_c10;
+        ffe_cq11 <= ffe_c11;
+        ffe_cq12 <= ffe_c12;
+        ffe_cq13 <= ffe_c13;
+        ffe_cq14 <= ffe_c14;
+        ffe_cq15 <= ffe_c15;
     end
 
     always @(posedge clk) begin
