@@ -5,33 +5,13 @@
 //! engine, or with another one, is refused in one line with no output.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn rxdsp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rxdsp"))
-        .args(args)
-        .output()
-        .expect("run rxdsp")
-}
+mod common;
 
-fn ok(args: &[&str]) -> String {
-    let o = rxdsp(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{json, ok, rxdsp, serve, stream_refused};
 
 fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rxdsp-adapt-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    common::tmpdir("adapt", name)
 }
 
 /// Samples of a lossy channel from `rxdsp sim`.
@@ -175,25 +155,6 @@ fn stream_adapt_equals_rx_adapt_in_process() {
 fn stream_adapt_over_tcp_and_refusals() {
     let d = tmpdir("tcp");
     let s = samples(&d, "8000", &[]);
-    let serve = |set: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_rxdsp"));
-        c.args(["serve", "--listen", "127.0.0.1:0", "--sessions", "1"])
-            .args(set)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
-        let mut child = c.spawn().unwrap();
-        let mut line = String::new();
-        use std::io::BufRead;
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("tcp://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
-        (child, url)
-    };
     let adapt = ["--set", "adapt.in_rtl=true", "--set", "eq.method=sign-sign"];
     let (mut child, url) = serve(&adapt);
     let extra = ["--adapt", "zero", "--set", "adapt.report_every=2000"];
@@ -203,43 +164,19 @@ fn stream_adapt_over_tcp_and_refusals() {
     // a device without the engine: one line, exit 2, no output file
     let (mut child, url) = serve(&[]);
     let o = d.join("none.bin");
-    let out = rxdsp(&[
-        "stream",
-        "--device",
-        &url,
-        "--in",
-        &s,
-        "--out",
-        o.to_str().unwrap(),
-        "--adapt",
-        "zero",
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains("no adaptation engine"), "{err}");
-    assert!(!o.exists());
+    let s = s.as_str();
+    stream_refused(&url, s, &o, &["--adapt", "zero"], "no adaptation engine");
     child.wait().unwrap();
 
     // another engine than the configuration's
     let (mut child, url) = serve(&adapt);
-    let out = rxdsp(&[
-        "stream",
-        "--device",
+    stream_refused(
         &url,
-        "--in",
-        &s,
-        "--out",
-        o.to_str().unwrap(),
-        "--adapt",
-        "zero",
-        "--set",
-        "adapt.delay=5",
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("the configuration asks for"), "{err}");
-    assert!(!o.exists());
+        s,
+        &o,
+        &["--adapt", "zero", "--set", "adapt.delay=5"],
+        "the configuration asks for",
+    );
     child.wait().unwrap();
 }
 

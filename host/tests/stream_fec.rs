@@ -6,33 +6,13 @@
 //! decoder, or with the other code, is refused in one line with no output.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn rxdsp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rxdsp"))
-        .args(args)
-        .output()
-        .expect("run rxdsp")
-}
+mod common;
 
-fn ok(args: &[&str]) -> String {
-    let o = rxdsp(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{json, ok, serve, stream_refused};
 
 fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rxdsp-sfec-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    common::tmpdir("sfec", name)
 }
 
 const KEYS: [&str; 5] = [
@@ -115,25 +95,6 @@ fn device_decoder_counts_equal_golden_in_process() {
 #[test]
 #[ignore = "full tier: builds Verilator models (scripts/test.sh runs it)"]
 fn device_decoder_over_tcp_and_refusals() {
-    let serve = |set: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_rxdsp"));
-        c.args(["serve", "--listen", "127.0.0.1:0", "--sessions", "1"])
-            .args(set)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
-        let mut child = c.spawn().unwrap();
-        let mut line = String::new();
-        use std::io::BufRead;
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("tcp://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
-        (child, url)
-    };
     let d = tmpdir("tcp");
     let kp4 = ["--set", "tx.fec=\"kp4\"", "--set", "channel.snr_db=27"];
     let (mut child, url) = serve(&kp4);
@@ -147,25 +108,7 @@ fn device_decoder_over_tcp_and_refusals() {
         (&["--set", "tx.fec=\"kr4\""][..], "is for code"),
     ] {
         let (mut child, url) = serve(dev_set);
-        let out = d.join("refused.bin");
-        let o = rxdsp(&[
-            "stream",
-            "--device",
-            &url,
-            "--in",
-            &s,
-            "--out",
-            out.to_str().unwrap(),
-            kp4[0],
-            kp4[1],
-            kp4[2],
-            kp4[3],
-        ]);
-        assert_eq!(o.status.code(), Some(2), "{o:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains(why), "{err}");
-        assert_eq!(err.trim().lines().count(), 1, "{err}");
-        assert!(!out.exists());
+        stream_refused(&url, &s, &d.join("refused.bin"), &kp4, why);
         let _ = child.kill();
         child.wait().ok();
     }

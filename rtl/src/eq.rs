@@ -1286,20 +1286,7 @@ fn build_top(
 
     let ffe_valid = m.wire_decl("ffe_valid", Ty::BIT)?;
     let ffe_y = m.wire_decl("ffe_y", Ty::u(pu * ob))?;
-    // the coefficients reach the multipliers through a second register
-    // (`ffe_cq{k}`, every clock): a register written from the configuration
-    // port sits near the port, and its route to the farthest of its P
-    // multipliers crossed the die (6.2 ns, every seed's worst path at P = 16);
-    // the copy sits among the multipliers. A write reaches them a clock
-    // later, which co-simulation checks (`sim::config_writes` writes tap 0
-    // last, and the stream starts in the next cycle).
-    let coef_bus = match &thr.ffe {
-        Some(bus) => bus.clone(),
-        None => {
-            m.comment("the coefficients again, beside the multipliers");
-            Expr::pack_lsb_first(&reg_each(&mut m, &cregs, "ffe_cq")?)?
-        }
-    };
+    let coef_bus = coef_bus(&mut m, thr.ffe.as_ref(), &cregs)?;
     m.instance(
         ffe,
         "u_ffe",
@@ -1379,6 +1366,24 @@ fn build_top(
         crate::adapt::readback_outputs(&mut m, fmt, &thr)?;
     }
     Ok(m)
+}
+
+/// The coefficient bus of the FFE: the adaptation engine's when it has one,
+/// else the configuration registers through a second register each
+/// (`ffe_cq{k}`, every clock). A register written from the configuration
+/// port sits near the port, and its route to the farthest of its P
+/// multipliers crossed the die (6.2 ns, every seed's worst path at P = 16);
+/// the copy sits among the multipliers. A write reaches them a clock later,
+/// which co-simulation checks (`sim::config_writes` writes tap 0 last, and the
+/// stream starts in the next cycle).
+fn coef_bus(m: &mut Module, engine: Option<&Expr>, cregs: &[Expr]) -> Result<Expr, RtlError> {
+    match engine {
+        Some(bus) => Ok(bus.clone()),
+        None => {
+            m.comment("the coefficients again, beside the multipliers");
+            Expr::pack_lsb_first(&reg_each(m, cregs, "ffe_cq")?)
+        }
+    }
 }
 
 /// One output word of the equalizer: valid, data symbols, slicer levels,

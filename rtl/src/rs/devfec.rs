@@ -184,18 +184,31 @@ pub(crate) fn instantiate(
         st.insert(0, zero(sw - 3)?);
     }
     m.assign(&r.status, &Expr::concat(&st)?)?;
-    digest(m, f, &get, r, tap.rst)?;
-    counters(m, f, &get, r, tap.rst)
+    let c = Ctx {
+        f,
+        get: &get,
+        r,
+        rst: tap.rst,
+    };
+    digest(m, &c)?;
+    counters(m, &c)
+}
+
+/// What the digest and the counters are built from.
+struct Ctx<'a> {
+    /// the chain's parameters
+    f: &'a FecParams,
+    /// an output of `rxdsp_rs_rx` by name
+    get: &'a dyn Fn(&str) -> Result<Expr, RtlError>,
+    /// the `fec` register wires
+    r: &'a FecRegs,
+    /// the equalizer's reset
+    rst: &'a Expr,
 }
 
 /// `fec.digest` over the decoder's output beats (module doc).
-fn digest(
-    m: &mut Module,
-    f: &FecParams,
-    get: &dyn Fn(&str) -> Result<Expr, RtlError>,
-    r: &FecRegs,
-    rst: &Expr,
-) -> Result<(), RtlError> {
+fn digest(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
+    let (f, get, r, rst) = (c.f, c.get, c.r, c.rst);
     m.comment("RS decoder chain: digest of the decoded beats");
     let dw = 10 * f.symbols as u32;
     let chunks = dw.div_ceil(32);
@@ -238,13 +251,8 @@ fn digest(
 
 /// The 64-bit counters: each of the decoder's 32-bit statistics under a
 /// high word that counts its wraps.
-fn counters(
-    m: &mut Module,
-    f: &FecParams,
-    get: &dyn Fn(&str) -> Result<Expr, RtlError>,
-    r: &FecRegs,
-    rst: &Expr,
-) -> Result<(), RtlError> {
+fn counters(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
+    let (f, get, r, rst) = (c.f, c.get, c.r, c.rst);
     m.comment("RS decoder chain: the decoder's statistics extended to 64 bits");
     let bins = f.code.t() + 2;
     let hist = get("stat_histogram")?;
