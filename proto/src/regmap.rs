@@ -1090,7 +1090,7 @@ fn fec_block(p: &MapParams) -> Block {
         "digest",
         32,
         Kind::Snapshot,
-        "digest of every decoded beat and codeword outcome (docs/device.md; `golden::fec::digest` computes the same)",
+        "digest of every decoded beat and codeword outcome (docs/device.md; `golden::fec::decode_aligned` computes the same)",
     );
     b.at(base::FEC + 0x08);
     for (name, doc) in FEC_COUNTERS {

@@ -3,10 +3,12 @@
 //!
 //! The decoder listens to the decided words the equalizer hands on to the
 //! host, from the equalizer output symbol `fec.sof_index` on; a codeword is
-//! counted when its last beat leaves the decoder, `3 ceil(n/S) + 13` cycles
-//! after it entered. [`Device::fec_counts`] lets the device run that long
-//! before it latches the counters, so every complete codeword of a stream
-//! is counted.
+//! counted when it leaves the decoder, `3 ceil(n/S) + 13` input beats after
+//! its last symbol entered (the decoder advances only on input beats). So a
+//! stream is followed by [`Device::fec_flush_symbols`] of padding, and
+//! `fec.limit` stops the counters at the stream's last whole codeword
+//! ([`Device::fec_align`]); [`Device::fec_counts`] then lets the device run
+//! a little more before it latches them.
 
 use super::{Device, DeviceError};
 use golden::fec::{Code, FecStats};
@@ -22,7 +24,7 @@ pub struct DeviceFec {
     /// the counters, as `rxdsp rx` and `rxdsp sim` report them
     #[serde(flatten)]
     pub stats: FecStats,
-    /// `fec.digest`: the decoded data and outcomes (`golden::fec::digest`)
+    /// `fec.digest`: the decoded data and outcomes (`golden::fec::decode_aligned`)
     pub digest: u32,
     /// the gearbox saw the first codeword's start
     pub aligned: bool,

@@ -12,13 +12,18 @@
 //! * Counters: the decoder's own 32-bit statistics (`stat_*`), each extended
 //!   to 64 bits by a high word that counts its wraps (a wrap is the top bit
 //!   falling; the statistics grow by at most `t` a codeword, so none is
-//!   missed). They clear with `eq_reset`, as the decoder does.
+//!   missed), then held copies that stop at codeword `fec.limit` (0: never):
+//!   the decoder advances only on input beats, so a stream is followed by
+//!   padding that flushes its last codewords out, and the padding's own
+//!   codewords must not count. They clear with `eq_reset`, as the decoder
+//!   does.
 //! * `fec.digest`: a 32-bit digest of everything the decoder outputs, so the
 //!   host can check the device's decoded data without receiving it: for
 //!   every output beat, `digest = rotl(digest, 1) ^ fold(w)`, where `w` is
 //!   the beat's `10S` data bits, on the last beat of a codeword with
 //!   `corrected | uncorrectable << 31` XORed into its low 32 bits, and `fold`
-//!   XORs the 32-bit chunks of `w` (zero-extended). `golden::fec::digest`
+//!   XORs the 32-bit chunks of `w` (zero-extended), over the first
+//!   `fec.limit` codewords out (all when 0). `golden::fec::decode_aligned`
 //!   computes the same from the golden decoder.
 
 use super::chain::{sof_marker, SOF_BITS};
