@@ -78,6 +78,8 @@ pub fn run(a: RxArgs) -> Result<()> {
     }
     if let Some(f) = &fec {
         print_fec(f);
+    } else if plan.interleave {
+        println!("fec        not counted: tx.interleave (the decoders do not de-interleave yet)");
     }
     adaptation_outputs(&a.adapt, &plan, adaptation.as_ref())?;
     if let Some(p) = &io.report {
