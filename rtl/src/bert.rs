@@ -118,11 +118,7 @@ pub(crate) struct BertRegs {
 pub(crate) fn regs(m: &mut Module, map: &RegMap) -> Result<BertRegs, RtlError> {
     let mut csr = Vec::new();
     let mut w = |reg: &str, prefix: &str| -> Result<Expr, RtlError> {
-        let r = map.reg(reg).ok_or_else(|| RtlError::Port {
-            inst: "u_csr".into(),
-            port: reg.into(),
-            why: "is not in the register map".into(),
-        })?;
+        let r = crate::csr::map_reg(map, reg)?;
         let ty = if prefix == "s" {
             Ty::BIT
         } else {

@@ -82,6 +82,16 @@ pub fn regmap_device(fmt: &RxFormat, parallel: usize, blocks: DeviceBlocks) -> R
     proto::regmap::regmap(&params_device(fmt, parallel, blocks))
 }
 
+/// The register `name` of `map`, or the error of a device top that wires a
+/// register its map does not have.
+pub(crate) fn map_reg<'a>(map: &'a RegMap, name: &str) -> Result<&'a Reg, RtlError> {
+    map.reg(name).ok_or_else(|| RtlError::Port {
+        inst: "u_csr".into(),
+        port: name.into(),
+        why: "is not in the register map".into(),
+    })
+}
+
 /// Name of the CSR decoder module.
 pub const CSR_MODULE: &str = "rxdsp_csr";
 

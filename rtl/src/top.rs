@@ -145,7 +145,7 @@ pub fn build_device(
         None => None,
     };
     let fec_mods = match &fec {
-        Some(f) => Some(fec_modules(f, parallel)?),
+        Some(f) => Some(crate::rs::rx_modules(f.code, f.symbols, parallel)?),
         None => None,
     };
     let mut m = Module::new(DEVICE_TOP, header(fmt, parallel, blocks, &map));
@@ -298,18 +298,6 @@ pub fn build_device(
     }
     mods.push(m);
     Ok(mods)
-}
-
-/// The decoder chain's modules for the device: the decoder's submodules,
-/// the gearbox and the decoder top, then `rxdsp_rs_rx`.
-fn fec_modules(f: &FecParams, parallel: usize) -> Result<(Vec<Module>, Module), RtlError> {
-    let mut sub = crate::rs::dec::build(f.code, f.symbols, crate::rs::MemForm::Generic)?;
-    let dec_top = sub.pop().expect("decoder top");
-    let gb = crate::rs::gearbox::build(f.code, f.symbols, parallel)?;
-    let rx = crate::rs::gearbox::build_rx(&gb, &dec_top, parallel)?;
-    sub.push(gb);
-    sub.push(dec_top);
-    Ok((sub, rx))
 }
 
 /// The device top's header: its build parameters.

@@ -137,9 +137,7 @@ fn align_fec(
 ) -> Result<Option<(usize, usize)>> {
     let Some((code, sof)) = rxinput::fec_alignment(plan, eq) else {
         if plan.interleave {
-            println!(
-                "fec        not counted: tx.interleave (the decoders do not de-interleave yet)"
-            );
+            super::rx::print_fec_interleaved();
         }
         return Ok(None);
     };

@@ -79,7 +79,7 @@ pub fn run(a: RxArgs) -> Result<()> {
     if let Some(f) = &fec {
         print_fec(f);
     } else if plan.interleave {
-        println!("fec        not counted: tx.interleave (the decoders do not de-interleave yet)");
+        print_fec_interleaved();
     }
     adaptation_outputs(&a.adapt, &plan, adaptation.as_ref())?;
     if let Some(p) = &io.report {
@@ -113,6 +113,11 @@ pub(crate) fn print_fec(f: &rxdsp::rxinput::FecCounts) {
         s.corrected_symbols,
         s.uncorrectable_codewords
     );
+}
+
+/// The line of `rx` and `stream` when `tx.interleave` leaves the FEC uncounted.
+pub(crate) fn print_fec_interleaved() {
+    println!("fec        not counted: tx.interleave (the decoders do not de-interleave yet)");
 }
 
 /// Refuses `--plots` of `rx` or `stream` without an adaptation to draw.

@@ -94,15 +94,9 @@ impl FecChoice {
     }
 }
 
-/// The default `S` behind an equalizer of `p` PAM4 symbols per clock
-/// ([`rtl::rs::default_symbols`]).
-pub fn default_fec_symbols(p: usize) -> usize {
-    rtl::rs::default_symbols(p)
-}
-
 /// What `rxdsp synth` builds for `plan`: `None` (the equalizer alone) when the
 /// config has no FEC; else the code with `symbols` (default
-/// [`default_fec_symbols`]) and `decoder_only`, checked.
+/// [`proto::regmap::default_fec_symbols`]) and `decoder_only`, checked.
 pub fn fec_choice(
     plan: &LinkPlan,
     symbols: Option<usize>,
@@ -120,7 +114,7 @@ pub fn fec_choice(
         FecKind::Kp4 => Code::Kp4,
         FecKind::Kr4 => Code::Kr4,
     };
-    let s = symbols.unwrap_or_else(|| default_fec_symbols(plan.parallel));
+    let s = symbols.unwrap_or_else(|| proto::regmap::default_fec_symbols(plan.parallel));
     if decoder_only {
         rtl::rs::check(code, s)
     } else {
@@ -497,9 +491,9 @@ mod tests {
 
     #[test]
     fn fec_choice_follows_the_config() {
-        assert_eq!(default_fec_symbols(1), 1);
-        assert_eq!(default_fec_symbols(8), 2);
-        assert_eq!(default_fec_symbols(32), 8);
+        assert_eq!(proto::regmap::default_fec_symbols(1), 1);
+        assert_eq!(proto::regmap::default_fec_symbols(8), 2);
+        assert_eq!(proto::regmap::default_fec_symbols(32), 8);
         assert_eq!(fec_choice(&plan(&[]), None, false).unwrap(), None);
         let e = fec_choice(&plan(&[]), None, true).unwrap_err();
         assert!(e.to_string().contains("tx.fec"), "{e}");

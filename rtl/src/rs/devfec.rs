@@ -50,13 +50,7 @@ pub(crate) struct FecRegs {
 
 /// Declares the wires of the `fec` registers (their widths are the map's).
 pub(crate) fn regs(m: &mut Module, map: &RegMap) -> Result<FecRegs, RtlError> {
-    let width = |reg: &str| -> Result<u32, RtlError> {
-        map.reg(reg).map(|r| r.width).ok_or_else(|| RtlError::Port {
-            inst: "u_csr".into(),
-            port: reg.into(),
-            why: "is not in the register map".into(),
-        })
-    };
+    let width = |reg: &str| crate::csr::map_reg(map, reg).map(|r| r.width);
     let sof_index = m.wire_decl("q_fec_sof_index", Ty::u(width("fec.sof_index")?))?;
     let limit = m.wire_decl("q_fec_limit", Ty::u(width("fec.limit")?))?;
     let status = m.wire_decl("fec_status", Ty::u(width("fec.status")?))?;
@@ -189,11 +183,14 @@ pub(crate) fn instantiate(
         st.insert(0, zero(sw - 3)?);
     }
     m.assign(&r.status, &Expr::concat(&st)?)?;
+    let lw = r.limit.width();
+    let unlimited = m.wire("fec_unlimited", &r.limit.eq(&ku(0, lw)?)?)?;
     let c = Ctx {
         f,
         get: &get,
         r,
         rst: tap.rst,
+        unlimited: &unlimited,
     };
     digest(m, &c)?;
     counters(m, &c)
@@ -209,6 +206,8 @@ struct Ctx<'a> {
     r: &'a FecRegs,
     /// the equalizer's reset
     rst: &'a Expr,
+    /// `fec.limit` is 0: every codeword counts
+    unlimited: &'a Expr,
 }
 
 /// `fec.digest` over the decoder's output beats (module doc).
@@ -245,8 +244,7 @@ fn digest(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
     let ends = ov.and(&last)?;
     let n_next = Expr::mux(&ends, &n_out.add(&ku(1, lw)?)?, &n_out)?;
     m.next(&n_out, &Expr::mux(rst, &ku(0, lw)?, &n_next)?, None)?;
-    let unlimited = r.limit.eq(&ku(0, lw)?)?;
-    let open = m.wire("fec_out_open", &unlimited.or(&n_out.lt(&r.limit)?)?)?;
+    let open = m.wire("fec_out_open", &c.unlimited.or(&n_out.lt(&r.limit)?)?)?;
     let d = m.reg("fec_digest_q", Ty::u(32), Some(0))?;
     let rot = Expr::concat(&[d.slice(30, 0)?, d.slice(31, 31)?])?;
     let next = Expr::mux(&ov.and(&open)?, &rot.xor(&fold)?, &d)?;
@@ -301,8 +299,7 @@ fn counters(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
     let cw = &live[0];
     let lw = r.limit.width();
     let limit = Expr::concat(&[ku(0, cw.width() - lw)?, r.limit.clone()])?;
-    let unlimited = r.limit.eq(&ku(0, lw)?)?;
-    let open = m.wire("fec_cnt_open", &unlimited.or(&limit.lt(cw)?.not())?)?;
+    let open = m.wire("fec_cnt_open", &c.unlimited.or(&limit.lt(cw)?.not())?)?;
     for (i, ((_, w), v)) in r.counters.iter().zip(&live).enumerate() {
         let held = m.reg(&format!("fec_held{i}"), v.ty(), Some(0))?;
         let next = Expr::mux(&open, v, &held)?;

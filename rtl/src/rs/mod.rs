@@ -27,7 +27,7 @@ pub mod gf;
 
 pub use bram::MemForm;
 
-use crate::hdl::Header;
+use crate::hdl::{Header, Module};
 use crate::{Design, RtlError};
 use golden::fec::Code;
 
@@ -107,11 +107,12 @@ pub struct FecParams {
 }
 
 impl FecParams {
-    /// `code` at the default `S` for `parallel` ([`default_symbols`]).
+    /// `code` at the default `S` for `parallel`
+    /// ([`proto::regmap::default_fec_symbols`]).
     pub fn new(code: Code, parallel: usize) -> FecParams {
         FecParams {
             code,
-            symbols: default_symbols(parallel),
+            symbols: proto::regmap::default_fec_symbols(parallel),
         }
     }
 
@@ -132,13 +133,6 @@ impl FecParams {
             t: self.code.t() as u32,
         }
     }
-}
-
-/// The default `S` behind an equalizer of `p` PAM4 symbols per clock: the
-/// smallest power of two with `5S > P` (the gearbox keeps up;
-/// [`proto::regmap::default_fec_symbols`]).
-pub fn default_symbols(p: usize) -> usize {
-    proto::regmap::default_fec_symbols(p)
 }
 
 /// Name of the decoder top.
@@ -222,14 +216,27 @@ pub fn design_gearbox(code: Code, s: usize, p: usize) -> Result<Design, RtlError
 /// clock (the equalizer's parallelism) and `s` FEC symbols per beat.
 pub fn design_rx(code: Code, s: usize, p: usize) -> Result<Design, RtlError> {
     gearbox::check_gearbox(code, s, p)?;
-    let mut mods = dec::build(code, s, MemForm::Generic)?;
-    let dec_top = mods.pop().expect("decoder top");
-    let gb = gearbox::build(code, s, p)?;
-    let rx = gearbox::build_rx(&gb, &dec_top, p)?;
-    mods.push(gb);
-    mods.push(dec_top);
+    let (mut mods, rx) = rx_modules(code, s, p)?;
     mods.push(rx);
     to_design(mods, dec_latency(code, s) + 1)
+}
+
+/// The modules of `rxdsp_rs_rx` for `code` at `s` FEC symbols per beat behind
+/// `p` PAM4 symbols per clock: its submodules (the decoder's, the gearbox,
+/// the decoder top, in file order), then `rxdsp_rs_rx` itself. Shared by
+/// [`design_rx`], [`design_eq_fec`] and the device top.
+pub(crate) fn rx_modules(
+    code: Code,
+    s: usize,
+    p: usize,
+) -> Result<(Vec<Module>, Module), RtlError> {
+    let mut sub = dec::build(code, s, MemForm::Generic)?;
+    let dec_top = sub.pop().expect("decoder top");
+    let gb = gearbox::build(code, s, p)?;
+    let rx = gearbox::build_rx(&gb, &dec_top, p)?;
+    sub.push(gb);
+    sub.push(dec_top);
+    Ok((sub, rx))
 }
 
 /// `rxdsp_eq_fec`: the equalizer for `fmt` at `p` samples per clock feeding
@@ -247,15 +254,10 @@ pub fn design_eq_fec(
     crate::eq::check(fmt, p)?;
     gearbox::check_gearbox(code, s, p)?;
     let eq_mods = crate::eq::build(fmt, p)?;
-    let mut rs_mods = dec::build(code, s, MemForm::Generic)?;
-    let dec_top = rs_mods.pop().expect("decoder top");
-    let gb = gearbox::build(code, s, p)?;
-    let rx = gearbox::build_rx(&gb, &dec_top, p)?;
+    let (rs_mods, rx) = rx_modules(code, s, p)?;
     let top = chain::build(eq_mods.last().expect("eq top"), &rx, p)?;
     let mut mods = eq_mods;
     mods.extend(rs_mods);
-    mods.push(gb);
-    mods.push(dec_top);
     mods.push(rx);
     mods.push(top);
     to_design(mods, crate::eq::latency(fmt, p) + 2 + dec_latency(code, s))
