@@ -315,6 +315,10 @@ pub struct EmuPlan {
     pub adc_bits: u32,
     /// `K` of the error injector (`link.inject_every`, 0 = off; [`injected`])
     pub inject_every: u64,
+    /// the Reed-Solomon code the transmitter frames the pattern into (`tx.fec`)
+    pub fec: Option<crate::fec::Code>,
+    /// the 2-way codeword interleave (`tx.interleave`, with `fec` only)
+    pub interleave: bool,
 }
 
 impl EmuPlan {
@@ -324,11 +328,13 @@ impl EmuPlan {
     pub fn new(plan: &LinkPlan) -> Result<EmuPlan, EmuError> {
         let mut e = Self::for_parts(&plan.pulse.taps, plan.sigma, &plan.adc, plan.parallel)?;
         e.inject_every = plan.inject_every;
+        e.fec = crate::link::fec_code(plan.fec);
+        e.interleave = e.fec.is_some() && plan.interleave;
         Ok(e)
     }
 
     /// [`EmuPlan::new`] from its parts: pulse taps, noise sigma (amplitude
-    /// units), the ADC and the lane count; the injector off.
+    /// units), the ADC and the lane count; the injector and the FEC off.
     pub fn for_parts(
         pulse: &[f64],
         sigma: f64,
@@ -381,6 +387,8 @@ impl EmuPlan {
             lanes: lanes.max(1),
             adc_bits: adc.bits,
             inject_every: 0,
+            fec: None,
+            interleave: false,
         })
     }
 

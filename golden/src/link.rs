@@ -348,6 +348,24 @@ pub fn fec_sof_index(plan: &LinkPlan, delay: usize) -> Option<u64> {
     Some(first_valid.div_ceil(frame) * frame + delay as u64)
 }
 
+/// The FEC frames a run of `symbols` received symbols decodes, for a
+/// receiver of decision delay `delay`, as `rxdsp sim`'s deframer counts
+/// them: `(skipped, counted)`, the whole frames within the run that start
+/// before the warm-up ends (not decoded) and after it (decoded; the first
+/// starts at [`fec_sof_index`]). `None` without FEC. A frame is one
+/// codeword, or two with `tx.interleave`.
+pub fn fec_frames(plan: &LinkPlan, delay: usize, symbols: u64) -> Option<(u64, u64)> {
+    let code = fec_code(plan.fec)?;
+    let ways = if plan.interleave { 2 } else { 1 };
+    let frame = (5 * code.n() * ways) as u64;
+    // decision j carries transmitted symbol j - delay: frame f is complete
+    // once (f + 1) F transmitted symbols are decided
+    let whole = symbols.saturating_sub(delay as u64) / frame;
+    let first_valid = warmup_symbols(plan, delay) - delay as u64;
+    let skipped = first_valid.div_ceil(frame).min(whole);
+    Some((skipped, whole - skipped))
+}
+
 /// The Reed-Solomon code of a configuration's `tx.fec`.
 pub fn fec_code(f: FecKind) -> Option<Code> {
     match f {
@@ -1143,6 +1161,33 @@ mod tests {
                 assert_eq!(a, b, "sigma {sigma} len {len}");
                 assert!(a.contains(&127) && a.contains(&-128) || len < 300);
             }
+        }
+    }
+
+    /// `fec_frames` counts the frames the deframer of `run` decodes and skips.
+    #[test]
+    fn fec_frames_are_the_deframers() {
+        use crate::config::{Config, FecKind};
+        for (fec, il, symbols) in [
+            (FecKind::Kp4, false, 20_000),
+            (FecKind::Kr4, true, 30_001),
+            (FecKind::Kp4, false, 2_000),
+            (FecKind::Kr4, false, 2_640 + 60),
+        ] {
+            let mut cfg = Config::default();
+            cfg.tx.fec = fec;
+            cfg.tx.interleave = il;
+            cfg.link.symbols = symbols;
+            let plan = cfg.resolve().unwrap();
+            let r = run(&plan, &RunOptions::default()).unwrap().report;
+            let f = r.fec.unwrap();
+            let (sk, n) = fec_frames(&plan, r.equalizer.delay, symbols as u64).unwrap();
+            let ways = if il { 2 } else { 1 };
+            assert_eq!(
+                (f.skipped_codewords, f.codewords),
+                (sk * ways, n * ways),
+                "{fec:?} interleave {il} symbols {symbols}"
+            );
         }
     }
 }

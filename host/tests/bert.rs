@@ -83,6 +83,26 @@ fn bert_on_the_simulated_device_reports_what_sim_reports() {
         &["tx.precode=true", "dfe.taps=2", "channel.snr_db=21"],
         50_000,
     );
+    // the lossiest preset with KP4: the emulator frames the pattern, the
+    // device's decoder corrects, and its reference counters count what the
+    // golden deframer counts
+    let (b, _) = compare(
+        "lossy-kp4",
+        "sim:",
+        &[
+            "channel.preset=\"lpo-host-22db\"",
+            "channel.snr_db=32",
+            "tx.fec=\"kp4\"",
+        ],
+        60_000,
+    );
+    let fec = &b["fec"];
+    assert!(fec["corrected_symbols"].as_u64().unwrap() > 50, "{fec}");
+    assert!(
+        fec["uncorrectable_codewords"].as_u64().unwrap() > 0,
+        "{fec}"
+    );
+    assert!(b["post_fec"]["bit_errors"].as_u64().unwrap() > 0, "{b}");
     // P = 4, N = 7, a run that is not a whole number of words
     compare(
         "p4-n7",
@@ -116,6 +136,25 @@ fn the_device_checker_counts_exactly_the_injected_errors() {
         .count() as u64;
     assert_eq!(b["pre_fec"]["symbol_errors"].as_u64().unwrap(), want);
     assert_eq!(b["pre_fec"]["bit_errors"].as_u64().unwrap(), want);
+
+    // with KR4 at P = 4: one flipped PAM4 symbol is one 10-bit symbol in
+    // error, every one corrected, nothing left after the decoder
+    let mut kr4 = sets.to_vec();
+    kr4.extend(["tx.fec=\"kr4\"", "rtl.parallel=4", "ffe.taps=8"]);
+    let (b, _) = compare("inject-kr4", "sim:", &kr4, 100_000);
+    let fec = &b["fec"];
+    let d = b["equalizer"]["delay"].as_u64().unwrap();
+    let cw = fec["codewords"].as_u64().unwrap();
+    let skipped = fec["skipped_codewords"].as_u64().unwrap();
+    assert!(cw > 30, "{fec}");
+    // transmitted symbols of the counted codewords
+    let (lo, hi) = (skipped * 2640, (skipped + cw) * 2640);
+    let want = (lo..hi).filter(|n| n % 1000 == 999).count() as u64;
+    assert_eq!(fec["symbol_errors"].as_u64().unwrap(), want, "{fec}");
+    assert_eq!(fec["corrected_symbols"].as_u64().unwrap(), want, "{fec}");
+    assert_eq!(fec["uncorrectable_codewords"].as_u64().unwrap(), 0);
+    assert_eq!(b["post_fec"]["bit_errors"].as_u64().unwrap(), 0);
+    assert!(d > 0);
 }
 
 /// An open-ended run (`extra` sets the goal) lands on a symbol count; `rxdsp
@@ -250,6 +289,11 @@ fn bert_over_tcp_reports_what_sim_reports() {
     compare("tcp", &addr, &sets, 30_000);
     // the server keeps its state across connections, like a board: a second run
     compare("tcp-again", &addr, &sets, 20_000);
+    // and the decoder's counters cross the link too
+    let kp4 = ["channel.snr_db=27", "tx.fec=\"kp4\""];
+    let (_server, addr) = serve(&kp4, true);
+    let (b, _) = compare("tcp-kp4", &addr, &kp4, 40_000);
+    assert!(b["fec"]["corrected_codewords"].as_u64().unwrap() > 0, "{b}");
 }
 
 /// A device built without the BER tester (an older bitstream): one line,
@@ -281,7 +325,10 @@ fn bad_input_is_refused_without_a_report() {
     let r = tmp("bad.json");
     let rs = r.to_str().unwrap();
     for (args, want) in [
-        (vec!["--set", "tx.fec=\"kp4\""], "RS decoder"),
+        (
+            vec!["--set", "tx.fec=\"kr4\"", "--set", "tx.interleave=true"],
+            "tx.interleave",
+        ),
         (vec!["--seconds", "1e10"], "64-bit"),
         (vec!["--symbols", "-5"], "symbols"),
         (vec!["--target-ber", "2"], "--target-ber"),

@@ -1050,6 +1050,27 @@ pub const FEC_COUNTERS: [(&str, &str); 4] = [
     ),
 ];
 
+/// Word offset of the reference counters in the `fec` block.
+pub const FEC_REF_OFFSET: u16 = 0x10;
+
+/// The `fec` block's reference counters, in builds with the BER tester
+/// (the decoder's data against the transmitted codewords the checker pairs
+/// with it; counted with `emu.source = 1` only), with their docs.
+pub const FEC_REF_COUNTERS: [(&str, &str); 3] = [
+    (
+        "symbol_errors",
+        "10-bit symbols received in error (against the transmitted codeword), over the counted codewords",
+    ),
+    (
+        "post_bit_errors",
+        "message bits still wrong after decoding (post-FEC bit errors)",
+    ),
+    (
+        "miscorrected",
+        "codewords not flagged uncorrectable whose decoded message is wrong",
+    ),
+];
+
 /// `fec`: the RS decoder chain's alignment and counters; reserved in builds
 /// without a decoder.
 fn fec_block(p: &MapParams) -> Block {
@@ -1082,9 +1103,9 @@ fn fec_block(p: &MapParams) -> Block {
     );
     b.add(
         "status",
-        3,
+        5,
         Kind::Status,
-        "bit 0 aligned (the first codeword has started), bit 1 lost (sticky: a decided word came while the gearbox was full; never expected), bit 2 the decoder's sticky alignment error",
+        "bit 0 aligned (the first codeword has started), bit 1 lost (sticky: a decided word came while the gearbox was full; never expected), bit 2 the decoder's sticky alignment error, bit 3 the reference path out of step with the decoder (sticky; never expected; 0 without the BER tester), bit 4 done (`limit` is set and its codewords have all left the decoder and been counted)",
     );
     b.add(
         "digest",
@@ -1095,6 +1116,12 @@ fn fec_block(p: &MapParams) -> Block {
     b.at(base::FEC + 0x08);
     for (name, doc) in FEC_COUNTERS {
         b.add(name, 64, Kind::Snapshot, doc);
+    }
+    if p.bert.is_some() {
+        b.at(base::FEC + FEC_REF_OFFSET);
+        for (name, doc) in FEC_REF_COUNTERS {
+            b.add(name, 64, Kind::Snapshot, doc);
+        }
     }
     b.at(base::FEC + FEC_HIST_OFFSET);
     for i in 0..f.bins() {

@@ -44,12 +44,22 @@ impl BertParams {
                 parallel,
                 taps: golden::emu::EMU_TAPS,
                 adc_bits: fmt.adc_bits,
+                fec: None,
             },
             check: CheckParams {
                 parallel,
                 ..CheckParams::default()
             },
         }
+    }
+
+    /// The tester of a device whose decoder chain decodes `fec`: the
+    /// emulator frames the pattern into its codewords and the checker puts
+    /// out the aligned transmitted data for the decoder's reference counters.
+    pub fn with_fec(mut self, fec: Option<golden::fec::Code>) -> BertParams {
+        self.emu.fec = fec;
+        self.check.reference = fec.is_some();
+        self
     }
 
     /// Refuses parameters that do not fit the device for `fmt` at `parallel`.
@@ -201,6 +211,9 @@ pub(crate) struct Routed {
     pub br_take: Expr,
     /// the bridge's `s_axis_tvalid` (a decided word for the host)
     pub br_give: Expr,
+    /// the checker's aligned transmitted data and valid (`m_ref_*`), with
+    /// [`CheckParams::reference`]
+    pub reference: Option<(Expr, Expr)>,
 }
 
 /// Instantiates the emulator and the checker and routes the equalizer's
@@ -238,7 +251,16 @@ pub(crate) fn instantiate(
             ("m_axis_tvalid", &e_valid),
         ],
     )?;
+    let reference = if p.check.reference {
+        Some((
+            m.wire_decl("chk_ref_tdata", Ty::u(2 * pw))?,
+            m.wire_decl("chk_ref_tvalid", Ty::BIT)?,
+        ))
+    } else {
+        None
+    };
     let routed = Routed {
+        reference: reference.clone(),
         eq_in_data: m.wire("eq_in_tdata", &Expr::mux(src, &e_data, e.br_data)?)?,
         eq_in_valid: m.wire("eq_in_tvalid", &Expr::mux(src, &e_valid, e.br_valid)?)?,
         eq_out_ready: m.wire("eq_out_tready", &src.or(e.br_ready)?)?,
@@ -251,30 +273,31 @@ pub(crate) fn instantiate(
     let done = m.wire_decl("chk_done", Ty::BIT)?;
     let over = m.wire_decl("chk_overflow", Ty::BIT)?;
     let under = m.wire_decl("chk_underflow", Ty::BIT)?;
-    m.instance(
-        chk,
-        "u_check",
-        &[
-            ("clk", e.clk),
-            ("rst", e.rst),
-            ("clear", &r.clear),
-            ("s_tx_tvalid", &tx_valid),
-            ("s_tx_tdata", &e_user),
-            ("s_tx_tlevel", &e_level),
-            ("s_rx_tvalid", &rx_valid),
-            ("s_rx_tdata", e.eq_data),
-            ("s_rx_tlevel", e.eq_level),
-            ("cfg_delay", &r.delay),
-            ("cfg_skip", &r.skip),
-            ("cfg_limit", &r.limit),
-            ("snap", &r.snap),
-            ("rd_addr", &r.select),
-            ("rd_data", &r.value),
-            ("done", &done),
-            ("overflow", &over),
-            ("underflow", &under),
-        ],
-    )?;
+    let mut conns: Vec<(&str, &Expr)> = vec![
+        ("clk", e.clk),
+        ("rst", e.rst),
+        ("clear", &r.clear),
+        ("s_tx_tvalid", &tx_valid),
+        ("s_tx_tdata", &e_user),
+        ("s_tx_tlevel", &e_level),
+        ("s_rx_tvalid", &rx_valid),
+        ("s_rx_tdata", e.eq_data),
+        ("s_rx_tlevel", e.eq_level),
+        ("cfg_delay", &r.delay),
+        ("cfg_skip", &r.skip),
+        ("cfg_limit", &r.limit),
+        ("snap", &r.snap),
+        ("rd_addr", &r.select),
+        ("rd_data", &r.value),
+        ("done", &done),
+        ("overflow", &over),
+        ("underflow", &under),
+    ];
+    if let Some((d, v)) = &reference {
+        conns.push(("m_ref_tdata", d));
+        conns.push(("m_ref_tvalid", v));
+    }
+    m.instance(chk, "u_check", &conns)?;
     m.assign(&r.status, &Expr::concat(&[under, over, done])?)?;
     Ok(routed)
 }

@@ -50,6 +50,10 @@ pub const LATENCY: usize = 8;
 /// exactly the words accepted before cycle `c`. The shadow is readable from
 /// cycle `c + SNAP_DELAY + 1`.
 pub const SNAP_DELAY: usize = LATENCY;
+/// With [`CheckParams::reference`]: a received word accepted in cycle `c`
+/// is on `m_ref_tdata` (its transmitted data symbols, `cfg_delay` applied)
+/// in cycle `c + REF_LATENCY`, with `m_ref_tvalid`.
+pub const REF_LATENCY: usize = 4;
 /// `rd_data` in cycle `t + RD_LATENCY` is the shadow counter at the `rd_addr`
 /// of cycle `t` (two register stages).
 pub const RD_LATENCY: usize = 2;
@@ -67,6 +71,9 @@ pub struct CheckParams {
     pub max_delay: usize,
     /// transmitted words the FIFO holds (a power of two, 2..=4096)
     pub fifo_words: usize,
+    /// put out the aligned transmitted data (`m_ref_*`, [`REF_LATENCY`]
+    /// cycles after the received word), for the FEC's reference path
+    pub reference: bool,
 }
 
 impl Default for CheckParams {
@@ -75,6 +82,7 @@ impl Default for CheckParams {
             parallel: 8,
             max_delay: 127,
             fifo_words: 128,
+            reference: false,
         }
     }
 }
@@ -922,6 +930,7 @@ fn header(p: &CheckParams) -> Header {
     .param("rtl.parallel (P)", p.parallel)
     .param("max_delay (symbols)", p.max_delay)
     .param("fifo_words", p.fifo_words)
+    .param("reference outputs", p.reference)
     .latency(LATENCY)
     .note(format!(
         "snap in cycle c copies the counters of every received word accepted before c at the end of cycle c + {SNAP_DELAY}; rd_data = shadow[rd_addr] {RD_LATENCY} cycles later. Shadow map (64 bits each):"
@@ -968,6 +977,19 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     let dn = done.or(&v[7].and(&cl.last)?)?;
     m.next(&done, &Expr::mux(&io.clear, &ku(0, 1)?, &dn)?, None)?;
     debug_assert_eq!(tx4.width(), 4 * pp);
+    if p.reference {
+        // S4 is REF_LATENCY stages after the accept
+        m.output(
+            "m_ref_tdata",
+            &tx4.slice(2 * pp - 1, 0)?,
+            "the transmitted data symbols the received word of REF_LATENCY cycles before pairs with (cfg_delay applied), lane 0 in the LSBs",
+        )?;
+        m.output(
+            "m_ref_tvalid",
+            &v[REF_LATENCY - 1],
+            "m_ref_tdata holds a word",
+        )?;
+    }
     m.output(
         "rd_data",
         &rd,
@@ -1012,6 +1034,7 @@ mod tests {
                 parallel: pp,
                 max_delay: d,
                 fifo_words: 4,
+                reference: false,
             };
             let pos = shifter_positions(&p);
             assert_eq!(pos[0], (0..d + pp).collect::<Vec<_>>(), "P {pp} D {d}");

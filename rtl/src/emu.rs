@@ -62,7 +62,12 @@
 //! `random_seed(0)`, lane `l`'s xoshiro256++ the state of
 //! `lane_seed(0, l)`, the other registers 0; the threshold memories are not reset.
 //!
-//! Out of scope here: FEC encoding (issue 13 item 1 leaves it to a later block).
+//! FEC (`EmuParams::fec`): the framer ([`framer`]) sits between the pattern
+//! (stage 1) and the mapper, one register (stage 2), so the mapper's stages
+//! are 3 and 4; the pattern then advances only when the framer takes a word
+//! (`pat_adv`), the injector and the noise on every started word. The
+//! channel's input stage and the latency do not change (the noise search is
+//! the longer path). The 2-way codeword interleave is not built.
 
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::rs::hdl_util::{delay_line, ku};
@@ -71,8 +76,11 @@ use golden::emu::{
     lane_seed, EmuPlan, EMU_TAPS, FRAC_MAX, INJECT_BITS, MAX_INJECT_EVERY, NOISE_TABLE_LEN,
     TAP_BITS,
 };
+use golden::fec::Code;
 use golden::prbs::{random_seed, Pattern, Polynomial};
 use golden::rng::Xoshiro256pp;
+
+pub mod framer;
 
 /// Name of the emulator module.
 pub const TOP: &str = "rxdsp_emu";
@@ -133,6 +141,9 @@ pub mod addr {
     /// `inject_every` (48 bits): `K` of the error injector, 0 = off; a write
     /// also restarts its count (the next word started holds symbol 0).
     pub const INJECT_EVERY: usize = 0x005;
+    /// `fec` (1 bit, built with [`super::EmuParams::fec`] only): frame the
+    /// pattern into the design's Reed-Solomon codewords.
+    pub const FEC: usize = 0x006;
     /// First state word (`s[0]`) of the random pattern's xoshiro256++
     /// (`s[w]` at `RANDOM_BASE + w`); a write also empties its symbol buffer
     /// (the next word started takes a fresh output).
@@ -171,6 +182,8 @@ pub struct EmuParams {
     pub taps: usize,
     /// ADC width, 4..=16 (as `adc.bits`)
     pub adc_bits: u32,
+    /// the Reed-Solomon code of the framer (`tx.fec`), `None`: no framer
+    pub fec: Option<Code>,
 }
 
 impl EmuParams {
@@ -196,6 +209,9 @@ impl EmuParams {
                 value: self.adc_bits as i64,
                 why: "the ADC width must be in 4..=16".into(),
             });
+        }
+        if let Some(code) = self.fec {
+            framer::check(code, self.parallel)?;
         }
         Ok(())
     }
@@ -276,6 +292,10 @@ pub fn address_map(p: &EmuParams) -> Vec<String> {
         format!("0x{:03x}: noise_shift F - F_n ({SHIFT_BITS} bits)", addr::NOISE_SHIFT),
         format!("0x{:03x}: LFSR state ({LFSR_BITS} bits; all ones at the start of a pattern)", addr::LFSR),
         format!("0x{:03x}: inject_every K ({INJECT_BITS} bits; 0 off, else >= P): symbol n goes out at level index XOR 1 when n mod K = K - 1 (a write restarts n at the next word)", addr::INJECT_EVERY),
+        match p.fec {
+            Some(c) => format!("0x{:03x}: fec (1 bit): frame the pattern into {} codewords", addr::FEC, c.name()),
+            None => format!("0x{:03x}: fec: not built (writes ignored)", addr::FEC),
+        },
         format!(
             "0x{:03x}..=0x{:03x}: random pattern xoshiro256++ state, word w at 0x{:03x} + w (64 bits; a write empties the symbol buffer)",
             addr::random(0),
@@ -359,6 +379,7 @@ pub fn plan_writes(
         parallel: plan.parallel,
         taps,
         adc_bits: plan.format.adc_bits,
+        fec: emu.fec,
     };
     config_writes(&p, &emu, plan.pattern, plan.format.precode, plan.seed)
 }
@@ -410,6 +431,24 @@ pub fn config_writes(
             ),
         });
     }
+    if emu.fec.is_some() && emu.fec != p.fec {
+        return bad(
+            "tx.fec",
+            0,
+            format!(
+                "the link sends {} codewords but the emulator frames {}",
+                emu.fec.map_or("no", |c| c.name()),
+                p.fec.map_or("none", |c| c.name())
+            ),
+        );
+    }
+    if emu.fec.is_some() && emu.interleave {
+        return bad(
+            "tx.interleave",
+            1,
+            "the emulator's framer does not interleave codewords: set tx.interleave = false".into(),
+        );
+    }
     let degree = pattern.polynomial().map_or(LFSR_BITS, |q| q.degree);
     let mut w = vec![
         (addr::PATTERN, code),
@@ -419,6 +458,9 @@ pub fn config_writes(
         (addr::LFSR, (1u64 << degree) - 1),
         (addr::INJECT_EVERY, k),
     ];
+    if p.fec.is_some() {
+        w.push((addr::FEC, emu.fec.is_some() as u64));
+    }
     let rs = Xoshiro256pp::new(random_seed(seed)).state();
     w.extend(rs.iter().enumerate().map(|(i, v)| (addr::random(i), *v)));
     for g in 0..groups(p) {
@@ -1075,6 +1117,7 @@ fn header(p: &EmuParams) -> Header {
     .param("adc.bits", p.adc_bits)
     .param("tap bits", TAP_BITS)
     .param("noise table", NOISE_TABLE_LEN)
+    .param("fec framer", p.fec.map_or("none", |c| c.name()))
     .latency(latency(p))
     .note(format!(
         "Configuration port (cfg_wdata {CFG_DATA_BITS} bits, low bits used; reset, write all, then raise run):"
@@ -1133,15 +1176,29 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         m.next(&v[s - 1], &vat(s - 1), None)?;
     }
 
-    let sym = pattern_gen(&mut m, &port, &cfg, p.parallel, &adv)?;
+    // the data word into the mapper, at stage `1 + fo`
+    let (sym, fo) = match p.fec {
+        None => (pattern_gen(&mut m, &port, &cfg, p.parallel, &adv)?, 0),
+        Some(code) => {
+            let on = port.reg(&mut m, "fec", addr::FEC, Ty::BIT, 0)?;
+            let ctl = framer::control(&mut m, code, p.parallel, &on, &adv)?;
+            let pat_adv = m.wire("pat_adv", &adv.and(&ctl.take)?)?;
+            let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv)?;
+            let v1 = vat(1);
+            (
+                framer::datapath(&mut m, code, p.parallel, &ctl, &new, &v1)?,
+                1,
+            )
+        }
+    };
     let inj = injector(&mut m, &port, p.parallel, &adv)?;
-    let lvl = mapper(&mut m, p.parallel, &sym, &cfg.precode, &vat(2))?;
-    let lvl_d = delay(&mut m, "lvl_d", &lvl, st.ch_in - 3)?;
+    let lvl = mapper(&mut m, p.parallel, &sym, &cfg.precode, &vat(2 + fo))?;
+    let lvl_d = delay(&mut m, "lvl_d", &lvl, st.ch_in - 3 - fo)?;
     let inj_d = delay(&mut m, "inj_d", &inj, st.ch_in - 1)?;
     let lvl_ch = flip_levels(&mut m, &lvl_d, &inj_d, p.parallel)?;
     let ys = channel(&mut m, p, &port, &lvl_ch, &vat(st.ch_in))?;
     // the FIFO's write is stage `out`: the words it stores are at `out - 1`
-    let user = delay(&mut m, "user_d", &sym, st.out - 2)?;
+    let user = delay(&mut m, "user_d", &sym, st.out - 2 - fo)?;
     let tlevel = delay(&mut m, "tlevel_d", &lvl_d, st.out - 1 - st.ch_in)?;
     // the tree's levels are the ones the stage count (and the sum width) assumed
     debug_assert_eq!(ys[0].width(), GROUP_BITS + st.tree as u32);
@@ -1285,14 +1342,30 @@ mod tests {
             parallel: 8,
             taps: 48,
             adc_bits: 8,
+            fec: None,
         };
         ok.check().unwrap();
+        EmuParams {
+            fec: Some(Code::Kr4),
+            parallel: 16,
+            ..ok
+        }
+        .check()
+        .unwrap();
         for (bad, says) in [
             (EmuParams { parallel: 3, ..ok }, "parallel"),
             (EmuParams { taps: 0, ..ok }, "channel taps"),
             (EmuParams { taps: 49, ..ok }, "1..=48"),
             (EmuParams { adc_bits: 3, ..ok }, "adc.bits"),
             (EmuParams { adc_bits: 17, ..ok }, "4..=16"),
+            (
+                EmuParams {
+                    fec: Some(Code::Kr4),
+                    parallel: 32,
+                    ..ok
+                },
+                "not a whole number of 32-symbol words",
+            ),
         ] {
             let e = design(&bad).unwrap_err().to_string();
             assert!(e.contains(says), "{e}");
@@ -1301,5 +1374,57 @@ mod tests {
         assert_eq!(pattern_code(Pattern::Random), RANDOM_CODE);
         assert_eq!(pattern_code(Pattern::Prbs7), 0);
         assert_eq!(pattern_code(Pattern::Prbs31q), 5);
+    }
+
+    /// `config_writes` turns the framer on for the link's code and refuses
+    /// what the design cannot frame.
+    #[test]
+    fn fec_config_writes() {
+        let adc = golden::channel::Adc {
+            bits: 8,
+            full_scale: 1.0,
+        };
+        let mut emu = EmuPlan::for_parts(&[1.0], 0.0, &adc, 8).unwrap();
+        let p = EmuParams {
+            parallel: 8,
+            taps: 4,
+            adc_bits: 8,
+            fec: Some(Code::Kp4),
+        };
+        let fec_reg = |w: &[(usize, u64)]| w.iter().find(|x| x.0 == addr::FEC).map(|x| x.1);
+        let w = config_writes(&p, &emu, Pattern::Prbs31, false, 1).unwrap();
+        assert_eq!(fec_reg(&w), Some(0), "a plain link on a framing design");
+        emu.fec = Some(Code::Kp4);
+        let w = config_writes(&p, &emu, Pattern::Prbs31, false, 1).unwrap();
+        assert_eq!(fec_reg(&w), Some(1));
+        let plain = EmuParams { fec: None, ..p };
+        let w = config_writes(
+            &plain,
+            &EmuPlan {
+                fec: None,
+                ..emu.clone()
+            },
+            Pattern::Prbs31,
+            false,
+            1,
+        )
+        .unwrap();
+        assert_eq!(fec_reg(&w), None, "no framer, no register");
+        for (design, why) in [
+            (plain, "frames none"),
+            (
+                EmuParams {
+                    fec: Some(Code::Kr4),
+                    ..p
+                },
+                "frames kr4",
+            ),
+        ] {
+            let e = config_writes(&design, &emu, Pattern::Prbs31, false, 1).unwrap_err();
+            assert!(e.to_string().contains(why), "{e}");
+        }
+        emu.interleave = true;
+        let e = config_writes(&p, &emu, Pattern::Prbs31, false, 1).unwrap_err();
+        assert!(e.to_string().contains("interleave"), "{e}");
     }
 }

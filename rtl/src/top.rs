@@ -129,6 +129,19 @@ pub fn build_device(
     if let Some(f) = &fec {
         f.check(parallel)?;
     }
+    if let Some(b) = bert {
+        let code = fec.map(|f| f.code);
+        if b.emu.fec != code || b.check.reference != code.is_some() {
+            return Err(RtlError::Param {
+                name: "tx.fec",
+                value: 0,
+                why: format!(
+                    "the tester must frame and check the decoder's code ({}): build it with BertParams::with_fec",
+                    code.map_or("none", |c| c.name())
+                ),
+            });
+        }
+    }
     let mut mods = match adapt {
         Some(a) => {
             crate::adapt::check(fmt, parallel, a)?;
@@ -145,7 +158,12 @@ pub fn build_device(
         None => None,
     };
     let fec_mods = match &fec {
-        Some(f) => Some(crate::rs::rx_modules(f.code, f.symbols, parallel)?),
+        Some(f) => Some(crate::rs::rx_modules(
+            f.code,
+            f.symbols,
+            parallel,
+            bert.is_some(),
+        )?),
         None => None,
     };
     let mut m = Module::new(DEVICE_TOP, header(fmt, parallel, blocks, &map));
@@ -276,11 +294,26 @@ pub fn build_device(
     if let (Some(f), Some(fr), Some((_, rx))) = (&fec, &fw, &fec_mods) {
         let ready = routed.as_ref().map_or(&w.m_ready, |r| &r.eq_out_ready);
         let take = m.wire("fec_take", &w.m_valid.and(ready)?)?;
+        let reference = match (&routed, &bw) {
+            (
+                Some(crate::bert::Routed {
+                    reference: Some((d, v)),
+                    ..
+                }),
+                Some(r),
+            ) => Some(crate::rs::devfec::RefTap {
+                data: d,
+                valid: v,
+                source: &r.source,
+            }),
+            _ => None,
+        };
         let tap = crate::rs::devfec::Tap {
             clk: &clk,
             rst: &eq_rst,
             take: &take,
             data: &w.m_data,
+            reference,
         };
         crate::rs::devfec::instantiate(&mut m, rx, f, parallel, fr, &tap)?;
     }

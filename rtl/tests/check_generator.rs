@@ -11,6 +11,7 @@ fn params(parallel: usize, max_delay: usize, fifo_words: usize) -> CheckParams {
         parallel,
         max_delay,
         fifo_words,
+        reference: false,
     }
 }
 

@@ -200,6 +200,49 @@ fn bert_device_lints_clean_and_compiles_in_icarus() {
     assert!(e.to_string().contains("P = 8"), "{e}");
 }
 
+/// The device with the BER tester and the KP4 decoder chain: the emulator
+/// frames, the checker's reference reaches the decoder's reference path,
+/// the reference counters are in the map and wired, and it lints clean. A
+/// tester that does not frame the decoder's code is refused.
+#[test]
+fn bert_fec_device_lints_clean() {
+    use golden::fec::Code;
+    let f = RxFormat::default();
+    let b = BertParams::new(&f, 8).with_fec(Some(Code::Kp4));
+    let blk = DeviceBlocks {
+        bert: Some(&b),
+        fec: Some(FecParams::new(Code::Kp4, 8)),
+        ..DeviceBlocks::default()
+    };
+    let map = rtl::csr::regmap_device(&f, 8, blk);
+    for (n, _) in proto::regmap::FEC_REF_COUNTERS {
+        assert!(map.reg(&format!("fec.{n}")).is_some(), "fec.{n} missing");
+    }
+    let tag = "bert-fec-p8";
+    let dir = std::env::temp_dir().join(format!("rxdsp-dev-{}-{tag}", std::process::id()));
+    let files = rtl::top::generate_device(&f, 8, blk, &dir).unwrap();
+    let names: Vec<String> = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "v"))
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    common::lint_dir(&dir, &names, rtl::top::DEVICE_TOP, tag);
+    std::fs::remove_dir_all(&dir).ok();
+    // the tester without the framer, or with another code
+    for bad in [
+        BertParams::new(&f, 8),
+        BertParams::new(&f, 8).with_fec(Some(Code::Kr4)),
+    ] {
+        let blk = DeviceBlocks {
+            bert: Some(&bad),
+            fec: Some(FecParams::new(Code::Kp4, 8)),
+            ..DeviceBlocks::default()
+        };
+        let e = rtl::top::design_device(&f, 8, blk).unwrap_err();
+        assert!(e.to_string().contains("with_fec"), "{e}");
+    }
+}
+
 /// docs/registers.md (the default device) and docs/registers-adapt.md (the
 /// default device with the adaptation engine at its default parameters) and
 /// docs/registers-bert.md (the default device with the BER tester) are the
@@ -241,6 +284,21 @@ fn registers_md_is_up_to_date() {
             )
             .markdown(&format!(
                 "{title}, with the KP4 RS decoder (tx.fec = \"kp4\", S = 2)"
+            )),
+        ),
+        (
+            "registers-bert-fec.md",
+            rtl::csr::regmap_device(
+                &f,
+                8,
+                DeviceBlocks {
+                    bert: Some(&BertParams::new(&f, 8).with_fec(Some(golden::fec::Code::Kp4))),
+                    fec: Some(FecParams::new(golden::fec::Code::Kp4, 8)),
+                    ..DeviceBlocks::default()
+                },
+            )
+            .markdown(&format!(
+                "{title}, with the BER tester and the KP4 RS decoder (`rxdsp bert` with tx.fec = \"kp4\")"
             )),
         ),
     ];

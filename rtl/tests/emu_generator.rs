@@ -13,6 +13,7 @@ fn params(parallel: usize, taps: usize, adc_bits: u32) -> EmuParams {
         parallel,
         taps,
         adc_bits,
+        fec: None,
     }
 }
 

@@ -48,7 +48,7 @@ impl DeviceSim {
         bert: bool,
         fec: Option<(golden::fec::Code, usize)>,
     ) -> Result<(DeviceSim, BuildInfo), SimError> {
-        let b = bert.then(|| BertParams::new(fmt, parallel));
+        let b = bert.then(|| BertParams::new(fmt, parallel).with_fec(fec.map(|f| f.0)));
         let blocks = rtl::top::DeviceBlocks {
             adapt,
             bert: b.as_ref(),

@@ -121,6 +121,7 @@ fn check(parallel: usize, seed: u64) {
         parallel,
         max_delay: 127,
         fifo_words: 128,
+        reference: parallel == 8,
     };
     let (model, _info) = build(&p).unwrap();
     let mut drv = Driver::new(model, &p).unwrap();

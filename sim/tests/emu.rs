@@ -9,7 +9,7 @@
 //! at P = 1, 2, 4, 8, 16, 32, precode on and off, with and without stalls
 //! (and the injector at P = 8).
 
-use golden::config::{Config, LinkModel};
+use golden::config::{Config, FecKind, LinkModel};
 use golden::emu::{EmuStream, EMU_TAPS};
 use golden::link::Batch;
 use golden::prbs::Pattern;
@@ -29,6 +29,8 @@ struct Case {
     symbols: usize,
     /// `link.inject_every` (0 = off)
     inject_every: u64,
+    /// `tx.fec`: the emulator built with the framer of this code
+    fec: FecKind,
 }
 
 fn check(c: &Case) {
@@ -42,6 +44,7 @@ fn check(c: &Case) {
     cfg.rtl.parallel = c.parallel as i64;
     cfg.adc.bits = c.adc_bits as i64;
     cfg.link.inject_every = c.inject_every as i64;
+    cfg.tx.fec = c.fec;
     let plan = cfg.resolve().unwrap();
     let mut golden = EmuStream::new(&plan).unwrap();
     let emu = golden.plan().clone();
@@ -49,6 +52,7 @@ fn check(c: &Case) {
         parallel: c.parallel,
         taps: c.taps.unwrap_or(emu.taps.len()),
         adc_bits: c.adc_bits,
+        fec: golden::link::fec_code(plan.fec),
     };
     let writes = rtl::emu::config_writes(&p, &emu, c.pattern, c.precode, plan.seed).unwrap();
     let words = c.symbols.div_ceil(c.parallel);
@@ -57,7 +61,7 @@ fn check(c: &Case) {
     let (mut model, _info) = build(&p).unwrap();
     let got = run(&mut model, &p, &writes, words, c.stalls).unwrap();
     let tag = format!(
-        "{} snr {} P {} T {} adc {} {} precode {} K {} stalls {:?}",
+        "{} snr {} P {} T {} adc {} {} precode {} K {} fec {:?} stalls {:?}",
         c.preset,
         c.snr_db,
         c.parallel,
@@ -66,6 +70,7 @@ fn check(c: &Case) {
         c.pattern,
         c.precode,
         c.inject_every,
+        c.fec,
         c.stalls
     );
     assert_eq!(got.symbols.len(), b.data.len(), "{tag}");
@@ -139,6 +144,7 @@ fn emulator_matches_golden_p1_lpo16_prbs31() {
         stalls: None,
         symbols: 50_000,
         inject_every: 0,
+        fec: FecKind::None,
     });
 }
 
@@ -156,6 +162,7 @@ fn emulator_matches_golden_p4_lpo8_prbs13q_precoded_stalled() {
         stalls: stalls(1),
         symbols: 60_000,
         inject_every: 0,
+        fec: FecKind::None,
     });
 }
 
@@ -173,6 +180,7 @@ fn emulator_matches_golden_p8_ideal_prbs31_precoded_stalled() {
         stalls: stalls(2),
         symbols: 80_000,
         inject_every: 0,
+        fec: FecKind::None,
     });
 }
 
@@ -190,6 +198,7 @@ fn emulator_matches_golden_p16_lpo16_prbs13q() {
         stalls: stalls(3),
         symbols: 96_000,
         inject_every: 0,
+        fec: FecKind::None,
     });
 }
 
@@ -207,6 +216,7 @@ fn emulator_matches_golden_p2_lpo8_prbs7() {
         stalls: None,
         symbols: 50_000,
         inject_every: 0,
+        fec: FecKind::None,
     });
 }
 
@@ -224,6 +234,7 @@ fn emulator_matches_golden_p32_lpo16_prbs31_precoded_stalled() {
         stalls: stalls(4),
         symbols: 64_000,
         inject_every: 0,
+        fec: FecKind::None,
     });
 }
 
@@ -254,6 +265,7 @@ fn injector_matches_golden_p1() {
         stalls: None,
         symbols: 30_000,
         inject_every: 0,
+        fec: FecKind::None,
     };
     // K = P: every symbol; K = 7; K large (two flips in the run); the register's largest
     check_injected(
@@ -281,6 +293,7 @@ fn injector_matches_golden_p4() {
         stalls: None,
         symbols: 40_000,
         inject_every: 0,
+        fec: FecKind::None,
     };
     check_injected(
         base,
@@ -307,6 +320,7 @@ fn injector_matches_golden_p8() {
         stalls: None,
         symbols: 40_000,
         inject_every: 0,
+        fec: FecKind::None,
     };
     check_injected(
         base,
@@ -333,6 +347,7 @@ fn injector_matches_golden_p32() {
         stalls: None,
         symbols: 32_000,
         inject_every: 0,
+        fec: FecKind::None,
     };
     check_injected(
         base,
@@ -371,6 +386,7 @@ fn random_pattern_matches_golden_p1() {
         stalls: None,
         symbols: 30_000,
         inject_every: 0,
+        fec: FecKind::None,
     };
     check_random(base, &[(false, None, 0), (true, Some(51), 0)]);
 }
@@ -390,6 +406,7 @@ fn random_pattern_matches_golden_p2_p4_p16() {
             stalls: None,
             symbols: 40_000,
             inject_every: 0,
+            fec: FecKind::None,
         };
         check_random(
             base,
@@ -416,6 +433,7 @@ fn random_pattern_matches_golden_p8() {
         stalls: None,
         symbols: 40_000,
         inject_every: 0,
+        fec: FecKind::None,
     };
     check_random(
         base,
@@ -437,9 +455,80 @@ fn random_pattern_matches_golden_p32() {
         stalls: None,
         symbols: 32_000,
         inject_every: 0,
+        fec: FecKind::None,
     };
     check_random(
         base,
         &[(false, Some(81), 0), (true, Some(82), 0), (true, None, 0)],
     );
+}
+
+/// The FEC cases of one design: `(code, pattern, precode, stalls seed, K)`.
+fn check_fec(base: Case, cases: &[(FecKind, Pattern, bool, Option<u64>, u64)]) {
+    for &(fec, pattern, precode, seed, k) in cases {
+        check(&Case {
+            fec,
+            pattern,
+            precode,
+            stalls: seed.and_then(stalls),
+            inject_every: k,
+            ..base
+        });
+    }
+}
+
+/// The framer: every data symbol is the golden `Framer`'s (message, then
+/// parity), over several codewords, at every P with its own transition word
+/// (`m_t` = 5k mod P: 0 at P = 1 and 2, 2 at P = 4 and 8, 10 at P = 16 and 32).
+#[test]
+#[ignore = "full tier: builds Verilator models (scripts/test.sh runs it)"]
+fn fec_framer_matches_golden_p8() {
+    let base = Case {
+        preset: "lpo-host-16db",
+        snr_db: 22.0,
+        parallel: 8,
+        adc_bits: 8,
+        pattern: Pattern::Prbs31,
+        precode: false,
+        taps: Some(EMU_TAPS),
+        stalls: None,
+        symbols: 3 * 2720 + 1000,
+        inject_every: 0,
+        fec: FecKind::Kp4,
+    };
+    check_fec(
+        base,
+        &[
+            (FecKind::Kp4, Pattern::Prbs31, false, None, 0),
+            (FecKind::Kp4, Pattern::Random, true, Some(61), 0),
+            (FecKind::Kr4, Pattern::Prbs13q, false, Some(62), 1001),
+        ],
+    );
+}
+
+#[test]
+#[ignore = "full tier: builds Verilator models (scripts/test.sh runs it)"]
+fn fec_framer_matches_golden_p1_p2_p4_p16_p32() {
+    for (parallel, fec, pattern, seed) in [
+        (1, FecKind::Kr4, Pattern::Prbs13q, None),
+        (2, FecKind::Kp4, Pattern::Random, Some(71)),
+        (4, FecKind::Kp4, Pattern::Prbs31, Some(72)),
+        (16, FecKind::Kr4, Pattern::Random, None),
+        (32, FecKind::Kp4, Pattern::Prbs31, Some(73)),
+    ] {
+        let base = Case {
+            preset: "lpo-host-8db",
+            snr_db: 24.0,
+            parallel,
+            adc_bits: 8,
+            pattern,
+            precode: false,
+            taps: None,
+            stalls: None,
+            symbols: 3 * 2720 + 333,
+            inject_every: 0,
+            fec,
+        };
+        check_fec(base, &[(fec, pattern, parallel == 4, seed, 0)]);
+    }
 }

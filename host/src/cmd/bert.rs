@@ -99,10 +99,9 @@ fn bert_plan(a: &BertArgs) -> Result<(LinkPlan, Goal, Option<BerTarget>)> {
     }
     cfg.link.model = golden::config::LinkModel::Emulator;
     let plan = a.cfg.plan_of(&cfg)?;
-    if plan.fec != FecKind::None {
+    if plan.fec != FecKind::None && plan.interleave {
         bail!(
-            "tx.fec = {:?}: the device's BER tester has no RS decoder yet (run rxdsp sim --set link.model='\"emulator\"' for FEC)",
-            plan.fec
+            "tx.interleave = true: the emulator does not interleave codewords yet (set tx.interleave = false, or run rxdsp sim --set link.model='\"emulator\"')"
         );
     }
     if plan.hw_adapt.is_some() {
@@ -179,6 +178,18 @@ fn open(a: &BertArgs, plan: &LinkPlan) -> Result<Device> {
             a.device
         );
     }
+    if let Some(code) = link::fec_code(plan.fec) {
+        let has = dev.fec().and_then(|f| rxdsp::device::fec::code_of(&f));
+        if has != Some(code) || !dev.has_register("fec.symbol_errors") {
+            bail!(
+                "{} cannot check tx.fec = {:?}: its BER tester has no {} decoder with reference counters (built for tx.fec = {})",
+                a.device,
+                plan.fec,
+                code.name(),
+                has.map_or("none", |c| c.name())
+            );
+        }
+    }
     Ok(dev)
 }
 
@@ -222,23 +233,34 @@ pub fn run(a: BertArgs) -> Result<()> {
     let mut dev = open(&a, &plan)?;
     let writes = emu_writes(&dev, &plan)?;
     let coeffs = eqr.coeffs();
-    dev.bert_start(&coeffs, &writes, &regs)
-        .context("starting the BER tester")?;
-    let t0 = Instant::now();
     let run = Run {
         goal,
         target,
         wall: Duration::from_millis(a.poll_ms.max(1)),
         regs,
         floor: if learns { floor } else { 0 },
+        fec: link::fec_sof_index(&plan, eqr.delay).map(|sof| FecRun {
+            sof,
+            delay: eqr.delay,
+        }),
     };
+    // the decoder's alignment and its codeword limit go in before the run
+    set_fec_limit(&mut dev, &plan, &run, regs.limit)?;
+    dev.bert_start(&coeffs, &writes, &regs)
+        .context("starting the BER tester")?;
+    let t0 = Instant::now();
     let out = drive(&mut dev, &plan, &run);
     let secs = t0.elapsed().as_secs_f64();
+    // the decoder finishes its last codewords while the emulator runs on
+    let done = match &out {
+        Ok(o) => finish(&a, &mut dev, plan, eqr, &run, o, secs),
+        Err(_) => Ok(()),
+    };
     // the device goes back to the host's samples whatever happened
     let stopped = dev.bert_stop().context("stopping the BER tester");
-    let out = out?;
-    stopped?;
-    finish(&a, &dev, plan, eqr, &out, secs)
+    out?;
+    done?;
+    stopped
 }
 
 /// How a run ended.
@@ -264,6 +286,35 @@ struct Run {
     /// the smallest limit a landing may take (the symbols a learning
     /// equalizer method must have seen)
     floor: u64,
+    /// the RS decoder's alignment (`tx.fec`)
+    fec: Option<FecRun>,
+}
+
+/// Where the device's RS decoder counts from.
+#[derive(Clone, Copy, Debug)]
+struct FecRun {
+    /// the decided symbol that starts the first counted codeword
+    sof: u64,
+    /// the equalizer's decision delay
+    delay: usize,
+}
+
+/// Sets the decoder's alignment and the codewords it counts for a run of
+/// `limit` received symbols (0: open-ended), the whole codewords `rxdsp
+/// sim` decodes in it (`golden::link::fec_frames`). No codeword at all is
+/// not a limit the register can say (0 counts all): the report then has
+/// none, whatever the device counts.
+fn set_fec_limit(dev: &mut Device, plan: &LinkPlan, run: &Run, limit: u64) -> Result<()> {
+    let Some(f) = run.fec else {
+        return Ok(());
+    };
+    let codewords = match limit {
+        0 => 0,
+        n => link::fec_frames(plan, f.delay, n).map_or(0, |(_, c)| c),
+    };
+    dev.fec_align(f.sof, codewords)
+        .context("aligning the RS decoder")?;
+    Ok(())
 }
 
 /// Polls the device until the goal or a verdict, then lands the run on an
@@ -325,6 +376,7 @@ fn drive(dev: &mut Device, plan: &LinkPlan, run: &Run) -> Result<Outcome> {
     if regs.limit != 0 {
         limit = limit.min(regs.limit);
     }
+    set_fec_limit(dev, plan, run, limit)?;
     dev.bert_set_limit(limit)?;
     let too_late = |n: u64| -> anyhow::Error {
         Mismatch(format!(
@@ -402,21 +454,73 @@ fn progress_line(c: &CheckCounts, run: &Run, secs: f64) -> String {
 }
 
 /// Writes the report and prints the summary and the verdict.
+/// The device's FEC counts for a run of `symbols` received symbols, as the
+/// deframer of `rxdsp sim` holds them: waits for the decoder to finish the
+/// run's last codeword (the emulator keeps it fed), then reads the `fec`
+/// block.
+fn fec_report(
+    dev: &mut Device,
+    plan: &LinkPlan,
+    f: FecRun,
+    symbols: u64,
+    wall: Duration,
+) -> Result<golden::framing::Deframer> {
+    let code = link::fec_code(plan.fec).expect("a FecRun has a code");
+    let (skipped, counted) = link::fec_frames(plan, f.delay, symbols).expect("tx.fec is set");
+    let first_valid = link::warmup_symbols(plan, f.delay) - f.delay as u64;
+    let mut d =
+        golden::framing::Deframer::new(code, plan.pattern, plan.seed, plan.interleave, first_valid);
+    d.skipped_codewords = skipped;
+    if counted == 0 {
+        return Ok(d);
+    }
+    // the decoder's pipeline is about three codewords of input beats
+    let cycles = (4 * 5 * code.n() / plan.parallel) as u64 + 256;
+    dev.fec_wait_done(cycles, wall, 64)
+        .context("waiting for the RS decoder")?;
+    let c = dev
+        .fec_counts()
+        .context("reading the RS decoder's counters")?;
+    if c.stats.codewords != counted {
+        return Err(Mismatch(format!(
+            "the RS decoder counted {} codewords, the run has {counted}",
+            c.stats.codewords
+        ))
+        .into());
+    }
+    let r = c
+        .reference
+        .context("the device's decoder has no reference counters")?;
+    d.stats = c.stats;
+    d.symbols = counted * code.n() as u64;
+    d.symbol_errors = r.symbol_errors;
+    d.bits = counted * 10 * code.k() as u64;
+    d.bit_errors = r.post_bit_errors;
+    d.miscorrected = r.miscorrected;
+    Ok(d)
+}
+
 fn finish(
     a: &BertArgs,
-    dev: &Device,
+    dev: &mut Device,
     mut plan: LinkPlan,
     eqr: EqReport,
+    run: &Run,
     out: &Outcome,
     secs: f64,
 ) -> Result<()> {
+    let (fec, wall) = (run.fec, run.wall);
     plan.symbols = out.symbols;
     let counter = out.poll.counts.counter();
+    let deframer = match fec {
+        Some(f) => Some(fec_report(dev, &plan, f, out.symbols, wall)?),
+        None => None,
+    };
     let report = link::assemble_report(
         &plan,
         eqr,
         &counter,
-        None,
+        deframer.as_ref(),
         ReportExtras {
             timing: TimingReport {
                 seconds: secs,

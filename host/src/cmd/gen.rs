@@ -121,12 +121,15 @@ pub fn run(a: GenArgs) -> Result<()> {
         Some(hp) => rtl::adapt::design(f, p, hp).context("generating the adaptive equalizer")?,
         None => rtl::design(f, p).context("generating Verilog")?,
     };
-    let tester = a.bert.then(|| rtl::bert::BertParams::new(f, p));
+    let code = golden::link::fec_code(plan.fec);
+    let tester = a
+        .bert
+        .then(|| rtl::bert::BertParams::new(f, p).with_fec(code));
     // tx.fec: the device with the RS decoder chain behind the equalizer
     let blocks = rtl::top::DeviceBlocks {
         adapt: adaptive,
         bert: tester.as_ref(),
-        fec: golden::link::fec_code(plan.fec).map(|c| rtl::rs::FecParams::new(c, p)),
+        fec: code.map(|c| rtl::rs::FecParams::new(c, p)),
     };
     let dev = rtl::top::design_device(f, p, blocks).context("generating the device")?;
     // the emulator with the largest channel, so that any channel that fits loads at run time
@@ -134,6 +137,7 @@ pub fn run(a: GenArgs) -> Result<()> {
         parallel: p,
         taps: golden::emu::EMU_TAPS,
         adc_bits: f.adc_bits,
+        fec: code,
     };
     let emu = rtl::emu::design(&ep).context("generating the link emulator")?;
     let cp = rtl::check::CheckParams {

@@ -302,12 +302,13 @@ pub fn synth_bert(
     dir: &Path,
 ) -> Result<SynthReport> {
     let f = &plan.format;
-    let bert = rtl::bert::BertParams::new(f, plan.parallel);
+    let code = golden::link::fec_code(plan.fec);
+    let bert = rtl::bert::BertParams::new(f, plan.parallel).with_fec(code);
     let adapt = plan.hw_adapt.as_ref().map(|h| &h.params);
     let blocks = rtl::top::DeviceBlocks {
         adapt,
         bert: Some(&bert),
-        fec: None,
+        fec: code.map(|c| rtl::rs::FecParams::new(c, plan.parallel)),
     };
     let design = rtl::top::design_device(f, plan.parallel, blocks).context("generating Verilog")?;
     let what = [

@@ -12,7 +12,7 @@
 
 use super::{Device, DeviceError};
 use golden::fec::{Code, FecStats};
-use proto::regmap::{self, FecMap, FEC_COUNTERS};
+use proto::regmap::{self, FecMap, FEC_COUNTERS, FEC_REF_COUNTERS};
 
 /// What the device's decoder counted.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -28,6 +28,37 @@ pub struct DeviceFec {
     pub digest: u32,
     /// the gearbox saw the first codeword's start
     pub aligned: bool,
+    /// the reference counters (a device with the BER tester, counted while
+    /// the emulator feeds the equalizer)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<FecReference>,
+}
+
+/// The decoder against the transmitted codewords (`fec.symbol_errors`,
+/// `fec.post_bit_errors`, `fec.miscorrected`), what `rxdsp sim`'s deframer
+/// counts beside the decoder's own statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FecReference {
+    /// 10-bit symbols received in error
+    pub symbol_errors: u64,
+    /// message bits wrong after decoding
+    pub post_bit_errors: u64,
+    /// codewords not flagged uncorrectable whose message is wrong
+    pub miscorrected: u64,
+}
+
+/// `fec.status` bits.
+pub mod fec_status {
+    /// the gearbox saw the first codeword's start
+    pub const ALIGNED: u32 = 1;
+    /// sticky: a decided word was lost
+    pub const LOST: u32 = 2;
+    /// sticky: the decoder's alignment error
+    pub const ALIGN_ERR: u32 = 4;
+    /// sticky: the reference path out of step with the decoder
+    pub const REF_ERR: u32 = 8;
+    /// `fec.limit`'s codewords are all out and counted
+    pub const DONE: u32 = 16;
 }
 
 /// The code of a device's `id.fec_code`.
@@ -78,6 +109,28 @@ impl Device {
         Ok(5 * s * (3 * beats + 28) + 4 * self.info.parallel)
     }
 
+    /// Waits (idling the device, up to `tries` times `cycles` clock cycles
+    /// or `wall`) until the decoder has put out and counted `fec.limit`'s
+    /// codewords; the emulator (or the host's stream) must keep feeding it.
+    pub fn fec_wait_done(
+        &mut self,
+        cycles: u64,
+        wall: std::time::Duration,
+        tries: usize,
+    ) -> Result<(), DeviceError> {
+        self.need_fec()?;
+        for _ in 0..tries {
+            if self.read("fec.status")? as u32 & fec_status::DONE != 0 {
+                return Ok(());
+            }
+            self.idle(cycles, wall)?;
+        }
+        Err(DeviceError::Register {
+            name: "fec.status".into(),
+            why: format!("the decoder did not finish fec.limit's codewords in {tries} polls"),
+        })
+    }
+
     /// Lets the last codeword through the decoder, latches every counter
     /// (`stats.snapshot`) and reads the `fec` block.
     pub fn fec_counts(&mut self) -> Result<DeviceFec, DeviceError> {
@@ -103,18 +156,35 @@ impl Device {
             *h = get(&format!("fec.hist{i}"))?;
         }
         let status = self.read("fec.status")? as u32;
-        if status & 2 != 0 {
+        if status & fec_status::LOST != 0 {
             return Err(DeviceError::Register {
                 name: "fec.status".into(),
                 why: "the gearbox lost a decided word (sticky `lost` bit)".into(),
             });
         }
+        if status & fec_status::REF_ERR != 0 {
+            return Err(DeviceError::Register {
+                name: "fec.status".into(),
+                why: "the reference path went out of step with the decoder (sticky bit 3)".into(),
+            });
+        }
+        let [se, pb, mc] = FEC_REF_COUNTERS.map(|(n, _)| format!("fec.{n}"));
+        let reference = if self.map.reg(&se).is_some() {
+            Some(FecReference {
+                symbol_errors: get(&se)?,
+                post_bit_errors: get(&pb)?,
+                miscorrected: get(&mc)?,
+            })
+        } else {
+            None
+        };
         Ok(DeviceFec {
             code: code.name().into(),
             symbols: f.symbols as usize,
             stats,
             digest: get("fec.digest")? as u32,
-            aligned: status & 1 != 0,
+            aligned: status & fec_status::ALIGNED != 0,
+            reference,
         })
     }
 }

@@ -229,12 +229,11 @@ impl DeviceBuild {
     }
 
     /// The device `rxdsp bert` needs for a plan: [`DeviceBuild::of_plan`]
-    /// with the BER tester.
+    /// with the BER tester (whose emulator frames the pattern into the
+    /// decoder's codewords when `tx.fec` names a code).
     pub fn bert_of_plan(plan: &LinkPlan) -> DeviceBuild {
         DeviceBuild {
             bert: true,
-            // the emulator has no RS encoder yet: the tester's device has no decoder
-            fec: None,
             ..DeviceBuild::of_plan(plan)
         }
     }
@@ -609,6 +608,11 @@ impl Device {
             self.transact(proto::CMD_WRITE, &p)?;
         }
         Ok(())
+    }
+
+    /// The device's register map has `name` (`block.register`).
+    pub fn has_register(&self, name: &str) -> bool {
+        self.map.reg(name).is_some()
     }
 
     fn reg(&self, name: &str) -> Result<regmap::Reg, DeviceError> {

@@ -1184,6 +1184,13 @@ fn statistics(m: &mut Module, d: &Decision) -> Result<Statistics, RtlError> {
     })
 }
 
+/// Beats of the received word's delay line for `b` beats a codeword
+/// (`3B + EV + 3`); a fabric register and the output register follow it.
+/// `rxdsp_rs_rx`'s reference path mirrors it.
+pub fn received_delay(b: usize) -> usize {
+    3 * b + EV + 3
+}
+
 /// The delay lines of the received word and the error values, and the
 /// output: corrected unless uncorrectable.
 fn output_stage(
@@ -1199,7 +1206,7 @@ fn output_stage(
         "delay lines (ring buffers in block RAM read through two registers, then a fabric register): received word 3B+EV+3 beats, error values B+EV-CH+3 beats",
     );
     let xin = m.wire("din", &pack(xm)?)?;
-    let rq = bram::delay_line(m, c.form, &c.clk, "dr", &xin, en, 3 * b + EV + 3)?;
+    let rq = bram::delay_line(m, c.form, &c.clk, "dr", &xin, en, received_delay(b))?;
     let rd = m.reg_d("dr_f", &rq, Some(en), None)?;
     let ein = m.wire("ein", &pack(&cf.e)?)?;
     let eq = bram::delay_line(m, c.form, &c.clk, "de", &ein, en, b + EV - CH + 3)?;

@@ -27,12 +27,12 @@
 //!   computes the same from the golden decoder.
 
 use super::chain::{sof_marker, SOF_BITS};
-use super::hdl_util::ku;
+use super::hdl_util::{delay_line, ku};
 use super::FecParams;
 use crate::csr::RegMap;
 use crate::hdl::{Dir, Expr, Module, Ty};
 use crate::RtlError;
-use proto::regmap::FEC_COUNTERS;
+use proto::regmap::{FEC_COUNTERS, FEC_REF_COUNTERS};
 
 /// The wires of the `fec` registers in the device top.
 pub(crate) struct FecRegs {
@@ -46,6 +46,8 @@ pub(crate) struct FecRegs {
     digest: Expr,
     /// the 64-bit counters, in [`FEC_COUNTERS`] order, then the histogram bins
     counters: Vec<(String, Expr)>,
+    /// the reference counters ([`FEC_REF_COUNTERS`], with the BER tester)
+    refs: Vec<(String, Expr)>,
 }
 
 /// Declares the wires of the `fec` registers (their widths are the map's).
@@ -69,7 +71,16 @@ pub(crate) fn regs(m: &mut Module, map: &RegMap) -> Result<FecRegs, RtlError> {
         let w = m.wire_decl(&format!("{}_w", n.replace('.', "_")), Ty::u(width(&n)?))?;
         counters.push((n, w));
     }
+    let mut refs = Vec::new();
+    for (n, _) in FEC_REF_COUNTERS {
+        let n = format!("fec.{n}");
+        if map.reg(&n).is_some() {
+            let w = m.wire_decl(&format!("{}_w", n.replace('.', "_")), Ty::u(width(&n)?))?;
+            refs.push((n, w));
+        }
+    }
     Ok(FecRegs {
+        refs,
         sof_index,
         limit,
         status,
@@ -95,6 +106,7 @@ impl FecRegs {
             n => self
                 .counters
                 .iter()
+                .chain(&self.refs)
                 .find(|(c, _)| c == n)
                 .map(|(_, e)| e.clone()),
         }
@@ -111,6 +123,20 @@ pub(crate) struct Tap<'a> {
     pub take: &'a Expr,
     /// the equalizer's decided data symbols
     pub data: &'a Expr,
+    /// the BER tester's reference (the device has the tester)
+    pub reference: Option<RefTap<'a>>,
+}
+
+/// The transmitted side the reference counters compare with: the
+/// checker's aligned transmitted data ([`crate::check::REF_LATENCY`]
+/// cycles after the decided word).
+pub(crate) struct RefTap<'a> {
+    /// `m_ref_tdata`
+    pub data: &'a Expr,
+    /// `m_ref_tvalid`
+    pub valid: &'a Expr,
+    /// `emu.source`: the checker takes the decided words
+    pub source: &'a Expr,
 }
 
 /// Instantiates `rx` (`rxdsp_rs_rx` for `f`) on the equalizer's decided
@@ -132,12 +158,28 @@ pub(crate) fn instantiate(
         });
     }
     let user = sof_marker(m, tap.take, &r.sof_index, tap.rst, parallel)?;
-    m.comment("RS decoder chain: pipeline register, then the gearbox and the decoder");
     let zero = |w: u32| ku(0, w);
-    let d_q = m.reg_d("fec_in_data", tap.data, None, None)?;
+    // with the tester, the decided word waits as long as the checker takes
+    // to pair it with its transmitted word
+    let wait = tap
+        .reference
+        .as_ref()
+        .map_or(0, |_| crate::check::REF_LATENCY - 1);
+    let (mut data, mut user, mut take) = (tap.data.clone(), user, tap.take.clone());
+    if wait > 0 {
+        m.comment(&format!(
+            "RS decoder chain: {wait} registers, so the decided word meets the checker's reference"
+        ));
+        data = delay_line(m, "fec_wait_data", &data, None, wait)?;
+        user = delay_line(m, "fec_wait_user", &user, None, wait)?;
+        let t = m.wire("fec_wait_take_in", &Expr::mux(tap.rst, &zero(1)?, &take)?)?;
+        take = delay_line(m, "fec_wait_take", &t, None, wait)?;
+    }
+    m.comment("RS decoder chain: pipeline register, then the gearbox and the decoder");
+    let d_q = m.reg_d("fec_in_data", &data, None, None)?;
     let u_q = m.reg_d("fec_in_user", &user, None, None)?;
     let v_q = m.reg("fec_in_valid", Ty::BIT, Some(0))?;
-    m.next(&v_q, &Expr::mux(tap.rst, &zero(1)?, tap.take)?, None)?;
+    m.next(&v_q, &Expr::mux(tap.rst, &zero(1)?, &take)?, None)?;
     let mut outs: Vec<(String, Expr)> = Vec::new();
     for port in rx.ports() {
         if port.dir == Dir::Out {
@@ -164,6 +206,10 @@ pub(crate) fn instantiate(
         ("s_axis_tuser", &u_q),
         ("s_axis_tvalid", &v_q),
     ];
+    // the checker's reference is a register at the cycle `fec_in_data` is
+    if let Some(rt) = &tap.reference {
+        conns.push(("s_ref_tdata", rt.data));
+    }
     for (n, e) in &outs {
         conns.push((n.as_str(), e));
     }
@@ -177,12 +223,6 @@ pub(crate) fn instantiate(
         &Expr::mux(tap.rst, &zero(1)?, &lost.or(&lost_now)?)?,
         None,
     )?;
-    let sw = r.status.width();
-    let mut st = vec![get("err_align")?, lost, get("aligned")?];
-    if sw > 3 {
-        st.insert(0, zero(sw - 3)?);
-    }
-    m.assign(&r.status, &Expr::concat(&st)?)?;
     let lw = r.limit.width();
     let unlimited = m.wire("fec_unlimited", &r.limit.eq(&ku(0, lw)?)?)?;
     let c = Ctx {
@@ -192,8 +232,160 @@ pub(crate) fn instantiate(
         rst: tap.rst,
         unlimited: &unlimited,
     };
-    digest(m, &c)?;
-    counters(m, &c)
+    let out_open = digest(m, &c)?;
+    counters(m, &c)?;
+    let ref_err = match &tap.reference {
+        Some(rt) => {
+            // the decided word and the checker's reference enter together
+            let apart = rt.source.and(&v_q.eq(rt.valid)?.not())?;
+            let e = m.reg("fec_ref_apart", Ty::BIT, Some(0))?;
+            m.next(&e, &Expr::mux(tap.rst, &zero(1)?, &e.or(&apart)?)?, None)?;
+            references(m, &c, &out_open)?;
+            e.or(&get("ref_err")?)?
+        }
+        None => zero(1)?,
+    };
+    m.comment("RS decoder chain: done = the limit's codewords out and counted");
+    // the output codeword count has the limit's width
+    let reached = unlimited.not().and(&out_open.count.lt(&r.limit)?.not())?;
+    let done = delay_line(m, "fec_done", &reached, None, REF_STAGES + 1)?;
+    let sw = r.status.width();
+    let mut st = vec![done, ref_err, get("err_align")?, lost, get("aligned")?];
+    if sw > 5 {
+        st.insert(0, zero(sw - 5)?);
+    }
+    m.assign(&r.status, &Expr::concat(&st)?)
+}
+
+/// Register stages from a decoded beat to the reference counters.
+const REF_STAGES: usize = 3;
+
+/// The output codeword count and whether the current output beat counts.
+struct OutOpen {
+    /// codewords out so far (all of them)
+    count: Expr,
+    /// the current output beat is within the first `fec.limit` codewords
+    open: Expr,
+}
+
+/// The reference counters ([`FEC_REF_COUNTERS`]): symbol errors at the
+/// decoder's input, post-FEC bit errors and miscorrected codewords at its
+/// output, over the first `fec.limit` codewords.
+fn references(m: &mut Module, c: &Ctx, out: &OutOpen) -> Result<(), RtlError> {
+    let (f, get, r, rst) = (c.f, c.get, c.r, c.rst);
+    let named = |n: &str| -> Result<Expr, RtlError> {
+        r.refs
+            .iter()
+            .find(|(x, _)| x == &format!("fec.{n}"))
+            .map(|(_, e)| e.clone())
+            .ok_or_else(|| RtlError::Param {
+                name: "fec reference counters",
+                value: 0,
+                why: format!("the register map has no fec.{n}"),
+            })
+    };
+    let [sym_w, bit_w, mis_w] = FEC_REF_COUNTERS.map(|(n, _)| named(n));
+    let lw = r.limit.width();
+    let z64 = ku(0, 64)?;
+    let counter = |m: &mut Module, name: &str, inc: &Expr, en: &Expr| -> Result<Expr, RtlError> {
+        let q = m.reg(name, Ty::u(64), Some(0))?;
+        let inc = if inc.width() < 64 {
+            inc.ext(64)?
+        } else {
+            inc.clone()
+        };
+        let n = Expr::mux(en, &q.add(&inc)?, &q)?;
+        m.next(&q, &Expr::mux(rst, &z64, &n)?, None)?;
+        Ok(q)
+    };
+    m.comment("RS decoder chain: symbols received in error, per input codeword up to fec.limit");
+    let iv = get("ref_in_valid")?;
+    let n_in = m.reg("fec_ref_in_codewords", Ty::u(lw), Some(0))?;
+    let ends = iv.and(&get("ref_in_last")?)?;
+    let nn = Expr::mux(&ends, &n_in.add(&ku(1, lw)?)?, &n_in)?;
+    m.next(&n_in, &Expr::mux(rst, &ku(0, lw)?, &nn)?, None)?;
+    let in_open = c.unlimited.or(&n_in.lt(&r.limit)?)?;
+    let e = m.wire("fec_ref_in_en", &iv.and(&in_open)?)?;
+    let sym = counter(m, "fec_ref_symbol_errors", &get("ref_in_errors")?, &e)?;
+    m.assign(&sym_w?, &sym)?;
+
+    m.comment("RS decoder chain: decoded message bits against the transmitted ones");
+    let s = f.symbols;
+    let k = f.code.k();
+    let b = super::beats(f.code, s);
+    let bb = super::hdl_util::bits_for(b - 1);
+    let ov = get("m_axis_tvalid")?;
+    let ol = get("m_axis_tlast")?;
+    let ob = m.reg("fec_ref_out_beat", Ty::u(bb), Some(0))?;
+    let obn = Expr::mux(&ol, &ku(0, bb)?, &ob.add(&ku(1, bb)?)?)?;
+    let obe = m.wire("fec_ref_out_beat_en", &ov.or(rst)?)?;
+    m.next(&ob, &Expr::mux(rst, &ku(0, bb)?, &obn)?, Some(&obe))?;
+    let x = m.wire(
+        "fec_ref_x",
+        &get("m_axis_tdata")?.xor(&get("m_axis_tref")?)?,
+    )?;
+    // lane l of beat ob is a message symbol when ob S + l < k
+    let mut lanes = Vec::new();
+    for l in 0..s {
+        let limit_beat = (k - l).div_ceil(s); // ob < limit_beat
+        let msg = ob.lt(&ku(limit_beat as i128, bb)?)?;
+        let hi = 10 * l as u32 + 9;
+        let v = Expr::mux(&msg, &x.slice(hi, hi - 9)?, &ku(0, 10)?)?;
+        lanes.push(v);
+    }
+    let x1 = m.reg_d("fec_ref_x1", &Expr::pack_lsb_first(&lanes)?, None, None)?;
+    let v1 = m.reg_d("fec_ref_v1", &ov, None, Some(0))?;
+    let l1 = m.reg_d("fec_ref_l1", &ol, None, Some(0))?;
+    let u1 = m.reg_d("fec_ref_u1", &get("m_cw_uncorrectable")?, None, Some(0))?;
+    let o1 = m.reg_d("fec_ref_o1", &out.open, None, Some(0))?;
+    let mut pops = Vec::new();
+    for l in 0..s as u32 {
+        let bits: Vec<Expr> = (0..10)
+            .map(|i| {
+                let b = m.wire(&format!("fec_ref_x1_{l}_{i}"), &x1.bit(10 * l + i)?)?;
+                b.ext(4)
+            })
+            .collect::<Result<_, _>>()?;
+        let mut sum = bits[0].clone();
+        for t in &bits[1..] {
+            sum = sum.add(t)?;
+        }
+        pops.push(m.reg_d(&format!("fec_ref_pop{l}"), &sum, None, Some(0))?);
+    }
+    let any2 = m.reg_d(
+        "fec_ref_any2",
+        &super::hdl_util::nonzero(&x1)?,
+        None,
+        Some(0),
+    )?;
+    let v2 = m.reg_d("fec_ref_v2", &v1, None, Some(0))?;
+    let l2 = m.reg_d("fec_ref_l2", &l1, None, Some(0))?;
+    let u2 = m.reg_d("fec_ref_u2", &u1, None, Some(0))?;
+    let o2 = m.reg_d("fec_ref_o2", &o1, None, Some(0))?;
+    let pw = super::hdl_util::bits_for(10 * s);
+    let mut tot = pops[0].ext(pw)?;
+    for p in &pops[1..] {
+        tot = tot.add(&p.ext(pw)?)?;
+    }
+    let tot = m.reg_d("fec_ref_bits3", &tot, None, Some(0))?;
+    let v3 = m.reg_d("fec_ref_v3", &v2.and(&o2)?, None, Some(0))?;
+    let bits = counter(m, "fec_ref_post_bit_errors", &tot, &v3)?;
+    m.assign(&bit_w?, &bits)?;
+    m.comment("RS decoder chain: miscorrected = not flagged uncorrectable, message wrong");
+    let any_cw = m.reg("fec_ref_any_cw", Ty::BIT, Some(0))?;
+    let wrong = any_cw.or(&any2)?;
+    let cw_end = v2.and(&l2)?;
+    let nxt = Expr::mux(&cw_end, &ku(0, 1)?, &wrong)?;
+    let en = m.wire("fec_ref_any_en", &v2.or(rst)?)?;
+    m.next(&any_cw, &Expr::mux(rst, &ku(0, 1)?, &nxt)?, Some(&en))?;
+    let mis_inc = m.reg_d(
+        "fec_ref_mis3",
+        &cw_end.and(&o2)?.and(&u2.not())?.and(&wrong)?,
+        None,
+        Some(0),
+    )?;
+    let mis = counter(m, "fec_ref_miscorrected", &ku(1, 64)?, &mis_inc)?;
+    m.assign(&mis_w?, &mis)
 }
 
 /// What the digest and the counters are built from.
@@ -210,8 +402,9 @@ struct Ctx<'a> {
     unlimited: &'a Expr,
 }
 
-/// `fec.digest` over the decoder's output beats (module doc).
-fn digest(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
+/// `fec.digest` over the decoder's output beats (module doc); the output
+/// codeword count it keeps.
+fn digest(m: &mut Module, c: &Ctx) -> Result<OutOpen, RtlError> {
     let (f, get, r, rst) = (c.f, c.get, c.r, c.rst);
     m.comment("RS decoder chain: digest of the decoded beats");
     let dw = 10 * f.symbols as u32;
@@ -249,7 +442,8 @@ fn digest(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
     let rot = Expr::concat(&[d.slice(30, 0)?, d.slice(31, 31)?])?;
     let next = Expr::mux(&ov.and(&open)?, &rot.xor(&fold)?, &d)?;
     m.next(&d, &Expr::mux(rst, &ku(0, 32)?, &next)?, None)?;
-    m.assign(&r.digest, &d)
+    m.assign(&r.digest, &d)?;
+    Ok(OutOpen { count: n_out, open })
 }
 
 /// The 64-bit counters: each of the decoder's 32-bit statistics under a

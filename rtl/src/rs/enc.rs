@@ -17,7 +17,7 @@ use crate::RtlError;
 use golden::fec::Code;
 
 /// Absorbs `syms` into the remainder `r` (linear, at generation time).
-fn absorb(gf: &Gf, g: &[u16], r: &[Lin], syms: &[Lin]) -> Vec<Lin> {
+pub(crate) fn absorb(gf: &Gf, g: &[u16], r: &[Lin], syms: &[Lin]) -> Vec<Lin> {
     let p = r.len();
     let mut r = r.to_vec();
     for m in syms {

@@ -461,7 +461,23 @@ pub const RX_TOP: &str = "rxdsp_rs_rx";
 /// `rxdsp_rs_rx`: the gearbox feeding the decoder (what sits behind the
 /// equalizer): PAM4 data symbols and the start-of-codeword marker in, the
 /// decoder's outputs out.
-pub fn build_rx(gb: &Module, dec: &Module, p: usize) -> Result<Module, RtlError> {
+///
+/// With `reference` (the code and `S`, in the BER tester's device) a second
+/// gearbox takes the transmitted data symbols that pair with the decided ones
+/// (`s_ref_tdata`, same marker and valid), and the module also puts out:
+/// * `ref_in_errors`: per decoder input beat (`ref_in_valid`, last beat
+///   `ref_in_last`), the 10-bit symbols received in error (one register);
+/// * `m_axis_tref`: the transmitted codeword beat beside each decoded beat
+///   (`m_axis_tdata`), through a delay line that mirrors the decoder's own
+///   received-word path ([`super::dec::received_delay`]);
+/// * `ref_err`: sticky, the two gearboxes' handshakes differed (never
+///   expected: they take the same marker and valid).
+pub fn build_rx(
+    gb: &Module,
+    dec: &Module,
+    p: usize,
+    reference: Option<(Code, usize)>,
+) -> Result<Module, RtlError> {
     let mut m = Module::new(
         RX_TOP,
         Header::new(
@@ -531,6 +547,16 @@ pub fn build_rx(gb: &Module, dec: &Module, p: usize) -> Result<Module, RtlError>
         conns.push((n.as_str(), e));
     }
     m.instance(dec, "u_dec", &conns)?;
+    if let Some((code, s)) = reference {
+        let g = RefGb {
+            data: gd.clone(),
+            valid: gv.clone(),
+            last: gl.clone(),
+            ready: gw("s_axis_tready"),
+            aligned: gw("aligned"),
+        };
+        reference_path(&mut m, gb, code, s, p, &g, (&clk, &rst), (&sof, &vin))?;
+    }
     m.output("s_axis_tready", &gw("s_axis_tready"), "input ready")?;
     m.output(
         "aligned",
@@ -541,4 +567,128 @@ pub fn build_rx(gb: &Module, dec: &Module, p: usize) -> Result<Module, RtlError>
         m.output(n, e, doc)?;
     }
     Ok(m)
+}
+
+/// The received side's gearbox outputs the reference path checks and pairs with.
+struct RefGb {
+    data: Expr,
+    valid: Expr,
+    last: Expr,
+    ready: Expr,
+    aligned: Expr,
+}
+
+/// The reference path of [`build_rx`]: the transmitted symbols through their
+/// own gearbox, compared lane by lane with the received beat, and delayed
+/// beside the decoder.
+#[allow(clippy::too_many_arguments)]
+fn reference_path(
+    m: &mut Module,
+    gb: &Module,
+    code: Code,
+    s: usize,
+    p: usize,
+    rx: &RefGb,
+    (clk, rst): (&Expr, &Expr),
+    (sof, vin): (&Expr, &Expr),
+) -> Result<(), RtlError> {
+    let din = m.input(
+        "s_ref_tdata",
+        Ty::u(2 * p as u32),
+        "the P transmitted data symbols that pair with s_axis_tdata's, earliest in the LSBs",
+    )?;
+    let mut wires = Vec::new();
+    for port in gb.ports() {
+        if port.dir == crate::hdl::Dir::Out {
+            wires.push((
+                port.name.clone(),
+                m.wire_decl(&format!("gbr_{}", port.name), port.ty)?,
+            ));
+        }
+    }
+    let gw = |n: &str| -> Result<Expr, RtlError> {
+        wires
+            .iter()
+            .find(|(x, _)| x == n)
+            .map(|(_, e)| e.clone())
+            .ok_or_else(|| RtlError::Port {
+                inst: "u_gearbox_ref".into(),
+                port: n.into(),
+                why: "is not an output of the gearbox".into(),
+            })
+    };
+    let mut conns: Vec<(&str, &Expr)> = vec![
+        ("clk", clk),
+        ("rst", rst),
+        ("s_axis_tdata", &din),
+        ("s_axis_tuser", sof),
+        ("s_axis_tvalid", vin),
+    ];
+    for (n, e) in &wires {
+        conns.push((n.as_str(), e));
+    }
+    m.comment("reference: the transmitted symbols through their own gearbox");
+    m.instance(gb, "u_gearbox_ref", &conns)?;
+    let rd = gw("m_axis_tdata")?;
+    let same = rx
+        .valid
+        .eq(&gw("m_axis_tvalid")?)?
+        .and(&rx.last.eq(&gw("m_axis_tlast")?)?)?
+        .and(&rx.ready.eq(&gw("s_axis_tready")?)?)?
+        .and(&rx.aligned.eq(&gw("aligned")?)?)?;
+    let err = m.reg("ref_err_q", Ty::BIT, Some(0))?;
+    m.next(&err, &err.or(&same.not())?, None)?;
+    m.output(
+        "ref_err",
+        &err,
+        "sticky: the reference gearbox's handshake differed from the received one's",
+    )?;
+
+    m.comment("reference: the 10-bit symbols received in error, per decoder input beat");
+    let mut diff = Vec::new();
+    for l in 0..s as u32 {
+        let (hi, lo) = (10 * l + 9, 10 * l);
+        let d = rx.data.slice(hi, lo)?.eq(&rd.slice(hi, lo)?)?.not();
+        let d = m.wire(&format!("ref_ne{l}"), &d)?;
+        diff.push(d.ext(bits_for(s))?);
+    }
+    let mut sum = diff[0].clone();
+    for d in &diff[1..] {
+        sum = sum.add(d)?;
+    }
+    let ne = m.reg_d("ref_in_errors_q", &sum, None, Some(0))?;
+    let nv = m.reg_d("ref_in_valid_q", &rx.valid, None, Some(0))?;
+    let nl = m.reg_d("ref_in_last_q", &rx.last, None, Some(0))?;
+    m.output(
+        "ref_in_errors",
+        &ne,
+        "10-bit symbols of the input beat received in error (lanes past n: 0)",
+    )?;
+    m.output("ref_in_valid", &nv, "an input beat's ref_in_errors")?;
+    m.output(
+        "ref_in_last",
+        &nl,
+        "the input beat was the last of its codeword",
+    )?;
+
+    m.comment("reference: the transmitted beat beside the decoded one (the decoder's received-word path, mirrored)");
+    let r_in = m.reg_d("ref_dl_in", &rd, None, None)?;
+    let en = m.reg_d("ref_dl_en", &rx.valid, None, Some(0))?;
+    let b = super::beats(code, s);
+    let q = super::bram::delay_line(
+        m,
+        super::bram::MemForm::Generic,
+        clk,
+        "ref_dl",
+        &r_in,
+        &en,
+        super::dec::received_delay(b),
+    )?;
+    let f = m.reg_d("ref_dl_f", &q, Some(&en), None)?;
+    let o = m.reg_d("ref_o", &f, Some(&en), None)?;
+    m.output(
+        "m_axis_tref",
+        &o,
+        "the transmitted codeword beat that m_axis_tdata decodes",
+    )
 }

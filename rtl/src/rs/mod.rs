@@ -216,7 +216,7 @@ pub fn design_gearbox(code: Code, s: usize, p: usize) -> Result<Design, RtlError
 /// clock (the equalizer's parallelism) and `s` FEC symbols per beat.
 pub fn design_rx(code: Code, s: usize, p: usize) -> Result<Design, RtlError> {
     gearbox::check_gearbox(code, s, p)?;
-    let (mut mods, rx) = rx_modules(code, s, p)?;
+    let (mut mods, rx) = rx_modules(code, s, p, false)?;
     mods.push(rx);
     to_design(mods, dec_latency(code, s) + 1)
 }
@@ -229,11 +229,12 @@ pub(crate) fn rx_modules(
     code: Code,
     s: usize,
     p: usize,
+    reference: bool,
 ) -> Result<(Vec<Module>, Module), RtlError> {
     let mut sub = dec::build(code, s, MemForm::Generic)?;
     let dec_top = sub.pop().expect("decoder top");
     let gb = gearbox::build(code, s, p)?;
-    let rx = gearbox::build_rx(&gb, &dec_top, p)?;
+    let rx = gearbox::build_rx(&gb, &dec_top, p, reference.then_some((code, s)))?;
     sub.push(gb);
     sub.push(dec_top);
     Ok((sub, rx))
@@ -254,7 +255,7 @@ pub fn design_eq_fec(
     crate::eq::check(fmt, p)?;
     gearbox::check_gearbox(code, s, p)?;
     let eq_mods = crate::eq::build(fmt, p)?;
-    let (rs_mods, rx) = rx_modules(code, s, p)?;
+    let (rs_mods, rx) = rx_modules(code, s, p, false)?;
     let top = chain::build(eq_mods.last().expect("eq top"), &rx, p)?;
     let mut mods = eq_mods;
     mods.extend(rs_mods);

@@ -1,0 +1,463 @@
+//! The emulator's FEC framer: the pattern's data symbols framed into
+//! Reed-Solomon codewords (`tx.fec`), as `golden::framing::Framer` frames
+//! them, at `P` PAM4 data symbols a clock word, without a gearbox.
+//!
+//! Units are 2-bit PAM4 data symbols. A codeword is `5n` of them, a whole
+//! number `W = 5n / P` of words (the parameters are refused otherwise): the
+//! message's `5k` symbols (the pattern's, in order) then the parity's `10t`
+//! (each 10-bit parity symbol MSB first). Word `c_t = floor(5k / P)` of a
+//! codeword is the *transition* word when `m_t = 5k mod P > 0`: its first
+//! `m_t` symbols end the message, the rest start the parity.
+//!
+//! * **Control (stage 0, on `adv`)**: the word counter `fw` (0..W-1), the
+//!   carry count `cn` (pattern symbols drawn but not yet sent) and the phase
+//!   `ph = (P fw) mod 5` (symbols of the 10-bit symbol in progress). A word
+//!   takes a fresh pattern word (`take`, which gates the pattern's advance)
+//!   when it is a message word, or the transition word and `cn < m_t`; the
+//!   transition word leaves `cn' = (cn - m_t) mod P`. So the carry count
+//!   only takes the values `-j m_t mod P`, and every selection below is a
+//!   multiplexer over those few values, not a shifter.
+//! * **Datapath (stage 1 to 2, on the word's valid)**: the available
+//!   symbols `A = carry[0..cn] ++ (take ? pattern word : [])`; the word's
+//!   message symbols are `A[0..u]` (`u` = `P`, `m_t` or 0) and the carry
+//!   keeps what follows. The 10-bit symbols that complete in the word
+//!   (`part[0..ph] ++ message`, five by five) enter the remainder `R` (2t
+//!   symbols) through the encoder's flat XOR network
+//!   ([`crate::rs::enc`]'s `absorb`, one network per number of symbols
+//!   completed); what is left over waits in `part`. The transition word
+//!   sends its message symbols, then the first `P - m_t` symbols of the
+//!   remainder just computed; the parity words send `R` `P` symbols at a
+//!   time, shifting zeros in, so `R` is zero again when the next codeword
+//!   starts.
+//!
+//! With `fec` off (the configuration register) every word takes the
+//! pattern and is sent as it is. The output is one register (stage 2).
+
+use crate::hdl::{Expr, Module, Ty};
+use crate::rs::enc::absorb;
+use crate::rs::gf::{Gf, Lin, LinSpace};
+use crate::rs::hdl_util::{bits_for, ku};
+use crate::RtlError;
+use golden::fec::Code;
+use std::collections::BTreeSet;
+
+/// The framer's constants for a code at `p` symbols a word.
+#[derive(Clone, Copy, Debug)]
+struct Geo {
+    p: usize,
+    /// words per codeword
+    w: usize,
+    /// the transition word's index (the first word without a full message)
+    ct: usize,
+    /// message symbols in the transition word (0: there is none)
+    mt: usize,
+    /// `2t`: parity symbols
+    par: usize,
+}
+
+impl Geo {
+    fn new(code: Code, p: usize) -> Geo {
+        Geo {
+            p,
+            w: 5 * code.n() / p,
+            ct: 5 * code.k() / p,
+            mt: 5 * code.k() % p,
+            par: 2 * code.t(),
+        }
+    }
+    /// The carry counts the framer reaches: `-j m_t mod P`.
+    fn carries(&self) -> Vec<usize> {
+        let mut s = BTreeSet::new();
+        let mut c = 0;
+        while s.insert(c) {
+            c = (c + self.p - self.mt) % self.p;
+        }
+        s.into_iter().collect()
+    }
+    /// The phases of the message words `(P f) mod 5`, `f < c_t`.
+    fn msg_phases(&self) -> Vec<usize> {
+        let s: BTreeSet<usize> = (0..self.ct.min(5)).map(|f| (self.p * f) % 5).collect();
+        s.into_iter().collect()
+    }
+    /// The transition word's phase.
+    fn tr_phase(&self) -> usize {
+        (self.p * self.ct) % 5
+    }
+    /// Width of the carry count.
+    fn cn_bits(&self) -> u32 {
+        self.p.trailing_zeros().max(1)
+    }
+}
+
+/// Refuses a code whose codeword is not a whole number of words.
+pub fn check(code: Code, p: usize) -> Result<(), RtlError> {
+    if !(5 * code.n()).is_multiple_of(p) {
+        return Err(RtlError::Param {
+            name: "parallel",
+            value: p as i64,
+            why: format!(
+                "the emulator frames {} codewords of {} PAM4 symbols, not a whole number of {p}-symbol words",
+                code.name(),
+                5 * code.n()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The control at stage 0 and its copies at stage 1.
+pub(super) struct Control {
+    /// the started word takes a pattern word (gates the pattern's advance)
+    pub take: Expr,
+    /// `fec` (the configuration register)
+    on: Expr,
+    /// stage 1: message word, transition word
+    msg1: Expr,
+    tr1: Expr,
+    /// stage 1: carry count, phase
+    cn1: Expr,
+    ph1: Expr,
+}
+
+/// `x == v` for a small constant `v`.
+fn is(x: &Expr, v: usize) -> Result<Expr, RtlError> {
+    x.eq(&ku(v as i128, x.width())?)
+}
+
+/// The stage-0 control: `on` is the `fec` register, `adv` starts a word.
+pub(super) fn control(
+    m: &mut Module,
+    code: Code,
+    p: usize,
+    on: &Expr,
+    adv: &Expr,
+) -> Result<Control, RtlError> {
+    let g = Geo::new(code, p);
+    m.comment(&format!(
+        "FEC framer control ({}): word {} of {} per codeword is the transition ({} message symbols)",
+        code.name(),
+        g.ct,
+        g.w,
+        g.mt
+    ));
+    let fb = bits_for(g.w - 1);
+    let fw = m.reg("fr_word", Ty::u(fb), Some(0))?;
+    let cb = g.cn_bits();
+    // the carry count changes at the transition word only (none: always 0)
+    let cn = if g.mt > 0 {
+        m.reg("fr_carry_n", Ty::u(cb), Some(0))?
+    } else {
+        ku(0, cb)?
+    };
+    let ph = m.reg("fr_phase", Ty::u(3), Some(0))?;
+    let step = m.wire("fr_step", &adv.and(on)?)?;
+    let msg = m.wire("fr_msg", &fw.lt(&ku(g.ct as i128, fb)?)?)?;
+    let tr = if g.mt > 0 {
+        m.wire("fr_tr", &is(&fw, g.ct)?)?
+    } else {
+        ku(0, 1)?
+    };
+    let short = if g.mt > 0 {
+        cn.lt(&ku(g.mt as i128, cb)?)?
+    } else {
+        ku(0, 1)?
+    };
+    let take = m.wire("fr_take", &on.not().or(&msg)?.or(&tr.and(&short)?)?)?;
+    let wrap = is(&fw, g.w - 1)?;
+    m.next(
+        &fw,
+        &Expr::mux(&wrap, &ku(0, fb)?, &fw.add(&ku(1, fb)?)?)?,
+        Some(&step),
+    )?;
+    if g.mt > 0 {
+        let e = m.wire("fr_carry_en", &step.and(&tr)?)?;
+        let mask = (1usize << cb) - 1;
+        let d = cn.sub(&ku((g.mt & mask) as i128, cb)?)?;
+        m.next(&cn, &d, Some(&e))?;
+    }
+    // ph' = (ph + P) mod 5
+    let mut nph = ku(0, 3)?;
+    for v in (0..5).rev() {
+        let n = (v + p) % 5;
+        nph = Expr::mux(&is(&ph, v)?, &ku(n as i128, 3)?, &nph)?;
+    }
+    m.next(&ph, &nph, Some(&step))?;
+    Ok(Control {
+        take,
+        on: on.clone(),
+        msg1: m.reg_d("fr_msg1", &msg, None, Some(0))?,
+        tr1: m.reg_d("fr_tr1", &tr, None, Some(0))?,
+        cn1: if g.mt > 0 {
+            m.reg_d("fr_carry_n1", &cn, None, Some(0))?
+        } else {
+            cn
+        },
+        ph1: m.reg_d("fr_phase1", &ph, None, Some(0))?,
+    })
+}
+
+/// Symbol `i` (2 bits) of a word of 2-bit symbols, symbol 0 in the LSBs.
+fn sym(word: &Expr, i: usize) -> Result<Expr, RtlError> {
+    word.slice(2 * i as u32 + 1, 2 * i as u32)
+}
+
+/// A multiplexer over the cases `(select, value)`, the last the default.
+fn select(cases: &[(Expr, Expr)]) -> Result<Expr, RtlError> {
+    let (_, mut v) = cases.last().cloned().ok_or(RtlError::Empty("select"))?;
+    for (s, x) in cases.iter().rev().skip(1) {
+        v = Expr::mux(s, x, &v)?;
+    }
+    Ok(v)
+}
+
+/// The message side of the datapath: the message symbols of the word
+/// (`P` of them; the transition word uses the first `m_t`) and the next
+/// carry register.
+fn message(
+    m: &mut Module,
+    g: &Geo,
+    c: &Control,
+    carry: &Expr,
+    new: &Expr,
+) -> Result<(Vec<Expr>, Expr), RtlError> {
+    let p = g.p;
+    let z2 = ku(0, 2)?;
+    // A_c(j): the j-th available symbol with `cn = c`
+    let avail = |cc: usize, j: usize| -> Result<Expr, RtlError> {
+        if j < cc {
+            sym(carry, j)
+        } else if j < cc + p {
+            sym(new, j - cc)
+        } else {
+            Ok(z2.clone())
+        }
+    };
+    let mut msg_cases = Vec::new();
+    let mut carry_msg = Vec::new();
+    let mut carry_tr = Vec::new();
+    for cc in g.carries() {
+        let sel = is(&c.cn1, cc)?;
+        let w: Vec<Expr> = (0..p).map(|i| avail(cc, i)).collect::<Result<_, _>>()?;
+        msg_cases.push((sel.clone(), Expr::pack_lsb_first(&w)?));
+        let cm: Vec<Expr> = (0..p)
+            .map(|i| {
+                if i < cc {
+                    avail(cc, p + i)
+                } else {
+                    Ok(z2.clone())
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        carry_msg.push((sel.clone(), Expr::pack_lsb_first(&cm)?));
+        let left = (cc + p - g.mt) % p;
+        let ct: Vec<Expr> = (0..p)
+            .map(|i| {
+                if i < left {
+                    avail(cc, g.mt + i)
+                } else {
+                    Ok(z2.clone())
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        carry_tr.push((sel, Expr::pack_lsb_first(&ct)?));
+    }
+    let mw = m.wire("fr_mw", &select(&msg_cases)?)?;
+    let cm = m.wire("fr_carry_msg", &select(&carry_msg)?)?;
+    let next = if g.mt > 0 {
+        let ct = m.wire("fr_carry_tr", &select(&carry_tr)?)?;
+        Expr::mux(&c.tr1, &ct, &Expr::mux(&c.msg1, &cm, carry)?)?
+    } else {
+        Expr::mux(&c.msg1, &cm, carry)?
+    };
+    let syms = (0..p).map(|i| sym(&mw, i)).collect::<Result<_, _>>()?;
+    Ok((syms, next))
+}
+
+/// One way the 10-bit symbols complete in a word: the symbols in progress
+/// (`ph`), the message symbols taken (`u`), the case's select.
+struct Case {
+    sel: Expr,
+    ph: usize,
+    u: usize,
+}
+
+impl Case {
+    /// 10-bit symbols completed.
+    fn done(&self) -> usize {
+        (self.ph + self.u) / 5
+    }
+}
+
+/// The encoder side: the remainder's next value (flat, `R[0]` in the top
+/// bits) for message and transition words, and the next `part` register.
+struct Absorbed {
+    /// the remainder after the word's completed symbols
+    r: Expr,
+    part: Expr,
+}
+
+fn encode(
+    m: &mut Module,
+    code: Code,
+    g: &Geo,
+    cases: &[Case],
+    fr: &Expr,
+    part: &Expr,
+    msg: &[Expr],
+) -> Result<Absorbed, RtlError> {
+    let gf = Gf::new();
+    let gen = code.generator();
+    let z2 = ku(0, 2)?;
+    // B_case(j): part[0..ph] ++ msg[0..u]
+    let b = |cs: &Case, j: usize| -> Result<Expr, RtlError> {
+        if j < cs.ph {
+            sym(part, j)
+        } else if j < cs.ph + cs.u {
+            Ok(msg[j - cs.ph].clone())
+        } else {
+            Ok(z2.clone())
+        }
+    };
+    let pack10 = |cs: &Case, q: usize| -> Result<Expr, RtlError> {
+        let s: Vec<Expr> = (0..5).map(|i| b(cs, 5 * q + i)).collect::<Result<_, _>>()?;
+        Expr::concat(&s)
+    };
+    let tb = 10 * g.par as u32;
+    let mut sp = LinSpace::new();
+    let rl: Vec<Lin> = (0..g.par)
+        .map(|i| {
+            let hi = tb - 1 - 10 * i as u32;
+            let w = m.wire(&format!("fr_r{i}"), &fr.slice(hi, hi - 9)?)?;
+            sp.symbol(&w)
+        })
+        .collect::<Result<_, _>>()?;
+    let counts: BTreeSet<usize> = cases.iter().map(Case::done).collect();
+    let mut nets = Vec::new();
+    for &j in &counts {
+        let mine: Vec<&Case> = cases.iter().filter(|cs| cs.done() == j).collect();
+        let mut ins = Vec::new();
+        for q in 0..j {
+            let opts: Vec<(Expr, Expr)> = mine
+                .iter()
+                .map(|cs| Ok((cs.sel.clone(), pack10(cs, q)?)))
+                .collect::<Result<_, RtlError>>()?;
+            let w = m.wire(&format!("fr_s{j}_{q}"), &select(&opts)?)?;
+            ins.push(sp.symbol(&w)?);
+        }
+        m.comment(&format!(
+            "FEC framer: the remainder after {j} completed symbols"
+        ));
+        let out = absorb(&gf, &gen, &rl, &ins);
+        let outs: Vec<Expr> = out
+            .iter()
+            .enumerate()
+            .map(|(i, l)| sp.emit(m, &format!("fr_a{j}_{i}"), l))
+            .collect::<Result<_, _>>()?;
+        let sel = mine
+            .iter()
+            .map(|cs| cs.sel.clone())
+            .reduce(|a, b| a.or(&b).expect("one-bit selects"))
+            .ok_or(RtlError::Empty("framer cases"))?;
+        nets.push((sel, Expr::concat(&outs)?));
+    }
+    let r = m.wire("fr_absorbed", &select(&nets)?)?;
+    let parts: Vec<(Expr, Expr)> = cases
+        .iter()
+        .map(|cs| {
+            let left = (cs.ph + cs.u) % 5;
+            let base = 5 * cs.done();
+            let v: Vec<Expr> = (0..4)
+                .map(|i| {
+                    if i < left {
+                        b(cs, base + i)
+                    } else {
+                        Ok(z2.clone())
+                    }
+                })
+                .collect::<Result<_, _>>()?;
+            Ok((cs.sel.clone(), Expr::pack_lsb_first(&v)?))
+        })
+        .collect::<Result<_, RtlError>>()?;
+    let part = m.wire("fr_part_next", &select(&parts)?)?;
+    Ok(Absorbed { r, part })
+}
+
+/// The datapath from the pattern word `new` (stage 1, valid `v1`) to the
+/// wire word, registered (stage 2).
+pub(super) fn datapath(
+    m: &mut Module,
+    code: Code,
+    p: usize,
+    c: &Control,
+    new: &Expr,
+    v1: &Expr,
+) -> Result<Expr, RtlError> {
+    let g = Geo::new(code, p);
+    let pw = 2 * p as u32;
+    let tb = 10 * g.par as u32;
+    m.comment("FEC framer datapath: carry, message symbols, remainder, wire word");
+    let carry = m.reg("fr_carry", Ty::u(pw), Some(0))?;
+    let part = m.reg("fr_part", Ty::u(8), Some(0))?;
+    let fr = m.reg("fr_rem", Ty::u(tb), Some(0))?;
+    let (msg, carry_next) = message(m, &g, c, &carry, new)?;
+    let mut cases = Vec::new();
+    for ph in g.msg_phases() {
+        let sel = m.wire(&format!("fr_case_m{ph}"), &c.msg1.and(&is(&c.ph1, ph)?)?)?;
+        cases.push(Case { sel, ph, u: p });
+    }
+    if g.mt > 0 {
+        cases.push(Case {
+            sel: c.tr1.clone(),
+            ph: g.tr_phase(),
+            u: g.mt,
+        });
+    }
+    let a = encode(m, code, &g, &cases, &fr, &part, &msg)?;
+    // the parity symbol `s` (0 first sent) of a flat remainder
+    let psym = |r: &Expr, s: usize| -> Result<Expr, RtlError> {
+        let hi = tb - 1 - 2 * s as u32;
+        r.slice(hi, hi - 1)
+    };
+    let mw = Expr::pack_lsb_first(&msg)?;
+    let par_word: Vec<Expr> = (0..p).map(|i| psym(&fr, i)).collect::<Result<_, _>>()?;
+    let par_word = Expr::pack_lsb_first(&par_word)?;
+    let shifted = |r: &Expr, k: usize| -> Result<Expr, RtlError> {
+        let k = 2 * k as u32;
+        if k >= tb {
+            Expr::zeros(tb)
+        } else {
+            Expr::concat(&[r.slice(tb - 1 - k, 0)?, Expr::zeros(k)?])
+        }
+    };
+    let (wire, r_next) = if g.mt > 0 {
+        let tw: Vec<Expr> = (0..p)
+            .map(|i| {
+                if i < g.mt {
+                    Ok(msg[i].clone())
+                } else {
+                    psym(&a.r, i - g.mt)
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        let tw = Expr::pack_lsb_first(&tw)?;
+        let wire = Expr::mux(&c.tr1, &tw, &Expr::mux(&c.msg1, &mw, &par_word)?)?;
+        let rn = Expr::mux(
+            &c.tr1,
+            &shifted(&a.r, p - g.mt)?,
+            &Expr::mux(&c.msg1, &a.r, &shifted(&fr, p)?)?,
+        )?;
+        (wire, rn)
+    } else {
+        (
+            Expr::mux(&c.msg1, &mw, &par_word)?,
+            Expr::mux(&c.msg1, &a.r, &shifted(&fr, p)?)?,
+        )
+    };
+    let part_next = Expr::mux(&c.msg1.or(&c.tr1)?, &a.part, &part)?;
+    let en = m.wire("fr_en", &v1.and(&c.on)?)?;
+    m.next(&carry, &carry_next, Some(&en))?;
+    m.next(&part, &part_next, Some(&en))?;
+    m.next(&fr, &r_next, Some(&en))?;
+    let out = Expr::mux(&c.on, &wire, new)?;
+    m.reg_d("fr_wire_q", &out, None, None)
+}
