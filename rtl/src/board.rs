@@ -53,25 +53,21 @@ fn stretch(m: &mut Module, name: &str, event: &Expr, width: u32) -> Result<Expr,
 /// Builds every module of the board design, submodules first,
 /// `rxdsp_board_top` last.
 pub fn build(fmt: &RxFormat, parallel: usize, bp: &BoardParams) -> Result<Vec<Module>, RtlError> {
-    build_device(fmt, parallel, bp, None)
+    build_device(fmt, parallel, bp, crate::top::DeviceBlocks::default())
 }
 
-/// [`build`] around the device with the BER tester `bert` (the link emulator
-/// and the checker, [`crate::bert`]; `None`: without): on a board, `rxdsp
+/// [`build`] around the device with the optional `blocks`: the BER tester
+/// (the link emulator and the checker, [`crate::bert`]: on a board, `rxdsp
 /// bert --device serial://...` then runs at fabric speed with only counters
-/// crossing the UART.
+/// crossing the UART), the RS decoder chain, the adaptation engine.
 pub fn build_device(
     fmt: &RxFormat,
     parallel: usize,
     bp: &BoardParams,
-    bert: Option<&crate::bert::BertParams>,
+    blocks: crate::top::DeviceBlocks,
 ) -> Result<Vec<Module>, RtlError> {
     let uart = build_uart(&bp.uart)?;
     let div = bp.uart.divisor()?;
-    let blocks = crate::top::DeviceBlocks {
-        bert,
-        ..Default::default()
-    };
     let mut mods = crate::top::build_device(fmt, parallel, blocks)?;
     let dev = mods.last().expect("rxdsp_top is built last");
     let clk_hz = bp.uart.clk_hz;
@@ -185,17 +181,17 @@ pub fn build_device(
 
 /// The board design in memory (submodules first, `rxdsp_board_top` last).
 pub fn design(fmt: &RxFormat, parallel: usize, bp: &BoardParams) -> Result<Design, RtlError> {
-    design_device(fmt, parallel, bp, None)
+    design_device(fmt, parallel, bp, crate::top::DeviceBlocks::default())
 }
 
-/// [`design`] with the BER tester `bert` (see [`build_device`]).
+/// [`design`] with the device's optional `blocks` (see [`build_device`]).
 pub fn design_device(
     fmt: &RxFormat,
     parallel: usize,
     bp: &BoardParams,
-    bert: Option<&crate::bert::BertParams>,
+    blocks: crate::top::DeviceBlocks,
 ) -> Result<Design, RtlError> {
-    let mods = build_device(fmt, parallel, bp, bert)?;
+    let mods = build_device(fmt, parallel, bp, blocks)?;
     let mut files = Vec::new();
     for m in &mods {
         files.push((format!("{}.v", m.name()), m.emit()?));

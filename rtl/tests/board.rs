@@ -97,13 +97,35 @@ fn bert_board_top_lints_clean_and_compiles_in_icarus() {
         leds_active_low: false,
     };
     let b = rtl::bert::BertParams::new(&fmt, 8);
-    let d = rtl::board::design_device(&fmt, 8, &bp, Some(&b)).unwrap();
+    let blocks = rtl::top::DeviceBlocks {
+        bert: Some(&b),
+        ..Default::default()
+    };
+    let d = rtl::board::design_device(&fmt, 8, &bp, blocks).unwrap();
     for n in ["rxdsp_emu.v", "rxdsp_check.v"] {
         assert!(d.files.iter().any(|(f, _)| f == n), "{n} missing");
     }
     lint(&d.files, BOARD_TOP, "ulx3s-bert-p8");
     let names: Vec<&str> = d.ports.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["clk", "rst_n", "uart_rx", "uart_tx", "led"]);
+    // with the KP4 decoder chain and the tester framing KP4
+    let code = golden::fec::Code::Kp4;
+    let b = rtl::bert::BertParams::new(&fmt, 8).with_fec(Some(code));
+    let blocks = rtl::top::DeviceBlocks {
+        bert: Some(&b),
+        fec: Some(rtl::rs::FecParams::new(code, 8)),
+        ..Default::default()
+    };
+    let d = rtl::board::design_device(&fmt, 8, &bp, blocks).unwrap();
+    for n in [
+        "rxdsp_emu.v",
+        "rxdsp_check.v",
+        "rxdsp_rs_rx.v",
+        "rxdsp_rs_dec.v",
+    ] {
+        assert!(d.files.iter().any(|(f, _)| f == n), "{n} missing");
+    }
+    lint(&d.files, BOARD_TOP, "ulx3s-bert-kp4-p8");
 }
 
 #[test]

@@ -197,7 +197,11 @@ impl BoardSim {
         bert: bool,
     ) -> Result<(BoardSim, BuildInfo), SimError> {
         let b = bert.then(|| rtl::bert::BertParams::new(fmt, parallel));
-        let d = rtl::board::design_device(fmt, parallel, bp, b.as_ref())?;
+        let blocks = rtl::top::DeviceBlocks {
+            bert: b.as_ref(),
+            ..Default::default()
+        };
+        let d = rtl::board::design_device(fmt, parallel, bp, blocks)?;
         let div = bp.uart.divisor()?;
         let info = build_library_with(&d.files, rtl::board::BOARD_TOP, &d.ports, BuildOpts::LIGHT)?;
         let model = Model::load(&info.library, &d.ports)?;

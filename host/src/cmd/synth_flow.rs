@@ -310,12 +310,19 @@ pub fn synth_bert(
         bert: Some(&bert),
         fec: code.map(|c| rtl::rs::FecParams::new(c, plan.parallel)),
     };
-    let design = rtl::top::design_device(f, plan.parallel, blocks).context("generating Verilog")?;
+    let mut design =
+        rtl::top::design_device(f, plan.parallel, blocks).context("generating Verilog")?;
+    if let (Some(fp), Target::Ecp5_85k) = (&blocks.fec, target) {
+        // the decoder's block RAMs as DP16KD with their output register
+        rtl::rs::use_ecp5_bram(&mut design.files, fp.code, fp.symbols)
+            .context("generating the ECP5 block RAMs")?;
+    }
     let what = [
         ("rtl.parallel (P)", plan.parallel.to_string()),
         ("adc.bits", f.adc_bits.to_string()),
         ("ffe.taps (N)", f.ffe_taps.to_string()),
         ("dfe.taps (M)", f.dfe_taps.to_string()),
+        ("tx.fec", code.map_or("none", |c| c.name()).to_string()),
         ("emulator taps (T)", bert.emu.taps.to_string()),
         ("checker max delay", bert.check.max_delay.to_string()),
     ];
@@ -330,6 +337,10 @@ pub fn synth_bert(
     ];
     if plan.hw_adapt.is_some() {
         blocks.push(rtl::adapt::ENGINE.into());
+    }
+    if code.is_some() {
+        blocks.push(rtl::rs::gearbox::GEARBOX.into());
+        blocks.push(rtl::rs::DEC_TOP.into());
     }
     let placer = placer_args(target, true);
     run_harness(target, files, freq, seeds, dir, blocks, placer)
@@ -429,9 +440,23 @@ pub fn synth_board(
         leds_active_low: board.leds_active_low(),
     };
     let rtl_dir = dir.join("rtl");
-    let tester = bert.then(|| rtl::bert::BertParams::new(&plan.format, plan.parallel));
-    let design = rtl::board::design_device(&plan.format, plan.parallel, &bp, tester.as_ref())
+    // the device `rxdsp stream` / `rxdsp bert` needs for this plan: the
+    // decoder chain with tx.fec, the tester (framing that code) with --bert
+    let code = golden::link::fec_code(plan.fec);
+    let tester =
+        bert.then(|| rtl::bert::BertParams::new(&plan.format, plan.parallel).with_fec(code));
+    let blocks = rtl::top::DeviceBlocks {
+        bert: tester.as_ref(),
+        fec: code.map(|c| rtl::rs::FecParams::new(c, plan.parallel)),
+        ..Default::default()
+    };
+    let mut design = rtl::board::design_device(&plan.format, plan.parallel, &bp, blocks)
         .with_context(|| format!("generating the board top for {board}"))?;
+    if let Some(fp) = &blocks.fec {
+        // the decoder's block RAMs as DP16KD with their output register
+        rtl::rs::use_ecp5_bram(&mut design.files, fp.code, fp.symbols)
+            .context("generating the ECP5 block RAMs")?;
+    }
     std::fs::create_dir_all(&rtl_dir).with_context(|| format!("creating {}", rtl_dir.display()))?;
     let mut files = Vec::new();
     for (n, text) in &design.files {
