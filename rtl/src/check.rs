@@ -50,9 +50,12 @@ pub const LATENCY: usize = 8;
 /// exactly the words accepted before cycle `c`. The shadow is readable from
 /// cycle `c + SNAP_DELAY + 1`.
 pub const SNAP_DELAY: usize = LATENCY;
-/// With [`CheckParams::reference`]: a received word accepted in cycle `c`
-/// is on `m_ref_tdata` (its transmitted data symbols, `cfg_delay` applied)
-/// in cycle `c + REF_LATENCY`, with `m_ref_tvalid`.
+/// With [`CheckParams::reference`]: the register stages from an accepted
+/// received word to `m_ref_tdata` (its transmitted data symbols,
+/// `cfg_delay` applied, with `m_ref_tvalid`), counted as [`LATENCY`] counts
+/// them: a word accepted in cycle `c` is there in cycle `c + REF_LATENCY + 1`.
+/// Anything that pairs a word taken beside the checker's input with this
+/// output delays it through `REF_LATENCY` registers.
 pub const REF_LATENCY: usize = 4;
 /// `rd_data` in cycle `t + RD_LATENCY` is the shadow counter at the `rd_addr`
 /// of cycle `t` (two register stages).
@@ -978,11 +981,11 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     m.next(&done, &Expr::mux(&io.clear, &ku(0, 1)?, &dn)?, None)?;
     debug_assert_eq!(tx4.width(), 4 * pp);
     if p.reference {
-        // S4 is REF_LATENCY stages after the accept
+        // S4: REF_LATENCY register stages after the accept
         m.output(
             "m_ref_tdata",
             &tx4.slice(2 * pp - 1, 0)?,
-            "the transmitted data symbols the received word of REF_LATENCY cycles before pairs with (cfg_delay applied), lane 0 in the LSBs",
+            "the transmitted data symbols the received word accepted REF_LATENCY register stages before pairs with (cfg_delay applied), lane 0 in the LSBs",
         )?;
         m.output(
             "m_ref_tvalid",

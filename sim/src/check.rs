@@ -11,7 +11,7 @@ use crate::verilator::{build_library_with, BuildInfo, BuildOpts, Model};
 use crate::SimError;
 use golden::check::{CheckRegs, Checker, NUM_COUNTERS};
 use golden::rng::Xoshiro256pp;
-use rtl::check::{CheckParams, RD_LATENCY, SNAP_DELAY};
+use rtl::check::{CheckParams, RD_LATENCY, REF_LATENCY, SNAP_DELAY};
 
 /// Builds (or reuses from the cache) the Verilated `rxdsp_check` for `p`.
 pub fn build(p: &CheckParams) -> Result<(Model, BuildInfo), SimError> {
@@ -72,6 +72,13 @@ pub struct CheckRun {
     pub underflow: bool,
     /// clock cycles taken
     pub cycles: u64,
+    /// with `CheckParams::reference`: the `m_ref_*` words seen, and those
+    /// that were not the transmitted data of the received word accepted in
+    /// cycle `c`, in cycle `c + REF_LATENCY + 1` (symbol `k - cfg_delay` per
+    /// lane, 0 before the first), or came in another cycle
+    pub ref_words: u64,
+    /// see `ref_words`
+    pub ref_mismatches: u64,
 }
 
 /// The model's ports.
@@ -83,6 +90,8 @@ pub struct Driver {
     done: usize,
     overflow: usize,
     underflow: usize,
+    /// `m_ref_tvalid`, `m_ref_tdata` (with `CheckParams::reference`)
+    reference: Option<(usize, usize)>,
 }
 
 // indices into `Driver::ins`
@@ -143,6 +152,10 @@ impl Driver {
             done: model.output("done")?,
             overflow: model.output("overflow")?,
             underflow: model.output("underflow")?,
+            reference: match p.reference {
+                true => Some((model.output("m_ref_tvalid")?, model.output("m_ref_tdata")?)),
+                false => None,
+            },
             model,
             p: p.parallel,
             ins,
@@ -190,6 +203,20 @@ impl Driver {
         let mut reading: Option<Reading> = None;
         let mut idle_after = 0;
         let stop = abort_after.unwrap_or(words).min(words);
+        // received words accepted: (cycle, word index), for the reference
+        let mut accepted: std::collections::VecDeque<(u64, usize)> = Default::default();
+        let ref_word = |q: usize| -> u64 {
+            let v: Vec<u8> = (0..p as u64)
+                .map(|i| {
+                    let k = (q * p) as u64 + i;
+                    match k.checked_sub(regs.delay) {
+                        Some(j) => s.tx_data[j as usize],
+                        None => 0,
+                    }
+                })
+                .collect();
+            pack(&v)
+        };
         let mut final_snap = abort_after.is_none();
         let budget = 64 * words as u64 + 100_000;
         loop {
@@ -234,8 +261,34 @@ impl Driver {
                 _ => None,
             };
             m.set(self.ins[RD_ADDR], rd.unwrap_or(0) as u64);
+            if rx {
+                accepted.push_back((now, q));
+            }
             m.cycle();
             out.cycles += 1;
+            if let Some((rv, rd)) = self.reference {
+                let due = accepted
+                    .front()
+                    .is_some_and(|&(c, _)| c + REF_LATENCY as u64 + 1 == out.cycles);
+                let valid = m.get(rv) != 0;
+                if valid {
+                    out.ref_words += 1;
+                }
+                match (valid, due) {
+                    (true, true) => {
+                        let (_, j) = accepted.pop_front().expect("due");
+                        if m.get(rd) != ref_word(j) {
+                            out.ref_mismatches += 1;
+                        }
+                    }
+                    (false, false) => {}
+                    (_, true) => {
+                        accepted.pop_front();
+                        out.ref_mismatches += 1;
+                    }
+                    (true, false) => out.ref_mismatches += 1,
+                }
+            }
             if let Some(r) = reading.as_mut() {
                 r.next += rd.is_some() as usize;
                 if now >= r.from + RD_LATENCY as u64 {

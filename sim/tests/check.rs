@@ -5,6 +5,8 @@
 //! delay/skip/limit (limit not a multiple of P, an all-wrong stretch inside
 //! it), a run cut short with words in flight then `clear`, and a run with the
 //! delay at 0 or `max_delay` and no limit or a limit inside the skip region.
+//! At P = 8 the checker is built with its reference outputs (the FEC's
+//! reference path): every received word's aligned transmitted data, on time.
 //! Errors: isolated, bursts of 1..=40 crossing words, data errors with the
 //! level right and level errors with the data right; random gaps on both
 //! inputs, the received words lagging by up to `max_lag` words.
@@ -151,6 +153,11 @@ fn check(parallel: usize, seed: u64) {
     let run = drv.run(regs, &s, pacing(&mut r, false), None).unwrap();
     let tag = format!("P {parallel} run 1 {regs:?}");
     compare(&tag, &run, Some(true));
+    if p.reference {
+        // the aligned transmitted data, every received word, on time
+        assert_eq!(run.ref_words, words as u64, "{tag}: reference words");
+        assert_eq!(run.ref_mismatches, 0, "{tag}: reference");
+    }
     let last = run.snapshots.last().unwrap();
     assert!(
         last.want[addr::LONGEST_BURST] >= 150,

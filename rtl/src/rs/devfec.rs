@@ -129,7 +129,7 @@ pub(crate) struct Tap<'a> {
 
 /// The transmitted side the reference counters compare with: the
 /// checker's aligned transmitted data ([`crate::check::REF_LATENCY`]
-/// cycles after the decided word).
+/// registers after the decided word).
 pub(crate) struct RefTap<'a> {
     /// `m_ref_tdata`
     pub data: &'a Expr,
@@ -159,8 +159,9 @@ pub(crate) fn instantiate(
     }
     let user = sof_marker(m, tap.take, &r.sof_index, tap.rst, parallel)?;
     let zero = |w: u32| ku(0, w);
-    // with the tester, the decided word waits as long as the checker takes
-    // to pair it with its transmitted word
+    // with the tester, the decided word goes through as many registers as
+    // the checker's word to its reference output (REF_LATENCY: these and
+    // the pipeline register below)
     let wait = tap
         .reference
         .as_ref()
