@@ -49,41 +49,23 @@ pub fn build(eq: &Module, rx: &Module, p: usize) -> Result<Module, RtlError> {
         Ty::u(SOF_BITS),
         "equalizer output symbol that starts the first codeword",
     )?;
-    let mut eq_out = Vec::new();
-    for port in eq.ports() {
-        if port.dir == Dir::Out {
-            let w = m.wire_decl(&format!("eq_{}", port.name), port.ty)?;
-            eq_out.push((port.name.clone(), w, port.doc.clone()));
-        }
-    }
-    let get = |v: &[(String, Expr, String)], n: &str| {
-        v.iter()
-            .find(|x| x.0 == n)
-            .map(|x| x.1.clone())
-            .expect("port")
-    };
+    let eq_out = OutWires::declare(&mut m, eq, "eq", "u_eq", &[])?;
     let rx_ready = m.wire_decl("rx_s_axis_tready", Ty::BIT)?;
     let sl_ready = m.wire_decl("sl_s_axis_tready", Ty::BIT)?;
     eq_conns.push(("m_axis_tready".into(), sl_ready.clone()));
-    for (n, w, _) in &eq_out {
+    for (n, w, _) in eq_out.all() {
         eq_conns.push((n.clone(), w.clone()));
     }
     let conns: Vec<(&str, &Expr)> = eq_conns.iter().map(|(n, e)| (n.as_str(), e)).collect();
     m.instance(eq, "u_eq", &conns)?;
 
     m.comment("start-of-codeword marker from the symbol count");
-    let eq_valid = get(&eq_out, "m_axis_tvalid");
+    let eq_valid = eq_out.get("m_axis_tvalid")?;
     let take = m.wire("eq_take", &eq_valid.and(&sl_ready)?)?;
     let user = sof_marker(&mut m, &take, &sof_idx, &rst, p)?;
 
-    let mut rx_out = Vec::new();
-    for port in rx.ports() {
-        if port.dir == Dir::Out && port.name != "s_axis_tready" {
-            let w = m.wire_decl(&format!("rx_{}", port.name), port.ty)?;
-            rx_out.push((port.name.clone(), w, port.doc.clone()));
-        }
-    }
-    let eq_data = get(&eq_out, "m_axis_tdata");
+    let rx_out = OutWires::declare(&mut m, rx, "rx", "u_rx", &["s_axis_tready"])?;
+    let eq_data = eq_out.get("m_axis_tdata")?;
     let sl = slice(&mut m, &[eq_data.clone(), user], &eq_valid, &rx_ready)?;
     m.assign(&sl_ready, &sl.ready)?;
     let mut rc: Vec<(&str, &Expr)> = vec![
@@ -94,13 +76,11 @@ pub fn build(eq: &Module, rx: &Module, p: usize) -> Result<Module, RtlError> {
         ("s_axis_tvalid", &sl.valid),
         ("s_axis_tready", &rx_ready),
     ];
-    for (n, w, _) in &rx_out {
-        rc.push((n.as_str(), w));
-    }
+    rc.extend(rx_out.conns());
     m.instance(rx, "u_rx", &rc)?;
     m.output(
         "s_axis_tready",
-        &get(&eq_out, "s_axis_tready"),
+        &eq_out.get("s_axis_tready")?,
         "input ready",
     )?;
     m.output(
@@ -110,15 +90,15 @@ pub fn build(eq: &Module, rx: &Module, p: usize) -> Result<Module, RtlError> {
     )?;
     m.output(
         "m_dbg_eq_y",
-        &get(&eq_out, "m_ffe_out"),
+        &eq_out.get("m_ffe_out")?,
         "FFE outputs (debug)",
     )?;
     m.output(
         "m_dbg_eq_level",
-        &get(&eq_out, "m_slicer_level"),
+        &eq_out.get("m_slicer_level")?,
         "slicer decisions (debug)",
     )?;
-    for (n, w, doc) in &rx_out {
+    for (n, w, doc) in rx_out.all() {
         m.output(n, w, doc)?;
     }
     Ok(m)

@@ -27,10 +27,10 @@
 //!   computes the same from the golden decoder.
 
 use super::chain::{sof_marker, SOF_BITS};
-use super::hdl_util::{delay_line, ku};
+use super::hdl_util::{delay_line, ku, OutWires};
 use super::FecParams;
 use crate::csr::RegMap;
-use crate::hdl::{Dir, Expr, Module, Ty};
+use crate::hdl::{Expr, Module, Ty};
 use crate::RtlError;
 use proto::regmap::{FEC_COUNTERS, FEC_REF_COUNTERS};
 
@@ -181,25 +181,8 @@ pub(crate) fn instantiate(
     let u_q = m.reg_d("fec_in_user", &user, None, None)?;
     let v_q = m.reg("fec_in_valid", Ty::BIT, Some(0))?;
     m.next(&v_q, &Expr::mux(tap.rst, &zero(1)?, &take)?, None)?;
-    let mut outs: Vec<(String, Expr)> = Vec::new();
-    for port in rx.ports() {
-        if port.dir == Dir::Out {
-            outs.push((
-                port.name.clone(),
-                m.wire_decl(&format!("fec_{}", port.name), port.ty)?,
-            ));
-        }
-    }
-    let get = |n: &str| -> Result<Expr, RtlError> {
-        outs.iter()
-            .find(|(x, _)| x == n)
-            .map(|(_, e)| e.clone())
-            .ok_or_else(|| RtlError::Port {
-                inst: "u_fec".into(),
-                port: n.into(),
-                why: "is not an output of rxdsp_rs_rx".into(),
-            })
-    };
+    let outs = OutWires::declare(m, rx, "fec", "u_fec", &[])?;
+    let get = |n: &str| outs.get(n);
     let mut conns: Vec<(&str, &Expr)> = vec![
         ("clk", tap.clk),
         ("rst", tap.rst),
@@ -211,8 +194,8 @@ pub(crate) fn instantiate(
     if let Some(rt) = &tap.reference {
         conns.push(("s_ref_tdata", rt.data));
     }
-    for (n, e) in &outs {
-        conns.push((n.as_str(), e));
+    for (n, e) in outs.conns() {
+        conns.push((n, e));
     }
     m.instance(rx, "u_fec", &conns)?;
 

@@ -498,22 +498,7 @@ pub fn build_rx(
         "bit i: symbol i starts a codeword",
     )?;
     let vin = m.input("s_axis_tvalid", Ty::BIT, "input valid")?;
-    let mut wires = Vec::new();
-    for port in gb.ports() {
-        if port.dir == crate::hdl::Dir::Out {
-            wires.push((
-                port.name.clone(),
-                m.wire_decl(&format!("gb_{}", port.name), port.ty)?,
-            ));
-        }
-    }
-    let gw = |n: &str| {
-        wires
-            .iter()
-            .find(|(x, _)| x == n)
-            .map(|(_, e)| e.clone())
-            .expect("port")
-    };
+    let gw = OutWires::declare(&mut m, gb, "gb", "u_gearbox", &[])?;
     let mut conns: Vec<(&str, &Expr)> = vec![
         ("clk", &clk),
         ("rst", &rst),
@@ -521,21 +506,14 @@ pub fn build_rx(
         ("s_axis_tuser", &sof),
         ("s_axis_tvalid", &vin),
     ];
-    for (n, e) in &wires {
-        conns.push((n.as_str(), e));
-    }
+    conns.extend(gw.conns());
     m.instance(gb, "u_gearbox", &conns)?;
-    let mut dw = Vec::new();
-    for port in dec.ports() {
-        if port.dir == crate::hdl::Dir::Out {
-            dw.push((
-                port.name.clone(),
-                m.wire_decl(&format!("dec_{}", port.name), port.ty)?,
-                port.doc.clone(),
-            ));
-        }
-    }
-    let (gd, gv, gl) = (gw("m_axis_tdata"), gw("m_axis_tvalid"), gw("m_axis_tlast"));
+    let dw = OutWires::declare(&mut m, dec, "dec", "u_dec", &[])?;
+    let (gd, gv, gl) = (
+        gw.get("m_axis_tdata")?,
+        gw.get("m_axis_tvalid")?,
+        gw.get("m_axis_tlast")?,
+    );
     let mut conns: Vec<(&str, &Expr)> = vec![
         ("clk", &clk),
         ("rst", &rst),
@@ -543,27 +521,25 @@ pub fn build_rx(
         ("s_axis_tvalid", &gv),
         ("s_axis_tlast", &gl),
     ];
-    for (n, e, _) in &dw {
-        conns.push((n.as_str(), e));
-    }
+    conns.extend(dw.conns());
     m.instance(dec, "u_dec", &conns)?;
     if let Some((code, s)) = reference {
         let g = RefGb {
             data: gd.clone(),
             valid: gv.clone(),
             last: gl.clone(),
-            ready: gw("s_axis_tready"),
-            aligned: gw("aligned"),
+            ready: gw.get("s_axis_tready")?,
+            aligned: gw.get("aligned")?,
         };
         reference_path(&mut m, gb, code, s, p, &g, (&clk, &rst), (&sof, &vin))?;
     }
-    m.output("s_axis_tready", &gw("s_axis_tready"), "input ready")?;
+    m.output("s_axis_tready", &gw.get("s_axis_tready")?, "input ready")?;
     m.output(
         "aligned",
-        &gw("aligned"),
+        &gw.get("aligned")?,
         "a start-of-codeword marker has been seen",
     )?;
-    for (n, e, doc) in &dw {
+    for (n, e, doc) in dw.all() {
         m.output(n, e, doc)?;
     }
     Ok(m)
@@ -597,26 +573,8 @@ fn reference_path(
         Ty::u(2 * p as u32),
         "the P transmitted data symbols that pair with s_axis_tdata's, earliest in the LSBs",
     )?;
-    let mut wires = Vec::new();
-    for port in gb.ports() {
-        if port.dir == crate::hdl::Dir::Out {
-            wires.push((
-                port.name.clone(),
-                m.wire_decl(&format!("gbr_{}", port.name), port.ty)?,
-            ));
-        }
-    }
-    let gw = |n: &str| -> Result<Expr, RtlError> {
-        wires
-            .iter()
-            .find(|(x, _)| x == n)
-            .map(|(_, e)| e.clone())
-            .ok_or_else(|| RtlError::Port {
-                inst: "u_gearbox_ref".into(),
-                port: n.into(),
-                why: "is not an output of the gearbox".into(),
-            })
-    };
+    let wires = OutWires::declare(m, gb, "gbr", "u_gearbox_ref", &[])?;
+    let gw = |n: &str| wires.get(n);
     let mut conns: Vec<(&str, &Expr)> = vec![
         ("clk", clk),
         ("rst", rst),
@@ -624,9 +582,7 @@ fn reference_path(
         ("s_axis_tuser", sof),
         ("s_axis_tvalid", vin),
     ];
-    for (n, e) in &wires {
-        conns.push((n.as_str(), e));
-    }
+    conns.extend(wires.conns());
     m.comment("reference: the transmitted symbols through their own gearbox");
     m.instance(gb, "u_gearbox_ref", &conns)?;
     let rd = gw("m_axis_tdata")?;

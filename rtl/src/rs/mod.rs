@@ -269,6 +269,62 @@ pub(crate) mod hdl_util {
     use crate::hdl::{Expr, Module, Ty};
     use crate::RtlError;
 
+    /// The output wires of one instance of a submodule: a declared wire
+    /// `{prefix}_{port}` per output port, with the port's doc.
+    pub struct OutWires {
+        inst: String,
+        module: String,
+        wires: Vec<(String, Expr, String)>,
+    }
+
+    impl OutWires {
+        /// Declares the wires of `sub`'s outputs (except the ports in
+        /// `skip`) for its instance `inst`.
+        pub fn declare(
+            m: &mut Module,
+            sub: &Module,
+            prefix: &str,
+            inst: &str,
+            skip: &[&str],
+        ) -> Result<OutWires, RtlError> {
+            let mut wires = Vec::new();
+            for port in sub.ports() {
+                if port.dir == crate::hdl::Dir::Out && !skip.contains(&port.name.as_str()) {
+                    let w = m.wire_decl(&format!("{prefix}_{}", port.name), port.ty)?;
+                    wires.push((port.name.clone(), w, port.doc.clone()));
+                }
+            }
+            Ok(OutWires {
+                inst: inst.into(),
+                module: sub.name().into(),
+                wires,
+            })
+        }
+
+        /// The wire of output `port`.
+        pub fn get(&self, port: &str) -> Result<Expr, RtlError> {
+            self.wires
+                .iter()
+                .find(|w| w.0 == port)
+                .map(|w| w.1.clone())
+                .ok_or_else(|| RtlError::Port {
+                    inst: self.inst.clone(),
+                    port: port.into(),
+                    why: format!("is not an output of {}", self.module),
+                })
+        }
+
+        /// The instance's output connections `(port, wire)`.
+        pub fn conns(&self) -> Vec<(&str, &Expr)> {
+            self.wires.iter().map(|w| (w.0.as_str(), &w.1)).collect()
+        }
+
+        /// Every `(port, wire, doc)`.
+        pub fn all(&self) -> &[(String, Expr, String)] {
+            &self.wires
+        }
+    }
+
     /// Unsigned constant.
     pub fn ku(v: i128, w: u32) -> Result<Expr, RtlError> {
         Expr::konst(v, Ty::u(w))
