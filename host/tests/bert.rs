@@ -296,8 +296,9 @@ fn bert_over_tcp_reports_what_sim_reports() {
     assert!(b["fec"]["corrected_codewords"].as_u64().unwrap() > 0, "{b}");
 }
 
-/// A device built without the BER tester (an older bitstream): one line,
-/// exit 2, no report.
+/// A device built without the BER tester (an older bitstream), or with a
+/// tester but no decoder for the link's `tx.fec`: one line, exit 2, no
+/// report.
 #[test]
 #[ignore = "full tier: builds a Verilator model of the device"]
 fn a_device_without_the_tester_is_refused() {
@@ -315,6 +316,24 @@ fn a_device_without_the_tester_is_refused() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("no BER tester"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!r.exists());
+    // a tester without the decoder cannot check a link with FEC
+    let (_server, addr) = serve(&[], true);
+    let o = rxdsp(&[
+        "bert",
+        "--device",
+        &addr,
+        "--set",
+        "tx.fec=\"kp4\"",
+        "--symbols",
+        "10000",
+        "--report",
+        r.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no kp4 decoder"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(!r.exists());
 }

@@ -182,9 +182,9 @@ fn open(a: &BertArgs, plan: &LinkPlan) -> Result<Device> {
         let has = dev.fec().and_then(|f| rxdsp::device::fec::code_of(&f));
         if has != Some(code) || !dev.has_register("fec.symbol_errors") {
             bail!(
-                "{} cannot check tx.fec = {:?}: its BER tester has no {} decoder with reference counters (built for tx.fec = {})",
+                "{} cannot check tx.fec = \"{}\": its BER tester has no {} decoder with reference counters (its decoder: {})",
                 a.device,
-                plan.fec,
+                code.name(),
                 code.name(),
                 has.map_or("none", |c| c.name())
             );
