@@ -302,40 +302,23 @@ fn bert_over_tcp_reports_what_sim_reports() {
 #[test]
 #[ignore = "full tier: builds a Verilator model of the device"]
 fn a_device_without_the_tester_is_refused() {
-    let (_server, addr) = serve(&[], false);
     let r = tmp("none.json");
-    let o = rxdsp(&[
-        "bert",
-        "--device",
-        &addr,
-        "--symbols",
-        "10000",
-        "--report",
-        r.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("no BER tester"), "{err}");
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(!r.exists());
+    let refused = |addr: &str, sets: &[&str], want: &str| {
+        let mut a = vec!["bert", "--device", addr, "--symbols", "10000"];
+        a.extend(sets);
+        a.extend(["--report", r.to_str().unwrap()]);
+        let o = rxdsp(&a);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!r.exists());
+    };
+    let (_server, addr) = serve(&[], false);
+    refused(&addr, &[], "no BER tester");
     // a tester without the decoder cannot check a link with FEC
     let (_server, addr) = serve(&[], true);
-    let o = rxdsp(&[
-        "bert",
-        "--device",
-        &addr,
-        "--set",
-        "tx.fec=\"kp4\"",
-        "--symbols",
-        "10000",
-        "--report",
-        r.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("no kp4 decoder"), "{err}");
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(!r.exists());
+    refused(&addr, &["--set", "tx.fec=\"kp4\""], "no kp4 decoder");
 }
 
 /// Bad input: one line, exit 2, no report file.

@@ -114,15 +114,10 @@ pub fn build_with(
     )
 }
 
-/// Builds the device with the optional `blocks`: the adaptation engine, the
-/// BER tester (the link emulator and the checker, [`crate::bert`]) and the
-/// RS decoder chain ([`crate::rs::devfec`]).
-pub fn build_device(
-    fmt: &RxFormat,
-    parallel: usize,
-    blocks: DeviceBlocks,
-) -> Result<Vec<Module>, RtlError> {
-    let DeviceBlocks { adapt, bert, fec } = blocks;
+/// Refuses optional blocks that do not fit the device or each other (the
+/// tester must frame and check the decoder's code).
+fn check_blocks(fmt: &RxFormat, parallel: usize, blocks: &DeviceBlocks) -> Result<(), RtlError> {
+    let DeviceBlocks { bert, fec, .. } = *blocks;
     if let Some(b) = bert {
         b.check(fmt, parallel)?;
     }
@@ -142,6 +137,19 @@ pub fn build_device(
             });
         }
     }
+    Ok(())
+}
+
+/// Builds the device with the optional `blocks`: the adaptation engine, the
+/// BER tester (the link emulator and the checker, [`crate::bert`]) and the
+/// RS decoder chain ([`crate::rs::devfec`]).
+pub fn build_device(
+    fmt: &RxFormat,
+    parallel: usize,
+    blocks: DeviceBlocks,
+) -> Result<Vec<Module>, RtlError> {
+    check_blocks(fmt, parallel, &blocks)?;
+    let DeviceBlocks { adapt, bert, fec } = blocks;
     let mut mods = match adapt {
         Some(a) => {
             crate::adapt::check(fmt, parallel, a)?;

@@ -53,16 +53,21 @@ fn check_device(
     tag: &str,
 ) {
     let (dir, _) = write(fmt, p, adapt, bert, tag);
-    // through the public writer, as `rxdsp gen` would
-    let files = rtl::top::generate_device(fmt, p, blocks(adapt, bert), &dir).unwrap();
+    lint_written(fmt, p, blocks(adapt, bert), &dir, tag);
+}
+
+/// Writes the device through the public writer, as `rxdsp gen` would, into
+/// `dir` and lints it.
+fn lint_written(fmt: &RxFormat, p: usize, b: DeviceBlocks, dir: &Path, tag: &str) {
+    let files = rtl::top::generate_device(fmt, p, b, dir).unwrap();
     assert!(files.iter().any(|f| f.ends_with("registers.md")));
     let names: Vec<String> = files
         .iter()
         .filter(|f| f.extension().is_some_and(|e| e == "v"))
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    common::lint_dir(&dir, &names, rtl::top::DEVICE_TOP, tag);
-    std::fs::remove_dir_all(&dir).ok();
+    common::lint_dir(dir, &names, rtl::top::DEVICE_TOP, tag);
+    std::fs::remove_dir_all(dir).ok();
 }
 
 #[test]
@@ -133,14 +138,7 @@ fn fec_device_lints_clean_and_compiles_in_icarus() {
         }
         let tag = format!("fec-{}-p{p}", code.name());
         let dir = std::env::temp_dir().join(format!("rxdsp-dev-{}-{tag}", std::process::id()));
-        let files = rtl::top::generate_device(&f, p, b, &dir).unwrap();
-        let names: Vec<String> = files
-            .iter()
-            .filter(|f| f.extension().is_some_and(|e| e == "v"))
-            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
-        common::lint_dir(&dir, &names, rtl::top::DEVICE_TOP, &tag);
-        std::fs::remove_dir_all(&dir).ok();
+        lint_written(&f, p, b, &dir, &tag);
     }
     // S = 1 behind P = 8: 5S <= P, the gearbox would fall behind
     let slow = DeviceBlocks {
@@ -220,14 +218,7 @@ fn bert_fec_device_lints_clean() {
     }
     let tag = "bert-fec-p8";
     let dir = std::env::temp_dir().join(format!("rxdsp-dev-{}-{tag}", std::process::id()));
-    let files = rtl::top::generate_device(&f, 8, blk, &dir).unwrap();
-    let names: Vec<String> = files
-        .iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "v"))
-        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    common::lint_dir(&dir, &names, rtl::top::DEVICE_TOP, tag);
-    std::fs::remove_dir_all(&dir).ok();
+    lint_written(&f, 8, blk, &dir, tag);
     // the tester without the framer, or with another code
     for bad in [
         BertParams::new(&f, 8),
