@@ -453,7 +453,6 @@ fn progress_line(c: &CheckCounts, run: &Run, secs: f64) -> String {
     bp::progress_line(&p, &goal)
 }
 
-/// Writes the report and prints the summary and the verdict.
 /// The device's FEC counts for a run of `symbols` received symbols, as the
 /// deframer of `rxdsp sim` holds them: waits for the decoder to finish the
 /// run's last codeword (the emulator keeps it fed), then reads the `fec`
@@ -465,8 +464,9 @@ fn fec_report(
     symbols: u64,
     wall: Duration,
 ) -> Result<golden::framing::Deframer> {
-    let code = link::fec_code(plan.fec).expect("a FecRun has a code");
-    let (skipped, counted) = link::fec_frames(plan, f.delay, symbols).expect("tx.fec is set");
+    let code = link::fec_code(plan.fec).context("tx.fec names no code")?;
+    let (skipped, counted) =
+        link::fec_frames(plan, f.delay, symbols).context("tx.fec names no code")?;
     let first_valid = link::warmup_symbols(plan, f.delay) - f.delay as u64;
     let mut d =
         golden::framing::Deframer::new(code, plan.pattern, plan.seed, plan.interleave, first_valid);
@@ -500,6 +500,7 @@ fn fec_report(
     Ok(d)
 }
 
+/// Writes the report and prints the summary and the verdict.
 fn finish(
     a: &BertArgs,
     dev: &mut Device,

@@ -353,11 +353,10 @@ fn encode(
             .enumerate()
             .map(|(i, l)| sp.emit(m, &format!("fr_a{j}_{i}"), l))
             .collect::<Result<_, _>>()?;
-        let sel = mine
+        let (first, rest) = mine.split_first().ok_or(RtlError::Empty("framer cases"))?;
+        let sel = rest
             .iter()
-            .map(|cs| cs.sel.clone())
-            .reduce(|a, b| a.or(&b).expect("one-bit selects"))
-            .ok_or(RtlError::Empty("framer cases"))?;
+            .try_fold(first.sel.clone(), |a, cs| a.or(&cs.sel))?;
         nets.push((sel, Expr::concat(&outs)?));
     }
     let r = m.wire("fr_absorbed", &select(&nets)?)?;
