@@ -186,6 +186,30 @@ pub mod check_status {
     pub const UNDERFLOW: u32 = 4;
 }
 
+/// Bits of `fec.status` (the device's decoder chain places them here).
+pub mod fec_status {
+    /// the gearbox saw the first codeword's start
+    pub const ALIGNED: u32 = 1;
+    /// sticky: a decided word came while the gearbox was full
+    pub const LOST: u32 = 2;
+    /// sticky: the decoder's alignment error
+    pub const ALIGN_ERR: u32 = 4;
+    /// sticky: the BER tester's reference out of step with the decoder
+    pub const REF_ERR: u32 = 8;
+    /// `fec.limit`'s codewords are all out and counted
+    pub const DONE: u32 = 16;
+    /// every bit, lowest first (they are consecutive: the register's width
+    /// is their count)
+    pub const ALL: [u32; 5] = [ALIGNED, LOST, ALIGN_ERR, REF_ERR, DONE];
+    const _: () = {
+        let mut i = 0;
+        while i < ALL.len() {
+            assert!(ALL[i] == 1 << i, "fec.status bits must be consecutive from bit 0");
+            i += 1;
+        }
+    };
+}
+
 /// The equalizer's register port (`eq_cfg_addr`): where each coefficient
 /// register of the `eq` block writes through to. The FFE taps first, then the
 /// DFE taps, then the slicer threshold.
@@ -1103,7 +1127,7 @@ fn fec_block(p: &MapParams) -> Block {
     );
     b.add(
         "status",
-        5,
+        fec_status::ALL.len() as u32,
         Kind::Status,
         "bit 0 aligned (the first codeword has started), bit 1 lost (sticky: a decided word came while the gearbox was full; never expected), bit 2 the decoder's sticky alignment error, bit 3 the reference path out of step with the decoder (sticky; never expected; 0 without the BER tester), bit 4 done (`limit` is set and its codewords have all left the decoder and been counted)",
     );

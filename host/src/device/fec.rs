@@ -12,7 +12,7 @@
 
 use super::{Device, DeviceError};
 use golden::fec::{Code, FecStats};
-use proto::regmap::{self, FecMap, FEC_COUNTERS, FEC_REF_COUNTERS};
+use proto::regmap::{self, fec_status, FecMap, FEC_COUNTERS, FEC_REF_COUNTERS};
 
 /// What the device's decoder counted.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -45,20 +45,6 @@ pub struct FecReference {
     pub post_bit_errors: u64,
     /// codewords not flagged uncorrectable whose message is wrong
     pub miscorrected: u64,
-}
-
-/// `fec.status` bits.
-pub mod fec_status {
-    /// the gearbox saw the first codeword's start
-    pub const ALIGNED: u32 = 1;
-    /// sticky: a decided word was lost
-    pub const LOST: u32 = 2;
-    /// sticky: the decoder's alignment error
-    pub const ALIGN_ERR: u32 = 4;
-    /// sticky: the reference path out of step with the decoder
-    pub const REF_ERR: u32 = 8;
-    /// `fec.limit`'s codewords are all out and counted
-    pub const DONE: u32 = 16;
 }
 
 /// The code of a device's `id.fec_code`.

@@ -233,12 +233,25 @@ pub(crate) fn instantiate(
     // the output codeword count has the limit's width
     let reached = unlimited.not().and(&out_open.count.lt(&r.limit)?.not())?;
     let done = delay_line(m, "fec_done", &reached, None, REF_STAGES + 1)?;
-    let sw = r.status.width();
-    let mut st = vec![done, ref_err, get("err_align")?, lost, get("aligned")?];
-    if sw > 5 {
-        st.insert(0, zero(sw - 5)?);
+    // each bit where proto::regmap::fec_status puts it
+    use proto::regmap::fec_status as fs;
+    let mut bits = vec![zero(1)?; r.status.width() as usize];
+    for (mask, v) in [
+        (fs::ALIGNED, get("aligned")?),
+        (fs::LOST, lost),
+        (fs::ALIGN_ERR, get("err_align")?),
+        (fs::REF_ERR, ref_err),
+        (fs::DONE, done),
+    ] {
+        let at = mask.trailing_zeros() as usize;
+        let slot = bits.get_mut(at).ok_or(RtlError::Param {
+            name: "fec.status width",
+            value: at as i64,
+            why: "narrower than its bits (proto::regmap::fec_status)".into(),
+        })?;
+        *slot = v;
     }
-    m.assign(&r.status, &Expr::concat(&st)?)
+    m.assign(&r.status, &Expr::pack_lsb_first(&bits)?)
 }
 
 /// Register stages from a decoded beat to the reference counters.
