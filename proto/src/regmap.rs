@@ -204,7 +204,10 @@ pub mod fec_status {
     const _: () = {
         let mut i = 0;
         while i < ALL.len() {
-            assert!(ALL[i] == 1 << i, "fec.status bits must be consecutive from bit 0");
+            assert!(
+                ALL[i] == 1 << i,
+                "fec.status bits must be consecutive from bit 0"
+            );
             i += 1;
         }
     };

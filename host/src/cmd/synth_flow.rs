@@ -187,14 +187,26 @@ pub fn emit_fec(
         )
     };
     let mut design = design.context("generating Verilog")?;
-    if target == Target::Ecp5_85k {
-        // the decoder's block RAMs as DP16KD with their output register
-        rtl::rs::use_ecp5_bram(&mut design.files, code, s)
-            .context("generating the ECP5 block RAMs")?;
-    }
+    decoder_rams(&mut design, target, Some((code, s)))?;
     let h = harness_for(top, &design.ports, &what)?;
     let files = write_design(plan, target, design, dir, &h)?;
     Ok((files, blocks.into_iter().map(String::from).collect()))
+}
+
+/// For ECP5, the block RAMs of a design holding the decoder for `fec` (the
+/// code and S) become `DP16KD` instances with their output register
+/// (`rtl::rs::use_ecp5_bram`); other targets, or no decoder, keep the
+/// behavioural form.
+fn decoder_rams(
+    design: &mut rtl::Design,
+    target: Target,
+    fec: Option<(golden::fec::Code, usize)>,
+) -> Result<()> {
+    if let (Some((code, s)), Target::Ecp5_85k) = (fec, target) {
+        rtl::rs::use_ecp5_bram(&mut design.files, code, s)
+            .context("generating the ECP5 block RAMs")?;
+    }
+    Ok(())
 }
 
 /// Runs the flow for one plan: the equalizer alone, or with `tx.fec` set the
@@ -312,11 +324,7 @@ pub fn synth_bert(
     };
     let mut design =
         rtl::top::design_device(f, plan.parallel, blocks).context("generating Verilog")?;
-    if let (Some(fp), Target::Ecp5_85k) = (&blocks.fec, target) {
-        // the decoder's block RAMs as DP16KD with their output register
-        rtl::rs::use_ecp5_bram(&mut design.files, fp.code, fp.symbols)
-            .context("generating the ECP5 block RAMs")?;
-    }
+    decoder_rams(&mut design, target, blocks.fec.map(|f| (f.code, f.symbols)))?;
     let what = [
         ("rtl.parallel (P)", plan.parallel.to_string()),
         ("adc.bits", f.adc_bits.to_string()),
@@ -452,11 +460,12 @@ pub fn synth_board(
     };
     let mut design = rtl::board::design_device(&plan.format, plan.parallel, &bp, blocks)
         .with_context(|| format!("generating the board top for {board}"))?;
-    if let Some(fp) = &blocks.fec {
-        // the decoder's block RAMs as DP16KD with their output register
-        rtl::rs::use_ecp5_bram(&mut design.files, fp.code, fp.symbols)
-            .context("generating the ECP5 block RAMs")?;
-    }
+    // a board is an ECP5
+    decoder_rams(
+        &mut design,
+        Target::Ecp5_85k,
+        blocks.fec.map(|f| (f.code, f.symbols)),
+    )?;
     std::fs::create_dir_all(&rtl_dir).with_context(|| format!("creating {}", rtl_dir.display()))?;
     let mut files = Vec::new();
     for (n, text) in &design.files {
