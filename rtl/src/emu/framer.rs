@@ -201,6 +201,19 @@ fn sym(word: &Expr, i: usize) -> Result<Expr, RtlError> {
     word.slice(2 * i as u32 + 1, 2 * i as u32)
 }
 
+/// `n` 2-bit symbols packed, symbol 0 in the LSBs: `at(i)` for `i < count`,
+/// zero after.
+fn packed(
+    n: usize,
+    count: usize,
+    at: impl Fn(usize) -> Result<Expr, RtlError>,
+) -> Result<Expr, RtlError> {
+    let v: Vec<Expr> = (0..n)
+        .map(|i| if i < count { at(i) } else { ku(0, 2) })
+        .collect::<Result<_, _>>()?;
+    Expr::pack_lsb_first(&v)
+}
+
 /// A multiplexer over the cases `(select, value)`, the last the default.
 fn select(cases: &[(Expr, Expr)]) -> Result<Expr, RtlError> {
     let (_, mut v) = cases.last().cloned().ok_or(RtlError::Empty("select"))?;
@@ -237,29 +250,10 @@ fn message(
     let mut carry_tr = Vec::new();
     for cc in g.carries() {
         let sel = is(&c.cn1, cc)?;
-        let w: Vec<Expr> = (0..p).map(|i| avail(cc, i)).collect::<Result<_, _>>()?;
-        msg_cases.push((sel.clone(), Expr::pack_lsb_first(&w)?));
-        let cm: Vec<Expr> = (0..p)
-            .map(|i| {
-                if i < cc {
-                    avail(cc, p + i)
-                } else {
-                    Ok(z2.clone())
-                }
-            })
-            .collect::<Result<_, _>>()?;
-        carry_msg.push((sel.clone(), Expr::pack_lsb_first(&cm)?));
+        msg_cases.push((sel.clone(), packed(p, p, |i| avail(cc, i))?));
+        carry_msg.push((sel.clone(), packed(p, cc, |i| avail(cc, p + i))?));
         let left = (cc + p - g.mt) % p;
-        let ct: Vec<Expr> = (0..p)
-            .map(|i| {
-                if i < left {
-                    avail(cc, g.mt + i)
-                } else {
-                    Ok(z2.clone())
-                }
-            })
-            .collect::<Result<_, _>>()?;
-        carry_tr.push((sel, Expr::pack_lsb_first(&ct)?));
+        carry_tr.push((sel, packed(p, left, |i| avail(cc, g.mt + i))?));
     }
     let mw = m.wire("fr_mw", &select(&msg_cases)?)?;
     let cm = m.wire("fr_carry_msg", &select(&carry_msg)?)?;
@@ -365,16 +359,7 @@ fn encode(
         .map(|cs| {
             let left = (cs.ph + cs.u) % 5;
             let base = 5 * cs.done();
-            let v: Vec<Expr> = (0..4)
-                .map(|i| {
-                    if i < left {
-                        b(cs, base + i)
-                    } else {
-                        Ok(z2.clone())
-                    }
-                })
-                .collect::<Result<_, _>>()?;
-            Ok((cs.sel.clone(), Expr::pack_lsb_first(&v)?))
+            Ok((cs.sel.clone(), packed(4, left, |i| b(cs, base + i))?))
         })
         .collect::<Result<_, RtlError>>()?;
     let part = m.wire("fr_part_next", &select(&parts)?)?;
