@@ -103,6 +103,22 @@ fn bert_on_the_simulated_device_reports_what_sim_reports() {
         "{fec}"
     );
     assert!(b["post_fec"]["bit_errors"].as_u64().unwrap() > 0, "{b}");
+    // KR4 with the 2-way interleave: the emulator interleaves the two
+    // codewords of each frame, the device de-interleaves them before its decoder
+    let (b, _) = compare(
+        "kr4-interleave",
+        "sim:",
+        &["tx.fec=\"kr4\"", "tx.interleave=true", "channel.snr_db=28"],
+        60_000,
+    );
+    let fec = &b["fec"];
+    assert_eq!(fec["interleave"], true, "{fec}");
+    assert!(fec["codewords"].as_u64().unwrap() >= 20, "{fec}");
+    assert!(fec["corrected_codewords"].as_u64().unwrap() > 5, "{fec}");
+    assert!(
+        fec["uncorrectable_codewords"].as_u64().unwrap() > 0,
+        "{fec}"
+    );
     // P = 4, N = 7, a run that is not a whole number of words
     compare(
         "p4-n7",
@@ -294,11 +310,16 @@ fn bert_over_tcp_reports_what_sim_reports() {
     let (_server, addr) = serve(&kp4, true);
     let (b, _) = compare("tcp-kp4", &addr, &kp4, 40_000);
     assert!(b["fec"]["corrected_codewords"].as_u64().unwrap() > 0, "{b}");
+    // and the interleaved KR4 frames, de-interleaved by the served device
+    let kr4 = ["channel.snr_db=28", "tx.fec=\"kr4\"", "tx.interleave=true"];
+    let (_server, addr) = serve(&kr4, true);
+    let (b, _) = compare("tcp-kr4-il", &addr, &kr4, 40_000);
+    assert!(b["fec"]["corrected_codewords"].as_u64().unwrap() > 0, "{b}");
 }
 
-/// A device built without the BER tester (an older bitstream), or with a
-/// tester but no decoder for the link's `tx.fec`: one line, exit 2, no
-/// report.
+/// A device built without the BER tester (an older bitstream), with a
+/// tester but no decoder for the link's `tx.fec`, or with one that does not
+/// interleave as the link does: one line, exit 2, no report.
 #[test]
 #[ignore = "full tier: builds a Verilator model of the device"]
 fn a_device_without_the_tester_is_refused() {
@@ -319,6 +340,14 @@ fn a_device_without_the_tester_is_refused() {
     // a tester without the decoder cannot check a link with FEC
     let (_server, addr) = serve(&[], true);
     refused(&addr, &["--set", "tx.fec=\"kp4\""], "no kp4 decoder");
+    // a tester that frames KR4 without the interleave cannot check an interleaved link
+    let kr4 = ["tx.fec=\"kr4\""];
+    let (_server, addr) = serve(&kr4, true);
+    refused(
+        &addr,
+        &["--set", kr4[0], "--set", "tx.interleave=true"],
+        "cannot check tx.interleave = true",
+    );
 }
 
 /// Bad input: one line, exit 2, no report file.
@@ -328,8 +357,8 @@ fn bad_input_is_refused_without_a_report() {
     let rs = r.to_str().unwrap();
     for (args, want) in [
         (
-            vec!["--set", "tx.fec=\"kr4\"", "--set", "tx.interleave=true"],
-            "tx.interleave",
+            vec!["--set", "tx.interleave=true"],
+            "tx.interleave needs tx.fec",
         ),
         (vec!["--seconds", "1e10"], "64-bit"),
         (vec!["--symbols", "-5"], "symbols"),

@@ -358,8 +358,8 @@ pub struct MapParams {
 }
 
 /// The Reed-Solomon decoder chain behind the equalizer (gearbox and
-/// `rxdsp_rs_dec`), as `id.fec_code` reports it: `code | symbols << 8 | t << 16`
-/// (0: no decoder).
+/// `rxdsp_rs_dec`), as `id.fec_code` reports it: `code | symbols << 8 | t << 16
+/// | interleave << 24` (0: no decoder).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FecMap {
     /// [`FEC_CODE_KP4`] or [`FEC_CODE_KR4`]
@@ -368,6 +368,8 @@ pub struct FecMap {
     pub symbols: u32,
     /// t, the symbols the code corrects (the histogram has `t + 2` bins)
     pub t: u32,
+    /// the chain de-interleaves 2-way interleaved codewords (`tx.interleave`)
+    pub interleave: bool,
 }
 
 /// The default `S` (FEC symbols per beat) of the decoder behind an
@@ -390,7 +392,7 @@ pub const FEC_CODE_KR4: u32 = 2;
 impl FecMap {
     /// The `id.fec_code` word.
     pub fn word(&self) -> u32 {
-        self.code | self.symbols << 8 | self.t << 16
+        self.code | self.symbols << 8 | self.t << 16 | (self.interleave as u32) << 24
     }
     /// The parameters an `id.fec_code` word reports (`None`: no decoder).
     pub fn from_word(w: u32) -> Option<FecMap> {
@@ -398,6 +400,7 @@ impl FecMap {
             code: w & 0xff,
             symbols: (w >> 8) & 0xff,
             t: (w >> 16) & 0xff,
+            interleave: (w >> 24) & 1 == 1,
         })
     }
     /// Histogram bins: codewords with 0..=t corrected symbols, then the uncorrectable ones.
@@ -605,7 +608,7 @@ fn id_block(p: &MapParams) -> Block {
         (
             "fec_code",
             p.fec.map_or(0, |f| f.word()) as u64,
-            "FEC decoder: 0 none; else bits 7:0 the code (1 KP4, 2 KR4), 15:8 S (FEC symbols per beat), 23:16 t",
+            "FEC decoder: 0 none; else bits 7:0 the code (1 KP4, 2 KR4), 15:8 S (FEC symbols per beat), 23:16 t, bit 24 the 2-way de-interleave (tx.interleave)",
         ),
     ];
     let protocol: [(&str, usize, &str); 4] = [
@@ -1304,6 +1307,7 @@ mod tests {
             code: FEC_CODE_KP4,
             symbols: 2,
             t: 15,
+            interleave: false,
         });
         let m = regmap(&p);
         m.check().unwrap();

@@ -45,6 +45,7 @@ impl BertParams {
                 taps: golden::emu::EMU_TAPS,
                 adc_bits: fmt.adc_bits,
                 fec: None,
+                interleave: false,
             },
             check: CheckParams {
                 parallel,
@@ -53,11 +54,13 @@ impl BertParams {
         }
     }
 
-    /// The tester of a device whose decoder chain decodes `fec`: the
-    /// emulator frames the pattern into its codewords and the checker puts
-    /// out the aligned transmitted data for the decoder's reference counters.
-    pub fn with_fec(mut self, fec: Option<golden::fec::Code>) -> BertParams {
-        self.emu.fec = fec;
+    /// The tester of a device whose decoder chain is `fec`: the emulator
+    /// frames the pattern into its codewords (interleaved as the chain
+    /// de-interleaves) and the checker puts out the aligned transmitted data
+    /// for the decoder's reference counters.
+    pub fn with_fec(mut self, fec: Option<crate::rs::FecParams>) -> BertParams {
+        self.emu.fec = fec.map(|f| f.code);
+        self.emu.interleave = fec.is_some_and(|f| f.interleave);
         self.check.reference = fec.is_some();
         self
     }

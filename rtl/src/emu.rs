@@ -81,6 +81,7 @@ use golden::prbs::{random_seed, Pattern, Polynomial};
 use golden::rng::Xoshiro256pp;
 
 pub mod framer;
+pub mod interleave;
 
 /// Name of the emulator module.
 pub const TOP: &str = "rxdsp_emu";
@@ -184,6 +185,8 @@ pub struct EmuParams {
     pub adc_bits: u32,
     /// the Reed-Solomon code of the framer (`tx.fec`), `None`: no framer
     pub fec: Option<Code>,
+    /// the framer's codewords 2-way interleaved (`tx.interleave`; needs `fec`)
+    pub interleave: bool,
 }
 
 impl EmuParams {
@@ -212,6 +215,15 @@ impl EmuParams {
         }
         if let Some(code) = self.fec {
             framer::check(code, self.parallel)?;
+            if self.interleave {
+                interleave::check(code, self.parallel)?;
+            }
+        } else if self.interleave {
+            return Err(RtlError::Param {
+                name: "tx.interleave",
+                value: 1,
+                why: "the interleave needs the framer: set tx.fec = \"kp4\" or \"kr4\"".into(),
+            });
         }
         Ok(())
     }
@@ -380,6 +392,7 @@ pub fn plan_writes(
         taps,
         adc_bits: plan.format.adc_bits,
         fec: emu.fec,
+        interleave: emu.fec.is_some() && emu.interleave,
     };
     config_writes(&p, &emu, plan.pattern, plan.format.precode, plan.seed)
 }
@@ -442,11 +455,18 @@ pub fn config_writes(
             ),
         );
     }
-    if emu.fec.is_some() && emu.interleave {
+    let il = emu.fec.is_some() && emu.interleave;
+    if emu.fec.is_some() && il != p.interleave {
         return bad(
             "tx.interleave",
-            1,
-            "the emulator's framer does not interleave codewords: set tx.interleave = false".into(),
+            il as usize,
+            if il {
+                "this emulator's framer does not interleave codewords (built without tx.interleave)"
+                    .into()
+            } else {
+                "this emulator's framer interleaves codewords (built with tx.interleave = true)"
+                    .into()
+            },
         );
     }
     let degree = pattern.polynomial().map_or(LFSR_BITS, |q| q.degree);
@@ -1164,7 +1184,19 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         .map(|s| m.reg(&format!("v{s}"), Ty::BIT, Some(0)))
         .collect::<Result<_, _>>()?;
     let room = m.wire_decl("ofifo_room", Ty::BIT)?;
-    let adv = m.wire("adv", &run.and(&room)?)?;
+    // with the interleave, the framer (and the `fec` register) start before the line
+    let il = match p.fec.filter(|_| p.interleave) {
+        Some(code) => {
+            let on = port.reg(&mut m, "fec", addr::FEC, Ty::BIT, 0)?;
+            let s = interleave::starts(&mut m, code, p.parallel, &run, &room, &on)?;
+            Some((on, s))
+        }
+        None => None,
+    };
+    let adv = match &il {
+        Some((_, s)) => s.adv.clone(),
+        None => m.wire("adv", &run.and(&room)?)?,
+    };
     let vat = |s: usize| {
         if s == 0 {
             adv.clone()
@@ -1179,17 +1211,32 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     // the data word into the mapper, at stage `1 + fo`
     let (sym, fo) = match p.fec {
         None => (pattern_gen(&mut m, &port, &cfg, p.parallel, &adv)?, 0),
-        Some(code) => {
-            let on = port.reg(&mut m, "fec", addr::FEC, Ty::BIT, 0)?;
-            let ctl = framer::control(&mut m, code, p.parallel, &on, &adv)?;
-            let pat_adv = m.wire("pat_adv", &adv.and(&ctl.take)?)?;
-            let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv)?;
-            let v1 = vat(1);
-            (
-                framer::datapath(&mut m, code, p.parallel, &ctl, &new, &v1)?,
-                1,
-            )
-        }
+        Some(code) => match &il {
+            None => {
+                let on = port.reg(&mut m, "fec", addr::FEC, Ty::BIT, 0)?;
+                let ctl = framer::control(&mut m, code, p.parallel, &on, &adv)?;
+                let pat_adv = m.wire("pat_adv", &adv.and(&ctl.take)?)?;
+                let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv)?;
+                let v1 = vat(1);
+                (
+                    framer::datapath(&mut m, code, p.parallel, &ctl, &new, &v1)?,
+                    1,
+                )
+            }
+            Some((on, s)) => {
+                // the framer on its own starts (the prefill), one stage more
+                let ctl = framer::control(&mut m, code, p.parallel, on, &s.fadv)?;
+                let pat_adv = m.wire("pat_adv", &s.fadv.and(&ctl.take)?)?;
+                let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv)?;
+                let fv1 = m.reg_d("fv1", &s.fadv, None, Some(0))?;
+                let fv2 = m.reg_d("fv2", &fv1, None, Some(0))?;
+                let framed = framer::datapath(&mut m, code, p.parallel, &ctl, &new, &fv1)?;
+                (
+                    interleave::tx(&mut m, code, p.parallel, on, &framed, &fv2, &adv)?,
+                    2,
+                )
+            }
+        },
     };
     let inj = injector(&mut m, &port, p.parallel, &adv)?;
     let lvl = mapper(&mut m, p.parallel, &sym, &cfg.precode, &vat(2 + fo))?;
@@ -1343,6 +1390,7 @@ mod tests {
             taps: 48,
             adc_bits: 8,
             fec: None,
+            interleave: false,
         };
         ok.check().unwrap();
         EmuParams {
@@ -1365,6 +1413,13 @@ mod tests {
                     ..ok
                 },
                 "not a whole number of 32-symbol words",
+            ),
+            (
+                EmuParams {
+                    interleave: true,
+                    ..ok
+                },
+                "needs the framer",
             ),
         ] {
             let e = design(&bad).unwrap_err().to_string();
@@ -1390,6 +1445,7 @@ mod tests {
             taps: 4,
             adc_bits: 8,
             fec: Some(Code::Kp4),
+            interleave: false,
         };
         let fec_reg = |w: &[(usize, u64)]| w.iter().find(|x| x.0 == addr::FEC).map(|x| x.1);
         let w = config_writes(&p, &emu, Pattern::Prbs31, false, 1).unwrap();
@@ -1425,6 +1481,17 @@ mod tests {
         }
         emu.interleave = true;
         let e = config_writes(&p, &emu, Pattern::Prbs31, false, 1).unwrap_err();
-        assert!(e.to_string().contains("interleave"), "{e}");
+        assert!(e.to_string().contains("does not interleave"), "{e}");
+        let il = EmuParams {
+            interleave: true,
+            ..p
+        };
+        assert_eq!(
+            fec_reg(&config_writes(&il, &emu, Pattern::Prbs31, false, 1).unwrap()),
+            Some(1)
+        );
+        emu.interleave = false;
+        let e = config_writes(&il, &emu, Pattern::Prbs31, false, 1).unwrap_err();
+        assert!(e.to_string().contains("interleaves"), "{e}");
     }
 }

@@ -136,6 +136,16 @@ fn check_blocks(fmt: &RxFormat, parallel: usize, blocks: &DeviceBlocks) -> Resul
                 ),
             });
         }
+        let il = fec.is_some_and(|f| f.interleave);
+        if b.emu.interleave != il {
+            return Err(RtlError::Param {
+                name: "tx.interleave",
+                value: b.emu.interleave as i64,
+                why: format!(
+                    "the tester must interleave as the decoder chain de-interleaves ({il}): build it with BertParams::with_fec"
+                ),
+            });
+        }
     }
     Ok(())
 }
@@ -171,6 +181,7 @@ pub fn build_device(
             f.symbols,
             parallel,
             bert.is_some(),
+            f.interleave,
         )?),
         None => None,
     };

@@ -110,7 +110,7 @@ fn bert_board_top_lints_clean_and_compiles_in_icarus() {
     assert_eq!(names, ["clk", "rst_n", "uart_rx", "uart_tx", "led"]);
     // with the KP4 decoder chain and the tester framing KP4
     let code = golden::fec::Code::Kp4;
-    let b = rtl::bert::BertParams::new(&fmt, 8).with_fec(Some(code));
+    let b = rtl::bert::BertParams::new(&fmt, 8).with_fec(Some(rtl::rs::FecParams::new(code, 8)));
     let blocks = rtl::top::DeviceBlocks {
         bert: Some(&b),
         fec: Some(rtl::rs::FecParams::new(code, 8)),

@@ -145,6 +145,7 @@ fn fec_device_lints_clean_and_compiles_in_icarus() {
         fec: Some(FecParams {
             code: Code::Kp4,
             symbols: 1,
+            interleave: false,
         }),
         ..DeviceBlocks::default()
     };
@@ -206,7 +207,7 @@ fn bert_device_lints_clean_and_compiles_in_icarus() {
 fn bert_fec_device_lints_clean() {
     use golden::fec::Code;
     let f = RxFormat::default();
-    let b = BertParams::new(&f, 8).with_fec(Some(Code::Kp4));
+    let b = BertParams::new(&f, 8).with_fec(Some(FecParams::new(Code::Kp4, 8)));
     let blk = DeviceBlocks {
         bert: Some(&b),
         fec: Some(FecParams::new(Code::Kp4, 8)),
@@ -222,7 +223,7 @@ fn bert_fec_device_lints_clean() {
     // the tester without the framer, or with another code
     for bad in [
         BertParams::new(&f, 8),
-        BertParams::new(&f, 8).with_fec(Some(Code::Kr4)),
+        BertParams::new(&f, 8).with_fec(Some(FecParams::new(Code::Kr4, 8))),
     ] {
         let blk = DeviceBlocks {
             bert: Some(&bad),
@@ -232,6 +233,55 @@ fn bert_fec_device_lints_clean() {
         let e = rtl::top::design_device(&f, 8, blk).unwrap_err();
         assert!(e.to_string().contains("with_fec"), "{e}");
     }
+}
+
+/// The tester with KR4 and the 2-way interleave: the emulator interleaves,
+/// the chain de-interleaves (received and transmitted beats), the id word
+/// says so, and it lints clean at P = 8 (S = 2) and P = 1 (S = 1); a tester
+/// that does not interleave as the chain de-interleaves is refused, and so is
+/// an S the de-interleaver cannot take.
+#[test]
+fn bert_interleaved_fec_device_lints_clean() {
+    use golden::fec::Code;
+    let f = RxFormat::default();
+    for p in [8, 1] {
+        let chain = FecParams::new(Code::Kr4, p).interleaved(true);
+        let b = BertParams::new(&f, p).with_fec(Some(chain));
+        assert!(b.emu.interleave);
+        let blk = DeviceBlocks {
+            bert: Some(&b),
+            fec: Some(chain),
+            ..DeviceBlocks::default()
+        };
+        let map = rtl::csr::regmap_device(&f, p, blk);
+        assert!(chain.map().interleave);
+        assert_eq!(
+            proto::regmap::FecMap::from_word(chain.map().word()),
+            Some(chain.map())
+        );
+        assert!(map.reg("fec.codewords").is_some());
+        let tag = format!("bert-fec-il-p{p}");
+        let dir = std::env::temp_dir().join(format!("rxdsp-dev-{}-{tag}", std::process::id()));
+        lint_written(&f, p, blk, &dir, &tag);
+        let plain = BertParams::new(&f, p).with_fec(Some(FecParams::new(Code::Kr4, p)));
+        let e = rtl::top::design_device(
+            &f,
+            p,
+            DeviceBlocks {
+                bert: Some(&plain),
+                fec: Some(chain),
+                ..DeviceBlocks::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("tx.interleave"), "{e}");
+    }
+    let odd = FecParams {
+        code: Code::Kr4,
+        symbols: 3,
+        interleave: true,
+    };
+    assert!(odd.check(8).is_err());
 }
 
 /// docs/registers.md (the default device) and docs/registers-adapt.md (the
@@ -283,7 +333,7 @@ fn registers_md_is_up_to_date() {
                 &f,
                 8,
                 DeviceBlocks {
-                    bert: Some(&BertParams::new(&f, 8).with_fec(Some(golden::fec::Code::Kp4))),
+                    bert: Some(&BertParams::new(&f, 8).with_fec(Some(FecParams::new(golden::fec::Code::Kp4, 8)))),
                     fec: Some(FecParams::new(golden::fec::Code::Kp4, 8)),
                     ..DeviceBlocks::default()
                 },

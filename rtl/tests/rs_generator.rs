@@ -58,6 +58,29 @@ fn lint_clean_over_a_parameter_matrix() {
     );
 }
 
+/// The de-interleaver alone, with and without the reference beats, at
+/// S = 1, 2 and 8, both codes: lint clean; an S it cannot take refused.
+#[test]
+fn deinterleave_lint_clean() {
+    use rtl::rs::deinterleave::{build, DEINTERLEAVE};
+    for (code, s, reference) in [
+        (Code::Kp4, 1, false),
+        (Code::Kr4, 2, true),
+        (Code::Kp4, 8, true),
+        (Code::Kr4, 8, false),
+    ] {
+        let m = build(code, s, reference).unwrap();
+        let files = vec![(format!("{DEINTERLEAVE}.v"), m.emit().unwrap())];
+        common::lint_files(
+            &files,
+            DEINTERLEAVE,
+            &format!("deil-{}-{s}-{reference}", code.name()),
+        );
+    }
+    let e = build(Code::Kr4, 3, false).unwrap_err().to_string();
+    assert!(e.contains("de-interleave"), "{e}");
+}
+
 #[test]
 fn illegal_parameters_are_refused_with_a_clear_message() {
     for s in [0, 17, 32] {

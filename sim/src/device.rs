@@ -40,19 +40,24 @@ impl DeviceSim {
     /// [`DeviceSim::new_with`] for a device with the BER tester too when
     /// `bert` (the link emulator and the checker at their default
     /// parameters, [`BertParams::new`]) and the RS decoder chain `fec`
-    /// (the code and S, the FEC symbols per beat).
+    /// (the code, S, the FEC symbols per beat, and whether it de-interleaves).
     pub fn new_device(
         fmt: &RxFormat,
         parallel: usize,
         adapt: Option<&HwAdaptParams>,
         bert: bool,
-        fec: Option<(golden::fec::Code, usize)>,
+        fec: Option<(golden::fec::Code, usize, bool)>,
     ) -> Result<(DeviceSim, BuildInfo), SimError> {
-        let b = bert.then(|| BertParams::new(fmt, parallel).with_fec(fec.map(|f| f.0)));
+        let fec = fec.map(|(code, symbols, interleave)| rtl::rs::FecParams {
+            code,
+            symbols,
+            interleave,
+        });
+        let b = bert.then(|| BertParams::new(fmt, parallel).with_fec(fec));
         let blocks = rtl::top::DeviceBlocks {
             adapt,
             bert: b.as_ref(),
-            fec: fec.map(|(code, symbols)| rtl::rs::FecParams { code, symbols }),
+            fec,
         };
         let d = rtl::top::design_device(fmt, parallel, blocks)?;
         let info = build_library(&d.files, rtl::top::DEVICE_TOP, &d.ports)?;

@@ -31,6 +31,8 @@ struct Case {
     inject_every: u64,
     /// `tx.fec`: the emulator built with the framer of this code
     fec: FecKind,
+    /// `tx.interleave` (with `fec`): the emulator built with the interleave
+    interleave: bool,
 }
 
 fn check(c: &Case) {
@@ -45,6 +47,7 @@ fn check(c: &Case) {
     cfg.adc.bits = c.adc_bits as i64;
     cfg.link.inject_every = c.inject_every as i64;
     cfg.tx.fec = c.fec;
+    cfg.tx.interleave = c.interleave;
     let plan = cfg.resolve().unwrap();
     let mut golden = EmuStream::new(&plan).unwrap();
     let emu = golden.plan().clone();
@@ -53,6 +56,7 @@ fn check(c: &Case) {
         taps: c.taps.unwrap_or(emu.taps.len()),
         adc_bits: c.adc_bits,
         fec: golden::link::fec_code(plan.fec),
+        interleave: plan.interleave,
     };
     let writes = rtl::emu::config_writes(&p, &emu, c.pattern, c.precode, plan.seed).unwrap();
     let words = c.symbols.div_ceil(c.parallel);
@@ -61,7 +65,7 @@ fn check(c: &Case) {
     let (mut model, _info) = build(&p).unwrap();
     let got = run(&mut model, &p, &writes, words, c.stalls).unwrap();
     let tag = format!(
-        "{} snr {} P {} T {} adc {} {} precode {} K {} fec {:?} stalls {:?}",
+        "{} snr {} P {} T {} adc {} {} precode {} K {} fec {:?} interleave {} stalls {:?}",
         c.preset,
         c.snr_db,
         c.parallel,
@@ -71,6 +75,7 @@ fn check(c: &Case) {
         c.precode,
         c.inject_every,
         c.fec,
+        c.interleave,
         c.stalls
     );
     assert_eq!(got.symbols.len(), b.data.len(), "{tag}");
@@ -86,16 +91,21 @@ fn check(c: &Case) {
         assert_eq!(g, w, "{tag}: sample {k}");
     }
     if c.stalls.is_none() {
+        // the interleave's prefill: one frame made before the first word starts
+        let pre = match p.fec {
+            Some(code) if p.interleave => rtl::emu::interleave::frame_words(code, c.parallel),
+            _ => 0,
+        };
         assert_eq!(
             got.first_latency,
-            Some(rtl::emu::latency(&p) as u64),
+            Some((rtl::emu::latency(&p) + pre) as u64),
             "{tag}"
         );
         // full rate: a word every cycle after the first (the output FIFO's
         // room never throttles a stream that is never stalled)
         assert_eq!(
             got.cycles,
-            (rtl::emu::latency(&p) + words) as u64,
+            (rtl::emu::latency(&p) + pre + words) as u64,
             "{tag}: cycles"
         );
     }
@@ -145,6 +155,7 @@ fn emulator_matches_golden_p1_lpo16_prbs31() {
         symbols: 50_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     });
 }
 
@@ -163,6 +174,7 @@ fn emulator_matches_golden_p4_lpo8_prbs13q_precoded_stalled() {
         symbols: 60_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     });
 }
 
@@ -181,6 +193,7 @@ fn emulator_matches_golden_p8_ideal_prbs31_precoded_stalled() {
         symbols: 80_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     });
 }
 
@@ -199,6 +212,7 @@ fn emulator_matches_golden_p16_lpo16_prbs13q() {
         symbols: 96_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     });
 }
 
@@ -217,6 +231,7 @@ fn emulator_matches_golden_p2_lpo8_prbs7() {
         symbols: 50_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     });
 }
 
@@ -235,6 +250,7 @@ fn emulator_matches_golden_p32_lpo16_prbs31_precoded_stalled() {
         symbols: 64_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     });
 }
 
@@ -266,6 +282,7 @@ fn injector_matches_golden_p1() {
         symbols: 30_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     };
     // K = P: every symbol; K = 7; K large (two flips in the run); the register's largest
     check_injected(
@@ -294,6 +311,7 @@ fn injector_matches_golden_p4() {
         symbols: 40_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     };
     check_injected(
         base,
@@ -321,6 +339,7 @@ fn injector_matches_golden_p8() {
         symbols: 40_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     };
     check_injected(
         base,
@@ -348,6 +367,7 @@ fn injector_matches_golden_p32() {
         symbols: 32_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     };
     check_injected(
         base,
@@ -387,6 +407,7 @@ fn random_pattern_matches_golden_p1() {
         symbols: 30_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     };
     check_random(base, &[(false, None, 0), (true, Some(51), 0)]);
 }
@@ -407,6 +428,7 @@ fn random_pattern_matches_golden_p2_p4_p16() {
             symbols: 40_000,
             inject_every: 0,
             fec: FecKind::None,
+            interleave: false,
         };
         check_random(
             base,
@@ -434,6 +456,7 @@ fn random_pattern_matches_golden_p8() {
         symbols: 40_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     };
     check_random(
         base,
@@ -456,6 +479,7 @@ fn random_pattern_matches_golden_p32() {
         symbols: 32_000,
         inject_every: 0,
         fec: FecKind::None,
+        interleave: false,
     };
     check_random(
         base,
@@ -495,6 +519,7 @@ fn fec_framer_matches_golden_p8() {
         symbols: 3 * 2720 + 1000,
         inject_every: 0,
         fec: FecKind::Kp4,
+        interleave: false,
     };
     check_fec(
         base,
@@ -528,7 +553,42 @@ fn fec_framer_matches_golden_p1_p2_p4_p16_p32() {
             symbols: 3 * 2720 + 333,
             inject_every: 0,
             fec,
+            interleave: false,
         };
         check_fec(base, &[(fec, pattern, parallel == 4, seed, 0)]);
+    }
+}
+
+/// The 2-way interleave (`tx.interleave`): every data symbol is the golden
+/// framer's, codeword A's and B's 10-bit symbols alternating, over several
+/// frames, after the one-frame prefill; at every P (the lane pattern's
+/// period is 10 words at P = 1, 5 or 10 elsewhere), with stalls and the
+/// injector, PRBS and the random pattern.
+#[test]
+#[ignore = "full tier: builds Verilator models (scripts/test.sh runs it)"]
+fn interleave_matches_golden_every_p() {
+    for (parallel, fec, pattern, seed, k) in [
+        (8, FecKind::Kp4, Pattern::Prbs31, None, 0),
+        (8, FecKind::Kr4, Pattern::Random, Some(81), 1001),
+        (1, FecKind::Kp4, Pattern::Prbs13q, Some(82), 0),
+        (2, FecKind::Kr4, Pattern::Prbs31, None, 0),
+        (4, FecKind::Kp4, Pattern::Random, Some(83), 0),
+        (16, FecKind::Kr4, Pattern::Prbs13q, Some(84), 0),
+        (32, FecKind::Kp4, Pattern::Prbs31, None, 77),
+    ] {
+        check(&Case {
+            preset: "lpo-host-8db",
+            snr_db: 24.0,
+            parallel,
+            adc_bits: 8,
+            pattern,
+            precode: parallel == 4,
+            taps: None,
+            stalls: seed.and_then(stalls),
+            symbols: 2 * 2 * 2720 + 777,
+            inject_every: k,
+            fec,
+            interleave: true,
+        });
     }
 }

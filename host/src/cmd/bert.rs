@@ -20,7 +20,7 @@ use super::{write_file, Mismatch};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use golden::check::{regs_for, CheckCounts, CheckRegs};
-use golden::config::{EqMethod, FecKind, LinkPlan};
+use golden::config::{EqMethod, LinkPlan};
 use golden::link::{self, EqReport, ReportExtras, TimingReport};
 use rxdsp::confidence::{BerTarget, Verdict};
 use rxdsp::device::bert::BertPoll;
@@ -99,11 +99,6 @@ fn bert_plan(a: &BertArgs) -> Result<(LinkPlan, Goal, Option<BerTarget>)> {
     }
     cfg.link.model = golden::config::LinkModel::Emulator;
     let plan = a.cfg.plan_of(&cfg)?;
-    if plan.fec != FecKind::None && plan.interleave {
-        bail!(
-            "tx.interleave = true: the emulator does not interleave codewords yet (set tx.interleave = false, or run rxdsp sim --set link.model='\"emulator\"')"
-        );
-    }
     if plan.hw_adapt.is_some() {
         bail!("adapt.in_rtl = true: rxdsp bert runs fixed coefficients (the adaptive run is not built yet)");
     }
@@ -187,6 +182,16 @@ fn open(a: &BertArgs, plan: &LinkPlan) -> Result<Device> {
                 code.name(),
                 code.name(),
                 has.map_or("none", |c| c.name())
+            );
+        }
+        let il = dev.fec().is_some_and(|f| f.interleave);
+        if il != plan.interleave {
+            bail!(
+                "{} cannot check tx.interleave = {}: its BER tester {} codewords (build it with tx.interleave = {})",
+                a.device,
+                plan.interleave,
+                if il { "interleaves" } else { "does not interleave" },
+                plan.interleave
             );
         }
     }
@@ -299,6 +304,15 @@ struct FecRun {
     delay: usize,
 }
 
+/// Codewords per FEC frame: two with `tx.interleave`.
+fn ways(plan: &LinkPlan) -> u64 {
+    if plan.interleave {
+        2
+    } else {
+        1
+    }
+}
+
 /// Sets the decoder's alignment and the codewords it counts for a run of
 /// `limit` received symbols (0: open-ended), the whole codewords `rxdsp
 /// sim` decodes in it (`golden::link::fec_frames`). No codeword at all is
@@ -310,7 +324,7 @@ fn set_fec_limit(dev: &mut Device, plan: &LinkPlan, run: &Run, limit: u64) -> Re
     };
     let codewords = match limit {
         0 => 0,
-        n => link::fec_frames(plan, f.delay, n).map_or(0, |(_, c)| c),
+        n => link::fec_frames(plan, f.delay, n).map_or(0, |(_, c)| c * ways(plan)),
     };
     dev.fec_align(f.sof, codewords)
         .context("aligning the RS decoder")?;
@@ -465,8 +479,10 @@ fn fec_report(
     wall: Duration,
 ) -> Result<golden::framing::Deframer> {
     let code = link::fec_code(plan.fec).context("tx.fec names no code")?;
-    let (skipped, counted) =
-        link::fec_frames(plan, f.delay, symbols).context("tx.fec names no code")?;
+    // frames of one codeword, or two with the interleave
+    let (skipped, counted) = link::fec_frames(plan, f.delay, symbols)
+        .map(|(s, c)| (s * ways(plan), c * ways(plan)))
+        .context("tx.fec names no code")?;
     let first_valid = link::warmup_symbols(plan, f.delay) - f.delay as u64;
     let mut d =
         golden::framing::Deframer::new(code, plan.pattern, plan.seed, plan.interleave, first_valid);
@@ -474,8 +490,9 @@ fn fec_report(
     if counted == 0 {
         return Ok(d);
     }
-    // the decoder's pipeline is about three codewords of input beats
-    let cycles = (4 * 5 * code.n() / plan.parallel) as u64 + 256;
+    // the decoder's pipeline is about three codewords of input beats (and
+    // the de-interleave holds a frame of two)
+    let cycles = (4 + 2 * (ways(plan) - 1)) * (5 * code.n() / plan.parallel) as u64 + 256;
     dev.fec_wait_done(cycles, wall, 64)
         .context("waiting for the RS decoder")?;
     let c = dev

@@ -51,8 +51,11 @@ pub struct StreamArgs {
 /// Runs `rxdsp serve`.
 pub fn serve(a: ServeArgs) -> Result<()> {
     let plan = a.cfg.plan()?;
-    let mut build = device::DeviceBuild::of_plan(&plan);
-    build.bert = a.bert;
+    // with --bert, the tester's device (its chain de-interleaves with tx.interleave)
+    let build = match a.bert {
+        true => device::DeviceBuild::bert_of_plan(&plan),
+        false => device::DeviceBuild::of_plan(&plan),
+    };
     let l = std::net::TcpListener::bind(&a.listen)
         .with_context(|| format!("listening on {}", a.listen))?;
     let addr = l.local_addr().context("local address")?;

@@ -122,14 +122,16 @@ pub fn run(a: GenArgs) -> Result<()> {
         None => rtl::design(f, p).context("generating Verilog")?,
     };
     let code = golden::link::fec_code(plan.fec);
+    // tx.fec: the device with the RS decoder chain behind the equalizer
+    // (de-interleaving with tx.interleave when it is the tester's)
+    let chain = code.map(|c| rtl::rs::FecParams::new(c, p).interleaved(a.bert && plan.interleave));
     let tester = a
         .bert
-        .then(|| rtl::bert::BertParams::new(f, p).with_fec(code));
-    // tx.fec: the device with the RS decoder chain behind the equalizer
+        .then(|| rtl::bert::BertParams::new(f, p).with_fec(chain));
     let blocks = rtl::top::DeviceBlocks {
         adapt: adaptive,
         bert: tester.as_ref(),
-        fec: code.map(|c| rtl::rs::FecParams::new(c, p)),
+        fec: chain,
     };
     let dev = rtl::top::design_device(f, p, blocks).context("generating the device")?;
     // the emulator with the largest channel, so that any channel that fits loads at run time
@@ -138,6 +140,7 @@ pub fn run(a: GenArgs) -> Result<()> {
         taps: golden::emu::EMU_TAPS,
         adc_bits: f.adc_bits,
         fec: code,
+        interleave: code.is_some() && plan.interleave,
     };
     let emu = rtl::emu::design(&ep).context("generating the link emulator")?;
     let cp = rtl::check::CheckParams {

@@ -315,12 +315,14 @@ pub fn synth_bert(
 ) -> Result<SynthReport> {
     let f = &plan.format;
     let code = golden::link::fec_code(plan.fec);
-    let bert = rtl::bert::BertParams::new(f, plan.parallel).with_fec(code);
+    let chain =
+        code.map(|c| rtl::rs::FecParams::new(c, plan.parallel).interleaved(plan.interleave));
+    let bert = rtl::bert::BertParams::new(f, plan.parallel).with_fec(chain);
     let adapt = plan.hw_adapt.as_ref().map(|h| &h.params);
     let blocks = rtl::top::DeviceBlocks {
         adapt,
         bert: Some(&bert),
-        fec: code.map(|c| rtl::rs::FecParams::new(c, plan.parallel)),
+        fec: chain,
     };
     let mut design =
         rtl::top::design_device(f, plan.parallel, blocks).context("generating Verilog")?;
@@ -451,11 +453,13 @@ pub fn synth_board(
     // the device `rxdsp stream` / `rxdsp bert` needs for this plan: the
     // decoder chain with tx.fec, the tester (framing that code) with --bert
     let code = golden::link::fec_code(plan.fec);
+    let chain = code
+        .map(|c| rtl::rs::FecParams::new(c, plan.parallel).interleaved(bert && plan.interleave));
     let tester =
-        bert.then(|| rtl::bert::BertParams::new(&plan.format, plan.parallel).with_fec(code));
+        bert.then(|| rtl::bert::BertParams::new(&plan.format, plan.parallel).with_fec(chain));
     let blocks = rtl::top::DeviceBlocks {
         bert: tester.as_ref(),
-        fec: code.map(|c| rtl::rs::FecParams::new(c, plan.parallel)),
+        fec: chain,
         ..Default::default()
     };
     let mut design = rtl::board::design_device(&plan.format, plan.parallel, &bp, blocks)

@@ -198,9 +198,9 @@ pub struct DeviceBuild {
     /// with the BER tester (`rxdsp bert`: the link emulator and the checker
     /// at their default parameters)
     pub bert: bool,
-    /// the RS decoder chain behind the equalizer (`tx.fec`): the code and
-    /// S, the FEC symbols per beat
-    pub fec: Option<(golden::fec::Code, usize)>,
+    /// the RS decoder chain behind the equalizer (`tx.fec`): the code, S
+    /// (the FEC symbols per beat) and the 2-way de-interleave
+    pub fec: Option<(golden::fec::Code, usize, bool)>,
 }
 
 impl DeviceBuild {
@@ -224,7 +224,7 @@ impl DeviceBuild {
             adapt: plan.hw_adapt.as_ref().map(|h| h.params.clone()),
             bert: false,
             fec: golden::link::fec_code(plan.fec)
-                .map(|c| (c, regmap::default_fec_symbols(plan.parallel))),
+                .map(|c| (c, regmap::default_fec_symbols(plan.parallel), false)),
         }
     }
 
@@ -232,10 +232,13 @@ impl DeviceBuild {
     /// with the BER tester (whose emulator frames the pattern into the
     /// decoder's codewords when `tx.fec` names a code).
     pub fn bert_of_plan(plan: &LinkPlan) -> DeviceBuild {
-        DeviceBuild {
-            bert: true,
-            ..DeviceBuild::of_plan(plan)
+        let mut b = DeviceBuild::of_plan(plan);
+        b.bert = true;
+        // the tester's emulator interleaves as the link does, and its chain de-interleaves
+        if let Some(f) = &mut b.fec {
+            f.2 = plan.interleave;
         }
+        b
     }
 }
 

@@ -386,7 +386,8 @@ pub(super) fn datapath(
     let (msg, carry_next) = message(m, &g, c, &carry, new)?;
     let mut cases = Vec::new();
     for ph in g.msg_phases() {
-        let sel = m.wire(&format!("fr_case_m{ph}"), &c.msg1.and(&is(&c.ph1, ph)?)?)?;
+        // an expression, not a named wire: at P = 1 the last phase's select is no mux's
+        let sel = c.msg1.and(&is(&c.ph1, ph)?)?;
         cases.push(Case { sel, ph, u: p });
     }
     if g.mt > 0 {

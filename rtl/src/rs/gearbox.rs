@@ -472,11 +472,17 @@ pub const RX_TOP: &str = "rxdsp_rs_rx";
 ///   received-word path ([`super::dec::received_delay`]);
 /// * `ref_err`: sticky, the two gearboxes' handshakes differed (never
 ///   expected: they take the same marker and valid).
+///
+/// With `deil` (`tx.interleave`, [`super::deinterleave`]) the gearbox's
+/// beats, and the reference gearbox's beside them, go through the
+/// de-interleaver: the decoder and the reference counters see codeword A's
+/// beats, then B's; its frame-count check is ORed into `err_align`.
 pub fn build_rx(
     gb: &Module,
     dec: &Module,
     p: usize,
     reference: Option<(Code, usize)>,
+    deil: Option<&Module>,
 ) -> Result<Module, RtlError> {
     let mut m = Module::new(
         RX_TOP,
@@ -508,30 +514,62 @@ pub fn build_rx(
     ];
     conns.extend(gw.conns());
     m.instance(gb, "u_gearbox", &conns)?;
-    let dw = OutWires::declare(&mut m, dec, "dec", "u_dec", &[])?;
     let (gd, gv, gl) = (
         gw.get("m_axis_tdata")?,
         gw.get("m_axis_tvalid")?,
         gw.get("m_axis_tlast")?,
     );
+    // with the de-interleave, the decoder takes its beats (instanced below,
+    // once the reference gearbox's beats it stores beside them exist)
+    let il = match deil {
+        Some(di) => Some((
+            di,
+            OutWires::declare(&mut m, di, "il", "u_deinterleave", &[])?,
+        )),
+        None => None,
+    };
+    let dw = OutWires::declare(&mut m, dec, "dec", "u_dec", &[])?;
+    let (dd, dv, dl) = match &il {
+        Some((_, w)) => (
+            w.get("m_axis_tdata")?,
+            w.get("m_axis_tvalid")?,
+            w.get("m_axis_tlast")?,
+        ),
+        None => (gd.clone(), gv.clone(), gl.clone()),
+    };
     let mut conns: Vec<(&str, &Expr)> = vec![
         ("clk", &clk),
         ("rst", &rst),
-        ("s_axis_tdata", &gd),
-        ("s_axis_tvalid", &gv),
-        ("s_axis_tlast", &gl),
+        ("s_axis_tdata", &dd),
+        ("s_axis_tvalid", &dv),
+        ("s_axis_tlast", &dl),
     ];
     conns.extend(dw.conns());
     m.instance(dec, "u_dec", &conns)?;
-    if let Some((code, s)) = reference {
-        let g = RefGb {
-            data: gd.clone(),
-            valid: gv.clone(),
-            last: gl.clone(),
-            ready: gw.get("s_axis_tready")?,
-            aligned: gw.get("aligned")?,
-        };
-        reference_path(&mut m, gb, code, s, p, &g, (&clk, &rst), (&sof, &vin))?;
+    let g = RefGb {
+        data: gd.clone(),
+        valid: gv.clone(),
+        last: gl.clone(),
+        ready: gw.get("s_axis_tready")?,
+        aligned: gw.get("aligned")?,
+    };
+    match reference {
+        Some((code, s)) => reference_path(
+            &mut m,
+            gb,
+            code,
+            s,
+            p,
+            &g,
+            (&clk, &rst),
+            (&sof, &vin),
+            il.as_ref(),
+        )?,
+        None => {
+            if let Some((di, w)) = &il {
+                instance_deinterleave(&mut m, di, w, (&clk, &rst), &g, None)?;
+            }
+        }
     }
     m.output("s_axis_tready", &gw.get("s_axis_tready")?, "input ready")?;
     m.output(
@@ -540,12 +578,19 @@ pub fn build_rx(
         "a start-of-codeword marker has been seen",
     )?;
     for (n, e, doc) in dw.all() {
-        m.output(n, e, doc)?;
+        match (&il, n.as_str()) {
+            (Some((_, w)), "err_align") => {
+                let e = e.or(&w.get("err_align")?)?;
+                m.output(n, &e, &format!("{doc}, or the de-interleave's frame count"))?
+            }
+            _ => m.output(n, e, doc)?,
+        }
     }
     Ok(m)
 }
 
 /// The received side's gearbox outputs the reference path checks and pairs with.
+#[derive(Clone)]
 struct RefGb {
     data: Expr,
     valid: Expr,
@@ -554,9 +599,34 @@ struct RefGb {
     aligned: Expr,
 }
 
+/// The de-interleaver's instance on the gearbox's beats (and the reference
+/// gearbox's `rd` beside them).
+fn instance_deinterleave(
+    m: &mut Module,
+    di: &Module,
+    w: &OutWires,
+    (clk, rst): (&Expr, &Expr),
+    rx: &RefGb,
+    rd: Option<&Expr>,
+) -> Result<(), RtlError> {
+    let mut conns: Vec<(&str, &Expr)> = vec![
+        ("clk", clk),
+        ("rst", rst),
+        ("s_axis_tdata", &rx.data),
+        ("s_axis_tvalid", &rx.valid),
+        ("s_axis_tlast", &rx.last),
+    ];
+    if let Some(r) = rd {
+        conns.push(("s_ref_tdata", r));
+    }
+    conns.extend(w.conns());
+    m.comment("2-way de-interleave: codeword A's beats, then B's, into the decoder");
+    m.instance(di, "u_deinterleave", &conns)
+}
+
 /// The reference path of [`build_rx`]: the transmitted symbols through their
 /// own gearbox, compared lane by lane with the received beat, and delayed
-/// beside the decoder.
+/// beside the decoder; with the de-interleave `il`, both through it first.
 #[allow(clippy::too_many_arguments)]
 fn reference_path(
     m: &mut Module,
@@ -567,6 +637,7 @@ fn reference_path(
     rx: &RefGb,
     (clk, rst): (&Expr, &Expr),
     (sof, vin): (&Expr, &Expr),
+    il: Option<&(&Module, OutWires)>,
 ) -> Result<(), RtlError> {
     let din = m.input(
         "s_ref_tdata",
@@ -599,6 +670,22 @@ fn reference_path(
         &err,
         "sticky: the reference gearbox's handshake differed from the received one's",
     )?;
+    // the beats the decoder takes, and the transmitted ones beside them
+    let (rx, rd) = match il {
+        Some((di, w)) => {
+            instance_deinterleave(m, di, w, (clk, rst), rx, Some(&rd))?;
+            let pair = RefGb {
+                data: w.get("m_axis_tdata")?,
+                valid: w.get("m_axis_tvalid")?,
+                last: w.get("m_axis_tlast")?,
+                ready: rx.ready.clone(),
+                aligned: rx.aligned.clone(),
+            };
+            (pair, w.get("m_ref_tdata")?)
+        }
+        None => (rx.clone(), rd),
+    };
+    let rx = &rx;
 
     m.comment("reference: the 10-bit symbols received in error, per decoder input beat");
     let mut diff = Vec::new();

@@ -20,6 +20,7 @@
 pub mod bram;
 pub mod chain;
 pub mod dec;
+pub mod deinterleave;
 pub(crate) mod devfec;
 pub mod enc;
 pub mod gearbox;
@@ -104,22 +105,36 @@ pub struct FecParams {
     pub code: Code,
     /// S, FEC symbols per beat
     pub symbols: usize,
+    /// the codewords arrive 2-way interleaved (`tx.interleave`): the
+    /// de-interleaver ([`deinterleave`]) sits before the decoder
+    pub interleave: bool,
 }
 
 impl FecParams {
     /// `code` at the default `S` for `parallel`
-    /// ([`proto::regmap::default_fec_symbols`]).
+    /// ([`proto::regmap::default_fec_symbols`]), not interleaved.
     pub fn new(code: Code, parallel: usize) -> FecParams {
         FecParams {
             code,
             symbols: proto::regmap::default_fec_symbols(parallel),
+            interleave: false,
         }
     }
 
+    /// The same chain for 2-way interleaved codewords (or not).
+    pub fn interleaved(self, interleave: bool) -> FecParams {
+        FecParams { interleave, ..self }
+    }
+
     /// Checks the chain for an equalizer of `parallel` symbols per clock
-    /// (the gearbox keeps up: `5S > P`; the decoder fits `S`).
+    /// (the gearbox keeps up: `5S > P`; the decoder fits `S`; the
+    /// de-interleaver takes `S`).
     pub fn check(&self, parallel: usize) -> Result<(), RtlError> {
-        gearbox::check_gearbox(self.code, self.symbols, parallel)
+        gearbox::check_gearbox(self.code, self.symbols, parallel)?;
+        if self.interleave {
+            deinterleave::check(self.code, self.symbols)?;
+        }
+        Ok(())
     }
 
     /// What the register map's `id.fec_code` reports.
@@ -131,6 +146,7 @@ impl FecParams {
             },
             symbols: self.symbols as u32,
             t: self.code.t() as u32,
+            interleave: self.interleave,
         }
     }
 }
@@ -216,7 +232,7 @@ pub fn design_gearbox(code: Code, s: usize, p: usize) -> Result<Design, RtlError
 /// clock (the equalizer's parallelism) and `s` FEC symbols per beat.
 pub fn design_rx(code: Code, s: usize, p: usize) -> Result<Design, RtlError> {
     gearbox::check_gearbox(code, s, p)?;
-    let (mut mods, rx) = rx_modules(code, s, p, false)?;
+    let (mut mods, rx) = rx_modules(code, s, p, false, false)?;
     mods.push(rx);
     to_design(mods, dec_latency(code, s) + 1)
 }
@@ -224,19 +240,32 @@ pub fn design_rx(code: Code, s: usize, p: usize) -> Result<Design, RtlError> {
 /// The modules of `rxdsp_rs_rx` for `code` at `s` FEC symbols per beat behind
 /// `p` PAM4 symbols per clock: its submodules (the decoder's, the gearbox,
 /// the decoder top, in file order), then `rxdsp_rs_rx` itself. Shared by
-/// [`design_rx`], [`design_eq_fec`] and the device top.
+/// [`design_rx`], [`design_eq_fec`] and the device top. With `interleave`
+/// the de-interleaver comes after the decoder top in the file order.
 pub(crate) fn rx_modules(
     code: Code,
     s: usize,
     p: usize,
     reference: bool,
+    interleave: bool,
 ) -> Result<(Vec<Module>, Module), RtlError> {
     let mut sub = dec::build(code, s, MemForm::Generic)?;
     let dec_top = sub.pop().expect("decoder top");
     let gb = gearbox::build(code, s, p)?;
-    let rx = gearbox::build_rx(&gb, &dec_top, p, reference.then_some((code, s)))?;
+    let di = match interleave {
+        true => Some(deinterleave::build(code, s, reference)?),
+        false => None,
+    };
+    let rx = gearbox::build_rx(
+        &gb,
+        &dec_top,
+        p,
+        reference.then_some((code, s)),
+        di.as_ref(),
+    )?;
     sub.push(gb);
     sub.push(dec_top);
+    sub.extend(di);
     Ok((sub, rx))
 }
 
@@ -255,7 +284,7 @@ pub fn design_eq_fec(
     crate::eq::check(fmt, p)?;
     gearbox::check_gearbox(code, s, p)?;
     let eq_mods = crate::eq::build(fmt, p)?;
-    let (rs_mods, rx) = rx_modules(code, s, p, false)?;
+    let (rs_mods, rx) = rx_modules(code, s, p, false, false)?;
     let top = chain::build(eq_mods.last().expect("eq top"), &rx, p)?;
     let mut mods = eq_mods;
     mods.extend(rs_mods);
