@@ -36,7 +36,7 @@
 use crate::hdl::{Expr, Module, Ty};
 use crate::rs::enc::absorb;
 use crate::rs::gf::{Gf, Lin, LinSpace};
-use crate::rs::hdl_util::{bits_for, ku};
+use crate::rs::hdl_util::{bits_for, eq_const, ku};
 use crate::RtlError;
 use golden::fec::Code;
 use std::collections::BTreeSet;
@@ -119,11 +119,6 @@ pub(super) struct Control {
     ph1: Expr,
 }
 
-/// `x == v` for a small constant `v`.
-fn is(x: &Expr, v: usize) -> Result<Expr, RtlError> {
-    x.eq(&ku(v as i128, x.width())?)
-}
-
 /// The stage-0 control: `on` is the `fec` register, `adv` starts a word.
 pub(super) fn control(
     m: &mut Module,
@@ -153,7 +148,7 @@ pub(super) fn control(
     let step = m.wire("fr_step", &adv.and(on)?)?;
     let msg = m.wire("fr_msg", &fw.lt(&ku(g.ct as i128, fb)?)?)?;
     let tr = if g.mt > 0 {
-        m.wire("fr_tr", &is(&fw, g.ct)?)?
+        m.wire("fr_tr", &eq_const(&fw, g.ct)?)?
     } else {
         ku(0, 1)?
     };
@@ -163,7 +158,7 @@ pub(super) fn control(
         ku(0, 1)?
     };
     let take = m.wire("fr_take", &on.not().or(&msg)?.or(&tr.and(&short)?)?)?;
-    let wrap = is(&fw, g.w - 1)?;
+    let wrap = eq_const(&fw, g.w - 1)?;
     m.next(
         &fw,
         &Expr::mux(&wrap, &ku(0, fb)?, &fw.add(&ku(1, fb)?)?)?,
@@ -179,7 +174,7 @@ pub(super) fn control(
     let mut nph = ku(0, 3)?;
     for v in (0..5).rev() {
         let n = (v + p) % 5;
-        nph = Expr::mux(&is(&ph, v)?, &ku(n as i128, 3)?, &nph)?;
+        nph = Expr::mux(&eq_const(&ph, v)?, &ku(n as i128, 3)?, &nph)?;
     }
     m.next(&ph, &nph, Some(&step))?;
     Ok(Control {
@@ -249,7 +244,7 @@ fn message(
     let mut carry_msg = Vec::new();
     let mut carry_tr = Vec::new();
     for cc in g.carries() {
-        let sel = is(&c.cn1, cc)?;
+        let sel = eq_const(&c.cn1, cc)?;
         msg_cases.push((sel.clone(), packed(p, p, |i| avail(cc, i))?));
         carry_msg.push((sel.clone(), packed(p, cc, |i| avail(cc, p + i))?));
         let left = (cc + p - g.mt) % p;
@@ -387,7 +382,7 @@ pub(super) fn datapath(
     let mut cases = Vec::new();
     for ph in g.msg_phases() {
         // an expression, not a named wire: at P = 1 the last phase's select is no mux's
-        let sel = c.msg1.and(&is(&c.ph1, ph)?)?;
+        let sel = c.msg1.and(&eq_const(&c.ph1, ph)?)?;
         cases.push(Case { sel, ph, u: p });
     }
     if g.mt > 0 {

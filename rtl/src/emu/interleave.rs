@@ -32,7 +32,7 @@
 
 use super::framer::check as check_frame;
 use crate::hdl::{Expr, Module, Ty};
-use crate::rs::hdl_util::{bits_for, ku};
+use crate::rs::hdl_util::{bits_for, eq_const, halve, ku};
 use crate::RtlError;
 use golden::fec::Code;
 
@@ -154,29 +154,15 @@ pub(super) fn starts(
     Ok(Starts { adv, fadv })
 }
 
-/// `x == v` for a small constant `v`.
-fn is(x: &Expr, v: usize) -> Result<Expr, RtlError> {
-    x.eq(&ku(v as i128, x.width())?)
-}
-
 /// A counter `name` of `0..n` advancing by one on `en`, wrapping; returns
 /// it and its wire `{name}_last` (it holds `n - 1`).
 fn count_to(m: &mut Module, name: &str, n: usize, en: &Expr) -> Result<(Expr, Expr), RtlError> {
     let w = bits_for(n - 1);
     let r = m.reg(name, Ty::u(w), Some(0))?;
-    let last = m.wire(&format!("{name}_last"), &is(&r, n - 1)?)?;
+    let last = m.wire(&format!("{name}_last"), &eq_const(&r, n - 1)?)?;
     let next = Expr::mux(&last, &ku(0, w)?, &r.add(&ku(1, w)?)?)?;
     m.next(&r, &next, Some(en))?;
     Ok((r, last))
-}
-
-/// `floor(x / 2)` of the signal `x` in `width` bits.
-fn halve(x: &Expr, width: u32) -> Result<Expr, RtlError> {
-    let h = x.slice(x.width() - 1, 1)?;
-    if h.width() == width {
-        return Ok(h);
-    }
-    Expr::concat(&[ku(0, width - h.width())?, h])
 }
 
 /// The buffer's memories: per codeword the even and the odd word addresses.
@@ -234,7 +220,7 @@ fn read_way(
     for (k, inc) in g.inc.iter().enumerate() {
         let d = if way == 0 { inc.0 } else { inc.1 };
         if d > 0 {
-            step = Expr::mux(&is(ph, k)?, &ku(d as i128, xb)?, &step)?;
+            step = Expr::mux(&eq_const(ph, k)?, &ku(d as i128, xb)?, &step)?;
         }
     }
     let start = Expr::mux(&h, &ku(0, xb)?, &ku(g.w as i128, xb)?)?;
@@ -294,7 +280,7 @@ pub(super) fn tx(
     let (_, frame_end) = count_to(m, "il_ri", g.f, adv)?;
     let phb = bits_for(g.period() - 1);
     let ph = m.reg("il_ph", Ty::u(phb), Some(0))?;
-    let ph_last = is(&ph, g.period() - 1)?.or(&frame_end)?;
+    let ph_last = eq_const(&ph, g.period() - 1)?.or(&frame_end)?;
     let ph_next = Expr::mux(&ph_last, &ku(0, phb)?, &ph.add(&ku(1, phb)?)?)?;
     m.next(&ph, &ph_next, Some(adv))?;
     let win: Vec<Vec<Expr>> = (0..2)
@@ -308,7 +294,7 @@ pub(super) fn tx(
     for k in 0..last {
         let used = (0..p).any(|q| g.pats[k][q] != g.pats[last][q]);
         sel.push(if used {
-            Some(m.wire(&format!("il_ph_is{k}"), &is(&ph2, k)?)?)
+            Some(m.wire(&format!("il_ph_is{k}"), &eq_const(&ph2, k)?)?)
         } else {
             None
         });

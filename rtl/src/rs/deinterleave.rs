@@ -72,7 +72,7 @@ fn write_side(
     ));
     let b = m.reg("wb", Ty::u(fb), Some(0))?;
     let h = m.reg("wh", Ty::BIT, Some(0))?;
-    let last = m.wire("w_last", &b.eq(&ku((f - 1) as i128, fb)?)?)?;
+    let last = m.wire("w_last", &eq_const(&b, f - 1)?)?;
     m.next(
         &b,
         &Expr::mux(&last, &ku(0, fb)?, &b.add(&ku(1, fb)?)?)?,
@@ -120,18 +120,6 @@ fn write_side(
     }
     let done = m.wire("w_done", &vin.and(&last)?)?;
     Ok((ways, done, b))
-}
-
-/// `floor(x / 2)` of the signal `x` in `width` bits.
-fn halve(x: &Expr, width: u32) -> Result<Expr, RtlError> {
-    if x.width() == 1 {
-        return ku(0, width);
-    }
-    let h = x.slice(x.width() - 1, 1)?;
-    if h.width() == width {
-        return Ok(h);
-    }
-    Expr::concat(&[ku(0, width - h.width())?, h])
 }
 
 /// Builds `rxdsp_rs_deinterleave` for `code` at `s` FEC symbols per beat;
@@ -194,9 +182,7 @@ pub fn build(code: Code, s: usize, reference: bool) -> Result<Module, RtlError> 
     let both = m.wire("w_in", &Expr::pack_lsb_first(&lanes)?)?;
     let (ways, done, wb) = write_side(&mut m, code, s, &both, &vin)?;
     let fb = bits_for(f - 1);
-    let want = wb
-        .eq(&ku((cw - 1) as i128, fb)?)?
-        .or(&wb.eq(&ku((f - 1) as i128, fb)?)?)?;
+    let want = eq_const(&wb, cw - 1)?.or(&eq_const(&wb, f - 1)?)?;
     let err = m.reg("err_q", Ty::BIT, Some(0))?;
     m.next(&err, &err.or(&vin.and(&lin.eq(&want)?.not())?)?, None)?;
 
@@ -206,7 +192,7 @@ pub fn build(code: Code, s: usize, reference: bool) -> Result<Module, RtlError> 
     let active = m.reg("r_active", Ty::BIT, Some(0))?;
     let c = m.reg("r_c", Ty::u(fb), Some(0))?;
     let rh = m.reg("r_h", Ty::BIT, Some(0))?;
-    let end = m.wire("r_end", &active.and(&c.eq(&ku((f - 1) as i128, fb)?)?)?)?;
+    let end = m.wire("r_end", &active.and(&eq_const(&c, f - 1)?)?)?;
     m.next(&active, &done.or(&active.and(&end.not())?)?, None)?;
     m.next(
         &c,
@@ -242,9 +228,7 @@ pub fn build(code: Code, s: usize, reference: bool) -> Result<Module, RtlError> 
     }
     let b1 = m.reg_d("r_is_b1", &is_b, None, Some(0))?;
     let v1 = m.reg_d("r_valid", &active, None, Some(0))?;
-    let last = c
-        .eq(&ku((cw - 1) as i128, fb)?)?
-        .or(&c.eq(&ku((f - 1) as i128, fb)?)?)?;
+    let last = eq_const(&c, cw - 1)?.or(&eq_const(&c, f - 1)?)?;
     let l1 = m.reg_d("r_last", &last, None, Some(0))?;
     let word = m.wire("r_word", &Expr::mux(&b1, &reads[1], &reads[0])?)?;
     // the stored lanes, back to the received bus and the transmitted bus

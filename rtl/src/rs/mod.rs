@@ -359,6 +359,24 @@ pub(crate) mod hdl_util {
         Expr::konst(v, Ty::u(w))
     }
 
+    /// `x == v` for a small constant `v` (in `x`'s width).
+    pub fn eq_const(x: &Expr, v: usize) -> Result<Expr, RtlError> {
+        x.eq(&ku(v as i128, x.width())?)
+    }
+
+    /// `floor(x / 2)` of the unsigned signal `x`, zero-extended to `width`
+    /// bits (`width >= x.width() - 1`).
+    pub fn halve(x: &Expr, width: u32) -> Result<Expr, RtlError> {
+        if x.width() == 1 {
+            return ku(0, width);
+        }
+        let h = x.slice(x.width() - 1, 1)?;
+        if h.width() == width {
+            return Ok(h);
+        }
+        Expr::concat(&[ku(0, width - h.width())?, h])
+    }
+
     /// Bits needed for values 0..=v.
     pub fn bits_for(v: usize) -> u32 {
         (usize::BITS - v.leading_zeros()).max(1)
