@@ -150,12 +150,9 @@ pub struct FecCounts {
 }
 
 /// Where the decoder of `plan` starts on a stream received with `eq`, when
-/// the FEC counts are defined: the config has a code, and no interleave
-/// (the receivers decode codewords as they come, without de-interleaving).
+/// the config has a code: the first whole frame (one codeword, or two
+/// interleaved with `tx.interleave`) after the receiver's start-up.
 pub fn fec_alignment(plan: &LinkPlan, eq: &EqReport) -> Option<(golden::fec::Code, u64)> {
-    if plan.interleave {
-        return None;
-    }
     Some((
         link::fec_code(plan.fec)?,
         link::fec_sof_index(plan, eq.delay)?,
@@ -172,7 +169,7 @@ pub fn fec_counts(
     s: usize,
 ) -> Option<(FecCounts, u32)> {
     let (code, sof) = fec_alignment(plan, eq)?;
-    let d = golden::fec::decode_aligned(code, s, data, sof as usize);
+    let d = golden::fec::decode_aligned(code, s, data, sof as usize, plan.interleave);
     Some((
         FecCounts {
             code: code.name().into(),

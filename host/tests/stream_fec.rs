@@ -90,6 +90,21 @@ fn device_decoder_counts_equal_golden_in_process() {
     assert_eq!(f["symbols_per_beat"], 1);
     assert!(f["codewords"].as_u64().unwrap() >= 14, "{f}");
     assert!(f["corrected_symbols"].as_u64().unwrap() > 0, "{f}");
+    // KP4 2-way interleaved behind P = 8: the device de-interleaves before
+    // its decoder, the golden decoder de-interleaves the decisions
+    let d = tmpdir("kp4-il");
+    let set = [
+        "--set",
+        "tx.fec=\"kp4\"",
+        "--set",
+        "tx.interleave=true",
+        "--set",
+        "channel.snr_db=26.5",
+    ];
+    let f = sim_rx_stream(&d, "60000", &set, "sim:");
+    assert_eq!(f["codewords"], 20, "{f}");
+    let corrected = f["corrected_codewords"].as_u64().unwrap();
+    assert!(corrected > 0, "{f}");
 }
 
 #[test]
@@ -101,11 +116,16 @@ fn device_decoder_over_tcp_and_refusals() {
     sim_rx_stream(&d, "30000", &kp4, &url);
     child.wait().unwrap();
 
-    // a device without a decoder, and one with the other code: exit 2, no output
+    // a device without a decoder, one with the other code, one that
+    // de-interleaves a link that does not interleave: exit 2, no output
     let s = d.join("s.npy").display().to_string();
     for (dev_set, why) in [
         (&[][..], "has no RS decoder"),
         (&["--set", "tx.fec=\"kr4\""][..], "is for code"),
+        (
+            &["--set", "tx.fec=\"kp4\"", "--set", "tx.interleave=true"][..],
+            "de-interleaves",
+        ),
     ] {
         let (mut child, url) = serve(dev_set);
         stream_refused(&url, &s, &d.join("refused.bin"), &kp4, why);

@@ -67,7 +67,14 @@
 //! are 3 and 4; the pattern then advances only when the framer takes a word
 //! (`pat_adv`), the injector and the noise on every started word. The
 //! channel's input stage and the latency do not change (the noise search is
-//! the longer path). The 2-way codeword interleave is not built.
+//! the longer path).
+//!
+//! Interleave (`EmuParams::interleave`, with `fec`): the framer runs one
+//! frame ahead on its own start strobe `fadv` (a prefill of one frame when
+//! `run` first rises with `fec` set) into a two-frame buffer, and each word
+//! started on the line gathers its lanes from it ([`interleave`]), one stage
+//! more: the mapper's stages are 4 and 5. The latency from a started word
+//! does not change; the first word starts a frame later.
 
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::rs::hdl_util::{delay_line, ku};
@@ -1138,6 +1145,14 @@ fn header(p: &EmuParams) -> Header {
     .param("tap bits", TAP_BITS)
     .param("noise table", NOISE_TABLE_LEN)
     .param("fec framer", p.fec.map_or("none", |c| c.name()))
+    .param(
+        "tx.interleave",
+        if p.interleave {
+            "2-way (the framer a frame ahead, block RAM)"
+        } else {
+            "none"
+        },
+    )
     .latency(latency(p))
     .note(format!(
         "Configuration port (cfg_wdata {CFG_DATA_BITS} bits, low bits used; reset, write all, then raise run):"

@@ -397,10 +397,12 @@ fn header(
         Some(f) => h.param(
             "tx.fec",
             format!(
-                "{}: gearbox and RS decoder at S = {} (a symbol leaves {} beats after it entered)",
+                "{}: gearbox{} and RS decoder at S = {} (a symbol leaves {} beats after it entered{})",
                 f.code.name(),
+                if f.interleave { ", 2-way de-interleave" } else { "" },
                 f.symbols,
-                crate::rs::dec_latency(f.code, f.symbols) + 1
+                crate::rs::dec_latency(f.code, f.symbols) + 1,
+                if f.interleave { " the de-interleave" } else { "" }
             ),
         ),
         None => h,

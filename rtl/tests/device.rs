@@ -276,6 +276,14 @@ fn bert_interleaved_fec_device_lints_clean() {
         .unwrap_err();
         assert!(e.to_string().contains("tx.interleave"), "{e}");
     }
+    // the streaming device (no tester): the de-interleaver without reference beats
+    let chain = FecParams::new(Code::Kp4, 4).interleaved(true);
+    let blk = DeviceBlocks {
+        fec: Some(chain),
+        ..DeviceBlocks::default()
+    };
+    let dir = std::env::temp_dir().join(format!("rxdsp-dev-{}-fec-il-p4", std::process::id()));
+    lint_written(&f, 4, blk, &dir, "fec-il-p4");
     let odd = FecParams {
         code: Code::Kr4,
         symbols: 3,

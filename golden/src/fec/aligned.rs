@@ -26,36 +26,55 @@ pub struct AlignedDecode {
 
 /// Decodes the whole codewords of `data` (2-bit data symbols) that start at
 /// `sof`, `sof + 5n`, ...; `s` is the decoder's symbols per beat (for the
-/// digest only).
-pub fn decode_aligned(code: Code, s: usize, data: &[u8], sof: usize) -> AlignedDecode {
+/// digest only). With `interleave` the stream is frames of two codewords
+/// whose 10-bit symbols alternate (`golden::framing`), starting at `sof`:
+/// each frame's codeword A is decoded, then B, as the device's
+/// de-interleaver hands them to its decoder.
+pub fn decode_aligned(
+    code: Code,
+    s: usize,
+    data: &[u8],
+    sof: usize,
+    interleave: bool,
+) -> AlignedDecode {
     let codec = Codec::new(code);
     let n = code.n();
+    let ways = if interleave { 2 } else { 1 };
     let mut stats = FecStats::new(code);
     let mut digest = 0u32;
-    let mut cw = vec![0u16; n];
+    let mut cws = vec![vec![0u16; n]; ways];
     let tail = data.get(sof..).unwrap_or(&[]);
-    for chunk in tail.chunks_exact(5 * n) {
-        for (c, five) in cw.iter_mut().zip(chunk.chunks_exact(5)) {
-            *c = five.iter().fold(0u16, |a, &d| a << 2 | (d & 3) as u16);
+    for frame in tail.chunks_exact(5 * n * ways) {
+        for (i, five) in frame.chunks_exact(5).enumerate() {
+            cws[i % ways][i / ways] = five.iter().fold(0u16, |a, &d| a << 2 | (d & 3) as u16);
         }
-        let (outcome, corrected) = match codec.locate(&cw) {
-            Ok(errors) => {
-                for (pos, e) in errors.iter() {
-                    cw[pos] ^= e;
-                }
-                (
-                    DecodeOutcome::Corrected {
-                        symbols: errors.len(),
-                    },
-                    errors.len() as u32,
-                )
-            }
-            Err(_) => (DecodeOutcome::Uncorrectable, 1 << 31),
-        };
-        stats.record(outcome);
-        digest = digest_codeword(digest, &cw, s.max(1), corrected);
+        for cw in cws.iter_mut() {
+            let (d, st) = decode_one(&codec, cw, s, digest);
+            digest = d;
+            stats.record(st);
+        }
     }
     AlignedDecode { stats, digest }
+}
+
+/// One codeword of [`decode_aligned`]: corrected in place; the digest after
+/// it and the outcome.
+fn decode_one(codec: &Codec, cw: &mut [u16], s: usize, digest: u32) -> (u32, DecodeOutcome) {
+    let (outcome, corrected) = match codec.locate(cw) {
+        Ok(errors) => {
+            for (pos, e) in errors.iter() {
+                cw[pos] ^= e;
+            }
+            (
+                DecodeOutcome::Corrected {
+                    symbols: errors.len(),
+                },
+                errors.len() as u32,
+            )
+        }
+        Err(_) => (DecodeOutcome::Uncorrectable, 1 << 31),
+    };
+    (digest_codeword(digest, cw, s.max(1), corrected), outcome)
 }
 
 /// [`decode_aligned`]'s digest step over one codeword.
@@ -113,15 +132,47 @@ mod tests {
             }
         }
         data.extend([1u8; 100]); // a partial codeword: not counted
-        let got = decode_aligned(code, 4, &data, 7);
+        let got = decode_aligned(code, 4, &data, 7, false);
         assert_eq!(got.stats, want);
         assert_eq!(got.stats.codewords, 5);
         // one flipped data bit in an uncorrectable codeword changes the digest
         let mut bad = data.clone();
         bad[7 + 4 * 5 * n + 3] ^= 1;
-        assert_ne!(decode_aligned(code, 4, &bad, 7).digest, got.digest);
+        assert_ne!(decode_aligned(code, 4, &bad, 7, false).digest, got.digest);
         // the digest depends on the beat width
-        assert_ne!(decode_aligned(code, 2, &data, 7).digest, got.digest);
+        assert_ne!(decode_aligned(code, 2, &data, 7, false).digest, got.digest);
+    }
+
+    /// With the interleave: frames of two codewords, decoded A then B, the
+    /// counts of the golden deframer on the same wire symbols.
+    #[test]
+    fn interleaved_frames_count_as_the_deframer_counts() {
+        use crate::framing::{Deframer, Framer};
+        use crate::prbs::Pattern;
+        let code = Code::Kp4;
+        let mut f = Framer::new(code, Pattern::Prbs31, 0, true);
+        let mut wire = Vec::new();
+        for _ in 0..4 {
+            f.next_frame(&mut wire);
+        }
+        let mut rng = crate::rng::Xoshiro256pp::new(5);
+        // bursts of errors: some codewords corrected, some lost
+        for k in 0..60 {
+            let at = (rng.next_u64() % wire.len() as u64) as usize;
+            for i in 0..(k % 9) {
+                if let Some(x) = wire.get_mut(at + i) {
+                    *x ^= 1 + (i as u8 % 3);
+                }
+            }
+        }
+        let mut d = Deframer::new(code, Pattern::Prbs31, 0, true, 0);
+        d.push(&wire);
+        let got = decode_aligned(code, 2, &wire, 0, true);
+        assert_eq!(got.stats, d.stats);
+        assert_eq!(got.stats.codewords, 8);
+        assert!(got.stats.corrected_codewords > 0 && got.stats.uncorrectable_codewords > 0);
+        // not the counts of the same symbols decoded as they come
+        assert_ne!(decode_aligned(code, 2, &wire, 0, false).stats, got.stats);
     }
 
     #[test]

@@ -51,11 +51,8 @@ pub struct StreamArgs {
 /// Runs `rxdsp serve`.
 pub fn serve(a: ServeArgs) -> Result<()> {
     let plan = a.cfg.plan()?;
-    // with --bert, the tester's device (its chain de-interleaves with tx.interleave)
-    let build = match a.bert {
-        true => device::DeviceBuild::bert_of_plan(&plan),
-        false => device::DeviceBuild::of_plan(&plan),
-    };
+    let mut build = device::DeviceBuild::of_plan(&plan);
+    build.bert = a.bert;
     let l = std::net::TcpListener::bind(&a.listen)
         .with_context(|| format!("listening on {}", a.listen))?;
     let addr = l.local_addr().context("local address")?;
@@ -110,7 +107,7 @@ struct StreamReport {
     /// the device's adaptation engine: its trajectory read from the device
     #[serde(skip_serializing_if = "Option::is_none")]
     adaptation: Option<golden::adapt_link::AdaptReport>,
-    /// with `tx.fec` (no interleave): the device decoder's counts, checked
+    /// with `tx.fec`: the device decoder's counts (de-interleaved with `tx.interleave`), checked
     /// against the golden decoder on the same decisions
     #[serde(skip_serializing_if = "Option::is_none")]
     fec: Option<StreamFec>,
@@ -131,7 +128,7 @@ struct StreamFec {
 /// Checks that the device has the decoder `plan` asks for, aligns it and
 /// limits it to the whole codewords of `symbols` decisions; gives its S and
 /// the symbols to stream after the data to flush it. `None` when the plan
-/// counts no FEC (no code, interleaved codewords, the adaptation engine).
+/// counts no FEC (no code, the adaptation engine).
 fn align_fec(
     dev: &mut Device,
     plan: &golden::config::LinkPlan,
@@ -139,9 +136,6 @@ fn align_fec(
     symbols: usize,
 ) -> Result<Option<(usize, usize)>> {
     let Some((code, sof)) = rxinput::fec_alignment(plan, eq) else {
-        if plan.interleave {
-            super::rx::print_fec_interleaved();
-        }
         return Ok(None);
     };
     if plan.hw_adapt.is_some() {
@@ -164,12 +158,27 @@ fn align_fec(
             f.word()
         );
     }
-    let whole = (symbols as u64).saturating_sub(sof) / (5 * code.n()) as u64;
+    if f.interleave != plan.interleave {
+        bail!(
+            "tx.interleave = {} but the decoder of {} {} (id.fec_code 0x{:x})",
+            plan.interleave,
+            dev.describe(),
+            if f.interleave {
+                "de-interleaves"
+            } else {
+                "does not de-interleave"
+            },
+            f.word()
+        );
+    }
+    // whole frames: one codeword, or two interleaved
+    let ways = if plan.interleave { 2 } else { 1 };
+    let whole = (symbols as u64).saturating_sub(sof) / (5 * ways * code.n()) as u64;
     if whole == 0 {
         println!("fec        no whole codeword after symbol {sof}: nothing to count");
         return Ok(None);
     }
-    dev.fec_align(sof, whole)?;
+    dev.fec_align(sof, whole * ways as u64)?;
     Ok(Some((f.symbols as usize, dev.fec_flush_symbols()?)))
 }
 

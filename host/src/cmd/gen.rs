@@ -123,8 +123,8 @@ pub fn run(a: GenArgs) -> Result<()> {
     };
     let code = golden::link::fec_code(plan.fec);
     // tx.fec: the device with the RS decoder chain behind the equalizer
-    // (de-interleaving with tx.interleave when it is the tester's)
-    let chain = code.map(|c| rtl::rs::FecParams::new(c, p).interleaved(a.bert && plan.interleave));
+    // (de-interleaving with tx.interleave)
+    let chain = code.map(|c| rtl::rs::FecParams::new(c, p).interleaved(plan.interleave));
     let tester = a
         .bert
         .then(|| rtl::bert::BertParams::new(f, p).with_fec(chain));

@@ -33,7 +33,7 @@ struct RxReport {
     /// the hardware adaptation engine's trajectory (`adapt.in_rtl`)
     #[serde(skip_serializing_if = "Option::is_none")]
     adaptation: Option<golden::adapt_link::AdaptReport>,
-    /// with `tx.fec` (no interleave): the decoder's counts on the decisions
+    /// with `tx.fec`: the decoder's counts on the decisions (de-interleaved with `tx.interleave`)
     #[serde(skip_serializing_if = "Option::is_none")]
     fec: Option<rxdsp::rxinput::FecCounts>,
 }
@@ -78,8 +78,6 @@ pub fn run(a: RxArgs) -> Result<()> {
     }
     if let Some(f) = &fec {
         print_fec(f);
-    } else if plan.interleave {
-        print_fec_interleaved();
     }
     adaptation_outputs(&a.adapt, &plan, adaptation.as_ref())?;
     if let Some(p) = &io.report {
@@ -113,11 +111,6 @@ pub(crate) fn print_fec(f: &rxdsp::rxinput::FecCounts) {
         s.corrected_symbols,
         s.uncorrectable_codewords
     );
-}
-
-/// The line of `rx` and `stream` when `tx.interleave` leaves the FEC uncounted.
-pub(crate) fn print_fec_interleaved() {
-    println!("fec        not counted: tx.interleave (the decoders do not de-interleave yet)");
 }
 
 /// Refuses `--plots` of `rx` or `stream` without an adaptation to draw.

@@ -453,8 +453,8 @@ pub fn synth_board(
     // the device `rxdsp stream` / `rxdsp bert` needs for this plan: the
     // decoder chain with tx.fec, the tester (framing that code) with --bert
     let code = golden::link::fec_code(plan.fec);
-    let chain = code
-        .map(|c| rtl::rs::FecParams::new(c, plan.parallel).interleaved(bert && plan.interleave));
+    let chain =
+        code.map(|c| rtl::rs::FecParams::new(c, plan.parallel).interleaved(plan.interleave));
     let tester =
         bert.then(|| rtl::bert::BertParams::new(&plan.format, plan.parallel).with_fec(chain));
     let blocks = rtl::top::DeviceBlocks {

@@ -87,12 +87,15 @@ impl Device {
     /// Decided symbols to stream after the last whole codeword so that it
     /// leaves the decoder: the decoder advances only on input beats, and a
     /// symbol that enters leaves `3 ceil(n/S) + 12` beats later (plus the
-    /// gearbox, the equalizer and a margin of 16 beats).
+    /// gearbox, the equalizer and a margin of 16 beats); a de-interleaving
+    /// chain hands a frame on only when the next has come in (`2n` symbols
+    /// more).
     pub fn fec_flush_symbols(&self) -> Result<usize, DeviceError> {
         let (f, code) = self.need_fec()?;
         let s = f.symbols.max(1) as usize;
         let beats = code.n().div_ceil(s);
-        Ok(5 * s * (3 * beats + 28) + 4 * self.info.parallel)
+        let frame = if f.interleave { 10 * code.n() } else { 0 };
+        Ok(5 * s * (3 * beats + 28) + 4 * self.info.parallel + frame)
     }
 
     /// Waits (idling the device, up to `tries` times `cycles` clock cycles

@@ -216,15 +216,21 @@ impl DeviceBuild {
     }
 
     /// The device a plan asks for (with the engine when `adapt.in_rtl`, with
-    /// the RS decoder chain at the default S when `tx.fec` names a code).
+    /// the RS decoder chain at the default S when `tx.fec` names a code,
+    /// de-interleaving when `tx.interleave`).
     pub fn of_plan(plan: &LinkPlan) -> DeviceBuild {
         DeviceBuild {
             format: plan.format.clone(),
             parallel: plan.parallel,
             adapt: plan.hw_adapt.as_ref().map(|h| h.params.clone()),
             bert: false,
-            fec: golden::link::fec_code(plan.fec)
-                .map(|c| (c, regmap::default_fec_symbols(plan.parallel), false)),
+            fec: golden::link::fec_code(plan.fec).map(|c| {
+                (
+                    c,
+                    regmap::default_fec_symbols(plan.parallel),
+                    plan.interleave,
+                )
+            }),
         }
     }
 
@@ -232,13 +238,10 @@ impl DeviceBuild {
     /// with the BER tester (whose emulator frames the pattern into the
     /// decoder's codewords when `tx.fec` names a code).
     pub fn bert_of_plan(plan: &LinkPlan) -> DeviceBuild {
-        let mut b = DeviceBuild::of_plan(plan);
-        b.bert = true;
-        // the tester's emulator interleaves as the link does, and its chain de-interleaves
-        if let Some(f) = &mut b.fec {
-            f.2 = plan.interleave;
+        DeviceBuild {
+            bert: true,
+            ..DeviceBuild::of_plan(plan)
         }
-        b
     }
 }
 
