@@ -6,7 +6,7 @@
 //   ffe.taps (N)      = 16
 //   dfe.taps (M)      = 1
 //   adc.bits          = 8
-//   register map hash = 0xa7b93f88ea86e80e
+//   register map hash = 0x58ee0a23946fa74b
 //   adapt.in_rtl      = false
 // Byte interface: docs/device.md; registers: docs/registers.md
 `default_nettype none
