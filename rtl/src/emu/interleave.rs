@@ -228,7 +228,8 @@ fn read_way(
     m.next(&x, &next, Some(adv))?;
     m.next(&h, &h.xor(frame_end)?, Some(adv))?;
     let rows = banks.rows;
-    // word x + 1 at row ceil(x / 2) of the even bank, word x at floor(x / 2) of the odd
+    // words x and x + 1 are row ceil(x / 2) of the even bank and row
+    // floor(x / 2) of the odd one (x's parity says which is which)
     let hx = m.wire(&format!("il_h{n}"), &halve(&x, rows)?)?;
     let up = Expr::concat(&[ku(0, rows - 1)?, x.bit(0)?])?;
     let r_even = m.reg_d(&format!("il_r{n}e"), &hx.add(&up)?, None, None)?;
