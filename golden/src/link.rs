@@ -342,8 +342,7 @@ pub fn warmup_symbols(plan: &LinkPlan, delay: usize) -> u64 {
 /// file that `rxdsp sim` wrote gives the same FEC counts in all three.
 pub fn fec_sof_index(plan: &LinkPlan, delay: usize) -> Option<u64> {
     let code = fec_code(plan.fec)?;
-    let ways = if plan.interleave { 2 } else { 1 };
-    let frame = (5 * code.n() * ways) as u64;
+    let frame = 5 * code.n() as u64 * fec_frame_codewords(plan);
     let first_valid = warmup_symbols(plan, delay) - delay as u64;
     Some(first_valid.div_ceil(frame) * frame + delay as u64)
 }
@@ -356,14 +355,23 @@ pub fn fec_sof_index(plan: &LinkPlan, delay: usize) -> Option<u64> {
 /// codeword, or two with `tx.interleave`.
 pub fn fec_frames(plan: &LinkPlan, delay: usize, symbols: u64) -> Option<(u64, u64)> {
     let code = fec_code(plan.fec)?;
-    let ways = if plan.interleave { 2 } else { 1 };
-    let frame = (5 * code.n() * ways) as u64;
+    let frame = 5 * code.n() as u64 * fec_frame_codewords(plan);
     // decision j carries transmitted symbol j - delay: frame f is complete
     // once (f + 1) F transmitted symbols are decided
     let whole = symbols.saturating_sub(delay as u64) / frame;
     let first_valid = warmup_symbols(plan, delay) - delay as u64;
     let skipped = first_valid.div_ceil(frame).min(whole);
     Some((skipped, whole - skipped))
+}
+
+/// Codewords in a FEC frame of `plan`: two with `tx.interleave` (their
+/// symbols alternate on the line), else one.
+pub fn fec_frame_codewords(plan: &LinkPlan) -> u64 {
+    if plan.interleave {
+        2
+    } else {
+        1
+    }
 }
 
 /// The Reed-Solomon code of a configuration's `tx.fec`.
@@ -1182,7 +1190,7 @@ mod tests {
             let r = run(&plan, &RunOptions::default()).unwrap().report;
             let f = r.fec.unwrap();
             let (sk, n) = fec_frames(&plan, r.equalizer.delay, symbols as u64).unwrap();
-            let ways = if il { 2 } else { 1 };
+            let ways = fec_frame_codewords(&plan);
             assert_eq!(
                 (f.skipped_codewords, f.codewords),
                 (sk * ways, n * ways),

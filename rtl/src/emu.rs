@@ -1226,32 +1226,33 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     // the data word into the mapper, at stage `1 + fo`
     let (sym, fo) = match p.fec {
         None => (pattern_gen(&mut m, &port, &cfg, p.parallel, &adv)?, 0),
-        Some(code) => match &il {
-            None => {
-                let on = port.reg(&mut m, "fec", addr::FEC, Ty::BIT, 0)?;
-                let ctl = framer::control(&mut m, code, p.parallel, &on, &adv)?;
-                let pat_adv = m.wire("pat_adv", &adv.and(&ctl.take)?)?;
-                let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv)?;
-                let v1 = vat(1);
-                (
-                    framer::datapath(&mut m, code, p.parallel, &ctl, &new, &v1)?,
-                    1,
-                )
+        Some(code) => {
+            // with the interleave the framer runs on its own starts (the
+            // prefill) and its word is gathered one stage later
+            let (on, fadv, fv1) = match &il {
+                None => {
+                    let on = port.reg(&mut m, "fec", addr::FEC, Ty::BIT, 0)?;
+                    (on, adv.clone(), None)
+                }
+                Some((on, s)) => {
+                    let fv1 = m.reg_d("fv1", &s.fadv, None, Some(0))?;
+                    (on.clone(), s.fadv.clone(), Some(fv1))
+                }
+            };
+            let ctl = framer::control(&mut m, code, p.parallel, &on, &fadv)?;
+            let pat_adv = m.wire("pat_adv", &fadv.and(&ctl.take)?)?;
+            let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv)?;
+            let v1 = fv1.clone().unwrap_or_else(|| vat(1));
+            let framed = framer::datapath(&mut m, code, p.parallel, &ctl, &new, &v1)?;
+            match fv1 {
+                None => (framed, 1),
+                Some(fv1) => {
+                    let fv2 = m.reg_d("fv2", &fv1, None, Some(0))?;
+                    let word = interleave::tx(&mut m, code, p.parallel, &on, &framed, &fv2, &adv)?;
+                    (word, 2)
+                }
             }
-            Some((on, s)) => {
-                // the framer on its own starts (the prefill), one stage more
-                let ctl = framer::control(&mut m, code, p.parallel, on, &s.fadv)?;
-                let pat_adv = m.wire("pat_adv", &s.fadv.and(&ctl.take)?)?;
-                let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv)?;
-                let fv1 = m.reg_d("fv1", &s.fadv, None, Some(0))?;
-                let fv2 = m.reg_d("fv2", &fv1, None, Some(0))?;
-                let framed = framer::datapath(&mut m, code, p.parallel, &ctl, &new, &fv1)?;
-                (
-                    interleave::tx(&mut m, code, p.parallel, on, &framed, &fv2, &adv)?,
-                    2,
-                )
-            }
-        },
+        }
     };
     let inj = injector(&mut m, &port, p.parallel, &adv)?;
     let lvl = mapper(&mut m, p.parallel, &sym, &cfg.precode, &vat(2 + fo))?;

@@ -304,15 +304,6 @@ struct FecRun {
     delay: usize,
 }
 
-/// Codewords per FEC frame: two with `tx.interleave`.
-fn ways(plan: &LinkPlan) -> u64 {
-    if plan.interleave {
-        2
-    } else {
-        1
-    }
-}
-
 /// Sets the decoder's alignment and the codewords it counts for a run of
 /// `limit` received symbols (0: open-ended), the whole codewords `rxdsp
 /// sim` decodes in it (`golden::link::fec_frames`). No codeword at all is
@@ -324,7 +315,8 @@ fn set_fec_limit(dev: &mut Device, plan: &LinkPlan, run: &Run, limit: u64) -> Re
     };
     let codewords = match limit {
         0 => 0,
-        n => link::fec_frames(plan, f.delay, n).map_or(0, |(_, c)| c * ways(plan)),
+        n => link::fec_frames(plan, f.delay, n)
+            .map_or(0, |(_, c)| c * link::fec_frame_codewords(plan)),
     };
     dev.fec_align(f.sof, codewords)
         .context("aligning the RS decoder")?;
@@ -481,7 +473,10 @@ fn fec_report(
     let code = link::fec_code(plan.fec).context("tx.fec names no code")?;
     // frames of one codeword, or two with the interleave
     let (skipped, counted) = link::fec_frames(plan, f.delay, symbols)
-        .map(|(s, c)| (s * ways(plan), c * ways(plan)))
+        .map(|(s, c)| {
+            let ways = link::fec_frame_codewords(plan);
+            (s * ways, c * ways)
+        })
         .context("tx.fec names no code")?;
     let first_valid = link::warmup_symbols(plan, f.delay) - f.delay as u64;
     let mut d =
@@ -492,7 +487,9 @@ fn fec_report(
     }
     // the decoder's pipeline is about three codewords of input beats (and
     // the de-interleave holds a frame of two)
-    let cycles = (4 + 2 * (ways(plan) - 1)) * (5 * code.n() / plan.parallel) as u64 + 256;
+    let cycles = (4 + 2 * (link::fec_frame_codewords(plan) - 1))
+        * (5 * code.n() / plan.parallel) as u64
+        + 256;
     dev.fec_wait_done(cycles, wall, 64)
         .context("waiting for the RS decoder")?;
     let c = dev

@@ -172,13 +172,13 @@ fn align_fec(
         );
     }
     // whole frames: one codeword, or two interleaved
-    let ways = if plan.interleave { 2 } else { 1 };
-    let whole = (symbols as u64).saturating_sub(sof) / (5 * ways * code.n()) as u64;
+    let ways = golden::link::fec_frame_codewords(plan);
+    let whole = (symbols as u64).saturating_sub(sof) / (5 * code.n() as u64 * ways);
     if whole == 0 {
         println!("fec        no whole codeword after symbol {sof}: nothing to count");
         return Ok(None);
     }
-    dev.fec_align(sof, whole * ways as u64)?;
+    dev.fec_align(sof, whole * ways)?;
     Ok(Some((f.symbols as usize, dev.fec_flush_symbols()?)))
 }
 

@@ -124,7 +124,7 @@ pub fn run(a: GenArgs) -> Result<()> {
     let code = golden::link::fec_code(plan.fec);
     // tx.fec: the device with the RS decoder chain behind the equalizer
     // (de-interleaving with tx.interleave)
-    let chain = code.map(|c| rtl::rs::FecParams::new(c, p).interleaved(plan.interleave));
+    let chain = rtl::rs::FecParams::of_plan(&plan);
     let tester = a
         .bert
         .then(|| rtl::bert::BertParams::new(f, p).with_fec(chain));
@@ -140,7 +140,7 @@ pub fn run(a: GenArgs) -> Result<()> {
         taps: golden::emu::EMU_TAPS,
         adc_bits: f.adc_bits,
         fec: code,
-        interleave: code.is_some() && plan.interleave,
+        interleave: chain.is_some_and(|c| c.interleave),
     };
     let emu = rtl::emu::design(&ep).context("generating the link emulator")?;
     let cp = rtl::check::CheckParams {

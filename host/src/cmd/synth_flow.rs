@@ -315,8 +315,7 @@ pub fn synth_bert(
 ) -> Result<SynthReport> {
     let f = &plan.format;
     let code = golden::link::fec_code(plan.fec);
-    let chain =
-        code.map(|c| rtl::rs::FecParams::new(c, plan.parallel).interleaved(plan.interleave));
+    let chain = rtl::rs::FecParams::of_plan(plan);
     let bert = rtl::bert::BertParams::new(f, plan.parallel).with_fec(chain);
     let adapt = plan.hw_adapt.as_ref().map(|h| &h.params);
     let blocks = rtl::top::DeviceBlocks {
@@ -452,9 +451,7 @@ pub fn synth_board(
     let rtl_dir = dir.join("rtl");
     // the device `rxdsp stream` / `rxdsp bert` needs for this plan: the
     // decoder chain with tx.fec, the tester (framing that code) with --bert
-    let code = golden::link::fec_code(plan.fec);
-    let chain =
-        code.map(|c| rtl::rs::FecParams::new(c, plan.parallel).interleaved(plan.interleave));
+    let chain = rtl::rs::FecParams::of_plan(plan);
     let tester =
         bert.then(|| rtl::bert::BertParams::new(&plan.format, plan.parallel).with_fec(chain));
     let blocks = rtl::top::DeviceBlocks {

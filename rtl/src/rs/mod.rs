@@ -126,6 +126,13 @@ impl FecParams {
         FecParams { interleave, ..self }
     }
 
+    /// The chain a plan's link needs (`tx.fec`, the default S for its P,
+    /// de-interleaving with `tx.interleave`); `None` without a code.
+    pub fn of_plan(plan: &golden::config::LinkPlan) -> Option<FecParams> {
+        golden::link::fec_code(plan.fec)
+            .map(|c| FecParams::new(c, plan.parallel).interleaved(plan.interleave))
+    }
+
     /// Checks the chain for an equalizer of `parallel` symbols per clock
     /// (the gearbox keeps up: `5S > P`; the decoder fits `S`; the
     /// de-interleaver takes `S`).
