@@ -32,7 +32,7 @@
 
 use super::framer::check as check_frame;
 use crate::hdl::{Expr, Module, Ty};
-use crate::rs::hdl_util::{bits_for, eq_const, halve, ku};
+use crate::rs::hdl_util::{bits_for, eq_const, halve, ku, wrap_counter};
 use crate::RtlError;
 use golden::fec::Code;
 
@@ -149,20 +149,9 @@ pub(super) fn starts(
     let go = primed.or(&on.not())?;
     let adv = m.wire("adv", &run.and(room)?.and(&go)?)?;
     let fadv = m.wire("fadv", &adv.or(&pre)?)?;
-    let (_, end) = count_to(m, "il_fk", f, &fadv)?;
+    let (_, end) = wrap_counter(m, "il_fk", f, &fadv)?;
     m.next(&primed, &primed.or(&pre.and(&end)?)?, None)?;
     Ok(Starts { adv, fadv })
-}
-
-/// A counter `name` of `0..n` advancing by one on `en`, wrapping; returns
-/// it and its wire `{name}_last` (it holds `n - 1`).
-fn count_to(m: &mut Module, name: &str, n: usize, en: &Expr) -> Result<(Expr, Expr), RtlError> {
-    let w = bits_for(n - 1);
-    let r = m.reg(name, Ty::u(w), Some(0))?;
-    let last = m.wire(&format!("{name}_last"), &eq_const(&r, n - 1)?)?;
-    let next = Expr::mux(&last, &ku(0, w)?, &r.add(&ku(1, w)?)?)?;
-    m.next(&r, &next, Some(en))?;
-    Ok((r, last))
 }
 
 /// The buffer's memories: per codeword the even and the odd word addresses.
@@ -180,7 +169,7 @@ fn write(m: &mut Module, g: &Geo, word: &Expr, fv2: &Expr) -> Result<Banks, RtlE
     m.comment(
         "interleave buffer: the framer's words, codeword A then B, in the half of their frame",
     );
-    let (ww, wlast) = count_to(m, "il_ww", w, fv2)?;
+    let (ww, wlast) = wrap_counter(m, "il_ww", w, fv2)?;
     let wb = m.reg("il_wb", Ty::BIT, Some(0))?;
     let wh = m.reg("il_wh", Ty::BIT, Some(0))?;
     m.next(&wb, &wb.xor(&wlast)?, Some(fv2))?;
@@ -278,7 +267,7 @@ pub(super) fn tx(
         "interleave read: word of the frame, phase (period {}), codeword word addresses",
         g.period()
     ));
-    let (_, frame_end) = count_to(m, "il_ri", g.f, adv)?;
+    let (_, frame_end) = wrap_counter(m, "il_ri", g.f, adv)?;
     let phb = bits_for(g.period() - 1);
     let ph = m.reg("il_ph", Ty::u(phb), Some(0))?;
     let ph_last = eq_const(&ph, g.period() - 1)?.or(&frame_end)?;

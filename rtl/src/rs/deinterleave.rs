@@ -57,27 +57,21 @@ struct Way {
 }
 
 /// The write side: per codeword its memories, written from the input beat;
-/// also the frame's last beat written (`w_done`) and the beat counter.
+/// also the frame's last beat written (`w_done`), the beat counter and its
+/// last-beat wire.
 fn write_side(
     m: &mut Module,
     code: Code,
     s: usize,
     din: &Expr,
     vin: &Expr,
-) -> Result<(Vec<Way>, Expr, Expr), RtlError> {
+) -> Result<(Vec<Way>, Expr, Expr, Expr), RtlError> {
     let f = 2 * code.n() / s;
-    let fb = bits_for(f - 1);
     m.comment(&format!(
         "write: beat b of {f} in the frame, the frame's half; S = {s}"
     ));
-    let b = m.reg("wb", Ty::u(fb), Some(0))?;
+    let (b, last) = wrap_counter(m, "wb", f, vin)?;
     let h = m.reg("wh", Ty::BIT, Some(0))?;
-    let last = m.wire("w_last", &eq_const(&b, f - 1)?)?;
-    m.next(
-        &b,
-        &Expr::mux(&last, &ku(0, fb)?, &b.add(&ku(1, fb)?)?)?,
-        Some(vin),
-    )?;
     m.next(&h, &h.xor(&last)?, Some(vin))?;
     // rows: `h * rows_per_half + b / 2`
     let per_half = f / 2;
@@ -119,7 +113,7 @@ fn write_side(
         ways.push(Way { mems });
     }
     let done = m.wire("w_done", &vin.and(&last)?)?;
-    Ok((ways, done, b))
+    Ok((ways, done, b, last))
 }
 
 /// Builds `rxdsp_rs_deinterleave` for `code` at `s` FEC symbols per beat;
@@ -180,9 +174,9 @@ pub fn build(code: Code, s: usize, reference: bool) -> Result<Module, RtlError> 
         })
         .collect::<Result<_, _>>()?;
     let both = m.wire("w_in", &Expr::pack_lsb_first(&lanes)?)?;
-    let (ways, done, wb) = write_side(&mut m, code, s, &both, &vin)?;
+    let (ways, done, wb, wlast) = write_side(&mut m, code, s, &both, &vin)?;
     let fb = bits_for(f - 1);
-    let want = eq_const(&wb, cw - 1)?.or(&eq_const(&wb, f - 1)?)?;
+    let want = eq_const(&wb, cw - 1)?.or(&wlast)?;
     let err = m.reg("err_q", Ty::BIT, Some(0))?;
     m.next(&err, &err.or(&vin.and(&lin.eq(&want)?.not())?)?, None)?;
 
@@ -190,15 +184,10 @@ pub fn build(code: Code, s: usize, reference: bool) -> Result<Module, RtlError> 
         "read: a burst of {f} beats (A's {cw}, then B's) from the frame just completed"
     ));
     let active = m.reg("r_active", Ty::BIT, Some(0))?;
-    let c = m.reg("r_c", Ty::u(fb), Some(0))?;
+    let (c, c_last) = wrap_counter(&mut m, "r_c", f, &active)?;
     let rh = m.reg("r_h", Ty::BIT, Some(0))?;
-    let end = m.wire("r_end", &active.and(&eq_const(&c, f - 1)?)?)?;
+    let end = m.wire("r_end", &active.and(&c_last)?)?;
     m.next(&active, &done.or(&active.and(&end.not())?)?, None)?;
-    m.next(
-        &c,
-        &Expr::mux(&end, &ku(0, fb)?, &c.add(&ku(1, fb)?)?)?,
-        Some(&active),
-    )?;
     m.next(&rh, &rh.xor(&end)?, None)?;
     let per_half = f / 2;
     let rb = ways[0].mems[0].addr_bits();
@@ -228,7 +217,7 @@ pub fn build(code: Code, s: usize, reference: bool) -> Result<Module, RtlError> 
     }
     let b1 = m.reg_d("r_is_b1", &is_b, None, Some(0))?;
     let v1 = m.reg_d("r_valid", &active, None, Some(0))?;
-    let last = eq_const(&c, cw - 1)?.or(&eq_const(&c, f - 1)?)?;
+    let last = eq_const(&c, cw - 1)?.or(&c_last)?;
     let l1 = m.reg_d("r_last", &last, None, Some(0))?;
     let word = m.wire("r_word", &Expr::mux(&b1, &reads[1], &reads[0])?)?;
     // the stored lanes, back to the received bus and the transmitted bus

@@ -371,6 +371,22 @@ pub(crate) mod hdl_util {
         x.eq(&ku(v as i128, x.width())?)
     }
 
+    /// A counter `name` of `0..n` advancing by one on `en`, wrapping; returns
+    /// it and its wire `{name}_last` (it holds `n - 1`).
+    pub fn wrap_counter(
+        m: &mut Module,
+        name: &str,
+        n: usize,
+        en: &Expr,
+    ) -> Result<(Expr, Expr), RtlError> {
+        let w = bits_for(n - 1);
+        let r = m.reg(name, Ty::u(w), Some(0))?;
+        let last = m.wire(&format!("{name}_last"), &eq_const(&r, n - 1)?)?;
+        let next = Expr::mux(&last, &ku(0, w)?, &r.add(&ku(1, w)?)?)?;
+        m.next(&r, &next, Some(en))?;
+        Ok((r, last))
+    }
+
     /// `floor(x / 2)` of the unsigned signal `x`, zero-extended to `width`
     /// bits (`width >= x.width() - 1`).
     pub fn halve(x: &Expr, width: u32) -> Result<Expr, RtlError> {
