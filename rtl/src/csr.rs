@@ -119,9 +119,19 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
             .note("Registers: docs/registers.md"),
     );
     m.clock()?;
-    let we = m.input("wr_en", Ty::BIT, "register write strobe")?;
-    let wa = m.input("wr_addr", Ty::u(16), "write word address")?;
-    let wd = m.input("wr_data", Ty::u(32), "write data")?;
+    let we_in = m.input("wr_en", Ty::BIT, "register write strobe")?;
+    let wa_in = m.input("wr_addr", Ty::u(16), "write word address")?;
+    let wd_in = m.input("wr_data", Ty::u(32), "write data")?;
+    // the write port is registered on entry, and every strobe and the
+    // equalizer's register port on exit (below): the bridge's frame decode,
+    // the address decode and a block's configuration logic are three
+    // register-to-register paths, not one (the BER tester's longest, from
+    // the bridge to the emulator's seed adders). A read-write register takes
+    // its value two clocks after the bridge's strobe, a strobe reaches its
+    // block two clocks after it, the equalizer's register port three.
+    let we = m.reg_d("wq_en", &we_in, None, Some(0))?;
+    let wa = m.reg_d("wq_addr", &wa_in, None, Some(0))?;
+    let wd = m.reg_d("wq_data", &wd_in, None, Some(0))?;
     let ra = m.input("rd_addr", Ty::u(16), "read word address")?;
     let soft = m.input(
         "soft_rst",
@@ -158,16 +168,23 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
             Kind::SnapshotTrigger => None,
             Kind::Strobe => {
                 let hit = hit_w(&mut m, r)?;
+                let sq = m.reg_d(&format!("sq_{id}"), &hit, None, Some(0))?;
                 m.output(
                     &format!("s_{id}"),
-                    &hit,
-                    &format!("write strobe: {}", r.doc),
+                    &sq,
+                    &format!("write strobe (registered): {}", r.doc),
                 )?;
                 if r.width > 1 {
+                    let cq = m.reg_d(
+                        &format!("cq_{id}"),
+                        &wd.slice(r.width - 1, 0)?,
+                        Some(&hit),
+                        Some(0),
+                    )?;
                     m.output(
                         &format!("c_{id}"),
-                        &wd.slice(r.width - 1, 0)?,
-                        "the value written (valid with the strobe)",
+                        &cq,
+                        "the value written (registered; valid with the strobe)",
                     )?;
                 }
                 None
@@ -233,12 +250,23 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
         }
     }
     let dw = crate::eq::cfg_data_bits(fmt);
-    m.output("eq_cfg_we", &eq_we, "equalizer register write strobe")?;
-    m.output("eq_cfg_addr", &eq_addr, "equalizer register address")?;
+    let eq_we = m.reg_d("eq_we_q", &eq_we, None, Some(0))?;
+    let eq_addr = m.reg_d("eq_addr_q", &eq_addr, None, Some(0))?;
+    let eq_wd = m.reg_d("eq_wdata_q", &wd.slice(dw - 1, 0)?, None, Some(0))?;
+    m.output(
+        "eq_cfg_we",
+        &eq_we,
+        "equalizer register write strobe (registered)",
+    )?;
+    m.output(
+        "eq_cfg_addr",
+        &eq_addr,
+        "equalizer register address (registered)",
+    )?;
     m.output(
         "eq_cfg_wdata",
-        &wd.slice(dw - 1, 0)?,
-        "equalizer register data",
+        &eq_wd,
+        "equalizer register data (registered)",
     )?;
     // a balanced OR of the words, each masked by its address match (the
     // addresses are distinct, as `RegMap::check` above makes sure, so at most

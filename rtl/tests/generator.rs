@@ -31,9 +31,9 @@ fn device_modules_match_snapshots() {
     let files: Vec<(String, String)> = d
         .files
         .into_iter()
-        .filter(|(n, _)| n == "rxdsp_bridge.v" || n == "rxdsp_top.v")
+        .filter(|(n, _)| ["rxdsp_bridge.v", "rxdsp_csr.v", "rxdsp_top.v"].contains(&n.as_str()))
         .collect();
-    assert_eq!(files.len(), 2);
+    assert_eq!(files.len(), 3);
     common::check_snapshots(&snapshot_dir().join("device"), &files);
 }
 
