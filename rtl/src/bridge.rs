@@ -1122,10 +1122,16 @@ fn tx_engine(
     let in_pay = m.wire("t_in_pay", &t_idx.lt(&pay_end)?)?;
     let data_part = m.wire("t_data_part", &t_idx.ge(&k(8, 16)?)?.and(&in_pay)?)?;
     let wi = m.wire("t_word_i", &t_idx.sub(&k(8, 16)?)?.shr(2))?;
+    // the read address is registered here and the read data in the CSR, so
+    // the address adder, the CSR's read mux and this engine's byte select and
+    // CRC are three register-to-register paths: a word's data is there two
+    // clocks after its address, and the engine waits for it (`t_rd_wait`,
+    // below) at each word boundary of a frame not read from the output FIFO
+    let rd_addr = m.reg_d("t_rd_addr", &t_rda.add(&wi)?, None, Some(0))?;
     m.output(
         "csr_rd_addr",
-        &t_rda.add(&wi)?,
-        "CSR read address (TX engine)",
+        &rd_addr,
+        "CSR read address (TX engine; registered)",
     )?;
     let bsel = t_idx.slice(1, 0)?;
     let rd_byte = sel(
@@ -1178,7 +1184,24 @@ fn tx_engine(
     )?;
     let raw_last = m.wire("t_last", &t_idx.eq(&pay_end.add(&k(3, 16)?)?)?)?;
     let enc_ready = m.wire_decl("enc_ready", Ty::BIT)?;
-    let take = m.wire("t_take", &t_busy.and(&enc_ready)?)?;
+    let rd_wait = m.reg("t_rd_wait", Ty::u(2), Some(0))?;
+    let waiting = m.wire(
+        "t_rd_waiting",
+        &rd_wait.eq(&k(0, 2)?)?.not().and(&src_out.not())?,
+    )?;
+    let take = m.wire("t_take", &and_all(&[&t_busy, &enc_ready, &waiting.not()])?)?;
+    let cross = m.wire("t_rd_cross", &take.and(&bsel.eq(&k(3, 2)?)?)?)?;
+    m.next(
+        &rd_wait,
+        &sel(
+            &k(0, 2)?,
+            &[
+                (start.or(&cross)?, k(2, 2)?),
+                (waiting.clone(), rd_wait.sub(&k(1, 2)?)?),
+            ],
+        )?,
+        None,
+    )?;
     let t_crc_n = crc_next(m, "t_crc_next", &t_crc, &raw)?;
     let done = m.wire("t_fin", &take.and(&raw_last)?)?;
     m.assign(&t_done, &done)?;

@@ -100,7 +100,7 @@ fn k(v: u64, w: u32) -> Result<Expr, RtlError> {
 }
 
 /// Builds `rxdsp_csr`: a write port (`wr_en`, `wr_addr`, `wr_data`), a
-/// combinational read port (`rd_addr` -> `rd_data`), one `in_<reg>` input per
+/// registered read port (`rd_addr` -> `rd_data` a clock later), one `in_<reg>` input per
 /// status or snapshot register, one `q_<reg>` output per exported read-write
 /// register, `s_<reg>` (and `c_<reg>` when wider than a bit) per strobe,
 /// the equalizer's register-port signals (`eq_cfg_*`) and `soft_rst`.
@@ -280,10 +280,12 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
         true => k(0, 32)?,
         false => crate::rs::gf::or_all(terms)?,
     };
+    // registered: the bridge takes a word two clocks after its address
+    let rd = m.reg_d("rd_q", &rd, None, Some(0))?;
     m.output(
         "rd_data",
         &rd,
-        "read data (combinational; unmapped addresses read 0)",
+        "read data, a clock after rd_addr (unmapped addresses read 0)",
     )?;
     Ok(m)
 }

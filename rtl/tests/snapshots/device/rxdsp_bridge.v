@@ -27,7 +27,7 @@ module rxdsp_bridge (
     output wire [63:0] m_axis_tdata, // P samples to the equalizer, sample 0 in the LSBs
     output wire m_axis_tvalid, // sample word valid
     output wire s_axis_tready, // ready for a symbol word (the serializer is empty)
-    output wire [15:0] csr_rd_addr, // CSR read address (TX engine)
+    output wire [15:0] csr_rd_addr, // CSR read address (TX engine; registered)
     output wire [7:0] m_byte_tdata, // byte to send
     output wire m_byte_tvalid, // m_byte_tdata valid
     output wire [31:0] cnt_rx_bytes, // counter rx_bytes
@@ -235,13 +235,17 @@ module rxdsp_bridge (
     wire t_in_pay = (t_idx < t_pay_end);
     wire t_data_part = ((t_idx >= 16'd8) & t_in_pay);
     wire [15:0] t_word_i = ((t_idx - 16'd8) >> 2);
-    assign csr_rd_addr = (t_rda + t_word_i);
+    reg [15:0] t_rd_addr;
+    assign csr_rd_addr = t_rd_addr;
     wire [31:0] t_crc_out = (~t_crc);
     wire [1:0] t_crc_i = (t_idx[1:0] - t_pay_end[1:0]);
     wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? outmem[of_rp] : ((t_idx[1:0] == 2'd0) ? csr_rd_data[7:0] : ((t_idx[1:0] == 2'd1) ? csr_rd_data[15:8] : ((t_idx[1:0] == 2'd2) ? csr_rd_data[23:16] : csr_rd_data[31:24])))) : ((t_crc_i == 2'd0) ? t_crc_out[7:0] : ((t_crc_i == 2'd1) ? t_crc_out[15:8] : ((t_crc_i == 2'd2) ? t_crc_out[23:16] : t_crc_out[31:24]))))))))))));
     wire t_last = (t_idx == (t_pay_end + 16'd3));
     wire enc_ready;
-    wire t_take = (t_busy & enc_ready);
+    reg [1:0] t_rd_wait;
+    wire t_rd_waiting = ((~(t_rd_wait == 2'd0)) & (~t_src_out));
+    wire t_take = ((t_busy & enc_ready) & (~t_rd_waiting));
+    wire t_rd_cross = (t_take & (t_idx[1:0] == 2'd3));
     wire [31:0] t_crc_next_0 = (t_crc ^ {24'd0, t_raw});
     wire [31:0] t_crc_next_1 = ((t_crc_next_0 >> 1) ^ (t_crc_next_0[0] ? 32'hedb88320 : 32'd0));
     wire [31:0] t_crc_next_2 = ((t_crc_next_1 >> 1) ^ (t_crc_next_1[0] ? 32'hedb88320 : 32'd0));
@@ -330,6 +334,8 @@ module rxdsp_bridge (
             t_idx <= 16'd0;
             t_crc <= 32'hffffffff;
             t_sym <= 32'd0;
+            t_rd_addr <= 16'd0;
+            t_rd_wait <= 2'd0;
             e_state <= 3'd0;
             e_n <= 8'd0;
             e_i <= 8'd0;
@@ -360,6 +366,8 @@ module rxdsp_bridge (
             t_idx <= (t_start ? 16'd0 : (t_take ? (t_idx + 16'd1) : t_idx));
             t_crc <= (t_start ? 32'hffffffff : ((t_take & t_in_pay) ? t_crc_next : t_crc));
             t_sym <= (soft_rst ? 32'd0 : (of_pop ? (t_sym + 32'd4) : t_sym));
+            t_rd_addr <= (t_rda + t_word_i);
+            t_rd_wait <= ((t_start | t_rd_cross) ? 2'd2 : (t_rd_waiting ? (t_rd_wait - 2'd1) : 2'd0));
             e_state <= (e_close ? 3'd1 : ((e_adv & (e_state == 3'd1)) ? ((e_n == 8'd0) ? e_after : 3'd2) : (((e_adv & (e_state == 3'd2)) & e_i_last) ? e_after : ((e_adv & (e_state == 3'd3)) ? 3'd4 : ((e_adv & (e_state == 3'd4)) ? 3'd0 : e_state)))));
             e_n <= (e_acc_z ? e_n : (e_acc_nz ? e_n1 : (e_refill ? 8'd0 : e_n)));
             e_i <= (e_close ? 8'd0 : ((e_adv & (e_state == 3'd2)) ? (e_i + 8'd1) : e_i));
