@@ -523,13 +523,21 @@ fn stream_stats(
     let pk = k(p as i128, u64t)?;
     let samples_in = counter(m, "st_samples_in", &w.s_fire, &pk)?;
     let symbols_out = counter(m, "st_symbols_out", &w.m_fire, &pk)?;
+    // the per-word counts of the level and saturation counters are summed
+    // (a balanced tree) and registered before their 64-bit adders, so the
+    // slicer's compare, the sum and the carry chain are two paths, not one;
+    // these counters run a clock behind the stream
+    let fire_q = m.reg_d("st_fire_q", &w.m_fire.and(&soft.not())?, None, Some(0))?;
+    let cw = clog2(p as usize + 1).max(1);
     let popcount = |m: &mut Module, name: &str, bits: Vec<Expr>| -> Result<Expr, RtlError> {
-        let mut acc = k(0, Ty::u(8))?;
-        for b in bits {
-            acc = acc.add(&Expr::concat(&[k(0, Ty::u(7))?, b])?)?;
-        }
-        let s = m.wire(name, &acc)?;
-        Expr::concat(&[k(0, Ty::u(56))?, s])
+        let bits = bits
+            .iter()
+            .enumerate()
+            .map(|(i, b)| m.wire(&format!("{name}_b{i}"), b))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = crate::rs::hdl_util::count_ones(&bits, cw)?;
+        let q = m.reg_d(name, &n, None, Some(0))?;
+        q.ext(64)
     };
     let mut levels = Vec::new();
     for l in 0..4 {
@@ -542,7 +550,7 @@ fn stream_stats(
             );
         }
         let n = popcount(m, &format!("lvl{l}_n"), bits)?;
-        levels.push(counter(m, &format!("st_level{l}"), &w.m_fire, &n)?);
+        levels.push(counter(m, &format!("st_level{l}"), &fire_q, &n)?);
     }
     let mut sat = Vec::new();
     for i in 0..p {
@@ -555,7 +563,7 @@ fn stream_stats(
         sat.push(hi.or(&lo)?);
     }
     let satn = popcount(m, "sat_n", sat)?;
-    let saturated = counter(m, "st_ffe_saturated", &w.m_fire, &satn)?;
+    let saturated = counter(m, "st_ffe_saturated", &fire_q, &satn)?;
     let status = Expr::concat(&[
         k(0, Ty::u(16 + 8 - (sb + 1)))?,
         w.used.clone(),

@@ -1026,23 +1026,6 @@ struct StatInc {
     hist: Vec<Expr>,
 }
 
-/// Balanced sum of one-bit values, `w` bits wide.
-fn count_ones(bits: &[Expr], w: u32) -> Result<Expr, RtlError> {
-    let mut v: Vec<Expr> = bits.iter().map(|b| b.ext(w)).collect::<Result<_, _>>()?;
-    while v.len() > 1 {
-        let mut n = Vec::with_capacity(v.len().div_ceil(2));
-        for c in v.chunks(2) {
-            n.push(if c.len() == 2 {
-                c[0].add(&c[1])?
-            } else {
-                c[0].clone()
-            });
-        }
-        v = n;
-    }
-    Ok(v.pop().expect("S >= 1 lanes"))
-}
-
 /// The checks (residual syndromes, root count against `nu`, Forney
 /// failures), registered in beat `EV+2` of the next slot (`fl[EV+2]`), and
 /// the decision register, loaded in beat `EV+3`.

@@ -57,13 +57,46 @@ module rxdsp_top (
     // stream counters (cleared by eq_reset)
     reg [63:0] st_samples_in;
     reg [63:0] st_symbols_out;
-    wire [7:0] lvl0_n = ((((((((8'd0 + {7'd0, (m_slicer_level[1:0] == 2'd0)}) + {7'd0, (m_slicer_level[3:2] == 2'd0)}) + {7'd0, (m_slicer_level[5:4] == 2'd0)}) + {7'd0, (m_slicer_level[7:6] == 2'd0)}) + {7'd0, (m_slicer_level[9:8] == 2'd0)}) + {7'd0, (m_slicer_level[11:10] == 2'd0)}) + {7'd0, (m_slicer_level[13:12] == 2'd0)}) + {7'd0, (m_slicer_level[15:14] == 2'd0)});
+    reg st_fire_q;
+    wire lvl0_n_b0 = (m_slicer_level[1:0] == 2'd0);
+    wire lvl0_n_b1 = (m_slicer_level[3:2] == 2'd0);
+    wire lvl0_n_b2 = (m_slicer_level[5:4] == 2'd0);
+    wire lvl0_n_b3 = (m_slicer_level[7:6] == 2'd0);
+    wire lvl0_n_b4 = (m_slicer_level[9:8] == 2'd0);
+    wire lvl0_n_b5 = (m_slicer_level[11:10] == 2'd0);
+    wire lvl0_n_b6 = (m_slicer_level[13:12] == 2'd0);
+    wire lvl0_n_b7 = (m_slicer_level[15:14] == 2'd0);
+    reg [3:0] lvl0_n;
     reg [63:0] st_level0;
-    wire [7:0] lvl1_n = ((((((((8'd0 + {7'd0, (m_slicer_level[1:0] == 2'd1)}) + {7'd0, (m_slicer_level[3:2] == 2'd1)}) + {7'd0, (m_slicer_level[5:4] == 2'd1)}) + {7'd0, (m_slicer_level[7:6] == 2'd1)}) + {7'd0, (m_slicer_level[9:8] == 2'd1)}) + {7'd0, (m_slicer_level[11:10] == 2'd1)}) + {7'd0, (m_slicer_level[13:12] == 2'd1)}) + {7'd0, (m_slicer_level[15:14] == 2'd1)});
+    wire lvl1_n_b0 = (m_slicer_level[1:0] == 2'd1);
+    wire lvl1_n_b1 = (m_slicer_level[3:2] == 2'd1);
+    wire lvl1_n_b2 = (m_slicer_level[5:4] == 2'd1);
+    wire lvl1_n_b3 = (m_slicer_level[7:6] == 2'd1);
+    wire lvl1_n_b4 = (m_slicer_level[9:8] == 2'd1);
+    wire lvl1_n_b5 = (m_slicer_level[11:10] == 2'd1);
+    wire lvl1_n_b6 = (m_slicer_level[13:12] == 2'd1);
+    wire lvl1_n_b7 = (m_slicer_level[15:14] == 2'd1);
+    reg [3:0] lvl1_n;
     reg [63:0] st_level1;
-    wire [7:0] lvl2_n = ((((((((8'd0 + {7'd0, (m_slicer_level[1:0] == 2'd2)}) + {7'd0, (m_slicer_level[3:2] == 2'd2)}) + {7'd0, (m_slicer_level[5:4] == 2'd2)}) + {7'd0, (m_slicer_level[7:6] == 2'd2)}) + {7'd0, (m_slicer_level[9:8] == 2'd2)}) + {7'd0, (m_slicer_level[11:10] == 2'd2)}) + {7'd0, (m_slicer_level[13:12] == 2'd2)}) + {7'd0, (m_slicer_level[15:14] == 2'd2)});
+    wire lvl2_n_b0 = (m_slicer_level[1:0] == 2'd2);
+    wire lvl2_n_b1 = (m_slicer_level[3:2] == 2'd2);
+    wire lvl2_n_b2 = (m_slicer_level[5:4] == 2'd2);
+    wire lvl2_n_b3 = (m_slicer_level[7:6] == 2'd2);
+    wire lvl2_n_b4 = (m_slicer_level[9:8] == 2'd2);
+    wire lvl2_n_b5 = (m_slicer_level[11:10] == 2'd2);
+    wire lvl2_n_b6 = (m_slicer_level[13:12] == 2'd2);
+    wire lvl2_n_b7 = (m_slicer_level[15:14] == 2'd2);
+    reg [3:0] lvl2_n;
     reg [63:0] st_level2;
-    wire [7:0] lvl3_n = ((((((((8'd0 + {7'd0, (m_slicer_level[1:0] == 2'd3)}) + {7'd0, (m_slicer_level[3:2] == 2'd3)}) + {7'd0, (m_slicer_level[5:4] == 2'd3)}) + {7'd0, (m_slicer_level[7:6] == 2'd3)}) + {7'd0, (m_slicer_level[9:8] == 2'd3)}) + {7'd0, (m_slicer_level[11:10] == 2'd3)}) + {7'd0, (m_slicer_level[13:12] == 2'd3)}) + {7'd0, (m_slicer_level[15:14] == 2'd3)});
+    wire lvl3_n_b0 = (m_slicer_level[1:0] == 2'd3);
+    wire lvl3_n_b1 = (m_slicer_level[3:2] == 2'd3);
+    wire lvl3_n_b2 = (m_slicer_level[5:4] == 2'd3);
+    wire lvl3_n_b3 = (m_slicer_level[7:6] == 2'd3);
+    wire lvl3_n_b4 = (m_slicer_level[9:8] == 2'd3);
+    wire lvl3_n_b5 = (m_slicer_level[11:10] == 2'd3);
+    wire lvl3_n_b6 = (m_slicer_level[13:12] == 2'd3);
+    wire lvl3_n_b7 = (m_slicer_level[15:14] == 2'd3);
+    reg [3:0] lvl3_n;
     reg [63:0] st_level3;
     wire signed [9:0] y0 = $signed(m_ffe_out[9:0]);
     wire signed [9:0] y1 = $signed(m_ffe_out[19:10]);
@@ -73,7 +106,15 @@ module rxdsp_top (
     wire signed [9:0] y5 = $signed(m_ffe_out[59:50]);
     wire signed [9:0] y6 = $signed(m_ffe_out[69:60]);
     wire signed [9:0] y7 = $signed(m_ffe_out[79:70]);
-    wire [7:0] sat_n = ((((((((8'd0 + {7'd0, ((y0 == 10'sd511) | (y0 == -10'sd512))}) + {7'd0, ((y1 == 10'sd511) | (y1 == -10'sd512))}) + {7'd0, ((y2 == 10'sd511) | (y2 == -10'sd512))}) + {7'd0, ((y3 == 10'sd511) | (y3 == -10'sd512))}) + {7'd0, ((y4 == 10'sd511) | (y4 == -10'sd512))}) + {7'd0, ((y5 == 10'sd511) | (y5 == -10'sd512))}) + {7'd0, ((y6 == 10'sd511) | (y6 == -10'sd512))}) + {7'd0, ((y7 == 10'sd511) | (y7 == -10'sd512))});
+    wire sat_n_b0 = ((y0 == 10'sd511) | (y0 == -10'sd512));
+    wire sat_n_b1 = ((y1 == 10'sd511) | (y1 == -10'sd512));
+    wire sat_n_b2 = ((y2 == 10'sd511) | (y2 == -10'sd512));
+    wire sat_n_b3 = ((y3 == 10'sd511) | (y3 == -10'sd512));
+    wire sat_n_b4 = ((y4 == 10'sd511) | (y4 == -10'sd512));
+    wire sat_n_b5 = ((y5 == 10'sd511) | (y5 == -10'sd512));
+    wire sat_n_b6 = ((y6 == 10'sd511) | (y6 == -10'sd512));
+    wire sat_n_b7 = ((y7 == 10'sd511) | (y7 == -10'sd512));
+    reg [3:0] sat_n;
     reg [63:0] st_ffe_saturated;
     wire eq_rst = (rst | q_ctrl_control);
 
@@ -169,19 +210,31 @@ module rxdsp_top (
         if (rst) begin
             st_samples_in <= 64'd0;
             st_symbols_out <= 64'd0;
+            st_fire_q <= 1'b0;
+            lvl0_n <= 4'd0;
             st_level0 <= 64'd0;
+            lvl1_n <= 4'd0;
             st_level1 <= 64'd0;
+            lvl2_n <= 4'd0;
             st_level2 <= 64'd0;
+            lvl3_n <= 4'd0;
             st_level3 <= 64'd0;
+            sat_n <= 4'd0;
             st_ffe_saturated <= 64'd0;
         end else begin
             st_samples_in <= (q_ctrl_control ? 64'd0 : (sample_taken ? (st_samples_in + 64'd8) : st_samples_in));
             st_symbols_out <= (q_ctrl_control ? 64'd0 : (symbol_taken ? (st_symbols_out + 64'd8) : st_symbols_out));
-            st_level0 <= (q_ctrl_control ? 64'd0 : (symbol_taken ? (st_level0 + {56'd0, lvl0_n}) : st_level0));
-            st_level1 <= (q_ctrl_control ? 64'd0 : (symbol_taken ? (st_level1 + {56'd0, lvl1_n}) : st_level1));
-            st_level2 <= (q_ctrl_control ? 64'd0 : (symbol_taken ? (st_level2 + {56'd0, lvl2_n}) : st_level2));
-            st_level3 <= (q_ctrl_control ? 64'd0 : (symbol_taken ? (st_level3 + {56'd0, lvl3_n}) : st_level3));
-            st_ffe_saturated <= (q_ctrl_control ? 64'd0 : (symbol_taken ? (st_ffe_saturated + {56'd0, sat_n}) : st_ffe_saturated));
+            st_fire_q <= (symbol_taken & (~q_ctrl_control));
+            lvl0_n <= ((({3'd0, lvl0_n_b0} + {3'd0, lvl0_n_b1}) + ({3'd0, lvl0_n_b2} + {3'd0, lvl0_n_b3})) + (({3'd0, lvl0_n_b4} + {3'd0, lvl0_n_b5}) + ({3'd0, lvl0_n_b6} + {3'd0, lvl0_n_b7})));
+            st_level0 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level0 + {60'd0, lvl0_n}) : st_level0));
+            lvl1_n <= ((({3'd0, lvl1_n_b0} + {3'd0, lvl1_n_b1}) + ({3'd0, lvl1_n_b2} + {3'd0, lvl1_n_b3})) + (({3'd0, lvl1_n_b4} + {3'd0, lvl1_n_b5}) + ({3'd0, lvl1_n_b6} + {3'd0, lvl1_n_b7})));
+            st_level1 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level1 + {60'd0, lvl1_n}) : st_level1));
+            lvl2_n <= ((({3'd0, lvl2_n_b0} + {3'd0, lvl2_n_b1}) + ({3'd0, lvl2_n_b2} + {3'd0, lvl2_n_b3})) + (({3'd0, lvl2_n_b4} + {3'd0, lvl2_n_b5}) + ({3'd0, lvl2_n_b6} + {3'd0, lvl2_n_b7})));
+            st_level2 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level2 + {60'd0, lvl2_n}) : st_level2));
+            lvl3_n <= ((({3'd0, lvl3_n_b0} + {3'd0, lvl3_n_b1}) + ({3'd0, lvl3_n_b2} + {3'd0, lvl3_n_b3})) + (({3'd0, lvl3_n_b4} + {3'd0, lvl3_n_b5}) + ({3'd0, lvl3_n_b6} + {3'd0, lvl3_n_b7})));
+            st_level3 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level3 + {60'd0, lvl3_n}) : st_level3));
+            sat_n <= ((({3'd0, sat_n_b0} + {3'd0, sat_n_b1}) + ({3'd0, sat_n_b2} + {3'd0, sat_n_b3})) + (({3'd0, sat_n_b4} + {3'd0, sat_n_b5}) + ({3'd0, sat_n_b6} + {3'd0, sat_n_b7})));
+            st_ffe_saturated <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_ffe_saturated + {60'd0, sat_n}) : st_ffe_saturated));
         end
     end
 
