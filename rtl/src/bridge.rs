@@ -552,13 +552,13 @@ fn executor(
     let st_flush = m.wire("x_flush", &xs(4)?)?;
     let st_resp = m.wire("x_resp", &xs(5)?)?;
     let st_wait = m.wire("x_wait", &xs(6)?)?;
-    let xbyte = m.wire(
-        "x_byte",
-        &rxmem.read(&Expr::concat(&[
-            rd_slot.clone(),
-            x_off.slice(offb - 1, 0)?,
-        ])?)?,
-    )?;
+    // the frame memory is read synchronously (block RAM, not a 4 KB LUT
+    // RAM behind a 256:1 read mux): `x_byte` is loaded from the address the
+    // slot and the offset take next (`rd_slot_n`, `x_off_n`, below), so it
+    // holds the byte at (`rd_slot`, `x_off`) in every cycle, as the
+    // asynchronous read did. A slot is read only once its frame is whole, so
+    // a write never lands on the address being read.
+    let xbyte = m.reg("x_byte", Ty::u(8), None)?;
     let at_end = m.wire("x_at_end", &x_off.eq(&cur_len)?)?;
     let wvalid = m.reg("pk_valid", Ty::BIT, Some(0))?;
     let stall = m.wire("x_stall", &wvalid.and(&s_ready.not())?)?;
@@ -618,8 +618,8 @@ fn executor(
         )?,
         None,
     )?;
-    m.next(
-        &x_off,
+    let x_off_n = m.wire(
+        "x_off_n",
         &sel(
             &x_off,
             &[
@@ -627,8 +627,8 @@ fn executor(
                 (or_all(&[&wr_go, &rd_go, &smp_go])?, inc(&x_off)?),
             ],
         )?,
-        None,
     )?;
+    m.next(&x_off, &x_off_n, None)?;
     let xa_lo = x_addr.slice(7, 0)?;
     let xa_hi = x_addr.slice(15, 8)?;
     let xc_lo = x_cnt.slice(7, 0)?;
@@ -682,7 +682,13 @@ fn executor(
     let acc_u = m.wire("used_acc", &accept.ext(sb + 1)?)?;
     let free_u = m.wire("used_free", &free.ext(sb + 1)?)?;
     m.next(&used, &used.add(&acc_u)?.sub(&free_u)?, None)?;
-    m.next(&rd_slot, &inc(&rd_slot)?, Some(&free))?;
+    let rd_slot_n = m.wire("rd_slot_n", &Expr::mux(&free, &inc(&rd_slot)?, &rd_slot)?)?;
+    m.next(&rd_slot, &rd_slot_n, None)?;
+    m.next(
+        &xbyte,
+        &rxmem.read(&Expr::concat(&[rd_slot_n, x_off_n.slice(offb - 1, 0)?])?)?,
+        None,
+    )?;
     m.output("csr_wr_en", &csr_we, "CSR write strobe")?;
     m.output("csr_wr_addr", &x_addr, "CSR write address")?;
     m.output("csr_wr_data", &wdata, "CSR write data")?;

@@ -151,7 +151,7 @@ module rxdsp_bridge (
     wire x_flush = (x_state == 3'd4);
     wire x_resp = (x_state == 3'd5);
     wire x_wait = (x_state == 3'd6);
-    wire [7:0] x_byte = rxmem[{rd_slot, x_off[8:0]}];
+    reg [7:0] x_byte;
     wire x_at_end = (x_off == cur_len);
     reg pk_valid;
     wire x_stall = (pk_valid & (~m_axis_tready));
@@ -166,10 +166,12 @@ module rxdsp_bridge (
     wire t_done;
     reg t_busy;
     wire x_finish = ((((x_wr & x_at_end) | (x_rd & x_at_end)) | ((x_smp & x_at_end) & (~x_stall))) | (x_flush & drained));
+    wire [9:0] x_off_n = (x_idle ? 10'd0 : (((x_wr_go | x_rd_go) | x_smp_go) ? (x_off + 10'd1) : x_off));
     reg [7:0] x_rt;
     reg [7:0] x_rs;
     wire [3:0] used_acc = {3'd0, accept};
     wire [3:0] used_free = {3'd0, x_finish};
+    wire [2:0] rd_slot_n = (x_finish ? (rd_slot + 3'd1) : rd_slot);
     assign csr_wr_en = x_csr_we;
     assign csr_wr_addr = x_addr;
     assign csr_wr_data = x_wdata;
@@ -315,6 +317,7 @@ module rxdsp_bridge (
             f_len <= 16'd0;
             f_long <= 1'b0;
             used <= 4'd0;
+            rd_slot <= 3'd0;
             err_pend <= 1'b0;
             x_state <= 3'd0;
             x_off <= 10'd0;
@@ -347,9 +350,10 @@ module rxdsp_bridge (
             f_len <= ((d_valid & (f_idx == 16'd2)) ? {f_len[15:8], d_byte} : ((d_valid & (f_idx == 16'd3)) ? {d_byte, f_len[7:0]} : f_len));
             f_long <= (frame_end ? 1'b0 : ((d_valid & (f_idx >= 16'h208)) ? 1'b1 : f_long));
             used <= ((used + used_acc) - used_free);
+            rd_slot <= rd_slot_n;
             err_pend <= (chk_err ? 1'b1 : (t_go_err ? 1'b0 : err_pend));
             x_state <= ((x_idle & (~(used == 4'd0))) ? ((cur_type == 8'd1) ? 3'd1 : ((cur_type == 8'd2) ? 3'd2 : ((cur_type == 8'd3) ? 3'd3 : 3'd4))) : (x_finish ? 3'd5 : ((x_resp & t_start_resp) ? 3'd6 : ((x_wait & t_done) ? 3'd0 : x_state))));
-            x_off <= (x_idle ? 10'd0 : (((x_wr_go | x_rd_go) | x_smp_go) ? (x_off + 10'd1) : x_off));
+            x_off <= x_off_n;
             x_addr <= (((x_wr_go | x_rd_go) & (x_off == 10'd0)) ? {x_addr[15:8], x_byte} : (((x_wr_go | x_rd_go) & (x_off == 10'd1)) ? {x_byte, x_addr[7:0]} : (x_csr_we ? (x_addr + 16'd1) : x_addr)));
             x_cnt <= (x_idle ? 16'd0 : ((x_rd_go & (x_off == 10'd2)) ? {x_cnt[15:8], x_byte} : ((x_rd_go & (x_off == 10'd3)) ? {x_byte, x_cnt[7:0]} : x_cnt)));
             pk_valid <= (soft_rst ? 1'b0 : ((smp_valid & (pk_cnt == 3'd7)) ? 1'b1 : (m_axis_tready ? 1'b0 : pk_valid)));
@@ -409,18 +413,6 @@ module rxdsp_bridge (
             wr_slot <= (wr_slot + 3'd1);
             e_seq <= (e_seq + 8'd1);
             cnt_rx_frames_r <= (cnt_rx_frames_r + 32'd1);
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            rd_slot <= 3'd0;
-            x_rt <= 8'd0;
-            x_rs <= 8'd0;
-        end else if (x_finish) begin
-            rd_slot <= (rd_slot + 3'd1);
-            x_rt <= cur_type;
-            x_rs <= cur_seq;
         end
     end
 
@@ -535,6 +527,20 @@ module rxdsp_bridge (
             x_w <= 24'd0;
         end else if (x_wr_go) begin
             x_w <= {x_byte, x_w[23:8]};
+        end
+    end
+
+    always @(posedge clk) begin
+        x_byte <= rxmem[{rd_slot_n, x_off_n[8:0]}];
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            x_rt <= 8'd0;
+            x_rs <= 8'd0;
+        end else if (x_finish) begin
+            x_rt <= cur_type;
+            x_rs <= cur_seq;
         end
     end
 
