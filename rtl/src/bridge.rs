@@ -780,9 +780,9 @@ struct Serializer {
     idle_pipe: Expr,
     ob_n: Expr,
     of_cnt: Expr,
-    of_rp: Expr,
     of_empty: Expr,
-    outmem: Mem,
+    /// the output FIFO's entry at its read pointer
+    of_byte: Expr,
     pop: Expr,
 }
 
@@ -906,14 +906,21 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
         )?,
         None,
     )?;
-    m.next(
-        &of_rp,
+    let of_rp_n = m.wire(
+        "of_rp_n",
         &sel(
             &of_rp,
             &[(soft.clone(), k(0, ob)?), (pop.clone(), inc(&of_rp)?)],
         )?,
-        None,
     )?;
+    m.next(&of_rp, &of_rp_n, None)?;
+    // the FIFO is read synchronously from the pointer's next value (block
+    // RAM, not LUT RAM behind a 64:1 read mux), so `of_byte` holds the entry
+    // at `of_rp` in every cycle. A frame sends only entries counted when it
+    // started, written at least a clock before, so the read never races the
+    // write of the entry it returns.
+    let of_byte = m.reg("of_rd_byte", Ty::u(8), None)?;
+    m.next(&of_byte, &outmem.read(&of_rp_n)?, None)?;
     let push_c = m.wire("of_push_c", &push.ext(ob + 1)?)?;
     let pop_c = m.wire("of_pop_c", &pop.ext(ob + 1)?)?;
     m.next(
@@ -935,9 +942,8 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
         idle_pipe,
         ob_n,
         of_cnt,
-        of_rp,
         of_empty,
-        outmem,
+        of_byte,
         pop,
     })
 }
@@ -1097,8 +1103,6 @@ fn tx_engine(
     let e_seq = frx.e_seq.clone();
     let o1 = k(1, 1)?;
     let of_empty = ser.of_empty.clone();
-    let of_rp = ser.of_rp.clone();
-    let outmem = ser.outmem.clone();
     let pop = ser.pop.clone();
     let sb = c.sb;
     let soft = c.soft.clone();
@@ -1148,7 +1152,7 @@ fn tx_engine(
             (bsel.eq(&k(2, 2)?)?, csr_rd_data.slice(23, 16)?),
         ],
     )?;
-    let of_byte = outmem.read(&of_rp)?;
+    let of_byte = ser.of_byte.clone();
     let data_byte = Expr::mux(&src_out, &of_byte, &rd_byte)?;
     let sym_b = |i: u32| t_sym.slice(8 * i + 7, 8 * i);
     let p0 = Expr::mux(&src_out, &sym_b(0)?, &t_p0)?;

@@ -207,6 +207,8 @@ module rxdsp_bridge (
     wire [7:0] inf_dn = {7'd0, s_axis_hs};
     reg [7:0] outmem [0:1023];
     wire of_pop;
+    wire [9:0] of_rp_n = (soft_rst ? 10'd0 : (of_pop ? (of_rp + 10'd1) : of_rp));
+    reg [7:0] of_rd_byte;
     wire [10:0] of_push_c = {10'd0, of_push};
     wire [10:0] of_pop_c = {10'd0, of_pop};
     wire of_empty = (of_cnt == 11'd0);
@@ -241,7 +243,7 @@ module rxdsp_bridge (
     assign csr_rd_addr = t_rd_addr;
     wire [31:0] t_crc_out = (~t_crc);
     wire [1:0] t_crc_i = (t_idx[1:0] - t_pay_end[1:0]);
-    wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? outmem[of_rp] : ((t_idx[1:0] == 2'd0) ? csr_rd_data[7:0] : ((t_idx[1:0] == 2'd1) ? csr_rd_data[15:8] : ((t_idx[1:0] == 2'd2) ? csr_rd_data[23:16] : csr_rd_data[31:24])))) : ((t_crc_i == 2'd0) ? t_crc_out[7:0] : ((t_crc_i == 2'd1) ? t_crc_out[15:8] : ((t_crc_i == 2'd2) ? t_crc_out[23:16] : t_crc_out[31:24]))))))))))));
+    wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? of_rd_byte : ((t_idx[1:0] == 2'd0) ? csr_rd_data[7:0] : ((t_idx[1:0] == 2'd1) ? csr_rd_data[15:8] : ((t_idx[1:0] == 2'd2) ? csr_rd_data[23:16] : csr_rd_data[31:24])))) : ((t_crc_i == 2'd0) ? t_crc_out[7:0] : ((t_crc_i == 2'd1) ? t_crc_out[15:8] : ((t_crc_i == 2'd2) ? t_crc_out[23:16] : t_crc_out[31:24]))))))))))));
     wire t_last = (t_idx == (t_pay_end + 16'd3));
     wire enc_ready;
     reg [1:0] t_rd_wait;
@@ -364,7 +366,7 @@ module rxdsp_bridge (
             ob_acc <= (ser_emit ? ob_acc_sh[5:0] : ob_acc);
             ob_n <= (soft_rst ? 2'd0 : (ob_pad ? 2'd0 : (ser_emit ? (ob_n + 2'd1) : ob_n)));
             of_wp <= (soft_rst ? 10'd0 : (of_push ? (of_wp + 10'd1) : of_wp));
-            of_rp <= (soft_rst ? 10'd0 : (of_pop ? (of_rp + 10'd1) : of_rp));
+            of_rp <= of_rp_n;
             of_cnt <= (soft_rst ? 11'd0 : ((of_cnt + of_push_c) - of_pop_c));
             inflight <= (soft_rst ? 8'd0 : ((inflight + inf_up) - inf_dn));
             t_idx <= (t_start ? 16'd0 : (t_take ? (t_idx + 16'd1) : t_idx));
@@ -532,6 +534,7 @@ module rxdsp_bridge (
 
     always @(posedge clk) begin
         x_byte <= rxmem[{rd_slot_n, x_off_n[8:0]}];
+        of_rd_byte <= outmem[of_rp_n];
     end
 
     always @(posedge clk) begin
