@@ -538,19 +538,30 @@ struct CfgPort {
     we: Expr,
     addr: Expr,
     wdata: Expr,
+    /// `wdata` a clock later, the data of the registered strobes ([`Self::hit`])
+    wdata_q: Expr,
 }
 
 impl CfgPort {
-    /// A named write strobe for address `a`.
+    /// A named write strobe for address `a`, registered: the address decode
+    /// and the logic the strobe loads (a seed's load mux and the adder
+    /// behind it) are two paths. With [`Self::data`], a clock after the
+    /// port's write.
     fn hit(&self, m: &mut Module, a: usize, name: &str) -> Result<Expr, RtlError> {
         let e = self
             .we
             .and(&self.addr.eq(&ku(a as i128, CFG_ADDR_BITS)?)?)?;
-        m.wire(name, &e)
+        m.reg_d(name, &e, None, Some(0))
     }
 
-    /// The low `w` bits of the write data.
+    /// The low `w` bits of the write data, a clock later (with [`Self::hit`]).
     fn data(&self, w: u32) -> Result<Expr, RtlError> {
+        self.wdata_q.slice(w - 1, 0)
+    }
+
+    /// The low `w` bits of the write data as it is on the port (with a
+    /// strobe decoded from `we` and `addr` directly: the memories).
+    fn raw_data(&self, w: u32) -> Result<Expr, RtlError> {
         self.wdata.slice(w - 1, 0)
     }
 
@@ -608,17 +619,17 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         off.slice(k - 1, 0)?.eq(&ku(0, k)?)
     };
     let we_top = m.wire("we_thr_top", &thr.and(&zero_below(K)?)?)?;
-    let s_top = m.reg_d("thr_top", &port.data(64)?, Some(&we_top), Some(0))?;
+    let s_top = m.reg_d("thr_top", &port.raw_data(64)?, Some(&we_top), Some(0))?;
     let e = thr.and(&off.bit(K - 1)?)?.and(&zero_below(K - 1)?)?;
     let we_half = m.wire("we_thr_half", &e)?;
-    let s_half = m.reg_d("thr_half", &port.data(64)?, Some(&we_half), Some(0))?;
+    let s_half = m.reg_d("thr_half", &port.raw_data(64)?, Some(&we_half), Some(0))?;
     let mut levels = Vec::new();
     for k in 0..K - 1 {
         let mem = m.memory(&format!("thr_l{k}"), Ty::u(64), 1 << (K - 1 - k))?;
         let e = thr.and(&off.bit(k)?)?.and(&zero_below(k)?)?;
         let we = m.wire(&format!("we_thr_l{k}"), &e)?;
         let a = m.wire(&format!("thr_l{k}_wa"), &off.slice(K - 1, k + 1)?)?;
-        m.mem_write(&mem, &we, &a, &port.data(64)?)?;
+        m.mem_write(&mem, &we, &a, &port.raw_data(64)?)?;
         levels.push(mem);
     }
     m.comment("rounding constant 2^(F-1) (0 for F = 0)");
@@ -863,7 +874,7 @@ fn channel(
         &port.addr.slice(CFG_ADDR_BITS - 2, CFG_ADDR_BITS - 1 - gb)?,
     )?;
     let tab_e = m.wire("tab_e", &port.addr.slice(7, 0)?)?;
-    let data = m.wire("tab_data", &port.data(GROUP_BITS)?)?;
+    let data = m.wire("tab_data", &port.raw_data(GROUP_BITS)?)?;
     let mut we_g = Vec::new();
     for g in 0..groups(p) {
         let hit = we_tab.and(&tab_g.eq(&ku(g as i128, gb)?)?)?;
@@ -944,7 +955,7 @@ fn xoshiro_state(
     };
     for (w, nxt) in nxt.iter().enumerate() {
         let hit = port.hit(m, addr_of(w), &format!("we_{name}_s{w}"))?;
-        let d = Expr::mux(&hit, &port.wdata, nxt)?;
+        let d = Expr::mux(&hit, &port.data(64)?, nxt)?;
         let e = m.wire(&format!("{name}_en{w}"), &hit.or(step)?)?;
         m.next(&x.s[w], &d, Some(&e))?;
         x.hit.push(hit);
@@ -1155,7 +1166,7 @@ fn header(p: &EmuParams) -> Header {
     )
     .latency(latency(p))
     .note(format!(
-        "Configuration port (cfg_wdata {CFG_DATA_BITS} bits, low bits used; reset, write all, then raise run):"
+        "Configuration port (cfg_wdata {CFG_DATA_BITS} bits, low bits used; reset, write all, then raise run; a register takes a write's value at the second clock edge after it, its strobe being registered):"
     ));
     for l in address_map(p) {
         h = h.note(format!("  {l}"));
@@ -1170,18 +1181,22 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     let pu = p.parallel as u32;
     let mut m = Module::new(TOP, header(p));
     m.clock()?;
+    let we = m.input("cfg_we", Ty::BIT, "configuration write strobe")?;
+    let addr = m.input(
+        "cfg_addr",
+        Ty::u(CFG_ADDR_BITS),
+        "configuration address (map in the header)",
+    )?;
+    let wdata = m.input(
+        "cfg_wdata",
+        Ty::u(CFG_DATA_BITS),
+        "configuration write data",
+    )?;
     let port = CfgPort {
-        we: m.input("cfg_we", Ty::BIT, "configuration write strobe")?,
-        addr: m.input(
-            "cfg_addr",
-            Ty::u(CFG_ADDR_BITS),
-            "configuration address (map in the header)",
-        )?,
-        wdata: m.input(
-            "cfg_wdata",
-            Ty::u(CFG_DATA_BITS),
-            "configuration write data",
-        )?,
+        we,
+        addr,
+        wdata_q: m.reg_d("cfg_wdata_q", &wdata, None, Some(0))?,
+        wdata,
     };
     let run = m.input(
         "run",

@@ -72,7 +72,8 @@ pub fn run(
         model.cycle();
     }
     model.set(we, 0);
-    // the tap table registers follow the taps one cycle later
+    // a register takes the last write's value at the second edge after it
+    // (its strobe is registered); run rises after both
     model.cycle();
     model.cycle();
     let mut out = EmuRun::default();
