@@ -128,18 +128,21 @@ impl LinSpace {
     }
 }
 
-/// Balanced XOR of one-bit (or same-typed) expressions; `1'b0` when empty.
-pub fn xor_all(mut v: Vec<Expr>) -> Result<Expr, RtlError> {
+/// The balanced reduction of `v` by the binary operator `op` (the pairs of
+/// each level in order, an odd last term passed up); `1'b0` when empty.
+pub fn reduce_tree(
+    mut v: Vec<Expr>,
+    op: impl Fn(&Expr, &Expr) -> Result<Expr, RtlError>,
+) -> Result<Expr, RtlError> {
     if v.is_empty() {
         return Expr::konst(0, Ty::BIT);
     }
     while v.len() > 1 {
         let mut n = Vec::with_capacity(v.len().div_ceil(2));
         for c in v.chunks(2) {
-            n.push(if c.len() == 2 {
-                c[0].xor(&c[1])?
-            } else {
-                c[0].clone()
+            n.push(match c {
+                [a, b] => op(a, b)?,
+                _ => c[0].clone(),
             });
         }
         v = n;
@@ -147,23 +150,14 @@ pub fn xor_all(mut v: Vec<Expr>) -> Result<Expr, RtlError> {
     Ok(v.pop().expect("one left"))
 }
 
+/// Balanced XOR of one-bit (or same-typed) expressions; `1'b0` when empty.
+pub fn xor_all(v: Vec<Expr>) -> Result<Expr, RtlError> {
+    reduce_tree(v, |a, b| a.xor(b))
+}
+
 /// Balanced OR of one-bit expressions; `1'b0` when empty.
-pub fn or_all(mut v: Vec<Expr>) -> Result<Expr, RtlError> {
-    if v.is_empty() {
-        return Expr::konst(0, Ty::BIT);
-    }
-    while v.len() > 1 {
-        let mut n = Vec::with_capacity(v.len().div_ceil(2));
-        for c in v.chunks(2) {
-            n.push(if c.len() == 2 {
-                c[0].or(&c[1])?
-            } else {
-                c[0].clone()
-            });
-        }
-        v = n;
-    }
-    Ok(v.pop().expect("one left"))
+pub fn or_all(v: Vec<Expr>) -> Result<Expr, RtlError> {
+    reduce_tree(v, |a, b| a.or(b))
 }
 
 /// `x * c` for a named 10-bit signal `x` and a field constant `c`, as a wire.

@@ -387,21 +387,13 @@ pub(crate) mod hdl_util {
         Ok((r, last))
     }
 
-    /// Balanced sum of one-bit values, `w` bits wide.
+    /// Balanced sum of one-bit values, `w` bits wide (0 for none).
     pub fn count_ones(bits: &[Expr], w: u32) -> Result<Expr, RtlError> {
-        let mut v: Vec<Expr> = bits.iter().map(|b| b.ext(w)).collect::<Result<_, _>>()?;
-        while v.len() > 1 {
-            let mut n = Vec::with_capacity(v.len().div_ceil(2));
-            for c in v.chunks(2) {
-                n.push(if c.len() == 2 {
-                    c[0].add(&c[1])?
-                } else {
-                    c[0].clone()
-                });
-            }
-            v = n;
+        if bits.is_empty() {
+            return ku(0, w);
         }
-        Ok(v.pop().expect("S >= 1 lanes"))
+        let v: Vec<Expr> = bits.iter().map(|b| b.ext(w)).collect::<Result<_, _>>()?;
+        super::gf::reduce_tree(v, |a, b| a.add(b))
     }
 
     /// `floor(x / 2)` of the unsigned signal `x`, zero-extended to `width`
