@@ -919,13 +919,6 @@ struct XoState {
     e: Vec<Expr>,
 }
 
-impl XoState {
-    /// Word `w`'s value in the next cycle (the register's input when enabled).
-    fn next(&self, w: usize) -> Result<Expr, RtlError> {
-        Expr::mux(&self.e[w], &self.d[w], &self.s[w])
-    }
-}
-
 /// The state registers `{name}_s0..3` of a xoshiro256++ (reset `init`): word
 /// `w` loaded by a write to `addr_of(w)`, all four stepping on `step`.
 fn xoshiro_state(
@@ -989,10 +982,21 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Ex
     let init = Xoshiro256pp::new(random_seed(0)).state();
     let x = xoshiro_state(m, port, "xr", init, addr::random, &step)?;
     // `xr_t = s[0] + s[3]` of the state in the register, kept by computing it
-    // from the state's next value: the output is one adder from registers
+    // from the state's next value: the output is one adder from registers.
+    // The sums of the words' load/step values `d` and their held values are
+    // formed apart from the enables, which only select among them (the
+    // enables come from `adv`, the framer's word logic): `s[0] + s[3]` is `t`
     let t0 = init[0].wrapping_add(init[3]);
     let t = m.reg("xr_t", Ty::u(64), Some(t0 as i128))?;
-    let tn = m.wire("xr_t_next", &x.next(0)?.add(&x.next(3)?)?)?;
+    let d0s3 = m.wire("xr_t_d0s3", &x.d[0].add(&x.s[3])?)?;
+    let s0d3 = m.wire("xr_t_s0d3", &x.s[0].add(&x.d[3])?)?;
+    let d0d3 = m.wire("xr_t_d0d3", &x.d[0].add(&x.d[3])?)?;
+    let tn = Expr::mux(
+        &x.e[0],
+        &Expr::mux(&x.e[3], &d0d3, &d0s3)?,
+        &Expr::mux(&x.e[3], &s0d3, &t)?,
+    )?;
+    let tn = m.wire("xr_t_next", &tn)?;
     m.next(&t, &tn, None)?;
     let out = m.wire("xr_out", &rotl(&t, 23)?.add(&x.s[0])?)?;
     let Some(cnt) = cnt else {
