@@ -914,11 +914,13 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
         )?,
     )?;
     m.next(&of_rp, &of_rp_n, None)?;
-    // the FIFO is read synchronously from the pointer's next value (block
-    // RAM, not LUT RAM behind a 64:1 read mux), so `of_byte` holds the entry
-    // at `of_rp` in every cycle. A frame sends only entries counted when it
-    // started, written at least a clock before, so the read never races the
-    // write of the entry it returns.
+    // the FIFO is read synchronously from the pointer's next value, so
+    // `of_byte` holds the entry at `of_rp` in every cycle: the block-RAM
+    // mapping is written out rather than left to Yosys merging the pointer
+    // register into the read port (as it did; the synthesized FIFO is the
+    // same DP16KD). A frame sends only entries counted when it started,
+    // written at least a clock before, so the read never races the write of
+    // the entry it returns.
     let of_byte = m.reg("of_rd_byte", Ty::u(8), None)?;
     m.next(&of_byte, &outmem.read(&of_rp_n)?, None)?;
     let push_c = m.wire("of_push_c", &push.ext(ob + 1)?)?;
