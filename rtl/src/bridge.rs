@@ -556,8 +556,9 @@ fn executor(
     // RAM behind a 256:1 read mux): `x_byte` is loaded from the address the
     // slot and the offset take next (`rd_slot_n`, `x_off_n`, below), so it
     // holds the byte at (`rd_slot`, `x_off`) in every cycle, as the
-    // asynchronous read did. A slot is read only once its frame is whole, so
-    // a write never lands on the address being read.
+    // asynchronous read did. The executor uses a slot's bytes only once its
+    // frame is whole, written clocks before, so no byte it uses can be read
+    // in the clock it is written.
     let xbyte = m.reg("x_byte", Ty::u(8), None)?;
     let at_end = m.wire("x_at_end", &x_off.eq(&cur_len)?)?;
     let wvalid = m.reg("pk_valid", Ty::BIT, Some(0))?;

@@ -128,7 +128,8 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     // register-to-register paths, not one (the BER tester's longest, from
     // the bridge to the emulator's seed adders). A read-write register takes
     // its value two clocks after the bridge's strobe, a strobe reaches its
-    // block two clocks after it, the equalizer's register port three.
+    // block two clocks after it, and so does the equalizer's register port
+    // (its coefficient takes the value a clock later).
     let we = m.reg_d("wq_en", &we_in, None, Some(0))?;
     let wa = m.reg_d("wq_addr", &wa_in, None, Some(0))?;
     let wd = m.reg_d("wq_data", &wd_in, None, Some(0))?;

@@ -73,7 +73,7 @@ pub fn run(
     }
     model.set(we, 0);
     // a register takes the last write's value at the second edge after it
-    // (its strobe is registered); run rises after both
+    // (its strobe is registered): these two idle cycles cover it
     model.cycle();
     model.cycle();
     let mut out = EmuRun::default();
