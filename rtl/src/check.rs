@@ -31,7 +31,7 @@
 //!   by [`SNAP_DELAY`] cycles, reaches this stage.
 
 use crate::hdl::{Expr, Header, Module, Ty};
-use crate::rs::hdl_util::{bits_for, ku};
+use crate::rs::hdl_util::{bits_for, ku, sum};
 use crate::{regen, Design, RtlError};
 use golden::check::{addr, counter_name, NUM_COUNTERS};
 use golden::stats::MAX_BURST_BIN;
@@ -186,32 +186,6 @@ fn creg(
 /// A free-running pipeline register (no reset).
 fn pipe(m: &mut Module, name: &str, d: &Expr) -> Result<Expr, RtlError> {
     m.reg_d(name, d, None, None)
-}
-
-/// The sum of `xs` (unsigned, any widths) in `width` bits, as a tree of wires.
-fn sum(m: &mut Module, name: &str, xs: &[Expr], width: u32) -> Result<Expr, RtlError> {
-    if xs.is_empty() {
-        return ku(0, width);
-    }
-    let mut cur: Vec<Expr> = Vec::new();
-    for (i, x) in xs.iter().enumerate() {
-        let w = m.wire(&format!("{name}_x{i}"), x)?;
-        cur.push(if w.width() < width { w.ext(width)? } else { w });
-    }
-    let mut lvl = 0;
-    while cur.len() > 1 {
-        let mut next = Vec::new();
-        for (i, pair) in cur.chunks(2).enumerate() {
-            let v = match pair.get(1) {
-                Some(b) => pair[0].add(b)?,
-                None => pair[0].clone(),
-            };
-            next.push(m.wire(&format!("{name}_t{lvl}_{i}"), &v)?);
-        }
-        cur = next;
-        lvl += 1;
-    }
-    Ok(cur.remove(0))
 }
 
 /// `x != 0` for a named unsigned signal.

@@ -530,12 +530,7 @@ fn stream_stats(
     let fire_q = m.reg_d("st_fire_q", &w.m_fire.and(&soft.not())?, None, Some(0))?;
     let cw = clog2(p as usize + 1).max(1);
     let popcount = |m: &mut Module, name: &str, bits: Vec<Expr>| -> Result<Expr, RtlError> {
-        let bits = bits
-            .iter()
-            .enumerate()
-            .map(|(i, b)| m.wire(&format!("{name}_b{i}"), b))
-            .collect::<Result<Vec<_>, _>>()?;
-        let n = crate::rs::hdl_util::count_ones(&bits, cw)?;
+        let n = crate::rs::hdl_util::sum(m, &format!("{name}_s"), &bits, cw)?;
         let q = m.reg_d(name, &n, None, Some(0))?;
         q.ext(64)
     };

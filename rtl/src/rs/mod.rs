@@ -396,6 +396,33 @@ pub(crate) mod hdl_util {
         super::gf::reduce_tree(v, |a, b| a.add(b))
     }
 
+    /// The sum of `xs` (unsigned, any widths) in `width` bits, as a balanced
+    /// tree of named wires (`{name}_x{i}` the inputs, `{name}_t{level}_{i}`).
+    pub fn sum(m: &mut Module, name: &str, xs: &[Expr], width: u32) -> Result<Expr, RtlError> {
+        if xs.is_empty() {
+            return ku(0, width);
+        }
+        let mut cur: Vec<Expr> = Vec::new();
+        for (i, x) in xs.iter().enumerate() {
+            let w = m.wire(&format!("{name}_x{i}"), x)?;
+            cur.push(if w.width() < width { w.ext(width)? } else { w });
+        }
+        let mut lvl = 0;
+        while cur.len() > 1 {
+            let mut next = Vec::new();
+            for (i, pair) in cur.chunks(2).enumerate() {
+                let v = match pair.get(1) {
+                    Some(b) => pair[0].add(b)?,
+                    None => pair[0].clone(),
+                };
+                next.push(m.wire(&format!("{name}_t{lvl}_{i}"), &v)?);
+            }
+            cur = next;
+            lvl += 1;
+        }
+        Ok(cur.remove(0))
+    }
+
     /// `floor(x / 2)` of the unsigned signal `x`, zero-extended to `width`
     /// bits (`width >= x.width() - 1`).
     pub fn halve(x: &Expr, width: u32) -> Result<Expr, RtlError> {
