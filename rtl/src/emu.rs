@@ -24,15 +24,17 @@
 //!   word address, per lane, one table per group of [`GROUP`] = 4 taps: entry
 //!   `e` of table `g` is the exact sum `sum_i H[4g + i] (2 L_i - 3)` of the
 //!   group's terms for the level indices `L_i` in `e` ([`table_entry`], written
-//!   by the host), read synchronously (one stage, block RAM), then one
+//!   by the host), read synchronously through two registers (block RAM and
+//!   its output register: two stages), then one
 //!   registered adder tree per lane over the `ceil(T / 4)` reads; so there are
 //!   no multipliers and no per-tap selects;
-//! * noise (stages 1-22): per lane a xoshiro256++ (`s0 + s3` registered, then
+//! * noise (stages 1-26): per lane a xoshiro256++ (`s0 + s3` registered, then
 //!   `rotl(.., 23) + s0`), then the threshold search: `m = #{j : u < S[j]}` by
 //!   bits from 1024 down to 1, one bit per level; levels 1024 and 512 are single
 //!   registers, level `2^k` (`k <= 8`) a memory of `2^(9-k)` words
-//!   (`S[(2i+1) 2^k]` at word `i`) read synchronously (one stage) then compared
-//!   (one stage);
+//!   (`S[(2i+1) 2^k]` at word `i`) read synchronously (one stage; a second
+//!   one for the levels in block RAM, [`OUTREG_WORDS`]) then compared (one
+//!   stage);
 //! * ADC (4 stages): `(y + (+-m << noise_shift) + 2^(F-1)) >> F`, saturated
 //!   into the output FIFO's write (stage [`Stages::out`]);
 //! * error injector (stage 0, beside the LFSR): `rem`, the offset of the next
@@ -253,12 +255,15 @@ pub struct Stages {
 /// The stages for `p`.
 pub fn stages(p: &EmuParams) -> Stages {
     let tree = (groups(p).next_power_of_two().trailing_zeros() as usize).max(1);
-    // N0 (s0 + s3), N1 (r), level 1024, level 512, then two per memory level
-    let mag = 4 + 2 * (K as usize - 1);
+    // N0 (s0 + s3), N1 (r), level 1024, level 512, then two per memory level,
+    // three for those in block RAM
+    let outreg = (0..K - 1).filter(|&k| level_outreg(k)).count();
+    let mag = 4 + 2 * (K as usize - 1) + outreg;
     Stages {
         tree,
-        // the window at ch_in addresses the tables, read in one stage
-        ch_in: mag - tree - 1,
+        // the window at ch_in addresses the tables (block RAM), read through
+        // two registers
+        ch_in: mag - tree - 2,
         mag,
         out: mag + 4,
     }
@@ -829,9 +834,9 @@ fn adder_tree(m: &mut Module, name: &str, terms: &[Expr]) -> Result<Expr, RtlErr
 
 /// The channel from stage `ch_in` (level word `lvl`, valid `v_in`): the
 /// history of the last `T - 1` level indices; per lane, one table read per
-/// group of [`GROUP`] taps (addressed by the group's level indices, read in
-/// one stage: block RAM) and an adder tree over the reads; the lanes' `y` at
-/// stage `ch_in + 1 + tree`. Every lane has its own copy of each table (one
+/// group of [`GROUP`] taps (addressed by the group's level indices, read
+/// through two registers: block RAM and its output register) and an adder tree over the reads; the lanes' `y` at
+/// stage `ch_in + 2 + tree`. Every lane has its own copy of each table (one
 /// read port each); a configuration write goes to every copy.
 fn channel(
     m: &mut Module,
@@ -897,6 +902,9 @@ fn channel(
             let mem = m.memory(&format!("tab{lane}_{g}"), Ty::u(GROUP_BITS), TABLE_LEN)?;
             m.mem_write(&mem, we, &tab_e, &data)?;
             let rd = m.reg_d(&format!("c{lane}_r{g}"), &mem.read(&a)?, None, None)?;
+            // the block RAM's output register: the read's 5.83 ns clock-to-data
+            // does not run into the first adder
+            let rd = m.reg_d(&format!("c{lane}_o{g}"), &rd, None, None)?;
             terms.push(m.wire(&format!("c{lane}_h{g}"), &rd.as_signed())?);
         }
         ys.push(adder_tree(m, &format!("c{lane}"), &terms)?);
@@ -1071,6 +1079,20 @@ fn search_regs(
     })
 }
 
+/// Words from which a memory is block RAM on ECP5: Yosys maps the threshold
+/// levels of 512..64 words to `DP16KD` and those of 32 words or fewer to LUT
+/// RAM (measured on the `--bert` netlist). A block-RAM read takes 5.83 ns
+/// from the clock to the data (`NOREG`), so its word goes through one more
+/// register before the compare; a LUT-RAM read is a few LUT levels and is
+/// compared straight from its read register.
+pub const OUTREG_WORDS: usize = 64;
+
+/// Whether threshold level `2^k` (`k < K - 1`, a memory of `2^(K-1-k)` words)
+/// reads through a second register ([`OUTREG_WORDS`]).
+fn level_outreg(k: u32) -> bool {
+    1usize << (K - 1 - k) >= OUTREG_WORDS
+}
+
 /// The threshold search of lane `lane` from its word `r` (stage 2): the
 /// magnitude `m` (`K + 1` bits) and the sign, at stage [`Stages::mag`].
 fn noise_search(m: &mut Module, lane: usize, r: &Expr, cfg: &Cfg) -> Result<Search, RtlError> {
@@ -1094,8 +1116,14 @@ fn noise_search(m: &mut Module, lane: usize, r: &Expr, cfg: &Cfg) -> Result<Sear
             // stage A: the synchronous read of level k's word
             let a = st.m.slice(K - 1, k + 1)?;
             let rd = cfg.levels[k as usize].read(&a)?;
-            q = Some(m.reg_d(&format!("n{lane}_q{k}"), &rd, None, None)?);
+            let mut qk = m.reg_d(&format!("n{lane}_q{k}"), &rd, None, None)?;
             st = search_regs(m, &format!("n{lane}_a{k}"), &st.u, &st.sign, &st.m)?;
+            if level_outreg(k) {
+                // stage A': a block RAM's output register
+                qk = m.reg_d(&format!("n{lane}_o{k}"), &qk, None, None)?;
+                st = search_regs(m, &format!("n{lane}_b{k}"), &st.u, &st.sign, &st.m)?;
+            }
+            q = Some(qk);
         }
         let thr = match &q {
             Some(q) => q.clone(),

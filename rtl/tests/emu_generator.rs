@@ -67,10 +67,11 @@ fn header_documents_the_map_and_the_latency() {
     assert!(text.contains(&format!("// Latency: {} clock cycles\n", d.latency)));
     assert_eq!(d.latency, rtl::emu::latency(&p));
     let st = rtl::emu::stages(&p);
-    // 48 taps: 12 table reads (one stage), then 4 adder levels
-    assert_eq!((st.tree, st.ch_in, st.mag, st.out), (4, 17, 22, 26));
+    // 48 taps: 12 table reads (two stages), then 4 adder levels; the noise
+    // search: 4 + 2 per memory level + 1 per block-RAM level (512..64 words)
+    assert_eq!((st.tree, st.ch_in, st.mag, st.out), (4, 20, 26, 30));
     // a shorter channel enters later, the output stage stays
-    assert_eq!(rtl::emu::stages(&params(8, 2, 8)).ch_in, 20);
+    assert_eq!(rtl::emu::stages(&params(8, 2, 8)).ch_in, 23);
     // ports: the equalizer's packing, P samples of adc.bits, P 2-bit symbols
     let w = |n: &str| d.ports.iter().find(|x| x.name == n).unwrap().ty.width;
     assert_eq!(
