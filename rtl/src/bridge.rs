@@ -352,6 +352,10 @@ fn frame_rx(m: &mut Module, c: &Ctx, crx: &CobsRx) -> Result<FrameRx, RtlError> 
     )?;
     let mem_wa = Expr::concat(&[wr_slot.clone(), poff.clone()])?;
     m.mem_write(&rxmem, &mem_we, &mem_wa, &d_byte)?;
+    // the writer fills only a free slot and the executor reads only accepted
+    // ones, whose payload was written clocks before their CRC was checked:
+    // a read that meets a write at its address is never used
+    m.mem_no_collision(&rxmem)?;
     Ok(FrameRx {
         f_idx,
         f_crc,
@@ -922,6 +926,7 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
     // same DP16KD). A frame sends only entries counted when it started,
     // written at least a clock before, so the read never races the write of
     // the entry it returns.
+    m.mem_no_collision(&outmem)?;
     let of_byte = m.reg("of_rd_byte", Ty::u(8), None)?;
     m.next(&of_byte, &outmem.read(&of_rp_n)?, None)?;
     let push_c = m.wire("of_push_c", &push.ext(ob + 1)?)?;
@@ -953,8 +958,11 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
 
 /// Signals of the tx engine the later blocks use.
 struct TxEngine {
+    /// the byte into the COBS encoder (the byte register's, or a CRC byte)
     raw: Expr,
+    /// it is the frame's last
     raw_last: Expr,
+    /// the encoder takes it
     take: Expr,
     done: Expr,
     src_out: Expr,
@@ -973,6 +981,8 @@ struct TxFrame {
     t_p3: Expr,
     t_sym: Expr,
     t_rda: Expr,
+    /// the byte register between the engine and the COBS encoder is full
+    t_q_v: Expr,
     start: Expr,
 }
 
@@ -1014,7 +1024,11 @@ fn tx_frame_start(
     let t_p3 = m.reg("t_p3", Ty::u(8), Some(0))?;
     let t_sym = m.reg("t_sym", Ty::u(32), Some(0))?;
     let t_rda = m.reg("t_rda", Ty::u(16), Some(0))?;
-    let idle_t = t_busy.not();
+    let t_q_v = m.reg("t_q_v", Ty::BIT, Some(0))?;
+    // a frame starts once the previous one's last byte has left the byte
+    // register (its CRC bytes are formed there from `t_crc`, which the start
+    // resets)
+    let idle_t = m.wire("t_idle", &t_busy.not().and(&t_q_v.not())?)?;
     let go_err = m.wire("t_go_err", &idle_t.and(&err_pend)?)?;
     let go_resp = m.wire(
         "t_go_resp",
@@ -1089,6 +1103,7 @@ fn tx_frame_start(
         t_p3,
         t_sym,
         t_rda,
+        t_q_v,
         start,
     })
 }
@@ -1168,20 +1183,13 @@ fn tx_engine(
             (src_resp.clone(), k(0, 8)?),
         ],
     )?;
-    let crc_out = m.wire("t_crc_out", &t_crc.not())?;
     let ci2 = m.wire("t_crc_i", &t_idx.slice(1, 0)?.sub(&pay_end.slice(1, 0)?)?)?;
-    let crc_byte = sel(
-        &crc_out.slice(31, 24)?,
-        &[
-            (ci2.eq(&k(0, 2)?)?, crc_out.slice(7, 0)?),
-            (ci2.eq(&k(1, 2)?)?, crc_out.slice(15, 8)?),
-            (ci2.eq(&k(2, 2)?)?, crc_out.slice(23, 16)?),
-        ],
-    )?;
+    // the header and payload bytes; the CRC's four (0 here) are formed in the
+    // byte register's stage
     let raw = m.wire(
         "t_raw",
         &sel(
-            &crc_byte,
+            &k(0, 8)?,
             &[
                 (ti(0)?, t_type.clone()),
                 (ti(1)?, t_seq.clone()),
@@ -1202,7 +1210,34 @@ fn tx_engine(
         "t_rd_waiting",
         &rd_wait.eq(&k(0, 2)?)?.not().and(&src_out.not())?,
     )?;
-    let take = m.wire("t_take", &and_all(&[&t_busy, &enc_ready, &waiting.not()])?)?;
+    // the byte register (`t_q_*`) between the engine and the COBS encoder:
+    // the output FIFO's block-RAM read, the byte select and the header mux
+    // end there, and the CRC and the encoder start from it
+    let q_v = f.t_q_v.clone();
+    let q_byte = m.reg("t_q_byte", Ty::u(8), Some(0))?;
+    let q_last = m.reg("t_q_last", Ty::BIT, Some(0))?;
+    let q_crc = m.reg("t_q_crc", Ty::BIT, Some(0))?;
+    let q_ci = m.reg("t_q_ci", Ty::u(2), Some(0))?;
+    let q_pay = m.reg("t_q_pay", Ty::BIT, Some(0))?;
+    let acc = m.wire("t_q_acc", &q_v.and(&enc_ready)?)?;
+    let room = q_v.not().or(&enc_ready)?;
+    let take = m.wire("t_take", &and_all(&[&t_busy, &room, &waiting.not()])?)?;
+    m.next(&q_v, &take.or(&q_v.and(&enc_ready.not())?)?, None)?;
+    m.next(&q_byte, &raw, Some(&take))?;
+    m.next(&q_last, &raw_last, Some(&take))?;
+    m.next(&q_crc, &in_pay.not(), Some(&take))?;
+    m.next(&q_ci, &ci2, Some(&take))?;
+    m.next(&q_pay, &in_pay, Some(&take))?;
+    let crc_out = m.wire("t_crc_out", &t_crc.not())?;
+    let crc_byte = sel(
+        &crc_out.slice(31, 24)?,
+        &[
+            (q_ci.eq(&k(0, 2)?)?, crc_out.slice(7, 0)?),
+            (q_ci.eq(&k(1, 2)?)?, crc_out.slice(15, 8)?),
+            (q_ci.eq(&k(2, 2)?)?, crc_out.slice(23, 16)?),
+        ],
+    )?;
+    let byte = m.wire("t_byte", &Expr::mux(&q_crc, &crc_byte, &q_byte)?)?;
     let cross = m.wire("t_rd_cross", &take.and(&bsel.eq(&k(3, 2)?)?)?)?;
     m.next(
         &rd_wait,
@@ -1215,7 +1250,7 @@ fn tx_engine(
         )?,
         None,
     )?;
-    let t_crc_n = crc_next(m, "t_crc_next", &t_crc, &raw)?;
+    let t_crc_n = crc_next(m, "t_crc_next", &t_crc, &q_byte)?;
     let done = m.wire("t_fin", &take.and(&raw_last)?)?;
     m.assign(&t_done, &done)?;
     let pop_v = and_all(&[&take, &src_out, &data_part, &of_empty.not()])?;
@@ -1242,7 +1277,7 @@ fn tx_engine(
             &t_crc,
             &[
                 (start.clone(), k(0xFFFF_FFFF, 32)?),
-                (take.and(&in_pay)?, t_crc_n),
+                (acc.and(&q_pay)?, t_crc_n),
             ],
         )?,
         None,
@@ -1260,9 +1295,9 @@ fn tx_engine(
         None,
     )?;
     Ok(TxEngine {
-        raw,
-        raw_last,
-        take,
+        raw: byte,
+        raw_last: q_last,
+        take: acc,
         done,
         src_out,
         enc_ready,
@@ -1296,6 +1331,9 @@ fn cobs_tx(m: &mut Module, c: &Ctx, tx: &TxEngine) -> Result<(), RtlError> {
     let acc_nz = m.wire("e_acc_nz", &take.and(&raw_zero.not())?)?;
     let acc_z = m.wire("e_acc_z", &take.and(&raw_zero)?)?;
     m.mem_write(&encmem, &acc_nz, &e_n, &raw)?;
+    // written while filling, read while sending (`e_state` 2, at least two
+    // clocks after the last write): a read never meets a write it would use
+    m.mem_no_collision(&encmem)?;
     let close_nz = m.wire("e_close_nz", &acc_nz.and(&full_blk.or(&raw_last)?)?)?;
     let close = m.wire("e_close", &acc_z.or(&close_nz)?)?;
     let code_v = sel(

@@ -613,6 +613,8 @@ struct MemDecl {
     load: Option<(String, Radix, usize)>,
     /// a constant table ([`Module::rom`]): one `initial` assignment per word
     init: Option<Vec<Expr>>,
+    /// `(* no_rw_check *)`: [`Module::mem_no_collision`]
+    no_rw_check: bool,
 }
 
 /// The number format of a memory image file read by [`Module::rom_file`].
@@ -1151,6 +1153,7 @@ impl Module {
             write: None,
             load: None,
             init: None,
+            no_rw_check: false,
         });
         self.items.push(Item::Mem(self.mems.len() - 1));
         Ok(Mem {
@@ -1176,6 +1179,28 @@ impl Module {
         let d = self.mems.last_mut().expect("just declared");
         d.init = Some(init);
         Ok(m)
+    }
+
+    /// Declares that the design never uses a read of memory `m` that
+    /// returns the word written at the same address in the same clock (the
+    /// emitted declaration carries Yosys's `(* no_rw_check *)`). Without it
+    /// Yosys keeps the Verilog's read-old-data behaviour on block RAM by
+    /// registering the write data and an address-compare flag and muxing them
+    /// after the block's output: a compare on the read address's path and a
+    /// mux after the block RAM's slow clock-to-data. Simulators ignore the
+    /// attribute, so a design that does use such a read still simulates the
+    /// old data: say it only where the design's own invariant rules it out.
+    pub fn mem_no_collision(&mut self, m: &Mem) -> Result<(), RtlError> {
+        let d = self
+            .mems
+            .iter_mut()
+            .find(|x| x.name == m.name)
+            .ok_or_else(|| RtlError::NotASignal {
+                what: "memory",
+                expr: m.name.clone(),
+            })?;
+        d.no_rw_check = true;
+        Ok(())
     }
 
     /// The write port of memory `m`: `m[addr] <= data` on the rising edge when `we`.
@@ -1464,7 +1489,17 @@ impl Module {
                 let m = &self.mems[*i];
                 let decl = m.ty.decl();
                 let sep = if decl.is_empty() { "" } else { " " };
-                let _ = writeln!(s, "    reg{sep}{decl} {} [0:{}];", m.name, m.depth - 1);
+                let attr = if m.no_rw_check {
+                    "(* no_rw_check *) "
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    s,
+                    "    {attr}reg{sep}{decl} {} [0:{}];",
+                    m.name,
+                    m.depth - 1
+                );
                 if let Some((file, radix, words)) = &m.load {
                     let r = match radix {
                         Radix::Hex => 'h',

@@ -83,7 +83,7 @@ module rxdsp_bridge (
     wire [31:0] f_crc_next_7 = ((f_crc_next_6 >> 1) ^ (f_crc_next_6[0] ? 32'hedb88320 : 32'd0));
     wire [31:0] f_crc_next = ((f_crc_next_7 >> 1) ^ (f_crc_next_7[0] ? 32'hedb88320 : 32'd0));
     wire f_first = (d_valid & (f_idx == 16'd0));
-    reg [7:0] rxmem [0:4095];
+    (* no_rw_check *) reg [7:0] rxmem [0:4095];
     wire [8:0] f_poff = (f_idx[8:0] - 9'd4);
     wire rxmem_we = ((d_valid & ((f_idx >= 16'd4) & (f_idx < 16'h204))) & (~f_full));
 
@@ -205,7 +205,7 @@ module rxdsp_bridge (
     wire [7:0] of_byte = (ob_full ? ob_acc_sh : ((ob_n == 2'd1) ? {ob_acc[1:0], 6'd0} : ((ob_n == 2'd2) ? {ob_acc[3:0], 4'd0} : {ob_acc[5:0], 2'd0})));
     wire [7:0] inf_up = {7'd0, m_axis_hs};
     wire [7:0] inf_dn = {7'd0, s_axis_hs};
-    reg [7:0] outmem [0:1023];
+    (* no_rw_check *) reg [7:0] outmem [0:1023];
     wire of_pop;
     wire [9:0] of_rp_n = (soft_rst ? 10'd0 : (of_pop ? (of_rp + 10'd1) : of_rp));
     reg [7:0] of_rd_byte;
@@ -226,9 +226,11 @@ module rxdsp_bridge (
     reg [7:0] t_p3;
     reg [31:0] t_sym;
     reg [15:0] t_rda;
-    wire t_go_err = ((~t_busy) & err_pend);
-    wire t_go_resp = (((~t_busy) & (~err_pend)) & x_resp);
-    wire t_go_out = ((((~t_busy) & (~err_pend)) & (~x_resp)) & ((of_cnt >= 11'h100) | (x_flush & (~of_empty))));
+    reg t_q_v;
+    wire t_idle = ((~t_busy) & (~t_q_v));
+    wire t_go_err = (t_idle & err_pend);
+    wire t_go_resp = ((t_idle & (~err_pend)) & x_resp);
+    wire t_go_out = (((t_idle & (~err_pend)) & (~x_resp)) & ((of_cnt >= 11'h100) | (x_flush & (~of_empty))));
     assign t_start_resp = t_go_resp;
     wire t_start = ((t_go_err | t_go_resp) | t_go_out);
     wire [15:0] x_cnt_cl = ((x_cnt > 16'h40) ? 16'h40 : x_cnt);
@@ -241,16 +243,23 @@ module rxdsp_bridge (
     wire [15:0] t_word_i = ((t_idx - 16'd8) >> 2);
     reg [15:0] t_rd_addr;
     assign csr_rd_addr = t_rd_addr;
-    wire [31:0] t_crc_out = (~t_crc);
     wire [1:0] t_crc_i = (t_idx[1:0] - t_pay_end[1:0]);
-    wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? of_rd_byte : ((t_idx[1:0] == 2'd0) ? csr_rd_data[7:0] : ((t_idx[1:0] == 2'd1) ? csr_rd_data[15:8] : ((t_idx[1:0] == 2'd2) ? csr_rd_data[23:16] : csr_rd_data[31:24])))) : ((t_crc_i == 2'd0) ? t_crc_out[7:0] : ((t_crc_i == 2'd1) ? t_crc_out[15:8] : ((t_crc_i == 2'd2) ? t_crc_out[23:16] : t_crc_out[31:24]))))))))))));
+    wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? of_rd_byte : ((t_idx[1:0] == 2'd0) ? csr_rd_data[7:0] : ((t_idx[1:0] == 2'd1) ? csr_rd_data[15:8] : ((t_idx[1:0] == 2'd2) ? csr_rd_data[23:16] : csr_rd_data[31:24])))) : 8'd0)))))))));
     wire t_last = (t_idx == (t_pay_end + 16'd3));
     wire enc_ready;
     reg [1:0] t_rd_wait;
     wire t_rd_waiting = ((~(t_rd_wait == 2'd0)) & (~t_src_out));
-    wire t_take = ((t_busy & enc_ready) & (~t_rd_waiting));
+    reg [7:0] t_q_byte;
+    reg t_q_last;
+    reg t_q_crc;
+    reg [1:0] t_q_ci;
+    reg t_q_pay;
+    wire t_q_acc = (t_q_v & enc_ready);
+    wire t_take = ((t_busy & ((~t_q_v) | enc_ready)) & (~t_rd_waiting));
+    wire [31:0] t_crc_out = (~t_crc);
+    wire [7:0] t_byte = (t_q_crc ? ((t_q_ci == 2'd0) ? t_crc_out[7:0] : ((t_q_ci == 2'd1) ? t_crc_out[15:8] : ((t_q_ci == 2'd2) ? t_crc_out[23:16] : t_crc_out[31:24]))) : t_q_byte);
     wire t_rd_cross = (t_take & (t_idx[1:0] == 2'd3));
-    wire [31:0] t_crc_next_0 = (t_crc ^ {24'd0, t_raw});
+    wire [31:0] t_crc_next_0 = (t_crc ^ {24'd0, t_q_byte});
     wire [31:0] t_crc_next_1 = ((t_crc_next_0 >> 1) ^ (t_crc_next_0[0] ? 32'hedb88320 : 32'd0));
     wire [31:0] t_crc_next_2 = ((t_crc_next_1 >> 1) ^ (t_crc_next_1[0] ? 32'hedb88320 : 32'd0));
     wire [31:0] t_crc_next_3 = ((t_crc_next_2 >> 1) ^ (t_crc_next_2[0] ? 32'hedb88320 : 32'd0));
@@ -272,11 +281,11 @@ module rxdsp_bridge (
     reg e_tail;
     wire e_fill = (e_state == 3'd0);
     assign enc_ready = e_fill;
-    reg [7:0] encmem [0:255];
+    (* no_rw_check *) reg [7:0] encmem [0:255];
     wire [7:0] e_n1 = (e_n + 8'd1);
-    wire e_acc_nz = (t_take & (~(t_raw == 8'd0)));
-    wire e_acc_z = (t_take & (t_raw == 8'd0));
-    wire e_close_nz = (e_acc_nz & ((e_n1 == 8'hfe) | t_last));
+    wire e_acc_nz = (t_q_acc & (~(t_byte == 8'd0)));
+    wire e_acc_z = (t_q_acc & (t_byte == 8'd0));
+    wire e_close_nz = (e_acc_nz & ((e_n1 == 8'hfe) | t_q_last));
     wire e_close = (e_acc_z | e_close_nz);
     wire [2:0] e_after = (e_tail ? 3'd3 : (e_last ? 3'd4 : 3'd0));
     wire e_i_last = ((e_i + 8'd1) == e_n);
@@ -339,6 +348,7 @@ module rxdsp_bridge (
             t_idx <= 16'd0;
             t_crc <= 32'hffffffff;
             t_sym <= 32'd0;
+            t_q_v <= 1'b0;
             t_rd_addr <= 16'd0;
             t_rd_wait <= 2'd0;
             e_state <= 3'd0;
@@ -370,8 +380,9 @@ module rxdsp_bridge (
             of_cnt <= (soft_rst ? 11'd0 : ((of_cnt + of_push_c) - of_pop_c));
             inflight <= (soft_rst ? 8'd0 : ((inflight + inf_up) - inf_dn));
             t_idx <= (t_start ? 16'd0 : (t_take ? (t_idx + 16'd1) : t_idx));
-            t_crc <= (t_start ? 32'hffffffff : ((t_take & t_in_pay) ? t_crc_next : t_crc));
+            t_crc <= (t_start ? 32'hffffffff : ((t_q_acc & t_q_pay) ? t_crc_next : t_crc));
             t_sym <= (soft_rst ? 32'd0 : (of_pop ? (t_sym + 32'd4) : t_sym));
+            t_q_v <= (t_take | (t_q_v & (~enc_ready)));
             t_rd_addr <= (t_rda + t_word_i);
             t_rd_wait <= ((t_start | t_rd_cross) ? 2'd2 : (t_rd_waiting ? (t_rd_wait - 2'd1) : 2'd0));
             e_state <= (e_close ? 3'd1 : ((e_adv & (e_state == 3'd1)) ? ((e_n == 8'd0) ? e_after : 3'd2) : (((e_adv & (e_state == 3'd2)) & e_i_last) ? e_after : ((e_adv & (e_state == 3'd3)) ? 3'd4 : ((e_adv & (e_state == 3'd4)) ? 3'd0 : e_state)))));
@@ -585,13 +596,29 @@ module rxdsp_bridge (
 
     always @(posedge clk) begin
         if (rst) begin
+            t_q_byte <= 8'd0;
+            t_q_last <= 1'b0;
+            t_q_crc <= 1'b0;
+            t_q_ci <= 2'd0;
+            t_q_pay <= 1'b0;
+        end else if (t_take) begin
+            t_q_byte <= t_raw;
+            t_q_last <= t_last;
+            t_q_crc <= (~t_in_pay);
+            t_q_ci <= t_crc_i;
+            t_q_pay <= t_in_pay;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
             e_code <= 8'd0;
             e_last <= 1'b0;
             e_tail <= 1'b0;
         end else if (e_close) begin
             e_code <= (e_acc_z ? e_n1 : ((e_n1 == 8'hfe) ? 8'hff : (e_n1 + 8'd1)));
-            e_last <= t_last;
-            e_tail <= (t_last & ((t_raw == 8'd0) | (e_n1 == 8'hfe)));
+            e_last <= t_q_last;
+            e_tail <= (t_q_last & ((t_byte == 8'd0) | (e_n1 == 8'hfe)));
         end
     end
 
@@ -665,7 +692,7 @@ module rxdsp_bridge (
 
     always @(posedge clk) begin
         if (e_acc_nz) begin
-            encmem[e_n] <= t_raw;
+            encmem[e_n] <= t_byte;
         end
     end
 
