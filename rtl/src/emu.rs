@@ -835,8 +835,8 @@ fn adder_tree(m: &mut Module, name: &str, terms: &[Expr]) -> Result<Expr, RtlErr
 /// The channel from stage `ch_in` (level word `lvl`, valid `v_in`): the
 /// history of the last `T - 1` level indices; per lane, one table read per
 /// group of [`GROUP`] taps (addressed by the group's level indices, read
-/// through two registers: block RAM and its output register) and an adder tree over the reads; the lanes' `y` at
-/// stage `ch_in + 2 + tree`. Every lane has its own copy of each table (one
+/// through two registers: block RAM and its output register) and an adder
+/// tree over the reads; the lanes' `y` at stage `ch_in + 2 + tree`. Every lane has its own copy of each table (one
 /// read port each); a configuration write goes to every copy.
 fn channel(
     m: &mut Module,

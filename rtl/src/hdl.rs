@@ -1725,6 +1725,34 @@ mod tests {
     }
 
     #[test]
+    fn a_memory_without_collisions_carries_no_rw_check() {
+        let mut m = design();
+        let mem = m.memory("buf", Ty::u(8), 4).unwrap();
+        let other = m.memory("kept", Ty::u(8), 4).unwrap();
+        let a = m.input("a", Ty::u(2), "address").unwrap();
+        let d = m.input("d", Ty::u(8), "data").unwrap();
+        let we = m.input("we", Ty::BIT, "write").unwrap();
+        m.mem_write(&mem, &we, &a, &d).unwrap();
+        m.mem_write(&other, &we, &a, &d).unwrap();
+        m.mem_no_collision(&mem).unwrap();
+        let q = m.reg_d("q", &mem.read(&a).unwrap(), None, None).unwrap();
+        let r = m.reg_d("r", &other.read(&a).unwrap(), None, None).unwrap();
+        m.output("y", &q.xor(&r).unwrap(), "word").unwrap();
+        let v = m.emit().unwrap();
+        assert!(
+            v.contains("    (* no_rw_check *) reg [7:0] buf [0:3];\n"),
+            "{v}"
+        );
+        assert!(v.contains("    reg [7:0] kept [0:3];\n"), "{v}");
+        // a memory the module does not hold is refused
+        let mut n = design();
+        assert!(matches!(
+            n.mem_no_collision(&mem),
+            Err(RtlError::NotASignal { .. })
+        ));
+    }
+
+    #[test]
     fn rom_file_is_loaded_once_with_its_word_count() {
         let mut m = tb();
         m.sim_clock(5).unwrap();
