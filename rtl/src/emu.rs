@@ -635,6 +635,9 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         let we = m.wire(&format!("we_thr_l{k}"), &e)?;
         let a = m.wire(&format!("thr_l{k}_wa"), &off.slice(K - 1, k + 1)?)?;
         m.mem_write(&mem, &we, &a, &port.raw_data(64)?)?;
+        // written before `run` (a write during a run has no defined word to
+        // land in): a read that meets a write is never part of the stream
+        m.mem_no_collision(&mem)?;
         levels.push(mem);
     }
     m.comment("rounding constant 2^(F-1) (0 for F = 0)");
@@ -901,6 +904,8 @@ fn channel(
             let a = m.wire(&format!("c{lane}_a{g}"), &Expr::concat(&idx)?)?;
             let mem = m.memory(&format!("tab{lane}_{g}"), Ty::u(GROUP_BITS), TABLE_LEN)?;
             m.mem_write(&mem, we, &tab_e, &data)?;
+            // as the thresholds: written before `run`
+            m.mem_no_collision(&mem)?;
             let rd = m.reg_d(&format!("c{lane}_r{g}"), &mem.read(&a)?, None, None)?;
             // the block RAM's output register: the read's 5.83 ns clock-to-data
             // does not run into the first adder

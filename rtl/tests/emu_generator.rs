@@ -168,3 +168,28 @@ fn every_pattern_is_written_with_its_code_and_the_random_state() {
     assert_eq!(codes, [0, 1, 2, 3, 4, 5, 2, 5, rtl::emu::RANDOM_CODE]);
     assert_eq!(rtl::emu::RANDOM_CODE, 6);
 }
+
+/// The configuration memories (thresholds, channel tables) are written before
+/// `run`, so they carry `no_rw_check`: without it Yosys builds a
+/// read-old-data bypass (an address compare and a mux per bit) on every read
+/// port, some 4,800 LUT4 of the P = 8 tester.
+#[test]
+fn configuration_memories_carry_no_rw_check() {
+    let d = rtl::emu::design(&params(8, 48, 8)).unwrap();
+    let text = &d.files[0].1;
+    for k in 0..9 {
+        let words = 1 << (9 - k);
+        let decl = format!("(* no_rw_check *) reg [63:0] thr_l{k} [0:{}];", words - 1);
+        assert!(text.contains(&decl), "{decl}");
+    }
+    for lane in [0, 7] {
+        for g in [0, 11] {
+            let name = format!("tab{lane}_{g} [0:255];");
+            let line = text.lines().find(|l| l.contains(&name)).unwrap();
+            assert!(
+                line.trim_start().starts_with("(* no_rw_check *) reg"),
+                "{line}"
+            );
+        }
+    }
+}
