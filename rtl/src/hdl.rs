@@ -1181,6 +1181,17 @@ impl Module {
         Ok(m)
     }
 
+    /// The declaration of memory `m`, which must be this module's.
+    fn mem_decl(&mut self, m: &Mem) -> Result<&mut MemDecl, RtlError> {
+        self.mems
+            .iter_mut()
+            .find(|x| x.name == m.name)
+            .ok_or_else(|| RtlError::NotASignal {
+                what: "memory",
+                expr: m.name.clone(),
+            })
+    }
+
     /// Declares that the design never uses a read of memory `m` that
     /// returns the word written at the same address in the same clock (the
     /// emitted declaration carries Yosys's `(* no_rw_check *)`). Without it
@@ -1191,14 +1202,7 @@ impl Module {
     /// attribute, so a design that does use such a read still simulates the
     /// old data: say it only where the design's own invariant rules it out.
     pub fn mem_no_collision(&mut self, m: &Mem) -> Result<(), RtlError> {
-        let d = self
-            .mems
-            .iter_mut()
-            .find(|x| x.name == m.name)
-            .ok_or_else(|| RtlError::NotASignal {
-                what: "memory",
-                expr: m.name.clone(),
-            })?;
+        let d = self.mem_decl(m)?;
         d.no_rw_check = true;
         Ok(())
     }
@@ -1220,14 +1224,7 @@ impl Module {
                 right: data.ty,
             });
         }
-        let d = self
-            .mems
-            .iter_mut()
-            .find(|x| x.name == m.name)
-            .ok_or_else(|| RtlError::NotASignal {
-                what: "memory",
-                expr: m.name.clone(),
-            })?;
+        let d = self.mem_decl(m)?;
         if d.write.is_some() {
             return Err(RtlError::Duplicate {
                 module: self.name.clone(),
