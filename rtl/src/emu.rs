@@ -24,8 +24,8 @@
 //!   word address, per lane, one table per group of [`GROUP`] = 4 taps: entry
 //!   `e` of table `g` is the exact sum `sum_i H[4g + i] (2 L_i - 3)` of the
 //!   group's terms for the level indices `L_i` in `e` ([`table_entry`], written
-//!   by the host), read synchronously through two registers (block RAM and
-//!   its output register: two stages), then one
+//!   by the host), read synchronously through two registers (the block RAM's
+//!   read register, then a fabric register: two stages), then one
 //!   registered adder tree per lane over the `ceil(T / 4)` reads; so there are
 //!   no multipliers and no per-tap selects;
 //! * noise (stages 1-26): per lane a xoshiro256++ (`s0 + s3` registered, then
@@ -838,7 +838,7 @@ fn adder_tree(m: &mut Module, name: &str, terms: &[Expr]) -> Result<Expr, RtlErr
 /// The channel from stage `ch_in` (level word `lvl`, valid `v_in`): the
 /// history of the last `T - 1` level indices; per lane, one table read per
 /// group of [`GROUP`] taps (addressed by the group's level indices, read
-/// through two registers: block RAM and its output register) and an adder
+/// through two registers: the block RAM's and a fabric one) and an adder
 /// tree over the reads; the lanes' `y` at stage `ch_in + 2 + tree`. Every lane has its own copy of each table (one
 /// read port each); a configuration write goes to every copy.
 fn channel(
@@ -907,8 +907,8 @@ fn channel(
             // as the thresholds: written before `run`
             m.mem_no_collision(&mem)?;
             let rd = m.reg_d(&format!("c{lane}_r{g}"), &mem.read(&a)?, None, None)?;
-            // the block RAM's output register: the read's 5.83 ns clock-to-data
-            // does not run into the first adder
+            // a fabric register after the block RAM's read: the read's 5.83 ns
+            // clock-to-data does not run into the first adder
             let rd = m.reg_d(&format!("c{lane}_o{g}"), &rd, None, None)?;
             terms.push(m.wire(&format!("c{lane}_h{g}"), &rd.as_signed())?);
         }
@@ -1124,7 +1124,7 @@ fn noise_search(m: &mut Module, lane: usize, r: &Expr, cfg: &Cfg) -> Result<Sear
             let mut qk = m.reg_d(&format!("n{lane}_q{k}"), &rd, None, None)?;
             st = search_regs(m, &format!("n{lane}_a{k}"), &st.u, &st.sign, &st.m)?;
             if level_outreg(k) {
-                // stage A': a block RAM's output register
+                // stage A': a fabric register after the block RAM's read
                 qk = m.reg_d(&format!("n{lane}_o{k}"), &qk, None, None)?;
                 st = search_regs(m, &format!("n{lane}_b{k}"), &st.u, &st.sign, &st.m)?;
             }
