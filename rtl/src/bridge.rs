@@ -1218,7 +1218,6 @@ fn tx_engine(
     let q_last = m.reg("t_q_last", Ty::BIT, Some(0))?;
     let q_crc = m.reg("t_q_crc", Ty::BIT, Some(0))?;
     let q_ci = m.reg("t_q_ci", Ty::u(2), Some(0))?;
-    let q_pay = m.reg("t_q_pay", Ty::BIT, Some(0))?;
     let acc = m.wire("t_q_acc", &q_v.and(&enc_ready)?)?;
     let room = q_v.not().or(&enc_ready)?;
     let take = m.wire("t_take", &and_all(&[&t_busy, &room, &waiting.not()])?)?;
@@ -1227,7 +1226,6 @@ fn tx_engine(
     m.next(&q_last, &raw_last, Some(&take))?;
     m.next(&q_crc, &in_pay.not(), Some(&take))?;
     m.next(&q_ci, &ci2, Some(&take))?;
-    m.next(&q_pay, &in_pay, Some(&take))?;
     let crc_out = m.wire("t_crc_out", &t_crc.not())?;
     let crc_byte = sel(
         &crc_out.slice(31, 24)?,
@@ -1277,7 +1275,8 @@ fn tx_engine(
             &t_crc,
             &[
                 (start.clone(), k(0xFFFF_FFFF, 32)?),
-                (acc.and(&q_pay)?, t_crc_n),
+                // a header or payload byte (not one of the CRC's own)
+                (acc.and(&q_crc.not())?, t_crc_n),
             ],
         )?,
         None,

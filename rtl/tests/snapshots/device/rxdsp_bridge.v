@@ -253,7 +253,6 @@ module rxdsp_bridge (
     reg t_q_last;
     reg t_q_crc;
     reg [1:0] t_q_ci;
-    reg t_q_pay;
     wire t_q_acc = (t_q_v & enc_ready);
     wire t_take = ((t_busy & ((~t_q_v) | enc_ready)) & (~t_rd_waiting));
     wire [31:0] t_crc_out = (~t_crc);
@@ -380,7 +379,7 @@ module rxdsp_bridge (
             of_cnt <= (soft_rst ? 11'd0 : ((of_cnt + of_push_c) - of_pop_c));
             inflight <= (soft_rst ? 8'd0 : ((inflight + inf_up) - inf_dn));
             t_idx <= (t_start ? 16'd0 : (t_take ? (t_idx + 16'd1) : t_idx));
-            t_crc <= (t_start ? 32'hffffffff : ((t_q_acc & t_q_pay) ? t_crc_next : t_crc));
+            t_crc <= (t_start ? 32'hffffffff : ((t_q_acc & (~t_q_crc)) ? t_crc_next : t_crc));
             t_sym <= (soft_rst ? 32'd0 : (of_pop ? (t_sym + 32'd4) : t_sym));
             t_q_v <= (t_take | (t_q_v & (~enc_ready)));
             t_rd_addr <= (t_rda + t_word_i);
@@ -600,13 +599,11 @@ module rxdsp_bridge (
             t_q_last <= 1'b0;
             t_q_crc <= 1'b0;
             t_q_ci <= 2'd0;
-            t_q_pay <= 1'b0;
         end else if (t_take) begin
             t_q_byte <= t_raw;
             t_q_last <= t_last;
             t_q_crc <= (~t_in_pay);
             t_q_ci <= t_crc_i;
-            t_q_pay <= t_in_pay;
         end
     end
 
