@@ -1150,11 +1150,12 @@ fn tx_engine(
     let in_pay = m.wire("t_in_pay", &t_idx.lt(&pay_end)?)?;
     let data_part = m.wire("t_data_part", &t_idx.ge(&k(8, 16)?)?.and(&in_pay)?)?;
     let wi = m.wire("t_word_i", &t_idx.sub(&k(8, 16)?)?.shr(2))?;
-    // the read address is registered here and the read data in the CSR, so
-    // the address adder, the CSR's read mux and this engine's byte select and
-    // CRC are three register-to-register paths: a word's data is there two
-    // clocks after its address, and the engine waits for it (`t_rd_wait`,
-    // below) at each word boundary of a frame not read from the output FIFO
+    // the read address is registered here and the read port is pipelined in
+    // the CSR, so the address adder, the CSR's read port (three stages) and
+    // this engine's byte select and CRC are register-to-register paths: a
+    // word's data is there `csr::READ_LATENCY` clocks after the engine moves
+    // to it, and the engine waits for it (`t_rd_wait`, below) at each word
+    // boundary of a frame not read from the output FIFO
     let rd_addr = m.reg_d("t_rd_addr", &t_rda.add(&wi)?, None, Some(0))?;
     m.output(
         "csr_rd_addr",
@@ -1205,10 +1206,11 @@ fn tx_engine(
     )?;
     let raw_last = m.wire("t_last", &t_idx.eq(&pay_end.add(&k(3, 16)?)?)?)?;
     let enc_ready = m.wire_decl("enc_ready", Ty::BIT)?;
-    let rd_wait = m.reg("t_rd_wait", Ty::u(2), Some(0))?;
+    let ww = clog2(crate::csr::READ_LATENCY + 1);
+    let rd_wait = m.reg("t_rd_wait", Ty::u(ww), Some(0))?;
     let waiting = m.wire(
         "t_rd_waiting",
-        &rd_wait.eq(&k(0, 2)?)?.not().and(&src_out.not())?,
+        &rd_wait.eq(&k(0, ww)?)?.not().and(&src_out.not())?,
     )?;
     // the byte register (`t_q_*`) between the engine and the COBS encoder:
     // the output FIFO's block-RAM read, the byte select and the header mux
@@ -1240,10 +1242,10 @@ fn tx_engine(
     m.next(
         &rd_wait,
         &sel(
-            &k(0, 2)?,
+            &k(0, ww)?,
             &[
-                (start.or(&cross)?, k(2, 2)?),
-                (waiting.clone(), rd_wait.sub(&k(1, 2)?)?),
+                (start.or(&cross)?, k(crate::csr::READ_LATENCY as u64, ww)?),
+                (waiting.clone(), rd_wait.sub(&k(1, ww)?)?),
             ],
         )?,
         None,

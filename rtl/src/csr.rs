@@ -95,12 +95,30 @@ pub(crate) fn map_reg<'a>(map: &'a RegMap, name: &str) -> Result<&'a Reg, RtlErr
 /// Name of the CSR decoder module.
 pub const CSR_MODULE: &str = "rxdsp_csr";
 
+/// Registers in series on each output to the blocks (`s_*`, `c_*`, `q_*`,
+/// `eq_cfg_*`, beyond the one a strobe or a port already has): the CSR block
+/// sits in one place and its outputs reach every block of the die, so the
+/// placer gets registers it can spread along each of those wires instead of
+/// one wire and the block's decode logic in one clock (the BER tester's
+/// longest paths after placement, docs/device.md "Register stages"). Every
+/// output has the same number, so writes keep their order across blocks.
+pub const EXIT_STAGES: usize = 2;
+
+/// Words the read port ORs in its first registered stage.
+const READ_GROUP: usize = 8;
+
+/// Clocks from the bridge's read address (`csr_rd_addr`, a register in the
+/// bridge) to the word on `rd_data`: the address register, the registered
+/// address decode (`rd_hit_*`), the group ORs (`rd_g*`) and `rd_q`. The
+/// bridge waits this long at each word boundary of a frame it reads from here.
+pub const READ_LATENCY: usize = 4;
+
 fn k(v: u64, w: u32) -> Result<Expr, RtlError> {
     Expr::konst(v as i128, Ty::u(w))
 }
 
 /// Builds `rxdsp_csr`: a write port (`wr_en`, `wr_addr`, `wr_data`), a
-/// registered read port (`rd_addr` -> `rd_data` a clock later), one `in_<reg>` input per
+/// registered read port (`rd_addr` -> `rd_data`, [`READ_LATENCY`]), one `in_<reg>` input per
 /// status or snapshot register, one `q_<reg>` output per exported read-write
 /// register, `s_<reg>` (and `c_<reg>` when wider than a bit) per strobe,
 /// the equalizer's register-port signals (`eq_cfg_*`) and `soft_rst`.
@@ -170,9 +188,11 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
             Kind::Strobe => {
                 let hit = hit_w(&mut m, r)?;
                 let sq = m.reg_d(&format!("sq_{id}"), &hit, None, Some(0))?;
-                m.output(
+                exit_output(
+                    &mut m,
                     &format!("s_{id}"),
                     &sq,
+                    0,
                     &format!("write strobe (registered): {}", r.doc),
                 )?;
                 if r.width > 1 {
@@ -182,9 +202,11 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
                         Some(&hit),
                         Some(0),
                     )?;
-                    m.output(
+                    exit_output(
+                        &mut m,
                         &format!("c_{id}"),
                         &cq,
+                        0,
                         "the value written (registered; valid with the strobe)",
                     )?;
                 }
@@ -217,7 +239,7 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
                 let hit = hit_w(&mut m, r)?;
                 let q = rw_words(&mut m, r, &hit, &we, &wa, &wd, &soft, *reset, *soft_reset)?;
                 if *export {
-                    m.output(&format!("q_{id}"), &q, &r.doc)?;
+                    exit_output(&mut m, &format!("q_{id}"), &q, *reset as i128, &r.doc)?;
                 }
                 if let Some(a) = ea {
                     eq_we = eq_we.or(&hit)?;
@@ -254,41 +276,81 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     let eq_we = m.reg_d("eq_we_q", &eq_we, None, Some(0))?;
     let eq_addr = m.reg_d("eq_addr_q", &eq_addr, None, Some(0))?;
     let eq_wd = m.reg_d("eq_wdata_q", &wd.slice(dw - 1, 0)?, None, Some(0))?;
-    m.output(
+    exit_output(
+        &mut m,
         "eq_cfg_we",
         &eq_we,
+        0,
         "equalizer register write strobe (registered)",
     )?;
-    m.output(
+    exit_output(
+        &mut m,
         "eq_cfg_addr",
         &eq_addr,
+        0,
         "equalizer register address (registered)",
     )?;
-    m.output(
+    exit_output(
+        &mut m,
         "eq_cfg_wdata",
         &eq_wd,
+        0,
         "equalizer register data (registered)",
     )?;
-    // a balanced OR of the words, each masked by its address match (the
-    // addresses are distinct, as `RegMap::check` above makes sure, so at most
-    // one term is not zero): about log2(words) levels, where a chain of 2:1
-    // muxes was one level per word (~170 in the BER-tester build)
-    let terms = words
-        .iter()
-        .map(|(a, v)| Expr::mux(&ra.eq(&k(*a as u64, 16)?)?, v, &k(0, 32)?))
-        .collect::<Result<Vec<_>, _>>()?;
-    let rd = match terms.is_empty() {
+    read_port(&mut m, &ra, &words)?;
+    Ok(m)
+}
+
+/// `port`: `e` through [`EXIT_STAGES`] registers that reset to `reset`
+/// (the value `e` itself resets to).
+fn exit_output(
+    m: &mut Module,
+    port: &str,
+    e: &Expr,
+    reset: i128,
+    doc: &str,
+) -> Result<(), RtlError> {
+    let mut q = e.clone();
+    for i in 0..EXIT_STAGES {
+        q = m.reg_d(&format!("{port}_x{i}"), &q, None, Some(reset))?;
+    }
+    m.output(port, &q, doc)
+}
+
+/// The read port: `rd_data` is the word at `ra` ([`READ_LATENCY`] clocks
+/// after the bridge's address register; unmapped addresses read 0). Three
+/// register stages: the address decode (`rd_hit_*`, one flag per word), the
+/// OR of [`READ_GROUP`] masked words (`rd_g*`, where the words arrive from
+/// their blocks across the die), and the OR of the groups (`rd_q`). The ORs
+/// are balanced (about log2 of their terms in levels, where a chain of 2:1
+/// muxes was one level per word, ~170 in the BER-tester build); the
+/// addresses are distinct (`RegMap::check`), so at most one term is not zero.
+fn read_port(m: &mut Module, ra: &Expr, words: &[(u16, Expr)]) -> Result<(), RtlError> {
+    let mut groups = Vec::new();
+    for (g, chunk) in words.chunks(READ_GROUP).enumerate() {
+        let mut terms = Vec::new();
+        for (a, v) in chunk {
+            let hit = m.reg_d(
+                &format!("rd_hit_{a:x}"),
+                &ra.eq(&k(*a as u64, 16)?)?,
+                None,
+                Some(0),
+            )?;
+            terms.push(Expr::mux(&hit, v, &k(0, 32)?)?);
+        }
+        let or = crate::rs::gf::or_all(terms)?;
+        groups.push(m.reg_d(&format!("rd_g{g}"), &or, None, Some(0))?);
+    }
+    let rd = match groups.is_empty() {
         true => k(0, 32)?,
-        false => crate::rs::gf::or_all(terms)?,
+        false => crate::rs::gf::or_all(groups)?,
     };
-    // registered: the bridge takes a word two clocks after its address
     let rd = m.reg_d("rd_q", &rd, None, Some(0))?;
     m.output(
         "rd_data",
         &rd,
-        "read data, a clock after rd_addr (unmapped addresses read 0)",
-    )?;
-    Ok(m)
+        "read data, READ_LATENCY - 1 clocks after rd_addr (unmapped addresses read 0)",
+    )
 }
 
 /// The storage of a read-write register: one register per 32-bit word.

@@ -542,8 +542,8 @@ fn delay(m: &mut Module, name: &str, x: &Expr, n: usize) -> Result<Expr, RtlErro
 struct CfgPort {
     we: Expr,
     addr: Expr,
-    wdata: Expr,
-    /// `wdata` a clock later, the data of the registered strobes ([`Self::hit`])
+    /// `cfg_wdata` a clock later, the data of every registered write: the
+    /// strobes ([`Self::hit`]), the thresholds and the channel tables
     wdata_q: Expr,
 }
 
@@ -562,12 +562,6 @@ impl CfgPort {
     /// The low `w` bits of the write data, a clock later (with [`Self::hit`]).
     fn data(&self, w: u32) -> Result<Expr, RtlError> {
         self.wdata_q.slice(w - 1, 0)
-    }
-
-    /// The low `w` bits of the write data as it is on the port (with a
-    /// strobe decoded from `we` and `addr` directly: the memories).
-    fn raw_data(&self, w: u32) -> Result<Expr, RtlError> {
-        self.wdata.slice(w - 1, 0)
     }
 
     /// A configuration register of `w` bits at `a` (reset `reset`).
@@ -623,18 +617,23 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         }
         off.slice(k - 1, 0)?.eq(&ku(0, k)?)
     };
-    let we_top = m.wire("we_thr_top", &thr.and(&zero_below(K)?)?)?;
-    let s_top = m.reg_d("thr_top", &port.raw_data(64)?, Some(&we_top), Some(0))?;
+    // every threshold write is registered (strobe, address and, through
+    // `CfgPort::data`, the data): the decode and the write enables of some
+    // 150 memory copies and 128 registers across the lanes are two paths
+    let we_top = m.reg_d("we_thr_top", &thr.and(&zero_below(K)?)?, None, Some(0))?;
+    let s_top = m.reg_d("thr_top", &port.data(64)?, Some(&we_top), Some(0))?;
     let e = thr.and(&off.bit(K - 1)?)?.and(&zero_below(K - 1)?)?;
-    let we_half = m.wire("we_thr_half", &e)?;
-    let s_half = m.reg_d("thr_half", &port.raw_data(64)?, Some(&we_half), Some(0))?;
+    let we_half = m.reg_d("we_thr_half", &e, None, Some(0))?;
+    let s_half = m.reg_d("thr_half", &port.data(64)?, Some(&we_half), Some(0))?;
+    // the word address within a level: offset bits K-1..k+1 (bit 0 is no level's)
+    let off_q = m.reg_d("thr_off_q", &off.slice(K - 1, 1)?, None, Some(0))?;
     let mut levels = Vec::new();
     for k in 0..K - 1 {
         let mem = m.memory(&format!("thr_l{k}"), Ty::u(64), 1 << (K - 1 - k))?;
         let e = thr.and(&off.bit(k)?)?.and(&zero_below(k)?)?;
-        let we = m.wire(&format!("we_thr_l{k}"), &e)?;
-        let a = m.wire(&format!("thr_l{k}_wa"), &off.slice(K - 1, k + 1)?)?;
-        m.mem_write(&mem, &we, &a, &port.raw_data(64)?)?;
+        let we = m.reg_d(&format!("we_thr_l{k}"), &e, None, Some(0))?;
+        let a = m.wire(&format!("thr_l{k}_wa"), &off_q.slice(K - 2, k)?)?;
+        m.mem_write(&mem, &we, &a, &port.data(64)?)?;
         // written before `run` (a write during a run has no defined word to
         // land in): a read that meets a write is never part of the stream
         m.mem_no_collision(&mem)?;
@@ -881,12 +880,13 @@ fn channel(
         "tab_g",
         &port.addr.slice(CFG_ADDR_BITS - 2, CFG_ADDR_BITS - 1 - gb)?,
     )?;
-    let tab_e = m.wire("tab_e", &port.addr.slice(7, 0)?)?;
-    let data = m.wire("tab_data", &port.raw_data(GROUP_BITS)?)?;
+    // registered as the thresholds' writes: strobe, entry, data
+    let tab_e = m.reg_d("tab_e", &port.addr.slice(7, 0)?, None, Some(0))?;
+    let data = m.wire("tab_data", &port.data(GROUP_BITS)?)?;
     let mut we_g = Vec::new();
     for g in 0..groups(p) {
         let hit = we_tab.and(&tab_g.eq(&ku(g as i128, gb)?)?)?;
-        we_g.push(m.wire(&format!("we_tab{g}"), &hit)?);
+        we_g.push(m.reg_d(&format!("we_tab{g}"), &hit, None, Some(0))?);
     }
     let mut ys = Vec::new();
     for lane in 0..pp {
@@ -1233,7 +1233,6 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         we,
         addr,
         wdata_q: m.reg_d("cfg_wdata_q", &wdata, None, Some(0))?,
-        wdata,
     };
     let run = m.input(
         "run",

@@ -247,8 +247,8 @@ module rxdsp_bridge (
     wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? of_rd_byte : ((t_idx[1:0] == 2'd0) ? csr_rd_data[7:0] : ((t_idx[1:0] == 2'd1) ? csr_rd_data[15:8] : ((t_idx[1:0] == 2'd2) ? csr_rd_data[23:16] : csr_rd_data[31:24])))) : 8'd0)))))))));
     wire t_last = (t_idx == (t_pay_end + 16'd3));
     wire enc_ready;
-    reg [1:0] t_rd_wait;
-    wire t_rd_waiting = ((~(t_rd_wait == 2'd0)) & (~t_src_out));
+    reg [2:0] t_rd_wait;
+    wire t_rd_waiting = ((~(t_rd_wait == 3'd0)) & (~t_src_out));
     reg [7:0] t_q_byte;
     reg t_q_last;
     reg t_q_crc;
@@ -349,7 +349,7 @@ module rxdsp_bridge (
             t_sym <= 32'd0;
             t_q_v <= 1'b0;
             t_rd_addr <= 16'd0;
-            t_rd_wait <= 2'd0;
+            t_rd_wait <= 3'd0;
             e_state <= 3'd0;
             e_n <= 8'd0;
             e_i <= 8'd0;
@@ -383,7 +383,7 @@ module rxdsp_bridge (
             t_sym <= (soft_rst ? 32'd0 : (of_pop ? (t_sym + 32'd4) : t_sym));
             t_q_v <= (t_take | (t_q_v & (~enc_ready)));
             t_rd_addr <= (t_rda + t_word_i);
-            t_rd_wait <= ((t_start | t_rd_cross) ? 2'd2 : (t_rd_waiting ? (t_rd_wait - 2'd1) : 2'd0));
+            t_rd_wait <= ((t_start | t_rd_cross) ? 3'd4 : (t_rd_waiting ? (t_rd_wait - 3'd1) : 3'd0));
             e_state <= (e_close ? 3'd1 : ((e_adv & (e_state == 3'd1)) ? ((e_n == 8'd0) ? e_after : 3'd2) : (((e_adv & (e_state == 3'd2)) & e_i_last) ? e_after : ((e_adv & (e_state == 3'd3)) ? 3'd4 : ((e_adv & (e_state == 3'd4)) ? 3'd0 : e_state)))));
             e_n <= (e_acc_z ? e_n : (e_acc_nz ? e_n1 : (e_refill ? 8'd0 : e_n)));
             e_i <= (e_close ? 8'd0 : ((e_adv & (e_state == 3'd2)) ? (e_i + 8'd1) : e_i));
