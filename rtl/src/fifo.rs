@@ -12,8 +12,8 @@
 //! asynchronously: its head is on the output the cycle after it is written,
 //! so the FIFO costs the pipeline no latency.
 
-use crate::hdl::{Expr, Module, Ty};
-use crate::RtlError;
+use crate::hdl::{Expr, Header, Module, Ty};
+use crate::{Design, RtlError};
 use golden::numeric::clog2;
 
 /// Depth of a credit FIFO behind a pipeline of `latency` stages: room for
@@ -101,5 +101,108 @@ pub fn credit_fifo(
     Ok(CreditFifo {
         valid: nonempty,
         head,
+    })
+}
+/// A register slice's outputs.
+pub struct Slice {
+    /// the slice takes a word in this cycle: a register (no path from
+    /// `m_ready`)
+    pub s_ready: Expr,
+    /// the word on the output, a register
+    pub m_data: Expr,
+    /// `m_data` is valid, a register
+    pub m_valid: Expr,
+}
+
+/// A register slice (a two-word skid buffer) named `{name}_*` on a
+/// ready/valid stream: every output is a register, so neither the data and
+/// valid path nor the ready path crosses it in one clock (two blocks far
+/// apart on the die meet through it). It passes every word in order, a clock
+/// later, and takes a word in every cycle its consumer does.
+///
+/// An output word (`m_*`) and a skid word (`{name}_sk_*`): the output loads
+/// when it is empty or taken; a word that arrives while the output is held
+/// waits in the skid word, and `s_ready` is low while it does.
+pub fn reg_slice(
+    m: &mut Module,
+    name: &str,
+    s_data: &Expr,
+    s_valid: &Expr,
+    m_ready: &Expr,
+) -> Result<Slice, RtlError> {
+    let ty = Ty::u(s_data.width());
+    let m_valid = m.reg(&format!("{name}_m_valid"), Ty::BIT, Some(0))?;
+    let m_data = m.reg(&format!("{name}_m_data"), ty, None)?;
+    let sk_valid = m.reg(&format!("{name}_sk_valid"), Ty::BIT, Some(0))?;
+    let sk_data = m.reg(&format!("{name}_sk_data"), ty, None)?;
+    let s_ready = m.wire(&format!("{name}_s_ready"), &sk_valid.not())?;
+    let s_fire = m.wire(&format!("{name}_s_fire"), &s_valid.and(&s_ready)?)?;
+    // the output is empty or taken in this cycle: it loads the skid word
+    // if there is one, else the arriving word
+    let load = m.wire(&format!("{name}_load"), &m_valid.not().or(m_ready)?)?;
+    let any = sk_valid.or(&s_fire)?;
+    m.next(&m_valid, &Expr::mux(&load, &any, &m_valid)?, None)?;
+    m.next(
+        &m_data,
+        &Expr::mux(&sk_valid, &sk_data, s_data)?,
+        Some(&load.and(&any)?),
+    )?;
+    let hold = m.wire(&format!("{name}_hold"), &load.not().and(&s_fire)?)?;
+    m.next(
+        &sk_valid,
+        &Expr::mux(&load, &Expr::konst(0, Ty::BIT)?, &sk_valid.or(&hold)?)?,
+        None,
+    )?;
+    m.next(&sk_data, s_data, Some(&hold))?;
+    Ok(Slice {
+        s_ready,
+        m_data,
+        m_valid,
+    })
+}
+
+/// Name of the register slice alone ([`design_slice`]).
+pub const SLICE: &str = "rxdsp_reg_slice";
+
+/// [`reg_slice`] of a `width`-bit stream as a module of its own
+/// (`s_axis_*` in, `m_axis_*` out), for its testbench.
+pub fn design_slice(width: u32) -> Result<Design, RtlError> {
+    if !(1..=64).contains(&width) {
+        return Err(RtlError::Param {
+            name: "register slice width",
+            value: width as i64,
+            why: "must be 1..64 bits".into(),
+        });
+    }
+    let mut m = Module::new(
+        SLICE,
+        Header::new("register slice (two-word skid buffer)", crate::regen::SLICE)
+            .param("width", width)
+            .latency(1),
+    );
+    m.clock()?;
+    let d = m.input("s_axis_tdata", Ty::u(width), "input word")?;
+    let v = m.input("s_axis_tvalid", Ty::BIT, "input word valid")?;
+    let r = m.input(
+        "m_axis_tready",
+        Ty::BIT,
+        "the consumer takes the output word",
+    )?;
+    let s = reg_slice(&mut m, "sl", &d, &v, &r)?;
+    m.output(
+        "s_axis_tready",
+        &s.s_ready,
+        "the slice takes a word (a register)",
+    )?;
+    m.output("m_axis_tdata", &s.m_data, "output word (a register)")?;
+    m.output(
+        "m_axis_tvalid",
+        &s.m_valid,
+        "output word valid (a register)",
+    )?;
+    Ok(Design {
+        files: vec![(format!("{SLICE}.v"), m.emit()?)],
+        ports: m.ports().to_vec(),
+        latency: 1,
     })
 }

@@ -65,6 +65,9 @@ pub mod regen {
     pub const RS_CHAIN: &str = "rxdsp synth --set tx.fec=kp4|kr4 (into <out>/rtl/)";
     /// The Icarus testbenches ([`crate::tb`]).
     pub const TB: &str = "no rxdsp command writes it: built in memory by rxdsp-sim (rtl::tb)";
+    /// The register slice alone ([`crate::fifo::design_slice`]), for its test.
+    pub const SLICE: &str =
+        "no rxdsp command writes it: built in memory by rxdsp-sim's reg_slice test";
     /// The link emulator `rxdsp_emu` ([`crate::emu`]).
     pub const EMU: &str = "rxdsp gen --out <dir> (P from rtl.parallel, T = 48, adc.bits)";
     /// The BER checker `rxdsp_check` ([`crate::check`]).

@@ -231,6 +231,21 @@ pub fn build_device(
         _ => None,
     };
 
+    m.comment("the equalizer's decisions to the bridge through a register slice");
+    // the bridge sits by the CSR block and the equalizer by its multipliers:
+    // the slice puts a register on the decisions' valid and on the bridge's
+    // ready, so neither crosses that distance in the clock of the logic
+    // around it
+    let br_ready = m.wire_decl("br_symbol_tready", Ty::BIT)?;
+    let to_bridge = crate::fifo::reg_slice(
+        &mut m,
+        "br_sym",
+        &w.m_data,
+        routed.as_ref().map_or(&w.m_valid, |r| &r.br_give),
+        &br_ready,
+    )?;
+    m.assign(&w.m_ready, &to_bridge.s_ready)?;
+
     m.comment("bridge");
     let mut bc: Vec<(String, Expr)> = vec![
         ("clk".into(), clk.clone()),
@@ -243,11 +258,8 @@ pub fn build_device(
             "m_axis_tready".into(),
             routed.as_ref().map_or(&w.s_ready, |r| &r.br_take).clone(),
         ),
-        ("s_axis_tdata".into(), w.m_data.clone()),
-        (
-            "s_axis_tvalid".into(),
-            routed.as_ref().map_or(&w.m_valid, |r| &r.br_give).clone(),
-        ),
+        ("s_axis_tdata".into(), to_bridge.m_data.clone()),
+        ("s_axis_tvalid".into(), to_bridge.m_valid.clone()),
         ("soft_rst".into(), w.q_ctrl.clone()),
         ("csr_wr_en".into(), w.wr_en.clone()),
         ("csr_wr_addr".into(), w.wr_addr.clone()),
@@ -255,7 +267,7 @@ pub fn build_device(
         ("csr_rd_addr".into(), w.rd_addr.clone()),
         ("m_axis_tdata".into(), w.s_data.clone()),
         ("m_axis_tvalid".into(), w.s_valid.clone()),
-        ("s_axis_tready".into(), w.m_ready.clone()),
+        ("s_axis_tready".into(), br_ready.clone()),
         ("m_byte_tdata".into(), w.tx_data.clone()),
         ("m_byte_tvalid".into(), w.tx_valid.clone()),
         ("busy".into(), w.busy.clone()),

@@ -186,6 +186,18 @@ module rxdsp_top (
         .rd_data(csr_rd_data)
     );
 
+    // the equalizer's decisions to the bridge through a register slice
+    wire br_symbol_tready;
+    reg br_sym_m_valid;
+    reg [15:0] br_sym_m_data;
+    reg br_sym_sk_valid;
+    reg [15:0] br_sym_sk_data;
+    wire br_sym_s_ready = (~br_sym_sk_valid);
+    wire br_sym_s_fire = (symbol_tvalid & br_sym_s_ready);
+    wire br_sym_load = ((~br_sym_m_valid) | br_symbol_tready);
+    wire br_sym_hold = ((~br_sym_load) & br_sym_s_fire);
+    assign symbol_tready = br_sym_s_ready;
+
     // bridge
     rxdsp_bridge u_bridge (
         .clk(clk),
@@ -195,15 +207,15 @@ module rxdsp_top (
         .m_byte_tready(tx_ready),
         .csr_rd_data(csr_rd_data),
         .m_axis_tready(sample_tready),
-        .s_axis_tdata(symbol_tdata),
-        .s_axis_tvalid(symbol_tvalid),
+        .s_axis_tdata(br_sym_m_data),
+        .s_axis_tvalid(br_sym_m_valid),
         .soft_rst(q_ctrl_control),
         .csr_wr_en(csr_wr_en),
         .csr_wr_addr(csr_wr_addr),
         .csr_wr_data(csr_wr_data),
         .m_axis_tdata(sample_tdata),
         .m_axis_tvalid(sample_tvalid),
-        .s_axis_tready(symbol_tready),
+        .s_axis_tready(br_symbol_tready),
         .csr_rd_addr(csr_rd_addr),
         .m_byte_tdata(tx_data_w),
         .m_byte_tvalid(tx_valid_w),
@@ -256,6 +268,8 @@ module rxdsp_top (
             st_level3 <= 64'd0;
             sat_n <= 4'd0;
             st_ffe_saturated <= 64'd0;
+            br_sym_m_valid <= 1'b0;
+            br_sym_sk_valid <= 1'b0;
         end else begin
             st_samples_in <= (q_ctrl_control ? 64'd0 : (sample_taken ? (st_samples_in + 64'd8) : st_samples_in));
             st_symbols_out <= (q_ctrl_control ? 64'd0 : (symbol_taken ? (st_symbols_out + 64'd8) : st_symbols_out));
@@ -270,6 +284,20 @@ module rxdsp_top (
             st_level3 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level3 + {60'd0, lvl3_n}) : st_level3));
             sat_n <= sat_n_s_t2_0;
             st_ffe_saturated <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_ffe_saturated + {60'd0, sat_n}) : st_ffe_saturated));
+            br_sym_m_valid <= (br_sym_load ? (br_sym_sk_valid | br_sym_s_fire) : br_sym_m_valid);
+            br_sym_sk_valid <= (br_sym_load ? 1'b0 : (br_sym_sk_valid | br_sym_hold));
+        end
+    end
+
+    always @(posedge clk) begin
+        if ((br_sym_load & (br_sym_sk_valid | br_sym_s_fire))) begin
+            br_sym_m_data <= (br_sym_sk_valid ? br_sym_sk_data : symbol_tdata);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (br_sym_hold) begin
+            br_sym_sk_data <= symbol_tdata;
         end
     end
 
