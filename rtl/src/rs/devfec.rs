@@ -485,12 +485,26 @@ fn counters(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
         live.push(m.wire(&format!("fec_live{i}"), &Expr::concat(&[hi, lo.clone()])?)?);
     }
     // held at the state of codeword `fec.limit`: every statistic of a
-    // codeword changes in the same clock, so the copies stop together
+    // codeword changes in the same clock, so the copies stop together.
+    // The enable is two registers behind the count: `open(t)` is
+    // `count(t-2) < limit`, so the 64-bit compare and the enable of the 1,344
+    // held flip-flops are two register-to-register paths. The copies load
+    // in every clock up to and including the one after the count reaches the
+    // limit (where a high word that lags its low word's wrap by a clock lands)
+    // and in none after: the next codeword is at least `2t + 4` beats later
+    // (`rs::check_fit`), and no statistic changes in between. So they hold
+    // what a copy enabled by `count(t) <= limit` would hold.
     m.comment("RS decoder chain: the counters as of codeword fec.limit");
     let cw = &live[0];
     let lw = r.limit.width();
     let limit = Expr::concat(&[ku(0, cw.width() - lw)?, r.limit.clone()])?;
-    let open = m.wire("fec_cnt_open", &c.unlimited.or(&limit.lt(cw)?.not())?)?;
+    let below = m.reg_d(
+        "fec_cnt_below",
+        &c.unlimited.or(&cw.lt(&limit)?)?,
+        None,
+        Some(1),
+    )?;
+    let open = m.reg_d("fec_cnt_open", &below, None, Some(1))?;
     for (i, ((_, w), v)) in r.counters.iter().zip(&live).enumerate() {
         let held = m.reg(&format!("fec_held{i}"), v.ty(), Some(0))?;
         let next = Expr::mux(&open, v, &held)?;
