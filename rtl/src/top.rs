@@ -231,55 +231,14 @@ pub fn build_device(
         _ => None,
     };
 
-    m.comment("the equalizer's decisions to the bridge through a register slice");
-    // the bridge sits by the CSR block and the equalizer by its multipliers:
-    // the slice puts a register on the decisions' valid and on the bridge's
-    // ready, so neither crosses that distance in the clock of the logic
-    // around it
-    let br_ready = m.wire_decl("br_symbol_tready", Ty::BIT)?;
-    let to_bridge = crate::fifo::reg_slice(
-        &mut m,
-        "br_sym",
-        &w.m_data,
-        routed.as_ref().map_or(&w.m_valid, |r| &r.br_give),
-        &br_ready,
-    )?;
-    m.assign(&w.m_ready, &to_bridge.s_ready)?;
-
-    m.comment("bridge");
-    let mut bc: Vec<(String, Expr)> = vec![
-        ("clk".into(), clk.clone()),
-        ("rst".into(), rst.clone()),
-        ("s_byte_tdata".into(), rx_data),
-        ("s_byte_tvalid".into(), rx_valid),
-        ("m_byte_tready".into(), tx_ready),
-        ("csr_rd_data".into(), w.rd_data.clone()),
-        (
-            "m_axis_tready".into(),
-            routed.as_ref().map_or(&w.s_ready, |r| &r.br_take).clone(),
-        ),
-        ("s_axis_tdata".into(), to_bridge.m_data.clone()),
-        ("s_axis_tvalid".into(), to_bridge.m_valid.clone()),
-        ("soft_rst".into(), w.q_ctrl.clone()),
-        ("csr_wr_en".into(), w.wr_en.clone()),
-        ("csr_wr_addr".into(), w.wr_addr.clone()),
-        ("csr_wr_data".into(), w.wr_data.clone()),
-        ("csr_rd_addr".into(), w.rd_addr.clone()),
-        ("m_axis_tdata".into(), w.s_data.clone()),
-        ("m_axis_tvalid".into(), w.s_valid.clone()),
-        ("s_axis_tready".into(), br_ready.clone()),
-        ("m_byte_tdata".into(), w.tx_data.clone()),
-        ("m_byte_tvalid".into(), w.tx_valid.clone()),
-        ("busy".into(), w.busy.clone()),
-        ("slots_used".into(), w.used.clone()),
-        ("sample_taken".into(), w.s_fire.clone()),
-        ("symbol_taken".into(), w.m_fire.clone()),
-    ];
-    for (n, e) in &w.cnts {
-        bc.push((format!("cnt_{n}"), e.clone()));
-    }
-    let c: Vec<(&str, &Expr)> = bc.iter().map(|(n, e)| (n.as_str(), e)).collect();
-    m.instance(&br, "u_bridge", &c)?;
+    let byte_io = ByteIo {
+        clk: &clk,
+        rst: &rst,
+        rx_data: &rx_data,
+        rx_valid: &rx_valid,
+        tx_ready: &tx_ready,
+    };
+    bridge_instance(&mut m, &br, &w, routed.as_ref(), &byte_io)?;
 
     m.comment("equalizer");
     let side = match &aw {
@@ -362,6 +321,76 @@ pub fn build_device(
     }
     mods.push(m);
     Ok(mods)
+}
+
+/// The device's byte interface and its clock.
+struct ByteIo<'a> {
+    clk: &'a Expr,
+    rst: &'a Expr,
+    rx_data: &'a Expr,
+    rx_valid: &'a Expr,
+    tx_ready: &'a Expr,
+}
+
+/// The bridge `br` on the byte interface `io`, the CSR block's ports and the
+/// sample and decision streams (the BER tester's `routed` ones when it is
+/// there), the decisions through a register slice.
+fn bridge_instance(
+    m: &mut Module,
+    br: &Module,
+    w: &Wires,
+    routed: Option<&crate::bert::Routed>,
+    io: &ByteIo,
+) -> Result<(), RtlError> {
+    m.comment("the equalizer's decisions to the bridge through a register slice");
+    // the bridge sits by the CSR block and the equalizer by its multipliers:
+    // the slice puts a register on the decisions' valid and on the bridge's
+    // ready, so neither crosses that distance in the clock of the logic
+    // around it
+    let br_ready = m.wire_decl("br_symbol_tready", Ty::BIT)?;
+    let to_bridge = crate::fifo::reg_slice(
+        m,
+        "br_sym",
+        &w.m_data,
+        routed.map_or(&w.m_valid, |r| &r.br_give),
+        &br_ready,
+    )?;
+    m.assign(&w.m_ready, &to_bridge.s_ready)?;
+
+    m.comment("bridge");
+    let mut bc: Vec<(String, Expr)> = vec![
+        ("clk".into(), io.clk.clone()),
+        ("rst".into(), io.rst.clone()),
+        ("s_byte_tdata".into(), io.rx_data.clone()),
+        ("s_byte_tvalid".into(), io.rx_valid.clone()),
+        ("m_byte_tready".into(), io.tx_ready.clone()),
+        ("csr_rd_data".into(), w.rd_data.clone()),
+        (
+            "m_axis_tready".into(),
+            routed.map_or(&w.s_ready, |r| &r.br_take).clone(),
+        ),
+        ("s_axis_tdata".into(), to_bridge.m_data.clone()),
+        ("s_axis_tvalid".into(), to_bridge.m_valid.clone()),
+        ("soft_rst".into(), w.q_ctrl.clone()),
+        ("csr_wr_en".into(), w.wr_en.clone()),
+        ("csr_wr_addr".into(), w.wr_addr.clone()),
+        ("csr_wr_data".into(), w.wr_data.clone()),
+        ("csr_rd_addr".into(), w.rd_addr.clone()),
+        ("m_axis_tdata".into(), w.s_data.clone()),
+        ("m_axis_tvalid".into(), w.s_valid.clone()),
+        ("s_axis_tready".into(), br_ready.clone()),
+        ("m_byte_tdata".into(), w.tx_data.clone()),
+        ("m_byte_tvalid".into(), w.tx_valid.clone()),
+        ("busy".into(), w.busy.clone()),
+        ("slots_used".into(), w.used.clone()),
+        ("sample_taken".into(), w.s_fire.clone()),
+        ("symbol_taken".into(), w.m_fire.clone()),
+    ];
+    for (n, e) in &w.cnts {
+        bc.push((format!("cnt_{n}"), e.clone()));
+    }
+    let c: Vec<(&str, &Expr)> = bc.iter().map(|(n, e)| (n.as_str(), e)).collect();
+    m.instance(br, "u_bridge", &c)
 }
 
 /// The device top's header: its build parameters.
