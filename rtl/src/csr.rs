@@ -168,11 +168,14 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
         let h = wa.eq(&k(r.addr as u64, 16)?)?;
         m.wire(&format!("wr_{}", r.ident()), &we.and(&h)?)
     };
-    // snapshot trigger
+    // snapshot trigger, registered: it enables some 2,000 snapshot
+    // flip-flops, which a register reaches in one hop and an address decode
+    // did not (the snapshot is taken a clock after the write)
     let mut snap = k(0, 1)?;
     for r in map.regs() {
         if r.kind == Kind::SnapshotTrigger {
-            snap = hit_w(&mut m, r)?;
+            let hit = hit_w(&mut m, r)?;
+            snap = m.reg_d("snap_q", &hit, None, Some(0))?;
         }
     }
     // per-register values as seen by reads (one or two 32-bit words)

@@ -42,6 +42,7 @@ module rxdsp_csr (
     reg [15:0] wq_addr;
     reg [31:0] wq_data;
     wire wr_stats_snapshot = (wq_en & (wq_addr == 16'h101));
+    reg snap_q;
     wire [31:0] v_id_id = 32'h49440001;
     wire [31:0] v_id_magic = 32'h52584453;
     wire [31:0] v_id_gen_version = 32'h100;
@@ -298,6 +299,7 @@ module rxdsp_csr (
             wq_en <= 1'b0;
             wq_addr <= 16'd0;
             wq_data <= 32'd0;
+            snap_q <= 1'b0;
             r_ctrl_control <= 1'b0;
             q_ctrl_control_x0 <= 1'b0;
             q_ctrl_control_x1 <= 1'b0;
@@ -422,6 +424,7 @@ module rxdsp_csr (
             wq_en <= wr_en;
             wq_addr <= wr_addr;
             wq_data <= wr_data;
+            snap_q <= wr_stats_snapshot;
             r_ctrl_control <= (wr_ctrl_control ? wq_data[0] : r_ctrl_control);
             q_ctrl_control_x0 <= r_ctrl_control;
             q_ctrl_control_x1 <= q_ctrl_control_x0;
@@ -563,7 +566,7 @@ module rxdsp_csr (
             snap_bridge_rx_full <= 32'd0;
             snap_bridge_tx_frames <= 32'd0;
             snap_bridge_out_frames <= 32'd0;
-        end else if (wr_stats_snapshot) begin
+        end else if (snap_q) begin
             snap_stats_samples_in <= in_stats_samples_in;
             snap_stats_symbols_out <= in_stats_symbols_out;
             snap_stats_level0 <= in_stats_level0;
