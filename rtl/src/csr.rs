@@ -145,9 +145,10 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     // the address decode and a block's configuration logic are three
     // register-to-register paths, not one (the BER tester's longest, from
     // the bridge to the emulator's seed adders). A read-write register takes
-    // its value two clocks after the bridge's strobe, a strobe reaches its
-    // block two clocks after it, and so does the equalizer's register port
-    // (its coefficient takes the value a clock later).
+    // its value two clocks after the bridge's strobe; every output then
+    // passes `EXIT_STAGES` more registers, so a block sees a read-write value,
+    // a strobe or the equalizer's register port `2 + EXIT_STAGES` clocks
+    // after the bridge's strobe (a coefficient takes the value a clock later).
     let we = m.reg_d("wq_en", &we_in, None, Some(0))?;
     let wa = m.reg_d("wq_addr", &wa_in, None, Some(0))?;
     let wd = m.reg_d("wq_data", &wd_in, None, Some(0))?;
@@ -352,7 +353,10 @@ fn read_port(m: &mut Module, ra: &Expr, words: &[(u16, Expr)]) -> Result<(), Rtl
     m.output(
         "rd_data",
         &rd,
-        "read data, READ_LATENCY - 1 clocks after rd_addr (unmapped addresses read 0)",
+        &format!(
+            "read data, {} clocks after rd_addr (unmapped addresses read 0)",
+            READ_LATENCY - 1
+        ),
     )
 }
 

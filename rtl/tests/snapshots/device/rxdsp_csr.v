@@ -35,7 +35,7 @@ module rxdsp_csr (
     output wire eq_cfg_we, // equalizer register write strobe (registered)
     output wire [4:0] eq_cfg_addr, // equalizer register address (registered)
     output wire [9:0] eq_cfg_wdata, // equalizer register data (registered)
-    output wire [31:0] rd_data // read data, READ_LATENCY - 1 clocks after rd_addr (unmapped addresses read 0)
+    output wire [31:0] rd_data // read data, 3 clocks after rd_addr (unmapped addresses read 0)
 );
 
     reg wq_en;
