@@ -619,12 +619,11 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
     };
     // every threshold write is registered (strobe, address and, through
     // `CfgPort::data`, the data): the decode and the write enables of some
-    // 150 memory copies and 128 registers across the lanes are two paths
-    let we_top = m.reg_d("we_thr_top", &thr.and(&zero_below(K)?)?, None, Some(0))?;
-    let s_top = m.reg_d("thr_top", &port.data(64)?, Some(&we_top), Some(0))?;
-    let e = thr.and(&off.bit(K - 1)?)?.and(&zero_below(K - 1)?)?;
-    let we_half = m.reg_d("we_thr_half", &e, None, Some(0))?;
-    let s_half = m.reg_d("thr_half", &port.data(64)?, Some(&we_half), Some(0))?;
+    // 150 memory copies and 128 registers across the lanes are two paths;
+    // the two registers are the port's own kind
+    let s_top = port.reg(m, "thr_top", addr::threshold(NOISE_TABLE_LEN), Ty::u(64), 0)?;
+    let half_at = addr::threshold(NOISE_TABLE_LEN / 2);
+    let s_half = port.reg(m, "thr_half", half_at, Ty::u(64), 0)?;
     // the word address within a level: offset bits K-1..k+1 (bit 0 is no level's)
     let off_q = m.reg_d("thr_off_q", &off.slice(K - 1, 1)?, None, Some(0))?;
     let mut levels = Vec::new();
