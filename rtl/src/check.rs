@@ -804,15 +804,18 @@ fn counters(
     m: &mut Module,
     r: &Runs,
     cl: &Closed,
-    v6: &Expr,
+    v6: &[Expr],
     clear: &Expr,
 ) -> Result<Vec<Expr>, RtlError> {
     m.comment("S8: the counters");
-    let add = |m: &mut Module, name: &str, x: &Expr| -> Result<Expr, RtlError> {
+    // the stage's valid bit in copies: the next one for each counter
+    let mut v6 = v6.iter();
+    let mut v6 = move || v6.next().expect("one valid copy per counter").clone();
+    let add = |m: &mut Module, name: &str, x: &Expr, v: Expr| -> Result<Expr, RtlError> {
         let c = m.reg(name, Ty::u(COUNTER_BITS), Some(0))?;
         let xw = m.wire(&format!("{name}_inc"), x)?;
         let xw = xw.ext(COUNTER_BITS)?;
-        let e = m.wire(&format!("{name}_en"), &v6.or(clear)?)?;
+        let e = m.wire(&format!("{name}_en"), &v.or(clear)?)?;
         let d = Expr::mux(clear, &ku(0, COUNTER_BITS)?, &c.add(&xw)?)?;
         m.next(&c, &d, Some(&e))?;
         Ok(c)
@@ -825,18 +828,18 @@ fn counters(
     let errs = two(m, "errs", &r.errors)?;
     let bits = two(m, "bits", &r.bit_errors)?;
     let mut out = vec![
-        add(m, "n_symbols", &syms)?,
-        add(m, "n_symbol_errors", &errs)?,
+        add(m, "n_symbols", &syms, v6())?,
+        add(m, "n_symbol_errors", &errs, v6())?,
     ];
     let bits_placeholder = out[0].clone();
     out.push(bits_placeholder);
-    out.push(add(m, "n_bit_errors", &bits)?);
+    out.push(add(m, "n_bit_errors", &bits, v6())?);
     for (a, x) in r.level.iter().enumerate() {
         let x6 = two(m, &format!("lv_{a}_"), x)?;
-        out.push(add(m, &format!("n_level_errors{a}"), &x6)?);
+        out.push(add(m, &format!("n_level_errors{a}"), &x6, v6())?);
     }
     let lg = m.reg("n_longest", Ty::u(COUNTER_BITS), Some(0))?;
-    let up = m.wire("longest_up", &v6.and(&cl.cand.gt(&lg)?)?)?;
+    let up = m.wire("longest_up", &v6().and(&cl.cand.gt(&lg)?)?)?;
     let le = m.wire("n_longest_en", &up.or(clear)?)?;
     m.next(
         &lg,
@@ -845,7 +848,7 @@ fn counters(
     )?;
     out.push(lg);
     for (i, t) in cl.tot.iter().enumerate() {
-        out.push(add(m, &format!("n_bursts{}", i + 1), t)?);
+        out.push(add(m, &format!("n_bursts{}", i + 1), t, v6())?);
     }
     debug_assert_eq!(out.len(), NUM_COUNTERS);
     Ok(out)
@@ -855,15 +858,27 @@ fn counters(
 fn shadow(m: &mut Module, io: &Inputs, live: &[Expr]) -> Result<Expr, RtlError> {
     m.comment("snapshot: snap delayed to the counter stage, then the shadow set");
     let mut s = io.snap.clone();
-    for i in 1..=SNAP_DELAY {
+    for i in 1..SNAP_DELAY {
         s = creg(m, &format!("snap_d{i}"), &s, None, &io.clear)?;
     }
+    // the last stage in copies, each enabling a few shadow counters
+    let loads: Vec<u32> = (0..live.len() - 1).map(|_| COUNTER_BITS).collect();
+    let last = Expr::mux(&io.clear, &ku(0, 1)?, &s)?;
+    let en = m.reg_for_loads(
+        &format!("snap_d{SNAP_DELAY}"),
+        &last,
+        None,
+        Some(0),
+        &loads,
+    )?;
     let mut sh = Vec::new();
+    let mut en = en.iter();
     for (i, c) in live.iter().enumerate() {
         if i == addr::BITS {
             continue;
         }
-        sh.push((i, m.reg_d(&format!("sh_{i}"), c, Some(&s), Some(0))?));
+        let e = en.next().expect("one enable per shadow counter");
+        sh.push((i, m.reg_d(&format!("sh_{i}"), c, Some(e), Some(0))?));
     }
     let sym = sh[addr::SYMBOLS].1.clone();
     let bits = m.wire("sh_bits", &sym.add(&sym)?)?;
@@ -929,10 +944,18 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     m.comment("valid bits of the stages S2..S8");
     let mut v = Vec::new();
     let mut prev = f.pop.clone();
-    for s in 1..=LATENCY {
+    for s in 1..LATENCY {
         prev = creg(&mut m, &format!("v{s}"), &prev, None, &io.clear)?;
         v.push(prev.clone());
     }
+    // the last stage's valid bit enables every counter: in copies, one
+    // for each few counters (in the order `counters` declares them) and
+    // the last for `done`
+    let mut loads = vec![COUNTER_BITS; NUM_COUNTERS - 1];
+    loads.push(1);
+    let last = Expr::mux(&io.clear, &ku(0, 1)?, &prev)?;
+    let v_last = m.reg_for_loads(&format!("v{LATENCY}"), &last, None, Some(0), &loads)?;
+    v.push(v_last[NUM_COUNTERS - 1].clone());
     let rxw = m.wire(
         "rx_word",
         &Expr::concat(&[io.rx_level.clone(), io.rx_data.clone()])?,
@@ -948,11 +971,12 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     let lf = lanes(&mut m, p, &bd, &tx4, &rx4)?;
     let r = runs(&mut m, p, &lf)?;
     let cl = carry(&mut m, p, &r, &v[5], &io.clear)?;
-    let live = counters(&mut m, &r, &cl, &v[7], &io.clear)?;
+    let live = counters(&mut m, &r, &cl, &v_last[..NUM_COUNTERS - 1], &io.clear)?;
     let rd = shadow(&mut m, &io, &live)?;
     let done = m.reg("done_q", Ty::BIT, Some(0))?;
-    let dn = done.or(&v[7].and(&cl.last)?)?;
+    let dn = done.or(&v[LATENCY - 1].and(&cl.last)?)?;
     m.next(&done, &Expr::mux(&io.clear, &ku(0, 1)?, &dn)?, None)?;
+    m.split_reset(crate::hdl::FANOUT_BITS)?;
     debug_assert_eq!(tx4.width(), 4 * pp);
     if p.reference {
         // S4: REF_LATENCY register stages after the accept

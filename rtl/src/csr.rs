@@ -171,14 +171,21 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     };
     // snapshot trigger, registered: it enables some 2,000 snapshot
     // flip-flops, which a register reaches in one hop and an address decode
-    // did not (the snapshot is taken a clock after the write)
-    let mut snap = k(0, 1)?;
+    // did not (the snapshot is taken a clock after the write); in copies,
+    // each enabling a few snapshot registers, so no one net crosses the die
+    let snap_loads: Vec<u32> = map
+        .regs()
+        .filter(|r| r.kind == Kind::Snapshot)
+        .map(|r| r.width)
+        .collect();
+    let mut snap_en = Vec::new();
     for r in map.regs() {
         if r.kind == Kind::SnapshotTrigger {
             let hit = hit_w(&mut m, r)?;
-            snap = m.reg_d("snap_q", &hit, None, Some(0))?;
+            snap_en = m.reg_for_loads("snap_q", &hit, None, Some(0), &snap_loads)?;
         }
     }
+    let mut snap_en = snap_en.into_iter();
     // per-register values as seen by reads (one or two 32-bit words)
     let mut words: Vec<(u16, Expr)> = Vec::new();
     let mut eq_we = k(0, 1)?;
@@ -231,6 +238,11 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
                     .expect("declared")
                     .1
                     .clone();
+                // (a map without a trigger never loads them)
+                let snap = match snap_en.next() {
+                    Some(e) => e,
+                    None => k(0, 1)?,
+                };
                 Some(m.reg_d(&format!("snap_{id}"), &src, Some(&snap), Some(0))?)
             }
             Kind::Rw {

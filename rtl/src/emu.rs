@@ -1345,6 +1345,7 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         &room,
         depth,
     )?;
+    m.split_reset(crate::hdl::FANOUT_BITS)?;
     let w = word.width();
     m.output(
         "m_axis_tdata",

@@ -565,6 +565,21 @@ struct Reg {
     ty: Ty,
     reset: Option<i128>,
     next: Option<(Expr, Option<Expr>)>,
+    /// The signal that resets it: `rst`, or one of the copies made by
+    /// [`Module::split_reset`].
+    rst: String,
+    /// Emitted alone in an always block marked `(* keep *)`, so that
+    /// synthesis does not merge it with a register of the same next state.
+    keep: bool,
+}
+
+/// The registers that share one always block: same enable, same reset
+/// signal (or none), and, for a kept register, only itself.
+struct RegGroup {
+    enable: String,
+    rst: Option<String>,
+    keep: bool,
+    regs: Vec<usize>,
 }
 
 /// A memory (array of registers): one synchronous write port, any number of
@@ -681,6 +696,30 @@ enum Item {
     },
 }
 
+/// The register bits one copy of a wide-fan-out control register drives
+/// ([`Module::reg_for_loads`], [`Module::split_reset`]): 32 ECP5 logic tiles
+/// of flip-flops, a neighbourhood the placer can keep around the copy.
+pub const FANOUT_BITS: u32 = 256;
+
+/// Shares loads of the given widths out among copies of a driver, in order:
+/// a new copy starts when the next load would take the current one past
+/// `max_bits` (a load wider than that has a copy of its own). The copy
+/// index of each load.
+pub fn fanout_groups(widths: &[u32], max_bits: u32) -> Vec<usize> {
+    let mut copy = 0usize;
+    let mut bits = 0u32;
+    let mut out = Vec::with_capacity(widths.len());
+    for (i, &w) in widths.iter().enumerate() {
+        if i > 0 && bits + w > max_bits {
+            copy += 1;
+            bits = 0;
+        }
+        bits += w;
+        out.push(copy);
+    }
+    out
+}
+
 /// A module under construction.
 #[derive(Debug)]
 pub struct Module {
@@ -693,6 +732,8 @@ pub struct Module {
     out_driven: HashMap<String, bool>,
     clocked: bool,
     has_rst: bool,
+    /// [`Module::split_reset`] has run: no register with a reset after it
+    reset_split: bool,
     mems: Vec<MemDecl>,
     black_box: bool,
     testbench: bool,
@@ -712,6 +753,7 @@ impl Module {
             out_driven: HashMap::new(),
             clocked: false,
             has_rst: false,
+            reset_split: false,
             mems: Vec::new(),
             black_box: false,
             testbench: false,
@@ -1119,6 +1161,16 @@ impl Module {
                     ),
                 });
             }
+            if self.reset_split {
+                return Err(RtlError::Param {
+                    name: "register reset",
+                    value: v as i64,
+                    why: format!(
+                        "register `{name}` of module {} has a reset value but is declared after Module::split_reset",
+                        self.name
+                    ),
+                });
+            }
             Expr::konst(v, ty)?;
         }
         self.declare(name, ty)?;
@@ -1127,6 +1179,8 @@ impl Module {
             ty,
             reset,
             next: None,
+            rst: "rst".into(),
+            keep: false,
         });
         self.items.push(Item::Reg(self.regs.len() - 1));
         Ok(Expr::sig(name, ty))
@@ -1295,6 +1349,115 @@ impl Module {
         Ok(r)
     }
 
+    /// `n` copies of one register, `{name}_k0` .. `{name}_k{n-1}`, all
+    /// loaded with `d` when `enable` is high and reset to `reset`: the same
+    /// value on every clock. Each is emitted alone in an always block marked
+    /// `(* keep *)`, which stops synthesis from merging them back into one
+    /// register (Yosys's `opt_merge` merges registers of the same next state,
+    /// and a `keep` on the `reg` declaration does not stop it). Give each
+    /// copy a share of a wide fan-out, so that the placer puts it beside its
+    /// loads instead of stretching one net across the die.
+    pub fn reg_copies(
+        &mut self,
+        name: &str,
+        d: &Expr,
+        enable: Option<&Expr>,
+        reset: Option<i128>,
+        n: usize,
+    ) -> Result<Vec<Expr>, RtlError> {
+        if n == 0 {
+            return Err(RtlError::Param {
+                name: "register copies",
+                value: 0,
+                why: format!("`{name}` needs at least one copy"),
+            });
+        }
+        (0..n)
+            .map(|i| {
+                let r = self.reg_d(&format!("{name}_k{i}"), d, enable, reset)?;
+                if let Some(x) = self.regs.last_mut() {
+                    x.keep = true;
+                }
+                Ok(r)
+            })
+            .collect()
+    }
+
+    /// A register that drives loads of the given widths (in bits, in the
+    /// order the caller will use them), as copies made by
+    /// [`Module::reg_copies`], each serving at most [`FANOUT_BITS`] bits of
+    /// consecutive loads: the copy for each load, in order.
+    pub fn reg_for_loads(
+        &mut self,
+        name: &str,
+        d: &Expr,
+        enable: Option<&Expr>,
+        reset: Option<i128>,
+        loads: &[u32],
+    ) -> Result<Vec<Expr>, RtlError> {
+        let share = fanout_groups(loads, FANOUT_BITS);
+        let n = share.last().map_or(1, |&c| c + 1);
+        let copies = self.reg_copies(name, d, enable, reset, n)?;
+        Ok(share.iter().map(|&c| copies[c].clone()).collect())
+    }
+
+    /// Splits the fan-out of the reset: `rst` is registered into copies
+    /// `rst_k0`, `rst_k1`, ... (kept apart as in [`Module::reg_copies`]),
+    /// and the registers declared so far with a reset value are shared out
+    /// among them in declaration order, at most `bits_per_copy` bits each
+    /// (a register wider than that has a copy of its own). Every register
+    /// then resets one clock after `rst` rises and leaves reset one clock
+    /// after it falls; the header says so. Call it once, after the last
+    /// register with a reset value.
+    pub fn split_reset(&mut self, bits_per_copy: u32) -> Result<usize, RtlError> {
+        if !self.has_rst || self.reset_split {
+            return Err(RtlError::Param {
+                name: "split reset",
+                value: i64::from(bits_per_copy),
+                why: format!(
+                    "module {} {}",
+                    self.name,
+                    if self.has_rst {
+                        "has split its reset already"
+                    } else {
+                        "has no reset to split"
+                    }
+                ),
+            });
+        }
+        if bits_per_copy == 0 {
+            return Err(RtlError::Param {
+                name: "split reset",
+                value: 0,
+                why: "each reset copy must drive at least one bit".into(),
+            });
+        }
+        let widths: Vec<u32> = self
+            .regs
+            .iter()
+            .filter(|r| r.reset.is_some())
+            .map(|r| r.ty.width)
+            .collect();
+        let share = fanout_groups(&widths, bits_per_copy);
+        let copies = share.last().map_or(0, |&c| c + 1);
+        for (r, c) in self
+            .regs
+            .iter_mut()
+            .filter(|r| r.reset.is_some())
+            .zip(&share)
+        {
+            r.rst = format!("rst_k{c}");
+        }
+        if copies > 0 {
+            self.reg_copies("rst", &Expr::sig("rst", Ty::BIT), None, None, copies)?;
+        }
+        self.reset_split = true;
+        self.header.notes.push(format!(
+            "Reset: `rst` registered into {copies} copies (rst_k*, at most {bits_per_copy} register bits each); the registers reset one clock after `rst`."
+        ));
+        Ok(copies)
+    }
+
     /// Instantiates `sub` as `inst`, connecting every port by name. Inputs take
     /// any expression of the port's type; outputs need a wire from [`Module::wire_decl`].
     pub fn instance(
@@ -1444,21 +1607,33 @@ impl Module {
         let _ = writeln!(s, ");\n");
     }
 
-    /// The register updates grouped by (enable, reset) into always blocks,
-    /// in order of first appearance.
-    fn reg_groups(&self) -> Vec<(String, bool, Vec<usize>)> {
-        let mut groups: Vec<(String, bool, Vec<usize>)> = Vec::new();
+    /// The register updates grouped by (enable, reset signal) into always
+    /// blocks, in order of first appearance; a kept register has its own.
+    fn reg_groups(&self) -> Vec<RegGroup> {
+        let mut groups: Vec<RegGroup> = Vec::new();
         for (i, r) in self.regs.iter().enumerate() {
-            let en = r
+            let enable = r
                 .next
                 .as_ref()
                 .and_then(|n| n.1.as_ref())
-                .map(|e| e.verilog());
-            let key = en.unwrap_or_default();
-            let has_rst = r.reset.is_some();
-            match groups.iter_mut().find(|g| g.0 == key && g.1 == has_rst) {
-                Some(g) => g.2.push(i),
-                None => groups.push((key, has_rst, vec![i])),
+                .map(|e| e.verilog())
+                .unwrap_or_default();
+            let rst = r.reset.map(|_| r.rst.clone());
+            let shared = (!r.keep)
+                .then(|| {
+                    groups
+                        .iter_mut()
+                        .find(|g| !g.keep && g.enable == enable && g.rst == rst)
+                })
+                .flatten();
+            match shared {
+                Some(g) => g.regs.push(i),
+                None => groups.push(RegGroup {
+                    enable,
+                    rst,
+                    keep: r.keep,
+                    regs: vec![i],
+                }),
             }
         }
         groups
@@ -1553,17 +1728,15 @@ impl Module {
     }
 
     /// The always blocks of the registers.
-    fn emit_always(
-        &self,
-        s: &mut String,
-        groups: &[(String, bool, Vec<usize>)],
-    ) -> Result<(), RtlError> {
-        for (en, has_rst, regs) in groups {
-            let _ = writeln!(s, "\n    always @(posedge clk) begin");
+    fn emit_always(&self, s: &mut String, groups: &[RegGroup]) -> Result<(), RtlError> {
+        for g in groups {
+            let en = &g.enable;
+            let attr = if g.keep { "(* keep *) " } else { "" };
+            let _ = writeln!(s, "\n    {attr}always @(posedge clk) begin");
             let mut ind = "        ";
-            if *has_rst {
-                let _ = writeln!(s, "        if (rst) begin");
-                for &i in regs {
+            if let Some(rst) = &g.rst {
+                let _ = writeln!(s, "        if ({rst}) begin");
+                for &i in &g.regs {
                     let r = &self.regs[i];
                     let v = Expr::konst(r.reset.unwrap_or(0), r.ty)?;
                     let _ = writeln!(s, "            {} <= {};", r.name, v.verilog());
@@ -1578,12 +1751,12 @@ impl Module {
                 let _ = writeln!(s, "        if ({en}) begin");
                 ind = "            ";
             }
-            for &i in regs {
+            for &i in &g.regs {
                 let r = &self.regs[i];
                 let d = &r.next.as_ref().expect("checked above").0;
                 let _ = writeln!(s, "{ind}{} <= {};", r.name, d.verilog());
             }
-            if *has_rst || !en.is_empty() {
+            if g.rst.is_some() || !en.is_empty() {
                 let _ = writeln!(s, "        end");
             }
             let _ = writeln!(s, "    end");
@@ -1655,6 +1828,72 @@ mod tests {
             }
             other => panic!("expected a testbench error saying {says:?}, got {other:?}"),
         }
+    }
+
+    /// Copies of a register each get an always block of their own marked
+    /// `(* keep *)`, with the same next state, enable and reset.
+    #[test]
+    fn register_copies_are_kept_apart() {
+        let mut m = design();
+        let a = m.input("a", Ty::u(4), "data").unwrap();
+        let e = m.input("e", Ty::BIT, "enable").unwrap();
+        let c = m.reg_copies("q", &a, Some(&e), Some(3), 3).unwrap();
+        assert_eq!(c.len(), 3);
+        m.output("y", &c[0].xor(&c[1]).unwrap().xor(&c[2]).unwrap(), "y")
+            .unwrap();
+        let v = m.emit().unwrap();
+        assert_eq!(v.matches("(* keep *) always @(posedge clk) begin").count(), 3);
+        for i in 0..3 {
+            assert!(
+                v.contains(&format!(
+                    "(* keep *) always @(posedge clk) begin\n        if (rst) begin\n            q_k{i} <= 4'd3;\n        end else if (e) begin\n            q_k{i} <= a;\n"
+                )),
+                "{v}"
+            );
+        }
+        assert!(m.reg_copies("z", &a, None, None, 0).is_err());
+    }
+
+    /// `split_reset` shares the reset registers out among copies of `rst`
+    /// in declaration order, at most the given bits each, and refuses a
+    /// second split, a register with a reset after it, and a module without
+    /// a reset.
+    #[test]
+    fn split_reset_shares_registers_among_reset_copies() {
+        let mut m = design();
+        let a = m.input("a", Ty::u(8), "data").unwrap();
+        let r0 = m.reg_d("r0", &a, None, Some(0)).unwrap();
+        let r1 = m.reg_d("r1", &a.slice(3, 0).unwrap(), None, Some(1)).unwrap();
+        let n = m.reg_d("n", &a, None, None).unwrap();
+        let r2 = m.reg_d("r2", &a.slice(5, 0).unwrap(), None, Some(2)).unwrap();
+        let r3 = m.reg_d("r3", &a.slice(1, 0).unwrap(), None, Some(0)).unwrap();
+        // 8 | 4 (8 + 4 > 10) | 6 (4 + 6 <= 10), 2 (10 + 2 > 10)
+        assert_eq!(m.split_reset(10).unwrap(), 3);
+        assert!(m.split_reset(10).is_err());
+        assert!(m.reg("late", Ty::BIT, Some(0)).is_err());
+        let y = Expr::concat(&[r0, r1, n, r2, r3]).unwrap();
+        m.output("y", &y, "y").unwrap();
+        let v = m.emit().unwrap();
+        for (reg, copy) in [("r0", 0), ("r1", 1), ("r2", 1), ("r3", 2)] {
+            let block = v
+                .split("always @(posedge clk)")
+                .find(|b| b.contains(&format!("{reg} <= a")))
+                .unwrap();
+            assert!(block.contains(&format!("if (rst_k{copy}) begin")), "{reg}: {block}");
+        }
+        for k in 0..3 {
+            assert!(
+                v.contains(&format!(
+                    "(* keep *) always @(posedge clk) begin\n        rst_k{k} <= rst;\n    end"
+                )),
+                "{v}"
+            );
+        }
+        assert!(v.contains("Reset: `rst` registered into 3 copies"), "{v}");
+        let mut bare = Module::new("b", Header::new("test", "none"));
+        bare.clock_only().unwrap();
+        assert!(bare.split_reset(10).is_err());
+        assert!(design().split_reset(0).is_err());
     }
 
     /// A 1-bit signal is declared without a range, so its bit 0 is the

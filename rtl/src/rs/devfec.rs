@@ -504,10 +504,12 @@ fn counters(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
         None,
         Some(1),
     )?;
-    let open = m.reg_d("fec_cnt_open", &below, None, Some(1))?;
-    for (i, ((_, w), v)) in r.counters.iter().zip(&live).enumerate() {
+    // in copies, each enabling a few of the held counters
+    let loads: Vec<u32> = live.iter().map(|v| v.width()).collect();
+    let open = m.reg_for_loads("fec_cnt_open", &below, None, Some(1), &loads)?;
+    for (i, (((_, w), v), open)) in r.counters.iter().zip(&live).zip(&open).enumerate() {
         let held = m.reg(&format!("fec_held{i}"), v.ty(), Some(0))?;
-        let next = Expr::mux(&open, v, &held)?;
+        let next = Expr::mux(open, v, &held)?;
         m.next(&held, &Expr::mux(rst, &ku(0, v.width())?, &next)?, None)?;
         m.assign(w, &held)?;
     }

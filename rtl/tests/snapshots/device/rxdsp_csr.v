@@ -42,7 +42,9 @@ module rxdsp_csr (
     reg [15:0] wq_addr;
     reg [31:0] wq_data;
     wire wr_stats_snapshot = (wq_en & (wq_addr == 16'h101));
-    reg snap_q;
+    reg snap_q_k0;
+    reg snap_q_k1;
+    reg snap_q_k2;
     wire [31:0] v_id_id = 32'h49440001;
     wire [31:0] v_id_magic = 32'h52584453;
     wire [31:0] v_id_gen_version = 32'h100;
@@ -299,7 +301,6 @@ module rxdsp_csr (
             wq_en <= 1'b0;
             wq_addr <= 16'd0;
             wq_data <= 32'd0;
-            snap_q <= 1'b0;
             r_ctrl_control <= 1'b0;
             q_ctrl_control_x0 <= 1'b0;
             q_ctrl_control_x1 <= 1'b0;
@@ -424,7 +425,6 @@ module rxdsp_csr (
             wq_en <= wr_en;
             wq_addr <= wr_addr;
             wq_data <= wr_data;
-            snap_q <= wr_stats_snapshot;
             r_ctrl_control <= (wr_ctrl_control ? wq_data[0] : r_ctrl_control);
             q_ctrl_control_x0 <= r_ctrl_control;
             q_ctrl_control_x1 <= q_ctrl_control_x0;
@@ -548,17 +548,62 @@ module rxdsp_csr (
         end
     end
 
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            snap_q_k0 <= 1'b0;
+        end else begin
+            snap_q_k0 <= wr_stats_snapshot;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            snap_q_k1 <= 1'b0;
+        end else begin
+            snap_q_k1 <= wr_stats_snapshot;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            snap_q_k2 <= 1'b0;
+        end else begin
+            snap_q_k2 <= wr_stats_snapshot;
+        end
+    end
+
     always @(posedge clk) begin
         if (rst) begin
             snap_stats_samples_in <= 64'd0;
             snap_stats_symbols_out <= 64'd0;
             snap_stats_level0 <= 64'd0;
             snap_stats_level1 <= 64'd0;
+        end else if (snap_q_k0) begin
+            snap_stats_samples_in <= in_stats_samples_in;
+            snap_stats_symbols_out <= in_stats_symbols_out;
+            snap_stats_level0 <= in_stats_level0;
+            snap_stats_level1 <= in_stats_level1;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
             snap_stats_level2 <= 64'd0;
             snap_stats_level3 <= 64'd0;
             snap_stats_ffe_saturated <= 64'd0;
             snap_bridge_rx_bytes <= 32'd0;
             snap_bridge_rx_frames <= 32'd0;
+        end else if (snap_q_k1) begin
+            snap_stats_level2 <= in_stats_level2;
+            snap_stats_level3 <= in_stats_level3;
+            snap_stats_ffe_saturated <= in_stats_ffe_saturated;
+            snap_bridge_rx_bytes <= in_bridge_rx_bytes;
+            snap_bridge_rx_frames <= in_bridge_rx_frames;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
             snap_bridge_rx_corrupt <= 32'd0;
             snap_bridge_rx_length <= 32'd0;
             snap_bridge_rx_type <= 32'd0;
@@ -566,16 +611,7 @@ module rxdsp_csr (
             snap_bridge_rx_full <= 32'd0;
             snap_bridge_tx_frames <= 32'd0;
             snap_bridge_out_frames <= 32'd0;
-        end else if (snap_q) begin
-            snap_stats_samples_in <= in_stats_samples_in;
-            snap_stats_symbols_out <= in_stats_symbols_out;
-            snap_stats_level0 <= in_stats_level0;
-            snap_stats_level1 <= in_stats_level1;
-            snap_stats_level2 <= in_stats_level2;
-            snap_stats_level3 <= in_stats_level3;
-            snap_stats_ffe_saturated <= in_stats_ffe_saturated;
-            snap_bridge_rx_bytes <= in_bridge_rx_bytes;
-            snap_bridge_rx_frames <= in_bridge_rx_frames;
+        end else if (snap_q_k2) begin
             snap_bridge_rx_corrupt <= in_bridge_rx_corrupt;
             snap_bridge_rx_length <= in_bridge_rx_length;
             snap_bridge_rx_type <= in_bridge_rx_type;
