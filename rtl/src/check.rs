@@ -864,13 +864,7 @@ fn shadow(m: &mut Module, io: &Inputs, live: &[Expr]) -> Result<Expr, RtlError> 
     // the last stage in copies, each enabling a few shadow counters
     let loads: Vec<u32> = (0..live.len() - 1).map(|_| COUNTER_BITS).collect();
     let last = Expr::mux(&io.clear, &ku(0, 1)?, &s)?;
-    let en = m.reg_for_loads(
-        &format!("snap_d{SNAP_DELAY}"),
-        &last,
-        None,
-        Some(0),
-        &loads,
-    )?;
+    let en = m.reg_for_loads(&format!("snap_d{SNAP_DELAY}"), &last, None, Some(0), &loads)?;
     let mut sh = Vec::new();
     let mut en = en.iter();
     for (i, c) in live.iter().enumerate() {

@@ -701,6 +701,10 @@ enum Item {
 /// of flip-flops, a neighbourhood the placer can keep around the copy.
 pub const FANOUT_BITS: u32 = 256;
 
+/// The clocks a module whose reset is split ([`Module::split_reset`])
+/// stays in reset after `rst` falls: inputs offered in them are lost.
+pub const SPLIT_RESET_CYCLES: usize = 1;
+
 /// Shares loads of the given widths out among copies of a driver, in order:
 /// a new copy starts when the next load would take the current one past
 /// `max_bits` (a load wider than that has a copy of its own). The copy
@@ -1407,7 +1411,7 @@ impl Module {
     /// among them in declaration order, at most `bits_per_copy` bits each
     /// (a register wider than that has a copy of its own). Every register
     /// then resets one clock after `rst` rises and leaves reset one clock
-    /// after it falls; the header says so. Call it once, after the last
+    /// after it falls ([`SPLIT_RESET_CYCLES`]); the header says so. Call it once, after the last
     /// register with a reset value.
     pub fn split_reset(&mut self, bits_per_copy: u32) -> Result<usize, RtlError> {
         if !self.has_rst || self.reset_split {
@@ -1842,7 +1846,10 @@ mod tests {
         m.output("y", &c[0].xor(&c[1]).unwrap().xor(&c[2]).unwrap(), "y")
             .unwrap();
         let v = m.emit().unwrap();
-        assert_eq!(v.matches("(* keep *) always @(posedge clk) begin").count(), 3);
+        assert_eq!(
+            v.matches("(* keep *) always @(posedge clk) begin").count(),
+            3
+        );
         for i in 0..3 {
             assert!(
                 v.contains(&format!(
@@ -1863,10 +1870,16 @@ mod tests {
         let mut m = design();
         let a = m.input("a", Ty::u(8), "data").unwrap();
         let r0 = m.reg_d("r0", &a, None, Some(0)).unwrap();
-        let r1 = m.reg_d("r1", &a.slice(3, 0).unwrap(), None, Some(1)).unwrap();
+        let r1 = m
+            .reg_d("r1", &a.slice(3, 0).unwrap(), None, Some(1))
+            .unwrap();
         let n = m.reg_d("n", &a, None, None).unwrap();
-        let r2 = m.reg_d("r2", &a.slice(5, 0).unwrap(), None, Some(2)).unwrap();
-        let r3 = m.reg_d("r3", &a.slice(1, 0).unwrap(), None, Some(0)).unwrap();
+        let r2 = m
+            .reg_d("r2", &a.slice(5, 0).unwrap(), None, Some(2))
+            .unwrap();
+        let r3 = m
+            .reg_d("r3", &a.slice(1, 0).unwrap(), None, Some(0))
+            .unwrap();
         // 8 | 4 (8 + 4 > 10) | 6 (4 + 6 <= 10), 2 (10 + 2 > 10)
         assert_eq!(m.split_reset(10).unwrap(), 3);
         assert!(m.split_reset(10).is_err());
@@ -1879,7 +1892,10 @@ mod tests {
                 .split("always @(posedge clk)")
                 .find(|b| b.contains(&format!("{reg} <= a")))
                 .unwrap();
-            assert!(block.contains(&format!("if (rst_k{copy}) begin")), "{reg}: {block}");
+            assert!(
+                block.contains(&format!("if (rst_k{copy}) begin")),
+                "{reg}: {block}"
+            );
         }
         for k in 0..3 {
             assert!(

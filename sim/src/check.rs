@@ -167,6 +167,11 @@ impl Driver {
         d.model.cycle();
         d.model.cycle();
         d.model.set(d.ins[RST], 0);
+        // the block's reset is split (rtl::hdl::Module::split_reset): it
+        // leaves reset that many clocks after `rst` falls
+        for _ in 0..rtl::hdl::SPLIT_RESET_CYCLES {
+            d.model.cycle();
+        }
         Ok(d)
     }
 

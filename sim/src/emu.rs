@@ -65,6 +65,11 @@ pub fn run(
     model.cycle();
     model.cycle();
     model.set(rst, 0);
+    // the block's reset is split (rtl::hdl::Module::split_reset): it
+    // leaves reset that many clocks after `rst` falls
+    for _ in 0..rtl::hdl::SPLIT_RESET_CYCLES {
+        model.cycle();
+    }
     model.set(we, 1);
     for &(a, d) in writes {
         model.set(addr, a as u64);

@@ -122,6 +122,47 @@ fn ice40_counter_three_seeds() {
     assert!(r.table().contains("seeds        1: "));
 }
 
+/// Copies made by `Module::reg_copies` (and `split_reset`'s copies of the
+/// reset) stay apart through synthesis: Yosys's `opt_merge` honours the
+/// `keep` on their always blocks. The same registers declared plainly are
+/// merged into one, which shows the count can tell the two apart.
+#[test]
+#[ignore = "full tier: runs Yosys and nextpnr (scripts/test.sh runs it)"]
+fn kept_register_copies_survive_synthesis() {
+    use rtl::hdl::{Header, Module, Ty};
+    const COPIES: usize = 4;
+    for kept in [true, false] {
+        let mut m = Module::new(
+            "copies",
+            Header::new("keep test", "cargo test -p rxdsp-synth"),
+        );
+        m.clock().unwrap();
+        let a = m.input("a", Ty::u(8), "data").unwrap();
+        let q = if kept {
+            let q = m.reg_copies("q", &a, None, Some(0), COPIES).unwrap();
+            assert_eq!(m.split_reset(8).unwrap(), COPIES);
+            q
+        } else {
+            (0..COPIES)
+                .map(|i| m.reg_d(&format!("q{i}"), &a, None, Some(0)).unwrap())
+                .collect()
+        };
+        let y = rtl::hdl::Expr::concat(&q).unwrap();
+        m.output("y", &y, "the copies side by side").unwrap();
+        let dir = work(if kept { "ecp5-kept" } else { "ecp5-plain" });
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("copies.v");
+        std::fs::write(&file, m.emit().unwrap()).unwrap();
+        let mut req = SynthRequest::new(Target::Ecp5_85k, vec![file], "copies");
+        req.work_dir = dir.join("flow");
+        req.install_missing = false;
+        let Some(r) = run_or_skip(&req) else { return };
+        // kept: 4 copies of 8 bits and one reset copy per 8 bits; plain: one
+        let want = if kept { COPIES as u64 * 9 } else { 8 };
+        assert_eq!(r.ffs, want, "kept {kept}");
+    }
+}
+
 #[test]
 fn seeds_are_checked() {
     for (seeds, why) in [
