@@ -1452,10 +1452,11 @@ impl Module {
         {
             r.rst = format!("rst_k{c}");
         }
-        if copies > 0 {
-            self.reg_copies("rst", &Expr::sig("rst", Ty::BIT), None, None, copies)?;
-        }
         self.reset_split = true;
+        if copies == 0 {
+            return Ok(0);
+        }
+        self.reg_copies("rst", &Expr::sig("rst", Ty::BIT), None, None, copies)?;
         self.header.notes.push(format!(
             "Reset: `rst` registered into {copies} copies (rst_k*, at most {bits_per_copy} register bits each); the registers reset one clock after `rst`."
         ));

@@ -307,6 +307,10 @@ pub fn build_device(
         };
         crate::rs::devfec::instantiate(&mut m, rx, f, parallel, fr, &tap)?;
     }
+    // the top's own registers (statistics, the decoder's counters, the
+    // slice) share copies of `rst`; with `eq_rst`'s data mux Yosys makes
+    // one OR per copy, so neither reset crosses the die to thousands of pins
+    m.split_reset(crate::hdl::FANOUT_BITS)?;
     m.output("tx_data", &w.tx_data, "byte to send")?;
     m.output("tx_valid", &w.tx_valid, "tx_data valid")?;
     mods.push(csr);

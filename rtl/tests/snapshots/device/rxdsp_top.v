@@ -9,6 +9,7 @@
 //   register map hash = 0x58ee0a23946fa74b
 //   adapt.in_rtl      = false
 // Byte interface: docs/device.md; registers: docs/registers.md
+// Reset: `rst` registered into 3 copies (rst_k*, at most 256 register bits each); the registers reset one clock after `rst`.
 `default_nettype none
 
 module rxdsp_top (
@@ -250,26 +251,20 @@ module rxdsp_top (
         .m_ffe_out(m_ffe_out),
         .m_slicer_level(m_slicer_level)
     );
+    reg rst_k0;
+    reg rst_k1;
+    reg rst_k2;
     assign tx_data = tx_data_w;
     assign tx_valid = tx_valid_w;
 
     always @(posedge clk) begin
-        if (rst) begin
+        if (rst_k0) begin
             st_samples_in <= 64'd0;
             st_symbols_out <= 64'd0;
             st_fire_q <= 1'b0;
             lvl0_n <= 4'd0;
             st_level0 <= 64'd0;
             lvl1_n <= 4'd0;
-            st_level1 <= 64'd0;
-            lvl2_n <= 4'd0;
-            st_level2 <= 64'd0;
-            lvl3_n <= 4'd0;
-            st_level3 <= 64'd0;
-            sat_n <= 4'd0;
-            st_ffe_saturated <= 64'd0;
-            br_sym_m_valid <= 1'b0;
-            br_sym_sk_valid <= 1'b0;
         end else begin
             st_samples_in <= (q_ctrl_control ? 64'd0 : (sample_taken ? (st_samples_in + 64'd8) : st_samples_in));
             st_symbols_out <= (q_ctrl_control ? 64'd0 : (symbol_taken ? (st_symbols_out + 64'd8) : st_symbols_out));
@@ -277,12 +272,33 @@ module rxdsp_top (
             lvl0_n <= lvl0_n_s_t2_0;
             st_level0 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level0 + {60'd0, lvl0_n}) : st_level0));
             lvl1_n <= lvl1_n_s_t2_0;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst_k1) begin
+            st_level1 <= 64'd0;
+            lvl2_n <= 4'd0;
+            st_level2 <= 64'd0;
+            lvl3_n <= 4'd0;
+            st_level3 <= 64'd0;
+            sat_n <= 4'd0;
+        end else begin
             st_level1 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level1 + {60'd0, lvl1_n}) : st_level1));
             lvl2_n <= lvl2_n_s_t2_0;
             st_level2 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level2 + {60'd0, lvl2_n}) : st_level2));
             lvl3_n <= lvl3_n_s_t2_0;
             st_level3 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level3 + {60'd0, lvl3_n}) : st_level3));
             sat_n <= sat_n_s_t2_0;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst_k2) begin
+            st_ffe_saturated <= 64'd0;
+            br_sym_m_valid <= 1'b0;
+            br_sym_sk_valid <= 1'b0;
+        end else begin
             st_ffe_saturated <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_ffe_saturated + {60'd0, sat_n}) : st_ffe_saturated));
             br_sym_m_valid <= (br_sym_load ? (br_sym_sk_valid | br_sym_s_fire) : br_sym_m_valid);
             br_sym_sk_valid <= (br_sym_load ? 1'b0 : (br_sym_sk_valid | br_sym_hold));
@@ -299,6 +315,18 @@ module rxdsp_top (
         if (br_sym_hold) begin
             br_sym_sk_data <= symbol_tdata;
         end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        rst_k0 <= rst;
+    end
+
+    (* keep *) always @(posedge clk) begin
+        rst_k1 <= rst;
+    end
+
+    (* keep *) always @(posedge clk) begin
+        rst_k2 <= rst;
     end
 
 endmodule
