@@ -937,8 +937,14 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
         None,
     )?;
     let of_empty = m.wire("of_empty", &of_cnt.eq(&k(0, ob + 1)?)?)?;
+    // registered: the serializer sits by the equalizer's output, far from
+    // the executor, and this was the longest path into the slot memory's
+    // read address. A FLUSH sees the drain a clock later; once drained the
+    // pipeline stays idle while the executor flushes (only its SAMPLES
+    // command feeds it), so the late copy never says drained when it is not.
     let dr = and_all(&[&idle_pipe, &n_is(0)?, &of_empty, &t_busy.not()])?;
-    m.assign(&drained, &dr)?;
+    let dr_q = m.reg_d("drained_q", &dr, None, Some(0))?;
+    m.assign(&drained, &dr_q)?;
     m.output(
         "s_axis_tready",
         &m_ready,

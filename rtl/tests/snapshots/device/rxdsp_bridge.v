@@ -212,7 +212,8 @@ module rxdsp_bridge (
     wire [10:0] of_push_c = {10'd0, of_push};
     wire [10:0] of_pop_c = {10'd0, of_pop};
     wire of_empty = (of_cnt == 11'd0);
-    assign drained = (((pipe_idle & (ob_n == 2'd0)) & of_empty) & (~t_busy));
+    reg drained_q;
+    assign drained = drained_q;
     assign s_axis_tready = ser_empty;
 
     // TX engine: ERROR > RESPONSE > OUTPUT frames, CRC-32 appended
@@ -344,6 +345,7 @@ module rxdsp_bridge (
             of_rp <= 10'd0;
             of_cnt <= 11'd0;
             inflight <= 8'd0;
+            drained_q <= 1'b0;
             t_idx <= 16'd0;
             t_crc <= 32'hffffffff;
             t_sym <= 32'd0;
@@ -378,6 +380,7 @@ module rxdsp_bridge (
             of_rp <= of_rp_n;
             of_cnt <= (soft_rst ? 11'd0 : ((of_cnt + of_push_c) - of_pop_c));
             inflight <= (soft_rst ? 8'd0 : ((inflight + inf_up) - inf_dn));
+            drained_q <= (((pipe_idle & (ob_n == 2'd0)) & of_empty) & (~t_busy));
             t_idx <= (t_start ? 16'd0 : (t_take ? (t_idx + 16'd1) : t_idx));
             t_crc <= (t_start ? 32'hffffffff : ((t_q_acc & (~t_q_crc)) ? t_crc_next : t_crc));
             t_sym <= (soft_rst ? 32'd0 : (of_pop ? (t_sym + 32'd4) : t_sym));
