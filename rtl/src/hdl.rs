@@ -1411,8 +1411,8 @@ impl Module {
     /// among them in declaration order, at most `bits_per_copy` bits each
     /// (a register wider than that has a copy of its own). Every register
     /// then resets one clock after `rst` rises and leaves reset one clock
-    /// after it falls ([`SPLIT_RESET_CYCLES`]); the header says so. Call it once, after the last
-    /// register with a reset value.
+    /// after it falls ([`SPLIT_RESET_CYCLES`]); the header says so. Call it
+    /// once, after the last register with a reset value.
     pub fn split_reset(&mut self, bits_per_copy: u32) -> Result<usize, RtlError> {
         if !self.has_rst || self.reset_split {
             return Err(RtlError::Param {
@@ -1833,6 +1833,16 @@ mod tests {
             }
             other => panic!("expected a testbench error saying {says:?}, got {other:?}"),
         }
+    }
+
+    /// Loads are shared out in order; a load that would take a copy past
+    /// the limit starts the next one, and a wider load has one to itself.
+    #[test]
+    fn fanout_groups_share_loads_in_order() {
+        assert_eq!(fanout_groups(&[], 8), Vec::<usize>::new());
+        assert_eq!(fanout_groups(&[4, 4, 1], 8), vec![0, 0, 1]);
+        assert_eq!(fanout_groups(&[3, 20, 2, 6, 1], 8), vec![0, 1, 2, 2, 3]);
+        assert_eq!(fanout_groups(&[20], 8), vec![0]);
     }
 
     /// Copies of a register each get an always block of their own marked
