@@ -160,18 +160,9 @@ impl Driver {
             p: p.parallel,
             ins,
         };
-        for i in 0..13 {
-            d.model.set(d.ins[i], 0);
-        }
-        d.model.set(d.ins[RST], 1);
-        d.model.cycle();
-        d.model.cycle();
-        d.model.set(d.ins[RST], 0);
-        // the block's reset is split (rtl::hdl::Module::split_reset): it
-        // leaves reset that many clocks after `rst` falls
-        for _ in 0..rtl::hdl::SPLIT_RESET_CYCLES {
-            d.model.cycle();
-        }
+        // the checker's reset is split: it leaves reset a clock later
+        d.model
+            .reset(d.ins[RST], &d.ins, rtl::hdl::SPLIT_RESET_CYCLES);
         Ok(d)
     }
 

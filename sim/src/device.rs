@@ -78,12 +78,7 @@ impl DeviceSim {
 
     /// Holds reset for two cycles (the power-on state).
     pub fn reset(&mut self) {
-        self.model.set(self.i_rst, 1);
-        self.model.set(self.i_rxv, 0);
-        self.model.set(self.i_txr, 0);
-        self.model.cycle();
-        self.model.cycle();
-        self.model.set(self.i_rst, 0);
+        self.model.reset(self.i_rst, &[self.i_rxv, self.i_txr], 0);
     }
 
     /// Clock cycles run since the model was loaded.

@@ -58,18 +58,9 @@ pub fn run(
     let o = |n: &str| model.output(n);
     let (tdata, tuser, tvalid) = (o("m_axis_tdata")?, o("m_axis_tuser")?, o("m_axis_tvalid")?);
     let tlevel = o("m_axis_tlevel")?;
-    for x in [we, addr, wdata, run_i, ready] {
-        model.set(x, 0);
-    }
-    model.set(rst, 1);
-    model.cycle();
-    model.cycle();
-    model.set(rst, 0);
-    // the block's reset is split (rtl::hdl::Module::split_reset): it
-    // leaves reset that many clocks after `rst` falls
-    for _ in 0..rtl::hdl::SPLIT_RESET_CYCLES {
-        model.cycle();
-    }
+    // the emulator's reset is split: it leaves reset a clock later
+    let idle = [we, addr, wdata, run_i, ready];
+    model.reset(rst, &idle, rtl::hdl::SPLIT_RESET_CYCLES);
     model.set(we, 1);
     for &(a, d) in writes {
         model.set(addr, a as u64);

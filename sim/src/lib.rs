@@ -330,12 +330,7 @@ pub(crate) fn reset_and_program(
 ) -> Result<(), SimError> {
     let (i_rst, i_we) = (model.input("rst")?, model.input("cfg_we")?);
     let (i_addr, i_wdata) = (model.input("cfg_addr")?, model.input("cfg_wdata")?);
-    model.set(i_rst, 1);
-    model.set(tvalid, 0);
-    model.set(tready, 0);
-    model.cycle();
-    model.cycle();
-    model.set(i_rst, 0);
+    model.reset(i_rst, &[tvalid, tready], 0);
     for (addr, data) in config_writes(fmt, coeffs) {
         model.set(i_we, 1);
         model.set(i_addr, addr);

@@ -44,13 +44,7 @@ pub struct DecRun {
 
 fn reset(model: &mut Model, inputs: &[usize]) {
     let rst = model.input("rst").expect("rst");
-    model.set(rst, 1);
-    for &i in inputs {
-        model.set(i, 0);
-    }
-    model.cycle();
-    model.cycle();
-    model.set(rst, 0);
+    model.reset(rst, inputs, 0);
 }
 
 /// Collects the decoder's outputs cycle by cycle.

@@ -722,6 +722,23 @@ impl Model {
         // SAFETY: buffers are sized by the same port layout the shim uses.
         unsafe { (self.cycle_fn)(self.handle, self.inb.as_ptr(), self.outb.as_mut_ptr()) }
     }
+
+    /// Sets the `idle` inputs to 0, holds `rst` high for two clocks, lowers
+    /// it and runs `settle` more clocks: 0 for most blocks,
+    /// `rtl::hdl::SPLIT_RESET_CYCLES` for a block whose reset is split
+    /// (`rtl::hdl::Module::split_reset`), which leaves reset that much later.
+    pub fn reset(&mut self, rst: usize, idle: &[usize], settle: usize) {
+        for &i in idle {
+            self.set(i, 0);
+        }
+        self.set(rst, 1);
+        self.cycle();
+        self.cycle();
+        self.set(rst, 0);
+        for _ in 0..settle {
+            self.cycle();
+        }
+    }
 }
 
 impl Model {
