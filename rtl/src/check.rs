@@ -183,6 +183,19 @@ fn creg(
     Ok(r)
 }
 
+/// [`creg`] without an enable, as kept copies for loads of the given widths
+/// ([`Module::reg_for_loads`]): the copy for each load.
+fn creg_for_loads(
+    m: &mut Module,
+    name: &str,
+    d: &Expr,
+    clear: &Expr,
+    loads: &[u32],
+) -> Result<Vec<Expr>, RtlError> {
+    let nd = Expr::mux(clear, &Expr::zeros(d.width())?, d)?;
+    m.reg_for_loads(name, &nd, None, Some(0), loads)
+}
+
 /// A free-running pipeline register (no reset).
 fn pipe(m: &mut Module, name: &str, d: &Expr) -> Result<Expr, RtlError> {
     m.reg_d(name, d, None, None)
@@ -863,8 +876,7 @@ fn shadow(m: &mut Module, io: &Inputs, live: &[Expr]) -> Result<Expr, RtlError> 
     }
     // the last stage in copies, each enabling a few shadow counters
     let loads: Vec<u32> = (0..live.len() - 1).map(|_| COUNTER_BITS).collect();
-    let last = Expr::mux(&io.clear, &ku(0, 1)?, &s)?;
-    let en = m.reg_for_loads(&format!("snap_d{SNAP_DELAY}"), &last, None, Some(0), &loads)?;
+    let en = creg_for_loads(m, &format!("snap_d{SNAP_DELAY}"), &s, &io.clear, &loads)?;
     let mut sh = Vec::new();
     let mut en = en.iter();
     for (i, c) in live.iter().enumerate() {
@@ -947,8 +959,7 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     // the last for `done`
     let mut loads = vec![COUNTER_BITS; NUM_COUNTERS - 1];
     loads.push(1);
-    let last = Expr::mux(&io.clear, &ku(0, 1)?, &prev)?;
-    let v_last = m.reg_for_loads(&format!("v{LATENCY}"), &last, None, Some(0), &loads)?;
+    let v_last = creg_for_loads(&mut m, &format!("v{LATENCY}"), &prev, &io.clear, &loads)?;
     v.push(v_last[NUM_COUNTERS - 1].clone());
     let rxw = m.wire(
         "rx_word",
