@@ -6,6 +6,10 @@
 //!
 //! Structure (one received word per clock, no backpressure; stages after
 //! the cycle a received word is accepted):
+//! * S0: the input words, their valid bits, `clear` and `snap` registered
+//!   (the order among them is the ports'); `clear` zeroes some 2,000
+//!   flip-flops, so its register is a set of kept copies, each beside a
+//!   share of them;
 //! * a FIFO of `fifo_words` transmitted words (distributed RAM, asynchronous
 //!   read): received word `j` pops transmitted word `j`;
 //! * S1: the popped word registered (on ECP5 Yosys maps the FIFO to a block
@@ -45,7 +49,10 @@ pub const SKIP_BITS: u32 = 48;
 pub const COUNTER_BITS: u32 = 64;
 /// The register stages from an accepted received word to the counters: a
 /// word accepted in cycle `c` is in the counters from cycle `c + LATENCY + 1`.
-pub const LATENCY: usize = 8;
+/// The input stage S0 and the stages S1..S8 of the module docs.
+pub const LATENCY: usize = 1 + STAGES;
+/// The stages after the input registers (S1..S8): the valid bits `v1..v8`.
+const STAGES: usize = 8;
 /// `snap` in cycle `c` copies the counters at the end of cycle `c + SNAP_DELAY`:
 /// exactly the words accepted before cycle `c`. The shadow is readable from
 /// cycle `c + SNAP_DELAY + 1`.
@@ -56,7 +63,7 @@ pub const SNAP_DELAY: usize = LATENCY;
 /// them: a word accepted in cycle `c` is there in cycle `c + REF_LATENCY + 1`.
 /// Anything that pairs a word taken beside the checker's input with this
 /// output delays it through `REF_LATENCY` registers.
-pub const REF_LATENCY: usize = 4;
+pub const REF_LATENCY: usize = 5;
 /// `rd_data` in cycle `t + RD_LATENCY` is the shadow counter at the `rd_addr`
 /// of cycle `t` (two register stages).
 pub const RD_LATENCY: usize = 2;
@@ -216,9 +223,17 @@ fn ones(x: &Expr, hi: usize, lo: usize) -> Result<Expr, RtlError> {
     s.eq(&ku((1i128 << w) - 1, w)?)
 }
 
-/// The input ports.
+/// The inputs: the stream and strobe ports registered (stage S0), the
+/// configuration and the read address as they come.
 struct Inputs {
+    /// `clear` registered, the copy for the FIFO, the valid bits, the
+    /// snapshot line, the word counter, the carry and the flags
     clear: Expr,
+    /// the copy for the transmitted history
+    clear_hist: Expr,
+    /// a copy per counter register (in the order [`counters`] declares
+    /// them; the bit count is derived, not a register)
+    clear_cnt: Vec<Expr>,
     tx_valid: Expr,
     tx_data: Expr,
     tx_level: Expr,
@@ -232,14 +247,50 @@ struct Inputs {
     rd_addr: Expr,
 }
 
+/// Bits [`Inputs::clear`] is given to zero, as far as they count for the
+/// sharing of its copies: the flags, valid and snapshot bits, the word
+/// counter, the carry, the FIFO pointers.
+const CLEAR_MISC_BITS: u32 = 256;
+
+/// The input ports ([`ports`]), the stream and strobes registered: every
+/// word, `clear` and `snap` a clock later, so the order among them is the
+/// ports', and `clear` (a strobe from far away, on some 2,000 enables) is a
+/// set of kept copies.
 fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
-    let w = 2 * p.parallel as u32;
+    let io = ports(m, p)?;
+    m.comment("S0: the stream and the strobes registered; clear as kept copies");
+    let bit = |m: &mut Module, name: &str, x: &Expr| m.reg_d(name, x, None, Some(0));
+    let mut loads = vec![CLEAR_MISC_BITS, 4 * p.max_delay as u32];
+    loads.extend(std::iter::repeat(COUNTER_BITS).take(NUM_COUNTERS - 1));
+    let mut clear = m.reg_for_loads("clear_q", &io.clear, None, Some(0), &loads)?;
+    let clear_cnt = clear.split_off(2);
     Ok(Inputs {
-        clear: m.input(
-            "clear",
-            Ty::BIT,
-            "pulse: zero the counters, the symbol index, the FIFO, the history and the flags",
-        )?,
+        clear: clear[0].clone(),
+        clear_hist: clear[1].clone(),
+        clear_cnt,
+        tx_valid: bit(m, "tx_valid_q", &io.tx_valid)?,
+        tx_data: pipe(m, "tx_data_q", &io.tx_data)?,
+        tx_level: pipe(m, "tx_level_q", &io.tx_level)?,
+        rx_valid: bit(m, "rx_valid_q", &io.rx_valid)?,
+        rx_data: pipe(m, "rx_data_q", &io.rx_data)?,
+        rx_level: pipe(m, "rx_level_q", &io.rx_level)?,
+        snap: bit(m, "snap_q", &io.snap)?,
+        ..io
+    })
+}
+
+/// The input ports as they come.
+fn ports(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
+    let w = 2 * p.parallel as u32;
+    let clear = m.input(
+        "clear",
+        Ty::BIT,
+        "pulse: zero the counters, the symbol index, the FIFO, the history and the flags",
+    )?;
+    Ok(Inputs {
+        clear_hist: clear.clone(),
+        clear_cnt: Vec::new(),
+        clear,
         tx_valid: m.input(
             "s_tx_tvalid",
             Ty::BIT,
@@ -419,10 +470,10 @@ fn delay_select(
     parts.push(hist.clone());
     let b = m.wire("win", &Expr::concat(&parts)?)?;
     let hn = b.slice(4 * (hd + pp) as u32 - 1, 4 * pp as u32)?;
-    let he = m.wire("hist_en", &v1.or(&io.clear)?)?;
+    let he = m.wire("hist_en", &v1.or(&io.clear_hist)?)?;
     m.next(
         &hist,
-        &Expr::mux(&io.clear, &Expr::zeros(4 * hd as u32)?, &hn)?,
+        &Expr::mux(&io.clear_hist, &Expr::zeros(4 * hd as u32)?, &hn)?,
         Some(&he),
     )?;
     m.comment("delay shifter: lane i takes B[max_delay + i - cfg_delay]");
@@ -818,18 +869,22 @@ fn counters(
     r: &Runs,
     cl: &Closed,
     v6: &[Expr],
-    clear: &Expr,
+    clears: &[Expr],
 ) -> Result<Vec<Expr>, RtlError> {
     m.comment("S8: the counters");
-    // the stage's valid bit in copies: the next one for each counter
-    let mut v6 = v6.iter();
-    let mut v6 = move || v6.next().expect("one valid copy per counter").clone();
-    let add = |m: &mut Module, name: &str, x: &Expr, v: Expr| -> Result<Expr, RtlError> {
+    // the stage's valid bit and clear in copies: the next ones for each counter
+    let mut v6 = v6.iter().zip(clears);
+    let mut v6 = move || {
+        let (v, c) = v6.next().expect("one valid and clear copy per counter");
+        (v.clone(), c.clone())
+    };
+    let add = |m: &mut Module, name: &str, x: &Expr, vc: (Expr, Expr)| -> Result<Expr, RtlError> {
+        let (v, clear) = vc;
         let c = m.reg(name, Ty::u(COUNTER_BITS), Some(0))?;
         let xw = m.wire(&format!("{name}_inc"), x)?;
         let xw = xw.ext(COUNTER_BITS)?;
-        let e = m.wire(&format!("{name}_en"), &v.or(clear)?)?;
-        let d = Expr::mux(clear, &ku(0, COUNTER_BITS)?, &c.add(&xw)?)?;
+        let e = m.wire(&format!("{name}_en"), &v.or(&clear)?)?;
+        let d = Expr::mux(&clear, &ku(0, COUNTER_BITS)?, &c.add(&xw)?)?;
         m.next(&c, &d, Some(&e))?;
         Ok(c)
     };
@@ -852,11 +907,12 @@ fn counters(
         out.push(add(m, &format!("n_level_errors{a}"), &x6, v6())?);
     }
     let lg = m.reg("n_longest", Ty::u(COUNTER_BITS), Some(0))?;
-    let up = m.wire("longest_up", &v6().and(&cl.cand.gt(&lg)?)?)?;
-    let le = m.wire("n_longest_en", &up.or(clear)?)?;
+    let (v, clear) = v6();
+    let up = m.wire("longest_up", &v.and(&cl.cand.gt(&lg)?)?)?;
+    let le = m.wire("n_longest_en", &up.or(&clear)?)?;
     m.next(
         &lg,
-        &Expr::mux(clear, &ku(0, COUNTER_BITS)?, &cl.cand)?,
+        &Expr::mux(&clear, &ku(0, COUNTER_BITS)?, &cl.cand)?,
         Some(&le),
     )?;
     out.push(lg);
@@ -870,13 +926,15 @@ fn counters(
 /// The shadow set, the read port's mux tree and the snap delay line.
 fn shadow(m: &mut Module, io: &Inputs, live: &[Expr]) -> Result<Expr, RtlError> {
     m.comment("snapshot: snap delayed to the counter stage, then the shadow set");
+    // from the registered `snap` (S0): SNAP_DELAY stages in all
     let mut s = io.snap.clone();
-    for i in 1..SNAP_DELAY {
+    for i in 1..SNAP_DELAY - 1 {
         s = creg(m, &format!("snap_d{i}"), &s, None, &io.clear)?;
     }
     // the last stage in copies, each enabling a few shadow counters
     let loads: Vec<u32> = (0..live.len() - 1).map(|_| COUNTER_BITS).collect();
-    let en = creg_for_loads(m, &format!("snap_d{SNAP_DELAY}"), &s, &io.clear, &loads)?;
+    let last = SNAP_DELAY - 1;
+    let en = creg_for_loads(m, &format!("snap_d{last}"), &s, &io.clear, &loads)?;
     let mut sh = Vec::new();
     let mut en = en.iter();
     for (i, c) in live.iter().enumerate() {
@@ -950,7 +1008,7 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     m.comment("valid bits of the stages S2..S8");
     let mut v = Vec::new();
     let mut prev = f.pop.clone();
-    for s in 1..LATENCY {
+    for s in 1..STAGES {
         prev = creg(&mut m, &format!("v{s}"), &prev, None, &io.clear)?;
         v.push(prev.clone());
     }
@@ -959,7 +1017,7 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     // the last for `done`
     let mut loads = vec![COUNTER_BITS; NUM_COUNTERS - 1];
     loads.push(1);
-    let v_last = creg_for_loads(&mut m, &format!("v{LATENCY}"), &prev, &io.clear, &loads)?;
+    let v_last = creg_for_loads(&mut m, &format!("v{STAGES}"), &prev, &io.clear, &loads)?;
     v.push(v_last[NUM_COUNTERS - 1].clone());
     let rxw = m.wire(
         "rx_word",
@@ -976,15 +1034,15 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     let lf = lanes(&mut m, p, &bd, &tx4, &rx4)?;
     let r = runs(&mut m, p, &lf)?;
     let cl = carry(&mut m, p, &r, &v[5], &io.clear)?;
-    let live = counters(&mut m, &r, &cl, &v_last[..NUM_COUNTERS - 1], &io.clear)?;
+    let live = counters(&mut m, &r, &cl, &v_last[..NUM_COUNTERS - 1], &io.clear_cnt)?;
     let rd = shadow(&mut m, &io, &live)?;
     let done = m.reg("done_q", Ty::BIT, Some(0))?;
-    let dn = done.or(&v[LATENCY - 1].and(&cl.last)?)?;
+    let dn = done.or(&v[STAGES - 1].and(&cl.last)?)?;
     m.next(&done, &Expr::mux(&io.clear, &ku(0, 1)?, &dn)?, None)?;
     m.split_reset(crate::hdl::FANOUT_BITS)?;
     debug_assert_eq!(tx4.width(), 4 * pp);
     if p.reference {
-        // S4: REF_LATENCY register stages after the accept
+        // S4: REF_LATENCY register stages after the accept (S0 and S1..S4)
         m.output(
             "m_ref_tdata",
             &tx4.slice(2 * pp - 1, 0)?,
@@ -992,7 +1050,7 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
         )?;
         m.output(
             "m_ref_tvalid",
-            &v[REF_LATENCY - 1],
+            &v[REF_LATENCY - 2],
             "m_ref_tdata holds a word",
         )?;
     }
