@@ -48,14 +48,18 @@
 //! No global enable: every stage register loads every cycle and a valid bit
 //! travels with each word, so `m_axis_tready` reaches only the output FIFO
 //! ([`crate::fifo::credit_fifo`], [`crate::fifo::depth_for`] of the latency
-//! words). A word is started (`adv`) when `run` and the FIFO's registered
-//! room (the words started and not yet read, against its depth) allow it;
-//! the state that only sees real words (LFSR, random source, injector
-//! offset, xoshiro) advances on `adv`, the precoder memory and the channel
-//! history on the valid bit of their stage. So the stream is the same
-//! whatever the backpressure and however `run` is toggled, and the FIFO's
-//! head is on `m_axis` in the cycle a registered output stage would be: the
-//! latency is [`Stages::out`].
+//! words). A word is started (`adv`) when `run` (registered in the block:
+//! it acts a clock after the port) and the FIFO's registered room (the
+//! words started and not yet read, against its depth) allow it; the state
+//! that only sees real words (LFSR, random source, injector offset, xoshiro)
+//! advances on `adv`, the precoder memory and the channel history on the
+//! valid bit of their stage. So the stream is the same whatever the
+//! backpressure and however `run` is toggled, and the FIFO's head is on
+//! `m_axis` in the cycle a registered output stage would be: the latency is
+//! [`Stages::out`]. Without the interleave each lane's xoshiro advances on
+//! a start strobe of its own, `run` and room from kept register copies of
+//! their own (the same value as `adv`): one strobe on the 2,048 enables of
+//! eight lanes' states was a net across the die.
 //!
 //! Configuration: reset, write the registers of [`config_writes`] through
 //! `cfg_we`/`cfg_addr`/`cfg_wdata` (map: [`address_map`]), raise `run`. All 1024
@@ -287,9 +291,14 @@ pub fn table_entry(taps: &[i32], g: usize, e: usize) -> i64 {
         .sum()
 }
 
+/// Cycles from the `run` port to the block's start strobe: `run` is
+/// registered (kept copies, one per lane's generator), so a word starts at
+/// the earliest in the cycle after `run` rises.
+pub const RUN_DELAY: usize = 1;
+
 /// Latency in clock cycles: a word started (`adv`: `run` and room in the
 /// output FIFO) in cycle `c` is on `m_axis` in cycle `c + latency` if the
-/// FIFO was empty.
+/// FIFO was empty ([`RUN_DELAY`] more from the `run` port).
 pub fn latency(p: &EmuParams) -> usize {
     stages(p).out
 }
@@ -543,8 +552,12 @@ struct CfgPort {
     we: Expr,
     addr: Expr,
     /// `cfg_wdata` a clock later, the data of every registered write: the
-    /// strobes ([`Self::hit`]), the thresholds and the channel tables
+    /// strobes ([`Self::hit`]) and the random source's seed
     wdata_q: Expr,
+    /// kept copies of `wdata_q`, one per lane: the data of the lane's own
+    /// writes (thresholds, channel tables, xoshiro seed), so that no one
+    /// register drives the write ports of all eight lanes across the die
+    lane_wdata: Vec<Expr>,
 }
 
 impl CfgPort {
@@ -564,6 +577,11 @@ impl CfgPort {
         self.wdata_q.slice(w - 1, 0)
     }
 
+    /// [`Self::data`] from lane `lane`'s copy.
+    fn lane_data(&self, lane: usize, w: u32) -> Result<Expr, RtlError> {
+        self.lane_wdata[lane].slice(w - 1, 0)
+    }
+
     /// A configuration register of `w` bits at `a` (reset `reset`).
     fn reg(
         &self,
@@ -578,6 +596,16 @@ impl CfgPort {
         let d = if ty.signed { d.as_signed() } else { d };
         m.reg_d(name, &d, Some(&e), Some(reset))
     }
+
+    /// The one-bit `fec` register ([`Self::reg`]) with the value it takes
+    /// at the next edge (`{name}_next`), for logic registered a clock ahead.
+    fn fec_reg(&self, m: &mut Module, name: &str) -> Result<framer::OnReg, RtlError> {
+        let e = self.hit(m, addr::FEC, &format!("we_{name}"))?;
+        let q = m.reg(name, Ty::BIT, Some(0))?;
+        let next = m.wire(&format!("{name}_next"), &Expr::mux(&e, &self.data(1)?, &q)?)?;
+        m.next(&q, &next, None)?;
+        Ok(framer::OnReg { q, next })
+    }
 }
 
 /// The run-time configuration registers and memories.
@@ -586,13 +614,21 @@ struct Cfg {
     precode: Expr,
     frac: Expr,
     nshift: Expr,
+    /// each lane's copy of the thresholds
+    thr: Vec<LaneThr>,
+    /// `2^(F-1)` (0 for `F = 0`), in the ADC's sum width
+    half: Expr,
+}
+
+/// One lane's copy of the noise thresholds, written through registers of
+/// its own (strobes, word address, data), so that the placer can put them
+/// beside the lane's search.
+struct LaneThr {
     /// `S[1024]`, `S[512]`
     s_top: Expr,
     s_half: Expr,
     /// level `k` (`0..K-1`): `S[(2i+1) 2^k]` at word `i`
     levels: Vec<crate::hdl::Mem>,
-    /// `2^(F-1)` (0 for `F = 0`), in the ADC's sum width
-    half: Expr,
 }
 
 /// The configuration registers, the tap table and the threshold memories.
@@ -618,25 +654,67 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         off.slice(k - 1, 0)?.eq(&ku(0, k)?)
     };
     // every threshold write is registered (strobe, address and, through
-    // `CfgPort::data`, the data): the decode and the write enables of some
-    // 150 memory copies and 128 registers across the lanes are two paths;
-    // the two registers are the port's own kind
-    let s_top = port.reg(m, "thr_top", addr::threshold(NOISE_TABLE_LEN), Ty::u(64), 0)?;
-    let half_at = addr::threshold(NOISE_TABLE_LEN / 2);
-    let s_half = port.reg(m, "thr_half", half_at, Ty::u(64), 0)?;
+    // `CfgPort::lane_data`, the data): the decode and the write enables of
+    // some 150 memory copies and 128 registers across the lanes are two
+    // paths. Each lane has its own memories (one read port each) and its own
+    // copies of the write registers: one RTL memory read by eight lanes is
+    // eight copies after synthesis with one write port's fan-out across them.
+    let lanes = p.parallel;
+    let hit = |a: usize| -> Result<Expr, RtlError> {
+        port.we.and(&port.addr.eq(&ku(a as i128, CFG_ADDR_BITS)?)?)
+    };
+    let we_top = m.reg_copies(
+        "we_thr_top",
+        &hit(addr::threshold(NOISE_TABLE_LEN))?,
+        None,
+        Some(0),
+        lanes,
+    )?;
+    let we_half = m.reg_copies(
+        "we_thr_half",
+        &hit(addr::threshold(NOISE_TABLE_LEN / 2))?,
+        None,
+        Some(0),
+        lanes,
+    )?;
     // the word address within a level: offset bits K-1..k+1 (bit 0 is no level's)
-    let off_q = m.reg_d("thr_off_q", &off.slice(K - 1, 1)?, None, Some(0))?;
-    let mut levels = Vec::new();
+    let off_q = m.reg_copies("thr_off_q", &off.slice(K - 1, 1)?, None, Some(0), lanes)?;
+    let mut we_l = Vec::new();
     for k in 0..K - 1 {
-        let mem = m.memory(&format!("thr_l{k}"), Ty::u(64), 1 << (K - 1 - k))?;
         let e = thr.and(&off.bit(k)?)?.and(&zero_below(k)?)?;
-        let we = m.reg_d(&format!("we_thr_l{k}"), &e, None, Some(0))?;
-        let a = m.wire(&format!("thr_l{k}_wa"), &off_q.slice(K - 2, k)?)?;
-        m.mem_write(&mem, &we, &a, &port.data(64)?)?;
-        // written before `run` (a write during a run has no defined word to
-        // land in): a read that meets a write is never part of the stream
-        m.mem_no_collision(&mem)?;
-        levels.push(mem);
+        we_l.push(m.reg_copies(&format!("we_thr_l{k}"), &e, None, Some(0), lanes)?);
+    }
+    let mut lane_thr = Vec::new();
+    for lane in 0..lanes {
+        let data = port.lane_data(lane, 64)?;
+        let s_top = m.reg_d(
+            &format!("thr{lane}_top"),
+            &data,
+            Some(&we_top[lane]),
+            Some(0),
+        )?;
+        let s_half = m.reg_d(
+            &format!("thr{lane}_half"),
+            &data,
+            Some(&we_half[lane]),
+            Some(0),
+        )?;
+        let mut levels = Vec::new();
+        for (k, we) in we_l.iter().enumerate() {
+            let words = 1 << (K as usize - 1 - k);
+            let mem = m.memory(&format!("thr{lane}_l{k}"), Ty::u(64), words)?;
+            let a = off_q[lane].slice(K - 2, k as u32)?;
+            m.mem_write(&mem, &we[lane], &a, &data)?;
+            // written before `run` (a write during a run has no defined word
+            // to land in): a read that meets a write is never part of the stream
+            m.mem_no_collision(&mem)?;
+            levels.push(mem);
+        }
+        lane_thr.push(LaneThr {
+            s_top,
+            s_half,
+            levels,
+        });
     }
     m.comment("rounding constant 2^(F-1) (0 for F = 0)");
     let ws = sum_bits(GROUP_BITS + stages(p).tree as u32);
@@ -652,9 +730,7 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         precode,
         frac,
         nshift,
-        s_top,
-        s_half,
-        levels,
+        thr: lane_thr,
     })
 }
 
@@ -871,7 +947,7 @@ fn channel(
         let d = bus.slice(2 * n as u32 - 1, 2 * pp as u32)?;
         m.next(h, &d, Some(v_in))?;
     }
-    m.comment("channel tables: entry e of table g at TABLE_BASE + 256 g + e, written to every lane's copy");
+    m.comment("channel tables: entry e of table g at TABLE_BASE + 256 g + e, written to every lane's copy through the lane's own write registers");
     let gb = (CFG_ADDR_BITS - 1) - TABLE_LEN.trailing_zeros();
     let in_tables = port.addr.bit(CFG_ADDR_BITS - 1)?;
     let we_tab = m.wire("we_tab", &port.we.and(&in_tables)?)?;
@@ -879,16 +955,17 @@ fn channel(
         "tab_g",
         &port.addr.slice(CFG_ADDR_BITS - 2, CFG_ADDR_BITS - 1 - gb)?,
     )?;
-    // registered as the thresholds' writes: strobe, entry, data
-    let tab_e = m.reg_d("tab_e", &port.addr.slice(7, 0)?, None, Some(0))?;
-    let data = m.wire("tab_data", &port.data(GROUP_BITS)?)?;
+    // registered as the thresholds' writes (strobe, entry, data), a copy
+    // of each register per lane
+    let tab_e = m.reg_copies("tab_e", &port.addr.slice(7, 0)?, None, Some(0), pp)?;
     let mut we_g = Vec::new();
     for g in 0..groups(p) {
         let hit = we_tab.and(&tab_g.eq(&ku(g as i128, gb)?)?)?;
-        we_g.push(m.reg_d(&format!("we_tab{g}"), &hit, None, Some(0))?);
+        we_g.push(m.reg_copies(&format!("we_tab{g}"), &hit, None, Some(0), pp)?);
     }
     let mut ys = Vec::new();
     for lane in 0..pp {
+        let data = port.lane_data(lane, GROUP_BITS)?;
         let mut terms = Vec::new();
         for (g, we) in we_g.iter().enumerate() {
             // the level index of the symbol tap GROUP g + i multiplies, at bits 2i+1:2i
@@ -902,7 +979,7 @@ fn channel(
             }
             let a = m.wire(&format!("c{lane}_a{g}"), &Expr::concat(&idx)?)?;
             let mem = m.memory(&format!("tab{lane}_{g}"), Ty::u(GROUP_BITS), TABLE_LEN)?;
-            m.mem_write(&mem, we, &tab_e, &data)?;
+            m.mem_write(&mem, &we[lane], &tab_e[lane], &data)?;
             // as the thresholds: written before `run`
             m.mem_no_collision(&mem)?;
             let rd = m.reg_d(&format!("c{lane}_r{g}"), &mem.read(&a)?, None, None)?;
@@ -940,6 +1017,7 @@ fn xoshiro_state(
     init: [u64; 4],
     addr_of: impl Fn(usize) -> usize,
     step: &Expr,
+    data: &Expr,
 ) -> Result<XoState, RtlError> {
     let u64t = Ty::u(64);
     let s: Vec<Expr> = (0..4)
@@ -960,7 +1038,7 @@ fn xoshiro_state(
     };
     for (w, nxt) in nxt.iter().enumerate() {
         let hit = port.hit(m, addr_of(w), &format!("we_{name}_s{w}"))?;
-        let d = Expr::mux(&hit, &port.data(64)?, nxt)?;
+        let d = Expr::mux(&hit, data, nxt)?;
         let e = m.wire(&format!("{name}_en{w}"), &hit.or(step)?)?;
         m.next(&x.s[w], &d, Some(&e))?;
         x.hit.push(hit);
@@ -992,7 +1070,7 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Ex
         _ => m.wire("xr_step", &adv.and(&first)?)?,
     };
     let init = Xoshiro256pp::new(random_seed(0)).state();
-    let x = xoshiro_state(m, port, "xr", init, addr::random, &step)?;
+    let x = xoshiro_state(m, port, "xr", init, addr::random, &step, &port.data(64)?)?;
     // `xr_t = s[0] + s[3]` of the state in the register, kept by computing it
     // from the state's next value: the output is one adder from registers.
     // The sums of the words' load/step values `d` and their held values are
@@ -1048,6 +1126,7 @@ fn xoshiro(m: &mut Module, port: &CfgPort, lane: usize, adv: &Expr) -> Result<Ex
         init,
         |w| addr::xoshiro(lane, w),
         adv,
+        &port.lane_data(lane, 64)?,
     )?;
     let s = &x.s;
     let t = m.reg_d(&format!("x{lane}_t"), &s[0].add(&s[3])?, None, None)?;
@@ -1106,7 +1185,8 @@ fn noise_search(m: &mut Module, lane: usize, r: &Expr, cfg: &Cfg) -> Result<Sear
     let mw = K + 1;
     let u = m.wire(&format!("n{lane}_u"), &r.slice(63, 1)?)?;
     let ue = m.wire(&format!("n{lane}_ue"), &u.ext(64)?)?;
-    let c = ue.lt(&cfg.s_top)?;
+    let thr = &cfg.thr[lane];
+    let c = ue.lt(&thr.s_top)?;
     let mut st = search_regs(
         m,
         &format!("n{lane}_l{K}"),
@@ -1119,7 +1199,7 @@ fn noise_search(m: &mut Module, lane: usize, r: &Expr, cfg: &Cfg) -> Result<Sear
         if k < K - 1 {
             // stage A: the synchronous read of level k's word
             let a = st.m.slice(K - 1, k + 1)?;
-            let rd = cfg.levels[k as usize].read(&a)?;
+            let rd = thr.levels[k as usize].read(&a)?;
             let mut qk = m.reg_d(&format!("n{lane}_q{k}"), &rd, None, None)?;
             st = search_regs(m, &format!("n{lane}_a{k}"), &st.u, &st.sign, &st.m)?;
             if level_outreg(k) {
@@ -1129,12 +1209,12 @@ fn noise_search(m: &mut Module, lane: usize, r: &Expr, cfg: &Cfg) -> Result<Sear
             }
             q = Some(qk);
         }
-        let thr = match &q {
+        let s = match &q {
             Some(q) => q.clone(),
-            None => cfg.s_half.clone(),
+            None => thr.s_half.clone(),
         };
         let ue = m.wire(&format!("n{lane}_ue{k}"), &st.u.ext(64)?)?;
-        let c = st.m.bit(K)?.not().and(&ue.lt(&thr)?)?;
+        let c = st.m.bit(K)?.not().and(&ue.lt(&s)?)?;
         let nm = st.m.or(&bit_at(&c, k, mw)?)?;
         st = search_regs(m, &format!("n{lane}_l{k}"), &st.u, &st.sign, &nm)?;
     }
@@ -1232,11 +1312,12 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         we,
         addr,
         wdata_q: m.reg_d("cfg_wdata_q", &wdata, None, Some(0))?,
+        lane_wdata: m.reg_copies("cfg_wdata_l", &wdata, None, Some(0), p.parallel)?,
     };
     let run = m.input(
         "run",
         Ty::BIT,
-        "start a word every cycle the output FIFO has room for it",
+        "start a word every cycle the output FIFO has room for it (registered: from the next clock)",
     )?;
     let ready = m.input("m_axis_tready", Ty::BIT, "output ready")?;
     let cfg = config(&mut m, &port, p)?;
@@ -1248,12 +1329,24 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     let v: Vec<Expr> = (1..st.out)
         .map(|s| m.reg(&format!("v{s}"), Ty::BIT, Some(0)))
         .collect::<Result<_, _>>()?;
+    // `run` registered, and the room register, as kept copies: one per
+    // lane's xoshiro and one for the rest (one without the interleave, whose
+    // start strobe is not a plain AND of the two)
+    let lane_starts = !(p.fec.is_some() && p.interleave);
+    let copies = if lane_starts { p.parallel + 1 } else { 1 };
+    debug_assert_eq!(RUN_DELAY, 1, "one register on run");
+    let run_q = m.reg_copies("run_q", &run, None, Some(0), copies)?;
+    let mut rooms = (0..copies - 1)
+        .map(|l| m.wire_decl(&format!("ofifo_room_l{l}"), Ty::BIT))
+        .collect::<Result<Vec<_>, _>>()?;
     let room = m.wire_decl("ofifo_room", Ty::BIT)?;
+    rooms.push(room.clone());
+    let run = run_q[copies - 1].clone();
     // with the interleave, the framer (and the `fec` register) start before the line
     let il = match p.fec.filter(|_| p.interleave) {
         Some(code) => {
-            let on = port.reg(&mut m, "fec", addr::FEC, Ty::BIT, 0)?;
-            let s = interleave::starts(&mut m, code, p.parallel, &run, &room, &on)?;
+            let on = port.fec_reg(&mut m, "fec")?;
+            let s = interleave::starts(&mut m, code, p.parallel, &run, &room, &on.q)?;
             Some((on, s))
         }
         None => None,
@@ -1261,6 +1354,12 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     let adv = match &il {
         Some((_, s)) => s.adv.clone(),
         None => m.wire("adv", &run.and(&room)?)?,
+    };
+    let lane_adv: Vec<Expr> = match lane_starts {
+        true => (0..p.parallel)
+            .map(|l| m.wire(&format!("adv_l{l}"), &run_q[l].and(&rooms[l])?))
+            .collect::<Result<_, _>>()?,
+        false => vec![adv.clone(); p.parallel],
     };
     let vat = |s: usize| {
         if s == 0 {
@@ -1281,7 +1380,7 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
             // prefill) and its word is gathered one stage later
             let (on, fadv, fv1) = match &il {
                 None => {
-                    let on = port.reg(&mut m, "fec", addr::FEC, Ty::BIT, 0)?;
+                    let on = port.fec_reg(&mut m, "fec")?;
                     (on, adv.clone(), None)
                 }
                 Some((on, s)) => {
@@ -1298,7 +1397,8 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
                 None => (framed, 1),
                 Some(fv1) => {
                     let fv2 = m.reg_d("fv2", &fv1, None, Some(0))?;
-                    let word = interleave::tx(&mut m, code, p.parallel, &on, &framed, &fv2, &adv)?;
+                    let word =
+                        interleave::tx(&mut m, code, p.parallel, &on.q, &framed, &fv2, &adv)?;
                     (word, 2)
                 }
             }
@@ -1318,7 +1418,7 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
 
     let mut outs = Vec::new();
     for (lane, y) in ys.iter().enumerate() {
-        let r = xoshiro(&mut m, &port, lane, &adv)?;
+        let r = xoshiro(&mut m, &port, lane, &lane_adv[lane])?;
         let n = noise_search(&mut m, lane, &r, &cfg)?;
         outs.push(adc(&mut m, p, lane, y, &n, &cfg)?);
     }
@@ -1342,7 +1442,7 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
             take: &adv,
             m_ready: &ready,
         },
-        &room,
+        &rooms,
         depth,
     )?;
     m.split_reset(crate::hdl::FANOUT_BITS)?;

@@ -1433,7 +1433,7 @@ fn output_fifo(
             take,
             m_ready,
         },
-        s_ready,
+        std::slice::from_ref(s_ready),
         depth,
     )?;
     stages.record(m, "ofifo_nonempty");

@@ -48,12 +48,15 @@ pub struct FifoIn<'a> {
 
 /// A credit FIFO of `depth` words named `{name}_*`, driven by `io`; its
 /// ready register (the pipeline may start a word in this cycle) is assigned
-/// to `ready_to`, a wire the caller declared before.
+/// to `ready_to`, wires the caller declared before. With more than one wire
+/// the register is made as kept copies ([`Module::reg_copies`],
+/// `{name}_ready_k*`), one per wire, for a `take` that the caller builds per
+/// copy to spread a wide enable's fan-out.
 pub fn credit_fifo(
     m: &mut Module,
     name: &str,
     io: FifoIn<'_>,
-    ready_to: &Expr,
+    ready_to: &[Expr],
     depth: usize,
 ) -> Result<CreditFifo, RtlError> {
     let FifoIn {
@@ -77,8 +80,14 @@ pub fn credit_fifo(
     let cnt = m.reg(&format!("{name}_cnt"), Ty::u(ab + 1), Some(0))?;
     let credit = m.reg(&format!("{name}_credit"), Ty::u(ab + 1), Some(0))?;
     let nonempty = m.reg(&format!("{name}_nonempty"), Ty::BIT, Some(0))?;
-    let ready = m.reg(&format!("{name}_ready"), Ty::BIT, Some(1))?;
-    m.assign(ready_to, &ready)?;
+    let single = match ready_to {
+        [to] => {
+            let r = m.reg(&format!("{name}_ready"), Ty::BIT, Some(1))?;
+            m.assign(to, &r)?;
+            Some(r)
+        }
+        _ => None,
+    };
     let pop = m.wire(&format!("{name}_pop"), &nonempty.and(m_ready)?)?;
     m.mem_write(&mem, push, &wp, word)?;
     let one = k(1, ab)?;
@@ -96,7 +105,16 @@ pub fn credit_fifo(
     m.next(&nonempty, &push.or(&many)?.or(&keep)?, None)?;
     m.next(&credit, &credit.add(&take_c)?.sub(&pop_c)?, None)?;
     let room = credit.lt(&k(depth as i128 - 1, ab + 1)?)?;
-    m.next(&ready, &room, None)?;
+    match single {
+        Some(r) => m.next(&r, &room, None)?,
+        None => {
+            let n = ready_to.len();
+            let copies = m.reg_copies(&format!("{name}_ready"), &room, None, Some(1), n)?;
+            for (to, r) in ready_to.iter().zip(&copies) {
+                m.assign(to, r)?;
+            }
+        }
+    }
     let head = m.wire(&format!("{name}_head"), &mem.read(&rp)?)?;
     Ok(CreditFifo {
         valid: nonempty,

@@ -177,10 +177,15 @@ fn every_pattern_is_written_with_its_code_and_the_random_state() {
 fn configuration_memories_carry_no_rw_check() {
     let d = rtl::emu::design(&params(8, 48, 8)).unwrap();
     let text = &d.files[0].1;
-    for k in 0..9 {
-        let words = 1 << (9 - k);
-        let decl = format!("(* no_rw_check *) reg [63:0] thr_l{k} [0:{}];", words - 1);
-        assert!(text.contains(&decl), "{decl}");
+    for lane in [0, 7] {
+        for k in 0..9 {
+            let words = 1 << (9 - k);
+            let decl = format!(
+                "(* no_rw_check *) reg [63:0] thr{lane}_l{k} [0:{}];",
+                words - 1
+            );
+            assert!(text.contains(&decl), "{decl}");
+        }
     }
     for lane in [0, 7] {
         for g in [0, 11] {

@@ -104,14 +104,14 @@ fn check_with(c: &Case, order: impl Fn(Vec<(usize, u64)>) -> Vec<(usize, u64)>) 
         };
         assert_eq!(
             got.first_latency,
-            Some((rtl::emu::latency(&p) + pre) as u64),
+            Some((rtl::emu::latency(&p) + rtl::emu::RUN_DELAY + pre) as u64),
             "{tag}"
         );
         // full rate: a word every cycle after the first (the output FIFO's
         // room never throttles a stream that is never stalled)
         assert_eq!(
             got.cycles,
-            (rtl::emu::latency(&p) + pre + words) as u64,
+            (rtl::emu::latency(&p) + rtl::emu::RUN_DELAY + pre + words) as u64,
             "{tag}: cycles"
         );
     }

@@ -119,14 +119,31 @@ pub(super) struct Control {
     ph1: Expr,
 }
 
+/// The `fec` register: its value, and the value it takes at the next edge.
+#[derive(Clone)]
+pub(crate) struct OnReg {
+    /// the register
+    pub q: Expr,
+    /// its value after the next edge
+    pub next: Expr,
+}
+
 /// The stage-0 control: `on` is the `fec` register, `adv` starts a word.
+///
+/// `take` (the pattern advances with the word) is a register: it is
+/// computed from the next values of the word count, the carry count and
+/// `on`, so it always equals `!on | msg | (tr & short)` of the registers'
+/// present values. The pattern generators' enables (some 400 flip-flops)
+/// then hang on a register and the start strobe, not on the word count's
+/// compare chain.
 pub(super) fn control(
     m: &mut Module,
     code: Code,
     p: usize,
-    on: &Expr,
+    on: &OnReg,
     adv: &Expr,
 ) -> Result<Control, RtlError> {
+    let (on_next, on) = (&on.next, &on.q);
     let g = Geo::new(code, p);
     m.comment(&format!(
         "FEC framer control ({}): word {} of {} per codeword is the transition ({} message symbols)",
@@ -145,6 +162,8 @@ pub(super) fn control(
         ku(0, cb)?
     };
     let ph = m.reg("fr_phase", Ty::u(3), Some(0))?;
+    // `take` of the next values, registered (reset: `on` = 0, so 1)
+    let take = m.reg("fr_take", Ty::BIT, Some(1))?;
     let step = m.wire("fr_step", &adv.and(on)?)?;
     let msg = m.wire("fr_msg", &fw.lt(&ku(g.ct as i128, fb)?)?)?;
     let tr = if g.mt > 0 {
@@ -152,24 +171,24 @@ pub(super) fn control(
     } else {
         ku(0, 1)?
     };
-    let short = if g.mt > 0 {
-        cn.lt(&ku(g.mt as i128, cb)?)?
-    } else {
-        ku(0, 1)?
-    };
-    let take = m.wire("fr_take", &on.not().or(&msg)?.or(&tr.and(&short)?)?)?;
     let wrap = eq_const(&fw, g.w - 1)?;
-    m.next(
-        &fw,
-        &Expr::mux(&wrap, &ku(0, fb)?, &fw.add(&ku(1, fb)?)?)?,
-        Some(&step),
-    )?;
-    if g.mt > 0 {
+    let fw_d = Expr::mux(&wrap, &ku(0, fb)?, &fw.add(&ku(1, fb)?)?)?;
+    let fw_next = m.wire("fr_word_next", &Expr::mux(&step, &fw_d, &fw)?)?;
+    m.next(&fw, &fw_next, None)?;
+    let msg_next = fw_next.lt(&ku(g.ct as i128, fb)?)?;
+    let tr_short_next = if g.mt > 0 {
         let e = m.wire("fr_carry_en", &step.and(&tr)?)?;
         let mask = (1usize << cb) - 1;
         let d = cn.sub(&ku((g.mt & mask) as i128, cb)?)?;
-        m.next(&cn, &d, Some(&e))?;
-    }
+        let cn_next = m.wire("fr_carry_next", &Expr::mux(&e, &d, &cn)?)?;
+        m.next(&cn, &cn_next, None)?;
+        let short_next = cn_next.lt(&ku(g.mt as i128, cb)?)?;
+        eq_const(&fw_next, g.ct)?.and(&short_next)?
+    } else {
+        ku(0, 1)?
+    };
+    let take_next = on_next.not().or(&msg_next)?.or(&tr_short_next)?;
+    m.next(&take, &take_next, None)?;
     // ph' = (ph + P) mod 5
     let mut nph = ku(0, 3)?;
     for v in (0..5).rev() {
