@@ -261,7 +261,7 @@ fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
     m.comment("S0: the stream and the strobes registered; clear as kept copies");
     let bit = |m: &mut Module, name: &str, x: &Expr| m.reg_d(name, x, None, Some(0));
     let mut loads = vec![CLEAR_MISC_BITS, 4 * p.max_delay as u32];
-    loads.extend(std::iter::repeat(COUNTER_BITS).take(NUM_COUNTERS - 1));
+    loads.extend(vec![COUNTER_BITS; NUM_COUNTERS - 1]);
     let mut clear = m.reg_for_loads("clear_q", &io.clear, None, Some(0), &loads)?;
     let clear_cnt = clear.split_off(2);
     Ok(Inputs {
