@@ -184,8 +184,9 @@ impl BertRegs {
 pub(crate) struct EqSide<'a> {
     /// clock
     pub clk: &'a Expr,
-    /// the equalizer's reset (power-on or `eq_reset`)
-    pub rst: &'a Expr,
+    /// the emulator's and the checker's resets: the equalizer's (power-on
+    /// or `ctrl.control`), each from a register copy of its own
+    pub rst: [&'a Expr; 2],
     /// the equalizer's `s_axis_tready`
     pub eq_ready: &'a Expr,
     /// the equalizer's decided data symbols
@@ -242,7 +243,7 @@ pub(crate) fn instantiate(
         "u_emu",
         &[
             ("clk", e.clk),
-            ("rst", e.rst),
+            ("rst", e.rst[0]),
             ("cfg_we", &r.cfg_we),
             ("cfg_addr", &r.cfg_addr),
             ("cfg_wdata", &r.cfg_data),
@@ -278,7 +279,7 @@ pub(crate) fn instantiate(
     let under = m.wire_decl("chk_underflow", Ty::BIT)?;
     let mut conns: Vec<(&str, &Expr)> = vec![
         ("clk", e.clk),
-        ("rst", e.rst),
+        ("rst", e.rst[1]),
         ("clear", &r.clear),
         ("s_tx_tvalid", &tx_valid),
         ("s_tx_tdata", &e_user),

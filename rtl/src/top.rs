@@ -204,7 +204,15 @@ pub fn build_device(
         None => None,
     };
     let st = stream_stats(&mut m, fmt, parallel, &w)?;
-    let eq_rst = m.wire("eq_rst", &rst.or(&w.q_ctrl)?)?;
+    // the equalizer side's reset (power-on or `ctrl.control`), registered
+    // as a kept copy per block it resets (equalizer, emulator, checker,
+    // decoder chain): one OR fed by the CSR's exit register on every block's
+    // reset copies was a net across the die
+    let rst_copies = 1 + 2 * usize::from(bert.is_some()) + usize::from(fec.is_some());
+    let eq_rst = m.reg_copies("eq_rst", &rst.or(&w.q_ctrl)?, None, None, rst_copies)?;
+    let mut rst_of = eq_rst.iter();
+    let mut rst_of = move || rst_of.next().expect("a reset copy per block");
+    let eq_rst_eq = rst_of();
 
     m.comment("CSR decoder");
     let opt = Optional {
@@ -217,7 +225,7 @@ pub fn build_device(
         (Some(b), Some(r), Some((emu, chk))) => {
             let side = crate::bert::EqSide {
                 clk: &clk,
-                rst: &eq_rst,
+                rst: [rst_of(), rst_of()],
                 eq_ready: &w.s_ready,
                 eq_data: &w.m_data,
                 eq_level: &w.slicer_level,
@@ -247,7 +255,7 @@ pub fn build_device(
     };
     let mut conns: Vec<(&str, &Expr)> = vec![
         ("clk", &clk),
-        ("rst", &eq_rst),
+        ("rst", eq_rst_eq),
         ("cfg_we", &w.eq_we),
         ("cfg_addr", &w.eq_addr),
         ("cfg_wdata", &w.eq_wdata),
@@ -300,7 +308,7 @@ pub fn build_device(
         };
         let tap = crate::rs::devfec::Tap {
             clk: &clk,
-            rst: &eq_rst,
+            rst: rst_of(),
             take: &take,
             data: &w.m_data,
             reference,
@@ -308,8 +316,9 @@ pub fn build_device(
         crate::rs::devfec::instantiate(&mut m, rx, f, parallel, fr, &tap)?;
     }
     // the top's own registers (statistics, the decoder's counters, the
-    // slice) share copies of `rst`; with `eq_rst`'s data mux Yosys makes
-    // one OR per copy, so neither reset crosses the die to thousands of pins
+    // slice) share copies of `rst`; with the decoder chain's `eq_rst` copy
+    // as a data mux Yosys makes one OR per copy, so neither reset crosses
+    // the die to thousands of pins
     m.split_reset(crate::hdl::FANOUT_BITS)?;
     m.output("tx_data", &w.tx_data, "byte to send")?;
     m.output("tx_valid", &w.tx_valid, "tx_data valid")?;

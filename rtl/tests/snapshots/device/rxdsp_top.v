@@ -152,7 +152,7 @@ module rxdsp_top (
     wire [3:0] sat_n_s_t2_0 = (sat_n_s_t1_0 + sat_n_s_t1_1);
     reg [3:0] sat_n;
     reg [63:0] st_ffe_saturated;
-    wire eq_rst = (rst | q_ctrl_control);
+    reg eq_rst_k0;
 
     // CSR decoder
     rxdsp_csr u_csr (
@@ -238,7 +238,7 @@ module rxdsp_top (
     // equalizer
     rxdsp_eq u_eq (
         .clk(clk),
-        .rst(eq_rst),
+        .rst(eq_rst_k0),
         .cfg_we(eq_cfg_we),
         .cfg_addr(eq_cfg_addr),
         .cfg_wdata(eq_cfg_wdata),
@@ -303,6 +303,10 @@ module rxdsp_top (
             br_sym_m_valid <= (br_sym_load ? (br_sym_sk_valid | br_sym_s_fire) : br_sym_m_valid);
             br_sym_sk_valid <= (br_sym_load ? 1'b0 : (br_sym_sk_valid | br_sym_hold));
         end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        eq_rst_k0 <= (rst | q_ctrl_control);
     end
 
     always @(posedge clk) begin
