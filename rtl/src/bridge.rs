@@ -815,7 +815,10 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
     let of_rp = m.reg("of_rp", Ty::u(ob), Some(0))?;
     let of_cnt = m.reg("of_cnt", Ty::u(ob + 1), Some(0))?;
     let inflight = m.reg("inflight", Ty::u(8), Some(0))?;
-    let ser_empty = m.wire("ser_empty", &ser_cnt.eq(&k(0, pcb + 1)?)?)?;
+    // `ser_cnt == 0` as a register of the count's next value: it is the
+    // ready the decided words see and, with their valid, `symbol_taken` on
+    // the device's counters, so no compare of the count is on that path
+    let ser_empty = m.reg("ser_empty", Ty::BIT, Some(1))?;
     let m_ready = ser_empty.clone();
     let m_hs = m.wire("s_axis_hs", &m_valid.and(&m_ready)?)?;
     let s_hs = m.wire("m_axis_hs", &wvalid.and(&s_ready)?)?;
@@ -835,18 +838,17 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
         )?,
         None,
     )?;
-    m.next(
+    let cnt_next = sel(
         &ser_cnt,
-        &sel(
-            &ser_cnt,
-            &[
-                (soft.clone(), k(0, pcb + 1)?),
-                (m_hs.clone(), k(p as u64, pcb + 1)?),
-                (emit.clone(), dec(&ser_cnt)?),
-            ],
-        )?,
-        None,
+        &[
+            (soft.clone(), k(0, pcb + 1)?),
+            (m_hs.clone(), k(p as u64, pcb + 1)?),
+            (emit.clone(), dec(&ser_cnt)?),
+        ],
     )?;
+    let cnt_next = m.wire("ser_cnt_next", &cnt_next)?;
+    m.next(&ser_cnt, &cnt_next, None)?;
+    m.next(&ser_empty, &cnt_next.eq(&k(0, pcb + 1)?)?, None)?;
     let acc_sh = m.wire(
         "ob_acc_sh",
         &Expr::concat(&[ob_acc.slice(5, 0)?, sym.clone()])?,

@@ -192,11 +192,12 @@ module rxdsp_bridge (
     reg [9:0] of_rp;
     reg [10:0] of_cnt;
     reg [7:0] inflight;
-    wire ser_empty = (ser_cnt == 4'd0);
+    reg ser_empty;
     wire s_axis_hs = (s_axis_tvalid & ser_empty);
     wire m_axis_hs = (pk_valid & m_axis_tready);
     wire of_room = (of_cnt < 11'h400);
     wire ser_emit = ((~ser_empty) & of_room);
+    wire [3:0] ser_cnt_next = (soft_rst ? 4'd0 : (s_axis_hs ? 4'd8 : (ser_emit ? (ser_cnt - 4'd1) : ser_cnt)));
     wire [7:0] ob_acc_sh = {ob_acc[5:0], ser_word[1:0]};
     wire ob_full = (ser_emit & (ob_n == 2'd3));
     wire pipe_idle = ((((~pk_valid) & (pk_cnt == 3'd0)) & (inflight == 8'd0)) & ser_empty);
@@ -345,6 +346,7 @@ module rxdsp_bridge (
             of_rp <= 10'd0;
             of_cnt <= 11'd0;
             inflight <= 8'd0;
+            ser_empty <= 1'b1;
             drained_q <= 1'b0;
             t_idx <= 16'd0;
             t_crc <= 32'hffffffff;
@@ -373,13 +375,14 @@ module rxdsp_bridge (
             t_busy <= (t_start ? 1'b1 : (t_fin ? 1'b0 : t_busy));
             pk_cnt <= (soft_rst ? 3'd0 : (smp_valid ? ((pk_cnt == 3'd7) ? 3'd0 : (pk_cnt + 3'd1)) : pk_cnt));
             ser_word <= (s_axis_hs ? s_axis_tdata : (ser_emit ? {2'd0, ser_word[15:2]} : ser_word));
-            ser_cnt <= (soft_rst ? 4'd0 : (s_axis_hs ? 4'd8 : (ser_emit ? (ser_cnt - 4'd1) : ser_cnt)));
+            ser_cnt <= ser_cnt_next;
             ob_acc <= (ser_emit ? ob_acc_sh[5:0] : ob_acc);
             ob_n <= (soft_rst ? 2'd0 : (ob_pad ? 2'd0 : (ser_emit ? (ob_n + 2'd1) : ob_n)));
             of_wp <= (soft_rst ? 10'd0 : (of_push ? (of_wp + 10'd1) : of_wp));
             of_rp <= of_rp_n;
             of_cnt <= (soft_rst ? 11'd0 : ((of_cnt + of_push_c) - of_pop_c));
             inflight <= (soft_rst ? 8'd0 : ((inflight + inf_up) - inf_dn));
+            ser_empty <= (ser_cnt_next == 4'd0);
             drained_q <= (((pipe_idle & (ob_n == 2'd0)) & of_empty) & (~t_busy));
             t_idx <= (t_start ? 16'd0 : (t_take ? (t_idx + 16'd1) : t_idx));
             t_crc <= (t_start ? 32'hffffffff : ((t_q_acc & (~t_q_crc)) ? t_crc_next : t_crc));
