@@ -1390,7 +1390,8 @@ impl Module {
     /// A register that drives loads of the given widths (in bits, in the
     /// order the caller will use them), as copies made by
     /// [`Module::reg_copies`], each serving at most [`FANOUT_BITS`] bits of
-    /// consecutive loads: the copy for each load, in order.
+    /// consecutive loads: the copy for each load, in order (none for no
+    /// loads).
     pub fn reg_for_loads(
         &mut self,
         name: &str,
@@ -1400,8 +1401,11 @@ impl Module {
         loads: &[u32],
     ) -> Result<Vec<Expr>, RtlError> {
         let share = fanout_groups(loads, FANOUT_BITS);
-        let n = share.last().map_or(1, |&c| c + 1);
-        let copies = self.reg_copies(name, d, enable, reset, n)?;
+        let Some(&last) = share.last() else {
+            // no loads: no copy (a copy nothing reads would be a lint warning)
+            return Ok(Vec::new());
+        };
+        let copies = self.reg_copies(name, d, enable, reset, last + 1)?;
         Ok(share.iter().map(|&c| copies[c].clone()).collect())
     }
 
@@ -1870,6 +1874,12 @@ mod tests {
             );
         }
         assert!(m.reg_copies("z", &a, None, None, 0).is_err());
+        // no loads, no copy: nothing named `w_k0` is declared
+        assert!(m
+            .reg_for_loads("w", &a, None, None, &[])
+            .unwrap()
+            .is_empty());
+        assert!(!m.emit().unwrap().contains("w_k0"));
     }
 
     /// `split_reset` shares the reset registers out among copies of `rst`
