@@ -566,10 +566,12 @@ impl CfgPort {
     /// behind it) are two paths. With [`Self::data`], a clock after the
     /// port's write.
     fn hit(&self, m: &mut Module, a: usize, name: &str) -> Result<Expr, RtlError> {
-        let e = self
-            .we
-            .and(&self.addr.eq(&ku(a as i128, CFG_ADDR_BITS)?)?)?;
-        m.reg_d(name, &e, None, Some(0))
+        m.reg_d(name, &self.decode(a)?, None, Some(0))
+    }
+
+    /// A write to address `a` in this cycle (the decode [`Self::hit`] registers).
+    fn decode(&self, a: usize) -> Result<Expr, RtlError> {
+        self.we.and(&self.addr.eq(&ku(a as i128, CFG_ADDR_BITS)?)?)
     }
 
     /// The low `w` bits of the write data, a clock later (with [`Self::hit`]).
@@ -660,19 +662,16 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
     // copies of the write registers: one RTL memory read by eight lanes is
     // eight copies after synthesis with one write port's fan-out across them.
     let lanes = p.parallel;
-    let hit = |a: usize| -> Result<Expr, RtlError> {
-        port.we.and(&port.addr.eq(&ku(a as i128, CFG_ADDR_BITS)?)?)
-    };
     let we_top = m.reg_copies(
         "we_thr_top",
-        &hit(addr::threshold(NOISE_TABLE_LEN))?,
+        &port.decode(addr::threshold(NOISE_TABLE_LEN))?,
         None,
         Some(0),
         lanes,
     )?;
     let we_half = m.reg_copies(
         "we_thr_half",
-        &hit(addr::threshold(NOISE_TABLE_LEN / 2))?,
+        &port.decode(addr::threshold(NOISE_TABLE_LEN / 2))?,
         None,
         Some(0),
         lanes,

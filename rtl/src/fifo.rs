@@ -80,14 +80,6 @@ pub fn credit_fifo(
     let cnt = m.reg(&format!("{name}_cnt"), Ty::u(ab + 1), Some(0))?;
     let credit = m.reg(&format!("{name}_credit"), Ty::u(ab + 1), Some(0))?;
     let nonempty = m.reg(&format!("{name}_nonempty"), Ty::BIT, Some(0))?;
-    let single = match ready_to {
-        [to] => {
-            let r = m.reg(&format!("{name}_ready"), Ty::BIT, Some(1))?;
-            m.assign(to, &r)?;
-            Some(r)
-        }
-        _ => None,
-    };
     let pop = m.wire(&format!("{name}_pop"), &nonempty.and(m_ready)?)?;
     m.mem_write(&mem, push, &wp, word)?;
     let one = k(1, ab)?;
@@ -105,15 +97,12 @@ pub fn credit_fifo(
     m.next(&nonempty, &push.or(&many)?.or(&keep)?, None)?;
     m.next(&credit, &credit.add(&take_c)?.sub(&pop_c)?, None)?;
     let room = credit.lt(&k(depth as i128 - 1, ab + 1)?)?;
-    match single {
-        Some(r) => m.next(&r, &room, None)?,
-        None => {
-            let n = ready_to.len();
-            let copies = m.reg_copies(&format!("{name}_ready"), &room, None, Some(1), n)?;
-            for (to, r) in ready_to.iter().zip(&copies) {
-                m.assign(to, r)?;
-            }
-        }
+    let ready = match ready_to.len() {
+        1 => vec![m.reg_d(&format!("{name}_ready"), &room, None, Some(1))?],
+        n => m.reg_copies(&format!("{name}_ready"), &room, None, Some(1), n)?,
+    };
+    for (to, r) in ready_to.iter().zip(&ready) {
+        m.assign(to, r)?;
     }
     let head = m.wire(&format!("{name}_head"), &mem.read(&rp)?)?;
     Ok(CreditFifo {

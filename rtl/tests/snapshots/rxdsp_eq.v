@@ -127,10 +127,10 @@ module rxdsp_eq (
     reg [5:0] ofifo_cnt;
     reg [5:0] ofifo_credit;
     reg ofifo_nonempty;
-    reg ofifo_ready;
-    assign s_ready = ofifo_ready;
     wire ofifo_pop = (ofifo_nonempty & m_axis_tready);
     wire ofifo_many = (ofifo_cnt >= 6'd2);
+    reg ofifo_ready;
+    assign s_ready = ofifo_ready;
     wire [111:0] ofifo_head = ofifo[ofifo_rp];
     assign s_axis_tready = s_ready;
     assign m_axis_tdata = ofifo_head[15:0];
