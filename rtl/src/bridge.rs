@@ -413,7 +413,7 @@ fn frame_check(
     m.comment("frame check at the delimiter");
     let cobs_err = c_cnt.eq(&k(0, 8)?)?.not();
     let bad_crc = f_crc.eq(&k(CRC_RESIDUE as u64, 32)?)?.not();
-    let corrupt = m.wire("chk_corrupt", &frame_end.and(&cobs_err.or(&bad_crc)?)?)?;
+    let corrupt_d = m.wire("chk_corrupt_d", &frame_end.and(&cobs_err.or(&bad_crc)?)?)?;
     let len_ok = and_all(&[
         &f_idx.eq(&f_len.add(&k(8, 16)?)?)?,
         &f_len.lt(&k(MAX_PAYLOAD as u64 + 1, 16)?)?,
@@ -426,15 +426,29 @@ fn frame_check(
         &f_type.eq(&k(CMD_FLUSH as u64, 8)?)?,
     ])?;
     let seq_ok = f_seq.eq(&e_seq)?;
-    let intact = m.wire("chk_intact", &frame_end.and(&corrupt.not())?)?;
-    let e_len = m.wire("chk_length", &intact.and(&len_ok.not())?)?;
+    let intact = m.wire("chk_intact", &frame_end.and(&corrupt_d.not())?)?;
+    let e_len_d = m.wire("chk_length_d", &intact.and(&len_ok.not())?)?;
     let ok1 = m.wire("chk_ok1", &intact.and(&len_ok)?)?;
-    let e_type = m.wire("chk_type", &ok1.and(&type_ok.not())?)?;
+    let e_type_d = m.wire("chk_type_d", &ok1.and(&type_ok.not())?)?;
     let ok2 = m.wire("chk_ok2", &ok1.and(&type_ok)?)?;
-    let e_seqerr = m.wire("chk_seq", &ok2.and(&seq_ok.not())?)?;
+    let e_seq_d = m.wire("chk_seq_d", &ok2.and(&seq_ok.not())?)?;
     let ok3 = m.wire("chk_ok3", &ok2.and(&seq_ok)?)?;
-    let e_full = m.wire("chk_full", &ok3.and(&f_full)?)?;
-    let accept = m.wire("accept", &ok3.and(&f_full.not())?)?;
+    let e_full_d = m.wire("chk_full_d", &ok3.and(&f_full)?)?;
+    let accept_d = m.wire("accept_d", &ok3.and(&f_full.not())?)?;
+    // the verdict is registered: the compares (the CRC residue, the length
+    // sum) end at these flip-flops a clock after the delimiter, and the
+    // verdict's loads (the slot headers, the sequence and slot counters, the
+    // statistics, the error report) start from them. The next frame's first
+    // data byte comes two clocks after the delimiter at the earliest (its
+    // COBS code byte first), so the header registers and `e_seq` the loads
+    // read still hold this frame's values
+    let flag = |m: &mut Module, name: &str, d: &Expr| m.reg_d(name, d, None, Some(0));
+    let corrupt = flag(m, "chk_corrupt", &corrupt_d)?;
+    let e_len = flag(m, "chk_length", &e_len_d)?;
+    let e_type = flag(m, "chk_type", &e_type_d)?;
+    let e_seqerr = flag(m, "chk_seq", &e_seq_d)?;
+    let e_full = flag(m, "chk_full", &e_full_d)?;
+    let accept = flag(m, "accept", &accept_d)?;
     let any_err = m.wire(
         "chk_err",
         &or_all(&[&corrupt, &e_len, &e_type, &e_seqerr, &e_full])?,

@@ -88,16 +88,22 @@ module rxdsp_bridge (
     wire rxmem_we = ((d_valid & ((f_idx >= 16'd4) & (f_idx < 16'h204))) & (~f_full));
 
     // frame check at the delimiter
-    wire chk_corrupt = (frame_end & ((~(c_cnt == 8'd0)) | (~(f_crc == 32'hdebb20e3))));
-    wire chk_intact = (frame_end & (~chk_corrupt));
-    wire chk_length = (chk_intact & (~(((f_idx == (f_len + 16'd8)) & (f_len < 16'h201)) & (~f_long))));
+    wire chk_corrupt_d = (frame_end & ((~(c_cnt == 8'd0)) | (~(f_crc == 32'hdebb20e3))));
+    wire chk_intact = (frame_end & (~chk_corrupt_d));
+    wire chk_length_d = (chk_intact & (~(((f_idx == (f_len + 16'd8)) & (f_len < 16'h201)) & (~f_long))));
     wire chk_ok1 = (chk_intact & (((f_idx == (f_len + 16'd8)) & (f_len < 16'h201)) & (~f_long)));
-    wire chk_type = (chk_ok1 & (~((((f_type == 8'd1) | (f_type == 8'd2)) | (f_type == 8'd3)) | (f_type == 8'd4))));
+    wire chk_type_d = (chk_ok1 & (~((((f_type == 8'd1) | (f_type == 8'd2)) | (f_type == 8'd3)) | (f_type == 8'd4))));
     wire chk_ok2 = (chk_ok1 & ((((f_type == 8'd1) | (f_type == 8'd2)) | (f_type == 8'd3)) | (f_type == 8'd4)));
-    wire chk_seq = (chk_ok2 & (~(f_seq == e_seq)));
+    wire chk_seq_d = (chk_ok2 & (~(f_seq == e_seq)));
     wire chk_ok3 = (chk_ok2 & (f_seq == e_seq));
-    wire chk_full = (chk_ok3 & f_full);
-    wire accept = (chk_ok3 & (~f_full));
+    wire chk_full_d = (chk_ok3 & f_full);
+    wire accept_d = (chk_ok3 & (~f_full));
+    reg chk_corrupt;
+    reg chk_length;
+    reg chk_type;
+    reg chk_seq;
+    reg chk_full;
+    reg accept;
     wire chk_err = ((((chk_corrupt | chk_length) | chk_type) | chk_seq) | chk_full);
     wire h_we0 = (accept & (wr_slot == 3'd0));
     reg [7:0] h_type0;
@@ -330,6 +336,12 @@ module rxdsp_bridge (
             f_long <= 1'b0;
             used <= 4'd0;
             rd_slot <= 3'd0;
+            chk_corrupt <= 1'b0;
+            chk_length <= 1'b0;
+            chk_type <= 1'b0;
+            chk_seq <= 1'b0;
+            chk_full <= 1'b0;
+            accept <= 1'b0;
             err_pend <= 1'b0;
             x_state <= 3'd0;
             x_off <= 10'd0;
@@ -366,6 +378,12 @@ module rxdsp_bridge (
             f_long <= (frame_end ? 1'b0 : ((d_valid & (f_idx >= 16'h208)) ? 1'b1 : f_long));
             used <= ((used + used_acc) - used_free);
             rd_slot <= rd_slot_n;
+            chk_corrupt <= chk_corrupt_d;
+            chk_length <= chk_length_d;
+            chk_type <= chk_type_d;
+            chk_seq <= chk_seq_d;
+            chk_full <= chk_full_d;
+            accept <= accept_d;
             err_pend <= (chk_err ? 1'b1 : (t_go_err ? 1'b0 : err_pend));
             x_state <= ((x_idle & (~(used == 4'd0))) ? ((cur_type == 8'd1) ? 3'd1 : ((cur_type == 8'd2) ? 3'd2 : ((cur_type == 8'd3) ? 3'd3 : 3'd4))) : (x_finish ? 3'd5 : ((x_resp & t_start_resp) ? 3'd6 : ((x_wait & t_done) ? 3'd0 : x_state))));
             x_off <= x_off_n;
