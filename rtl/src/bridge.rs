@@ -372,6 +372,58 @@ fn frame_rx(m: &mut Module, c: &Ctx, crx: &CobsRx) -> Result<FrameRx, RtlError> 
     })
 }
 
+/// The header of the slot at `rd_slot` (the frame the executor runs or
+/// waits for), registered: `cur_*` in every cycle equal the slot's
+/// `h_*[rd_slot]`. Their next value ([`current_next`]) is picked from the
+/// slot headers at `rd_slot + 1` or `rd_slot` before the executor's release
+/// decides between them, so the executor's decode of its frame starts from
+/// registers, not from an 8:1 mux behind `rd_slot`.
+struct Current {
+    cur_type: Expr,
+    cur_seq: Expr,
+    cur_len: Expr,
+    h_type: Vec<Expr>,
+    h_seq: Vec<Expr>,
+    h_len: Vec<Expr>,
+}
+
+/// The next values of [`Current`]: on a release (`free`) the header at
+/// `rd_slot + 1`, else the one at `rd_slot`, each the frame being accepted
+/// (`f_*`) if `accept` writes that slot now (only ever into an empty queue,
+/// or behind the one frame released), else its header register.
+fn current_next(
+    m: &mut Module,
+    c: &Ctx,
+    frx: &FrameRx,
+    accept: &Expr,
+    cur: &Current,
+    free: &Expr,
+) -> Result<(), RtlError> {
+    let sb = c.sb;
+    let rd = &frx.rd_slot;
+    let rd1 = m.wire("rd_slot_inc", &inc(rd)?)?;
+    let fields = [
+        (&cur.cur_type, &cur.h_type, frx.f_type.clone()),
+        (&cur.cur_seq, &cur.h_seq, frx.f_seq.clone()),
+        (&cur.cur_len, &cur.h_len, frx.f_len.slice(c.offb, 0)?),
+    ];
+    let here = m.wire("cur_wr_here", &accept.and(&frx.wr_slot.eq(rd)?)?)?;
+    let after = m.wire("cur_wr_after", &accept.and(&frx.wr_slot.eq(&rd1)?)?)?;
+    for (q, h, f) in fields {
+        let mut at_next = h[0].clone();
+        for (i, x) in h.iter().enumerate().skip(1) {
+            at_next = Expr::mux(&rd1.eq(&k(i as u64, sb)?)?, x, &at_next)?;
+        }
+        let next = Expr::mux(
+            free,
+            &Expr::mux(&after, &f, &at_next)?,
+            &Expr::mux(&here, &f, q)?,
+        )?;
+        m.next(q, &next, None)?;
+    }
+    Ok(())
+}
+
 /// Signals of the frame check the later blocks use.
 struct FrameCheck {
     accept: Expr,
@@ -381,9 +433,7 @@ struct FrameCheck {
     e_type: Expr,
     e_seqerr: Expr,
     e_full: Expr,
-    cur_type: Expr,
-    cur_seq: Expr,
-    cur_len: Expr,
+    cur: Current,
     err_pend: Expr,
     err_code: Expr,
     err_seq: Expr,
@@ -407,7 +457,6 @@ fn frame_check(
     let f_type = frx.f_type.clone();
     let frame_end = crx.frame_end.clone();
     let offb = c.offb;
-    let rd_slot = frx.rd_slot.clone();
     let sb = c.sb;
     let wr_slot = frx.wr_slot.clone();
     m.comment("frame check at the delimiter");
@@ -481,16 +530,14 @@ fn frame_check(
             Some(0),
         )?);
     }
-    let pick = |m: &mut Module, name: &str, v: &[Expr]| -> Result<Expr, RtlError> {
-        let mut acc = v[0].clone();
-        for (i, x) in v.iter().enumerate().skip(1) {
-            acc = Expr::mux(&rd_slot.eq(&k(i as u64, sb)?)?, x, &acc)?;
-        }
-        m.wire(name, &acc)
+    let cur = Current {
+        cur_type: m.reg("cur_type", Ty::u(8), Some(0))?,
+        cur_seq: m.reg("cur_seq", Ty::u(8), Some(0))?,
+        cur_len: m.reg("cur_len", Ty::u(offb + 1), Some(0))?,
+        h_type,
+        h_seq,
+        h_len,
     };
-    let cur_type = pick(m, "cur_type", &h_type)?;
-    let cur_seq = pick(m, "cur_seq", &h_seq)?;
-    let cur_len = pick(m, "cur_len", &h_len)?;
 
     // error report request
     let err_pend = m.reg("err_pend", Ty::BIT, Some(0))?;
@@ -504,9 +551,7 @@ fn frame_check(
         e_type,
         e_seqerr,
         e_full,
-        cur_type,
-        cur_seq,
-        cur_len,
+        cur,
         err_pend,
         err_code,
         err_seq,
@@ -540,9 +585,9 @@ fn executor(
 ) -> Result<Executor, RtlError> {
     let a = c.a;
     let accept = chk.accept.clone();
-    let cur_len = chk.cur_len.clone();
-    let cur_seq = chk.cur_seq.clone();
-    let cur_type = chk.cur_type.clone();
+    let cur_len = chk.cur.cur_len.clone();
+    let cur_seq = chk.cur.cur_seq.clone();
+    let cur_type = chk.cur.cur_type.clone();
     let offb = c.offb;
     let rd_slot = frx.rd_slot.clone();
     let rxmem = frx.rxmem.clone();
@@ -698,6 +743,7 @@ fn executor(
     let x_rs = m.reg_d("x_rs", &cur_seq, Some(&finish), Some(0))?;
     // slot release when the command is done (before its response goes out)
     let free = finish.clone();
+    current_next(m, c, frx, &accept, &chk.cur, &free)?;
     let acc_u = m.wire("used_acc", &accept.ext(sb + 1)?)?;
     let free_u = m.wire("used_free", &free.ext(sb + 1)?)?;
     m.next(&used, &used.add(&acc_u)?.sub(&free_u)?, None)?;

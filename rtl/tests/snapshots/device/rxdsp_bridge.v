@@ -137,9 +137,9 @@ module rxdsp_bridge (
     reg [7:0] h_type7;
     reg [7:0] h_seq7;
     reg [9:0] h_len7;
-    wire [7:0] cur_type = ((rd_slot == 3'd7) ? h_type7 : ((rd_slot == 3'd6) ? h_type6 : ((rd_slot == 3'd5) ? h_type5 : ((rd_slot == 3'd4) ? h_type4 : ((rd_slot == 3'd3) ? h_type3 : ((rd_slot == 3'd2) ? h_type2 : ((rd_slot == 3'd1) ? h_type1 : h_type0)))))));
-    wire [7:0] cur_seq = ((rd_slot == 3'd7) ? h_seq7 : ((rd_slot == 3'd6) ? h_seq6 : ((rd_slot == 3'd5) ? h_seq5 : ((rd_slot == 3'd4) ? h_seq4 : ((rd_slot == 3'd3) ? h_seq3 : ((rd_slot == 3'd2) ? h_seq2 : ((rd_slot == 3'd1) ? h_seq1 : h_seq0)))))));
-    wire [9:0] cur_len = ((rd_slot == 3'd7) ? h_len7 : ((rd_slot == 3'd6) ? h_len6 : ((rd_slot == 3'd5) ? h_len5 : ((rd_slot == 3'd4) ? h_len4 : ((rd_slot == 3'd3) ? h_len3 : ((rd_slot == 3'd2) ? h_len2 : ((rd_slot == 3'd1) ? h_len1 : h_len0)))))));
+    reg [7:0] cur_type;
+    reg [7:0] cur_seq;
+    reg [9:0] cur_len;
     reg err_pend;
     reg [7:0] err_code;
     reg [7:0] err_seq;
@@ -175,6 +175,9 @@ module rxdsp_bridge (
     wire [9:0] x_off_n = (x_idle ? 10'd0 : (((x_wr_go | x_rd_go) | x_smp_go) ? (x_off + 10'd1) : x_off));
     reg [7:0] x_rt;
     reg [7:0] x_rs;
+    wire [2:0] rd_slot_inc = (rd_slot + 3'd1);
+    wire cur_wr_here = (accept & (wr_slot == rd_slot));
+    wire cur_wr_after = (accept & (wr_slot == rd_slot_inc));
     wire [3:0] used_acc = {3'd0, accept};
     wire [3:0] used_free = {3'd0, x_finish};
     wire [2:0] rd_slot_n = (x_finish ? (rd_slot + 3'd1) : rd_slot);
@@ -342,6 +345,9 @@ module rxdsp_bridge (
             chk_seq <= 1'b0;
             chk_full <= 1'b0;
             accept <= 1'b0;
+            cur_type <= 8'd0;
+            cur_seq <= 8'd0;
+            cur_len <= 10'd0;
             err_pend <= 1'b0;
             x_state <= 3'd0;
             x_off <= 10'd0;
@@ -384,6 +390,9 @@ module rxdsp_bridge (
             chk_seq <= chk_seq_d;
             chk_full <= chk_full_d;
             accept <= accept_d;
+            cur_type <= (x_finish ? (cur_wr_after ? f_type : ((rd_slot_inc == 3'd7) ? h_type7 : ((rd_slot_inc == 3'd6) ? h_type6 : ((rd_slot_inc == 3'd5) ? h_type5 : ((rd_slot_inc == 3'd4) ? h_type4 : ((rd_slot_inc == 3'd3) ? h_type3 : ((rd_slot_inc == 3'd2) ? h_type2 : ((rd_slot_inc == 3'd1) ? h_type1 : h_type0)))))))) : (cur_wr_here ? f_type : cur_type));
+            cur_seq <= (x_finish ? (cur_wr_after ? f_seq : ((rd_slot_inc == 3'd7) ? h_seq7 : ((rd_slot_inc == 3'd6) ? h_seq6 : ((rd_slot_inc == 3'd5) ? h_seq5 : ((rd_slot_inc == 3'd4) ? h_seq4 : ((rd_slot_inc == 3'd3) ? h_seq3 : ((rd_slot_inc == 3'd2) ? h_seq2 : ((rd_slot_inc == 3'd1) ? h_seq1 : h_seq0)))))))) : (cur_wr_here ? f_seq : cur_seq));
+            cur_len <= (x_finish ? (cur_wr_after ? f_len[9:0] : ((rd_slot_inc == 3'd7) ? h_len7 : ((rd_slot_inc == 3'd6) ? h_len6 : ((rd_slot_inc == 3'd5) ? h_len5 : ((rd_slot_inc == 3'd4) ? h_len4 : ((rd_slot_inc == 3'd3) ? h_len3 : ((rd_slot_inc == 3'd2) ? h_len2 : ((rd_slot_inc == 3'd1) ? h_len1 : h_len0)))))))) : (cur_wr_here ? f_len[9:0] : cur_len));
             err_pend <= (chk_err ? 1'b1 : (t_go_err ? 1'b0 : err_pend));
             x_state <= ((x_idle & (~(used == 4'd0))) ? ((cur_type == 8'd1) ? 3'd1 : ((cur_type == 8'd2) ? 3'd2 : ((cur_type == 8'd3) ? 3'd3 : 3'd4))) : (x_finish ? 3'd5 : ((x_resp & t_start_resp) ? 3'd6 : ((x_wait & t_done) ? 3'd0 : x_state))));
             x_off <= x_off_n;
