@@ -6,10 +6,11 @@
 //!
 //! Structure (one received word per clock, no backpressure; stages after
 //! the cycle a received word is accepted):
-//! * S0: the input words, their valid bits, `clear` and `snap` registered
-//!   (the order among them is the ports'); `clear` zeroes some 2,000
-//!   flip-flops, so its register is a set of kept copies, each beside a
-//!   share of them;
+//! * S0: the input words, their valid bits, `clear`, `snap`, `cfg_delay`
+//!   and `rd_addr` registered (the order among them is the ports'); `clear`
+//!   zeroes some 2,000 flip-flops and each bit of `cfg_delay` selects in a
+//!   shifter level of some 500, so their registers are sets of kept copies,
+//!   each beside a share of them;
 //! * a FIFO of `fifo_words` transmitted words (distributed RAM, asynchronous
 //!   read): received word `j` pops transmitted word `j`;
 //! * S1: the popped word registered (on ECP5 Yosys maps the FIFO to a block
@@ -65,8 +66,9 @@ pub const SNAP_DELAY: usize = LATENCY;
 /// output delays it through `REF_LATENCY` registers.
 pub const REF_LATENCY: usize = 5;
 /// `rd_data` in cycle `t + RD_LATENCY` is the shadow counter at the `rd_addr`
-/// of cycle `t` (two register stages).
-pub const RD_LATENCY: usize = 2;
+/// of cycle `t` (three register stages: the address in S0, then the two
+/// halves of the read mux).
+pub const RD_LATENCY: usize = 3;
 /// Address bits the first read stage decodes.
 const RD_SPLIT: u32 = 3;
 /// The histogram bin of the bursts longer than [`MAX_BURST_BIN`].
@@ -223,8 +225,8 @@ fn ones(x: &Expr, hi: usize, lo: usize) -> Result<Expr, RtlError> {
     s.eq(&ku((1i128 << w) - 1, w)?)
 }
 
-/// The inputs: the stream and strobe ports registered (stage S0), the
-/// configuration and the read address as they come.
+/// The inputs: the stream and strobe ports, `cfg_delay` and the read
+/// address registered (stage S0), `cfg_skip` and `cfg_limit` as they come.
 struct Inputs {
     /// `clear` registered, the copy for the FIFO, the valid bits, the
     /// snapshot line, the word counter, the carry and the flags
@@ -240,7 +242,10 @@ struct Inputs {
     rx_valid: Expr,
     rx_data: Expr,
     rx_level: Expr,
-    delay: Expr,
+    /// `cfg_delay` registered as the shifter's selects: per level `k`
+    /// (bit `k`), one per element of [`shifter_positions`]`[k + 1]`, each a
+    /// kept copy serving at most [`hdl::FANOUT_BITS`] bits of the level
+    delay: Vec<Vec<Expr>>,
     skip: Expr,
     limit: Expr,
     snap: Expr,
@@ -253,11 +258,12 @@ struct Inputs {
 const CLEAR_MISC_BITS: u32 = 256;
 
 /// The input ports ([`ports`]), the stream and strobes registered: every
-/// word, `clear` and `snap` a clock later, so the order among them is the
-/// ports', and `clear` (a strobe from far away, on some 2,000 enables) is a
-/// set of kept copies.
+/// word, `clear`, `snap`, `cfg_delay` and `rd_addr` a clock later, so the
+/// order among them is the ports', and `clear` (a strobe from far away, on
+/// some 2,000 enables) and `cfg_delay` (each bit on the selects of a shifter
+/// level, some 500 pins) are sets of kept copies.
 fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
-    let io = ports(m, p)?;
+    let (io, delay) = ports(m, p)?;
     m.comment("S0: the stream and the strobes registered; clear as kept copies");
     let bit = |m: &mut Module, name: &str, x: &Expr| m.reg_d(name, x, None, Some(0));
     let mut loads = vec![CLEAR_MISC_BITS, 4 * p.max_delay as u32];
@@ -275,78 +281,116 @@ fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
         rx_data: pipe(m, "rx_data_q", &io.rx_data)?,
         rx_level: pipe(m, "rx_level_q", &io.rx_level)?,
         snap: bit(m, "snap_q", &io.snap)?,
+        delay: delay_selects(m, p, &delay)?,
+        rd_addr: pipe(m, "rd_addr_q", &io.rd_addr)?,
         ..io
     })
 }
 
-/// The input ports as they come.
-fn ports(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
+/// `cfg_delay` registered, bit `k` as copies for the elements (4 bits
+/// each) of shifter level `k + 1`: `delay_q{k}_k*`.
+fn delay_selects(
+    m: &mut Module,
+    p: &CheckParams,
+    delay: &Expr,
+) -> Result<Vec<Vec<Expr>>, RtlError> {
+    let pos = shifter_positions(p);
+    (0..pos.len() - 1)
+        .map(|k| {
+            let loads = vec![4; pos[k + 1].len()];
+            m.reg_for_loads(
+                &format!("delay_q{k}"),
+                &delay.bit(k as u32)?,
+                None,
+                None,
+                &loads,
+            )
+        })
+        .collect()
+}
+
+/// The input ports as they come (the delay's selects still to make: the
+/// `cfg_delay` port beside).
+fn ports(m: &mut Module, p: &CheckParams) -> Result<(Inputs, Expr), RtlError> {
     let w = 2 * p.parallel as u32;
+    // declared in the port order of the module
     let clear = m.input(
         "clear",
         Ty::BIT,
         "pulse: zero the counters, the symbol index, the FIFO, the history and the flags",
     )?;
-    Ok(Inputs {
+    let tx_valid = m.input(
+        "s_tx_tvalid",
+        Ty::BIT,
+        "a transmitted word (always accepted)",
+    )?;
+    let tx_data = m.input(
+        "s_tx_tdata",
+        Ty::u(w),
+        "transmitted 2-bit data symbols, lane 0 in the LSBs",
+    )?;
+    let tx_level = m.input(
+        "s_tx_tlevel",
+        Ty::u(w),
+        "transmitted 2-bit level indices, lane 0 in the LSBs",
+    )?;
+    let rx_valid = m.input(
+        "s_rx_tvalid",
+        Ty::BIT,
+        "a decided word (always accepted; pairs with the oldest waiting transmitted word)",
+    )?;
+    let rx_data = m.input(
+        "s_rx_tdata",
+        Ty::u(w),
+        "decided 2-bit data symbols, lane 0 in the LSBs",
+    )?;
+    let rx_level = m.input(
+        "s_rx_tlevel",
+        Ty::u(w),
+        "decided 2-bit level indices, lane 0 in the LSBs",
+    )?;
+    let delay = m.input(
+        "cfg_delay",
+        Ty::u(p.delay_bits()),
+        "received symbol k is compared with transmitted symbol k - cfg_delay (<= max_delay)",
+    )?;
+    let skip = m.input(
+        "cfg_skip",
+        Ty::u(SKIP_BITS),
+        "received symbols before this index are not counted",
+    )?;
+    let limit = m.input(
+        "cfg_limit",
+        Ty::u(COUNTER_BITS),
+        "received symbols from this index on are not counted; 0 = no limit",
+    )?;
+    let snap = m.input(
+        "snap",
+        Ty::BIT,
+        "pulse: copy the counters of the words accepted before this cycle to the shadow",
+    )?;
+    let rd_addr = m.input(
+        "rd_addr",
+        Ty::u(rd_addr_bits()),
+        "shadow counter address (map in the header)",
+    )?;
+    let io = Inputs {
         clear_hist: clear.clone(),
         clear_cnt: Vec::new(),
         clear,
-        tx_valid: m.input(
-            "s_tx_tvalid",
-            Ty::BIT,
-            "a transmitted word (always accepted)",
-        )?,
-        tx_data: m.input(
-            "s_tx_tdata",
-            Ty::u(w),
-            "transmitted 2-bit data symbols, lane 0 in the LSBs",
-        )?,
-        tx_level: m.input(
-            "s_tx_tlevel",
-            Ty::u(w),
-            "transmitted 2-bit level indices, lane 0 in the LSBs",
-        )?,
-        rx_valid: m.input(
-            "s_rx_tvalid",
-            Ty::BIT,
-            "a decided word (always accepted; pairs with the oldest waiting transmitted word)",
-        )?,
-        rx_data: m.input(
-            "s_rx_tdata",
-            Ty::u(w),
-            "decided 2-bit data symbols, lane 0 in the LSBs",
-        )?,
-        rx_level: m.input(
-            "s_rx_tlevel",
-            Ty::u(w),
-            "decided 2-bit level indices, lane 0 in the LSBs",
-        )?,
-        delay: m.input(
-            "cfg_delay",
-            Ty::u(p.delay_bits()),
-            "received symbol k is compared with transmitted symbol k - cfg_delay (<= max_delay)",
-        )?,
-        skip: m.input(
-            "cfg_skip",
-            Ty::u(SKIP_BITS),
-            "received symbols before this index are not counted",
-        )?,
-        limit: m.input(
-            "cfg_limit",
-            Ty::u(COUNTER_BITS),
-            "received symbols from this index on are not counted; 0 = no limit",
-        )?,
-        snap: m.input(
-            "snap",
-            Ty::BIT,
-            "pulse: copy the counters of the words accepted before this cycle to the shadow",
-        )?,
-        rd_addr: m.input(
-            "rd_addr",
-            Ty::u(rd_addr_bits()),
-            "shadow counter address (map in the header)",
-        )?,
-    })
+        tx_valid,
+        tx_data,
+        tx_level,
+        rx_valid,
+        rx_data,
+        rx_level,
+        delay: Vec::new(),
+        skip,
+        limit,
+        snap,
+        rd_addr,
+    };
+    Ok((io, delay))
 }
 
 /// The FIFO's output (the popped transmitted word, levels above data) and flags.
@@ -421,22 +465,22 @@ impl Level {
     }
 }
 
-/// Shifter levels `from..to` (level `k + 1` from level `k` and delay bit `k`).
+/// Shifter levels `from..to` (level `k + 1` from level `k`, element `i` on
+/// select `sel[k][i]`, a copy of delay bit `k`).
 fn shift_levels(
     m: &mut Module,
     pos: &[Vec<usize>],
     start: Level,
     (from, to): (usize, usize),
-    delay: &Expr,
+    sel: &[Vec<Expr>],
 ) -> Result<Level, RtlError> {
     let mut cur = start;
     for k in from..to {
         let s = 1i64 << k;
-        let bit = delay.bit(k as u32)?;
         let mut el = Vec::new();
-        for &x in &pos[k + 1] {
+        for (&x, bit) in pos[k + 1].iter().zip(&sel[k]) {
             let x = x as i64;
-            el.push(Expr::mux(&bit, &cur.at(x - s)?, &cur.at(x)?)?);
+            el.push(Expr::mux(bit, &cur.at(x - s)?, &cur.at(x)?)?);
         }
         el.reverse();
         let bus = m.wire(&format!("sh_l{}", k + 1), &Expr::concat(&el)?)?;
