@@ -203,16 +203,16 @@ pub fn build_device(
         Some(_) => Some(crate::rs::devfec::regs(&mut m, &map)?),
         None => None,
     };
-    let st = stream_stats(&mut m, fmt, parallel, &w)?;
     // the equalizer side's reset (power-on or `ctrl.control`), registered
     // as a kept copy per block it resets (equalizer, emulator, checker,
-    // decoder chain): one OR fed by the CSR's exit register on every block's
-    // reset copies was a net across the die
-    let rst_copies = 1 + 2 * usize::from(bert.is_some()) + usize::from(fec.is_some());
+    // decoder chain, the stream counters): one OR fed by the CSR's exit
+    // register on every block's reset copies was a net across the die
+    let rst_copies = 2 + 2 * usize::from(bert.is_some()) + usize::from(fec.is_some());
     let eq_rst = m.reg_copies("eq_rst", &rst.or(&w.q_ctrl)?, None, None, rst_copies)?;
     let mut rst_of = eq_rst.iter();
     let mut rst_of = move || rst_of.next().expect("a reset copy per block");
     let eq_rst_eq = rst_of();
+    let st = stream_stats(&mut m, fmt, parallel, &w, rst_of())?;
 
     m.comment("CSR decoder");
     let opt = Optional {
@@ -555,18 +555,21 @@ fn wires(m: &mut Module, fmt: &RxFormat, parallel: usize) -> Result<Wires, RtlEr
     Ok(out)
 }
 
-/// The stream counters (cleared by `eq_reset`) and the status word.
+/// The stream counters (cleared by `eq_reset`: `clear` is the equalizer
+/// side's reset, a copy registered as the equalizer's, so the counters leave
+/// their clear when the equalizer leaves its reset) and the status word.
 fn stream_stats(
     m: &mut Module,
     fmt: &RxFormat,
     parallel: usize,
     w: &Wires,
+    clear: &Expr,
 ) -> Result<Stats, RtlError> {
     let p = parallel as u32;
     let ob = fmt.ffe_out_bits;
     let sb = clog2(crate::proto::RX_SLOTS).max(1);
     m.comment("stream counters (cleared by eq_reset)");
-    let soft = w.q_ctrl.clone();
+    let soft = clear.clone();
     let u64t = Ty::u(64);
     let counter = |m: &mut Module, name: &str, en: &Expr, inc: &Expr| -> Result<Expr, RtlError> {
         let r = m.reg(name, u64t, Some(0))?;

@@ -470,8 +470,19 @@ fn counters(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
             why: format!("the decoder has {} statistics", lows.len()),
         });
     }
+    // the reset as kept copies, each beside a share of the counters' wrap
+    // bits, high words and held copies (some 2,000 flip-flops, which one
+    // copy of the device's equalizer-side reset reached late): they reset a
+    // clock after the decoder chain, long before its first codeword
+    let loads: Vec<u32> = r
+        .counters
+        .iter()
+        .zip(&lows)
+        .map(|((_, w), lo)| 2 * w.width() - lo.width() + 1)
+        .collect();
+    let rsts = m.reg_for_loads("fec_cnt_rst", rst, None, None, &loads)?;
     let mut live = Vec::new();
-    for (i, ((name, w), lo)) in r.counters.iter().zip(&lows).enumerate() {
+    for (i, (((name, w), lo), rst)) in r.counters.iter().zip(&lows).zip(&rsts).enumerate() {
         let lw = lo.width();
         let hw = w.width() - lw;
         let msb = lo.slice(lw - 1, lw - 1)?;
@@ -507,7 +518,8 @@ fn counters(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
     // in copies, each enabling a few of the held counters
     let loads: Vec<u32> = live.iter().map(|v| v.width()).collect();
     let open = m.reg_for_loads("fec_cnt_open", &below, None, Some(1), &loads)?;
-    for (i, (((_, w), v), open)) in r.counters.iter().zip(&live).zip(&open).enumerate() {
+    let per_counter = r.counters.iter().zip(&live).zip(&open).zip(&rsts);
+    for (i, ((((_, w), v), open), rst)) in per_counter.enumerate() {
         let held = m.reg(&format!("fec_held{i}"), v.ty(), Some(0))?;
         let next = Expr::mux(open, v, &held)?;
         m.next(&held, &Expr::mux(rst, &ku(0, v.width())?, &next)?, None)?;

@@ -54,6 +54,8 @@ module rxdsp_top (
     wire [31:0] cnt_rx_full;
     wire [31:0] cnt_tx_frames;
     wire [31:0] cnt_out_frames;
+    reg eq_rst_k0;
+    reg eq_rst_k1;
 
     // stream counters (cleared by eq_reset)
     reg [63:0] st_samples_in;
@@ -152,7 +154,6 @@ module rxdsp_top (
     wire [3:0] sat_n_s_t2_0 = (sat_n_s_t1_0 + sat_n_s_t1_1);
     reg [3:0] sat_n;
     reg [63:0] st_ffe_saturated;
-    reg eq_rst_k0;
 
     // CSR decoder
     rxdsp_csr u_csr (
@@ -257,6 +258,14 @@ module rxdsp_top (
     assign tx_data = tx_data_w;
     assign tx_valid = tx_valid_w;
 
+    (* keep *) always @(posedge clk) begin
+        eq_rst_k0 <= (rst | q_ctrl_control);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        eq_rst_k1 <= (rst | q_ctrl_control);
+    end
+
     always @(posedge clk) begin
         if (rst_k0) begin
             st_samples_in <= 64'd0;
@@ -266,11 +275,11 @@ module rxdsp_top (
             st_level0 <= 64'd0;
             lvl1_n <= 4'd0;
         end else begin
-            st_samples_in <= (q_ctrl_control ? 64'd0 : (sample_taken ? (st_samples_in + 64'd8) : st_samples_in));
-            st_symbols_out <= (q_ctrl_control ? 64'd0 : (symbol_taken ? (st_symbols_out + 64'd8) : st_symbols_out));
-            st_fire_q <= (symbol_taken & (~q_ctrl_control));
+            st_samples_in <= (eq_rst_k1 ? 64'd0 : (sample_taken ? (st_samples_in + 64'd8) : st_samples_in));
+            st_symbols_out <= (eq_rst_k1 ? 64'd0 : (symbol_taken ? (st_symbols_out + 64'd8) : st_symbols_out));
+            st_fire_q <= (symbol_taken & (~eq_rst_k1));
             lvl0_n <= lvl0_n_s_t2_0;
-            st_level0 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level0 + {60'd0, lvl0_n}) : st_level0));
+            st_level0 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level0 + {60'd0, lvl0_n}) : st_level0));
             lvl1_n <= lvl1_n_s_t2_0;
         end
     end
@@ -284,11 +293,11 @@ module rxdsp_top (
             st_level3 <= 64'd0;
             sat_n <= 4'd0;
         end else begin
-            st_level1 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level1 + {60'd0, lvl1_n}) : st_level1));
+            st_level1 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level1 + {60'd0, lvl1_n}) : st_level1));
             lvl2_n <= lvl2_n_s_t2_0;
-            st_level2 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level2 + {60'd0, lvl2_n}) : st_level2));
+            st_level2 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level2 + {60'd0, lvl2_n}) : st_level2));
             lvl3_n <= lvl3_n_s_t2_0;
-            st_level3 <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_level3 + {60'd0, lvl3_n}) : st_level3));
+            st_level3 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level3 + {60'd0, lvl3_n}) : st_level3));
             sat_n <= sat_n_s_t2_0;
         end
     end
@@ -299,14 +308,10 @@ module rxdsp_top (
             br_sym_m_valid <= 1'b0;
             br_sym_sk_valid <= 1'b0;
         end else begin
-            st_ffe_saturated <= (q_ctrl_control ? 64'd0 : (st_fire_q ? (st_ffe_saturated + {60'd0, sat_n}) : st_ffe_saturated));
+            st_ffe_saturated <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_ffe_saturated + {60'd0, sat_n}) : st_ffe_saturated));
             br_sym_m_valid <= (br_sym_load ? (br_sym_sk_valid | br_sym_s_fire) : br_sym_m_valid);
             br_sym_sk_valid <= (br_sym_load ? 1'b0 : (br_sym_sk_valid | br_sym_hold));
         end
-    end
-
-    (* keep *) always @(posedge clk) begin
-        eq_rst_k0 <= (rst | q_ctrl_control);
     end
 
     always @(posedge clk) begin
