@@ -224,7 +224,8 @@ def main():
         e = pattern(re.sub(r"_TRELLIS_FF_Q.*", "", d.name(n))) + "." + ip
         groups[(s, e)] += 1
         gworst[(s, e)] = max(gworst.get((s, e), 0.0), t)
-    print("\nend points above %.1f ns by (start register -> end register): count, worst" % a.above)
+    print("\nend points above %.1f ns: %d in all; by (start register -> end register): count, worst"
+          % (a.above, sum(groups.values())))
     for (s, e), c in groups.most_common(60):
         print("%7d %6.2f  %s  ->  %s" % (c, gworst[(s, e)], s, e))
 
