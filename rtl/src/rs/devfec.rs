@@ -473,7 +473,10 @@ fn counters(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
     // the reset as kept copies, each beside a share of the counters' wrap
     // bits, high words and held copies (some 2,000 flip-flops, which one
     // copy of the device's equalizer-side reset reached late): they reset a
-    // clock after the decoder chain, long before its first codeword
+    // clock after the decoder chain, long before its first codeword. These
+    // registers have no reset value of their own: `rst` is the power-on
+    // reset too, and a second reset (the top's split power-on reset) would
+    // be ORed with it in front of every flip-flop's LSR
     let loads: Vec<u32> = r
         .counters
         .iter()
@@ -486,9 +489,9 @@ fn counters(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
         let lw = lo.width();
         let hw = w.width() - lw;
         let msb = lo.slice(lw - 1, lw - 1)?;
-        let prev = m.reg(&format!("fec_msb{i}"), Ty::BIT, Some(0))?;
+        let prev = m.reg(&format!("fec_msb{i}"), Ty::BIT, None)?;
         m.next(&prev, &Expr::mux(rst, &ku(0, 1)?, &msb)?, None)?;
-        let hi = m.reg(&format!("fec_hi{i}"), Ty::u(hw), Some(0))?;
+        let hi = m.reg(&format!("fec_hi{i}"), Ty::u(hw), None)?;
         let wrap = prev.and(&msb.not())?;
         let inc = Expr::mux(&wrap, &hi.add(&ku(1, hw)?)?, &hi)?;
         m.next(&hi, &Expr::mux(rst, &ku(0, hw)?, &inc)?, None)?;
@@ -520,7 +523,7 @@ fn counters(m: &mut Module, c: &Ctx) -> Result<(), RtlError> {
     let open = m.reg_for_loads("fec_cnt_open", &below, None, Some(1), &loads)?;
     let per_counter = r.counters.iter().zip(&live).zip(&open).zip(&rsts);
     for (i, ((((_, w), v), open), rst)) in per_counter.enumerate() {
-        let held = m.reg(&format!("fec_held{i}"), v.ty(), Some(0))?;
+        let held = m.reg(&format!("fec_held{i}"), v.ty(), None)?;
         let next = Expr::mux(open, v, &held)?;
         m.next(&held, &Expr::mux(rst, &ku(0, v.width())?, &next)?, None)?;
         m.assign(w, &held)?;
