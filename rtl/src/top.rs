@@ -347,7 +347,7 @@ struct ByteIo<'a> {
 
 /// The bridge `br` on the byte interface `io`, the CSR block's ports and the
 /// sample and decision streams (the BER tester's `routed` ones when it is
-/// there), the decisions through a register slice.
+/// there), each through a register slice.
 fn bridge_instance(
     m: &mut Module,
     br: &Module,
@@ -370,6 +370,21 @@ fn bridge_instance(
     )?;
     m.assign(&w.m_ready, &to_bridge.s_ready)?;
 
+    m.comment("the bridge's samples to the equalizer through a register slice");
+    // the same distance the other way: the bridge's sample packer waited on
+    // the equalizer's ready (or the tester's source mux) from across the die
+    let smp_data = m.wire_decl("br_sample_tdata", w.s_data.ty())?;
+    let smp_valid = m.wire_decl("br_sample_tvalid", Ty::BIT)?;
+    let to_eq = crate::fifo::reg_slice(
+        m,
+        "br_smp",
+        &smp_data,
+        &smp_valid,
+        routed.map_or(&w.s_ready, |r| &r.br_take),
+    )?;
+    m.assign(&w.s_data, &to_eq.m_data)?;
+    m.assign(&w.s_valid, &to_eq.m_valid)?;
+
     m.comment("bridge");
     let mut bc: Vec<(String, Expr)> = vec![
         ("clk".into(), io.clk.clone()),
@@ -378,10 +393,7 @@ fn bridge_instance(
         ("s_byte_tvalid".into(), io.rx_valid.clone()),
         ("m_byte_tready".into(), io.tx_ready.clone()),
         ("csr_rd_data".into(), w.rd_data.clone()),
-        (
-            "m_axis_tready".into(),
-            routed.map_or(&w.s_ready, |r| &r.br_take).clone(),
-        ),
+        ("m_axis_tready".into(), to_eq.s_ready.clone()),
         ("s_axis_tdata".into(), to_bridge.m_data.clone()),
         ("s_axis_tvalid".into(), to_bridge.m_valid.clone()),
         ("soft_rst".into(), w.q_ctrl.clone()),
@@ -389,8 +401,8 @@ fn bridge_instance(
         ("csr_wr_addr".into(), w.wr_addr.clone()),
         ("csr_wr_data".into(), w.wr_data.clone()),
         ("csr_rd_addr".into(), w.rd_addr.clone()),
-        ("m_axis_tdata".into(), w.s_data.clone()),
-        ("m_axis_tvalid".into(), w.s_valid.clone()),
+        ("m_axis_tdata".into(), smp_data.clone()),
+        ("m_axis_tvalid".into(), smp_valid.clone()),
         ("s_axis_tready".into(), br_ready.clone()),
         ("m_byte_tdata".into(), w.tx_data.clone()),
         ("m_byte_tvalid".into(), w.tx_valid.clone()),

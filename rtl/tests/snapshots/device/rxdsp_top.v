@@ -200,6 +200,20 @@ module rxdsp_top (
     wire br_sym_hold = ((~br_sym_load) & br_sym_s_fire);
     assign symbol_tready = br_sym_s_ready;
 
+    // the bridge's samples to the equalizer through a register slice
+    wire [63:0] br_sample_tdata;
+    wire br_sample_tvalid;
+    reg br_smp_m_valid;
+    reg [63:0] br_smp_m_data;
+    reg br_smp_sk_valid;
+    reg [63:0] br_smp_sk_data;
+    wire br_smp_s_ready = (~br_smp_sk_valid);
+    wire br_smp_s_fire = (br_sample_tvalid & br_smp_s_ready);
+    wire br_smp_load = ((~br_smp_m_valid) | sample_tready);
+    wire br_smp_hold = ((~br_smp_load) & br_smp_s_fire);
+    assign sample_tdata = br_smp_m_data;
+    assign sample_tvalid = br_smp_m_valid;
+
     // bridge
     rxdsp_bridge u_bridge (
         .clk(clk),
@@ -208,15 +222,15 @@ module rxdsp_top (
         .s_byte_tvalid(rx_valid),
         .m_byte_tready(tx_ready),
         .csr_rd_data(csr_rd_data),
-        .m_axis_tready(sample_tready),
+        .m_axis_tready(br_smp_s_ready),
         .s_axis_tdata(br_sym_m_data),
         .s_axis_tvalid(br_sym_m_valid),
         .soft_rst(q_ctrl_control),
         .csr_wr_en(csr_wr_en),
         .csr_wr_addr(csr_wr_addr),
         .csr_wr_data(csr_wr_data),
-        .m_axis_tdata(sample_tdata),
-        .m_axis_tvalid(sample_tvalid),
+        .m_axis_tdata(br_sample_tdata),
+        .m_axis_tvalid(br_sample_tvalid),
         .s_axis_tready(br_symbol_tready),
         .csr_rd_addr(csr_rd_addr),
         .m_byte_tdata(tx_data_w),
@@ -307,10 +321,14 @@ module rxdsp_top (
             st_ffe_saturated <= 64'd0;
             br_sym_m_valid <= 1'b0;
             br_sym_sk_valid <= 1'b0;
+            br_smp_m_valid <= 1'b0;
+            br_smp_sk_valid <= 1'b0;
         end else begin
             st_ffe_saturated <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_ffe_saturated + {60'd0, sat_n}) : st_ffe_saturated));
             br_sym_m_valid <= (br_sym_load ? (br_sym_sk_valid | br_sym_s_fire) : br_sym_m_valid);
             br_sym_sk_valid <= (br_sym_load ? 1'b0 : (br_sym_sk_valid | br_sym_hold));
+            br_smp_m_valid <= (br_smp_load ? (br_smp_sk_valid | br_smp_s_fire) : br_smp_m_valid);
+            br_smp_sk_valid <= (br_smp_load ? 1'b0 : (br_smp_sk_valid | br_smp_hold));
         end
     end
 
@@ -323,6 +341,18 @@ module rxdsp_top (
     always @(posedge clk) begin
         if (br_sym_hold) begin
             br_sym_sk_data <= symbol_tdata;
+        end
+    end
+
+    always @(posedge clk) begin
+        if ((br_smp_load & (br_smp_sk_valid | br_smp_s_fire))) begin
+            br_smp_m_data <= (br_smp_sk_valid ? br_smp_sk_data : br_sample_tdata);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (br_smp_hold) begin
+            br_smp_sk_data <= br_sample_tdata;
         end
     end
 
