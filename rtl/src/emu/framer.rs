@@ -39,7 +39,7 @@ use crate::rs::gf::{Gf, Lin, LinSpace};
 use crate::rs::hdl_util::{bits_for, eq_const, ku};
 use crate::RtlError;
 use golden::fec::Code;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The framer's constants for a code at `p` symbols a word.
 #[derive(Clone, Copy, Debug)]
@@ -114,13 +114,9 @@ pub(super) struct Control {
     /// stage 1: message word, transition word
     msg1: Expr,
     tr1: Expr,
-    /// stage 1: carry count
+    /// stage 1: carry count, phase
     cn1: Expr,
-    /// stage 0: message word, transition word, phase (the stage-1 case
-    /// selects are registers of these, not logic after `msg1` and `ph1`)
-    msg0: Expr,
-    tr0: Expr,
-    ph0: Expr,
+    ph1: Expr,
 }
 
 /// The `fec` register: its value, and the value it takes at the next edge.
@@ -210,9 +206,7 @@ pub(super) fn control(
         } else {
             cn
         },
-        msg0: msg,
-        tr0: tr,
-        ph0: ph,
+        ph1: m.reg_d("fr_phase1", &ph, None, Some(0))?,
     })
 }
 
@@ -288,11 +282,9 @@ fn message(
 }
 
 /// One way the 10-bit symbols complete in a word: the symbols in progress
-/// (`ph`), the message symbols taken (`u`), the case's select at stage 0
-/// (`sel0`) and, if it exists already, its stage-1 register (`sel1`).
+/// (`ph`), the message symbols taken (`u`), the case's select.
 struct Case {
-    sel0: Expr,
-    sel1: Option<Expr>,
+    sel: Expr,
     ph: usize,
     u: usize,
 }
@@ -301,41 +293,6 @@ impl Case {
     /// 10-bit symbols completed.
     fn done(&self) -> usize {
         (self.ph + self.u) / 5
-    }
-}
-
-/// The stage-1 selects of the cases: registers of their stage-0 values
-/// (`fr_case{ph}`), so the remainder's loop (select, absorb, select) starts
-/// from flip-flops, made when a multiplexer first needs one (the default
-/// case's select is no multiplexer's, and an unread register would be a
-/// lint warning).
-struct CaseSels<'a> {
-    cases: &'a [Case],
-    made: BTreeMap<usize, Expr>,
-}
-
-impl CaseSels<'_> {
-    /// The select of case `i`.
-    fn get(&mut self, m: &mut Module, i: usize) -> Result<Expr, RtlError> {
-        if let Some(e) = self.made.get(&i) {
-            return Ok(e.clone());
-        }
-        let cs = &self.cases[i];
-        let e = match &cs.sel1 {
-            Some(r) => r.clone(),
-            None => m.reg_d(&format!("fr_case{}", cs.ph), &cs.sel0, None, Some(0))?,
-        };
-        self.made.insert(i, e.clone());
-        Ok(e)
-    }
-
-    /// [`select`] over `(case, value)`, the last the default.
-    fn select(&mut self, m: &mut Module, items: &[(usize, Expr)]) -> Result<Expr, RtlError> {
-        let (_, mut v) = items.last().cloned().ok_or(RtlError::Empty("select"))?;
-        for (i, x) in items.iter().rev().skip(1) {
-            v = Expr::mux(&self.get(m, *i)?, x, &v)?;
-        }
-        Ok(v)
     }
 }
 
@@ -383,21 +340,16 @@ fn encode(
         })
         .collect::<Result<_, _>>()?;
     let counts: BTreeSet<usize> = cases.iter().map(Case::done).collect();
-    let mut sels = CaseSels {
-        cases,
-        made: BTreeMap::new(),
-    };
     let mut nets = Vec::new();
     for &j in &counts {
-        let mine: Vec<usize> = (0..cases.len()).filter(|&i| cases[i].done() == j).collect();
+        let mine: Vec<&Case> = cases.iter().filter(|cs| cs.done() == j).collect();
         let mut ins = Vec::new();
         for q in 0..j {
-            let opts: Vec<(usize, Expr)> = mine
+            let opts: Vec<(Expr, Expr)> = mine
                 .iter()
-                .map(|&i| Ok((i, pack10(&cases[i], q)?)))
+                .map(|cs| Ok((cs.sel.clone(), pack10(cs, q)?)))
                 .collect::<Result<_, RtlError>>()?;
-            let w = sels.select(m, &opts)?;
-            let w = m.wire(&format!("fr_s{j}_{q}"), &w)?;
+            let w = m.wire(&format!("fr_s{j}_{q}"), &select(&opts)?)?;
             ins.push(sp.symbol(&w)?);
         }
         m.comment(&format!(
@@ -409,34 +361,22 @@ fn encode(
             .enumerate()
             .map(|(i, l)| sp.emit(m, &format!("fr_a{j}_{i}"), l))
             .collect::<Result<_, _>>()?;
-        // the OR of the cases' selects (registered from its stage-0 value
-        // when a multiplexer needs it, below)
         let (first, rest) = mine.split_first().ok_or(RtlError::Empty("framer cases"))?;
-        let sel0 = rest
+        let sel = rest
             .iter()
-            .try_fold(cases[*first].sel0.clone(), |a, &i| a.or(&cases[i].sel0))?;
-        nets.push((j, sel0, Expr::concat(&outs)?));
+            .try_fold(first.sel.clone(), |a, cs| a.or(&cs.sel))?;
+        nets.push((sel, Expr::concat(&outs)?));
     }
-    let (_, _, mut r) = nets
-        .last()
-        .cloned()
-        .ok_or(RtlError::Empty("framer cases"))?;
-    for (j, sel0, x) in nets.iter().rev().skip(1) {
-        let sel = m.reg_d(&format!("fr_done{j}"), sel0, None, Some(0))?;
-        r = Expr::mux(&sel, x, &r)?;
-    }
-    let r = m.wire("fr_absorbed", &r)?;
-    let parts: Vec<(usize, Expr)> = cases
+    let r = m.wire("fr_absorbed", &select(&nets)?)?;
+    let parts: Vec<(Expr, Expr)> = cases
         .iter()
-        .enumerate()
-        .map(|(i, cs)| {
+        .map(|cs| {
             let left = (cs.ph + cs.u) % 5;
             let base = 5 * cs.done();
-            Ok((i, packed(4, left, |i| b(cs, base + i))?))
+            Ok((cs.sel.clone(), packed(4, left, |i| b(cs, base + i))?))
         })
         .collect::<Result<_, RtlError>>()?;
-    let part = sels.select(m, &parts)?;
-    let part = m.wire("fr_part_next", &part)?;
+    let part = m.wire("fr_part_next", &select(&parts)?)?;
     Ok(Absorbed { r, part })
 }
 
@@ -460,19 +400,13 @@ pub(super) fn datapath(
     let (msg, carry_next) = message(m, &g, c, &carry, new)?;
     let mut cases = Vec::new();
     for ph in g.msg_phases() {
-        // stage 1's `msg1 & phase1 == ph`, registered when used ([`CaseSels`])
-        let sel0 = c.msg0.and(&eq_const(&c.ph0, ph)?)?;
-        cases.push(Case {
-            sel0,
-            sel1: None,
-            ph,
-            u: p,
-        });
+        // an expression, not a named wire: at P = 1 the last phase's select is no mux's
+        let sel = c.msg1.and(&eq_const(&c.ph1, ph)?)?;
+        cases.push(Case { sel, ph, u: p });
     }
     if g.mt > 0 {
         cases.push(Case {
-            sel0: c.tr0.clone(),
-            sel1: Some(c.tr1.clone()),
+            sel: c.tr1.clone(),
             ph: g.tr_phase(),
             u: g.mt,
         });
