@@ -33,26 +33,29 @@ fn lint_clean_over_a_parameter_matrix() {
     }
 }
 
-/// The framer with the 2-way interleave (its buffer, prefill and lane
-/// selection) lints clean at every P, both codes.
+/// The framer, alone and with the 2-way interleave (its buffer, prefill
+/// and lane selection), lints clean at every P, both codes.
 #[test]
-fn interleave_lint_clean_at_every_p() {
+fn framer_and_interleave_lint_clean_at_every_p() {
     use golden::fec::Code;
-    for (p, code) in [
-        (1, Code::Kr4),
-        (2, Code::Kp4),
-        (4, Code::Kr4),
-        (8, Code::Kp4),
-        (16, Code::Kr4),
-        (32, Code::Kp4),
-    ] {
-        let ep = EmuParams {
-            fec: Some(code),
-            interleave: true,
-            ..params(p, 8, 8)
-        };
-        let d = rtl::emu::design(&ep).unwrap();
-        common::lint_files(&d.files, TOP, &format!("emu-il-{p}-{}", code.name()));
+    for interleave in [false, true] {
+        for (p, code) in [
+            (1, Code::Kr4),
+            (2, Code::Kp4),
+            (4, Code::Kr4),
+            (8, Code::Kp4),
+            (16, Code::Kr4),
+            (32, Code::Kp4),
+        ] {
+            let ep = EmuParams {
+                fec: Some(code),
+                interleave,
+                ..params(p, 8, 8)
+            };
+            let d = rtl::emu::design(&ep).unwrap();
+            let tag = format!("emu-fec-{interleave}-{p}-{}", code.name());
+            common::lint_files(&d.files, TOP, &tag);
+        }
     }
 }
 
