@@ -581,11 +581,10 @@ fn stream_stats(
     let ob = fmt.ffe_out_bits;
     let sb = clog2(crate::proto::RX_SLOTS).max(1);
     m.comment("stream counters (cleared by eq_reset)");
-    let soft = clear.clone();
     let u64t = Ty::u(64);
     let counter = |m: &mut Module, name: &str, en: &Expr, inc: &Expr| -> Result<Expr, RtlError> {
         let r = m.reg(name, u64t, Some(0))?;
-        let next = Expr::mux(&soft, &k(0, u64t)?, &Expr::mux(en, &r.add(inc)?, &r)?)?;
+        let next = Expr::mux(clear, &k(0, u64t)?, &Expr::mux(en, &r.add(inc)?, &r)?)?;
         m.next(&r, &next, None)?;
         Ok(r)
     };
@@ -596,7 +595,7 @@ fn stream_stats(
     // (a balanced tree) and registered before their 64-bit adders, so the
     // slicer's compare, the sum and the carry chain are two paths, not one;
     // these counters run a clock behind the stream
-    let fire_q = m.reg_d("st_fire_q", &w.m_fire.and(&soft.not())?, None, Some(0))?;
+    let fire_q = m.reg_d("st_fire_q", &w.m_fire.and(&clear.not())?, None, Some(0))?;
     let cw = clog2(p as usize + 1).max(1);
     let popcount = |m: &mut Module, name: &str, bits: Vec<Expr>| -> Result<Expr, RtlError> {
         let n = crate::rs::hdl_util::sum(m, &format!("{name}_s"), &bits, cw)?;
