@@ -6,8 +6,10 @@
 //!
 //! Structure (one received word per clock, no backpressure; stages after
 //! the cycle a received word is accepted):
-//! * S0: the input words, their valid bits, `clear`, `snap`, `cfg_delay`
-//!   and `rd_addr` registered (the order among them is the ports'); `clear`
+//! * S0: the input words, their valid bits, `clear`, `snap`, `cfg_delay`,
+//!   `cfg_skip`, `cfg_limit` and `rd_addr` registered (the order among them
+//!   is the ports'; the compares with skip and limit then read registers
+//!   beside them, not the CSR block's across the die); `clear`
 //!   zeroes some 2,000 flip-flops and each bit of `cfg_delay` selects in a
 //!   shifter level of some 500, so their registers are sets of kept copies,
 //!   each beside a share of them;
@@ -225,8 +227,8 @@ fn ones(x: &Expr, hi: usize, lo: usize) -> Result<Expr, RtlError> {
     s.eq(&ku((1i128 << w) - 1, w)?)
 }
 
-/// The inputs: the stream and strobe ports, `cfg_delay` and the read
-/// address registered (stage S0), `cfg_skip` and `cfg_limit` as they come.
+/// The inputs: the stream and strobe ports, `cfg_delay`, `cfg_skip`,
+/// `cfg_limit` and the read address registered (stage S0).
 struct Inputs {
     /// `clear` registered, the copy for the FIFO, the valid bits, the
     /// snapshot line, the word counter, the carry and the flags
@@ -258,7 +260,8 @@ struct Inputs {
 const CLEAR_MISC_BITS: u32 = 256;
 
 /// The input ports ([`ports`]), the stream and strobes registered: every
-/// word, `clear`, `snap`, `cfg_delay` and `rd_addr` a clock later, so the
+/// word, `clear`, `snap`, `cfg_delay`, `cfg_skip`, `cfg_limit` and
+/// `rd_addr` a clock later, so the
 /// order among them is the ports', and `clear` (a strobe from far away, on
 /// some 2,000 enables) and `cfg_delay` (each bit on the selects of a shifter
 /// level, some 500 pins) are sets of kept copies.
@@ -283,6 +286,8 @@ fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
         snap: bit(m, "snap_q", &io.snap)?,
         delay: delay_selects(m, p, &delay)?,
         rd_addr: pipe(m, "rd_addr_q", &io.rd_addr)?,
+        skip: pipe(m, "skip_q", &io.skip)?,
+        limit: pipe(m, "limit_q", &io.limit)?,
         ..io
     })
 }
