@@ -69,8 +69,8 @@
 //! `lane_seed(0, l)`, the other registers 0; the threshold memories are not reset.
 //!
 //! FEC (`EmuParams::fec`): the framer ([`framer`]) sits between the pattern
-//! (stage 1) and the mapper, one register (stage 2), so the mapper's stages
-//! are 3 and 4; the pattern then advances only when the framer takes a word
+//! (stage 1) and the mapper, two registers (stages 2 and 3), so the
+//! mapper's stages are 4 and 5; the pattern then advances only when the framer takes a word
 //! (`pat_adv`), the injector and the noise on every started word. The
 //! channel's input stage and the latency do not change (the noise search is
 //! the longer path).
@@ -78,8 +78,8 @@
 //! Interleave (`EmuParams::interleave`, with `fec`): the framer runs one
 //! frame ahead on its own start strobe `fadv` (a prefill of one frame when
 //! `run` first rises with `fec` set) into a two-frame buffer, and each word
-//! started on the line gathers its lanes from it ([`interleave`]), one stage
-//! more: the mapper's stages are 4 and 5. The latency from a started word
+//! started on the line gathers its lanes from it ([`interleave`]), at
+//! stage 3 of the line: the mapper's stages are 4 and 5 here too. The latency from a started word
 //! does not change; the first word starts a frame later.
 
 use crate::hdl::{Expr, Header, Module, Ty};
@@ -1393,11 +1393,12 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
             let v1 = fv1.clone().unwrap_or_else(|| vat(1));
             let framed = framer::datapath(&mut m, code, p.parallel, &ctl, &new, &v1)?;
             match fv1 {
-                None => (framed, 1),
+                None => (framed.word, 2),
                 Some(fv1) => {
                     let fv2 = m.reg_d("fv2", &fv1, None, Some(0))?;
+                    let fv3 = m.reg_d("fv3", &fv2, None, Some(0))?;
                     let word =
-                        interleave::tx(&mut m, code, p.parallel, &on.q, &framed, &fv2, &adv)?;
+                        interleave::tx(&mut m, code, p.parallel, &on.q, &framed, &fv3, &adv)?;
                     (word, 2)
                 }
             }

@@ -17,21 +17,25 @@
 //!   transition word leaves `cn' = (cn - m_t) mod P`. So the carry count
 //!   only takes the values `-j m_t mod P`, and every selection below is a
 //!   multiplexer over those few values, not a shifter.
-//! * **Datapath (stage 1 to 2, on the word's valid)**: the available
+//! * **Datapath, stage 1 (on the word's valid)**: the available
 //!   symbols `A = carry[0..cn] ++ (take ? pattern word : [])`; the word's
 //!   message symbols are `A[0..u]` (`u` = `P`, `m_t` or 0) and the carry
 //!   keeps what follows. The 10-bit symbols that complete in the word
-//!   (`part[0..ph] ++ message`, five by five) enter the remainder `R` (2t
-//!   symbols) through the encoder's flat XOR network
-//!   ([`crate::rs::enc`]'s `absorb`, one network per number of symbols
-//!   completed); what is left over waits in `part`. The transition word
+//!   (`part[0..ph] ++ message`, five by five) are registered with their
+//!   count; what is left over waits in `part`.
+//! * **Datapath, stage 2 (on the valid a clock later)**: the completed
+//!   symbols enter the remainder `R` (2t symbols) through the encoder's
+//!   flat XOR network ([`crate::rs::enc`]'s `absorb`, one network per
+//!   number of symbols completed). So the remainder's loop is the network
+//!   and two multiplexers on registers: with the selections of stage 1 in
+//!   it, it was the emulator's longest path (23 ns placed). The transition word
 //!   sends its message symbols, then the first `P - m_t` symbols of the
 //!   remainder just computed; the parity words send `R` `P` symbols at a
 //!   time, shifting zeros in, so `R` is zero again when the next codeword
 //!   starts.
 //!
 //! With `fec` off (the configuration register) every word takes the
-//! pattern and is sent as it is. The output is one register (stage 2).
+//! pattern and is sent as it is. The output is one register (stage 3).
 
 use crate::hdl::{Expr, Module, Ty};
 use crate::rs::enc::absorb;
@@ -296,25 +300,25 @@ impl Case {
     }
 }
 
-/// The encoder side: the remainder's next value (flat, `R[0]` in the top
-/// bits) for message and transition words, and the next `part` register.
-struct Absorbed {
-    /// the remainder after the word's completed symbols
-    r: Expr,
+/// The 10-bit symbols a word completes, registered (stage 2), and the next
+/// `part` register (stage 1).
+struct Completed {
+    /// per count `j` of completed symbols (ascending): the word completes
+    /// `j` symbols (registered; the last count, the default, a constant),
+    /// and those symbols (registered)
+    nets: Vec<(Expr, Vec<Expr>)>,
     part: Expr,
 }
 
-fn encode(
+/// Stage 1: the symbols `part[0..ph] ++ message` completes, five 2-bit
+/// symbols to a 10-bit one, registered for the encoder at stage 2, and
+/// what is left for `part`.
+fn complete(
     m: &mut Module,
-    code: Code,
-    g: &Geo,
     cases: &[Case],
-    fr: &Expr,
     part: &Expr,
     msg: &[Expr],
-) -> Result<Absorbed, RtlError> {
-    let gf = Gf::new();
-    let gen = code.generator();
+) -> Result<Completed, RtlError> {
     let z2 = ku(0, 2)?;
     // B_case(j): part[0..ph] ++ msg[0..u]
     let b = |cs: &Case, j: usize| -> Result<Expr, RtlError> {
@@ -330,15 +334,6 @@ fn encode(
         let s: Vec<Expr> = (0..5).map(|i| b(cs, 5 * q + i)).collect::<Result<_, _>>()?;
         Expr::concat(&s)
     };
-    let tb = 10 * g.par as u32;
-    let mut sp = LinSpace::new();
-    let rl: Vec<Lin> = (0..g.par)
-        .map(|i| {
-            let hi = tb - 1 - 10 * i as u32;
-            let w = m.wire(&format!("fr_r{i}"), &fr.slice(hi, hi - 9)?)?;
-            sp.symbol(&w)
-        })
-        .collect::<Result<_, _>>()?;
     let counts: BTreeSet<usize> = cases.iter().map(Case::done).collect();
     let mut nets = Vec::new();
     for &j in &counts {
@@ -349,25 +344,20 @@ fn encode(
                 .iter()
                 .map(|cs| Ok((cs.sel.clone(), pack10(cs, q)?)))
                 .collect::<Result<_, RtlError>>()?;
-            let w = m.wire(&format!("fr_s{j}_{q}"), &select(&opts)?)?;
-            ins.push(sp.symbol(&w)?);
+            ins.push(m.reg_d(&format!("fr_s{j}_{q}"), &select(&opts)?, None, None)?);
         }
-        m.comment(&format!(
-            "FEC framer: the remainder after {j} completed symbols"
-        ));
-        let out = absorb(&gf, &gen, &rl, &ins);
-        let outs: Vec<Expr> = out
-            .iter()
-            .enumerate()
-            .map(|(i, l)| sp.emit(m, &format!("fr_a{j}_{i}"), l))
-            .collect::<Result<_, _>>()?;
-        let (first, rest) = mine.split_first().ok_or(RtlError::Empty("framer cases"))?;
-        let sel = rest
-            .iter()
-            .try_fold(first.sel.clone(), |a, cs| a.or(&cs.sel))?;
-        nets.push((sel, Expr::concat(&outs)?));
+        // the last count is the multiplexer's default: no select
+        let sel = if Some(&j) == counts.last() {
+            ku(1, 1)?
+        } else {
+            let (first, rest) = mine.split_first().ok_or(RtlError::Empty("framer cases"))?;
+            let any = rest
+                .iter()
+                .try_fold(first.sel.clone(), |a, cs| a.or(&cs.sel))?;
+            m.reg_d(&format!("fr_done{j}"), &any, None, None)?
+        };
+        nets.push((sel, ins));
     }
-    let r = m.wire("fr_absorbed", &select(&nets)?)?;
     let parts: Vec<(Expr, Expr)> = cases
         .iter()
         .map(|cs| {
@@ -377,11 +367,58 @@ fn encode(
         })
         .collect::<Result<_, RtlError>>()?;
     let part = m.wire("fr_part_next", &select(&parts)?)?;
-    Ok(Absorbed { r, part })
+    Ok(Completed { nets, part })
+}
+
+/// Stage 2: the remainder after the word's completed symbols (flat, `R[0]`
+/// in the top bits), through the encoder's flat XOR network, one network
+/// per count of completed symbols.
+fn encode(m: &mut Module, code: Code, g: &Geo, fr: &Expr, c: &Completed) -> Result<Expr, RtlError> {
+    let gf = Gf::new();
+    let gen = code.generator();
+    let tb = 10 * g.par as u32;
+    let mut sp = LinSpace::new();
+    let rl: Vec<Lin> = (0..g.par)
+        .map(|i| {
+            let hi = tb - 1 - 10 * i as u32;
+            let w = m.wire(&format!("fr_r{i}"), &fr.slice(hi, hi - 9)?)?;
+            sp.symbol(&w)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut nets = Vec::new();
+    for (sel, syms) in &c.nets {
+        let j = syms.len();
+        let ins: Vec<Lin> = syms
+            .iter()
+            .map(|x| sp.symbol(x))
+            .collect::<Result<_, _>>()?;
+        m.comment(&format!(
+            "FEC framer: the remainder after {j} completed symbols"
+        ));
+        let out = absorb(&gf, &gen, &rl, &ins);
+        let outs: Vec<Expr> = out
+            .iter()
+            .enumerate()
+            .map(|(i, l)| sp.emit(m, &format!("fr_a{j}_{i}"), l))
+            .collect::<Result<_, _>>()?;
+        nets.push((sel.clone(), Expr::concat(&outs)?));
+    }
+    m.wire("fr_absorbed", &select(&nets)?)
+}
+
+/// The framer's output word (stage 3) and, for the interleave's `fec`-clear
+/// path, the pattern word registered (stage 2).
+pub(super) struct Framed {
+    /// the wire word (`fec` set) or the pattern word, registered at stage 3
+    pub word: Expr,
+    /// the pattern word at stage 2
+    pub plain: Expr,
 }
 
 /// The datapath from the pattern word `new` (stage 1, valid `v1`) to the
-/// wire word, registered (stage 2).
+/// wire word, registered (stage 3). Stage 1 draws the message symbols and
+/// completes the 10-bit ones (carry and `part` loops); stage 2 absorbs them
+/// into the remainder (its loop alone) and builds the wire word.
 pub(super) fn datapath(
     m: &mut Module,
     code: Code,
@@ -389,14 +426,13 @@ pub(super) fn datapath(
     c: &Control,
     new: &Expr,
     v1: &Expr,
-) -> Result<Expr, RtlError> {
+) -> Result<Framed, RtlError> {
     let g = Geo::new(code, p);
     let pw = 2 * p as u32;
     let tb = 10 * g.par as u32;
-    m.comment("FEC framer datapath: carry, message symbols, remainder, wire word");
+    m.comment("FEC framer datapath, stage 1: carry, message symbols, completed symbols");
     let carry = m.reg("fr_carry", Ty::u(pw), Some(0))?;
     let part = m.reg("fr_part", Ty::u(8), Some(0))?;
-    let fr = m.reg("fr_rem", Ty::u(tb), Some(0))?;
     let (msg, carry_next) = message(m, &g, c, &carry, new)?;
     let mut cases = Vec::new();
     for ph in g.msg_phases() {
@@ -411,13 +447,30 @@ pub(super) fn datapath(
             u: g.mt,
         });
     }
-    let a = encode(m, code, &g, &cases, &fr, &part, &msg)?;
+    let done = complete(m, &cases, &part, &msg)?;
+    let part_next = Expr::mux(&c.msg1.or(&c.tr1)?, &done.part, &part)?;
+    let en1 = m.wire("fr_en", &v1.and(&c.on)?)?;
+    m.next(&carry, &carry_next, Some(&en1))?;
+    m.next(&part, &part_next, Some(&en1))?;
+
+    m.comment("FEC framer datapath, stage 2: remainder, wire word");
+    let v2 = m.reg_d("fr_v2", v1, None, Some(0))?;
+    let msg2 = m.reg_d("fr_msg2", &c.msg1, None, Some(0))?;
+    // (no transition word: `tr1` is a constant 0, and so is this)
+    let tr2 = if g.mt > 0 {
+        m.reg_d("fr_tr2", &c.tr1, None, Some(0))?
+    } else {
+        c.tr1.clone()
+    };
+    let mw = m.reg_d("fr_mw2", &Expr::pack_lsb_first(&msg)?, None, None)?;
+    let plain = m.reg_d("fr_plain", new, None, None)?;
+    let fr = m.reg("fr_rem", Ty::u(tb), Some(0))?;
+    let absorbed = encode(m, code, &g, &fr, &done)?;
     // the parity symbol `s` (0 first sent) of a flat remainder
     let psym = |r: &Expr, s: usize| -> Result<Expr, RtlError> {
         let hi = tb - 1 - 2 * s as u32;
         r.slice(hi, hi - 1)
     };
-    let mw = Expr::pack_lsb_first(&msg)?;
     let par_word: Vec<Expr> = (0..p).map(|i| psym(&fr, i)).collect::<Result<_, _>>()?;
     let par_word = Expr::pack_lsb_first(&par_word)?;
     let shifted = |r: &Expr, k: usize| -> Result<Expr, RtlError> {
@@ -432,31 +485,31 @@ pub(super) fn datapath(
         let tw: Vec<Expr> = (0..p)
             .map(|i| {
                 if i < g.mt {
-                    Ok(msg[i].clone())
+                    sym(&mw, i)
                 } else {
-                    psym(&a.r, i - g.mt)
+                    psym(&absorbed, i - g.mt)
                 }
             })
             .collect::<Result<_, _>>()?;
         let tw = Expr::pack_lsb_first(&tw)?;
-        let wire = Expr::mux(&c.tr1, &tw, &Expr::mux(&c.msg1, &mw, &par_word)?)?;
+        let wire = Expr::mux(&tr2, &tw, &Expr::mux(&msg2, &mw, &par_word)?)?;
         let rn = Expr::mux(
-            &c.tr1,
-            &shifted(&a.r, p - g.mt)?,
-            &Expr::mux(&c.msg1, &a.r, &shifted(&fr, p)?)?,
+            &tr2,
+            &shifted(&absorbed, p - g.mt)?,
+            &Expr::mux(&msg2, &absorbed, &shifted(&fr, p)?)?,
         )?;
         (wire, rn)
     } else {
         (
-            Expr::mux(&c.msg1, &mw, &par_word)?,
-            Expr::mux(&c.msg1, &a.r, &shifted(&fr, p)?)?,
+            Expr::mux(&msg2, &mw, &par_word)?,
+            Expr::mux(&msg2, &absorbed, &shifted(&fr, p)?)?,
         )
     };
-    let part_next = Expr::mux(&c.msg1.or(&c.tr1)?, &a.part, &part)?;
-    let en = m.wire("fr_en", &v1.and(&c.on)?)?;
-    m.next(&carry, &carry_next, Some(&en))?;
-    m.next(&part, &part_next, Some(&en))?;
-    m.next(&fr, &r_next, Some(&en))?;
-    let out = Expr::mux(&c.on, &wire, new)?;
-    m.reg_d("fr_wire_q", &out, None, None)
+    let en2 = m.wire("fr_en2", &v2.and(&c.on)?)?;
+    m.next(&fr, &r_next, Some(&en2))?;
+    let out = Expr::mux(&c.on, &wire, &plain)?;
+    Ok(Framed {
+        word: m.reg_d("fr_wire_q", &out, None, None)?,
+        plain,
+    })
 }

@@ -22,13 +22,13 @@
 //!   framer writes frame `f + 1`. A reset clears the prefill.
 //! * **Buffer**: per codeword two memories (even and odd word addresses)
 //!   over two frame halves (`x = h W + w`, `x < 2W`), so the words `x` and
-//!   `x + 1` are read in one cycle. The framer's word (stage 2) is written
-//!   at its own valid.
+//!   `x + 1` are read in one cycle. The framer's word (stage 3 of its own
+//!   starts) is written at its own valid.
 //! * **Read** (stage 0 on `adv`): the word in the frame, the phase and the
 //!   two word addresses `x_A`, `x_B`; stage 1 the rows, stage 2 the four
 //!   block-RAM reads, stage 3 the lane selection (a multiplexer over the
-//!   phase per lane) registered. With `fec` clear the framer's word goes
-//!   straight to stage 3.
+//!   phase per lane) registered. With `fec` clear the pattern word (the
+//!   framer's stage 2) goes straight to stage 3.
 
 use super::framer::check as check_frame;
 use crate::hdl::{Expr, Module, Ty};
@@ -161,19 +161,19 @@ struct Banks {
     rows: u32,
 }
 
-/// The write side: the framer's word `word` (stage 2) at its valid `fv2`.
-fn write(m: &mut Module, g: &Geo, word: &Expr, fv2: &Expr) -> Result<Banks, RtlError> {
+/// The write side: the framer's word `word` (stage 3) at its valid `fv`.
+fn write(m: &mut Module, g: &Geo, word: &Expr, fv: &Expr) -> Result<Banks, RtlError> {
     let (w, xb) = (g.w, bits_for(2 * g.w - 1));
     // rows 0..=W (a read's second word may be one past the end)
     let rows = xb;
     m.comment(
         "interleave buffer: the framer's words, codeword A then B, in the half of their frame",
     );
-    let (ww, wlast) = wrap_counter(m, "il_ww", w, fv2)?;
+    let (ww, wlast) = wrap_counter(m, "il_ww", w, fv)?;
     let wb = m.reg("il_wb", Ty::BIT, Some(0))?;
     let wh = m.reg("il_wh", Ty::BIT, Some(0))?;
-    m.next(&wb, &wb.xor(&wlast)?, Some(fv2))?;
-    m.next(&wh, &wh.xor(&wlast.and(&wb)?)?, Some(fv2))?;
+    m.next(&wb, &wb.xor(&wlast)?, Some(fv))?;
+    m.next(&wh, &wh.xor(&wlast.and(&wb)?)?, Some(fv))?;
     let x = ww.ext(xb)?;
     let x = m.wire("il_wx", &Expr::mux(&wh, &x.add(&ku(w as i128, xb)?)?, &x)?)?;
     let odd = x.bit(0)?;
@@ -182,7 +182,7 @@ fn write(m: &mut Module, g: &Geo, word: &Expr, fv2: &Expr) -> Result<Banks, RtlE
     for (way, wn) in [(wb.not(), "a"), (wb.clone(), "b")] {
         for (bank, bn) in [(odd.not(), "e"), (odd.clone(), "o")] {
             let mem = m.memory(&format!("il_{wn}{bn}"), word.ty(), 1 << rows)?;
-            let we = m.wire(&format!("il_we_{wn}{bn}"), &fv2.and(&way)?.and(&bank)?)?;
+            let we = m.wire(&format!("il_we_{wn}{bn}"), &fv.and(&way)?.and(&bank)?)?;
             m.mem_write(&mem, &we, &row, word)?;
             mems.push(mem);
         }
@@ -250,19 +250,20 @@ fn read_way(
     Ok(syms)
 }
 
-/// The interleaved word at stage 3 from the framer's word `word` (stage 2,
-/// valid `fv2`); `adv` starts a word on the line, `on` is the `fec` register.
+/// The interleaved word at stage 3 from the framer's word (`framed.word`,
+/// its stage 3, valid `fv3`; with `fec` clear `framed.plain`, stage 2 of
+/// the line); `adv` starts a word on the line, `on` is the `fec` register.
 pub(super) fn tx(
     m: &mut Module,
     code: Code,
     p: usize,
     on: &Expr,
-    word: &Expr,
-    fv2: &Expr,
+    framed: &super::framer::Framed,
+    fv3: &Expr,
     adv: &Expr,
 ) -> Result<Expr, RtlError> {
     let g = Geo::new(code, p)?;
-    let banks = write(m, &g, word, fv2)?;
+    let banks = write(m, &g, &framed.word, fv3)?;
     m.comment(&format!(
         "interleave read: word of the frame, phase (period {}), codeword word addresses",
         g.period()
@@ -304,7 +305,12 @@ pub(super) fn tx(
         lanes.push(v);
     }
     let gathered = m.wire("il_word", &Expr::pack_lsb_first(&lanes)?)?;
-    m.reg_d("il_q", &Expr::mux(on, &gathered, word)?, None, None)
+    m.reg_d(
+        "il_q",
+        &Expr::mux(on, &gathered, &framed.plain)?,
+        None,
+        None,
+    )
 }
 
 #[cfg(test)]
