@@ -205,9 +205,9 @@ pub fn build_device(
     };
     // the equalizer side's reset (power-on or `ctrl.control`), registered
     // as a kept copy per block it resets (equalizer, emulator, checker,
-    // decoder chain, the stream counters): one OR fed by the CSR's exit
+    // decoder chain and its status logic, the stream counters): one OR fed by the CSR's exit
     // register on every block's reset copies was a net across the die
-    let rst_copies = 2 + 2 * usize::from(bert.is_some()) + usize::from(fec.is_some());
+    let rst_copies = 2 + 2 * usize::from(bert.is_some()) + 2 * usize::from(fec.is_some());
     let eq_rst = m.reg_copies("eq_rst", &rst.or(&w.q_ctrl)?, None, None, rst_copies)?;
     let mut rst_of = eq_rst.iter();
     let mut rst_of = move || rst_of.next().expect("a reset copy per block");
@@ -309,6 +309,7 @@ pub fn build_device(
         let tap = crate::rs::devfec::Tap {
             clk: &clk,
             rst: rst_of(),
+            chain_rst: rst_of(),
             take: &take,
             data: &w.m_data,
             reference,
@@ -345,9 +346,34 @@ struct ByteIo<'a> {
     tx_ready: &'a Expr,
 }
 
+/// Two register slices in a row, `{name}_*` then `{name}2_*`: the stream
+/// crosses the die between them, so each can sit by its own end.
+fn slice_pair(
+    m: &mut Module,
+    name: &str,
+    s_data: &Expr,
+    s_valid: &Expr,
+    m_ready: &Expr,
+) -> Result<crate::fifo::Slice, RtlError> {
+    let mid_ready = m.wire_decl(&format!("{name}_mid_ready"), Ty::BIT)?;
+    let first = crate::fifo::reg_slice(m, name, s_data, s_valid, &mid_ready)?;
+    let second = crate::fifo::reg_slice(
+        m,
+        &format!("{name}2"),
+        &first.m_data,
+        &first.m_valid,
+        m_ready,
+    )?;
+    m.assign(&mid_ready, &second.s_ready)?;
+    Ok(crate::fifo::Slice {
+        s_ready: first.s_ready,
+        ..second
+    })
+}
+
 /// The bridge `br` on the byte interface `io`, the CSR block's ports and the
 /// sample and decision streams (the BER tester's `routed` ones when it is
-/// there), each through a register slice.
+/// there), each through two register slices.
 fn bridge_instance(
     m: &mut Module,
     br: &Module,
@@ -355,13 +381,14 @@ fn bridge_instance(
     routed: Option<&crate::bert::Routed>,
     io: &ByteIo,
 ) -> Result<(), RtlError> {
-    m.comment("the equalizer's decisions to the bridge through a register slice");
+    m.comment("the equalizer's decisions to the bridge through two register slices");
     // the bridge sits by the CSR block and the equalizer by its multipliers:
-    // the slice puts a register on the decisions' valid and on the bridge's
-    // ready, so neither crosses that distance in the clock of the logic
-    // around it
+    // a slice registers the valid and the ready, and with two in a row (one
+    // by each block) the placer need not put one slice's logic at both ends
+    // of that distance: every path crosses it at most once, from register
+    // to register
     let br_ready = m.wire_decl("br_symbol_tready", Ty::BIT)?;
-    let to_bridge = crate::fifo::reg_slice(
+    let to_bridge = slice_pair(
         m,
         "br_sym",
         &w.m_data,
@@ -370,12 +397,12 @@ fn bridge_instance(
     )?;
     m.assign(&w.m_ready, &to_bridge.s_ready)?;
 
-    m.comment("the bridge's samples to the equalizer through a register slice");
+    m.comment("the bridge's samples to the equalizer through two register slices");
     // the same distance the other way: the bridge's sample packer waited on
     // the equalizer's ready (or the tester's source mux) from across the die
     let smp_data = m.wire_decl("br_sample_tdata", w.s_data.ty())?;
     let smp_valid = m.wire_decl("br_sample_tvalid", Ty::BIT)?;
-    let to_eq = crate::fifo::reg_slice(
+    let to_eq = slice_pair(
         m,
         "br_smp",
         &smp_data,
@@ -582,8 +609,12 @@ fn stream_stats(
     let sb = clog2(crate::proto::RX_SLOTS).max(1);
     m.comment("stream counters (cleared by eq_reset)");
     let u64t = Ty::u(64);
+    // no reset value of their own: `clear` is the equalizer side's reset,
+    // power-on included, so a reset value would only have Yosys OR the
+    // top's power-on reset into every counter bit's LSR (as it did to the
+    // decoder's counters)
     let counter = |m: &mut Module, name: &str, en: &Expr, inc: &Expr| -> Result<Expr, RtlError> {
-        let r = m.reg(name, u64t, Some(0))?;
+        let r = m.reg(name, u64t, None)?;
         let next = Expr::mux(clear, &k(0, u64t)?, &Expr::mux(en, &r.add(inc)?, &r)?)?;
         m.next(&r, &next, None)?;
         Ok(r)

@@ -119,6 +119,8 @@ pub(crate) struct Tap<'a> {
     pub clk: &'a Expr,
     /// the equalizer's reset (power-on or `eq_reset`)
     pub rst: &'a Expr,
+    /// a copy of `rst` of its own for the decoder chain's instance
+    pub chain_rst: &'a Expr,
     /// a decided word is handed on this cycle (equalizer valid and ready)
     pub take: &'a Expr,
     /// the equalizer's decided data symbols
@@ -157,7 +159,6 @@ pub(crate) fn instantiate(
             why: format!("the marker takes {SOF_BITS} bits"),
         });
     }
-    let user = sof_marker(m, tap.take, &r.sof_index, tap.rst, parallel)?;
     let zero = |w: u32| ku(0, w);
     // with the tester, the decided word goes through as many registers as
     // the checker's word to its reference output (REF_LATENCY: these and
@@ -166,10 +167,21 @@ pub(crate) fn instantiate(
         .reference
         .as_ref()
         .map_or(0, |_| crate::check::REF_LATENCY - 1);
-    let (mut data, mut user, mut take) = (tap.data.clone(), user, tap.take.clone());
+    let (mut data, mut take) = (tap.data.clone(), tap.take.clone());
+    if wait > 0 {
+        // the first of them before the marker: the beat counter then
+        // counts a register, not the equalizer's valid and its ready (the
+        // tester's routing and the bridge's slice) from across the die
+        m.comment("RS decoder chain: the decided word registered before the marker");
+        let t = m.wire("fec_tap_take_in", &Expr::mux(tap.rst, &zero(1)?, &take)?)?;
+        take = m.reg_d("fec_tap_take", &t, None, Some(0))?;
+        data = m.reg_d("fec_tap_data", &data, None, None)?;
+    }
+    let mut user = sof_marker(m, &take, &r.sof_index, tap.rst, parallel)?;
+    let wait = wait.saturating_sub(1);
     if wait > 0 {
         m.comment(&format!(
-            "RS decoder chain: {wait} registers, so the decided word meets the checker's reference"
+            "RS decoder chain: {wait} registers more, so the decided word meets the checker's reference"
         ));
         data = delay_line(m, "fec_wait_data", &data, None, wait)?;
         user = delay_line(m, "fec_wait_user", &user, None, wait)?;
@@ -179,16 +191,19 @@ pub(crate) fn instantiate(
     m.comment("RS decoder chain: pipeline register, then the gearbox and the decoder");
     let d_q = m.reg_d("fec_in_data", &data, None, None)?;
     let u_q = m.reg_d("fec_in_user", &user, None, None)?;
-    let v_q = m.reg("fec_in_valid", Ty::BIT, Some(0))?;
-    m.next(&v_q, &Expr::mux(tap.rst, &zero(1)?, &take)?, None)?;
+    // two kept copies of the valid: the chain's (by its gearbox, in a
+    // corner of the die) and the status logic's here
+    let v_in = m.wire("fec_in_valid_d", &Expr::mux(tap.rst, &zero(1)?, &take)?)?;
+    let v = m.reg_copies("fec_in_valid", &v_in, None, Some(0), 2)?;
+    let (v_chain, v_q) = (&v[0], &v[1]);
     let outs = OutWires::declare(m, rx, "fec", "u_fec", &[])?;
     let get = |n: &str| outs.get(n);
     let mut conns: Vec<(&str, &Expr)> = vec![
         ("clk", tap.clk),
-        ("rst", tap.rst),
+        ("rst", tap.chain_rst),
         ("s_axis_tdata", &d_q),
         ("s_axis_tuser", &u_q),
-        ("s_axis_tvalid", &v_q),
+        ("s_axis_tvalid", v_chain),
     ];
     // the checker's reference is a register at the cycle `fec_in_data` is
     if let Some(rt) = &tap.reference {
@@ -236,10 +251,14 @@ pub(crate) fn instantiate(
     // each bit where proto::regmap::fec_status puts it
     use proto::regmap::fec_status as fs;
     let mut bits = vec![zero(1)?; r.status.width() as usize];
+    // the chain's own flags registered here: the gearbox sits in a corner
+    // of the die, the CSR block's read multiplexer in the middle
+    let aligned = m.reg_d("fec_aligned_q", &get("aligned")?, None, None)?;
+    let align_err = m.reg_d("fec_align_err_q", &get("err_align")?, None, None)?;
     for (mask, v) in [
-        (fs::ALIGNED, get("aligned")?),
+        (fs::ALIGNED, aligned),
         (fs::LOST, lost),
-        (fs::ALIGN_ERR, get("err_align")?),
+        (fs::ALIGN_ERR, align_err),
         (fs::REF_ERR, ref_err),
         (fs::DONE, done),
     ] {

@@ -9,7 +9,7 @@
 //   register map hash = 0x58ee0a23946fa74b
 //   adapt.in_rtl      = false
 // Byte interface: docs/device.md; registers: docs/registers.md
-// Reset: `rst` registered into 3 copies (rst_k*, at most 256 register bits each); the registers reset one clock after `rst`.
+// Reset: `rst` registered into 1 copies (rst_k*, at most 256 register bits each); the registers reset one clock after `rst`.
 `default_nettype none
 
 module rxdsp_top (
@@ -188,31 +188,51 @@ module rxdsp_top (
         .rd_data(csr_rd_data)
     );
 
-    // the equalizer's decisions to the bridge through a register slice
+    // the equalizer's decisions to the bridge through two register slices
     wire br_symbol_tready;
+    wire br_sym_mid_ready;
     reg br_sym_m_valid;
     reg [15:0] br_sym_m_data;
     reg br_sym_sk_valid;
     reg [15:0] br_sym_sk_data;
     wire br_sym_s_ready = (~br_sym_sk_valid);
     wire br_sym_s_fire = (symbol_tvalid & br_sym_s_ready);
-    wire br_sym_load = ((~br_sym_m_valid) | br_symbol_tready);
+    wire br_sym_load = ((~br_sym_m_valid) | br_sym_mid_ready);
     wire br_sym_hold = ((~br_sym_load) & br_sym_s_fire);
+    reg br_sym2_m_valid;
+    reg [15:0] br_sym2_m_data;
+    reg br_sym2_sk_valid;
+    reg [15:0] br_sym2_sk_data;
+    wire br_sym2_s_ready = (~br_sym2_sk_valid);
+    wire br_sym2_s_fire = (br_sym_m_valid & br_sym2_s_ready);
+    wire br_sym2_load = ((~br_sym2_m_valid) | br_symbol_tready);
+    wire br_sym2_hold = ((~br_sym2_load) & br_sym2_s_fire);
+    assign br_sym_mid_ready = br_sym2_s_ready;
     assign symbol_tready = br_sym_s_ready;
 
-    // the bridge's samples to the equalizer through a register slice
+    // the bridge's samples to the equalizer through two register slices
     wire [63:0] br_sample_tdata;
     wire br_sample_tvalid;
+    wire br_smp_mid_ready;
     reg br_smp_m_valid;
     reg [63:0] br_smp_m_data;
     reg br_smp_sk_valid;
     reg [63:0] br_smp_sk_data;
     wire br_smp_s_ready = (~br_smp_sk_valid);
     wire br_smp_s_fire = (br_sample_tvalid & br_smp_s_ready);
-    wire br_smp_load = ((~br_smp_m_valid) | sample_tready);
+    wire br_smp_load = ((~br_smp_m_valid) | br_smp_mid_ready);
     wire br_smp_hold = ((~br_smp_load) & br_smp_s_fire);
-    assign sample_tdata = br_smp_m_data;
-    assign sample_tvalid = br_smp_m_valid;
+    reg br_smp2_m_valid;
+    reg [63:0] br_smp2_m_data;
+    reg br_smp2_sk_valid;
+    reg [63:0] br_smp2_sk_data;
+    wire br_smp2_s_ready = (~br_smp2_sk_valid);
+    wire br_smp2_s_fire = (br_smp_m_valid & br_smp2_s_ready);
+    wire br_smp2_load = ((~br_smp2_m_valid) | sample_tready);
+    wire br_smp2_hold = ((~br_smp2_load) & br_smp2_s_fire);
+    assign br_smp_mid_ready = br_smp2_s_ready;
+    assign sample_tdata = br_smp2_m_data;
+    assign sample_tvalid = br_smp2_m_valid;
 
     // bridge
     rxdsp_bridge u_bridge (
@@ -223,8 +243,8 @@ module rxdsp_top (
         .m_byte_tready(tx_ready),
         .csr_rd_data(csr_rd_data),
         .m_axis_tready(br_smp_s_ready),
-        .s_axis_tdata(br_sym_m_data),
-        .s_axis_tvalid(br_sym_m_valid),
+        .s_axis_tdata(br_sym2_m_data),
+        .s_axis_tvalid(br_sym2_m_valid),
         .soft_rst(q_ctrl_control),
         .csr_wr_en(csr_wr_en),
         .csr_wr_addr(csr_wr_addr),
@@ -267,8 +287,6 @@ module rxdsp_top (
         .m_slicer_level(m_slicer_level)
     );
     reg rst_k0;
-    reg rst_k1;
-    reg rst_k2;
     assign tx_data = tx_data_w;
     assign tx_valid = tx_valid_w;
 
@@ -281,54 +299,46 @@ module rxdsp_top (
     end
 
     always @(posedge clk) begin
+        st_samples_in <= (eq_rst_k1 ? 64'd0 : (sample_taken ? (st_samples_in + 64'd8) : st_samples_in));
+        st_symbols_out <= (eq_rst_k1 ? 64'd0 : (symbol_taken ? (st_symbols_out + 64'd8) : st_symbols_out));
+        st_level0 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level0 + {60'd0, lvl0_n}) : st_level0));
+        st_level1 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level1 + {60'd0, lvl1_n}) : st_level1));
+        st_level2 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level2 + {60'd0, lvl2_n}) : st_level2));
+        st_level3 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level3 + {60'd0, lvl3_n}) : st_level3));
+        st_ffe_saturated <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_ffe_saturated + {60'd0, sat_n}) : st_ffe_saturated));
+    end
+
+    always @(posedge clk) begin
         if (rst_k0) begin
-            st_samples_in <= 64'd0;
-            st_symbols_out <= 64'd0;
             st_fire_q <= 1'b0;
             lvl0_n <= 4'd0;
-            st_level0 <= 64'd0;
             lvl1_n <= 4'd0;
-        end else begin
-            st_samples_in <= (eq_rst_k1 ? 64'd0 : (sample_taken ? (st_samples_in + 64'd8) : st_samples_in));
-            st_symbols_out <= (eq_rst_k1 ? 64'd0 : (symbol_taken ? (st_symbols_out + 64'd8) : st_symbols_out));
-            st_fire_q <= (symbol_taken & (~eq_rst_k1));
-            lvl0_n <= lvl0_n_s_t2_0;
-            st_level0 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level0 + {60'd0, lvl0_n}) : st_level0));
-            lvl1_n <= lvl1_n_s_t2_0;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst_k1) begin
-            st_level1 <= 64'd0;
             lvl2_n <= 4'd0;
-            st_level2 <= 64'd0;
             lvl3_n <= 4'd0;
-            st_level3 <= 64'd0;
             sat_n <= 4'd0;
-        end else begin
-            st_level1 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level1 + {60'd0, lvl1_n}) : st_level1));
-            lvl2_n <= lvl2_n_s_t2_0;
-            st_level2 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level2 + {60'd0, lvl2_n}) : st_level2));
-            lvl3_n <= lvl3_n_s_t2_0;
-            st_level3 <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_level3 + {60'd0, lvl3_n}) : st_level3));
-            sat_n <= sat_n_s_t2_0;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst_k2) begin
-            st_ffe_saturated <= 64'd0;
             br_sym_m_valid <= 1'b0;
             br_sym_sk_valid <= 1'b0;
+            br_sym2_m_valid <= 1'b0;
+            br_sym2_sk_valid <= 1'b0;
             br_smp_m_valid <= 1'b0;
             br_smp_sk_valid <= 1'b0;
+            br_smp2_m_valid <= 1'b0;
+            br_smp2_sk_valid <= 1'b0;
         end else begin
-            st_ffe_saturated <= (eq_rst_k1 ? 64'd0 : (st_fire_q ? (st_ffe_saturated + {60'd0, sat_n}) : st_ffe_saturated));
+            st_fire_q <= (symbol_taken & (~eq_rst_k1));
+            lvl0_n <= lvl0_n_s_t2_0;
+            lvl1_n <= lvl1_n_s_t2_0;
+            lvl2_n <= lvl2_n_s_t2_0;
+            lvl3_n <= lvl3_n_s_t2_0;
+            sat_n <= sat_n_s_t2_0;
             br_sym_m_valid <= (br_sym_load ? (br_sym_sk_valid | br_sym_s_fire) : br_sym_m_valid);
             br_sym_sk_valid <= (br_sym_load ? 1'b0 : (br_sym_sk_valid | br_sym_hold));
+            br_sym2_m_valid <= (br_sym2_load ? (br_sym2_sk_valid | br_sym2_s_fire) : br_sym2_m_valid);
+            br_sym2_sk_valid <= (br_sym2_load ? 1'b0 : (br_sym2_sk_valid | br_sym2_hold));
             br_smp_m_valid <= (br_smp_load ? (br_smp_sk_valid | br_smp_s_fire) : br_smp_m_valid);
             br_smp_sk_valid <= (br_smp_load ? 1'b0 : (br_smp_sk_valid | br_smp_hold));
+            br_smp2_m_valid <= (br_smp2_load ? (br_smp2_sk_valid | br_smp2_s_fire) : br_smp2_m_valid);
+            br_smp2_sk_valid <= (br_smp2_load ? 1'b0 : (br_smp2_sk_valid | br_smp2_hold));
         end
     end
 
@@ -345,6 +355,18 @@ module rxdsp_top (
     end
 
     always @(posedge clk) begin
+        if ((br_sym2_load & (br_sym2_sk_valid | br_sym2_s_fire))) begin
+            br_sym2_m_data <= (br_sym2_sk_valid ? br_sym2_sk_data : br_sym_m_data);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (br_sym2_hold) begin
+            br_sym2_sk_data <= br_sym_m_data;
+        end
+    end
+
+    always @(posedge clk) begin
         if ((br_smp_load & (br_smp_sk_valid | br_smp_s_fire))) begin
             br_smp_m_data <= (br_smp_sk_valid ? br_smp_sk_data : br_sample_tdata);
         end
@@ -356,16 +378,20 @@ module rxdsp_top (
         end
     end
 
+    always @(posedge clk) begin
+        if ((br_smp2_load & (br_smp2_sk_valid | br_smp2_s_fire))) begin
+            br_smp2_m_data <= (br_smp2_sk_valid ? br_smp2_sk_data : br_smp_m_data);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (br_smp2_hold) begin
+            br_smp2_sk_data <= br_smp_m_data;
+        end
+    end
+
     (* keep *) always @(posedge clk) begin
         rst_k0 <= rst;
-    end
-
-    (* keep *) always @(posedge clk) begin
-        rst_k1 <= rst;
-    end
-
-    (* keep *) always @(posedge clk) begin
-        rst_k2 <= rst;
     end
 
 endmodule
