@@ -49,7 +49,7 @@
 //! travels with each word, so `m_axis_tready` reaches only the output FIFO
 //! ([`crate::fifo::credit_fifo`], [`crate::fifo::depth_for`] of the latency
 //! words). A word is started (`adv`) when `run` (registered in the block:
-//! it acts a clock after the port) and the FIFO's registered room (the
+//! it acts two clocks after the port, [`RUN_DELAY`]) and the FIFO's registered room (the
 //! words started and not yet read, against its depth) allow it; the state
 //! that only sees real words (LFSR, random source, injector offset, xoshiro)
 //! advances on `adv`, the precoder memory and the channel history on the
@@ -292,9 +292,11 @@ pub fn table_entry(taps: &[i32], g: usize, e: usize) -> i64 {
 }
 
 /// Cycles from the `run` port to the block's start strobe: `run` is
-/// registered (kept copies, one per lane's generator), so a word starts at
-/// the earliest in the cycle after `run` rises.
-pub const RUN_DELAY: usize = 1;
+/// registered at the port with the configuration port (`run_p`, so the
+/// order of writes and `run` is the ports'), then as kept copies (one per
+/// lane's generator), so a word starts at the earliest two cycles after
+/// `run` rises.
+pub const RUN_DELAY: usize = 2;
 
 /// Latency in clock cycles: a word started (`adv`: `run` and room in the
 /// output FIFO) in cycle `c` is on `m_axis` in cycle `c + latency` if the
@@ -547,11 +549,17 @@ fn delay(m: &mut Module, name: &str, x: &Expr, n: usize) -> Result<Expr, RtlErro
     delay_line(m, name, x, None, n)
 }
 
-/// The configuration write port.
+/// A configuration register or memory takes a write's value at this clock
+/// edge after the write's cycle: the port is registered (`cfg_*_p`: the
+/// CSR block drives it from across the die), then each strobe (its address
+/// decode) with the data beside it.
+pub const WRITE_EDGES: usize = 3;
+
+/// The configuration write port, registered at the module's input.
 struct CfgPort {
     we: Expr,
     addr: Expr,
-    /// `cfg_wdata` a clock later, the data of every registered write: the
+    /// `cfg_wdata` two clocks later, the data of every registered write: the
     /// strobes ([`Self::hit`]) and the random source's seed
     wdata_q: Expr,
     /// kept copies of `wdata_q`, one per lane: the data of the lane's own
@@ -564,7 +572,7 @@ impl CfgPort {
     /// A named write strobe for address `a`, registered: the address decode
     /// and the logic the strobe loads (a seed's load mux and the adder
     /// behind it) are two paths. With [`Self::data`], a clock after the
-    /// port's write.
+    /// registered port's write.
     fn hit(&self, m: &mut Module, a: usize, name: &str) -> Result<Expr, RtlError> {
         m.reg_d(name, &self.decode(a)?, None, Some(0))
     }
@@ -1281,7 +1289,7 @@ fn header(p: &EmuParams) -> Header {
     )
     .latency(latency(p))
     .note(format!(
-        "Configuration port (cfg_wdata {CFG_DATA_BITS} bits, low bits used; reset, write all, then raise run; a register takes a write's value at the second clock edge after it, its strobe being registered):"
+        "Configuration port (cfg_wdata {CFG_DATA_BITS} bits, low bits used; reset, write all, then raise run; a register takes a write's value at the third clock edge after it, the port and its strobe being registered):"
     ));
     for l in address_map(p) {
         h = h.note(format!("  {l}"));
@@ -1307,16 +1315,18 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         Ty::u(CFG_DATA_BITS),
         "configuration write data",
     )?;
+    // the port registered: the decodes then read registers beside them
+    let wdata = m.reg_d("cfg_wdata_p", &wdata, None, None)?;
     let port = CfgPort {
-        we,
-        addr,
+        we: m.reg_d("cfg_we_p", &we, None, Some(0))?,
+        addr: m.reg_d("cfg_addr_p", &addr, None, None)?,
         wdata_q: m.reg_d("cfg_wdata_q", &wdata, None, Some(0))?,
         lane_wdata: m.reg_copies("cfg_wdata_l", &wdata, None, Some(0), p.parallel)?,
     };
     let run = m.input(
         "run",
         Ty::BIT,
-        "start a word every cycle the output FIFO has room for it (registered: from the next clock)",
+        "start a word every cycle the output FIFO has room for it (registered twice: from the second clock)",
     )?;
     let ready = m.input("m_axis_tready", Ty::BIT, "output ready")?;
     let cfg = config(&mut m, &port, p)?;
@@ -1333,8 +1343,9 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     // start strobe is not a plain AND of the two)
     let lane_starts = !(p.fec.is_some() && p.interleave);
     let copies = if lane_starts { p.parallel + 1 } else { 1 };
-    debug_assert_eq!(RUN_DELAY, 1, "one register on run");
-    let run_q = m.reg_copies("run_q", &run, None, Some(0), copies)?;
+    debug_assert_eq!(RUN_DELAY, 2, "two registers on run");
+    let run_p = m.reg_d("run_p", &run, None, Some(0))?;
+    let run_q = m.reg_copies("run_q", &run_p, None, Some(0), copies)?;
     let mut rooms = (0..copies - 1)
         .map(|l| m.wire_decl(&format!("ofifo_room_l{l}"), Ty::BIT))
         .collect::<Result<Vec<_>, _>>()?;

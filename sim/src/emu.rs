@@ -68,10 +68,12 @@ pub fn run(
         model.cycle();
     }
     model.set(we, 0);
-    // a register takes the last write's value at the second edge after it
-    // (its strobe is registered): these two idle cycles cover it
-    model.cycle();
-    model.cycle();
+    // a register takes the last write's value at the WRITE_EDGES-th edge
+    // after it (the port and its strobe are registered): these idle
+    // cycles cover it
+    for _ in 0..rtl::emu::WRITE_EDGES {
+        model.cycle();
+    }
     let mut out = EmuRun::default();
     let mut rng = stalls.map(|s| Xoshiro256pp::new(s.seed));
     let b = p.adc_bits;
