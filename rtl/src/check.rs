@@ -288,7 +288,6 @@ fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
         rd_addr: pipe(m, "rd_addr_q", &io.rd_addr)?,
         skip: pipe(m, "skip_q", &io.skip)?,
         limit: pipe(m, "limit_q", &io.limit)?,
-        ..io
     })
 }
 
