@@ -129,7 +129,8 @@ pub struct Slice {
 ///
 /// An output word (`m_*`) and a skid word (`{name}_sk_*`): the output loads
 /// when it is empty or taken; a word that arrives while the output is held
-/// waits in the skid word, and `s_ready` is low while it does.
+/// waits in the skid word, and `s_ready` (a kept copy of `!sk_valid`,
+/// `{name}_s_ready_k0`) is low while it does.
 pub fn reg_slice(
     m: &mut Module,
     name: &str,
@@ -142,8 +143,8 @@ pub fn reg_slice(
     let m_data = m.reg(&format!("{name}_m_data"), ty, None)?;
     let sk_valid = m.reg(&format!("{name}_sk_valid"), Ty::BIT, Some(0))?;
     let sk_data = m.reg(&format!("{name}_sk_data"), ty, None)?;
-    let s_ready = m.wire(&format!("{name}_s_ready"), &sk_valid.not())?;
-    let s_fire = m.wire(&format!("{name}_s_fire"), &s_valid.and(&s_ready)?)?;
+    let room = m.wire(&format!("{name}_room"), &sk_valid.not())?;
+    let s_fire = m.wire(&format!("{name}_s_fire"), &s_valid.and(&room)?)?;
     // the output is empty or taken in this cycle: it loads the skid word
     // if there is one, else the arriving word
     let load = m.wire(&format!("{name}_load"), &m_valid.not().or(m_ready)?)?;
@@ -155,12 +156,20 @@ pub fn reg_slice(
         Some(&load.and(&any)?),
     )?;
     let hold = m.wire(&format!("{name}_hold"), &load.not().and(&s_fire)?)?;
-    m.next(
-        &sk_valid,
+    let sk_next = m.wire(
+        &format!("{name}_sk_next"),
         &Expr::mux(&load, &Expr::konst(0, Ty::BIT)?, &sk_valid.or(&hold)?)?,
-        None,
     )?;
+    m.next(&sk_valid, &sk_next, None)?;
     m.next(&sk_data, s_data, Some(&hold))?;
+    // the producer's ready: `!sk_valid` as a kept register of its own, so
+    // the placer can put it by the producer while `sk_valid` stays by the
+    // output word it selects (one register for both sat by the output, and
+    // the producer's logic that reads it beside it, across the die from
+    // the rest of the producer)
+    let s_ready = m
+        .reg_copies(&format!("{name}_s_ready"), &sk_next.not(), None, Some(1), 1)?
+        .remove(0);
     Ok(Slice {
         s_ready,
         m_data,

@@ -195,20 +195,24 @@ module rxdsp_top (
     reg [15:0] br_sym_m_data;
     reg br_sym_sk_valid;
     reg [15:0] br_sym_sk_data;
-    wire br_sym_s_ready = (~br_sym_sk_valid);
-    wire br_sym_s_fire = (symbol_tvalid & br_sym_s_ready);
+    wire br_sym_room = (~br_sym_sk_valid);
+    wire br_sym_s_fire = (symbol_tvalid & br_sym_room);
     wire br_sym_load = ((~br_sym_m_valid) | br_sym_mid_ready);
     wire br_sym_hold = ((~br_sym_load) & br_sym_s_fire);
+    wire br_sym_sk_next = (br_sym_load ? 1'b0 : (br_sym_sk_valid | br_sym_hold));
+    reg br_sym_s_ready_k0;
     reg br_sym2_m_valid;
     reg [15:0] br_sym2_m_data;
     reg br_sym2_sk_valid;
     reg [15:0] br_sym2_sk_data;
-    wire br_sym2_s_ready = (~br_sym2_sk_valid);
-    wire br_sym2_s_fire = (br_sym_m_valid & br_sym2_s_ready);
+    wire br_sym2_room = (~br_sym2_sk_valid);
+    wire br_sym2_s_fire = (br_sym_m_valid & br_sym2_room);
     wire br_sym2_load = ((~br_sym2_m_valid) | br_symbol_tready);
     wire br_sym2_hold = ((~br_sym2_load) & br_sym2_s_fire);
-    assign br_sym_mid_ready = br_sym2_s_ready;
-    assign symbol_tready = br_sym_s_ready;
+    wire br_sym2_sk_next = (br_sym2_load ? 1'b0 : (br_sym2_sk_valid | br_sym2_hold));
+    reg br_sym2_s_ready_k0;
+    assign br_sym_mid_ready = br_sym2_s_ready_k0;
+    assign symbol_tready = br_sym_s_ready_k0;
 
     // the bridge's samples to the equalizer through two register slices
     wire [63:0] br_sample_tdata;
@@ -218,19 +222,23 @@ module rxdsp_top (
     reg [63:0] br_smp_m_data;
     reg br_smp_sk_valid;
     reg [63:0] br_smp_sk_data;
-    wire br_smp_s_ready = (~br_smp_sk_valid);
-    wire br_smp_s_fire = (br_sample_tvalid & br_smp_s_ready);
+    wire br_smp_room = (~br_smp_sk_valid);
+    wire br_smp_s_fire = (br_sample_tvalid & br_smp_room);
     wire br_smp_load = ((~br_smp_m_valid) | br_smp_mid_ready);
     wire br_smp_hold = ((~br_smp_load) & br_smp_s_fire);
+    wire br_smp_sk_next = (br_smp_load ? 1'b0 : (br_smp_sk_valid | br_smp_hold));
+    reg br_smp_s_ready_k0;
     reg br_smp2_m_valid;
     reg [63:0] br_smp2_m_data;
     reg br_smp2_sk_valid;
     reg [63:0] br_smp2_sk_data;
-    wire br_smp2_s_ready = (~br_smp2_sk_valid);
-    wire br_smp2_s_fire = (br_smp_m_valid & br_smp2_s_ready);
+    wire br_smp2_room = (~br_smp2_sk_valid);
+    wire br_smp2_s_fire = (br_smp_m_valid & br_smp2_room);
     wire br_smp2_load = ((~br_smp2_m_valid) | sample_tready);
     wire br_smp2_hold = ((~br_smp2_load) & br_smp2_s_fire);
-    assign br_smp_mid_ready = br_smp2_s_ready;
+    wire br_smp2_sk_next = (br_smp2_load ? 1'b0 : (br_smp2_sk_valid | br_smp2_hold));
+    reg br_smp2_s_ready_k0;
+    assign br_smp_mid_ready = br_smp2_s_ready_k0;
     assign sample_tdata = br_smp2_m_data;
     assign sample_tvalid = br_smp2_m_valid;
 
@@ -242,7 +250,7 @@ module rxdsp_top (
         .s_byte_tvalid(rx_valid),
         .m_byte_tready(tx_ready),
         .csr_rd_data(csr_rd_data),
-        .m_axis_tready(br_smp_s_ready),
+        .m_axis_tready(br_smp_s_ready_k0),
         .s_axis_tdata(br_sym2_m_data),
         .s_axis_tvalid(br_sym2_m_valid),
         .soft_rst(q_ctrl_control),
@@ -332,13 +340,13 @@ module rxdsp_top (
             lvl3_n <= lvl3_n_s_t2_0;
             sat_n <= sat_n_s_t2_0;
             br_sym_m_valid <= (br_sym_load ? (br_sym_sk_valid | br_sym_s_fire) : br_sym_m_valid);
-            br_sym_sk_valid <= (br_sym_load ? 1'b0 : (br_sym_sk_valid | br_sym_hold));
+            br_sym_sk_valid <= br_sym_sk_next;
             br_sym2_m_valid <= (br_sym2_load ? (br_sym2_sk_valid | br_sym2_s_fire) : br_sym2_m_valid);
-            br_sym2_sk_valid <= (br_sym2_load ? 1'b0 : (br_sym2_sk_valid | br_sym2_hold));
+            br_sym2_sk_valid <= br_sym2_sk_next;
             br_smp_m_valid <= (br_smp_load ? (br_smp_sk_valid | br_smp_s_fire) : br_smp_m_valid);
-            br_smp_sk_valid <= (br_smp_load ? 1'b0 : (br_smp_sk_valid | br_smp_hold));
+            br_smp_sk_valid <= br_smp_sk_next;
             br_smp2_m_valid <= (br_smp2_load ? (br_smp2_sk_valid | br_smp2_s_fire) : br_smp2_m_valid);
-            br_smp2_sk_valid <= (br_smp2_load ? 1'b0 : (br_smp2_sk_valid | br_smp2_hold));
+            br_smp2_sk_valid <= br_smp2_sk_next;
         end
     end
 
@@ -354,6 +362,14 @@ module rxdsp_top (
         end
     end
 
+    (* keep *) always @(posedge clk) begin
+        if (rst_k0) begin
+            br_sym_s_ready_k0 <= 1'b1;
+        end else begin
+            br_sym_s_ready_k0 <= (~br_sym_sk_next);
+        end
+    end
+
     always @(posedge clk) begin
         if ((br_sym2_load & (br_sym2_sk_valid | br_sym2_s_fire))) begin
             br_sym2_m_data <= (br_sym2_sk_valid ? br_sym2_sk_data : br_sym_m_data);
@@ -363,6 +379,14 @@ module rxdsp_top (
     always @(posedge clk) begin
         if (br_sym2_hold) begin
             br_sym2_sk_data <= br_sym_m_data;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst_k0) begin
+            br_sym2_s_ready_k0 <= 1'b1;
+        end else begin
+            br_sym2_s_ready_k0 <= (~br_sym2_sk_next);
         end
     end
 
@@ -378,6 +402,14 @@ module rxdsp_top (
         end
     end
 
+    (* keep *) always @(posedge clk) begin
+        if (rst_k0) begin
+            br_smp_s_ready_k0 <= 1'b1;
+        end else begin
+            br_smp_s_ready_k0 <= (~br_smp_sk_next);
+        end
+    end
+
     always @(posedge clk) begin
         if ((br_smp2_load & (br_smp2_sk_valid | br_smp2_s_fire))) begin
             br_smp2_m_data <= (br_smp2_sk_valid ? br_smp2_sk_data : br_smp_m_data);
@@ -387,6 +419,14 @@ module rxdsp_top (
     always @(posedge clk) begin
         if (br_smp2_hold) begin
             br_smp2_sk_data <= br_smp_m_data;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst_k0) begin
+            br_smp2_s_ready_k0 <= 1'b1;
+        end else begin
+            br_smp2_s_ready_k0 <= (~br_smp2_sk_next);
         end
     end
 
