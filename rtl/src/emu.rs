@@ -623,7 +623,8 @@ struct Cfg {
     pattern: Expr,
     precode: Expr,
     frac: Expr,
-    nshift: Expr,
+    /// `noise_shift`, a copy per lane
+    nshift: Vec<Expr>,
     /// each lane's copy of the thresholds
     thr: Vec<LaneThr>,
     /// `2^(F-1)` (0 for `F = 0`), in the ADC's sum width
@@ -647,7 +648,16 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
     let pattern = port.reg(m, "pattern", addr::PATTERN, Ty::u(3), 5)?;
     let precode = port.reg(m, "precode", addr::PRECODE, Ty::BIT, 0)?;
     let frac = port.reg(m, "frac", addr::FRAC, Ty::u(SHIFT_BITS), 0)?;
-    let nshift = port.reg(m, "noise_shift", addr::NOISE_SHIFT, Ty::u(SHIFT_BITS), 0)?;
+    // a kept copy per lane: one register's bits selected in all eight
+    // lanes' noise shifters (80 end points above 14 ns placed)
+    let we = port.hit(m, addr::NOISE_SHIFT, "we_noise_shift")?;
+    let nshift = m.reg_copies(
+        "noise_shift",
+        &port.data(SHIFT_BITS)?,
+        Some(&we),
+        Some(0),
+        p.parallel,
+    )?;
     m.comment(
         "noise thresholds: S[j] at offset j mod 1024; level 2^k holds S[(2i+1) 2^k] at word i",
     );
@@ -742,14 +752,16 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
 }
 
 /// The pattern generator: the LFSR, the random source and the data symbols
-/// of a word, registered (stage 1); the generators advance on `adv`.
+/// of a word, registered (stage 1); the LFSR advances on `advs[0]`, the
+/// random source on `advs[1]` (the same value, from copies of its register).
 fn pattern_gen(
     m: &mut Module,
     port: &CfgPort,
     cfg: &Cfg,
     p: usize,
-    adv: &Expr,
+    advs: &[Expr; 2],
 ) -> Result<Expr, RtlError> {
+    let [adv, rnd_adv] = advs;
     m.comment("pattern: the LFSR and its XOR networks (one per polynomial)");
     let lfsr = m.reg("lfsr", Ty::u(LFSR_BITS), Some((1i128 << LFSR_BITS) - 1))?;
     let net = |m: &mut Module, name: &str, masks: &[u64]| -> Result<Expr, RtlError> {
@@ -777,7 +789,7 @@ fn pattern_gen(
         sym = Expr::mux(&sel, &syms[i], &sym)?;
         nxt = Expr::mux(&sel, &nexts[i], &nxt)?;
     }
-    let rnd = random_gen(m, port, p, adv)?;
+    let rnd = random_gen(m, port, p, rnd_adv)?;
     let sel = cfg.pattern.eq(&ku(RANDOM_CODE as i128, 3)?)?;
     let sym = m.wire("sym", &Expr::mux(&sel, &rnd, &sym)?)?;
     let nxt = m.wire("lfsr_next", &nxt)?;
@@ -1249,7 +1261,7 @@ fn adc(
     let half = &cfg.half;
     let ws = half.width();
     let me = m.wire(&format!("a{lane}_mag"), &n.m.ext(ws)?)?;
-    let sh = m.shift_by(&format!("a{lane}_nsh"), &me, &cfg.nshift, 1, true)?;
+    let sh = m.shift_by(&format!("a{lane}_nsh"), &me, &cfg.nshift[lane], 1, true)?;
     let shs = sh.as_signed();
     let nv = Expr::mux(&n.sign, &ks(0, ws)?.sub(&shs)?, &shs)?;
     let nq = m.reg_d(&format!("a{lane}_n"), &nv, None, None)?;
@@ -1384,7 +1396,10 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
 
     // the data word into the mapper, at stage `1 + fo`
     let (sym, fo) = match p.fec {
-        None => (pattern_gen(&mut m, &port, &cfg, p.parallel, &adv)?, 0),
+        None => {
+            let advs = [adv.clone(), adv.clone()];
+            (pattern_gen(&mut m, &port, &cfg, p.parallel, &advs)?, 0)
+        }
         Some(code) => {
             // with the interleave the framer runs on its own starts (the
             // prefill) and its word is gathered one stage later
@@ -1399,7 +1414,12 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
                 }
             };
             let ctl = framer::control(&mut m, code, p.parallel, &on, &fadv)?;
-            let pat_adv = m.wire("pat_adv", &fadv.and(&ctl.take)?)?;
+            // one start per copy of `take`: the LFSR's, the random source's
+            debug_assert_eq!(framer::TAKE_COPIES, 2);
+            let pat_adv = [
+                m.wire("pat_adv_lfsr", &fadv.and(&ctl.take[0])?)?,
+                m.wire("pat_adv_rnd", &fadv.and(&ctl.take[1])?)?,
+            ];
             let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv)?;
             let v1 = fv1.clone().unwrap_or_else(|| vat(1));
             let framed = framer::datapath(&mut m, code, p.parallel, &ctl, &new, &v1)?;

@@ -111,8 +111,9 @@ pub fn check(code: Code, p: usize) -> Result<(), RtlError> {
 
 /// The control at stage 0 and its copies at stage 1.
 pub(super) struct Control {
-    /// the started word takes a pattern word (gates the pattern's advance)
-    pub take: Expr,
+    /// the started word takes a pattern word (gates the pattern's advance):
+    /// kept copies of one register, [`TAKE_COPIES`] of them
+    pub take: Vec<Expr>,
     /// `fec` (the configuration register)
     on: Expr,
     /// stage 1: message word, transition word
@@ -122,6 +123,12 @@ pub(super) struct Control {
     cn1: Expr,
     ph1: Expr,
 }
+
+/// Copies of the `take` register: one for the LFSR, one for the random
+/// source. One register sat away from both (its placement pulled between
+/// them and the word count), and its AND with the start strobe ran across
+/// the die to the LFSR's enables (27.2 ns placed).
+pub(super) const TAKE_COPIES: usize = 2;
 
 /// The `fec` register: its value, and the value it takes at the next edge.
 #[derive(Clone)]
@@ -166,8 +173,6 @@ pub(super) fn control(
         ku(0, cb)?
     };
     let ph = m.reg("fr_phase", Ty::u(3), Some(0))?;
-    // `take` of the next values, registered (reset: `on` = 0, so 1)
-    let take = m.reg("fr_take", Ty::BIT, Some(1))?;
     let step = m.wire("fr_step", &adv.and(on)?)?;
     let msg = m.wire("fr_msg", &fw.lt(&ku(g.ct as i128, fb)?)?)?;
     let tr = if g.mt > 0 {
@@ -192,7 +197,8 @@ pub(super) fn control(
         ku(0, 1)?
     };
     let take_next = on_next.not().or(&msg_next)?.or(&tr_short_next)?;
-    m.next(&take, &take_next, None)?;
+    // `take` of the next values, registered (reset: `on` = 0, so 1)
+    let take = m.reg_copies("fr_take", &take_next, None, Some(1), TAKE_COPIES)?;
     // ph' = (ph + P) mod 5
     let mut nph = ku(0, 3)?;
     for v in (0..5).rev() {
