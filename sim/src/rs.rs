@@ -42,9 +42,11 @@ pub struct DecRun {
     pub err_align: bool,
 }
 
+/// Resets the model and waits out a split reset (the gearbox's registers
+/// leave reset a clock after `rst`).
 fn reset(model: &mut Model, inputs: &[usize]) {
     let rst = model.input("rst").expect("rst");
-    model.reset(rst, inputs, 0);
+    model.reset(rst, inputs, rtl::hdl::SPLIT_RESET_CYCLES);
 }
 
 /// Collects the decoder's outputs cycle by cycle.

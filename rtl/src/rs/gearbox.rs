@@ -452,6 +452,10 @@ pub fn build(code: Code, s: usize, p: usize) -> Result<Module, RtlError> {
         &c.aligned,
         "a start-of-codeword marker has been seen",
     )?;
+    // the reset as copies beside the registers they reset: in the device
+    // the two gearboxes sit in corners of the die, the decoder between
+    // them, and one reset copy for the chain reached them across it
+    m.split_reset(crate::hdl::FANOUT_BITS)?;
     Ok(m)
 }
 

@@ -9,6 +9,7 @@
 //   buffer (PAM4 symbols)    = 26
 // Latency: 1 clock cycle
 // (the latency counts from the cycle the buffer holds a full beat)
+// Reset: `rst` registered into 1 copies (rst_k*, at most 256 register bits each); the registers reset one clock after `rst`.
 `default_nettype none
 
 module rxdsp_rs_gearbox (
@@ -133,9 +134,10 @@ module rxdsp_rs_gearbox (
     assign m_axis_tvalid = o_valid;
     assign m_axis_tlast = o_last;
     assign aligned = aligned_q;
+    reg rst_k0;
 
     always @(posedge clk) begin
-        if (rst) begin
+        if (rst_k0) begin
             fifo <= 52'd0;
             aligned_q <= 1'b0;
             rem_q <= 5'd0;
@@ -163,7 +165,7 @@ module rxdsp_rs_gearbox (
     end
 
     always @(posedge clk) begin
-        if (rst) begin
+        if (rst_k0) begin
             ob <= 9'd0;
         end else if (emit_q) begin
             ob <= (olast_q ? 9'd0 : (ob + 9'd1));
@@ -175,6 +177,10 @@ module rxdsp_rs_gearbox (
             o_data <= {lane1, lane0};
             o_last <= olast_q;
         end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        rst_k0 <= rst;
     end
 
 endmodule
