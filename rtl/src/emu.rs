@@ -49,8 +49,9 @@
 //! travels with each word, so `m_axis_tready` reaches only the output FIFO
 //! ([`crate::fifo::credit_fifo`], [`crate::fifo::depth_for`] of the latency
 //! words). A word is started (`adv`) when `run` (registered in the block:
-//! it acts two clocks after the port, [`RUN_DELAY`]) and the FIFO's registered room (the
-//! words started and not yet read, against its depth) allow it; the state
+//! it acts two clocks after the port, [`RUN_DELAY`]) and the FIFO's
+//! registered room (the words started and not yet read, against its
+//! depth) allow it; the state
 //! that only sees real words (LFSR, random source, injector offset, xoshiro)
 //! advances on `adv`, the precoder memory and the channel history on the
 //! valid bit of their stage. So the stream is the same whatever the
@@ -70,8 +71,9 @@
 //!
 //! FEC (`EmuParams::fec`): the framer ([`framer`]) sits between the pattern
 //! (stage 1) and the mapper, two registers (stages 2 and 3), so the
-//! mapper's stages are 4 and 5; the pattern then advances only when the framer takes a word
-//! (`pat_adv`), the injector and the noise on every started word. The
+//! mapper's stages are 4 and 5; the pattern then advances only when the
+//! framer takes a word (`pat_adv`), the injector and the noise on every
+//! started word. The
 //! channel's input stage and the latency do not change (the noise search is
 //! the longer path).
 //!
@@ -79,8 +81,9 @@
 //! frame ahead on its own start strobe `fadv` (a prefill of one frame when
 //! `run` first rises with `fec` set) into a two-frame buffer, and each word
 //! started on the line gathers its lanes from it ([`interleave`]), at
-//! stage 3 of the line: the mapper's stages are 4 and 5 here too. The latency from a started word
-//! does not change; the first word starts a frame later.
+//! stage 3 of the line: the mapper's stages are 4 and 5 here too. The
+//! latency from a started word does not change; the first word starts a
+//! frame later.
 
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::rs::hdl_util::{delay_line, ku};
@@ -1403,14 +1406,19 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         Some(code) => {
             // with the interleave the framer runs on its own starts (the
             // prefill) and its word is gathered one stage later
-            let (on, fadv, fv1) = match &il {
+            // the framer's stage valids 1, 2, 3: the line's, or with the
+            // interleave those of the framer's own starts
+            let (on, fadv, fv) = match &il {
                 None => {
                     let on = port.fec_reg(&mut m, "fec")?;
-                    (on, adv.clone(), None)
+                    (on, adv.clone(), vec![vat(1), vat(2)])
                 }
                 Some((on, s)) => {
-                    let fv1 = m.reg_d("fv1", &s.fadv, None, Some(0))?;
-                    (on.clone(), s.fadv.clone(), Some(fv1))
+                    let mut fv = vec![m.reg_d("fv1", &s.fadv, None, Some(0))?];
+                    for k in 2..=3 {
+                        fv.push(m.reg_d(&format!("fv{k}"), &fv[k - 2], None, Some(0))?);
+                    }
+                    (on.clone(), s.fadv.clone(), fv)
                 }
             };
             let ctl = framer::control(&mut m, code, p.parallel, &on, &fadv)?;
@@ -1421,18 +1429,12 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
                 m.wire("pat_adv_rnd", &fadv.and(&ctl.take[1])?)?,
             ];
             let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv)?;
-            let v1 = fv1.clone().unwrap_or_else(|| vat(1));
-            let framed = framer::datapath(&mut m, code, p.parallel, &ctl, &new, &v1)?;
-            match fv1 {
-                None => (framed.word, 2),
-                Some(fv1) => {
-                    let fv2 = m.reg_d("fv2", &fv1, None, Some(0))?;
-                    let fv3 = m.reg_d("fv3", &fv2, None, Some(0))?;
-                    let word =
-                        interleave::tx(&mut m, code, p.parallel, &on.q, &framed, &fv3, &adv)?;
-                    (word, 2)
-                }
-            }
+            let framed = framer::datapath(&mut m, code, p.parallel, &ctl, &new, [&fv[0], &fv[1]])?;
+            let word = match &il {
+                None => framed.word,
+                Some(_) => interleave::tx(&mut m, code, p.parallel, &on.q, &framed, &fv[2], &adv)?,
+            };
+            (word, 2)
         }
     };
     let inj = injector(&mut m, &port, p.parallel, &adv)?;

@@ -205,8 +205,9 @@ pub fn build_device(
     };
     // the equalizer side's reset (power-on or `ctrl.control`), registered
     // as a kept copy per block it resets (equalizer, emulator, checker,
-    // decoder chain and its status logic, the stream counters): one OR fed by the CSR's exit
-    // register on every block's reset copies was a net across the die
+    // decoder chain and its status logic, the stream counters): one OR fed
+    // by the CSR's exit register on every block's reset copies was a net
+    // across the die
     let rst_copies = 2 + 2 * usize::from(bert.is_some()) + 2 * usize::from(fec.is_some());
     let eq_rst = m.reg_copies("eq_rst", &rst.or(&w.q_ctrl)?, None, None, rst_copies)?;
     let mut rst_of = eq_rst.iter();

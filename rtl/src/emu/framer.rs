@@ -28,11 +28,11 @@
 //!   flat XOR network ([`crate::rs::enc`]'s `absorb`, one network per
 //!   number of symbols completed). So the remainder's loop is the network
 //!   and two multiplexers on registers: with the selections of stage 1 in
-//!   it, it was the emulator's longest path (23 ns placed). The transition word
-//!   sends its message symbols, then the first `P - m_t` symbols of the
-//!   remainder just computed; the parity words send `R` `P` symbols at a
-//!   time, shifting zeros in, so `R` is zero again when the next codeword
-//!   starts.
+//!   it, it was the emulator's longest path (23 ns placed). The transition
+//!   word sends its message symbols, then the first `P - m_t` symbols of
+//!   the remainder just computed; the parity words send `R` `P` symbols at
+//!   a time, shifting zeros in, so `R` is zero again when the next
+//!   codeword starts.
 //!
 //! With `fec` off (the configuration register) every word takes the
 //! pattern and is sent as it is. The output is one register (stage 3).
@@ -421,8 +421,8 @@ pub(super) struct Framed {
     pub plain: Expr,
 }
 
-/// The datapath from the pattern word `new` (stage 1, valid `v1`) to the
-/// wire word, registered (stage 3). Stage 1 draws the message symbols and
+/// The datapath from the pattern word `new` (stage 1) to the wire word,
+/// registered (stage 3); `v1`, `v2` are the valids of stages 1 and 2. Stage 1 draws the message symbols and
 /// completes the 10-bit ones (carry and `part` loops); stage 2 absorbs them
 /// into the remainder (its loop alone) and builds the wire word.
 pub(super) fn datapath(
@@ -431,7 +431,7 @@ pub(super) fn datapath(
     p: usize,
     c: &Control,
     new: &Expr,
-    v1: &Expr,
+    [v1, v2]: [&Expr; 2],
 ) -> Result<Framed, RtlError> {
     let g = Geo::new(code, p);
     let pw = 2 * p as u32;
@@ -460,7 +460,6 @@ pub(super) fn datapath(
     m.next(&part, &part_next, Some(&en1))?;
 
     m.comment("FEC framer datapath, stage 2: remainder, wire word");
-    let v2 = m.reg_d("fr_v2", v1, None, Some(0))?;
     let msg2 = m.reg_d("fr_msg2", &c.msg1, None, Some(0))?;
     // (no transition word: `tr1` is a constant 0, and so is this)
     let tr2 = if g.mt > 0 {
