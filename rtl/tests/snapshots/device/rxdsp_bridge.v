@@ -160,7 +160,8 @@ module rxdsp_bridge (
     reg [7:0] x_byte;
     wire x_at_end = (x_off == cur_len);
     reg pk_valid;
-    wire x_stall = (pk_valid & (~m_axis_tready));
+    wire pk_at_last;
+    wire x_stall = (pk_valid & pk_at_last);
     wire x_wr_go = (x_wr & (~x_at_end));
     wire x_rd_go = (x_rd & (~x_at_end));
     wire x_smp_go = (x_smp & ((~x_at_end) & (~x_stall)));
@@ -189,6 +190,9 @@ module rxdsp_bridge (
     wire [7:0] smp = x_byte[7:0];
     reg [63:0] pk_word;
     reg [2:0] pk_cnt;
+    reg [55:0] pk_acc;
+    assign pk_at_last = (pk_cnt == 3'd7);
+    wire pk_done = (smp_valid & (pk_cnt == 3'd7));
     assign m_axis_tdata = pk_word;
     assign m_axis_tvalid = pk_valid;
 
@@ -593,8 +597,16 @@ module rxdsp_bridge (
     always @(posedge clk) begin
         if (rst) begin
             pk_word <= 64'd0;
+        end else if (pk_done) begin
+            pk_word <= {smp, pk_acc};
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            pk_acc <= 56'd0;
         end else if (smp_valid) begin
-            pk_word <= {smp, pk_word[63:8]};
+            pk_acc <= {smp, pk_acc[55:8]};
         end
     end
 
