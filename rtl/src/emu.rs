@@ -755,16 +755,17 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
 }
 
 /// The pattern generator: the LFSR, the random source and the data symbols
-/// of a word, registered (stage 1); the LFSR advances on `advs[0]`, the
-/// random source on `advs[1]` (the same value, from copies of its register).
+/// of a word, registered (stage 1); the LFSR advances on `adv`, the random
+/// source on `rnd_advs` (the same value, from copies of its register: see
+/// [`random_starts`]).
 fn pattern_gen(
     m: &mut Module,
     port: &CfgPort,
     cfg: &Cfg,
     p: usize,
-    advs: &[Expr; 2],
+    adv: &Expr,
+    rnd_advs: &[Expr],
 ) -> Result<Expr, RtlError> {
-    let [adv, rnd_adv] = advs;
     m.comment("pattern: the LFSR and its XOR networks (one per polynomial)");
     let lfsr = m.reg("lfsr", Ty::u(LFSR_BITS), Some((1i128 << LFSR_BITS) - 1))?;
     let net = |m: &mut Module, name: &str, masks: &[u64]| -> Result<Expr, RtlError> {
@@ -792,7 +793,7 @@ fn pattern_gen(
         sym = Expr::mux(&sel, &syms[i], &sym)?;
         nxt = Expr::mux(&sel, &nexts[i], &nxt)?;
     }
-    let rnd = random_gen(m, port, p, rnd_adv)?;
+    let rnd = random_gen(m, port, p, rnd_advs)?;
     let sel = cfg.pattern.eq(&ku(RANDOM_CODE as i128, 3)?)?;
     let sym = m.wire("sym", &Expr::mux(&sel, &rnd, &sym)?)?;
     let nxt = m.wire("lfsr_next", &nxt)?;
@@ -1031,14 +1032,15 @@ struct XoState {
 }
 
 /// The state registers `{name}_s0..3` of a xoshiro256++ (reset `init`): word
-/// `w` loaded by a write to `addr_of(w)`, all four stepping on `step`.
+/// `w` loaded by a write to `addr_of(w)`, stepping on `steps[w]` (four copies
+/// of one strobe, or the same strobe four times).
 fn xoshiro_state(
     m: &mut Module,
     port: &CfgPort,
     name: &str,
     init: [u64; 4],
     addr_of: impl Fn(usize) -> usize,
-    step: &Expr,
+    steps: [&Expr; 4],
     data: &Expr,
 ) -> Result<XoState, RtlError> {
     let u64t = Ty::u(64);
@@ -1058,7 +1060,7 @@ fn xoshiro_state(
         d: Vec::new(),
         e: Vec::new(),
     };
-    for (w, nxt) in nxt.iter().enumerate() {
+    for (w, (nxt, step)) in nxt.iter().zip(steps).enumerate() {
         let hit = port.hit(m, addr_of(w), &format!("we_{name}_s{w}"))?;
         let d = Expr::mux(&hit, data, nxt)?;
         let e = m.wire(&format!("{name}_en{w}"), &hit.or(step)?)?;
@@ -1070,10 +1072,35 @@ fn xoshiro_state(
     Ok(x)
 }
 
+/// The copies of the start strobe the random source takes at `p` samples
+/// per clock: one per state word, and below P = 32 (where a word takes part
+/// of an output) one for the output buffer and its count. From one copy,
+/// the strobe fanned out to 430 enables, and the path from the framer's
+/// `take` to them was 22.6 ns placed (session 25).
+pub(super) fn random_starts(p: usize) -> usize {
+    if p < 32 {
+        5
+    } else {
+        4
+    }
+}
+
 /// The seeded random source at stage 0 (see the module docs): the `2P`
 /// data bits of the started word, symbol `q` at bits `2q + 1..2q` (the
 /// output word's bit pairs from the LSB, as `golden::prbs::SymbolSource`).
-fn random_gen(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Expr, RtlError> {
+/// `advs` are [`random_starts`] copies of one start strobe: state word `w`
+/// steps on `advs[w]`, the buffer and the count on `advs[4]`.
+fn random_gen(m: &mut Module, port: &CfgPort, p: usize, advs: &[Expr]) -> Result<Expr, RtlError> {
+    if advs.len() != random_starts(p) {
+        return Err(RtlError::Param {
+            name: "random source starts",
+            value: advs.len() as i64,
+            why: format!(
+                "the random source at P = {p} takes {} copies of its start strobe",
+                random_starts(p)
+            ),
+        });
+    }
     m.comment("pattern: the random source, a xoshiro256++ output per 32 symbols, LSB pair first");
     let wpo = 32 / p; // words per output
     let cb = wpo.trailing_zeros();
@@ -1087,12 +1114,15 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Ex
         None => ku(1, 1)?,
         Some(c) => m.wire("xr_first", &c.eq(&ku(0, cb)?)?)?,
     };
-    let step = match cb {
-        0 => adv.clone(),
-        _ => m.wire("xr_step", &adv.and(&first)?)?,
-    };
+    let steps: Vec<Expr> = (0..4)
+        .map(|w| match cb {
+            0 => Ok(advs[w].clone()),
+            _ => m.wire(&format!("xr_step{w}"), &advs[w].and(&first)?),
+        })
+        .collect::<Result<_, _>>()?;
     let init = Xoshiro256pp::new(random_seed(0)).state();
-    let x = xoshiro_state(m, port, "xr", init, addr::random, &step, &port.data(64)?)?;
+    let steps4 = [&steps[0], &steps[1], &steps[2], &steps[3]];
+    let x = xoshiro_state(m, port, "xr", init, addr::random, steps4, &port.data(64)?)?;
     // `xr_t = s[0] + s[3]` of the state in the register, kept by computing it
     // from the state's next value: the output is one adder from registers.
     // The sums of the words' load/step values `d` and their held values are
@@ -1114,13 +1144,14 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Ex
     let Some(cnt) = cnt else {
         return out.slice(pb - 1, 0);
     };
+    let adv = &advs[4];
     // the output's symbols after the word's first ones
     let buf = m.reg("xr_buf", Ty::u(64 - pb), Some(0))?;
     let hi = out.slice(63, pb)?;
     let (d, e) = if wpo > 2 {
         (Expr::mux(&first, &hi, &buf.shr(pb))?, adv.clone())
     } else {
-        (hi, step.clone())
+        (hi, adv.and(&first)?)
     };
     m.next(&buf, &d, Some(&e))?;
     let restart = x
@@ -1147,7 +1178,7 @@ fn xoshiro(m: &mut Module, port: &CfgPort, lane: usize, adv: &Expr) -> Result<Ex
         &format!("x{lane}"),
         init,
         |w| addr::xoshiro(lane, w),
-        adv,
+        [adv; 4],
         &port.lane_data(lane, 64)?,
     )?;
     let s = &x.s;
@@ -1400,8 +1431,11 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     // the data word into the mapper, at stage `1 + fo`
     let (sym, fo) = match p.fec {
         None => {
-            let advs = [adv.clone(), adv.clone()];
-            (pattern_gen(&mut m, &port, &cfg, p.parallel, &advs)?, 0)
+            let rnd_advs = vec![adv.clone(); random_starts(p.parallel)];
+            (
+                pattern_gen(&mut m, &port, &cfg, p.parallel, &adv, &rnd_advs)?,
+                0,
+            )
         }
         Some(code) => {
             // with the interleave the framer runs on its own starts (the
@@ -1422,13 +1456,15 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
                 }
             };
             let ctl = framer::control(&mut m, code, p.parallel, &on, &fadv)?;
-            // one start per copy of `take`: the LFSR's, the random source's
-            debug_assert_eq!(framer::TAKE_COPIES, 2);
-            let pat_adv = [
-                m.wire("pat_adv_lfsr", &fadv.and(&ctl.take[0])?)?,
-                m.wire("pat_adv_rnd", &fadv.and(&ctl.take[1])?)?,
-            ];
-            let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv)?;
+            // one start per copy of `take`: the LFSR's, then the random
+            // source's (`framer::take_copies` of them)
+            let lfsr_adv = m.wire("pat_adv_lfsr", &fadv.and(&ctl.take[0])?)?;
+            let rnd_advs: Vec<Expr> = ctl.take[1..]
+                .iter()
+                .enumerate()
+                .map(|(i, take)| m.wire(&format!("pat_adv_rnd{i}"), &fadv.and(take)?))
+                .collect::<Result<_, _>>()?;
+            let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &lfsr_adv, &rnd_advs)?;
             let framed = framer::datapath(&mut m, code, p.parallel, &ctl, &new, [&fv[0], &fv[1]])?;
             let word = match &il {
                 None => framed.word,

@@ -112,7 +112,7 @@ pub fn check(code: Code, p: usize) -> Result<(), RtlError> {
 /// The control at stage 0 and its copies at stage 1.
 pub(super) struct Control {
     /// the started word takes a pattern word (gates the pattern's advance):
-    /// kept copies of one register, [`TAKE_COPIES`] of them
+    /// kept copies of one register, [`take_copies`] of them
     pub take: Vec<Expr>,
     /// `fec` (the configuration register)
     on: Expr,
@@ -124,11 +124,14 @@ pub(super) struct Control {
     ph1: Expr,
 }
 
-/// Copies of the `take` register: one for the LFSR, one for the random
-/// source. One register sat away from both (its placement pulled between
-/// them and the word count), and its AND with the start strobe ran across
-/// the die to the LFSR's enables (27.2 ns placed).
-pub(super) const TAKE_COPIES: usize = 2;
+/// Copies of the `take` register: one for the LFSR, the others for the
+/// random source ([`super::random_starts`]). One register sat away from both
+/// (its placement pulled between them and the word count), and its AND with
+/// the start strobe ran across the die to the LFSR's enables (27.2 ns
+/// placed).
+pub(super) fn take_copies(p: usize) -> usize {
+    1 + super::random_starts(p)
+}
 
 /// The `fec` register: its value, and the value it takes at the next edge.
 #[derive(Clone)]
@@ -198,7 +201,7 @@ pub(super) fn control(
     };
     let take_next = on_next.not().or(&msg_next)?.or(&tr_short_next)?;
     // `take` of the next values, registered (reset: `on` = 0, so 1)
-    let take = m.reg_copies("fr_take", &take_next, None, Some(1), TAKE_COPIES)?;
+    let take = m.reg_copies("fr_take", &take_next, None, Some(1), take_copies(p))?;
     // ph' = (ph + P) mod 5
     let mut nph = ku(0, 3)?;
     for v in (0..5).rev() {
