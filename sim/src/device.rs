@@ -18,6 +18,8 @@ pub struct DeviceSim {
     o_txd: usize,
     o_txv: usize,
     cycles: u64,
+    /// the transmitter takes a byte in one cycle of this many (1: always)
+    tx_every: u64,
 }
 
 impl DeviceSim {
@@ -71,6 +73,7 @@ impl DeviceSim {
             o_txv: model.output("tx_valid")?,
             model,
             cycles: 0,
+            tx_every: 1,
         };
         s.reset();
         Ok((s, info))
@@ -84,6 +87,13 @@ impl DeviceSim {
     /// Clock cycles run since the model was loaded.
     pub fn cycles(&self) -> u64 {
         self.cycles
+    }
+
+    /// Throttles the transmitter: `m_byte_tready` is high in one cycle of
+    /// `every` (1, the default: always), so the device's output backs up
+    /// into its serializer, equalizer and sample packer.
+    pub fn set_tx_throttle(&mut self, every: u64) {
+        self.tx_every = every.max(1);
     }
 
     /// Runs `cycles` clock cycles with nothing received (the clock of a board
@@ -109,8 +119,9 @@ impl DeviceSim {
     ) -> u64 {
         let mut idle = 0u64;
         let mut n = 0u64;
-        self.model.set(self.i_txr, 1);
         while n < max_cycles {
+            let ready = (self.cycles + n).is_multiple_of(self.tx_every);
+            self.model.set(self.i_txr, ready as u64);
             match rx.pop_front() {
                 Some(b) => {
                     self.model.set(self.i_rxd, b as u64);
@@ -126,15 +137,19 @@ impl DeviceSim {
             }
             self.model.cycle();
             n += 1;
-            if self.model.get(self.o_txv) != 0 {
-                let b = self.model.get(self.o_txd) as u8;
-                tx.push(b);
-                idle = 0;
-                if b == 0 && stop_after_frame {
-                    break;
+            // the outputs as sampled in that cycle, before its edge: a byte
+            // went out at the edge if the transmitter was ready
+            let sent = (ready && self.model.get(self.o_txv) != 0)
+                .then(|| self.model.get(self.o_txd) as u8);
+            match sent {
+                Some(b) => {
+                    tx.push(b);
+                    idle = 0;
+                    if b == 0 && stop_after_frame {
+                        break;
+                    }
                 }
-            } else {
-                idle += 1;
+                None => idle += 1,
             }
         }
         self.model.set(self.i_rxv, 0);

@@ -34,6 +34,16 @@ impl Dev {
             .map(|r| r.expect("device frame intact"))
             .collect()
     }
+    /// Runs `cycles` cycles feeding `rx`, and decodes what the device sent.
+    fn pump(&mut self, rx: &mut VecDeque<u8>, cycles: u64) -> Vec<Frame> {
+        let mut tx = Vec::new();
+        self.d.run(rx, &mut tx, cycles, u64::MAX, false);
+        let mut out = Vec::new();
+        self.dec.push(&tx, &mut out);
+        out.into_iter()
+            .map(|r| r.expect("device frame intact"))
+            .collect()
+    }
     fn cmd(&mut self, kind: u8, payload: Vec<u8>) -> Vec<Frame> {
         let f = Frame {
             kind,
@@ -63,6 +73,61 @@ impl Dev {
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect()
     }
+}
+
+/// The data symbols of the OUTPUT frames in `frames` (in order, their
+/// indices checked), the responses and the error frames.
+fn decode_output(frames: &[Frame]) -> (Vec<u8>, usize, usize) {
+    let mut syms = Vec::new();
+    let mut next = 0u32;
+    let mut acks = 0;
+    let mut errs = 0;
+    for f in frames {
+        match f.kind {
+            OUTPUT => {
+                let idx = u32::from_le_bytes(f.payload[..4].try_into().unwrap());
+                assert_eq!(idx, next);
+                for b in &f.payload[4..] {
+                    for s in 0..4 {
+                        syms.push((b >> (6 - 2 * s)) & 3);
+                    }
+                }
+                next += 4 * (f.payload.len() as u32 - 4);
+            }
+            ERROR => errs += 1,
+            t if t & RESP != 0 => acks += 1,
+            t => panic!("unexpected frame type {t:#x}"),
+        }
+    }
+    (syms, acks, errs)
+}
+
+/// The frames of `x` (one-byte samples, padded to a multiple of `p`) as
+/// SAMPLES commands, then a FLUSH, each encoded.
+fn sample_frames(d: &mut Dev, x: &[i16], p: usize) -> Vec<Vec<u8>> {
+    let mut padded = x.to_vec();
+    padded.resize(x.len().div_ceil(p) * p, 0);
+    let mut frames: Vec<Frame> = padded
+        .chunks(MAX_PAYLOAD)
+        .map(|chunk| Frame {
+            kind: CMD_SAMPLES,
+            seq: 0,
+            payload: chunk.iter().map(|&s| s as u8).collect(),
+        })
+        .collect();
+    frames.push(Frame {
+        kind: CMD_FLUSH,
+        seq: 0,
+        payload: vec![],
+    });
+    frames
+        .into_iter()
+        .map(|mut f| {
+            f.seq = d.seq;
+            d.seq = d.seq.wrapping_add(1);
+            f.encode()
+        })
+        .collect()
 }
 
 #[test]
@@ -132,48 +197,11 @@ fn csr_access_errors_and_streaming_match_golden() {
         .collect();
     let mut padded = x.clone();
     padded.resize(n.div_ceil(p) * p, 0);
-    let mut wire = Vec::new();
     assert_eq!(sample_bytes(fmt.adc_bits), 1);
-    for chunk in padded.chunks(MAX_PAYLOAD) {
-        let payload: Vec<u8> = chunk.iter().map(|&s| s as u8).collect();
-        let f = Frame {
-            kind: CMD_SAMPLES,
-            seq: d.seq,
-            payload,
-        };
-        d.seq = d.seq.wrapping_add(1);
-        wire.extend(f.encode());
-    }
-    let f = Frame {
-        kind: CMD_FLUSH,
-        seq: d.seq,
-        payload: vec![],
-    };
-    d.seq = d.seq.wrapping_add(1);
-    wire.extend(f.encode());
-    // more frames than slots at once: some get ERR_FULL; resend them one by one
+    // more frames than slots at once: the executor keeps up with the wire
+    let wire = sample_frames(&mut d, &x, p).concat();
     let frames = d.xfer(&wire, 400_000);
-    let mut syms = Vec::new();
-    let mut next = 0u32;
-    let mut acks = 0;
-    let mut errs = 0;
-    for f in &frames {
-        match f.kind {
-            OUTPUT => {
-                let idx = u32::from_le_bytes(f.payload[..4].try_into().unwrap());
-                assert_eq!(idx, next);
-                for b in &f.payload[4..] {
-                    for s in 0..4 {
-                        syms.push((b >> (6 - 2 * s)) & 3);
-                    }
-                }
-                next += 4 * (f.payload.len() as u32 - 4);
-            }
-            ERROR => errs += 1,
-            t if t & RESP != 0 => acks += 1,
-            t => panic!("unexpected frame type {t:#x}"),
-        }
-    }
+    let (mut syms, acks, errs) = decode_output(&frames);
     assert_eq!(errs, 0, "the host kept within the credit? {frames:?}");
     assert_eq!(acks, padded.len().div_ceil(MAX_PAYLOAD) + 1);
     syms.truncate(n);
@@ -243,4 +271,67 @@ fn two_byte_samples_and_two_dfe_taps_match_golden() {
     }
     let mut eq = Equalizer::new(&fmt, &coeffs, Engine::Fast).unwrap();
     assert_eq!(syms, eq.process_all(&x).data);
+}
+
+/// The transmitter takes a byte in one cycle of 50, so the output FIFO
+/// (`OUT_FIFO` bytes, 4 symbols each) fills long before the last of 12
+/// frames of samples is in: the serializer, the equalizer and the sample
+/// packer stall, the later frames wait in their slots (fewer than
+/// `RX_SLOTS`), and every symbol still comes out in order, as the golden
+/// equalizer decides it. At P = 8 and P = 2 (the packer's accumulator is
+/// one sample wide).
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn throttled_output_stalls_the_packer_and_loses_nothing() {
+    let fmt = RxFormat::default();
+    let coeffs = RxCoeffs {
+        ffe: vec![
+            -8, 36, -138, 511, 69, -159, 9, -12, -6, -4, -3, -3, -2, -2, -1, -3,
+        ],
+        dfe: vec![33],
+        threshold: 104,
+    };
+    let n = 12 * MAX_PAYLOAD - 5;
+    assert!(
+        n > 4 * OUT_FIFO + 1000,
+        "enough samples to fill the output FIFO"
+    );
+    for p in [8, 2] {
+        let map = regmap(&fmt, p);
+        let mut d = Dev::new(&fmt, p);
+        let w: Vec<u32> = coeffs.ffe.iter().map(|&c| c as u32).collect();
+        d.write(map.addr("eq.ffe0").unwrap(), &w);
+        d.write(map.addr("eq.dfe1").unwrap(), &[33]);
+        d.write(map.addr("eq.threshold").unwrap(), &[104]);
+        let mut g = golden::rng::Xoshiro256pp::new(11 + p as u64);
+        let x: Vec<i16> = (0..n)
+            .map(|_| ((g.next_f64() * 200.0) as i32 - 100) as i16)
+            .collect();
+        let cmds = sample_frames(&mut d, &x, p);
+        d.d.set_tx_throttle(50);
+        // within the credit: at most RX_SLOTS frames unanswered
+        let (mut rx, mut frames) = (VecDeque::new(), Vec::new());
+        let (mut sent, mut answered) = (0, 0);
+        for _ in 0..10_000 {
+            while sent < cmds.len() && sent - answered < RX_SLOTS {
+                rx.extend(&cmds[sent]);
+                sent += 1;
+            }
+            let got = d.pump(&mut rx, 1000);
+            // responses (OUTPUT carries the response bit too)
+            let resp = |f: &&Frame| f.kind & RESP != 0 && f.kind != OUTPUT && f.kind != ERROR;
+            answered += got.iter().filter(resp).count();
+            frames.extend(got);
+            if answered == cmds.len() {
+                break;
+            }
+        }
+        d.d.set_tx_throttle(1);
+        let (mut syms, acks, errs) = decode_output(&frames);
+        assert_eq!(errs, 0, "P = {p}: a frame was refused");
+        assert_eq!(acks, n.div_ceil(MAX_PAYLOAD) + 1, "P = {p}");
+        syms.truncate(n);
+        let mut eq = Equalizer::new(&fmt, &coeffs, Engine::Fast).unwrap();
+        assert_eq!(syms, eq.process_all(&x).data, "P = {p}");
+    }
 }
