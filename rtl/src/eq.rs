@@ -79,6 +79,15 @@ pub fn cfg_data_bits(fmt: &RxFormat) -> u32 {
     w
 }
 
+/// A coefficient or threshold register takes a write's value at this clock
+/// edge after the write's cycle: each register's strobe (its address
+/// decode) is registered first, with the data beside it. The CSR block
+/// drives the port from across the die, and the decode's LUTs sat on that
+/// crossing in front of 147 enables (session 25's placement). The
+/// adaptation engine's own registers take the port's writes at the first
+/// edge, as before.
+pub const WRITE_EDGES: usize = 2;
+
 /// Width of the configuration address port.
 pub fn cfg_addr_bits(fmt: &RxFormat) -> u32 {
     clog2(fmt.ffe_taps + fmt.dfe_taps + 1).max(1)
@@ -1238,17 +1247,24 @@ fn build_top(
     } else {
         "run-time coefficient registers"
     });
+    // registered strobes and data: see [`WRITE_EDGES`]
     let wr = |m: &mut Module, addr_v: usize| -> Result<Expr, RtlError> {
         let hit = addr.eq(&k(addr_v as i128, Ty::u(aw))?)?;
-        m.wire(&format!("we_{addr_v}"), &we.and(&hit)?)
+        m.reg_d(&format!("we_{addr_v}"), &we.and(&hit)?, None, Some(0))
     };
+    // (with the engine only the main tap's bits are written here)
+    let wq_bits = match engine {
+        Some(_) => fmt.ffe_coef_bits,
+        None => dw,
+    };
+    let wdata_q = m.reg_d("cfg_wdata_q", &wdata.slice(wq_bits - 1, 0)?, None, None)?;
     let mut cregs = Vec::new();
     for kk in 0..n {
         if engine.is_some() && kk != fmt.ffe_main {
             continue;
         }
         let e = wr(&mut m, addr_ffe(fmt, kk))?;
-        let d = wdata.slice(fmt.ffe_coef_bits - 1, 0)?;
+        let d = wdata_q.slice(fmt.ffe_coef_bits - 1, 0)?;
         cregs.push(m.reg_d(&format!("ffe_c{kk}"), &d, Some(&e), Some(0))?);
     }
     let mut bregs = Vec::new();
@@ -1257,13 +1273,13 @@ fn build_top(
     } else {
         for j in 0..mt {
             let e = wr(&mut m, addr_dfe(fmt, j))?;
-            let d = wdata.slice(fmt.dfe_coef_bits - 1, 0)?;
+            let d = wdata_q.slice(fmt.dfe_coef_bits - 1, 0)?;
             bregs.push(m.reg_d(&format!("dfe_b{}", j + 1), &d, Some(&e), Some(0))?);
         }
         let e = wr(&mut m, addr_threshold(fmt))?;
         crate::adapt::EngineWires::fixed(m.reg_d(
             "thr",
-            &wdata.slice(ob - 1, 0)?,
+            &wdata_q.slice(ob - 1, 0)?,
             Some(&e),
             Some(0),
         )?)?

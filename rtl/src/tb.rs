@@ -169,7 +169,8 @@ fn output(ports: &[Port], outs: &[Expr], name: &str) -> Result<Expr, RtlError> {
 
 /// The register writes after reset: `{cfg_addr, cfg_wdata}` from
 /// [`CFG_FILE`], one a cycle. Returns `(cfg_we, cfg_addr, cfg_wdata,
-/// done)`, `done` high from the cycle after the last write.
+/// done)`, `done` high from the cycle the last write has landed in (the
+/// equalizer's `WRITE_EDGES`-th edge after it).
 fn cfg_writes(
     m: &mut Module,
     dut_rst: &Expr,
@@ -181,12 +182,14 @@ fn cfg_writes(
     let cfg = m.rom_file("cfg", Ty::u(aw + dw), n, CFG_FILE, Radix::Hex)?;
     let ci = m.reg("ci", COUNT, Some(0))?;
     let nc = count("register writes", n)?;
+    let end = count("register writes", n + crate::eq::WRITE_EDGES - 1)?;
     let we = m.wire("cfg_we", &dut_rst.not().and(&ci.lt(&nc)?)?)?;
-    m.next(&ci, &ci.add(&k(1, COUNT)?)?, Some(&we))?;
+    let step = dut_rst.not().and(&ci.lt(&end)?)?;
+    m.next(&ci, &ci.add(&k(1, COUNT)?)?, Some(&step))?;
     let word = m.wire("cfg_word", &read_at(&ci, &cfg)?)?;
     let addr = Expr::mux(&we, &word.slice(aw + dw - 1, dw)?, &k(0, Ty::u(aw))?)?;
     let data = Expr::mux(&we, &word.slice(dw - 1, 0)?, &k(0, Ty::u(dw))?)?;
-    let done = m.wire("cfg_done", &dut_rst.not().and(&ci.eq(&nc)?)?)?;
+    let done = m.wire("cfg_done", &dut_rst.not().and(&ci.eq(&end)?)?)?;
     Ok([
         we,
         m.wire("cfg_addr", &addr)?,

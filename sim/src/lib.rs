@@ -340,6 +340,10 @@ pub(crate) fn reset_and_program(
     model.set(i_we, 0);
     model.set(i_addr, 0);
     model.set(i_wdata, 0);
+    // the last write lands at the WRITE_EDGES-th edge after its cycle
+    for _ in 1..rtl::eq::WRITE_EDGES {
+        model.cycle();
+    }
     Ok(())
 }
 

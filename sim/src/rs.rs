@@ -430,6 +430,10 @@ pub fn run_eq_fec(
         model.cycle();
     }
     model.set(i_we, 0);
+    // the last write lands at the WRITE_EDGES-th edge after its cycle
+    for _ in 1..rtl::eq::WRITE_EDGES {
+        model.cycle();
+    }
     model.set(i_sof, sof);
     let a = fmt.adc_bits;
     let amask = (1u64 << a) - 1;

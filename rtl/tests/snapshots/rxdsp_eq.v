@@ -34,41 +34,42 @@ module rxdsp_eq (
 
 
     // run-time coefficient registers
-    wire we_0 = (cfg_we & (cfg_addr == 5'd0));
+    reg [9:0] cfg_wdata_q;
+    reg we_0;
     reg [9:0] ffe_c0;
-    wire we_1 = (cfg_we & (cfg_addr == 5'd1));
+    reg we_1;
     reg [9:0] ffe_c1;
-    wire we_2 = (cfg_we & (cfg_addr == 5'd2));
+    reg we_2;
     reg [9:0] ffe_c2;
-    wire we_3 = (cfg_we & (cfg_addr == 5'd3));
+    reg we_3;
     reg [9:0] ffe_c3;
-    wire we_4 = (cfg_we & (cfg_addr == 5'd4));
+    reg we_4;
     reg [9:0] ffe_c4;
-    wire we_5 = (cfg_we & (cfg_addr == 5'd5));
+    reg we_5;
     reg [9:0] ffe_c5;
-    wire we_6 = (cfg_we & (cfg_addr == 5'd6));
+    reg we_6;
     reg [9:0] ffe_c6;
-    wire we_7 = (cfg_we & (cfg_addr == 5'd7));
+    reg we_7;
     reg [9:0] ffe_c7;
-    wire we_8 = (cfg_we & (cfg_addr == 5'd8));
+    reg we_8;
     reg [9:0] ffe_c8;
-    wire we_9 = (cfg_we & (cfg_addr == 5'd9));
+    reg we_9;
     reg [9:0] ffe_c9;
-    wire we_10 = (cfg_we & (cfg_addr == 5'ha));
+    reg we_10;
     reg [9:0] ffe_c10;
-    wire we_11 = (cfg_we & (cfg_addr == 5'hb));
+    reg we_11;
     reg [9:0] ffe_c11;
-    wire we_12 = (cfg_we & (cfg_addr == 5'hc));
+    reg we_12;
     reg [9:0] ffe_c12;
-    wire we_13 = (cfg_we & (cfg_addr == 5'hd));
+    reg we_13;
     reg [9:0] ffe_c13;
-    wire we_14 = (cfg_we & (cfg_addr == 5'he));
+    reg we_14;
     reg [9:0] ffe_c14;
-    wire we_15 = (cfg_we & (cfg_addr == 5'hf));
+    reg we_15;
     reg [9:0] ffe_c15;
-    wire we_16 = (cfg_we & (cfg_addr == 5'h10));
+    reg we_16;
     reg [7:0] dfe_b1;
-    wire we_17 = (cfg_we & (cfg_addr == 5'h11));
+    reg we_17;
     reg [9:0] thr;
 
     // input handshake: the registered almost-full of the output FIFO is s_axis_tready
@@ -139,150 +140,7 @@ module rxdsp_eq (
     assign m_slicer_level = ofifo_head[31:16];
 
     always @(posedge clk) begin
-        if (rst) begin
-            ffe_c0 <= 10'd0;
-        end else if (we_0) begin
-            ffe_c0 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c1 <= 10'd0;
-        end else if (we_1) begin
-            ffe_c1 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c2 <= 10'd0;
-        end else if (we_2) begin
-            ffe_c2 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c3 <= 10'd0;
-        end else if (we_3) begin
-            ffe_c3 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c4 <= 10'd0;
-        end else if (we_4) begin
-            ffe_c4 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c5 <= 10'd0;
-        end else if (we_5) begin
-            ffe_c5 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c6 <= 10'd0;
-        end else if (we_6) begin
-            ffe_c6 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c7 <= 10'd0;
-        end else if (we_7) begin
-            ffe_c7 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c8 <= 10'd0;
-        end else if (we_8) begin
-            ffe_c8 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c9 <= 10'd0;
-        end else if (we_9) begin
-            ffe_c9 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c10 <= 10'd0;
-        end else if (we_10) begin
-            ffe_c10 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c11 <= 10'd0;
-        end else if (we_11) begin
-            ffe_c11 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c12 <= 10'd0;
-        end else if (we_12) begin
-            ffe_c12 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c13 <= 10'd0;
-        end else if (we_13) begin
-            ffe_c13 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c14 <= 10'd0;
-        end else if (we_14) begin
-            ffe_c14 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ffe_c15 <= 10'd0;
-        end else if (we_15) begin
-            ffe_c15 <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            dfe_b1 <= 8'd0;
-        end else if (we_16) begin
-            dfe_b1 <= cfg_wdata[7:0];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            thr <= 10'd0;
-        end else if (we_17) begin
-            thr <= cfg_wdata[9:0];
-        end
-    end
-
-    always @(posedge clk) begin
+        cfg_wdata_q <= cfg_wdata[9:0];
         ffe_cq0 <= ffe_c0;
         ffe_cq1 <= ffe_c1;
         ffe_cq2 <= ffe_c2;
@@ -303,6 +161,200 @@ module rxdsp_eq (
 
     always @(posedge clk) begin
         if (rst) begin
+            we_0 <= 1'b0;
+            we_1 <= 1'b0;
+            we_2 <= 1'b0;
+            we_3 <= 1'b0;
+            we_4 <= 1'b0;
+            we_5 <= 1'b0;
+            we_6 <= 1'b0;
+            we_7 <= 1'b0;
+            we_8 <= 1'b0;
+            we_9 <= 1'b0;
+            we_10 <= 1'b0;
+            we_11 <= 1'b0;
+            we_12 <= 1'b0;
+            we_13 <= 1'b0;
+            we_14 <= 1'b0;
+            we_15 <= 1'b0;
+            we_16 <= 1'b0;
+            we_17 <= 1'b0;
+            ofifo_cnt <= 6'd0;
+            ofifo_credit <= 6'd0;
+            ofifo_nonempty <= 1'b0;
+            ofifo_ready <= 1'b1;
+        end else begin
+            we_0 <= (cfg_we & (cfg_addr == 5'd0));
+            we_1 <= (cfg_we & (cfg_addr == 5'd1));
+            we_2 <= (cfg_we & (cfg_addr == 5'd2));
+            we_3 <= (cfg_we & (cfg_addr == 5'd3));
+            we_4 <= (cfg_we & (cfg_addr == 5'd4));
+            we_5 <= (cfg_we & (cfg_addr == 5'd5));
+            we_6 <= (cfg_we & (cfg_addr == 5'd6));
+            we_7 <= (cfg_we & (cfg_addr == 5'd7));
+            we_8 <= (cfg_we & (cfg_addr == 5'd8));
+            we_9 <= (cfg_we & (cfg_addr == 5'd9));
+            we_10 <= (cfg_we & (cfg_addr == 5'ha));
+            we_11 <= (cfg_we & (cfg_addr == 5'hb));
+            we_12 <= (cfg_we & (cfg_addr == 5'hc));
+            we_13 <= (cfg_we & (cfg_addr == 5'hd));
+            we_14 <= (cfg_we & (cfg_addr == 5'he));
+            we_15 <= (cfg_we & (cfg_addr == 5'hf));
+            we_16 <= (cfg_we & (cfg_addr == 5'h10));
+            we_17 <= (cfg_we & (cfg_addr == 5'h11));
+            ofifo_cnt <= ((ofifo_cnt + {5'd0, d3_valid}) - {5'd0, ofifo_pop});
+            ofifo_credit <= ((ofifo_credit + {5'd0, take}) - {5'd0, ofifo_pop});
+            ofifo_nonempty <= ((d3_valid | ofifo_many) | (ofifo_nonempty & (~ofifo_pop)));
+            ofifo_ready <= (ofifo_credit < 6'h1f);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c0 <= 10'd0;
+        end else if (we_0) begin
+            ffe_c0 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c1 <= 10'd0;
+        end else if (we_1) begin
+            ffe_c1 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c2 <= 10'd0;
+        end else if (we_2) begin
+            ffe_c2 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c3 <= 10'd0;
+        end else if (we_3) begin
+            ffe_c3 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c4 <= 10'd0;
+        end else if (we_4) begin
+            ffe_c4 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c5 <= 10'd0;
+        end else if (we_5) begin
+            ffe_c5 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c6 <= 10'd0;
+        end else if (we_6) begin
+            ffe_c6 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c7 <= 10'd0;
+        end else if (we_7) begin
+            ffe_c7 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c8 <= 10'd0;
+        end else if (we_8) begin
+            ffe_c8 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c9 <= 10'd0;
+        end else if (we_9) begin
+            ffe_c9 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c10 <= 10'd0;
+        end else if (we_10) begin
+            ffe_c10 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c11 <= 10'd0;
+        end else if (we_11) begin
+            ffe_c11 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c12 <= 10'd0;
+        end else if (we_12) begin
+            ffe_c12 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c13 <= 10'd0;
+        end else if (we_13) begin
+            ffe_c13 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c14 <= 10'd0;
+        end else if (we_14) begin
+            ffe_c14 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ffe_c15 <= 10'd0;
+        end else if (we_15) begin
+            ffe_c15 <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            dfe_b1 <= 8'd0;
+        end else if (we_16) begin
+            dfe_b1 <= cfg_wdata_q[7:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            thr <= 10'd0;
+        end else if (we_17) begin
+            thr <= cfg_wdata_q[9:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
             ofifo_wp <= 5'd0;
         end else if (d3_valid) begin
             ofifo_wp <= (ofifo_wp + 5'd1);
@@ -314,20 +366,6 @@ module rxdsp_eq (
             ofifo_rp <= 5'd0;
         end else if (ofifo_pop) begin
             ofifo_rp <= (ofifo_rp + 5'd1);
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            ofifo_cnt <= 6'd0;
-            ofifo_credit <= 6'd0;
-            ofifo_nonempty <= 1'b0;
-            ofifo_ready <= 1'b1;
-        end else begin
-            ofifo_cnt <= ((ofifo_cnt + {5'd0, d3_valid}) - {5'd0, ofifo_pop});
-            ofifo_credit <= ((ofifo_credit + {5'd0, take}) - {5'd0, ofifo_pop});
-            ofifo_nonempty <= ((d3_valid | ofifo_many) | (ofifo_nonempty & (~ofifo_pop)));
-            ofifo_ready <= (ofifo_credit < 6'h1f);
         end
     end
 
