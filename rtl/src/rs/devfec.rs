@@ -330,7 +330,13 @@ fn references(m: &mut Module, c: &Ctx, out: &OutOpen) -> Result<(), RtlError> {
     m.next(&n_in, &Expr::mux(rst, &ku(0, lw)?, &nn)?, None)?;
     let in_open = c.unlimited.or(&n_in.lt(&r.limit)?)?;
     let e = m.wire("fec_ref_in_en", &iv.and(&in_open)?)?;
-    let sym = counter(m, "fec_ref_symbol_errors", &get("ref_in_errors")?, &e)?;
+    // the beat's count, gated and registered: the codeword limit's compare
+    // and the 64-bit adder are two paths (ref_in_errors -> the counter was
+    // 17-20 ns placed on 8fabfd5); the counter runs a clock behind
+    let ne = get("ref_in_errors")?;
+    let gated = Expr::mux(&e, &ne, &ku(0, ne.width())?)?;
+    let ne_q = m.reg_d("fec_ref_in_errors_q", &gated, None, Some(0))?;
+    let sym = counter(m, "fec_ref_symbol_errors", &ne_q, &ku(1, 1)?)?;
     m.assign(&sym_w?, &sym)?;
 
     m.comment("RS decoder chain: decoded message bits against the transmitted ones");
