@@ -570,9 +570,9 @@ struct Executor {
     xbyte: Expr,
     smp_valid: Expr,
     wvalid: Expr,
-    /// the packer's next sample completes a word (assigned by the packer;
-    /// none at P = 1, where every sample does)
-    pk_at_last: Option<Expr>,
+    /// the packer cannot take a sample now (assigned by the packer; none at
+    /// P = 1, where the stream's ready decides)
+    pk_full: Option<Expr>,
     drained: Expr,
     t_start_resp: Expr,
     t_done: Expr,
@@ -629,21 +629,20 @@ fn executor(
     let at_end = m.wire("x_at_end", &x_off.eq(&cur_len)?)?;
     let wvalid = m.reg("pk_valid", Ty::BIT, Some(0))?;
     // With P > 1 the packer fills its accumulator while the last word waits
-    // in its output register, so the executor waits only when the next sample
-    // would complete a word and the last one is still there. That reads the
-    // packer's registers alone, not the stream's ready: the ready crossed
-    // from the register slices into this LUT, which also drives the offset's
-    // and the packer's enables, and the placer stretched it between them
-    // (session 25's worst path, 32.7 ns). The executor waits a clock at most
-    // where the ready would have let the word go.
-    let pk_at_last = if c.p == 1 {
+    // (see `sample_packer`), so the executor waits only when the next sample
+    // would complete a word and the last one is not yet taken (`pk_full`).
+    // That reads the packer's registers alone, not the stream's ready: the
+    // ready crossed from the register slices into this LUT, which also
+    // drove the offset's and the packer's enables, and the placer stretched
+    // it between them (session 25's worst path, 32.7 ns).
+    let pk_full = if c.p == 1 {
         None
     } else {
-        Some(m.wire_decl("pk_at_last", Ty::BIT)?)
+        Some(m.wire_decl("pk_full", Ty::BIT)?)
     };
-    let stall = match &pk_at_last {
+    let stall = match &pk_full {
         None => m.wire("x_stall", &wvalid.and(&s_ready.not())?)?,
-        Some(at_last) => m.wire("x_stall", &wvalid.and(at_last)?)?,
+        Some(full) => m.wire("x_stall", full)?,
     };
     let off0 = x_off.bit(0)?;
     let off10 = x_off.slice(1, 0)?;
@@ -787,7 +786,7 @@ fn executor(
         xbyte,
         smp_valid,
         wvalid,
-        pk_at_last,
+        pk_full,
         drained,
         t_start_resp,
         t_done,
@@ -798,6 +797,8 @@ fn executor(
 /// Signals of the sample packer the later blocks use.
 struct Packer {
     pk_cnt: Expr,
+    /// a word on its way into the output register (none at P = 1)
+    busy: Option<Expr>,
 }
 
 /// The sample packer: P samples into one s_axis word.
@@ -822,9 +823,18 @@ fn sample_packer(m: &mut Module, c: &Ctx, x: &Executor) -> Result<Packer, RtlErr
     let pk_word = m.reg("pk_word", Ty::u(p * a), Some(0))?;
     let pk_cnt = m.reg("pk_cnt", Ty::u(pcb), Some(0))?;
     let last_smp = pk_cnt.eq(&k(p as u64 - 1, pcb)?)?;
-    if let Some(at_last) = &x.pk_at_last {
-        // the first P - 1 samples of a word in the accumulator, the word in
-        // `pk_word` when its last sample comes (see `x_stall`)
+    // a word is in `pk_word` (with P > 1 a clock after its last sample)
+    let mut loaded = smp_valid.and(&last_smp)?;
+    let mut busy = None;
+    if let Some(full) = &x.pk_full {
+        // The first P - 1 samples of a word in the accumulator; the whole
+        // word in `pk_stage` at every clock and in `pk_word` a clock after
+        // its last sample, on a registered enable (`pk_done_q`): `pk_word`
+        // sits toward the slices, and its enable, the executor's logic,
+        // crossed to it (20.7 ns placed on 8e9d17b). The next word's last
+        // sample waits while `pk_word` holds a word untaken; it cannot come
+        // in the clock `pk_done_q` is high (the count is then 0, not P - 1),
+        // so `pk_word` is free when its enable comes.
         let pk_acc = m.reg("pk_acc", Ty::u((p - 1) * a), Some(0))?;
         let acc_in = if p == 2 {
             smp.clone()
@@ -832,13 +842,14 @@ fn sample_packer(m: &mut Module, c: &Ctx, x: &Executor) -> Result<Packer, RtlErr
             Expr::concat(&[smp.clone(), pk_acc.slice((p - 1) * a - 1, a)?])?
         };
         m.next(&pk_acc, &acc_in, Some(&smp_valid))?;
-        m.assign(at_last, &last_smp)?;
-        let word_done = m.wire("pk_done", &smp_valid.and(&last_smp)?)?;
-        m.next(
-            &pk_word,
-            &Expr::concat(&[smp.clone(), pk_acc.clone()])?,
-            Some(&word_done),
-        )?;
+        let word = Expr::concat(&[smp.clone(), pk_acc.clone()])?;
+        let stage = m.reg_d("pk_stage", &word, None, None)?;
+        let done = m.wire("pk_done", &loaded)?;
+        let done_q = m.reg_d("pk_done_q", &done.and(&soft.not())?, None, Some(0))?;
+        m.next(&pk_word, &stage, Some(&done_q))?;
+        m.assign(full, &last_smp.and(&wvalid)?)?;
+        loaded = done_q.clone();
+        busy = Some(done_q);
     } else {
         m.next(&pk_word, &smp, Some(&smp_valid))?;
     }
@@ -857,7 +868,7 @@ fn sample_packer(m: &mut Module, c: &Ctx, x: &Executor) -> Result<Packer, RtlErr
             &wvalid,
             &[
                 (soft.clone(), z1.clone()),
-                (smp_valid.and(&last_smp)?, o1.clone()),
+                (loaded, o1.clone()),
                 (s_ready.clone(), z1.clone()),
             ],
         )?,
@@ -869,7 +880,7 @@ fn sample_packer(m: &mut Module, c: &Ctx, x: &Executor) -> Result<Packer, RtlErr
         "P samples to the equalizer, sample 0 in the LSBs",
     )?;
     m.output("m_axis_tvalid", &wvalid, "sample word valid")?;
-    Ok(Packer { pk_cnt })
+    Ok(Packer { pk_cnt, busy })
 }
 
 /// Signals of the serializer the later blocks use.
@@ -957,10 +968,14 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
             (n_is(2)?, Expr::concat(&[ob_acc.slice(3, 0)?, k(0, 4)?])?),
         ],
     )?;
+    let pk_idle = match &pk.busy {
+        Some(b) => wvalid.not().and(&b.not())?,
+        None => wvalid.not(),
+    };
     let idle_pipe = m.wire(
         "pipe_idle",
         &and_all(&[
-            &wvalid.not(),
+            &pk_idle,
             &pk_cnt.eq(&k(0, pcb)?)?,
             &inflight.eq(&k(0, 8)?)?,
             &ser_empty,

@@ -160,8 +160,8 @@ module rxdsp_bridge (
     reg [7:0] x_byte;
     wire x_at_end = (x_off == cur_len);
     reg pk_valid;
-    wire pk_at_last;
-    wire x_stall = (pk_valid & pk_at_last);
+    wire pk_full;
+    wire x_stall = pk_full;
     wire x_wr_go = (x_wr & (~x_at_end));
     wire x_rd_go = (x_rd & (~x_at_end));
     wire x_smp_go = (x_smp & ((~x_at_end) & (~x_stall)));
@@ -191,8 +191,10 @@ module rxdsp_bridge (
     reg [63:0] pk_word;
     reg [2:0] pk_cnt;
     reg [55:0] pk_acc;
-    assign pk_at_last = (pk_cnt == 3'd7);
+    reg [63:0] pk_stage;
     wire pk_done = (smp_valid & (pk_cnt == 3'd7));
+    reg pk_done_q;
+    assign pk_full = ((pk_cnt == 3'd7) & pk_valid);
     assign m_axis_tdata = pk_word;
     assign m_axis_tvalid = pk_valid;
 
@@ -213,7 +215,7 @@ module rxdsp_bridge (
     wire [3:0] ser_cnt_next = (soft_rst ? 4'd0 : (s_axis_hs ? 4'd8 : (ser_emit ? (ser_cnt - 4'd1) : ser_cnt)));
     wire [7:0] ob_acc_sh = {ob_acc[5:0], ser_word[1:0]};
     wire ob_full = (ser_emit & (ob_n == 2'd3));
-    wire pipe_idle = ((((~pk_valid) & (pk_cnt == 3'd0)) & (inflight == 8'd0)) & ser_empty);
+    wire pipe_idle = (((((~pk_valid) & (~pk_done_q)) & (pk_cnt == 3'd0)) & (inflight == 8'd0)) & ser_empty);
     wire ob_pad = (((x_flush & pipe_idle) & (~(ob_n == 2'd0))) & of_room);
     wire of_push = (ob_full | ob_pad);
     wire [7:0] of_byte = (ob_full ? ob_acc_sh : ((ob_n == 2'd1) ? {ob_acc[1:0], 6'd0} : ((ob_n == 2'd2) ? {ob_acc[3:0], 4'd0} : {ob_acc[5:0], 2'd0})));
@@ -360,6 +362,7 @@ module rxdsp_bridge (
             pk_valid <= 1'b0;
             t_busy <= 1'b0;
             pk_cnt <= 3'd0;
+            pk_done_q <= 1'b0;
             ser_word <= 16'd0;
             ser_cnt <= 4'd0;
             ob_acc <= 6'd0;
@@ -402,9 +405,10 @@ module rxdsp_bridge (
             x_off <= x_off_n;
             x_addr <= (((x_wr_go | x_rd_go) & (x_off == 10'd0)) ? {x_addr[15:8], x_byte} : (((x_wr_go | x_rd_go) & (x_off == 10'd1)) ? {x_byte, x_addr[7:0]} : (x_csr_we ? (x_addr + 16'd1) : x_addr)));
             x_cnt <= (x_idle ? 16'd0 : ((x_rd_go & (x_off == 10'd2)) ? {x_cnt[15:8], x_byte} : ((x_rd_go & (x_off == 10'd3)) ? {x_byte, x_cnt[7:0]} : x_cnt)));
-            pk_valid <= (soft_rst ? 1'b0 : ((smp_valid & (pk_cnt == 3'd7)) ? 1'b1 : (m_axis_tready ? 1'b0 : pk_valid)));
+            pk_valid <= (soft_rst ? 1'b0 : (pk_done_q ? 1'b1 : (m_axis_tready ? 1'b0 : pk_valid)));
             t_busy <= (t_start ? 1'b1 : (t_fin ? 1'b0 : t_busy));
             pk_cnt <= (soft_rst ? 3'd0 : (smp_valid ? ((pk_cnt == 3'd7) ? 3'd0 : (pk_cnt + 3'd1)) : pk_cnt));
+            pk_done_q <= (pk_done & (~soft_rst));
             ser_word <= (s_axis_hs ? s_axis_tdata : (ser_emit ? {2'd0, ser_word[15:2]} : ser_word));
             ser_cnt <= ser_cnt_next;
             ob_acc <= (ser_emit ? ob_acc_sh[5:0] : ob_acc);
@@ -581,6 +585,7 @@ module rxdsp_bridge (
 
     always @(posedge clk) begin
         x_byte <= rxmem[{rd_slot_n, x_off_n[8:0]}];
+        pk_stage <= {smp, pk_acc};
         of_rd_byte <= outmem[of_rp_n];
     end
 
@@ -597,8 +602,8 @@ module rxdsp_bridge (
     always @(posedge clk) begin
         if (rst) begin
             pk_word <= 64'd0;
-        end else if (pk_done) begin
-            pk_word <= {smp, pk_acc};
+        end else if (pk_done_q) begin
+            pk_word <= pk_stage;
         end
     end
 
