@@ -1445,7 +1445,7 @@ fn output_fifo(
         "ofifo",
         crate::fifo::FifoIn {
             word: &word,
-            push: &d3.valid,
+            push: std::slice::from_ref(&d3.valid),
             take,
             m_ready,
         },

@@ -38,8 +38,11 @@ pub struct FifoIn<'a> {
     /// the word written (fields packed by the caller)
     pub word: &'a Expr,
     /// write `word` (the pipeline's last stage is valid), so the write is
-    /// that stage's register
-    pub push: &'a Expr,
+    /// that stage's register: one, or kept copies of it. With `n` copies the
+    /// memory is `n` column groups (`{name}_g{i}`), each written by its own
+    /// copy at its own write pointer (`{name}_wp_k{i}`), so no one register
+    /// reaches every memory cell's write enable
+    pub push: &'a [Expr],
     /// a word started at the pipeline's input: it takes a credit
     pub take: &'a Expr,
     /// the consumer takes the head when it is valid
@@ -72,18 +75,49 @@ pub fn credit_fifo(
             why: "must be a power of two, at least 4".into(),
         });
     }
+    let (groups, width) = (push.len(), word.width() as usize);
+    if groups == 0 || groups > width {
+        return Err(RtlError::Param {
+            name: "credit FIFO write copies",
+            value: groups as i64,
+            why: format!("must be 1..={width} (the word's bits)"),
+        });
+    }
     let ab = clog2(depth);
     let k = |v: i128, w: u32| Expr::konst(v, Ty::u(w));
-    let mem = m.memory(name, Ty::u(word.width()), depth)?;
-    let wp = m.reg(&format!("{name}_wp"), Ty::u(ab), Some(0))?;
     let rp = m.reg(&format!("{name}_rp"), Ty::u(ab), Some(0))?;
+    let one = k(1, ab)?;
+    // the column groups, low bits first, as even as the width allows
+    let word = match groups {
+        1 => word.clone(),
+        _ => m.wire(&format!("{name}_in"), word)?,
+    };
+    let mut heads = Vec::new();
+    for (i, push) in push.iter().enumerate() {
+        let (lo, hi) = (
+            (i * width / groups) as u32,
+            ((i + 1) * width / groups) as u32,
+        );
+        let (mem_name, wp_name) = match groups {
+            1 => (name.to_string(), format!("{name}_wp")),
+            _ => (format!("{name}_g{i}"), format!("{name}_wp_k{i}")),
+        };
+        let mem = m.memory(&mem_name, Ty::u(hi - lo), depth)?;
+        let wp = m.reg(&wp_name, Ty::u(ab), Some(0))?;
+        let part = match groups {
+            1 => word.clone(),
+            _ => word.slice(hi - 1, lo)?,
+        };
+        m.mem_write(&mem, push, &wp, &part)?;
+        m.next(&wp, &wp.add(&one)?, Some(push))?;
+        heads.push(mem.read(&rp)?);
+    }
+    heads.reverse();
+    let push = &push[0];
     let cnt = m.reg(&format!("{name}_cnt"), Ty::u(ab + 1), Some(0))?;
     let credit = m.reg(&format!("{name}_credit"), Ty::u(ab + 1), Some(0))?;
     let nonempty = m.reg(&format!("{name}_nonempty"), Ty::BIT, Some(0))?;
     let pop = m.wire(&format!("{name}_pop"), &nonempty.and(m_ready)?)?;
-    m.mem_write(&mem, push, &wp, word)?;
-    let one = k(1, ab)?;
-    m.next(&wp, &wp.add(&one)?, Some(push))?;
     m.next(&rp, &rp.add(&one)?, Some(&pop))?;
     let push_c = push.ext(ab + 1)?;
     let pop_c = pop.ext(ab + 1)?;
@@ -104,7 +138,11 @@ pub fn credit_fifo(
     for (to, r) in ready_to.iter().zip(&ready) {
         m.assign(to, r)?;
     }
-    let head = m.wire(&format!("{name}_head"), &mem.read(&rp)?)?;
+    let head = match heads.len() {
+        1 => heads.remove(0),
+        _ => Expr::concat(&heads)?,
+    };
+    let head = m.wire(&format!("{name}_head"), &head)?;
     Ok(CreditFifo {
         valid: nonempty,
         head,

@@ -122,9 +122,9 @@ module rxdsp_eq (
     );
 
     // output FIFO, 32 words: written by stage D3, read by m_axis; s_axis_tready = (words accepted and not read) <= 30, registered
+    reg [4:0] ofifo_rp;
     reg [111:0] ofifo [0:31];
     reg [4:0] ofifo_wp;
-    reg [4:0] ofifo_rp;
     reg [5:0] ofifo_cnt;
     reg [5:0] ofifo_credit;
     reg ofifo_nonempty;
@@ -355,17 +355,17 @@ module rxdsp_eq (
 
     always @(posedge clk) begin
         if (rst) begin
-            ofifo_wp <= 5'd0;
-        end else if (d3_valid) begin
-            ofifo_wp <= (ofifo_wp + 5'd1);
+            ofifo_rp <= 5'd0;
+        end else if (ofifo_pop) begin
+            ofifo_rp <= (ofifo_rp + 5'd1);
         end
     end
 
     always @(posedge clk) begin
         if (rst) begin
-            ofifo_rp <= 5'd0;
-        end else if (ofifo_pop) begin
-            ofifo_rp <= (ofifo_rp + 5'd1);
+            ofifo_wp <= 5'd0;
+        end else if (d3_valid) begin
+            ofifo_wp <= (ofifo_wp + 5'd1);
         end
     end
 
