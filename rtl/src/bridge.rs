@@ -579,6 +579,32 @@ struct Executor {
     t_busy: Expr,
 }
 
+/// The executor's stall (`x_stall`): with P > 1 the packer fills its
+/// accumulator while the last word waits (see `sample_packer`), so the
+/// executor waits only when the next sample would complete a word and the
+/// last one is not yet taken (`pk_full`, which the packer assigns). That
+/// reads the packer's registers alone, not the stream's ready: the ready
+/// crossed from the register slices into this LUT, which also drove the
+/// offset's and the packer's enables, and the placer stretched it between
+/// them (session 25's worst path, 32.7 ns). At P = 1 the stream's ready
+/// decides.
+fn executor_stall(
+    m: &mut Module,
+    c: &Ctx,
+    wvalid: &Expr,
+) -> Result<(Option<Expr>, Expr), RtlError> {
+    let pk_full = if c.p == 1 {
+        None
+    } else {
+        Some(m.wire_decl("pk_full", Ty::BIT)?)
+    };
+    let stall = match &pk_full {
+        None => m.wire("x_stall", &wvalid.and(&c.s_ready.not())?)?,
+        Some(full) => m.wire("x_stall", full)?,
+    };
+    Ok((pk_full, stall))
+}
+
 /// The command executor: CSR writes, READ and SAMPLES walks over the slot, FLUSH, slot release.
 fn executor(
     m: &mut Module,
@@ -594,7 +620,6 @@ fn executor(
     let offb = c.offb;
     let rd_slot = frx.rd_slot.clone();
     let rxmem = frx.rxmem.clone();
-    let s_ready = c.s_ready.clone();
     let sb = c.sb;
     let used = frx.used.clone();
     // ---------------------------------------------------------------- executor
@@ -628,22 +653,7 @@ fn executor(
     let xbyte = m.reg("x_byte", Ty::u(8), None)?;
     let at_end = m.wire("x_at_end", &x_off.eq(&cur_len)?)?;
     let wvalid = m.reg("pk_valid", Ty::BIT, Some(0))?;
-    // With P > 1 the packer fills its accumulator while the last word waits
-    // (see `sample_packer`), so the executor waits only when the next sample
-    // would complete a word and the last one is not yet taken (`pk_full`).
-    // That reads the packer's registers alone, not the stream's ready: the
-    // ready crossed from the register slices into this LUT, which also
-    // drove the offset's and the packer's enables, and the placer stretched
-    // it between them (session 25's worst path, 32.7 ns).
-    let pk_full = if c.p == 1 {
-        None
-    } else {
-        Some(m.wire_decl("pk_full", Ty::BIT)?)
-    };
-    let stall = match &pk_full {
-        None => m.wire("x_stall", &wvalid.and(&s_ready.not())?)?,
-        Some(full) => m.wire("x_stall", full)?,
-    };
+    let (pk_full, stall) = executor_stall(m, c, &wvalid)?;
     let off0 = x_off.bit(0)?;
     let off10 = x_off.slice(1, 0)?;
     let off_is = |v: u64| -> Result<Expr, RtlError> { x_off.eq(&k(v, offb + 1)?) };

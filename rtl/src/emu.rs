@@ -1532,7 +1532,15 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         depth,
     )?;
     m.split_reset(crate::hdl::FANOUT_BITS)?;
-    let w = word.width();
+    outputs(&mut m, &f, wd, wu)?;
+    Ok(m)
+}
+
+/// The `m_axis_*` ports from the output FIFO's head, whose word packs the
+/// samples (`wd` bits), the data symbols (`wu`) and the levels (the rest),
+/// low bits first.
+fn outputs(m: &mut Module, f: &crate::fifo::CreditFifo, wd: u32, wu: u32) -> Result<(), RtlError> {
+    let w = f.head.width();
     m.output(
         "m_axis_tdata",
         &f.head.slice(wd - 1, 0)?,
@@ -1548,8 +1556,7 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         &f.head.slice(w - 1, wd + wu)?,
         "the P transmitted 2-bit level indices (after Gray map and precoder, before the injector), symbol 0 in the LSBs",
     )?;
-    m.output("m_axis_tvalid", &f.valid, "output valid")?;
-    Ok(m)
+    m.output("m_axis_tvalid", &f.valid, "output valid")
 }
 
 /// `rxdsp_emu` for `p` in memory (one file, `rxdsp_emu.v`).
