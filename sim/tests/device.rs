@@ -24,25 +24,34 @@ impl Dev {
             seq: 0,
         }
     }
-    fn xfer(&mut self, wire: &[u8], cycles: u64) -> Vec<Frame> {
-        let mut rx: VecDeque<u8> = wire.iter().copied().collect();
+    /// Runs at most `cycles` cycles feeding `rx` (returning early once it is
+    /// empty and the device has been silent `idle` cycles), and decodes what
+    /// the device sent.
+    fn exchange(&mut self, rx: &mut VecDeque<u8>, cycles: u64, idle: u64) -> Vec<Frame> {
         let mut tx = Vec::new();
-        self.d.run(&mut rx, &mut tx, cycles, 2000, false);
+        self.d.run(rx, &mut tx, cycles, idle, false);
         let mut out = Vec::new();
         self.dec.push(&tx, &mut out);
         out.into_iter()
             .map(|r| r.expect("device frame intact"))
             .collect()
     }
+    fn xfer(&mut self, wire: &[u8], cycles: u64) -> Vec<Frame> {
+        let mut rx: VecDeque<u8> = wire.iter().copied().collect();
+        self.exchange(&mut rx, cycles, 2000)
+    }
     /// Runs `cycles` cycles feeding `rx`, and decodes what the device sent.
     fn pump(&mut self, rx: &mut VecDeque<u8>, cycles: u64) -> Vec<Frame> {
-        let mut tx = Vec::new();
-        self.d.run(rx, &mut tx, cycles, u64::MAX, false);
-        let mut out = Vec::new();
-        self.dec.push(&tx, &mut out);
-        out.into_iter()
-            .map(|r| r.expect("device frame intact"))
-            .collect()
+        self.exchange(rx, cycles, u64::MAX)
+    }
+    /// Writes the FFE and DFE taps and the threshold of `c`.
+    fn program(&mut self, map: &proto::regmap::RegMap, c: &RxCoeffs) {
+        let words = |v: &[i32]| v.iter().map(|&x| x as u32).collect::<Vec<u32>>();
+        self.write(map.addr("eq.ffe0").unwrap(), &words(&c.ffe));
+        if !c.dfe.is_empty() {
+            self.write(map.addr("eq.dfe1").unwrap(), &words(&c.dfe));
+        }
+        self.write(map.addr("eq.threshold").unwrap(), &[c.threshold as u32]);
     }
     fn cmd(&mut self, kind: u8, payload: Vec<u8>) -> Vec<Frame> {
         let f = Frame {
@@ -72,6 +81,17 @@ impl Dev {
             .chunks(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect()
+    }
+}
+
+/// The 16-tap FFE and 1-tap DFE the default format's streams use.
+fn lpo16_coeffs() -> RxCoeffs {
+    RxCoeffs {
+        ffe: vec![
+            -8, 36, -138, 511, 69, -159, 9, -12, -6, -4, -3, -3, -2, -2, -1, -3,
+        ],
+        dfe: vec![33],
+        threshold: 104,
     }
 }
 
@@ -175,18 +195,9 @@ fn csr_access_errors_and_streaming_match_golden() {
     assert_eq!(r[0].payload[0], ERR_SEQ);
     assert_eq!(d.read(scratch, 1), vec![0xdead_0001]);
     // coefficients, read back sign-extended
-    let coeffs = RxCoeffs {
-        ffe: vec![
-            -8, 36, -138, 511, 69, -159, 9, -12, -6, -4, -3, -3, -2, -2, -1, -3,
-        ],
-        dfe: vec![33],
-        threshold: 104,
-    };
+    let coeffs = lpo16_coeffs();
+    d.program(&map, &coeffs);
     let ffe0 = map.addr("eq.ffe0").unwrap();
-    let w: Vec<u32> = coeffs.ffe.iter().map(|&c| c as u32).collect();
-    d.write(ffe0, &w);
-    d.write(map.addr("eq.dfe1").unwrap(), &[33]);
-    d.write(map.addr("eq.threshold").unwrap(), &[104]);
     let back: Vec<i32> = d.read(ffe0, 16).iter().map(|&x| x as i32).collect();
     assert_eq!(back, coeffs.ffe);
     // samples: 3000 (not a multiple of P: padded by the host)
@@ -234,10 +245,7 @@ fn two_byte_samples_and_two_dfe_taps_match_golden() {
         dfe: vec![40, -12],
         threshold: 300,
     };
-    let w: Vec<u32> = coeffs.ffe.iter().map(|&c| c as u32).collect();
-    d.write(map.addr("eq.ffe0").unwrap(), &w);
-    d.write(map.addr("eq.dfe1").unwrap(), &[40, (-12i32) as u32]);
-    d.write(map.addr("eq.threshold").unwrap(), &[300]);
+    d.program(&map, &coeffs);
     let mut g = golden::rng::Xoshiro256pp::new(3);
     let x: Vec<i16> = (0..2000)
         .map(|_| ((g.next_f64() * 4000.0) as i32 - 2000) as i16)
@@ -284,13 +292,7 @@ fn two_byte_samples_and_two_dfe_taps_match_golden() {
 #[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn throttled_output_stalls_the_packer_and_loses_nothing() {
     let fmt = RxFormat::default();
-    let coeffs = RxCoeffs {
-        ffe: vec![
-            -8, 36, -138, 511, 69, -159, 9, -12, -6, -4, -3, -3, -2, -2, -1, -3,
-        ],
-        dfe: vec![33],
-        threshold: 104,
-    };
+    let coeffs = lpo16_coeffs();
     let n = 12 * MAX_PAYLOAD - 5;
     assert!(
         n > 4 * OUT_FIFO + 1000,
@@ -299,10 +301,7 @@ fn throttled_output_stalls_the_packer_and_loses_nothing() {
     for p in [8, 2] {
         let map = regmap(&fmt, p);
         let mut d = Dev::new(&fmt, p);
-        let w: Vec<u32> = coeffs.ffe.iter().map(|&c| c as u32).collect();
-        d.write(map.addr("eq.ffe0").unwrap(), &w);
-        d.write(map.addr("eq.dfe1").unwrap(), &[33]);
-        d.write(map.addr("eq.threshold").unwrap(), &[104]);
+        d.program(&map, &coeffs);
         let mut g = golden::rng::Xoshiro256pp::new(11 + p as u64);
         let x: Vec<i16> = (0..n)
             .map(|_| ((g.next_f64() * 200.0) as i32 - 100) as i16)
