@@ -1082,11 +1082,17 @@ const OFIFO_GROUP_BITS: usize = 32;
 /// the strobe fanned out to 430 enables, and the path from the framer's
 /// `take` to them was 22.6 ns placed (session 25).
 pub(super) fn random_starts(p: usize) -> usize {
-    if p < 32 {
+    if words_per_output(p) > 1 {
         5
     } else {
         4
     }
+}
+
+/// The words at `p` symbols each that one xoshiro256++ output (32 symbols)
+/// fills.
+fn words_per_output(p: usize) -> usize {
+    32 / p
 }
 
 /// The seeded random source at stage 0 (see the module docs): the `2P`
@@ -1106,7 +1112,7 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, advs: &[Expr]) -> Result
         });
     }
     m.comment("pattern: the random source, a xoshiro256++ output per 32 symbols, LSB pair first");
-    let wpo = 32 / p; // words per output
+    let wpo = words_per_output(p);
     let cb = wpo.trailing_zeros();
     let pb = 2 * p as u32;
     // the word index within the output (`cnt == 0`: the word takes a fresh output)
