@@ -807,7 +807,8 @@ fn executor(
 /// Signals of the sample packer the later blocks use.
 struct Packer {
     pk_cnt: Expr,
-    /// a word on its way into the output register (none at P = 1)
+    /// a sample or a word on its way into the output register (none at
+    /// P = 1)
     busy: Option<Expr>,
 }
 
@@ -829,6 +830,17 @@ fn sample_packer(m: &mut Module, c: &Ctx, x: &Executor) -> Result<Packer, RtlErr
     let smp = match &x_lo {
         Some(lo) => m.wire("smp", &Expr::concat(&[xbyte.slice(a - 9, 0)?, lo.clone()])?)?,
         None => m.wire("smp", &xbyte.slice(a - 1, 0)?)?,
+    };
+    // with P > 1 a sample reaches the packer through a register
+    // (`pk_in`, `pk_in_valid`): the executor's sample enable had fanned out
+    // to the accumulator's enables, which the placer put across the die from
+    // the executor, and the offset's enable and the frame memory's read
+    // address shared its LUT (x_off -> rxmem was 21.75 ns placed on 38747de)
+    let (smp, smp_valid) = if p > 1 {
+        let v = m.reg_d("pk_in_valid", &smp_valid.and(&soft.not())?, None, Some(0))?;
+        (m.reg_d("pk_in", &smp, None, None)?, v)
+    } else {
+        (smp, smp_valid)
     };
     let pk_word = m.reg("pk_word", Ty::u(p * a), Some(0))?;
     let pk_cnt = m.reg("pk_cnt", Ty::u(pcb), Some(0))?;
@@ -857,9 +869,19 @@ fn sample_packer(m: &mut Module, c: &Ctx, x: &Executor) -> Result<Packer, RtlErr
         let done = m.wire("pk_done", &loaded)?;
         let done_q = m.reg_d("pk_done_q", &done.and(&soft.not())?, None, Some(0))?;
         m.next(&pk_word, &stage, Some(&done_q))?;
-        m.assign(full, &last_smp.and(&wvalid)?)?;
+        // the executor's next sample would complete a word: counted with
+        // the sample in `pk_in` (which, when it completes a word itself,
+        // makes the next one a first); it waits while the last word is in
+        // `pk_word` untaken or on its way there (`pk_done_q`: at P = 2 the
+        // next word's second sample can follow it that closely)
+        let before_last = pk_cnt.eq(&k(p as u64 - 2, pcb)?)?;
+        let last_next = m.wire(
+            "pk_last_next",
+            &Expr::mux(&smp_valid, &before_last, &last_smp)?,
+        )?;
+        m.assign(full, &last_next.and(&wvalid.or(&done_q)?)?)?;
         loaded = done_q.clone();
-        busy = Some(done_q);
+        busy = Some(done_q.or(&smp_valid)?);
     } else {
         m.next(&pk_word, &smp, Some(&smp_valid))?;
     }
@@ -896,7 +918,6 @@ fn sample_packer(m: &mut Module, c: &Ctx, x: &Executor) -> Result<Packer, RtlErr
 /// Signals of the serializer the later blocks use.
 struct Serializer {
     s_hs: Expr,
-    m_hs: Expr,
     idle_pipe: Expr,
     ob_n: Expr,
     of_cnt: Expr,
@@ -1073,7 +1094,6 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
     )?;
     Ok(Serializer {
         s_hs,
-        m_hs,
         idle_pipe,
         ob_n,
         of_cnt,
@@ -1558,7 +1578,6 @@ fn counters(
     let e_seqerr = chk.e_seqerr.clone();
     let e_type = chk.e_type.clone();
     let idle_pipe = ser.idle_pipe.clone();
-    let m_hs = ser.m_hs.clone();
     let of_empty = ser.of_empty.clone();
     let rx_valid = c.rx_valid.clone();
     let s_hs = ser.s_hs.clone();
@@ -1594,11 +1613,6 @@ fn counters(
         "sample_taken",
         &s_hs,
         "the equalizer took a sample word this cycle (for the counters)",
-    )?;
-    m.output(
-        "symbol_taken",
-        &m_hs,
-        "a symbol word was taken from the equalizer this cycle (for the counters)",
     )?;
     Ok(())
 }

@@ -225,6 +225,17 @@ fn csr_access_errors_and_streaming_match_golden() {
     let st = d.read(map.addr("stats.samples_in").unwrap(), 4);
     assert_eq!(st[0] as usize, padded.len());
     assert_eq!(st[2] as usize, padded.len());
+    // the level counters: the decisions of every word out of the
+    // equalizer, padding included, as the golden model makes them
+    let mut eq = Equalizer::new(&fmt, &coeffs, Engine::Fast).unwrap();
+    let mut want = [0u32; 4];
+    for &l in &eq.process_all(&padded).levels {
+        want[l as usize] += 1;
+    }
+    let lv = d.read(map.addr("stats.level0").unwrap(), 8);
+    let got: Vec<u32> = (0..4).map(|l| lv[2 * l]).collect();
+    assert_eq!(got, want, "stats.level0..3");
+    assert!(lv.iter().skip(1).step_by(2).all(|&h| h == 0));
 }
 
 #[test]

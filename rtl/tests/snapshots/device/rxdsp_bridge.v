@@ -41,8 +41,7 @@ module rxdsp_bridge (
     output wire [31:0] cnt_out_frames, // counter out_frames
     output wire busy, // samples in flight
     output wire [3:0] slots_used, // receive slots in use
-    output wire sample_taken, // the equalizer took a sample word this cycle (for the counters)
-    output wire symbol_taken // a symbol word was taken from the equalizer this cycle (for the counters)
+    output wire sample_taken // the equalizer took a sample word this cycle (for the counters)
 );
 
 
@@ -188,13 +187,16 @@ module rxdsp_bridge (
 
     // sample packer: P samples into one s_axis word, sample 0 in the LSBs
     wire [7:0] smp = x_byte[7:0];
+    reg pk_in_valid;
+    reg [7:0] pk_in;
     reg [63:0] pk_word;
     reg [2:0] pk_cnt;
     reg [55:0] pk_acc;
     reg [63:0] pk_stage;
-    wire pk_done = (smp_valid & (pk_cnt == 3'd7));
+    wire pk_done = (pk_in_valid & (pk_cnt == 3'd7));
     reg pk_done_q;
-    assign pk_full = ((pk_cnt == 3'd7) & pk_valid);
+    wire pk_last_next = (pk_in_valid ? (pk_cnt == 3'd6) : (pk_cnt == 3'd7));
+    assign pk_full = (pk_last_next & (pk_valid | pk_done_q));
     assign m_axis_tdata = pk_word;
     assign m_axis_tvalid = pk_valid;
 
@@ -215,7 +217,7 @@ module rxdsp_bridge (
     wire [3:0] ser_cnt_next = (soft_rst ? 4'd0 : (s_axis_hs ? 4'd8 : (ser_emit ? (ser_cnt - 4'd1) : ser_cnt)));
     wire [7:0] ob_acc_sh = {ob_acc[5:0], ser_word[1:0]};
     wire ob_full = (ser_emit & (ob_n == 2'd3));
-    wire pipe_idle = (((((~pk_valid) & (~pk_done_q)) & (pk_cnt == 3'd0)) & (inflight == 8'd0)) & ser_empty);
+    wire pipe_idle = (((((~pk_valid) & (~(pk_done_q | pk_in_valid))) & (pk_cnt == 3'd0)) & (inflight == 8'd0)) & ser_empty);
     wire ob_pad = (((x_flush & pipe_idle) & (~(ob_n == 2'd0))) & of_room);
     wire of_push = (ob_full | ob_pad);
     wire [7:0] of_byte = (ob_full ? ob_acc_sh : ((ob_n == 2'd1) ? {ob_acc[1:0], 6'd0} : ((ob_n == 2'd2) ? {ob_acc[3:0], 4'd0} : {ob_acc[5:0], 2'd0})));
@@ -333,7 +335,6 @@ module rxdsp_bridge (
     assign busy = (((~pipe_idle) | (~(ob_n == 2'd0))) | (~of_empty));
     assign slots_used = used;
     assign sample_taken = m_axis_hs;
-    assign symbol_taken = s_axis_hs;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -361,6 +362,7 @@ module rxdsp_bridge (
             x_cnt <= 16'd0;
             pk_valid <= 1'b0;
             t_busy <= 1'b0;
+            pk_in_valid <= 1'b0;
             pk_cnt <= 3'd0;
             pk_done_q <= 1'b0;
             ser_word <= 16'd0;
@@ -407,7 +409,8 @@ module rxdsp_bridge (
             x_cnt <= (x_idle ? 16'd0 : ((x_rd_go & (x_off == 10'd2)) ? {x_cnt[15:8], x_byte} : ((x_rd_go & (x_off == 10'd3)) ? {x_byte, x_cnt[7:0]} : x_cnt)));
             pk_valid <= (soft_rst ? 1'b0 : (pk_done_q ? 1'b1 : (m_axis_tready ? 1'b0 : pk_valid)));
             t_busy <= (t_start ? 1'b1 : (t_fin ? 1'b0 : t_busy));
-            pk_cnt <= (soft_rst ? 3'd0 : (smp_valid ? ((pk_cnt == 3'd7) ? 3'd0 : (pk_cnt + 3'd1)) : pk_cnt));
+            pk_in_valid <= (smp_valid & (~soft_rst));
+            pk_cnt <= (soft_rst ? 3'd0 : (pk_in_valid ? ((pk_cnt == 3'd7) ? 3'd0 : (pk_cnt + 3'd1)) : pk_cnt));
             pk_done_q <= (pk_done & (~soft_rst));
             ser_word <= (s_axis_hs ? s_axis_tdata : (ser_emit ? {2'd0, ser_word[15:2]} : ser_word));
             ser_cnt <= ser_cnt_next;
@@ -585,7 +588,8 @@ module rxdsp_bridge (
 
     always @(posedge clk) begin
         x_byte <= rxmem[{rd_slot_n, x_off_n[8:0]}];
-        pk_stage <= {smp, pk_acc};
+        pk_in <= smp;
+        pk_stage <= {pk_in, pk_acc};
         of_rd_byte <= outmem[of_rp_n];
     end
 
@@ -610,8 +614,8 @@ module rxdsp_bridge (
     always @(posedge clk) begin
         if (rst) begin
             pk_acc <= 56'd0;
-        end else if (smp_valid) begin
-            pk_acc <= {smp, pk_acc[55:8]};
+        end else if (pk_in_valid) begin
+            pk_acc <= {pk_in, pk_acc[55:8]};
         end
     end
 

@@ -6,7 +6,7 @@
 //   ffe.taps (N)      = 16
 //   dfe.taps (M)      = 1
 //   adc.bits          = 8
-//   register map hash = 0x58ee0a23946fa74b
+//   register map hash = 0xd873b2a3416c0b18
 //   adapt.in_rtl      = false
 // Byte interface: docs/device.md; registers: docs/registers.md
 // Reset: `rst` registered into 1 copies (rst_k*, at most 256 register bits each); the registers reset one clock after `rst`.
@@ -58,10 +58,11 @@ module rxdsp_top (
     reg eq_rst_k1;
 
     // stream counters (cleared by eq_reset)
+    reg st_sfire_q;
     reg [63:0] st_samples_in;
-    reg [63:0] st_symbols_out;
     reg st_fire_q;
     reg st_fire_q2;
+    reg [63:0] st_symbols_out;
     wire lvl0_n_s_x0 = (m_slicer_level[1:0] == 2'd0);
     wire lvl0_n_s_x1 = (m_slicer_level[3:2] == 2'd0);
     wire lvl0_n_s_x2 = (m_slicer_level[5:4] == 2'd0);
@@ -280,8 +281,7 @@ module rxdsp_top (
         .cnt_out_frames(cnt_out_frames),
         .busy(busy),
         .slots_used(slots_used),
-        .sample_taken(sample_taken),
-        .symbol_taken(symbol_taken)
+        .sample_taken(sample_taken)
     );
 
     // equalizer
@@ -300,6 +300,7 @@ module rxdsp_top (
         .m_ffe_out(m_ffe_out),
         .m_slicer_level(m_slicer_level)
     );
+    assign symbol_taken = (symbol_tvalid & symbol_tready);
     reg rst_k0;
     assign tx_data = tx_data_w;
     assign tx_valid = tx_valid_w;
@@ -313,17 +314,8 @@ module rxdsp_top (
     end
 
     always @(posedge clk) begin
-        st_samples_in <= (eq_rst_k1 ? 64'd0 : (sample_taken ? (st_samples_in + 64'd8) : st_samples_in));
-        st_symbols_out <= (eq_rst_k1 ? 64'd0 : (symbol_taken ? (st_symbols_out + 64'd8) : st_symbols_out));
-        st_level0 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level0 + {60'd0, lvl0_n_q2}) : st_level0));
-        st_level1 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level1 + {60'd0, lvl1_n_q2}) : st_level1));
-        st_level2 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level2 + {60'd0, lvl2_n_q2}) : st_level2));
-        st_level3 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level3 + {60'd0, lvl3_n_q2}) : st_level3));
-        st_ffe_saturated <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_ffe_saturated + {60'd0, sat_n_q2}) : st_ffe_saturated));
-    end
-
-    always @(posedge clk) begin
         if (rst_k0) begin
+            st_sfire_q <= 1'b0;
             st_fire_q <= 1'b0;
             st_fire_q2 <= 1'b0;
             lvl0_n <= 4'd0;
@@ -345,6 +337,7 @@ module rxdsp_top (
             br_smp2_m_valid <= 1'b0;
             br_smp2_sk_valid <= 1'b0;
         end else begin
+            st_sfire_q <= (sample_taken & (~eq_rst_k1));
             st_fire_q <= (symbol_taken & (~eq_rst_k1));
             st_fire_q2 <= (st_fire_q & (~eq_rst_k1));
             lvl0_n <= lvl0_n_s_t2_0;
@@ -366,6 +359,16 @@ module rxdsp_top (
             br_smp2_m_valid <= (br_smp2_load ? (br_smp2_sk_valid | br_smp2_s_fire) : br_smp2_m_valid);
             br_smp2_sk_valid <= br_smp2_sk_next;
         end
+    end
+
+    always @(posedge clk) begin
+        st_samples_in <= (eq_rst_k1 ? 64'd0 : (st_sfire_q ? (st_samples_in + 64'd8) : st_samples_in));
+        st_symbols_out <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_symbols_out + 64'd8) : st_symbols_out));
+        st_level0 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level0 + {60'd0, lvl0_n_q2}) : st_level0));
+        st_level1 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level1 + {60'd0, lvl1_n_q2}) : st_level1));
+        st_level2 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level2 + {60'd0, lvl2_n_q2}) : st_level2));
+        st_level3 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level3 + {60'd0, lvl3_n_q2}) : st_level3));
+        st_ffe_saturated <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_ffe_saturated + {60'd0, sat_n_q2}) : st_ffe_saturated));
     end
 
     always @(posedge clk) begin
