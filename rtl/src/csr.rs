@@ -191,6 +191,16 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     let mut eq_we = k(0, 1)?;
     let aw = crate::eq::cfg_addr_bits(fmt);
     let mut eq_addr = k(0, aw)?;
+    // the write data a clock later, as wide as the widest strobe value
+    let value_bits = map
+        .regs()
+        .filter(|r| r.kind == Kind::Strobe && r.width > 1)
+        .map(|r| r.width)
+        .max();
+    let wd2 = match value_bits {
+        Some(w) => Some(m.reg_d("wq_data2", &wd.slice(w - 1, 0)?, None, None)?),
+        None => None,
+    };
     for r in map.regs() {
         let id = r.ident();
         let val: Option<Expr> = match &r.kind {
@@ -198,29 +208,7 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
             Kind::SnapshotTrigger => None,
             Kind::Strobe => {
                 let hit = hit_w(&mut m, r)?;
-                let sq = m.reg_d(&format!("sq_{id}"), &hit, None, Some(0))?;
-                exit_output(
-                    &mut m,
-                    &format!("s_{id}"),
-                    &sq,
-                    0,
-                    &format!("write strobe (registered): {}", r.doc),
-                )?;
-                if r.width > 1 {
-                    let cq = m.reg_d(
-                        &format!("cq_{id}"),
-                        &wd.slice(r.width - 1, 0)?,
-                        Some(&hit),
-                        Some(0),
-                    )?;
-                    exit_output(
-                        &mut m,
-                        &format!("c_{id}"),
-                        &cq,
-                        0,
-                        "the value written (registered; valid with the strobe)",
-                    )?;
-                }
+                strobe_outputs(&mut m, r, &hit, wd2.as_ref())?;
                 None
             }
             Kind::Status => Some(
@@ -315,6 +303,45 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     )?;
     read_port(&mut m, &ra, &words)?;
     Ok(m)
+}
+
+/// A strobe's outputs: `s_{id}` and, wider than a bit, the value written
+/// `c_{id}`. The value loads on the registered strobe, from the write data
+/// registered again (`wd2`, `wq_data2`), and the strobe goes out
+/// a clock later with it (`sq2_{id}`): the address decode had enabled the
+/// value's register directly, which sits by the block it feeds (wq_addr ->
+/// cq_emu_cfg_addr.CE was 21.6 ns placed on 38747de).
+fn strobe_outputs(m: &mut Module, r: &Reg, hit: &Expr, wd2: Option<&Expr>) -> Result<(), RtlError> {
+    let id = r.ident();
+    let sq = m.reg_d(&format!("sq_{id}"), hit, None, Some(0))?;
+    let s_out = if r.width > 1 {
+        m.reg_d(&format!("sq2_{id}"), &sq, None, Some(0))?
+    } else {
+        sq.clone()
+    };
+    exit_output(
+        m,
+        &format!("s_{id}"),
+        &s_out,
+        0,
+        &format!("write strobe (registered): {}", r.doc),
+    )?;
+    if let (true, Some(data)) = (r.width > 1, wd2) {
+        let cq = m.reg_d(
+            &format!("cq_{id}"),
+            &data.slice(r.width - 1, 0)?,
+            Some(&sq),
+            Some(0),
+        )?;
+        exit_output(
+            m,
+            &format!("c_{id}"),
+            &cq,
+            0,
+            "the value written (registered; valid with the strobe)",
+        )?;
+    }
+    Ok(())
 }
 
 /// `port`: `e` through [`EXIT_STAGES`] registers that reset to `reset`
