@@ -569,6 +569,11 @@ struct CfgPort {
     /// writes (thresholds, channel tables, xoshiro seed), so that no one
     /// register drives the write ports of all eight lanes across the die
     lane_wdata: Vec<Expr>,
+    /// kept copies of `we`, one per lane: each lane decodes its own
+    /// threshold and table writes beside its memories
+    lane_we: Vec<Expr>,
+    /// kept copies of `addr`, one per lane (with `lane_we`)
+    lane_addr: Vec<Expr>,
 }
 
 impl CfgPort {
@@ -664,45 +669,40 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
     m.comment(
         "noise thresholds: S[j] at offset j mod 1024; level 2^k holds S[(2i+1) 2^k] at word i",
     );
-    let region = port.addr.slice(CFG_ADDR_BITS - 1, K)?;
-    let thr = m.wire(
-        "we_thr",
-        &port.we.and(&region.eq(&ku(1, CFG_ADDR_BITS - K)?)?)?,
-    )?;
-    let off = m.wire("thr_off", &port.addr.slice(K - 1, 0)?)?;
-    let zero_below = |k: u32| -> Result<Expr, RtlError> {
-        if k == 0 {
-            return ku(1, 1);
-        }
-        off.slice(k - 1, 0)?.eq(&ku(0, k)?)
-    };
     // every threshold write is registered (strobe, address and, through
     // `CfgPort::lane_data`, the data): the decode and the write enables of
     // some 150 memory copies and 128 registers across the lanes are two
     // paths. Each lane has its own memories (one read port each) and its own
     // copies of the write registers: one RTL memory read by eight lanes is
     // eight copies after synthesis with one write port's fan-out across them.
+    // Each lane decodes its own copy of the port (`CfgPort::lane_we`,
+    // `lane_addr`): copies of one decode shared its LUTs, which the placer
+    // put by one lane (cfg_we_p -> we_tab4_k2 was 19.2 ns placed on 38747de).
     let lanes = p.parallel;
-    let we_top = m.reg_copies(
-        "we_thr_top",
-        &port.decode(addr::threshold(NOISE_TABLE_LEN))?,
-        None,
-        Some(0),
-        lanes,
-    )?;
-    let we_half = m.reg_copies(
-        "we_thr_half",
-        &port.decode(addr::threshold(NOISE_TABLE_LEN / 2))?,
-        None,
-        Some(0),
-        lanes,
-    )?;
-    // the word address within a level: offset bits K-1..k+1 (bit 0 is no level's)
-    let off_q = m.reg_copies("thr_off_q", &off.slice(K - 1, 1)?, None, Some(0), lanes)?;
-    let mut we_l = Vec::new();
-    for k in 0..K - 1 {
-        let e = thr.and(&off.bit(k)?)?.and(&zero_below(k)?)?;
-        we_l.push(m.reg_copies(&format!("we_thr_l{k}"), &e, None, Some(0), lanes)?);
+    let (mut we_top, mut we_half, mut off_q) = (Vec::new(), Vec::new(), Vec::new());
+    let mut we_l = vec![Vec::new(); K as usize - 1];
+    for lane in 0..lanes {
+        let (we, a) = (&port.lane_we[lane], &port.lane_addr[lane]);
+        let hit =
+            |v: usize| -> Result<Expr, RtlError> { we.and(&a.eq(&ku(v as i128, CFG_ADDR_BITS)?)?) };
+        let top = hit(addr::threshold(NOISE_TABLE_LEN))?;
+        we_top.push(m.reg_d(&format!("we_thr_top_k{lane}"), &top, None, Some(0))?);
+        let half = hit(addr::threshold(NOISE_TABLE_LEN / 2))?;
+        we_half.push(m.reg_d(&format!("we_thr_half_k{lane}"), &half, None, Some(0))?);
+        let region = a.slice(CFG_ADDR_BITS - 1, K)?;
+        let thr = we.and(&region.eq(&ku(1, CFG_ADDR_BITS - K)?)?)?;
+        let off = m.wire(&format!("thr_off_k{lane}"), &a.slice(K - 1, 0)?)?;
+        // the word address within a level: offset bits K-1..k+1 (bit 0 is no level's)
+        let o = off.slice(K - 1, 1)?;
+        off_q.push(m.reg_d(&format!("thr_off_q_k{lane}"), &o, None, Some(0))?);
+        for (k, l) in we_l.iter_mut().enumerate() {
+            let k = k as u32;
+            let mut e = thr.and(&off.bit(k)?)?;
+            if k > 0 {
+                e = e.and(&off.slice(k - 1, 0)?.eq(&ku(0, k)?)?)?;
+            }
+            l.push(m.reg_d(&format!("we_thr_l{k}_k{lane}"), &e, None, Some(0))?);
+        }
     }
     let mut lane_thr = Vec::new();
     for lane in 0..lanes {
@@ -972,19 +972,19 @@ fn channel(
     }
     m.comment("channel tables: entry e of table g at TABLE_BASE + 256 g + e, written to every lane's copy through the lane's own write registers");
     let gb = (CFG_ADDR_BITS - 1) - TABLE_LEN.trailing_zeros();
-    let in_tables = port.addr.bit(CFG_ADDR_BITS - 1)?;
-    let we_tab = m.wire("we_tab", &port.we.and(&in_tables)?)?;
-    let tab_g = m.wire(
-        "tab_g",
-        &port.addr.slice(CFG_ADDR_BITS - 2, CFG_ADDR_BITS - 1 - gb)?,
-    )?;
-    // registered as the thresholds' writes (strobe, entry, data), a copy
-    // of each register per lane
-    let tab_e = m.reg_copies("tab_e", &port.addr.slice(7, 0)?, None, Some(0), pp)?;
-    let mut we_g = Vec::new();
-    for g in 0..groups(p) {
-        let hit = we_tab.and(&tab_g.eq(&ku(g as i128, gb)?)?)?;
-        we_g.push(m.reg_copies(&format!("we_tab{g}"), &hit, None, Some(0), pp)?);
+    // registered as the thresholds' writes (strobe, entry, data), each
+    // lane's from its own copy of the port
+    let mut tab_e = Vec::new();
+    let mut we_g = vec![Vec::new(); groups(p)];
+    for lane in 0..pp {
+        let (we, a) = (&port.lane_we[lane], &port.lane_addr[lane]);
+        tab_e.push(m.reg_d(&format!("tab_e_k{lane}"), &a.slice(7, 0)?, None, Some(0))?);
+        let we_tab = we.and(&a.bit(CFG_ADDR_BITS - 1)?)?;
+        let tab_g = a.slice(CFG_ADDR_BITS - 2, CFG_ADDR_BITS - 1 - gb)?;
+        for (g, w) in we_g.iter_mut().enumerate() {
+            let hit = we_tab.and(&tab_g.eq(&ku(g as i128, gb)?)?)?;
+            w.push(m.reg_d(&format!("we_tab{g}_k{lane}"), &hit, None, Some(0))?);
+        }
     }
     let mut ys = Vec::new();
     for lane in 0..pp {
@@ -1378,6 +1378,8 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         addr: m.reg_d("cfg_addr_p", &addr, None, None)?,
         wdata_q: m.reg_d("cfg_wdata_q", &wdata, None, Some(0))?,
         lane_wdata: m.reg_copies("cfg_wdata_l", &wdata, None, Some(0), p.parallel)?,
+        lane_we: m.reg_copies("cfg_we_l", &we, None, Some(0), p.parallel)?,
+        lane_addr: m.reg_copies("cfg_addr_l", &addr, None, None, p.parallel)?,
     };
     let run = m.input(
         "run",
