@@ -254,7 +254,18 @@ struct Inputs {
     skip: Expr,
     limit: Expr,
     snap: Expr,
-    rd_addr: Expr,
+    /// the read address's low [`RD_SPLIT`] bits, a kept copy per group of
+    /// `2^RD_SPLIT` shadow counters ([`rd_groups`]): each group's 8:1 muxes
+    /// read their own (rd_addr_q -> rd_g*, 132 end points above 14 ns
+    /// placed on 38747de)
+    rd_sel: Vec<Expr>,
+    /// the read address's high bits, which pick the group
+    rd_hi: Expr,
+}
+
+/// Groups of `2^RD_SPLIT` words in the read port's first half.
+fn rd_groups() -> usize {
+    NUM_COUNTERS.div_ceil(1 << RD_SPLIT)
 }
 
 /// Bits [`Inputs::clear`] is given to zero, as far as they count for the
@@ -269,7 +280,7 @@ const CLEAR_MISC_BITS: u32 = 256;
 /// some 2,000 enables) and `cfg_delay` (each bit on the selects of a shifter
 /// level, some 500 pins) are sets of kept copies.
 fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
-    let (io, delay) = ports(m, p)?;
+    let io = ports(m, p)?;
     m.comment("S0: the stream and the strobes registered; clear as kept copies");
     let bit = |m: &mut Module, name: &str, x: &Expr| m.reg_d(name, x, None, Some(0));
     let mut loads = vec![CLEAR_MISC_BITS, 4 * p.max_delay as u32];
@@ -287,8 +298,19 @@ fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
         rx_data: pipe(m, "rx_data_q", &io.rx_data)?,
         rx_level: pipe(m, "rx_level_q", &io.rx_level)?,
         snap: bit(m, "snap_q", &io.snap)?,
-        delay: delay_selects(m, p, &delay)?,
-        rd_addr: pipe(m, "rd_addr_q", &io.rd_addr)?,
+        delay: delay_selects(m, p, &io.delay)?,
+        rd_sel: m.reg_copies(
+            "rd_sel",
+            &io.rd_addr.slice(RD_SPLIT - 1, 0)?,
+            None,
+            None,
+            rd_groups(),
+        )?,
+        rd_hi: pipe(
+            m,
+            "rd_addr_q",
+            &io.rd_addr.slice(rd_addr_bits() - 1, RD_SPLIT)?,
+        )?,
         skip: pipe(m, "skip_q", &io.skip)?,
         limit: pipe(m, "limit_q", &io.limit)?,
     })
@@ -316,9 +338,24 @@ fn delay_selects(
         .collect()
 }
 
-/// The input ports as they come (the delay's selects still to make: the
-/// `cfg_delay` port beside).
-fn ports(m: &mut Module, p: &CheckParams) -> Result<(Inputs, Expr), RtlError> {
+/// The input ports as they come, before stage S0 ([`inputs`]).
+struct Ports {
+    clear: Expr,
+    tx_valid: Expr,
+    tx_data: Expr,
+    tx_level: Expr,
+    rx_valid: Expr,
+    rx_data: Expr,
+    rx_level: Expr,
+    delay: Expr,
+    skip: Expr,
+    limit: Expr,
+    snap: Expr,
+    rd_addr: Expr,
+}
+
+/// The input ports as they come.
+fn ports(m: &mut Module, p: &CheckParams) -> Result<Ports, RtlError> {
     let w = 2 * p.parallel as u32;
     // declared in the port order of the module
     let clear = m.input(
@@ -381,9 +418,7 @@ fn ports(m: &mut Module, p: &CheckParams) -> Result<(Inputs, Expr), RtlError> {
         Ty::u(rd_addr_bits()),
         "shadow counter address (map in the header)",
     )?;
-    let io = Inputs {
-        clear_hist: clear.clone(),
-        clear_cnt: Vec::new(),
+    Ok(Ports {
         clear,
         tx_valid,
         tx_data,
@@ -391,13 +426,12 @@ fn ports(m: &mut Module, p: &CheckParams) -> Result<(Inputs, Expr), RtlError> {
         rx_valid,
         rx_data,
         rx_level,
-        delay: Vec::new(),
+        delay,
         skip,
         limit,
         snap,
         rd_addr,
-    };
-    Ok((io, delay))
+    })
 }
 
 /// The FIFO's output (the popped transmitted word, levels above data) and flags.
@@ -1021,12 +1055,11 @@ fn shadow(m: &mut Module, io: &Inputs, live: &[Expr]) -> Result<Expr, RtlError> 
     let ab = rd_addr_bits();
     let mut cur: Vec<Expr> = sh.into_iter().map(|(_, e)| e).collect();
     cur.resize(1 << ab, ku(0, COUNTER_BITS)?);
-    // two registered halves: the low address bits pick within groups of 8, the
-    // high ones pick the group (a 42:1 mux of 64 bits in one cycle is slow on ECP5)
-    let lo_bits = RD_SPLIT.min(ab);
-    let mut sel: Vec<Expr> = (0..ab)
-        .map(|k| io.rd_addr.bit(k))
-        .collect::<Result<_, _>>()?;
+    // two registered halves: the low address bits pick within groups of 8
+    // (each group from its own copy of them), the high ones pick the group
+    // (a 42:1 mux of 64 bits in one cycle is slow on ECP5)
+    let lo_bits = RD_SPLIT;
+    let mut hi: Vec<Expr> = Vec::new();
     for k in 0..ab {
         if k == lo_bits {
             cur = cur
@@ -1034,13 +1067,22 @@ fn shadow(m: &mut Module, io: &Inputs, live: &[Expr]) -> Result<Expr, RtlError> 
                 .enumerate()
                 .map(|(i, v)| pipe(m, &format!("rd_g{i}"), v))
                 .collect::<Result<_, _>>()?;
-            for (j, b) in sel.iter_mut().enumerate().skip(k as usize) {
-                *b = pipe(m, &format!("rd_a{j}"), b)?;
+            for j in lo_bits..ab {
+                hi.push(pipe(m, &format!("rd_a{j}"), &io.rd_hi.bit(j - lo_bits)?)?);
             }
         }
         let mut next = Vec::new();
         for (i, pair) in cur.chunks(2).enumerate() {
-            let v = Expr::mux(&sel[k as usize], &pair[1], &pair[0])?;
+            let s = match k < lo_bits {
+                // the group the pair is in (the groups past the counters
+                // hold constants: any copy will do)
+                true => {
+                    let g = ((i << (k + 1)) >> lo_bits).min(io.rd_sel.len() - 1);
+                    io.rd_sel[g].bit(k)?
+                }
+                false => hi[(k - lo_bits) as usize].clone(),
+            };
+            let v = Expr::mux(&s, &pair[1], &pair[0])?;
             next.push(m.wire(&format!("rd_l{k}_{i}"), &v)?);
         }
         cur = next;
