@@ -43,10 +43,9 @@ use proto::regmap::step_bits;
 pub const ENGINE: &str = "rxdsp_eq_adapt";
 
 /// Cycles from the input handshake to the error stage E (the decisions of
-/// the word, stage D3 of the DFE): one less than the equalizer's stages to
-/// D3 ([`crate::eq::d3_latency`]).
+/// the word, stage D3 of the DFE): one less than the equalizer's latency.
 pub fn error_stage(fmt: &RxFormat, p: usize) -> usize {
-    crate::eq::d3_latency(fmt, p) - 1
+    crate::eq::latency(fmt, p) - 1
 }
 
 /// The smallest delay D (words) at which the engine never holds
@@ -222,8 +221,7 @@ struct Bank {
 }
 
 /// Builds the engine module for `fmt` at `p` samples per clock; `n_ffe`
-/// is the FFE's stage count, `latency` the equalizer's stages to D3
-/// ([`crate::eq::d3_latency`]).
+/// is the FFE's stage count, `latency` the equalizer's.
 pub(crate) fn build_engine(
     fmt: &RxFormat,
     p: usize,

@@ -18,8 +18,8 @@
 //! samples (sample history, decision history, precoder memory) advances on
 //! its stage's valid bit. Stage D3 writes into an output FIFO (distributed
 //! RAM) that can hold every word in flight; its registered almost-full
-//! drives `s_axis_tready`, and a register slice after it drives `m_axis`, so
-//! `m_axis_tready` reaches only that slice and nothing else.
+//! drives `s_axis_tready`, so `m_axis_tready` reaches only the FIFO's read
+//! side and nothing else.
 
 use crate::hdl::{Dir, Expr, Header, Module, Param, Port, Ty};
 use crate::{regen, RtlError};
@@ -47,32 +47,15 @@ pub const MUL: &str = "rxdsp_eq_mul";
 
 /// Latency in clock cycles: a word whose input handshake happens in cycle `c`
 /// is presented on `m_axis` (with `m_axis_tvalid`) in cycle `c + latency`, if
-/// nothing stalls. `12 + ceil(log2 N)`: the [`d3_latency`] stages to the
-/// output FIFO's write, then the register slice after the FIFO
-/// ([`OUT_SLICE_STAGES`]). The designs report the count of the stages the
-/// builders emitted ([`pipeline_stages`]); a test ties this closed form to
-/// that count.
-pub fn latency(fmt: &RxFormat, parallel: usize) -> usize {
-    d3_latency(fmt, parallel) + OUT_SLICE_STAGES
-}
-
-/// Cycles from the input handshake to stage D3, the output FIFO's write:
-/// `11 + ceil(log2 N)`: input register, multiplier operand register, product
-/// register, fabric product register, `ceil(log2 N)` adder tree levels,
-/// round, saturate, DFE D1, D1b, D2a, D2, D3. The words in flight that the
-/// output FIFO must hold, and the adaptation engine's error stage, count
-/// from these.
-pub fn d3_latency(fmt: &RxFormat, _parallel: usize) -> usize {
+/// nothing stalls. `11 + ceil(log2 N)`: input register, multiplier operand
+/// register, product register, fabric product register, `ceil(log2 N)`
+/// adder tree levels, round, saturate, DFE D1, D1b, D2a, D2, D3 (the output
+/// FIFO's write). The designs report the count of the
+/// stages the builders emitted ([`pipeline_stages`]); a test ties this
+/// closed form to that count.
+pub fn latency(fmt: &RxFormat, _parallel: usize) -> usize {
     11 + clog2(fmt.ffe_taps) as usize
 }
-
-/// Register stages after the output FIFO: its head passes a register slice
-/// ([`crate::fifo::reg_slice`], `oslice_*`) before `m_axis`, `m_ffe_out`
-/// and `m_slicer_level`, so every output is a register. The FIFO's
-/// distributed-RAM read fed the device's consumers (the level counters'
-/// popcounts, the decoder's tap, the bridge's slice) in the same clock from
-/// across the die (20.1 ns placed on 38747de).
-pub const OUT_SLICE_STAGES: usize = 1;
 
 /// Checks the format and the parallelism.
 pub fn check(fmt: &RxFormat, parallel: usize) -> Result<(), RtlError> {
@@ -221,7 +204,7 @@ pub(crate) fn build_variant(
             p,
             g,
             n_ffe,
-            d3_latency(fmt, p),
+            latency(fmt, p),
         )?),
         None => None,
     };
@@ -1429,16 +1412,14 @@ struct Word {
 }
 
 /// Depth of the output FIFO for `fmt`: room for every word in flight
-/// ([`crate::fifo::depth_for`] of the stages in front of it, [`d3_latency`];
-/// the slice after it holds its own two words).
+/// ([`crate::fifo::depth_for`] of the latency).
 pub fn fifo_depth(fmt: &RxFormat, parallel: usize) -> usize {
-    crate::fifo::depth_for(d3_latency(fmt, parallel))
+    crate::fifo::depth_for(latency(fmt, parallel))
 }
 
 /// The output FIFO ([`crate::fifo::credit_fifo`], `ofifo`): stage D3 writes
-/// every valid word (the write is the stage's register); a register slice
-/// (`oslice`, [`OUT_SLICE_STAGES`]) reads the head asynchronously
-/// (distributed RAM) and drives `m_axis`; `s_ready` is driven by a register,
+/// every valid word (the write is the stage's register); `m_axis` reads the
+/// head asynchronously (distributed RAM); `s_ready` is driven by a register,
 /// the almost-full compare of the words accepted and not yet read. The
 /// pipeline in front never stalls: the state that must only see real
 /// samples advances on its stage's valid bit.
@@ -1459,7 +1440,6 @@ fn output_fifo(
         depth - 2
     ));
     let word = Expr::concat(&[d3.y.clone(), d3.level.clone(), d3.data.clone()])?;
-    let slice_ready = m.wire_decl("oslice_ready", Ty::BIT)?;
     let f = crate::fifo::credit_fifo(
         m,
         "ofifo",
@@ -1467,19 +1447,15 @@ fn output_fifo(
             word: &word,
             push: std::slice::from_ref(&d3.valid),
             take,
-            m_ready: &slice_ready,
+            m_ready,
         },
         std::slice::from_ref(s_ready),
         depth,
     )?;
     stages.record(m, "ofifo_nonempty");
-    m.comment("the FIFO's head through a register slice: every output a register");
-    let sl = crate::fifo::reg_slice(m, "oslice", &f.head, &f.valid, m_ready)?;
-    m.assign(&slice_ready, &sl.s_ready)?;
-    stages.record(m, "oslice_m_valid");
-    let head = sl.m_data;
+    let head = f.head;
     Ok(Word {
-        valid: sl.m_valid,
+        valid: f.valid,
         data: head.slice(wd - 1, 0)?,
         level: head.slice(wd + wl - 1, wd)?,
         y: head.slice(wd + wl + wy - 1, wd + wl)?,

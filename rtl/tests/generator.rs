@@ -354,10 +354,9 @@ fn headers_have_one_structured_form() {
             .unwrap()
     };
     assert_eq!(lat("rxdsp_eq_mul.v"), 2);
-    // the output FIFO's write and its output slice are the last stages, in
-    // rxdsp_eq itself
+    // the output FIFO's write is the last stage, in rxdsp_eq itself
     assert_eq!(
-        lat("rxdsp_eq_ffe.v") + lat("rxdsp_eq_dfe.v") + 1 + rtl::eq::OUT_SLICE_STAGES,
+        lat("rxdsp_eq_ffe.v") + lat("rxdsp_eq_dfe.v") + 1,
         lat("rxdsp_eq.v")
     );
     assert_eq!(lat("rxdsp_eq.v"), d.latency);
@@ -421,7 +420,7 @@ fn generate_writes_files_and_reports() {
     let dir = std::env::temp_dir().join(format!("rxdsp-gen-{}", std::process::id()));
     let r = rtl::generate(&RxFormat::default(), 8, &dir).unwrap();
     assert_eq!(r.top, "rxdsp_eq");
-    assert_eq!(r.latency, 16); // 12 + ceil(log2 16)
+    assert_eq!(r.latency, 15); // 11 + ceil(log2 16)
     assert_eq!(r.files.len(), 4);
     assert!(r.filelist.ends_with("rxdsp.f"));
     let top = std::fs::read_to_string(dir.join("rxdsp_eq.v")).unwrap();

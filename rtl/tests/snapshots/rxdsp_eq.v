@@ -13,7 +13,7 @@
 //   dfe.taps (M)     = 1
 //   dfe.coef_bits    = 8
 //   tx.precode       = false
-// Latency: 16 clock cycles
+// Latency: 15 clock cycles
 `default_nettype none
 
 module rxdsp_eq (
@@ -122,36 +122,22 @@ module rxdsp_eq (
     );
 
     // output FIFO, 32 words: written by stage D3, read by m_axis; s_axis_tready = (words accepted and not read) <= 30, registered
-    wire oslice_ready;
     reg [4:0] ofifo_rp;
     reg [111:0] ofifo [0:31];
     reg [4:0] ofifo_wp;
     reg [5:0] ofifo_cnt;
     reg [5:0] ofifo_credit;
     reg ofifo_nonempty;
-    wire ofifo_pop = (ofifo_nonempty & oslice_ready);
+    wire ofifo_pop = (ofifo_nonempty & m_axis_tready);
     wire ofifo_many = (ofifo_cnt >= 6'd2);
     reg ofifo_ready;
     assign s_ready = ofifo_ready;
     wire [111:0] ofifo_head = ofifo[ofifo_rp];
-
-    // the FIFO's head through a register slice: every output a register
-    reg oslice_m_valid;
-    reg [111:0] oslice_m_data;
-    reg oslice_sk_valid;
-    reg [111:0] oslice_sk_data;
-    wire oslice_room = (~oslice_sk_valid);
-    wire oslice_s_fire = (ofifo_nonempty & oslice_room);
-    wire oslice_load = ((~oslice_m_valid) | m_axis_tready);
-    wire oslice_hold = ((~oslice_load) & oslice_s_fire);
-    wire oslice_sk_next = (oslice_load ? 1'b0 : (oslice_sk_valid | oslice_hold));
-    reg oslice_s_ready_k0;
-    assign oslice_ready = oslice_s_ready_k0;
     assign s_axis_tready = s_ready;
-    assign m_axis_tdata = oslice_m_data[15:0];
-    assign m_axis_tvalid = oslice_m_valid;
-    assign m_ffe_out = oslice_m_data[111:32];
-    assign m_slicer_level = oslice_m_data[31:16];
+    assign m_axis_tdata = ofifo_head[15:0];
+    assign m_axis_tvalid = ofifo_nonempty;
+    assign m_ffe_out = ofifo_head[111:32];
+    assign m_slicer_level = ofifo_head[31:16];
 
     always @(posedge clk) begin
         cfg_wdata_q <= cfg_wdata[9:0];
@@ -197,8 +183,6 @@ module rxdsp_eq (
             ofifo_credit <= 6'd0;
             ofifo_nonempty <= 1'b0;
             ofifo_ready <= 1'b1;
-            oslice_m_valid <= 1'b0;
-            oslice_sk_valid <= 1'b0;
         end else begin
             we_0 <= (cfg_we & (cfg_addr == 5'd0));
             we_1 <= (cfg_we & (cfg_addr == 5'd1));
@@ -222,8 +206,6 @@ module rxdsp_eq (
             ofifo_credit <= ((ofifo_credit + {5'd0, take}) - {5'd0, ofifo_pop});
             ofifo_nonempty <= ((d3_valid | ofifo_many) | (ofifo_nonempty & (~ofifo_pop)));
             ofifo_ready <= (ofifo_credit < 6'h1f);
-            oslice_m_valid <= (oslice_load ? (oslice_sk_valid | oslice_s_fire) : oslice_m_valid);
-            oslice_sk_valid <= oslice_sk_next;
         end
     end
 
@@ -384,26 +366,6 @@ module rxdsp_eq (
             ofifo_wp <= 5'd0;
         end else if (d3_valid) begin
             ofifo_wp <= (ofifo_wp + 5'd1);
-        end
-    end
-
-    always @(posedge clk) begin
-        if ((oslice_load & (oslice_sk_valid | oslice_s_fire))) begin
-            oslice_m_data <= (oslice_sk_valid ? oslice_sk_data : ofifo_head);
-        end
-    end
-
-    always @(posedge clk) begin
-        if (oslice_hold) begin
-            oslice_sk_data <= ofifo_head;
-        end
-    end
-
-    (* keep *) always @(posedge clk) begin
-        if (rst) begin
-            oslice_s_ready_k0 <= 1'b1;
-        end else begin
-            oslice_s_ready_k0 <= (~oslice_sk_next);
         end
     end
 
