@@ -400,6 +400,65 @@ pub fn use_ecp5_dsp(
     }
 }
 
+/// The FFE's shape for [`lane_histories`]: P, N and the sample width.
+#[derive(Clone, Copy)]
+struct FfeDims {
+    p: usize,
+    n: usize,
+    a: u32,
+}
+
+/// Stage 0, a copy per lane: lane `i`'s samples at the offsets its
+/// multipliers read (`i - k` for tap `k`; offset `q >= 0` is the current
+/// word's sample `q`, `x_c{q}_l{i}`, loaded every clock; `q < 0` the sample
+/// `-q` words back in the history, `x_h{-q}_l{i}`, which advances on `v0`),
+/// and the current-word samples its history loads from. One history shared
+/// by the lanes fed each sample to P multipliers, which sit wherever the
+/// die's DSP sites are: `x_h6 -> u_mul_4_10` crossed the die (24.1 ns placed
+/// on aaa7662). Each register is kept (`Module::kept_reg`): the lanes'
+/// copies have the same next state, and Yosys would merge them back.
+fn lane_histories(
+    m: &mut Module,
+    in_data: &Expr,
+    v0: &Expr,
+    d: FfeDims,
+) -> Result<Vec<std::collections::BTreeMap<isize, Expr>>, RtlError> {
+    let FfeDims { p, n, a } = d;
+    let mut out = Vec::new();
+    for i in 0..p {
+        // the history this lane reads: offsets -1 ..= -(n - 1 - i)
+        let deep = (n - 1).saturating_sub(i);
+        let mut need_c: std::collections::BTreeSet<usize> = (i.saturating_sub(n - 1)..=i).collect();
+        for mm in 1..=deep {
+            if mm <= p {
+                need_c.insert(p - mm);
+            }
+        }
+        let mut x = std::collections::BTreeMap::new();
+        for &q in &need_c {
+            let v = in_data
+                .slice((q as u32 + 1) * a - 1, q as u32 * a)?
+                .as_signed();
+            let r = m.kept_reg(&format!("x_c{q}_l{i}"), Ty::s(a), None)?;
+            m.next(&r, &v, None)?;
+            x.insert(q as isize, r);
+        }
+        let mut hist: Vec<(usize, Expr)> = Vec::new();
+        for mm in 1..=deep {
+            let r = m.kept_reg(&format!("x_h{mm}_l{i}"), Ty::s(a), Some(0))?;
+            hist.push((mm, r.clone()));
+            x.insert(-(mm as isize), r);
+        }
+        for (mm, r) in &hist {
+            // next value of offset -mm is the sample now at offset p - mm
+            let src = x[&(p as isize - *mm as isize)].clone();
+            m.next(r, &src, Some(v0))?;
+        }
+        out.push(x);
+    }
+    Ok(out)
+}
+
 fn build_ffe(
     fmt: &RxFormat,
     p: usize,
@@ -439,39 +498,12 @@ fn build_ffe(
     }
 
     m.comment(
-        "stage 0: the current word x_c* (loaded every clock) and the N-1 previous samples x_h* \
-         (x_h1 is the latest; they advance past x_c* when it holds a word, v0)",
+        "stage 0, per lane i: the current word x_c*_l{i} (loaded every clock) and the previous samples \
+         x_h*_l{i} (x_h1 is the latest; they advance past x_c* when it holds a word, v0)",
     );
-    let mut xc = Vec::new();
-    for i in 0..p {
-        let v = in_data
-            .slice((i as u32 + 1) * a - 1, i as u32 * a)?
-            .as_signed();
-        xc.push(m.reg_d(&format!("x_c{i}"), &v, None, None)?);
-    }
     let v0 = stages.valid(&mut m, "v0", &in_valid)?;
-    // sample at offset q (q < 0: previous words) relative to the current word
-    let mut xh: Vec<Expr> = Vec::new(); // xh[mm-1] = offset -mm
-    for mm in 1..n {
-        xh.push(m.reg(&format!("x_h{mm}"), Ty::s(a), Some(0))?);
-    }
-    for mm in 1..n {
-        // next value of offset -mm is the sample now at offset p - mm
-        let q = p as isize - mm as isize;
-        let src = if q >= 0 {
-            xc[q as usize].clone()
-        } else {
-            xh[(-q) as usize - 1].clone()
-        };
-        m.next(&xh[mm - 1], &src, Some(&v0))?;
-    }
-    let x_at = |q: isize| -> Expr {
-        if q >= 0 {
-            xc[q as usize].clone()
-        } else {
-            xh[(-q) as usize - 1].clone()
-        }
-    };
+    let lanes = lane_histories(&mut m, &in_data, &v0, FfeDims { p, n, a })?;
+    let x_at = |i: usize, q: isize| -> Expr { lanes[i][&q].clone() };
 
     m.comment(&format!(
         "stages 1-3: products, exact in {pw} bits, from {MUL} (registered operands, registered product), then a fabric register after each (a stepping stone from the DSP block to the adder tree)"
@@ -480,7 +512,7 @@ fn build_ffe(
     for i in 0..p {
         let mut row = Vec::new();
         for (kk, ck) in c.iter().enumerate() {
-            let x = x_at(i as isize - kk as isize);
+            let x = x_at(i, i as isize - kk as isize);
             let prod = m.wire_decl(&format!("p{i}_{kk}"), Ty::s(pw))?;
             m.instance(
                 mul,

@@ -1353,6 +1353,18 @@ impl Module {
         Ok(r)
     }
 
+    /// A register like [`Module::reg`], emitted alone in an always block
+    /// marked `(* keep *)` (see [`Module::reg_copies`]): for copies whose
+    /// next state the caller builds, such as a chain of copies that Yosys
+    /// would merge with another chain of the same structure.
+    pub fn kept_reg(&mut self, name: &str, ty: Ty, reset: Option<i128>) -> Result<Expr, RtlError> {
+        let r = self.reg(name, ty, reset)?;
+        if let Some(x) = self.regs.last_mut() {
+            x.keep = true;
+        }
+        Ok(r)
+    }
+
     /// `n` copies of one register, `{name}_k0` .. `{name}_k{n-1}`, all
     /// loaded with `d` when `enable` is high and reset to `reset`: the same
     /// value on every clock. Each is emitted alone in an always block marked

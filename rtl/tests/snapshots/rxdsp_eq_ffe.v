@@ -45,37 +45,170 @@ module rxdsp_eq_ffe (
     wire signed [9:0] c14 = $signed(coef[149:140]);
     wire signed [9:0] c15 = $signed(coef[159:150]);
 
-    // stage 0: the current word x_c* (loaded every clock) and the N-1 previous samples x_h* (x_h1 is the latest; they advance past x_c* when it holds a word, v0)
-    reg signed [7:0] x_c0;
-    reg signed [7:0] x_c1;
-    reg signed [7:0] x_c2;
-    reg signed [7:0] x_c3;
-    reg signed [7:0] x_c4;
-    reg signed [7:0] x_c5;
-    reg signed [7:0] x_c6;
-    reg signed [7:0] x_c7;
+    // stage 0, per lane i: the current word x_c*_l{i} (loaded every clock) and the previous samples x_h*_l{i} (x_h1 is the latest; they advance past x_c* when it holds a word, v0)
     reg v0;
-    reg signed [7:0] x_h1;
-    reg signed [7:0] x_h2;
-    reg signed [7:0] x_h3;
-    reg signed [7:0] x_h4;
-    reg signed [7:0] x_h5;
-    reg signed [7:0] x_h6;
-    reg signed [7:0] x_h7;
-    reg signed [7:0] x_h8;
-    reg signed [7:0] x_h9;
-    reg signed [7:0] x_h10;
-    reg signed [7:0] x_h11;
-    reg signed [7:0] x_h12;
-    reg signed [7:0] x_h13;
-    reg signed [7:0] x_h14;
-    reg signed [7:0] x_h15;
+    reg signed [7:0] x_c0_l0;
+    reg signed [7:0] x_c1_l0;
+    reg signed [7:0] x_c2_l0;
+    reg signed [7:0] x_c3_l0;
+    reg signed [7:0] x_c4_l0;
+    reg signed [7:0] x_c5_l0;
+    reg signed [7:0] x_c6_l0;
+    reg signed [7:0] x_c7_l0;
+    reg signed [7:0] x_h1_l0;
+    reg signed [7:0] x_h2_l0;
+    reg signed [7:0] x_h3_l0;
+    reg signed [7:0] x_h4_l0;
+    reg signed [7:0] x_h5_l0;
+    reg signed [7:0] x_h6_l0;
+    reg signed [7:0] x_h7_l0;
+    reg signed [7:0] x_h8_l0;
+    reg signed [7:0] x_h9_l0;
+    reg signed [7:0] x_h10_l0;
+    reg signed [7:0] x_h11_l0;
+    reg signed [7:0] x_h12_l0;
+    reg signed [7:0] x_h13_l0;
+    reg signed [7:0] x_h14_l0;
+    reg signed [7:0] x_h15_l0;
+    reg signed [7:0] x_c0_l1;
+    reg signed [7:0] x_c1_l1;
+    reg signed [7:0] x_c2_l1;
+    reg signed [7:0] x_c3_l1;
+    reg signed [7:0] x_c4_l1;
+    reg signed [7:0] x_c5_l1;
+    reg signed [7:0] x_c6_l1;
+    reg signed [7:0] x_c7_l1;
+    reg signed [7:0] x_h1_l1;
+    reg signed [7:0] x_h2_l1;
+    reg signed [7:0] x_h3_l1;
+    reg signed [7:0] x_h4_l1;
+    reg signed [7:0] x_h5_l1;
+    reg signed [7:0] x_h6_l1;
+    reg signed [7:0] x_h7_l1;
+    reg signed [7:0] x_h8_l1;
+    reg signed [7:0] x_h9_l1;
+    reg signed [7:0] x_h10_l1;
+    reg signed [7:0] x_h11_l1;
+    reg signed [7:0] x_h12_l1;
+    reg signed [7:0] x_h13_l1;
+    reg signed [7:0] x_h14_l1;
+    reg signed [7:0] x_c0_l2;
+    reg signed [7:0] x_c1_l2;
+    reg signed [7:0] x_c2_l2;
+    reg signed [7:0] x_c3_l2;
+    reg signed [7:0] x_c4_l2;
+    reg signed [7:0] x_c5_l2;
+    reg signed [7:0] x_c6_l2;
+    reg signed [7:0] x_c7_l2;
+    reg signed [7:0] x_h1_l2;
+    reg signed [7:0] x_h2_l2;
+    reg signed [7:0] x_h3_l2;
+    reg signed [7:0] x_h4_l2;
+    reg signed [7:0] x_h5_l2;
+    reg signed [7:0] x_h6_l2;
+    reg signed [7:0] x_h7_l2;
+    reg signed [7:0] x_h8_l2;
+    reg signed [7:0] x_h9_l2;
+    reg signed [7:0] x_h10_l2;
+    reg signed [7:0] x_h11_l2;
+    reg signed [7:0] x_h12_l2;
+    reg signed [7:0] x_h13_l2;
+    reg signed [7:0] x_c0_l3;
+    reg signed [7:0] x_c1_l3;
+    reg signed [7:0] x_c2_l3;
+    reg signed [7:0] x_c3_l3;
+    reg signed [7:0] x_c4_l3;
+    reg signed [7:0] x_c5_l3;
+    reg signed [7:0] x_c6_l3;
+    reg signed [7:0] x_c7_l3;
+    reg signed [7:0] x_h1_l3;
+    reg signed [7:0] x_h2_l3;
+    reg signed [7:0] x_h3_l3;
+    reg signed [7:0] x_h4_l3;
+    reg signed [7:0] x_h5_l3;
+    reg signed [7:0] x_h6_l3;
+    reg signed [7:0] x_h7_l3;
+    reg signed [7:0] x_h8_l3;
+    reg signed [7:0] x_h9_l3;
+    reg signed [7:0] x_h10_l3;
+    reg signed [7:0] x_h11_l3;
+    reg signed [7:0] x_h12_l3;
+    reg signed [7:0] x_c0_l4;
+    reg signed [7:0] x_c1_l4;
+    reg signed [7:0] x_c2_l4;
+    reg signed [7:0] x_c3_l4;
+    reg signed [7:0] x_c4_l4;
+    reg signed [7:0] x_c5_l4;
+    reg signed [7:0] x_c6_l4;
+    reg signed [7:0] x_c7_l4;
+    reg signed [7:0] x_h1_l4;
+    reg signed [7:0] x_h2_l4;
+    reg signed [7:0] x_h3_l4;
+    reg signed [7:0] x_h4_l4;
+    reg signed [7:0] x_h5_l4;
+    reg signed [7:0] x_h6_l4;
+    reg signed [7:0] x_h7_l4;
+    reg signed [7:0] x_h8_l4;
+    reg signed [7:0] x_h9_l4;
+    reg signed [7:0] x_h10_l4;
+    reg signed [7:0] x_h11_l4;
+    reg signed [7:0] x_c0_l5;
+    reg signed [7:0] x_c1_l5;
+    reg signed [7:0] x_c2_l5;
+    reg signed [7:0] x_c3_l5;
+    reg signed [7:0] x_c4_l5;
+    reg signed [7:0] x_c5_l5;
+    reg signed [7:0] x_c6_l5;
+    reg signed [7:0] x_c7_l5;
+    reg signed [7:0] x_h1_l5;
+    reg signed [7:0] x_h2_l5;
+    reg signed [7:0] x_h3_l5;
+    reg signed [7:0] x_h4_l5;
+    reg signed [7:0] x_h5_l5;
+    reg signed [7:0] x_h6_l5;
+    reg signed [7:0] x_h7_l5;
+    reg signed [7:0] x_h8_l5;
+    reg signed [7:0] x_h9_l5;
+    reg signed [7:0] x_h10_l5;
+    reg signed [7:0] x_c0_l6;
+    reg signed [7:0] x_c1_l6;
+    reg signed [7:0] x_c2_l6;
+    reg signed [7:0] x_c3_l6;
+    reg signed [7:0] x_c4_l6;
+    reg signed [7:0] x_c5_l6;
+    reg signed [7:0] x_c6_l6;
+    reg signed [7:0] x_c7_l6;
+    reg signed [7:0] x_h1_l6;
+    reg signed [7:0] x_h2_l6;
+    reg signed [7:0] x_h3_l6;
+    reg signed [7:0] x_h4_l6;
+    reg signed [7:0] x_h5_l6;
+    reg signed [7:0] x_h6_l6;
+    reg signed [7:0] x_h7_l6;
+    reg signed [7:0] x_h8_l6;
+    reg signed [7:0] x_h9_l6;
+    reg signed [7:0] x_c0_l7;
+    reg signed [7:0] x_c1_l7;
+    reg signed [7:0] x_c2_l7;
+    reg signed [7:0] x_c3_l7;
+    reg signed [7:0] x_c4_l7;
+    reg signed [7:0] x_c5_l7;
+    reg signed [7:0] x_c6_l7;
+    reg signed [7:0] x_c7_l7;
+    reg signed [7:0] x_h1_l7;
+    reg signed [7:0] x_h2_l7;
+    reg signed [7:0] x_h3_l7;
+    reg signed [7:0] x_h4_l7;
+    reg signed [7:0] x_h5_l7;
+    reg signed [7:0] x_h6_l7;
+    reg signed [7:0] x_h7_l7;
+    reg signed [7:0] x_h8_l7;
 
     // stages 1-3: products, exact in 18 bits, from rxdsp_eq_mul (registered operands, registered product), then a fabric register after each (a stepping stone from the DSP block to the adder tree)
     wire signed [17:0] p0_0;
     rxdsp_eq_mul u_mul_0_0 (
         .clk(clk),
-        .a(x_c0),
+        .a(x_c0_l0),
         .b(c0),
         .p(p0_0)
     );
@@ -83,7 +216,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_1;
     rxdsp_eq_mul u_mul_0_1 (
         .clk(clk),
-        .a(x_h1),
+        .a(x_h1_l0),
         .b(c1),
         .p(p0_1)
     );
@@ -91,7 +224,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_2;
     rxdsp_eq_mul u_mul_0_2 (
         .clk(clk),
-        .a(x_h2),
+        .a(x_h2_l0),
         .b(c2),
         .p(p0_2)
     );
@@ -99,7 +232,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_3;
     rxdsp_eq_mul u_mul_0_3 (
         .clk(clk),
-        .a(x_h3),
+        .a(x_h3_l0),
         .b(c3),
         .p(p0_3)
     );
@@ -107,7 +240,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_4;
     rxdsp_eq_mul u_mul_0_4 (
         .clk(clk),
-        .a(x_h4),
+        .a(x_h4_l0),
         .b(c4),
         .p(p0_4)
     );
@@ -115,7 +248,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_5;
     rxdsp_eq_mul u_mul_0_5 (
         .clk(clk),
-        .a(x_h5),
+        .a(x_h5_l0),
         .b(c5),
         .p(p0_5)
     );
@@ -123,7 +256,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_6;
     rxdsp_eq_mul u_mul_0_6 (
         .clk(clk),
-        .a(x_h6),
+        .a(x_h6_l0),
         .b(c6),
         .p(p0_6)
     );
@@ -131,7 +264,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_7;
     rxdsp_eq_mul u_mul_0_7 (
         .clk(clk),
-        .a(x_h7),
+        .a(x_h7_l0),
         .b(c7),
         .p(p0_7)
     );
@@ -139,7 +272,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_8;
     rxdsp_eq_mul u_mul_0_8 (
         .clk(clk),
-        .a(x_h8),
+        .a(x_h8_l0),
         .b(c8),
         .p(p0_8)
     );
@@ -147,7 +280,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_9;
     rxdsp_eq_mul u_mul_0_9 (
         .clk(clk),
-        .a(x_h9),
+        .a(x_h9_l0),
         .b(c9),
         .p(p0_9)
     );
@@ -155,7 +288,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_10;
     rxdsp_eq_mul u_mul_0_10 (
         .clk(clk),
-        .a(x_h10),
+        .a(x_h10_l0),
         .b(c10),
         .p(p0_10)
     );
@@ -163,7 +296,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_11;
     rxdsp_eq_mul u_mul_0_11 (
         .clk(clk),
-        .a(x_h11),
+        .a(x_h11_l0),
         .b(c11),
         .p(p0_11)
     );
@@ -171,7 +304,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_12;
     rxdsp_eq_mul u_mul_0_12 (
         .clk(clk),
-        .a(x_h12),
+        .a(x_h12_l0),
         .b(c12),
         .p(p0_12)
     );
@@ -179,7 +312,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_13;
     rxdsp_eq_mul u_mul_0_13 (
         .clk(clk),
-        .a(x_h13),
+        .a(x_h13_l0),
         .b(c13),
         .p(p0_13)
     );
@@ -187,7 +320,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_14;
     rxdsp_eq_mul u_mul_0_14 (
         .clk(clk),
-        .a(x_h14),
+        .a(x_h14_l0),
         .b(c14),
         .p(p0_14)
     );
@@ -195,7 +328,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p0_15;
     rxdsp_eq_mul u_mul_0_15 (
         .clk(clk),
-        .a(x_h15),
+        .a(x_h15_l0),
         .b(c15),
         .p(p0_15)
     );
@@ -203,7 +336,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_0;
     rxdsp_eq_mul u_mul_1_0 (
         .clk(clk),
-        .a(x_c1),
+        .a(x_c1_l1),
         .b(c0),
         .p(p1_0)
     );
@@ -211,7 +344,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_1;
     rxdsp_eq_mul u_mul_1_1 (
         .clk(clk),
-        .a(x_c0),
+        .a(x_c0_l1),
         .b(c1),
         .p(p1_1)
     );
@@ -219,7 +352,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_2;
     rxdsp_eq_mul u_mul_1_2 (
         .clk(clk),
-        .a(x_h1),
+        .a(x_h1_l1),
         .b(c2),
         .p(p1_2)
     );
@@ -227,7 +360,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_3;
     rxdsp_eq_mul u_mul_1_3 (
         .clk(clk),
-        .a(x_h2),
+        .a(x_h2_l1),
         .b(c3),
         .p(p1_3)
     );
@@ -235,7 +368,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_4;
     rxdsp_eq_mul u_mul_1_4 (
         .clk(clk),
-        .a(x_h3),
+        .a(x_h3_l1),
         .b(c4),
         .p(p1_4)
     );
@@ -243,7 +376,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_5;
     rxdsp_eq_mul u_mul_1_5 (
         .clk(clk),
-        .a(x_h4),
+        .a(x_h4_l1),
         .b(c5),
         .p(p1_5)
     );
@@ -251,7 +384,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_6;
     rxdsp_eq_mul u_mul_1_6 (
         .clk(clk),
-        .a(x_h5),
+        .a(x_h5_l1),
         .b(c6),
         .p(p1_6)
     );
@@ -259,7 +392,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_7;
     rxdsp_eq_mul u_mul_1_7 (
         .clk(clk),
-        .a(x_h6),
+        .a(x_h6_l1),
         .b(c7),
         .p(p1_7)
     );
@@ -267,7 +400,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_8;
     rxdsp_eq_mul u_mul_1_8 (
         .clk(clk),
-        .a(x_h7),
+        .a(x_h7_l1),
         .b(c8),
         .p(p1_8)
     );
@@ -275,7 +408,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_9;
     rxdsp_eq_mul u_mul_1_9 (
         .clk(clk),
-        .a(x_h8),
+        .a(x_h8_l1),
         .b(c9),
         .p(p1_9)
     );
@@ -283,7 +416,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_10;
     rxdsp_eq_mul u_mul_1_10 (
         .clk(clk),
-        .a(x_h9),
+        .a(x_h9_l1),
         .b(c10),
         .p(p1_10)
     );
@@ -291,7 +424,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_11;
     rxdsp_eq_mul u_mul_1_11 (
         .clk(clk),
-        .a(x_h10),
+        .a(x_h10_l1),
         .b(c11),
         .p(p1_11)
     );
@@ -299,7 +432,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_12;
     rxdsp_eq_mul u_mul_1_12 (
         .clk(clk),
-        .a(x_h11),
+        .a(x_h11_l1),
         .b(c12),
         .p(p1_12)
     );
@@ -307,7 +440,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_13;
     rxdsp_eq_mul u_mul_1_13 (
         .clk(clk),
-        .a(x_h12),
+        .a(x_h12_l1),
         .b(c13),
         .p(p1_13)
     );
@@ -315,7 +448,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_14;
     rxdsp_eq_mul u_mul_1_14 (
         .clk(clk),
-        .a(x_h13),
+        .a(x_h13_l1),
         .b(c14),
         .p(p1_14)
     );
@@ -323,7 +456,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p1_15;
     rxdsp_eq_mul u_mul_1_15 (
         .clk(clk),
-        .a(x_h14),
+        .a(x_h14_l1),
         .b(c15),
         .p(p1_15)
     );
@@ -331,7 +464,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_0;
     rxdsp_eq_mul u_mul_2_0 (
         .clk(clk),
-        .a(x_c2),
+        .a(x_c2_l2),
         .b(c0),
         .p(p2_0)
     );
@@ -339,7 +472,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_1;
     rxdsp_eq_mul u_mul_2_1 (
         .clk(clk),
-        .a(x_c1),
+        .a(x_c1_l2),
         .b(c1),
         .p(p2_1)
     );
@@ -347,7 +480,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_2;
     rxdsp_eq_mul u_mul_2_2 (
         .clk(clk),
-        .a(x_c0),
+        .a(x_c0_l2),
         .b(c2),
         .p(p2_2)
     );
@@ -355,7 +488,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_3;
     rxdsp_eq_mul u_mul_2_3 (
         .clk(clk),
-        .a(x_h1),
+        .a(x_h1_l2),
         .b(c3),
         .p(p2_3)
     );
@@ -363,7 +496,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_4;
     rxdsp_eq_mul u_mul_2_4 (
         .clk(clk),
-        .a(x_h2),
+        .a(x_h2_l2),
         .b(c4),
         .p(p2_4)
     );
@@ -371,7 +504,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_5;
     rxdsp_eq_mul u_mul_2_5 (
         .clk(clk),
-        .a(x_h3),
+        .a(x_h3_l2),
         .b(c5),
         .p(p2_5)
     );
@@ -379,7 +512,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_6;
     rxdsp_eq_mul u_mul_2_6 (
         .clk(clk),
-        .a(x_h4),
+        .a(x_h4_l2),
         .b(c6),
         .p(p2_6)
     );
@@ -387,7 +520,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_7;
     rxdsp_eq_mul u_mul_2_7 (
         .clk(clk),
-        .a(x_h5),
+        .a(x_h5_l2),
         .b(c7),
         .p(p2_7)
     );
@@ -395,7 +528,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_8;
     rxdsp_eq_mul u_mul_2_8 (
         .clk(clk),
-        .a(x_h6),
+        .a(x_h6_l2),
         .b(c8),
         .p(p2_8)
     );
@@ -403,7 +536,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_9;
     rxdsp_eq_mul u_mul_2_9 (
         .clk(clk),
-        .a(x_h7),
+        .a(x_h7_l2),
         .b(c9),
         .p(p2_9)
     );
@@ -411,7 +544,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_10;
     rxdsp_eq_mul u_mul_2_10 (
         .clk(clk),
-        .a(x_h8),
+        .a(x_h8_l2),
         .b(c10),
         .p(p2_10)
     );
@@ -419,7 +552,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_11;
     rxdsp_eq_mul u_mul_2_11 (
         .clk(clk),
-        .a(x_h9),
+        .a(x_h9_l2),
         .b(c11),
         .p(p2_11)
     );
@@ -427,7 +560,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_12;
     rxdsp_eq_mul u_mul_2_12 (
         .clk(clk),
-        .a(x_h10),
+        .a(x_h10_l2),
         .b(c12),
         .p(p2_12)
     );
@@ -435,7 +568,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_13;
     rxdsp_eq_mul u_mul_2_13 (
         .clk(clk),
-        .a(x_h11),
+        .a(x_h11_l2),
         .b(c13),
         .p(p2_13)
     );
@@ -443,7 +576,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_14;
     rxdsp_eq_mul u_mul_2_14 (
         .clk(clk),
-        .a(x_h12),
+        .a(x_h12_l2),
         .b(c14),
         .p(p2_14)
     );
@@ -451,7 +584,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p2_15;
     rxdsp_eq_mul u_mul_2_15 (
         .clk(clk),
-        .a(x_h13),
+        .a(x_h13_l2),
         .b(c15),
         .p(p2_15)
     );
@@ -459,7 +592,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_0;
     rxdsp_eq_mul u_mul_3_0 (
         .clk(clk),
-        .a(x_c3),
+        .a(x_c3_l3),
         .b(c0),
         .p(p3_0)
     );
@@ -467,7 +600,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_1;
     rxdsp_eq_mul u_mul_3_1 (
         .clk(clk),
-        .a(x_c2),
+        .a(x_c2_l3),
         .b(c1),
         .p(p3_1)
     );
@@ -475,7 +608,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_2;
     rxdsp_eq_mul u_mul_3_2 (
         .clk(clk),
-        .a(x_c1),
+        .a(x_c1_l3),
         .b(c2),
         .p(p3_2)
     );
@@ -483,7 +616,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_3;
     rxdsp_eq_mul u_mul_3_3 (
         .clk(clk),
-        .a(x_c0),
+        .a(x_c0_l3),
         .b(c3),
         .p(p3_3)
     );
@@ -491,7 +624,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_4;
     rxdsp_eq_mul u_mul_3_4 (
         .clk(clk),
-        .a(x_h1),
+        .a(x_h1_l3),
         .b(c4),
         .p(p3_4)
     );
@@ -499,7 +632,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_5;
     rxdsp_eq_mul u_mul_3_5 (
         .clk(clk),
-        .a(x_h2),
+        .a(x_h2_l3),
         .b(c5),
         .p(p3_5)
     );
@@ -507,7 +640,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_6;
     rxdsp_eq_mul u_mul_3_6 (
         .clk(clk),
-        .a(x_h3),
+        .a(x_h3_l3),
         .b(c6),
         .p(p3_6)
     );
@@ -515,7 +648,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_7;
     rxdsp_eq_mul u_mul_3_7 (
         .clk(clk),
-        .a(x_h4),
+        .a(x_h4_l3),
         .b(c7),
         .p(p3_7)
     );
@@ -523,7 +656,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_8;
     rxdsp_eq_mul u_mul_3_8 (
         .clk(clk),
-        .a(x_h5),
+        .a(x_h5_l3),
         .b(c8),
         .p(p3_8)
     );
@@ -531,7 +664,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_9;
     rxdsp_eq_mul u_mul_3_9 (
         .clk(clk),
-        .a(x_h6),
+        .a(x_h6_l3),
         .b(c9),
         .p(p3_9)
     );
@@ -539,7 +672,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_10;
     rxdsp_eq_mul u_mul_3_10 (
         .clk(clk),
-        .a(x_h7),
+        .a(x_h7_l3),
         .b(c10),
         .p(p3_10)
     );
@@ -547,7 +680,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_11;
     rxdsp_eq_mul u_mul_3_11 (
         .clk(clk),
-        .a(x_h8),
+        .a(x_h8_l3),
         .b(c11),
         .p(p3_11)
     );
@@ -555,7 +688,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_12;
     rxdsp_eq_mul u_mul_3_12 (
         .clk(clk),
-        .a(x_h9),
+        .a(x_h9_l3),
         .b(c12),
         .p(p3_12)
     );
@@ -563,7 +696,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_13;
     rxdsp_eq_mul u_mul_3_13 (
         .clk(clk),
-        .a(x_h10),
+        .a(x_h10_l3),
         .b(c13),
         .p(p3_13)
     );
@@ -571,7 +704,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_14;
     rxdsp_eq_mul u_mul_3_14 (
         .clk(clk),
-        .a(x_h11),
+        .a(x_h11_l3),
         .b(c14),
         .p(p3_14)
     );
@@ -579,7 +712,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p3_15;
     rxdsp_eq_mul u_mul_3_15 (
         .clk(clk),
-        .a(x_h12),
+        .a(x_h12_l3),
         .b(c15),
         .p(p3_15)
     );
@@ -587,7 +720,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_0;
     rxdsp_eq_mul u_mul_4_0 (
         .clk(clk),
-        .a(x_c4),
+        .a(x_c4_l4),
         .b(c0),
         .p(p4_0)
     );
@@ -595,7 +728,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_1;
     rxdsp_eq_mul u_mul_4_1 (
         .clk(clk),
-        .a(x_c3),
+        .a(x_c3_l4),
         .b(c1),
         .p(p4_1)
     );
@@ -603,7 +736,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_2;
     rxdsp_eq_mul u_mul_4_2 (
         .clk(clk),
-        .a(x_c2),
+        .a(x_c2_l4),
         .b(c2),
         .p(p4_2)
     );
@@ -611,7 +744,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_3;
     rxdsp_eq_mul u_mul_4_3 (
         .clk(clk),
-        .a(x_c1),
+        .a(x_c1_l4),
         .b(c3),
         .p(p4_3)
     );
@@ -619,7 +752,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_4;
     rxdsp_eq_mul u_mul_4_4 (
         .clk(clk),
-        .a(x_c0),
+        .a(x_c0_l4),
         .b(c4),
         .p(p4_4)
     );
@@ -627,7 +760,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_5;
     rxdsp_eq_mul u_mul_4_5 (
         .clk(clk),
-        .a(x_h1),
+        .a(x_h1_l4),
         .b(c5),
         .p(p4_5)
     );
@@ -635,7 +768,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_6;
     rxdsp_eq_mul u_mul_4_6 (
         .clk(clk),
-        .a(x_h2),
+        .a(x_h2_l4),
         .b(c6),
         .p(p4_6)
     );
@@ -643,7 +776,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_7;
     rxdsp_eq_mul u_mul_4_7 (
         .clk(clk),
-        .a(x_h3),
+        .a(x_h3_l4),
         .b(c7),
         .p(p4_7)
     );
@@ -651,7 +784,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_8;
     rxdsp_eq_mul u_mul_4_8 (
         .clk(clk),
-        .a(x_h4),
+        .a(x_h4_l4),
         .b(c8),
         .p(p4_8)
     );
@@ -659,7 +792,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_9;
     rxdsp_eq_mul u_mul_4_9 (
         .clk(clk),
-        .a(x_h5),
+        .a(x_h5_l4),
         .b(c9),
         .p(p4_9)
     );
@@ -667,7 +800,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_10;
     rxdsp_eq_mul u_mul_4_10 (
         .clk(clk),
-        .a(x_h6),
+        .a(x_h6_l4),
         .b(c10),
         .p(p4_10)
     );
@@ -675,7 +808,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_11;
     rxdsp_eq_mul u_mul_4_11 (
         .clk(clk),
-        .a(x_h7),
+        .a(x_h7_l4),
         .b(c11),
         .p(p4_11)
     );
@@ -683,7 +816,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_12;
     rxdsp_eq_mul u_mul_4_12 (
         .clk(clk),
-        .a(x_h8),
+        .a(x_h8_l4),
         .b(c12),
         .p(p4_12)
     );
@@ -691,7 +824,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_13;
     rxdsp_eq_mul u_mul_4_13 (
         .clk(clk),
-        .a(x_h9),
+        .a(x_h9_l4),
         .b(c13),
         .p(p4_13)
     );
@@ -699,7 +832,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_14;
     rxdsp_eq_mul u_mul_4_14 (
         .clk(clk),
-        .a(x_h10),
+        .a(x_h10_l4),
         .b(c14),
         .p(p4_14)
     );
@@ -707,7 +840,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p4_15;
     rxdsp_eq_mul u_mul_4_15 (
         .clk(clk),
-        .a(x_h11),
+        .a(x_h11_l4),
         .b(c15),
         .p(p4_15)
     );
@@ -715,7 +848,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_0;
     rxdsp_eq_mul u_mul_5_0 (
         .clk(clk),
-        .a(x_c5),
+        .a(x_c5_l5),
         .b(c0),
         .p(p5_0)
     );
@@ -723,7 +856,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_1;
     rxdsp_eq_mul u_mul_5_1 (
         .clk(clk),
-        .a(x_c4),
+        .a(x_c4_l5),
         .b(c1),
         .p(p5_1)
     );
@@ -731,7 +864,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_2;
     rxdsp_eq_mul u_mul_5_2 (
         .clk(clk),
-        .a(x_c3),
+        .a(x_c3_l5),
         .b(c2),
         .p(p5_2)
     );
@@ -739,7 +872,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_3;
     rxdsp_eq_mul u_mul_5_3 (
         .clk(clk),
-        .a(x_c2),
+        .a(x_c2_l5),
         .b(c3),
         .p(p5_3)
     );
@@ -747,7 +880,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_4;
     rxdsp_eq_mul u_mul_5_4 (
         .clk(clk),
-        .a(x_c1),
+        .a(x_c1_l5),
         .b(c4),
         .p(p5_4)
     );
@@ -755,7 +888,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_5;
     rxdsp_eq_mul u_mul_5_5 (
         .clk(clk),
-        .a(x_c0),
+        .a(x_c0_l5),
         .b(c5),
         .p(p5_5)
     );
@@ -763,7 +896,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_6;
     rxdsp_eq_mul u_mul_5_6 (
         .clk(clk),
-        .a(x_h1),
+        .a(x_h1_l5),
         .b(c6),
         .p(p5_6)
     );
@@ -771,7 +904,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_7;
     rxdsp_eq_mul u_mul_5_7 (
         .clk(clk),
-        .a(x_h2),
+        .a(x_h2_l5),
         .b(c7),
         .p(p5_7)
     );
@@ -779,7 +912,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_8;
     rxdsp_eq_mul u_mul_5_8 (
         .clk(clk),
-        .a(x_h3),
+        .a(x_h3_l5),
         .b(c8),
         .p(p5_8)
     );
@@ -787,7 +920,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_9;
     rxdsp_eq_mul u_mul_5_9 (
         .clk(clk),
-        .a(x_h4),
+        .a(x_h4_l5),
         .b(c9),
         .p(p5_9)
     );
@@ -795,7 +928,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_10;
     rxdsp_eq_mul u_mul_5_10 (
         .clk(clk),
-        .a(x_h5),
+        .a(x_h5_l5),
         .b(c10),
         .p(p5_10)
     );
@@ -803,7 +936,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_11;
     rxdsp_eq_mul u_mul_5_11 (
         .clk(clk),
-        .a(x_h6),
+        .a(x_h6_l5),
         .b(c11),
         .p(p5_11)
     );
@@ -811,7 +944,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_12;
     rxdsp_eq_mul u_mul_5_12 (
         .clk(clk),
-        .a(x_h7),
+        .a(x_h7_l5),
         .b(c12),
         .p(p5_12)
     );
@@ -819,7 +952,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_13;
     rxdsp_eq_mul u_mul_5_13 (
         .clk(clk),
-        .a(x_h8),
+        .a(x_h8_l5),
         .b(c13),
         .p(p5_13)
     );
@@ -827,7 +960,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_14;
     rxdsp_eq_mul u_mul_5_14 (
         .clk(clk),
-        .a(x_h9),
+        .a(x_h9_l5),
         .b(c14),
         .p(p5_14)
     );
@@ -835,7 +968,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p5_15;
     rxdsp_eq_mul u_mul_5_15 (
         .clk(clk),
-        .a(x_h10),
+        .a(x_h10_l5),
         .b(c15),
         .p(p5_15)
     );
@@ -843,7 +976,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_0;
     rxdsp_eq_mul u_mul_6_0 (
         .clk(clk),
-        .a(x_c6),
+        .a(x_c6_l6),
         .b(c0),
         .p(p6_0)
     );
@@ -851,7 +984,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_1;
     rxdsp_eq_mul u_mul_6_1 (
         .clk(clk),
-        .a(x_c5),
+        .a(x_c5_l6),
         .b(c1),
         .p(p6_1)
     );
@@ -859,7 +992,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_2;
     rxdsp_eq_mul u_mul_6_2 (
         .clk(clk),
-        .a(x_c4),
+        .a(x_c4_l6),
         .b(c2),
         .p(p6_2)
     );
@@ -867,7 +1000,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_3;
     rxdsp_eq_mul u_mul_6_3 (
         .clk(clk),
-        .a(x_c3),
+        .a(x_c3_l6),
         .b(c3),
         .p(p6_3)
     );
@@ -875,7 +1008,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_4;
     rxdsp_eq_mul u_mul_6_4 (
         .clk(clk),
-        .a(x_c2),
+        .a(x_c2_l6),
         .b(c4),
         .p(p6_4)
     );
@@ -883,7 +1016,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_5;
     rxdsp_eq_mul u_mul_6_5 (
         .clk(clk),
-        .a(x_c1),
+        .a(x_c1_l6),
         .b(c5),
         .p(p6_5)
     );
@@ -891,7 +1024,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_6;
     rxdsp_eq_mul u_mul_6_6 (
         .clk(clk),
-        .a(x_c0),
+        .a(x_c0_l6),
         .b(c6),
         .p(p6_6)
     );
@@ -899,7 +1032,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_7;
     rxdsp_eq_mul u_mul_6_7 (
         .clk(clk),
-        .a(x_h1),
+        .a(x_h1_l6),
         .b(c7),
         .p(p6_7)
     );
@@ -907,7 +1040,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_8;
     rxdsp_eq_mul u_mul_6_8 (
         .clk(clk),
-        .a(x_h2),
+        .a(x_h2_l6),
         .b(c8),
         .p(p6_8)
     );
@@ -915,7 +1048,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_9;
     rxdsp_eq_mul u_mul_6_9 (
         .clk(clk),
-        .a(x_h3),
+        .a(x_h3_l6),
         .b(c9),
         .p(p6_9)
     );
@@ -923,7 +1056,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_10;
     rxdsp_eq_mul u_mul_6_10 (
         .clk(clk),
-        .a(x_h4),
+        .a(x_h4_l6),
         .b(c10),
         .p(p6_10)
     );
@@ -931,7 +1064,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_11;
     rxdsp_eq_mul u_mul_6_11 (
         .clk(clk),
-        .a(x_h5),
+        .a(x_h5_l6),
         .b(c11),
         .p(p6_11)
     );
@@ -939,7 +1072,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_12;
     rxdsp_eq_mul u_mul_6_12 (
         .clk(clk),
-        .a(x_h6),
+        .a(x_h6_l6),
         .b(c12),
         .p(p6_12)
     );
@@ -947,7 +1080,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_13;
     rxdsp_eq_mul u_mul_6_13 (
         .clk(clk),
-        .a(x_h7),
+        .a(x_h7_l6),
         .b(c13),
         .p(p6_13)
     );
@@ -955,7 +1088,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_14;
     rxdsp_eq_mul u_mul_6_14 (
         .clk(clk),
-        .a(x_h8),
+        .a(x_h8_l6),
         .b(c14),
         .p(p6_14)
     );
@@ -963,7 +1096,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p6_15;
     rxdsp_eq_mul u_mul_6_15 (
         .clk(clk),
-        .a(x_h9),
+        .a(x_h9_l6),
         .b(c15),
         .p(p6_15)
     );
@@ -971,7 +1104,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_0;
     rxdsp_eq_mul u_mul_7_0 (
         .clk(clk),
-        .a(x_c7),
+        .a(x_c7_l7),
         .b(c0),
         .p(p7_0)
     );
@@ -979,7 +1112,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_1;
     rxdsp_eq_mul u_mul_7_1 (
         .clk(clk),
-        .a(x_c6),
+        .a(x_c6_l7),
         .b(c1),
         .p(p7_1)
     );
@@ -987,7 +1120,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_2;
     rxdsp_eq_mul u_mul_7_2 (
         .clk(clk),
-        .a(x_c5),
+        .a(x_c5_l7),
         .b(c2),
         .p(p7_2)
     );
@@ -995,7 +1128,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_3;
     rxdsp_eq_mul u_mul_7_3 (
         .clk(clk),
-        .a(x_c4),
+        .a(x_c4_l7),
         .b(c3),
         .p(p7_3)
     );
@@ -1003,7 +1136,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_4;
     rxdsp_eq_mul u_mul_7_4 (
         .clk(clk),
-        .a(x_c3),
+        .a(x_c3_l7),
         .b(c4),
         .p(p7_4)
     );
@@ -1011,7 +1144,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_5;
     rxdsp_eq_mul u_mul_7_5 (
         .clk(clk),
-        .a(x_c2),
+        .a(x_c2_l7),
         .b(c5),
         .p(p7_5)
     );
@@ -1019,7 +1152,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_6;
     rxdsp_eq_mul u_mul_7_6 (
         .clk(clk),
-        .a(x_c1),
+        .a(x_c1_l7),
         .b(c6),
         .p(p7_6)
     );
@@ -1027,7 +1160,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_7;
     rxdsp_eq_mul u_mul_7_7 (
         .clk(clk),
-        .a(x_c0),
+        .a(x_c0_l7),
         .b(c7),
         .p(p7_7)
     );
@@ -1035,7 +1168,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_8;
     rxdsp_eq_mul u_mul_7_8 (
         .clk(clk),
-        .a(x_h1),
+        .a(x_h1_l7),
         .b(c8),
         .p(p7_8)
     );
@@ -1043,7 +1176,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_9;
     rxdsp_eq_mul u_mul_7_9 (
         .clk(clk),
-        .a(x_h2),
+        .a(x_h2_l7),
         .b(c9),
         .p(p7_9)
     );
@@ -1051,7 +1184,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_10;
     rxdsp_eq_mul u_mul_7_10 (
         .clk(clk),
-        .a(x_h3),
+        .a(x_h3_l7),
         .b(c10),
         .p(p7_10)
     );
@@ -1059,7 +1192,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_11;
     rxdsp_eq_mul u_mul_7_11 (
         .clk(clk),
-        .a(x_h4),
+        .a(x_h4_l7),
         .b(c11),
         .p(p7_11)
     );
@@ -1067,7 +1200,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_12;
     rxdsp_eq_mul u_mul_7_12 (
         .clk(clk),
-        .a(x_h5),
+        .a(x_h5_l7),
         .b(c12),
         .p(p7_12)
     );
@@ -1075,7 +1208,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_13;
     rxdsp_eq_mul u_mul_7_13 (
         .clk(clk),
-        .a(x_h6),
+        .a(x_h6_l7),
         .b(c13),
         .p(p7_13)
     );
@@ -1083,7 +1216,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_14;
     rxdsp_eq_mul u_mul_7_14 (
         .clk(clk),
-        .a(x_h7),
+        .a(x_h7_l7),
         .b(c14),
         .p(p7_14)
     );
@@ -1091,7 +1224,7 @@ module rxdsp_eq_ffe (
     wire signed [17:0] p7_15;
     rxdsp_eq_mul u_mul_7_15 (
         .clk(clk),
-        .a(x_h8),
+        .a(x_h8_l7),
         .b(c15),
         .p(p7_15)
     );
@@ -1271,14 +1404,1024 @@ module rxdsp_eq_ffe (
     assign out_y = {$unsigned(y7), $unsigned(y6), $unsigned(y5), $unsigned(y4), $unsigned(y3), $unsigned(y2), $unsigned(y1), $unsigned(y0)};
 
     always @(posedge clk) begin
-        x_c0 <= $signed(in_data[7:0]);
-        x_c1 <= $signed(in_data[15:8]);
-        x_c2 <= $signed(in_data[23:16]);
-        x_c3 <= $signed(in_data[31:24]);
-        x_c4 <= $signed(in_data[39:32]);
-        x_c5 <= $signed(in_data[47:40]);
-        x_c6 <= $signed(in_data[55:48]);
-        x_c7 <= $signed(in_data[63:56]);
+        if (rst) begin
+            v0 <= 1'b0;
+            v1 <= 1'b0;
+            v1b <= 1'b0;
+            v1c <= 1'b0;
+            v2 <= 1'b0;
+            v3 <= 1'b0;
+            v4 <= 1'b0;
+            v5 <= 1'b0;
+            vr <= 1'b0;
+            v6 <= 1'b0;
+        end else begin
+            v0 <= in_valid;
+            v1 <= v0;
+            v1b <= v1;
+            v1c <= v1b;
+            v2 <= v1c;
+            v3 <= v2;
+            v4 <= v3;
+            v5 <= v4;
+            vr <= v5;
+            v6 <= vr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c0_l0 <= $signed(in_data[7:0]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c1_l0 <= $signed(in_data[15:8]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c2_l0 <= $signed(in_data[23:16]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c3_l0 <= $signed(in_data[31:24]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c4_l0 <= $signed(in_data[39:32]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c5_l0 <= $signed(in_data[47:40]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c6_l0 <= $signed(in_data[55:48]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c7_l0 <= $signed(in_data[63:56]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h1_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h1_l0 <= x_c7_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h2_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h2_l0 <= x_c6_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h3_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h3_l0 <= x_c5_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h4_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h4_l0 <= x_c4_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h5_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h5_l0 <= x_c3_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h6_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h6_l0 <= x_c2_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h7_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h7_l0 <= x_c1_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h8_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h8_l0 <= x_c0_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h9_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h9_l0 <= x_h1_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h10_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h10_l0 <= x_h2_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h11_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h11_l0 <= x_h3_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h12_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h12_l0 <= x_h4_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h13_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h13_l0 <= x_h5_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h14_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h14_l0 <= x_h6_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h15_l0 <= 8'sd0;
+        end else if (v0) begin
+            x_h15_l0 <= x_h7_l0;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c0_l1 <= $signed(in_data[7:0]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c1_l1 <= $signed(in_data[15:8]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c2_l1 <= $signed(in_data[23:16]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c3_l1 <= $signed(in_data[31:24]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c4_l1 <= $signed(in_data[39:32]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c5_l1 <= $signed(in_data[47:40]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c6_l1 <= $signed(in_data[55:48]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c7_l1 <= $signed(in_data[63:56]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h1_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h1_l1 <= x_c7_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h2_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h2_l1 <= x_c6_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h3_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h3_l1 <= x_c5_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h4_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h4_l1 <= x_c4_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h5_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h5_l1 <= x_c3_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h6_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h6_l1 <= x_c2_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h7_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h7_l1 <= x_c1_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h8_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h8_l1 <= x_c0_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h9_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h9_l1 <= x_h1_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h10_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h10_l1 <= x_h2_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h11_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h11_l1 <= x_h3_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h12_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h12_l1 <= x_h4_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h13_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h13_l1 <= x_h5_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h14_l1 <= 8'sd0;
+        end else if (v0) begin
+            x_h14_l1 <= x_h6_l1;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c0_l2 <= $signed(in_data[7:0]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c1_l2 <= $signed(in_data[15:8]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c2_l2 <= $signed(in_data[23:16]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c3_l2 <= $signed(in_data[31:24]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c4_l2 <= $signed(in_data[39:32]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c5_l2 <= $signed(in_data[47:40]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c6_l2 <= $signed(in_data[55:48]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c7_l2 <= $signed(in_data[63:56]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h1_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h1_l2 <= x_c7_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h2_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h2_l2 <= x_c6_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h3_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h3_l2 <= x_c5_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h4_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h4_l2 <= x_c4_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h5_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h5_l2 <= x_c3_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h6_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h6_l2 <= x_c2_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h7_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h7_l2 <= x_c1_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h8_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h8_l2 <= x_c0_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h9_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h9_l2 <= x_h1_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h10_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h10_l2 <= x_h2_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h11_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h11_l2 <= x_h3_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h12_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h12_l2 <= x_h4_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h13_l2 <= 8'sd0;
+        end else if (v0) begin
+            x_h13_l2 <= x_h5_l2;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c0_l3 <= $signed(in_data[7:0]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c1_l3 <= $signed(in_data[15:8]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c2_l3 <= $signed(in_data[23:16]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c3_l3 <= $signed(in_data[31:24]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c4_l3 <= $signed(in_data[39:32]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c5_l3 <= $signed(in_data[47:40]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c6_l3 <= $signed(in_data[55:48]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c7_l3 <= $signed(in_data[63:56]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h1_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h1_l3 <= x_c7_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h2_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h2_l3 <= x_c6_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h3_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h3_l3 <= x_c5_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h4_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h4_l3 <= x_c4_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h5_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h5_l3 <= x_c3_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h6_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h6_l3 <= x_c2_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h7_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h7_l3 <= x_c1_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h8_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h8_l3 <= x_c0_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h9_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h9_l3 <= x_h1_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h10_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h10_l3 <= x_h2_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h11_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h11_l3 <= x_h3_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h12_l3 <= 8'sd0;
+        end else if (v0) begin
+            x_h12_l3 <= x_h4_l3;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c0_l4 <= $signed(in_data[7:0]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c1_l4 <= $signed(in_data[15:8]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c2_l4 <= $signed(in_data[23:16]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c3_l4 <= $signed(in_data[31:24]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c4_l4 <= $signed(in_data[39:32]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c5_l4 <= $signed(in_data[47:40]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c6_l4 <= $signed(in_data[55:48]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c7_l4 <= $signed(in_data[63:56]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h1_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h1_l4 <= x_c7_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h2_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h2_l4 <= x_c6_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h3_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h3_l4 <= x_c5_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h4_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h4_l4 <= x_c4_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h5_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h5_l4 <= x_c3_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h6_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h6_l4 <= x_c2_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h7_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h7_l4 <= x_c1_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h8_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h8_l4 <= x_c0_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h9_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h9_l4 <= x_h1_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h10_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h10_l4 <= x_h2_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h11_l4 <= 8'sd0;
+        end else if (v0) begin
+            x_h11_l4 <= x_h3_l4;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c0_l5 <= $signed(in_data[7:0]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c1_l5 <= $signed(in_data[15:8]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c2_l5 <= $signed(in_data[23:16]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c3_l5 <= $signed(in_data[31:24]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c4_l5 <= $signed(in_data[39:32]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c5_l5 <= $signed(in_data[47:40]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c6_l5 <= $signed(in_data[55:48]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c7_l5 <= $signed(in_data[63:56]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h1_l5 <= 8'sd0;
+        end else if (v0) begin
+            x_h1_l5 <= x_c7_l5;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h2_l5 <= 8'sd0;
+        end else if (v0) begin
+            x_h2_l5 <= x_c6_l5;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h3_l5 <= 8'sd0;
+        end else if (v0) begin
+            x_h3_l5 <= x_c5_l5;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h4_l5 <= 8'sd0;
+        end else if (v0) begin
+            x_h4_l5 <= x_c4_l5;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h5_l5 <= 8'sd0;
+        end else if (v0) begin
+            x_h5_l5 <= x_c3_l5;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h6_l5 <= 8'sd0;
+        end else if (v0) begin
+            x_h6_l5 <= x_c2_l5;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h7_l5 <= 8'sd0;
+        end else if (v0) begin
+            x_h7_l5 <= x_c1_l5;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h8_l5 <= 8'sd0;
+        end else if (v0) begin
+            x_h8_l5 <= x_c0_l5;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h9_l5 <= 8'sd0;
+        end else if (v0) begin
+            x_h9_l5 <= x_h1_l5;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h10_l5 <= 8'sd0;
+        end else if (v0) begin
+            x_h10_l5 <= x_h2_l5;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c0_l6 <= $signed(in_data[7:0]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c1_l6 <= $signed(in_data[15:8]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c2_l6 <= $signed(in_data[23:16]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c3_l6 <= $signed(in_data[31:24]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c4_l6 <= $signed(in_data[39:32]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c5_l6 <= $signed(in_data[47:40]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c6_l6 <= $signed(in_data[55:48]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c7_l6 <= $signed(in_data[63:56]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h1_l6 <= 8'sd0;
+        end else if (v0) begin
+            x_h1_l6 <= x_c7_l6;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h2_l6 <= 8'sd0;
+        end else if (v0) begin
+            x_h2_l6 <= x_c6_l6;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h3_l6 <= 8'sd0;
+        end else if (v0) begin
+            x_h3_l6 <= x_c5_l6;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h4_l6 <= 8'sd0;
+        end else if (v0) begin
+            x_h4_l6 <= x_c4_l6;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h5_l6 <= 8'sd0;
+        end else if (v0) begin
+            x_h5_l6 <= x_c3_l6;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h6_l6 <= 8'sd0;
+        end else if (v0) begin
+            x_h6_l6 <= x_c2_l6;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h7_l6 <= 8'sd0;
+        end else if (v0) begin
+            x_h7_l6 <= x_c1_l6;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h8_l6 <= 8'sd0;
+        end else if (v0) begin
+            x_h8_l6 <= x_c0_l6;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h9_l6 <= 8'sd0;
+        end else if (v0) begin
+            x_h9_l6 <= x_h1_l6;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c0_l7 <= $signed(in_data[7:0]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c1_l7 <= $signed(in_data[15:8]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c2_l7 <= $signed(in_data[23:16]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c3_l7 <= $signed(in_data[31:24]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c4_l7 <= $signed(in_data[39:32]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c5_l7 <= $signed(in_data[47:40]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c6_l7 <= $signed(in_data[55:48]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        x_c7_l7 <= $signed(in_data[63:56]);
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h1_l7 <= 8'sd0;
+        end else if (v0) begin
+            x_h1_l7 <= x_c7_l7;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h2_l7 <= 8'sd0;
+        end else if (v0) begin
+            x_h2_l7 <= x_c6_l7;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h3_l7 <= 8'sd0;
+        end else if (v0) begin
+            x_h3_l7 <= x_c5_l7;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h4_l7 <= 8'sd0;
+        end else if (v0) begin
+            x_h4_l7 <= x_c4_l7;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h5_l7 <= 8'sd0;
+        end else if (v0) begin
+            x_h5_l7 <= x_c3_l7;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h6_l7 <= 8'sd0;
+        end else if (v0) begin
+            x_h6_l7 <= x_c2_l7;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h7_l7 <= 8'sd0;
+        end else if (v0) begin
+            x_h7_l7 <= x_c1_l7;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            x_h8_l7 <= 8'sd0;
+        end else if (v0) begin
+            x_h8_l7 <= x_c0_l7;
+        end
+    end
+
+    always @(posedge clk) begin
         pq0_0 <= p0_0;
         pq0_1 <= p0_1;
         pq0_2 <= p0_2;
@@ -1543,68 +2686,6 @@ module rxdsp_eq_ffe (
         y5 <= (fits5 ? $signed(sh5[9:0]) : (sh5[22] ? -10'sd512 : 10'sd511));
         y6 <= (fits6 ? $signed(sh6[9:0]) : (sh6[22] ? -10'sd512 : 10'sd511));
         y7 <= (fits7 ? $signed(sh7[9:0]) : (sh7[22] ? -10'sd512 : 10'sd511));
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            v0 <= 1'b0;
-            v1 <= 1'b0;
-            v1b <= 1'b0;
-            v1c <= 1'b0;
-            v2 <= 1'b0;
-            v3 <= 1'b0;
-            v4 <= 1'b0;
-            v5 <= 1'b0;
-            vr <= 1'b0;
-            v6 <= 1'b0;
-        end else begin
-            v0 <= in_valid;
-            v1 <= v0;
-            v1b <= v1;
-            v1c <= v1b;
-            v2 <= v1c;
-            v3 <= v2;
-            v4 <= v3;
-            v5 <= v4;
-            vr <= v5;
-            v6 <= vr;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            x_h1 <= 8'sd0;
-            x_h2 <= 8'sd0;
-            x_h3 <= 8'sd0;
-            x_h4 <= 8'sd0;
-            x_h5 <= 8'sd0;
-            x_h6 <= 8'sd0;
-            x_h7 <= 8'sd0;
-            x_h8 <= 8'sd0;
-            x_h9 <= 8'sd0;
-            x_h10 <= 8'sd0;
-            x_h11 <= 8'sd0;
-            x_h12 <= 8'sd0;
-            x_h13 <= 8'sd0;
-            x_h14 <= 8'sd0;
-            x_h15 <= 8'sd0;
-        end else if (v0) begin
-            x_h1 <= x_c7;
-            x_h2 <= x_c6;
-            x_h3 <= x_c5;
-            x_h4 <= x_c4;
-            x_h5 <= x_c3;
-            x_h6 <= x_c2;
-            x_h7 <= x_c1;
-            x_h8 <= x_c0;
-            x_h9 <= x_h1;
-            x_h10 <= x_h2;
-            x_h11 <= x_h3;
-            x_h12 <= x_h4;
-            x_h13 <= x_h5;
-            x_h14 <= x_h6;
-            x_h15 <= x_h7;
-        end
     end
 
 endmodule
