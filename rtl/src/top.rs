@@ -627,34 +627,32 @@ fn stream_stats(
     let sfire_q = m.reg_d("st_sfire_q", &w.s_fire.and(&clear.not())?, None, Some(0))?;
     let samples_in = counter(m, "st_samples_in", &sfire_q, &pk)?;
     // the symbols, the levels and the saturations count the equalizer's
-    // output handshake (`symbol_taken`, its registered outputs), whoever
-    // takes the word: the bridge, or the tester. The per-word counts of the
-    // level and saturation counters are summed (a balanced tree) and
-    // registered before their 64-bit adders, so the slicer's compare, the
-    // sum and the carry chain are two paths, not one; and registered again
-    // (`{name}_q2`, `st_fire_q2`), so the counters, which the CSR block's
-    // snapshot pulls toward the bridge, need not sit by the equalizer's
-    // outputs (sat_n -> st_ffe_saturated was 21.4 ns placed on 8fabfd5);
-    // these counters run two clocks behind the stream
+    // output handshake (`symbol_taken`), whoever takes the word: the bridge,
+    // or the tester. The word's levels and FFE outputs are registered as
+    // they are, then their per-word counts are summed (a balanced tree) and
+    // registered before the 64-bit adders, so the FIFO's read, the slicer's
+    // compare, the sum and the carry chain are three paths, not one; the
+    // handshake is registered twice to match (`st_fire_q2`). These counters
+    // run two clocks behind the stream
     let fire_q = m.reg_d("st_fire_q", &w.m_fire.and(&clear.not())?, None, Some(0))?;
     let fire_q = m.reg_d("st_fire_q2", &fire_q.and(&clear.not())?, None, Some(0))?;
     let symbols_out = counter(m, "st_symbols_out", &fire_q, &pk)?;
     let cw = clog2(p as usize + 1).max(1);
     let popcount = |m: &mut Module, name: &str, bits: Vec<Expr>| -> Result<Expr, RtlError> {
         let n = crate::rs::hdl_util::sum(m, &format!("{name}_s"), &bits, cw)?;
-        let q = m.reg_d(name, &n, None, Some(0))?;
-        let q = m.reg_d(&format!("{name}_q2"), &q, None, Some(0))?;
-        q.ext(64)
+        m.reg_d(name, &n, None, Some(0))?.ext(64)
     };
+    // the equalizer's levels and FFE outputs are its output FIFO's head, an
+    // asynchronous read: registered as they are (`st_level_q`, `st_y_q`)
+    // before the compares and the sums, a clock ahead of them (the FIFO's
+    // read into the popcounts was 20.1 ns placed on 38747de)
+    let level_q = m.reg_d("st_level_q", &w.slicer_level, None, None)?;
+    let y_q = m.reg_d("st_y_q", &w.ffe_out, None, None)?;
     let mut levels = Vec::new();
     for l in 0..4 {
         let mut bits = Vec::new();
         for i in 0..p {
-            bits.push(
-                w.slicer_level
-                    .slice(2 * i + 1, 2 * i)?
-                    .eq(&k(l, Ty::u(2))?)?,
-            );
+            bits.push(level_q.slice(2 * i + 1, 2 * i)?.eq(&k(l, Ty::u(2))?)?);
         }
         let n = popcount(m, &format!("lvl{l}_n"), bits)?;
         levels.push(counter(m, &format!("st_level{l}"), &fire_q, &n)?);
@@ -663,7 +661,7 @@ fn stream_stats(
     for i in 0..p {
         let y = m.wire(
             &format!("y{i}"),
-            &w.ffe_out.slice(ob * i + ob - 1, ob * i)?.as_signed(),
+            &y_q.slice(ob * i + ob - 1, ob * i)?.as_signed(),
         )?;
         let hi = y.eq(&k(smax(ob) as i128, Ty::s(ob))?)?;
         let lo = y.eq(&k(smin(ob) as i128, Ty::s(ob))?)?;

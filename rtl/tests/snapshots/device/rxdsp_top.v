@@ -6,7 +6,7 @@
 //   ffe.taps (N)      = 16
 //   dfe.taps (M)      = 1
 //   adc.bits          = 8
-//   register map hash = 0xd873b2a3416c0b18
+//   register map hash = 0x58ee0a23946fa74b
 //   adapt.in_rtl      = false
 // Byte interface: docs/device.md; registers: docs/registers.md
 // Reset: `rst` registered into 1 copies (rst_k*, at most 256 register bits each); the registers reset one clock after `rst`.
@@ -63,14 +63,16 @@ module rxdsp_top (
     reg st_fire_q;
     reg st_fire_q2;
     reg [63:0] st_symbols_out;
-    wire lvl0_n_s_x0 = (m_slicer_level[1:0] == 2'd0);
-    wire lvl0_n_s_x1 = (m_slicer_level[3:2] == 2'd0);
-    wire lvl0_n_s_x2 = (m_slicer_level[5:4] == 2'd0);
-    wire lvl0_n_s_x3 = (m_slicer_level[7:6] == 2'd0);
-    wire lvl0_n_s_x4 = (m_slicer_level[9:8] == 2'd0);
-    wire lvl0_n_s_x5 = (m_slicer_level[11:10] == 2'd0);
-    wire lvl0_n_s_x6 = (m_slicer_level[13:12] == 2'd0);
-    wire lvl0_n_s_x7 = (m_slicer_level[15:14] == 2'd0);
+    reg [15:0] st_level_q;
+    reg [79:0] st_y_q;
+    wire lvl0_n_s_x0 = (st_level_q[1:0] == 2'd0);
+    wire lvl0_n_s_x1 = (st_level_q[3:2] == 2'd0);
+    wire lvl0_n_s_x2 = (st_level_q[5:4] == 2'd0);
+    wire lvl0_n_s_x3 = (st_level_q[7:6] == 2'd0);
+    wire lvl0_n_s_x4 = (st_level_q[9:8] == 2'd0);
+    wire lvl0_n_s_x5 = (st_level_q[11:10] == 2'd0);
+    wire lvl0_n_s_x6 = (st_level_q[13:12] == 2'd0);
+    wire lvl0_n_s_x7 = (st_level_q[15:14] == 2'd0);
     wire [3:0] lvl0_n_s_t0_0 = ({3'd0, lvl0_n_s_x0} + {3'd0, lvl0_n_s_x1});
     wire [3:0] lvl0_n_s_t0_1 = ({3'd0, lvl0_n_s_x2} + {3'd0, lvl0_n_s_x3});
     wire [3:0] lvl0_n_s_t0_2 = ({3'd0, lvl0_n_s_x4} + {3'd0, lvl0_n_s_x5});
@@ -79,16 +81,15 @@ module rxdsp_top (
     wire [3:0] lvl0_n_s_t1_1 = (lvl0_n_s_t0_2 + lvl0_n_s_t0_3);
     wire [3:0] lvl0_n_s_t2_0 = (lvl0_n_s_t1_0 + lvl0_n_s_t1_1);
     reg [3:0] lvl0_n;
-    reg [3:0] lvl0_n_q2;
     reg [63:0] st_level0;
-    wire lvl1_n_s_x0 = (m_slicer_level[1:0] == 2'd1);
-    wire lvl1_n_s_x1 = (m_slicer_level[3:2] == 2'd1);
-    wire lvl1_n_s_x2 = (m_slicer_level[5:4] == 2'd1);
-    wire lvl1_n_s_x3 = (m_slicer_level[7:6] == 2'd1);
-    wire lvl1_n_s_x4 = (m_slicer_level[9:8] == 2'd1);
-    wire lvl1_n_s_x5 = (m_slicer_level[11:10] == 2'd1);
-    wire lvl1_n_s_x6 = (m_slicer_level[13:12] == 2'd1);
-    wire lvl1_n_s_x7 = (m_slicer_level[15:14] == 2'd1);
+    wire lvl1_n_s_x0 = (st_level_q[1:0] == 2'd1);
+    wire lvl1_n_s_x1 = (st_level_q[3:2] == 2'd1);
+    wire lvl1_n_s_x2 = (st_level_q[5:4] == 2'd1);
+    wire lvl1_n_s_x3 = (st_level_q[7:6] == 2'd1);
+    wire lvl1_n_s_x4 = (st_level_q[9:8] == 2'd1);
+    wire lvl1_n_s_x5 = (st_level_q[11:10] == 2'd1);
+    wire lvl1_n_s_x6 = (st_level_q[13:12] == 2'd1);
+    wire lvl1_n_s_x7 = (st_level_q[15:14] == 2'd1);
     wire [3:0] lvl1_n_s_t0_0 = ({3'd0, lvl1_n_s_x0} + {3'd0, lvl1_n_s_x1});
     wire [3:0] lvl1_n_s_t0_1 = ({3'd0, lvl1_n_s_x2} + {3'd0, lvl1_n_s_x3});
     wire [3:0] lvl1_n_s_t0_2 = ({3'd0, lvl1_n_s_x4} + {3'd0, lvl1_n_s_x5});
@@ -97,16 +98,15 @@ module rxdsp_top (
     wire [3:0] lvl1_n_s_t1_1 = (lvl1_n_s_t0_2 + lvl1_n_s_t0_3);
     wire [3:0] lvl1_n_s_t2_0 = (lvl1_n_s_t1_0 + lvl1_n_s_t1_1);
     reg [3:0] lvl1_n;
-    reg [3:0] lvl1_n_q2;
     reg [63:0] st_level1;
-    wire lvl2_n_s_x0 = (m_slicer_level[1:0] == 2'd2);
-    wire lvl2_n_s_x1 = (m_slicer_level[3:2] == 2'd2);
-    wire lvl2_n_s_x2 = (m_slicer_level[5:4] == 2'd2);
-    wire lvl2_n_s_x3 = (m_slicer_level[7:6] == 2'd2);
-    wire lvl2_n_s_x4 = (m_slicer_level[9:8] == 2'd2);
-    wire lvl2_n_s_x5 = (m_slicer_level[11:10] == 2'd2);
-    wire lvl2_n_s_x6 = (m_slicer_level[13:12] == 2'd2);
-    wire lvl2_n_s_x7 = (m_slicer_level[15:14] == 2'd2);
+    wire lvl2_n_s_x0 = (st_level_q[1:0] == 2'd2);
+    wire lvl2_n_s_x1 = (st_level_q[3:2] == 2'd2);
+    wire lvl2_n_s_x2 = (st_level_q[5:4] == 2'd2);
+    wire lvl2_n_s_x3 = (st_level_q[7:6] == 2'd2);
+    wire lvl2_n_s_x4 = (st_level_q[9:8] == 2'd2);
+    wire lvl2_n_s_x5 = (st_level_q[11:10] == 2'd2);
+    wire lvl2_n_s_x6 = (st_level_q[13:12] == 2'd2);
+    wire lvl2_n_s_x7 = (st_level_q[15:14] == 2'd2);
     wire [3:0] lvl2_n_s_t0_0 = ({3'd0, lvl2_n_s_x0} + {3'd0, lvl2_n_s_x1});
     wire [3:0] lvl2_n_s_t0_1 = ({3'd0, lvl2_n_s_x2} + {3'd0, lvl2_n_s_x3});
     wire [3:0] lvl2_n_s_t0_2 = ({3'd0, lvl2_n_s_x4} + {3'd0, lvl2_n_s_x5});
@@ -115,16 +115,15 @@ module rxdsp_top (
     wire [3:0] lvl2_n_s_t1_1 = (lvl2_n_s_t0_2 + lvl2_n_s_t0_3);
     wire [3:0] lvl2_n_s_t2_0 = (lvl2_n_s_t1_0 + lvl2_n_s_t1_1);
     reg [3:0] lvl2_n;
-    reg [3:0] lvl2_n_q2;
     reg [63:0] st_level2;
-    wire lvl3_n_s_x0 = (m_slicer_level[1:0] == 2'd3);
-    wire lvl3_n_s_x1 = (m_slicer_level[3:2] == 2'd3);
-    wire lvl3_n_s_x2 = (m_slicer_level[5:4] == 2'd3);
-    wire lvl3_n_s_x3 = (m_slicer_level[7:6] == 2'd3);
-    wire lvl3_n_s_x4 = (m_slicer_level[9:8] == 2'd3);
-    wire lvl3_n_s_x5 = (m_slicer_level[11:10] == 2'd3);
-    wire lvl3_n_s_x6 = (m_slicer_level[13:12] == 2'd3);
-    wire lvl3_n_s_x7 = (m_slicer_level[15:14] == 2'd3);
+    wire lvl3_n_s_x0 = (st_level_q[1:0] == 2'd3);
+    wire lvl3_n_s_x1 = (st_level_q[3:2] == 2'd3);
+    wire lvl3_n_s_x2 = (st_level_q[5:4] == 2'd3);
+    wire lvl3_n_s_x3 = (st_level_q[7:6] == 2'd3);
+    wire lvl3_n_s_x4 = (st_level_q[9:8] == 2'd3);
+    wire lvl3_n_s_x5 = (st_level_q[11:10] == 2'd3);
+    wire lvl3_n_s_x6 = (st_level_q[13:12] == 2'd3);
+    wire lvl3_n_s_x7 = (st_level_q[15:14] == 2'd3);
     wire [3:0] lvl3_n_s_t0_0 = ({3'd0, lvl3_n_s_x0} + {3'd0, lvl3_n_s_x1});
     wire [3:0] lvl3_n_s_t0_1 = ({3'd0, lvl3_n_s_x2} + {3'd0, lvl3_n_s_x3});
     wire [3:0] lvl3_n_s_t0_2 = ({3'd0, lvl3_n_s_x4} + {3'd0, lvl3_n_s_x5});
@@ -133,16 +132,15 @@ module rxdsp_top (
     wire [3:0] lvl3_n_s_t1_1 = (lvl3_n_s_t0_2 + lvl3_n_s_t0_3);
     wire [3:0] lvl3_n_s_t2_0 = (lvl3_n_s_t1_0 + lvl3_n_s_t1_1);
     reg [3:0] lvl3_n;
-    reg [3:0] lvl3_n_q2;
     reg [63:0] st_level3;
-    wire signed [9:0] y0 = $signed(m_ffe_out[9:0]);
-    wire signed [9:0] y1 = $signed(m_ffe_out[19:10]);
-    wire signed [9:0] y2 = $signed(m_ffe_out[29:20]);
-    wire signed [9:0] y3 = $signed(m_ffe_out[39:30]);
-    wire signed [9:0] y4 = $signed(m_ffe_out[49:40]);
-    wire signed [9:0] y5 = $signed(m_ffe_out[59:50]);
-    wire signed [9:0] y6 = $signed(m_ffe_out[69:60]);
-    wire signed [9:0] y7 = $signed(m_ffe_out[79:70]);
+    wire signed [9:0] y0 = $signed(st_y_q[9:0]);
+    wire signed [9:0] y1 = $signed(st_y_q[19:10]);
+    wire signed [9:0] y2 = $signed(st_y_q[29:20]);
+    wire signed [9:0] y3 = $signed(st_y_q[39:30]);
+    wire signed [9:0] y4 = $signed(st_y_q[49:40]);
+    wire signed [9:0] y5 = $signed(st_y_q[59:50]);
+    wire signed [9:0] y6 = $signed(st_y_q[69:60]);
+    wire signed [9:0] y7 = $signed(st_y_q[79:70]);
     wire sat_n_s_x0 = ((y0 == 10'sd511) | (y0 == -10'sd512));
     wire sat_n_s_x1 = ((y1 == 10'sd511) | (y1 == -10'sd512));
     wire sat_n_s_x2 = ((y2 == 10'sd511) | (y2 == -10'sd512));
@@ -159,7 +157,6 @@ module rxdsp_top (
     wire [3:0] sat_n_s_t1_1 = (sat_n_s_t0_2 + sat_n_s_t0_3);
     wire [3:0] sat_n_s_t2_0 = (sat_n_s_t1_0 + sat_n_s_t1_1);
     reg [3:0] sat_n;
-    reg [3:0] sat_n_q2;
     reg [63:0] st_ffe_saturated;
 
     // CSR decoder
@@ -319,15 +316,10 @@ module rxdsp_top (
             st_fire_q <= 1'b0;
             st_fire_q2 <= 1'b0;
             lvl0_n <= 4'd0;
-            lvl0_n_q2 <= 4'd0;
             lvl1_n <= 4'd0;
-            lvl1_n_q2 <= 4'd0;
             lvl2_n <= 4'd0;
-            lvl2_n_q2 <= 4'd0;
             lvl3_n <= 4'd0;
-            lvl3_n_q2 <= 4'd0;
             sat_n <= 4'd0;
-            sat_n_q2 <= 4'd0;
             br_sym_m_valid <= 1'b0;
             br_sym_sk_valid <= 1'b0;
             br_sym2_m_valid <= 1'b0;
@@ -341,15 +333,10 @@ module rxdsp_top (
             st_fire_q <= (symbol_taken & (~eq_rst_k1));
             st_fire_q2 <= (st_fire_q & (~eq_rst_k1));
             lvl0_n <= lvl0_n_s_t2_0;
-            lvl0_n_q2 <= lvl0_n;
             lvl1_n <= lvl1_n_s_t2_0;
-            lvl1_n_q2 <= lvl1_n;
             lvl2_n <= lvl2_n_s_t2_0;
-            lvl2_n_q2 <= lvl2_n;
             lvl3_n <= lvl3_n_s_t2_0;
-            lvl3_n_q2 <= lvl3_n;
             sat_n <= sat_n_s_t2_0;
-            sat_n_q2 <= sat_n;
             br_sym_m_valid <= (br_sym_load ? (br_sym_sk_valid | br_sym_s_fire) : br_sym_m_valid);
             br_sym_sk_valid <= br_sym_sk_next;
             br_sym2_m_valid <= (br_sym2_load ? (br_sym2_sk_valid | br_sym2_s_fire) : br_sym2_m_valid);
@@ -364,11 +351,13 @@ module rxdsp_top (
     always @(posedge clk) begin
         st_samples_in <= (eq_rst_k1 ? 64'd0 : (st_sfire_q ? (st_samples_in + 64'd8) : st_samples_in));
         st_symbols_out <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_symbols_out + 64'd8) : st_symbols_out));
-        st_level0 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level0 + {60'd0, lvl0_n_q2}) : st_level0));
-        st_level1 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level1 + {60'd0, lvl1_n_q2}) : st_level1));
-        st_level2 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level2 + {60'd0, lvl2_n_q2}) : st_level2));
-        st_level3 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level3 + {60'd0, lvl3_n_q2}) : st_level3));
-        st_ffe_saturated <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_ffe_saturated + {60'd0, sat_n_q2}) : st_ffe_saturated));
+        st_level_q <= m_slicer_level;
+        st_y_q <= m_ffe_out;
+        st_level0 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level0 + {60'd0, lvl0_n}) : st_level0));
+        st_level1 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level1 + {60'd0, lvl1_n}) : st_level1));
+        st_level2 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level2 + {60'd0, lvl2_n}) : st_level2));
+        st_level3 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level3 + {60'd0, lvl3_n}) : st_level3));
+        st_ffe_saturated <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_ffe_saturated + {60'd0, sat_n}) : st_ffe_saturated));
     end
 
     always @(posedge clk) begin
