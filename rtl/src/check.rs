@@ -241,12 +241,8 @@ struct Inputs {
     /// a copy per counter register (in the order [`counters`] declares
     /// them; the bit count is derived, not a register)
     clear_cnt: Vec<Expr>,
-    tx_valid: Expr,
-    tx_data: Expr,
-    tx_level: Expr,
-    rx_valid: Expr,
-    rx_data: Expr,
-    rx_level: Expr,
+    /// the streams registered
+    st: Streams,
     /// `cfg_delay` registered as the shifter's selects: per level `k`
     /// (bit `k`), one per element of [`shifter_positions`]`[k + 1]`, each a
     /// kept copy serving at most [`hdl::FANOUT_BITS`] bits of the level
@@ -291,12 +287,14 @@ fn inputs(m: &mut Module, p: &CheckParams) -> Result<Inputs, RtlError> {
         clear: clear[0].clone(),
         clear_hist: clear[1].clone(),
         clear_cnt,
-        tx_valid: bit(m, "tx_valid_q", &io.tx_valid)?,
-        tx_data: pipe(m, "tx_data_q", &io.tx_data)?,
-        tx_level: pipe(m, "tx_level_q", &io.tx_level)?,
-        rx_valid: bit(m, "rx_valid_q", &io.rx_valid)?,
-        rx_data: pipe(m, "rx_data_q", &io.rx_data)?,
-        rx_level: pipe(m, "rx_level_q", &io.rx_level)?,
+        st: Streams {
+            tx_valid: bit(m, "tx_valid_q", &io.st.tx_valid)?,
+            tx_data: pipe(m, "tx_data_q", &io.st.tx_data)?,
+            tx_level: pipe(m, "tx_level_q", &io.st.tx_level)?,
+            rx_valid: bit(m, "rx_valid_q", &io.st.rx_valid)?,
+            rx_data: pipe(m, "rx_data_q", &io.st.rx_data)?,
+            rx_level: pipe(m, "rx_level_q", &io.st.rx_level)?,
+        },
         snap: bit(m, "snap_q", &io.snap)?,
         delay: delay_selects(m, p, &io.delay)?,
         rd_sel: m.reg_copies(
@@ -338,15 +336,21 @@ fn delay_selects(
         .collect()
 }
 
-/// The input ports as they come, before stage S0 ([`inputs`]).
-struct Ports {
-    clear: Expr,
+/// The transmitted and received streams: as they come ([`Ports`]) or
+/// registered in stage S0 ([`Inputs`]).
+struct Streams {
     tx_valid: Expr,
     tx_data: Expr,
     tx_level: Expr,
     rx_valid: Expr,
     rx_data: Expr,
     rx_level: Expr,
+}
+
+/// The input ports as they come, before stage S0 ([`inputs`]).
+struct Ports {
+    clear: Expr,
+    st: Streams,
     delay: Expr,
     skip: Expr,
     limit: Expr,
@@ -420,12 +424,14 @@ fn ports(m: &mut Module, p: &CheckParams) -> Result<Ports, RtlError> {
     )?;
     Ok(Ports {
         clear,
-        tx_valid,
-        tx_data,
-        tx_level,
-        rx_valid,
-        rx_data,
-        rx_level,
+        st: Streams {
+            tx_valid,
+            tx_data,
+            tx_level,
+            rx_valid,
+            rx_data,
+            rx_level,
+        },
         delay,
         skip,
         limit,
@@ -447,7 +453,7 @@ fn fifo(m: &mut Module, p: &CheckParams, io: &Inputs) -> Result<Fifo, RtlError> 
     let ab = p.fifo_words.trailing_zeros();
     let word = m.wire(
         "tx_word",
-        &Expr::concat(&[io.tx_level.clone(), io.tx_data.clone()])?,
+        &Expr::concat(&[io.st.tx_level.clone(), io.st.tx_data.clone()])?,
     )?;
     let mem = m.memory("fifo_mem", word.ty(), p.fifo_words)?;
     let wp = m.wire_decl("fifo_wp", Ty::u(ab + 1))?;
@@ -455,8 +461,8 @@ fn fifo(m: &mut Module, p: &CheckParams, io: &Inputs) -> Result<Fifo, RtlError> 
     let used = m.wire("fifo_used", &wp.sub(&rp)?)?;
     let empty = m.wire("fifo_empty", &used.eq(&ku(0, ab + 1)?)?)?;
     let full = m.wire("fifo_full", &used.eq(&ku(p.fifo_words as i128, ab + 1)?)?)?;
-    let pop = m.wire("fifo_pop", &io.rx_valid.and(&empty.not())?)?;
-    let push = m.wire("fifo_push", &io.tx_valid.and(&full.not().or(&pop)?)?)?;
+    let pop = m.wire("fifo_pop", &io.st.rx_valid.and(&empty.not())?)?;
+    let push = m.wire("fifo_push", &io.st.tx_valid.and(&full.not().or(&pop)?)?)?;
     let one = ku(1, ab + 1)?;
     let wpr = creg(m, "fifo_wp_q", &wp.add(&one)?, Some(&push), &io.clear)?;
     let rpr = creg(m, "fifo_rp_q", &rp.add(&one)?, Some(&pop), &io.clear)?;
@@ -466,8 +472,8 @@ fn fifo(m: &mut Module, p: &CheckParams, io: &Inputs) -> Result<Fifo, RtlError> 
     let ra = m.wire("fifo_ra", &rp.slice(ab - 1, 0)?)?;
     m.mem_write(&mem, &push, &wa, &word)?;
     let out = m.wire("fifo_out", &mem.read(&ra)?)?;
-    let ovf = io.tx_valid.and(&push.not())?;
-    let und = io.rx_valid.and(&empty)?;
+    let ovf = io.st.tx_valid.and(&push.not())?;
+    let und = io.st.rx_valid.and(&empty)?;
     let of = m.reg("overflow_q", Ty::BIT, Some(0))?;
     let uf = m.reg("underflow_q", Ty::BIT, Some(0))?;
     m.next(&of, &Expr::mux(&io.clear, &ku(0, 1)?, &of.or(&ovf)?)?, None)?;
@@ -588,18 +594,21 @@ fn delay_select(
     pipe(m, "tx4", &w)
 }
 
-/// The word's position against `skip` and `limit - 1` (registered into S4).
+/// The word's position against `skip` and `limit - 1` (registered into
+/// S4), each flag as a kept copy per lane (`*_k{i}`): one register read by
+/// all the lanes' masks sat by one of them, and the others' reached it across
+/// the die (`lm_eq4 -> bits5_x2.LSR`, 20.0 ns placed on aaa7662).
 struct Bounds {
     /// word index above skip's word
-    sk_gt: Expr,
+    sk_gt: Vec<Expr>,
     /// in skip's word
-    sk_eq: Expr,
+    sk_eq: Vec<Expr>,
     /// word index below the word of `limit - 1`
-    lm_lt: Expr,
+    lm_lt: Vec<Expr>,
     /// in the word of `limit - 1`
-    lm_eq: Expr,
+    lm_eq: Vec<Expr>,
     /// no limit
-    unl: Expr,
+    unl: Vec<Expr>,
     /// per lane `i`: `i >= skip` and `i <= limit - 1` within the word,
     /// registered (`None` for `P = 1`)
     lo: Option<(Vec<Expr>, Vec<Expr>)>,
@@ -614,7 +623,8 @@ fn bounds(m: &mut Module, p: &CheckParams, io: &Inputs, v2: &Expr) -> Result<Bou
     let we = m.wire("wc_en", &v2.or(&io.clear)?)?;
     m.next(&wc, &wn, Some(&we))?;
     let lm1 = pipe(m, "lm1", &io.limit.sub(&ku(1, COUNTER_BITS)?)?)?;
-    let unl = pipe(m, "unl", &io.limit.eq(&ku(0, COUNTER_BITS)?)?)?;
+    let pp = p.parallel;
+    let unl = m.reg_copies("unl", &io.limit.eq(&ku(0, COUNTER_BITS)?)?, None, None, pp)?;
     let skh = m.wire("skip_hi", &io.skip.slice(SKIP_BITS - 1, lg)?)?;
     let skh = m.wire("skip_hi_w", &skh.ext(ww)?)?;
     let lmh = m.wire("lm1_hi", &lm1.slice(COUNTER_BITS - 1, lg)?)?;
@@ -623,11 +633,16 @@ fn bounds(m: &mut Module, p: &CheckParams, io: &Inputs, v2: &Expr) -> Result<Bou
     // clock ahead of the word (skip and limit are written before a run): the
     // lanes' masks read them from beside the lanes. From `lm1_lo` across the
     // die into the lanes' error and level flags was the worst path placed on
-    // 7534d5c, 22.1 ns.
+    // 7534d5c, 22.1 ns. They are registered twice (`*_lane3_*`, then
+    // `*_lane4_*`): with one register the compare's LUT sat between `lm1`
+    // and the lanes, far from both (21.3 ns placed on aaa7662).
+    let twice = |m: &mut Module, name: &str, i: usize, d: &Expr| -> Result<Expr, RtlError> {
+        let q = pipe(m, &format!("{name}3_{i}"), d)?;
+        pipe(m, &format!("{name}4_{i}"), &q)
+    };
     let lo = if lg > 0 {
         let sk = m.wire("skip_lo", &io.skip.slice(lg - 1, 0)?)?;
         let lm = m.wire("lm1_lo", &lm1.slice(lg - 1, 0)?)?;
-        let pp = p.parallel;
         let mut after = Vec::new();
         let mut before = Vec::new();
         for i in 0..pp {
@@ -635,16 +650,12 @@ fn bounds(m: &mut Module, p: &CheckParams, io: &Inputs, v2: &Expr) -> Result<Bou
             let a = if i + 1 == pp {
                 ku(1, 1)?
             } else {
-                pipe(
-                    m,
-                    &format!("sk_lane4_{i}"),
-                    &sk.lt(&ku(i as i128 + 1, lg)?)?,
-                )?
+                twice(m, "sk_lane", i, &sk.lt(&ku(i as i128 + 1, lg)?)?)?
             };
             after.push(a);
             before.push(match i {
                 0 => ku(1, 1)?,
-                _ => pipe(m, &format!("lm_lane4_{i}"), &ge_lane(&lm, i)?)?,
+                _ => twice(m, "lm_lane", i, &ge_lane(&lm, i)?)?,
             });
         }
         Some((after, before))
@@ -652,10 +663,10 @@ fn bounds(m: &mut Module, p: &CheckParams, io: &Inputs, v2: &Expr) -> Result<Bou
         None
     };
     Ok(Bounds {
-        sk_gt: pipe(m, "sk_gt4", &wc.gt(&skh)?)?,
-        sk_eq: pipe(m, "sk_eq4", &wc.eq(&skh)?)?,
-        lm_lt: pipe(m, "lm_lt4", &wc.lt(&lmh)?)?,
-        lm_eq: pipe(m, "lm_eq4", &wc.eq(&lmh)?)?,
+        sk_gt: m.reg_copies("sk_gt4", &wc.gt(&skh)?, None, None, pp)?,
+        sk_eq: m.reg_copies("sk_eq4", &wc.eq(&skh)?, None, None, pp)?,
+        lm_lt: m.reg_copies("lm_lt4", &wc.lt(&lmh)?, None, None, pp)?,
+        lm_eq: m.reg_copies("lm_eq4", &wc.eq(&lmh)?, None, None, pp)?,
         unl,
         lo,
     })
@@ -690,7 +701,7 @@ fn lanes(
 ) -> Result<LaneFlags, RtlError> {
     m.comment("S4: lane mask [skip, limit), errors");
     let pp = p.parallel;
-    let last = m.wire("last4", &bd.lm_eq.and(&bd.unl.not())?)?;
+    let last = m.wire("last4", &bd.lm_eq[0].and(&bd.unl[0].not())?)?;
     let mut mask = Vec::new();
     let mut err = Vec::new();
     let mut bit_err = Vec::new();
@@ -698,14 +709,14 @@ fn lanes(
     for i in 0..pp {
         let (after_skip, before_lim) = match &bd.lo {
             None => (
-                bd.sk_gt.or(&bd.sk_eq)?,
-                bd.unl.or(&bd.lm_lt)?.or(&bd.lm_eq)?,
+                bd.sk_gt[i].or(&bd.sk_eq[i])?,
+                bd.unl[i].or(&bd.lm_lt[i])?.or(&bd.lm_eq[i])?,
             ),
             Some((after, before)) => {
                 let (a, b) = (&after[i], &before[i]);
                 (
-                    bd.sk_gt.or(&bd.sk_eq.and(a)?)?,
-                    bd.unl.or(&bd.lm_lt)?.or(&bd.lm_eq.and(b)?)?,
+                    bd.sk_gt[i].or(&bd.sk_eq[i].and(a)?)?,
+                    bd.unl[i].or(&bd.lm_lt[i])?.or(&bd.lm_eq[i].and(b)?)?,
                 )
             }
         };
@@ -1134,7 +1145,7 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     v.push(v_last[NUM_COUNTERS - 1].clone());
     let rxw = m.wire(
         "rx_word",
-        &Expr::concat(&[io.rx_level.clone(), io.rx_data.clone()])?,
+        &Expr::concat(&[io.st.rx_level.clone(), io.st.rx_data.clone()])?,
     )?;
     let rx1 = pipe(&mut m, "rx1", &rxw)?;
     let tx1 = pipe(&mut m, "tx1", &f.out)?;
