@@ -415,8 +415,8 @@ struct FfeDims {
 /// and the current-word samples its history loads from. One history shared
 /// by the lanes fed each sample to P multipliers, which sit wherever the
 /// die's DSP sites are: `x_h6 -> u_mul_4_10` crossed the die (24.1 ns placed
-/// on aaa7662). Each register is kept (`Module::kept_reg`): the lanes'
-/// copies have the same next state, and Yosys would merge them back.
+/// on aaa7662). With P > 1 each register is kept (`Module::kept_reg`): the
+/// lanes' copies have the same next state, and Yosys would merge them back.
 fn lane_histories(
     m: &mut Module,
     in_data: &Expr,
@@ -424,6 +424,11 @@ fn lane_histories(
     d: FfeDims,
 ) -> Result<Vec<std::collections::BTreeMap<isize, Expr>>, RtlError> {
     let FfeDims { p, n, a } = d;
+    // one lane has nothing to be merged with: plain registers
+    let lane_reg = |m: &mut Module, name: &str, ty: Ty, reset: Option<i128>| match p {
+        1 => m.reg(name, ty, reset),
+        _ => m.kept_reg(name, ty, reset),
+    };
     let mut out = Vec::new();
     for i in 0..p {
         // the history this lane reads: offsets -1 ..= -(n - 1 - i)
@@ -439,13 +444,13 @@ fn lane_histories(
             let v = in_data
                 .slice((q as u32 + 1) * a - 1, q as u32 * a)?
                 .as_signed();
-            let r = m.kept_reg(&format!("x_c{q}_l{i}"), Ty::s(a), None)?;
+            let r = lane_reg(m, &format!("x_c{q}_l{i}"), Ty::s(a), None)?;
             m.next(&r, &v, None)?;
             x.insert(q as isize, r);
         }
         let mut hist: Vec<(usize, Expr)> = Vec::new();
         for mm in 1..=deep {
-            let r = m.kept_reg(&format!("x_h{mm}_l{i}"), Ty::s(a), Some(0))?;
+            let r = lane_reg(m, &format!("x_h{mm}_l{i}"), Ty::s(a), Some(0))?;
             hist.push((mm, r.clone()));
             x.insert(-(mm as isize), r);
         }
