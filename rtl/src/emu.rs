@@ -558,6 +558,11 @@ fn delay(m: &mut Module, name: &str, x: &Expr, n: usize) -> Result<Expr, RtlErro
 /// decode) with the data beside it.
 pub const WRITE_EDGES: usize = 3;
 
+/// A write of strobe `we` to address `a` of the port's address `addr`.
+fn decode_write(we: &Expr, addr: &Expr, a: usize) -> Result<Expr, RtlError> {
+    we.and(&addr.eq(&ku(a as i128, CFG_ADDR_BITS)?)?)
+}
+
 /// The configuration write port, registered at the module's input.
 struct CfgPort {
     we: Expr,
@@ -587,7 +592,12 @@ impl CfgPort {
 
     /// A write to address `a` in this cycle (the decode [`Self::hit`] registers).
     fn decode(&self, a: usize) -> Result<Expr, RtlError> {
-        self.we.and(&self.addr.eq(&ku(a as i128, CFG_ADDR_BITS)?)?)
+        decode_write(&self.we, &self.addr, a)
+    }
+
+    /// [`Self::decode`] from lane `lane`'s copies of the port.
+    fn lane_decode(&self, lane: usize, a: usize) -> Result<Expr, RtlError> {
+        decode_write(&self.lane_we[lane], &self.lane_addr[lane], a)
     }
 
     /// The low `w` bits of the write data, a clock later (with [`Self::hit`]).
@@ -683,11 +693,9 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
     let mut we_l = vec![Vec::new(); K as usize - 1];
     for lane in 0..lanes {
         let (we, a) = (&port.lane_we[lane], &port.lane_addr[lane]);
-        let hit =
-            |v: usize| -> Result<Expr, RtlError> { we.and(&a.eq(&ku(v as i128, CFG_ADDR_BITS)?)?) };
-        let top = hit(addr::threshold(NOISE_TABLE_LEN))?;
+        let top = port.lane_decode(lane, addr::threshold(NOISE_TABLE_LEN))?;
         we_top.push(m.reg_d(&format!("we_thr_top_k{lane}"), &top, None, Some(0))?);
-        let half = hit(addr::threshold(NOISE_TABLE_LEN / 2))?;
+        let half = port.lane_decode(lane, addr::threshold(NOISE_TABLE_LEN / 2))?;
         we_half.push(m.reg_d(&format!("we_thr_half_k{lane}"), &half, None, Some(0))?);
         let region = a.slice(CFG_ADDR_BITS - 1, K)?;
         let thr = we.and(&region.eq(&ku(1, CFG_ADDR_BITS - K)?)?)?;

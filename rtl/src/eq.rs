@@ -448,16 +448,13 @@ fn lane_histories(
             m.next(&r, &v, None)?;
             x.insert(q as isize, r);
         }
-        let mut hist: Vec<(usize, Expr)> = Vec::new();
         for mm in 1..=deep {
             let r = lane_reg(m, &format!("x_h{mm}_l{i}"), Ty::s(a), Some(0))?;
-            hist.push((mm, r.clone()));
             x.insert(-(mm as isize), r);
         }
-        for (mm, r) in &hist {
+        for mm in 1..=deep as isize {
             // next value of offset -mm is the sample now at offset p - mm
-            let src = x[&(p as isize - *mm as isize)].clone();
-            m.next(r, &src, Some(v0))?;
+            m.next(&x[&-mm], &x[&(p as isize - mm)], Some(v0))?;
         }
         out.push(x);
     }

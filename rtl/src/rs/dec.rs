@@ -699,27 +699,24 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         let ak = gf.pow(k as i64);
         let l0 = cmul(m, gf, &format!("d0row{k}_ld"), &syn[0], ak)?;
         let st = cmul(m, gf, &format!("d0row{k}_up"), &upd[0], ak)?;
-        let dn = m.wire(&format!("d0row{k}_d"), &Expr::mux(&ld_q, &l0, &st)?)?;
-        m.next(&drow[k], &dn, Some(&ren))?;
-        let gu = Expr::mux(&sw, &drow[k], &grow[k])?;
         let g0 = ku(ak as i128, 10)?;
-        let gn = m.wire(&format!("gamrow{k}_d"), &Expr::mux(&ld_q, &g0, &gu)?)?;
-        m.next(&grow[k], &gn, Some(&ren))?;
-        // each group's rows take their next value from the group's own
-        // load and switch copies and its own rows (equal to group 0's
-        // whenever the group's enable loads them): group 0's muxes had fed
-        // every group's rows, the first-beat flag behind them (first1 ->
-        // gamrow_g*, 476 end points above 14 ns placed on 38747de)
-        for (g, gp) in copies.iter().enumerate().skip(1) {
-            let dn_g = Expr::mux(&gp.ld, &l0, &st)?;
-            let dn_g = m.wire(&format!("d0row{k}_d_g{g}"), &dn_g)?;
-            m.next(&gp.drow[k], &dn_g, Some(&gp.en))?;
-            let gu_g = Expr::mux(&gp.sw, &gp.drow[k], &gp.grow[k])?;
-            let gn_g = m.wire(
-                &format!("gamrow{k}_d_g{g}"),
-                &Expr::mux(&gp.ld, &g0, &gu_g)?,
-            )?;
-            m.next(&gp.grow[k], &gn_g, Some(&gp.en))?;
+        // each group's rows (group 0: the rows themselves) take their next
+        // value from the group's own load and switch copies and its own rows
+        // (equal to group 0's whenever the group's enable loads them): group
+        // 0's muxes had fed every group's rows, the first-beat flag behind
+        // them (first1 -> gamrow_g*, 476 end points above 14 ns placed on
+        // 38747de)
+        for (g, gp) in copies.iter().enumerate() {
+            let sfx = if g == 0 {
+                String::new()
+            } else {
+                format!("_g{g}")
+            };
+            let dn = m.wire(&format!("d0row{k}_d{sfx}"), &Expr::mux(&gp.ld, &l0, &st)?)?;
+            m.next(&gp.drow[k], &dn, Some(&gp.en))?;
+            let gu = Expr::mux(&gp.sw, &gp.drow[k], &gp.grow[k])?;
+            let gn = m.wire(&format!("gamrow{k}_d{sfx}"), &Expr::mux(&gp.ld, &g0, &gu)?)?;
+            m.next(&gp.grow[k], &gn, Some(&gp.en))?;
         }
     }
     let ku_ = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
