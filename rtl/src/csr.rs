@@ -145,10 +145,12 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     // the address decode and a block's configuration logic are three
     // register-to-register paths, not one (the BER tester's longest, from
     // the bridge to the emulator's seed adders). A read-write register takes
-    // its value two clocks after the bridge's strobe; every output then
-    // passes `EXIT_STAGES` more registers, so a block sees a read-write value,
-    // a strobe or the equalizer's register port `2 + EXIT_STAGES` clocks
-    // after the bridge's strobe (a coefficient takes the value a clock later).
+    // its value three clocks after the bridge's strobe (its decode is
+    // registered too: [`rw_words`]), a strobe two; every output then passes
+    // `EXIT_STAGES` more registers, so a block sees a strobe or the
+    // equalizer's register port `2 + EXIT_STAGES` clocks after the bridge's
+    // strobe, a read-write value a clock later (a coefficient takes the value
+    // a clock later).
     let we = m.reg_d("wq_en", &we_in, None, Some(0))?;
     let wa = m.reg_d("wq_addr", &wa_in, None, Some(0))?;
     let wd = m.reg_d("wq_data", &wd_in, None, Some(0))?;
@@ -192,10 +194,13 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     let aw = crate::eq::cfg_addr_bits(fmt);
     let mut eq_addr = k(0, aw)?;
     // the write data a clock later, as wide as the widest strobe value
+    // (every read-write register loads from it too)
+    let any_rw = map.regs().any(|r| matches!(r.kind, Kind::Rw { .. }));
     let value_bits = map
         .regs()
         .filter(|r| r.kind == Kind::Strobe && r.width > 1)
         .map(|r| r.width)
+        .chain(any_rw.then_some(32))
         .max();
     let wd2 = match value_bits {
         Some(w) => Some(m.reg_d("wq_data2", &wd.slice(w - 1, 0)?, None, None)?),
@@ -241,7 +246,8 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
                 export,
             } => {
                 let hit = hit_w(&mut m, r)?;
-                let q = rw_words(&mut m, r, &hit, &we, &wa, &wd, &soft, *reset, *soft_reset)?;
+                let wd2 = wd2.as_ref().ok_or(RtlError::Empty("read-write data"))?;
+                let q = rw_words(&mut m, r, &hit, &we, &wa, wd2, &soft, *reset, *soft_reset)?;
                 if *export {
                     exit_output(&mut m, &format!("q_{id}"), &q, *reset as i128, &r.doc)?;
                 }
@@ -405,6 +411,11 @@ fn read_port(m: &mut Module, ra: &Expr, words: &[(u16, Expr)]) -> Result<(), Rtl
 /// written (write the low word first, as the host's bursts do), so the
 /// datapath never sees half of a new value. Returns the value, low word in
 /// the LSBs.
+///
+/// The words load on their address decodes registered (`wh_*`), from the
+/// write data registered again (`wd2`, `wq_data2`): the registers sit by
+/// the blocks they feed, and the decodes had enabled them across the die
+/// (`wq_addr -> v_check_delay.CE`, `v*_fec_limit.CE` placed on 3290e9d).
 #[allow(clippy::too_many_arguments)]
 fn rw_words(
     m: &mut Module,
@@ -419,12 +430,13 @@ fn rw_words(
 ) -> Result<Expr, RtlError> {
     let id = r.ident();
     let nw = r.width.div_ceil(32) as usize;
-    let top_hit = if nw == 1 {
+    let top = if nw == 1 {
         hit.clone()
     } else {
         let h = wa.eq(&k(r.addr as u64 + nw as u64 - 1, 16)?)?;
         m.wire(&format!("wr_{id}_w{}", nw - 1), &we.and(&h)?)?
     };
+    let top_hit = m.reg_d(&format!("wh_{id}"), &top, None, Some(0))?;
     let mut parts = Vec::new();
     for i in 0..nw {
         let lo = 32 * i as u32;
@@ -443,6 +455,7 @@ fn rw_words(
                 let h = wa.eq(&k(r.addr as u64 + i as u64, 16)?)?;
                 m.wire(&format!("wr_{id}_w{i}"), &we.and(&h)?)?
             };
+            let wh = m.reg_d(&format!("wh_{id}_w{i}"), &wh, None, Some(0))?;
             m.reg_d(
                 &format!("{name}_stage"),
                 &wd.slice(w - 1, 0)?,
