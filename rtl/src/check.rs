@@ -963,16 +963,22 @@ fn carry(
     let ts = m.wire("tail6_s", &tail.ext(sb)?)?;
     let csn = Expr::mux(&grow, &gsat, &ts)?;
     m.next(&cs, &Expr::mux(clear, &ku(0, sb)?, &csn)?, Some(&ce))?;
-    // the longest candidate: the head run's length if it closes and is at least the inner one
-    let cand = match &r.inner {
+    // the longest candidate: the head run's length if it closes and is at
+    // least the inner one. Its select, the head's length and the inner run
+    // are registered apart (S7) and selected after: the select had reset
+    // 58 of the candidate's bits from the compare (`inner6_w -> cand7.LSR`,
+    // 61 end points placed on 3290e9d).
+    let (sel, other) = match &r.inner {
         Some(inner) => {
             let ix = m.wire("inner6_x", &inner.ext(sb + 1)?)?;
             let sel = m.wire("cand6_sel", &close.and(&s.ge(&ix)?)?)?;
-            let iw = m.wire("inner6_w", &inner.ext(COUNTER_BITS)?)?;
-            Expr::mux(&sel, &len, &iw)?
+            (sel, pipe(m, "inner7", inner)?.ext(COUNTER_BITS)?)
         }
-        None => Expr::mux(&close, &len, &ku(0, COUNTER_BITS)?)?,
+        None => (close.clone(), ku(0, COUNTER_BITS)?),
     };
+    let sel7 = pipe(m, "cand7_sel", &sel)?;
+    let len7 = pipe(m, "len7", &len)?;
+    let cand = m.wire("cand7", &Expr::mux(&sel7, &len7, &other)?)?;
     // Timing: the bin's decode and the add to the inner runs' count after
     // the saturated sum were S6's critical path on ECP5 (8.65 ns); the
     // closing flag and the bin are registered (S7) and decoded there.
@@ -998,11 +1004,10 @@ fn carry(
         };
         tot.push(pipe(m, &format!("tot8_b{b}"), &t)?);
     }
-    let cand7 = pipe(m, "cand7", &cand)?;
     let last7 = pipe(m, "last7", &r.last)?;
     Ok(Closed {
         tot,
-        cand: pipe(m, "cand8", &cand7)?,
+        cand: pipe(m, "cand8", &cand)?,
         last: pipe(m, "last8", &last7)?,
     })
 }
