@@ -1598,6 +1598,10 @@ fn counters(
             BridgeCounter::OutFrames => done.and(&src_out)?,
         };
         let n = c.name();
+        // the event registered, the count a clock behind it: the events end
+        // the frame logic's longest paths (`t_len -> cnt_tx_frames.CE`
+        // through the last-byte compare: 64 end points placed on 3290e9d)
+        let en = m.reg_d(&format!("cnt_{n}_inc"), &en, None, Some(0))?;
         let c = m.reg(&format!("cnt_{n}_r"), Ty::u(32), Some(0))?;
         m.next(&c, &inc(&c)?, Some(&en))?;
         m.output(&format!("cnt_{n}"), &c, &format!("counter {n}"))?;

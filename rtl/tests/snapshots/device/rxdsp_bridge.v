@@ -314,22 +314,31 @@ module rxdsp_bridge (
     assign m_byte_tvalid = tx_valid_w;
 
     // counters
+    reg cnt_rx_bytes_inc;
     reg [31:0] cnt_rx_bytes_r;
     assign cnt_rx_bytes = cnt_rx_bytes_r;
+    reg cnt_rx_frames_inc;
     reg [31:0] cnt_rx_frames_r;
     assign cnt_rx_frames = cnt_rx_frames_r;
+    reg cnt_rx_corrupt_inc;
     reg [31:0] cnt_rx_corrupt_r;
     assign cnt_rx_corrupt = cnt_rx_corrupt_r;
+    reg cnt_rx_length_inc;
     reg [31:0] cnt_rx_length_r;
     assign cnt_rx_length = cnt_rx_length_r;
+    reg cnt_rx_type_inc;
     reg [31:0] cnt_rx_type_r;
     assign cnt_rx_type = cnt_rx_type_r;
+    reg cnt_rx_seq_inc;
     reg [31:0] cnt_rx_seq_r;
     assign cnt_rx_seq = cnt_rx_seq_r;
+    reg cnt_rx_full_inc;
     reg [31:0] cnt_rx_full_r;
     assign cnt_rx_full = cnt_rx_full_r;
+    reg cnt_tx_frames_inc;
     reg [31:0] cnt_tx_frames_r;
     assign cnt_tx_frames = cnt_tx_frames_r;
+    reg cnt_out_frames_inc;
     reg [31:0] cnt_out_frames_r;
     assign cnt_out_frames = cnt_out_frames_r;
     assign busy = (((~pipe_idle) | (~(ob_n == 2'd0))) | (~of_empty));
@@ -384,6 +393,15 @@ module rxdsp_bridge (
             e_state <= 3'd0;
             e_n <= 8'd0;
             e_i <= 8'd0;
+            cnt_rx_bytes_inc <= 1'b0;
+            cnt_rx_frames_inc <= 1'b0;
+            cnt_rx_corrupt_inc <= 1'b0;
+            cnt_rx_length_inc <= 1'b0;
+            cnt_rx_type_inc <= 1'b0;
+            cnt_rx_seq_inc <= 1'b0;
+            cnt_rx_full_inc <= 1'b0;
+            cnt_tx_frames_inc <= 1'b0;
+            cnt_out_frames_inc <= 1'b0;
         end else begin
             c_cnt <= (is_delim ? 8'd0 : (is_code ? (s_byte_tdata - 8'd1) : (is_data ? (c_cnt - 8'd1) : c_cnt)));
             c_started <= (is_delim ? 1'b0 : (is_code ? 1'b1 : c_started));
@@ -431,6 +449,15 @@ module rxdsp_bridge (
             e_state <= (e_close ? 3'd1 : ((e_adv & (e_state == 3'd1)) ? ((e_n == 8'd0) ? e_after : 3'd2) : (((e_adv & (e_state == 3'd2)) & e_i_last) ? e_after : ((e_adv & (e_state == 3'd3)) ? 3'd4 : ((e_adv & (e_state == 3'd4)) ? 3'd0 : e_state)))));
             e_n <= (e_acc_z ? e_n : (e_acc_nz ? e_n1 : (e_refill ? 8'd0 : e_n)));
             e_i <= (e_close ? 8'd0 : ((e_adv & (e_state == 3'd2)) ? (e_i + 8'd1) : e_i));
+            cnt_rx_bytes_inc <= s_byte_tvalid;
+            cnt_rx_frames_inc <= accept;
+            cnt_rx_corrupt_inc <= chk_corrupt;
+            cnt_rx_length_inc <= chk_length;
+            cnt_rx_type_inc <= chk_type;
+            cnt_rx_seq_inc <= chk_seq;
+            cnt_rx_full_inc <= chk_full;
+            cnt_tx_frames_inc <= t_fin;
+            cnt_out_frames_inc <= (t_fin & t_src_out);
         end
     end
 
@@ -464,11 +491,9 @@ module rxdsp_bridge (
         if (rst) begin
             wr_slot <= 3'd0;
             e_seq <= 8'd0;
-            cnt_rx_frames_r <= 32'd0;
         end else if (accept) begin
             wr_slot <= (wr_slot + 3'd1);
             e_seq <= (e_seq + 8'd1);
-            cnt_rx_frames_r <= (cnt_rx_frames_r + 32'd1);
         end
     end
 
@@ -640,10 +665,8 @@ module rxdsp_bridge (
     always @(posedge clk) begin
         if (rst) begin
             t_seq <= 8'd0;
-            cnt_tx_frames_r <= 32'd0;
         end else if (t_fin) begin
             t_seq <= (t_seq + 8'd1);
-            cnt_tx_frames_r <= (cnt_tx_frames_r + 32'd1);
         end
     end
 
@@ -676,15 +699,23 @@ module rxdsp_bridge (
     always @(posedge clk) begin
         if (rst) begin
             cnt_rx_bytes_r <= 32'd0;
-        end else if (s_byte_tvalid) begin
+        end else if (cnt_rx_bytes_inc) begin
             cnt_rx_bytes_r <= (cnt_rx_bytes_r + 32'd1);
         end
     end
 
     always @(posedge clk) begin
         if (rst) begin
+            cnt_rx_frames_r <= 32'd0;
+        end else if (cnt_rx_frames_inc) begin
+            cnt_rx_frames_r <= (cnt_rx_frames_r + 32'd1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
             cnt_rx_corrupt_r <= 32'd0;
-        end else if (chk_corrupt) begin
+        end else if (cnt_rx_corrupt_inc) begin
             cnt_rx_corrupt_r <= (cnt_rx_corrupt_r + 32'd1);
         end
     end
@@ -692,7 +723,7 @@ module rxdsp_bridge (
     always @(posedge clk) begin
         if (rst) begin
             cnt_rx_length_r <= 32'd0;
-        end else if (chk_length) begin
+        end else if (cnt_rx_length_inc) begin
             cnt_rx_length_r <= (cnt_rx_length_r + 32'd1);
         end
     end
@@ -700,7 +731,7 @@ module rxdsp_bridge (
     always @(posedge clk) begin
         if (rst) begin
             cnt_rx_type_r <= 32'd0;
-        end else if (chk_type) begin
+        end else if (cnt_rx_type_inc) begin
             cnt_rx_type_r <= (cnt_rx_type_r + 32'd1);
         end
     end
@@ -708,7 +739,7 @@ module rxdsp_bridge (
     always @(posedge clk) begin
         if (rst) begin
             cnt_rx_seq_r <= 32'd0;
-        end else if (chk_seq) begin
+        end else if (cnt_rx_seq_inc) begin
             cnt_rx_seq_r <= (cnt_rx_seq_r + 32'd1);
         end
     end
@@ -716,15 +747,23 @@ module rxdsp_bridge (
     always @(posedge clk) begin
         if (rst) begin
             cnt_rx_full_r <= 32'd0;
-        end else if (chk_full) begin
+        end else if (cnt_rx_full_inc) begin
             cnt_rx_full_r <= (cnt_rx_full_r + 32'd1);
         end
     end
 
     always @(posedge clk) begin
         if (rst) begin
+            cnt_tx_frames_r <= 32'd0;
+        end else if (cnt_tx_frames_inc) begin
+            cnt_tx_frames_r <= (cnt_tx_frames_r + 32'd1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
             cnt_out_frames_r <= 32'd0;
-        end else if ((t_fin & t_src_out)) begin
+        end else if (cnt_out_frames_inc) begin
             cnt_out_frames_r <= (cnt_out_frames_r + 32'd1);
         end
     end
