@@ -208,6 +208,16 @@ pub(crate) fn instantiate(
         &Expr::mux(tap.chain_rst, &zero(1)?, &take)?,
     )?;
     let v_chain = &m.reg_d("fec_in_valid_k0", &v_chain_in, None, Some(0))?;
+    // and with the tester a kept copy for the chain's reference gearbox,
+    // apart from the received side's
+    let v_ref = match tap.reference {
+        Some(_) => {
+            let v = m.kept_reg("fec_in_valid_k2", Ty::BIT, Some(0))?;
+            m.next(&v, &v_chain_in, None)?;
+            Some(v)
+        }
+        None => None,
+    };
     let v_in = m.wire("fec_in_valid_d", &Expr::mux(tap.rst, &zero(1)?, &take)?)?;
     let v_q = &m.reg_d("fec_in_valid_k1", &v_in, None, Some(0))?;
     let outs = OutWires::declare(m, rx, "fec", "u_fec", &[])?;
@@ -220,8 +230,9 @@ pub(crate) fn instantiate(
         ("s_axis_tvalid", v_chain),
     ];
     // the checker's reference is a register at the cycle `fec_in_data` is
-    if let Some(rt) = &tap.reference {
+    if let (Some(rt), Some(v)) = (&tap.reference, &v_ref) {
         conns.push(("s_ref_tdata", rt.data));
+        conns.push(("s_ref_tvalid", v));
     }
     for (n, e) in outs.conns() {
         conns.push((n, e));

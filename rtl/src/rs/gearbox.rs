@@ -558,17 +558,9 @@ pub fn build_rx(
         aligned: gw.get("aligned")?,
     };
     match reference {
-        Some((code, s)) => reference_path(
-            &mut m,
-            gb,
-            code,
-            s,
-            p,
-            &g,
-            (&clk, &rst),
-            (&sof, &vin),
-            il.as_ref(),
-        )?,
+        Some((code, s)) => {
+            reference_path(&mut m, gb, code, s, p, &g, (&clk, &rst), &sof, il.as_ref())?
+        }
         None => {
             if let Some((di, w)) = &il {
                 instance_deinterleave(&mut m, di, w, (&clk, &rst), &g, None)?;
@@ -640,13 +632,21 @@ fn reference_path(
     p: usize,
     rx: &RefGb,
     (clk, rst): (&Expr, &Expr),
-    (sof, vin): (&Expr, &Expr),
+    sof: &Expr,
     il: Option<&(&Module, OutWires)>,
 ) -> Result<(), RtlError> {
     let din = m.input(
         "s_ref_tdata",
         Ty::u(2 * p as u32),
         "the P transmitted data symbols that pair with s_axis_tdata's, earliest in the LSBs",
+    )?;
+    // the reference gearbox's own copy of the valid: from the one input the
+    // two gearboxes' FIFOs, apart on the die, shared a register
+    // (`fec_in_valid_k0 -> u_gearbox_ref`, 19.05 ns placed on 3290e9d)
+    let vin = &m.input(
+        "s_ref_tvalid",
+        Ty::BIT,
+        "s_axis_tvalid again, from its own register: the reference gearbox's",
     )?;
     let wires = OutWires::declare(m, gb, "gbr", "u_gearbox_ref", &[])?;
     let gw = |n: &str| wires.get(n);
