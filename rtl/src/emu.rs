@@ -792,40 +792,63 @@ fn pattern_gen(
     rnd_advs: &[Expr],
 ) -> Result<Expr, RtlError> {
     m.comment("pattern: the LFSR and its XOR networks (one per polynomial)");
-    let lfsr = m.reg("lfsr", Ty::u(LFSR_BITS), Some((1i128 << LFSR_BITS) - 1))?;
-    let net = |m: &mut Module, name: &str, masks: &[u64]| -> Result<Expr, RtlError> {
+    let ones = (1i128 << LFSR_BITS) - 1;
+    let lfsr = m.reg("lfsr", Ty::u(LFSR_BITS), Some(ones))?;
+    let net = |src: &Expr, masks: &[u64]| -> Result<Expr, RtlError> {
         let mut bits = Vec::new();
         for &mask in masks {
             bits.push(if mask == 0 {
                 ku(0, 1)?
             } else {
-                lfsr.and(&ku(mask as i128, LFSR_BITS)?)?.reduce_xor()
+                src.and(&ku(mask as i128, LFSR_BITS)?)?.reduce_xor()
             });
         }
-        m.wire(name, &Expr::pack_lsb_first(&bits)?)
+        Expr::pack_lsb_first(&bits)
     };
-    let mut syms = Vec::new();
+    let mut outs = Vec::new();
     let mut nexts = Vec::new();
     for poly in POLYS {
         let (out, next) = lfsr_matrices(poly, p);
-        syms.push(net(m, &format!("sym_prbs{}", poly.degree), &out)?);
-        nexts.push(net(m, &format!("next_prbs{}", poly.degree), &next)?);
+        nexts.push(m.wire(&format!("next_prbs{}", poly.degree), &net(&lfsr, &next)?)?);
+        outs.push(out);
     }
     let last = POLYS.len() - 1;
-    let (mut sym, mut nxt) = (syms[last].clone(), nexts[last].clone());
+    let mut nxt = nexts[last].clone();
+    for i in (0..last).rev() {
+        let sel = cfg.pattern.eq(&ku(i as i128, 3)?)?;
+        nxt = Expr::mux(&sel, &nexts[i], &nxt)?;
+    }
+    let nxt = m.wire("lfsr_next", &nxt)?;
+    let load = port.hit(m, addr::LFSR, "we_lfsr")?;
+    let d = m.wire("lfsr_d", &Expr::mux(&load, &port.data(LFSR_BITS)?, &nxt)?)?;
+    let le = m.wire("lfsr_en", &load.or(adv)?)?;
+    m.next(&lfsr, &d, Some(&le))?;
+    // Each polynomial's symbols of the LFSR's present state, registered
+    // from its next value (`sym_prbs*` = the XOR network of `lfsr`, on
+    // every clock whatever the pattern): the networks and the pattern's
+    // multiplexer in one path from the LFSR to `sym_q`, which sits by the
+    // mapper, were 18.1 ns placed on 3290e9d.
+    let mut syms = Vec::new();
+    for (poly, out) in POLYS.iter().zip(&outs) {
+        let init = out.iter().enumerate().fold(0i128, |a, (i, &mask)| {
+            a | ((((mask as i128 & ones).count_ones() & 1) as i128) << i)
+        });
+        let q = m.reg(
+            &format!("sym_prbs{}", poly.degree),
+            Ty::u(2 * p as u32),
+            Some(init),
+        )?;
+        m.next(&q, &net(&d, out)?, Some(&le))?;
+        syms.push(q);
+    }
+    let mut sym = syms[last].clone();
     for i in (0..last).rev() {
         let sel = cfg.pattern.eq(&ku(i as i128, 3)?)?;
         sym = Expr::mux(&sel, &syms[i], &sym)?;
-        nxt = Expr::mux(&sel, &nexts[i], &nxt)?;
     }
     let rnd = random_gen(m, port, p, rnd_advs)?;
     let sel = cfg.pattern.eq(&ku(RANDOM_CODE as i128, 3)?)?;
     let sym = m.wire("sym", &Expr::mux(&sel, &rnd, &sym)?)?;
-    let nxt = m.wire("lfsr_next", &nxt)?;
-    let load = port.hit(m, addr::LFSR, "we_lfsr")?;
-    let d = Expr::mux(&load, &port.data(LFSR_BITS)?, &nxt)?;
-    let le = m.wire("lfsr_en", &load.or(adv)?)?;
-    m.next(&lfsr, &d, Some(&le))?;
     m.reg_d("sym_q", &sym, None, None)
 }
 
