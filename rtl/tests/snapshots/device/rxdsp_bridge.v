@@ -212,7 +212,7 @@ module rxdsp_bridge (
     reg ser_empty;
     wire s_axis_hs = (s_axis_tvalid & ser_empty);
     wire m_axis_hs = (pk_valid & m_axis_tready);
-    wire of_room = (of_cnt < 11'h400);
+    reg of_room;
     wire ser_emit = ((~ser_empty) & of_room);
     wire [3:0] ser_cnt_next = (soft_rst ? 4'd0 : (s_axis_hs ? 4'd8 : (ser_emit ? (ser_cnt - 4'd1) : ser_cnt)));
     wire [7:0] ob_acc_sh = {ob_acc[5:0], ser_word[1:0]};
@@ -229,6 +229,7 @@ module rxdsp_bridge (
     reg [7:0] of_rd_byte;
     wire [10:0] of_push_c = {10'd0, of_push};
     wire [10:0] of_pop_c = {10'd0, of_pop};
+    wire [10:0] of_cnt_next = (soft_rst ? 11'd0 : ((of_cnt + of_push_c) - of_pop_c));
     wire of_empty = (of_cnt == 11'd0);
     reg drained_q;
     assign drained = drained_q;
@@ -383,6 +384,7 @@ module rxdsp_bridge (
             of_cnt <= 11'd0;
             inflight <= 8'd0;
             ser_empty <= 1'b1;
+            of_room <= 1'b1;
             drained_q <= 1'b0;
             t_idx <= 16'd0;
             t_crc <= 32'hffffffff;
@@ -436,9 +438,10 @@ module rxdsp_bridge (
             ob_n <= (soft_rst ? 2'd0 : (ob_pad ? 2'd0 : (ser_emit ? (ob_n + 2'd1) : ob_n)));
             of_wp <= (soft_rst ? 10'd0 : (of_push ? (of_wp + 10'd1) : of_wp));
             of_rp <= of_rp_n;
-            of_cnt <= (soft_rst ? 11'd0 : ((of_cnt + of_push_c) - of_pop_c));
+            of_cnt <= of_cnt_next;
             inflight <= (soft_rst ? 8'd0 : ((inflight + inf_up) - inf_dn));
             ser_empty <= (ser_cnt_next == 4'd0);
+            of_room <= (of_cnt_next < 11'h400);
             drained_q <= (((pipe_idle & (ob_n == 2'd0)) & of_empty) & (~t_busy));
             t_idx <= (t_start ? 16'd0 : (t_take ? (t_idx + 16'd1) : t_idx));
             t_crc <= (t_start ? 32'hffffffff : ((t_q_acc & (~t_q_crc)) ? t_crc_next : t_crc));
