@@ -763,11 +763,16 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
     }
     m.comment("rounding constant 2^(F-1) (0 for F = 0)");
     let ws = sum_bits(GROUP_BITS + stages(p).tree as u32);
-    let mut h = ks(0, ws)?;
-    for f in 1..(1u32 << SHIFT_BITS) {
-        let sel = frac.eq(&ku(f as i128, SHIFT_BITS)?)?;
-        h = Expr::mux(&sel, &ks(1i128 << (f - 1), ws)?, &h)?;
-    }
+    // bit i is `frac == i + 1`: one compare of the register per bit, where
+    // a chain of multiplexers over the values had reset the bits through
+    // several levels (`frac -> half.LSR`, 16.7 ns placed on 3290e9d)
+    let bits: Vec<Expr> = (0..ws)
+        .map(|i| match i + 1 < (1u32 << SHIFT_BITS) {
+            true => frac.eq(&ku(i as i128 + 1, SHIFT_BITS)?),
+            false => ku(0, 1),
+        })
+        .collect::<Result<_, _>>()?;
+    let h = Expr::pack_lsb_first(&bits)?.as_signed();
     let half = m.reg_d("half", &h, None, Some(0))?;
     Ok(Cfg {
         half,

@@ -255,9 +255,10 @@ module rxdsp_bridge (
     wire t_start = ((t_go_err | t_go_resp) | t_go_out);
     wire [15:0] x_cnt_cl = ((x_cnt > 16'h40) ? 16'h40 : x_cnt);
     wire [10:0] t_out_n = ((of_cnt >= 11'h100) ? 11'h100 : of_cnt);
+    reg [15:0] t_pay_end;
+    reg [15:0] t_last_idx;
     wire [3:0] credit = (4'd8 - used);
     wire t_src_out = (t_src == 2'd2);
-    wire [15:0] t_pay_end = (t_len + 16'd4);
     wire t_in_pay = (t_idx < t_pay_end);
     wire t_data_part = ((t_idx >= 16'd8) & t_in_pay);
     wire [15:0] t_word_i = ((t_idx - 16'd8) >> 2);
@@ -265,7 +266,7 @@ module rxdsp_bridge (
     assign csr_rd_addr = t_rd_addr;
     wire [1:0] t_crc_i = (t_idx[1:0] - t_pay_end[1:0]);
     wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? of_rd_byte : ((t_idx[1:0] == 2'd0) ? csr_rd_data[7:0] : ((t_idx[1:0] == 2'd1) ? csr_rd_data[15:8] : ((t_idx[1:0] == 2'd2) ? csr_rd_data[23:16] : csr_rd_data[31:24])))) : 8'd0)))))))));
-    wire t_last = (t_idx == (t_pay_end + 16'd3));
+    wire t_last = (t_idx == t_last_idx);
     wire enc_ready;
     reg [2:0] t_rd_wait;
     wire t_rd_waiting = ((~(t_rd_wait == 3'd0)) & (~t_src_out));
@@ -655,6 +656,8 @@ module rxdsp_bridge (
             t_p0 <= 8'd0;
             t_p3 <= 8'd0;
             t_rda <= 16'd0;
+            t_pay_end <= 16'd4;
+            t_last_idx <= 16'd7;
         end else if (t_start) begin
             t_src <= (t_go_err ? 2'd0 : (t_go_resp ? 2'd1 : 2'd2));
             t_len <= (t_go_err ? 16'd4 : (t_go_resp ? ((x_rt == 8'd2) ? ((x_cnt_cl << 2) + 16'd4) : 16'd4) : ({5'd0, t_out_n} + 16'd4)));
@@ -662,6 +665,8 @@ module rxdsp_bridge (
             t_p0 <= (t_go_err ? err_code : x_rs);
             t_p3 <= err_seq;
             t_rda <= x_addr;
+            t_pay_end <= (t_go_err ? 16'd8 : (t_go_resp ? ((x_rt == 8'd2) ? ((x_cnt_cl << 2) + 16'd8) : 16'd8) : ({5'd0, t_out_n} + 16'd8)));
+            t_last_idx <= (t_go_err ? 16'hb : (t_go_resp ? ((x_rt == 8'd2) ? ((x_cnt_cl << 2) + 16'hb) : 16'hb) : ({5'd0, t_out_n} + 16'hb)));
         end
     end
 
