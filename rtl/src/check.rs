@@ -624,7 +624,11 @@ fn bounds(m: &mut Module, p: &CheckParams, io: &Inputs, v2: &Expr) -> Result<Bou
     m.next(&wc, &wn, Some(&we))?;
     let lm1 = pipe(m, "lm1", &io.limit.sub(&ku(1, COUNTER_BITS)?)?)?;
     let pp = p.parallel;
-    let unl = m.reg_copies("unl", &io.limit.eq(&ku(0, COUNTER_BITS)?)?, None, None, pp)?;
+    // `limit == 0` registered once, then copied per lane: copies of the
+    // 64-bit compare sat by it, far from their lanes (`unl_k7 -> lvl5_3`,
+    // 23.3 ns placed on cae6d19)
+    let unl3 = pipe(m, "unl3", &io.limit.eq(&ku(0, COUNTER_BITS)?)?)?;
+    let unl = m.reg_copies("unl", &unl3, None, None, pp)?;
     let skh = m.wire("skip_hi", &io.skip.slice(SKIP_BITS - 1, lg)?)?;
     let skh = m.wire("skip_hi_w", &skh.ext(ww)?)?;
     let lmh = m.wire("lm1_hi", &lm1.slice(COUNTER_BITS - 1, lg)?)?;
@@ -672,9 +676,13 @@ fn bounds(m: &mut Module, p: &CheckParams, io: &Inputs, v2: &Expr) -> Result<Bou
     let lmh1 = pipe(m, "lm1_hi_m1", &lmh.sub(&ku(1, ww)?)?)?;
     let sk0 = m.wire("skip_hi_0", &skh.eq(&z)?)?;
     let lm0 = m.wire("lm1_hi_0", &lmh.eq(&z)?)?;
-    // (step, clear, hold): `wc + 1`, 0 and `wc` against the bound
+    // (step, clear, hold): `wc + 1`, 0 and `wc` against the bound, selected
+    // by AND and OR, not a multiplexer: Yosys shares the two compares of a
+    // multiplexer into one with a multiplexed operand, which put the valid
+    // before the carry chain (`v3 -> lm_eq3`, 23.6 ns placed on cae6d19)
     let mut next = |name: &str, [st, cl, ho]: [Expr; 3]| -> Result<Expr, RtlError> {
-        let d = Expr::mux(&we, &Expr::mux(&io.clear, &cl, &st)?, &ho)?;
+        let moved = Expr::mux(&io.clear, &cl, &st)?;
+        let d = we.and(&moved)?.or(&we.not().and(&ho)?)?;
         pipe(m, name, &d)
     };
     let sk_gt = next("sk_gt3", [wc.lt(&skh)?.not(), ku(0, 1)?, wc.gt(&skh)?])?;
@@ -1192,7 +1200,11 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     let rx2 = pipe(&mut m, "rx2", &rx1)?;
     let rx3 = pipe(&mut m, "rx3", &rx2)?;
     let rx4 = pipe(&mut m, "rx4", &rx3)?;
-    let bd = bounds(&mut m, p, &io, &v[2])?;
+    // the word counter's own copy of the valid (with the compares of its
+    // next value, `bounds`, the valid's route to them was half the path)
+    let v3c = m.kept_reg("v3_wc", Ty::BIT, Some(0))?;
+    m.next(&v3c, &Expr::mux(&io.clear, &ku(0, 1)?, &v[1])?, None)?;
+    let bd = bounds(&mut m, p, &io, &v3c)?;
     let lf = lanes(&mut m, p, &bd, &tx4, &rx4)?;
     let r = runs(&mut m, p, &lf)?;
     let cl = carry(&mut m, p, &r, &v[5], &io.clear)?;
