@@ -553,9 +553,10 @@ fn delay(m: &mut Module, name: &str, x: &Expr, n: usize) -> Result<Expr, RtlErro
 }
 
 /// A configuration register or memory takes a write's value at this clock
-/// edge after the write's cycle: the port is registered (`cfg_*_p`: the
-/// CSR block drives it from across the die), then each strobe (its address
-/// decode) with the data beside it.
+/// edge after the write's cycle: the port is registered (a kept copy of the
+/// strobe and address per register or lane, `cfg_wdata_p` then
+/// `cfg_wdata_q` for the data: the CSR block drives them from across the
+/// die), then each strobe (its address decode) with the data beside it.
 pub const WRITE_EDGES: usize = 3;
 
 /// A write of strobe `we` to address `a` of the port's address `addr`.
