@@ -818,13 +818,14 @@ fn pattern_gen(
         nexts.push(m.wire(&format!("next_prbs{}", poly.degree), &net(&lfsr, &next)?)?);
         outs.push(out);
     }
-    let last = POLYS.len() - 1;
-    let mut nxt = nexts[last].clone();
-    for i in (0..last).rev() {
-        let sel = cfg.pattern.eq(&ku(i as i128, 3)?)?;
-        nxt = Expr::mux(&sel, &nexts[i], &nxt)?;
-    }
-    let nxt = m.wire("lfsr_next", &nxt)?;
+    // one value per polynomial, the one `pattern` names (the last: any other code)
+    let by_pattern = |v: &[Expr]| -> Result<Expr, RtlError> {
+        let last = v.len() - 1;
+        (0..last).rev().try_fold(v[last].clone(), |acc, i| {
+            Expr::mux(&cfg.pattern.eq(&ku(i as i128, 3)?)?, &v[i], &acc)
+        })
+    };
+    let nxt = m.wire("lfsr_next", &by_pattern(&nexts)?)?;
     let load = port.hit(m, addr::LFSR, "we_lfsr")?;
     let d = m.wire("lfsr_d", &Expr::mux(&load, &port.data(LFSR_BITS)?, &nxt)?)?;
     let le = m.wire("lfsr_en", &load.or(adv)?)?;
@@ -847,11 +848,7 @@ fn pattern_gen(
         m.next(&q, &net(&d, out)?, Some(&le))?;
         syms.push(q);
     }
-    let mut sym = syms[last].clone();
-    for i in (0..last).rev() {
-        let sel = cfg.pattern.eq(&ku(i as i128, 3)?)?;
-        sym = Expr::mux(&sel, &syms[i], &sym)?;
-    }
+    let sym = by_pattern(&syms)?;
     let rnd = random_gen(m, port, p, rnd_advs)?;
     let sel = cfg.pattern.eq(&ku(RANDOM_CODE as i128, 3)?)?;
     let sym = m.wire("sym", &Expr::mux(&sel, &rnd, &sym)?)?;

@@ -194,26 +194,30 @@ pub(super) fn control(
     // registers alone and selected by the step last: through `fw_next`
     // the start strobe ran down the word count's carry chain and its
     // compares (`ofifo_room -> fr_take_k4`: 21.9 ns placed on 3290e9d)
-    let (short_step, short_hold) = if g.mt > 0 {
+    // the carry count a step leaves (changed only from the transition word)
+    let cn_step = if g.mt > 0 {
         let e = m.wire("fr_carry_en", &step.and(&tr)?)?;
         let mask = (1usize << cb) - 1;
         let d = m.wire("fr_carry_d", &cn.sub(&ku((g.mt & mask) as i128, cb)?)?)?;
         let cn_next = m.wire("fr_carry_next", &Expr::mux(&e, &d, &cn)?)?;
         m.next(&cn, &cn_next, None)?;
-        // a step leaves the carry count changed only from the transition word
-        let cn_step = Expr::mux(&tr, &d, &cn)?;
-        let short = |c: &Expr| c.lt(&ku(g.mt as i128, cb)?);
-        (
-            eq_const(&fw_d, g.ct)?.and(&short(&cn_step)?)?,
-            eq_const(&fw, g.ct)?.and(&short(&cn)?)?,
-        )
+        Some(Expr::mux(&tr, &d, &cn)?)
     } else {
-        (ku(0, 1)?, ku(0, 1)?)
+        None
     };
     let ct = ku(g.ct as i128, fb)?;
     let off = on_next.not();
-    let take_step = m.wire("fr_take_step", &off.or(&fw_d.lt(&ct)?)?.or(&short_step)?)?;
-    let take_hold = m.wire("fr_take_hold", &off.or(&fw.lt(&ct)?)?.or(&short_hold)?)?;
+    // `!on | msg | (tr & short)` of a word count and a carry count
+    let take_of = |w: &Expr, c: Option<&Expr>| -> Result<Expr, RtlError> {
+        let short = match c {
+            Some(c) => eq_const(w, g.ct)?.and(&c.lt(&ku(g.mt as i128, cb)?)?)?,
+            None => ku(0, 1)?,
+        };
+        off.or(&w.lt(&ct)?)?.or(&short)
+    };
+    let hold_cn = (g.mt > 0).then(|| cn.clone());
+    let take_step = m.wire("fr_take_step", &take_of(&fw_d, cn_step.as_ref())?)?;
+    let take_hold = m.wire("fr_take_hold", &take_of(&fw, hold_cn.as_ref())?)?;
     let take_next = Expr::mux(&step, &take_step, &take_hold)?;
     // `take` of the next values, registered (reset: `on` = 0, so 1)
     let take = m.reg_copies("fr_take", &take_next, None, Some(1), take_copies(p))?;
