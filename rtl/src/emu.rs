@@ -87,6 +87,7 @@
 
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::rs::hdl_util::{delay_line, ku};
+use crate::rs::{bram, MemForm};
 use crate::{regen, Design, RtlError};
 use golden::emu::{
     lane_seed, EmuPlan, EMU_TAPS, FRAC_MAX, INJECT_BITS, MAX_INJECT_EVERY, NOISE_TABLE_LEN,
@@ -665,6 +666,10 @@ struct Cfg {
     thr: Vec<LaneThr>,
     /// `2^(F-1)` (0 for `F = 0`), in the ADC's sum width
     half: Expr,
+    /// the clock (the ECP5 block RAMs' instances take it)
+    clk: Expr,
+    /// how the block-RAM memories are written
+    form: MemForm,
 }
 
 /// One lane's copy of the noise thresholds, written through registers of
@@ -675,11 +680,26 @@ struct LaneThr {
     s_top: Expr,
     s_half: Expr,
     /// level `k` (`0..K-1`): `S[(2i+1) 2^k]` at word `i`
-    levels: Vec<crate::hdl::Mem>,
+    levels: Vec<Level>,
+    /// the threshold data the levels are written with
+    data: Expr,
+}
+
+/// One threshold level's memory: behavioural (LUT RAM, or block RAM Yosys
+/// infers), or, in the ECP5 form and from [`OUTREG_WORDS`] words, its write
+/// side, for the `DP16KD` the search instantiates ([`bram::read_twice`]).
+enum Level {
+    Mem(crate::hdl::Mem),
+    Ecp5 { we: Expr, wa: Expr, words: usize },
 }
 
 /// The configuration registers, the tap table and the threshold memories.
-fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError> {
+fn config(
+    m: &mut Module,
+    port: &CfgPort,
+    p: &EmuParams,
+    (clk, form): (&Expr, MemForm),
+) -> Result<Cfg, RtlError> {
     m.comment("configuration registers");
     let pattern = port.reg(m, "pattern", addr::PATTERN, Ty::u(3), 5)?;
     let precode = port.reg(m, "precode", addr::PRECODE, Ty::BIT, 0)?;
@@ -748,18 +768,24 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         let mut levels = Vec::new();
         for (k, we) in we_l.iter().enumerate() {
             let words = 1 << (K as usize - 1 - k);
-            let mem = m.memory(&format!("thr{lane}_l{k}"), Ty::u(64), words)?;
             let a = off_q[lane].slice(K - 2, k as u32)?;
+            if form == MemForm::Ecp5 && level_outreg(k as u32) {
+                let (we, wa) = (we[lane].clone(), a);
+                levels.push(Level::Ecp5 { we, wa, words });
+                continue;
+            }
+            let mem = m.memory(&format!("thr{lane}_l{k}"), Ty::u(64), words)?;
             m.mem_write(&mem, &we[lane], &a, &data)?;
             // written before `run` (a write during a run has no defined word
             // to land in): a read that meets a write is never part of the stream
             m.mem_no_collision(&mem)?;
-            levels.push(mem);
+            levels.push(Level::Mem(mem));
         }
         lane_thr.push(LaneThr {
             s_top,
             s_half,
             levels,
+            data,
         });
     }
     m.comment("rounding constant 2^(F-1) (0 for F = 0)");
@@ -782,6 +808,8 @@ fn config(m: &mut Module, port: &CfgPort, p: &EmuParams) -> Result<Cfg, RtlError
         frac,
         nshift,
         thr: lane_thr,
+        clk: clk.clone(),
+        form,
     })
 }
 
@@ -992,7 +1020,7 @@ fn adder_tree(m: &mut Module, name: &str, terms: &[Expr]) -> Result<Expr, RtlErr
 fn channel(
     m: &mut Module,
     p: &EmuParams,
-    port: &CfgPort,
+    (port, cfg): (&CfgPort, &Cfg),
     lvl: &Expr,
     v_in: &Expr,
 ) -> Result<Vec<Expr>, RtlError> {
@@ -1052,14 +1080,22 @@ fn channel(
                 });
             }
             let a = m.wire(&format!("c{lane}_a{g}"), &Expr::concat(&idx)?)?;
-            let mem = m.memory(&format!("tab{lane}_{g}"), Ty::u(GROUP_BITS), TABLE_LEN)?;
-            m.mem_write(&mem, &we[lane], &tab_e[lane], &data)?;
-            // as the thresholds: written before `run`
-            m.mem_no_collision(&mem)?;
-            let rd = m.reg_d(&format!("c{lane}_r{g}"), &mem.read(&a)?, None, None)?;
-            // a fabric register after the block RAM's read: the read's 5.83 ns
-            // clock-to-data does not run into the first adder
-            let rd = m.reg_d(&format!("c{lane}_o{g}"), &rd, None, None)?;
+            // as the thresholds: written before `run`. Read through two
+            // registers: a block RAM's read takes 5.83 ns from the clock to
+            // the data without its output register (generic form: a fabric
+            // register after it; ECP5: the block's own)
+            let name = format!("tab{lane}_{g}");
+            let mem = bram::TwiceRead {
+                name: &name,
+                ty: Ty::u(GROUP_BITS),
+                depth: TABLE_LEN,
+                we: &we[lane],
+                wa: &tab_e[lane],
+                wd: &data,
+                ra: &a,
+            };
+            let regs = [format!("c{lane}_r{g}"), format!("c{lane}_o{g}")];
+            let rd = bram::read_twice(m, cfg.form, &cfg.clk, &mem, [&regs[0], &regs[1]])?;
             terms.push(m.wire(&format!("c{lane}_h{g}"), &rd.as_signed())?);
         }
         ys.push(adder_tree(m, &format!("c{lane}"), &terms)?);
@@ -1322,14 +1358,37 @@ fn noise_search(m: &mut Module, lane: usize, r: &Expr, cfg: &Cfg) -> Result<Sear
         if k < K - 1 {
             // stage A: the synchronous read of level k's word
             let a = st.m.slice(K - 1, k + 1)?;
-            let rd = thr.levels[k as usize].read(&a)?;
-            let mut qk = m.reg_d(&format!("n{lane}_q{k}"), &rd, None, None)?;
-            st = search_regs(m, &format!("n{lane}_a{k}"), &st.u, &st.sign, &st.m)?;
-            if level_outreg(k) {
-                // stage A': a fabric register after the block RAM's read
-                qk = m.reg_d(&format!("n{lane}_o{k}"), &qk, None, None)?;
-                st = search_regs(m, &format!("n{lane}_b{k}"), &st.u, &st.sign, &st.m)?;
-            }
+            let qk = match &thr.levels[k as usize] {
+                Level::Mem(mem) => {
+                    let rd = mem.read(&a)?;
+                    let mut qk = m.reg_d(&format!("n{lane}_q{k}"), &rd, None, None)?;
+                    st = search_regs(m, &format!("n{lane}_a{k}"), &st.u, &st.sign, &st.m)?;
+                    if level_outreg(k) {
+                        // stage A': a fabric register after the block RAM's read
+                        qk = m.reg_d(&format!("n{lane}_o{k}"), &qk, None, None)?;
+                        st = search_regs(m, &format!("n{lane}_b{k}"), &st.u, &st.sign, &st.m)?;
+                    }
+                    qk
+                }
+                Level::Ecp5 { we, wa, words } => {
+                    // stages A and A' in the block: its read and output registers
+                    let name = format!("thr{lane}_l{k}");
+                    let mem = bram::TwiceRead {
+                        name: &name,
+                        ty: Ty::u(64),
+                        depth: *words,
+                        we,
+                        wa,
+                        wd: &thr.data,
+                        ra: &a,
+                    };
+                    let regs = [format!("n{lane}_q{k}"), format!("n{lane}_o{k}")];
+                    let qk = bram::read_twice(m, cfg.form, &cfg.clk, &mem, [&regs[0], &regs[1]])?;
+                    st = search_regs(m, &format!("n{lane}_a{k}"), &st.u, &st.sign, &st.m)?;
+                    st = search_regs(m, &format!("n{lane}_b{k}"), &st.u, &st.sign, &st.m)?;
+                    qk
+                }
+            };
             q = Some(qk);
         }
         let s = match &q {
@@ -1413,13 +1472,23 @@ fn header(p: &EmuParams) -> Header {
     h.note("Reset: pattern 5, LFSR all ones, random source = the state of golden random_seed(0), xoshiro lane l = the state of golden lane_seed(0, l), thresholds not reset, the rest 0.")
 }
 
-/// Builds `rxdsp_emu` for `p`.
+/// Builds `rxdsp_emu` for `p` (its memories behavioural: any simulator or
+/// target).
 pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
+    build_form(p, MemForm::Generic)
+}
+
+/// Builds `rxdsp_emu` for `p` with its block-RAM memories (the channel
+/// tables, the threshold levels of [`OUTREG_WORDS`] words and more) in
+/// `form`: [`MemForm::Ecp5`] makes them `DP16KD` instances whose output
+/// register is the second read register (ECP5 synthesis only: simulators
+/// have no `DP16KD`). Same ports and timing in both forms.
+pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
     p.check()?;
     let st = stages(p);
     let pu = p.parallel as u32;
     let mut m = Module::new(TOP, header(p));
-    m.clock()?;
+    let (clk, _) = m.clock()?;
     let we = m.input("cfg_we", Ty::BIT, "configuration write strobe")?;
     let addr = m.input(
         "cfg_addr",
@@ -1447,7 +1516,7 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
         "start a word every cycle the output FIFO has room for it (registered twice: from the second clock)",
     )?;
     let ready = m.input("m_axis_tready", Ty::BIT, "output ready")?;
-    let cfg = config(&mut m, &port, p)?;
+    let cfg = config(&mut m, &port, p, (&clk, form))?;
 
     m.comment(
         "valid bits of the stages (no global enable: every stage loads every cycle); \
@@ -1552,7 +1621,7 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     let lvl_d = delay(&mut m, "lvl_d", &lvl, st.ch_in - 3 - fo)?;
     let inj_d = delay(&mut m, "inj_d", &inj, st.ch_in - 1)?;
     let lvl_ch = flip_levels(&mut m, &lvl_d, &inj_d, p.parallel)?;
-    let ys = channel(&mut m, p, &port, &lvl_ch, &vat(st.ch_in))?;
+    let ys = channel(&mut m, p, (&port, &cfg), &lvl_ch, &vat(st.ch_in))?;
     // the FIFO's write is stage `out`: the words it stores are at `out - 1`
     let user = delay(&mut m, "user_d", &sym, st.out - 2 - fo)?;
     let tlevel = delay(&mut m, "tlevel_d", &lvl_d, st.out - 1 - st.ch_in)?;
@@ -1625,6 +1694,21 @@ fn outputs(m: &mut Module, f: &crate::fifo::CreditFifo, wd: u32, wu: u32) -> Res
         "the P transmitted 2-bit level indices (after Gray map and precoder, before the injector), symbol 0 in the LSBs",
     )?;
     m.output("m_axis_tvalid", &f.valid, "output valid")
+}
+
+/// Swaps the ECP5 form of the emulator's block RAMs ([`build_form`] with
+/// [`MemForm::Ecp5`]) into the files of a generated design holding
+/// `rxdsp_emu` for `p`. For ECP5 synthesis only. Returns whether the design
+/// had the emulator.
+pub fn use_ecp5_bram(files: &mut [(String, String)], p: &EmuParams) -> Result<bool, RtlError> {
+    let name = format!("{TOP}.v");
+    match files.iter_mut().find(|(n, _)| *n == name) {
+        Some(f) => {
+            f.1 = build_form(p, MemForm::Ecp5)?.emit()?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// `rxdsp_emu` for `p` in memory (one file, `rxdsp_emu.v`).

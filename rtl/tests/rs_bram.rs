@@ -258,3 +258,229 @@ fn ecp5_delay_line_equals_the_behavioural_one() {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+/// The emulator's memories read every clock through two registers
+/// (`bram::read_twice`), both forms, the ECP5 one in the `DP16KD`'s 36-bit
+/// pseudo-dual-port mode: the channel tables' shape (256 x 22, one block),
+/// the noise thresholds' (512 and 64 x 64, two blocks side by side).
+/// Every word is written, then rewritten at random while the reads go on
+/// at random addresses (never the one being written, as the emulator's
+/// contract): every clock's output equal in both forms, and equal to the
+/// word written last at the address read two clocks before.
+#[test]
+#[ignore = "full tier: simulates the ECP5 block RAM under Icarus (scripts/test.sh runs it)"]
+fn ecp5_read_twice_equals_the_behavioural_one() {
+    if !testkit::have_icarus() {
+        return;
+    }
+    for (width, depth) in [(22u32, 256usize), (64, 512), (64, 64)] {
+        let ab = depth.trailing_zeros();
+        let half = width.div_ceil(2);
+        let forms = [MemForm::Generic, MemForm::Ecp5].map(|f| {
+            let mut m = Module::new("rt", Header::new("read twice", "tests"));
+            let (clk, _) = m.clock().unwrap();
+            let we = m.input("we", Ty::BIT, "write").unwrap();
+            let wa = m.input("wa", Ty::u(ab), "write address").unwrap();
+            let d_lo = m.input("d_lo", Ty::u(half), "data, low half").unwrap();
+            let d_hi = m
+                .input("d_hi", Ty::u(width - half), "data, high half")
+                .unwrap();
+            let ra = m.input("ra", Ty::u(ab), "read address").unwrap();
+            let wd = m.wire("wd", &Expr::concat(&[d_hi, d_lo]).unwrap()).unwrap();
+            let mem = bram::TwiceRead {
+                name: "x",
+                ty: Ty::u(width),
+                depth,
+                we: &we,
+                wa: &wa,
+                wd: &wd,
+                ra: &ra,
+            };
+            let q = bram::read_twice(&mut m, f, &clk, &mem, ["x_r", "x_o"]).unwrap();
+            m.output("q_lo", &q.slice(half - 1, 0).unwrap(), "low half")
+                .unwrap();
+            m.output("q_hi", &q.slice(width - 1, half).unwrap(), "high half")
+                .unwrap();
+            m.emit().unwrap()
+        });
+        assert!(forms[1].contains("DP16KD") && !forms[0].contains("DP16KD"));
+        assert_eq!(
+            forms[1].matches("DP16KD #").count(),
+            width.div_ceil(36) as usize
+        );
+        let mut ps = vec![port("clk", Dir::In, Ty::BIT), port("rst", Dir::In, Ty::BIT)];
+        for (n, d, w) in [
+            ("we", Dir::In, 1),
+            ("wa", Dir::In, ab),
+            ("d_lo", Dir::In, half),
+            ("d_hi", Dir::In, width - half),
+            ("ra", Dir::In, ab),
+            ("q_lo", Dir::Out, half),
+            ("q_hi", Dir::Out, width - half),
+        ] {
+            ps.push(port(n, d, Ty::u(w)));
+        }
+        // the first `depth` clocks write every word in turn, then a write in
+        // two clocks at random; reads at random, never at the write's address
+        let stim = |m: &mut Module, x: &Expr| {
+            let k = |v: i128, w: u32| Expr::konst(v, Ty::u(w));
+            let n = m.reg("n", Ty::u(32), Some(0))?;
+            m.next(&n, &n.add(&k(1, 32)?)?, None)?;
+            let filling = m.wire("filling", &k(depth as i128, 32)?.gt(&n)?)?;
+            let rnd_we = m.wire("rnd_we", &x.bit(63)?)?;
+            let we = m.wire("we", &filling.or(&rnd_we)?)?;
+            let wa_r = m.wire("wa_r", &x.slice(ab + 39, 40)?)?;
+            let wa = m.wire("wa", &Expr::mux(&filling, &n.slice(ab - 1, 0)?, &wa_r)?)?;
+            let off = m.wire("off", &x.slice(ab + 19, 20)?)?;
+            // ra = wa + off, off != 0
+            let off = m.wire("off_nz", &off.or(&k(1, ab)?)?)?;
+            let ra = m.wire("ra", &wa.add(&off)?)?;
+            let d_lo = m.wire("d_lo", &x.slice(half - 1, 0)?)?;
+            let d_hi = m.wire("d_hi", &x.slice(63, 64 - (width - half))?)?;
+            Ok(vec![
+                ("we".to_string(), we),
+                ("wa".to_string(), wa),
+                ("d_lo".to_string(), d_lo),
+                ("d_hi".to_string(), d_hi),
+                ("ra".to_string(), ra),
+            ])
+        };
+        let cycles = depth + 3000;
+        let logged = ["we", "wa", "d_lo", "d_hi", "ra", "q_lo", "q_hi"];
+        let tb = testbench("rt", ps, cycles, stim, &logged).unwrap();
+        let dir = tmp(&format!("rt{width}-{depth}"));
+        let g = run(&dir.join("generic"), &tb, &forms[0], false);
+        let e = run(&dir.join("ecp5"), &tb, &forms[1], true);
+        assert_eq!(g.len(), cycles);
+        let mut mem: Vec<Option<(i64, i64)>> = vec![None; depth];
+        let mut checked = 0;
+        // a line holds the values before its clock edge: the read at line
+        // i is out at line i + 2, and sees the writes of lines before i
+        for i in 0..cycles {
+            if i + 2 < cycles {
+                let ra = g[i][4] as usize;
+                if let Some((lo, hi)) = mem[ra] {
+                    let at = format!("{width} x {depth}, line {}", i + 3);
+                    assert_eq!((g[i + 2][5], g[i + 2][6]), (lo, hi), "{at}");
+                    assert_eq!(g[i + 2], e[i + 2], "{at}: generic vs ECP5");
+                    checked += 1;
+                }
+            }
+            if g[i][0] == 1 {
+                mem[g[i][1] as usize] = Some((g[i][2], g[i][3]));
+            }
+        }
+        assert!(checked > 2000, "too few checked words: {checked}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+/// The whole link emulator in both forms of its block RAMs
+/// (`rtl::emu::build_form`): every threshold and channel table word written
+/// at random, `frac` and `noise_shift` set, then `run` with a random
+/// `m_axis_tready`: the two forms give the same output on every clock
+/// (data, transmitted symbols and levels, valid), at P = 4 with 9 taps.
+#[test]
+#[ignore = "full tier: simulates the ECP5 block RAM under Icarus (scripts/test.sh runs it)"]
+fn ecp5_emulator_equals_the_behavioural_one() {
+    use rtl::emu::{addr, EmuParams, CFG_ADDR_BITS, CFG_DATA_BITS};
+    if !testkit::have_icarus() {
+        return;
+    }
+    let p = EmuParams {
+        parallel: 4,
+        taps: 9,
+        adc_bits: 8,
+        fec: None,
+        interleave: false,
+    };
+    let forms = [MemForm::Generic, MemForm::Ecp5]
+        .map(|f| rtl::emu::build_form(&p, f).unwrap().emit().unwrap());
+    // 3 tables and the 4 block-RAM threshold levels, one block each per
+    // lane and 64 bits wide (two blocks)
+    assert_eq!(forms[1].matches("DP16KD #").count(), 4 * (3 + 4 * 2));
+    assert!(!forms[0].contains("DP16KD"));
+    let m0 = rtl::emu::build(&p).unwrap();
+    let ps = m0.ports().to_vec();
+    let (thr_n, tab_n) = (1025usize, 256 * rtl::emu::groups(&p));
+    let run_at = thr_n + tab_n + 20;
+    let stim = |m: &mut Module, x: &Expr| {
+        let k = |v: i128, w: u32| Expr::konst(v, Ty::u(w));
+        let n = m.reg("n", Ty::u(32), Some(0))?;
+        m.next(&n, &n.add(&k(1, 32)?)?, None)?;
+        let in_thr = m.wire("in_thr", &k(thr_n as i128, 32)?.gt(&n)?)?;
+        let in_tab = m.wire("in_tab", &k((thr_n + tab_n) as i128, 32)?.gt(&n)?)?;
+        let at = |v: usize| n.eq(&k(v as i128, 32)?);
+        let set_frac = m.wire("set_frac", &at(thr_n + tab_n + 2)?)?;
+        let set_shift = m.wire("set_shift", &at(thr_n + tab_n + 4)?)?;
+        let ab = CFG_ADDR_BITS;
+        let a_thr = k(addr::THRESHOLD_BASE as i128, ab)?.add(&n.slice(ab - 1, 0)?)?;
+        let a_tab = k((addr::TABLE_BASE - thr_n) as i128, ab)?.add(&n.slice(ab - 1, 0)?)?;
+        let a = Expr::mux(
+            &in_thr,
+            &a_thr,
+            &Expr::mux(
+                &in_tab,
+                &a_tab,
+                &Expr::mux(
+                    &set_frac,
+                    &k(addr::FRAC as i128, ab)?,
+                    &k(addr::NOISE_SHIFT as i128, ab)?,
+                )?,
+            )?,
+        )?;
+        let we = in_tab.or(&set_frac)?.or(&set_shift)?;
+        let d = Expr::mux(
+            &in_tab,
+            x,
+            &Expr::mux(&set_frac, &k(12, CFG_DATA_BITS)?, &k(3, CFG_DATA_BITS)?)?,
+        )?;
+        let run = k(run_at as i128, 32)?.gt(&n)?.not();
+        Ok(vec![
+            ("cfg_we".to_string(), m.wire("cfg_we", &we)?),
+            ("cfg_addr".to_string(), m.wire("cfg_addr", &a)?),
+            ("cfg_wdata".to_string(), m.wire("cfg_wdata", &d)?),
+            ("run".to_string(), m.wire("run", &run)?),
+            ("m_axis_tready".to_string(), m.wire("ready", &x.bit(5)?)?),
+        ])
+    };
+    let cycles = run_at + 4000;
+    let logged = [
+        "m_axis_tvalid",
+        "m_axis_tdata",
+        "m_axis_tuser",
+        "m_axis_tlevel",
+    ];
+    let tb = testbench(rtl::emu::TOP, ps, cycles, stim, &logged).unwrap();
+    let dir = tmp("emu");
+    let g = run(&dir.join("generic"), &tb, &forms[0], false);
+    let e = run(&dir.join("ecp5"), &tb, &forms[1], true);
+    assert_eq!(g.len(), cycles);
+    let mut words = 0;
+    for (i, (a, b)) in g.iter().zip(&e).enumerate() {
+        if a[0] == 1 {
+            assert_eq!(a, b, "clock {}: generic vs ECP5", i + 1);
+            words += 1;
+        } else {
+            assert_eq!(b[0], 0, "clock {}: valid only in the ECP5 form", i + 1);
+        }
+    }
+    // half the clocks are ready; the data spread over the codes, the
+    // symbols (hence the tables' addresses) over their values
+    assert!(words > 1500, "too few words: {words}");
+    let codes: std::collections::HashSet<i64> =
+        g.iter().filter(|l| l[0] == 1).map(|l| l[1]).collect();
+    assert!(
+        codes.len() > 100,
+        "the data barely moves: {} words",
+        codes.len()
+    );
+    let users: std::collections::HashSet<i64> =
+        g.iter().filter(|l| l[0] == 1).map(|l| l[2]).collect();
+    assert!(
+        users.len() > 100,
+        "the pattern barely moves: {}",
+        users.len()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -209,6 +209,22 @@ fn decoder_rams(
     Ok(())
 }
 
+/// For ECP5, the link emulator's block RAMs (channel tables, noise
+/// thresholds) become `DP16KD` instances with their output register
+/// (`rtl::emu::use_ecp5_bram`); other targets, or no tester, keep the
+/// behavioural form.
+fn emulator_rams(
+    design: &mut rtl::Design,
+    target: Target,
+    bert: Option<&rtl::bert::BertParams>,
+) -> Result<()> {
+    if let (Some(b), Target::Ecp5_85k) = (bert, target) {
+        rtl::emu::use_ecp5_bram(&mut design.files, &b.emu)
+            .context("generating the emulator's ECP5 block RAMs")?;
+    }
+    Ok(())
+}
+
 /// Runs the flow for one plan: the equalizer alone, or with `tx.fec` set the
 /// equalizer -> FEC chain at the default `S` (see [`synth_with`]).
 pub fn synth_one(
@@ -326,6 +342,7 @@ pub fn synth_bert(
     let mut design =
         rtl::top::design_device(f, plan.parallel, blocks).context("generating Verilog")?;
     decoder_rams(&mut design, target, blocks.fec.map(|f| (f.code, f.symbols)))?;
+    emulator_rams(&mut design, target, Some(&bert))?;
     let what = [
         ("rtl.parallel (P)", plan.parallel.to_string()),
         ("adc.bits", f.adc_bits.to_string()),
@@ -467,6 +484,7 @@ pub fn synth_board(
         Target::Ecp5_85k,
         blocks.fec.map(|f| (f.code, f.symbols)),
     )?;
+    emulator_rams(&mut design, Target::Ecp5_85k, tester.as_ref())?;
     std::fs::create_dir_all(&rtl_dir).with_context(|| format!("creating {}", rtl_dir.display()))?;
     let mut files = Vec::new();
     for (n, text) in &design.files {

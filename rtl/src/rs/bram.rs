@@ -14,6 +14,11 @@
 //!
 //! Both forms advance only on the enable (`CE` for the read register, `OCE`
 //! for the output register), so the decoder pipeline is the same in both.
+//!
+//! [`read_twice`] is the same pair of forms for a memory read every clock
+//! (the link emulator's channel tables and noise thresholds): its ECP5 form
+//! is the 36-bit pseudo-dual-port mode Yosys itself picks for them, with
+//! the output register.
 
 use crate::hdl::{Dir, Expr, Module, Param, Port, Ty};
 use crate::RtlError;
@@ -38,6 +43,8 @@ pub const READ_LATENCY: usize = 2;
 const DEPTH_X18: usize = 1024;
 /// Words of a `DP16KD` in its 9-bit-wide mode.
 const DEPTH_X9: usize = 2048;
+/// Words of a `DP16KD` in its 36-bit-wide pseudo-dual-port mode.
+pub const DEPTH_X36: usize = 512;
 
 /// One side (`A` or `B`) of a `DP16KD` as the decoder uses it.
 pub(crate) struct Side<'a> {
@@ -302,4 +309,200 @@ pub fn delay_line(
             Ok(q)
         }
     }
+}
+
+/// A memory read every clock through two registers (see [`read_twice`]):
+/// written at `wa` with `wd` on `we`, read at `ra`. It is never read and
+/// written at one address on one clock (the caller's contract: the
+/// emulator's tables are written before `run`).
+pub struct TwiceRead<'a> {
+    /// the memory's name (generic form; the ECP5 blocks are `u_{name}_ram{k}`)
+    pub name: &'a str,
+    /// the word type
+    pub ty: Ty,
+    /// words (at most [`DEPTH_X36`])
+    pub depth: usize,
+    /// the write strobe
+    pub we: &'a Expr,
+    /// the write address
+    pub wa: &'a Expr,
+    /// the write data
+    pub wd: &'a Expr,
+    /// the read address (every clock)
+    pub ra: &'a Expr,
+}
+
+/// The word of `mem` at its read address two clocks later, through two
+/// registers named `regs` (generic form: a behavioural memory read into
+/// `regs[0]`, which Yosys merges into the block RAM, then the fabric
+/// register `regs[1]`; ECP5: `DP16KD`s side by side in their 36-bit
+/// pseudo-dual-port mode, written on side A, read on side B, both halves of
+/// the word through the block's output register, `regs[1]` the wire of
+/// their outputs). No enable: both registers load every clock.
+pub fn read_twice(
+    m: &mut Module,
+    form: MemForm,
+    clk: &Expr,
+    mem: &TwiceRead,
+    regs: [&str; 2],
+) -> Result<Expr, RtlError> {
+    if mem.depth > DEPTH_X36 {
+        return Err(RtlError::Param {
+            name: "block RAM read twice, depth",
+            value: mem.depth as i64,
+            why: format!("at most {DEPTH_X36} words (one 36-bit-wide DP16KD)"),
+        });
+    }
+    match form {
+        MemForm::Generic => {
+            let r = m.memory(mem.name, mem.ty, mem.depth)?;
+            m.mem_write(&r, mem.we, mem.wa, mem.wd)?;
+            m.mem_no_collision(&r)?;
+            let q = m.reg_d(regs[0], &r.read(mem.ra)?, None, None)?;
+            m.reg_d(regs[1], &q, None, None)
+        }
+        MemForm::Ecp5 => {
+            let q = m.wire_decl(regs[1], mem.ty)?;
+            let w = mem.ty.width;
+            // the data and the addresses named, so their slices and bits are
+            let wd = m.wire(&format!("{}_wd", mem.name), mem.wd)?;
+            let wa = m.wire(&format!("{}_wa", mem.name), mem.wa)?;
+            let ra = m.wire(&format!("{}_ra", mem.name), mem.ra)?;
+            for (k, lo) in (0..w).step_by(36).enumerate() {
+                let hi = (lo + 35).min(w - 1);
+                let din = m.wire(&format!("{}_di{k}", mem.name), &wd.slice(hi, lo)?)?;
+                let x36 = X36 {
+                    clk,
+                    we: mem.we,
+                    wa: &wa,
+                    din: &din,
+                    ra: &ra,
+                    q: &q,
+                    lo,
+                };
+                dp16kd_x36(m, &format!("u_{}_ram{k}", mem.name), &x36)?;
+            }
+            Ok(q)
+        }
+    }
+}
+
+/// One `DP16KD` in the 36-bit pseudo-dual-port mode: its write and read
+/// sides and the bits `lo..` of `q` its outputs drive.
+struct X36<'a> {
+    clk: &'a Expr,
+    we: &'a Expr,
+    wa: &'a Expr,
+    /// at most 36 bits
+    din: &'a Expr,
+    ra: &'a Expr,
+    q: &'a Expr,
+    lo: u32,
+}
+
+/// Instantiates one `DP16KD` as `inst` in the 36-bit pseudo-dual-port mode,
+/// wired as Yosys's own ECP5 memory map wires it (`CEA = WEA = 1`, the byte
+/// enables `ADA0..3` the write strobe, the word address on `AD13..AD5`,
+/// data bits 0..17 on side A's pins and 18..35 on side B's), with
+/// `REGMODE = "OUTREG"` and the output enables high on both sides: nextpnr
+/// times each side's outputs by its own `REGMODE`, and the read data comes
+/// out of both.
+fn dp16kd_x36(m: &mut Module, inst: &str, x: &X36) -> Result<(), RtlError> {
+    for (what, a) in [("write", x.wa), ("read", x.ra)] {
+        if a.width() > 9 {
+            return Err(RtlError::Param {
+                name: "DP16KD 36-bit address width",
+                value: a.width() as i64,
+                why: format!("the {what} address has at most 9 bits"),
+            });
+        }
+    }
+    let bits = x.din.width();
+    if bits > 36 {
+        return Err(RtlError::Param {
+            name: "DP16KD 36-bit data width",
+            value: bits as i64,
+            why: "at most 36 bits".into(),
+        });
+    }
+    let zero = Expr::konst(0, Ty::BIT)?;
+    let one = Expr::konst(1, Ty::BIT)?;
+    let lo_bits = bits.min(18);
+    let a = Side {
+        name: "A",
+        clk: x.clk,
+        ce: &one,
+        addr: x.wa,
+        din: Some(x.din),
+        dout: Some((x.q, x.lo, lo_bits)),
+    };
+    let b = Side {
+        name: "B",
+        clk: x.clk,
+        ce: &one,
+        addr: x.ra,
+        din: None,
+        dout: (bits > 18).then_some((x.q, x.lo + 18, bits - 18)),
+    };
+    let mut params: Vec<(String, Param)> = Vec::new();
+    for s in ["A", "B"] {
+        params.push((format!("DATA_WIDTH_{s}"), Param::Int(36)));
+        params.push((format!("REGMODE_{s}"), Param::str("OUTREG")));
+        params.push((format!("CSDECODE_{s}"), Param::str("0b000")));
+        params.push((format!("WRITEMODE_{s}"), Param::str("NORMAL")));
+    }
+    for (k, v) in [
+        ("RESETMODE", "SYNC"),
+        ("ASYNC_RESET_RELEASE", "SYNC"),
+        ("GSR", "AUTO"),
+    ] {
+        params.push((k.into(), Param::str(v)));
+    }
+    let mut conns: Vec<(String, Expr)> = Vec::new();
+    for (s, we) in [(&a, &one), (&b, &zero)] {
+        let n = s.name;
+        for (p, e) in [
+            ("CLK", x.clk),
+            ("CE", &one),
+            ("OCE", &one),
+            ("WE", we),
+            ("RST", &zero),
+        ] {
+            conns.push((format!("{p}{n}"), e.clone()));
+        }
+        for i in 0..3 {
+            conns.push((format!("CS{n}{i}"), zero.clone()));
+        }
+        for i in 0..14u32 {
+            let e = match i {
+                0..=3 if s.din.is_some() => x.we.clone(),
+                5.. if i - 5 < s.addr.width() => s.addr.bit(i - 5)?,
+                _ => zero.clone(),
+            };
+            conns.push((format!("AD{n}{i}"), e));
+        }
+    }
+    // the write data: bits 0..17 on DIA, 18..35 on DIB
+    for (n, base) in [("A", 0u32), ("B", 18)] {
+        for i in 0..18u32 {
+            let e = match base + i < bits {
+                true => x.din.bit(base + i)?,
+                false => zero.clone(),
+            };
+            conns.push((format!("DI{n}{i}"), e));
+        }
+    }
+    for s in [&a, &b] {
+        if let Some((q, lo, n)) = s.dout {
+            for i in 0..n {
+                conns.push((format!("DO{}{i}", s.name), q.bit(lo + i)?));
+            }
+        }
+    }
+    let p: Vec<(&str, Param)> = params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.clone()))
+        .collect();
+    let c: Vec<(&str, &Expr)> = conns.iter().map(|(n, e)| (n.as_str(), e)).collect();
+    m.instance_with_params(&dp16kd_box(&[&a, &b])?, inst, &p, &c)
 }

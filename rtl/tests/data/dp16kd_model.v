@@ -1,6 +1,9 @@
 // Behavioural model of the ECP5 DP16KD block RAM, only for the configurations
-// the RS decoder's ECP5 block RAMs use (rtl::rs::bram): DATA_WIDTH 18 or 9
-// (the same on both sides), REGMODE NOREG or OUTREG, WRITEMODE NORMAL (a
+// the ECP5 block RAMs of rtl::rs::bram use: DATA_WIDTH 18 or 9 (the same on
+// both sides), or 36 on both (the pseudo-dual-port mode: written on side A
+// with the byte enables on ADA3..ADA0, the word address on AD13..AD5, data
+// bits 0..17 on the A pins and 18..35 on the B pins, read on side B; each
+// half's output register is its side's REGMODE and OCE), REGMODE NOREG or OUTREG, WRITEMODE NORMAL (a
 // write leaves its side's read data unchanged), CSDECODE 0b000 with the chip
 // selects low, RST low, INITVAL_00..3F laid out 18 bits wide (16 words in
 // 20-bit slots per parameter). Written from the ECP5 memory usage guide's
@@ -63,7 +66,7 @@ module DP16KD #(
     initial begin
         #0;
         for (i = 0; i < 1024; i = i + 1) mem[i] = init[20 * i +: 18];
-        if (DATA_WIDTH_A != DATA_WIDTH_B || (DATA_WIDTH_A != 18 && DATA_WIDTH_A != 9))
+        if (DATA_WIDTH_A != DATA_WIDTH_B || (DATA_WIDTH_A != 18 && DATA_WIDTH_A != 9 && DATA_WIDTH_A != 36))
             $display("MODEL: DP16KD data widths %0d/%0d not modelled", DATA_WIDTH_A, DATA_WIDTH_B);
         if ((REGMODE_A != "NOREG" && REGMODE_A != "OUTREG") || (REGMODE_B != "NOREG" && REGMODE_B != "OUTREG"))
             $display("MODEL: DP16KD REGMODE %s/%s not modelled", REGMODE_A, REGMODE_B);
@@ -79,8 +82,9 @@ module DP16KD #(
     wire [10:0] wa = DATA_WIDTH_A == 18 ? {1'b0, ada[13:4]} : ada[13:3];
     wire [10:0] wb = DATA_WIDTH_B == 18 ? {1'b0, adb[13:4]} : adb[13:3];
     reg [17:0] lat_a, lat_b, out_a, out_b;
+    localparam X36 = DATA_WIDTH_A == 36;
 
-    always @(posedge CLKA) begin
+    always @(posedge CLKA) if (!X36) begin
         if (RSTA === 1'b1 || {CSA2, CSA1, CSA0} === 3'b111)
             $display("MODEL: DP16KD reset or chip select A not modelled");
         if (CEA === 1'b1) begin
@@ -100,7 +104,7 @@ module DP16KD #(
             out_a <= lat_a;
     end
 
-    always @(posedge CLKB) begin
+    always @(posedge CLKB) if (!X36) begin
         if (RSTB === 1'b1 || {CSB2, CSB1, CSB0} === 3'b111)
             $display("MODEL: DP16KD reset or chip select B not modelled");
         if (CEB === 1'b1) begin
@@ -116,6 +120,34 @@ module DP16KD #(
                 lat_b <= DATA_WIDTH_B == 18 ? mem[wb[9:0]]
                        : {9'b0, wb[0] ? mem[wb[10:1]][17:9] : mem[wb[10:1]][8:0]};
         end
+        if (OCEB === 1'b1)
+            out_b <= lat_b;
+    end
+
+    // 36 bits wide: word w is mem[2w] (bits 0..17) and mem[2w + 1] (18..35)
+    always @(posedge CLKA) if (X36) begin
+        if (RSTA === 1'b1 || {CSA2, CSA1, CSA0} === 3'b111)
+            $display("MODEL: DP16KD reset or chip select A not modelled");
+        if (CEA === 1'b1 && WEA !== 1'b1)
+            $display("MODEL: DP16KD 36 bits wide: only writes on side A modelled");
+        if (CEA === 1'b1 && (^ada[3:0]) !== 1'bx && ada[3:0] !== 4'b0000 && ada[3:0] !== 4'b1111)
+            $display("MODEL: DP16KD 36 bits wide: byte enables %b not modelled", ada[3:0]);
+        if (CEA === 1'b1 && ada[3:0] === 4'b1111) begin
+            mem[{ada[13:5], 1'b0}] <= dia;
+            mem[{ada[13:5], 1'b1}] <= dib;
+        end
+    end
+    always @(posedge CLKB) if (X36) begin
+        if (RSTB === 1'b1 || {CSB2, CSB1, CSB0} === 3'b111)
+            $display("MODEL: DP16KD reset or chip select B not modelled");
+        if (WEB === 1'b1)
+            $display("MODEL: DP16KD 36 bits wide: side B only reads");
+        if (CEB === 1'b1) begin
+            lat_a <= mem[{adb[13:5], 1'b0}];
+            lat_b <= mem[{adb[13:5], 1'b1}];
+        end
+        if (OCEA === 1'b1)
+            out_a <= lat_a;
         if (OCEB === 1'b1)
             out_b <= lat_b;
     end
