@@ -350,6 +350,9 @@ struct EnCopies {
     syn: Expr,
     /// the riBM, per group of [`RIBM_GROUP`] processing elements
     ribm: Vec<Expr>,
+    /// the next values of `ribm` (the functions they register), for the
+    /// riBM's load and update strobes registered a clock ahead
+    ribm_next: Vec<Expr>,
     /// the Chien / Forney term registers and `nu`
     terms: Expr,
     /// stages CH1..CH5 and the inverse tables
@@ -450,12 +453,14 @@ fn en_copies(
         copies.push(m.reg_d(&format!("in_valid_c{k}"), f, None, Some(0))?);
     }
     let pick = |i: usize| copies[i % copies.len()].clone();
+    let pick_fn = |i: usize| fns[i % fns.len()].clone();
     Ok(EnCopies {
         syn: pick(syn),
         terms: pick(terms),
         ch: pick(ch),
         check: pick(check),
         out: pick(out),
+        ribm_next: ribm.clone().map(pick_fn).collect(),
         ribm: ribm.map(pick).collect(),
         es: es.map(pick).collect(),
         terms_c: terms_c.map(pick).collect(),
@@ -529,10 +534,12 @@ fn spare_beats(bw: u32, busy: &[usize], n: usize) -> Vec<usize> {
 /// load select, enable, switch and rows, so no control register reaches
 /// all `3t+1` elements across the die.
 struct RibmGroup {
-    /// load (beat 1 of the slot)
-    ld: Expr,
-    /// state enable (load or update beat)
-    en: Expr,
+    /// load (beat 1 of the slot) in an input beat: `en & ld`, a register
+    ldv: Expr,
+    /// update in an input beat: `en & up`, a register
+    upv: Expr,
+    /// state enable (load or update beat): `en & (ld | up)`, a register
+    env: Expr,
     /// the switch condition (delta_0 != 0 and k >= 0)
     sw: Expr,
     /// the rows `delta_0 alpha^k`
@@ -583,14 +590,77 @@ fn ribm_group(
     } else {
         sw_c.clone()
     };
-    let e = m.wire(&format!("ribm_en_g{g}"), &en.and(&ld.or(&up)?)?)?;
+    let f = &c.ens.ribm_next[g];
+    let strobes = Strobes {
+        f,
+        en,
+        ld: (&c.fl[0].and(&not_k)?, &ld),
+        up: (&up_next.and(&not_k1)?, &up),
+    };
+    let (ldv, upv, env) = strobes.regs(m, &format!("_g{g}"))?;
     Ok(RibmGroup {
-        ld,
-        en: e,
+        ldv,
+        upv,
+        env,
         sw,
         drow: row_regs(m, &format!("d0row_g{g}"))?,
         grow: row_regs(m, &format!("gamrow_g{g}"))?,
     })
+}
+
+/// A riBM group's load and update flags (`ld`, `up`: registers loaded with
+/// `ld.0`, `up.0` on the input beat `en`) and'ed with the beat, registered a
+/// clock ahead from `en`'s own next value `f`: `ribm_ldv = en & ld`,
+/// `ribm_upv = en & up`, `ribm_env = en & (ld | up)`. The state then loads
+/// its constant on `ldv` as a reset over the enable `upv` (the flip-flop's
+/// own `LSR` and `CE`, straight from registers); a reset that acts only on
+/// the enable was a LUT of the beat and the flag in front of every
+/// element's `LSR` and `CE` (in_valid_c -> theta, gamrow, delta: some 700
+/// end points above 11.5 ns placed on 9e44688).
+struct Strobes<'a> {
+    f: &'a Expr,
+    en: &'a Expr,
+    ld: (&'a Expr, &'a Expr),
+    up: (&'a Expr, &'a Expr),
+}
+
+impl Strobes<'_> {
+    /// The registers `ribm_ldv{sfx}`, `ribm_upv{sfx}`, `ribm_env{sfx}`.
+    fn regs(&self, m: &mut Module, sfx: &str) -> Result<(Expr, Expr, Expr), RtlError> {
+        let (ld_d, ld) = self.ld;
+        let (up_d, up) = self.up;
+        let next = |d: &Expr, q: &Expr| self.f.and(&Expr::mux(self.en, d, q)?);
+        let ldv = m.reg_d(&format!("ribm_ldv{sfx}"), &next(ld_d, ld)?, None, Some(0))?;
+        let upv = m.reg_d(&format!("ribm_upv{sfx}"), &next(up_d, up)?, None, Some(0))?;
+        let ev = next(&ld_d.or(up_d)?, &ld.or(up)?)?;
+        let env = m.reg_d(&format!("ribm_env{sfx}"), &ev, None, Some(0))?;
+        Ok((ldv, upv, env))
+    }
+}
+
+/// The next value of a riBM state register `q`: `init` on the load, `upd`
+/// on an update. A constant `init` (`Load::Const`) is a reset over the
+/// enable (see [`Strobes`]); another loads on the enable.
+fn ribm_next(
+    m: &mut Module,
+    gp: &RibmGroup,
+    q: &Expr,
+    (init, load): (&Expr, Load),
+    upd: &Expr,
+) -> Result<(), RtlError> {
+    if load == Load::Const {
+        let d = Expr::mux(&gp.ldv, init, &Expr::mux(&gp.upv, upd, q)?)?;
+        m.next(q, &d, None)
+    } else {
+        m.next(q, &Expr::mux(&gp.ldv, init, upd)?, Some(&gp.env))
+    }
+}
+
+/// What a riBM state register loads: a constant or a signal.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Load {
+    Const,
+    Signal,
 }
 
 /// The riBM: `3t+1` processing elements, loaded with the syndromes in beat
@@ -626,7 +696,13 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     };
     let ld_q = c.fl[1].clone();
     let up_q = m.reg_d("ribm_upq", &up_next, Some(en), Some(0))?;
-    let ren = m.wire("ribm_en", &en.and(&ld_q.or(&up_q)?)?)?;
+    let strobes = Strobes {
+        f: &c.ens.ribm_next[0],
+        en,
+        ld: (&c.fl[0], &ld_q),
+        up: (&up_next, &up_q),
+    };
+    let (ldv, upv, env) = strobes.regs(m, "")?;
     let reg10 = |m: &mut Module, name: String| m.reg(&name, Ty::u(10), None);
     let delta: Vec<Expr> = (0..nd)
         .map(|i| reg10(m, format!("delta{i}")))
@@ -660,8 +736,9 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     }
     let spare = spare_beats(bw, &busy, ng - 1);
     let mut copies = vec![RibmGroup {
-        ld: ld_q.clone(),
-        en: ren.clone(),
+        ldv: ldv.clone(),
+        upv,
+        env: env.clone(),
         sw: sw.clone(),
         drow: drow.clone(),
         grow: grow.clone(),
@@ -686,14 +763,15 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     for i in 0..nd {
         let gp = &copies[i / RIBM_GROUP];
         let init = if i < p {
-            syn[i].clone()
+            (syn[i].clone(), Load::Signal)
         } else {
-            ku((i == 3 * t) as i128, 10)?
+            (ku((i == 3 * t) as i128, 10)?, Load::Const)
         };
-        m.next(&delta[i], &Expr::mux(&gp.ld, &init, &upd[i])?, Some(&gp.en))?;
+        let init = (&init.0, init.1);
+        ribm_next(m, gp, &delta[i], init, &upd[i])?;
         let up = delta.get(i + 1).cloned().unwrap_or_else(|| z10.clone());
         let tu = Expr::mux(&gp.sw, &up, &theta[i])?;
-        m.next(&theta[i], &Expr::mux(&gp.ld, &init, &tu)?, Some(&gp.en))?;
+        ribm_next(m, gp, &theta[i], init, &tu)?;
     }
     for k in 0..10 {
         let ak = gf.pow(k as i64);
@@ -712,15 +790,16 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
             } else {
                 format!("_g{g}")
             };
-            let dn = m.wire(&format!("d0row{k}_d{sfx}"), &Expr::mux(&gp.ld, &l0, &st)?)?;
-            m.next(&gp.drow[k], &dn, Some(&gp.en))?;
-            let gu = Expr::mux(&gp.sw, &gp.drow[k], &gp.grow[k])?;
-            let gn = m.wire(&format!("gamrow{k}_d{sfx}"), &Expr::mux(&gp.ld, &g0, &gu)?)?;
-            m.next(&gp.grow[k], &gn, Some(&gp.en))?;
+            ribm_next(m, gp, &gp.drow[k], (&l0, Load::Signal), &st)?;
+            let gu = m.wire(
+                &format!("gamrow{k}_u{sfx}"),
+                &Expr::mux(&gp.sw, &gp.drow[k], &gp.grow[k])?,
+            )?;
+            ribm_next(m, gp, &gp.grow[k], (&g0, Load::Const), &gu)?;
         }
     }
     let ku_ = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
-    m.next(&kk, &Expr::mux(&ld_q, &ku(0, 7)?, &ku_)?, Some(&ren))?;
+    m.next(&kk, &Expr::mux(&ldv, &ku(0, 7)?, &ku_)?, Some(&env))?;
     Ok(delta)
 }
 

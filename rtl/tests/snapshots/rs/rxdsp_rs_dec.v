@@ -206,7 +206,9 @@ module rxdsp_rs_dec (
 
     // riBM: 3t+1 processing elements; load in beat 1, iteration i in beats 2i+2 (products registered), 2i+3 (update)
     reg ribm_upq;
-    wire ribm_en = (in_valid_c5 & (first1 | ribm_upq));
+    reg ribm_ldv;
+    reg ribm_upv;
+    reg ribm_env;
     reg [9:0] delta0;
     reg [9:0] delta1;
     reg [9:0] delta2;
@@ -276,7 +278,9 @@ module rxdsp_rs_dec (
     reg ribm_ld_g1;
     reg ribm_upq_g1;
     reg ribm_sw_g1;
-    wire ribm_en_g1 = (in_valid_c6 & (ribm_ld_g1 | ribm_upq_g1));
+    reg ribm_ldv_g1;
+    reg ribm_upv_g1;
+    reg ribm_env_g1;
     reg [9:0] d0row_g1_0;
     reg [9:0] d0row_g1_1;
     reg [9:0] d0row_g1_2;
@@ -300,7 +304,9 @@ module rxdsp_rs_dec (
     reg ribm_ld_g2;
     reg ribm_upq_g2;
     reg ribm_sw_g2;
-    wire ribm_en_g2 = (in_valid_c7 & (ribm_ld_g2 | ribm_upq_g2));
+    reg ribm_ldv_g2;
+    reg ribm_upv_g2;
+    reg ribm_env_g2;
     reg [9:0] d0row_g2_0;
     reg [9:0] d0row_g2_1;
     reg [9:0] d0row_g2_2;
@@ -324,7 +330,9 @@ module rxdsp_rs_dec (
     reg ribm_ld_g3;
     reg ribm_upq_g3;
     reg ribm_sw_g3;
-    wire ribm_en_g3 = (in_valid_c8 & (ribm_ld_g3 | ribm_upq_g3));
+    reg ribm_ldv_g3;
+    reg ribm_upv_g3;
+    reg ribm_env_g3;
     reg [9:0] d0row_g3_0;
     reg [9:0] d0row_g3_1;
     reg [9:0] d0row_g3_2;
@@ -348,7 +356,9 @@ module rxdsp_rs_dec (
     reg ribm_ld_g4;
     reg ribm_upq_g4;
     reg ribm_sw_g4;
-    wire ribm_en_g4 = (in_valid_c9 & (ribm_ld_g4 | ribm_upq_g4));
+    reg ribm_ldv_g4;
+    reg ribm_upv_g4;
+    reg ribm_env_g4;
     reg [9:0] d0row_g4_0;
     reg [9:0] d0row_g4_1;
     reg [9:0] d0row_g4_2;
@@ -372,7 +382,9 @@ module rxdsp_rs_dec (
     reg ribm_ld_g5;
     reg ribm_upq_g5;
     reg ribm_sw_g5;
-    wire ribm_en_g5 = (in_valid_c10 & (ribm_ld_g5 | ribm_upq_g5));
+    reg ribm_ldv_g5;
+    reg ribm_upv_g5;
+    reg ribm_env_g5;
     reg [9:0] d0row_g5_0;
     reg [9:0] d0row_g5_1;
     reg [9:0] d0row_g5_2;
@@ -417,144 +429,84 @@ module rxdsp_rs_dec (
     reg [9:0] ribm_pr21;
     wire [9:0] d0row0_ld = (((((sy_acc0[0] ? 10'd1 : 10'd0) ^ (sy_acc0[1] ? 10'd2 : 10'd0)) ^ ((sy_acc0[2] ? 10'd4 : 10'd0) ^ (sy_acc0[3] ? 10'd8 : 10'd0))) ^ (((sy_acc0[4] ? 10'h10 : 10'd0) ^ (sy_acc0[5] ? 10'h20 : 10'd0)) ^ ((sy_acc0[6] ? 10'h40 : 10'd0) ^ (sy_acc0[7] ? 10'h80 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h100 : 10'd0) ^ (sy_acc0[9] ? 10'h200 : 10'd0)));
     wire [9:0] d0row0_up = (((((ribm_pr0[0] ? 10'd1 : 10'd0) ^ (ribm_pr0[1] ? 10'd2 : 10'd0)) ^ ((ribm_pr0[2] ? 10'd4 : 10'd0) ^ (ribm_pr0[3] ? 10'd8 : 10'd0))) ^ (((ribm_pr0[4] ? 10'h10 : 10'd0) ^ (ribm_pr0[5] ? 10'h20 : 10'd0)) ^ ((ribm_pr0[6] ? 10'h40 : 10'd0) ^ (ribm_pr0[7] ? 10'h80 : 10'd0)))) ^ ((ribm_pr0[8] ? 10'h100 : 10'd0) ^ (ribm_pr0[9] ? 10'h200 : 10'd0)));
-    wire [9:0] d0row0_d = (first1 ? d0row0_ld : d0row0_up);
-    wire [9:0] gamrow0_d = (first1 ? 10'd1 : (ribm_sw ? d0row0 : gamrow0));
-    wire [9:0] d0row0_d_g1 = (ribm_ld_g1 ? d0row0_ld : d0row0_up);
-    wire [9:0] gamrow0_d_g1 = (ribm_ld_g1 ? 10'd1 : (ribm_sw_g1 ? d0row_g1_0 : gamrow_g1_0));
-    wire [9:0] d0row0_d_g2 = (ribm_ld_g2 ? d0row0_ld : d0row0_up);
-    wire [9:0] gamrow0_d_g2 = (ribm_ld_g2 ? 10'd1 : (ribm_sw_g2 ? d0row_g2_0 : gamrow_g2_0));
-    wire [9:0] d0row0_d_g3 = (ribm_ld_g3 ? d0row0_ld : d0row0_up);
-    wire [9:0] gamrow0_d_g3 = (ribm_ld_g3 ? 10'd1 : (ribm_sw_g3 ? d0row_g3_0 : gamrow_g3_0));
-    wire [9:0] d0row0_d_g4 = (ribm_ld_g4 ? d0row0_ld : d0row0_up);
-    wire [9:0] gamrow0_d_g4 = (ribm_ld_g4 ? 10'd1 : (ribm_sw_g4 ? d0row_g4_0 : gamrow_g4_0));
-    wire [9:0] d0row0_d_g5 = (ribm_ld_g5 ? d0row0_ld : d0row0_up);
-    wire [9:0] gamrow0_d_g5 = (ribm_ld_g5 ? 10'd1 : (ribm_sw_g5 ? d0row_g5_0 : gamrow_g5_0));
+    wire [9:0] gamrow0_u = (ribm_sw ? d0row0 : gamrow0);
+    wire [9:0] gamrow0_u_g1 = (ribm_sw_g1 ? d0row_g1_0 : gamrow_g1_0);
+    wire [9:0] gamrow0_u_g2 = (ribm_sw_g2 ? d0row_g2_0 : gamrow_g2_0);
+    wire [9:0] gamrow0_u_g3 = (ribm_sw_g3 ? d0row_g3_0 : gamrow_g3_0);
+    wire [9:0] gamrow0_u_g4 = (ribm_sw_g4 ? d0row_g4_0 : gamrow_g4_0);
+    wire [9:0] gamrow0_u_g5 = (ribm_sw_g5 ? d0row_g5_0 : gamrow_g5_0);
     wire [9:0] d0row1_ld = (((((sy_acc0[0] ? 10'd2 : 10'd0) ^ (sy_acc0[1] ? 10'd4 : 10'd0)) ^ ((sy_acc0[2] ? 10'd8 : 10'd0) ^ (sy_acc0[3] ? 10'h10 : 10'd0))) ^ (((sy_acc0[4] ? 10'h20 : 10'd0) ^ (sy_acc0[5] ? 10'h40 : 10'd0)) ^ ((sy_acc0[6] ? 10'h80 : 10'd0) ^ (sy_acc0[7] ? 10'h100 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h200 : 10'd0) ^ (sy_acc0[9] ? 10'd9 : 10'd0)));
     wire [9:0] d0row1_up = (((((ribm_pr0[0] ? 10'd2 : 10'd0) ^ (ribm_pr0[1] ? 10'd4 : 10'd0)) ^ ((ribm_pr0[2] ? 10'd8 : 10'd0) ^ (ribm_pr0[3] ? 10'h10 : 10'd0))) ^ (((ribm_pr0[4] ? 10'h20 : 10'd0) ^ (ribm_pr0[5] ? 10'h40 : 10'd0)) ^ ((ribm_pr0[6] ? 10'h80 : 10'd0) ^ (ribm_pr0[7] ? 10'h100 : 10'd0)))) ^ ((ribm_pr0[8] ? 10'h200 : 10'd0) ^ (ribm_pr0[9] ? 10'd9 : 10'd0)));
-    wire [9:0] d0row1_d = (first1 ? d0row1_ld : d0row1_up);
-    wire [9:0] gamrow1_d = (first1 ? 10'd2 : (ribm_sw ? d0row1 : gamrow1));
-    wire [9:0] d0row1_d_g1 = (ribm_ld_g1 ? d0row1_ld : d0row1_up);
-    wire [9:0] gamrow1_d_g1 = (ribm_ld_g1 ? 10'd2 : (ribm_sw_g1 ? d0row_g1_1 : gamrow_g1_1));
-    wire [9:0] d0row1_d_g2 = (ribm_ld_g2 ? d0row1_ld : d0row1_up);
-    wire [9:0] gamrow1_d_g2 = (ribm_ld_g2 ? 10'd2 : (ribm_sw_g2 ? d0row_g2_1 : gamrow_g2_1));
-    wire [9:0] d0row1_d_g3 = (ribm_ld_g3 ? d0row1_ld : d0row1_up);
-    wire [9:0] gamrow1_d_g3 = (ribm_ld_g3 ? 10'd2 : (ribm_sw_g3 ? d0row_g3_1 : gamrow_g3_1));
-    wire [9:0] d0row1_d_g4 = (ribm_ld_g4 ? d0row1_ld : d0row1_up);
-    wire [9:0] gamrow1_d_g4 = (ribm_ld_g4 ? 10'd2 : (ribm_sw_g4 ? d0row_g4_1 : gamrow_g4_1));
-    wire [9:0] d0row1_d_g5 = (ribm_ld_g5 ? d0row1_ld : d0row1_up);
-    wire [9:0] gamrow1_d_g5 = (ribm_ld_g5 ? 10'd2 : (ribm_sw_g5 ? d0row_g5_1 : gamrow_g5_1));
+    wire [9:0] gamrow1_u = (ribm_sw ? d0row1 : gamrow1);
+    wire [9:0] gamrow1_u_g1 = (ribm_sw_g1 ? d0row_g1_1 : gamrow_g1_1);
+    wire [9:0] gamrow1_u_g2 = (ribm_sw_g2 ? d0row_g2_1 : gamrow_g2_1);
+    wire [9:0] gamrow1_u_g3 = (ribm_sw_g3 ? d0row_g3_1 : gamrow_g3_1);
+    wire [9:0] gamrow1_u_g4 = (ribm_sw_g4 ? d0row_g4_1 : gamrow_g4_1);
+    wire [9:0] gamrow1_u_g5 = (ribm_sw_g5 ? d0row_g5_1 : gamrow_g5_1);
     wire [9:0] d0row2_ld = (((((sy_acc0[0] ? 10'd4 : 10'd0) ^ (sy_acc0[1] ? 10'd8 : 10'd0)) ^ ((sy_acc0[2] ? 10'h10 : 10'd0) ^ (sy_acc0[3] ? 10'h20 : 10'd0))) ^ (((sy_acc0[4] ? 10'h40 : 10'd0) ^ (sy_acc0[5] ? 10'h80 : 10'd0)) ^ ((sy_acc0[6] ? 10'h100 : 10'd0) ^ (sy_acc0[7] ? 10'h200 : 10'd0)))) ^ ((sy_acc0[8] ? 10'd9 : 10'd0) ^ (sy_acc0[9] ? 10'h12 : 10'd0)));
     wire [9:0] d0row2_up = (((((ribm_pr0[0] ? 10'd4 : 10'd0) ^ (ribm_pr0[1] ? 10'd8 : 10'd0)) ^ ((ribm_pr0[2] ? 10'h10 : 10'd0) ^ (ribm_pr0[3] ? 10'h20 : 10'd0))) ^ (((ribm_pr0[4] ? 10'h40 : 10'd0) ^ (ribm_pr0[5] ? 10'h80 : 10'd0)) ^ ((ribm_pr0[6] ? 10'h100 : 10'd0) ^ (ribm_pr0[7] ? 10'h200 : 10'd0)))) ^ ((ribm_pr0[8] ? 10'd9 : 10'd0) ^ (ribm_pr0[9] ? 10'h12 : 10'd0)));
-    wire [9:0] d0row2_d = (first1 ? d0row2_ld : d0row2_up);
-    wire [9:0] gamrow2_d = (first1 ? 10'd4 : (ribm_sw ? d0row2 : gamrow2));
-    wire [9:0] d0row2_d_g1 = (ribm_ld_g1 ? d0row2_ld : d0row2_up);
-    wire [9:0] gamrow2_d_g1 = (ribm_ld_g1 ? 10'd4 : (ribm_sw_g1 ? d0row_g1_2 : gamrow_g1_2));
-    wire [9:0] d0row2_d_g2 = (ribm_ld_g2 ? d0row2_ld : d0row2_up);
-    wire [9:0] gamrow2_d_g2 = (ribm_ld_g2 ? 10'd4 : (ribm_sw_g2 ? d0row_g2_2 : gamrow_g2_2));
-    wire [9:0] d0row2_d_g3 = (ribm_ld_g3 ? d0row2_ld : d0row2_up);
-    wire [9:0] gamrow2_d_g3 = (ribm_ld_g3 ? 10'd4 : (ribm_sw_g3 ? d0row_g3_2 : gamrow_g3_2));
-    wire [9:0] d0row2_d_g4 = (ribm_ld_g4 ? d0row2_ld : d0row2_up);
-    wire [9:0] gamrow2_d_g4 = (ribm_ld_g4 ? 10'd4 : (ribm_sw_g4 ? d0row_g4_2 : gamrow_g4_2));
-    wire [9:0] d0row2_d_g5 = (ribm_ld_g5 ? d0row2_ld : d0row2_up);
-    wire [9:0] gamrow2_d_g5 = (ribm_ld_g5 ? 10'd4 : (ribm_sw_g5 ? d0row_g5_2 : gamrow_g5_2));
+    wire [9:0] gamrow2_u = (ribm_sw ? d0row2 : gamrow2);
+    wire [9:0] gamrow2_u_g1 = (ribm_sw_g1 ? d0row_g1_2 : gamrow_g1_2);
+    wire [9:0] gamrow2_u_g2 = (ribm_sw_g2 ? d0row_g2_2 : gamrow_g2_2);
+    wire [9:0] gamrow2_u_g3 = (ribm_sw_g3 ? d0row_g3_2 : gamrow_g3_2);
+    wire [9:0] gamrow2_u_g4 = (ribm_sw_g4 ? d0row_g4_2 : gamrow_g4_2);
+    wire [9:0] gamrow2_u_g5 = (ribm_sw_g5 ? d0row_g5_2 : gamrow_g5_2);
     wire [9:0] d0row3_ld = (((((sy_acc0[0] ? 10'd8 : 10'd0) ^ (sy_acc0[1] ? 10'h10 : 10'd0)) ^ ((sy_acc0[2] ? 10'h20 : 10'd0) ^ (sy_acc0[3] ? 10'h40 : 10'd0))) ^ (((sy_acc0[4] ? 10'h80 : 10'd0) ^ (sy_acc0[5] ? 10'h100 : 10'd0)) ^ ((sy_acc0[6] ? 10'h200 : 10'd0) ^ (sy_acc0[7] ? 10'd9 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h12 : 10'd0) ^ (sy_acc0[9] ? 10'h24 : 10'd0)));
     wire [9:0] d0row3_up = (((((ribm_pr0[0] ? 10'd8 : 10'd0) ^ (ribm_pr0[1] ? 10'h10 : 10'd0)) ^ ((ribm_pr0[2] ? 10'h20 : 10'd0) ^ (ribm_pr0[3] ? 10'h40 : 10'd0))) ^ (((ribm_pr0[4] ? 10'h80 : 10'd0) ^ (ribm_pr0[5] ? 10'h100 : 10'd0)) ^ ((ribm_pr0[6] ? 10'h200 : 10'd0) ^ (ribm_pr0[7] ? 10'd9 : 10'd0)))) ^ ((ribm_pr0[8] ? 10'h12 : 10'd0) ^ (ribm_pr0[9] ? 10'h24 : 10'd0)));
-    wire [9:0] d0row3_d = (first1 ? d0row3_ld : d0row3_up);
-    wire [9:0] gamrow3_d = (first1 ? 10'd8 : (ribm_sw ? d0row3 : gamrow3));
-    wire [9:0] d0row3_d_g1 = (ribm_ld_g1 ? d0row3_ld : d0row3_up);
-    wire [9:0] gamrow3_d_g1 = (ribm_ld_g1 ? 10'd8 : (ribm_sw_g1 ? d0row_g1_3 : gamrow_g1_3));
-    wire [9:0] d0row3_d_g2 = (ribm_ld_g2 ? d0row3_ld : d0row3_up);
-    wire [9:0] gamrow3_d_g2 = (ribm_ld_g2 ? 10'd8 : (ribm_sw_g2 ? d0row_g2_3 : gamrow_g2_3));
-    wire [9:0] d0row3_d_g3 = (ribm_ld_g3 ? d0row3_ld : d0row3_up);
-    wire [9:0] gamrow3_d_g3 = (ribm_ld_g3 ? 10'd8 : (ribm_sw_g3 ? d0row_g3_3 : gamrow_g3_3));
-    wire [9:0] d0row3_d_g4 = (ribm_ld_g4 ? d0row3_ld : d0row3_up);
-    wire [9:0] gamrow3_d_g4 = (ribm_ld_g4 ? 10'd8 : (ribm_sw_g4 ? d0row_g4_3 : gamrow_g4_3));
-    wire [9:0] d0row3_d_g5 = (ribm_ld_g5 ? d0row3_ld : d0row3_up);
-    wire [9:0] gamrow3_d_g5 = (ribm_ld_g5 ? 10'd8 : (ribm_sw_g5 ? d0row_g5_3 : gamrow_g5_3));
+    wire [9:0] gamrow3_u = (ribm_sw ? d0row3 : gamrow3);
+    wire [9:0] gamrow3_u_g1 = (ribm_sw_g1 ? d0row_g1_3 : gamrow_g1_3);
+    wire [9:0] gamrow3_u_g2 = (ribm_sw_g2 ? d0row_g2_3 : gamrow_g2_3);
+    wire [9:0] gamrow3_u_g3 = (ribm_sw_g3 ? d0row_g3_3 : gamrow_g3_3);
+    wire [9:0] gamrow3_u_g4 = (ribm_sw_g4 ? d0row_g4_3 : gamrow_g4_3);
+    wire [9:0] gamrow3_u_g5 = (ribm_sw_g5 ? d0row_g5_3 : gamrow_g5_3);
     wire [9:0] d0row4_ld = (((((sy_acc0[0] ? 10'h10 : 10'd0) ^ (sy_acc0[1] ? 10'h20 : 10'd0)) ^ ((sy_acc0[2] ? 10'h40 : 10'd0) ^ (sy_acc0[3] ? 10'h80 : 10'd0))) ^ (((sy_acc0[4] ? 10'h100 : 10'd0) ^ (sy_acc0[5] ? 10'h200 : 10'd0)) ^ ((sy_acc0[6] ? 10'd9 : 10'd0) ^ (sy_acc0[7] ? 10'h12 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h24 : 10'd0) ^ (sy_acc0[9] ? 10'h48 : 10'd0)));
     wire [9:0] d0row4_up = (((((ribm_pr0[0] ? 10'h10 : 10'd0) ^ (ribm_pr0[1] ? 10'h20 : 10'd0)) ^ ((ribm_pr0[2] ? 10'h40 : 10'd0) ^ (ribm_pr0[3] ? 10'h80 : 10'd0))) ^ (((ribm_pr0[4] ? 10'h100 : 10'd0) ^ (ribm_pr0[5] ? 10'h200 : 10'd0)) ^ ((ribm_pr0[6] ? 10'd9 : 10'd0) ^ (ribm_pr0[7] ? 10'h12 : 10'd0)))) ^ ((ribm_pr0[8] ? 10'h24 : 10'd0) ^ (ribm_pr0[9] ? 10'h48 : 10'd0)));
-    wire [9:0] d0row4_d = (first1 ? d0row4_ld : d0row4_up);
-    wire [9:0] gamrow4_d = (first1 ? 10'h10 : (ribm_sw ? d0row4 : gamrow4));
-    wire [9:0] d0row4_d_g1 = (ribm_ld_g1 ? d0row4_ld : d0row4_up);
-    wire [9:0] gamrow4_d_g1 = (ribm_ld_g1 ? 10'h10 : (ribm_sw_g1 ? d0row_g1_4 : gamrow_g1_4));
-    wire [9:0] d0row4_d_g2 = (ribm_ld_g2 ? d0row4_ld : d0row4_up);
-    wire [9:0] gamrow4_d_g2 = (ribm_ld_g2 ? 10'h10 : (ribm_sw_g2 ? d0row_g2_4 : gamrow_g2_4));
-    wire [9:0] d0row4_d_g3 = (ribm_ld_g3 ? d0row4_ld : d0row4_up);
-    wire [9:0] gamrow4_d_g3 = (ribm_ld_g3 ? 10'h10 : (ribm_sw_g3 ? d0row_g3_4 : gamrow_g3_4));
-    wire [9:0] d0row4_d_g4 = (ribm_ld_g4 ? d0row4_ld : d0row4_up);
-    wire [9:0] gamrow4_d_g4 = (ribm_ld_g4 ? 10'h10 : (ribm_sw_g4 ? d0row_g4_4 : gamrow_g4_4));
-    wire [9:0] d0row4_d_g5 = (ribm_ld_g5 ? d0row4_ld : d0row4_up);
-    wire [9:0] gamrow4_d_g5 = (ribm_ld_g5 ? 10'h10 : (ribm_sw_g5 ? d0row_g5_4 : gamrow_g5_4));
+    wire [9:0] gamrow4_u = (ribm_sw ? d0row4 : gamrow4);
+    wire [9:0] gamrow4_u_g1 = (ribm_sw_g1 ? d0row_g1_4 : gamrow_g1_4);
+    wire [9:0] gamrow4_u_g2 = (ribm_sw_g2 ? d0row_g2_4 : gamrow_g2_4);
+    wire [9:0] gamrow4_u_g3 = (ribm_sw_g3 ? d0row_g3_4 : gamrow_g3_4);
+    wire [9:0] gamrow4_u_g4 = (ribm_sw_g4 ? d0row_g4_4 : gamrow_g4_4);
+    wire [9:0] gamrow4_u_g5 = (ribm_sw_g5 ? d0row_g5_4 : gamrow_g5_4);
     wire [9:0] d0row5_ld = (((((sy_acc0[0] ? 10'h20 : 10'd0) ^ (sy_acc0[1] ? 10'h40 : 10'd0)) ^ ((sy_acc0[2] ? 10'h80 : 10'd0) ^ (sy_acc0[3] ? 10'h100 : 10'd0))) ^ (((sy_acc0[4] ? 10'h200 : 10'd0) ^ (sy_acc0[5] ? 10'd9 : 10'd0)) ^ ((sy_acc0[6] ? 10'h12 : 10'd0) ^ (sy_acc0[7] ? 10'h24 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h48 : 10'd0) ^ (sy_acc0[9] ? 10'h90 : 10'd0)));
     wire [9:0] d0row5_up = (((((ribm_pr0[0] ? 10'h20 : 10'd0) ^ (ribm_pr0[1] ? 10'h40 : 10'd0)) ^ ((ribm_pr0[2] ? 10'h80 : 10'd0) ^ (ribm_pr0[3] ? 10'h100 : 10'd0))) ^ (((ribm_pr0[4] ? 10'h200 : 10'd0) ^ (ribm_pr0[5] ? 10'd9 : 10'd0)) ^ ((ribm_pr0[6] ? 10'h12 : 10'd0) ^ (ribm_pr0[7] ? 10'h24 : 10'd0)))) ^ ((ribm_pr0[8] ? 10'h48 : 10'd0) ^ (ribm_pr0[9] ? 10'h90 : 10'd0)));
-    wire [9:0] d0row5_d = (first1 ? d0row5_ld : d0row5_up);
-    wire [9:0] gamrow5_d = (first1 ? 10'h20 : (ribm_sw ? d0row5 : gamrow5));
-    wire [9:0] d0row5_d_g1 = (ribm_ld_g1 ? d0row5_ld : d0row5_up);
-    wire [9:0] gamrow5_d_g1 = (ribm_ld_g1 ? 10'h20 : (ribm_sw_g1 ? d0row_g1_5 : gamrow_g1_5));
-    wire [9:0] d0row5_d_g2 = (ribm_ld_g2 ? d0row5_ld : d0row5_up);
-    wire [9:0] gamrow5_d_g2 = (ribm_ld_g2 ? 10'h20 : (ribm_sw_g2 ? d0row_g2_5 : gamrow_g2_5));
-    wire [9:0] d0row5_d_g3 = (ribm_ld_g3 ? d0row5_ld : d0row5_up);
-    wire [9:0] gamrow5_d_g3 = (ribm_ld_g3 ? 10'h20 : (ribm_sw_g3 ? d0row_g3_5 : gamrow_g3_5));
-    wire [9:0] d0row5_d_g4 = (ribm_ld_g4 ? d0row5_ld : d0row5_up);
-    wire [9:0] gamrow5_d_g4 = (ribm_ld_g4 ? 10'h20 : (ribm_sw_g4 ? d0row_g4_5 : gamrow_g4_5));
-    wire [9:0] d0row5_d_g5 = (ribm_ld_g5 ? d0row5_ld : d0row5_up);
-    wire [9:0] gamrow5_d_g5 = (ribm_ld_g5 ? 10'h20 : (ribm_sw_g5 ? d0row_g5_5 : gamrow_g5_5));
+    wire [9:0] gamrow5_u = (ribm_sw ? d0row5 : gamrow5);
+    wire [9:0] gamrow5_u_g1 = (ribm_sw_g1 ? d0row_g1_5 : gamrow_g1_5);
+    wire [9:0] gamrow5_u_g2 = (ribm_sw_g2 ? d0row_g2_5 : gamrow_g2_5);
+    wire [9:0] gamrow5_u_g3 = (ribm_sw_g3 ? d0row_g3_5 : gamrow_g3_5);
+    wire [9:0] gamrow5_u_g4 = (ribm_sw_g4 ? d0row_g4_5 : gamrow_g4_5);
+    wire [9:0] gamrow5_u_g5 = (ribm_sw_g5 ? d0row_g5_5 : gamrow_g5_5);
     wire [9:0] d0row6_ld = (((((sy_acc0[0] ? 10'h40 : 10'd0) ^ (sy_acc0[1] ? 10'h80 : 10'd0)) ^ ((sy_acc0[2] ? 10'h100 : 10'd0) ^ (sy_acc0[3] ? 10'h200 : 10'd0))) ^ (((sy_acc0[4] ? 10'd9 : 10'd0) ^ (sy_acc0[5] ? 10'h12 : 10'd0)) ^ ((sy_acc0[6] ? 10'h24 : 10'd0) ^ (sy_acc0[7] ? 10'h48 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h90 : 10'd0) ^ (sy_acc0[9] ? 10'h120 : 10'd0)));
     wire [9:0] d0row6_up = (((((ribm_pr0[0] ? 10'h40 : 10'd0) ^ (ribm_pr0[1] ? 10'h80 : 10'd0)) ^ ((ribm_pr0[2] ? 10'h100 : 10'd0) ^ (ribm_pr0[3] ? 10'h200 : 10'd0))) ^ (((ribm_pr0[4] ? 10'd9 : 10'd0) ^ (ribm_pr0[5] ? 10'h12 : 10'd0)) ^ ((ribm_pr0[6] ? 10'h24 : 10'd0) ^ (ribm_pr0[7] ? 10'h48 : 10'd0)))) ^ ((ribm_pr0[8] ? 10'h90 : 10'd0) ^ (ribm_pr0[9] ? 10'h120 : 10'd0)));
-    wire [9:0] d0row6_d = (first1 ? d0row6_ld : d0row6_up);
-    wire [9:0] gamrow6_d = (first1 ? 10'h40 : (ribm_sw ? d0row6 : gamrow6));
-    wire [9:0] d0row6_d_g1 = (ribm_ld_g1 ? d0row6_ld : d0row6_up);
-    wire [9:0] gamrow6_d_g1 = (ribm_ld_g1 ? 10'h40 : (ribm_sw_g1 ? d0row_g1_6 : gamrow_g1_6));
-    wire [9:0] d0row6_d_g2 = (ribm_ld_g2 ? d0row6_ld : d0row6_up);
-    wire [9:0] gamrow6_d_g2 = (ribm_ld_g2 ? 10'h40 : (ribm_sw_g2 ? d0row_g2_6 : gamrow_g2_6));
-    wire [9:0] d0row6_d_g3 = (ribm_ld_g3 ? d0row6_ld : d0row6_up);
-    wire [9:0] gamrow6_d_g3 = (ribm_ld_g3 ? 10'h40 : (ribm_sw_g3 ? d0row_g3_6 : gamrow_g3_6));
-    wire [9:0] d0row6_d_g4 = (ribm_ld_g4 ? d0row6_ld : d0row6_up);
-    wire [9:0] gamrow6_d_g4 = (ribm_ld_g4 ? 10'h40 : (ribm_sw_g4 ? d0row_g4_6 : gamrow_g4_6));
-    wire [9:0] d0row6_d_g5 = (ribm_ld_g5 ? d0row6_ld : d0row6_up);
-    wire [9:0] gamrow6_d_g5 = (ribm_ld_g5 ? 10'h40 : (ribm_sw_g5 ? d0row_g5_6 : gamrow_g5_6));
+    wire [9:0] gamrow6_u = (ribm_sw ? d0row6 : gamrow6);
+    wire [9:0] gamrow6_u_g1 = (ribm_sw_g1 ? d0row_g1_6 : gamrow_g1_6);
+    wire [9:0] gamrow6_u_g2 = (ribm_sw_g2 ? d0row_g2_6 : gamrow_g2_6);
+    wire [9:0] gamrow6_u_g3 = (ribm_sw_g3 ? d0row_g3_6 : gamrow_g3_6);
+    wire [9:0] gamrow6_u_g4 = (ribm_sw_g4 ? d0row_g4_6 : gamrow_g4_6);
+    wire [9:0] gamrow6_u_g5 = (ribm_sw_g5 ? d0row_g5_6 : gamrow_g5_6);
     wire [9:0] d0row7_ld = (((((sy_acc0[0] ? 10'h80 : 10'd0) ^ (sy_acc0[1] ? 10'h100 : 10'd0)) ^ ((sy_acc0[2] ? 10'h200 : 10'd0) ^ (sy_acc0[3] ? 10'd9 : 10'd0))) ^ (((sy_acc0[4] ? 10'h12 : 10'd0) ^ (sy_acc0[5] ? 10'h24 : 10'd0)) ^ ((sy_acc0[6] ? 10'h48 : 10'd0) ^ (sy_acc0[7] ? 10'h90 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h120 : 10'd0) ^ (sy_acc0[9] ? 10'h240 : 10'd0)));
     wire [9:0] d0row7_up = (((((ribm_pr0[0] ? 10'h80 : 10'd0) ^ (ribm_pr0[1] ? 10'h100 : 10'd0)) ^ ((ribm_pr0[2] ? 10'h200 : 10'd0) ^ (ribm_pr0[3] ? 10'd9 : 10'd0))) ^ (((ribm_pr0[4] ? 10'h12 : 10'd0) ^ (ribm_pr0[5] ? 10'h24 : 10'd0)) ^ ((ribm_pr0[6] ? 10'h48 : 10'd0) ^ (ribm_pr0[7] ? 10'h90 : 10'd0)))) ^ ((ribm_pr0[8] ? 10'h120 : 10'd0) ^ (ribm_pr0[9] ? 10'h240 : 10'd0)));
-    wire [9:0] d0row7_d = (first1 ? d0row7_ld : d0row7_up);
-    wire [9:0] gamrow7_d = (first1 ? 10'h80 : (ribm_sw ? d0row7 : gamrow7));
-    wire [9:0] d0row7_d_g1 = (ribm_ld_g1 ? d0row7_ld : d0row7_up);
-    wire [9:0] gamrow7_d_g1 = (ribm_ld_g1 ? 10'h80 : (ribm_sw_g1 ? d0row_g1_7 : gamrow_g1_7));
-    wire [9:0] d0row7_d_g2 = (ribm_ld_g2 ? d0row7_ld : d0row7_up);
-    wire [9:0] gamrow7_d_g2 = (ribm_ld_g2 ? 10'h80 : (ribm_sw_g2 ? d0row_g2_7 : gamrow_g2_7));
-    wire [9:0] d0row7_d_g3 = (ribm_ld_g3 ? d0row7_ld : d0row7_up);
-    wire [9:0] gamrow7_d_g3 = (ribm_ld_g3 ? 10'h80 : (ribm_sw_g3 ? d0row_g3_7 : gamrow_g3_7));
-    wire [9:0] d0row7_d_g4 = (ribm_ld_g4 ? d0row7_ld : d0row7_up);
-    wire [9:0] gamrow7_d_g4 = (ribm_ld_g4 ? 10'h80 : (ribm_sw_g4 ? d0row_g4_7 : gamrow_g4_7));
-    wire [9:0] d0row7_d_g5 = (ribm_ld_g5 ? d0row7_ld : d0row7_up);
-    wire [9:0] gamrow7_d_g5 = (ribm_ld_g5 ? 10'h80 : (ribm_sw_g5 ? d0row_g5_7 : gamrow_g5_7));
+    wire [9:0] gamrow7_u = (ribm_sw ? d0row7 : gamrow7);
+    wire [9:0] gamrow7_u_g1 = (ribm_sw_g1 ? d0row_g1_7 : gamrow_g1_7);
+    wire [9:0] gamrow7_u_g2 = (ribm_sw_g2 ? d0row_g2_7 : gamrow_g2_7);
+    wire [9:0] gamrow7_u_g3 = (ribm_sw_g3 ? d0row_g3_7 : gamrow_g3_7);
+    wire [9:0] gamrow7_u_g4 = (ribm_sw_g4 ? d0row_g4_7 : gamrow_g4_7);
+    wire [9:0] gamrow7_u_g5 = (ribm_sw_g5 ? d0row_g5_7 : gamrow_g5_7);
     wire [9:0] d0row8_ld = (((((sy_acc0[0] ? 10'h100 : 10'd0) ^ (sy_acc0[1] ? 10'h200 : 10'd0)) ^ ((sy_acc0[2] ? 10'd9 : 10'd0) ^ (sy_acc0[3] ? 10'h12 : 10'd0))) ^ (((sy_acc0[4] ? 10'h24 : 10'd0) ^ (sy_acc0[5] ? 10'h48 : 10'd0)) ^ ((sy_acc0[6] ? 10'h90 : 10'd0) ^ (sy_acc0[7] ? 10'h120 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h240 : 10'd0) ^ (sy_acc0[9] ? 10'h89 : 10'd0)));
     wire [9:0] d0row8_up = (((((ribm_pr0[0] ? 10'h100 : 10'd0) ^ (ribm_pr0[1] ? 10'h200 : 10'd0)) ^ ((ribm_pr0[2] ? 10'd9 : 10'd0) ^ (ribm_pr0[3] ? 10'h12 : 10'd0))) ^ (((ribm_pr0[4] ? 10'h24 : 10'd0) ^ (ribm_pr0[5] ? 10'h48 : 10'd0)) ^ ((ribm_pr0[6] ? 10'h90 : 10'd0) ^ (ribm_pr0[7] ? 10'h120 : 10'd0)))) ^ ((ribm_pr0[8] ? 10'h240 : 10'd0) ^ (ribm_pr0[9] ? 10'h89 : 10'd0)));
-    wire [9:0] d0row8_d = (first1 ? d0row8_ld : d0row8_up);
-    wire [9:0] gamrow8_d = (first1 ? 10'h100 : (ribm_sw ? d0row8 : gamrow8));
-    wire [9:0] d0row8_d_g1 = (ribm_ld_g1 ? d0row8_ld : d0row8_up);
-    wire [9:0] gamrow8_d_g1 = (ribm_ld_g1 ? 10'h100 : (ribm_sw_g1 ? d0row_g1_8 : gamrow_g1_8));
-    wire [9:0] d0row8_d_g2 = (ribm_ld_g2 ? d0row8_ld : d0row8_up);
-    wire [9:0] gamrow8_d_g2 = (ribm_ld_g2 ? 10'h100 : (ribm_sw_g2 ? d0row_g2_8 : gamrow_g2_8));
-    wire [9:0] d0row8_d_g3 = (ribm_ld_g3 ? d0row8_ld : d0row8_up);
-    wire [9:0] gamrow8_d_g3 = (ribm_ld_g3 ? 10'h100 : (ribm_sw_g3 ? d0row_g3_8 : gamrow_g3_8));
-    wire [9:0] d0row8_d_g4 = (ribm_ld_g4 ? d0row8_ld : d0row8_up);
-    wire [9:0] gamrow8_d_g4 = (ribm_ld_g4 ? 10'h100 : (ribm_sw_g4 ? d0row_g4_8 : gamrow_g4_8));
-    wire [9:0] d0row8_d_g5 = (ribm_ld_g5 ? d0row8_ld : d0row8_up);
-    wire [9:0] gamrow8_d_g5 = (ribm_ld_g5 ? 10'h100 : (ribm_sw_g5 ? d0row_g5_8 : gamrow_g5_8));
+    wire [9:0] gamrow8_u = (ribm_sw ? d0row8 : gamrow8);
+    wire [9:0] gamrow8_u_g1 = (ribm_sw_g1 ? d0row_g1_8 : gamrow_g1_8);
+    wire [9:0] gamrow8_u_g2 = (ribm_sw_g2 ? d0row_g2_8 : gamrow_g2_8);
+    wire [9:0] gamrow8_u_g3 = (ribm_sw_g3 ? d0row_g3_8 : gamrow_g3_8);
+    wire [9:0] gamrow8_u_g4 = (ribm_sw_g4 ? d0row_g4_8 : gamrow_g4_8);
+    wire [9:0] gamrow8_u_g5 = (ribm_sw_g5 ? d0row_g5_8 : gamrow_g5_8);
     wire [9:0] d0row9_ld = (((((sy_acc0[0] ? 10'h200 : 10'd0) ^ (sy_acc0[1] ? 10'd9 : 10'd0)) ^ ((sy_acc0[2] ? 10'h12 : 10'd0) ^ (sy_acc0[3] ? 10'h24 : 10'd0))) ^ (((sy_acc0[4] ? 10'h48 : 10'd0) ^ (sy_acc0[5] ? 10'h90 : 10'd0)) ^ ((sy_acc0[6] ? 10'h120 : 10'd0) ^ (sy_acc0[7] ? 10'h240 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h89 : 10'd0) ^ (sy_acc0[9] ? 10'h112 : 10'd0)));
     wire [9:0] d0row9_up = (((((ribm_pr0[0] ? 10'h200 : 10'd0) ^ (ribm_pr0[1] ? 10'd9 : 10'd0)) ^ ((ribm_pr0[2] ? 10'h12 : 10'd0) ^ (ribm_pr0[3] ? 10'h24 : 10'd0))) ^ (((ribm_pr0[4] ? 10'h48 : 10'd0) ^ (ribm_pr0[5] ? 10'h90 : 10'd0)) ^ ((ribm_pr0[6] ? 10'h120 : 10'd0) ^ (ribm_pr0[7] ? 10'h240 : 10'd0)))) ^ ((ribm_pr0[8] ? 10'h89 : 10'd0) ^ (ribm_pr0[9] ? 10'h112 : 10'd0)));
-    wire [9:0] d0row9_d = (first1 ? d0row9_ld : d0row9_up);
-    wire [9:0] gamrow9_d = (first1 ? 10'h200 : (ribm_sw ? d0row9 : gamrow9));
-    wire [9:0] d0row9_d_g1 = (ribm_ld_g1 ? d0row9_ld : d0row9_up);
-    wire [9:0] gamrow9_d_g1 = (ribm_ld_g1 ? 10'h200 : (ribm_sw_g1 ? d0row_g1_9 : gamrow_g1_9));
-    wire [9:0] d0row9_d_g2 = (ribm_ld_g2 ? d0row9_ld : d0row9_up);
-    wire [9:0] gamrow9_d_g2 = (ribm_ld_g2 ? 10'h200 : (ribm_sw_g2 ? d0row_g2_9 : gamrow_g2_9));
-    wire [9:0] d0row9_d_g3 = (ribm_ld_g3 ? d0row9_ld : d0row9_up);
-    wire [9:0] gamrow9_d_g3 = (ribm_ld_g3 ? 10'h200 : (ribm_sw_g3 ? d0row_g3_9 : gamrow_g3_9));
-    wire [9:0] d0row9_d_g4 = (ribm_ld_g4 ? d0row9_ld : d0row9_up);
-    wire [9:0] gamrow9_d_g4 = (ribm_ld_g4 ? 10'h200 : (ribm_sw_g4 ? d0row_g4_9 : gamrow_g4_9));
-    wire [9:0] d0row9_d_g5 = (ribm_ld_g5 ? d0row9_ld : d0row9_up);
-    wire [9:0] gamrow9_d_g5 = (ribm_ld_g5 ? 10'h200 : (ribm_sw_g5 ? d0row_g5_9 : gamrow_g5_9));
+    wire [9:0] gamrow9_u = (ribm_sw ? d0row9 : gamrow9);
+    wire [9:0] gamrow9_u_g1 = (ribm_sw_g1 ? d0row_g1_9 : gamrow_g1_9);
+    wire [9:0] gamrow9_u_g2 = (ribm_sw_g2 ? d0row_g2_9 : gamrow_g2_9);
+    wire [9:0] gamrow9_u_g3 = (ribm_sw_g3 ? d0row_g3_9 : gamrow_g3_9);
+    wire [9:0] gamrow9_u_g4 = (ribm_sw_g4 ? d0row_g4_9 : gamrow_g4_9);
+    wire [9:0] gamrow9_u_g5 = (ribm_sw_g5 ? d0row_g5_9 : gamrow_g5_9);
 
     // Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)
 
@@ -938,12 +890,88 @@ module rxdsp_rs_dec (
     always @(posedge clk) begin
         in_data <= s_axis_tdata;
         sy_in_c1 <= (s_axis_tvalid ? s_axis_tdata : {10'd0, 10'd0});
+        delta14 <= (ribm_ldv_g3 ? 10'd0 : (ribm_upv_g3 ? ribm_pr14 : delta14));
+        delta15 <= (ribm_ldv_g3 ? 10'd0 : (ribm_upv_g3 ? ribm_pr15 : delta15));
+        delta16 <= (ribm_ldv_g4 ? 10'd0 : (ribm_upv_g4 ? ribm_pr16 : delta16));
+        delta17 <= (ribm_ldv_g4 ? 10'd0 : (ribm_upv_g4 ? ribm_pr17 : delta17));
+        delta18 <= (ribm_ldv_g4 ? 10'd0 : (ribm_upv_g4 ? ribm_pr18 : delta18));
+        delta19 <= (ribm_ldv_g4 ? 10'd0 : (ribm_upv_g4 ? ribm_pr19 : delta19));
+        delta20 <= (ribm_ldv_g5 ? 10'd0 : (ribm_upv_g5 ? ribm_pr20 : delta20));
+        delta21 <= (ribm_ldv_g5 ? 10'd1 : (ribm_upv_g5 ? ribm_pr21 : delta21));
+        theta14 <= (ribm_ldv_g3 ? 10'd0 : (ribm_upv_g3 ? (ribm_sw_g3 ? delta15 : theta14) : theta14));
+        theta15 <= (ribm_ldv_g3 ? 10'd0 : (ribm_upv_g3 ? (ribm_sw_g3 ? delta16 : theta15) : theta15));
+        theta16 <= (ribm_ldv_g4 ? 10'd0 : (ribm_upv_g4 ? (ribm_sw_g4 ? delta17 : theta16) : theta16));
+        theta17 <= (ribm_ldv_g4 ? 10'd0 : (ribm_upv_g4 ? (ribm_sw_g4 ? delta18 : theta17) : theta17));
+        theta18 <= (ribm_ldv_g4 ? 10'd0 : (ribm_upv_g4 ? (ribm_sw_g4 ? delta19 : theta18) : theta18));
+        theta19 <= (ribm_ldv_g4 ? 10'd0 : (ribm_upv_g4 ? (ribm_sw_g4 ? delta20 : theta19) : theta19));
+        theta20 <= (ribm_ldv_g5 ? 10'd0 : (ribm_upv_g5 ? (ribm_sw_g5 ? delta21 : theta20) : theta20));
+        theta21 <= (ribm_ldv_g5 ? 10'd1 : (ribm_upv_g5 ? (ribm_sw_g5 ? 10'd0 : theta21) : theta21));
+        gamrow0 <= (ribm_ldv ? 10'd1 : (ribm_upv ? gamrow0_u : gamrow0));
+        gamrow1 <= (ribm_ldv ? 10'd2 : (ribm_upv ? gamrow1_u : gamrow1));
+        gamrow2 <= (ribm_ldv ? 10'd4 : (ribm_upv ? gamrow2_u : gamrow2));
+        gamrow3 <= (ribm_ldv ? 10'd8 : (ribm_upv ? gamrow3_u : gamrow3));
+        gamrow4 <= (ribm_ldv ? 10'h10 : (ribm_upv ? gamrow4_u : gamrow4));
+        gamrow5 <= (ribm_ldv ? 10'h20 : (ribm_upv ? gamrow5_u : gamrow5));
+        gamrow6 <= (ribm_ldv ? 10'h40 : (ribm_upv ? gamrow6_u : gamrow6));
+        gamrow7 <= (ribm_ldv ? 10'h80 : (ribm_upv ? gamrow7_u : gamrow7));
+        gamrow8 <= (ribm_ldv ? 10'h100 : (ribm_upv ? gamrow8_u : gamrow8));
+        gamrow9 <= (ribm_ldv ? 10'h200 : (ribm_upv ? gamrow9_u : gamrow9));
         ribm_sw <= ((~(delta0 == 10'd0)) & (~kreg[6]));
         ribm_sw_g1 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fe)));
+        gamrow_g1_0 <= (ribm_ldv_g1 ? 10'd1 : (ribm_upv_g1 ? gamrow0_u_g1 : gamrow_g1_0));
+        gamrow_g1_1 <= (ribm_ldv_g1 ? 10'd2 : (ribm_upv_g1 ? gamrow1_u_g1 : gamrow_g1_1));
+        gamrow_g1_2 <= (ribm_ldv_g1 ? 10'd4 : (ribm_upv_g1 ? gamrow2_u_g1 : gamrow_g1_2));
+        gamrow_g1_3 <= (ribm_ldv_g1 ? 10'd8 : (ribm_upv_g1 ? gamrow3_u_g1 : gamrow_g1_3));
+        gamrow_g1_4 <= (ribm_ldv_g1 ? 10'h10 : (ribm_upv_g1 ? gamrow4_u_g1 : gamrow_g1_4));
+        gamrow_g1_5 <= (ribm_ldv_g1 ? 10'h20 : (ribm_upv_g1 ? gamrow5_u_g1 : gamrow_g1_5));
+        gamrow_g1_6 <= (ribm_ldv_g1 ? 10'h40 : (ribm_upv_g1 ? gamrow6_u_g1 : gamrow_g1_6));
+        gamrow_g1_7 <= (ribm_ldv_g1 ? 10'h80 : (ribm_upv_g1 ? gamrow7_u_g1 : gamrow_g1_7));
+        gamrow_g1_8 <= (ribm_ldv_g1 ? 10'h100 : (ribm_upv_g1 ? gamrow8_u_g1 : gamrow_g1_8));
+        gamrow_g1_9 <= (ribm_ldv_g1 ? 10'h200 : (ribm_upv_g1 ? gamrow9_u_g1 : gamrow_g1_9));
         ribm_sw_g2 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fd)));
+        gamrow_g2_0 <= (ribm_ldv_g2 ? 10'd1 : (ribm_upv_g2 ? gamrow0_u_g2 : gamrow_g2_0));
+        gamrow_g2_1 <= (ribm_ldv_g2 ? 10'd2 : (ribm_upv_g2 ? gamrow1_u_g2 : gamrow_g2_1));
+        gamrow_g2_2 <= (ribm_ldv_g2 ? 10'd4 : (ribm_upv_g2 ? gamrow2_u_g2 : gamrow_g2_2));
+        gamrow_g2_3 <= (ribm_ldv_g2 ? 10'd8 : (ribm_upv_g2 ? gamrow3_u_g2 : gamrow_g2_3));
+        gamrow_g2_4 <= (ribm_ldv_g2 ? 10'h10 : (ribm_upv_g2 ? gamrow4_u_g2 : gamrow_g2_4));
+        gamrow_g2_5 <= (ribm_ldv_g2 ? 10'h20 : (ribm_upv_g2 ? gamrow5_u_g2 : gamrow_g2_5));
+        gamrow_g2_6 <= (ribm_ldv_g2 ? 10'h40 : (ribm_upv_g2 ? gamrow6_u_g2 : gamrow_g2_6));
+        gamrow_g2_7 <= (ribm_ldv_g2 ? 10'h80 : (ribm_upv_g2 ? gamrow7_u_g2 : gamrow_g2_7));
+        gamrow_g2_8 <= (ribm_ldv_g2 ? 10'h100 : (ribm_upv_g2 ? gamrow8_u_g2 : gamrow_g2_8));
+        gamrow_g2_9 <= (ribm_ldv_g2 ? 10'h200 : (ribm_upv_g2 ? gamrow9_u_g2 : gamrow_g2_9));
         ribm_sw_g3 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fc)));
+        gamrow_g3_0 <= (ribm_ldv_g3 ? 10'd1 : (ribm_upv_g3 ? gamrow0_u_g3 : gamrow_g3_0));
+        gamrow_g3_1 <= (ribm_ldv_g3 ? 10'd2 : (ribm_upv_g3 ? gamrow1_u_g3 : gamrow_g3_1));
+        gamrow_g3_2 <= (ribm_ldv_g3 ? 10'd4 : (ribm_upv_g3 ? gamrow2_u_g3 : gamrow_g3_2));
+        gamrow_g3_3 <= (ribm_ldv_g3 ? 10'd8 : (ribm_upv_g3 ? gamrow3_u_g3 : gamrow_g3_3));
+        gamrow_g3_4 <= (ribm_ldv_g3 ? 10'h10 : (ribm_upv_g3 ? gamrow4_u_g3 : gamrow_g3_4));
+        gamrow_g3_5 <= (ribm_ldv_g3 ? 10'h20 : (ribm_upv_g3 ? gamrow5_u_g3 : gamrow_g3_5));
+        gamrow_g3_6 <= (ribm_ldv_g3 ? 10'h40 : (ribm_upv_g3 ? gamrow6_u_g3 : gamrow_g3_6));
+        gamrow_g3_7 <= (ribm_ldv_g3 ? 10'h80 : (ribm_upv_g3 ? gamrow7_u_g3 : gamrow_g3_7));
+        gamrow_g3_8 <= (ribm_ldv_g3 ? 10'h100 : (ribm_upv_g3 ? gamrow8_u_g3 : gamrow_g3_8));
+        gamrow_g3_9 <= (ribm_ldv_g3 ? 10'h200 : (ribm_upv_g3 ? gamrow9_u_g3 : gamrow_g3_9));
         ribm_sw_g4 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fb)));
+        gamrow_g4_0 <= (ribm_ldv_g4 ? 10'd1 : (ribm_upv_g4 ? gamrow0_u_g4 : gamrow_g4_0));
+        gamrow_g4_1 <= (ribm_ldv_g4 ? 10'd2 : (ribm_upv_g4 ? gamrow1_u_g4 : gamrow_g4_1));
+        gamrow_g4_2 <= (ribm_ldv_g4 ? 10'd4 : (ribm_upv_g4 ? gamrow2_u_g4 : gamrow_g4_2));
+        gamrow_g4_3 <= (ribm_ldv_g4 ? 10'd8 : (ribm_upv_g4 ? gamrow3_u_g4 : gamrow_g4_3));
+        gamrow_g4_4 <= (ribm_ldv_g4 ? 10'h10 : (ribm_upv_g4 ? gamrow4_u_g4 : gamrow_g4_4));
+        gamrow_g4_5 <= (ribm_ldv_g4 ? 10'h20 : (ribm_upv_g4 ? gamrow5_u_g4 : gamrow_g4_5));
+        gamrow_g4_6 <= (ribm_ldv_g4 ? 10'h40 : (ribm_upv_g4 ? gamrow6_u_g4 : gamrow_g4_6));
+        gamrow_g4_7 <= (ribm_ldv_g4 ? 10'h80 : (ribm_upv_g4 ? gamrow7_u_g4 : gamrow_g4_7));
+        gamrow_g4_8 <= (ribm_ldv_g4 ? 10'h100 : (ribm_upv_g4 ? gamrow8_u_g4 : gamrow_g4_8));
+        gamrow_g4_9 <= (ribm_ldv_g4 ? 10'h200 : (ribm_upv_g4 ? gamrow9_u_g4 : gamrow_g4_9));
         ribm_sw_g5 <= (((~(delta0 == 10'd0)) & (~kreg[6])) & (~(bc == 9'h1fa)));
+        gamrow_g5_0 <= (ribm_ldv_g5 ? 10'd1 : (ribm_upv_g5 ? gamrow0_u_g5 : gamrow_g5_0));
+        gamrow_g5_1 <= (ribm_ldv_g5 ? 10'd2 : (ribm_upv_g5 ? gamrow1_u_g5 : gamrow_g5_1));
+        gamrow_g5_2 <= (ribm_ldv_g5 ? 10'd4 : (ribm_upv_g5 ? gamrow2_u_g5 : gamrow_g5_2));
+        gamrow_g5_3 <= (ribm_ldv_g5 ? 10'd8 : (ribm_upv_g5 ? gamrow3_u_g5 : gamrow_g5_3));
+        gamrow_g5_4 <= (ribm_ldv_g5 ? 10'h10 : (ribm_upv_g5 ? gamrow4_u_g5 : gamrow_g5_4));
+        gamrow_g5_5 <= (ribm_ldv_g5 ? 10'h20 : (ribm_upv_g5 ? gamrow5_u_g5 : gamrow_g5_5));
+        gamrow_g5_6 <= (ribm_ldv_g5 ? 10'h40 : (ribm_upv_g5 ? gamrow6_u_g5 : gamrow_g5_6));
+        gamrow_g5_7 <= (ribm_ldv_g5 ? 10'h80 : (ribm_upv_g5 ? gamrow7_u_g5 : gamrow_g5_7));
+        gamrow_g5_8 <= (ribm_ldv_g5 ? 10'h100 : (ribm_upv_g5 ? gamrow8_u_g5 : gamrow_g5_8));
+        gamrow_g5_9 <= (ribm_ldv_g5 ? 10'h200 : (ribm_upv_g5 ? gamrow9_u_g5 : gamrow_g5_9));
         ribm_pr0 <= ((((((delta1[0] ? gamrow0 : 10'd0) ^ (delta1[1] ? gamrow1 : 10'd0)) ^ ((delta1[2] ? gamrow2 : 10'd0) ^ (delta1[3] ? gamrow3 : 10'd0))) ^ (((delta1[4] ? gamrow4 : 10'd0) ^ (delta1[5] ? gamrow5 : 10'd0)) ^ ((delta1[6] ? gamrow6 : 10'd0) ^ (delta1[7] ? gamrow7 : 10'd0)))) ^ ((delta1[8] ? gamrow8 : 10'd0) ^ (delta1[9] ? gamrow9 : 10'd0))) ^ (((((theta0[0] ? d0row0 : 10'd0) ^ (theta0[1] ? d0row1 : 10'd0)) ^ ((theta0[2] ? d0row2 : 10'd0) ^ (theta0[3] ? d0row3 : 10'd0))) ^ (((theta0[4] ? d0row4 : 10'd0) ^ (theta0[5] ? d0row5 : 10'd0)) ^ ((theta0[6] ? d0row6 : 10'd0) ^ (theta0[7] ? d0row7 : 10'd0)))) ^ ((theta0[8] ? d0row8 : 10'd0) ^ (theta0[9] ? d0row9 : 10'd0))));
         ribm_pr1 <= ((((((delta2[0] ? gamrow0 : 10'd0) ^ (delta2[1] ? gamrow1 : 10'd0)) ^ ((delta2[2] ? gamrow2 : 10'd0) ^ (delta2[3] ? gamrow3 : 10'd0))) ^ (((delta2[4] ? gamrow4 : 10'd0) ^ (delta2[5] ? gamrow5 : 10'd0)) ^ ((delta2[6] ? gamrow6 : 10'd0) ^ (delta2[7] ? gamrow7 : 10'd0)))) ^ ((delta2[8] ? gamrow8 : 10'd0) ^ (delta2[9] ? gamrow9 : 10'd0))) ^ (((((theta1[0] ? d0row0 : 10'd0) ^ (theta1[1] ? d0row1 : 10'd0)) ^ ((theta1[2] ? d0row2 : 10'd0) ^ (theta1[3] ? d0row3 : 10'd0))) ^ (((theta1[4] ? d0row4 : 10'd0) ^ (theta1[5] ? d0row5 : 10'd0)) ^ ((theta1[6] ? d0row6 : 10'd0) ^ (theta1[7] ? d0row7 : 10'd0)))) ^ ((theta1[8] ? d0row8 : 10'd0) ^ (theta1[9] ? d0row9 : 10'd0))));
         ribm_pr2 <= ((((((delta3[0] ? gamrow0 : 10'd0) ^ (delta3[1] ? gamrow1 : 10'd0)) ^ ((delta3[2] ? gamrow2 : 10'd0) ^ (delta3[3] ? gamrow3 : 10'd0))) ^ (((delta3[4] ? gamrow4 : 10'd0) ^ (delta3[5] ? gamrow5 : 10'd0)) ^ ((delta3[6] ? gamrow6 : 10'd0) ^ (delta3[7] ? gamrow7 : 10'd0)))) ^ ((delta3[8] ? gamrow8 : 10'd0) ^ (delta3[9] ? gamrow9 : 10'd0))) ^ (((((theta2[0] ? d0row0 : 10'd0) ^ (theta2[1] ? d0row1 : 10'd0)) ^ ((theta2[2] ? d0row2 : 10'd0) ^ (theta2[3] ? d0row3 : 10'd0))) ^ (((theta2[4] ? d0row4 : 10'd0) ^ (theta2[5] ? d0row5 : 10'd0)) ^ ((theta2[6] ? d0row6 : 10'd0) ^ (theta2[7] ? d0row7 : 10'd0)))) ^ ((theta2[8] ? d0row8 : 10'd0) ^ (theta2[9] ? d0row9 : 10'd0))));
@@ -988,6 +1016,24 @@ module rxdsp_rs_dec (
             in_valid_c12 <= 1'b0;
             in_valid_c13 <= 1'b0;
             in_valid_c14 <= 1'b0;
+            ribm_ldv <= 1'b0;
+            ribm_upv <= 1'b0;
+            ribm_env <= 1'b0;
+            ribm_ldv_g1 <= 1'b0;
+            ribm_upv_g1 <= 1'b0;
+            ribm_env_g1 <= 1'b0;
+            ribm_ldv_g2 <= 1'b0;
+            ribm_upv_g2 <= 1'b0;
+            ribm_env_g2 <= 1'b0;
+            ribm_ldv_g3 <= 1'b0;
+            ribm_upv_g3 <= 1'b0;
+            ribm_env_g3 <= 1'b0;
+            ribm_ldv_g4 <= 1'b0;
+            ribm_upv_g4 <= 1'b0;
+            ribm_env_g4 <= 1'b0;
+            ribm_ldv_g5 <= 1'b0;
+            ribm_upv_g5 <= 1'b0;
+            ribm_env_g5 <= 1'b0;
             dec_valid <= 1'b0;
             st_real1 <= 1'b0;
             st_real <= 1'b0;
@@ -1011,6 +1057,24 @@ module rxdsp_rs_dec (
             in_valid_c12 <= in_valid_f12;
             in_valid_c13 <= in_valid_f13;
             in_valid_c14 <= in_valid_f14;
+            ribm_ldv <= (in_valid_f5 & (in_valid_c5 ? first_q : first1));
+            ribm_upv <= (in_valid_f5 & (in_valid_c5 ? (((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) : ribm_upq));
+            ribm_env <= (in_valid_f5 & (in_valid_c5 ? (first_q | (((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d))) : (first1 | ribm_upq)));
+            ribm_ldv_g1 <= (in_valid_f6 & (in_valid_c6 ? (first_q & (~(bc == 9'h1ff))) : ribm_ld_g1));
+            ribm_upv_g1 <= (in_valid_f6 & (in_valid_c6 ? ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fe))) : ribm_upq_g1));
+            ribm_env_g1 <= (in_valid_f6 & (in_valid_c6 ? ((first_q & (~(bc == 9'h1ff))) | ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fe)))) : (ribm_ld_g1 | ribm_upq_g1)));
+            ribm_ldv_g2 <= (in_valid_f7 & (in_valid_c7 ? (first_q & (~(bc == 9'h1fe))) : ribm_ld_g2));
+            ribm_upv_g2 <= (in_valid_f7 & (in_valid_c7 ? ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fd))) : ribm_upq_g2));
+            ribm_env_g2 <= (in_valid_f7 & (in_valid_c7 ? ((first_q & (~(bc == 9'h1fe))) | ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fd)))) : (ribm_ld_g2 | ribm_upq_g2)));
+            ribm_ldv_g3 <= (in_valid_f8 & (in_valid_c8 ? (first_q & (~(bc == 9'h1fd))) : ribm_ld_g3));
+            ribm_upv_g3 <= (in_valid_f8 & (in_valid_c8 ? ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fc))) : ribm_upq_g3));
+            ribm_env_g3 <= (in_valid_f8 & (in_valid_c8 ? ((first_q & (~(bc == 9'h1fd))) | ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fc)))) : (ribm_ld_g3 | ribm_upq_g3)));
+            ribm_ldv_g4 <= (in_valid_f9 & (in_valid_c9 ? (first_q & (~(bc == 9'h1fc))) : ribm_ld_g4));
+            ribm_upv_g4 <= (in_valid_f9 & (in_valid_c9 ? ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fb))) : ribm_upq_g4));
+            ribm_env_g4 <= (in_valid_f9 & (in_valid_c9 ? ((first_q & (~(bc == 9'h1fc))) | ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fb)))) : (ribm_ld_g4 | ribm_upq_g4)));
+            ribm_ldv_g5 <= (in_valid_f10 & (in_valid_c10 ? (first_q & (~(bc == 9'h1fb))) : ribm_ld_g5));
+            ribm_upv_g5 <= (in_valid_f10 & (in_valid_c10 ? ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fa))) : ribm_upq_g5));
+            ribm_env_g5 <= (in_valid_f10 & (in_valid_c10 ? ((first_q & (~(bc == 9'h1fb))) | ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fa)))) : (ribm_ld_g5 | ribm_upq_g5)));
             dec_valid <= (dec_valid | dec_real);
             st_real1 <= dec_real;
             st_real <= st_real1;
@@ -1143,197 +1207,91 @@ module rxdsp_rs_dec (
     end
 
     always @(posedge clk) begin
-        if (ribm_en) begin
-            delta0 <= (first1 ? sy_acc0 : ribm_pr0);
-            delta1 <= (first1 ? sy_acc1 : ribm_pr1);
-            delta2 <= (first1 ? sy_acc2 : ribm_pr2);
-            delta3 <= (first1 ? sy_acc3 : ribm_pr3);
-            theta0 <= (first1 ? sy_acc0 : (ribm_sw ? delta1 : theta0));
-            theta1 <= (first1 ? sy_acc1 : (ribm_sw ? delta2 : theta1));
-            theta2 <= (first1 ? sy_acc2 : (ribm_sw ? delta3 : theta2));
-            theta3 <= (first1 ? sy_acc3 : (ribm_sw ? delta4 : theta3));
-            d0row0 <= d0row0_d;
-            d0row1 <= d0row1_d;
-            d0row2 <= d0row2_d;
-            d0row3 <= d0row3_d;
-            d0row4 <= d0row4_d;
-            d0row5 <= d0row5_d;
-            d0row6 <= d0row6_d;
-            d0row7 <= d0row7_d;
-            d0row8 <= d0row8_d;
-            d0row9 <= d0row9_d;
-            gamrow0 <= gamrow0_d;
-            gamrow1 <= gamrow1_d;
-            gamrow2 <= gamrow2_d;
-            gamrow3 <= gamrow3_d;
-            gamrow4 <= gamrow4_d;
-            gamrow5 <= gamrow5_d;
-            gamrow6 <= gamrow6_d;
-            gamrow7 <= gamrow7_d;
-            gamrow8 <= gamrow8_d;
-            gamrow9 <= gamrow9_d;
-            kreg <= (first1 ? 7'd0 : (ribm_sw ? (~kreg) : (kreg + 7'd1)));
+        if (ribm_env) begin
+            delta0 <= (ribm_ldv ? sy_acc0 : ribm_pr0);
+            delta1 <= (ribm_ldv ? sy_acc1 : ribm_pr1);
+            delta2 <= (ribm_ldv ? sy_acc2 : ribm_pr2);
+            delta3 <= (ribm_ldv ? sy_acc3 : ribm_pr3);
+            theta0 <= (ribm_ldv ? sy_acc0 : (ribm_sw ? delta1 : theta0));
+            theta1 <= (ribm_ldv ? sy_acc1 : (ribm_sw ? delta2 : theta1));
+            theta2 <= (ribm_ldv ? sy_acc2 : (ribm_sw ? delta3 : theta2));
+            theta3 <= (ribm_ldv ? sy_acc3 : (ribm_sw ? delta4 : theta3));
+            d0row0 <= (ribm_ldv ? d0row0_ld : d0row0_up);
+            d0row1 <= (ribm_ldv ? d0row1_ld : d0row1_up);
+            d0row2 <= (ribm_ldv ? d0row2_ld : d0row2_up);
+            d0row3 <= (ribm_ldv ? d0row3_ld : d0row3_up);
+            d0row4 <= (ribm_ldv ? d0row4_ld : d0row4_up);
+            d0row5 <= (ribm_ldv ? d0row5_ld : d0row5_up);
+            d0row6 <= (ribm_ldv ? d0row6_ld : d0row6_up);
+            d0row7 <= (ribm_ldv ? d0row7_ld : d0row7_up);
+            d0row8 <= (ribm_ldv ? d0row8_ld : d0row8_up);
+            d0row9 <= (ribm_ldv ? d0row9_ld : d0row9_up);
+            kreg <= (ribm_ldv ? 7'd0 : (ribm_sw ? (~kreg) : (kreg + 7'd1)));
         end
     end
 
     always @(posedge clk) begin
-        if (ribm_en_g1) begin
-            delta4 <= (ribm_ld_g1 ? sy_acc4 : ribm_pr4);
-            delta5 <= (ribm_ld_g1 ? sy_acc5 : ribm_pr5);
-            delta6 <= (ribm_ld_g1 ? sy_acc6 : ribm_pr6);
-            delta7 <= (ribm_ld_g1 ? sy_acc7 : ribm_pr7);
-            theta4 <= (ribm_ld_g1 ? sy_acc4 : (ribm_sw_g1 ? delta5 : theta4));
-            theta5 <= (ribm_ld_g1 ? sy_acc5 : (ribm_sw_g1 ? delta6 : theta5));
-            theta6 <= (ribm_ld_g1 ? sy_acc6 : (ribm_sw_g1 ? delta7 : theta6));
-            theta7 <= (ribm_ld_g1 ? sy_acc7 : (ribm_sw_g1 ? delta8 : theta7));
-            d0row_g1_0 <= d0row0_d_g1;
-            d0row_g1_1 <= d0row1_d_g1;
-            d0row_g1_2 <= d0row2_d_g1;
-            d0row_g1_3 <= d0row3_d_g1;
-            d0row_g1_4 <= d0row4_d_g1;
-            d0row_g1_5 <= d0row5_d_g1;
-            d0row_g1_6 <= d0row6_d_g1;
-            d0row_g1_7 <= d0row7_d_g1;
-            d0row_g1_8 <= d0row8_d_g1;
-            d0row_g1_9 <= d0row9_d_g1;
-            gamrow_g1_0 <= gamrow0_d_g1;
-            gamrow_g1_1 <= gamrow1_d_g1;
-            gamrow_g1_2 <= gamrow2_d_g1;
-            gamrow_g1_3 <= gamrow3_d_g1;
-            gamrow_g1_4 <= gamrow4_d_g1;
-            gamrow_g1_5 <= gamrow5_d_g1;
-            gamrow_g1_6 <= gamrow6_d_g1;
-            gamrow_g1_7 <= gamrow7_d_g1;
-            gamrow_g1_8 <= gamrow8_d_g1;
-            gamrow_g1_9 <= gamrow9_d_g1;
+        if (ribm_env_g1) begin
+            delta4 <= (ribm_ldv_g1 ? sy_acc4 : ribm_pr4);
+            delta5 <= (ribm_ldv_g1 ? sy_acc5 : ribm_pr5);
+            delta6 <= (ribm_ldv_g1 ? sy_acc6 : ribm_pr6);
+            delta7 <= (ribm_ldv_g1 ? sy_acc7 : ribm_pr7);
+            theta4 <= (ribm_ldv_g1 ? sy_acc4 : (ribm_sw_g1 ? delta5 : theta4));
+            theta5 <= (ribm_ldv_g1 ? sy_acc5 : (ribm_sw_g1 ? delta6 : theta5));
+            theta6 <= (ribm_ldv_g1 ? sy_acc6 : (ribm_sw_g1 ? delta7 : theta6));
+            theta7 <= (ribm_ldv_g1 ? sy_acc7 : (ribm_sw_g1 ? delta8 : theta7));
+            d0row_g1_0 <= (ribm_ldv_g1 ? d0row0_ld : d0row0_up);
+            d0row_g1_1 <= (ribm_ldv_g1 ? d0row1_ld : d0row1_up);
+            d0row_g1_2 <= (ribm_ldv_g1 ? d0row2_ld : d0row2_up);
+            d0row_g1_3 <= (ribm_ldv_g1 ? d0row3_ld : d0row3_up);
+            d0row_g1_4 <= (ribm_ldv_g1 ? d0row4_ld : d0row4_up);
+            d0row_g1_5 <= (ribm_ldv_g1 ? d0row5_ld : d0row5_up);
+            d0row_g1_6 <= (ribm_ldv_g1 ? d0row6_ld : d0row6_up);
+            d0row_g1_7 <= (ribm_ldv_g1 ? d0row7_ld : d0row7_up);
+            d0row_g1_8 <= (ribm_ldv_g1 ? d0row8_ld : d0row8_up);
+            d0row_g1_9 <= (ribm_ldv_g1 ? d0row9_ld : d0row9_up);
         end
     end
 
     always @(posedge clk) begin
-        if (ribm_en_g2) begin
-            delta8 <= (ribm_ld_g2 ? sy_acc8 : ribm_pr8);
-            delta9 <= (ribm_ld_g2 ? sy_acc9 : ribm_pr9);
-            delta10 <= (ribm_ld_g2 ? sy_acc10 : ribm_pr10);
-            delta11 <= (ribm_ld_g2 ? sy_acc11 : ribm_pr11);
-            theta8 <= (ribm_ld_g2 ? sy_acc8 : (ribm_sw_g2 ? delta9 : theta8));
-            theta9 <= (ribm_ld_g2 ? sy_acc9 : (ribm_sw_g2 ? delta10 : theta9));
-            theta10 <= (ribm_ld_g2 ? sy_acc10 : (ribm_sw_g2 ? delta11 : theta10));
-            theta11 <= (ribm_ld_g2 ? sy_acc11 : (ribm_sw_g2 ? delta12 : theta11));
-            d0row_g2_0 <= d0row0_d_g2;
-            d0row_g2_1 <= d0row1_d_g2;
-            d0row_g2_2 <= d0row2_d_g2;
-            d0row_g2_3 <= d0row3_d_g2;
-            d0row_g2_4 <= d0row4_d_g2;
-            d0row_g2_5 <= d0row5_d_g2;
-            d0row_g2_6 <= d0row6_d_g2;
-            d0row_g2_7 <= d0row7_d_g2;
-            d0row_g2_8 <= d0row8_d_g2;
-            d0row_g2_9 <= d0row9_d_g2;
-            gamrow_g2_0 <= gamrow0_d_g2;
-            gamrow_g2_1 <= gamrow1_d_g2;
-            gamrow_g2_2 <= gamrow2_d_g2;
-            gamrow_g2_3 <= gamrow3_d_g2;
-            gamrow_g2_4 <= gamrow4_d_g2;
-            gamrow_g2_5 <= gamrow5_d_g2;
-            gamrow_g2_6 <= gamrow6_d_g2;
-            gamrow_g2_7 <= gamrow7_d_g2;
-            gamrow_g2_8 <= gamrow8_d_g2;
-            gamrow_g2_9 <= gamrow9_d_g2;
+        if (ribm_env_g2) begin
+            delta8 <= (ribm_ldv_g2 ? sy_acc8 : ribm_pr8);
+            delta9 <= (ribm_ldv_g2 ? sy_acc9 : ribm_pr9);
+            delta10 <= (ribm_ldv_g2 ? sy_acc10 : ribm_pr10);
+            delta11 <= (ribm_ldv_g2 ? sy_acc11 : ribm_pr11);
+            theta8 <= (ribm_ldv_g2 ? sy_acc8 : (ribm_sw_g2 ? delta9 : theta8));
+            theta9 <= (ribm_ldv_g2 ? sy_acc9 : (ribm_sw_g2 ? delta10 : theta9));
+            theta10 <= (ribm_ldv_g2 ? sy_acc10 : (ribm_sw_g2 ? delta11 : theta10));
+            theta11 <= (ribm_ldv_g2 ? sy_acc11 : (ribm_sw_g2 ? delta12 : theta11));
+            d0row_g2_0 <= (ribm_ldv_g2 ? d0row0_ld : d0row0_up);
+            d0row_g2_1 <= (ribm_ldv_g2 ? d0row1_ld : d0row1_up);
+            d0row_g2_2 <= (ribm_ldv_g2 ? d0row2_ld : d0row2_up);
+            d0row_g2_3 <= (ribm_ldv_g2 ? d0row3_ld : d0row3_up);
+            d0row_g2_4 <= (ribm_ldv_g2 ? d0row4_ld : d0row4_up);
+            d0row_g2_5 <= (ribm_ldv_g2 ? d0row5_ld : d0row5_up);
+            d0row_g2_6 <= (ribm_ldv_g2 ? d0row6_ld : d0row6_up);
+            d0row_g2_7 <= (ribm_ldv_g2 ? d0row7_ld : d0row7_up);
+            d0row_g2_8 <= (ribm_ldv_g2 ? d0row8_ld : d0row8_up);
+            d0row_g2_9 <= (ribm_ldv_g2 ? d0row9_ld : d0row9_up);
         end
     end
 
     always @(posedge clk) begin
-        if (ribm_en_g3) begin
-            delta12 <= (ribm_ld_g3 ? sy_acc12 : ribm_pr12);
-            delta13 <= (ribm_ld_g3 ? sy_acc13 : ribm_pr13);
-            delta14 <= (ribm_ld_g3 ? 10'd0 : ribm_pr14);
-            delta15 <= (ribm_ld_g3 ? 10'd0 : ribm_pr15);
-            theta12 <= (ribm_ld_g3 ? sy_acc12 : (ribm_sw_g3 ? delta13 : theta12));
-            theta13 <= (ribm_ld_g3 ? sy_acc13 : (ribm_sw_g3 ? delta14 : theta13));
-            theta14 <= (ribm_ld_g3 ? 10'd0 : (ribm_sw_g3 ? delta15 : theta14));
-            theta15 <= (ribm_ld_g3 ? 10'd0 : (ribm_sw_g3 ? delta16 : theta15));
-            d0row_g3_0 <= d0row0_d_g3;
-            d0row_g3_1 <= d0row1_d_g3;
-            d0row_g3_2 <= d0row2_d_g3;
-            d0row_g3_3 <= d0row3_d_g3;
-            d0row_g3_4 <= d0row4_d_g3;
-            d0row_g3_5 <= d0row5_d_g3;
-            d0row_g3_6 <= d0row6_d_g3;
-            d0row_g3_7 <= d0row7_d_g3;
-            d0row_g3_8 <= d0row8_d_g3;
-            d0row_g3_9 <= d0row9_d_g3;
-            gamrow_g3_0 <= gamrow0_d_g3;
-            gamrow_g3_1 <= gamrow1_d_g3;
-            gamrow_g3_2 <= gamrow2_d_g3;
-            gamrow_g3_3 <= gamrow3_d_g3;
-            gamrow_g3_4 <= gamrow4_d_g3;
-            gamrow_g3_5 <= gamrow5_d_g3;
-            gamrow_g3_6 <= gamrow6_d_g3;
-            gamrow_g3_7 <= gamrow7_d_g3;
-            gamrow_g3_8 <= gamrow8_d_g3;
-            gamrow_g3_9 <= gamrow9_d_g3;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (ribm_en_g4) begin
-            delta16 <= (ribm_ld_g4 ? 10'd0 : ribm_pr16);
-            delta17 <= (ribm_ld_g4 ? 10'd0 : ribm_pr17);
-            delta18 <= (ribm_ld_g4 ? 10'd0 : ribm_pr18);
-            delta19 <= (ribm_ld_g4 ? 10'd0 : ribm_pr19);
-            theta16 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta17 : theta16));
-            theta17 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta18 : theta17));
-            theta18 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta19 : theta18));
-            theta19 <= (ribm_ld_g4 ? 10'd0 : (ribm_sw_g4 ? delta20 : theta19));
-            d0row_g4_0 <= d0row0_d_g4;
-            d0row_g4_1 <= d0row1_d_g4;
-            d0row_g4_2 <= d0row2_d_g4;
-            d0row_g4_3 <= d0row3_d_g4;
-            d0row_g4_4 <= d0row4_d_g4;
-            d0row_g4_5 <= d0row5_d_g4;
-            d0row_g4_6 <= d0row6_d_g4;
-            d0row_g4_7 <= d0row7_d_g4;
-            d0row_g4_8 <= d0row8_d_g4;
-            d0row_g4_9 <= d0row9_d_g4;
-            gamrow_g4_0 <= gamrow0_d_g4;
-            gamrow_g4_1 <= gamrow1_d_g4;
-            gamrow_g4_2 <= gamrow2_d_g4;
-            gamrow_g4_3 <= gamrow3_d_g4;
-            gamrow_g4_4 <= gamrow4_d_g4;
-            gamrow_g4_5 <= gamrow5_d_g4;
-            gamrow_g4_6 <= gamrow6_d_g4;
-            gamrow_g4_7 <= gamrow7_d_g4;
-            gamrow_g4_8 <= gamrow8_d_g4;
-            gamrow_g4_9 <= gamrow9_d_g4;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (ribm_en_g5) begin
-            delta20 <= (ribm_ld_g5 ? 10'd0 : ribm_pr20);
-            delta21 <= (ribm_ld_g5 ? 10'd1 : ribm_pr21);
-            theta20 <= (ribm_ld_g5 ? 10'd0 : (ribm_sw_g5 ? delta21 : theta20));
-            theta21 <= (ribm_ld_g5 ? 10'd1 : (ribm_sw_g5 ? 10'd0 : theta21));
-            d0row_g5_0 <= d0row0_d_g5;
-            d0row_g5_1 <= d0row1_d_g5;
-            d0row_g5_2 <= d0row2_d_g5;
-            d0row_g5_3 <= d0row3_d_g5;
-            d0row_g5_4 <= d0row4_d_g5;
-            d0row_g5_5 <= d0row5_d_g5;
-            d0row_g5_6 <= d0row6_d_g5;
-            d0row_g5_7 <= d0row7_d_g5;
-            d0row_g5_8 <= d0row8_d_g5;
-            d0row_g5_9 <= d0row9_d_g5;
-            gamrow_g5_0 <= gamrow0_d_g5;
-            gamrow_g5_1 <= gamrow1_d_g5;
-            gamrow_g5_2 <= gamrow2_d_g5;
-            gamrow_g5_3 <= gamrow3_d_g5;
-            gamrow_g5_4 <= gamrow4_d_g5;
-            gamrow_g5_5 <= gamrow5_d_g5;
-            gamrow_g5_6 <= gamrow6_d_g5;
-            gamrow_g5_7 <= gamrow7_d_g5;
-            gamrow_g5_8 <= gamrow8_d_g5;
-            gamrow_g5_9 <= gamrow9_d_g5;
+        if (ribm_env_g3) begin
+            delta12 <= (ribm_ldv_g3 ? sy_acc12 : ribm_pr12);
+            delta13 <= (ribm_ldv_g3 ? sy_acc13 : ribm_pr13);
+            theta12 <= (ribm_ldv_g3 ? sy_acc12 : (ribm_sw_g3 ? delta13 : theta12));
+            theta13 <= (ribm_ldv_g3 ? sy_acc13 : (ribm_sw_g3 ? delta14 : theta13));
+            d0row_g3_0 <= (ribm_ldv_g3 ? d0row0_ld : d0row0_up);
+            d0row_g3_1 <= (ribm_ldv_g3 ? d0row1_ld : d0row1_up);
+            d0row_g3_2 <= (ribm_ldv_g3 ? d0row2_ld : d0row2_up);
+            d0row_g3_3 <= (ribm_ldv_g3 ? d0row3_ld : d0row3_up);
+            d0row_g3_4 <= (ribm_ldv_g3 ? d0row4_ld : d0row4_up);
+            d0row_g3_5 <= (ribm_ldv_g3 ? d0row5_ld : d0row5_up);
+            d0row_g3_6 <= (ribm_ldv_g3 ? d0row6_ld : d0row6_up);
+            d0row_g3_7 <= (ribm_ldv_g3 ? d0row7_ld : d0row7_up);
+            d0row_g3_8 <= (ribm_ldv_g3 ? d0row8_ld : d0row8_up);
+            d0row_g3_9 <= (ribm_ldv_g3 ? d0row9_ld : d0row9_up);
         end
     end
 
@@ -1378,12 +1336,42 @@ module rxdsp_rs_dec (
     end
 
     always @(posedge clk) begin
+        if (ribm_env_g4) begin
+            d0row_g4_0 <= (ribm_ldv_g4 ? d0row0_ld : d0row0_up);
+            d0row_g4_1 <= (ribm_ldv_g4 ? d0row1_ld : d0row1_up);
+            d0row_g4_2 <= (ribm_ldv_g4 ? d0row2_ld : d0row2_up);
+            d0row_g4_3 <= (ribm_ldv_g4 ? d0row3_ld : d0row3_up);
+            d0row_g4_4 <= (ribm_ldv_g4 ? d0row4_ld : d0row4_up);
+            d0row_g4_5 <= (ribm_ldv_g4 ? d0row5_ld : d0row5_up);
+            d0row_g4_6 <= (ribm_ldv_g4 ? d0row6_ld : d0row6_up);
+            d0row_g4_7 <= (ribm_ldv_g4 ? d0row7_ld : d0row7_up);
+            d0row_g4_8 <= (ribm_ldv_g4 ? d0row8_ld : d0row8_up);
+            d0row_g4_9 <= (ribm_ldv_g4 ? d0row9_ld : d0row9_up);
+        end
+    end
+
+    always @(posedge clk) begin
         if (rst) begin
             ribm_ld_g5 <= 1'b0;
             ribm_upq_g5 <= 1'b0;
         end else if (in_valid_c10) begin
             ribm_ld_g5 <= (first_q & (~(bc == 9'h1fb)));
             ribm_upq_g5 <= ((((~bc[0]) & (bc >= 9'd2)) & (bc < 9'h1d)) & (~(bc == 9'h1fa)));
+        end
+    end
+
+    always @(posedge clk) begin
+        if (ribm_env_g5) begin
+            d0row_g5_0 <= (ribm_ldv_g5 ? d0row0_ld : d0row0_up);
+            d0row_g5_1 <= (ribm_ldv_g5 ? d0row1_ld : d0row1_up);
+            d0row_g5_2 <= (ribm_ldv_g5 ? d0row2_ld : d0row2_up);
+            d0row_g5_3 <= (ribm_ldv_g5 ? d0row3_ld : d0row3_up);
+            d0row_g5_4 <= (ribm_ldv_g5 ? d0row4_ld : d0row4_up);
+            d0row_g5_5 <= (ribm_ldv_g5 ? d0row5_ld : d0row5_up);
+            d0row_g5_6 <= (ribm_ldv_g5 ? d0row6_ld : d0row6_up);
+            d0row_g5_7 <= (ribm_ldv_g5 ? d0row7_ld : d0row7_up);
+            d0row_g5_8 <= (ribm_ldv_g5 ? d0row8_ld : d0row8_up);
+            d0row_g5_9 <= (ribm_ldv_g5 ? d0row9_ld : d0row9_up);
         end
     end
 
