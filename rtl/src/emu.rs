@@ -892,13 +892,19 @@ fn injector(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Expr
     m.comment("error injector: lane rem of the started word is flipped when K != 0 and rem < P");
     let w = INJECT_BITS;
     let load = port.hit(m, addr::INJECT_EVERY, "we_inject_every")?;
-    let k = m.reg_d("inject_every", &port.data(w)?, Some(&load), Some(0))?;
-    let on = m.wire("inj_on", &k.eq(&ku(0, w)?)?.not())?;
+    let k = m.reg("inject_every", Ty::u(w), Some(0))?;
+    let k_n = m.wire("inject_every_next", &Expr::mux(&load, &port.data(w)?, &k)?)?;
+    m.next(&k, &k_n, None)?;
+    // `K != 0` and the offset's "in this word" are registers of the next
+    // values, so the flip mask is one LUT from registers: formed from the
+    // offset's adder and compares, the mask crossed the die to the channel
+    // (inj_rem -> inj_q, 21.2 ns placed on 9e44688)
+    let on = m.reg_d("inj_on", &k_n.eq(&ku(0, w)?)?.not(), None, Some(0))?;
     let pk = ku(p as i128, w)?;
     let kmp = m.reg_d("inj_k_minus_p", &k.sub(&pk)?, None, Some(0))?;
     let rem = m.reg("inj_rem", Ty::u(w), Some(0))?;
     let lg = p.trailing_zeros();
-    let in_word = m.wire("inj_in_word", &rem.slice(w - 1, lg)?.eq(&ku(0, w - lg)?)?)?;
+    let in_word = m.reg("inj_in_word", Ty::BIT, Some(1))?;
     let hit = m.wire("inj_hit", &on.and(&in_word)?)?;
     let bits: Vec<Expr> = (0..p)
         .map(|i| match lg {
@@ -910,7 +916,10 @@ fn injector(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Expr
     let nxt = Expr::mux(&in_word, &rem.add(&kmp)?, &rem.sub(&pk)?)?;
     let d = Expr::mux(&load, &port.data(w)?.sub(&ku(1, w)?)?, &nxt)?;
     let e = m.wire("inj_rem_en", &load.or(adv)?)?;
-    m.next(&rem, &d, Some(&e))?;
+    let rem_n = m.wire("inj_rem_next", &Expr::mux(&e, &d, &rem)?)?;
+    m.next(&rem, &rem_n, None)?;
+    let z = rem_n.slice(w - 1, lg)?.eq(&ku(0, w - lg)?)?;
+    m.next(&in_word, &z, None)?;
     m.reg_d("inj_q", &mask, None, None)
 }
 
