@@ -555,9 +555,10 @@ fn delay(m: &mut Module, name: &str, x: &Expr, n: usize) -> Result<Expr, RtlErro
 
 /// A configuration register or memory takes a write's value at this clock
 /// edge after the write's cycle: the port is registered (a kept copy of the
-/// strobe and address per register or lane, `cfg_wdata_p` then
-/// `cfg_wdata_q` for the data: the CSR block drives them from across the
-/// die), then each strobe (its address decode) with the data beside it.
+/// strobe and address per register or lane, `cfg_wdata_p` then a kept
+/// copy of it per register or lane for the data: the CSR block drives them
+/// from across the die), then each strobe (its address decode) with the
+/// data beside it.
 pub const WRITE_EDGES: usize = 3;
 
 /// A write of strobe `we` to address `a` of the port's address `addr`.
@@ -572,10 +573,10 @@ struct CfgPort {
     /// of them, registered beside it
     we_in: Expr,
     addr_in: Expr,
-    /// `cfg_wdata` two clocks later, the data of every registered write: the
-    /// strobes ([`Self::hit`]) and the random source's seed
-    wdata_q: Expr,
-    /// kept copies of `wdata_q`, one per lane: the data of the lane's own
+    /// `cfg_wdata` a clock later (the port registered): each single
+    /// register's data ([`Self::data`]) is its own kept copy of it
+    wdata_p: Expr,
+    /// kept copies of `cfg_wdata` two clocks later, one per lane: the data of the lane's own
     /// writes (thresholds, channel tables, xoshiro seed), so that no one
     /// register drives the write ports of all eight lanes across the die
     lane_wdata: Vec<Expr>,
@@ -619,9 +620,15 @@ impl CfgPort {
         decode_write(&self.lane_we[lane], &self.lane_addr[lane], a)
     }
 
-    /// The low `w` bits of the write data, a clock later (with [`Self::hit`]).
-    fn data(&self, w: u32) -> Result<Expr, RtlError> {
-        self.wdata_q.slice(w - 1, 0)
+    /// The low `w` bits of the write data for strobe `name` ([`Self::hit`]),
+    /// a clock later: its own kept copy (`{name}_pdata`) of the registered
+    /// port, so each register's data is loaded beside it (the seeds' data
+    /// from one copy ran across the die through the LFSR's XOR networks,
+    /// `cfg_wdata_l_k0 -> sym_prbs*`, 20.3 ns placed on 9e44688).
+    fn data(&self, m: &mut Module, name: &str, w: u32) -> Result<Expr, RtlError> {
+        let d = m.kept_reg(&format!("{name}_pdata"), Ty::u(w), Some(0))?;
+        m.next(&d, &self.wdata_p.slice(w - 1, 0)?, None)?;
+        Ok(d)
     }
 
     /// [`Self::data`] from lane `lane`'s copy.
@@ -639,7 +646,7 @@ impl CfgPort {
         reset: i128,
     ) -> Result<Expr, RtlError> {
         let e = self.hit(m, a, &format!("we_{name}"))?;
-        let d = self.data(ty.width)?;
+        let d = self.data(m, &format!("we_{name}"), ty.width)?;
         let d = if ty.signed { d.as_signed() } else { d };
         m.reg_d(name, &d, Some(&e), Some(reset))
     }
@@ -648,8 +655,9 @@ impl CfgPort {
     /// at the next edge (`{name}_next`), for logic registered a clock ahead.
     fn fec_reg(&self, m: &mut Module, name: &str) -> Result<framer::OnReg, RtlError> {
         let e = self.hit(m, addr::FEC, &format!("we_{name}"))?;
+        let d = self.data(m, &format!("we_{name}"), 1)?;
         let q = m.reg(name, Ty::BIT, Some(0))?;
-        let next = m.wire(&format!("{name}_next"), &Expr::mux(&e, &self.data(1)?, &q)?)?;
+        let next = m.wire(&format!("{name}_next"), &Expr::mux(&e, &d, &q)?)?;
         m.next(&q, &next, None)?;
         Ok(framer::OnReg { q, next })
     }
@@ -707,13 +715,8 @@ fn config(
     // a kept copy per lane: one register's bits selected in all eight
     // lanes' noise shifters (80 end points above 14 ns placed)
     let we = port.hit(m, addr::NOISE_SHIFT, "we_noise_shift")?;
-    let nshift = m.reg_copies(
-        "noise_shift",
-        &port.data(SHIFT_BITS)?,
-        Some(&we),
-        Some(0),
-        p.parallel,
-    )?;
+    let nsd = port.data(m, "we_noise_shift", SHIFT_BITS)?;
+    let nshift = m.reg_copies("noise_shift", &nsd, Some(&we), Some(0), p.parallel)?;
     m.comment(
         "noise thresholds: S[j] at offset j mod 1024; level 2^k holds S[(2i+1) 2^k] at word i",
     );
@@ -855,7 +858,8 @@ fn pattern_gen(
     };
     let nxt = m.wire("lfsr_next", &by_pattern(&nexts)?)?;
     let load = port.hit(m, addr::LFSR, "we_lfsr")?;
-    let d = m.wire("lfsr_d", &Expr::mux(&load, &port.data(LFSR_BITS)?, &nxt)?)?;
+    let seed = port.data(m, "we_lfsr", LFSR_BITS)?;
+    let d = m.wire("lfsr_d", &Expr::mux(&load, &seed, &nxt)?)?;
     let le = m.wire("lfsr_en", &load.or(adv)?)?;
     m.next(&lfsr, &d, Some(&le))?;
     // Each polynomial's symbols of the LFSR's present state, registered
@@ -873,7 +877,17 @@ fn pattern_gen(
             Ty::u(2 * p as u32),
             Some(init),
         )?;
-        m.next(&q, &net(&d, out)?, Some(&le))?;
+        // a seed's symbols: the network of the port's data, registered as
+        // the seed's own copy is (`we_lfsr_pdata`), so a load is a select
+        let sd = port.wdata_p.slice(LFSR_BITS - 1, 0)?;
+        let ss = m.reg_d(
+            &format!("sym_seed_prbs{}", poly.degree),
+            &net(&sd, out)?,
+            None,
+            Some(0),
+        )?;
+        let step = net(&nxt, out)?;
+        m.next(&q, &Expr::mux(&load, &ss, &step)?, Some(&le))?;
         syms.push(q);
     }
     let sym = by_pattern(&syms)?;
@@ -892,8 +906,9 @@ fn injector(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Expr
     m.comment("error injector: lane rem of the started word is flipped when K != 0 and rem < P");
     let w = INJECT_BITS;
     let load = port.hit(m, addr::INJECT_EVERY, "we_inject_every")?;
+    let data = port.data(m, "we_inject_every", w)?;
     let k = m.reg("inject_every", Ty::u(w), Some(0))?;
-    let k_n = m.wire("inject_every_next", &Expr::mux(&load, &port.data(w)?, &k)?)?;
+    let k_n = m.wire("inject_every_next", &Expr::mux(&load, &data, &k)?)?;
     m.next(&k, &k_n, None)?;
     // `K != 0` and the offset's "in this word" are registers of the next
     // values, so the flip mask is one LUT from registers: formed from the
@@ -914,7 +929,7 @@ fn injector(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Expr
         .collect::<Result<_, _>>()?;
     let mask = m.wire("inj_mask", &Expr::pack_lsb_first(&bits)?)?;
     let nxt = Expr::mux(&in_word, &rem.add(&kmp)?, &rem.sub(&pk)?)?;
-    let d = Expr::mux(&load, &port.data(w)?.sub(&ku(1, w)?)?, &nxt)?;
+    let d = Expr::mux(&load, &data.sub(&ku(1, w)?)?, &nxt)?;
     let e = m.wire("inj_rem_en", &load.or(adv)?)?;
     let rem_n = m.wire("inj_rem_next", &Expr::mux(&e, &d, &rem)?)?;
     m.next(&rem, &rem_n, None)?;
@@ -1141,10 +1156,6 @@ fn xoshiro_state(
     steps: [&Expr; 4],
 ) -> Result<XoState, RtlError> {
     let u64t = Ty::u(64);
-    let data = &match lane {
-        Some(l) => port.lane_data(l, 64)?,
-        None => port.data(64)?,
-    };
     let s: Vec<Expr> = (0..4)
         .map(|w| m.reg(&format!("{name}_s{w}"), u64t, Some(init[w] as i128)))
         .collect::<Result<_, _>>()?;
@@ -1163,11 +1174,14 @@ fn xoshiro_state(
     };
     for (w, (nxt, step)) in nxt.iter().zip(steps).enumerate() {
         let hn = format!("we_{name}_s{w}");
-        let hit = match lane {
-            Some(l) => port.lane_hit(m, l, addr_of(w), &hn)?,
-            None => port.hit(m, addr_of(w), &hn)?,
+        let (hit, data) = match lane {
+            Some(l) => (
+                port.lane_hit(m, l, addr_of(w), &hn)?,
+                port.lane_data(l, 64)?,
+            ),
+            None => (port.hit(m, addr_of(w), &hn)?, port.data(m, &hn, 64)?),
         };
-        let d = Expr::mux(&hit, data, nxt)?;
+        let d = Expr::mux(&hit, &data, nxt)?;
         let e = m.wire(&format!("{name}_en{w}"), &hit.or(step)?)?;
         m.next(&x.s[w], &d, Some(&e))?;
         x.hit.push(hit);
@@ -1514,7 +1528,7 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
     let port = CfgPort {
         we_in: we.clone(),
         addr_in: addr.clone(),
-        wdata_q: m.reg_d("cfg_wdata_q", &wdata, None, Some(0))?,
+        wdata_p: wdata.clone(),
         lane_wdata: m.reg_copies("cfg_wdata_l", &wdata, None, Some(0), p.parallel)?,
         lane_we: m.reg_copies("cfg_we_l", &we, None, Some(0), p.parallel)?,
         lane_addr: m.reg_copies("cfg_addr_l", &addr, None, None, p.parallel)?,
