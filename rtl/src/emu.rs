@@ -1136,10 +1136,9 @@ fn rotl(x: &Expr, k: u32) -> Result<Expr, RtlError> {
 struct XoState {
     /// the state words `s[0..4]`
     s: Vec<Expr>,
-    /// per word: its write strobe, its register input and its enable
+    /// per word: its write strobe and its stepped value
     hit: Vec<Expr>,
-    d: Vec<Expr>,
-    e: Vec<Expr>,
+    n: Vec<Expr>,
 }
 
 /// The state registers `{name}_s0..3` of a xoshiro256++ (reset `init`): word
@@ -1169,8 +1168,7 @@ fn xoshiro_state(
     let mut x = XoState {
         s,
         hit: Vec::new(),
-        d: Vec::new(),
-        e: Vec::new(),
+        n: Vec::new(),
     };
     for (w, (nxt, step)) in nxt.iter().zip(steps).enumerate() {
         let hn = format!("we_{name}_s{w}");
@@ -1181,12 +1179,12 @@ fn xoshiro_state(
             ),
             None => (port.hit(m, addr_of(w), &hn)?, port.data(m, &hn, 64)?),
         };
-        let d = Expr::mux(&hit, &data, nxt)?;
+        let nw = m.wire(&format!("{name}_n{w}"), nxt)?;
+        let d = Expr::mux(&hit, &data, &nw)?;
         let e = m.wire(&format!("{name}_en{w}"), &hit.or(step)?)?;
         m.next(&x.s[w], &d, Some(&e))?;
         x.hit.push(hit);
-        x.d.push(d);
-        x.e.push(e);
+        x.n.push(nw);
     }
     Ok(x)
 }
@@ -1254,20 +1252,30 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, advs: &[Expr]) -> Result
     let x = xoshiro_state(m, port, None, "xr", init, addr::random, steps4)?;
     // `xr_t = s[0] + s[3]` of the state in the register, kept by computing it
     // from the state's next value: the output is one adder from registers.
-    // The sums of the words' load/step values `d` and their held values are
-    // formed apart from the enables, which only select among them (the
-    // enables come from `adv`, the framer's word logic): `s[0] + s[3]` is `t`
+    // The sums of the words' stepped values and their held values are
+    // formed apart from the steps, which only select among them (the steps
+    // come from `adv`, the framer's word logic). A seed write is not in the
+    // sums: the clock after one (`xr_t_fix`), `t` is `s[0] + s[3]` of the
+    // registers (a write lands before `run` rises, and the first word
+    // starts `RUN_DELAY` clocks after it). The write strobes' load muxes in
+    // front of the adders were a path across the die (we_xr_s3 -> xr_t,
+    // 20.7 ns placed on 9e44688).
     let t0 = init[0].wrapping_add(init[3]);
     let t = m.reg("xr_t", Ty::u(64), Some(t0 as i128))?;
-    let d0s3 = m.wire("xr_t_d0s3", &x.d[0].add(&x.s[3])?)?;
-    let s0d3 = m.wire("xr_t_s0d3", &x.s[0].add(&x.d[3])?)?;
-    let d0d3 = m.wire("xr_t_d0d3", &x.d[0].add(&x.d[3])?)?;
+    let any_hit = x.hit[1..]
+        .iter()
+        .try_fold(x.hit[0].clone(), |a, h| a.or(h))?;
+    let fix = m.reg_d("xr_t_fix", &any_hit, None, Some(0))?;
+    let s0s3 = m.wire("xr_t_s0s3", &x.s[0].add(&x.s[3])?)?;
+    let n0s3 = m.wire("xr_t_n0s3", &x.n[0].add(&x.s[3])?)?;
+    let s0n3 = m.wire("xr_t_s0n3", &x.s[0].add(&x.n[3])?)?;
+    let n0n3 = m.wire("xr_t_n0n3", &x.n[0].add(&x.n[3])?)?;
     let tn = Expr::mux(
-        &x.e[0],
-        &Expr::mux(&x.e[3], &d0d3, &d0s3)?,
-        &Expr::mux(&x.e[3], &s0d3, &t)?,
+        &steps[0],
+        &Expr::mux(&steps[3], &n0n3, &n0s3)?,
+        &Expr::mux(&steps[3], &s0n3, &t)?,
     )?;
-    let tn = m.wire("xr_t_next", &tn)?;
+    let tn = m.wire("xr_t_next", &Expr::mux(&fix, &s0s3, &tn)?)?;
     m.next(&t, &tn, None)?;
     let out = m.wire("xr_out", &rotl(&t, 23)?.add(&x.s[0])?)?;
     let Some(cnt) = cnt else {
