@@ -18,7 +18,9 @@ THIS IS AN ESTIMATE, NOT A TIMING REPORT.  Model:
   * cells: a LUT (A..D -> F, OFX, FCO) 0.45 ns, a carry step FCI -> FCO
     0.06 ns, FCI -> F 0.25 ns, the wide muxes 0.2-0.3 ns;
   * start points: a flip-flop's Q 0.5 ns, a DP16KD read 5.83 ns (its
-    clock-to-data without the output register), a MULT18X18D output 0.6 ns;
+    clock-to-data without the output register) or 0.95 ns through its
+    output register (REGMODE OUTREG on the side, A or B, of the pin),
+    a MULT18X18D output 0.6 ns;
     top-level inputs and constants are not timed;
   * end points: every flip-flop input (DI, M, CE, LSR) plus 0.1 ns of setup,
     every DP16KD and multiplier input, the write side of LUT RAM.
@@ -52,6 +54,8 @@ CELL_NS = {
     ("F1", "OFX"): 0.3,
 }
 START_NS = {"TRELLIS_FF": 0.5, "DP16KD": 5.83, "MULT18X18D": 0.6}
+# a DP16KD output through the block's output register
+OUTREG_NS = 0.95
 SETUP_NS = 0.1
 # cells whose outputs start paths (their inputs end them)
 SEQUENTIAL = {"TRELLIS_FF", "DP16KD", "MULT18X18D", "TRELLIS_IO", "DCCA", "TRELLIS_RAMW"}
@@ -111,6 +115,15 @@ class Design:
                 if isinstance(b, int) and b in self.driver:
                     yield ip, self.driver[b]
 
+    def start_ns(self, key):
+        """The clock-to-output time of a sequential cell's output `key`."""
+        c = self.cells[key[0]]
+        if c["type"] == "DP16KD" and key[1][:2] == "DO":
+            mode = str(c.get("parameters", {}).get("REGMODE_" + key[1][2], "NOREG"))
+            if mode == "OUTREG":
+                return OUTREG_NS
+        return START_NS.get(c["type"], NOT_TIMED)
+
     def arrival(self, key):
         """Latest arrival at output `key`, by an iterative depth-first walk."""
         if key in self.arr:
@@ -124,7 +137,7 @@ class Design:
                 continue
             t = self.cells[k[0]]["type"]
             if t in SEQUENTIAL:
-                self.arr[k] = (START_NS.get(t, NOT_TIMED), None)
+                self.arr[k] = (self.start_ns(k), None)
                 continue
             pending = False
             for _, dk in self.comb_inputs(k):
