@@ -531,6 +531,29 @@ mod tests {
             .unwrap()
     }
 
+    /// The tester's ECP5 build takes the emulator with `DP16KD` block RAMs
+    /// (their output register on), beside the decoder's; other targets
+    /// keep the behavioural memories.
+    #[test]
+    fn ecp5_bert_build_swaps_in_the_emulators_block_rams() {
+        let p = plan(&["tx.fec=\"kp4\""]);
+        let chain = rtl::rs::FecParams::of_plan(&p);
+        let bert = rtl::bert::BertParams::new(&p.format, p.parallel).with_fec(chain);
+        let blocks = rtl::top::DeviceBlocks {
+            bert: Some(&bert),
+            fec: chain,
+            ..Default::default()
+        };
+        let emu_file = format!("{}.v", rtl::emu::TOP);
+        for (target, swapped) in [(Target::Ecp5_85k, true), (Target::Ice40Hx8k, false)] {
+            let mut d = rtl::top::design_device(&p.format, p.parallel, blocks).unwrap();
+            emulator_rams(&mut d, target, Some(&bert)).unwrap();
+            let (_, text) = d.files.iter().find(|(n, _)| *n == emu_file).unwrap();
+            assert_eq!(text.contains("DP16KD #"), swapped, "{target:?}");
+            assert_eq!(text.contains("\"OUTREG\""), swapped, "{target:?}");
+        }
+    }
+
     /// Designs with the equalizer on ECP5 place with the timing weight; the
     /// decoder alone and iCE40 designs with nextpnr's defaults.
     #[test]
