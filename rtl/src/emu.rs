@@ -573,6 +573,8 @@ struct CfgPort {
     /// of them, registered beside it
     we_in: Expr,
     addr_in: Expr,
+    /// the port's data as it enters the module
+    wdata_in: Expr,
     /// `cfg_wdata` a clock later (the port registered): each single
     /// register's data ([`Self::data`]) is its own kept copy of it
     wdata_p: Expr,
@@ -867,6 +869,12 @@ fn pattern_gen(
     // every clock whatever the pattern): the networks and the pattern's
     // multiplexer in one path from the LFSR to `sym_q`, which sits by the
     // mapper, were 18.1 ns placed on 3290e9d.
+    // the seed networks' input: a kept copy of the port's data as it
+    // enters (as `cfg_wdata_p` is), so the networks start beside them (from
+    // `cfg_wdata_p`, which feeds every data copy, they crossed the die:
+    // cfg_wdata_p -> sym_seed_prbs*, 22.8 ns placed on 59fb970)
+    let sd = m.kept_reg("sym_seed_src", Ty::u(LFSR_BITS), None)?;
+    m.next(&sd, &port.wdata_in.slice(LFSR_BITS - 1, 0)?, None)?;
     let mut syms = Vec::new();
     for (poly, out) in POLYS.iter().zip(&outs) {
         let init = out.iter().enumerate().fold(0i128, |a, (i, &mask)| {
@@ -879,7 +887,6 @@ fn pattern_gen(
         )?;
         // a seed's symbols: the network of the port's data, registered as
         // the seed's own copy is (`we_lfsr_pdata`), so a load is a select
-        let sd = port.wdata_p.slice(LFSR_BITS - 1, 0)?;
         let ss = m.reg_d(
             &format!("sym_seed_prbs{}", poly.degree),
             &net(&sd, out)?,
@@ -1526,16 +1533,17 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
         Ty::u(CFG_ADDR_BITS),
         "configuration address (map in the header)",
     )?;
-    let wdata = m.input(
+    let wdata_in = m.input(
         "cfg_wdata",
         Ty::u(CFG_DATA_BITS),
         "configuration write data",
     )?;
     // the port registered: the decodes then read registers beside them
-    let wdata = m.reg_d("cfg_wdata_p", &wdata, None, None)?;
+    let wdata = m.reg_d("cfg_wdata_p", &wdata_in, None, None)?;
     let port = CfgPort {
         we_in: we.clone(),
         addr_in: addr.clone(),
+        wdata_in,
         wdata_p: wdata.clone(),
         lane_wdata: m.reg_copies("cfg_wdata_l", &wdata, None, Some(0), p.parallel)?,
         lane_we: m.reg_copies("cfg_we_l", &we, None, Some(0), p.parallel)?,
