@@ -13,8 +13,9 @@
 //!   gives 32 symbols, LSB pair first, so one step every `32/P` started words
 //!   (a counter `xr_cnt`); the word that takes a fresh output takes its low
 //!   `2P` bits straight from the output adder (`rotl(t, 23) + s0`, with
-//!   `t = s0 + s3` a register computed from the state's next value, so one
-//!   adder from registers to `sym_q`), the rest of the output waits in a
+//!   `t = s0 + s3` a register computed from the state's stepped value, and
+//!   from the state itself the clock after a seed write, so one adder from
+//!   registers to `sym_q`), the rest of the output waits in a
 //!   buffer `xr_buf` shifted by `2P` a word;
 //! * mapper (stages 2-3): Gray map, then the `1/(1+D) mod 4` precoder as a
 //!   parallel prefix: with `h_i = (-1)^i g_i`, `p_i = (-1)^i (sum_{j<=i} h_j - p_prev)`
@@ -25,7 +26,8 @@
 //!   `e` of table `g` is the exact sum `sum_i H[4g + i] (2 L_i - 3)` of the
 //!   group's terms for the level indices `L_i` in `e` ([`table_entry`], written
 //!   by the host), read synchronously through two registers (the block RAM's
-//!   read register, then a fabric register: two stages), then one
+//!   read register, then a fabric register, or in the ECP5 form the block's
+//!   own output register: two stages), then one
 //!   registered adder tree per lane over the `ceil(T / 4)` reads; so there are
 //!   no multipliers and no per-tap selects;
 //! * noise (stages 1-26): per lane a xoshiro256++ (`s0 + s3` registered, then
@@ -873,7 +875,9 @@ fn pattern_gen(
     // enters (as `cfg_wdata_p` is), so the networks start beside them (from
     // `cfg_wdata_p`, which feeds every data copy, they crossed the die:
     // cfg_wdata_p -> sym_seed_prbs*, 22.8 ns placed on 59fb970)
-    let sd = m.kept_reg("sym_seed_src", Ty::u(LFSR_BITS), None)?;
+    // (reset, where `cfg_wdata_p` has none: Yosys merges a register into a
+    // kept one of the same function, and the copy would drive everything)
+    let sd = m.kept_reg("sym_seed_src", Ty::u(LFSR_BITS), Some(0))?;
     m.next(&sd, &port.wdata_in.slice(LFSR_BITS - 1, 0)?, None)?;
     let mut syms = Vec::new();
     for (poly, out) in POLYS.iter().zip(&outs) {
@@ -1262,9 +1266,11 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, advs: &[Expr]) -> Result
     // The sums of the words' stepped values and their held values are
     // formed apart from the steps, which only select among them (the steps
     // come from `adv`, the framer's word logic). A seed write is not in the
-    // sums: the clock after one (`xr_t_fix`), `t` is `s[0] + s[3]` of the
-    // registers (a write lands before `run` rises, and the first word
-    // starts `RUN_DELAY` clocks after it). The write strobes' load muxes in
+    // sums: the clock after one lands (`xr_t_fix`), `t` is `s[0] + s[3]` of
+    // the registers. By the port's contract `run` rises after the last
+    // write has landed (`WRITE_EDGES`), and a word starts `RUN_DELAY` = 2
+    // clocks after `run`, so `t` is right a clock before the first word
+    // that reads it. The write strobes' load muxes in
     // front of the adders were a path across the die (we_xr_s3 -> xr_t,
     // 20.7 ns placed on 9e44688).
     let t0 = init[0].wrapping_add(init[3]);

@@ -312,9 +312,10 @@ pub fn delay_line(
 }
 
 /// A memory read every clock through two registers (see [`read_twice`]):
-/// written at `wa` with `wd` on `we`, read at `ra`. It is never read and
-/// written at one address on one clock (the caller's contract: the
-/// emulator's tables are written before `run`).
+/// written at `wa` with `wd` on `we`, read at `ra`. A read of the address
+/// being written on that clock may differ between the forms; its word must
+/// not be used (the caller's contract: the emulator's tables are written
+/// before `run`, and what is read meanwhile is not part of the stream).
 pub struct TwiceRead<'a> {
     /// the memory's name (generic form; the ECP5 blocks are `u_{name}_ram{k}`)
     pub name: &'a str,
@@ -346,11 +347,25 @@ pub fn read_twice(
     mem: &TwiceRead,
     regs: [&str; 2],
 ) -> Result<Expr, RtlError> {
-    if mem.depth > DEPTH_X36 {
+    if mem.depth > DEPTH_X36 || !mem.depth.is_power_of_two() {
         return Err(RtlError::Param {
             name: "block RAM read twice, depth",
             value: mem.depth as i64,
-            why: format!("at most {DEPTH_X36} words (one 36-bit-wide DP16KD)"),
+            why: format!("a power of two, at most {DEPTH_X36} words (one 36-bit-wide DP16KD)"),
+        });
+    }
+    let ab = mem.depth.trailing_zeros();
+    if mem.wd.width() != mem.ty.width || mem.wa.width() != ab || mem.ra.width() != ab {
+        return Err(RtlError::Param {
+            name: "block RAM read twice, port widths",
+            value: mem.wd.width() as i64,
+            why: format!(
+                "data of {} bits and addresses of {ab} bits (got {}, {}, {})",
+                mem.ty.width,
+                mem.wd.width(),
+                mem.wa.width(),
+                mem.ra.width()
+            ),
         });
     }
     match form {
@@ -401,12 +416,13 @@ struct X36<'a> {
 }
 
 /// Instantiates one `DP16KD` as `inst` in the 36-bit pseudo-dual-port mode,
-/// wired as Yosys's own ECP5 memory map wires it (`CEA = WEA = 1`, the byte
-/// enables `ADA0..3` the write strobe, the word address on `AD13..AD5`,
-/// data bits 0..17 on side A's pins and 18..35 on side B's), with
-/// `REGMODE = "OUTREG"` and the output enables high on both sides: nextpnr
-/// times each side's outputs by its own `REGMODE`, and the read data comes
-/// out of both.
+/// with the data and address pins Yosys's ECP5 memory map uses for it (the
+/// byte enables `ADA0..3` the write strobe, `WEA = 1`, the word address on
+/// `AD13..AD5`, data bits 0..17 on side A's pins and 18..35 on side B's),
+/// the clock enables high (`CEA`, `CEB`: the map's `CEA` is its write port's
+/// clock enable), and `REGMODE = "OUTREG"` with the output enables high on
+/// both sides (the map has `NOREG`): nextpnr times each side's outputs by
+/// its own `REGMODE`, and the read data comes out of both.
 fn dp16kd_x36(m: &mut Module, inst: &str, x: &X36) -> Result<(), RtlError> {
     for (what, a) in [("write", x.wa), ("read", x.ra)] {
         if a.width() > 9 {
