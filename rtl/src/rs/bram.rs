@@ -96,6 +96,31 @@ fn dp16kd_box(sides: &[&Side]) -> Result<Module, RtlError> {
     Module::black_box("DP16KD", ports)
 }
 
+/// The parameters every `DP16KD` here takes: the data width `width` and
+/// the register mode of each side (`(name, REGMODE)`), synchronous resets,
+/// no chip-select decode, normal write mode.
+fn block_params(width: u32, sides: &[(&str, &str)]) -> Vec<(String, Param)> {
+    let mut params: Vec<(String, Param)> = Vec::new();
+    for (n, _) in sides {
+        params.push((format!("DATA_WIDTH_{n}"), Param::Int(width as i64)));
+    }
+    for (n, mode) in sides {
+        params.push((format!("REGMODE_{n}"), Param::str(mode)));
+    }
+    for (k, v) in [
+        ("RESETMODE", "SYNC"),
+        ("ASYNC_RESET_RELEASE", "SYNC"),
+        ("GSR", "AUTO"),
+    ] {
+        params.push((k.into(), Param::str(v)));
+    }
+    for (n, _) in sides {
+        params.push((format!("CSDECODE_{n}"), Param::str("0b000")));
+        params.push((format!("WRITEMODE_{n}"), Param::str("NORMAL")));
+    }
+    params
+}
+
 /// The data width mode (18 or 9) for a memory of `depth` words; an error
 /// past 2048 words.
 pub(crate) fn mode_width(depth: usize) -> Result<u32, RtlError> {
@@ -149,25 +174,11 @@ pub(crate) fn dp16kd(
     let abits = if width == 18 { 10 } else { 11 };
     let zero = Expr::konst(0, Ty::BIT)?;
     let one = Expr::konst(1, Ty::BIT)?;
-    let mut params: Vec<(String, Param)> = Vec::new();
-    for s in sides {
-        params.push((format!("DATA_WIDTH_{}", s.name), Param::Int(width as i64)));
-    }
-    for s in sides {
-        let mode = if s.dout.is_some() { "OUTREG" } else { "NOREG" };
-        params.push((format!("REGMODE_{}", s.name), Param::str(mode)));
-    }
-    for (k, v) in [
-        ("RESETMODE", "SYNC"),
-        ("ASYNC_RESET_RELEASE", "SYNC"),
-        ("GSR", "AUTO"),
-    ] {
-        params.push((k.into(), Param::str(v)));
-    }
-    for s in sides {
-        params.push((format!("CSDECODE_{}", s.name), Param::str("0b000")));
-        params.push((format!("WRITEMODE_{}", s.name), Param::str("NORMAL")));
-    }
+    let modes: Vec<(&str, &str)> = sides
+        .iter()
+        .map(|s| (s.name, if s.dout.is_some() { "OUTREG" } else { "NOREG" }))
+        .collect();
+    let mut params = block_params(width, &modes);
     if let Some(words) = init {
         if width != 18 {
             return Err(RtlError::Param {
@@ -460,20 +471,7 @@ fn dp16kd_x36(m: &mut Module, inst: &str, x: &X36) -> Result<(), RtlError> {
         din: None,
         dout: (bits > 18).then_some((x.q, x.lo + 18, bits - 18)),
     };
-    let mut params: Vec<(String, Param)> = Vec::new();
-    for s in ["A", "B"] {
-        params.push((format!("DATA_WIDTH_{s}"), Param::Int(36)));
-        params.push((format!("REGMODE_{s}"), Param::str("OUTREG")));
-        params.push((format!("CSDECODE_{s}"), Param::str("0b000")));
-        params.push((format!("WRITEMODE_{s}"), Param::str("NORMAL")));
-    }
-    for (k, v) in [
-        ("RESETMODE", "SYNC"),
-        ("ASYNC_RESET_RELEASE", "SYNC"),
-        ("GSR", "AUTO"),
-    ] {
-        params.push((k.into(), Param::str(v)));
-    }
+    let params = block_params(36, &[("A", "OUTREG"), ("B", "OUTREG")]);
     let mut conns: Vec<(String, Expr)> = Vec::new();
     for (s, we) in [(&a, &one), (&b, &zero)] {
         let n = s.name;
