@@ -737,7 +737,31 @@ fn build_dfe(
     let (d1_y, d1, v1) = stage_d2a(&mut m, &c, &d1_y, d1, &v1, stages)?;
     let (d2_a, d2_y, v2) = stage_d2(&mut m, &c, &d1_y, &d1, &v1, sl.as_ref(), &fbk, stages)?;
     stage_d3(&mut m, &c, fmt.precode, &d2_a, &d2_y, &v2)?;
+    // the output FIFO's writes: `v2` (`out_valid`) writes the first column
+    // group of the FIFO's memory, and kept copies of it the others. From
+    // `v2` alone the write reached the enables of all of the memory's cells
+    // across the die (`v2 -> ofifo.WRE`, 224 end points above 11.5 ns, up to
+    // 19.8 ns placed on 59fb970)
+    let copies = ofifo_groups(fmt, p) - 1;
+    if copies > 0 {
+        let pushes = m.reg_copies("v2_push", &v1, None, Some(0), copies)?;
+        m.output(
+            "out_push",
+            &Expr::pack_lsb_first(&pushes)?,
+            "out_valid again, one copy per column group of the output FIFO after the first",
+        )?;
+    }
     Ok(m)
+}
+
+/// Bits of the output FIFO's memory written by one copy of its write strobe.
+const OFIFO_GROUP_BITS: usize = 32;
+
+/// Column groups of the output FIFO's memory (the first written by the
+/// DFE's `out_valid`, each other by its own copy of it in `out_push`): its
+/// word is the FFE outputs, the levels and the data symbols.
+fn ofifo_groups(fmt: &RxFormat, p: usize) -> usize {
+    (p * (fmt.ffe_out_bits as usize + 4)).div_ceil(OFIFO_GROUP_BITS)
 }
 
 /// The slicer thresholds: `t` sign-extended to the DFE sum width, and the
@@ -1350,6 +1374,11 @@ fn build_top(
             ("out_y", &ffe_y),
         ],
     )?;
+    let push_copies = ofifo_groups(fmt, p) as u32 - 1;
+    let d3_push = match push_copies {
+        0 => None,
+        n => Some(m.wire_decl("d3_push", Ty::u(n))?),
+    };
     let d3 = Word {
         valid: m.wire_decl("d3_valid", Ty::BIT)?,
         data: m.wire_decl("d3_data", Ty::u(2 * pu))?,
@@ -1367,6 +1396,9 @@ fn build_top(
         ("out_level", &d3.level),
         ("out_y", &d3.y),
     ];
+    if let Some(pu) = &d3_push {
+        conns.push(("out_push", pu));
+    }
     let dfe_bus = if mt == 0 {
         None
     } else if let Some(b) = &thr.dfe {
@@ -1389,7 +1421,13 @@ fn build_top(
         };
         crate::adapt::instantiate(&mut m, eng, fmt, p, &io, side, &thr)?;
     }
-    let out = output_fifo(&mut m, &d3, &take, &m_ready, &fifo_ready, depth, stages)?;
+    let mut pushes = vec![d3.valid.clone()];
+    for i in 0..push_copies {
+        let pu = d3_push.as_ref().ok_or(RtlError::Empty("output FIFO write copies"))?;
+        pushes.push(m.wire(&format!("d3_push{}", i + 1), &pu.bit(i)?)?);
+    }
+    let fifo_io = (&take, &m_ready, &fifo_ready);
+    let out = output_fifo(&mut m, (&d3, &pushes), fifo_io, depth, stages)?;
 
     m.output(
         "s_axis_tready",
@@ -1452,17 +1490,16 @@ pub fn fifo_depth(fmt: &RxFormat, parallel: usize) -> usize {
 }
 
 /// The output FIFO ([`crate::fifo::credit_fifo`], `ofifo`): stage D3 writes
-/// every valid word (the write is the stage's register); `m_axis` reads the
+/// every valid word (the write is the stage's register, as kept copies
+/// `pushes`, one per column group of the memory); `m_axis` reads the
 /// head asynchronously (distributed RAM); `s_ready` is driven by a register,
 /// the almost-full compare of the words accepted and not yet read. The
 /// pipeline in front never stalls: the state that must only see real
 /// samples advances on its stage's valid bit.
 fn output_fifo(
     m: &mut Module,
-    d3: &Word,
-    take: &Expr,
-    m_ready: &Expr,
-    s_ready: &Expr,
+    (d3, pushes): (&Word, &[Expr]),
+    (take, m_ready, s_ready): (&Expr, &Expr, &Expr),
     depth: usize,
     stages: &mut Stages,
 ) -> Result<Word, RtlError> {
@@ -1479,7 +1516,7 @@ fn output_fifo(
         "ofifo",
         crate::fifo::FifoIn {
             word: &word,
-            push: std::slice::from_ref(&d3.valid),
+            push: pushes,
             take,
             m_ready,
         },

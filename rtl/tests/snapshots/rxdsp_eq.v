@@ -104,6 +104,7 @@ module rxdsp_eq (
         .out_valid(ffe_valid),
         .out_y(ffe_y)
     );
+    wire [2:0] d3_push;
     wire d3_valid;
     wire [15:0] d3_data;
     wire [15:0] d3_level;
@@ -118,13 +119,24 @@ module rxdsp_eq (
         .out_valid(d3_valid),
         .out_data(d3_data),
         .out_level(d3_level),
-        .out_y(d3_y)
+        .out_y(d3_y),
+        .out_push(d3_push)
     );
+    wire d3_push1 = d3_push[0];
+    wire d3_push2 = d3_push[1];
+    wire d3_push3 = d3_push[2];
 
     // output FIFO, 32 words: written by stage D3, read by m_axis; s_axis_tready = (words accepted and not read) <= 30, registered
     reg [4:0] ofifo_rp;
-    reg [111:0] ofifo [0:31];
-    reg [4:0] ofifo_wp;
+    wire [111:0] ofifo_in = {d3_y, d3_level, d3_data};
+    reg [27:0] ofifo_g0 [0:31];
+    reg [4:0] ofifo_wp_k0;
+    reg [27:0] ofifo_g1 [0:31];
+    reg [4:0] ofifo_wp_k1;
+    reg [27:0] ofifo_g2 [0:31];
+    reg [4:0] ofifo_wp_k2;
+    reg [27:0] ofifo_g3 [0:31];
+    reg [4:0] ofifo_wp_k3;
     reg [5:0] ofifo_cnt;
     reg [5:0] ofifo_credit;
     reg ofifo_nonempty;
@@ -132,7 +144,7 @@ module rxdsp_eq (
     wire ofifo_many = (ofifo_cnt >= 6'd2);
     reg ofifo_ready;
     assign s_ready = ofifo_ready;
-    wire [111:0] ofifo_head = ofifo[ofifo_rp];
+    wire [111:0] ofifo_head = {ofifo_g3[ofifo_rp], ofifo_g2[ofifo_rp], ofifo_g1[ofifo_rp], ofifo_g0[ofifo_rp]};
     assign s_axis_tready = s_ready;
     assign m_axis_tdata = ofifo_head[15:0];
     assign m_axis_tvalid = ofifo_nonempty;
@@ -363,15 +375,57 @@ module rxdsp_eq (
 
     always @(posedge clk) begin
         if (rst) begin
-            ofifo_wp <= 5'd0;
+            ofifo_wp_k0 <= 5'd0;
         end else if (d3_valid) begin
-            ofifo_wp <= (ofifo_wp + 5'd1);
+            ofifo_wp_k0 <= (ofifo_wp_k0 + 5'd1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ofifo_wp_k1 <= 5'd0;
+        end else if (d3_push1) begin
+            ofifo_wp_k1 <= (ofifo_wp_k1 + 5'd1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ofifo_wp_k2 <= 5'd0;
+        end else if (d3_push2) begin
+            ofifo_wp_k2 <= (ofifo_wp_k2 + 5'd1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ofifo_wp_k3 <= 5'd0;
+        end else if (d3_push3) begin
+            ofifo_wp_k3 <= (ofifo_wp_k3 + 5'd1);
         end
     end
 
     always @(posedge clk) begin
         if (d3_valid) begin
-            ofifo[ofifo_wp] <= {d3_y, d3_level, d3_data};
+            ofifo_g0[ofifo_wp_k0] <= ofifo_in[27:0];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (d3_push1) begin
+            ofifo_g1[ofifo_wp_k1] <= ofifo_in[55:28];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (d3_push2) begin
+            ofifo_g2[ofifo_wp_k2] <= ofifo_in[83:56];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (d3_push3) begin
+            ofifo_g3[ofifo_wp_k3] <= ofifo_in[111:84];
         end
     end
 

@@ -26,7 +26,8 @@ module rxdsp_eq_dfe (
     output wire out_valid, // output word valid
     output wire [15:0] out_data, // P data symbols, sample 0 in the LSBs
     output wire [15:0] out_level, // P slicer decisions (level index)
-    output wire [79:0] out_y // P FFE outputs
+    output wire [79:0] out_y, // P FFE outputs
+    output wire [2:0] out_push // out_valid again, one copy per column group of the output FIFO after the first
 );
 
 
@@ -395,6 +396,10 @@ module rxdsp_eq_dfe (
     assign out_data = {o_d7, o_d6, o_d5, o_d4, o_d3, o_d2, o_d1, o_d0};
     assign out_level = {d2_a7, d2_a6, d2_a5, d2_a4, d2_a3, d2_a2, d2_a1, d2_a0};
     assign out_y = {$unsigned(d2_y7), $unsigned(d2_y6), $unsigned(d2_y5), $unsigned(d2_y4), $unsigned(d2_y3), $unsigned(d2_y2), $unsigned(d2_y1), $unsigned(d2_y0)};
+    reg v2_push_k0;
+    reg v2_push_k1;
+    reg v2_push_k2;
+    assign out_push = {v2_push_k2, v2_push_k1, v2_push_k0};
 
     always @(posedge clk) begin
         b1_x3 <= ((b1_e <<< 1) + b1_e);
@@ -573,6 +578,30 @@ module rxdsp_eq_dfe (
             h1 <= 2'd0;
         end else if (v2a) begin
             h1 <= a7;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            v2_push_k0 <= 1'b0;
+        end else begin
+            v2_push_k0 <= v2a;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            v2_push_k1 <= 1'b0;
+        end else begin
+            v2_push_k1 <= v2a;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            v2_push_k2 <= 1'b0;
+        end else begin
+            v2_push_k2 <= v2a;
         end
     end
 
