@@ -62,6 +62,7 @@ module rxdsp_top (
     reg [63:0] st_samples_in;
     reg st_fire_q;
     reg st_fire_q2;
+    reg st_fire_q3;
     reg [63:0] st_symbols_out;
     reg [15:0] st_level_q;
     reg [79:0] st_y_q;
@@ -81,6 +82,7 @@ module rxdsp_top (
     wire [3:0] lvl0_n_s_t1_1 = (lvl0_n_s_t0_2 + lvl0_n_s_t0_3);
     wire [3:0] lvl0_n_s_t2_0 = (lvl0_n_s_t1_0 + lvl0_n_s_t1_1);
     reg [3:0] lvl0_n;
+    reg [3:0] lvl0_n_q;
     reg [63:0] st_level0;
     wire lvl1_n_s_x0 = (st_level_q[1:0] == 2'd1);
     wire lvl1_n_s_x1 = (st_level_q[3:2] == 2'd1);
@@ -98,6 +100,7 @@ module rxdsp_top (
     wire [3:0] lvl1_n_s_t1_1 = (lvl1_n_s_t0_2 + lvl1_n_s_t0_3);
     wire [3:0] lvl1_n_s_t2_0 = (lvl1_n_s_t1_0 + lvl1_n_s_t1_1);
     reg [3:0] lvl1_n;
+    reg [3:0] lvl1_n_q;
     reg [63:0] st_level1;
     wire lvl2_n_s_x0 = (st_level_q[1:0] == 2'd2);
     wire lvl2_n_s_x1 = (st_level_q[3:2] == 2'd2);
@@ -115,6 +118,7 @@ module rxdsp_top (
     wire [3:0] lvl2_n_s_t1_1 = (lvl2_n_s_t0_2 + lvl2_n_s_t0_3);
     wire [3:0] lvl2_n_s_t2_0 = (lvl2_n_s_t1_0 + lvl2_n_s_t1_1);
     reg [3:0] lvl2_n;
+    reg [3:0] lvl2_n_q;
     reg [63:0] st_level2;
     wire lvl3_n_s_x0 = (st_level_q[1:0] == 2'd3);
     wire lvl3_n_s_x1 = (st_level_q[3:2] == 2'd3);
@@ -132,6 +136,7 @@ module rxdsp_top (
     wire [3:0] lvl3_n_s_t1_1 = (lvl3_n_s_t0_2 + lvl3_n_s_t0_3);
     wire [3:0] lvl3_n_s_t2_0 = (lvl3_n_s_t1_0 + lvl3_n_s_t1_1);
     reg [3:0] lvl3_n;
+    reg [3:0] lvl3_n_q;
     reg [63:0] st_level3;
     wire signed [9:0] y0 = $signed(st_y_q[9:0]);
     wire signed [9:0] y1 = $signed(st_y_q[19:10]);
@@ -157,6 +162,7 @@ module rxdsp_top (
     wire [3:0] sat_n_s_t1_1 = (sat_n_s_t0_2 + sat_n_s_t0_3);
     wire [3:0] sat_n_s_t2_0 = (sat_n_s_t1_0 + sat_n_s_t1_1);
     reg [3:0] sat_n;
+    reg [3:0] sat_n_q;
     reg [63:0] st_ffe_saturated;
 
     // CSR decoder
@@ -315,11 +321,17 @@ module rxdsp_top (
             st_sfire_q <= 1'b0;
             st_fire_q <= 1'b0;
             st_fire_q2 <= 1'b0;
+            st_fire_q3 <= 1'b0;
             lvl0_n <= 4'd0;
+            lvl0_n_q <= 4'd0;
             lvl1_n <= 4'd0;
+            lvl1_n_q <= 4'd0;
             lvl2_n <= 4'd0;
+            lvl2_n_q <= 4'd0;
             lvl3_n <= 4'd0;
+            lvl3_n_q <= 4'd0;
             sat_n <= 4'd0;
+            sat_n_q <= 4'd0;
             br_sym_m_valid <= 1'b0;
             br_sym_sk_valid <= 1'b0;
             br_sym2_m_valid <= 1'b0;
@@ -332,11 +344,17 @@ module rxdsp_top (
             st_sfire_q <= (sample_taken & (~eq_rst_k1));
             st_fire_q <= (symbol_taken & (~eq_rst_k1));
             st_fire_q2 <= (st_fire_q & (~eq_rst_k1));
+            st_fire_q3 <= (st_fire_q2 & (~eq_rst_k1));
             lvl0_n <= lvl0_n_s_t2_0;
+            lvl0_n_q <= lvl0_n;
             lvl1_n <= lvl1_n_s_t2_0;
+            lvl1_n_q <= lvl1_n;
             lvl2_n <= lvl2_n_s_t2_0;
+            lvl2_n_q <= lvl2_n;
             lvl3_n <= lvl3_n_s_t2_0;
+            lvl3_n_q <= lvl3_n;
             sat_n <= sat_n_s_t2_0;
+            sat_n_q <= sat_n;
             br_sym_m_valid <= (br_sym_load ? (br_sym_sk_valid | br_sym_s_fire) : br_sym_m_valid);
             br_sym_sk_valid <= br_sym_sk_next;
             br_sym2_m_valid <= (br_sym2_load ? (br_sym2_sk_valid | br_sym2_s_fire) : br_sym2_m_valid);
@@ -350,14 +368,14 @@ module rxdsp_top (
 
     always @(posedge clk) begin
         st_samples_in <= (eq_rst_k1 ? 64'd0 : (st_sfire_q ? (st_samples_in + 64'd8) : st_samples_in));
-        st_symbols_out <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_symbols_out + 64'd8) : st_symbols_out));
+        st_symbols_out <= (eq_rst_k1 ? 64'd0 : (st_fire_q3 ? (st_symbols_out + 64'd8) : st_symbols_out));
         st_level_q <= m_slicer_level;
         st_y_q <= m_ffe_out;
-        st_level0 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level0 + {60'd0, lvl0_n}) : st_level0));
-        st_level1 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level1 + {60'd0, lvl1_n}) : st_level1));
-        st_level2 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level2 + {60'd0, lvl2_n}) : st_level2));
-        st_level3 <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_level3 + {60'd0, lvl3_n}) : st_level3));
-        st_ffe_saturated <= (eq_rst_k1 ? 64'd0 : (st_fire_q2 ? (st_ffe_saturated + {60'd0, sat_n}) : st_ffe_saturated));
+        st_level0 <= (eq_rst_k1 ? 64'd0 : (st_fire_q3 ? (st_level0 + {60'd0, lvl0_n_q}) : st_level0));
+        st_level1 <= (eq_rst_k1 ? 64'd0 : (st_fire_q3 ? (st_level1 + {60'd0, lvl1_n_q}) : st_level1));
+        st_level2 <= (eq_rst_k1 ? 64'd0 : (st_fire_q3 ? (st_level2 + {60'd0, lvl2_n_q}) : st_level2));
+        st_level3 <= (eq_rst_k1 ? 64'd0 : (st_fire_q3 ? (st_level3 + {60'd0, lvl3_n_q}) : st_level3));
+        st_ffe_saturated <= (eq_rst_k1 ? 64'd0 : (st_fire_q3 ? (st_ffe_saturated + {60'd0, sat_n_q}) : st_ffe_saturated));
     end
 
     always @(posedge clk) begin
