@@ -57,9 +57,9 @@
 //! that only sees real words (LFSR, random source, injector offset, xoshiro)
 //! advances on `adv`, the precoder memory and the channel history on the
 //! valid bit of their stage. So the stream is the same whatever the
-//! backpressure and however `run` is toggled, and the FIFO's head is on
-//! `m_axis` in the cycle a registered output stage would be: the latency is
-//! [`Stages::out`]. Without the interleave each lane's xoshiro advances on
+//! backpressure and however `run` is toggled. The FIFO's head passes
+//! through a register slice ([`crate::fifo::reg_slice`]) to `m_axis`, so
+//! every output is a register: the latency is [`Stages::out`] + 1. Without the interleave each lane's xoshiro advances on
 //! a start strobe of its own, `run` and room from kept register copies of
 //! their own (the same value as `adv`): one strobe on the 2,048 enables of
 //! eight lanes' states was a net across the die.
@@ -258,7 +258,8 @@ pub struct Stages {
     pub ch_in: usize,
     /// channel output and noise magnitude
     pub mag: usize,
-    /// the output register (= the latency)
+    /// the output FIFO's write (the latency is a clock more: the output
+    /// slice after the FIFO)
     pub out: usize,
 }
 
@@ -306,9 +307,10 @@ pub const RUN_DELAY: usize = 2;
 
 /// Latency in clock cycles: a word started (`adv`: `run` and room in the
 /// output FIFO) in cycle `c` is on `m_axis` in cycle `c + latency` if the
-/// FIFO was empty ([`RUN_DELAY`] more from the `run` port).
+/// FIFO and the output slice were empty ([`RUN_DELAY`] more from the `run`
+/// port): the stages to the FIFO's write, then the slice's register.
 pub fn latency(p: &EmuParams) -> usize {
-    stages(p).out
+    stages(p).out + 1
 }
 
 /// The `pattern` register code of `pattern` ([`RANDOM_CODE`] for `random`;
@@ -600,11 +602,32 @@ impl CfgPort {
     /// some forty decodes spread over the die (`cfg_we_p -> we_x3_s1`,
     /// `we_precode`, `we_frac`: 18.4-20.9 ns placed on 3290e9d).
     fn hit(&self, m: &mut Module, a: usize, name: &str) -> Result<Expr, RtlError> {
+        let dec = self.own_decode(m, a, name)?;
+        m.reg_d(name, &dec, None, Some(0))
+    }
+
+    /// A write to `a` in this cycle, decoded from the kept copy of the port
+    /// that strobe `name` owns (`{name}_pwe`, `{name}_paddr`).
+    fn own_decode(&self, m: &mut Module, a: usize, name: &str) -> Result<Expr, RtlError> {
         let we = m.kept_reg(&format!("{name}_pwe"), Ty::BIT, Some(0))?;
         m.next(&we, &self.we_in, None)?;
         let addr = m.kept_reg(&format!("{name}_paddr"), self.addr_in.ty(), None)?;
         m.next(&addr, &self.addr_in, None)?;
-        m.reg_d(name, &decode_write(&we, &addr, a)?, None, Some(0))
+        decode_write(&we, &addr, a)
+    }
+
+    /// [`Self::hit`] as `n` kept copies of the strobe register
+    /// (`{name}_k*`), decoded from the same copy of the port, for loads
+    /// placed apart.
+    fn hit_copies(
+        &self,
+        m: &mut Module,
+        a: usize,
+        name: &str,
+        n: usize,
+    ) -> Result<Vec<Expr>, RtlError> {
+        let dec = self.own_decode(m, a, name)?;
+        m.reg_copies(name, &dec, None, Some(0), n)
     }
 
     /// [`Self::hit`] decoded from lane `lane`'s copies of the port.
@@ -1165,9 +1188,39 @@ fn xoshiro_state(
     addr_of: impl Fn(usize) -> usize,
     steps: [&Expr; 4],
 ) -> Result<XoState, RtlError> {
-    let u64t = Ty::u(64);
-    let s: Vec<Expr> = (0..4)
-        .map(|w| m.reg(&format!("{name}_s{w}"), u64t, Some(init[w] as i128)))
+    // the lanes' words are one register each; the random source's are
+    // parts of 16 bits, each loaded by its own copy of the word's write
+    // strobe: from one strobe, the load's enable and multiplexer reached
+    // 64 bits placed apart (`we_xr_s* -> xr_s*`, 239 end points above
+    // 11.5 ns, up to 18.7 ns placed on 59fb970)
+    let parts: u32 = if lane.is_some() { 1 } else { 4 };
+    let pw = 64 / parts;
+    let regs: Vec<Vec<Expr>> = (0..4)
+        .map(|w| {
+            (0..parts)
+                .map(|j| {
+                    let (n, v) = match parts {
+                        1 => (format!("{name}_s{w}"), init[w] as i128),
+                        _ => (
+                            format!("{name}_s{w}_p{j}"),
+                            ((init[w] >> (pw * j)) & ((1u64 << pw) - 1)) as i128,
+                        ),
+                    };
+                    m.reg(&n, Ty::u(pw), Some(v))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<_, _>>()?;
+    let s: Vec<Expr> = regs
+        .iter()
+        .enumerate()
+        .map(|(w, r)| match parts {
+            1 => Ok(r[0].clone()),
+            _ => {
+                let hi_first: Vec<Expr> = r.iter().rev().cloned().collect();
+                m.wire(&format!("{name}_s{w}"), &Expr::concat(&hi_first)?)
+            }
+        })
         .collect::<Result<_, _>>()?;
     let s31 = m.wire(&format!("{name}_s31"), &s[3].xor(&s[1])?)?;
     let nxt = [
@@ -1183,17 +1236,32 @@ fn xoshiro_state(
     };
     for (w, (nxt, step)) in nxt.iter().zip(steps).enumerate() {
         let hn = format!("we_{name}_s{w}");
-        let (hit, data) = match lane {
-            Some(l) => (
-                port.lane_hit(m, l, addr_of(w), &hn)?,
-                port.lane_data(l, 64)?,
-            ),
-            None => (port.hit(m, addr_of(w), &hn)?, port.data(m, &hn, 64)?),
+        // the strobe the word's users read, and one per part
+        let (hit, hits, data) = match lane {
+            Some(l) => {
+                let h = port.lane_hit(m, l, addr_of(w), &hn)?;
+                (h.clone(), vec![h], port.lane_data(l, 64)?)
+            }
+            None => {
+                let mut h = port.hit_copies(m, addr_of(w), &hn, parts as usize + 1)?;
+                let users = h.pop().ok_or(RtlError::Empty("write strobe copies"))?;
+                (users, h, port.data(m, &hn, 64)?)
+            }
         };
         let nw = m.wire(&format!("{name}_n{w}"), nxt)?;
-        let d = Expr::mux(&hit, &data, &nw)?;
-        let e = m.wire(&format!("{name}_en{w}"), &hit.or(step)?)?;
-        m.next(&x.s[w], &d, Some(&e))?;
+        for (j, (r, h)) in regs[w].iter().zip(&hits).enumerate() {
+            let (hi, lo) = (pw * (j as u32 + 1) - 1, pw * j as u32);
+            let d = match parts {
+                1 => Expr::mux(h, &data, &nw)?,
+                _ => Expr::mux(h, &data.slice(hi, lo)?, &nw.slice(hi, lo)?)?,
+            };
+            let en = match parts {
+                1 => format!("{name}_en{w}"),
+                _ => format!("{name}_en{w}_p{j}"),
+            };
+            let e = m.wire(&en, &h.or(step)?)?;
+            m.next(r, &d, Some(&e))?;
+        }
         x.hit.push(hit);
         x.n.push(nw);
     }
@@ -1573,10 +1641,17 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
         .map(|s| m.reg(&format!("v{s}"), Ty::BIT, Some(0)))
         .collect::<Result<_, _>>()?;
     // `run` registered, and the room register, as kept copies: one per
-    // lane's xoshiro and one for the rest (one without the interleave, whose
-    // start strobe is not a plain AND of the two)
+    // lane's xoshiro, one per start of the pattern (the LFSR's and the
+    // random source's, through the framer's `take` copies with the FEC) and
+    // one for the rest (one in all with the interleave, whose start strobe
+    // is not a plain AND of the two)
     let lane_starts = !(p.fec.is_some() && p.interleave);
-    let copies = if lane_starts { p.parallel + 1 } else { 1 };
+    let pat_starts = framer::take_copies(p.parallel);
+    let copies = if lane_starts {
+        p.parallel + pat_starts + 1
+    } else {
+        1
+    };
     debug_assert_eq!(RUN_DELAY, 2, "two registers on run");
     let run_p = m.reg_d("run_p", &run, None, Some(0))?;
     let run_q = m.reg_copies("run_q", &run_p, None, Some(0), copies)?;
@@ -1605,6 +1680,17 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
             .collect::<Result<_, _>>()?,
         false => vec![adv.clone(); p.parallel],
     };
+    // the pattern's starts (the framer's, with the interleave)
+    let pat_adv: Vec<Expr> = match (lane_starts, &il) {
+        (true, _) => (0..pat_starts)
+            .map(|i| {
+                let c = p.parallel + i;
+                m.wire(&format!("adv_pat{i}"), &run_q[c].and(&rooms[c])?)
+            })
+            .collect::<Result<_, _>>()?,
+        (false, Some((_, s))) => vec![s.fadv.clone(); pat_starts],
+        (false, None) => vec![adv.clone(); pat_starts],
+    };
     let vat = |s: usize| {
         if s == 0 {
             adv.clone()
@@ -1618,39 +1704,37 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
 
     // the data word into the mapper, at stage `1 + fo`
     let (sym, fo) = match p.fec {
-        None => {
-            let rnd_advs = vec![adv.clone(); random_starts(p.parallel)];
-            (
-                pattern_gen(&mut m, &port, &cfg, p.parallel, &adv, &rnd_advs)?,
-                0,
-            )
-        }
+        None => (
+            pattern_gen(&mut m, &port, &cfg, p.parallel, &pat_adv[0], &pat_adv[1..])?,
+            0,
+        ),
         Some(code) => {
             // with the interleave the framer runs on its own starts (the
             // prefill) and its word is gathered one stage later
             // the framer's stage valids 1, 2, 3: the line's, or with the
             // interleave those of the framer's own starts
-            let (on, fadv, fv) = match &il {
+            let (on, fv) = match &il {
                 None => {
                     let on = port.fec_reg(&mut m, "fec")?;
-                    (on, adv.clone(), vec![vat(1), vat(2)])
+                    (on, vec![vat(1), vat(2)])
                 }
                 Some((on, s)) => {
                     let mut fv = vec![m.reg_d("fv1", &s.fadv, None, Some(0))?];
                     for k in 2..=3 {
                         fv.push(m.reg_d(&format!("fv{k}"), &fv[k - 2], None, Some(0))?);
                     }
-                    (on.clone(), s.fadv.clone(), fv)
+                    (on.clone(), fv)
                 }
             };
-            let ctl = framer::control(&mut m, code, p.parallel, &on, &fadv)?;
+            let ctl = framer::control(&mut m, code, p.parallel, &on, &pat_adv)?;
             // one start per copy of `take`: the LFSR's, then the random
             // source's (`framer::take_copies` of them)
-            let lfsr_adv = m.wire("pat_adv_lfsr", &fadv.and(&ctl.take[0])?)?;
+            let lfsr_adv = m.wire("pat_adv_lfsr", &pat_adv[0].and(&ctl.take[0])?)?;
             let rnd_advs: Vec<Expr> = ctl.take[1..]
                 .iter()
+                .zip(&pat_adv[1..])
                 .enumerate()
-                .map(|(i, take)| m.wire(&format!("pat_adv_rnd{i}"), &fadv.and(take)?))
+                .map(|(i, (take, a))| m.wire(&format!("pat_adv_rnd{i}"), &a.and(take)?))
                 .collect::<Result<_, _>>()?;
             let new = pattern_gen(&mut m, &port, &cfg, p.parallel, &lfsr_adv, &rnd_advs)?;
             let framed = framer::datapath(&mut m, code, p.parallel, &ctl, &new, [&fv[0], &fv[1]])?;
@@ -1701,6 +1785,12 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
         Some(0),
         (word.width() as usize).div_ceil(OFIFO_GROUP_BITS),
     )?;
+    // the FIFO's head through a register slice: every `m_axis_*` output is
+    // a register. The head is an asynchronous read of distributed RAM, and
+    // from it the equalizer's input registers sat across the die
+    // (`ofifo_rp -> x_c*`, 426 end points above 11.5 ns, up to 20.4 ns
+    // placed on 59fb970). The slice takes the head when it has room.
+    let slice_ready = m.wire_decl("oslice_s_ready", Ty::BIT)?;
     let f = crate::fifo::credit_fifo(
         &mut m,
         "ofifo",
@@ -1708,37 +1798,40 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
             word: &word,
             push: &pushes,
             take: &adv,
-            m_ready: &ready,
+            m_ready: &slice_ready,
         },
         &rooms,
         depth,
     )?;
+    let sl = crate::fifo::reg_slice(&mut m, "oslice", &f.head, &f.valid, &ready)?;
+    m.assign(&slice_ready, &sl.s_ready)?;
     m.split_reset(crate::hdl::FANOUT_BITS)?;
-    outputs(&mut m, &f, wd, wu)?;
+    outputs(&mut m, &sl, wd, wu)?;
     Ok(m)
 }
 
-/// The `m_axis_*` ports from the output FIFO's head, whose word packs the
+/// The `m_axis_*` ports from the output slice (the FIFO's head a clock
+/// later, registers), whose word packs the
 /// samples (`wd` bits), the data symbols (`wu`) and the levels (the rest),
 /// low bits first.
-fn outputs(m: &mut Module, f: &crate::fifo::CreditFifo, wd: u32, wu: u32) -> Result<(), RtlError> {
-    let w = f.head.width();
+fn outputs(m: &mut Module, f: &crate::fifo::Slice, wd: u32, wu: u32) -> Result<(), RtlError> {
+    let w = f.m_data.width();
     m.output(
         "m_axis_tdata",
-        &f.head.slice(wd - 1, 0)?,
+        &f.m_data.slice(wd - 1, 0)?,
         "P ADC samples (adc.bits signed each), sample 0 (earliest) in the LSBs",
     )?;
     m.output(
         "m_axis_tuser",
-        &f.head.slice(wd + wu - 1, wd)?,
+        &f.m_data.slice(wd + wu - 1, wd)?,
         "the P transmitted 2-bit data symbols of the word, symbol 0 in the LSBs",
     )?;
     m.output(
         "m_axis_tlevel",
-        &f.head.slice(w - 1, wd + wu)?,
+        &f.m_data.slice(w - 1, wd + wu)?,
         "the P transmitted 2-bit level indices (after Gray map and precoder, before the injector), symbol 0 in the LSBs",
     )?;
-    m.output("m_axis_tvalid", &f.valid, "output valid")
+    m.output("m_axis_tvalid", &f.m_valid, "output valid (a register)")
 }
 
 /// Swaps the ECP5 form of the emulator's block RAMs ([`build_form`] with
