@@ -351,9 +351,17 @@ fn frame_rx(m: &mut Module, c: &Ctx, crx: &CobsRx) -> Result<FrameRx, RtlError> 
         &and_all(&[&d_valid, &in_payload, &f_full.not()])?,
     )?;
     let mem_wa = Expr::concat(&[wr_slot.clone(), poff.clone()])?;
-    m.mem_write(&rxmem, &mem_we, &mem_wa, &d_byte)?;
+    // the write registered (a clock later): the byte's decode from the
+    // transport ran into the block RAM's write enable across the die
+    // (`in_sr -> c_started -> rxmem.WEA`, 19.5 ns placed on 59fb970)
+    let we_q = m.reg_d("rxmem_we_q", &mem_we, None, Some(0))?;
+    let wa_q = m.reg_d("rxmem_wa_q", &mem_wa, None, None)?;
+    let wd_q = m.reg_d("rxmem_wd_q", &d_byte, None, None)?;
+    m.mem_write(&rxmem, &we_q, &wa_q, &wd_q)?;
     // the writer fills only a free slot and the executor reads only accepted
-    // ones, whose payload was written clocks before their CRC was checked:
+    // ones, whose payload was written clocks before their CRC was checked
+    // (the CRC's four bytes follow the payload, so even the registered
+    // write of its last byte lands before the check):
     // a read that meets a write at its address is never used
     m.mem_no_collision(&rxmem)?;
     Ok(FrameRx {

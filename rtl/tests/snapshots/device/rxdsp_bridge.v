@@ -85,6 +85,9 @@ module rxdsp_bridge (
     (* no_rw_check *) reg [7:0] rxmem [0:4095];
     wire [8:0] f_poff = (f_idx[8:0] - 9'd4);
     wire rxmem_we = ((d_valid & ((f_idx >= 16'd4) & (f_idx < 16'h204))) & (~f_full));
+    reg rxmem_we_q;
+    reg [11:0] rxmem_wa_q;
+    reg [7:0] rxmem_wd_q;
 
     // frame check at the delimiter
     wire chk_corrupt_d = (frame_end & ((~(c_cnt == 8'd0)) | (~(f_crc == 32'hdebb20e3))));
@@ -357,6 +360,7 @@ module rxdsp_bridge (
             f_long <= 1'b0;
             used <= 4'd0;
             rd_slot <= 3'd0;
+            rxmem_we_q <= 1'b0;
             chk_corrupt <= 1'b0;
             chk_length <= 1'b0;
             chk_type <= 1'b0;
@@ -414,6 +418,7 @@ module rxdsp_bridge (
             f_long <= (frame_end ? 1'b0 : ((d_valid & (f_idx >= 16'h208)) ? 1'b1 : f_long));
             used <= ((used + used_acc) - used_free);
             rd_slot <= rd_slot_n;
+            rxmem_we_q <= rxmem_we;
             chk_corrupt <= chk_corrupt_d;
             chk_length <= chk_length_d;
             chk_type <= chk_type_d;
@@ -499,6 +504,15 @@ module rxdsp_bridge (
             wr_slot <= (wr_slot + 3'd1);
             e_seq <= (e_seq + 8'd1);
         end
+    end
+
+    always @(posedge clk) begin
+        rxmem_wa_q <= {wr_slot, f_poff};
+        rxmem_wd_q <= d_byte;
+        x_byte <= rxmem[{rd_slot_n, x_off_n[8:0]}];
+        pk_in <= smp;
+        pk_stage <= {pk_in, pk_acc};
+        of_rd_byte <= outmem[of_rp_n];
     end
 
     always @(posedge clk) begin
@@ -613,13 +627,6 @@ module rxdsp_bridge (
         end else if (x_wr_go) begin
             x_w <= {x_byte, x_w[23:8]};
         end
-    end
-
-    always @(posedge clk) begin
-        x_byte <= rxmem[{rd_slot_n, x_off_n[8:0]}];
-        pk_in <= smp;
-        pk_stage <= {pk_in, pk_acc};
-        of_rd_byte <= outmem[of_rp_n];
     end
 
     always @(posedge clk) begin
@@ -777,8 +784,8 @@ module rxdsp_bridge (
     end
 
     always @(posedge clk) begin
-        if (rxmem_we) begin
-            rxmem[{wr_slot, f_poff}] <= d_byte;
+        if (rxmem_we_q) begin
+            rxmem[rxmem_wa_q] <= rxmem_wd_q;
         end
     end
 
