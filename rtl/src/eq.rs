@@ -744,6 +744,10 @@ fn build_dfe(
     // 19.8 ns placed on 59fb970)
     let copies = ofifo_groups(fmt, p) - 1;
     if copies > 0 {
+        // `v2` kept as well: Yosys merges a plain register into a kept one
+        // of the same next state, and one copy would again drive two groups
+        // and all of `v2`'s loads
+        m.keep(&v2)?;
         let pushes = m.reg_copies("v2_push", &v1, None, Some(0), copies)?;
         m.output(
             "out_push",
@@ -754,14 +758,11 @@ fn build_dfe(
     Ok(m)
 }
 
-/// Bits of the output FIFO's memory written by one copy of its write strobe.
-const OFIFO_GROUP_BITS: usize = 32;
-
 /// Column groups of the output FIFO's memory (the first written by the
 /// DFE's `out_valid`, each other by its own copy of it in `out_push`): its
 /// word is the FFE outputs, the levels and the data symbols.
 fn ofifo_groups(fmt: &RxFormat, p: usize) -> usize {
-    (p * (fmt.ffe_out_bits as usize + 4)).div_ceil(OFIFO_GROUP_BITS)
+    (p * (fmt.ffe_out_bits as usize + 4)).div_ceil(crate::fifo::GROUP_BITS)
 }
 
 /// The slicer thresholds: `t` sign-extended to the DFE sum width, and the
@@ -1396,8 +1397,8 @@ fn build_top(
         ("out_level", &d3.level),
         ("out_y", &d3.y),
     ];
-    if let Some(pu) = &d3_push {
-        conns.push(("out_push", pu));
+    if let Some(bus) = &d3_push {
+        conns.push(("out_push", bus));
     }
     let dfe_bus = if mt == 0 {
         None
@@ -1423,8 +1424,10 @@ fn build_top(
     }
     let mut pushes = vec![d3.valid.clone()];
     for i in 0..push_copies {
-        let pu = d3_push.as_ref().ok_or(RtlError::Empty("output FIFO write copies"))?;
-        pushes.push(m.wire(&format!("d3_push{}", i + 1), &pu.bit(i)?)?);
+        let bus = d3_push
+            .as_ref()
+            .ok_or(RtlError::Empty("output FIFO write copies"))?;
+        pushes.push(m.wire(&format!("d3_push{}", i + 1), &bus.bit(i)?)?);
     }
     let fifo_io = (&take, &m_ready, &fifo_ready);
     let out = output_fifo(&mut m, (&d3, &pushes), fifo_io, depth, stages)?;

@@ -25,6 +25,11 @@ pub fn depth_for(latency: usize) -> usize {
     (latency + 2).next_power_of_two()
 }
 
+/// The most bits of a credit FIFO's word that one copy of its write strobe
+/// writes ([`FifoIn::push`]): the emulator's and the equalizer's output
+/// FIFOs are split into column groups of at most this width.
+pub const GROUP_BITS: usize = 32;
+
 /// The FIFO's outputs.
 pub struct CreditFifo {
     /// the head word is valid (the FIFO is not empty), a register

@@ -1353,6 +1353,31 @@ impl Module {
         Ok(r)
     }
 
+    /// Marks the register `r` of this module kept, as [`Module::kept_reg`]
+    /// would have made it: for a register that gets kept copies of its own
+    /// next state later, which Yosys would otherwise merge it into.
+    pub fn keep(&mut self, r: &Expr) -> Result<(), RtlError> {
+        let name = match &*r.node {
+            Node::Sig(n) => n.clone(),
+            _ => {
+                return Err(RtlError::NotASignal {
+                    what: "register",
+                    expr: r.verilog(),
+                })
+            }
+        };
+        match self.regs.iter_mut().find(|x| x.name == name) {
+            Some(x) => {
+                x.keep = true;
+                Ok(())
+            }
+            None => Err(RtlError::NotASignal {
+                what: "register",
+                expr: name,
+            }),
+        }
+    }
+
     /// A register like [`Module::reg`], emitted alone in an always block
     /// marked `(* keep *)` (see [`Module::reg_copies`]): for copies whose
     /// next state the caller builds, such as a chain of copies that Yosys

@@ -564,12 +564,10 @@ module rxdsp_eq_dfe (
             v1 <= 1'b0;
             v1b <= 1'b0;
             v2a <= 1'b0;
-            v2 <= 1'b0;
         end else begin
             v1 <= in_valid;
             v1b <= v1;
             v2a <= v1b;
-            v2 <= v2a;
         end
     end
 
@@ -578,6 +576,14 @@ module rxdsp_eq_dfe (
             h1 <= 2'd0;
         end else if (v2a) begin
             h1 <= a7;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            v2 <= 1'b0;
+        end else begin
+            v2 <= v2a;
         end
     end
 
