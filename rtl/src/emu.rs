@@ -48,9 +48,9 @@
 //!   word at most) is the configuration's rule; see `golden::emu::injected`.
 //!
 //! No global enable: every stage register loads every cycle and a valid bit
-//! travels with each word, so `m_axis_tready` reaches only the output FIFO
-//! ([`crate::fifo::credit_fifo`], [`crate::fifo::depth_for`] of the latency
-//! words). A word is started (`adv`) when `run` (registered in the block:
+//! travels with each word, so `m_axis_tready` reaches only the output slice
+//! after the output FIFO ([`crate::fifo::credit_fifo`],
+//! [`crate::fifo::depth_for`] of [`Stages::out`] words). A word is started (`adv`) when `run` (registered in the block:
 //! it acts two clocks after the port, [`RUN_DELAY`]) and the FIFO's
 //! registered room (the words started and not yet read, against its
 //! depth) allow it; the state
@@ -59,10 +59,13 @@
 //! valid bit of their stage. So the stream is the same whatever the
 //! backpressure and however `run` is toggled. The FIFO's head passes
 //! through a register slice ([`crate::fifo::reg_slice`]) to `m_axis`, so
-//! every output is a register: the latency is [`Stages::out`] + 1. Without the interleave each lane's xoshiro advances on
-//! a start strobe of its own, `run` and room from kept register copies of
-//! their own (the same value as `adv`): one strobe on the 2,048 enables of
-//! eight lanes' states was a net across the die.
+//! every output is a register: the latency is [`Stages::out`] + 1. Without
+//! the interleave each lane's xoshiro advances on a start strobe of its
+//! own, `run` and room from kept register copies of their own (the same
+//! value as `adv`): one strobe on the 2,048 enables of eight lanes' states
+//! was a net across the die. The pattern's starts (one per copy of the
+//! framer's `take`: the LFSR's and the random source's) have copies of
+//! their own too.
 //!
 //! Configuration: reset, write the registers of [`config_writes`] through
 //! `cfg_we`/`cfg_addr`/`cfg_wdata` (map: [`address_map`]), raise `run`. All 1024
@@ -1170,12 +1173,16 @@ fn rotl(x: &Expr, k: u32) -> Result<Expr, RtlError> {
 struct XoState {
     /// the state words `s[0..4]`
     s: Vec<Expr>,
-    /// per word: its write strobe and its stepped value
+    /// per word: its write strobe (a register) and its stepped value
     hit: Vec<Expr>,
     n: Vec<Expr>,
 }
 
-/// The state registers `{name}_s0..3` of a xoshiro256++ (reset `init`): word
+/// The state `{name}_s0..3` of a xoshiro256++ (reset `init`): registers for a
+/// lane, wires over four 16-bit registers `{name}_s{w}_p0..3` each for the
+/// random source (`lane` none), whose parts load on their own copies of the
+/// word's seed strobe (`we_{name}_s{w}_k0..3`; copy `k4` is the strobe in
+/// [`XoState::hit`]); word
 /// `w` loaded by a write to `addr_of(w)`, stepping on `steps[w]` (four copies
 /// of one strobe, or the same strobe four times). A lane's (`lane`) decodes
 /// its seed writes from the lane's copies of the port and their data.
@@ -1267,10 +1274,6 @@ fn xoshiro_state(
     }
     Ok(x)
 }
-
-/// The most bits of the output FIFO's word one copy of its write strobe
-/// writes ([`crate::fifo::FifoIn::push`]).
-const OFIFO_GROUP_BITS: usize = 32;
 
 /// The copies of the start strobe the random source takes at `p` samples
 /// per clock: one per state word, and below P = 32 (where a word takes part
@@ -1656,7 +1659,10 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
     let run_p = m.reg_d("run_p", &run, None, Some(0))?;
     let run_q = m.reg_copies("run_q", &run_p, None, Some(0), copies)?;
     let mut rooms = (0..copies - 1)
-        .map(|l| m.wire_decl(&format!("ofifo_room_l{l}"), Ty::BIT))
+        .map(|c| match c < p.parallel {
+            true => m.wire_decl(&format!("ofifo_room_l{c}"), Ty::BIT),
+            false => m.wire_decl(&format!("ofifo_room_pat{}", c - p.parallel), Ty::BIT),
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let room = m.wire_decl("ofifo_room", Ty::BIT)?;
     rooms.push(room.clone());
@@ -1768,7 +1774,7 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
     let (wd, wu) = (data.width(), user.width());
     let depth = crate::fifo::depth_for(st.out);
     m.comment(&format!(
-        "output FIFO, {depth} words: written at stage {}, read by m_axis; \
+        "output FIFO, {depth} words: written at stage {}, read by the output slice; \
          ofifo_room = (words started and not read) <= {}, registered",
         st.out,
         depth - 2
@@ -1783,7 +1789,7 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
         &vat(st.out - 2),
         None,
         Some(0),
-        (word.width() as usize).div_ceil(OFIFO_GROUP_BITS),
+        (word.width() as usize).div_ceil(crate::fifo::GROUP_BITS),
     )?;
     // the FIFO's head through a register slice: every `m_axis_*` output is
     // a register. The head is an asynchronous read of distributed RAM, and

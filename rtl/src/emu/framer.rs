@@ -112,7 +112,8 @@ pub fn check(code: Code, p: usize) -> Result<(), RtlError> {
 /// The control at stage 0 and its copies at stage 1.
 pub(super) struct Control {
     /// the started word takes a pattern word (gates the pattern's advance):
-    /// kept copies of one register, [`take_copies`] of them
+    /// [`take_copies`] kept registers of the same value, each selected by
+    /// its own copy of the start strobe
     pub take: Vec<Expr>,
     /// `fec` (the configuration register)
     on: Expr,
