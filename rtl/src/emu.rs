@@ -1593,6 +1593,90 @@ pub fn build(p: &EmuParams) -> Result<Module, RtlError> {
     build_form(p, MemForm::Generic)
 }
 
+/// The start strobes, all the same value unless the interleave's prefill
+/// makes the framer's differ: the line's (`adv`), each lane's xoshiro's, and
+/// the pattern's ([`framer::take_copies`] of them).
+struct Starts {
+    adv: Expr,
+    lane_adv: Vec<Expr>,
+    pat_adv: Vec<Expr>,
+    /// the output FIFO's room wires, one per copy of `run` (the last is
+    /// `ofifo_room`): [`crate::fifo::credit_fifo`] assigns them
+    rooms: Vec<Expr>,
+    /// with the interleave: the `fec` register and the prefill's starts
+    il: Option<(framer::OnReg, interleave::Starts)>,
+}
+
+/// [`Starts`] from the `run` port, registered twice ([`RUN_DELAY`]).
+fn start_strobes(
+    m: &mut Module,
+    p: &EmuParams,
+    port: &CfgPort,
+    run: &Expr,
+) -> Result<Starts, RtlError> {
+    // `run` registered, and the room register, as kept copies: one per
+    // lane's xoshiro, one per start of the pattern (the LFSR's and the
+    // random source's, through the framer's `take` copies with the FEC) and
+    // one for the rest (one in all with the interleave, whose start strobe
+    // is not a plain AND of the two)
+    let lane_starts = !(p.fec.is_some() && p.interleave);
+    let pat_starts = framer::take_copies(p.parallel);
+    let copies = if lane_starts {
+        p.parallel + pat_starts + 1
+    } else {
+        1
+    };
+    debug_assert_eq!(RUN_DELAY, 2, "two registers on run");
+    let run_p = m.reg_d("run_p", run, None, Some(0))?;
+    let run_q = m.reg_copies("run_q", &run_p, None, Some(0), copies)?;
+    let mut rooms = (0..copies - 1)
+        .map(|c| match c < p.parallel {
+            true => m.wire_decl(&format!("ofifo_room_l{c}"), Ty::BIT),
+            false => m.wire_decl(&format!("ofifo_room_pat{}", c - p.parallel), Ty::BIT),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let room = m.wire_decl("ofifo_room", Ty::BIT)?;
+    rooms.push(room.clone());
+    let run = run_q[copies - 1].clone();
+    // with the interleave, the framer (and the `fec` register) start before the line
+    let il = match p.fec.filter(|_| p.interleave) {
+        Some(code) => {
+            let on = port.fec_reg(m, "fec")?;
+            let s = interleave::starts(m, code, p.parallel, &run, &room, &on.q)?;
+            Some((on, s))
+        }
+        None => None,
+    };
+    let adv = match &il {
+        Some((_, s)) => s.adv.clone(),
+        None => m.wire("adv", &run.and(&room)?)?,
+    };
+    let lane_adv: Vec<Expr> = match lane_starts {
+        true => (0..p.parallel)
+            .map(|l| m.wire(&format!("adv_l{l}"), &run_q[l].and(&rooms[l])?))
+            .collect::<Result<_, _>>()?,
+        false => vec![adv.clone(); p.parallel],
+    };
+    // the pattern's starts (the framer's, with the interleave)
+    let pat_adv: Vec<Expr> = match (lane_starts, &il) {
+        (true, _) => (0..pat_starts)
+            .map(|i| {
+                let c = p.parallel + i;
+                m.wire(&format!("adv_pat{i}"), &run_q[c].and(&rooms[c])?)
+            })
+            .collect::<Result<_, _>>()?,
+        (false, Some((_, s))) => vec![s.fadv.clone(); pat_starts],
+        (false, None) => vec![adv.clone(); pat_starts],
+    };
+    Ok(Starts {
+        adv,
+        lane_adv,
+        pat_adv,
+        rooms,
+        il,
+    })
+}
+
 /// Builds `rxdsp_emu` for `p` with its block-RAM memories (the channel
 /// tables, the threshold levels of [`OUTREG_WORDS`] words and more) in
 /// `form`: [`MemForm::Ecp5`] makes them `DP16KD` instances whose output
@@ -1643,60 +1727,13 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
     let v: Vec<Expr> = (1..st.out - 1)
         .map(|s| m.reg(&format!("v{s}"), Ty::BIT, Some(0)))
         .collect::<Result<_, _>>()?;
-    // `run` registered, and the room register, as kept copies: one per
-    // lane's xoshiro, one per start of the pattern (the LFSR's and the
-    // random source's, through the framer's `take` copies with the FEC) and
-    // one for the rest (one in all with the interleave, whose start strobe
-    // is not a plain AND of the two)
-    let lane_starts = !(p.fec.is_some() && p.interleave);
-    let pat_starts = framer::take_copies(p.parallel);
-    let copies = if lane_starts {
-        p.parallel + pat_starts + 1
-    } else {
-        1
-    };
-    debug_assert_eq!(RUN_DELAY, 2, "two registers on run");
-    let run_p = m.reg_d("run_p", &run, None, Some(0))?;
-    let run_q = m.reg_copies("run_q", &run_p, None, Some(0), copies)?;
-    let mut rooms = (0..copies - 1)
-        .map(|c| match c < p.parallel {
-            true => m.wire_decl(&format!("ofifo_room_l{c}"), Ty::BIT),
-            false => m.wire_decl(&format!("ofifo_room_pat{}", c - p.parallel), Ty::BIT),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let room = m.wire_decl("ofifo_room", Ty::BIT)?;
-    rooms.push(room.clone());
-    let run = run_q[copies - 1].clone();
-    // with the interleave, the framer (and the `fec` register) start before the line
-    let il = match p.fec.filter(|_| p.interleave) {
-        Some(code) => {
-            let on = port.fec_reg(&mut m, "fec")?;
-            let s = interleave::starts(&mut m, code, p.parallel, &run, &room, &on.q)?;
-            Some((on, s))
-        }
-        None => None,
-    };
-    let adv = match &il {
-        Some((_, s)) => s.adv.clone(),
-        None => m.wire("adv", &run.and(&room)?)?,
-    };
-    let lane_adv: Vec<Expr> = match lane_starts {
-        true => (0..p.parallel)
-            .map(|l| m.wire(&format!("adv_l{l}"), &run_q[l].and(&rooms[l])?))
-            .collect::<Result<_, _>>()?,
-        false => vec![adv.clone(); p.parallel],
-    };
-    // the pattern's starts (the framer's, with the interleave)
-    let pat_adv: Vec<Expr> = match (lane_starts, &il) {
-        (true, _) => (0..pat_starts)
-            .map(|i| {
-                let c = p.parallel + i;
-                m.wire(&format!("adv_pat{i}"), &run_q[c].and(&rooms[c])?)
-            })
-            .collect::<Result<_, _>>()?,
-        (false, Some((_, s))) => vec![s.fadv.clone(); pat_starts],
-        (false, None) => vec![adv.clone(); pat_starts],
-    };
+    let Starts {
+        adv,
+        lane_adv,
+        pat_adv,
+        rooms,
+        il,
+    } = start_strobes(&mut m, p, &port, &run)?;
     let vat = |s: usize| {
         if s == 0 {
             adv.clone()

@@ -1375,42 +1375,13 @@ fn build_top(
             ("out_y", &ffe_y),
         ],
     )?;
-    let push_copies = ofifo_groups(fmt, p) as u32 - 1;
-    let d3_push = match push_copies {
-        0 => None,
-        n => Some(m.wire_decl("d3_push", Ty::u(n))?),
+    let dfe_in = DfeIn {
+        clock: [&clk, &rst],
+        ffe: [&ffe_valid, &ffe_y],
+        thr: &thr,
+        bregs: &bregs,
     };
-    let d3 = Word {
-        valid: m.wire_decl("d3_valid", Ty::BIT)?,
-        data: m.wire_decl("d3_data", Ty::u(2 * pu))?,
-        level: m.wire_decl("d3_level", Ty::u(2 * pu))?,
-        y: m.wire_decl("d3_y", Ty::u(pu * ob))?,
-    };
-    let mut conns: Vec<(&str, &Expr)> = vec![
-        ("clk", &clk),
-        ("rst", &rst),
-        ("in_valid", &ffe_valid),
-        ("in_y", &ffe_y),
-        ("threshold", &thr.threshold),
-        ("out_valid", &d3.valid),
-        ("out_data", &d3.data),
-        ("out_level", &d3.level),
-        ("out_y", &d3.y),
-    ];
-    if let Some(bus) = &d3_push {
-        conns.push(("out_push", bus));
-    }
-    let dfe_bus = if mt == 0 {
-        None
-    } else if let Some(b) = &thr.dfe {
-        Some(b.clone())
-    } else {
-        Some(Expr::pack_lsb_first(&bregs)?)
-    };
-    if let Some(b) = &dfe_bus {
-        conns.push(("dfe_coef", b));
-    }
-    m.instance(dfe, "u_dfe", &conns)?;
+    let (d3, pushes) = dfe_instance(&mut m, fmt, p, dfe, dfe_in)?;
     if let (Some(eng), Some(side)) = (engine, &side) {
         let io = crate::adapt::TopIo {
             clock: [&clk, &rst],
@@ -1421,13 +1392,6 @@ fn build_top(
             d3: [&d3.valid, &d3.level, &d3.y],
         };
         crate::adapt::instantiate(&mut m, eng, fmt, p, &io, side, &thr)?;
-    }
-    let mut pushes = vec![d3.valid.clone()];
-    for i in 0..push_copies {
-        let bus = d3_push
-            .as_ref()
-            .ok_or(RtlError::Empty("output FIFO write copies"))?;
-        pushes.push(m.wire(&format!("d3_push{}", i + 1), &bus.bit(i)?)?);
     }
     let fifo_io = (&take, &m_ready, &fifo_ready);
     let out = output_fifo(&mut m, (&d3, &pushes), fifo_io, depth, stages)?;
@@ -1457,6 +1421,79 @@ fn build_top(
         crate::adapt::readback_outputs(&mut m, fmt, &thr)?;
     }
     Ok(m)
+}
+
+/// What the DFE's instance connects to in `rxdsp_eq`.
+struct DfeIn<'a> {
+    clock: [&'a Expr; 2],
+    /// the FFE's output valid and word
+    ffe: [&'a Expr; 2],
+    /// the threshold and DFE taps (the adaptation engine's or fixed)
+    thr: &'a crate::adapt::EngineWires,
+    /// the DFE tap registers without the engine
+    bregs: &'a [Expr],
+}
+
+/// The DFE's instance `u_dfe`: its output word (stage D3) and the output
+/// FIFO's write strobes, `d3_valid` and its copies (one per column group).
+fn dfe_instance(
+    m: &mut Module,
+    fmt: &RxFormat,
+    p: usize,
+    dfe: &Module,
+    io: DfeIn<'_>,
+) -> Result<(Word, Vec<Expr>), RtlError> {
+    let DfeIn {
+        clock: [clk, rst],
+        ffe: [ffe_valid, ffe_y],
+        thr,
+        bregs,
+    } = io;
+    let (pu, ob, mt) = (p as u32, fmt.ffe_out_bits, fmt.dfe_taps);
+    let push_copies = ofifo_groups(fmt, p) as u32 - 1;
+    let d3_push = match push_copies {
+        0 => None,
+        n => Some(m.wire_decl("d3_push", Ty::u(n))?),
+    };
+    let d3 = Word {
+        valid: m.wire_decl("d3_valid", Ty::BIT)?,
+        data: m.wire_decl("d3_data", Ty::u(2 * pu))?,
+        level: m.wire_decl("d3_level", Ty::u(2 * pu))?,
+        y: m.wire_decl("d3_y", Ty::u(pu * ob))?,
+    };
+    let mut conns: Vec<(&str, &Expr)> = vec![
+        ("clk", clk),
+        ("rst", rst),
+        ("in_valid", ffe_valid),
+        ("in_y", ffe_y),
+        ("threshold", &thr.threshold),
+        ("out_valid", &d3.valid),
+        ("out_data", &d3.data),
+        ("out_level", &d3.level),
+        ("out_y", &d3.y),
+    ];
+    if let Some(bus) = &d3_push {
+        conns.push(("out_push", bus));
+    }
+    let dfe_bus = if mt == 0 {
+        None
+    } else if let Some(b) = &thr.dfe {
+        Some(b.clone())
+    } else {
+        Some(Expr::pack_lsb_first(bregs)?)
+    };
+    if let Some(b) = &dfe_bus {
+        conns.push(("dfe_coef", b));
+    }
+    m.instance(dfe, "u_dfe", &conns)?;
+    let mut pushes = vec![d3.valid.clone()];
+    for i in 0..push_copies {
+        let bus = d3_push
+            .as_ref()
+            .ok_or(RtlError::Empty("output FIFO write copies"))?;
+        pushes.push(m.wire(&format!("d3_push{}", i + 1), &bus.bit(i)?)?);
+    }
+    Ok((d3, pushes))
 }
 
 /// The coefficient bus of the FFE: the adaptation engine's when it has one,

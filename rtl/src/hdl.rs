@@ -573,6 +573,18 @@ struct Reg {
     keep: bool,
 }
 
+/// The name of the register `r` refers to (an error for any other
+/// expression).
+fn reg_name(r: &Expr) -> Result<String, RtlError> {
+    match &*r.node {
+        Node::Sig(n) => Ok(n.clone()),
+        _ => Err(RtlError::NotASignal {
+            what: "register",
+            expr: r.verilog(),
+        }),
+    }
+}
+
 /// The registers that share one always block: same enable, same reset
 /// signal (or none), and, for a kept register, only itself.
 struct RegGroup {
@@ -1295,15 +1307,7 @@ impl Module {
 
     /// Sets the next state of register `r`, loaded when `enable` (one bit) is high.
     pub fn next(&mut self, r: &Expr, d: &Expr, enable: Option<&Expr>) -> Result<(), RtlError> {
-        let name = match &*r.node {
-            Node::Sig(n) => n.clone(),
-            _ => {
-                return Err(RtlError::NotASignal {
-                    what: "register",
-                    expr: r.verilog(),
-                })
-            }
-        };
+        let name = reg_name(r)?;
         if let Some(e) = enable {
             if e.ty != Ty::BIT {
                 return Err(RtlError::TypeMismatch {
@@ -1357,15 +1361,7 @@ impl Module {
     /// would have made it: for a register that gets kept copies of its own
     /// next state later, which Yosys would otherwise merge it into.
     pub fn keep(&mut self, r: &Expr) -> Result<(), RtlError> {
-        let name = match &*r.node {
-            Node::Sig(n) => n.clone(),
-            _ => {
-                return Err(RtlError::NotASignal {
-                    what: "register",
-                    expr: r.verilog(),
-                })
-            }
-        };
+        let name = reg_name(r)?;
         match self.regs.iter_mut().find(|x| x.name == name) {
             Some(x) => {
                 x.keep = true;
