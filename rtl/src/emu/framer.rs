@@ -206,34 +206,62 @@ pub(super) fn control(
     )?;
     let fw_next = m.wire("fr_word_next", &Expr::mux(&step, &fw_d, &fw)?)?;
     m.next(&fw, &fw_next, None)?;
-    // `take` of the next values, formed for a step and for a hold from
-    // registers alone and selected by the step last: through `fw_next`
-    // the start strobe ran down the word count's carry chain and its
-    // compares (`ofifo_room -> fr_take_k4`: 21.9 ns placed on 3290e9d)
     // the carry count a step leaves (changed only from the transition word)
-    let cn_step = if g.mt > 0 {
+    let mask = (1usize << cb) - 1;
+    let cn_next = if g.mt > 0 {
         let e = m.wire("fr_carry_en", &step.and(&tr)?)?;
-        let mask = (1usize << cb) - 1;
         let d = m.wire("fr_carry_d", &cn.sub(&ku((g.mt & mask) as i128, cb)?)?)?;
         let cn_next = m.wire("fr_carry_next", &Expr::mux(&e, &d, &cn)?)?;
         m.next(&cn, &cn_next, None)?;
-        Some(Expr::mux(&tr, &d, &cn)?)
+        Some(cn_next)
     } else {
         None
     };
+    // `take` (`!on | msg | (tr & short)`) of the next values, registered.
+    // Its message part for a step and for a hold are registers themselves,
+    // formed a clock ahead from the next word and carry counts, so each
+    // copy of `take` is one LUT of registers: `on`'s next value, its start
+    // and the two parts. From the counts, the word count's carry chain and
+    // compares ran to copies placed by the random source across the die
+    // (`fr_word -> fr_take_k2`, 22.1 ns placed on 138b514), and before that
+    // the start strobe through them (`ofifo_room -> fr_take_k4`: 21.9 ns
+    // placed on 3290e9d)
     let ct = ku(g.ct as i128, fb)?;
-    let off = on_next.not();
-    // `!on | msg | (tr & short)` of a word count and a carry count
-    let take_of = |w: &Expr, c: Option<&Expr>| -> Result<Expr, RtlError> {
+    // `msg | (tr & short)` of a word count and a carry count
+    let msg_of = |w: &Expr, c: Option<&Expr>| -> Result<Expr, RtlError> {
         let short = match c {
             Some(c) => eq_const(w, g.ct)?.and(&c.lt(&ku(g.mt as i128, cb)?)?)?,
             None => ku(0, 1)?,
         };
-        off.or(&w.lt(&ct)?)?.or(&short)
+        w.lt(&ct)?.or(&short)
     };
-    let hold_cn = (g.mt > 0).then(|| cn.clone());
-    let take_step = m.wire("fr_take_step", &take_of(&fw_d, cn_step.as_ref())?)?;
-    let take_hold = m.wire("fr_take_hold", &take_of(&fw, hold_cn.as_ref())?)?;
+    // the counts a step leaves from a word count and a carry count
+    let step_from = |m: &mut Module, w: &Expr, c: Option<&Expr>| {
+        let wd = Expr::mux(&eq_const(w, g.w - 1)?, &ku(0, fb)?, &w.add(&ku(1, fb)?)?)?;
+        let wd = m.wire("fr_take_word", &wd)?;
+        let cd = match c {
+            Some(c) => {
+                let d = c.sub(&ku((g.mt & mask) as i128, cb)?)?;
+                Some(m.wire("fr_take_carry", &Expr::mux(&eq_const(w, g.ct)?, &d, c)?)?)
+            }
+            None => None,
+        };
+        Ok::<_, RtlError>((wd, cd))
+    };
+    // the same at reset (both counts 0), for the registers' reset values
+    let msg_const = |w: usize, c: usize| w < g.ct || (g.mt > 0 && w == g.ct && c < g.mt);
+    let w1 = if g.w == 1 { 0 } else { 1 };
+    let c1 = if g.mt > 0 && g.ct == 0 {
+        0usize.wrapping_sub(g.mt) & mask
+    } else {
+        0
+    };
+    let (wn, cnn) = step_from(m, &fw_next, cn_next.as_ref())?;
+    let sq = m.reg("fr_take_sq", Ty::BIT, Some(msg_const(w1, c1) as i128))?;
+    m.next(&sq, &msg_of(&wn, cnn.as_ref())?, None)?;
+    let hq = m.reg("fr_take_hq", Ty::BIT, Some(msg_const(0, 0) as i128))?;
+    m.next(&hq, &msg_of(&fw_next, cn_next.as_ref())?, None)?;
+    let off = on_next.not();
     // `take` of the next values, registered (reset: `on` = 0, so 1), copy
     // `i` selected by its own start
     let take = advs
@@ -242,7 +270,7 @@ pub(super) fn control(
         .map(|(i, a)| {
             let r = m.kept_reg(&format!("fr_take_k{i}"), Ty::BIT, Some(1))?;
             let step_i = if i == 0 { step.clone() } else { a.and(on)? };
-            m.next(&r, &Expr::mux(&step_i, &take_step, &take_hold)?, None)?;
+            m.next(&r, &off.or(&Expr::mux(&step_i, &sq, &hq)?)?, None)?;
             Ok(r)
         })
         .collect::<Result<Vec<_>, RtlError>>()?;
