@@ -151,9 +151,10 @@ pub(crate) struct OnReg {
 /// `run_q -> fr_take_k4` was 22.4 ns placed on 59fb970).
 ///
 /// `take` (the pattern advances with the word) is a register: it is
-/// computed from the next values of the word count, the carry count and
-/// `on`, so it always equals `!on | msg | (tr & short)` of the registers'
-/// present values. The pattern generators' enables (some 400 flip-flops)
+/// selected from `on`'s next value and two registers that hold the message
+/// part after a step and of the present counts (`fr_take_sq`,
+/// `fr_take_hq`), so it always equals `!on | msg | (tr & short)` of the
+/// registers' present values. The pattern generators' enables (some 400 flip-flops)
 /// then hang on a register and the start strobe, not on the word count's
 /// compare chain.
 pub(super) fn control(
@@ -217,8 +218,8 @@ pub(super) fn control(
     // `take` (`!on | msg | (tr & short)`) of the next values, registered.
     // Its message part for a step and for a hold are registers themselves
     // (`fr_take_sq`, `fr_take_hq`, below), so each copy of `take` is one
-    // LUT of registers: `on`'s next value, its start and the two parts. From the counts, the word count's carry chain and
-    // compares ran to copies placed by the random source across the die
+    // LUT of registers: `on`'s next value, its start and the two parts.
+    // From the counts, the word count's carry chain and compares ran to copies placed by the random source across the die
     // (`fr_word -> fr_take_k2`, 22.1 ns placed on 138b514), and before that
     // the start strobe through them (`ofifo_room -> fr_take_k4`: 21.9 ns
     // placed on 3290e9d)
