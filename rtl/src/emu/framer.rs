@@ -209,17 +209,22 @@ pub(super) fn control(
     m.next(&fw, &fw_next, None)?;
     // the carry count a step leaves (changed only from the transition word)
     let mask = (1usize << cb) - 1;
-    if g.mt > 0 {
+    // (and the counts one step on, which `take`'s step part reads below)
+    let cn_d = if g.mt > 0 {
         let e = m.wire("fr_carry_en", &step.and(&tr)?)?;
         let d = m.wire("fr_carry_d", &cn.sub(&ku((g.mt & mask) as i128, cb)?)?)?;
         let cn_next = m.wire("fr_carry_next", &Expr::mux(&e, &d, &cn)?)?;
         m.next(&cn, &cn_next, None)?;
-    }
+        Some(m.wire("fr_carry_step", &Expr::mux(&tr, &d, &cn)?)?)
+    } else {
+        None
+    };
     // `take` (`!on | msg | (tr & short)`) of the next values, registered.
     // Its message part for a step and for a hold are registers themselves
     // (`fr_take_sq`, `fr_take_hq`, below), so each copy of `take` is one
     // LUT of registers: `on`'s next value, its start and the two parts.
-    // From the counts, the word count's carry chain and compares ran to copies placed by the random source across the die
+    // From the counts, the word count's carry chain and compares ran to
+    // copies placed by the random source across the die
     // (`fr_word -> fr_take_k2`, 22.1 ns placed on 138b514), and before that
     // the start strobe through them (`ofifo_room -> fr_take_k4`: 21.9 ns
     // placed on 3290e9d)
@@ -233,16 +238,13 @@ pub(super) fn control(
         w.lt(&ct)?.or(&short)
     };
     // the counts a step leaves from a word count and a carry count
-    let step_from = |m: &mut Module, w: &Expr, c: Option<&Expr>, k: usize| {
+    let step_from = |m: &mut Module, w: &Expr, c: Option<&Expr>| {
         let wd = Expr::mux(&eq_const(w, g.w - 1)?, &ku(0, fb)?, &w.add(&ku(1, fb)?)?)?;
-        let wd = m.wire(&format!("fr_take_word{k}"), &wd)?;
+        let wd = m.wire("fr_take_word2", &wd)?;
         let cd = match c {
             Some(c) => {
                 let d = c.sub(&ku((g.mt & mask) as i128, cb)?)?;
-                Some(m.wire(
-                    &format!("fr_take_carry{k}"),
-                    &Expr::mux(&eq_const(w, g.ct)?, &d, c)?,
-                )?)
+                Some(m.wire("fr_take_carry2", &Expr::mux(&eq_const(w, g.ct)?, &d, c)?)?)
             }
             None => None,
         };
@@ -261,10 +263,8 @@ pub(super) fn control(
     // registers: the start selects last; from the next counts, the start
     // ran through the word count's carry chain into `sq`, 22.7 ns placed on
     // 24f4a67)
-    let (w2, c2) = {
-        let (wa, ca) = step_from(m, &fw, (g.mt > 0).then_some(&cn), 1)?;
-        step_from(m, &wa, ca.as_ref(), 2)?
-    };
+    // (one step on is the word count's own `fr_word_d`, `fr_carry_step`)
+    let (w2, c2) = step_from(m, &fw_d, cn_d.as_ref())?;
     let sq = m.reg("fr_take_sq", Ty::BIT, Some(msg_const(w1, c1) as i128))?;
     let ss = m.wire("fr_take_ss", &msg_of(&w2, c2.as_ref())?)?;
     m.next(&sq, &Expr::mux(&step, &ss, &sq)?, None)?;
