@@ -790,9 +790,17 @@ fn executor(
         &rxmem.read(&Expr::concat(&[rd_slot_n, x_off_n.slice(offb - 1, 0)?])?)?,
         None,
     )?;
-    m.output("csr_wr_en", &csr_we, "CSR write strobe")?;
-    m.output("csr_wr_addr", &x_addr, "CSR write address")?;
-    m.output("csr_wr_data", &wdata, "CSR write data")?;
+    // the write port registered on exit, a clock after the executor's
+    // strobe: the strobe's decode (state, offset, the frame's length) then
+    // ends by the executor, and the CSR's entry registers are a hop of their
+    // own (`cur_len -> csr_wr_addr.CE` through a LUT by the CSR, 21.5 ns
+    // placed on eec47f6)
+    let we_q = m.reg_d("x_we_q", &csr_we, None, Some(0))?;
+    let wa_q = m.reg_d("x_wa_q", &x_addr, None, Some(0))?;
+    let wd_q = m.reg_d("x_wd_q", &wdata, None, Some(0))?;
+    m.output("csr_wr_en", &we_q, "CSR write strobe (registered)")?;
+    m.output("csr_wr_addr", &wa_q, "CSR write address (registered)")?;
+    m.output("csr_wr_data", &wd_q, "CSR write data (registered)")?;
     Ok(Executor {
         st_flush,
         st_resp,
@@ -1283,6 +1291,11 @@ fn tx_frame_start(
     })
 }
 
+/// Clocks the TX engine waits at a word boundary of a frame read from the
+/// CSR: the read port's latency and the engine's register of its data
+/// (`t_rd_q`).
+const RD_WAIT: usize = crate::csr::READ_LATENCY + 1;
+
 /// The TX engine: the frames a byte at a time, with their CRC-32.
 fn tx_engine(
     m: &mut Module,
@@ -1292,7 +1305,11 @@ fn tx_engine(
     ser: &Serializer,
     f: &TxFrame,
 ) -> Result<TxEngine, RtlError> {
-    let csr_rd_data = c.csr_rd_data.clone();
+    // the CSR's read data registered on entry: the byte select and the
+    // header mux into `t_q_byte` start here, by the engine, and not at the
+    // CSR's output register across the die (`t_idx -> t_q_byte`, 23.9 ns
+    // placed on eec47f6, had gone out to the read data and back)
+    let csr_rd_data = m.reg_d("t_rd_q", &c.csr_rd_data, None, Some(0))?;
     let e_seq = frx.e_seq.clone();
     let o1 = k(1, 1)?;
     let of_empty = ser.of_empty.clone();
@@ -1326,9 +1343,9 @@ fn tx_engine(
     let data_part = m.wire("t_data_part", &t_idx.ge(&k(8, 16)?)?.and(&in_pay)?)?;
     let wi = m.wire("t_word_i", &t_idx.sub(&k(8, 16)?)?.shr(2))?;
     // the read address is registered here and the read port is pipelined in
-    // the CSR, so the address adder, the CSR's read port (three stages) and
+    // the CSR, so the address adder, the CSR's read port (four stages) and
     // this engine's byte select and CRC are register-to-register paths: a
-    // word's data is there `csr::READ_LATENCY` clocks after the engine moves
+    // word's data is in `t_rd_q` [`RD_WAIT`] clocks after the engine moves
     // to it, and the engine waits for it (`t_rd_wait`, below) at each word
     // boundary of a frame not read from the output FIFO
     let rd_addr = m.reg_d("t_rd_addr", &t_rda.add(&wi)?, None, Some(0))?;
@@ -1381,7 +1398,7 @@ fn tx_engine(
     )?;
     let raw_last = m.wire("t_last", &t_idx.eq(&f.t_last_idx)?)?;
     let enc_ready = m.wire_decl("enc_ready", Ty::BIT)?;
-    let ww = clog2(crate::csr::READ_LATENCY + 1);
+    let ww = clog2(RD_WAIT + 1);
     let rd_wait = m.reg("t_rd_wait", Ty::u(ww), Some(0))?;
     let waiting = m.wire(
         "t_rd_waiting",
@@ -1419,7 +1436,7 @@ fn tx_engine(
         &sel(
             &k(0, ww)?,
             &[
-                (start.or(&cross)?, k(crate::csr::READ_LATENCY as u64, ww)?),
+                (start.or(&cross)?, k(RD_WAIT as u64, ww)?),
                 (waiting.clone(), rd_wait.sub(&k(1, ww)?)?),
             ],
         )?,
@@ -1639,7 +1656,11 @@ fn counters(
         &ser.ob_n.eq(&k(0, 2)?)?.not(),
         &of_empty.not(),
     ])?;
-    m.output("busy", &busy, "samples in flight")?;
+    // registered: it is read through the CSR's read port across the die
+    // (`inflight -> rd_g4`, 21.5 ns placed on eec47f6); a host sees it a
+    // clock later, thousands of clocks after its frame arrived
+    let busy = m.reg_d("busy_q", &busy, None, Some(0))?;
+    m.output("busy", &busy, "samples in flight (registered)")?;
     m.output("slots_used", &used, "receive slots in use")?;
     m.output(
         "sample_taken",

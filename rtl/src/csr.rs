@@ -108,10 +108,12 @@ pub const EXIT_STAGES: usize = 2;
 const READ_GROUP: usize = 8;
 
 /// Clocks from the bridge's read address (`csr_rd_addr`, a register in the
-/// bridge) to the word on `rd_data`: the address register, the registered
-/// address decode (`rd_hit_*`), the group ORs (`rd_g*`) and `rd_q`. The
-/// bridge waits this long at each word boundary of a frame it reads from here.
-pub const READ_LATENCY: usize = 4;
+/// bridge) to the word on `rd_data`: the address register, its copies here
+/// (`rd_a*`, one per group of words), the registered address decode
+/// (`rd_hit_*`), the group ORs (`rd_g*`) and `rd_q`. The bridge waits this
+/// long, and a clock more for its own register of `rd_data`, at each word
+/// boundary of a frame it reads from here.
+pub const READ_LATENCY: usize = 5;
 
 fn k(v: u64, w: u32) -> Result<Expr, RtlError> {
     Expr::konst(v as i128, Ty::u(w))
@@ -367,16 +369,25 @@ fn exit_output(
 }
 
 /// The read port: `rd_data` is the word at `ra` ([`READ_LATENCY`] clocks
-/// after the bridge's address register; unmapped addresses read 0). Three
-/// register stages: the address decode (`rd_hit_*`, one flag per word), the
-/// OR of [`READ_GROUP`] masked words (`rd_g*`, where the words arrive from
-/// their blocks across the die), and the OR of the groups (`rd_q`). The ORs
-/// are balanced (about log2 of their terms in levels, where a chain of 2:1
-/// muxes was one level per word, ~170 in the BER-tester build); the
-/// addresses are distinct (`RegMap::check`), so at most one term is not zero.
+/// after the bridge's address register; unmapped addresses read 0). Four
+/// register stages: the address, a kept copy per group of [`READ_GROUP`]
+/// words (`rd_a*`, so each group's decode starts from a register the placer
+/// can put beside it: the bridge's one register had fed every decode, and
+/// the decodes' shared terms sat by the bridge, 20.4 ns placed on eec47f6);
+/// the address decode (`rd_hit_*`, one flag per word); the OR of the
+/// group's masked words (`rd_g*`, where the words arrive from their blocks
+/// across the die); and the OR of the groups (`rd_q`). The ORs are balanced
+/// (about log2 of their terms in levels, where a chain of 2:1 muxes was one
+/// level per word, ~170 in the BER-tester build); the addresses are
+/// distinct (`RegMap::check`), so at most one term is not zero.
 fn read_port(m: &mut Module, ra: &Expr, words: &[(u16, Expr)]) -> Result<(), RtlError> {
+    let n_groups = words.len().div_ceil(READ_GROUP);
+    let ra_k = match n_groups {
+        0 => Vec::new(),
+        n => m.reg_copies("rd_a", ra, None, Some(0), n)?,
+    };
     let mut groups = Vec::new();
-    for (g, chunk) in words.chunks(READ_GROUP).enumerate() {
+    for ((g, chunk), ra) in words.chunks(READ_GROUP).enumerate().zip(&ra_k) {
         let mut terms = Vec::new();
         for (a, v) in chunk {
             let hit = m.reg_d(

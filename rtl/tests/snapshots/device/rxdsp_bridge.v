@@ -21,9 +21,9 @@ module rxdsp_bridge (
     input  wire [15:0] s_axis_tdata, // P data symbols from the equalizer, sample 0 in the LSBs
     input  wire s_axis_tvalid, // symbol word valid
     input  wire soft_rst, // stream reset (ctrl.control.eq_reset)
-    output wire csr_wr_en, // CSR write strobe
-    output wire [15:0] csr_wr_addr, // CSR write address
-    output wire [31:0] csr_wr_data, // CSR write data
+    output wire csr_wr_en, // CSR write strobe (registered)
+    output wire [15:0] csr_wr_addr, // CSR write address (registered)
+    output wire [31:0] csr_wr_data, // CSR write data (registered)
     output wire [63:0] m_axis_tdata, // P samples to the equalizer, sample 0 in the LSBs
     output wire m_axis_tvalid, // sample word valid
     output wire s_axis_tready, // ready for a symbol word (the serializer is empty)
@@ -39,7 +39,7 @@ module rxdsp_bridge (
     output wire [31:0] cnt_rx_full, // counter rx_full
     output wire [31:0] cnt_tx_frames, // counter tx_frames
     output wire [31:0] cnt_out_frames, // counter out_frames
-    output wire busy, // samples in flight
+    output wire busy, // samples in flight (registered)
     output wire [3:0] slots_used, // receive slots in use
     output wire sample_taken // the equalizer took a sample word this cycle (for the counters)
 );
@@ -184,9 +184,12 @@ module rxdsp_bridge (
     wire [3:0] used_acc = {3'd0, accept};
     wire [3:0] used_free = {3'd0, x_finish};
     wire [2:0] rd_slot_n = (x_finish ? (rd_slot + 3'd1) : rd_slot);
-    assign csr_wr_en = x_csr_we;
-    assign csr_wr_addr = x_addr;
-    assign csr_wr_data = x_wdata;
+    reg x_we_q;
+    reg [15:0] x_wa_q;
+    reg [31:0] x_wd_q;
+    assign csr_wr_en = x_we_q;
+    assign csr_wr_addr = x_wa_q;
+    assign csr_wr_data = x_wd_q;
 
     // sample packer: P samples into one s_axis word, sample 0 in the LSBs
     wire [7:0] smp = x_byte[7:0];
@@ -260,6 +263,7 @@ module rxdsp_bridge (
     wire [10:0] t_out_n = ((of_cnt >= 11'h100) ? 11'h100 : of_cnt);
     reg [15:0] t_pay_end;
     reg [15:0] t_last_idx;
+    reg [31:0] t_rd_q;
     wire [3:0] credit = (4'd8 - used);
     wire t_src_out = (t_src == 2'd2);
     wire t_in_pay = (t_idx < t_pay_end);
@@ -268,7 +272,7 @@ module rxdsp_bridge (
     reg [15:0] t_rd_addr;
     assign csr_rd_addr = t_rd_addr;
     wire [1:0] t_crc_i = (t_idx[1:0] - t_pay_end[1:0]);
-    wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? of_rd_byte : ((t_idx[1:0] == 2'd0) ? csr_rd_data[7:0] : ((t_idx[1:0] == 2'd1) ? csr_rd_data[15:8] : ((t_idx[1:0] == 2'd2) ? csr_rd_data[23:16] : csr_rd_data[31:24])))) : 8'd0)))))))));
+    wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? of_rd_byte : ((t_idx[1:0] == 2'd0) ? t_rd_q[7:0] : ((t_idx[1:0] == 2'd1) ? t_rd_q[15:8] : ((t_idx[1:0] == 2'd2) ? t_rd_q[23:16] : t_rd_q[31:24])))) : 8'd0)))))))));
     wire t_last = (t_idx == t_last_idx);
     wire enc_ready;
     reg [2:0] t_rd_wait;
@@ -346,7 +350,8 @@ module rxdsp_bridge (
     reg cnt_out_frames_inc;
     reg [31:0] cnt_out_frames_r;
     assign cnt_out_frames = cnt_out_frames_r;
-    assign busy = (((~pipe_idle) | (~(ob_n == 2'd0))) | (~of_empty));
+    reg busy_q;
+    assign busy = busy_q;
     assign slots_used = used;
     assign sample_taken = m_axis_hs;
 
@@ -377,6 +382,9 @@ module rxdsp_bridge (
             x_cnt <= 16'd0;
             pk_valid <= 1'b0;
             t_busy <= 1'b0;
+            x_we_q <= 1'b0;
+            x_wa_q <= 16'd0;
+            x_wd_q <= 32'd0;
             pk_in_valid <= 1'b0;
             pk_cnt <= 3'd0;
             pk_done_q <= 1'b0;
@@ -395,6 +403,7 @@ module rxdsp_bridge (
             t_crc <= 32'hffffffff;
             t_sym <= 32'd0;
             t_q_v <= 1'b0;
+            t_rd_q <= 32'd0;
             t_rd_addr <= 16'd0;
             t_rd_wait <= 3'd0;
             e_state <= 3'd0;
@@ -409,6 +418,7 @@ module rxdsp_bridge (
             cnt_rx_full_inc <= 1'b0;
             cnt_tx_frames_inc <= 1'b0;
             cnt_out_frames_inc <= 1'b0;
+            busy_q <= 1'b0;
         end else begin
             c_cnt <= (is_delim ? 8'd0 : (is_code ? (s_byte_tdata - 8'd1) : (is_data ? (c_cnt - 8'd1) : c_cnt)));
             c_started <= (is_delim ? 1'b0 : (is_code ? 1'b1 : c_started));
@@ -435,6 +445,9 @@ module rxdsp_bridge (
             x_cnt <= (x_idle ? 16'd0 : ((x_rd_go & (x_off == 10'd2)) ? {x_cnt[15:8], x_byte} : ((x_rd_go & (x_off == 10'd3)) ? {x_byte, x_cnt[7:0]} : x_cnt)));
             pk_valid <= (soft_rst ? 1'b0 : (pk_done_q ? 1'b1 : (m_axis_tready ? 1'b0 : pk_valid)));
             t_busy <= (t_start ? 1'b1 : (t_fin ? 1'b0 : t_busy));
+            x_we_q <= x_csr_we;
+            x_wa_q <= x_addr;
+            x_wd_q <= x_wdata;
             pk_in_valid <= (smp_valid & (~soft_rst));
             pk_cnt <= (soft_rst ? 3'd0 : (pk_in_valid ? ((pk_cnt == 3'd7) ? 3'd0 : (pk_cnt + 3'd1)) : pk_cnt));
             pk_done_q <= (pk_done & (~soft_rst));
@@ -453,8 +466,9 @@ module rxdsp_bridge (
             t_crc <= (t_start ? 32'hffffffff : ((t_q_acc & (~t_q_crc)) ? t_crc_next : t_crc));
             t_sym <= (soft_rst ? 32'd0 : (of_pop ? (t_sym + 32'd4) : t_sym));
             t_q_v <= (t_take | (t_q_v & (~enc_ready)));
+            t_rd_q <= csr_rd_data;
             t_rd_addr <= (t_rda + t_word_i);
-            t_rd_wait <= ((t_start | t_rd_cross) ? 3'd4 : (t_rd_waiting ? (t_rd_wait - 3'd1) : 3'd0));
+            t_rd_wait <= ((t_start | t_rd_cross) ? 3'd6 : (t_rd_waiting ? (t_rd_wait - 3'd1) : 3'd0));
             e_state <= (e_close ? 3'd1 : ((e_adv & (e_state == 3'd1)) ? ((e_n == 8'd0) ? e_after : 3'd2) : (((e_adv & (e_state == 3'd2)) & e_i_last) ? e_after : ((e_adv & (e_state == 3'd3)) ? 3'd4 : ((e_adv & (e_state == 3'd4)) ? 3'd0 : e_state)))));
             e_n <= (e_acc_z ? e_n : (e_acc_nz ? e_n1 : (e_refill ? 8'd0 : e_n)));
             e_i <= (e_close ? 8'd0 : ((e_adv & (e_state == 3'd2)) ? (e_i + 8'd1) : e_i));
@@ -467,6 +481,7 @@ module rxdsp_bridge (
             cnt_rx_full_inc <= chk_full;
             cnt_tx_frames_inc <= t_fin;
             cnt_out_frames_inc <= (t_fin & t_src_out);
+            busy_q <= (((~pipe_idle) | (~(ob_n == 2'd0))) | (~of_empty));
         end
     end
 

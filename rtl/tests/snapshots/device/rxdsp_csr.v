@@ -35,7 +35,7 @@ module rxdsp_csr (
     output wire eq_cfg_we, // equalizer register write strobe (registered)
     output wire [4:0] eq_cfg_addr, // equalizer register address (registered)
     output wire [9:0] eq_cfg_wdata, // equalizer register data (registered)
-    output wire [31:0] rd_data // read data, 3 clocks after rd_addr (unmapped addresses read 0)
+    output wire [31:0] rd_data // read data, 4 clocks after rd_addr (unmapped addresses read 0)
 );
 
     reg wq_en;
@@ -226,6 +226,16 @@ module rxdsp_csr (
     reg [9:0] eq_cfg_wdata_x0;
     reg [9:0] eq_cfg_wdata_x1;
     assign eq_cfg_wdata = eq_cfg_wdata_x1;
+    reg [15:0] rd_a_k0;
+    reg [15:0] rd_a_k1;
+    reg [15:0] rd_a_k2;
+    reg [15:0] rd_a_k3;
+    reg [15:0] rd_a_k4;
+    reg [15:0] rd_a_k5;
+    reg [15:0] rd_a_k6;
+    reg [15:0] rd_a_k7;
+    reg [15:0] rd_a_k8;
+    reg [15:0] rd_a_k9;
     reg rd_hit_0;
     reg rd_hit_1;
     reg rd_hit_2;
@@ -517,93 +527,93 @@ module rxdsp_csr (
             eq_cfg_addr_x1 <= eq_cfg_addr_x0;
             eq_cfg_wdata_x0 <= eq_wdata_q;
             eq_cfg_wdata_x1 <= eq_cfg_wdata_x0;
-            rd_hit_0 <= (rd_addr == 16'd0);
-            rd_hit_1 <= (rd_addr == 16'd1);
-            rd_hit_2 <= (rd_addr == 16'd2);
-            rd_hit_3 <= (rd_addr == 16'd3);
-            rd_hit_4 <= (rd_addr == 16'd4);
-            rd_hit_5 <= (rd_addr == 16'd5);
-            rd_hit_6 <= (rd_addr == 16'd6);
-            rd_hit_7 <= (rd_addr == 16'd7);
+            rd_hit_0 <= (rd_a_k0 == 16'd0);
+            rd_hit_1 <= (rd_a_k0 == 16'd1);
+            rd_hit_2 <= (rd_a_k0 == 16'd2);
+            rd_hit_3 <= (rd_a_k0 == 16'd3);
+            rd_hit_4 <= (rd_a_k0 == 16'd4);
+            rd_hit_5 <= (rd_a_k0 == 16'd5);
+            rd_hit_6 <= (rd_a_k0 == 16'd6);
+            rd_hit_7 <= (rd_a_k0 == 16'd7);
             rd_g0 <= ((((rd_hit_0 ? v_id_id : 32'd0) | (rd_hit_1 ? v_id_magic : 32'd0)) | ((rd_hit_2 ? v_id_gen_version : 32'd0) | (rd_hit_3 ? v_id_parallel : 32'd0))) | (((rd_hit_4 ? v_id_adc_bits : 32'd0) | (rd_hit_5 ? v_id_ffe_taps : 32'd0)) | ((rd_hit_6 ? v_id_ffe_main : 32'd0) | (rd_hit_7 ? v_id_ffe_coef_bits : 32'd0))));
-            rd_hit_8 <= (rd_addr == 16'd8);
-            rd_hit_9 <= (rd_addr == 16'd9);
-            rd_hit_a <= (rd_addr == 16'ha);
-            rd_hit_b <= (rd_addr == 16'hb);
-            rd_hit_c <= (rd_addr == 16'hc);
-            rd_hit_d <= (rd_addr == 16'hd);
-            rd_hit_e <= (rd_addr == 16'he);
-            rd_hit_f <= (rd_addr == 16'hf);
+            rd_hit_8 <= (rd_a_k1 == 16'd8);
+            rd_hit_9 <= (rd_a_k1 == 16'd9);
+            rd_hit_a <= (rd_a_k1 == 16'ha);
+            rd_hit_b <= (rd_a_k1 == 16'hb);
+            rd_hit_c <= (rd_a_k1 == 16'hc);
+            rd_hit_d <= (rd_a_k1 == 16'hd);
+            rd_hit_e <= (rd_a_k1 == 16'he);
+            rd_hit_f <= (rd_a_k1 == 16'hf);
             rd_g1 <= ((((rd_hit_8 ? v_id_ffe_coef_frac : 32'd0) | (rd_hit_9 ? v_id_ffe_out_bits : 32'd0)) | ((rd_hit_a ? v_id_ffe_out_frac : 32'd0) | (rd_hit_b ? v_id_dfe_taps : 32'd0))) | (((rd_hit_c ? v_id_dfe_coef_bits : 32'd0) | (rd_hit_d ? v_id_precode : 32'd0)) | ((rd_hit_e ? v_id_fec_code : 32'd0) | (rd_hit_f ? v_id_rx_slots : 32'd0))));
-            rd_hit_10 <= (rd_addr == 16'h10);
-            rd_hit_11 <= (rd_addr == 16'h11);
-            rd_hit_12 <= (rd_addr == 16'h12);
-            rd_hit_13 <= (rd_addr == 16'h13);
-            rd_hit_14 <= (rd_addr == 16'h14);
-            rd_hit_15 <= (rd_addr == 16'h15);
-            rd_hit_16 <= (rd_addr == 16'h16);
-            rd_hit_17 <= (rd_addr == 16'h17);
+            rd_hit_10 <= (rd_a_k2 == 16'h10);
+            rd_hit_11 <= (rd_a_k2 == 16'h11);
+            rd_hit_12 <= (rd_a_k2 == 16'h12);
+            rd_hit_13 <= (rd_a_k2 == 16'h13);
+            rd_hit_14 <= (rd_a_k2 == 16'h14);
+            rd_hit_15 <= (rd_a_k2 == 16'h15);
+            rd_hit_16 <= (rd_a_k2 == 16'h16);
+            rd_hit_17 <= (rd_a_k2 == 16'h17);
             rd_g2 <= ((((rd_hit_10 ? v_id_sample_bytes : 32'd0) | (rd_hit_11 ? v_id_max_payload : 32'd0)) | ((rd_hit_12 ? v_id_out_chunk : 32'd0) | (rd_hit_13 ? v_id_latency : 32'd0))) | (((rd_hit_14 ? v_id_adapt_engine : 32'd0) | (rd_hit_15 ? v_id_adapt_mu_shift : 32'd0)) | ((rd_hit_16 ? v_id_adapt_delay : 32'd0) | (rd_hit_17 ? v_id_adapt_leak_shift : 32'd0))));
-            rd_hit_18 <= (rd_addr == 16'h18);
-            rd_hit_19 <= (rd_addr == 16'h19);
-            rd_hit_1a <= (rd_addr == 16'h1a);
-            rd_hit_1b <= (rd_addr == 16'h1b);
-            rd_hit_1c <= (rd_addr == 16'h1c);
-            rd_hit_1d <= (rd_addr == 16'h1d);
-            rd_hit_40 <= (rd_addr == 16'h40);
-            rd_hit_41 <= (rd_addr == 16'h41);
+            rd_hit_18 <= (rd_a_k3 == 16'h18);
+            rd_hit_19 <= (rd_a_k3 == 16'h19);
+            rd_hit_1a <= (rd_a_k3 == 16'h1a);
+            rd_hit_1b <= (rd_a_k3 == 16'h1b);
+            rd_hit_1c <= (rd_a_k3 == 16'h1c);
+            rd_hit_1d <= (rd_a_k3 == 16'h1d);
+            rd_hit_40 <= (rd_a_k3 == 16'h40);
+            rd_hit_41 <= (rd_a_k3 == 16'h41);
             rd_g3 <= ((((rd_hit_18 ? v_id_adapt_block : 32'd0) | (rd_hit_19 ? v_id_bert : 32'd0)) | ((rd_hit_1a ? v_id_emu_taps : 32'd0) | (rd_hit_1b ? v_id_emu_cfg_addr_bits : 32'd0))) | (((rd_hit_1c ? v_id_check_max_delay : 32'd0) | (rd_hit_1d ? v_id_check_counters : 32'd0)) | ((rd_hit_40 ? v_ctrl_id : 32'd0) | (rd_hit_41 ? {31'd0, v_ctrl_control} : 32'd0))));
-            rd_hit_42 <= (rd_addr == 16'h42);
-            rd_hit_43 <= (rd_addr == 16'h43);
-            rd_hit_80 <= (rd_addr == 16'h80);
-            rd_hit_81 <= (rd_addr == 16'h81);
-            rd_hit_88 <= (rd_addr == 16'h88);
-            rd_hit_c0 <= (rd_addr == 16'hc0);
-            rd_hit_c1 <= (rd_addr == 16'hc1);
-            rd_hit_c2 <= (rd_addr == 16'hc2);
+            rd_hit_42 <= (rd_a_k4 == 16'h42);
+            rd_hit_43 <= (rd_a_k4 == 16'h43);
+            rd_hit_80 <= (rd_a_k4 == 16'h80);
+            rd_hit_81 <= (rd_a_k4 == 16'h81);
+            rd_hit_88 <= (rd_a_k4 == 16'h88);
+            rd_hit_c0 <= (rd_a_k4 == 16'hc0);
+            rd_hit_c1 <= (rd_a_k4 == 16'hc1);
+            rd_hit_c2 <= (rd_a_k4 == 16'hc2);
             rd_g4 <= ((((rd_hit_42 ? v_ctrl_status : 32'd0) | (rd_hit_43 ? v_ctrl_scratch : 32'd0)) | ((rd_hit_80 ? v_eq_id : 32'd0) | (rd_hit_81 ? v_eq_threshold : 32'd0))) | (((rd_hit_88 ? v_eq_dfe1 : 32'd0) | (rd_hit_c0 ? v_eq_ffe0 : 32'd0)) | ((rd_hit_c1 ? v_eq_ffe1 : 32'd0) | (rd_hit_c2 ? v_eq_ffe2 : 32'd0))));
-            rd_hit_c3 <= (rd_addr == 16'hc3);
-            rd_hit_c4 <= (rd_addr == 16'hc4);
-            rd_hit_c5 <= (rd_addr == 16'hc5);
-            rd_hit_c6 <= (rd_addr == 16'hc6);
-            rd_hit_c7 <= (rd_addr == 16'hc7);
-            rd_hit_c8 <= (rd_addr == 16'hc8);
-            rd_hit_c9 <= (rd_addr == 16'hc9);
-            rd_hit_ca <= (rd_addr == 16'hca);
+            rd_hit_c3 <= (rd_a_k5 == 16'hc3);
+            rd_hit_c4 <= (rd_a_k5 == 16'hc4);
+            rd_hit_c5 <= (rd_a_k5 == 16'hc5);
+            rd_hit_c6 <= (rd_a_k5 == 16'hc6);
+            rd_hit_c7 <= (rd_a_k5 == 16'hc7);
+            rd_hit_c8 <= (rd_a_k5 == 16'hc8);
+            rd_hit_c9 <= (rd_a_k5 == 16'hc9);
+            rd_hit_ca <= (rd_a_k5 == 16'hca);
             rd_g5 <= ((((rd_hit_c3 ? v_eq_ffe3 : 32'd0) | (rd_hit_c4 ? v_eq_ffe4 : 32'd0)) | ((rd_hit_c5 ? v_eq_ffe5 : 32'd0) | (rd_hit_c6 ? v_eq_ffe6 : 32'd0))) | (((rd_hit_c7 ? v_eq_ffe7 : 32'd0) | (rd_hit_c8 ? v_eq_ffe8 : 32'd0)) | ((rd_hit_c9 ? v_eq_ffe9 : 32'd0) | (rd_hit_ca ? v_eq_ffe10 : 32'd0))));
-            rd_hit_cb <= (rd_addr == 16'hcb);
-            rd_hit_cc <= (rd_addr == 16'hcc);
-            rd_hit_cd <= (rd_addr == 16'hcd);
-            rd_hit_ce <= (rd_addr == 16'hce);
-            rd_hit_cf <= (rd_addr == 16'hcf);
-            rd_hit_100 <= (rd_addr == 16'h100);
-            rd_hit_102 <= (rd_addr == 16'h102);
-            rd_hit_103 <= (rd_addr == 16'h103);
+            rd_hit_cb <= (rd_a_k6 == 16'hcb);
+            rd_hit_cc <= (rd_a_k6 == 16'hcc);
+            rd_hit_cd <= (rd_a_k6 == 16'hcd);
+            rd_hit_ce <= (rd_a_k6 == 16'hce);
+            rd_hit_cf <= (rd_a_k6 == 16'hcf);
+            rd_hit_100 <= (rd_a_k6 == 16'h100);
+            rd_hit_102 <= (rd_a_k6 == 16'h102);
+            rd_hit_103 <= (rd_a_k6 == 16'h103);
             rd_g6 <= ((((rd_hit_cb ? v_eq_ffe11 : 32'd0) | (rd_hit_cc ? v_eq_ffe12 : 32'd0)) | ((rd_hit_cd ? v_eq_ffe13 : 32'd0) | (rd_hit_ce ? v_eq_ffe14 : 32'd0))) | (((rd_hit_cf ? v_eq_ffe15 : 32'd0) | (rd_hit_100 ? v_stats_id : 32'd0)) | ((rd_hit_102 ? v_stats_samples_in[31:0] : 32'd0) | (rd_hit_103 ? v_stats_samples_in[63:32] : 32'd0))));
-            rd_hit_104 <= (rd_addr == 16'h104);
-            rd_hit_105 <= (rd_addr == 16'h105);
-            rd_hit_106 <= (rd_addr == 16'h106);
-            rd_hit_107 <= (rd_addr == 16'h107);
-            rd_hit_108 <= (rd_addr == 16'h108);
-            rd_hit_109 <= (rd_addr == 16'h109);
-            rd_hit_10a <= (rd_addr == 16'h10a);
-            rd_hit_10b <= (rd_addr == 16'h10b);
+            rd_hit_104 <= (rd_a_k7 == 16'h104);
+            rd_hit_105 <= (rd_a_k7 == 16'h105);
+            rd_hit_106 <= (rd_a_k7 == 16'h106);
+            rd_hit_107 <= (rd_a_k7 == 16'h107);
+            rd_hit_108 <= (rd_a_k7 == 16'h108);
+            rd_hit_109 <= (rd_a_k7 == 16'h109);
+            rd_hit_10a <= (rd_a_k7 == 16'h10a);
+            rd_hit_10b <= (rd_a_k7 == 16'h10b);
             rd_g7 <= ((((rd_hit_104 ? v_stats_symbols_out[31:0] : 32'd0) | (rd_hit_105 ? v_stats_symbols_out[63:32] : 32'd0)) | ((rd_hit_106 ? v_stats_level0[31:0] : 32'd0) | (rd_hit_107 ? v_stats_level0[63:32] : 32'd0))) | (((rd_hit_108 ? v_stats_level1[31:0] : 32'd0) | (rd_hit_109 ? v_stats_level1[63:32] : 32'd0)) | ((rd_hit_10a ? v_stats_level2[31:0] : 32'd0) | (rd_hit_10b ? v_stats_level2[63:32] : 32'd0))));
-            rd_hit_10c <= (rd_addr == 16'h10c);
-            rd_hit_10d <= (rd_addr == 16'h10d);
-            rd_hit_10e <= (rd_addr == 16'h10e);
-            rd_hit_10f <= (rd_addr == 16'h10f);
-            rd_hit_140 <= (rd_addr == 16'h140);
-            rd_hit_141 <= (rd_addr == 16'h141);
-            rd_hit_142 <= (rd_addr == 16'h142);
-            rd_hit_143 <= (rd_addr == 16'h143);
+            rd_hit_10c <= (rd_a_k8 == 16'h10c);
+            rd_hit_10d <= (rd_a_k8 == 16'h10d);
+            rd_hit_10e <= (rd_a_k8 == 16'h10e);
+            rd_hit_10f <= (rd_a_k8 == 16'h10f);
+            rd_hit_140 <= (rd_a_k8 == 16'h140);
+            rd_hit_141 <= (rd_a_k8 == 16'h141);
+            rd_hit_142 <= (rd_a_k8 == 16'h142);
+            rd_hit_143 <= (rd_a_k8 == 16'h143);
             rd_g8 <= ((((rd_hit_10c ? v_stats_level3[31:0] : 32'd0) | (rd_hit_10d ? v_stats_level3[63:32] : 32'd0)) | ((rd_hit_10e ? v_stats_ffe_saturated[31:0] : 32'd0) | (rd_hit_10f ? v_stats_ffe_saturated[63:32] : 32'd0))) | (((rd_hit_140 ? v_bridge_id : 32'd0) | (rd_hit_141 ? v_bridge_rx_bytes : 32'd0)) | ((rd_hit_142 ? v_bridge_rx_frames : 32'd0) | (rd_hit_143 ? v_bridge_rx_corrupt : 32'd0))));
-            rd_hit_144 <= (rd_addr == 16'h144);
-            rd_hit_145 <= (rd_addr == 16'h145);
-            rd_hit_146 <= (rd_addr == 16'h146);
-            rd_hit_147 <= (rd_addr == 16'h147);
-            rd_hit_148 <= (rd_addr == 16'h148);
-            rd_hit_149 <= (rd_addr == 16'h149);
+            rd_hit_144 <= (rd_a_k9 == 16'h144);
+            rd_hit_145 <= (rd_a_k9 == 16'h145);
+            rd_hit_146 <= (rd_a_k9 == 16'h146);
+            rd_hit_147 <= (rd_a_k9 == 16'h147);
+            rd_hit_148 <= (rd_a_k9 == 16'h148);
+            rd_hit_149 <= (rd_a_k9 == 16'h149);
             rd_g9 <= ((((rd_hit_144 ? v_bridge_rx_length : 32'd0) | (rd_hit_145 ? v_bridge_rx_type : 32'd0)) | ((rd_hit_146 ? v_bridge_rx_seq : 32'd0) | (rd_hit_147 ? v_bridge_rx_full : 32'd0))) | ((rd_hit_148 ? v_bridge_tx_frames : 32'd0) | (rd_hit_149 ? v_bridge_out_frames : 32'd0)));
             rd_q <= ((((rd_g0 | rd_g1) | (rd_g2 | rd_g3)) | ((rd_g4 | rd_g5) | (rd_g6 | rd_g7))) | (rd_g8 | rd_g9));
         end
@@ -684,6 +694,86 @@ module rxdsp_csr (
             snap_bridge_rx_full <= in_bridge_rx_full;
             snap_bridge_tx_frames <= in_bridge_tx_frames;
             snap_bridge_out_frames <= in_bridge_out_frames;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            rd_a_k0 <= 16'd0;
+        end else begin
+            rd_a_k0 <= rd_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            rd_a_k1 <= 16'd0;
+        end else begin
+            rd_a_k1 <= rd_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            rd_a_k2 <= 16'd0;
+        end else begin
+            rd_a_k2 <= rd_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            rd_a_k3 <= 16'd0;
+        end else begin
+            rd_a_k3 <= rd_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            rd_a_k4 <= 16'd0;
+        end else begin
+            rd_a_k4 <= rd_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            rd_a_k5 <= 16'd0;
+        end else begin
+            rd_a_k5 <= rd_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            rd_a_k6 <= 16'd0;
+        end else begin
+            rd_a_k6 <= rd_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            rd_a_k7 <= 16'd0;
+        end else begin
+            rd_a_k7 <= rd_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            rd_a_k8 <= 16'd0;
+        end else begin
+            rd_a_k8 <= rd_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            rd_a_k9 <= 16'd0;
+        end else begin
+            rd_a_k9 <= rd_addr;
         end
     end
 

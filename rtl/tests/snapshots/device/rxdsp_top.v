@@ -164,6 +164,8 @@ module rxdsp_top (
     reg [3:0] sat_n;
     reg [3:0] sat_n_q;
     reg [63:0] st_ffe_saturated;
+    reg [3:0] st_used_q;
+    reg st_busy_q;
 
     // CSR decoder
     rxdsp_csr u_csr (
@@ -174,7 +176,7 @@ module rxdsp_top (
         .wr_data(csr_wr_data),
         .rd_addr(csr_rd_addr),
         .soft_rst(q_ctrl_control),
-        .in_ctrl_status({20'd0, slots_used, 7'd0, busy}),
+        .in_ctrl_status({20'd0, st_used_q, 7'd0, st_busy_q}),
         .in_stats_samples_in(st_samples_in),
         .in_stats_symbols_out(st_symbols_out),
         .in_stats_level0(st_level0),
@@ -332,6 +334,8 @@ module rxdsp_top (
             lvl3_n_q <= 4'd0;
             sat_n <= 4'd0;
             sat_n_q <= 4'd0;
+            st_used_q <= 4'd0;
+            st_busy_q <= 1'b0;
             br_sym_m_valid <= 1'b0;
             br_sym_sk_valid <= 1'b0;
             br_sym2_m_valid <= 1'b0;
@@ -355,6 +359,8 @@ module rxdsp_top (
             lvl3_n_q <= lvl3_n;
             sat_n <= sat_n_s_t2_0;
             sat_n_q <= sat_n;
+            st_used_q <= slots_used;
+            st_busy_q <= busy;
             br_sym_m_valid <= (br_sym_load ? (br_sym_sk_valid | br_sym_s_fire) : br_sym_m_valid);
             br_sym_sk_valid <= br_sym_sk_next;
             br_sym2_m_valid <= (br_sym2_load ? (br_sym2_sk_valid | br_sym2_s_fire) : br_sym2_m_valid);
