@@ -176,6 +176,7 @@ pub(crate) fn instantiate(
         .as_ref()
         .map_or(0, |_| crate::check::REF_LATENCY - 1);
     let (mut data, mut take) = (tap.data.clone(), tap.take.clone());
+    let mut marker_take = take.clone();
     if wait > 0 {
         // the first of them before the marker: the beat counter then
         // counts a register, not the equalizer's valid and its ready (the
@@ -184,8 +185,15 @@ pub(crate) fn instantiate(
         let t = m.wire("fec_tap_take_in", &Expr::mux(tap.rst, &zero(1)?, &take)?)?;
         take = m.reg_d("fec_tap_take", &t, None, Some(0))?;
         data = m.reg_d("fec_tap_data", &data, None, None)?;
+        // the marker's own copy (the same value on every clock), placed by
+        // the beat counter and its flag: the one register had fed them, the
+        // wait line and the valids, and crossed to the flag's compare
+        // (`fec_tap_take -> sof_here`, 19.1 ns placed on eec47f6)
+        let tm = m.kept_reg("fec_tap_take_m", Ty::BIT, Some(0))?;
+        m.next(&tm, &t, None)?;
+        marker_take = tm;
     }
-    let mut user = sof_marker(m, &take, &r.sof_index, tap.rst, parallel)?;
+    let mut user = sof_marker(m, &marker_take, &r.sof_index, tap.rst, parallel)?;
     let wait = wait.saturating_sub(1);
     if wait > 0 {
         m.comment(&format!(
