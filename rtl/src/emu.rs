@@ -966,11 +966,40 @@ fn injector(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Expr
         .collect::<Result<_, _>>()?;
     let mask = m.wire("inj_mask", &Expr::pack_lsb_first(&bits)?)?;
     let nxt = Expr::mux(&in_word, &rem.add(&kmp)?, &rem.sub(&pk)?)?;
-    let d = Expr::mux(&load, &data.sub(&ku(1, w)?)?, &nxt)?;
+    let load_rem = m.wire("inj_load_rem", &data.sub(&ku(1, w)?)?)?;
+    let d = Expr::mux(&load, &load_rem, &nxt)?;
     let e = m.wire("inj_rem_en", &load.or(adv)?)?;
     let rem_n = m.wire("inj_rem_next", &Expr::mux(&e, &d, &rem)?)?;
     m.next(&rem, &rem_n, None)?;
-    let z = rem_n.slice(w - 1, lg)?.eq(&ku(0, w - lg)?)?;
+    // "in this word" next (`rem' < P`) without the offset's adder: from a
+    // word with the flip (`rem = r < P`), `rem' = r + K - P < P` is
+    // `K < 2P - r`, a flag per `r` formed when `K` is written
+    // (`inj_fits*`) and picked by `r`; from a word without (`rem >= P`),
+    // `rem' = rem - P < P` is `rem < 2P`. The adder then compare had been
+    // the emulator's longest path (`inj_rem -> inj_in_word`, 24.0 ns placed
+    // on 24f4a67)
+    let fits: Vec<Expr> = (0..p)
+        .map(|r| {
+            let bound = ku((2 * p - r) as i128, w)?;
+            m.reg_d(&format!("inj_fits{r}"), &k_n.lt(&bound)?, None, Some(0))
+        })
+        .collect::<Result<_, _>>()?;
+    let from_hit = match lg {
+        0 => fits[0].clone(),
+        _ => {
+            let lo = rem.slice(lg - 1, 0)?;
+            let terms: Vec<Expr> = fits
+                .iter()
+                .enumerate()
+                .map(|(r, f)| lo.eq(&ku(r as i128, lg)?)?.and(f))
+                .collect::<Result<_, _>>()?;
+            crate::rs::gf::or_all(terms)?
+        }
+    };
+    let from_miss = rem.slice(w - 1, lg + 1)?.eq(&ku(0, w - lg - 1)?)?;
+    let step_in = Expr::mux(&in_word, &from_hit, &from_miss)?;
+    let load_in = load_rem.slice(w - 1, lg)?.eq(&ku(0, w - lg)?)?;
+    let z = Expr::mux(&load, &load_in, &Expr::mux(adv, &step_in, &in_word)?)?;
     m.next(&in_word, &z, None)?;
     m.reg_d("inj_q", &mask, None, None)
 }
@@ -1319,14 +1348,24 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, advs: &[Expr]) -> Result
         0 => None,
         _ => Some(m.reg("xr_cnt", Ty::u(cb), Some(0))?),
     };
-    let first = match &cnt {
-        None => ku(1, 1)?,
-        Some(c) => m.wire("xr_first", &c.eq(&ku(0, cb)?)?)?,
+    // `cnt == 0` as kept registers of the count's next value, one per state
+    // word's step and one for the output's buffer (`xr_first_k*`, the same
+    // value on every clock): the compare behind the count had fed the
+    // steps' enables of all 256 state bits (`xr_cnt -> xr_s*.CE`, `xr_t`:
+    // up to 256 end points, 18.9 ns placed on 138b514)
+    let (cnt_next, firsts) = match cb {
+        0 => (None, vec![ku(1, 1)?; 5]),
+        _ => {
+            let nx = m.wire_decl("xr_cnt_next", Ty::u(cb))?;
+            let f = m.reg_copies("xr_first", &nx.eq(&ku(0, cb)?)?, None, Some(1), 5)?;
+            (Some(nx), f)
+        }
     };
+    let first = firsts[4].clone();
     let steps: Vec<Expr> = (0..4)
         .map(|w| match cb {
             0 => Ok(advs[w].clone()),
-            _ => m.wire(&format!("xr_step{w}"), &advs[w].and(&first)?),
+            _ => m.wire(&format!("xr_step{w}"), &advs[w].and(&firsts[w])?),
         })
         .collect::<Result<_, _>>()?;
     let init = Xoshiro256pp::new(random_seed(0)).state();
@@ -1362,7 +1401,7 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, advs: &[Expr]) -> Result
     let tn = m.wire("xr_t_next", &Expr::mux(&fix, &s0s3, &tn)?)?;
     m.next(&t, &tn, None)?;
     let out = m.wire("xr_out", &rotl(&t, 23)?.add(&x.s[0])?)?;
-    let Some(cnt) = cnt else {
+    let (Some(cnt), Some(cnt_next)) = (cnt, cnt_next) else {
         return out.slice(pb - 1, 0);
     };
     let adv = &advs[4];
@@ -1383,7 +1422,8 @@ fn random_gen(m: &mut Module, port: &CfgPort, p: usize, advs: &[Expr]) -> Result
     let restart = m.wire("xr_restart", &restart)?;
     let cn = Expr::mux(&restart, &ku(0, cb)?, &cnt.add(&ku(1, cb)?)?)?;
     let ce = m.wire("xr_cnt_en", &restart.or(adv)?)?;
-    m.next(&cnt, &cn, Some(&ce))?;
+    m.assign(&cnt_next, &Expr::mux(&ce, &cn, &cnt)?)?;
+    m.next(&cnt, &cnt_next, None)?;
     let sym = Expr::mux(&first, &out.slice(pb - 1, 0)?, &buf.slice(pb - 1, 0)?)?;
     m.wire("xr_sym", &sym)
 }
