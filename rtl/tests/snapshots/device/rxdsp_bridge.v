@@ -261,17 +261,18 @@ module rxdsp_bridge (
     wire t_start = ((t_go_err | t_go_resp) | t_go_out);
     wire [15:0] x_cnt_cl = ((x_cnt > 16'h40) ? 16'h40 : x_cnt);
     wire [10:0] t_out_n = ((of_cnt >= 11'h100) ? 11'h100 : of_cnt);
-    reg [15:0] t_pay_end;
     reg [15:0] t_last_idx;
+    reg [15:0] t_pay_last;
     reg [31:0] t_rd_q;
     wire [3:0] credit = (4'd8 - used);
     wire t_src_out = (t_src == 2'd2);
-    wire t_in_pay = (t_idx < t_pay_end);
-    wire t_data_part = ((t_idx >= 16'd8) & t_in_pay);
+    reg t_in_pay;
+    reg t_past_hdr;
+    wire t_data_part = (t_past_hdr & t_in_pay);
     wire [15:0] t_word_i = ((t_idx - 16'd8) >> 2);
     reg [15:0] t_rd_addr;
     assign csr_rd_addr = t_rd_addr;
-    wire [1:0] t_crc_i = (t_idx[1:0] - t_pay_end[1:0]);
+    wire [1:0] t_crc_i = (t_idx[1:0] - t_len[1:0]);
     wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? of_rd_byte : ((t_idx[1:0] == 2'd0) ? t_rd_q[7:0] : ((t_idx[1:0] == 2'd1) ? t_rd_q[15:8] : ((t_idx[1:0] == 2'd2) ? t_rd_q[23:16] : t_rd_q[31:24])))) : 8'd0)))))))));
     wire t_last = (t_idx == t_last_idx);
     wire enc_ready;
@@ -404,6 +405,8 @@ module rxdsp_bridge (
             t_sym <= 32'd0;
             t_q_v <= 1'b0;
             t_rd_q <= 32'd0;
+            t_in_pay <= 1'b1;
+            t_past_hdr <= 1'b0;
             t_rd_addr <= 16'd0;
             t_rd_wait <= 3'd0;
             e_state <= 3'd0;
@@ -467,6 +470,8 @@ module rxdsp_bridge (
             t_sym <= (soft_rst ? 32'd0 : (of_pop ? (t_sym + 32'd4) : t_sym));
             t_q_v <= (t_take | (t_q_v & (~enc_ready)));
             t_rd_q <= csr_rd_data;
+            t_in_pay <= (t_start ? 1'b1 : (t_take ? (t_in_pay & (~(t_idx == t_pay_last))) : t_in_pay));
+            t_past_hdr <= (t_start ? 1'b0 : (t_take ? (t_past_hdr | (t_idx == 16'd7)) : t_past_hdr));
             t_rd_addr <= (t_rda + t_word_i);
             t_rd_wait <= ((t_start | t_rd_cross) ? 3'd6 : (t_rd_waiting ? (t_rd_wait - 3'd1) : 3'd0));
             e_state <= (e_close ? 3'd1 : ((e_adv & (e_state == 3'd1)) ? ((e_n == 8'd0) ? e_after : 3'd2) : (((e_adv & (e_state == 3'd2)) & e_i_last) ? e_after : ((e_adv & (e_state == 3'd3)) ? 3'd4 : ((e_adv & (e_state == 3'd4)) ? 3'd0 : e_state)))));
@@ -678,8 +683,8 @@ module rxdsp_bridge (
             t_p0 <= 8'd0;
             t_p3 <= 8'd0;
             t_rda <= 16'd0;
-            t_pay_end <= 16'd4;
             t_last_idx <= 16'd7;
+            t_pay_last <= 16'd3;
         end else if (t_start) begin
             t_src <= (t_go_err ? 2'd0 : (t_go_resp ? 2'd1 : 2'd2));
             t_len <= (t_go_err ? 16'd4 : (t_go_resp ? ((x_rt == 8'd2) ? ((x_cnt_cl << 2) + 16'd4) : 16'd4) : ({5'd0, t_out_n} + 16'd4)));
@@ -687,8 +692,8 @@ module rxdsp_bridge (
             t_p0 <= (t_go_err ? err_code : x_rs);
             t_p3 <= err_seq;
             t_rda <= x_addr;
-            t_pay_end <= (t_go_err ? 16'd8 : (t_go_resp ? ((x_rt == 8'd2) ? ((x_cnt_cl << 2) + 16'd8) : 16'd8) : ({5'd0, t_out_n} + 16'd8)));
             t_last_idx <= (t_go_err ? 16'hb : (t_go_resp ? ((x_rt == 8'd2) ? ((x_cnt_cl << 2) + 16'hb) : 16'hb) : ({5'd0, t_out_n} + 16'hb)));
+            t_pay_last <= (t_go_err ? 16'd7 : (t_go_resp ? ((x_rt == 8'd2) ? ((x_cnt_cl << 2) + 16'd7) : 16'd7) : ({5'd0, t_out_n} + 16'd7)));
         end
     end
 
