@@ -48,7 +48,7 @@
 //!   word at most) is the configuration's rule; see `golden::emu::injected`.
 //!
 //! No global enable: every stage register loads every cycle and a valid bit
-//! travels with each word, so `m_axis_tready` reaches only the output slice
+//! travels with each word, so `m_axis_tready` reaches only the output slices
 //! after the output FIFO ([`crate::fifo::credit_fifo`],
 //! [`crate::fifo::depth_for`] of [`Stages::out`] words). A word is started (`adv`) when `run` (registered in the block:
 //! it acts two clocks after the port, [`RUN_DELAY`]) and the FIFO's
@@ -58,8 +58,8 @@
 //! advances on `adv`, the precoder memory and the channel history on the
 //! valid bit of their stage. So the stream is the same whatever the
 //! backpressure and however `run` is toggled. The FIFO's head passes
-//! through a register slice ([`crate::fifo::reg_slice`]) to `m_axis`, so
-//! every output is a register: the latency is [`Stages::out`] + 1. Without
+//! through two register slices ([`crate::fifo::reg_slice`]) to `m_axis`, so
+//! every output is a register: the latency is [`Stages::out`] + 2. Without
 //! the interleave each lane's xoshiro advances on a start strobe of its
 //! own, `run` and room from kept register copies of their own (the same
 //! value as `adv`): one strobe on the 2,048 enables of eight lanes' states
@@ -310,10 +310,10 @@ pub const RUN_DELAY: usize = 2;
 
 /// Latency in clock cycles: a word started (`adv`: `run` and room in the
 /// output FIFO) in cycle `c` is on `m_axis` in cycle `c + latency` if the
-/// FIFO and the output slice were empty ([`RUN_DELAY`] more from the `run`
-/// port): the stages to the FIFO's write, then the slice's register.
+/// FIFO and the output slices were empty ([`RUN_DELAY`] more from the `run`
+/// port): the stages to the FIFO's write, then the two slices' registers.
 pub fn latency(p: &EmuParams) -> usize {
-    stages(p).out + 1
+    stages(p).out + 2
 }
 
 /// The `pattern` register code of `pattern` ([`RANDOM_CODE`] for `random`;
@@ -1872,7 +1872,12 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
     // a register. The head is an asynchronous read of distributed RAM, and
     // from it the equalizer's input registers sat across the die
     // (`ofifo_rp -> x_c*`, 426 end points above 11.5 ns, up to 20.4 ns
-    // placed on 59fb970). The slice takes the head when it has room.
+    // placed on 59fb970). The slice takes the head when it has room. Two
+    // slices in a row (`oslice_*`, then `oslice2_*`), so one can sit by the
+    // FIFO and one by the equalizer: with one, the equalizer's ready
+    // enabled its 2 x 120 flip-flops from across the die
+    // (`ofifo_ready -> oslice_sk_data.CE`, 96 end points, 17.6 ns, and
+    // `-> m_axis_tuser.CE`, 17.7 ns placed on eec47f6).
     let slice_ready = m.wire_decl("oslice_s_ready", Ty::BIT)?;
     let f = crate::fifo::credit_fifo(
         &mut m,
@@ -1886,15 +1891,18 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
         &rooms,
         depth,
     )?;
-    let sl = crate::fifo::reg_slice(&mut m, "oslice", &f.head, &f.valid, &ready)?;
-    m.assign(&slice_ready, &sl.s_ready)?;
+    let mid_ready = m.wire_decl("oslice_mid_ready", Ty::BIT)?;
+    let sl1 = crate::fifo::reg_slice(&mut m, "oslice", &f.head, &f.valid, &mid_ready)?;
+    m.assign(&slice_ready, &sl1.s_ready)?;
+    let sl = crate::fifo::reg_slice(&mut m, "oslice2", &sl1.m_data, &sl1.m_valid, &ready)?;
+    m.assign(&mid_ready, &sl.s_ready)?;
     m.split_reset(crate::hdl::FANOUT_BITS)?;
     outputs(&mut m, &sl, wd, wu)?;
     Ok(m)
 }
 
-/// The `m_axis_*` ports from the output slice (the FIFO's head a clock
-/// later, registers), whose word packs the
+/// The `m_axis_*` ports from the second output slice (the FIFO's head two
+/// clocks later, registers), whose word packs the
 /// samples (`wd` bits), the data symbols (`wu`) and the levels (the rest),
 /// low bits first.
 fn outputs(m: &mut Module, f: &crate::fifo::Slice, wd: u32, wu: u32) -> Result<(), RtlError> {
