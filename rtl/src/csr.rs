@@ -107,6 +107,9 @@ pub const EXIT_STAGES: usize = 2;
 /// Words the read port ORs in its first registered stage.
 const READ_GROUP: usize = 8;
 
+/// Writable registers that decode one kept copy of the write port.
+const WRITE_GROUP: usize = 8;
+
 /// Clocks from the bridge's read address (`csr_rd_addr`, a register in the
 /// bridge) to the word on `rd_data`: the address register, its copies here
 /// (`rd_a*`, one per group of words), the registered address decode
@@ -153,8 +156,25 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     // equalizer's register port `2 + EXIT_STAGES` clocks after the bridge's
     // strobe, a read-write value a clock later (a coefficient takes the value
     // a clock later).
-    let we = m.reg_d("wq_en", &we_in, None, Some(0))?;
-    let wa = m.reg_d("wq_addr", &wa_in, None, Some(0))?;
+    //
+    // The strobe and the address are registered as kept copies, one per
+    // group of [`WRITE_GROUP`] writable registers, each decoding its own
+    // (`wq_en_k*`, `wq_addr_k*`, the same values): from one register the
+    // decodes' shared terms sat by the bridge, across the die from the
+    // decode registers (`wq_en -> snap_q_k1`, 17.6 ns, `wq_addr ->
+    // eq_addr_q`, 16.8 ns placed on eec47f6).
+    let n_writable = map
+        .regs()
+        .filter(|r| {
+            matches!(
+                r.kind,
+                Kind::Strobe | Kind::SnapshotTrigger | Kind::Rw { .. }
+            )
+        })
+        .count();
+    let n_wg = n_writable.div_ceil(WRITE_GROUP).max(1);
+    let we_k = m.reg_copies("wq_en", &we_in, None, Some(0), n_wg)?;
+    let wa_k = m.reg_copies("wq_addr", &wa_in, None, Some(0), n_wg)?;
     let wd = m.reg_d("wq_data", &wd_in, None, Some(0))?;
     let ra = m.input("rd_addr", Ty::u(16), "read word address")?;
     let soft = m.input(
@@ -169,9 +189,16 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
             inputs.push((r.name.clone(), e));
         }
     }
-    let hit_w = |m: &mut Module, r: &Reg| -> Result<Expr, RtlError> {
+    // a writable register's decode from its group's copy of the port, and
+    // that copy (the registers are decoded in the map's order, triggers first)
+    let mut n_hit = 0usize;
+    let mut hit_w = |m: &mut Module, r: &Reg| -> Result<(Expr, Expr, Expr), RtlError> {
+        let g = (n_hit / WRITE_GROUP).min(n_wg - 1);
+        n_hit += 1;
+        let (we, wa) = (&we_k[g], &wa_k[g]);
         let h = wa.eq(&k(r.addr as u64, 16)?)?;
-        m.wire(&format!("wr_{}", r.ident()), &we.and(&h)?)
+        let hit = m.wire(&format!("wr_{}", r.ident()), &we.and(&h)?)?;
+        Ok((hit, we.clone(), wa.clone()))
     };
     // snapshot trigger, registered: it enables some 2,000 snapshot
     // flip-flops, which a register reaches in one hop and an address decode
@@ -185,16 +212,16 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     let mut snap_en = Vec::new();
     for r in map.regs() {
         if r.kind == Kind::SnapshotTrigger {
-            let hit = hit_w(&mut m, r)?;
+            let (hit, _, _) = hit_w(&mut m, r)?;
             snap_en = m.reg_for_loads("snap_q", &hit, None, Some(0), &snap_loads)?;
         }
     }
     let mut snap_en = snap_en.into_iter();
     // per-register values as seen by reads (one or two 32-bit words)
     let mut words: Vec<(u16, Expr)> = Vec::new();
-    let mut eq_we = k(0, 1)?;
+    // the equalizer's registers' decodes and addresses, ORed below
+    let mut eq_hits: Vec<(Expr, u64)> = Vec::new();
     let aw = crate::eq::cfg_addr_bits(fmt);
-    let mut eq_addr = k(0, aw)?;
     // the write data a clock later, as wide as the widest strobe value
     // (every read-write register loads from it too)
     let any_rw = map.regs().any(|r| matches!(r.kind, Kind::Rw { .. }));
@@ -214,7 +241,7 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
             Kind::Const(v) => Some(k(*v, r.width.min(32))?),
             Kind::SnapshotTrigger => None,
             Kind::Strobe => {
-                let hit = hit_w(&mut m, r)?;
+                let (hit, _, _) = hit_w(&mut m, r)?;
                 strobe_outputs(&mut m, r, &hit, wd2.as_ref())?;
                 None
             }
@@ -247,15 +274,14 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
                 soft_reset,
                 export,
             } => {
-                let hit = hit_w(&mut m, r)?;
+                let (hit, we, wa) = hit_w(&mut m, r)?;
                 let wd2 = wd2.as_ref().ok_or(RtlError::Empty("read-write data"))?;
                 let q = rw_words(&mut m, r, &hit, &we, &wa, wd2, &soft, *reset, *soft_reset)?;
                 if *export {
                     exit_output(&mut m, &format!("q_{id}"), &q, *reset as i128, &r.doc)?;
                 }
                 if let Some(a) = ea {
-                    eq_we = eq_we.or(&hit)?;
-                    eq_addr = Expr::mux(&hit, &k(*a as u64, aw)?, &eq_addr)?;
+                    eq_hits.push((hit.clone(), *a as u64));
                 }
                 if *signed && r.width < 32 {
                     let s = m.wire(&format!("rs_{id}"), &q.as_signed())?;
@@ -285,6 +311,20 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
         }
     }
     let dw = crate::eq::cfg_data_bits(fmt);
+    // balanced ORs, not a chain of multiplexers (one level per register,
+    // `wh_fec_sof_index -> eq_addr_q` through ~30 of them): the addresses
+    // are distinct, so at most one decode is high
+    let (eq_we, eq_addr) = match eq_hits.is_empty() {
+        true => (k(0, 1)?, k(0, aw)?),
+        false => {
+            let hits = eq_hits.iter().map(|(h, _)| h.clone()).collect();
+            let addrs = eq_hits
+                .iter()
+                .map(|(h, a)| Expr::mux(h, &k(*a, aw)?, &k(0, aw)?))
+                .collect::<Result<_, _>>()?;
+            (crate::rs::gf::or_all(hits)?, crate::rs::gf::or_all(addrs)?)
+        }
+    };
     let eq_we = m.reg_d("eq_we_q", &eq_we, None, Some(0))?;
     let eq_addr = m.reg_d("eq_addr_q", &eq_addr, None, Some(0))?;
     let eq_wd = m.reg_d("eq_wdata_q", &wd.slice(dw - 1, 0)?, None, Some(0))?;

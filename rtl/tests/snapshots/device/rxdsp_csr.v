@@ -38,10 +38,14 @@ module rxdsp_csr (
     output wire [31:0] rd_data // read data, 4 clocks after rd_addr (unmapped addresses read 0)
 );
 
-    reg wq_en;
-    reg [15:0] wq_addr;
+    reg wq_en_k0;
+    reg wq_en_k1;
+    reg wq_en_k2;
+    reg [15:0] wq_addr_k0;
+    reg [15:0] wq_addr_k1;
+    reg [15:0] wq_addr_k2;
     reg [31:0] wq_data;
-    wire wr_stats_snapshot = (wq_en & (wq_addr == 16'h101));
+    wire wr_stats_snapshot = (wq_en_k0 & (wq_addr_k0 == 16'h101));
     reg snap_q_k0;
     reg snap_q_k1;
     reg snap_q_k2;
@@ -77,7 +81,7 @@ module rxdsp_csr (
     wire [31:0] v_id_check_max_delay = 32'd0;
     wire [31:0] v_id_check_counters = 32'd0;
     wire [31:0] v_ctrl_id = 32'h43540001;
-    wire wr_ctrl_control = (wq_en & (wq_addr == 16'h41));
+    wire wr_ctrl_control = (wq_en_k0 & (wq_addr_k0 == 16'h41));
     reg wh_ctrl_control;
     reg r_ctrl_control;
     reg q_ctrl_control_x0;
@@ -85,97 +89,97 @@ module rxdsp_csr (
     assign q_ctrl_control = q_ctrl_control_x1;
     wire v_ctrl_control = r_ctrl_control;
     wire [31:0] v_ctrl_status = in_ctrl_status;
-    wire wr_ctrl_scratch = (wq_en & (wq_addr == 16'h43));
+    wire wr_ctrl_scratch = (wq_en_k0 & (wq_addr_k0 == 16'h43));
     reg wh_ctrl_scratch;
     reg [31:0] r_ctrl_scratch;
     wire [31:0] v_ctrl_scratch = r_ctrl_scratch;
     wire [31:0] v_eq_id = 32'h45510001;
-    wire wr_eq_threshold = (wq_en & (wq_addr == 16'h81));
+    wire wr_eq_threshold = (wq_en_k0 & (wq_addr_k0 == 16'h81));
     reg wh_eq_threshold;
     reg [9:0] r_eq_threshold;
     wire signed [9:0] rs_eq_threshold = $signed(r_eq_threshold);
     wire [31:0] v_eq_threshold = $unsigned($signed({{22{rs_eq_threshold[9]}}, rs_eq_threshold}));
-    wire wr_eq_dfe1 = (wq_en & (wq_addr == 16'h88));
+    wire wr_eq_dfe1 = (wq_en_k0 & (wq_addr_k0 == 16'h88));
     reg wh_eq_dfe1;
     reg [7:0] r_eq_dfe1;
     wire signed [7:0] rs_eq_dfe1 = $signed(r_eq_dfe1);
     wire [31:0] v_eq_dfe1 = $unsigned($signed({{24{rs_eq_dfe1[7]}}, rs_eq_dfe1}));
-    wire wr_eq_ffe0 = (wq_en & (wq_addr == 16'hc0));
+    wire wr_eq_ffe0 = (wq_en_k0 & (wq_addr_k0 == 16'hc0));
     reg wh_eq_ffe0;
     reg [9:0] r_eq_ffe0;
     wire signed [9:0] rs_eq_ffe0 = $signed(r_eq_ffe0);
     wire [31:0] v_eq_ffe0 = $unsigned($signed({{22{rs_eq_ffe0[9]}}, rs_eq_ffe0}));
-    wire wr_eq_ffe1 = (wq_en & (wq_addr == 16'hc1));
+    wire wr_eq_ffe1 = (wq_en_k0 & (wq_addr_k0 == 16'hc1));
     reg wh_eq_ffe1;
     reg [9:0] r_eq_ffe1;
     wire signed [9:0] rs_eq_ffe1 = $signed(r_eq_ffe1);
     wire [31:0] v_eq_ffe1 = $unsigned($signed({{22{rs_eq_ffe1[9]}}, rs_eq_ffe1}));
-    wire wr_eq_ffe2 = (wq_en & (wq_addr == 16'hc2));
+    wire wr_eq_ffe2 = (wq_en_k0 & (wq_addr_k0 == 16'hc2));
     reg wh_eq_ffe2;
     reg [9:0] r_eq_ffe2;
     wire signed [9:0] rs_eq_ffe2 = $signed(r_eq_ffe2);
     wire [31:0] v_eq_ffe2 = $unsigned($signed({{22{rs_eq_ffe2[9]}}, rs_eq_ffe2}));
-    wire wr_eq_ffe3 = (wq_en & (wq_addr == 16'hc3));
+    wire wr_eq_ffe3 = (wq_en_k1 & (wq_addr_k1 == 16'hc3));
     reg wh_eq_ffe3;
     reg [9:0] r_eq_ffe3;
     wire signed [9:0] rs_eq_ffe3 = $signed(r_eq_ffe3);
     wire [31:0] v_eq_ffe3 = $unsigned($signed({{22{rs_eq_ffe3[9]}}, rs_eq_ffe3}));
-    wire wr_eq_ffe4 = (wq_en & (wq_addr == 16'hc4));
+    wire wr_eq_ffe4 = (wq_en_k1 & (wq_addr_k1 == 16'hc4));
     reg wh_eq_ffe4;
     reg [9:0] r_eq_ffe4;
     wire signed [9:0] rs_eq_ffe4 = $signed(r_eq_ffe4);
     wire [31:0] v_eq_ffe4 = $unsigned($signed({{22{rs_eq_ffe4[9]}}, rs_eq_ffe4}));
-    wire wr_eq_ffe5 = (wq_en & (wq_addr == 16'hc5));
+    wire wr_eq_ffe5 = (wq_en_k1 & (wq_addr_k1 == 16'hc5));
     reg wh_eq_ffe5;
     reg [9:0] r_eq_ffe5;
     wire signed [9:0] rs_eq_ffe5 = $signed(r_eq_ffe5);
     wire [31:0] v_eq_ffe5 = $unsigned($signed({{22{rs_eq_ffe5[9]}}, rs_eq_ffe5}));
-    wire wr_eq_ffe6 = (wq_en & (wq_addr == 16'hc6));
+    wire wr_eq_ffe6 = (wq_en_k1 & (wq_addr_k1 == 16'hc6));
     reg wh_eq_ffe6;
     reg [9:0] r_eq_ffe6;
     wire signed [9:0] rs_eq_ffe6 = $signed(r_eq_ffe6);
     wire [31:0] v_eq_ffe6 = $unsigned($signed({{22{rs_eq_ffe6[9]}}, rs_eq_ffe6}));
-    wire wr_eq_ffe7 = (wq_en & (wq_addr == 16'hc7));
+    wire wr_eq_ffe7 = (wq_en_k1 & (wq_addr_k1 == 16'hc7));
     reg wh_eq_ffe7;
     reg [9:0] r_eq_ffe7;
     wire signed [9:0] rs_eq_ffe7 = $signed(r_eq_ffe7);
     wire [31:0] v_eq_ffe7 = $unsigned($signed({{22{rs_eq_ffe7[9]}}, rs_eq_ffe7}));
-    wire wr_eq_ffe8 = (wq_en & (wq_addr == 16'hc8));
+    wire wr_eq_ffe8 = (wq_en_k1 & (wq_addr_k1 == 16'hc8));
     reg wh_eq_ffe8;
     reg [9:0] r_eq_ffe8;
     wire signed [9:0] rs_eq_ffe8 = $signed(r_eq_ffe8);
     wire [31:0] v_eq_ffe8 = $unsigned($signed({{22{rs_eq_ffe8[9]}}, rs_eq_ffe8}));
-    wire wr_eq_ffe9 = (wq_en & (wq_addr == 16'hc9));
+    wire wr_eq_ffe9 = (wq_en_k1 & (wq_addr_k1 == 16'hc9));
     reg wh_eq_ffe9;
     reg [9:0] r_eq_ffe9;
     wire signed [9:0] rs_eq_ffe9 = $signed(r_eq_ffe9);
     wire [31:0] v_eq_ffe9 = $unsigned($signed({{22{rs_eq_ffe9[9]}}, rs_eq_ffe9}));
-    wire wr_eq_ffe10 = (wq_en & (wq_addr == 16'hca));
+    wire wr_eq_ffe10 = (wq_en_k1 & (wq_addr_k1 == 16'hca));
     reg wh_eq_ffe10;
     reg [9:0] r_eq_ffe10;
     wire signed [9:0] rs_eq_ffe10 = $signed(r_eq_ffe10);
     wire [31:0] v_eq_ffe10 = $unsigned($signed({{22{rs_eq_ffe10[9]}}, rs_eq_ffe10}));
-    wire wr_eq_ffe11 = (wq_en & (wq_addr == 16'hcb));
+    wire wr_eq_ffe11 = (wq_en_k2 & (wq_addr_k2 == 16'hcb));
     reg wh_eq_ffe11;
     reg [9:0] r_eq_ffe11;
     wire signed [9:0] rs_eq_ffe11 = $signed(r_eq_ffe11);
     wire [31:0] v_eq_ffe11 = $unsigned($signed({{22{rs_eq_ffe11[9]}}, rs_eq_ffe11}));
-    wire wr_eq_ffe12 = (wq_en & (wq_addr == 16'hcc));
+    wire wr_eq_ffe12 = (wq_en_k2 & (wq_addr_k2 == 16'hcc));
     reg wh_eq_ffe12;
     reg [9:0] r_eq_ffe12;
     wire signed [9:0] rs_eq_ffe12 = $signed(r_eq_ffe12);
     wire [31:0] v_eq_ffe12 = $unsigned($signed({{22{rs_eq_ffe12[9]}}, rs_eq_ffe12}));
-    wire wr_eq_ffe13 = (wq_en & (wq_addr == 16'hcd));
+    wire wr_eq_ffe13 = (wq_en_k2 & (wq_addr_k2 == 16'hcd));
     reg wh_eq_ffe13;
     reg [9:0] r_eq_ffe13;
     wire signed [9:0] rs_eq_ffe13 = $signed(r_eq_ffe13);
     wire [31:0] v_eq_ffe13 = $unsigned($signed({{22{rs_eq_ffe13[9]}}, rs_eq_ffe13}));
-    wire wr_eq_ffe14 = (wq_en & (wq_addr == 16'hce));
+    wire wr_eq_ffe14 = (wq_en_k2 & (wq_addr_k2 == 16'hce));
     reg wh_eq_ffe14;
     reg [9:0] r_eq_ffe14;
     wire signed [9:0] rs_eq_ffe14 = $signed(r_eq_ffe14);
     wire [31:0] v_eq_ffe14 = $unsigned($signed({{22{rs_eq_ffe14[9]}}, rs_eq_ffe14}));
-    wire wr_eq_ffe15 = (wq_en & (wq_addr == 16'hcf));
+    wire wr_eq_ffe15 = (wq_en_k2 & (wq_addr_k2 == 16'hcf));
     reg wh_eq_ffe15;
     reg [9:0] r_eq_ffe15;
     wire signed [9:0] rs_eq_ffe15 = $signed(r_eq_ffe15);
@@ -327,10 +331,56 @@ module rxdsp_csr (
     reg [31:0] rd_q;
     assign rd_data = rd_q;
 
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            wq_en_k0 <= 1'b0;
+        end else begin
+            wq_en_k0 <= wr_en;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            wq_en_k1 <= 1'b0;
+        end else begin
+            wq_en_k1 <= wr_en;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            wq_en_k2 <= 1'b0;
+        end else begin
+            wq_en_k2 <= wr_en;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            wq_addr_k0 <= 16'd0;
+        end else begin
+            wq_addr_k0 <= wr_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            wq_addr_k1 <= 16'd0;
+        end else begin
+            wq_addr_k1 <= wr_addr;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            wq_addr_k2 <= 16'd0;
+        end else begin
+            wq_addr_k2 <= wr_addr;
+        end
+    end
+
     always @(posedge clk) begin
         if (rst) begin
-            wq_en <= 1'b0;
-            wq_addr <= 16'd0;
             wq_data <= 32'd0;
             wh_ctrl_control <= 1'b0;
             r_ctrl_control <= 1'b0;
@@ -473,8 +523,6 @@ module rxdsp_csr (
             rd_g9 <= 32'd0;
             rd_q <= 32'd0;
         end else begin
-            wq_en <= wr_en;
-            wq_addr <= wr_addr;
             wq_data <= wr_data;
             wh_ctrl_control <= wr_ctrl_control;
             r_ctrl_control <= (wh_ctrl_control ? wq_data2[0] : r_ctrl_control);
@@ -518,8 +566,8 @@ module rxdsp_csr (
             r_eq_ffe14 <= (soft_rst ? 10'd0 : (wh_eq_ffe14 ? wq_data2[9:0] : r_eq_ffe14));
             wh_eq_ffe15 <= wr_eq_ffe15;
             r_eq_ffe15 <= (soft_rst ? 10'd0 : (wh_eq_ffe15 ? wq_data2[9:0] : r_eq_ffe15));
-            eq_we_q <= ((((((((((((((((((1'b0 | wr_eq_threshold) | wr_eq_dfe1) | wr_eq_ffe0) | wr_eq_ffe1) | wr_eq_ffe2) | wr_eq_ffe3) | wr_eq_ffe4) | wr_eq_ffe5) | wr_eq_ffe6) | wr_eq_ffe7) | wr_eq_ffe8) | wr_eq_ffe9) | wr_eq_ffe10) | wr_eq_ffe11) | wr_eq_ffe12) | wr_eq_ffe13) | wr_eq_ffe14) | wr_eq_ffe15);
-            eq_addr_q <= (wr_eq_ffe15 ? 5'hf : (wr_eq_ffe14 ? 5'he : (wr_eq_ffe13 ? 5'hd : (wr_eq_ffe12 ? 5'hc : (wr_eq_ffe11 ? 5'hb : (wr_eq_ffe10 ? 5'ha : (wr_eq_ffe9 ? 5'd9 : (wr_eq_ffe8 ? 5'd8 : (wr_eq_ffe7 ? 5'd7 : (wr_eq_ffe6 ? 5'd6 : (wr_eq_ffe5 ? 5'd5 : (wr_eq_ffe4 ? 5'd4 : (wr_eq_ffe3 ? 5'd3 : (wr_eq_ffe2 ? 5'd2 : (wr_eq_ffe1 ? 5'd1 : (wr_eq_ffe0 ? 5'd0 : (wr_eq_dfe1 ? 5'h10 : (wr_eq_threshold ? 5'h11 : 5'd0))))))))))))))))));
+            eq_we_q <= (((((wr_eq_threshold | wr_eq_dfe1) | (wr_eq_ffe0 | wr_eq_ffe1)) | ((wr_eq_ffe2 | wr_eq_ffe3) | (wr_eq_ffe4 | wr_eq_ffe5))) | (((wr_eq_ffe6 | wr_eq_ffe7) | (wr_eq_ffe8 | wr_eq_ffe9)) | ((wr_eq_ffe10 | wr_eq_ffe11) | (wr_eq_ffe12 | wr_eq_ffe13)))) | (wr_eq_ffe14 | wr_eq_ffe15));
+            eq_addr_q <= ((((((wr_eq_threshold ? 5'h11 : 5'd0) | (wr_eq_dfe1 ? 5'h10 : 5'd0)) | ((wr_eq_ffe0 ? 5'd0 : 5'd0) | (wr_eq_ffe1 ? 5'd1 : 5'd0))) | (((wr_eq_ffe2 ? 5'd2 : 5'd0) | (wr_eq_ffe3 ? 5'd3 : 5'd0)) | ((wr_eq_ffe4 ? 5'd4 : 5'd0) | (wr_eq_ffe5 ? 5'd5 : 5'd0)))) | ((((wr_eq_ffe6 ? 5'd6 : 5'd0) | (wr_eq_ffe7 ? 5'd7 : 5'd0)) | ((wr_eq_ffe8 ? 5'd8 : 5'd0) | (wr_eq_ffe9 ? 5'd9 : 5'd0))) | (((wr_eq_ffe10 ? 5'ha : 5'd0) | (wr_eq_ffe11 ? 5'hb : 5'd0)) | ((wr_eq_ffe12 ? 5'hc : 5'd0) | (wr_eq_ffe13 ? 5'hd : 5'd0))))) | ((wr_eq_ffe14 ? 5'he : 5'd0) | (wr_eq_ffe15 ? 5'hf : 5'd0)));
             eq_wdata_q <= wq_data[9:0];
             eq_cfg_we_x0 <= eq_we_q;
             eq_cfg_we_x1 <= eq_cfg_we_x0;
