@@ -628,7 +628,9 @@ fn bounds(
     let wn = Expr::mux(&io.clear, &ku(0, ww)?, &wc.add(&ku(1, ww)?)?)?;
     let we = m.wire("wc_en", &v2.or(&io.clear)?)?;
     m.next(&wc, &wn, Some(&we))?;
-    let lm1 = pipe(m, "lm1", &io.limit.sub(&ku(1, COUNTER_BITS)?)?)?;
+    // `limit - 1` above the word's lanes (its offset in the word: below)
+    let lm1_d = m.wire("lm1_d", &io.limit.sub(&ku(1, COUNTER_BITS)?)?)?;
+    let lm1 = pipe(m, "lm1", &lm1_d.slice(COUNTER_BITS - 1, lg)?)?;
     let pp = p.parallel;
     // `limit == 0` registered once, then copied per lane: copies of the
     // 64-bit compare sat by it, far from their lanes (`unl_k7 -> lvl5_3`,
@@ -637,36 +639,38 @@ fn bounds(
     let unl = m.reg_copies("unl", &unl3, None, None, pp)?;
     let skh = m.wire("skip_hi", &io.skip.slice(SKIP_BITS - 1, lg)?)?;
     let skh = m.wire("skip_hi_w", &skh.ext(ww)?)?;
-    let lmh = m.wire("lm1_hi", &lm1.slice(COUNTER_BITS - 1, lg)?)?;
+    let lmh = m.wire("lm1_hi", &lm1)?;
     // The lanes' compares of `skip` and `limit - 1` within the word depend
     // on the configuration alone, so they are registered per lane here, a
     // clock ahead of the word (skip and limit are written before a run): the
     // lanes' masks read them from beside the lanes. From `lm1_lo` across the
     // die into the lanes' error and level flags was the worst path placed on
-    // 7534d5c, 22.1 ns. They are registered twice (`*_lane3_*`, then
-    // `*_lane4_*`): with one register the compare's LUT sat between `lm1`
-    // and the lanes, far from both (21.3 ns placed on aaa7662).
-    let twice = |m: &mut Module, name: &str, i: usize, d: &Expr| -> Result<Expr, RtlError> {
-        let q = pipe(m, &format!("{name}3_{i}"), d)?;
-        pipe(m, &format!("{name}4_{i}"), &q)
-    };
+    // 7534d5c, 22.1 ns. With one register after the compare, the compare's
+    // LUT sat between `lm1` and the lanes, far from both (21.3 ns placed on
+    // aaa7662); with a second (`*_lane3_*`, `*_lane4_*`) the lanes' compares
+    // shared LUTs between the lanes (`lm1_lo -> lm_lane3_1`, 17.1 ns placed
+    // on eec47f6). So since session 31 each lane compares its own kept copy
+    // of the two offsets (`skip_lo_k*`, `lm1_lo_k*`, the same values), and
+    // the flag is registered once (`*_lane4_*`).
     let lo = if lg > 0 {
         let sk = m.wire("skip_lo", &io.skip.slice(lg - 1, 0)?)?;
-        let lm = m.wire("lm1_lo", &lm1.slice(lg - 1, 0)?)?;
+        let lm = m.wire("lm1_lo", &lm1_d.slice(lg - 1, 0)?)?;
+        // (the last lane is always at or after skip's, the first at or
+        // before limit's: no copy for those)
+        let sks = m.reg_copies("skip_lo", &sk, None, None, pp - 1)?;
+        let lms = m.reg_copies("lm1_lo", &lm, None, None, pp - 1)?;
         let mut after = Vec::new();
-        let mut before = Vec::new();
-        for i in 0..pp {
-            // i >= skip_lo, i <= lm1_lo
-            let a = if i + 1 == pp {
-                ku(1, 1)?
-            } else {
-                twice(m, "sk_lane", i, &sk.lt(&ku(i as i128 + 1, lg)?)?)?
-            };
-            after.push(a);
-            before.push(match i {
-                0 => ku(1, 1)?,
-                _ => twice(m, "lm_lane", i, &ge_lane(&lm, i)?)?,
-            });
+        let mut before = vec![ku(1, 1)?];
+        for (i, sk) in sks.iter().enumerate() {
+            // i >= skip_lo
+            let d = sk.lt(&ku(i as i128 + 1, lg)?)?;
+            after.push(pipe(m, &format!("sk_lane4_{i}"), &d)?);
+        }
+        after.push(ku(1, 1)?);
+        for (c, lm) in lms.iter().enumerate() {
+            // i <= lm1_lo
+            let i = c + 1;
+            before.push(pipe(m, &format!("lm_lane4_{i}"), &ge_lane(lm, i)?)?);
         }
         Some((after, before))
     } else {
