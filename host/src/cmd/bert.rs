@@ -362,7 +362,12 @@ fn drive(dev: &mut Device, plan: &LinkPlan, run: &Run) -> Result<Outcome> {
             Goal::Errors(e) => p.counts.bit_errors >= e,
             Goal::Seconds(s) => t0.elapsed().as_secs_f64() >= s,
         };
-        if p.done || decided || reached {
+        // a verdict or a goal lands after two polls at least: `step` then
+        // spans a whole poll (its reads, the snapshot's and the limit's
+        // writes take thousands of clocks on a simulated device), which the
+        // landing's margin below must cover; from the first poll alone it
+        // was the clocks before the first snapshot
+        if p.done || ((decided || reached) && polls >= 2) {
             break (p, verdict);
         }
     };
