@@ -237,9 +237,14 @@ pub(crate) fn instantiate(
     // bridge's take, the bridge's give and the checker's valid. From the CSR
     // block's one register, its ORs and ANDs sat between the CSR and the
     // equalizer, on every path from the slices' ready into the equalizer's
-    // output FIFO (21.3-21.5 ns placed on 8e9d17b). The copies switch a
-    // clock after the register; the source changes only between runs.
-    let srcs = m.reg_copies("emu_source", &r.source, None, Some(0), 4)?;
+    // output FIFO (21.3-21.5 ns placed on 8e9d17b). The copies switch two
+    // clocks after the register; the source changes only between runs.
+    // They load from a register of their own (`emu_source_p`), which the
+    // placer can put between the CSR's exit register and them: from the
+    // exit register, a copy's input crossed the die through a LUT
+    // (`q_emu_source_x1 -> emu_source_k0`, 19.4 ns placed on 43d0cc4).
+    let src_p = m.reg_d("emu_source_p", &r.source, None, Some(0))?;
+    let srcs = m.reg_copies("emu_source", &src_p, None, Some(0), 4)?;
     let [s_in, s_out, s_emu, s_give] = [&srcs[0], &srcs[1], &srcs[2], &srcs[3]];
     let e_data = m.wire_decl("emu_tdata", Ty::u(pw * p.emu.adc_bits))?;
     let e_user = m.wire_decl("emu_tuser", Ty::u(2 * pw))?;

@@ -946,8 +946,17 @@ struct Serializer {
 /// The output side: symbol serializer, 4 symbols a byte, output FIFO.
 fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Serializer, RtlError> {
     let drained = x.drained.clone();
-    let m_data = c.m_data.clone();
-    let m_valid = c.m_valid.clone();
+    // the decided words through a register slice of the bridge's own
+    // (`sin_*`): the serializer's handshake is then two registers here (the
+    // slice's valid, `ser_empty`), not the device top's slice by the
+    // equalizer, whose valid and this block's ready met in a LUT between
+    // the two (`ser_empty -> inflight`, 20.8 ns, `of_room -> ser_word.CE`,
+    // 19.7 ns placed on 43d0cc4). A decided word reaches the serializer a
+    // clock later; it counts as in flight until the serializer takes it.
+    let sin_ready = m.wire_decl("sin_m_ready", Ty::BIT)?;
+    let sin = crate::fifo::reg_slice(m, "sin", &c.m_data, &c.m_valid, &sin_ready)?;
+    let m_data = sin.m_data.clone();
+    let m_valid = sin.m_valid.clone();
     let ob = c.ob;
     let p = c.p;
     let pcb = c.pcb;
@@ -972,6 +981,7 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
     // the device's counters, so no compare of the count is on that path
     let ser_empty = m.reg("ser_empty", Ty::BIT, Some(1))?;
     let m_ready = ser_empty.clone();
+    m.assign(&sin_ready, &m_ready)?;
     let m_hs = m.wire("s_axis_hs", &m_valid.and(&m_ready)?)?;
     let s_hs = m.wire("m_axis_hs", &wvalid.and(&s_ready)?)?;
     // `of_cnt < OUT_FIFO` as a register of the count's next value (below):
@@ -1109,8 +1119,8 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
     m.assign(&drained, &dr_q)?;
     m.output(
         "s_axis_tready",
-        &m_ready,
-        "ready for a symbol word (the serializer is empty)",
+        &sin.s_ready,
+        "ready for a symbol word (the input slice has room)",
     )?;
     Ok(Serializer {
         s_hs,
@@ -1292,9 +1302,9 @@ fn tx_frame_start(
 }
 
 /// Clocks the TX engine waits at a word boundary of a frame read from the
-/// CSR: the read port's latency and the engine's register of its data
-/// (`t_rd_q`).
-const RD_WAIT: usize = crate::csr::READ_LATENCY + 1;
+/// CSR: the read port's latency and the engine's two registers of its data
+/// (`t_rd_q`, `t_rd_q2`).
+const RD_WAIT: usize = crate::csr::READ_LATENCY + 2;
 
 /// The TX engine: the frames a byte at a time, with their CRC-32.
 fn tx_engine(
@@ -1305,11 +1315,14 @@ fn tx_engine(
     ser: &Serializer,
     f: &TxFrame,
 ) -> Result<TxEngine, RtlError> {
-    // the CSR's read data registered on entry: the byte select and the
-    // header mux into `t_q_byte` start here, by the engine, and not at the
-    // CSR's output register across the die (`t_idx -> t_q_byte`, 23.9 ns
-    // placed on eec47f6, had gone out to the read data and back)
-    let csr_rd_data = m.reg_d("t_rd_q", &c.csr_rd_data, None, Some(0))?;
+    // the CSR's read data registered on entry, twice: the byte select and
+    // the header mux into `t_q_byte` start here, by the engine, and not at
+    // the CSR's output register across the die (`t_idx -> t_q_byte`,
+    // 23.9 ns placed on eec47f6, had gone out to the read data and back).
+    // With one register the placer put it half way, and the select by it
+    // (20.5 ns placed on 43d0cc4): the second can sit by the engine.
+    let rd_q = m.reg_d("t_rd_q", &c.csr_rd_data, None, Some(0))?;
+    let csr_rd_data = m.reg_d("t_rd_q2", &rd_q, None, Some(0))?;
     let e_seq = frx.e_seq.clone();
     let o1 = k(1, 1)?;
     let of_empty = ser.of_empty.clone();
@@ -1352,7 +1365,7 @@ fn tx_engine(
     // the read address is registered here and the read port is pipelined in
     // the CSR, so the address adder, the CSR's read port (four stages) and
     // this engine's byte select and CRC are register-to-register paths: a
-    // word's data is in `t_rd_q` [`RD_WAIT`] clocks after the engine moves
+    // word's data is in `t_rd_q2` [`RD_WAIT`] clocks after the engine moves
     // to it, and the engine waits for it (`t_rd_wait`, below) at each word
     // boundary of a frame not read from the output FIFO
     let rd_addr = m.reg_d("t_rd_addr", &t_rda.add(&wi)?, None, Some(0))?;

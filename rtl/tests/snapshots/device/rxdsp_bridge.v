@@ -26,7 +26,7 @@ module rxdsp_bridge (
     output wire [31:0] csr_wr_data, // CSR write data (registered)
     output wire [63:0] m_axis_tdata, // P samples to the equalizer, sample 0 in the LSBs
     output wire m_axis_tvalid, // sample word valid
-    output wire s_axis_tready, // ready for a symbol word (the serializer is empty)
+    output wire s_axis_tready, // ready for a symbol word (the input slice has room)
     output wire [15:0] csr_rd_addr, // CSR read address (TX engine; registered)
     output wire [7:0] m_byte_tdata, // byte to send
     output wire m_byte_tvalid, // m_byte_tdata valid
@@ -205,6 +205,17 @@ module rxdsp_bridge (
     assign pk_full = (pk_last_next & (pk_valid | pk_done_q));
     assign m_axis_tdata = pk_word;
     assign m_axis_tvalid = pk_valid;
+    wire sin_m_ready;
+    reg sin_m_valid;
+    reg [15:0] sin_m_data;
+    reg sin_sk_valid;
+    reg [15:0] sin_sk_data;
+    wire sin_room = (~sin_sk_valid);
+    wire sin_s_fire = (s_axis_tvalid & sin_room);
+    wire sin_load = ((~sin_m_valid) | sin_m_ready);
+    wire sin_hold = ((~sin_load) & sin_s_fire);
+    wire sin_sk_next = (sin_load ? 1'b0 : (sin_sk_valid | sin_hold));
+    reg sin_s_ready_k0;
 
     // output: symbol serializer, 4 symbols a byte, output FIFO
     reg [15:0] ser_word;
@@ -216,7 +227,8 @@ module rxdsp_bridge (
     reg [10:0] of_cnt;
     reg [7:0] inflight;
     reg ser_empty;
-    wire s_axis_hs = (s_axis_tvalid & ser_empty);
+    assign sin_m_ready = ser_empty;
+    wire s_axis_hs = (sin_m_valid & ser_empty);
     wire m_axis_hs = (pk_valid & m_axis_tready);
     reg of_room;
     wire ser_emit = ((~ser_empty) & of_room);
@@ -239,7 +251,7 @@ module rxdsp_bridge (
     wire of_empty = (of_cnt == 11'd0);
     reg drained_q;
     assign drained = drained_q;
-    assign s_axis_tready = ser_empty;
+    assign s_axis_tready = sin_s_ready_k0;
 
     // TX engine: ERROR > RESPONSE > OUTPUT frames, CRC-32 appended
     reg [1:0] t_src;
@@ -264,6 +276,7 @@ module rxdsp_bridge (
     reg [15:0] t_last_idx;
     reg [15:0] t_pay_last;
     reg [31:0] t_rd_q;
+    reg [31:0] t_rd_q2;
     wire [3:0] credit = (4'd8 - used);
     wire t_src_out = (t_src == 2'd2);
     reg t_in_pay;
@@ -273,7 +286,7 @@ module rxdsp_bridge (
     reg [15:0] t_rd_addr;
     assign csr_rd_addr = t_rd_addr;
     wire [1:0] t_crc_i = (t_idx[1:0] - t_len[1:0]);
-    wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? of_rd_byte : ((t_idx[1:0] == 2'd0) ? t_rd_q[7:0] : ((t_idx[1:0] == 2'd1) ? t_rd_q[15:8] : ((t_idx[1:0] == 2'd2) ? t_rd_q[23:16] : t_rd_q[31:24])))) : 8'd0)))))))));
+    wire [7:0] t_raw = ((t_idx == 16'd0) ? t_type : ((t_idx == 16'd1) ? t_seq : ((t_idx == 16'd2) ? t_len[7:0] : ((t_idx == 16'd3) ? t_len[15:8] : ((t_idx == 16'd4) ? (t_src_out ? t_sym[7:0] : t_p0) : ((t_idx == 16'd5) ? (t_src_out ? t_sym[15:8] : e_seq) : ((t_idx == 16'd6) ? (t_src_out ? t_sym[23:16] : {4'd0, credit}) : ((t_idx == 16'd7) ? ((t_src == 2'd0) ? t_p3 : ((t_src == 2'd1) ? 8'd0 : t_sym[31:24])) : (t_data_part ? (t_src_out ? of_rd_byte : ((t_idx[1:0] == 2'd0) ? t_rd_q2[7:0] : ((t_idx[1:0] == 2'd1) ? t_rd_q2[15:8] : ((t_idx[1:0] == 2'd2) ? t_rd_q2[23:16] : t_rd_q2[31:24])))) : 8'd0)))))))));
     wire t_last = (t_idx == t_last_idx);
     wire enc_ready;
     reg [2:0] t_rd_wait;
@@ -389,6 +402,8 @@ module rxdsp_bridge (
             pk_in_valid <= 1'b0;
             pk_cnt <= 3'd0;
             pk_done_q <= 1'b0;
+            sin_m_valid <= 1'b0;
+            sin_sk_valid <= 1'b0;
             ser_word <= 16'd0;
             ser_cnt <= 4'd0;
             ob_acc <= 6'd0;
@@ -405,6 +420,7 @@ module rxdsp_bridge (
             t_sym <= 32'd0;
             t_q_v <= 1'b0;
             t_rd_q <= 32'd0;
+            t_rd_q2 <= 32'd0;
             t_in_pay <= 1'b1;
             t_past_hdr <= 1'b0;
             t_rd_addr <= 16'd0;
@@ -454,7 +470,9 @@ module rxdsp_bridge (
             pk_in_valid <= (smp_valid & (~soft_rst));
             pk_cnt <= (soft_rst ? 3'd0 : (pk_in_valid ? ((pk_cnt == 3'd7) ? 3'd0 : (pk_cnt + 3'd1)) : pk_cnt));
             pk_done_q <= (pk_done & (~soft_rst));
-            ser_word <= (s_axis_hs ? s_axis_tdata : (ser_emit ? {2'd0, ser_word[15:2]} : ser_word));
+            sin_m_valid <= (sin_load ? (sin_sk_valid | sin_s_fire) : sin_m_valid);
+            sin_sk_valid <= sin_sk_next;
+            ser_word <= (s_axis_hs ? sin_m_data : (ser_emit ? {2'd0, ser_word[15:2]} : ser_word));
             ser_cnt <= ser_cnt_next;
             ob_acc <= (ser_emit ? ob_acc_sh[5:0] : ob_acc);
             ob_n <= (soft_rst ? 2'd0 : (ob_pad ? 2'd0 : (ser_emit ? (ob_n + 2'd1) : ob_n)));
@@ -470,10 +488,11 @@ module rxdsp_bridge (
             t_sym <= (soft_rst ? 32'd0 : (of_pop ? (t_sym + 32'd4) : t_sym));
             t_q_v <= (t_take | (t_q_v & (~enc_ready)));
             t_rd_q <= csr_rd_data;
+            t_rd_q2 <= t_rd_q;
             t_in_pay <= (t_start ? 1'b1 : (t_take ? (t_in_pay & (~(t_idx == t_pay_last))) : t_in_pay));
             t_past_hdr <= (t_start ? 1'b0 : (t_take ? (t_past_hdr | (t_idx == 16'd7)) : t_past_hdr));
             t_rd_addr <= (t_rda + t_word_i);
-            t_rd_wait <= ((t_start | t_rd_cross) ? 3'd6 : (t_rd_waiting ? (t_rd_wait - 3'd1) : 3'd0));
+            t_rd_wait <= ((t_start | t_rd_cross) ? 3'd7 : (t_rd_waiting ? (t_rd_wait - 3'd1) : 3'd0));
             e_state <= (e_close ? 3'd1 : ((e_adv & (e_state == 3'd1)) ? ((e_n == 8'd0) ? e_after : 3'd2) : (((e_adv & (e_state == 3'd2)) & e_i_last) ? e_after : ((e_adv & (e_state == 3'd3)) ? 3'd4 : ((e_adv & (e_state == 3'd4)) ? 3'd0 : e_state)))));
             e_n <= (e_acc_z ? e_n : (e_acc_nz ? e_n1 : (e_refill ? 8'd0 : e_n)));
             e_i <= (e_close ? 8'd0 : ((e_adv & (e_state == 3'd2)) ? (e_i + 8'd1) : e_i));
@@ -672,6 +691,26 @@ module rxdsp_bridge (
             pk_acc <= 56'd0;
         end else if (pk_in_valid) begin
             pk_acc <= {pk_in, pk_acc[55:8]};
+        end
+    end
+
+    always @(posedge clk) begin
+        if ((sin_load & (sin_sk_valid | sin_s_fire))) begin
+            sin_m_data <= (sin_sk_valid ? sin_sk_data : s_axis_tdata);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (sin_hold) begin
+            sin_sk_data <= s_axis_tdata;
+        end
+    end
+
+    (* keep *) always @(posedge clk) begin
+        if (rst) begin
+            sin_s_ready_k0 <= 1'b1;
+        end else begin
+            sin_s_ready_k0 <= (~sin_sk_next);
         end
     end
 
