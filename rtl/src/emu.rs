@@ -947,11 +947,15 @@ fn injector(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Expr
     let k = m.reg("inject_every", Ty::u(w), Some(0))?;
     let k_n = m.wire("inject_every_next", &Expr::mux(&load, &data, &k)?)?;
     m.next(&k, &k_n, None)?;
-    // `K != 0` and the offset's "in this word" are registers of the next
-    // values, so the flip mask is one LUT from registers: formed from the
-    // offset's adder and compares, the mask crossed the die to the channel
-    // (inj_rem -> inj_q, 21.2 ns placed on 9e44688)
-    let on = m.reg_d("inj_on", &k_n.eq(&ku(0, w)?)?.not(), None, Some(0))?;
+    // `K != 0` and the offset's "in this word" are registers, so the flip
+    // mask is one LUT from registers: formed from the offset's adder and
+    // compares, the mask crossed the die to the channel (inj_rem -> inj_q,
+    // 21.2 ns placed on 9e44688). `inj_on` and the flags `inj_fits*` (below)
+    // are formed from `K` itself, a clock after it, as `inj_k_minus_p` is:
+    // from its next value the write strobe's multiplexer was in front of
+    // their compares (19.1 ns placed on 43d0cc4). By the port's contract a
+    // write lands clocks before a run starts (`WRITE_EDGES`, `RUN_DELAY`).
+    let on = m.reg_d("inj_on", &k.eq(&ku(0, w)?)?.not(), None, Some(0))?;
     let pk = ku(p as i128, w)?;
     let kmp = m.reg_d("inj_k_minus_p", &k.sub(&pk)?, None, Some(0))?;
     let rem = m.reg("inj_rem", Ty::u(w), Some(0))?;
@@ -981,7 +985,7 @@ fn injector(m: &mut Module, port: &CfgPort, p: usize, adv: &Expr) -> Result<Expr
     let fits: Vec<Expr> = (0..p)
         .map(|r| {
             let bound = ku((2 * p - r) as i128, w)?;
-            m.reg_d(&format!("inj_fits{r}"), &k_n.lt(&bound)?, None, Some(0))
+            m.reg_d(&format!("inj_fits{r}"), &k.lt(&bound)?, None, Some(0))
         })
         .collect::<Result<_, _>>()?;
     let from_hit = match lg {
