@@ -114,8 +114,8 @@ const WRITE_GROUP: usize = 8;
 /// bridge) to the word on `rd_data`: the address register, its copies here
 /// (`rd_a*`, one per group of words), the registered address decode
 /// (`rd_hit_*`), the group ORs (`rd_g*`) and `rd_q`. The bridge waits this
-/// long, and a clock more for its own register of `rd_data`, at each word
-/// boundary of a frame it reads from here.
+/// long, and two clocks more for its own two registers of `rd_data`
+/// (`t_rd_q`, `t_rd_q2`), at each word boundary of a frame it reads from here.
 pub const READ_LATENCY: usize = 5;
 
 fn k(v: u64, w: u32) -> Result<Expr, RtlError> {

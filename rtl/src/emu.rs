@@ -261,8 +261,8 @@ pub struct Stages {
     pub ch_in: usize,
     /// channel output and noise magnitude
     pub mag: usize,
-    /// the output FIFO's write (the latency is a clock more: the output
-    /// slice after the FIFO)
+    /// the output FIFO's write (the latency is two clocks more: the two
+    /// output slices after the FIFO)
     pub out: usize,
 }
 
