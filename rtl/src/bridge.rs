@@ -613,6 +613,20 @@ fn executor_stall(
     Ok((pk_full, stall))
 }
 
+/// The CSR write port, registered on exit, a clock after the executor's
+/// strobe: the strobe's decode (state, offset, the frame's length) then ends
+/// by the executor, and the CSR's entry registers are a hop of their own
+/// (`cur_len -> csr_wr_addr.CE` through a LUT by the CSR, 21.5 ns placed on
+/// eec47f6).
+fn csr_write_port(m: &mut Module, we: &Expr, addr: &Expr, data: &Expr) -> Result<(), RtlError> {
+    let we_q = m.reg_d("x_we_q", we, None, Some(0))?;
+    let wa_q = m.reg_d("x_wa_q", addr, None, Some(0))?;
+    let wd_q = m.reg_d("x_wd_q", data, None, Some(0))?;
+    m.output("csr_wr_en", &we_q, "CSR write strobe (registered)")?;
+    m.output("csr_wr_addr", &wa_q, "CSR write address (registered)")?;
+    m.output("csr_wr_data", &wd_q, "CSR write data (registered)")
+}
+
 /// The command executor: CSR writes, READ and SAMPLES walks over the slot, FLUSH, slot release.
 fn executor(
     m: &mut Module,
@@ -790,17 +804,7 @@ fn executor(
         &rxmem.read(&Expr::concat(&[rd_slot_n, x_off_n.slice(offb - 1, 0)?])?)?,
         None,
     )?;
-    // the write port registered on exit, a clock after the executor's
-    // strobe: the strobe's decode (state, offset, the frame's length) then
-    // ends by the executor, and the CSR's entry registers are a hop of their
-    // own (`cur_len -> csr_wr_addr.CE` through a LUT by the CSR, 21.5 ns
-    // placed on eec47f6)
-    let we_q = m.reg_d("x_we_q", &csr_we, None, Some(0))?;
-    let wa_q = m.reg_d("x_wa_q", &x_addr, None, Some(0))?;
-    let wd_q = m.reg_d("x_wd_q", &wdata, None, Some(0))?;
-    m.output("csr_wr_en", &we_q, "CSR write strobe (registered)")?;
-    m.output("csr_wr_addr", &wa_q, "CSR write address (registered)")?;
-    m.output("csr_wr_data", &wd_q, "CSR write data (registered)")?;
+    csr_write_port(m, &csr_we, &x_addr, &wdata)?;
     Ok(Executor {
         st_flush,
         st_resp,
@@ -1301,6 +1305,66 @@ fn tx_frame_start(
     })
 }
 
+/// Byte `i` (0: bits 7..0) of a 32-bit `word`, `i` a 2-bit signal.
+fn byte_of(word: &Expr, i: &Expr) -> Result<Expr, RtlError> {
+    sel(
+        &word.slice(31, 24)?,
+        &[
+            (i.eq(&k(0, 2)?)?, word.slice(7, 0)?),
+            (i.eq(&k(1, 2)?)?, word.slice(15, 8)?),
+            (i.eq(&k(2, 2)?)?, word.slice(23, 16)?),
+        ],
+    )
+}
+
+/// `t_idx < t_len + 4` (in the payload) and `t_idx >= 8` (past the header)
+/// as registers kept by the steps of `t_idx` (a start sets 0, a take adds
+/// 1; `t_len` changes only at a start): a take leaves the payload at its
+/// last byte (`t_pay_last`) and passes the header at byte 7. Their
+/// compares' carry chains, shared with the read address's adder, had
+/// reached the output FIFO's pop, its count and its read address
+/// (`t_idx -> of_cnt`, 19.6 ns, `-> outmem.ADB`, 18.1 ns placed on eec47f6).
+struct PayloadFlags {
+    in_pay: Expr,
+    past_hdr: Expr,
+}
+
+impl PayloadFlags {
+    fn declare(m: &mut Module) -> Result<PayloadFlags, RtlError> {
+        Ok(PayloadFlags {
+            in_pay: m.reg("t_in_pay", Ty::BIT, Some(1))?,
+            past_hdr: m.reg("t_past_hdr", Ty::BIT, Some(0))?,
+        })
+    }
+
+    /// Their next values: `start` and `take` (never both) step `t_idx`.
+    fn step(
+        &self,
+        m: &mut Module,
+        start: &Expr,
+        take: &Expr,
+        t_idx: &Expr,
+        pay_last: &Expr,
+    ) -> Result<(), RtlError> {
+        let (ip, ph) = (&self.in_pay, &self.past_hdr);
+        let leaves = t_idx.eq(pay_last)?;
+        let ip_n = sel(
+            ip,
+            &[
+                (start.clone(), k(1, 1)?),
+                (take.clone(), ip.and(&leaves.not())?),
+            ],
+        )?;
+        m.next(ip, &ip_n, None)?;
+        let passes = t_idx.eq(&k(7, 16)?)?;
+        let ph_n = sel(
+            ph,
+            &[(start.clone(), k(0, 1)?), (take.clone(), ph.or(&passes)?)],
+        )?;
+        m.next(ph, &ph_n, None)
+    }
+}
+
 /// Clocks the TX engine waits at a word boundary of a frame read from the
 /// CSR: the read port's latency and the engine's two registers of its data
 /// (`t_rd_q`, `t_rd_q2`).
@@ -1351,16 +1415,9 @@ fn tx_engine(
     let src_resp = t_src.eq(&k(1, 2)?)?;
     let src_out = m.wire("t_src_out", &t_src.eq(&k(2, 2)?)?)?;
     let ti = |v: u64| -> Result<Expr, RtlError> { t_idx.eq(&k(v, 16)?) };
-    // `t_idx < t_len + 4` (in the payload) and `t_idx >= 8` as registers
-    // kept by the steps of `t_idx` (a start sets 0, a take adds 1; `t_len`
-    // changes only at a start): a take leaves the payload at its last byte and passes
-    // the header at byte 7. Their compares' carry chains, shared with the
-    // read address's adder, had reached the output FIFO's pop, its count
-    // and its read address (`t_idx -> of_cnt`, 19.6 ns, `-> outmem.ADB`,
-    // 18.1 ns placed on eec47f6)
-    let in_pay = m.reg("t_in_pay", Ty::BIT, Some(1))?;
-    let past_hdr = m.reg("t_past_hdr", Ty::BIT, Some(0))?;
-    let data_part = m.wire("t_data_part", &past_hdr.and(&in_pay)?)?;
+    let flags = PayloadFlags::declare(m)?;
+    let in_pay = flags.in_pay.clone();
+    let data_part = m.wire("t_data_part", &flags.past_hdr.and(&in_pay)?)?;
     let wi = m.wire("t_word_i", &t_idx.sub(&k(8, 16)?)?.shr(2))?;
     // the read address is registered here and the read port is pipelined in
     // the CSR, so the address adder, the CSR's read port (four stages) and
@@ -1375,14 +1432,7 @@ fn tx_engine(
         "CSR read address (TX engine; registered)",
     )?;
     let bsel = t_idx.slice(1, 0)?;
-    let rd_byte = sel(
-        &csr_rd_data.slice(31, 24)?,
-        &[
-            (bsel.eq(&k(0, 2)?)?, csr_rd_data.slice(7, 0)?),
-            (bsel.eq(&k(1, 2)?)?, csr_rd_data.slice(15, 8)?),
-            (bsel.eq(&k(2, 2)?)?, csr_rd_data.slice(23, 16)?),
-        ],
-    )?;
+    let rd_byte = byte_of(&csr_rd_data, &bsel)?;
     let of_byte = ser.of_byte.clone();
     let data_byte = Expr::mux(&src_out, &of_byte, &rd_byte)?;
     let sym_b = |i: u32| t_sym.slice(8 * i + 7, 8 * i);
@@ -1442,14 +1492,7 @@ fn tx_engine(
     m.next(&q_crc, &in_pay.not(), Some(&take))?;
     m.next(&q_ci, &ci2, Some(&take))?;
     let crc_out = m.wire("t_crc_out", &t_crc.not())?;
-    let crc_byte = sel(
-        &crc_out.slice(31, 24)?,
-        &[
-            (q_ci.eq(&k(0, 2)?)?, crc_out.slice(7, 0)?),
-            (q_ci.eq(&k(1, 2)?)?, crc_out.slice(15, 8)?),
-            (q_ci.eq(&k(2, 2)?)?, crc_out.slice(23, 16)?),
-        ],
-    )?;
+    let crc_byte = byte_of(&crc_out, &q_ci)?;
     let byte = m.wire("t_byte", &Expr::mux(&q_crc, &crc_byte, &q_byte)?)?;
     let cross = m.wire("t_rd_cross", &take.and(&bsel.eq(&k(3, 2)?)?)?)?;
     m.next(
@@ -1463,28 +1506,7 @@ fn tx_engine(
         )?,
         None,
     )?;
-    m.next(
-        &in_pay,
-        &sel(
-            &in_pay,
-            &[
-                (start.clone(), o1.clone()),
-                (take.clone(), in_pay.and(&t_idx.eq(&f.t_pay_last)?.not())?),
-            ],
-        )?,
-        None,
-    )?;
-    m.next(
-        &past_hdr,
-        &sel(
-            &past_hdr,
-            &[
-                (start.clone(), k(0, 1)?),
-                (take.clone(), past_hdr.or(&ti(7)?)?),
-            ],
-        )?,
-        None,
-    )?;
+    flags.step(m, &start, &take, &t_idx, &f.t_pay_last)?;
     let t_crc_n = crc_next(m, "t_crc_next", &t_crc, &q_byte)?;
     let done = m.wire("t_fin", &take.and(&raw_last)?)?;
     m.assign(&t_done, &done)?;

@@ -221,7 +221,6 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     let mut words: Vec<(u16, Expr)> = Vec::new();
     // the equalizer's registers' decodes and addresses, ORed below
     let mut eq_hits: Vec<(Expr, u64)> = Vec::new();
-    let aw = crate::eq::cfg_addr_bits(fmt);
     // the write data a clock later, as wide as the widest strobe value
     // (every read-write register loads from it too)
     let any_rw = map.regs().any(|r| matches!(r.kind, Kind::Rw { .. }));
@@ -310,6 +309,22 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
             words.push((r.addr, v));
         }
     }
+    eq_port(&mut m, fmt, &eq_hits, &wd)?;
+    read_port(&mut m, &ra, &words)?;
+    Ok(m)
+}
+
+/// The equalizer's register port (`eq_cfg_*`): the strobe and the address
+/// from the decodes of the registers mapped to equalizer addresses
+/// (`eq_hits`: a decode and its address), the data from the write port's
+/// register `wd`; registered, then [`EXIT_STAGES`] more.
+fn eq_port(
+    m: &mut Module,
+    fmt: &RxFormat,
+    eq_hits: &[(Expr, u64)],
+    wd: &Expr,
+) -> Result<(), RtlError> {
+    let aw = crate::eq::cfg_addr_bits(fmt);
     let dw = crate::eq::cfg_data_bits(fmt);
     // balanced ORs, not a chain of multiplexers (one level per register,
     // `wh_fec_sof_index -> eq_addr_q` through ~30 of them): the addresses
@@ -329,28 +344,27 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     let eq_addr = m.reg_d("eq_addr_q", &eq_addr, None, Some(0))?;
     let eq_wd = m.reg_d("eq_wdata_q", &wd.slice(dw - 1, 0)?, None, Some(0))?;
     exit_output(
-        &mut m,
+        m,
         "eq_cfg_we",
         &eq_we,
         0,
         "equalizer register write strobe (registered)",
     )?;
     exit_output(
-        &mut m,
+        m,
         "eq_cfg_addr",
         &eq_addr,
         0,
         "equalizer register address (registered)",
     )?;
     exit_output(
-        &mut m,
+        m,
         "eq_cfg_wdata",
         &eq_wd,
         0,
         "equalizer register data (registered)",
     )?;
-    read_port(&mut m, &ra, &words)?;
-    Ok(m)
+    Ok(())
 }
 
 /// A strobe's outputs: `s_{id}` and, wider than a bit, the value written
