@@ -1895,11 +1895,8 @@ pub fn build_form(p: &EmuParams, form: MemForm) -> Result<Module, RtlError> {
         &rooms,
         depth,
     )?;
-    let mid_ready = m.wire_decl("oslice_mid_ready", Ty::BIT)?;
-    let sl1 = crate::fifo::reg_slice(&mut m, "oslice", &f.head, &f.valid, &mid_ready)?;
-    m.assign(&slice_ready, &sl1.s_ready)?;
-    let sl = crate::fifo::reg_slice(&mut m, "oslice2", &sl1.m_data, &sl1.m_valid, &ready)?;
-    m.assign(&mid_ready, &sl.s_ready)?;
+    let sl = crate::fifo::slice_pair(&mut m, "oslice", &f.head, &f.valid, &ready)?;
+    m.assign(&slice_ready, &sl.s_ready)?;
     m.split_reset(crate::hdl::FANOUT_BITS)?;
     outputs(&mut m, &sl, wd, wu)?;
     Ok(m)

@@ -220,6 +220,31 @@ pub fn reg_slice(
     })
 }
 
+/// Two register slices in a row, `{name}_*` then `{name}2_*`: the stream
+/// crosses the die between them, so each can sit by its own end.
+pub(crate) fn slice_pair(
+    m: &mut Module,
+    name: &str,
+    s_data: &Expr,
+    s_valid: &Expr,
+    m_ready: &Expr,
+) -> Result<Slice, RtlError> {
+    let mid_ready = m.wire_decl(&format!("{name}_mid_ready"), Ty::BIT)?;
+    let first = reg_slice(m, name, s_data, s_valid, &mid_ready)?;
+    let second = reg_slice(
+        m,
+        &format!("{name}2"),
+        &first.m_data,
+        &first.m_valid,
+        m_ready,
+    )?;
+    m.assign(&mid_ready, &second.s_ready)?;
+    Ok(Slice {
+        s_ready: first.s_ready,
+        ..second
+    })
+}
+
 /// Name of the register slice alone ([`design_slice`]).
 pub const SLICE: &str = "rxdsp_reg_slice";
 

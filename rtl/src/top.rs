@@ -348,31 +348,6 @@ struct ByteIo<'a> {
     tx_ready: &'a Expr,
 }
 
-/// Two register slices in a row, `{name}_*` then `{name}2_*`: the stream
-/// crosses the die between them, so each can sit by its own end.
-fn slice_pair(
-    m: &mut Module,
-    name: &str,
-    s_data: &Expr,
-    s_valid: &Expr,
-    m_ready: &Expr,
-) -> Result<crate::fifo::Slice, RtlError> {
-    let mid_ready = m.wire_decl(&format!("{name}_mid_ready"), Ty::BIT)?;
-    let first = crate::fifo::reg_slice(m, name, s_data, s_valid, &mid_ready)?;
-    let second = crate::fifo::reg_slice(
-        m,
-        &format!("{name}2"),
-        &first.m_data,
-        &first.m_valid,
-        m_ready,
-    )?;
-    m.assign(&mid_ready, &second.s_ready)?;
-    Ok(crate::fifo::Slice {
-        s_ready: first.s_ready,
-        ..second
-    })
-}
-
 /// The bridge `br` on the byte interface `io`, the CSR block's ports and the
 /// sample and decision streams (the BER tester's `routed` ones when it is
 /// there), each through two register slices.
@@ -390,7 +365,7 @@ fn bridge_instance(
     // of that distance: every path crosses it at most once, from register
     // to register
     let br_ready = m.wire_decl("br_symbol_tready", Ty::BIT)?;
-    let to_bridge = slice_pair(
+    let to_bridge = crate::fifo::slice_pair(
         m,
         "br_sym",
         &w.m_data,
@@ -404,7 +379,7 @@ fn bridge_instance(
     // the equalizer's ready (or the tester's source mux) from across the die
     let smp_data = m.wire_decl("br_sample_tdata", w.s_data.ty())?;
     let smp_valid = m.wire_decl("br_sample_tvalid", Ty::BIT)?;
-    let to_eq = slice_pair(
+    let to_eq = crate::fifo::slice_pair(
         m,
         "br_smp",
         &smp_data,
