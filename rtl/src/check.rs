@@ -692,7 +692,8 @@ fn bounds(
     // before the carry chain (`v3 -> lm_eq3`, 23.6 ns placed on cae6d19)
     // (`v2b`: the compares' own copy of the counter's valid, the same value;
     // the counter's copy enables its 60 flip-flops and sat away from the
-    // compares, `v3_wc -> lm_eq3` 18.9 ns placed on eec47f6)
+    // compares, `v3_wc -> lm_eq3` 18.9 ns placed on eec47f6, when there was
+    // one copy)
     let web = m.wire("wc_en_b", &v2b.or(&io.clear)?)?;
     let mut next = |name: &str, [st, cl, ho]: [Expr; 3]| -> Result<Expr, RtlError> {
         let moved = Expr::mux(&io.clear, &cl, &st)?;
@@ -1214,15 +1215,12 @@ pub fn build(p: &CheckParams) -> Result<Module, RtlError> {
     let rx2 = pipe(&mut m, "rx2", &rx1)?;
     let rx3 = pipe(&mut m, "rx3", &rx2)?;
     let rx4 = pipe(&mut m, "rx4", &rx3)?;
-    // the word counter's own copy of the valid (with the compares of its
-    // next value, `bounds`, the valid's route to them was half the path),
-    // and the compares' own (`v3_wb`, see `bounds`)
-    let v3d = m.wire("v3_wc_d", &Expr::mux(&io.clear, &ku(0, 1)?, &v[1])?)?;
-    let v3c = m.kept_reg("v3_wc", Ty::BIT, Some(0))?;
-    m.next(&v3c, &v3d, None)?;
-    let v3b = m.kept_reg("v3_wb", Ty::BIT, Some(0))?;
-    m.next(&v3b, &v3d, None)?;
-    let bd = bounds(&mut m, p, &io, &v3c, &v3b)?;
+    // the word counter's own copy of the valid (`v3_wc_k0`: with the
+    // compares of its next value, `bounds`, the valid's route to them was
+    // half the path), and the compares' own (`v3_wc_k1`, see `bounds`)
+    let v3d = Expr::mux(&io.clear, &ku(0, 1)?, &v[1])?;
+    let v3 = m.reg_copies("v3_wc", &v3d, None, Some(0), 2)?;
+    let bd = bounds(&mut m, p, &io, &v3[0], &v3[1])?;
     let lf = lanes(&mut m, p, &bd, &tx4, &rx4)?;
     let r = runs(&mut m, p, &lf)?;
     let cl = carry(&mut m, p, &r, &v[5], &io.clear)?;

@@ -183,15 +183,15 @@ pub(crate) fn instantiate(
         // tester's routing and the bridge's slice) from across the die
         m.comment("RS decoder chain: the decided word registered before the marker");
         let t = m.wire("fec_tap_take_in", &Expr::mux(tap.rst, &zero(1)?, &take)?)?;
-        take = m.reg_d("fec_tap_take", &t, None, Some(0))?;
+        // in two kept copies (the same value on every clock): `_k1` is the
+        // marker's, placed by the beat counter and its flag, `_k0` feeds the
+        // wait line and the valids; one register had fed them all and
+        // crossed to the flag's compare (`fec_tap_take -> sof_here`, 19.1 ns
+        // placed on eec47f6)
+        let takes = m.reg_copies("fec_tap_take", &t, None, Some(0), 2)?;
+        take = takes[0].clone();
+        marker_take = takes[1].clone();
         data = m.reg_d("fec_tap_data", &data, None, None)?;
-        // the marker's own copy (the same value on every clock), placed by
-        // the beat counter and its flag: the one register had fed them, the
-        // wait line and the valids, and crossed to the flag's compare
-        // (`fec_tap_take -> sof_here`, 19.1 ns placed on eec47f6)
-        let tm = m.kept_reg("fec_tap_take_m", Ty::BIT, Some(0))?;
-        m.next(&tm, &t, None)?;
-        marker_take = tm;
     }
     let mut user = sof_marker(m, &marker_take, &r.sof_index, tap.rst, parallel)?;
     let wait = wait.saturating_sub(1);
