@@ -649,7 +649,7 @@ fn executor(
     let x_state = m.reg("x_state", Ty::u(3), Some(0))?;
     let x_off = m.reg("x_off", Ty::u(offb + 1), Some(0))?;
     let x_addr = m.reg("x_addr", Ty::u(16), Some(0))?;
-    let x_w = m.reg("x_w", Ty::u(24), Some(0))?;
+    let x_w = m.reg("x_w", Ty::u(24), None)?;
     let x_cnt = m.reg("x_cnt", Ty::u(16), Some(0))?;
     let two = sample_bytes(a) == 2;
     let x_lo = if two {
@@ -784,8 +784,16 @@ fn executor(
         )?,
         None,
     )?;
+    // the write data's first three bytes shift in on every clock, with no
+    // enable: in WRITE the offset steps on every clock (no stall), so at
+    // each strobe (offsets 5, 9, ...) `x_w` holds the bytes of the three
+    // offsets before it, whatever it shifted in other states. Its enable
+    // (`x_wr_go`, through the offset's compare with the frame's length)
+    // had tied the decode to the shift register, which the placer pulls
+    // toward the CSR (`cur_len -> x_wr -> x_addr.CE`, 26.8 ns placed on
+    // 5df8290 with seed 2, `x_w` at (72, 68), the executor at (120, 20))
     let xw_hi = x_w.slice(23, 8)?;
-    m.next(&x_w, &Expr::concat(&[xbyte.clone(), xw_hi])?, Some(&wr_go))?;
+    m.next(&x_w, &Expr::concat(&[xbyte.clone(), xw_hi])?, None)?;
     if let Some(lo) = &x_lo {
         m.next(lo, &xbyte, Some(&smp_go))?;
     }

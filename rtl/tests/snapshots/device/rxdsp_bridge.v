@@ -548,6 +548,7 @@ module rxdsp_bridge (
     always @(posedge clk) begin
         rxmem_wa_q <= {wr_slot, f_poff};
         rxmem_wd_q <= d_byte;
+        x_w <= {x_byte, x_w[23:8]};
         x_byte <= rxmem[{rd_slot_n, x_off_n[8:0]}];
         pk_in <= smp;
         pk_stage <= {pk_in, pk_acc};
@@ -657,14 +658,6 @@ module rxdsp_bridge (
         end else if (chk_err) begin
             err_code <= (chk_corrupt ? 8'd1 : (chk_length ? 8'd2 : (chk_type ? 8'd3 : (chk_seq ? 8'd4 : 8'd5))));
             err_seq <= f_seq;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            x_w <= 24'd0;
-        end else if (x_wr_go) begin
-            x_w <= {x_byte, x_w[23:8]};
         end
     end
 
