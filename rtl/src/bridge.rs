@@ -1077,7 +1077,14 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
         None,
     )?;
     let inf_up = m.wire("inf_up", &s_hs.ext(8)?)?;
-    let inf_dn = m.wire("inf_dn", &m_hs.ext(8)?)?;
+    // the serializer's intake counts off a clock late, from a register
+    // (`inf_dn_q`): the slice's valid sits by the equalizer's output, the
+    // count by the bridge's status (`sin_m_valid -> inflight`, 20.0 ns
+    // placed on 5df8290). A word is then counted in flight a clock longer,
+    // which only holds `pipe_idle` (FLUSH, `busy`) a clock more; a take in
+    // a soft reset's clock is not counted off after it.
+    let dn_q = m.reg_d("inf_dn_q", &m_hs.and(&soft.not())?, None, Some(0))?;
+    let inf_dn = m.wire("inf_dn", &dn_q.ext(8)?)?;
     m.next(
         &inflight,
         &Expr::mux(&soft, &k(0, 8)?, &inflight.add(&inf_up)?.sub(&inf_dn)?)?,

@@ -240,7 +240,8 @@ module rxdsp_bridge (
     wire of_push = (ob_full | ob_pad);
     wire [7:0] of_byte = (ob_full ? ob_acc_sh : ((ob_n == 2'd1) ? {ob_acc[1:0], 6'd0} : ((ob_n == 2'd2) ? {ob_acc[3:0], 4'd0} : {ob_acc[5:0], 2'd0})));
     wire [7:0] inf_up = {7'd0, m_axis_hs};
-    wire [7:0] inf_dn = {7'd0, s_axis_hs};
+    reg inf_dn_q;
+    wire [7:0] inf_dn = {7'd0, inf_dn_q};
     (* no_rw_check *) reg [7:0] outmem [0:1023];
     wire of_pop;
     wire [9:0] of_rp_n = (soft_rst ? 10'd0 : (of_pop ? (of_rp + 10'd1) : of_rp));
@@ -414,6 +415,7 @@ module rxdsp_bridge (
             inflight <= 8'd0;
             ser_empty <= 1'b1;
             of_room <= 1'b1;
+            inf_dn_q <= 1'b0;
             drained_q <= 1'b0;
             t_idx <= 16'd0;
             t_crc <= 32'hffffffff;
@@ -482,6 +484,7 @@ module rxdsp_bridge (
             inflight <= (soft_rst ? 8'd0 : ((inflight + inf_up) - inf_dn));
             ser_empty <= (ser_cnt_next == 4'd0);
             of_room <= (of_cnt_next < 11'h400);
+            inf_dn_q <= (s_axis_hs & (~soft_rst));
             drained_q <= (((pipe_idle & (ob_n == 2'd0)) & of_empty) & (~t_busy));
             t_idx <= (t_start ? 16'd0 : (t_take ? (t_idx + 16'd1) : t_idx));
             t_crc <= (t_start ? 32'hffffffff : ((t_q_acc & (~t_q_crc)) ? t_crc_next : t_crc));
