@@ -281,6 +281,28 @@ fn gen_writes_verilog_filelist_and_register_map() {
     );
     let regs = std::fs::read_to_string(b.join("registers.md")).unwrap();
     assert!(regs.contains("`emu.cfg_addr`") && regs.contains("`check.value`"));
+    // with the decoder chain the device's checker puts out the reference
+    // its counters read; every file is written once, and the standalone
+    // checker is the device's (it had overwritten it without the port)
+    let f = tmpdir("gen-bert-fec");
+    let o = rxdsp(&[
+        "gen",
+        "--bert",
+        "--set",
+        "tx.fec=\"kp4\"",
+        "--out",
+        &f.display().to_string(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let wrote: Vec<&str> = std::str::from_utf8(&o.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("wrote"))
+        .collect();
+    let distinct: std::collections::HashSet<&&str> = wrote.iter().collect();
+    assert_eq!(distinct.len(), wrote.len(), "{wrote:?}");
+    let check = std::fs::read_to_string(f.join("rxdsp_check.v")).unwrap();
+    assert!(check.contains("m_ref_tdata"), "{}", &check[..600]);
     fails_with(
         &rxdsp(&[
             "gen",
@@ -291,6 +313,47 @@ fn gen_writes_verilog_filelist_and_register_map() {
         ]),
         "rtl.parallel = 3",
     );
+}
+
+#[test]
+#[ignore = "full tier: lints with Verilator (scripts/test.sh runs it)"]
+fn gen_with_the_tester_writes_one_design_that_lints() {
+    if !testkit::have_verilator() {
+        return;
+    }
+    for (name, sets) in [
+        ("kp4", vec!["tx.fec=\"kp4\""]),
+        (
+            "kr4-il-p4",
+            vec!["tx.fec=\"kr4\"", "tx.interleave=true", "rtl.parallel=4"],
+        ),
+    ] {
+        let d = tmpdir(&format!("gen-lint-{name}"));
+        let dir = d.display().to_string();
+        let mut args = vec!["gen", "--bert", "--out", &dir];
+        for s in &sets {
+            args.extend(["--set", s]);
+        }
+        let o = rxdsp(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let lint = std::process::Command::new("verilator")
+            .args([
+                "--lint-only",
+                "-Wall",
+                "-f",
+                "rxdsp_device.f",
+                "--top-module",
+                "rxdsp_top",
+            ])
+            .current_dir(&d)
+            .output()
+            .unwrap();
+        assert!(
+            lint.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&lint.stderr)
+        );
+    }
 }
 
 #[test]
