@@ -215,7 +215,12 @@ pub(crate) fn instantiate(
         "fec_in_valid_c",
         &Expr::mux(tap.chain_rst, &zero(1)?, &take)?,
     )?;
-    let v_chain = &m.reg_d("fec_in_valid_k0", &v_chain_in, None, Some(0))?;
+    // kept, as the reference's copy is: from the same input Yosys had
+    // merged this copy into that one, and the one register fed both
+    // gearboxes, 40 rows apart, from across the die
+    // (`fec_in_valid_k2 -> u_gearbox`, 20.2 ns placed on 5df8290)
+    let v_chain = &m.kept_reg("fec_in_valid_k0", Ty::BIT, Some(0))?;
+    m.next(v_chain, &v_chain_in, None)?;
     // and with the tester a kept copy for the chain's reference gearbox,
     // apart from the received side's
     let v_ref = match tap.reference {
