@@ -47,7 +47,7 @@ fn equalizer_harness_connects_every_port_and_lints() {
 
 #[test]
 fn fec_chain_harness_lints() {
-    let d = rtl::rs::design_eq_fec(&RxFormat::default(), 8, Code::Kr4, 2).unwrap();
+    let d = rtl::rs::design_eq_fec(&RxFormat::default(), 8, Code::Kr4, 2, false).unwrap();
     let top = rtl::rs::chain::EQ_FEC_TOP;
     let h = build(top, &d.ports, &[], rtl::harness::header(top)).unwrap();
     let mut files = d.files.clone();

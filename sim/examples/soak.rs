@@ -270,7 +270,7 @@ fn run_fec(
         .map_err(|e| e.to_string())?
         .process_all(&x);
     let sof = junk + f.ffe_main;
-    let (mut model, _) = sim::rs::build_eq_fec(&f, p, code, s).map_err(|e| e.to_string())?;
+    let (mut model, _) = sim::rs::build_eq_fec(&f, p, code, s, false).map_err(|e| e.to_string())?;
     let g = gaps.then_some((seed, 0.7));
     let run = sim::rs::run_eq_fec(
         &mut model, &f, &coeffs, p, code, s, &x, sof as u64, frames, g,

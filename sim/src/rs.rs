@@ -375,14 +375,16 @@ pub fn run_enc(
     Ok((out, cyc))
 }
 
-/// Builds (or reuses) the Verilated `rxdsp_eq_fec` (equalizer, gearbox, decoder).
+/// Builds (or reuses) the Verilated `rxdsp_eq_fec` (equalizer, gearbox,
+/// with `interleave` the de-interleave, decoder).
 pub fn build_eq_fec(
     fmt: &golden::numeric::RxFormat,
     p: usize,
     code: Code,
     s: usize,
+    interleave: bool,
 ) -> Result<(Model, BuildInfo), SimError> {
-    let d = rtl::rs::design_eq_fec(fmt, p, code, s)?;
+    let d = rtl::rs::design_eq_fec(fmt, p, code, s, interleave)?;
     let info = build_library_with(
         &d.files,
         rtl::rs::chain::EQ_FEC_TOP,

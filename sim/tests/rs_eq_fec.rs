@@ -15,12 +15,21 @@ fn equalizer_into_decoder_kr4_p8_s4() {
     // the first codeword in the third output word, and in the first (the
     // registered start-of-codeword flag right after reset)
     for junk in [13, 2] {
-        chain_case(junk);
+        chain_case(junk, false);
     }
 }
 
-/// `junk` random symbols, then 10 KR4 frames with decision errors.
-fn chain_case(junk: usize) {
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn equalizer_into_deinterleave_and_decoder_kr4_p8_s4() {
+    // tx.interleave: frames of two codewords whose symbols alternate on the
+    // line, de-interleaved before the decoder (A, then B)
+    chain_case(13, true);
+}
+
+/// `junk` random symbols, then 10 KR4 frames (of two interleaved codewords
+/// with `interleave`) with decision errors.
+fn chain_case(junk: usize, interleave: bool) {
     let (code, p, s) = (Code::Kr4, 8, 4);
     let fmt = RxFormat::default();
     // FFE = a delay of ffe_main, DFE tap 0, levels at +-20, +-60, threshold 40
@@ -32,7 +41,8 @@ fn chain_case(junk: usize) {
         threshold: 40,
     };
     let frames = 10;
-    let mut framer = Framer::new(code, Pattern::Prbs31, 9, false);
+    let mut framer = Framer::new(code, Pattern::Prbs31, 9, interleave);
+    let ways = framer.ways();
     let mut rng = Xoshiro256pp::new(9);
     let mut data: Vec<u8> = (0..junk).map(|_| (rng.next_u64() & 3) as u8).collect();
     for _ in 0..frames {
@@ -44,7 +54,7 @@ fn chain_case(junk: usize) {
         .map(|&d| (2 * gray[d as usize] as i16 - 3) * 20)
         .collect();
     // decision errors: move samples to another level (0, few, many per frame)
-    let fsym = code.n() * 5;
+    let fsym = code.n() * 5 * ways;
     for f in 0..frames {
         let count = [0, 3, 12, 80][f % 4];
         for _ in 0..count {
@@ -58,19 +68,26 @@ fn chain_case(junk: usize) {
     let gold = eq.process_all(&samples);
     let delay = fmt.ffe_main;
     let sof = junk + delay;
+    // each frame's 10-bit symbols, then its codewords: frame symbol j is
+    // codeword (j mod ways)'s symbol j / ways
     let received: Vec<Vec<u16>> = (0..frames)
-        .map(|f| {
-            gold.data[sof + f * fsym..sof + (f + 1) * fsym]
+        .flat_map(|f| {
+            let syms: Vec<u16> = gold.data[sof + f * fsym..sof + (f + 1) * fsym]
                 .chunks_exact(5)
                 .map(|c| c.iter().fold(0u16, |a, &x| (a << 2) | x as u16))
-                .collect()
+                .collect();
+            (0..ways)
+                .map(|w| syms.iter().skip(w).step_by(ways).copied().collect())
+                .collect::<Vec<Vec<u16>>>()
         })
         .collect();
-    let (mut model, _) = sim::rs::build_eq_fec(&fmt, p, code, s).expect("builds");
+    let words = frames * ways;
+    let (mut model, _) = sim::rs::build_eq_fec(&fmt, p, code, s, interleave).expect("builds");
     let run = sim::rs::run_eq_fec(
-        &mut model, &fmt, &coeffs, p, code, s, &samples, sof as u64, frames, None,
+        &mut model, &fmt, &coeffs, p, code, s, &samples, sof as u64, words, None,
     )
     .expect("runs");
+    assert_eq!(received.len(), words);
     let codec = Codec::new(code);
     let mut stats = FecStats::new(code);
     for (i, r) in received.iter().enumerate() {
@@ -82,7 +99,7 @@ fn chain_case(junk: usize) {
             run.uncorrectable[i],
             outcome == DecodeOutcome::Uncorrectable
         );
-        if i % 4 == 0 {
+        if (i / ways) % 4 == 0 {
             // an error-free frame decodes to the framer's message
             assert_eq!(outcome, DecodeOutcome::Corrected { symbols: 0 });
         }

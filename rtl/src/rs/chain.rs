@@ -25,15 +25,17 @@ pub const EQ_FEC_TOP: &str = "rxdsp_eq_fec";
 /// Width of `fec_sof_index`.
 pub const SOF_BITS: u32 = 32;
 
-/// Builds `rxdsp_eq_fec` around the equalizer top `eq` and `rxdsp_rs_rx` (`rx`).
-pub fn build(eq: &Module, rx: &Module, p: usize) -> Result<Module, RtlError> {
+/// Builds `rxdsp_eq_fec` around the equalizer top `eq` and `rxdsp_rs_rx`
+/// (`rx`, with the de-interleave when `interleave`, which the header states).
+pub fn build(eq: &Module, rx: &Module, p: usize, interleave: bool) -> Result<Module, RtlError> {
     let mut m = Module::new(
         EQ_FEC_TOP,
         Header::new(
             format!("rxdsp_eq -> start-of-codeword marker -> {RX_TOP}"),
             regen::RS_CHAIN,
         )
-        .param("rtl.parallel (P)", p),
+        .param("rtl.parallel (P)", p)
+        .param("tx.interleave", interleave),
     );
     let (clk, rst) = m.clock()?;
     // the equalizer's inputs, except its output ready

@@ -278,26 +278,37 @@ pub(crate) fn rx_modules(
 
 /// `rxdsp_eq_fec`: the equalizer for `fmt` at `p` samples per clock feeding
 /// `rxdsp_rs_rx` (`code`, `s` FEC symbols per beat); codeword alignment from
-/// the `fec_sof_index` input. `latency` is a lower bound in cycles: the
-/// equalizer's, plus the chain's pipeline register and the gearbox register,
-/// plus the decoder's at one beat per cycle (the gearbox delivers a beat every
-/// `5S/P` cycles on average).
+/// the `fec_sof_index` input; with `interleave` (`tx.interleave`) the 2-way
+/// de-interleave ([`deinterleave`]) between the gearbox and the decoder, as
+/// the device has it. `latency` is a lower bound in cycles: the equalizer's,
+/// plus the chain's pipeline register and the gearbox register, plus the
+/// decoder's at one beat per cycle (the gearbox delivers a beat every `5S/P`
+/// cycles on average), plus with the de-interleave its 2 cycles after a
+/// frame's last beat.
 pub fn design_eq_fec(
     fmt: &golden::numeric::RxFormat,
     p: usize,
     code: Code,
     s: usize,
+    interleave: bool,
 ) -> Result<Design, RtlError> {
     crate::eq::check(fmt, p)?;
     gearbox::check_gearbox(code, s, p)?;
+    if interleave {
+        deinterleave::check(code, s)?;
+    }
     let eq_mods = crate::eq::build(fmt, p)?;
-    let (rs_mods, rx) = rx_modules(code, s, p, false, false)?;
-    let top = chain::build(eq_mods.last().expect("eq top"), &rx, p)?;
+    let (rs_mods, rx) = rx_modules(code, s, p, false, interleave)?;
+    let top = chain::build(eq_mods.last().expect("eq top"), &rx, p, interleave)?;
     let mut mods = eq_mods;
     mods.extend(rs_mods);
     mods.push(rx);
     mods.push(top);
-    to_design(mods, crate::eq::latency(fmt, p) + 2 + dec_latency(code, s))
+    let di = if interleave { 2 } else { 0 };
+    to_design(
+        mods,
+        crate::eq::latency(fmt, p) + 2 + dec_latency(code, s) + di,
+    )
 }
 
 /// Small helpers shared by the RS modules.
