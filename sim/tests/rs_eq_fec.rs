@@ -99,7 +99,7 @@ fn chain_case(junk: usize, interleave: bool) {
             run.uncorrectable[i],
             outcome == DecodeOutcome::Uncorrectable
         );
-        if (i / ways) % 4 == 0 {
+        if (i / ways).is_multiple_of(4) {
             // an error-free frame decodes to the framer's message
             assert_eq!(outcome, DecodeOutcome::Corrected { symbols: 0 });
         }
