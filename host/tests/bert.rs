@@ -260,6 +260,36 @@ fn wide_registers_change_when_their_high_word_is_written() {
     }
 }
 
+/// In a BER run the equalizer takes its samples from the emulator, and
+/// `stats.samples_in` counts them (it counted the bridge's handshake alone
+/// and stayed 0); what it took and has not put out is its pipeline's.
+#[test]
+#[ignore = "full tier: builds a Verilator model of the device with the BER tester"]
+fn a_ber_run_counts_the_samples_the_equalizer_takes() {
+    use golden::check::CheckRegs;
+    use golden::numeric::RxCoeffs;
+    use rxdsp::device::{Device, DeviceBuild, Options};
+    let plan = rxdsp::cfgload::load(None, &[]).unwrap().resolve().unwrap();
+    let mut dev = Device::open_build(
+        "sim:",
+        &DeviceBuild::bert_of_plan(&plan),
+        Options::default(),
+    )
+    .unwrap();
+    let p = dev.info().parallel as u64;
+    let coeffs = RxCoeffs::pass_through(&plan.format, 40);
+    dev.bert_start(&coeffs, &[], &CheckRegs::default()).unwrap();
+    dev.idle(20_000, std::time::Duration::from_millis(50))
+        .unwrap();
+    dev.bert_stop().unwrap();
+    let st = dev.stats().unwrap();
+    assert!(st.symbols_out > 10_000, "{st:?}");
+    assert!(st.samples_in >= st.symbols_out, "{st:?}");
+    assert_eq!(st.samples_in % p, 0, "{st:?}");
+    // at most the equalizer's pipeline and output FIFO in flight
+    assert!(st.samples_in - st.symbols_out <= 256 * p, "{st:?}");
+}
+
 struct Server(Child);
 
 impl Drop for Server {

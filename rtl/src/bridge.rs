@@ -945,7 +945,6 @@ fn sample_packer(m: &mut Module, c: &Ctx, x: &Executor) -> Result<Packer, RtlErr
 
 /// Signals of the serializer the later blocks use.
 struct Serializer {
-    s_hs: Expr,
     idle_pipe: Expr,
     ob_n: Expr,
     of_cnt: Expr,
@@ -1142,7 +1141,6 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
         "ready for a symbol word (the input slice has room)",
     )?;
     Ok(Serializer {
-        s_hs,
         idle_pipe,
         ob_n,
         of_cnt,
@@ -1705,7 +1703,6 @@ fn counters(
     let idle_pipe = ser.idle_pipe.clone();
     let of_empty = ser.of_empty.clone();
     let rx_valid = c.rx_valid.clone();
-    let s_hs = ser.s_hs.clone();
     let src_out = tx.src_out.clone();
     let used = frx.used.clone();
     // ---------------------------------------------------------------- counters, status
@@ -1742,10 +1739,5 @@ fn counters(
     let busy = m.reg_d("busy_q", &busy, None, Some(0))?;
     m.output("busy", &busy, "samples in flight (registered)")?;
     m.output("slots_used", &used, "receive slots in use")?;
-    m.output(
-        "sample_taken",
-        &s_hs,
-        "the equalizer took a sample word this cycle (for the counters)",
-    )?;
     Ok(())
 }

@@ -292,6 +292,11 @@ pub fn build_device(
     m.instance(&mods[eqm_idx], "u_eq", &conns)?;
     let eq_ready = routed.as_ref().map_or(&w.m_ready, |r| &r.eq_out_ready);
     m.assign(&w.m_fire, &w.m_valid.and(eq_ready)?)?;
+    // the samples the equalizer takes, from whichever source (the bridge's,
+    // or the emulator's in a BER run: the bridge's own handshake had left
+    // `stats.samples_in` at 0 there)
+    let eq_in_valid = routed.as_ref().map_or(&w.s_valid, |r| &r.eq_in_valid);
+    m.assign(&w.s_fire, &eq_in_valid.and(&w.s_ready)?)?;
     if let (Some(f), Some(fr), Some((_, rx))) = (&fec, &fw, &fec_mods) {
         let take = m.wire("fec_take", &w.m_fire)?;
         let reference = match (&routed, &bw) {
@@ -412,7 +417,6 @@ fn bridge_instance(
         ("m_byte_tvalid".into(), w.tx_valid.clone()),
         ("busy".into(), w.busy.clone()),
         ("slots_used".into(), w.used.clone()),
-        ("sample_taken".into(), w.s_fire.clone()),
     ];
     for (n, e) in &w.cnts {
         bc.push((format!("cnt_{n}"), e.clone()));

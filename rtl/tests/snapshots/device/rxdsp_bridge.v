@@ -40,8 +40,7 @@ module rxdsp_bridge (
     output wire [31:0] cnt_tx_frames, // counter tx_frames
     output wire [31:0] cnt_out_frames, // counter out_frames
     output wire busy, // samples in flight (registered)
-    output wire [3:0] slots_used, // receive slots in use
-    output wire sample_taken // the equalizer took a sample word this cycle (for the counters)
+    output wire [3:0] slots_used // receive slots in use
 );
 
 
@@ -368,7 +367,6 @@ module rxdsp_bridge (
     reg busy_q;
     assign busy = busy_q;
     assign slots_used = used;
-    assign sample_taken = m_axis_hs;
 
     always @(posedge clk) begin
         if (rst) begin

@@ -285,8 +285,7 @@ module rxdsp_top (
         .cnt_tx_frames(cnt_tx_frames),
         .cnt_out_frames(cnt_out_frames),
         .busy(busy),
-        .slots_used(slots_used),
-        .sample_taken(sample_taken)
+        .slots_used(slots_used)
     );
 
     // equalizer
@@ -306,6 +305,7 @@ module rxdsp_top (
         .m_slicer_level(m_slicer_level)
     );
     assign symbol_taken = (symbol_tvalid & symbol_tready);
+    assign sample_taken = (sample_tvalid & sample_tready);
     reg rst_k0;
     assign tx_data = tx_data_w;
     assign tx_valid = tx_valid_w;
