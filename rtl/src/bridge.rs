@@ -949,6 +949,8 @@ struct Serializer {
     ob_n: Expr,
     of_cnt: Expr,
     of_empty: Expr,
+    /// `of_empty`, and no byte on its way into the FIFO
+    of_idle: Expr,
     /// the output FIFO's entry at its read pointer
     of_byte: Expr,
     pop: Expr,
@@ -1089,14 +1091,25 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
         &Expr::mux(&soft, &k(0, 8)?, &inflight.add(&inf_up)?.sub(&inf_dn)?)?,
         None,
     )?;
+    // The FIFO writes a clock after the serializer's push, from registers
+    // (`of_push_q`, `of_wbyte_q`): the serializer sits by the equalizer's
+    // output, the FIFO and its counts by the TX engine, and the byte's
+    // multiplexer crossed between them into the block RAM's data
+    // (`ob_acc_sh -> outmem.DIA`, 20.1 ns placed on 5df8290). The byte's
+    // register has one source and one load, so the placer can put it on the
+    // way. A byte pending there keeps a FLUSH waiting and `busy` high
+    // (`of_idle`) until `of_cnt` counts it.
+    let push_ok = m.wire("of_push_ok", &push.and(&soft.not())?)?;
+    let push_q = m.reg_d("of_push_q", &push_ok, None, Some(0))?;
+    let wbyte_q = m.reg_d("of_wbyte_q", &push_byte, None, None)?;
     let outmem = m.memory("outmem", Ty::u(8), OUT_FIFO)?;
-    m.mem_write(&outmem, &push, &of_wp, &push_byte)?;
+    m.mem_write(&outmem, &push_q, &of_wp, &wbyte_q)?;
     let pop = m.wire_decl("of_pop", Ty::BIT)?;
     m.next(
         &of_wp,
         &sel(
             &of_wp,
-            &[(soft.clone(), k(0, ob)?), (push.clone(), inc(&of_wp)?)],
+            &[(soft.clone(), k(0, ob)?), (push_q.clone(), inc(&of_wp)?)],
         )?,
         None,
     )?;
@@ -1118,21 +1131,28 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
     m.mem_no_collision(&outmem)?;
     let of_byte = m.reg("of_rd_byte", Ty::u(8), None)?;
     m.next(&of_byte, &outmem.read(&of_rp_n)?, None)?;
-    let push_c = m.wire("of_push_c", &push.ext(ob + 1)?)?;
+    let push_c = m.wire("of_push_c", &push_q.ext(ob + 1)?)?;
     let pop_c = m.wire("of_pop_c", &pop.ext(ob + 1)?)?;
     let of_cnt_n = m.wire(
         "of_cnt_next",
         &Expr::mux(&soft, &k(0, ob + 1)?, &of_cnt.add(&push_c)?.sub(&pop_c)?)?,
     )?;
     m.next(&of_cnt, &of_cnt_n, None)?;
+    // (the room needs no term for a byte pending in `of_push_q`: pushes
+    // come two clocks apart at least, four emits a byte, a pad only after
+    // an emit since the last push, so the count holds the last push's byte
+    // when the next push reads the room)
     m.next(&room, &of_cnt_n.lt(&k(OUT_FIFO as u64, ob + 1)?)?, None)?;
     let of_empty = m.wire("of_empty", &of_cnt.eq(&k(0, ob + 1)?)?)?;
+    // nothing in the FIFO and nothing on its way in: what a FLUSH waits for
+    // and what `busy` reports
+    let of_idle = m.wire("of_idle", &of_empty.and(&push_q.not())?)?;
     // registered: the serializer sits by the equalizer's output, far from
     // the executor, and this was the longest path into the slot memory's
     // read address. A FLUSH sees the drain a clock later; once drained the
     // pipeline stays idle while the executor flushes (only its SAMPLES
     // command feeds it), so the late copy never says drained when it is not.
-    let dr = and_all(&[&idle_pipe, &n_is(0)?, &of_empty, &t_busy.not()])?;
+    let dr = and_all(&[&idle_pipe, &n_is(0)?, &of_idle, &t_busy.not()])?;
     let dr_q = m.reg_d("drained_q", &dr, None, Some(0))?;
     m.assign(&drained, &dr_q)?;
     m.output(
@@ -1145,6 +1165,7 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
         ob_n,
         of_cnt,
         of_empty,
+        of_idle,
         of_byte,
         pop,
     })
@@ -1701,7 +1722,7 @@ fn counters(
     let e_seqerr = chk.e_seqerr.clone();
     let e_type = chk.e_type.clone();
     let idle_pipe = ser.idle_pipe.clone();
-    let of_empty = ser.of_empty.clone();
+    let of_idle = ser.of_idle.clone();
     let rx_valid = c.rx_valid.clone();
     let src_out = tx.src_out.clone();
     let used = frx.used.clone();
@@ -1731,7 +1752,7 @@ fn counters(
     let busy = or_all(&[
         &idle_pipe.not(),
         &ser.ob_n.eq(&k(0, 2)?)?.not(),
-        &of_empty.not(),
+        &of_idle.not(),
     ])?;
     // registered: it is read through the CSR's read port across the die
     // (`inflight -> rd_g4`, 21.5 ns placed on eec47f6); a host sees it a

@@ -96,15 +96,20 @@ fn lpo16_coeffs() -> RxCoeffs {
 }
 
 /// The data symbols of the OUTPUT frames in `frames` (in order, their
-/// indices checked), the responses and the error frames.
+/// indices checked), the responses and the error frames. A FLUSH is
+/// acknowledged after every decided symbol has been sent: no OUTPUT frame
+/// follows its response.
 fn decode_output(frames: &[Frame]) -> (Vec<u8>, usize, usize) {
     let mut syms = Vec::new();
     let mut next = 0u32;
     let mut acks = 0;
     let mut errs = 0;
+    let mut flushed = false;
     for f in frames {
+        flushed |= f.kind == CMD_FLUSH | RESP;
         match f.kind {
             OUTPUT => {
+                assert!(!flushed, "an OUTPUT frame after the FLUSH's response");
                 let idx = u32::from_le_bytes(f.payload[..4].try_into().unwrap());
                 assert_eq!(idx, next);
                 for b in &f.payload[4..] {

@@ -241,14 +241,18 @@ module rxdsp_bridge (
     wire [7:0] inf_up = {7'd0, m_axis_hs};
     reg inf_dn_q;
     wire [7:0] inf_dn = {7'd0, inf_dn_q};
+    wire of_push_ok = (of_push & (~soft_rst));
+    reg of_push_q;
+    reg [7:0] of_wbyte_q;
     (* no_rw_check *) reg [7:0] outmem [0:1023];
     wire of_pop;
     wire [9:0] of_rp_n = (soft_rst ? 10'd0 : (of_pop ? (of_rp + 10'd1) : of_rp));
     reg [7:0] of_rd_byte;
-    wire [10:0] of_push_c = {10'd0, of_push};
+    wire [10:0] of_push_c = {10'd0, of_push_q};
     wire [10:0] of_pop_c = {10'd0, of_pop};
     wire [10:0] of_cnt_next = (soft_rst ? 11'd0 : ((of_cnt + of_push_c) - of_pop_c));
     wire of_empty = (of_cnt == 11'd0);
+    wire of_idle = (of_empty & (~of_push_q));
     reg drained_q;
     assign drained = drained_q;
     assign s_axis_tready = sin_s_ready_k0;
@@ -414,6 +418,7 @@ module rxdsp_bridge (
             ser_empty <= 1'b1;
             of_room <= 1'b1;
             inf_dn_q <= 1'b0;
+            of_push_q <= 1'b0;
             drained_q <= 1'b0;
             t_idx <= 16'd0;
             t_crc <= 32'hffffffff;
@@ -476,14 +481,15 @@ module rxdsp_bridge (
             ser_cnt <= ser_cnt_next;
             ob_acc <= (ser_emit ? ob_acc_sh[5:0] : ob_acc);
             ob_n <= (soft_rst ? 2'd0 : (ob_pad ? 2'd0 : (ser_emit ? (ob_n + 2'd1) : ob_n)));
-            of_wp <= (soft_rst ? 10'd0 : (of_push ? (of_wp + 10'd1) : of_wp));
+            of_wp <= (soft_rst ? 10'd0 : (of_push_q ? (of_wp + 10'd1) : of_wp));
             of_rp <= of_rp_n;
             of_cnt <= of_cnt_next;
             inflight <= (soft_rst ? 8'd0 : ((inflight + inf_up) - inf_dn));
             ser_empty <= (ser_cnt_next == 4'd0);
             of_room <= (of_cnt_next < 11'h400);
             inf_dn_q <= (s_axis_hs & (~soft_rst));
-            drained_q <= (((pipe_idle & (ob_n == 2'd0)) & of_empty) & (~t_busy));
+            of_push_q <= of_push_ok;
+            drained_q <= (((pipe_idle & (ob_n == 2'd0)) & of_idle) & (~t_busy));
             t_idx <= (t_start ? 16'd0 : (t_take ? (t_idx + 16'd1) : t_idx));
             t_crc <= (t_start ? 32'hffffffff : ((t_q_acc & (~t_q_crc)) ? t_crc_next : t_crc));
             t_sym <= (soft_rst ? 32'd0 : (of_pop ? (t_sym + 32'd4) : t_sym));
@@ -506,7 +512,7 @@ module rxdsp_bridge (
             cnt_rx_full_inc <= chk_full;
             cnt_tx_frames_inc <= t_fin;
             cnt_out_frames_inc <= (t_fin & t_src_out);
-            busy_q <= (((~pipe_idle) | (~(ob_n == 2'd0))) | (~of_empty));
+            busy_q <= (((~pipe_idle) | (~(ob_n == 2'd0))) | (~of_idle));
         end
     end
 
@@ -553,6 +559,7 @@ module rxdsp_bridge (
         x_byte <= rxmem[{rd_slot_n, x_off_n[8:0]}];
         pk_in <= smp;
         pk_stage <= {pk_in, pk_acc};
+        of_wbyte_q <= of_byte;
         of_rd_byte <= outmem[of_rp_n];
     end
 
@@ -843,8 +850,8 @@ module rxdsp_bridge (
     end
 
     always @(posedge clk) begin
-        if (of_push) begin
-            outmem[of_wp] <= of_byte;
+        if (of_push_q) begin
+            outmem[of_wp] <= of_wbyte_q;
         end
     end
 
