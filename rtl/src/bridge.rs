@@ -627,6 +627,39 @@ fn csr_write_port(m: &mut Module, we: &Expr, addr: &Expr, data: &Expr) -> Result
     m.output("csr_wr_data", &wd_q, "CSR write data (registered)")
 }
 
+/// A READ's word count, loaded from its payload's bytes 2 and 3 (low
+/// first) as the executor walks them (`rd_go`), cleared when idle.
+fn read_count(
+    m: &mut Module,
+    x_cnt: &Expr,
+    st_idle: &Expr,
+    rd_go: &Expr,
+    x_off: &Expr,
+    xbyte: &Expr,
+) -> Result<(), RtlError> {
+    let ow = x_off.width();
+    let xc_lo = x_cnt.slice(7, 0)?;
+    let xc_hi = x_cnt.slice(15, 8)?;
+    m.next(
+        x_cnt,
+        &sel(
+            x_cnt,
+            &[
+                (st_idle.clone(), k(0, 16)?),
+                (
+                    rd_go.and(&x_off.eq(&k(2, ow)?)?)?,
+                    Expr::concat(&[xc_hi, xbyte.clone()])?,
+                ),
+                (
+                    rd_go.and(&x_off.eq(&k(3, ow)?)?)?,
+                    Expr::concat(&[xbyte.clone(), xc_lo])?,
+                ),
+            ],
+        )?,
+        None,
+    )
+}
+
 /// The command executor: CSR writes, READ and SAMPLES walks over the slot, FLUSH, slot release.
 fn executor(
     m: &mut Module,
@@ -745,8 +778,6 @@ fn executor(
     m.next(&x_off, &x_off_n, None)?;
     let xa_lo = x_addr.slice(7, 0)?;
     let xa_hi = x_addr.slice(15, 8)?;
-    let xc_lo = x_cnt.slice(7, 0)?;
-    let xc_hi = x_cnt.slice(15, 8)?;
     let hdr_go = wr_go.or(&rd_go)?;
     m.next(
         &x_addr,
@@ -766,24 +797,7 @@ fn executor(
         )?,
         None,
     )?;
-    m.next(
-        &x_cnt,
-        &sel(
-            &x_cnt,
-            &[
-                (st_idle.clone(), k(0, 16)?),
-                (
-                    rd_go.and(&off_is(2)?)?,
-                    Expr::concat(&[xc_hi.clone(), xbyte.clone()])?,
-                ),
-                (
-                    rd_go.and(&off_is(3)?)?,
-                    Expr::concat(&[xbyte.clone(), xc_lo.clone()])?,
-                ),
-            ],
-        )?,
-        None,
-    )?;
+    read_count(m, &x_cnt, &st_idle, &rd_go, &x_off, &xbyte)?;
     // the write data's first three bytes shift in on every clock, with no
     // enable: in WRITE the offset steps on every clock (no stall), so at
     // each strobe (offsets 5, 9, ...) `x_w` holds the bytes of the three
@@ -1091,6 +1105,75 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
         &Expr::mux(&soft, &k(0, 8)?, &inflight.add(&inf_up)?.sub(&inf_dn)?)?,
         None,
     )?;
+    let fifo = output_fifo(
+        m,
+        c,
+        &OutRegs {
+            of_wp: &of_wp,
+            of_rp: &of_rp,
+            of_cnt: &of_cnt,
+            room: &room,
+        },
+        &push,
+        &push_byte,
+    )?;
+    let (of_empty, of_idle, of_byte, pop) = (fifo.of_empty, fifo.of_idle, fifo.of_byte, fifo.pop);
+    // registered: the serializer sits by the equalizer's output, far from
+    // the executor, and this was the longest path into the slot memory's
+    // read address. A FLUSH sees the drain a clock later; once drained the
+    // pipeline stays idle while the executor flushes (only its SAMPLES
+    // command feeds it), so the late copy never says drained when it is not.
+    let dr = and_all(&[&idle_pipe, &n_is(0)?, &of_idle, &t_busy.not()])?;
+    let dr_q = m.reg_d("drained_q", &dr, None, Some(0))?;
+    m.assign(&drained, &dr_q)?;
+    m.output(
+        "s_axis_tready",
+        &sin.s_ready,
+        "ready for a symbol word (the input slice has room)",
+    )?;
+    Ok(Serializer {
+        idle_pipe,
+        ob_n,
+        of_cnt,
+        of_empty,
+        of_idle,
+        of_byte,
+        pop,
+    })
+}
+
+/// The output FIFO's registers the serializer declares.
+struct OutRegs<'a> {
+    of_wp: &'a Expr,
+    of_rp: &'a Expr,
+    of_cnt: &'a Expr,
+    /// `of_cnt < OUT_FIFO`, a register of the count's next value
+    room: &'a Expr,
+}
+
+/// What the output FIFO gives the serializer's callers.
+struct OutFifo {
+    of_empty: Expr,
+    /// `of_empty`, and no byte on its way into the FIFO
+    of_idle: Expr,
+    /// the entry at the read pointer
+    of_byte: Expr,
+    /// the TX engine's pop (declared here, assigned by it)
+    pop: Expr,
+}
+
+/// The output FIFO (block RAM, `OUT_FIFO` bytes): written a clock after
+/// the serializer's `push` of `push_byte`, read from the pointer's next
+/// value, its count and room.
+fn output_fifo(
+    m: &mut Module,
+    c: &Ctx,
+    r: &OutRegs,
+    push: &Expr,
+    push_byte: &Expr,
+) -> Result<OutFifo, RtlError> {
+    let (ob, soft) = (c.ob, &c.soft);
+    let (of_wp, of_rp, of_cnt, room) = (r.of_wp, r.of_rp, r.of_cnt, r.room);
     // The FIFO writes a clock after the serializer's push, from registers
     // (`of_push_q`, `of_wbyte_q`): the serializer sits by the equalizer's
     // output, the FIFO and its counts by the TX engine, and the byte's
@@ -1101,7 +1184,7 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
     // (`of_idle`) until `of_cnt` counts it.
     let push_ok = m.wire("of_push_ok", &push.and(&soft.not())?)?;
     let push_q = m.reg_d("of_push_q", &push_ok, None, Some(0))?;
-    let wbyte_q = m.reg_d("of_wbyte_q", &push_byte, None, None)?;
+    let wbyte_q = m.reg_d("of_wbyte_q", push_byte, None, None)?;
     let outmem = m.memory("outmem", Ty::u(8), OUT_FIFO)?;
     m.mem_write(&outmem, &push_q, &of_wp, &wbyte_q)?;
     let pop = m.wire_decl("of_pop", Ty::BIT)?;
@@ -1147,23 +1230,7 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
     // nothing in the FIFO and nothing on its way in: what a FLUSH waits for
     // and what `busy` reports
     let of_idle = m.wire("of_idle", &of_empty.and(&push_q.not())?)?;
-    // registered: the serializer sits by the equalizer's output, far from
-    // the executor, and this was the longest path into the slot memory's
-    // read address. A FLUSH sees the drain a clock later; once drained the
-    // pipeline stays idle while the executor flushes (only its SAMPLES
-    // command feeds it), so the late copy never says drained when it is not.
-    let dr = and_all(&[&idle_pipe, &n_is(0)?, &of_idle, &t_busy.not()])?;
-    let dr_q = m.reg_d("drained_q", &dr, None, Some(0))?;
-    m.assign(&drained, &dr_q)?;
-    m.output(
-        "s_axis_tready",
-        &sin.s_ready,
-        "ready for a symbol word (the input slice has room)",
-    )?;
-    Ok(Serializer {
-        idle_pipe,
-        ob_n,
-        of_cnt,
+    Ok(OutFifo {
         of_empty,
         of_idle,
         of_byte,
