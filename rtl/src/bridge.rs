@@ -1186,24 +1186,24 @@ fn output_fifo(
     let push_q = m.reg_d("of_push_q", &push_ok, None, Some(0))?;
     let wbyte_q = m.reg_d("of_wbyte_q", push_byte, None, None)?;
     let outmem = m.memory("outmem", Ty::u(8), OUT_FIFO)?;
-    m.mem_write(&outmem, &push_q, &of_wp, &wbyte_q)?;
+    m.mem_write(&outmem, &push_q, of_wp, &wbyte_q)?;
     let pop = m.wire_decl("of_pop", Ty::BIT)?;
     m.next(
-        &of_wp,
+        of_wp,
         &sel(
-            &of_wp,
-            &[(soft.clone(), k(0, ob)?), (push_q.clone(), inc(&of_wp)?)],
+            of_wp,
+            &[(soft.clone(), k(0, ob)?), (push_q.clone(), inc(of_wp)?)],
         )?,
         None,
     )?;
     let of_rp_n = m.wire(
         "of_rp_n",
         &sel(
-            &of_rp,
-            &[(soft.clone(), k(0, ob)?), (pop.clone(), inc(&of_rp)?)],
+            of_rp,
+            &[(soft.clone(), k(0, ob)?), (pop.clone(), inc(of_rp)?)],
         )?,
     )?;
-    m.next(&of_rp, &of_rp_n, None)?;
+    m.next(of_rp, &of_rp_n, None)?;
     // the FIFO is read synchronously from the pointer's next value, so
     // `of_byte` holds the entry at `of_rp` in every cycle: the block-RAM
     // mapping is written out rather than left to Yosys merging the pointer
@@ -1218,14 +1218,14 @@ fn output_fifo(
     let pop_c = m.wire("of_pop_c", &pop.ext(ob + 1)?)?;
     let of_cnt_n = m.wire(
         "of_cnt_next",
-        &Expr::mux(&soft, &k(0, ob + 1)?, &of_cnt.add(&push_c)?.sub(&pop_c)?)?,
+        &Expr::mux(soft, &k(0, ob + 1)?, &of_cnt.add(&push_c)?.sub(&pop_c)?)?,
     )?;
-    m.next(&of_cnt, &of_cnt_n, None)?;
+    m.next(of_cnt, &of_cnt_n, None)?;
     // (the room needs no term for a byte pending in `of_push_q`: pushes
     // come two clocks apart at least, four emits a byte, a pad only after
     // an emit since the last push, so the count holds the last push's byte
     // when the next push reads the room)
-    m.next(&room, &of_cnt_n.lt(&k(OUT_FIFO as u64, ob + 1)?)?, None)?;
+    m.next(room, &of_cnt_n.lt(&k(OUT_FIFO as u64, ob + 1)?)?, None)?;
     let of_empty = m.wire("of_empty", &of_cnt.eq(&k(0, ob + 1)?)?)?;
     // nothing in the FIFO and nothing on its way in: what a FLUSH waits for
     // and what `busy` reports
