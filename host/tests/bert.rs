@@ -229,19 +229,25 @@ fn open_ended_runs_land_on_what_sim_counts() {
     assert!(v["symbols"].as_u64().unwrap() >= 300_000, "{v}");
 }
 
-/// A 64-bit register changes at once: its low word waits for the high word
-/// (so a running checker never sees half of a new limit).
-#[test]
-#[ignore = "full tier: builds a Verilator model of the device with the BER tester"]
-fn wide_registers_change_when_their_high_word_is_written() {
+/// The default configuration's plan and its simulated device with the tester.
+fn default_bert_device() -> (golden::config::LinkPlan, rxdsp::device::Device) {
     use rxdsp::device::{Device, DeviceBuild, Options};
     let plan = rxdsp::cfgload::load(None, &[]).unwrap().resolve().unwrap();
-    let mut dev = Device::open_build(
+    let dev = Device::open_build(
         "sim:",
         &DeviceBuild::bert_of_plan(&plan),
         Options::default(),
     )
     .unwrap();
+    (plan, dev)
+}
+
+/// A 64-bit register changes at once: its low word waits for the high word
+/// (so a running checker never sees half of a new limit).
+#[test]
+#[ignore = "full tier: builds a Verilator model of the device with the BER tester"]
+fn wide_registers_change_when_their_high_word_is_written() {
+    let (_, mut dev) = default_bert_device();
     for (name, old, new) in [
         ("check.limit", 7u64 << 32 | 9, 5u64 << 32 | 0x1234),
         ("check.skip", 3u64 << 32 | 1, 2u64 << 32 | 0xabcd),
@@ -268,14 +274,7 @@ fn wide_registers_change_when_their_high_word_is_written() {
 fn a_ber_run_counts_the_samples_the_equalizer_takes() {
     use golden::check::CheckRegs;
     use golden::numeric::RxCoeffs;
-    use rxdsp::device::{Device, DeviceBuild, Options};
-    let plan = rxdsp::cfgload::load(None, &[]).unwrap().resolve().unwrap();
-    let mut dev = Device::open_build(
-        "sim:",
-        &DeviceBuild::bert_of_plan(&plan),
-        Options::default(),
-    )
-    .unwrap();
+    let (plan, mut dev) = default_bert_device();
     let p = dev.info().parallel as u64;
     let coeffs = RxCoeffs::pass_through(&plan.format, 40);
     dev.bert_start(&coeffs, &[], &CheckRegs::default()).unwrap();
