@@ -62,14 +62,6 @@ pub enum Kind {
     Strobe,
 }
 
-impl Kind {
-    /// A host write reaches it: the CSR decodes a write strobe for it
-    /// (read-write storage, a command strobe, the snapshot trigger).
-    pub fn is_writable(&self) -> bool {
-        matches!(self, Kind::Strobe | Kind::SnapshotTrigger | Kind::Rw { .. })
-    }
-}
-
 /// One register.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reg {

@@ -979,7 +979,8 @@ fn serializer(m: &mut Module, c: &Ctx, x: &Executor, pk: &Packer) -> Result<Seri
     // equalizer, whose valid and this block's ready met in a LUT between
     // the two (`ser_empty -> inflight`, 20.8 ns, `of_room -> ser_word.CE`,
     // 19.7 ns placed on 43d0cc4). A decided word reaches the serializer a
-    // clock later; it counts as in flight until the serializer takes it.
+    // clock later; it counts as in flight until a clock after the
+    // serializer takes it (`inf_dn_q`, below).
     let sin_ready = m.wire_decl("sin_m_ready", Ty::BIT)?;
     let sin = crate::fifo::reg_slice(m, "sin", &c.m_data, &c.m_valid, &sin_ready)?;
     let m_data = sin.m_data.clone();

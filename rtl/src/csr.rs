@@ -163,7 +163,7 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     // decodes' shared terms sat by the bridge, across the die from the
     // decode registers (`wq_en -> snap_q_k1`, 17.6 ns, `wq_addr ->
     // eq_addr_q`, 16.8 ns placed on eec47f6).
-    let n_writable = map.regs().filter(|r| r.kind.is_writable()).count();
+    let n_writable = map.regs().filter(|r| r.writable()).count();
     let n_wg = n_writable.div_ceil(WRITE_GROUP).max(1);
     let we_k = m.reg_copies("wq_en", &we_in, None, Some(0), n_wg)?;
     let wa_k = m.reg_copies("wq_addr", &wa_in, None, Some(0), n_wg)?;
@@ -186,7 +186,7 @@ pub fn build_csr(map: &RegMap, fmt: &RxFormat) -> Result<Module, RtlError> {
     let mut n_hit = 0usize;
     let mut hit_w = |m: &mut Module, r: &Reg| -> Result<(Expr, Expr, Expr), RtlError> {
         // (every register this is called for is writable, counted above)
-        debug_assert!(r.kind.is_writable());
+        debug_assert!(r.writable());
         let g = n_hit / WRITE_GROUP;
         n_hit += 1;
         let (we, wa) = (&we_k[g], &wa_k[g]);

@@ -600,8 +600,8 @@ fn stream_stats(
         Ok(r)
     };
     let pk = k(p as i128, u64t)?;
-    // every handshake the counters see is registered first: the bridge's
-    // and the equalizer's logic need not reach the counters' enables
+    // every handshake the counters see is registered first: the logic of
+    // the equalizer's sources and sinks need not reach the counters' enables
     // (symbol_taken -> st_symbols_out.CE was 17.1 ns placed on 38747de)
     let sfire_q = m.reg_d("st_sfire_q", &w.s_fire.and(&clear.not())?, None, Some(0))?;
     let samples_in = counter(m, "st_samples_in", &sfire_q, &pk)?;
