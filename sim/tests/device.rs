@@ -350,3 +350,37 @@ fn throttled_output_stalls_the_packer_and_loses_nothing() {
         assert_eq!(syms, eq.process_all(&x).data, "P = {p}");
     }
 }
+
+/// A stream whose symbols end in a partial byte: FLUSH pads it, and its
+/// response comes after the padded byte's OUTPUT frame (the byte reaches
+/// the output FIFO a clock after the serializer's push, and FLUSH waits for
+/// it). At P = 2, six samples are one whole byte and one of two symbols and
+/// two zero pads; then two samples, the pad byte alone.
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn flush_pads_the_last_byte_and_answers_after_it() {
+    let fmt = RxFormat::default();
+    let p = 2;
+    let map = regmap(&fmt, p);
+    let coeffs = lpo16_coeffs();
+    let mut g = golden::rng::Xoshiro256pp::new(11);
+    for n in [6usize, 2] {
+        // a device fresh from reset for each (its output index from 0)
+        let mut d = Dev::new(&fmt, p);
+        d.program(&map, &coeffs);
+        let x: Vec<i16> = (0..n)
+            .map(|_| ((g.next_f64() * 200.0) as i32 - 100) as i16)
+            .collect();
+        let wire = sample_frames(&mut d, &x, p).concat();
+        let frames = d.xfer(&wire, 100_000);
+        let last = frames.last().expect("frames").kind;
+        assert_eq!(last, CMD_FLUSH | RESP, "{frames:?}");
+        let (syms, acks, errs) = decode_output(&frames);
+        assert_eq!((acks, errs), (2, 0), "{frames:?}");
+        // whole bytes: the last padded with zero symbols
+        assert_eq!(syms.len(), n.div_ceil(4) * 4, "{syms:?}");
+        assert!(syms[n..].iter().all(|&s| s == 0), "{syms:?}");
+        let mut eq = Equalizer::new(&fmt, &coeffs, Engine::Fast).unwrap();
+        assert_eq!(syms[..n], eq.process_all(&x).data[..], "n = {n}");
+    }
+}
