@@ -254,6 +254,10 @@ pub fn build_device(
         Some(a) => Some(adapt_side(&mut m, a, parallel)?),
         None => None,
     };
+    // the equalizer's input valid and output ready, from the tester's routing
+    // when there is one (the stream counters read them too, below)
+    let eq_in_valid = routed.as_ref().map_or(&w.s_valid, |r| &r.eq_in_valid);
+    let eq_ready = routed.as_ref().map_or(&w.m_ready, |r| &r.eq_out_ready);
     let mut conns: Vec<(&str, &Expr)> = vec![
         ("clk", &clk),
         ("rst", eq_rst_eq),
@@ -264,14 +268,8 @@ pub fn build_device(
             "s_axis_tdata",
             routed.as_ref().map_or(&w.s_data, |r| &r.eq_in_data),
         ),
-        (
-            "s_axis_tvalid",
-            routed.as_ref().map_or(&w.s_valid, |r| &r.eq_in_valid),
-        ),
-        (
-            "m_axis_tready",
-            routed.as_ref().map_or(&w.m_ready, |r| &r.eq_out_ready),
-        ),
+        ("s_axis_tvalid", eq_in_valid),
+        ("m_axis_tready", eq_ready),
         ("s_axis_tready", &w.s_ready),
         ("m_axis_tdata", &w.m_data),
         ("m_axis_tvalid", &w.m_valid),
@@ -290,12 +288,10 @@ pub fn build_device(
         }
     }
     m.instance(&mods[eqm_idx], "u_eq", &conns)?;
-    let eq_ready = routed.as_ref().map_or(&w.m_ready, |r| &r.eq_out_ready);
     m.assign(&w.m_fire, &w.m_valid.and(eq_ready)?)?;
     // the samples the equalizer takes, from whichever source (the bridge's,
     // or the emulator's in a BER run: the bridge's own handshake had left
     // `stats.samples_in` at 0 there)
-    let eq_in_valid = routed.as_ref().map_or(&w.s_valid, |r| &r.eq_in_valid);
     m.assign(&w.s_fire, &eq_in_valid.and(&w.s_ready)?)?;
     if let (Some(f), Some(fr), Some((_, rx))) = (&fec, &fw, &fec_mods) {
         let take = m.wire("fec_take", &w.m_fire)?;

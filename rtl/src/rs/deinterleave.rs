@@ -34,6 +34,9 @@ use golden::fec::Code;
 /// Name of the de-interleaver module.
 pub const DEINTERLEAVE: &str = "rxdsp_rs_deinterleave";
 
+/// Cycles from a frame's last input beat to its first output beat.
+pub const LATENCY: usize = 2;
+
 /// Refuses what the de-interleaver cannot take: `S` odd above 1, or a
 /// codeword that is not a whole number of beats.
 pub fn check(code: Code, s: usize) -> Result<(), RtlError> {
@@ -134,7 +137,7 @@ pub fn build(code: Code, s: usize, reference: bool) -> Result<Module, RtlError> 
         .param("S (FEC symbols per beat)", s)
         .param("beats per frame (two codewords)", f)
         .param("reference beats", reference)
-        .latency(2)
+        .latency(LATENCY)
         .note("(a frame leaves, codeword A then B, one beat a cycle from 2 cycles after its last beat came in)"),
     );
     m.clock()?;

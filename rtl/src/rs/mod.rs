@@ -294,17 +294,15 @@ pub fn design_eq_fec(
 ) -> Result<Design, RtlError> {
     crate::eq::check(fmt, p)?;
     gearbox::check_gearbox(code, s, p)?;
-    if interleave {
-        deinterleave::check(code, s)?;
-    }
     let eq_mods = crate::eq::build(fmt, p)?;
+    // (with `interleave`, `deinterleave::build` refuses an S it cannot take)
     let (rs_mods, rx) = rx_modules(code, s, p, false, interleave)?;
     let top = chain::build(eq_mods.last().expect("eq top"), &rx, p, interleave)?;
     let mut mods = eq_mods;
     mods.extend(rs_mods);
     mods.push(rx);
     mods.push(top);
-    let di = if interleave { 2 } else { 0 };
+    let di = if interleave { deinterleave::LATENCY } else { 0 };
     to_design(
         mods,
         crate::eq::latency(fmt, p) + 2 + dec_latency(code, s) + di,
