@@ -289,6 +289,22 @@ fn decoder_kp4_s8_with_input_gaps() {
     );
 }
 
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn decoder_kp4_s2_folded_ribm_with_input_gaps() {
+    // the device's decoder at P = 8: the riBM folded, 12 elements in 4
+    // groups (rs::ribm_fold); gaps between the beats of a group and of an
+    // iteration
+    assert_eq!(rtl::rs::ribm_fold(Code::Kp4, 2), (4, 12));
+    check_decoder(
+        Code::Kp4,
+        2,
+        48,
+        &[true, false, true, true, false, false, true, true, true],
+        28,
+    );
+}
+
 fn check_encoder(code: Code, s: usize, count: usize) {
     let (mut model, _) = sim::rs::build_enc(code, s).expect("encoder builds");
     let codec = Codec::new(code);

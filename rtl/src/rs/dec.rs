@@ -30,7 +30,7 @@
 use super::bram::{self, MemForm};
 use super::gf::{self, cmul, gmul, or_all, row_mul, xor_all, Gf, Lin, LinSpace};
 use super::hdl_util::*;
-use super::{beats, dec_latency, header, ribm_two_beat, DEC_TOP};
+use super::{beats, dec_latency, header, ribm_fold, ribm_two_beat, DEC_TOP};
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::{regen, RtlError};
 use golden::fec::Code;
@@ -211,6 +211,8 @@ struct Dec {
     pad: usize,
     /// riBM iterations take two beats
     two: bool,
+    /// the riBM's fold `(F, G)` ([`ribm_fold`])
+    fold: (usize, usize),
     /// width of the degree of lambda
     nuw: u32,
     /// copies of the registered input beat for the blocks (`in_valid`
@@ -240,16 +242,19 @@ fn build_top(
     let (n, t) = (code.n(), code.t());
     let b = beats(code, s);
     let lat = dec_latency(code, s);
-    let mut m = Module::new(
-        DEC_TOP,
-        header(
-            code,
-            s,
-            "Reed-Solomon decoder (riBM, Chien, Forney)",
-            regen::RS_DEC,
-            lat,
-        ),
+    let mut hdr = header(
+        code,
+        s,
+        "Reed-Solomon decoder (riBM, Chien, Forney)",
+        regen::RS_DEC,
+        lat,
     );
+    let (f, g) = ribm_fold(code, s);
+    if f > 1 {
+        let v = format!("{g} processing elements, {f} groups an iteration");
+        hdr = hdr.param("riBM fold (rs::ribm_fold)", v);
+    }
+    let mut m = Module::new(DEC_TOP, hdr);
     let (clk, tdata_in, valid_in, tlast_in) = stream_in(
         &mut m,
         s,
@@ -289,6 +294,7 @@ fn build_top(
         s,
         pad: b * s - n,
         two: ribm_two_beat(code, s),
+        fold: ribm_fold(code, s),
         nuw: bits_for(t + 1),
         ens,
         clk,
@@ -427,7 +433,7 @@ fn en_copies(
     bt: &Beats,
 ) -> Result<EnCopies, RtlError> {
     let b = beats(code, s);
-    let groups = (3 * code.t() + 1).div_ceil(RIBM_GROUP);
+    let groups = ribm_fold(code, s).1.div_ceil(RIBM_GROUP);
     let n_es = (2 * code.t()).div_ceil(SYN_PER_COPY) - 1;
     let n_terms = s.div_ceil(CH_LANES_PER_COPY) - 1;
     // the blocks' copy indices, handed out in order by one cursor, so the
@@ -564,7 +570,7 @@ fn ribm_group(
     g: usize,
     spare: usize,
     up_next: &Expr,
-    sw_c: &Expr,
+    (sw_c, sw_en): (&Expr, Option<&Expr>),
 ) -> Result<RibmGroup, RtlError> {
     let (bc, bw, en) = (&c.beats.bc, c.beats.bw, &c.ens.ribm[g]);
     let k = ku(spare as i128, bw)?;
@@ -586,7 +592,7 @@ fn ribm_group(
         Some(0),
     )?;
     let sw = if c.two {
-        m.reg_d(&format!("ribm_sw_g{g}"), &sw_c.and(&not_k1)?, None, None)?
+        m.reg_d(&format!("ribm_sw_g{g}"), &sw_c.and(&not_k1)?, sw_en, None)?
     } else {
         sw_c.clone()
     };
@@ -673,6 +679,9 @@ enum Load {
 /// per group of [`RIBM_GROUP`] elements, so no single register drives every
 /// element.
 fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
+    if c.fold.0 > 1 {
+        return ribm_folded(m, c, syn);
+    }
     let (gf, t, p, bw, en) = (&c.gf, c.t, c.p, c.beats.bw, &c.ens.ribm[0]);
     let bc = &c.beats.bc;
     let z10 = ku(0, 10)?;
@@ -744,7 +753,7 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         grow: grow.clone(),
     }];
     for g in 1..ng {
-        copies.push(ribm_group(m, c, g, spare[g - 1], &up_next, &sw_c)?);
+        copies.push(ribm_group(m, c, g, spare[g - 1], &up_next, (&sw_c, None))?);
     }
     let mut upd = Vec::new();
     for (i, th) in theta.iter().enumerate() {
@@ -801,6 +810,162 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     let ku_ = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
     m.next(&kk, &Expr::mux(&ldv, &ku(0, 7)?, &ku_)?, Some(&env))?;
     Ok(delta)
+}
+
+/// The folded riBM ([`ribm_fold`]: `F > 1` groups of `G` processing
+/// elements, two beats a group). The state of the `3t+1` elements, padded to
+/// `F G`, is a ring of `F` slots of `G` (`delta{i}`, `theta{i}`: slot
+/// `i / G`, group `i / G` at rest). The `G` elements compute the updates of
+/// the head slot (products registered in the group's first beat, as the
+/// unfolded two-beat riBM's); in its update beat the ring turns by a slot
+/// and the updated group enters the tail, so after an iteration's `F`
+/// update beats every element is home again, updated once. Element `i`
+/// reads `delta_(i+1)`: the next of the head slot, or for the slot's last
+/// the first of slot 1 (a group not yet updated in this iteration), and 0
+/// in the iteration's last group (`delta_(3t+1) = 0`; the padding elements
+/// beyond `3t` stay 0 so). What holds over an iteration changes at its
+/// boundary, in the last group's update beat: the rows `delta_0 alpha^k`
+/// (from `ribm_d0n`, the next `delta_0`, captured as group 0 is updated)
+/// and `gamma alpha^k`, and `k`; the switch is loaded while group 0 is at
+/// the head (`ribm_fq = 0`), from `delta_0` at home. Returns `delta_0..3t`.
+fn ribm_folded(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
+    let (t, p, bw, en) = (c.t, c.p, c.beats.bw, &c.ens.ribm[0]);
+    let ((f, g), bc, z10) = (c.fold, &c.beats.bc, ku(0, 10)?);
+    m.comment(&format!("riBM, folded: {g} processing elements over a ring of {f} slots; load in beat 1, group j of iteration i in beats 2({f}i+j)+2 (products registered), 2({f}i+j)+3 (update: the ring turns)"));
+    // a registered decode of the next beat: an update beat (3, 5, .., 4tF+1)
+    let up_next = bc
+        .bit(0)?
+        .not()
+        .and(&bc.ge(&ku(2, bw)?)?)?
+        .and(&bc.lt(&ku((4 * t * f + 1) as i128, bw)?)?)?;
+    let up_q = m.reg_d("ribm_upq", &up_next, Some(en), Some(0))?;
+    let strobes = Strobes {
+        f: &c.ens.ribm_next[0],
+        en,
+        ld: (&c.fl[0], &c.fl[1]),
+        up: (&up_next, &up_q),
+    };
+    let (ldv, upv, env) = strobes.regs(m, "")?;
+    // the group at the head: 0 after the load, + 1 mod F on each update
+    let fw = bits_for(f - 1);
+    let fq = m.reg("ribm_fq", Ty::u(fw), Some(0))?;
+    let lastg = m.wire("ribm_lastg", &fq.eq(&ku(f as i128 - 1, fw)?)?)?;
+    let head0 = m.wire("ribm_head0", &fq.eq(&ku(0, fw)?)?)?;
+    let fq_up = Expr::mux(&lastg, &ku(0, fw)?, &fq.add(&ku(1, fw)?)?)?;
+    m.next(&fq, &Expr::mux(&ldv, &ku(0, fw)?, &fq_up)?, Some(&env))?;
+    let reg10 = |m: &mut Module, name: String| m.reg(&name, Ty::u(10), None);
+    let ring = |m: &mut Module, pfx: &str| -> Result<Vec<Expr>, RtlError> {
+        (0..f * g).map(|i| reg10(m, format!("{pfx}{i}"))).collect()
+    };
+    let (delta, theta) = (ring(m, "delta")?, ring(m, "theta")?);
+    let rows = |m: &mut Module, pfx: &str| -> Result<Vec<Expr>, RtlError> {
+        (0..10).map(|k| reg10(m, format!("{pfx}{k}"))).collect()
+    };
+    let (drow, grow) = (rows(m, "d0row")?, rows(m, "gamrow")?);
+    let kk = m.reg("kreg", Ty::u(7), None)?;
+    let sw_c = nonzero(&delta[0])?.and(&kk.bit(6)?.not())?;
+    let sw = m.reg_d("ribm_sw", &sw_c, Some(&head0), None)?;
+    let ng = g.div_ceil(RIBM_GROUP);
+    let mut busy = vec![1usize];
+    busy.extend(3..=4 * t * f + 2);
+    let spare = spare_beats(bw, &busy, ng - 1);
+    let mut copies = vec![RibmGroup {
+        ldv: ldv.clone(),
+        upv: upv.clone(),
+        env,
+        sw: sw.clone(),
+        drow,
+        grow,
+    }];
+    for k in 1..ng {
+        let sw_in = (&sw_c, Some(&head0));
+        copies.push(ribm_group(m, c, k, spare[k - 1], &up_next, sw_in)?);
+    }
+    m.comment("the head slot's products; delta_(i+1) of its last element: slot 1's first, 0 in the last group");
+    let mut nexts = Vec::new();
+    let mut pr = Vec::new();
+    for pos in 0..g {
+        let gp = &copies[pos / RIBM_GROUP];
+        let next = match pos + 1 < g {
+            true => delta[pos + 1].clone(),
+            false => m.wire("ribm_dn", &Expr::mux(&lastg, &z10, &delta[g])?)?,
+        };
+        let v = row_mul(&gp.grow, &next)?.xor(&row_mul(&gp.drow, &theta[pos])?)?;
+        pr.push(m.reg_d(&format!("ribm_pr{pos}"), &v, None, None)?);
+        nexts.push(next);
+    }
+    m.comment("the ring: slot j takes slot j+1 on an update, the last slot the updated head");
+    for i in 0..f * g {
+        let (slot, pos) = (i / g, i % g);
+        let gp = &copies[pos / RIBM_GROUP];
+        let init = match i < p {
+            true => (syn[i].clone(), Load::Signal),
+            false => (ku((i == 3 * t) as i128, 10)?, Load::Const),
+        };
+        let (du, tu) = match slot + 1 < f {
+            true => (delta[i + g].clone(), theta[i + g].clone()),
+            false => (
+                pr[pos].clone(),
+                Expr::mux(&gp.sw, &nexts[pos], &theta[pos])?,
+            ),
+        };
+        ribm_next(m, gp, &delta[i], (&init.0, init.1), &du)?;
+        ribm_next(m, gp, &theta[i], (&init.0, init.1), &tu)?;
+    }
+    folded_rows(m, c, &copies, (&pr[0], &head0, &lastg), syn)?;
+    let k_up = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
+    let upl = m.wire("ribm_upl", &upv.and(&lastg)?)?;
+    let k_next = Expr::mux(&upl, &k_up, &kk)?;
+    m.next(&kk, &Expr::mux(&ldv, &ku(0, 7)?, &k_next)?, None)?;
+    Ok(delta[..3 * t + 1].to_vec())
+}
+
+/// The folded riBM's rows, per group copy: loaded with the syndrome `S_0`'s
+/// (`delta_0 alpha^k`) and `alpha^k` (`gamma = 1`), and in an iteration's
+/// last update beat `ribm_d0n alpha^k` (the next `delta_0`, `ribm_d0n`
+/// loaded from the head's first product `pr0` when group 0 is updated) and
+/// `gamma alpha^k` switched to the old `delta_0 alpha^k` when `sw`.
+fn folded_rows(
+    m: &mut Module,
+    c: &Dec,
+    copies: &[RibmGroup],
+    (pr0, head0, lastg): (&Expr, &Expr, &Expr),
+    syn: &[Expr],
+) -> Result<(), RtlError> {
+    let gf = &c.gf;
+    let d0n_en = copies[0].upv.and(head0)?;
+    let d0n = m.reg_d("ribm_d0n", pr0, Some(&d0n_en), None)?;
+    let mut upl = Vec::new();
+    for (k, gp) in copies.iter().enumerate() {
+        let sfx = if k == 0 {
+            String::new()
+        } else {
+            format!("_g{k}")
+        };
+        upl.push(m.wire(&format!("ribm_rowup{sfx}"), &gp.upv.and(lastg)?)?);
+    }
+    for k in 0..10 {
+        let ak = gf.pow(k as i64);
+        let l0 = cmul(m, gf, &format!("d0row{k}_ld"), &syn[0], ak)?;
+        let st = cmul(m, gf, &format!("d0row{k}_up"), &d0n, ak)?;
+        let g0 = ku(ak as i128, 10)?;
+        for (j, gp) in copies.iter().enumerate() {
+            let sfx = if j == 0 {
+                String::new()
+            } else {
+                format!("_g{j}")
+            };
+            let d = Expr::mux(&upl[j], &st, &gp.drow[k])?;
+            m.next(&gp.drow[k], &Expr::mux(&gp.ldv, &l0, &d)?, None)?;
+            let gu = m.wire(
+                &format!("gamrow{k}_u{sfx}"),
+                &Expr::mux(&gp.sw, &gp.drow[k], &gp.grow[k])?,
+            )?;
+            let gn = Expr::mux(&upl[j], &gu, &gp.grow[k])?;
+            m.next(&gp.grow[k], &Expr::mux(&gp.ldv, &g0, &gn)?, None)?;
+        }
+    }
+    Ok(())
 }
 
 /// The name of copy `k` of register `name`: `name` itself for copy 0, else

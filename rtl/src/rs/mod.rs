@@ -85,6 +85,27 @@ pub fn ribm_two_beat(code: Code, s: usize) -> bool {
     4 * code.t() + 4 <= beats(code, s)
 }
 
+/// The riBM's fold: `(F, G)`, `G` processing elements computing the
+/// `3t+1` element updates of an iteration in `F` groups, one group per two
+/// beats, so an iteration takes `2F` beats. The largest `F` whose `2t`
+/// iterations fit the slot as the unfolded two-beat riBM's do
+/// (`4tF + 4 <= ceil(n/S)`), then the fewest groups of that width
+/// (`F = ceil((3t+1)/G)`); `(1, 3t+1)` when only one group fits or the
+/// riBM takes one beat an iteration ([`ribm_two_beat`]). At KP4 S = 2
+/// (the device's decoder at P = 8) 12 elements in 4 groups, at S = 1 6 in
+/// 8: the `2(3t+1)` general products were a quarter of a tester's logic,
+/// packed so densely that nextpnr could not route it.
+pub fn ribm_fold(code: Code, s: usize) -> (usize, usize) {
+    let nd = 3 * code.t() + 1;
+    let b = beats(code, s);
+    if !ribm_two_beat(code, s) {
+        return (1, nd);
+    }
+    let f = ((b - 4) / (4 * code.t())).clamp(1, nd);
+    let g = nd.div_ceil(f);
+    (nd.div_ceil(g), g)
+}
+
 /// Decoder latency in clock cycles with a continuous input: a symbol that
 /// enters in cycle `c` leaves in cycle `c + 3 ceil(n/S) + 12`
 /// ([`dec::LATENCY_EXTRA`]).
@@ -646,6 +667,33 @@ mod tests {
         let q = delay_line(&mut m, "x", &d, Some(&en), len)?;
         m.output("q", &q, "delayed")?;
         m.emit()
+    }
+
+    /// The fold fits the slot as the unfolded two-beat riBM does, covers
+    /// every element with the fewest groups, and takes the values
+    /// docs/rtl-fec.md tabulates.
+    #[test]
+    fn ribm_fold_fits_and_covers() {
+        use super::{beats, ribm_fold, ribm_two_beat};
+        use golden::fec::Code;
+        for code in [Code::Kp4, Code::Kr4] {
+            let (t, nd) = (code.t(), 3 * code.t() + 1);
+            for s in 1..=16 {
+                let (f, g) = ribm_fold(code, s);
+                assert!(f * g >= nd && (f - 1) * g < nd, "{code:?} S={s}");
+                if ribm_two_beat(code, s) {
+                    assert!(4 * t * f + 4 <= beats(code, s), "{code:?} S={s}");
+                } else {
+                    assert_eq!((f, g), (1, nd));
+                }
+            }
+        }
+        let kp4: Vec<_> = [1, 2, 3, 4, 8, 16]
+            .map(|s| ribm_fold(Code::Kp4, s))
+            .to_vec();
+        assert_eq!(kp4, [(8, 6), (4, 12), (2, 23), (2, 23), (1, 46), (1, 46)]);
+        let kr4: Vec<_> = [1, 2, 4, 5, 8].map(|s| ribm_fold(Code::Kr4, s)).to_vec();
+        assert_eq!(kr4, [(11, 2), (8, 3), (4, 6), (3, 8), (2, 11)]);
     }
 
     #[test]
