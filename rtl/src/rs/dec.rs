@@ -519,6 +519,15 @@ fn syndrome_stage(
 /// copy's route to its farthest product still took 2.8 ns at KP4 S = 8).
 const RIBM_GROUP: usize = 4;
 
+/// The name suffix of riBM group `g`'s copies: none for group 0 (the
+/// registers themselves), else `_g{g}`.
+fn group_sfx(g: usize) -> String {
+    match g {
+        0 => String::new(),
+        _ => format!("_g{g}"),
+    }
+}
+
 /// Ten row registers `pfx{k}` (a group's copy of the rows).
 fn row_regs(m: &mut Module, pfx: &str) -> Result<Vec<Expr>, RtlError> {
     (0..10)
@@ -603,7 +612,7 @@ fn ribm_group(
         ld: (&c.fl[0].and(&not_k)?, &ld),
         up: (&up_next.and(&not_k1)?, &up),
     };
-    let (ldv, upv, env) = strobes.regs(m, &format!("_g{g}"))?;
+    let (ldv, upv, env) = strobes.regs(m, &group_sfx(g))?;
     Ok(RibmGroup {
         ldv,
         upv,
@@ -794,11 +803,7 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         // them (first1 -> gamrow_g*, 476 end points above 14 ns placed on
         // 38747de)
         for (g, gp) in copies.iter().enumerate() {
-            let sfx = if g == 0 {
-                String::new()
-            } else {
-                format!("_g{g}")
-            };
+            let sfx = group_sfx(g);
             ribm_next(m, gp, &gp.drow[k], (&l0, Load::Signal), &st)?;
             let gu = m.wire(
                 &format!("gamrow{k}_u{sfx}"),
@@ -937,11 +942,7 @@ fn folded_rows(
     let d0n = m.reg_d("ribm_d0n", pr0, Some(&d0n_en), None)?;
     let mut upl = Vec::new();
     for (k, gp) in copies.iter().enumerate() {
-        let sfx = if k == 0 {
-            String::new()
-        } else {
-            format!("_g{k}")
-        };
+        let sfx = group_sfx(k);
         upl.push(m.wire(&format!("ribm_rowup{sfx}"), &gp.upv.and(lastg)?)?);
     }
     for k in 0..10 {
@@ -950,11 +951,7 @@ fn folded_rows(
         let st = cmul(m, gf, &format!("d0row{k}_up"), &d0n, ak)?;
         let g0 = ku(ak as i128, 10)?;
         for (j, gp) in copies.iter().enumerate() {
-            let sfx = if j == 0 {
-                String::new()
-            } else {
-                format!("_g{j}")
-            };
+            let sfx = group_sfx(j);
             let d = Expr::mux(&upl[j], &st, &gp.drow[k])?;
             m.next(&gp.drow[k], &Expr::mux(&gp.ldv, &l0, &d)?, None)?;
             let gu = m.wire(
