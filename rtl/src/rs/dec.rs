@@ -249,7 +249,8 @@ fn build_top(
         regen::RS_DEC,
         lat,
     );
-    let (f, g) = ribm_fold(code, s);
+    let fold = ribm_fold(code, s);
+    let (f, g) = fold;
     if f > 1 {
         let v = format!("{g} processing elements, {f} groups an iteration");
         hdr = hdr.param("riBM fold (rs::ribm_fold)", v);
@@ -294,7 +295,7 @@ fn build_top(
         s,
         pad: b * s - n,
         two: ribm_two_beat(code, s),
-        fold: ribm_fold(code, s),
+        fold,
         nuw: bits_for(t + 1),
         ens,
         clk,
@@ -701,16 +702,14 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
         m.comment("riBM: 3t+1 processing elements; load in beat 1, iteration i in beat i+2");
     }
     // a registered decode of the next beat: an update beat (beat 1, the load, is fl[1])
-    let up_next = if c.two {
-        // next beat in 3, 5, .., 4t+1
-        bc.bit(0)?
-            .not()
-            .and(&bc.ge(&ku(2, bw)?)?)?
-            .and(&bc.lt(&ku(4 * t as i128 + 1, bw)?)?)?
+    let (up_next, busy) = if c.two {
+        two_beat_schedule(c, 1)?
     } else {
-        // next beat in 2..=2t+1
-        bc.ge(&ku(1, bw)?)?
-            .and(&bc.lt(&ku(2 * t as i128 + 1, bw)?)?)?
+        // next beat in 2..=2t+1; busy: the load and the update beats
+        let up = bc
+            .ge(&ku(1, bw)?)?
+            .and(&bc.lt(&ku(2 * t as i128 + 1, bw)?)?)?;
+        (up, std::iter::once(1).chain(2..=2 * t + 1).collect())
     };
     let ld_q = c.fl[1].clone();
     let up_q = m.reg_d("ribm_upq", &up_next, Some(en), Some(0))?;
@@ -745,13 +744,6 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     // (group 0: the registers themselves), so no control or row register
     // reaches all 3t+1 elements across the die (`ribm_group`)
     let ng = nd.div_ceil(RIBM_GROUP);
-    let mut busy = vec![1usize];
-    if c.two {
-        // update beats 3, 5, .., 4t+1 and the beats after them (the switch)
-        busy.extend(3..=4 * t + 2);
-    } else {
-        busy.extend(2..=2 * t + 1);
-    }
     let spare = spare_beats(bw, &busy, ng - 1);
     let mut copies = vec![RibmGroup {
         ldv: ldv.clone(),
@@ -817,6 +809,21 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     Ok(delta)
 }
 
+/// The two-beat riBM's schedule with `f` groups an iteration (`f = 1`: not
+/// folded): the decode "the next beat is an update beat" (`3, 5, ..,
+/// 4tf+1`), registered by the strobes, and the busy beats the group copies'
+/// spare values avoid (the load, the update beats and the beats after them,
+/// where the switch is used).
+fn two_beat_schedule(c: &Dec, f: usize) -> Result<(Expr, Vec<usize>), RtlError> {
+    let (bc, bw, end) = (&c.beats.bc, c.beats.bw, 4 * c.t * f + 1);
+    let up = bc
+        .bit(0)?
+        .not()
+        .and(&bc.ge(&ku(2, bw)?)?)?
+        .and(&bc.lt(&ku(end as i128, bw)?)?)?;
+    Ok((up, std::iter::once(1).chain(3..=end + 1).collect()))
+}
+
 /// The folded riBM ([`ribm_fold`]: `F > 1` groups of `G` processing
 /// elements, two beats a group). The state of the `3t+1` elements, padded to
 /// `F G`, is a ring of `F` slots of `G` (`delta{i}`, `theta{i}`: slot
@@ -835,14 +842,9 @@ fn ribm(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
 /// the head (`ribm_fq = 0`), from `delta_0` at home. Returns `delta_0..3t`.
 fn ribm_folded(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlError> {
     let (t, p, bw, en) = (c.t, c.p, c.beats.bw, &c.ens.ribm[0]);
-    let ((f, g), bc, z10) = (c.fold, &c.beats.bc, ku(0, 10)?);
+    let ((f, g), z10) = (c.fold, ku(0, 10)?);
     m.comment(&format!("riBM, folded: {g} processing elements over a ring of {f} slots; load in beat 1, group j of iteration i in beats 2({f}i+j)+2 (products registered), 2({f}i+j)+3 (update: the ring turns)"));
-    // a registered decode of the next beat: an update beat (3, 5, .., 4tF+1)
-    let up_next = bc
-        .bit(0)?
-        .not()
-        .and(&bc.ge(&ku(2, bw)?)?)?
-        .and(&bc.lt(&ku((4 * t * f + 1) as i128, bw)?)?)?;
+    let (up_next, busy) = two_beat_schedule(c, f)?;
     let up_q = m.reg_d("ribm_upq", &up_next, Some(en), Some(0))?;
     let strobes = Strobes {
         f: &c.ens.ribm_next[0],
@@ -871,8 +873,6 @@ fn ribm_folded(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlEr
     let sw_c = nonzero(&delta[0])?.and(&kk.bit(6)?.not())?;
     let sw = m.reg_d("ribm_sw", &sw_c, Some(&head0), None)?;
     let ng = g.div_ceil(RIBM_GROUP);
-    let mut busy = vec![1usize];
-    busy.extend(3..=4 * t * f + 2);
     let spare = spare_beats(bw, &busy, ng - 1);
     let mut copies = vec![RibmGroup {
         ldv: ldv.clone(),
@@ -917,10 +917,15 @@ fn ribm_folded(m: &mut Module, c: &Dec, syn: &[Expr]) -> Result<Vec<Expr>, RtlEr
         ribm_next(m, gp, &delta[i], (&init.0, init.1), &du)?;
         ribm_next(m, gp, &theta[i], (&init.0, init.1), &tu)?;
     }
-    folded_rows(m, c, &copies, (&pr[0], &head0, &lastg), syn)?;
+    // each copy's strobe of the iteration's last update beat
+    let mut upl = Vec::new();
+    for (k, gp) in copies.iter().enumerate() {
+        let sfx = group_sfx(k);
+        upl.push(m.wire(&format!("ribm_rowup{sfx}"), &gp.upv.and(&lastg)?)?);
+    }
+    folded_rows(m, c, &copies, (&pr[0], &head0, &upl), syn)?;
     let k_up = Expr::mux(&sw, &kk.not(), &kk.add(&ku(1, 7)?)?)?;
-    let upl = m.wire("ribm_upl", &upv.and(&lastg)?)?;
-    let k_next = Expr::mux(&upl, &k_up, &kk)?;
+    let k_next = Expr::mux(&upl[0], &k_up, &kk)?;
     m.next(&kk, &Expr::mux(&ldv, &ku(0, 7)?, &k_next)?, None)?;
     Ok(delta[..3 * t + 1].to_vec())
 }
@@ -934,17 +939,12 @@ fn folded_rows(
     m: &mut Module,
     c: &Dec,
     copies: &[RibmGroup],
-    (pr0, head0, lastg): (&Expr, &Expr, &Expr),
+    (pr0, head0, upl): (&Expr, &Expr, &[Expr]),
     syn: &[Expr],
 ) -> Result<(), RtlError> {
     let gf = &c.gf;
     let d0n_en = copies[0].upv.and(head0)?;
     let d0n = m.reg_d("ribm_d0n", pr0, Some(&d0n_en), None)?;
-    let mut upl = Vec::new();
-    for (k, gp) in copies.iter().enumerate() {
-        let sfx = group_sfx(k);
-        upl.push(m.wire(&format!("ribm_rowup{sfx}"), &gp.upv.and(lastg)?)?);
-    }
     for k in 0..10 {
         let ak = gf.pow(k as i64);
         let l0 = cmul(m, gf, &format!("d0row{k}_ld"), &syn[0], ak)?;

@@ -281,8 +281,8 @@ module rxdsp_rs_dec (
     reg [9:0] ribm_pr2;
 
     // the ring: slot j takes slot j+1 on an update, the last slot the updated head
-    reg [9:0] ribm_d0n;
     wire ribm_rowup = (ribm_upv & ribm_lastg);
+    reg [9:0] ribm_d0n;
     wire [9:0] d0row0_ld = (((((sy_acc0[0] ? 10'd1 : 10'd0) ^ (sy_acc0[1] ? 10'd2 : 10'd0)) ^ ((sy_acc0[2] ? 10'd4 : 10'd0) ^ (sy_acc0[3] ? 10'd8 : 10'd0))) ^ (((sy_acc0[4] ? 10'h10 : 10'd0) ^ (sy_acc0[5] ? 10'h20 : 10'd0)) ^ ((sy_acc0[6] ? 10'h40 : 10'd0) ^ (sy_acc0[7] ? 10'h80 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h100 : 10'd0) ^ (sy_acc0[9] ? 10'h200 : 10'd0)));
     wire [9:0] d0row0_up = (((((ribm_d0n[0] ? 10'd1 : 10'd0) ^ (ribm_d0n[1] ? 10'd2 : 10'd0)) ^ ((ribm_d0n[2] ? 10'd4 : 10'd0) ^ (ribm_d0n[3] ? 10'd8 : 10'd0))) ^ (((ribm_d0n[4] ? 10'h10 : 10'd0) ^ (ribm_d0n[5] ? 10'h20 : 10'd0)) ^ ((ribm_d0n[6] ? 10'h40 : 10'd0) ^ (ribm_d0n[7] ? 10'h80 : 10'd0)))) ^ ((ribm_d0n[8] ? 10'h100 : 10'd0) ^ (ribm_d0n[9] ? 10'h200 : 10'd0)));
     wire [9:0] gamrow0_u = (ribm_sw ? d0row0 : gamrow0);
@@ -313,7 +313,6 @@ module rxdsp_rs_dec (
     wire [9:0] d0row9_ld = (((((sy_acc0[0] ? 10'h200 : 10'd0) ^ (sy_acc0[1] ? 10'd9 : 10'd0)) ^ ((sy_acc0[2] ? 10'h12 : 10'd0) ^ (sy_acc0[3] ? 10'h24 : 10'd0))) ^ (((sy_acc0[4] ? 10'h48 : 10'd0) ^ (sy_acc0[5] ? 10'h90 : 10'd0)) ^ ((sy_acc0[6] ? 10'h120 : 10'd0) ^ (sy_acc0[7] ? 10'h240 : 10'd0)))) ^ ((sy_acc0[8] ? 10'h89 : 10'd0) ^ (sy_acc0[9] ? 10'h112 : 10'd0)));
     wire [9:0] d0row9_up = (((((ribm_d0n[0] ? 10'h200 : 10'd0) ^ (ribm_d0n[1] ? 10'd9 : 10'd0)) ^ ((ribm_d0n[2] ? 10'h12 : 10'd0) ^ (ribm_d0n[3] ? 10'h24 : 10'd0))) ^ (((ribm_d0n[4] ? 10'h48 : 10'd0) ^ (ribm_d0n[5] ? 10'h90 : 10'd0)) ^ ((ribm_d0n[6] ? 10'h120 : 10'd0) ^ (ribm_d0n[7] ? 10'h240 : 10'd0)))) ^ ((ribm_d0n[8] ? 10'h89 : 10'd0) ^ (ribm_d0n[9] ? 10'h112 : 10'd0)));
     wire [9:0] gamrow9_u = (ribm_sw ? d0row9 : gamrow9);
-    wire ribm_upl = (ribm_upv & ribm_lastg);
 
     // Chien / Forney terms: T_i = lambda_i alpha^(-i d), O_i = omega_i alpha^(-(i+2t) d), d = n-1-(first position of the beat)
 
@@ -737,7 +736,7 @@ module rxdsp_rs_dec (
         gamrow7 <= (ribm_ldv ? 10'h80 : (ribm_rowup ? gamrow7_u : gamrow7));
         gamrow8 <= (ribm_ldv ? 10'h100 : (ribm_rowup ? gamrow8_u : gamrow8));
         gamrow9 <= (ribm_ldv ? 10'h200 : (ribm_rowup ? gamrow9_u : gamrow9));
-        kreg <= (ribm_ldv ? 7'd0 : (ribm_upl ? (ribm_sw ? (~kreg) : (kreg + 7'd1)) : kreg));
+        kreg <= (ribm_ldv ? 7'd0 : (ribm_rowup ? (ribm_sw ? (~kreg) : (kreg + 7'd1)) : kreg));
         ribm_pr0 <= ((((((delta1[0] ? gamrow0 : 10'd0) ^ (delta1[1] ? gamrow1 : 10'd0)) ^ ((delta1[2] ? gamrow2 : 10'd0) ^ (delta1[3] ? gamrow3 : 10'd0))) ^ (((delta1[4] ? gamrow4 : 10'd0) ^ (delta1[5] ? gamrow5 : 10'd0)) ^ ((delta1[6] ? gamrow6 : 10'd0) ^ (delta1[7] ? gamrow7 : 10'd0)))) ^ ((delta1[8] ? gamrow8 : 10'd0) ^ (delta1[9] ? gamrow9 : 10'd0))) ^ (((((theta0[0] ? d0row0 : 10'd0) ^ (theta0[1] ? d0row1 : 10'd0)) ^ ((theta0[2] ? d0row2 : 10'd0) ^ (theta0[3] ? d0row3 : 10'd0))) ^ (((theta0[4] ? d0row4 : 10'd0) ^ (theta0[5] ? d0row5 : 10'd0)) ^ ((theta0[6] ? d0row6 : 10'd0) ^ (theta0[7] ? d0row7 : 10'd0)))) ^ ((theta0[8] ? d0row8 : 10'd0) ^ (theta0[9] ? d0row9 : 10'd0))));
         ribm_pr1 <= ((((((delta2[0] ? gamrow0 : 10'd0) ^ (delta2[1] ? gamrow1 : 10'd0)) ^ ((delta2[2] ? gamrow2 : 10'd0) ^ (delta2[3] ? gamrow3 : 10'd0))) ^ (((delta2[4] ? gamrow4 : 10'd0) ^ (delta2[5] ? gamrow5 : 10'd0)) ^ ((delta2[6] ? gamrow6 : 10'd0) ^ (delta2[7] ? gamrow7 : 10'd0)))) ^ ((delta2[8] ? gamrow8 : 10'd0) ^ (delta2[9] ? gamrow9 : 10'd0))) ^ (((((theta1[0] ? d0row0 : 10'd0) ^ (theta1[1] ? d0row1 : 10'd0)) ^ ((theta1[2] ? d0row2 : 10'd0) ^ (theta1[3] ? d0row3 : 10'd0))) ^ (((theta1[4] ? d0row4 : 10'd0) ^ (theta1[5] ? d0row5 : 10'd0)) ^ ((theta1[6] ? d0row6 : 10'd0) ^ (theta1[7] ? d0row7 : 10'd0)))) ^ ((theta1[8] ? d0row8 : 10'd0) ^ (theta1[9] ? d0row9 : 10'd0))));
         ribm_pr2 <= ((((((ribm_dn[0] ? gamrow0 : 10'd0) ^ (ribm_dn[1] ? gamrow1 : 10'd0)) ^ ((ribm_dn[2] ? gamrow2 : 10'd0) ^ (ribm_dn[3] ? gamrow3 : 10'd0))) ^ (((ribm_dn[4] ? gamrow4 : 10'd0) ^ (ribm_dn[5] ? gamrow5 : 10'd0)) ^ ((ribm_dn[6] ? gamrow6 : 10'd0) ^ (ribm_dn[7] ? gamrow7 : 10'd0)))) ^ ((ribm_dn[8] ? gamrow8 : 10'd0) ^ (ribm_dn[9] ? gamrow9 : 10'd0))) ^ (((((theta2[0] ? d0row0 : 10'd0) ^ (theta2[1] ? d0row1 : 10'd0)) ^ ((theta2[2] ? d0row2 : 10'd0) ^ (theta2[3] ? d0row3 : 10'd0))) ^ (((theta2[4] ? d0row4 : 10'd0) ^ (theta2[5] ? d0row5 : 10'd0)) ^ ((theta2[6] ? d0row6 : 10'd0) ^ (theta2[7] ? d0row7 : 10'd0)))) ^ ((theta2[8] ? d0row8 : 10'd0) ^ (theta2[9] ? d0row9 : 10'd0))));
