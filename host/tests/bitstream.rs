@@ -68,6 +68,8 @@ fn synth_board_bitstream_of_a_tiny_config() {
     assert!(bit.ends_with("rxdsp_board_top.bit"), "{}", bit.display());
     let len = std::fs::metadata(&bit).unwrap().len();
     assert!(len > 10_000, "bitstream of {len} bytes");
+    // the board flow routes with router1 unless --router says otherwise
+    assert_eq!(r["synth"]["router"], "router1", "{r}");
     // exactly the .lpf's eight pins
     assert_eq!(r["synth"]["utilization"]["TRELLIS_IO"]["used"], 8, "{r}");
     assert!(std::path::Path::new(&out).join("rtl/rxdsp_uart.v").exists());

@@ -894,6 +894,10 @@ fn closed_sets_list_their_values() {
             "ulx3s-85f, ecp5-evn",
         ),
         (
+            &["synth", "--target", "ecp5-85k", "--router", "router3"][..],
+            "router1, router2",
+        ),
+        (
             &["fec", "encode", "--code", "rs9", "--in", "a", "--out", "b"][..],
             "kp4, kr4",
         ),

@@ -120,6 +120,42 @@ impl FromStr for Target {
     }
 }
 
+/// nextpnr's router (`--router`), on both targets.
+///
+/// router1 (nextpnr's default) rips up and reroutes one arc at a time by A*
+/// search; router2 routes every net at once, negotiating congestion by
+/// rising costs, and is much faster on a routable design. On the BER
+/// tester's board build (equalizer, decoder, emulator, checker on 80 % of an
+/// ECP5-85k's fabric, wide buses between block RAMs and multipliers) router2
+/// diverged (overused wires falling to ~12,000, then rising, docs/bert.md
+/// "Session 33") where router1 completed: 79.66 MHz after 82 minutes at P = 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Router {
+    /// nextpnr's default.
+    #[default]
+    #[serde(rename = "router1")]
+    Router1,
+    /// The negotiated-congestion router.
+    #[serde(rename = "router2")]
+    Router2,
+}
+
+impl Router {
+    /// nextpnr's name for it (`--router NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Router::Router1 => "router1",
+            Router::Router2 => "router2",
+        }
+    }
+}
+
+impl fmt::Display for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What to synthesize, for which target, where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SynthRequest {
@@ -150,14 +186,17 @@ pub struct SynthRequest {
     /// ([`SynthReport::seed_runs`], [`SynthReport::fmax_spread`]). Placement moves
     /// Fmax by several percent from seed to seed, so one seed is an anecdote.
     pub seeds: Vec<u64>,
+    /// nextpnr's router (passed as `--router NAME`).
+    pub router: Router,
     /// Further nextpnr arguments, appended after the flow's own (e.g.
-    /// `["--router", "router2"]`); each must be one word without quotes or `;`.
+    /// `["--placer-heap-timingweight", "30"]`); each must be one word without
+    /// quotes or `;`.
     pub pnr_args: Vec<String>,
 }
 
 impl SynthRequest {
     /// A request with defaults: clock port `clk`, 100 MHz, work dir `synth-out/<target>`,
-    /// no blocks, installing allowed, the default venv, seed 1 only.
+    /// no blocks, installing allowed, the default venv, seed 1 only, router1.
     pub fn new(target: Target, files: Vec<PathBuf>, top: &str) -> Self {
         SynthRequest {
             target,
@@ -170,6 +209,7 @@ impl SynthRequest {
             install_missing: true,
             venv: tools::default_venv_dir(),
             seeds: vec![1],
+            router: Router::Router1,
             pnr_args: Vec::new(),
         }
     }
@@ -260,6 +300,9 @@ pub struct SynthReport {
     pub yosys_seconds: f64,
     /// Wall time of nextpnr, seconds.
     pub nextpnr_seconds: f64,
+    /// nextpnr's router.
+    #[serde(default)]
+    pub router: Router,
     /// Files left in the work dir (which also gets this report as `synth_report.json`);
     /// with several seeds, nextpnr's files are those of the median run.
     pub artifacts: Artifacts,
@@ -588,6 +631,7 @@ fn nextpnr_args(
             }
         }
     }
+    args.extend(["--router".to_string(), req.router.name().to_string()]);
     args.extend(req.pnr_args.iter().cloned());
     (args, config)
 }
@@ -867,6 +911,7 @@ pub(crate) fn run_flow(
         seconds: start.elapsed().as_secs_f64(),
         yosys_seconds: ys.seconds,
         nextpnr_seconds,
+        router: req.router,
         artifacts: Artifacts {
             script: ys.script,
             netlist: dir.join("netlist.json"),

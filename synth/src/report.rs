@@ -143,8 +143,8 @@ impl SynthReport {
         let _ = writeln!(s, "tools        {}", tools.join("; "));
         let _ = writeln!(
             s,
-            "time         {:.1} s (yosys {:.1} s, nextpnr {:.1} s)",
-            self.seconds, self.yosys_seconds, self.nextpnr_seconds
+            "time         {:.1} s (yosys {:.1} s, nextpnr {:.1} s, {})",
+            self.seconds, self.yosys_seconds, self.nextpnr_seconds, self.router
         );
         s
     }

@@ -106,8 +106,19 @@ fn ice40_fir_resources_fmax_and_blocks() {
 fn ice40_counter_three_seeds() {
     let mut req = request(Target::Ice40Hx8k, "counter.v", "counter", "ice40-seeds");
     req.seeds = vec![1, 2, 3];
+    req.router = synth::Router::Router2;
     let Some(r) = run_or_skip(&req) else { return };
     assert_eq!(r.seed_runs.len(), 3);
+    // every seed's nextpnr ran the router asked for
+    assert_eq!(r.router, synth::Router::Router2);
+    for run in &r.seed_runs {
+        let log = std::fs::read_to_string(run.work_dir.join("nextpnr.log")).unwrap();
+        assert!(
+            log.contains("Running router2"),
+            "{}",
+            run.work_dir.display()
+        );
+    }
     let sp = r.fmax_spread.expect("three seeds give a spread");
     assert_eq!(sp.seeds, 3);
     assert!(sp.min_mhz <= sp.median_mhz && sp.median_mhz <= sp.max_mhz);

@@ -208,6 +208,27 @@ impl From<BoardArg> for synth::bitstream::Board {
     }
 }
 
+/// `rxdsp synth --router`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RouterArg {
+    /// nextpnr's default: rips up and reroutes arc by arc; slow on a congested
+    /// design, but it completes the BER tester's board build where router2 diverges
+    #[value(name = "router1")]
+    Router1,
+    /// negotiated congestion, all nets at once: fast where the design routes easily
+    #[value(name = "router2")]
+    Router2,
+}
+
+impl From<RouterArg> for synth::Router {
+    fn from(r: RouterArg) -> Self {
+        match r {
+            RouterArg::Router1 => synth::Router::Router1,
+            RouterArg::Router2 => synth::Router::Router2,
+        }
+    }
+}
+
 /// `rxdsp fec --code`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CodeArg {

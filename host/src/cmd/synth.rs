@@ -1,7 +1,7 @@
 //! `rxdsp synth`: the command line of the synthesis flow (the flow itself
 //! is [`super::synth_flow`]).
 
-use super::args::{BoardArg, ConfigArgs, TargetArg};
+use super::args::{BoardArg, ConfigArgs, RouterArg, TargetArg};
 use super::{synth_flow, write_file, write_json, Mismatch};
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -45,6 +45,10 @@ pub struct SynthArgs {
     /// median run's
     #[arg(long, value_name = "K", default_value_t = 1)]
     seeds: u64,
+    /// nextpnr's router: router1 completes congested designs (the BER tester's board
+    /// build) where router2 diverges; router2 is faster on designs that route easily
+    #[arg(long, value_enum, default_value = "router1")]
+    router: RouterArg,
     /// synthesize the device top with the BER tester (bridge, registers, equalizer,
     /// link emulator and checker: what `rxdsp bert` runs on a board)
     #[arg(long, conflicts_with_all = ["fec_only", "fec_symbols", "sweep"])]
@@ -78,21 +82,18 @@ pub fn run(a: SynthArgs) -> Result<()> {
             synth::MAX_SEEDS
         );
     }
-    let freq = a.freq.unwrap_or(150.0);
+    let pnr = synth_flow::Pnr {
+        target,
+        freq: a.freq.unwrap_or(150.0),
+        seeds: a.seeds,
+        router: a.router.into(),
+    };
     if !a.sweep.is_empty() && (a.fec_only || a.fec_symbols.is_some()) {
         bail!("--fec-only and --fec-symbols do not combine with --sweep");
     }
     if !a.sweep.is_empty() {
         let c = &a.cfg;
-        let rows = synth_flow::sweep(
-            &c.set,
-            c.config.as_deref(),
-            &a.sweep,
-            target,
-            freq,
-            a.seeds,
-            &a.out,
-        )?;
+        let rows = synth_flow::sweep(&c.set, c.config.as_deref(), &a.sweep, &pnr, &a.out)?;
         let md = synth::sweep::to_markdown(&rows);
         let csv = synth::sweep::to_csv(&rows);
         print!("{md}");
@@ -122,10 +123,10 @@ pub fn run(a: SynthArgs) -> Result<()> {
     }
     let plan = a.cfg.plan()?;
     if a.bert {
-        return bert_cmd(&a, &plan, target, freq);
+        return bert_cmd(&a, &plan, &pnr);
     }
     let fec = synth_flow::fec_choice(&plan, a.fec_symbols, a.fec_only)?;
-    let r = synth_flow::synth_with(&plan, fec.as_ref(), target, freq, a.seeds, &a.out)?;
+    let r = synth_flow::synth_with(&plan, fec.as_ref(), &pnr, &a.out)?;
     let per_clock = fec.map_or(plan.parallel, |f| f.pam4_per_clock(&plan));
     print!("{}", r.table());
     println!("{}", synth_flow::throughput_line(&r, per_clock));
@@ -154,13 +155,8 @@ pub fn run(a: SynthArgs) -> Result<()> {
 }
 
 /// `rxdsp synth --bert`: the device top with the BER tester.
-fn bert_cmd(
-    a: &SynthArgs,
-    plan: &golden::config::LinkPlan,
-    target: synth::Target,
-    freq: f64,
-) -> Result<()> {
-    let r = synth_flow::synth_bert(plan, target, freq, a.seeds, &a.out)?;
+fn bert_cmd(a: &SynthArgs, plan: &golden::config::LinkPlan, pnr: &synth_flow::Pnr) -> Result<()> {
+    let r = synth_flow::synth_bert(plan, pnr, &a.out)?;
     print!("{}", r.table());
     println!("{}", synth_flow::throughput_line(&r, plan.parallel));
     if let Some(p) = &a.report {
@@ -203,7 +199,7 @@ fn board_cmd(a: &SynthArgs, target: synth::Target, board: synth::bitstream::Boar
     let baud = a.baud.unwrap_or(synth_flow::DEFAULT_BAUD);
     let plan = a.cfg.plan()?;
     let t0 = std::time::Instant::now();
-    let b = synth_flow::synth_board(&plan, board, baud, a.bert, &a.out)?;
+    let b = synth_flow::synth_board(&plan, board, baud, a.bert, a.router.into(), &a.out)?;
     let wall = t0.elapsed().as_secs_f64();
     print!("{}", b.synth.table());
     let clk = board.clock_hz() as f64 / 1e6;

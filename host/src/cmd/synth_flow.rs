@@ -15,10 +15,24 @@ use golden::fec::Code;
 use rtl::hdl::Port;
 use std::path::{Path, PathBuf};
 use synth::sweep::{Sweep, SweepRow};
-use synth::{SynthReport, SynthRequest, Target};
+use synth::{Router, SynthReport, SynthRequest, Target};
 
 /// The harness top's name.
 pub use rtl::harness::HARNESS_TOP;
+
+/// Where and how a flow places and routes: the FPGA, the clock target, the
+/// placer seeds `1..=seeds` and nextpnr's router.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pnr {
+    /// The FPGA.
+    pub target: Target,
+    /// The clock target, MHz.
+    pub freq: f64,
+    /// Placer seeds `1..=seeds`.
+    pub seeds: u64,
+    /// nextpnr's router.
+    pub router: Router,
+}
 
 /// Verilog of the synthesis harness around `rxdsp_eq` for `plan` (built by
 /// [`rtl::harness::eq_harness`], or with `adapt.in_rtl` around the adaptive
@@ -234,31 +248,24 @@ fn emulator_rams(
 
 /// Runs the flow for one plan: the equalizer alone, or with `tx.fec` set the
 /// equalizer -> FEC chain at the default `S` (see [`synth_with`]).
-pub fn synth_one(
-    plan: &LinkPlan,
-    target: Target,
-    freq: f64,
-    seeds: u64,
-    dir: &Path,
-) -> Result<SynthReport> {
+pub fn synth_one(plan: &LinkPlan, pnr: &Pnr, dir: &Path) -> Result<SynthReport> {
     let fec = fec_choice(plan, None, false)?;
-    synth_with(plan, fec.as_ref(), target, freq, seeds, dir)
+    synth_with(plan, fec.as_ref(), pnr, dir)
 }
 
 /// Runs the flow for one plan with an explicit FEC choice (`None`: the equalizer
-/// alone), placing and routing with placer seeds `1..=seeds`.
+/// alone), placing and routing as `pnr` says.
 pub fn synth_with(
     plan: &LinkPlan,
     fec: Option<&FecChoice>,
-    target: Target,
-    freq: f64,
-    seeds: u64,
+    pnr: &Pnr,
     dir: &Path,
 ) -> Result<SynthReport> {
+    let target = pnr.target;
     if let Some(fec) = fec {
         let (files, blocks) = emit_fec(plan, fec, target, &dir.join("rtl"))?;
         let placer = placer_args(target, !fec.decoder_only);
-        return run_harness(target, files, freq, seeds, dir, blocks, placer);
+        return run_harness(pnr, files, dir, blocks, placer);
     }
     let files = emit(plan, target, &dir.join("rtl"))?;
     let mut blocks: Vec<String> = vec![
@@ -270,15 +277,7 @@ pub fn synth_with(
     if plan.hw_adapt.is_some() {
         blocks.push(rtl::adapt::ENGINE.into());
     }
-    run_harness(
-        target,
-        files,
-        freq,
-        seeds,
-        dir,
-        blocks,
-        placer_args(target, true),
-    )
+    run_harness(pnr, files, dir, blocks, placer_args(target, true))
 }
 
 /// nextpnr's placer arguments for a design on `target`; `with_eq`: the
@@ -302,24 +301,22 @@ pub fn placer_args(target: Target, with_eq: bool) -> Vec<String> {
 }
 
 /// Synthesizes, places and routes the harness top `files` (the harness
-/// last) with its clock `clk` at `freq` MHz, placer seeds `1..=seeds` and
-/// the extra nextpnr arguments `pnr_args`, in `<dir>/<target>`, reporting
-/// `blocks` one by one.
+/// last) with its clock `clk` as `pnr` says and the extra nextpnr arguments
+/// `pnr_args`, in `<dir>/<target>`, reporting `blocks` one by one.
 fn run_harness(
-    target: Target,
+    pnr: &Pnr,
     files: Vec<PathBuf>,
-    freq: f64,
-    seeds: u64,
     dir: &Path,
     blocks: Vec<String>,
     pnr_args: Vec<String>,
 ) -> Result<SynthReport> {
-    let mut req = SynthRequest::new(target, files, HARNESS_TOP);
+    let mut req = SynthRequest::new(pnr.target, files, HARNESS_TOP);
     req.pnr_args = pnr_args;
+    req.router = pnr.router;
     req.clock_port = "clk".into();
-    req.freq_mhz = freq;
-    req.seeds = (1..=seeds).collect();
-    req.work_dir = dir.join(target.name());
+    req.freq_mhz = pnr.freq;
+    req.seeds = (1..=pnr.seeds).collect();
+    req.work_dir = dir.join(pnr.target.name());
     req.blocks = blocks;
     let mut log = |line: &str| eprintln!("[synth] {line}");
     Ok(synth::run(&req, &mut log)?)
@@ -329,13 +326,8 @@ fn run_harness(
 /// --bert`): the byte bridge, the CSR block, the equalizer (with the
 /// adaptation engine when `adapt.in_rtl`), the link emulator and the checker
 /// ([`rtl::top::build_device`]); each block's resources are reported.
-pub fn synth_bert(
-    plan: &LinkPlan,
-    target: Target,
-    freq: f64,
-    seeds: u64,
-    dir: &Path,
-) -> Result<SynthReport> {
+pub fn synth_bert(plan: &LinkPlan, pnr: &Pnr, dir: &Path) -> Result<SynthReport> {
+    let target = pnr.target;
     let f = &plan.format;
     let code = golden::link::fec_code(plan.fec);
     let chain = rtl::rs::FecParams::of_plan(plan);
@@ -376,7 +368,7 @@ pub fn synth_bert(
         blocks.push(rtl::rs::DEC_TOP.into());
     }
     let placer = placer_args(target, true);
-    run_harness(target, files, freq, seeds, dir, blocks, placer)
+    run_harness(pnr, files, dir, blocks, placer)
 }
 
 /// One line on throughput for a report.
@@ -413,9 +405,7 @@ pub fn sweep(
     base: &[String],
     config: Option<&Path>,
     spec: &[String],
-    target: Target,
-    freq: f64,
-    seeds: u64,
+    pnr: &Pnr,
     out: &Path,
 ) -> Result<Vec<SweepRow>> {
     let sw = Sweep::from_args(spec.iter().map(String::as_str))?;
@@ -439,7 +429,7 @@ pub fn sweep(
             .with_context(|| format!("sweep point {point:?}"))?;
         let dir = out.join(synth::sweep::slug(&point));
         eprintln!("[synth] sweep point {}", synth::sweep::slug(&point));
-        let outcome = synth_one(&plan, target, freq, seeds, &dir).map_err(|e| format!("{e:#}"));
+        let outcome = synth_one(&plan, pnr, &dir).map_err(|e| format!("{e:#}"));
         rows.push(SweepRow {
             assignment: point,
             outcome,
@@ -457,12 +447,14 @@ pub const DEFAULT_BAUD: u32 = 115_200;
 /// `rxdsp_top`) for `plan` with the UART divisor from `board`'s clock and
 /// `baud` into `<dir>/rtl/` (one `.v` file per module and `rxdsp_board.f`),
 /// then synthesizes, places and routes it at the board clock with the
-/// board's pins and packs `<dir>/<board>/rxdsp_board_top.bit`.
+/// board's pins and packs `<dir>/<board>/rxdsp_board_top.bit`, routing
+/// with `router`.
 pub fn synth_board(
     plan: &LinkPlan,
     board: synth::bitstream::Board,
     baud: u32,
     bert: bool,
+    router: Router,
     dir: &Path,
 ) -> Result<synth::bitstream::BitstreamReport> {
     let bp = rtl::board::BoardParams {
@@ -516,10 +508,7 @@ pub fn synth_board(
         req.blocks.push(rtl::emu::TOP.into());
         req.blocks.push(rtl::check::TOP.into());
     }
-    // router1 (nextpnr-ecp5's default) needed over an hour on the congested
-    // full board design on two shared cores; router2 resolves congestion
-    // much faster
-    req.pnr_args = vec!["--router".into(), "router2".into()];
+    req.router = router;
     let mut log = |line: &str| eprintln!("[synth] {line}");
     Ok(synth::bitstream::build_bitstream(
         &req, board, None, &mut log,
