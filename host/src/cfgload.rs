@@ -168,7 +168,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named_with_their_line() {
-        let p = std::env::temp_dir().join(format!("rxdsp-cfg-{}.toml", std::process::id()));
+        let d = testkit::TestDir::new("cfg");
+        let p = d.join("c.toml");
         std::fs::write(&p, "[link]\nsymbols = 10\nsybmols = 5\n").unwrap();
         let e = load(Some(&p), &[]).unwrap_err().to_string();
         assert!(

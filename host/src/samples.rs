@@ -601,15 +601,16 @@ pub fn pack_symbols(data: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn tmp(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("rxdsp-samples-{}", std::process::id()));
-        fs::create_dir_all(&d).unwrap();
-        d.join(name)
+    /// File `name` in a fresh folder of its own, removed with the guard.
+    fn tmp(name: &str) -> (testkit::TestDir, PathBuf) {
+        let d = testkit::TestDir::new(&format!("samples-{name}"));
+        let p = d.join(name);
+        (d, p)
     }
 
     #[test]
     fn npy_round_trip() {
-        let p = tmp("a.npy");
+        let (_d, p) = tmp("a.npy");
         let x: Vec<i16> = (-300..300).collect();
         write_samples(&p, &x, 10).unwrap();
         assert_eq!(read_samples(&p, None).unwrap(), Samples::Int(x));
@@ -618,16 +619,16 @@ mod tests {
 
     #[test]
     fn raw_with_sigmf_round_trip() {
-        let p = tmp("b.sigmf-data");
+        let (_d, p) = tmp("b.sigmf-data");
         let x: Vec<i16> = vec![1, -2, 3, -32768, 32767];
         write_samples(&p, &x, 16).unwrap();
-        assert!(tmp("b.sigmf-meta").exists());
+        assert!(p.with_extension("sigmf-meta").exists());
         assert_eq!(read_samples(&p, None).unwrap(), Samples::Int(x));
     }
 
     #[test]
     fn truncated_npy_is_refused() {
-        let p = tmp("t.npy");
+        let (_d, p) = tmp("t.npy");
         let mut b = npy_i16_bytes(&[1, 2, 3, 4]);
         b.pop();
         fs::write(&p, b).unwrap();
@@ -640,7 +641,7 @@ mod tests {
     #[test]
     fn npy_header_nested_too_deep_or_too_long_is_refused_fast() {
         let t0 = std::time::Instant::now();
-        let p = tmp("nest.npy");
+        let (_d, p) = tmp("nest.npy");
         let h = format!(
             "{}'descr': '<i2', 'fortran_order': False, 'shape': (0,), }}",
             "{".repeat(30)
@@ -666,7 +667,7 @@ mod tests {
     /// file pass for 2^62 + 1 samples.
     #[test]
     fn npy_shape_overflowing_the_byte_count_is_refused() {
-        let p = tmp("o.npy");
+        let (_d, p) = tmp("o.npy");
         let h = "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387905,), }";
         let h = format!("{h:<117}\n");
         let mut b = b"\x93NUMPY\x01\x00".to_vec();
@@ -697,7 +698,7 @@ mod tests {
     /// and panic: found by the afl smoke run; refused in one line now.
     #[test]
     fn npy_shape_whose_dimensions_overflow_is_refused() {
-        let p = tmp("z.npy");
+        let (_d, p) = tmp("z.npy");
         let h = "{'descr': '<i2', 'fortran_order': False, 'shape': (0, 11100000000000000,11,11100    ), }";
         let h = format!("{h:<149}\n");
         let mut b = b"\x93NUMPY\x01\x00".to_vec();
@@ -711,7 +712,7 @@ mod tests {
 
     #[test]
     fn nan_is_refused() {
-        let p = tmp("n.rf32");
+        let (_d, p) = tmp("n.rf32");
         let v = [0.5f32, f32::NAN];
         fs::write(
             &p,
@@ -751,7 +752,7 @@ mod tests {
     }
 
     fn read_bytes(name: &str, bytes: &[u8]) -> Result<Samples, String> {
-        let p = tmp(name);
+        let (_d, p) = tmp(name);
         fs::write(&p, bytes).unwrap();
         read_samples(&p, None).map_err(|e| e.to_string())
     }
@@ -858,13 +859,13 @@ mod tests {
 
     #[test]
     fn raw_formats_read_with_their_checks() {
-        let p = tmp("r.ri8");
+        let (_d, p) = tmp("r.ri8");
         fs::write(&p, [0x80u8, 0x7f, 0x01]).unwrap();
         assert_eq!(
             read_samples(&p, None).unwrap(),
             Samples::Int(vec![-128, 127, 1])
         );
-        let p = tmp("r.rf32");
+        let (_d, p) = tmp("r.rf32");
         let bytes: Vec<u8> = [1.5f32, -2.0]
             .iter()
             .flat_map(|v| v.to_le_bytes())
@@ -880,7 +881,7 @@ mod tests {
             e.contains("truncated: 7 bytes is not a whole number of 4-byte samples"),
             "{e}"
         );
-        let p = tmp("r.ri16");
+        let (_d, p) = tmp("r.ri16");
         fs::write(&p, [0x01u8, 0x80, 0xff, 0x7f]).unwrap();
         assert_eq!(
             read_samples(&p, None).unwrap(),

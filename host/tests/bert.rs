@@ -5,7 +5,7 @@
 //! report file.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 fn rxdsp(args: &[&str]) -> Output {
@@ -15,10 +15,9 @@ fn rxdsp(args: &[&str]) -> Output {
         .expect("run rxdsp")
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rxdsp-bert-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name)
+/// A fresh folder for test `tag` (see [`testkit::TestDir`]).
+fn tmp(tag: &str) -> testkit::TestDir {
+    testkit::TestDir::new(&format!("bert-{tag}"))
 }
 
 fn json(p: &Path) -> Value {
@@ -40,8 +39,8 @@ const SHARED: [&str; 8] = [
 /// `rxdsp bert --device DEV` and `rxdsp sim` on the same settings: every
 /// shared key equal, and the equalizer and channel objects too.
 fn compare(tag: &str, device: &str, sets: &[&str], symbols: u64) -> (Value, Value) {
-    let b = tmp(&format!("{tag}-bert.json"));
-    let s = tmp(&format!("{tag}-sim.json"));
+    let d = tmp(tag);
+    let (b, s) = (d.join("bert.json"), d.join("sim.json"));
     let n = symbols.to_string();
     let mut common: Vec<&str> = vec!["--symbols", &n];
     for kv in sets {
@@ -176,7 +175,8 @@ fn the_device_checker_counts_exactly_the_injected_errors() {
 /// An open-ended run (`extra` sets the goal) lands on a symbol count; `rxdsp
 /// sim --symbols <that count>` reports the same, key for key.
 fn compare_landed(tag: &str, sets: &[&str], extra: &[&str]) -> Value {
-    let b = tmp(&format!("{tag}-bert.json"));
+    let d = tmp(tag);
+    let b = d.join("bert.json");
     let mut ba = vec!["bert", "--device", "sim:", "--report", b.to_str().unwrap()];
     for kv in sets {
         ba.extend(["--set", kv]);
@@ -185,7 +185,7 @@ fn compare_landed(tag: &str, sets: &[&str], extra: &[&str]) -> Value {
     let o = rxdsp(&ba);
     let bv = json(&b);
     let n = bv["symbols"].as_u64().unwrap().to_string();
-    let s = tmp(&format!("{tag}-sim.json"));
+    let s = d.join("sim.json");
     let mut sa = vec!["sim", "--set", "link.model=\"emulator\"", "--symbols", &n];
     for kv in sets {
         sa.extend(["--set", kv]);
@@ -352,7 +352,8 @@ fn bert_over_tcp_reports_what_sim_reports() {
 #[test]
 #[ignore = "full tier: builds a Verilator model of the device"]
 fn a_device_without_the_tester_is_refused() {
-    let r = tmp("none.json");
+    let d = tmp("none");
+    let r = d.join("none.json");
     let refused = |addr: &str, sets: &[&str], want: &str| {
         let mut a = vec!["bert", "--device", addr, "--symbols", "10000"];
         a.extend(sets);
@@ -382,7 +383,8 @@ fn a_device_without_the_tester_is_refused() {
 /// Bad input: one line, exit 2, no report file.
 #[test]
 fn bad_input_is_refused_without_a_report() {
-    let r = tmp("bad.json");
+    let d = tmp("bad");
+    let r = d.join("bad.json");
     let rs = r.to_str().unwrap();
     for (args, want) in [
         (

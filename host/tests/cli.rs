@@ -1,7 +1,7 @@
 //! The `rxdsp` program as a user runs it: bad input gets one clear line and
 //! a non-zero exit; `rx` on samples from `sim` reproduces the sim's errors.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn rxdsp(args: &[&str]) -> Output {
@@ -11,10 +11,8 @@ fn rxdsp(args: &[&str]) -> Output {
         .expect("run rxdsp")
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rxdsp-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmpdir(name: &str) -> testkit::TestDir {
+    testkit::TestDir::new(&format!("cli-{name}"))
 }
 
 /// Fails with exit status 2 (bad input) and exactly one line on stderr, naming `needle`.

@@ -2,7 +2,6 @@
 //! with one line and writes no report; a run with CTLE, jitter and the CDR
 //! reports its settings and the loop.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn rxdsp(args: &[&str]) -> Output {
@@ -12,10 +11,8 @@ fn rxdsp(args: &[&str]) -> Output {
         .expect("run rxdsp")
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rxdsp-real-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmpdir(name: &str) -> testkit::TestDir {
+    testkit::TestDir::new(&format!("real-{name}"))
 }
 
 /// Bad input: negative jitter, a CTLE pole at zero, S not a power of two, a

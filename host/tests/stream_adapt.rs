@@ -4,13 +4,13 @@
 //! process (`sim:`) and over TCP (`rxdsp serve`); a device without the
 //! engine, or with another one, is refused in one line with no output.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod common;
 
 use common::{json, ok, rxdsp, serve, stream_refused};
 
-fn tmpdir(name: &str) -> PathBuf {
+fn tmpdir(name: &str) -> testkit::TestDir {
     common::tmpdir("adapt", name)
 }
 

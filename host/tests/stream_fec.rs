@@ -11,7 +11,7 @@ mod common;
 
 use common::{json, ok, serve, stream_refused};
 
-fn tmpdir(name: &str) -> PathBuf {
+fn tmpdir(name: &str) -> testkit::TestDir {
     common::tmpdir("sfec", name)
 }
 

@@ -20,7 +20,56 @@
 //! (the *fast tier*) leaves them out and lists them as ignored, and `cargo test
 //! --workspace -- --include-ignored` (what `scripts/test.sh` and CI run) runs everything.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A fresh scratch folder for one test: `temp_dir()/rxdsp-{tag}-{pid}`,
+/// emptied when made, removed when dropped, so a run of the test tiers
+/// leaves nothing behind in the temp folder. Dropped while its thread
+/// panics (a failing test) it is kept and its path printed, so what the
+/// test wrote can be read. Derefs to its [`Path`].
+#[derive(Debug)]
+pub struct TestDir {
+    path: PathBuf,
+}
+
+impl TestDir {
+    /// Makes (or empties) the folder for `tag` (unique within the test binary).
+    pub fn new(tag: &str) -> TestDir {
+        let path = std::env::temp_dir().join(format!("rxdsp-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)
+            .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        TestDir { path }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl std::ops::Deref for TestDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for TestDir {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("test folder kept: {}", self.path.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
 
 /// True when the tests run under CI (`CI` set, and not `""`, `"0"` or `"false"`).
 pub fn in_ci() -> bool {
@@ -151,12 +200,35 @@ mod tests {
     }
 
     #[test]
+    fn test_dir_is_fresh_and_removed_unless_the_test_fails() {
+        let kept = {
+            let d = TestDir::new("testkit-a");
+            std::fs::write(d.join("f"), "x").unwrap();
+            let again = TestDir::new("testkit-a");
+            assert!(!again.join("f").exists(), "made empty");
+            std::mem::forget(again);
+            d.path().to_path_buf()
+        };
+        assert!(!kept.exists(), "removed on drop");
+        let d = TestDir::new("testkit-b");
+        let p = d.path().to_path_buf();
+        // a failing test: its thread panics holding the folder
+        let r = std::thread::spawn(move || {
+            let _d = d;
+            panic!("a failing test (expected by this test)");
+        })
+        .join();
+        assert!(r.is_err());
+        assert!(p.is_dir(), "kept after a panic");
+        std::fs::remove_dir_all(&p).unwrap();
+    }
+
+    #[test]
     fn path_lookup() {
-        let dir = std::env::temp_dir().join(format!("testkit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = TestDir::new("testkit-path");
         let exe = dir.join("rxdsp-fake-tool");
         std::fs::write(&exe, "#!/bin/sh\n").unwrap();
-        let path = std::env::join_paths([dir.clone()]).unwrap();
+        let path = std::env::join_paths([dir.path()]).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -169,6 +241,5 @@ mod tests {
         assert_eq!(find_on_path("rxdsp-fake-tool", Some(&path)), Some(exe));
         assert!(find_on_path("rxdsp-no-such-tool", Some(&path)).is_none());
         assert!(find_on_path("x", None).is_none());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

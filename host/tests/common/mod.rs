@@ -1,7 +1,7 @@
 //! Helpers shared by the tests that drive the `rxdsp` binary against a
 //! simulated device (`stream_adapt`, `stream_fec`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output};
 
 /// Runs `rxdsp` with `args`.
@@ -23,11 +23,10 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// A fresh folder for test `name` of the test file `file`.
-pub fn tmpdir(file: &str, name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rxdsp-{file}-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh folder for test `name` of the test file `file`, removed when
+/// the test passes.
+pub fn tmpdir(file: &str, name: &str) -> testkit::TestDir {
+    testkit::TestDir::new(&format!("{file}-{name}"))
 }
 
 /// A JSON file.
