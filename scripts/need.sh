@@ -62,7 +62,7 @@ need_ami() {
 need_py() {
     # the Python package (py/: PyO3 bindings built by maturin) and its tests (py/tests): maturin,
     # numpy, dask[distributed] and pytest from PyPI into a project venv, then the package built
-    # from this work tree (release profile) into it; rebuilt every time, cargo keeps it incremental
+    # from this work tree (release profile) into it; rebuilt every time (cargo rebuilds what changed)
     local venv="${RXDSP_PY_VENV:-$PWD/.venv-py}"
     if [ ! -x "$venv/bin/maturin" ] || [ ! -x "$venv/bin/pytest" ] ||
         ! "$venv/bin/python" -c 'import numpy, distributed' >/dev/null 2>&1; then

@@ -1025,7 +1025,6 @@ fn sim_with_hardware_adaptation() {
     assert!(!never.exists());
     let o = rxdsp(&["sim", "--symbols", "1000", "--set", "adapt.in_rtl=true"]);
     fails_with(&o, "adapt.in_rtl = true needs eq.method = \"sign-sign\"");
-    std::fs::remove_dir_all(&d).ok();
 }
 /// `rxdsp cosim` with `adapt.in_rtl = true`: the adaptive RTL against the
 /// golden engine, every word and the taps compared; `rxdsp gen` writes the
@@ -1082,5 +1081,4 @@ fn cosim_and_gen_of_the_adaptive_rtl() {
     assert!(d.join("rxdsp_top.v").exists());
     let regs = std::fs::read_to_string(d.join("registers.md")).unwrap();
     assert!(regs.contains("`adapt.mode`"), "{regs}");
-    std::fs::remove_dir_all(&d).ok();
 }

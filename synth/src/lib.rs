@@ -124,7 +124,8 @@ impl FromStr for Target {
 ///
 /// router1 (nextpnr's default) rips up and reroutes one arc at a time by A*
 /// search; router2 routes every net at once, negotiating congestion by
-/// rising costs, and is much faster on a routable design. On the BER
+/// rising costs. On the small board build router1 was the faster of the two
+/// (607 s against 788 s, docs/device.md); on the BER
 /// tester's board build (equalizer, decoder, emulator, checker on 80 % of an
 /// ECP5-85k's fabric, wide buses between block RAMs and multipliers) router2
 /// diverged (overused wires falling to ~12,000, then rising, docs/bert.md
@@ -300,9 +301,9 @@ pub struct SynthReport {
     pub yosys_seconds: f64,
     /// Wall time of nextpnr, seconds.
     pub nextpnr_seconds: f64,
-    /// nextpnr's router.
+    /// nextpnr's router (`None` in a report written before it was recorded).
     #[serde(default)]
-    pub router: Router,
+    pub router: Option<Router>,
     /// Files left in the work dir (which also gets this report as `synth_report.json`);
     /// with several seeds, nextpnr's files are those of the median run.
     pub artifacts: Artifacts,
@@ -473,6 +474,11 @@ fn check_request(req: &SynthRequest) -> Result<(), SynthError> {
     }
     for a in &req.pnr_args {
         check_name("nextpnr argument", a)?;
+        if a == "--router" {
+            return Err(SynthError::BadRequest(
+                "--router in the extra nextpnr arguments: set SynthRequest::router".into(),
+            ));
+        }
     }
     if !(req.freq_mhz.is_finite() && req.freq_mhz > 0.0) {
         return Err(SynthError::BadRequest(format!(
@@ -687,9 +693,9 @@ fn place_and_route(
     log: &mut dyn FnMut(&str),
 ) -> Result<Vec<PnrRun>, SynthError> {
     let suffix = if req.pnr_args.is_empty() {
-        String::new()
+        format!(" ({})", req.router)
     } else {
-        format!(" ({})", req.pnr_args.join(" "))
+        format!(" ({}, {})", req.router, req.pnr_args.join(" "))
     };
     if let [seed] = req.seeds[..] {
         log(&format!(
@@ -911,7 +917,7 @@ pub(crate) fn run_flow(
         seconds: start.elapsed().as_secs_f64(),
         yosys_seconds: ys.seconds,
         nextpnr_seconds,
-        router: req.router,
+        router: Some(req.router),
         artifacts: Artifacts {
             script: ys.script,
             netlist: dir.join("netlist.json"),

@@ -143,8 +143,11 @@ impl SynthReport {
         let _ = writeln!(s, "tools        {}", tools.join("; "));
         let _ = writeln!(
             s,
-            "time         {:.1} s (yosys {:.1} s, nextpnr {:.1} s, {})",
-            self.seconds, self.yosys_seconds, self.nextpnr_seconds, self.router
+            "time         {:.1} s (yosys {:.1} s, nextpnr {:.1} s{})",
+            self.seconds,
+            self.yosys_seconds,
+            self.nextpnr_seconds,
+            self.router.map(|r| format!(", {r}")).unwrap_or_default()
         );
         s
     }

@@ -110,7 +110,7 @@ fn ice40_counter_three_seeds() {
     let Some(r) = run_or_skip(&req) else { return };
     assert_eq!(r.seed_runs.len(), 3);
     // every seed's nextpnr ran the router asked for
-    assert_eq!(r.router, synth::Router::Router2);
+    assert_eq!(r.router, Some(synth::Router::Router2));
     for run in &r.seed_runs {
         let log = std::fs::read_to_string(run.work_dir.join("nextpnr.log")).unwrap();
         assert!(
@@ -187,6 +187,18 @@ fn seeds_are_checked() {
             Err(SynthError::BadRequest(m)) => assert!(m.contains(why), "{m}"),
             other => panic!("{why}: {other:?}"),
         }
+    }
+}
+
+/// The router is a field of the request: `--router` among the extra
+/// arguments would reach nextpnr twice, so it is refused before any tool.
+#[test]
+fn router_in_the_extra_arguments_is_refused() {
+    let mut req = request(Target::Ice40Hx8k, "counter.v", "counter", "ice40-badrouter");
+    req.pnr_args = vec!["--router".into(), "router2".into()];
+    match run(&req, &mut |_| {}) {
+        Err(SynthError::BadRequest(m)) => assert!(m.contains("SynthRequest::router"), "{m}"),
+        other => panic!("{other:?}"),
     }
 }
 

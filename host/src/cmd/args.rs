@@ -215,7 +215,7 @@ pub enum RouterArg {
     /// design, but it completes the BER tester's board build where router2 diverges
     #[value(name = "router1")]
     Router1,
-    /// negotiated congestion, all nets at once: fast where the design routes easily
+    /// negotiated congestion, all nets at once (diverges on the BER tester's board build)
     #[value(name = "router2")]
     Router2,
 }

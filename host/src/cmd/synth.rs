@@ -45,8 +45,8 @@ pub struct SynthArgs {
     /// median run's
     #[arg(long, value_name = "K", default_value_t = 1)]
     seeds: u64,
-    /// nextpnr's router: router1 completes congested designs (the BER tester's board
-    /// build) where router2 diverges; router2 is faster on designs that route easily
+    /// nextpnr's router: router1 (its default) completes the BER tester's board build,
+    /// where router2 diverges; router2 negotiates congestion over all nets at once
     #[arg(long, value_enum, default_value = "router1")]
     router: RouterArg,
     /// synthesize the device top with the BER tester (bridge, registers, equalizer,
