@@ -21,8 +21,8 @@ fn rxdsp(args: &[&str]) -> Output {
 
 #[test]
 fn synth_board_bitstream_of_a_tiny_config() {
-    let d = std::env::temp_dir().join(format!("rxdsp-bitstream-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
+    // the ECP5 work folder (netlists, logs, bitstream), removed when the test passes
+    let d = testkit::TestDir::new("bitstream");
     let out = d.join("work").display().to_string();
     let rep = d.join("board.json").display().to_string();
     let o = rxdsp(&[
