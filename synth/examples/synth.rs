@@ -2,7 +2,8 @@
 //!
 //! ```sh
 //! cargo run -p rxdsp-synth --example synth -- ecp5-85k fir8x8 synth/tests/data/fir8x8.v \
-//!     [--freq MHZ] [--clock PORT] [--block NAME]... [--work DIR] [--json F] [--board ulx3s-85f|ecp5-evn]
+//!     [--freq MHZ] [--clock PORT] [--block NAME]... [--work DIR] [--json F] [--board ulx3s-85f|ecp5-evn] \
+//!     [--router router1|router2]
 //! ```
 //! Progress goes to stderr, the table to stdout.
 
@@ -24,7 +25,7 @@ fn main() -> ExitCode {
 
 fn main_inner() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: synth TARGET TOP FILE... [--freq MHZ] [--clock PORT] [--block NAME]... [--work DIR] [--json F] [--board B]";
+    let usage = "usage: synth TARGET TOP FILE... [--freq MHZ] [--clock PORT] [--block NAME]... [--work DIR] [--json F] [--board B] [--router R]";
     let target: Target = args.next().ok_or(usage)?.parse()?;
     let top = args.next().ok_or(usage)?;
     let mut req = SynthRequest::new(target, Vec::new(), &top);
@@ -38,6 +39,7 @@ fn main_inner() -> Result<(), Box<dyn std::error::Error>> {
             "--work" => req.work_dir = PathBuf::from(val()?),
             "--json" => json = Some(PathBuf::from(val()?)),
             "--board" => board = Some(val()?.parse::<Board>()?),
+            "--router" => req.router = val()?.parse()?,
             f if !f.starts_with("--") => req.files.push(PathBuf::from(f)),
             _ => return Err(usage.into()),
         }

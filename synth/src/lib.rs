@@ -157,6 +157,20 @@ impl fmt::Display for Router {
     }
 }
 
+impl FromStr for Router {
+    type Err = SynthError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Router::Router1, Router::Router2]
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| {
+                SynthError::BadRequest(format!(
+                    "unknown router `{s}` (expected router1 or router2)"
+                ))
+            })
+    }
+}
+
 /// What to synthesize, for which target, where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SynthRequest {

@@ -222,6 +222,18 @@ fn throughput_is_pam4() {
 }
 
 #[test]
+fn routers_parse_and_serialize_by_nextpnr_name() {
+    use synth::Router;
+    for r in [Router::Router1, Router::Router2] {
+        assert_eq!(r.to_string().parse::<Router>().unwrap(), r);
+        assert_eq!(serde_json::to_value(r).unwrap(), r.name());
+    }
+    assert_eq!(Router::default(), Router::Router1);
+    let e = "router3".parse::<Router>().unwrap_err().to_string();
+    assert!(e.contains("router1 or router2"), "{e}");
+}
+
+#[test]
 fn targets_parse() {
     assert_eq!("ecp5-85k".parse::<Target>().unwrap(), Target::Ecp5_85k);
     assert_eq!("ice40-hx8k".parse::<Target>().unwrap(), Target::Ice40Hx8k);
