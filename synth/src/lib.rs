@@ -488,7 +488,7 @@ fn check_request(req: &SynthRequest) -> Result<(), SynthError> {
     }
     for a in &req.pnr_args {
         check_name("nextpnr argument", a)?;
-        if a == "--router" {
+        if a == "--router" || a.starts_with("--router=") {
             return Err(SynthError::BadRequest(
                 "--router in the extra nextpnr arguments: set SynthRequest::router".into(),
             ));

@@ -195,10 +195,12 @@ fn seeds_are_checked() {
 #[test]
 fn router_in_the_extra_arguments_is_refused() {
     let mut req = request(Target::Ice40Hx8k, "counter.v", "counter", "ice40-badrouter");
-    req.pnr_args = vec!["--router".into(), "router2".into()];
-    match run(&req, &mut |_| {}) {
-        Err(SynthError::BadRequest(m)) => assert!(m.contains("SynthRequest::router"), "{m}"),
-        other => panic!("{other:?}"),
+    for args in [&["--router", "router2"][..], &["--router=router2"]] {
+        req.pnr_args = args.iter().map(|a| a.to_string()).collect();
+        match run(&req, &mut |_| {}) {
+            Err(SynthError::BadRequest(m)) => assert!(m.contains("SynthRequest::router"), "{m}"),
+            other => panic!("{args:?}: {other:?}"),
+        }
     }
 }
 
