@@ -98,14 +98,7 @@ impl fmt::Display for Board {
 impl FromStr for Board {
     type Err = SynthError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Board::ALL
-            .into_iter()
-            .find(|b| b.name() == s)
-            .ok_or_else(|| {
-                SynthError::BadRequest(format!(
-                    "unknown board `{s}` (expected ulx3s-85f or ecp5-evn)"
-                ))
-            })
+        crate::parse_named(s, &Board::ALL, Board::name, "board")
     }
 }
 

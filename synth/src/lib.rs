@@ -109,15 +109,26 @@ impl fmt::Display for Target {
 impl FromStr for Target {
     type Err = SynthError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Target::ALL
-            .into_iter()
-            .find(|t| t.name() == s)
-            .ok_or_else(|| {
-                SynthError::BadRequest(format!(
-                    "unknown synthesis target `{s}` (expected ecp5-85k or ice40-hx8k)"
-                ))
-            })
+        parse_named(s, &Target::ALL, Target::name, "synthesis target")
     }
+}
+
+/// The member of the closed set `all` whose `name` is `s`, or a
+/// [`SynthError::BadRequest`] naming `what` was asked for and every legal
+/// name (`unknown board `x` (expected ulx3s-85f or ecp5-evn)`).
+pub(crate) fn parse_named<T: Copy>(
+    s: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    what: &str,
+) -> Result<T, SynthError> {
+    all.iter().copied().find(|&t| name(t) == s).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|&t| name(t)).collect();
+        SynthError::BadRequest(format!(
+            "unknown {what} `{s}` (expected {})",
+            names.join(" or ")
+        ))
+    })
 }
 
 /// nextpnr's router (`--router`), on both targets.
@@ -142,6 +153,9 @@ pub enum Router {
 }
 
 impl Router {
+    /// Both routers.
+    pub const ALL: [Router; 2] = [Router::Router1, Router::Router2];
+
     /// nextpnr's name for it (`--router NAME`).
     pub fn name(self) -> &'static str {
         match self {
@@ -160,14 +174,7 @@ impl fmt::Display for Router {
 impl FromStr for Router {
     type Err = SynthError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Router::Router1, Router::Router2]
-            .into_iter()
-            .find(|r| r.name() == s)
-            .ok_or_else(|| {
-                SynthError::BadRequest(format!(
-                    "unknown router `{s}` (expected router1 or router2)"
-                ))
-            })
+        parse_named(s, &Router::ALL, Router::name, "router")
     }
 }
 

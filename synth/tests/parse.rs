@@ -224,13 +224,26 @@ fn throughput_is_pam4() {
 #[test]
 fn routers_parse_and_serialize_by_nextpnr_name() {
     use synth::Router;
-    for r in [Router::Router1, Router::Router2] {
+    for r in Router::ALL {
         assert_eq!(r.to_string().parse::<Router>().unwrap(), r);
         assert_eq!(serde_json::to_value(r).unwrap(), r.name());
     }
     assert_eq!(Router::default(), Router::Router1);
     let e = "router3".parse::<Router>().unwrap_err().to_string();
     assert!(e.contains("router1 or router2"), "{e}");
+}
+
+/// The three closed sets share one parser; each refusal names what was asked
+/// for and every legal name.
+#[test]
+fn unknown_names_are_refused_with_the_legal_ones() {
+    let e = |r: Result<(), synth::SynthError>| r.unwrap_err().to_string();
+    assert!(e("x".parse::<Target>().map(|_| ()))
+        .ends_with("unknown synthesis target `x` (expected ecp5-85k or ice40-hx8k)"));
+    assert!(e("x".parse::<synth::bitstream::Board>().map(|_| ()))
+        .ends_with("unknown board `x` (expected ulx3s-85f or ecp5-evn)"));
+    assert!(e("x".parse::<synth::Router>().map(|_| ()))
+        .ends_with("unknown router `x` (expected router1 or router2)"));
 }
 
 #[test]
