@@ -137,8 +137,8 @@ pub(crate) fn parse_named<T: Copy>(
 /// search; router2 routes every net at once, negotiating congestion by
 /// rising costs. On the small board build router1 was the faster of the two
 /// (607 s against 788 s, docs/device.md); on the BER
-/// tester's board build (equalizer, decoder, emulator, checker on 80 % of an
-/// ECP5-85k's fabric, wide buses between block RAMs and multipliers) router2
+/// tester's board build (equalizer, decoder, emulator and checker, with wide
+/// buses between block RAMs and multipliers) router2
 /// diverged (overused wires falling to ~12,000, then rising, docs/bert.md
 /// "Session 33") where router1 completed: 79.66 MHz after 82 minutes at P = 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
