@@ -703,6 +703,8 @@ enum Item {
     Inst {
         module: String,
         name: String,
+        /// synthesis attributes `(* NAME = "value" *)` on the instance
+        attrs: Vec<(String, String)>,
         params: Vec<(String, String)>,
         conns: Vec<(String, String)>,
     },
@@ -1522,6 +1524,43 @@ impl Module {
         params: &[(&str, Param)],
         conns: &[(&str, &Expr)],
     ) -> Result<(), RtlError> {
+        self.instance_with_attrs(sub, inst, &[], params, conns)
+    }
+
+    /// [`Module::instance_with_params`] with synthesis attributes on the
+    /// instance, `(* NAME = "value", ... *)`: for vendor primitives whose
+    /// settings the place-and-route tool reads from attributes (the ECP5
+    /// PLL's loop filter and pin frequencies). Each name is an identifier
+    /// given once; a value is printable ASCII without `"` or `\`.
+    pub fn instance_with_attrs(
+        &mut self,
+        sub: &Module,
+        inst: &str,
+        attrs: &[(&str, &str)],
+        params: &[(&str, Param)],
+        conns: &[(&str, &Expr)],
+    ) -> Result<(), RtlError> {
+        let mut at: Vec<(String, String)> = Vec::new();
+        for (n, v) in attrs {
+            let ident = n
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let printable = v
+                .chars()
+                .all(|c| (' '..='~').contains(&c) && c != '"' && c != '\\');
+            if !ident || !printable || at.iter().any(|(a, _)| a == n) {
+                return Err(RtlError::Param {
+                    name: "instance attribute",
+                    value: at.len() as i64,
+                    why: format!(
+                        "`{n}` = `{v}` on {inst}: names are identifiers given once, values printable without quotes or backslashes"
+                    ),
+                });
+            }
+            at.push((n.to_string(), v.to_string()));
+        }
         self.declare(inst, Ty::BIT)?;
         let mut ps: Vec<(String, String)> = Vec::new();
         for (n, v) in params {
@@ -1569,6 +1608,7 @@ impl Module {
         self.items.push(Item::Inst {
             module: sub.name.clone(),
             name: inst.into(),
+            attrs: at,
             params: ps,
             conns: out,
         });
@@ -1747,9 +1787,17 @@ impl Module {
             Item::Inst {
                 module,
                 name,
+                attrs,
                 params,
                 conns,
             } => {
+                if !attrs.is_empty() {
+                    let list: Vec<String> = attrs
+                        .iter()
+                        .map(|(n, v)| format!("{n} = \"{v}\""))
+                        .collect();
+                    let _ = writeln!(s, "    (* {} *)", list.join(", "));
+                }
                 if params.is_empty() {
                     let _ = writeln!(s, "    {module} {name} (");
                 } else {
