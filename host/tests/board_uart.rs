@@ -63,6 +63,17 @@ fn board(plan: &golden::config::LinkPlan, host_rate: f64) -> (UartSim, u64) {
 }
 
 fn board_device(plan: &golden::config::LinkPlan, host_rate: f64, bert: bool) -> (UartSim, u64) {
+    board_with(plan, host_rate, bert, None)
+}
+
+/// The board top, with the ECP5 PLL wrapper when `pll` (simulated with the
+/// primitive's model, whose output follows its input).
+fn board_with(
+    plan: &golden::config::LinkPlan,
+    host_rate: f64,
+    bert: bool,
+    pll: Option<rtl::pll::Pll>,
+) -> (UartSim, u64) {
     // 8 MHz / 1 Mbaud: 8 cycles per bit keeps the simulation short
     let bp = BoardParams {
         uart: UartParams {
@@ -70,9 +81,23 @@ fn board_device(plan: &golden::config::LinkPlan, host_rate: f64, bert: bool) -> 
             baud: 1_000_000,
         },
         leds_active_low: false,
+        pll,
+    };
+    let models = if pll.is_some() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../rtl/tests/data/ehxplll_model.v"
+        );
+        vec![(
+            "EHXPLLL.v".to_string(),
+            std::fs::read_to_string(path).unwrap(),
+        )]
+    } else {
+        Vec::new()
     };
     let (b, info) =
-        BoardSim::new_device(&plan.format, plan.parallel, &bp, host_rate, bert).unwrap();
+        BoardSim::new_with_models(&plan.format, plan.parallel, &bp, host_rate, bert, &models)
+            .unwrap();
     eprintln!(
         "board model: {} in {:.1} s",
         if info.cached { "cached" } else { "built" },
@@ -130,6 +155,37 @@ fn registers_and_a_stream_through_the_uart_match_the_golden_receiver() {
             t0.elapsed().as_secs_f64()
         );
     }
+}
+
+/// The board top behind the ECP5 PLL (`rxdsp synth --board ... --freq F`):
+/// the core runs on the PLL's output and leaves reset when it locks; the
+/// registers and a stream through the UART are as without it.
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn the_pll_board_top_streams_as_the_plain_one() {
+    let plan = plan(1000);
+    let r = link::run(
+        &plan,
+        &RunOptions {
+            threads: 1,
+            keep_samples: true,
+            progress: None,
+        },
+    )
+    .unwrap();
+    let x = r.samples.unwrap();
+    // the model's output follows its input: an 8 MHz setting from 8 MHz
+    let pll = rtl::pll::Pll::for_clock(8_000_000, 8e6).unwrap();
+    assert_eq!(pll.out_hz_round(), 8_000_000);
+    let (t, _) = board_with(&plan, 1.0, false, Some(pll));
+    let mut dev = Device::with_transport(Box::new(t), Options::default()).unwrap();
+    assert_eq!(dev.read("id.magic").unwrap() as u32, proto::regmap::MAGIC);
+    assert_eq!(dev.info().format, plan.format);
+    let (out, _) = dev.run_stream(&r.coeffs, &x, 1).unwrap();
+    let mut eq =
+        golden::eq::Equalizer::new(&plan.format, &r.coeffs, golden::eq::Engine::Fast).unwrap();
+    assert_eq!(out.data, eq.process_all(&x).data);
+    assert_eq!(dev.counters.retransmits, 0);
 }
 
 #[test]

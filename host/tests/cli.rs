@@ -641,6 +641,19 @@ fn synth_board_refuses_bad_requests_before_any_tool() {
         ]),
         "--seeds does not combine with --board",
     );
+    // --freq with --board is the PLL's output: beyond the ECP5 PLL, one line
+    for (f, why) in [
+        ("500", "the ECP5 PLL's output runs at 3.125..400 MHz"),
+        ("3.2", "no ECP5 PLL setting from 12 MHz reaches it"),
+    ] {
+        let board = if f == "3.2" { "ecp5-evn" } else { "ulx3s-85f" };
+        fails_with(
+            &rxdsp(&[
+                "synth", "--target", "ecp5-85k", "--board", board, "--freq", f, "--out", &out,
+            ]),
+            why,
+        );
+    }
 }
 
 /// `link.model = "emulator"` beyond the emulator's integers (here: noise of

@@ -13,6 +13,12 @@
 //! led[2] a byte was sent in the last ~1/16 s
 //! led[3] a framing error was seen since reset (blinks off at each new one)
 //! ```
+//!
+//! With a PLL ([`BoardParams::pll`], ECP5 only) that body is the module
+//! `rxdsp_board_core`, clocked by the PLL's output, and `rxdsp_board_top` is
+//! the wrapper of [`crate::pll::pll_top`] around it (same pins): the device
+//! then runs at the PLL's clock instead of the oscillator's, and the core
+//! stays in reset until the PLL has locked.
 
 use crate::hdl::{Expr, Header, Module, Ty};
 use crate::uart::{build_uart, UartParams};
@@ -23,16 +29,23 @@ use std::path::{Path, PathBuf};
 /// Name of the board top module.
 pub const BOARD_TOP: &str = "rxdsp_board_top";
 
+/// Name of the board top's body when a PLL wraps it ([`BoardParams::pll`]).
+pub const BOARD_CORE: &str = "rxdsp_board_core";
+
 /// Name of the board design's file list.
 pub const BOARD_FILELIST: &str = "rxdsp_board.f";
 
 /// Generation parameters of the board top (besides the receiver's format).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BoardParams {
-    /// the board clock and the UART baud rate
+    /// the clock of the design's registers (the oscillator's, or the PLL's
+    /// output when `pll` is set) and the UART baud rate
     pub uart: UartParams,
     /// drive an LED low to light it (the board's LEDs sink current)
     pub leds_active_low: bool,
+    /// an ECP5 PLL between the oscillator and the design; `uart.clk_hz` is
+    /// then its output rounded to a whole Hz ([`crate::pll::Pll::out_hz_round`])
+    pub pll: Option<crate::pll::Pll>,
 }
 
 fn k(v: u64, w: u32) -> Result<Expr, RtlError> {
@@ -66,6 +79,15 @@ pub fn build_device(
     bp: &BoardParams,
     blocks: crate::top::DeviceBlocks,
 ) -> Result<Vec<Module>, RtlError> {
+    if let Some(p) = &bp.pll {
+        if p.out_hz_round() != bp.uart.clk_hz {
+            return Err(RtlError::Param {
+                name: "board clock (Hz)",
+                value: bp.uart.clk_hz as i64,
+                why: format!("the UART's clock must be the PLL's output, {p}"),
+            });
+        }
+    }
     let uart = build_uart(&bp.uart)?;
     let div = bp.uart.divisor()?;
     let mut mods = crate::top::build_device(fmt, parallel, blocks)?;
@@ -74,16 +96,31 @@ pub fn build_device(
     let hb_bits = clog2(clk_hz as usize).max(1);
     let act_bits = clog2((clk_hz / 16) as usize).max(1);
     let mut m = Module::new(
-        BOARD_TOP,
+        if bp.pll.is_some() {
+            BOARD_CORE
+        } else {
+            BOARD_TOP
+        },
         Header::new(
             format!(
                 "reset synchronizer + {} + {}, four status LEDs",
                 crate::uart::UART_MODULE,
                 crate::top::DEVICE_TOP
             ),
-            regen::BOARD,
+            if bp.pll.is_some() {
+                regen::BOARD_PLL
+            } else {
+                regen::BOARD
+            },
         )
-        .param("clk_hz (board clock)", clk_hz)
+        .param(
+            if bp.pll.is_some() {
+                "clk_hz (the PLL's output)"
+            } else {
+                "clk_hz (board clock)"
+            },
+            clk_hz,
+        )
         .param("baud (UART)", format!("{} (divisor {div})", bp.uart.baud))
         .param("leds_active_low", bp.leds_active_low)
         .param("rtl.parallel (P)", parallel)
@@ -175,7 +212,21 @@ pub fn build_device(
         "[0] heartbeat, [1] rx activity, [2] tx activity, [3] framing error seen (blinks at each)",
     )?;
     mods.push(uart);
-    mods.push(m);
+    if let Some(p) = &bp.pll {
+        let header = Header::new(
+            format!("the board's oscillator through an ECP5 PLL into {BOARD_CORE}"),
+            regen::BOARD_PLL,
+        )
+        .param("oscillator (Hz)", p.in_hz)
+        .param("PLL", p)
+        .param("clk_hz (the core's clock)", clk_hz)
+        .note("Ports are those of synth/boards/*.lpf; the core is in reset until the PLL locks");
+        let top = crate::pll::pll_top(&m, p, "rst_n", BOARD_TOP, header)?;
+        mods.push(m);
+        mods.push(top);
+    } else {
+        mods.push(m);
+    }
     Ok(mods)
 }
 

@@ -28,6 +28,7 @@ pub mod eq;
 pub mod fifo;
 pub mod harness;
 pub mod hdl;
+pub mod pll;
 pub mod rs;
 pub mod tb;
 pub mod top;
@@ -56,6 +57,9 @@ pub mod regen {
         "rxdsp gen --out <dir> (rxdsp synth --board <board> also writes it into <out>/rtl/)";
     /// The board top and the UART.
     pub const BOARD: &str = "rxdsp synth --board ulx3s-85f|ecp5-evn (into <out>/rtl/)";
+    /// The board top with the ECP5 PLL and its core.
+    pub const BOARD_PLL: &str =
+        "rxdsp synth --board ulx3s-85f|ecp5-evn --freq MHZ (into <out>/rtl/)";
     /// The synthesis harness.
     pub const HARNESS: &str = "rxdsp synth (into <out>/rtl/)";
     /// The Reed-Solomon decoder and its GF(2^10) arithmetic.

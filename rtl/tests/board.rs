@@ -20,6 +20,7 @@ fn uart_and_board_top_match_snapshots() {
     let bp = BoardParams {
         uart: ULX3S,
         leds_active_low: false,
+        pll: None,
     };
     let d = rtl::board::design(&RxFormat::default(), 8, &bp).unwrap();
     // only the two modules of this file: the device's own have their snapshots
@@ -77,6 +78,7 @@ fn board_top_lints_clean_and_compiles_in_icarus() {
         let bp = BoardParams {
             uart,
             leds_active_low: low,
+            pll: None,
         };
         let d = rtl::board::design(&fmt, p, &bp).unwrap();
         lint(&d.files, BOARD_TOP, tag);
@@ -95,6 +97,7 @@ fn bert_board_top_lints_clean_and_compiles_in_icarus() {
     let bp = BoardParams {
         uart: ULX3S,
         leds_active_low: false,
+        pll: None,
     };
     let b = rtl::bert::BertParams::new(&fmt, 8);
     let blocks = rtl::top::DeviceBlocks {
@@ -128,12 +131,64 @@ fn bert_board_top_lints_clean_and_compiles_in_icarus() {
     lint(&d.files, BOARD_TOP, "ulx3s-bert-kp4-p8");
 }
 
+/// The ECP5 PLL's model, named after its module as Verilator's `-Wall` wants.
+fn pll_model() -> (String, String) {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ehxplll_model.v");
+    ("EHXPLLL.v".into(), std::fs::read_to_string(p).unwrap())
+}
+
+/// The board top behind the ECP5 PLL (`rxdsp synth --board ... --freq F`):
+/// the wrapper and the core, snapshots of both; the same pins; lint-clean
+/// and compiled by Icarus with the primitive's model; a UART clock other
+/// than the PLL's output is refused.
+#[test]
+fn pll_board_top_matches_snapshots_and_lints_clean() {
+    let pll = rtl::pll::Pll::for_clock(25_000_000, 75e6).unwrap();
+    let bp = BoardParams {
+        uart: UartParams {
+            clk_hz: 75_000_000,
+            baud: 115_200,
+        },
+        leds_active_low: false,
+        pll: Some(pll),
+    };
+    let d = rtl::board::design(&RxFormat::default(), 8, &bp).unwrap();
+    let names: Vec<&str> = d.ports.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["clk", "rst_n", "uart_rx", "uart_tx", "led"]);
+    let ours: Vec<(String, String)> = d
+        .files
+        .iter()
+        .filter(|(n, _)| {
+            *n == format!("{BOARD_TOP}.v") || *n == format!("{}.v", rtl::board::BOARD_CORE)
+        })
+        .cloned()
+        .collect();
+    assert_eq!(ours.len(), 2);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/board-pll");
+    common::check_snapshots(&dir, &ours);
+    let mut files = d.files.clone();
+    files.push(pll_model());
+    lint(&files, BOARD_TOP, "ulx3s-pll-p8");
+    let off = BoardParams {
+        uart: UartParams {
+            clk_hz: 25_000_000,
+            baud: 115_200,
+        },
+        ..bp
+    };
+    let e = rtl::board::design(&RxFormat::default(), 8, &off)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the PLL's output"), "{e}");
+}
+
 #[test]
 fn board_files_are_written_with_a_file_list() {
     let dir = std::env::temp_dir().join(format!("rxdsp-board-gen-{}", std::process::id()));
     let bp = BoardParams {
         uart: ULX3S,
         leds_active_low: false,
+        pll: None,
     };
     let files = rtl::board::generate(&RxFormat::default(), 8, &bp, &dir).unwrap();
     assert!(files.last().unwrap().ends_with(format!("{BOARD_TOP}.v")));
@@ -147,6 +202,7 @@ fn illegal_uart_parameters_are_refused() {
     let bp = |clk_hz, baud| BoardParams {
         uart: UartParams { clk_hz, baud },
         leds_active_low: false,
+        pll: None,
     };
     let e = rtl::board::design(&RxFormat::default(), 8, &bp(25_000_000, 3_000_000))
         .unwrap_err()

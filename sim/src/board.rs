@@ -196,12 +196,27 @@ impl BoardSim {
         host_rate: f64,
         bert: bool,
     ) -> Result<(BoardSim, BuildInfo), SimError> {
+        BoardSim::new_with_models(fmt, parallel, bp, host_rate, bert, &[])
+    }
+
+    /// [`BoardSim::new_device`] with simulation models of vendor primitives
+    /// the design instantiates (`(file name, Verilog)`; the ECP5 PLL of a
+    /// board top with [`BoardParams::pll`]: `rtl/tests/data/ehxplll_model.v`).
+    pub fn new_with_models(
+        fmt: &RxFormat,
+        parallel: usize,
+        bp: &BoardParams,
+        host_rate: f64,
+        bert: bool,
+        models: &[(String, String)],
+    ) -> Result<(BoardSim, BuildInfo), SimError> {
         let b = bert.then(|| rtl::bert::BertParams::new(fmt, parallel));
         let blocks = rtl::top::DeviceBlocks {
             bert: b.as_ref(),
             ..Default::default()
         };
-        let d = rtl::board::design_device(fmt, parallel, bp, blocks)?;
+        let mut d = rtl::board::design_device(fmt, parallel, bp, blocks)?;
+        d.files.extend(models.iter().cloned());
         let div = bp.uart.divisor()?;
         let info = build_library_with(&d.files, rtl::board::BOARD_TOP, &d.ports, BuildOpts::LIGHT)?;
         let model = Model::load(&info.library, &d.ports)?;
@@ -222,7 +237,9 @@ impl BoardSim {
         Ok((s, info))
     }
 
-    /// Holds the reset button for four cycles with the line idle.
+    /// Holds the reset button for four cycles with the line idle, then
+    /// waits 32 cycles with the line idle: the reset synchronizer releases
+    /// after two, a PLL's lock (the model's: 16 input clocks) before 32.
     pub fn reset(&mut self) {
         self.model.set(self.i_rst_n, 0);
         self.model.set(self.i_rx, 1);
@@ -230,8 +247,7 @@ impl BoardSim {
             self.model.cycle();
         }
         self.model.set(self.i_rst_n, 1);
-        // let the reset synchronizer release
-        for _ in 0..3 {
+        for _ in 0..32 {
             self.model.cycle();
         }
     }

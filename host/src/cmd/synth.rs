@@ -18,7 +18,9 @@ pub struct SynthArgs {
     /// write the JSON report here (with --sweep: the CSV and markdown tables go beside it)
     #[arg(long)]
     report: Option<PathBuf>,
-    /// clock target for place and route, MHz (default 150; with --board, the board's clock)
+    /// clock target for place and route, MHz (default 150); with --board, the
+    /// design's clock: the board's oscillator (default) or, when given, an ECP5 PLL's
+    /// output from it, the closest setting not above FREQ
     #[arg(long)]
     freq: Option<f64>,
     /// build the bitstream of the board top (UART + device) for this board (with --target ecp5-85k)
@@ -190,29 +192,56 @@ fn board_cmd(a: &SynthArgs, target: synth::Target, board: synth::bitstream::Boar
     if !a.sweep.is_empty() {
         bail!("--sweep and --board do not go together (one bitstream per run)");
     }
-    if a.freq.is_some() {
-        bail!(
-            "--freq does not go with --board: the place-and-route target is the board clock ({} MHz)",
-            board.clock_hz() as f64 / 1e6
-        );
-    }
+    // --freq with --board: the PLL's output (refused here, exit 2, when the
+    // PLL cannot make it from the board's oscillator)
+    let pll = a
+        .freq
+        .map(|f| rtl::pll::Pll::for_clock(board.clock_hz(), f * 1e6))
+        .transpose()
+        .with_context(|| format!("--freq with --board {board}"))?;
     let baud = a.baud.unwrap_or(synth_flow::DEFAULT_BAUD);
     let plan = a.cfg.plan()?;
     let t0 = std::time::Instant::now();
-    let b = synth_flow::synth_board(&plan, board, baud, a.bert, a.router.into(), &a.out)?;
+    let build = synth_flow::BoardBuild {
+        board,
+        baud,
+        bert: a.bert,
+        router: a.router.into(),
+        pll,
+    };
+    let b = synth_flow::synth_board(&plan, &build, &a.out)?;
     let wall = t0.elapsed().as_secs_f64();
     print!("{}", b.synth.table());
-    let clk = board.clock_hz() as f64 / 1e6;
+    let osc = board.clock_hz() as f64 / 1e6;
+    let clk = build.clock_hz() as f64 / 1e6;
+    let source = match &pll {
+        Some(p) => format!("{clk:.3} MHz from the PLL ({p});"),
+        None => format!("{clk} MHz board clock"),
+    };
     match b.synth.fmax_mhz {
         Some(f) => println!(
-            "clock      {clk} MHz board clock, Fmax {f:.1} MHz ({})",
+            "clock      {source}, Fmax {f:.1} MHz ({})",
             if f >= clk {
                 "meets timing"
             } else {
                 "FAILS timing"
             }
         ),
-        None => println!("clock      {clk} MHz board clock, Fmax unknown"),
+        None => println!("clock      {source}, Fmax unknown"),
+    }
+    println!(
+        "rate       {:.1} M symbols/s on the board (P = {} at {clk:.3} MHz)",
+        plan.parallel as f64 * clk,
+        plan.parallel
+    );
+    if let Some(f) = b.synth.fmax_mhz.filter(|f| *f >= 1.25 * clk) {
+        if let Ok(p) = rtl::pll::Pll::for_clock(board.clock_hz(), f * 1e6) {
+            println!(
+                "faster     it routed at {f:.1} MHz: `--freq {:.0}` would build it at {:.3} MHz through the PLL (routing may then close lower)",
+                p.out_hz() / 1e6,
+                p.out_hz() / 1e6
+            );
+        }
     }
     println!("bitstream  {}", b.bitstream.display());
     println!(
@@ -241,7 +270,16 @@ fn board_cmd(a: &SynthArgs, target: synth::Target, board: synth::bitstream::Boar
             "bitstream": b.bitstream,
             "lpf": b.lpf,
             "baud": baud,
-            "board_clock_mhz": clk,
+            "board_clock_mhz": osc,
+            "clock_mhz": clk,
+            "pll": pll.map(|p| serde_json::json!({
+                "in_mhz": p.in_hz as f64 / 1e6,
+                "out_mhz": p.out_hz() / 1e6,
+                "vco_mhz": p.vco_hz() / 1e6,
+                "clki_div": p.clki_div,
+                "clkfb_div": p.clkfb_div,
+                "clkop_div": p.clkop_div,
+            })),
             "meets_timing": b.synth.fmax_mhz.map(|f| f >= clk),
             "wall_seconds": wall,
             "ecppack_seconds": b.ecppack_seconds,
@@ -258,7 +296,10 @@ fn board_cmd(a: &SynthArgs, target: synth::Target, board: synth::bitstream::Boar
         println!("report     {}", p.display());
     }
     if b.synth.fmax_mhz.is_some_and(|f| f < clk) {
-        return Err(Mismatch(format!("the design does not meet the {clk} MHz board clock: the bitstream would not work reliably")).into());
+        return Err(Mismatch(format!(
+            "the design does not meet its {clk} MHz clock: the bitstream would not work reliably"
+        ))
+        .into());
     }
     Ok(())
 }

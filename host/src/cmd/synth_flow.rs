@@ -443,26 +443,50 @@ pub fn sweep(
 /// Default UART baud rate of the board top (the serial transport's default too).
 pub const DEFAULT_BAUD: u32 = 115_200;
 
+/// What a board build makes: the board, the UART's baud rate, the device
+/// with the BER tester or not, the router, and an optional PLL between the
+/// oscillator and the design.
+#[derive(Clone, Copy, Debug)]
+pub struct BoardBuild {
+    /// the board (pins, oscillator)
+    pub board: synth::bitstream::Board,
+    /// the UART's baud rate
+    pub baud: u32,
+    /// the device with the BER tester
+    pub bert: bool,
+    /// nextpnr's router
+    pub router: Router,
+    /// the design's clock from the oscillator through the ECP5 PLL
+    pub pll: Option<rtl::pll::Pll>,
+}
+
+impl BoardBuild {
+    /// The design's clock, Hz: the PLL's output (rounded to a whole Hz), or
+    /// the board's oscillator.
+    pub fn clock_hz(&self) -> u64 {
+        self.pll.map_or(self.board.clock_hz(), |p| p.out_hz_round())
+    }
+}
+
 /// The board flow: generates the board top (`rxdsp_board_top`: UART +
-/// `rxdsp_top`) for `plan` with the UART divisor from `board`'s clock and
-/// `baud` into `<dir>/rtl/` (one `.v` file per module and `rxdsp_board.f`),
-/// then synthesizes, places and routes it at the board clock with the
-/// board's pins and packs `<dir>/<board>/rxdsp_board_top.bit`, routing
-/// with `router`.
+/// `rxdsp_top`, with `b.pll` the PLL wrapper around them) for `plan` with
+/// the UART divisor from the design's clock and `b.baud` into `<dir>/rtl/`
+/// (one `.v` file per module and `rxdsp_board.f`), then synthesizes, places
+/// and routes it at that clock with the board's pins and packs
+/// `<dir>/<board>/rxdsp_board_top.bit`, routing with `b.router`.
 pub fn synth_board(
     plan: &LinkPlan,
-    board: synth::bitstream::Board,
-    baud: u32,
-    bert: bool,
-    router: Router,
+    b: &BoardBuild,
     dir: &Path,
 ) -> Result<synth::bitstream::BitstreamReport> {
+    let (board, bert) = (b.board, b.bert);
     let bp = rtl::board::BoardParams {
         uart: rtl::uart::UartParams {
-            clk_hz: board.clock_hz(),
-            baud,
+            clk_hz: b.clock_hz(),
+            baud: b.baud,
         },
         leds_active_low: board.leds_active_low(),
+        pll: b.pll,
     };
     let rtl_dir = dir.join("rtl");
     // the device `rxdsp stream` / `rxdsp bert` needs for this plan: the
@@ -496,8 +520,15 @@ pub fn synth_board(
     rxdsp::samples::write_atomic(&fl, design.filelist().as_bytes())
         .with_context(|| format!("writing {}", fl.display()))?;
     let mut req = SynthRequest::new(Target::Ecp5_85k, files, rtl::board::BOARD_TOP);
-    req.clock_port = "clk".into();
-    req.freq_mhz = board.clock_hz() as f64 / 1e6;
+    // the registers' clock: the oscillator's pin, or the PLL's output net
+    // (nextpnr derives its constraint from the pin's through the PLL;
+    // --freq covers it too)
+    req.clock_port = if b.pll.is_some() {
+        rtl::pll::CORE_CLOCK.into()
+    } else {
+        "clk".into()
+    };
+    req.freq_mhz = b.clock_hz() as f64 / 1e6;
     req.work_dir = dir.join(board.name());
     req.blocks = vec![
         "rxdsp_eq".into(),
@@ -508,7 +539,7 @@ pub fn synth_board(
         req.blocks.push(rtl::emu::TOP.into());
         req.blocks.push(rtl::check::TOP.into());
     }
-    req.router = router;
+    req.router = b.router;
     let mut log = |line: &str| eprintln!("[synth] {line}");
     Ok(synth::bitstream::build_bitstream(
         &req, board, None, &mut log,
