@@ -188,6 +188,53 @@ fn the_pll_board_top_streams_as_the_plain_one() {
     assert_eq!(dev.counters.retransmits, 0);
 }
 
+/// The core behind the PLL stays in reset until `LOCK`: with the model's
+/// lock delayed to 3000 input clocks, a byte on the line before it is not
+/// received (the rx LED stays dark), the same byte after it is.
+#[test]
+#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
+fn the_pll_board_core_waits_for_lock() {
+    let plan = plan(300);
+    let pll = rtl::pll::Pll::for_clock(8_000_000, 8e6).unwrap();
+    let bp = BoardParams {
+        uart: UartParams {
+            clk_hz: 8_000_000,
+            baud: 1_000_000,
+        },
+        leds_active_low: false,
+        pll: Some(pll),
+    };
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../rtl/tests/data/ehxplll_model.v"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let late = text.replace(
+        "parameter integer LOCK_CYCLES = 16",
+        "parameter integer LOCK_CYCLES = 3000",
+    );
+    assert_ne!(
+        late, text,
+        "the model's lock delay is its LOCK_CYCLES default"
+    );
+    let models = [("EHXPLLL.v".to_string(), late)];
+    let (mut b, _) =
+        BoardSim::new_with_models(&plan.format, plan.parallel, &bp, 1.0, false, &models).unwrap();
+    let (mut rx, mut tx) = (VecDeque::from(vec![0x55u8]), Vec::new());
+    b.run(&mut rx, &mut tx, 1000, 100, false);
+    assert!(b.cycles() < 2000, "still before the lock");
+    assert_eq!(b.leds() & 0b0010, 0, "a byte received before the lock");
+    let mut none = VecDeque::new();
+    b.run(&mut none, &mut tx, 3000, u64::MAX, false);
+    let mut rx = VecDeque::from(vec![0x55u8]);
+    b.run(&mut rx, &mut tx, 1000, 100, false);
+    assert_eq!(
+        b.leds() & 0b0010,
+        0b0010,
+        "the byte after the lock is received"
+    );
+}
+
 #[test]
 #[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
 fn a_framing_error_is_survived_and_shown_on_the_leds() {

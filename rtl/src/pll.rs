@@ -18,8 +18,10 @@
 //! 0 degrees: `CLKOP_CPHASE = CLKOP_DIV - 1`, `CLKOP_FPHASE = 0`, as Lattice's
 //! tools set it. The loop-filter attributes are the ones the open ECP5 flow
 //! uses for every setting (`ICP_CURRENT` 12, `LPF_RESISTOR` 8,
-//! `MFG_ENABLE_FILTEROPAMP` 1, `MFG_GMCREF_SEL` 2); nextpnr reads the pin
-//! frequencies and derives the `clk_core` constraint from the oscillator's.
+//! `MFG_ENABLE_FILTEROPAMP` 1, `MFG_GMCREF_SEL` 2, as nextpnr's `ecppll` emits
+//! them). nextpnr derives the `clk_core` constraint from the oscillator pin's
+//! `FREQUENCY` and the dividers; the `FREQUENCY_PIN_*` attributes are for
+//! Lattice's tools.
 
 use crate::hdl::{Dir, Expr, Header, Module, Param, Port, Ty};
 use crate::RtlError;
@@ -149,6 +151,15 @@ impl Pll {
     /// The output frequency `f_IN * CLKFB_DIV / CLKI_DIV`, Hz.
     pub fn out_hz(&self) -> f64 {
         (self.in_hz as f64 * self.clkfb_div as f64) / self.clki_div as f64
+    }
+
+    /// The request, in MHz, that gives this setting back from
+    /// [`Pll::for_clock`]: the output rounded up to 1 kHz (rounding down
+    /// could fall below the setting and pick the one under it; no other
+    /// output lies within 1 kHz above, as outputs differ by at least
+    /// `f_IN / CLKI_DIV^2 >= 3.125 MHz^2 / f_IN`).
+    pub fn request_mhz(&self) -> f64 {
+        (self.out_hz() / 1e3).ceil() / 1e3
     }
 
     /// The output frequency rounded to a whole Hz (what the UART divides).
@@ -402,6 +413,21 @@ mod tests {
                 assert_eq!(p.out_hz(), closest, "{in_hz} Hz to {want}: {p}");
             }
         }
+    }
+
+    /// Asking for `request_mhz()` gives the same setting back, for outputs
+    /// that are not whole kHz too (79.1666 MHz from 25 MHz).
+    #[test]
+    fn a_request_gives_its_setting_back() {
+        for in_hz in [12_000_000u64, 25_000_000] {
+            for want in [5e6, 33.3e6, 58.4e6, 79.66e6, 95.57e6, 133.0e6, 250.0e6] {
+                let p = Pll::for_clock(in_hz, want).unwrap();
+                let q = Pll::for_clock(in_hz, p.request_mhz() * 1e6).unwrap();
+                assert_eq!(q.out_hz(), p.out_hz(), "{p} vs {q}");
+            }
+        }
+        let p = Pll::for_clock(25_000_000, 79.66e6).unwrap();
+        assert_eq!(p.request_mhz(), 79.167, "{p}");
     }
 
     #[test]

@@ -182,6 +182,113 @@ fn pll_board_top_matches_snapshots_and_lints_clean() {
     assert!(e.contains("the PLL's output"), "{e}");
 }
 
+/// The PLL model refuses a setting the wrapper never makes (so a test
+/// cannot pass on one it ignores), and with the wrapper's setting its
+/// `LOCK` rises after 16 input clocks and `CLKOP` follows `CLKI`: an Icarus
+/// testbench instantiating it directly.
+#[test]
+fn pll_model_locks_and_refuses_other_settings() {
+    use rtl::hdl::{Dir, Header, Module, Param, Port, Ty};
+    if !testkit::have_icarus() {
+        return;
+    }
+    let pll = rtl::pll::Pll::for_clock(25_000_000, 75e6).unwrap();
+    let port = |n: &str, dir| Port {
+        name: n.into(),
+        dir,
+        ty: Ty::BIT,
+        doc: String::new(),
+    };
+    let ins = [
+        "CLKI",
+        "CLKFB",
+        "RST",
+        "STDBY",
+        "PHASESEL0",
+        "PHASESEL1",
+        "PHASEDIR",
+        "PHASESTEP",
+        "PHASELOADREG",
+        "PLLWAKESYNC",
+        "ENCLKOP",
+    ];
+    let mut ports: Vec<Port> = ins.iter().map(|n| port(n, Dir::In)).collect();
+    ports.push(port("CLKOP", Dir::Out));
+    ports.push(port("LOCK", Dir::Out));
+    let bb = Module::black_box(rtl::pll::EHXPLLL, ports).unwrap();
+    let dir = testkit::TestDir::new("pll-model");
+    let (name, model) = pll_model();
+    std::fs::write(dir.join(&name), model).unwrap();
+    for (cphase, good) in [(pll.clkop_div - 1, true), (0, false)] {
+        let mut m = Module::testbench("pll_tb", Header::new("PLL model testbench", "tests"));
+        let (clk, _rst) = m.sim_clock(5).unwrap();
+        let log = m.log_file("f_log", "log.txt").unwrap();
+        let zero = Expr::konst(0, Ty::BIT).unwrap();
+        let op = m.wire_decl("op", Ty::BIT).unwrap();
+        let lock = m.wire_decl("lock", Ty::BIT).unwrap();
+        let mut params: Vec<(&str, Param)> = pll.params();
+        for p in params.iter_mut() {
+            if p.0 == "CLKOP_CPHASE" {
+                p.1 = Param::Int(cphase as i64);
+            }
+        }
+        let mut conns: Vec<(&str, &Expr)> = vec![("CLKI", &clk)];
+        for n in &ins[1..] {
+            conns.push((n, &zero));
+        }
+        conns.push(("CLKOP", &op));
+        conns.push(("LOCK", &lock));
+        m.instance_with_params(&bb, "u_pll", &params, &conns)
+            .unwrap();
+        let cyc = m.reg("cyc", Ty::u(8), Some(0)).unwrap();
+        m.next(
+            &cyc,
+            &cyc.add(&Expr::konst(1, Ty::u(8)).unwrap()).unwrap(),
+            None,
+        )
+        .unwrap();
+        let on = Expr::konst(1, Ty::BIT).unwrap();
+        m.log(&log, &on, "%0d %0d\n", &[cyc.clone(), lock.clone()])
+            .unwrap();
+        m.finish(&cyc.eq(&Expr::konst(40, Ty::u(8)).unwrap()).unwrap(), None)
+            .unwrap();
+        std::fs::write(dir.join("tb.v"), m.emit().unwrap()).unwrap();
+        let _ = std::fs::remove_file(dir.join("log.txt"));
+        let c = std::process::Command::new("iverilog")
+            .current_dir(&dir)
+            .args(["-g2005", "-o", "tb.vvp", "-s", "pll_tb", "tb.v", &name])
+            .output()
+            .unwrap();
+        assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+        let r = std::process::Command::new("vvp")
+            .current_dir(&dir)
+            .arg("tb.vvp")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&r.stdout).to_string();
+        if !good {
+            assert!(out.contains("MODEL:") && !r.status.success(), "{out}");
+            continue;
+        }
+        assert!(r.status.success() && !out.contains("MODEL:"), "{out}");
+        let lines: Vec<(u32, u32)> = std::fs::read_to_string(dir.join("log.txt"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| {
+                // the first clock logs the counter before its reset: x
+                let v: Vec<u32> = l
+                    .split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                (v.len() == 2).then(|| (v[0], v[1]))
+            })
+            .collect();
+        let first = lines.iter().find(|(_, l)| *l == 1).expect("LOCK rises").0;
+        assert!((15..=17).contains(&first), "LOCK at cycle {first}");
+        assert!(lines.iter().all(|(c, l)| (*l == 1) == (*c >= first)));
+    }
+}
+
 #[test]
 fn board_files_are_written_with_a_file_list() {
     let dir = std::env::temp_dir().join(format!("rxdsp-board-gen-{}", std::process::id()));

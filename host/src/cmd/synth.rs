@@ -236,9 +236,7 @@ fn board_cmd(a: &SynthArgs, target: synth::Target, board: synth::bitstream::Boar
     );
     if let Some(f) = b.synth.fmax_mhz.filter(|f| *f >= 1.25 * clk) {
         if let Ok(p) = rtl::pll::Pll::for_clock(board.clock_hz(), f * 1e6) {
-            // the PLL's output in MHz, rounded down to 1 kHz: asking for it
-            // gives this setting back
-            let mhz = (p.out_hz() / 1e3).floor() / 1e3;
+            let mhz = p.request_mhz();
             println!(
                 "faster     it routed at {f:.1} MHz: `--freq {mhz}` builds it at {:.3} MHz through the PLL (the new placement may close lower)",
                 p.out_hz() / 1e6

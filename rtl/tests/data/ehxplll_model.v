@@ -3,11 +3,13 @@
 // CLKOP_DIV - 1, CLKOP_FPHASE 0), no dynamic phase, standby or reset, the
 // dividers within their ranges. It does not multiply: CLKOP follows CLKI,
 // so a simulation's clock is the core's clock. LOCK is low for the first
-// 16 rising edges of CLKI, then high. Written from Lattice FPGA-TN-02200's
-// description of the primitive (Yosys ships EHXPLLL only as a black box),
-// for the board top's lint and simulation tests. Any other setting is
-// refused with a "MODEL:" line: a test must not pass on a setting this
-// model ignores.
+// LOCK_CYCLES rising edges of CLKI (16; a test may change the default to
+// watch the core wait for it), then high. Written from Lattice
+// FPGA-TN-02200's description of the primitive (Yosys ships EHXPLLL only
+// as a black box), for the board top's lint and simulation tests. Any
+// other setting stops the simulation with $fatal ("MODEL: ..."; Verilator
+// aborts, vvp exits 1): a test must not pass on a setting this model
+// ignores.
 `default_nettype none
 module EHXPLLL #(
     parameter PLLRST_ENA = "DISABLED",
@@ -21,7 +23,8 @@ module EHXPLLL #(
     parameter integer CLKOP_DIV = 8,
     parameter integer CLKOP_CPHASE = 7,
     parameter integer CLKOP_FPHASE = 0,
-    parameter FEEDBK_PATH = "CLKOP"
+    parameter FEEDBK_PATH = "CLKOP",
+    parameter integer LOCK_CYCLES = 16
 ) (
     input wire CLKI,
     input wire CLKFB,
@@ -37,7 +40,7 @@ module EHXPLLL #(
     output wire CLKOP,
     output wire LOCK
 );
-    localparam [4:0] LOCK_AT = 5'd16;
+    localparam [15:0] LOCK_AT = LOCK_CYCLES[15:0];
 
     // the inputs this model does not act on (Verilator's unused-name rule)
     wire unused_inputs = &{1'b0, CLKFB, RST, STDBY, PHASESEL0, PHASESEL1,
@@ -51,14 +54,13 @@ module EHXPLLL #(
             || OUTDIVIDER_MUXA != "DIVA"
             || CLKI_DIV < 1 || CLKI_DIV > 128 || CLKFB_DIV < 1 || CLKFB_DIV > 80
             || CLKOP_DIV < 1 || CLKOP_DIV > 128) begin
-            $display("MODEL: EHXPLLL setting outside this model");
-            $finish;
+            $fatal(1, "MODEL: EHXPLLL setting outside this model");
         end
     end
 
-    reg [4:0] edges = 5'd0;
+    reg [15:0] edges = 16'd0;
     always @(posedge CLKI) begin
-        if (edges != LOCK_AT) edges <= edges + 5'd1;
+        if (edges != LOCK_AT) edges <= edges + 16'd1;
     end
     assign LOCK = (edges == LOCK_AT);
     assign CLKOP = CLKI;
