@@ -229,18 +229,22 @@ fn board_cmd(a: &SynthArgs, target: synth::Target, board: synth::bitstream::Boar
         ),
         None => println!("clock      {source}, Fmax unknown"),
     }
-    println!(
-        "rate       {:.1} M symbols/s on the board (P = {} at {clk:.3} MHz)",
-        plan.parallel as f64 * clk,
-        plan.parallel
-    );
-    if let Some(f) = b.synth.fmax_mhz.filter(|f| *f >= 1.25 * clk) {
-        if let Ok(p) = rtl::pll::Pll::for_clock(board.clock_hz(), f * 1e6) {
-            let mhz = p.request_mhz();
-            println!(
-                "faster     it routed at {f:.1} MHz: `--freq {mhz}` builds it at {:.3} MHz through the PLL (the new placement may close lower)",
-                p.out_hz() / 1e6
-            );
+    // the tester's link runs P symbols a clock on the board; a plain
+    // device streams at the UART's rate whatever its clock
+    if a.bert {
+        println!(
+            "rate       {:.1} M symbols/s through the board's link emulator and checker (P = {} at {clk:.3} MHz)",
+            plan.parallel as f64 * clk,
+            plan.parallel
+        );
+        if let Some(f) = b.synth.fmax_mhz.filter(|f| *f >= 1.25 * clk) {
+            if let Ok(p) = rtl::pll::Pll::for_clock(board.clock_hz(), f * 1e6) {
+                let mhz = p.request_mhz();
+                println!(
+                    "faster     it routed at {f:.1} MHz: `--freq {mhz}` builds it at {:.3} MHz through the PLL (the new placement may close lower)",
+                    p.out_hz() / 1e6
+                );
+            }
         }
     }
     println!("bitstream  {}", b.bitstream.display());
