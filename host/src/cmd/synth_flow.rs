@@ -539,6 +539,10 @@ pub fn synth_board(
         req.blocks.push(rtl::emu::TOP.into());
         req.blocks.push(rtl::check::TOP.into());
     }
+    if chain.is_some() {
+        req.blocks.push(rtl::rs::gearbox::GEARBOX.into());
+        req.blocks.push(rtl::rs::DEC_TOP.into());
+    }
     req.router = b.router;
     let mut log = |line: &str| eprintln!("[synth] {line}");
     Ok(synth::bitstream::build_bitstream(
