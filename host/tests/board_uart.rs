@@ -129,9 +129,13 @@ fn registers_and_a_stream_through_the_uart_match_the_golden_receiver() {
     )
     .unwrap();
     let x = r.samples.unwrap();
-    // the host exact, 2 % fast and 2 % slow against the board
-    for rate in [1.0, 1.02, 0.98] {
-        let (t, _) = board(&plan, rate);
+    // the host exact, 2 % fast and 2 % slow against the board; then the
+    // board top behind the ECP5 PLL (`rxdsp synth --board ... --freq F`),
+    // whose model's output follows its input: an 8 MHz setting from 8 MHz
+    let pll = rtl::pll::Pll::for_clock(8_000_000, 8e6).unwrap();
+    assert_eq!(pll.out_hz_round(), 8_000_000);
+    for (rate, pll) in [(1.0, None), (1.02, None), (0.98, None), (1.0, Some(pll))] {
+        let (t, _) = board_with(&plan, rate, false, pll);
         let t0 = Instant::now();
         let mut dev = Device::with_transport(Box::new(t), Options::default()).unwrap();
         // discovery read the identity block; read two registers again by name
@@ -145,7 +149,7 @@ fn registers_and_a_stream_through_the_uart_match_the_golden_receiver() {
         let mut eq =
             golden::eq::Equalizer::new(&plan.format, &r.coeffs, golden::eq::Engine::Fast).unwrap();
         let gold = eq.process_all(&x);
-        assert_eq!(out.data, gold.data, "host at {rate} x baud");
+        assert_eq!(out.data, gold.data, "host at {rate} x baud, PLL {pll:?}");
         assert_eq!(st.samples_in, x.len() as u64);
         assert_eq!(dev.counters.retransmits, 0);
         assert_eq!(dev.counters.bad_frames, 0);
@@ -155,37 +159,6 @@ fn registers_and_a_stream_through_the_uart_match_the_golden_receiver() {
             t0.elapsed().as_secs_f64()
         );
     }
-}
-
-/// The board top behind the ECP5 PLL (`rxdsp synth --board ... --freq F`):
-/// the core runs on the PLL's output and leaves reset when it locks; the
-/// registers and a stream through the UART are as without it.
-#[test]
-#[ignore = "full tier: builds a Verilator model (scripts/test.sh runs it)"]
-fn the_pll_board_top_streams_as_the_plain_one() {
-    let plan = plan(1000);
-    let r = link::run(
-        &plan,
-        &RunOptions {
-            threads: 1,
-            keep_samples: true,
-            progress: None,
-        },
-    )
-    .unwrap();
-    let x = r.samples.unwrap();
-    // the model's output follows its input: an 8 MHz setting from 8 MHz
-    let pll = rtl::pll::Pll::for_clock(8_000_000, 8e6).unwrap();
-    assert_eq!(pll.out_hz_round(), 8_000_000);
-    let (t, _) = board_with(&plan, 1.0, false, Some(pll));
-    let mut dev = Device::with_transport(Box::new(t), Options::default()).unwrap();
-    assert_eq!(dev.read("id.magic").unwrap() as u32, proto::regmap::MAGIC);
-    assert_eq!(dev.info().format, plan.format);
-    let (out, _) = dev.run_stream(&r.coeffs, &x, 1).unwrap();
-    let mut eq =
-        golden::eq::Equalizer::new(&plan.format, &r.coeffs, golden::eq::Engine::Fast).unwrap();
-    assert_eq!(out.data, eq.process_all(&x).data);
-    assert_eq!(dev.counters.retransmits, 0);
 }
 
 /// The core behind the PLL stays in reset until `LOCK`: with the model's

@@ -241,30 +241,31 @@ impl std::fmt::Display for Pll {
     }
 }
 
-/// The `EHXPLLL` black box with the ports [`pll_top`] connects.
-fn ehxplll_box() -> Result<Module, RtlError> {
+/// The `EHXPLLL` inputs the wrapper ties low: no reset, standby, dynamic
+/// phase or wake-up, `CLKOP` always enabled.
+pub const TIED_LOW: [&str; 9] = [
+    "RST",
+    "STDBY",
+    "PHASESEL0",
+    "PHASESEL1",
+    "PHASEDIR",
+    "PHASESTEP",
+    "PHASELOADREG",
+    "PLLWAKESYNC",
+    "ENCLKOP",
+];
+
+/// The `EHXPLLL` black box with the ports [`pll_top`] connects: inputs
+/// `CLKI`, `CLKFB` and [`TIED_LOW`], outputs `CLKOP` and `LOCK`.
+pub fn ehxplll_box() -> Result<Module, RtlError> {
     let port = |name: &str, dir: Dir| Port {
         name: name.into(),
         dir,
         ty: Ty::BIT,
         doc: String::new(),
     };
-    let mut ports: Vec<Port> = [
-        "CLKI",
-        "CLKFB",
-        "RST",
-        "STDBY",
-        "PHASESEL0",
-        "PHASESEL1",
-        "PHASEDIR",
-        "PHASESTEP",
-        "PHASELOADREG",
-        "PLLWAKESYNC",
-        "ENCLKOP",
-    ]
-    .iter()
-    .map(|n| port(n, Dir::In))
-    .collect();
+    let mut ports = vec![port("CLKI", Dir::In), port("CLKFB", Dir::In)];
+    ports.extend(TIED_LOW.iter().map(|n| port(n, Dir::In)));
     ports.push(port("CLKOP", Dir::Out));
     ports.push(port("LOCK", Dir::Out));
     Module::black_box(EHXPLLL, ports)
@@ -329,19 +330,7 @@ pub fn pll_top(
     let attrs = pll.attrs();
     let attrs: Vec<(&str, &str)> = attrs.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let mut conns: Vec<(&str, &Expr)> = vec![("CLKI", osc), ("CLKFB", &clk_core)];
-    for n in [
-        "RST",
-        "STDBY",
-        "PHASESEL0",
-        "PHASESEL1",
-        "PHASEDIR",
-        "PHASESTEP",
-        "PHASELOADREG",
-        "PLLWAKESYNC",
-        "ENCLKOP",
-    ] {
-        conns.push((n, &zero));
-    }
+    conns.extend(TIED_LOW.iter().map(|n| (*n, &zero)));
     conns.push(("CLKOP", &clk_core));
     conns.push(("LOCK", &lock));
     m.instance_with_attrs(&ehxplll_box()?, "u_pll", &attrs, &pll.params(), &conns)?;

@@ -188,34 +188,12 @@ fn pll_board_top_matches_snapshots_and_lints_clean() {
 /// testbench instantiating it directly.
 #[test]
 fn pll_model_locks_and_refuses_other_settings() {
-    use rtl::hdl::{Dir, Header, Module, Param, Port, Ty};
+    use rtl::hdl::{Header, Module, Param, Ty};
     if !testkit::have_icarus() {
         return;
     }
     let pll = rtl::pll::Pll::for_clock(25_000_000, 75e6).unwrap();
-    let port = |n: &str, dir| Port {
-        name: n.into(),
-        dir,
-        ty: Ty::BIT,
-        doc: String::new(),
-    };
-    let ins = [
-        "CLKI",
-        "CLKFB",
-        "RST",
-        "STDBY",
-        "PHASESEL0",
-        "PHASESEL1",
-        "PHASEDIR",
-        "PHASESTEP",
-        "PHASELOADREG",
-        "PLLWAKESYNC",
-        "ENCLKOP",
-    ];
-    let mut ports: Vec<Port> = ins.iter().map(|n| port(n, Dir::In)).collect();
-    ports.push(port("CLKOP", Dir::Out));
-    ports.push(port("LOCK", Dir::Out));
-    let bb = Module::black_box(rtl::pll::EHXPLLL, ports).unwrap();
+    let bb = rtl::pll::ehxplll_box().unwrap();
     let dir = testkit::TestDir::new("pll-model");
     let (name, model) = pll_model();
     std::fs::write(dir.join(&name), model).unwrap();
@@ -232,10 +210,8 @@ fn pll_model_locks_and_refuses_other_settings() {
                 p.1 = Param::Int(cphase as i64);
             }
         }
-        let mut conns: Vec<(&str, &Expr)> = vec![("CLKI", &clk)];
-        for n in &ins[1..] {
-            conns.push((n, &zero));
-        }
+        let mut conns: Vec<(&str, &Expr)> = vec![("CLKI", &clk), ("CLKFB", &zero)];
+        conns.extend(rtl::pll::TIED_LOW.iter().map(|n| (*n, &zero)));
         conns.push(("CLKOP", &op));
         conns.push(("LOCK", &lock));
         m.instance_with_params(&bb, "u_pll", &params, &conns)
