@@ -215,7 +215,7 @@ fn board_cmd(a: &SynthArgs, target: synth::Target, board: synth::bitstream::Boar
     let osc = board.clock_hz() as f64 / 1e6;
     let clk = build.clock_hz() as f64 / 1e6;
     let source = match &pll {
-        Some(p) => format!("{clk:.3} MHz from the PLL ({p});"),
+        Some(p) => format!("{clk:.3} MHz from the PLL ({p})"),
         None => format!("{clk} MHz board clock"),
     };
     match b.synth.fmax_mhz {
