@@ -66,6 +66,32 @@ fn board_device(plan: &golden::config::LinkPlan, host_rate: f64, bert: bool) -> 
     board_with(plan, host_rate, bert, None)
 }
 
+/// The simulated board: 8 MHz / 1 Mbaud (8 cycles per bit keeps the
+/// simulation short), with `pll` in front when given.
+fn board_params(pll: Option<rtl::pll::Pll>) -> BoardParams {
+    BoardParams {
+        uart: UartParams {
+            clk_hz: 8_000_000,
+            baud: 1_000_000,
+        },
+        leds_active_low: false,
+        pll,
+    }
+}
+
+/// The ECP5 PLL's simulation model (`rtl/tests/data/ehxplll_model.v`, whose
+/// output follows its input), named after its module.
+fn pll_model() -> (String, String) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../rtl/tests/data/ehxplll_model.v"
+    );
+    (
+        "EHXPLLL.v".to_string(),
+        std::fs::read_to_string(path).unwrap(),
+    )
+}
+
 /// The board top, with the ECP5 PLL wrapper when `pll` (simulated with the
 /// primitive's model, whose output follows its input).
 fn board_with(
@@ -74,24 +100,9 @@ fn board_with(
     bert: bool,
     pll: Option<rtl::pll::Pll>,
 ) -> (UartSim, u64) {
-    // 8 MHz / 1 Mbaud: 8 cycles per bit keeps the simulation short
-    let bp = BoardParams {
-        uart: UartParams {
-            clk_hz: 8_000_000,
-            baud: 1_000_000,
-        },
-        leds_active_low: false,
-        pll,
-    };
+    let bp = board_params(pll);
     let models = if pll.is_some() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../rtl/tests/data/ehxplll_model.v"
-        );
-        vec![(
-            "EHXPLLL.v".to_string(),
-            std::fs::read_to_string(path).unwrap(),
-        )]
+        vec![pll_model()]
     } else {
         Vec::new()
     };
@@ -169,19 +180,8 @@ fn registers_and_a_stream_through_the_uart_match_the_golden_receiver() {
 fn the_pll_board_core_waits_for_lock() {
     let plan = plan(300);
     let pll = rtl::pll::Pll::for_clock(8_000_000, 8e6).unwrap();
-    let bp = BoardParams {
-        uart: UartParams {
-            clk_hz: 8_000_000,
-            baud: 1_000_000,
-        },
-        leds_active_low: false,
-        pll: Some(pll),
-    };
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../rtl/tests/data/ehxplll_model.v"
-    );
-    let text = std::fs::read_to_string(path).unwrap();
+    let bp = board_params(Some(pll));
+    let (name, text) = pll_model();
     let late = text.replace(
         "parameter integer LOCK_CYCLES = 16",
         "parameter integer LOCK_CYCLES = 3000",
@@ -190,7 +190,7 @@ fn the_pll_board_core_waits_for_lock() {
         late, text,
         "the model's lock delay is its LOCK_CYCLES default"
     );
-    let models = [("EHXPLLL.v".to_string(), late)];
+    let models = [(name, late)];
     let (mut b, _) =
         BoardSim::new_with_models(&plan.format, plan.parallel, &bp, 1.0, false, &models).unwrap();
     let (mut rx, mut tx) = (VecDeque::from(vec![0x55u8]), Vec::new());
